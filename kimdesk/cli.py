@@ -1,0 +1,158 @@
+"""The ``kimdesk`` command. Command names and options are a contract: municipal IT scripts them.
+
+Each capability registers its own subcommands (``kimdesk/<area>/commands.py`` with a
+``register(subparsers)`` function), imported here; those modules import their heavy dependencies
+inside the command functions, so ``kimdesk --help`` and the GUI start stay fast.
+
+A user mistake prints one translated line to stderr and exits non-zero; never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import importlib
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from kimdesk.errors import KimdeskError, ValidationError
+from kimdesk.i18n import N_, gettext
+
+_ = gettext
+
+#: Modules that add subcommands (each has ``register(subparsers)``).
+COMMAND_MODULES = (
+    "kimdesk.vault.commands",
+    "kimdesk.forms.commands",
+    "kimdesk.server.commands",
+    "kimdesk.sync.commands",
+    "kimdesk.handouts.commands",
+    "kimdesk.stats.commands",
+    "kimdesk.gui.commands",
+)
+
+
+class UsageError(KimdeskError):
+    exit_code = 2
+
+
+def default_vault_path() -> Path:
+    env = os.environ.get("KIMDESK_VAULT")
+    if env:
+        return Path(env)
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("KIMdesk", appauthor=False)) / "vault.kdb"
+
+
+def add_vault_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--vault",
+        type=Path,
+        default=None,
+        help=_("vault file (default: $KIMDESK_VAULT or the user data folder)"),
+    )
+
+
+def vault_path(args: argparse.Namespace) -> Path:
+    return Path(args.vault) if getattr(args, "vault", None) else default_vault_path()
+
+
+def read_passphrase(env: str = "KIMDESK_PASSPHRASE", prompt: str = "", confirm: bool = False) -> str:
+    """From the environment variable, else an interactive prompt (twice when ``confirm``)."""
+    value = os.environ.get(env)
+    if value is not None:
+        return value
+    if not sys.stdin.isatty():
+        raise UsageError(N_("No passphrase: set {env} or run in a terminal."), env=env)
+    first = getpass.getpass(prompt or _("Passphrase: "))
+    if confirm and getpass.getpass(_("Repeat passphrase: ")) != first:
+        raise UsageError(N_("The passphrases differ."))
+    return first
+
+
+def open_vault(args: argparse.Namespace) -> Any:
+    from kimdesk.vault import Vault
+
+    path = vault_path(args)
+    from kimdesk.vault.vault import _precheck
+
+    _precheck(path.absolute())  # a missing file is reported before asking for a passphrase
+    return Vault.open(path, read_passphrase())
+
+
+def print_json(data: Any) -> None:
+    json.dump(data, sys.stdout, ensure_ascii=False, indent=1, default=str)
+    sys.stdout.write("\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kimdesk",
+        description=_("KIMdesk: offline case management for KIM NRW."),
+    )
+    parser.add_argument("--lang", help=_("user interface language (de, en, ar, fa, tr, uk, ru)"))
+    add_vault_option(parser)
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help=_("create a demo vault (passphrase 'demo') where none exists, then start"),
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name in {name, name.rsplit(".", 1)[0]}:
+                continue  # that area is not built yet
+            raise
+        module.register(sub)
+    return parser
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    from kimdesk.i18n import UI_LANGUAGES, set_language
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.lang:
+        if args.lang not in UI_LANGUAGES:
+            raise UsageError(N_("Unknown language {lang}."), lang=args.lang)
+        set_language(args.lang)
+    func: Callable[[argparse.Namespace], int | None] | None = getattr(args, "func", None)
+    if func is None:
+        from kimdesk.gui.commands import start_gui
+
+        return start_gui(args)
+    return func(args) or 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return run(argv)
+    except KimdeskError as exc:
+        print(f"kimdesk: {exc.translated()}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print(file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # output piped into head & co.: stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except Exception as exc:  # pydantic's ValidationError and the like: one line, no traceback
+        from pydantic import ValidationError as PydanticError
+
+        if isinstance(exc, PydanticError):
+            err = exc.errors()[0]
+            where = ".".join(str(p) for p in err.get("loc", ()))
+            print(f"kimdesk: {where}: {err.get('msg')}", file=sys.stderr)
+            return ValidationError.exit_code
+        raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())

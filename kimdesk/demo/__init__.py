@@ -1,0 +1,1 @@
+"""Synthetic demo data (no real person\x27s data ever enters the repository)."""

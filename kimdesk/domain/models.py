@@ -1,0 +1,384 @@
+"""The KIM domain records, validated on construction and on every assignment.
+
+Every record shares :class:`Record`'s metadata: a UUID that stays the same on every device and on
+the server, UTC timestamps, a revision counter bumped on every local change, and ``pending``, the
+marker that the record has local changes the server has not yet acknowledged (sync builds on it).
+``deleted`` is a tombstone, so a deletion can travel to the server like any other change.
+
+Pydantic is used (not plain dataclasses) because the same models validate user input, rows read
+back from the vault and payloads from the network, and the server shares them.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import UTC, date, datetime
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from kimdesk.domain.codes import (
+    AgencyType,
+    AuditAction,
+    ClosureReason,
+    ConsentPurpose,
+    ConsultationPlace,
+    GapCategory,
+    Gender,
+    GoalStatus,
+    Handlungsfeld,
+    Phase,
+    Rechtskreis,
+    ReferralStatus,
+    ResidenceStatus,
+)
+from kimdesk.domain.iso import check_country, check_language
+from kimdesk.i18n import N_
+
+_LATIN = re.compile(r"^[\sA-Za-z\u00C0-\u024F\u1E00-\u1EFF'’.\-]*$")
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _no_blank(value: str, what: str) -> str:
+    value = value.strip()
+    if not value:
+        raise ValueError(N_("{what} must not be empty").format(what=what))
+    return value
+
+
+class Record(BaseModel):
+    """Metadata every stored record carries (see the module docstring)."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, str_strip_whitespace=True)
+
+    #: Table name in the vault and record kind in the sync protocol.
+    KIND: ClassVar[str] = ""
+
+    id: str = Field(default_factory=new_id)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    revision: int = Field(default=0, ge=0)
+    pending: bool = True
+    deleted: bool = False
+
+    @field_validator("id")
+    @classmethod
+    def _uuid(cls, value: str) -> str:
+        return str(uuid.UUID(value))
+
+    @field_validator("created_at", "updated_at")
+    @classmethod
+    def _utc(cls, value: datetime) -> datetime:
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class Person(Record):
+    """A client. Names are kept as written (any script) and in a Latin transliteration, because
+    offices and their letters use the Latin form while the person recognises the original."""
+
+    KIND: ClassVar[str] = "persons"
+
+    given_name: str
+    family_name: str
+    given_name_latin: str = ""
+    family_name_latin: str = ""
+    birth_date: date | None = None
+    birth_year: int | None = Field(default=None, ge=1900, le=2100)
+    gender: Gender = Gender.NOT_STATED
+    nationalities: list[str] = Field(default_factory=list)
+    languages: list[str] = Field(default_factory=list)
+    preferred_language: str | None = None
+    residence_status: ResidenceStatus = ResidenceStatus.UNKNOWN
+    phone: str = ""
+    email: str = ""
+    address: str = ""
+    municipality: str = ""
+
+    @field_validator("family_name")
+    @classmethod
+    def _family(cls, value: str) -> str:
+        return _no_blank(value, "family name")
+
+    @field_validator("nationalities")
+    @classmethod
+    def _countries(cls, value: list[str]) -> list[str]:
+        return [check_country(code) for code in dict.fromkeys(value)]
+
+    @field_validator("languages")
+    @classmethod
+    def _languages(cls, value: list[str]) -> list[str]:
+        return [check_language(code) for code in dict.fromkeys(value)]
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str) -> str:
+        if value and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value):
+            raise ValueError("not an e-mail address")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Person:
+        if self.preferred_language:
+            check_language(self.preferred_language)
+            if self.languages and self.preferred_language not in self.languages:
+                raise ValueError("the preferred language must be one of the person's languages")
+        if self.birth_date is not None:
+            if self.birth_date > date.today():
+                raise ValueError("the birth date lies in the future")
+            if self.birth_year is None:
+                object.__setattr__(self, "birth_year", self.birth_date.year)
+            elif self.birth_year != self.birth_date.year:
+                raise ValueError("birth year and birth date disagree")
+        for name in ("given_name", "family_name"):
+            latin = f"{name}_latin"
+            if not getattr(self, latin) and _LATIN.match(getattr(self, name)):
+                object.__setattr__(self, latin, getattr(self, name))
+        if not self.family_name_latin:
+            raise ValueError("a family name in non-Latin script needs a Latin transliteration")
+        return self
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.family_name}, {self.given_name}".strip(", ")
+
+
+class Case(Record):
+    """A KIM case: one person, one owner counselor, one phase at a time.
+
+    *Rechtskreise* (legal domains) and *Handlungsfelder* (fields of action) are the programme's
+    German terms. Case management is open to every immigrant regardless of residence status, so no
+    status is required here."""
+
+    KIND: ClassVar[str] = "cases"
+
+    case_number: str
+    person_id: str
+    owner: str
+    team: str = ""
+    municipality: str = ""
+    phase: Phase = Phase.ERSTKONTAKT
+    opened_on: date = Field(default_factory=date.today)
+    closed_on: date | None = None
+    closure_reason: ClosureReason | None = None
+    rechtskreise: list[Rechtskreis] = Field(default_factory=list)
+    handlungsfelder: list[Handlungsfeld] = Field(default_factory=list)
+    review_on: date | None = None
+    referral_source: str = ""
+
+    @field_validator("case_number", "owner")
+    @classmethod
+    def _required(cls, value: str) -> str:
+        return _no_blank(value, "field")
+
+    @field_validator("rechtskreise", "handlungsfelder")
+    @classmethod
+    def _unique(cls, value: list[Any]) -> list[Any]:
+        return list(dict.fromkeys(value))
+
+    @model_validator(mode="after")
+    def _closure(self) -> Case:
+        closed = self.phase is Phase.ABSCHLUSS
+        if closed and (self.closure_reason is None or self.closed_on is None):
+            raise ValueError("a closed case needs a closure reason and a closing date")
+        if not closed and (self.closure_reason is not None or self.closed_on is not None):
+            raise ValueError("only a closed case has a closure reason or closing date")
+        if self.closed_on and self.closed_on < self.opened_on:
+            raise ValueError("a case cannot close before it opened")
+        return self
+
+
+class PhaseTransition(Record):
+    """One recorded phase change: when, by whom, from which phase to which."""
+
+    KIND: ClassVar[str] = "phase_transitions"
+
+    case_id: str
+    from_phase: Phase | None = None
+    to_phase: Phase
+    at: datetime = Field(default_factory=utcnow)
+    by: str
+    closure_reason: ClosureReason | None = None
+    comment: str = ""
+
+
+class Consultation(Record):
+    KIND: ClassVar[str] = "consultations"
+
+    case_id: str
+    date: date
+    duration_minutes: int = Field(default=60, ge=1, le=720)
+    place: ConsultationPlace = ConsultationPlace.OFFICE
+    place_detail: str = ""
+    interpreter_used: bool = False
+    interpreter_language: str | None = None
+    language: str = "de"
+    form_id: str | None = None
+    form_version: str | None = None
+    answers: dict[str, Any] = Field(default_factory=dict)
+    summary: str = ""
+    counselor: str = ""
+
+    @model_validator(mode="after")
+    def _check(self) -> Consultation:
+        check_language(self.language)
+        if self.interpreter_language:
+            check_language(self.interpreter_language)
+        if (self.form_id is None) != (self.form_version is None):
+            raise ValueError("form id and form version go together")
+        if self.answers and self.form_id is None:
+            raise ValueError("answers need the form id and version they were recorded with")
+        return self
+
+
+class Goal(Record):
+    """A goal of the Zielvereinbarung (goal agreement): not legally binding, reviewed on a date."""
+
+    KIND: ClassVar[str] = "goals"
+
+    case_id: str
+    goal: str
+    steps: str = ""
+    responsible: str = ""
+    handlungsfeld: Handlungsfeld | None = None
+    review_on: date | None = None
+    status: GoalStatus = GoalStatus.OPEN
+
+    @field_validator("goal")
+    @classmethod
+    def _goal(cls, value: str) -> str:
+        return _no_blank(value, "goal")
+
+
+class Agency(Record):
+    """An entry of the agency directory (reference data; the server distributes it)."""
+
+    KIND: ClassVar[str] = "agencies"
+
+    name: str
+    agency_type: AgencyType
+    rechtskreis: Rechtskreis | None = None
+    address: str = ""
+    opening_hours: str = ""
+    phone: str = ""
+    what_to_bring: str = ""
+    municipality: str = ""
+
+
+class Referral(Record):
+    KIND: ClassVar[str] = "referrals"
+
+    case_id: str
+    agency_id: str | None = None
+    agency_name: str
+    agency_type: AgencyType
+    rechtskreis: Rechtskreis | None = None
+    status: ReferralStatus = ReferralStatus.PLANNED
+    referred_on: date = Field(default_factory=date.today)
+    note: str = ""
+
+
+class Consent(Record):
+    """An *Einwilligung* (consent) under § 67b Abs. 2 SGB X / Art. 7 DSGVO: specific purposes and
+    recipients, the language and text version shown, and a withdrawal date once withdrawn."""
+
+    KIND: ClassVar[str] = "consents"
+
+    person_id: str
+    case_id: str | None = None
+    purposes: list[ConsentPurpose]
+    recipients: list[str] = Field(default_factory=list)
+    data_categories: list[str] = Field(default_factory=list)
+    special_categories: bool = False
+    given_on: date
+    form: str = "written"
+    language: str = "de"
+    text_id: str = "einwilligung"
+    text_version: str = "1"
+    withdrawn_on: date | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> Consent:
+        if not self.purposes:
+            raise ValueError("a consent names at least one purpose (no blanket consent)")
+        if ConsentPurpose.SHARE_WITH_AGENCY in self.purposes and not self.recipients:
+            raise ValueError("sharing data needs the named recipients")
+        if self.form not in {"written", "electronic"}:
+            raise ValueError("consent is given in written or electronic form")
+        if self.withdrawn_on and self.withdrawn_on < self.given_on:
+            raise ValueError("a consent cannot be withdrawn before it was given")
+        check_language(self.language)
+        return self
+
+    def active_on(self, day: date) -> bool:
+        return self.given_on <= day and (self.withdrawn_on is None or day < self.withdrawn_on)
+
+
+class StructuralGap(Record):
+    """A *Bruchstelle*: a structural gap between agencies. ``case_id`` links it locally; every
+    export drops the link and the person, so the gap can go to the Lenkungsgruppe on its own."""
+
+    KIND: ClassVar[str] = "structural_gaps"
+
+    case_id: str | None = None
+    category: GapCategory
+    agencies: list[AgencyType] = Field(default_factory=list)
+    rechtskreise: list[Rechtskreis] = Field(default_factory=list)
+    description: str = ""
+    observed_on: date = Field(default_factory=date.today)
+    municipality: str = ""
+
+
+class Note(Record):
+    KIND: ClassVar[str] = "notes"
+
+    case_id: str
+    text: str
+    author: str = ""
+
+    @field_validator("text")
+    @classmethod
+    def _text(cls, value: str) -> str:
+        return _no_blank(value, "note")
+
+
+class AuditEvent(Record):
+    """One read or write of a person's data. ``prev_hash``/``hash`` chain the events so that a
+    removed or altered event is detectable (the privacy roadmap builds on this)."""
+
+    KIND: ClassVar[str] = "audit_events"
+
+    at: datetime = Field(default_factory=utcnow)
+    actor: str
+    action: AuditAction
+    subject_kind: str
+    subject_id: str = ""
+    detail: str = ""
+    prev_hash: str = ""
+    hash: str = ""
+
+
+#: Every record type stored in the vault, in dependency order (parents first).
+RECORD_TYPES: tuple[type[Record], ...] = (
+    Person,
+    Case,
+    PhaseTransition,
+    Consultation,
+    Goal,
+    Agency,
+    Referral,
+    Consent,
+    StructuralGap,
+    Note,
+    AuditEvent,
+)
+RECORD_BY_KIND: dict[str, type[Record]] = {cls.KIND: cls for cls in RECORD_TYPES}

@@ -1,0 +1,1 @@
+"""The Qt desktop client: the only package that imports PySide6."""

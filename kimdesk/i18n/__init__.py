@@ -1,0 +1,103 @@
+"""Translations for every user-facing string, core and GUI alike.
+
+One gettext domain (``kimdesk``) serves the CLI, the core's error messages and the Qt GUI, the way
+MusicBrainz Picard keeps one catalog. Catalogs are the ``.po`` files under
+``resources/translations/<lang>/LC_MESSAGES/kimdesk.po``; they are compiled in memory with Babel on
+first use, so there is no build step and no stale ``.mo`` file to forget.
+
+The active language lives in a :class:`contextvars.ContextVar` instead of a module global: a test or
+a server request can switch language without leaking it into other threads' contexts.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import functools
+import gettext as _gettext
+import io
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+DOMAIN = "kimdesk"
+SOURCE_LANGUAGE = "en"
+DEFAULT_LANGUAGE = "de"
+#: UI languages with a complete catalog (tests enforce completeness).
+UI_LANGUAGES: tuple[str, ...] = ("de", "en", "ar", "fa", "tr", "uk", "ru")
+RTL_LANGUAGES: frozenset[str] = frozenset({"ar", "fa", "ps", "ur", "ckb", "prs", "he"})
+
+_active: contextvars.ContextVar[str] = contextvars.ContextVar("kimdesk_language", default="")
+
+
+def resources_dir() -> Path:
+    """The ``resources/`` folder: in a checkout beside the package, in a wheel inside it."""
+    here = Path(__file__).resolve().parent.parent
+    for candidate in (here.parent / "resources", here / "_resources"):
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError("KIMdesk resources folder not found")
+
+
+def catalog_path(lang: str) -> Path:
+    return resources_dir() / "translations" / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+@functools.lru_cache(maxsize=32)
+def translations(lang: str) -> _gettext.NullTranslations:
+    """Compile the language's catalog once per process (Babel parses .po; no .mo on disk)."""
+    path = catalog_path(lang)
+    if lang == SOURCE_LANGUAGE or not path.is_file():
+        return _gettext.NullTranslations()
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    with path.open("rb") as fh:
+        catalog = read_po(fh, locale=lang)
+    buf = io.BytesIO()
+    write_mo(buf, catalog, use_fuzzy=False)
+    buf.seek(0)
+    return _gettext.GNUTranslations(buf)
+
+
+def default_language() -> str:
+    """KIMDESK_LANG, else German (the programme's working language)."""
+    lang = os.environ.get("KIMDESK_LANG", "").strip()
+    return lang if lang in UI_LANGUAGES else DEFAULT_LANGUAGE
+
+
+def current_language() -> str:
+    return _active.get() or default_language()
+
+
+def set_language(lang: str) -> None:
+    _active.set(lang)
+
+
+@contextmanager
+def language(lang: str) -> Iterator[None]:
+    token = _active.set(lang)
+    try:
+        yield
+    finally:
+        _active.reset(token)
+
+
+def gettext(message: str) -> str:
+    return translations(current_language()).gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return translations(current_language()).ngettext(singular, plural, n)
+
+
+_ = gettext
+
+
+def N_(message: str) -> str:
+    """Mark a string for extraction; it is translated later, where it is shown."""
+    return message
+
+
+def is_rtl(lang: str) -> bool:
+    return lang.split("_")[0].split("-")[0] in RTL_LANGUAGES

@@ -1,0 +1,199 @@
+"""Vault subcommands: ``init``, ``passwd``, ``demo``, ``search``, ``show``, ``check``."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from dataclasses import asdict
+from typing import Any
+
+from kimdesk.cli import add_vault_option, open_vault, print_json, read_passphrase, vault_path
+from kimdesk.i18n import N_, gettext, ngettext
+
+_ = gettext
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("init", help=_("create a new encrypted vault"))
+    add_vault_option(p)
+    p.add_argument("--counselor", default=None, help=_("counselor name (default: login name)"))
+    p.add_argument("--team", default="", help=_("team name"))
+    p.add_argument("--municipality", default="", help=_("municipality of the counselor"))
+    p.set_defaults(func=cmd_init)
+
+    p = sub.add_parser("passwd", help=_("change the vault passphrase"))
+    add_vault_option(p)
+    p.set_defaults(func=cmd_passwd)
+
+    p = sub.add_parser("demo", help=_("fill a vault with synthetic demo cases"))
+    add_vault_option(p)
+    p.add_argument("--cases", type=int, default=200, help=_("number of cases"))
+    p.add_argument("--seed", type=int, default=None, help=_("random seed (reproducible data)"))
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("search", help=_("find cases by name, case number or note"))
+    add_vault_option(p)
+    p.add_argument("query", help=_("words to find (prefixes); empty lists every case"))
+    p.add_argument("--json", action="store_true", help=_("print JSON"))
+    p.add_argument("--limit", type=int, default=None, help=_("at most this many cases"))
+    p.set_defaults(func=cmd_search)
+
+    p = sub.add_parser("show", help=_("show one case with everything recorded for it"))
+    add_vault_option(p)
+    p.add_argument("case", help=_("case id or case number"))
+    p.add_argument("--json", action="store_true", help=_("print JSON"))
+    p.set_defaults(func=cmd_show)
+
+    p = sub.add_parser("check", help=_("verify the vault's encryption and integrity"))
+    add_vault_option(p)
+    p.set_defaults(func=cmd_check)
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from kimdesk.vault import Vault
+
+    path = vault_path(args)
+    from kimdesk.vault.errors import VaultExists
+
+    if path.exists():
+        raise VaultExists(str(path.absolute()))
+    passphrase = read_passphrase(prompt=_("New passphrase: "), confirm=True)
+    counselor = args.counselor or getpass.getuser()
+    with Vault.create(path, passphrase, counselor=counselor, team=args.team,
+                      municipality=args.municipality):
+        pass
+    print(_("Created vault {path}.").format(path=path))
+    return 0
+
+
+def cmd_passwd(args: argparse.Namespace) -> int:
+    vault = open_vault(args)
+    try:
+        new = read_passphrase(
+            "KIMDESK_NEW_PASSPHRASE", prompt=_("New passphrase: "), confirm=True
+        )
+        vault.change_passphrase(new)
+    finally:
+        vault.close()
+    print(_("Passphrase changed."))
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from kimdesk.demo.generator import fill
+    from kimdesk.errors import ValidationError
+
+    if args.cases < 0:
+        raise ValidationError(N_("The number of cases must not be negative."), field="cases")
+    vault = open_vault(args)
+    tty = sys.stderr.isatty()
+
+    def progress(done: int, total: int) -> None:
+        if tty:
+            print(f"\r{done}/{total}", end="", file=sys.stderr, flush=True)
+
+    try:
+        count = fill(vault, args.cases, args.seed, progress=progress)
+    finally:
+        vault.close()
+    if tty:
+        print(file=sys.stderr)
+    print(ngettext("Added {n} demo case.", "Added {n} demo cases.", count).format(n=count))
+    return 0
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    vault = open_vault(args)
+    try:
+        with vault.transaction():
+            vault.audit.record("search", "cases", detail=f"{len(args.query)} characters")
+        hits = vault.search(args.query, limit=args.limit)
+    finally:
+        vault.close()
+    if args.json:
+        print_json([asdict(h) for h in hits])
+        return 0
+    out = sys.stdout
+    for h in hits:
+        latin = f"{h.family_name_latin}, {h.given_name_latin}"
+        shown = h.display_name if latin == h.display_name else f"{h.display_name} ({latin})"
+        out.write(f"{h.case_number}\t{h.phase}\t{h.owner}\t{shown}\n")
+    return 0
+
+
+def _case_by_id_or_number(vault: Any, ident: str) -> Any:
+    from kimdesk.vault.errors import RecordNotFound
+
+    row = vault.conn.execute(
+        "SELECT id FROM cases WHERE (id = ? OR case_number = ?) AND deleted = 0", (ident, ident)
+    ).fetchone()
+    if row is None:
+        raise RecordNotFound("cases", ident)
+    return vault.cases.get(row[0])
+
+
+def case_dossier(vault: Any, case: Any) -> dict[str, Any]:
+    """Everything recorded for one case, as JSON-ready data."""
+
+    def dump(records: list[Any]) -> list[dict[str, Any]]:
+        return [r.model_dump(mode="json") for r in records]
+
+    return {
+        "case": case.model_dump(mode="json"),
+        "person": vault.people.get(case.person_id).model_dump(mode="json"),
+        "phase_transitions": dump(vault.transitions.for_case(case.id)),
+        "consultations": dump(vault.consultations.where("case_id = ?", (case.id,), order="date")),
+        "goals": dump(vault.goals.for_case(case.id)),
+        "referrals": dump(vault.referrals.for_case(case.id)),
+        "consents": dump(vault.consents.where("person_id = ?", (case.person_id,))),
+        "structural_gaps": dump(vault.gaps.for_case(case.id)),
+        "notes": dump(vault.notes.for_case(case.id)),
+    }
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    vault = open_vault(args)
+    try:
+        dossier = case_dossier(vault, _case_by_id_or_number(vault, args.case))
+    finally:
+        vault.close()
+    if args.json:
+        print_json(dossier)
+        return 0
+    case, person = dossier["case"], dossier["person"]
+    lines = [
+        f"{case['case_number']}  {person['family_name']}, {person['given_name']}"
+        f"  ({person['family_name_latin']}, {person['given_name_latin']})",
+        f"{_('Phase')}: {case['phase']}   {_('Owner')}: {case['owner']}   {_('Opened')}: "
+        f"{case['opened_on']}",
+        f"{_('Legal domains')}: {', '.join(case['rechtskreise'])}",
+        f"{_('Fields of action')}: {', '.join(case['handlungsfelder'])}",
+    ]
+    for title, key, fmt in (
+        (_("Consultations"), "consultations", "{date}  {place}  {duration_minutes} min  {summary}"),
+        (_("Goals"), "goals", "{status}  {goal}"),
+        (_("Referrals"), "referrals", "{referred_on}  {agency_name}  {status}"),
+        (_("Notes"), "notes", "{text}"),
+    ):
+        lines.append(f"{title} ({len(dossier[key])}):")
+        lines.extend("  " + fmt.format(**item) for item in dossier[key])
+    print("\n".join(lines))
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from kimdesk.errors import KimdeskError
+
+    vault = open_vault(args)
+    try:
+        problems = vault.integrity_check()
+        broken = vault.audit.verify()
+    finally:
+        vault.close()
+    if broken is not None:
+        problems.append(f"audit chain broken at event {broken}")
+    if problems:
+        raise KimdeskError(N_("Vault check failed: {problems}"), problems="; ".join(problems[:5]))
+    print(_("Vault is healthy."))
+    return 0

@@ -1,0 +1,73 @@
+"""What can go wrong when opening or using a vault, each a distinct error with a clear message."""
+
+from __future__ import annotations
+
+from kimdesk.errors import KimdeskError
+from kimdesk.i18n import N_
+
+
+class VaultError(KimdeskError):
+    """Base for vault problems."""
+
+
+class WrongPassphrase(VaultError):
+    def __init__(self, path: str) -> None:
+        super().__init__(N_("Wrong passphrase for vault {path}."), path=path)
+
+
+class NotAVault(VaultError):
+    def __init__(self, path: str, reason: str = "") -> None:
+        super().__init__(N_("{path} is not a KIMdesk vault."), path=path)
+        self.reason = reason
+
+
+class VaultCorrupted(VaultError):
+    def __init__(self, path: str) -> None:
+        super().__init__(
+            N_("Vault {path} is damaged (truncated or corrupted). Nothing was changed."), path=path
+        )
+
+
+class VaultMissing(VaultError):
+    def __init__(self, path: str) -> None:
+        super().__init__(N_("No vault at {path}. Create one with 'kimdesk init'."), path=path)
+
+
+class VaultExists(VaultError):
+    def __init__(self, path: str) -> None:
+        super().__init__(N_("A file already exists at {path}; it was left untouched."), path=path)
+
+
+class VaultInUse(VaultError):
+    def __init__(self, path: str) -> None:
+        super().__init__(N_("Vault {path} is already open in another KIMdesk process."), path=path)
+
+
+class VaultTooNew(VaultError):
+    def __init__(self, path: str, version: int) -> None:
+        super().__init__(
+            N_("Vault {path} was written by a newer KIMdesk (schema {version}). Please update."),
+            path=path,
+            version=version,
+        )
+
+
+class VaultLocked(VaultError):
+    def __init__(self) -> None:
+        super().__init__(N_("The vault is locked."))
+
+
+class RecordNotFound(VaultError):
+    def __init__(self, kind: str, record_id: str) -> None:
+        super().__init__(N_("No {kind} record with id {record_id}."), kind=kind, record_id=record_id)
+
+
+class StaleRecord(VaultError):
+    """Optimistic concurrency: the record changed since it was read (another window, a sync)."""
+
+    def __init__(self, kind: str, record_id: str) -> None:
+        super().__init__(
+            N_("The {kind} record {record_id} was changed meanwhile; reload it and try again."),
+            kind=kind,
+            record_id=record_id,
+        )

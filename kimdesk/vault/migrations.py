@@ -1,0 +1,150 @@
+"""Numbered, transactional schema migrations.
+
+``PRAGMA user_version`` holds the schema version. Each step runs inside one transaction together
+with the version bump, so a crash mid-migration leaves the previous version intact. Steps are never
+edited once released: a new schema is a new step, tested by upgrading a vault file written by the
+previous version (``tests/fixtures/vault_v{N}.kdb``).
+
+Tables mirror :mod:`kimdesk.domain.models`: every table has ``seq INTEGER PRIMARY KEY`` (a local,
+never-synced row number that stays stable under VACUUM, so the full-text index can key on it) and
+the record's UUID in ``id``. Lists and dictionaries are stored as JSON text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from kimdesk.vault.connection import Connection
+
+_META = "id TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL, updated_at TEXT NOT NULL, " \
+    "revision INTEGER NOT NULL DEFAULT 0, pending INTEGER NOT NULL DEFAULT 1, " \
+    "deleted INTEGER NOT NULL DEFAULT 0"
+
+
+def _table(name: str, columns: str) -> str:
+    return f"CREATE TABLE {name} (seq INTEGER PRIMARY KEY, {_META}, {columns})"
+
+
+_V1 = [
+    "CREATE TABLE vault_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    _table(
+        "persons",
+        "given_name TEXT NOT NULL, family_name TEXT NOT NULL, given_name_latin TEXT NOT NULL,"
+        " family_name_latin TEXT NOT NULL, birth_date TEXT, birth_year INTEGER,"
+        " gender TEXT NOT NULL, nationalities TEXT NOT NULL, languages TEXT NOT NULL,"
+        " preferred_language TEXT, residence_status TEXT NOT NULL, phone TEXT NOT NULL,"
+        " email TEXT NOT NULL, address TEXT NOT NULL, municipality TEXT NOT NULL",
+    ),
+    _table(
+        "cases",
+        "case_number TEXT NOT NULL UNIQUE, person_id TEXT NOT NULL REFERENCES persons(id),"
+        " owner TEXT NOT NULL, team TEXT NOT NULL, municipality TEXT NOT NULL,"
+        " phase TEXT NOT NULL, opened_on TEXT NOT NULL, closed_on TEXT, closure_reason TEXT,"
+        " rechtskreise TEXT NOT NULL, handlungsfelder TEXT NOT NULL, review_on TEXT,"
+        " referral_source TEXT NOT NULL",
+    ),
+    _table(
+        "phase_transitions",
+        "case_id TEXT NOT NULL REFERENCES cases(id), from_phase TEXT, to_phase TEXT NOT NULL,"
+        " at TEXT NOT NULL, by TEXT NOT NULL, closure_reason TEXT, comment TEXT NOT NULL",
+    ),
+    _table(
+        "consultations",
+        "case_id TEXT NOT NULL REFERENCES cases(id), date TEXT NOT NULL,"
+        " duration_minutes INTEGER NOT NULL, place TEXT NOT NULL, place_detail TEXT NOT NULL,"
+        " interpreter_used INTEGER NOT NULL, interpreter_language TEXT, language TEXT NOT NULL,"
+        " form_id TEXT, form_version TEXT, answers TEXT NOT NULL, summary TEXT NOT NULL,"
+        " counselor TEXT NOT NULL",
+    ),
+    _table(
+        "goals",
+        "case_id TEXT NOT NULL REFERENCES cases(id), goal TEXT NOT NULL, steps TEXT NOT NULL,"
+        " responsible TEXT NOT NULL, handlungsfeld TEXT, review_on TEXT, status TEXT NOT NULL",
+    ),
+    _table(
+        "agencies",
+        "name TEXT NOT NULL, agency_type TEXT NOT NULL, rechtskreis TEXT, address TEXT NOT NULL,"
+        " opening_hours TEXT NOT NULL, phone TEXT NOT NULL, what_to_bring TEXT NOT NULL,"
+        " municipality TEXT NOT NULL",
+    ),
+    _table(
+        "referrals",
+        "case_id TEXT NOT NULL REFERENCES cases(id), agency_id TEXT, agency_name TEXT NOT NULL,"
+        " agency_type TEXT NOT NULL, rechtskreis TEXT, status TEXT NOT NULL,"
+        " referred_on TEXT NOT NULL, note TEXT NOT NULL",
+    ),
+    _table(
+        "consents",
+        "person_id TEXT NOT NULL REFERENCES persons(id), case_id TEXT, purposes TEXT NOT NULL,"
+        " recipients TEXT NOT NULL, data_categories TEXT NOT NULL,"
+        " special_categories INTEGER NOT NULL, given_on TEXT NOT NULL, form TEXT NOT NULL,"
+        " language TEXT NOT NULL, text_id TEXT NOT NULL, text_version TEXT NOT NULL,"
+        " withdrawn_on TEXT",
+    ),
+    _table(
+        "structural_gaps",
+        "case_id TEXT, category TEXT NOT NULL, agencies TEXT NOT NULL, rechtskreise TEXT NOT NULL,"
+        " description TEXT NOT NULL, observed_on TEXT NOT NULL, municipality TEXT NOT NULL",
+    ),
+    _table(
+        "notes",
+        "case_id TEXT NOT NULL REFERENCES cases(id), text TEXT NOT NULL, author TEXT NOT NULL",
+    ),
+    _table(
+        "audit_events",
+        "at TEXT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL, subject_kind TEXT NOT NULL,"
+        " subject_id TEXT NOT NULL, detail TEXT NOT NULL, prev_hash TEXT NOT NULL,"
+        " hash TEXT NOT NULL",
+    ),
+    "CREATE INDEX cases_person ON cases(person_id)",
+    "CREATE INDEX cases_phase ON cases(phase)",
+    "CREATE INDEX cases_owner ON cases(owner)",
+    "CREATE INDEX cases_updated ON cases(updated_at)",
+    "CREATE INDEX transitions_case ON phase_transitions(case_id)",
+    "CREATE INDEX consultations_case ON consultations(case_id)",
+    "CREATE INDEX consultations_date ON consultations(date)",
+    "CREATE INDEX goals_case ON goals(case_id)",
+    "CREATE INDEX referrals_case ON referrals(case_id)",
+    "CREATE INDEX consents_person ON consents(person_id)",
+    "CREATE INDEX gaps_case ON structural_gaps(case_id)",
+    "CREATE INDEX notes_case ON notes(case_id)",
+    "CREATE INDEX audit_subject ON audit_events(subject_id)",
+    # Full-text search over folded names, case numbers and notes; rowid = cases.seq.
+    "CREATE VIRTUAL TABLE case_search USING fts5(text, content='', contentless_delete=1,"
+    " tokenize='unicode61 remove_diacritics 0', prefix='1 2 3')",
+]
+for _t in ("persons", "cases", "phase_transitions", "consultations", "goals", "agencies",
+           "referrals", "consents", "structural_gaps", "notes", "audit_events"):
+    _V1.append(f"CREATE INDEX {_t}_pending ON {_t}(seq) WHERE pending = 1")
+
+
+def _v1(conn: Connection) -> None:
+    for statement in _V1:
+        conn.execute(statement)
+
+
+#: MIGRATIONS[n] upgrades schema n to n+1.
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1]
+LATEST = len(MIGRATIONS)
+
+
+def schema_version(conn: Connection) -> int:
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def migrate(conn: Connection, target: int = LATEST) -> list[int]:
+    """Apply the missing steps, each in its own transaction; returns the versions reached."""
+    reached = []
+    version = schema_version(conn)
+    while version < target:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            MIGRATIONS[version](conn)
+            conn.execute(f"PRAGMA user_version = {version + 1}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        version += 1
+        reached.append(version)
+    return reached

@@ -1,0 +1,153 @@
+"""Generic storage of one record type in its table, shared by every kind of record.
+
+The mapping is derived from the pydantic model (columns = fields), so a field added to a model
+without a migration fails loudly in the schema test instead of being silently dropped.
+"""
+
+from __future__ import annotations
+
+import json
+import typing
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from kimdesk.domain.models import Record
+from kimdesk.vault.errors import RecordNotFound, StaleRecord
+
+if TYPE_CHECKING:
+    from kimdesk.vault.vault import Vault
+
+R = TypeVar("R", bound=Record)
+
+
+def _is_json_field(annotation: Any) -> bool:
+    origin = typing.get_origin(annotation)
+    return origin in (list, dict) or annotation in (list, dict)
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat().replace("+00:00", "Z")
+
+
+class Repository(Generic[R]):
+    """Add, read, update and tombstone records of one type; every write marks them pending.
+
+    ``audited`` repositories hold a person's data: each read and write appends an audit event in
+    the same transaction as the change."""
+
+    def __init__(self, vault: Vault, model: type[R], *, audited: bool) -> None:
+        self._vault = vault
+        self.model = model
+        self.table = model.KIND
+        self.audited = audited
+        self.columns: list[str] = list(model.model_fields)
+        self._json = {
+            name for name, info in model.model_fields.items() if _is_json_field(info.annotation)
+        }
+        cols = ", ".join(self.columns)
+        marks = ", ".join("?" for _ in self.columns)
+        self._insert_sql = f"INSERT INTO {self.table} ({cols}) VALUES ({marks})"
+        sets = ", ".join(f"{c} = ?" for c in self.columns if c != "id")
+        self._update_sql = f"UPDATE {self.table} SET {sets} WHERE id = ? AND revision = ?"
+        self._select_sql = f"SELECT {cols} FROM {self.table}"
+
+    # -- conversion ----------------------------------------------------------------------------
+    def to_row(self, record: R) -> list[Any]:
+        data = record.model_dump(mode="json")
+        row = []
+        for name in self.columns:
+            value = data[name]
+            if name in self._json:
+                value = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+            elif isinstance(value, bool):
+                value = int(value)
+            row.append(value)
+        return row
+
+    def from_row(self, row: Sequence[Any]) -> R:
+        data = dict(zip(self.columns, row, strict=True))
+        for name in self._json:
+            data[name] = json.loads(data[name])
+        return self.model.model_validate(data)
+
+    # -- reads ---------------------------------------------------------------------------------
+    def get(self, record_id: str, *, include_deleted: bool = False) -> R:
+        row = self._vault.conn.execute(
+            f"{self._select_sql} WHERE id = ?", (record_id,)
+        ).fetchone()
+        if row is None:
+            raise RecordNotFound(self.table, record_id)
+        record = self.from_row(row)
+        if record.deleted and not include_deleted:
+            raise RecordNotFound(self.table, record_id)
+        if self.audited:
+            with self._vault.transaction():
+                self._vault.audit.record("read", self.table, record_id)
+        return record
+
+    def where(self, clause: str = "1", params: Sequence[Any] = (), *, order: str = "seq") -> list[R]:
+        """Records matching an SQL condition (trusted callers only), tombstones excluded."""
+        sql = f"{self._select_sql} WHERE deleted = 0 AND ({clause}) ORDER BY {order}"
+        return [self.from_row(row) for row in self._vault.conn.execute(sql, tuple(params))]
+
+    def for_case(self, case_id: str) -> list[R]:
+        return self.where("case_id = ?", (case_id,))
+
+    def count(self) -> int:
+        return int(
+            self._vault.conn.execute(
+                f"SELECT count(*) FROM {self.table} WHERE deleted = 0"
+            ).fetchone()[0]
+        )
+
+    def pending(self) -> Iterator[R]:
+        """Records with local changes the server has not acknowledged (the sync outbox)."""
+        for row in self._vault.conn.execute(f"{self._select_sql} WHERE pending = 1 ORDER BY seq"):
+            yield self.from_row(row)
+
+    # -- writes --------------------------------------------------------------------------------
+    def add(self, record: R) -> R:
+        stamp = now_iso()
+        stored = self.model.model_validate(
+            record.model_dump()
+            | {"revision": 1, "pending": True, "created_at": stamp, "updated_at": stamp}
+        )
+        with self._vault.transaction():
+            self._vault.conn.execute(self._insert_sql, self.to_row(stored))
+            self._after_write(stored)
+            if self.audited:
+                self._vault.audit.record("create", self.table, stored.id)
+        return stored
+
+    def update(self, record: R) -> R:
+        """Write a changed record; fails with :class:`StaleRecord` if it changed since read."""
+        stored = self.model.model_validate(
+            record.model_dump() | {"revision": record.revision + 1, "pending": True,
+                                   "updated_at": now_iso()}
+        )
+        values = [v for c, v in zip(self.columns, self.to_row(stored), strict=True) if c != "id"]
+        with self._vault.transaction():
+            cursor = self._vault.conn.execute(
+                self._update_sql, [*values, record.id, record.revision]
+            )
+            if cursor.rowcount != 1:
+                raise StaleRecord(self.table, record.id)
+            self._after_write(stored)
+            if self.audited:
+                self._vault.audit.record("update", self.table, record.id)
+        return stored
+
+    def delete(self, record_id: str) -> R:
+        """Tombstone: the row stays (marked deleted and pending) so the deletion can sync."""
+        record = self.get(record_id)
+        return self.update(record.model_copy(update={"deleted": True}))
+
+    def insert_many(self, records: Iterable[R]) -> int:
+        """Bulk insert for generators and sync: the caller holds the transaction; no audit."""
+        rows = [self.to_row(r) for r in records]
+        self._vault.conn.executemany(self._insert_sql, rows)
+        return len(rows)
+
+    def _after_write(self, record: R) -> None:
+        """Hook for derived data (the search index)."""

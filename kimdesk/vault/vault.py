@@ -1,0 +1,522 @@
+"""The vault: one SQLCipher 4 file per counselor, holding every record of their cases.
+
+One :class:`Vault` object owns the connection and hands out a repository per record type
+(``vault.people``, ``vault.cases``, ...), the way Anki's ``Collection`` hands out managers. It is
+used from one thread at a time (the GUI's database worker); other threads get their own
+connections from :meth:`Vault.open_reader`, which reuse the derived key and skip the KDF.
+
+Decisions (see docs/vault.md): the passphrase is stretched once per unlock (:mod:`.kdf`); a
+passphrase change writes a re-keyed copy and swaps it in with one atomic rename, so a crash leaves
+either the old or the new passphrase working; the vault file is locked against a second process.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from kimdesk.domain.codes import ClosureReason, Phase
+from kimdesk.domain.models import (
+    Agency,
+    Case,
+    Consent,
+    Consultation,
+    Goal,
+    Note,
+    Person,
+    PhaseTransition,
+    Referral,
+    StructuralGap,
+)
+from kimdesk.domain.phases import check_transition
+from kimdesk.vault import kdf
+from kimdesk.vault.audit import AuditLog
+from kimdesk.vault.connection import Connection, DatabaseError, connect, translate_error
+from kimdesk.vault.errors import (
+    NotAVault,
+    VaultCorrupted,
+    VaultExists,
+    VaultInUse,
+    VaultMissing,
+    VaultTooNew,
+    WrongPassphrase,
+)
+from kimdesk.vault.lock import ProcessLock
+from kimdesk.vault.migrations import LATEST, migrate, schema_version
+from kimdesk.vault.repository import Repository, now_iso
+from kimdesk.vault.search import index_text, match_expression
+
+PAGE_SIZE = 4096
+SQLITE_MAGIC = b"SQLite format 3\x00"
+REKEY_SUFFIX = ".rekey"
+
+
+@dataclass
+class VaultMeta:
+    vault_id: str
+    counselor: str
+    team: str
+    municipality: str
+    device_tag: str
+    kdf_profile: int
+    created_at: str
+
+
+@dataclass(frozen=True)
+class CaseSummary:
+    """One line of the case list: what search and the list view show, no more."""
+
+    case_id: str
+    case_number: str
+    family_name: str
+    given_name: str
+    family_name_latin: str
+    given_name_latin: str
+    phase: str
+    owner: str
+    team: str
+    opened_on: str
+    review_on: str | None
+    updated_at: str
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.family_name}, {self.given_name}".strip(", ")
+
+
+SUMMARY_SQL = (
+    "SELECT c.id, c.case_number, p.family_name, p.given_name, p.family_name_latin,"
+    " p.given_name_latin, c.phase, c.owner, c.team, c.opened_on, c.review_on, c.updated_at"
+    " FROM cases c JOIN persons p ON p.id = c.person_id"
+)
+
+
+def _fsync_dir(path: Path) -> None:
+    if os.name == "posix":
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _precheck(path: Path) -> None:
+    """Reject what cannot be a vault before any SQLite code touches the file."""
+    if not path.is_file():
+        raise VaultMissing(str(path))
+    size = path.stat().st_size
+    with path.open("rb") as fh:
+        head = fh.read(16)
+    if head == SQLITE_MAGIC:
+        raise NotAVault(str(path), reason="unencrypted SQLite database")
+    if size < PAGE_SIZE or size % PAGE_SIZE:
+        raise NotAVault(str(path), reason="size is not a whole number of pages")
+
+
+class PersonRepository(Repository[Person]):
+    def _after_write(self, record: Person) -> None:
+        for (seq,) in self._vault.conn.execute(
+            "SELECT seq FROM cases WHERE person_id = ?", (record.id,)
+        ).fetchall():
+            self._vault.reindex_case(seq)
+
+
+class CaseRepository(Repository[Case]):
+    def _after_write(self, record: Case) -> None:
+        row = self._vault.conn.execute("SELECT seq FROM cases WHERE id = ?", (record.id,))
+        self._vault.reindex_case(row.fetchone()[0])
+
+    def next_case_number(self, year: int) -> str:
+        """Unique across devices without a network: year, device tag, local counter."""
+        counter = int(self._vault.get_meta("case_counter", "0")) + 1
+        self._vault.set_meta("case_counter", str(counter))
+        return f"{year}-{self._vault.meta.device_tag}-{counter:06d}"
+
+    def open_case(self, person_id: str, **fields: Any) -> Case:
+        """Create a case in phase Erstkontakt and record that first transition."""
+        with self._vault.transaction():
+            opened = fields.pop("opened_on", None) or date.today()
+            case = Case(
+                case_number=self.next_case_number(opened.year),
+                person_id=person_id,
+                owner=fields.pop("owner", self._vault.meta.counselor),
+                team=fields.pop("team", self._vault.meta.team),
+                municipality=fields.pop("municipality", self._vault.meta.municipality),
+                opened_on=opened,
+                **fields,
+            )
+            case = self.add(case)
+            self._vault.transitions.add(
+                PhaseTransition(
+                    case_id=case.id, from_phase=None, to_phase=case.phase, by=case.owner
+                )
+            )
+        return case
+
+    def transition(
+        self,
+        case_id: str,
+        target: Phase,
+        *,
+        by: str | None = None,
+        closure_reason: ClosureReason | None = None,
+        comment: str = "",
+        on: date | None = None,
+    ) -> Case:
+        """Move a case to another phase (validated by :mod:`kimdesk.domain.phases`)."""
+        with self._vault.transaction():
+            case = self.get(case_id)
+            check_transition(case.phase, target, closure_reason)
+            closing = target is Phase.ABSCHLUSS
+            updated = self.update(
+                case.model_copy(
+                    update={
+                        "phase": target,
+                        "closure_reason": closure_reason if closing else None,
+                        "closed_on": (on or date.today()) if closing else None,
+                    }
+                )
+            )
+            self._vault.transitions.add(
+                PhaseTransition(
+                    case_id=case_id,
+                    from_phase=case.phase,
+                    to_phase=target,
+                    by=by or self._vault.meta.counselor,
+                    closure_reason=closure_reason,
+                    comment=comment,
+                )
+            )
+        return updated
+
+
+class NoteRepository(Repository[Note]):
+    def _after_write(self, record: Note) -> None:
+        row = self._vault.conn.execute("SELECT seq FROM cases WHERE id = ?", (record.case_id,))
+        found = row.fetchone()
+        if found:
+            self._vault.reindex_case(found[0])
+
+
+class Vault:
+    """An unlocked vault. Create with :meth:`create`, open with :meth:`open`; close when done."""
+
+    def __init__(self, path: Path, conn: Connection, key: bytes, salt: bytes,
+                 lock: ProcessLock) -> None:
+        self.path = path
+        self.conn = conn
+        self._key = key
+        self._salt = salt
+        self._lock = lock
+        self._depth = 0
+        self._rollback_hooks: list[Callable[[], None]] = []
+        self._readers: list[Connection] = []
+        self.meta = self._load_meta()
+        self.audit = AuditLog(self)
+        self.people = PersonRepository(self, Person, audited=True)
+        self.cases = CaseRepository(self, Case, audited=True)
+        self.transitions: Repository[PhaseTransition] = Repository(
+            self, PhaseTransition, audited=True
+        )
+        self.consultations: Repository[Consultation] = Repository(
+            self, Consultation, audited=True
+        )
+        self.goals: Repository[Goal] = Repository(self, Goal, audited=True)
+        self.agencies: Repository[Agency] = Repository(self, Agency, audited=False)
+        self.referrals: Repository[Referral] = Repository(self, Referral, audited=True)
+        self.consents: Repository[Consent] = Repository(self, Consent, audited=True)
+        self.gaps: Repository[StructuralGap] = Repository(self, StructuralGap, audited=False)
+        self.notes = NoteRepository(self, Note, audited=True)
+
+    # -- lifecycle -----------------------------------------------------------------------------
+    @classmethod
+    def create(
+        cls,
+        path: str | os.PathLike[str],
+        passphrase: str,
+        *,
+        counselor: str,
+        team: str = "",
+        municipality: str = "",
+    ) -> Vault:
+        target = Path(path).absolute()
+        if target.exists():
+            raise VaultExists(str(target))
+        if not passphrase:
+            from kimdesk.errors import ValidationError
+            from kimdesk.i18n import N_
+
+            raise ValidationError(N_("The passphrase must not be empty."), field="passphrase")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        salt = secrets.token_bytes(kdf.SALT_BYTES)
+        key = kdf.CURRENT.derive(passphrase, salt)
+        conn = connect(target, key, salt, create=True)
+        try:
+            migrate(conn)
+            vault_id = secrets.token_hex(16)
+            meta = {
+                "vault_id": vault_id,
+                "counselor": counselor,
+                "team": team,
+                "municipality": municipality,
+                "device_tag": vault_id[:4].upper(),
+                "kdf_profile": str(kdf.CURRENT.profile_id),
+                "created_at": now_iso(),
+                "case_counter": "0",
+            }
+            conn.execute("BEGIN IMMEDIATE")
+            conn.executemany("INSERT INTO vault_meta (key, value) VALUES (?, ?)", meta.items())
+            conn.execute("COMMIT")
+        finally:
+            conn.close()
+        return cls.open(target, passphrase)
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str], passphrase: str) -> Vault:
+        """Unlock: one KDF run; errors leave the file's bytes as they were."""
+        target = Path(path).absolute()
+        _precheck(target)
+        lock = ProcessLock(target)
+        if not lock.acquire():
+            raise VaultInUse(str(target))
+        try:
+            with target.open("rb") as fh:
+                salt = fh.read(kdf.SALT_BYTES)
+            conn, key = cls._unlock(target, passphrase, salt)
+            try:
+                cls._check_and_migrate(target, conn)
+            except BaseException:
+                conn.close()
+                raise
+        except BaseException:
+            lock.release()
+            raise
+        vault = cls(target, conn, key, salt, lock)
+        stale = target.with_name(target.name + REKEY_SUFFIX)
+        if stale.exists():  # a passphrase change that crashed before its rename
+            stale.unlink()
+        return vault
+
+    @staticmethod
+    def _unlock(path: Path, passphrase: str, salt: bytes) -> tuple[Connection, bytes]:
+        for profile in kdf.PROFILES:
+            key = profile.derive(passphrase, salt)
+            try:
+                return connect(path, key, salt), key
+            except WrongPassphrase:
+                continue
+        raise WrongPassphrase(str(path))
+
+    @staticmethod
+    def _check_and_migrate(path: Path, conn: Connection) -> None:
+        try:
+            conn.execute("PRAGMA page_count").fetchone()
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+            if "vault_meta" not in tables:
+                raise NotAVault(str(path), reason="no vault_meta table")
+            version = schema_version(conn)
+            if version > LATEST:
+                raise VaultTooNew(str(path), version)
+            migrate(conn)
+        except DatabaseError as exc:
+            raise translate_error(exc, path) from None
+
+    def close(self) -> None:
+        """Close every connection and forget the key (the vault is locked afterwards)."""
+        for reader in self._readers:
+            with contextlib.suppress(Exception):
+                reader.close()
+        self._readers.clear()
+        with contextlib.suppress(Exception):
+            self.conn.close()
+        self._key = b""
+        self._lock.release()
+
+    def __enter__(self) -> Vault:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def open_reader(self) -> Connection:
+        """A further connection (e.g. for a search thread) with the cached key: no KDF run."""
+        conn = connect(self.path, self._key, self._salt)
+        self._readers.append(conn)
+        return conn
+
+    # -- transactions --------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """``BEGIN IMMEDIATE`` ... ``COMMIT``; nested uses join the outer transaction."""
+        if self._depth:
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        self._depth = 1
+        try:
+            yield
+        except BaseException:
+            self._depth = 0
+            self.conn.execute("ROLLBACK")
+            hooks, self._rollback_hooks = self._rollback_hooks, []
+            for hook in hooks:
+                hook()
+            raise
+        self._depth = 0
+        self._rollback_hooks.clear()
+        try:
+            self.conn.execute("COMMIT")
+        except DatabaseError as exc:
+            raise translate_error(exc, self.path) from None
+
+    def on_rollback(self, hook: Callable[[], None]) -> None:
+        self._rollback_hooks.append(hook)
+
+    # -- metadata ------------------------------------------------------------------------------
+    def get_meta(self, key: str, default: str = "") -> str:
+        row = self.conn.execute("SELECT value FROM vault_meta WHERE key = ?", (key,)).fetchone()
+        return str(row[0]) if row else default
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.conn.execute(
+            "INSERT INTO vault_meta (key, value) VALUES (?, ?)"
+            " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+
+    def _load_meta(self) -> VaultMeta:
+        values = dict(self.conn.execute("SELECT key, value FROM vault_meta").fetchall())
+        return VaultMeta(
+            vault_id=values["vault_id"],
+            counselor=values.get("counselor", ""),
+            team=values.get("team", ""),
+            municipality=values.get("municipality", ""),
+            device_tag=values["device_tag"],
+            kdf_profile=int(values.get("kdf_profile", "1")),
+            created_at=values.get("created_at", ""),
+        )
+
+    # -- search --------------------------------------------------------------------------------
+    def reindex_case(self, seq: int) -> None:
+        """Rebuild one case's search entry from its case number, person names and notes."""
+        row = self.conn.execute(
+            "SELECT c.case_number, c.deleted, p.given_name, p.family_name, p.given_name_latin,"
+            " p.family_name_latin, (SELECT group_concat(n.text, ' ') FROM notes n"
+            "  WHERE n.case_id = c.id AND n.deleted = 0)"
+            " FROM cases c JOIN persons p ON p.id = c.person_id WHERE c.seq = ?",
+            (seq,),
+        ).fetchone()
+        self.conn.execute("DELETE FROM case_search WHERE rowid = ?", (seq,))
+        if row is None or row[1]:
+            return
+        number, _, *names, notes = row
+        text = index_text(number, *names, notes or "")
+        self.conn.execute("INSERT INTO case_search (rowid, text) VALUES (?, ?)", (seq, text))
+
+    def rebuild_search_index(self) -> int:
+        """Rebuild the whole index (after bulk inserts); the caller holds the transaction."""
+        self.conn.execute("DELETE FROM case_search")
+        rows = self.conn.execute(
+            "SELECT c.seq, c.case_number, p.given_name, p.family_name, p.given_name_latin,"
+            " p.family_name_latin, n.texts FROM cases c JOIN persons p ON p.id = c.person_id"
+            " LEFT JOIN (SELECT case_id, group_concat(text, ' ') AS texts FROM notes"
+            "  WHERE deleted = 0 GROUP BY case_id) n ON n.case_id = c.id WHERE c.deleted = 0"
+        ).fetchall()
+        self.conn.executemany(
+            "INSERT INTO case_search (rowid, text) VALUES (?, ?)",
+            ((r[0], index_text(*r[1:6], r[6] or "")) for r in rows),
+        )
+        return len(rows)
+
+    def search(
+        self,
+        query: str,
+        *,
+        limit: int | None = None,
+        offset: int = 0,
+        conn: Connection | None = None,
+    ) -> list[CaseSummary]:
+        """Cases whose folded names, number or notes start with every word of ``query``; an
+        empty query lists every case. Newest cases first. ``conn`` lets a reader thread search."""
+        db = conn or self.conn
+        expression = match_expression(query)
+        page = f" LIMIT {int(limit)} OFFSET {int(offset)}" if limit is not None else ""
+        if expression is None:
+            sql = f"{SUMMARY_SQL} WHERE c.deleted = 0 ORDER BY c.seq DESC{page}"
+            rows = db.execute(sql).fetchall()
+        else:
+            sql = (
+                f"{SUMMARY_SQL} JOIN (SELECT rowid AS hit FROM case_search WHERE case_search"
+                f" MATCH ? ORDER BY rowid DESC{page}) s ON s.hit = c.seq ORDER BY c.seq DESC"
+            )
+            rows = db.execute(sql, (expression,)).fetchall()
+        return [CaseSummary(*row) for row in rows]
+
+    def count_matches(self, query: str, conn: Connection | None = None) -> int:
+        db = conn or self.conn
+        expression = match_expression(query)
+        if expression is None:
+            return int(db.execute("SELECT count(*) FROM cases WHERE deleted = 0").fetchone()[0])
+        return int(
+            db.execute(
+                "SELECT count(*) FROM case_search WHERE case_search MATCH ?", (expression,)
+            ).fetchone()[0]
+        )
+
+    # -- passphrase ----------------------------------------------------------------------------
+    def change_passphrase(self, new_passphrase: str) -> None:
+        """Re-key atomically: write a re-keyed copy beside the vault, fsync it, then rename it over
+        the vault. Until the rename the old passphrase opens the vault; after it, the new one."""
+        if not new_passphrase:
+            from kimdesk.errors import ValidationError
+            from kimdesk.i18n import N_
+
+            raise ValidationError(N_("The passphrase must not be empty."), field="passphrase")
+        tmp = self.path.with_name(self.path.name + REKEY_SUFFIX)
+        if tmp.exists():
+            tmp.unlink()
+        salt = secrets.token_bytes(kdf.SALT_BYTES)
+        key = kdf.CURRENT.derive(new_passphrase, salt)
+        version = schema_version(self.conn)
+        self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        self.conn.execute(
+            f"ATTACH DATABASE ? AS rekeyed KEY \"x'{key.hex()}{salt.hex()}'\"", (str(tmp),)
+        )
+        try:
+            self.conn.execute("SELECT sqlcipher_export('rekeyed')")
+            self.conn.execute(f"PRAGMA rekeyed.user_version = {version}")
+            self.conn.execute(
+                "UPDATE rekeyed.vault_meta SET value = ? WHERE key = 'kdf_profile'",
+                (str(kdf.CURRENT.profile_id),),
+            )
+        finally:
+            self.conn.execute("DETACH DATABASE rekeyed")
+        with tmp.open("rb+") as fh:
+            os.fsync(fh.fileno())
+        self.close()
+        os.replace(tmp, self.path)
+        _fsync_dir(self.path.parent)
+        lock = ProcessLock(self.path)
+        if not lock.acquire():
+            raise VaultInUse(str(self.path))
+        self.__init__(self.path, connect(self.path, key, salt), key, salt, lock)  # type: ignore[misc]
+
+    # -- health --------------------------------------------------------------------------------
+    def integrity_check(self) -> list[str]:
+        """Problems found by SQLCipher's page HMACs and SQLite's integrity check ([] = healthy)."""
+        try:
+            problems = [r[0] for r in self.conn.execute("PRAGMA cipher_integrity_check")]
+            result = [r[0] for r in self.conn.execute("PRAGMA integrity_check")]
+        except DatabaseError as exc:
+            raise VaultCorrupted(str(self.path)) from exc
+        return problems + [r for r in result if r != "ok"]
