@@ -1,0 +1,65 @@
+"""Shared fixtures: real SQLCipher vault files in a temporary folder; Qt runs offscreen."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("KIMDESK_LANG", "en")
+
+PASSPHRASE = "correct horse battery staple"
+
+
+@pytest.fixture
+def make_vault(tmp_path: Path) -> Iterator[Callable[..., object]]:
+    """Create vaults (closed for you at the end): ``make_vault(name="v.kdb", **meta)``."""
+    from kimdesk.vault import Vault
+
+    opened: list[Vault] = []
+
+    def factory(name: str = "v.kdb", passphrase: str = PASSPHRASE, **meta: str) -> Vault:
+        meta.setdefault("counselor", "tester")
+        meta.setdefault("team", "Team Nord")
+        vault = Vault.create(tmp_path / name, passphrase, **meta)
+        opened.append(vault)
+        return vault
+
+    yield factory
+    for vault in opened:
+        vault.close()
+
+
+@pytest.fixture
+def vault(make_vault: Callable[..., object]) -> object:
+    return make_vault()
+
+
+@pytest.fixture(scope="session")
+def demo_vault_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A closed vault with 300 demo cases (seed 7), created once per test session; copy it before
+    writing to it."""
+    from kimdesk.demo.generator import fill
+    from kimdesk.vault import Vault
+
+    path = tmp_path_factory.mktemp("demo") / "demo.kdb"
+    with Vault.create(path, PASSPHRASE, counselor="a.becker", team="Team Nord") as v:
+        fill(v, 300, seed=7)
+    return path
+
+
+@pytest.fixture
+def demo_vault(demo_vault_file: Path, tmp_path: Path) -> Iterator[object]:
+    """An open copy of the session's demo vault, free to modify."""
+    import shutil
+
+    from kimdesk.vault import Vault
+
+    copy = tmp_path / "demo.kdb"
+    shutil.copy(demo_vault_file, copy)
+    vault = Vault.open(copy, PASSPHRASE)
+    yield vault
+    vault.close()
