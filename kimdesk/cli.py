@@ -10,6 +10,7 @@ A user mistake prints one translated line to stderr and exits non-zero; never a 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import getpass
 import importlib
 import json
@@ -125,10 +126,35 @@ def run(argv: Sequence[str] | None = None) -> int:
         set_language(args.lang)
     func: Callable[[argparse.Namespace], int | None] | None = getattr(args, "func", None)
     if func is None:
+        if args.demo:
+            ensure_demo_vault(vault_path(args))
         from kimdesk.gui.commands import start_gui
 
         return start_gui(args)
     return func(args) or 0
+
+
+DEMO_PASSPHRASE = "demo"
+DEMO_CASES = 500
+
+
+def ensure_demo_vault(path: Path) -> None:
+    """``kimdesk --demo``: where no vault exists, create one with demo cases so the app can be
+    tried at once. The passphrase is printed: a demo vault holds synthetic data only."""
+    if path.exists():
+        return
+    from kimdesk.demo.generator import fill
+    from kimdesk.vault import Vault
+
+    with Vault.create(path, DEMO_PASSPHRASE, counselor="demo", team="Team Nord",
+                      municipality="Gütersloh") as vault:
+        fill(vault, DEMO_CASES, seed=1)
+    print(
+        _("Created a demo vault at {path} (passphrase: {passphrase}).").format(
+            path=path, passphrase=DEMO_PASSPHRASE
+        ),
+        file=sys.stderr,
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -151,6 +177,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             where = ".".join(str(p) for p in err.get("loc", ()))
             print(f"kimdesk: {where}: {err.get('msg')}", file=sys.stderr)
             return ValidationError.exit_code
+        import sqlcipher3
+
+        if isinstance(exc, sqlcipher3.DatabaseError):  # a damaged page met while reading
+            from kimdesk.vault.errors import VaultCorrupted
+
+            path = ""
+            with contextlib.suppress(Exception):
+                path = str(vault_path(build_parser().parse_known_args(argv)[0]))
+            print(f"kimdesk: {VaultCorrupted(path).translated()}", file=sys.stderr)
+            return VaultCorrupted.exit_code
         raise
 
 

@@ -513,10 +513,15 @@ class Vault:
 
     # -- health --------------------------------------------------------------------------------
     def integrity_check(self) -> list[str]:
-        """Problems found by SQLCipher's page HMACs and SQLite's integrity check ([] = healthy)."""
+        """Problems found by SQLCipher's page HMACs and SQLite's integrity check ([] = healthy).
+
+        Reads the whole file: seconds for a large vault, so it runs on request (``kimdesk check``,
+        the GUI after unlock), not on every unlock."""
         try:
             problems = [r[0] for r in self.conn.execute("PRAGMA cipher_integrity_check")]
+            if problems:
+                return problems
             result = [r[0] for r in self.conn.execute("PRAGMA integrity_check")]
         except DatabaseError as exc:
-            raise VaultCorrupted(str(self.path)) from exc
-        return problems + [r for r in result if r != "ok"]
+            return [str(exc)]
+        return [r for r in result if r != "ok"]
