@@ -1,0 +1,135 @@
+"""The bundled Noto fonts and the choice of font for every character.
+
+Handouts must print the same on every counselor's laptop, with no system font installed (Debian
+ships only DejaVu; Windows has no Ethiopic font). So the TTFs live in ``resources/fonts/`` (SIL
+OFL, see ``OFL.txt``) and are used both here (PDF) and by the GUI (``QFontDatabase``).
+
+One paragraph mixes scripts: Arabic text with a German office name, Tigrinya with Latin digits
+(Noto Sans Ethiopic has no digits). :func:`font_key_for` picks the font per character: the script's
+own font for its letters, Noto Sans for Latin, Cyrillic and digits, and neutral characters (spaces,
+punctuation, marks) stay in the font of the character before them when that font has a glyph, so
+shaping runs are not cut in the middle of a word.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kimdesk.i18n import resources_dir
+
+#: Font families by role; each has a regular and a bold file in resources/fonts/.
+FAMILIES: dict[str, str] = {
+    "latin": "NotoSans",  # Latin, Cyrillic, Greek, digits, general punctuation
+    "arabic": "NotoNaskhArabic",  # Arabic, Persian, Pashto (Naskh: the print style of letters)
+    "ethiopic": "NotoSansEthiopic",  # Ge'ez script for Tigrinya
+}
+WEIGHTS = ("Regular", "Bold")
+FALLBACK_ORDER = ("latin", "arabic", "ethiopic")
+
+
+def fonts_dir() -> Path:
+    return resources_dir() / "fonts"
+
+
+def font_files() -> list[Path]:
+    """Every bundled TTF (the GUI registers these with QFontDatabase)."""
+    return [fonts_dir() / f"{fam}-{w}.ttf" for fam in FAMILIES.values() for w in WEIGHTS]
+
+
+def font_path(role: str, bold: bool = False) -> Path:
+    return fonts_dir() / f"{FAMILIES[role]}-{WEIGHTS[bool(bold)]}.ttf"
+
+
+def script_role(ch: str) -> str | None:
+    """The font role a character's script demands, or None for a neutral character."""
+    cp = ord(ch)
+    if (
+        0x0600 <= cp <= 0x06FF
+        or 0x0750 <= cp <= 0x077F
+        or 0x08A0 <= cp <= 0x08FF
+        or 0xFB50 <= cp <= 0xFDFF
+        or 0xFE70 <= cp <= 0xFEFF
+    ):
+        # U+060C Arabic comma etc. are in the block: Arabic font. ZWNBSP (FEFF) is neutral.
+        return None if cp == 0xFEFF else "arabic"
+    if 0x1200 <= cp <= 0x139F or 0x2D80 <= cp <= 0x2DDF or 0xAB00 <= cp <= 0xAB2F:
+        return "ethiopic"
+    if ch.isalpha():
+        return "latin"
+    return None
+
+
+@dataclass
+class FontSet:
+    """The reportlab fonts of one weight plus their cmap, loaded once per process."""
+
+    names: dict[str, str]  # role -> reportlab font name
+    cmaps: dict[str, frozenset[int]]
+
+    def covers(self, role: str, ch: str) -> bool:
+        return ord(ch) in self.cmaps[role]
+
+
+_lock = threading.Lock()
+
+
+@functools.cache
+def _load(bold: bool) -> FontSet:
+    """Register the fonts with reportlab (about 20 ms for all six; then cached)."""
+    from reportlab.pdfbase import pdfmetrics
+
+    from kimdesk.handouts.pdffont import HandoutFont
+
+    names: dict[str, str] = {}
+    cmaps: dict[str, frozenset[int]] = {}
+    for role in FAMILIES:
+        name = f"KD-{FAMILIES[role]}-{WEIGHTS[bool(bold)]}"
+        try:
+            font: Any = pdfmetrics.getFont(name)
+        except KeyError:
+            font = HandoutFont(name, str(font_path(role, bold)))
+            pdfmetrics.registerFont(font)
+        names[role] = name
+        cmaps[role] = frozenset(font.original_cmap)
+    return FontSet(names, cmaps)
+
+
+def font_set(bold: bool = False) -> FontSet:
+    with _lock:  # the GUI renders on a worker thread while tests may render on another
+        return _load(bold)
+
+
+def font_key_for(ch: str, previous: str | None, fonts: FontSet) -> str | None:
+    """The role of the font that draws ``ch``; None when no bundled font has it.
+
+    ``previous`` is the role chosen for the character before (neutral characters keep it)."""
+    role = script_role(ch)
+    if role is not None and fonts.covers(role, ch):
+        return role
+    if role is None and previous is not None and fonts.covers(previous, ch):
+        return previous
+    for candidate in FALLBACK_ORDER:
+        if fonts.covers(candidate, ch):
+            return candidate
+    if ch in "\u200c\u200d\u200e\u200f":  # joiners and marks: no glyph needed
+        return previous or "latin"
+    return None
+
+
+def uncovered(text: str, bold: bool = False) -> list[str]:
+    """Characters of ``text`` that no bundled font of that weight can draw (tests use this)."""
+    fonts = font_set(bold)
+    missing: list[str] = []
+    prev: str | None = None
+    for ch in text:
+        if ch in "\n\t":
+            continue
+        role = font_key_for(ch, prev, fonts)
+        if role is None:
+            missing.append(ch)
+        prev = role or prev
+    return missing

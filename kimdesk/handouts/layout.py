@@ -1,0 +1,323 @@
+"""Paragraph layout for every script: shaping, line wrapping and bidi reordering.
+
+Why not reportlab's Paragraph: with ``shaping=1`` it joins Arabic letters but keeps words in
+logical order, and ``get_display`` over a whole paragraph before wrapping puts the *lines* of a
+wrapped right-to-left paragraph in the wrong order (the first line of the text ends up at the
+bottom). The Unicode bidi algorithm (UAX #9) says: resolve embedding levels for the paragraph, wrap
+in logical order, then reorder each line on its own (rules L1-L2). That is what this module does:
+
+1. :func:`resolve_levels` - embedding levels per character from python-bidi's implementation of
+   rules P-I (``bidi.algorithm``), skipped for paragraphs without any right-to-left character.
+2. The text is cut into segments of one level and one font (:mod:`.fonts`) and every segment is
+   shaped by HarfBuzz (uharfbuzz) in its own direction; an RTL segment's glyphs come back in visual
+   order with joining forms, ligatures and positioned harakat.
+3. Words are measured with their shaped widths and wrapped greedily in logical order.
+4. Each line's segments are reordered by rule L2 (reverse every run at level >= k, from the highest
+   level down to the lowest odd one).
+
+Widths are kept in 1/1000 em (font-size independent, so shaping results can be cached across
+documents and sizes) and multiplied by the font size when a line is measured or drawn.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from kimdesk.handouts.fonts import FontSet, font_key_for, font_set
+
+_RTL_CHARS = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefe\u200f\u202b\u202e\u2067]")
+_X9_REMOVED = frozenset({"RLE", "LRE", "RLO", "LRO", "PDF", "BN"})
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u3000]+")
+
+
+@dataclass(frozen=True, slots=True)
+class Glyph:
+    """One glyph to draw: its key character in the font (see ``pdffont``) and HarfBuzz position,
+    all in 1/1000 em."""
+
+    key: str
+    advance: float
+    x_offset: float
+    y_offset: float
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """Consecutive characters of one bidi level and one font, shaped."""
+
+    text: str  # logical order
+    role: str
+    bold: bool
+    level: int
+    glyphs: tuple[Glyph, ...]  # visual order
+    width: float  # 1/1000 em
+
+    @property
+    def rtl(self) -> bool:
+        return bool(self.level & 1)
+
+    @property
+    def is_space(self) -> bool:
+        return self.text == " "
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """A laid-out line: segments in visual (left-to-right drawing) order."""
+
+    segments: tuple[Segment, ...]
+    width: float  # points
+    size: float
+    rtl: bool  # paragraph direction: decides alignment
+    logical: tuple[Segment, ...] = ()  # the same segments in logical order
+
+    @property
+    def logical_text(self) -> str:
+        return "".join(s.text for s in self.logical)
+
+
+def has_rtl(text: str) -> bool:
+    return _RTL_CHARS.search(text) is not None
+
+
+def resolve_levels(text: str, rtl_base: bool) -> list[int]:
+    """Embedding levels per character (UAX #9 rules P2-I2) using python-bidi."""
+    if not rtl_base and not has_rtl(text):
+        return [0] * len(text)
+    import unicodedata
+
+    from bidi import algorithm as uax9
+
+    # Rule X9 drops boundary-neutral characters (ZWNJ in Persian, ZWJ) and explicit embeddings;
+    # they are taken out here and get the level of the character before them (as UAX #9 allows).
+    kept = [i for i, ch in enumerate(text) if unicodedata.bidirectional(ch) not in _X9_REMOVED]
+    storage = uax9.get_empty_storage()
+    storage["base_level"] = 1 if rtl_base else 0
+    storage["base_dir"] = "R" if rtl_base else "L"
+    uax9.get_embedding_levels("".join(text[i] for i in kept), storage)
+    uax9.explicit_embed_and_overrides(storage, False)
+    uax9.resolve_weak_types(storage, False)
+    uax9.resolve_neutral_types(storage, False)
+    uax9.resolve_implicit_levels(storage, False)
+    resolved = [int(ch["level"]) for ch in storage["chars"]]
+    base = 1 if rtl_base else 0
+    levels = [base] * len(text)
+    for i, level in zip(kept, resolved, strict=True):
+        levels[i] = level
+    previous = base
+    kept_set = set(kept)
+    for i in range(len(text)):
+        if i in kept_set:
+            previous = levels[i]
+        else:
+            levels[i] = previous
+    return levels
+
+
+@functools.lru_cache(maxsize=50_000)
+def shape(text: str, role: str, bold: bool, rtl: bool, lang: str) -> tuple[Glyph, ...]:
+    """HarfBuzz glyphs for ``text`` in one font and direction, visual order, 1/1000 em."""
+    import uharfbuzz as hb
+
+    from reportlab.pdfbase import pdfmetrics
+
+    fonts = font_set(bold)
+    font = pdfmetrics.getFont(fonts.names[role])
+    buf = hb.Buffer()
+    buf.add_codepoints([ord(c) for c in text])
+    # Grapheme clusters: a harakah belongs to its letter's cluster, so the letter's glyph carries
+    # the text of both (see pdffont: the mark glyph itself extracts as nothing).
+    buf.cluster_level = hb.BufferClusterLevel.MONOTONE_GRAPHEMES
+    buf.direction = "rtl" if rtl else "ltr"
+    if lang:
+        buf.language = lang
+    buf.guess_segment_properties()
+    hb.shape(font.hb_font, buf, {"kern": True, "liga": True})
+    scale = 1000.0 / font.units_per_em
+    infos, positions = buf.glyph_infos, buf.glyph_positions
+    starts = sorted({info.cluster for info in infos})
+    end_of = dict(zip(starts, [*starts[1:], len(text)], strict=True))
+    carrier: dict[int, int] = {}  # cluster -> index of the glyph that carries its text
+    for index, (info, pos) in enumerate(zip(infos, positions, strict=True)):
+        best = carrier.get(info.cluster)
+        if best is None or pos.x_advance > positions[best].x_advance:
+            carrier[info.cluster] = index
+    glyphs = []
+    for index, (info, pos) in enumerate(zip(infos, positions, strict=True)):
+        cluster = info.cluster
+        piece = text[cluster : end_of[cluster]] if carrier[cluster] == index else ""
+        glyphs.append(
+            Glyph(
+                key=font.key_for(info.codepoint, piece),
+                advance=pos.x_advance * scale,
+                x_offset=pos.x_offset * scale,
+                y_offset=pos.y_offset * scale,
+            )
+        )
+    return tuple(glyphs)
+
+
+def _segment(text: str, role: str, bold: bool, level: int, lang: str) -> Segment:
+    glyphs = shape(text, role, bold, bool(level & 1), lang)
+    return Segment(text, role, bold, level, glyphs, sum(g.advance for g in glyphs))
+
+
+@dataclass(frozen=True, slots=True)
+class Style:
+    size: float = 10.0
+    bold: bool = False
+    leading: float = 1.35  # line height as a multiple of size
+
+
+def _words(
+    text: str, levels: Sequence[int], bold: bool, lang: str, fonts: FontSet
+) -> list[list[Segment]]:
+    """Words (lists of segments), each but the last followed by one space segment."""
+    words: list[list[Segment]] = []
+    current: list[Segment] = []
+    prev_role: str | None = None
+    start = 0
+    n = len(text)
+    roles: list[str] = []
+    for ch in text:
+        role = font_key_for(ch, prev_role, fonts) or prev_role or "latin"
+        roles.append(role)
+        prev_role = role
+    i = 0
+    while i < n:
+        if text[i] == " ":
+            if current:
+                words.append(current)
+                current = []
+            role = roles[i - 1] if i else roles[i]
+            words.append([_segment(" ", role, bold, levels[i], lang)])
+            i += 1
+            continue
+        start = i
+        while (
+            i < n
+            and text[i] != " "
+            and levels[i] == levels[start]
+            and roles[i] == roles[start]
+        ):
+            i += 1
+        current.append(_segment(text[start:i], roles[start], bold, levels[start], lang))
+    if current:
+        words.append(current)
+    return words
+
+
+def _split_long(word: list[Segment], max_em: float, lang: str) -> list[list[Segment]]:
+    """Cut a word wider than the line (a long e-mail address, an IBAN) into pieces that fit."""
+    pieces: list[list[Segment]] = []
+    current: list[Segment] = []
+    used = 0.0
+    for seg in word:
+        rest = seg.text
+        while rest:
+            candidate = _segment(rest, seg.role, seg.bold, seg.level, lang)
+            if used + candidate.width <= max_em or (not current and len(rest) == 1):
+                current.append(candidate)
+                used += candidate.width
+                break
+            lo, hi = 1, len(rest) - 1  # the longest prefix that fits
+            best = 0
+            while lo <= hi:
+                mid = (lo + hi) // 2
+                if used + _segment(rest[:mid], seg.role, seg.bold, seg.level, lang).width <= max_em:
+                    best, lo = mid, mid + 1
+                else:
+                    hi = mid - 1
+            if best == 0 and not current:
+                best = 1
+            if best:
+                current.append(_segment(rest[:best], seg.role, seg.bold, seg.level, lang))
+                rest = rest[best:]
+            pieces.append(current)
+            current, used = [], 0.0
+    if current:
+        pieces.append(current)
+    return pieces
+
+
+def reorder(segments: Sequence[Segment], base_level: int) -> list[Segment]:
+    """Rule L2 of UAX #9 on a line's segments (trailing spaces already dropped, rule L1)."""
+    levels = [s.level for s in segments]
+    if not levels:
+        return []
+    items = list(segments)
+    highest = max(levels)
+    lowest_odd = min(lv for lv in [*levels, base_level] if lv & 1) if any(
+        lv & 1 for lv in [*levels, base_level]
+    ) else highest + 1
+    for level in range(highest, lowest_odd - 1, -1):
+        i = 0
+        while i < len(items):
+            if levels[i] >= level:
+                j = i
+                while j < len(items) and levels[j] >= level:
+                    j += 1
+                items[i:j] = items[i:j][::-1]
+                levels[i:j] = levels[i:j][::-1]
+                i = j
+            else:
+                i += 1
+    return items
+
+
+def layout_paragraph(text: str, width: float, style: Style, lang: str, rtl: bool) -> list[Line]:
+    """Lines of ``text`` for a column ``width`` points wide, each already in visual order.
+
+    ``rtl`` is the paragraph direction (the language's, not guessed from the text, so that a
+    German agency name at the start of an Arabic sentence does not flip the paragraph)."""
+    lines: list[Line] = []
+    for raw in text.split("\n"):
+        lines.extend(_layout_one(_SPACES.sub(" ", raw).strip(), width, style, lang, rtl))
+    return lines
+
+
+def _layout_one(text: str, width: float, style: Style, lang: str, rtl: bool) -> list[Line]:
+    size = style.size
+    if not text:
+        return [Line((), 0.0, size, rtl, ())]
+    fonts = font_set(style.bold)
+    levels = resolve_levels(text, rtl)
+    max_em = width * 1000.0 / size
+    lines: list[list[Segment]] = []
+    current: list[Segment] = []
+    used = 0.0
+    pending_space: Segment | None = None
+    for word in _words(text, levels, style.bold, lang, fonts):
+        if word[0].is_space:
+            if current:
+                pending_space = word[0]
+            continue
+        word_width = sum(s.width for s in word)
+        space_width = pending_space.width if pending_space else 0.0
+        if current and used + space_width + word_width > max_em:
+            lines.append(current)
+            current, used, pending_space, space_width = [], 0.0, None, 0.0
+        if not current and word_width > max_em:
+            pieces = _split_long(word, max_em, lang)
+            for piece in pieces[:-1]:
+                lines.append(piece)
+            word = pieces[-1]
+            word_width = sum(s.width for s in word)
+        if pending_space is not None and current:
+            current.append(pending_space)
+            used += pending_space.width
+        pending_space = None
+        current.extend(word)
+        used += word_width
+    if current:
+        lines.append(current)
+    out = []
+    base = 1 if rtl else 0
+    for segs in lines:
+        visual = reorder(segs, base)
+        width_pt = sum(s.width for s in segs) * size / 1000.0
+        out.append(Line(tuple(visual), width_pt, size, rtl, tuple(segs)))
+    return out
