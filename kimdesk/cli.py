@@ -63,7 +63,9 @@ def vault_path(args: argparse.Namespace) -> Path:
     return Path(args.vault) if getattr(args, "vault", None) else default_vault_path()
 
 
-def read_passphrase(env: str = "KIMDESK_PASSPHRASE", prompt: str = "", confirm: bool = False) -> str:
+def read_passphrase(
+    env: str = "KIMDESK_PASSPHRASE", prompt: str = "", confirm: bool = False
+) -> str:
     """From the environment variable, else an interactive prompt (twice when ``confirm``)."""
     value = os.environ.get(env)
     if value is not None:
@@ -146,8 +148,9 @@ def ensure_demo_vault(path: Path) -> None:
     from kimdesk.demo.generator import fill
     from kimdesk.vault import Vault
 
-    with Vault.create(path, DEMO_PASSPHRASE, counselor="demo", team="Team Nord",
-                      municipality="Gütersloh") as vault:
+    with Vault.create(
+        path, DEMO_PASSPHRASE, counselor="demo", team="Team Nord", municipality="Gütersloh"
+    ) as vault:
         fill(vault, DEMO_CASES, seed=1)
     print(
         _("Created a demo vault at {path} (passphrase: {passphrase}).").format(

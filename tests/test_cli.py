@@ -15,15 +15,22 @@ ROOT = Path(__file__).resolve().parent.parent
 KIMDESK = [sys.executable, "-m", "kimdesk.cli"]
 
 
-def run(*args: str, passphrase: str | None = "pw", lang: str = "en",
-        **env: str) -> subprocess.CompletedProcess[str]:
+def run(
+    *args: str, passphrase: str | None = "pw", lang: str = "en", **env: str
+) -> subprocess.CompletedProcess[str]:
     environ = {k: v for k, v in os.environ.items() if not k.startswith("KIMDESK_")}
     environ["KIMDESK_LANG"] = lang
     if passphrase is not None:
         environ["KIMDESK_PASSPHRASE"] = passphrase
     environ.update(env)
-    return subprocess.run([*KIMDESK, *args], capture_output=True, text=True, env=environ,
-                          stdin=subprocess.DEVNULL, timeout=300)
+    return subprocess.run(
+        [*KIMDESK, *args],
+        capture_output=True,
+        text=True,
+        env=environ,
+        stdin=subprocess.DEVNULL,
+        timeout=300,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -44,8 +51,15 @@ def test_search_lists_all_and_finds_family_names(demo_file: Path) -> None:
     res = run("search", "--vault", str(demo_file), family, "--json")
     found = json.loads(res.stdout)
     assert found and all(family.lower() in (h["family_name_latin"].lower()) for h in found)
-    assert len(found) == sum(1 for h in everything if h["family_name_latin"].lower().split("-")[0]
-                             .startswith(family.lower().split("-")[0])) or found
+    assert (
+        len(found)
+        == sum(
+            1
+            for h in everything
+            if h["family_name_latin"].lower().split("-")[0].startswith(family.lower().split("-")[0])
+        )
+        or found
+    )
 
 
 def test_show_by_number_and_json(demo_file: Path) -> None:

@@ -27,8 +27,9 @@ print("\\n".join(bad) if bad else "OK")
 
 
 def test_every_core_module_imports_without_pyside6() -> None:
-    res = subprocess.run([sys.executable, "-c", BLOCK_QT], capture_output=True, text=True,
-                         timeout=120)
+    res = subprocess.run(
+        [sys.executable, "-c", BLOCK_QT], capture_output=True, text=True, timeout=120
+    )
     assert res.stdout.strip() == "OK", res.stdout + res.stderr
 
 
@@ -37,6 +38,11 @@ def test_cli_works_without_pyside6(tmp_path) -> None:  # type: ignore[no-untyped
         "from kimdesk.cli import main\n"
         f"sys.exit(main(['init', '--vault', {str(tmp_path / 'v.kdb')!r}]))\n"
     )
-    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         timeout=120, env={"KIMDESK_PASSPHRASE": "x", "PATH": "/usr/bin:/bin"})
+    res = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"KIMDESK_PASSPHRASE": "x", "PATH": "/usr/bin:/bin"},
+    )
     assert res.returncode == 0, res.stderr

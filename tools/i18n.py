@@ -49,8 +49,13 @@ def extract() -> Catalog:
     for filename, lineno, message, comments, context in extract_from_dir(
         str(ROOT / "kimdesk"), method_map=[("**.py", "python")], keywords=KEYWORDS
     ):
-        template.add(message, None, [(f"kimdesk/{filename}", lineno)],
-                     auto_comments=comments, context=context)
+        template.add(
+            message,
+            None,
+            [(f"kimdesk/{filename}", lineno)],
+            auto_comments=comments,
+            context=context,
+        )
     for ui in sorted((ROOT / "ui").glob("**/*.ui")):
         for element in ET.parse(ui).iter("string"):
             if element.text and element.get("notr") != "true":
@@ -71,8 +76,9 @@ def save(lang: str, catalog: Catalog) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     with tmp.open("wb") as fh:
-        write_po(fh, catalog, width=100, omit_header=False, sort_output=True,
-                 include_previous=False)
+        write_po(
+            fh, catalog, width=100, omit_header=False, sort_output=True, include_previous=False
+        )
     tmp.replace(path)
 
 
@@ -101,11 +107,13 @@ def fill(path: Path) -> None:
                 message = catalog.get(key)
                 if message is None:
                     # plural entries are keyed by their singular
-                    message = next((m for m in catalog if isinstance(m.id, tuple)
-                                    and m.id[0] == msgid), None)
+                    message = next(
+                        (m for m in catalog if isinstance(m.id, tuple) and m.id[0] == msgid), None
+                    )
                 if message is None:
-                    print(f"fill: {msgid!r} is not in the catalog (run update first)",
-                          file=sys.stderr)
+                    print(
+                        f"fill: {msgid!r} is not in the catalog (run update first)", file=sys.stderr
+                    )
                     continue
                 value = by_lang[lang]
                 message.string = tuple(value) if isinstance(value, list) else value
@@ -128,8 +136,8 @@ def problems() -> list[str]:
             wanted = sorted(PLACEHOLDER.findall(ids[-1]))
             for s in strings:
                 if sorted(PLACEHOLDER.findall(s)) != wanted and (
-                    len(ids) == 1 or sorted(PLACEHOLDER.findall(s)) != sorted(
-                        PLACEHOLDER.findall(ids[0]))
+                    len(ids) == 1
+                    or sorted(PLACEHOLDER.findall(s)) != sorted(PLACEHOLDER.findall(ids[0]))
                 ):
                     found.append(f"{lang}: placeholders differ: {ids[0]!r} -> {s!r}")
     return found

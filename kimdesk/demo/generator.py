@@ -7,10 +7,12 @@ one transaction per chunk; the search index is rebuilt once at the end.
 
 from __future__ import annotations
 
+import itertools
 import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from kimdesk.demo.names import ORIGINS, Origin
 from kimdesk.domain.codes import (
@@ -40,17 +42,30 @@ from kimdesk.domain.models import (
     Referral,
     StructuralGap,
 )
+from kimdesk.vault.repository import Repository
 from kimdesk.vault.vault import Vault
 
 MUNICIPALITIES = (
-    "Gütersloh", "Rheda-Wiedenbrück", "Verl", "Harsewinkel", "Halle (Westf.)", "Rietberg",
-    "Steinhagen", "Versmold", "Schloß Holte-Stukenbrock", "Herzebrock-Clarholz",
+    "Gütersloh",
+    "Rheda-Wiedenbrück",
+    "Verl",
+    "Harsewinkel",
+    "Halle (Westf.)",
+    "Rietberg",
+    "Steinhagen",
+    "Versmold",
+    "Schloß Holte-Stukenbrock",
+    "Herzebrock-Clarholz",
 )
 COUNSELORS = ("a.becker", "m.yilmaz", "s.haddad", "k.nowak", "j.schulz", "l.petrenko")
 TEAMS = ("Team Nord", "Team Süd")
 STATUS_BY_ORIGIN = {
-    "SY": (ResidenceStatus.HUMANITARIAN, ResidenceStatus.GESTATTUNG, ResidenceStatus.SETTLEMENT,
-           ResidenceStatus.GERMAN),
+    "SY": (
+        ResidenceStatus.HUMANITARIAN,
+        ResidenceStatus.GESTATTUNG,
+        ResidenceStatus.SETTLEMENT,
+        ResidenceStatus.GERMAN,
+    ),
     "IQ": (ResidenceStatus.GESTATTUNG, ResidenceStatus.DULDUNG, ResidenceStatus.HUMANITARIAN),
     "AF": (ResidenceStatus.GESTATTUNG, ResidenceStatus.HUMANITARIAN, ResidenceStatus.DULDUNG),
     "IR": (ResidenceStatus.GESTATTUNG, ResidenceStatus.HUMANITARIAN, ResidenceStatus.WORK_STUDY),
@@ -63,8 +78,11 @@ STATUS_BY_ORIGIN = {
 }
 AGENCIES = (
     ("Jobcenter Kreis Gütersloh", AgencyType.JOBCENTER, Rechtskreis.SGB_II),
-    ("Agentur für Arbeit Bielefeld, Geschäftsstelle Gütersloh", AgencyType.EMPLOYMENT_AGENCY,
-     Rechtskreis.SGB_III),
+    (
+        "Agentur für Arbeit Bielefeld, Geschäftsstelle Gütersloh",
+        AgencyType.EMPLOYMENT_AGENCY,
+        Rechtskreis.SGB_III,
+    ),
     ("Jugendamt Kreis Gütersloh", AgencyType.YOUTH_OFFICE, Rechtskreis.SGB_VIII),
     ("Sozialamt Stadt Gütersloh", AgencyType.SOCIAL_OFFICE, Rechtskreis.SGB_XII),
     ("Ausländerbehörde Kreis Gütersloh", AgencyType.FOREIGNERS_OFFICE, Rechtskreis.AUFENTHG),
@@ -97,8 +115,11 @@ NOTES = (
     "Rückruf der Kita-Leitung abwarten.",
 )
 PHASE_WEIGHTS = (
-    (Phase.ERSTKONTAKT, 12), (Phase.ASSESSMENT, 15), (Phase.HILFEPLANUNG, 13),
-    (Phase.UMSETZUNG, 35), (Phase.ABSCHLUSS, 25),
+    (Phase.ERSTKONTAKT, 12),
+    (Phase.ASSESSMENT, 15),
+    (Phase.HILFEPLANUNG, 13),
+    (Phase.UMSETZUNG, 35),
+    (Phase.ABSCHLUSS, 25),
 )
 PHASE_ORDER = (Phase.ERSTKONTAKT, Phase.ASSESSMENT, Phase.HILFEPLANUNG, Phase.UMSETZUNG)
 
@@ -151,7 +172,9 @@ class DemoGenerator:
             nationalities=nationalities,
             languages=langs,
             preferred_language=langs[0],
-            residence_status=rng.choice(STATUS_BY_ORIGIN.get(origin.code, (ResidenceStatus.OTHER,))),
+            residence_status=rng.choice(
+                STATUS_BY_ORIGIN.get(origin.code, (ResidenceStatus.OTHER,))
+            ),
             phone=f"+49 15{rng.randint(1, 7)} {rng.randint(1000000, 9999999)}",
             address=f"{rng.choice(('Hauptstr.', 'Bahnhofstr.', 'Lindenweg', 'Am Markt'))} "
             f"{rng.randint(1, 120)}, {municipality}",
@@ -160,10 +183,15 @@ class DemoGenerator:
 
     def agencies(self) -> list[Agency]:
         return [
-            Agency(name=name, agency_type=kind, rechtskreis=rk, municipality="Kreis Gütersloh",
-                   address=f"Musterstraße {i + 1}, 33330 Gütersloh",
-                   opening_hours="Mo–Fr 8:30–12:00, Do 14:00–17:30",
-                   what_to_bring="Ausweis oder Aufenthaltsdokument, Meldebescheinigung")
+            Agency(
+                name=name,
+                agency_type=kind,
+                rechtskreis=rk,
+                municipality="Kreis Gütersloh",
+                address=f"Musterstraße {i + 1}, 33330 Gütersloh",
+                opening_hours="Mo–Fr 8:30–12:00, Do 14:00–17:30",
+                what_to_bring="Ausweis oder Aufenthaltsdokument, Meldebescheinigung",
+            )
             for i, (name, kind, rk) in enumerate(AGENCIES)
         ]
 
@@ -181,13 +209,32 @@ class DemoGenerator:
             closed_on = self._date_between(opened, self.today)
             reason = rng.choices(list(ClosureReason), (30, 35, 15, 12, 8))[0]
         case = Case(
-            case_number=number, person_id=person.id, owner=owner, team=TEAMS[COUNSELORS.index(owner) % 2],
-            municipality=person.municipality, phase=phase, opened_on=opened, closed_on=closed_on,
-            closure_reason=reason, rechtskreise=legal, handlungsfelder=fields,
-            review_on=None if closed_on else self._date_between(self.today - timedelta(days=30),
-                                                                 self.today + timedelta(days=60)),
-            referral_source=rng.choice(("Jobcenter", "Ausländerbehörde", "Selbstmelder", "Schule",
-                                        "Unterkunft", "Beratungsstelle")),
+            case_number=number,
+            person_id=person.id,
+            owner=owner,
+            team=TEAMS[COUNSELORS.index(owner) % 2],
+            municipality=person.municipality,
+            phase=phase,
+            opened_on=opened,
+            closed_on=closed_on,
+            closure_reason=reason,
+            rechtskreise=legal,
+            handlungsfelder=fields,
+            review_on=None
+            if closed_on
+            else self._date_between(
+                self.today - timedelta(days=30), self.today + timedelta(days=60)
+            ),
+            referral_source=rng.choice(
+                (
+                    "Jobcenter",
+                    "Ausländerbehörde",
+                    "Selbstmelder",
+                    "Schule",
+                    "Unterkunft",
+                    "Beratungsstelle",
+                )
+            ),
         )
         batch.add(case)
         self._history(case, batch)
@@ -195,50 +242,76 @@ class DemoGenerator:
         for _ in range(rng.randint(1, 6)):
             place = rng.choices(list(ConsultationPlace), (50, 15, 10, 10, 10, 5))[0]
             interp = rng.random() < 0.4
-            batch.add(Consultation(
-                case_id=case.id, date=self._date_between(opened, end),
-                duration_minutes=rng.choice((30, 45, 60, 90)), place=place,
-                interpreter_used=interp,
-                interpreter_language=person.preferred_language if interp else None,
-                language=person.preferred_language if interp else "de",
-                summary=rng.choice(NOTES), counselor=owner,
-            ))
+            batch.add(
+                Consultation(
+                    case_id=case.id,
+                    date=self._date_between(opened, end),
+                    duration_minutes=rng.choice((30, 45, 60, 90)),
+                    place=place,
+                    interpreter_used=interp,
+                    interpreter_language=person.preferred_language if interp else None,
+                    language=person.preferred_language if interp else "de",
+                    summary=rng.choice(NOTES),
+                    counselor=owner,
+                )
+            )
         if phase not in (Phase.ERSTKONTAKT, Phase.ASSESSMENT):
             for hf in fields[: rng.randint(1, 3)]:
-                batch.add(Goal(
-                    case_id=case.id, goal=GOALS[hf], handlungsfeld=hf,
-                    steps="Unterlagen sammeln; Termin vereinbaren; Rückmeldung im Gespräch",
-                    responsible=rng.choice(("Klient/in", "Case Management", "beide")),
-                    review_on=self._date_between(opened, self.today + timedelta(days=90)),
-                    status=rng.choice(list(GoalStatus)),
-                ))
+                batch.add(
+                    Goal(
+                        case_id=case.id,
+                        goal=GOALS[hf],
+                        handlungsfeld=hf,
+                        steps="Unterlagen sammeln; Termin vereinbaren; Rückmeldung im Gespräch",
+                        responsible=rng.choice(("Klient/in", "Case Management", "beide")),
+                        review_on=self._date_between(opened, self.today + timedelta(days=90)),
+                        status=rng.choice(list(GoalStatus)),
+                    )
+                )
         for _ in range(rng.randint(0, 2)):
             agency = rng.choice(agencies)
-            batch.add(Referral(
-                case_id=case.id, agency_id=agency.id, agency_name=agency.name,
-                agency_type=agency.agency_type, rechtskreis=agency.rechtskreis,
-                status=rng.choice(list(ReferralStatus)), referred_on=self._date_between(opened, end),
-            ))
+            batch.add(
+                Referral(
+                    case_id=case.id,
+                    agency_id=agency.id,
+                    agency_name=agency.name,
+                    agency_type=agency.agency_type,
+                    rechtskreis=agency.rechtskreis,
+                    status=rng.choice(list(ReferralStatus)),
+                    referred_on=self._date_between(opened, end),
+                )
+            )
         purposes = [ConsentPurpose.CASE_MANAGEMENT]
         recipients: list[str] = []
         if rng.random() < 0.6:
             purposes.append(ConsentPurpose.SHARE_WITH_AGENCY)
             recipients = [rng.choice(agencies).name]
-        batch.add(Consent(
-            person_id=person.id, case_id=case.id, purposes=purposes, recipients=recipients,
-            data_categories=["Stammdaten", "Aufenthaltsstatus"], given_on=opened,
-            language=person.preferred_language or "de",
-            withdrawn_on=self._date_between(opened, end) if rng.random() < 0.03 else None,
-        ))
+        batch.add(
+            Consent(
+                person_id=person.id,
+                case_id=case.id,
+                purposes=purposes,
+                recipients=recipients,
+                data_categories=["Stammdaten", "Aufenthaltsstatus"],
+                given_on=opened,
+                language=person.preferred_language or "de",
+                withdrawn_on=self._date_between(opened, end) if rng.random() < 0.03 else None,
+            )
+        )
         for _ in range(rng.randint(0, 2)):
             batch.add(Note(case_id=case.id, text=rng.choice(NOTES), author=owner))
         if rng.random() < 0.08:
-            batch.add(StructuralGap(
-                case_id=case.id, category=rng.choice(list(GapCategory)),
-                agencies=[rng.choice(list(AgencyType))], rechtskreise=legal[:1],
-                description="Lange Wartezeiten auf Termine, keine Übergabe zwischen den Stellen.",
-                observed_on=self._date_between(opened, end), municipality=person.municipality,
-            ))
+            batch.add(
+                StructuralGap(
+                    case_id=case.id,
+                    category=rng.choice(list(GapCategory)),
+                    agencies=[rng.choice(list(AgencyType))],
+                    rechtskreise=legal[:1],
+                    description="Lange Wartezeiten, keine Übergabe zwischen den Stellen.",
+                    observed_on=self._date_between(opened, end),
+                    municipality=person.municipality,
+                )
+            )
 
     def _history(self, case: Case, batch: DemoBatch) -> None:
         target = PHASE_ORDER.index(case.phase) if case.phase in PHASE_ORDER else 3
@@ -246,11 +319,17 @@ class DemoGenerator:
         if case.phase is Phase.ABSCHLUSS:
             steps.append(Phase.ABSCHLUSS)
         day = datetime.combine(case.opened_on, datetime.min.time(), tzinfo=UTC)
-        for before, after in zip(steps, steps[1:], strict=False):
-            batch.add(PhaseTransition(
-                case_id=case.id, from_phase=before, to_phase=after, by=case.owner, at=day,
-                closure_reason=case.closure_reason if after is Phase.ABSCHLUSS else None,
-            ))
+        for before, after in itertools.pairwise(steps):
+            batch.add(
+                PhaseTransition(
+                    case_id=case.id,
+                    from_phase=before,
+                    to_phase=after,
+                    by=case.owner,
+                    at=day,
+                    closure_reason=case.closure_reason if after is Phase.ABSCHLUSS else None,
+                )
+            )
             day += timedelta(days=self.rng.randint(3, 40))
 
 
@@ -264,10 +343,16 @@ def fill(
 ) -> int:
     """Add ``cases`` demo cases (with people and everything around them) to ``vault``."""
     gen = DemoGenerator(seed)
-    repos = {
-        Person: vault.people, Case: vault.cases, PhaseTransition: vault.transitions,
-        Consultation: vault.consultations, Goal: vault.goals, Referral: vault.referrals,
-        Consent: vault.consents, Note: vault.notes, StructuralGap: vault.gaps,
+    repos: dict[type[Record], Repository[Any]] = {
+        Person: vault.people,
+        Case: vault.cases,
+        PhaseTransition: vault.transitions,
+        Consultation: vault.consultations,
+        Goal: vault.goals,
+        Referral: vault.referrals,
+        Consent: vault.consents,
+        Note: vault.notes,
+        StructuralGap: vault.gaps,
     }
     with vault.transaction():
         agencies = vault.agencies.where() or gen.agencies()
@@ -284,7 +369,7 @@ def fill(
             gen.case_bundle(number, agencies, batch)
         with vault.transaction():
             for model, repo in repos.items():
-                repo.insert_many(_stamped(batch.records.get(model, [])))  # type: ignore[attr-defined]
+                repo.insert_many(_stamped(batch.records.get(model, [])))
             vault.set_meta("case_counter", str(counter))
         done += size
         if progress:

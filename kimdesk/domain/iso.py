@@ -16,7 +16,9 @@ EXTRA_COUNTRIES = {"XX": "stateless", "ZZ": "unknown"}
 def country_codes() -> frozenset[str]:
     from babel import Locale
 
-    codes = {c for c in Locale("en").territories if len(c) == 2 and c.isalpha()}
+    codes = {
+        c for c in Locale("en").territories if isinstance(c, str) and len(c) == 2 and c.isalpha()
+    }
     return frozenset(codes | set(EXTRA_COUNTRIES))
 
 
@@ -24,7 +26,7 @@ def country_codes() -> frozenset[str]:
 def language_codes() -> frozenset[str]:
     from babel import Locale
 
-    return frozenset(c for c in Locale("en").languages if "_" not in c)
+    return frozenset(c for c in Locale("en").languages if isinstance(c, str) and "_" not in c)
 
 
 def check_country(code: str) -> str:

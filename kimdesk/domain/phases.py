@@ -27,9 +27,7 @@ def next_phases(current: Phase) -> list[Phase]:
     return [p for p in Phase if p in ALLOWED[current]]
 
 
-def check_transition(
-    current: Phase, target: Phase, closure_reason: ClosureReason | None
-) -> None:
+def check_transition(current: Phase, target: Phase, closure_reason: ClosureReason | None) -> None:
     if target not in ALLOWED[current]:
         raise ValidationError(
             N_("A case cannot move from phase {current} to {target}."),

@@ -41,7 +41,9 @@ class AuditLog(Repository[AuditEvent]):
             self._last_hash = row[0] if row else GENESIS
         return self._last_hash
 
-    def record(self, action: str, subject_kind: str, subject_id: str = "", detail: str = "") -> None:
+    def record(
+        self, action: str, subject_kind: str, subject_id: str = "", detail: str = ""
+    ) -> None:
         """Append an event; call inside the transaction of the change it describes."""
         stamp = now_iso()
         content = {
@@ -59,8 +61,19 @@ class AuditLog(Repository[AuditEvent]):
             "INSERT INTO audit_events (id, created_at, updated_at, revision, pending, deleted,"
             " at, actor, action, subject_kind, subject_id, detail, prev_hash, hash)"
             " VALUES (?, ?, ?, 1, 1, 0, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (content["id"], stamp, stamp, stamp, content["actor"], content["action"],
-             subject_kind, subject_id, detail, prev, digest),
+            (
+                content["id"],
+                stamp,
+                stamp,
+                stamp,
+                content["actor"],
+                content["action"],
+                subject_kind,
+                subject_id,
+                detail,
+                prev,
+                digest,
+            ),
         )
         self._last_hash = digest
         self._vault.on_rollback(self._forget)

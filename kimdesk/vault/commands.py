@@ -60,8 +60,9 @@ def cmd_init(args: argparse.Namespace) -> int:
         raise VaultExists(str(path.absolute()))
     passphrase = read_passphrase(prompt=_("New passphrase: "), confirm=True)
     counselor = args.counselor or getpass.getuser()
-    with Vault.create(path, passphrase, counselor=counselor, team=args.team,
-                      municipality=args.municipality):
+    with Vault.create(
+        path, passphrase, counselor=counselor, team=args.team, municipality=args.municipality
+    ):
         pass
     print(_("Created vault {path}.").format(path=path))
     return 0
@@ -70,9 +71,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 def cmd_passwd(args: argparse.Namespace) -> int:
     vault = open_vault(args)
     try:
-        new = read_passphrase(
-            "KIMDESK_NEW_PASSPHRASE", prompt=_("New passphrase: "), confirm=True
-        )
+        new = read_passphrase("KIMDESK_NEW_PASSPHRASE", prompt=_("New passphrase: "), confirm=True)
         vault.change_passphrase(new)
     finally:
         vault.close()

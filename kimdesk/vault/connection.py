@@ -19,12 +19,10 @@ from pathlib import Path
 from typing import Any
 
 import sqlcipher3
+from sqlcipher3 import Connection, DatabaseError
 
 from kimdesk.vault.errors import NotAVault, VaultCorrupted, VaultError, WrongPassphrase
 from kimdesk.vault.kdf import raw_key_pragma
-
-Connection = sqlcipher3.Connection
-DatabaseError = sqlcipher3.DatabaseError
 
 #: Page cache per connection in KiB (negative = KiB for SQLite). 64 MiB: see the benchmark.
 DEFAULT_CACHE_KIB = 65_536

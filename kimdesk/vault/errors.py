@@ -59,7 +59,9 @@ class VaultLocked(VaultError):
 
 class RecordNotFound(VaultError):
     def __init__(self, kind: str, record_id: str) -> None:
-        super().__init__(N_("No {kind} record with id {record_id}."), kind=kind, record_id=record_id)
+        super().__init__(
+            N_("No {kind} record with id {record_id}."), kind=kind, record_id=record_id
+        )
 
 
 class StaleRecord(VaultError):

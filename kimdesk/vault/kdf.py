@@ -3,7 +3,7 @@
 The derived key equals what SQLCipher 4 itself derives from a passphrase (PBKDF2-HMAC-SHA512,
 256,000 iterations, the file's 16-byte salt, 32-byte key), so a vault still opens with the stock
 ``sqlcipher`` shell and ``PRAGMA key = 'passphrase'`` for recovery. KIMdesk runs the derivation in
-Python (OpenSSL under ``hashlib``) and hands SQLCipher the raw key: every further connection, such as
+Python (OpenSSL under ``hashlib``) and hands SQLCipher the raw key: every further connection, like
 a search thread's, then opens in well under a millisecond instead of repeating the KDF.
 
 Profiles are numbered. The vault records the profile it was keyed with (in its encrypted metadata);

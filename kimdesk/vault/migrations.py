@@ -16,9 +16,11 @@ from collections.abc import Callable
 
 from kimdesk.vault.connection import Connection
 
-_META = "id TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL, updated_at TEXT NOT NULL, " \
-    "revision INTEGER NOT NULL DEFAULT 0, pending INTEGER NOT NULL DEFAULT 1, " \
+_META = (
+    "id TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL, updated_at TEXT NOT NULL, "
+    "revision INTEGER NOT NULL DEFAULT 0, pending INTEGER NOT NULL DEFAULT 1, "
     "deleted INTEGER NOT NULL DEFAULT 0"
+)
 
 
 def _table(name: str, columns: str) -> str:
@@ -113,8 +115,19 @@ _V1 = [
     "CREATE VIRTUAL TABLE case_search USING fts5(text, content='', contentless_delete=1,"
     " tokenize='unicode61 remove_diacritics 0', prefix='1 2 3')",
 ]
-for _t in ("persons", "cases", "phase_transitions", "consultations", "goals", "agencies",
-           "referrals", "consents", "structural_gaps", "notes", "audit_events"):
+for _t in (
+    "persons",
+    "cases",
+    "phase_transitions",
+    "consultations",
+    "goals",
+    "agencies",
+    "referrals",
+    "consents",
+    "structural_gaps",
+    "notes",
+    "audit_events",
+):
     _V1.append(f"CREATE INDEX {_t}_pending ON {_t}(seq) WHERE pending = 1")
 
 
@@ -123,8 +136,40 @@ def _v1(conn: Connection) -> None:
         conn.execute(statement)
 
 
+_V2 = [
+    # Sync state (kimdesk/sync/store.py): server address, device token, cursors, batch numbers.
+    "CREATE TABLE sync_state (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    # The server's version of every synced record as last seen: the base of the three-way merge
+    # and of the divergence digest.
+    "CREATE TABLE sync_base (kind TEXT NOT NULL, id TEXT NOT NULL, rev INTEGER NOT NULL,"
+    " data TEXT NOT NULL, PRIMARY KEY (kind, id)) WITHOUT ROWID",
+    # The batch in flight, kept until its receipt arrives, so a lost response resends the same
+    # batch id (idempotent on the server) instead of building a new one.
+    "CREATE TABLE sync_outbox (batch_id TEXT PRIMARY KEY, batch_seq INTEGER NOT NULL UNIQUE,"
+    " payload TEXT NOT NULL, sent TEXT NOT NULL, created_at TEXT NOT NULL)",
+    # Same-field conflicts, open until the counselor resolves them; the losing value stays here.
+    "CREATE TABLE sync_conflicts (id TEXT PRIMARY KEY, kind TEXT NOT NULL,"
+    " record_id TEXT NOT NULL, field TEXT NOT NULL, base TEXT NOT NULL, theirs TEXT NOT NULL,"
+    " mine TEXT NOT NULL, device_id TEXT NOT NULL, status TEXT NOT NULL,"
+    " created_at TEXT NOT NULL, resolved_at TEXT, resolution TEXT)",
+    "CREATE INDEX sync_conflicts_record ON sync_conflicts(record_id)",
+    # Pulled records whose parent has not arrived yet (foreign keys), applied once it has.
+    "CREATE TABLE sync_parked (kind TEXT NOT NULL, id TEXT NOT NULL, rev INTEGER NOT NULL,"
+    " data TEXT NOT NULL, reason TEXT NOT NULL, PRIMARY KEY (kind, id)) WITHOUT ROWID",
+    # Reference data from the server: forms, code lists, agency directory, handout templates.
+    "CREATE TABLE sync_reference (kind TEXT NOT NULL, key TEXT NOT NULL, team TEXT NOT NULL,"
+    " version INTEGER NOT NULL, seq INTEGER NOT NULL, deleted INTEGER NOT NULL,"
+    " data TEXT NOT NULL, PRIMARY KEY (kind, key, team)) WITHOUT ROWID",
+]
+
+
+def _v2(conn: Connection) -> None:
+    for statement in _V2:
+        conn.execute(statement)
+
+
 #: MIGRATIONS[n] upgrades schema n to n+1.
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1]
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2]
 LATEST = len(MIGRATIONS)
 
 

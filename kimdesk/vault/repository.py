@@ -73,9 +73,7 @@ class Repository(Generic[R]):
 
     # -- reads ---------------------------------------------------------------------------------
     def get(self, record_id: str, *, include_deleted: bool = False) -> R:
-        row = self._vault.conn.execute(
-            f"{self._select_sql} WHERE id = ?", (record_id,)
-        ).fetchone()
+        row = self._vault.conn.execute(f"{self._select_sql} WHERE id = ?", (record_id,)).fetchone()
         if row is None:
             raise RecordNotFound(self.table, record_id)
         record = self.from_row(row)
@@ -86,7 +84,9 @@ class Repository(Generic[R]):
                 self._vault.audit.record("read", self.table, record_id)
         return record
 
-    def where(self, clause: str = "1", params: Sequence[Any] = (), *, order: str = "seq") -> list[R]:
+    def where(
+        self, clause: str = "1", params: Sequence[Any] = (), *, order: str = "seq"
+    ) -> list[R]:
         """Records matching an SQL condition (trusted callers only), tombstones excluded."""
         sql = f"{self._select_sql} WHERE deleted = 0 AND ({clause}) ORDER BY {order}"
         return [self.from_row(row) for row in self._vault.conn.execute(sql, tuple(params))]
@@ -123,8 +123,8 @@ class Repository(Generic[R]):
     def update(self, record: R) -> R:
         """Write a changed record; fails with :class:`StaleRecord` if it changed since read."""
         stored = self.model.model_validate(
-            record.model_dump() | {"revision": record.revision + 1, "pending": True,
-                                   "updated_at": now_iso()}
+            record.model_dump()
+            | {"revision": record.revision + 1, "pending": True, "updated_at": now_iso()}
         )
         values = [v for c, v in zip(self.columns, self.to_row(stored), strict=True) if c != "id"]
         with self._vault.transaction():

@@ -6,7 +6,7 @@ query are folded here the same way before FTS5 sees them:
 
 - NFKD, then every combining mark dropped: ``Müller`` -> ``muller``; ``مُحَمَّد`` -> ``محمد``;
   hamza carriers (``أ إ آ``) -> bare alif; Turkish ``İ`` -> ``i``;
-- Arabic/Persian letter variants unified (``ي/ی/ى``, ``ك/ک``, ``ة``->``ه``), tatweel and ZWNJ removed
+- Arabic/Persian letter variants unified (``ي/ی/ى``, ``ك/ک``, ``ة``->``ه``); tatweel, ZWNJ removed
   (Persian half-spaces are typed inconsistently);
 - case folded (``ß`` -> ``ss``), dotless ``ı`` -> ``i``;
 - German umlauts are also indexed in their ``ae/oe/ue`` spelling, so ``mueller`` finds ``Müller``;

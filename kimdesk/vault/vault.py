@@ -40,7 +40,6 @@ from kimdesk.vault.audit import AuditLog
 from kimdesk.vault.connection import Connection, DatabaseError, connect, translate_error
 from kimdesk.vault.errors import (
     NotAVault,
-    VaultCorrupted,
     VaultExists,
     VaultInUse,
     VaultMissing,
@@ -207,8 +206,9 @@ class NoteRepository(Repository[Note]):
 class Vault:
     """An unlocked vault. Create with :meth:`create`, open with :meth:`open`; close when done."""
 
-    def __init__(self, path: Path, conn: Connection, key: bytes, salt: bytes,
-                 lock: ProcessLock) -> None:
+    def __init__(
+        self, path: Path, conn: Connection, key: bytes, salt: bytes, lock: ProcessLock
+    ) -> None:
         self.path = path
         self.conn = conn
         self._key = key
@@ -224,9 +224,7 @@ class Vault:
         self.transitions: Repository[PhaseTransition] = Repository(
             self, PhaseTransition, audited=True
         )
-        self.consultations: Repository[Consultation] = Repository(
-            self, Consultation, audited=True
-        )
+        self.consultations: Repository[Consultation] = Repository(self, Consultation, audited=True)
         self.goals: Repository[Goal] = Repository(self, Goal, audited=True)
         self.agencies: Repository[Agency] = Repository(self, Agency, audited=False)
         self.referrals: Repository[Referral] = Repository(self, Referral, audited=True)
@@ -344,9 +342,14 @@ class Vault:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def open_reader(self) -> Connection:
-        """A further connection (e.g. for a search thread) with the cached key: no KDF run."""
-        conn = connect(self.path, self._key, self._salt)
+    def open_reader(self, cache_kib: int | None = None) -> Connection:
+        """A further connection (e.g. for a search thread) with the cached key: no KDF run.
+
+        ``cache_kib`` lets a statistics run take a larger page cache for its scans without
+        keeping that memory in the GUI's long-lived connections."""
+        from kimdesk.vault.connection import DEFAULT_CACHE_KIB
+
+        conn = connect(self.path, self._key, self._salt, cache_kib=cache_kib or DEFAULT_CACHE_KIB)
         self._readers.append(conn)
         return conn
 

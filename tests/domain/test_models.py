@@ -23,8 +23,13 @@ def test_person_keeps_original_script_and_needs_transliteration() -> None:
 
 
 def test_person_codes_are_checked_against_cldr() -> None:
-    p = Person(given_name="A", family_name="B", nationalities=["sy", "XX"], languages=["ar", "ku"],
-               preferred_language="ar")
+    p = Person(
+        given_name="A",
+        family_name="B",
+        nationalities=["sy", "XX"],
+        languages=["ar", "ku"],
+        preferred_language="ar",
+    )
     assert p.nationalities == ["SY", "XX"]
     with pytest.raises(PydanticError):
         Person(given_name="A", family_name="B", nationalities=["QQ"])
@@ -55,8 +60,12 @@ def test_closed_case_needs_reason_and_date() -> None:
         Case(**base, phase=Phase.ABSCHLUSS)
     with pytest.raises(PydanticError):
         Case(**base, closure_reason=ClosureReason.OTHER)
-    ok = Case(**base, phase=Phase.ABSCHLUSS, closure_reason=ClosureReason.MOVED_AWAY,
-              closed_on=date.today())
+    ok = Case(
+        **base,
+        phase=Phase.ABSCHLUSS,
+        closure_reason=ClosureReason.MOVED_AWAY,
+        closed_on=date.today(),
+    )
     assert ok.closure_reason is ClosureReason.MOVED_AWAY
 
 
@@ -66,16 +75,21 @@ def test_consent_is_specific() -> None:
         Consent(person_id="p", purposes=[], given_on=today)
     with pytest.raises(PydanticError, match="recipients"):
         Consent(person_id="p", purposes=[ConsentPurpose.SHARE_WITH_AGENCY], given_on=today)
-    c = Consent(person_id="p", purposes=[ConsentPurpose.CASE_MANAGEMENT], given_on=today,
-                withdrawn_on=today + timedelta(days=10))
+    c = Consent(
+        person_id="p",
+        purposes=[ConsentPurpose.CASE_MANAGEMENT],
+        given_on=today,
+        withdrawn_on=today + timedelta(days=10),
+    )
     assert c.active_on(today) and not c.active_on(today + timedelta(days=10))
 
 
 def test_consultation_answers_carry_their_form_version() -> None:
     with pytest.raises(PydanticError):
         Consultation(case_id="c", date=date.today(), answers={"q": 1})
-    c = Consultation(case_id="c", date=date.today(), form_id="erstgespraech", form_version="3",
-                     answers={"q": 1})
+    c = Consultation(
+        case_id="c", date=date.today(), form_id="erstgespraech", form_version="3", answers={"q": 1}
+    )
     assert c.form_version == "3"
 
 

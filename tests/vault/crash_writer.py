@@ -1,7 +1,7 @@
 """Subprocess for the crash tests: writes until killed, reporting each commit that returned.
 
-    python crash_writer.py write VAULT PASSPHRASE    # prints a case id per returned commit
-    python crash_writer.py rekey VAULT OLD NEW       # prints "rekeyed" when change_passphrase returned
+python crash_writer.py write VAULT PASSPHRASE    # prints a case id per returned commit
+python crash_writer.py rekey VAULT OLD NEW       # prints "rekeyed" when change_passphrase returned
 """
 
 from __future__ import annotations
@@ -19,8 +19,9 @@ def write(path: str, passphrase: str) -> None:
     while True:
         n += 1
         with vault.transaction():
-            person = vault.people.add(Person(given_name=f"Crash{n}", family_name="Тест",
-                                             family_name_latin="Test"))
+            person = vault.people.add(
+                Person(given_name=f"Crash{n}", family_name="Тест", family_name_latin="Test")
+            )
             case = vault.cases.open_case(person.id)
             vault.notes.add(Note(case_id=case.id, text=f"note {n} " + "x" * (n % 500)))
         out.write(case.id + "\n")

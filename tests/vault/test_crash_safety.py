@@ -20,8 +20,11 @@ WRITER = Path(__file__).with_name("crash_writer.py")
 
 
 def kill_writer_after(path: Path, seconds: float) -> list[str]:
-    proc = subprocess.Popen([sys.executable, str(WRITER), "write", str(path), PASSPHRASE],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, str(WRITER), "write", str(path), PASSPHRASE],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     time.sleep(seconds)
     proc.send_signal(signal.SIGKILL)
     out, _ = proc.communicate(timeout=30)
@@ -58,15 +61,19 @@ def test_killed_passphrase_change_leaves_one_passphrase_working(tmp_path: Path) 
         fill(v, 400, seed=3)
         expected = v.cases.count()
     start = time.perf_counter()
-    subprocess.run([sys.executable, str(WRITER), "rekey", str(path), PASSPHRASE, "timed"],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, str(WRITER), "rekey", str(path), PASSPHRASE, "timed"],
+        check=True,
+        capture_output=True,
+    )
     duration = time.perf_counter() - start  # process start, unlock and re-key
     rng = random.Random(7)
     current, outcomes = "timed", {"old": 0, "new": 0}
     for round_ in range(14):
         new = f"passphrase {round_}"
-        proc = subprocess.Popen([sys.executable, str(WRITER), "rekey", str(path), current, new],
-                                stdout=subprocess.PIPE)
+        proc = subprocess.Popen(
+            [sys.executable, str(WRITER), "rekey", str(path), current, new], stdout=subprocess.PIPE
+        )
         assert proc.stdout is not None and proc.stdout.readline() == b"opened\n"
         time.sleep(rng.uniform(0.0, duration))
         proc.send_signal(signal.SIGKILL)

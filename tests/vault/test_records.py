@@ -13,8 +13,9 @@ from kimdesk.vault import RecordNotFound, StaleRecord, Vault
 
 
 def _person(v: Vault, given: str, family: str, latin: str = "") -> Person:
-    return v.people.add(Person(given_name=given, family_name=family,
-                               family_name_latin=latin or family))
+    return v.people.add(
+        Person(given_name=given, family_name=family, family_name_latin=latin or family)
+    )
 
 
 def test_metadata_revision_pending(vault: Vault) -> None:
@@ -67,8 +68,12 @@ def test_case_numbers_unique_and_phases_recorded(vault: Vault) -> None:
     reopened = vault.cases.transition(a.id, Phase.UMSETZUNG, comment="Klientin meldet sich wieder")
     assert reopened.closure_reason is None and reopened.closed_on is None
     history = [(t.from_phase, t.to_phase) for t in vault.transitions.for_case(a.id)]
-    assert history == [(None, "erstkontakt"), ("erstkontakt", "assessment"),
-                       ("assessment", "abschluss"), ("abschluss", "umsetzung")]
+    assert history == [
+        (None, "erstkontakt"),
+        ("erstkontakt", "assessment"),
+        ("assessment", "abschluss"),
+        ("abschluss", "umsetzung"),
+    ]
     with pytest.raises(ValidationError):
         vault.cases.transition(a.id, Phase.ERSTKONTAKT)
 
@@ -115,8 +120,13 @@ def test_search_by_case_number_note_and_latin_name(vault: Vault) -> None:
     p = _person(vault, "Фатіма", "Коваленко", latin="Kovalenko")
     case = vault.cases.open_case(p.id)
     vault.notes.add(Note(case_id=case.id, text="Anerkennung des Pflegediploms beantragt"))
-    for q in ("kovalen", case.case_number, case.case_number.split("-")[-1], "pflegedip",
-              "Kovalenko anerk"):
+    for q in (
+        "kovalen",
+        case.case_number,
+        case.case_number.split("-")[-1],
+        "pflegedip",
+        "Kovalenko anerk",
+    ):
         assert [h.case_id for h in vault.search(q)] == [case.id], q
     assert vault.search("kovalenko zzz") == []
     assert vault.count_matches("") == 1 and vault.count_matches("kov") == 1

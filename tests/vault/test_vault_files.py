@@ -22,8 +22,8 @@ from kimdesk.vault import (
     VaultMissing,
     VaultTooNew,
     WrongPassphrase,
+    kdf,
 )
-from kimdesk.vault import kdf
 from tests.conftest import PASSPHRASE
 
 
@@ -38,8 +38,9 @@ def snapshot(folder: Path) -> dict[str, str]:
 def test_create_reopen_keeps_data(tmp_path: Path) -> None:
     path = tmp_path / "v.kdb"
     with Vault.create(path, PASSPHRASE, counselor="anna", team="Nord") as v:
-        person = v.people.add(Person(given_name="Olena", family_name="Шевченко",
-                                     family_name_latin="Shevchenko"))
+        person = v.people.add(
+            Person(given_name="Olena", family_name="Шевченко", family_name_latin="Shevchenko")
+        )
         case = v.cases.open_case(person.id)
     with Vault.open(path, PASSPHRASE) as v:
         assert v.people.get(person.id).family_name == "Шевченко"
@@ -60,8 +61,9 @@ def test_nothing_readable_in_file_or_wal(tmp_path: Path) -> None:
     path = tmp_path / "v.kdb"
     secrets_ = ["Zyxwvutsrq", "Шевченкоїї", "القحطانيي", "Geheimnotiz über Abschiebung"]
     v = Vault.create(path, PASSPHRASE, counselor="anna")
-    p = v.people.add(Person(given_name=secrets_[0], family_name=secrets_[1],
-                            family_name_latin="Latinname"))
+    p = v.people.add(
+        Person(given_name=secrets_[0], family_name=secrets_[1], family_name_latin="Latinname")
+    )
     p2 = v.people.add(Person(given_name="x", family_name=secrets_[2], family_name_latin="Q"))
     case = v.cases.open_case(p.id)
     v.cases.open_case(p2.id)
@@ -175,11 +177,16 @@ def test_vault_open_in_another_process_is_refused(tmp_path: Path) -> None:
     with Vault.create(path, PASSPHRASE, counselor="anna"):
         pass
     holder = subprocess.Popen(
-        [sys.executable, "-c",
-         "import sys,time; from kimdesk.vault import Vault; "
-         f"v=Vault.open({str(path)!r}, {PASSPHRASE!r}); print('open', flush=True); "
-         "sys.stdin.read()"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-c",
+            "import sys,time; from kimdesk.vault import Vault; "
+            f"v=Vault.open({str(path)!r}, {PASSPHRASE!r}); print('open', flush=True); "
+            "sys.stdin.read()",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "open"
