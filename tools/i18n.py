@@ -29,6 +29,10 @@ ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "resources" / "translations"
 LANGUAGES = ("de", "en", "ar", "fa", "tr", "uk", "ru")
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None, "tr": None}
+#: Languages in a non-Latin script: a msgstr equal to the English msgid there is a copy, not a
+#: translation (in de/tr an identical word such as "Team" or "Server" can be right).
+NON_LATIN = ("ar", "fa", "uk", "ru")
+ENGLISH_WORD = re.compile(r"\b[a-z]{3,}\b")
 PLACEHOLDER = re.compile(r"\{[^{}]*\}|%\(?\w*\)?[sd]")
 
 
@@ -89,7 +93,8 @@ def update() -> None:
             catalog = load(lang)
             catalog.update(template, no_fuzzy_matching=True)
             for message in catalog:
-                if message.id and lang == "en" and not message.string:
+                strings = message.string if isinstance(message.string, tuple) else (message.string,)
+                if message.id and lang == "en" and not all(strings):
                     message.string = message.id  # English is the source language
             catalog.obsolete.clear()
             save(lang, catalog)
@@ -132,6 +137,13 @@ def problems() -> list[str]:
             strings = message.string if isinstance(message.string, tuple) else (message.string,)
             if not all(s and s.strip() for s in strings) or "fuzzy" in message.flags:
                 found.append(f"{lang}: untranslated: {ids[0]!r}")
+                continue
+            if (
+                lang in NON_LATIN
+                and any(s == i for s, i in zip(strings, ids, strict=False))
+                and (ENGLISH_WORD.search(PLACEHOLDER.sub("", ids[0])))
+            ):
+                found.append(f"{lang}: English copy instead of a translation: {ids[0]!r}")
                 continue
             wanted = sorted(PLACEHOLDER.findall(ids[-1]))
             for s in strings:

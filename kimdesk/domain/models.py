@@ -34,7 +34,6 @@ from kimdesk.domain.codes import (
     ResidenceStatus,
 )
 from kimdesk.domain.iso import check_country, check_language
-from kimdesk.i18n import N_
 
 _LATIN = re.compile(r"^[\sA-Za-z\u00C0-\u024F\u1E00-\u1EFF'’.\-]*$")
 
@@ -50,7 +49,7 @@ def utcnow() -> datetime:
 def _no_blank(value: str, what: str) -> str:
     value = value.strip()
     if not value:
-        raise ValueError(N_("{what} must not be empty").format(what=what))
+        raise ValueError(f"{what} must not be empty")
     return value
 
 

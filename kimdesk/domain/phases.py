@@ -6,7 +6,7 @@ closing from any open phase (a clearing may show there is no need), and reopenin
 
 from __future__ import annotations
 
-from kimdesk.domain.codes import ClosureReason, Phase
+from kimdesk.domain.codes import ClosureReason, Phase, label
 from kimdesk.errors import ValidationError
 from kimdesk.i18n import N_
 
@@ -32,8 +32,8 @@ def check_transition(current: Phase, target: Phase, closure_reason: ClosureReaso
         raise ValidationError(
             N_("A case cannot move from phase {current} to {target}."),
             field="phase",
-            current=current.value,
-            target=target.value,
+            current=label(current.value),
+            target=label(target.value),
         )
     if target is Phase.ABSCHLUSS and closure_reason is None:
         raise ValidationError(N_("Closing a case needs a closure reason."), field="closure_reason")

@@ -9,6 +9,7 @@ from dataclasses import asdict
 from typing import Any
 
 from kimdesk.cli import add_vault_option, open_vault, print_json, read_passphrase, vault_path
+from kimdesk.domain.codes import label
 from kimdesk.i18n import N_, gettext, ngettext
 
 _ = gettext
@@ -161,13 +162,15 @@ def cmd_show(args: argparse.Namespace) -> int:
         print_json(dossier)
         return 0
     case, person = dossier["case"], dossier["person"]
+    phase, owner, opened = _("Phase"), _("Owner"), _("Opened")
+    legal, fields = _("Legal domains"), _("Fields of action")
     lines = [
         f"{case['case_number']}  {person['family_name']}, {person['given_name']}"
         f"  ({person['family_name_latin']}, {person['given_name_latin']})",
-        f"{_('Phase')}: {case['phase']}   {_('Owner')}: {case['owner']}   {_('Opened')}: "
+        f"{phase}: {label(case['phase'])}   {owner}: {case['owner']}   {opened}: "
         f"{case['opened_on']}",
-        f"{_('Legal domains')}: {', '.join(case['rechtskreise'])}",
-        f"{_('Fields of action')}: {', '.join(case['handlungsfelder'])}",
+        f"{legal}: {', '.join(label(c) for c in case['rechtskreise'])}",
+        f"{fields}: {', '.join(label(c) for c in case['handlungsfelder'])}",
     ]
     for title, key, fmt in (
         (_("Consultations"), "consultations", "{date}  {place}  {duration_minutes} min  {summary}"),
