@@ -1,0 +1,8 @@
+"""Multilingual consultation forms: XLSForm-compatible definitions and a safe engine (no Qt).
+
+``definition`` (file format, compiled tree), ``expressions`` (XLSForm expression parser and
+evaluator), ``engine`` (skip logic, calculations, validation), ``checker`` (``forms check``),
+``registry`` (every version, shipped or synced), ``xlsform`` (import via pyxform, export via
+openpyxl), ``codelists`` (CLDR countries and languages, KIM code lists), ``drafts`` (autosaved
+drafts and saving answers as a consultation). The Qt renderer is ``kimdesk.gui.forms``.
+"""

@@ -1,0 +1,124 @@
+"""``kimdesk forms import|export|check|list``: form definitions on the command line.
+
+Heavy libraries (pyxform, openpyxl, Babel) are imported inside the command functions so that
+``kimdesk --help`` and the GUI start stay fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from kimdesk.errors import KimdeskError
+from kimdesk.i18n import N_, gettext
+
+_ = gettext
+
+
+class FormsCommandError(KimdeskError):
+    exit_code = 1
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("forms", help=_("form definitions: import, export and check XLSForms"))
+    fsub = p.add_subparsers(dest="forms_command", metavar="SUBCOMMAND", required=True)
+
+    q = fsub.add_parser("import", help=_("convert an XLSForm into a KIMdesk form definition"))
+    q.add_argument("xlsform", type=Path, help=_("XLSForm file (.xlsx, .xls, .csv, .md)"))
+    q.add_argument("-o", "--output", type=Path, required=True,
+                   help=_("definition file to write (.yaml or .json)"))
+    q.add_argument("--default-language", default="de",
+                   help=_("language code of labels without a language (default: de)"))
+    q.set_defaults(func=cmd_import)
+
+    q = fsub.add_parser("export", help=_("write a KIMdesk form definition as an XLSForm"))
+    q.add_argument("definition", type=Path, help=_("definition file (.yaml or .json)"))
+    q.add_argument("-o", "--output", type=Path, required=True, help=_("XLSForm file to write"))
+    q.set_defaults(func=cmd_export)
+
+    q = fsub.add_parser("check", help=_("validate form definitions; non-zero exit on errors"))
+    q.add_argument("files", type=Path, nargs="+", help=_("definition files or folders"))
+    q.add_argument("--quiet", action="store_true", help=_("print errors only, no warnings"))
+    q.set_defaults(func=cmd_check)
+
+    q = fsub.add_parser("list", help=_("list available forms and unavailable ones with reasons"))
+    q.set_defaults(func=cmd_list)
+
+
+def _print_problems(problems: list[Any], quiet: bool = False) -> None:
+    for p in problems:
+        if quiet and p.severity != "error":
+            continue
+        print(str(p), file=sys.stderr if p.severity == "error" else sys.stdout)
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    import json
+
+    from kimdesk.forms.checker import check_definition
+    from kimdesk.forms.definition import dump_yaml
+    from kimdesk.forms.xlsform import import_xlsform
+
+    if not args.xlsform.is_file():
+        raise FormsCommandError(N_("File not found: {path}"), path=str(args.xlsform))
+    result = import_xlsform(args.xlsform, default_language=args.default_language)
+    _print_problems(result.problems)
+    if result.definition is None:
+        raise FormsCommandError(N_("{path} was not imported: fix the errors listed above."),
+                                path=str(args.xlsform))
+    problems = check_definition(result.definition, str(args.output))[1]
+    _print_problems(problems)
+    if args.output.suffix.lower() == ".json":
+        text = json.dumps(result.definition.to_data(), ensure_ascii=False, indent=1) + "\n"
+    else:
+        text = dump_yaml(result.definition)
+    args.output.write_text(text, encoding="utf-8")
+    print(_("Wrote {path}.").format(path=args.output))
+    return 1 if any(p.severity == "error" for p in problems) else 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from kimdesk.forms.checker import check_file
+    from kimdesk.forms.xlsform import export_xlsform
+
+    form, problems = check_file(args.definition)
+    if form is None:
+        _print_problems(problems, quiet=True)
+        raise FormsCommandError(N_("{path} has errors; not exported."), path=str(args.definition))
+    export_xlsform(form.definition, args.output)
+    print(_("Wrote {path}.").format(path=args.output))
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from kimdesk.forms.checker import check_file
+    from kimdesk.forms.registry import definition_files
+
+    files: list[Path] = []
+    for item in args.files:
+        files.extend(definition_files(item) if item.is_dir() else [item])
+    errors = 0
+    for path in files:
+        problems = check_file(path)[1]
+        _print_problems(problems, args.quiet)
+        n = sum(1 for p in problems if p.severity == "error")
+        errors += n
+        if not n and not args.quiet:
+            print(_("{path}: ok").format(path=path))
+    return 1 if errors or not files else 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from kimdesk.forms.registry import FormRegistry
+    from kimdesk.i18n import current_language
+
+    registry = FormRegistry()
+    lang = current_language()
+    for form in registry.latest():
+        versions = ", ".join(registry.versions(form.form_id))
+        print(f"{form.form_id}\t{versions}\t{form.title(lang)}")
+    for item in registry.unavailable:
+        print(_("unavailable: {path}: {reason}").format(path=item.path, reason=item.reason))
+    return 0

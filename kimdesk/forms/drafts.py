@@ -1,0 +1,121 @@
+"""Drafts of forms being filled, and saving finished answers as a consultation.
+
+A draft is saved on every pause in typing so that a crash or the auto-lock loses nothing. Drafts
+live in the encrypted vault, in ``vault_meta`` under ``forms.draft.<key>`` (JSON with form id,
+version and answers): drafts are local to the device and must not sync, and ``vault_meta`` is the
+vault's local key-value table. (A dedicated ``form_drafts`` table is the cleaner home once the
+vault's owner adds a migration for it; :class:`DraftStore` is the seam to swap it in.)
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from typing import Any, Protocol
+
+from kimdesk.forms.definition import Form
+from kimdesk.forms.engine import FormState, Issue, fill_metadata
+
+PREFIX = "forms.draft."
+
+
+class DraftStore(Protocol):
+    def save(self, key: str, payload: dict[str, Any]) -> None: ...
+    def load(self, key: str) -> dict[str, Any] | None: ...
+    def discard(self, key: str) -> None: ...
+
+
+def draft_key(case_id: str, form_id: str, consultation_id: str | None = None) -> str:
+    """One draft per case and form (per consultation when editing a stored one)."""
+    return f"{case_id}:{form_id}:{consultation_id or 'new'}"
+
+
+def draft_payload(
+    form: Form, answers: dict[str, Any], client_language: str | None
+) -> dict[str, Any]:
+    return {
+        "form_id": form.form_id,
+        "form_version": form.version,
+        "answers": answers,
+        "client_language": client_language,
+        "saved_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+
+
+class VaultDraftStore:
+    """Drafts in the vault (encrypted with everything else, written in one transaction each)."""
+
+    def __init__(self, vault: Any) -> None:
+        self.vault = vault
+
+    def save(self, key: str, payload: dict[str, Any]) -> None:
+        text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), default=str)
+        with self.vault.transaction():
+            self.vault.set_meta(PREFIX + key, text)
+
+    def load(self, key: str) -> dict[str, Any] | None:
+        text = self.vault.get_meta(PREFIX + key, "")
+        return json.loads(text) if text else None
+
+    def discard(self, key: str) -> None:
+        with self.vault.transaction():
+            self.vault.conn.execute("DELETE FROM vault_meta WHERE key = ?", (PREFIX + key,))
+
+    def keys(self) -> list[str]:
+        rows = self.vault.conn.execute(
+            "SELECT key FROM vault_meta WHERE key LIKE ? ORDER BY key", (PREFIX + "%",)
+        ).fetchall()
+        return [r[0][len(PREFIX):] for r in rows]
+
+
+class MemoryDraftStore:
+    """Drafts in a dict (tests, previews)."""
+
+    def __init__(self) -> None:
+        self.data: dict[str, dict[str, Any]] = {}
+
+    def save(self, key: str, payload: dict[str, Any]) -> None:
+        self.data[key] = json.loads(json.dumps(payload, default=str))
+
+    def load(self, key: str) -> dict[str, Any] | None:
+        return self.data.get(key)
+
+    def discard(self, key: str) -> None:
+        self.data.pop(key, None)
+
+
+def save_consultation(
+    vault: Any,
+    case_id: str,
+    form: Form,
+    answers: dict[str, Any],
+    *,
+    on: date | None = None,
+    draft_store: DraftStore | None = None,
+    draft: str | None = None,
+    consultation: Any = None,
+    **fields: Any,
+) -> tuple[Any, list[Issue]]:
+    """Store answers as a :class:`Consultation` with the form's id and version.
+
+    Returns ``(consultation, [])``, or ``(None, issues)`` without writing when the answers are
+    not valid. The draft, if named, is discarded in the same transaction."""
+    from kimdesk.domain.models import Consultation
+
+    state = FormState(form, answers)
+    issues = state.issues()
+    if issues:
+        return None, issues
+    cleaned = state.cleaned()
+    fill_metadata(form, cleaned)
+    with vault.transaction():
+        if consultation is not None:
+            record = consultation.model_copy(update={"answers": cleaned, **fields})
+            stored = vault.consultations.update(record)
+        else:
+            stored = vault.consultations.add(Consultation(
+                case_id=case_id, date=on or date.today(), form_id=form.form_id,
+                form_version=form.version, answers=cleaned, **fields))
+        if draft_store is not None and draft:
+            draft_store.discard(draft)
+    return stored, []

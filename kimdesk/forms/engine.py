@@ -1,0 +1,383 @@
+"""Evaluate a form against answers: skip logic, calculations, required and constraint checks.
+
+Answers are plain JSON data, stored as they are in ``Consultation.answers``: one key per field name
+(groups do not nest answers, as in XLSForm, where names are unique), a repeat is a list of dicts,
+one per instance. ``select_multiple`` answers are lists of choice names, dates ISO strings.
+
+Everything is evaluated lazily with memoisation, so ``relevant`` and ``calculation`` may refer to
+fields before or after them in any order (cycles are rejected by ``forms check`` and, should one
+slip through, end in an :class:`ExpressionError`, never in endless recursion). Irrelevant fields
+read as empty, as in ODK.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from kimdesk.forms.definition import INPUT_TYPES, Field, Form
+from kimdesk.forms.expressions import (
+    Context,
+    ExpressionError,
+    NodeSet,
+    evaluate,
+    to_bool,
+    to_string,
+)
+from kimdesk.i18n import N_, gettext, language
+
+Scope = tuple[tuple[str, int], ...]
+
+_INT = re.compile(r"^\s*-?\d+\s*$")
+_DEC = re.compile(r"^\s*-?(\d+(\.\d*)?|\.\d+)\s*$")
+
+MESSAGES = {
+    "required": N_("This answer is required."),
+    "constraint": N_("This answer is not valid."),
+    "type": N_("This answer has the wrong format."),
+    "choice": N_("This choice is not in the list."),
+    "unknown": N_("This answer belongs to no field of the form."),
+    "error": N_("The form's rule for this answer could not be evaluated."),
+}
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One validation problem of one answer (``scope`` locates repeat instances)."""
+
+    form: Form
+    field: str
+    scope: Scope
+    kind: str  # required | constraint | type | choice | unknown | error
+    detail: str = ""
+
+    @property
+    def path(self) -> str:
+        return path_key(self.field, self.scope)
+
+    def message(self, lang: str) -> str:
+        f = self.form.by_name.get(self.field)
+        if f is not None and self.kind == "constraint" and f.row.constraint_message:
+            return self.form.text(f.row.constraint_message, lang)
+        if f is not None and self.kind == "required" and f.row.required_message:
+            return self.form.text(f.row.required_message, lang)
+        with language(lang):
+            return gettext(MESSAGES[self.kind])
+
+
+def path_key(name: str, scope: Scope) -> str:
+    """``name`` at the top level, ``repeat.0.name`` inside the first instance of a repeat."""
+    return ".".join([*(f"{r}.{i}" for r, i in scope), name])
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool)
+
+
+class FormState:
+    """One evaluation of ``form`` over ``answers`` (cheap to create; create anew after edits)."""
+
+    def __init__(self, form: Form, answers: Mapping[str, Any], *, today: date | None = None):
+        self.form = form
+        self.answers = answers
+        self.today = today or date.today()
+        self._relevant: dict[tuple[int, Scope], bool] = {}
+        self._calc: dict[tuple[int, Scope], Any] = {}
+        self._busy: set[tuple[int, Scope]] = set()
+        self.errors: list[Issue] = []
+
+    # -- navigation ----------------------------------------------------------------------------
+    def container(self, scope: Scope) -> Mapping[str, Any]:
+        node: Any = self.answers
+        for repeat, i in scope:
+            items = node.get(repeat) if isinstance(node, Mapping) else None
+            if not isinstance(items, list) or i >= len(items) or not isinstance(items[i], Mapping):
+                return {}
+            node = items[i]
+        return node if isinstance(node, Mapping) else {}
+
+    def instances(self, repeat: Field, scope: Scope) -> int:
+        items = self.container(scope).get(repeat.name)
+        return len(items) if isinstance(items, list) else 0
+
+    def raw(self, f: Field, scope: Scope) -> Any:
+        return self.container(scope).get(f.name)
+
+    def scopes(self, f: Field, outer: Scope = ()) -> Iterator[Scope]:
+        """Every scope in which field ``f`` exists (one per instance of each enclosing repeat)."""
+        chain = f.repeats()
+        depth = len(outer)
+
+        def expand(scope: Scope, k: int) -> Iterator[Scope]:
+            if k == len(chain):
+                yield scope
+                return
+            rep = chain[k]
+            for i in range(self.instances(rep, scope)):
+                yield from expand((*scope, (rep.name, i)), k + 1)
+
+        yield from expand(outer[: min(depth, len(chain))], min(depth, len(chain)))
+
+    # -- values --------------------------------------------------------------------------------
+    def context(self, scope: Scope, current: Any = "") -> Context:
+        return Context({}, current=current, today=self.today,
+                       lookup=lambda name: self.lookup(name, scope))
+
+    def lookup(self, name: str, scope: Scope) -> Any:
+        f = self.form.by_name.get(name)
+        if f is None:
+            raise ExpressionError(N_("Unknown field ${{{name}}}."), name=name)
+        chain = f.repeats()
+        k = 0
+        while k < len(chain) and k < len(scope) and scope[k][0] == chain[k].name:
+            k += 1
+        if f.kind == "repeat" and k == len(chain):
+            n = self.instances(f, scope[:k])
+            return NodeSet(tuple(range(n)) if self.relevant(f, scope[:k]) else ())
+        if k == len(chain):
+            return self.value(f, scope[:k])
+        return NodeSet(tuple(self.value(f, s) for s in self.scopes(f, scope[:k])))
+
+    def value(self, f: Field, scope: Scope) -> Any:
+        """The answer as expressions see it ("" when empty or irrelevant)."""
+        if not self.relevant(f, scope):
+            return ""
+        if f.kind == "calculate":
+            return self.calculated(f, scope)
+        return expression_value(f, self.raw(f, scope))
+
+    def calculated(self, f: Field, scope: Scope) -> Any:
+        key = (f.index, scope)
+        if key in self._calc:
+            return self._calc[key]
+        if key in self._busy:
+            raise ExpressionError(N_("field {name}: the calculation depends on itself"),
+                                  name=f.name)
+        self._busy.add(key)
+        try:
+            result = evaluate(f.row.calculation, self.context(scope)) if f.row.calculation else ""
+        except ExpressionError as exc:
+            self.errors.append(Issue(self.form, f.name, scope, "error", exc.translated()))
+            result = ""
+        finally:
+            self._busy.discard(key)
+        if isinstance(result, NodeSet):
+            result = to_string(result)
+        self._calc[key] = result
+        return result
+
+    def relevant(self, f: Field, scope: Scope) -> bool:
+        key = (f.index, scope)
+        if key in self._relevant:
+            return self._relevant[key]
+        if key in self._busy:
+            raise ExpressionError(N_("field {name}: its relevance depends on itself"),
+                                  name=f.name)
+        self._busy.add(key)
+        try:
+            parent = f.parent
+            result = True
+            if parent is not None:
+                pscope = scope[:-1] if parent.kind == "repeat" else scope
+                result = self.relevant(parent, pscope)
+            if result and f.row.relevant:
+                try:
+                    result = to_bool(evaluate(f.row.relevant, self.context(scope)))
+                except ExpressionError as exc:
+                    self.errors.append(Issue(self.form, f.name, scope, "error",
+                                             exc.translated()))
+                    result = True  # show the field rather than hide it on a broken rule
+        finally:
+            self._busy.discard(key)
+        self._relevant[key] = result
+        return result
+
+    def required(self, f: Field, scope: Scope) -> bool:
+        req = f.row.required
+        if isinstance(req, bool):
+            return req
+        try:
+            return to_bool(evaluate(req, self.context(scope)))
+        except ExpressionError as exc:
+            self.errors.append(Issue(self.form, f.name, scope, "error", exc.translated()))
+            return False
+
+    # -- validation ----------------------------------------------------------------------------
+    def issues(self) -> list[Issue]:
+        """Every problem of the answers, in form order (empty list = the answers are valid)."""
+        found: list[Issue] = []
+        for f in self.form.walk():
+            if f.kind not in INPUT_TYPES:
+                continue
+            for scope in self.scopes(f):
+                if not self.relevant(f, scope):
+                    continue
+                found.extend(self.check_field(f, scope))
+        found.extend(self._unknown(self.form.fields, self.answers, ()))
+        seen: set[tuple[str, Scope, str]] = set()
+        for issue in self.errors:
+            key = (issue.field, issue.scope, issue.kind)
+            if key not in seen:
+                seen.add(key)
+                found.append(issue)
+        return found
+
+    def check_field(self, f: Field, scope: Scope) -> list[Issue]:
+        raw = self.raw(f, scope)
+        if raw is None or raw == "" or raw == []:
+            if self.required(f, scope):
+                return [Issue(self.form, f.name, scope, "required")]
+            return []
+        kind = type_problem(self.form, f, raw)
+        if kind:
+            return [Issue(self.form, f.name, scope, kind)]
+        if f.row.constraint:
+            try:
+                ok = to_bool(evaluate(f.row.constraint,
+                                      self.context(scope, expression_value(f, raw))))
+            except ExpressionError as exc:
+                return [Issue(self.form, f.name, scope, "error", exc.translated())]
+            if not ok:
+                return [Issue(self.form, f.name, scope, "constraint")]
+        return []
+
+    def _unknown(self, fields: list[Field], data: Any, scope: Scope) -> list[Issue]:
+        if not isinstance(data, Mapping):
+            return []
+        known = _names_at_level(fields)
+        out = [Issue(self.form, k, scope, "unknown") for k in data if k not in known]
+        for f in _repeats_at_level(fields):
+            items = data.get(f.name)
+            if items is not None and not isinstance(items, list):
+                out.append(Issue(self.form, f.name, scope, "type"))
+                continue
+            for i, item in enumerate(items or []):
+                out.extend(self._unknown(f.children, item, (*scope, (f.name, i))))
+        return out
+
+    def cleaned(self) -> dict[str, Any]:
+        """Answers for storage: calculations filled in, irrelevant answers dropped (as ODK)."""
+
+        def build(fields: list[Field], scope: Scope) -> dict[str, Any]:
+            out: dict[str, Any] = {}
+            for f in _level(fields):
+                if f.kind == "repeat":
+                    if self.relevant(f, scope):
+                        n = self.instances(f, scope)
+                        out[f.name] = [build(f.children, (*scope, (f.name, i))) for i in range(n)]
+                    continue
+                if not self.relevant(f, scope):
+                    continue
+                if f.kind == "calculate":
+                    out[f.name] = to_string(self.calculated(f, scope))
+                    continue
+                raw = self.raw(f, scope)
+                if raw is not None and raw != "" and raw != []:
+                    out[f.name] = raw
+            return out
+
+        return build(self.form.fields, ())
+
+
+def _level(fields: list[Field]) -> Iterator[Field]:
+    """Fields whose answers live at this level: descend into groups, stop at repeats."""
+    for f in fields:
+        if f.kind == "group":
+            yield from _level(f.children)
+        else:
+            yield f
+
+
+def _names_at_level(fields: list[Field]) -> set[str]:
+    return {f.name for f in _level(fields) if f.name}
+
+
+def _repeats_at_level(fields: list[Field]) -> list[Field]:
+    return [f for f in _level(fields) if f.kind == "repeat"]
+
+
+def expression_value(f: Field, raw: Any) -> Any:
+    """A stored answer as expressions see it (numbers, dates, space-joined selections)."""
+    if raw is None:
+        return ""
+    kind = f.kind
+    if kind in {"integer", "decimal"}:
+        if _is_number(raw):
+            return float(raw)
+        if isinstance(raw, str) and _DEC.match(raw):
+            return float(raw)
+        return raw if isinstance(raw, str) else ""
+    if kind in {"date", "start", "end", "today"}:
+        if isinstance(raw, str) and len(raw) >= 10:
+            try:
+                return date.fromisoformat(raw[:10])
+            except ValueError:
+                return raw
+        return raw if isinstance(raw, str) else ""
+    if kind == "select_multiple":
+        if isinstance(raw, list):
+            return " ".join(str(x) for x in raw)
+        return str(raw)
+    if isinstance(raw, bool):
+        return "OK" if raw else ""
+    return raw if isinstance(raw, str | int | float) else to_string(raw)
+
+
+def type_problem(form: Form, f: Field, raw: Any) -> str:
+    """'' if ``raw`` has the stored shape of field ``f``'s type, else the issue kind."""
+    kind = f.kind
+    if kind == "integer":
+        ok = (_is_number(raw) and float(raw).is_integer()) or (
+            isinstance(raw, str) and bool(_INT.match(raw)))
+        return "" if ok else "type"
+    if kind == "decimal":
+        return "" if _is_number(raw) or (isinstance(raw, str) and _DEC.match(raw)) else "type"
+    if kind == "date":
+        if not isinstance(raw, str):
+            return "type"
+        try:
+            date.fromisoformat(raw)
+        except ValueError:
+            return "type"
+        return ""
+    if kind == "select_one":
+        if not isinstance(raw, str):
+            return "type"
+        return "" if raw in _choice_names(form, f) else "choice"
+    if kind == "select_multiple":
+        if not isinstance(raw, list) or not all(isinstance(x, str) for x in raw):
+            return "type"
+        names = _choice_names(form, f)
+        return "" if all(x in names for x in raw) else "choice"
+    if kind == "acknowledge":
+        return "" if raw in ("OK", True) else "type"
+    if kind == "text":
+        return "" if isinstance(raw, str) else "type"
+    return ""
+
+
+def _choice_names(form: Form, f: Field) -> frozenset[str]:
+    cache: dict[str, frozenset[str]] = form.__dict__.setdefault("_choice_names", {})
+    key = f.list_name or ""
+    if key not in cache:
+        cache[key] = frozenset(c.name for c in form.choice_list(f))
+    return cache[key]
+
+
+def fill_metadata(form: Form, answers: dict[str, Any], *, now: datetime | None = None) -> None:
+    """Set ``start`` (once), ``end`` and ``today`` metadata fields, as ODK does on save."""
+    stamp = (now or datetime.now().astimezone()).isoformat(timespec="seconds")
+    for f in form.walk():
+        if f.kind == "start":
+            answers.setdefault(f.name, stamp)
+        elif f.kind == "end":
+            answers[f.name] = stamp
+        elif f.kind == "today":
+            answers[f.name] = stamp[:10]
+
+
+def validate(form: Form, answers: Mapping[str, Any], *, today: date | None = None) -> list[Issue]:
+    return FormState(form, answers, today=today).issues()

@@ -1,0 +1,170 @@
+"""Finding forms: every version of every definition, shipped or received by sync.
+
+A form version is immutable once it exists: answers are stored with ``form_id`` and
+``form_version`` and always render with that exact version, so the registry keeps every version it
+has ever seen (shipped ones under ``resources/forms/``, older ones under
+``resources/forms/archive/``, synced ones in the user's forms folder) and :meth:`install` refuses a
+second, different definition under an existing id and version. A file that fails the checks is
+listed in :attr:`FormRegistry.unavailable` with the reason; it never stops the others loading.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kimdesk.errors import KimdeskError
+from kimdesk.forms.checker import Problem, check_data, check_file
+from kimdesk.forms.definition import Form, dump_yaml
+from kimdesk.i18n import N_, resources_dir
+
+SUFFIXES = (".yaml", ".yml", ".json")
+
+
+class FormUnavailable(KimdeskError):
+    exit_code = 2
+
+
+@dataclass(frozen=True)
+class Unavailable:
+    path: Path
+    reason: str
+
+
+def shipped_dir() -> Path:
+    return resources_dir() / "forms"
+
+
+def user_dir() -> Path:
+    """Where definitions received by sync are kept (beside the vault's data folder)."""
+    env = os.environ.get("KIMDESK_FORMS_DIR")
+    if env:
+        return Path(env)
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("KIMdesk", appauthor=False)) / "forms"
+
+
+def version_key(version: str) -> tuple[Any, ...]:
+    """Order versions numerically where they are numbers (XLSForm versions often are dates)."""
+    parts = re.split(r"[^0-9A-Za-z]+", version)
+    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in parts if p)
+
+
+def definition_files(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        return []
+    return sorted(
+        p for p in folder.rglob("*")
+        if p.suffix.lower() in SUFFIXES and p.is_file() and "codelists" not in p.parts
+    )
+
+
+class FormRegistry:
+    """All loadable form versions from ``folders`` (default: shipped forms and the user folder)."""
+
+    def __init__(self, folders: Sequence[Path] | None = None, *, agencies: Any = None) -> None:
+        self.folders = list(folders) if folders is not None else [shipped_dir(), user_dir()]
+        self.agencies = agencies
+        self._forms: dict[tuple[str, str], Form] = {}
+        self.unavailable: list[Unavailable] = []
+        self.problems: dict[Path, list[Problem]] = {}
+        self.reload()
+
+    def reload(self) -> None:
+        self._forms.clear()
+        self.unavailable.clear()
+        self.problems.clear()
+        for folder in self.folders:
+            for path in definition_files(folder):
+                self._load(path)
+
+    def _load(self, path: Path) -> Form | None:
+        form, problems = check_file(path, agencies=self.agencies)
+        if problems:
+            self.problems[path] = problems
+        if form is None:
+            errors = [p for p in problems if p.severity == "error"]
+            reason = "; ".join(f"{p.field or '-'}: {p.reason}" for p in errors[:3])
+            if len(errors) > 3:
+                reason += f" (+{len(errors) - 3} more)"
+            self.unavailable.append(Unavailable(path, reason))
+            return None
+        key = (form.form_id, form.version)
+        existing = self._forms.get(key)
+        if existing is not None:
+            if existing.definition != form.definition:
+                self.unavailable.append(Unavailable(
+                    path, f"form {key[0]} version {key[1]} already exists with different content"
+                    f" ({existing.source})"))
+            return existing
+        self._forms[key] = form
+        return form
+
+    # -- lookups -------------------------------------------------------------------------------
+    def ids(self) -> list[str]:
+        return sorted({fid for fid, _ in self._forms})
+
+    def versions(self, form_id: str) -> list[str]:
+        return sorted((v for fid, v in self._forms if fid == form_id), key=version_key)
+
+    def get(self, form_id: str, version: str | None = None) -> Form:
+        """A form version (``None``: the newest). Old answers pass their recorded version."""
+        if version is None:
+            versions = self.versions(form_id)
+            if not versions:
+                raise FormUnavailable(N_("No form {form_id} is available."), form_id=form_id)
+            version = versions[-1]
+        form = self._forms.get((form_id, version))
+        if form is None:
+            raise FormUnavailable(N_("Form {form_id} version {version} is not available."),
+                                  form_id=form_id, version=version)
+        return form
+
+    def latest(self) -> list[Form]:
+        return [self.get(fid) for fid in self.ids()]
+
+    def for_consultation(self, consultation: Any) -> Form:
+        """The exact form version a consultation's answers were recorded with."""
+        return self.get(consultation.form_id, consultation.form_version)
+
+    def __iter__(self) -> Iterator[Form]:
+        return iter(self._forms.values())
+
+    # -- sync ----------------------------------------------------------------------------------
+    def install(self, data: Any, folder: Path | None = None) -> Form:
+        """Check and store a definition received by sync (plain data, as parsed from JSON/YAML).
+
+        Written atomically (temp file, fsync, rename) to ``folder`` (default: the user folder).
+        An existing id+version with identical content is a no-op; a different one is refused."""
+        form, problems = check_data(data, "<sync>", agencies=self.agencies)
+        if form is None:
+            errors = "; ".join(str(p) for p in problems if p.severity == "error")
+            raise FormUnavailable(N_("The received form is not valid: {reason}"), reason=errors)
+        key = (form.form_id, form.version)
+        existing = self._forms.get(key)
+        if existing is not None:
+            if existing.definition == form.definition:
+                return existing
+            raise FormUnavailable(
+                N_("Form {form_id} version {version} exists with different content;"
+                   " a changed form needs a new version."),
+                form_id=key[0], version=key[1])
+        target_dir = folder or user_dir()
+        target_dir.mkdir(parents=True, exist_ok=True)
+        safe_version = re.sub(r"[^0-9A-Za-z._-]", "_", form.version)
+        target = target_dir / f"{form.form_id}.v{safe_version}.yaml"
+        fd, tmp = tempfile.mkstemp(dir=target_dir, suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(dump_yaml(form.definition))
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+        form.source = target
+        self._forms[key] = form
+        return form

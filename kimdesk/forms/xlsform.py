@@ -1,0 +1,316 @@
+"""XLSForm in and out: import with pyxform (the ODK project's own parser), export with openpyxl.
+
+Import reads the spreadsheet (``.xlsx``, ``.xls``, ``.csv`` or pyxform's markdown tables) through
+``pyxform.xls2json.parse_file_to_json``, so pyxform's own validation applies first, then maps its
+JSON to a :class:`FormDefinition`. Every column, type or setting KIMdesk does not support is
+reported by name; nothing is dropped silently (Kobo's ``$kuid``-style bookkeeping columns are
+reported as ignored warnings).
+
+Export writes the three sheets (survey, choices, settings) with ``label::German (de)`` columns, the
+convention pyxform, ODK and KoboToolbox read. KIMdesk-only settings (title in every language, the
+form's languages, code-list choice lists, legal-review state) travel in one ``kimdesk`` settings
+column as JSON, so a round trip is lossless; lists filled from code lists are also written out as
+ordinary choices so the spreadsheet works in ODK tools too.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kimdesk.forms.checker import Problem
+from kimdesk.forms.definition import (
+    CodeListRef,
+    FormDefinition,
+    Row,
+    compile_form,
+)
+
+TEXT_COLUMNS = ("label", "hint", "required_message", "constraint_message")
+_CODE = re.compile(r"\(\s*([A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})?)\s*\)\s*$")
+_TRUE = {"yes", "true", "true()", "1"}
+_FALSE = {"", "no", "false", "false()", "0"}
+
+#: pyxform JSON type -> XLSForm type (selects get their list name appended).
+_TYPES = {
+    "text": "text", "integer": "integer", "decimal": "decimal", "date": "date", "note": "note",
+    "calculate": "calculate", "acknowledge": "acknowledge", "start": "start", "end": "end",
+    "today": "today", "select one": "select_one", "select all that apply": "select_multiple",
+}
+_ELEMENT_KEYS = {"type", "name", "label", "hint", "bind", "control", "default", "children",
+                 "choices", "itemset", "list_name", "parameters"}
+_BIND_KEYS = {"required", "relevant", "constraint", "jr:constraintMsg", "jr:requiredMsg",
+              "calculate", "readonly"}
+_SURVEY_KEYS = {"type", "name", "title", "id_string", "sms_keyword", "default_language",
+                "children", "version", "choices", "kimdesk"}
+
+
+@dataclass
+class ImportResult:
+    definition: FormDefinition | None
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+
+def language_header(code: str) -> str:
+    """``de`` -> ``German (de)``: XLSForm's language column convention."""
+    from babel import Locale
+
+    name = Locale("en").languages.get(code, code)
+    return f"{name} ({code})"
+
+
+def language_code(header: str, default: str) -> str | None:
+    """``German (de)`` -> ``de``; ``default`` for pyxform's untranslated column; English
+    language names without a code are looked up in CLDR."""
+    if header == "default":
+        return default
+    m = _CODE.search(header)
+    if m:
+        return m.group(1).replace("_", "-")
+    from babel import Locale
+
+    wanted = header.strip().casefold()
+    for code, name in Locale("en").languages.items():
+        if name.casefold() == wanted and "_" not in code:
+            return code
+    return None
+
+
+# -- export ------------------------------------------------------------------------------------
+def export_xlsform(definition: FormDefinition, path: Path) -> None:
+    import openpyxl
+
+    form = compile_form(definition)
+    s = definition.settings
+    langs = s.languages or [s.default_language]
+    heads = {lang: language_header(lang) for lang in langs}
+    wb = openpyxl.Workbook()
+    survey = wb.active
+    survey.title = "survey"
+    used = _used_text_langs(definition)
+    header: list[str] = ["type", "name"]
+    for col in TEXT_COLUMNS:
+        if col == "label":
+            header += [f"label::{heads[lang]}" for lang in langs]
+        else:
+            header += [f"{col}::{heads[lang]}" for lang in langs if (col, lang) in used]
+    plain = ["required", "constraint", "relevant", "calculation", "default", "read_only",
+             "appearance"]
+    header += plain
+    survey.append(header)
+    for row in definition.survey:
+        values: dict[str, Any] = {"type": row.type, "name": row.name}
+        for col in TEXT_COLUMNS:
+            for lang, text in getattr(row, col).items():
+                values[f"{col}::{heads.get(lang, language_header(lang))}"] = text
+        values["required"] = ("yes" if row.required is True else "" if row.required is False
+                              else row.required)
+        values["read_only"] = "yes" if row.read_only else ""
+        for col in ("constraint", "relevant", "calculation", "default", "appearance"):
+            values[col] = getattr(row, col)
+        survey.append([values.get(h, "") or None for h in header])
+    choices = wb.create_sheet("choices")
+    choices.append(["list_name", "name", *(f"label::{heads[lang]}" for lang in langs)])
+    codelists: dict[str, str] = {}
+    for list_name, entry in definition.choices.items():
+        if isinstance(entry, CodeListRef):
+            codelists[list_name] = entry.codelist
+        for choice in form.choices.get(list_name, []):
+            choices.append([list_name, choice.name, *(choice.label.get(lang) for lang in langs)])
+    settings = wb.create_sheet("settings")
+    extra = {"title": s.title, "languages": s.languages, "codelists": codelists,
+             "legal_text": s.legal_text, "legal_reviewed": s.legal_reviewed}
+    settings.append(["form_id", "version", "form_title", "default_language", "kimdesk"])
+    settings.append([s.form_id, s.version, s.title.get(s.default_language, s.form_id),
+                     heads.get(s.default_language, language_header(s.default_language)),
+                     json.dumps(extra, ensure_ascii=False, separators=(",", ":"))])
+    wb.save(path)
+
+
+def _used_text_langs(definition: FormDefinition) -> set[tuple[str, str]]:
+    used: set[tuple[str, str]] = set()
+    for row in definition.survey:
+        for col in TEXT_COLUMNS:
+            used.update((col, lang) for lang in getattr(row, col))
+    return used
+
+
+# -- import ------------------------------------------------------------------------------------
+def import_xlsform(path: Path, *, default_language: str = "de") -> ImportResult:
+    """Convert an XLSForm (xlsx, xls, csv or pyxform markdown) into a definition."""
+    from pyxform.errors import PyXFormError
+    from pyxform.xls2json import parse_file_to_json
+
+    name = str(path)
+    warnings: list[str] = []
+    try:
+        data = parse_file_to_json(str(path), warnings=warnings)
+    except PyXFormError as exc:
+        return ImportResult(None, [Problem(name, "", f"pyxform: {' '.join(str(exc).split())}")])
+    except Exception as exc:  # unreadable workbooks raise zipfile/openpyxl/xlrd errors
+        return ImportResult(None, [Problem(name, "", f"cannot read the spreadsheet: {exc}")])
+    return convert_pyxform_json(data, name, default_language=default_language, warnings=warnings)
+
+
+def convert_pyxform_json(
+    data: Mapping[str, Any], file: str = "<xlsform>", *, default_language: str = "de",
+    warnings: list[str] | None = None,
+) -> ImportResult:
+    problems: list[Problem] = [Problem(file, "", f"pyxform: {w}", "warning")
+                               for w in warnings or []]
+
+    def add(where: str, reason: str, severity: str = "error") -> None:
+        problems.append(Problem(file, where, reason, severity))
+
+    extra: dict[str, Any] = {}
+    if data.get("kimdesk"):
+        try:
+            extra = json.loads(str(data["kimdesk"]))
+        except ValueError:
+            add("settings.kimdesk", "not valid JSON")
+    for key in data:
+        if key not in _SURVEY_KEYS:
+            _unsupported(add, "settings", key)
+    default = language_code(str(data.get("default_language") or "default"), default_language)
+    if default is None or default == "default":
+        default = default_language
+    seen_langs: list[str] = []
+
+    def texts(value: Any, where: str, what: str) -> dict[str, str]:
+        if value is None or value == "":
+            return {}
+        if isinstance(value, str):
+            value = {"default": value}
+        out: dict[str, str] = {}
+        for head, text in value.items():
+            code = language_code(str(head), default)
+            if code is None:
+                add(where, f"{what}: language '{head}' has no code; write it as 'Name (code)'")
+                continue
+            if code not in seen_langs:
+                seen_langs.append(code)
+            if text is not None and str(text) != "":
+                out[code] = str(text)
+        return out
+
+    rows: list[Row] = []
+
+    def walk(children: list[Mapping[str, Any]]) -> None:
+        for el in children:
+            name = str(el.get("name", ""))
+            jtype = str(el.get("type", ""))
+            if name == "meta" and jtype == "group" and (el.get("control") or {}).get("bodyless"):
+                continue  # pyxform adds this (instanceID) to every form
+            for key in el:
+                if key not in _ELEMENT_KEYS:
+                    _unsupported(add, name, key)
+            bind = dict(el.get("bind") or {})
+            for key in bind:
+                if key not in _BIND_KEYS:
+                    _unsupported(add, name, f"bind::{key}")
+            control = dict(el.get("control") or {})
+            appearance = str(control.pop("appearance", "") or "")
+            for key in control:
+                _unsupported(add, name, f"control::{key}")
+            if el.get("parameters"):
+                _unsupported(add, name, "parameters")
+            common = {
+                "name": name,
+                "label": texts(el.get("label"), name, "label"),
+                "hint": texts(el.get("hint"), name, "hint"),
+                "relevant": str(bind.get("relevant", "") or ""),
+                "appearance": appearance,
+            }
+            if jtype in {"group", "repeat"}:
+                rows.append(Row(type=f"begin {jtype}", **common))
+                walk(el.get("children") or [])
+                rows.append(Row(type=f"end {jtype}"))
+                continue
+            xtype = _TYPES.get(jtype)
+            if xtype is None:
+                add(name, f"unsupported type '{jtype}'")
+                continue
+            if xtype.startswith("select"):
+                list_name = str(el.get("list_name") or el.get("itemset") or "")
+                xtype = f"{xtype} {list_name}"
+            required: bool | str = _flag(bind.get("required", ""))
+            rows.append(Row(
+                type=xtype,
+                required=required,
+                required_message=texts(bind.get("jr:requiredMsg"), name, "required_message"),
+                constraint=str(bind.get("constraint", "") or ""),
+                constraint_message=texts(bind.get("jr:constraintMsg"), name,
+                                         "constraint_message"),
+                calculation=str(bind.get("calculate", "") or ""),
+                default=str(el.get("default", "") or ""),
+                read_only=_flag(bind.get("readonly", "")) is True,
+                **common,
+            ))
+
+    walk(list(data.get("children") or []))
+    choices: dict[str, Any] = {}
+    codelists = dict(extra.get("codelists") or {})
+    for list_name, items in (data.get("choices") or {}).items():
+        if list_name in codelists:
+            choices[list_name] = CodeListRef(codelist=codelists[list_name])
+            continue
+        out = []
+        for item in items:
+            for key in item:
+                if key not in {"name", "label"}:
+                    _unsupported(add, f"choices.{list_name}", key)
+            out.append({"name": str(item.get("name", "")),
+                        "label": texts(item.get("label"), f"choices.{list_name}", "label")})
+        choices[list_name] = out
+    languages = list(extra.get("languages") or [])
+    if not languages:
+        languages = sorted(seen_langs, key=lambda c: (c != default, seen_langs.index(c)))
+    title = dict(extra.get("title") or {})
+    if not title:
+        title = {default: str(data.get("title") or data.get("id_string") or "")}
+    version = str(data.get("version") or "")
+    if not version:
+        add("settings.version", "no version; set one in the settings sheet (using 1)", "warning")
+        version = "1"
+    settings = {
+        "form_id": str(data.get("id_string") or data.get("name") or "form"),
+        "version": version,
+        "title": title,
+        "default_language": default,
+        "languages": languages,
+        "legal_text": bool(extra.get("legal_text", False)),
+        "legal_reviewed": list(extra.get("legal_reviewed") or []),
+    }
+    if any(p.severity == "error" for p in problems):
+        return ImportResult(None, problems)
+    try:
+        definition = FormDefinition.model_validate(
+            {"settings": settings, "survey": [r.model_dump() for r in rows], "choices": choices})
+    except Exception as exc:
+        problems.append(Problem(file, "", f"not a valid definition: {exc}"))
+        return ImportResult(None, problems)
+    return ImportResult(definition, problems)
+
+
+def _flag(value: Any) -> bool | str:
+    text = str(value if value is not None else "").strip()
+    if text.lower() in _TRUE:
+        return True
+    if text.lower() in _FALSE:
+        return False
+    return text
+
+
+def _unsupported(add: Any, where: str, key: str) -> None:
+    if key.startswith("$"):
+        add(where or "-", f"ignored KoboToolbox bookkeeping column '{key}'", "warning")
+    else:
+        add(where or "-", f"unsupported column or setting '{key}'")
