@@ -1,0 +1,24 @@
+"""ruff and mypy stay clean (the brief's style rule), checked where CI can see it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_ruff_clean() -> None:
+    res = subprocess.run([sys.executable, "-m", "ruff", "check", "."], cwd=ROOT,
+                         capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, res.stdout[-4000:]
+
+
+@pytest.mark.slow
+def test_mypy_clean() -> None:
+    res = subprocess.run([sys.executable, "-m", "mypy", "kimdesk"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=900)
+    assert res.returncode == 0, res.stdout[-4000:]
