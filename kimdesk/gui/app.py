@@ -1,16 +1,94 @@
-"""Placeholder main window until the desktop client lands (issue: desktop client)."""
+"""Starting the desktop client: ``kimdesk`` (no subcommand) calls :func:`run_app`.
+
+Start-up is kept light so the unlock screen paints quickly: only QtWidgets, QtUiTools and the
+unlock screen's modules are imported before the first paint; the workspace (case list, case view)
+is built on first unlock, and nothing imports reportlab, the server or Babel's locale data on this
+path (``benchmarks/gui_bench.py`` measures it).
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtWidgets import QApplication
+
+from kimdesk import i18n
+from kimdesk.gui.lang import LanguageHub
+from kimdesk.gui.mainwindow import MainWindow
+from kimdesk.gui.settings import AppSettings
+from kimdesk.gui.uiload import ui_dir
+
+_STARTED = time.perf_counter()
+
+
+def application() -> QApplication:
+    app = QApplication.instance()
+    if not isinstance(app, QApplication):
+        app = QApplication(sys.argv[:1])
+        app.setApplicationName("KIMdesk")
+        app.setOrganizationName("KIMdesk")
+        app.setApplicationDisplayName("KIMdesk")
+    return app
+
+
+def load_style(app: QApplication) -> None:
+    qss = ui_dir() / "kimdesk.qss"
+    if qss.is_file():
+        app.setStyleSheet(qss.read_text("utf-8"))
+
+
+def default_path(args: argparse.Namespace, settings: AppSettings) -> Path:
+    if getattr(args, "vault", None):
+        return Path(args.vault)
+    if os.environ.get("KIMDESK_VAULT"):
+        return Path(os.environ["KIMDESK_VAULT"])
+    if settings.last_vault:
+        return Path(settings.last_vault)
+    from kimdesk.cli import default_vault_path
+
+    return default_vault_path()
+
+
+def build_window(args: argparse.Namespace, *, settings: AppSettings | None = None,
+                 delay_base: float = 1.0) -> MainWindow:
+    """The main window in its start state (unlock or create screen), language applied."""
+    app = application()
+    load_style(app)
+    settings = settings or AppSettings()
+    hub = LanguageHub()
+    lang = getattr(args, "lang", None) or settings.language
+    hub.apply(lang if lang in i18n.UI_LANGUAGES else i18n.DEFAULT_LANGUAGE)
+    return MainWindow(settings, hub, default_path(args, settings).absolute(),
+                      delay_base=delay_base)
+
+
+class _FirstPaint(QObject):
+    """Prints the seconds from process start to the first paint, then quits (benchmark mode)."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint:
+            watched.removeEventFilter(self)
+            print(f"painted {time.time():.6f} {time.perf_counter() - _STARTED:.6f}", flush=True)
+            QTimer.singleShot(0, QApplication.quit)
+        return False
 
 
 def run_app(args: argparse.Namespace) -> int:
-    from PySide6.QtWidgets import QApplication, QLabel
-
-    app = QApplication.instance() or QApplication(sys.argv)
-    label = QLabel("KIMdesk")
-    label.resize(480, 240)
-    label.show()
-    return int(app.exec())
+    app = application()
+    window = build_window(args)
+    probe: Any = None
+    if os.environ.get("KIMDESK_EXIT_AFTER_PAINT"):
+        probe = _FirstPaint()
+        window.stack.currentWidget().installEventFilter(probe)
+    window.show()
+    code = int(app.exec())
+    if window.isVisible():
+        window.close()
+    window.worker.stop()
+    return code

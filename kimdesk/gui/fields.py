@@ -1,0 +1,354 @@
+"""Forms built from field lists, with validation messages beside each field.
+
+Every record editor (person, case, consultation, goal, referral, consent, gap, note) is a
+:class:`FieldForm` built from :class:`Field` specs, because the records are pydantic models that
+already validate themselves: the form collects values, the model validates them, and
+:func:`field_errors` routes each pydantic error to the field it concerns, translated, so the
+message appears right under the input (and in its accessible description for screen readers).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from kimdesk.errors import KimdeskError
+from kimdesk.errors import ValidationError as DomainValidationError
+from kimdesk.gui.labels import code_label
+from kimdesk.i18n import N_, gettext
+
+NO_DATE = QDate(1900, 1, 1)
+
+
+@dataclass(frozen=True)
+class Field:
+    """One input. ``kind``: text, multiline, date, int, bool, choice, multi, codes, list."""
+
+    name: str
+    label: str  # English msgid (marked with N_ where defined)
+    kind: str = "text"
+    choices: type[StrEnum] | None = None
+    optional: bool = True  # for date/choice: may stay empty
+    minimum: int = 0
+    maximum: int = 100000
+    hint: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+# Messages the domain models raise, mapped to the field they concern and a translatable text.
+_MODEL_MESSAGES: dict[str, tuple[str | None, str]] = {
+    "the birth date lies in the future": ("birth_date", N_("The birth date lies in the future.")),
+    "birth year and birth date disagree": ("birth_year",
+                                           N_("Birth year and birth date disagree.")),
+    "a family name in non-Latin script needs a Latin transliteration": (
+        "family_name_latin", N_("A name in non-Latin script needs a Latin transliteration.")),
+    "the preferred language must be one of the person's languages": (
+        "preferred_language", N_("The preferred language must be one of the person's languages.")),
+    "not an e-mail address": ("email", N_("This is not an e-mail address.")),
+    "a consent names at least one purpose (no blanket consent)": (
+        "purposes", N_("Name at least one purpose (no blanket consent).")),
+    "sharing data needs the named recipients": ("recipients",
+                                                N_("Sharing data needs the named recipients.")),
+    "consent is given in written or electronic form": (
+        "form", N_("Consent is given in written or electronic form.")),
+    "a consent cannot be withdrawn before it was given": (
+        "withdrawn_on", N_("A consent cannot be withdrawn before it was given.")),
+    "a case cannot close before it opened": (None, N_("A case cannot close before it opened.")),
+    "form id and form version go together": (None, N_("Form id and form version go together.")),
+}
+_EMPTY = N_("This field must not be empty.")
+_REQUIRED = N_("This field is required.")
+_INVALID = N_("This value is not valid.")
+_COUNTRY = N_("Unknown country code {code}.")
+_LANGUAGE = N_("Unknown language code {code}.")
+_NUMBER = N_("Enter a number between {low} and {high}.")
+
+
+def _message(raw: str) -> tuple[str | None, str]:
+    raw = raw.removeprefix("Value error, ").strip()
+    if raw in _MODEL_MESSAGES:
+        target, text = _MODEL_MESSAGES[raw]
+        return target, gettext(text)
+    if raw.endswith("must not be empty"):
+        return None, gettext(_EMPTY)
+    found = re.match(r"unknown ISO 3166 country code: (.*)", raw)
+    if found:
+        return None, gettext(_COUNTRY).format(code=found.group(1))
+    found = re.match(r"unknown ISO 639 language code: (.*)", raw)
+    if found:
+        return None, gettext(_LANGUAGE).format(code=found.group(1))
+    return None, gettext(_INVALID)
+
+
+def field_errors(exc: Exception) -> tuple[dict[str, str], str]:
+    """Map a validation failure to ``({field: message}, general message)``, translated."""
+    from pydantic import ValidationError as PydanticError
+
+    fields: dict[str, str] = {}
+    general: list[str] = []
+    if isinstance(exc, PydanticError):
+        for error in exc.errors():
+            loc = error.get("loc", ())
+            kind = error.get("type", "")
+            target = str(loc[0]) if loc else None
+            if kind == "missing":
+                text = gettext(_REQUIRED)
+            elif kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
+                ctx = error.get("ctx", {})
+                low = ctx.get("ge", ctx.get("gt", ""))
+                high = ctx.get("le", ctx.get("lt", ""))
+                text = gettext(_NUMBER).format(low=low, high=high)
+            else:
+                mapped, text = _message(str(error.get("msg", "")))
+                target = target or mapped
+            if target:
+                fields.setdefault(target, text)
+            else:
+                general.append(text)
+    elif isinstance(exc, DomainValidationError) and exc.field:
+        fields[exc.field] = exc.translated()
+    elif isinstance(exc, KimdeskError):
+        general.append(exc.translated())
+    else:
+        general.append(str(exc))
+    return fields, " ".join(general)
+
+
+class FieldForm(QWidget):
+    """Inputs for some fields of a record; ``values()`` gives what the model needs."""
+
+    changed = Signal()
+
+    def __init__(self, fields: Sequence[Field], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.fields = list(fields)
+        self.inputs: dict[str, QWidget] = {}
+        self.labels: dict[str, QLabel] = {}
+        self.errors: dict[str, QLabel] = {}
+        self.dirty = False
+        self._loading = False
+        layout = QFormLayout(self)
+        layout.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        for spec in self.fields:
+            widget = self._make_input(spec)
+            widget.setObjectName(f"field_{spec.name}")
+            label = QLabel()
+            label.setBuddy(widget)
+            error = QLabel()
+            error.setObjectName("fieldError")
+            error.setWordWrap(True)
+            error.setVisible(False)
+            error.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            box = QWidget()
+            column = QVBoxLayout(box)
+            column.setContentsMargins(0, 0, 0, 0)
+            column.setSpacing(1)
+            column.addWidget(widget)
+            column.addWidget(error)
+            layout.addRow(label, box)
+            self.inputs[spec.name] = widget
+            self.labels[spec.name] = label
+            self.errors[spec.name] = error
+        self.retranslate()
+
+    # -- building ------------------------------------------------------------------------------
+    def _make_input(self, spec: Field) -> QWidget:
+        widget: QWidget
+        if spec.kind == "multiline":
+            edit = QPlainTextEdit()
+            edit.setTabChangesFocus(True)
+            edit.setMaximumHeight(90)
+            edit.textChanged.connect(self._touched)
+            widget = edit
+        elif spec.kind == "date":
+            dated = QDateEdit()
+            dated.setCalendarPopup(True)
+            dated.setMinimumDate(NO_DATE)
+            dated.setMaximumDate(QDate(2100, 12, 31))
+            if spec.optional:
+                dated.setSpecialValueText(" ")
+                dated.setDate(NO_DATE)
+            else:
+                dated.setDate(QDate.currentDate())
+            dated.dateChanged.connect(self._touched)
+            widget = dated
+        elif spec.kind == "int":
+            spin = QSpinBox()
+            spin.setRange(spec.minimum, spec.maximum)
+            spin.valueChanged.connect(self._touched)
+            widget = spin
+        elif spec.kind == "bool":
+            check = QCheckBox()
+            check.toggled.connect(self._touched)
+            widget = check
+        elif spec.kind == "choice":
+            combo = QComboBox()
+            if spec.optional:
+                combo.addItem("", None)
+            for member in spec.choices or ():
+                combo.addItem(member.value, member.value)
+            combo.currentIndexChanged.connect(self._touched)
+            widget = combo
+        elif spec.kind == "multi":
+            listing = QListWidget()
+            for member in spec.choices or ():
+                item = QListWidgetItem(member.value)
+                item.setData(Qt.ItemDataRole.UserRole, member.value)
+                item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+                item.setCheckState(Qt.CheckState.Unchecked)
+                listing.addItem(item)
+            rows = min(len(spec.choices or ()), 5)
+            listing.setMaximumHeight(rows * 22 + 6)
+            listing.itemChanged.connect(self._touched)
+            widget = listing
+        else:  # text, codes
+            line = QLineEdit()
+            line.textChanged.connect(self._touched)
+            widget = line
+        return widget
+
+    def _touched(self, *_: object) -> None:
+        if not self._loading:
+            self.dirty = True
+            self.changed.emit()
+
+    def retranslate(self) -> None:
+        for spec in self.fields:
+            text = gettext(spec.label)
+            self.labels[spec.name].setText(text)
+            widget = self.inputs[spec.name]
+            widget.setAccessibleName(text.replace("&", ""))
+            if spec.hint:
+                widget.setToolTip(gettext(spec.hint))
+                if isinstance(widget, QLineEdit):
+                    widget.setPlaceholderText(gettext(spec.hint))
+            if spec.choices is not None:
+                if isinstance(widget, QComboBox):
+                    for i in range(widget.count()):
+                        code = widget.itemData(i)
+                        if code is not None:
+                            widget.setItemText(i, code_label(spec.choices, code))
+                elif isinstance(widget, QListWidget):
+                    self._loading = True
+                    for i in range(widget.count()):
+                        item = widget.item(i)
+                        item.setText(code_label(spec.choices,
+                                                item.data(Qt.ItemDataRole.UserRole)))
+                    self._loading = False
+
+    # -- values --------------------------------------------------------------------------------
+    def set_values(self, data: dict[str, Any]) -> None:
+        self._loading = True
+        try:
+            for spec in self.fields:
+                self._set(spec, data.get(spec.name))
+        finally:
+            self._loading = False
+        self.dirty = False
+        self.show_errors({})
+
+    def _set(self, spec: Field, value: Any) -> None:
+        widget = self.inputs[spec.name]
+        if isinstance(widget, QPlainTextEdit):
+            widget.setPlainText(str(value or ""))
+        elif isinstance(widget, QDateEdit):
+            if value:
+                text = value.isoformat() if hasattr(value, "isoformat") else str(value)
+                widget.setDate(QDate.fromString(text[:10], "yyyy-MM-dd"))
+            else:
+                widget.setDate(NO_DATE if spec.optional else QDate.currentDate())
+        elif isinstance(widget, QSpinBox):
+            widget.setValue(int(value) if value is not None else spec.minimum)
+        elif isinstance(widget, QCheckBox):
+            widget.setChecked(bool(value))
+        elif isinstance(widget, QComboBox):
+            code = getattr(value, "value", value)
+            index = widget.findData(code)
+            widget.setCurrentIndex(max(index, 0))
+        elif isinstance(widget, QListWidget):
+            chosen = {getattr(v, "value", v) for v in value or ()}
+            for i in range(widget.count()):
+                item = widget.item(i)
+                state = item.data(Qt.ItemDataRole.UserRole) in chosen
+                item.setCheckState(Qt.CheckState.Checked if state else Qt.CheckState.Unchecked)
+        elif isinstance(widget, QLineEdit):
+            if spec.kind in ("codes", "list"):
+                widget.setText(("; " if spec.kind == "list" else ", ").join(value or ()))
+            else:
+                widget.setText("" if value is None else str(value))
+
+    def values(self) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        for spec in self.fields:
+            widget = self.inputs[spec.name]
+            value: Any
+            if isinstance(widget, QPlainTextEdit):
+                value = widget.toPlainText().strip()
+            elif isinstance(widget, QDateEdit):
+                qd = widget.date()
+                value = None if (spec.optional and qd == NO_DATE) else date(
+                    qd.year(), qd.month(), qd.day())
+            elif isinstance(widget, QSpinBox):
+                value = widget.value()
+            elif isinstance(widget, QCheckBox):
+                value = widget.isChecked()
+            elif isinstance(widget, QComboBox):
+                value = widget.currentData()
+            elif isinstance(widget, QListWidget):
+                value = [
+                    widget.item(i).data(Qt.ItemDataRole.UserRole)
+                    for i in range(widget.count())
+                    if widget.item(i).checkState() == Qt.CheckState.Checked
+                ]
+            elif isinstance(widget, QLineEdit):
+                text = widget.text().strip()
+                if spec.kind in ("codes", "list"):
+                    sep = r"[,;\s]+" if spec.kind == "codes" else r"[;,]+"
+                    value = [part.strip() for part in re.split(sep, text) if part.strip()]
+                else:
+                    value = text
+            else:  # pragma: no cover
+                continue
+            result[spec.name] = value
+        return result
+
+    def mark_clean(self) -> None:
+        self.dirty = False
+
+    def show_errors(self, errors: dict[str, str]) -> bool:
+        """Show each message beside its field; returns True when some field took a message."""
+        shown = False
+        first: QWidget | None = None
+        for name, label in self.errors.items():
+            message = errors.get(name, "")
+            label.setText(message)
+            label.setVisible(bool(message))
+            self.inputs[name].setAccessibleDescription(message)
+            self.inputs[name].setProperty("invalid", bool(message))
+            self.inputs[name].style().polish(self.inputs[name])
+            if message:
+                shown = True
+                first = first or self.inputs[name]
+        if first is not None:
+            first.setFocus()
+        return shown

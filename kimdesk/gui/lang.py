@@ -1,0 +1,78 @@
+"""Switching the interface language at run time, and formatting per locale.
+
+Three things change together: the gettext language (:mod:`kimdesk.i18n`, one catalog for core and
+GUI), Qt's own translator for its dialogs (``qtbase_<lang>.qm`` shipped with PySide6, the way
+Picard loads them) and the layout direction (Arabic and Persian mirror the whole window). Every
+window listens to :data:`LanguageHub.changed` and re-applies its texts.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QDate, QLibraryInfo, QLocale, QObject, Qt, QTranslator, Signal
+from PySide6.QtWidgets import QApplication
+
+from kimdesk import i18n
+
+#: Names of the UI languages in their own language (never translated).
+LANGUAGE_NAMES: dict[str, str] = {
+    "de": "Deutsch",
+    "en": "English",
+    "ar": "العربية",
+    "fa": "فارسی",
+    "tr": "Türkçe",
+    "uk": "Українська",
+    "ru": "Русский",
+}
+
+
+class LanguageHub(QObject):
+    """The application's current language; emits ``changed`` after switching."""
+
+    changed = Signal(str)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lang = i18n.current_language()
+        self._qt_translators: list[QTranslator] = []
+
+    def apply(self, lang: str) -> None:
+        if lang not in i18n.UI_LANGUAGES:
+            lang = i18n.DEFAULT_LANGUAGE
+        self.lang = lang
+        i18n.set_language(lang)
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            for old in self._qt_translators:
+                app.removeTranslator(old)
+            self._qt_translators.clear()
+            folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+            for name in ("qtbase",):
+                translator = QTranslator(app)
+                if translator.load(f"{name}_{lang}", folder):
+                    app.installTranslator(translator)
+                    self._qt_translators.append(translator)
+            app.setLayoutDirection(
+                Qt.LayoutDirection.RightToLeft if i18n.is_rtl(lang)
+                else Qt.LayoutDirection.LeftToRight
+            )
+        QLocale.setDefault(QLocale(lang))
+        self.changed.emit(lang)
+
+
+def locale() -> QLocale:
+    return QLocale(i18n.current_language())
+
+
+def format_date(value: object) -> str:
+    """An ISO date (string or :class:`datetime.date`) in the current locale's short format."""
+    if value is None or value == "":
+        return ""
+    text = value.isoformat() if hasattr(value, "isoformat") else str(value)
+    qdate = QDate.fromString(text[:10], "yyyy-MM-dd")
+    if not qdate.isValid():
+        return text
+    return locale().toString(qdate, QLocale.FormatType.ShortFormat)
+
+
+def format_int(value: int) -> str:
+    return locale().toString(int(value))

@@ -1,0 +1,654 @@
+"""The one top-level window: unlock / create screens and the workspace, switched in a stack.
+
+Keeping a single window makes locking simple and complete: the workspace's models and views are
+cleared, the vault is closed on the worker thread and the stack shows the unlock screen; there is
+no other window that could still show a name.
+
+Hook points for the other GUI packages (documented in docs/gui.md) are the actions "Sync now",
+"Handout…", "Statistics…" and the forms tab in the case view. Each looks for its package lazily
+(``importlib.util.find_spec``) and is disabled when the package is absent.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import logging
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QModelIndex, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QDialog,
+    QHeaderView,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QStackedWidget,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from kimdesk.domain import codes
+from kimdesk.gui.casemodel import PAGE, CaseTableModel
+from kimdesk.gui.caseview import CaseView
+from kimdesk.gui.fields import field_errors
+from kimdesk.gui.idle import IdleWatcher
+from kimdesk.gui.labels import code_label
+from kimdesk.gui.lang import LanguageHub, format_int
+from kimdesk.gui.newcase import NewCaseDialog, create_case
+from kimdesk.gui.query import CaseFilter, fetch_rows, matching_seqs, total_cases
+from kimdesk.gui.settings import AppSettings, SettingsDialog
+from kimdesk.gui.uiload import UiForm
+from kimdesk.gui.unlock import CreateScreen, UnlockScreen
+from kimdesk.gui.worker import DbWorker
+from kimdesk.i18n import N_, gettext, ngettext
+
+_ = gettext
+log = logging.getLogger(__name__)
+SEARCH_DEBOUNCE_MS = 150
+
+#: (package, attribute) the hooks call; see docs/gui.md.
+HOOKS = {
+    "sync": ("kimdesk.gui.sync", "sync_now"),
+    "sync_status": ("kimdesk.gui.sync", "SyncStatusWidget"),
+    "handout": ("kimdesk.gui.handouts", "open_handout_dialog"),
+    "stats": ("kimdesk.gui.stats", "open_statistics"),
+}
+
+
+def hook_available(name: str) -> bool:
+    module, _attr = HOOKS[name]
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def load_hook(name: str) -> Callable[..., Any] | None:
+    module, attr = HOOKS[name]
+    if not hook_available(name):
+        return None
+    try:
+        return getattr(importlib.import_module(module), attr, None)  # type: ignore[no-any-return]
+    except Exception:
+        log.exception("hook %s failed to load", name)
+        return None
+
+
+class Workspace(QWidget):
+    """Case list (search, filters, lazy table) beside the case view."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window_ = window
+        self.worker = window.worker
+        self.ui = UiForm("workspace.ui", self)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.ui.widget)
+        self.search = self.ui["searchEdit"]
+        self.table: QTableView = self.ui["caseTable"]  # type: ignore[assignment]
+        self.model = CaseTableModel(self._fetch_page)
+        self.model.sort_requested.connect(self._sort)
+        self.table.setModel(self.model)
+        header = self.table.horizontalHeader()
+        header.setSortIndicator(-1, Qt.SortOrder.DescendingOrder)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(24)
+        for column, width in enumerate((130, 180, 180, 150, 90, 90)):
+            self.table.setColumnWidth(column, width)
+        self.table.selectionModel().currentRowChanged.connect(self._current_changed)
+        self.table.activated.connect(self._activated)
+        self.case_view = CaseView(self.worker)
+        self.case_view.setObjectName("caseView")
+        self.ui["detailStack"].addWidget(self.case_view)  # type: ignore[attr-defined]
+        self.case_view.case_changed.connect(self._case_changed)
+        self.case_view.status_message.connect(window.show_message)
+        splitter = self.ui["splitter"]
+        splitter.setStretchFactor(0, 2)  # type: ignore[attr-defined]
+        splitter.setStretchFactor(1, 3)  # type: ignore[attr-defined]
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(SEARCH_DEBOUNCE_MS)
+        self._debounce.timeout.connect(self.run_query)
+        self.search.textChanged.connect(lambda _t: self._debounce.start())  # type: ignore[attr-defined]
+        self._sort_column = -1
+        self._descending = False
+        self.me = ""
+        self.team = ""
+        self.total = 0
+        self.last_query_ms = 0.0
+        self.last_model_ms = 0.0
+        self.queries_done = 0
+        self._fill_filters()
+        for name in ("phaseCombo", "scopeCombo", "rechtskreisCombo", "handlungsfeldCombo"):
+            self.ui[name].currentIndexChanged.connect(lambda _i: self.run_query())  # type: ignore[attr-defined]
+        self.ui["reviewCheck"].toggled.connect(lambda _c: self.run_query())  # type: ignore[attr-defined]
+        self.ui["newCaseButton"].clicked.connect(window.new_case)  # type: ignore[attr-defined]
+        self._pending_select: str | None = None
+
+    # -- filters -------------------------------------------------------------------------------
+    def _fill_filters(self) -> None:
+        lists: dict[str, list[tuple[str, str]]] = {
+            "phaseCombo": [("", N_("All phases")), ("open", N_("All open cases"))]
+            + [(p.value, "") for p in codes.Phase],
+            "scopeCombo": [("all", N_("All cases")), ("mine", N_("My cases")),
+                           ("team", N_("My team's cases"))],
+            "rechtskreisCombo": [("", N_("All legal domains"))]
+            + [(r.value, "") for r in codes.Rechtskreis],
+            "handlungsfeldCombo": [("", N_("All fields of action"))]
+            + [(h.value, "") for h in codes.Handlungsfeld],
+        }
+        enums = {"phaseCombo": codes.Phase, "rechtskreisCombo": codes.Rechtskreis,
+                 "handlungsfeldCombo": codes.Handlungsfeld}
+        for name, items in lists.items():
+            combo = self.ui[name]
+            current = combo.currentData()  # type: ignore[attr-defined]
+            combo.blockSignals(True)
+            combo.clear()  # type: ignore[attr-defined]
+            for code, text in items:
+                label = _(text) if text else code_label(enums[name], code)
+                combo.addItem(label, code)  # type: ignore[attr-defined]
+            index = combo.findData(current) if current is not None else 0  # type: ignore[attr-defined]
+            combo.setCurrentIndex(max(index, 0))  # type: ignore[attr-defined]
+            combo.blockSignals(False)
+
+    def current_filter(self) -> CaseFilter:
+        return CaseFilter(
+            text=self.search.text(),  # type: ignore[attr-defined]
+            phase=self.ui["phaseCombo"].currentData() or "",  # type: ignore[attr-defined]
+            rechtskreis=self.ui["rechtskreisCombo"].currentData() or "",  # type: ignore[attr-defined]
+            handlungsfeld=self.ui["handlungsfeldCombo"].currentData() or "",  # type: ignore[attr-defined]
+            scope=self.ui["scopeCombo"].currentData() or "all",  # type: ignore[attr-defined]
+            needs_review=self.ui["reviewCheck"].isChecked(),  # type: ignore[attr-defined]
+            sort_column=self._sort_column,
+            descending=self._descending,
+            me=self.me,
+            team=self.team,
+        )
+
+    def reset_filters(self) -> None:
+        for name in ("phaseCombo", "scopeCombo", "rechtskreisCombo", "handlungsfeldCombo"):
+            combo = self.ui[name]
+            combo.blockSignals(True)
+            combo.setCurrentIndex(0)  # type: ignore[attr-defined]
+            combo.blockSignals(False)
+        for name in ("reviewCheck", "searchEdit"):
+            widget = self.ui[name]
+            widget.blockSignals(True)
+            if name == "reviewCheck":
+                widget.setChecked(False)  # type: ignore[attr-defined]
+            else:
+                widget.clear()  # type: ignore[attr-defined]
+            widget.blockSignals(False)
+        self._debounce.stop()
+
+    # -- querying ------------------------------------------------------------------------------
+    def _sort(self, column: int, descending: bool) -> None:
+        self._sort_column, self._descending = column, descending
+        self.run_query()
+
+    def run_query(self) -> None:
+        """Run the current search and filters on the worker; older queued queries are dropped."""
+        self._debounce.stop()
+        flt = self.current_filter()
+        started = time.perf_counter()
+
+        def job(w: DbWorker) -> tuple[Any, dict[int, Any], int, float]:
+            t0 = time.perf_counter()
+            conn = w.read_connection()
+            seqs = matching_seqs(conn, flt)
+            first = fetch_rows(conn, list(seqs[:PAGE]))
+            total = total_cases(conn)
+            return seqs, first, total, (time.perf_counter() - t0) * 1000
+
+        def done(result: tuple[Any, dict[int, Any], int, float]) -> None:
+            seqs, first, total, query_ms = result
+            t0 = time.perf_counter()
+            self.model.set_result(seqs, first)
+            self.last_model_ms = (time.perf_counter() - t0) * 1000
+            self.last_query_ms = query_ms
+            self.last_total_ms = (time.perf_counter() - started) * 1000
+            self.total = total
+            self.queries_done += 1
+            self.window_.update_counts()
+            self._reselect()
+
+        self.worker.submit(job, done, self.window_.show_error, key="case-query")
+
+    def _fetch_page(self, generation: int, page: int, seqs: list[int]) -> None:
+        def job(w: DbWorker) -> dict[int, Any]:
+            return fetch_rows(w.read_connection(), seqs)
+
+        self.worker.submit(job, lambda rows: self.model.add_page(generation, page, rows),
+                           lambda exc: None)
+
+    # -- selection -----------------------------------------------------------------------------
+    def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        case_id = self.model.data(current, Qt.ItemDataRole.UserRole) if current.isValid() else None
+        if case_id and case_id != self.case_view.case_id:
+            self.open_case(case_id)
+
+    def _activated(self, index: QModelIndex) -> None:
+        case_id = self.model.data(index, Qt.ItemDataRole.UserRole)
+        if case_id:
+            self.open_case(case_id)
+            self.case_view.ui["tabs"].setFocus()
+
+    def open_case(self, case_id: str) -> bool:
+        if case_id == self.case_view.case_id:
+            return True
+        if not self.case_view.confirm_discard():
+            return False
+        self.ui["detailStack"].setCurrentWidget(self.case_view)  # type: ignore[attr-defined]
+        self.case_view.load(case_id)
+        return True
+
+    def close_case(self) -> bool:
+        if not self.case_view.confirm_discard():
+            return False
+        self.case_view.clear()
+        self.ui["detailStack"].setCurrentIndex(0)  # type: ignore[attr-defined]
+        self.table.clearSelection()
+        return True
+
+    def select_case(self, case_id: str) -> None:
+        """Open a case and select its row once the list shows it."""
+        self._pending_select = case_id
+        self.open_case(case_id)
+        self._reselect()
+
+    def _reselect(self) -> None:
+        if self._pending_select is None:
+            return
+        row = self.model.row_of_case(self._pending_select)
+        if row >= 0:
+            self.table.selectionModel().blockSignals(True)
+            self.table.selectRow(row)
+            self.table.selectionModel().blockSignals(False)
+            self._pending_select = None
+
+    def _case_changed(self, case_id: str) -> None:
+        self._pending_select = case_id
+        self.run_query()
+
+    # -- lock and language ---------------------------------------------------------------------
+    def clear(self) -> None:
+        """Forget everything shown (auto-lock): list, search text, case view."""
+        self.reset_filters()
+        self.model.clear()
+        self.case_view.clear()
+        self.ui["detailStack"].setCurrentIndex(0)  # type: ignore[attr-defined]
+        self.total = 0
+
+    def retranslate(self) -> None:
+        self.ui.retranslate()
+        self._fill_filters()
+        self.model.retranslate()
+        self.case_view.retranslate()
+
+
+class MainWindow(QMainWindow):
+    """Holds the worker, the settings and the three screens."""
+
+    def __init__(self, settings: AppSettings, hub: LanguageHub, vault_path: Path,
+                 *, delay_base: float = 1.0, worker: DbWorker | None = None) -> None:
+        super().__init__()
+        self.setObjectName("mainWindow")
+        self.settings = settings
+        self.hub = hub
+        self.worker = worker or DbWorker(self)
+        self.meta: Any = None
+        self.stack = QStackedWidget()
+        self.setCentralWidget(self.stack)
+        self.unlock_screen = UnlockScreen(self.worker, settings.failed_unlocks, delay_base)
+        self.unlock_screen.setObjectName("unlockScreen")
+        self.create_screen = CreateScreen(self.worker)
+        self.create_screen.setObjectName("createScreen")
+        self._workspace: Workspace | None = None
+        self.stack.addWidget(self.unlock_screen)
+        self.stack.addWidget(self.create_screen)
+        self.unlock_screen.unlocked.connect(self._unlocked)
+        self.unlock_screen.create_requested.connect(self.show_create)
+        self.unlock_screen.language_requested.connect(self.switch_language)
+        self.unlock_screen.path_changed.connect(self._remember_path)
+        self.create_screen.created.connect(self._created)
+        self.create_screen.back_requested.connect(self.show_unlock)
+        self.idle = IdleWatcher(settings.idle_minutes * 60_000, self)
+        self.idle.idle.connect(self.auto_lock)
+        self.actions_: dict[str, QAction] = {}
+        self._build_actions()
+        self._build_status_bar()
+        hub.changed.connect(self.retranslate)
+        self.resize(1280, 800)
+        self.set_vault_path(vault_path)
+        self.retranslate()
+        self._set_unlocked(False)
+
+    # -- screens -------------------------------------------------------------------------------
+    @property
+    def workspace(self) -> Workspace:
+        """Built on first unlock, so the unlock screen paints without the workspace's cost."""
+        if self._workspace is None:
+            self._workspace = Workspace(self)
+            self._workspace.setObjectName("workspace")
+            self.stack.addWidget(self._workspace)
+        return self._workspace
+
+    def set_vault_path(self, path: Path) -> None:
+        self.vault_path = path
+        self.unlock_screen.set_path(path)
+        self.create_screen.set_defaults(path)
+        if not path.exists():
+            self.show_create()
+        else:
+            self.show_unlock()
+
+    def _remember_path(self, name: str) -> None:
+        self.vault_path = Path(name)
+        self.settings.last_vault = name
+
+    def show_unlock(self) -> None:
+        self.stack.setCurrentWidget(self.unlock_screen)
+        self.unlock_screen.reset()
+
+    def show_create(self) -> None:
+        self.create_screen.set_defaults(self.create_screen.path() if
+                                        self.create_screen.path().name else self.vault_path)
+        self.stack.setCurrentWidget(self.create_screen)
+
+    def _created(self, meta: Any) -> None:
+        self.vault_path = self.create_screen.path()
+        self.unlock_screen.set_path(self.vault_path)
+        self.settings.last_vault = str(self.vault_path)
+        self._unlocked(meta)
+
+    def _unlocked(self, meta: Any) -> None:
+        self.meta = meta
+        self.settings.failed_unlocks = 0
+        ws = self.workspace
+        ws.me = meta.counselor
+        ws.team = meta.team
+        self.stack.setCurrentWidget(ws)
+        self._set_unlocked(True)
+        self.idle.set_timeout(self.settings.idle_minutes * 60_000)
+        self.idle.start()
+        ws.run_query()
+        ws.search.setFocus()
+
+    @property
+    def unlocked(self) -> bool:
+        return self.meta is not None
+
+    # -- locking -------------------------------------------------------------------------------
+    def lock(self) -> bool:
+        """Explicit lock (Ctrl+L): asks about unsaved changes first."""
+        if self._workspace is not None and not self._workspace.case_view.confirm_discard():
+            return False
+        self._do_lock()
+        return True
+
+    def auto_lock(self) -> None:
+        """Idle timeout: unsaved edits are discarded; nothing may stay on screen."""
+        if not self.unlocked:
+            return
+        self._do_lock()
+        self.unlock_screen.error.setText(  # type: ignore[attr-defined]
+            _("Locked after {minutes} minutes without input.").format(
+                minutes=self.settings.idle_minutes))
+
+    def _do_lock(self) -> None:
+        self.idle.stop()
+        for widget in QApplication.topLevelWidgets():
+            if isinstance(widget, QDialog | QMessageBox) and widget.isVisible():
+                widget.reject()
+        if self._workspace is not None:
+            self._workspace.case_view.person_form.mark_clean()
+            self._workspace.case_view.case_form.mark_clean()
+            self._workspace.clear()
+        self.meta = None
+        self.worker.submit(lambda w: w.close_vault())
+        self._set_unlocked(False)
+        self.count_label.setText("")
+        self.show_unlock()
+
+    def _set_unlocked(self, unlocked: bool) -> None:
+        for name, action in self.actions_.items():
+            if name in ("quit", "settings", "shortcuts", "about"):
+                continue
+            action.setEnabled(unlocked and self._hook_ok(name))
+        self.menuBar().setVisible(True)
+
+    def _hook_ok(self, name: str) -> bool:
+        hook = {"sync": "sync", "handout": "handout", "stats": "stats"}.get(name)
+        return hook is None or hook_available(hook)
+
+    # -- actions -------------------------------------------------------------------------------
+    def _build_actions(self) -> None:
+        spec: list[tuple[str, str, str, str, Callable[[], Any]]] = [
+            # name, menu, text (msgid), shortcut, slot
+            ("new_case", "case", N_("&New case…"), "Ctrl+N", self.new_case),
+            ("save", "case", N_("&Save"), "Ctrl+S", self.save_case),
+            ("consultation", "case", N_("Add &consultation…"), "Ctrl+K",
+             lambda: self._add_record("consultations")),
+            ("note", "case", N_("Add n&ote…"), "Ctrl+Shift+N", lambda: self._add_record("notes")),
+            ("handout", "case", N_("&Handout…"), "Ctrl+P", self.open_handout),
+            ("close_case", "case", N_("C&lose case view"), "Ctrl+W", self.close_case),
+            ("search", "view", N_("&Search"), "Ctrl+F", self.focus_search),
+            ("refresh", "view", N_("&Refresh"), "F5", self.refresh),
+            ("sync", "tools", N_("S&ync now"), "F9", self.sync_now),
+            ("stats", "tools", N_("S&tatistics…"), "Ctrl+Shift+S", self.open_statistics),
+            ("settings", "file", N_("S&ettings…"), "Ctrl+,", self.open_settings),
+            ("lock", "file", N_("&Lock"), "Ctrl+L", self.lock),
+            ("quit", "file", N_("&Quit"), "Ctrl+Q", self.close),
+            ("shortcuts", "help", N_("&Keyboard shortcuts"), "F1", self.show_shortcuts),
+        ]
+        self._action_texts: dict[str, str] = {}
+        self._menus = {}
+        menu_titles = {"file": N_("&File"), "case": N_("&Case"), "view": N_("&View"),
+                       "tools": N_("&Tools"), "help": N_("&Help")}
+        self._menu_titles = menu_titles
+        for key in menu_titles:
+            self._menus[key] = self.menuBar().addMenu("")
+            self._menus[key].setObjectName(f"menu_{key}")
+        for name, menu, text, shortcut, slot in spec:
+            action = QAction(self)
+            action.setObjectName(f"action_{name}")
+            action.setShortcut(QKeySequence(shortcut))
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            action.triggered.connect(lambda _c=False, s=slot: s())
+            self._menus[menu].addAction(action)
+            self.actions_[name] = action
+            self._action_texts[name] = text
+            if name in ("note", "close_case", "refresh", "stats", "lock"):
+                self._menus[menu].addSeparator()
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.count_label = QLabel()
+        self.count_label.setObjectName("countLabel")
+        self.busy_bar = QProgressBar()
+        self.busy_bar.setObjectName("busyBar")
+        self.busy_bar.setRange(0, 0)
+        self.busy_bar.setMaximumWidth(120)
+        self.busy_bar.setVisible(False)
+        bar.addPermanentWidget(self.busy_bar)
+        bar.addPermanentWidget(self.count_label)
+        self._busy_timer = QTimer(self)
+        self._busy_timer.setSingleShot(True)
+        self._busy_timer.setInterval(500)  # progress for anything longer than half a second
+        self._busy_timer.timeout.connect(lambda: self.busy_bar.setVisible(self.worker.busy))
+        self.worker.busy_changed.connect(self._busy_changed)
+        self.sync_status: QWidget | None = None
+        factory = load_hook("sync_status") if hook_available("sync_status") else None
+        if factory is not None:
+            try:
+                self.sync_status = factory(self.worker, self.settings, self)
+                bar.addPermanentWidget(self.sync_status)
+            except Exception:
+                log.exception("sync status widget unavailable")
+
+    def _busy_changed(self, busy: bool) -> None:
+        if busy:
+            self._busy_timer.start()
+        else:
+            self._busy_timer.stop()
+            self.busy_bar.setVisible(False)
+
+    def update_counts(self) -> None:
+        if self._workspace is None or not self.unlocked:
+            self.count_label.setText("")
+            return
+        shown = self._workspace.model.rowCount()
+        total = self._workspace.total
+        self.count_label.setText(ngettext(
+            "{shown} of {total} case", "{shown} of {total} cases", total).format(
+            shown=format_int(shown), total=format_int(total)))
+
+    def show_message(self, text: str) -> None:
+        if text:
+            self.statusBar().showMessage(text, 5000)
+
+    def show_error(self, exc: Exception) -> None:
+        _fields, general = field_errors(exc)
+        self.show_message(general)
+        QMessageBox.warning(self, _("KIMdesk"), general)
+
+    # -- commands ------------------------------------------------------------------------------
+    def new_case(self) -> NewCaseDialog | None:
+        if not self.unlocked or not self.workspace.case_view.confirm_discard():
+            return None
+        dialog = NewCaseDialog(self)
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+
+        def accepted() -> None:
+            person, fields = dialog.person, dialog.case_fields
+            assert person is not None
+            self.worker.submit(lambda w: create_case(w, person, fields), self._case_created,
+                               self.show_error)
+
+        dialog.accepted.connect(accepted)
+        dialog.open()
+        return dialog
+
+    def _case_created(self, case_id: str) -> None:
+        self.show_message(_("Case created."))
+        ws = self.workspace
+        ws.reset_filters()
+        ws.case_view.person_form.mark_clean()
+        ws._pending_select = case_id
+        ws.open_case(case_id)
+        ws.run_query()
+
+    def save_case(self) -> None:
+        if self.unlocked:
+            self.workspace.case_view.save()
+
+    def _add_record(self, key: str) -> None:
+        if self.unlocked and self.workspace.case_view.bundle is not None:
+            view = self.workspace.case_view
+            view.tabs.setCurrentWidget(view.tab_widgets[key])  # type: ignore[attr-defined]
+            view.add_record(key)
+
+    def close_case(self) -> None:
+        if self.unlocked:
+            self.workspace.close_case()
+
+    def focus_search(self) -> None:
+        if self.unlocked:
+            self.workspace.search.setFocus()
+            self.workspace.search.selectAll()  # type: ignore[attr-defined]
+
+    def refresh(self) -> None:
+        if self.unlocked:
+            self.workspace.run_query()
+            self.workspace.case_view.reload()
+
+    def open_settings(self) -> SettingsDialog:
+        dialog = SettingsDialog(self.settings, self.worker, self)
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+
+        def accepted() -> None:
+            self.idle.set_timeout(self.settings.idle_minutes * 60_000)
+            if self.settings.language != self.hub.lang:
+                self.switch_language(self.settings.language)
+
+        dialog.accepted.connect(accepted)
+        dialog.open()
+        return dialog
+
+    def switch_language(self, lang: str) -> None:
+        self.settings.language = lang
+        self.hub.apply(lang)
+
+    def sync_now(self) -> None:
+        """Hook: ``kimdesk.gui.sync.sync_now(window)``."""
+        self._call_hook("sync", self)
+
+    def open_handout(self) -> None:
+        """Hook: ``kimdesk.gui.handouts.open_handout_dialog(parent, worker, case_id)``."""
+        if self.unlocked and self.workspace.case_view.case_id:
+            self._call_hook("handout", self, self.worker, self.workspace.case_view.case_id)
+
+    def open_statistics(self) -> None:
+        """Hook: ``kimdesk.gui.stats.open_statistics(parent, worker)``."""
+        self._call_hook("stats", self, self.worker)
+
+    def _call_hook(self, name: str, *args: Any) -> None:
+        func = load_hook(name)
+        if func is None:
+            self.show_message(_("This function is not installed."))
+            return
+        try:
+            func(*args)
+        except Exception as exc:
+            log.exception("hook %s failed", name)
+            self.show_error(exc)
+
+    def show_shortcuts(self) -> None:
+        lines = [
+            f"{action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)}\t"
+            f"{action.text().replace('&', '').rstrip('…')}"
+            for action in self.actions_.values() if not action.shortcut().isEmpty()
+        ]
+        box = QMessageBox(QMessageBox.Icon.Information, _("Keyboard shortcuts"),
+                          "\n".join(lines), QMessageBox.StandardButton.Close, self)
+        box.setObjectName("shortcutsBox")
+        box.open()
+
+    # -- language ------------------------------------------------------------------------------
+    def retranslate(self, _lang: str | None = None) -> None:
+        self.setWindowTitle(_("KIMdesk"))
+        for key, menu in self._menus.items():
+            menu.setTitle(_(self._menu_titles[key]))
+        for name, action in self.actions_.items():
+            action.setText(_(self._action_texts[name]))
+            if not self._hook_ok(name):
+                action.setToolTip(_("This function is not installed."))
+        self.unlock_screen.retranslate()
+        self.create_screen.retranslate()
+        if self._workspace is not None:
+            self._workspace.retranslate()
+        if self.sync_status is not None and hasattr(self.sync_status, "retranslate"):
+            self.sync_status.retranslate()
+        self.update_counts()
+
+    # -- closing -------------------------------------------------------------------------------
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self._workspace is not None and not self._workspace.case_view.confirm_discard():
+            event.ignore()
+            return
+        self.idle.stop()
+        if self._workspace is not None:
+            self._workspace.clear()
+        self.worker.stop()
+        event.accept()

@@ -1,0 +1,190 @@
+"""User settings (language, idle timeout, server address, retention) and their dialog.
+
+Stored with :class:`QSettings` in an INI file in the user's config folder (``KIMDESK_SETTINGS``
+points elsewhere, e.g. in tests). Nothing personal goes there: case data lives only in the vault.
+The failed-unlock counter is kept here too, so restarting the app does not reset the growing wait.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date, timedelta
+from pathlib import Path
+
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QDialog, QTreeWidgetItem, QVBoxLayout, QWidget
+
+from kimdesk import i18n
+from kimdesk.domain.codes import ClosureReason
+from kimdesk.gui.labels import code_label
+from kimdesk.gui.lang import LANGUAGE_NAMES, format_date
+from kimdesk.gui.uiload import UiForm
+from kimdesk.gui.worker import DbWorker
+from kimdesk.i18n import gettext, ngettext
+
+_ = gettext
+DEFAULT_IDLE_MINUTES = 5
+DEFAULT_RETENTION_MONTHS = 12
+
+
+def settings_path() -> Path:
+    env = os.environ.get("KIMDESK_SETTINGS")
+    if env:
+        return Path(env)
+    from platformdirs import user_config_dir
+
+    return Path(user_config_dir("KIMdesk", appauthor=False)) / "kimdesk.ini"
+
+
+class AppSettings:
+    """Typed access to the settings file."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or settings_path()
+        self.store = QSettings(str(self.path), QSettings.Format.IniFormat)
+
+    def _get(self, key: str, default: object) -> object:
+        return self.store.value(key, default)
+
+    @property
+    def language(self) -> str:
+        value = str(self._get("ui/language", i18n.current_language()))
+        return value if value in i18n.UI_LANGUAGES else i18n.DEFAULT_LANGUAGE
+
+    @language.setter
+    def language(self, value: str) -> None:
+        self.store.setValue("ui/language", value)
+
+    @property
+    def idle_minutes(self) -> int:
+        try:
+            return max(1, int(self._get("security/idle_minutes", DEFAULT_IDLE_MINUTES)))  # type: ignore[call-overload]
+        except (TypeError, ValueError):
+            return DEFAULT_IDLE_MINUTES
+
+    @idle_minutes.setter
+    def idle_minutes(self, value: int) -> None:
+        self.store.setValue("security/idle_minutes", int(value))
+
+    @property
+    def server_url(self) -> str:
+        return str(self._get("sync/server_url", ""))
+
+    @server_url.setter
+    def server_url(self, value: str) -> None:
+        self.store.setValue("sync/server_url", value.strip())
+
+    @property
+    def retention_months(self) -> int:
+        try:
+            return int(self._get("privacy/retention_months", DEFAULT_RETENTION_MONTHS))  # type: ignore[call-overload]
+        except (TypeError, ValueError):
+            return DEFAULT_RETENTION_MONTHS
+
+    @retention_months.setter
+    def retention_months(self, value: int) -> None:
+        self.store.setValue("privacy/retention_months", int(value))
+
+    @property
+    def last_vault(self) -> str:
+        return str(self._get("vault/last", ""))
+
+    @last_vault.setter
+    def last_vault(self, value: str) -> None:
+        self.store.setValue("vault/last", value)
+
+    @property
+    def failed_unlocks(self) -> int:
+        try:
+            return int(self._get("security/failed_unlocks", 0))  # type: ignore[call-overload]
+        except (TypeError, ValueError):
+            return 0
+
+    @failed_unlocks.setter
+    def failed_unlocks(self, value: int) -> None:
+        self.store.setValue("security/failed_unlocks", int(value))
+        self.store.sync()
+
+
+def valid_server_url(url: str) -> bool:
+    from urllib.parse import urlparse
+
+    if not url:
+        return True
+    parts = urlparse(url)
+    return parts.scheme in ("https", "http") and bool(parts.netloc)
+
+
+def retention_candidates(worker: DbWorker, months: int) -> list[tuple[str, str, str]]:
+    """Closed cases whose closing date lies more than ``months`` ago (worker thread)."""
+    cutoff = date.today() - timedelta(days=round(months * 30.44))
+    conn = worker.read_connection()
+    rows = conn.execute(
+        "SELECT case_number, closed_on, closure_reason FROM cases WHERE deleted = 0"
+        " AND phase = 'abschluss' AND closed_on < ? ORDER BY closed_on",
+        (cutoff.isoformat(),),
+    ).fetchall()
+    return [(str(a), str(b), str(c or "")) for a, b, c in rows]
+
+
+class SettingsDialog(QDialog):
+    """Language, idle timeout, server address, and a view of cases past the retention period."""
+
+    def __init__(self, settings: AppSettings, worker: DbWorker,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.settings = settings
+        self.worker = worker
+        self.ui = UiForm("settings.ui")
+        self.setWindowTitle(_("Settings"))
+        self.setObjectName("settingsDialog")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.ui.widget.setParent(self)
+        layout.addWidget(self.ui.widget)
+        combo = self.ui["languageCombo"]
+        for code in i18n.UI_LANGUAGES:
+            combo.addItem(LANGUAGE_NAMES[code], code)  # type: ignore[attr-defined]
+        combo.setCurrentIndex(combo.findData(settings.language))  # type: ignore[attr-defined]
+        self.ui["idleSpin"].setValue(settings.idle_minutes)  # type: ignore[attr-defined]
+        self.ui["serverEdit"].setText(settings.server_url)  # type: ignore[attr-defined]
+        self.ui["retentionSpin"].setValue(settings.retention_months)  # type: ignore[attr-defined]
+        self.ui["retentionSpin"].valueChanged.connect(self.refresh_retention)  # type: ignore[attr-defined]
+        buttons = self.ui["buttons"]
+        buttons.accepted.connect(self.accept)  # type: ignore[attr-defined]
+        buttons.rejected.connect(self.reject)  # type: ignore[attr-defined]
+        self.refresh_retention()
+
+    def refresh_retention(self) -> None:
+        months = self.ui["retentionSpin"].value()  # type: ignore[attr-defined]
+        if self.worker.vault is None and not self.worker.busy:
+            self.ui["retentionSummary"].setText(_("Unlock the vault to see closed cases."))  # type: ignore[attr-defined]
+            return
+        self.worker.submit(lambda w: retention_candidates(w, months), self._show_retention,
+                           lambda exc: None, key="retention")
+
+    def _show_retention(self, rows: list[tuple[str, str, str]]) -> None:
+        tree = self.ui["retentionTree"]
+        tree.clear()  # type: ignore[attr-defined]
+        for number, closed, reason in rows[:2000]:
+            tree.addTopLevelItem(QTreeWidgetItem(  # type: ignore[attr-defined]
+                [number, format_date(closed), code_label(ClosureReason, reason)]))
+        self.ui["retentionSummary"].setText(ngettext(  # type: ignore[attr-defined]
+            "{n} closed case is past the retention period and due for deletion.",
+            "{n} closed cases are past the retention period and due for deletion.",
+            len(rows)).format(n=len(rows)))
+
+    def accept(self) -> None:
+        url = self.ui["serverEdit"].text().strip()  # type: ignore[attr-defined]
+        if not valid_server_url(url):
+            self.ui["tabs"].setCurrentWidget(self.ui["serverTab"])  # type: ignore[attr-defined]
+            self.ui["serverError"].setText(  # type: ignore[attr-defined]
+                _("Enter an address such as https://kim.example.de"))
+            self.ui["serverEdit"].setFocus()
+            return
+        self.settings.server_url = url
+        self.settings.idle_minutes = self.ui["idleSpin"].value()  # type: ignore[attr-defined]
+        self.settings.retention_months = self.ui["retentionSpin"].value()  # type: ignore[attr-defined]
+        self.settings.language = self.ui["languageCombo"].currentData()  # type: ignore[attr-defined]
+        self.settings.store.sync()
+        super().accept()

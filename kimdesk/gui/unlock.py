@@ -1,0 +1,322 @@
+"""The first screens: unlock an existing vault, or create one.
+
+Unlocking runs the key derivation on the database worker (it takes a noticeable fraction of a
+second by design), with a busy bar. Each wrong passphrase doubles the wait before the next try
+(1, 2, 4, ... up to 30 seconds; the count survives a restart), which makes guessing at the
+keyboard slow without locking a counselor out for long after a typo.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtWidgets import QFileDialog, QVBoxLayout, QWidget
+
+from kimdesk import i18n
+from kimdesk.gui.fields import field_errors
+from kimdesk.gui.lang import LANGUAGE_NAMES
+from kimdesk.gui.uiload import UiForm
+from kimdesk.gui.worker import DbWorker
+from kimdesk.i18n import N_, gettext
+
+_ = gettext
+
+MAX_DELAY_S = 30.0
+MIN_SCORE = 2  # "fair"
+STRENGTH_LABELS = (N_("very weak"), N_("weak"), N_("fair"), N_("strong"), N_("very strong"))
+_COMMON = re.compile(r"(passwor|passwort|1234|qwert|asdf|kimdesk|letmein|geheim|abc)", re.I)
+
+
+def unlock_delay(failures: int, base: float = 1.0) -> float:
+    """Seconds to wait after ``failures`` wrong passphrases in a row."""
+    if failures <= 0:
+        return 0.0
+    return min(base * 2 ** (failures - 1), MAX_DELAY_S)
+
+
+def passphrase_score(text: str) -> int:
+    """0 (very weak) .. 4 (very strong), from an estimate of the guessing entropy in bits.
+
+    Not zxcvbn, but honest about the usual traps: repeated characters, keyboard runs and common
+    words count for little; length counts most (a long passphrase of words is the advice we give).
+    """
+    if not text:
+        return 0
+    pool = 0
+    for pattern, size in ((r"[a-z]", 26), (r"[A-Z]", 26), (r"[0-9]", 10), (r"[^A-Za-z0-9]", 33)):
+        if re.search(pattern, text):
+            pool += size
+    distinct = len(set(text))
+    effective = min(len(text), distinct * 2)
+    bits = effective * math.log2(max(pool, 2))
+    if _COMMON.search(text):
+        bits -= 20
+    if len(text) < 8:
+        bits = min(bits, 27)
+    thresholds = (28, 45, 60, 80)
+    return sum(bits >= t for t in thresholds)
+
+
+class UnlockScreen(QWidget):
+    """Passphrase entry for one vault file."""
+
+    unlocked = Signal(object)  # VaultMeta
+    create_requested = Signal()
+    language_requested = Signal(str)
+    path_changed = Signal(str)
+
+    def __init__(self, worker: DbWorker, failures: int = 0, delay_base: float = 1.0,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.worker = worker
+        self.failures = failures
+        self.delay_base = delay_base
+        self.path: Path | None = None
+        self.ui = UiForm("unlock.ui", self)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.ui.widget)
+        self.passphrase = self.ui["passphraseEdit"]
+        self.button = self.ui["unlockButton"]
+        self.busy = self.ui["busyBar"]
+        self.error = self.ui["errorLabel"]
+        self.error.setObjectName("errorLabel")
+        self.busy.setVisible(False)
+        self.button.clicked.connect(self.try_unlock)  # type: ignore[attr-defined]
+        self.passphrase.returnPressed.connect(self.try_unlock)  # type: ignore[attr-defined]
+        self.ui["createButton"].clicked.connect(self.create_requested)  # type: ignore[attr-defined]
+        self.ui["chooseButton"].clicked.connect(self.choose_vault)  # type: ignore[attr-defined]
+        combo = self.ui["languageCombo"]
+        for code in i18n.UI_LANGUAGES:
+            combo.addItem(LANGUAGE_NAMES[code], code)  # type: ignore[attr-defined]
+        combo.setCurrentIndex(combo.findData(i18n.current_language()))  # type: ignore[attr-defined]
+        combo.activated.connect(  # type: ignore[attr-defined]
+            lambda _i: self.language_requested.emit(combo.currentData()))  # type: ignore[attr-defined]
+        self._wait = QTimer(self)
+        self._wait.setInterval(250)
+        self._wait.timeout.connect(self._tick)
+        self._remaining = 0.0
+        self._working = False
+        self._refresh()
+
+    # -- state ---------------------------------------------------------------------------------
+    def set_path(self, path: Path) -> None:
+        self.path = path
+        self.ui["vaultLabel"].setText(str(path))  # type: ignore[attr-defined]
+        self._refresh()
+
+    def reset(self) -> None:
+        """Back to an empty field (after a lock); the failure count stays."""
+        self.passphrase.clear()  # type: ignore[attr-defined]
+        self.error.setText("")  # type: ignore[attr-defined]
+        self._working = False
+        self.busy.setVisible(False)
+        self._refresh()
+        self.passphrase.setFocus()
+
+    def _refresh(self) -> None:
+        waiting = self._remaining > 0
+        ready = not waiting and not self._working and self.path is not None
+        self.button.setEnabled(ready)
+        self.passphrase.setEnabled(not self._working)  # type: ignore[attr-defined]
+
+    @property
+    def waiting(self) -> bool:
+        return self._remaining > 0
+
+    # -- unlocking -----------------------------------------------------------------------------
+    def try_unlock(self) -> None:
+        if self.path is None or self._working or self.waiting:
+            return
+        passphrase = self.passphrase.text()  # type: ignore[attr-defined]
+        if not passphrase:
+            self.error.setText(_("Enter your passphrase."))  # type: ignore[attr-defined]
+            return
+        path = self.path
+        self._working = True
+        self.busy.setVisible(True)
+        self.error.setText("")  # type: ignore[attr-defined]
+        self._refresh()
+
+        def job(w: DbWorker) -> object:
+            from kimdesk.vault import Vault
+
+            w.close_vault()
+            w.vault = Vault.open(path, passphrase)
+            return w.vault.meta
+
+        self.worker.submit(job, self._done, self._failed)
+
+    def _done(self, meta: object) -> None:
+        self._working = False
+        self.busy.setVisible(False)
+        self.failures = 0
+        self.passphrase.clear()  # type: ignore[attr-defined]
+        self._refresh()
+        self.unlocked.emit(meta)
+
+    def _failed(self, exc: Exception) -> None:
+        from kimdesk.vault.errors import WrongPassphrase
+
+        self._working = False
+        self.busy.setVisible(False)
+        if isinstance(exc, WrongPassphrase):
+            self.failures += 1
+            self._remaining = unlock_delay(self.failures, self.delay_base)
+            self._wait.setInterval(max(10, min(250, int(self._remaining * 1000))))
+            self._wait.start()
+            self.passphrase.selectAll()  # type: ignore[attr-defined]
+            self._show_wrong()
+        else:
+            self.error.setText(field_errors(exc)[1])  # type: ignore[attr-defined]
+        self._refresh()
+        self.passphrase.setFocus()
+
+    def _show_wrong(self) -> None:
+        seconds = math.ceil(self._remaining)
+        if seconds > 0:
+            text = _("Wrong passphrase. You can try again in {seconds} s.").format(
+                seconds=seconds)
+        else:
+            text = _("Wrong passphrase. Please try again.")
+        self.error.setText(text)  # type: ignore[attr-defined]
+
+    def _tick(self) -> None:
+        self._remaining = max(0.0, self._remaining - self._wait.interval() / 1000)
+        self._show_wrong()
+        if self._remaining <= 0:
+            self._wait.stop()
+        self._refresh()
+
+    def choose_vault(self) -> None:
+        start = str(self.path.parent) if self.path else ""
+        name, _filter = QFileDialog.getOpenFileName(
+            self, _("Open vault"), start, _("KIMdesk vaults (*.kdb);;All files (*)"))
+        if name:
+            self.set_path(Path(name))
+            self.path_changed.emit(name)
+
+    def retranslate(self) -> None:
+        self.ui.retranslate()
+        if self._remaining > 0:
+            self._show_wrong()
+
+
+class CreateScreen(QWidget):
+    """A new vault: who I am, the passphrase twice, its strength, the unrecoverable warning."""
+
+    created = Signal(object)  # VaultMeta
+    back_requested = Signal()
+
+    def __init__(self, worker: DbWorker, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.worker = worker
+        self.ui = UiForm("create.ui", self)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.ui.widget)
+        self.ui["warningLabel"].setObjectName("warningLabel")
+        self.ui["busyBar"].setVisible(False)
+        for name in ("passphraseEdit", "repeatEdit"):
+            self.ui[name].textChanged.connect(self._update)  # type: ignore[attr-defined]
+        self.ui["understoodCheck"].toggled.connect(self._update)  # type: ignore[attr-defined]
+        self.ui["counselorEdit"].textChanged.connect(self._update)  # type: ignore[attr-defined]
+        self.ui["createButton"].clicked.connect(self.create)  # type: ignore[attr-defined]
+        self.ui["backButton"].clicked.connect(self.back_requested)  # type: ignore[attr-defined]
+        self.ui["pathButton"].clicked.connect(self.choose_path)  # type: ignore[attr-defined]
+        self._working = False
+        self._update()
+
+    def set_defaults(self, path: Path, counselor: str = "") -> None:
+        self.ui["pathEdit"].setText(str(path))  # type: ignore[attr-defined]
+        if counselor and not self.ui["counselorEdit"].text():  # type: ignore[attr-defined]
+            self.ui["counselorEdit"].setText(counselor)  # type: ignore[attr-defined]
+
+    def reset(self) -> None:
+        for name in ("passphraseEdit", "repeatEdit"):
+            self.ui[name].clear()  # type: ignore[attr-defined]
+        self.ui["understoodCheck"].setChecked(False)  # type: ignore[attr-defined]
+        self.ui["errorLabel"].setText("")  # type: ignore[attr-defined]
+        self._update()
+
+    def choose_path(self) -> None:
+        name, _filter = QFileDialog.getSaveFileName(
+            self, _("New vault"), self.ui["pathEdit"].text(),  # type: ignore[attr-defined]
+            _("KIMdesk vaults (*.kdb)"))
+        if name:
+            self.ui["pathEdit"].setText(name)  # type: ignore[attr-defined]
+
+    def problems(self) -> str:
+        """Why the vault cannot be created yet ('' when it can)."""
+        first = self.ui["passphraseEdit"].text()  # type: ignore[attr-defined]
+        second = self.ui["repeatEdit"].text()  # type: ignore[attr-defined]
+        if not self.ui["counselorEdit"].text().strip():  # type: ignore[attr-defined]
+            return _("Enter your name.")
+        if passphrase_score(first) < MIN_SCORE:
+            return _("Choose a stronger passphrase: several words or at least 12 characters.")
+        if second and first != second:
+            return _("The passphrases differ.")
+        if not second:
+            return _("Repeat the passphrase.")
+        if not self.ui["understoodCheck"].isChecked():  # type: ignore[attr-defined]
+            return _("Confirm that you have read the warning.")
+        return ""
+
+    def _update(self, *_args: object) -> None:
+        first = self.ui["passphraseEdit"].text()  # type: ignore[attr-defined]
+        score = passphrase_score(first)
+        self.ui["strengthBar"].setValue(score)  # type: ignore[attr-defined]
+        self.ui["strengthBar"].setProperty("score", score)
+        self.ui["strengthBar"].style().polish(self.ui["strengthBar"])
+        self.ui["strengthLabel"].setText(_(STRENGTH_LABELS[score]) if first else "")  # type: ignore[attr-defined]
+        problem = self.problems()
+        second = self.ui["repeatEdit"].text()  # type: ignore[attr-defined]
+        shown = problem if (first and second) or problem == _("The passphrases differ.") else ""
+        if not self._working:
+            self.ui["errorLabel"].setText(shown)  # type: ignore[attr-defined]
+        self.ui["createButton"].setEnabled(not problem and not self._working)
+
+    def create(self) -> None:
+        if self.problems() or self._working:
+            self.ui["errorLabel"].setText(self.problems())  # type: ignore[attr-defined]
+            return
+        path = Path(self.ui["pathEdit"].text().strip()).expanduser()  # type: ignore[attr-defined]
+        counselor = self.ui["counselorEdit"].text().strip()  # type: ignore[attr-defined]
+        team = self.ui["teamEdit"].text().strip()  # type: ignore[attr-defined]
+        municipality = self.ui["municipalityEdit"].text().strip()  # type: ignore[attr-defined]
+        passphrase = self.ui["passphraseEdit"].text()  # type: ignore[attr-defined]
+        self._working = True
+        self.ui["busyBar"].setVisible(True)
+        self._update()
+
+        def job(w: DbWorker) -> object:
+            from kimdesk.vault import Vault
+
+            w.close_vault()
+            w.vault = Vault.create(path, passphrase, counselor=counselor, team=team,
+                                   municipality=municipality)
+            return w.vault.meta
+
+        self.worker.submit(job, self._done, self._failed)
+
+    def _done(self, meta: object) -> None:
+        self._working = False
+        self.ui["busyBar"].setVisible(False)
+        self.reset()
+        self.created.emit(meta)
+
+    def _failed(self, exc: Exception) -> None:
+        self._working = False
+        self.ui["busyBar"].setVisible(False)
+        self.ui["errorLabel"].setText(field_errors(exc)[1])  # type: ignore[attr-defined]
+        self._update()
+
+    def path(self) -> Path:
+        return Path(self.ui["pathEdit"].text().strip()).expanduser()  # type: ignore[attr-defined]
+
+    def retranslate(self) -> None:
+        self.ui.retranslate()
+        self._update()
