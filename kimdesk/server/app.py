@@ -1,0 +1,186 @@
+"""The HTTP face of :mod:`kimdesk.server.service`.
+
+Request bodies are read by hand (not by FastAPI's body parsing) so that size limits apply before
+anything is buffered or inflated: a body over ``MAX_BODY_BYTES`` or a gzip bomb is answered 413,
+invalid gzip 400, JSON that does not fit the protocol 422, each with ``{"error", "detail"}``.
+A 5xx means a bug or a broken database, never bad input.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import zlib
+from typing import Annotated, Any, TypeVar
+
+from fastapi import Depends, FastAPI, Header, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, ValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.gzip import GZipMiddleware
+
+from kimdesk.server.db import make_engine
+from kimdesk.server.migrate import upgrade
+from kimdesk.server.service import Device, ServiceError, SyncService, now_iso
+from kimdesk.sync.protocol import (
+    MAX_BODY_BYTES,
+    MAX_INFLATED_BYTES,
+    PROTOCOL_HEADER,
+    PROTOCOL_VERSION,
+    PULL_PAGE_DEFAULT,
+    PULL_PAGE_MAX,
+    EnrollRequest,
+    EnrollResponse,
+    ErrorBody,
+    ErrorCode,
+    Hello,
+    PullPage,
+    PushReceipt,
+    PushRequest,
+    ReferencePage,
+    TeamState,
+)
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def _error(status: int, code: ErrorCode, detail: str = "", **extra: Any) -> JSONResponse:
+    body = ErrorBody(error=code, detail=detail, **extra)
+    return JSONResponse(body.model_dump(exclude_none=True), status_code=status)
+
+
+async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
+    """The request body, inflated when gzip-encoded, within the size limits."""
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        try:
+            if int(declared) > limit:
+                raise ServiceError(413, ErrorCode.TOO_LARGE, f"body over {limit} bytes")
+        except ValueError:
+            raise ServiceError(400, ErrorCode.MALFORMED, "bad Content-Length") from None
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise ServiceError(413, ErrorCode.TOO_LARGE, f"body over {limit} bytes")
+        chunks.append(chunk)
+    body = b"".join(chunks)
+    encoding = request.headers.get("content-encoding", "identity").strip().lower()
+    if encoding in ("", "identity"):
+        return body
+    if encoding != "gzip":
+        raise ServiceError(400, ErrorCode.BAD_ENCODING, f"unsupported encoding {encoding!r}")
+    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    try:
+        out = inflater.decompress(body, MAX_INFLATED_BYTES + 1)
+    except zlib.error as exc:
+        raise ServiceError(400, ErrorCode.BAD_ENCODING, f"invalid gzip: {exc}") from None
+    if len(out) > MAX_INFLATED_BYTES or inflater.unconsumed_tail:
+        raise ServiceError(413, ErrorCode.TOO_LARGE, "inflated body too large")
+    if not inflater.eof:
+        raise ServiceError(400, ErrorCode.BAD_ENCODING, "truncated gzip body")
+    return out
+
+
+def _parse(model: type[M], body: bytes) -> M:
+    try:
+        return model.model_validate_json(body)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err.get("loc", ()))
+        raise ServiceError(422, ErrorCode.MALFORMED, f"{where}: {err.get('msg')}"[:500]) from None
+
+
+def create_app(db_url: str, *, migrate: bool = True) -> FastAPI:
+    """The ASGI app for one database. ``migrate`` upgrades the schema at creation."""
+    engine = make_engine(db_url)
+    if migrate:
+        upgrade(engine)
+    service = SyncService(engine)
+    server_id = service.server_id()
+    app = FastAPI(title="KIMdesk sync server", version=str(PROTOCOL_VERSION))
+    app.state.service = service
+    app.state.engine = engine
+    app.add_middleware(GZipMiddleware, minimum_size=2048)
+
+    @app.exception_handler(ServiceError)
+    async def _service_error(_request: Request, exc: ServiceError) -> JSONResponse:
+        return _error(exc.status, exc.code, exc.detail, **exc.extra)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        err = exc.errors()[0] if exc.errors() else {}
+        where = ".".join(str(p) for p in err.get("loc", ()))
+        return _error(422, ErrorCode.MALFORMED, f"{where}: {err.get('msg', '')}"[:500])
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = ErrorCode.NOT_FOUND if exc.status_code in (404, 405) else ErrorCode.MALFORMED
+        return _error(exc.status_code, code, str(exc.detail))
+
+    def protocol(
+        version: Annotated[str | None, Header(alias=PROTOCOL_HEADER)] = None,
+    ) -> None:
+        if version is not None and version.strip() != str(PROTOCOL_VERSION):
+            raise ServiceError(400, ErrorCode.UNSUPPORTED_PROTOCOL,
+                               f"this server speaks protocol {PROTOCOL_VERSION}")
+
+    def device(
+        authorization: Annotated[str | None, Header()] = None,
+        _p: None = Depends(protocol),
+    ) -> Device:
+        token = None
+        if authorization and authorization.lower().startswith("bearer "):
+            token = authorization[7:].strip()
+        return service.authenticate(token)
+
+    @app.get("/v1/hello", response_model=Hello)
+    def hello(_p: None = Depends(protocol)) -> Hello:
+        """Connectivity probe: no authentication, no database write."""
+        return Hello(protocol=PROTOCOL_VERSION, server_id=server_id, server_time=now_iso())
+
+    @app.get("/v1/whoami")
+    def whoami(dev: Device = Depends(device)) -> dict[str, str]:
+        return {"device_id": dev.id, "team": dev.team}
+
+    @app.post("/v1/enroll", response_model=EnrollResponse)
+    async def enroll(request: Request, _p: None = Depends(protocol)) -> EnrollResponse:
+        body = _parse(EnrollRequest, await read_body(request, 64 * 1024))
+        from starlette.concurrency import run_in_threadpool
+
+        return await run_in_threadpool(service.enroll, body.code, body.device_name,
+                                       body.vault_id)
+
+    @app.post("/v1/push", response_model=PushReceipt)
+    async def push(request: Request, dev: Device = Depends(device)) -> Response:
+        raw = await read_body(request)
+        batch = _parse(PushRequest, raw)
+        digest = hashlib.sha256(raw).hexdigest()
+        from starlette.concurrency import run_in_threadpool
+
+        receipt = await run_in_threadpool(service.push, dev, batch, digest)
+        return Response(receipt.model_dump_json(), media_type="application/json")
+
+    @app.get("/v1/changes", response_model=PullPage)
+    def changes(
+        since: Annotated[int, Query(ge=0)] = 0,
+        limit: Annotated[int, Query(ge=1, le=PULL_PAGE_MAX)] = PULL_PAGE_DEFAULT,
+        dev: Device = Depends(device),
+    ) -> Response:
+        page = service.pull(dev, since, limit)
+        return Response(page.model_dump_json(), media_type="application/json")
+
+    @app.get("/v1/state", response_model=TeamState)
+    def state(dev: Device = Depends(device)) -> TeamState:
+        return service.state(dev)
+
+    @app.get("/v1/reference", response_model=ReferencePage)
+    def reference(
+        since: Annotated[int, Query(ge=0)] = 0,
+        limit: Annotated[int, Query(ge=1, le=PULL_PAGE_MAX)] = PULL_PAGE_DEFAULT,
+        dev: Device = Depends(device),
+    ) -> ReferencePage:
+        return service.reference(dev, since, limit)
+
+    return app

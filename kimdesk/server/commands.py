@@ -1,0 +1,121 @@
+"""``kimdesk server run | enroll-code | revoke | devices | publish``: the administrator's
+commands (a contract: municipal IT scripts them)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from kimdesk.i18n import gettext as _
+
+ENV_DB = "KIMDESK_SERVER_DB"
+
+
+def _db(args: argparse.Namespace) -> str:
+    from kimdesk.server.db import DEFAULT_DB_URL
+
+    return str(args.db or os.environ.get(ENV_DB) or DEFAULT_DB_URL)
+
+
+def _service(args: argparse.Namespace) -> Any:
+    from kimdesk.server.db import make_engine
+    from kimdesk.server.migrate import upgrade
+    from kimdesk.server.service import SyncService
+
+    engine = make_engine(_db(args))
+    upgrade(engine)
+    return SyncService(engine)
+
+
+def register(sub: Any) -> None:
+    server = sub.add_parser("server", help=_("run and administer the sync server"))
+    ssub = server.add_subparsers(dest="server_command", metavar="COMMAND", required=True)
+
+    def db_option(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--db", default=None,
+                       help=_("database URL (default: $KIMDESK_SERVER_DB or "
+                              "sqlite:///kimdesk-server.db)"))
+
+    run = ssub.add_parser("run", help=_("start the sync server"))
+    db_option(run)
+    run.add_argument("--host", default="127.0.0.1", help=_("address to listen on"))
+    run.add_argument("--port", type=int, default=8765, help=_("port to listen on"))
+    run.set_defaults(func=cmd_run)
+
+    code = ssub.add_parser("enroll-code", help=_("create a one-time enrollment code for a team"))
+    db_option(code)
+    code.add_argument("--team", required=True, help=_("team the device will belong to"))
+    code.set_defaults(func=cmd_enroll_code)
+
+    revoke = ssub.add_parser("revoke", help=_("revoke a device (it wipes its vault)"))
+    db_option(revoke)
+    revoke.add_argument("device", metavar="DEVICE", help=_("device id"))
+    revoke.set_defaults(func=cmd_revoke)
+
+    devices = ssub.add_parser("devices", help=_("list enrolled devices"))
+    db_option(devices)
+    devices.set_defaults(func=cmd_devices)
+
+    publish = ssub.add_parser("publish", help=_("publish reference data to the devices"))
+    db_option(publish)
+    publish.add_argument("--kind", required=True,
+                         choices=["form", "codelist", "agency", "handout_template"])
+    publish.add_argument("--key", required=True, help=_("identifier of the item"))
+    publish.add_argument("--team", default="", help=_("only for this team (default: all)"))
+    publish.add_argument("file", type=Path, help=_("JSON file with the item"))
+    publish.set_defaults(func=cmd_publish)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from kimdesk.server.app import create_app
+    from kimdesk.sync.engine import check_server_url
+
+    host = args.host
+    loopback = host in ("127.0.0.1", "localhost", "::1")
+    if not loopback and not os.environ.get("KIMDESK_BEHIND_TLS_PROXY"):
+        # Plain HTTP leaves loopback only behind a TLS-terminating reverse proxy
+        # (docs/sync-protocol.md); the administrator confirms that with the variable.
+        print(_("kimdesk: plain HTTP only on loopback; put a TLS reverse proxy in front and set "
+                "KIMDESK_BEHIND_TLS_PROXY=1"), file=sys.stderr)
+        return 2
+    check_server_url(f"http://127.0.0.1:{args.port}")
+    app = create_app(_db(args))
+    print(_("KIMdesk sync server on http://{host}:{port}").format(host=host, port=args.port),
+          flush=True)
+    uvicorn.run(app, host=host, port=args.port, log_level="warning", access_log=False)
+    return 0
+
+
+def cmd_enroll_code(args: argparse.Namespace) -> int:
+    code = _service(args).create_enroll_code(args.team)
+    print(_("One-time enrollment code for team {team} (valid 7 days):").format(team=args.team))
+    print(code)
+    return 0
+
+
+def cmd_revoke(args: argparse.Namespace) -> int:
+    if _service(args).revoke(args.device):
+        print(_("Device {device} revoked.").format(device=args.device))
+        return 0
+    print(_("kimdesk: no active device {device}").format(device=args.device), file=sys.stderr)
+    return 1
+
+
+def cmd_devices(args: argparse.Namespace) -> int:
+    for row in _service(args).list_devices():
+        print(json.dumps(row, ensure_ascii=False))
+    return 0
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    data = json.loads(args.file.read_text(encoding="utf-8"))
+    version = _service(args).publish_reference(args.kind, args.key, data, team=args.team)
+    print(_("Published {kind} {key}, version {version}.").format(
+        kind=args.kind, key=args.key, version=version))
+    return 0

@@ -1,0 +1,181 @@
+"""The server's tables (SQLAlchemy Core) and engine set-up for SQLite and PostgreSQL.
+
+Why Core, not the ORM: the push path writes thousands of rows per request; Core's executemany
+keeps that at a few statements per batch. The schema itself is created only by Alembic
+(``kimdesk/server/alembic``); these definitions must match the latest revision (a test compares
+them).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Engine,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    create_engine,
+    event,
+)
+
+metadata = MetaData()
+
+teams = Table(
+    "teams",
+    metadata,
+    Column("name", String(200), primary_key=True),
+    # Per-team change counter: bumped under the team row's lock, so a pull cursor never skips a
+    # change committed late by a concurrent writer (the classic sequence-gap problem).
+    Column("change_seq", BigInteger, nullable=False, default=0),
+    Column("ref_seq", BigInteger, nullable=False, default=0),
+    Column("created_at", String(40), nullable=False),
+)
+
+devices = Table(
+    "devices",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("team", String(200), nullable=False),
+    Column("name", String(200), nullable=False, default=""),
+    Column("vault_id", String(64), nullable=False, default=""),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_at", String(40), nullable=False),
+    Column("revoked_at", String(40), nullable=True),
+    Column("last_batch_seq", BigInteger, nullable=False, default=0),
+    Column("last_seen", String(40), nullable=True),
+)
+
+enroll_codes = Table(
+    "enroll_codes",
+    metadata,
+    Column("code_hash", String(64), primary_key=True),
+    Column("team", String(200), nullable=False),
+    Column("created_at", String(40), nullable=False),
+    Column("expires_at", String(40), nullable=False),
+    Column("used_at", String(40), nullable=True),
+    Column("device_id", String(64), nullable=True),
+)
+
+records = Table(
+    "records",
+    metadata,
+    Column("kind", String(64), nullable=False),
+    Column("id", String(64), nullable=False),
+    Column("team", String(200), nullable=False),
+    Column("rev", Integer, nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("deleted", Boolean, nullable=False, default=False),
+    Column("data", Text, nullable=False),
+    Column("updated_at", String(40), nullable=False),
+    Column("updated_by", String(64), nullable=False, default=""),
+    PrimaryKeyConstraint("kind", "id"),
+    Index("records_team_seq", "team", "seq"),
+)
+
+history = Table(
+    "record_history",
+    metadata,
+    Column("hid", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(64), nullable=False),
+    Column("id", String(64), nullable=False),
+    Column("team", String(200), nullable=False),
+    Column("rev", Integer, nullable=False),
+    Column("data", Text, nullable=False),
+    Column("device_id", String(64), nullable=False, default=""),
+    Column("batch_id", String(64), nullable=False, default=""),
+    Column("at", String(40), nullable=False),
+    Index("history_record", "kind", "id"),
+)
+
+conflicts = Table(
+    "conflicts",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("team", String(200), nullable=False),
+    Column("kind", String(64), nullable=False),
+    Column("record_id", String(64), nullable=False),
+    Column("field", String(100), nullable=False),
+    Column("base", Text, nullable=False),
+    Column("theirs", Text, nullable=False),
+    Column("mine", Text, nullable=False),
+    Column("device_id", String(64), nullable=False, default=""),
+    Column("batch_id", String(64), nullable=False, default=""),
+    Column("status", String(16), nullable=False, default="open"),
+    Column("seq", BigInteger, nullable=False),
+    Column("created_at", String(40), nullable=False),
+    Column("resolved_at", String(40), nullable=True),
+    Index("conflicts_team_seq", "team", "seq"),
+)
+
+batches = Table(
+    "batches",
+    metadata,
+    Column("device_id", String(64), nullable=False),
+    Column("batch_id", String(64), nullable=False),
+    Column("batch_seq", BigInteger, nullable=False),
+    Column("payload_hash", String(64), nullable=False),
+    Column("receipt", Text, nullable=False),
+    Column("created_at", String(40), nullable=False),
+    PrimaryKeyConstraint("device_id", "batch_id"),
+)
+
+reference = Table(
+    "reference_items",
+    metadata,
+    Column("kind", String(32), nullable=False),
+    Column("key", String(200), nullable=False),
+    Column("team", String(200), nullable=False, default=""),  # "" = every team
+    Column("version", Integer, nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("deleted", Boolean, nullable=False, default=False),
+    Column("data", Text, nullable=False),
+    Column("updated_at", String(40), nullable=False),
+    PrimaryKeyConstraint("kind", "key", "team"),
+    Index("reference_seq", "seq"),
+)
+
+server_meta = Table(
+    "server_meta",
+    metadata,
+    Column("key", String(100), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+DEFAULT_DB_URL = "sqlite:///kimdesk-server.db"
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """An engine whose transactions are safe for this server's write pattern.
+
+    SQLite: WAL, ``synchronous=FULL`` (a receipt the client saw survives a power cut),
+    ``BEGIN IMMEDIATE`` for every transaction so two writers queue on the busy timeout instead of
+    failing with a lock upgrade error halfway through a batch."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
+                               **kwargs)
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_conn: Any, _record: Any) -> None:
+            dbapi_conn.isolation_level = None
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode = WAL")
+            cur.execute("PRAGMA synchronous = FULL")
+            cur.execute("PRAGMA busy_timeout = 30000")
+            cur.execute("PRAGMA foreign_keys = ON")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _begin(conn: Any) -> None:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    return create_engine(url, **kwargs)

@@ -1,0 +1,89 @@
+"""A sync server inside the app's process: loopback only, SQLite, a background thread.
+
+The desktop app starts one when no server is configured, so sync can be tried at once; the tests
+use it to run a real server on 127.0.0.1 with real HTTP.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+DEFAULT_EMBEDDED_DB = "kimdesk-local-server.db"
+
+
+class EmbeddedServer:
+    """``with EmbeddedServer(db_url) as server: server.url`` -> ``http://127.0.0.1:PORT``."""
+
+    def __init__(self, db_url: str | Path, *, host: str = "127.0.0.1", port: int = 0) -> None:
+        if isinstance(db_url, Path) or "://" not in str(db_url):
+            db_url = f"sqlite:///{Path(db_url).absolute()}"
+        if host not in ("127.0.0.1", "localhost", "::1"):
+            raise ValueError("the embedded server listens on loopback only")
+        self.db_url = str(db_url)
+        self.host = host
+        self.port = port
+        self.app: Any = None
+        self._server: Any = None
+        self._thread: threading.Thread | None = None
+        self._sock: socket.socket | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def start(self, timeout: float = 20.0) -> EmbeddedServer:
+        import uvicorn
+
+        from kimdesk.server.app import create_app
+
+        self.app = create_app(self.db_url)
+        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._sock.bind((self.host, self.port))
+        self.port = self._sock.getsockname()[1]
+        config = uvicorn.Config(self.app, log_level="warning", access_log=False,
+                                lifespan="off", timeout_graceful_shutdown=2)
+        self._server = uvicorn.Server(config)
+        self._server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+        sock = self._sock
+        self._thread = threading.Thread(
+            target=lambda: self._server.run(sockets=[sock]), name="kimdesk-server", daemon=True
+        )
+        self._thread.start()
+        deadline = time.monotonic() + timeout
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("embedded sync server did not start")
+            time.sleep(0.01)
+        return self
+
+    @property
+    def service(self) -> Any:
+        return self.app.state.service
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(10)
+        if self._sock is not None:
+            self._sock.close()
+        if self.app is not None:
+            self.app.state.engine.dispose()
+
+    def __enter__(self) -> EmbeddedServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def start_embedded(data_dir: str | Path) -> EmbeddedServer:
+    """The app's local server: a SQLite file in ``data_dir``, a free port on 127.0.0.1."""
+    folder = Path(data_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    return EmbeddedServer(folder / DEFAULT_EMBEDDED_DB).start()

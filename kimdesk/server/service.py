@@ -1,0 +1,544 @@
+"""The server's rules, independent of HTTP: enrollment, authentication, push, pull, state.
+
+Every request is one database transaction; nothing is kept in memory between requests, so
+several instances can serve one database. A push takes the team row's lock first (``SELECT ...
+FOR UPDATE`` on PostgreSQL, the write lock on SQLite); the team's change counter is bumped under
+it, so change numbers are handed out in commit order and a pull cursor never skips a change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import Connection, Engine, and_, bindparam, insert, select, tuple_, update
+from sqlalchemy.exc import IntegrityError
+
+from kimdesk.domain.models import RECORD_BY_KIND
+from kimdesk.server import db
+from kimdesk.sync.merge import merge_fields
+from kimdesk.sync.protocol import (
+    NON_FIELDS,
+    PULL_PAGE_DEFAULT,
+    PULL_PAGE_MAX,
+    REFERENCE_KINDS,
+    SYNC_KINDS,
+    ChangeResult,
+    ChangeStatus,
+    ConflictInfo,
+    EnrollResponse,
+    ErrorCode,
+    PullPage,
+    PushReceipt,
+    PushRequest,
+    ReferenceItem,
+    ReferencePage,
+    RemoteRecord,
+    TeamState,
+    state_digest,
+)
+
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud over the phone
+CODE_TTL = timedelta(days=7)
+
+
+class ServiceError(Exception):
+    """A request the server refuses: HTTP status, machine-readable code, human-readable detail."""
+
+    def __init__(self, status: int, code: ErrorCode, detail: str = "", **extra: Any) -> None:
+        super().__init__(detail or code.value)
+        self.status = status
+        self.code = code
+        self.detail = detail
+        self.extra = extra
+
+
+@dataclass(frozen=True)
+class Device:
+    id: str
+    team: str
+    last_batch_seq: int
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat().replace("+00:00", "Z")
+
+
+def sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+class SyncService:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    # -- administration ------------------------------------------------------------------------
+    def server_id(self) -> str:
+        with self.engine.begin() as conn:
+            row = conn.execute(
+                select(db.server_meta.c.value).where(db.server_meta.c.key == "server_id")
+            ).first()
+            if row:
+                return str(row[0])
+            value = uuid.uuid4().hex
+            try:
+                with conn.begin_nested():
+                    conn.execute(insert(db.server_meta).values(key="server_id", value=value))
+            except IntegrityError:
+                return self.server_id()
+            return value
+
+    def _ensure_team(self, conn: Connection, team: str) -> None:
+        exists = conn.execute(select(db.teams.c.name).where(db.teams.c.name == team)).first()
+        if not exists:
+            conn.execute(
+                insert(db.teams).values(name=team, change_seq=0, ref_seq=0, created_at=now_iso())
+            )
+
+    def create_enroll_code(self, team: str, ttl: timedelta = CODE_TTL) -> str:
+        """A one-time code for ``team``, shown to the administrator once (stored hashed)."""
+        team = team.strip()
+        if not team:
+            raise ValueError("team must not be empty")
+        raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(12))
+        code = "-".join(raw[i : i + 4] for i in range(0, 12, 4))
+        stamp = datetime.now(UTC)
+        with self.engine.begin() as conn:
+            self._ensure_team(conn, team)
+            conn.execute(
+                insert(db.enroll_codes).values(
+                    code_hash=sha256(_norm_code(code)),
+                    team=team,
+                    created_at=now_iso(),
+                    expires_at=(stamp + ttl).isoformat(),
+                )
+            )
+        return code
+
+    def enroll(self, code: str, device_name: str = "", vault_id: str = "") -> EnrollResponse:
+        code_hash = sha256(_norm_code(code))
+        token = secrets.token_urlsafe(32)
+        device_id = uuid.uuid4().hex
+        with self.engine.begin() as conn:
+            row = conn.execute(
+                select(db.enroll_codes).where(db.enroll_codes.c.code_hash == code_hash)
+            ).first()
+            if row is None or row.used_at is not None:
+                raise ServiceError(401, ErrorCode.INVALID_CODE, "unknown or already used code")
+            if datetime.fromisoformat(row.expires_at) < datetime.now(UTC):
+                raise ServiceError(401, ErrorCode.INVALID_CODE, "the code has expired")
+            used = conn.execute(
+                update(db.enroll_codes)
+                .where(db.enroll_codes.c.code_hash == code_hash, db.enroll_codes.c.used_at.is_(None))
+                .values(used_at=now_iso(), device_id=device_id)
+            )
+            if used.rowcount != 1:  # a concurrent enrollment won
+                raise ServiceError(401, ErrorCode.INVALID_CODE, "unknown or already used code")
+            conn.execute(
+                insert(db.devices).values(
+                    id=device_id,
+                    team=row.team,
+                    name=device_name,
+                    vault_id=vault_id,
+                    token_hash=sha256(token),
+                    created_at=now_iso(),
+                    last_batch_seq=0,
+                )
+            )
+        return EnrollResponse(
+            device_id=device_id, token=token, team=row.team, server_id=self.server_id()
+        )
+
+    def revoke(self, device_id: str) -> bool:
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                update(db.devices)
+                .where(db.devices.c.id == device_id, db.devices.c.revoked_at.is_(None))
+                .values(revoked_at=now_iso())
+            )
+            return bool(result.rowcount)
+
+    def list_devices(self) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(db.devices.c.id, db.devices.c.team, db.devices.c.name,
+                       db.devices.c.created_at, db.devices.c.revoked_at, db.devices.c.last_seen)
+            ).all()
+        return [dict(r._mapping) for r in rows]
+
+    def publish_reference(
+        self, kind: str, key: str, data: Any, *, team: str = "", deleted: bool = False
+    ) -> int:
+        """Publish (or withdraw) a reference item; returns its new version."""
+        if kind not in REFERENCE_KINDS:
+            raise ValueError(f"unknown reference kind {kind!r}")
+        if kind == "agency" and not deleted:
+            RECORD_BY_KIND["agencies"].model_validate(data)
+        t = db.reference.c
+        with self.engine.begin() as conn:
+            # The global reference counter lives on a pseudo-team row, locked like a push.
+            self._ensure_team(conn, "")
+            seq = self._bump(conn, "", "ref_seq", 1)
+            row = conn.execute(
+                select(t.version).where(t.kind == kind, t.key == key, t.team == team)
+            ).first()
+            version = (row.version if row else 0) + 1
+            values = dict(version=version, seq=seq, deleted=deleted, data=_dumps(data),
+                          updated_at=now_iso())
+            if row:
+                conn.execute(update(db.reference).where(t.kind == kind, t.key == key,
+                                                        t.team == team).values(**values))
+            else:
+                conn.execute(insert(db.reference).values(kind=kind, key=key, team=team, **values))
+        return version
+
+    # -- authentication ------------------------------------------------------------------------
+    def authenticate(self, token: str | None) -> Device:
+        if not token:
+            raise ServiceError(401, ErrorCode.UNAUTHORIZED, "missing device token")
+        with self.engine.begin() as conn:
+            row = conn.execute(
+                select(db.devices).where(db.devices.c.token_hash == sha256(token))
+            ).first()
+            if row is None:
+                raise ServiceError(401, ErrorCode.UNAUTHORIZED, "unknown device token")
+            if row.revoked_at is not None:
+                raise ServiceError(401, ErrorCode.DEVICE_REVOKED, "this device has been revoked")
+        return Device(id=row.id, team=row.team, last_batch_seq=int(row.last_batch_seq))
+
+    # -- push ----------------------------------------------------------------------------------
+    def _bump(self, conn: Connection, team: str, column: str, count: int) -> int:
+        """Lock the team row and reserve ``count`` numbers; returns the first one."""
+        col = db.teams.c[column]
+        stmt = select(col).where(db.teams.c.name == team)
+        if conn.dialect.name == "postgresql":
+            stmt = stmt.with_for_update()
+        current = int(conn.execute(stmt).scalar_one())
+        conn.execute(update(db.teams).where(db.teams.c.name == team).values({column: current
+                                                                              + count}))
+        return current + 1
+
+    def push(self, device: Device, request: PushRequest, payload_hash: str) -> PushReceipt:
+        try:
+            return self._push(device, request, payload_hash)
+        except IntegrityError:
+            # Two instances raced on the same batch: the other one committed; answer its receipt.
+            stored = self._stored_receipt(device, request.batch_id, payload_hash)
+            if stored is None:
+                raise
+            return stored
+
+    def _stored_receipt(self, device: Device, batch_id: str, payload_hash: str
+                        ) -> PushReceipt | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(db.batches.c.payload_hash, db.batches.c.receipt).where(
+                    db.batches.c.device_id == device.id, db.batches.c.batch_id == batch_id
+                )
+            ).first()
+        if row is None:
+            return None
+        if row.payload_hash != payload_hash:
+            raise ServiceError(409, ErrorCode.BATCH_REUSED,
+                               "this batch id was used for a different payload")
+        return PushReceipt.model_validate_json(row.receipt)
+
+    def _push(self, device: Device, request: PushRequest, payload_hash: str) -> PushReceipt:
+        with self.engine.begin() as conn:
+            self._ensure_team(conn, device.team)
+            first_seq = self._bump(conn, device.team, "change_seq", 0)  # lock first
+            stored = conn.execute(
+                select(db.batches.c.payload_hash, db.batches.c.receipt).where(
+                    db.batches.c.device_id == device.id,
+                    db.batches.c.batch_id == request.batch_id,
+                )
+            ).first()
+            if stored is not None:
+                if stored.payload_hash != payload_hash:
+                    raise ServiceError(409, ErrorCode.BATCH_REUSED,
+                                       "this batch id was used for a different payload")
+                return PushReceipt.model_validate_json(stored.receipt)
+            last = int(conn.execute(
+                select(db.devices.c.last_batch_seq).where(db.devices.c.id == device.id)
+            ).scalar_one())
+            if request.batch_seq != last + 1:
+                raise ServiceError(409, ErrorCode.OUT_OF_ORDER,
+                                   f"expected batch {last + 1}, got {request.batch_seq}",
+                                   expected=last + 1)
+            receipt = self._apply_batch(conn, device, request, first_seq)
+            conn.execute(
+                update(db.devices).where(db.devices.c.id == device.id).values(
+                    last_batch_seq=request.batch_seq, last_seen=now_iso()
+                )
+            )
+            conn.execute(
+                insert(db.batches).values(
+                    device_id=device.id,
+                    batch_id=request.batch_id,
+                    batch_seq=request.batch_seq,
+                    payload_hash=payload_hash,
+                    receipt=receipt.model_dump_json(),
+                    created_at=now_iso(),
+                )
+            )
+            return receipt
+
+    def _apply_batch(self, conn: Connection, device: Device, request: PushRequest,
+                     first_seq: int) -> PushReceipt:
+        r = db.records.c
+        keys = [(c.kind, c.id) for c in request.changes]
+        current: dict[tuple[str, str], Any] = {}
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            for row in conn.execute(
+                select(r.kind, r.id, r.team, r.rev, r.data, r.deleted, r.updated_at).where(
+                    tuple_(r.kind, r.id).in_(chunk)
+                )
+            ):
+                current[(row.kind, row.id)] = row
+        seq = first_seq - 1
+        stamp = now_iso()
+        results: list[ChangeResult] = []
+        new_conflicts: list[ConflictInfo] = []
+        writes: dict[tuple[str, str], dict[str, Any]] = {}
+        new_keys: set[tuple[str, str]] = set()
+        hist: list[dict[str, Any]] = []
+        conflict_rows: list[dict[str, Any]] = []
+        resolved: set[str] = set()
+        for change in request.changes:
+            key = (change.kind, change.id)
+            model = RECORD_BY_KIND.get(change.kind)
+            if change.kind not in SYNC_KINDS or model is None:
+                results.append(ChangeResult(kind=change.kind, id=change.id,
+                                            status=ChangeStatus.REJECTED,
+                                            reason="unknown record kind"))
+                continue
+            row = current.get(key)
+            if row is not None and row.team != device.team:
+                results.append(ChangeResult(kind=change.kind, id=change.id,
+                                            status=ChangeStatus.REJECTED,
+                                            reason="record belongs to another team"))
+                continue
+            cur_data = json.loads(row.data) if row is not None else None
+            changed = {k: v for k, v in change.changed.items() if k not in NON_FIELDS}
+            fast = row is None or change.base_rev >= row.rev
+            merged, field_conflicts = merge_fields(cur_data, changed, change.base, fast_forward=fast)
+            merged["id"] = change.id
+            created = (cur_data or {}).get("created_at") or change.created_at or stamp
+            merged["created_at"] = created
+            merged["updated_at"] = max(
+                (cur_data or {}).get("updated_at") or "", change.updated_at or stamp
+            )
+            merged.pop("revision", None)
+            merged.pop("pending", None)
+            try:
+                checked = model.model_validate(merged | {"revision": 0, "pending": False})
+            except ValidationError as exc:
+                if cur_data is None or not changed:
+                    results.append(ChangeResult(kind=change.kind, id=change.id,
+                                                status=ChangeStatus.REJECTED,
+                                                reason=_first_error(exc)))
+                    continue
+                # The merge produced an inconsistent record (e.g. one side closed the case, the
+                # other changed its phase): every differing field of mine becomes a conflict.
+                merged = dict(cur_data)
+                field_conflicts = [
+                    fc for fc in (
+                        _conflict(f, change.base.get(f, cur_data.get(f)), cur_data.get(f), v)
+                        for f, v in changed.items()
+                    ) if fc is not None
+                ]
+                checked = model.model_validate(merged | {"revision": 0, "pending": False})
+            data = checked.model_dump(mode="json", exclude={"revision", "pending"})
+            if row is not None and data == cur_data and not field_conflicts:
+                results.append(ChangeResult(kind=change.kind, id=change.id,
+                                            status=ChangeStatus.APPLIED, rev=row.rev,
+                                            seq=0, deleted=bool(row.deleted), data=cur_data))
+                resolved.update(change.resolves)
+                continue
+            seq += 1
+            rev = (row.rev if row is not None else 0) + 1
+            text = _dumps(data)
+            values = dict(kind=change.kind, id=change.id, team=device.team, rev=rev, seq=seq,
+                          deleted=bool(data.get("deleted")), data=text,
+                          updated_at=data["updated_at"], updated_by=device.id)
+            if row is None:
+                new_keys.add(key)
+            writes[key] = values  # several changes to one record in a batch: the last wins
+            hist.append(dict(kind=change.kind, id=change.id, team=device.team, rev=rev,
+                             data=text, device_id=device.id, batch_id=request.batch_id, at=stamp))
+            for fc in field_conflicts:
+                seq += 1
+                info = ConflictInfo(
+                    id=uuid.uuid4().hex, kind=change.kind, record_id=change.id, field=fc.field,
+                    base=fc.base, theirs=fc.theirs, mine=fc.mine, device_id=device.id,
+                    status="open", created_at=stamp,
+                )
+                new_conflicts.append(info)
+                conflict_rows.append(dict(
+                    id=info.id, team=device.team, kind=info.kind, record_id=info.record_id,
+                    field=info.field, base=_dumps(fc.base), theirs=_dumps(fc.theirs),
+                    mine=_dumps(fc.mine), device_id=device.id, batch_id=request.batch_id,
+                    status="open", seq=seq, created_at=stamp,
+                ))
+            status = (ChangeStatus.CONFLICT if field_conflicts
+                      else ChangeStatus.APPLIED if fast else ChangeStatus.MERGED)
+            results.append(ChangeResult(kind=change.kind, id=change.id, status=status, rev=rev,
+                                        seq=seq, deleted=bool(data.get("deleted")), data=data))
+            resolved.update(change.resolves)
+            # Later changes to the same record in this batch build on this one.
+            current[key] = _Row(change.kind, change.id, device.team, rev, text,
+                                bool(data.get("deleted")), data["updated_at"])
+        if writes:
+            fresh = [v for k, v in writes.items() if k in new_keys]
+            if fresh:
+                conn.execute(insert(db.records), fresh)
+            stale = [
+                {"b_kind": v["kind"], "b_id": v["id"], **{f"v_{k}": x for k, x in v.items()
+                                                          if k not in ("kind", "id")}}
+                for k, v in writes.items() if k not in new_keys
+            ]
+            if stale:
+                conn.execute(
+                    update(db.records)
+                    .where(and_(r.kind == bindparam("b_kind"), r.id == bindparam("b_id")))
+                    .values({name: bindparam(f"v_{name}") for name in
+                             ("team", "rev", "seq", "deleted", "data", "updated_at",
+                              "updated_by")}),
+                    stale,
+                )
+            conn.execute(insert(db.history), hist)
+        if conflict_rows:
+            conn.execute(insert(db.conflicts), conflict_rows)
+        if resolved:
+            c = db.conflicts.c
+            for conflict_id in sorted(resolved):
+                seq += 1
+                conn.execute(
+                    update(db.conflicts)
+                    .where(c.id == conflict_id, c.team == device.team, c.status == "open")
+                    .values(status="resolved", resolved_at=stamp, seq=seq)
+                )
+        if seq >= first_seq:
+            conn.execute(update(db.teams).where(db.teams.c.name == device.team)
+                         .values(change_seq=seq))
+        return PushReceipt(batch_id=request.batch_id, batch_seq=request.batch_seq,
+                           results=results, conflicts=new_conflicts, server_seq=max(seq, 0))
+
+    # -- pull ----------------------------------------------------------------------------------
+    def pull(self, device: Device, since: int, limit: int = PULL_PAGE_DEFAULT) -> PullPage:
+        limit = max(1, min(limit, PULL_PAGE_MAX))
+        r = db.records.c
+        c = db.conflicts.c
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(r.kind, r.id, r.rev, r.seq, r.deleted, r.data)
+                .where(r.team == device.team, r.seq > since)
+                .order_by(r.seq)
+                .limit(limit + 1)
+            ).all()
+            more = len(rows) > limit
+            rows = rows[:limit]
+            upper = rows[-1].seq if more else None
+            stmt = select(db.conflicts).where(c.team == device.team, c.seq > since)
+            if upper is not None:
+                stmt = stmt.where(c.seq <= upper)
+            crow = conn.execute(stmt.order_by(c.seq)).all()
+            if upper is None:
+                head = conn.execute(
+                    select(db.teams.c.change_seq).where(db.teams.c.name == device.team)
+                ).scalar()
+                upper = max(int(head or 0), since)
+        return PullPage(
+            records=[
+                RemoteRecord(kind=x.kind, id=x.id, rev=x.rev, seq=x.seq, deleted=bool(x.deleted),
+                             data=json.loads(x.data))
+                for x in rows
+            ],
+            conflicts=[_conflict_info(x) for x in crow],
+            next_cursor=int(upper),
+            more=more,
+        )
+
+    def state(self, device: Device) -> TeamState:
+        r = db.records.c
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(r.kind, r.id, r.rev).where(r.team == device.team)).all()
+            head = conn.execute(
+                select(db.teams.c.change_seq).where(db.teams.c.name == device.team)
+            ).scalar()
+        return TeamState(count=len(rows), digest=state_digest([f"{k}/{i}/{v}" for k, i, v in rows]),
+                         seq=int(head or 0))
+
+    def conflict_history(self, team: str) -> list[ConflictInfo]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(db.conflicts).where(db.conflicts.c.team == team)).all()
+        return [_conflict_info(x) for x in rows]
+
+    def reference(self, device: Device, since: int, limit: int = PULL_PAGE_DEFAULT
+                  ) -> ReferencePage:
+        limit = max(1, min(limit, PULL_PAGE_MAX))
+        t = db.reference.c
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(db.reference)
+                .where(t.seq > since, t.team.in_(["", device.team]))
+                .order_by(t.seq)
+                .limit(limit + 1)
+            ).all()
+            head = conn.execute(select(db.teams.c.ref_seq).where(db.teams.c.name == "")).scalar()
+        more = len(rows) > limit
+        rows = rows[:limit]
+        cursor = rows[-1].seq if more else max(int(head or 0), since)
+        return ReferencePage(
+            items=[ReferenceItem(kind=x.kind, key=x.key, version=x.version, seq=x.seq,
+                                 team=x.team, data=json.loads(x.data), deleted=bool(x.deleted))
+                   for x in rows],
+            next_cursor=int(cursor),
+            more=more,
+        )
+
+
+@dataclass(frozen=True)
+class _Row:
+    kind: str
+    id: str
+    team: str
+    rev: int
+    data: str
+    deleted: bool
+    updated_at: str
+
+
+def _conflict(field: str, base: Any, theirs: Any, mine: Any) -> Any:
+    from kimdesk.sync.merge import FieldConflict
+
+    return None if theirs == mine else FieldConflict(field, base, theirs, mine)
+
+
+def _conflict_info(row: Any) -> ConflictInfo:
+    return ConflictInfo(
+        id=row.id, kind=row.kind, record_id=row.record_id, field=row.field,
+        base=json.loads(row.base), theirs=json.loads(row.theirs), mine=json.loads(row.mine),
+        device_id=row.device_id, status=row.status, created_at=row.created_at,
+    )
+
+
+def _first_error(exc: ValidationError) -> str:
+    err = exc.errors()[0]
+    where = ".".join(str(p) for p in err.get("loc", ()))
+    return f"{where}: {err.get('msg')}"[:300]
+
+
+def _norm_code(code: str) -> str:
+    return "".join(ch for ch in code.upper() if ch.isalnum())

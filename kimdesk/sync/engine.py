@@ -1,0 +1,524 @@
+"""The client engine: an explicit state machine that pushes, pulls and checks, with no Qt.
+
+States (:class:`SyncState`): ``idle`` -> ``checking`` (probe + authenticate) -> ``pushing`` ->
+``pulling`` -> ``idle``, or ``conflict`` when open conflicts wait for the counselor, ``offline``
+when the server cannot be reached, ``error`` for anything else. The GUI only draws these states
+(see ``kimdesk/gui/sync``); the CLI prints them.
+
+One :meth:`SyncEngine.sync` run:
+
+1. resend the batch in flight, if any (a lost response: same batch id, the server answers its
+   stored receipt), then build and send new batches until nothing is pending;
+2. pull pages since the cursor, each applied with its cursor advance in one transaction;
+3. fetch reference data;
+4. divergence check: count and digest of ``kind/id/rev`` against the server's; on mismatch a
+   full resync (pull from cursor 0, re-push what the server lacks), checked once more.
+
+:class:`AutoSync` runs the engine in a background thread: it probes the server, syncs when it
+becomes reachable or when asked, and retries with jittered exponential backoff.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import os
+import random
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from kimdesk.errors import KimdeskError
+from kimdesk.i18n import N_
+from kimdesk.sync.protocol import (
+    PROTOCOL_HEADER,
+    PROTOCOL_VERSION,
+    PULL_PAGE_DEFAULT,
+    EnrollRequest,
+    EnrollResponse,
+    ErrorCode,
+    Hello,
+    PullPage,
+    PushReceipt,
+    ReferencePage,
+    TeamState,
+)
+from kimdesk.sync.store import OutboxBatch, PushCursor, SyncStore
+from kimdesk.vault.repository import now_iso
+from kimdesk.vault.vault import Vault
+
+
+class SyncState(StrEnum):
+    IDLE = "idle"
+    CHECKING = "checking"
+    PUSHING = "pushing"
+    PULLING = "pulling"
+    CONFLICT = "conflict"
+    ERROR = "error"
+    OFFLINE = "offline"
+
+
+class SyncError(KimdeskError):
+    """Sync failed; ``retry`` says whether trying again later may help."""
+
+    retry = True
+
+
+class Offline(SyncError):
+    pass
+
+
+class NotEnrolled(SyncError):
+    retry = False
+
+
+class DeviceRevoked(SyncError):
+    retry = False
+
+
+class SyncCancelled(SyncError):
+    retry = False
+
+
+class ServerRefused(SyncError):
+    """A 4xx answer: retrying the same request will not help (the reason is in the message)."""
+
+    retry = False
+
+
+def check_server_url(url: str) -> str:
+    """Plain HTTP only to loopback; everything else must be HTTPS (behind a TLS proxy)."""
+    parsed = httpx.URL(url)
+    host = (parsed.host or "").lower()
+    if parsed.scheme == "https":
+        return str(parsed).rstrip("/")
+    if parsed.scheme == "http" and (host in ("localhost", "::1") or host.startswith("127.")):
+        return str(parsed).rstrip("/")
+    raise SyncError(N_("The server address must use https:// (plain http only on this "
+                       "computer): {url}"), url=url)
+
+
+class Transport:
+    """HTTP to the server: gzip bodies, the protocol header, errors mapped to sync errors."""
+
+    def __init__(self, base_url: str, token: str = "", *, timeout: float = 30.0,
+                 client: httpx.Client | None = None) -> None:
+        self.base_url = check_server_url(base_url)
+        self.token = token
+        self.client = client or httpx.Client(timeout=timeout)
+
+    def close(self) -> None:
+        self.client.close()
+
+    def _headers(self) -> dict[str, str]:
+        headers = {PROTOCOL_HEADER: str(PROTOCOL_VERSION), "Accept-Encoding": "gzip"}
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        return headers
+
+    def request(self, method: str, path: str, *, body: bytes | None = None,
+                params: dict[str, Any] | None = None) -> httpx.Response:
+        headers = self._headers()
+        content = None
+        if body is not None:
+            content = gzip.compress(body, compresslevel=1)
+            headers["Content-Encoding"] = "gzip"
+            headers["Content-Type"] = "application/json"
+        try:
+            response = self.client.request(method, self.base_url + path, content=content,
+                                           headers=headers, params=params)
+        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+            raise Offline(N_("The sync server cannot be reached: {reason}"),
+                          reason=str(exc) or type(exc).__name__) from None
+        except httpx.HTTPError as exc:  # read timeout, reset mid-response: retry later
+            raise SyncError(N_("The connection to the sync server broke: {reason}"),
+                            reason=str(exc) or type(exc).__name__) from None
+        if response.status_code >= 400:
+            self._raise(response)
+        return response
+
+    @staticmethod
+    def _raise(response: httpx.Response) -> None:
+        try:
+            body = response.json()
+        except ValueError:
+            body = {}
+        code = body.get("error", "") if isinstance(body, dict) else ""
+        detail = body.get("detail", "") if isinstance(body, dict) else ""
+        if code == ErrorCode.DEVICE_REVOKED:
+            raise DeviceRevoked(N_("This device has been revoked by the administrator."))
+        if response.status_code == 401:
+            raise ServerRefused(N_("The server did not accept this device: {detail}"),
+                                detail=detail or code)
+        if response.status_code == 409 and code == ErrorCode.OUT_OF_ORDER:
+            raise OutOfOrder(int(body.get("expected") or 1))
+        if response.status_code >= 500:
+            raise SyncError(N_("The sync server failed ({status}); will retry."),
+                            status=response.status_code)
+        raise ServerRefused(N_("The sync server refused the request: {detail}"),
+                            detail=f"{response.status_code} {code} {detail}".strip())
+
+    def hello(self) -> Hello:
+        return Hello.model_validate_json(self.request("GET", "/v1/hello").content)
+
+    def whoami(self) -> dict[str, str]:
+        return dict(self.request("GET", "/v1/whoami").json())
+
+    def enroll(self, code: str, device_name: str, vault_id: str) -> EnrollResponse:
+        body = EnrollRequest(code=code, device_name=device_name, vault_id=vault_id)
+        response = self.request("POST", "/v1/enroll", body=body.model_dump_json().encode())
+        return EnrollResponse.model_validate_json(response.content)
+
+    def push(self, body: bytes) -> PushReceipt:
+        return PushReceipt.model_validate_json(self.request("POST", "/v1/push", body=body).content)
+
+    def pull(self, since: int, limit: int) -> PullPage:
+        response = self.request("GET", "/v1/changes", params={"since": since, "limit": limit})
+        return PullPage.model_validate_json(response.content)
+
+    def state(self) -> TeamState:
+        return TeamState.model_validate_json(self.request("GET", "/v1/state").content)
+
+    def reference(self, since: int) -> ReferencePage:
+        response = self.request("GET", "/v1/reference", params={"since": since})
+        return ReferencePage.model_validate_json(response.content)
+
+
+class OutOfOrder(SyncError):
+    def __init__(self, expected: int) -> None:
+        super().__init__(N_("The server expected batch {expected}."), expected=expected)
+        self.expected = expected
+
+
+@dataclass
+class SyncReport:
+    pushed: int = 0
+    pulled: int = 0
+    batches: int = 0
+    pages: int = 0
+    conflicts: int = 0
+    resynced: bool = False
+    seconds: float = 0.0
+    state: SyncState = SyncState.IDLE
+    results: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class Progress:
+    state: SyncState
+    done: int = 0
+    total: int = 0
+    message: str = ""
+
+
+def enroll(vault: Vault, server: str, code: str, *, device_name: str = "") -> EnrollResponse:
+    """Exchange a one-time code for a device token, stored in the vault (encrypted)."""
+    store = SyncStore(vault)
+    transport = Transport(server)
+    try:
+        answer = transport.enroll(code.strip(), device_name or vault.meta.counselor,
+                                  vault.meta.vault_id)
+    finally:
+        transport.close()
+    store.set_many({"server": transport.base_url, "token": answer.token,
+                    "device_id": answer.device_id, "team": answer.team,
+                    "server_id": answer.server_id})
+    return answer
+
+
+def wipe_vault(vault: Vault) -> None:
+    """Revoked device: close the vault and delete its file and journals. The data is still on
+    the server (the team's copy); this device must not keep it."""
+    path = Path(vault.path)
+    vault.close()
+    for suffix in ("", "-wal", "-shm", "-journal", ".rekey"):
+        target = path.with_name(path.name + suffix)
+        if target.exists():
+            with contextlib.suppress(OSError):
+                # Overwrite first: the file is encrypted, but a revoked laptop may be lost.
+                size = target.stat().st_size
+                with target.open("r+b") as fh:
+                    fh.write(os.urandom(min(size, 1 << 20)))
+                    fh.flush()
+                    os.fsync(fh.fileno())
+            target.unlink(missing_ok=True)
+
+
+class SyncEngine:
+    """Runs sync for one open vault. Use it from the thread that owns the vault."""
+
+    def __init__(
+        self,
+        vault: Vault,
+        *,
+        transport: Transport | None = None,
+        on_state: Callable[[Progress], None] | None = None,
+        on_wipe: Callable[[], None] | None = None,
+        batch_changes: int | None = None,
+        batch_bytes: int | None = None,
+        page_size: int = PULL_PAGE_DEFAULT,
+    ) -> None:
+        self.vault = vault
+        self.store = SyncStore(vault)
+        self._transport = transport
+        self.on_state = on_state
+        self.on_wipe = on_wipe
+        self.batch_changes = batch_changes
+        self.batch_bytes = batch_bytes
+        self.page_size = page_size
+        self.state = SyncState.IDLE
+        self.last_error: SyncError | None = None
+        self._cancel = threading.Event()
+        self.wiped = False
+
+    # -- plumbing ------------------------------------------------------------------------------
+    @property
+    def transport(self) -> Transport:
+        if self._transport is None:
+            if not self.store.enrolled:
+                raise NotEnrolled(N_("This vault is not enrolled with a sync server. "
+                                     "Run: kimdesk enroll --server URL --code CODE"))
+            self._transport = Transport(self.store.get("server"), self.store.get("token"))
+        return self._transport
+
+    def close(self) -> None:
+        if self._transport is not None:
+            self._transport.close()
+            self._transport = None
+
+    def cancel(self) -> None:
+        """Stop at the next step boundary (between batches or pages); nothing half-applied."""
+        self._cancel.set()
+
+    def _check_cancel(self) -> None:
+        if self._cancel.is_set():
+            raise SyncCancelled(N_("Sync was cancelled."))
+
+    def _enter(self, state: SyncState, done: int = 0, total: int = 0, message: str = "") -> None:
+        self.state = state
+        if self.on_state is not None:
+            self.on_state(Progress(state, done, total, message))
+
+    @property
+    def last_sync(self) -> str:
+        return self.store.get("last_sync") if not self.wiped else ""
+
+    def open_conflicts(self) -> int:
+        return len(self.store.conflicts())
+
+    # -- the run -------------------------------------------------------------------------------
+    def sync(self) -> SyncReport:
+        """One complete sync run; raises :class:`SyncError` (state ``offline``/``error``)."""
+        self._cancel.clear()
+        started = time.perf_counter()
+        report = SyncReport()
+        try:
+            self._enter(SyncState.CHECKING)
+            self.transport.whoami()
+            self._push_all(report)
+            self._pull_all(report)
+            self._reference()
+            self._check(report)
+        except DeviceRevoked:
+            self._enter(SyncState.ERROR, message="revoked")
+            self.wiped = True
+            self.close()
+            wipe_vault(self.vault)
+            if self.on_wipe is not None:
+                self.on_wipe()
+            raise
+        except Offline as exc:
+            self.last_error = exc
+            self._enter(SyncState.OFFLINE, message=exc.translated())
+            raise
+        except SyncError as exc:
+            self.last_error = exc
+            self._enter(SyncState.ERROR, message=exc.translated())
+            raise
+        except Exception as exc:
+            err = SyncError(N_("Sync failed: {reason}"), reason=f"{type(exc).__name__}: {exc}")
+            self.last_error = err
+            self._enter(SyncState.ERROR, message=err.translated())
+            raise err from exc
+        self.last_error = None
+        self.store.set_many({"last_sync": now_iso()})
+        report.conflicts = self.open_conflicts()
+        report.seconds = time.perf_counter() - started
+        report.state = SyncState.CONFLICT if report.conflicts else SyncState.IDLE
+        self._enter(report.state)
+        return report
+
+    def _push_all(self, report: SyncReport) -> None:
+        total = self.store.pending_count()
+        self._enter(SyncState.PUSHING, 0, total)
+        cursor = PushCursor()
+        limits: dict[str, int] = {}
+        if self.batch_changes:
+            limits["max_changes"] = self.batch_changes
+        if self.batch_bytes:
+            limits["max_bytes"] = self.batch_bytes
+        while True:
+            self._check_cancel()
+            batch = self.store.outbox() or self.store.build_batch(cursor, **limits)
+            if batch is None:
+                return
+            receipt = self._send(batch)
+            self.store.apply_receipt(batch, receipt)
+            report.batches += 1
+            report.pushed += len(batch.request.changes)
+            for result in receipt.results:
+                report.results[result.status] = report.results.get(result.status, 0) + 1
+            self._enter(SyncState.PUSHING, report.pushed, max(total, report.pushed))
+
+    def _send(self, batch: OutboxBatch) -> PushReceipt:
+        for _attempt in range(3):
+            try:
+                return self.transport.push(batch.body)
+            except OutOfOrder as exc:
+                batch = self.store.renumber_outbox(batch, exc.expected)
+        raise SyncError(N_("The server keeps refusing the batch order."))
+
+    def _pull_all(self, report: SyncReport, *, seen: set[tuple[str, str]] | None = None) -> None:
+        self._enter(SyncState.PULLING, report.pulled)
+        while True:
+            self._check_cancel()
+            page = self.transport.pull(self.store.cursor, self.page_size)
+            report.pulled += self.store.apply_page(page, seen=seen)
+            report.pages += 1
+            self._enter(SyncState.PULLING, report.pulled)
+            if not page.more:
+                return
+
+    def _reference(self) -> None:
+        while True:
+            self._check_cancel()
+            page = self.transport.reference(int(self.store.get("ref_cursor", "0")))
+            self.store.apply_reference(page)
+            if not page.more:
+                return
+
+    def _check(self, report: SyncReport) -> None:
+        """Divergence check (CommCare's state hash): on mismatch, a full resync."""
+        if self.store.pending_count() or self.store.outbox() is not None:
+            return  # edits arrived during the run; the next run checks
+        server = self.transport.state()
+        count, digest = self.store.digest()
+        if (count, digest) == (server.count, server.digest):
+            return
+        self._enter(SyncState.PULLING, message="full resync")
+        report.resynced = True
+        seen: set[tuple[str, str]] = set()
+        self.store.set_many({"cursor": 0})
+        self._pull_all(report, seen=seen)
+        if self.store.forget_unseen(seen):
+            self._push_all(report)
+
+
+class Backoff:
+    """Truncated exponential backoff with full jitter (delays in seconds)."""
+
+    def __init__(self, base: float = 2.0, cap: float = 300.0,
+                 rng: random.Random | None = None) -> None:
+        self.base = base
+        self.cap = cap
+        self.failures = 0
+        self.rng = rng or random.Random()
+
+    def next_delay(self) -> float:
+        self.failures += 1
+        ceiling = min(self.cap, self.base * (2 ** (self.failures - 1)))
+        return self.rng.uniform(ceiling / 2, ceiling)
+
+    def reset(self) -> None:
+        self.failures = 0
+
+
+class AutoSync:
+    """Background synchronisation for the app: probes the server every ``probe_interval``
+    seconds while offline, syncs when it becomes reachable, when :meth:`request` is called and
+    every ``interval`` seconds; failures back off with jitter.
+
+    ``run_on_vault_thread(fn)`` must run ``fn`` on the thread that owns the vault and return its
+    result (the GUI passes its database worker); by default the loop's own thread runs it, which
+    is right when nothing else uses the vault (CLI, tests)."""
+
+    def __init__(
+        self,
+        engine: SyncEngine,
+        *,
+        interval: float = 300.0,
+        probe_interval: float = 15.0,
+        backoff: Backoff | None = None,
+        run_on_vault_thread: Callable[[Callable[[], Any]], Any] | None = None,
+        on_report: Callable[[SyncReport | None, SyncError | None], None] | None = None,
+    ) -> None:
+        self.engine = engine
+        self.interval = interval
+        self.probe_interval = probe_interval
+        self.backoff = backoff or Backoff()
+        self.run_on_vault_thread = run_on_vault_thread or (lambda fn: fn())
+        self.on_report = on_report
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._loop, name="kimdesk-sync", daemon=True)
+        self._thread.start()
+
+    def request(self) -> None:
+        """"Sync now"."""
+        self._wake.set()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        self.engine.cancel()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _probe(self) -> bool:
+        server = self.engine.store.get("server")
+        if not server:
+            return False
+        try:
+            probe = Transport(server, timeout=5.0)
+            try:
+                probe.hello()
+            finally:
+                probe.close()
+        except SyncError:
+            return False
+        return True
+
+    def _loop(self) -> None:
+        delay = 0.0
+        while not self._stop.is_set():
+            if delay:
+                self._wake.wait(delay)
+                self._wake.clear()
+                if self._stop.is_set():
+                    return
+            if self.engine.state is SyncState.OFFLINE and not self._probe():
+                delay = self.probe_interval
+                continue
+            try:
+                report = self.run_on_vault_thread(self.engine.sync)
+            except SyncError as exc:
+                if self.on_report:
+                    self.on_report(None, exc)
+                if self.engine.wiped or isinstance(exc, NotEnrolled | SyncCancelled):
+                    return
+                delay = (self.probe_interval if isinstance(exc, Offline)
+                         else self.backoff.next_delay())
+                continue
+            self.backoff.reset()
+            if self.on_report:
+                self.on_report(report, None)
+            delay = self.interval

@@ -1,0 +1,208 @@
+"""The sync protocol's typed messages, shared by the client engine and the server.
+
+One set of pydantic models validates both ends, so a field renamed on one side fails the tests of
+the other instead of silently dropping data. Everything here is plain data: no I/O, no Qt.
+
+Versioning: ``PROTOCOL_VERSION`` is sent in the ``KIMdesk-Protocol`` header of every request; the
+server answers 400 ``unsupported_protocol`` for a version it does not speak.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from kimdesk.domain.models import RECORD_BY_KIND
+
+PROTOCOL_VERSION = 1
+PROTOCOL_HEADER = "KIMdesk-Protocol"
+
+#: Record kinds that travel. The audit log stays on the device: it records who read what on this
+#: machine, and its hash chain is local (the privacy work decides whether it is ever uploaded).
+SYNC_KINDS: tuple[str, ...] = tuple(k for k in RECORD_BY_KIND if k != "audit_events")
+
+#: Record metadata that is not merged field by field: ``revision``/``pending`` are local,
+#: ``id`` identifies, timestamps are set by whoever writes last.
+NON_FIELDS = frozenset({"id", "revision", "pending", "created_at", "updated_at"})
+
+#: Default batch bounds (the server enforces the hard limits below).
+BATCH_MAX_CHANGES = 1000
+BATCH_MAX_BYTES = 2 * 1024 * 1024
+#: Hard server limits: a request larger than these is answered 413.
+MAX_CHANGES_PER_BATCH = 5000
+MAX_BODY_BYTES = 16 * 1024 * 1024  # compressed or not, as received
+MAX_INFLATED_BYTES = 64 * 1024 * 1024
+PULL_PAGE_DEFAULT = 2000
+PULL_PAGE_MAX = 5000
+
+
+class _Message(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ErrorCode(StrEnum):
+    """Machine-readable reasons in every 4xx answer (``{"error": code, "detail": text}``)."""
+
+    UNSUPPORTED_PROTOCOL = "unsupported_protocol"
+    MALFORMED = "malformed"
+    TOO_LARGE = "too_large"
+    BAD_ENCODING = "bad_encoding"
+    UNAUTHORIZED = "unauthorized"
+    DEVICE_REVOKED = "device_revoked"
+    INVALID_CODE = "invalid_code"
+    OUT_OF_ORDER = "out_of_order"
+    BATCH_REUSED = "batch_reused"
+    NOT_FOUND = "not_found"
+
+
+class ErrorBody(_Message):
+    error: ErrorCode
+    detail: str = ""
+    expected: int | None = None
+
+
+# -- enrollment ---------------------------------------------------------------------------------
+class EnrollRequest(_Message):
+    code: str = Field(min_length=4, max_length=64)
+    device_name: str = Field(default="", max_length=200)
+    vault_id: str = Field(default="", max_length=64)
+
+
+class EnrollResponse(_Message):
+    device_id: str
+    token: str
+    team: str
+    server_id: str
+
+
+# -- push ---------------------------------------------------------------------------------------
+class Change(_Message):
+    """One record's local change. ``changed`` holds only the fields that differ from ``base``
+    (all fields for a record the server has not seen); ``base`` holds those fields' values at
+    ``base_rev``, the server revision this edit started from (0 = new record)."""
+
+    kind: str = Field(max_length=64)
+    id: str = Field(min_length=1, max_length=64)
+    base_rev: int = Field(ge=0)
+    changed: dict[str, Any]
+    base: dict[str, Any] = Field(default_factory=dict)
+    updated_at: str = Field(default="", max_length=64)
+    created_at: str = Field(default="", max_length=64)
+    #: Conflict ids this change resolves (the counselor picked mine/theirs/merged).
+    resolves: list[str] = Field(default_factory=list, max_length=1000)
+
+
+class PushRequest(_Message):
+    """A batch: idempotent by ``batch_id``; ``batch_seq`` numbers a device's batches 1, 2, 3..."""
+
+    batch_id: str = Field(min_length=8, max_length=64)
+    batch_seq: int = Field(ge=1)
+    changes: list[Change] = Field(max_length=MAX_CHANGES_PER_BATCH)
+
+
+class ChangeStatus(StrEnum):
+    APPLIED = "applied"  # fast-forward: nobody else changed the record since base_rev
+    MERGED = "merged"  # others changed other fields; combined field by field
+    CONFLICT = "conflict"  # the same field changed on both sides; the server kept its value
+    REJECTED = "rejected"  # not accepted (e.g. another team's record); see ``reason``
+
+
+class ConflictInfo(_Message):
+    """The same field changed on two sides. ``theirs`` stays in the record until a counselor
+    resolves the conflict; ``mine`` (the losing value) is kept here and in the record history."""
+
+    id: str
+    kind: str
+    record_id: str
+    field: str
+    base: Any = None
+    theirs: Any = None
+    mine: Any = None
+    device_id: str = ""
+    status: str = "open"  # open | resolved
+    created_at: str = ""
+
+
+class ChangeResult(_Message):
+    kind: str
+    id: str
+    status: ChangeStatus
+    rev: int = 0
+    seq: int = 0
+    deleted: bool = False
+    data: dict[str, Any] | None = None  # the record as the server now holds it
+    reason: str = ""
+
+
+class PushReceipt(_Message):
+    batch_id: str
+    batch_seq: int
+    results: list[ChangeResult]
+    conflicts: list[ConflictInfo] = Field(default_factory=list)
+    server_seq: int = 0
+
+
+# -- pull ---------------------------------------------------------------------------------------
+class RemoteRecord(_Message):
+    kind: str
+    id: str
+    rev: int
+    seq: int
+    deleted: bool
+    data: dict[str, Any]
+
+
+class PullPage(_Message):
+    records: list[RemoteRecord]
+    conflicts: list[ConflictInfo] = Field(default_factory=list)
+    next_cursor: int
+    more: bool
+
+
+class TeamState(_Message):
+    """Divergence check: ``digest`` is sha256 over the sorted lines ``kind/id/rev``."""
+
+    count: int
+    digest: str
+    seq: int
+
+
+class ReferenceItem(_Message):
+    """Reference data that flows down only: form definitions, code lists, the agency directory,
+    handout templates."""
+
+    kind: str  # form | codelist | agency | handout_template
+    key: str
+    version: int
+    seq: int
+    team: str = ""
+    data: Any = None
+    deleted: bool = False
+
+
+class ReferencePage(_Message):
+    items: list[ReferenceItem]
+    next_cursor: int
+    more: bool
+
+
+class Hello(_Message):
+    protocol: int
+    server_id: str
+    server_time: str
+
+
+REFERENCE_KINDS = ("form", "codelist", "agency", "handout_template")
+
+
+def state_digest(lines: list[str]) -> str:
+    """The divergence digest over ``kind/id/rev`` lines (sorted here, so both ends agree)."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for line in sorted(lines):
+        h.update(line.encode())
+        h.update(b"\n")
+    return h.hexdigest()

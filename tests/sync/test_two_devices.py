@@ -1,0 +1,96 @@
+"""Two enrolled vaults in one team, a real server on 127.0.0.1: push, pull, converge, merge."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from kimdesk.domain.codes import Phase
+from kimdesk.domain.models import Note, Person
+from tests.sync.helpers import snapshot
+
+
+def _person(vault, family="Demir", given="Ayse"):
+    return vault.people.add(Person(given_name=given, family_name=family))
+
+
+def test_two_vaults_converge(server, make_device):
+    a = make_device(server, "alice")
+    b = make_device(server, "bob")
+    pa = _person(a.vault)
+    case = a.vault.cases.open_case(pa.id, opened_on=date(2025, 3, 1))
+    a.vault.notes.add(Note(case_id=case.id, text="first contact"))
+    pb = _person(b.vault, "Kovalenko", "Olena")
+    b.vault.cases.open_case(pb.id, opened_on=date(2025, 4, 1))
+
+    ra = a.sync()
+    rb = b.sync()
+    a.sync()
+    assert ra.pushed == 4 and rb.pushed == 3 and rb.pulled == 4
+    assert snapshot(a) == snapshot(b)
+    assert a.store.pending_count() == 0 and b.store.pending_count() == 0
+    # the received case is findable by name on the other device
+    assert [s.case_id for s in b.vault.search("Demir")] == [case.id]
+    # a second run with nothing to do sends and receives nothing
+    again = b.sync()
+    assert again.pushed == 0 and again.pulled == 0 and not again.resynced
+
+
+def test_different_fields_merge_same_field_conflicts(server, make_device):
+    a = make_device(server, "alice")
+    b = make_device(server, "bob")
+    p = _person(a.vault)
+    case = a.vault.cases.open_case(p.id, opened_on=date(2025, 3, 1))
+    a.sync()
+    b.sync()
+    # offline edits: different fields of the person merge; the same case field conflicts
+    pa = a.vault.people.get(p.id)
+    a.vault.people.update(pa.model_copy(update={"phone": "0201 111"}))
+    pb = b.vault.people.get(p.id)
+    b.vault.people.update(pb.model_copy(update={"address": "Ruhrallee 1, Essen"}))
+    ca = a.vault.cases.get(case.id)
+    a.vault.cases.update(ca.model_copy(update={"referral_source": "Jobcenter"}))
+    cb = b.vault.cases.get(case.id)
+    b.vault.cases.update(cb.model_copy(update={"referral_source": "Ausländerbehörde"}))
+
+    a.sync()
+    report = b.sync()
+    a.sync()
+    assert report.results.get("merged") == 1 and report.results.get("conflict") == 1
+    for dev in (a, b):
+        person = dev.vault.people.get(p.id)
+        assert (person.phone, person.address) == ("0201 111", "Ruhrallee 1, Essen")
+        assert dev.vault.cases.get(case.id).referral_source == "Jobcenter"  # first write stays
+    # the conflict is shown on both devices, the losing value kept
+    for dev in (a, b):
+        [conflict] = dev.store.conflicts()
+        assert (conflict.field, conflict.theirs, conflict.mine) == (
+            "referral_source", "Jobcenter", "Ausländerbehörde")
+    [kept] = server.service.conflict_history("Team Nord")
+    assert kept.mine == "Ausländerbehörde"
+
+    # bob resolves with a merged value; both devices end equal, the conflict closed everywhere
+    conflict = b.store.conflicts()[0]
+    b.store.resolve(conflict.id, "Jobcenter / Ausländerbehörde")
+    b.sync()
+    a.sync()
+    assert a.vault.cases.get(case.id).referral_source == "Jobcenter / Ausländerbehörde"
+    assert a.store.conflicts() == [] and b.store.conflicts() == []
+    assert snapshot(a) == snapshot(b)
+
+
+def test_phase_change_and_delete_travel(server, make_device):
+    a = make_device(server, "alice")
+    b = make_device(server, "bob")
+    p = _person(a.vault)
+    case = a.vault.cases.open_case(p.id, opened_on=date(2025, 3, 1))
+    note = a.vault.notes.add(Note(case_id=case.id, text="to be removed"))
+    a.sync()
+    b.sync()
+    b.vault.cases.transition(case.id, Phase.ASSESSMENT)
+    b.vault.notes.delete(note.id)
+    b.sync()
+    a.sync()
+    assert a.vault.cases.get(case.id).phase is Phase.ASSESSMENT
+    assert a.vault.notes.for_case(case.id) == []
+    assert len(a.vault.transitions.for_case(case.id)) == 2
+    assert snapshot(a) == snapshot(b)
