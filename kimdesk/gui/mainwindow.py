@@ -89,12 +89,25 @@ class Workspace(QWidget):
         super().__init__(window)
         self.window_ = window
         self.worker = window.worker
+        self.me = ""
+        self.team = ""
+        self.total = 0
+        self.last_query_ms = 0.0
+        self.last_model_ms = 0.0
+        self.last_total_ms = 0.0
+        self.queries_done = 0
         self.ui = UiForm("workspace.ui", self)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.ui.widget)
         self.search = self.ui["searchEdit"]
         self.table: QTableView = self.ui["caseTable"]  # type: ignore[assignment]
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(SEARCH_DEBOUNCE_MS)
+        self._debounce.timeout.connect(self.run_query)
+        self._sort_column = -1
+        self._descending = False
         self.model = CaseTableModel(self._fetch_page)
         self.model.sort_requested.connect(self._sort)
         self.table.setModel(self.model)
@@ -116,19 +129,7 @@ class Workspace(QWidget):
         splitter = self.ui["splitter"]
         splitter.setStretchFactor(0, 2)  # type: ignore[attr-defined]
         splitter.setStretchFactor(1, 3)  # type: ignore[attr-defined]
-        self._debounce = QTimer(self)
-        self._debounce.setSingleShot(True)
-        self._debounce.setInterval(SEARCH_DEBOUNCE_MS)
-        self._debounce.timeout.connect(self.run_query)
         self.search.textChanged.connect(lambda _t: self._debounce.start())  # type: ignore[attr-defined]
-        self._sort_column = -1
-        self._descending = False
-        self.me = ""
-        self.team = ""
-        self.total = 0
-        self.last_query_ms = 0.0
-        self.last_model_ms = 0.0
-        self.queries_done = 0
         self._fill_filters()
         for name in ("phaseCombo", "scopeCombo", "rechtskreisCombo", "handlungsfeldCombo"):
             self.ui[name].currentIndexChanged.connect(lambda _i: self.run_query())  # type: ignore[attr-defined]
@@ -195,11 +196,14 @@ class Workspace(QWidget):
     # -- querying ------------------------------------------------------------------------------
     def _sort(self, column: int, descending: bool) -> None:
         self._sort_column, self._descending = column, descending
-        self.run_query()
+        if self.window_.unlocked:
+            self.run_query()
 
     def run_query(self) -> None:
         """Run the current search and filters on the worker; older queued queries are dropped."""
         self._debounce.stop()
+        if not self.window_.unlocked:
+            return
         flt = self.current_filter()
         started = time.perf_counter()
 
@@ -438,7 +442,7 @@ class MainWindow(QMainWindow):
             # name, menu, text (msgid), shortcut, slot
             ("new_case", "case", N_("&New case…"), "Ctrl+N", self.new_case),
             ("save", "case", N_("&Save"), "Ctrl+S", self.save_case),
-            ("consultation", "case", N_("Add &consultation…"), "Ctrl+K",
+            ("consultation", "case", N_("Add &consultation…"), "Ctrl+T",
              lambda: self._add_record("consultations")),
             ("note", "case", N_("Add n&ote…"), "Ctrl+Shift+N", lambda: self._add_record("notes")),
             ("handout", "case", N_("&Handout…"), "Ctrl+P", self.open_handout),

@@ -1,0 +1,61 @@
+"""GUI fixtures: a real main window offscreen, a real vault, settings in a temp file."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip("pytestqt")
+
+from kimdesk.i18n import set_language
+
+PASSPHRASE = "correct horse battery staple"
+
+
+@pytest.fixture
+def make_window(qtbot: Any, tmp_path: Path) -> Iterator[Callable[..., Any]]:
+    """``make_window(vault_path)``: the main window at its start screen (English)."""
+    from kimdesk.gui.app import build_window
+    from kimdesk.gui.settings import AppSettings
+
+    windows: list[Any] = []
+
+    def factory(vault_path: Path, lang: str = "en", idle_minutes: int | None = None) -> Any:
+        settings = AppSettings(tmp_path / f"settings{len(windows)}.ini")
+        if idle_minutes is not None:
+            settings.idle_minutes = idle_minutes
+        args = argparse.Namespace(vault=str(vault_path), lang=lang)
+        window = build_window(args, settings=settings, delay_base=0.05)
+        qtbot.addWidget(window)
+        window.show()
+        window.activateWindow()
+        qtbot.waitUntil(window.isActiveWindow, timeout=3000)
+        windows.append(window)
+        return window
+
+    yield factory
+    for window in windows:
+        if window._workspace is not None:
+            window._workspace.case_view.person_form.mark_clean()
+            window._workspace.case_view.case_form.mark_clean()
+        window.close()
+        window.worker.stop()
+    set_language("en")
+
+
+def wait_idle(qtbot: Any, window: Any, timeout: int = 10000) -> None:
+    """Until the database worker has answered everything queued."""
+    qtbot.waitUntil(lambda: not window.worker.busy, timeout=timeout)
+
+
+def unlock(qtbot: Any, window: Any, passphrase: str = PASSPHRASE) -> None:
+    screen = window.unlock_screen
+    screen.passphrase.setText(passphrase)
+    screen.button.click()
+    qtbot.waitUntil(lambda: window.unlocked, timeout=15000)
+    wait_idle(qtbot, window)
+    qtbot.waitUntil(lambda: window.workspace.queries_done > 0, timeout=10000)
