@@ -59,6 +59,26 @@ LABELS: dict[str, str] = {
     "without_interpreter": N_("without interpreter"),
     "interpreter_share_pct": N_("interpreter share (%)"),
     TOTAL: N_("total"),
+    # structural-gap categories (no labels in the domain's code list yet)
+    "waiting_time": N_("waiting times"),
+    "unclear_responsibility": N_("unclear responsibility"),
+    "missing_service": N_("missing service"),
+    "language_barrier": N_("language barrier"),
+    "digital_access": N_("digital access"),
+    "information_flow": N_("information flow between agencies"),
+    "legal_obstacle": N_("legal obstacle"),
+    # receiving agency types
+    "jobcenter": N_("Jobcenter"),
+    "employment_agency": N_("employment agency"),
+    "youth_office": N_("youth office"),
+    "social_office": N_("social welfare office"),
+    "foreigners_office": N_("foreigners' office"),
+    "naturalisation_office": N_("naturalisation office"),
+    "integration_course": N_("integration course provider"),
+    "recognition_counselling": N_("recognition counselling"),
+    "migration_counselling": N_("migration counselling (MBE/JMD)"),
+    "school_kita": N_("school / Kita"),
+    "debt_counselling": N_("debt counselling"),
 }
 
 _ACTIVE = N_("cases active at any time in the period")

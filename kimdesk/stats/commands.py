@@ -1,0 +1,98 @@
+"""Statistics subcommands (a contract municipal IT scripts):
+
+``kimdesk stats --from DATE --to DATE --format csv|json|xlsx|pdf -o PATH [--min-cell N]``
+``kimdesk gaps --from DATE --to DATE --format csv|json|xlsx -o PATH [--with-descriptions]``
+"""
+
+from __future__ import annotations
+
+import argparse
+from datetime import date
+from typing import Any
+
+from kimdesk.cli import UsageError, add_vault_option, open_vault
+from kimdesk.i18n import N_, gettext
+
+_ = gettext
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(_("not a date (YYYY-MM-DD): {text}").format(text=text))
+
+
+def _period_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--from", dest="date_from", type=_date, required=True,
+                   help=_("first day of the period (YYYY-MM-DD)"))
+    p.add_argument("--to", dest="date_to", type=_date, required=True,
+                   help=_("last day of the period (YYYY-MM-DD)"))
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("stats", help=_("anonymised statistics for the Land's reporting"))
+    add_vault_option(p)
+    _period_args(p)
+    p.add_argument("--format", choices=("csv", "json", "xlsx", "pdf"), default=None,
+                   help=_("output format (default: from the file name)"))
+    p.add_argument("-o", "--output", required=True, help=_("output file"))
+    p.add_argument("--min-cell", type=int, default=3,
+                   help=_("smallest number of people a published count may rest on (default 3)"))
+    p.set_defaults(func=cmd_stats)
+
+    p = sub.add_parser("gaps", help=_("structural gaps for the Lenkungsgruppe, without persons"))
+    add_vault_option(p)
+    _period_args(p)
+    p.add_argument("--format", choices=("csv", "json", "xlsx"), default=None,
+                   help=_("output format (default: from the file name)"))
+    p.add_argument("-o", "--output", required=True, help=_("output file"))
+    p.add_argument("--with-descriptions", action="store_true",
+                   help=_("include the case managers' descriptions (names of the person removed)"))
+    p.add_argument("--min-cell", type=int, default=3,
+                   help=_("smallest number of people a published count may rest on (default 3)"))
+    p.set_defaults(func=cmd_gaps)
+
+
+def _check(args: argparse.Namespace, formats: tuple[str, ...]) -> Any:
+    from kimdesk.stats.period import Period
+
+    if args.date_to < args.date_from:
+        raise UsageError(N_("The period ends before it starts."))
+    if args.min_cell < 1:
+        raise UsageError(N_("--min-cell must be at least 1."))
+    fmt = args.format or args.output.rsplit(".", 1)[-1].lower()
+    if fmt not in formats:
+        raise UsageError(N_("Unknown output format; use --format {formats}."),
+                         formats="|".join(formats))
+    args.format = fmt
+    return Period(args.date_from, args.date_to)
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    from kimdesk.stats import build_report
+    from kimdesk.stats.export import FORMATS, write
+
+    period = _check(args, FORMATS)
+    with open_vault(args) as vault:
+        report = build_report(vault.conn, period, args.min_cell)
+        path = write(report, args.output, args.format)
+        with vault.transaction():
+            vault.audit.record("export", "statistics",
+                               detail=f"{args.format} {period.start}..{period.end}")
+    print(_("Statistics written to {path}.").format(path=path))
+    return 0
+
+
+def cmd_gaps(args: argparse.Namespace) -> int:
+    from kimdesk.stats.gaps import write_gaps
+
+    period = _check(args, ("csv", "json", "xlsx"))
+    with open_vault(args) as vault:
+        path = write_gaps(vault.conn, period, args.output, args.format,
+                          with_descriptions=args.with_descriptions, min_cell=args.min_cell)
+        with vault.transaction():
+            vault.audit.record("export", "structural_gaps",
+                               detail=f"{args.format} {period.start}..{period.end}")
+    print(_("Structural gaps written to {path}.").format(path=path))
+    return 0

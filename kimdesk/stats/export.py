@@ -1,0 +1,233 @@
+"""Writing a protected report: CSV and JSON for machines (stable codes), XLSX for people (one sheet
+a table), PDF with charts (:mod:`kimdesk.stats.pdf`).
+
+Every format is built from :func:`document`, the one place that reads the protection pattern, so
+no writer can publish an unprotected number by accident. Each export carries its statement of what
+was suppressed and why. Nothing here can reach a person record: a report holds only counts,
+municipality names and codes.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from kimdesk.i18n import N_, current_language, gettext
+from kimdesk.stats import Report
+from kimdesk.stats.disclosure import SUPPRESSED
+from kimdesk.stats.indicators import column_label, row_label
+from kimdesk.stats.tables import TOTAL, Table
+
+FORMATS = ("csv", "json", "xlsx", "pdf")
+FORMAT_VERSION = 1
+CSV_COLUMNS = ("table", "municipality", "category", "value")
+
+Progress = Callable[[int, int], None]
+
+_ = gettext
+
+
+def statement(report: Report) -> list[str]:
+    """What was suppressed and why, as translated sentences."""
+    p = report.protection
+    lines = [
+        _(N_("Counts resting on fewer than {n} people are not published (primary suppression)."))
+        .format(n=report.min_cell),
+        _(N_("Further cells are suppressed so that no suppressed number can be recomputed from "
+             "totals or from the other tables of this export (secondary suppression).")),
+        _(N_('Suppressed cells are shown as "." (dot). Which of them are primary is not stated, '
+             "because that would narrow their values.")),
+        _(N_("The export contains no names, no identifiers, no dates of persons and no free "
+             "text; municipalities and codes only.")),
+    ]
+    for table in report.tables:
+        if table.id in p.withheld:
+            lines.append(_(N_("{table}: withheld entirely, because its cells could otherwise be "
+                              "recomputed.")).format(table=_(table.title)))
+        else:
+            n = p.suppressed_cells(table)
+            if n:
+                lines.append(_(N_("{table}: {n} cells suppressed.")).format(
+                    table=_(table.title), n=n))
+    return lines
+
+
+def columns_of(table: Table) -> list[str]:
+    return [*table.all_columns, *table.derived]
+
+
+def value_of(report: Report, table: Table, row: str, column: str) -> int | float | str | None:
+    p = report.protection
+    if table.id in p.withheld:
+        return SUPPRESSED
+    if column in table.derived:
+        return p.shown_derived(table, row, column)
+    return p.shown(table, row, column)
+
+
+def document(report: Report) -> dict[str, Any]:
+    """The whole export as plain data (what the JSON file holds)."""
+    p = report.protection
+    return {
+        "format": "kimdesk-statistics",
+        "format_version": FORMAT_VERSION,
+        "period": {"from": report.period.start.isoformat(), "to": report.period.end.isoformat(),
+                   "label": report.period.label},
+        "created_on": report.created_on.isoformat(),
+        "language": current_language(),
+        "disclosure": {
+            "min_cell": report.min_cell,
+            "symbol": SUPPRESSED,
+            "statement": statement(report),
+            "suppressed_cells": {t.id: (None if t.id in p.withheld else p.suppressed_cells(t))
+                                 for t in report.tables},
+            "withheld_tables": sorted(p.withheld),
+        },
+        "tables": [
+            {
+                "id": t.id,
+                "title": _(t.title),
+                "unit": t.unit,
+                "population": _(t.base),
+                "multi_valued": t.multi_valued,
+                "withheld": t.id in p.withheld,
+                "columns": [{"code": c, "label": column_label(c)} for c in columns_of(t)],
+                "rows": [
+                    {"municipality": r, "label": row_label(r),
+                     "values": {c: value_of(report, t, r, c) for c in columns_of(t)}}
+                    for r in t.all_rows
+                ],
+            }
+            for t in report.tables
+        ],
+    }
+
+
+def write(report: Report, path: str | os.PathLike[str], fmt: str | None = None,
+          progress: Progress | None = None) -> Path:
+    """Write the report; the format follows ``fmt`` or the file suffix. The file appears
+    atomically (temporary file, then rename), so a cancelled export leaves nothing half-written."""
+    target = Path(path)
+    fmt = (fmt or target.suffix.lstrip(".")).lower()
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}")
+    writer = {"csv": _write_csv, "json": _write_json, "xlsx": _write_xlsx}.get(fmt)
+    if writer is None:
+        from kimdesk.stats.pdf import write_pdf as writer
+    return atomic_write(target, lambda tmp: writer(report, tmp, progress))
+
+
+def atomic_write(target: Path, produce: Callable[[Path], Any]) -> Path:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=".kimdesk-", suffix=target.suffix, dir=target.parent)
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        produce(tmp)
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return target
+
+
+def _tick(progress: Progress | None, done: int, total: int) -> None:
+    if progress:
+        progress(done, total)
+
+
+def csv_rows(report: Report) -> list[tuple[str, str, str, str]]:
+    """Long format, one number a line: ``table, municipality, category, value``. Two pseudo
+    tables carry the period (``_meta``) and the disclosure statement (``_disclosure``)."""
+    doc = document(report)
+    rows: list[tuple[str, str, str, str]] = [
+        ("_meta", "", "format_version", str(FORMAT_VERSION)),
+        ("_meta", "", "period_from", doc["period"]["from"]),
+        ("_meta", "", "period_to", doc["period"]["to"]),
+        ("_meta", "", "created_on", doc["created_on"]),
+        ("_disclosure", "", "min_cell", str(report.min_cell)),
+        ("_disclosure", "", "symbol", SUPPRESSED),
+    ]
+    rows += [("_disclosure", "", "statement", line) for line in doc["disclosure"]["statement"]]
+    for t in doc["tables"]:
+        for r in t["rows"]:
+            for c in t["columns"]:
+                v = r["values"][c["code"]]
+                rows.append((t["id"], r["municipality"], c["code"], "" if v is None else str(v)))
+    return rows
+
+
+def _write_csv(report: Report, path: Path, progress: Progress | None) -> None:
+    _tick(progress, 0, 1)
+    buf = io.StringIO()
+    out = csv.writer(buf, lineterminator="\r\n")
+    out.writerow(CSV_COLUMNS)
+    out.writerows(csv_rows(report))
+    path.write_text(buf.getvalue(), encoding="utf-8-sig")  # the BOM makes Excel read UTF-8
+    _tick(progress, 1, 1)
+
+
+def _write_json(report: Report, path: Path, progress: Progress | None) -> None:
+    _tick(progress, 0, 1)
+    path.write_text(json.dumps(document(report), ensure_ascii=False, indent=1), "utf-8")
+    _tick(progress, 1, 1)
+
+
+def _write_xlsx(report: Report, path: Path, progress: Progress | None) -> None:
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    doc = document(report)
+    wb = Workbook()
+    info = wb.active
+    info.title = "info"
+    bold = Font(bold=True)
+    right = Alignment(horizontal="right")
+    info.append([_(N_("KIM statistics"))])
+    info["A1"].font = Font(bold=True, size=14)
+    info.append([_(N_("Period")), f"{doc['period']['from']} – {doc['period']['to']}"])
+    info.append([_(N_("Created on")), doc["created_on"]])
+    info.append([_(N_("Minimum cell size")), report.min_cell])
+    info.append([])
+    for line in doc["disclosure"]["statement"]:
+        info.append([line])
+    info.append([])
+    info.append([_(N_("Sheet")), _(N_("Table"))])
+    for t in doc["tables"]:
+        info.append([t["id"], t["title"]])
+    info.column_dimensions["A"].width = 30
+    info.column_dimensions["B"].width = 60
+    total = len(doc["tables"])
+    for i, t in enumerate(doc["tables"]):
+        _tick(progress, i, total)
+        ws = wb.create_sheet(t["id"][:31])
+        ws.append([t["title"]])
+        ws["A1"].font = Font(bold=True, size=12)
+        ws.append([t["population"]])
+        ws.append([])
+        ws.append([_(N_("Municipality")), *(c["label"] for c in t["columns"])])
+        for cell in ws[4]:
+            cell.font = bold
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+        for r in t["rows"]:
+            ws.append([r["label"], *("" if r["values"][c["code"]] is None
+                                     else r["values"][c["code"]] for c in t["columns"])])
+            if r["municipality"] == TOTAL:
+                for cell in ws[ws.max_row]:
+                    cell.font = bold
+        for row in ws.iter_rows(min_row=5, min_col=2):
+            for cell in row:
+                if cell.value == SUPPRESSED:
+                    cell.alignment = right
+        ws.column_dimensions["A"].width = 28
+        for j in range(2, len(t["columns"]) + 2):
+            ws.column_dimensions[get_column_letter(j)].width = 14
+        ws.freeze_panes = "B5"
+    wb.save(path)
+    _tick(progress, total, total)

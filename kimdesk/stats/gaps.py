@@ -1,0 +1,151 @@
+"""The structural-gap export for the Lenkungsgruppe: which Bruchstellen between agencies case
+managers observed, without the people they were observed with.
+
+Each entry keeps the category, the agency types and Rechtskreise involved, the municipality and the
+*month* observed; never the case, the person, the exact date or the author. The counselor's free
+text is left out unless asked for (``with_descriptions``); even then every name, birth date, phone
+number, e-mail, address and case number of the linked person and case is cut out of it, because a
+description is written while looking at one case. A summary table by category and municipality
+passes through the same disclosure control as the statistics.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from kimdesk.i18n import N_, gettext
+from kimdesk.stats import Period
+from kimdesk.stats.disclosure import DEFAULT_MIN_CELL, protect
+from kimdesk.stats.tables import Table
+
+REDACTED = "[…]"
+
+GAP_SQL = """
+SELECT g.category, g.agencies, g.rechtskreise, g.municipality, substr(g.observed_on, 1, 7),
+       g.description, p.given_name, p.family_name, p.given_name_latin, p.family_name_latin,
+       p.birth_date, p.phone, p.email, p.address, c.case_number
+FROM structural_gaps g
+LEFT JOIN cases c ON c.id = g.case_id
+LEFT JOIN persons p ON p.id = c.person_id
+WHERE g.deleted = 0 AND g.observed_on BETWEEN :from AND :to
+ORDER BY g.observed_on, g.category, g.municipality
+"""
+
+
+@dataclass(frozen=True)
+class GapEntry:
+    category: str
+    agency_types: list[str]
+    rechtskreise: list[str]
+    municipality: str
+    month: str  # YYYY-MM
+    description: str | None
+
+
+def redact(text: str, secrets: list[str | None]) -> str:
+    """``text`` with every occurrence of the secret strings (and a birth date in German notation)
+    replaced by :data:`REDACTED`, longest first so a full name goes before its parts."""
+    out = text
+    for secret in sorted({s.strip() for s in secrets if s and len(s.strip()) >= 2}, key=len,
+                         reverse=True):
+        variants = {secret}
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", secret):
+            y, m, d = secret.split("-")
+            variants |= {f"{d}.{m}.{y}", f"{int(d)}.{int(m)}.{y}"}
+        for v in variants:
+            out = re.sub(re.escape(v), REDACTED, out, flags=re.IGNORECASE)
+    return out
+
+
+def entries(conn: Any, period: Period, with_descriptions: bool = False) -> list[GapEntry]:
+    params = {"from": period.start.isoformat(), "to": period.end.isoformat()}
+    out = []
+    for (category, agencies, legal, muni, month, text, *secrets) in conn.execute(GAP_SQL, params):
+        out.append(GapEntry(
+            category=category, agency_types=json.loads(agencies or "[]"),
+            rechtskreise=json.loads(legal or "[]"), municipality=muni or "", month=month,
+            description=redact(text, secrets) if with_descriptions and text else None,
+        ))
+    return out
+
+
+def gap_document(conn: Any, period: Period, *, with_descriptions: bool = False,
+                 min_cell: int = DEFAULT_MIN_CELL) -> dict[str, Any]:
+    """The gap export as plain data: the protected summary table and the entries."""
+    from kimdesk.stats.indicators import column_label, compute, row_label
+
+    table: Table = next(t for t in compute(conn, period) if t.id == "gaps_by_category")
+    protection = protect([table], min_cell)
+    _ = gettext
+    return {
+        "format": "kimdesk-structural-gaps",
+        "format_version": 1,
+        "period": {"from": period.start.isoformat(), "to": period.end.isoformat()},
+        "note": _(N_("Structural gaps observed by case managers, without persons or cases; "
+                     "month of observation only.")),
+        "summary": {
+            "min_cell": min_cell,
+            "columns": [{"code": c, "label": column_label(c)} for c in table.all_columns],
+            "rows": [{"municipality": r, "label": row_label(r),
+                      "values": {c: protection.shown(table, r, c) for c in table.all_columns}}
+                     for r in table.all_rows],
+        },
+        "entries": [
+            {"category": e.category, "category_label": column_label(e.category),
+             "agency_types": e.agency_types, "rechtskreise": e.rechtskreise,
+             "municipality": e.municipality, "month": e.month,
+             **({"description": e.description} if with_descriptions else {})}
+            for e in entries(conn, period, with_descriptions)
+        ],
+    }
+
+
+def write_gaps(conn: Any, period: Period, path: Any, fmt: str | None = None, *,
+               with_descriptions: bool = False, min_cell: int = DEFAULT_MIN_CELL) -> Any:
+    """Write the gap export as CSV (the entries), JSON or XLSX (summary and entries)."""
+    import csv
+    import io
+    from pathlib import Path
+
+    from kimdesk.stats.export import atomic_write
+
+    target = Path(path)
+    fmt = (fmt or target.suffix.lstrip(".")).lower()
+    doc = gap_document(conn, period, with_descriptions=with_descriptions, min_cell=min_cell)
+    fields = ["category", "agency_types", "rechtskreise", "municipality", "month"]
+    if with_descriptions:
+        fields.append("description")
+
+    def flat(entry: dict[str, Any]) -> list[Any]:
+        return [";".join(v) if isinstance(v, list) else v for v in (entry[f] for f in fields)]
+
+    def produce(tmp: Path) -> None:
+        if fmt == "json":
+            tmp.write_text(json.dumps(doc, ensure_ascii=False, indent=1), "utf-8")
+        elif fmt == "csv":
+            buf = io.StringIO()
+            w = csv.writer(buf, lineterminator="\r\n")
+            w.writerow(fields)
+            w.writerows(flat(e) for e in doc["entries"])
+            tmp.write_text(buf.getvalue(), encoding="utf-8-sig")
+        elif fmt == "xlsx":
+            from openpyxl import Workbook
+
+            wb = Workbook()
+            ws = wb.active
+            ws.title = "summary"
+            ws.append([gettext(N_("Municipality")), *(c["label"] for c in doc["summary"]["columns"])])
+            for r in doc["summary"]["rows"]:
+                ws.append([r["label"], *(r["values"][c["code"]] for c in doc["summary"]["columns"])])
+            ws2 = wb.create_sheet("entries")
+            ws2.append(fields)
+            for e in doc["entries"]:
+                ws2.append(flat(e))
+            wb.save(tmp)
+        else:
+            raise ValueError(f"unknown format {fmt!r}")
+
+    return atomic_write(target, produce)

@@ -1,0 +1,205 @@
+"""The PDF report: the statement of what was suppressed, then per table a bar chart of the Kreis
+totals and the table itself (A4 landscape, reportlab).
+
+Only published numbers reach the page (everything comes from :func:`export.document`); a bar of a
+suppressed total is left out and its label says ".". Fonts are the Noto files in
+``resources/fonts``; Arabic-script labels (ar, fa) get the Naskh font, HarfBuzz shaping and a
+per-string bidi reordering (cells never wrap, so reordering each string is correct).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from pathlib import Path
+from typing import Any
+
+from kimdesk.i18n import N_, current_language, gettext, is_rtl, resources_dir
+from kimdesk.stats import Report
+from kimdesk.stats.disclosure import SUPPRESSED
+from kimdesk.stats.export import Progress, document
+from kimdesk.stats.tables import TOTAL
+
+_ = gettext
+_ARABIC = re.compile(r"[\u0600-\u06FF\u0750-\u077F\uFB50-\uFDFF\uFE70-\uFEFF]")
+BAR_COLOUR = "#2f6f8f"
+
+
+@functools.lru_cache(maxsize=1)
+def _fonts() -> dict[str, str]:
+    """Register the fonts once; fall back to Helvetica when the files are missing."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    folder = resources_dir() / "fonts"
+    names = {"regular": "Helvetica", "bold": "Helvetica-Bold", "arabic": "Helvetica"}
+    for role, name, file in (("regular", "KDSans", "NotoSans-Regular.ttf"),
+                             ("bold", "KDSans-Bold", "NotoSans-Bold.ttf"),
+                             ("arabic", "KDNaskh", "NotoNaskhArabic-Regular.ttf")):
+        if (folder / file).is_file():
+            pdfmetrics.registerFont(TTFont(name, str(folder / file)))
+            names[role] = name
+    return names
+
+
+def _visual(text: str) -> tuple[str, bool]:
+    """(text to draw, whether it needs the Arabic font and shaping)."""
+    if not _ARABIC.search(text):
+        return text, False
+    from bidi import get_display
+
+    return get_display(text), True
+
+
+def _para(text: Any, style: Any, arabic_style: Any) -> Any:
+    from reportlab.platypus import Paragraph
+    from xml.sax.saxutils import escape
+
+    s = "" if text is None else str(text)
+    shown, arabic = _visual(s)
+    return Paragraph(escape(shown), arabic_style if arabic else style)
+
+
+def _styles() -> dict[str, Any]:
+    from reportlab.lib.enums import TA_LEFT, TA_RIGHT
+    from reportlab.lib.styles import ParagraphStyle
+
+    f = _fonts()
+    rtl = is_rtl(current_language())
+    align = TA_RIGHT if rtl else TA_LEFT
+    base = ParagraphStyle("kd", fontName=f["regular"], fontSize=9, leading=11, alignment=align)
+    return {
+        "title": ParagraphStyle("kdt", parent=base, fontName=f["bold"], fontSize=16, leading=20),
+        "h": ParagraphStyle("kdh", parent=base, fontName=f["bold"], fontSize=12, leading=15,
+                            spaceBefore=6),
+        "body": base,
+        "cell": ParagraphStyle("kdc", parent=base, fontSize=7, leading=8.5),
+        "num": ParagraphStyle("kdn", parent=base, fontSize=7, leading=8.5, alignment=TA_RIGHT),
+        "arabic": ParagraphStyle("kda", parent=base, fontName=f["arabic"], shaping=1,
+                                 alignment=align),
+        "arabic_cell": ParagraphStyle("kdac", parent=base, fontName=f["arabic"], fontSize=7,
+                                      leading=9, shaping=1, alignment=TA_RIGHT),
+        "arabic_title": ParagraphStyle("kdat", parent=base, fontName=f["arabic"], fontSize=14,
+                                       leading=20, shaping=1, alignment=align),
+    }
+
+
+def _chart(table: dict[str, Any], width: float) -> Any:
+    """Horizontal bars of the Kreis totals per category (suppressed totals: no bar, ".")."""
+    from reportlab.graphics.charts.barcharts import HorizontalBarChart
+    from reportlab.graphics.shapes import Drawing, String
+    from reportlab.lib import colors
+
+    f = _fonts()
+    columns = [c for c in table["columns"] if c["code"] != TOTAL and not
+               c["code"].endswith("_pct")]
+    total = next(r for r in table["rows"] if r["municipality"] == TOTAL)["values"]
+    values = [total[c["code"]] if isinstance(total[c["code"]], int) else 0 for c in columns]
+    labels = []
+    for c in columns:
+        text, arabic = _visual(c["label"])
+        shown = total[c["code"]]
+        labels.append(f"{text} ({shown})" if not arabic else f"({shown}) {text}")
+    bar_h = 11
+    height = bar_h * len(columns) + 20
+    d = Drawing(width, height)
+    chart = HorizontalBarChart()
+    chart.x, chart.y = width * 0.38, 10
+    chart.width, chart.height = width * 0.55, bar_h * len(columns)
+    chart.data = [list(reversed(values))]
+    chart.categoryAxis.categoryNames = list(reversed(labels))
+    chart.categoryAxis.labels.fontName = f["arabic"] if any(_ARABIC.search(x) for x in labels) \
+        else f["regular"]
+    chart.categoryAxis.labels.fontSize = 7
+    chart.valueAxis.labels.fontName = f["regular"]
+    chart.valueAxis.labels.fontSize = 6
+    chart.valueAxis.valueMin = 0
+    chart.bars[0].fillColor = colors.HexColor(BAR_COLOUR)
+    chart.bars[0].strokeColor = None
+    d.add(chart)
+    if not any(values):
+        d.add(String(width * 0.4, height / 2, SUPPRESSED, fontName=f["regular"], fontSize=8))
+    return d
+
+
+def write_pdf(report: Report, path: Path, progress: Progress | None = None) -> None:
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4, landscape
+    from reportlab.lib.units import mm
+    from reportlab.platypus import (
+        KeepTogether,
+        LongTable,
+        PageBreak,
+        SimpleDocTemplate,
+        Spacer,
+        TableStyle,
+    )
+
+    doc = document(report)
+    st = _styles()
+    page = landscape(A4)
+    margin = 12 * mm
+    width = page[0] - 2 * margin
+    story: list[Any] = []
+
+    def para(text: Any, style: str = "body") -> Any:
+        arabic = {"title": "arabic_title", "cell": "arabic_cell", "num": "arabic_cell"}.get(
+            style, "arabic")
+        return _para(text, st[style], st[arabic])
+
+    story.append(para(_(N_("KIM statistics")), "title"))
+    story.append(para(f"{_(N_('Period'))}: {doc['period']['from']} – {doc['period']['to']}"))
+    story.append(para(f"{_(N_('Created on'))}: {doc['created_on']}"))
+    story.append(Spacer(1, 4 * mm))
+    story.append(para(_(N_("What was suppressed and why")), "h"))
+    for line in doc["disclosure"]["statement"]:
+        story.append(para(line))
+    story.append(PageBreak())
+    total = len(doc["tables"])
+    for i, t in enumerate(doc["tables"]):
+        if progress:
+            progress(i, total)
+        head = [para(t["title"], "h"), para(t["population"])]
+        if t["withheld"]:
+            story.append(KeepTogether([*head, para(_(N_(
+                "Withheld entirely, because its cells could otherwise be recomputed.")))]))
+            continue
+        header = [para(_(N_("Municipality")), "cell"),
+                  *(para(c["label"], "cell") for c in t["columns"])]
+        body = [[para(r["label"], "cell"),
+                 *(para("–" if r["values"][c["code"]] is None else r["values"][c["code"]],
+                        "num") for c in t["columns"])] for r in t["rows"]]
+        first = 38 * mm
+        rest = (width - first) / max(len(t["columns"]), 1)
+        grid = LongTable([header, *body], colWidths=[first] + [rest] * len(t["columns"]),
+                         repeatRows=1)
+        grid.setStyle(TableStyle([
+            ("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#999999")),
+            ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8eef2")),
+            ("BACKGROUND", (0, -1), (-1, -1), colors.HexColor("#f3f3f3")),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("TOPPADDING", (0, 0), (-1, -1), 1.5),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
+        ]))
+        story.append(KeepTogether([*head, Spacer(1, 2 * mm), _chart(t, width)]))
+        story.append(Spacer(1, 2 * mm))
+        story.append(grid)
+        story.append(Spacer(1, 6 * mm))
+    footer = _(N_("Suppressed cells: \".\" (fewer than {n} people, or to protect such cells)."))\
+        .format(n=report.min_cell)
+
+    def on_page(canvas: Any, _doc: Any) -> None:
+        canvas.saveState()
+        canvas.setFont(_fonts()["regular"], 7)
+        text, arabic = _visual(footer)
+        if arabic:
+            canvas.setFont(_fonts()["arabic"], 7)
+        canvas.drawString(margin, 6 * mm, text)
+        canvas.drawRightString(page[0] - margin, 6 * mm, str(canvas.getPageNumber()))
+        canvas.restoreState()
+
+    SimpleDocTemplate(str(path), pagesize=page, leftMargin=margin, rightMargin=margin,
+                      topMargin=margin, bottomMargin=margin, title=_(N_("KIM statistics")),
+                      author="KIMdesk").build(story, onFirstPage=on_page, onLaterPages=on_page)
+    if progress:
+        progress(total, total)
