@@ -368,7 +368,7 @@ class SyncEngine:
             batch = self.store.outbox() or self.store.build_batch(cursor, **limits)
             if batch is None:
                 return
-            receipt = self._send(batch)
+            batch, receipt = self._send(batch)
             self.store.apply_receipt(batch, receipt)
             report.batches += 1
             report.pushed += len(batch.request.changes)
@@ -376,10 +376,10 @@ class SyncEngine:
                 report.results[result.status] = report.results.get(result.status, 0) + 1
             self._enter(SyncState.PUSHING, report.pushed, max(total, report.pushed))
 
-    def _send(self, batch: OutboxBatch) -> PushReceipt:
+    def _send(self, batch: OutboxBatch) -> tuple[OutboxBatch, PushReceipt]:
         for _attempt in range(3):
             try:
-                return self.transport.push(batch.body)
+                return batch, self.transport.push(batch.body)
             except OutOfOrder as exc:
                 batch = self.store.renumber_outbox(batch, exc.expected)
         raise SyncError(N_("The server keeps refusing the batch order."))

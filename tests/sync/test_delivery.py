@@ -1,0 +1,123 @@
+"""Batches are idempotent: a batch delivered twice, or resent after its response was lost,
+changes nothing the second time and returns the same receipt."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from datetime import date
+
+import httpx
+import pytest
+
+from kimdesk.domain.models import Note, Person
+from kimdesk.server import db
+from kimdesk.sync.engine import SyncEngine, SyncError, Transport
+from kimdesk.sync.store import PushCursor
+from tests.sync.helpers import snapshot
+
+
+def _fill(vault, n=3):
+    for i in range(n):
+        p = vault.people.add(Person(given_name="Test", family_name="Person" + "abcdefghijklmnopqrstuvwxyz"[i % 26]))
+        c = vault.cases.open_case(p.id, opened_on=date(2025, 1, 1))
+        vault.notes.add(Note(case_id=c.id, text=f"note {i}"))
+
+
+def _server_counts(srv):
+    from sqlalchemy import func, select
+
+    with srv.app.state.engine.connect() as conn:
+        return (conn.execute(select(func.count()).select_from(db.records)).scalar(),
+                conn.execute(select(func.count()).select_from(db.history)).scalar())
+
+
+class LosingTransport(Transport):
+    """Real HTTP; the first ``lose`` push responses are dropped after the server committed."""
+
+    def __init__(self, *args, lose=1, **kw):
+        super().__init__(*args, **kw)
+        self.lose = lose
+        self.bodies: list[bytes] = []
+
+    def push(self, body):
+        receipt = super().push(body)
+        self.bodies.append(body)
+        if self.lose:
+            self.lose -= 1
+            raise SyncError("response lost")
+        return receipt
+
+
+def test_same_batch_twice_same_receipt(server, make_device):
+    a = make_device(server, "alice")
+    _fill(a.vault)
+    batch = a.store.build_batch(PushCursor())
+    t = a.engine.transport
+    first = t.push(batch.body)
+    before = _server_counts(server)
+    second = t.push(batch.body)
+    assert second == first
+    assert _server_counts(server) == before
+    # the same batch id with a different payload is refused, not applied
+    other = batch.request.model_copy(update={"changes": batch.request.changes[:1]})
+    with pytest.raises(SyncError) as err:
+        t.push(other.model_dump_json().encode())
+    assert "batch_reused" in str(err.value)
+
+
+def test_lost_response_is_resent_not_duplicated(server, make_device):
+    a = make_device(server, "alice")
+    b = make_device(server, "bob")
+    _fill(a.vault, 5)
+    lossy = LosingTransport(server.url, a.store.get("token"), lose=1)
+    engine = SyncEngine(a.vault, transport=lossy, batch_changes=4)
+    with pytest.raises(SyncError):
+        engine.sync()
+    assert a.store.outbox() is not None  # the batch waits for its receipt
+    assert a.store.pending_count() == 20
+    engine.sync()
+    assert lossy.bodies[0] == lossy.bodies[1]  # the same batch went out again
+    assert a.store.pending_count() == 0 and a.store.outbox() is None
+    records, history = _server_counts(server)
+    assert records == 20 and history == 20  # nothing applied twice
+    b.sync()
+    assert snapshot(a) == snapshot(b)
+
+
+def test_edit_while_batch_in_flight_is_kept(server, make_device):
+    a = make_device(server, "alice")
+    p = a.vault.people.add(Person(given_name="Ana", family_name="Lopes"))
+    batch = a.store.build_batch(PushCursor())
+    receipt = a.engine.transport.push(batch.body)
+    # the counselor edits the person before the receipt is applied
+    a.vault.people.update(a.vault.people.get(p.id).model_copy(update={"phone": "123"}))
+    a.store.apply_receipt(batch, receipt)
+    assert a.vault.people.get(p.id).phone == "123"
+    assert a.store.pending_count() == 1
+    a.sync()
+    b_view = server.service.pull(server.service.authenticate(a.store.get("token")), 0)
+    [rec] = [r for r in b_view.records if r.id == p.id]
+    assert rec.data["phone"] == "123" and rec.rev == 2
+
+
+def test_out_of_order_batch_is_409_and_engine_recovers(server, make_device):
+    a = make_device(server, "alice")
+    _fill(a.vault, 1)
+    batch = a.store.build_batch(PushCursor())
+    skipped = batch.request.model_copy(update={"batch_seq": 7})
+    response = httpx.post(
+        server.url + "/v1/push",
+        content=gzip.compress(skipped.model_dump_json().encode()),
+        headers={"Authorization": f"Bearer {a.store.get('token')}",
+                 "Content-Encoding": "gzip"},
+    )
+    assert response.status_code == 409
+    assert response.json() == {"error": "out_of_order",
+                               "detail": "expected batch 1, got 7", "expected": 1}
+    # a vault restored from an old backup numbers its batches wrongly: the engine renumbers
+    a.store.set_many({"batch_seq": 41})
+    a.store.conn.execute("DELETE FROM sync_outbox")
+    a.sync()
+    assert a.store.pending_count() == 0
+    assert json.loads(a.store.get("batch_seq")) == 1
