@@ -1,0 +1,97 @@
+"""What a handout prints from a case: plain values, read from the vault in one go.
+
+:class:`HandoutData` is a plain, picklable snapshot (no vault, no Qt), so the GUI can read it on its
+database worker and render on another thread, and a blank handout is simply ``HandoutData()``.
+Values are printed as the counselor recorded them (a goal written in German stays German in both
+columns); the client's name is printed as written and, where it differs, in Latin letters too,
+because the client recognises the first and the offices use the second.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+
+@dataclass(frozen=True)
+class GoalRow:
+    goal: str
+    steps: str = ""
+    responsible: str = ""
+    review: str = ""
+
+
+@dataclass(frozen=True)
+class ReferralRow:
+    agency: str
+    address: str = ""
+    hours: str = ""
+    phone: str = ""
+    bring: str = ""
+
+
+@dataclass(frozen=True)
+class HandoutData:
+    values: dict[str, str] = field(default_factory=dict)
+    goals: tuple[GoalRow, ...] = ()
+    referrals: tuple[ReferralRow, ...] = ()
+    preferred_language: str | None = None
+
+    def value(self, name: str | None) -> str:
+        return self.values.get(name, "") if name else ""
+
+
+def format_date(day: date | None) -> str:
+    """Day.month.year: what German offices write, and unambiguous for every reader."""
+    return day.strftime("%d.%m.%Y") if day else ""
+
+
+def client_name(person: Any) -> str:
+    written = f"{person.given_name} {person.family_name}".strip()
+    latin = f"{person.given_name_latin} {person.family_name_latin}".strip()
+    return written if not latin or latin == written else f"{written} ({latin})"
+
+
+def load_case_data(vault: Any, case_id: str) -> HandoutData:
+    """Everything the templates print about one case (run this on the vault's thread)."""
+    case = vault.cases.get(case_id)
+    person = vault.people.get(case.person_id)
+    recipients: list[str] = []
+    for consent in vault.consents.where("person_id = ?", (person.id,)):
+        if consent.active_on(date.today()):
+            recipients.extend(r for r in consent.recipients if r not in recipients)
+    goals = tuple(
+        GoalRow(g.goal, g.steps, g.responsible, format_date(g.review_on))
+        for g in vault.goals.for_case(case_id)
+        if not g.deleted
+    )
+    referrals = []
+    for ref in vault.referrals.for_case(case_id):
+        if ref.deleted or str(ref.status) in ("completed", "declined"):
+            continue
+        agency = None
+        if ref.agency_id:
+            try:
+                agency = vault.agencies.get(ref.agency_id)
+            except Exception:  # an agency removed from the directory: print what the referral has
+                agency = None
+        referrals.append(
+            ReferralRow(
+                agency=ref.agency_name,
+                address=getattr(agency, "address", "") or "",
+                hours=getattr(agency, "opening_hours", "") or "",
+                phone=getattr(agency, "phone", "") or "",
+                bring=getattr(agency, "what_to_bring", "") or "",
+            )
+        )
+    values = {
+        "client_name": client_name(person),
+        "case_number": case.case_number,
+        "counselor": case.owner,
+        "team": case.team,
+        "municipality": case.municipality or person.municipality,
+        "recipients": ", ".join(recipients),
+        "today": format_date(date.today()),
+    }
+    return HandoutData(values, goals, tuple(referrals), person.preferred_language)
