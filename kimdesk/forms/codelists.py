@@ -73,7 +73,7 @@ def _babel(kind: str) -> Callable[[Sequence[str]], list[dict[str, Any]]]:
         english: Any = Locale("en")
         if kind == "country":
             names = sorted(c for c in english.territories if len(c) == 2 and c.isalpha())
-            names += list(EXTRA_COUNTRIES)
+            names += [c for c in EXTRA_COUNTRIES if c not in names]
         else:
             names = sorted(c for c in english.languages if len(c) == 2)
             names += [c for c in EXTRA_LANGUAGES if c in english.languages]
