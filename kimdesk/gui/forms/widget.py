@@ -36,7 +36,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QRadioButton,
     QScrollArea,
-    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -262,11 +261,11 @@ class FormWidget(QWidget):
         if self.draft_store is not None and self.draft_key:
             self.draft_store.discard(self.draft_key)
 
-    def hideEvent(self, event: Any) -> None:  # noqa: N802 (Qt's name)
+    def hideEvent(self, event: Any) -> None:
         self.flush_draft()
         super().hideEvent(event)
 
-    def closeEvent(self, event: Any) -> None:  # noqa: N802
+    def closeEvent(self, event: Any) -> None:
         self.flush_draft()
         super().closeEvent(event)
 
@@ -407,7 +406,7 @@ class FormWidget(QWidget):
         row.message = msg
         grid.addWidget(holder, r, 1)
         row.widgets.append(holder)
-        if row.client_cell is not None:
+        if row.client_cell is not None and self._client:
             cm = aligned(QLabel(""), self._client)
             cm.setObjectName("client-message")
             cm.setStyleSheet("color: #b00020;")
@@ -567,8 +566,11 @@ class FormWidget(QWidget):
                     cl.setObjectName("client-choice")
                     cl.setStyleSheet("color: #555;")
                     grid.addWidget(cl, i, 1)
-            group.buttonToggled.connect(
-                lambda b, on: on and commit(b.objectName().split(":", 1)[1]))
+            def toggled(button: QRadioButton, on: bool) -> None:
+                if on:
+                    commit(button.objectName().split(":", 1)[1])
+
+            group.buttonToggled.connect(toggled)
 
             def set_radio(v: Any) -> None:
                 if v in buttons:
@@ -758,14 +760,14 @@ class FormWidget(QWidget):
                 set_text(label, _interpolate(template, state, row.scope))
             if row.message is None:
                 continue
-            issue = by_path.get(key)
-            shown = issue is not None and (
-                self._show_all or key in self._touched or issue.kind != "required")
+            found = by_path.get(key)
+            shown = found is not None and (
+                self._show_all or key in self._touched or found.kind != "required")
             for lbl, lang in ((row.message, self.ui_language),
                               (row.client_message, self._client)):
                 if lbl is None or lang is None:
                     continue
-                lbl.setText(issue.message(lang) if shown and issue else "")
+                lbl.setText(found.message(lang) if shown and found else "")
                 lbl.setVisible(bool(shown))
         valid = not self._issues
         if emit and valid != self._valid:
