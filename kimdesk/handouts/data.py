@@ -95,3 +95,15 @@ def load_case_data(vault: Any, case_id: str) -> HandoutData:
         "today": format_date(date.today()),
     }
     return HandoutData(values, goals, tuple(referrals), person.preferred_language)
+
+
+def resolve_case_id(vault: Any, ident: str) -> str:
+    """A case id from an id or a case number (what ``kimdesk show`` accepts too)."""
+    from kimdesk.vault.errors import RecordNotFound
+
+    row = vault.conn.execute(
+        "SELECT id FROM cases WHERE (id = ? OR case_number = ?) AND deleted = 0", (ident, ident)
+    ).fetchone()
+    if row is None:
+        raise RecordNotFound("cases", ident)
+    return str(row[0])

@@ -14,11 +14,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from reportlab.lib.rl_accel import fp_str
 from reportlab.pdfbase import pdfmetrics
 
 from kimdesk.handouts.fonts import font_set
 from kimdesk.handouts.layout import Line
+
+
+def fp_str(value: float) -> str:
+    """A PDF number with at most 3 decimals (reportlab's pure-Python fp_str costs ~20 ms a page
+    here: the C accelerator is not in the wheel)."""
+    text = f"{value:.3f}".rstrip("0").rstrip(".")
+    return "0" if text in ("", "-0") else text
 
 
 def _pdf_text_string(text: str) -> str:

@@ -268,18 +268,43 @@ def reorder(segments: Sequence[Segment], base_level: int) -> list[Segment]:
     return items
 
 
-def layout_paragraph(text: str, width: float, style: Style, lang: str, rtl: bool) -> list[Line]:
+def first_strong_rtl(text: str) -> bool:
+    """UAX #9 rules P2-P3: the direction of the first strong character (LTR when there is none)."""
+    import unicodedata
+
+    for ch in text:
+        kind = unicodedata.bidirectional(ch)
+        if kind in ("R", "AL"):
+            return True
+        if kind == "L":
+            return False
+    return False
+
+
+def layout_paragraph(
+    text: str, width: float, style: Style, lang: str, rtl: bool | None
+) -> list[Line]:
     """Lines of ``text`` for a column ``width`` points wide, each already in visual order.
 
-    ``rtl`` is the paragraph direction (the language's, not guessed from the text, so that a
-    German agency name at the start of an Arabic sentence does not flip the paragraph)."""
+    ``rtl`` is the paragraph direction: the language's for translated text (so a German office
+    name at the start of an Arabic sentence does not flip it), ``None`` for data such as a case
+    number or a name, which takes the direction of its first strong character (so
+    "2026-CFD5-000018" stays in one piece in an Arabic column)."""
     lines: list[Line] = []
     for raw in text.split("\n"):
-        lines.extend(_layout_one(_SPACES.sub(" ", raw).strip(), width, style, lang, rtl))
+        clean = _SPACES.sub(" ", raw).strip()
+        direction = first_strong_rtl(clean) if rtl is None else rtl
+        lines.extend(_layout_one(clean, width, style, lang, direction))
     return lines
 
 
-def _layout_one(text: str, width: float, style: Style, lang: str, rtl: bool) -> list[Line]:
+@functools.lru_cache(maxsize=4096)
+def _layout_one(text: str, width: float, style: Style, lang: str, rtl: bool) -> tuple[Line, ...]:
+    """One paragraph's lines; cached, because the same labels recur in every handout."""
+    return tuple(_layout_uncached(text, width, style, lang, rtl))
+
+
+def _layout_uncached(text: str, width: float, style: Style, lang: str, rtl: bool) -> list[Line]:
     size = style.size
     if not text:
         return [Line((), 0.0, size, rtl, ())]

@@ -61,8 +61,12 @@ class Cell:
     height: float = 0.0
     ops: list[tuple[Any, ...]] = field(default_factory=list)
 
-    def text(self, text: str, style: Style, lang: str, indent: float = 0.0) -> None:
-        for line in layout_paragraph(text, self.width - indent, style, lang, self.rtl):
+    def text(self, text: str, style: Style, lang: str, indent: float = 0.0,
+             data: bool = False) -> None:
+        """Translated text runs in the column's direction; ``data`` (names, numbers, what the
+        counselor typed) in the direction of its own first letter."""
+        direction = None if data else self.rtl
+        for line in layout_paragraph(text, self.width - indent, style, lang, direction):
             self.line(line, style, indent)
 
     def line(self, line: Line, style: Style, indent: float = 0.0) -> None:
@@ -152,7 +156,7 @@ def _block_rows(block: Block, columns: list[Column], data: HandoutData) -> Itera
         def fill_field(c: Cell, col: Column) -> None:
             c.text(col.t(block.keys["label"]), LABEL, col.lang)
             if value:
-                c.text(value, VALUE, col.lang)
+                c.text(value, VALUE, col.lang, data=True)
                 c.space(2.0)
             else:
                 c.rule(15.0)
@@ -190,7 +194,7 @@ def _block_rows(block: Block, columns: list[Column], data: HandoutData) -> Itera
                         label = f"{number}. {label}"
                     c.text(label, LABEL, col.lang, 6.0)
                     if record[name]:
-                        c.text(record[name], VALUE, col.lang, 6.0)
+                        c.text(record[name], VALUE, col.lang, 6.0, data=True)
                         c.space(2.0)
                     else:
                         c.rule(14.0)

@@ -107,9 +107,10 @@ def handouts_dir() -> Path:
 def _load_yaml(path: Path, what: str) -> Any:
     import yaml
 
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: 10x faster where present
     try:
         with path.open(encoding="utf-8") as fh:
-            return yaml.safe_load(fh)
+            return yaml.load(fh, Loader=loader)  # noqa: S506 (a safe loader)
     except yaml.YAMLError as exc:
         reason = str(exc).replace("\n", " ")
         raise HandoutError(N_("{what} {path} is malformed: {reason}"), what=what, path=str(path),
@@ -130,12 +131,18 @@ def template_names(templates_dir: Path | None = None) -> list[str]:
 
 
 def load_template(name: str, templates_dir: Path | None = None) -> Template:
-    """Read and check one template (never cached: a counselor's IT may edit it while running)."""
+    """Read and check one template (cached while the file's modification time stays the same)."""
     folder = templates_dir or handouts_dir() / "templates"
     path = folder / f"{name}.yaml"
     if not _ID.match(name) or not path.is_file():
         raise HandoutError(N_("Unknown handout template {name}. Available: {available}."),
                            name=name, available=", ".join(template_names(folder)))
+    stat = path.stat()
+    return _load_template_cached(name, path, stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=64)
+def _load_template_cached(name: str, path: Path, mtime_ns: int, size: int) -> Template:
     data = _load_yaml(path, "Handout template")
     if not isinstance(data, dict):
         raise _malformed(path, "the top level must be a mapping")
@@ -197,7 +204,7 @@ def _fields(text: str) -> set[str]:
 
 
 @functools.lru_cache(maxsize=64)
-def _load_texts_cached(path: Path, mtime: float) -> Texts:
+def _load_texts_cached(path: Path, mtime_ns: int, size: int) -> Texts:
     data = _load_yaml(path, "Handout text")
     lang = path.stem
     if not isinstance(data, dict) or not isinstance(data.get("texts"), dict):
@@ -221,7 +228,8 @@ def load_texts(lang: str, texts_dir: Path | None = None) -> Texts:
         available = ", ".join(sorted(p.stem for p in folder.glob("*.yaml")))
         raise HandoutError(N_("No handout text in language {lang} (available: {available})."),
                            lang=lang, available=available)
-    return _load_texts_cached(path, path.stat().st_mtime)
+    stat = path.stat()
+    return _load_texts_cached(path, stat.st_mtime_ns, stat.st_size)
 
 
 def check_texts(template: Template, texts: Texts, source: Texts) -> None:
