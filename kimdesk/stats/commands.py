@@ -20,7 +20,8 @@ def _date(text: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(_("not a date (YYYY-MM-DD): {text}").format(text=text))
+        raise argparse.ArgumentTypeError(
+            _("not a date (YYYY-MM-DD): {text}").format(text=text)) from None
 
 
 def _period_args(p: argparse.ArgumentParser) -> None:

@@ -117,9 +117,13 @@ def write(report: Report, path: str | os.PathLike[str], fmt: str | None = None,
     fmt = (fmt or target.suffix.lstrip(".")).lower()
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}")
-    writer = {"csv": _write_csv, "json": _write_json, "xlsx": _write_xlsx}.get(fmt)
-    if writer is None:
-        from kimdesk.stats.pdf import write_pdf as writer
+    writers: dict[str, Callable[[Report, Path, Progress | None], None]] = {
+        "csv": _write_csv, "json": _write_json, "xlsx": _write_xlsx}
+    if fmt == "pdf":
+        from kimdesk.stats.pdf import write_pdf
+
+        writers["pdf"] = write_pdf
+    writer = writers[fmt]
     return atomic_write(target, lambda tmp: writer(report, tmp, progress))
 
 

@@ -137,9 +137,10 @@ def write_gaps(conn: Any, period: Period, path: Any, fmt: str | None = None, *,
             wb = Workbook()
             ws = wb.active
             ws.title = "summary"
-            ws.append([gettext(N_("Municipality")), *(c["label"] for c in doc["summary"]["columns"])])
+            columns = doc["summary"]["columns"]
+            ws.append([gettext(N_("Municipality")), *(c["label"] for c in columns)])
             for r in doc["summary"]["rows"]:
-                ws.append([r["label"], *(r["values"][c["code"]] for c in doc["summary"]["columns"])])
+                ws.append([r["label"], *(r["values"][c["code"]] for c in columns)])
             ws2 = wb.create_sheet("entries")
             ws2.append(fields)
             for e in doc["entries"]:

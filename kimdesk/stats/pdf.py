@@ -52,8 +52,9 @@ def _visual(text: str) -> tuple[str, bool]:
 
 
 def _para(text: Any, style: Any, arabic_style: Any) -> Any:
-    from reportlab.platypus import Paragraph
     from xml.sax.saxutils import escape
+
+    from reportlab.platypus import Paragraph
 
     s = "" if text is None else str(text)
     shown, arabic = _visual(s)

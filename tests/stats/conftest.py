@@ -28,7 +28,8 @@ def periods() -> list[Period]:
 
 
 @pytest.fixture(scope="module")
-def stats_vault(demo_vault_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+def stats_vault(demo_vault_file: Path,
+                tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     from kimdesk.vault import Vault
 
     copy = tmp_path_factory.mktemp("stats") / "demo.kdb"

@@ -1,0 +1,199 @@
+"""Every export of a demo vault: the files hold exactly the protected numbers, no suppressed cell
+can be recovered from them by linear programming, and no string of any person record appears."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from kimdesk.stats import Period, build_report
+from kimdesk.stats.export import FORMATS, write
+from kimdesk.stats.gaps import REDACTED, redact, write_gaps
+from kimdesk.stats.tables import TOTAL
+from tests.conftest import PASSPHRASE
+from tests.stats.attack import recovered
+from tests.stats.conftest import periods
+
+
+def person_strings(conn: object) -> set[str]:
+    """Every string of every person-related record an export must never contain."""
+    out: set[str] = set()
+    q = conn.execute  # type: ignore[attr-defined]
+    for row in q("SELECT id, given_name, family_name, given_name_latin, family_name_latin,"
+                 " birth_date, phone, email, address FROM persons"):
+        out.update(v for v in row if v)
+        if row[5]:
+            y, m, d = row[5].split("-")
+            out.add(f"{d}.{m}.{y}")
+    for table, cols in (("cases", "id, case_number, owner"),
+                        ("notes", "text"), ("consultations", "summary, place_detail, answers"),
+                        ("goals", "goal, steps"), ("referrals", "note"),
+                        ("structural_gaps", "description"), ("phase_transitions", "comment")):
+        for row in q(f"SELECT {cols} FROM {table}"):
+            out.update(v for v in row if isinstance(v, str) and len(v) > 3 and v not in
+                       ("{}", "[]"))
+    return out
+
+
+def find_leaks(text: str, secrets: set[str]) -> list[str]:
+    leaks = []
+    for s in secrets:
+        if s in text and re.search(r"(?<!\w)" + re.escape(s) + r"(?!\w)", text):
+            leaks.append(s)
+    return leaks
+
+
+def file_text(path: Path) -> str:
+    if path.suffix == ".xlsx":
+        from openpyxl import load_workbook
+
+        wb = load_workbook(path)
+        return "\n".join(str(c.value) for ws in wb for row in ws.iter_rows() for c in row
+                         if c.value is not None)
+    if path.suffix == ".pdf":
+        from pypdf import PdfReader
+
+        return "\n".join(page.extract_text() or "" for page in PdfReader(path).pages)
+    return path.read_text("utf-8-sig")
+
+
+@pytest.fixture(scope="module")
+def exports(stats_vault: object, tmp_path_factory: pytest.TempPathFactory) -> list[tuple]:
+    """(report, {format: path}) for every period and two thresholds."""
+    out = []
+    folder = tmp_path_factory.mktemp("exports")
+    for period in periods():
+        for k in (3, 5):
+            report = build_report(stats_vault.conn, period, k)  # type: ignore[attr-defined]
+            paths = {fmt: write(report, folder / f"{period.label.replace('..', '_')}-{k}.{fmt}")
+                     for fmt in FORMATS}
+            out.append((report, paths))
+    return out
+
+
+def test_csv_and_json_hold_exactly_the_protected_numbers(exports: list[tuple]) -> None:
+    for report, paths in exports:
+        p = report.protection
+        doc = json.loads(paths["json"].read_text("utf-8"))
+        assert doc["disclosure"]["min_cell"] == report.min_cell
+        rows = list(csv.DictReader(io.StringIO(paths["csv"].read_text("utf-8-sig"))))
+        assert list(rows[0]) == ["table", "municipality", "category", "value"]
+        from_csv = {(r["table"], r["municipality"], r["category"]): r["value"] for r in rows}
+        for t, jt in zip(report.tables, doc["tables"], strict=True):
+            assert jt["id"] == t.id
+            jrows = {r["municipality"]: r["values"] for r in jt["rows"]}
+            for row in t.all_rows:
+                for col in t.all_columns:
+                    want = p.shown(t, row, col)
+                    assert jrows[row][col] == want
+                    assert from_csv[(t.id, row, col)] == str(want)
+        suppressed = sum(1 for r in rows if r["value"] == ".")
+        assert suppressed >= sum(p.suppressed_cells(t) for t in report.tables)
+
+
+def test_no_suppressed_cell_is_recoverable_from_any_export(exports: list[tuple]) -> None:
+    """The attack: LP bounds for each suppressed quantity over all tables of the export."""
+    for report, _paths in exports:
+        assert report.protection.primary, "the demo periods should have small cells"
+        leaks = recovered(report.tables, report.protection)
+        assert not leaks, (report.period.label, report.min_cell, list(leaks.items())[:5])
+
+
+def test_no_person_string_appears_in_any_output(stats_vault: object,
+                                               exports: list[tuple]) -> None:
+    secrets = person_strings(stats_vault.conn)  # type: ignore[attr-defined]
+    assert len(secrets) > 1000
+    for _report, paths in exports:
+        for path in paths.values():
+            text = file_text(path)
+            assert text.strip()
+            assert not find_leaks(text, secrets), path.name
+
+
+def test_exports_state_what_was_suppressed(exports: list[tuple]) -> None:
+    _report, paths = exports[0]
+    for fmt in ("csv", "json", "xlsx", "pdf"):
+        text = file_text(paths[fmt])
+        assert "fewer than 3 people" in text
+        assert "secondary suppression" in text
+    assert "primary" not in json.dumps(json.loads(paths["json"].read_text())["tables"])
+
+
+def test_pdf_has_charts_and_all_tables(exports: list[tuple]) -> None:
+    from pypdf import PdfReader
+
+    report, paths = exports[0]
+    reader = PdfReader(paths["pdf"])
+    assert len(reader.pages) >= 5
+    text = file_text(paths["pdf"])
+    for t in report.tables:
+        assert t.title in text
+
+
+def test_xlsx_has_one_sheet_per_table(exports: list[tuple]) -> None:
+    from openpyxl import load_workbook
+
+    report, paths = exports[0]
+    wb = load_workbook(paths["xlsx"])
+    assert wb.sheetnames == ["info", *(t.id for t in report.tables)]
+    ws = wb[report.tables[0].id]
+    assert ws["A4"].value == "Municipality"
+
+
+def test_gap_export_has_no_person_and_no_case(stats_vault: object, tmp_path: Path) -> None:
+    conn = stats_vault.conn  # type: ignore[attr-defined]
+    secrets = person_strings(conn) - {r[0] for r in conn.execute(
+        "SELECT description FROM structural_gaps")}
+    period = Period(periods()[3].start, periods()[0].end)
+    for fmt in ("csv", "json", "xlsx"):
+        path = write_gaps(conn, period, tmp_path / f"gaps.{fmt}", with_descriptions=True)
+        text = file_text(path)
+        assert not find_leaks(text, secrets)
+    doc = json.loads((tmp_path / "gaps.json").read_text())
+    assert doc["entries"]
+    assert set(doc["entries"][0]) == {"category", "category_label", "agency_types",
+                                      "rechtskreise", "municipality", "month", "description"}
+    assert all(re.fullmatch(r"\d{4}-\d{2}", e["month"]) for e in doc["entries"])
+    plain = write_gaps(conn, period, tmp_path / "plain.json")
+    assert "description" not in plain.read_text()
+    assert doc["summary"]["rows"][-1]["municipality"] == TOTAL
+
+
+def test_redaction_cuts_names_and_birth_dates() -> None:
+    text = "Frau Amira Haddad (geb. 03.04.1990) wartet seit Mai; Haddad war beim Jobcenter."
+    out = redact(text, ["Amira", "Haddad", "1990-04-03", None])
+    assert "Amira" not in out and "Haddad" not in out and "03.04.1990" not in out
+    assert out.count(REDACTED) == 4 and "Jobcenter" in out
+
+
+def test_cli_contract(stats_vault: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                      capsys: pytest.CaptureFixture[str]) -> None:
+    import shutil
+
+    from kimdesk.cli import main
+
+    vault_file = tmp_path / "v.kdb"
+    shutil.copy(stats_vault.path, vault_file)  # type: ignore[attr-defined]
+    monkeypatch.setenv("KIMDESK_PASSPHRASE", PASSPHRASE)
+    p = periods()[1]
+    args = ["--lang", "en", "stats", "--vault", str(vault_file), "--from", p.start.isoformat(),
+            "--to", p.end.isoformat()]
+    for fmt in FORMATS:
+        out = tmp_path / f"s.{fmt}"
+        assert main([*args, "--format", fmt, "-o", str(out), "--min-cell", "4"]) == 0
+        assert out.stat().st_size > 500
+    assert json.loads((tmp_path / "s.json").read_text())["disclosure"]["min_cell"] == 4
+    assert main([*args, "-o", str(tmp_path / "x.txt")]) == 2
+    assert main(["stats", "--vault", str(vault_file), "--from", "2026-05-01", "--to",
+                 "2026-04-01", "-o", str(tmp_path / "y.csv")]) == 2
+    with pytest.raises(SystemExit):
+        main(["stats", "--vault", str(vault_file), "--from", "01.05.2026", "--to",
+              "2026-06-01", "-o", str(tmp_path / "y.csv")])
+    assert main(["--lang", "en", "gaps", "--vault", str(vault_file), "--from", "2000-01-01",
+                 "--to", p.end.isoformat(), "-o", str(tmp_path / "g.csv")]) == 0
+    assert (tmp_path / "g.csv").read_text("utf-8-sig").startswith("category,")

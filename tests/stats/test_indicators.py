@@ -1,0 +1,145 @@
+"""Indicators against direct SQL counts on a real demo vault; definitions of bands and periods."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from datetime import date
+
+import pytest
+
+from kimdesk.domain.iso import country_codes
+from kimdesk.stats import Period, build_report
+from kimdesk.stats.indicators import _band_duration, age_on, compute
+from kimdesk.stats.regions import region_map, region_of
+from kimdesk.stats.tables import TOTAL
+from tests.stats.conftest import periods
+
+
+def test_period_parsing_and_labels() -> None:
+    assert Period.parse("2026") == Period(date(2026, 1, 1), date(2026, 12, 31))
+    assert Period.parse("2026-Q1") == Period(date(2026, 1, 1), date(2026, 3, 31))
+    assert Period.parse("2024-02") == Period(date(2024, 2, 1), date(2024, 2, 29))
+    assert Period.parse("2026-01-05..2026-02-01").label == "2026-01-05..2026-02-01"
+    assert Period.parse("2026-Q4").label == "2026-Q4"
+    assert Period.month(2026, 12).label == "2026-12"
+    assert Period.year(2025).label == "2025"
+    assert Period.last_full_quarter(date(2026, 2, 3)) == Period.quarter(2025, 4)
+    with pytest.raises(ValueError):
+        Period(date(2026, 2, 1), date(2026, 1, 1))
+
+
+def test_age_and_duration_bands() -> None:
+    assert age_on(date(2026, 6, 30), "2008-07-01", 2008) == 17
+    assert age_on(date(2026, 7, 1), "2008-07-01", 2008) == 18
+    assert age_on(date(2026, 6, 30), None, 2000) == 25  # born "1 July"
+    assert age_on(date(2026, 6, 30), None, None) is None
+    assert _band_duration("2026-01-31", "2026-04-30") == "under_3m"
+    assert _band_duration("2026-01-31", "2026-05-01") == "3_6m"
+    assert _band_duration("2025-01-01", "2026-01-01") == "12m_plus"
+
+
+def test_every_country_has_a_region() -> None:
+    pseudo = {"EU", "EZ", "UN", "XA", "XB"}  # CLDR groupings and pseudo-regions, not countries
+    assert country_codes() - set(region_map()) == pseudo
+    assert region_of("TR") == "western_asia" and region_of("PL") == "eu"
+    assert region_of("UA") == "europe_other" and region_of("XX") == "stateless"
+    assert region_of(None) == "unknown" and region_of("QQ") == "unknown"
+
+
+@pytest.mark.parametrize("period", periods(), ids=lambda p: p.label)
+def test_published_numbers_equal_direct_sql_counts(stats_vault: object, period: Period) -> None:
+    conn = stats_vault.conn  # type: ignore[attr-defined]
+    report = build_report(conn, period, 3)
+    p = report.protection
+    f, t = period.start.isoformat(), period.end.isoformat()
+    active_sql = ("SELECT municipality, count(*) FROM cases WHERE deleted = 0 AND opened_on <= ?"
+                  " AND (closed_on IS NULL OR closed_on >= ?) GROUP BY 1")
+    direct = {
+        "opened": dict(conn.execute("SELECT municipality, count(*) FROM cases WHERE deleted = 0"
+                                    " AND opened_on BETWEEN ? AND ? GROUP BY 1", (f, t))),
+        "active": dict(conn.execute(active_sql, (t, f))),
+        "closed": dict(conn.execute("SELECT municipality, count(*) FROM cases WHERE deleted = 0"
+                                    " AND closed_on BETWEEN ? AND ? GROUP BY 1", (f, t))),
+    }
+    cases = report.table("cases")
+    checked = 0
+    for column, counts in direct.items():
+        for row in cases.all_rows:
+            want = sum(counts.values()) if row == TOTAL else counts.get(row, 0)
+            shown = p.shown(cases, row, column)
+            if shown != ".":
+                assert shown == want, (column, row)
+                checked += 1
+    assert checked
+    gender = dict(conn.execute(
+        "SELECT p.gender, count(*) FROM cases c JOIN persons p ON p.id = c.person_id"
+        " WHERE c.deleted = 0 AND c.opened_on <= ? AND (c.closed_on IS NULL OR c.closed_on >= ?)"
+        " GROUP BY 1", (t, f)))
+    g = report.table("active_by_gender")
+    for column in g.columns:
+        if p.shown(g, TOTAL, column) != ".":
+            assert p.shown(g, TOTAL, column) == gender.get(column, 0)
+    rk = Counter()
+    for (codes,) in conn.execute("SELECT rechtskreise FROM cases WHERE deleted = 0 AND"
+                                 " opened_on <= ? AND (closed_on IS NULL OR closed_on >= ?)",
+                                 (t, f)):
+        rk.update(set(json.loads(codes)))
+    legal = report.table("active_by_rechtskreis")
+    for column in legal.columns:
+        if p.shown(legal, TOTAL, column) != ".":
+            assert p.shown(legal, TOTAL, column) == rk[column]
+    n_cons, n_out = conn.execute(
+        "SELECT count(*), sum(place IN ('shelter', 'home', 'public')) FROM consultations"
+        " WHERE deleted = 0 AND date BETWEEN ? AND ?", (f, t)).fetchone()
+    place = report.table("consultations_by_place")
+    if p.shown(place, TOTAL, TOTAL) != ".":
+        assert p.shown(place, TOTAL, TOTAL) == n_cons
+    if p.shown(place, TOTAL, "outreach") != ".":
+        assert p.shown(place, TOTAL, "outreach") == (n_out or 0)
+    (n_ref,) = conn.execute("SELECT count(*) FROM referrals WHERE deleted = 0 AND referred_on"
+                            " BETWEEN ? AND ?", (f, t)).fetchone()
+    ref = report.table("referrals_by_agency_type")
+    if p.shown(ref, TOTAL, TOTAL) != ".":
+        assert p.shown(ref, TOTAL, TOTAL) == n_ref
+
+
+def test_margins_add_up_and_shared_totals_agree(stats_vault: object) -> None:
+    tables = compute(stats_vault.conn, Period.year(date.today().year - 1))  # type: ignore[attr-defined]
+    by_id = {t.id: t for t in tables}
+    for t in tables:
+        for column in t.all_columns:
+            assert sum(t.cell(r, column).value for r in t.rows) == t.cell(TOTAL, column).value
+        if t.row_total:
+            for row in t.all_rows:
+                assert sum(t.cell(row, c).value for c in t.columns) == t.cell(row, TOTAL).value
+    for tid in ("active_by_age", "active_by_gender", "active_by_region",
+                "active_by_residence_status"):
+        for row in by_id["cases"].all_rows:
+            assert by_id[tid].cell(row, TOTAL) == by_id["cases"].cell(row, "active")
+
+
+def test_deleted_records_are_not_counted(demo_vault: object) -> None:
+    vault = demo_vault
+    period = Period(date(2000, 1, 1), date.today())
+    before = compute(vault.conn, period)[0]  # type: ignore[attr-defined]
+    vault.conn.execute("UPDATE cases SET deleted = 1 WHERE seq IN (SELECT seq FROM cases LIMIT 5)")  # type: ignore[attr-defined]
+    after = compute(vault.conn, period)[0]  # type: ignore[attr-defined]
+    assert after.cell(TOTAL, "active").value == before.cell(TOTAL, "active").value - 5
+
+
+def test_persons_with_two_cases_count_once_as_contributors(make_vault: object) -> None:
+    from kimdesk.domain.models import Person
+
+    vault = make_vault(municipality="Verl")  # type: ignore[operator]
+    person = vault.people.add(Person(given_name="Test", family_name="Person",
+                                     given_name_latin="Test", family_name_latin="Person",
+                                     gender="female", nationalities=["SY"],
+                                     residence_status="duldung", municipality="Verl"))
+    for _ in range(3):
+        vault.cases.open_case(person.id, opened_on=date(2026, 1, 10))
+    t = compute(vault.conn, Period.month(2026, 1))[0]
+    assert t.cell("Verl", "opened").value == 3
+    assert t.cell("Verl", "opened").contributors == 1
+    report = build_report(vault.conn, Period.month(2026, 1), 3)
+    assert report.protection.shown(t, "Verl", "opened") == "."
