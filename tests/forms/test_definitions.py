@@ -1,0 +1,177 @@
+"""Shipped forms, the checker's problem reports, the registry's versioning and loading."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from kimdesk.cli import main
+from kimdesk.forms.checker import check_data, check_file
+from kimdesk.forms.definition import INPUT_TYPES
+from kimdesk.forms.registry import FormRegistry, FormUnavailable, definition_files, shipped_dir
+from tests.forms.conftest import LANGS, small, texts
+
+SHIPPED = ["erstgespraech", "assessment", "hilfeplan", "verlauf", "abschluss", "einwilligung"]
+
+
+def test_every_shipped_form_is_there_and_clean(registry: FormRegistry) -> None:
+    assert registry.unavailable == []
+    assert sorted(registry.ids()) == sorted(SHIPPED)
+    for path in definition_files(shipped_dir()):
+        form, problems = check_file(path)
+        assert form is not None, path
+        assert problems == [], [str(p) for p in problems]  # not even a warning
+
+
+def test_every_label_exists_in_every_shipped_language(registry: FormRegistry) -> None:
+    for form in registry.latest():
+        assert form.languages == LANGS
+        for lang in LANGS:
+            assert form.title(lang) and form.definition.settings.title[lang]
+        for f in form.walk():
+            row = f.row
+            if f.kind in INPUT_TYPES | {"note", "group", "repeat"}:
+                assert set(row.label) == set(LANGS), (form.form_id, f.name)
+            for texts_ in (row.hint, row.constraint_message, row.required_message):
+                assert not texts_ or set(texts_) == set(LANGS), (form.form_id, f.name)
+            for c in form.choice_list(f):
+                assert all(c.label.get(lang) for lang in LANGS), (form.form_id, c.name)
+
+
+def test_consent_form_is_marked_not_legally_reviewed(registry: FormRegistry) -> None:
+    form = registry.get("einwilligung")
+    assert form.definition.settings.legal_text
+    assert all(form.legal_unreviewed(lang) for lang in LANGS)
+    purposes = {c.name for c in form.choices["purposes"]}
+    assert {"case_management", "share_with_agency", "special_categories"} <= purposes
+    names = set(form.by_name)
+    assert {"recipients", "data_categories", "special_categories", "voluntary", "revocation"} \
+        <= names
+
+
+def test_code_lists_come_from_cldr(registry: FormRegistry) -> None:
+    form = registry.get("erstgespraech")
+    countries = {c.name: c.label for c in form.choices["countries"]}
+    assert countries["SY"]["de"] == "Syrien"
+    assert countries["SY"]["ar"] == "سوريا"
+    assert countries["UA"]["uk"] == "Україна"
+    assert len(countries) > 240
+    langs = {c.name: c.label for c in form.choices["languages"]}
+    assert langs["fa"]["de"] == "Persisch" and "ckb" in langs
+    legal = {c.name: c.label for c in form.choices["legal"]}
+    assert legal["sgb2"]["en"] == "SGB II (Jobcenter)"
+
+
+def _problems(data: dict) -> list[str]:
+    form, problems = check_data(data, "f.yaml")
+    return [str(p) for p in problems if p.severity == "error"]
+
+
+@pytest.mark.parametrize(
+    ("mutate", "expected"),
+    [
+        (lambda d: d["survey"].append({"type": "geopoint", "name": "where",
+                                       "label": texts("Wo")}),
+         "f.yaml: where: error: unknown or unsupported type 'geopoint'"),
+        (lambda d: d["survey"].append({"type": "select_one nolist", "name": "s",
+                                       "label": texts("S")}),
+         "f.yaml: s: error: dangling choice list 'nolist'"),
+        (lambda d: d["survey"].append({"type": "text", "name": "x", "label": texts("X"),
+                                       "relevant": "${ghost} = 1"}),
+         "f.yaml: x: error: relevant: reference to a field that does not exist: ${ghost}"),
+        (lambda d: d["survey"].extend([
+            {"type": "calculate", "name": "c1", "calculation": "${c2} + 1"},
+            {"type": "calculate", "name": "c2", "calculation": "${c1} + 1"}]),
+         "cyclic expression"),
+        (lambda d: d["survey"].extend([
+            {"type": "text", "name": "nick", "label": texts("N")},
+            {"type": "text", "name": "t", "label": texts("T"), "relevant": "${nick} + 1 > 2"}]),
+         "ill-typed expression"),
+        (lambda d: d["survey"][0]["label"].pop("en"),
+         "f.yaml: age: error: label missing in language en"),
+        (lambda d: d["choices"]["yn"][0]["label"].pop("de"),
+         "f.yaml: choices.yn.yes: error: label missing in language de"),
+        (lambda d: d["survey"].append({"type": "text", "name": "y", "label": texts("Y"),
+                                       "constraint": "1 +"}),
+         "f.yaml: y: error: constraint:"),
+        (lambda d: d["survey"].append({"type": "text", "name": "age", "label": texts("A")}),
+         "used twice"),
+        (lambda d: d["survey"].insert(0, {"type": "end group"}), "without a matching begin"),
+        (lambda d: d["survey"][0].update({"colour": "red"}),
+         "f.yaml: age.colour: error: unsupported column/key 'colour'"),
+        (lambda d: d.update(choices={"yn": {"codelist": "planets"}}), "unknown code list"),
+    ],
+)
+def test_checker_reports_file_field_and_reason(mutate, expected: str) -> None:  # type: ignore[no-untyped-def]
+    data = copy.deepcopy(small())
+    assert _problems(data) == []
+    mutate(data)
+    found = _problems(data)
+    assert any(expected in p for p in found), found
+
+
+def test_malformed_files_never_crash(tmp_path: Path) -> None:
+    bad = {
+        "syntax.yaml": "settings: [unclosed",
+        "list.yaml": "- just\n- a list\n",
+        "empty.yaml": "",
+        "types.json": json.dumps({"settings": {"form_id": 3}, "survey": "no"}),
+        "binary.yaml": "\x00\x01\x02",
+    }
+    for name, text in bad.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    (tmp_path / "good.yaml").write_text(yaml.safe_dump(small()), encoding="utf-8")
+    registry = FormRegistry([tmp_path])
+    assert registry.ids() == ["t"]
+    assert sorted(u.path.name for u in registry.unavailable) == sorted(bad)
+    assert all(u.reason for u in registry.unavailable)
+
+
+def test_versions_are_kept_and_immutable(tmp_path: Path) -> None:
+    v1 = small()
+    v2 = copy.deepcopy(small())
+    v2["settings"]["version"] = "2"
+    v2["survey"][0]["label"] = texts("Alter in Jahren", "Age in years")
+    (tmp_path / "t1.yaml").write_text(yaml.safe_dump(v1), encoding="utf-8")
+    registry = FormRegistry([tmp_path])
+    installed = registry.install(v2, tmp_path / "synced")
+    assert registry.versions("t") == ["1", "2"]
+    assert registry.get("t").version == "2"
+    assert registry.get("t", "1").label(registry.get("t", "1").by_name["age"], "de") == "Alter"
+    assert installed.source is not None and installed.source.exists()
+    assert registry.install(v2, tmp_path / "synced").version == "2"  # same content: no-op
+    v2b = copy.deepcopy(v2)
+    v2b["survey"][0]["label"] = texts("anders")
+    with pytest.raises(FormUnavailable):
+        registry.install(v2b, tmp_path / "synced")
+    with pytest.raises(FormUnavailable):
+        registry.install({"settings": {}}, tmp_path / "synced")
+    again = FormRegistry([tmp_path])  # a fresh start finds the synced version too
+    assert again.versions("t") == ["1", "2"]
+    with pytest.raises(FormUnavailable):
+        again.get("t", "9")
+
+
+def test_version_order_is_numeric(tmp_path: Path) -> None:
+    for v in ["9", "10", "2"]:
+        d = small()
+        d["settings"]["version"] = v
+        (tmp_path / f"t{v}.yaml").write_text(yaml.safe_dump(d), encoding="utf-8")
+    assert FormRegistry([tmp_path]).versions("t") == ["2", "9", "10"]
+
+
+def test_cli_check_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    shipped = sorted(str(p) for p in definition_files(shipped_dir()))
+    assert main(["forms", "check", *shipped]) == 0
+    broken = copy.deepcopy(small())
+    broken["survey"].append({"type": "select_one nolist", "name": "s", "label": texts("S")})
+    path = tmp_path / "broken.yaml"
+    path.write_text(yaml.safe_dump(broken), encoding="utf-8")
+    capsys.readouterr()
+    assert main(["forms", "check", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert "broken.yaml: s: error: dangling choice list 'nolist'" in err
