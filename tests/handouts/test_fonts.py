@@ -1,0 +1,80 @@
+"""Every character of every shipped translation is drawn by a bundled font that has it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kimdesk.handouts.fonts import font_files, fonts_dir, uncovered
+from kimdesk.handouts.layout import Style, layout_paragraph
+from kimdesk.handouts.templates import (
+    LANGUAGES,
+    form_text,
+    load_template,
+    load_texts,
+    template_names,
+)
+from kimdesk.i18n import is_rtl
+
+
+def all_texts() -> list[tuple[str, str, str]]:
+    """(language, key, text) for every translation and every form text a template pulls in."""
+    out = []
+    for lang in LANGUAGES:
+        texts = load_texts(lang)
+        out += [(lang, key, text) for key, text in texts.texts.items()]
+        out.append((lang, "name", texts.name))
+        for name in template_names():
+            for block in load_template(name).blocks:
+                if block.type == "form_text":
+                    text = form_text(block.form, block.name, lang)
+                    if text:
+                        out.append((lang, f"{block.form}.{block.name}", text))
+    return out
+
+
+def test_fonts_are_bundled_with_their_licence() -> None:
+    files = font_files()
+    assert len(files) == 6 and all(f.is_file() and f.stat().st_size > 100_000 for f in files)
+    licence = (fonts_dir() / "OFL.txt").read_text(encoding="utf-8")
+    assert "SIL OPEN FONT LICENSE Version 1.1" in licence
+
+
+@pytest.mark.parametrize("bold", [False, True], ids=["regular", "bold"])
+def test_every_character_is_covered(bold: bool) -> None:
+    missing = {}
+    for lang, key, text in all_texts():
+        gaps = uncovered(text, bold=bold)
+        if gaps:
+            missing[f"{lang}:{key}"] = "".join(sorted(set(gaps)))
+    assert not missing, missing
+
+
+def test_every_translation_shapes_without_notdef() -> None:
+    """Stronger than the cmap check: HarfBuzz output for the real strings has no glyph 0."""
+    from reportlab.pdfbase import pdfmetrics
+
+    from kimdesk.handouts.fonts import font_set
+
+    bad = []
+    for lang, key, text in all_texts():
+        for bold in (False, True):
+            style = Style(10.0, bold=bold)
+            for line in layout_paragraph(text, 240.0, style, lang, is_rtl(lang)):
+                for seg in line.segments:
+                    font = pdfmetrics.getFont(font_set(bold).names[seg.role])
+                    if any(font.face.charToGlyph.get(ord(g.key), 0) == 0 for g in seg.glyphs):
+                        bad.append((lang, key, seg.text))
+    assert not bad, bad[:20]
+
+
+def test_uncovered_reports_what_no_font_has() -> None:
+    assert uncovered("Hallo 你好") == ["你", "好"]
+
+
+def test_languages_have_native_names_and_status() -> None:
+    for lang in LANGUAGES:
+        texts = load_texts(lang)
+        assert texts.status == ("source" if lang in ("de", "en") else "draft"), lang
+        assert texts.name and texts.path == Path(texts.path)
