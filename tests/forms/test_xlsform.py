@@ -1,0 +1,152 @@
+"""XLSForm in and out: shipped forms survive a round trip; pyxform-style forms import; anything
+unsupported is reported by name."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from kimdesk.cli import main
+from kimdesk.forms.checker import check_definition
+from kimdesk.forms.definition import compile_form, dump_yaml
+from kimdesk.forms.engine import FormState
+from kimdesk.forms.registry import FormRegistry
+from kimdesk.forms.xlsform import export_xlsform, import_xlsform, language_code
+
+# Written the way pyxform's own tests write forms (markdown tables, tests_v1 conventions):
+# multilingual labels and hints, a group, a repeat, relevance, a constraint, aliases.
+PYXFORM_MD = """
+| survey   |                   |          |                     |                    |                    |                   |                     |            |               |
+|          | type              | name     | label::English (en) | label::French (fr) | hint::English (en) | hint::French (fr) | relevant            | constraint | calculation   |
+|          | integer           | age      | Age                 | Âge                | In years           | En années         |                     | . >= 0     |               |
+|          | select_one yes_no | has_kids | Children?           | Enfants ?          |                    |                   | ${age} >= 18        |            |               |
+|          | begin group       | details  | Details             | Détails            |                    |                   |                     |            |               |
+|          | string            | town     | Town                | Ville              |                    |                   |                     |            |               |
+|          | end group         |          |                     |                    |                    |                   |                     |            |               |
+|          | begin repeat      | kid      | Child               | Enfant             |                    |                   | ${has_kids} = 'yes' |            |               |
+|          | text              | kid_name | Name                | Nom                |                    |                   |                     |            |               |
+|          | integer           | kid_age  | Age                 | Âge                |                    |                   |                     | . < ${age} |               |
+|          | end repeat        |          |                     |                    |                    |                   |                     |            |               |
+|          | calculate         | n_kids   |                     |                    |                    |                   |                     |            | count(${kid}) |
+| choices  |                   |          |                     |                    |
+|          | list_name         | name     | label::English (en) | label::French (fr) |
+|          | yes_no            | yes      | Yes                 | Oui                |
+|          | yes_no            | no       | No                  | Non                |
+| settings |                   |            |                  |
+|          | form_id           | version    | default_language |
+|          | pyx_test          | 2024010101 | English (en)     |
+"""
+
+
+@pytest.mark.parametrize("form_id", ["erstgespraech", "assessment", "hilfeplan", "verlauf",
+                                     "abschluss", "einwilligung"])
+def test_shipped_form_round_trip(registry: FormRegistry, tmp_path: Path, form_id: str) -> None:
+    form = registry.get(form_id)
+    xlsx = tmp_path / f"{form_id}.xlsx"
+    export_xlsform(form.definition, xlsx)
+    result = import_xlsform(xlsx)
+    assert result.errors == [], [str(p) for p in result.errors]
+    assert result.definition == form.definition
+    assert dump_yaml(result.definition) == dump_yaml(form.definition)
+    # the exported sheet is plain XLSForm: code lists are written out as ordinary choices
+    wb = openpyxl.load_workbook(xlsx, read_only=True)
+    assert wb.sheetnames[:3] == ["survey", "choices", "settings"]
+    header = next(wb["survey"].iter_rows(values_only=True))
+    assert "label::Arabic (ar)" in header and "label::German (de)" in header
+
+
+def test_pyxform_convention_form_imports(tmp_path: Path) -> None:
+    md = tmp_path / "pyx.md"
+    md.write_text(PYXFORM_MD, encoding="utf-8")
+    result = import_xlsform(md)
+    assert result.errors == [], [str(p) for p in result.problems]
+    d = result.definition
+    assert d is not None
+    assert d.settings.form_id == "pyx_test" and d.settings.version == "2024010101"
+    assert d.settings.languages == ["en", "fr"] and d.settings.default_language == "en"
+    types = [r.type for r in d.survey]
+    assert types == ["integer", "select_one yes_no", "begin group", "text", "end group",
+                     "begin repeat", "text", "integer", "end repeat", "calculate"]
+    age = d.survey[0]
+    assert age.label == {"en": "Age", "fr": "Âge"} and age.hint == {"en": "In years",
+                                                                    "fr": "En années"}
+    form, problems = check_definition(d, "pyx.md")
+    assert form is not None, [str(p) for p in problems]
+    state = FormState(form, {"age": 40, "has_kids": "yes",
+                             "kid": [{"kid_name": "A", "kid_age": 50}, {"kid_name": "B"}]})
+    assert state.relevant(form.by_name["kid"], ())
+    assert state.calculated(form.by_name["n_kids"], ()) == 2.0
+    assert [(i.path, i.kind) for i in state.issues()] == [("kid.0.kid_age", "constraint")]
+
+
+def test_unsupported_parts_are_reported_by_name(tmp_path: Path) -> None:
+    md = tmp_path / "bad.md"
+    md.write_text("""
+| survey   |          |       |                     |                 |               |
+|          | type     | name  | label::English (en) | media::image    | choice_filter |
+|          | geopoint | where | Where?              |                 |               |
+|          | text     | photo | Photo               | pic.png         |               |
+| settings |          |
+|          | form_id  | style |
+|          | bad      | pages |
+""", encoding="utf-8")
+    result = import_xlsform(md)
+    assert result.definition is None
+    reasons = " | ".join(str(p) for p in result.errors)
+    assert "unsupported type 'geopoint'" in reasons
+    assert "'media'" in reasons or "image" in reasons
+    assert "'style'" in reasons
+
+
+def test_kobo_style_workbook_imports(tmp_path: Path) -> None:
+    """A KoboToolbox-like workbook: untranslated labels, start/end metadata, $kuid columns."""
+    wb = openpyxl.Workbook()
+    s = wb.active
+    s.title = "survey"
+    s.append(["type", "name", "label", "required", "relevant", "$kuid"])
+    s.append(["start", "start", None, None, None, "k1"])
+    s.append(["end", "end", None, None, None, "k2"])
+    s.append(["select_one yn", "q1", "Haben Sie Kinder?", "true", None, "k3"])
+    s.append(["integer", "q2", "Wie viele?", "false", "${q1} = 'ja'", "k4"])
+    c = wb.create_sheet("choices")
+    c.append(["list_name", "name", "label", "$kuid"])
+    c.append(["yn", "ja", "Ja", "c1"])
+    c.append(["yn", "nein", "Nein", "c2"])
+    st = wb.create_sheet("settings")
+    st.append(["form_title", "form_id", "version"])
+    st.append(["Kobo-Test", "kobo_test", "vAbc123"])
+    path = tmp_path / "kobo.xlsx"
+    wb.save(path)
+    result = import_xlsform(path, default_language="de")
+    assert result.errors == [], [str(p) for p in result.errors]
+    assert any("$kuid" in p.reason for p in result.problems)  # reported, not silently dropped
+    d = result.definition
+    assert d is not None and d.settings.languages == ["de"]
+    assert [r.type for r in d.survey] == ["start", "end", "select_one yn", "integer"]
+    assert d.survey[2].required is True and d.survey[3].relevant == "${q1} = 'ja'"
+    form = compile_form(d)
+    assert FormState(form, {"q1": "nein"}).issues() == []
+
+
+def test_cli_import_and_export(registry: FormRegistry, tmp_path: Path) -> None:
+    src = registry.get("verlauf").source
+    assert src is not None
+    xlsx = tmp_path / "verlauf.xlsx"
+    assert main(["forms", "export", str(src), "-o", str(xlsx)]) == 0
+    out = tmp_path / "verlauf.yaml"
+    assert main(["forms", "import", str(xlsx), "-o", str(out)]) == 0
+    assert main(["forms", "check", str(out)]) == 0
+    bad = tmp_path / "bad.md"
+    bad.write_text("| survey |\n| | type | name | label |\n| | geopoint | g | G |\n",
+                   encoding="utf-8")
+    assert main(["forms", "import", str(bad), "-o", str(tmp_path / "x.yaml")]) == 1
+    assert not (tmp_path / "x.yaml").exists()
+
+
+def test_language_headers() -> None:
+    assert language_code("German (de)", "en") == "de"
+    assert language_code("default", "de") == "de"
+    assert language_code("French", "de") == "fr"
+    assert language_code("Klingonisch", "de") is None
