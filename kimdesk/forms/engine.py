@@ -209,13 +209,19 @@ class FormState:
     def issues(self) -> list[Issue]:
         """Every problem of the answers, in form order (empty list = the answers are valid)."""
         found: list[Issue] = []
-        for f in self.form.walk():
-            if f.kind not in INPUT_TYPES:
-                continue
-            for scope in self.scopes(f):
-                if not self.relevant(f, scope):
-                    continue
-                found.extend(self.check_field(f, scope))
+
+        def visit(fields: list[Field], scope: Scope) -> None:
+            for f in fields:
+                if f.kind == "group":
+                    visit(f.children, scope)
+                elif f.kind == "repeat":
+                    if self.relevant(f, scope):
+                        for i in range(self.instances(f, scope)):
+                            visit(f.children, (*scope, (f.name, i)))
+                elif f.kind in INPUT_TYPES and self.relevant(f, scope):
+                    found.extend(self.check_field(f, scope))
+
+        visit(self.form.fields, ())
         found.extend(self._unknown(self.form.fields, self.answers, ()))
         seen: set[tuple[str, Scope, str]] = set()
         for issue in self.errors:
