@@ -67,7 +67,7 @@ def test_code_lists_come_from_cldr(registry: FormRegistry) -> None:
 
 
 def _problems(data: dict) -> list[str]:
-    form, problems = check_data(data, "f.yaml")
+    _form, problems = check_data(data, "f.yaml")
     return [str(p) for p in problems if p.severity == "error"]
 
 

@@ -15,29 +15,10 @@ from kimdesk.forms.engine import FormState
 from kimdesk.forms.registry import FormRegistry
 from kimdesk.forms.xlsform import export_xlsform, import_xlsform, language_code
 
-# Written the way pyxform's own tests write forms (markdown tables, tests_v1 conventions):
-# multilingual labels and hints, a group, a repeat, relevance, a constraint, aliases.
-PYXFORM_MD = """
-| survey   |                   |          |                     |                    |                    |                   |                     |            |               |
-|          | type              | name     | label::English (en) | label::French (fr) | hint::English (en) | hint::French (fr) | relevant            | constraint | calculation   |
-|          | integer           | age      | Age                 | Âge                | In years           | En années         |                     | . >= 0     |               |
-|          | select_one yes_no | has_kids | Children?           | Enfants ?          |                    |                   | ${age} >= 18        |            |               |
-|          | begin group       | details  | Details             | Détails            |                    |                   |                     |            |               |
-|          | string            | town     | Town                | Ville              |                    |                   |                     |            |               |
-|          | end group         |          |                     |                    |                    |                   |                     |            |               |
-|          | begin repeat      | kid      | Child               | Enfant             |                    |                   | ${has_kids} = 'yes' |            |               |
-|          | text              | kid_name | Name                | Nom                |                    |                   |                     |            |               |
-|          | integer           | kid_age  | Age                 | Âge                |                    |                   |                     | . < ${age} |               |
-|          | end repeat        |          |                     |                    |                    |                   |                     |            |               |
-|          | calculate         | n_kids   |                     |                    |                    |                   |                     |            | count(${kid}) |
-| choices  |                   |          |                     |                    |
-|          | list_name         | name     | label::English (en) | label::French (fr) |
-|          | yes_no            | yes      | Yes                 | Oui                |
-|          | yes_no            | no       | No                  | Non                |
-| settings |                   |            |                  |
-|          | form_id           | version    | default_language |
-|          | pyx_test          | 2024010101 | English (en)     |
-"""
+# data/pyxform_convention.md is written the way pyxform's own tests write forms (markdown
+# tables, tests_v1 conventions): multilingual labels and hints, a group, a repeat, relevance,
+# a constraint, a calculation, the ``string`` alias.
+PYXFORM_MD = Path(__file__).parent / "data" / "pyxform_convention.md"
 
 
 @pytest.mark.parametrize("form_id", ["erstgespraech", "assessment", "hilfeplan", "verlauf",
@@ -58,9 +39,7 @@ def test_shipped_form_round_trip(registry: FormRegistry, tmp_path: Path, form_id
 
 
 def test_pyxform_convention_form_imports(tmp_path: Path) -> None:
-    md = tmp_path / "pyx.md"
-    md.write_text(PYXFORM_MD, encoding="utf-8")
-    result = import_xlsform(md)
+    result = import_xlsform(PYXFORM_MD)
     assert result.errors == [], [str(p) for p in result.problems]
     d = result.definition
     assert d is not None

@@ -13,6 +13,7 @@ each edit, and at once on :meth:`flush_draft` (call it before an auto-lock).
 from __future__ import annotations
 
 import html
+import logging
 import re
 from collections.abc import Callable
 from datetime import date
@@ -45,6 +46,8 @@ from kimdesk.forms.drafts import DraftStore, draft_payload
 from kimdesk.forms.engine import FormState, Issue, Scope, path_key
 from kimdesk.forms.expressions import ExpressionError, to_string
 from kimdesk.i18n import N_, current_language, gettext, is_rtl, language
+
+log = logging.getLogger(__name__)
 
 RADIO_MAX = 6  # select_one with more choices becomes a combo box
 CHECK_MAX = 12  # select_multiple with more choices becomes a filterable checklist
@@ -262,12 +265,21 @@ class FormWidget(QWidget):
             self.draft_store.discard(self.draft_key)
 
     def hideEvent(self, event: Any) -> None:
-        self.flush_draft()
+        self._flush_quietly()
         super().hideEvent(event)
 
     def closeEvent(self, event: Any) -> None:
-        self.flush_draft()
+        self._flush_quietly()
         super().closeEvent(event)
+
+    def _flush_quietly(self) -> None:
+        """Flush from Qt events: an error there (vault already locked) must not escape into
+        Qt's event loop; it is logged, and the caller's explicit flush_draft() before locking
+        is the guarantee."""
+        try:
+            self.flush_draft()
+        except Exception:
+            log.exception("draft of form %s not saved", self.form.form_id)
 
     # -- building ------------------------------------------------------------------------------
     def _build(self) -> None:
