@@ -33,7 +33,12 @@ def _pdf_text_string(text: str) -> str:
 
 
 def draw_line(
-    canvas: Any, line: Line, x: float, y: float, actual_text: bool = False, visual_order: bool = True
+    canvas: Any,
+    line: Line,
+    x: float,
+    y: float,
+    actual_text: bool = False,
+    visual_order: bool = True,
 ) -> None:
     """Draw ``line`` with its left edge at ``x`` and baseline at ``y`` (points)."""
     if not line.segments:

@@ -121,7 +121,6 @@ def resolve_levels(text: str, rtl_base: bool) -> list[int]:
 def shape(text: str, role: str, bold: bool, rtl: bool, lang: str) -> tuple[Glyph, ...]:
     """HarfBuzz glyphs for ``text`` in one font and direction, visual order, 1/1000 em."""
     import uharfbuzz as hb
-
     from reportlab.pdfbase import pdfmetrics
 
     fonts = font_set(bold)
@@ -140,10 +139,13 @@ def shape(text: str, role: str, bold: bool, rtl: bool, lang: str) -> tuple[Glyph
     infos, positions = buf.glyph_infos, buf.glyph_positions
     starts = sorted({info.cluster for info in infos})
     end_of = dict(zip(starts, [*starts[1:], len(text)], strict=True))
-    carrier: dict[int, int] = {}  # cluster -> index of the glyph that carries its text
+    # The glyph that carries a cluster's text: one on the baseline (extractors put a raised glyph
+    # on a line of its own), the widest of those (the letter, not its harakah).
+    carrier: dict[int, int] = {}  # cluster -> glyph index
     for index, (info, pos) in enumerate(zip(infos, positions, strict=True)):
         best = carrier.get(info.cluster)
-        if best is None or pos.x_advance > positions[best].x_advance:
+        rank = (pos.y_offset == 0, pos.x_advance)
+        if best is None or rank > (positions[best].y_offset == 0, positions[best].x_advance):
             carrier[info.cluster] = index
     glyphs = []
     for index, (info, pos) in enumerate(zip(infos, positions, strict=True)):

@@ -29,7 +29,9 @@ def _utf16_hex(text: str) -> str:
 
 def to_unicode_cmap(fontname: str, subset: list[int], text_of: dict[int, str]) -> str:
     """A ToUnicode CMap for one subset; ``text_of`` overrides the text of private keys."""
-    entries = [f"<{code:02X}> <{_utf16_hex(text_of.get(cp, chr(cp)))}>" for code, cp in enumerate(subset)]
+    entries = [
+        f"<{code:02X}> <{_utf16_hex(text_of.get(cp, chr(cp)))}>" for code, cp in enumerate(subset)
+    ]
     out = [
         "/CIDInit /ProcSet findresource begin",
         "12 dict begin",
@@ -107,7 +109,7 @@ class HandoutFont(TTFont):
             self._keys[(gid, text)] = key
             return key
 
-    def addObjects(self, doc: Any) -> None:  # noqa: N802 (reportlab's name)
+    def addObjects(self, doc: Any) -> None:
         """As TTFont.addObjects, but with the ToUnicode CMap of :func:`to_unicode_cmap`."""
         state = self.state.get(doc)
         if state is None:

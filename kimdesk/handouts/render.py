@@ -169,6 +169,7 @@ def _block_rows(block: Block, columns: list[Column], data: HandoutData) -> Itera
 
         yield row(fill_signature, 4.0)
     elif kind in ("goals", "referrals"):
+        fields: tuple[str, ...]
         if kind == "goals":
             fields = ("goal", "steps", "responsible", "review")
             records: list[dict[str, str]] = [
@@ -300,7 +301,9 @@ def render_pdf(prepared: Prepared, today: date | None = None) -> bytes:
     content_h = PAGE_H - MARGIN_TOP - MARGIN_BOTTOM
     pages = _paginate(prepared.rows, content_h)
     municipality = prepared.data.value("municipality")
-    header = "Kommunales Integrationsmanagement NRW" + (f" · {municipality}" if municipality else "")
+    header = "Kommunales Integrationsmanagement NRW"
+    if municipality:
+        header += f" · {municipality}"
     day = (today or date.today()).strftime("%d.%m.%Y")
     for number, page_rows in enumerate(pages, 1):
         canvas.setLineWidth(0.6)
@@ -337,7 +340,7 @@ def _footer(canvas: Any, cols: list[Column], number: int, total: int) -> None:
         parts = [col.t("common.page", page=number, pages=total)]
         if col.texts.is_draft:
             parts.insert(0, col.t("common.draft"))
-        cell.text(" · ".join(parts) if not col.rtl else " · ".join(parts), SMALL, col.lang)
+        cell.text(" · ".join(parts), SMALL, col.lang)
         _draw_cell(canvas, cell, col.x, MARGIN_BOTTOM - 20.0)
 
 

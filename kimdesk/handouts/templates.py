@@ -110,7 +110,7 @@ def _load_yaml(path: Path, what: str) -> Any:
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: 10x faster where present
     try:
         with path.open(encoding="utf-8") as fh:
-            return yaml.load(fh, Loader=loader)  # noqa: S506 (a safe loader)
+            return yaml.load(fh, Loader=loader)
     except yaml.YAMLError as exc:
         reason = str(exc).replace("\n", " ")
         raise HandoutError(N_("{what} {path} is malformed: {reason}"), what=what, path=str(path),
@@ -169,7 +169,8 @@ def _parse_block(path: Path, number: int, raw: Any) -> Block:
     required, optional = BLOCK_FIELDS[kind]
     unknown = set(raw) - {"type", *required, *optional}
     if unknown:
-        raise _malformed(path, f"{where} ({kind}) has unknown field(s) {', '.join(sorted(unknown))}")
+        names = ", ".join(sorted(unknown))
+        raise _malformed(path, f"{where} ({kind}) has unknown field(s) {names}")
     keys: dict[str, str] = {}
     for name in required:
         value = raw.get(name)
@@ -232,23 +233,27 @@ def load_texts(lang: str, texts_dir: Path | None = None) -> Texts:
     return _load_texts_cached(path, stat.st_mtime_ns, stat.st_size)
 
 
+_LACKS = N_("The {lang} handout text lacks {key} (needed by template {template}; file {path}).")
+
+
 def check_texts(template: Template, texts: Texts, source: Texts) -> None:
     """Every key the template needs is there, with the same placeholders as the German text."""
     needed = sorted(template.text_keys() | {"common.draft", "common.page"})
     for key in needed:
         if key not in source.texts:
             raise HandoutError(
-                N_("The {lang} handout text lacks {key} (needed by template {template}; file {path})."),
+                _LACKS,
                 lang=source.lang, key=key, template=template.id, path=str(source.path))
         if key not in texts.texts or not texts.texts[key].strip():
             raise HandoutError(
-                N_("The {lang} handout text lacks {key} (needed by template {template}; file {path})."),
+                _LACKS,
                 lang=texts.lang, key=key, template=template.id, path=str(texts.path))
         if _fields(texts.texts[key]) != _fields(source.texts[key]):
+            expected = ", ".join(sorted(_fields(source.texts[key]))) or "none"
             raise HandoutError(N_("{what} {path} is malformed: {reason}"), what="Handout text",
                                path=str(texts.path),
                                reason=f"{key} must use the placeholders of the German text "
-                                      f"({', '.join(sorted(_fields(source.texts[key]))) or 'none'})")
+                                      f"({expected})")
 
 
 @functools.lru_cache(maxsize=8)

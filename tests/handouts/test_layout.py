@@ -56,16 +56,18 @@ def test_arabic_is_shaped_and_joined() -> None:
     # joined forms are glyphs without a character of their own: private keys
     assert any(0xE000 <= ord(g.key) <= 0xF8FF for g in glyphs)
     # visual order: the first glyph drawn is the last letter (mim)
-    from kimdesk.handouts.fonts import font_set
     from reportlab.pdfbase import pdfmetrics
+
+    from kimdesk.handouts.fonts import font_set
 
     font = pdfmetrics.getFont(font_set(False).names["arabic"])
     assert font.text_of.get(ord(glyphs[0].key), glyphs[0].key) == "م"
 
 
 def test_harakat_are_kept_and_carried_by_their_letter() -> None:
-    from kimdesk.handouts.fonts import font_set
     from reportlab.pdfbase import pdfmetrics
+
+    from kimdesk.handouts.fonts import font_set
 
     font = pdfmetrics.getFont(font_set(False).names["arabic"])
     glyphs = shape("شكراً", "arabic", False, True, "ar")
@@ -91,8 +93,9 @@ def test_levels_skip_boundary_neutrals() -> None:
 
 
 def test_ethiopic_cyrillic_turkish_have_no_missing_glyphs() -> None:
-    from kimdesk.handouts.fonts import font_set
     from reportlab.pdfbase import pdfmetrics
+
+    from kimdesk.handouts.fonts import font_set
 
     for text, lang in (("ብኽብረትኩም ፓስፖርትኹም ኣምጽኡ። 10:30", "ti"),
                        ("Будь ласка, принесіть паспорт", "uk"), ("İş Merkezi sığınma ılık", "tr")):
