@@ -790,7 +790,10 @@ class FormWidget(QWidget):
 def set_text(label: QLabel, text: str) -> None:
     """Long text in a right-to-left column goes through Qt's rich-text layout (QTextDocument),
     which wraps mixed Arabic/Latin lines within the label's width; plain QLabel layout let the
-    first line overflow in grid cells."""
+    first line overflow in grid cells. Unchanged text is not laid out again."""
+    if label.property("kimdesk_text") == text:
+        return
+    label.setProperty("kimdesk_text", text)
     if is_rtl_direction(label):
         label.setTextFormat(Qt.TextFormat.RichText)
         label.setText(f'<div dir="rtl" align="right">{html.escape(text)}</div>')
