@@ -37,7 +37,8 @@ _FALSE = {"", "no", "false", "false()", "0"}
 
 #: pyxform JSON type -> XLSForm type (selects get their list name appended).
 _TYPES = {
-    "text": "text", "string": "text", "integer": "integer", "int": "integer", "decimal": "decimal", "date": "date", "note": "note",
+    "text": "text", "string": "text", "integer": "integer", "int": "integer",
+    "decimal": "decimal", "date": "date", "note": "note",
     "calculate": "calculate", "acknowledge": "acknowledge", "start": "start", "end": "end",
     "today": "today", "select one": "select_one", "select all that apply": "select_multiple",
 }
