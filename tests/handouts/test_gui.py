@@ -1,0 +1,120 @@
+"""The handout dialog, offscreen: preview, languages, save, print, off-thread generation."""
+
+from __future__ import annotations
+
+import io
+import threading
+from pathlib import Path
+from typing import Any
+
+import pypdf
+import pytest
+
+pytest.importorskip("pytestqt")
+pytest.importorskip("PySide6.QtPdf")
+
+from kimdesk.handouts.data import GoalRow, HandoutData  # noqa: E402
+
+pytestmark = pytest.mark.gui
+
+
+def data() -> HandoutData:
+    return HandoutData({"client_name": "ሳባ ተስፋይ (Saba Tesfay)", "case_number": "2026-X-1"},
+                       goals=(GoalRow("Deutschkurs B1", "Anmeldung", "Klientin", "01.03.2027"),),
+                       preferred_language="ti")
+
+
+def open_dialog(qtbot: Any, source: Any = None, case_id: str | None = None) -> Any:
+    from kimdesk.gui.handouts import open_handout_dialog
+
+    dialog = open_handout_dialog(None, source if source is not None else data(), case_id)
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: dialog.pdf is not None and dialog.page_count > 0, timeout=15000)
+    return dialog
+
+
+def test_preview_is_rendered_off_the_gui_thread(qtbot: Any) -> None:
+    dialog = open_dialog(qtbot)
+    assert dialog.selection() == ("appointment", "ti", "de")  # the client's preferred language
+    assert dialog.render_threads and threading.get_ident() not in dialog.render_threads
+    image = dialog.render_page(0, 40)
+    assert not image.isNull() and image.width() > 200
+    assert dialog.print_button.isEnabled() and dialog.save_button.isEnabled()
+    assert dialog.draft_label.text()  # Tigrinya is a draft translation
+
+
+def test_changing_choices_re_renders(qtbot: Any) -> None:
+    dialog = open_dialog(qtbot)
+    with qtbot.waitSignal(dialog.rendered, timeout=15000):
+        dialog.choose("goals", "ar", None)
+    reader = pypdf.PdfReader(io.BytesIO(dialog.pdf))
+    text = reader.pages[0].extract_text()
+    assert "Deutschkurs B1" in text and "Zielvereinbarung" not in text  # no German column
+    assert dialog.draft_label.text()
+    with qtbot.waitSignal(dialog.rendered, timeout=15000):
+        dialog.choose("goals", "de", "en")
+    assert not dialog.draft_label.text()
+
+
+def test_save_as_pdf(qtbot: Any, tmp_path: Path) -> None:
+    dialog = open_dialog(qtbot)
+    out = tmp_path / "handout.pdf"
+    dialog.save_to(out)
+    assert out.read_bytes() == dialog.pdf
+    assert "handout.pdf" in dialog.status_label.text()
+
+
+def test_print_to_a_pdf_printer(qtbot: Any, tmp_path: Path) -> None:
+    from PySide6.QtPrintSupport import QPrinter
+
+    dialog = open_dialog(qtbot)
+    printer = QPrinter(QPrinter.PrinterMode.ScreenResolution)
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    out = tmp_path / "printed.pdf"
+    printer.setOutputFileName(str(out))
+    dialog.print_to(printer)
+    assert out.is_file() and len(pypdf.PdfReader(out).pages) == dialog.page_count
+
+
+def test_errors_are_shown_not_raised(qtbot: Any, tmp_path: Path) -> None:
+    dialog = open_dialog(qtbot)
+    with qtbot.waitSignal(dialog.failed, timeout=5000):
+        dialog.save_to(tmp_path / "missing" / "x.pdf")
+    assert str(tmp_path / "missing" / "x.pdf") in dialog.status_label.text()
+
+
+def test_case_read_through_the_database_worker(qtbot: Any, demo_vault_file: Path) -> None:
+    """The main window's hook: open_handout_dialog(parent, worker, case_id)."""
+    from tests.conftest import PASSPHRASE
+
+    from kimdesk.gui.worker import DbWorker
+    from kimdesk.vault import Vault
+
+    worker = DbWorker()
+
+    def open_job(w: Any) -> str:
+        w.vault = Vault.open(demo_vault_file, PASSPHRASE)
+        return next(c.id for c in w.vault.cases.where() if w.vault.goals.for_case(c.id))
+
+    ids: list[str] = []
+    worker.submit(open_job, ids.append)
+    qtbot.waitUntil(lambda: bool(ids), timeout=15000)
+    try:
+        dialog = open_dialog(qtbot, worker, ids[0])
+        qtbot.waitUntil(lambda: bool(dialog.data.values.get("case_number")), timeout=15000)
+        with qtbot.waitSignal(dialog.rendered, timeout=15000):
+            dialog.choose("goals")
+        text = pypdf.PdfReader(io.BytesIO(dialog.pdf)).pages[0].extract_text()
+        assert dialog.data.values["case_number"] in text
+    finally:
+        worker.stop()
+
+
+def test_bundled_fonts_register_with_qt(qtbot: Any) -> None:
+    from PySide6.QtGui import QFontDatabase
+
+    from kimdesk.gui.handouts import register_fonts
+
+    register_fonts()
+    families = set(QFontDatabase.families())
+    assert {"Noto Sans", "Noto Naskh Arabic", "Noto Sans Ethiopic"} <= families
