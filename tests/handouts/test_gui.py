@@ -13,7 +13,7 @@ import pytest
 pytest.importorskip("pytestqt")
 pytest.importorskip("PySide6.QtPdf")
 
-from kimdesk.handouts.data import GoalRow, HandoutData  # noqa: E402
+from kimdesk.handouts.data import GoalRow, HandoutData
 
 pytestmark = pytest.mark.gui
 
@@ -85,10 +85,9 @@ def test_errors_are_shown_not_raised(qtbot: Any, tmp_path: Path) -> None:
 
 def test_case_read_through_the_database_worker(qtbot: Any, demo_vault_file: Path) -> None:
     """The main window's hook: open_handout_dialog(parent, worker, case_id)."""
-    from tests.conftest import PASSPHRASE
-
     from kimdesk.gui.worker import DbWorker
     from kimdesk.vault import Vault
+    from tests.conftest import PASSPHRASE
 
     worker = DbWorker()
 

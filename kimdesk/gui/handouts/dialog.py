@@ -17,7 +17,7 @@ import itertools
 import logging
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from PySide6.QtCore import (
     QBuffer,
@@ -85,6 +85,14 @@ def register_fonts() -> list[str]:
     return families
 
 
+W = TypeVar("W", bound=QObject)
+
+
+def _named(widget: W, name: str) -> W:
+    widget.setObjectName(name)
+    return widget
+
+
 class _Signals(QObject):
     done = Signal(int, object, object)  # request id, pdf bytes, error
 
@@ -142,20 +150,22 @@ class HandoutDialog(QDialog):
 
     # -- building ------------------------------------------------------------------------------
     def _build(self) -> None:
-        self.template_box = QComboBox(objectName="handoutTemplate")
+        self.template_box = _named(QComboBox(), "handoutTemplate")
         for template_id, name in TEMPLATE_NAMES.items():
             self.template_box.addItem(_(name), template_id)
-        self.lang_box = QComboBox(objectName="handoutLanguage")
-        self.second_box = QComboBox(objectName="handoutSecondLanguage")
-        self.draft_label = QLabel(objectName="handoutDraftNote", wordWrap=True)
-        self.status_label = QLabel(objectName="handoutStatus", wordWrap=True)
+        self.lang_box = _named(QComboBox(), "handoutLanguage")
+        self.second_box = _named(QComboBox(), "handoutSecondLanguage")
+        self.draft_label = _named(QLabel(), "handoutDraftNote")
+        self.status_label = _named(QLabel(), "handoutStatus")
+        for label in (self.draft_label, self.status_label):
+            label.setWordWrap(True)
         form = QFormLayout()
         form.addRow(_("Template"), self.template_box)
         form.addRow(_("Client's language"), self.lang_box)
         form.addRow(_("Second language"), self.second_box)
-        self.print_button = QPushButton(_("Print…"), objectName="handoutPrint")
-        self.save_button = QPushButton(_("Save as PDF…"), objectName="handoutSave")
-        close = QPushButton(_("Close"), objectName="handoutClose")
+        self.print_button = _named(QPushButton(_("Print…")), "handoutPrint")
+        self.save_button = _named(QPushButton(_("Save as PDF…")), "handoutSave")
+        close = _named(QPushButton(_("Close")), "handoutClose")
         for button in (self.print_button, self.save_button):
             button.setEnabled(False)
         self.print_button.clicked.connect(self.print_document)
@@ -169,7 +179,7 @@ class HandoutDialog(QDialog):
         side.addWidget(self.print_button)
         side.addWidget(self.save_button)
         side.addWidget(close)
-        self.view = QPdfView(self, objectName="handoutPreview")
+        self.view = _named(QPdfView(self), "handoutPreview")
         self.view.setPageMode(QPdfView.PageMode.MultiPage)
         self.view.setZoomMode(QPdfView.ZoomMode.FitToWidth)
         self.view.setDocument(self._document)
@@ -198,7 +208,7 @@ class HandoutDialog(QDialog):
 
     # -- choices -------------------------------------------------------------------------------
     def choose(self, template: str | None = None, lang: str | None = None,
-               second: str | None | bool = False) -> None:
+               second: str | bool | None = False) -> None:
         """Select template and languages by code (``second=None`` means no second language)."""
         if template is not None:
             self.template_box.setCurrentIndex(self.template_box.findData(template))
@@ -328,7 +338,7 @@ class HandoutDialog(QDialog):
         finally:
             painter.end()
 
-    def closeEvent(self, event: Any) -> None:  # noqa: N802 (Qt's name)
+    def closeEvent(self, event: Any) -> None:
         self._timer.stop()
         self._latest = -1  # drop results still on their way
         self._pool.waitForDone(5000)
