@@ -154,6 +154,7 @@ def _block_rows(block: Block, columns: list[Column], data: HandoutData) -> Itera
         value = data.value(block.value)
 
         def fill_field(c: Cell, col: Column) -> None:
+            c.space(2.0)
             c.text(col.t(block.keys["label"]), LABEL, col.lang)
             if value:
                 c.text(value, VALUE, col.lang, data=True)
