@@ -208,6 +208,8 @@ def _check_field(form: Form, f: Field, langs: list[str], add: Any) -> None:
         add(name, "'required' on a field without input is not supported")
     if kind in METADATA_TYPES | {"calculate"} and row.label:
         add(name, "a hidden field's label is never shown", "warning")
+    if row.default:
+        _check_default(form, f, name, add)
     types = _types_seen_from(form, f)
     columns: list[tuple[str, str]] = [("relevant", row.relevant), ("constraint", row.constraint),
                                       ("calculation", row.calculation)]
@@ -230,6 +232,26 @@ def _check_field(form: Form, f: Field, langs: list[str], add: Any) -> None:
         infer(node, types, issues)
         for issue in dict.fromkeys(issues):
             add(name, f"{column}: ill-typed expression: {issue}")
+
+
+def _check_default(form: Form, f: Field, name: str, add: Any) -> None:
+    from kimdesk.forms.engine import default_value, is_dynamic_default, type_problem
+
+    if f.kind not in INPUT_TYPES:
+        add(name, "a default on a field without input is never used", "warning")
+        return
+    if is_dynamic_default(f.row.default):
+        try:
+            node = parse(f.row.default)
+        except ExpressionError as exc:
+            add(name, f"default: {exc.translated()}")
+            return
+        if references(node):
+            add(name, "default: only expressions without ${field} references are supported")
+        return
+    value = default_value(form, f)
+    if value is not None and type_problem(form, f, value):
+        add(name, f"default '{f.row.default}' is not a valid answer of this field")
 
 
 def _check_choices(form: Form, langs: list[str], add: Any) -> None:

@@ -373,6 +373,44 @@ def _choice_names(form: Form, f: Field) -> frozenset[str]:
     return cache[key]
 
 
+def is_dynamic_default(text: str) -> bool:
+    """XLSForm defaults are literal values unless they contain an expression (``today()``,
+    ``${field}``), as pyxform decides."""
+    return "(" in text or "${" in text
+
+
+def default_value(form: Form, f: Field, today: date | None = None) -> Any:
+    """The initial answer of a field from its ``default`` column (None when there is none)."""
+    text = f.row.default
+    if not text or f.kind not in INPUT_TYPES:
+        return None
+    if is_dynamic_default(text):
+        try:
+            value = evaluate(text, Context({}, today=today or date.today(),
+                                           lookup=lambda name: ""))
+        except ExpressionError:
+            return None
+        text = to_string(value)
+    if f.kind == "integer" and _INT.match(text):
+        return int(text)
+    if f.kind == "decimal" and _DEC.match(text):
+        return float(text)
+    if f.kind == "select_multiple":
+        return text.split()
+    return text
+
+
+def apply_defaults(form: Form, fields: list[Field], target: dict[str, Any],
+                   today: date | None = None) -> None:
+    """Fill defaults into a new answer set (or a new repeat instance), not into stored answers."""
+    for f in _level(fields):
+        if f.kind == "repeat" or f.name in target:
+            continue
+        value = default_value(form, f, today)
+        if value is not None:
+            target[f.name] = value
+
+
 def fill_metadata(form: Form, answers: dict[str, Any], *, now: datetime | None = None) -> None:
     """Set ``start`` (once), ``end`` and ``today`` metadata fields, as ODK does on save."""
     stamp = (now or datetime.now().astimezone()).isoformat(timespec="seconds")

@@ -211,6 +211,8 @@ def convert_pyxform_json(
             if name == "meta" and jtype == "group" and (el.get("control") or {}).get("bodyless"):
                 continue  # pyxform adds this (instanceID) to every form
             for key in el:
+                if key in {"_dynamic_default", "actions"} and el.get("_dynamic_default"):
+                    continue  # pyxform's encoding of a default such as today()
                 if key not in _ELEMENT_KEYS:
                     _unsupported(add, name, key)
             bind = dict(el.get("bind") or {})

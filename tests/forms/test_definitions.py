@@ -104,6 +104,9 @@ def _problems(data: dict) -> list[str]:
         (lambda d: d["survey"][0].update({"colour": "red"}),
          "f.yaml: age.colour: error: unsupported column/key 'colour'"),
         (lambda d: d.update(choices={"yn": {"codelist": "planets"}}), "unknown code list"),
+        (lambda d: d["survey"][1].update(default="vielleicht"),
+         "f.yaml: kids: error: default 'vielleicht' is not a valid answer of this field"),
+        (lambda d: d["survey"][0].update(default="${kids}"), "default: only expressions"),
     ],
 )
 def test_checker_reports_file_field_and_reason(mutate, expected: str) -> None:  # type: ignore[no-untyped-def]

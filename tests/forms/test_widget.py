@@ -198,3 +198,15 @@ def test_repeat_and_legal_banner(qtbot: Any, registry: FormRegistry) -> None:
     assert consent.is_shown("recipients")
     assert consent.message("purposes") == (
         "Ohne Einwilligung in das Case Management selbst sind die übrigen Zwecke nicht möglich.")
+
+
+def test_defaults_fill_new_forms_only(qtbot: Any, registry: FormRegistry) -> None:
+    from datetime import date
+
+    form = registry.get("verlauf")
+    w = FormWidget(form, ui_language="tr", client_language="fa", today=date(2026, 2, 3))
+    qtbot.addWidget(w)
+    assert w.answers() == {"consultation_date": "2026-02-03", "duration": 60}
+    stored = FormWidget(form, answers={"duration": 30}, ui_language="de")
+    qtbot.addWidget(stored)
+    assert stored.answers() == {"duration": 30}  # stored answers are never completed

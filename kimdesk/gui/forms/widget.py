@@ -43,7 +43,7 @@ from PySide6.QtWidgets import (
 
 from kimdesk.forms.definition import Field, Form
 from kimdesk.forms.drafts import DraftStore, draft_payload
-from kimdesk.forms.engine import FormState, Issue, Scope, path_key
+from kimdesk.forms.engine import FormState, Issue, Scope, apply_defaults, path_key
 from kimdesk.forms.expressions import ExpressionError, to_string
 from kimdesk.i18n import N_, current_language, gettext, is_rtl, language
 
@@ -156,8 +156,8 @@ class FormWidget(QWidget):
         self._scroll.setWidgetResizable(True)
         self._scroll.setFrameShape(QFrame.Shape.NoFrame)
         outer.addWidget(self._scroll)
-        if answers is None:
-            self.restore_draft()
+        if answers is None and not self.restore_draft():
+            apply_defaults(form, form.fields, self._answers, today)
         self._build()
 
     # -- public API ----------------------------------------------------------------------------
@@ -406,7 +406,7 @@ class FormWidget(QWidget):
         col.setSpacing(2)
         editor = self._editor(f, scope, key, row)
         editor.setObjectName(key)
-        editor.setEnabled(not self.read_only)
+        editor.setEnabled(not (self.read_only or f.row.read_only))
         col.addWidget(editor)
         msg = QLabel("")
         msg.setObjectName("message")
@@ -736,7 +736,9 @@ class FormWidget(QWidget):
     def _add_instance(self, f: Field, scope: Scope) -> None:
         node = self._container(scope, create=True)
         items = node.setdefault(f.name, [])
-        items.append({})
+        instance: dict[str, Any] = {}
+        apply_defaults(self.form, f.children, instance, self.today)
+        items.append(instance)
         self._build()
         self._changed()
 
