@@ -46,6 +46,13 @@ def register(sub: Any) -> None:
     q = fsub.add_parser("list", help=_("list available forms and unavailable ones with reasons"))
     q.set_defaults(func=cmd_list)
 
+    q = fsub.add_parser("preview", help=_("show a form as the counselor and the client see it"))
+    q.add_argument("form", help=_("form id or definition file"))
+    q.add_argument("--client", default=None, help=_("client language code, e.g. ar"))
+    q.add_argument("--screenshot", type=Path, default=None,
+                   help=_("write a PNG image instead of opening a window"))
+    q.set_defaults(func=cmd_preview)
+
 
 def _print_problems(problems: list[Any], quiet: bool = False) -> None:
     for p in problems:
@@ -122,3 +129,36 @@ def cmd_list(args: argparse.Namespace) -> int:
     for item in registry.unavailable:
         print(_("unavailable: {path}: {reason}").format(path=item.path, reason=item.reason))
     return 0
+
+
+def cmd_preview(args: argparse.Namespace) -> int:
+    """Open the form in a window (or render it to a PNG) so form authors see both columns."""
+    from kimdesk.forms.checker import check_file
+    from kimdesk.forms.registry import FormRegistry
+    from kimdesk.i18n import current_language
+
+    path = Path(args.form)
+    if path.suffix.lower() in {".yaml", ".yml", ".json"}:
+        form, problems = check_file(path)
+        if form is None:
+            _print_problems(problems, quiet=True)
+            raise FormsCommandError(N_("{path} has errors; not shown."), path=str(path))
+    else:
+        form = FormRegistry().get(args.form)
+    from PySide6.QtWidgets import QApplication
+
+    from kimdesk.gui.forms import FormWidget
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    widget = FormWidget(form, ui_language=current_language(), client_language=args.client)
+    widget.setWindowTitle(form.title(current_language()))
+    widget.resize(1100, 900)
+    if args.screenshot is not None:
+        widget.show()  # laid out by the scroll area at the window's width
+        app.processEvents()
+        widget.form_body().grab().save(str(args.screenshot))  # the whole form, scrolled or not
+        widget.close()
+        print(_("Wrote {path}.").format(path=args.screenshot))
+        return 0
+    widget.show()
+    return int(app.exec())

@@ -178,3 +178,19 @@ def test_cli_check_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert main(["forms", "check", str(path)]) == 1
     err = capsys.readouterr().err
     assert "broken.yaml: s: error: dangling choice list 'nolist'" in err
+
+
+def test_agency_directory_from_the_vault(tmp_path: Path) -> None:
+    from kimdesk.domain.codes import AgencyType
+    from kimdesk.domain.models import Agency
+
+    data = small()
+    data["survey"].append({"type": "select_one ag", "name": "ag", "label": texts("Stelle")})
+    data["choices"]["ag"] = {"codelist": "agency"}
+    (tmp_path / "t.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    demo = FormRegistry([tmp_path]).get("t")
+    assert "demo-jobcenter" in {c.name for c in demo.choices["ag"]}
+    own = Agency(name="Jobcenter Kreis Kleve", agency_type=AgencyType.JOBCENTER)
+    form = FormRegistry([tmp_path], agencies=[own]).get("t")
+    assert [(c.name, c.label["de"]) for c in form.choices["ag"]] == [
+        (own.id, "Jobcenter Kreis Kleve")]

@@ -210,3 +210,12 @@ def test_defaults_fill_new_forms_only(qtbot: Any, registry: FormRegistry) -> Non
     stored = FormWidget(form, answers={"duration": 30}, ui_language="de")
     qtbot.addWidget(stored)
     assert stored.answers() == {"duration": 30}  # stored answers are never completed
+
+
+def test_preview_command_writes_a_screenshot(tmp_path: Path, qtbot: Any) -> None:
+    from kimdesk.cli import main
+
+    out = tmp_path / "preview.png"
+    assert main(["forms", "preview", "einwilligung", "--client", "ar",
+                 "--screenshot", str(out)]) == 0
+    assert out.stat().st_size > 10_000

@@ -182,6 +182,17 @@ class FormWidget(QWidget):
     def client_language(self) -> str | None:
         return self._client
 
+    def form_body(self) -> QWidget:
+        """The widget holding every row (inside the scroll area): grab it for a full image."""
+        body = self._scroll.widget()
+        assert body is not None
+        return body
+
+    def client_languages(self) -> list[str]:
+        """Languages the form is written in, other than the counselor's (offer these; any other
+        language would show the form's default language in the client column)."""
+        return [lang for lang in self.form.languages if lang != self.ui_language]
+
     def set_client_language(self, lang: str | None) -> None:
         """Show (or, with None, hide) the client-language column; answers are kept."""
         self._client = lang if lang != self.ui_language else None
@@ -377,13 +388,27 @@ class FormWidget(QWidget):
         r = grid.rowCount()
         required = f.row.required is True
         counselor = self._text_cell(f, self.ui_language, "counselor-cell", required)
+        client = (self._text_cell(f, self._client, "client-cell", required)
+                  if self._client else None)
+        row.counselor_cell, row.client_cell = counselor, client
+        if f.kind == "note":
+            # Notes (long legal texts) have no input: both languages share the full width,
+            # half each, instead of leaving the input column empty.
+            band = QWidget()
+            band.setObjectName("note-row")
+            hbox = QHBoxLayout(band)
+            hbox.setContentsMargins(0, 2, 0, 2)
+            hbox.setSpacing(24)
+            hbox.addWidget(counselor, 1)
+            if client is not None:
+                hbox.addWidget(client, 1)
+            grid.addWidget(band, r, 0, 1, 3)
+            row.widgets.append(band)
+            return r
         grid.addWidget(counselor, r, 0)
-        row.counselor_cell = counselor
         row.widgets.append(counselor)
-        if self._client:
-            client = self._text_cell(f, self._client, "client-cell", required)
+        if client is not None:
             grid.addWidget(client, r, 2)
-            row.client_cell = client
             row.widgets.append(client)
         return r
 
