@@ -432,6 +432,11 @@ class FormWidget(QWidget):
         editor = self._editor(f, scope, key, row)
         editor.setObjectName(key)
         editor.setEnabled(not (self.read_only or f.row.read_only))
+        editor.setAccessibleName(self.form.label(f, self.ui_language))  # for screen readers
+        if row.counselor_cell is not None:
+            label = row.counselor_cell.property("label_widget")
+            if isinstance(label, QLabel):
+                label.setBuddy(editor)
         col.addWidget(editor)
         msg = QLabel("")
         msg.setObjectName("message")
