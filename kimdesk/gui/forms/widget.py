@@ -577,6 +577,10 @@ class FormWidget(QWidget):
         edit.setMinimumDate(EMPTY_DATE)
         edit.setSpecialValueText(" ")
         edit.setDate(_qdate(value))
+        cal = edit.calendarWidget()
+        if cal is not None and edit.date() == EMPTY_DATE:  # an empty date opens at today
+            now = QDate.currentDate()
+            cal.setCurrentPage(now.year(), now.month())
 
         def changed(d: QDate) -> None:
             commit(None if d == EMPTY_DATE else d.toString("yyyy-MM-dd"))
