@@ -71,12 +71,12 @@ def _check(args: argparse.Namespace, formats: tuple[str, ...]) -> Any:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    from kimdesk.stats import build_report
+    from kimdesk.stats import report_for_vault
     from kimdesk.stats.export import FORMATS, write
 
     period = _check(args, FORMATS)
     with open_vault(args) as vault:
-        report = build_report(vault.conn, period, args.min_cell)
+        report = report_for_vault(vault, period, args.min_cell)
         path = write(report, args.output, args.format)
         with vault.transaction():
             vault.audit.record("export", "statistics",

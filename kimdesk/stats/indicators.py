@@ -13,7 +13,7 @@ Tombstoned records (``deleted = 1``) are never counted.
 from __future__ import annotations
 
 import json
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from typing import Any
@@ -85,58 +85,76 @@ _ACTIVE = N_("cases active at any time in the period")
 _CLOSED = N_("cases closed in the period")
 
 CASE_SQL = """
-SELECT c.municipality, p.seq, c.opened_on, c.closed_on, c.closure_reason, p.birth_date,
+SELECT c.id, c.municipality, p.seq, c.opened_on, c.closed_on, c.closure_reason, p.birth_date,
        p.birth_year, p.gender, p.nationalities, p.residence_status, c.rechtskreise,
        c.handlungsfelder
 FROM cases c JOIN persons p ON p.id = c.person_id
 WHERE c.deleted = 0 AND p.deleted = 0 AND c.opened_on <= :to
   AND (c.closed_on IS NULL OR c.closed_on >= :from)
 """
-CONSULTATION_SQL = f"""
-SELECT c.municipality, p.seq, count(*),
-       sum(k.place IN ({", ".join(repr(p) for p in OUTREACH)})), sum(k.interpreter_used != 0)
-FROM consultations k JOIN cases c ON c.id = k.case_id JOIN persons p ON p.id = c.person_id
-WHERE k.deleted = 0 AND c.deleted = 0 AND p.deleted = 0 AND k.date BETWEEN :from AND :to
-GROUP BY k.case_id
+# Consultations and referrals are read without joins and mapped to their case in Python: the
+# per-row index lookups into cases and persons cost more than everything else together. For
+# periods longer than two months a sequential scan beats the date index (measured on 100k cases).
+CONSULTATION_SQL = """
+SELECT case_id, place, interpreter_used FROM consultations {hint}
+WHERE deleted = 0 AND date BETWEEN :from AND :to
 """
 REFERRAL_SQL = """
-SELECT c.municipality, p.seq, r.agency_type, count(*)
-FROM referrals r JOIN cases c ON c.id = r.case_id JOIN persons p ON p.id = c.person_id
-WHERE r.deleted = 0 AND c.deleted = 0 AND p.deleted = 0 AND r.referred_on BETWEEN :from AND :to
-GROUP BY r.case_id, r.agency_type
+SELECT case_id, agency_type FROM referrals WHERE deleted = 0 AND referred_on BETWEEN :from AND :to
+"""
+CASE_LOOKUP_SQL = """
+SELECT c.id, c.municipality, p.seq FROM cases c JOIN persons p ON p.id = c.person_id
+WHERE c.deleted = 0 AND p.deleted = 0 AND c.id IN ({marks})
 """
 # A gap linked to a case counts that case's person; an unlinked gap stands for itself.
 GAP_SQL = """
-SELECT g.municipality, coalesce(p.seq, -g.seq), g.category, count(*)
+SELECT g.municipality, coalesce(p.seq, -g.seq), g.category
 FROM structural_gaps g LEFT JOIN cases c ON c.id = g.case_id AND c.deleted = 0
 LEFT JOIN persons p ON p.id = c.person_id AND p.deleted = 0
 WHERE g.deleted = 0 AND g.observed_on BETWEEN :from AND :to
-GROUP BY g.municipality, coalesce(p.seq, -g.seq), g.category
-"""
-MUNICIPALITY_SQL = """
-SELECT municipality FROM cases WHERE deleted = 0
-UNION SELECT municipality FROM structural_gaps WHERE deleted = 0
 """
 
 
-class _Counts:
-    """Counts and distinct people per cell; margins from the same items."""
+def tally(rows: Sequence[str], columns: Sequence[str], people: Sequence[int],
+          weights: Sequence[int] | None = None, *, row_total: bool = True
+          ) -> dict[tuple[str, str], Cell]:
+    """Counts and distinct people per cell and margin, for items given as parallel sequences
+    (one item: a municipality, a column, a person and a weight, default 1).
 
-    def __init__(self, row_total: bool) -> None:
-        self.row_total = row_total
-        self.value: Counter[tuple[str, str]] = Counter()
-        self.people: defaultdict[tuple[str, str], set[int]] = defaultdict(set)
-
-    def add(self, row: str, column: str, person: int, n: int = 1) -> None:
-        positions = [(row, column), (TOTAL, column)]
-        if self.row_total:
-            positions += [(row, TOTAL), (TOTAL, TOTAL)]
-        for pos in positions:
-            self.value[pos] += n
-            self.people[pos].add(person)
-
-    def cells(self) -> dict[tuple[str, str], Cell]:
-        return {pos: Cell(v, len(self.people[pos])) for pos, v in self.value.items()}
+    A person with several items in one position (two cases, consultations in and out of the
+    office) counts once there: people come from sets of (position, person) pairs, skipped where
+    the items are already distinct per person. ``Counter`` over ``zip`` counts in C."""
+    n = len(people)
+    items: Counter[tuple[str, str]] = Counter(zip(rows, columns, strict=True))
+    if weights is None:
+        value = items
+    else:
+        value = Counter()
+        for pos, w in zip(zip(rows, columns, strict=True), weights, strict=True):
+            value[pos] += w
+    by_col: Counter[str] = Counter()
+    by_row: Counter[str] = Counter()
+    for (r, c), v in value.items():
+        by_col[c] += v
+        by_row[r] += v
+    if len(set(zip(columns, people, strict=True))) == n:  # one item per person and column
+        people_cell, people_col = items, Counter(columns)
+    else:
+        people_cell = Counter((r, c) for r, c, _p in set(zip(rows, columns, people,
+                                                             strict=True)))
+        people_col = Counter(c for c, _p in set(zip(columns, people, strict=True)))
+    out = {pos: Cell(v, people_cell[pos]) for pos, v in value.items()}
+    out.update({(TOTAL, c): Cell(v, people_col[c]) for c, v in by_col.items()})
+    if row_total:
+        distinct = set(people)
+        if len(distinct) == n:
+            people_row = Counter(rows)
+        else:
+            people_row = Counter(r for r, _p in set(zip(rows, people, strict=True)))
+        out.update({(r, TOTAL): Cell(v, people_row[r]) for r, v in by_row.items()})
+        if value:
+            out[(TOTAL, TOTAL)] = Cell(sum(by_row.values()), len(distinct))
+    return out
 
 
 def _band_age(age: int | None) -> str:
@@ -178,131 +196,195 @@ def _band_duration(opened: str, closed: str) -> str:
     return "12m_plus"
 
 
-def municipalities(conn: Any) -> list[str]:
-    """Every municipality that has a case or a gap, the period's tables all have the same rows."""
-    names = {row[0] or "" for row in conn.execute(MUNICIPALITY_SQL)}
-    return sorted(names, key=lambda s: (s == "", s.casefold()))
-
-
 def _table(tid: str, title: str, unit: str, base: str, rows: list[str], columns: Iterable[str],
-           counts: _Counts, **kw: Any) -> Table:
+           cells: dict[tuple[str, str], Cell], row_total: bool = True, **kw: Any) -> Table:
     return Table(id=tid, title=title, unit=unit, base=base, rows=rows, columns=list(columns),
-                 cells=counts.cells(), row_total=counts.row_total, **kw)
+                 cells=cells, row_total=row_total, **kw)
 
 
 def compute(conn: Any, period: Period) -> list[Table]:
     """Every indicator table of ``period``, from an open vault connection (read only)."""
     params = {"from": period.start.isoformat(), "to": period.end.isoformat()}
     start, end = params["from"], params["to"]
-    rows = municipalities(conn)
     region_of = regions.region_map()
-    parsed: dict[str, list[str]] = {}
+    parsed: dict[str, tuple[str, ...]] = {}
 
-    def codes_of(text: str) -> list[str]:
+    def codes_of(text: str) -> tuple[str, ...]:
         got = parsed.get(text)
         if got is None:
-            got = parsed[text] = list(dict.fromkeys(json.loads(text or "[]")))
+            got = parsed[text] = tuple(dict.fromkeys(json.loads(text or "[]")))
         return got
 
-    flow = _Counts(row_total=False)
-    reason = _Counts(row_total=True)
-    duration = _Counts(row_total=True)
-    age = _Counts(row_total=True)
-    gender = _Counts(row_total=True)
-    region = _Counts(row_total=True)
-    residence = _Counts(row_total=True)
-    legal = _Counts(row_total=False)
-    fields = _Counts(row_total=False)
     genders = {g.value for g in Gender}
     statuses = {s.value for s in ResidenceStatus}
     reasons = {r.value for r in ClosureReason}
-    for (muni, person, opened, closed, why, born, born_year, sex, nats, status, rks,
+    case_place: dict[str, tuple[str, int]] = {}
+    # one item per active case: municipality, person, and its category in each case table
+    a_muni: list[str] = []
+    a_person: list[int] = []
+    a_age: list[str] = []
+    a_gender: list[str] = []
+    a_region: list[str] = []
+    a_status: list[str] = []
+    a_legal: list[tuple[str, ...]] = []
+    a_fields: list[tuple[str, ...]] = []
+    o_muni: list[str] = []
+    o_person: list[int] = []
+    c_muni: list[str] = []
+    c_person: list[int] = []
+    c_reason: list[str] = []
+    c_duration: list[str] = []
+    for (cid, muni, person, opened, closed, why, born, born_year, sex, nats, status, rks,
          hfs) in conn.execute(CASE_SQL, params):
         muni = muni or ""
-        flow.add(muni, "active", person)
+        case_place[cid] = (muni, person)
+        a_muni.append(muni)
+        a_person.append(person)
         if opened >= start:
-            flow.add(muni, "opened", person)
+            o_muni.append(muni)
+            o_person.append(person)
         if closed is not None and closed <= end:
-            flow.add(muni, "closed", person)
-            reason.add(muni, why if why in reasons else NOT_STATED, person)
-            duration.add(muni, _band_duration(opened, closed), person)
-        age.add(muni, _band_age(age_on(period.end, born, born_year)), person)
-        gender.add(muni, sex if sex in genders else NOT_STATED, person)
+            c_muni.append(muni)
+            c_person.append(person)
+            c_reason.append(why if why in reasons else NOT_STATED)
+            c_duration.append(_band_duration(opened, closed))
+        a_age.append(_band_age(age_on(period.end, born, born_year)))
+        a_gender.append(sex if sex in genders else NOT_STATED)
         first = codes_of(nats)
-        region.add(muni, region_of.get(first[0], regions.UNKNOWN) if first else regions.UNKNOWN,
-                   person)
-        residence.add(muni, status if status in statuses else ResidenceStatus.UNKNOWN.value,
-                      person)
-        for code in codes_of(rks):
-            legal.add(muni, code, person)
-        for code in codes_of(hfs):
-            fields.add(muni, code, person)
+        a_region.append(region_of.get(first[0], regions.UNKNOWN) if first else regions.UNKNOWN)
+        a_status.append(status if status in statuses else ResidenceStatus.UNKNOWN.value)
+        a_legal.append(codes_of(rks))
+        a_fields.append(codes_of(hfs))
 
-    place = _Counts(row_total=True)
-    interpreter = _Counts(row_total=True)
-    for muni, person, n, outreach, interp in conn.execute(CONSULTATION_SQL, params):
-        muni = muni or ""
-        for counts, column, k in ((place, "outreach", outreach),
-                                  (place, "not_outreach", n - outreach),
-                                  (interpreter, "with_interpreter", interp),
-                                  (interpreter, "without_interpreter", n - interp)):
+    def lookup(case_ids: Iterable[str]) -> None:
+        """Municipality and person of cases outside the active set (a consultation or referral
+        dated outside its case's span)."""
+        missing = [c for c in set(case_ids) if c not in case_place]
+        for i in range(0, len(missing), 500):
+            chunk = missing[i:i + 500]
+            sql = CASE_LOOKUP_SQL.format(marks=",".join("?" * len(chunk)))
+            for cid, muni, person in conn.execute(sql, chunk):
+                case_place[cid] = (muni or "", person)
+
+    long_period = (period.end - period.start).days > 62
+    consultations = conn.execute(CONSULTATION_SQL.format(hint="NOT INDEXED" if long_period
+                                                          else ""), params).fetchall()
+    per_case: dict[str, list[int]] = {}
+    for cid, place, interp in consultations:
+        acc = per_case.get(cid)
+        if acc is None:
+            acc = per_case[cid] = [0, 0, 0]
+        acc[0] += 1
+        acc[1] += place in OUTREACH
+        acc[2] += bool(interp)
+    lookup(per_case)
+    k_rows: list[str] = []
+    k_cols: list[str] = []
+    k_people: list[int] = []
+    k_weights: list[int] = []
+    i_rows: list[str] = []
+    i_cols: list[str] = []
+    i_people: list[int] = []
+    i_weights: list[int] = []
+    for cid, (n, outreach, interp) in per_case.items():
+        if cid not in case_place:
+            continue  # its case is deleted
+        muni, person = case_place[cid]
+        for col, k, rs, cs, ps, ws in (
+                ("outreach", outreach, k_rows, k_cols, k_people, k_weights),
+                ("not_outreach", n - outreach, k_rows, k_cols, k_people, k_weights),
+                ("with_interpreter", interp, i_rows, i_cols, i_people, i_weights),
+                ("without_interpreter", n - interp, i_rows, i_cols, i_people, i_weights)):
             if k:
-                counts.add(muni, column, person, k)
+                rs.append(muni)
+                cs.append(col)
+                ps.append(person)
+                ws.append(k)
 
-    referrals = _Counts(row_total=True)
     agency_types = {a.value for a in AgencyType}
-    for muni, person, kind, n in conn.execute(REFERRAL_SQL, params):
-        referrals.add(muni or "", kind if kind in agency_types else AgencyType.OTHER.value,
-                      person, n)
+    referral_rows = conn.execute(REFERRAL_SQL, params).fetchall()
+    lookup(cid for cid, _kind in referral_rows)
+    per_referral: Counter[tuple[str, str]] = Counter(
+        (cid, kind if kind in agency_types else AgencyType.OTHER.value)
+        for cid, kind in referral_rows if cid in case_place)
+    r_rows = [case_place[cid][0] for cid, _k in per_referral]
+    r_people = [case_place[cid][1] for cid, _k in per_referral]
+    r_cols = [k for _cid, k in per_referral]
 
-    gaps = _Counts(row_total=True)
     categories = {g.value for g in GapCategory}
-    for muni, who, category, n in conn.execute(GAP_SQL, params):
-        gaps.add(muni or "", category if category in categories else GapCategory.OTHER.value,
-                 who, n)
+    gap_items: Counter[tuple[str, int, str]] = Counter(
+        (muni or "", who, cat if cat in categories else GapCategory.OTHER.value)
+        for muni, who, cat in conn.execute(GAP_SQL, params))
+    g_rows = [m for m, _w, _c in gap_items]
+    g_people = [w for _m, w, _c in gap_items]
+    g_cols = [c for _m, _w, c in gap_items]
 
+    flow = {}  # three columns, each with its own people
+    for column, munis, persons in (("opened", o_muni, o_person), ("active", a_muni, a_person),
+                                   ("closed", c_muni, c_person)):
+        flow.update(tally(munis, [column] * len(munis), persons, row_total=False))
+    legal_rows = [m for m, codes in zip(a_muni, a_legal, strict=True) for _ in codes]
+    legal_cols = [c for codes in a_legal for c in codes]
+    legal_people = [p for p, codes in zip(a_person, a_legal, strict=True) for _ in codes]
+    field_rows = [m for m, codes in zip(a_muni, a_fields, strict=True) for _ in codes]
+    field_cols = [c for codes in a_fields for c in codes]
+    field_people = [p for p, codes in zip(a_person, a_fields, strict=True) for _ in codes]
+
+    # the rows: every municipality with anything to count in the period (a full scan for the
+    # municipalities of all time would cost as much as the cases query itself)
+    rows = sorted({*a_muni, *k_rows, *i_rows, *r_rows, *g_rows},
+                  key=lambda s: (s == "", s.casefold()))
     active, closed_group = "active", "closed"
     cases_unit = "cases"
     return [
         _table("cases", N_("Cases opened, active and closed"), cases_unit,
                N_("cases opened / active / closed in the period"), rows,
-               ("opened", "active", "closed"), flow,
+               ("opened", "active", "closed"), flow, row_total=False,
                shared={"opened": "opened", "active": active, "closed": closed_group}),
         _table("closed_by_reason", N_("Closed cases by closure reason"), cases_unit, _CLOSED,
-               rows, [*(r.value for r in ClosureReason), NOT_STATED], reason,
-               shared={TOTAL: closed_group}),
+               rows, [*(r.value for r in ClosureReason), NOT_STATED],
+               tally(c_muni, c_reason, c_person), shared={TOTAL: closed_group}),
         _table("closed_by_duration", N_("Closed cases by duration"), cases_unit, _CLOSED, rows,
-               DURATION_BANDS, duration, shared={TOTAL: closed_group}),
+               DURATION_BANDS, tally(c_muni, c_duration, c_person),
+               shared={TOTAL: closed_group}),
         _table("active_by_age", N_("Active cases by age at the end of the period"), cases_unit,
-               _ACTIVE, rows, AGE_BANDS, age, shared={TOTAL: active}),
-        _table("active_by_gender", N_("Active cases by gender"), cases_unit, _ACTIVE, rows,
-               [g.value for g in Gender], gender, shared={TOTAL: active}),
-        _table("active_by_region", N_("Active cases by nationality (region)"), cases_unit,
-               _ACTIVE, rows, regions.order(), region, shared={TOTAL: active}),
-        _table("active_by_residence_status", N_("Active cases by residence status"), cases_unit,
-               _ACTIVE, rows, [s.value for s in ResidenceStatus], residence,
+               _ACTIVE, rows, AGE_BANDS, tally(a_muni, a_age, a_person),
                shared={TOTAL: active}),
+        _table("active_by_gender", N_("Active cases by gender"), cases_unit, _ACTIVE, rows,
+               [g.value for g in Gender], tally(a_muni, a_gender, a_person),
+               shared={TOTAL: active}),
+        _table("active_by_region", N_("Active cases by nationality (region)"), cases_unit,
+               _ACTIVE, rows, regions.order(), tally(a_muni, a_region, a_person),
+               shared={TOTAL: active}),
+        _table("active_by_residence_status", N_("Active cases by residence status"), cases_unit,
+               _ACTIVE, rows, [s.value for s in ResidenceStatus],
+               tally(a_muni, a_status, a_person), shared={TOTAL: active}),
         _table("active_by_rechtskreis", N_("Active cases by Rechtskreis involved"), cases_unit,
-               _ACTIVE, rows, [r.value for r in Rechtskreis], legal, multi_valued=True,
-               bounded_by=active),
+               _ACTIVE, rows, [r.value for r in Rechtskreis],
+               tally(legal_rows, legal_cols, legal_people, row_total=False), row_total=False,
+               multi_valued=True, bounded_by=active),
         _table("active_by_handlungsfeld", N_("Active cases by Handlungsfeld"), cases_unit,
-               _ACTIVE, rows, [h.value for h in Handlungsfeld], fields, multi_valued=True,
-               bounded_by=active),
+               _ACTIVE, rows, [h.value for h in Handlungsfeld],
+               tally(field_rows, field_cols, field_people, row_total=False), row_total=False,
+               multi_valued=True, bounded_by=active),
         _table("referrals_by_agency_type", N_("Referrals by receiving agency type"), "referrals",
                N_("referrals made in the period"), rows, [a.value for a in AgencyType],
-               referrals, shared={TOTAL: "referrals"}),
+               tally(r_rows, r_cols, r_people, list(per_referral.values())),
+               shared={TOTAL: "referrals"}),
         _table("consultations_by_place", N_("Consultations: outreach"), "consultations",
                N_("consultations held in the period"), rows, ("outreach", "not_outreach"),
-               place, shared={TOTAL: "consultations"},
+               tally(k_rows, k_cols, k_people, k_weights), shared={TOTAL: "consultations"},
                derived={"outreach_share_pct": ("outreach", TOTAL)}),
         _table("consultations_by_interpreter", N_("Consultations: interpreter"),
                "consultations", N_("consultations held in the period"), rows,
-               ("with_interpreter", "without_interpreter"), interpreter,
-               shared={TOTAL: "consultations"},
+               ("with_interpreter", "without_interpreter"),
+               tally(i_rows, i_cols, i_people, i_weights), shared={TOTAL: "consultations"},
                derived={"interpreter_share_pct": ("with_interpreter", TOTAL)}),
         _table("gaps_by_category", N_("Structural gaps by category"), "gaps",
                N_("structural gaps observed in the period"), rows,
-               [g.value for g in GapCategory], gaps, shared={TOTAL: "gaps"}),
+               [g.value for g in GapCategory], tally(g_rows, g_cols, g_people,
+                                                     list(gap_items.values())),
+               shared={TOTAL: "gaps"}),
     ]
 
 

@@ -1,0 +1,104 @@
+"""Statistics speed on a 100,000-case vault: the full indicator set with disclosure control for a
+reporting period (goal: <= 1 s), compared in the same run with the bare SQL aggregation it rests
+on (per-municipality GROUP BY counts: no distinct people, no margins, no suppression).
+
+    .venv/bin/python benchmarks/stats_bench.py [--cases 100000] [--repeat 5]
+
+Generating the demo vault takes a minute or two; it is cached in
+``/tmp/kimdesk-stats-bench/<cases>.kdb`` (passphrase "bench") and reused. Both sides read through
+the same reader connection (256 MiB page cache, :data:`kimdesk.stats.READER_CACHE_KIB`) after one
+warm-up run each; medians are printed, with the ratio full / bare SQL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from kimdesk.stats import READER_CACHE_KIB, Period, build_report
+from kimdesk.stats.disclosure import protect
+from kimdesk.stats.indicators import compute, sql_baseline
+
+PASSPHRASE = "bench"
+GOAL_S = 1.0
+
+
+def vault_file(cases: int) -> Path:
+    from kimdesk.demo.generator import fill
+    from kimdesk.vault import Vault
+
+    folder = Path(os.environ.get("KIMDESK_BENCH_DIR", "/tmp/kimdesk-stats-bench"))
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{cases}.kdb"
+    if not path.exists():
+        print(f"generating {cases} demo cases into {path} (cached for later runs) ...", flush=True)
+        part = folder / f"{cases}.part.kdb"
+        for stale in folder.glob(f"{cases}.part.kdb*"):
+            stale.unlink()
+        t = time.perf_counter()
+        with Vault.create(part, PASSPHRASE, counselor="bench", team="Team Nord") as v:
+            fill(v, cases, seed=1)
+        os.replace(part, path)
+        print(f"  generated in {time.perf_counter() - t:.0f} s", flush=True)
+    return path
+
+
+def median_time(fn: Callable[[], object], repeat: int) -> float:
+    fn()  # warm-up: page cache, code lists, CLDR data
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--cases", type=int, default=100_000)
+    ap.add_argument("--repeat", type=int, default=5)
+    args = ap.parse_args()
+
+    from kimdesk.vault import Vault
+
+    vault = Vault.open(vault_file(args.cases), PASSPHRASE)
+    conn = vault.open_reader()
+    conn.execute(f"PRAGMA cache_size = -{READER_CACHE_KIB}")
+    (n_cases,) = conn.execute("SELECT count(*) FROM cases WHERE deleted = 0").fetchone()
+    today = date.today()
+    periods = [("year", Period.year(today.year - 1)),
+               ("quarter", Period.last_full_quarter(today)),
+               ("month", Period.month(Period.last_full_quarter(today).end.year,
+                                      Period.last_full_quarter(today).end.month))]
+    print(f"vault: {n_cases} cases; {os.cpu_count()} CPUs; load average "
+          f"{os.getloadavg()[0]:.2f}; median of {args.repeat}")
+    print(f"{'period':<10} {'bare SQL':>9} {'indicators':>11} {'protect':>8} {'full':>8} "
+          f"{'full/SQL':>9} {'goal':>6}")
+    worst = 0.0
+    for name, period in periods:
+        bare = median_time(lambda p=period: sql_baseline(conn, p), args.repeat)
+        tables = compute(conn, period)
+        ind = median_time(lambda p=period: compute(conn, p), args.repeat)
+        prot = median_time(lambda t=tables: protect(t, 3), args.repeat)
+        full = median_time(lambda p=period: build_report(conn, p, 3), args.repeat)
+        report = build_report(conn, period, 3)
+        worst = max(worst, full)
+        print(f"{name:<10} {bare:>8.3f}s {ind:>10.3f}s {prot:>7.3f}s {full:>7.3f}s "
+              f"{full / bare:>8.2f}x {'ok' if full <= GOAL_S else 'MISS':>6}"
+              f"   ({len(report.protection.primary)} primary, "
+              f"{len(report.protection.secondary)} secondary)")
+    print(f"worst full indicator set: {worst:.3f} s (goal <= {GOAL_S:.1f} s)")
+    vault.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
