@@ -358,6 +358,23 @@ def fill(
         agencies = vault.agencies.where() or gen.agencies()
         if not vault.agencies.count():
             vault.agencies.insert_many(agencies)
+    with vault.bulk():
+        done = _fill_chunks(vault, gen, repos, agencies, cases, chunk, progress)
+        with vault.transaction():
+            vault.rebuild_search_index()
+            vault.audit.record("create", "demo", detail=f"{cases} demo cases, seed {seed}")
+    return done
+
+
+def _fill_chunks(
+    vault: Vault,
+    gen: DemoGenerator,
+    repos: dict[type[Record], Repository[Any]],
+    agencies: list[Agency],
+    cases: int,
+    chunk: int,
+    progress: Callable[[int, int], None] | None,
+) -> int:
     done = 0
     counter = int(vault.get_meta("case_counter", "0"))
     while done < cases:
@@ -374,9 +391,6 @@ def fill(
         done += size
         if progress:
             progress(done, cases)
-    with vault.transaction():
-        vault.rebuild_search_index()
-        vault.audit.record("create", "demo", detail=f"{cases} demo cases, seed {seed}")
     return done
 
 

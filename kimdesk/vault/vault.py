@@ -382,6 +382,19 @@ class Vault:
         except DatabaseError as exc:
             raise translate_error(exc, self.path) from None
 
+    @contextlib.contextmanager
+    def bulk(self) -> Iterator[None]:
+        """A larger page cache while bulk work runs (demo data, a first sync pull), released
+        afterwards so the long-lived connection stays small."""
+        from kimdesk.vault.connection import BULK_CACHE_KIB, DEFAULT_CACHE_KIB
+
+        self.conn.execute(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
+        try:
+            yield
+        finally:
+            self.conn.execute(f"PRAGMA cache_size = -{DEFAULT_CACHE_KIB}")
+            self.conn.execute("PRAGMA shrink_memory")
+
     def on_rollback(self, hook: Callable[[], None]) -> None:
         self._rollback_hooks.append(hook)
 
