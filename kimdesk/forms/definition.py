@@ -33,7 +33,7 @@ INPUT_TYPES = frozenset(
 )
 DISPLAY_TYPES = frozenset({"note"})
 COMPUTED_TYPES = frozenset({"calculate"})
-METADATA_TYPES = frozenset({"start", "end", "today"})
+METADATA_TYPES = frozenset({"start", "end", "today", "username", "deviceid"})
 STRUCTURE_TYPES = frozenset({"begin group", "end group", "begin repeat", "end repeat"})
 SUPPORTED_TYPES = INPUT_TYPES | DISPLAY_TYPES | COMPUTED_TYPES | METADATA_TYPES | STRUCTURE_TYPES
 

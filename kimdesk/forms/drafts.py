@@ -107,7 +107,9 @@ def save_consultation(
     if issues:
         return None, issues
     cleaned = state.cleaned()
-    fill_metadata(form, cleaned)
+    meta = getattr(vault, "meta", None)
+    fill_metadata(form, cleaned, username=getattr(meta, "counselor", ""),
+                  deviceid=getattr(meta, "device_tag", ""))
     with vault.transaction():
         if consultation is not None:
             record = consultation.model_copy(update={"answers": cleaned, **fields})

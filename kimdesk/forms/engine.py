@@ -411,8 +411,10 @@ def apply_defaults(form: Form, fields: list[Field], target: dict[str, Any],
             target[f.name] = value
 
 
-def fill_metadata(form: Form, answers: dict[str, Any], *, now: datetime | None = None) -> None:
-    """Set ``start`` (once), ``end`` and ``today`` metadata fields, as ODK does on save."""
+def fill_metadata(form: Form, answers: dict[str, Any], *, now: datetime | None = None,
+                  username: str = "", deviceid: str = "") -> None:
+    """Set metadata fields as ODK does on save: ``start`` once, ``end`` and ``today`` each time,
+    ``username`` (the counselor) and ``deviceid`` (the vault's device tag)."""
     stamp = (now or datetime.now().astimezone()).isoformat(timespec="seconds")
     for f in form.walk():
         if f.kind == "start":
@@ -421,6 +423,10 @@ def fill_metadata(form: Form, answers: dict[str, Any], *, now: datetime | None =
             answers[f.name] = stamp
         elif f.kind == "today":
             answers[f.name] = stamp[:10]
+        elif f.kind == "username" and username:
+            answers[f.name] = username
+        elif f.kind == "deviceid" and deviceid:
+            answers[f.name] = deviceid
 
 
 def validate(form: Form, answers: Mapping[str, Any], *, today: date | None = None) -> list[Issue]:

@@ -706,6 +706,8 @@ FIELD_VALUE_TYPES = {
     "start": "date",
     "end": "date",
     "today": "date",
+    "username": "string",
+    "deviceid": "string",
     "repeat": "nodeset",
     "group": "any",
 }

@@ -40,7 +40,8 @@ _TYPES = {
     "text": "text", "string": "text", "integer": "integer", "int": "integer",
     "decimal": "decimal", "date": "date", "note": "note",
     "calculate": "calculate", "acknowledge": "acknowledge", "start": "start", "end": "end",
-    "today": "today", "select one": "select_one", "select all that apply": "select_multiple",
+    "today": "today", "username": "username", "deviceid": "deviceid",
+    "select one": "select_one", "select all that apply": "select_multiple",
 }
 _ELEMENT_KEYS = {"type", "name", "label", "hint", "bind", "control", "default", "children",
                  "choices", "itemset", "list_name", "parameters"}

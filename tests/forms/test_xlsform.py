@@ -11,7 +11,7 @@ import pytest
 from kimdesk.cli import main
 from kimdesk.forms.checker import check_definition
 from kimdesk.forms.definition import compile_form, dump_yaml
-from kimdesk.forms.engine import FormState
+from kimdesk.forms.engine import FormState, fill_metadata
 from kimdesk.forms.registry import FormRegistry
 from kimdesk.forms.xlsform import export_xlsform, import_xlsform, language_code
 
@@ -87,6 +87,8 @@ def test_kobo_style_workbook_imports(tmp_path: Path) -> None:
     s.append(["type", "name", "label", "required", "relevant", "$kuid"])
     s.append(["start", "start", None, None, None, "k1"])
     s.append(["end", "end", None, None, None, "k2"])
+    s.append(["username", "username", None, None, None, "k5"])
+    s.append(["deviceid", "deviceid", None, None, None, "k6"])
     s.append(["select_one yn", "q1", "Haben Sie Kinder?", "true", None, "k3"])
     s.append(["integer", "q2", "Wie viele?", "false", "${q1} = 'ja'", "k4"])
     c = wb.create_sheet("choices")
@@ -103,10 +105,15 @@ def test_kobo_style_workbook_imports(tmp_path: Path) -> None:
     assert any("$kuid" in p.reason for p in result.problems)  # reported, not silently dropped
     d = result.definition
     assert d is not None and d.settings.languages == ["de"]
-    assert [r.type for r in d.survey] == ["start", "end", "select_one yn", "integer"]
-    assert d.survey[2].required is True and d.survey[3].relevant == "${q1} = 'ja'"
+    assert [r.type for r in d.survey] == ["start", "end", "username", "deviceid",
+                                          "select_one yn", "integer"]
+    assert d.survey[4].required is True and d.survey[5].relevant == "${q1} = 'ja'"
     form = compile_form(d)
     assert FormState(form, {"q1": "nein"}).issues() == []
+    answers: dict[str, object] = {"q1": "nein"}
+    fill_metadata(form, answers, username="a.becker", deviceid="7F3A")
+    assert answers["username"] == "a.becker" and answers["deviceid"] == "7F3A"
+    assert {"start", "end"} <= set(answers)
 
 
 def test_cli_import_and_export(registry: FormRegistry, tmp_path: Path) -> None:

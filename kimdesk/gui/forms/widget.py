@@ -41,7 +41,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kimdesk.forms.definition import Field, Form
+from kimdesk.forms.definition import METADATA_TYPES, Field, Form
 from kimdesk.forms.drafts import DraftStore, draft_payload
 from kimdesk.forms.engine import FormState, Issue, Scope, apply_defaults, path_key
 from kimdesk.forms.expressions import ExpressionError, to_string
@@ -349,7 +349,7 @@ class FormWidget(QWidget):
 
     def _build_fields(self, fields: list[Field], scope: Scope, grid: QGridLayout) -> None:
         for f in fields:
-            if f.kind in {"calculate", "start", "end", "today"}:
+            if f.kind == "calculate" or f.kind in METADATA_TYPES:
                 continue
             if f.kind == "group":
                 self._build_group(f, scope, grid)
