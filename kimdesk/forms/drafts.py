@@ -121,3 +121,18 @@ def save_consultation(
         if draft_store is not None and draft:
             draft_store.discard(draft)
     return stored, []
+
+
+def draft_form(registry: Any, store: DraftStore, key: str) -> Form | None:
+    """The form version a draft was started with (a newer version may have arrived by sync since;
+    the draft is finished in its own version). None when there is no usable draft."""
+    from kimdesk.forms.registry import FormUnavailable
+
+    payload = store.load(key)
+    if not payload:
+        return None
+    try:
+        form: Form = registry.get(str(payload.get("form_id")), str(payload.get("form_version")))
+    except FormUnavailable:
+        return None
+    return form

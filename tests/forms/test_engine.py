@@ -7,6 +7,8 @@ from datetime import date
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kimdesk.forms.checker import check_data
 from kimdesk.forms.definition import Form
@@ -127,3 +129,45 @@ def test_old_answers_render_with_their_version(tmp_path, registry: FormRegistry)
     old = reg.for_consultation(Stored())
     assert old.version == "1" and validate(old, {"age": 10}) == []
     assert [i.kind for i in validate(reg.get("t"), {"age": 10})] == ["constraint"]
+
+
+def test_draft_keeps_its_form_version(tmp_path, registry: FormRegistry) -> None:  # type: ignore[no-untyped-def]
+    import copy
+
+    import yaml
+
+    from kimdesk.forms.drafts import MemoryDraftStore, draft_form, draft_payload
+
+    v1 = small()
+    v2 = copy.deepcopy(v1)
+    v2["settings"]["version"] = "2"
+    (tmp_path / "v1.yaml").write_text(yaml.safe_dump(v1), encoding="utf-8")
+    reg = FormRegistry([tmp_path])
+    store = MemoryDraftStore()
+    store.save("k", draft_payload(reg.get("t"), {"age": 3}, "ar"))
+    reg.install(v2, tmp_path / "synced")  # a newer version arrives while the draft waits
+    assert reg.get("t").version == "2"
+    assert draft_form(reg, store, "k") is reg.get("t", "1")
+    assert draft_form(reg, store, "missing") is None
+
+
+# -- hypothesis: malformed stored answers never crash validation ----------------------------
+
+junk = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=12)),
+    lambda inner: st.one_of(st.lists(inner, max_size=3),
+                            st.dictionaries(st.text(max_size=6), inner, max_size=3)),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.data())
+def test_validation_never_crashes_on_malformed_answers(registry: FormRegistry, data) -> None:  # type: ignore[no-untyped-def]
+    form = registry.get(data.draw(st.sampled_from(["erstgespraech", "hilfeplan", "assessment"])))
+    names = [*form.by_name, "stray"]
+    answers = data.draw(st.dictionaries(st.sampled_from(names), junk, max_size=8))
+    issues = validate(form, answers, today=TODAY)
+    assert all(i.kind in {"required", "constraint", "type", "choice", "unknown", "error"}
+               for i in issues)
+    FormState(form, answers, today=TODAY).cleaned()
