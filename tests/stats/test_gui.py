@@ -1,0 +1,119 @@
+"""The statistics view offscreen: period choice, tables and charts, the suppression preview,
+exports through the progress dialog, the gap export; opened from the main window's hook too."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip("pytestqt")
+pytestmark = pytest.mark.gui
+
+from kimdesk.stats import Period  # noqa: E402
+from tests.stats.conftest import periods  # noqa: E402
+
+
+@pytest.fixture
+def dialog(qtbot: Any, stats_vault: object) -> Any:
+    from kimdesk.gui.stats import open_statistics
+    from kimdesk.i18n import set_language
+
+    set_language("en")
+    d = open_statistics(None, stats_vault, period=Period.year(date.today().year - 1))
+    qtbot.addWidget(d)
+    qtbot.waitUntil(lambda: d.report is not None, timeout=10_000)
+    return d
+
+
+def test_view_shows_tables_chart_and_preview(dialog: Any, tmp_path: Path) -> None:
+    from PySide6.QtCore import Qt
+
+    d = dialog
+    assert d.kind.currentData() == "year"
+    assert d.tables.count() == len(d.report.tables)
+    assert "cells will be suppressed" in d.status.text()
+    # find a table with a primary-suppressed cell and look at it
+    for i, t in enumerate(d.report.tables):
+        if any(d.report.protection.kind(t, r, c) == "primary"
+               for r in t.all_rows for c in t.all_columns):
+            d.tables.setCurrentRow(i)
+            break
+    kinds = {d.grid.item(i, j).data(Qt.ItemDataRole.UserRole)
+             for i in range(d.grid.rowCount()) for j in range(d.grid.columnCount())
+             if d.grid.item(i, j) is not None}
+    assert "primary" in kinds
+    texts = [d.grid.item(i, j).text() for i in range(d.grid.rowCount())
+             for j in range(d.grid.columnCount()) if d.grid.item(i, j)]
+    assert "." in texts
+    d.show_values.setChecked(True)
+    texts = [d.grid.item(i, j).text() for i in range(d.grid.rowCount())
+             for j in range(d.grid.columnCount()) if d.grid.item(i, j)]
+    assert any(t.startswith(". (") for t in texts)
+    assert d.chart.series() and d.chart.series()[0].count() == 1
+    assert not d.chart_view.grab().isNull()
+    d.grab().save(str(tmp_path / "stats.png"))
+
+
+def test_period_choice(dialog: Any) -> None:
+    d = dialog
+    q = periods()[1]
+    d.set_period(q)
+    assert d.period() == q
+    m = Period.month(2025, 7)
+    d.set_period(m)
+    assert d.period() == m and d.part.isVisible()
+    custom = Period(date(2025, 2, 3), date(2025, 5, 6))
+    d.set_period(custom)
+    assert d.period() == custom and d.date_from.isVisible() and not d.year.isVisible()
+
+
+def test_export_through_progress_dialog(qtbot: Any, dialog: Any, tmp_path: Path) -> None:
+    d = dialog
+    for suffix in ("xlsx", "pdf", "json"):
+        with qtbot.waitSignal(d.export_done, timeout=20_000):
+            d.export_to(tmp_path / f"out.{suffix}")
+        assert (tmp_path / f"out.{suffix}").stat().st_size > 500
+    doc = json.loads((tmp_path / "out.json").read_text())
+    assert doc["disclosure"]["min_cell"] == d.min_cell.value()
+
+
+def test_gap_export_from_the_view(qtbot: Any, dialog: Any, tmp_path: Path) -> None:
+    d = dialog
+    d.with_descriptions.setChecked(False)
+    with qtbot.waitSignal(d.export_done, timeout=20_000):
+        d.export_gaps_to(tmp_path / "gaps.json")
+    doc = json.loads((tmp_path / "gaps.json").read_text())
+    assert doc["format"] == "kimdesk-structural-gaps"
+    assert all("description" not in e for e in doc["entries"])
+
+
+def test_recompute_with_other_threshold(qtbot: Any, dialog: Any) -> None:
+    d = dialog
+    before = len(d.report.protection.primary)
+    d.min_cell.setValue(6)
+    d.compute()
+    qtbot.waitUntil(lambda: d.report.min_cell == 6, timeout=10_000)
+    assert len(d.report.protection.primary) > before
+
+
+def test_opens_through_the_db_worker(qtbot: Any, stats_vault: Any) -> None:
+    """The main window calls ``open_statistics(window, worker)``: the report is computed on the
+    worker thread."""
+    from kimdesk.gui.stats import open_statistics
+    from kimdesk.gui.worker import DbWorker
+
+    worker = DbWorker()
+    worker.vault = stats_vault
+    try:
+        d = open_statistics(None, worker)
+        qtbot.addWidget(d)
+        qtbot.waitUntil(lambda: d.report is not None, timeout=10_000)
+        assert d.period() == Period.last_full_quarter()
+        d.close()
+    finally:
+        worker.vault = None  # the module fixture closes it
+        worker.stop()
