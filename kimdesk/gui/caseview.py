@@ -21,6 +21,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QInputDialog,
@@ -158,8 +159,16 @@ class CaseView(QWidget):
         self.person_form.setObjectName("personForm")
         self.case_form = FieldForm(CASE_FIELDS)
         self.case_form.setObjectName("caseForm")
-        host.addWidget(self.person_form, 3)  # type: ignore[union-attr]
-        host.addWidget(self.case_form, 2)  # type: ignore[union-attr]
+        # One column (person, then case): readable however narrow the splitter makes the pane.
+        column = QVBoxLayout()
+        self.person_box = QGroupBox()
+        QVBoxLayout(self.person_box).addWidget(self.person_form)
+        self.case_box = QGroupBox()
+        QVBoxLayout(self.case_box).addWidget(self.case_form)
+        column.addWidget(self.person_box)
+        column.addWidget(self.case_box)
+        column.addStretch(1)
+        host.addLayout(column)  # type: ignore[union-attr]
         self.tabs = self.ui["tabs"]
         self.tab_widgets: dict[str, RecordTab] = {}
         history_index = self.tabs.indexOf(self.ui["historyTab"])  # type: ignore[attr-defined]
@@ -178,6 +187,7 @@ class CaseView(QWidget):
         self.person_form.changed.connect(self._update_dirty)
         self.case_form.changed.connect(self._update_dirty)
         self._update_dirty()
+        self.retranslate()
 
     # -- hooks ---------------------------------------------------------------------------------
     def _install_forms_hook(self) -> None:
@@ -474,6 +484,8 @@ class CaseView(QWidget):
     # -- language ------------------------------------------------------------------------------
     def retranslate(self) -> None:
         self.ui.retranslate()
+        self.person_box.setTitle(_("Person"))
+        self.case_box.setTitle(_("Case"))
         self.person_form.retranslate()
         self.case_form.retranslate()
         for tab in self.tab_widgets.values():

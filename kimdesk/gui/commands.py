@@ -1,13 +1,28 @@
-"""Starting the GUI from the command line (``kimdesk`` with no subcommand)."""
+"""Starting the GUI from the command line (``kimdesk`` with no subcommand) and ``screenshots``."""
 
 from __future__ import annotations
 
 import argparse
 from typing import Any
 
+from kimdesk.i18n import gettext
+
+_ = gettext
+
 
 def register(sub: Any) -> None:
-    """The GUI adds no subcommand yet; ``kimdesk`` alone starts it."""
+    p = sub.add_parser("screenshots",
+                       help=_("render the main screens offscreen from a demo vault"))
+    p.add_argument("directory", help=_("folder for the PNG files"))
+    p.add_argument("--langs", default="de,ar,uk", help=_("languages, comma-separated"))
+    p.add_argument("--cases", type=int, default=300, help=_("number of demo cases"))
+    p.set_defaults(func=_screenshots)
+
+
+def _screenshots(args: argparse.Namespace) -> int:
+    from kimdesk.gui.screenshots import cmd_screenshots
+
+    return cmd_screenshots(args)
 
 
 def start_gui(args: argparse.Namespace) -> int:

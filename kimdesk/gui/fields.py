@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 from kimdesk.errors import KimdeskError
 from kimdesk.errors import ValidationError as DomainValidationError
 from kimdesk.gui.labels import code_label
+from kimdesk.gui.lang import date_format
 from kimdesk.i18n import N_, gettext
 
 NO_DATE = QDate(1900, 1, 1)
@@ -183,6 +184,7 @@ class FieldForm(QWidget):
         elif spec.kind == "date":
             dated = QDateEdit()
             dated.setCalendarPopup(True)
+            dated.setDisplayFormat(date_format())
             dated.setMinimumDate(NO_DATE)
             dated.setMaximumDate(QDate(2100, 12, 31))
             if spec.optional:
@@ -219,6 +221,7 @@ class FieldForm(QWidget):
                 listing.addItem(item)
             rows = min(len(spec.choices or ()), 5)
             listing.setMaximumHeight(rows * 22 + 6)
+            listing.setMinimumWidth(260)
             listing.itemChanged.connect(self._touched)
             widget = listing
         else:  # text, codes
@@ -230,6 +233,8 @@ class FieldForm(QWidget):
     def _touched(self, *_: object) -> None:
         if not self._loading:
             self.dirty = True
+            sender = self.sender()
+            self.last_touched = sender.objectName() if sender is not None else ""
             self.changed.emit()
 
     def retranslate(self) -> None:
@@ -238,6 +243,10 @@ class FieldForm(QWidget):
             self.labels[spec.name].setText(text)
             widget = self.inputs[spec.name]
             widget.setAccessibleName(text.replace("&", ""))
+            if isinstance(widget, QDateEdit):
+                self._loading = True
+                widget.setDisplayFormat(date_format())
+                self._loading = False
             if spec.hint:
                 widget.setToolTip(gettext(spec.hint))
                 if isinstance(widget, QLineEdit):

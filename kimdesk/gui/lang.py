@@ -63,6 +63,15 @@ def locale() -> QLocale:
     return QLocale(i18n.current_language())
 
 
+def date_format() -> str:
+    """The locale's short date format with a four-digit year (``dd.MM.yy`` would make 1950 and
+    2050 look alike, and a date edit could silently re-read a birth year in the wrong century)."""
+    fmt = locale().dateFormat(QLocale.FormatType.ShortFormat)
+    if "yyyy" not in fmt:
+        fmt = fmt.replace("yy", "yyyy")
+    return fmt
+
+
 def format_date(value: object) -> str:
     """An ISO date (string or :class:`datetime.date`) in the current locale's short format."""
     if value is None or value == "":
@@ -71,7 +80,7 @@ def format_date(value: object) -> str:
     qdate = QDate.fromString(text[:10], "yyyy-MM-dd")
     if not qdate.isValid():
         return text
-    return locale().toString(qdate, QLocale.FormatType.ShortFormat)
+    return locale().toString(qdate, date_format())
 
 
 def format_int(value: int) -> str:

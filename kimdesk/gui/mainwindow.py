@@ -383,6 +383,8 @@ class MainWindow(QMainWindow):
         ws.me = meta.counselor
         ws.team = meta.team
         self.stack.setCurrentWidget(ws)
+        width = max(self.width(), 800)
+        ws.ui["splitter"].setSizes([int(width * 0.42), int(width * 0.58)])  # type: ignore[attr-defined]
         self._set_unlocked(True)
         self.idle.set_timeout(self.settings.idle_minutes * 60_000)
         self.idle.start()

@@ -169,6 +169,8 @@ class SettingsDialog(QDialog):
         for number, closed, reason in rows[:2000]:
             tree.addTopLevelItem(QTreeWidgetItem(  # type: ignore[attr-defined]
                 [number, format_date(closed), code_label(ClosureReason, reason)]))
+        tree.resizeColumnToContents(0)  # type: ignore[attr-defined]
+        tree.resizeColumnToContents(1)  # type: ignore[attr-defined]
         self.ui["retentionSummary"].setText(ngettext(  # type: ignore[attr-defined]
             "{n} closed case is past the retention period and due for deletion.",
             "{n} closed cases are past the retention period and due for deletion.",

@@ -82,6 +82,27 @@ def aligned(label: QLabel, lang: str) -> QLabel:
     return label
 
 
+class _Cell(QWidget):
+    """A label column cell (label and hint in one language); keeps its label in Python.
+
+    (QObject.property() is avoided on purpose: in PySide6 6.12, reading an unset property
+    returns None with a reference-count error that crashes the interpreter after a few thousand
+    calls, which live validation reaches quickly.)"""
+
+    def __init__(self, label: QLabel) -> None:
+        super().__init__()
+        self.label = label
+
+
+class _NoteText:
+    """A note label, its template and the text last shown (so unchanged text is not re-laid)."""
+
+    def __init__(self, label: QLabel, template: str) -> None:
+        self.label = label
+        self.template = template
+        self.shown: str | None = None
+
+
 class _Row:
     """The widgets of one rendered field in one scope."""
 
@@ -94,7 +115,7 @@ class _Row:
         self.client_message: QLabel | None = None
         self.counselor_cell: QWidget | None = None
         self.client_cell: QWidget | None = None
-        self.note_labels: list[tuple[QLabel, str]] = []  # (label, template) for ${} in notes
+        self.note_labels: list[_NoteText] = []  # notes may show answers through ${field}
         self.client_value: QLabel | None = None  # combo selections echoed in client language
         self.setter: Callable[[Any], None] | None = None
 
@@ -358,15 +379,15 @@ class FormWidget(QWidget):
             else:
                 self._build_row(f, scope, grid)
 
-    def _text_cell(self, f: Field, lang: str, name: str, required: bool = False) -> QWidget:
-        cell = QWidget()
+    def _text_cell(self, f: Field, lang: str, name: str, required: bool = False) -> _Cell:
+        text = self.form.label(f, lang)
+        label = aligned(QLabel(text + (" *" if required else "")), lang)
+        cell = _Cell(label)
         cell.setObjectName(name)
         cell.setLayoutDirection(direction(lang))
         col = QVBoxLayout(cell)
         col.setContentsMargins(0, 0, 0, 0)
         col.setSpacing(2)
-        text = self.form.label(f, lang)
-        label = aligned(QLabel(text + (" *" if required else "")), lang)
         label.setWordWrap(True)
         label.setTextFormat(Qt.TextFormat.PlainText)
         if f.kind in {"group", "repeat"}:
@@ -381,7 +402,6 @@ class FormWidget(QWidget):
             h.setStyleSheet("color: #666;")
             col.addWidget(h)
         cell.setMinimumWidth(120)
-        cell.setProperty("label_widget", label)
         return cell
 
     def _row_cells(self, f: Field, scope: Scope, grid: QGridLayout, row: _Row) -> int:
@@ -420,9 +440,8 @@ class FormWidget(QWidget):
         if f.kind == "note":
             for cell, lang in ((row.counselor_cell, self.ui_language),
                                (row.client_cell, self._client)):
-                if cell is not None and lang is not None:
-                    label = cell.property("label_widget")
-                    row.note_labels.append((label, self.form.label(f, lang)))
+                if isinstance(cell, _Cell) and lang is not None:
+                    row.note_labels.append(_NoteText(cell.label, self.form.label(f, lang)))
             return
         holder = QWidget()
         holder.setObjectName("editor-cell")
@@ -433,10 +452,8 @@ class FormWidget(QWidget):
         editor.setObjectName(key)
         editor.setEnabled(not (self.read_only or f.row.read_only))
         editor.setAccessibleName(self.form.label(f, self.ui_language))  # for screen readers
-        if row.counselor_cell is not None:
-            label = row.counselor_cell.property("label_widget")
-            if isinstance(label, QLabel):
-                label.setBuddy(editor)
+        if isinstance(row.counselor_cell, _Cell):
+            row.counselor_cell.label.setBuddy(editor)
         col.addWidget(editor)
         msg = QLabel("")
         msg.setObjectName("message")
@@ -804,8 +821,11 @@ class FormWidget(QWidget):
             by_path.setdefault(issue.path, issue)
         for key, row in self._rows.items():
             row.set_visible(state.relevant(row.field, row.scope))
-            for label, template in row.note_labels:
-                set_text(label, _interpolate(template, state, row.scope))
+            for note in row.note_labels:
+                text = _interpolate(note.template, state, row.scope)
+                if text != note.shown:
+                    note.shown = text
+                    set_text(note.label, text)
             if row.message is None:
                 continue
             found = by_path.get(key)
@@ -826,10 +846,7 @@ class FormWidget(QWidget):
 def set_text(label: QLabel, text: str) -> None:
     """Long text in a right-to-left column goes through Qt's rich-text layout (QTextDocument),
     which wraps mixed Arabic/Latin lines within the label's width; plain QLabel layout let the
-    first line overflow in grid cells. Unchanged text is not laid out again."""
-    if label.property("kimdesk_text") == text:
-        return
-    label.setProperty("kimdesk_text", text)
+    first line overflow in grid cells."""
     if is_rtl_direction(label):
         label.setTextFormat(Qt.TextFormat.RichText)
         label.setText(f'<div dir="rtl" align="right">{html.escape(text)}</div>')
