@@ -118,10 +118,25 @@ class _Row:
         self.note_labels: list[_NoteText] = []  # notes may show answers through ${field}
         self.client_value: QLabel | None = None  # combo selections echoed in client language
         self.setter: Callable[[Any], None] | None = None
+        # What is shown now. Refreshing after every keystroke touches Qt only where something
+        # changed: cheaper, and PySide6 6.12 on Python 3.11 leaks a reference to None on every
+        # call of a void Qt method (the interpreter aborts after a few thousand such calls).
+        self.visible = True  # Qt widgets start shown
+        self.messages: dict[int, str] = {}
 
     def set_visible(self, visible: bool) -> None:
+        if visible == self.visible:
+            return  # see _Row: no Qt call when nothing changes
+        self.visible = visible
         for w in self.widgets:
             w.setVisible(visible)
+
+    def show_message(self, label: QLabel | None, text: str) -> None:
+        if label is None or self.messages.get(id(label)) == text:
+            return
+        self.messages[id(label)] = text
+        label.setText(text)
+        label.setVisible(bool(text))
 
 
 class FormWidget(QWidget):
@@ -460,6 +475,7 @@ class FormWidget(QWidget):
         msg.setStyleSheet("color: #b00020;")
         msg.setWordWrap(True)
         msg.hide()
+        row.messages[id(msg)] = ""
         col.addWidget(msg)
         row.editor = editor
         row.message = msg
@@ -471,6 +487,7 @@ class FormWidget(QWidget):
             cm.setStyleSheet("color: #b00020;")
             cm.setWordWrap(True)
             cm.hide()
+            row.messages[id(cm)] = ""
             lay = row.client_cell.layout()
             if lay is not None:
                 if row.client_value is not None:
@@ -833,10 +850,8 @@ class FormWidget(QWidget):
                 self._show_all or key in self._touched or found.kind != "required")
             for lbl, lang in ((row.message, self.ui_language),
                               (row.client_message, self._client)):
-                if lbl is None or lang is None:
-                    continue
-                lbl.setText(found.message(lang) if shown and found else "")
-                lbl.setVisible(bool(shown))
+                if lang is not None:
+                    row.show_message(lbl, found.message(lang) if shown and found else "")
         valid = not self._issues
         if emit and valid != self._valid:
             self.validityChanged.emit(valid)
