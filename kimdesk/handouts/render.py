@@ -54,12 +54,20 @@ VALUE = Style(10.0)
 
 @dataclass
 class Cell:
-    """Drawing operations of one language in one row, positions relative to the cell's top."""
+    """Drawing operations of one language in one row, positions relative to the cell's top.
+
+    ``extents`` holds each operation's (top, bottom), so a row taller than a page can be cut
+    between lines (:meth:`split`)."""
 
     width: float
     rtl: bool
     height: float = 0.0
     ops: list[tuple[Any, ...]] = field(default_factory=list)
+    extents: list[tuple[float, float]] = field(default_factory=list)
+
+    def add(self, op: tuple[Any, ...], top: float, bottom: float) -> None:
+        self.ops.append(op)
+        self.extents.append((top, bottom))
 
     def text(self, text: str, style: Style, lang: str, indent: float = 0.0,
              data: bool = False) -> None:
@@ -72,31 +80,72 @@ class Cell:
     def line(self, line: Line, style: Style, indent: float = 0.0) -> None:
         step = style.size * style.leading
         baseline = self.height + style.size * 1.02
-        self.ops.append(("text", line, baseline, indent))
+        self.add(("text", line, baseline, indent), self.height, self.height + step)
         self.height += step
 
     def box(self, style: Style) -> None:
         """A checkbox at the start side, level with the next line of text."""
-        self.ops.append(("box", self.height + style.size * 0.25))
+        top = self.height + style.size * 0.25
+        self.add(("box", top), top, top + BOX)
+
+    def dot(self, y: float) -> None:
+        self.add(("dot", self.height + y), self.height + y - 2.0, self.height + y + 2.0)
+
+    def bar(self) -> None:
+        """A vertical bar at the start side from here to the cell's end (a record's frame)."""
+        self.add(("bar", self.height), self.height, self.height)
 
     def rule(self, gap: float = 16.0) -> None:
         """A line to write on (fill-in field, signature)."""
-        self.height += gap
-        self.ops.append(("rule", self.height))
-        self.height += 3.0
+        self.add(("rule", self.height + gap), self.height, self.height + gap + 1.0)
+        self.height += gap + 3.0
 
     def space(self, points: float) -> None:
         self.height += points
+
+    def cut_at(self, limit: float) -> float:
+        """Where to cut so that everything above fits in ``limit``: the top of the first
+        operation that does not fit (the cell's height when all fit)."""
+        tops = [top for (top, bottom) in self.extents if bottom > limit]
+        return min(tops) if tops else self.height
+
+    def split(self, cut: float) -> tuple[Cell, Cell]:
+        head, tail = Cell(self.width, self.rtl, cut), Cell(self.width, self.rtl)
+        tail.height = max(0.0, self.height - cut)
+        for op, (top, bottom) in zip(self.ops, self.extents, strict=True):
+            if op[0] == "bar":
+                if top < cut:
+                    head.add(op, top, bottom)
+                    tail.add(("bar", 0.0), 0.0, 0.0)
+                else:
+                    tail.add(("bar", op[1] - cut), top - cut, bottom - cut)
+            elif top < cut:
+                head.add(op, top, bottom)
+            else:
+                moved = (op[0], op[1] - cut, *op[2:]) if op[0] != "text" else (
+                    "text", op[1], op[2] - cut, op[3])
+                tail.add(moved, top - cut, bottom - cut)
+        return head, tail
 
 
 @dataclass
 class Row:
     cells: list[Cell]
     space_after: float
+    keep_with_next: bool = False  # titles and headings do not end a page
 
     @property
     def height(self) -> float:
         return max(c.height for c in self.cells)
+
+    def split(self, limit: float) -> tuple[Row, Row] | None:
+        """Cut a row taller than the rest of the page between lines; None if nothing fits."""
+        cuts = [cell.cut_at(limit) for cell in self.cells]
+        if all(cut <= 0.0 for cut in cuts):
+            return None
+        halves = [cell.split(cut) for cell, cut in zip(self.cells, cuts, strict=True)]
+        return (Row([h for h, _ in halves], 0.0),
+                Row([t for _, t in halves], self.space_after))
 
 
 @dataclass
@@ -124,7 +173,7 @@ def _block_rows(block: Block, columns: list[Column], data: HandoutData) -> Itera
             cell = Cell(col.width, col.rtl)
             fill(cell, col)
             cells.append(cell)
-        return Row(cells, space_after)
+        return Row(cells, space_after, keep_with_next=kind in ("title", "heading"))
 
     kind = block.type
     if kind == "title":
@@ -146,7 +195,7 @@ def _block_rows(block: Block, columns: list[Column], data: HandoutData) -> Itera
                 if kind == "checklist":
                     c.box(BODY)
                 else:
-                    c.ops.append(("dot", BODY.size * 0.62))
+                    c.dot(BODY.size * 0.62)
                 c.text(col.t(item), BODY, col.lang, INDENT)
 
             yield row(fill_item, 3.5)
@@ -188,7 +237,7 @@ def _block_rows(block: Block, columns: list[Column], data: HandoutData) -> Itera
         for number, record in enumerate(records, 1):
             def fill_record(c: Cell, col: Column, record: dict[str, str] = record,
                             number: int = number) -> None:
-                c.ops.append(("bar", c.height))
+                c.bar()
                 c.space(3.0)
                 for name in fields:
                     label = col.t(block.keys[name])
@@ -250,15 +299,31 @@ def prepare(
 
 
 def _paginate(rows: list[Row], content_h: float) -> list[list[Row]]:
+    """Rows onto pages: a title or heading moves on with the row after it, and a row taller than
+    the space left on a fresh page is cut between lines."""
     pages: list[list[Row]] = [[]]
     used = 0.0
-    for row in rows:
-        if pages[-1] and used + row.height > content_h:
+    queue = list(rows)
+    while queue:
+        row = queue.pop(0)
+        need = row.height
+        if row.keep_with_next and queue:
+            need += row.space_after + min(queue[0].height, content_h / 3)
+        too_tall = row.height > content_h  # fits on no page: fill this page's rest first
+        if pages[-1] and used + need > content_h and not (too_tall and content_h - used > 60):
             pages.append([])
             used = 0.0
+        if row.height > content_h - used:
+            halves = row.split(content_h - used)
+            if halves is not None and halves[0].height > 0:
+                pages[-1].append(halves[0])
+                pages.append([])
+                used = 0.0
+                queue.insert(0, halves[1])
+                continue
         pages[-1].append(row)
         used += row.height + row.space_after
-    return pages
+    return [page for page in pages if page]
 
 
 def _draw_cell(canvas: Any, cell: Cell, x: float, top: float) -> None:
@@ -282,7 +347,7 @@ def _draw_cell(canvas: Any, cell: Cell, x: float, top: float) -> None:
             bx = x + cell.width - 1.0 if cell.rtl else x + 1.0
             canvas.setStrokeGray(0.6)
             canvas.setLineWidth(1.6)
-            canvas.line(bx, top - op[1], bx, top - op[1] - cell.height + 3.0)
+            canvas.line(bx, top - op[1], bx, top - max(op[1], cell.height - 3.0))
             canvas.setLineWidth(0.6)
             canvas.setStrokeGray(0.0)
 

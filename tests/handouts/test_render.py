@@ -168,3 +168,36 @@ def test_write_replaces_atomically(tmp_path: Path) -> None:
     out.write_bytes(b"old")
     write_pdf(b"%PDF-new", out)
     assert out.read_bytes() == b"%PDF-new" and os.listdir(tmp_path) == ["x.pdf"]
+
+
+def test_a_row_taller_than_a_page_is_cut_between_lines(tmp_path: Path) -> None:
+    from tests.handouts.helpers import norm, pdftotext
+
+    steps = " ".join(f"Schritt{i:03d} erledigen und Nachweis vorlegen." for i in range(260))
+    data = HandoutData({"case_number": "2026-LONG-1"},
+                       goals=(GoalRow("Sehr langes Ziel", steps, "Klientin", "01.01.2027"),))
+    out = tmp_path / "long.pdf"
+    render_handout("goals", "ar", "de", data, out)
+    reader = pypdf.PdfReader(out)
+    assert len(reader.pages) >= 3
+    text = norm(pdftotext(out))
+    for i in (0, 100, 259):  # beginning, middle and end of the long text all printed
+        assert f"Schritt{i:03d}" in text
+    # nothing drawn into the footer band or off the page
+    from kimdesk.handouts.render import MARGIN_BOTTOM, PAGE_H
+
+    bbox = pdftotext(out, "-bbox")
+    import re
+
+    for y_max in map(float, re.findall(r'yMax="([\d.]+)"', bbox)):
+        assert y_max <= PAGE_H - MARGIN_BOTTOM + 2 or y_max >= PAGE_H - MARGIN_BOTTOM + 25
+
+
+def test_a_heading_does_not_end_a_page() -> None:
+    from kimdesk.handouts.render import MARGIN_BOTTOM, MARGIN_TOP, PAGE_H, _paginate, prepare
+
+    prepared = prepare("documents", "uk", "de")
+    pages = _paginate(prepared.rows, PAGE_H - MARGIN_TOP - MARGIN_BOTTOM)
+    assert all(not page[-1].keep_with_next for page in pages)
+    tiny = _paginate(prepared.rows, 120.0)  # a small page forces many breaks
+    assert all(not page[-1].keep_with_next for page in tiny[:-1])
