@@ -3,8 +3,10 @@ totals and the table itself (A4 landscape, reportlab).
 
 Only published numbers reach the page (everything comes from :func:`export.document`); a bar of a
 suppressed total is left out and its label says ".". Fonts are the Noto files in
-``resources/fonts``; Arabic-script labels (ar, fa) get the Naskh font, HarfBuzz shaping and a
-per-string bidi reordering (cells never wrap, so reordering each string is correct).
+``resources/fonts``; Arabic-script text (ar, fa) gets the Naskh font and HarfBuzz shaping
+(reportlab 5 then lays out a line right to left), with Latin runs (municipality names, "Kreis")
+switched back to Noto Sans, which Naskh lacks. Chart axis labels are plain strings reportlab
+cannot shape, so for Arabic-script languages the charts label categories with their codes.
 """
 
 from __future__ import annotations
@@ -42,23 +44,30 @@ def _fonts() -> dict[str, str]:
     return names
 
 
-def _visual(text: str) -> tuple[str, bool]:
-    """(text to draw, whether it needs the Arabic font and shaping)."""
-    if not _ARABIC.search(text):
-        return text, False
-    from bidi import get_display
+_LATIN_RUN = re.compile(r"[A-Za-z\u00C0-\u024F/]+(?:[ .,'()\-]+[A-Za-z\u00C0-\u024F/]+)*")
 
-    return get_display(text), True
+
+def _markup(text: str) -> tuple[str, bool]:
+    """(Paragraph markup, whether it needs the Arabic font and shaping)."""
+    from xml.sax.saxutils import escape
+
+    if not _ARABIC.search(text):
+        return escape(text), False
+    latin = _fonts()["regular"]
+    out, pos = [], 0
+    for m in _LATIN_RUN.finditer(text):
+        out.append(escape(text[pos:m.start()]))
+        out.append(f'<font name="{latin}">{escape(m.group())}</font>')
+        pos = m.end()
+    out.append(escape(text[pos:]))
+    return "".join(out), True
 
 
 def _para(text: Any, style: Any, arabic_style: Any) -> Any:
-    from xml.sax.saxutils import escape
-
     from reportlab.platypus import Paragraph
 
-    s = "" if text is None else str(text)
-    shown, arabic = _visual(s)
-    return Paragraph(escape(shown), arabic_style if arabic else style)
+    markup, arabic = _markup("" if text is None else str(text))
+    return Paragraph(markup, arabic_style if arabic else style)
 
 
 def _styles() -> dict[str, Any]:
@@ -98,9 +107,8 @@ def _chart(table: dict[str, Any], width: float) -> Any:
     values = [total[c["code"]] if isinstance(total[c["code"]], int) else 0 for c in columns]
     labels = []
     for c in columns:
-        text, arabic = _visual(c["label"])
-        shown = total[c["code"]]
-        labels.append(f"{text} ({shown})" if not arabic else f"({shown}) {text}")
+        text = c["code"] if _ARABIC.search(c["label"]) else c["label"]
+        labels.append(f"{text} ({total[c['code']]})")
     bar_h = 11
     height = bar_h * len(columns) + 20
     d = Drawing(width, height)
@@ -109,8 +117,7 @@ def _chart(table: dict[str, Any], width: float) -> Any:
     chart.width, chart.height = width * 0.55, bar_h * len(columns)
     chart.data = [list(reversed(values))]
     chart.categoryAxis.categoryNames = list(reversed(labels))
-    chart.categoryAxis.labels.fontName = f["arabic"] if any(_ARABIC.search(x) for x in labels) \
-        else f["regular"]
+    chart.categoryAxis.labels.fontName = f["regular"]
     chart.categoryAxis.labels.fontSize = 7
     chart.valueAxis.labels.fontName = f["regular"]
     chart.valueAxis.labels.fontSize = 6
@@ -189,14 +196,14 @@ def write_pdf(report: Report, path: Path, progress: Progress | None = None) -> N
     footer = _(N_("Suppressed cells: \".\" (fewer than {n} people, or to protect such cells)."))\
         .format(n=report.min_cell)
 
+    foot = para(footer, "cell")
+
     def on_page(canvas: Any, _doc: Any) -> None:
         canvas.saveState()
         canvas.setFont(_fonts()["regular"], 7)
-        text, arabic = _visual(footer)
-        if arabic:
-            canvas.setFont(_fonts()["arabic"], 7)
-        canvas.drawString(margin, 6 * mm, text)
-        canvas.drawRightString(page[0] - margin, 6 * mm, str(canvas.getPageNumber()))
+        _w, h = foot.wrapOn(canvas, width - 20 * mm, 20 * mm)
+        foot.drawOn(canvas, margin, 8 * mm - h)
+        canvas.drawRightString(page[0] - margin, 5 * mm, str(canvas.getPageNumber()))
         canvas.restoreState()
 
     SimpleDocTemplate(str(path), pagesize=page, leftMargin=margin, rightMargin=margin,
