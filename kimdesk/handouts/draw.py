@@ -5,19 +5,23 @@ glyph to HarfBuzz's position (the PDF advances by the glyph's own width; HarfBuz
 offset differ for kerning, joining and marks). Glyphs lifted or lowered by HarfBuzz (harakat above
 or below a letter) are drawn with a text rise (``Ts``).
 
-A line is wrapped in a marked-content span whose ``/ActualText`` is the line's logical text, so PDF
-readers that honour it (poppler's pdftotext, Acrobat) copy right-to-left lines in reading order
-whatever order the glyphs are drawn in.
+Not used, on purpose: an ``/ActualText`` span with the line's logical text. poppler reverses
+right-to-left runs itself, so the span came out backwards in pdftotext; visual order plus a
+ToUnicode map to the original text is what extractors read correctly.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from reportlab.lib.rl_accel import escapePDF
 from reportlab.pdfbase import pdfmetrics
 
 from kimdesk.handouts.fonts import font_set
 from kimdesk.handouts.layout import Line
+
+#: Every byte as it goes into a PDF string literal (escaping once, not per glyph).
+_ESCAPED: tuple[str, ...] = tuple(escapePDF(bytes((b,))) for b in range(256))
 
 
 def fp_str(value: float) -> str:
@@ -27,78 +31,64 @@ def fp_str(value: float) -> str:
     return "0" if text in ("", "-0") else text
 
 
-def _pdf_text_string(text: str) -> str:
-    """A PDF text string in UTF-16BE with BOM, as a hex string."""
-    return "<FEFF" + text.encode("utf-16-be").hex().upper() + ">"
+def draw_line(canvas: Any, line: Line, x: float, y: float) -> None:
+    """Draw ``line`` with its left edge at ``x`` and baseline at ``y`` (points).
 
-
-def draw_line(
-    canvas: Any,
-    line: Line,
-    x: float,
-    y: float,
-    actual_text: bool = False,
-    visual_order: bool = True,
-) -> None:
-    """Draw ``line`` with its left edge at ``x`` and baseline at ``y`` (points)."""
+    Glyphs go into the content stream in visual order, the order PDF extractors expect (they
+    turn right-to-left runs back into reading order); each glyph's key maps to its original text
+    through the font's ToUnicode CMap (see :mod:`.pdffont`)."""
     if not line.segments:
         return
     code: list[str] = []
     add = code.append
     doc = canvas._doc
-    escape = canvas._escape
     size = line.size
-    if actual_text:
-        add(f"/Span << /ActualText {_pdf_text_string(line.logical_text)} >> BDC")
     add("BT")
     pen = x
     current_font = None
-    # Segments are written in logical order, each at its visual position: the content stream
-    # then reads in reading order for extractors that follow it (pypdf, pdftotext -raw).
-    visual_x: dict[int, float] = {}
     for seg in line.segments:
-        visual_x[id(seg)] = pen
-        pen += seg.width * size / 1000.0
-    for seg in line.segments if visual_order else (line.logical or line.segments):
         font: Any = pdfmetrics.getFont(font_set(seg.bold).names[seg.role])
-        add(f"1 0 0 1 {fp_str(visual_x[id(seg)])} {fp_str(y)} Tm")
-        # target x of every glyph (1/1000 em from the segment start), visual order
-        targets = []
-        cursor = 0.0
-        for glyph in seg.glyphs:
-            targets.append((glyph, cursor + glyph.x_offset))
-            cursor += glyph.advance
-        if seg.rtl and not visual_order:
-            targets.reverse()  # RTL glyphs back into logical order
-        keys = "".join(g.key for g, _ in targets)
+        add(f"1 0 0 1 {fp_str(pen)} {fp_str(y)} Tm")
+        glyphs = seg.glyphs
         index = 0
-        cur = 0.0
+        cursor = 0.0  # where HarfBuzz puts the pen (1/1000 em from the segment start)
+        cur = 0.0  # where the PDF pen is
         rise = 0.0
-        for subset, chunk in font.splitString(keys, doc):
+        for subset, chunk in font.splitString("".join(g.key for g in glyphs), doc):
             name = font.getSubsetInternalName(subset, doc)
             if (name, size) != current_font:
                 add(f"{name} {fp_str(size)} Tf")
                 current_font = (name, size)
             parts: list[str] = []
+            literal: list[str] = []
             for byte in chunk:
-                glyph, target = targets[index]
+                glyph = glyphs[index]
                 index += 1
+                target = cursor + glyph.x_offset
+                cursor += glyph.advance
                 want_rise = glyph.y_offset * size / 1000.0
                 if want_rise != rise:
+                    if literal:
+                        parts.append("(" + "".join(literal) + ")")
+                        literal = []
                     if parts:
                         add(f"[{' '.join(parts)}] TJ")
                         parts = []
                     add(f"{fp_str(want_rise)} Ts")
                     rise = want_rise
                 if abs(cur - target) > 0.01:
+                    if literal:
+                        parts.append("(" + "".join(literal) + ")")
+                        literal = []
                     parts.append(fp_str(cur - target))
-                parts.append(f"({escape(bytes((byte,)))})")
-                cur = target + font.face.getCharWidth(ord(glyph.key))
+                literal.append(_ESCAPED[byte])
+                cur = target + glyph.width
+            if literal:
+                parts.append("(" + "".join(literal) + ")")
             if parts:
                 add(f"[{' '.join(parts)}] TJ")
         if rise:
             add("0 Ts")
+        pen += seg.width * size / 1000.0
     add("ET")
-    if actual_text:
-        add("EMC")
     canvas._code.append("\n".join(code))

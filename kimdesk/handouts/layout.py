@@ -42,6 +42,7 @@ class Glyph:
     advance: float
     x_offset: float
     y_offset: float
+    width: float  # the glyph's own advance, which the PDF viewer moves by
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,12 +152,14 @@ def shape(text: str, role: str, bold: bool, rtl: bool, lang: str) -> tuple[Glyph
     for index, (info, pos) in enumerate(zip(infos, positions, strict=True)):
         cluster = info.cluster
         piece = text[cluster : end_of[cluster]] if carrier[cluster] == index else ""
+        key = font.key_for(info.codepoint, piece)
         glyphs.append(
             Glyph(
-                key=font.key_for(info.codepoint, piece),
+                key=key,
                 advance=pos.x_advance * scale,
                 x_offset=pos.x_offset * scale,
                 y_offset=pos.y_offset * scale,
+                width=font.face.getCharWidth(ord(key)),
             )
         )
     return tuple(glyphs)
