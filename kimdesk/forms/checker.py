@@ -31,6 +31,7 @@ from kimdesk.forms.definition import (
 from kimdesk.forms.expressions import (
     FIELD_VALUE_TYPES,
     ExpressionError,
+    calls,
     infer,
     parse,
     references,
@@ -226,6 +227,8 @@ def _check_field(form: Form, f: Field, langs: list[str], add: Any) -> None:
         for ref in sorted(references(node)):
             if ref not in form.by_name:
                 add(name, f"{column}: reference to a field that does not exist: ${{{ref}}}")
+        if "position" in calls(node) and f.repeat is None:
+            add(name, f"{column}: position(..) outside a repeat")
         if column != "constraint" and uses_current(node):
             add(name, f"{column}: '.' (the current answer) only makes sense in a constraint")
         issues: list[str] = []

@@ -124,7 +124,15 @@ class FormState:
     # -- values --------------------------------------------------------------------------------
     def context(self, scope: Scope, current: Any = "") -> Context:
         return Context({}, current=current, today=self.today,
-                       lookup=lambda name: self.lookup(name, scope))
+                       lookup=lambda name: self.lookup(name, scope),
+                       position=scope[-1][1] + 1 if scope else 0,
+                       choice_label=self._choice_label)
+
+    def _choice_label(self, value: str, name: str) -> str:
+        f = self.form.by_name.get(name)
+        if f is None:
+            raise ExpressionError(N_("Unknown field ${{{name}}}."), name=name)
+        return self.form.choice_label(f, value, self.form.default_language)
 
     def lookup(self, name: str, scope: Scope) -> Any:
         f = self.form.by_name.get(name)

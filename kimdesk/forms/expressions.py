@@ -64,6 +64,11 @@ class Current:
 
 
 @dataclass(frozen=True)
+class Parent:
+    """``..``: only meaningful as ``position(..)``, the number of the current repeat instance."""
+
+
+@dataclass(frozen=True)
 class Neg:
     operand: Node
 
@@ -81,7 +86,7 @@ class Call:
     args: tuple[Node, ...]
 
 
-Node = Num | Str | Ref | Current | Neg | BinOp | Call
+Node = Num | Str | Ref | Current | Parent | Neg | BinOp | Call
 
 # -- tokens ------------------------------------------------------------------------------------
 _TOKEN = re.compile(
@@ -91,6 +96,7 @@ _TOKEN = re.compile(
     | (?P<ref>\$\{\s*(?P<refname>[A-Za-z_][A-Za-z0-9_.\-]*)\s*\})
     | (?P<op>!=|<=|>=|=|<|>|\+|-|\*|\(|\)|,)
     | (?P<name>[A-Za-z_][A-Za-z0-9_:\-]*(?<!-))
+    | (?P<dotdot>\.\.)
     | (?P<dot>\.)
     )""",
     re.VERBOSE,
@@ -222,6 +228,8 @@ class _Parser:
             return Ref(tok.text)
         if tok.kind == "dot":
             return Current()
+        if tok.kind == "dotdot":
+            return Parent()
         if tok.kind == "op" and tok.text == "(":
             node = self.expression(0)
             self.expect(")")
@@ -244,6 +252,9 @@ class _Parser:
                     raise ExpressionError(
                         N_("Wrong number of arguments for {name}()."), name=tok.text
                     )
+                if any(isinstance(a, Parent) for a in args) != (tok.text == "position") or (
+                        tok.text == "position" and not isinstance(args[0], Parent)):
+                    raise ExpressionError(N_("'..' is only supported as position(..)."))
                 return Call(tok.text, tuple(args))
             raise ExpressionError(
                 N_("Unsupported path or name {name!r}; use ${{field}}."), name=tok.text
@@ -265,6 +276,9 @@ def parse(text: str) -> Node:
     return _Parser(text).parse()
 
 
+_REF_IN_TEXT = re.compile(r"\$\{\s*([A-Za-z_][A-Za-z0-9_.\-]*)\s*\}")
+
+
 def references(node: Node) -> set[str]:
     """Names of the fields an expression reads (``${name}``)."""
     found: set[str] = set()
@@ -279,6 +293,24 @@ def references(node: Node) -> set[str]:
             stack.extend((n.left, n.right))
         elif isinstance(n, Call):
             stack.extend(n.args)
+            if n.name == "jr:choice-name" and len(n.args) == 2 and isinstance(n.args[1], Str):
+                found.update(_REF_IN_TEXT.findall(n.args[1].value))
+    return found
+
+
+def calls(node: Node) -> set[str]:
+    """Names of the functions an expression calls."""
+    found: set[str] = set()
+    stack: list[Node] = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, Call):
+            found.add(n.name)
+            stack.extend(n.args)
+        elif isinstance(n, Neg):
+            stack.append(n.operand)
+        elif isinstance(n, BinOp):
+            stack.extend((n.left, n.right))
     return found
 
 
@@ -559,6 +591,8 @@ FUNCTIONS: dict[str, Function] = {
     "false": Function((0, 0), "boolean", lambda: False),
     "date": Function((1, 1), "date", _date),
     "decimal-date-time": Function((1, 1), "number", to_number),
+    "position": Function((1, 1), "number", lambda: 0.0),  # evaluated in _eval (needs context)
+    "jr:choice-name": Function((2, 2), "string", lambda: ""),  # evaluated in _eval
 }
 _NEEDS_CONTEXT = {"today", "now"}
 
@@ -582,6 +616,8 @@ class Context:
     current: Any = ""
     today: date = date(2000, 1, 1)
     lookup: Callable[[str], Any] | None = None
+    position: int = 0  # 1-based number of the current repeat instance (0: not in a repeat)
+    choice_label: Callable[[str, str], str] | None = None  # (choice name, field) -> label
 
     def get(self, name: str) -> Any:
         if self.lookup is not None:
@@ -666,8 +702,21 @@ def _eval(node: Node, ctx: Context) -> Any:
         if node.op in {"=", "!=", "<", "<=", ">", ">="}:
             return _compare(node.op, left, right)
         return _arith(node.op, left, right)
+    if isinstance(node, Parent):
+        raise ExpressionError(N_("'..' is only supported as position(..)."))
     if isinstance(node, Call):
         fn = FUNCTIONS[node.name]
+        if node.name == "position":
+            if not ctx.position:
+                raise ExpressionError(N_("position(..) is only meaningful inside a repeat."))
+            return float(ctx.position)
+        if node.name == "jr:choice-name":
+            value = to_string(_eval(node.args[0], ctx))
+            ref = to_string(_eval(node.args[1], ctx))
+            m = _REF_IN_TEXT.search(ref)
+            if ctx.choice_label is None or m is None:
+                return value
+            return ctx.choice_label(value, m.group(1))
         if fn.lazy:
             return fn.impl(lambda n: _eval(n, ctx), *node.args)
         if node.name in _NEEDS_CONTEXT:
@@ -722,7 +771,7 @@ def infer(node: Node, field_types: Mapping[str, str], problems: list[str]) -> st
         return "number"
     if isinstance(node, Str):
         return "string"
-    if isinstance(node, Current):
+    if isinstance(node, Current | Parent):
         return "any"
     if isinstance(node, Ref):
         return field_types.get(node.name, "any")

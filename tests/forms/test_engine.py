@@ -171,3 +171,22 @@ def test_validation_never_crashes_on_malformed_answers(registry: FormRegistry, d
     assert all(i.kind in {"required", "constraint", "type", "choice", "unknown", "error"}
                for i in issues)
     FormState(form, answers, today=TODAY).cleaned()
+
+
+def test_position_and_choice_names_in_repeats() -> None:
+    data = small()
+    data["survey"][3:3] = [
+        {"type": "calculate", "name": "nr", "calculation": "position(..)"},
+        {"type": "note", "name": "kidnote",
+         "label": {"de": "Kind ${nr}", "en": "Child ${nr}"}},
+    ]
+    data["survey"].append({"type": "calculate", "name": "kids_label",
+                           "calculation": "jr:choice-name(${kids}, '${kids}')"})
+    form, problems = check_data(data, "pos")
+    assert form is not None, [str(p) for p in problems]
+    state = FormState(form, {"age": 40, "kids": "yes", "child": [{"cname": "A"}, {"cname": "B"}]})
+    assert state.calculated(form.by_name["nr"], (("child", 1),)) == 2.0
+    assert state.calculated(form.by_name["kids_label"], ()) == "Ja"
+    outside = small()
+    outside["survey"].append({"type": "calculate", "name": "p", "calculation": "position(..)"})
+    assert any("position(..) outside a repeat" in str(p) for p in check_data(outside, "x")[1])
