@@ -74,7 +74,6 @@ def cmd_run(args: argparse.Namespace) -> int:
     import uvicorn
 
     from kimdesk.server.app import create_app
-    from kimdesk.sync.engine import check_server_url
 
     host = args.host
     loopback = host in ("127.0.0.1", "localhost", "::1")
@@ -84,11 +83,15 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(_("kimdesk: plain HTTP only on loopback; put a TLS reverse proxy in front and set "
                 "KIMDESK_BEHIND_TLS_PROXY=1"), file=sys.stderr)
         return 2
-    check_server_url(f"http://127.0.0.1:{args.port}")
     app = create_app(_db(args))
     print(_("KIMdesk sync server on http://{host}:{port}").format(host=host, port=args.port),
           flush=True)
-    uvicorn.run(app, host=host, port=args.port, log_level="warning", access_log=False)
+    from kimdesk.server.embedded import listen_socket
+
+    sock = listen_socket(host, args.port)
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False,
+                                           lifespan="off", proxy_headers=not loopback))
+    server.run(sockets=[sock])
     return 0
 
 
