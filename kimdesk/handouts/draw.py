@@ -15,7 +15,6 @@ from __future__ import annotations
 from typing import Any
 
 from reportlab.lib.rl_accel import escapePDF
-from reportlab.pdfbase import pdfmetrics
 
 from kimdesk.handouts.fonts import font_set
 from kimdesk.handouts.layout import Line
@@ -47,7 +46,7 @@ def draw_line(canvas: Any, line: Line, x: float, y: float) -> None:
     pen = x
     current_font = None
     for seg in line.segments:
-        font: Any = pdfmetrics.getFont(font_set(seg.bold).names[seg.role])
+        font: Any = font_set(seg.bold).font(seg.role)
         add(f"1 0 0 1 {fp_str(pen)} {fp_str(y)} Tm")
         glyphs = seg.glyphs
         index = 0

@@ -122,10 +122,7 @@ def resolve_levels(text: str, rtl_base: bool) -> list[int]:
 def shape(text: str, role: str, bold: bool, rtl: bool, lang: str) -> tuple[Glyph, ...]:
     """HarfBuzz glyphs for ``text`` in one font and direction, visual order, 1/1000 em."""
     import uharfbuzz as hb
-    from reportlab.pdfbase import pdfmetrics
-
-    fonts = font_set(bold)
-    font = pdfmetrics.getFont(fonts.names[role])
+    font = font_set(bold).font(role)
     buf = hb.Buffer()
     buf.add_codepoints([ord(c) for c in text])
     # Grapheme clusters: a harakah belongs to its letter's cluster, so the letter's glyph carries

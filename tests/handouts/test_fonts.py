@@ -53,7 +53,6 @@ def test_every_character_is_covered(bold: bool) -> None:
 
 def test_every_translation_shapes_without_notdef() -> None:
     """Stronger than the cmap check: HarfBuzz output for the real strings has no glyph 0."""
-    from reportlab.pdfbase import pdfmetrics
 
     from kimdesk.handouts.fonts import font_set
 
@@ -63,7 +62,7 @@ def test_every_translation_shapes_without_notdef() -> None:
             style = Style(10.0, bold=bold)
             for line in layout_paragraph(text, 240.0, style, lang, is_rtl(lang)):
                 for seg in line.segments:
-                    font = pdfmetrics.getFont(font_set(bold).names[seg.role])
+                    font = font_set(bold).font(seg.role)
                     if any(font.face.charToGlyph.get(ord(g.key), 0) == 0 for g in seg.glyphs):
                         bad.append((lang, key, seg.text))
     assert not bad, bad[:20]

@@ -56,20 +56,18 @@ def test_arabic_is_shaped_and_joined() -> None:
     # joined forms are glyphs without a character of their own: private keys
     assert any(0xE000 <= ord(g.key) <= 0xF8FF for g in glyphs)
     # visual order: the first glyph drawn is the last letter (mim)
-    from reportlab.pdfbase import pdfmetrics
 
     from kimdesk.handouts.fonts import font_set
 
-    font = pdfmetrics.getFont(font_set(False).names["arabic"])
+    font = font_set(False).font("arabic")
     assert font.text_of.get(ord(glyphs[0].key), glyphs[0].key) == "م"
 
 
 def test_harakat_are_kept_and_carried_by_their_letter() -> None:
-    from reportlab.pdfbase import pdfmetrics
 
     from kimdesk.handouts.fonts import font_set
 
-    font = pdfmetrics.getFont(font_set(False).names["arabic"])
+    font = font_set(False).font("arabic")
     glyphs = shape("شكراً", "arabic", False, True, "ar")
     texts = [font.text_of.get(ord(g.key), g.key) for g in glyphs]
     assert "".join(reversed(texts)) == "شكراً"  # letter + tanwin on one glyph, mark glyph empty
@@ -93,7 +91,6 @@ def test_levels_skip_boundary_neutrals() -> None:
 
 
 def test_ethiopic_cyrillic_turkish_have_no_missing_glyphs() -> None:
-    from reportlab.pdfbase import pdfmetrics
 
     from kimdesk.handouts.fonts import font_set
 
@@ -101,7 +98,7 @@ def test_ethiopic_cyrillic_turkish_have_no_missing_glyphs() -> None:
                        ("Будь ласка, принесіть паспорт", "uk"), ("İş Merkezi sığınma ılık", "tr")):
         for line in layout_paragraph(text, 400.0, STYLE, lang, False):
             for seg in line.segments:
-                font = pdfmetrics.getFont(font_set(False).names[seg.role])
+                font = font_set(False).font(seg.role)
                 assert all(font.face.charToGlyph.get(ord(g.key), 0) != 0 for g in seg.glyphs), (
                     text, seg.text)
 
