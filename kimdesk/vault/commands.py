@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import json
 import sys
-from dataclasses import asdict
 from typing import Any
 
 from kimdesk.cli import add_vault_option, open_vault, print_json, read_passphrase, vault_path
@@ -111,10 +111,15 @@ def cmd_search(args: argparse.Namespace) -> int:
         hits = vault.search(args.query, limit=args.limit)
     finally:
         vault.close()
-    if args.json:
-        print_json([asdict(h) for h in hits])
-        return 0
     out = sys.stdout
+    if args.json:
+        # One case per line: still one JSON list, but streamed (200,000 cases in a few seconds).
+        out.write("[")
+        for i, h in enumerate(hits):
+            out.write(",\n" if i else "\n")
+            out.write(json.dumps(vars(h), ensure_ascii=False, separators=(",", ":")))
+        out.write("\n]\n")
+        return 0
     for h in hits:
         latin = f"{h.family_name_latin}, {h.given_name_latin}"
         shown = h.display_name if latin == h.display_name else f"{h.display_name} ({latin})"
