@@ -148,3 +148,16 @@ def test_shared_contract_check_passes() -> None:
     res = subprocess.run([str(check)], cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert res.returncode == 0, res.stdout + res.stderr
     assert "ok:" in res.stdout
+
+
+def test_demo_flag_creates_a_demo_vault_once(tmp_path: Path) -> None:
+    from kimdesk.cli import DEMO_CASES, DEMO_PASSPHRASE, ensure_demo_vault
+    from kimdesk.vault import Vault
+
+    path = tmp_path / "demo.kdb"
+    ensure_demo_vault(path)
+    with Vault.open(path, DEMO_PASSPHRASE) as v:
+        assert v.cases.count() == DEMO_CASES
+    before = hashlib.sha256(path.read_bytes()).hexdigest()
+    ensure_demo_vault(path)  # an existing vault is never replaced
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == before
