@@ -274,6 +274,7 @@ class Prepared:
     columns: list[Column]
     rows: list[Row]
     data: HandoutData
+    client: Texts | None = None
 
 
 def prepare(
@@ -296,7 +297,7 @@ def prepare(
     data = data or HandoutData()
     columns = _columns(lang, second, first)
     rows = [row for block in template.blocks for row in _block_rows(block, columns, data)]
-    return Prepared(template, columns, rows, data)
+    return Prepared(template, columns, rows, data, first)
 
 
 def _paginate(rows: list[Row], content_h: float) -> list[list[Row]]:
@@ -358,8 +359,10 @@ def render_pdf(prepared: Prepared, today: date | None = None) -> bytes:
     from reportlab.pdfgen.canvas import Canvas
 
     buf = io.BytesIO()
-    canvas = Canvas(buf, pagesize=(PAGE_W, PAGE_H), pageCompression=1)
     cols = prepared.columns
+    client = next(c for c in cols if c.texts is prepared.client) if prepared.client else cols[0]
+    # /Lang tells screen readers and search which language to expect (the client's)
+    canvas = Canvas(buf, pagesize=(PAGE_W, PAGE_H), pageCompression=1, lang=client.lang)
     titles = " / ".join(c.t(prepared.template.title) for c in cols)
     canvas.setTitle(titles)
     canvas.setAuthor("KIMdesk")

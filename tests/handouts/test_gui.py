@@ -117,3 +117,12 @@ def test_bundled_fonts_register_with_qt(qtbot: Any) -> None:
     register_fonts()
     families = set(QFontDatabase.families())
     assert {"Noto Sans", "Noto Naskh Arabic", "Noto Sans Ethiopic"} <= families
+
+
+def test_main_window_hook_resolves_to_the_dialog() -> None:
+    """The desktop client's Case -> Handout action calls this exact function."""
+    from kimdesk.gui.handouts import open_handout_dialog
+    from kimdesk.gui.mainwindow import HOOKS, load_hook
+
+    assert HOOKS["handout"] == ("kimdesk.gui.handouts", "open_handout_dialog")
+    assert load_hook("handout") is open_handout_dialog

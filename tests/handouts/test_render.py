@@ -201,3 +201,8 @@ def test_a_heading_does_not_end_a_page() -> None:
     assert all(not page[-1].keep_with_next for page in pages)
     tiny = _paginate(prepared.rows, 120.0)  # a small page forces many breaks
     assert all(not page[-1].keep_with_next for page in tiny[:-1])
+
+
+def test_pdf_declares_the_client_language() -> None:
+    reader = pypdf.PdfReader(io.BytesIO(render_handout("contact", "fa", "de")))
+    assert reader.trailer["/Root"]["/Lang"] == "fa"
