@@ -33,6 +33,7 @@ MAX_DEPTH = 48
 MAX_STRING = 20000
 MAX_REGEX_SUBJECT = 2000
 MAX_REGEX_PATTERN = 300
+REGEX_TIMEOUT = 0.05  # seconds per regex() match
 EPOCH = date(1970, 1, 1)
 
 
@@ -424,11 +425,15 @@ _NESTED = re.compile(r"\([^()]*[+*}][^()]*\)\s*[+*{]")
 
 
 @lru_cache(maxsize=256)
-def safe_regex(pattern: str) -> re.Pattern[str]:
-    """Compile a form's regex, refusing patterns that could backtrack catastrophically.
+def safe_regex(pattern: str) -> Any:
+    """Compile a form's regex with the ``regex`` module, whose matching takes a timeout.
 
-    Python's ``re`` has no time limit, so the bound comes from the pattern: no nested quantifiers
-    (``(a+)+``), no backreferences, a length limit; the subject length is capped as well."""
+    Python's ``re`` cannot be stopped, and no pattern check catches every catastrophic case
+    (``(a|a)+$``, ``a*a*a*a*$``), so the hard bound is :data:`REGEX_TIMEOUT` per match. Patterns
+    that are obviously catastrophic or not XLSForm (nested quantifiers, backreferences,
+    lookaround) are refused up front with a clear message, and lengths are capped."""
+    import regex
+
     if len(pattern) > MAX_REGEX_PATTERN:
         raise ExpressionError(N_("Regular expression too long."))
     if _NESTED.search(pattern) or re.search(r"\\\d|\(\?P=|\(\?<?[=!]", pattern):
@@ -436,8 +441,8 @@ def safe_regex(pattern: str) -> re.Pattern[str]:
             N_("Regular expression not allowed (nested repetition, lookaround or backreference).")
         )
     try:
-        return re.compile(pattern)
-    except (re.error, RecursionError, OverflowError) as exc:
+        return regex.compile(pattern, regex.VERSION0)
+    except (regex.error, RecursionError, OverflowError, ValueError) as exc:
         raise ExpressionError(N_("Invalid regular expression: {reason}"), reason=str(exc)) from None
 
 
@@ -477,7 +482,10 @@ def _regex(s: Any, pattern: Any) -> bool:
     subject = to_string(s)
     if len(subject) > MAX_REGEX_SUBJECT:
         raise ExpressionError(N_("Text too long for a regular expression test."))
-    return safe_regex(to_string(pattern)).search(subject) is not None
+    try:
+        return safe_regex(to_string(pattern)).search(subject, timeout=REGEX_TIMEOUT) is not None
+    except TimeoutError:
+        raise ExpressionError(N_("The regular expression takes too long.")) from None
 
 
 def _round(x: Any, digits: Any = 0) -> float:
