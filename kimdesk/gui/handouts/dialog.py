@@ -66,23 +66,30 @@ TEMPLATE_NAMES: dict[str, str] = {
     "contact": N_("Case manager contact card"),
 }
 DEBOUNCE_MS = 120
-_fonts_done = False
+_font_families: list[str] | None = None
 _fonts_lock = threading.Lock()
 
 
 def register_fonts() -> list[str]:
-    """Add the bundled Noto fonts to Qt once per process; returns the family names."""
-    global _fonts_done
+    """Add the bundled Noto fonts to Qt once per process; returns their family names.
+
+    The desktop client may call this at start-up too, so every widget can draw Tigrinya or
+    Pashto with no system font installed."""
+    global _font_families
     from kimdesk.handouts.fonts import font_files
 
-    families: list[str] = []
     with _fonts_lock:
-        for path in font_files():
-            font_id = QFontDatabase.addApplicationFont(str(path)) if not _fonts_done else -1
-            if font_id >= 0:
-                families += QFontDatabase.applicationFontFamilies(font_id)
-        _fonts_done = True
-    return families
+        if _font_families is None:
+            families: list[str] = []
+            for path in font_files():
+                font_id = QFontDatabase.addApplicationFont(str(path))
+                if font_id < 0:
+                    log.warning("Qt could not load the font %s", path)
+                    continue
+                families += [f for f in QFontDatabase.applicationFontFamilies(font_id)
+                             if f not in families]
+            _font_families = families
+        return list(_font_families)
 
 
 W = TypeVar("W", bound=QObject)
