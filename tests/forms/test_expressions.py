@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import sys
 from datetime import date
@@ -101,6 +102,9 @@ def test_bounds() -> None:
         ev("regex(${t}, '(a+)+$')", t="a" * 40 + "b")
     with pytest.raises(ExpressionError):
         ev("regex('x', '(a)\\1')")
+    big = "concat(" + ", ".join(["${s}"] * 30) + ")"
+    with pytest.raises(ExpressionError):
+        ev(big, s="x" * 1000)
 
 
 @pytest.mark.parametrize("pattern", ["(a|a)+$", "(a|aa)*b", "(x|x|x)*y", "a*a*a*a*a*a*a*a*c"])
@@ -109,14 +113,9 @@ def test_catastrophic_regex_is_stopped(pattern: str) -> None:
     import time
 
     start = time.perf_counter()
-    try:
+    with contextlib.suppress(ExpressionError):
         ev(f"regex(${{t}}, '{pattern}')", t="a" * 60 + "x" * 3)
-    except ExpressionError:
-        pass
     assert time.perf_counter() - start < 2.0
-    big = "concat(" + ", ".join(["${s}"] * 30) + ")"
-    with pytest.raises(ExpressionError):
-        ev(big, s="x" * 1000)
 
 
 def test_static_types() -> None:
