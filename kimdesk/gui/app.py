@@ -34,6 +34,9 @@ def application() -> QApplication:
         app.setApplicationName("KIMdesk")
         app.setOrganizationName("KIMdesk")
         app.setApplicationDisplayName("KIMdesk")
+    from kimdesk.gui import qtfix
+
+    qtfix.install()
     return app
 
 

@@ -64,6 +64,9 @@ class CaseTableModel(QAbstractTableModel):
 
     def set_result(self, seqs: array[int], first_page: dict[int, CaseRow] | None = None) -> None:
         """Show a new result (one reset); ``first_page`` avoids a blank first screen."""
+        from kimdesk.gui import qtfix
+
+        qtfix.check()
         self.beginResetModel()
         self.generation += 1
         self._seqs = seqs

@@ -96,6 +96,7 @@ class Workspace(QWidget):
         self.last_model_ms = 0.0
         self.last_total_ms = 0.0
         self.queries_done = 0
+        self._total_stale = True  # the number of all cases changes only when cases are added
         self.ui = UiForm("workspace.ui", self)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -207,12 +208,14 @@ class Workspace(QWidget):
         flt = self.current_filter()
         started = time.perf_counter()
 
+        count_all = self._total_stale
+
         def job(w: DbWorker) -> tuple[Any, dict[int, Any], int, float]:
             t0 = time.perf_counter()
             conn = w.read_connection()
             seqs = matching_seqs(conn, flt)
             first = fetch_rows(conn, list(seqs[:PAGE]))
-            total = total_cases(conn)
+            total = total_cases(conn) if count_all else -1
             return seqs, first, total, (time.perf_counter() - t0) * 1000
 
         def done(result: tuple[Any, dict[int, Any], int, float]) -> None:
@@ -222,7 +225,9 @@ class Workspace(QWidget):
             self.last_model_ms = (time.perf_counter() - t0) * 1000
             self.last_query_ms = query_ms
             self.last_total_ms = (time.perf_counter() - started) * 1000
-            self.total = total
+            if total >= 0:
+                self.total = total
+                self._total_stale = False
             self.queries_done += 1
             self.window_.update_counts()
             self._reselect()
@@ -283,6 +288,7 @@ class Workspace(QWidget):
 
     def _case_changed(self, case_id: str) -> None:
         self._pending_select = case_id
+        self._total_stale = True
         self.run_query()
 
     # -- lock and language ---------------------------------------------------------------------
@@ -293,6 +299,7 @@ class Workspace(QWidget):
         self.case_view.clear()
         self.ui["detailStack"].setCurrentIndex(0)  # type: ignore[attr-defined]
         self.total = 0
+        self._total_stale = True
 
     def retranslate(self) -> None:
         self.ui.retranslate()
@@ -552,6 +559,7 @@ class MainWindow(QMainWindow):
         ws.reset_filters()
         ws.case_view.person_form.mark_clean()
         ws._pending_select = case_id
+        ws._total_stale = True
         ws.open_case(case_id)
         ws.run_query()
 

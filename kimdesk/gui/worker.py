@@ -34,33 +34,40 @@ class Superseded(Exception):
 
 
 class _Executor(QObject):
-    """Lives in the worker thread; runs jobs in submission order."""
+    """Lives in the worker thread; runs jobs in submission order.
 
-    done = Signal(int, object, object)  # job id, result, exception
+    Only job ids travel through the queued signals; jobs and results wait in dictionaries. (Python
+    objects in cross-thread ``Signal(object)`` emissions, ``None`` above all, hit a reference-count
+    bug in this PySide6 build: "none_dealloc" crashes under load.)"""
+
+    done = Signal(int)
 
     def __init__(self, owner: DbWorker) -> None:
         super().__init__()
         self._owner = owner
 
-    @Slot(int, object, object)
-    def run(self, job_id: int, key: object, job: object) -> None:
-        if key is not None and self._owner._latest.get(key) != job_id:
-            self.done.emit(job_id, None, Superseded())
-            return
-        try:
-            result = job(self._owner)  # type: ignore[operator]
-        except BaseException as exc:  # reported on the GUI thread
-            if not isinstance(exc, Exception):
-                raise
-            self.done.emit(job_id, None, exc)
-            return
-        self.done.emit(job_id, result, None)
+    @Slot(int)
+    def run(self, job_id: int) -> None:
+        owner = self._owner
+        with owner._lock:
+            key, job = owner._jobs.pop(job_id)
+        outcome: tuple[Any, Exception | None]
+        if key is not None and owner._latest.get(key) != job_id:
+            outcome = (None, Superseded())
+        else:
+            try:
+                outcome = (job(owner), None)
+            except Exception as exc:  # reported on the GUI thread
+                outcome = (None, exc)
+        with owner._lock:
+            owner._results[job_id] = outcome
+        self.done.emit(job_id)
 
 
 class DbWorker(QObject):
     """Owns the vault and the thread it is used on. Create one per application."""
 
-    _submit = Signal(int, object, object)
+    _submit = Signal(int)
     #: Emitted on the GUI thread whenever the number of running/queued jobs changes.
     busy_changed = Signal(bool)
 
@@ -73,6 +80,8 @@ class DbWorker(QObject):
         self._callbacks: dict[int, tuple[Callable[[Any], None] | None,
                                          Callable[[Exception], None] | None]] = {}
         self._lock = threading.Lock()
+        self._jobs: dict[int, tuple[object, Job]] = {}
+        self._results: dict[int, tuple[Any, Exception | None]] = {}
         self._thread = QThread()
         self._thread.setObjectName("kimdesk-db")
         self._executor = _Executor(self)
@@ -95,17 +104,21 @@ class DbWorker(QObject):
             self._latest[key] = job_id
         was_idle = not self._callbacks
         self._callbacks[job_id] = (on_done, on_error)
+        with self._lock:
+            self._jobs[job_id] = (key, job)
         if was_idle:
             self.busy_changed.emit(True)
-        self._submit.emit(job_id, key, job)
+        self._submit.emit(job_id)
         return job_id
 
     @property
     def busy(self) -> bool:
         return bool(self._callbacks)
 
-    @Slot(int, object, object)
-    def _finished(self, job_id: int, result: Any, error: Exception | None) -> None:
+    @Slot(int)
+    def _finished(self, job_id: int) -> None:
+        with self._lock:
+            result, error = self._results.pop(job_id, (None, None))
         on_done, on_error = self._callbacks.pop(job_id, (None, None))
         try:
             if isinstance(error, Superseded):
