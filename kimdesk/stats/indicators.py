@@ -16,6 +16,7 @@ import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date
+from itertools import compress
 from typing import Any
 
 from kimdesk.domain.codes import (
@@ -84,13 +85,50 @@ LABELS: dict[str, str] = {
 _ACTIVE = N_("cases active at any time in the period")
 _CLOSED = N_("cases closed in the period")
 
-CASE_SQL = """
-SELECT c.id, c.municipality, p.seq, c.opened_on, c.closed_on, c.closure_reason, p.birth_date,
-       p.birth_year, p.gender, p.nationalities, p.residence_status, c.rechtskreise,
-       c.handlungsfelder
-FROM cases c JOIN persons p ON p.id = c.person_id
-WHERE c.deleted = 0 AND p.deleted = 0 AND c.opened_on <= :to
-  AND (c.closed_on IS NULL OR c.closed_on >= :from)
+def _in(codes: Iterable[str]) -> str:
+    return ", ".join(f"'{c}'" for c in codes)
+
+
+_REASONS = _in(r.value for r in ClosureReason)
+_GENDERS = _in(g.value for g in Gender)
+_STATUSES = _in(s.value for s in ResidenceStatus)
+
+# The per-case categories are computed in SQL (C speed) and the rows transposed into columns with
+# zip(*rows); the Python functions _band_age / age_on / _band_duration define the same bands and a
+# test checks both agree. :y and :md are the year and "MM-DD" of the period's last day.
+CASE_SQL = f"""
+SELECT id, muni, person, opened, closed, reason,
+       CASE WHEN closed = 0 THEN NULL WHEN months < 3 THEN 'under_3m'
+            WHEN months < 6 THEN '3_6m' WHEN months < 12 THEN '6_12m' ELSE '12m_plus' END,
+       CASE WHEN age IS NULL OR age < 0 THEN 'unknown' WHEN age < 18 THEN 'under_18'
+            WHEN age <= 26 THEN '18_26' WHEN age <= 44 THEN '27_44' WHEN age <= 64 THEN '45_64'
+            ELSE '65_plus' END,
+       gender, nationality, status, rechtskreise, handlungsfelder
+FROM (
+  SELECT c.id AS id, coalesce(c.municipality, '') AS muni, p.seq AS person,
+         c.opened_on >= :from AS opened,
+         coalesce(c.closed_on <= :to, 0) AS closed,
+         CASE WHEN c.closure_reason IN ({_REASONS}) THEN c.closure_reason
+              ELSE 'not_stated' END AS reason,
+         (CAST(substr(c.closed_on, 1, 4) AS INTEGER) - CAST(substr(c.opened_on, 1, 4) AS INTEGER))
+           * 12 + CAST(substr(c.closed_on, 6, 2) AS INTEGER)
+           - CAST(substr(c.opened_on, 6, 2) AS INTEGER)
+           - (substr(c.closed_on, 9, 2) < substr(c.opened_on, 9, 2)) AS months,
+         CASE WHEN p.birth_date IS NOT NULL AND p.birth_date != ''
+              THEN :y - CAST(substr(p.birth_date, 1, 4) AS INTEGER)
+                   - (:md < substr(p.birth_date, 6, 5))
+              WHEN p.birth_year IS NOT NULL THEN :y - p.birth_year - (:md < '07-01')
+         END AS age,
+         CASE WHEN p.gender IN ({_GENDERS}) THEN p.gender
+              ELSE 'not_stated' END AS gender,
+         json_extract(p.nationalities, '$[0]') AS nationality,
+         CASE WHEN p.residence_status IN ({_STATUSES}) THEN p.residence_status
+              ELSE 'unknown' END AS status,
+         c.rechtskreise AS rechtskreise, c.handlungsfelder AS handlungsfelder
+  FROM cases c JOIN persons p ON p.id = c.person_id
+  WHERE c.deleted = 0 AND p.deleted = 0 AND c.opened_on <= :to
+    AND (c.closed_on IS NULL OR c.closed_on >= :from)
+)
 """
 # Consultations and referrals are read without joins and mapped to their case in Python: the
 # per-row index lookups into cases and persons cost more than everything else together. For
@@ -116,14 +154,16 @@ WHERE g.deleted = 0 AND g.observed_on BETWEEN :from AND :to
 
 
 def tally(rows: Sequence[str], columns: Sequence[str], people: Sequence[int],
-          weights: Sequence[int] | None = None, *, row_total: bool = True
-          ) -> dict[tuple[str, str], Cell]:
+          weights: Sequence[int] | None = None, *, row_total: bool = True,
+          pairs_unique: bool | None = None) -> dict[tuple[str, str], Cell]:
     """Counts and distinct people per cell and margin, for items given as parallel sequences
     (one item: a municipality, a column, a person and a weight, default 1).
 
     A person with several items in one position (two cases, consultations in and out of the
     office) counts once there: people come from sets of (position, person) pairs, skipped where
-    the items are already distinct per person. ``Counter`` over ``zip`` counts in C."""
+    the items are already distinct per person. ``Counter`` over ``zip`` counts in C.
+    ``pairs_unique`` tells that no (column, person) pair repeats (the caller knows every person
+    has one case), which saves the most expensive check."""
     n = len(people)
     items: Counter[tuple[str, str]] = Counter(zip(rows, columns, strict=True))
     if weights is None:
@@ -137,7 +177,9 @@ def tally(rows: Sequence[str], columns: Sequence[str], people: Sequence[int],
     for (r, c), v in value.items():
         by_col[c] += v
         by_row[r] += v
-    if len(set(zip(columns, people, strict=True))) == n:  # one item per person and column
+    if pairs_unique is None:
+        pairs_unique = len(set(zip(columns, people, strict=True))) == n
+    if pairs_unique:  # one item per person and column
         people_cell, people_col = items, Counter(columns)
     else:
         people_cell = Counter((r, c) for r, c, _p in set(zip(rows, columns, people,
@@ -205,7 +247,6 @@ def _table(tid: str, title: str, unit: str, base: str, rows: list[str], columns:
 def compute(conn: Any, period: Period) -> list[Table]:
     """Every indicator table of ``period``, from an open vault connection (read only)."""
     params = {"from": period.start.isoformat(), "to": period.end.isoformat()}
-    start, end = params["from"], params["to"]
     region_of = regions.region_map()
     parsed: dict[str, tuple[str, ...]] = {}
 
@@ -215,46 +256,23 @@ def compute(conn: Any, period: Period) -> list[Table]:
             got = parsed[text] = tuple(dict.fromkeys(json.loads(text or "[]")))
         return got
 
-    genders = {g.value for g in Gender}
-    statuses = {s.value for s in ResidenceStatus}
-    reasons = {r.value for r in ClosureReason}
-    case_place: dict[str, tuple[str, int]] = {}
-    # one item per active case: municipality, person, and its category in each case table
-    a_muni: list[str] = []
-    a_person: list[int] = []
-    a_age: list[str] = []
-    a_gender: list[str] = []
-    a_region: list[str] = []
-    a_status: list[str] = []
-    a_legal: list[tuple[str, ...]] = []
-    a_fields: list[tuple[str, ...]] = []
-    o_muni: list[str] = []
-    o_person: list[int] = []
-    c_muni: list[str] = []
-    c_person: list[int] = []
-    c_reason: list[str] = []
-    c_duration: list[str] = []
-    for (cid, muni, person, opened, closed, why, born, born_year, sex, nats, status, rks,
-         hfs) in conn.execute(CASE_SQL, params):
-        muni = muni or ""
-        case_place[cid] = (muni, person)
-        a_muni.append(muni)
-        a_person.append(person)
-        if opened >= start:
-            o_muni.append(muni)
-            o_person.append(person)
-        if closed is not None and closed <= end:
-            c_muni.append(muni)
-            c_person.append(person)
-            c_reason.append(why if why in reasons else NOT_STATED)
-            c_duration.append(_band_duration(opened, closed))
-        a_age.append(_band_age(age_on(period.end, born, born_year)))
-        a_gender.append(sex if sex in genders else NOT_STATED)
-        first = codes_of(nats)
-        a_region.append(region_of.get(first[0], regions.UNKNOWN) if first else regions.UNKNOWN)
-        a_status.append(status if status in statuses else ResidenceStatus.UNKNOWN.value)
-        a_legal.append(codes_of(rks))
-        a_fields.append(codes_of(hfs))
+    case_rows = conn.execute(CASE_SQL, {**params, "y": period.end.year,
+                                        "md": period.end.isoformat()[5:]}).fetchall()
+    (ids, a_muni, a_person, opened, closed, reason, duration, a_age, a_gender, nationality,
+     a_status, rks, hfs) = (list(col) for col in zip(*case_rows, strict=True)) if case_rows \
+        else ([] for _ in range(13))
+    case_place: dict[str, tuple[str, int]] = dict(
+        zip(ids, zip(a_muni, a_person, strict=True), strict=True))
+    o_muni = list(compress(a_muni, opened))
+    o_person = list(compress(a_person, opened))
+    c_muni = list(compress(a_muni, closed))
+    c_person = list(compress(a_person, closed))
+    c_reason = list(compress(reason, closed))
+    c_duration = list(compress(duration, closed))
+    unknown = regions.UNKNOWN
+    a_region = [region_of.get(n, unknown) if n else unknown for n in nationality]
+    a_legal = [codes_of(t) for t in rks]
+    a_fields = [codes_of(t) for t in hfs]
 
     def lookup(case_ids: Iterable[str]) -> None:
         """Municipality and person of cases outside the active set (a consultation or referral
@@ -319,6 +337,8 @@ def compute(conn: Any, period: Period) -> list[Table]:
     g_people = [w for _m, w, _c in gap_items]
     g_cols = [c for _m, _w, c in gap_items]
 
+    # every case counted belongs to another person (the usual case): no pair can repeat
+    one_case_each = len({person for _m, person in case_place.values()}) == len(case_place)
     flow = {}  # three columns, each with its own people
     for column, munis, persons in (("opened", o_muni, o_person), ("active", a_muni, a_person),
                                    ("closed", c_muni, c_person)):
@@ -361,24 +381,29 @@ def compute(conn: Any, period: Period) -> list[Table]:
                tally(a_muni, a_status, a_person), shared={TOTAL: active}),
         _table("active_by_rechtskreis", N_("Active cases by Rechtskreis involved"), cases_unit,
                _ACTIVE, rows, [r.value for r in Rechtskreis],
-               tally(legal_rows, legal_cols, legal_people, row_total=False), row_total=False,
+               tally(legal_rows, legal_cols, legal_people, row_total=False,
+                     pairs_unique=one_case_each or None), row_total=False,
                multi_valued=True, bounded_by=active),
         _table("active_by_handlungsfeld", N_("Active cases by Handlungsfeld"), cases_unit,
                _ACTIVE, rows, [h.value for h in Handlungsfeld],
-               tally(field_rows, field_cols, field_people, row_total=False), row_total=False,
+               tally(field_rows, field_cols, field_people, row_total=False,
+                     pairs_unique=one_case_each or None), row_total=False,
                multi_valued=True, bounded_by=active),
         _table("referrals_by_agency_type", N_("Referrals by receiving agency type"), "referrals",
                N_("referrals made in the period"), rows, [a.value for a in AgencyType],
-               tally(r_rows, r_cols, r_people, list(per_referral.values())),
+               tally(r_rows, r_cols, r_people, list(per_referral.values()),
+                     pairs_unique=one_case_each or None),
                shared={TOTAL: "referrals"}),
         _table("consultations_by_place", N_("Consultations: outreach"), "consultations",
                N_("consultations held in the period"), rows, ("outreach", "not_outreach"),
-               tally(k_rows, k_cols, k_people, k_weights), shared={TOTAL: "consultations"},
+               tally(k_rows, k_cols, k_people, k_weights, pairs_unique=one_case_each or None),
+               shared={TOTAL: "consultations"},
                derived={"outreach_share_pct": ("outreach", TOTAL)}),
         _table("consultations_by_interpreter", N_("Consultations: interpreter"),
                "consultations", N_("consultations held in the period"), rows,
                ("with_interpreter", "without_interpreter"),
-               tally(i_rows, i_cols, i_people, i_weights), shared={TOTAL: "consultations"},
+               tally(i_rows, i_cols, i_people, i_weights, pairs_unique=one_case_each or None),
+               shared={TOTAL: "consultations"},
                derived={"interpreter_share_pct": ("with_interpreter", TOTAL)}),
         _table("gaps_by_category", N_("Structural gaps by category"), "gaps",
                N_("structural gaps observed in the period"), rows,

@@ -143,3 +143,24 @@ def test_persons_with_two_cases_count_once_as_contributors(make_vault: object) -
     assert t.cell("Verl", "opened").contributors == 1
     report = build_report(vault.conn, Period.month(2026, 1), 3)
     assert report.protection.shown(t, "Verl", "opened") == "."
+
+
+@pytest.mark.parametrize("period", periods(), ids=lambda p: p.label)
+def test_sql_bands_agree_with_the_python_definitions(stats_vault: object, period: Period) -> None:
+    from kimdesk.stats.indicators import _band_age
+
+    conn = stats_vault.conn  # type: ignore[attr-defined]
+    f, t = period.start.isoformat(), period.end.isoformat()
+    ages: Counter[str] = Counter()
+    durations: Counter[str] = Counter()
+    for opened, closed, born, year in conn.execute(
+            "SELECT c.opened_on, c.closed_on, p.birth_date, p.birth_year FROM cases c JOIN"
+            " persons p ON p.id = c.person_id WHERE c.deleted = 0 AND c.opened_on <= ? AND"
+            " (c.closed_on IS NULL OR c.closed_on >= ?)", (t, f)):
+        ages[_band_age(age_on(period.end, born, year))] += 1
+        if closed and closed <= t:
+            durations[_band_duration(opened, closed)] += 1
+    tables = {x.id: x for x in compute(conn, period)}
+    assert {c: tables["active_by_age"].cell(TOTAL, c).value for c in ages} == dict(ages)
+    assert {c: tables["closed_by_duration"].cell(TOTAL, c).value
+            for c in durations} == dict(durations)
