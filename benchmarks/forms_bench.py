@@ -73,28 +73,34 @@ def bench_render(registry: Any, repeats: int) -> float:
 
     app = QApplication.instance() or QApplication([])
     print("Rendering (FormWidget construction + first layout, warm; median of runs)")
-    worst = 0.0
+    worst = worst_cpu = 0.0
     for form in registry.latest():
         for client in (None, "ar"):
-            times = []
+            times, cpu = [], []
             for _ in range(repeats + 1):
-                t = time.perf_counter()
+                t, c = time.perf_counter(), time.process_time()
                 w = FormWidget(form, ui_language="de", client_language=client)
                 w.resize(1100, 900)
                 w.show()
                 app.processEvents()
                 times.append(time.perf_counter() - t)
+                cpu.append(time.process_time() - c)
                 w.close()
                 w.deleteLater()
                 app.processEvents()
             med = statistics.median(times[1:])  # the first run pays one-off font loading
+            med_cpu = statistics.median(cpu[1:])
             worst = max(worst, med)
+            worst_cpu = max(worst_cpu, med_cpu)
             rows = sum(1 for _ in form.walk())
             choices = sum(len(form.choice_list(f)) for f in form.walk())
             print(f"  {form.form_id:15s} client={client or '-':2s} {rows:3d} fields "
-                  f"{choices:4d} choices  median {ms(med)}  first {ms(times[0])}")
-    print(f"  slowest form: {ms(worst)}  goal {RENDER_GOAL_MS:.0f} ms  "
-          f"ratio {worst * 1000 / RENDER_GOAL_MS:.2f}")
+                  f"{choices:4d} choices  median {ms(med)} (cpu {ms(med_cpu)})"
+                  f"  first {ms(times[0])}")
+    goal = RENDER_GOAL_MS / 1000
+    print(f"  slowest form: {ms(worst)} wall, {ms(worst_cpu)} cpu; goal {RENDER_GOAL_MS:.0f} ms;"
+          f" ratio {worst / goal:.2f} wall, {worst_cpu / goal:.2f} cpu"
+          " (wall time includes other processes on a busy machine)")
     return worst
 
 

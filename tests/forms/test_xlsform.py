@@ -114,6 +114,9 @@ def test_kobo_style_workbook_imports(tmp_path: Path) -> None:
     fill_metadata(form, answers, username="a.becker", deviceid="7F3A")
     assert answers["username"] == "a.becker" and answers["deviceid"] == "7F3A"
     assert {"start", "end"} <= set(answers)
+    again = tmp_path / "again.xlsx"  # and it goes back to a spreadsheet unchanged
+    export_xlsform(d, again)
+    assert import_xlsform(again).definition == d
 
 
 def test_cli_import_and_export(registry: FormRegistry, tmp_path: Path) -> None:
