@@ -74,7 +74,8 @@ def load_bundle(worker: DbWorker, case_id: str) -> CaseBundle:
             rows = repo.where("case_id = ?", (case.id,), order=kind.order)
         bundle.records[kind.key] = rows
     bundle.transitions = vault.transitions.where("case_id = ?", (case.id,), order="seq DESC")
-    ids = [case.id, person.id, *(r.id for rows in bundle.records.values() for r in rows)]
+    ids = [case.id, person.id, *(r.id for rows in bundle.records.values() for r in rows),
+           *(t.id for t in bundle.transitions)]
     marks = ",".join("?" * len(ids))
     bundle.audit = vault.audit.where(f"subject_id IN ({marks})", ids, order="seq DESC LIMIT 500")
     return bundle
@@ -150,6 +151,7 @@ class CaseView(QWidget):
         super().__init__(parent)
         self.worker = worker
         self.bundle: CaseBundle | None = None
+        self.requested_id: str | None = None  # the case last asked for (may still be loading)
         self.ui = UiForm("caseview.ui", self)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -214,6 +216,7 @@ class CaseView(QWidget):
         return self.bundle.case.id if self.bundle else None
 
     def load(self, case_id: str) -> None:
+        self.requested_id = case_id
         self.worker.submit(lambda w: load_bundle(w, case_id), self.show_bundle, self._failed,
                            key="case-view")
 
@@ -238,6 +241,7 @@ class CaseView(QWidget):
     def clear(self) -> None:
         """Drop every trace of the case (auto-lock)."""
         self.bundle = None
+        self.requested_id = None
         self.person_form.set_values({})
         self.case_form.set_values({})
         for tab in self.tab_widgets.values():
@@ -369,7 +373,8 @@ class CaseView(QWidget):
     def _saved(self, case_id: str) -> None:
         self.status_message.emit(_("Saved."))
         self.case_changed.emit(case_id)
-        self.load(case_id)
+        if self.requested_id == case_id:  # not when the user moved on to another case
+            self.load(case_id)
 
     def _save_failed(self, exc: Exception) -> None:
         self.person_form.dirty = True
@@ -445,13 +450,14 @@ class CaseView(QWidget):
                 repo.update(record)
             return record.id
 
-        self.worker.submit(job, lambda _id: self._record_saved(kind), self._failed)
+        case_id = self.bundle.case.id if self.bundle is not None else ""
+        self.worker.submit(job, lambda _id: self._record_saved(kind, case_id), self._failed)
 
-    def _record_saved(self, kind: RecordKind) -> None:
+    def _record_saved(self, kind: RecordKind, case_id: str) -> None:
         self.status_message.emit(_("{what} saved.").format(what=_(kind.singular)))
-        if self.bundle is not None:
-            self.case_changed.emit(self.bundle.case.id)
-            self.load(self.bundle.case.id)
+        self.case_changed.emit(case_id)
+        if self.requested_id == case_id:
+            self.load(case_id)
 
     # -- phases --------------------------------------------------------------------------------
     def change_phase(self, target: Phase, closure_reason: ClosureReason | None = None,
@@ -479,7 +485,8 @@ class CaseView(QWidget):
     def _phase_changed(self, case_id: str) -> None:
         self.status_message.emit(_("Phase changed."))
         self.case_changed.emit(case_id)
-        self.load(case_id)
+        if self.requested_id == case_id:
+            self.load(case_id)
 
     # -- language ------------------------------------------------------------------------------
     def retranslate(self) -> None:

@@ -154,7 +154,7 @@ def inputs_without_names(root: QWidget) -> list[QWidget]:
         name = widget.accessibleName()
         if isinstance(widget, QAbstractButton):
             name = name or widget.text()
-        elif not isinstance(widget, INPUT_TYPES | QListWidget):
+        elif not isinstance(widget, (*INPUT_TYPES, QListWidget)):
             continue
         if not name:
             missing.append(widget)

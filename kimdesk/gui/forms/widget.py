@@ -218,7 +218,7 @@ class FormWidget(QWidget):
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(autosave_ms)
-        self._timer.timeout.connect(self.flush_draft)
+        self._timer.timeout.connect(self._flush_quietly)
         self.setObjectName(f"form:{form.form_id}")
         self.setLayoutDirection(direction(self.ui_language))
         outer = QVBoxLayout(self)

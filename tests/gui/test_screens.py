@@ -1,0 +1,310 @@
+"""Screens one by one: accessibility, tab order, shortcuts, phases, the unsaved-changes guard,
+settings, filters, languages, hooks, the worker and the lazy model."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
+
+from kimdesk.domain.codes import ClosureReason, Phase
+from tests.gui.conftest import PASSPHRASE, unlock, wait_idle
+
+pytestmark = pytest.mark.gui
+
+
+@pytest.fixture
+def demo_window(make_window: Any, demo_vault_file: Path, tmp_path: Path, qtbot: Any) -> Any:
+    copy = tmp_path / "demo.kdb"
+    shutil.copy(demo_vault_file, copy)
+    window = make_window(copy)
+    unlock(qtbot, window)
+    return window
+
+
+def _open_first(qtbot: Any, window: Any, phase: str | None = None) -> Any:
+    ws = window.workspace
+    for row in range(ws.model.rowCount()):
+        data = ws.model.row_at(row)
+        if data is not None and (phase is None or data.phase == phase):
+            ws.open_case(data.case_id)
+            qtbot.waitUntil(lambda d=data: ws.case_view.case_id == d.case_id, timeout=5000)
+            wait_idle(qtbot, window)
+            return ws.case_view
+    raise AssertionError(f"no case in phase {phase}")
+
+
+def _answer_box(button: QMessageBox.StandardButton) -> None:
+    """Answer the next message box when it opens (it runs its own event loop)."""
+    def answer() -> None:
+        for widget in QApplication.topLevelWidgets():
+            if isinstance(widget, QMessageBox) and widget.isVisible():
+                widget.button(button).click()
+                return
+        QTimer.singleShot(20, answer)
+    QTimer.singleShot(20, answer)
+
+
+def test_every_input_has_an_accessible_name(qtbot: Any, demo_window: Any) -> None:
+    from kimdesk.gui.uiload import inputs_without_names
+
+    window = demo_window
+    view = _open_first(qtbot, window)
+    screens: list[QWidget] = [window.unlock_screen, window.create_screen, window.workspace, view]
+    window.new_case().setObjectName("probe")
+    screens.append(window.findChild(QDialog, "probe"))
+    view.add_record("consents")
+    screens.append(window.findChild(QDialog, "dialog_consents"))
+    screens.append(window.open_settings())
+    for screen in screens:
+        missing = inputs_without_names(screen)
+        assert missing == [], [(type(w).__name__, w.objectName()) for w in missing]
+    for dialog in window.findChildren(QDialog):
+        dialog.reject()
+
+
+def test_tab_order_follows_the_form(qtbot: Any, make_window: Any, tmp_path: Path) -> None:
+    window = make_window(tmp_path / "none.kdb")
+    create = window.create_screen.ui
+    chain = []
+    widget = create["counselorEdit"]
+    while len(chain) < 6:
+        if widget.focusPolicy() & Qt.FocusPolicy.TabFocus:
+            chain.append(widget.objectName())
+        widget = widget.nextInFocusChain()
+    assert chain[:6] == ["counselorEdit", "teamEdit", "municipalityEdit", "passphraseEdit",
+                         "repeatEdit", "understoodCheck"]
+    unlock_ui = window.unlock_screen.ui
+    widget = unlock_ui["passphraseEdit"].nextInFocusChain()
+    while not widget.focusPolicy() & Qt.FocusPolicy.TabFocus:
+        widget = widget.nextInFocusChain()
+    assert widget is unlock_ui["unlockButton"]
+
+
+def test_shortcuts_for_frequent_actions(qtbot: Any, demo_window: Any) -> None:
+    actions = demo_window.actions_
+    keys = [a.shortcut().toString() for a in actions.values()]
+    assert all(keys) and len(set(keys)) == len(keys)
+    for name in ("new_case", "save", "consultation", "search", "lock", "refresh"):
+        assert not actions[name].shortcut().isEmpty()
+    qtbot.keyClick(demo_window, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: not demo_window.unlocked, timeout=3000)
+
+
+def test_phase_actions_and_history(qtbot: Any, demo_window: Any) -> None:
+    view = _open_first(qtbot, demo_window, phase="erstkontakt")
+    texts = [a.objectName() for a in view.phase_actions()]
+    assert texts == ["phase_assessment", "phase_abschluss"]
+    view.phase_actions()[0].trigger()
+    qtbot.waitUntil(lambda: view.bundle.case.phase == Phase.ASSESSMENT, timeout=5000)
+    assert [a.objectName() for a in view.phase_actions()] == ["phase_hilfeplanung",
+                                                              "phase_abschluss"]
+    view.change_phase(Phase.ABSCHLUSS, ClosureReason.MOVED_AWAY)
+    qtbot.waitUntil(lambda: view.bundle.case.phase == Phase.ABSCHLUSS, timeout=5000)
+    assert view.bundle.case.closure_reason == ClosureReason.MOVED_AWAY
+    assert "moved away" in view.ui["phaseLabel"].text()
+    assert all(a.objectName() != "phase_abschluss" for a in view.phase_actions())
+    history = view.ui["historyTree"]
+    whats = [history.topLevelItem(i).text(2) for i in range(history.topLevelItemCount())]
+    assert any("Closed" in w for w in whats) and any("Assessment" in w for w in whats)
+
+
+def test_unsaved_changes_guard(qtbot: Any, demo_window: Any) -> None:
+    ws = demo_window.workspace
+    view = _open_first(qtbot, demo_window)
+    first = view.case_id
+    other = next(ws.model.row_at(r).case_id for r in range(5) if ws.model.row_at(r).case_id
+                 != first)
+    view.person_form.inputs["phone"].setText("+49 5241 0000")
+    assert view.dirty and view.ui["saveButton"].isEnabled()
+    _answer_box(QMessageBox.StandardButton.Cancel)
+    assert not ws.open_case(other)
+    assert view.case_id == first and view.dirty
+    _answer_box(QMessageBox.StandardButton.Save)
+    assert ws.open_case(other)
+    qtbot.waitUntil(lambda: view.case_id == other, timeout=5000)
+    wait_idle(qtbot, demo_window)
+    ws.open_case(first)
+    qtbot.waitUntil(lambda: view.case_id == first, timeout=5000)
+    assert view.bundle.person.phone == "+49 5241 0000"
+    # Invalid input is never saved: the message sits beside the field.
+    view.person_form.inputs["email"].setText("no-at-sign")
+    assert view.save() is False
+    assert view.person_form.errors["email"].text() == "This is not an e-mail address."
+    view.revert()
+    assert not view.dirty
+
+
+def test_record_dialog_validation(qtbot: Any, demo_window: Any) -> None:
+    view = _open_first(qtbot, demo_window)
+    dialog = view.add_record("consents")
+    dialog.form.inputs["recipients"].setText("")
+    dialog.accept()
+    assert dialog.isVisible()
+    assert dialog.form.errors["purposes"].text() == \
+        "Name at least one purpose (no blanket consent)."
+    listing = dialog.form.inputs["purposes"]
+    for i in range(listing.count()):
+        if listing.item(i).data(Qt.ItemDataRole.UserRole) == "share_with_agency":
+            listing.item(i).setCheckState(Qt.CheckState.Checked)
+    dialog.accept()
+    assert dialog.form.errors["recipients"].text() == "Sharing data needs the named recipients."
+    dialog.form.inputs["recipients"].setText("Jobcenter Gütersloh; Ausländerbehörde")
+    before = len(view.bundle.records["consents"])
+    dialog.accept()
+    assert not dialog.isVisible()
+    qtbot.waitUntil(lambda: len(view.bundle.records["consents"]) == before + 1, timeout=5000)
+    assert view.bundle.records["consents"][-1].recipients == ["Jobcenter Gütersloh",
+                                                             "Ausländerbehörde"]
+
+
+def test_settings_dialog(qtbot: Any, demo_window: Any) -> None:
+    dialog = demo_window.open_settings()
+    qtbot.waitUntil(lambda: dialog.ui["retentionTree"].topLevelItemCount() > 0, timeout=5000)
+    dialog.ui["serverEdit"].setText("kim server")
+    dialog.accept()
+    assert dialog.isVisible() and dialog.ui["serverError"].text()
+    dialog.ui["serverEdit"].setText("https://kim.kreis-guetersloh.example")
+    dialog.ui["idleSpin"].setValue(9)
+    dialog.ui["languageCombo"].setCurrentIndex(dialog.ui["languageCombo"].findData("tr"))
+    dialog.accept()
+    assert not dialog.isVisible()
+    settings = demo_window.settings
+    assert settings.server_url == "https://kim.kreis-guetersloh.example"
+    assert settings.idle_minutes == 9 and demo_window.idle.timeout_ms == 9 * 60_000
+    assert settings.language == "tr" and demo_window.hub.lang == "tr"
+    assert demo_window.workspace.case_view.tabs.tabText(0) != "Person and case"
+
+
+def test_filters_and_counts(qtbot: Any, demo_window: Any) -> None:
+    ws = demo_window.workspace
+    total = ws.model.rowCount()
+    assert demo_window.count_label.text() == f"{total} of {total} cases"
+    combo = ws.ui["phaseCombo"]
+    done = ws.queries_done
+    combo.setCurrentIndex(combo.findData("abschluss"))
+    qtbot.waitUntil(lambda: ws.queries_done > done, timeout=5000)
+    shown = ws.model.rowCount()
+    assert 0 < shown < total
+    assert all(ws.model.row_at(r).phase == "abschluss" for r in range(min(shown, 50)))
+    assert demo_window.count_label.text() == f"{shown} of {total} cases"
+    done = ws.queries_done
+    ws.ui["reviewCheck"].setChecked(True)
+    qtbot.waitUntil(lambda: ws.queries_done > done, timeout=5000)
+    assert ws.model.rowCount() == 0  # closed cases are never due for review
+    done = ws.queries_done
+    ws.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+    ws.reset_filters()
+    ws.run_query()
+    qtbot.waitUntil(lambda: ws.queries_done > done + 1, timeout=5000)
+    numbers = [ws.model.row_at(r).case_number for r in range(20)]
+    assert numbers == sorted(numbers)
+
+
+def test_lazy_model_fetches_pages(qtbot: Any, demo_window: Any) -> None:
+    from kimdesk.gui.casemodel import PAGE
+
+    ws = demo_window.workspace
+    model = ws.model
+    assert model.rowCount() == 300 and PAGE < 300
+    assert model.row_at(PAGE + 5) is None or 1 in model._pages  # first call requests the page
+    qtbot.waitUntil(lambda: model.row_at(PAGE + 5) is not None, timeout=5000)
+    assert model.data(model.index(PAGE + 5, 0)).startswith(str(model.row_at(0).case_number)[:4])
+    model.clear()
+    assert model.rowCount() == 0 and not model._pages
+
+
+@pytest.mark.parametrize("lang", ["de", "ar", "fa", "tr", "uk", "ru"])
+def test_language_switch_retranslates_and_mirrors(qtbot: Any, demo_window: Any,
+                                                  lang: str) -> None:
+    view = _open_first(qtbot, demo_window)
+    english = {
+        "menu": [m.title() for m in demo_window._menus.values()],
+        "tabs": [view.tabs.tabText(i) for i in range(view.tabs.count())],
+        "header": demo_window.workspace.model.headerData(0, Qt.Orientation.Horizontal),
+    }
+    demo_window.switch_language(lang)
+    rtl = lang in ("ar", "fa")
+    assert demo_window.isRightToLeft() is rtl
+    assert view.isRightToLeft() is rtl
+    assert all(a != b for a, b in zip(english["menu"],
+                                      [m.title() for m in demo_window._menus.values()],
+                                      strict=True))
+    tabs = [view.tabs.tabText(i) for i in range(view.tabs.count())]
+    assert sum(a != b for a, b in zip(english["tabs"], tabs, strict=True)) >= len(tabs) - 1
+    assert demo_window.workspace.model.headerData(0, Qt.Orientation.Horizontal) != \
+        english["header"]
+    demo_window.switch_language("en")
+    assert not demo_window.isRightToLeft()
+
+
+def test_hooks_enabled_only_when_installed(demo_window: Any) -> None:
+    from kimdesk.gui.mainwindow import hook_available
+
+    for action, hook in (("sync", "sync"), ("handout", "handout"), ("stats", "stats")):
+        assert demo_window.actions_[action].isEnabled() is hook_available(hook)
+
+
+def test_unlock_delay_grows_and_strength() -> None:
+    from kimdesk.gui.unlock import passphrase_score, unlock_delay
+
+    delays = [unlock_delay(n) for n in range(0, 8)]
+    assert delays[0] == 0 and delays == sorted(delays) and delays[-1] == 30
+    assert passphrase_score("") == 0
+    assert passphrase_score("passwort123") <= 1
+    assert passphrase_score("aaaaaaaaaaaaaaaa") <= 1
+    assert passphrase_score("Kaffee Fahrrad Wolke") >= 3
+
+
+def test_worker_supersedes_queued_searches(qtbot: Any, demo_window: Any) -> None:
+    worker = demo_window.worker
+    seen: list[int] = []
+    gate: list[int] = []
+
+    def slow(w: Any) -> int:
+        import time
+
+        time.sleep(0.2)
+        return 0
+
+    worker.submit(slow, gate.append)
+    for i in range(5):
+        worker.submit(lambda w, i=i: i, seen.append, key="probe")
+    qtbot.waitUntil(lambda: not worker.busy, timeout=5000)
+    assert gate == [0] and seen == [4]  # the four older queued jobs never ran
+
+
+def test_refcount_guard() -> None:
+    from PySide6.QtWidgets import QLabel
+
+    from kimdesk.gui import qtfix
+
+    guard = qtfix.install()
+    label = QLabel()
+    for _ in range(50_000):  # without the guard this many calls kill CPython 3.11 here
+        label.setText("x")
+    guard.check()
+    assert sys.getrefcount(None) > 10_000
+
+
+def test_wrong_passphrase_then_unlock(qtbot: Any, make_window: Any, demo_vault_file: Path,
+                                      tmp_path: Path) -> None:
+    copy = tmp_path / "d.kdb"
+    shutil.copy(demo_vault_file, copy)
+    window = make_window(copy)
+    screen = window.unlock_screen
+    for n in (1, 2):
+        qtbot.waitUntil(lambda: screen.button.isEnabled(), timeout=5000)
+        screen.passphrase.setText("nope")
+        screen.try_unlock()
+        qtbot.waitUntil(lambda n=n: screen.failures == n, timeout=10000)
+        assert "Wrong passphrase" in screen.error.text()
+    assert window.settings.failed_unlocks == 0 or screen.failures == 2
+    qtbot.waitUntil(lambda: screen.button.isEnabled(), timeout=5000)
+    unlock(qtbot, window, PASSPHRASE)
+    assert window.workspace.model.rowCount() == 300
