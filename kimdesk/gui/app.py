@@ -88,7 +88,9 @@ def run_app(args: argparse.Namespace) -> int:
     probe: Any = None
     if os.environ.get("KIMDESK_EXIT_AFTER_PAINT"):
         probe = _FirstPaint()
-        window.stack.currentWidget().installEventFilter(probe)
+        current = window.stack.currentWidget()
+        if current is not None:
+            current.installEventFilter(probe)
     window.show()
     code = int(app.exec())
     if window.isVisible():

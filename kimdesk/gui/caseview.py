@@ -170,22 +170,22 @@ class CaseView(QWidget):
         column.addWidget(self.person_box)
         column.addWidget(self.case_box)
         column.addStretch(1)
-        host.addLayout(column)  # type: ignore[union-attr]
+        host.addLayout(column)
         self.tabs = self.ui["tabs"]
         self.tab_widgets: dict[str, RecordTab] = {}
-        history_index = self.tabs.indexOf(self.ui["historyTab"])  # type: ignore[attr-defined]
+        history_index = self.tabs.indexOf(self.ui["historyTab"])
         for offset, kind in enumerate(KINDS):
             tab = RecordTab(kind)
             tab.add_requested.connect(self.add_record)
             tab.edit_requested.connect(self.edit_record)
-            self.tabs.insertTab(history_index + offset, tab, _(kind.title))  # type: ignore[attr-defined]
+            self.tabs.insertTab(history_index + offset, tab, _(kind.title))
             self.tab_widgets[kind.key] = tab
         self.forms_tab: QWidget | None = None
         self._install_forms_hook()
-        self.ui["saveButton"].clicked.connect(self.save)  # type: ignore[attr-defined]
-        self.ui["revertButton"].clicked.connect(self.revert)  # type: ignore[attr-defined]
+        self.ui["saveButton"].clicked.connect(self.save)
+        self.ui["revertButton"].clicked.connect(self.revert)
         self.phase_menu = QMenu(self)
-        self.ui["phaseButton"].setMenu(self.phase_menu)  # type: ignore[attr-defined]
+        self.ui["phaseButton"].setMenu(self.phase_menu)
         self.person_form.changed.connect(self._update_dirty)
         self.case_form.changed.connect(self._update_dirty)
         self._update_dirty()
@@ -208,7 +208,7 @@ class CaseView(QWidget):
 
             logging.getLogger(__name__).exception("forms tab unavailable")
             return
-        self.tabs.insertTab(1, self.forms_tab, _("Forms"))  # type: ignore[attr-defined]
+        self.tabs.insertTab(1, self.forms_tab, _("Forms"))
 
     # -- loading -------------------------------------------------------------------------------
     @property
@@ -246,9 +246,9 @@ class CaseView(QWidget):
         self.case_form.set_values({})
         for tab in self.tab_widgets.values():
             tab.show_records([])
-        self.ui["historyTree"].clear()  # type: ignore[attr-defined]
+        self.ui["historyTree"].clear()
         for name in ("nameLabel", "subtitleLabel", "phaseLabel", "formError"):
-            self.ui[name].setText("")  # type: ignore[attr-defined]
+            self.ui[name].setText("")
         if self.forms_tab is not None and hasattr(self.forms_tab, "clear"):
             self.forms_tab.clear()
         self._update_dirty()
@@ -262,18 +262,18 @@ class CaseView(QWidget):
         if self.bundle is None:
             return
         case, person = self.bundle.case, self.bundle.person
-        self.ui["nameLabel"].setText(person.display_name)  # type: ignore[attr-defined]
+        self.ui["nameLabel"].setText(person.display_name)
         latin = f"{person.family_name_latin}, {person.given_name_latin}".strip(", ")
         parts = [case.case_number]
         if latin != person.display_name:
             parts.append(latin)
         parts.append(_("opened {date}").format(date=format_date(case.opened_on)))
         parts.append(case.owner)
-        self.ui["subtitleLabel"].setText(" · ".join(parts))  # type: ignore[attr-defined]
+        self.ui["subtitleLabel"].setText(" · ".join(parts))
         phase = code_label(Phase, case.phase)
         if case.closure_reason:
             phase += f" ({code_label(ClosureReason, case.closure_reason)})"
-        self.ui["phaseLabel"].setText(phase)  # type: ignore[attr-defined]
+        self.ui["phaseLabel"].setText(phase)
         self.phase_menu.clear()
         for target in next_phases(case.phase):
             action = QAction(self._phase_action_text(case.phase, target), self.phase_menu)
@@ -293,7 +293,7 @@ class CaseView(QWidget):
         return list(self.phase_menu.actions())
 
     def _show_history(self) -> None:
-        tree: QTreeWidget = self.ui["historyTree"]  # type: ignore[assignment]
+        tree: QTreeWidget = self.ui["historyTree"]
         tree.clear()
         if self.bundle is None:
             return
@@ -317,9 +317,9 @@ class CaseView(QWidget):
 
     def _update_dirty(self) -> None:
         loaded = self.bundle is not None
-        self.ui["saveButton"].setEnabled(loaded and self.dirty)  # type: ignore[attr-defined]
-        self.ui["revertButton"].setEnabled(loaded and self.dirty)  # type: ignore[attr-defined]
-        self.ui["phaseButton"].setEnabled(loaded)  # type: ignore[attr-defined]
+        self.ui["saveButton"].setEnabled(loaded and self.dirty)
+        self.ui["revertButton"].setEnabled(loaded and self.dirty)
+        self.ui["phaseButton"].setEnabled(loaded)
         for tab in self.tab_widgets.values():
             tab.add_button.setEnabled(loaded)
             tab.edit_button.setEnabled(loaded)
@@ -328,7 +328,7 @@ class CaseView(QWidget):
         if self.bundle is not None:
             self.person_form.set_values(self.bundle.person.model_dump())
             self.case_form.set_values(self.bundle.case.model_dump())
-            self.ui["formError"].setText("")  # type: ignore[attr-defined]
+            self.ui["formError"].setText("")
         self._update_dirty()
 
     def save(self) -> bool:
@@ -352,7 +352,7 @@ class CaseView(QWidget):
             general = " ".join(p for p in (general, more) if p)
         self.person_form.show_errors(errors)
         self.case_form.show_errors(errors)
-        self.ui["formError"].setText(general)  # type: ignore[attr-defined]
+        self.ui["formError"].setText(general)
         if person is None or case is None:
             self.status_message.emit(_("Not saved: please correct the marked fields."))
             return False
@@ -497,9 +497,9 @@ class CaseView(QWidget):
         self.case_form.retranslate()
         for tab in self.tab_widgets.values():
             tab.retranslate()
-            self.tabs.setTabText(self.tabs.indexOf(tab), _(tab.kind.title))  # type: ignore[attr-defined]
+            self.tabs.setTabText(self.tabs.indexOf(tab), _(tab.kind.title))
         if self.forms_tab is not None:
-            self.tabs.setTabText(self.tabs.indexOf(self.forms_tab), _("Forms"))  # type: ignore[attr-defined]
+            self.tabs.setTabText(self.tabs.indexOf(self.forms_tab), _("Forms"))
             if hasattr(self.forms_tab, "retranslate"):
                 self.forms_tab.retranslate()
         if self.bundle is not None:

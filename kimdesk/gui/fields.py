@@ -143,7 +143,7 @@ class FieldForm(QWidget):
     def __init__(self, fields: Sequence[Field], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.fields = list(fields)
-        self.inputs: dict[str, QWidget] = {}
+        self.inputs: dict[str, Any] = {}  # QLineEdit, QDateEdit, ... by field name
         self.labels: dict[str, QLabel] = {}
         self.errors: dict[str, QLabel] = {}
         self.dirty = False

@@ -76,7 +76,8 @@ def load_hook(name: str) -> Callable[..., Any] | None:
     if not hook_available(name):
         return None
     try:
-        return getattr(importlib.import_module(module), attr, None)  # type: ignore[no-any-return]
+        found: Callable[..., Any] | None = getattr(importlib.import_module(module), attr, None)
+        return found
     except Exception:
         log.exception("hook %s failed to load", name)
         return None
@@ -102,7 +103,7 @@ class Workspace(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.ui.widget)
         self.search = self.ui["searchEdit"]
-        self.table: QTableView = self.ui["caseTable"]  # type: ignore[assignment]
+        self.table: QTableView = self.ui["caseTable"]
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)
         self._debounce.setInterval(SEARCH_DEBOUNCE_MS)
@@ -124,18 +125,18 @@ class Workspace(QWidget):
         self.table.activated.connect(self._activated)
         self.case_view = CaseView(self.worker)
         self.case_view.setObjectName("caseView")
-        self.ui["detailStack"].addWidget(self.case_view)  # type: ignore[attr-defined]
+        self.ui["detailStack"].addWidget(self.case_view)
         self.case_view.case_changed.connect(self._case_changed)
         self.case_view.status_message.connect(window.show_message)
         splitter = self.ui["splitter"]
-        splitter.setStretchFactor(0, 2)  # type: ignore[attr-defined]
-        splitter.setStretchFactor(1, 3)  # type: ignore[attr-defined]
-        self.search.textChanged.connect(lambda _t: self._debounce.start())  # type: ignore[attr-defined]
+        splitter.setStretchFactor(0, 2)
+        splitter.setStretchFactor(1, 3)
+        self.search.textChanged.connect(lambda _t: self._debounce.start())
         self._fill_filters()
         for name in ("phaseCombo", "scopeCombo", "rechtskreisCombo", "handlungsfeldCombo"):
-            self.ui[name].currentIndexChanged.connect(lambda _i: self.run_query())  # type: ignore[attr-defined]
-        self.ui["reviewCheck"].toggled.connect(lambda _c: self.run_query())  # type: ignore[attr-defined]
-        self.ui["newCaseButton"].clicked.connect(window.new_case)  # type: ignore[attr-defined]
+            self.ui[name].currentIndexChanged.connect(lambda _i: self.run_query())
+        self.ui["reviewCheck"].toggled.connect(lambda _c: self.run_query())
+        self.ui["newCaseButton"].clicked.connect(window.new_case)
         self._pending_select: str | None = None
 
     # -- filters -------------------------------------------------------------------------------
@@ -154,24 +155,24 @@ class Workspace(QWidget):
                  "handlungsfeldCombo": codes.Handlungsfeld}
         for name, items in lists.items():
             combo = self.ui[name]
-            current = combo.currentData()  # type: ignore[attr-defined]
+            current = combo.currentData()
             combo.blockSignals(True)
-            combo.clear()  # type: ignore[attr-defined]
+            combo.clear()
             for code, text in items:
                 label = _(text) if text else code_label(enums[name], code)
-                combo.addItem(label, code)  # type: ignore[attr-defined]
-            index = combo.findData(current) if current is not None else 0  # type: ignore[attr-defined]
-            combo.setCurrentIndex(max(index, 0))  # type: ignore[attr-defined]
+                combo.addItem(label, code)
+            index = combo.findData(current) if current is not None else 0
+            combo.setCurrentIndex(max(index, 0))
             combo.blockSignals(False)
 
     def current_filter(self) -> CaseFilter:
         return CaseFilter(
-            text=self.search.text(),  # type: ignore[attr-defined]
-            phase=self.ui["phaseCombo"].currentData() or "",  # type: ignore[attr-defined]
-            rechtskreis=self.ui["rechtskreisCombo"].currentData() or "",  # type: ignore[attr-defined]
-            handlungsfeld=self.ui["handlungsfeldCombo"].currentData() or "",  # type: ignore[attr-defined]
-            scope=self.ui["scopeCombo"].currentData() or "all",  # type: ignore[attr-defined]
-            needs_review=self.ui["reviewCheck"].isChecked(),  # type: ignore[attr-defined]
+            text=self.search.text(),
+            phase=self.ui["phaseCombo"].currentData() or "",
+            rechtskreis=self.ui["rechtskreisCombo"].currentData() or "",
+            handlungsfeld=self.ui["handlungsfeldCombo"].currentData() or "",
+            scope=self.ui["scopeCombo"].currentData() or "all",
+            needs_review=self.ui["reviewCheck"].isChecked(),
             sort_column=self._sort_column,
             descending=self._descending,
             me=self.me,
@@ -182,15 +183,15 @@ class Workspace(QWidget):
         for name in ("phaseCombo", "scopeCombo", "rechtskreisCombo", "handlungsfeldCombo"):
             combo = self.ui[name]
             combo.blockSignals(True)
-            combo.setCurrentIndex(0)  # type: ignore[attr-defined]
+            combo.setCurrentIndex(0)
             combo.blockSignals(False)
         for name in ("reviewCheck", "searchEdit"):
             widget = self.ui[name]
             widget.blockSignals(True)
             if name == "reviewCheck":
-                widget.setChecked(False)  # type: ignore[attr-defined]
+                widget.setChecked(False)
             else:
-                widget.clear()  # type: ignore[attr-defined]
+                widget.clear()
             widget.blockSignals(False)
         self._debounce.stop()
 
@@ -258,7 +259,7 @@ class Workspace(QWidget):
             return True
         if not self.case_view.confirm_discard():
             return False
-        self.ui["detailStack"].setCurrentWidget(self.case_view)  # type: ignore[attr-defined]
+        self.ui["detailStack"].setCurrentWidget(self.case_view)
         self.case_view.load(case_id)
         return True
 
@@ -266,7 +267,7 @@ class Workspace(QWidget):
         if not self.case_view.confirm_discard():
             return False
         self.case_view.clear()
-        self.ui["detailStack"].setCurrentIndex(0)  # type: ignore[attr-defined]
+        self.ui["detailStack"].setCurrentIndex(0)
         self.table.clearSelection()
         return True
 
@@ -297,7 +298,7 @@ class Workspace(QWidget):
         self.reset_filters()
         self.model.clear()
         self.case_view.clear()
-        self.ui["detailStack"].setCurrentIndex(0)  # type: ignore[attr-defined]
+        self.ui["detailStack"].setCurrentIndex(0)
         self.total = 0
         self._total_stale = True
 
@@ -391,7 +392,7 @@ class MainWindow(QMainWindow):
         ws.team = meta.team
         self.stack.setCurrentWidget(ws)
         width = max(self.width(), 800)
-        ws.ui["splitter"].setSizes([int(width * 0.42), int(width * 0.58)])  # type: ignore[attr-defined]
+        ws.ui["splitter"].setSizes([int(width * 0.42), int(width * 0.58)])
         self._set_unlocked(True)
         self.idle.set_timeout(self.settings.idle_minutes * 60_000)
         self.idle.start()
@@ -415,7 +416,7 @@ class MainWindow(QMainWindow):
         if not self.unlocked:
             return
         self._do_lock()
-        self.unlock_screen.error.setText(  # type: ignore[attr-defined]
+        self.unlock_screen.error.setText(
             _("Locked after {minutes} minutes without input.").format(
                 minutes=self.settings.idle_minutes))
 
@@ -570,7 +571,7 @@ class MainWindow(QMainWindow):
     def _add_record(self, key: str) -> None:
         if self.unlocked and self.workspace.case_view.bundle is not None:
             view = self.workspace.case_view
-            view.tabs.setCurrentWidget(view.tab_widgets[key])  # type: ignore[attr-defined]
+            view.tabs.setCurrentWidget(view.tab_widgets[key])
             view.add_record(key)
 
     def close_case(self) -> None:
@@ -580,7 +581,7 @@ class MainWindow(QMainWindow):
     def focus_search(self) -> None:
         if self.unlocked:
             self.workspace.search.setFocus()
-            self.workspace.search.selectAll()  # type: ignore[attr-defined]
+            self.workspace.search.selectAll()
 
     def refresh(self) -> None:
         if self.unlocked:

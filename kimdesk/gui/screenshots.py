@@ -12,15 +12,16 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 DEMO_PASSPHRASE = "demo"
 SIZE = (1400, 860)
 
 
-def _spin(app: object, until: Callable[[], bool], timeout: float = 20.0) -> bool:
+def _spin(app: Any, until: Callable[[], bool], timeout: float = 20.0) -> bool:
     end = time.monotonic() + timeout
     while time.monotonic() < end:
-        app.processEvents()  # type: ignore[attr-defined]
+        app.processEvents()
         if until():
             return True
         time.sleep(0.01)
@@ -45,10 +46,10 @@ def render(out: Path, langs: list[str], cases: int = 300, seed: int = 7) -> list
                           team="Team Nord", municipality="Gütersloh") as vault:
             fill(vault, cases, seed=seed)
 
-        def shot(widget: object, name: str) -> None:
+        def shot(widget: Any, name: str) -> None:
             app.processEvents()
             path = out / name
-            widget.grab().save(str(path))  # type: ignore[attr-defined]
+            widget.grab().save(str(path))
             written.append(path)
 
         def one(lang: str) -> None:
@@ -82,24 +83,26 @@ def render(out: Path, langs: list[str], cases: int = 300, seed: int = 7) -> list
                 0,
             )
             ws.table.selectRow(target)
-            ws.open_case(ws.model.row_at(target).case_id)  # type: ignore[union-attr]
+            row = ws.model.row_at(target)
+            if row is not None:
+                ws.open_case(row.case_id)
             _spin(app, lambda: ws.case_view.bundle is not None and not window.worker.busy)
             view = ws.case_view
-            view.tabs.setCurrentWidget(view.tab_widgets["consultations"])  # type: ignore[attr-defined]
+            view.tabs.setCurrentWidget(view.tab_widgets["consultations"])
             shot(window, f"cases-{lang}.png")
 
-            view.tabs.setCurrentIndex(0)  # type: ignore[attr-defined]
-            view.person_form.inputs["family_name"].setText("")  # type: ignore[attr-defined]
-            view.person_form.inputs["email"].setText("kein-at-zeichen")  # type: ignore[attr-defined]
+            view.tabs.setCurrentIndex(0)
+            view.person_form.inputs["family_name"].setText("")
+            view.person_form.inputs["email"].setText("kein-at-zeichen")
             view.save()
             shot(window, f"case-validation-{lang}.png")
             view.revert()
 
-            view.tabs.setCurrentWidget(view.tab_widgets["goals"])  # type: ignore[attr-defined]
+            view.tabs.setCurrentWidget(view.tab_widgets["goals"])
             shot(window, f"goals-{lang}.png")
 
             dialog = window.open_settings()
-            dialog.ui["tabs"].setCurrentIndex(2)  # type: ignore[attr-defined]
+            dialog.ui["tabs"].setCurrentIndex(2)
             _spin(app, lambda: not window.worker.busy)
             dialog.resize(640, 420)
             shot(dialog, f"settings-{lang}.png")

@@ -144,49 +144,49 @@ class SettingsDialog(QDialog):
         layout.addWidget(self.ui.widget)
         combo = self.ui["languageCombo"]
         for code in i18n.UI_LANGUAGES:
-            combo.addItem(LANGUAGE_NAMES[code], code)  # type: ignore[attr-defined]
-        combo.setCurrentIndex(combo.findData(settings.language))  # type: ignore[attr-defined]
-        self.ui["idleSpin"].setValue(settings.idle_minutes)  # type: ignore[attr-defined]
-        self.ui["serverEdit"].setText(settings.server_url)  # type: ignore[attr-defined]
-        self.ui["retentionSpin"].setValue(settings.retention_months)  # type: ignore[attr-defined]
-        self.ui["retentionSpin"].valueChanged.connect(self.refresh_retention)  # type: ignore[attr-defined]
+            combo.addItem(LANGUAGE_NAMES[code], code)
+        combo.setCurrentIndex(combo.findData(settings.language))
+        self.ui["idleSpin"].setValue(settings.idle_minutes)
+        self.ui["serverEdit"].setText(settings.server_url)
+        self.ui["retentionSpin"].setValue(settings.retention_months)
+        self.ui["retentionSpin"].valueChanged.connect(self.refresh_retention)
         buttons = self.ui["buttons"]
-        buttons.accepted.connect(self.accept)  # type: ignore[attr-defined]
-        buttons.rejected.connect(self.reject)  # type: ignore[attr-defined]
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
         self.refresh_retention()
 
     def refresh_retention(self) -> None:
-        months = self.ui["retentionSpin"].value()  # type: ignore[attr-defined]
+        months = self.ui["retentionSpin"].value()
         if self.worker.vault is None and not self.worker.busy:
-            self.ui["retentionSummary"].setText(_("Unlock the vault to see closed cases."))  # type: ignore[attr-defined]
+            self.ui["retentionSummary"].setText(_("Unlock the vault to see closed cases."))
             return
         self.worker.submit(lambda w: retention_candidates(w, months), self._show_retention,
                            lambda exc: None, key="retention")
 
     def _show_retention(self, rows: list[tuple[str, str, str]]) -> None:
         tree = self.ui["retentionTree"]
-        tree.clear()  # type: ignore[attr-defined]
+        tree.clear()
         for number, closed, reason in rows[:2000]:
-            tree.addTopLevelItem(QTreeWidgetItem(  # type: ignore[attr-defined]
+            tree.addTopLevelItem(QTreeWidgetItem(
                 [number, format_date(closed), code_label(ClosureReason, reason)]))
-        tree.resizeColumnToContents(0)  # type: ignore[attr-defined]
-        tree.resizeColumnToContents(1)  # type: ignore[attr-defined]
-        self.ui["retentionSummary"].setText(ngettext(  # type: ignore[attr-defined]
+        tree.resizeColumnToContents(0)
+        tree.resizeColumnToContents(1)
+        self.ui["retentionSummary"].setText(ngettext(
             "{n} closed case is past the retention period and due for deletion.",
             "{n} closed cases are past the retention period and due for deletion.",
             len(rows)).format(n=len(rows)))
 
     def accept(self) -> None:
-        url = self.ui["serverEdit"].text().strip()  # type: ignore[attr-defined]
+        url = self.ui["serverEdit"].text().strip()
         if not valid_server_url(url):
-            self.ui["tabs"].setCurrentWidget(self.ui["serverTab"])  # type: ignore[attr-defined]
-            self.ui["serverError"].setText(  # type: ignore[attr-defined]
+            self.ui["tabs"].setCurrentWidget(self.ui["serverTab"])
+            self.ui["serverError"].setText(
                 _("Enter an address such as https://kim.example.de"))
             self.ui["serverEdit"].setFocus()
             return
         self.settings.server_url = url
-        self.settings.idle_minutes = self.ui["idleSpin"].value()  # type: ignore[attr-defined]
-        self.settings.retention_months = self.ui["retentionSpin"].value()  # type: ignore[attr-defined]
-        self.settings.language = self.ui["languageCombo"].currentData()  # type: ignore[attr-defined]
+        self.settings.idle_minutes = self.ui["idleSpin"].value()
+        self.settings.retention_months = self.ui["retentionSpin"].value()
+        self.settings.language = self.ui["languageCombo"].currentData()
         self.settings.store.sync()
         super().accept()

@@ -14,6 +14,7 @@ import functools
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QFile, QIODevice, QObject
 from PySide6.QtWidgets import (
@@ -94,13 +95,14 @@ class UiForm:
         self.widget: QWidget = widget
         self.retranslate()
 
-    def __getitem__(self, name: str) -> QWidget:
+    def __getitem__(self, name: str) -> Any:
+        """A child widget by object name (typed ``Any``: the .ui file knows its class)."""
         if self.widget.objectName() == name:
             return self.widget
         found = self.widget.findChild(QObject, name)
         if found is None:
             raise KeyError(name)
-        return found  # type: ignore[return-value]
+        return found
 
     def retranslate(self) -> None:
         for item in ui_strings(self.name):
@@ -123,7 +125,7 @@ class UiForm:
             except KeyError:
                 continue
             if hasattr(tree, "setHeaderLabels"):
-                tree.setHeaderLabels([gettext(t) for t in titles])  # type: ignore[attr-defined]
+                tree.setHeaderLabels([gettext(t) for t in titles])
 
 
 @functools.cache
@@ -144,7 +146,7 @@ INPUT_TYPES = (QLineEdit, QComboBox, QAbstractSpinBox, QTextEdit, QPlainTextEdit
 
 def inputs_without_names(root: QWidget) -> list[QWidget]:
     """Inputs a screen reader could not name: no accessible name, and not a labelled button."""
-    missing = []
+    missing: list[QWidget] = []
     for widget in root.findChildren(QWidget):
         parent = widget.parentWidget()
         if widget.objectName().startswith("qt_") or isinstance(

@@ -85,16 +85,16 @@ class UnlockScreen(QWidget):
         self.error = self.ui["errorLabel"]
         self.error.setObjectName("errorLabel")
         self.busy.setVisible(False)
-        self.button.clicked.connect(self.try_unlock)  # type: ignore[attr-defined]
-        self.passphrase.returnPressed.connect(self.try_unlock)  # type: ignore[attr-defined]
-        self.ui["createButton"].clicked.connect(self.create_requested)  # type: ignore[attr-defined]
-        self.ui["chooseButton"].clicked.connect(self.choose_vault)  # type: ignore[attr-defined]
+        self.button.clicked.connect(self.try_unlock)
+        self.passphrase.returnPressed.connect(self.try_unlock)
+        self.ui["createButton"].clicked.connect(self.create_requested)
+        self.ui["chooseButton"].clicked.connect(self.choose_vault)
         combo = self.ui["languageCombo"]
         for code in i18n.UI_LANGUAGES:
-            combo.addItem(LANGUAGE_NAMES[code], code)  # type: ignore[attr-defined]
-        combo.setCurrentIndex(combo.findData(i18n.current_language()))  # type: ignore[attr-defined]
-        combo.activated.connect(  # type: ignore[attr-defined]
-            lambda _i: self.language_requested.emit(combo.currentData()))  # type: ignore[attr-defined]
+            combo.addItem(LANGUAGE_NAMES[code], code)
+        combo.setCurrentIndex(combo.findData(i18n.current_language()))
+        combo.activated.connect(
+            lambda _i: self.language_requested.emit(combo.currentData()))
         self._wait = QTimer(self)
         self._wait.setInterval(250)
         self._wait.timeout.connect(self._tick)
@@ -105,13 +105,13 @@ class UnlockScreen(QWidget):
     # -- state ---------------------------------------------------------------------------------
     def set_path(self, path: Path) -> None:
         self.path = path
-        self.ui["vaultLabel"].setText(str(path))  # type: ignore[attr-defined]
+        self.ui["vaultLabel"].setText(str(path))
         self._refresh()
 
     def reset(self) -> None:
         """Back to an empty field (after a lock); the failure count stays."""
-        self.passphrase.clear()  # type: ignore[attr-defined]
-        self.error.setText("")  # type: ignore[attr-defined]
+        self.passphrase.clear()
+        self.error.setText("")
         self._working = False
         self.busy.setVisible(False)
         self._refresh()
@@ -121,7 +121,7 @@ class UnlockScreen(QWidget):
         waiting = self._remaining > 0
         ready = not waiting and not self._working and self.path is not None
         self.button.setEnabled(ready)
-        self.passphrase.setEnabled(not self._working)  # type: ignore[attr-defined]
+        self.passphrase.setEnabled(not self._working)
 
     @property
     def waiting(self) -> bool:
@@ -131,14 +131,14 @@ class UnlockScreen(QWidget):
     def try_unlock(self) -> None:
         if self.path is None or self._working or self.waiting:
             return
-        passphrase = self.passphrase.text()  # type: ignore[attr-defined]
+        passphrase = self.passphrase.text()
         if not passphrase:
-            self.error.setText(_("Enter your passphrase."))  # type: ignore[attr-defined]
+            self.error.setText(_("Enter your passphrase."))
             return
         path = self.path
         self._working = True
         self.busy.setVisible(True)
-        self.error.setText("")  # type: ignore[attr-defined]
+        self.error.setText("")
         self._refresh()
 
         def job(w: DbWorker) -> object:
@@ -154,7 +154,7 @@ class UnlockScreen(QWidget):
         self._working = False
         self.busy.setVisible(False)
         self.failures = 0
-        self.passphrase.clear()  # type: ignore[attr-defined]
+        self.passphrase.clear()
         self._refresh()
         self.unlocked.emit(meta)
 
@@ -168,10 +168,10 @@ class UnlockScreen(QWidget):
             self._remaining = unlock_delay(self.failures, self.delay_base)
             self._wait.setInterval(max(10, min(250, int(self._remaining * 1000))))
             self._wait.start()
-            self.passphrase.selectAll()  # type: ignore[attr-defined]
+            self.passphrase.selectAll()
             self._show_wrong()
         else:
-            self.error.setText(field_errors(exc)[1])  # type: ignore[attr-defined]
+            self.error.setText(field_errors(exc)[1])
         self._refresh()
         self.passphrase.setFocus()
 
@@ -182,7 +182,7 @@ class UnlockScreen(QWidget):
                 seconds=seconds)
         else:
             text = _("Wrong passphrase. Please try again.")
-        self.error.setText(text)  # type: ignore[attr-defined]
+        self.error.setText(text)
 
     def _tick(self) -> None:
         self._remaining = max(0.0, self._remaining - self._wait.interval() / 1000)
@@ -221,39 +221,39 @@ class CreateScreen(QWidget):
         self.ui["warningLabel"].setObjectName("warningLabel")
         self.ui["busyBar"].setVisible(False)
         for name in ("passphraseEdit", "repeatEdit"):
-            self.ui[name].textChanged.connect(self._update)  # type: ignore[attr-defined]
-        self.ui["understoodCheck"].toggled.connect(self._update)  # type: ignore[attr-defined]
-        self.ui["counselorEdit"].textChanged.connect(self._update)  # type: ignore[attr-defined]
-        self.ui["createButton"].clicked.connect(self.create)  # type: ignore[attr-defined]
-        self.ui["backButton"].clicked.connect(self.back_requested)  # type: ignore[attr-defined]
-        self.ui["pathButton"].clicked.connect(self.choose_path)  # type: ignore[attr-defined]
+            self.ui[name].textChanged.connect(self._update)
+        self.ui["understoodCheck"].toggled.connect(self._update)
+        self.ui["counselorEdit"].textChanged.connect(self._update)
+        self.ui["createButton"].clicked.connect(self.create_vault)
+        self.ui["backButton"].clicked.connect(self.back_requested)
+        self.ui["pathButton"].clicked.connect(self.choose_path)
         self._working = False
         self._update()
 
     def set_defaults(self, path: Path, counselor: str = "") -> None:
-        self.ui["pathEdit"].setText(str(path))  # type: ignore[attr-defined]
-        if counselor and not self.ui["counselorEdit"].text():  # type: ignore[attr-defined]
-            self.ui["counselorEdit"].setText(counselor)  # type: ignore[attr-defined]
+        self.ui["pathEdit"].setText(str(path))
+        if counselor and not self.ui["counselorEdit"].text():
+            self.ui["counselorEdit"].setText(counselor)
 
     def reset(self) -> None:
         for name in ("passphraseEdit", "repeatEdit"):
-            self.ui[name].clear()  # type: ignore[attr-defined]
-        self.ui["understoodCheck"].setChecked(False)  # type: ignore[attr-defined]
-        self.ui["errorLabel"].setText("")  # type: ignore[attr-defined]
+            self.ui[name].clear()
+        self.ui["understoodCheck"].setChecked(False)
+        self.ui["errorLabel"].setText("")
         self._update()
 
     def choose_path(self) -> None:
         name, _filter = QFileDialog.getSaveFileName(
-            self, _("New vault"), self.ui["pathEdit"].text(),  # type: ignore[attr-defined]
+            self, _("New vault"), self.ui["pathEdit"].text(),
             _("KIMdesk vaults (*.kdb)"))
         if name:
-            self.ui["pathEdit"].setText(name)  # type: ignore[attr-defined]
+            self.ui["pathEdit"].setText(name)
 
     def problems(self) -> str:
         """Why the vault cannot be created yet ('' when it can)."""
-        first = self.ui["passphraseEdit"].text()  # type: ignore[attr-defined]
-        second = self.ui["repeatEdit"].text()  # type: ignore[attr-defined]
-        if not self.ui["counselorEdit"].text().strip():  # type: ignore[attr-defined]
+        first = self.ui["passphraseEdit"].text()
+        second = self.ui["repeatEdit"].text()
+        if not self.ui["counselorEdit"].text().strip():
             return _("Enter your name.")
         if passphrase_score(first) < MIN_SCORE:
             return _("Choose a stronger passphrase: several words or at least 12 characters.")
@@ -261,33 +261,33 @@ class CreateScreen(QWidget):
             return _("The passphrases differ.")
         if not second:
             return _("Repeat the passphrase.")
-        if not self.ui["understoodCheck"].isChecked():  # type: ignore[attr-defined]
+        if not self.ui["understoodCheck"].isChecked():
             return _("Confirm that you have read the warning.")
         return ""
 
     def _update(self, *_args: object) -> None:
-        first = self.ui["passphraseEdit"].text()  # type: ignore[attr-defined]
+        first = self.ui["passphraseEdit"].text()
         score = passphrase_score(first)
-        self.ui["strengthBar"].setValue(score)  # type: ignore[attr-defined]
+        self.ui["strengthBar"].setValue(score)
         self.ui["strengthBar"].setProperty("score", score)
         self.ui["strengthBar"].style().polish(self.ui["strengthBar"])
-        self.ui["strengthLabel"].setText(_(STRENGTH_LABELS[score]) if first else "")  # type: ignore[attr-defined]
+        self.ui["strengthLabel"].setText(_(STRENGTH_LABELS[score]) if first else "")
         problem = self.problems()
-        second = self.ui["repeatEdit"].text()  # type: ignore[attr-defined]
+        second = self.ui["repeatEdit"].text()
         shown = problem if (first and second) or problem == _("The passphrases differ.") else ""
         if not self._working:
-            self.ui["errorLabel"].setText(shown)  # type: ignore[attr-defined]
+            self.ui["errorLabel"].setText(shown)
         self.ui["createButton"].setEnabled(not problem and not self._working)
 
-    def create(self) -> None:
+    def create_vault(self) -> None:
         if self.problems() or self._working:
-            self.ui["errorLabel"].setText(self.problems())  # type: ignore[attr-defined]
+            self.ui["errorLabel"].setText(self.problems())
             return
-        path = Path(self.ui["pathEdit"].text().strip()).expanduser()  # type: ignore[attr-defined]
-        counselor = self.ui["counselorEdit"].text().strip()  # type: ignore[attr-defined]
-        team = self.ui["teamEdit"].text().strip()  # type: ignore[attr-defined]
-        municipality = self.ui["municipalityEdit"].text().strip()  # type: ignore[attr-defined]
-        passphrase = self.ui["passphraseEdit"].text()  # type: ignore[attr-defined]
+        path = Path(self.ui["pathEdit"].text().strip()).expanduser()
+        counselor = self.ui["counselorEdit"].text().strip()
+        team = self.ui["teamEdit"].text().strip()
+        municipality = self.ui["municipalityEdit"].text().strip()
+        passphrase = self.ui["passphraseEdit"].text()
         self._working = True
         self.ui["busyBar"].setVisible(True)
         self._update()
@@ -311,11 +311,11 @@ class CreateScreen(QWidget):
     def _failed(self, exc: Exception) -> None:
         self._working = False
         self.ui["busyBar"].setVisible(False)
-        self.ui["errorLabel"].setText(field_errors(exc)[1])  # type: ignore[attr-defined]
+        self.ui["errorLabel"].setText(field_errors(exc)[1])
         self._update()
 
     def path(self) -> Path:
-        return Path(self.ui["pathEdit"].text().strip()).expanduser()  # type: ignore[attr-defined]
+        return Path(self.ui["pathEdit"].text().strip()).expanduser()
 
     def retranslate(self) -> None:
         self.ui.retranslate()
