@@ -49,6 +49,10 @@ def load_style(app: QApplication) -> None:
 def default_path(args: argparse.Namespace, settings: AppSettings) -> Path:
     if getattr(args, "vault", None):
         return Path(args.vault)
+    if getattr(args, "demo", False):  # the CLI created the demo vault at its default place
+        from kimdesk.cli import vault_path
+
+        return vault_path(args)
     if os.environ.get("KIMDESK_VAULT"):
         return Path(os.environ["KIMDESK_VAULT"])
     if settings.last_vault:
@@ -67,8 +71,12 @@ def build_window(args: argparse.Namespace, *, settings: AppSettings | None = Non
     hub = LanguageHub()
     lang = getattr(args, "lang", None) or settings.language
     hub.apply(lang if lang in i18n.UI_LANGUAGES else i18n.DEFAULT_LANGUAGE)
-    return MainWindow(settings, hub, default_path(args, settings).absolute(),
-                      delay_base=delay_base)
+    window = MainWindow(settings, hub, default_path(args, settings).absolute(),
+                        delay_base=delay_base)
+    if getattr(args, "demo", False):
+        window.unlock_screen.demo_hint = True
+        window.unlock_screen.retranslate()
+    return window
 
 
 class _FirstPaint(QObject):

@@ -100,6 +100,7 @@ class UnlockScreen(QWidget):
         self._wait.timeout.connect(self._tick)
         self._remaining = 0.0
         self._working = False
+        self.demo_hint = False  # started with --demo: say what the passphrase is
         self._refresh()
 
     # -- state ---------------------------------------------------------------------------------
@@ -201,6 +202,8 @@ class UnlockScreen(QWidget):
 
     def retranslate(self) -> None:
         self.ui.retranslate()
+        if self.demo_hint:
+            self.passphrase.setPlaceholderText(_("Demo vault: the passphrase is \"demo\""))
         if self._remaining > 0:
             self._show_wrong()
 
