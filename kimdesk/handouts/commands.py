@@ -35,10 +35,10 @@ def register(sub: Any) -> None:
 
 def cmd_handout(args: argparse.Namespace) -> int:
     from kimdesk.handouts.data import HandoutData, load_case_data, resolve_case_id
-    from kimdesk.handouts.render import prepare, render_pdf, write_pdf
+    from kimdesk.handouts.render import prepare, render_pdf, validate, write_pdf
 
     # Check the template and texts before asking for a passphrase or opening the vault.
-    prepare(args.template, args.handout_lang, args.second_lang)
+    validate(args.template, args.handout_lang, args.second_lang)
     data = HandoutData()
     if args.case:
         vault = open_vault(args)

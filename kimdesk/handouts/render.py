@@ -277,6 +277,25 @@ class Prepared:
     client: Texts | None = None
 
 
+def validate(
+    template_name: str,
+    lang: str,
+    second_lang: str | None = None,
+    *,
+    templates_dir: Path | None = None,
+    texts_dir: Path | None = None,
+) -> tuple[Template, Texts, Texts | None]:
+    """Load the template and texts and check them (raises :class:`HandoutError`); no layout."""
+    template = load_template(template_name, templates_dir)
+    source = load_texts(SOURCE_LANGUAGE, texts_dir)
+    first = load_texts(lang, texts_dir)
+    second = load_texts(second_lang, texts_dir) if second_lang and second_lang != lang else None
+    for texts in (source, first, second):
+        if texts is not None:
+            check_texts(template, texts, source)
+    return template, first, second
+
+
 def prepare(
     template_name: str,
     lang: str,
@@ -287,13 +306,8 @@ def prepare(
     texts_dir: Path | None = None,
 ) -> Prepared:
     """Load and check everything, then lay out every row (no PDF yet)."""
-    template = load_template(template_name, templates_dir)
-    source = load_texts(SOURCE_LANGUAGE, texts_dir)
-    first = load_texts(lang, texts_dir)
-    second = load_texts(second_lang, texts_dir) if second_lang and second_lang != lang else None
-    for texts in (source, first, second):
-        if texts is not None:
-            check_texts(template, texts, source)
+    template, first, second = validate(template_name, lang, second_lang,
+                                       templates_dir=templates_dir, texts_dir=texts_dir)
     data = data or HandoutData()
     columns = _columns(lang, second, first)
     rows = [row for block in template.blocks for row in _block_rows(block, columns, data)]
