@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import io
 import os
+import stat
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -463,7 +464,9 @@ def write_pdf(pdf: bytes, out: Path) -> None:
             fh.write(pdf)
             fh.flush()
             os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
+        # A filled handout carries personal data: readable by its owner only, unless it replaces
+        # a file whose permissions someone chose.
+        os.chmod(tmp, stat.S_IMODE(out.stat().st_mode) if out.is_file() else 0o600)
         os.replace(tmp, out)
     except BaseException as exc:
         with _suppress():

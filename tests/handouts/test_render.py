@@ -206,3 +206,16 @@ def test_a_heading_does_not_end_a_page() -> None:
 def test_pdf_declares_the_client_language() -> None:
     reader = pypdf.PdfReader(io.BytesIO(render_handout("contact", "fa", "de")))
     assert reader.trailer["/Root"]["/Lang"] == "fa"
+
+
+def test_new_files_are_private_and_replaced_files_keep_their_mode(tmp_path: Path) -> None:
+    import stat
+
+    fresh = tmp_path / "new.pdf"
+    write_pdf(b"%PDF-x", fresh)
+    assert stat.S_IMODE(fresh.stat().st_mode) == 0o600
+    shared = tmp_path / "shared.pdf"
+    shared.write_bytes(b"old")
+    shared.chmod(0o640)
+    write_pdf(b"%PDF-y", shared)
+    assert stat.S_IMODE(shared.stat().st_mode) == 0o640
