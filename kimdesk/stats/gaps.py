@@ -5,8 +5,13 @@ Each entry keeps the category, the agency types and Rechtskreise involved, the m
 *month* observed; never the case, the person, the exact date or the author. The counselor's free
 text is left out unless asked for (``with_descriptions``); even then every name, birth date, phone
 number, e-mail, address and case number of the linked person and case is cut out of it, because a
-description is written while looking at one case. A summary table by category and municipality
-passes through the same disclosure control as the statistics.
+description is written while looking at one case.
+
+The entries are a list, so any count of them is visible to the reader; a suppressed summary next to
+them would only pretend. So the summary counts the entries per category for the Kreis (exactly what
+the list shows), and an entry names its municipality only where that municipality has at least
+``min_cell`` entries in the period; otherwise it says "(Kreis)". This export goes to the Kreis's own
+Lenkungsgruppe; the Land's statistics export has its own protected gap table.
 """
 
 from __future__ import annotations
@@ -18,10 +23,10 @@ from typing import Any
 
 from kimdesk.i18n import N_, gettext
 from kimdesk.stats import Period
-from kimdesk.stats.disclosure import DEFAULT_MIN_CELL, protect
-from kimdesk.stats.tables import Table
+from kimdesk.stats.disclosure import DEFAULT_MIN_CELL
 
 REDACTED = "[…]"
+KREIS = "(Kreis)"
 
 GAP_SQL = """
 SELECT g.category, g.agencies, g.rechtskreise, g.municipality, substr(g.observed_on, 1, 7),
@@ -74,11 +79,17 @@ def entries(conn: Any, period: Period, with_descriptions: bool = False) -> list[
 
 def gap_document(conn: Any, period: Period, *, with_descriptions: bool = False,
                  min_cell: int = DEFAULT_MIN_CELL) -> dict[str, Any]:
-    """The gap export as plain data: the protected summary table and the entries."""
-    from kimdesk.stats.indicators import column_label, compute, row_label
+    """The gap export as plain data: the entries and their counts per category."""
+    from collections import Counter
 
-    table: Table = next(t for t in compute(conn, period) if t.id == "gaps_by_category")
-    protection = protect([table], min_cell)
+    from kimdesk.domain.codes import GapCategory
+    from kimdesk.stats.indicators import column_label
+
+    found = entries(conn, period, with_descriptions)
+    per_municipality = Counter(e.municipality for e in found)
+    per_category = Counter(e.category for e in found)
+    categories = [g.value for g in GapCategory]
+    categories += sorted(c for c in per_category if c not in categories)
     _ = gettext
     return {
         "format": "kimdesk-structural-gaps",
@@ -86,26 +97,24 @@ def gap_document(conn: Any, period: Period, *, with_descriptions: bool = False,
         "period": {"from": period.start.isoformat(), "to": period.end.isoformat()},
         "note": _(N_("Structural gaps observed by case managers, without persons or cases; "
                      "month of observation only.")),
-        "summary": {
-            "min_cell": min_cell,
-            "columns": [{"code": c, "label": column_label(c)} for c in table.all_columns],
-            "rows": [{"municipality": r, "label": row_label(r),
-                      "values": {c: protection.shown(table, r, c) for c in table.all_columns}}
-                     for r in table.all_rows],
-        },
+        "min_cell": min_cell,
+        "summary": [{"category": c, "label": column_label(c), "count": per_category[c]}
+                    for c in categories],
         "entries": [
             {"category": e.category, "category_label": column_label(e.category),
              "agency_types": e.agency_types, "rechtskreise": e.rechtskreise,
-             "municipality": e.municipality, "month": e.month,
+             "municipality": (e.municipality if per_municipality[e.municipality] >= min_cell
+                              else KREIS),
+             "month": e.month,
              **({"description": e.description} if with_descriptions else {})}
-            for e in entries(conn, period, with_descriptions)
+            for e in found
         ],
     }
 
 
 def write_gaps(conn: Any, period: Period, path: Any, fmt: str | None = None, *,
                with_descriptions: bool = False, min_cell: int = DEFAULT_MIN_CELL) -> Any:
-    """Write the gap export as CSV (the entries), JSON or XLSX (summary and entries)."""
+    """Write the gap export as CSV (the entries), JSON or XLSX (counts and entries)."""
     import csv
     import io
     from pathlib import Path
@@ -137,10 +146,8 @@ def write_gaps(conn: Any, period: Period, path: Any, fmt: str | None = None, *,
             wb = Workbook()
             ws = wb.active
             ws.title = "summary"
-            columns = doc["summary"]["columns"]
-            ws.append([gettext(N_("Municipality")), *(c["label"] for c in columns)])
-            for r in doc["summary"]["rows"]:
-                ws.append([r["label"], *(r["values"][c["code"]] for c in columns)])
+            for r in doc["summary"]:
+                ws.append([r["label"], r["count"]])
             ws2 = wb.create_sheet("entries")
             ws2.append(fields)
             for e in doc["entries"]:
