@@ -193,13 +193,18 @@ class CaseView(QWidget):
 
     # -- hooks ---------------------------------------------------------------------------------
     def _install_forms_hook(self) -> None:
-        """The forms engineer's tab: ``kimdesk.gui.forms.FormsTab(worker, parent)`` with
-        ``set_case(case_id)`` and ``clear()``; absent package = no tab."""
+        """The "Forms" tab: ``kimdesk.gui.forms.FormsTab(worker, parent)`` (with ``set_case``,
+        ``clear``) if the forms package has one; else our :class:`kimdesk.gui.formstab.FormsTab`
+        around its ``FormWidget``; no tab when the package is absent."""
         if importlib.util.find_spec("kimdesk.gui.forms") is None:
             return
         try:
             module = importlib.import_module("kimdesk.gui.forms")
             factory = getattr(module, "FormsTab", None)
+            if factory is None and hasattr(module, "FormWidget"):
+                from kimdesk.gui.formstab import FormsTab
+
+                factory = FormsTab
             if factory is None:
                 return
             self.forms_tab = factory(self.worker, self)
@@ -208,7 +213,15 @@ class CaseView(QWidget):
 
             logging.getLogger(__name__).exception("forms tab unavailable")
             return
+        saved = getattr(self.forms_tab, "saved", None)
+        if saved is not None:
+            saved.connect(self._form_saved)
         self.tabs.insertTab(1, self.forms_tab, _("Forms"))
+
+    def _form_saved(self, case_id: str) -> None:
+        self.case_changed.emit(case_id)
+        if self.requested_id == case_id:
+            self.load(case_id)
 
     # -- loading -------------------------------------------------------------------------------
     @property
@@ -233,7 +246,10 @@ class CaseView(QWidget):
         for key, tab in self.tab_widgets.items():
             tab.show_records(bundle.records.get(key, []))
         if self.forms_tab is not None and hasattr(self.forms_tab, "set_case"):
-            self.forms_tab.set_case(bundle.case.id)
+            if hasattr(self.forms_tab, "client_language"):
+                self.forms_tab.set_case(bundle.case.id, bundle.person.preferred_language)
+            else:
+                self.forms_tab.set_case(bundle.case.id)
         self._show_header()
         self._show_history()
         self._update_dirty()

@@ -494,10 +494,20 @@ class StatisticsDialog(QDialog):
         job.start()
         return job
 
-    def closeEvent(self, event: Any) -> None:
+    def _stop_job(self) -> None:
+        """Cancel a running export and wait for its thread (a QThread must not be destroyed
+        while it runs; the main window rejects every dialog when it locks)."""
         if self._job is not None and self._job.isRunning():
             self._job.cancel()
-            self._job.wait(10_000)
+            self._job.wait(30_000)
+
+    def done(self, result: int) -> None:
+        self._stop_job()
+        self.report = None  # the figures go with the window (e.g. when the vault locks)
+        super().done(result)
+
+    def closeEvent(self, event: Any) -> None:
+        self._stop_job()
         super().closeEvent(event)
 
 

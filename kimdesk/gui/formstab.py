@@ -1,0 +1,223 @@
+"""The case view's "Forms" tab: fill a consultation form (``kimdesk.gui.forms.FormWidget``).
+
+Used when the forms package provides the widget but no ``FormsTab`` of its own (see docs/gui.md,
+"Hook points"). The form registry, drafts and the saved consultation all go through the database
+worker: drafts are pre-loaded on the worker before the widget is built, and the widget's autosaves
+are queued to the worker, so the vault is never used from the GUI thread.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from kimdesk.gui.worker import DbWorker
+from kimdesk.i18n import current_language, gettext
+
+_ = gettext
+
+
+class WorkerDraftStore:
+    """A :class:`kimdesk.forms.drafts.DraftStore` whose writes run on the database worker."""
+
+    def __init__(self, worker: DbWorker, preloaded: dict[str, Any]) -> None:
+        self.worker = worker
+        self._cache = dict(preloaded)
+
+    def save(self, key: str, payload: dict[str, Any]) -> None:
+        from kimdesk.forms.drafts import VaultDraftStore
+
+        self._cache[key] = payload
+        self.worker.submit(lambda w: VaultDraftStore(w.require_vault()).save(key, payload))
+
+    def load(self, key: str) -> dict[str, Any] | None:
+        value = self._cache.get(key)
+        return value if isinstance(value, dict) else None
+
+    def discard(self, key: str) -> None:
+        from kimdesk.forms.drafts import VaultDraftStore
+
+        self._cache[key] = None
+        self.worker.submit(lambda w: VaultDraftStore(w.require_vault()).discard(key))
+
+
+class FormsTab(QWidget):
+    """Choose a form, fill it (drafts autosave), save it as a consultation of the case."""
+
+    saved = Signal(str)  # case id
+
+    def __init__(self, worker: DbWorker, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("formsTab")
+        self.worker = worker
+        self.registry: Any = None
+        self.case_id: str | None = None
+        self.client_language: str | None = None
+        self.widget: Any = None
+        self.form: Any = None
+        self.key = ""
+        layout = QVBoxLayout(self)
+        row = QHBoxLayout()
+        self.label = QLabel()
+        self.combo = QComboBox()
+        self.combo.setObjectName("formCombo")
+        self.label.setBuddy(self.combo)
+        self.combo.activated.connect(lambda _i: self.open_form(self.combo.currentData()))
+        self.save_button = QPushButton()
+        self.save_button.setObjectName("saveFormButton")
+        self.save_button.clicked.connect(self.save)
+        row.addWidget(self.label)
+        row.addWidget(self.combo, 1)
+        row.addWidget(self.save_button)
+        layout.addLayout(row)
+        self.status = QLabel()
+        self.status.setObjectName("formError")
+        self.status.setWordWrap(True)
+        layout.addWidget(self.status)
+        self.area = QScrollArea()
+        self.area.setWidgetResizable(True)
+        layout.addWidget(self.area, 1)
+        self.retranslate()
+        self._update()
+
+    # -- case ----------------------------------------------------------------------------------
+    def set_case(self, case_id: str, client_language: str | None = None) -> None:
+        if case_id == self.case_id:
+            return
+        self._drop_widget()
+        self.case_id = case_id
+        self.client_language = client_language
+        self.status.setText("")
+        if self.registry is None:
+            def job(w: DbWorker) -> Any:
+                from kimdesk.forms.registry import FormRegistry
+
+                return FormRegistry(agencies=w.require_vault().agencies.where() or None)
+
+            self.worker.submit(job, self._registry_ready, self._failed)
+        self._update()
+
+    def _registry_ready(self, registry: Any) -> None:
+        self.registry = registry
+        self._fill_combo()
+
+    def _fill_combo(self) -> None:
+        self.combo.clear()
+        self.combo.addItem(_("Choose a form…"), "")
+        if self.registry is not None:
+            lang = current_language()
+            for form in self.registry.latest():
+                self.combo.addItem(form.title(lang), form.form_id)
+        self._update()
+
+    def clear(self) -> None:
+        """Lock: save the draft (queued before the vault closes), forget everything."""
+        self._drop_widget()
+        self.case_id = None
+        self.registry = None
+        self.combo.clear()
+        self.status.setText("")
+        self._update()
+
+    def _drop_widget(self) -> None:
+        if self.widget is not None:
+            self.widget.flush_draft()
+            self.area.takeWidget()
+            self.widget.deleteLater()
+            self.widget = None
+            self.form = None
+
+    # -- filling -------------------------------------------------------------------------------
+    def open_form(self, form_id: str) -> None:
+        if not form_id or self.case_id is None or self.registry is None:
+            return
+        from kimdesk.forms.drafts import VaultDraftStore, draft_key
+
+        self._drop_widget()
+        key = draft_key(self.case_id, form_id)
+
+        def job(w: DbWorker) -> Any:
+            return VaultDraftStore(w.require_vault()).load(key)
+
+        self.worker.submit(job, lambda payload: self._build(form_id, key, payload), self._failed)
+
+    def _build(self, form_id: str, key: str, payload: Any) -> None:
+        from kimdesk.forms.drafts import draft_form
+        from kimdesk.gui.forms import FormWidget
+
+        store = WorkerDraftStore(self.worker, {key: payload})
+        self.form = draft_form(self.registry, store, key) or self.registry.get(form_id)
+        self.key = key
+        self.widget = FormWidget(self.form, ui_language=current_language(),
+                                 client_language=self.client_language, draft_store=store,
+                                 draft_key=key)
+        self.area.setWidget(self.widget)
+        self.status.setText(_("Draft restored.") if payload else "")
+        self._update()
+
+    def save(self) -> None:
+        if self.widget is None or self.case_id is None:
+            return
+        issues = self.widget.show_all_issues()
+        if issues:
+            self.status.setText(_("Not saved: please correct the marked fields."))
+            return
+        form, answers, key, case_id = self.form, self.widget.answers(), self.key, self.case_id
+
+        def job(w: DbWorker) -> Any:
+            from kimdesk.forms.drafts import VaultDraftStore, save_consultation
+
+            vault = w.require_vault()
+            stored, problems = save_consultation(vault, case_id, form, answers,
+                                                 draft_store=VaultDraftStore(vault), draft=key)
+            return stored, problems
+
+        self.worker.submit(job, self._saved, self._failed)
+
+    def _saved(self, result: Any) -> None:
+        stored, problems = result
+        if problems or stored is None:
+            self.status.setText(_("Not saved: please correct the marked fields."))
+            return
+        case_id = self.case_id or ""
+        self._drop_widget_without_draft()
+        self.combo.setCurrentIndex(0)
+        self.status.setText(_("Consultation saved."))
+        self.saved.emit(case_id)
+
+    def _drop_widget_without_draft(self) -> None:
+        if self.widget is not None:
+            self.widget.draft_store = None
+            self.area.takeWidget()
+            self.widget.deleteLater()
+            self.widget = None
+            self.form = None
+        self._update()
+
+    def _failed(self, exc: Exception) -> None:
+        from kimdesk.gui.fields import field_errors
+
+        self.status.setText(field_errors(exc)[1])
+
+    def _update(self) -> None:
+        self.save_button.setEnabled(self.widget is not None)
+        self.combo.setEnabled(self.case_id is not None and self.registry is not None)
+
+    def retranslate(self) -> None:
+        self.label.setText(_("&Form:"))
+        self.combo.setAccessibleName(_("Form"))
+        self.save_button.setText(_("Save as &consultation"))
+        if self.widget is not None and hasattr(self.widget, "set_ui_language"):
+            self.widget.set_ui_language(current_language())
+        if self.registry is not None and self.widget is None:
+            self._fill_combo()
