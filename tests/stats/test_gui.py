@@ -117,3 +117,18 @@ def test_opens_through_the_db_worker(qtbot: Any, stats_vault: Any) -> None:
     finally:
         worker.vault = None  # the module fixture closes it
         worker.stop()
+
+
+def test_reject_during_export_cancels_cleanly(qtbot: Any, dialog: Any, tmp_path: Path) -> None:
+    """The main window rejects every dialog when it locks: a running export stops, no partial
+    file stays behind, the figures are dropped."""
+    from PySide6.QtCore import Qt
+
+    d = dialog
+    d.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, False)  # qtbot closes it at the end
+    job = d.export_to(tmp_path / "locked.pdf")
+    d.reject()
+    assert not job.isRunning()
+    assert d.report is None
+    leftovers = [p.name for p in tmp_path.iterdir() if p.name.startswith(".kimdesk-")]
+    assert not leftovers
