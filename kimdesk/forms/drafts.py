@@ -17,6 +17,7 @@ from kimdesk.forms.definition import Form
 from kimdesk.forms.engine import FormState, Issue, fill_metadata
 
 PREFIX = "forms.draft."
+ARCHIVE = "forms.definition."
 
 
 class DraftStore(Protocol):
@@ -111,6 +112,7 @@ def save_consultation(
     fill_metadata(form, cleaned, username=getattr(meta, "counselor", ""),
                   deviceid=getattr(meta, "device_tag", ""))
     with vault.transaction():
+        archive_definition(vault, form)
         if consultation is not None:
             record = consultation.model_copy(update={"answers": cleaned, **fields})
             stored = vault.consultations.update(record)
@@ -136,3 +138,23 @@ def draft_form(registry: Any, store: DraftStore, key: str) -> Form | None:
     except FormUnavailable:
         return None
     return form
+
+
+def archive_definition(vault: Any, form: Form) -> None:
+    """Keep a copy of the form version in the vault the first time answers are saved with it, so
+    the answers render with their own version even if that file is later gone from the device."""
+    import json as _json
+
+    key = f"{ARCHIVE}{form.form_id}@{form.version}"
+    if not vault.get_meta(key, ""):
+        text = _json.dumps(form.definition.to_data(), ensure_ascii=False, separators=(",", ":"))
+        with vault.transaction():
+            vault.set_meta(key, text)
+
+
+def archived_definitions(vault: Any) -> list[dict[str, Any]]:
+    """Every form version archived in the vault, as plain data (for ``FormRegistry.add``)."""
+    rows = vault.conn.execute(
+        "SELECT value FROM vault_meta WHERE key LIKE ? ORDER BY key", (ARCHIVE + "%",)
+    ).fetchall()
+    return [json.loads(r[0]) for r in rows]

@@ -136,6 +136,22 @@ class FormRegistry:
     def __iter__(self) -> Iterator[Form]:
         return iter(self._forms.values())
 
+    def add_archived(self, definitions: list[Any]) -> int:
+        """Add form versions kept in the vault (see ``drafts.archive_definition``) that no file
+        provides any more; returns how many were added. Files win when both exist."""
+        added = 0
+        for data in definitions:
+            form, problems = check_data(data, "<vault>", agencies=self.agencies)
+            if form is None:
+                errors = "; ".join(str(p) for p in problems if p.severity == "error")
+                self.unavailable.append(Unavailable(Path("<vault>"), errors))
+                continue
+            key = (form.form_id, form.version)
+            if key not in self._forms:
+                self._forms[key] = form
+                added += 1
+        return added
+
     # -- sync ----------------------------------------------------------------------------------
     def install(self, data: Any, folder: Path | None = None) -> Form:
         """Check and store a definition received by sync (plain data, as parsed from JSON/YAML).

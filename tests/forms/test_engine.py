@@ -190,3 +190,27 @@ def test_position_and_choice_names_in_repeats() -> None:
     outside = small()
     outside["survey"].append({"type": "calculate", "name": "p", "calculation": "position(..)"})
     assert any("position(..) outside a repeat" in str(p) for p in check_data(outside, "x")[1])
+
+
+def test_answers_render_with_their_version_after_the_file_is_gone(
+        tmp_path, make_vault) -> None:  # type: ignore[no-untyped-def]
+    import yaml
+
+    from kimdesk.domain.models import Person
+    from kimdesk.forms.drafts import archived_definitions
+
+    folder = tmp_path / "forms"
+    folder.mkdir()
+    (folder / "t.yaml").write_text(yaml.safe_dump(small()), encoding="utf-8")
+    vault = make_vault()
+    person = vault.people.add(Person(given_name="Ana", family_name="Popescu"))
+    case = vault.cases.open_case(person.id)
+    form = FormRegistry([folder]).get("t")
+    stored, issues = save_consultation(vault, case.id, form, {"age": 30})
+    assert issues == [] and stored is not None
+    (folder / "t.yaml").unlink()  # the definition file disappears (update, new device ...)
+    registry = FormRegistry([folder])
+    assert registry.ids() == []
+    assert registry.add_archived(archived_definitions(vault)) == 1
+    old = registry.for_consultation(vault.consultations.get(stored.id))
+    assert old.version == "1" and old.definition == form.definition
