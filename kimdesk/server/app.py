@@ -102,7 +102,7 @@ def create_app(db_url: str, *, migrate: bool = True) -> FastAPI:
     app = FastAPI(title="KIMdesk sync server", version=str(PROTOCOL_VERSION))
     app.state.service = service
     app.state.engine = engine
-    app.add_middleware(GZipMiddleware, minimum_size=2048)
+    app.add_middleware(GZipMiddleware, minimum_size=2048, compresslevel=1)
 
     @app.exception_handler(ServiceError)
     async def _service_error(_request: Request, exc: ServiceError) -> JSONResponse:
@@ -166,10 +166,13 @@ def create_app(db_url: str, *, migrate: bool = True) -> FastAPI:
     def changes(
         since: Annotated[int, Query(ge=0)] = 0,
         limit: Annotated[int, Query(ge=1, le=PULL_PAGE_MAX)] = PULL_PAGE_DEFAULT,
+        own: Annotated[bool, Query()] = False,
         dev: Device = Depends(device),
     ) -> Response:
-        page = service.pull(dev, since, limit)
-        return Response(page.model_dump_json(), media_type="application/json")
+        """``own=false`` leaves out records this device wrote last (it has them from its
+        receipts); a full resync asks with ``own=true``."""
+        return Response(service.pull_json(dev, since, limit, own=own),
+                        media_type="application/json")
 
     @app.get("/v1/state", response_model=TeamState)
     def state(dev: Device = Depends(device)) -> TeamState:

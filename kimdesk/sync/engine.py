@@ -185,8 +185,11 @@ class Transport:
     def push(self, body: bytes) -> PushReceipt:
         return PushReceipt.model_validate_json(self.request("POST", "/v1/push", body=body).content)
 
-    def pull(self, since: int, limit: int) -> PullPage:
-        response = self.request("GET", "/v1/changes", params={"since": since, "limit": limit})
+    def pull(self, since: int, limit: int, *, own: bool = False) -> PullPage:
+        params: dict[str, Any] = {"since": since, "limit": limit}
+        if own:
+            params["own"] = "true"
+        response = self.request("GET", "/v1/changes", params=params)
         return PullPage.model_validate_json(response.content)
 
     def state(self) -> TeamState:
@@ -395,7 +398,7 @@ class SyncEngine:
         self._enter(SyncState.PULLING, report.pulled)
         while True:
             self._check_cancel()
-            page = self.transport.pull(self.store.cursor, self.page_size)
+            page = self.transport.pull(self.store.cursor, self.page_size, own=seen is not None)
             report.pulled += self.store.apply_page(page, seen=seen)
             report.pages += 1
             self._enter(SyncState.PULLING, report.pulled)

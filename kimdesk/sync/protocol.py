@@ -132,7 +132,9 @@ class ChangeResult(_Message):
     rev: int = 0
     seq: int = 0
     deleted: bool = False
-    data: dict[str, Any] | None = None  # the record as the server now holds it
+    #: The record as the server now holds it; left out when ``same`` (stored exactly as sent).
+    data: dict[str, Any] | None = None
+    same: bool = False
     reason: str = ""
 
 

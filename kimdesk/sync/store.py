@@ -54,6 +54,9 @@ class OutboxBatch:
     body: bytes
     #: (kind, id) -> local revision at send time
     sent: dict[tuple[str, str], int]
+    #: (kind, id) -> the full record as sent (in memory only; rebuilt from the base after a
+    #: restart), so a receipt need not read the bases again
+    full: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass
@@ -136,6 +139,7 @@ class SyncStore:
         left in this run. Records whose diff against the base is empty are simply marked clean."""
         changes: list[Change] = []
         sent: dict[tuple[str, str], int] = {}
+        full: dict[tuple[str, str], dict[str, Any]] = {}
         size = 0
         resolving = self._resolving()
         with self.vault.transaction():
@@ -179,6 +183,9 @@ class SyncStore:
                     )
                     changes.append(change)
                     sent[(kind, record.id)] = record.revision
+                    data.pop("revision", None)
+                    data.pop("pending", None)
+                    full[(kind, record.id)] = data
                     size += len(_dumps(changed)) + 200
                     if size >= max_bytes:
                         break
@@ -194,7 +201,7 @@ class SyncStore:
                  json.dumps([[k, i, r] for (k, i), r in sent.items()]), now_iso()),
             )
             self.set("batch_seq", seq)
-        return OutboxBatch(request, body, sent)
+        return OutboxBatch(request, body, sent, full)
 
     def renumber_outbox(self, batch: OutboxBatch, expected: int) -> OutboxBatch:
         """The server expects another batch number (e.g. the vault was restored from a backup):
@@ -209,123 +216,197 @@ class SyncStore:
                 (request.batch_id, expected, body.decode(), batch.request.batch_id),
             )
             self.set("batch_seq", expected)
-        return OutboxBatch(request, body, batch.sent)
+        return OutboxBatch(request, body, batch.sent, batch.full)
 
-    def _bases(self, kind: str, ids: list[str]) -> dict[str, tuple[int, dict[str, Any]]]:
-        out: dict[str, tuple[int, dict[str, Any]]] = {}
+    def _bases(self, kind: str, ids: list[str], *, data: bool = True
+               ) -> dict[str, tuple[int, dict[str, Any] | None]]:
+        out: dict[str, tuple[int, dict[str, Any] | None]] = {}
+        column = "data" if data else "NULL"
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
             marks = ",".join("?" for _ in chunk)
-            for rid, rev, data in self.conn.execute(
-                f"SELECT id, rev, data FROM sync_base WHERE kind = ? AND id IN ({marks})",
+            for rid, rev, text in self.conn.execute(
+                f"SELECT id, rev, {column} FROM sync_base WHERE kind = ? AND id IN ({marks})",
                 (kind, *chunk),
             ):
-                out[rid] = (int(rev), json.loads(data))
+                out[rid] = (int(rev), json.loads(text) if text is not None else None)
         return out
 
     def apply_receipt(self, batch: OutboxBatch, receipt: PushReceipt) -> None:
         """Acknowledge a batch: server versions in, pending cleared, conflicts stored."""
         by_key = {(c.kind, c.id): c for c in batch.request.changes}
-        touched: set[str] = set()
+        grouped: dict[str, list[Any]] = {}
+        for result in receipt.results:
+            if (result.kind, result.id) in by_key and (result.data is not None or result.same):
+                grouped.setdefault(result.kind, []).append(result)
+            # else rejected: stays pending; the engine reports it
+        self._touched = []
         with self.vault.transaction():
-            for result in receipt.results:
-                key = (result.kind, result.id)
-                change = by_key.get(key)
-                if change is None or result.data is None:
-                    continue  # rejected: stays pending, shown as an error by the engine
-                repo = self.repos[result.kind]
-                local = self._local(repo, result.id)
-                sent_rev = batch.sent.get(key)
-                _, base_data = self._bases(result.kind, [result.id]).get(result.id, (0, {}))
-                if local is not None and local.revision != sent_rev:
-                    # Edited again in flight: keep those edits, take the server's other fields.
-                    sent_full = {**(base_data or {}), **change.changed}
-                    mine = local.model_dump(mode="json")
-                    data = rebase_local(mine, sent_full, result.data)
-                    self._write(repo, data, pending=True)
-                else:
-                    self._write(repo, result.data, pending=False)
-                self._set_base(result.kind, result.id, result.rev, result.data)
-                if result.kind in _SEARCH_KINDS:
-                    touched.add(result.kind)
-                for cid in change.resolves:
-                    self.conn.execute(
-                        "UPDATE sync_conflicts SET status = 'resolved', resolved_at = ?"
-                        " WHERE id = ?", (now_iso(), cid),
-                    )
+            for kind, results in grouped.items():
+                repo = self.repos[kind]
+                ids = [r.id for r in results]
+                revisions = self._revisions(kind, ids)
+                missing = [i for i in ids if (kind, i) not in batch.full]
+                bases = self._bases(kind, missing) if missing else {}
+                clean: list[tuple[str, int]] = []
+                base_rows: list[tuple[str, str, int, str]] = []
+                for result in results:
+                    change = by_key[(kind, result.id)]
+                    sent_rev = batch.sent.get((kind, result.id))
+                    edited = revisions.get(result.id) != sent_rev
+                    sent_full = batch.full.get((kind, result.id))
+                    if sent_full is None:
+                        base_data = bases.get(result.id, (0, None))[1] or {}
+                        sent_full = {**base_data, **change.changed, "id": result.id,
+                                     "created_at": change.created_at
+                                     or base_data.get("created_at"),
+                                     "updated_at": change.updated_at
+                                     or base_data.get("updated_at")}
+                    server_data = sent_full if result.same else result.data or {}
+                    if edited:
+                        # Edited again in flight: keep those edits, take the server's others.
+                        local = self._local(repo, result.id)
+                        if local is not None:
+                            mine = local.model_dump(mode="json")
+                            self._write(repo, rebase_local(mine, sent_full, server_data),
+                                        pending=True)
+                    elif result.same:
+                        clean.append((result.id, int(sent_rev or 0)))
+                    else:
+                        self._write(repo, server_data, pending=False)
+                    base_rows.append((kind, result.id, result.rev, _dumps(server_data)))
+                    for cid in change.resolves:
+                        self.conn.execute(
+                            "UPDATE sync_conflicts SET status = 'resolved', resolved_at = ?"
+                            " WHERE id = ?", (now_iso(), cid),
+                        )
+                self.conn.executemany(
+                    f"UPDATE {kind} SET pending = 0 WHERE id = ? AND revision = ?", clean
+                )
+                self._set_bases(base_rows)
             self._store_conflicts(receipt.conflicts)
             self.conn.execute("DELETE FROM sync_outbox WHERE batch_id = ?",
                               (batch.request.batch_id,))
-            self._reindex(touched, len(receipt.results))
+            self._reindex()
+
+    def _revisions(self, kind: str, ids: list[str]) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" for _ in chunk)
+            out.update(self.conn.execute(
+                f"SELECT id, revision FROM {kind} WHERE id IN ({marks})", chunk
+            ).fetchall())
+        return out
+
+    def _pending_ids(self, kind: str, ids: list[str]) -> set[str]:
+        out: set[str] = set()
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" for _ in chunk)
+            out.update(r[0] for r in self.conn.execute(
+                f"SELECT id FROM {kind} WHERE id IN ({marks}) AND pending = 1", chunk
+            ))
+        return out
 
     # -- pull ----------------------------------------------------------------------------------
     def apply_page(self, page: PullPage, *, seen: set[tuple[str, str]] | None = None) -> int:
-        """Apply one page of server changes and advance the cursor, atomically."""
-        applied = 0
-        touched: set[str] = set()
-        known: dict[tuple[str, str], int] = {}
-        by_kind: dict[str, list[str]] = {}
+        """Apply one page of server changes and advance the cursor, atomically.
+
+        Records are written kind by kind, parents first (persons before cases before notes),
+        with one ``executemany`` per kind; a record whose parent is missing is parked."""
+        by_kind: dict[str, list[RemoteRecord]] = {}
         for rec in page.records:
-            by_kind.setdefault(rec.kind, []).append(rec.id)
-        for kind, ids in by_kind.items():
-            known.update({(kind, i): rev for i, (rev, _) in self._bases(kind, ids).items()})
+            if seen is not None:
+                seen.add((rec.kind, rec.id))
+            by_kind.setdefault(rec.kind, []).append(rec)
+        applied = 0
         self._touched = []
         with self.vault.transaction():
-            for rec in page.records:
-                if seen is not None:
-                    seen.add((rec.kind, rec.id))
-                if known.get((rec.kind, rec.id), -1) >= rec.rev:
-                    continue  # our own change coming back, or already received
-                if self.apply_remote(rec):
-                    applied += 1
-                    if rec.kind in _SEARCH_KINDS:
-                        touched.add(rec.kind)
-            applied += self._retry_parked(touched)
+            for kind in _ORDER:
+                recs = by_kind.get(kind)
+                if recs:
+                    applied += self._apply_kind(kind, recs)
+            applied += self._retry_parked()
             self._store_conflicts(page.conflicts)
             self.set("cursor", page.next_cursor)
-            self._reindex(touched, len(page.records))
+            self._reindex()
         return applied
 
+    def _apply_kind(self, kind: str, recs: list[RemoteRecord]) -> int:
+        repo = self.repos[kind]
+        ids = [r.id for r in recs]
+        known = {i: rev for i, (rev, _) in self._bases(kind, ids, data=False).items()}
+        pending = self._pending_ids(kind, ids)
+        todo: list[tuple[RemoteRecord, Any]] = []
+        for rec in recs:
+            if known.get(rec.id, -1) >= rec.rev or rec.id in pending:
+                # Our own change coming back / already here; or a local edit waiting to be
+                # pushed, which the server merges against the base it started from.
+                continue
+            try:
+                record = self._validated(repo, rec.data, pending=False)
+            except Exception as exc:  # noqa: BLE001 - a record this version cannot read
+                self._park(rec, str(exc))
+                continue
+            todo.append((rec, record))
+        if not todo:
+            return 0
+        try:
+            self.conn.executemany(self._upsert_sql(repo), [repo.to_row(r) for _, r in todo])
+            done = todo
+        except Exception:  # noqa: BLE001 - a missing parent: apply one by one, park the rest
+            done = []
+            for rec, record in todo:
+                try:
+                    self.conn.execute(self._upsert_sql(repo), repo.to_row(record))
+                except Exception as exc:  # noqa: BLE001
+                    self._park(rec, str(exc))
+                    continue
+                done.append((rec, record))
+        self._set_bases([(kind, rec.id, rec.rev, _dumps(rec.data)) for rec, _ in done])
+        if kind in _SEARCH_KINDS:
+            self._touched.extend((repo, record) for _, record in done)
+        if self._has_parked:
+            self.conn.executemany("DELETE FROM sync_parked WHERE kind = ? AND id = ?",
+                                  [(kind, rec.id) for rec, _ in done])
+        return len(done)
+
+    @property
+    def _has_parked(self) -> bool:
+        return self.conn.execute("SELECT 1 FROM sync_parked LIMIT 1").fetchone() is not None
+
+    def _park(self, rec: RemoteRecord, reason: str) -> None:
+        self.conn.execute(
+            "INSERT INTO sync_parked (kind, id, rev, data, reason) VALUES (?, ?, ?, ?, ?)"
+            " ON CONFLICT(kind, id) DO UPDATE SET rev = excluded.rev, data = excluded.data,"
+            " reason = excluded.reason",
+            (rec.kind, rec.id, rec.rev, _dumps(rec.data), reason[:300]),
+        )
+
     def apply_remote(self, rec: RemoteRecord) -> bool:
-        """Write a server record locally without marking it pending (the caller holds the
+        """Write one server record locally without marking it pending (the caller holds the
         transaction). A locally pending record is left alone: its next push is merged on the
         server against the base it started from. Returns False when skipped or parked."""
-        repo = self.repos.get(rec.kind)
-        if repo is None:
+        if rec.kind not in self.repos:
             return False
-        row = self.conn.execute(
-            f"SELECT pending FROM {rec.kind} WHERE id = ?", (rec.id,)
-        ).fetchone()
-        if row is not None and row[0]:
-            return False
-        try:
-            self._write(repo, rec.data, pending=False)
-        except Exception as exc:  # noqa: BLE001 - foreign key or validation: park and retry
-            self.conn.execute(
-                "INSERT INTO sync_parked (kind, id, rev, data, reason) VALUES (?, ?, ?, ?, ?)"
-                " ON CONFLICT(kind, id) DO UPDATE SET rev = excluded.rev, data = excluded.data,"
-                " reason = excluded.reason",
-                (rec.kind, rec.id, rec.rev, _dumps(rec.data), str(exc)[:300]),
-            )
-            return False
-        self.conn.execute("DELETE FROM sync_parked WHERE kind = ? AND id = ?", (rec.kind, rec.id))
-        self._set_base(rec.kind, rec.id, rec.rev, rec.data)
-        return True
+        return self._apply_kind(rec.kind, [rec]) == 1
 
-    def _retry_parked(self, touched: set[str]) -> int:
+    def _retry_parked(self) -> int:
         done = 0
         while True:
             rows = self.conn.execute("SELECT kind, id, rev, data FROM sync_parked").fetchall()
             if not rows:
                 return done
             progress = 0
-            order = {k: i for i, k in enumerate(_ORDER)}
-            for kind, rid, rev, data in sorted(rows, key=lambda r: order.get(r[0], 99)):
-                rec = RemoteRecord(kind=kind, id=rid, rev=rev, seq=0, deleted=False,
-                                   data=json.loads(data))
-                if self.apply_remote(rec):
-                    progress += 1
-                    touched.add(kind)
+            by_kind: dict[str, list[RemoteRecord]] = {}
+            for kind, rid, rev, data in rows:
+                by_kind.setdefault(kind, []).append(
+                    RemoteRecord(kind=kind, id=rid, rev=rev, seq=0, deleted=False,
+                                 data=json.loads(data)))
+            for kind in _ORDER:
+                if kind in by_kind:
+                    progress += self._apply_kind(kind, by_kind[kind])
             done += progress
             if not progress:
                 return done
@@ -432,42 +513,83 @@ class SyncStore:
         ).fetchone()
         return repo.from_row(row) if row else None
 
-    def _write(self, repo: Repository[Any], data: dict[str, Any], *, pending: bool) -> Any:
-        record = repo.model.model_validate(
+    @staticmethod
+    def _validated(repo: Repository[Any], data: dict[str, Any], *, pending: bool) -> Any:
+        return repo.model.model_validate(
             {k: v for k, v in data.items() if k not in ("revision", "pending")}
             | {"revision": 1, "pending": pending}
         )
+
+    @staticmethod
+    def _upsert_sql(repo: Repository[Any]) -> str:
         cols = repo.columns
         sets = ", ".join(f"{c} = excluded.{c}" for c in cols if c not in ("id", "revision"))
-        self.conn.execute(
-            f"INSERT INTO {repo.table} ({', '.join(cols)}) VALUES"
-            f" ({', '.join('?' for _ in cols)}) ON CONFLICT(id) DO UPDATE SET {sets},"
-            f" revision = {repo.table}.revision + 1",
-            repo.to_row(record),
-        )
+        return (f"INSERT INTO {repo.table} ({', '.join(cols)}) VALUES"
+                f" ({', '.join('?' for _ in cols)}) ON CONFLICT(id) DO UPDATE SET {sets},"
+                f" revision = {repo.table}.revision + 1")
+
+    def _write(self, repo: Repository[Any], data: dict[str, Any], *, pending: bool) -> Any:
+        record = self._validated(repo, data, pending=pending)
+        self.conn.execute(self._upsert_sql(repo), repo.to_row(record))
         if repo.table in _SEARCH_KINDS:
             self._touched.append((repo, record))
         return record
 
     def _set_base(self, kind: str, rid: str, rev: int, data: dict[str, Any]) -> None:
-        self.conn.execute(
+        self._set_bases([(kind, rid, rev, _dumps(data))])
+
+    def _set_bases(self, rows: list[tuple[str, str, int, str]]) -> None:
+        self.conn.executemany(
             "INSERT INTO sync_base (kind, id, rev, data) VALUES (?, ?, ?, ?)"
             " ON CONFLICT(kind, id) DO UPDATE SET rev = excluded.rev, data = excluded.data",
-            (kind, rid, rev, _dumps(data)),
+            rows,
         )
 
-    def _reindex(self, touched: set[str], count: int) -> None:
+    def _reindex(self) -> None:
         """Search entries for received persons, cases and notes: record by record for a few,
-        one rebuild of the whole index for a big page (cheaper than thousands of joins)."""
+        in bulk for many (one query per 500 affected cases, not one join per record)."""
         written, self._touched = self._touched, []
-        if len(written) > 300:
-            self.vault.rebuild_search_index()
+        if len(written) <= 50:
+            for repo, record in written:
+                try:
+                    repo._after_write(record)
+                except Exception:  # noqa: BLE001 - e.g. a case whose person is parked
+                    continue
             return
+        case_ids: set[str] = set()
+        person_ids: list[str] = []
         for repo, record in written:
-            try:
-                repo._after_write(record)
-            except Exception:  # noqa: BLE001 - e.g. a case whose person is parked
-                continue
+            if repo.table == "cases":
+                case_ids.add(record.id)
+            elif repo.table == "notes":
+                case_ids.add(record.case_id)
+            else:
+                person_ids.append(record.id)
+        for start in range(0, len(person_ids), 500):
+            chunk = person_ids[start : start + 500]
+            marks = ",".join("?" for _ in chunk)
+            case_ids.update(r[0] for r in self.conn.execute(
+                f"SELECT id FROM cases WHERE person_id IN ({marks})", chunk))
+        from kimdesk.vault.search import index_text
+
+        ids = sorted(case_ids)
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" for _ in chunk)
+            rows = self.conn.execute(
+                "SELECT c.seq, c.deleted, c.case_number, p.given_name, p.family_name,"
+                " p.given_name_latin, p.family_name_latin, n.texts FROM cases c"
+                " JOIN persons p ON p.id = c.person_id LEFT JOIN (SELECT case_id,"
+                " group_concat(text, ' ') AS texts FROM notes WHERE deleted = 0"
+                f" AND case_id IN ({marks}) GROUP BY case_id) n ON n.case_id = c.id"
+                f" WHERE c.id IN ({marks})", chunk + chunk,
+            ).fetchall()
+            self.conn.executemany("DELETE FROM case_search WHERE rowid = ?",
+                                  [(r[0],) for r in rows])
+            self.conn.executemany(
+                "INSERT INTO case_search (rowid, text) VALUES (?, ?)",
+                [(r[0], index_text(*r[2:7], r[7] or "")) for r in rows if not r[1]],
+            )
 
     def iter_records(self) -> Iterator[tuple[str, str, dict[str, Any]]]:
         """Every synced record as (kind, id, data without local metadata): for tests/compare."""
