@@ -246,3 +246,16 @@ def test_refresh_touches_qt_only_where_something_changed(qtbot: Any,
         gc.enable()
     assert before - after < 50
     assert w.message("children_count")
+
+
+def test_language_picker(qtbot: Any, registry: FormRegistry) -> None:
+    w = FormWidget(registry.get("abschluss"), ui_language="de", language_picker=True)
+    qtbot.addWidget(w)
+    picker = w.findChild(QComboBox, "client-language-picker")
+    assert picker is not None and picker.count() == 7  # none + six other languages
+    assert picker.itemText(picker.findData("fa")) == "فارسی"
+    picker.setCurrentIndex(picker.findData("fa"))
+    qtbot.waitUntil(lambda: w.client_language() == "fa", timeout=2000)
+    assert w.cells("closure_reason")[1].layoutDirection() == RTL
+    again = w.findChild(QComboBox, "client-language-picker")
+    assert again is not None and again.currentData() == "fa"

@@ -75,6 +75,8 @@ MSG_UNREVIEWED = N_("Translation not legally reviewed")
 MSG_DRAFT_LEGAL = N_("Draft text, not legally reviewed")
 MSG_FILTER = N_("Filter")
 MSG_NO_ANSWER = N_("(no answer)")
+MSG_CLIENT_LANGUAGE = N_("Client language:")
+MSG_NO_CLIENT_COLUMN = N_("(none)")
 
 
 def tr(msgid: str, lang: str) -> str:
@@ -197,6 +199,7 @@ class FormWidget(QWidget):
         autosave_ms: int = 800,
         today: date | None = None,
         read_only: bool = False,
+        language_picker: bool = False,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -207,6 +210,7 @@ class FormWidget(QWidget):
         self.draft_key = draft_key
         self.today = today
         self.read_only = read_only
+        self.language_picker = language_picker
         self._answers: dict[str, Any] = _copy(answers or {})
         self._rows: dict[str, _Row] = {}
         self._touched: set[str] = set()
@@ -391,9 +395,15 @@ class FormWidget(QWidget):
         return grid
 
     def _header(self) -> QWidget:
+        outer = QWidget()
+        stack = QVBoxLayout(outer)
+        stack.setContentsMargins(0, 0, 0, 6)
+        if self.language_picker:
+            stack.addWidget(self._picker())
         box = QWidget()
+        stack.addWidget(box)
         row = QHBoxLayout(box)
-        row.setContentsMargins(0, 0, 0, 6)
+        row.setContentsMargins(0, 0, 0, 0)
         for lang, name in ((self.ui_language, "title-counselor"), (self._client, "title-client")):
             if lang is None:
                 continue
@@ -418,6 +428,35 @@ class FormWidget(QWidget):
                 warn.setFont(bold)
                 col.addWidget(warn)
             row.addWidget(cell, 1)
+        return outer
+
+    def _picker(self) -> QWidget:
+        """'Client language: [...]': each language named in itself, so the client finds theirs."""
+        from babel import Locale
+
+        box = QWidget()
+        line = QHBoxLayout(box)
+        line.setContentsMargins(0, 0, 0, 0)
+        line.addWidget(QLabel(tr(MSG_CLIENT_LANGUAGE, self.ui_language)))
+        combo = QComboBox()
+        combo.setObjectName("client-language-picker")
+        combo.addItem(tr(MSG_NO_CLIENT_COLUMN, self.ui_language), None)
+        for lang in self.client_languages():
+            try:
+                name = Locale.parse(lang).get_display_name(lang) or lang
+            except (ValueError, LookupError):
+                name = lang
+            combo.addItem(name, lang)
+        combo.setCurrentIndex(max(combo.findData(self._client), 0) if self._client else 0)
+
+        def picked(i: int) -> None:
+            lang = combo.itemData(i)
+            if lang != self._client:
+                QTimer.singleShot(0, lambda: self.set_client_language(lang))  # not in the slot
+
+        combo.currentIndexChanged.connect(picked)
+        line.addWidget(combo)
+        line.addStretch(1)
         return box
 
     def _build_fields(self, fields: list[Field], scope: Scope, grid: QGridLayout) -> None:
