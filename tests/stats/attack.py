@@ -20,7 +20,25 @@ from kimdesk.stats.disclosure import Protection
 from kimdesk.stats.tables import TOTAL, Key, Table
 
 
-def bounds(tables: Sequence[Table], protection: Protection) -> dict[Key, tuple[float, float]]:
+def published_in(tables: Sequence[Table], document: dict) -> dict[Key, int | str]:
+    """What a reader of an export's JSON document sees, keyed like the tables' quantities."""
+    by_id = {t.id: t for t in tables}
+    seen: dict[Key, int | str] = {}
+    for jt in document["tables"]:
+        t = by_id[jt["id"]]
+        for row in jt["rows"]:
+            for c in t.all_columns:
+                value = row["values"][c]
+                key = t.key(row["municipality"], c)
+                if seen.setdefault(key, value) != value:
+                    raise AssertionError(f"{key} published as {seen[key]} and {value}")
+    return seen
+
+
+def bounds(tables: Sequence[Table], protection: Protection,
+           seen: dict[Key, int | str] | None = None) -> dict[Key, tuple[float, float]]:
+    """LP bounds of every suppressed quantity. ``seen`` (from :func:`published_in`) makes the
+    attacker use the numbers of an export file instead of the protection pattern."""
     live = [t for t in tables if t.id not in protection.withheld]
     published: dict[Key, int] = {}
     hidden: set[Key] = set()
@@ -28,10 +46,13 @@ def bounds(tables: Sequence[Table], protection: Protection) -> dict[Key, tuple[f
         for r in t.all_rows:
             for c in t.all_columns:
                 k = t.key(r, c)
-                if k in protection.suppressed:
+                shown = seen[k] if seen is not None else (
+                    "." if k in protection.suppressed else t.cell(r, c).value)
+                if shown == ".":
                     hidden.add(k)
                 else:
-                    published[k] = t.cell(r, c).value
+                    assert isinstance(shown, int)
+                    published[k] = shown
     order = sorted(hidden)
     if not order:
         return {}
@@ -107,9 +128,10 @@ def bounds(tables: Sequence[Table], protection: Protection) -> dict[Key, tuple[f
     return out
 
 
-def recovered(tables: Sequence[Table], protection: Protection) -> dict[Key, tuple[float, float]]:
+def recovered(tables: Sequence[Table], protection: Protection,
+              seen: dict[Key, int | str] | None = None) -> dict[Key, tuple[float, float]]:
     """Suppressed quantities whose LP bounds are less than one apart."""
-    return {k: b for k, b in bounds(tables, protection).items() if b[1] - b[0] < 1 - 1e-6}
+    return {k: b for k, b in bounds(tables, protection, seen).items() if b[1] - b[0] < 1 - 1e-6}
 
 
 __all__ = ["TOTAL", "bounds", "recovered"]

@@ -16,7 +16,7 @@ from kimdesk.stats import Period, build_report
 from kimdesk.stats.export import FORMATS, write
 from kimdesk.stats.gaps import REDACTED, redact, write_gaps
 from tests.conftest import PASSPHRASE
-from tests.stats.attack import recovered
+from tests.stats.attack import bounds, published_in
 from tests.stats.conftest import periods
 
 
@@ -97,11 +97,31 @@ def test_csv_and_json_hold_exactly_the_protected_numbers(exports: list[tuple]) -
 
 
 def test_no_suppressed_cell_is_recoverable_from_any_export(exports: list[tuple]) -> None:
-    """The attack: LP bounds for each suppressed quantity over all tables of the export."""
-    for report, _paths in exports:
+    """The attack: read the published numbers from each export file, then bound every suppressed
+    quantity by LP over all tables of the export (and check the bounds hold the true value)."""
+    for report, paths in exports:
         assert report.protection.primary, "the demo periods should have small cells"
-        leaks = recovered(report.tables, report.protection)
+        seen = published_in(report.tables, json.loads(paths["json"].read_text("utf-8")))
+        assert sum(1 for v in seen.values() if v == ".") == len(
+            report.protection.suppressed & set(seen))
+        found = bounds(report.tables, report.protection, seen)
+        leaks = {k: b for k, b in found.items() if b[1] - b[0] < 1 - 1e-6}
         assert not leaks, (report.period.label, report.min_cell, list(leaks.items())[:5])
+        for key, (lo, hi) in found.items():
+            assert lo - 1e-6 <= report.protection.values[key].value <= hi + 1e-6
+
+
+def test_xlsx_holds_exactly_the_protected_numbers(exports: list[tuple]) -> None:
+    from openpyxl import load_workbook
+
+    report, paths = exports[1]
+    wb = load_workbook(paths["xlsx"])
+    p = report.protection
+    for t in report.tables:
+        ws = wb[t.id]
+        for i, row in enumerate(t.all_rows):
+            cells = [c.value for c in ws[5 + i]][1:1 + len(t.all_columns)]
+            assert cells == [p.shown(t, row, c) for c in t.all_columns], (t.id, row)
 
 
 def test_no_person_string_appears_in_any_output(stats_vault: object,
