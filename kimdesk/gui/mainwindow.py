@@ -214,7 +214,9 @@ class Workspace(QWidget):
         def job(w: DbWorker) -> tuple[Any, dict[int, Any], int, float]:
             t0 = time.perf_counter()
             conn = w.read_connection()
-            seqs = matching_seqs(conn, flt)
+            if count_all:  # something was written: derived sort keys may be stale
+                w.cache.clear()
+            seqs = matching_seqs(conn, flt, w.cache)
             first = fetch_rows(conn, list(seqs[:PAGE]))
             total = total_cases(conn) if count_all else -1
             return seqs, first, total, (time.perf_counter() - t0) * 1000
@@ -585,6 +587,7 @@ class MainWindow(QMainWindow):
 
     def refresh(self) -> None:
         if self.unlocked:
+            self.workspace._total_stale = True
             self.workspace.run_query()
             self.workspace.case_view.reload()
 
