@@ -36,6 +36,11 @@ def test_shipped_form_round_trip(registry: FormRegistry, tmp_path: Path, form_id
     assert wb.sheetnames[:3] == ["survey", "choices", "settings"]
     header = next(wb["survey"].iter_rows(values_only=True))
     assert "label::Arabic (ar)" in header and "label::German (de)" in header
+    # ... which pyxform turns into an ODK XForm without a warning (what ODK and Kobo load)
+    from pyxform.xls2xform import convert
+
+    xform = convert(xlsform=str(xlsx), validate=False)
+    assert xform.warnings == [] and f'id="{form_id}"' in xform.xform
 
 
 def test_pyxform_convention_form_imports(tmp_path: Path) -> None:
