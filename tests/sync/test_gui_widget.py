@@ -1,0 +1,126 @@
+"""The sync status widget and conflict view, driven by a real database worker, a real vault and
+a real server on 127.0.0.1 (offscreen)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+pytest.importorskip("pytestqt")
+
+from kimdesk.domain.models import Person  # noqa: E402
+
+pytestmark = pytest.mark.gui
+
+
+@pytest.fixture
+def worker(qtbot):
+    from kimdesk.gui.worker import DbWorker
+
+    w = DbWorker()
+    yield w
+    w.vault = None
+    w.stop()
+
+
+def test_status_sync_now_and_conflict_resolution(qtbot, sqlite_server, make_device, worker):
+    from kimdesk.gui.sync import ConflictDialog, SyncController, SyncStatusWidget
+
+    a = make_device(sqlite_server, "alice")
+    b = make_device(sqlite_server, "bob")
+    p = a.vault.people.add(Person(given_name="Ayse", family_name="Demir"))
+    a.vault.cases.open_case(p.id, opened_on=date(2025, 3, 1))
+    worker.vault = a.vault
+    controller = SyncController(worker)
+    widget = SyncStatusWidget(controller)
+    qtbot.addWidget(widget)
+    widget.show()
+    states: list[str] = []
+    controller.state_changed.connect(lambda s, *_: states.append(s))
+    controller.start()
+    qtbot.waitUntil(lambda: controller.last_sync != "" and not controller.running, timeout=10000)
+    assert "pushing" in states and controller.state == "idle"
+    assert widget.label.text() == "Synced" and "Last sync: 20" in widget.last.text()
+    assert not widget.conflict_button.isVisible()
+
+    # the same field edited on both devices -> a conflict shown in the widget
+    b.sync()
+    pb = b.vault.people.get(p.id)
+    b.vault.people.update(pb.model_copy(update={"phone": "0201 222"}))
+    b.sync()
+
+    def edit(w):
+        person = w.vault.people.get(p.id)
+        w.vault.people.update(person.model_copy(update={"phone": "0201 111"}))
+
+    worker.submit(edit)
+    qtbot.wait(50)
+    qtbot.mouseClick(widget.sync_button, qtbot_button())
+    qtbot.waitUntil(lambda: controller.conflicts == 1 and not controller.running, timeout=10000)
+    assert widget.conflict_button.isVisible() and widget.conflict_button.text() == "Conflicts: 1"
+    assert controller.state == "conflict"
+
+    widget.open_conflicts()
+    qtbot.waitUntil(lambda: widget.dialog is not None and widget.dialog.isVisible())
+    dialog: ConflictDialog = widget.dialog
+    [conflict] = dialog.conflicts
+    assert (conflict.mine, conflict.theirs) == ("0201 111", "0201 222")
+    widget.grab().save(str(qtbot_tmp(widget) / "status.png"))
+    dialog.choose(conflict.id, "merged", "0201 111 / 0201 222")
+    dialog.accept()
+    qtbot.waitUntil(lambda: controller.conflicts == 0 and not controller.running
+                    and controller.state == "idle", timeout=10000)
+    b.sync()
+    assert b.vault.people.get(p.id).phone == "0201 111 / 0201 222"
+    assert b.store.conflicts() == []
+
+
+def test_offline_then_reachable(qtbot, tmp_path, make_vault, worker):
+    from kimdesk.gui.sync import SyncController, SyncStatusWidget
+    from kimdesk.server.embedded import EmbeddedServer
+    from kimdesk.sync.engine import enroll
+
+    server = EmbeddedServer(tmp_path / "srv.db").start()
+    vault = make_vault("o.kdb")
+    enroll(vault, server.url, server.service.create_enroll_code("Team Nord"))
+    port = server.port
+    server.stop()
+    worker.vault = vault
+    controller = SyncController(worker, probe_ms=100)
+    widget = SyncStatusWidget(controller)
+    qtbot.addWidget(widget)
+    controller.start()
+    qtbot.waitUntil(lambda: controller.state == "offline", timeout=10000)
+    assert widget.label.text() == "Offline"
+    server = EmbeddedServer(tmp_path / "srv.db", port=port).start()
+    try:
+        qtbot.waitUntil(lambda: controller.state == "idle", timeout=10000)
+    finally:
+        controller.stop()
+        server.stop()
+
+
+def test_not_enrolled_is_disabled(qtbot, make_vault, worker):
+    from kimdesk.gui.sync import SyncController, SyncStatusWidget
+
+    worker.vault = make_vault("n.kdb")
+    controller = SyncController(worker)
+    widget = SyncStatusWidget(controller)
+    qtbot.addWidget(widget)
+    controller.start()
+    qtbot.waitUntil(lambda: widget.label.text() == "Not enrolled for sync", timeout=5000)
+    assert not widget.sync_button.isEnabled()
+
+
+def qtbot_button():
+    from PySide6.QtCore import Qt
+
+    return Qt.MouseButton.LeftButton
+
+
+def qtbot_tmp(widget):
+    import tempfile
+    from pathlib import Path
+
+    return Path(tempfile.mkdtemp())
