@@ -155,15 +155,17 @@ WHERE g.deleted = 0 AND g.observed_on BETWEEN :from AND :to
 
 def tally(rows: Sequence[str], columns: Sequence[str], people: Sequence[int],
           weights: Sequence[int] | None = None, *, row_total: bool = True,
-          pairs_unique: bool | None = None) -> dict[tuple[str, str], Cell]:
+          pairs_unique: bool | None = None, people_unique: bool | None = None
+          ) -> dict[tuple[str, str], Cell]:
     """Counts and distinct people per cell and margin, for items given as parallel sequences
     (one item: a municipality, a column, a person and a weight, default 1).
 
     A person with several items in one position (two cases, consultations in and out of the
     office) counts once there: people come from sets of (position, person) pairs, skipped where
     the items are already distinct per person. ``Counter`` over ``zip`` counts in C.
-    ``pairs_unique`` tells that no (column, person) pair repeats (the caller knows every person
-    has one case), which saves the most expensive check."""
+    ``pairs_unique`` tells that no (column, person) pair repeats and ``people_unique`` that no
+    person has two items at all (the caller knows every person has one case), which saves the
+    checks; with unit weights and unique people, people equal counts everywhere."""
     n = len(people)
     items: Counter[tuple[str, str]] = Counter(zip(rows, columns, strict=True))
     if weights is None:
@@ -177,6 +179,14 @@ def tally(rows: Sequence[str], columns: Sequence[str], people: Sequence[int],
     for (r, c), v in value.items():
         by_col[c] += v
         by_row[r] += v
+    if weights is None and row_total and (
+            people_unique if people_unique is not None else len(set(people)) == n):
+        out = {pos: Cell(v, v) for pos, v in value.items()}
+        out.update({(TOTAL, c): Cell(v, v) for c, v in by_col.items()})
+        out.update({(r, TOTAL): Cell(v, v) for r, v in by_row.items()})
+        if value:
+            out[(TOTAL, TOTAL)] = Cell(n, n)
+        return out
     if pairs_unique is None:
         pairs_unique = len(set(zip(columns, people, strict=True))) == n
     if pairs_unique:  # one item per person and column
@@ -337,6 +347,13 @@ def compute(conn: Any, period: Period) -> list[Table]:
     g_people = [w for _m, w, _c in gap_items]
     g_cols = [c for _m, _w, c in gap_items]
 
+    active_unique = len(set(a_person)) == len(a_person)
+
+    def case_tally(munis: list[str], columns: list[str], persons: list[int]
+                 ) -> dict[tuple[str, str], Cell]:
+        """A case table (closed cases are a subset of the active ones)."""
+        return tally(munis, columns, persons, people_unique=active_unique or None)
+
     # every case counted belongs to another person (the usual case): no pair can repeat
     one_case_each = len({person for _m, person in case_place.values()}) == len(case_place)
     flow = {}  # three columns, each with its own people
@@ -363,22 +380,22 @@ def compute(conn: Any, period: Period) -> list[Table]:
                shared={"opened": "opened", "active": active, "closed": closed_group}),
         _table("closed_by_reason", N_("Closed cases by closure reason"), cases_unit, _CLOSED,
                rows, [*(r.value for r in ClosureReason), NOT_STATED],
-               tally(c_muni, c_reason, c_person), shared={TOTAL: closed_group}),
+               case_tally(c_muni, c_reason, c_person), shared={TOTAL: closed_group}),
         _table("closed_by_duration", N_("Closed cases by duration"), cases_unit, _CLOSED, rows,
-               DURATION_BANDS, tally(c_muni, c_duration, c_person),
+               DURATION_BANDS, case_tally(c_muni, c_duration, c_person),
                shared={TOTAL: closed_group}),
         _table("active_by_age", N_("Active cases by age at the end of the period"), cases_unit,
-               _ACTIVE, rows, AGE_BANDS, tally(a_muni, a_age, a_person),
+               _ACTIVE, rows, AGE_BANDS, case_tally(a_muni, a_age, a_person),
                shared={TOTAL: active}),
         _table("active_by_gender", N_("Active cases by gender"), cases_unit, _ACTIVE, rows,
-               [g.value for g in Gender], tally(a_muni, a_gender, a_person),
+               [g.value for g in Gender], case_tally(a_muni, a_gender, a_person),
                shared={TOTAL: active}),
         _table("active_by_region", N_("Active cases by nationality (region)"), cases_unit,
-               _ACTIVE, rows, regions.order(), tally(a_muni, a_region, a_person),
+               _ACTIVE, rows, regions.order(), case_tally(a_muni, a_region, a_person),
                shared={TOTAL: active}),
         _table("active_by_residence_status", N_("Active cases by residence status"), cases_unit,
                _ACTIVE, rows, [s.value for s in ResidenceStatus],
-               tally(a_muni, a_status, a_person), shared={TOTAL: active}),
+               case_tally(a_muni, a_status, a_person), shared={TOTAL: active}),
         _table("active_by_rechtskreis", N_("Active cases by Rechtskreis involved"), cases_unit,
                _ACTIVE, rows, [r.value for r in Rechtskreis],
                tally(legal_rows, legal_cols, legal_people, row_total=False,
