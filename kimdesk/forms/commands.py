@@ -46,6 +46,11 @@ def register(sub: Any) -> None:
     q = fsub.add_parser("list", help=_("list available forms and unavailable ones with reasons"))
     q.set_defaults(func=cmd_list)
 
+    q = fsub.add_parser("install", help=_("install form definitions for this user (until sync"
+                                          " distributes them)"))
+    q.add_argument("files", type=Path, nargs="+", help=_("definition files (.yaml or .json)"))
+    q.set_defaults(func=cmd_install)
+
     q = fsub.add_parser("preview", help=_("show a form as the counselor and the client see it"))
     q.add_argument("form", help=_("form id or definition file"))
     q.add_argument("--client", default=None, help=_("client language code, e.g. ar"))
@@ -162,3 +167,27 @@ def cmd_preview(args: argparse.Namespace) -> int:
         return 0
     widget.show()
     return int(app.exec())
+
+
+def cmd_install(args: argparse.Namespace) -> int:
+    """Check and copy definitions into the user's forms folder, as sync will (same rules: a
+    version is immutable, a changed form needs a new version)."""
+    from kimdesk.forms.definition import load_data
+    from kimdesk.forms.registry import FormRegistry, FormUnavailable
+
+    registry = FormRegistry()
+    failed = 0
+    for path in args.files:
+        try:
+            form = registry.install(load_data(path))
+        except FormUnavailable as exc:
+            print(f"{path}: {exc.translated()}", file=sys.stderr)
+            failed += 1
+            continue
+        except Exception as exc:  # unreadable or not YAML/JSON
+            print(f"{path}: {' '.join(str(exc).split())}", file=sys.stderr)
+            failed += 1
+            continue
+        print(_("Installed {form_id} version {version}: {path}").format(
+            form_id=form.form_id, version=form.version, path=form.source))
+    return 1 if failed else 0

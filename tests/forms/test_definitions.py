@@ -194,3 +194,22 @@ def test_agency_directory_from_the_vault(tmp_path: Path) -> None:
     form = FormRegistry([tmp_path], agencies=[own]).get("t")
     assert [(c.name, c.label["de"]) for c in form.choices["ag"]] == [
         (own.id, "Jobcenter Kreis Kleve")]
+
+
+def test_cli_install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                     capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("KIMDESK_FORMS_DIR", str(tmp_path / "user"))
+    v2 = copy.deepcopy(small())
+    v2["settings"]["version"] = "2"
+    good = tmp_path / "t2.yaml"
+    good.write_text(yaml.safe_dump(v2), encoding="utf-8")
+    assert main(["forms", "install", str(good)]) == 0
+    assert (tmp_path / "user" / "t.v2.yaml").exists()
+    assert main(["forms", "install", str(good)]) == 0  # the same again: nothing changes
+    v2["survey"][0]["label"] = texts("anders")
+    good.write_text(yaml.safe_dump(v2), encoding="utf-8")
+    capsys.readouterr()
+    assert main(["forms", "install", str(good)]) == 1  # same version, other content: refused
+    assert "new version" in capsys.readouterr().err
+    registry = FormRegistry()
+    assert "2" in registry.versions("t")
