@@ -281,8 +281,6 @@ def compute(conn: Any, period: Period) -> list[Table]:
     c_duration = list(compress(duration, closed))
     unknown = regions.UNKNOWN
     a_region = [region_of.get(n, unknown) if n else unknown for n in nationality]
-    a_legal = [codes_of(t) for t in rks]
-    a_fields = [codes_of(t) for t in hfs]
 
     def lookup(case_ids: Iterable[str]) -> None:
         """Municipality and person of cases outside the active set (a consultation or referral
@@ -360,12 +358,26 @@ def compute(conn: Any, period: Period) -> list[Table]:
     for column, munis, persons in (("opened", o_muni, o_person), ("active", a_muni, a_person),
                                    ("closed", c_muni, c_person)):
         flow.update(tally(munis, [column] * len(munis), persons, row_total=False))
-    legal_rows = [m for m, codes in zip(a_muni, a_legal, strict=True) for _ in codes]
-    legal_cols = [c for codes in a_legal for c in codes]
-    legal_people = [p for p, codes in zip(a_person, a_legal, strict=True) for _ in codes]
-    field_rows = [m for m, codes in zip(a_muni, a_fields, strict=True) for _ in codes]
-    field_cols = [c for codes in a_fields for c in codes]
-    field_people = [p for p, codes in zip(a_person, a_fields, strict=True) for _ in codes]
+
+    def multi_tally(lists: list[str]) -> dict[tuple[str, str], Cell]:
+        """A multi-valued case table from the JSON lists of the active cases. With one case per
+        person, count (municipality, list) pairs first and expand each distinct list once."""
+        if active_unique:
+            value: Counter[tuple[str, str]] = Counter()
+            for (muni, text), n in Counter(zip(a_muni, lists, strict=True)).items():
+                for code in codes_of(text):
+                    value[(muni, code)] += n
+            by_col: Counter[str] = Counter()
+            for (_m, code), n in value.items():
+                by_col[code] += n
+            out = {pos: Cell(n, n) for pos, n in value.items()}
+            out.update({(TOTAL, code): Cell(n, n) for code, n in by_col.items()})
+            return out
+        parsed_lists = [codes_of(t) for t in lists]
+        return tally([m for m, cs in zip(a_muni, parsed_lists, strict=True) for _ in cs],
+                     [c for cs in parsed_lists for c in cs],
+                     [p for p, cs in zip(a_person, parsed_lists, strict=True) for _ in cs],
+                     row_total=False)
 
     # the rows: every municipality with anything to count in the period (a full scan for the
     # municipalities of all time would cost as much as the cases query itself)
@@ -398,13 +410,11 @@ def compute(conn: Any, period: Period) -> list[Table]:
                case_tally(a_muni, a_status, a_person), shared={TOTAL: active}),
         _table("active_by_rechtskreis", N_("Active cases by Rechtskreis involved"), cases_unit,
                _ACTIVE, rows, [r.value for r in Rechtskreis],
-               tally(legal_rows, legal_cols, legal_people, row_total=False,
-                     pairs_unique=one_case_each or None), row_total=False,
+               multi_tally(rks), row_total=False,
                multi_valued=True, bounded_by=active),
         _table("active_by_handlungsfeld", N_("Active cases by Handlungsfeld"), cases_unit,
                _ACTIVE, rows, [h.value for h in Handlungsfeld],
-               tally(field_rows, field_cols, field_people, row_total=False,
-                     pairs_unique=one_case_each or None), row_total=False,
+               multi_tally(hfs), row_total=False,
                multi_valued=True, bounded_by=active),
         _table("referrals_by_agency_type", N_("Referrals by receiving agency type"), "referrals",
                N_("referrals made in the period"), rows, [a.value for a in AgencyType],

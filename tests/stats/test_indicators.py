@@ -12,7 +12,7 @@ from kimdesk.domain.iso import country_codes
 from kimdesk.stats import Period, build_report
 from kimdesk.stats.indicators import _band_duration, age_on, compute
 from kimdesk.stats.regions import region_map, region_of
-from kimdesk.stats.tables import TOTAL
+from kimdesk.stats.tables import TOTAL, Cell
 from tests.stats.conftest import periods
 
 
@@ -164,3 +164,34 @@ def test_sql_bands_agree_with_the_python_definitions(stats_vault: object, period
     assert {c: tables["active_by_age"].cell(TOTAL, c).value for c in ages} == dict(ages)
     assert {c: tables["closed_by_duration"].cell(TOTAL, c).value
             for c in durations} == dict(durations)
+
+
+def test_a_person_with_two_cases_counts_once_in_every_table(make_vault: object) -> None:
+    from kimdesk.domain.models import Consultation, Person
+
+    vault = make_vault(municipality="Verl")  # type: ignore[operator]
+    person = vault.people.add(Person(given_name="Test", family_name="Person",
+                                     given_name_latin="Test", family_name_latin="Person",
+                                     gender="female", nationalities=["SY"], birth_year=1990,
+                                     residence_status="duldung", municipality="Verl"))
+    other = vault.people.add(Person(given_name="Other", family_name="Person",
+                                    given_name_latin="Other", family_name_latin="Person",
+                                    gender="male", nationalities=["UA"],
+                                    residence_status="par24", municipality="Verl"))
+    cases = [vault.cases.open_case(p, opened_on=date(2026, 1, 10), rechtskreise=["sgb2", "sgb8"])
+             for p in (person.id, person.id, other.id)]
+    for case in cases:
+        for place in ("office", "home"):
+            vault.consultations.add(Consultation(case_id=case.id, date=date(2026, 1, 20),
+                                                 duration_minutes=30, place=place,
+                                                 interpreter_used=False, language="de"))
+    tables = {t.id: t for t in compute(vault.conn, Period.month(2026, 1))}
+    legal = tables["active_by_rechtskreis"]
+    assert legal.cell("Verl", "sgb2") == Cell(3, 2)
+    assert legal.cell(TOTAL, "sgb8") == Cell(3, 2)
+    gender = tables["active_by_gender"]
+    assert gender.cell("Verl", "female") == Cell(2, 1)
+    assert gender.cell("Verl", TOTAL) == Cell(3, 2)
+    place = tables["consultations_by_place"]
+    assert place.cell("Verl", "outreach") == Cell(3, 2)
+    assert place.cell(TOTAL, TOTAL) == Cell(6, 2)
