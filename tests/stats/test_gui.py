@@ -132,3 +132,23 @@ def test_reject_during_export_cancels_cleanly(qtbot: Any, dialog: Any, tmp_path:
     assert d.report is None
     leftovers = [p.name for p in tmp_path.iterdir() if p.name.startswith(".kimdesk-")]
     assert not leftovers
+
+
+def test_follows_the_main_windows_language(qtbot: Any, stats_vault: Any) -> None:
+    from PySide6.QtWidgets import QWidget
+
+    from kimdesk.gui.lang import LanguageHub
+    from kimdesk.gui.stats import StatisticsDialog
+
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    parent.hub = LanguageHub()  # type: ignore[attr-defined]
+    d = StatisticsDialog(stats_vault, parent)
+    try:
+        parent.hub.apply("de")  # type: ignore[attr-defined]
+        assert d.calculate.text() == "&Berechnen"
+        parent.hub.apply("ar")  # type: ignore[attr-defined]
+        assert d.kind.itemText(0) == "شهر"
+    finally:
+        parent.hub.apply("en")  # type: ignore[attr-defined]
+        d.close()

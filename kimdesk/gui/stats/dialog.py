@@ -124,6 +124,9 @@ class StatisticsDialog(QDialog):
         self._build()
         self.retranslate()
         self._kind_changed()
+        hub = getattr(parent, "hub", None)  # the main window's LanguageHub: follow its switches
+        if hub is not None and hasattr(hub, "changed"):
+            hub.changed.connect(lambda _lang: self.retranslate())
 
     # -- layout --------------------------------------------------------------------------------
     def _build(self) -> None:
