@@ -25,9 +25,9 @@ def _date(text: str) -> date:
 
 
 def _period_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--from", dest="date_from", type=_date, required=True,
+    p.add_argument("--from", dest="date_from", type=_date, required=True, metavar="DATE",
                    help=_("first day of the period (YYYY-MM-DD)"))
-    p.add_argument("--to", dest="date_to", type=_date, required=True,
+    p.add_argument("--to", dest="date_to", type=_date, required=True, metavar="DATE",
                    help=_("last day of the period (YYYY-MM-DD)"))
 
 
@@ -37,8 +37,8 @@ def register(sub: Any) -> None:
     _period_args(p)
     p.add_argument("--format", choices=("csv", "json", "xlsx", "pdf"), default=None,
                    help=_("output format (default: from the file name)"))
-    p.add_argument("-o", "--output", required=True, help=_("output file"))
-    p.add_argument("--min-cell", type=int, default=3,
+    p.add_argument("-o", "--output", required=True, metavar="PATH", help=_("output file"))
+    p.add_argument("--min-cell", type=int, default=3, metavar="N",
                    help=_("smallest number of people a published count may rest on (default 3)"))
     p.set_defaults(func=cmd_stats)
 
@@ -47,10 +47,10 @@ def register(sub: Any) -> None:
     _period_args(p)
     p.add_argument("--format", choices=("csv", "json", "xlsx"), default=None,
                    help=_("output format (default: from the file name)"))
-    p.add_argument("-o", "--output", required=True, help=_("output file"))
+    p.add_argument("-o", "--output", required=True, metavar="PATH", help=_("output file"))
     p.add_argument("--with-descriptions", action="store_true",
                    help=_("include the case managers' descriptions (names of the person removed)"))
-    p.add_argument("--min-cell", type=int, default=3,
+    p.add_argument("--min-cell", type=int, default=3, metavar="N",
                    help=_("smallest number of people a published count may rest on (default 3)"))
     p.set_defaults(func=cmd_gaps)
 
