@@ -12,9 +12,10 @@ Figures printed:
   with the shaping and line caches emptied before every run, which is what a handout with text
   never seen before costs;
 - the ratio WeasyPrint / KIMdesk (the goal: >= 2.5 warm, KIMdesk warm <= 50 ms);
-- correctness: a right-to-left paragraph with German words, wrapped in a narrow column, rendered
-  by both; the words of every drawn line (poppler's -bbox) are printed side by side, and PNGs of
-  both go to --png-dir to look at.
+- correctness probes: (1) a right-to-left paragraph with German words, wrapped in a narrow column;
+  the words of every drawn line (poppler's -bbox) are printed side by side, PNGs of both go to
+  --png-dir; (2) a case number as a value in the Arabic column (HTML's dir=auto); (3) lines of
+  pdftotext output that hold only a harakah torn from its word.
 
 WeasyPrint is not a KIMdesk dependency: ``.venv/bin/pip install weasyprint`` (it needs the system
 Pango library, ``libpango-1.0-0 libpangoft2-1.0-0`` on Debian). Without it the script measures
@@ -314,7 +315,68 @@ def main(argv: list[str] | None = None) -> int:
     same = k_lines == w_lines
     print(f"  both engines draw the same lines: {same}"
           + (f" (PNGs in {args.png_dir})" if args.png_dir else ""))
+
+    # Probe 2: a value of unknown direction (case number, name) in the Arabic column. HTML's
+    # answer is dir=auto (or <bdi>, or unicode-bidi: plaintext); KIMdesk gives data the direction
+    # of its first strong letter.
+    k_value = " ".join(probe_lines(kimdesk_value_pdf(CASE_NUMBER), None, "value-k"))
+    w_value = " ".join(probe_lines(weasy_pdf(weasy_value_html(CASE_NUMBER)), None, "value-w"))
+    print(f"probe: case number {CASE_NUMBER} as a value in the Arabic column (HTML: dir=auto):")
+    for name, drawn in (("KIMdesk", k_value), ("WeasyPrint", w_value)):
+        verdict = "correct" if drawn == CASE_NUMBER else "WRONG"
+        print(f"  {name:<10} draws {drawn}  {verdict}")
+
+    # Probe 3: copy and paste of a vocalised Arabic paragraph: harakat must stay on their line.
+    k_marks = stray_mark_lines(kimdesk_pdf(data))
+    w_marks = stray_mark_lines(w_pdf)
+    print("probe: pdftotext lines holding only a harakah (a tanwin torn from its word), "
+          "Arabic column:")
+    print(f"  KIMdesk {k_marks}   WeasyPrint {w_marks}")
     return 0
+
+
+CASE_NUMBER = "2026-CFD5-000018"
+
+
+def kimdesk_value_pdf(value: str) -> bytes:
+    import io
+
+    from reportlab.pdfgen.canvas import Canvas
+
+    from kimdesk.handouts.draw import draw_line
+    from kimdesk.handouts.layout import Style, layout_paragraph
+    from kimdesk.handouts.render import MARGIN_X, PAGE_H, PAGE_W
+
+    buf = io.BytesIO()
+    canvas = Canvas(buf, pagesize=(PAGE_W, PAGE_H))
+    # rtl=None: a data value takes its own direction, right-aligned in the Arabic column
+    for line in layout_paragraph(value, 200.0, Style(10.0), "ar", None):
+        draw_line(canvas, line, PAGE_W - MARGIN_X - line.width, PAGE_H - 60.0)
+    canvas.showPage()
+    canvas.save()
+    return buf.getvalue()
+
+
+def weasy_value_html(value: str) -> str:
+    return (f"<html><head><style>{_font_faces()}</style></head><body><div dir=rtl lang=ar "
+            f"style=\"font-family:'Noto Naskh Arabic','Noto Sans'\"><div dir=auto>"
+            f"{html.escape(value)}</div></div></body></html>")
+
+
+def stray_mark_lines(pdf: bytes) -> int:
+    import re
+
+    tool = shutil.which("pdftotext")
+    if tool is None:
+        raise SystemExit("pdftotext missing (apt-get install poppler-utils)")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "x.pdf"
+        path.write_bytes(pdf)
+        text = subprocess.run([tool, "-x", "300", "-y", "0", "-W", "300", "-H", "842",
+                               str(path), "-"], capture_output=True, text=True, check=True).stdout
+    marks = re.compile("[\u064b-\u0652\u202a-\u202e\\s]+")
+    return sum(1 for line in text.splitlines()
+               if line.strip() and marks.fullmatch(line) and re.search("[\u064b-\u0652]", line))
 
 
 if __name__ == "__main__":
