@@ -56,7 +56,7 @@ SEARCH_DEBOUNCE_MS = 150
 
 #: (package, attribute) the hooks call; see docs/gui.md.
 HOOKS = {
-    "sync": ("kimdesk.gui.sync", "sync_now"),
+    "sync": ("kimdesk.gui.sync", "SyncController"),
     "sync_status": ("kimdesk.gui.sync", "SyncStatusWidget"),
     "handout": ("kimdesk.gui.handouts", "open_handout_dialog"),
     "stats": ("kimdesk.gui.stats", "open_statistics"),
@@ -214,9 +214,7 @@ class Workspace(QWidget):
         def job(w: DbWorker) -> tuple[Any, dict[int, Any], int, float]:
             t0 = time.perf_counter()
             conn = w.read_connection()
-            if count_all:  # something was written: derived sort keys may be stale
-                w.cache.clear()
-            seqs = matching_seqs(conn, flt, w.cache)
+            seqs = matching_seqs(conn, flt)
             first = fetch_rows(conn, list(seqs[:PAGE]))
             total = total_cases(conn) if count_all else -1
             return seqs, first, total, (time.perf_counter() - t0) * 1000
@@ -400,6 +398,7 @@ class MainWindow(QMainWindow):
         self.idle.start()
         ws.run_query()
         ws.search.setFocus()
+        self._start_sync()
 
     @property
     def unlocked(self) -> bool:
@@ -424,6 +423,8 @@ class MainWindow(QMainWindow):
 
     def _do_lock(self) -> None:
         self.idle.stop()
+        if self.sync_controller is not None:
+            self.sync_controller.stop()
         for widget in QApplication.topLevelWidgets():
             if isinstance(widget, QDialog | QMessageBox) and widget.isVisible():
                 widget.reject()
@@ -505,13 +506,36 @@ class MainWindow(QMainWindow):
         self._busy_timer.timeout.connect(lambda: self.busy_bar.setVisible(self.worker.busy))
         self.worker.busy_changed.connect(self._busy_changed)
         self.sync_status: QWidget | None = None
-        factory = load_hook("sync_status") if hook_available("sync_status") else None
-        if factory is not None:
+        self.sync_controller: Any = None
+
+    def _start_sync(self) -> None:
+        """Hook: ``SyncController(worker)`` + ``SyncStatusWidget(controller)`` from
+        :mod:`kimdesk.gui.sync`, built on first unlock (keeps their imports off the start-up
+        path), started after every unlock and stopped before every lock."""
+        if self.sync_controller is None:
+            controller_cls = load_hook("sync")
+            widget_cls = load_hook("sync_status")
+            if controller_cls is None or widget_cls is None:
+                return
             try:
-                self.sync_status = factory(self.worker, self.settings, self)
-                bar.addPermanentWidget(self.sync_status)
+                self.sync_controller = controller_cls(self.worker, parent=self)
+                self.sync_status = widget_cls(self.sync_controller, self)
+                self.sync_status.setObjectName("syncStatus")
+                self.statusBar().addPermanentWidget(self.sync_status)
+                wiped = getattr(self.sync_controller, "wiped", None)
+                if wiped is not None:
+                    wiped.connect(self.vault_wiped)
             except Exception:
-                log.exception("sync status widget unavailable")
+                log.exception("sync status unavailable")
+                self.sync_controller = None
+                return
+        self.sync_controller.start()
+
+    def vault_wiped(self) -> None:
+        """The server revoked this device and sync wiped the vault file: back to the start."""
+        self._do_lock()
+        self.set_vault_path(self.vault_path)
+        self.show_message(_("This device was removed from the server; its vault was deleted."))
 
     def _busy_changed(self, busy: bool) -> None:
         if busy:
@@ -609,8 +633,15 @@ class MainWindow(QMainWindow):
         self.hub.apply(lang)
 
     def sync_now(self) -> None:
-        """Hook: ``kimdesk.gui.sync.sync_now(window)``."""
-        self._call_hook("sync", self)
+        """Hook: ``SyncController.sync_now()`` of :mod:`kimdesk.gui.sync`."""
+        if self.sync_controller is None:
+            self.show_message(_("This function is not installed."))
+            return
+        try:
+            self.sync_controller.sync_now()
+        except Exception as exc:
+            log.exception("sync failed to start")
+            self.show_error(exc)
 
     def open_handout(self) -> None:
         """Hook: ``kimdesk.gui.handouts.open_handout_dialog(parent, worker, case_id)``."""
@@ -666,6 +697,8 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.idle.stop()
+        if self.sync_controller is not None:
+            self.sync_controller.stop()
         if self._workspace is not None:
             self._workspace.clear()
         self.worker.stop()

@@ -18,11 +18,11 @@ there is noted in docs/gui.md.
 from __future__ import annotations
 
 from array import array
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from kimdesk.vault.search import fold, match_expression
+from kimdesk.vault.search import match_expression
 
 #: Columns of the case list, in display order: key, SQL sort expression.
 COLUMNS: tuple[tuple[str, str], ...] = (
@@ -133,37 +133,10 @@ def build_sql(flt: CaseFilter) -> tuple[str, list[Any]]:
     return sql, params
 
 
-def matching_seqs(conn: Any, flt: CaseFilter, cache: dict[str, Any] | None = None) -> array[int]:
-    """Every matching case's ``seq``, in display order.
-
-    Name columns are sorted in Python with folded names (``Müller`` beside ``Muller``, not after
-    ``Zych`` as SQLite's ASCII-only NOCASE would put it). With a ``cache`` (the worker's, cleared
-    on every write) the names are read once per session: joining 200k cases to their persons in
-    SQL costs seconds, two plain scans well under one."""
-    if cache is not None and 0 <= flt.sort_column < len(COLUMNS) and \
-            COLUMNS[flt.sort_column][0].startswith("name"):
-        latin = COLUMNS[flt.sort_column][0] == "name_latin"
-        keys = name_keys(conn, cache, latin)
-        unsorted = matching_seqs(conn, replace(flt, sort_column=-1))
-        ordered = sorted(unsorted, key=lambda seq: keys.get(seq, ("", "")),
-                         reverse=flt.descending)
-        return array("q", ordered)
+def matching_seqs(conn: Any, flt: CaseFilter) -> array[int]:
+    """Every matching case's ``seq``, in display order."""
     sql, params = build_sql(flt)
     return array("q", (row[0] for row in conn.execute(sql, params)))
-
-
-def name_keys(conn: Any, cache: dict[str, Any], latin: bool) -> dict[int, tuple[str, str]]:
-    """``seq`` -> folded (family, given) name of every case, read once and cached."""
-    slot = "names_latin" if latin else "names"
-    if slot not in cache:
-        family, given = ("family_name_latin", "given_name_latin") if latin else (
-            "family_name", "given_name")
-        people = {pid: (fold(f), fold(g)) for pid, f, g in conn.execute(
-            f"SELECT id, {family}, {given} FROM persons")}
-        cache[slot] = {seq: people.get(pid, ("", "")) for seq, pid in conn.execute(
-            "SELECT seq, person_id FROM cases WHERE deleted = 0")}
-    keys: dict[int, tuple[str, str]] = cache[slot]
-    return keys
 
 
 def fetch_rows(conn: Any, seqs: list[int]) -> dict[int, CaseRow]:

@@ -75,8 +75,6 @@ class DbWorker(QObject):
         super().__init__(parent)
         self.vault: Vault | None = None
         self.reader: Connection | None = None
-        #: Derived data jobs may keep between jobs (sort keys); cleared on lock and on writes.
-        self.cache: dict[str, Any] = {}
         self._ids = itertools.count(1)
         self._latest: dict[object, int] = {}
         self._callbacks: dict[int, tuple[Callable[[Any], None] | None,
@@ -153,7 +151,6 @@ class DbWorker(QObject):
         return self.vault
 
     def close_vault(self) -> None:
-        self.cache.clear()
         if self.vault is not None:
             self.vault.close()
             self.vault = None

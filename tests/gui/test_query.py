@@ -77,23 +77,3 @@ def test_sorting(demo_vault: Any, column: int) -> None:
             values = [v for v in values if v != "9999"]
         assert values == sorted(values, reverse=descending)
 
-
-def test_name_sort_folds_and_caches(demo_vault: Any) -> None:
-    from kimdesk.vault.search import fold
-
-    conn = demo_vault.conn
-    cache: dict[str, Any] = {}
-    for column, latin in ((1, False), (2, True)):
-        seqs = matching_seqs(conn, CaseFilter(sort_column=column), cache)
-        rows = fetch_rows(conn, list(seqs))
-        names = [(fold(r.family_name_latin), fold(r.given_name_latin)) if latin
-                 else (fold(r.family_name), fold(r.given_name)) for r in (rows[s] for s in seqs)]
-        assert names == sorted(names)
-        assert len(seqs) == len(demo_vault.cases.where())
-    assert set(cache) == {"names", "names_latin"}
-    seqs = matching_seqs(conn, CaseFilter(sort_column=1, descending=True, phase="abschluss"),
-                         cache)
-    rows = fetch_rows(conn, list(seqs))
-    assert all(r.phase == "abschluss" for r in rows.values())
-    names = [fold(rows[s].family_name) for s in seqs]
-    assert names == sorted(names, reverse=True)

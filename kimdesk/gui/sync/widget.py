@@ -236,7 +236,7 @@ class SyncController(QObject):
                     finally:
                         t.close()
                     self._probed.emit(True)
-                except Exception:  # noqa: BLE001 - still offline
+                except Exception:
                     self._probed.emit(False)
 
             threading.Thread(target=probe, name="kimdesk-sync-probe", daemon=True).start()
@@ -257,7 +257,7 @@ class _Dot(QWidget):
         self.color = QColor("#9e9e9e")
         self.setFixedSize(12, 12)
 
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
+    def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setBrush(self.color)
@@ -430,7 +430,8 @@ class ConflictDialog(QDialog):
         item = self.records.item(index)
         rid = item.data(Qt.ItemDataRole.UserRole) if item else None
         for i in range(self.grid.count()):
-            w = self.grid.itemAt(i).widget()
+            layout_item = self.grid.itemAt(i)
+            w = layout_item.widget() if layout_item is not None else None
             if w is not None and w.property("record") is not None:
                 w.setVisible(w.property("record") == rid)
 
