@@ -14,6 +14,7 @@ never leaves a half-written handout where the counselor expects a good one.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import stat
@@ -469,20 +470,12 @@ def write_pdf(pdf: bytes, out: Path) -> None:
         os.chmod(tmp, stat.S_IMODE(out.stat().st_mode) if out.is_file() else 0o600)
         os.replace(tmp, out)
     except BaseException as exc:
-        with _suppress():
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
         if isinstance(exc, OSError):
             raise HandoutError(N_("Cannot write {path}: {reason}"), path=str(out),
                                reason=exc.strerror or str(exc)) from exc
         raise
-
-
-class _suppress:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> bool:
-        return True
 
 
 def render_handout(
