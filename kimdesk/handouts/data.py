@@ -53,6 +53,22 @@ def client_name(person: Any) -> str:
     return written if not latin or latin == written else f"{written} ({latin})"
 
 
+#: Codes a person record may carry, mapped to the handout language that serves them.
+ALIASES = {"prs": "fa", "kmr": "ku", "fa-AF": "fa"}
+
+
+def handout_language(preferred: str | None, languages: list[str] | tuple[str, ...]) -> str | None:
+    """The first of the person's languages (preferred first) that has a handout text: a Sorani
+    speaker who also reads Arabic gets Arabic, a Dari speaker Persian."""
+    from kimdesk.handouts.templates import LANGUAGES
+
+    for code in (preferred, *languages):
+        code = ALIASES.get(code or "", code)
+        if code in LANGUAGES:
+            return code
+    return None
+
+
 def load_case_data(vault: Any, case_id: str) -> HandoutData:
     """Everything the templates print about one case (run this on the vault's thread)."""
     case = vault.cases.get(case_id)
@@ -94,7 +110,8 @@ def load_case_data(vault: Any, case_id: str) -> HandoutData:
         "recipients": ", ".join(recipients),
         "today": format_date(date.today()),
     }
-    return HandoutData(values, goals, tuple(referrals), person.preferred_language)
+    language = handout_language(person.preferred_language, person.languages)
+    return HandoutData(values, goals, tuple(referrals), language)
 
 
 def resolve_case_id(vault: Any, ident: str) -> str:

@@ -219,3 +219,12 @@ def test_new_files_are_private_and_replaced_files_keep_their_mode(tmp_path: Path
     shared.chmod(0o640)
     write_pdf(b"%PDF-y", shared)
     assert stat.S_IMODE(shared.stat().st_mode) == 0o640
+
+
+def test_handout_language_from_the_persons_languages() -> None:
+    from kimdesk.handouts.data import handout_language
+
+    assert handout_language("ti", ["ti", "de"]) == "ti"
+    assert handout_language("ckb", ["ckb", "ar"]) == "ar"  # no Sorani text: Arabic next
+    assert handout_language("prs", []) == "fa"  # Dari readers get Persian
+    assert handout_language(None, ["zh"]) is None
