@@ -119,7 +119,7 @@ class Workspace(QWidget):
         header.setStretchLastSection(True)
         self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(24)
-        for column, width in enumerate((130, 180, 180, 150, 90, 90)):
+        for column, width in enumerate((150, 150, 150, 160, 80, 90)):
             self.table.setColumnWidth(column, width)
         self.table.selectionModel().currentRowChanged.connect(self._current_changed)
         self.table.activated.connect(self._activated)
