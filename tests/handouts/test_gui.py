@@ -128,3 +128,17 @@ def test_main_window_hook_resolves_to_the_dialog() -> None:
 
     assert HOOKS["handout"] == ("kimdesk.gui.handouts", "open_handout_dialog")
     assert load_hook("handout") is open_handout_dialog
+
+
+def test_typed_details_are_printed(qtbot: Any) -> None:
+    dialog = open_dialog(qtbot)
+    assert dialog.detail_edits["appointment_date"].isVisibleTo(dialog)
+    assert not dialog.detail_edits["office_hours"].isVisibleTo(dialog)  # not on this template
+    with qtbot.waitSignal(dialog.rendered, timeout=15000):
+        dialog.detail_edits["appointment_date"].setText("02.12.2026")
+        dialog.detail_edits["appointment_place"].setText("Kreishaus, Raum 214")
+    text = pypdf.PdfReader(io.BytesIO(dialog.pdf)).pages[0].extract_text()
+    assert "02.12.2026" in text and "Raum 214" in text
+    with qtbot.waitSignal(dialog.rendered, timeout=15000):
+        dialog.choose("contact")
+    assert dialog.detail_edits["office_hours"].isVisibleTo(dialog)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import itertools
 import logging
 import threading
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -44,6 +45,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -65,7 +67,15 @@ TEMPLATE_NAMES: dict[str, str] = {
     "referral": N_("Referral sheet"),
     "contact": N_("Case manager contact card"),
 }
-DEBOUNCE_MS = 120
+#: Values the vault does not hold, typed in the dialog (value name -> field label).
+DETAIL_FIELDS: dict[str, str] = {
+    "appointment_date": N_("Appointment date"),
+    "appointment_time": N_("Appointment time"),
+    "appointment_place": N_("Appointment place"),
+    "counselor_phone": N_("Your phone number"),
+    "office_hours": N_("Your office hours"),
+}
+DEBOUNCE_MS = 250
 _font_families: list[str] | None = None
 _fonts_lock = threading.Lock()
 
@@ -170,6 +180,15 @@ class HandoutDialog(QDialog):
         form.addRow(_("Template"), self.template_box)
         form.addRow(_("Client's language"), self.lang_box)
         form.addRow(_("Second language"), self.second_box)
+        # Details the vault does not know (the appointment, the counselor's phone): typed here,
+        # printed where the template has a field for them, else a line to fill in by hand.
+        self.detail_edits: dict[str, QLineEdit] = {}
+        for name, caption in DETAIL_FIELDS.items():
+            edit = _named(QLineEdit(), f"handoutDetail_{name}")
+            edit.textChanged.connect(self._schedule)
+            self.detail_edits[name] = edit
+            form.addRow(_(caption), edit)
+        self._form = form
         self.print_button = _named(QPushButton(_("Print…")), "handoutPrint")
         self.save_button = _named(QPushButton(_("Save as PDF…")), "handoutSave")
         close = _named(QPushButton(_("Close")), "handoutClose")
@@ -198,6 +217,23 @@ class HandoutDialog(QDialog):
         layout.addWidget(self.view, 1)
         for box in (self.template_box, self.lang_box, self.second_box):
             box.currentIndexChanged.connect(self._schedule)
+        self.template_box.currentIndexChanged.connect(self._show_details)
+        self._show_details()
+
+    def _show_details(self, *_args: object) -> None:
+        """Offer only the detail fields the chosen template prints."""
+        from kimdesk.handouts.templates import HandoutError, load_template
+
+        try:
+            used = {b.value for b in load_template(self.template_box.currentData()).blocks}
+        except HandoutError:
+            used = set()
+        for name, edit in self.detail_edits.items():
+            self._form.setRowVisible(edit, name in used)
+
+    def details(self) -> dict[str, str]:
+        return {name: edit.text().strip() for name, edit in self.detail_edits.items()
+                if edit.text().strip()}
 
     def _fill_languages(self, preferred: str | None) -> None:
         self.lang_box.blockSignals(True)
@@ -254,7 +290,8 @@ class HandoutDialog(QDialog):
         self.draft_label.setText(_("Draft translation: not yet reviewed.") if texts.is_draft
                                  else "")
         self._latest = next(self._requests)
-        job = _RenderJob(self._latest, (template, lang, second, self.data), self._signals)
+        data = replace(self.data, values={**self.data.values, **self.details()})
+        job = _RenderJob(self._latest, (template, lang, second, data), self._signals)
         self._jobs = getattr(self, "_jobs", {})
         self._jobs[self._latest] = job
         self._pool.start(job)
