@@ -25,10 +25,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from kimdesk.domain.models import Case, Person  # noqa: E402
-from kimdesk.server.embedded import EmbeddedServer  # noqa: E402
-from kimdesk.sync.engine import SyncEngine, enroll  # noqa: E402
-from kimdesk.vault import Vault  # noqa: E402
+from kimdesk.domain.models import Case, Person
+from kimdesk.server.embedded import EmbeddedServer
+from kimdesk.sync.engine import SyncEngine, enroll
+from kimdesk.vault import Vault
 
 POUCH_FULL = (5.5, 8.0)
 POUCH_INCREMENTAL = 0.33
@@ -128,7 +128,7 @@ def throughput(args: argparse.Namespace) -> None:
             change_cases(a, rng, args.incremental)
             t3, _ = timed("push by A", ea.sync)
             print(f"  ratio to PouchDB's {POUCH_INCREMENTAL} s: {t3 / POUCH_INCREMENTAL:.2f}x")
-            t4, _ = timed("pull by B", eb.sync)
+            timed("pull by B", eb.sync)
             for e in (ea, eb):
                 e.close()
             a.close()

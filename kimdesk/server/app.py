@@ -141,11 +141,12 @@ def create_app(db_url: str, *, migrate: bool = True) -> FastAPI:
         return Hello(protocol=PROTOCOL_VERSION, server_id=server_id, server_time=now_iso())
 
     @app.get("/v1/whoami")
-    def whoami(dev: Device = Depends(device)) -> dict[str, str]:
+    def whoami(dev: Device = Depends(device)) -> dict[str, str]:  # noqa: B008
         return {"device_id": dev.id, "team": dev.team}
 
     @app.post("/v1/enroll", response_model=EnrollResponse)
-    async def enroll(request: Request, _p: None = Depends(protocol)) -> EnrollResponse:
+    async def enroll(request: Request,
+                     _p: None = Depends(protocol)) -> EnrollResponse:
         body = _parse(EnrollRequest, await read_body(request, 64 * 1024))
         from starlette.concurrency import run_in_threadpool
 
@@ -153,7 +154,8 @@ def create_app(db_url: str, *, migrate: bool = True) -> FastAPI:
                                        body.vault_id)
 
     @app.post("/v1/push", response_model=PushReceipt)
-    async def push(request: Request, dev: Device = Depends(device)) -> Response:
+    async def push(request: Request,
+                   dev: Device = Depends(device)) -> Response:  # noqa: B008
         raw = await read_body(request)
         batch = _parse(PushRequest, raw)
         digest = hashlib.sha256(raw).hexdigest()
@@ -167,7 +169,7 @@ def create_app(db_url: str, *, migrate: bool = True) -> FastAPI:
         since: Annotated[int, Query(ge=0)] = 0,
         limit: Annotated[int, Query(ge=1, le=PULL_PAGE_MAX)] = PULL_PAGE_DEFAULT,
         own: Annotated[bool, Query()] = False,
-        dev: Device = Depends(device),
+        dev: Device = Depends(device),  # noqa: B008
     ) -> Response:
         """``own=false`` leaves out records this device wrote last (it has them from its
         receipts); a full resync asks with ``own=true``."""
@@ -175,14 +177,14 @@ def create_app(db_url: str, *, migrate: bool = True) -> FastAPI:
                         media_type="application/json")
 
     @app.get("/v1/state", response_model=TeamState)
-    def state(dev: Device = Depends(device)) -> TeamState:
+    def state(dev: Device = Depends(device)) -> TeamState:  # noqa: B008
         return service.state(dev)
 
     @app.get("/v1/reference", response_model=ReferencePage)
     def reference(
         since: Annotated[int, Query(ge=0)] = 0,
         limit: Annotated[int, Query(ge=1, le=PULL_PAGE_MAX)] = PULL_PAGE_DEFAULT,
-        dev: Device = Depends(device),
+        dev: Device = Depends(device),  # noqa: B008
     ) -> ReferencePage:
         return service.reference(dev, since, limit)
 

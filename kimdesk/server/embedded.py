@@ -58,7 +58,7 @@ class EmbeddedServer:
         config = uvicorn.Config(self.app, log_level="warning", access_log=False,
                                 lifespan="off", timeout_graceful_shutdown=2)
         self._server = uvicorn.Server(config)
-        self._server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+        self._server.install_signal_handlers = lambda: None
         sock = self._sock
         self._thread = threading.Thread(
             target=lambda: self._server.run(sockets=[sock]), name="kimdesk-server", daemon=True

@@ -138,7 +138,8 @@ class SyncService:
                 raise ServiceError(401, ErrorCode.INVALID_CODE, "the code has expired")
             used = conn.execute(
                 update(db.enroll_codes)
-                .where(db.enroll_codes.c.code_hash == code_hash, db.enroll_codes.c.used_at.is_(None))
+                .where(db.enroll_codes.c.code_hash == code_hash,
+                       db.enroll_codes.c.used_at.is_(None))
                 .values(used_at=now_iso(), device_id=device_id)
             )
             if used.rowcount != 1:  # a concurrent enrollment won
@@ -299,6 +300,7 @@ class SyncService:
         for c in request.changes:
             wanted.setdefault(c.kind, []).append(c.id)
         current: dict[tuple[str, str], Any] = {}
+        row: Any
         for kind, ids in wanted.items():
             # kind = ? AND id IN (...): uses the primary key (a row-value IN scans on SQLite)
             for start in range(0, len(ids), 500):
@@ -334,7 +336,8 @@ class SyncService:
             cur_data = json.loads(row.data) if row is not None else None
             changed = {k: v for k, v in change.changed.items() if k not in NON_FIELDS}
             fast = row is None or change.base_rev >= row.rev
-            merged, field_conflicts = merge_fields(cur_data, changed, change.base, fast_forward=fast)
+            merged, field_conflicts = merge_fields(cur_data, changed, change.base,
+                                                   fast_forward=fast)
             merged["id"] = change.id
             created = (cur_data or {}).get("created_at") or change.created_at or stamp
             merged["created_at"] = created
@@ -429,12 +432,12 @@ class SyncService:
         if conflict_rows:
             conn.execute(insert(db.conflicts), conflict_rows)
         if resolved:
-            c = db.conflicts.c
+            cc = db.conflicts.c
             for conflict_id in sorted(resolved):
                 seq += 1
                 conn.execute(
                     update(db.conflicts)
-                    .where(c.id == conflict_id, c.team == device.team, c.status == "open")
+                    .where(cc.id == conflict_id, cc.team == device.team, cc.status == "open")
                     .values(status="resolved", resolved_at=stamp, seq=seq)
                 )
         if seq >= first_seq:
@@ -475,14 +478,14 @@ class SyncService:
                 ).scalar()
                 upper = max(int(head or 0), since)
         parts = [
-            '{"kind":%s,"id":%s,"rev":%d,"seq":%d,"deleted":%s,"data":%s}' % (
-                json.dumps(x.kind), json.dumps(x.id), x.rev, x.seq,
-                "true" if x.deleted else "false", x.data)
+            f'{{"kind":{json.dumps(x.kind)},"id":{json.dumps(x.id)},"rev":{int(x.rev)},'
+            f'"seq":{int(x.seq)},"deleted":{"true" if x.deleted else "false"},"data":{x.data}}}'
             for x in rows if own or x.updated_by != device.id
         ]
         conflicts_json = ",".join(_conflict_info(x).model_dump_json() for x in crow)
-        return ('{"records":[%s],"conflicts":[%s],"next_cursor":%d,"more":%s}'
-                % (",".join(parts), conflicts_json, int(upper), "true" if more else "false"))
+        more_json = "true" if more else "false"
+        return (f'{{"records":[{",".join(parts)}],"conflicts":[{conflicts_json}],'
+                f'"next_cursor":{int(upper)},"more":{more_json}}}')
 
     def state(self, device: Device) -> TeamState:
         r = db.records.c

@@ -59,8 +59,6 @@ def rebase_local(
     send (they differ from what was sent), take the server's value for every other field."""
     result = dict(server)
     for field, value in local.items():
-        if field in sent and sent[field] != value:
-            result[field] = value
-        elif field not in server:
+        if (field in sent and sent[field] != value) or field not in server:
             result[field] = value
     return result

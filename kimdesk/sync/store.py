@@ -21,7 +21,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from kimdesk.domain.models import RECORD_BY_KIND, RECORD_TYPES
+from kimdesk.domain.models import RECORD_TYPES
 from kimdesk.sync.merge import rebase_local
 from kimdesk.sync.protocol import (
     BATCH_MAX_BYTES,
@@ -83,7 +83,7 @@ class SyncStore:
         row = self.conn.execute("SELECT value FROM sync_state WHERE key = ?", (key,)).fetchone()
         return str(row[0]) if row else default
 
-    def set(self, key: str, value: str | int) -> None:
+    def put(self, key: str, value: str | int) -> None:
         self.conn.execute(
             "INSERT INTO sync_state (key, value) VALUES (?, ?)"
             " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
@@ -93,7 +93,7 @@ class SyncStore:
     def set_many(self, values: dict[str, str | int]) -> None:
         with self.vault.transaction():
             for key, value in values.items():
-                self.set(key, value)
+                self.put(key, value)
 
     @property
     def enrolled(self) -> bool:
@@ -200,7 +200,7 @@ class SyncStore:
                 (request.batch_id, seq, body.decode(),
                  json.dumps([[k, i, r] for (k, i), r in sent.items()]), now_iso()),
             )
-            self.set("batch_seq", seq)
+            self.put("batch_seq", seq)
         return OutboxBatch(request, body, sent, full)
 
     def renumber_outbox(self, batch: OutboxBatch, expected: int) -> OutboxBatch:
@@ -215,7 +215,7 @@ class SyncStore:
                 " WHERE batch_id = ?",
                 (request.batch_id, expected, body.decode(), batch.request.batch_id),
             )
-            self.set("batch_seq", expected)
+            self.put("batch_seq", expected)
         return OutboxBatch(request, body, batch.sent, batch.full)
 
     def _bases(self, kind: str, ids: list[str], *, data: bool = True
@@ -329,7 +329,7 @@ class SyncStore:
                     applied += self._apply_kind(kind, recs)
             applied += self._retry_parked()
             self._store_conflicts(page.conflicts)
-            self.set("cursor", page.next_cursor)
+            self.put("cursor", page.next_cursor)
             self._reindex()
         return applied
 
@@ -346,7 +346,7 @@ class SyncStore:
                 continue
             try:
                 record = self._validated(repo, rec.data, pending=False)
-            except Exception as exc:  # noqa: BLE001 - a record this version cannot read
+            except Exception as exc:
                 self._park(rec, str(exc))
                 continue
             todo.append((rec, record))
@@ -355,12 +355,12 @@ class SyncStore:
         try:
             self.conn.executemany(self._upsert_sql(repo), [repo.to_row(r) for _, r in todo])
             done = todo
-        except Exception:  # noqa: BLE001 - a missing parent: apply one by one, park the rest
+        except Exception:
             done = []
             for rec, record in todo:
                 try:
                     self.conn.execute(self._upsert_sql(repo), repo.to_row(record))
-                except Exception as exc:  # noqa: BLE001
+                except Exception as exc:
                     self._park(rec, str(exc))
                     continue
                 done.append((rec, record))
@@ -429,9 +429,9 @@ class SyncStore:
                     data = dict(item.data) | {"deleted": item.deleted}
                     try:
                         self._write(self.vault.agencies, data, pending=False)
-                    except Exception:  # noqa: BLE001 - a bad directory entry must not stop sync
+                    except Exception:
                         continue
-            self.set("ref_cursor", page.next_cursor)
+            self.put("ref_cursor", page.next_cursor)
 
     def reference_items(self, kind: str) -> list[dict[str, Any]]:
         """Reference data of one kind (form, codelist, agency, handout_template)."""
@@ -553,7 +553,7 @@ class SyncStore:
             for repo, record in written:
                 try:
                     repo._after_write(record)
-                except Exception:  # noqa: BLE001 - e.g. a case whose person is parked
+                except Exception:
                     continue
             return
         case_ids: set[str] = set()

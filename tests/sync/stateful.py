@@ -170,7 +170,7 @@ class SyncMachine(RuleBasedStateMachine):
             value = "X"
         try:
             store.resolve(c.id, value)
-        except Exception:  # noqa: BLE001 - e.g. the record was deleted meanwhile
+        except Exception:
             return
         self.unacked[device][(c.record_id, c.field)] = value
 

@@ -19,7 +19,8 @@ from tests.sync.helpers import snapshot
 
 def _fill(vault, n=3):
     for i in range(n):
-        p = vault.people.add(Person(given_name="Test", family_name="Person" + "abcdefghijklmnopqrstuvwxyz"[i % 26]))
+        family = "Person" + "abcdefghijklmnopqrstuvwxyz"[i % 26]
+        p = vault.people.add(Person(given_name="Test", family_name=family))
         c = vault.cases.open_case(p.id, opened_on=date(2025, 1, 1))
         vault.notes.add(Note(case_id=c.id, text=f"note {i}"))
 

@@ -9,7 +9,7 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
-from kimdesk.domain.models import Person  # noqa: E402
+from kimdesk.domain.models import Person
 
 pytestmark = pytest.mark.gui
 
