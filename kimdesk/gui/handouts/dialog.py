@@ -177,6 +177,7 @@ class HandoutDialog(QDialog):
         for label in (self.draft_label, self.status_label):
             label.setWordWrap(True)
         form = QFormLayout()
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)  # long German labels
         form.addRow(_("Template"), self.template_box)
         form.addRow(_("Client's language"), self.lang_box)
         form.addRow(_("Second language"), self.second_box)
@@ -212,7 +213,7 @@ class HandoutDialog(QDialog):
         layout = QHBoxLayout(self)
         panel = QWidget()
         panel.setLayout(side)
-        panel.setMaximumWidth(320)
+        panel.setMaximumWidth(340)
         layout.addWidget(panel)
         layout.addWidget(self.view, 1)
         for box in (self.template_box, self.lang_box, self.second_box):
