@@ -97,3 +97,22 @@ def start_embedded(data_dir: str | Path) -> EmbeddedServer:
     folder = Path(data_dir)
     folder.mkdir(parents=True, exist_ok=True)
     return EmbeddedServer(folder / DEFAULT_EMBEDDED_DB).start()
+
+
+def attach_local_server(vault: Any, data_dir: str | Path) -> EmbeddedServer:
+    """What the app does when no server is configured: start the embedded server and enroll the
+    vault with it (first time), or point the vault at the new port (the port is chosen anew at
+    every start; the server's id tells that it is the same local server). A vault enrolled with
+    a real municipal server is left alone: call this only when none is configured."""
+    from kimdesk.sync.engine import enroll
+    from kimdesk.sync.store import SyncStore
+
+    server = start_embedded(data_dir)
+    store = SyncStore(vault)
+    if not store.enrolled:
+        team = vault.meta.team or "local"
+        enroll(vault, server.url, server.service.create_enroll_code(team),
+               device_name=vault.meta.counselor)
+    elif store.get("server_id") == server.service.server_id():
+        store.set_many({"server": server.url})
+    return server
