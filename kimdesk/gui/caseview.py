@@ -438,10 +438,16 @@ class CaseView(QWidget):
             dialog.form.set_values(self._base(kind) | {"duration_minutes": 60})
         return self._run_dialog(dialog)
 
-    def edit_record(self, key: str, row: int) -> RecordDialog | None:
+    def edit_record(self, key: str, row: int) -> Any:
         tab = self.tab_widgets[key]
         if self.bundle is None or not 0 <= row < len(tab.records):
             return None
+        record = tab.records[row]
+        if key == "consultations" and getattr(record, "form_id", None) and \
+                hasattr(self.forms_tab, "show_answers"):
+            shown = self.forms_tab.show_answers(record)  # type: ignore[union-attr]
+            if shown is not None:
+                return shown
         dialog = RecordDialog(tab.kind, self._base(tab.kind), self, existing=tab.records[row])
         return self._run_dialog(dialog)
 

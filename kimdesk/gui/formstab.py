@@ -13,6 +13,8 @@ from typing import Any
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
+    QDialog,
+    QDialogButtonBox,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -212,6 +214,29 @@ class FormsTab(QWidget):
     def _update(self) -> None:
         self.save_button.setEnabled(self.widget is not None)
         self.combo.setEnabled(self.case_id is not None and self.registry is not None)
+
+    def show_answers(self, consultation: Any) -> QDialog | None:
+        """A stored form consultation, read-only, in the form version it was recorded with."""
+        if self.registry is None:
+            return None
+        from kimdesk.gui.forms import FormWidget
+
+        form = self.registry.for_consultation(consultation)
+        dialog = QDialog(self)
+        dialog.setObjectName("formAnswersDialog")
+        dialog.setWindowTitle(form.title(current_language()))
+        layout = QVBoxLayout(dialog)
+        area = QScrollArea()
+        area.setWidgetResizable(True)
+        area.setWidget(FormWidget(form, answers=consultation.answers, read_only=True,
+                                  ui_language=current_language()))
+        layout.addWidget(area)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(dialog.reject)
+        layout.addWidget(buttons)
+        dialog.resize(760, 640)
+        dialog.open()
+        return dialog
 
     def retranslate(self) -> None:
         self.label.setText(_("&Form:"))

@@ -42,3 +42,40 @@ def test_forms_tab_draft_survives_lock(qtbot: Any, make_window: Any, demo_vault_
     qtbot.waitUntil(lambda: tab.widget is not None, timeout=10000)
     assert tab.widget.answers().get("household_size") == 4
     assert tab.status.text() == "Draft restored."
+
+
+def test_form_consultation_opens_read_only(qtbot: Any, make_window: Any, demo_vault_file: Path,
+                                           tmp_path: Path) -> None:
+    pytest.importorskip("kimdesk.gui.forms")
+    from PySide6.QtWidgets import QDialog
+
+    copy = tmp_path / "demo.kdb"
+    shutil.copy(demo_vault_file, copy)
+    window = make_window(copy)
+    unlock(qtbot, window)
+    ws = window.workspace
+    view = ws.case_view
+    case_id = ws.model.row_at(0).case_id
+    ws.open_case(case_id)
+    qtbot.waitUntil(lambda: view.forms_tab.registry is not None, timeout=10000)
+    form = view.forms_tab.registry.get("verlauf")
+
+    def add(w: Any) -> None:
+        from datetime import date
+
+        from kimdesk.domain.models import Consultation
+
+        w.vault.consultations.add(Consultation(
+            case_id=case_id, date=date.today(), form_id=form.form_id,
+            form_version=form.version, answers={"summary": "Termin beim Jobcenter"}))
+
+    window.worker.submit(add)
+    view.reload()
+    qtbot.waitUntil(lambda: any(c.form_id for c in view.tab_widgets["consultations"].records),
+                    timeout=5000)
+    found = next(i for i, c in enumerate(view.tab_widgets["consultations"].records)
+                 if c.form_id)
+    qtbot.waitUntil(lambda: view.forms_tab.registry is not None, timeout=10000)
+    dialog = view.edit_record("consultations", found)
+    assert isinstance(dialog, QDialog) and dialog.objectName() == "formAnswersDialog"
+    dialog.reject()
