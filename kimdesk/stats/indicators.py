@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date
 from itertools import compress
 from typing import Any
@@ -498,13 +498,3 @@ def sql_baseline(conn: Any, period: Period) -> dict[str, list[tuple[Any, ...]]]:
                 " AND observed_on BETWEEN :from AND :to GROUP BY 1, 2",
     }
     return {name: conn.execute(sql, params).fetchall() for name, sql in queries.items()}
-
-
-Progress = Callable[[int, int], None]
-
-
-def table_by_id(tables: Sequence[Table], tid: str) -> Table:
-    for t in tables:
-        if t.id == tid:
-            return t
-    raise KeyError(tid)

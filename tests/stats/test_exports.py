@@ -16,7 +16,7 @@ from kimdesk.stats import Period, build_report
 from kimdesk.stats.export import FORMATS, write
 from kimdesk.stats.gaps import REDACTED, redact, write_gaps
 from tests.conftest import PASSPHRASE
-from tests.stats.attack import bounds, published_in
+from tests.stats.attack import bounds, published_in, recovered
 from tests.stats.conftest import periods
 
 
@@ -219,3 +219,32 @@ def test_cli_contract(stats_vault: object, tmp_path: Path, monkeypatch: pytest.M
     assert main(["--lang", "en", "gaps", "--vault", str(vault_file), "--from", "2000-01-01",
                  "--to", p.end.isoformat(), "-o", str(tmp_path / "g.csv")]) == 0
     assert (tmp_path / "g.csv").read_text("utf-8-sig").startswith("category,")
+
+
+def test_empty_and_tiny_vaults(make_vault: object, tmp_path: Path) -> None:
+    """No cases at all, then one case: every format is written, nothing is recoverable, and the
+    single case's numbers are all suppressed."""
+    from datetime import date
+
+    from kimdesk.domain.models import Person
+
+    vault = make_vault(municipality="Verl")  # type: ignore[operator]
+    period = Period.year(2025)
+    for fmt in FORMATS:
+        write(build_report(vault.conn, period), tmp_path / f"empty.{fmt}")
+    person = vault.people.add(Person(given_name="Solo", family_name="Case",
+                                     given_name_latin="Solo", family_name_latin="Case",
+                                     gender="diverse", nationalities=["ER"], birth_year=1999,
+                                     residence_status="duldung", municipality="Verl"))
+    vault.cases.open_case(person.id, opened_on=date(2025, 3, 1), rechtskreise=["aufenthg"])
+    report = build_report(vault.conn, period)
+    p = report.protection
+    for t in report.tables:
+        for r in t.all_rows:
+            for c in t.all_columns:
+                if t.cell(r, c).value:
+                    assert p.shown(t, r, c) == ".", (t.id, r, c)
+    assert not recovered(report.tables, p)
+    for fmt in FORMATS:
+        text = file_text(write(report, tmp_path / f"one.{fmt}"))
+        assert "Solo" not in text and "Case" not in text.replace("Cases", "").replace("cases", "")
