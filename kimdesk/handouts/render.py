@@ -136,6 +136,8 @@ class Row:
     cells: list[Cell]
     space_after: float
     keep_with_next: bool = False  # titles and headings do not end a page
+    columns: list[Column] | None = None  # stacked layout: the row's own column
+    page_break_before: bool = False
 
     @property
     def height(self) -> float:
@@ -147,8 +149,8 @@ class Row:
         if all(cut <= 0.0 for cut in cuts):
             return None
         halves = [cell.split(cut) for cell, cut in zip(self.cells, cuts, strict=True)]
-        return (Row([h for h, _ in halves], 0.0),
-                Row([t for _, t in halves], self.space_after))
+        return (Row([h for h, _ in halves], 0.0, columns=self.columns),
+                Row([t for _, t in halves], self.space_after, columns=self.columns))
 
 
 @dataclass
@@ -259,10 +261,16 @@ def _block_rows(block: Block, columns: list[Column], data: HandoutData) -> Itera
         raise HandoutError(N_("Handout block type {kind} cannot be drawn."), kind=kind)
 
 
-def _columns(lang: str, second: Texts | None, first: Texts) -> list[Column]:
+LAYOUTS = ("side", "stacked")
+
+
+def _columns(lang: str, second: Texts | None, first: Texts, layout: str = "side") -> list[Column]:
     usable = PAGE_W - 2 * MARGIN_X
     if second is None:
         return [Column(lang, first, MARGIN_X, usable)]
+    if layout == "stacked":
+        return [Column(lang, first, MARGIN_X, usable),
+                Column(second.lang, second, MARGIN_X, usable)]
     width = (usable - GUTTER) / 2
     left_x, right_x = MARGIN_X, MARGIN_X + width + GUTTER
     client_first = Column(lang, first, right_x if is_rtl(lang) else left_x, width)
@@ -306,13 +314,30 @@ def prepare(
     *,
     templates_dir: Path | None = None,
     texts_dir: Path | None = None,
+    layout: str = "side",
 ) -> Prepared:
-    """Load and check everything, then lay out every row (no PDF yet)."""
+    """Load and check everything, then lay out every row (no PDF yet).
+
+    ``layout``: ``side`` puts the two languages side by side, row by row; ``stacked`` prints the
+    whole sheet in the client's language, then from a new page in the second language (each
+    language full width: fewer, longer lines, and the client can keep their own pages)."""
+    if layout not in LAYOUTS:
+        raise HandoutError(N_("Unknown handout layout {layout} (side, stacked)."), layout=layout)
     template, first, second = validate(template_name, lang, second_lang,
                                        templates_dir=templates_dir, texts_dir=texts_dir)
     data = data or HandoutData()
-    columns = _columns(lang, second, first)
-    rows = [row for block in template.blocks for row in _block_rows(block, columns, data)]
+    columns = _columns(lang, second, first, layout)
+    if layout == "stacked" and len(columns) == 2:
+        rows = []
+        for number, column in enumerate(columns):
+            part = [row for block in template.blocks
+                    for row in _block_rows(block, [column], data)]
+            for row in part:
+                row.columns = [column]
+            part[0].page_break_before = number > 0
+            rows += part
+    else:
+        rows = [row for block in template.blocks for row in _block_rows(block, columns, data)]
     return Prepared(template, columns, rows, data, first)
 
 
@@ -324,6 +349,9 @@ def _paginate(rows: list[Row], content_h: float) -> list[list[Row]]:
     queue = list(rows)
     while queue:
         row = queue.pop(0)
+        if row.page_break_before and pages[-1]:
+            pages.append([])
+            used = 0.0
         need = row.height
         if row.keep_with_next and queue:
             need += row.space_after + min(queue[0].height, content_h / 3)
@@ -401,11 +429,14 @@ def render_pdf(prepared: Prepared, today: date | None = None) -> bytes:
         canvas.line(MARGIN_X, PAGE_H - 35.0, PAGE_W - MARGIN_X, PAGE_H - 35.0)
         canvas.setStrokeGray(0.0)
         top = PAGE_H - MARGIN_TOP
+        on_page: dict[str, Column] = {}
         for row in page_rows:
-            for col, cell in zip(cols, row.cells, strict=True):
+            row_cols = row.columns or cols
+            for col, cell in zip(row_cols, row.cells, strict=True):
                 _draw_cell(canvas, cell, col.x, top)
+                on_page.setdefault(col.lang, col)
             top -= row.height + row.space_after
-        _footer(canvas, cols, number, len(pages))
+        _footer(canvas, list(on_page.values()) or cols, number, len(pages))
         canvas.showPage()
     _save_binary(canvas)
     return buf.getvalue()
@@ -439,13 +470,16 @@ def _footer(canvas: Any, cols: list[Column], number: int, total: int) -> None:
     canvas.setStrokeGray(0.75)
     canvas.line(MARGIN_X, MARGIN_BOTTOM - 14.0, PAGE_W - MARGIN_X, MARGIN_BOTTOM - 14.0)
     canvas.setStrokeGray(0.0)
+    y = MARGIN_BOTTOM - 20.0
     for col in cols:
         cell = Cell(col.width, col.rtl)
         parts = [col.t("common.page", page=number, pages=total)]
         if col.texts.is_draft:
             parts.insert(0, col.t("common.draft"))
         cell.text(" · ".join(parts), SMALL, col.lang)
-        _draw_cell(canvas, cell, col.x, MARGIN_BOTTOM - 20.0)
+        _draw_cell(canvas, cell, col.x, y)
+        if col.width > PAGE_W / 2:  # full-width footers (stacked layout) go one under the other
+            y -= cell.height
 
 
 def write_pdf(pdf: bytes, out: Path) -> None:
@@ -487,10 +521,11 @@ def render_handout(
     *,
     templates_dir: Path | None = None,
     texts_dir: Path | None = None,
+    layout: str = "side",
 ) -> bytes:
     """Check, lay out and render a handout; write it to ``out`` when given. Returns the PDF."""
     prepared = prepare(template, lang, second_lang, data, templates_dir=templates_dir,
-                       texts_dir=texts_dir)
+                       texts_dir=texts_dir, layout=layout)
     pdf = render_pdf(prepared)
     if out is not None:
         write_pdf(pdf, out)

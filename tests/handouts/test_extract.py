@@ -111,3 +111,25 @@ def test_pypdf_reads_pure_rtl_lines_in_order(tmp_path: Path) -> None:
     render_handout("contact", "fa", out=out)
     text = words(pypdf.PdfReader(out).pages[0].extract_text())
     assert words(load_texts("fa").texts["contact.interpreter"]) in text
+
+
+@pytest.mark.parametrize("lang", ["ar", "fa", "ti", "uk"])
+def test_stacked_layout_reads_whole_pages_in_order(tmp_path: Path, lang: str) -> None:
+    """One after the other: the client's language first, then German from a new page."""
+    import pypdf
+
+    out = tmp_path / f"consent-{lang}-stacked.pdf"
+    render_handout("consent", lang, "de", out=out, layout="stacked")
+    pages = len(pypdf.PdfReader(out).pages)
+    first_de = next(i for i in range(1, pages + 1)
+                    if "Einwilligung" in pdftotext(out, "-f", str(i), "-l", str(i)))
+    client = letters(pdftotext(out, "-l", str(first_de - 1)))
+    german = letters(pdftotext(out, "-f", str(first_de)))
+    for which, extracted in ((lang, client), ("de", german)):
+        position = 0
+        for para in paragraphs("consent", which):
+            expected = letters(para)
+            found = extracted.find(expected, position)
+            assert found >= 0, (which, para)
+            position = found + len(expected)
+    assert letters(load_texts("de").texts["consent.title"]) not in client

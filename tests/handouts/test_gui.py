@@ -142,3 +142,17 @@ def test_typed_details_are_printed(qtbot: Any) -> None:
     with qtbot.waitSignal(dialog.rendered, timeout=15000):
         dialog.choose("contact")
     assert dialog.detail_edits["office_hours"].isVisibleTo(dialog)
+
+
+def test_layout_choice(qtbot: Any) -> None:
+    dialog = open_dialog(qtbot)
+    side_pages = dialog.page_count
+    with qtbot.waitSignal(dialog.rendered, timeout=15000):
+        dialog.choose("consent", "ar", "de", "stacked")
+    reader = pypdf.PdfReader(io.BytesIO(dialog.pdf))
+    assert "Einwilligung" not in reader.pages[0].extract_text()
+    assert "Einwilligung" in reader.pages[-1].extract_text()
+    assert dialog.layout_box.isEnabled() and side_pages >= 1
+    with qtbot.waitSignal(dialog.rendered, timeout=15000):
+        dialog.choose(second=None)
+    assert not dialog.layout_box.isEnabled()  # one language: nothing to arrange

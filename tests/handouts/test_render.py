@@ -228,3 +228,8 @@ def test_handout_language_from_the_persons_languages() -> None:
     assert handout_language("ckb", ["ckb", "ar"]) == "ar"  # no Sorani text: Arabic next
     assert handout_language("prs", []) == "fa"  # Dari readers get Persian
     assert handout_language(None, ["zh"]) is None
+
+
+def test_unknown_layout() -> None:
+    with pytest.raises(HandoutError, match="Unknown handout layout"):
+        render_handout("contact", "ar", "de", layout="diagonal")

@@ -117,7 +117,7 @@ class _Signals(QObject):
 class _RenderJob(QRunnable):
     """Lays out and renders one handout on the pool thread (Qt-free core code only)."""
 
-    def __init__(self, request: int, args: tuple[str, str, str | None, HandoutData],
+    def __init__(self, request: int, args: tuple[str, str, str | None, HandoutData, str],
                  signals: _Signals) -> None:
         super().__init__()
         self.request, self.args, self.signals = request, args, signals
@@ -127,9 +127,9 @@ class _RenderJob(QRunnable):
         from kimdesk.handouts.render import prepare, render_pdf
 
         self.thread_id = threading.get_ident()
-        template, lang, second, data = self.args
+        template, lang, second, data, layout = self.args
         try:
-            pdf = render_pdf(prepare(template, lang, second, data))
+            pdf = render_pdf(prepare(template, lang, second, data, layout=layout))
         except Exception as exc:  # shown in the dialog, never raised into Qt
             self.signals.done.emit(self.request, None, exc)
             return
@@ -172,6 +172,9 @@ class HandoutDialog(QDialog):
             self.template_box.addItem(_(name), template_id)
         self.lang_box = _named(QComboBox(), "handoutLanguage")
         self.second_box = _named(QComboBox(), "handoutSecondLanguage")
+        self.layout_box = _named(QComboBox(), "handoutLayout")
+        self.layout_box.addItem(_("Side by side"), "side")
+        self.layout_box.addItem(_("One after the other"), "stacked")
         self.draft_label = _named(QLabel(), "handoutDraftNote")
         self.status_label = _named(QLabel(), "handoutStatus")
         for label in (self.draft_label, self.status_label):
@@ -181,6 +184,7 @@ class HandoutDialog(QDialog):
         form.addRow(_("Template"), self.template_box)
         form.addRow(_("Client's language"), self.lang_box)
         form.addRow(_("Second language"), self.second_box)
+        form.addRow(_("Layout"), self.layout_box)
         # Details the vault does not know (the appointment, the counselor's phone): typed here,
         # printed where the template has a field for them, else a line to fill in by hand.
         self.detail_edits: dict[str, QLineEdit] = {}
@@ -216,7 +220,7 @@ class HandoutDialog(QDialog):
         panel.setMaximumWidth(340)
         layout.addWidget(panel)
         layout.addWidget(self.view, 1)
-        for box in (self.template_box, self.lang_box, self.second_box):
+        for box in (self.template_box, self.lang_box, self.second_box, self.layout_box):
             box.currentIndexChanged.connect(self._schedule)
         self.template_box.currentIndexChanged.connect(self._show_details)
         self._show_details()
@@ -252,8 +256,11 @@ class HandoutDialog(QDialog):
 
     # -- choices -------------------------------------------------------------------------------
     def choose(self, template: str | None = None, lang: str | None = None,
-               second: str | bool | None = False) -> None:
-        """Select template and languages by code (``second=None`` means no second language)."""
+               second: str | bool | None = False, layout: str | None = None) -> None:
+        """Select template, languages and layout by code (``second=None``: no second language;
+        ``layout``: ``side`` or ``stacked``)."""
+        if layout is not None:
+            self.layout_box.setCurrentIndex(self.layout_box.findData(layout))
         if template is not None:
             self.template_box.setCurrentIndex(self.template_box.findData(template))
         if lang is not None:
@@ -287,12 +294,14 @@ class HandoutDialog(QDialog):
     def regenerate(self) -> None:
         """Start rendering the current choice on the pool thread."""
         template, lang, second = self.selection()
+        self.layout_box.setEnabled(second is not None and second != lang)
         texts = load_texts(lang)
         self.draft_label.setText(_("Draft translation: not yet reviewed.") if texts.is_draft
                                  else "")
         self._latest = next(self._requests)
         data = replace(self.data, values={**self.data.values, **self.details()})
-        job = _RenderJob(self._latest, (template, lang, second, data), self._signals)
+        layout = str(self.layout_box.currentData())
+        job = _RenderJob(self._latest, (template, lang, second, data, layout), self._signals)
         self._jobs = getattr(self, "_jobs", {})
         self._jobs[self._latest] = job
         self._pool.start(job)
