@@ -86,6 +86,7 @@ class RecordTab(QWidget):
 
     add_requested = Signal(str)
     edit_requested = Signal(str, int)
+    delete_requested = Signal(str, int)
 
     def __init__(self, kind: RecordKind, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -104,6 +105,10 @@ class RecordTab(QWidget):
         self.tree.itemActivated.connect(lambda *_: self._edit())
         layout.addWidget(self.tree)
         row = QHBoxLayout()
+        self.delete_button = QPushButton()
+        self.delete_button.setObjectName(f"delete_{kind.key}")
+        self.delete_button.clicked.connect(self._delete)
+        row.addWidget(self.delete_button)
         row.addStretch(1)
         self.edit_button = QPushButton()
         self.edit_button.setObjectName(f"edit_{kind.key}")
@@ -121,6 +126,11 @@ class RecordTab(QWidget):
         if item is not None:
             self.edit_requested.emit(self.kind.key, self.tree.indexOfTopLevelItem(item))
 
+    def _delete(self) -> None:
+        item = self.tree.currentItem()
+        if item is not None:
+            self.delete_requested.emit(self.kind.key, self.tree.indexOfTopLevelItem(item))
+
     def show_records(self, records: list[Record]) -> None:
         self.records = list(records)
         self.tree.clear()
@@ -135,6 +145,9 @@ class RecordTab(QWidget):
         self.tree.setAccessibleName(_(self.kind.title))
         self.add_button.setText(_("&Add…"))
         self.edit_button.setText(_("&Edit…"))
+        self.delete_button.setText(_("&Delete…"))
+        self.delete_button.setAccessibleName(
+            _("Delete: {what}").format(what=_(self.kind.singular)))
         self.add_button.setAccessibleName(_("Add: {what}").format(what=_(self.kind.singular)))
         self.edit_button.setAccessibleName(_("Edit: {what}").format(what=_(self.kind.singular)))
         if self.records:
@@ -178,6 +191,7 @@ class CaseView(QWidget):
             tab = RecordTab(kind)
             tab.add_requested.connect(self.add_record)
             tab.edit_requested.connect(self.edit_record)
+            tab.delete_requested.connect(self.delete_record)
             self.tabs.insertTab(history_index + offset, tab, _(kind.title))
             self.tab_widgets[kind.key] = tab
         self.forms_tab: QWidget | None = None
@@ -339,6 +353,7 @@ class CaseView(QWidget):
         for tab in self.tab_widgets.values():
             tab.add_button.setEnabled(loaded)
             tab.edit_button.setEnabled(loaded)
+            tab.delete_button.setEnabled(loaded)
 
     def revert(self) -> None:
         if self.bundle is not None:
@@ -450,6 +465,28 @@ class CaseView(QWidget):
                 return shown
         dialog = RecordDialog(tab.kind, self._base(tab.kind), self, existing=tab.records[row])
         return self._run_dialog(dialog)
+
+    def delete_record(self, key: str, row: int, *, ask: bool = True) -> None:
+        """Delete after confirmation; the record becomes a tombstone that syncs like a change."""
+        tab = self.tab_widgets[key]
+        if self.bundle is None or not 0 <= row < len(tab.records):
+            return
+        record = tab.records[row]
+        if ask:
+            answer = QMessageBox.question(
+                self, _("Delete"), _("Delete this entry ({what})? The deletion is recorded in "
+                                     "the history.").format(what=_(tab.kind.singular)),
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                QMessageBox.StandardButton.No)
+            if answer != QMessageBox.StandardButton.Yes:
+                return
+        case_id = self.bundle.case.id
+
+        def job(w: DbWorker) -> str:
+            getattr(w.require_vault(), key).delete(record.id)
+            return record.id
+
+        self.worker.submit(job, lambda _id: self._record_saved(tab.kind, case_id), self._failed)
 
     def _run_dialog(self, dialog: RecordDialog) -> RecordDialog:
         """Open the dialog window-modal (tests drive it while it is open) and save on accept."""

@@ -307,3 +307,19 @@ def test_wrong_passphrase_then_unlock(qtbot: Any, make_window: Any, demo_vault_f
     qtbot.waitUntil(lambda: screen.button.isEnabled(), timeout=5000)
     unlock(qtbot, window, PASSPHRASE)
     assert window.workspace.model.rowCount() == 300
+
+
+def test_delete_record_leaves_a_tombstone(qtbot: Any, demo_window: Any) -> None:
+    view = _open_first(qtbot, demo_window)
+    goals = view.bundle.records["goals"]
+    if not goals:
+        pytest.skip("first case has no goals")
+    view.delete_record("goals", 0, ask=False)
+    qtbot.waitUntil(lambda: len(view.bundle.records["goals"]) == len(goals) - 1, timeout=5000)
+
+    def tombstone(w: Any) -> bool:
+        return bool(w.vault.goals.get(goals[0].id, include_deleted=True).deleted)
+
+    result: list[bool] = []
+    demo_window.worker.submit(tombstone, result.append)
+    qtbot.waitUntil(lambda: result == [True], timeout=5000)

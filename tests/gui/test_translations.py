@@ -27,14 +27,20 @@ def test_every_language_complete_and_placeholders_match() -> None:
     assert problems == [], "\n".join(problems[:40])
 
 
+OTHER_AREAS = ("kimdesk/gui/forms/", "kimdesk/gui/sync/", "kimdesk/gui/handouts/",
+               "kimdesk/gui/stats/")
+
+
 def test_gui_strings_are_in_the_catalog() -> None:
-    """Every string of kimdesk/gui and ui/*.ui was extracted (``tools/i18n.py update`` ran)."""
+    """Every string of the main window's code and ui/*.ui was extracted (``tools/i18n.py update``
+    ran); the embedded packages' own tests watch theirs."""
     tool = _tool()
     template = tool.extract()
     catalog = tool.load("de")
     missing = [
         m.id for m in template
-        if m.id and any(str(loc[0]).startswith(("kimdesk/gui", "ui/")) for loc in m.locations)
+        if m.id and any(str(loc[0]).startswith(("kimdesk/gui", "ui/"))
+                        and not str(loc[0]).startswith(OTHER_AREAS) for loc in m.locations)
         and catalog.get(m.id if not isinstance(m.id, tuple) else m.id[0]) is None
         and not any(isinstance(c.id, tuple) and c.id[0] == (m.id[0] if isinstance(m.id, tuple)
                     else m.id) for c in catalog)
