@@ -323,3 +323,34 @@ def test_delete_record_leaves_a_tombstone(qtbot: Any, demo_window: Any) -> None:
     result: list[bool] = []
     demo_window.worker.submit(tombstone, result.append)
     qtbot.waitUntil(lambda: result == [True], timeout=5000)
+
+
+def test_auto_lock_closes_hook_dialogs(qtbot: Any, demo_window: Any) -> None:
+    from kimdesk.gui.mainwindow import hook_available
+
+    view = _open_first(qtbot, demo_window)
+    opened = []
+    for action, hook in (("handout", "handout"), ("stats", "stats")):
+        if hook_available(hook):
+            demo_window.actions_[action].trigger()
+            opened.append(action)
+    view.add_record("goals")
+    qtbot.waitUntil(lambda: any(isinstance(w, QDialog) and w.isVisible()
+                                for w in QApplication.topLevelWidgets()), timeout=5000)
+    demo_window.auto_lock()
+    assert not any(isinstance(w, QDialog) and w.isVisible() for w in QApplication.topLevelWidgets())
+    assert demo_window.stack.currentWidget() is demo_window.unlock_screen
+    wait_idle(qtbot, demo_window)
+
+
+def test_screenshots_command(tmp_path: Path, qtbot: Any) -> None:
+    import argparse
+
+    from kimdesk.gui.screenshots import cmd_screenshots
+
+    out = tmp_path / "shots"
+    assert cmd_screenshots(argparse.Namespace(directory=str(out), langs="ar", cases=20)) == 0
+    names = sorted(p.name for p in out.glob("*.png"))
+    assert names == ["case-validation-ar.png", "cases-ar.png", "create-ar.png", "goals-ar.png",
+                     "settings-ar.png", "unlock-ar.png"]
+    assert all(p.stat().st_size > 10_000 for p in out.glob("*.png"))
