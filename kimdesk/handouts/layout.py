@@ -30,6 +30,8 @@ from kimdesk.handouts.fonts import FontSet, font_key_for, font_set
 
 _RTL_CHARS = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefe\u200f\u202b\u202e\u2067]")
 _X9_REMOVED = frozenset({"RLE", "LRE", "RLO", "LRO", "PDF", "BN"})
+# Control characters typed or pasted into data (form feeds, escapes): nothing to draw.
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u3000]+")
 
 
@@ -293,6 +295,7 @@ def layout_paragraph(
     number or a name, which takes the direction of its first strong character (so
     "2026-CFD5-000018" stays in one piece in an Arabic column)."""
     lines: list[Line] = []
+    text = _CONTROLS.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
     for raw in text.split("\n"):
         clean = _SPACES.sub(" ", raw).strip()
         direction = first_strong_rtl(clean) if rtl is None else rtl

@@ -126,3 +126,9 @@ def test_wrapping_never_loses_or_reorders_text(words, rtl, width) -> None:  # ty
         # every segment of the logical line is drawn exactly once
         assert sorted(map(id, line.segments)) == sorted(map(id, line.logical))
         assert all(unicodedata.category(s.text[0]) != "Zs" or s.is_space for s in line.segments)
+
+
+def test_line_breaks_and_control_characters_in_data() -> None:
+    lines = layout_paragraph("Am Hoppenhof 33\r\n33104 Paderborn\x0c\x1b", 400.0, STYLE, "de",
+                             False)
+    assert [ln.logical_text for ln in lines] == ["Am Hoppenhof 33", "33104 Paderborn"]
