@@ -233,3 +233,10 @@ def test_handout_language_from_the_persons_languages() -> None:
 def test_unknown_layout() -> None:
     with pytest.raises(HandoutError, match="Unknown handout layout"):
         render_handout("contact", "ar", "de", layout="diagonal")
+
+
+def test_data_in_a_script_without_a_bundled_font_still_renders() -> None:
+    """A name in Chinese prints as empty boxes (no font has it) but the handout is made."""
+    data = HandoutData({"client_name": "王小明 (Wang Xiaoming)", "case_number": "1"})
+    text = pypdf.PdfReader(io.BytesIO(render_handout("consent", "de", data=data))).pages[0]
+    assert "Wang Xiaoming" in text.extract_text()
