@@ -152,3 +152,14 @@ def test_follows_the_main_windows_language(qtbot: Any, stats_vault: Any) -> None
     finally:
         parent.hub.apply("en")  # type: ignore[attr-defined]
         d.close()
+
+
+def test_export_thread_writes_in_the_ui_language(qtbot: Any, dialog: Any,
+                                                 tmp_path: Path) -> None:
+    from kimdesk.i18n import language
+
+    with language("de"), qtbot.waitSignal(dialog.export_done, timeout=20_000):
+        dialog.export_to(tmp_path / "de.json")
+    doc = json.loads((tmp_path / "de.json").read_text())
+    assert doc["language"] == "de"
+    assert doc["tables"][0]["columns"][0]["label"] != "opened"

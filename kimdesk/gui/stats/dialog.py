@@ -48,7 +48,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kimdesk.i18n import N_, gettext
+from kimdesk.i18n import N_, current_language, gettext, language
 from kimdesk.stats import DEFAULT_MIN_CELL, Period, Report, report_for_vault
 from kimdesk.stats.disclosure import SUPPRESSED
 from kimdesk.stats.indicators import column_label, row_label
@@ -87,6 +87,8 @@ class _FileJob(QThread):
     def __init__(self, produce: Any, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._produce = produce
+        # the UI language lives in a context variable, which a new thread does not inherit
+        self._language = current_language()
         self._cancel = threading.Event()
 
     def cancel(self) -> None:
@@ -99,7 +101,8 @@ class _FileJob(QThread):
 
     def run(self) -> None:
         try:
-            path = self._produce(self._tick)
+            with language(self._language):
+                path = self._produce(self._tick)
         except Exception as exc:
             self.failed.emit(exc)
             return
@@ -119,7 +122,7 @@ class StatisticsDialog(QDialog):
         self.source = source
         self.report: Report | None = None
         self.preview_values = False
-        self._job: _FileJob | None = None
+        self._jobs: list[_FileJob] = []
         self.resize(1100, 720)
         self._build()
         self.retranslate()
@@ -473,7 +476,8 @@ class StatisticsDialog(QDialog):
         dialog.setWindowModality(Qt.WindowModality.WindowModal)
         dialog.setMinimumDuration(0)
         job = _FileJob(produce, self)
-        self._job = job
+        self._jobs.append(job)
+        job.finished.connect(lambda: self._jobs.remove(job) if job in self._jobs else None)
         job.progress.connect(
             lambda done, total: dialog.setValue(int(100 * done / max(total, 1))))
         dialog.canceled.connect(job.cancel)
@@ -498,11 +502,12 @@ class StatisticsDialog(QDialog):
         return job
 
     def _stop_job(self) -> None:
-        """Cancel a running export and wait for its thread (a QThread must not be destroyed
-        while it runs; the main window rejects every dialog when it locks)."""
-        if self._job is not None and self._job.isRunning():
-            self._job.cancel()
-            self._job.wait(30_000)
+        """Cancel running exports and wait for their threads (a QThread must not be destroyed
+        while it runs, not even in the instant after its last signal; the main window rejects
+        every dialog when it locks)."""
+        for job in list(self._jobs):
+            job.cancel()
+            job.wait(30_000)
 
     def done(self, result: int) -> None:
         self._stop_job()
