@@ -15,10 +15,10 @@ from __future__ import annotations
 import importlib
 import importlib.util
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSize, Qt, Signal
+from PySide6.QtGui import QAction, QColor, QPainter, QPen
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QGroupBox,
@@ -28,6 +28,8 @@ from PySide6.QtWidgets import (
     QMenu,
     QMessageBox,
     QPushButton,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -81,6 +83,46 @@ def load_bundle(worker: DbWorker, case_id: str) -> CaseBundle:
     return bundle
 
 
+class TimelineDelegate(QStyledItemDelegate):
+    """Draws the consultations' date column as a timeline: a line through all rows and a dot per
+    consultation, coloured by place (office, outreach, remote), mirrored in right-to-left."""
+
+    COLORS: ClassVar[dict[str, str]] = {"office": "#0b3d91", "partner": "#0b3d91",
+                                        "remote": "#757575"}
+    OUTREACH = "#e07b00"
+    GUTTER = 18
+
+    def sizeHint(self, option: QStyleOptionViewItem,
+                 index: QModelIndex | QPersistentModelIndex) -> QSize:
+        size = super().sizeHint(option, index)
+        return QSize(size.width() + self.GUTTER, size.height())
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem,
+              index: QModelIndex | QPersistentModelIndex) -> None:
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        rtl = opt.direction == Qt.LayoutDirection.RightToLeft
+        rect = opt.rect
+        gutter = rect.adjusted(0, 0, 0, 0)
+        if rtl:
+            gutter.setLeft(rect.right() - self.GUTTER)
+            opt.rect = rect.adjusted(0, 0, -self.GUTTER, 0)
+        else:
+            gutter.setRight(rect.left() + self.GUTTER)
+            opt.rect = rect.adjusted(self.GUTTER, 0, 0, 0)
+        super().paint(painter, opt, index)
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        x = gutter.center().x()
+        painter.setPen(QPen(QColor("#b0b8c4"), 2))
+        painter.drawLine(x, rect.top(), x, rect.bottom())
+        place = index.data(Qt.ItemDataRole.UserRole) or ""
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(self.COLORS.get(str(place), self.OUTREACH)))
+        painter.drawEllipse(gutter.center(), 5, 5)
+        painter.restore()
+
+
 class RecordTab(QWidget):
     """A list of one kind of record with Add / Edit buttons."""
 
@@ -103,6 +145,9 @@ class RecordTab(QWidget):
         self.tree.header().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.tree.header().setStretchLastSection(True)
         self.tree.itemActivated.connect(lambda *_: self._edit())
+        if kind.key == "consultations":
+            self.timeline = TimelineDelegate(self.tree)
+            self.tree.setItemDelegateForColumn(0, self.timeline)
         layout.addWidget(self.tree)
         row = QHBoxLayout()
         self.delete_button = QPushButton()
@@ -138,6 +183,7 @@ class RecordTab(QWidget):
             item = QTreeWidgetItem(self.kind.row(record))
             if self.kind.key == "consultations":
                 item.setToolTip(3, getattr(record, "summary", ""))
+                item.setData(0, Qt.ItemDataRole.UserRole, str(getattr(record, "place", "")))
             self.tree.addTopLevelItem(item)
 
     def retranslate(self) -> None:
