@@ -15,6 +15,7 @@ machine kind, and 0.33 s for an incremental push of 1k changes):
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import sys
 import tempfile
@@ -76,15 +77,42 @@ def change_cases(vault: Vault, rng: random.Random, limit: int | None = None) -> 
     return len(rows)
 
 
+SERVER_SECONDS = [0.0]
+
+
+def _instrument_server() -> None:
+    """Count the time spent inside the server's push/pull handlers (same process)."""
+    from kimdesk.server import service
+
+    for name in ("push", "pull_json"):
+        original = getattr(service.SyncService, name)
+
+        def wrapper(self, *a, _original=original, **k):  # type: ignore[no-untyped-def]
+            start = time.perf_counter()
+            try:
+                return _original(self, *a, **k)
+            finally:
+                SERVER_SECONDS[0] += time.perf_counter() - start
+
+        setattr(service.SyncService, name, wrapper)
+
+
 def timed(label: str, fn):  # type: ignore[no-untyped-def]
+    """Wall time, the CPU time of this process (client and in-process server together: less
+    sensitive to other load on the machine) and the part spent in the server's handlers."""
+    SERVER_SECONDS[0] = 0.0
+    cpu = time.process_time()
     start = time.perf_counter()
     result = fn()
     seconds = time.perf_counter() - start
-    print(f"  {label:<44} {seconds:7.2f} s", flush=True)
+    cpu = time.process_time() - cpu
+    print(f"  {label:<44} {seconds:7.2f} s   (cpu {cpu:5.2f} s, server {SERVER_SECONDS[0]:5.2f} s)",
+          flush=True)
     return seconds, result
 
 
 def throughput(args: argparse.Namespace) -> None:
+    _instrument_server()
     rng = random.Random(1)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -101,7 +129,8 @@ def throughput(args: argparse.Namespace) -> None:
                 enroll(v, server.url, server.service.create_enroll_code("Team Nord"))
             ea, eb = SyncEngine(a), SyncEngine(b)
             cases = build(a, args.records, rng)
-            print(f"server: {db_url.split(':')[0]}, {args.records} cases", flush=True)
+            print(f"server: {db_url.split(':')[0]}, {args.records} cases; load average "
+                  f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores", flush=True)
             timed("setup: persons pushed by A", ea.sync)
             timed("setup: persons pulled by B", eb.sync)
             insert_cases(a, cases)

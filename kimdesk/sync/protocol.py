@@ -28,13 +28,13 @@ SYNC_KINDS: tuple[str, ...] = tuple(k for k in RECORD_BY_KIND if k != "audit_eve
 NON_FIELDS = frozenset({"id", "revision", "pending", "created_at", "updated_at"})
 
 #: Default batch bounds (the server enforces the hard limits below).
-BATCH_MAX_CHANGES = 1000
-BATCH_MAX_BYTES = 2 * 1024 * 1024
+BATCH_MAX_CHANGES = 2500
+BATCH_MAX_BYTES = 4 * 1024 * 1024
 #: Hard server limits: a request larger than these is answered 413.
 MAX_CHANGES_PER_BATCH = 5000
 MAX_BODY_BYTES = 16 * 1024 * 1024  # compressed or not, as received
 MAX_INFLATED_BYTES = 64 * 1024 * 1024
-PULL_PAGE_DEFAULT = 2000
+PULL_PAGE_DEFAULT = 5000
 PULL_PAGE_MAX = 5000
 
 

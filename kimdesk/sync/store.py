@@ -15,6 +15,7 @@ records what happened on this device; receiving a colleague's edit is not an acc
 
 from __future__ import annotations
 
+import gzip
 import json
 import uuid
 from collections.abc import Iterable, Iterator
@@ -44,6 +45,15 @@ _ORDER = [cls.KIND for cls in RECORD_TYPES if cls.KIND in SYNC_KINDS]
 _SEARCH_KINDS = frozenset({"persons", "cases", "notes"})
 
 
+def _estimate(fields: dict[str, Any]) -> int:
+    """Rough JSON size of a change, for the batch bound (exact sizes would cost a dumps each)."""
+    size = 200
+    for key, value in fields.items():
+        size += len(key) + 6 + (len(value) * 2 if isinstance(value, str)
+                                else len(str(value)) + 8)
+    return size
+
+
 def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
 
@@ -51,12 +61,27 @@ def _dumps(value: Any) -> str:
 @dataclass
 class OutboxBatch:
     request: PushRequest
-    body: bytes
+    body: bytes  # the JSON as sent (the server hashes it for idempotency)
     #: (kind, id) -> local revision at send time
     sent: dict[tuple[str, str], int]
     #: (kind, id) -> the full record as sent (in memory only; rebuilt from the base after a
     #: restart), so a receipt need not read the bases again
     full: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+
+
+@dataclass
+class _Ref:
+    """What the search index needs of a received record."""
+
+    id: str
+    case_id: str | None = None
+
+
+@dataclass
+class _RowRecord:
+    id: str
+    revision: int
+    data: dict[str, Any]
 
 
 @dataclass
@@ -77,6 +102,7 @@ class SyncStore:
                       vault.notes)
         }
         self._touched: list[tuple[Repository[Any], Any]] = []
+        self._shapes: dict[str, tuple[frozenset[str], frozenset[str], frozenset[str]]] = {}
 
     # -- state ---------------------------------------------------------------------------------
     def get(self, key: str, default: str = "") -> str:
@@ -116,7 +142,8 @@ class SyncStore:
         ).fetchone()
         if row is None:
             return None
-        body = row[0].encode()
+        payload = row[0]
+        body = gzip.decompress(payload) if isinstance(payload, bytes) else payload.encode()
         sent = {(k, i): int(rev) for k, i, rev in json.loads(row[1])}
         return OutboxBatch(PushRequest.model_validate_json(body), body, sent)
 
@@ -158,8 +185,8 @@ class SyncStore:
                 ids = [r[1 + repo.columns.index("id")] for r in rows]
                 bases = self._bases(kind, ids)
                 for row in rows:
-                    record = repo.from_row(row[1:])
-                    data = record.model_dump(mode="json")
+                    record = self._row_record(repo, row[1:])
+                    data = dict(record.data)
                     base_rev, base_data = bases.get(record.id, (0, None))
                     fields = {k: v for k, v in data.items() if k not in NON_FIELDS}
                     if base_data is None:
@@ -186,7 +213,7 @@ class SyncStore:
                     data.pop("revision", None)
                     data.pop("pending", None)
                     full[(kind, record.id)] = data
-                    size += len(_dumps(changed)) + 200
+                    size += _estimate(changed)
                     if size >= max_bytes:
                         break
             if not changes:
@@ -197,7 +224,7 @@ class SyncStore:
             self.conn.execute(
                 "INSERT INTO sync_outbox (batch_id, batch_seq, payload, sent, created_at)"
                 " VALUES (?, ?, ?, ?, ?)",
-                (request.batch_id, seq, body.decode(),
+                (request.batch_id, seq, gzip.compress(body, compresslevel=1),
                  json.dumps([[k, i, r] for (k, i), r in sent.items()]), now_iso()),
             )
             self.put("batch_seq", seq)
@@ -213,7 +240,8 @@ class SyncStore:
             self.conn.execute(
                 "UPDATE sync_outbox SET batch_id = ?, batch_seq = ?, payload = ?"
                 " WHERE batch_id = ?",
-                (request.batch_id, expected, body.decode(), batch.request.batch_id),
+                (request.batch_id, expected, gzip.compress(body, compresslevel=1),
+                 batch.request.batch_id),
             )
             self.put("batch_seq", expected)
         return OutboxBatch(request, body, batch.sent, batch.full)
@@ -338,35 +366,38 @@ class SyncStore:
         ids = [r.id for r in recs]
         known = {i: rev for i, (rev, _) in self._bases(kind, ids, data=False).items()}
         pending = self._pending_ids(kind, ids)
-        todo: list[tuple[RemoteRecord, Any]] = []
+        todo: list[tuple[RemoteRecord, list[Any]]] = []
         for rec in recs:
             if known.get(rec.id, -1) >= rec.rev or rec.id in pending:
                 # Our own change coming back / already here; or a local edit waiting to be
                 # pushed, which the server merges against the base it started from.
                 continue
-            try:
-                record = self._validated(repo, rec.data, pending=False)
-            except Exception as exc:
-                self._park(rec, str(exc))
-                continue
-            todo.append((rec, record))
-        if not todo:
-            return 0
-        try:
-            self.conn.executemany(self._upsert_sql(repo), [repo.to_row(r) for _, r in todo])
-            done = todo
-        except Exception:
-            done = []
-            for rec, record in todo:
+            row = self._fast_row(repo, rec.data)
+            if row is None:
                 try:
-                    self.conn.execute(self._upsert_sql(repo), repo.to_row(record))
+                    row = repo.to_row(self._validated(repo, rec.data, pending=False))
                 except Exception as exc:
                     self._park(rec, str(exc))
                     continue
-                done.append((rec, record))
+            todo.append((rec, row))
+        if not todo:
+            return 0
+        try:
+            self.conn.executemany(self._upsert_sql(repo), [r for _, r in todo])
+            done = todo
+        except Exception:
+            done = []
+            for rec, row in todo:
+                try:
+                    self.conn.execute(self._upsert_sql(repo), row)
+                except Exception as exc:
+                    self._park(rec, str(exc))
+                    continue
+                done.append((rec, row))
         self._set_bases([(kind, rec.id, rec.rev, _dumps(rec.data)) for rec, _ in done])
         if kind in _SEARCH_KINDS:
-            self._touched.extend((repo, record) for _, record in done)
+            self._touched.extend((repo, _Ref(rec.id, rec.data.get("case_id")))
+                                 for rec, _ in done)
         if self._has_parked:
             self.conn.executemany("DELETE FROM sync_parked WHERE kind = ? AND id = ?",
                                   [(kind, rec.id) for rec, _ in done])
@@ -512,6 +543,52 @@ class SyncStore:
             f"{repo._select_sql} WHERE id = ?", (rid,)
         ).fetchone()
         return repo.from_row(row) if row else None
+
+    def _shape(self, repo: Repository[Any]) -> tuple[frozenset[str], frozenset[str],
+                                                       frozenset[str]]:
+        """(columns, JSON columns, boolean columns) of a record table."""
+        shape = self._shapes.get(repo.table)
+        if shape is None:
+            bools = frozenset(n for n, f in repo.model.model_fields.items()
+                              if f.annotation is bool or f.annotation == "bool")
+            shape = (frozenset(repo.columns), frozenset(repo._json), bools)
+            self._shapes[repo.table] = shape
+        return shape
+
+    def _row_record(self, repo: Repository[Any], row: Any) -> _RowRecord:
+        """A stored row as the JSON dict ``model_dump(mode="json")`` would give, without pydantic:
+        the row was validated when it was written (this halves the cost of building a batch)."""
+        _, json_cols, bools = self._shape(repo)
+        data: dict[str, Any] = {}
+        for name, value in zip(repo.columns, row, strict=True):
+            if name in json_cols:
+                value = json.loads(value)
+            elif name in bools:
+                value = bool(value)
+            data[name] = value
+        return _RowRecord(data["id"], int(data["revision"]), data)
+
+    def _fast_row(self, repo: Repository[Any], data: dict[str, Any]) -> list[Any] | None:
+        """A server record (validated by the server with the same domain models) as a row, or
+        None when its fields are not exactly this model's (another version: validate it)."""
+        columns, json_cols, bools = self._shape(repo)
+        if len(data) != len(columns) - 2 or not all(c in data for c in columns
+                                                    if c not in ("revision", "pending")):
+            return None
+        row: list[Any] = []
+        for name in repo.columns:
+            if name == "revision":
+                row.append(1)
+            elif name == "pending":
+                row.append(0)
+            else:
+                value = data[name]
+                if name in json_cols:
+                    value = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+                elif name in bools:
+                    value = int(bool(value))
+                row.append(value)
+        return row
 
     @staticmethod
     def _validated(repo: Repository[Any], data: dict[str, Any], *, pending: bool) -> Any:
