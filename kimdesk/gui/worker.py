@@ -130,6 +130,12 @@ class DbWorker(QObject):
                     log.error("database job failed", exc_info=error)
             elif on_done is not None:
                 on_done(result)
+        except RuntimeError as exc:
+            # The widget waiting for this answer was deleted meanwhile (a dialog the auto-lock
+            # closed): the answer has nowhere to go, which is fine.
+            if "already deleted" not in str(exc):
+                raise
+            log.debug("result for a deleted widget dropped: %s", exc)
         finally:
             if not self._callbacks:
                 self.busy_changed.emit(False)
