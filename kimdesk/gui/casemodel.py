@@ -12,6 +12,7 @@ from __future__ import annotations
 from array import array
 from collections import OrderedDict
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from PySide6.QtCore import (
@@ -21,6 +22,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
+from PySide6.QtGui import QColor
 
 from kimdesk.domain.codes import Phase
 from kimdesk.gui.labels import code_label
@@ -57,6 +59,7 @@ class CaseTableModel(QAbstractTableModel):
         self._pages: OrderedDict[int, dict[int, CaseRow]] = OrderedDict()
         self._requested: set[int] = set()
         self.generation = 0
+        self.today = date.today().isoformat()
 
     # -- content -------------------------------------------------------------------------------
     def set_fetcher(self, fetch_page: PageFetcher) -> None:
@@ -69,6 +72,7 @@ class CaseTableModel(QAbstractTableModel):
         qtfix.check()
         self.beginResetModel()
         self.generation += 1
+        self.today = date.today().isoformat()
         self._seqs = seqs
         self._pages.clear()
         self._requested.clear()
@@ -137,12 +141,18 @@ class CaseTableModel(QAbstractTableModel):
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or role not in (
-            Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.UserRole
+            Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.UserRole,
+            Qt.ItemDataRole.ForegroundRole,
         ):
             return None
         row = self.row_at(index.row())
         if row is None:
             return None
+        if role == Qt.ItemDataRole.ForegroundRole:
+            # A review date that has come (open cases only) shows in red, like the filter.
+            due = (COLUMNS[index.column()][0] == "review_on" and row.review_on
+                   and row.phase != "abschluss" and row.review_on <= self.today)
+            return QColor("#b00020") if due else None
         if role == Qt.ItemDataRole.UserRole:
             return row.case_id
         key = COLUMNS[index.column()][0]

@@ -342,6 +342,9 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         hub.changed.connect(self.retranslate)
         self.resize(1280, 800)
+        geometry = settings.store.value("ui/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
         self.set_vault_path(vault_path)
         self.retranslate()
         self._set_unlocked(False)
@@ -390,6 +393,8 @@ class MainWindow(QMainWindow):
         ws = self.workspace
         ws.me = meta.counselor
         ws.team = meta.team
+        self.user_label.setText(" · ".join(p for p in (meta.counselor, meta.team,
+                                                       meta.municipality) if p))
         self.stack.setCurrentWidget(ws)
         width = max(self.width(), 800)
         ws.ui["splitter"].setSizes([int(width * 0.42), int(width * 0.58)])
@@ -436,6 +441,7 @@ class MainWindow(QMainWindow):
         self.worker.submit(lambda w: w.close_vault())
         self._set_unlocked(False)
         self.count_label.setText("")
+        self.user_label.setText("")
         self.show_unlock()
 
     def _set_unlocked(self, unlocked: bool) -> None:
@@ -493,6 +499,9 @@ class MainWindow(QMainWindow):
         bar = self.statusBar()
         self.count_label = QLabel()
         self.count_label.setObjectName("countLabel")
+        self.user_label = QLabel()
+        self.user_label.setObjectName("userLabel")
+        bar.addWidget(self.user_label)
         self.busy_bar = QProgressBar()
         self.busy_bar.setObjectName("busyBar")
         self.busy_bar.setRange(0, 0)
@@ -697,6 +706,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.idle.stop()
+        self.settings.store.setValue("ui/geometry", self.saveGeometry())
         if self.sync_controller is not None:
             self.sync_controller.stop()
         if self._workspace is not None:
