@@ -330,6 +330,7 @@ class MainWindow(QMainWindow):
         self.stack.addWidget(self.unlock_screen)
         self.stack.addWidget(self.create_screen)
         self.unlock_screen.unlocked.connect(self._unlocked)
+        self.unlock_screen.failed.connect(self._unlock_failed)
         self.unlock_screen.create_requested.connect(self.show_create)
         self.unlock_screen.language_requested.connect(self.switch_language)
         self.unlock_screen.path_changed.connect(self._remember_path)
@@ -367,6 +368,9 @@ class MainWindow(QMainWindow):
             self.show_create()
         else:
             self.show_unlock()
+
+    def _unlock_failed(self, failures: int) -> None:
+        self.settings.failed_unlocks = failures  # survives a restart: no reset by quitting
 
     def _remember_path(self, name: str) -> None:
         self.vault_path = Path(name)

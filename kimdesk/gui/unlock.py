@@ -64,6 +64,7 @@ class UnlockScreen(QWidget):
     """Passphrase entry for one vault file."""
 
     unlocked = Signal(object)  # VaultMeta
+    failed = Signal(int)  # failures in a row (the window stores the count)
     create_requested = Signal()
     language_requested = Signal(str)
     path_changed = Signal(str)
@@ -98,7 +99,9 @@ class UnlockScreen(QWidget):
         self._wait = QTimer(self)
         self._wait.setInterval(250)
         self._wait.timeout.connect(self._tick)
-        self._remaining = 0.0
+        if failures:
+            self._wait.start()
+        self._remaining = unlock_delay(failures, delay_base)
         self._working = False
         self.demo_hint = False  # started with --demo: say what the passphrase is
         self._refresh()
@@ -166,6 +169,7 @@ class UnlockScreen(QWidget):
         self.busy.setVisible(False)
         if isinstance(exc, WrongPassphrase):
             self.failures += 1
+            self.failed.emit(self.failures)
             self._remaining = unlock_delay(self.failures, self.delay_base)
             self._wait.setInterval(max(10, min(250, int(self._remaining * 1000))))
             self._wait.start()
