@@ -29,8 +29,9 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parent.parent
-HEAVY = ("reportlab", "kimdesk.server", "fastapi", "sqlalchemy", "babel.dates", "openpyxl",
-         "pyxform", "httpx", "kimdesk.demo")
+HEAVY = ("reportlab", "kimdesk.server.app", "kimdesk.server.db", "fastapi", "uvicorn",
+         "sqlalchemy", "psycopg", "openpyxl", "pyxform", "httpx", "kimdesk.demo",
+         "kimdesk.stats.indicators", "kimdesk.handouts.render", "babel.dates")
 
 
 def p95(values: list[float]) -> float:
