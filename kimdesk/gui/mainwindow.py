@@ -14,45 +14,37 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import logging
-import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QModelIndex, Qt, QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
-    QHeaderView,
     QLabel,
     QMainWindow,
     QMessageBox,
     QProgressBar,
     QStackedWidget,
-    QTableView,
-    QVBoxLayout,
     QWidget,
 )
 
-from kimdesk.domain import codes
-from kimdesk.gui.casemodel import PAGE, CaseTableModel
-from kimdesk.gui.caseview import CaseView
 from kimdesk.gui.fields import field_errors
 from kimdesk.gui.idle import IdleWatcher
-from kimdesk.gui.labels import code_label
 from kimdesk.gui.lang import LanguageHub, format_int
-from kimdesk.gui.newcase import NewCaseDialog, create_case
-from kimdesk.gui.query import CaseFilter, fetch_rows, matching_seqs, total_cases
 from kimdesk.gui.settings import AppSettings, SettingsDialog
-from kimdesk.gui.uiload import UiForm
 from kimdesk.gui.unlock import CreateScreen, UnlockScreen
 from kimdesk.gui.worker import DbWorker
 from kimdesk.i18n import N_, gettext, ngettext
 
+if TYPE_CHECKING:
+    from kimdesk.gui.newcase import NewCaseDialog
+    from kimdesk.gui.workspace import Workspace
+
 _ = gettext
 log = logging.getLogger(__name__)
-SEARCH_DEBOUNCE_MS = 150
 
 #: (package, attribute) the hooks call; see docs/gui.md.
 HOOKS = {
@@ -81,232 +73,6 @@ def load_hook(name: str) -> Callable[..., Any] | None:
     except Exception:
         log.exception("hook %s failed to load", name)
         return None
-
-
-class Workspace(QWidget):
-    """Case list (search, filters, lazy table) beside the case view."""
-
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.window_ = window
-        self.worker = window.worker
-        self.me = ""
-        self.team = ""
-        self.total = 0
-        self.last_query_ms = 0.0
-        self.last_model_ms = 0.0
-        self.last_total_ms = 0.0
-        self.queries_done = 0
-        self._total_stale = True  # the number of all cases changes only when cases are added
-        self.ui = UiForm("workspace.ui", self)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.ui.widget)
-        self.search = self.ui["searchEdit"]
-        self.table: QTableView = self.ui["caseTable"]
-        self._debounce = QTimer(self)
-        self._debounce.setSingleShot(True)
-        self._debounce.setInterval(SEARCH_DEBOUNCE_MS)
-        self._debounce.timeout.connect(self.run_query)
-        self._sort_column = -1
-        self._descending = False
-        self.model = CaseTableModel(self._fetch_page)
-        self.model.sort_requested.connect(self._sort)
-        self.table.setModel(self.model)
-        header = self.table.horizontalHeader()
-        header.setSortIndicator(-1, Qt.SortOrder.DescendingOrder)
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
-        self.table.verticalHeader().setVisible(False)
-        self.table.verticalHeader().setDefaultSectionSize(24)
-        for column, width in enumerate((150, 150, 150, 160, 80, 90)):
-            self.table.setColumnWidth(column, width)
-        self.table.selectionModel().currentRowChanged.connect(self._current_changed)
-        self.table.activated.connect(self._activated)
-        self.case_view = CaseView(self.worker)
-        self.case_view.setObjectName("caseView")
-        self.ui["detailStack"].addWidget(self.case_view)
-        self.case_view.case_changed.connect(self._case_changed)
-        self.case_view.status_message.connect(window.show_message)
-        splitter = self.ui["splitter"]
-        splitter.setStretchFactor(0, 2)
-        splitter.setStretchFactor(1, 3)
-        self.search.textChanged.connect(lambda _t: self._debounce.start())
-        self._fill_filters()
-        for name in ("phaseCombo", "scopeCombo", "rechtskreisCombo", "handlungsfeldCombo"):
-            self.ui[name].currentIndexChanged.connect(lambda _i: self.run_query())
-        self.ui["reviewCheck"].toggled.connect(lambda _c: self.run_query())
-        self.ui["newCaseButton"].clicked.connect(window.new_case)
-        self._pending_select: str | None = None
-
-    # -- filters -------------------------------------------------------------------------------
-    def _fill_filters(self) -> None:
-        lists: dict[str, list[tuple[str, str]]] = {
-            "phaseCombo": [("", N_("All phases")), ("open", N_("All open cases"))]
-            + [(p.value, "") for p in codes.Phase],
-            "scopeCombo": [("all", N_("All cases")), ("mine", N_("My cases")),
-                           ("team", N_("My team's cases"))],
-            "rechtskreisCombo": [("", N_("All legal domains"))]
-            + [(r.value, "") for r in codes.Rechtskreis],
-            "handlungsfeldCombo": [("", N_("All fields of action"))]
-            + [(h.value, "") for h in codes.Handlungsfeld],
-        }
-        enums = {"phaseCombo": codes.Phase, "rechtskreisCombo": codes.Rechtskreis,
-                 "handlungsfeldCombo": codes.Handlungsfeld}
-        for name, items in lists.items():
-            combo = self.ui[name]
-            current = combo.currentData()
-            combo.blockSignals(True)
-            combo.clear()
-            for code, text in items:
-                label = _(text) if text else code_label(enums[name], code)
-                combo.addItem(label, code)
-            index = combo.findData(current) if current is not None else 0
-            combo.setCurrentIndex(max(index, 0))
-            combo.blockSignals(False)
-
-    def current_filter(self) -> CaseFilter:
-        return CaseFilter(
-            text=self.search.text(),
-            phase=self.ui["phaseCombo"].currentData() or "",
-            rechtskreis=self.ui["rechtskreisCombo"].currentData() or "",
-            handlungsfeld=self.ui["handlungsfeldCombo"].currentData() or "",
-            scope=self.ui["scopeCombo"].currentData() or "all",
-            needs_review=self.ui["reviewCheck"].isChecked(),
-            sort_column=self._sort_column,
-            descending=self._descending,
-            me=self.me,
-            team=self.team,
-        )
-
-    def reset_filters(self) -> None:
-        for name in ("phaseCombo", "scopeCombo", "rechtskreisCombo", "handlungsfeldCombo"):
-            combo = self.ui[name]
-            combo.blockSignals(True)
-            combo.setCurrentIndex(0)
-            combo.blockSignals(False)
-        for name in ("reviewCheck", "searchEdit"):
-            widget = self.ui[name]
-            widget.blockSignals(True)
-            if name == "reviewCheck":
-                widget.setChecked(False)
-            else:
-                widget.clear()
-            widget.blockSignals(False)
-        self._debounce.stop()
-
-    # -- querying ------------------------------------------------------------------------------
-    def _sort(self, column: int, descending: bool) -> None:
-        self._sort_column, self._descending = column, descending
-        if self.window_.unlocked:
-            self.run_query()
-
-    def run_query(self) -> None:
-        """Run the current search and filters on the worker; older queued queries are dropped."""
-        self._debounce.stop()
-        if not self.window_.unlocked:
-            return
-        flt = self.current_filter()
-        started = time.perf_counter()
-
-        count_all = self._total_stale
-
-        def job(w: DbWorker) -> tuple[Any, dict[int, Any], int, float]:
-            t0 = time.perf_counter()
-            conn = w.read_connection()
-            seqs = matching_seqs(conn, flt)
-            first = fetch_rows(conn, list(seqs[:PAGE]))
-            total = total_cases(conn) if count_all else -1
-            return seqs, first, total, (time.perf_counter() - t0) * 1000
-
-        def done(result: tuple[Any, dict[int, Any], int, float]) -> None:
-            seqs, first, total, query_ms = result
-            t0 = time.perf_counter()
-            self.model.set_result(seqs, first)
-            self.last_model_ms = (time.perf_counter() - t0) * 1000
-            self.last_query_ms = query_ms
-            self.last_total_ms = (time.perf_counter() - started) * 1000
-            if total >= 0:
-                self.total = total
-                self._total_stale = False
-            self.queries_done += 1
-            self.window_.update_counts()
-            self._reselect()
-
-        self.worker.submit(job, done, self.window_.show_error, key="case-query")
-
-    def _fetch_page(self, generation: int, page: int, seqs: list[int]) -> None:
-        def job(w: DbWorker) -> dict[int, Any]:
-            return fetch_rows(w.read_connection(), seqs)
-
-        self.worker.submit(job, lambda rows: self.model.add_page(generation, page, rows),
-                           lambda exc: None)
-
-    # -- selection -----------------------------------------------------------------------------
-    def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
-        case_id = self.model.data(current, Qt.ItemDataRole.UserRole) if current.isValid() else None
-        if case_id and case_id != self.case_view.case_id:
-            self.open_case(case_id)
-
-    def _activated(self, index: QModelIndex) -> None:
-        case_id = self.model.data(index, Qt.ItemDataRole.UserRole)
-        if case_id:
-            self.open_case(case_id)
-            self.case_view.ui["tabs"].setFocus()
-
-    def open_case(self, case_id: str) -> bool:
-        if case_id == self.case_view.case_id:
-            return True
-        if not self.case_view.confirm_discard():
-            return False
-        self.ui["detailStack"].setCurrentWidget(self.case_view)
-        self.case_view.load(case_id)
-        return True
-
-    def close_case(self) -> bool:
-        if not self.case_view.confirm_discard():
-            return False
-        self.case_view.clear()
-        self.ui["detailStack"].setCurrentIndex(0)
-        self.table.clearSelection()
-        return True
-
-    def select_case(self, case_id: str) -> None:
-        """Open a case and select its row once the list shows it."""
-        self._pending_select = case_id
-        self.open_case(case_id)
-        self._reselect()
-
-    def _reselect(self) -> None:
-        if self._pending_select is None:
-            return
-        row = self.model.row_of_case(self._pending_select)
-        if row >= 0:
-            self.table.selectionModel().blockSignals(True)
-            self.table.selectRow(row)
-            self.table.selectionModel().blockSignals(False)
-            self._pending_select = None
-
-    def _case_changed(self, case_id: str) -> None:
-        self._pending_select = case_id
-        self._total_stale = True
-        self.run_query()
-
-    # -- lock and language ---------------------------------------------------------------------
-    def clear(self) -> None:
-        """Forget everything shown (auto-lock): list, search text, case view."""
-        self.reset_filters()
-        self.model.clear()
-        self.case_view.clear()
-        self.ui["detailStack"].setCurrentIndex(0)
-        self.total = 0
-        self._total_stale = True
-
-    def retranslate(self) -> None:
-        self.ui.retranslate()
-        self._fill_filters()
-        self.model.retranslate()
-        self.case_view.retranslate()
 
 
 class MainWindow(QMainWindow):
@@ -355,6 +121,8 @@ class MainWindow(QMainWindow):
     def workspace(self) -> Workspace:
         """Built on first unlock, so the unlock screen paints without the workspace's cost."""
         if self._workspace is None:
+            from kimdesk.gui.workspace import Workspace  # not on the start-up path
+
             self._workspace = Workspace(self)
             self._workspace.setObjectName("workspace")
             self.stack.addWidget(self._workspace)
@@ -580,6 +348,8 @@ class MainWindow(QMainWindow):
     def new_case(self) -> NewCaseDialog | None:
         if not self.unlocked or not self.workspace.case_view.confirm_discard():
             return None
+        from kimdesk.gui.newcase import NewCaseDialog, create_case
+
         dialog = NewCaseDialog(self)
         dialog.setWindowModality(Qt.WindowModality.WindowModal)
 
