@@ -50,11 +50,13 @@ def default_vault_path() -> Path:
     return Path(user_data_dir("KIMdesk", appauthor=False)) / "vault.kdb"
 
 
-def add_vault_option(parser: argparse.ArgumentParser) -> None:
+def add_vault_option(parser: argparse.ArgumentParser, *, top_level: bool = False) -> None:
+    """``--vault`` both before and after the subcommand; a subcommand's unset option must not
+    overwrite the value given before it (hence SUPPRESS there)."""
     parser.add_argument(
         "--vault",
         type=Path,
-        default=None,
+        default=None if top_level else argparse.SUPPRESS,
         help=_("vault file (default: $KIMDESK_VAULT or the user data folder)"),
     )
 
@@ -99,7 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
         description=_("KIMdesk: offline case management for KIM NRW."),
     )
     parser.add_argument("--lang", help=_("user interface language (de, en, ar, fa, tr, uk, ru)"))
-    add_vault_option(parser)
+    add_vault_option(parser, top_level=True)
     parser.add_argument(
         "--demo",
         action="store_true",
@@ -117,9 +119,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _language_argument(argv: Sequence[str]) -> str | None:
+    """``--lang`` must take effect before the parser is built: its help texts are translated."""
+    for i, arg in enumerate(argv):
+        if arg == "--":
+            break
+        if arg == "--lang" and i + 1 < len(argv):
+            return argv[i + 1]
+        if arg.startswith("--lang="):
+            return arg.split("=", 1)[1]
+    return None
+
+
 def run(argv: Sequence[str] | None = None) -> int:
     from kimdesk.i18n import UI_LANGUAGES, set_language
 
+    early = _language_argument(list(sys.argv[1:] if argv is None else argv))
+    if early in UI_LANGUAGES:
+        set_language(early)
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.lang:

@@ -161,3 +161,18 @@ def test_demo_flag_creates_a_demo_vault_once(tmp_path: Path) -> None:
     before = hashlib.sha256(path.read_bytes()).hexdigest()
     ensure_demo_vault(path)  # an existing vault is never replaced
     assert hashlib.sha256(path.read_bytes()).hexdigest() == before
+
+
+def test_vault_option_before_or_after_the_subcommand(tmp_path: Path) -> None:
+    before, after = tmp_path / "before.kdb", tmp_path / "after.kdb"
+    assert run("--vault", str(before), "init").returncode == 0
+    assert run("init", "--vault", str(after)).returncode == 0
+    assert before.exists() and after.exists()
+    assert run("--vault", str(before), "search", "").returncode == 0
+
+
+def test_lang_option_translates_help() -> None:
+    german = run("--lang", "de", "search", "--help", lang="en")
+    english = run("--lang", "en", "search", "--help", lang="de")
+    assert german.stdout != english.stdout
+    assert "JSON" in english.stdout and "print JSON" in english.stdout
