@@ -79,6 +79,9 @@ def test_export_through_progress_dialog(qtbot: Any, dialog: Any, tmp_path: Path)
         assert (tmp_path / f"out.{suffix}").stat().st_size > 500
     doc = json.loads((tmp_path / "out.json").read_text())
     assert doc["disclosure"]["min_cell"] == d.min_cell.value()
+    events = d.source.conn.execute("SELECT detail FROM audit_events WHERE action = 'export'"
+                                   " AND subject_kind = 'statistics'").fetchall()
+    assert any(e[0].startswith("json ") for e in events)
 
 
 def test_gap_export_from_the_view(qtbot: Any, dialog: Any, tmp_path: Path) -> None:

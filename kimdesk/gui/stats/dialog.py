@@ -435,8 +435,9 @@ class StatisticsDialog(QDialog):
         report = self.report
         if path.suffix.lower() not in (".csv", ".json", ".xlsx", ".pdf"):
             path = path.with_suffix(".xlsx")
+        detail = f"{path.suffix.lstrip('.')} {report.period.start}..{report.period.end}"
         return self._run_file_job(lambda tick: write(report, path, progress=tick),
-                                  _(N_("Writing the statistics…")))
+                                  _(N_("Writing the statistics…")), ("statistics", detail))
 
     def choose_gap_export(self) -> None:
         filters = ";;".join([_(N_("Excel workbook (*.xlsx)")), _(N_("CSV (*.csv)")),
@@ -468,9 +469,24 @@ class StatisticsDialog(QDialog):
             tick(1, 1)
             return Path(out)
 
-        return self._run_file_job(produce, _(N_("Writing the structural gaps…")))
+        detail = f"{path.suffix.lstrip('.')} {period.start}..{period.end}"
+        return self._run_file_job(produce, _(N_("Writing the structural gaps…")),
+                                  ("structural_gaps", detail))
 
-    def _run_file_job(self, produce: Any, label: str) -> _FileJob:
+    def _audit(self, kind: str, detail: str) -> None:
+        """Record the export in the vault's audit log, as the CLI does (on the database thread
+        when there is one: the vault is not shared between threads)."""
+        def record(vault: Any) -> None:
+            with vault.transaction():
+                vault.audit.record("export", kind, detail=detail)
+
+        if hasattr(self.source, "submit"):
+            self.source.submit(lambda w: record(w.require_vault()))
+        elif self.source is not None:
+            record(self.source)
+
+    def _run_file_job(self, produce: Any, label: str,
+                      audit: tuple[str, str] | None = None) -> _FileJob:
         dialog = QProgressDialog(label, _(N_("Cancel")), 0, 100, self)
         dialog.setObjectName("export_progress")
         dialog.setWindowModality(Qt.WindowModality.WindowModal)
@@ -486,6 +502,8 @@ class StatisticsDialog(QDialog):
             dialog.setValue(100)
             dialog.close()
             self.status.setText(_(N_("Written to {path}.")).format(path=path))
+            if audit is not None:
+                self._audit(*audit)
             self.export_done.emit(path)
 
         def failed(exc: object) -> None:
