@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 _ = gettext
 SEARCH_DEBOUNCE_MS = 150
+SELECT_DELAY_MS = 250
 
 
 class Workspace(QWidget):
@@ -55,6 +56,11 @@ class Workspace(QWidget):
         self._debounce.timeout.connect(self.run_query)
         self._sort_column = -1
         self._descending = False
+        self._selected: str | None = None
+        self._select_timer = QTimer(self)
+        self._select_timer.setSingleShot(True)
+        self._select_timer.setInterval(SELECT_DELAY_MS)
+        self._select_timer.timeout.connect(self._open_selected)
         self.model = CaseTableModel(self._fetch_page)
         self.model.sort_requested.connect(self._sort)
         self.table.setModel(self.model)
@@ -189,12 +195,20 @@ class Workspace(QWidget):
 
     # -- selection -----------------------------------------------------------------------------
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        """Open the selected case once the selection rests: walking the list with the arrow keys
+        must not open (and audit as read) every case passed on the way."""
         case_id = self.model.data(current, Qt.ItemDataRole.UserRole) if current.isValid() else None
+        self._selected = case_id
         if case_id and case_id != self.case_view.case_id:
-            self.open_case(case_id)
+            self._select_timer.start()
+
+    def _open_selected(self) -> None:
+        if self._selected and self._selected != self.case_view.case_id:
+            self.open_case(self._selected)
 
     def _activated(self, index: QModelIndex) -> None:
         case_id = self.model.data(index, Qt.ItemDataRole.UserRole)
+        self._select_timer.stop()
         if case_id:
             self.open_case(case_id)
             self.case_view.ui["tabs"].setFocus()
@@ -240,6 +254,8 @@ class Workspace(QWidget):
     # -- lock and language ---------------------------------------------------------------------
     def clear(self) -> None:
         """Forget everything shown (auto-lock): list, search text, case view."""
+        self._select_timer.stop()
+        self._selected = None
         self.reset_filters()
         self.model.clear()
         self.case_view.clear()

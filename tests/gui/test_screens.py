@@ -355,3 +355,24 @@ def test_screenshots_command(tmp_path: Path, qtbot: Any) -> None:
     assert names == ["case-validation-ar.png", "cases-ar.png", "create-ar.png", "goals-ar.png",
                      "settings-ar.png", "unlock-ar.png"]
     assert all(p.stat().st_size > 10_000 for p in out.glob("*.png"))
+
+
+def test_arrow_keys_open_only_the_case_where_the_selection_rests(qtbot: Any,
+                                                                 demo_window: Any) -> None:
+    ws = demo_window.workspace
+    ws.table.setFocus()
+    ws.table.selectRow(0)
+    for _ in range(5):
+        qtbot.keyClick(ws.table, Qt.Key.Key_Down)
+    target = ws.model.row_at(5).case_id
+    qtbot.waitUntil(lambda: ws.case_view.case_id == target, timeout=5000)
+    wait_idle(qtbot, demo_window)
+
+    def reads(w: Any) -> list[str]:
+        return [e.subject_id for e in w.vault.audit.where("action = 'read'")]
+
+    seen: list[list[str]] = []
+    demo_window.worker.submit(reads, seen.append)
+    qtbot.waitUntil(lambda: bool(seen), timeout=5000)
+    passed = {ws.model.row_at(r).case_id for r in range(1, 5)}
+    assert target in seen[0] and not passed & set(seen[0])
