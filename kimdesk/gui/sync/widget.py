@@ -47,6 +47,7 @@ from kimdesk.sync.engine import (
     NotEnrolled,
     Offline,
     Progress,
+    SyncCancelled,
     SyncEngine,
     SyncState,
     Transport,
@@ -216,6 +217,11 @@ class SyncController(QObject):
         if isinstance(exc, NotEnrolled):
             self._emit("disabled")
             return
+        if isinstance(exc, SyncCancelled):
+            self._emit(SyncState.CONFLICT if self.conflicts else SyncState.IDLE)
+            self.finished.emit(self.last_sync, self.conflicts)
+            self._timer.start(self.interval_ms)
+            return
         if isinstance(exc, Offline):
             self._emit(SyncState.OFFLINE, message=message)
             self._timer.start(self.probe_ms)
@@ -293,7 +299,7 @@ class SyncStatusWidget(QWidget):
         self.progress.hide()
         self.sync_button = QPushButton(_("Sync now"), self)
         self.sync_button.setObjectName("syncNow")
-        self.sync_button.clicked.connect(controller.sync_now)
+        self.sync_button.clicked.connect(self._clicked)
         self.conflict_button = QPushButton(self)
         self.conflict_button.setObjectName("syncConflicts")
         self.conflict_button.clicked.connect(self.open_conflicts)
@@ -303,6 +309,7 @@ class SyncStatusWidget(QWidget):
         for w in (self.dot, self.label, self.progress, self.last, self.conflict_button,
                   self.sync_button):
             layout.addWidget(w)
+        self._busy = False
         controller.state_changed.connect(self.show_state)
         controller.finished.connect(self._finished)
         self.dialog: ConflictDialog | None = None
@@ -324,7 +331,16 @@ class SyncStatusWidget(QWidget):
         self.progress.setVisible(busy)
         self.label.setText(text)
         self.label.setToolTip(message)
-        self.sync_button.setEnabled(not busy and state != "disabled")
+        self._busy = busy
+        self.sync_button.setText(_("Cancel") if busy else _("Sync now"))
+        self.sync_button.setEnabled(state != "disabled")
+
+    def _clicked(self) -> None:
+        """"Sync now", or "Cancel" while a run is under way (it stops at the next batch)."""
+        if self._busy:
+            self.controller.cancel()
+        else:
+            self.controller.sync_now()
 
     @Slot(str, int)
     def _finished(self, last_sync: str, conflicts: int) -> None:
