@@ -183,8 +183,20 @@ class Workspace(QWidget):
             self.queries_done += 1
             self.window_.update_counts()
             self._reselect()
+            if flt.text.strip():
+                self._audit_search(len(flt.text.strip()))
 
         self.worker.submit(job, done, self.window_.show_error, key="case-query")
+
+    def _audit_search(self, length: int) -> None:
+        """Searches are audited like the CLI's (the length, never the text), written after the
+        result is on screen; a burst of keystrokes collapses into the last search."""
+        def job(w: DbWorker) -> None:
+            vault = w.require_vault()
+            with vault.transaction():
+                vault.audit.record("search", "cases", detail=f"{length} characters")
+
+        self.worker.submit(job, None, lambda exc: None, key="audit-search")
 
     def _fetch_page(self, generation: int, page: int, seqs: list[int]) -> None:
         def job(w: DbWorker) -> dict[int, Any]:

@@ -376,3 +376,17 @@ def test_arrow_keys_open_only_the_case_where_the_selection_rests(qtbot: Any,
     qtbot.waitUntil(lambda: bool(seen), timeout=5000)
     passed = {ws.model.row_at(r).case_id for r in range(1, 5)}
     assert target in seen[0] and not passed & set(seen[0])
+
+
+def test_searches_are_audited_without_their_text(qtbot: Any, demo_window: Any) -> None:
+    ws = demo_window.workspace
+    done = ws.queries_done
+    ws.search.setText("melnyk")
+    qtbot.waitUntil(lambda: ws.queries_done > done, timeout=5000)
+    wait_idle(qtbot, demo_window)
+    events: list[list[str]] = []
+    demo_window.worker.submit(
+        lambda w: [e.detail for e in w.vault.audit.where("action = 'search'")], events.append)
+    qtbot.waitUntil(lambda: bool(events), timeout=5000)
+    assert events[0] and events[0][-1] == "6 characters"
+    assert not any("melnyk" in d for d in events[0])
