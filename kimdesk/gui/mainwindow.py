@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
@@ -168,8 +168,10 @@ class MainWindow(QMainWindow):
         self.user_label.setText(" · ".join(p for p in (meta.counselor, meta.team,
                                                        meta.municipality) if p))
         self.stack.setCurrentWidget(ws)
-        width = max(self.width(), 800)
-        ws.ui["splitter"].setSizes([int(width * 0.42), int(width * 0.58)])
+        splitter_state = self.settings.store.value("ui/splitter")
+        if splitter_state is None or not ws.ui["splitter"].restoreState(splitter_state):
+            width = max(self.width(), 800)
+            ws.ui["splitter"].setSizes([int(width * 0.42), int(width * 0.58)])
         self._set_unlocked(True)
         self.idle.set_timeout(self.settings.idle_minutes * 60_000)
         self.idle.start()
@@ -266,6 +268,19 @@ class MainWindow(QMainWindow):
             self._action_texts[name] = text
             if name in ("note", "close_case", "refresh", "stats", "lock"):
                 self._menus[menu].addSeparator()
+        # Alt+1 ... Alt+9: the case view's tabs (Ctrl+digits are taken by some desktops).
+        self._tab_shortcuts: list[QShortcut] = []
+        for number in range(1, 10):
+            tab_key = QShortcut(QKeySequence(f"Alt+{number}"), self)
+            tab_key.activated.connect(lambda n=number: self.show_case_tab(n - 1))
+            self._tab_shortcuts.append(tab_key)
+
+    def show_case_tab(self, index: int) -> None:
+        if self.unlocked and self.workspace.case_view.bundle is not None:
+            tabs = self.workspace.case_view.tabs
+            if 0 <= index < tabs.count():
+                tabs.setCurrentIndex(index)
+                tabs.currentWidget().setFocus()
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
@@ -481,6 +496,9 @@ class MainWindow(QMainWindow):
             return
         self.idle.stop()
         self.settings.store.setValue("ui/geometry", self.saveGeometry())
+        if self._workspace is not None:
+            self.settings.store.setValue("ui/splitter",
+                                         self._workspace.ui["splitter"].saveState())
         if self.sync_controller is not None:
             self.sync_controller.stop()
         if self._workspace is not None:

@@ -92,6 +92,11 @@ def test_shortcuts_for_frequent_actions(qtbot: Any, demo_window: Any) -> None:
     assert all(keys) and len(set(keys)) == len(keys)
     for name in ("new_case", "save", "consultation", "search", "lock", "refresh"):
         assert not actions[name].shortcut().isEmpty()
+    view = _open_first(qtbot, demo_window)
+    demo_window.activateWindow()
+    qtbot.waitUntil(demo_window.isActiveWindow)
+    qtbot.keyClick(demo_window, Qt.Key.Key_3, Qt.KeyboardModifier.AltModifier)
+    assert view.tabs.currentWidget() is view.tab_widgets["consultations"]
     qtbot.keyClick(demo_window, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: not demo_window.unlocked, timeout=3000)
 
