@@ -36,10 +36,12 @@ class NewCaseDialog(QDialog):
         row = QHBoxLayout()
         self.person_box = QGroupBox(_("Person"))
         self.person_form = FieldForm(PERSON_FIELDS)
-        QVBoxLayout(self.person_box).addWidget(self.person_form)
         self.case_box = QGroupBox(_("Case"))
         self.case_form = FieldForm(CASE_FIELDS)
-        QVBoxLayout(self.case_box).addWidget(self.case_form)
+        for box, form in ((self.person_box, self.person_form), (self.case_box, self.case_form)):
+            column = QVBoxLayout(box)
+            column.addWidget(form)
+            column.addStretch(1)  # rows stay together at the top, however tall the dialog
         row.addWidget(self.person_box, 3)
         row.addWidget(self.case_box, 2)
         layout.addLayout(row)

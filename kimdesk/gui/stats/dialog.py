@@ -447,31 +447,31 @@ class StatisticsDialog(QDialog):
         if path:
             self.export_gaps_to(Path(path))
 
-    def export_gaps_to(self, path: Path) -> _FileJob:
+    def export_gaps_to(self, path: Path) -> None:
         """The gap export for the Lenkungsgruppe (no person, no case link) for the chosen
-        period. It reads the vault, so it runs on the database thread's reader connection."""
-        from kimdesk.stats.gaps import write_gaps
+        period: the gaps are read on the database thread (the vault is used by that thread only),
+        the file is written through the progress dialog; ``export_done`` tells when it is."""
+        from kimdesk.stats.gaps import gap_document, write_gap_document
 
         period = self.period()
         descriptions = self.with_descriptions.isChecked()
         k = self.min_cell.value()
         if path.suffix.lower() not in (".csv", ".json", ".xlsx"):
             path = path.with_suffix(".xlsx")
-        vault = self.source if not hasattr(self.source, "submit") else self.source.vault
-
-        def produce(tick: Any) -> Path:
-            tick(0, 1)
-            conn = vault.open_reader()
-            try:
-                out = write_gaps(conn, period, path, with_descriptions=descriptions, min_cell=k)
-            finally:
-                conn.close()
-            tick(1, 1)
-            return Path(out)
-
         detail = f"{path.suffix.lstrip('.')} {period.start}..{period.end}"
-        return self._run_file_job(produce, _(N_("Writing the structural gaps…")),
-                                  ("structural_gaps", detail))
+
+        def read(vault: Any) -> dict[str, Any]:
+            return gap_document(vault.conn, period, with_descriptions=descriptions, min_cell=k)
+
+        def write(doc: dict[str, Any]) -> None:
+            self._run_file_job(lambda tick: (tick(0, 1), write_gap_document(doc, path))[1],
+                               _(N_("Writing the structural gaps…")),
+                               ("structural_gaps", detail))
+
+        if hasattr(self.source, "submit"):
+            self.source.submit(lambda w: read(w.require_vault()), write, self._failed)
+        else:
+            write(read(self.source))
 
     def _audit(self, kind: str, detail: str) -> None:
         """Record the export in the vault's audit log, as the CLI does (on the database thread
