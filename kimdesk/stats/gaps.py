@@ -98,6 +98,7 @@ def gap_document(conn: Any, period: Period, *, with_descriptions: bool = False,
         "note": _(N_("Structural gaps observed by case managers, without persons or cases; "
                      "month of observation only.")),
         "min_cell": min_cell,
+        "with_descriptions": with_descriptions,
         "summary": [{"category": c, "label": column_label(c), "count": per_category[c]}
                     for c in categories],
         "entries": [
@@ -114,7 +115,14 @@ def gap_document(conn: Any, period: Period, *, with_descriptions: bool = False,
 
 def write_gaps(conn: Any, period: Period, path: Any, fmt: str | None = None, *,
                with_descriptions: bool = False, min_cell: int = DEFAULT_MIN_CELL) -> Any:
-    """Write the gap export as CSV (the entries), JSON or XLSX (counts and entries)."""
+    """Read the gaps of ``period`` and write the export (see :func:`write_gap_document`)."""
+    doc = gap_document(conn, period, with_descriptions=with_descriptions, min_cell=min_cell)
+    return write_gap_document(doc, path, fmt)
+
+
+def write_gap_document(doc: dict[str, Any], path: Any, fmt: str | None = None) -> Any:
+    """Write a :func:`gap_document` as CSV (the entries), JSON or XLSX (counts and entries);
+    no vault needed, so a GUI can read on its database thread and write elsewhere."""
     import csv
     import io
     from pathlib import Path
@@ -123,9 +131,10 @@ def write_gaps(conn: Any, period: Period, path: Any, fmt: str | None = None, *,
 
     target = Path(path)
     fmt = (fmt or target.suffix.lstrip(".")).lower()
-    doc = gap_document(conn, period, with_descriptions=with_descriptions, min_cell=min_cell)
+    if fmt not in ("csv", "json", "xlsx"):
+        raise ValueError(f"unknown format {fmt!r}")
     fields = ["category", "agency_types", "rechtskreise", "municipality", "month"]
-    if with_descriptions:
+    if doc.get("with_descriptions"):
         fields.append("description")
 
     def flat(entry: dict[str, Any]) -> list[Any]:
@@ -140,7 +149,7 @@ def write_gaps(conn: Any, period: Period, path: Any, fmt: str | None = None, *,
             w.writerow(fields)
             w.writerows(flat(e) for e in doc["entries"])
             tmp.write_text(buf.getvalue(), encoding="utf-8-sig")
-        elif fmt == "xlsx":
+        else:
             from openpyxl import Workbook
 
             wb = Workbook()
@@ -153,7 +162,5 @@ def write_gaps(conn: Any, period: Period, path: Any, fmt: str | None = None, *,
             for e in doc["entries"]:
                 ws2.append(flat(e))
             wb.save(tmp)
-        else:
-            raise ValueError(f"unknown format {fmt!r}")
 
     return atomic_write(target, produce)
