@@ -103,7 +103,7 @@ def test_recompute_with_other_threshold(qtbot: Any, dialog: Any) -> None:
     assert len(d.report.protection.primary) > before
 
 
-def test_opens_through_the_db_worker(qtbot: Any, stats_vault: Any) -> None:
+def test_opens_through_the_db_worker(qtbot: Any, stats_vault: Any, tmp_path: Path) -> None:
     """The main window calls ``open_statistics(window, worker)``: the report is computed on the
     worker thread."""
     from kimdesk.gui.stats import open_statistics
@@ -116,6 +116,15 @@ def test_opens_through_the_db_worker(qtbot: Any, stats_vault: Any) -> None:
         qtbot.addWidget(d)
         qtbot.waitUntil(lambda: d.report is not None, timeout=10_000)
         assert d.period() == Period.last_full_quarter()
+        with qtbot.waitSignal(d.export_done, timeout=20_000):
+            d.export_gaps_to(tmp_path / "gaps.csv")
+        assert (tmp_path / "gaps.csv").read_text("utf-8-sig").startswith("category,")
+        done: list[int] = []
+        worker.submit(lambda w: len(w.vault.conn.execute(
+            "SELECT 1 FROM audit_events WHERE subject_kind = 'structural_gaps'").fetchall()),
+            done.append)
+        qtbot.waitUntil(lambda: bool(done), timeout=5_000)
+        assert done[0] >= 1
         d.close()
     finally:
         worker.vault = None  # the module fixture closes it
