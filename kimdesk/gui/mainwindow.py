@@ -363,7 +363,7 @@ class MainWindow(QMainWindow):
     def new_case(self) -> NewCaseDialog | None:
         if not self.unlocked or not self.workspace.case_view.confirm_discard():
             return None
-        from kimdesk.gui.newcase import NewCaseDialog, create_case
+        from kimdesk.gui.newcase import NewCaseDialog, create_case, similar_cases
 
         dialog = NewCaseDialog(self)
         dialog.setWindowModality(Qt.WindowModality.WindowModal)
@@ -371,12 +371,42 @@ class MainWindow(QMainWindow):
         def accepted() -> None:
             person, fields = dialog.person, dialog.case_fields
             assert person is not None
-            self.worker.submit(lambda w: create_case(w, person, fields), self._case_created,
-                               self.show_error)
+
+            def create() -> None:
+                self.worker.submit(lambda w: create_case(w, person, fields), self._case_created,
+                                   self.show_error)
+
+            def checked(similar: list[tuple[str, str, str]]) -> None:
+                if not similar or self.ask_duplicate(similar):
+                    create()
+
+            self.worker.submit(lambda w: similar_cases(w, person), checked, self.show_error)
 
         dialog.accepted.connect(accepted)
         dialog.open()
         return dialog
+
+    #: Tests set this to answer the duplicate question without a dialog (None: ask).
+    duplicate_answer: bool | None = None
+
+    def ask_duplicate(self, similar: list[tuple[str, str, str]]) -> bool:
+        """A person with this name already has cases: create another one anyway? On "No" the
+        first existing case opens instead."""
+        listing = "\n".join(f"{number}  {name}" for _id, number, name in similar[:5])
+        if self.duplicate_answer is None:
+            answer = QMessageBox.question(
+                self, _("Possible duplicate"),
+                _("This person may already have a case:\n{cases}\n\nCreate a new case anyway?"
+                  ).format(cases=listing),
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                QMessageBox.StandardButton.No) == QMessageBox.StandardButton.Yes
+        else:
+            answer = self.duplicate_answer
+        if not answer and self.unlocked:
+            self.workspace.reset_filters()
+            self.workspace.select_case(similar[0][0])
+            self.workspace.run_query()
+        return answer
 
     def _case_created(self, case_id: str) -> None:
         self.show_message(_("Case created."))

@@ -89,3 +89,29 @@ def create_case(worker: DbWorker, person: Person, fields: dict[str, Any]) -> str
         stored = vault.people.add(person)
         case = vault.cases.open_case(stored.id, **fields)
     return case.id
+
+
+def similar_cases(worker: DbWorker, person: Person) -> list[tuple[str, str, str]]:
+    """Worker job: open cases of people with the same Latin name (folded) and no conflicting
+    birth date — likely the same client coming back. ``[(case_id, case_number, name)]``."""
+    from kimdesk.vault.search import fold
+
+    conn = worker.read_connection()
+    family, given = fold(person.family_name_latin), fold(person.given_name_latin)
+    rows = conn.execute(
+        "SELECT c.id, c.case_number, p.family_name, p.given_name, p.family_name_latin,"
+        " p.given_name_latin, p.birth_date, p.birth_year FROM cases c"
+        " JOIN persons p ON p.id = c.person_id"
+        " WHERE c.deleted = 0 AND p.deleted = 0 AND lower(p.family_name_latin) = lower(?)",
+        (person.family_name_latin,),
+    ).fetchall()
+    found = []
+    for case_id, number, fam, giv, fam_l, giv_l, birth_date, birth_year in rows:
+        if fold(fam_l) != family or fold(giv_l) != given:
+            continue
+        if person.birth_date and birth_date and birth_date != person.birth_date.isoformat():
+            continue
+        if person.birth_year and birth_year and int(birth_year) != person.birth_year:
+            continue
+        found.append((case_id, number, f"{fam}, {giv}"))
+    return found

@@ -395,3 +395,24 @@ def test_searches_are_audited_without_their_text(qtbot: Any, demo_window: Any) -
     qtbot.waitUntil(lambda: bool(events), timeout=5000)
     assert events[0] and events[0][-1] == "6 characters"
     assert not any("melnyk" in d for d in events[0])
+
+
+def test_new_case_warns_about_a_returning_client(qtbot: Any, demo_window: Any) -> None:
+    ws = demo_window.workspace
+    view = _open_first(qtbot, demo_window)
+    existing = view.bundle.person
+    total = ws.total
+    demo_window.duplicate_answer = False  # "No": open the existing case instead
+    dialog = demo_window.new_case()
+    form = dialog.person_form
+    form.inputs["given_name"].setText(existing.given_name_latin)
+    form.inputs["family_name"].setText(existing.family_name_latin)
+    dialog.accept()
+    wait_idle(qtbot, demo_window)
+    assert ws.total == total  # nothing created
+    demo_window.duplicate_answer = True  # "Yes": create anyway
+    dialog = demo_window.new_case()
+    dialog.person_form.inputs["given_name"].setText(existing.given_name_latin)
+    dialog.person_form.inputs["family_name"].setText(existing.family_name_latin)
+    dialog.accept()
+    qtbot.waitUntil(lambda: ws.total == total + 1, timeout=5000)
