@@ -3,10 +3,10 @@ totals and the table itself (A4 landscape, reportlab).
 
 Only published numbers reach the page (everything comes from :func:`export.document`); a bar of a
 suppressed total is left out and its label says ".". Fonts are the Noto files in
-``resources/fonts``; Arabic-script text (ar, fa) gets the Naskh font and HarfBuzz shaping
-(reportlab 5 then lays out a line right to left), with Latin runs (municipality names, "Kreis")
-switched back to Noto Sans, which Naskh lacks. Chart axis labels are plain strings reportlab
-cannot shape, so for Arabic-script languages the charts label categories with their codes.
+``resources/fonts``. With an Arabic or Persian interface the report is written in German (see
+:func:`write_pdf`); Arabic-script text that still occurs (a municipality name) gets the Naskh font
+and HarfBuzz shaping, with characters Naskh lacks set in Noto Sans. Chart axis labels are plain
+strings reportlab cannot shape, so Arabic-script labels show their codes there.
 """
 
 from __future__ import annotations
@@ -44,7 +44,17 @@ def _fonts() -> dict[str, str]:
     return names
 
 
-_LATIN_RUN = re.compile(r"[A-Za-z\u00C0-\u024F/]+(?:[ .,'()\-]+[A-Za-z\u00C0-\u024F/]+)*")
+@functools.lru_cache(maxsize=1)
+def _naskh_chars() -> frozenset[int]:
+    """Code points the Arabic font has; everything else (Latin letters, ASCII parentheses and
+    quotes, which Noto Naskh lacks) is set in Noto Sans."""
+    from reportlab.pdfbase import pdfmetrics
+
+    name = _fonts()["arabic"]
+    if name == "Helvetica":
+        return frozenset()
+    face = pdfmetrics.getFont(name).face
+    return frozenset(face.charToGlyph)
 
 
 def _markup(text: str) -> tuple[str, bool]:
@@ -53,13 +63,18 @@ def _markup(text: str) -> tuple[str, bool]:
 
     if not _ARABIC.search(text):
         return escape(text), False
+    naskh = _naskh_chars()
     latin = _fonts()["regular"]
-    out, pos = [], 0
-    for m in _LATIN_RUN.finditer(text):
-        out.append(escape(text[pos:m.start()]))
-        out.append(f'<font name="{latin}">{escape(m.group())}</font>')
-        pos = m.end()
-    out.append(escape(text[pos:]))
+    out: list[str] = []
+    run, run_latin = "", False
+    for ch in text:
+        is_latin = ord(ch) not in naskh and not ch.isspace()
+        if run and is_latin != run_latin:
+            out.append(f'<font name="{latin}">{escape(run)}</font>' if run_latin else escape(run))
+            run = ""
+        run, run_latin = run + ch, is_latin if run == "" else run_latin
+    if run:
+        out.append(f'<font name="{latin}">{escape(run)}</font>' if run_latin else escape(run))
     return "".join(out), True
 
 
@@ -130,7 +145,23 @@ def _chart(table: dict[str, Any], width: float) -> Any:
     return d
 
 
+#: The Land's reporting language: the PDF falls back to it for right-to-left UI languages.
+FALLBACK_LANGUAGE = "de"
+
+
 def write_pdf(report: Report, path: Path, progress: Progress | None = None) -> None:
+    """Write the PDF report in the current language; for Arabic and Persian in German instead:
+    reportlab lays out single right-to-left lines well (table cells), but wrapped paragraphs with
+    Latin words or ASCII parentheses come out in the wrong line order or the wrong font. The CSV,
+    JSON and XLSX exports carry the translated labels in every language."""
+    from kimdesk.i18n import language
+
+    lang = current_language()
+    with language(FALLBACK_LANGUAGE if is_rtl(lang) else lang):
+        _write_pdf(report, path, progress)
+
+
+def _write_pdf(report: Report, path: Path, progress: Progress | None = None) -> None:
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4, landscape
     from reportlab.lib.units import mm
@@ -145,6 +176,7 @@ def write_pdf(report: Report, path: Path, progress: Progress | None = None) -> N
 
     doc = document(report)
     st = _styles()
+    rtl = is_rtl(current_language())
     page = landscape(A4)
     margin = 12 * mm
     width = page[0] - 2 * margin
@@ -179,8 +211,10 @@ def write_pdf(report: Report, path: Path, progress: Progress | None = None) -> N
                         "num") for c in t["columns"])] for r in t["rows"]]
         first = 38 * mm
         rest = (width - first) / max(len(t["columns"]), 1)
-        grid = LongTable([header, *body], colWidths=[first] + [rest] * len(t["columns"]),
-                         repeatRows=1)
+        widths = [first] + [rest] * len(t["columns"])
+        if rtl:  # right-to-left languages read the table from the right: mirror it
+            header, body, widths = header[::-1], [r[::-1] for r in body], widths[::-1]
+        grid = LongTable([header, *body], colWidths=widths, repeatRows=1)
         grid.setStyle(TableStyle([
             ("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#999999")),
             ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8eef2")),

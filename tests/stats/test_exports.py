@@ -248,3 +248,19 @@ def test_empty_and_tiny_vaults(make_vault: object, tmp_path: Path) -> None:
     for fmt in FORMATS:
         text = file_text(write(report, tmp_path / f"one.{fmt}"))
         assert "Solo" not in text and "Case" not in text.replace("Cases", "").replace("cases", "")
+
+
+@pytest.mark.parametrize(("lang", "word"), [("uk", "Кількість"), ("ar", "Statistik"),
+                                            ("de", "Statistik")])
+def test_pdf_language(stats_vault: object, tmp_path: Path, lang: str, word: str) -> None:
+    """Ukrainian PDFs are Ukrainian (Cyrillic through Noto Sans); with an Arabic interface the
+    PDF is written in German."""
+    from kimdesk.i18n import language
+
+    report = build_report(stats_vault.conn, periods()[1])  # type: ignore[attr-defined]
+    with language(lang):
+        text = file_text(write(report, tmp_path / f"{lang}.pdf"))
+    if lang == "uk":
+        assert any("\u0400" <= ch <= "\u04ff" for ch in text)
+    else:
+        assert word in text
