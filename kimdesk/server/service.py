@@ -402,6 +402,8 @@ class SyncService:
             # data out (the device has it), which halves a big push's response.
             as_sent = (status is ChangeStatus.APPLIED
                        and (row is None or change.base_rev == row.rev)
+                       and data["updated_at"] == change.updated_at
+                       and data["created_at"] == change.created_at
                        and all(data.get(k) == v for k, v in changed.items()))
             results.append(ChangeResult(kind=change.kind, id=change.id, status=status, rev=rev,
                                         seq=seq, deleted=bool(data.get("deleted")),

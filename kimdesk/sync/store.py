@@ -198,9 +198,13 @@ class SyncStore:
                     resolves = resolving.get(record.id, [])
                     cursor.seqs[kind] = row[0]
                     if not changed and not resolves and base_data is not None:
+                        # Saved without a real change: nothing to send; the server's
+                        # timestamp comes back so every replica stays identical.
                         self.conn.execute(
-                            f"UPDATE {kind} SET pending = 0 WHERE id = ? AND revision = ?",
-                            (record.id, record.revision),
+                            f"UPDATE {kind} SET pending = 0, updated_at = ?"
+                            " WHERE id = ? AND revision = ?",
+                            (base_data.get("updated_at") or data["updated_at"], record.id,
+                             record.revision),
                         )
                         continue
                     change = Change(
