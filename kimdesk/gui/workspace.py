@@ -167,7 +167,11 @@ class Workspace(QWidget):
             conn = w.read_connection()
             seqs = matching_seqs(conn, flt)
             first = fetch_rows(conn, list(seqs[:PAGE]))
-            total = total_cases(conn) if count_all else -1
+            unfiltered = flt.text.strip() == "" and not (
+                flt.phase or flt.rechtskreis or flt.handlungsfeld or flt.needs_review
+                or flt.scope != "all")
+            # An unfiltered list is every case: no second count needed.
+            total = len(seqs) if unfiltered else (total_cases(conn) if count_all else -1)
             return seqs, first, total, (time.perf_counter() - t0) * 1000
 
         def done(result: tuple[Any, dict[int, Any], int, float]) -> None:

@@ -416,3 +416,21 @@ def test_new_case_warns_about_a_returning_client(qtbot: Any, demo_window: Any) -
     dialog.person_form.inputs["family_name"].setText(existing.family_name_latin)
     dialog.accept()
     qtbot.waitUntil(lambda: ws.total == total + 1, timeout=5000)
+
+
+def test_keyboard_only_from_search_to_case(qtbot: Any, demo_window: Any) -> None:
+    ws = demo_window.workspace
+    demo_window.activateWindow()
+    qtbot.waitUntil(demo_window.isActiveWindow)
+    qtbot.keyClick(demo_window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert ws.search.hasFocus()
+    done = ws.queries_done
+    qtbot.keyClicks(ws.search, "kassem")
+    qtbot.waitUntil(lambda: ws.queries_done > done and ws.model.rowCount() > 0, timeout=5000)
+    ws.table.setFocus()
+    ws.table.setCurrentIndex(ws.model.index(0, 0))
+    qtbot.keyClick(ws.table, Qt.Key.Key_Return)
+    target = ws.model.row_at(0).case_id
+    qtbot.waitUntil(lambda: ws.case_view.case_id == target, timeout=5000)
+    assert "Kassem" in ws.case_view.ui["subtitleLabel"].text() or \
+        "Kassem" in ws.case_view.ui["nameLabel"].text()
