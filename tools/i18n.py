@@ -32,7 +32,8 @@ KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None, "tr": No
 #: Languages in a non-Latin script: a msgstr equal to the English msgid there is a copy, not a
 #: translation (in de/tr an identical word such as "Team" or "Server" can be right).
 NON_LATIN = ("ar", "fa", "uk", "ru")
-ENGLISH_WORD = re.compile(r"\b[a-z]{3,}\b")
+#: An English word: three or more letters, not all capitals (CSV, JSON, SGB stay allowed).
+ENGLISH_WORD = re.compile(r"\b(?!KIMdesk\b)[A-Za-z]*[a-z][A-Za-z]*\b")
 PLACEHOLDER = re.compile(r"\{[^{}]*\}|%\(?\w*\)?[sd]")
 
 
