@@ -130,11 +130,11 @@ class Transport:
         return headers
 
     def request(self, method: str, path: str, *, body: bytes | None = None,
-                params: dict[str, Any] | None = None) -> httpx.Response:
+                params: dict[str, Any] | None = None, gz: bytes = b"") -> httpx.Response:
         headers = self._headers()
         content = None
         if body is not None:
-            content = gzip.compress(body, compresslevel=1)
+            content = gz or gzip.compress(body, compresslevel=1)
             headers["Content-Encoding"] = "gzip"
             headers["Content-Type"] = "application/json"
         try:
@@ -182,8 +182,10 @@ class Transport:
         response = self.request("POST", "/v1/enroll", body=body.model_dump_json().encode())
         return EnrollResponse.model_validate_json(response.content)
 
-    def push(self, body: bytes) -> PushReceipt:
-        return PushReceipt.model_validate_json(self.request("POST", "/v1/push", body=body).content)
+    def push(self, body: bytes, gz: bytes = b"") -> PushReceipt:
+        """Send a batch; ``gz`` is the same body already compressed (as kept in the outbox)."""
+        response = self.request("POST", "/v1/push", body=body, gz=gz)
+        return PushReceipt.model_validate_json(response.content)
 
     def pull(self, since: int, limit: int, *, own: bool = False) -> PullPage:
         params: dict[str, Any] = {"since": since, "limit": limit}
@@ -389,7 +391,7 @@ class SyncEngine:
     def _send(self, batch: OutboxBatch) -> tuple[OutboxBatch, PushReceipt]:
         for _attempt in range(3):
             try:
-                return batch, self.transport.push(batch.body)
+                return batch, self.transport.push(batch.body, batch.gz)
             except OutOfOrder as exc:
                 batch = self.store.renumber_outbox(batch, exc.expected)
         raise SyncError(N_("The server keeps refusing the batch order."))

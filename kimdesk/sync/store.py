@@ -67,6 +67,8 @@ class OutboxBatch:
     #: (kind, id) -> the full record as sent (in memory only; rebuilt from the base after a
     #: restart), so a receipt need not read the bases again
     full: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    #: ``body`` gzip-compressed, as stored in the outbox and sent
+    gz: bytes = b""
 
 
 @dataclass
@@ -145,7 +147,8 @@ class SyncStore:
         payload = row[0]
         body = gzip.decompress(payload) if isinstance(payload, bytes) else payload.encode()
         sent = {(k, i): int(rev) for k, i, rev in json.loads(row[1])}
-        return OutboxBatch(PushRequest.model_validate_json(body), body, sent)
+        gz = payload if isinstance(payload, bytes) else b""
+        return OutboxBatch(PushRequest.model_validate_json(body), body, sent, gz=gz)
 
     def _resolving(self) -> dict[str, list[str]]:
         out: dict[str, list[str]] = {}
@@ -225,14 +228,15 @@ class SyncStore:
             seq = int(self.get("batch_seq", "0")) + 1
             request = PushRequest(batch_id=uuid.uuid4().hex, batch_seq=seq, changes=changes)
             body = request.model_dump_json().encode()
+            gz = gzip.compress(body, compresslevel=1)
             self.conn.execute(
                 "INSERT INTO sync_outbox (batch_id, batch_seq, payload, sent, created_at)"
                 " VALUES (?, ?, ?, ?, ?)",
-                (request.batch_id, seq, gzip.compress(body, compresslevel=1),
+                (request.batch_id, seq, gz,
                  json.dumps([[k, i, r] for (k, i), r in sent.items()]), now_iso()),
             )
             self.put("batch_seq", seq)
-        return OutboxBatch(request, body, sent, full)
+        return OutboxBatch(request, body, sent, full, gz)
 
     def renumber_outbox(self, batch: OutboxBatch, expected: int) -> OutboxBatch:
         """The server expects another batch number (e.g. the vault was restored from a backup):
@@ -240,15 +244,16 @@ class SyncStore:
         request = batch.request.model_copy(update={"batch_id": uuid.uuid4().hex,
                                                    "batch_seq": expected})
         body = request.model_dump_json().encode()
+        gz = gzip.compress(body, compresslevel=1)
         with self.vault.transaction():
             self.conn.execute(
                 "UPDATE sync_outbox SET batch_id = ?, batch_seq = ?, payload = ?"
                 " WHERE batch_id = ?",
-                (request.batch_id, expected, gzip.compress(body, compresslevel=1),
+                (request.batch_id, expected, gz,
                  batch.request.batch_id),
             )
             self.put("batch_seq", expected)
-        return OutboxBatch(request, body, batch.sent, batch.full)
+        return OutboxBatch(request, body, batch.sent, batch.full, gz)
 
     def _bases(self, kind: str, ids: list[str], *, data: bool = True
                ) -> dict[str, tuple[int, dict[str, Any] | None]]:
