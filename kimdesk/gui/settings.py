@@ -75,6 +75,15 @@ class AppSettings:
         self.store.setValue("sync/server_url", value.strip())
 
     @property
+    def local_server(self) -> bool:
+        """With no server address: run the embedded server on loopback so sync works at once."""
+        return str(self._get("sync/local_server", "true")).lower() in ("true", "1")
+
+    @local_server.setter
+    def local_server(self, value: bool) -> None:
+        self.store.setValue("sync/local_server", "true" if value else "false")
+
+    @property
     def retention_months(self) -> int:
         try:
             return int(self._get("privacy/retention_months", DEFAULT_RETENTION_MONTHS))  # type: ignore[call-overload]
