@@ -572,11 +572,13 @@ class FormWidget(QWidget):
                 lay.insertWidget(at, cm)
             row.client_message = cm
 
-    def _build_group(self, f: Field, scope: Scope, grid: QGridLayout) -> None:
+    def _framed_section(self, f: Field, scope: Scope, name: str) -> tuple[_Row, QFrame,
+                                                                            QVBoxLayout]:
+        """A group's or repeat's frame with its label row in both language columns."""
         row = _Row(f, scope)
         self._rows[path_key(f.name, scope)] = row
         frame = QFrame()
-        frame.setObjectName("group")
+        frame.setObjectName(name)
         frame.setFrameShape(QFrame.Shape.StyledPanel)
         inner = QVBoxLayout(frame)
         head = self._grid()
@@ -584,6 +586,10 @@ class FormWidget(QWidget):
         self._row_cells(f, scope, head, hrow)
         row.counselor_cell, row.client_cell = hrow.counselor_cell, hrow.client_cell
         inner.addLayout(head)
+        return row, frame, inner
+
+    def _build_group(self, f: Field, scope: Scope, grid: QGridLayout) -> None:
+        row, frame, inner = self._framed_section(f, scope, "group")
         body = self._grid()
         inner.addLayout(body)
         self._build_fields(f.children, scope, body)
@@ -591,18 +597,8 @@ class FormWidget(QWidget):
         row.widgets.append(frame)
 
     def _build_repeat(self, f: Field, scope: Scope, grid: QGridLayout) -> None:
-        row = _Row(f, scope)
         key = path_key(f.name, scope)
-        self._rows[key] = row
-        frame = QFrame()
-        frame.setObjectName("repeat")
-        frame.setFrameShape(QFrame.Shape.StyledPanel)
-        inner = QVBoxLayout(frame)
-        head = self._grid()
-        hrow = _Row(f, scope)
-        self._row_cells(f, scope, head, hrow)
-        row.counselor_cell, row.client_cell = hrow.counselor_cell, hrow.client_cell
-        inner.addLayout(head)
+        row, frame, inner = self._framed_section(f, scope, "repeat")
         items = self._container(scope).get(f.name)
         count = len(items) if isinstance(items, list) else 0
         for i in range(count):
