@@ -159,7 +159,7 @@ class CaseTableModel(QAbstractTableModel):
         if key == "case_number":
             return row.case_number
         if key == "name":
-            return row.name
+            return row.display_name
         if key == "name_latin":
             return row.name_latin
         if key == "phase":

@@ -23,6 +23,7 @@ from datetime import date
 from typing import Any
 
 from kimdesk.vault.search import match_expression
+from kimdesk.vault.vault import SUMMARY_SQL, CaseSummary
 
 #: Columns of the case list, in display order: key, SQL sort expression.
 COLUMNS: tuple[tuple[str, str], ...] = (
@@ -36,37 +37,11 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("review_on", "c.review_on IS NULL, c.review_on"),
 )
 
-ROW_SQL = (
-    "SELECT c.seq, c.id, c.case_number, p.family_name, p.given_name, p.family_name_latin,"
-    " p.given_name_latin, c.phase, c.owner, c.team, c.opened_on, c.review_on"
-    " FROM cases c JOIN persons p ON p.id = c.person_id"
-)
+ROW_SQL = SUMMARY_SQL.replace("SELECT ", "SELECT c.seq, ", 1)
 
 
-@dataclass(frozen=True)
-class CaseRow:
-    """One displayed line of the case list."""
-
-    seq: int
-    case_id: str
-    case_number: str
-    family_name: str
-    given_name: str
-    family_name_latin: str
-    given_name_latin: str
-    phase: str
-    owner: str
-    team: str
-    opened_on: str
-    review_on: str | None
-
-    @property
-    def name(self) -> str:
-        return f"{self.family_name}, {self.given_name}".strip(", ")
-
-    @property
-    def name_latin(self) -> str:
-        return f"{self.family_name_latin}, {self.given_name_latin}".strip(", ")
+#: One displayed line of the case list: the vault's own search summary.
+CaseRow = CaseSummary
 
 
 @dataclass(frozen=True)
@@ -145,7 +120,7 @@ def fetch_rows(conn: Any, seqs: list[int]) -> dict[int, CaseRow]:
         return {}
     marks = ",".join("?" * len(seqs))
     rows = conn.execute(f"{ROW_SQL} WHERE c.seq IN ({marks})", seqs).fetchall()
-    return {row[0]: CaseRow(*row) for row in rows}
+    return {row[0]: CaseSummary(*row[1:]) for row in rows}
 
 
 def total_cases(conn: Any) -> int:

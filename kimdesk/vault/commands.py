@@ -121,7 +121,7 @@ def cmd_search(args: argparse.Namespace) -> int:
         out.write("\n]\n")
         return 0
     for h in hits:
-        latin = f"{h.family_name_latin}, {h.given_name_latin}"
+        latin = h.name_latin
         shown = h.display_name if latin == h.display_name else f"{h.display_name} ({latin})"
         out.write(f"{h.case_number}\t{h.phase}\t{h.owner}\t{shown}\n")
     return 0

@@ -88,6 +88,10 @@ class CaseSummary:
     def display_name(self) -> str:
         return f"{self.family_name}, {self.given_name}".strip(", ")
 
+    @property
+    def name_latin(self) -> str:
+        return f"{self.family_name_latin}, {self.given_name_latin}".strip(", ")
+
 
 SUMMARY_SQL = (
     "SELECT c.id, c.case_number, p.family_name, p.given_name, p.family_name_latin,"
