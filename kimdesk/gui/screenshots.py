@@ -79,7 +79,8 @@ def render(out: Path, langs: list[str], cases: int = 300, seed: int = 7) -> list
             target = next(
                 (r for r in range(min(ws.model.rowCount(), 60))
                  if (row := ws.model.row_at(r)) is not None
-                 and row.phase in ("umsetzung", "hilfeplanung") and row.display_name != row.name_latin),
+                 and row.phase in ("umsetzung", "hilfeplanung")
+                 and row.display_name != row.name_latin),
                 0,
             )
             ws.table.selectRow(target)
