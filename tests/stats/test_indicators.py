@@ -7,6 +7,8 @@ from collections import Counter
 from datetime import date
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kimdesk.domain.iso import country_codes
 from kimdesk.stats import Period, build_report
@@ -195,3 +197,22 @@ def test_a_person_with_two_cases_counts_once_in_every_table(make_vault: object) 
     place = tables["consultations_by_place"]
     assert place.cell("Verl", "outreach") == Cell(3, 2)
     assert place.cell(TOTAL, TOTAL) == Cell(6, 2)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["Verl", "Werther", ""]), st.integers(1, 6),
+                          st.booleans()), max_size=40))
+def test_split_tally_equals_counting_every_event(events: list[tuple[str, int, bool]]) -> None:
+    """The one-pass two-column tally agrees with the general :func:`tally` over one item per
+    event, including people with events in two municipalities (counted once in the total row)."""
+    from kimdesk.stats.indicators import split_tally, tally
+
+    counts: dict[tuple[str, int], list[int]] = {}
+    for muni, person, outreach in events:
+        acc = counts.setdefault((muni, person), [0, 0])
+        acc[0] += 1
+        acc[1] += outreach
+    expected = tally([m for m, _p, _o in events],
+                     ["outreach" if o else "not_outreach" for _m, _p, o in events],
+                     [p for _m, p, _o in events])
+    assert split_tally(counts, 1, "outreach", "not_outreach") == expected
