@@ -236,9 +236,9 @@ def split_tally(counts: dict[tuple[str, int], list[int]], index: int, yes: str, 
     out: dict[tuple[str, str], Cell] = {}
     total = [0, 0, 0, 0, 0]
     for muni, m in per_muni.items():
-        for column, events, people in ((yes, m[0], m[2]), (no, m[1], m[3])):
+        for column, events, contributors in ((yes, m[0], m[2]), (no, m[1], m[3])):
             if events:
-                out[(muni, column)] = Cell(events, people)
+                out[(muni, column)] = Cell(events, contributors)
         out[(muni, TOTAL)] = Cell(m[0] + m[1], m[4])
         for i in range(5):
             total[i] += m[i]
@@ -252,9 +252,9 @@ def split_tally(counts: dict[tuple[str, int], list[int]], index: int, yes: str, 
         total[2] = sum(1 for n, k in merged.values() if k > 0)
         total[3] = sum(1 for n, k in merged.values() if n > k)
         total[4] = len(merged)
-    for column, events, people_n in ((yes, total[0], total[2]), (no, total[1], total[3])):
+    for column, events, contributors in ((yes, total[0], total[2]), (no, total[1], total[3])):
         if events:
-            out[(TOTAL, column)] = Cell(events, people_n)
+            out[(TOTAL, column)] = Cell(events, contributors)
     if per_muni:
         out[(TOTAL, TOTAL)] = Cell(total[0] + total[1], total[4])
     return out
