@@ -216,3 +216,23 @@ def test_split_tally_equals_counting_every_event(events: list[tuple[str, int, bo
                      ["outreach" if o else "not_outreach" for _m, _p, o in events],
                      [p for _m, p, _o in events])
     assert split_tally(counts, 1, "outreach", "not_outreach") == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(end=st.dates(date(2000, 1, 1), date(2040, 12, 31)),
+       born=st.one_of(st.none(), st.dates(date(1920, 1, 1), date(2045, 12, 31))),
+       year=st.one_of(st.none(), st.integers(1920, 2045)))
+def test_sql_age_cutoffs_agree_with_age_on(end: date, born: date | None,
+                                            year: int | None) -> None:
+    """The SQL compares stored birth dates with cut-off dates instead of computing ages; on
+    every day (29 February included) it gives the band of :func:`age_on`."""
+    import sqlite3
+
+    from kimdesk.stats.indicators import _age_band_sql, _band_age, age_cutoffs
+
+    sql = (f"SELECT CASE WHEN b > '' THEN {_age_band_sql('b', '')} WHEN y IS NOT NULL THEN"
+           f" {_age_band_sql('y', '_y')} ELSE 'unknown' END FROM (SELECT :b AS b, :y AS y)")
+    text = born.isoformat() if born else None
+    with sqlite3.connect(":memory:") as conn:
+        (band,) = conn.execute(sql, {"b": text, "y": year, **age_cutoffs(end)}).fetchone()
+    assert band == _band_age(age_on(end, text, year))
