@@ -11,6 +11,12 @@ Everything the engine persists goes through here, each step in one vault transac
 Remote records are written with :meth:`SyncStore.apply_remote`, which, unlike
 :meth:`Repository.update`, does not mark them pending and writes no audit event (the audit log
 records what happened on this device; receiving a colleague's edit is not an access).
+
+The merge base (``sync_base``: the server's revision and data last seen) keeps its data only while
+it differs from the local row. A record written as the server holds it, and not pending, has
+``data = NULL``: its row *is* the base, so a pull or an acknowledged push writes the record once,
+not twice. The vault's ``*_keep_base`` triggers (schema step 3) copy the old row into
+``sync_base`` when a local edit first makes the row pending.
 """
 
 from __future__ import annotations
@@ -269,6 +275,22 @@ class SyncStore:
                 out[rid] = (int(rev), json.loads(text) if text is not None else None)
         return out
 
+    def _pin_base(self, repo: Repository[Any], rid: str) -> None:
+        """The row is about to change without being the server's version (reference data): keep
+        its current content as the explicit base first."""
+        row = self.conn.execute(
+            f"{repo._select_sql} WHERE id = ? AND pending = 0", (rid,)
+        ).fetchone()
+        if row is None:
+            return
+        data = self._row_record(repo, row).data
+        data.pop("revision", None)
+        data.pop("pending", None)
+        self.conn.execute(
+            "UPDATE sync_base SET data = ? WHERE kind = ? AND id = ? AND data IS NULL",
+            (_dumps(data), repo.table, rid),
+        )
+
     def apply_receipt(self, batch: OutboxBatch, receipt: PushReceipt) -> None:
         """Acknowledge a batch: server versions in, pending cleared, conflicts stored."""
         by_key = {(c.kind, c.id): c for c in batch.request.changes}
@@ -286,7 +308,7 @@ class SyncStore:
                 missing = [i for i in ids if (kind, i) not in batch.full]
                 bases = self._bases(kind, missing) if missing else {}
                 clean: list[tuple[str, int]] = []
-                base_rows: list[tuple[str, str, int, str]] = []
+                base_rows: list[tuple[str, str, int, str | None]] = []
                 for result in results:
                     change = by_key[(kind, result.id)]
                     sent_rev = batch.sent.get((kind, result.id))
@@ -300,8 +322,11 @@ class SyncStore:
                                      "updated_at": change.updated_at
                                      or base_data.get("updated_at")}
                     server_data = sent_full if result.same else result.data or {}
+                    # The row equals the server's version (stored as sent): no copy of the base.
+                    base_text: str | None = None
                     if edited:
                         # Edited again in flight: keep those edits, take the server's others.
+                        base_text = _dumps(server_data)
                         local = self._local(repo, result.id)
                         if local is not None:
                             mine = local.model_dump(mode="json")
@@ -310,8 +335,11 @@ class SyncStore:
                     elif result.same:
                         clean.append((result.id, int(sent_rev or 0)))
                     else:
-                        self._write(repo, server_data, pending=False)
-                    base_rows.append((kind, result.id, result.rev, _dumps(server_data)))
+                        written = self._write(repo, server_data, pending=False)
+                        if written.model_dump(mode="json", exclude={"revision", "pending"}) \
+                                != server_data:
+                            base_text = _dumps(server_data)
+                    base_rows.append((kind, result.id, result.rev, base_text))
                     for cid in change.resolves:
                         self.conn.execute(
                             "UPDATE sync_conflicts SET status = 'resolved', resolved_at = ?"
@@ -375,41 +403,45 @@ class SyncStore:
         ids = [r.id for r in recs]
         known = {i: rev for i, (rev, _) in self._bases(kind, ids, data=False).items()}
         pending = self._pending_ids(kind, ids)
-        todo: list[tuple[RemoteRecord, list[Any]]] = []
+        todo: list[tuple[RemoteRecord, list[Any], str | None]] = []
         for rec in recs:
             if known.get(rec.id, -1) >= rec.rev or rec.id in pending:
                 # Our own change coming back / already here; or a local edit waiting to be
                 # pushed, which the server merges against the base it started from.
                 continue
             row = self._fast_row(repo, rec.data)
+            # Written exactly as received: the row is the base (NULL); after validation the
+            # row may differ from the server's data, which is then kept as the base.
+            base_text: str | None = None
             if row is None:
                 try:
                     row = repo.to_row(self._validated(repo, rec.data, pending=False))
                 except Exception as exc:
                     self._park(rec, str(exc))
                     continue
-            todo.append((rec, row))
+                base_text = _dumps(rec.data)
+            todo.append((rec, row, base_text))
         if not todo:
             return 0
         try:
-            self.conn.executemany(self._upsert_sql(repo), [r for _, r in todo])
+            self.conn.executemany(self._upsert_sql(repo), [r for _, r, _ in todo])
             done = todo
         except Exception:
             done = []
-            for rec, row in todo:
+            for item in todo:
                 try:
-                    self.conn.execute(self._upsert_sql(repo), row)
+                    self.conn.execute(self._upsert_sql(repo), item[1])
                 except Exception as exc:
-                    self._park(rec, str(exc))
+                    self._park(item[0], str(exc))
                     continue
-                done.append((rec, row))
-        self._set_bases([(kind, rec.id, rec.rev, _dumps(rec.data)) for rec, _ in done])
+                done.append(item)
+        self._set_bases([(kind, rec.id, rec.rev, text) for rec, _, text in done])
         if kind in _SEARCH_KINDS:
             self._touched.extend((repo, _Ref(rec.id, rec.data.get("case_id")))
-                                 for rec, _ in done)
+                                 for rec, _, _ in done)
         if self._has_parked:
             self.conn.executemany("DELETE FROM sync_parked WHERE kind = ? AND id = ?",
-                                  [(kind, rec.id) for rec, _ in done])
+                                  [(kind, rec.id) for rec, _, _ in done])
         return len(done)
 
     @property
@@ -468,6 +500,7 @@ class SyncStore:
                 if item.kind == "agency" and isinstance(item.data, dict):
                     data = dict(item.data) | {"deleted": item.deleted}
                     try:
+                        self._pin_base(self.vault.agencies, str(data.get("id", "")))
                         self._write(self.vault.agencies, data, pending=False)
                     except Exception:
                         continue
@@ -621,10 +654,8 @@ class SyncStore:
             self._touched.append((repo, record))
         return record
 
-    def _set_base(self, kind: str, rid: str, rev: int, data: dict[str, Any]) -> None:
-        self._set_bases([(kind, rid, rev, _dumps(data))])
-
-    def _set_bases(self, rows: list[tuple[str, str, int, str]]) -> None:
+    def _set_bases(self, rows: list[tuple[str, str, int, str | None]]) -> None:
+        """(kind, id, rev, data): ``data`` None where the local row is the server's version."""
         self.conn.executemany(
             "INSERT INTO sync_base (kind, id, rev, data) VALUES (?, ?, ?, ?)"
             " ON CONFLICT(kind, id) DO UPDATE SET rev = excluded.rev, data = excluded.data",

@@ -168,8 +168,87 @@ def _v2(conn: Connection) -> None:
         conn.execute(statement)
 
 
+#: Step 3: the merge base is stored only where it differs from the local row. Every column of
+#: each synced table as of schema version 3, in model order, with the columns holding JSON text and
+#: the booleans stored as 0/1. Frozen here (a released step never changes): a later step that adds
+#: a column must recreate that table's trigger (``tests/sync/test_base_on_demand.py`` fails
+#: otherwise).
+_V3_COLUMNS: dict[str, tuple[str, ...]] = {
+    "persons": ("id", "created_at", "updated_at", "deleted", "given_name", "family_name",
+                "given_name_latin", "family_name_latin", "birth_date", "birth_year", "gender",
+                "nationalities", "languages", "preferred_language", "residence_status", "phone",
+                "email", "address", "municipality"),
+    "cases": ("id", "created_at", "updated_at", "deleted", "case_number", "person_id", "owner",
+              "team", "municipality", "phase", "opened_on", "closed_on", "closure_reason",
+              "rechtskreise", "handlungsfelder", "review_on", "referral_source"),
+    "phase_transitions": ("id", "created_at", "updated_at", "deleted", "case_id", "from_phase",
+                          "to_phase", "at", "by", "closure_reason", "comment"),
+    "consultations": ("id", "created_at", "updated_at", "deleted", "case_id", "date",
+                      "duration_minutes", "place", "place_detail", "interpreter_used",
+                      "interpreter_language", "language", "form_id", "form_version", "answers",
+                      "summary", "counselor"),
+    "goals": ("id", "created_at", "updated_at", "deleted", "case_id", "goal", "steps",
+              "responsible", "handlungsfeld", "review_on", "status"),
+    "agencies": ("id", "created_at", "updated_at", "deleted", "name", "agency_type",
+                 "rechtskreis", "address", "opening_hours", "phone", "what_to_bring",
+                 "municipality"),
+    "referrals": ("id", "created_at", "updated_at", "deleted", "case_id", "agency_id",
+                  "agency_name", "agency_type", "rechtskreis", "status", "referred_on", "note"),
+    "consents": ("id", "created_at", "updated_at", "deleted", "person_id", "case_id",
+                 "purposes", "recipients", "data_categories", "special_categories", "given_on",
+                 "form", "language", "text_id", "text_version", "withdrawn_on"),
+    "structural_gaps": ("id", "created_at", "updated_at", "deleted", "case_id", "category",
+                        "agencies", "rechtskreise", "description", "observed_on",
+                        "municipality"),
+    "notes": ("id", "created_at", "updated_at", "deleted", "case_id", "text", "author"),
+}
+_V3_JSON = frozenset({"nationalities", "languages", "rechtskreise", "handlungsfelder", "answers",
+                      "purposes", "recipients", "data_categories", "agencies"})
+_V3_BOOL = frozenset({"deleted", "interpreter_used", "special_categories"})
+
+
+def _v3_value(column: str) -> str:
+    if column in _V3_JSON:
+        return f"json(OLD.{column})"
+    if column in _V3_BOOL:
+        return f"json(CASE WHEN OLD.{column} THEN 'true' ELSE 'false' END)"
+    return f"OLD.{column}"
+
+
+def base_trigger_sql(table: str, columns: tuple[str, ...]) -> str:
+    """The trigger that keeps a clean row's merge base before its first local edit.
+
+    A row that is not pending equals the server version last seen, so ``sync_base`` stores no
+    copy of it (``data IS NULL``: "the local row is the base"). When a local edit makes the row
+    pending, this trigger writes the old row into ``sync_base`` as JSON, in the same statement,
+    whatever code path made the edit. Done in SQL, not in the repository, so that no write can
+    bypass it."""
+    pairs = ", ".join(f"'{c}', {_v3_value(c)}" for c in columns)
+    return (
+        f"CREATE TRIGGER {table}_keep_base AFTER UPDATE OF pending ON {table}"
+        " WHEN OLD.pending = 0 AND NEW.pending = 1 BEGIN"
+        f" UPDATE sync_base SET data = json_object({pairs})"
+        f" WHERE kind = '{table}' AND id = OLD.id AND data IS NULL; END"
+    )
+
+
+def _v3(conn: Connection) -> None:
+    # sync_base.data becomes optional (SQLite changes a constraint only by rebuilding the table);
+    # the bases already stored keep their explicit data, which stays valid.
+    conn.execute(
+        "CREATE TABLE sync_base_v3 (kind TEXT NOT NULL, id TEXT NOT NULL, rev INTEGER NOT NULL,"
+        " data TEXT, PRIMARY KEY (kind, id)) WITHOUT ROWID"
+    )
+    conn.execute("INSERT INTO sync_base_v3 (kind, id, rev, data) SELECT kind, id, rev, data"
+                 " FROM sync_base")
+    conn.execute("DROP TABLE sync_base")
+    conn.execute("ALTER TABLE sync_base_v3 RENAME TO sync_base")
+    for table, columns in _V3_COLUMNS.items():
+        conn.execute(base_trigger_sql(table, columns))
+
+
 #: MIGRATIONS[n] upgrades schema n to n+1.
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2]
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3]
 LATEST = len(MIGRATIONS)
 
 

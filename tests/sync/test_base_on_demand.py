@@ -1,0 +1,131 @@
+"""The merge base is stored only where it differs from the local row (schema step 3).
+
+A clean record's ``sync_base`` row has ``data IS NULL`` ("the local row is the base"); the first
+local edit copies the old row into it through the ``*_keep_base`` triggers, whatever path made the
+edit; the three-way merge still works from that copy.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from pathlib import Path
+from typing import Any
+
+from kimdesk.demo.generator import fill
+from kimdesk.domain.models import Person
+from kimdesk.sync.protocol import SYNC_KINDS
+from kimdesk.sync.store import SyncStore
+from kimdesk.vault import Vault, kdf
+from kimdesk.vault.connection import connect
+from kimdesk.vault.migrations import LATEST, _V3_COLUMNS, migrate, schema_version
+
+
+def _row_json(store: SyncStore, kind: str, rid: str) -> dict[str, Any]:
+    repo = store.repos[kind]
+    row = store.conn.execute(f"{repo._select_sql} WHERE id = ?", (rid,)).fetchone()
+    return repo.from_row(row).model_dump(mode="json", exclude={"revision", "pending"})
+
+
+def _base(store: SyncStore, kind: str, rid: str) -> tuple[int, Any]:
+    rev, data = store.conn.execute(
+        "SELECT rev, data FROM sync_base WHERE kind = ? AND id = ?", (kind, rid)
+    ).fetchone()
+    return rev, (json.loads(data) if data is not None else None)
+
+
+def test_trigger_columns_match_the_models() -> None:
+    """A later schema step that adds a column must recreate the trigger (this fails first)."""
+    from kimdesk.domain.models import RECORD_BY_KIND
+
+    assert set(_V3_COLUMNS) == set(SYNC_KINDS)
+    for kind, columns in _V3_COLUMNS.items():
+        model_columns = [c for c in RECORD_BY_KIND[kind].model_fields
+                         if c not in ("revision", "pending")]
+        assert list(columns) == model_columns, kind
+
+
+def test_first_local_edit_keeps_the_old_row_as_base(make_vault) -> None:
+    """Every synced kind: a clean row with a NULL base, edited through the repository, leaves
+    exactly the old row (as JSON, types kept: lists, booleans, nulls) in ``sync_base``."""
+    vault = make_vault()
+    fill(vault, 30, seed=3)
+    store = SyncStore(vault)
+    for kind in SYNC_KINDS:
+        repo = store.repos[kind]
+        (rid,) = vault.conn.execute(f"SELECT id FROM {kind} ORDER BY seq LIMIT 1").fetchone()
+        with vault.transaction():
+            vault.conn.execute(f"UPDATE {kind} SET pending = 0 WHERE id = ?", (rid,))
+            store._set_bases([(kind, rid, 4, None)])
+        before = _row_json(store, kind, rid)
+        record = repo.from_row(
+            vault.conn.execute(f"{repo._select_sql} WHERE id = ?", (rid,)).fetchone())
+        repo.update(record.model_copy(update={"deleted": True}))
+        rev, data = _base(store, kind, rid)
+        assert rev == 4
+        assert data == before, kind
+        assert _row_json(store, kind, rid)["deleted"] is True
+        # A second edit keeps the first base (the server's version), not the first edit.
+        again = repo.from_row(
+            vault.conn.execute(f"{repo._select_sql} WHERE id = ?", (rid,)).fetchone())
+        repo.update(again.model_copy(update={"deleted": False}))
+        assert _base(store, kind, rid)[1] == before
+
+
+def test_synced_records_store_no_copy_and_still_merge(sqlite_server, make_device) -> None:
+    """After push and pull the bases hold no data; edits on two devices to different fields of
+    one case still merge field by field (the base comes from the trigger's copy)."""
+    a, b = make_device(sqlite_server, "a"), make_device(sqlite_server, "b")
+    person = a.vault.people.add(Person(given_name="Amina", family_name="Haddad"))
+    case = a.vault.cases.open_case(person.id, owner="a", referral_source="Jobcenter")
+    a.sync()
+    b.sync()
+    for dev in (a, b):
+        counts = dev.vault.conn.execute(
+            "SELECT count(*), count(data) FROM sync_base").fetchone()
+        assert counts[0] >= 2 and counts[1] == 0, counts
+    ca = a.vault.cases.get(case.id)
+    a.vault.cases.update(ca.model_copy(update={"referral_source": "Sozialamt"}))
+    cb = b.vault.cases.get(case.id)
+    b.vault.cases.update(cb.model_copy(update={"municipality": "Wesel"}))
+    assert _base(b.store, "cases", case.id)[1]["referral_source"] == "Jobcenter"
+    a.sync()
+    b.sync()
+    a.sync()
+    for dev in (a, b):
+        got = dev.vault.cases.get(case.id)
+        assert (got.referral_source, got.municipality) == ("Sozialamt", "Wesel")
+        assert not dev.store.conflicts()
+        assert _base(dev.store, "cases", case.id)[1] is None
+
+
+def test_step_3_keeps_the_bases_of_a_version_2_vault(tmp_path: Path) -> None:
+    passphrase = "fixture"
+    salt = secrets.token_bytes(kdf.SALT_BYTES)
+    key = kdf.CURRENT.derive(passphrase, salt)
+    conn = connect(tmp_path / "v2.kdb", key, salt, create=True)
+    try:
+        migrate(conn, target=2)
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("INSERT INTO sync_base (kind, id, rev, data) VALUES"
+                     " ('cases', 'x', 3, '{\"referral_source\":\"Jobcenter\"}')")
+        conn.execute("COMMIT")
+        assert migrate(conn) == [3]
+        assert schema_version(conn) == LATEST
+        assert conn.execute("SELECT kind, id, rev, data FROM sync_base").fetchall() == [
+            ("cases", "x", 3, '{"referral_source":"Jobcenter"}')]
+        triggers = {r[0] for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+        assert triggers == {f"{k}_keep_base" for k in SYNC_KINDS}
+    finally:
+        conn.close()
+
+
+def test_v3_fixture_opens(tmp_path: Path) -> None:
+    import shutil
+
+    copy = tmp_path / "v3.kdb"
+    shutil.copy(Path(__file__).resolve().parent.parent / "fixtures" / "vault_v3.kdb", copy)
+    with Vault.open(copy, "fixture-v1") as v:
+        assert schema_version(v.conn) == LATEST >= 3
+        assert v.people.count() == 1
