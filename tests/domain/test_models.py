@@ -8,7 +8,7 @@ import pytest
 from pydantic import ValidationError as PydanticError
 
 from kimdesk.domain.codes import ClosureReason, ConsentPurpose, Phase
-from kimdesk.domain.models import Case, Consent, Consultation, Person
+from kimdesk.domain.models import Case, Consent, Consultation, Note, Person
 from kimdesk.domain.phases import check_transition, next_phases
 from kimdesk.errors import ValidationError
 
@@ -103,3 +103,13 @@ def test_phase_machine() -> None:
         check_transition(Phase.UMSETZUNG, Phase.ABSCHLUSS, None)
     with pytest.raises(ValidationError):
         check_transition(Phase.ASSESSMENT, Phase.HILFEPLANUNG, ClosureReason.OTHER)
+
+
+def test_record_ids_are_canonical_uuids() -> None:
+    canonical = "1b4e28ba-2fa1-11d2-883f-0016d3cca427"
+    assert Note(case_id=canonical, text="x", author="a", id=canonical).id == canonical
+    assert Note(case_id=canonical, text="x", author="a", id=canonical.upper()).id == canonical
+    braced = "{" + canonical.replace("-", "") + "}"
+    assert Note(case_id=canonical, text="x", author="a", id=braced).id == canonical
+    with pytest.raises(PydanticError):
+        Note(case_id=canonical, text="x", author="a", id="1b4e28ba-2fa1-11d2-883f-0016d3cca42")

@@ -18,7 +18,7 @@ from kimdesk.sync.protocol import SYNC_KINDS
 from kimdesk.sync.store import SyncStore
 from kimdesk.vault import Vault, kdf
 from kimdesk.vault.connection import connect
-from kimdesk.vault.migrations import LATEST, _V3_COLUMNS, migrate, schema_version
+from kimdesk.vault.migrations import _V3_COLUMNS, LATEST, migrate, schema_version
 
 
 def _row_json(store: SyncStore, kind: str, rid: str) -> dict[str, Any]:
