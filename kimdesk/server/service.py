@@ -314,9 +314,9 @@ class SyncService:
         stamp = now_iso()
         results: list[ChangeResult] = []
         new_conflicts: list[ConflictInfo] = []
-        writes: dict[tuple[str, str], dict[str, Any]] = {}
+        writes: dict[tuple[str, str], tuple[Any, ...]] = {}
         new_keys: set[tuple[str, str]] = set()
-        hist: list[dict[str, Any]] = []
+        hist: list[tuple[Any, ...]] = []
         conflict_rows: list[dict[str, Any]] = []
         resolved: set[str] = set()
         for change in request.changes:
@@ -523,7 +523,7 @@ class SyncService:
         )
 
 
-_LOCAL_FIELDS = frozenset({"revision", "pending"})
+_LOCAL_FIELDS: set[str] = {"revision", "pending"}
 _RECORD_COLUMNS = ("kind", "id", "team", "rev", "seq", "deleted", "data", "updated_at",
                    "updated_by")
 _HISTORY_COLUMNS = ("kind", "id", "team", "rev", "data", "device_id", "batch_id", "at")

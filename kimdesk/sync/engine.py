@@ -28,6 +28,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -367,6 +368,10 @@ class SyncEngine:
         return report
 
     def _push_all(self, report: SyncReport) -> None:
+        """Send batches one after the other (the server takes them in order), preparing the next
+        batch while one is in flight: the client's reading and serialising overlaps with the
+        server's work. Only the batch in flight is in the outbox; a prepared one is promised to
+        nobody until it is stored, so a failure or a cancel loses no work but time."""
         total = self.store.pending_count()
         self._enter(SyncState.PUSHING, 0, total)
         cursor = PushCursor()
@@ -375,37 +380,59 @@ class SyncEngine:
             limits["max_changes"] = self.batch_changes
         if self.batch_bytes:
             limits["max_bytes"] = self.batch_bytes
-        while True:
+        transport = self.transport
+        with ThreadPoolExecutor(1, thread_name_prefix="kimdesk-push") as sender:
             self._check_cancel()
             batch = self.store.outbox() or self.store.build_batch(cursor, **limits)
-            if batch is None:
-                return
-            batch, receipt = self._send(batch)
-            self.store.apply_receipt(batch, receipt)
-            report.batches += 1
-            report.pushed += len(batch.request.changes)
-            for result in receipt.results:
-                report.results[result.status] = report.results.get(result.status, 0) + 1
-            self._enter(SyncState.PUSHING, report.pushed, max(total, report.pushed))
+            while batch is not None:
+                in_flight = sender.submit(transport.push, batch.body, batch.gz)
+                prepared = self.store.prepare_batch(cursor, **limits)
+                batch, receipt = self._receipt(batch, in_flight)
+                self.store.apply_receipt(batch, receipt)
+                report.batches += 1
+                report.pushed += len(batch.request.changes)
+                for result in receipt.results:
+                    report.results[result.status] = report.results.get(result.status, 0) + 1
+                self._enter(SyncState.PUSHING, report.pushed, max(total, report.pushed))
+                self._check_cancel()
+                batch = self.store.persist_batch(prepared) if prepared is not None else None
 
-    def _send(self, batch: OutboxBatch) -> tuple[OutboxBatch, PushReceipt]:
-        for _attempt in range(3):
+    def _receipt(self, batch: OutboxBatch, in_flight: Future[PushReceipt]
+                 ) -> tuple[OutboxBatch, PushReceipt]:
+        """The receipt of the batch in flight; a batch number the server does not expect (a
+        vault restored from a backup) is renumbered and sent again."""
+        try:
+            return batch, in_flight.result()
+        except OutOfOrder as exc:
+            expected = exc.expected
+        for _attempt in range(2):
+            batch = self.store.renumber_outbox(batch, expected)
             try:
                 return batch, self.transport.push(batch.body, batch.gz)
             except OutOfOrder as exc:
-                batch = self.store.renumber_outbox(batch, exc.expected)
+                expected = exc.expected
         raise SyncError(N_("The server keeps refusing the batch order."))
 
     def _pull_all(self, report: SyncReport, *, seen: set[tuple[str, str]] | None = None) -> None:
+        """Pages in cursor order; the next page is fetched while this one is applied (each page
+        is applied with its cursor advance in one transaction, so a stop resumes there)."""
         self._enter(SyncState.PULLING, report.pulled)
-        while True:
+        own = seen is not None
+        transport = self.transport
+        with ThreadPoolExecutor(1, thread_name_prefix="kimdesk-pull") as fetcher:
             self._check_cancel()
-            page = self.transport.pull(self.store.cursor, self.page_size, own=seen is not None)
-            report.pulled += self.store.apply_page(page, seen=seen)
-            report.pages += 1
-            self._enter(SyncState.PULLING, report.pulled)
-            if not page.more:
-                return
+            coming = fetcher.submit(transport.pull, self.store.cursor, self.page_size, own=own)
+            while True:
+                page = coming.result()
+                if page.more:
+                    coming = fetcher.submit(transport.pull, page.next_cursor, self.page_size,
+                                            own=own)
+                report.pulled += self.store.apply_page(page, seen=seen)
+                report.pages += 1
+                self._enter(SyncState.PULLING, report.pulled)
+                if not page.more:
+                    return
+                self._check_cancel()
 
     def _reference(self) -> None:
         while True:

@@ -78,6 +78,14 @@ class OutboxBatch:
 
 
 @dataclass
+class PreparedBatch:
+    """A batch built but not yet in the outbox: nothing is promised to the server until
+    :meth:`SyncStore.persist_batch` stores it."""
+
+    batch: OutboxBatch
+
+
+@dataclass
 class _Ref:
     """What the search index needs of a received record."""
 
@@ -172,7 +180,20 @@ class SyncStore:
         max_bytes: int = BATCH_MAX_BYTES,
     ) -> OutboxBatch | None:
         """Collect pending records (parents first) into a new outbox batch; None if nothing is
-        left in this run. Records whose diff against the base is empty are simply marked clean."""
+        left in this run."""
+        prepared = self.prepare_batch(cursor, max_changes=max_changes, max_bytes=max_bytes)
+        return self.persist_batch(prepared) if prepared is not None else None
+
+    def prepare_batch(
+        self,
+        cursor: PushCursor,
+        *,
+        max_changes: int = BATCH_MAX_CHANGES,
+        max_bytes: int = BATCH_MAX_BYTES,
+    ) -> PreparedBatch | None:
+        """The next batch's changes, not yet in the outbox (the engine prepares it while the
+        previous batch is in flight). Records whose diff against the base is empty are simply
+        marked clean. None if nothing is left in this run."""
         changes: list[Change] = []
         sent: dict[tuple[str, str], int] = {}
         full: dict[tuple[str, str], dict[str, Any]] = {}
@@ -229,20 +250,35 @@ class SyncStore:
                     size += _estimate(changed)
                     if size >= max_bytes:
                         break
-            if not changes:
-                return None
-            seq = int(self.get("batch_seq", "0")) + 1
-            request = PushRequest(batch_id=uuid.uuid4().hex, batch_seq=seq, changes=changes)
+        if not changes:
+            return None
+        # Serialised now, numbered as the next batch: in the usual case persist_batch only
+        # stores it, so this work overlaps with the server handling the batch before.
+        request = PushRequest(batch_id=uuid.uuid4().hex,
+                              batch_seq=int(self.get("batch_seq", "0")) + 1, changes=changes)
+        body = request.model_dump_json().encode()
+        return PreparedBatch(OutboxBatch(request, body, sent, full,
+                                         gzip.compress(body, compresslevel=1)))
+
+    def persist_batch(self, prepared: PreparedBatch) -> OutboxBatch:
+        """Put a prepared batch into the outbox, numbered after the last one: from now on it is
+        resent as it is until its receipt arrives."""
+        batch = prepared.batch
+        seq = int(self.get("batch_seq", "0")) + 1
+        if batch.request.batch_seq != seq:  # renumbered meanwhile (a restored vault)
+            request = batch.request.model_copy(update={"batch_seq": seq})
             body = request.model_dump_json().encode()
-            gz = gzip.compress(body, compresslevel=1)
+            batch = OutboxBatch(request, body, batch.sent, batch.full,
+                                gzip.compress(body, compresslevel=1))
+        with self.vault.transaction():
             self.conn.execute(
                 "INSERT INTO sync_outbox (batch_id, batch_seq, payload, sent, created_at)"
                 " VALUES (?, ?, ?, ?, ?)",
-                (request.batch_id, seq, gz,
-                 json.dumps([[k, i, r] for (k, i), r in sent.items()]), now_iso()),
+                (batch.request.batch_id, seq, batch.gz,
+                 json.dumps([[k, i, r] for (k, i), r in batch.sent.items()]), now_iso()),
             )
             self.put("batch_seq", seq)
-        return OutboxBatch(request, body, sent, full, gz)
+        return batch
 
     def renumber_outbox(self, batch: OutboxBatch, expected: int) -> OutboxBatch:
         """The server expects another batch number (e.g. the vault was restored from a backup):
