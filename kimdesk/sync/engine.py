@@ -368,10 +368,12 @@ class SyncEngine:
         return report
 
     def _push_all(self, report: SyncReport) -> None:
-        """Send batches one after the other (the server takes them in order), preparing the next
-        batch while one is in flight: the client's reading and serialising overlaps with the
-        server's work. Only the batch in flight is in the outbox; a prepared one is promised to
-        nobody until it is stored, so a failure or a cancel loses no work but time."""
+        """Send batches in order (the server takes them one after the other) and keep the server
+        busy: the next batch is prepared while one is in flight, and sent as soon as that one's
+        receipt is in, before the receipt is applied. The outbox holds at most the batch being
+        acknowledged and the one in flight (resent in order after a crash); a prepared batch is
+        promised to nobody until it is stored. A cancel stops once the batch in flight is
+        acknowledged."""
         total = self.store.pending_count()
         self._enter(SyncState.PUSHING, 0, total)
         cursor = PushCursor()
@@ -384,18 +386,29 @@ class SyncEngine:
         with ThreadPoolExecutor(1, thread_name_prefix="kimdesk-push") as sender:
             self._check_cancel()
             batch = self.store.outbox() or self.store.build_batch(cursor, **limits)
-            while batch is not None:
-                in_flight = sender.submit(transport.push, batch.body, batch.gz)
-                prepared = self.store.prepare_batch(cursor, **limits)
+            if batch is None:
+                return
+            in_flight = sender.submit(transport.push, batch.body, batch.gz)
+            prepared = self.store.prepare_batch(cursor, **limits)
+            while True:
                 batch, receipt = self._receipt(batch, in_flight)
+                following = None
+                if prepared is not None and not self._cancel.is_set():
+                    following = self.store.persist_batch(prepared)
+                    in_flight = sender.submit(transport.push, following.body, following.gz)
                 self.store.apply_receipt(batch, receipt)
                 report.batches += 1
                 report.pushed += len(batch.request.changes)
                 for result in receipt.results:
                     report.results[result.status] = report.results.get(result.status, 0) + 1
                 self._enter(SyncState.PUSHING, report.pushed, max(total, report.pushed))
-                self._check_cancel()
-                batch = self.store.persist_batch(prepared) if prepared is not None else None
+                if following is None:
+                    self._check_cancel()
+                    return
+                batch = following
+                prepared = None
+                if not self._cancel.is_set():
+                    prepared = self.store.prepare_batch(cursor, **limits)
 
     def _receipt(self, batch: OutboxBatch, in_flight: Future[PushReceipt]
                  ) -> tuple[OutboxBatch, PushReceipt]:

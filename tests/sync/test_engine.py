@@ -51,7 +51,8 @@ def test_states_offline_and_cancel(tmp_path, make_vault):
     states: list[SyncState] = []
     engine = SyncEngine(vault, on_state=lambda p: states.append(p.state), batch_changes=2)
 
-    # cancel after the first batch: the rest stays pending, nothing half-applied
+    # cancel after the first batch: the batch already in flight (sent before the first receipt
+    # was applied) is acknowledged, the rest stays pending, nothing half-applied
     def cancel_after_first(p):
         states.append(p.state)
         if p.state is SyncState.PUSHING and p.done:
@@ -60,7 +61,7 @@ def test_states_offline_and_cancel(tmp_path, make_vault):
     engine.on_state = cancel_after_first
     with pytest.raises(SyncCancelled):
         engine.sync()
-    assert engine.store.pending_count() == 3 and engine.store.outbox() is None
+    assert engine.store.pending_count() == 1 and engine.store.outbox() is None
     engine.on_state = lambda p: states.append(p.state)
     states.clear()
     engine.sync()

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kimdesk.domain.codes import ClosureReason, Phase
 from kimdesk.domain.models import Note, Person
@@ -139,3 +141,23 @@ def test_search_paging_and_reader_connection(demo_vault: Vault) -> None:
     assert [h.case_id for h in page] == [h.case_id for h in everything[50:100]]
     reader = demo_vault.open_reader()
     assert demo_vault.search("a", conn=reader) == demo_vault.search("a")
+
+
+@given(st.lists(st.text(max_size=12), max_size=5))
+@settings(max_examples=300, deadline=None)
+def test_folding_part_by_part_equals_folding_the_whole(parts: list[str]) -> None:
+    """index_text folds each part on its own (with an ASCII fast path): the result must equal
+    the per-character fold of the joined text, for any script."""
+    import unicodedata
+
+    from kimdesk.vault.search import _VARIANTS, fold, index_text
+
+    def reference(text: str) -> str:
+        decomposed = unicodedata.normalize("NFKD", text)
+        kept = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+        return kept.translate(_VARIANTS).casefold()
+
+    for part in parts:
+        assert fold(part) == reference(part)
+    joined = " ".join(p for p in parts if p)
+    assert index_text(*parts).startswith(reference(joined))
