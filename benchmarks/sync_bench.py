@@ -84,7 +84,7 @@ def _instrument_server() -> None:
     """Count the time spent inside the server's push/pull handlers (same process)."""
     from kimdesk.server import service
 
-    for name in ("push", "pull_json"):
+    for name in ("push_json", "pull_json"):
         original = getattr(service.SyncService, name)
 
         def wrapper(self, *a, _original=original, **k):  # type: ignore[no-untyped-def]

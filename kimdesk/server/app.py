@@ -161,8 +161,8 @@ def create_app(db_url: str, *, migrate: bool = True) -> FastAPI:
         digest = hashlib.sha256(raw).hexdigest()
         from starlette.concurrency import run_in_threadpool
 
-        receipt = await run_in_threadpool(service.push, dev, batch, digest)
-        return Response(receipt.model_dump_json(), media_type="application/json")
+        receipt = await run_in_threadpool(service.push_json, dev, batch, digest)
+        return Response(receipt, media_type="application/json")
 
     @app.get("/v1/changes", response_model=PullPage)
     def changes(
