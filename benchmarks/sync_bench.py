@@ -1,39 +1,57 @@
-"""Sync throughput on loopback, and the long run of the stateful property test.
+"""Sync throughput on loopback, against PouchDB in the same run, and the long stateful property run.
 
-    .venv/bin/python benchmarks/sync_bench.py [--records 10000] [--incremental 1000]
-        [--db URL] [--stateful-examples 200]
+    .venv/bin/python benchmarks/sync_bench.py [--records 10000] [--incremental 1000] [--repeat 3]
+        [--server process|thread] [--db URL] [--pouchdb | --no-pouchdb]
+        [--stateful-examples 200 [--stateful-steps 50]]
 
-Figures (goal from issue 5: push 10k changed case records of ~1 KB and pull them into a second
-vault in <= 3 s together; PouchDB -> express-pouchdb took 5.5-8 s for the same volume on this
-machine kind, and 0.33 s for an incremental push of 1k changes):
+Goal (issue 5): push 10k changed case records of ~1 KB and pull them into a second vault in
+<= 3 s together. Each run, with fresh vaults and a fresh server database:
 
 1. initial: 10k new cases (~1 KB each; their persons synced beforehand) pushed by A, pulled by B;
-2. changed: all 10k cases changed on A, pushed, pulled by B;
+2. changed: every one of the 10k cases edited on A, pushed, pulled by B;
 3. incremental: 1k changed cases pushed by A.
+
+``--server process`` (default) runs ``kimdesk server run`` as its own process, as a municipality
+runs it (on another machine, in fact); its CPU time is read from the process. ``--server thread``
+runs the embedded server in this process, as the desktop app does when no server is configured:
+client and server then share one interpreter lock, which costs wall time.
+
+The baseline is PouchDB replicating the same documents (same sizes, same steps) between two
+LevelDB databases and express-pouchdb on loopback, run in the same session by
+``benchmarks/pouchdb/replicate.js`` when Node.js is installed (``npm ci`` in that folder
+installs its pinned packages on the first run). Medians of ``--repeat`` runs are printed.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
+import shutil
+import socket
+import statistics
+import subprocess
 import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from kimdesk.domain.models import Case, Person
-from kimdesk.server.embedded import EmbeddedServer
 from kimdesk.sync.engine import SyncEngine, enroll
 from kimdesk.vault import Vault
 
-POUCH_FULL = (5.5, 8.0)
-POUCH_INCREMENTAL = 0.33
 GOAL_FULL = 3.0
+POUCH_DIR = Path(__file__).resolve().parent / "pouchdb"
+STEPS = ("push new", "pull new", "push changed", "pull changed", "push 1k")
 
 
 def _filler(rng: random.Random, size: int) -> str:
@@ -77,43 +95,104 @@ def change_cases(vault: Vault, rng: random.Random, limit: int | None = None) -> 
     return len(rows)
 
 
-SERVER_SECONDS = [0.0]
+# -- the server under test -------------------------------------------------------------------------
+@dataclass
+class Server:
+    url: str
+    enroll_code: Callable[[str], str]
+    cpu_seconds: Callable[[], float]
 
 
-def _instrument_server() -> None:
-    """Count the time spent inside the server's push/pull handlers (same process)."""
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def server_process(db_url: str) -> Iterator[Server]:
+    """``kimdesk server run`` in its own process; enrollment codes from ``kimdesk server
+    enroll-code`` (the administrator's commands, as municipal IT runs them)."""
+    import httpx
+    import psutil
+
+    kimdesk = str(Path(sys.executable).with_name("kimdesk"))
+    port = _free_port()
+    proc = subprocess.Popen([kimdesk, "server", "run", "--db", db_url, "--port", str(port)],
+                            stdout=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(url + "/v1/hello", timeout=1)
+                break
+            except httpx.HTTPError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("the sync server did not start") from None
+                time.sleep(0.1)
+        ps = psutil.Process(proc.pid)
+
+        def code(team: str) -> str:
+            out = subprocess.run([kimdesk, "server", "enroll-code", "--team", team, "--db",
+                                  db_url], capture_output=True, text=True, check=True).stdout
+            return out.strip().splitlines()[-1]
+
+        def cpu() -> float:
+            times = ps.cpu_times()
+            return float(times.user + times.system)
+
+        yield Server(url, code, cpu)
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+@contextmanager
+def server_thread(db_url: str) -> Iterator[Server]:
+    """The embedded server in this process (the app's own when none is configured); its CPU
+    share is the time spent in the push and pull handlers."""
     from kimdesk.server import service
+    from kimdesk.server.embedded import EmbeddedServer
 
-    for name in ("push_json", "pull_json"):
-        original = getattr(service.SyncService, name)
-
-        def wrapper(self, *a, _original=original, **k):  # type: ignore[no-untyped-def]
-            start = time.perf_counter()
+    spent = [0.0]
+    originals = {n: getattr(service.SyncService, n) for n in ("push_json", "pull_json")}
+    for name, original in originals.items():
+        def timed_handler(self: Any, *a: Any, _original: Any = original, **k: Any) -> Any:
+            start = time.thread_time()
             try:
                 return _original(self, *a, **k)
             finally:
-                SERVER_SECONDS[0] += time.perf_counter() - start
+                spent[0] += time.thread_time() - start
 
-        setattr(service.SyncService, name, wrapper)
+        setattr(service.SyncService, name, timed_handler)
+    srv = EmbeddedServer(db_url).start()
+    try:
+        yield Server(srv.url, srv.service.create_enroll_code, lambda: spent[0])
+    finally:
+        srv.stop()
+        for name, original in originals.items():
+            setattr(service.SyncService, name, original)
 
 
-def timed(label: str, fn):  # type: ignore[no-untyped-def]
-    """Wall time, the CPU time of this process (client and in-process server together: less
-    sensitive to other load on the machine) and the part spent in the server's handlers."""
-    SERVER_SECONDS[0] = 0.0
-    cpu = time.process_time()
-    start = time.perf_counter()
+# -- one run ------------------------------------------------------------------------------------
+@dataclass
+class Figure:
+    wall: float
+    cpu: float  # this process: the client (and the server too with --server thread)
+    server_cpu: float
+
+
+def _timed(server: Server, fn: Callable[[], Any]) -> tuple[Figure, Any]:
+    s0, c0, t0 = server.cpu_seconds(), time.process_time(), time.perf_counter()
     result = fn()
-    seconds = time.perf_counter() - start
-    cpu = time.process_time() - cpu
-    print(f"  {label:<44} {seconds:7.2f} s   (cpu {cpu:5.2f} s, server {SERVER_SECONDS[0]:5.2f} s)",
-          flush=True)
-    return seconds, result
+    return Figure(time.perf_counter() - t0, time.process_time() - c0,
+                  server.cpu_seconds() - s0), result
 
 
-def throughput(args: argparse.Namespace) -> None:
-    _instrument_server()
-    rng = random.Random(1)
+def one_run(args: argparse.Namespace, seed: int) -> dict[str, Figure]:
+    rng = random.Random(seed)
+    figures: dict[str, Figure] = {}
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         db_url = args.db or f"sqlite:///{folder / 'server.db'}"
@@ -121,49 +200,78 @@ def throughput(args: argparse.Namespace) -> None:
             from tests.sync.helpers import reset_pg
 
             reset_pg(args.db)
-        server = EmbeddedServer(db_url).start()
-        try:
+        serve = server_process if args.server == "process" else server_thread
+        with serve(db_url) as server:
             a = Vault.create(folder / "a.kdb", "bench", counselor="a", team="Team Nord")
             b = Vault.create(folder / "b.kdb", "bench", counselor="b", team="Team Nord")
             for v in (a, b):
-                enroll(v, server.url, server.service.create_enroll_code("Team Nord"))
+                enroll(v, server.url, server.enroll_code("Team Nord"))
             ea, eb = SyncEngine(a), SyncEngine(b)
             cases = build(a, args.records, rng)
-            print(f"server: {db_url.split(':')[0]}, {args.records} cases; load average "
-                  f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores", flush=True)
-            timed("setup: persons pushed by A", ea.sync)
-            timed("setup: persons pulled by B", eb.sync)
+            ea.sync()
+            eb.sync()
             insert_cases(a, cases)
-            size = len(a.conn.execute("SELECT referral_source FROM cases LIMIT 1").fetchone()[0])
-            print(f"  (case record ~{size + 300} bytes as JSON)")
-            print("1. initial: new cases")
-            t1, _ = timed("push by A", ea.sync)
-            t2, r = timed("pull by B", eb.sync)
-            assert r.pulled == args.records, r
-            total_new = t1 + t2
-            print(f"  {'push + pull':<44} {total_new:7.2f} s   goal {GOAL_FULL} s: "
-                  f"{'met' if total_new <= GOAL_FULL else 'NOT met'}; PouchDB/ours "
-                  f"{POUCH_FULL[0] / total_new:.1f}-{POUCH_FULL[1] / total_new:.1f}x")
-            print("2. changed: every case edited on A")
+            figures["push new"], _ = _timed(server, ea.sync)
+            figures["pull new"], report = _timed(server, eb.sync)
+            assert report.pulled == args.records, report
             change_cases(a, rng)
-            t1, _ = timed("push by A", ea.sync)
-            t2, r = timed("pull by B", eb.sync)
-            assert r.pulled == args.records, r
-            total = t1 + t2
-            print(f"  {'push + pull':<44} {total:7.2f} s   goal {GOAL_FULL} s: "
-                  f"{'met' if total <= GOAL_FULL else 'NOT met'}; PouchDB/ours "
-                  f"{POUCH_FULL[0] / total:.1f}-{POUCH_FULL[1] / total:.1f}x")
-            print(f"3. incremental: {args.incremental} changed cases")
+            figures["push changed"], _ = _timed(server, ea.sync)
+            figures["pull changed"], report = _timed(server, eb.sync)
+            assert report.pulled == args.records, report
             change_cases(a, rng, args.incremental)
-            t3, _ = timed("push by A", ea.sync)
-            print(f"  ratio to PouchDB's {POUCH_INCREMENTAL} s: {t3 / POUCH_INCREMENTAL:.2f}x")
-            timed("pull by B", eb.sync)
+            figures["push 1k"], _ = _timed(server, ea.sync)
+            eb.sync()
+            assert a.conn.execute("SELECT count(*) FROM cases WHERE pending = 1").fetchone()[0] == 0
             for e in (ea, eb):
                 e.close()
             a.close()
             b.close()
-        finally:
-            server.stop()
+    return figures
+
+
+# -- the PouchDB baseline ---------------------------------------------------------------------------
+def pouchdb_baseline(records: int, incremental: int) -> dict[str, float] | None:
+    """PouchDB -> express-pouchdb -> PouchDB with the same documents, or None without Node.js."""
+    node, npm = shutil.which("node"), shutil.which("npm")
+    if not node or not npm:
+        print("PouchDB baseline: no Node.js here (apt install nodejs npm); skipped")
+        return None
+    if not (POUCH_DIR / "node_modules").exists():
+        print("PouchDB baseline: installing its npm packages (once) ...", flush=True)
+        subprocess.run([npm, "ci", "--no-audit", "--no-fund", "--silent"], cwd=POUCH_DIR,
+                       check=True)
+    out = subprocess.run([node, "replicate.js", str(records), str(incremental)], cwd=POUCH_DIR,
+                         capture_output=True, text=True, check=True).stdout
+    return {k: float(v) for k, v in json.loads(out.strip().splitlines()[-1]).items()}
+
+
+# -- report -------------------------------------------------------------------------------------
+def throughput(args: argparse.Namespace) -> None:
+    print(f"server: {args.server}, {(args.db or 'sqlite').split(':')[0]}; {args.records} cases of "
+          f"~1 KB; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; median of "
+          f"{args.repeat}", flush=True)
+    runs = [one_run(args, seed) for seed in range(1, args.repeat + 1)]
+    pouch = pouchdb_baseline(args.records, args.incremental) if args.pouchdb else None
+
+    def median(step: str, field: str) -> float:
+        return statistics.median(getattr(r[step], field) for r in runs)
+
+    print(f"{'step':<14} {'wall s':>7} {'client CPU':>11} {'server CPU':>11} {'PouchDB s':>10} "
+          f"{'PouchDB/ours':>13}")
+    for step in STEPS:
+        wall = median(step, "wall")
+        base = f"{pouch[step]:10.2f} {pouch[step] / wall:12.1f}x" if pouch else ""
+        print(f"{step:<14} {wall:7.2f} {median(step, 'cpu'):11.2f} "
+              f"{median(step, 'server_cpu'):11.2f} {base}")
+    for kind in ("new", "changed"):
+        total = statistics.median(r[f"push {kind}"].wall + r[f"pull {kind}"].wall for r in runs)
+        base = ""
+        if pouch:
+            ptotal = pouch[f"push {kind}"] + pouch[f"pull {kind}"]
+            base = f"; PouchDB {ptotal:.2f} s, {ptotal / total:.1f}x ours"
+        print(f"push + pull, {kind} cases: {total:.2f} s (goal {GOAL_FULL} s: "
+              f"{'met' if total <= GOAL_FULL else 'NOT met'}){base}")
+    print(f"load average now {os.getloadavg()[0]:.1f}")
 
 
 def stateful(examples: int, steps: int) -> None:
@@ -190,12 +298,17 @@ def main() -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--records", type=int, default=10_000)
     parser.add_argument("--incremental", type=int, default=1_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--server", choices=("process", "thread"), default="process")
     parser.add_argument("--db", default=None, help="server database URL (default: SQLite)")
+    parser.add_argument("--pouchdb", action=argparse.BooleanOptionalAction, default=True,
+                        help="measure the PouchDB baseline in the same run (needs Node.js)")
     parser.add_argument("--stateful-examples", type=int, default=0,
                         help="also run the stateful property this long (e.g. 200)")
     parser.add_argument("--stateful-steps", type=int, default=50)
     args = parser.parse_args()
-    throughput(args)
+    if args.records:
+        throughput(args)
     if args.stateful_examples:
         stateful(args.stateful_examples, args.stateful_steps)
 
