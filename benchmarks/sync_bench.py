@@ -229,7 +229,7 @@ def one_run(args: argparse.Namespace, seed: int) -> dict[str, Figure]:
     return figures
 
 
-# -- the PouchDB baseline ---------------------------------------------------------------------------
+# -- the PouchDB baseline -----------------------------------------------------------------------
 def pouchdb_baseline(records: int, incremental: int) -> dict[str, float] | None:
     """PouchDB -> express-pouchdb -> PouchDB with the same documents, or None without Node.js."""
     node, npm = shutil.which("node"), shutil.which("npm")
