@@ -39,6 +39,9 @@ import httpx
 from kimdesk.errors import KimdeskError
 from kimdesk.i18n import N_
 from kimdesk.sync.protocol import (
+    BATCH_MAX_CHANGES,
+    FIRST_BATCH_CHANGES,
+    FIRST_PAGE,
     PROTOCOL_HEADER,
     PROTOCOL_VERSION,
     PULL_PAGE_DEFAULT,
@@ -385,7 +388,9 @@ class SyncEngine:
         transport = self.transport
         with ThreadPoolExecutor(1, thread_name_prefix="kimdesk-push") as sender:
             self._check_cancel()
-            batch = self.store.outbox() or self.store.build_batch(cursor, **limits)
+            first = limits | {"max_changes": min(limits.get("max_changes", BATCH_MAX_CHANGES),
+                                                 FIRST_BATCH_CHANGES)}
+            batch = self.store.outbox() or self.store.build_batch(cursor, **first)
             if batch is None:
                 return
             in_flight = sender.submit(transport.push, batch.body, batch.gz)
@@ -434,7 +439,8 @@ class SyncEngine:
         transport = self.transport
         with ThreadPoolExecutor(1, thread_name_prefix="kimdesk-pull") as fetcher:
             self._check_cancel()
-            coming = fetcher.submit(transport.pull, self.store.cursor, self.page_size, own=own)
+            coming = fetcher.submit(transport.pull, self.store.cursor,
+                                    min(self.page_size, FIRST_PAGE), own=own)
             while True:
                 page = coming.result()
                 if page.more:

@@ -30,6 +30,11 @@ NON_FIELDS = frozenset({"id", "revision", "pending", "created_at", "updated_at"}
 #: Default batch bounds (the server enforces the hard limits below).
 BATCH_MAX_CHANGES = 2500
 BATCH_MAX_BYTES = 4 * 1024 * 1024
+#: The first batch of a run and the first page of a pull are smaller: while the other side
+#: works on them, the next (full-sized) one is already being prepared, so a big sync starts
+#: overlapping at once instead of after a full batch.
+FIRST_BATCH_CHANGES = 500
+FIRST_PAGE = 1000
 #: Hard server limits: a request larger than these is answered 413.
 MAX_CHANGES_PER_BATCH = 5000
 MAX_BODY_BYTES = 16 * 1024 * 1024  # compressed or not, as received
