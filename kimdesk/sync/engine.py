@@ -387,10 +387,17 @@ class SyncEngine:
             limits["max_bytes"] = self.batch_bytes
         transport = self.transport
         with ThreadPoolExecutor(1, thread_name_prefix="kimdesk-push") as sender:
+            # Batches left in the outbox by an interrupted run go first, one by one, in order
+            # (the server answers those it has from their stored receipts).
+            while (stored := self.store.outbox()) is not None:
+                self._check_cancel()
+                stored, receipt = self._receipt(
+                    stored, sender.submit(transport.push, stored.body, stored.gz))
+                self._acknowledge(stored, receipt, report, total)
             self._check_cancel()
             first = limits | {"max_changes": min(limits.get("max_changes", BATCH_MAX_CHANGES),
                                                  FIRST_BATCH_CHANGES)}
-            batch = self.store.outbox() or self.store.build_batch(cursor, **first)
+            batch = self.store.build_batch(cursor, **first)
             if batch is None:
                 return
             in_flight = sender.submit(transport.push, batch.body, batch.gz)
@@ -401,12 +408,7 @@ class SyncEngine:
                 if prepared is not None and not self._cancel.is_set():
                     following = self.store.persist_batch(prepared)
                     in_flight = sender.submit(transport.push, following.body, following.gz)
-                self.store.apply_receipt(batch, receipt)
-                report.batches += 1
-                report.pushed += len(batch.request.changes)
-                for result in receipt.results:
-                    report.results[result.status] = report.results.get(result.status, 0) + 1
-                self._enter(SyncState.PUSHING, report.pushed, max(total, report.pushed))
+                self._acknowledge(batch, receipt, report, total)
                 if following is None:
                     self._check_cancel()
                     return
@@ -414,6 +416,15 @@ class SyncEngine:
                 prepared = None
                 if not self._cancel.is_set():
                     prepared = self.store.prepare_batch(cursor, **limits)
+
+    def _acknowledge(self, batch: OutboxBatch, receipt: PushReceipt, report: SyncReport,
+                     total: int) -> None:
+        self.store.apply_receipt(batch, receipt)
+        report.batches += 1
+        report.pushed += len(batch.request.changes)
+        for result in receipt.results:
+            report.results[result.status] = report.results.get(result.status, 0) + 1
+        self._enter(SyncState.PUSHING, report.pushed, max(total, report.pushed))
 
     def _receipt(self, batch: OutboxBatch, in_flight: Future[PushReceipt]
                  ) -> tuple[OutboxBatch, PushReceipt]:

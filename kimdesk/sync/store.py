@@ -325,12 +325,18 @@ class SyncStore:
 
     def renumber_outbox(self, batch: OutboxBatch, expected: int) -> OutboxBatch:
         """The server expects another batch number (e.g. the vault was restored from a backup):
-        re-issue the batch under a fresh id with the number the server expects."""
+        re-issue the batch under a fresh id with the number the server expects.
+
+        A later batch still in the outbox (a crash while the next batch was in flight) is
+        dropped: the server's numbering no longer matches it, and its records are still pending,
+        so they travel again in a new batch (merged on the server like any change)."""
         request = batch.request.model_copy(update={"batch_id": uuid.uuid4().hex,
                                                    "batch_seq": expected})
         body = request.model_dump_json().encode()
         gz = gzip.compress(body, compresslevel=1)
         with self.vault.transaction():
+            self.conn.execute("DELETE FROM sync_outbox WHERE batch_id != ?",
+                              (batch.request.batch_id,))
             self.conn.execute(
                 "UPDATE sync_outbox SET batch_id = ?, batch_seq = ?, payload = ?"
                 " WHERE batch_id = ?",

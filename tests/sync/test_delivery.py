@@ -122,3 +122,47 @@ def test_out_of_order_batch_is_409_and_engine_recovers(server, make_device):
     a.sync()
     assert a.store.pending_count() == 0
     assert json.loads(a.store.get("batch_seq")) == 1
+
+
+def test_crash_with_two_batches_in_the_outbox(server, make_device):
+    """Killed after the next batch was stored and sent but before the last receipt was applied
+    (the pipelined engine's widest window): both batches are resent in order, each answered from
+    its stored receipt; nothing is lost or applied twice."""
+    a = make_device(server, "alice", batch_changes=4)
+    _fill(a.vault, 4)  # 4 persons, 4 cases, 4 transitions, 4 notes: several batches
+    cursor = PushCursor()
+    first = a.store.build_batch(cursor, max_changes=4)
+    a.engine.transport.push(first.body, first.gz)  # the server committed; the receipt is lost
+    second = a.store.build_batch(cursor, max_changes=4)
+    a.engine.transport.push(second.body, second.gz)
+    assert [r[0] for r in a.vault.conn.execute(
+        "SELECT batch_seq FROM sync_outbox ORDER BY batch_seq")] == [1, 2]
+    before = _server_counts(server)
+    report = a.sync()
+    assert a.store.pending_count() == 0 and a.store.outbox() is None
+    assert report.batches >= 4
+    records, history = _server_counts(server)
+    assert records == 16 and records - before[0] == 8
+    assert history == records  # every record has exactly one revision: nothing applied twice
+
+
+def test_renumbering_drops_a_later_stored_batch(server, make_device):
+    """A vault restored from a backup, with two batches in its outbox that the server never saw,
+    numbered 1 and 2 where the server expects 2: the first becomes batch 2, the second (which
+    would collide with that number) is dropped and its records travel again in a new batch."""
+    a = make_device(server, "alice")
+    _fill(a.vault, 2)
+    a.sync()
+    assert json.loads(a.store.get("batch_seq")) == 1
+    _fill(a.vault, 2)
+    with a.vault.transaction():
+        a.store.put("batch_seq", 0)  # the restored vault's counter
+    cursor = PushCursor()
+    a.store.build_batch(cursor, max_changes=3)
+    a.store.build_batch(cursor, max_changes=3)
+    assert [r[0] for r in a.vault.conn.execute(
+        "SELECT batch_seq FROM sync_outbox ORDER BY batch_seq")] == [1, 2]
+    a.sync()
+    assert a.store.pending_count() == 0 and a.store.outbox() is None
+    records, history = _server_counts(server)
+    assert records == 16 and history == 16
