@@ -243,6 +243,10 @@ def test_passphrase_change(tmp_path: Path) -> None:
         assert v.cases.count() == count
         assert v.integrity_check() == []
         assert v.audit.verify() is None
+        # the re-keyed copy keeps the triggers that keep merge bases (schema step 3)
+        triggers = {r[0] for r in v.conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+        assert "cases_keep_base" in triggers and len(triggers) == 10
     assert not list(tmp_path.glob("*.rekey"))
 
 
