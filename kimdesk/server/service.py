@@ -14,7 +14,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Final
 
 from pydantic import ValidationError
 from pydantic_core import to_json
@@ -537,7 +537,8 @@ class SyncService:
         )
 
 
-_LOCAL_FIELDS: set[str] = {"revision", "pending"}
+#: A set (not a frozenset) because pydantic's ``exclude`` takes one; never changed.
+_LOCAL_FIELDS: Final[set[str]] = {"revision", "pending"}
 _RECORD_COLUMNS = ("kind", "id", "team", "rev", "seq", "deleted", "data", "updated_at",
                    "updated_by")
 _HISTORY_COLUMNS = ("kind", "id", "team", "rev", "data", "device_id", "batch_id", "at")
