@@ -73,8 +73,7 @@ def main() -> int:
     from kimdesk.vault import Vault
 
     vault = Vault.open(vault_file(args.cases), PASSPHRASE)
-    conn = vault.open_reader()
-    conn.execute(f"PRAGMA cache_size = -{READER_CACHE_KIB}")
+    conn, cases_conn = (vault.open_reader(cache_kib=READER_CACHE_KIB) for _ in range(2))
     (n_cases,) = conn.execute("SELECT count(*) FROM cases WHERE deleted = 0").fetchone()
     today = date.today()
     periods = [("year", Period.year(today.year - 1)),
@@ -89,11 +88,12 @@ def main() -> int:
     worst = (0.0, 0.0)
     for name, period in periods:
         bare = median_time(lambda p=period: sql_baseline(conn, p), args.repeat)
-        tables = compute(conn, period)
-        ind = median_time(lambda p=period: compute(conn, p), args.repeat)
+        tables = compute(conn, period, cases_conn)
+        ind = median_time(lambda p=period: compute(conn, p, cases_conn), args.repeat)
         prot = median_time(lambda t=tables: protect(t, 3), args.repeat)
-        full = median_time(lambda p=period: build_report(conn, p, 3), args.repeat)
-        report = build_report(conn, period, 3)
+        full = median_time(lambda p=period: build_report(conn, p, 3, cases_conn=cases_conn),
+                           args.repeat)
+        report = build_report(conn, period, 3, cases_conn=cases_conn)
         worst = (max(worst[0], full[0]), max(worst[1], full[1]))
 
         def pair(x: tuple[float, float]) -> str:

@@ -47,20 +47,24 @@ READER_CACHE_KIB = 262_144
 
 
 def report_for_vault(vault: Any, period: Period, min_cell: int = DEFAULT_MIN_CELL) -> Report:
-    """:func:`build_report` on a reader connection of its own (large page cache, closed after),
-    so the vault's main connection keeps its cache and a GUI thread can run this."""
-    conn = vault.open_reader()
+    """:func:`build_report` on two reader connections of its own (large page cache, closed
+    after), so the vault's main connection keeps its cache, a GUI thread can run this, and the
+    case tables are counted on the second core (:func:`~kimdesk.stats.indicators.compute`)."""
+    conns = [vault.open_reader(cache_kib=READER_CACHE_KIB) for _ in range(2)]
     try:
-        conn.execute(f"PRAGMA cache_size = -{READER_CACHE_KIB}")
-        return build_report(conn, period, min_cell)
+        return build_report(conns[0], period, min_cell, cases_conn=conns[1])
     finally:
-        conn.close()
+        for conn in conns:
+            conn.close()
 
 
-def build_report(conn: Any, period: Period, min_cell: int = DEFAULT_MIN_CELL) -> Report:
-    """Compute every indicator of ``period`` from a vault connection and protect the export."""
+def build_report(conn: Any, period: Period, min_cell: int = DEFAULT_MIN_CELL, *,
+                 cases_conn: Any = None) -> Report:
+    """Compute every indicator of ``period`` from a vault connection and protect the export;
+    ``cases_conn``, a second connection to the same vault, lets the case tables be counted in
+    parallel."""
     from kimdesk.stats.indicators import compute
 
-    tables = compute(conn, period)
+    tables = compute(conn, period, cases_conn)
     return Report(period=period, tables=tables, protection=protect(tables, min_cell),
                   created_on=date.today())

@@ -1,9 +1,10 @@
 """The indicator set for one reporting period, per municipality of a Kreis (definitions in
 ``docs/statistics.md``; codes are stable, labels are translated where shown).
 
-Cases are read once, restricted to those active in the period, and counted in Python; consultations,
-referrals and gaps are pre-aggregated per case in SQL. Every count carries the number of distinct
-people behind it (:class:`~kimdesk.stats.tables.Cell`), which disclosure control needs; the
+The cases active in the period are grouped by municipality in SQL and their categories counted from
+one string per municipality (:func:`case_cells`); consultations, referrals and gaps are read with
+their case's municipality and person and counted in Python. Every count carries the number of
+distinct people behind it (:class:`~kimdesk.stats.tables.Cell`), which disclosure control needs; the
 margins (Kreis total row, total column) are computed from the same records, so they are exact even
 where one person counts in several cells.
 
@@ -12,13 +13,15 @@ Tombstoned records (``deleted = 1``) are never counted.
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import gc
 import json
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import date
-from itertools import compress
+from itertools import compress, repeat
 from typing import Any
 
 from kimdesk.domain.codes import (
@@ -87,26 +90,66 @@ LABELS: dict[str, str] = {
 _ACTIVE = N_("cases active at any time in the period")
 _CLOSED = N_("cases closed in the period")
 
+#: Joins the free-form values of a municipality's cases in the grouped case query: the ASCII unit
+#: separator, which neither a JSON text nor a country code holds (checked: a value holding it
+#: sends the count row by row).
+SEPARATOR = "\x1f"
+
+
 def _in(codes: Iterable[str]) -> str:
     return ", ".join(f"'{c}'" for c in codes)
 
 
-_REASONS = _in(r.value for r in ClosureReason)
-_GENDERS = _in(g.value for g in Gender)
-_STATUSES = _in(s.value for s in ResidenceStatus)
+#: The codes of each single-valued case category, in a fixed order; the last code of each is
+#: where an unknown or missing value goes.
+REASON_CODES = (*(r.value for r in ClosureReason if r.value != NOT_STATED), NOT_STATED)
+GENDER_CODES = tuple(g.value for g in Gender)
+STATUS_CODES = tuple(s.value for s in ResidenceStatus)
 
 #: Age bands as (the age a person must not have reached, band), youngest first: a person born
 #: after the day ``age`` years before the period's end is younger than ``age``.
 AGE_LIMITS = ((0, "unknown"), (18, "under_18"), (27, "18_26"), (45, "27_44"), (65, "45_64"))
 
+Literal = Callable[[str], str]
 
-def _age_band_sql(column: str, suffix: str) -> str:
+
+def _text(code: str) -> str:
+    """A code as an SQL string literal (the codes are identifiers: no quotes inside)."""
+    return f"'{code}'"
+
+
+def _letters(codes: Sequence[str]) -> dict[str, str]:
+    """One letter per code ('A', 'B', ...): the grouped case query spells each case's category
+    as one character, so a municipality's categories arrive as one string."""
+    return {code: chr(65 + i) for i, code in enumerate(codes)}
+
+
+#: Letter of every case category code; categories are told apart by position, not by letter.
+LETTERS: dict[str, dict[str, str]] = {
+    "reason": _letters(REASON_CODES), "duration": _letters(DURATION_BANDS),
+    "age": _letters(AGE_BANDS), "gender": _letters(GENDER_CODES),
+    "status": _letters(STATUS_CODES),
+}
+
+
+def _letter_of(category: str) -> Literal:
+    letters = LETTERS[category]
+    return lambda code: f"'{letters[code]}'"
+
+
+def _pick(expr: str, codes: Sequence[str], lit: Literal) -> str:
+    """``expr`` as one of ``codes``; anything else (NULL too) as the last code."""
+    whens = " ".join(f"WHEN '{c}' THEN {lit(c)}" for c in codes[:-1])
+    return f"CASE {expr} {whens} ELSE {lit(codes[-1])} END"
+
+
+def _age_band_sql(column: str, suffix: str, lit: Literal = _text) -> str:
     """The age band of ``column`` (a birth date or a birth year) compared with the cut-off
     parameters of :func:`age_cutoffs`: plain comparisons on a stored column, because SQLite
     evaluates a computed age again for every band it is compared with (50 ms at 100k cases)."""
-    whens = " ".join(f"WHEN {column} > :age{limit}{suffix} THEN '{band}'"
+    whens = " ".join(f"WHEN {column} > :age{limit}{suffix} THEN {lit(band)}"
                      for limit, band in AGE_LIMITS)
-    return f"CASE {whens} ELSE '65_plus' END"
+    return f"CASE {whens} ELSE {lit('65_plus')} END"
 
 
 def age_cutoffs(end: date) -> dict[str, str | int]:
@@ -123,50 +166,86 @@ def age_cutoffs(end: date) -> dict[str, str | int]:
     return out
 
 
-# The per-case categories are computed in SQL (C speed) and the rows transposed into columns with
-# zip(*rows); the Python functions _band_age / age_on / _band_duration define the same bands and a
-# test checks both agree. The closure reason is read for closed cases only (fewer strings).
-CASE_SQL = f"""
-SELECT id, muni, person, opened, closed, CASE WHEN closed = 0 THEN NULL ELSE reason END,
-       CASE WHEN closed = 0 THEN NULL WHEN months < 3 THEN 'under_3m'
-            WHEN months < 6 THEN '3_6m' WHEN months < 12 THEN '6_12m' ELSE '12m_plus' END,
+#: Cases active in the period (and not tombstoned), with the parameters :from and :to.
+ACTIVE = ("c.deleted = 0 AND c.opened_on <= :to AND (c.closed_on IS NULL OR"
+          " c.closed_on >= :from)")
+
+
+def _case_sql(lit: Callable[[str], Literal], where: str = "") -> str:
+    """Every case active in the period with its categories, computed in SQL (C speed), each
+    category spelt by ``lit(category)(code)``: the code itself for the row-wise count, one
+    letter for the grouped one. The Python functions _band_age / age_on / _band_duration define
+    the same bands and a test checks both agree. Reason and duration are NULL for cases not
+    closed in the period."""
+    duration = lit("duration")
+    return f"""
+SELECT id, muni, person, opened, closed,
+       CASE WHEN closed = 0 THEN NULL ELSE reason END AS reason,
+       CASE WHEN closed = 0 THEN NULL WHEN months < 3 THEN {duration('under_3m')}
+            WHEN months < 6 THEN {duration('3_6m')} WHEN months < 12 THEN {duration('6_12m')}
+            ELSE {duration('12m_plus')} END AS duration,
        age, gender, nationality, status, rechtskreise, handlungsfelder
 FROM (
   SELECT c.id AS id, coalesce(c.municipality, '') AS muni, p.seq AS person,
-         c.opened_on >= :from AS opened,
-         coalesce(c.closed_on <= :to, 0) AS closed,
-         CASE WHEN c.closure_reason IN ({_REASONS}) THEN c.closure_reason
-              ELSE 'not_stated' END AS reason,
+         c.opened_on >= :from AS opened, coalesce(c.closed_on <= :to, 0) AS closed,
+         {_pick("c.closure_reason", REASON_CODES, lit("reason"))} AS reason,
          (CAST(substr(c.closed_on, 1, 4) AS INTEGER) - CAST(substr(c.opened_on, 1, 4) AS INTEGER))
            * 12 + CAST(substr(c.closed_on, 6, 2) AS INTEGER)
            - CAST(substr(c.opened_on, 6, 2) AS INTEGER)
            - (substr(c.closed_on, 9, 2) < substr(c.opened_on, 9, 2)) AS months,
-         CASE WHEN p.birth_date > '' THEN {_age_band_sql("p.birth_date", "")}
-              WHEN p.birth_year IS NOT NULL THEN {_age_band_sql("p.birth_year", "_y")}
-              ELSE 'unknown' END AS age,
-         CASE WHEN p.gender IN ({_GENDERS}) THEN p.gender
-              ELSE 'not_stated' END AS gender,
-         json_extract(p.nationalities, '$[0]') AS nationality,
-         CASE WHEN p.residence_status IN ({_STATUSES}) THEN p.residence_status
-              ELSE 'unknown' END AS status,
-         c.rechtskreise AS rechtskreise, c.handlungsfelder AS handlungsfelder
+         CASE WHEN p.birth_date > '' THEN {_age_band_sql("p.birth_date", "", lit("age"))}
+              WHEN p.birth_year IS NOT NULL THEN {_age_band_sql("p.birth_year", "_y", lit("age"))}
+              ELSE {lit("age")("unknown")} END AS age,
+         {_pick("p.gender", GENDER_CODES, lit("gender"))} AS gender,
+         coalesce(json_extract(p.nationalities, '$[0]'), '') AS nationality,
+         {_pick("p.residence_status", STATUS_CODES, lit("status"))} AS status,
+         coalesce(c.rechtskreise, '') AS rechtskreise,
+         coalesce(c.handlungsfelder, '') AS handlungsfelder
   FROM cases c JOIN persons p ON p.id = c.person_id
-  WHERE c.deleted = 0 AND p.deleted = 0 AND c.opened_on <= :to
-    AND (c.closed_on IS NULL OR c.closed_on >= :from)
+  WHERE {ACTIVE} AND p.deleted = 0 {where}
 )
 """
-# Consultations and referrals are read without joins and mapped to their case in Python: the
-# per-row index lookups into cases and persons cost more than everything else together. For
-# periods longer than two months a sequential scan beats the date index (measured on 100k cases).
-CONSULTATION_SQL = """
-SELECT case_id, place, interpreter_used FROM consultations {hint}
+
+
+#: The active cases one row each, categories as codes: for the people with more than one case.
+CASE_ROWS_SQL = _case_sql(lambda _category: _text,
+                          "AND (:persons IS NULL OR p.seq IN"
+                          " (SELECT value FROM json_each(:persons)))")
+#: The codes of the multi-valued case tables, each list column with its table.
+MULTI_CODES = {"active_by_rechtskreis": ("rechtskreise", tuple(r.value for r in Rechtskreis)),
+               "active_by_handlungsfeld": ("handlungsfelder",
+                                           tuple(h.value for h in Handlungsfeld))}
+
+
+#: Every municipality's active cases in one row: counts, each single-valued category as a
+#: string of one letter per case (reason and duration for closed cases only), the nationalities
+#: joined with the unit separator, the JSON lists of Rechtskreise and Handlungsfelder one after
+#: the other, and the cases' ids and persons (which the consultations and referrals are mapped
+#: with).
+CASE_GROUPED_SQL = f"""
+SELECT muni, count(*), sum(opened), sum(closed),
+       group_concat(reason, ''), group_concat(duration, ''), group_concat(age, ''),
+       group_concat(gender, ''), group_concat(status, ''), group_concat(nationality, char(31)),
+       group_concat(id, ','), group_concat(person, ','),
+       {", ".join(f"group_concat({column}, '')" for column, _codes in MULTI_CODES.values())}
+FROM ({_case_sql(_letter_of)}) GROUP BY muni
+"""
+# Consultations and referrals are read without joins and mapped to their case's municipality and
+# person in Python: per-row index lookups into cases and persons on UUID text cost more than
+# everything else together (0.4 s of 1.2 s for a year at 100k cases). For periods longer than two
+# months a sequential scan beats the date index.
+CONSULTATION_SQL = f"""
+SELECT case_id, coalesce(place, '') IN ({_in(OUTREACH)}), coalesce(interpreter_used, 0) <> 0
+FROM consultations {{hint}}
 WHERE deleted = 0 AND date BETWEEN :from AND :to
 """
 REFERRAL_SQL = """
 SELECT case_id, agency_type FROM referrals WHERE deleted = 0 AND referred_on BETWEEN :from AND :to
 """
+#: Municipality and person of cases outside the active set (a consultation or referral dated
+#: outside its case's span).
 CASE_LOOKUP_SQL = """
-SELECT c.id, c.municipality, p.seq FROM cases c JOIN persons p ON p.id = c.person_id
+SELECT c.id, coalesce(c.municipality, ''), p.seq FROM cases c JOIN persons p ON p.id = c.person_id
 WHERE c.deleted = 0 AND p.deleted = 0 AND c.id IN ({marks})
 """
 # A gap linked to a case counts that case's person; an unlinked gap stands for itself.
@@ -176,6 +255,7 @@ FROM structural_gaps g LEFT JOIN cases c ON c.id = g.case_id AND c.deleted = 0
 LEFT JOIN persons p ON p.id = c.person_id AND p.deleted = 0
 WHERE g.deleted = 0 AND g.observed_on BETWEEN :from AND :to
 """
+
 
 
 def tally(rows: Sequence[str], columns: Sequence[str], people: Sequence[int],
@@ -235,7 +315,7 @@ def tally(rows: Sequence[str], columns: Sequence[str], people: Sequence[int],
     return out
 
 
-def split_tally(counts: dict[tuple[str, int], list[int]], index: int, yes: str, no: str
+def split_tally(counts: dict[tuple[str, Any], list[int]], index: int, yes: str, no: str
                 ) -> dict[tuple[str, str], Cell]:
     """Cells of a two-column event table (consultations with and without outreach, ...) from
     event counts per (municipality, person): ``counts[...][0]`` events in all, ``[index]`` of them
@@ -267,7 +347,7 @@ def split_tally(counts: dict[tuple[str, int], list[int]], index: int, yes: str, 
             total[i] += m[i]
     people = {person for _muni, person in counts}
     if len(people) < len(counts):  # someone has events in two municipalities: merge them
-        merged: dict[int, list[int]] = {}
+        merged: dict[Any, list[int]] = {}
         for (_muni, person), acc in counts.items():
             both = merged.setdefault(person, [0, 0])
             both[0] += acc[0]
@@ -332,11 +412,12 @@ def _table(tid: str, title: str, unit: str, base: str, rows: list[str], columns:
 def collector_paused() -> Iterator[None]:
     """Pause Python's cyclic garbage collector while an indicator set is counted.
 
-    Counting creates about a million short-lived tuples and strings, none of them in a reference
-    cycle; with the collector on, its generational passes walk the growing heap again and again,
-    which took 0.3 s of 1.35 s for a year over 100,000 cases (``benchmarks/stats_bench.py``).
-    Reference counting still frees everything. The collector is switched back on afterwards if it
-    was on, also on error; a second thread pausing at the same time only runs slower."""
+    Counting creates several hundred thousand short-lived tuples and strings, none of them in a
+    reference cycle; with the collector on, its generational passes walk the growing heap again
+    and again, which took 0.3 s of 1.35 s for a year over 100,000 cases
+    (``benchmarks/stats_bench.py``). Reference counting still frees everything. The collector is
+    switched back on afterwards if it was on, also on error; a second thread pausing at the same
+    time only runs slower."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
@@ -346,23 +427,90 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def canonical(values: list[str]) -> list[str]:
-    """The same strings, with equal ones as one object: every fetched row brings its own string
-    objects, and dictionary lookups on identical objects skip hashing and comparing text."""
-    seen: dict[str, str] = {}
-    keep = seen.setdefault
-    return [keep(v, v) for v in values]
+Cells = dict[tuple[str, str], Cell]
+#: Where each case counts: its id -> (municipality, person). The person is the ``persons.seq``
+#: as text, an identity only compared with others.
+Places = dict[str, tuple[str, str]]
+
+#: The case tables, in the order :func:`case_cells` returns them.
+CASE_TABLES = ("cases", "closed_by_reason", "closed_by_duration", "active_by_age",
+               "active_by_gender", "active_by_region", "active_by_residence_status",
+               "active_by_rechtskreis", "active_by_handlungsfeld")
+#: Whether a case table has a total column (its columns partition the cases).
+ROW_TOTAL = {tid: tid not in ("cases", "active_by_rechtskreis", "active_by_handlungsfeld")
+             for tid in CASE_TABLES}
 
 
-def compute(conn: Any, period: Period) -> list[Table]:
-    """Every indicator table of ``period``, from an open vault connection (read only)."""
-    with collector_paused():
-        return _compute(conn, period)
+@dataclass
+class CaseCount:
+    """The case tables' cells and where each active case counts."""
+
+    cells: dict[str, Cells]
+    places: Places
 
 
-def _compute(conn: Any, period: Period) -> list[Table]:
+def compute(conn: Any, period: Period, cases_conn: Any = None) -> list[Table]:
+    """Every indicator table of ``period``, from an open vault connection (read only).
+
+    With a second connection to the same vault in ``cases_conn``, the case tables are counted on
+    it in a second thread while this one reads consultations and referrals: the grouped case
+    query runs in SQLite's C code, which lets go of Python's interpreter lock, so the two halves
+    share two cores (``benchmarks/stats_bench.py``)."""
     params = {"from": period.start.isoformat(), "to": period.end.isoformat()}
-    region_of = regions.region_map()
+    long_period = (period.end - period.start).days > 62
+    with collector_paused():
+        if cases_conn is None:
+            cases = case_cells(conn, params, period.end)
+            events = _event_cells(conn, params, long_period, lambda: cases.places)
+        else:
+            with concurrent.futures.ThreadPoolExecutor(1, "kimdesk-stats") as pool:
+                later = pool.submit(case_cells, cases_conn, params, period.end)
+                events = _event_cells(conn, params, long_period, lambda: later.result().places)
+                cases = later.result()
+    return _tables(cases.cells, events)
+
+
+def case_cells(conn: Any, params: dict[str, str], end: date, *, grouped: bool = True
+               ) -> CaseCount:
+    """The cells of every case table (:data:`CASE_TABLES`).
+
+    Grouped (the default): SQLite groups the active cases by municipality and hands over each
+    municipality's categories as strings of one letter per case, which ``Counter`` counts in C;
+    no Python object per case and category is made. Reading 68,000 rows of 13 columns into
+    Python took as long as all the counting. This counts cases; where one person has several
+    active cases (a reopened case, cases in two municipalities), those people's cases are also
+    counted row by row with distinct people, and their contributors replace the cases' count in
+    the cells they touch.
+
+    ``grouped=False`` counts every case row by row, the definition the grouped count is tested
+    against."""
+    query = {**params, **age_cutoffs(end)}
+    if grouped:
+        groups = conn.execute(CASE_GROUPED_SQL, query).fetchall()
+        count = _grouped_case_cells(groups)
+        if count is not None:
+            persons = [person for _muni, person in count.places.values()]
+            if len(set(persons)) < len(persons):
+                shared = [int(p) for p, k in Counter(persons).items() if k > 1]
+                rows = conn.execute(CASE_ROWS_SQL, {**query, "persons": json.dumps(shared)})
+                _correct(count.cells, _row_case_cells(rows).cells)
+            return count
+        # else a separator inside a value: count row by row
+    return _row_case_cells(conn.execute(CASE_ROWS_SQL, {**query, "persons": None}))
+
+
+def _correct(cells: dict[str, Cells], shared: dict[str, Cells]) -> None:
+    """Distinct people in the cells that people with several cases touch: ``shared`` holds
+    those people's cases counted with distinct people; in ``cells`` they count once per case."""
+    for tid, parts in shared.items():
+        table = cells[tid]
+        for pos, part in parts.items():
+            cell = table[pos]
+            table[pos] = Cell(cell.value, cell.contributors - part.value + part.contributors)
+
+
+def _parse_codes() -> Callable[[str], tuple[str, ...]]:
+    """The codes of a JSON list (each once), parsed once per distinct text."""
     parsed: dict[str, tuple[str, ...]] = {}
 
     def codes_of(text: str) -> tuple[str, ...]:
@@ -370,48 +518,135 @@ def _compute(conn: Any, period: Period) -> list[Table]:
         if got is None:
             got = parsed[text] = tuple(dict.fromkeys(json.loads(text or "[]")))
         return got
+    return codes_of
 
-    case_rows = conn.execute(CASE_SQL, {**params, **age_cutoffs(period.end)}).fetchall()
-    (ids, a_muni, a_person, opened, closed, reason, duration, a_age, a_gender, nationality,
-     a_status, rks, hfs) = (list(col) for col in zip(*case_rows, strict=True)) if case_rows \
-        else ([] for _ in range(13))
-    a_muni = canonical(a_muni)
-    case_place: dict[str, tuple[str, int]] = dict(
-        zip(ids, zip(a_muni, a_person, strict=True), strict=True))
-    o_muni = list(compress(a_muni, opened))
-    o_person = list(compress(a_person, opened))
-    c_muni = list(compress(a_muni, closed))
-    c_person = list(compress(a_person, closed))
-    c_reason = list(compress(reason, closed))
-    c_duration = list(compress(duration, closed))
+
+def _with_margins(value: dict[tuple[str, str], int], row_total: bool) -> Cells:
+    """Cells of counts where every case is another person (contributors = count), with the
+    Kreis total row and, in a partition table, the total column."""
+    out = {pos: Cell(n, n) for pos, n in value.items() if n}
+    by_col: Counter[str] = Counter()
+    by_row: Counter[str] = Counter()
+    for (r, c), n in value.items():
+        by_col[c] += n
+        by_row[r] += n
+    out.update({(TOTAL, c): Cell(n, n) for c, n in by_col.items() if n})
+    if row_total:
+        out.update({(r, TOTAL): Cell(n, n) for r, n in by_row.items() if n})
+        grand = sum(by_row.values())
+        if grand:
+            out[(TOTAL, TOTAL)] = Cell(grand, grand)
+    return out
+
+
+def _grouped_case_cells(groups: list[tuple[Any, ...]]) -> CaseCount | None:
+    """Case table cells from :data:`CASE_GROUPED_SQL`'s rows (None if a free-form value held
+    the separator, so that its parts no longer line up with the cases)."""
+    decode = {category: {letter: code for code, letter in letters.items()}
+              for category, letters in LETTERS.items()}
+    region_of = regions.region_map()
     unknown = regions.UNKNOWN
+    value: dict[str, dict[tuple[str, str], int]] = {tid: {} for tid in CASE_TABLES}
+    places: Places = {}
+    for (muni, n, n_opened, n_closed, reasons, durations, ages, genders, statuses,
+         nationalities, ids, people, *listed) in groups:
+        flow = value["cases"]
+        flow[(muni, "opened")], flow[(muni, "active")], flow[(muni, "closed")] = (
+            n_opened, n, n_closed)
+        for tid, category, letters in (("closed_by_reason", "reason", reasons),
+                                       ("closed_by_duration", "duration", durations),
+                                       ("active_by_age", "age", ages),
+                                       ("active_by_gender", "gender", genders),
+                                       ("active_by_residence_status", "status", statuses)):
+            names = decode[category]
+            table = value[tid]
+            for letter, k in Counter(letters or "").items():
+                table[(muni, names[letter])] = k
+        countries = nationalities.split(SEPARATOR)
+        if len(countries) != n:
+            return None
+        table = value["active_by_region"]
+        for nationality, k in Counter(countries).items():
+            pos = (muni, region_of.get(nationality, unknown) if nationality else unknown)
+            table[pos] = table.get(pos, 0) + k
+        for (tid, (_column, codes)), lists in zip(MULTI_CODES.items(), listed, strict=True):
+            # a code's JSON token, quotes included, occurs once in each list that holds it
+            value[tid].update(((muni, code), lists.count(f'"{code}"')) for code in codes)
+        places.update(zip(ids.split(","), zip(repeat(muni), people.split(",")), strict=True))
+    return CaseCount({tid: _with_margins(v, ROW_TOTAL[tid]) for tid, v in value.items()},
+                     places)
+
+
+def _row_case_cells(case_rows: Iterable[tuple[Any, ...]]) -> CaseCount:
+    """Case table cells counted case by case, with distinct people in every cell."""
+    rows = list(case_rows)
+    (ids, a_muni, a_person, opened, closed, reason, duration, a_age, a_gender, nationality,
+     a_status, rks, hfs) = (list(col) for col in zip(*rows, strict=True)) if rows \
+        else ([] for _ in range(13))
+    region_of = regions.region_map()
+    unknown = regions.UNKNOWN
+    codes_of = _parse_codes()
+    c_muni, c_person = list(compress(a_muni, closed)), list(compress(a_person, closed))
+    flow: Cells = {}  # three columns, each with its own people
+    for column, munis, persons in ((("opened", list(compress(a_muni, opened)),
+                                     list(compress(a_person, opened))),
+                                    ("active", a_muni, a_person),
+                                    ("closed", c_muni, c_person))):
+        flow.update(tally(munis, [column] * len(munis), persons, row_total=False))
+
+    def multi(lists: list[str]) -> Cells:
+        parsed = [codes_of(t) for t in lists]
+        return tally([m for m, cs in zip(a_muni, parsed, strict=True) for _ in cs],
+                     [c for cs in parsed for c in cs],
+                     [p for p, cs in zip(a_person, parsed, strict=True) for _ in cs],
+                     row_total=False)
+
     a_region = [region_of.get(n, unknown) if n else unknown for n in nationality]
+    return CaseCount({
+        "cases": flow,
+        "closed_by_reason": tally(c_muni, list(compress(reason, closed)), c_person),
+        "closed_by_duration": tally(c_muni, list(compress(duration, closed)), c_person),
+        "active_by_age": tally(a_muni, a_age, a_person),
+        "active_by_gender": tally(a_muni, a_gender, a_person),
+        "active_by_region": tally(a_muni, a_region, a_person),
+        "active_by_residence_status": tally(a_muni, a_status, a_person),
+        "active_by_rechtskreis": multi(rks),
+        "active_by_handlungsfeld": multi(hfs),
+    }, {cid: (muni, str(person)) for cid, muni, person in zip(ids, a_muni, a_person,
+                                                               strict=True)})
 
-    def lookup(case_ids: Iterable[str]) -> None:
-        """Municipality and person of cases outside the active set (a consultation or referral
-        dated outside its case's span)."""
-        missing = [c for c in set(case_ids) if c not in case_place]
-        for i in range(0, len(missing), 500):
-            chunk = missing[i:i + 500]
-            sql = CASE_LOOKUP_SQL.format(marks=",".join("?" * len(chunk)))
-            for cid, muni, person in conn.execute(sql, chunk):
-                case_place[cid] = (muni or "", person)
 
-    long_period = (period.end - period.start).days > 62
-    consultations = conn.execute(CONSULTATION_SQL.format(hint="NOT INDEXED" if long_period
-                                                          else ""), params).fetchall()
-    per_case: dict[str, list[int]] = {}
-    for cid, place, interp in consultations:
-        acc = per_case.get(cid)
+def _event_cells(conn: Any, params: dict[str, str], long_period: bool,
+                 active_places: Callable[[], Places]) -> dict[str, Cells]:
+    """The consultation, referral and gap tables. Consultations are summed per case in one loop
+    and then per (municipality, person); ``active_places`` is called once both are read (the
+    case count may still be running in another thread)."""
+    per_case: dict[str, list[int]] = {}  # case -> consultations, outreach, with interpreter
+    get = per_case.get
+    hint = "NOT INDEXED" if long_period else ""
+    for cid, outreach, interpreter in conn.execute(CONSULTATION_SQL.format(hint=hint), params):
+        acc = get(cid)
         if acc is None:
-            acc = per_case[cid] = [0, 0, 0]
-        acc[0] += 1
-        acc[1] += place in OUTREACH
-        acc[2] += bool(interp)
-    lookup(per_case)
-    per_person: dict[tuple[str, int], list[int]] = {}  # (municipality, person) -> n, out, interp
+            per_case[cid] = [1, outreach, interpreter]
+        else:
+            acc[0] += 1
+            acc[1] += outreach
+            acc[2] += interpreter
+    agency_types = {a.value for a in AgencyType}
+    per_referral: Counter[tuple[str, str]] = Counter(
+        (cid, kind if kind in agency_types else AgencyType.OTHER.value)
+        for cid, kind in conn.execute(REFERRAL_SQL, params))
+    categories = {g.value for g in GapCategory}
+    gaps: Counter[tuple[str, Any, str]] = Counter(
+        (muni or "", who, cat if cat in categories else GapCategory.OTHER.value)
+        for muni, who, cat in conn.execute(GAP_SQL, params))
+
+    places = active_places()
+    missing = [c for c in {*per_case, *(cid for cid, _k in per_referral)} if c not in places]
+    places = {**places, **_look_up(conn, missing)} if missing else places
+    per_person: dict[tuple[str, str], list[int]] = {}  # (municipality, person) -> sums
     for cid, counts in per_case.items():
-        where = case_place.get(cid)
+        where = places.get(cid)
         if where is None:
             continue  # its case is deleted
         acc = per_person.get(where)
@@ -421,121 +656,87 @@ def _compute(conn: Any, period: Period) -> list[Table]:
             acc[0] += counts[0]
             acc[1] += counts[1]
             acc[2] += counts[2]
-    by_place = split_tally(per_person, 1, "outreach", "not_outreach")
-    by_interpreter = split_tally(per_person, 2, "with_interpreter", "without_interpreter")
+    referrals: Counter[tuple[str, Any, str]] = Counter()
+    for (cid, kind), k in per_referral.items():
+        where = places.get(cid)
+        if where is not None:
+            referrals[(*where, kind)] += k
 
-    agency_types = {a.value for a in AgencyType}
-    referral_rows = conn.execute(REFERRAL_SQL, params).fetchall()
-    lookup(cid for cid, _kind in referral_rows)
-    per_referral: Counter[tuple[str, str]] = Counter(
-        (cid, kind if kind in agency_types else AgencyType.OTHER.value)
-        for cid, kind in referral_rows if cid in case_place)
-    r_rows = [case_place[cid][0] for cid, _k in per_referral]
-    r_people = [case_place[cid][1] for cid, _k in per_referral]
-    r_cols = [k for _cid, k in per_referral]
+    def weighted(items: Counter[tuple[str, Any, str]]) -> Cells:
+        return tally([m for m, _p, _c in items], [c for _m, _p, c in items],
+                     [p for _m, p, _c in items], list(items.values()))
 
-    categories = {g.value for g in GapCategory}
-    gap_items: Counter[tuple[str, int, str]] = Counter(
-        (muni or "", who, cat if cat in categories else GapCategory.OTHER.value)
-        for muni, who, cat in conn.execute(GAP_SQL, params))
-    g_rows = [m for m, _w, _c in gap_items]
-    g_people = [w for _m, w, _c in gap_items]
-    g_cols = [c for _m, _w, c in gap_items]
+    return {
+        "consultations_by_place": split_tally(per_person, 1, "outreach", "not_outreach"),
+        "consultations_by_interpreter": split_tally(per_person, 2, "with_interpreter",
+                                                    "without_interpreter"),
+        "referrals_by_agency_type": weighted(referrals),
+        "gaps_by_category": weighted(gaps),
+    }
 
-    active_unique = len(set(a_person)) == len(a_person)
 
-    def case_tally(munis: list[str], columns: list[str], persons: list[int]
-                 ) -> dict[tuple[str, str], Cell]:
-        """A case table (closed cases are a subset of the active ones)."""
-        return tally(munis, columns, persons, people_unique=active_unique or None)
+def _look_up(conn: Any, case_ids: list[str]) -> Places:
+    """Where the cases outside the active set count (deleted ones are left out)."""
+    found: Places = {}
+    for i in range(0, len(case_ids), 500):
+        chunk = case_ids[i:i + 500]
+        sql = CASE_LOOKUP_SQL.format(marks=",".join("?" * len(chunk)))
+        found.update((cid, (muni, str(person))) for cid, muni, person in conn.execute(sql, chunk))
+    return found
 
-    # every case counted belongs to another person (the usual case): no pair can repeat
-    one_case_each = len({person for _m, person in case_place.values()}) == len(case_place)
-    flow = {}  # three columns, each with its own people
-    for column, munis, persons in (("opened", o_muni, o_person), ("active", a_muni, a_person),
-                                   ("closed", c_muni, c_person)):
-        flow.update(tally(munis, [column] * len(munis), persons, row_total=False,
-                          pairs_unique=active_unique or None))
 
-    def multi_tally(lists: list[str]) -> dict[tuple[str, str], Cell]:
-        """A multi-valued case table from the JSON lists of the active cases. With one case per
-        person, count (municipality, list) pairs first and expand each distinct list once."""
-        if active_unique:
-            value: Counter[tuple[str, str]] = Counter()
-            for (muni, text), n in Counter(zip(a_muni, lists, strict=True)).items():
-                for code in codes_of(text):
-                    value[(muni, code)] += n
-            by_col: Counter[str] = Counter()
-            for (_m, code), n in value.items():
-                by_col[code] += n
-            out = {pos: Cell(n, n) for pos, n in value.items()}
-            out.update({(TOTAL, code): Cell(n, n) for code, n in by_col.items()})
-            return out
-        parsed_lists = [codes_of(t) for t in lists]
-        return tally([m for m, cs in zip(a_muni, parsed_lists, strict=True) for _ in cs],
-                     [c for cs in parsed_lists for c in cs],
-                     [p for p, cs in zip(a_person, parsed_lists, strict=True) for _ in cs],
-                     row_total=False)
-
+def _tables(cases: dict[str, Cells], events: dict[str, Cells]) -> list[Table]:
     # the rows: every municipality with anything to count in the period (a full scan for the
     # municipalities of all time would cost as much as the cases query itself)
-    rows = sorted({*a_muni, *(m for m, _p in per_person), *r_rows, *g_rows},
-                  key=lambda s: (s == "", s.casefold()))
+    munis = {r for cells in (*cases.values(), *events.values()) for r, _c in cells}
+    munis.discard(TOTAL)
+    rows = sorted(munis, key=lambda s: (s == "", s.casefold()))
     active, closed_group = "active", "closed"
     cases_unit = "cases"
     return [
         _table("cases", N_("Cases opened, active and closed"), cases_unit,
                N_("cases opened / active / closed in the period"), rows,
-               ("opened", "active", "closed"), flow, row_total=False,
+               ("opened", "active", "closed"), cases["cases"], row_total=False,
                shared={"opened": "opened", "active": active, "closed": closed_group}),
         _table("closed_by_reason", N_("Closed cases by closure reason"), cases_unit, _CLOSED,
-               rows, [*(r.value for r in ClosureReason), NOT_STATED],
-               case_tally(c_muni, c_reason, c_person), shared={TOTAL: closed_group}),
+               rows, REASON_CODES, cases["closed_by_reason"], shared={TOTAL: closed_group}),
         _table("closed_by_duration", N_("Closed cases by duration"), cases_unit, _CLOSED, rows,
-               DURATION_BANDS, case_tally(c_muni, c_duration, c_person),
-               shared={TOTAL: closed_group}),
+               DURATION_BANDS, cases["closed_by_duration"], shared={TOTAL: closed_group}),
         _table("active_by_age", N_("Active cases by age at the end of the period"), cases_unit,
-               _ACTIVE, rows, AGE_BANDS, case_tally(a_muni, a_age, a_person),
-               shared={TOTAL: active}),
+               _ACTIVE, rows, AGE_BANDS, cases["active_by_age"], shared={TOTAL: active}),
         _table("active_by_gender", N_("Active cases by gender"), cases_unit, _ACTIVE, rows,
-               [g.value for g in Gender], case_tally(a_muni, a_gender, a_person),
-               shared={TOTAL: active}),
+               GENDER_CODES, cases["active_by_gender"], shared={TOTAL: active}),
         _table("active_by_region", N_("Active cases by nationality (region)"), cases_unit,
-               _ACTIVE, rows, regions.order(), case_tally(a_muni, a_region, a_person),
+               _ACTIVE, rows, regions.order(), cases["active_by_region"],
                shared={TOTAL: active}),
         _table("active_by_residence_status", N_("Active cases by residence status"), cases_unit,
-               _ACTIVE, rows, [s.value for s in ResidenceStatus],
-               case_tally(a_muni, a_status, a_person), shared={TOTAL: active}),
+               _ACTIVE, rows, STATUS_CODES, cases["active_by_residence_status"],
+               shared={TOTAL: active}),
         _table("active_by_rechtskreis", N_("Active cases by Rechtskreis involved"), cases_unit,
-               _ACTIVE, rows, [r.value for r in Rechtskreis],
-               multi_tally(rks), row_total=False,
-               multi_valued=True, bounded_by=active),
+               _ACTIVE, rows, [r.value for r in Rechtskreis], cases["active_by_rechtskreis"],
+               row_total=False, multi_valued=True, bounded_by=active),
         _table("active_by_handlungsfeld", N_("Active cases by Handlungsfeld"), cases_unit,
                _ACTIVE, rows, [h.value for h in Handlungsfeld],
-               multi_tally(hfs), row_total=False,
-               multi_valued=True, bounded_by=active),
+               cases["active_by_handlungsfeld"], row_total=False, multi_valued=True,
+               bounded_by=active),
         _table("referrals_by_agency_type", N_("Referrals by receiving agency type"), "referrals",
                N_("referrals made in the period"), rows, [a.value for a in AgencyType],
-               tally(r_rows, r_cols, r_people, list(per_referral.values()),
-                     pairs_unique=one_case_each or None),
-               shared={TOTAL: "referrals"}),
+               events["referrals_by_agency_type"], shared={TOTAL: "referrals"}),
         _table("consultations_by_place", N_("Consultations: outreach"), "consultations",
                N_("consultations held in the period"), rows, ("outreach", "not_outreach"),
-               by_place,
-               shared={TOTAL: "consultations"},
+               events["consultations_by_place"], shared={TOTAL: "consultations"},
                derived={"outreach_share_pct": ("outreach", TOTAL)}),
         _table("consultations_by_interpreter", N_("Consultations: interpreter"),
                "consultations", N_("consultations held in the period"), rows,
                ("with_interpreter", "without_interpreter"),
-               by_interpreter,
-               shared={TOTAL: "consultations"},
+               events["consultations_by_interpreter"], shared={TOTAL: "consultations"},
                derived={"interpreter_share_pct": ("with_interpreter", TOTAL)}),
         _table("gaps_by_category", N_("Structural gaps by category"), "gaps",
                N_("structural gaps observed in the period"), rows,
-               [g.value for g in GapCategory], tally(g_rows, g_cols, g_people,
-                                                     list(gap_items.values())),
+               [g.value for g in GapCategory], events["gaps_by_category"],
                shared={TOTAL: "gaps"}),
     ]
+
 
 
 def column_label(code: str) -> str:

@@ -236,3 +236,95 @@ def test_sql_age_cutoffs_agree_with_age_on(end: date, born: date | None,
     with sqlite3.connect(":memory:") as conn:
         (band,) = conn.execute(sql, {"b": text, "y": year, **age_cutoffs(end)}).fetchone()
     assert band == _band_age(age_on(end, text, year))
+
+
+def _displayed(tables: list) -> dict:  # type: ignore[type-arg]
+    return {(t.id, r, c): t.cell(r, c) for t in tables for r in t.all_rows
+            for c in t.all_columns}
+
+
+@pytest.mark.parametrize("period", periods(), ids=lambda p: p.label)
+def test_grouped_case_count_equals_counting_row_by_row(stats_vault: object,
+                                                       period: Period) -> None:
+    from kimdesk.stats.indicators import case_cells
+
+    conn = stats_vault.conn  # type: ignore[attr-defined]
+    params = {"from": period.start.isoformat(), "to": period.end.isoformat()}
+    grouped = case_cells(conn, params, period.end)
+    rows = case_cells(conn, params, period.end, grouped=False)
+    assert grouped.cells == rows.cells
+    assert grouped.places == rows.places
+    assert sum(c.value for c in grouped.cells["cases"].values()) > 0
+
+
+def _people_with_several_cases(vault: object, seed: int) -> None:
+    """Twelve people with one to three cases each, in two municipalities (and none stated),
+    opened, reopened and closed around January 2026, with consultations and referrals."""
+    import random
+
+    from kimdesk.domain.codes import ClosureReason, Phase
+    from kimdesk.domain.models import Consultation, Person, Referral
+
+    rnd = random.Random(seed)
+    for i in range(12):
+        person = vault.people.add(Person(  # type: ignore[attr-defined]
+            given_name=f"P{i}", family_name="Test", given_name_latin=f"P{i}",
+            family_name_latin="Test", gender=rnd.choice(["female", "male", "diverse"]),
+            nationalities=[rnd.choice(["SY", "UA", "TR", "DE"])],
+            birth_year=rnd.choice([1960, 1990, 2010, None]),
+            residence_status=rnd.choice(["duldung", "par24", "eu"])))
+        for _ in range(rnd.randint(1, 3)):
+            opened = date(2025, 12, rnd.randint(1, 31))
+            fields: dict = {"municipality": rnd.choice(["Verl", "Werther", ""]),  # type: ignore[type-arg]
+                            "opened_on": opened,
+                            "rechtskreise": rnd.sample(["sgb2", "sgb8", "asylblg"],
+                                                       rnd.randint(0, 2)),
+                            "handlungsfelder": rnd.sample(["housing", "language"],
+                                                          rnd.randint(0, 2))}
+            if rnd.random() < 0.5:
+                fields.update(phase=Phase.ABSCHLUSS, closed_on=date(2026, 1, rnd.randint(1, 31)),
+                              closure_reason=rnd.choice(list(ClosureReason)))
+            case = vault.cases.open_case(person.id, **fields)  # type: ignore[attr-defined]
+            for _ in range(rnd.randint(0, 3)):
+                vault.consultations.add(Consultation(  # type: ignore[attr-defined]
+                    case_id=case.id, date=date(2026, 1, rnd.randint(1, 31)),
+                    duration_minutes=30, place=rnd.choice(["office", "home", "shelter"]),
+                    interpreter_used=rnd.random() < 0.5, language="ar"))
+            if rnd.random() < 0.5:
+                vault.referrals.add(Referral(  # type: ignore[attr-defined]
+                    case_id=case.id, agency_type=rnd.choice(["jobcenter", "youth_office"]),
+                    agency_name="Amt", referred_on=date(2026, 1, rnd.randint(1, 31))))
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_people_with_several_cases_count_once_either_way(make_vault: object, seed: int) -> None:
+    """The grouped count with its correction for people with several cases, in one thread or
+    two, equals the row-by-row count of distinct people in every cell."""
+    from kimdesk.stats.indicators import case_cells
+
+    vault = make_vault(municipality="Verl")  # type: ignore[operator]
+    _people_with_several_cases(vault, seed)
+    period = Period.month(2026, 1)
+    params = {"from": period.start.isoformat(), "to": period.end.isoformat()}
+    conn = vault.conn
+    grouped = case_cells(conn, params, period.end)
+    assert grouped.cells == case_cells(conn, params, period.end, grouped=False).cells
+    # the correction was needed: some cell has fewer people than cases
+    assert any(c.contributors < c.value for cells in grouped.cells.values()
+               for c in cells.values())
+    second = vault.open_reader()
+    assert _displayed(compute(conn, period, second)) == _displayed(compute(conn, period))
+
+
+def test_a_separator_inside_a_value_falls_back_to_counting_rows(make_vault: object) -> None:
+    from kimdesk.stats.indicators import case_cells
+
+    vault = make_vault(municipality="Verl")  # type: ignore[operator]
+    _people_with_several_cases(vault, 4)
+    vault.conn.execute("""UPDATE persons SET nationalities = '["S\x1fY"]'""")  # type: ignore[attr-defined]
+    period = Period.month(2026, 1)
+    params = {"from": period.start.isoformat(), "to": period.end.isoformat()}
+    got = case_cells(vault.conn, params, period.end)  # type: ignore[attr-defined]
+    assert got.cells == case_cells(vault.conn, params, period.end,  # type: ignore[attr-defined]
+                                   grouped=False).cells
+    assert got.cells["active_by_region"][(TOTAL, "unknown")].value > 0
