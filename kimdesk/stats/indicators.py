@@ -232,12 +232,14 @@ FROM ({_case_sql(_letter_of)}) GROUP BY muni
 """
 # Consultations and referrals are read without joins and mapped to their case's municipality and
 # person in Python: per-row index lookups into cases and persons on UUID text cost more than
-# everything else together (0.4 s of 1.2 s for a year at 100k cases). For periods longer than two
-# months a sequential scan beats the date index.
+# everything else together (0.4 s of 1.2 s for a year at 100k cases). Consultations are counted
+# per case in SQL, for a long period from the covering index consultations_stats alone (in case
+# order, no sorting), for two months or less through the date index.
 CONSULTATION_SQL = f"""
-SELECT case_id, coalesce(place, '') IN ({_in(OUTREACH)}), coalesce(interpreter_used, 0) <> 0
-FROM consultations {{hint}}
-WHERE deleted = 0 AND date BETWEEN :from AND :to
+SELECT case_id, count(*), sum(coalesce(place, '') IN ({_in(OUTREACH)})),
+       sum(coalesce(interpreter_used, 0) <> 0)
+FROM consultations INDEXED BY {{index}}
+WHERE deleted = 0 AND date BETWEEN :from AND :to GROUP BY case_id
 """
 REFERRAL_SQL = """
 SELECT case_id, agency_type FROM referrals WHERE deleted = 0 AND referred_on BETWEEN :from AND :to
@@ -618,20 +620,12 @@ def _row_case_cells(case_rows: Iterable[tuple[Any, ...]]) -> CaseCount:
 
 def _event_cells(conn: Any, params: dict[str, str], long_period: bool,
                  active_places: Callable[[], Places]) -> dict[str, Cells]:
-    """The consultation, referral and gap tables. Consultations are summed per case in one loop
-    and then per (municipality, person); ``active_places`` is called once both are read (the
-    case count may still be running in another thread)."""
-    per_case: dict[str, list[int]] = {}  # case -> consultations, outreach, with interpreter
-    get = per_case.get
-    hint = "NOT INDEXED" if long_period else ""
-    for cid, outreach, interpreter in conn.execute(CONSULTATION_SQL.format(hint=hint), params):
-        acc = get(cid)
-        if acc is None:
-            per_case[cid] = [1, outreach, interpreter]
-        else:
-            acc[0] += 1
-            acc[1] += outreach
-            acc[2] += interpreter
+    """The consultation, referral and gap tables. Consultations are summed per case in SQL and
+    then per (municipality, person); ``active_places`` is called once they and the referrals are
+    read (the case count may still be running in another thread)."""
+    index = "consultations_stats" if long_period else "consultations_date"
+    per_case = {cid: counts for cid, *counts in
+                conn.execute(CONSULTATION_SQL.format(index=index), params)}
     agency_types = {a.value for a in AgencyType}
     per_referral: Counter[tuple[str, str]] = Counter(
         (cid, kind if kind in agency_types else AgencyType.OTHER.value)

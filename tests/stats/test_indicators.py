@@ -328,3 +328,21 @@ def test_a_separator_inside_a_value_falls_back_to_counting_rows(make_vault: obje
     assert got.cells == case_cells(vault.conn, params, period.end,  # type: ignore[attr-defined]
                                    grouped=False).cells
     assert got.cells["active_by_region"][(TOTAL, "unknown")].value > 0
+
+
+def test_a_v3_vault_gets_the_statistics_index_and_counts_through_it(tmp_path: object) -> None:
+    import shutil
+    from pathlib import Path
+
+    from kimdesk.stats.indicators import CONSULTATION_SQL
+    from kimdesk.vault import Vault
+
+    copy = Path(str(tmp_path)) / "v3.kdb"
+    shutil.copy(Path(__file__).resolve().parent.parent / "fixtures" / "vault_v3.kdb", copy)
+    with Vault.open(copy, "fixture-v1") as v:
+        plan = " ".join(str(r[3]) for r in v.conn.execute(
+            "EXPLAIN QUERY PLAN " + CONSULTATION_SQL.format(index="consultations_stats"),
+            {"from": "2000-01-01", "to": "2100-01-01"}))
+        assert "COVERING INDEX consultations_stats" in plan
+        tables = {t.id: t for t in compute(v.conn, Period(date(2000, 1, 1), date.today()))}
+        assert tables["consultations_by_place"].cell(TOTAL, TOTAL).value == 1
