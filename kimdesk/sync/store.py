@@ -50,6 +50,14 @@ from kimdesk.vault.vault import Vault
 
 _ORDER = [cls.KIND for cls in RECORD_TYPES if cls.KIND in SYNC_KINDS]
 _SEARCH_KINDS = frozenset({"persons", "cases", "notes"})
+#: The columns a record's search entry is built from (``kimdesk.vault.search.index_text``), per
+#: searchable kind; the case or person link and the tombstone first, as they decide which
+#: entry a record feeds. A received record that changes none of them leaves the index alone.
+_SEARCH_COLUMNS = {
+    "persons": ("deleted", "given_name", "family_name", "given_name_latin", "family_name_latin"),
+    "cases": ("person_id", "deleted", "case_number"),
+    "notes": ("case_id", "deleted", "text"),
+}
 
 
 def _estimate(fields: dict[str, Any]) -> int:
@@ -508,6 +516,7 @@ class SyncStore:
             todo.append((rec, row, base_text))
         if not todo:
             return 0
+        before = self._search_values(repo, [rec.id for rec, _, _ in todo])
         try:
             self.conn.executemany(self._upsert_sql(repo), [r for _, r, _ in todo])
             done = todo
@@ -522,12 +531,43 @@ class SyncStore:
                 done.append(item)
         self._set_bases([(kind, rec.id, rec.rev, text) for rec, _, text in done])
         if kind in _SEARCH_KINDS:
-            self._touched.extend((repo, _Ref(rec.id, rec.data.get("case_id")))
-                                 for rec, _, _ in done)
+            self._touch(repo, [(rec.id, row) for rec, row, _ in done], before)
         if self._has_parked:
             self.conn.executemany("DELETE FROM sync_parked WHERE kind = ? AND id = ?",
                                   [(kind, rec.id) for rec, _, _ in done])
         return len(done)
+
+    def _search_values(self, repo: Repository[Any], ids: list[str]
+                       ) -> dict[str, tuple[Any, ...]]:
+        """The stored values of the search columns of the records ``ids`` that exist here."""
+        columns = _SEARCH_COLUMNS.get(repo.table)
+        if columns is None:
+            return {}
+        found: dict[str, tuple[Any, ...]] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            found.update((row[0], tuple(row[1:])) for row in self.conn.execute(
+                f"SELECT id, {', '.join(columns)} FROM {repo.table}"
+                f" WHERE id IN ({','.join('?' * len(chunk))})", chunk))
+        return found
+
+    def _touch(self, repo: Repository[Any], written: list[tuple[str, list[Any]]],
+               before: dict[str, tuple[Any, ...]]) -> None:
+        """Queue search entries of received records for :meth:`_reindex`: those new here or with
+        a search column changed (a changed note moved off a case updates that case too). Pulling
+        10k edited cases whose number and person stayed the same rebuilt 10k entries for
+        nothing (0.6 s)."""
+        columns = _SEARCH_COLUMNS[repo.table]
+        at = [repo.columns.index(c) for c in columns]
+        linked = "case_id" if repo.table == "notes" else None
+        for rid, row in written:
+            now = tuple(row[i] for i in at)
+            old = before.get(rid)
+            if old == now:
+                continue
+            self._touched.append((repo, _Ref(rid, now[0] if linked else None)))
+            if linked and old is not None and old[0] != now[0]:
+                self._touched.append((repo, _Ref(rid, old[0])))
 
     @property
     def _has_parked(self) -> bool:

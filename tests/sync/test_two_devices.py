@@ -94,3 +94,44 @@ def test_phase_change_and_delete_travel(server, make_device):
     assert a.vault.notes.for_case(case.id) == []
     assert len(a.vault.transitions.for_case(case.id)) == 2
     assert snapshot(a) == snapshot(b)
+
+
+def _found(vault, words):
+    return {w: sorted(s.case_id for s in vault.search(w)) for w in words}
+
+
+def test_search_follows_received_edits_and_skips_unchanged_ones(server, make_device):
+    """Received renames, note moves and new cases update the search index on the other device
+    (in bulk for many records, one by one for a few); edits of fields outside the index leave
+    it as it was. Either way the index answers exactly like one rebuilt from scratch."""
+    a = make_device(server, "alice")
+    b = make_device(server, "bob")
+    cases = []
+    for i in range(60):
+        p = _person(a.vault, "Family" + chr(65 + i // 26) + chr(65 + i % 26), "Given")
+        cases.append(a.vault.cases.open_case(p.id, opened_on=date(2025, 3, 1)))
+    note = a.vault.notes.add(Note(case_id=cases[0].id, text="Wohnungsbesichtigung"))
+    a.sync()
+    b.sync()
+    words = ["FamilyAA", "FamilyAH", "Renamed", "Wohnungsbesichtigung", "Given"]
+    assert _found(b.vault, words)["FamilyAH"] == [cases[7].id]
+    for small in (True, False):  # a few records (one by one), then many (in bulk)
+        person = a.vault.people.get(cases[7].person_id)
+        a.vault.people.update(person.model_copy(update={"family_name": f"Renamed{small}",
+                                                        "family_name_latin": ""}))
+        moved = a.vault.notes.get(note.id)
+        target = cases[1] if small else cases[2]
+        a.vault.notes.update(moved.model_copy(update={"case_id": target.id}))
+        if not small:
+            for case in cases:
+                fresh = a.vault.cases.get(case.id)
+                a.vault.cases.update(fresh.model_copy(update={"referral_source": "Kita"}))
+        a.sync()
+        b.sync()
+        got = _found(b.vault, [*words, f"Renamed{small}"])
+        assert got[f"Renamed{small}"] == [cases[7].id]
+        assert got["FamilyAH"] == []
+        assert got["Wohnungsbesichtigung"] == [target.id]
+        with b.vault.transaction():
+            b.vault.rebuild_search_index()
+        assert _found(b.vault, [*words, f"Renamed{small}"]) == got
