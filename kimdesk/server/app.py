@@ -19,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
 
+from kimdesk.collector import collector_paused
 from kimdesk.server.db import make_engine
 from kimdesk.server.migrate import upgrade
 from kimdesk.server.service import Device, ServiceError, SyncService, now_iso
@@ -157,11 +158,14 @@ def create_app(db_url: str, *, migrate: bool = True) -> FastAPI:
     async def push(request: Request,
                    dev: Device = Depends(device)) -> Response:  # noqa: B008
         raw = await read_body(request)
-        batch = _parse(PushRequest, raw)
-        digest = hashlib.sha256(raw).hexdigest()
         from starlette.concurrency import run_in_threadpool
 
-        receipt = await run_in_threadpool(service.push_json, dev, batch, digest)
+        # A batch of 2500 changes is a few hundred thousand objects: no collector passes over
+        # them while it is read and applied (kimdesk/collector.py).
+        with collector_paused():
+            batch = _parse(PushRequest, raw)
+            digest = hashlib.sha256(raw).hexdigest()
+            receipt = await run_in_threadpool(service.push_json, dev, batch, digest)
         return Response(receipt, media_type="application/json")
 
     @app.get("/v1/changes", response_model=PullPage)

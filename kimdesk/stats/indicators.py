@@ -14,16 +14,15 @@ Tombstoned records (``deleted = 1``) are never counted.
 from __future__ import annotations
 
 import concurrent.futures
-import contextlib
-import gc
 import json
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from itertools import compress, repeat
 from typing import Any
 
+from kimdesk.collector import collector_paused
 from kimdesk.domain.codes import (
     AgencyType,
     ClosureReason,
@@ -408,25 +407,6 @@ def _table(tid: str, title: str, unit: str, base: str, rows: list[str], columns:
            cells: dict[tuple[str, str], Cell], row_total: bool = True, **kw: Any) -> Table:
     return Table(id=tid, title=title, unit=unit, base=base, rows=rows, columns=list(columns),
                  cells=cells, row_total=row_total, **kw)
-
-
-@contextlib.contextmanager
-def collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while an indicator set is counted.
-
-    Counting creates several hundred thousand short-lived tuples and strings, none of them in a
-    reference cycle; with the collector on, its generational passes walk the growing heap again
-    and again, which took 0.3 s of 1.35 s for a year over 100,000 cases
-    (``benchmarks/stats_bench.py``). Reference counting still frees everything. The collector is
-    switched back on afterwards if it was on, also on error; a second thread pausing at the same
-    time only runs slower."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 Cells = dict[tuple[str, str], Cell]

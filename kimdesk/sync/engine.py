@@ -36,6 +36,7 @@ from typing import Any
 
 import httpx
 
+from kimdesk.collector import collector_paused
 from kimdesk.errors import KimdeskError
 from kimdesk.i18n import N_
 from kimdesk.sync.protocol import (
@@ -337,8 +338,9 @@ class SyncEngine:
         try:
             self._enter(SyncState.CHECKING)
             self.transport.whoami()
-            self._push_all(report)
-            self._pull_all(report)
+            with collector_paused():  # batches and pages are bulk work (kimdesk/collector.py)
+                self._push_all(report)
+                self._pull_all(report)
             self._reference()
             self._check(report)
         except DeviceRevoked:
