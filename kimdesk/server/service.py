@@ -499,14 +499,17 @@ class SyncService:
                 f'"next_cursor":{int(upper)},"more":{more_json}}}')
 
     def state(self, device: Device) -> TeamState:
-        r = db.records.c
+        """The team's divergence state: count and digest of its records' ``kind/id/rev`` lines,
+        read as plain driver rows (SQLAlchemy's row objects doubled the time at 20k records)."""
         with self.engine.connect() as conn:
-            rows = conn.execute(select(r.kind, r.id, r.rev).where(r.team == device.team)).all()
+            mark = _placeholder(conn)
             head = conn.execute(
                 select(db.teams.c.change_seq).where(db.teams.c.name == device.team)
             ).scalar()
-        return TeamState(count=len(rows), digest=state_digest([f"{k}/{i}/{v}" for k, i, v in rows]),
-                         seq=int(head or 0))
+            lines = [f"{k}/{i}/{v}" for k, i, v in conn.exec_driver_sql(
+                f"SELECT kind, id, rev FROM {db.records.name} WHERE team = {mark}",
+                (device.team,))]
+        return TeamState(count=len(lines), digest=state_digest(lines), seq=int(head or 0))
 
     def conflict_history(self, team: str) -> list[ConflictInfo]:
         with self.engine.connect() as conn:

@@ -205,11 +205,11 @@ REFERENCE_KINDS = ("form", "codelist", "agency", "handout_template")
 
 
 def state_digest(lines: list[str]) -> str:
-    """The divergence digest over ``kind/id/rev`` lines (sorted here, so both ends agree)."""
+    """The divergence digest over ``kind/id/rev`` lines (sorted here, so both ends agree; the
+    list is sorted in place). Hashed as one text: the same digest as line by line, at a fraction
+    of the calls."""
     import hashlib
 
-    h = hashlib.sha256()
-    for line in sorted(lines):
-        h.update(line.encode())
-        h.update(b"\n")
-    return h.hexdigest()
+    lines.sort()
+    lines.append("")  # every line ends with a newline
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
