@@ -478,8 +478,10 @@ class SyncEngine:
         """Divergence check (CommCare's state hash): on mismatch, a full resync."""
         if self.store.pending_count() or self.store.outbox() is not None:
             return  # edits arrived during the run; the next run checks
-        server = self.transport.state()
-        count, digest = self.store.digest()
+        with ThreadPoolExecutor(1, thread_name_prefix="kimdesk-check") as asker:
+            asked = asker.submit(self.transport.state)  # the server hashes while we do
+            count, digest = self.store.digest()
+            server = asked.result()
         if (count, digest) == (server.count, server.digest):
             return
         self._enter(SyncState.PULLING, message="full resync")

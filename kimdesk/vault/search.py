@@ -50,6 +50,8 @@ def index_text(*parts: str) -> str:
     """The folded text stored in the index, with German umlaut spellings added."""
     present = [p for p in parts if p]
     raw = " ".join(present)
+    if raw.isascii():  # no article to strip, no umlaut to spell out (most case numbers, names)
+        return raw.lower()
     folded = " ".join(fold(p) for p in present)  # folding is per character: same as fold(raw)
     extra = [w[2:] for w in _WORD.findall(folded) if w.startswith("ال") and len(w) > 4]
     if any(ch in raw for ch in "äöüÄÖÜ"):
