@@ -240,8 +240,10 @@ SELECT case_id, count(*), sum(coalesce(place, '') IN ({_in(OUTREACH)})),
 FROM consultations INDEXED BY {{index}}
 WHERE deleted = 0 AND date BETWEEN :from AND :to GROUP BY case_id
 """
-REFERRAL_SQL = """
-SELECT case_id, agency_type FROM referrals WHERE deleted = 0 AND referred_on BETWEEN :from AND :to
+REFERRAL_SQL = f"""
+SELECT case_id, CASE WHEN agency_type IN ({_in(a.value for a in AgencyType)}) THEN agency_type
+                     ELSE '{AgencyType.OTHER.value}' END
+FROM referrals WHERE deleted = 0 AND referred_on BETWEEN :from AND :to
 """
 #: Municipality and person of cases outside the active set (a consultation or referral dated
 #: outside its case's span).
@@ -250,8 +252,10 @@ SELECT c.id, coalesce(c.municipality, ''), p.seq FROM cases c JOIN persons p ON 
 WHERE c.deleted = 0 AND p.deleted = 0 AND c.id IN ({marks})
 """
 # A gap linked to a case counts that case's person; an unlinked gap stands for itself.
-GAP_SQL = """
-SELECT g.municipality, coalesce(p.seq, -g.seq), g.category
+GAP_SQL = f"""
+SELECT coalesce(g.municipality, ''), coalesce(p.seq, -g.seq),
+       CASE WHEN g.category IN ({_in(g.value for g in GapCategory)}) THEN g.category
+            ELSE '{GapCategory.OTHER.value}' END
 FROM structural_gaps g LEFT JOIN cases c ON c.id = g.case_id AND c.deleted = 0
 LEFT JOIN persons p ON p.id = c.person_id AND p.deleted = 0
 WHERE g.deleted = 0 AND g.observed_on BETWEEN :from AND :to
@@ -316,8 +320,8 @@ def tally(rows: Sequence[str], columns: Sequence[str], people: Sequence[int],
     return out
 
 
-def split_tally(counts: dict[tuple[str, Any], list[int]], index: int, yes: str, no: str
-                ) -> dict[tuple[str, str], Cell]:
+def split_tally(counts: dict[tuple[str, Any], list[int]], index: int, yes: str, no: str,
+                unique_people: bool | None = None) -> dict[tuple[str, str], Cell]:
     """Cells of a two-column event table (consultations with and without outreach, ...) from
     event counts per (municipality, person): ``counts[...][0]`` events in all, ``[index]`` of them
     in column ``yes``, the rest in ``no``.
@@ -325,7 +329,8 @@ def split_tally(counts: dict[tuple[str, Any], list[int]], index: int, yes: str, 
     One pass over the people with plain integer sums: :func:`tally` over one item per event
     and person costs three times as much at 100,000 consultations. A person counts once in a
     cell however many events they had there; in the Kreis total row a person with events in two
-    municipalities counts once as well (the people are merged across municipalities for that)."""
+    municipalities counts once as well (the people are merged across municipalities for that;
+    ``unique_people`` tells that nobody has events in two, which saves the check)."""
     per_muni: dict[str, list[int]] = {}  # events yes, events no, people yes, people no, people
     for (muni, _person), acc in counts.items():
         n, k = acc[0], acc[index]
@@ -346,8 +351,9 @@ def split_tally(counts: dict[tuple[str, Any], list[int]], index: int, yes: str, 
         out[(muni, TOTAL)] = Cell(m[0] + m[1], m[4])
         for i in range(5):
             total[i] += m[i]
-    people = {person for _muni, person in counts}
-    if len(people) < len(counts):  # someone has events in two municipalities: merge them
+    if unique_people is None:
+        unique_people = len({person for _muni, person in counts}) == len(counts)
+    if not unique_people:  # someone has events in two municipalities: merge them
         merged: dict[Any, list[int]] = {}
         for (_muni, person), acc in counts.items():
             both = merged.setdefault(person, [0, 0])
@@ -606,18 +612,14 @@ def _event_cells(conn: Any, params: dict[str, str], long_period: bool,
     index = "consultations_stats" if long_period else "consultations_date"
     per_case = {cid: counts for cid, *counts in
                 conn.execute(CONSULTATION_SQL.format(index=index), params)}
-    agency_types = {a.value for a in AgencyType}
-    per_referral: Counter[tuple[str, str]] = Counter(
-        (cid, kind if kind in agency_types else AgencyType.OTHER.value)
-        for cid, kind in conn.execute(REFERRAL_SQL, params))
-    categories = {g.value for g in GapCategory}
-    gaps: Counter[tuple[str, Any, str]] = Counter(
-        (muni or "", who, cat if cat in categories else GapCategory.OTHER.value)
-        for muni, who, cat in conn.execute(GAP_SQL, params))
+    # the rows themselves are counted (Counter's loop is in C): codes are mapped in SQL
+    per_referral: Counter[tuple[str, str]] = Counter(conn.execute(REFERRAL_SQL, params))
+    gaps: Counter[tuple[str, Any, str]] = Counter(conn.execute(GAP_SQL, params))
 
     places = active_places()
-    missing = [c for c in {*per_case, *(cid for cid, _k in per_referral)} if c not in places]
-    places = {**places, **_look_up(conn, missing)} if missing else places
+    known = places.keys()
+    missing = (per_case.keys() - known) | ({cid for cid, _k in per_referral} - known)
+    places = {**places, **_look_up(conn, list(missing))} if missing else places
     per_person: dict[tuple[str, str], list[int]] = {}  # (municipality, person) -> sums
     for cid, counts in per_case.items():
         where = places.get(cid)
@@ -640,10 +642,12 @@ def _event_cells(conn: Any, params: dict[str, str], long_period: bool,
         return tally([m for m, _p, _c in items], [c for _m, _p, c in items],
                      [p for _m, p, _c in items], list(items.values()))
 
+    unique = len({person for _muni, person in per_person}) == len(per_person)
     return {
-        "consultations_by_place": split_tally(per_person, 1, "outreach", "not_outreach"),
+        "consultations_by_place": split_tally(per_person, 1, "outreach", "not_outreach",
+                                              unique),
         "consultations_by_interpreter": split_tally(per_person, 2, "with_interpreter",
-                                                    "without_interpreter"),
+                                                    "without_interpreter", unique),
         "referrals_by_agency_type": weighted(referrals),
         "gaps_by_category": weighted(gaps),
     }
