@@ -30,7 +30,6 @@ from kimdesk.sync.protocol import (
     PULL_PAGE_MAX,
     REFERENCE_KINDS,
     SYNC_KINDS,
-    ChangeResult,
     ChangeStatus,
     ConflictInfo,
     EnrollResponse,
@@ -281,7 +280,7 @@ class SyncService:
                 raise ServiceError(409, ErrorCode.OUT_OF_ORDER,
                                    f"expected batch {last + 1}, got {request.batch_seq}",
                                    expected=last + 1)
-            receipt = self._apply_batch(conn, device, request, first_seq).model_dump_json()
+            receipt = self._apply_batch(conn, device, request, first_seq)
             conn.execute(
                 update(db.devices).where(db.devices.c.id == device.id).values(
                     last_batch_seq=request.batch_seq, last_seen=now_iso()
@@ -300,7 +299,8 @@ class SyncService:
             return receipt
 
     def _apply_batch(self, conn: Connection, device: Device, request: PushRequest,
-                     first_seq: int) -> PushReceipt:
+                     first_seq: int) -> str:
+        """Apply the changes of a batch; the receipt as JSON text (``PushReceipt``'s shape)."""
         r = db.records.c
         wanted: dict[str, list[str]] = {}
         seen: set[tuple[str, str]] = set()
@@ -323,7 +323,7 @@ class SyncService:
                     current[(row.kind, row.id)] = row
         seq = first_seq - 1
         stamp = now_iso()
-        results: list[ChangeResult] = []
+        results: list[dict[str, Any]] = []
         new_conflicts: list[ConflictInfo] = []
         writes: dict[tuple[str, str], tuple[Any, ...]] = {}
         new_keys: set[tuple[str, str]] = set()
@@ -334,15 +334,13 @@ class SyncService:
             key = (change.kind, change.id)
             model = RECORD_BY_KIND.get(change.kind)
             if change.kind not in SYNC_KINDS or model is None:
-                results.append(ChangeResult(kind=change.kind, id=change.id,
-                                            status=ChangeStatus.REJECTED,
-                                            reason="unknown record kind"))
+                results.append(_result(change.kind, change.id, ChangeStatus.REJECTED,
+                                       reason="unknown record kind"))
                 continue
             row = current.get(key)
             if row is not None and row.team != device.team:
-                results.append(ChangeResult(kind=change.kind, id=change.id,
-                                            status=ChangeStatus.REJECTED,
-                                            reason="record belongs to another team"))
+                results.append(_result(change.kind, change.id, ChangeStatus.REJECTED,
+                                       reason="record belongs to another team"))
                 continue
             cur_data = json.loads(row.data) if row is not None else None
             changed = change.changed
@@ -363,9 +361,8 @@ class SyncService:
                 checked = model.model_validate(merged | {"revision": 0, "pending": False})
             except ValidationError as exc:
                 if cur_data is None or not changed:
-                    results.append(ChangeResult(kind=change.kind, id=change.id,
-                                                status=ChangeStatus.REJECTED,
-                                                reason=_first_error(exc)))
+                    results.append(_result(change.kind, change.id, ChangeStatus.REJECTED,
+                                           reason=_first_error(exc)))
                     continue
                 # The merge produced an inconsistent record (e.g. one side closed the case, the
                 # other changed its phase): every differing field of mine becomes a conflict.
@@ -379,9 +376,8 @@ class SyncService:
                 checked = model.model_validate(merged | {"revision": 0, "pending": False})
             data = checked.model_dump(mode="json", exclude=_LOCAL_FIELDS)
             if row is not None and data == cur_data and not field_conflicts:
-                results.append(ChangeResult(kind=change.kind, id=change.id,
-                                            status=ChangeStatus.APPLIED, rev=row.rev,
-                                            seq=0, deleted=bool(row.deleted), data=cur_data))
+                results.append(_result(change.kind, change.id, ChangeStatus.APPLIED, rev=row.rev,
+                                       deleted=bool(row.deleted), data=cur_data))
                 resolved.update(change.resolves)
                 continue
             seq += 1
@@ -418,11 +414,9 @@ class SyncService:
                        and data["updated_at"] == change.updated_at
                        and data["created_at"] == change.created_at
                        and (data == merged or all(data.get(k) == v for k, v in changed.items())))
-            # Built from checked values: no second validation of thousands of results.
-            results.append(ChangeResult.model_construct(
-                kind=change.kind, id=change.id, status=status, rev=rev, seq=seq,
-                deleted=bool(data.get("deleted")), data=None if as_sent else data,
-                same=as_sent, reason=""))
+            results.append(_result(change.kind, change.id, status, rev=rev, seq=seq,
+                                   deleted=bool(data.get("deleted")),
+                                   data=None if as_sent else data, same=as_sent))
             resolved.update(change.resolves)
             if key in repeated:  # a later change to the same record in this batch builds on this
                 current[key] = _Row(change.kind, change.id, device.team, rev, text,
@@ -454,8 +448,12 @@ class SyncService:
         if seq >= first_seq:
             conn.execute(update(db.teams).where(db.teams.c.name == device.team)
                          .values(change_seq=seq))
-        return PushReceipt(batch_id=request.batch_id, batch_seq=request.batch_seq,
-                           results=results, conflicts=new_conflicts, server_seq=max(seq, 0))
+        # The receipt's JSON from plain dicts: a model per result cost a tenth of a 10k push.
+        return to_json({
+            "batch_id": request.batch_id, "batch_seq": request.batch_seq, "results": results,
+            "conflicts": [c.model_dump(mode="json") for c in new_conflicts],
+            "server_seq": max(seq, 0),
+        }).decode()
 
     # -- pull ----------------------------------------------------------------------------------
     def pull(self, device: Device, since: int, limit: int = PULL_PAGE_DEFAULT, *,
@@ -546,6 +544,14 @@ _LOCAL_FIELDS: Final[set[str]] = {"revision", "pending"}
 _RECORD_COLUMNS = ("kind", "id", "team", "rev", "seq", "deleted", "data", "updated_at",
                    "updated_by")
 _HISTORY_COLUMNS = ("kind", "id", "team", "rev", "data", "device_id", "batch_id", "at")
+
+
+def _result(kind: str, rid: str, status: ChangeStatus, *, rev: int = 0, seq: int = 0,
+            deleted: bool = False, data: dict[str, Any] | None = None, same: bool = False,
+            reason: str = "") -> dict[str, Any]:
+    """One ``ChangeResult`` as the dict its JSON is written from (all fields, in order)."""
+    return {"kind": kind, "id": rid, "status": status.value, "rev": rev, "seq": seq,
+            "deleted": deleted, "data": data, "same": same, "reason": reason}
 
 
 def _placeholder(conn: Connection) -> str:
