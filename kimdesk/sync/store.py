@@ -802,11 +802,12 @@ class SyncStore:
                 f"SELECT id FROM cases WHERE person_id IN ({marks})", chunk))
         from kimdesk.vault.search import index_text
 
-        ids = sorted(case_ids)
+        ids = list(case_ids)
+        rows: list[Any] = []
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
             marks = ",".join("?" for _ in chunk)
-            rows = self.conn.execute(
+            rows += self.conn.execute(
                 "SELECT c.seq, c.deleted, c.case_number, p.given_name, p.family_name,"
                 " p.given_name_latin, p.family_name_latin, n.texts FROM cases c"
                 " JOIN persons p ON p.id = c.person_id LEFT JOIN (SELECT case_id,"
@@ -814,12 +815,15 @@ class SyncStore:
                 f" AND case_id IN ({marks}) GROUP BY case_id) n ON n.case_id = c.id"
                 f" WHERE c.id IN ({marks})", chunk + chunk,
             ).fetchall()
-            self.conn.executemany("DELETE FROM case_search WHERE rowid = ?",
-                                  [(r[0],) for r in rows])
-            self.conn.executemany(
-                "INSERT INTO case_search (rowid, text) VALUES (?, ?)",
-                [(r[0], index_text(*r[2:7], r[7] or "")) for r in rows if not r[1]],
-            )
+        # In ascending rowid order: FTS5 writes its pending terms out as a new segment whenever
+        # a rowid is not above the last one written, so 10k entries in id order made thousands
+        # of tiny segments (0.27 s of a 10k pull; in order, 0.05 s).
+        rows.sort(key=operator.itemgetter(0))
+        self.conn.executemany("DELETE FROM case_search WHERE rowid = ?", [(r[0],) for r in rows])
+        self.conn.executemany(
+            "INSERT INTO case_search (rowid, text) VALUES (?, ?)",
+            [(r[0], index_text(*r[2:7], r[7] or "")) for r in rows if not r[1]],
+        )
 
     def iter_records(self) -> Iterator[tuple[str, str, dict[str, Any]]]:
         """Every synced record as (kind, id, data without local metadata): for tests/compare."""

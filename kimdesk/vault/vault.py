@@ -451,6 +451,7 @@ class Vault:
             " p.family_name_latin, n.texts FROM cases c JOIN persons p ON p.id = c.person_id"
             " LEFT JOIN (SELECT case_id, group_concat(text, ' ') AS texts FROM notes"
             "  WHERE deleted = 0 GROUP BY case_id) n ON n.case_id = c.id WHERE c.deleted = 0"
+            " ORDER BY c.seq"  # FTS5 starts a new segment at every rowid out of order
         ).fetchall()
         self.conn.executemany(
             "INSERT INTO case_search (rowid, text) VALUES (?, ?)",
