@@ -109,7 +109,8 @@ STATUS_CODES = tuple(s.value for s in ResidenceStatus)
 #: after the day ``age`` years before the period's end is younger than ``age``.
 AGE_LIMITS = ((0, "unknown"), (18, "under_18"), (27, "18_26"), (45, "27_44"), (65, "45_64"))
 
-Literal = Callable[[str], str]
+#: How a category code is written into the SQL (as itself, or as its letter).
+Spelling = Callable[[str], str]
 
 
 def _text(code: str) -> str:
@@ -131,18 +132,18 @@ LETTERS: dict[str, dict[str, str]] = {
 }
 
 
-def _letter_of(category: str) -> Literal:
+def _letter_of(category: str) -> Spelling:
     letters = LETTERS[category]
     return lambda code: f"'{letters[code]}'"
 
 
-def _pick(expr: str, codes: Sequence[str], lit: Literal) -> str:
+def _pick(expr: str, codes: Sequence[str], lit: Spelling) -> str:
     """``expr`` as one of ``codes``; anything else (NULL too) as the last code."""
     whens = " ".join(f"WHEN '{c}' THEN {lit(c)}" for c in codes[:-1])
     return f"CASE {expr} {whens} ELSE {lit(codes[-1])} END"
 
 
-def _age_band_sql(column: str, suffix: str, lit: Literal = _text) -> str:
+def _age_band_sql(column: str, suffix: str, lit: Spelling = _text) -> str:
     """The age band of ``column`` (a birth date or a birth year) compared with the cut-off
     parameters of :func:`age_cutoffs`: plain comparisons on a stored column, because SQLite
     evaluates a computed age again for every band it is compared with (50 ms at 100k cases)."""
@@ -170,7 +171,7 @@ ACTIVE = ("c.deleted = 0 AND c.opened_on <= :to AND (c.closed_on IS NULL OR"
           " c.closed_on >= :from)")
 
 
-def _case_sql(lit: Callable[[str], Literal], where: str = "") -> str:
+def _case_sql(lit: Callable[[str], Spelling], where: str = "") -> str:
     """Every case active in the period with its categories, computed in SQL (C speed), each
     category spelt by ``lit(category)(code)``: the code itself for the row-wise count, one
     letter for the grouped one. The Python functions _band_age / age_on / _band_duration define
