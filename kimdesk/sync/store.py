@@ -113,41 +113,42 @@ class _RowRecord:
 _encode_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
-def _constant(value: int) -> Callable[[dict[str, Any]], Any]:
-    return lambda _data: value
-
-
-def _json_column(name: str) -> Callable[[dict[str, Any]], Any]:
-    return lambda data: _encode_json(data[name])
-
-
-def _bool_column(name: str) -> Callable[[dict[str, Any]], Any]:
-    return lambda data: 1 if data[name] else 0
-
-
 @dataclass(frozen=True)
 class _RowPlan:
-    """How a received record's dict becomes a table row: the exact field set expected, and one
-    converter per column (JSON columns encoded, booleans as 0/1, a received record is clean)."""
+    """How a received record's dict becomes a table row: the exact field set expected, the
+    fields read in column order by one ``itemgetter`` (in C), then JSON columns encoded,
+    booleans as 0/1, and ``revision``/``pending`` set (a received record is clean). One Python
+    call per column and record was a fifth of a 10k pull."""
 
     fields: frozenset[str]
-    converters: tuple[Callable[[dict[str, Any]], Any], ...]
+    values: Callable[[dict[str, Any]], tuple[Any, ...]]
+    json_at: tuple[int, ...]
+    bool_at: tuple[int, ...]
+    constants: tuple[tuple[int, int], ...]  # (position in the row, value), ascending
 
     @classmethod
     def of(cls, repo: Repository[Any], json_cols: frozenset[str], bools: frozenset[str]
            ) -> _RowPlan:
-        converters: list[Callable[[dict[str, Any]], Any]] = []
-        for name in repo.columns:
-            if name in ("revision", "pending"):
-                converters.append(_constant(1 if name == "revision" else 0))
-            elif name in json_cols:
-                converters.append(_json_column(name))
-            elif name in bools:
-                converters.append(_bool_column(name))
-            else:
-                converters.append(operator.itemgetter(name))
-        fields = frozenset(c for c in repo.columns if c not in ("revision", "pending"))
-        return cls(fields, tuple(converters))
+        local = {"revision": 1, "pending": 0}
+        names = [c for c in repo.columns if c not in local]
+        return cls(
+            fields=frozenset(names),
+            values=operator.itemgetter(*names),
+            json_at=tuple(i for i, c in enumerate(names) if c in json_cols),
+            bool_at=tuple(i for i, c in enumerate(names) if c in bools),
+            constants=tuple((repo.columns.index(c), v) for c, v in sorted(
+                local.items(), key=lambda item: repo.columns.index(item[0]))),
+        )
+
+    def row(self, data: dict[str, Any]) -> list[Any]:
+        row = list(self.values(data))
+        for i in self.json_at:
+            row[i] = _encode_json(row[i])
+        for i in self.bool_at:
+            row[i] = 1 if row[i] else 0
+        for at, value in self.constants:
+            row.insert(at, value)
+        return row
 
 
 @dataclass
@@ -743,7 +744,7 @@ class SyncStore:
             plan = self._row_plans[repo.table] = _RowPlan.of(repo, *self._shape(repo)[1:])
         if data.keys() != plan.fields:
             return None
-        return [convert(data) for convert in plan.converters]
+        return plan.row(data)
 
     @staticmethod
     def _validated(repo: Repository[Any], data: dict[str, Any], *, pending: bool) -> Any:
