@@ -2,11 +2,11 @@
 ``docs/statistics.md``; codes are stable, labels are translated where shown).
 
 The cases active in the period are grouped by municipality in SQL and their categories counted from
-one string per municipality (:func:`case_cells`); consultations, referrals and gaps are read with
-their case's municipality and person and counted in Python. Every count carries the number of
-distinct people behind it (:class:`~kimdesk.stats.tables.Cell`), which disclosure control needs; the
-margins (Kreis total row, total column) are computed from the same records, so they are exact even
-where one person counts in several cells.
+one string per municipality (:func:`case_cells`); consultations (summed per case in SQL) and
+referrals are mapped to their case's municipality and person in Python, gaps come joined. Every
+count carries the number of distinct people behind it (:class:`~kimdesk.stats.tables.Cell`),
+which disclosure control needs; the margins (Kreis total row, total column) are computed from the
+same records, so they are exact even where one person counts in several cells.
 
 Tombstoned records (``deleted = 1``) are never counted.
 """
@@ -264,19 +264,16 @@ WHERE g.deleted = 0 AND g.observed_on BETWEEN :from AND :to
 
 
 
-def tally(rows: Sequence[str], columns: Sequence[str], people: Sequence[int],
-          weights: Sequence[int] | None = None, *, row_total: bool = True,
-          pairs_unique: bool | None = None, people_unique: bool | None = None
+def tally(rows: Sequence[str], columns: Sequence[str], people: Sequence[Any],
+          weights: Sequence[int] | None = None, *, row_total: bool = True
           ) -> dict[tuple[str, str], Cell]:
     """Counts and distinct people per cell and margin, for items given as parallel sequences
     (one item: a municipality, a column, a person and a weight, default 1).
 
     A person with several items in one position (two cases, consultations in and out of the
     office) counts once there: people come from sets of (position, person) pairs, skipped where
-    the items are already distinct per person. ``Counter`` over ``zip`` counts in C.
-    ``pairs_unique`` tells that no (column, person) pair repeats and ``people_unique`` that no
-    person has two items at all (the caller knows every person has one case), which saves the
-    checks; with unit weights and unique people, people equal counts everywhere."""
+    the items are already distinct per person. ``Counter`` over ``zip`` counts in C. With unit
+    weights and unique people, people equal counts everywhere."""
     n = len(people)
     items: Counter[tuple[str, str]] = Counter(zip(rows, columns, strict=True))
     if weights is None:
@@ -291,17 +288,14 @@ def tally(rows: Sequence[str], columns: Sequence[str], people: Sequence[int],
     for (r, c), v in value.items():
         by_col[c] += v
         by_row[r] += v
-    if weights is None and row_total and (
-            people_unique if people_unique is not None else len(set(people)) == n):
+    if weights is None and row_total and len(set(people)) == n:
         out = {pos: Cell(v, v) for pos, v in value.items()}
         out.update({(TOTAL, c): Cell(v, v) for c, v in by_col.items()})
         out.update({(r, TOTAL): Cell(v, v) for r, v in by_row.items()})
         if value:
             out[(TOTAL, TOTAL)] = Cell(n, n)
         return out
-    if pairs_unique is None:
-        pairs_unique = len(set(zip(columns, people, strict=True))) == n
-    if pairs_unique:  # one item per person and column
+    if len(set(zip(columns, people, strict=True))) == n:  # one item per person and column
         people_cell, people_col = items, Counter(columns)
     else:
         people_cell = Counter((r, c) for r, c, _p in set(zip(rows, columns, people,

@@ -205,11 +205,9 @@ REFERENCE_KINDS = ("form", "codelist", "agency", "handout_template")
 
 
 def state_digest(lines: list[str]) -> str:
-    """The divergence digest over ``kind/id/rev`` lines (sorted here, so both ends agree; the
-    list is sorted in place). Hashed as one text: the same digest as line by line, at a fraction
-    of the calls."""
+    """The divergence digest over ``kind/id/rev`` lines (sorted here, so both ends agree).
+    Hashed as one text: the same digest as line by line, at a fraction of the calls."""
     import hashlib
 
-    lines.sort()
-    lines.append("")  # every line ends with a newline
-    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
+    text = "\n".join(sorted(lines)) + "\n"  # every line ends with a newline
+    return hashlib.sha256(text.encode()).hexdigest()

@@ -560,14 +560,14 @@ class SyncStore:
         nothing (0.6 s)."""
         columns = _SEARCH_COLUMNS[repo.table]
         at = [repo.columns.index(c) for c in columns]
-        linked = "case_id" if repo.table == "notes" else None
+        note = repo.table == "notes"  # a note's first search column is its case
         for rid, row in written:
             now = tuple(row[i] for i in at)
             old = before.get(rid)
             if old == now:
                 continue
-            self._touched.append((repo, _Ref(rid, now[0] if linked else None)))
-            if linked and old is not None and old[0] != now[0]:
+            self._touched.append((repo, _Ref(rid, now[0] if note else None)))
+            if note and old is not None and old[0] != now[0]:
                 self._touched.append((repo, _Ref(rid, old[0])))
 
     @property
