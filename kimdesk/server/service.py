@@ -301,7 +301,6 @@ class SyncService:
     def _apply_batch(self, conn: Connection, device: Device, request: PushRequest,
                      first_seq: int) -> str:
         """Apply the changes of a batch; the receipt as JSON text (``PushReceipt``'s shape)."""
-        r = db.records.c
         wanted: dict[str, list[str]] = {}
         seen: set[tuple[str, str]] = set()
         repeated: set[tuple[str, str]] = set()
@@ -312,15 +311,20 @@ class SyncService:
             seen.add((c.kind, c.id))
         current: dict[tuple[str, str], Any] = {}
         row: Any
+        mark = _placeholder(conn)
         for kind, ids in wanted.items():
-            # kind = ? AND id IN (...): uses the primary key (a row-value IN scans on SQLite)
+            # kind = ? AND id IN (...): uses the primary key (a row-value IN scans on SQLite).
+            # Plain driver rows: SQLAlchemy's expanding IN and row processing cost a sixth of a
+            # 10k push of changed records.
             for start in range(0, len(ids), 500):
-                for row in conn.execute(
-                    select(r.kind, r.id, r.team, r.rev, r.data, r.deleted, r.updated_at).where(
-                        r.kind == kind, r.id.in_(ids[start : start + 500])
-                    )
+                chunk = ids[start : start + 500]
+                for t in conn.exec_driver_sql(
+                    f"SELECT kind, id, team, rev, data, deleted, updated_at FROM"
+                    f" {db.records.name} WHERE kind = {mark}"
+                    f" AND id IN ({', '.join(mark for _ in chunk)})",
+                    (kind, *chunk),
                 ):
-                    current[(row.kind, row.id)] = row
+                    current[(t[0], t[1])] = _Row(*t)
         seq = first_seq - 1
         stamp = now_iso()
         results: list[dict[str, Any]] = []

@@ -129,3 +129,67 @@ def test_v3_fixture_opens(tmp_path: Path) -> None:
     with Vault.open(copy, "fixture-v1") as v:
         assert schema_version(v.conn) == LATEST >= 3
         assert v.people.count() == 1
+
+
+def test_step_5_rebuilds_the_bases_as_a_rowid_table_in_record_order(tmp_path: Path) -> None:
+    """Step 5 keeps every base (explicit copy or NULL), drops ``WITHOUT ROWID`` (where a 1 KB
+    base spilled into an overflow page), stores bases in the records' order and keeps the
+    triggers working."""
+    passphrase = "fixture"
+    salt = secrets.token_bytes(kdf.SALT_BYTES)
+    key = kdf.CURRENT.derive(passphrase, salt)
+    conn = connect(tmp_path / "v4.kdb", key, salt, create=True)
+    try:
+        migrate(conn, target=4)
+        conn.execute("PRAGMA foreign_keys = OFF")  # cases of a person this test leaves out
+        conn.execute("BEGIN IMMEDIATE")
+        ids = ["f", "a", "d", "c", "e", "b"]  # inserted in this order: seq 1..6
+        for rid in ids:
+            conn.execute(
+                "INSERT INTO cases (id, created_at, updated_at, case_number, person_id, owner,"
+                " team, municipality, phase, opened_on, rechtskreise, handlungsfelder,"
+                " referral_source, pending) VALUES (?, 't', 't', ?, 'p', 'o', 'T', 'M',"
+                " 'intake', '2025-01-01', '[]', '[]', ?, 0)",
+                (rid, f"K-{rid}", "x" * 1200),
+            )
+        big = json.dumps({"referral_source": "y" * 1200})
+        conn.executemany(
+            "INSERT INTO sync_base (kind, id, rev, data) VALUES ('cases', ?, ?, ?)",
+            [(rid, n, big if rid in ("a", "e") else None) for n, rid in enumerate(sorted(ids))],
+        )
+        conn.execute("INSERT INTO sync_base (kind, id, rev, data) VALUES ('persons', 'p', 9,"
+                     " NULL)")
+        conn.execute("INSERT INTO sync_base (kind, id, rev, data) VALUES ('retired_kind', 'z',"
+                     " 1, '{}')")
+        conn.execute("COMMIT")
+        before = set(conn.execute("SELECT kind, id, rev, data FROM sync_base"))
+
+        assert migrate(conn, target=5) == [5]
+        assert set(conn.execute("SELECT kind, id, rev, data FROM sync_base")) == before
+        (sql,) = conn.execute(
+            "SELECT sql FROM sqlite_master WHERE name = 'sync_base'").fetchone()
+        assert "WITHOUT ROWID" not in sql.upper()
+        in_rowid_order = [r[0] for r in conn.execute(
+            "SELECT id FROM sync_base WHERE kind = 'cases' ORDER BY rowid")]
+        assert in_rowid_order == ids
+        triggers = {r[0] for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+        assert triggers == {f"{k}_keep_base" for k in SYNC_KINDS}
+        conn.execute("UPDATE cases SET referral_source = 'neu', pending = 1 WHERE id = 'c'")
+        (data,) = conn.execute(
+            "SELECT data FROM sync_base WHERE kind = 'cases' AND id = 'c'").fetchone()
+        assert json.loads(data)["referral_source"] == "x" * 1200
+    finally:
+        conn.close()
+
+
+def test_v4_fixture_opens_and_keeps_its_pending_records(tmp_path: Path) -> None:
+    import shutil
+
+    copy = tmp_path / "v4.kdb"
+    shutil.copy(Path(__file__).resolve().parent.parent / "fixtures" / "vault_v4.kdb", copy)
+    with Vault.open(copy, "fixture-v1") as v:
+        assert schema_version(v.conn) == LATEST >= 5
+        assert v.people.count() == 1
+        assert SyncStore(v).pending_count() >= 4
+        assert v.integrity_check() == []
