@@ -517,40 +517,74 @@ class SyncStore:
             todo.append((rec, row, base_text))
         if not todo:
             return 0
-        before = self._search_values(repo, [rec.id for rec, _, _ in todo])
+        ids = [rec.id for rec, _, _ in todo]
+        stored = self._stored_rows(repo, ids)
         try:
-            self.conn.executemany(self._upsert_sql(repo), [r for _, r, _ in todo])
+            self._write_rows(repo, [(rec.id, row) for rec, row, _ in todo], stored)
             done = todo
         except Exception:
+            # One bad record (e.g. its parent is missing) must not hold up the page: record by
+            # record, the bad ones parked. The rows the bulk write got to are read again, so
+            # they compare equal and are not written twice. (Not a savepoint: it journals every
+            # page the bulk write touches, which made a 10k pull's inserts three times slower.)
+            stored = self._stored_rows(repo, ids)
             done = []
             for item in todo:
                 try:
-                    self.conn.execute(self._upsert_sql(repo), item[1])
+                    self._write_rows(repo, [(item[0].id, item[1])], stored)
                 except Exception as exc:
                     self._park(item[0], str(exc))
                     continue
                 done.append(item)
         self._set_bases([(kind, rec.id, rec.rev, text) for rec, _, text in done])
         if kind in _SEARCH_KINDS:
-            self._touch(repo, [(rec.id, row) for rec, row, _ in done], before)
+            self._touch(repo, [(rec.id, row) for rec, row, _ in done], stored)
         if self._has_parked:
             self.conn.executemany("DELETE FROM sync_parked WHERE kind = ? AND id = ?",
                                   [(kind, rec.id) for rec, _, _ in done])
         return len(done)
 
-    def _search_values(self, repo: Repository[Any], ids: list[str]
-                       ) -> dict[str, tuple[Any, ...]]:
-        """The stored values of the search columns of the records ``ids`` that exist here."""
-        columns = _SEARCH_COLUMNS.get(repo.table)
-        if columns is None:
-            return {}
+    def _stored_rows(self, repo: Repository[Any], ids: list[str]) -> dict[str, tuple[Any, ...]]:
+        """The rows (``repo.columns``) of the records ``ids`` that exist here."""
         found: dict[str, tuple[Any, ...]] = {}
+        select = f"SELECT {', '.join(repo.columns)} FROM {repo.table} WHERE id IN "
+        at = repo.columns.index("id")
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
-            found.update((row[0], tuple(row[1:])) for row in self.conn.execute(
-                f"SELECT id, {', '.join(columns)} FROM {repo.table}"
-                f" WHERE id IN ({','.join('?' * len(chunk))})", chunk))
+            found.update((row[at], row) for row in self.conn.execute(
+                f"{select}({','.join('?' * len(chunk))})", chunk))
         return found
+
+    def _write_rows(self, repo: Repository[Any], rows: list[tuple[str, list[Any]]],
+                    stored: dict[str, tuple[Any, ...]]) -> None:
+        """Write received rows: new ones inserted, existing ones updated in the columns that
+        differ, grouped by those columns (one ``executemany`` per group).
+
+        An upsert of every column rewrites every index entry of the row and checks its foreign
+        keys, changed or not: pulling 10k cases edited in one text field cost 0.3 s in the
+        upsert, 0.08 s updating the two columns that changed. A row equal to the stored one is
+        not written at all. The local ``revision`` goes up by one with every update, as with any
+        other write (optimistic concurrency in the GUI)."""
+        columns = repo.columns
+        skip = {columns.index("id"), columns.index("revision")}
+        fresh: list[list[Any]] = []
+        groups: dict[tuple[int, ...], list[list[Any]]] = {}
+        for rid, row in rows:
+            old = stored.get(rid)
+            if old is None:
+                fresh.append(row)
+                continue
+            diff = tuple(i for i, (new, was) in enumerate(zip(row, old, strict=True))
+                         if new != was and i not in skip)
+            if diff:
+                groups.setdefault(diff, []).append([*(row[i] for i in diff), rid])
+        if fresh:
+            self.conn.executemany(self._upsert_sql(repo), fresh)
+        for diff, params in groups.items():
+            sets = ", ".join(f"{columns[i]} = ?" for i in diff)
+            self.conn.executemany(
+                f"UPDATE {repo.table} SET {sets}, revision = revision + 1 WHERE id = ?", params
+            )
 
     def _touch(self, repo: Repository[Any], written: list[tuple[str, list[Any]]],
                before: dict[str, tuple[Any, ...]]) -> None:
@@ -563,7 +597,8 @@ class SyncStore:
         note = repo.table == "notes"  # a note's first search column is its case
         for rid, row in written:
             now = tuple(row[i] for i in at)
-            old = before.get(rid)
+            stored = before.get(rid)
+            old = tuple(stored[i] for i in at) if stored is not None else None
             if old == now:
                 continue
             self._touched.append((repo, _Ref(rid, now[0] if note else None)))
