@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
 from pydantic import ValidationError
-from pydantic_core import to_json
+from pydantic_core import from_json, to_json  # from_json: 2-3x json.loads on a record
 from sqlalchemy import Connection, Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -346,7 +346,7 @@ class SyncService:
                 results.append(_result(change.kind, change.id, ChangeStatus.REJECTED,
                                        reason="record belongs to another team"))
                 continue
-            cur_data = json.loads(row.data) if row is not None else None
+            cur_data = from_json(row.data) if row is not None else None
             changed = change.changed
             if not NON_FIELDS.isdisjoint(changed):
                 changed = {k: v for k, v in changed.items() if k not in NON_FIELDS}
