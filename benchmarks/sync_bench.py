@@ -1,11 +1,13 @@
 """Sync throughput on loopback, against PouchDB in the same run, and the long stateful property run.
 
-    .venv/bin/python benchmarks/sync_bench.py [--records 10000] [--incremental 1000] [--repeat 3]
+    .venv/bin/python benchmarks/sync_bench.py [--records 10000] [--incremental 1000] [--repeat 5]
         [--server process|thread] [--db URL] [--pouchdb | --no-pouchdb]
         [--stateful-examples 200 [--stateful-steps 50]]
 
 Goal (issue 5): push 10k changed case records of ~1 KB and pull them into a second vault in
-<= 3 s together. Each run, with fresh vaults and a fresh server database:
+<= 3 s together, on a machine where PouchDB took 5.5-8 s for the same. The verdict is printed
+twice: against 3 s, and against 3 s scaled by how much slower PouchDB ran in this run than 5.5 s
+(this machine's speed moves by +-30 % within minutes). Each run, with fresh vaults and a fresh server database:
 
 1. initial: 10k new cases (~1 KB each; their persons synced beforehand) pushed by A, pulled by B;
 2. changed: every one of the 10k cases edited on A, pushed, pulled by B;
@@ -50,6 +52,11 @@ from kimdesk.sync.engine import SyncEngine, enroll
 from kimdesk.vault import Vault
 
 GOAL_FULL = 3.0
+#: The issue's goal came with its baseline: PouchDB replicating the same volume "took 5.5-8 s here".
+#: The fastest of those figures scales the goal to the speed of the machine in this run (strictest
+#: reading: the goal's machine was at least that fast). This machine's speed moves by +-30 %
+#: within minutes, so the absolute figure alone says more about the minute than about the code.
+POUCH_AT_GOAL = 5.5
 POUCH_DIR = Path(__file__).resolve().parent / "pouchdb"
 STEPS = ("push new", "pull new", "push changed", "pull changed", "push 1k")
 
@@ -271,6 +278,11 @@ def throughput(args: argparse.Namespace) -> None:
             base = f"; PouchDB {ptotal:.2f} s, {ptotal / total:.1f}x ours"
         print(f"push + pull, {kind} cases: {total:.2f} s (goal {GOAL_FULL} s: "
               f"{'met' if total <= GOAL_FULL else 'NOT met'}){base}")
+        if pouch:
+            scaled = GOAL_FULL * max(1.0, ptotal / POUCH_AT_GOAL)
+            print(f"  at this run's machine speed (PouchDB {ptotal:.2f} s here, {POUCH_AT_GOAL} s "
+                  f"when the goal was set): goal {scaled:.2f} s: "
+                  f"{'met' if total <= scaled else 'NOT met'}")
     print(f"load average now {os.getloadavg()[0]:.1f}")
 
 
@@ -298,7 +310,7 @@ def main() -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--records", type=int, default=10_000)
     parser.add_argument("--incremental", type=int, default=1_000)
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--server", choices=("process", "thread"), default="process")
     parser.add_argument("--db", default=None, help="server database URL (default: SQLite)")
     parser.add_argument("--pouchdb", action=argparse.BooleanOptionalAction, default=True,
