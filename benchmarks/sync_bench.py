@@ -7,7 +7,8 @@
 Goal (issue 5): push 10k changed case records of ~1 KB and pull them into a second vault in
 <= 3 s together, on a machine where PouchDB took 5.5-8 s for the same. The verdict is printed
 twice: against 3 s, and against 3 s scaled by how much slower PouchDB ran in this run than 5.5 s
-(this machine's speed moves by +-30 % within minutes). Each run, with fresh vaults and a fresh server database:
+(this machine's speed moves by +-30 % within minutes). Each run, with fresh vaults and a fresh
+server database:
 
 1. initial: 10k new cases (~1 KB each; their persons synced beforehand) pushed by A, pulled by B;
 2. changed: every one of the 10k cases edited on A, pushed, pulled by B;
