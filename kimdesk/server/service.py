@@ -325,6 +325,7 @@ class SyncService:
                     (kind, *chunk),
                 ):
                     current[(t[0], t[1])] = _Row(*t)
+        bases = self._history_bases(conn, request, current)
         seq = first_seq - 1
         stamp = now_iso()
         results: list[dict[str, Any]] = []
@@ -351,8 +352,8 @@ class SyncService:
             if not NON_FIELDS.isdisjoint(changed):
                 changed = {k: v for k, v in changed.items() if k not in NON_FIELDS}
             fast = row is None or change.base_rev >= row.rev
-            merged, field_conflicts = merge_fields(cur_data, changed, change.base,
-                                                   fast_forward=fast)
+            base = bases.get(key, change.base)
+            merged, field_conflicts = merge_fields(cur_data, changed, base, fast_forward=fast)
             merged["id"] = change.id
             created = (cur_data or {}).get("created_at") or change.created_at or stamp
             merged["created_at"] = created
@@ -373,7 +374,7 @@ class SyncService:
                 merged = dict(cur_data)
                 field_conflicts = [
                     fc for fc in (
-                        _conflict(f, change.base.get(f, cur_data.get(f)), cur_data.get(f), v)
+                        _conflict(f, base.get(f, cur_data.get(f)), cur_data.get(f), v)
                         for f, v in changed.items()
                     ) if fc is not None
                 ]
@@ -458,6 +459,47 @@ class SyncService:
             "conflicts": [c.model_dump(mode="json") for c in new_conflicts],
             "server_seq": max(seq, 0),
         }).decode()
+
+    @staticmethod
+    def _history_bases(conn: Connection, request: PushRequest, current: dict[tuple[str, str], Any]
+                       ) -> dict[tuple[str, str], dict[str, Any]]:
+        """The merge base of each change that needs one and did not bring it: the record as this
+        server stored it at the change's ``base_rev``, from the history.
+
+        Only a change whose record moved on since ``base_rev`` needs a base (a fast-forward does
+        not), so devices leave ``base`` out (it was half of a batch of edits) and the server reads
+        the few it needs. A base the history no longer holds counts as unknown (``None`` for every
+        field the device changed): a field the other side changed too then becomes a conflict
+        instead of being overwritten. A base sent along (older clients) is used as it is."""
+        needed: dict[tuple[str, str], int] = {}
+        for change in request.changes:
+            row = current.get((change.kind, change.id))
+            if (row is not None and 0 < change.base_rev < row.rev
+                    and not change.changed.keys() <= change.base.keys()):
+                needed[(change.kind, change.id)] = change.base_rev
+        if not needed:
+            return {}
+        found: dict[tuple[str, str], dict[str, Any]] = {}
+        mark = _placeholder(conn)
+        keys = sorted(needed)
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            kinds = sorted({k for k, _ in chunk})
+            for kind, rid, rev, data in conn.exec_driver_sql(
+                f"SELECT kind, id, rev, data FROM {db.history.name} WHERE kind IN"
+                f" ({', '.join(mark for _ in kinds)}) AND id IN"
+                f" ({', '.join(mark for _ in chunk)})",
+                (*kinds, *(rid for _, rid in chunk)),
+            ):
+                if needed.get((kind, rid)) == rev:
+                    found[(kind, rid)] = from_json(data)
+        out: dict[tuple[str, str], dict[str, Any]] = {}
+        for change in request.changes:
+            key = (change.kind, change.id)
+            if key in needed:
+                base = found.get(key) or dict.fromkeys(change.changed)
+                out[key] = base | change.base
+        return out
 
     # -- pull ----------------------------------------------------------------------------------
     def pull(self, device: Device, since: int, limit: int = PULL_PAGE_DEFAULT, *,

@@ -84,9 +84,10 @@ class EnrollResponse(_Message):
 
 # -- push ---------------------------------------------------------------------------------------
 class Change(_Message):
-    """One record's local change. ``changed`` holds only the fields that differ from ``base``
-    (all fields for a record the server has not seen); ``base`` holds those fields' values at
-    ``base_rev``, the server revision this edit started from (0 = new record)."""
+    """One record's local change. ``changed`` holds only the fields that differ from the base,
+    the record at ``base_rev``, the server revision this edit started from (0 = new record; all
+    fields then). The server reads the base from its history when it needs it; ``base`` (those
+    fields' values at ``base_rev``) is optional, sent by older clients and used when present."""
 
     kind: str = Field(max_length=64)
     id: str = Field(min_length=1, max_length=64)

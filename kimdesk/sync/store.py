@@ -275,12 +275,12 @@ class SyncStore:
                     data = dict(record.data)
                     base_rev, base_data = bases.get(record.id, (0, None))
                     fields = {k: v for k, v in data.items() if k not in NON_FIELDS}
+                    # No base values travel: the server reads the base from its history
+                    # when the record moved on since base_rev (SyncService._history_bases).
                     if base_data is None:
                         changed = fields
-                        base: dict[str, Any] = {}
                     else:
                         changed = {k: v for k, v in fields.items() if base_data.get(k) != v}
-                        base = {k: base_data.get(k) for k in changed}
                     resolves = resolving.get(record.id, [])
                     cursor.seqs[kind] = row[0]
                     if not changed and not resolves and base_data is not None:
@@ -294,7 +294,7 @@ class SyncStore:
                         )
                         continue
                     change = Change(
-                        kind=kind, id=record.id, base_rev=base_rev, changed=changed, base=base,
+                        kind=kind, id=record.id, base_rev=base_rev, changed=changed,
                         updated_at=data["updated_at"], created_at=data["created_at"],
                         resolves=resolves,
                     )
