@@ -430,14 +430,9 @@ class SyncService:
             fresh = [v for k, v in writes.items() if k in new_keys]
             if fresh:
                 _insert_rows(conn, db.records, _RECORD_COLUMNS, fresh)
-            stale = [(*v[2:], v[0], v[1]) for k, v in writes.items() if k not in new_keys]
+            stale = [v for k, v in writes.items() if k not in new_keys]
             if stale:
-                mark = _placeholder(conn)
-                sets = ", ".join(f"{c} = {mark}" for c in _RECORD_COLUMNS[2:])
-                conn.exec_driver_sql(
-                    f"UPDATE {db.records.name} SET {sets} WHERE kind = {mark} AND id = {mark}",
-                    stale,
-                )
+                _update_records(conn, stale)
             _insert_rows(conn, db.history, _HISTORY_COLUMNS, hist)
         if conflict_rows:
             conn.execute(insert(db.conflicts), conflict_rows)
@@ -604,13 +599,55 @@ def _placeholder(conn: Connection) -> str:
     return "?" if conn.dialect.paramstyle == "qmark" else "%s"
 
 
+def _update_records(conn: Connection, rows: list[tuple[Any, ...]]) -> None:
+    """Overwrite existing records (rows in ``_RECORD_COLUMNS`` order, keyed by kind and id).
+
+    On PostgreSQL the rows are copied into a temporary table and applied by one ``UPDATE ...
+    FROM``: an ``UPDATE`` per row, even pipelined, was a fifth of a 10k push's time there."""
+    key = ("kind", "id")
+    values = _RECORD_COLUMNS[2:]
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(
+            f"CREATE TEMP TABLE IF NOT EXISTS records_in (LIKE {db.records.name})"
+            " ON COMMIT DELETE ROWS"
+        )
+        _copy_rows(conn, "records_in", _RECORD_COLUMNS, rows)
+        sets = ", ".join(f"{c} = i.{c}" for c in values)
+        conn.exec_driver_sql(
+            f"UPDATE {db.records.name} AS r SET {sets} FROM records_in AS i"
+            " WHERE r.kind = i.kind AND r.id = i.id"
+        )
+        return
+    mark = _placeholder(conn)
+    sets = ", ".join(f"{c} = {mark}" for c in values)
+    conn.exec_driver_sql(
+        f"UPDATE {db.records.name} SET {sets} WHERE {' AND '.join(f'{c} = {mark}' for c in key)}",
+        [(*r[2:], r[0], r[1]) for r in rows],
+    )
+
+
+def _copy_rows(conn: Connection, table: str, columns: tuple[str, ...],
+               rows: list[tuple[Any, ...]]) -> None:
+    """PostgreSQL's ``COPY ... FROM STDIN`` through psycopg, in the connection's transaction."""
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+    finally:
+        cursor.close()
+
+
 def _insert_rows(conn: Connection, table: Any, columns: tuple[str, ...],
                  rows: list[tuple[Any, ...]]) -> None:
-    """``executemany`` of plain tuples straight to the driver (sqlite3 or psycopg).
+    """Plain tuples straight to the driver: ``executemany`` on SQLite, ``COPY`` on PostgreSQL.
 
     SQLAlchemy's ``conn.execute(insert(table), dicts)`` builds a parameter dict per row in Python,
-    which cost a fifth of a big push's server time; the statement is still a plain INSERT with
-    the driver's own placeholders."""
+    which cost a fifth of a big push's server time. On PostgreSQL even the driver's pipelined
+    INSERT per row was a quarter of a 10k push of new records; COPY streams them."""
+    if conn.dialect.name == "postgresql":
+        _copy_rows(conn, table.name, columns, rows)  # one stream, not an INSERT per row
+        return
     mark = _placeholder(conn)
     conn.exec_driver_sql(
         f"INSERT INTO {table.name} ({', '.join(columns)})"
