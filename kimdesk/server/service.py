@@ -604,7 +604,6 @@ def _update_records(conn: Connection, rows: list[tuple[Any, ...]]) -> None:
 
     On PostgreSQL the rows are copied into a temporary table and applied by one ``UPDATE ...
     FROM``: an ``UPDATE`` per row, even pipelined, was a fifth of a 10k push's time there."""
-    key = ("kind", "id")
     values = _RECORD_COLUMNS[2:]
     if conn.dialect.name == "postgresql":
         conn.exec_driver_sql(
@@ -621,7 +620,7 @@ def _update_records(conn: Connection, rows: list[tuple[Any, ...]]) -> None:
     mark = _placeholder(conn)
     sets = ", ".join(f"{c} = {mark}" for c in values)
     conn.exec_driver_sql(
-        f"UPDATE {db.records.name} SET {sets} WHERE {' AND '.join(f'{c} = {mark}' for c in key)}",
+        f"UPDATE {db.records.name} SET {sets} WHERE kind = {mark} AND id = {mark}",
         [(*r[2:], r[0], r[1]) for r in rows],
     )
 

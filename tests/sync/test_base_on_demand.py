@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +21,7 @@ from kimdesk.domain.models import Person
 from kimdesk.sync.protocol import SYNC_KINDS
 from kimdesk.sync.store import SyncStore
 from kimdesk.vault import Vault, kdf
-from kimdesk.vault.connection import connect
+from kimdesk.vault.connection import Connection, connect
 from kimdesk.vault.migrations import _V3_COLUMNS, LATEST, migrate, schema_version
 
 
@@ -101,13 +103,21 @@ def test_synced_records_store_no_copy_and_still_merge(sqlite_server, make_device
         assert _base(dev.store, "cases", case.id)[1] is None
 
 
-def test_step_3_keeps_the_bases_of_a_version_2_vault(tmp_path: Path) -> None:
-    passphrase = "fixture"
+@contextmanager
+def _vault_at(tmp_path: Path, version: int) -> Iterator[Connection]:
+    """A new vault file migrated only up to schema ``version`` (a raw connection)."""
     salt = secrets.token_bytes(kdf.SALT_BYTES)
-    key = kdf.CURRENT.derive(passphrase, salt)
-    conn = connect(tmp_path / "v2.kdb", key, salt, create=True)
+    conn = connect(tmp_path / f"v{version}.kdb", kdf.CURRENT.derive("fixture", salt), salt,
+                   create=True)
     try:
-        migrate(conn, target=2)
+        migrate(conn, target=version)
+        yield conn
+    finally:
+        conn.close()
+
+
+def test_step_3_keeps_the_bases_of_a_version_2_vault(tmp_path: Path) -> None:
+    with _vault_at(tmp_path, 2) as conn:
         conn.execute("BEGIN IMMEDIATE")
         conn.execute("INSERT INTO sync_base (kind, id, rev, data) VALUES"
                      " ('cases', 'x', 3, '{\"referral_source\":\"Jobcenter\"}')")
@@ -119,20 +129,13 @@ def test_step_3_keeps_the_bases_of_a_version_2_vault(tmp_path: Path) -> None:
         triggers = {r[0] for r in conn.execute(
             "SELECT name FROM sqlite_master WHERE type = 'trigger'")}
         assert triggers == {f"{k}_keep_base" for k in SYNC_KINDS}
-    finally:
-        conn.close()
 
 
 def test_step_5_rebuilds_the_bases_as_a_rowid_table_in_record_order(tmp_path: Path) -> None:
     """Step 5 keeps every base (explicit copy or NULL), drops ``WITHOUT ROWID`` (where a 1 KB
     base spilled into an overflow page), stores bases in the records' order and keeps the
     triggers working."""
-    passphrase = "fixture"
-    salt = secrets.token_bytes(kdf.SALT_BYTES)
-    key = kdf.CURRENT.derive(passphrase, salt)
-    conn = connect(tmp_path / "v4.kdb", key, salt, create=True)
-    try:
-        migrate(conn, target=4)
+    with _vault_at(tmp_path, 4) as conn:
         conn.execute("PRAGMA foreign_keys = OFF")  # cases of a person this test leaves out
         conn.execute("BEGIN IMMEDIATE")
         ids = ["f", "a", "d", "c", "e", "b"]  # inserted in this order: seq 1..6
@@ -171,8 +174,6 @@ def test_step_5_rebuilds_the_bases_as_a_rowid_table_in_record_order(tmp_path: Pa
         (data,) = conn.execute(
             "SELECT data FROM sync_base WHERE kind = 'cases' AND id = 'c'").fetchone()
         assert json.loads(data)["referral_source"] == "x" * 1200
-    finally:
-        conn.close()
 
 
 @pytest.mark.parametrize("version", [3, 4, 5])
