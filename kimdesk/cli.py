@@ -42,12 +42,9 @@ class UsageError(KimdeskError):
 
 
 def default_vault_path() -> Path:
-    env = os.environ.get("KIMDESK_VAULT")
-    if env:
-        return Path(env)
-    from platformdirs import user_data_dir
+    from kimdesk.config import default_vault_path as configured
 
-    return Path(user_data_dir("KIMdesk", appauthor=False)) / "vault.kdb"
+    return configured()
 
 
 def add_vault_option(parser: argparse.ArgumentParser, *, top_level: bool = False) -> None:
@@ -178,6 +175,11 @@ def ensure_demo_vault(path: Path) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from kimdesk.config import secure_folders
+    from kimdesk.vault.files import harden_process
+
+    harden_process()
+    secure_folders()
     try:
         return run(argv)
     except KimdeskError as exc:

@@ -42,12 +42,9 @@ def shipped_dir() -> Path:
 
 def user_dir() -> Path:
     """Where definitions received by sync are kept (beside the vault's data folder)."""
-    env = os.environ.get("KIMDESK_FORMS_DIR")
-    if env:
-        return Path(env)
-    from platformdirs import user_data_dir
+    from kimdesk.config import forms_dir
 
-    return Path(user_data_dir("KIMdesk", appauthor=False)) / "forms"
+    return forms_dir()
 
 
 def version_key(version: str) -> tuple[Any, ...]:

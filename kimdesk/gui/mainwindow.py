@@ -115,6 +115,7 @@ class MainWindow(QMainWindow):
         self.set_vault_path(vault_path)
         self.retranslate()
         self._set_unlocked(False)
+        self._retire_local_server()
 
     # -- screens -------------------------------------------------------------------------------
     @property
@@ -303,8 +304,6 @@ class MainWindow(QMainWindow):
         self.worker.busy_changed.connect(self._busy_changed)
         self.sync_status: QWidget | None = None
         self.sync_controller: Any = None
-        self.local_server: Any = None  # kimdesk.server.embedded.EmbeddedServer once started
-        self._local_server_vault: Path | None = None
 
     def _start_sync(self) -> None:
         """Hook: ``SyncController(worker)`` + ``SyncStatusWidget(controller)`` from
@@ -327,40 +326,34 @@ class MainWindow(QMainWindow):
                 log.exception("sync status unavailable")
                 self.sync_controller = None
                 return
-        self._attach_local_server()
-        self.sync_controller.start()  # queued after the attach job on the same worker
+        self._forget_retired_server()
+        self.sync_controller.start()  # queued after that job on the same worker
 
-    def _attach_local_server(self) -> None:
-        """No server address configured: start the embedded server (loopback, SQLite beside the
-        vault) and enroll the vault with it, so sync can be tried at once. A vault enrolled with
-        a municipal server is left alone by ``attach_local_server``."""
-        if self.settings.server_url or not self.settings.local_server:
+    def _retire_local_server(self) -> None:
+        """Shred the plaintext server file an earlier version kept beside the vault
+        (:mod:`kimdesk.sync.localcopy`); its server id is remembered so that the vault enrolled
+        with it is un-enrolled at unlock."""
+        from kimdesk.sync.localcopy import retire_local_server
+
+        try:
+            server_id = retire_local_server(self.vault_path.parent)
+        except OSError as exc:
+            log.warning("old local server file not removed: %s", type(exc).__name__)
             return
-        if self.local_server is not None and self._local_server_vault == self.vault_path:
+        if server_id:
+            self.settings.retired_servers = self.settings.retired_servers | {server_id}
+
+    def _forget_retired_server(self) -> None:
+        retired = self.settings.retired_servers
+        if not retired:
             return
-        self._stop_local_server()
-        data_dir = self.vault_path.parent
-        target = self.vault_path
 
-        def job(w: Any) -> Any:
-            from kimdesk.server.embedded import attach_local_server
+        def job(w: Any) -> bool:
+            from kimdesk.sync.localcopy import forget_retired_server
 
-            return attach_local_server(w.require_vault(), data_dir)
+            return forget_retired_server(w.require_vault(), retired)
 
-        def done(server: Any) -> None:
-            self.local_server = server
-            self._local_server_vault = target
-
-        def failed(exc: Exception) -> None:
-            log.warning("embedded sync server not started: %s", exc)
-
-        self.worker.submit(job, done, failed)
-
-    def _stop_local_server(self) -> None:
-        if self.local_server is not None:
-            self.local_server.stop()
-            self.local_server = None
-            self._local_server_vault = None
+        self.worker.submit(job, None, self.show_error)
 
     def vault_wiped(self) -> None:
         """The server revoked this device and sync wiped the vault file: back to the start."""
@@ -569,5 +562,4 @@ class MainWindow(QMainWindow):
         if self._workspace is not None:
             self._workspace.clear()
         self.worker.stop()
-        self._stop_local_server()
         event.accept()

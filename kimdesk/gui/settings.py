@@ -7,7 +7,7 @@ The failed-unlock counter is kept here too, so restarting the app does not reset
 
 from __future__ import annotations
 
-import os
+import contextlib
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -21,6 +21,7 @@ from kimdesk.gui.lang import LANGUAGE_NAMES, format_date
 from kimdesk.gui.uiload import UiForm
 from kimdesk.gui.worker import DbWorker
 from kimdesk.i18n import gettext, ngettext
+from kimdesk.vault.files import create_private_file, make_private, private_dir
 
 _ = gettext
 DEFAULT_IDLE_MINUTES = 5
@@ -28,12 +29,9 @@ DEFAULT_RETENTION_MONTHS = 12
 
 
 def settings_path() -> Path:
-    env = os.environ.get("KIMDESK_SETTINGS")
-    if env:
-        return Path(env)
-    from platformdirs import user_config_dir
+    from kimdesk.config import settings_path as configured
 
-    return Path(user_config_dir("KIMdesk", appauthor=False)) / "kimdesk.ini"
+    return configured()
 
 
 class AppSettings:
@@ -41,6 +39,13 @@ class AppSettings:
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or settings_path()
+        # QSettings writes through QSaveFile, which keeps an existing file's mode: create it
+        # private first (its folder 0700), so it is 0600 whatever the umask.
+        private_dir(self.path.parent)
+        if not self.path.exists():
+            with contextlib.suppress(FileExistsError):
+                create_private_file(self.path)
+        make_private(self.path)
         self.store = QSettings(str(self.path), QSettings.Format.IniFormat)
 
     def _get(self, key: str, default: object) -> object:
@@ -75,13 +80,15 @@ class AppSettings:
         self.store.setValue("sync/server_url", value.strip())
 
     @property
-    def local_server(self) -> bool:
-        """With no server address: run the embedded server on loopback so sync works at once."""
-        return str(self._get("sync/local_server", "true")).lower() in ("true", "1")
+    def retired_servers(self) -> set[str]:
+        """Ids of the plaintext local servers that earlier versions ran and this one shredded
+        (:mod:`kimdesk.sync.localcopy`); a vault enrolled with one is un-enrolled at unlock."""
+        return {v for v in str(self._get("sync/retired_servers", "")).split() if v}
 
-    @local_server.setter
-    def local_server(self, value: bool) -> None:
-        self.store.setValue("sync/local_server", "true" if value else "false")
+    @retired_servers.setter
+    def retired_servers(self, value: set[str]) -> None:
+        self.store.setValue("sync/retired_servers", " ".join(sorted(value)))
+        self.store.sync()
 
     @property
     def retention_months(self) -> int:

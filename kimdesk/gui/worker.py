@@ -16,6 +16,7 @@ import itertools
 import logging
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
@@ -127,7 +128,7 @@ class DbWorker(QObject):
                 if on_error is not None:
                     on_error(error)
                 else:
-                    log.error("database job failed", exc_info=error)
+                    log.error("database job failed: %s", _where(error))
             elif on_done is not None:
                 on_done(result)
         except RuntimeError as exc:
@@ -178,3 +179,13 @@ class DbWorker(QObject):
         done.wait(30)
         self._thread.quit()
         self._thread.wait(5000)
+
+
+def _where(error: BaseException) -> str:
+    """The exception's type and the line it came from, never its message: messages (pydantic's
+    among them) quote the values they refused, and stderr ends up in the desktop session's log."""
+    import traceback
+
+    frames = traceback.extract_tb(error.__traceback__)
+    place = f" at {Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else ""
+    return f"{type(error).__name__}{place}"

@@ -1,7 +1,8 @@
-"""A sync server inside the app's process: loopback only, SQLite, a background thread.
+"""A sync server inside a Python process: loopback only, a background thread.
 
-The desktop app starts one when no server is configured, so sync can be tried at once; the tests
-use it to run a real server on 127.0.0.1 with real HTTP.
+The tests use it to run a real server on 127.0.0.1 with real HTTP, and ``kimdesk server run``
+uses its listening socket. The desktop app does not start one: a server beside the vault would
+be a second, unencrypted copy of every record (issue 13, docs/vault.md "Files on disk").
 """
 
 from __future__ import annotations
@@ -11,8 +12,6 @@ import threading
 import time
 from pathlib import Path
 from typing import Any
-
-DEFAULT_EMBEDDED_DB = "kimdesk-local-server.db"
 
 
 def listen_socket(host: str, port: int) -> socket.socket:
@@ -90,29 +89,3 @@ class EmbeddedServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
-
-
-def start_embedded(data_dir: str | Path) -> EmbeddedServer:
-    """The app's local server: a SQLite file in ``data_dir``, a free port on 127.0.0.1."""
-    folder = Path(data_dir)
-    folder.mkdir(parents=True, exist_ok=True)
-    return EmbeddedServer(folder / DEFAULT_EMBEDDED_DB).start()
-
-
-def attach_local_server(vault: Any, data_dir: str | Path) -> EmbeddedServer:
-    """What the app does when no server is configured: start the embedded server and enroll the
-    vault with it (first time), or point the vault at the new port (the port is chosen anew at
-    every start; the server's id tells that it is the same local server). A vault enrolled with
-    a real municipal server is left alone: call this only when none is configured."""
-    from kimdesk.sync.engine import enroll
-    from kimdesk.sync.store import SyncStore
-
-    server = start_embedded(data_dir)
-    store = SyncStore(vault)
-    if not store.enrolled:
-        team = vault.meta.team or "local"
-        enroll(vault, server.url, server.service.create_enroll_code(team),
-               device_name=vault.meta.counselor)
-    elif store.get("server_id") == server.service.server_id():
-        store.set_many({"server": server.url})
-    return server

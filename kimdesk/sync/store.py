@@ -193,6 +193,17 @@ class SyncStore:
             for key, value in values.items():
                 self.put(key, value)
 
+    def forget_server(self) -> None:
+        """Leave the server this vault was enrolled with: token, cursors, bases, outbox, parked
+        records, conflicts and reference data go, and every record is pending again, so that
+        enrolling with another server later sends it everything. Nothing of the records is lost."""
+        with self.vault.transaction():
+            for table in ("sync_state", "sync_base", "sync_outbox", "sync_parked",
+                          "sync_conflicts", "sync_reference"):
+                self.conn.execute(f"DELETE FROM {table}")
+            for kind in _ORDER:
+                self.conn.execute(f"UPDATE {kind} SET pending = 1 WHERE pending = 0")
+
     @property
     def enrolled(self) -> bool:
         return bool(self.get("token"))

@@ -46,6 +46,7 @@ from kimdesk.vault.errors import (
     VaultTooNew,
     WrongPassphrase,
 )
+from kimdesk.vault.files import create_private_file, make_private, private_dir
 from kimdesk.vault.lock import ProcessLock
 from kimdesk.vault.migrations import LATEST, migrate, schema_version
 from kimdesk.vault.repository import Repository, now_iso
@@ -255,10 +256,16 @@ class Vault:
             from kimdesk.i18n import N_
 
             raise ValidationError(N_("The passphrase must not be empty."), field="passphrase")
-        target.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(target.parent)
         salt = secrets.token_bytes(kdf.SALT_BYTES)
         key = kdf.CURRENT.derive(passphrase, salt)
-        conn = connect(target, key, salt, create=True)
+        # 0600 before SQLite writes a byte: its WAL and SHM take the database file's mode.
+        create_private_file(target)
+        try:
+            conn = connect(target, key, salt, create=True)
+        except BaseException:
+            target.unlink(missing_ok=True)
+            raise
         try:
             migrate(conn)
             vault_id = secrets.token_hex(16)
@@ -284,6 +291,8 @@ class Vault:
         """Unlock: one KDF run; errors leave the file's bytes as they were."""
         target = Path(path).absolute()
         _precheck(target)
+        for suffix in ("", "-wal", "-shm"):  # a vault made before files were private
+            make_private(target.with_name(target.name + suffix))
         lock = ProcessLock(target)
         if not lock.acquire():
             raise VaultInUse(str(target))
@@ -506,6 +515,7 @@ class Vault:
         tmp = self.path.with_name(self.path.name + REKEY_SUFFIX)
         if tmp.exists():
             tmp.unlink()
+        create_private_file(tmp)  # the copy becomes the vault: 0600 from its first byte
         salt = secrets.token_bytes(kdf.SALT_BYTES)
         key = kdf.CURRENT.derive(new_passphrase, salt)
         version = schema_version(self.conn)

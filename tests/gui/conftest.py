@@ -24,10 +24,8 @@ def make_window(qtbot: Any, tmp_path: Path) -> Iterator[Callable[..., Any]]:
 
     windows: list[Any] = []
 
-    def factory(vault_path: Path, lang: str = "en", idle_minutes: int | None = None,
-                local_server: bool = False) -> Any:
+    def factory(vault_path: Path, lang: str = "en", idle_minutes: int | None = None) -> Any:
         settings = AppSettings(tmp_path / f"settings{len(windows)}.ini")
-        settings.local_server = local_server  # the embedded sync server only where tested
         if idle_minutes is not None:
             settings.idle_minutes = idle_minutes
         args = argparse.Namespace(vault=str(vault_path), lang=lang)

@@ -9,8 +9,7 @@ import sys
 from datetime import date
 
 from kimdesk.domain.models import Person
-from kimdesk.server.embedded import EmbeddedServer, attach_local_server
-from kimdesk.sync.engine import SyncEngine
+from kimdesk.server.embedded import EmbeddedServer
 from kimdesk.sync.store import SyncStore
 from tests.conftest import PASSPHRASE
 
@@ -58,25 +57,6 @@ def test_cli_enroll_sync_revoke(tmp_path, make_vault):
 def test_server_run_refuses_plain_http_off_loopback(tmp_path):
     out = _kimdesk("server", "run", "--host", "0.0.0.0", "--db", f"sqlite:///{tmp_path}/x.db")
     assert out.returncode == 2 and "TLS" in out.stderr
-
-
-def test_embedded_local_server_for_unconfigured_app(tmp_path, make_vault):
-    vault = make_vault("local.kdb")
-    vault.people.add(Person(given_name="Ayse", family_name="Demir"))
-    server = attach_local_server(vault, tmp_path / "data")
-    try:
-        assert server.url.startswith("http://127.0.0.1:")
-        report = SyncEngine(vault).sync()
-        assert report.pushed == 1
-    finally:
-        server.stop()
-    # next app start: a new port, the same local server; the vault follows it
-    server = attach_local_server(vault, tmp_path / "data")
-    try:
-        assert SyncStore(vault).get("server") == server.url
-        assert SyncEngine(vault).sync().pushed == 0
-    finally:
-        server.stop()
 
 
 def test_alembic_schema_matches_tables(tmp_path):

@@ -1,0 +1,110 @@
+"""Who can read the files KIMdesk writes, and how a file that held personal data is removed.
+
+Case data is social data (§§ 67 ff. SGB X); on a shared or stolen laptop the file system is the
+last line. So every file the app creates is private to the user (0600, folders 0700), whatever
+umask the desktop session set, and a file that once held data in plaintext is overwritten
+before it is unlinked.
+
+What overwriting can and cannot promise: on a classic disk with an ordinary file system it
+destroys the bytes in place. On SSDs (wear levelling) and on copy-on-write or journaling file
+systems (btrfs, ZFS, ext4 with ``data=journal``) older copies of the blocks may survive where no
+program can reach them any more. For the encrypted vault that is harmless once the key is gone
+(it lives only in the unlocking process); for a plaintext file it is why KIMdesk never writes one
+in the first place (docs/vault.md, "Files on disk").
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import stat
+from pathlib import Path
+
+PRIVATE_FILE = 0o600
+PRIVATE_DIR = 0o700
+
+#: SQLite's companions of a database file (and the vault's re-key copy).
+DATABASE_SUFFIXES = ("", "-wal", "-shm", "-journal", ".rekey")
+
+_CHUNK = 1 << 20
+
+
+def harden_process() -> None:
+    """Run once at the start of ``kimdesk``: new files private to the user, no core dumps.
+
+    The umask covers files written by libraries we do not control (Qt's settings and file dialog
+    state, SQLite's WAL and SHM, reportlab's output); a core dump would hold the decrypted pages
+    and the vault key, so the process asks the kernel for none."""
+    os.umask(0o077)
+    with contextlib.suppress(ImportError, ValueError, OSError):
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
+def private_dir(path: Path) -> Path:
+    """Create ``path`` (and missing parents) as 0700 folders; an existing folder is left alone
+    unless :func:`make_private` is asked for it (a vault may lie in the user's own Documents)."""
+    missing: list[Path] = []
+    current = path
+    while not current.exists():
+        missing.append(current)
+        if current.parent == current:
+            break
+        current = current.parent
+    for folder in reversed(missing):
+        with contextlib.suppress(FileExistsError):
+            folder.mkdir(mode=PRIVATE_DIR)
+        os.chmod(folder, PRIVATE_DIR)  # mkdir's mode is filtered by the umask
+    return path
+
+
+def make_private(path: Path) -> None:
+    """Take group and other permissions off an existing file or folder of KIMdesk's own."""
+    with contextlib.suppress(FileNotFoundError):
+        mode = path.stat().st_mode
+        wanted = PRIVATE_DIR if stat.S_ISDIR(mode) else PRIVATE_FILE
+        if stat.S_IMODE(mode) & 0o077:
+            os.chmod(path, stat.S_IMODE(mode) & wanted)
+
+
+def create_private_file(path: Path) -> None:
+    """Create an empty file readable only by its owner; fails if it exists."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE)
+    try:
+        os.fchmod(fd, PRIVATE_FILE)
+    finally:
+        os.close(fd)
+
+
+def shred(path: Path) -> bool:
+    """Overwrite the whole file with random bytes, fsync, then unlink it. True if it existed.
+
+    Random rather than zero bytes: a file system that compresses or deduplicates would store
+    zeros as a hole and leave the old blocks where they were."""
+    try:
+        fd = os.open(path, os.O_WRONLY)
+    except FileNotFoundError:
+        return False
+    except (IsADirectoryError, PermissionError):
+        path.unlink(missing_ok=True)
+        return True
+    try:
+        size = os.fstat(fd).st_size
+        done = 0
+        while done < size:
+            step = min(_CHUNK, size - done)
+            done += os.write(fd, os.urandom(step))
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    path.unlink(missing_ok=True)
+    return True
+
+
+def shred_database(path: Path) -> bool:
+    """Shred a database file with its WAL, SHM, journal and re-key copy. True if any existed."""
+    found = False
+    for suffix in DATABASE_SUFFIXES:
+        found = shred(path.with_name(path.name + suffix)) or found
+    return found

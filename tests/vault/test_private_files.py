@@ -1,0 +1,93 @@
+"""Files KIMdesk writes are private to the user (0600 / 0700) whatever the umask, and a shredded
+file's blocks are overwritten before it is unlinked (issue 13, point 1)."""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from kimdesk.vault import Vault
+from kimdesk.vault.files import harden_process, private_dir, shred, shred_database
+from tests.conftest import PASSPHRASE
+
+
+@pytest.fixture(autouse=True)
+def desktop_umask() -> Iterator[None]:
+    previous = os.umask(0o022)
+    try:
+        yield
+    finally:
+        os.umask(previous)
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_vault_wal_shm_and_new_folders_are_private(tmp_path: Path) -> None:
+    os.chmod(tmp_path, 0o755)
+    path = tmp_path / "new" / "folder" / "v.kdb"
+    with Vault.create(path, PASSPHRASE, counselor="anna") as vault:
+        vault.set_meta("x", "y")
+        files = [path.with_name(path.name + s) for s in ("", "-wal", "-shm")]
+        assert all(f.exists() for f in files)
+        assert [mode(f) for f in files] == [0o600] * 3
+    assert mode(tmp_path / "new") == 0o700
+    assert mode(tmp_path / "new" / "folder") == 0o700
+    assert mode(tmp_path) == 0o755  # a folder that was already there is left as it was
+
+
+def test_open_takes_other_users_permissions_off_an_old_vault(tmp_path: Path) -> None:
+    path = tmp_path / "v.kdb"
+    Vault.create(path, PASSPHRASE, counselor="anna").close()
+    os.chmod(path, 0o644)
+    with Vault.open(path, PASSPHRASE):
+        assert mode(path) == 0o600
+
+
+def test_passphrase_change_keeps_the_vault_private(tmp_path: Path) -> None:
+    path = tmp_path / "v.kdb"
+    with Vault.create(path, PASSPHRASE, counselor="anna") as vault:
+        vault.change_passphrase("another passphrase")
+        assert mode(path) == 0o600
+
+
+def test_shred_overwrites_every_block_before_unlinking(tmp_path: Path) -> None:
+    secret = b"Ahmadi Nurullah, Duldung, 0176 5550199\n" * 100_000  # ~4 MB, past any 1 MiB cap
+    path = tmp_path / "plain.db"
+    path.write_bytes(secret)
+    witness = tmp_path / "witness"
+    os.link(path, witness)  # a second name for the same blocks, to look at them afterwards
+    assert shred(path)
+    assert not path.exists()
+    after = witness.read_bytes()
+    assert len(after) == len(secret)
+    assert b"Ahmadi" not in after
+    assert not shred(path)
+
+
+def test_shred_database_takes_the_companions(tmp_path: Path) -> None:
+    path = tmp_path / "x.db"
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        path.with_name(path.name + suffix).write_bytes(b"Ahmadi")
+    assert shred_database(path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_private_dir_and_process_umask(tmp_path: Path) -> None:
+    folder = private_dir(tmp_path / "a" / "b")
+    assert mode(tmp_path / "a") == mode(folder) == 0o700
+    previous = os.umask(0o022)
+    try:
+        harden_process()
+        (tmp_path / "f").write_text("x")
+        assert mode(tmp_path / "f") == 0o600
+        import resource
+
+        assert resource.getrlimit(resource.RLIMIT_CORE)[0] == 0
+    finally:
+        os.umask(previous)
