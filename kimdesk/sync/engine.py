@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import contextlib
 import gzip
-import os
 import random
 import socket
 import threading
@@ -56,6 +55,7 @@ from kimdesk.sync.protocol import (
     TeamState,
 )
 from kimdesk.sync.store import OutboxBatch, PushCursor, SyncStore
+from kimdesk.vault.files import DATABASE_SUFFIXES, overwrite, shred_database
 from kimdesk.vault.repository import now_iso
 from kimdesk.vault.vault import Vault
 
@@ -250,21 +250,23 @@ def enroll(vault: Vault, server: str, code: str, *, device_name: str = "") -> En
 
 
 def wipe_vault(vault: Vault) -> None:
-    """Revoked device: close the vault and delete its file and journals. The data is still on
-    the server (the team's copy); this device must not keep it."""
+    """Revoked device: close the vault and shred its file, WAL, SHM, journal and re-key copy
+    (every byte overwritten, then unlinked; ``kimdesk/vault/files.py`` says what that cannot
+    promise on SSDs). The data is still on the server (the team's copy); this device must not
+    keep it. Pending edits are lost by design: the device is no longer trusted."""
     path = Path(vault.path)
-    vault.close()
-    for suffix in ("", "-wal", "-shm", "-journal", ".rekey"):
-        target = path.with_name(path.name + suffix)
-        if target.exists():
-            with contextlib.suppress(OSError):
-                # Overwrite first: the file is encrypted, but a revoked laptop may be lost.
-                size = target.stat().st_size
-                with target.open("r+b") as fh:
-                    fh.write(os.urandom(min(size, 1 << 20)))
-                    fh.flush()
-                    os.fsync(fh.fileno())
-            target.unlink(missing_ok=True)
+    # Overwrite while still open: closing the last connection checkpoints and unlinks the WAL,
+    # and an unlinked file can no longer be overwritten (its blocks would keep the old pages).
+    for suffix in DATABASE_SUFFIXES:
+        with contextlib.suppress(OSError):
+            overwrite(path.with_name(path.name + suffix))
+    with contextlib.suppress(Exception):  # the pages are noise now; SQLite may say so
+        vault.close()
+    with contextlib.suppress(OSError):
+        shred_database(path)
+    for suffix in DATABASE_SUFFIXES:  # whatever could not be overwritten still goes
+        with contextlib.suppress(OSError):
+            path.with_name(path.name + suffix).unlink(missing_ok=True)
 
 
 class SyncEngine:

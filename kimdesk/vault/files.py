@@ -77,29 +77,31 @@ def create_private_file(path: Path) -> None:
         os.close(fd)
 
 
-def shred(path: Path) -> bool:
-    """Overwrite the whole file with random bytes, fsync, then unlink it. True if it existed.
+def overwrite(path: Path) -> bool:
+    """Overwrite every byte of the file with random bytes and fsync; True if it existed.
 
     Random rather than zero bytes: a file system that compresses or deduplicates would store
     zeros as a hole and leave the old blocks where they were."""
     try:
         fd = os.open(path, os.O_WRONLY)
-    except FileNotFoundError:
+    except (FileNotFoundError, IsADirectoryError):
         return False
-    except (IsADirectoryError, PermissionError):
-        path.unlink(missing_ok=True)
-        return True
     try:
         size = os.fstat(fd).st_size
         done = 0
         while done < size:
-            step = min(_CHUNK, size - done)
-            done += os.write(fd, os.urandom(step))
+            done += os.write(fd, os.urandom(min(_CHUNK, size - done)))
         os.fsync(fd)
     finally:
         os.close(fd)
-    path.unlink(missing_ok=True)
     return True
+
+
+def shred(path: Path) -> bool:
+    """Overwrite the whole file, then unlink it. True if it existed."""
+    found = overwrite(path)
+    path.unlink(missing_ok=True)
+    return found
 
 
 def shred_database(path: Path) -> bool:

@@ -91,3 +91,29 @@ def test_private_dir_and_process_umask(tmp_path: Path) -> None:
         assert resource.getrlimit(resource.RLIMIT_CORE)[0] == 0
     finally:
         os.umask(previous)
+
+
+def test_revocation_wipe_overwrites_the_whole_vault(tmp_path: Path) -> None:
+    """Issue 14, point 2: the wipe overwrote only the first MiB; now every page of the vault
+    and its WAL is overwritten before the unlink."""
+    from kimdesk.demo.generator import fill
+    from kimdesk.sync.engine import wipe_vault
+
+    path = tmp_path / "v.kdb"
+    vault = Vault.create(path, PASSPHRASE, counselor="anna")
+    fill(vault, 400, seed=2)
+    vault.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    fill(vault, 5, seed=9)  # something in the WAL too
+    witnesses = {}
+    for suffix in ("", "-wal"):
+        witnesses[suffix] = tmp_path / f"witness{suffix}"
+        os.link(path.with_name(path.name + suffix), witnesses[suffix])
+    before = {s: w.read_bytes() for s, w in witnesses.items()}
+    assert len(before[""]) > 2 << 20  # well past the old 1 MiB
+    wipe_vault(vault)
+    assert not list(tmp_path.glob("v.kdb*"))
+    for suffix, witness in witnesses.items():
+        after = witness.read_bytes()
+        old_pages = {before[suffix][i:i + 4096] for i in range(0, len(before[suffix]), 4096)}
+        same = [i for i in range(0, len(after), 4096) if after[i:i + 4096] in old_pages]
+        assert same == [], f"{suffix or 'vault'}: {len(same)} pages left as they were"
