@@ -178,6 +178,9 @@ class Case(Record):
     handlungsfelder: list[Handlungsfeld] = Field(default_factory=list)
     review_on: date | None = None
     referral_source: str = ""
+    #: A legal hold (§ 84 Abs. 3 SGB X, "restrict instead of delete"): the reason, e.g. a pending
+    #: court case; while set, no Löschfrist deletes the case (kimdesk/domain/retention.py).
+    legal_hold: str = Field(default="", max_length=500)
 
     @field_validator("case_number", "owner")
     @classmethod
@@ -371,6 +374,31 @@ class AuditEvent(Record):
     hash: str = ""
 
 
+class Deletion(Record):
+    """What stays of a deleted (purged) case or person: no personal data, only which record went,
+    when, on what legal basis and by whose order. It syncs like any record, so every device and
+    the server purge the same records, and the server refuses the purged ids from then on
+    (docs/privacy.md). Its id is derived from the target, so two devices deleting the same case
+    write the same deletion record."""
+
+    KIND: ClassVar[str] = "deletions"
+
+    target_kind: str = Field(pattern="^(cases|persons)$")
+    target_id: str = Field(min_length=1, max_length=64)
+    deleted_on: date
+    legal_basis: str = Field(max_length=200)
+    ordered_by: str = Field(max_length=200)
+    reason: str = Field(pattern="^(retention|counselor|subject_request)$")
+
+
+DELETION_NAMESPACE = uuid.UUID("6f1b8a2e-0c5d-4f57-9a61-8f0e4a7d2c11")
+
+
+def deletion_id(target_kind: str, target_id: str) -> str:
+    """The deletion record's id for a target: the same on every device."""
+    return str(uuid.uuid5(DELETION_NAMESPACE, f"{target_kind}/{target_id}"))
+
+
 #: Every record type stored in the vault, in dependency order (parents first).
 RECORD_TYPES: tuple[type[Record], ...] = (
     Person,
@@ -384,5 +412,6 @@ RECORD_TYPES: tuple[type[Record], ...] = (
     StructuralGap,
     Note,
     AuditEvent,
+    Deletion,
 )
 RECORD_BY_KIND: dict[str, type[Record]] = {cls.KIND: cls for cls in RECORD_TYPES}

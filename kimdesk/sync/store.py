@@ -170,7 +170,7 @@ class SyncStore:
             r.table: r
             for r in (vault.people, vault.cases, vault.transitions, vault.consultations,
                       vault.goals, vault.agencies, vault.referrals, vault.consents, vault.gaps,
-                      vault.notes)
+                      vault.notes, vault.deletions)
         }
         self._touched: list[tuple[Repository[Any], Any]] = []
         self._shapes: dict[str, tuple[frozenset[str], frozenset[str], frozenset[str]]] = {}

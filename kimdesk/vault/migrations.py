@@ -291,8 +291,37 @@ def _v5(conn: Connection) -> None:
         conn.execute(base_trigger_sql(table, columns))
 
 
+#: Step 6's columns for the base triggers of the tables it adds or changes (frozen like step 3's).
+_V6_COLUMNS: dict[str, tuple[str, ...]] = {
+    "cases": (*_V3_COLUMNS["cases"], "legal_hold"),
+    "deletions": ("id", "created_at", "updated_at", "deleted", "target_kind", "target_id",
+                  "deleted_on", "legal_basis", "ordered_by", "reason"),
+}
+
+
+def _v6(conn: Connection) -> None:
+    """Löschfristen (issue 13): a legal hold per case, and deletion records.
+
+    A purged case leaves a ``deletions`` row (kind, id, date, legal basis, who ordered it; no
+    personal data) that syncs so every device purges too (kimdesk/vault/purge.py)."""
+    conn.execute("ALTER TABLE cases ADD COLUMN legal_hold TEXT NOT NULL DEFAULT ''")
+    conn.execute(_table(
+        "deletions",
+        "target_kind TEXT NOT NULL, target_id TEXT NOT NULL, deleted_on TEXT NOT NULL,"
+        " legal_basis TEXT NOT NULL, ordered_by TEXT NOT NULL, reason TEXT NOT NULL",
+    ))
+    conn.execute("CREATE INDEX deletions_target ON deletions(target_id)")
+    conn.execute("CREATE INDEX deletions_pending ON deletions(seq) WHERE pending = 1")
+    conn.execute("DROP TRIGGER cases_keep_base")
+    for table, columns in _V6_COLUMNS.items():
+        conn.execute(base_trigger_sql(table, columns))
+
+
+#: The base triggers' columns as of the latest schema, per synced table.
+TRIGGER_COLUMNS: dict[str, tuple[str, ...]] = {**_V3_COLUMNS, **_V6_COLUMNS}
+
 #: MIGRATIONS[n] upgrades schema n to n+1.
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3, _v4, _v5]
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3, _v4, _v5, _v6]
 LATEST = len(MIGRATIONS)
 
 

@@ -27,6 +27,7 @@ from kimdesk.domain.models import (
     Case,
     Consent,
     Consultation,
+    Deletion,
     Goal,
     Note,
     Person,
@@ -236,6 +237,7 @@ class Vault:
         self.consents: Repository[Consent] = Repository(self, Consent, audited=True)
         self.gaps: Repository[StructuralGap] = Repository(self, StructuralGap, audited=False)
         self.notes = NoteRepository(self, Note, audited=True)
+        self.deletions: Repository[Deletion] = Repository(self, Deletion, audited=False)
 
     # -- lifecycle -----------------------------------------------------------------------------
     @classmethod

@@ -11,18 +11,19 @@ import json
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from kimdesk.demo.generator import fill
-from kimdesk.domain.models import Person
+from kimdesk.domain.models import Deletion, Person, new_id
 from kimdesk.sync.protocol import SYNC_KINDS
 from kimdesk.sync.store import SyncStore
 from kimdesk.vault import Vault, kdf
 from kimdesk.vault.connection import Connection, connect
-from kimdesk.vault.migrations import _V3_COLUMNS, LATEST, migrate, schema_version
+from kimdesk.vault.migrations import LATEST, TRIGGER_COLUMNS, migrate, schema_version
 
 
 def _row_json(store: SyncStore, kind: str, rid: str) -> dict[str, Any]:
@@ -42,8 +43,8 @@ def test_trigger_columns_match_the_models() -> None:
     """A later schema step that adds a column must recreate the trigger (this fails first)."""
     from kimdesk.domain.models import RECORD_BY_KIND
 
-    assert set(_V3_COLUMNS) == set(SYNC_KINDS)
-    for kind, columns in _V3_COLUMNS.items():
+    assert set(TRIGGER_COLUMNS) == set(SYNC_KINDS)
+    for kind, columns in TRIGGER_COLUMNS.items():
         model_columns = [c for c in RECORD_BY_KIND[kind].model_fields
                          if c not in ("revision", "pending")]
         assert list(columns) == model_columns, kind
@@ -54,6 +55,9 @@ def test_first_local_edit_keeps_the_old_row_as_base(make_vault) -> None:
     exactly the old row (as JSON, types kept: lists, booleans, nulls) in ``sync_base``."""
     vault = make_vault()
     fill(vault, 30, seed=3)
+    vault.deletions.add(Deletion(target_kind="cases", target_id=new_id(),
+                                 deleted_on=date(2026, 1, 2), legal_basis="Art. 17 DSGVO",
+                                 ordered_by="tester", reason="counselor"))
     store = SyncStore(vault)
     for kind in SYNC_KINDS:
         repo = store.repos[kind]
@@ -128,7 +132,7 @@ def test_step_3_keeps_the_bases_of_a_version_2_vault(tmp_path: Path) -> None:
             ("cases", "x", 3, '{"referral_source":"Jobcenter"}')]
         triggers = {r[0] for r in conn.execute(
             "SELECT name FROM sqlite_master WHERE type = 'trigger'")}
-        assert triggers == {f"{k}_keep_base" for k in SYNC_KINDS}
+        assert triggers == {f"{k}_keep_base" for k in SYNC_KINDS if k != "deletions"}  # step 6
 
 
 def test_step_5_rebuilds_the_bases_as_a_rowid_table_in_record_order(tmp_path: Path) -> None:
@@ -169,7 +173,7 @@ def test_step_5_rebuilds_the_bases_as_a_rowid_table_in_record_order(tmp_path: Pa
         assert in_rowid_order == ids
         triggers = {r[0] for r in conn.execute(
             "SELECT name FROM sqlite_master WHERE type = 'trigger'")}
-        assert triggers == {f"{k}_keep_base" for k in SYNC_KINDS}
+        assert triggers == {f"{k}_keep_base" for k in SYNC_KINDS if k != "deletions"}  # step 6
         conn.execute("UPDATE cases SET referral_source = 'neu', pending = 1 WHERE id = 'c'")
         (data,) = conn.execute(
             "SELECT data FROM sync_base WHERE kind = 'cases' AND id = 'c'").fetchone()

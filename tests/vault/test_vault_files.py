@@ -24,6 +24,7 @@ from kimdesk.vault import (
     WrongPassphrase,
     kdf,
 )
+from kimdesk.vault.migrations import TRIGGER_COLUMNS
 from tests.conftest import PASSPHRASE
 
 
@@ -246,7 +247,7 @@ def test_passphrase_change(tmp_path: Path) -> None:
         # the re-keyed copy keeps the triggers that keep merge bases (schema step 3)
         triggers = {r[0] for r in v.conn.execute(
             "SELECT name FROM sqlite_master WHERE type = 'trigger'")}
-        assert "cases_keep_base" in triggers and len(triggers) == 10
+        assert triggers == {f"{kind}_keep_base" for kind in TRIGGER_COLUMNS}
     assert not list(tmp_path.glob("*.rekey"))
 
 

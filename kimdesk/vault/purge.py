@@ -1,0 +1,219 @@
+"""Real deletion of a case (and its person, with their last case): every personal field goes.
+
+A tombstone (``deleted = 1``) keeps every field, which meets no Löschfrist. Purging removes the
+rows themselves, in one transaction per call (a crash leaves all of a case or none of it):
+
+- the case, its phase changes, consultations (with form answers), goals, referrals, notes and
+  consents; the person and their remaining consents when no other case of theirs stays;
+- their search-index entries (FTS5 ``delete``; :func:`optimize_search` then merges the index
+  segments so the terms leave the index's pages too);
+- their merge bases (``sync_base``), parked pulls, sync conflicts (which hold losing values),
+  form drafts, and their changes in a batch waiting in the outbox;
+- structural gaps that named the case stay (they are the programme's, reported without persons)
+  but lose the link to the case.
+
+SQLCipher's ``secure_delete`` (on by default) overwrites the freed space in the pages. What
+remains is a :class:`~kimdesk.domain.models.Deletion` record per case (and per person) without
+personal data; it is pending, so the next sync tells the server and through it every device
+(docs/privacy.md). The audit log keeps its events (ids and actions, no personal data) and gets
+one ``delete`` event per purged record.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING
+
+from kimdesk.domain.models import Deletion, deletion_id
+
+if TYPE_CHECKING:
+    from kimdesk.vault.vault import Vault
+
+#: Tables whose rows belong to one case (``case_id``), purged with it.
+CASE_TABLES = ("phase_transitions", "consultations", "goals", "referrals", "notes", "consents")
+#: The forms' draft keys in ``vault_meta`` start with this and the case id (kimdesk/forms/drafts).
+DRAFT_PREFIX = "forms.draft."
+
+
+@dataclass
+class PurgeReport:
+    """What one purge removed: counts per table, and the deletion records written."""
+
+    cases: int = 0
+    persons: int = 0
+    rows: dict[str, int] = field(default_factory=dict)
+    deletions: list[str] = field(default_factory=list)
+
+    def add(self, table: str, count: int) -> None:
+        if count:
+            self.rows[table] = self.rows.get(table, 0) + count
+
+
+@dataclass(frozen=True)
+class PurgeOrder:
+    """Why and on whose order records are deleted (written into the deletion record)."""
+
+    legal_basis: str
+    ordered_by: str
+    reason: str = "counselor"  # retention | counselor | subject_request
+    on: date = field(default_factory=date.today)
+
+
+def _marks(values: Iterable[object]) -> str:
+    return ", ".join("?" for _ in values)
+
+
+def purge_cases(vault: Vault, case_ids: Iterable[str], order: PurgeOrder) -> PurgeReport:
+    """Purge the cases (and each person whose every case goes), in one transaction."""
+    report = PurgeReport()
+    wanted = list(dict.fromkeys(case_ids))
+    if not wanted:
+        return report
+    conn = vault.conn
+    with vault.transaction():
+        rows = conn.execute(
+            f"SELECT id, seq, person_id FROM cases WHERE id IN ({_marks(wanted)})", wanted
+        ).fetchall()
+        cases = [r[0] for r in rows]
+        if not cases:
+            return report
+        people = {r[2] for r in rows}
+        staying = {
+            r[0] for r in conn.execute(
+                f"SELECT DISTINCT person_id FROM cases WHERE person_id IN ({_marks(people)})"
+                f" AND id NOT IN ({_marks(cases)})", [*people, *cases])
+        }
+        persons = sorted(people - staying)
+        gone: dict[str, list[str]] = {"cases": cases, "persons": persons}
+        for table in CASE_TABLES:
+            where = f"case_id IN ({_marks(cases)})"
+            params: list[str] = list(cases)
+            if table == "consents" and persons:
+                where += f" OR person_id IN ({_marks(persons)})"
+                params += persons
+            gone[table] = [r[0] for r in conn.execute(
+                f"SELECT id FROM {table} WHERE {where}", params)]
+        for seq in (r[1] for r in rows):
+            conn.execute("DELETE FROM case_search WHERE rowid = ?", (seq,))
+        _detach_gaps(vault, cases)
+        for table in (*CASE_TABLES, "cases", "persons"):
+            ids = gone[table]
+            for chunk in _chunks(ids):
+                conn.execute(f"DELETE FROM {table} WHERE id IN ({_marks(chunk)})", chunk)
+            report.add(table, len(ids))
+        _forget_sync_traces(vault, gone, report)
+        for case_id in cases:
+            report.add("drafts", conn.execute(
+                "DELETE FROM vault_meta WHERE key >= ? AND key < ?",
+                (f"{DRAFT_PREFIX}{case_id}:", f"{DRAFT_PREFIX}{case_id};")).rowcount)
+        for kind in ("cases", "persons"):
+            for target in gone[kind]:
+                report.deletions.append(_deletion(vault, kind, target, order))
+                vault.audit.record("delete", kind, target,
+                                   detail=f"purged ({order.reason}): {order.legal_basis}")
+        report.cases, report.persons = len(cases), len(persons)
+    return report
+
+
+def purge_person(vault: Vault, person_id: str, order: PurgeOrder) -> PurgeReport:
+    """Purge a person with every case of theirs (a person without cases: the person alone)."""
+    cases = [r[0] for r in vault.conn.execute(
+        "SELECT id FROM cases WHERE person_id = ?", (person_id,))]
+    if cases:
+        return purge_cases(vault, cases, order)
+    report = PurgeReport()
+    with vault.transaction():
+        consents = [r[0] for r in vault.conn.execute(
+            "SELECT id FROM consents WHERE person_id = ?", (person_id,))]
+        vault.conn.execute("DELETE FROM consents WHERE person_id = ?", (person_id,))
+        found = vault.conn.execute("DELETE FROM persons WHERE id = ?", (person_id,)).rowcount
+        if not found:
+            return report
+        report.add("consents", len(consents))
+        report.add("persons", 1)
+        _forget_sync_traces(vault, {"persons": [person_id], "cases": [],
+                                    "consents": consents}, report)
+        report.deletions.append(_deletion(vault, "persons", person_id, order))
+        vault.audit.record("delete", "persons", person_id,
+                           detail=f"purged ({order.reason}): {order.legal_basis}")
+        report.persons = 1
+    return report
+
+
+def optimize_search(vault: Vault) -> None:
+    """Merge the search index's segments, so purged terms leave its pages (FTS5 ``optimize``);
+    once per purge run, after the purges (it rewrites the whole index)."""
+    with vault.transaction():
+        vault.conn.execute("INSERT INTO case_search (case_search) VALUES ('optimize')")
+
+
+def _chunks(ids: list[str], size: int = 500) -> Iterable[list[str]]:
+    for start in range(0, len(ids), size):
+        yield ids[start:start + size]
+
+
+def _detach_gaps(vault: Vault, cases: list[str]) -> None:
+    """Structural gaps are reported without persons; they lose the case link and stay."""
+    from kimdesk.vault.repository import now_iso
+
+    vault.conn.execute(
+        f"UPDATE structural_gaps SET case_id = NULL, pending = 1, updated_at = ?"
+        f" WHERE case_id IN ({_marks(cases)})", [now_iso(), *cases])
+
+
+def _forget_sync_traces(vault: Vault, gone: dict[str, list[str]], report: PurgeReport) -> None:
+    """Bases, parked pulls, conflicts and outbox changes of the purged records."""
+    conn = vault.conn
+    pairs = [(kind, rid) for kind, ids in gone.items() for rid in ids]
+    ids = {rid for _, rid in pairs}
+    report.add("sync_base", sum(conn.execute(
+        "DELETE FROM sync_base WHERE kind = ? AND id = ?", pair).rowcount for pair in pairs))
+    report.add("sync_parked", sum(conn.execute(
+        "DELETE FROM sync_parked WHERE kind = ? AND id = ?", pair).rowcount for pair in pairs))
+    for chunk in _chunks(sorted(ids)):
+        report.add("sync_conflicts", conn.execute(
+            f"DELETE FROM sync_conflicts WHERE record_id IN ({_marks(chunk)})", chunk).rowcount)
+    # A parked pull may name a purged case as its parent without being purged itself.
+    cases = set(gone["cases"]) | set(gone["persons"])
+    for kind, rid, data in conn.execute("SELECT kind, id, data FROM sync_parked").fetchall():
+        parent = json.loads(data)
+        if parent.get("case_id") in cases or parent.get("person_id") in cases:
+            conn.execute("DELETE FROM sync_parked WHERE kind = ? AND id = ?", (kind, rid))
+            report.add("sync_parked", 1)
+    for batch_id, payload, sent in conn.execute(
+            "SELECT batch_id, payload, sent FROM sync_outbox").fetchall():
+        rewritten = _without(payload, sent, ids)
+        if rewritten is not None:
+            conn.execute("UPDATE sync_outbox SET payload = ?, sent = ? WHERE batch_id = ?",
+                         (*rewritten, batch_id))
+            report.add("sync_outbox", 1)
+
+
+def _without(payload: bytes | str, sent: str, ids: set[str]
+             ) -> tuple[bytes | str, str] | None:
+    """An outbox batch without the purged records' changes (same batch id and number: the
+    server answers a batch it already has from its stored receipt), or None if untouched."""
+    body = gzip.decompress(payload) if isinstance(payload, bytes) else payload.encode()
+    request = json.loads(body)
+    changes = request.get("changes", [])
+    kept = [c for c in changes if c.get("id") not in ids]
+    if len(kept) == len(changes):
+        return None
+    request["changes"] = kept
+    text = json.dumps(request, ensure_ascii=False, separators=(",", ":"))
+    new_sent = json.dumps([s for s in json.loads(sent) if s[1] not in ids])
+    return (gzip.compress(text.encode()) if isinstance(payload, bytes) else text), new_sent
+
+
+def _deletion(vault: Vault, kind: str, target: str, order: PurgeOrder) -> str:
+    rid = deletion_id(kind, target)
+    exists = vault.conn.execute("SELECT 1 FROM deletions WHERE id = ?", (rid,)).fetchone()
+    if exists is None:
+        vault.deletions.add(Deletion(
+            id=rid, target_kind=kind, target_id=target, deleted_on=order.on,
+            legal_basis=order.legal_basis, ordered_by=order.ordered_by, reason=order.reason))
+    return rid
