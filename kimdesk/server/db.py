@@ -149,6 +149,19 @@ server_meta = Table(
     Column("value", Text, nullable=False),
 )
 
+#: Records deleted under a Löschfrist or on a counselor's order (kimdesk/server/purge.py): the
+#: ids only, so that a stale device can never bring them back; no personal data.
+purged = Table(
+    "purged",
+    metadata,
+    Column("kind", String(64), nullable=False),
+    Column("id", String(64), nullable=False),
+    Column("team", String(200), nullable=False),
+    Column("deletion_id", String(64), nullable=False),
+    Column("purged_at", String(40), nullable=False),
+    PrimaryKeyConstraint("kind", "id"),
+)
+
 DEFAULT_DB_URL = "sqlite:///kimdesk-server.db"
 
 
@@ -170,6 +183,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cur.execute("PRAGMA synchronous = FULL")
             cur.execute("PRAGMA busy_timeout = 30000")
             cur.execute("PRAGMA foreign_keys = ON")
+            # Freed space is zeroed: a purged record (and every older version of a record) leaves
+            # no bytes behind in the file (kimdesk/server/purge.py).
+            cur.execute("PRAGMA secure_delete = ON")
             cur.close()
 
         @event.listens_for(engine, "begin")

@@ -1,0 +1,184 @@
+"""Purging on the server: a deletion record removes its case or person everywhere, for good.
+
+When a device pushes a :class:`~kimdesk.domain.models.Deletion` (or the server's own Löschfrist
+run writes one), the server deletes, inside the same transaction:
+
+- the target's current records and those that hang on it: for a case its phase changes,
+  consultations, goals, referrals, notes and consents; for a person all their cases (with what
+  hangs on them) and consents;
+- every old version of them in ``record_history`` and their ``conflicts`` (which hold the losing
+  values);
+- their results and conflicts in the stored push receipts (``batches``), which would otherwise
+  keep a copy of the data for idempotent replays;
+
+and notes each id in ``purged`` (kind, id, team, deletion record, when: no personal data). A later
+push of a purged id, or of a record that hangs on a purged case or person, is refused with a
+reason (:func:`refusals`): a stale device cannot bring the data back. The deletion record itself
+stays and is pulled by every device of the team, which then purges its own copy.
+
+Structural gaps that named the case are left to the device that purged it (it pushes them without
+the link). Storage: on SQLite the server enables ``secure_delete`` so freed pages are zeroed; on
+PostgreSQL deleted row versions stay in the data files until ``VACUUM`` reuses the space and in
+the WAL until it is recycled (docs/privacy.md says what to run).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import Connection
+
+from kimdesk.server import db
+
+#: Record kinds that belong to one case through ``case_id``.
+CASE_KINDS = ("phase_transitions", "consultations", "goals", "referrals", "notes", "consents")
+REFUSED = "purged: this record was deleted ({basis}); it cannot be sent again"
+
+
+def _mark(conn: Connection) -> str:
+    return "?" if conn.dialect.paramstyle == "qmark" else "%s"
+
+
+def _field(conn: Connection, name: str) -> str:
+    """SQL for a top-level text field of a record's JSON ``data``."""
+    if conn.dialect.name == "postgresql":
+        return f"(data::json ->> '{name}')"
+    return f"json_extract(data, '$.{name}')"
+
+
+def _ids_where(conn: Connection, team: str, kinds: Iterable[str], field: str,
+               values: list[str]) -> list[tuple[str, str]]:
+    if not values:
+        return []
+    kinds = list(kinds)
+    m = _mark(conn)
+    found: list[tuple[str, str]] = []
+    for start in range(0, len(values), 500):
+        chunk = values[start:start + 500]
+        rows = conn.exec_driver_sql(
+            f"SELECT kind, id FROM {db.records.name} WHERE team = {m}"
+            f" AND kind IN ({', '.join(m for _ in kinds)})"
+            f" AND {_field(conn, field)} IN ({', '.join(m for _ in chunk)})",
+            (team, *kinds, *chunk))
+        found += [(str(r[0]), str(r[1])) for r in rows]
+    return found
+
+
+def targets(conn: Connection, team: str, target_kind: str, target_id: str
+            ) -> list[tuple[str, str]]:
+    """Every (kind, id) a deletion of ``target_kind/target_id`` removes, the target first."""
+    if target_kind == "persons":
+        cases = [i for _, i in _ids_where(conn, team, ["cases"], "person_id", [target_id])]
+        keys = [("persons", target_id)] + [("cases", c) for c in cases]
+        keys += _ids_where(conn, team, ["consents"], "person_id", [target_id])
+    else:
+        cases = [target_id]
+        keys = [("cases", target_id)]
+    keys += _ids_where(conn, team, CASE_KINDS, "case_id", cases)
+    return list(dict.fromkeys(keys))
+
+
+def purge(conn: Connection, team: str, target_kind: str, target_id: str, deletion_id: str,
+          stamp: str) -> list[tuple[str, str]]:
+    """Delete the target with everything hanging on it; returns what went."""
+    keys = targets(conn, team, target_kind, target_id)
+    m = _mark(conn)
+    pairs = [(k, i) for k, i in keys]
+    for table in (db.records.name, db.history.name):
+        conn.exec_driver_sql(f"DELETE FROM {table} WHERE kind = {m} AND id = {m}", pairs)
+    ids = [i for _, i in keys]
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        conn.exec_driver_sql(
+            f"DELETE FROM {db.conflicts.name} WHERE team = {m}"
+            f" AND record_id IN ({', '.join(m for _ in chunk)})", (team, *chunk))
+    known = purged_ids(conn, pairs)
+    fresh = [(k, i, team, deletion_id, stamp) for k, i in pairs if (k, i) not in known]
+    if fresh:
+        conn.exec_driver_sql(
+            f"INSERT INTO {db.purged.name} (kind, id, team, deletion_id, purged_at)"
+            f" VALUES ({m}, {m}, {m}, {m}, {m})", fresh)
+    _scrub_receipts(conn, team, set(ids))
+    return keys
+
+
+def purged_ids(conn: Connection, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """Which of these (kind, id) were purged, with the deletion record's id."""
+    wanted = list(dict.fromkeys(keys))
+    m = _mark(conn)
+    found: dict[tuple[str, str], str] = {}
+    by_kind: dict[str, list[str]] = {}
+    for kind, rid in wanted:
+        by_kind.setdefault(kind, []).append(rid)
+    for kind, ids in by_kind.items():
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            rows = conn.exec_driver_sql(
+                f"SELECT kind, id, deletion_id FROM {db.purged.name} WHERE kind = {m}"
+                f" AND id IN ({', '.join(m for _ in chunk)})", (kind, *chunk))
+            found.update({(str(r[0]), str(r[1])): str(r[2]) for r in rows})
+    return found
+
+
+def refusals(conn: Connection, changes: Iterable[tuple[str, str, dict[str, Any]]]
+             ) -> dict[tuple[str, str], str]:
+    """Changes (kind, id, changed fields) that name a purged record, as themselves or as the
+    case or person they hang on, with the reason for the receipt."""
+    items = list(changes)
+    asked: list[tuple[str, str]] = []
+    for kind, rid, changed in items:
+        asked.append((kind, rid))
+        for field, parent in (("case_id", "cases"), ("person_id", "persons")):
+            value = changed.get(field)
+            if isinstance(value, str) and value:
+                asked.append((parent, value))
+    purged = purged_ids(conn, asked)
+    if not purged:
+        return {}
+    reasons = _reasons(conn, set(purged.values()))
+    refused: dict[tuple[str, str], str] = {}
+    for kind, rid, changed in items:
+        hit = purged.get((kind, rid)) or next(
+            (purged[(parent, changed[field])] for field, parent in
+             (("case_id", "cases"), ("person_id", "persons"))
+             if isinstance(changed.get(field), str) and (parent, changed[field]) in purged),
+            None)
+        if hit is not None:
+            refused[(kind, rid)] = REFUSED.format(basis=reasons.get(hit, "Löschfrist"))
+    return refused
+
+
+def _reasons(conn: Connection, deletion_ids: set[str]) -> dict[str, str]:
+    m = _mark(conn)
+    out: dict[str, str] = {}
+    for did in deletion_ids:
+        row = conn.exec_driver_sql(
+            f"SELECT data FROM {db.records.name} WHERE kind = 'deletions' AND id = {m}",
+            (did,)).first()
+        if row is not None:
+            data = json.loads(row[0])
+            out[did] = f"{data.get('deleted_on', '')}, {data.get('legal_basis', '')}"
+    return out
+
+
+def _scrub_receipts(conn: Connection, team: str, ids: set[str]) -> None:
+    """Take the purged records out of the stored receipts of the team's devices."""
+    if not ids:
+        return
+    m = _mark(conn)
+    rows = conn.exec_driver_sql(
+        f"SELECT b.device_id, b.batch_id, b.receipt FROM {db.batches.name} b"
+        f" JOIN {db.devices.name} d ON d.id = b.device_id WHERE d.team = {m}", (team,)).all()
+    for device_id, batch_id, receipt in rows:
+        if not any(i in receipt for i in ids):
+            continue
+        data = json.loads(receipt)
+        data["results"] = [r for r in data.get("results", []) if r.get("id") not in ids]
+        data["conflicts"] = [c for c in data.get("conflicts", [])
+                             if c.get("record_id") not in ids]
+        conn.exec_driver_sql(
+            f"UPDATE {db.batches.name} SET receipt = {m} WHERE device_id = {m}"
+            f" AND batch_id = {m}",
+            (json.dumps(data, ensure_ascii=False, separators=(",", ":")), device_id, batch_id))

@@ -1,0 +1,117 @@
+"""Löschfristen on the device: which cases are due (the plan), and deleting them (apply).
+
+The rule is :mod:`kimdesk.domain.retention`; this module reads the facts it needs from the
+vault and the municipality's policy from the reference data the server publishes (kind
+``retention_policy``, one item per municipality, ``*`` for all others; with none, the default of
+36 months after closure applies). ``apply`` purges each due case in its own transaction
+(:func:`kimdesk.vault.purge.purge_cases`), so a crash leaves every case whole or gone, and
+merges the search index once at the end. It runs after every unlock and by
+``kimdesk retention apply``; the deletion records it writes sync like any record.
+
+Statistics: indicator counts for past periods do not change when a case is deleted later, because
+purging writes the case's anonymous statistical facts first (``stats_residue``, docs/privacy.md).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING
+
+from kimdesk.domain.retention import (
+    Action,
+    CaseFacts,
+    RetentionPolicy,
+    Verdict,
+    plan,
+)
+from kimdesk.vault.purge import PurgeOrder, PurgeReport, optimize_search, purge_cases
+
+if TYPE_CHECKING:
+    from kimdesk.vault.vault import Vault
+
+POLICY_KIND = "retention_policy"
+
+
+@dataclass
+class RetentionResult:
+    """What an ``apply`` did."""
+
+    deleted_cases: int = 0
+    deleted_persons: int = 0
+    held: int = 0
+    rows: dict[str, int] = field(default_factory=dict)
+
+    def add(self, report: PurgeReport) -> None:
+        self.deleted_cases += report.cases
+        self.deleted_persons += report.persons
+        for table, count in report.rows.items():
+            self.rows[table] = self.rows.get(table, 0) + count
+
+
+def policies(vault: Vault) -> dict[str, RetentionPolicy]:
+    """The published policies by municipality (items that fail validation are skipped: the
+    default then applies, which deletes later rather than earlier only if the default is the
+    longer period; the server validates what it publishes)."""
+    found: dict[str, RetentionPolicy] = {}
+    rows = vault.conn.execute(
+        "SELECT key, data FROM sync_reference WHERE kind = ? AND deleted = 0 ORDER BY key",
+        (POLICY_KIND,))
+    for key, data in rows:
+        try:
+            policy = RetentionPolicy.model_validate(json.loads(data) | {"municipality": key})
+        except (ValueError, TypeError):
+            continue
+        found[key] = policy
+    return found
+
+
+def case_facts(vault: Vault) -> list[CaseFacts]:
+    """Every live case with its dates and legal hold; the last contact is its latest
+    consultation or phase change."""
+    rows = vault.conn.execute(
+        "SELECT c.id, c.case_number, c.person_id, c.municipality, c.opened_on, c.closed_on,"
+        " c.legal_hold,"
+        " max(coalesce((SELECT max(date) FROM consultations WHERE case_id = c.id"
+        "   AND deleted = 0), ''),"
+        "   coalesce((SELECT max(substr(at, 1, 10)) FROM phase_transitions"
+        "   WHERE case_id = c.id AND deleted = 0), ''))"
+        " FROM cases c WHERE c.deleted = 0 ORDER BY c.seq"
+    )
+    return [
+        CaseFacts(case_id=r[0], case_number=r[1], person_id=r[2], municipality=r[3],
+                  opened_on=date.fromisoformat(r[4]),
+                  closed_on=date.fromisoformat(r[5]) if r[5] else None,
+                  last_contact=date.fromisoformat(r[7]) if r[7] else None,
+                  legal_hold=r[6] or "")
+        for r in rows
+    ]
+
+
+def retention_plan(vault: Vault, today: date) -> list[Verdict]:
+    return plan(case_facts(vault), policies(vault), today)
+
+
+def apply_retention(vault: Vault, today: date, *, ordered_by: str) -> RetentionResult:
+    """Delete every due case without a legal hold; returns the counts."""
+    result = RetentionResult()
+    for verdict in retention_plan(vault, today):
+        if verdict.action is Action.HOLD:
+            result.held += 1
+            continue
+        order = PurgeOrder(legal_basis=verdict.legal_basis, ordered_by=ordered_by,
+                           reason="retention", on=today)
+        result.add(purge_cases(vault, [verdict.case_id], order))
+    if result.deleted_cases:
+        optimize_search(vault)
+    return result
+
+
+def set_legal_hold(vault: Vault, case_id: str, reason: str) -> None:
+    """Set (non-empty ``reason``) or lift (empty) a case's legal hold; audited."""
+    with vault.transaction():
+        case = vault.cases.get(case_id)
+        vault.cases.update(case.model_copy(update={"legal_hold": reason.strip()}))
+        vault.audit.record("update", "cases", case_id,
+                           detail="legal hold set" if reason.strip() else "legal hold lifted")
