@@ -180,7 +180,8 @@ class DbWorker(QObject):
         lane: Lane = "vault",
         on_progress: OnProgress | None = None,
     ) -> int:
-        """Queue ``job`` on a lane; returns its id (for :meth:`cancel` and :meth:`wait`)."""
+        """Queue ``job`` on a lane; returns its id (for :meth:`cancel` and :meth:`wait`). Call it
+        on the GUI thread: the callbacks are kept, and later called, there."""
         job_id = next(self._ids)
         entry = _Entry(key, carry_language(job), lane)
         self._callbacks[job_id] = (on_done, on_error, on_progress)
