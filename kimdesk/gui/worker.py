@@ -1,13 +1,36 @@
-"""One database worker thread: every vault call runs there, results come back by signal.
+"""The GUI's one background worker: two threads ("lanes"), results come back by signal.
 
 Anki's pattern (``CollectionOp(...).success(...).run_in_background()``): the GUI thread never
 waits on SQLCipher, so a slow query or the key derivation at unlock never freezes a window, and
-the vault has exactly one thread using it (it is not safe for concurrent use).
+the vault has exactly one thread using it (it is not safe for concurrent use). Windows usually
+go through :class:`kimdesk.gui.jobs.BackgroundJob`, which adds the error display and the progress
+dialog; :meth:`DbWorker.submit` is the plain layer underneath.
 
-A job is a plain function ``job(worker) -> result`` run on the worker thread; ``worker.vault`` is
-the open vault (``None`` while locked). ``on_done(result)`` or ``on_error(exc)`` then runs on the
-GUI thread. Jobs submitted with a ``key`` supersede older queued jobs with the same key: when the
-user types "mül", the searches for "m" and "mü" are dropped if they have not started yet.
+The two lanes, each one thread running its jobs in submission order:
+
+* ``"vault"`` (thread ``kimdesk-db``): every job that touches the vault. ``worker.vault`` is the
+  open vault (``None`` while locked); :meth:`DbWorker.require_vault` hands it over.
+* ``"files"`` (thread ``kimdesk-files``): work that does not need the vault, such as laying out a
+  handout PDF or writing a statistics export. A PDF export takes a second or more; on the vault
+  lane it would hold up every search and every save behind it. Such a job may not use the vault
+  (:meth:`DbWorker.require_vault` refuses there): read first on the vault lane, then hand the
+  plain data to the files lane.
+
+Why not a thread pool: the vault allows one thread, and file work comes one piece at a time from a
+user's click, so one thread per lane keeps the order predictable and shutdown simple
+(:meth:`DbWorker.stop` ends both).
+
+A job is a plain function ``job(worker) -> result``. ``on_done(result)`` or ``on_error(exc)``
+then runs on the GUI thread. Every job runs under the interface language the GUI had when the job
+was submitted (:func:`kimdesk.i18n.carry_language`; a thread does not inherit it). A job may report
+progress with :meth:`DbWorker.progress`, which also stops it (raises :class:`Cancelled`) once
+:meth:`DbWorker.cancel` was called. Jobs submitted with a ``key`` supersede older queued jobs with
+the same key: when the user types "mül", the searches for "m" and "mü" are dropped if they have
+not started yet.
+
+Only job ids (ints) travel through the queued signals; jobs and results wait in dictionaries under
+a lock. (Python objects in cross-thread ``Signal(object)`` emissions, ``None`` above all, hit a
+reference-count bug in this PySide6 build: "none_dealloc" crashes under load.)
 """
 
 from __future__ import annotations
@@ -15,11 +38,15 @@ from __future__ import annotations
 import itertools
 import logging
 import threading
+import weakref
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+from kimdesk.i18n import carry_language
 
 if TYPE_CHECKING:
     from kimdesk.vault.connection import Connection
@@ -28,48 +55,100 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 Job = Callable[["DbWorker"], Any]
+Lane = Literal["vault", "files"]
+OnDone = Callable[[Any], None]
+OnError = Callable[[Exception], None]
+OnProgress = Callable[[int, int], None]
 
 
 class Superseded(Exception):
     """A keyed job that a newer job with the same key replaced before it ran."""
 
 
+class Cancelled(Exception):
+    """A job cancelled before it started, or stopped at its next progress report."""
+
+
+@dataclass
+class _Entry:
+    """A submitted job and its state, shared by the GUI thread and a lane (under the lock)."""
+
+    key: object
+    job: Job
+    lane: Lane
+    cancelled: threading.Event = field(default_factory=threading.Event)
+    running: bool = False
+    stopped: threading.Event = field(default_factory=threading.Event)
+
+
 class _Executor(QObject):
-    """Lives in the worker thread; runs jobs in submission order.
+    """Lives in one lane's thread; runs that lane's jobs in submission order."""
 
-    Only job ids travel through the queued signals; jobs and results wait in dictionaries. (Python
-    objects in cross-thread ``Signal(object)`` emissions, ``None`` above all, hit a reference-count
-    bug in this PySide6 build: "none_dealloc" crashes under load.)"""
-
+    wanted = Signal(int)  # emitted on the GUI thread, queued to this lane
     done = Signal(int)
+    progressed = Signal(int, int, int)  # job id, done, total
 
-    def __init__(self, owner: DbWorker) -> None:
+    def __init__(self, owner: DbWorker, lane: Lane) -> None:
         super().__init__()
         self._owner = owner
+        self.lane = lane
+        self.wanted.connect(self.run)
 
     @Slot(int)
     def run(self, job_id: int) -> None:
         owner = self._owner
+        skip: Exception | None = None
         with owner._lock:
-            key, job = owner._jobs.pop(job_id)
-        outcome: tuple[Any, Exception | None]
-        if key is not None and owner._latest.get(key) != job_id:
-            outcome = (None, Superseded())
-        else:
+            entry = owner._entries[job_id]
+            if entry.key is not None and owner._latest.get(entry.key) != job_id:
+                skip = Superseded()
+            elif entry.cancelled.is_set():
+                skip = Cancelled()
+            else:
+                entry.running = True
+        outcome: tuple[Any, Exception | None] = (None, skip)
+        if skip is None:
+            here = owner._here
+            here.job_id, here.executor = job_id, self
             try:
-                outcome = (job(owner), None)
+                outcome = (entry.job(owner), None)
             except Exception as exc:  # reported on the GUI thread
                 outcome = (None, exc)
+            finally:
+                here.job_id, here.executor = None, None
         with owner._lock:
+            entry.running = False
             owner._results[job_id] = outcome
+        entry.stopped.set()
         self.done.emit(job_id)
 
 
-class DbWorker(QObject):
-    """Owns the vault and the thread it is used on. Create one per application."""
+class _LaneThread:
+    """One lane: a named thread and the executor living in it."""
 
-    _submit = Signal(int)
-    #: Emitted on the GUI thread whenever the number of running/queued jobs changes.
+    def __init__(self, owner: DbWorker, lane: Lane, name: str) -> None:
+        self.thread = QThread()
+        self.thread.setObjectName(name)
+        self.executor = _Executor(owner, lane)
+        self.executor.moveToThread(self.thread)
+        self.executor.done.connect(owner._finished)
+        self.executor.progressed.connect(owner._progressed)
+        self.thread.start()
+
+
+def _end_threads(threads: list[QThread]) -> None:
+    """Safety net for a worker dropped without :meth:`DbWorker.stop` (a dialog's own worker):
+    Qt aborts the process when a running QThread is destroyed."""
+    for thread in threads:
+        thread.quit()
+        thread.wait(5000)
+
+
+class DbWorker(QObject):
+    """Owns the vault and the threads it and other slow work run on. Create one per application
+    (a dialog opened without one makes its own for its file work)."""
+
+    #: Emitted on the GUI thread whenever the vault lane turns busy or idle.
     busy_changed = Signal(bool)
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -77,80 +156,136 @@ class DbWorker(QObject):
         self.vault: Vault | None = None
         self.reader: Connection | None = None
         self._ids = itertools.count(1)
-        self._latest: dict[object, int] = {}
-        self._callbacks: dict[int, tuple[Callable[[Any], None] | None,
-                                         Callable[[Exception], None] | None]] = {}
         self._lock = threading.Lock()
-        self._jobs: dict[int, tuple[object, Job]] = {}
+        self._latest: dict[object, int] = {}
+        self._entries: dict[int, _Entry] = {}
         self._results: dict[int, tuple[Any, Exception | None]] = {}
-        self._thread = QThread()
-        self._thread.setObjectName("kimdesk-db")
-        self._executor = _Executor(self)
-        self._executor.moveToThread(self._thread)
-        self._submit.connect(self._executor.run)
-        self._executor.done.connect(self._finished)
-        self._thread.start()
+        self._callbacks: dict[int, tuple[OnDone | None, OnError | None, OnProgress | None]] = {}
+        self._vault_jobs: set[int] = set()
+        self._here = threading.local()  # the job a lane thread is running right now
+        self._lanes: dict[Lane, _LaneThread] = {
+            "vault": _LaneThread(self, "vault", "kimdesk-db"),
+            "files": _LaneThread(self, "files", "kimdesk-files"),
+        }
+        weakref.finalize(self, _end_threads, [lane.thread for lane in self._lanes.values()])
 
     # -- jobs ----------------------------------------------------------------------------------
     def submit(
         self,
         job: Job,
-        on_done: Callable[[Any], None] | None = None,
-        on_error: Callable[[Exception], None] | None = None,
+        on_done: OnDone | None = None,
+        on_error: OnError | None = None,
         *,
         key: object = None,
+        lane: Lane = "vault",
+        on_progress: OnProgress | None = None,
     ) -> int:
+        """Queue ``job`` on a lane; returns its id (for :meth:`cancel` and :meth:`wait`). Call it
+        on the GUI thread: the callbacks are kept, and later called, there."""
         job_id = next(self._ids)
-        if key is not None:
-            self._latest[key] = job_id
-        was_idle = not self._callbacks
-        self._callbacks[job_id] = (on_done, on_error)
+        entry = _Entry(key, carry_language(job), lane)
+        self._callbacks[job_id] = (on_done, on_error, on_progress)
+        was_idle = not self._vault_jobs
+        if lane == "vault":
+            self._vault_jobs.add(job_id)
         with self._lock:
-            self._jobs[job_id] = (key, job)
-        if was_idle:
+            if key is not None:
+                self._latest[key] = job_id
+            self._entries[job_id] = entry
+        if was_idle and self._vault_jobs:
             self.busy_changed.emit(True)
-        self._submit.emit(job_id)
+        self._lanes[lane].executor.wanted.emit(job_id)
         return job_id
 
     @property
     def busy(self) -> bool:
-        return bool(self._callbacks)
+        """Whether vault jobs are queued or running (file work has its own progress display)."""
+        return bool(self._vault_jobs)
+
+    def cancel(self, job_id: int) -> None:
+        """Drop the job if it has not started; a running job stops at its next progress report.
+        Either way its ``on_error`` receives :class:`Cancelled`."""
+        with self._lock:
+            entry = self._entries.get(job_id)
+        if entry is not None:
+            entry.cancelled.set()
+
+    def is_running(self, job_id: int) -> bool:
+        """Whether the job's function is running on its lane right now."""
+        with self._lock:
+            entry = self._entries.get(job_id)
+            return entry is not None and entry.running
+
+    def wait(self, job_id: int, timeout_ms: int = 30_000) -> bool:
+        """Block until the job's function is not running (at once for a queued or finished job;
+        cancel first, or a running job may take its time). True unless the timeout ran out."""
+        with self._lock:
+            entry = self._entries.get(job_id)
+            if entry is None or not entry.running:
+                return True
+        return entry.stopped.wait(timeout_ms / 1000)
+
+    @Slot(int, int, int)
+    def _progressed(self, job_id: int, done: int, total: int) -> None:
+        on_progress = self._callbacks.get(job_id, (None, None, None))[2]
+        if on_progress is not None:
+            self._deliver(on_progress, done, total)
 
     @Slot(int)
     def _finished(self, job_id: int) -> None:
         with self._lock:
             result, error = self._results.pop(job_id, (None, None))
-        on_done, on_error = self._callbacks.pop(job_id, (None, None))
+            self._entries.pop(job_id, None)
+        on_done, on_error, _on_progress = self._callbacks.pop(job_id, (None, None, None))
         try:
             if isinstance(error, Superseded):
                 return
             if error is not None:
                 if on_error is not None:
-                    on_error(error)
-                else:
-                    log.error("database job failed: %s", _where(error))
+                    self._deliver(on_error, error)
+                elif not isinstance(error, Cancelled):
+                    log.error("background job failed: %s", where(error))
             elif on_done is not None:
-                on_done(result)
+                self._deliver(on_done, result)
+        finally:
+            if job_id in self._vault_jobs:
+                self._vault_jobs.discard(job_id)
+                if not self._vault_jobs:
+                    self.busy_changed.emit(False)
+
+    @staticmethod
+    def _deliver(callback: Callable[..., None], *args: Any) -> None:
+        try:
+            callback(*args)
         except RuntimeError as exc:
             # The widget waiting for this answer was deleted meanwhile (a dialog the auto-lock
             # closed): the answer has nowhere to go, which is fine.
             if "already deleted" not in str(exc):
                 raise
-            log.debug("result for a deleted widget dropped: %s", exc)
-        finally:
-            if not self._callbacks:
-                self.busy_changed.emit(False)
+            log.debug("result for a deleted widget dropped")
 
-    # -- vault lifecycle (called from jobs, i.e. on the worker thread) -------------------------
+    # -- called from jobs, i.e. on a lane's thread -----------------------------------------------
+    def progress(self, done: int, total: int) -> None:
+        """Report how far the running job is (shown on the GUI thread by its ``on_progress``);
+        raises :class:`Cancelled` once the job was cancelled, so the job ends there."""
+        job_id = getattr(self._here, "job_id", None)
+        if job_id is None:
+            return  # called outside a job (the same code run directly, in a test or the CLI)
+        with self._lock:
+            entry = self._entries[job_id]
+        if entry.cancelled.is_set():
+            raise Cancelled()
+        self._here.executor.progressed.emit(job_id, done, total)
+
     def read_connection(self) -> Connection:
         """The vault's own connection (jobs run one at a time, so sharing it is safe)."""
-        if self.vault is None:
-            from kimdesk.vault.errors import VaultLocked
-
-            raise VaultLocked()
-        return self.vault.conn
+        return self.require_vault().conn
 
     def require_vault(self) -> Vault:
+        """The open vault, for a job on the vault lane; :class:`VaultLocked` while locked."""
+        executor = getattr(self._here, "executor", None)
+        if executor is not None and executor.lane != "vault":
+            raise RuntimeError("a job on the files lane may not use the vault")
         if self.vault is None:
             from kimdesk.vault.errors import VaultLocked
 
@@ -163,25 +298,35 @@ class DbWorker(QObject):
             self.vault = None
 
     # -- shutdown ------------------------------------------------------------------------------
-    def stop(self) -> None:
-        """Close the vault on its thread, then end the thread (blocking, at application exit)."""
-        if not self._thread.isRunning():
+    def stop(self, close_vault: bool = True) -> None:
+        """End both threads, closing the vault on its thread first (blocking; at application
+        exit). ``close_vault=False``: the vault was lent by a caller who closes it."""
+        vault_lane = self._lanes["vault"].thread
+        if not vault_lane.isRunning():
             return
+        with self._lock:
+            for entry in self._entries.values():
+                if entry.lane == "files":
+                    entry.cancelled.set()
         done = threading.Event()
 
         def close(worker: DbWorker) -> None:
             try:
-                worker.close_vault()
+                if close_vault:
+                    worker.close_vault()
+                else:
+                    worker.vault = None
             finally:
                 done.set()
 
         self.submit(close)
         done.wait(30)
-        self._thread.quit()
-        self._thread.wait(5000)
+        for lane in self._lanes.values():
+            lane.thread.quit()
+            lane.thread.wait(30_000)
 
 
-def _where(error: BaseException) -> str:
+def where(error: BaseException) -> str:
     """The exception's type and the line it came from, never its message: messages (pydantic's
     among them) quote the values they refused, and stderr ends up in the desktop session's log."""
     import traceback

@@ -6,7 +6,10 @@ MusicBrainz Picard keeps one catalog. Catalogs are the ``.po`` files under
 first use, so there is no build step and no stale ``.mo`` file to forget.
 
 The active language lives in a :class:`contextvars.ContextVar` instead of a module global: a test or
-a server request can switch language without leaking it into other threads' contexts.
+a server request can switch language without leaking it into other threads' contexts. The other side
+of that coin: a new thread starts with an empty context, so work handed to another thread must take
+the language along (:func:`carry_language`), or it speaks the default language (German) under an
+Arabic interface.
 """
 
 from __future__ import annotations
@@ -16,9 +19,10 @@ import functools
 import gettext as _gettext
 import io
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import ParamSpec, TypeVar
 
 DOMAIN = "kimdesk"
 SOURCE_LANGUAGE = "en"
@@ -28,6 +32,9 @@ UI_LANGUAGES: tuple[str, ...] = ("de", "en", "ar", "fa", "tr", "uk", "ru")
 RTL_LANGUAGES: frozenset[str] = frozenset({"ar", "fa", "ps", "ur", "ckb", "prs", "he"})
 
 _active: contextvars.ContextVar[str] = contextvars.ContextVar("kimdesk_language", default="")
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def resources_dir() -> Path:
@@ -81,6 +88,22 @@ def language(lang: str) -> Iterator[None]:
         yield
     finally:
         _active.reset(token)
+
+
+def carry_language(func: Callable[P, R]) -> Callable[P, R]:
+    """``func`` bound to the language active now, wherever and whenever it is later called.
+
+    For work handed to another thread (the GUI's database worker, for one): the language is read
+    here, on the handing-over thread, so the work speaks the language the user had when asking
+    for it, even if the interface switches while the work waits in a queue."""
+    lang = current_language()
+
+    @functools.wraps(func)
+    def in_language(*args: P.args, **kwargs: P.kwargs) -> R:
+        with language(lang):
+            return func(*args, **kwargs)
+
+    return in_language
 
 
 def gettext(message: str) -> str:

@@ -140,7 +140,7 @@ def test_reject_during_export_cancels_cleanly(qtbot: Any, dialog: Any, tmp_path:
     d.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, False)  # qtbot closes it at the end
     job = d.export_to(tmp_path / "locked.pdf")
     d.reject()
-    assert not job.isRunning()
+    assert not job.is_running()
     assert d.report is None
     leftovers = [p.name for p in tmp_path.iterdir() if p.name.startswith(".kimdesk-")]
     assert not leftovers
@@ -175,3 +175,19 @@ def test_export_thread_writes_in_the_ui_language(qtbot: Any, dialog: Any,
     doc = json.loads((tmp_path / "de.json").read_text())
     assert doc["language"] == "de"
     assert doc["tables"][0]["columns"][0]["label"] != "opened"
+
+
+def test_a_failed_export_is_shown_translated(qtbot: Any, dialog: Any, tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """The message box names the file and says what went wrong in the user's language, not the
+    operating system's raw error text."""
+    from PySide6.QtWidgets import QMessageBox
+
+    shown: list[tuple[str, str]] = []
+    monkeypatch.setattr(QMessageBox, "warning",
+                        lambda _parent, title, text, *a: shown.append((title, text)))
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    dialog.export_to(blocker / "out.json")
+    qtbot.waitUntil(lambda: bool(shown), timeout=10_000)
+    assert shown == [("Export failed", f"The file {blocker} could not be read or written.")]

@@ -2,10 +2,14 @@
 
 Why the preview is the PDF itself (not a QTextDocument mock-up): what the counselor sees is exactly
 what the printer gets, shaped and ordered by the same engine as the CLI. Rendering (about 20-40 ms
-warm, a few hundred ms cold while fonts load) runs on a one-thread pool, never on the GUI thread;
-a newer request supersedes an older one, so quickly flipping through languages never shows a stale
-preview. Printing rasterises each PDF page at the printer's resolution with ``QPdfDocument.render``,
-which works for every printer driver, and goes through the native ``QPrintDialog``.
+warm, a few hundred ms cold while fonts load) is a :class:`kimdesk.gui.jobs.BackgroundJob` on the
+worker's files lane (it needs no vault), never on the GUI thread; a newer request supersedes an
+older one, so quickly flipping through languages never shows a stale preview. Opened without the
+main window's worker (a blank handout, a bare Vault in tests and scripts), the dialog runs a
+worker of its own, lends it the vault if there is one, and stops it when it closes.
+
+Printing rasterises each PDF page at the printer's resolution with ``QPdfDocument.render``, which
+works for every printer driver, and goes through the native ``QPrintDialog``.
 
 The bundled Noto fonts are registered with ``QFontDatabase`` (:func:`register_fonts`) so the
 language names in the combo boxes (ትግርኛ, پښتو) draw with the same faces as the paper.
@@ -13,12 +17,11 @@ language names in the combo boxes (ትግርኛ, پښتو) draw with the same fa
 
 from __future__ import annotations
 
-import itertools
 import logging
 import threading
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from PySide6.QtCore import (
     QBuffer,
@@ -26,15 +29,13 @@ from PySide6.QtCore import (
     QIODevice,
     QObject,
     QRect,
-    QRunnable,
     QSize,
     Qt,
-    QThreadPool,
     QTimer,
     Signal,
     Slot,
 )
-from PySide6.QtGui import QFontDatabase, QImage, QPainter
+from PySide6.QtGui import QCloseEvent, QFontDatabase, QImage, QPainter
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
@@ -51,9 +52,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kimdesk.gui.jobs import BackgroundJob, failure_message
+from kimdesk.gui.worker import DbWorker
 from kimdesk.handouts.data import HandoutData
 from kimdesk.handouts.templates import LANGUAGES, load_texts
 from kimdesk.i18n import N_, current_language, gettext
+
+if TYPE_CHECKING:
+    from kimdesk.vault.vault import Vault
 
 _ = gettext
 log = logging.getLogger(__name__)
@@ -110,30 +116,13 @@ def _named(widget: W, name: str) -> W:
     return widget
 
 
-class _Signals(QObject):
-    done = Signal(int, object, object)  # request id, pdf bytes, error
+def _render(request: tuple[str, str, str | None, HandoutData, str]) -> tuple[bytes, int]:
+    """Lay out and render one handout (Qt-free core code; on the files lane). Returns the PDF and
+    the thread it was made on (the tests check that this is not the GUI thread)."""
+    from kimdesk.handouts.render import prepare, render_pdf
 
-
-class _RenderJob(QRunnable):
-    """Lays out and renders one handout on the pool thread (Qt-free core code only)."""
-
-    def __init__(self, request: int, args: tuple[str, str, str | None, HandoutData, str],
-                 signals: _Signals) -> None:
-        super().__init__()
-        self.request, self.args, self.signals = request, args, signals
-        self.thread_id: int | None = None
-
-    def run(self) -> None:
-        from kimdesk.handouts.render import prepare, render_pdf
-
-        self.thread_id = threading.get_ident()
-        template, lang, second, data, layout = self.args
-        try:
-            pdf = render_pdf(prepare(template, lang, second, data, layout=layout))
-        except Exception as exc:  # shown in the dialog, never raised into Qt
-            self.signals.done.emit(self.request, None, exc)
-            return
-        self.signals.done.emit(self.request, pdf, None)
+    template, lang, second, data, layout = request
+    return render_pdf(prepare(template, lang, second, data, layout=layout)), threading.get_ident()
 
 
 class HandoutDialog(QDialog):
@@ -142,7 +131,8 @@ class HandoutDialog(QDialog):
     rendered = Signal()  # a new preview is shown (tests and callers may wait for it)
     failed = Signal(str)
 
-    def __init__(self, parent: QWidget | None = None, data: HandoutData | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, data: HandoutData | None = None,
+                 worker: DbWorker | None = None) -> None:
         super().__init__(parent)
         register_fonts()
         self.setObjectName("handoutDialog")
@@ -151,12 +141,9 @@ class HandoutDialog(QDialog):
         self.data = data or HandoutData()
         self.pdf: bytes | None = None
         self.render_threads: set[int] = set()
-        self._requests = itertools.count(1)
-        self._latest = 0
-        self._pool = QThreadPool(self)
-        self._pool.setMaxThreadCount(1)
-        self._signals = _Signals(self)
-        self._signals.done.connect(self._on_rendered)
+        self.worker = worker if worker is not None else DbWorker()
+        self._own_worker = worker is None
+        self._preview: BackgroundJob[tuple[bytes, int]] | None = None
         self._buffer: QBuffer | None = None
         self._document = QPdfDocument(self)
         self._timer = QTimer(self, singleShot=True, interval=DEBOUNCE_MS)
@@ -281,7 +268,8 @@ class HandoutDialog(QDialog):
         self._schedule()
 
     def show_error(self, exc: BaseException) -> None:
-        text = exc.translated() if hasattr(exc, "translated") else str(exc)
+        """In the dialog's status line, translated (never the exception's raw text)."""
+        text = failure_message(exc)
         self.status_label.setText(text)
         self.failed.emit(text)
 
@@ -292,33 +280,32 @@ class HandoutDialog(QDialog):
 
     @Slot()
     def regenerate(self) -> None:
-        """Start rendering the current choice on the pool thread."""
+        """Start rendering the current choice on the worker's files lane."""
         template, lang, second = self.selection()
         self.layout_box.setEnabled(second is not None and second != lang)
         texts = load_texts(lang)
         self.draft_label.setText(_("Draft translation: not yet reviewed.") if texts.is_draft
                                  else "")
-        self._latest = next(self._requests)
         data = replace(self.data, values={**self.data.values, **self.details()})
-        layout = str(self.layout_box.currentData())
-        job = _RenderJob(self._latest, (template, lang, second, data, layout), self._signals)
-        self._jobs = getattr(self, "_jobs", {})
-        self._jobs[self._latest] = job
-        self._pool.start(job)
+        request = (template, lang, second, data, str(self.layout_box.currentData()))
+        job = BackgroundJob(self, self.worker, lambda _w: _render(request), uses_vault=False,
+                            key=("handout preview", id(self)))
+        job.success(lambda result: self._on_rendered(job, *result))
+        job.failure(lambda exc: self._on_failed(job, exc))
+        self._preview = job.run_in_background()
 
-    @Slot(int, object, object)
-    def _on_rendered(self, request: int, pdf: bytes | None, error: Exception | None) -> None:
-        job = self._jobs.pop(request, None)
-        if job is not None and job.thread_id is not None:
-            self.render_threads.add(job.thread_id)
-        if request != self._latest:
+    def _on_failed(self, job: BackgroundJob[tuple[bytes, int]], error: Exception) -> None:
+        if job is not self._preview:
             return  # superseded by a newer choice
-        if error is not None or pdf is None:
-            self.pdf = None
-            self.print_button.setEnabled(False)
-            self.save_button.setEnabled(False)
-            self.show_error(error or RuntimeError("no PDF"))
-            return
+        self.pdf = None
+        self.print_button.setEnabled(False)
+        self.save_button.setEnabled(False)
+        self.show_error(error)
+
+    def _on_rendered(self, job: BackgroundJob[tuple[bytes, int]], pdf: bytes, thread: int) -> None:
+        self.render_threads.add(thread)
+        if job is not self._preview:
+            return  # superseded by a newer choice
         self.pdf = pdf
         self._document.close()
         buffer = QBuffer(self)
@@ -392,29 +379,48 @@ class HandoutDialog(QDialog):
         finally:
             painter.end()
 
-    def closeEvent(self, event: Any) -> None:
+    def _stop(self) -> None:
+        """The dialog is closing: drop the preview on its way and end a worker of its own (a
+        closed dialog is not reopened; :func:`open_handout_dialog` deletes it on close)."""
         self._timer.stop()
-        self._latest = -1  # drop results still on their way
-        self._pool.waitForDone(5000)
+        preview, self._preview = self._preview, None
+        if preview is not None:
+            preview.cancel()
+            preview.wait(5000)
+        if self._own_worker:
+            self.worker.stop(close_vault=False)  # a lent vault is the caller's to close
+
+    def done(self, result: int) -> None:
+        # Qt 6 closes a dialog from done() but hides that close event from closeEvent
+        self._stop()
+        super().done(result)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self._stop()
         super().closeEvent(event)
 
 
-def open_handout_dialog(parent: QWidget | None = None, source: Any = None,
+def open_handout_dialog(parent: QWidget | None = None,
+                        source: DbWorker | Vault | HandoutData | None = None,
                         case_id: str | None = None) -> HandoutDialog:
     """Open the handout dialog (non-modal) and return it.
 
     ``source`` is the main window's :class:`~kimdesk.gui.worker.DbWorker` (the case is read on
-    its thread), an open Vault (read right here), ready :class:`HandoutData`, or None for a blank
-    handout. ``case_id`` names the case for the first two."""
+    its thread), an open Vault (lent to the dialog's own worker, which never closes it), ready
+    :class:`HandoutData`, or None for a blank handout. ``case_id`` names the case for the first
+    two."""
     from kimdesk.handouts.data import load_case_data
 
-    dialog = HandoutDialog(parent, source if isinstance(source, HandoutData) else None)
+    worker = source if isinstance(source, DbWorker) else None
+    lent = None if isinstance(source, DbWorker | HandoutData) else source
+    dialog = HandoutDialog(parent, source if isinstance(source, HandoutData) else None, worker)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-    if case_id and hasattr(source, "submit"):
+    if lent is not None:
+        dialog.worker.vault = lent
+    if case_id and (worker is not None or lent is not None):
         dialog.status_label.setText(_("Reading the case…"))
-        source.submit(lambda worker: load_case_data(worker.vault, case_id), dialog.set_data,
-                      dialog.show_error)
-    elif case_id and hasattr(source, "cases"):
-        dialog.set_data(load_case_data(source, case_id))
+        BackgroundJob(dialog, dialog.worker,
+                      lambda w: load_case_data(w.require_vault(), case_id)) \
+            .success(dialog.set_data).failure(dialog.show_error).run_in_background()
     dialog.show()
     return dialog

@@ -2,10 +2,12 @@
 disclosure control will suppress, export (CSV, JSON, XLSX, PDF) through a progress dialog, and
 export the structural gaps for the Lenkungsgruppe.
 
-The numbers come from :mod:`kimdesk.stats` (no Qt there). The report is computed on the main
-window's database worker thread (a reader connection of its own, see
-:func:`kimdesk.stats.report_for_vault`); files are written on a short-lived thread, because writing
-a PDF takes about a second and the database thread should stay free.
+The numbers come from :mod:`kimdesk.stats` (no Qt there); the grid and chart are drawn by
+:mod:`kimdesk.gui.stats.tableview`. All slow work goes through :class:`kimdesk.gui.jobs.
+BackgroundJob` on the main window's worker: the report on its vault lane (a reader connection of
+its own, see :func:`kimdesk.stats.report_for_vault`), files on its files lane, because writing a
+PDF takes about a second and the vault lane should stay free. Opened on a bare Vault (tests,
+scripts), the window lends that vault to a worker of its own and stops it when it closes.
 
 The preview shows the counselor (who may see every record anyway) which cells will be suppressed
 and why, and on request their true values; an export never contains either.
@@ -13,21 +15,14 @@ and why, and on request their true values; an export never contains either.
 
 from __future__ import annotations
 
-import threading
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from PySide6.QtCharts import (
-    QBarCategoryAxis,
-    QBarSet,
-    QChart,
-    QChartView,
-    QHorizontalBarSeries,
-    QValueAxis,
-)
-from PySide6.QtCore import QDate, QMargins, QObject, Qt, QThread, Signal
-from PySide6.QtGui import QBrush, QColor, QPainter
+from PySide6.QtCharts import QChart, QChartView
+from PySide6.QtCore import QDate, QMargins, Qt, Signal
+from PySide6.QtGui import QCloseEvent, QPainter
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -38,29 +33,32 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QMessageBox,
-    QProgressDialog,
     QPushButton,
     QSpinBox,
     QSplitter,
     QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
-from kimdesk.i18n import N_, current_language, gettext, language
+from kimdesk.gui.jobs import BackgroundJob, failure_message, show_failure
+from kimdesk.gui.stats.tableview import draw_chart, fill_grid, legend_html
+from kimdesk.gui.worker import DbWorker
+from kimdesk.i18n import N_, current_language, gettext
 from kimdesk.stats import DEFAULT_MIN_CELL, Period, Report, report_for_vault
 from kimdesk.stats.disclosure import SUPPRESSED
-from kimdesk.stats.indicators import column_label, row_label
-from kimdesk.stats.tables import TOTAL, Table
+from kimdesk.stats.tables import Table
+
+if TYPE_CHECKING:
+    from kimdesk.vault.vault import Vault
 
 _ = gettext
 
-PRIMARY_COLOUR = QColor("#f4c7c3")  # fewer than min_cell people
-SECONDARY_COLOUR = QColor("#fce8b2")  # suppressed to protect another cell
 KINDS = ("month", "quarter", "year", "custom")
 KIND_LABELS = {"month": N_("Month"), "quarter": N_("Quarter"), "year": N_("Year"),
                "custom": N_("Custom period")}
+EXPORT_SUFFIXES = (".csv", ".json", ".xlsx", ".pdf")
+GAP_SUFFIXES = (".csv", ".json", ".xlsx")
 
 
 W = TypeVar("W", bound=QWidget)
@@ -71,58 +69,23 @@ def _named(widget: W, name: str) -> W:
     return widget
 
 
-class Cancelled(Exception):
-    """The user cancelled an export in the progress dialog."""
-
-
-class _FileJob(QThread):
-    """Writes one export file off the GUI thread; ``progress(done, total)`` and ``finished_ok``
-    / ``failed`` come back by signal. Cancelling makes the writer's next progress call raise, and
-    the atomic writer leaves no partial file."""
-
-    progress = Signal(int, int)
-    finished_ok = Signal(str)
-    failed = Signal(object)
-
-    def __init__(self, produce: Any, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._produce = produce
-        # the UI language lives in a context variable, which a new thread does not inherit
-        self._language = current_language()
-        self._cancel = threading.Event()
-
-    def cancel(self) -> None:
-        self._cancel.set()
-
-    def _tick(self, done: int, total: int) -> None:
-        if self._cancel.is_set():
-            raise Cancelled()
-        self.progress.emit(done, total)
-
-    def run(self) -> None:
-        try:
-            with language(self._language):
-                path = self._produce(self._tick)
-        except Exception as exc:
-            self.failed.emit(exc)
-            return
-        self.finished_ok.emit(str(path))
-
-
 class StatisticsDialog(QDialog):
-    """The statistics view. ``source`` is the main window's DbWorker (jobs run on its thread) or
-    an open Vault (computed right here; for tests and scripts)."""
+    """The statistics view. ``source`` is the main window's DbWorker (jobs run on its threads) or
+    an open Vault (lent to a worker of the window's own; for tests and scripts)."""
 
     report_ready = Signal(object)
     export_done = Signal(str)
 
-    def __init__(self, source: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, source: DbWorker | Vault | None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("statistics_dialog")
         self.source = source
         self.report: Report | None = None
         self.preview_values = False
-        self._jobs: list[_FileJob] = []
+        self._jobs: list[BackgroundJob[Any]] = []
+        self._own_worker: DbWorker | None = None
+        self._own_worker_stopped = False
+        self._generation = 0  # counts closings: a report computed for a closed window is dropped
         self.resize(1100, 720)
         self._build()
         self.retranslate()
@@ -219,11 +182,7 @@ class StatisticsDialog(QDialog):
         self.min_cell_label.setText(_(N_("Minimum &cell size:")))
         self.calculate.setText(_(N_("&Calculate")))
         self.show_values.setText(_(N_("Show suppressed values (preview only)")))
-        self.legend.setText(
-            f'<span style="background:{PRIMARY_COLOUR.name()}">&nbsp;{SUPPRESSED}&nbsp;</span> '
-            + _(N_("fewer than the minimum")) + " &nbsp; "
-            f'<span style="background:{SECONDARY_COLOUR.name()}">&nbsp;{SUPPRESSED}&nbsp;</span> '
-            + _(N_("protects another cell")))
+        self.legend.setText(legend_html())
         self.export_button.setText(_(N_("&Export…")))
         self.gaps_button.setText(_(N_("Structural &gaps for the Lenkungsgruppe…")))
         self.with_descriptions.setText(_(N_("with descriptions (names removed)")))
@@ -238,8 +197,6 @@ class StatisticsDialog(QDialog):
         self.part.clear()
         if kind == "month":
             from babel.dates import get_month_names
-
-            from kimdesk.i18n import current_language
 
             names = get_month_names("wide", locale=current_language())
             for m in range(1, 13):
@@ -299,18 +256,19 @@ class StatisticsDialog(QDialog):
         k = self.min_cell.value()
         self.status.setText(_(N_("Calculating…")))
         self.calculate.setEnabled(False)
-        if hasattr(self.source, "submit"):
-            self.source.submit(lambda w: report_for_vault(w.require_vault(), period, k),
-                               self.set_report, self._failed, key="statistics")
-        else:
-            try:
-                self.set_report(report_for_vault(self.source, period, k))
-            except Exception as exc:
-                self._failed(exc)
+        generation = self._generation
+
+        def arrived(report: Report) -> None:
+            if generation == self._generation:
+                self.set_report(report)
+
+        self._start(BackgroundJob(self, self.worker(),
+                                  lambda w: report_for_vault(w.require_vault(), period, k),
+                                  key="statistics").success(arrived).failure(self._failed))
 
     def _failed(self, exc: Exception) -> None:
         self.calculate.setEnabled(True)
-        self.status.setText(_(N_("Failed: {error}")).format(error=exc))
+        self.status.setText(_(N_("Failed: {error}")).format(error=failure_message(exc)))
 
     def set_report(self, report: Report) -> None:
         self.report = report
@@ -351,67 +309,8 @@ class StatisticsDialog(QDialog):
         table = self.current_table()
         if table is None or self.report is None:
             return
-        p = self.report.protection
-        columns = [*table.all_columns, *table.derived]
-        self.grid.clear()
-        self.grid.setRowCount(len(table.all_rows))
-        self.grid.setColumnCount(len(columns))
-        self.grid.setHorizontalHeaderLabels([column_label(c) for c in columns])
-        self.grid.setVerticalHeaderLabels([row_label(r) for r in table.all_rows])
-        for i, r in enumerate(table.all_rows):
-            for j, c in enumerate(columns):
-                if c in table.derived:
-                    value = p.shown_derived(table, r, c)
-                    text = "–" if value is None else str(value)
-                    item = QTableWidgetItem(text)
-                else:
-                    kind = p.kind(table, r, c)
-                    true = table.cell(r, c).value
-                    text = str(p.shown(table, r, c))
-                    if kind and self.preview_values:
-                        text = f"{SUPPRESSED} ({true})"
-                    item = QTableWidgetItem(text)
-                    if kind == "primary":
-                        item.setBackground(QBrush(PRIMARY_COLOUR))
-                        item.setToolTip(_(N_("Suppressed: fewer than {k} people.")).format(
-                            k=self.report.min_cell))
-                    elif kind in ("secondary", "withheld"):
-                        item.setBackground(QBrush(SECONDARY_COLOUR))
-                        item.setToolTip(_(N_(
-                            "Suppressed so that a small cell cannot be recomputed from totals.")))
-                    item.setData(Qt.ItemDataRole.UserRole, kind)
-                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-                self.grid.setItem(i, j, item)
-        self.grid.resizeColumnsToContents()
-        self._draw_chart(table)
-
-    def _draw_chart(self, table: Table) -> None:
-        """Horizontal bars of the published Kreis totals (a suppressed total has no bar)."""
-        assert self.report is not None
-        p = self.report.protection
-        self.chart.removeAllSeries()
-        for axis in self.chart.axes():
-            self.chart.removeAxis(axis)
-        self.chart.setTitle(_(table.title))
-        bars = QBarSet(_(N_("Kreis total")))
-        labels = []
-        for c in reversed(table.columns):
-            shown = p.shown(table, TOTAL, c)
-            bars.append(float(shown) if isinstance(shown, int) else 0.0)
-            labels.append(f"{column_label(c)} ({shown})")
-        bars.setColor(QColor("#2f6f8f"))
-        series = QHorizontalBarSeries()
-        series.append(bars)
-        self.chart.addSeries(series)
-        axis_y = QBarCategoryAxis()
-        axis_y.append(labels)
-        axis_x = QValueAxis()
-        axis_x.setLabelFormat("%d")
-        axis_x.setMin(0)
-        self.chart.addAxis(axis_y, Qt.AlignmentFlag.AlignLeft)
-        self.chart.addAxis(axis_x, Qt.AlignmentFlag.AlignBottom)
-        series.attachAxis(axis_y)
-        series.attachAxis(axis_x)
+        fill_grid(self.grid, self.report, table, self.preview_values)
+        draw_chart(self.chart, self.report, table)
 
     # -- exports ---------------------------------------------------------------------------------
     def choose_export(self) -> None:
@@ -425,19 +324,19 @@ class StatisticsDialog(QDialog):
         if path:
             self.export_to(Path(path))
 
-    def export_to(self, path: Path) -> _FileJob:
+    def export_to(self, path: Path) -> BackgroundJob[Any]:
         """Write the current report to ``path`` (format from the suffix) with a progress
-        dialog; returns the running job (tests wait on ``finished_ok``)."""
+        dialog; returns the running job (``export_done`` tells when the file is written)."""
         from kimdesk.stats.export import write
 
         if self.report is None:
             raise RuntimeError("no report computed yet")
         report = self.report
-        if path.suffix.lower() not in (".csv", ".json", ".xlsx", ".pdf"):
+        if path.suffix.lower() not in EXPORT_SUFFIXES:
             path = path.with_suffix(".xlsx")
         detail = f"{path.suffix.lstrip('.')} {report.period.start}..{report.period.end}"
-        return self._run_file_job(lambda tick: write(report, path, progress=tick),
-                                  _(N_("Writing the statistics…")), ("statistics", detail))
+        return self._write_file(lambda w: write(report, path, progress=w.progress), path,
+                                _(N_("Writing the statistics…")), ("statistics", detail))
 
     def choose_gap_export(self) -> None:
         filters = ";;".join([_(N_("Excel workbook (*.xlsx)")), _(N_("CSV (*.csv)")),
@@ -449,95 +348,114 @@ class StatisticsDialog(QDialog):
 
     def export_gaps_to(self, path: Path) -> None:
         """The gap export for the Lenkungsgruppe (no person, no case link) for the chosen
-        period: the gaps are read on the database thread (the vault is used by that thread only),
-        the file is written through the progress dialog; ``export_done`` tells when it is."""
+        period: the gaps are read on the vault lane, the file is written on the files lane
+        through the progress dialog; ``export_done`` tells when it is."""
         from kimdesk.stats.gaps import gap_document, write_gap_document
 
         period = self.period()
         descriptions = self.with_descriptions.isChecked()
         k = self.min_cell.value()
-        if path.suffix.lower() not in (".csv", ".json", ".xlsx"):
+        if path.suffix.lower() not in GAP_SUFFIXES:
             path = path.with_suffix(".xlsx")
         detail = f"{path.suffix.lstrip('.')} {period.start}..{period.end}"
 
-        def read(vault: Any) -> dict[str, Any]:
-            return gap_document(vault.conn, period, with_descriptions=descriptions, min_cell=k)
+        def read(w: DbWorker) -> dict[str, Any]:
+            return gap_document(w.require_vault().conn, period, with_descriptions=descriptions,
+                                min_cell=k)
+
+        generation = self._generation
 
         def write(doc: dict[str, Any]) -> None:
-            self._run_file_job(lambda tick: (tick(0, 1), write_gap_document(doc, path))[1],
-                               _(N_("Writing the structural gaps…")),
-                               ("structural_gaps", detail))
+            if generation != self._generation:
+                return  # the window closed while the gaps were read
 
-        if hasattr(self.source, "submit"):
-            self.source.submit(lambda w: read(w.require_vault()), write, self._failed)
-        else:
-            write(read(self.source))
+            def produce(w: DbWorker) -> None:
+                w.progress(0, 1)
+                write_gap_document(doc, path)
 
-    def _audit(self, kind: str, detail: str) -> None:
-        """Record the export in the vault's audit log, as the CLI does (on the database thread
-        when there is one: the vault is not shared between threads)."""
-        def record(vault: Any) -> None:
+            self._write_file(produce, path, _(N_("Writing the structural gaps…")),
+                             ("structural_gaps", detail))
+
+        self._start(BackgroundJob(self, self.worker(), read).success(write).failure(self._failed))
+
+    def _write_file(self, produce: Callable[[DbWorker], object], path: Path, label: str,
+                    audit: tuple[str, str]) -> BackgroundJob[Any]:
+        """Run ``produce`` on the files lane with a progress dialog; once the file is written,
+        record the export in the vault's audit log (as the CLI does), then ``export_done``."""
+        def written(_result: object) -> None:
+            self.status.setText(_(N_("Written to {path}.")).format(path=str(path)))
+            self._audit(*audit, then=lambda: self.export_done.emit(str(path)))
+
+        def failed(exc: Exception) -> None:
+            QMessageBox.warning(self, _(N_("Export failed")), failure_message(exc))
+
+        job = BackgroundJob(self, self.worker(), produce, uses_vault=False)
+        job.with_progress_dialog(label, name="export_progress").success(written).failure(failed)
+        job.cancelled(lambda: self.status.setText(_(N_("Export cancelled."))))
+        return self._start(job)
+
+    def _audit(self, kind: str, detail: str, then: Callable[[], None]) -> None:
+        """Record the export in the vault's audit log (as the CLI does), then call ``then``."""
+        def record(vault: Vault) -> None:
             with vault.transaction():
                 vault.audit.record("export", kind, detail=detail)
 
-        if hasattr(self.source, "submit"):
-            self.source.submit(lambda w: record(w.require_vault()))
-        elif self.source is not None:
+        def not_recorded(exc: Exception) -> None:
+            show_failure(self, exc)
+            then()
+
+        if self._own_worker_stopped and self.source is not None \
+                and not isinstance(self.source, DbWorker):
+            # written in the instant the window closed: its worker is gone, the lent vault
+            # belongs to this thread alone again, and a written export is always recorded
             record(self.source)
+            then()
+            return
+        BackgroundJob(self, self.worker(), lambda w: record(w.require_vault())) \
+            .success(lambda _none: then()).failure(not_recorded).run_in_background()
 
-    def _run_file_job(self, produce: Any, label: str,
-                      audit: tuple[str, str] | None = None) -> _FileJob:
-        dialog = QProgressDialog(label, _(N_("Cancel")), 0, 100, self)
-        dialog.setObjectName("export_progress")
-        dialog.setWindowModality(Qt.WindowModality.WindowModal)
-        dialog.setMinimumDuration(0)
-        job = _FileJob(produce, self)
+    # -- the jobs and the worker they run on -----------------------------------------------------
+    def worker(self) -> DbWorker:
+        """The main window's worker, or (opened on a bare Vault) one of this window's own."""
+        if isinstance(self.source, DbWorker):
+            return self.source
+        if self._own_worker is None:
+            self._own_worker = DbWorker()
+            self._own_worker.vault = self.source
+            self._own_worker_stopped = False
+        return self._own_worker
+
+    def _start(self, job: BackgroundJob[Any]) -> BackgroundJob[Any]:
+        self._jobs = [j for j in self._jobs if not j.finished]
         self._jobs.append(job)
-        job.finished.connect(lambda: self._jobs.remove(job) if job in self._jobs else None)
-        job.progress.connect(
-            lambda done, total: dialog.setValue(int(100 * done / max(total, 1))))
-        dialog.canceled.connect(job.cancel)
+        return job.run_in_background()
 
-        def ok(path: str) -> None:
-            dialog.setValue(100)
-            dialog.close()
-            self.status.setText(_(N_("Written to {path}.")).format(path=path))
-            if audit is not None:
-                self._audit(*audit)
-            self.export_done.emit(path)
-
-        def failed(exc: object) -> None:
-            dialog.close()
-            if isinstance(exc, Cancelled):
-                self.status.setText(_(N_("Export cancelled.")))
-            else:
-                QMessageBox.warning(self, _(N_("Export failed")), str(exc))
-
-        job.finished_ok.connect(ok)
-        job.failed.connect(failed)
-        dialog.show()
-        job.start()
-        return job
-
-    def _stop_job(self) -> None:
-        """Cancel running exports and wait for their threads (a QThread must not be destroyed
-        while it runs, not even in the instant after its last signal; the main window rejects
-        every dialog when it locks)."""
-        for job in list(self._jobs):
+    def _stop_jobs(self) -> None:
+        """Cancel this window's jobs and wait while an export still runs (its half-written file is
+        removed by the atomic writer; the main window rejects every dialog when it locks)."""
+        self._generation += 1
+        for job in self._jobs:
             job.cancel()
-            job.wait(30_000)
+        for job in self._jobs:
+            if not job.uses_vault:
+                job.wait(30_000)
+        self._jobs.clear()
+        if self._own_worker is not None:
+            self._own_worker.stop(close_vault=False)  # the vault is the caller's
+            self._own_worker = None
+            self._own_worker_stopped = True
 
     def done(self, result: int) -> None:
-        self._stop_job()
+        self._stop_jobs()
         self.report = None  # the figures go with the window (e.g. when the vault locks)
         super().done(result)
 
-    def closeEvent(self, event: Any) -> None:
-        self._stop_job()
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self._stop_jobs()
         super().closeEvent(event)
 
 
-def open_statistics(parent: QWidget | None = None, source: Any = None,
+def open_statistics(parent: QWidget | None = None, source: DbWorker | Vault | None = None,
                     period: Period | None = None, compute: bool = True) -> StatisticsDialog:
     """Open the statistics window (non-modal) and return it.
 
