@@ -51,8 +51,12 @@ def po_path(lang: str) -> Path:
 
 def extract() -> Catalog:
     template = Catalog(project="KIMdesk", charset="utf-8")
+    # The classes compiled from ui/*.ui carry the same strings as the .ui files, which are read
+    # below (the source translators and Designer see); skipping them keeps the catalog's
+    # locations stable when a file is regenerated.
+    method_map = [("gui/forms_generated/**.py", "ignore"), ("**.py", "python")]
     for filename, lineno, message, comments, context in extract_from_dir(
-        str(ROOT / "kimdesk"), method_map=[("**.py", "python")], keywords=KEYWORDS
+        str(ROOT / "kimdesk"), method_map=method_map, keywords=KEYWORDS
     ):
         template.add(
             message,

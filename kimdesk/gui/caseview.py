@@ -1,9 +1,11 @@
 """One case on screen: person and case data, the records around it, its history.
 
-Layout from ``ui/caseview.ui`` (header, tab widget, the person tab and the history tab); the
-record tabs (consultations as a timeline, goals, referrals, consents, structural gaps, notes) are
-built from :data:`kimdesk.gui.records.KINDS`, and a "Forms" tab comes from the forms package when
-it is installed (see docs/gui.md, "Hook points").
+Layout from ``ui/caseview.ui`` (compiled to :class:`Ui_CaseView`: header, tab widget, the person
+tab and the history tab); the record tabs (consultations as a timeline, goals, referrals,
+consents, structural gaps, notes) are :class:`kimdesk.gui.recordtab.RecordTab` s built from
+:data:`kimdesk.gui.records.KINDS`, and a "Forms" tab comes from the forms package (see
+docs/gui.md, "Hook points"). What is shown is loaded as one
+:class:`kimdesk.gui.casebundle.CaseBundle`.
 
 Everything is read and written through the database worker. Editing the person or case data marks
 the view dirty; :meth:`CaseView.confirm_discard` is the unsaved-changes guard every path that would
@@ -12,25 +14,16 @@ drop the edits calls (opening another case, closing, quitting, locking by hand).
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
-from dataclasses import dataclass, field
-from typing import Any, ClassVar
+import logging
+from typing import Any
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSize, Qt, Signal
-from PySide6.QtGui import QAction, QColor, QPainter, QPen
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QGroupBox,
-    QHBoxLayout,
-    QHeaderView,
     QInputDialog,
     QMenu,
     QMessageBox,
-    QPushButton,
-    QStyledItemDelegate,
-    QStyleOptionViewItem,
-    QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -38,166 +31,19 @@ from PySide6.QtWidgets import (
 
 from kimdesk.domain import codes
 from kimdesk.domain.codes import ClosureReason, Phase
-from kimdesk.domain.models import AuditEvent, Case, Person, PhaseTransition, Record
+from kimdesk.domain.models import Case, Person
 from kimdesk.domain.phases import next_phases
+from kimdesk.gui.casebundle import CaseBundle, load_bundle
 from kimdesk.gui.fields import FieldForm, field_errors
+from kimdesk.gui.forms_generated.ui_caseview import Ui_CaseView
 from kimdesk.gui.labels import code_label, kind_label
 from kimdesk.gui.lang import format_date
 from kimdesk.gui.records import CASE_FIELDS, KINDS, PERSON_FIELDS, RecordDialog, RecordKind
-from kimdesk.gui.uiload import UiForm
+from kimdesk.gui.recordtab import RecordTab
 from kimdesk.gui.worker import DbWorker
 from kimdesk.i18n import gettext
 
 _ = gettext
-
-
-@dataclass
-class CaseBundle:
-    """Everything the case view shows, loaded in one worker job."""
-
-    case: Case
-    person: Person
-    records: dict[str, list[Record]] = field(default_factory=dict)
-    transitions: list[PhaseTransition] = field(default_factory=list)
-    audit: list[AuditEvent] = field(default_factory=list)
-
-
-def load_bundle(worker: DbWorker, case_id: str) -> CaseBundle:
-    """Runs on the worker thread. Opening a case is an audited read (the repositories log it)."""
-    vault = worker.require_vault()
-    case = vault.cases.get(case_id)
-    person = vault.people.get(case.person_id)
-    bundle = CaseBundle(case=case, person=person)
-    for kind in KINDS:
-        repo = getattr(vault, kind.key)
-        if kind.key == "consents":
-            rows = repo.where("person_id = ?", (person.id,), order=kind.order)
-        else:
-            rows = repo.where("case_id = ?", (case.id,), order=kind.order)
-        bundle.records[kind.key] = rows
-    bundle.transitions = vault.transitions.where("case_id = ?", (case.id,), order="seq DESC")
-    ids = [case.id, person.id, *(r.id for rows in bundle.records.values() for r in rows),
-           *(t.id for t in bundle.transitions)]
-    marks = ",".join("?" * len(ids))
-    bundle.audit = vault.audit.where(f"subject_id IN ({marks})", ids, order="seq DESC LIMIT 500")
-    return bundle
-
-
-class TimelineDelegate(QStyledItemDelegate):
-    """Draws the consultations' date column as a timeline: a line through all rows and a dot per
-    consultation, coloured by place (office, outreach, remote), mirrored in right-to-left."""
-
-    COLORS: ClassVar[dict[str, str]] = {"office": "#0b3d91", "partner": "#0b3d91",
-                                        "remote": "#757575"}
-    OUTREACH = "#e07b00"
-    GUTTER = 18
-
-    def sizeHint(self, option: QStyleOptionViewItem,
-                 index: QModelIndex | QPersistentModelIndex) -> QSize:
-        size = super().sizeHint(option, index)
-        return QSize(size.width() + self.GUTTER, size.height())
-
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem,
-              index: QModelIndex | QPersistentModelIndex) -> None:
-        opt = QStyleOptionViewItem(option)
-        self.initStyleOption(opt, index)
-        rtl = opt.direction == Qt.LayoutDirection.RightToLeft
-        rect = opt.rect
-        gutter = rect.adjusted(0, 0, 0, 0)
-        if rtl:
-            gutter.setLeft(rect.right() - self.GUTTER)
-            opt.rect = rect.adjusted(0, 0, -self.GUTTER, 0)
-        else:
-            gutter.setRight(rect.left() + self.GUTTER)
-            opt.rect = rect.adjusted(self.GUTTER, 0, 0, 0)
-        super().paint(painter, opt, index)
-        painter.save()
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        x = gutter.center().x()
-        painter.setPen(QPen(QColor("#b0b8c4"), 2))
-        painter.drawLine(x, rect.top(), x, rect.bottom())
-        place = index.data(Qt.ItemDataRole.UserRole) or ""
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(QColor(self.COLORS.get(str(place), self.OUTREACH)))
-        painter.drawEllipse(gutter.center(), 5, 5)
-        painter.restore()
-
-
-class RecordTab(QWidget):
-    """A list of one kind of record with Add / Edit buttons."""
-
-    add_requested = Signal(str)
-    edit_requested = Signal(str, int)
-    delete_requested = Signal(str, int)
-
-    def __init__(self, kind: RecordKind, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.kind = kind
-        self.records: list[Record] = []
-        self.setObjectName(f"tab_{kind.key}")
-        layout = QVBoxLayout(self)
-        self.tree = QTreeWidget()
-        self.tree.setObjectName(f"list_{kind.key}")
-        self.tree.setRootIsDecorated(False)
-        self.tree.setAlternatingRowColors(True)
-        self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.tree.setColumnCount(len(kind.columns))
-        self.tree.header().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.tree.header().setStretchLastSection(True)
-        self.tree.itemActivated.connect(lambda *_: self._edit())
-        if kind.key == "consultations":
-            self.timeline = TimelineDelegate(self.tree)
-            self.tree.setItemDelegateForColumn(0, self.timeline)
-        layout.addWidget(self.tree)
-        row = QHBoxLayout()
-        self.delete_button = QPushButton()
-        self.delete_button.setObjectName(f"delete_{kind.key}")
-        self.delete_button.clicked.connect(self._delete)
-        row.addWidget(self.delete_button)
-        row.addStretch(1)
-        self.edit_button = QPushButton()
-        self.edit_button.setObjectName(f"edit_{kind.key}")
-        self.edit_button.clicked.connect(self._edit)
-        self.add_button = QPushButton()
-        self.add_button.setObjectName(f"add_{kind.key}")
-        self.add_button.clicked.connect(lambda: self.add_requested.emit(kind.key))
-        row.addWidget(self.edit_button)
-        row.addWidget(self.add_button)
-        layout.addLayout(row)
-        self.retranslate()
-
-    def _edit(self) -> None:
-        item = self.tree.currentItem()
-        if item is not None:
-            self.edit_requested.emit(self.kind.key, self.tree.indexOfTopLevelItem(item))
-
-    def _delete(self) -> None:
-        item = self.tree.currentItem()
-        if item is not None:
-            self.delete_requested.emit(self.kind.key, self.tree.indexOfTopLevelItem(item))
-
-    def show_records(self, records: list[Record]) -> None:
-        self.records = list(records)
-        self.tree.clear()
-        for record in self.records:
-            item = QTreeWidgetItem(self.kind.row(record))
-            if self.kind.key == "consultations":
-                item.setToolTip(3, getattr(record, "summary", ""))
-                item.setData(0, Qt.ItemDataRole.UserRole, str(getattr(record, "place", "")))
-            self.tree.addTopLevelItem(item)
-
-    def retranslate(self) -> None:
-        self.tree.setHeaderLabels([_(c) for c in self.kind.columns])
-        self.tree.setAccessibleName(_(self.kind.title))
-        self.add_button.setText(_("&Add…"))
-        self.edit_button.setText(_("&Edit…"))
-        self.delete_button.setText(_("&Delete…"))
-        self.delete_button.setAccessibleName(
-            _("Delete: {what}").format(what=_(self.kind.singular)))
-        self.add_button.setAccessibleName(_("Add: {what}").format(what=_(self.kind.singular)))
-        self.edit_button.setAccessibleName(_("Edit: {what}").format(what=_(self.kind.singular)))
-        if self.records:
-            self.show_records(self.records)
 
 
 class CaseView(QWidget):
@@ -211,11 +57,9 @@ class CaseView(QWidget):
         self.worker = worker
         self.bundle: CaseBundle | None = None
         self.requested_id: str | None = None  # the case last asked for (may still be loading)
-        self.ui = UiForm("caseview.ui", self)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.ui.widget)
-        host = self.ui["personHost"].layout()
+        self.ui = Ui_CaseView()
+        self.ui.setupUi(self)
+        host = self.ui.personHostLayout
         self.person_form = FieldForm(PERSON_FIELDS)
         self.person_form.setObjectName("personForm")
         self.case_form = FieldForm(CASE_FIELDS)
@@ -230,9 +74,9 @@ class CaseView(QWidget):
         column.addWidget(self.case_box)
         column.addStretch(1)
         host.addLayout(column)
-        self.tabs = self.ui["tabs"]
+        self.tabs = self.ui.tabs
         self.tab_widgets: dict[str, RecordTab] = {}
-        history_index = self.tabs.indexOf(self.ui["historyTab"])
+        history_index = self.tabs.indexOf(self.ui.historyTab)
         for offset, kind in enumerate(KINDS):
             tab = RecordTab(kind)
             tab.add_requested.connect(self.add_record)
@@ -242,10 +86,10 @@ class CaseView(QWidget):
             self.tab_widgets[kind.key] = tab
         self.forms_tab: QWidget | None = None
         self._install_forms_hook()
-        self.ui["saveButton"].clicked.connect(self.save)
-        self.ui["revertButton"].clicked.connect(self.revert)
+        self.ui.saveButton.clicked.connect(self.save)
+        self.ui.revertButton.clicked.connect(self.revert)
         self.phase_menu = QMenu(self)
-        self.ui["phaseButton"].setMenu(self.phase_menu)
+        self.ui.phaseButton.setMenu(self.phase_menu)
         self.person_form.changed.connect(self._update_dirty)
         self.case_form.changed.connect(self._update_dirty)
         self._update_dirty()
@@ -255,22 +99,15 @@ class CaseView(QWidget):
     def _install_forms_hook(self) -> None:
         """The "Forms" tab: ``kimdesk.gui.forms.FormsTab(worker, parent)`` (with ``set_case``,
         ``clear``) if the forms package has one; else our :class:`kimdesk.gui.formstab.FormsTab`
-        around its ``FormWidget``; no tab when the package is absent."""
-        if importlib.util.find_spec("kimdesk.gui.forms") is None:
-            return
+        around its ``FormWidget``. Imported here, not at module level: the forms engine is only
+        needed once a case is shown."""
         try:
-            module = importlib.import_module("kimdesk.gui.forms")
-            factory = getattr(module, "FormsTab", None)
-            if factory is None and hasattr(module, "FormWidget"):
-                from kimdesk.gui.formstab import FormsTab
+            from kimdesk.gui import forms
+            from kimdesk.gui.formstab import FormsTab
 
-                factory = FormsTab
-            if factory is None:
-                return
+            factory = getattr(forms, "FormsTab", FormsTab)
             self.forms_tab = factory(self.worker, self)
-        except Exception:  # a broken optional package must not stop the case view
-            import logging
-
+        except Exception:  # a broken forms package must not stop the case view
             logging.getLogger(__name__).exception("forms tab unavailable")
             return
         saved = getattr(self.forms_tab, "saved", None)
@@ -322,9 +159,10 @@ class CaseView(QWidget):
         self.case_form.set_values({})
         for tab in self.tab_widgets.values():
             tab.show_records([])
-        self.ui["historyTree"].clear()
-        for name in ("nameLabel", "subtitleLabel", "phaseLabel", "formError"):
-            self.ui[name].setText("")
+        self.ui.historyTree.clear()
+        for label in (self.ui.nameLabel, self.ui.subtitleLabel, self.ui.phaseLabel,
+                      self.ui.formError):
+            label.setText("")
         if self.forms_tab is not None and hasattr(self.forms_tab, "clear"):
             self.forms_tab.clear()
         self._update_dirty()
@@ -338,18 +176,18 @@ class CaseView(QWidget):
         if self.bundle is None:
             return
         case, person = self.bundle.case, self.bundle.person
-        self.ui["nameLabel"].setText(person.display_name)
+        self.ui.nameLabel.setText(person.display_name)
         latin = f"{person.family_name_latin}, {person.given_name_latin}".strip(", ")
         parts = [case.case_number]
         if latin != person.display_name:
             parts.append(latin)
         parts.append(_("opened {date}").format(date=format_date(case.opened_on)))
         parts.append(case.owner)
-        self.ui["subtitleLabel"].setText(" · ".join(parts))
+        self.ui.subtitleLabel.setText(" · ".join(parts))
         phase = code_label(Phase, case.phase)
         if case.closure_reason:
             phase += f" ({code_label(ClosureReason, case.closure_reason)})"
-        self.ui["phaseLabel"].setText(phase)
+        self.ui.phaseLabel.setText(phase)
         self.phase_menu.clear()
         for target in next_phases(case.phase):
             action = QAction(self._phase_action_text(case.phase, target), self.phase_menu)
@@ -369,7 +207,7 @@ class CaseView(QWidget):
         return list(self.phase_menu.actions())
 
     def _show_history(self) -> None:
-        tree: QTreeWidget = self.ui["historyTree"]
+        tree = self.ui.historyTree
         tree.clear()
         if self.bundle is None:
             return
@@ -393,9 +231,9 @@ class CaseView(QWidget):
 
     def _update_dirty(self) -> None:
         loaded = self.bundle is not None
-        self.ui["saveButton"].setEnabled(loaded and self.dirty)
-        self.ui["revertButton"].setEnabled(loaded and self.dirty)
-        self.ui["phaseButton"].setEnabled(loaded)
+        self.ui.saveButton.setEnabled(loaded and self.dirty)
+        self.ui.revertButton.setEnabled(loaded and self.dirty)
+        self.ui.phaseButton.setEnabled(loaded)
         for tab in self.tab_widgets.values():
             tab.add_button.setEnabled(loaded)
             tab.edit_button.setEnabled(loaded)
@@ -405,7 +243,7 @@ class CaseView(QWidget):
         if self.bundle is not None:
             self.person_form.set_values(self.bundle.person.model_dump())
             self.case_form.set_values(self.bundle.case.model_dump())
-            self.ui["formError"].setText("")
+            self.ui.formError.setText("")
         self._update_dirty()
 
     def save(self) -> bool:
@@ -429,7 +267,7 @@ class CaseView(QWidget):
             general = " ".join(p for p in (general, more) if p)
         self.person_form.show_errors(errors)
         self.case_form.show_errors(errors)
-        self.ui["formError"].setText(general)
+        self.ui.formError.setText(general)
         if person is None or case is None:
             self.status_message.emit(_("Not saved: please correct the marked fields."))
             return False
@@ -595,7 +433,7 @@ class CaseView(QWidget):
 
     # -- language ------------------------------------------------------------------------------
     def retranslate(self) -> None:
-        self.ui.retranslate()
+        self.ui.retranslateUi(self)
         self.person_box.setTitle(_("Person"))
         self.case_box.setTitle(_("Case"))
         self.person_form.retranslate()

@@ -170,9 +170,9 @@ class MainWindow(QMainWindow):
                                                        meta.municipality) if p))
         self.stack.setCurrentWidget(ws)
         splitter_state = self.settings.store.value("ui/splitter")
-        if splitter_state is None or not ws.ui["splitter"].restoreState(splitter_state):
+        if splitter_state is None or not ws.ui.splitter.restoreState(splitter_state):
             width = max(self.width(), 800)
-            ws.ui["splitter"].setSizes([int(width * 0.42), int(width * 0.58)])
+            ws.ui.splitter.setSizes([int(width * 0.42), int(width * 0.58)])
         self._set_unlocked(True)
         self.idle.set_timeout(self.settings.idle_minutes * 60_000)
         self.idle.start()
@@ -556,7 +556,7 @@ class MainWindow(QMainWindow):
         self.settings.store.setValue("ui/geometry", self.saveGeometry())
         if self._workspace is not None:
             self.settings.store.setValue("ui/splitter",
-                                         self._workspace.ui["splitter"].saveState())
+                                         self._workspace.ui.splitter.saveState())
         if self.sync_controller is not None:
             self.sync_controller.stop()
         if self._workspace is not None:

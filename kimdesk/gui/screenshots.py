@@ -63,10 +63,10 @@ def render(out: Path, langs: list[str], cases: int = 300, seed: int = 7) -> list
 
             window.show_create()
             create = window.create_screen
-            create.ui["counselorEdit"].setText("a.becker")
-            create.ui["teamEdit"].setText("Team Nord")
-            create.ui["passphraseEdit"].setText("Kaffee Fahrrad Wolke")
-            create.ui["repeatEdit"].setText("Kaffee Fahrrad Wolke")
+            create.ui.counselorEdit.setText("a.becker")
+            create.ui.teamEdit.setText("Team Nord")
+            create.ui.passphraseEdit.setText("Kaffee Fahrrad Wolke")
+            create.ui.repeatEdit.setText("Kaffee Fahrrad Wolke")
             shot(window, f"create-{lang}.png")
             create.reset()
             window.show_unlock()
@@ -103,7 +103,7 @@ def render(out: Path, langs: list[str], cases: int = 300, seed: int = 7) -> list
             shot(window, f"goals-{lang}.png")
 
             dialog = window.open_settings()
-            dialog.ui["tabs"].setCurrentIndex(2)
+            dialog.ui.tabs.setCurrentIndex(2)
             _spin(app, lambda: not window.worker.busy)
             dialog.resize(640, 420)
             shot(dialog, f"settings-{lang}.png")

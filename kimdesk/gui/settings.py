@@ -12,13 +12,13 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QDialog, QTreeWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QTreeWidgetItem, QWidget
 
 from kimdesk import i18n
 from kimdesk.domain.codes import ClosureReason
+from kimdesk.gui.forms_generated.ui_settings import Ui_SettingsDialog
 from kimdesk.gui.labels import code_label
 from kimdesk.gui.lang import LANGUAGE_NAMES, format_date
-from kimdesk.gui.uiload import UiForm
 from kimdesk.gui.worker import DbWorker
 from kimdesk.i18n import gettext, ngettext
 from kimdesk.vault.files import create_private_file, make_private, private_dir
@@ -151,58 +151,55 @@ class SettingsDialog(QDialog):
         super().__init__(parent)
         self.settings = settings
         self.worker = worker
-        self.ui = UiForm("settings.ui")
+        self.ui = Ui_SettingsDialog()
+        self.ui.setupUi(self)
         self.setWindowTitle(_("Settings"))
         self.setObjectName("settingsDialog")
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        self.ui.widget.setParent(self)
-        layout.addWidget(self.ui.widget)
-        combo = self.ui["languageCombo"]
+        combo = self.ui.languageCombo
         for code in i18n.UI_LANGUAGES:
             combo.addItem(LANGUAGE_NAMES[code], code)
         combo.setCurrentIndex(combo.findData(settings.language))
-        self.ui["idleSpin"].setValue(settings.idle_minutes)
-        self.ui["serverEdit"].setText(settings.server_url)
-        self.ui["retentionSpin"].setValue(settings.retention_months)
-        self.ui["retentionSpin"].valueChanged.connect(self.refresh_retention)
-        buttons = self.ui["buttons"]
+        self.ui.idleSpin.setValue(settings.idle_minutes)
+        self.ui.serverEdit.setText(settings.server_url)
+        self.ui.retentionSpin.setValue(settings.retention_months)
+        self.ui.retentionSpin.valueChanged.connect(self.refresh_retention)
+        buttons = self.ui.buttons
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         self.refresh_retention()
 
     def refresh_retention(self) -> None:
-        months = self.ui["retentionSpin"].value()
+        months = self.ui.retentionSpin.value()
         if self.worker.vault is None and not self.worker.busy:
-            self.ui["retentionSummary"].setText(_("Unlock the vault to see closed cases."))
+            self.ui.retentionSummary.setText(_("Unlock the vault to see closed cases."))
             return
         self.worker.submit(lambda w: retention_candidates(w, months), self._show_retention,
                            lambda exc: None, key="retention")
 
     def _show_retention(self, rows: list[tuple[str, str, str]]) -> None:
-        tree = self.ui["retentionTree"]
+        tree = self.ui.retentionTree
         tree.clear()
         for number, closed, reason in rows[:2000]:
             tree.addTopLevelItem(QTreeWidgetItem(
                 [number, format_date(closed), code_label(ClosureReason, reason)]))
         tree.resizeColumnToContents(0)
         tree.resizeColumnToContents(1)
-        self.ui["retentionSummary"].setText(ngettext(
+        self.ui.retentionSummary.setText(ngettext(
             "{n} closed case is past the retention period and due for deletion.",
             "{n} closed cases are past the retention period and due for deletion.",
             len(rows)).format(n=len(rows)))
 
     def accept(self) -> None:
-        url = self.ui["serverEdit"].text().strip()
+        url = self.ui.serverEdit.text().strip()
         if not valid_server_url(url):
-            self.ui["tabs"].setCurrentWidget(self.ui["serverTab"])
-            self.ui["serverError"].setText(
+            self.ui.tabs.setCurrentWidget(self.ui.serverTab)
+            self.ui.serverError.setText(
                 _("Enter an address such as https://kim.example.de"))
-            self.ui["serverEdit"].setFocus()
+            self.ui.serverEdit.setFocus()
             return
         self.settings.server_url = url
-        self.settings.idle_minutes = self.ui["idleSpin"].value()
-        self.settings.retention_months = self.ui["retentionSpin"].value()
-        self.settings.language = self.ui["languageCombo"].currentData()
+        self.settings.idle_minutes = self.ui.idleSpin.value()
+        self.settings.retention_months = self.ui.retentionSpin.value()
+        self.settings.language = self.ui.languageCombo.currentData()
         self.settings.store.sync()
         super().accept()

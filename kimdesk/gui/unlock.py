@@ -4,23 +4,28 @@ Unlocking runs the key derivation on the database worker (it takes a noticeable 
 second by design), with a busy bar. Each wrong passphrase doubles the wait before the next try
 (1, 2, 4, ... up to 30 seconds; the count survives a restart), which makes guessing at the
 keyboard slow without locking a counselor out for long after a typo.
+
+How strong a new passphrase must be is the core's rule (:mod:`kimdesk.vault.passphrase`): this
+screen only shows its score and its translated refusal. The widgets come from ``ui/unlock.ui`` and
+``ui/create.ui``, compiled to typed classes in :mod:`kimdesk.gui.forms_generated`.
 """
 
 from __future__ import annotations
 
 import math
-import re
 from pathlib import Path
 
 from PySide6.QtCore import QTimer, Signal
-from PySide6.QtWidgets import QFileDialog, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFileDialog, QWidget
 
 from kimdesk import i18n
 from kimdesk.gui.fields import field_errors
+from kimdesk.gui.forms_generated.ui_create import Ui_CreateScreen
+from kimdesk.gui.forms_generated.ui_unlock import Ui_UnlockScreen
 from kimdesk.gui.lang import LANGUAGE_NAMES
-from kimdesk.gui.uiload import UiForm
 from kimdesk.gui.worker import DbWorker
-from kimdesk.i18n import N_, gettext
+from kimdesk.i18n import gettext
+from kimdesk.vault.passphrase import passphrase_score, strength_label, weakness
 
 _ = gettext
 
@@ -30,9 +35,6 @@ MAX_DELAY_S = 30.0
 #: past its 250 MB memory goal; the case list needs far less (searches read the small full-text
 #: index, pages of 256 rows by key).
 GUI_CACHE_KIB = 24_576
-MIN_SCORE = 2  # "fair"
-STRENGTH_LABELS = (N_("very weak"), N_("weak"), N_("fair"), N_("strong"), N_("very strong"))
-_COMMON = re.compile(r"(passwor|passwort|1234|qwert|asdf|kimdesk|letmein|geheim|abc)", re.I)
 
 
 def unlock_delay(failures: int, base: float = 1.0) -> float:
@@ -40,29 +42,6 @@ def unlock_delay(failures: int, base: float = 1.0) -> float:
     if failures <= 0:
         return 0.0
     return min(base * 2 ** (failures - 1), MAX_DELAY_S)
-
-
-def passphrase_score(text: str) -> int:
-    """0 (very weak) .. 4 (very strong), from an estimate of the guessing entropy in bits.
-
-    Not zxcvbn, but honest about the usual traps: repeated characters, keyboard runs and common
-    words count for little; length counts most (a long passphrase of words is the advice we give).
-    """
-    if not text:
-        return 0
-    pool = 0
-    for pattern, size in ((r"[a-z]", 26), (r"[A-Z]", 26), (r"[0-9]", 10), (r"[^A-Za-z0-9]", 33)):
-        if re.search(pattern, text):
-            pool += size
-    distinct = len(set(text))
-    effective = min(len(text), distinct * 2)
-    bits = effective * math.log2(max(pool, 2))
-    if _COMMON.search(text):
-        bits -= 20
-    if len(text) < 8:
-        bits = min(bits, 27)
-    thresholds = (28, 45, 60, 80)
-    return sum(bits >= t for t in thresholds)
 
 
 class UnlockScreen(QWidget):
@@ -81,21 +60,19 @@ class UnlockScreen(QWidget):
         self.failures = failures
         self.delay_base = delay_base
         self.path: Path | None = None
-        self.ui = UiForm("unlock.ui", self)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.ui.widget)
-        self.passphrase = self.ui["passphraseEdit"]
-        self.button = self.ui["unlockButton"]
-        self.busy = self.ui["busyBar"]
-        self.error = self.ui["errorLabel"]
+        self.ui = Ui_UnlockScreen()
+        self.ui.setupUi(self)
+        self.passphrase = self.ui.passphraseEdit
+        self.button = self.ui.unlockButton
+        self.busy = self.ui.busyBar
+        self.error = self.ui.errorLabel
         self.error.setObjectName("errorLabel")
         self.busy.setVisible(False)
         self.button.clicked.connect(self.try_unlock)
         self.passphrase.returnPressed.connect(self.try_unlock)
-        self.ui["createButton"].clicked.connect(self.create_requested)
-        self.ui["chooseButton"].clicked.connect(self.choose_vault)
-        combo = self.ui["languageCombo"]
+        self.ui.createButton.clicked.connect(self.create_requested)
+        self.ui.chooseButton.clicked.connect(self.choose_vault)
+        combo = self.ui.languageCombo
         for code in i18n.UI_LANGUAGES:
             combo.addItem(LANGUAGE_NAMES[code], code)
         combo.setCurrentIndex(combo.findData(i18n.current_language()))
@@ -114,7 +91,7 @@ class UnlockScreen(QWidget):
     # -- state ---------------------------------------------------------------------------------
     def set_path(self, path: Path) -> None:
         self.path = path
-        self.ui["vaultLabel"].setText(str(path))
+        self.ui.vaultLabel.setText(str(path))
         self._refresh()
 
     def reset(self) -> None:
@@ -211,7 +188,7 @@ class UnlockScreen(QWidget):
             self.path_changed.emit(name)
 
     def retranslate(self) -> None:
-        self.ui.retranslate()
+        self.ui.retranslateUi(self)
         if self.demo_hint:
             self.passphrase.setPlaceholderText(_("Demo vault: the passphrase is \"demo\""))
         if self._remaining > 0:
@@ -227,82 +204,81 @@ class CreateScreen(QWidget):
     def __init__(self, worker: DbWorker, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.worker = worker
-        self.ui = UiForm("create.ui", self)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.ui.widget)
-        self.ui["warningLabel"].setObjectName("warningLabel")
-        self.ui["busyBar"].setVisible(False)
-        for name in ("passphraseEdit", "repeatEdit"):
-            self.ui[name].textChanged.connect(self._update)
-        self.ui["understoodCheck"].toggled.connect(self._update)
-        self.ui["counselorEdit"].textChanged.connect(self._update)
-        self.ui["createButton"].clicked.connect(self.create_vault)
-        self.ui["backButton"].clicked.connect(self.back_requested)
-        self.ui["pathButton"].clicked.connect(self.choose_path)
+        self.ui = Ui_CreateScreen()
+        self.ui.setupUi(self)
+        self.ui.warningLabel.setObjectName("warningLabel")
+        self.ui.busyBar.setVisible(False)
+        for edit in (self.ui.passphraseEdit, self.ui.repeatEdit):
+            edit.textChanged.connect(self._update)
+        self.ui.understoodCheck.toggled.connect(self._update)
+        self.ui.counselorEdit.textChanged.connect(self._update)
+        self.ui.createButton.clicked.connect(self.create_vault)
+        self.ui.backButton.clicked.connect(self.back_requested)
+        self.ui.pathButton.clicked.connect(self.choose_path)
         self._working = False
         self._update()
 
     def set_defaults(self, path: Path, counselor: str = "") -> None:
-        self.ui["pathEdit"].setText(str(path))
-        if counselor and not self.ui["counselorEdit"].text():
-            self.ui["counselorEdit"].setText(counselor)
+        self.ui.pathEdit.setText(str(path))
+        if counselor and not self.ui.counselorEdit.text():
+            self.ui.counselorEdit.setText(counselor)
 
     def reset(self) -> None:
-        for name in ("passphraseEdit", "repeatEdit"):
-            self.ui[name].clear()
-        self.ui["understoodCheck"].setChecked(False)
-        self.ui["errorLabel"].setText("")
+        self.ui.passphraseEdit.clear()
+        self.ui.repeatEdit.clear()
+        self.ui.understoodCheck.setChecked(False)
+        self.ui.errorLabel.setText("")
         self._update()
 
     def choose_path(self) -> None:
         name, _filter = QFileDialog.getSaveFileName(
-            self, _("New vault"), self.ui["pathEdit"].text(),
+            self, _("New vault"), self.ui.pathEdit.text(),
             _("KIMdesk vaults (*.kdb)"))
         if name:
-            self.ui["pathEdit"].setText(name)
+            self.ui.pathEdit.setText(name)
 
     def problems(self) -> str:
         """Why the vault cannot be created yet ('' when it can)."""
-        first = self.ui["passphraseEdit"].text()
-        second = self.ui["repeatEdit"].text()
-        if not self.ui["counselorEdit"].text().strip():
+        first = self.ui.passphraseEdit.text()
+        second = self.ui.repeatEdit.text()
+        if not self.ui.counselorEdit.text().strip():
             return _("Enter your name.")
-        if passphrase_score(first) < MIN_SCORE:
-            return _("Choose a stronger passphrase: several words or at least 12 characters.")
+        too_weak = weakness(first)
+        if too_weak:
+            return too_weak
         if second and first != second:
             return _("The passphrases differ.")
         if not second:
             return _("Repeat the passphrase.")
-        if not self.ui["understoodCheck"].isChecked():
+        if not self.ui.understoodCheck.isChecked():
             return _("Confirm that you have read the warning.")
         return ""
 
     def _update(self, *_args: object) -> None:
-        first = self.ui["passphraseEdit"].text()
+        first = self.ui.passphraseEdit.text()
         score = passphrase_score(first)
-        self.ui["strengthBar"].setValue(score)
-        self.ui["strengthBar"].setProperty("score", score)
-        self.ui["strengthBar"].style().polish(self.ui["strengthBar"])
-        self.ui["strengthLabel"].setText(_(STRENGTH_LABELS[score]) if first else "")
+        self.ui.strengthBar.setValue(score)
+        self.ui.strengthBar.setProperty("score", score)
+        self.ui.strengthBar.style().polish(self.ui.strengthBar)
+        self.ui.strengthLabel.setText(strength_label(score) if first else "")
         problem = self.problems()
-        second = self.ui["repeatEdit"].text()
+        second = self.ui.repeatEdit.text()
         shown = problem if (first and second) or problem == _("The passphrases differ.") else ""
         if not self._working:
-            self.ui["errorLabel"].setText(shown)
-        self.ui["createButton"].setEnabled(not problem and not self._working)
+            self.ui.errorLabel.setText(shown)
+        self.ui.createButton.setEnabled(not problem and not self._working)
 
     def create_vault(self) -> None:
         if self.problems() or self._working:
-            self.ui["errorLabel"].setText(self.problems())
+            self.ui.errorLabel.setText(self.problems())
             return
-        path = Path(self.ui["pathEdit"].text().strip()).expanduser()
-        counselor = self.ui["counselorEdit"].text().strip()
-        team = self.ui["teamEdit"].text().strip()
-        municipality = self.ui["municipalityEdit"].text().strip()
-        passphrase = self.ui["passphraseEdit"].text()
+        path = Path(self.ui.pathEdit.text().strip()).expanduser()
+        counselor = self.ui.counselorEdit.text().strip()
+        team = self.ui.teamEdit.text().strip()
+        municipality = self.ui.municipalityEdit.text().strip()
+        passphrase = self.ui.passphraseEdit.text()
         self._working = True
-        self.ui["busyBar"].setVisible(True)
+        self.ui.busyBar.setVisible(True)
         self._update()
 
         def job(w: DbWorker) -> object:
@@ -318,19 +294,19 @@ class CreateScreen(QWidget):
 
     def _done(self, meta: object) -> None:
         self._working = False
-        self.ui["busyBar"].setVisible(False)
+        self.ui.busyBar.setVisible(False)
         self.reset()
         self.created.emit(meta)
 
     def _failed(self, exc: Exception) -> None:
         self._working = False
-        self.ui["busyBar"].setVisible(False)
-        self.ui["errorLabel"].setText(field_errors(exc)[1])
+        self.ui.busyBar.setVisible(False)
+        self.ui.errorLabel.setText(field_errors(exc)[1])
         self._update()
 
     def path(self) -> Path:
-        return Path(self.ui["pathEdit"].text().strip()).expanduser()
+        return Path(self.ui.pathEdit.text().strip()).expanduser()
 
     def retranslate(self) -> None:
-        self.ui.retranslate()
+        self.ui.retranslateUi(self)
         self._update()

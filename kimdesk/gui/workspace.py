@@ -7,17 +7,18 @@ code, which the unlock screen does not need).
 from __future__ import annotations
 
 import time
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QModelIndex, Qt, QTimer
-from PySide6.QtWidgets import QHeaderView, QTableView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QHeaderView, QWidget
 
 from kimdesk.domain import codes
 from kimdesk.gui.casemodel import PAGE, CaseTableModel
 from kimdesk.gui.caseview import CaseView
+from kimdesk.gui.forms_generated.ui_workspace import Ui_Workspace
 from kimdesk.gui.labels import code_label
 from kimdesk.gui.query import CaseFilter, fetch_rows, matching_seqs, total_cases
-from kimdesk.gui.uiload import UiForm
 from kimdesk.gui.worker import DbWorker
 from kimdesk.i18n import N_, gettext
 
@@ -44,12 +45,10 @@ class Workspace(QWidget):
         self.last_total_ms = 0.0
         self.queries_done = 0
         self._total_stale = True  # the number of all cases changes only when cases are added
-        self.ui = UiForm("workspace.ui", self)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.ui.widget)
-        self.search = self.ui["searchEdit"]
-        self.table: QTableView = self.ui["caseTable"]
+        self.ui = Ui_Workspace()
+        self.ui.setupUi(self)
+        self.search = self.ui.searchEdit
+        self.table = self.ui.caseTable
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)
         self._debounce.setInterval(SEARCH_DEBOUNCE_MS)
@@ -76,41 +75,43 @@ class Workspace(QWidget):
         self.table.activated.connect(self._activated)
         self.case_view = CaseView(self.worker)
         self.case_view.setObjectName("caseView")
-        self.ui["detailStack"].addWidget(self.case_view)
+        self.ui.detailStack.addWidget(self.case_view)
         self.case_view.case_changed.connect(self._case_changed)
         self.case_view.status_message.connect(window.show_message)
-        splitter = self.ui["splitter"]
+        splitter = self.ui.splitter
         splitter.setStretchFactor(0, 2)
         splitter.setStretchFactor(1, 3)
         self.search.textChanged.connect(lambda _t: self._debounce.start())
         self._fill_filters()
-        for name in ("phaseCombo", "scopeCombo", "rechtskreisCombo", "handlungsfeldCombo"):
-            self.ui[name].currentIndexChanged.connect(lambda _i: self.run_query())
-        self.ui["reviewCheck"].toggled.connect(lambda _c: self.run_query())
-        self.ui["newCaseButton"].clicked.connect(window.new_case)
+        for combo in self._filter_combos():
+            combo.currentIndexChanged.connect(lambda _i: self.run_query())
+        self.ui.reviewCheck.toggled.connect(lambda _c: self.run_query())
+        self.ui.newCaseButton.clicked.connect(window.new_case)
         self._pending_select: str | None = None
 
     # -- filters -------------------------------------------------------------------------------
+    def _filter_combos(self) -> tuple[QComboBox, ...]:
+        return (self.ui.phaseCombo, self.ui.scopeCombo, self.ui.rechtskreisCombo,
+                self.ui.handlungsfeldCombo)
+
     def _fill_filters(self) -> None:
-        lists: dict[str, list[tuple[str, str]]] = {
-            "phaseCombo": [("", N_("All phases")), ("open", N_("All open cases"))]
-            + [(p.value, "") for p in codes.Phase],
-            "scopeCombo": [("all", N_("All cases")), ("mine", N_("My cases")),
-                           ("team", N_("My team's cases"))],
-            "rechtskreisCombo": [("", N_("All legal domains"))]
-            + [(r.value, "") for r in codes.Rechtskreis],
-            "handlungsfeldCombo": [("", N_("All fields of action"))]
-            + [(h.value, "") for h in codes.Handlungsfeld],
-        }
-        enums = {"phaseCombo": codes.Phase, "rechtskreisCombo": codes.Rechtskreis,
-                 "handlungsfeldCombo": codes.Handlungsfeld}
-        for name, items in lists.items():
-            combo = self.ui[name]
+        """(Re)fill the filter lists in the current language, keeping each one's choice."""
+        lists: list[tuple[QComboBox, list[tuple[str, str]], type[StrEnum] | None]] = [
+            (self.ui.phaseCombo, [("", N_("All phases")), ("open", N_("All open cases"))]
+             + [(p.value, "") for p in codes.Phase], codes.Phase),
+            (self.ui.scopeCombo, [("all", N_("All cases")), ("mine", N_("My cases")),
+                                  ("team", N_("My team's cases"))], None),
+            (self.ui.rechtskreisCombo, [("", N_("All legal domains"))]
+             + [(r.value, "") for r in codes.Rechtskreis], codes.Rechtskreis),
+            (self.ui.handlungsfeldCombo, [("", N_("All fields of action"))]
+             + [(h.value, "") for h in codes.Handlungsfeld], codes.Handlungsfeld),
+        ]
+        for combo, items, enum in lists:
             current = combo.currentData()
             combo.blockSignals(True)
             combo.clear()
             for code, text in items:
-                label = _(text) if text else code_label(enums[name], code)
+                label = _(text) if text or enum is None else code_label(enum, code)
                 combo.addItem(label, code)
             index = combo.findData(current) if current is not None else 0
             combo.setCurrentIndex(max(index, 0))
@@ -119,11 +120,11 @@ class Workspace(QWidget):
     def current_filter(self) -> CaseFilter:
         return CaseFilter(
             text=self.search.text(),
-            phase=self.ui["phaseCombo"].currentData() or "",
-            rechtskreis=self.ui["rechtskreisCombo"].currentData() or "",
-            handlungsfeld=self.ui["handlungsfeldCombo"].currentData() or "",
-            scope=self.ui["scopeCombo"].currentData() or "all",
-            needs_review=self.ui["reviewCheck"].isChecked(),
+            phase=self.ui.phaseCombo.currentData() or "",
+            rechtskreis=self.ui.rechtskreisCombo.currentData() or "",
+            handlungsfeld=self.ui.handlungsfeldCombo.currentData() or "",
+            scope=self.ui.scopeCombo.currentData() or "all",
+            needs_review=self.ui.reviewCheck.isChecked(),
             sort_column=self._sort_column,
             descending=self._descending,
             me=self.me,
@@ -131,19 +132,17 @@ class Workspace(QWidget):
         )
 
     def reset_filters(self) -> None:
-        for name in ("phaseCombo", "scopeCombo", "rechtskreisCombo", "handlungsfeldCombo"):
-            combo = self.ui[name]
+        """Every filter back to "all" and an empty search, without running a query per change."""
+        for combo in self._filter_combos():
             combo.blockSignals(True)
             combo.setCurrentIndex(0)
             combo.blockSignals(False)
-        for name in ("reviewCheck", "searchEdit"):
-            widget = self.ui[name]
-            widget.blockSignals(True)
-            if name == "reviewCheck":
-                widget.setChecked(False)
-            else:
-                widget.clear()
-            widget.blockSignals(False)
+        self.ui.reviewCheck.blockSignals(True)
+        self.ui.reviewCheck.setChecked(False)
+        self.ui.reviewCheck.blockSignals(False)
+        self.search.blockSignals(True)
+        self.search.clear()
+        self.search.blockSignals(False)
         self._debounce.stop()
 
     # -- querying ------------------------------------------------------------------------------
@@ -227,14 +226,14 @@ class Workspace(QWidget):
         self._select_timer.stop()
         if case_id:
             self.open_case(case_id)
-            self.case_view.ui["tabs"].setFocus()
+            self.case_view.tabs.setFocus()
 
     def open_case(self, case_id: str) -> bool:
         if case_id == self.case_view.case_id:
             return True
         if not self.case_view.confirm_discard():
             return False
-        self.ui["detailStack"].setCurrentWidget(self.case_view)
+        self.ui.detailStack.setCurrentWidget(self.case_view)
         self.case_view.load(case_id)
         return True
 
@@ -242,7 +241,7 @@ class Workspace(QWidget):
         if not self.case_view.confirm_discard():
             return False
         self.case_view.clear()
-        self.ui["detailStack"].setCurrentIndex(0)
+        self.ui.detailStack.setCurrentIndex(0)
         self.table.clearSelection()
         return True
 
@@ -275,12 +274,12 @@ class Workspace(QWidget):
         self.reset_filters()
         self.model.clear()
         self.case_view.clear()
-        self.ui["detailStack"].setCurrentIndex(0)
+        self.ui.detailStack.setCurrentIndex(0)
         self.total = 0
         self._total_stale = True
 
     def retranslate(self) -> None:
-        self.ui.retranslate()
+        self.ui.retranslateUi(self)
         self._fill_filters()
         self.model.retranslate()
         self.case_view.retranslate()

@@ -25,23 +25,23 @@ def test_daily_workflow(qtbot: Any, make_window: Any, tmp_path: Path) -> None:
     window = make_window(path)
     create = window.create_screen
     assert window.stack.currentWidget() is create  # no vault yet: the create screen
-    assert "cannot recover" in create.ui["warningLabel"].text() or "recover" in \
-        create.ui["warningLabel"].text()
+    assert "cannot recover" in create.ui.warningLabel.text() or "recover" in \
+        create.ui.warningLabel.text()
 
     # Passphrase twice, strength shown, the warning acknowledged.
-    qtbot.keyClicks(create.ui["counselorEdit"], "a.becker")
-    qtbot.keyClicks(create.ui["passphraseEdit"], "short")
-    assert create.ui["strengthBar"].value() <= 1
-    assert not create.ui["createButton"].isEnabled()
-    create.ui["passphraseEdit"].setText(PASSPHRASE)
-    assert create.ui["strengthBar"].value() >= 3
-    qtbot.keyClicks(create.ui["repeatEdit"], "correct horse battery stapel")
-    assert create.ui["errorLabel"].text() == "The passphrases differ."
-    create.ui["repeatEdit"].setText(PASSPHRASE)
-    assert not create.ui["createButton"].isEnabled()  # the warning is not confirmed yet
-    create.ui["understoodCheck"].setChecked(True)
-    assert create.ui["createButton"].isEnabled()
-    qtbot.mouseClick(create.ui["createButton"], Qt.MouseButton.LeftButton)
+    qtbot.keyClicks(create.ui.counselorEdit, "a.becker")
+    qtbot.keyClicks(create.ui.passphraseEdit, "short")
+    assert create.ui.strengthBar.value() <= 1
+    assert not create.ui.createButton.isEnabled()
+    create.ui.passphraseEdit.setText(PASSPHRASE)
+    assert create.ui.strengthBar.value() >= 3
+    qtbot.keyClicks(create.ui.repeatEdit, "correct horse battery stapel")
+    assert create.ui.errorLabel.text() == "The passphrases differ."
+    create.ui.repeatEdit.setText(PASSPHRASE)
+    assert not create.ui.createButton.isEnabled()  # the warning is not confirmed yet
+    create.ui.understoodCheck.setChecked(True)
+    assert create.ui.createButton.isEnabled()
+    qtbot.mouseClick(create.ui.createButton, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: window.unlocked, timeout=15000)
     wait_idle(qtbot, window)
     ws = window.workspace
@@ -71,7 +71,7 @@ def test_daily_workflow(qtbot: Any, make_window: Any, tmp_path: Path) -> None:
     qtbot.waitUntil(lambda: ws.model.rowCount() == 1, timeout=5000)
     view = ws.case_view
     qtbot.waitUntil(lambda: view.bundle is not None, timeout=5000)
-    assert view.ui["nameLabel"].text() == "Petrenko, Olena"
+    assert view.ui.nameLabel.text() == "Petrenko, Olena"
     assert window.count_label.text() == "1 of 1 case"
 
     # Record a consultation (Ctrl+T) in the timeline.
@@ -103,7 +103,7 @@ def test_daily_workflow(qtbot: Any, make_window: Any, tmp_path: Path) -> None:
     assert window.stack.currentWidget() is window.unlock_screen
     assert ws.model.rowCount() == 0
     assert ws.search.text() == ""
-    assert view.bundle is None and view.ui["nameLabel"].text() == ""
+    assert view.bundle is None and view.ui.nameLabel.text() == ""
     assert view.tab_widgets["consultations"].tree.topLevelItemCount() == 0
     assert "without input" in window.unlock_screen.error.text()
     wait_idle(qtbot, window)

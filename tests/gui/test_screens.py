@@ -72,7 +72,7 @@ def test_tab_order_follows_the_form(qtbot: Any, make_window: Any, tmp_path: Path
     window = make_window(tmp_path / "none.kdb")
     create = window.create_screen.ui
     chain = []
-    widget = create["counselorEdit"]
+    widget = create.counselorEdit
     while len(chain) < 6:
         if widget.focusPolicy() & Qt.FocusPolicy.TabFocus:
             chain.append(widget.objectName())
@@ -80,10 +80,10 @@ def test_tab_order_follows_the_form(qtbot: Any, make_window: Any, tmp_path: Path
     assert chain[:6] == ["counselorEdit", "teamEdit", "municipalityEdit", "passphraseEdit",
                          "repeatEdit", "understoodCheck"]
     unlock_ui = window.unlock_screen.ui
-    widget = unlock_ui["passphraseEdit"].nextInFocusChain()
+    widget = unlock_ui.passphraseEdit.nextInFocusChain()
     while not widget.focusPolicy() & Qt.FocusPolicy.TabFocus:
         widget = widget.nextInFocusChain()
-    assert widget is unlock_ui["unlockButton"]
+    assert widget is unlock_ui.unlockButton
 
 
 def test_shortcuts_for_frequent_actions(qtbot: Any, demo_window: Any) -> None:
@@ -112,9 +112,9 @@ def test_phase_actions_and_history(qtbot: Any, demo_window: Any) -> None:
     view.change_phase(Phase.ABSCHLUSS, ClosureReason.MOVED_AWAY)
     qtbot.waitUntil(lambda: view.bundle.case.phase == Phase.ABSCHLUSS, timeout=5000)
     assert view.bundle.case.closure_reason == ClosureReason.MOVED_AWAY
-    assert "moved away" in view.ui["phaseLabel"].text()
+    assert "moved away" in view.ui.phaseLabel.text()
     assert all(a.objectName() != "phase_abschluss" for a in view.phase_actions())
-    history = view.ui["historyTree"]
+    history = view.ui.historyTree
     whats = [history.topLevelItem(i).text(2) for i in range(history.topLevelItemCount())]
     assert any("Closed" in w for w in whats) and any("Assessment" in w for w in whats)
 
@@ -126,7 +126,7 @@ def test_unsaved_changes_guard(qtbot: Any, demo_window: Any) -> None:
     other = next(ws.model.row_at(r).case_id for r in range(5) if ws.model.row_at(r).case_id
                  != first)
     view.person_form.inputs["phone"].setText("+49 5241 0000")
-    assert view.dirty and view.ui["saveButton"].isEnabled()
+    assert view.dirty and view.ui.saveButton.isEnabled()
     _answer_box(QMessageBox.StandardButton.Cancel)
     assert not ws.open_case(other)
     assert view.case_id == first and view.dirty
@@ -170,13 +170,13 @@ def test_record_dialog_validation(qtbot: Any, demo_window: Any) -> None:
 
 def test_settings_dialog(qtbot: Any, demo_window: Any) -> None:
     dialog = demo_window.open_settings()
-    qtbot.waitUntil(lambda: dialog.ui["retentionTree"].topLevelItemCount() > 0, timeout=5000)
-    dialog.ui["serverEdit"].setText("kim server")
+    qtbot.waitUntil(lambda: dialog.ui.retentionTree.topLevelItemCount() > 0, timeout=5000)
+    dialog.ui.serverEdit.setText("kim server")
     dialog.accept()
-    assert dialog.isVisible() and dialog.ui["serverError"].text()
-    dialog.ui["serverEdit"].setText("https://kim.kreis-guetersloh.example")
-    dialog.ui["idleSpin"].setValue(9)
-    dialog.ui["languageCombo"].setCurrentIndex(dialog.ui["languageCombo"].findData("tr"))
+    assert dialog.isVisible() and dialog.ui.serverError.text()
+    dialog.ui.serverEdit.setText("https://kim.kreis-guetersloh.example")
+    dialog.ui.idleSpin.setValue(9)
+    dialog.ui.languageCombo.setCurrentIndex(dialog.ui.languageCombo.findData("tr"))
     dialog.accept()
     assert not dialog.isVisible()
     settings = demo_window.settings
@@ -190,7 +190,7 @@ def test_filters_and_counts(qtbot: Any, demo_window: Any) -> None:
     ws = demo_window.workspace
     total = ws.model.rowCount()
     assert demo_window.count_label.text() == f"{total} of {total} cases"
-    combo = ws.ui["phaseCombo"]
+    combo = ws.ui.phaseCombo
     done = ws.queries_done
     combo.setCurrentIndex(combo.findData("abschluss"))
     qtbot.waitUntil(lambda: ws.queries_done > done, timeout=5000)
@@ -199,7 +199,7 @@ def test_filters_and_counts(qtbot: Any, demo_window: Any) -> None:
     assert all(ws.model.row_at(r).phase == "abschluss" for r in range(min(shown, 50)))
     assert demo_window.count_label.text() == f"{shown} of {total} cases"
     done = ws.queries_done
-    ws.ui["reviewCheck"].setChecked(True)
+    ws.ui.reviewCheck.setChecked(True)
     qtbot.waitUntil(lambda: ws.queries_done > done, timeout=5000)
     assert ws.model.rowCount() == 0  # closed cases are never due for review
     ws.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
@@ -255,7 +255,8 @@ def test_hooks_enabled_only_when_installed(demo_window: Any) -> None:
 
 
 def test_unlock_delay_grows_and_strength() -> None:
-    from kimdesk.gui.unlock import passphrase_score, unlock_delay
+    from kimdesk.gui.unlock import unlock_delay
+    from kimdesk.vault.passphrase import passphrase_score
 
     delays = [unlock_delay(n) for n in range(0, 8)]
     assert delays[0] == 0 and delays == sorted(delays) and delays[-1] == 30
@@ -432,5 +433,5 @@ def test_keyboard_only_from_search_to_case(qtbot: Any, demo_window: Any) -> None
     qtbot.keyClick(ws.table, Qt.Key.Key_Return)
     target = ws.model.row_at(0).case_id
     qtbot.waitUntil(lambda: ws.case_view.case_id == target, timeout=5000)
-    assert "Kassem" in ws.case_view.ui["subtitleLabel"].text() or \
-        "Kassem" in ws.case_view.ui["nameLabel"].text()
+    assert "Kassem" in ws.case_view.ui.subtitleLabel.text() or \
+        "Kassem" in ws.case_view.ui.nameLabel.text()

@@ -1,0 +1,180 @@
+# -*- coding: utf-8 -*-
+
+################################################################################
+## Form generated from reading UI file 'settings.ui'
+##
+## Created by: Qt User Interface Compiler version 6.11 (pyside6-uic),
+## post-processed by tools/build_ui.py: gettext instead of Qt's translate, type hints
+##
+## WARNING! All changes made in this file will be lost when recompiling UI file!
+################################################################################
+
+from PySide6.QtCore import (QCoreApplication, QDate, QDateTime, QLocale,
+    QMetaObject, QObject, QPoint, QRect,
+    QSize, QTime, QUrl, Qt)
+from PySide6.QtGui import (QBrush, QColor, QConicalGradient, QCursor,
+    QFont, QFontDatabase, QGradient, QIcon,
+    QImage, QKeySequence, QLinearGradient, QPainter,
+    QPalette, QPixmap, QRadialGradient, QTransform)
+from PySide6.QtWidgets import (QAbstractButton, QApplication, QComboBox, QDialog,
+    QDialogButtonBox, QFormLayout, QHeaderView, QLabel,
+    QLineEdit, QSizePolicy, QSpinBox, QTabWidget,
+    QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
+
+from kimdesk.i18n import gettext as _
+
+class Ui_SettingsDialog(object):
+    def setupUi(self, SettingsDialog: QDialog) -> None:
+        if not SettingsDialog.objectName():
+            SettingsDialog.setObjectName(u"SettingsDialog")
+        SettingsDialog.setMinimumSize(QSize(520, 360))
+        self.outer = QVBoxLayout(SettingsDialog)
+        self.outer.setObjectName(u"outer")
+        self.tabs = QTabWidget(SettingsDialog)
+        self.tabs.setObjectName(u"tabs")
+        self.generalTab = QWidget()
+        self.generalTab.setObjectName(u"generalTab")
+        self.generalForm = QFormLayout(self.generalTab)
+        self.generalForm.setObjectName(u"generalForm")
+        self.generalForm.setContentsMargins(11, 11, 11, 11)
+        self.languageLabel = QLabel(self.generalTab)
+        self.languageLabel.setObjectName(u"languageLabel")
+
+        self.generalForm.setWidget(0, QFormLayout.ItemRole.LabelRole, self.languageLabel)
+
+        self.languageCombo = QComboBox(self.generalTab)
+        self.languageCombo.setObjectName(u"languageCombo")
+
+        self.generalForm.setWidget(0, QFormLayout.ItemRole.FieldRole, self.languageCombo)
+
+        self.idleLabel = QLabel(self.generalTab)
+        self.idleLabel.setObjectName(u"idleLabel")
+
+        self.generalForm.setWidget(1, QFormLayout.ItemRole.LabelRole, self.idleLabel)
+
+        self.idleSpin = QSpinBox(self.generalTab)
+        self.idleSpin.setObjectName(u"idleSpin")
+        self.idleSpin.setMinimum(1)
+        self.idleSpin.setMaximum(60)
+        self.idleSpin.setValue(5)
+
+        self.generalForm.setWidget(1, QFormLayout.ItemRole.FieldRole, self.idleSpin)
+
+        self.tabs.addTab(self.generalTab, "")
+        self.serverTab = QWidget()
+        self.serverTab.setObjectName(u"serverTab")
+        self.serverForm = QFormLayout(self.serverTab)
+        self.serverForm.setObjectName(u"serverForm")
+        self.serverForm.setContentsMargins(11, 11, 11, 11)
+        self.serverLabel = QLabel(self.serverTab)
+        self.serverLabel.setObjectName(u"serverLabel")
+
+        self.serverForm.setWidget(0, QFormLayout.ItemRole.LabelRole, self.serverLabel)
+
+        self.serverEdit = QLineEdit(self.serverTab)
+        self.serverEdit.setObjectName(u"serverEdit")
+        self.serverEdit.setPlaceholderText(u"https://kim.example-kreis.de")
+
+        self.serverForm.setWidget(0, QFormLayout.ItemRole.FieldRole, self.serverEdit)
+
+        self.serverError = QLabel(self.serverTab)
+        self.serverError.setObjectName(u"serverError")
+        self.serverError.setText(u"")
+        self.serverError.setWordWrap(True)
+
+        self.serverForm.setWidget(1, QFormLayout.ItemRole.FieldRole, self.serverError)
+
+        self.serverHint = QLabel(self.serverTab)
+        self.serverHint.setObjectName(u"serverHint")
+        self.serverHint.setWordWrap(True)
+
+        self.serverForm.setWidget(2, QFormLayout.ItemRole.SpanningRole, self.serverHint)
+
+        self.tabs.addTab(self.serverTab, "")
+        self.retentionTab = QWidget()
+        self.retentionTab.setObjectName(u"retentionTab")
+        self.retentionLayout = QVBoxLayout(self.retentionTab)
+        self.retentionLayout.setObjectName(u"retentionLayout")
+        self.retentionLayout.setContentsMargins(11, 11, 11, 11)
+        self.retentionForm = QFormLayout()
+        self.retentionForm.setObjectName(u"retentionForm")
+        self.retentionLabel = QLabel(self.retentionTab)
+        self.retentionLabel.setObjectName(u"retentionLabel")
+
+        self.retentionForm.setWidget(0, QFormLayout.ItemRole.LabelRole, self.retentionLabel)
+
+        self.retentionSpin = QSpinBox(self.retentionTab)
+        self.retentionSpin.setObjectName(u"retentionSpin")
+        self.retentionSpin.setMinimum(1)
+        self.retentionSpin.setMaximum(120)
+        self.retentionSpin.setValue(12)
+
+        self.retentionForm.setWidget(0, QFormLayout.ItemRole.FieldRole, self.retentionSpin)
+
+
+        self.retentionLayout.addLayout(self.retentionForm)
+
+        self.retentionSummary = QLabel(self.retentionTab)
+        self.retentionSummary.setObjectName(u"retentionSummary")
+        self.retentionSummary.setText(u"")
+        self.retentionSummary.setWordWrap(True)
+
+        self.retentionLayout.addWidget(self.retentionSummary)
+
+        self.retentionTree = QTreeWidget(self.retentionTab)
+        self.retentionTree.setObjectName(u"retentionTree")
+        self.retentionTree.setRootIsDecorated(False)
+
+        self.retentionLayout.addWidget(self.retentionTree)
+
+        self.tabs.addTab(self.retentionTab, "")
+
+        self.outer.addWidget(self.tabs)
+
+        self.buttons = QDialogButtonBox(SettingsDialog)
+        self.buttons.setObjectName(u"buttons")
+        self.buttons.setStandardButtons(QDialogButtonBox.StandardButton.Cancel|QDialogButtonBox.StandardButton.Ok)
+
+        self.outer.addWidget(self.buttons)
+
+#if QT_CONFIG(shortcut)
+        self.languageLabel.setBuddy(self.languageCombo)
+        self.idleLabel.setBuddy(self.idleSpin)
+        self.serverLabel.setBuddy(self.serverEdit)
+        self.retentionLabel.setBuddy(self.retentionSpin)
+#endif // QT_CONFIG(shortcut)
+
+        self.retranslateUi(SettingsDialog)
+    # setupUi
+
+    def retranslateUi(self, SettingsDialog: QDialog) -> None:
+        SettingsDialog.setWindowTitle(_(u"Settings"))
+        self.languageLabel.setText(_(u"&Language"))
+#if QT_CONFIG(accessibility)
+        self.languageCombo.setAccessibleName(_(u"Language"))
+#endif // QT_CONFIG(accessibility)
+        self.idleLabel.setText(_(u"Lock after &idle minutes"))
+#if QT_CONFIG(accessibility)
+        self.idleSpin.setAccessibleName(_(u"Lock after idle minutes"))
+#endif // QT_CONFIG(accessibility)
+        self.tabs.setTabText(self.tabs.indexOf(self.generalTab), _(u"General"))
+        self.serverLabel.setText(_(u"Server &address"))
+#if QT_CONFIG(accessibility)
+        self.serverEdit.setAccessibleName(_(u"Server address"))
+#endif // QT_CONFIG(accessibility)
+        self.serverHint.setText(_(u"Used by \"Sync now\". The server keeps the only copy that survives a forgotten passphrase."))
+        self.tabs.setTabText(self.tabs.indexOf(self.serverTab), _(u"Server"))
+        self.retentionLabel.setText(_(u"Keep closed cases for &months"))
+#if QT_CONFIG(accessibility)
+        self.retentionSpin.setAccessibleName(_(u"Keep closed cases for months"))
+#endif // QT_CONFIG(accessibility)
+        ___qtreewidgetitem = self.retentionTree.headerItem()
+        ___qtreewidgetitem.setText(2, _(u"Closure reason"))
+        ___qtreewidgetitem.setText(1, _(u"Closed on"))
+        ___qtreewidgetitem.setText(0, _(u"Case number"))
+#if QT_CONFIG(accessibility)
+        self.retentionTree.setAccessibleName(_(u"Closed cases past the retention period"))
+#endif // QT_CONFIG(accessibility)
+        self.tabs.setTabText(self.tabs.indexOf(self.retentionTab), _(u"Retention"))
+    # retranslateUi
+
