@@ -123,12 +123,11 @@ class AppSettings:
 
 
 def valid_server_url(url: str) -> bool:
-    from urllib.parse import urlparse
+    """Empty (no server), or an address the sync engine will use: the one rule of
+    :mod:`kimdesk.sync.urls` (https://, plain http only to this computer)."""
+    from kimdesk.sync.urls import server_url_allowed
 
-    if not url:
-        return True
-    parts = urlparse(url)
-    return parts.scheme in ("https", "http") and bool(parts.netloc)
+    return not url or server_url_allowed(url)
 
 
 def retention_candidates(worker: DbWorker, months: int) -> list[tuple[str, str, str]]:

@@ -1,9 +1,11 @@
-"""The client engine: an explicit state machine that pushes, pulls and checks, with no Qt.
+"""The client engine: one sync run (push, pull, check) for one open vault, with no Qt.
 
-States (:class:`SyncState`): ``idle`` -> ``checking`` (probe + authenticate) -> ``pushing`` ->
-``pulling`` -> ``idle``, or ``conflict`` when open conflicts wait for the counselor, ``offline``
-when the server cannot be reached, ``error`` for anything else. The GUI only draws these states
-(see ``kimdesk/gui/sync``); the CLI prints them.
+A run moves through the states of :class:`kimdesk.sync.schedule.SyncState`: ``checking`` (probe +
+authenticate) -> ``pushing`` -> ``pulling`` -> ``idle``, or ``conflict`` when open conflicts wait
+for the counselor, ``offline`` when the server cannot be reached, ``error`` for anything else,
+``revoked`` when the server revoked this device. Each step is checked against the scheduler's
+declared table (:data:`kimdesk.sync.schedule.ALLOWED`); the GUI only draws these states (see
+``kimdesk/gui/sync``), the CLI prints them.
 
 One :meth:`SyncEngine.sync` run:
 
@@ -14,203 +16,67 @@ One :meth:`SyncEngine.sync` run:
 4. divergence check: count and digest of ``kind/id/rev`` against the server's; on mismatch a
    full resync (pull from cursor 0, re-push what the server lacks), checked once more.
 
-:class:`AutoSync` runs the engine in a background thread: it probes the server, syncs when it
-becomes reachable or when asked, and retries with jittered exponential backoff.
+When to run is not decided here: :mod:`kimdesk.sync.schedule` decides, and
+:class:`kimdesk.sync.autosync.AutoSync` (CLI, tests) or the GUI's controller carry it out. HTTP is
+in :mod:`kimdesk.sync.transport`, the errors in :mod:`kimdesk.sync.errors`; their names are
+re-exported here for the modules and tests that import them from the engine.
 """
 
 from __future__ import annotations
 
 import contextlib
-import gzip
-import random
-import socket
 import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from enum import StrEnum
 from pathlib import Path
-from typing import Any
-
-import httpx
 
 from kimdesk.collector import collector_paused
-from kimdesk.errors import KimdeskError
 from kimdesk.i18n import N_
+from kimdesk.sync.errors import (
+    DeviceRevoked,
+    NotEnrolled,
+    Offline,
+    OutOfOrder,
+    ServerRefused,
+    SyncCancelled,
+    SyncError,
+)
 from kimdesk.sync.protocol import (
     BATCH_MAX_CHANGES,
     FIRST_BATCH_CHANGES,
     FIRST_PAGE,
-    PROTOCOL_HEADER,
-    PROTOCOL_VERSION,
     PULL_PAGE_DEFAULT,
-    EnrollRequest,
     EnrollResponse,
-    ErrorCode,
-    Hello,
-    PullPage,
     PushReceipt,
-    ReferencePage,
-    TeamState,
 )
+from kimdesk.sync.schedule import Backoff, SyncState, check_transition
 from kimdesk.sync.store import OutboxBatch, PushCursor, SyncStore
+from kimdesk.sync.transport import Transport
+from kimdesk.sync.urls import check_server_url
 from kimdesk.vault.files import DATABASE_SUFFIXES, overwrite, shred_database
 from kimdesk.vault.repository import now_iso
 from kimdesk.vault.vault import Vault
 
-
-class SyncState(StrEnum):
-    IDLE = "idle"
-    CHECKING = "checking"
-    PUSHING = "pushing"
-    PULLING = "pulling"
-    CONFLICT = "conflict"
-    ERROR = "error"
-    OFFLINE = "offline"
-
-
-class SyncError(KimdeskError):
-    """Sync failed; ``retry`` says whether trying again later may help."""
-
-    retry = True
-
-
-class Offline(SyncError):
-    pass
-
-
-class NotEnrolled(SyncError):
-    retry = False
-
-
-class DeviceRevoked(SyncError):
-    retry = False
-
-
-class SyncCancelled(SyncError):
-    retry = False
-
-
-class ServerRefused(SyncError):
-    """A 4xx answer: retrying the same request will not help (the reason is in the message)."""
-
-    retry = False
-
-
-def check_server_url(url: str) -> str:
-    """Plain HTTP only to loopback; everything else must be HTTPS (behind a TLS proxy)."""
-    parsed = httpx.URL(url)
-    host = (parsed.host or "").lower()
-    if parsed.scheme == "https":
-        return str(parsed).rstrip("/")
-    if parsed.scheme == "http" and (host in ("localhost", "::1") or host.startswith("127.")):
-        return str(parsed).rstrip("/")
-    raise SyncError(N_("The server address must use https:// (plain http only on this "
-                       "computer): {url}"), url=url)
-
-
-class Transport:
-    """HTTP to the server: gzip bodies, the protocol header, errors mapped to sync errors."""
-
-    def __init__(self, base_url: str, token: str = "", *, timeout: float = 30.0,
-                 client: httpx.Client | None = None) -> None:
-        self.base_url = check_server_url(base_url)
-        self.token = token
-        # TCP_NODELAY: without it, small requests wait ~40 ms on Nagle + delayed ACK.
-        self.client = client or httpx.Client(
-            timeout=timeout,
-            transport=httpx.HTTPTransport(
-                socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]
-            ),
-        )
-
-    def close(self) -> None:
-        self.client.close()
-
-    def _headers(self) -> dict[str, str]:
-        headers = {PROTOCOL_HEADER: str(PROTOCOL_VERSION), "Accept-Encoding": "gzip"}
-        if self.token:
-            headers["Authorization"] = f"Bearer {self.token}"
-        return headers
-
-    def request(self, method: str, path: str, *, body: bytes | None = None,
-                params: dict[str, Any] | None = None, gz: bytes = b"") -> httpx.Response:
-        headers = self._headers()
-        content = None
-        if body is not None:
-            content = gz or gzip.compress(body, compresslevel=1)
-            headers["Content-Encoding"] = "gzip"
-            headers["Content-Type"] = "application/json"
-        try:
-            response = self.client.request(method, self.base_url + path, content=content,
-                                           headers=headers, params=params)
-        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
-            raise Offline(N_("The sync server cannot be reached: {reason}"),
-                          reason=str(exc) or type(exc).__name__) from None
-        except httpx.HTTPError as exc:  # read timeout, reset mid-response: retry later
-            raise SyncError(N_("The connection to the sync server broke: {reason}"),
-                            reason=str(exc) or type(exc).__name__) from None
-        if response.status_code >= 400:
-            self._raise(response)
-        return response
-
-    @staticmethod
-    def _raise(response: httpx.Response) -> None:
-        try:
-            body = response.json()
-        except ValueError:
-            body = {}
-        code = body.get("error", "") if isinstance(body, dict) else ""
-        detail = body.get("detail", "") if isinstance(body, dict) else ""
-        if code == ErrorCode.DEVICE_REVOKED:
-            raise DeviceRevoked(N_("This device has been revoked by the administrator."))
-        if response.status_code == 401:
-            raise ServerRefused(N_("The server did not accept this device: {detail}"),
-                                detail=detail or code)
-        if response.status_code == 409 and code == ErrorCode.OUT_OF_ORDER:
-            raise OutOfOrder(int(body.get("expected") or 1))
-        if response.status_code >= 500:
-            raise SyncError(N_("The sync server failed ({status}); will retry."),
-                            status=response.status_code)
-        raise ServerRefused(N_("The sync server refused the request: {detail}"),
-                            detail=f"{response.status_code} {code} {detail}".strip())
-
-    def hello(self) -> Hello:
-        return Hello.model_validate_json(self.request("GET", "/v1/hello").content)
-
-    def whoami(self) -> dict[str, str]:
-        return dict(self.request("GET", "/v1/whoami").json())
-
-    def enroll(self, code: str, device_name: str, vault_id: str) -> EnrollResponse:
-        body = EnrollRequest(code=code, device_name=device_name, vault_id=vault_id)
-        response = self.request("POST", "/v1/enroll", body=body.model_dump_json().encode())
-        return EnrollResponse.model_validate_json(response.content)
-
-    def push(self, body: bytes, gz: bytes = b"") -> PushReceipt:
-        """Send a batch; ``gz`` is the same body already compressed (as kept in the outbox)."""
-        response = self.request("POST", "/v1/push", body=body, gz=gz)
-        return PushReceipt.model_validate_json(response.content)
-
-    def pull(self, since: int, limit: int, *, own: bool = False) -> PullPage:
-        params: dict[str, Any] = {"since": since, "limit": limit}
-        if own:
-            params["own"] = "true"
-        response = self.request("GET", "/v1/changes", params=params)
-        return PullPage.model_validate_json(response.content)
-
-    def state(self) -> TeamState:
-        return TeamState.model_validate_json(self.request("GET", "/v1/state").content)
-
-    def reference(self, since: int) -> ReferencePage:
-        response = self.request("GET", "/v1/reference", params={"since": since})
-        return ReferencePage.model_validate_json(response.content)
-
-
-class OutOfOrder(SyncError):
-    def __init__(self, expected: int) -> None:
-        super().__init__(N_("The server expected batch {expected}."), expected=expected)
-        self.expected = expected
+__all__ = [
+    "Backoff",
+    "DeviceRevoked",
+    "NotEnrolled",
+    "Offline",
+    "OutOfOrder",
+    "Progress",
+    "ServerRefused",
+    "SyncCancelled",
+    "SyncEngine",
+    "SyncError",
+    "SyncReport",
+    "SyncState",
+    "Transport",
+    "check_server_url",
+    "enroll",
+    "wipe_vault",
+]
 
 
 @dataclass
@@ -320,6 +186,8 @@ class SyncEngine:
             raise SyncCancelled(N_("Sync was cancelled."))
 
     def _enter(self, state: SyncState, done: int = 0, total: int = 0, message: str = "") -> None:
+        """Move to ``state`` (checked against the declared table) and tell ``on_state``."""
+        check_transition(self.state, state)
         self.state = state
         if self.on_state is not None:
             self.on_state(Progress(state, done, total, message))
@@ -334,6 +202,8 @@ class SyncEngine:
     # -- the run -------------------------------------------------------------------------------
     def sync(self) -> SyncReport:
         """One complete sync run; raises :class:`SyncError` (state ``offline``/``error``)."""
+        if self.wiped:
+            raise DeviceRevoked(N_("This device has been revoked by the administrator."))
         self._cancel.clear()
         started = time.perf_counter()
         report = SyncReport()
@@ -346,7 +216,7 @@ class SyncEngine:
             self._reference()
             self._check(report)
         except DeviceRevoked:
-            self._enter(SyncState.ERROR, message="revoked")
+            self._enter(SyncState.REVOKED, message="revoked")
             self.wiped = True
             self.close()
             wipe_vault(self.vault)
@@ -493,107 +363,3 @@ class SyncEngine:
         self._pull_all(report, seen=seen)
         if self.store.forget_unseen(seen):
             self._push_all(report)
-
-
-class Backoff:
-    """Truncated exponential backoff with full jitter (delays in seconds)."""
-
-    def __init__(self, base: float = 2.0, cap: float = 300.0,
-                 rng: random.Random | None = None) -> None:
-        self.base = base
-        self.cap = cap
-        self.failures = 0
-        self.rng = rng or random.Random()
-
-    def next_delay(self) -> float:
-        self.failures += 1
-        ceiling = min(self.cap, self.base * (2 ** (self.failures - 1)))
-        return self.rng.uniform(ceiling / 2, ceiling)
-
-    def reset(self) -> None:
-        self.failures = 0
-
-
-class AutoSync:
-    """Background synchronisation for the app: probes the server every ``probe_interval``
-    seconds while offline, syncs when it becomes reachable, when :meth:`request` is called and
-    every ``interval`` seconds; failures back off with jitter.
-
-    ``run_on_vault_thread(fn)`` must run ``fn`` on the thread that owns the vault and return its
-    result (the GUI passes its database worker); by default the loop's own thread runs it, which
-    is right when nothing else uses the vault (CLI, tests)."""
-
-    def __init__(
-        self,
-        engine: SyncEngine,
-        *,
-        interval: float = 300.0,
-        probe_interval: float = 15.0,
-        backoff: Backoff | None = None,
-        run_on_vault_thread: Callable[[Callable[[], Any]], Any] | None = None,
-        on_report: Callable[[SyncReport | None, SyncError | None], None] | None = None,
-    ) -> None:
-        self.engine = engine
-        self.interval = interval
-        self.probe_interval = probe_interval
-        self.backoff = backoff or Backoff()
-        self.run_on_vault_thread = run_on_vault_thread or (lambda fn: fn())
-        self.on_report = on_report
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._loop, name="kimdesk-sync", daemon=True)
-        self._thread.start()
-
-    def request(self) -> None:
-        """"Sync now"."""
-        self._wake.set()
-
-    def stop(self, timeout: float = 10.0) -> None:
-        self._stop.set()
-        self.engine.cancel()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-
-    def _probe(self) -> bool:
-        server = self.engine.store.get("server")
-        if not server:
-            return False
-        try:
-            probe = Transport(server, timeout=5.0)
-            try:
-                probe.hello()
-            finally:
-                probe.close()
-        except SyncError:
-            return False
-        return True
-
-    def _loop(self) -> None:
-        delay = 0.0
-        while not self._stop.is_set():
-            if delay:
-                self._wake.wait(delay)
-                self._wake.clear()
-                if self._stop.is_set():
-                    return
-            if self.engine.state is SyncState.OFFLINE and not self._probe():
-                delay = self.probe_interval
-                continue
-            try:
-                report = self.run_on_vault_thread(self.engine.sync)
-            except SyncError as exc:
-                if self.on_report:
-                    self.on_report(None, exc)
-                if self.engine.wiped or isinstance(exc, NotEnrolled | SyncCancelled):
-                    return
-                delay = (self.probe_interval if isinstance(exc, Offline)
-                         else self.backoff.next_delay())
-                continue
-            self.backoff.reset()
-            if self.on_report:
-                self.on_report(report, None)
-            delay = self.interval

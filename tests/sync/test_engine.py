@@ -9,8 +9,8 @@ import pytest
 
 from kimdesk.domain.models import Person
 from kimdesk.server.embedded import EmbeddedServer
+from kimdesk.sync.autosync import AutoSync
 from kimdesk.sync.engine import (
-    AutoSync,
     Backoff,
     Offline,
     SyncCancelled,

@@ -3,6 +3,7 @@ a real server on 127.0.0.1 (offscreen)."""
 
 from __future__ import annotations
 
+import threading
 from datetime import date
 
 import pytest
@@ -90,9 +91,20 @@ def test_offline_then_reachable(qtbot, tmp_path, make_vault, worker):
     controller = SyncController(worker, probe_ms=100)
     widget = SyncStatusWidget(controller)
     qtbot.addWidget(widget)
+    submitted: list[str] = []
+    submit = worker.submit
+
+    def recording_submit(job, *args, **kw):
+        submitted.append(getattr(job, "__qualname__", ""))
+        return submit(job, *args, **kw)
+
+    worker.submit = recording_submit
     controller.start()
     qtbot.waitUntil(lambda: controller.state == "offline", timeout=10000)
     assert widget.label.text() == "Offline"
+    # while offline the schedule probes, as jobs on the database worker (no thread of its own)
+    qtbot.waitUntil(lambda: sum("lambda" in name for name in submitted) >= 2, timeout=10000)
+    assert not any(t.name == "kimdesk-sync-probe" for t in threading.enumerate())
     server = EmbeddedServer(tmp_path / "srv.db", port=port).start()
     try:
         qtbot.waitUntil(lambda: controller.state == "idle", timeout=10000)
@@ -111,6 +123,51 @@ def test_not_enrolled_is_disabled(qtbot, make_vault, worker):
     controller.start()
     qtbot.waitUntil(lambda: widget.label.text() == "Not enrolled for sync", timeout=5000)
     assert not widget.sync_button.isEnabled()
+
+
+def test_stop_while_offline_stops_probing(qtbot, tmp_path, make_vault, worker):
+    from kimdesk.gui.sync import SyncController, SyncStatusWidget
+    from kimdesk.server.embedded import EmbeddedServer
+    from kimdesk.sync.engine import enroll
+
+    server = EmbeddedServer(tmp_path / "srv.db").start()
+    vault = make_vault("s.kdb")
+    enroll(vault, server.url, server.service.create_enroll_code("Team Nord"))
+    server.stop()
+    worker.vault = vault
+    controller = SyncController(worker, probe_ms=50)
+    widget = SyncStatusWidget(controller)
+    qtbot.addWidget(widget)
+    controller.start()
+    qtbot.waitUntil(lambda: controller.state == "offline", timeout=10000)
+    controller.stop()  # the app locks
+    assert controller.state == "stopped" and not controller._timer.isActive()
+    assert widget.label.text() == "The vault is locked." and not widget.sync_button.isEnabled()
+    controller.sync_now()  # F9 while locked: nothing
+    qtbot.wait(200)  # a probe already queued answers into the stopped state: ignored
+    assert controller.state == "stopped" and not controller._timer.isActive()
+
+
+def test_revoked_device_is_wiped(qtbot, sqlite_server, make_device, worker):
+    from kimdesk.gui.sync import SyncController, SyncStatusWidget
+
+    a = make_device(sqlite_server, "alice")
+    a.vault.people.add(Person(given_name="Ayse", family_name="Demir"))
+    path = a.vault.path
+    assert sqlite_server.service.revoke(a.store.get("device_id"))
+    worker.vault = a.vault
+    controller = SyncController(worker)
+    widget = SyncStatusWidget(controller)
+    qtbot.addWidget(widget)
+    with qtbot.waitSignal(controller.wiped, timeout=10000):
+        controller.start()
+    assert controller.state == "revoked" and worker.vault is None
+    assert not path.exists()
+    assert widget.label.text() == "This device has been revoked by the administrator."
+    assert not widget.sync_button.isEnabled()
+    controller.sync_now()
+    controller.stop()  # the window locks after the wipe: the state stays
+    assert controller.state == "revoked" and not controller._timer.isActive()
 
 
 def qtbot_button():

@@ -8,8 +8,13 @@ Embed in the main window (see ``docs/sync-protocol.md``, "GUI")::
     status = SyncStatusWidget(controller)           # put it into the status bar
     controller.wiped.connect(window.on_vault_wiped)  # revoked device: back to the start screen
     controller.start()                              # after unlock; controller.stop() on lock
+
+``controller.py`` carries out :mod:`kimdesk.sync.schedule` with Qt timers and database jobs,
+``widget.py`` draws its states, ``conflicts.py`` is the conflict view.
 """
 
-from kimdesk.gui.sync.widget import ConflictDialog, SyncController, SyncStatusWidget
+from kimdesk.gui.sync.conflicts import ConflictDialog
+from kimdesk.gui.sync.controller import SyncController
+from kimdesk.gui.sync.widget import SyncStatusWidget
 
 __all__ = ["ConflictDialog", "SyncController", "SyncStatusWidget"]

@@ -1,0 +1,233 @@
+"""The controller that drives sync from the GUI: Qt timers and database jobs carrying out the
+decisions of :class:`kimdesk.sync.schedule.SyncSchedule`.
+
+The rules (when to sync, back off, probe, stop) are the schedule's, the same as the CLI's
+:class:`kimdesk.sync.autosync.AutoSync`; this module only runs what the schedule asks for and
+reports the states for the status widget to draw. Every vault access runs as a job on the
+application's database worker (anything with ``submit(job, on_done, on_error)`` where ``job``
+receives an object with ``.vault``, i.e. :class:`kimdesk.gui.worker.DbWorker`), so sync never
+uses the vault from a second thread. The engine's progress comes from the worker thread through
+a Qt signal carrying only strings and ints (queued to the GUI thread), and is checked there by
+the schedule before the widget sees it.
+
+The reachability probe while offline (``/v1/hello``: no token, no vault) is a job on that same
+database worker, scheduled by the machine and bounded by
+:data:`kimdesk.sync.transport.PROBE_TIMEOUT`. Not a thread of its own, because:
+
+* its answer comes back on the GUI thread through the worker's ``on_done``, which passes only job
+  ids between threads; the former bare thread emitted a Qt signal from a thread Qt does not
+  know, the very pattern the worker avoids (PySide6's cross-thread object emissions crash);
+* jobs run one after the other, so a probe can never overlap a run, and one queued before a lock
+  ends before the vault is closed; the schedule ignores its answer once the state moved on;
+* the worker thread already does the network I/O of every run (with a 30 s timeout); a probe
+  holds it for at most a few seconds, only while offline, when no run is going on.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
+
+from kimdesk.sync.engine import Progress, SyncEngine
+from kimdesk.sync.errors import DeviceRevoked
+from kimdesk.sync.protocol import ConflictInfo
+from kimdesk.sync.schedule import (
+    PROBE_INTERVAL,
+    RUNNING,
+    SYNC_INTERVAL,
+    Action,
+    Decision,
+    SyncSchedule,
+    SyncState,
+)
+from kimdesk.sync.transport import probe_server
+
+log = logging.getLogger(__name__)
+
+#: States whose message (the error) is worth a tooltip.
+_EXPLAINED = frozenset({SyncState.ERROR, SyncState.OFFLINE, SyncState.REVOKED})
+
+
+class Worker(Protocol):
+    def submit(self, job: Callable[[Any], Any], on_done: Callable[[Any], None] | None = ...,
+               on_error: Callable[[Exception], None] | None = ...) -> int: ...
+
+
+class SyncController(QObject):
+    """Drives sync for the unlocked vault. Signals carry plain values only."""
+
+    #: state, done, total, message (see :class:`kimdesk.sync.schedule.SyncState`)
+    state_changed = Signal(str, int, int, str)
+    #: after every run: last successful sync (ISO, "" if never), open conflicts
+    finished = Signal(str, int)
+    #: the server revoked this device; the vault file has been wiped
+    wiped = Signal()
+    #: the engine's progress, emitted on the database thread, received on the GUI thread
+    _stepped = Signal(str, int, int, str)
+
+    def __init__(self, worker: Worker, *, interval_ms: int = int(SYNC_INTERVAL * 1000),
+                 probe_ms: int = int(PROBE_INTERVAL * 1000),
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.worker = worker
+        self.schedule = SyncSchedule(interval=interval_ms / 1000, probe_interval=probe_ms / 1000)
+        self.last_sync = ""
+        self.conflicts = 0
+        self._engine: SyncEngine | None = None
+        self._server = ""
+        self._generation = 0  # start()/stop() count: answers to an older start are dropped
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self._timer_due)
+        self._stepped.connect(self._on_step)
+
+    @property
+    def state(self) -> SyncState:
+        return self.schedule.state
+
+    @property
+    def running(self) -> bool:
+        return self.schedule.running
+
+    # -- public API ----------------------------------------------------------------------------
+    def start(self) -> None:
+        """After unlock: read the sync state and sync once if enrolled."""
+        self._generation += 1
+        generation = self._generation
+
+        def job(w: Any) -> tuple[str, str, int]:
+            from kimdesk.sync.store import SyncStore
+
+            store = SyncStore(w.vault)
+            return (store.get("server") if store.enrolled else "", store.get("last_sync"),
+                    len(store.conflicts()))
+
+        def started(result: tuple[str, str, int]) -> None:
+            if generation == self._generation:
+                self._started(result)
+
+        self.worker.submit(job, started, self._job_failed)
+
+    def stop(self) -> None:
+        """Before lock: stop timers and cancel a running sync at its next step."""
+        self._generation += 1
+        self._apply(self.schedule.stop())
+        if self._engine is not None:
+            self._engine.cancel()
+        self._engine = None
+
+    def sync_now(self) -> None:
+        self._apply(self.schedule.request())
+
+    def cancel(self) -> None:
+        if self._engine is not None:
+            self._engine.cancel()
+
+    def load_conflicts(self, on_done: Callable[[list[ConflictInfo]], None]) -> None:
+        def job(w: Any) -> list[ConflictInfo]:
+            from kimdesk.sync.store import SyncStore
+
+            return SyncStore(w.vault).conflicts()
+
+        self.worker.submit(job, on_done, self._job_failed)
+
+    def resolve(self, choices: dict[str, Any], on_done: Callable[[Any], None] | None = None
+                ) -> None:
+        """Resolve conflicts (conflict id -> chosen value), then sync."""
+        def job(w: Any) -> int:
+            from kimdesk.sync.store import SyncStore
+
+            store = SyncStore(w.vault)
+            for conflict_id, value in choices.items():
+                store.resolve(conflict_id, value)
+            return len(store.conflicts())
+
+        def done(left: int) -> None:
+            self.conflicts = self.schedule.conflicts = left
+            if on_done:
+                on_done(left)
+            self.sync_now()
+
+        self.worker.submit(job, done, self._job_failed)
+
+    # -- carrying out the schedule's decisions ---------------------------------------------------
+    def _apply(self, decision: Decision, message: str = "") -> None:
+        """Draw the new state and do what the schedule decided (an ignored event: nothing)."""
+        if decision.ignored:
+            return
+        state = self.schedule.state
+        self.state_changed.emit(str(state), 0, 0, message if state in _EXPLAINED else "")
+        self._timer.stop()
+        if decision.action is Action.NOTHING:
+            return
+        if decision.delay > 0:
+            self._timer.start(max(1, round(decision.delay * 1000)))
+        elif decision.action is Action.SYNC:
+            self.worker.submit(self._run, self._done, self._failed)
+        else:
+            server = self._server
+            self.worker.submit(lambda _w: probe_server(server), self._probed,
+                               lambda _exc: self._probed(False))
+
+    def _started(self, result: tuple[str, str, int]) -> None:
+        self._server, self.last_sync, self.conflicts = result
+        self._apply(self.schedule.start(enrolled=bool(self._server), conflicts=self.conflicts))
+
+    def _timer_due(self) -> None:
+        self._apply(self.schedule.timer_due())
+
+    def _probed(self, reachable: bool) -> None:
+        self._apply(self.schedule.probed(reachable))
+
+    def _run(self, w: Any) -> tuple[str, int]:
+        """On the database thread."""
+        engine = self._engine
+        if engine is None or engine.vault is not w.vault:
+            engine = self._engine = SyncEngine(w.vault, on_state=self._progress)
+        try:
+            report = engine.sync()
+        except DeviceRevoked:
+            w.vault = None  # the engine closed and wiped it
+            raise
+        return engine.last_sync, report.conflicts
+
+    def _progress(self, p: Progress) -> None:  # database thread -> queued signal
+        self._stepped.emit(str(p.state), int(p.done), int(p.total), str(p.message))
+
+    @Slot(str, int, int, str)
+    def _on_step(self, state: str, done: int, total: int, message: str) -> None:
+        """A step of the run under way; its end comes with the job's answer (_done/_failed)."""
+        phase = SyncState(state)
+        if phase not in RUNNING or self.schedule.step(phase).ignored:
+            return
+        self.state_changed.emit(state, done, total, message)
+
+    def _done(self, result: tuple[str, int]) -> None:
+        self.last_sync, self.conflicts = result
+        decision = self.schedule.finished(self.conflicts)
+        self._apply(decision)
+        if not decision.ignored:
+            self.finished.emit(self.last_sync, self.conflicts)
+
+    def _failed(self, exc: Exception) -> None:
+        message = exc.translated() if hasattr(exc, "translated") else str(exc)
+        if isinstance(exc, DeviceRevoked):
+            self._engine = None
+            self._server = ""
+            self._apply(self.schedule.run_failed(exc), message)
+            self.wiped.emit()  # even after a stop: the vault file is gone either way
+            return
+        decision = self.schedule.run_failed(exc)
+        self._apply(decision, message)
+        if not decision.ignored and self.schedule.state is not SyncState.DISABLED:
+            self.finished.emit(self.last_sync, self.conflicts)
+
+    def _job_failed(self, exc: Exception) -> None:
+        """A job that is not a run failed (reading the sync state, conflicts): the state stays,
+        the reason goes into the tooltip (and the type into the log, never the message)."""
+        log.warning("sync job failed: %s", type(exc).__name__)
+        message = exc.translated() if hasattr(exc, "translated") else str(exc)
+        self.state_changed.emit(str(self.schedule.state), 0, 0, message)

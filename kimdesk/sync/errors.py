@@ -1,0 +1,53 @@
+"""The ways a sync run can fail, each saying whether trying again later may help.
+
+The scheduler (:mod:`kimdesk.sync.schedule`) reads only the class and :attr:`SyncError.retry`;
+the message (an English msgid plus parameters) is for the person in front of the screen.
+"""
+
+from __future__ import annotations
+
+from kimdesk.errors import KimdeskError
+from kimdesk.i18n import N_
+
+
+class SyncError(KimdeskError):
+    """Sync failed; ``retry`` says whether trying again later may help."""
+
+    retry = True
+
+
+class Offline(SyncError):
+    """The server cannot be reached at all (refused, no route, connect timeout)."""
+
+
+class NotEnrolled(SyncError):
+    """The vault has no server and token yet: nothing to sync until it is enrolled."""
+
+    retry = False
+
+
+class DeviceRevoked(SyncError):
+    """The administrator revoked this device; the engine wipes the vault when it sees this."""
+
+    retry = False
+
+
+class SyncCancelled(SyncError):
+    """The run stopped at a step boundary because someone asked it to."""
+
+    retry = False
+
+
+class ServerRefused(SyncError):
+    """A 4xx answer: retrying the same request will not help (the reason is in the message)."""
+
+    retry = False
+
+
+class OutOfOrder(SyncError):
+    """The server expected another batch number (a vault restored from a backup); the engine
+    renumbers the batch and sends it again."""
+
+    def __init__(self, expected: int) -> None:
+        super().__init__(N_("The server expected batch {expected}."), expected=expected)
+        self.expected = expected

@@ -1,0 +1,43 @@
+"""The one rule for a sync server address, used by the engine and by the settings dialog.
+
+Case data must never cross a network in the clear: the address must use ``https://`` (a TLS
+proxy in front of the server), and plain ``http://`` is allowed only to this computer (loopback),
+where nothing leaves the machine (tests, an SSH tunnel).
+"""
+
+from __future__ import annotations
+
+import httpx
+
+from kimdesk.i18n import N_
+from kimdesk.sync.errors import SyncError
+
+_LOOPBACK_NAMES = ("localhost", "::1")
+
+
+def _is_loopback(host: str) -> bool:
+    return host in _LOOPBACK_NAMES or host.startswith("127.")
+
+
+def check_server_url(url: str) -> str:
+    """The address without a trailing slash, or :class:`SyncError` when the rule refuses it:
+    ``https://`` with a host anywhere, ``http://`` only to loopback."""
+    try:
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL:
+        parsed = None
+    host = (parsed.host or "").lower() if parsed is not None else ""
+    if parsed is not None and host and (
+            parsed.scheme == "https" or (parsed.scheme == "http" and _is_loopback(host))):
+        return str(parsed).rstrip("/")
+    raise SyncError(N_("The server address must use https:// (plain http only on this "
+                       "computer): {url}"), url=url)
+
+
+def server_url_allowed(url: str) -> bool:
+    """True when :func:`check_server_url` accepts ``url`` (for forms that only need a yes/no)."""
+    try:
+        check_server_url(url)
+    except SyncError:
+        return False
+    return True
