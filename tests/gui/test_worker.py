@@ -200,8 +200,7 @@ def _deleted(obj: Any) -> bool:
 
 
 def test_the_gui_has_one_background_mechanism() -> None:
-    """Threads are made in one place, kimdesk/gui/worker.py; everything else runs through it.
-    (kimdesk/gui/sync/ is moving its network probe onto the worker in a parallel change.)"""
+    """Threads are made in one place, kimdesk/gui/worker.py; everything else runs through it."""
     import re
 
     import kimdesk.gui
@@ -210,7 +209,7 @@ def test_the_gui_has_one_background_mechanism() -> None:
     pattern = re.compile(r"QThreadPool|QRunnable|concurrent\.futures|threading\.Thread\b"
                          r"|\(QThread\)|QThread\(")
     found = [f"{path.relative_to(root)}:{n}" for path in sorted(root.rglob("*.py"))
-             if path.name != "worker.py" and not path.is_relative_to(root / "sync")
+             if path.name != "worker.py"
              for n, line in enumerate(path.read_text("utf-8").splitlines(), 1)
              if pattern.search(line)]
     assert found == []
