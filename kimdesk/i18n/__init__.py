@@ -15,10 +15,11 @@ import contextvars
 import functools
 import gettext as _gettext
 import io
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from kimdesk.config import environment_language
 
 DOMAIN = "kimdesk"
 SOURCE_LANGUAGE = "en"
@@ -62,7 +63,7 @@ def translations(lang: str) -> _gettext.NullTranslations:
 
 def default_language() -> str:
     """KIMDESK_LANG, else German (the programme's working language)."""
-    lang = os.environ.get("KIMDESK_LANG", "").strip()
+    lang = environment_language()
     return lang if lang in UI_LANGUAGES else DEFAULT_LANGUAGE
 
 
