@@ -1,49 +1,134 @@
-"""Where KIMdesk keeps its files, read from the environment in one place.
+"""KIMdesk's configuration: every ``KIMDESK_*`` environment variable and every folder, in one place.
 
 | variable | default | what |
 | --- | --- | --- |
-| ``KIMDESK_VAULT`` | ``<data folder>/vault.kdb`` | the vault file |
+| ``KIMDESK_VAULT`` | ``<data folder>/vault.kdb`` | the vault file (CLI and desktop app) |
 | ``KIMDESK_SETTINGS`` | ``<config folder>/kimdesk.ini`` | the desktop app's settings |
 | ``KIMDESK_FORMS_DIR`` | ``<data folder>/forms`` | form definitions received by sync |
+| ``KIMDESK_LANG`` | German | interface language (de, en, ar, fa, tr, uk, ru) |
+| ``KIMDESK_PASSPHRASE`` | a prompt | the vault passphrase for CLI commands |
+| ``KIMDESK_NEW_PASSPHRASE`` | a prompt | the new passphrase for ``kimdesk passwd`` |
+| ``KIMDESK_SERVER_DB`` | ``sqlite:///kimdesk-server.db`` | the sync server's database URL |
+| ``KIMDESK_BEHIND_TLS_PROXY`` | unset | any value: the server may listen off loopback |
+| ``KIMDESK_EXIT_AFTER_PAINT`` | unset | any value: quit after the first paint (benchmark) |
 
 The data and config folders are the platform's (``platformdirs``: ``~/.local/share/KIMdesk`` and
 ``~/.config/KIMdesk`` on Linux, ``%LOCALAPPDATA%\\KIMdesk`` on Windows). Both are KIMdesk's own,
-so :func:`secure_folders` may take other users' permissions off them (docs/vault.md).
+so :func:`secure_folders` may take other users' permissions off them (docs/vault.md). No other
+module reads ``os.environ`` for these variables or calls ``platformdirs``.
+
+:class:`Config` is a frozen dataclass, not a pydantic-settings model: pydantic-settings is not
+among KIMdesk's dependencies, and nine optional strings need no parsing library. It is read from
+the environment when asked (:func:`load`), not cached at import: tests, the benchmark and embedding
+code set variables after KIMdesk is imported, and reading nine variables costs microseconds.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 APP_NAME = "KIMdesk"
 
+#: The variables' names, for messages that tell the user which one to set.
+ENV_VAULT = "KIMDESK_VAULT"
+ENV_SETTINGS = "KIMDESK_SETTINGS"
+ENV_FORMS_DIR = "KIMDESK_FORMS_DIR"
+ENV_LANG = "KIMDESK_LANG"
+ENV_PASSPHRASE = "KIMDESK_PASSPHRASE"
+ENV_NEW_PASSPHRASE = "KIMDESK_NEW_PASSPHRASE"
+ENV_SERVER_DB = "KIMDESK_SERVER_DB"
+ENV_BEHIND_TLS_PROXY = "KIMDESK_BEHIND_TLS_PROXY"
+ENV_EXIT_AFTER_PAINT = "KIMDESK_EXIT_AFTER_PAINT"
+
 
 def data_dir() -> Path:
-    from platformdirs import user_data_dir
+    """The platform's per-user data folder for KIMdesk (the vault, received forms)."""
+    from platformdirs import user_data_dir  # imported on use: the server never needs it
 
     return Path(user_data_dir(APP_NAME, appauthor=False))
 
 
 def config_dir() -> Path:
+    """The platform's per-user config folder for KIMdesk (the desktop app's settings)."""
     from platformdirs import user_config_dir
 
     return Path(user_config_dir(APP_NAME, appauthor=False))
 
 
+def _path(value: str | None) -> Path | None:
+    return Path(value) if value else None
+
+
+@dataclass(frozen=True)
+class Config:
+    """The environment as KIMdesk understands it. An unset (or empty) variable is ``None`` or
+    ``False``; the ``*_path()`` methods add the platform defaults. Passphrases are left out of
+    ``repr`` so that a logged configuration never shows one."""
+
+    vault: Path | None = None
+    settings: Path | None = None
+    forms_dir: Path | None = None
+    language: str = ""
+    passphrase: str | None = field(default=None, repr=False)
+    new_passphrase: str | None = field(default=None, repr=False)
+    server_db: str | None = None
+    behind_tls_proxy: bool = False
+    exit_after_paint: bool = False
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str] | None = None) -> Config:
+        """Read the variables (``os.environ`` unless given). A passphrase is taken as it is, even
+        empty; for the other variables empty means unset, as it always did."""
+        env = os.environ if environ is None else environ
+        return cls(
+            vault=_path(env.get(ENV_VAULT)),
+            settings=_path(env.get(ENV_SETTINGS)),
+            forms_dir=_path(env.get(ENV_FORMS_DIR)),
+            language=env.get(ENV_LANG, "").strip(),
+            passphrase=env.get(ENV_PASSPHRASE),
+            new_passphrase=env.get(ENV_NEW_PASSPHRASE),
+            server_db=env.get(ENV_SERVER_DB) or None,
+            behind_tls_proxy=bool(env.get(ENV_BEHIND_TLS_PROXY)),
+            exit_after_paint=bool(env.get(ENV_EXIT_AFTER_PAINT)),
+        )
+
+    def vault_path(self) -> Path:
+        """``KIMDESK_VAULT``, else ``vault.kdb`` in the data folder."""
+        return self.vault or data_dir() / "vault.kdb"
+
+    def settings_path(self) -> Path:
+        """``KIMDESK_SETTINGS``, else ``kimdesk.ini`` in the config folder."""
+        return self.settings or config_dir() / "kimdesk.ini"
+
+    def forms_path(self) -> Path:
+        """``KIMDESK_FORMS_DIR``, else ``forms`` in the data folder."""
+        return self.forms_dir or data_dir() / "forms"
+
+
+def load() -> Config:
+    """The configuration as the environment says now."""
+    return Config.from_environ()
+
+
+def environment_language() -> str:
+    """``KIMDESK_LANG`` alone, for :func:`kimdesk.i18n.default_language`: gettext asks for it on
+    every call without an active language, so it reads the one variable, not all nine."""
+    return os.environ.get(ENV_LANG, "").strip()
+
+
 def default_vault_path() -> Path:
-    env = os.environ.get("KIMDESK_VAULT")
-    return Path(env) if env else data_dir() / "vault.kdb"
+    return load().vault_path()
 
 
 def settings_path() -> Path:
-    env = os.environ.get("KIMDESK_SETTINGS")
-    return Path(env) if env else config_dir() / "kimdesk.ini"
+    return load().settings_path()
 
 
 def forms_dir() -> Path:
-    env = os.environ.get("KIMDESK_FORMS_DIR")
-    return Path(env) if env else data_dir() / "forms"
+    return load().forms_path()
 
 
 def secure_folders() -> None:

@@ -151,7 +151,7 @@ def test_shared_contract_check_passes() -> None:
 
 
 def test_demo_flag_creates_a_demo_vault_once(tmp_path: Path) -> None:
-    from kimdesk.cli import DEMO_CASES, DEMO_PASSPHRASE, ensure_demo_vault
+    from kimdesk.cli.demo import DEMO_CASES, DEMO_PASSPHRASE, ensure_demo_vault
     from kimdesk.vault import Vault
 
     path = tmp_path / "demo.kdb"

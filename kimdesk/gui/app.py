@@ -9,7 +9,6 @@ path (``benchmarks/gui_bench.py`` measures it).
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from pathlib import Path
@@ -18,7 +17,7 @@ from typing import Any
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication
 
-from kimdesk import i18n
+from kimdesk import config, i18n
 from kimdesk.gui.lang import LanguageHub
 from kimdesk.gui.mainwindow import MainWindow
 from kimdesk.gui.settings import AppSettings
@@ -47,19 +46,14 @@ def load_style(app: QApplication) -> None:
 
 
 def default_path(args: argparse.Namespace, settings: AppSettings) -> Path:
+    """``--vault``; else ``KIMDESK_VAULT``; else the vault opened last; else the data folder's.
+    ``--demo`` skips the last vault: the CLI created the demo vault at the configured place."""
     if getattr(args, "vault", None):
         return Path(args.vault)
-    if getattr(args, "demo", False):  # the CLI created the demo vault at its default place
-        from kimdesk.cli import vault_path
-
-        return vault_path(args)
-    if os.environ.get("KIMDESK_VAULT"):
-        return Path(os.environ["KIMDESK_VAULT"])
-    if settings.last_vault:
+    configured = config.load()
+    if configured.vault is None and settings.last_vault and not getattr(args, "demo", False):
         return Path(settings.last_vault)
-    from kimdesk.cli import default_vault_path
-
-    return default_vault_path()
+    return configured.vault_path()
 
 
 def build_window(args: argparse.Namespace, *, settings: AppSettings | None = None,
@@ -94,7 +88,7 @@ def run_app(args: argparse.Namespace) -> int:
     app = application()
     window = build_window(args)
     probe: Any = None
-    if os.environ.get("KIMDESK_EXIT_AFTER_PAINT"):
+    if config.load().exit_after_paint:
         probe = _FirstPaint()
         current = window.stack.currentWidget()
         if current is not None:

@@ -1,14 +1,15 @@
-"""The case view's "Forms" tab: fill a consultation form (``kimdesk.gui.forms.FormWidget``).
+"""The case view's "Forms" tab: choose a form, fill it in :class:`kimdesk.gui.forms.FormWidget`,
+save it as a consultation of the case.
 
-Used when the forms package provides the widget but no ``FormsTab`` of its own (see docs/gui.md,
-"Hook points"). The form registry, drafts and the saved consultation all go through the database
-worker: drafts are pre-loaded on the worker before the widget is built, and the widget's autosaves
-are queued to the worker, so the vault is never used from the GUI thread.
+The form registry, drafts and the saved consultation all go through the database worker: drafts
+are pre-loaded on the worker before the widget is built, and the widget's autosaves are queued to
+the worker, so the vault is never used from the GUI thread. The forms engine and widget are
+imported when the first case is opened, not at start-up.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -25,6 +26,12 @@ from PySide6.QtWidgets import (
 
 from kimdesk.gui.worker import DbWorker
 from kimdesk.i18n import current_language, gettext
+
+if TYPE_CHECKING:
+    from kimdesk.domain.models import Consultation
+    from kimdesk.forms.definition import Form
+    from kimdesk.forms.registry import FormRegistry
+    from kimdesk.gui.forms import FormWidget
 
 _ = gettext
 
@@ -62,11 +69,11 @@ class FormsTab(QWidget):
         super().__init__(parent)
         self.setObjectName("formsTab")
         self.worker = worker
-        self.registry: Any = None
+        self.registry: FormRegistry | None = None
         self.case_id: str | None = None
         self.client_language: str | None = None
-        self.widget: Any = None
-        self.form: Any = None
+        self.widget: FormWidget | None = None
+        self.form: Form | None = None
         self.key = ""
         layout = QVBoxLayout(self)
         row = QHBoxLayout()
@@ -101,7 +108,7 @@ class FormsTab(QWidget):
         self.client_language = client_language
         self.status.setText("")
         if self.registry is None:
-            def job(w: DbWorker) -> Any:
+            def job(w: DbWorker) -> FormRegistry:
                 from kimdesk.forms.registry import FormRegistry
 
                 return FormRegistry(agencies=w.require_vault().agencies.where() or None)
@@ -109,7 +116,7 @@ class FormsTab(QWidget):
             self.worker.submit(job, self._registry_ready, self._failed)
         self._update()
 
-    def _registry_ready(self, registry: Any) -> None:
+    def _registry_ready(self, registry: FormRegistry) -> None:
         self.registry = registry
         self._fill_combo()
 
@@ -157,10 +164,12 @@ class FormsTab(QWidget):
         from kimdesk.forms.drafts import draft_form
         from kimdesk.gui.forms import FormWidget
 
+        if self.registry is None:  # locked while the draft was loading
+            return
         store = WorkerDraftStore(self.worker, {key: payload})
-        self.form = draft_form(self.registry, store, key) or self.registry.get(form_id)
-        self.key = key
-        self.widget = FormWidget(self.form, ui_language=current_language(),
+        form = draft_form(self.registry, store, key) or self.registry.get(form_id)
+        self.form, self.key = form, key
+        self.widget = FormWidget(form, ui_language=current_language(),
                                  client_language=self.client_language, draft_store=store,
                                  draft_key=key)
         self.area.setWidget(self.widget)
@@ -168,7 +177,7 @@ class FormsTab(QWidget):
         self._update()
 
     def save(self) -> None:
-        if self.widget is None or self.case_id is None:
+        if self.widget is None or self.form is None or self.case_id is None:
             return
         issues = self.widget.show_all_issues()
         if issues:
@@ -215,7 +224,7 @@ class FormsTab(QWidget):
         self.save_button.setEnabled(self.widget is not None)
         self.combo.setEnabled(self.case_id is not None and self.registry is not None)
 
-    def show_answers(self, consultation: Any) -> QDialog | None:
+    def show_answers(self, consultation: Consultation) -> QDialog | None:
         """A stored form consultation, read-only, in the form version it was recorded with."""
         if self.registry is None:
             return None
@@ -242,7 +251,7 @@ class FormsTab(QWidget):
         self.label.setText(_("&Form:"))
         self.combo.setAccessibleName(_("Form"))
         self.save_button.setText(_("Save as &consultation"))
-        if self.widget is not None and hasattr(self.widget, "set_ui_language"):
+        if self.widget is not None:
             self.widget.set_ui_language(current_language())
         if self.registry is not None and self.widget is None:
             self._fill_combo()

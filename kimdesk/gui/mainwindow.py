@@ -4,75 +4,48 @@ Keeping a single window makes locking simple and complete: the workspace's model
 cleared, the vault is closed on the worker thread and the stack shows the unlock screen; there is
 no other window that could still show a name.
 
-Hook points for the other GUI packages (documented in docs/gui.md) are the actions "Sync now",
-"Handout…", "Statistics…" and the forms tab in the case view. Each looks for its package lazily
-(``importlib.util.find_spec``) and is disabled when the package is absent.
+The other GUI packages are reached by plain imports inside the methods that need them
+(docs/gui.md, "Hook points"): sync (:mod:`kimdesk.gui.windowsync`), "Handout…", "Statistics…"
+and the case view's forms tab are imported on first use, so the unlock screen paints without them.
+The menus are built by :mod:`kimdesk.gui.menus`, the status bar by :mod:`kimdesk.gui.statusbar`.
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QCloseEvent
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
-    QLabel,
     QMainWindow,
     QMessageBox,
-    QProgressBar,
     QStackedWidget,
     QWidget,
 )
 
 from kimdesk.gui.fields import field_errors
 from kimdesk.gui.idle import IdleWatcher
-from kimdesk.gui.lang import LanguageHub, format_int
+from kimdesk.gui.lang import LanguageHub
+from kimdesk.gui.menus import ActionSpec, WindowMenus
 from kimdesk.gui.settings import AppSettings, SettingsDialog
+from kimdesk.gui.statusbar import StatusArea
 from kimdesk.gui.unlock import CreateScreen, UnlockScreen
+from kimdesk.gui.windowsync import WindowSync
 from kimdesk.gui.worker import DbWorker
-from kimdesk.i18n import N_, gettext, ngettext
+from kimdesk.i18n import N_, gettext
 
 if TYPE_CHECKING:
     from kimdesk.gui.newcase import NewCaseDialog
+    from kimdesk.gui.sync import SyncController
     from kimdesk.gui.workspace import Workspace
 
 _ = gettext
 log = logging.getLogger(__name__)
-
-#: (package, attribute) the hooks call; see docs/gui.md.
-HOOKS = {
-    "sync": ("kimdesk.gui.sync", "SyncController"),
-    "sync_status": ("kimdesk.gui.sync", "SyncStatusWidget"),
-    "handout": ("kimdesk.gui.handouts", "open_handout_dialog"),
-    "stats": ("kimdesk.gui.stats", "open_statistics"),
-}
-
-
-def hook_available(name: str) -> bool:
-    module, _attr = HOOKS[name]
-    try:
-        return importlib.util.find_spec(module) is not None
-    except (ImportError, ValueError):
-        return False
-
-
-def load_hook(name: str) -> Callable[..., Any] | None:
-    module, attr = HOOKS[name]
-    if not hook_available(name):
-        return None
-    try:
-        found: Callable[..., Any] | None = getattr(importlib.import_module(module), attr, None)
-        return found
-    except Exception:
-        log.exception("hook %s failed to load", name)
-        return None
 
 
 class MainWindow(QMainWindow):
@@ -104,9 +77,15 @@ class MainWindow(QMainWindow):
         self.create_screen.back_requested.connect(self.show_unlock)
         self.idle = IdleWatcher(settings.idle_minutes * 60_000, self)
         self.idle.idle.connect(self.auto_lock)
-        self.actions_: dict[str, QAction] = {}
-        self._build_actions()
-        self._build_status_bar()
+        self.menus = WindowMenus(self, self._action_specs(), self.show_case_tab)
+        self.actions_: dict[str, QAction] = self.menus.actions
+        self._menus = self.menus.menus
+        self.status = StatusArea(self.statusBar(), self.worker)
+        self.count_label = self.status.count_label
+        self.user_label = self.status.user_label
+        self.busy_bar = self.status.busy_bar
+        self.sync = WindowSync(self, self.worker, settings, self.status,
+                               on_wiped=self.vault_wiped, on_error=self.show_error)
         hub.changed.connect(self.retranslate)
         self.resize(1280, 800)
         geometry = settings.store.value("ui/geometry")
@@ -115,7 +94,7 @@ class MainWindow(QMainWindow):
         self.set_vault_path(vault_path)
         self.retranslate()
         self._set_unlocked(False)
-        self._retire_local_server()
+        self.sync.retire_local_server(self.vault_path.parent)
 
     # -- screens -------------------------------------------------------------------------------
     @property
@@ -166,8 +145,7 @@ class MainWindow(QMainWindow):
         ws = self.workspace
         ws.me = meta.counselor
         ws.team = meta.team
-        self.user_label.setText(" · ".join(p for p in (meta.counselor, meta.team,
-                                                       meta.municipality) if p))
+        self.status.show_user(meta.counselor, meta.team, meta.municipality)
         self.stack.setCurrentWidget(ws)
         splitter_state = self.settings.store.value("ui/splitter")
         if splitter_state is None or not ws.ui.splitter.restoreState(splitter_state):
@@ -178,11 +156,21 @@ class MainWindow(QMainWindow):
         self.idle.start()
         ws.run_query()
         ws.search.setFocus()
-        self._start_sync()
+        self.sync.start()
 
     @property
     def unlocked(self) -> bool:
         return self.meta is not None
+
+    @property
+    def sync_controller(self) -> SyncController | None:
+        """Built on the first unlock (:class:`kimdesk.gui.windowsync.WindowSync`)."""
+        return self.sync.controller
+
+    @property
+    def sync_status(self) -> QWidget | None:
+        """The sync indicator in the status bar, once sync is built."""
+        return self.sync.widget
 
     # -- locking -------------------------------------------------------------------------------
     def lock(self) -> bool:
@@ -203,8 +191,7 @@ class MainWindow(QMainWindow):
 
     def _do_lock(self) -> None:
         self.idle.stop()
-        if self.sync_controller is not None:
-            self.sync_controller.stop()
+        self.sync.stop()
         for widget in QApplication.topLevelWidgets():
             if isinstance(widget, QDialog | QMessageBox) and widget.isVisible():
                 widget.reject()
@@ -215,66 +202,35 @@ class MainWindow(QMainWindow):
         self.meta = None
         self.worker.submit(lambda w: w.close_vault())
         self._set_unlocked(False)
-        self.count_label.setText("")
-        self.user_label.setText("")
+        self.status.clear()
         self.show_unlock()
 
     def _set_unlocked(self, unlocked: bool) -> None:
-        for name, action in self.actions_.items():
-            if name in ("quit", "settings", "shortcuts", "about"):
-                continue
-            action.setEnabled(unlocked and self._hook_ok(name))
+        self.menus.set_unlocked(unlocked)
         self.menuBar().setVisible(True)
 
-    def _hook_ok(self, name: str) -> bool:
-        hook = {"sync": "sync", "handout": "handout", "stats": "stats"}.get(name)
-        return hook is None or hook_available(hook)
-
     # -- actions -------------------------------------------------------------------------------
-    def _build_actions(self) -> None:
-        spec: list[tuple[str, str, str, str, Callable[[], Any]]] = [
-            # name, menu, text (msgid), shortcut, slot
-            ("new_case", "case", N_("&New case…"), "Ctrl+N", self.new_case),
-            ("save", "case", N_("&Save"), "Ctrl+S", self.save_case),
-            ("consultation", "case", N_("Add &consultation…"), "Ctrl+T",
-             lambda: self._add_record("consultations")),
-            ("note", "case", N_("Add n&ote…"), "Ctrl+Shift+N", lambda: self._add_record("notes")),
-            ("handout", "case", N_("&Handout…"), "Ctrl+P", self.open_handout),
-            ("close_case", "case", N_("C&lose case view"), "Ctrl+W", self.close_case),
-            ("search", "view", N_("&Search"), "Ctrl+F", self.focus_search),
-            ("refresh", "view", N_("&Refresh"), "F5", self.refresh),
-            ("sync", "tools", N_("S&ync now"), "F9", self.sync_now),
-            ("stats", "tools", N_("S&tatistics…"), "Ctrl+Shift+S", self.open_statistics),
-            ("settings", "file", N_("S&ettings…"), "Ctrl+,", self.open_settings),
-            ("lock", "file", N_("&Lock"), "Ctrl+L", self.lock),
-            ("quit", "file", N_("&Quit"), "Ctrl+Q", self.close),
-            ("shortcuts", "help", N_("&Keyboard shortcuts"), "F1", self.show_shortcuts),
+    def _action_specs(self) -> list[ActionSpec]:
+        return [
+            ActionSpec("new_case", "case", N_("&New case…"), "Ctrl+N", self.new_case),
+            ActionSpec("save", "case", N_("&Save"), "Ctrl+S", self.save_case),
+            ActionSpec("consultation", "case", N_("Add &consultation…"), "Ctrl+T",
+                       lambda: self._add_record("consultations")),
+            ActionSpec("note", "case", N_("Add n&ote…"), "Ctrl+Shift+N",
+                       lambda: self._add_record("notes")),
+            ActionSpec("handout", "case", N_("&Handout…"), "Ctrl+P", self.open_handout),
+            ActionSpec("close_case", "case", N_("C&lose case view"), "Ctrl+W", self.close_case),
+            ActionSpec("search", "view", N_("&Search"), "Ctrl+F", self.focus_search),
+            ActionSpec("refresh", "view", N_("&Refresh"), "F5", self.refresh),
+            ActionSpec("sync", "tools", N_("S&ync now"), "F9", self.sync_now),
+            ActionSpec("stats", "tools", N_("S&tatistics…"), "Ctrl+Shift+S",
+                       self.open_statistics),
+            ActionSpec("settings", "file", N_("S&ettings…"), "Ctrl+,", self.open_settings),
+            ActionSpec("lock", "file", N_("&Lock"), "Ctrl+L", self.lock),
+            ActionSpec("quit", "file", N_("&Quit"), "Ctrl+Q", self.close),
+            ActionSpec("shortcuts", "help", N_("&Keyboard shortcuts"), "F1",
+                       self.show_shortcuts),
         ]
-        self._action_texts: dict[str, str] = {}
-        self._menus = {}
-        menu_titles = {"file": N_("&File"), "case": N_("&Case"), "view": N_("&View"),
-                       "tools": N_("&Tools"), "help": N_("&Help")}
-        self._menu_titles = menu_titles
-        for key in menu_titles:
-            self._menus[key] = self.menuBar().addMenu("")
-            self._menus[key].setObjectName(f"menu_{key}")
-        for name, menu, text, shortcut, slot in spec:
-            action = QAction(self)
-            action.setObjectName(f"action_{name}")
-            action.setShortcut(QKeySequence(shortcut))
-            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-            action.triggered.connect(lambda _c=False, s=slot: s())
-            self._menus[menu].addAction(action)
-            self.actions_[name] = action
-            self._action_texts[name] = text
-            if name in ("note", "close_case", "refresh", "stats", "lock"):
-                self._menus[menu].addSeparator()
-        # Alt+1 ... Alt+9: the case view's tabs (Ctrl+digits are taken by some desktops).
-        self._tab_shortcuts: list[QShortcut] = []
-        for number in range(1, 10):
-            tab_key = QShortcut(QKeySequence(f"Alt+{number}"), self)
-            tab_key.activated.connect(lambda n=number: self.show_case_tab(n - 1))
-            self._tab_shortcuts.append(tab_key)
 
     def show_case_tab(self, index: int) -> None:
         if self.unlocked and self.workspace.case_view.bundle is not None:
@@ -283,104 +239,21 @@ class MainWindow(QMainWindow):
                 tabs.setCurrentIndex(index)
                 tabs.currentWidget().setFocus()
 
-    def _build_status_bar(self) -> None:
-        bar = self.statusBar()
-        self.count_label = QLabel()
-        self.count_label.setObjectName("countLabel")
-        self.user_label = QLabel()
-        self.user_label.setObjectName("userLabel")
-        bar.addWidget(self.user_label)
-        self.busy_bar = QProgressBar()
-        self.busy_bar.setObjectName("busyBar")
-        self.busy_bar.setRange(0, 0)
-        self.busy_bar.setMaximumWidth(120)
-        self.busy_bar.setVisible(False)
-        bar.addPermanentWidget(self.busy_bar)
-        bar.addPermanentWidget(self.count_label)
-        self._busy_timer = QTimer(self)
-        self._busy_timer.setSingleShot(True)
-        self._busy_timer.setInterval(500)  # progress for anything longer than half a second
-        self._busy_timer.timeout.connect(lambda: self.busy_bar.setVisible(self.worker.busy))
-        self.worker.busy_changed.connect(self._busy_changed)
-        self.sync_status: QWidget | None = None
-        self.sync_controller: Any = None
-
-    def _start_sync(self) -> None:
-        """Hook: ``SyncController(worker)`` + ``SyncStatusWidget(controller)`` from
-        :mod:`kimdesk.gui.sync`, built on first unlock (keeps their imports off the start-up
-        path), started after every unlock and stopped before every lock."""
-        if self.sync_controller is None:
-            controller_cls = load_hook("sync")
-            widget_cls = load_hook("sync_status")
-            if controller_cls is None or widget_cls is None:
-                return
-            try:
-                self.sync_controller = controller_cls(self.worker, parent=self)
-                self.sync_status = widget_cls(self.sync_controller, self)
-                self.sync_status.setObjectName("syncStatus")
-                self.statusBar().addPermanentWidget(self.sync_status)
-                wiped = getattr(self.sync_controller, "wiped", None)
-                if wiped is not None:
-                    wiped.connect(self.vault_wiped)
-            except Exception:
-                log.exception("sync status unavailable")
-                self.sync_controller = None
-                return
-        self._forget_retired_server()
-        self.sync_controller.start()  # queued after that job on the same worker
-
-    def _retire_local_server(self) -> None:
-        """Shred the plaintext server file an earlier version kept beside the vault
-        (:mod:`kimdesk.sync.localcopy`); its server id is remembered so that the vault enrolled
-        with it is un-enrolled at unlock."""
-        from kimdesk.sync.localcopy import retire_local_server
-
-        try:
-            server_id = retire_local_server(self.vault_path.parent)
-        except OSError as exc:
-            log.warning("old local server file not removed: %s", type(exc).__name__)
-            return
-        if server_id:
-            self.settings.retired_servers = self.settings.retired_servers | {server_id}
-
-    def _forget_retired_server(self) -> None:
-        retired = self.settings.retired_servers
-        if not retired:
-            return
-
-        def job(w: Any) -> bool:
-            from kimdesk.sync.localcopy import forget_retired_server
-
-            return forget_retired_server(w.require_vault(), retired)
-
-        self.worker.submit(job, None, self.show_error)
-
+    # -- status --------------------------------------------------------------------------------
     def vault_wiped(self) -> None:
         """The server revoked this device and sync wiped the vault file: back to the start."""
         self._do_lock()
         self.set_vault_path(self.vault_path)
         self.show_message(_("This device was removed from the server; its vault was deleted."))
 
-    def _busy_changed(self, busy: bool) -> None:
-        if busy:
-            self._busy_timer.start()
-        else:
-            self._busy_timer.stop()
-            self.busy_bar.setVisible(False)
-
     def update_counts(self) -> None:
         if self._workspace is None or not self.unlocked:
             self.count_label.setText("")
             return
-        shown = self._workspace.model.rowCount()
-        total = self._workspace.total
-        self.count_label.setText(ngettext(
-            "{shown} of {total} case", "{shown} of {total} cases", total).format(
-            shown=format_int(shown), total=format_int(total)))
+        self.status.show_counts(self._workspace.model.rowCount(), self._workspace.total)
 
     def show_message(self, text: str) -> None:
-        if text:
-            self.statusBar().showMessage(text, 5000)
+        self.status.show_message(text)
 
     def show_error(self, exc: Exception) -> None:
         _fields, general = field_errors(exc)
@@ -489,62 +362,45 @@ class MainWindow(QMainWindow):
         self.hub.apply(lang)
 
     def sync_now(self) -> None:
-        """Hook: ``SyncController.sync_now()`` of :mod:`kimdesk.gui.sync`."""
-        if self.sync_controller is None:
-            self.show_message(_("This function is not installed."))
-            return
-        try:
-            self.sync_controller.sync_now()
-        except Exception as exc:
-            log.exception("sync failed to start")
-            self.show_error(exc)
+        if not self.sync.sync_now():
+            self.show_message(_("Sync failed"))
 
     def open_handout(self) -> None:
-        """Hook: ``kimdesk.gui.handouts.open_handout_dialog(parent, worker, case_id)``."""
+        """Case → "Handout…": :func:`kimdesk.gui.handouts.open_handout_dialog`."""
         if self.unlocked and self.workspace.case_view.case_id:
-            self._call_hook("handout", self, self.worker, self.workspace.case_view.case_id)
+            from kimdesk.gui.handouts import open_handout_dialog  # not on the start-up path
+
+            self._open_dialog(open_handout_dialog, self, self.worker,
+                              self.workspace.case_view.case_id)
 
     def open_statistics(self) -> None:
-        """Hook: ``kimdesk.gui.stats.open_statistics(parent, worker)``."""
-        self._call_hook("stats", self, self.worker)
+        """Tools → "Statistics…": :func:`kimdesk.gui.stats.open_statistics`."""
+        from kimdesk.gui.stats import open_statistics  # not on the start-up path
 
-    def _call_hook(self, name: str, *args: Any) -> None:
-        func = load_hook(name)
-        if func is None:
-            self.show_message(_("This function is not installed."))
-            return
+        self._open_dialog(open_statistics, self, self.worker)
+
+    def _open_dialog(self, opener: Callable[..., Any], *args: Any) -> None:
+        """A failing dialog shows its error and the log; it never takes the window down."""
         try:
-            func(*args)
+            opener(*args)
         except Exception as exc:
-            log.exception("hook %s failed", name)
+            log.exception("%s failed", getattr(opener, "__name__", "dialog"))
             self.show_error(exc)
 
     def show_shortcuts(self) -> None:
-        lines = [
-            f"{action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)}\t"
-            f"{action.text().replace('&', '').rstrip('…')}"
-            for action in self.actions_.values() if not action.shortcut().isEmpty()
-        ]
         box = QMessageBox(QMessageBox.Icon.Information, _("Keyboard shortcuts"),
-                          "\n".join(lines), QMessageBox.StandardButton.Close, self)
+                          self.menus.shortcut_list(), QMessageBox.StandardButton.Close, self)
         box.setObjectName("shortcutsBox")
         box.open()
 
     # -- language ------------------------------------------------------------------------------
     def retranslate(self, _lang: str | None = None) -> None:
         self.setWindowTitle(_("KIMdesk"))
-        for key, menu in self._menus.items():
-            menu.setTitle(_(self._menu_titles[key]))
-        for name, action in self.actions_.items():
-            action.setText(_(self._action_texts[name]))
-            if not self._hook_ok(name):
-                action.setToolTip(_("This function is not installed."))
+        self.menus.retranslate()
         self.unlock_screen.retranslate()
         self.create_screen.retranslate()
         if self._workspace is not None:
             self._workspace.retranslate()
-        if self.sync_status is not None and hasattr(self.sync_status, "retranslate"):
-            self.sync_status.retranslate()
         self.update_counts()
 
     # -- closing -------------------------------------------------------------------------------
@@ -557,8 +413,7 @@ class MainWindow(QMainWindow):
         if self._workspace is not None:
             self.settings.store.setValue("ui/splitter",
                                          self._workspace.ui.splitter.saveState())
-        if self.sync_controller is not None:
-            self.sync_controller.stop()
+        self.sync.stop()
         if self._workspace is not None:
             self._workspace.clear()
         self.worker.stop()

@@ -18,11 +18,12 @@ import contextvars
 import functools
 import gettext as _gettext
 import io
-import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import ParamSpec, TypeVar
+
+from kimdesk.config import environment_language
 
 DOMAIN = "kimdesk"
 SOURCE_LANGUAGE = "en"
@@ -69,7 +70,7 @@ def translations(lang: str) -> _gettext.NullTranslations:
 
 def default_language() -> str:
     """KIMDESK_LANG, else German (the programme's working language)."""
-    lang = os.environ.get("KIMDESK_LANG", "").strip()
+    lang = environment_language()
     return lang if lang in UI_LANGUAGES else DEFAULT_LANGUAGE
 
 

@@ -111,7 +111,7 @@ def _fsync_dir(path: Path) -> None:
             os.close(fd)
 
 
-def _precheck(path: Path) -> None:
+def check_vault_file(path: Path) -> None:
     """Reject what cannot be a vault before any SQLite code touches the file."""
     if not path.is_file():
         raise VaultMissing(str(path))
@@ -292,7 +292,7 @@ class Vault:
     def open(cls, path: str | os.PathLike[str], passphrase: str) -> Vault:
         """Unlock: one KDF run; errors leave the file's bytes as they were."""
         target = Path(path).absolute()
-        _precheck(target)
+        check_vault_file(target)
         for suffix in ("", "-wal", "-shm"):  # a vault made before files were private
             make_private(target.with_name(target.name + suffix))
         lock = ProcessLock(target)

@@ -247,11 +247,11 @@ def test_language_switch_retranslates_and_mirrors(qtbot: Any, demo_window: Any,
     assert not demo_window.isRightToLeft()
 
 
-def test_hooks_enabled_only_when_installed(demo_window: Any) -> None:
-    from kimdesk.gui.mainwindow import hook_available
-
-    for action, hook in (("sync", "sync"), ("handout", "handout"), ("stats", "stats")):
-        assert demo_window.actions_[action].isEnabled() is hook_available(hook)
+def test_other_gui_packages_enabled_after_unlock(demo_window: Any) -> None:
+    """Sync, handouts and statistics ship with the app: their actions work once unlocked."""
+    for action in ("sync", "handout", "stats"):
+        assert demo_window.actions_[action].isEnabled()
+    assert demo_window.sync_controller is not None
 
 
 def test_unlock_delay_grows_and_strength() -> None:
@@ -333,14 +333,9 @@ def test_delete_record_leaves_a_tombstone(qtbot: Any, demo_window: Any) -> None:
 
 
 def test_auto_lock_closes_hook_dialogs(qtbot: Any, demo_window: Any) -> None:
-    from kimdesk.gui.mainwindow import hook_available
-
     view = _open_first(qtbot, demo_window)
-    opened = []
-    for action, hook in (("handout", "handout"), ("stats", "stats")):
-        if hook_available(hook):
-            demo_window.actions_[action].trigger()
-            opened.append(action)
+    for action in ("handout", "stats"):
+        demo_window.actions_[action].trigger()
     view.add_record("goals")
     qtbot.waitUntil(lambda: any(isinstance(w, QDialog) and w.isVisible()
                                 for w in QApplication.topLevelWidgets()), timeout=5000)

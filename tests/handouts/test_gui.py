@@ -121,13 +121,20 @@ def test_bundled_fonts_register_with_qt(qtbot: Any) -> None:
     assert expected <= set(QFontDatabase.families())
 
 
-def test_main_window_hook_resolves_to_the_dialog() -> None:
+def test_main_window_hook_resolves_to_the_dialog(monkeypatch: pytest.MonkeyPatch) -> None:
     """The desktop client's Case -> Handout action calls this exact function."""
-    from kimdesk.gui.handouts import open_handout_dialog
-    from kimdesk.gui.mainwindow import HOOKS, load_hook
+    from types import SimpleNamespace
 
-    assert HOOKS["handout"] == ("kimdesk.gui.handouts", "open_handout_dialog")
-    assert load_hook("handout") is open_handout_dialog
+    import kimdesk.gui.handouts
+    from kimdesk.gui.mainwindow import MainWindow
+
+    calls: list[tuple[Any, ...]] = []
+    monkeypatch.setattr(kimdesk.gui.handouts, "open_handout_dialog", lambda *a: calls.append(a))
+    window = SimpleNamespace(unlocked=True, worker=object(),
+                             workspace=SimpleNamespace(case_view=SimpleNamespace(case_id="c-1")),
+                             _open_dialog=lambda opener, *args: opener(*args))
+    MainWindow.open_handout(window)  # type: ignore[arg-type]
+    assert calls == [(window, window.worker, "c-1")]
 
 
 def test_typed_details_are_printed(qtbot: Any) -> None:

@@ -11,7 +11,7 @@ from types import ModuleType
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-MINE = ("kimdesk/stats/", "kimdesk/gui/stats/")
+MINE = ("kimdesk/stats/", "kimdesk/gui/stats/", "kimdesk/cli/stats.py")
 
 
 def _tool() -> ModuleType:

@@ -1,7 +1,7 @@
 """``kimdesk forms import|export|check|list``: form definitions on the command line.
 
-Heavy libraries (pyxform, openpyxl, Babel) are imported inside the command functions so that
-``kimdesk --help`` and the GUI start stay fast.
+Heavy libraries (pyxform, openpyxl, Babel, Qt for ``preview``) are imported inside the command
+functions so that ``kimdesk --help`` and the GUI start stay fast.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from kimdesk.cli.common import Subcommands
 from kimdesk.errors import KimdeskError
 from kimdesk.i18n import N_, gettext
 
@@ -21,7 +22,7 @@ class FormsCommandError(KimdeskError):
     exit_code = 1
 
 
-def register(sub: Any) -> None:
+def register(sub: Subcommands) -> None:
     p = sub.add_parser("forms", help=_("form definitions: import, export and check XLSForms"))
     fsub = p.add_subparsers(dest="forms_command", metavar="SUBCOMMAND", required=True)
 
@@ -150,23 +151,9 @@ def cmd_preview(args: argparse.Namespace) -> int:
             raise FormsCommandError(N_("{path} has errors; not shown."), path=str(path))
     else:
         form = FormRegistry().get(args.form)
-    from PySide6.QtWidgets import QApplication
+    from kimdesk.gui.preview import preview_form  # Qt lives in kimdesk.gui only
 
-    from kimdesk.gui.forms import FormWidget
-
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    widget = FormWidget(form, ui_language=current_language(), client_language=args.client)
-    widget.setWindowTitle(form.title(current_language()))
-    widget.resize(1100, 900)
-    if args.screenshot is not None:
-        widget.show()  # laid out by the scroll area at the window's width
-        app.processEvents()
-        widget.form_body().grab().save(str(args.screenshot))  # the whole form, scrolled or not
-        widget.close()
-        print(_("Wrote {path}.").format(path=args.screenshot))
-        return 0
-    widget.show()
-    return int(app.exec())
+    return preview_form(form, current_language(), args.client, args.screenshot)
 
 
 def cmd_install(args: argparse.Namespace) -> int:

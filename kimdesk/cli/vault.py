@@ -1,4 +1,6 @@
-"""Vault subcommands: ``init``, ``passwd``, ``demo``, ``search``, ``show``, ``check``."""
+"""Vault subcommands: ``init``, ``passwd`` (:func:`register_setup`) and ``search``, ``show``,
+``check`` (:func:`register_reading`); ``demo`` sits between them in ``kimdesk --help``
+(:mod:`kimdesk.cli.demo`)."""
 
 from __future__ import annotations
 
@@ -6,16 +8,25 @@ import argparse
 import getpass
 import json
 import sys
-from typing import Any
 
-from kimdesk.cli import add_vault_option, open_vault, print_json, read_passphrase, vault_path
+from kimdesk.cli.common import (
+    Subcommands,
+    add_vault_option,
+    open_vault,
+    print_json,
+    read_passphrase,
+    vault_path,
+)
 from kimdesk.domain.codes import label
-from kimdesk.i18n import N_, gettext, ngettext
+from kimdesk.errors import KimdeskError
+from kimdesk.i18n import N_, gettext
+from kimdesk.vault import Vault, VaultExists
+from kimdesk.vault.dossier import case_dossier, find_case
 
 _ = gettext
 
 
-def register(sub: Any) -> None:
+def register_setup(sub: Subcommands) -> None:
     p = sub.add_parser("init", help=_("create a new encrypted vault"))
     add_vault_option(p)
     p.add_argument("--counselor", default=None, help=_("counselor name (default: login name)"))
@@ -27,12 +38,8 @@ def register(sub: Any) -> None:
     add_vault_option(p)
     p.set_defaults(func=cmd_passwd)
 
-    p = sub.add_parser("demo", help=_("fill a vault with synthetic demo cases"))
-    add_vault_option(p)
-    p.add_argument("--cases", type=int, default=200, help=_("number of cases"))
-    p.add_argument("--seed", type=int, default=None, help=_("random seed (reproducible data)"))
-    p.set_defaults(func=cmd_demo)
 
+def register_reading(sub: Subcommands) -> None:
     p = sub.add_parser("search", help=_("find cases by name, case number or note"))
     add_vault_option(p)
     p.add_argument("query", help=_("words to find (prefixes); empty lists every case"))
@@ -52,11 +59,7 @@ def register(sub: Any) -> None:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    from kimdesk.vault import Vault
-
     path = vault_path(args)
-    from kimdesk.vault.errors import VaultExists
-
     if path.exists():
         raise VaultExists(str(path.absolute()))
     passphrase = read_passphrase(prompt=_("New passphrase: "), confirm=True)
@@ -72,34 +75,11 @@ def cmd_init(args: argparse.Namespace) -> int:
 def cmd_passwd(args: argparse.Namespace) -> int:
     vault = open_vault(args)
     try:
-        new = read_passphrase("KIMDESK_NEW_PASSPHRASE", prompt=_("New passphrase: "), confirm=True)
+        new = read_passphrase(new=True, prompt=_("New passphrase: "), confirm=True)
         vault.change_passphrase(new)
     finally:
         vault.close()
     print(_("Passphrase changed."))
-    return 0
-
-
-def cmd_demo(args: argparse.Namespace) -> int:
-    from kimdesk.demo.generator import fill
-    from kimdesk.errors import ValidationError
-
-    if args.cases < 0:
-        raise ValidationError(N_("The number of cases must not be negative."), field="cases")
-    vault = open_vault(args)
-    tty = sys.stderr.isatty()
-
-    def progress(done: int, total: int) -> None:
-        if tty:
-            print(f"\r{done}/{total}", end="", file=sys.stderr, flush=True)
-
-    try:
-        count = fill(vault, args.cases, args.seed, progress=progress)
-    finally:
-        vault.close()
-    if tty:
-        print(file=sys.stderr)
-    print(ngettext("Added {n} demo case.", "Added {n} demo cases.", count).format(n=count))
     return 0
 
 
@@ -127,40 +107,10 @@ def cmd_search(args: argparse.Namespace) -> int:
     return 0
 
 
-def _case_by_id_or_number(vault: Any, ident: str) -> Any:
-    from kimdesk.vault.errors import RecordNotFound
-
-    row = vault.conn.execute(
-        "SELECT id FROM cases WHERE (id = ? OR case_number = ?) AND deleted = 0", (ident, ident)
-    ).fetchone()
-    if row is None:
-        raise RecordNotFound("cases", ident)
-    return vault.cases.get(row[0])
-
-
-def case_dossier(vault: Any, case: Any) -> dict[str, Any]:
-    """Everything recorded for one case, as JSON-ready data."""
-
-    def dump(records: list[Any]) -> list[dict[str, Any]]:
-        return [r.model_dump(mode="json") for r in records]
-
-    return {
-        "case": case.model_dump(mode="json"),
-        "person": vault.people.get(case.person_id).model_dump(mode="json"),
-        "phase_transitions": dump(vault.transitions.for_case(case.id)),
-        "consultations": dump(vault.consultations.where("case_id = ?", (case.id,), order="date")),
-        "goals": dump(vault.goals.for_case(case.id)),
-        "referrals": dump(vault.referrals.for_case(case.id)),
-        "consents": dump(vault.consents.where("person_id = ?", (case.person_id,))),
-        "structural_gaps": dump(vault.gaps.for_case(case.id)),
-        "notes": dump(vault.notes.for_case(case.id)),
-    }
-
-
 def cmd_show(args: argparse.Namespace) -> int:
     vault = open_vault(args)
     try:
-        dossier = case_dossier(vault, _case_by_id_or_number(vault, args.case))
+        dossier = case_dossier(vault, find_case(vault, args.case))
     finally:
         vault.close()
     if args.json:
@@ -190,8 +140,6 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from kimdesk.errors import KimdeskError
-
     vault = open_vault(args)
     try:
         problems = vault.integrity_check()

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
 
+from kimdesk.cli.common import Subcommands, add_vault_option, open_vault
 from kimdesk.i18n import gettext as _
 
 
-def register(sub: Any) -> None:
-    from kimdesk.cli import add_vault_option
-
+def register(sub: Subcommands) -> None:
     enroll = sub.add_parser("enroll", help=_("enroll this vault with a sync server"))
     add_vault_option(enroll)
     enroll.add_argument("--server", required=True, help=_("server address (https://...)"))
@@ -26,7 +24,6 @@ def register(sub: Any) -> None:
 
 
 def cmd_enroll(args: argparse.Namespace) -> int:
-    from kimdesk.cli import open_vault
     from kimdesk.sync.engine import enroll
 
     with open_vault(args) as vault:
@@ -39,7 +36,6 @@ def cmd_enroll(args: argparse.Namespace) -> int:
 def cmd_sync(args: argparse.Namespace) -> int:
     import time
 
-    from kimdesk.cli import open_vault
     from kimdesk.sync.engine import Backoff, DeviceRevoked, SyncEngine, SyncError
 
     vault = open_vault(args)

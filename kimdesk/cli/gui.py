@@ -1,16 +1,20 @@
-"""Starting the GUI from the command line (``kimdesk`` with no subcommand) and ``screenshots``."""
+"""Starting the GUI from the command line (``kimdesk`` with no subcommand) and ``screenshots``.
+
+Both import :mod:`kimdesk.gui` (and so Qt) only when they run: every other command works without
+PySide6 installed.
+"""
 
 from __future__ import annotations
 
 import argparse
-from typing import Any
 
+from kimdesk.cli.common import Subcommands
 from kimdesk.i18n import gettext
 
 _ = gettext
 
 
-def register(sub: Any) -> None:
+def register(sub: Subcommands) -> None:
     p = sub.add_parser("screenshots",
                        help=_("render the main screens offscreen from a demo vault"))
     p.add_argument("directory", help=_("folder for the PNG files"))

@@ -5,23 +5,26 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
+from kimdesk import config
+from kimdesk.cli.common import Subcommands
 from kimdesk.i18n import gettext as _
 
-ENV_DB = "KIMDESK_SERVER_DB"
+if TYPE_CHECKING:
+    from kimdesk.server.service import SyncService
 
 
 def _db(args: argparse.Namespace) -> str:
+    """``--db``, else ``KIMDESK_SERVER_DB``, else a SQLite file in the working folder."""
     from kimdesk.server.db import DEFAULT_DB_URL
 
-    return str(args.db or os.environ.get(ENV_DB) or DEFAULT_DB_URL)
+    return str(args.db or config.load().server_db or DEFAULT_DB_URL)
 
 
-def _service(args: argparse.Namespace) -> Any:
+def _service(args: argparse.Namespace) -> SyncService:
     from kimdesk.server.db import make_engine
     from kimdesk.server.migrate import upgrade
     from kimdesk.server.service import SyncService
@@ -31,7 +34,7 @@ def _service(args: argparse.Namespace) -> Any:
     return SyncService(engine)
 
 
-def register(sub: Any) -> None:
+def register(sub: Subcommands) -> None:
     server = sub.add_parser("server", help=_("run and administer the sync server"))
     ssub = server.add_subparsers(dest="server_command", metavar="COMMAND", required=True)
 
@@ -77,7 +80,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     host = args.host
     loopback = host in ("127.0.0.1", "localhost", "::1")
-    if not loopback and not os.environ.get("KIMDESK_BEHIND_TLS_PROXY"):
+    if not loopback and not config.load().behind_tls_proxy:
         # Plain HTTP leaves loopback only behind a TLS-terminating reverse proxy
         # (docs/sync-protocol.md); the administrator confirms that with the variable.
         print(_("kimdesk: plain HTTP only on loopback; put a TLS reverse proxy in front and set "

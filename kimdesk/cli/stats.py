@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import argparse
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING
 
-from kimdesk.cli import UsageError, add_vault_option, open_vault
+from kimdesk.cli.common import Subcommands, UsageError, add_vault_option, open_vault
 from kimdesk.i18n import N_, gettext
+
+if TYPE_CHECKING:
+    from kimdesk.stats.period import Period
 
 _ = gettext
 
@@ -31,7 +34,7 @@ def _period_args(p: argparse.ArgumentParser) -> None:
                    help=_("last day of the period (YYYY-MM-DD)"))
 
 
-def register(sub: Any) -> None:
+def register(sub: Subcommands) -> None:
     p = sub.add_parser("stats", help=_("anonymised statistics for the Land's reporting"))
     add_vault_option(p)
     _period_args(p)
@@ -55,7 +58,7 @@ def register(sub: Any) -> None:
     p.set_defaults(func=cmd_gaps)
 
 
-def _check(args: argparse.Namespace, formats: tuple[str, ...]) -> Any:
+def _check(args: argparse.Namespace, formats: tuple[str, ...]) -> Period:
     from kimdesk.stats.period import Period
 
     if args.date_to < args.date_from:

@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
 
-from kimdesk.cli import add_vault_option, open_vault
+from kimdesk.cli.common import Subcommands, add_vault_option, open_vault
 from kimdesk.i18n import gettext
 
 _ = gettext
 
 
-def register(sub: Any) -> None:
+def register(sub: Subcommands) -> None:
     p = sub.add_parser("handout", help=_("print a handout (PDF) in the client's language"))
     p.add_argument("template", help=_("template: appointment, documents, consent, goals, "
                                       "referral, contact"))

@@ -1,0 +1,79 @@
+"""What every area's commands share: the ``--vault`` option, the passphrase, JSON output.
+
+Command modules import this module, never the CLI's top (:mod:`kimdesk.cli.entry`), so the
+imports run one way: the top imports the areas, the areas import this.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import sys
+from pathlib import Path
+from typing import Any, TypeAlias
+
+from kimdesk import config
+from kimdesk.errors import KimdeskError
+from kimdesk.i18n import N_, gettext
+from kimdesk.vault import Vault
+
+_ = gettext
+
+#: What ``parser.add_subparsers()`` returns: each area's ``register`` adds its commands to it.
+Subcommands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+
+
+class UsageError(KimdeskError):
+    """A mistake in how the command was called (exit code 2, like argparse's own errors)."""
+
+    exit_code = 2
+
+
+def add_vault_option(parser: argparse.ArgumentParser, *, top_level: bool = False) -> None:
+    """``--vault`` both before and after the subcommand; a subcommand's unset option must not
+    overwrite the value given before it (hence SUPPRESS there)."""
+    parser.add_argument(
+        "--vault",
+        type=Path,
+        default=None if top_level else argparse.SUPPRESS,
+        help=_("vault file (default: $KIMDESK_VAULT or the user data folder)"),
+    )
+
+
+def vault_path(args: argparse.Namespace) -> Path:
+    """``--vault``, else ``KIMDESK_VAULT``, else the data folder's vault."""
+    vault = getattr(args, "vault", None)
+    return Path(vault) if vault else config.default_vault_path()
+
+
+def read_passphrase(*, new: bool = False, prompt: str = "", confirm: bool = False) -> str:
+    """``KIMDESK_PASSPHRASE`` (``KIMDESK_NEW_PASSPHRASE`` when ``new``), else an interactive
+    prompt (twice when ``confirm``). Without a terminal there is no one to ask: a usage error."""
+    settings = config.load()
+    value, env = ((settings.new_passphrase, config.ENV_NEW_PASSPHRASE) if new
+                  else (settings.passphrase, config.ENV_PASSPHRASE))
+    if value is not None:
+        return value
+    if not sys.stdin.isatty():
+        raise UsageError(N_("No passphrase: set {env} or run in a terminal."), env=env)
+    first = getpass.getpass(prompt or _("Passphrase: "))
+    if confirm and getpass.getpass(_("Repeat passphrase: ")) != first:
+        raise UsageError(N_("The passphrases differ."))
+    return first
+
+
+def open_vault(args: argparse.Namespace) -> Vault:
+    """The vault named by ``--vault`` (or the default), unlocked with the passphrase. A missing
+    or foreign file is reported before a passphrase is asked for."""
+    from kimdesk.vault.vault import check_vault_file
+
+    path = vault_path(args)
+    check_vault_file(path.absolute())
+    return Vault.open(path, read_passphrase())
+
+
+def print_json(data: Any) -> None:
+    """Indented JSON on stdout, non-ASCII kept (names in Arabic script stay readable)."""
+    json.dump(data, sys.stdout, ensure_ascii=False, indent=1, default=str)
+    sys.stdout.write("\n")

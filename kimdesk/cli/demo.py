@@ -1,0 +1,67 @@
+"""Demo data: ``kimdesk demo`` fills a vault with synthetic cases, ``kimdesk --demo`` creates a
+demo vault where none exists so the app can be tried at once."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from kimdesk.cli.common import Subcommands, add_vault_option, open_vault
+from kimdesk.errors import ValidationError
+from kimdesk.i18n import N_, gettext, ngettext
+from kimdesk.vault import Vault
+
+_ = gettext
+
+DEMO_PASSPHRASE = "demo"
+DEMO_CASES = 500
+
+
+def register(sub: Subcommands) -> None:
+    p = sub.add_parser("demo", help=_("fill a vault with synthetic demo cases"))
+    add_vault_option(p)
+    p.add_argument("--cases", type=int, default=200, help=_("number of cases"))
+    p.add_argument("--seed", type=int, default=None, help=_("random seed (reproducible data)"))
+    p.set_defaults(func=cmd_demo)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from kimdesk.demo.generator import fill
+
+    if args.cases < 0:
+        raise ValidationError(N_("The number of cases must not be negative."), field="cases")
+    vault = open_vault(args)
+    tty = sys.stderr.isatty()
+
+    def progress(done: int, total: int) -> None:
+        if tty:
+            print(f"\r{done}/{total}", end="", file=sys.stderr, flush=True)
+
+    try:
+        count = fill(vault, args.cases, args.seed, progress=progress)
+    finally:
+        vault.close()
+    if tty:
+        print(file=sys.stderr)
+    print(ngettext("Added {n} demo case.", "Added {n} demo cases.", count).format(n=count))
+    return 0
+
+
+def ensure_demo_vault(path: Path) -> None:
+    """``kimdesk --demo``: where no vault exists, create one with demo cases so the app can be
+    tried at once. The passphrase is printed: a demo vault holds synthetic data only."""
+    if path.exists():
+        return
+    from kimdesk.demo.generator import fill
+
+    with Vault.create(
+        path, DEMO_PASSPHRASE, counselor="demo", team="Team Nord", municipality="Gütersloh"
+    ) as vault:
+        fill(vault, DEMO_CASES, seed=1)
+    print(
+        _("Created a demo vault at {path} (passphrase: {passphrase}).").format(
+            path=path, passphrase=DEMO_PASSPHRASE
+        ),
+        file=sys.stderr,
+    )

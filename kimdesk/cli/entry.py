@@ -1,0 +1,131 @@
+"""The ``kimdesk`` command's top: the parser, the interface language, and one line per error.
+
+Each area's subcommands are in their own module of this package; :data:`REGISTRARS` lists them in
+the order ``kimdesk --help`` shows them. Those modules import their heavy dependencies inside the
+command functions, so ``kimdesk --help`` and the GUI start stay fast.
+
+A user mistake prints one translated line to stderr and exits non-zero; never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sys
+from collections.abc import Callable, Sequence
+
+from kimdesk.cli import demo, forms, gui, handouts, server, stats, sync, vault
+from kimdesk.cli.common import Subcommands, UsageError, add_vault_option, vault_path
+from kimdesk.errors import KimdeskError, ValidationError
+from kimdesk.i18n import N_, UI_LANGUAGES, gettext, set_language
+
+_ = gettext
+
+#: Who adds which subcommands, in the order of ``kimdesk --help`` (part of the contract: the
+#: usage error lists the commands in this order).
+REGISTRARS: tuple[Callable[[Subcommands], None], ...] = (
+    vault.register_setup,  # init, passwd
+    demo.register,  # demo
+    vault.register_reading,  # search, show, check
+    forms.register,  # forms ...
+    server.register,  # server ...
+    sync.register,  # enroll, sync
+    handouts.register,  # handout
+    stats.register,  # stats, gaps
+    gui.register,  # screenshots
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kimdesk",
+        description=_("KIMdesk: offline case management for KIM NRW."),
+    )
+    parser.add_argument("--lang", help=_("user interface language (de, en, ar, fa, tr, uk, ru)"))
+    add_vault_option(parser, top_level=True)
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help=_("create a demo vault (passphrase 'demo') where none exists, then start"),
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for register in REGISTRARS:
+        register(sub)
+    return parser
+
+
+def _language_argument(argv: Sequence[str]) -> str | None:
+    """``--lang`` must take effect before the parser is built: its help texts are translated."""
+    for i, arg in enumerate(argv):
+        if arg == "--":
+            break
+        if arg == "--lang" and i + 1 < len(argv):
+            return argv[i + 1]
+        if arg.startswith("--lang="):
+            return arg.split("=", 1)[1]
+    return None
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    """Parse and run one command; errors propagate (:func:`main` turns them into exit codes)."""
+    early = _language_argument(list(sys.argv[1:] if argv is None else argv))
+    if early in UI_LANGUAGES:
+        set_language(early)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.lang:
+        if args.lang not in UI_LANGUAGES:
+            raise UsageError(N_("Unknown language {lang}."), lang=args.lang)
+        set_language(args.lang)
+    func: Callable[[argparse.Namespace], int | None] | None = getattr(args, "func", None)
+    if func is None:
+        if args.demo:
+            demo.ensure_demo_vault(vault_path(args))
+        return gui.start_gui(args)
+    return func(args) or 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """The console script ``kimdesk`` and ``python -m kimdesk.cli``: the exit code."""
+    from kimdesk.config import secure_folders
+    from kimdesk.vault.files import harden_process
+
+    harden_process()
+    secure_folders()
+    try:
+        return run(argv)
+    except KimdeskError as exc:
+        print(f"kimdesk: {exc.translated()}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print(file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # output piped into head & co.: stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except Exception as exc:  # pydantic's ValidationError and the like: one line, no traceback
+        return _unexpected(exc, argv)
+
+
+def _unexpected(exc: Exception, argv: Sequence[str] | None) -> int:
+    """Errors from libraries that still have a clear meaning for the user; anything else is a
+    bug and keeps its traceback."""
+    from pydantic import ValidationError as PydanticError
+
+    if isinstance(exc, PydanticError):
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err.get("loc", ()))
+        print(f"kimdesk: {where}: {err.get('msg')}", file=sys.stderr)
+        return ValidationError.exit_code
+    from kimdesk.vault.connection import DatabaseError
+    from kimdesk.vault.errors import VaultCorrupted
+
+    if isinstance(exc, DatabaseError):  # a damaged page met while reading
+
+        path = ""
+        with contextlib.suppress(Exception):
+            path = str(vault_path(build_parser().parse_known_args(argv)[0]))
+        print(f"kimdesk: {VaultCorrupted(path).translated()}", file=sys.stderr)
+        return VaultCorrupted.exit_code
+    raise exc

@@ -1,0 +1,69 @@
+"""The main window's status bar: who is working, how many cases the list shows, a busy bar for
+database work that takes longer than half a second, and short messages."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar, QWidget
+
+from kimdesk.gui.lang import format_int
+from kimdesk.gui.worker import DbWorker
+from kimdesk.i18n import ngettext
+
+#: Work shorter than this shows no busy bar (it would only flicker).
+BUSY_DELAY_MS = 500
+MESSAGE_MS = 5000
+
+
+class StatusArea:
+    """Fills ``bar`` with the user and count labels and the busy bar."""
+
+    def __init__(self, bar: QStatusBar, worker: DbWorker) -> None:
+        self.bar = bar
+        self.worker = worker
+        self.count_label = QLabel()
+        self.count_label.setObjectName("countLabel")
+        self.user_label = QLabel()
+        self.user_label.setObjectName("userLabel")
+        bar.addWidget(self.user_label)
+        self.busy_bar = QProgressBar()
+        self.busy_bar.setObjectName("busyBar")
+        self.busy_bar.setRange(0, 0)
+        self.busy_bar.setMaximumWidth(120)
+        self.busy_bar.setVisible(False)
+        bar.addPermanentWidget(self.busy_bar)
+        bar.addPermanentWidget(self.count_label)
+        self._busy_timer = QTimer(bar)
+        self._busy_timer.setSingleShot(True)
+        self._busy_timer.setInterval(BUSY_DELAY_MS)
+        self._busy_timer.timeout.connect(lambda: self.busy_bar.setVisible(self.worker.busy))
+        worker.busy_changed.connect(self._busy_changed)
+
+    def _busy_changed(self, busy: bool) -> None:
+        if busy:
+            self._busy_timer.start()
+        else:
+            self._busy_timer.stop()
+            self.busy_bar.setVisible(False)
+
+    def add_permanent(self, widget: QWidget) -> None:
+        """A widget of another part (the sync status) at the right end."""
+        self.bar.addPermanentWidget(widget)
+
+    def show_user(self, *parts: str) -> None:
+        """Counselor, team, municipality: the ones that are set."""
+        self.user_label.setText(" · ".join(p for p in parts if p))
+
+    def show_counts(self, shown: int, total: int) -> None:
+        self.count_label.setText(ngettext(
+            "{shown} of {total} case", "{shown} of {total} cases", total).format(
+            shown=format_int(shown), total=format_int(total)))
+
+    def clear(self) -> None:
+        """Locked: nothing about the vault stays visible."""
+        self.count_label.setText("")
+        self.user_label.setText("")
+
+    def show_message(self, text: str) -> None:
+        if text:
+            self.bar.showMessage(text, MESSAGE_MS)

@@ -1,0 +1,106 @@
+"""The main window's side of sync: :mod:`kimdesk.gui.sync` built on the first unlock, started after
+every unlock and stopped before every lock; and the clean-up of the local sync server that older
+versions ran (:mod:`kimdesk.sync.localcopy`).
+
+:mod:`kimdesk.gui.sync` is imported on the first unlock, not at start-up: the unlock screen paints
+without it (``benchmarks/gui_bench.py``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtWidgets import QWidget
+
+from kimdesk.gui.settings import AppSettings
+from kimdesk.gui.statusbar import StatusArea
+from kimdesk.gui.worker import DbWorker
+
+if TYPE_CHECKING:
+    from kimdesk.gui.sync import SyncController, SyncStatusWidget
+
+log = logging.getLogger(__name__)
+
+
+class WindowSync:
+    """Owns the sync controller and its status-bar widget for ``parent`` (the main window)."""
+
+    def __init__(self, parent: QWidget, worker: DbWorker, settings: AppSettings,
+                 status: StatusArea, *, on_wiped: Callable[[], None],
+                 on_error: Callable[[Exception], None]) -> None:
+        self.parent = parent
+        self.worker = worker
+        self.settings = settings
+        self.status = status
+        self.on_wiped = on_wiped
+        self.on_error = on_error
+        self.controller: SyncController | None = None
+        self.widget: SyncStatusWidget | None = None
+
+    def start(self) -> None:
+        """After unlock: build the controller once, forget a retired server's enrollment, sync."""
+        if self.controller is None:
+            self.controller = self._build()
+            if self.controller is None:
+                return
+        self._forget_retired_server()
+        self.controller.start()  # queued after that job on the same worker
+
+    def _build(self) -> SyncController | None:
+        from kimdesk.gui.sync import SyncController, SyncStatusWidget
+
+        try:
+            controller = SyncController(self.worker, parent=self.parent)
+            widget = SyncStatusWidget(controller, self.parent)
+        except Exception:  # the case work goes on without sync; the log says why
+            log.exception("sync status unavailable")
+            return None
+        widget.setObjectName("syncStatus")
+        self.status.add_permanent(widget)
+        controller.wiped.connect(self.on_wiped)
+        self.widget = widget
+        return controller
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+
+    def sync_now(self) -> bool:
+        """Tools → "Sync now" (F9); False when there is no controller (nothing unlocked yet, or
+        it could not be built)."""
+        if self.controller is None:
+            return False
+        try:
+            self.controller.sync_now()
+        except Exception as exc:
+            log.exception("sync failed to start")
+            self.on_error(exc)
+        return True
+
+    def retire_local_server(self, vault_folder: Path) -> None:
+        """Shred the plaintext server file an earlier version kept beside the vault; its server
+        id is remembered so that the vault enrolled with it is un-enrolled at unlock."""
+        from kimdesk.sync.localcopy import retire_local_server
+
+        try:
+            server_id = retire_local_server(vault_folder)
+        except OSError as exc:
+            log.warning("old local server file not removed: %s", type(exc).__name__)
+            return
+        if server_id:
+            self.settings.retired_servers = self.settings.retired_servers | {server_id}
+
+    def _forget_retired_server(self) -> None:
+        retired = self.settings.retired_servers
+        if not retired:
+            return
+
+        def job(w: DbWorker) -> bool:
+            from kimdesk.sync.localcopy import forget_retired_server
+
+            return forget_retired_server(w.require_vault(), retired)
+
+        self.worker.submit(job, None, self.on_error)
