@@ -20,7 +20,9 @@ PROBE = f"""
 import sys
 from kimdesk.cli import main
 main(["--vault", sys.argv[1]])
-print("loaded:" + ",".join(m for m in sys.modules if m.startswith({LATER!r})))
+later = {LATER!r}
+print("loaded:" + ",".join(m for m in sys.modules
+                           if any(m == p or m.startswith(p + ".") for p in later)))
 """
 
 
