@@ -4,5 +4,6 @@
 evaluator), ``engine`` (skip logic, calculations, validation), ``checker`` (``forms check``),
 ``registry`` (every version, shipped or synced), ``xlsform`` (import via pyxform, export via
 openpyxl), ``codelists`` (CLDR countries and languages, KIM code lists), ``drafts`` (autosaved
-drafts and saving answers as a consultation). The Qt renderer is ``kimdesk.gui.forms``.
+drafts and saving answers as a consultation), ``answer_tree`` (the answers a form widget edits,
+by repeat instance). The Qt renderer is ``kimdesk.gui.forms``.
 """

@@ -186,14 +186,27 @@ def _types_seen_from(form: Form, f: Field) -> dict[str, str]:
 
 
 def _check_field(form: Form, f: Field, langs: list[str], add: Any) -> None:
-    row = f.row
     name = f.name or f"row {f.index + 2}"
-    kind = f.kind
-    if kind in LABELLED:
+    _check_field_texts(f, name, langs, add)
+    _check_field_columns(form, f, name, add)
+    if f.row.default:
+        _check_default(form, f, name, add)
+    _check_field_expressions(form, f, name, add)
+
+
+def _check_field_texts(f: Field, name: str, langs: list[str], add: Any) -> None:
+    row = f.row
+    if f.kind in LABELLED:
         _check_texts(name, "label", row.label, langs, add, required=True)
     _check_texts(name, "hint", row.hint, langs, add, required=False)
     _check_texts(name, "constraint message", row.constraint_message, langs, add, required=False)
     _check_texts(name, "required message", row.required_message, langs, add, required=False)
+
+
+def _check_field_columns(form: Form, f: Field, name: str, add: Any) -> None:
+    """Columns that make no sense for the field's type (a calculation on a text field, ...)."""
+    row = f.row
+    kind = f.kind
     if kind in {"select_one", "select_multiple"}:
         if not row.list_name:
             add(name, f"'{row.type}' names no choice list")
@@ -209,32 +222,39 @@ def _check_field(form: Form, f: Field, langs: list[str], add: Any) -> None:
         add(name, "'required' on a field without input is not supported")
     if kind in METADATA_TYPES | {"calculate"} and row.label:
         add(name, "a hidden field's label is never shown", "warning")
-    if row.default:
-        _check_default(form, f, name, add)
+
+
+def _check_field_expressions(form: Form, f: Field, name: str, add: Any) -> None:
+    row = f.row
     types = _types_seen_from(form, f)
     columns: list[tuple[str, str]] = [("relevant", row.relevant), ("constraint", row.constraint),
                                       ("calculation", row.calculation)]
     if isinstance(row.required, str):
         columns.append(("required", row.required))
     for column, text in columns:
-        if not text:
-            continue
-        try:
-            node = parse(text)
-        except ExpressionError as exc:
-            add(name, f"{column}: {exc.translated()}")
-            continue
-        for ref in sorted(references(node)):
-            if ref not in form.by_name:
-                add(name, f"{column}: reference to a field that does not exist: ${{{ref}}}")
-        if "position" in calls(node) and f.repeat is None:
-            add(name, f"{column}: position(..) outside a repeat")
-        if column != "constraint" and uses_current(node):
-            add(name, f"{column}: '.' (the current answer) only makes sense in a constraint")
-        issues: list[str] = []
-        infer(node, types, issues)
-        for issue in dict.fromkeys(issues):
-            add(name, f"{column}: ill-typed expression: {issue}")
+        if text:
+            _check_expression(form, f, name, column, text, types, add)
+
+
+def _check_expression(form: Form, f: Field, name: str, column: str, text: str,
+                      types: dict[str, str], add: Any) -> None:
+    """One expression column: syntax, references, position(..), '.', and types."""
+    try:
+        node = parse(text)
+    except ExpressionError as exc:
+        add(name, f"{column}: {exc.translated()}")
+        return
+    for ref in sorted(references(node)):
+        if ref not in form.by_name:
+            add(name, f"{column}: reference to a field that does not exist: ${{{ref}}}")
+    if "position" in calls(node) and f.repeat is None:
+        add(name, f"{column}: position(..) outside a repeat")
+    if column != "constraint" and uses_current(node):
+        add(name, f"{column}: '.' (the current answer) only makes sense in a constraint")
+    issues: list[str] = []
+    infer(node, types, issues)
+    for issue in dict.fromkeys(issues):
+        add(name, f"{column}: ill-typed expression: {issue}")
 
 
 def _check_default(form: Form, f: Field, name: str, add: Any) -> None:

@@ -166,142 +166,192 @@ def convert_pyxform_json(
     data: Mapping[str, Any], file: str = "<xlsform>", *, default_language: str = "de",
     warnings: list[str] | None = None,
 ) -> ImportResult:
-    problems: list[Problem] = [Problem(file, "", f"pyxform: {w}", "warning")
-                               for w in warnings or []]
+    """Map pyxform's JSON to a definition: settings, survey rows (groups and repeats as
+    begin/end rows), choices, translations. Problems come in the order the steps find them."""
+    conv = _Converter(file, warnings or [])
+    extra = conv.kimdesk_settings(data)
+    conv.default = _default_language(data, default_language)
+    conv.walk(list(data.get("children") or []))
+    choices = conv.choices(data, extra)
+    settings = conv.settings(data, extra)
+    return conv.result(settings, choices)
 
-    def add(where: str, reason: str, severity: str = "error") -> None:
-        problems.append(Problem(file, where, reason, severity))
 
-    extra: dict[str, Any] = {}
-    if data.get("kimdesk"):
-        try:
-            extra = json.loads(str(data["kimdesk"]))
-        except ValueError:
-            add("settings.kimdesk", "not valid JSON")
-    for key in data:
-        if key not in _SURVEY_KEYS:
-            _unsupported(add, "settings", key)
-    default = language_code(str(data.get("default_language") or "default"), default_language)
+def _default_language(data: Mapping[str, Any], fallback: str) -> str:
+    default = language_code(str(data.get("default_language") or "default"), fallback)
     if default is None or default == "default":
-        default = default_language
-    seen_langs: list[str] = []
+        return fallback
+    return default
 
-    def texts(value: Any, where: str, what: str) -> dict[str, str]:
+
+class _Converter:
+    """One import: the problems found so far, the languages seen (in order) and the rows."""
+
+    def __init__(self, file: str, warnings: list[str]) -> None:
+        self.file = file
+        self.problems: list[Problem] = [Problem(file, "", f"pyxform: {w}", "warning")
+                                        for w in warnings]
+        self.default = ""
+        self.seen_langs: list[str] = []
+        self.rows: list[Row] = []
+
+    def add(self, where: str, reason: str, severity: str = "error") -> None:
+        self.problems.append(Problem(self.file, where, reason, severity))
+
+    # -- settings ------------------------------------------------------------------------------
+    def kimdesk_settings(self, data: Mapping[str, Any]) -> dict[str, Any]:
+        """The ``kimdesk`` settings column (JSON), after reporting unsupported settings."""
+        extra: dict[str, Any] = {}
+        if data.get("kimdesk"):
+            try:
+                extra = json.loads(str(data["kimdesk"]))
+            except ValueError:
+                self.add("settings.kimdesk", "not valid JSON")
+        for key in data:
+            if key not in _SURVEY_KEYS:
+                _unsupported(self.add, "settings", key)
+        return extra
+
+    def settings(self, data: Mapping[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
+        default, seen = self.default, self.seen_langs
+        languages = list(extra.get("languages") or [])
+        if not languages:
+            languages = sorted(seen, key=lambda c: (c != default, seen.index(c)))
+        title = dict(extra.get("title") or {})
+        if not title:
+            title = {default: str(data.get("title") or data.get("id_string") or "")}
+        version = str(data.get("version") or "")
+        if not version:
+            self.add("settings.version", "no version; set one in the settings sheet (using 1)",
+                     "warning")
+            version = "1"
+        return {
+            "form_id": str(data.get("id_string") or data.get("name") or "form"),
+            "version": version,
+            "title": title,
+            "default_language": default,
+            "languages": languages,
+            "legal_text": bool(extra.get("legal_text", False)),
+            "legal_reviewed": list(extra.get("legal_reviewed") or []),
+        }
+
+    # -- translations --------------------------------------------------------------------------
+    def texts(self, value: Any, where: str, what: str) -> dict[str, str]:
+        """A translated cell (``{"German (de)": ...}`` or one untranslated text) by language
+        code; every language met is remembered for the form's language list."""
         if value is None or value == "":
             return {}
         if isinstance(value, str):
             value = {"default": value}
         out: dict[str, str] = {}
         for head, text in value.items():
-            code = language_code(str(head), default)
+            code = language_code(str(head), self.default)
             if code is None:
-                add(where, f"{what}: language '{head}' has no code; write it as 'Name (code)'")
+                self.add(where, f"{what}: language '{head}' has no code; write it as 'Name (code)'")
                 continue
-            if code not in seen_langs:
-                seen_langs.append(code)
+            if code not in self.seen_langs:
+                self.seen_langs.append(code)
             if text is not None and str(text) != "":
                 out[code] = str(text)
         return out
 
-    rows: list[Row] = []
-
-    def walk(children: list[Mapping[str, Any]]) -> None:
+    # -- survey rows, groups and repeats -------------------------------------------------------
+    def walk(self, children: list[Mapping[str, Any]]) -> None:
         for el in children:
             name = str(el.get("name", ""))
             jtype = str(el.get("type", ""))
             if name == "meta" and jtype == "group" and (el.get("control") or {}).get("bodyless"):
                 continue  # pyxform adds this (instanceID) to every form
-            for key in el:
-                if key in {"_dynamic_default", "actions"} and el.get("_dynamic_default"):
-                    continue  # pyxform's encoding of a default such as today()
-                if key not in _ELEMENT_KEYS:
-                    _unsupported(add, name, key)
-            bind = dict(el.get("bind") or {})
-            for key in bind:
-                if key not in _BIND_KEYS:
-                    _unsupported(add, name, f"bind::{key}")
-            control = dict(el.get("control") or {})
-            appearance = str(control.pop("appearance", "") or "")
-            for key in control:
-                _unsupported(add, name, f"control::{key}")
-            if el.get("parameters"):
-                _unsupported(add, name, "parameters")
+            bind, appearance = self._element_columns(el, name)
             common = {
                 "name": name,
-                "label": texts(el.get("label"), name, "label"),
-                "hint": texts(el.get("hint"), name, "hint"),
+                "label": self.texts(el.get("label"), name, "label"),
+                "hint": self.texts(el.get("hint"), name, "hint"),
                 "relevant": str(bind.get("relevant", "") or ""),
                 "appearance": appearance,
             }
             if jtype in {"group", "repeat"}:
-                rows.append(Row(type=f"begin {jtype}", **common))
-                walk(el.get("children") or [])
-                rows.append(Row(type=f"end {jtype}"))
-                continue
-            xtype = _TYPES.get(jtype)
-            if xtype is None:
-                add(name, f"unsupported type '{jtype}'")
-                continue
-            if xtype.startswith("select"):
-                list_name = str(el.get("list_name") or el.get("itemset") or "")
-                xtype = f"{xtype} {list_name}"
-            required: bool | str = _flag(bind.get("required", ""))
-            rows.append(Row(
-                type=xtype,
-                required=required,
-                required_message=texts(bind.get("jr:requiredMsg"), name, "required_message"),
-                constraint=str(bind.get("constraint", "") or ""),
-                constraint_message=texts(bind.get("jr:constraintMsg"), name,
-                                         "constraint_message"),
-                calculation=str(bind.get("calculate", "") or ""),
-                default=str(el.get("default", "") or ""),
-                read_only=_flag(bind.get("readonly", "")) is True,
-                **common,
-            ))
+                self.rows.append(Row(type=f"begin {jtype}", **common))
+                self.walk(el.get("children") or [])
+                self.rows.append(Row(type=f"end {jtype}"))
+            else:
+                self._field(el, name, jtype, bind, common)
 
-    walk(list(data.get("children") or []))
-    choices: dict[str, Any] = {}
-    codelists = dict(extra.get("codelists") or {})
-    for list_name, items in (data.get("choices") or {}).items():
-        if list_name in codelists:
-            choices[list_name] = CodeListRef(codelist=codelists[list_name])
-            continue
-        out = []
-        for item in items:
-            for key in item:
-                if key not in {"name", "label"}:
-                    _unsupported(add, f"choices.{list_name}", key)
-            out.append({"name": str(item.get("name", "")),
-                        "label": texts(item.get("label"), f"choices.{list_name}", "label")})
-        choices[list_name] = out
-    languages = list(extra.get("languages") or [])
-    if not languages:
-        languages = sorted(seen_langs, key=lambda c: (c != default, seen_langs.index(c)))
-    title = dict(extra.get("title") or {})
-    if not title:
-        title = {default: str(data.get("title") or data.get("id_string") or "")}
-    version = str(data.get("version") or "")
-    if not version:
-        add("settings.version", "no version; set one in the settings sheet (using 1)", "warning")
-        version = "1"
-    settings = {
-        "form_id": str(data.get("id_string") or data.get("name") or "form"),
-        "version": version,
-        "title": title,
-        "default_language": default,
-        "languages": languages,
-        "legal_text": bool(extra.get("legal_text", False)),
-        "legal_reviewed": list(extra.get("legal_reviewed") or []),
-    }
-    if any(p.severity == "error" for p in problems):
-        return ImportResult(None, problems)
-    try:
-        definition = FormDefinition.model_validate(
-            {"settings": settings, "survey": [r.model_dump() for r in rows], "choices": choices})
-    except Exception as exc:
-        problems.append(Problem(file, "", f"not a valid definition: {exc}"))
-        return ImportResult(None, problems)
-    return ImportResult(definition, problems)
+    def _element_columns(self, el: Mapping[str, Any], name: str) -> tuple[dict[str, Any], str]:
+        """Report the element's unsupported keys; its bind columns and its appearance."""
+        for key in el:
+            if key in {"_dynamic_default", "actions"} and el.get("_dynamic_default"):
+                continue  # pyxform's encoding of a default such as today()
+            if key not in _ELEMENT_KEYS:
+                _unsupported(self.add, name, key)
+        bind = dict(el.get("bind") or {})
+        for key in bind:
+            if key not in _BIND_KEYS:
+                _unsupported(self.add, name, f"bind::{key}")
+        control = dict(el.get("control") or {})
+        appearance = str(control.pop("appearance", "") or "")
+        for key in control:
+            _unsupported(self.add, name, f"control::{key}")
+        if el.get("parameters"):
+            _unsupported(self.add, name, "parameters")
+        return bind, appearance
+
+    def _field(self, el: Mapping[str, Any], name: str, jtype: str, bind: Mapping[str, Any],
+               common: dict[str, Any]) -> None:
+        xtype = _TYPES.get(jtype)
+        if xtype is None:
+            self.add(name, f"unsupported type '{jtype}'")
+            return
+        if xtype.startswith("select"):
+            list_name = str(el.get("list_name") or el.get("itemset") or "")
+            xtype = f"{xtype} {list_name}"
+        required: bool | str = _flag(bind.get("required", ""))
+        self.rows.append(Row(
+            type=xtype,
+            required=required,
+            required_message=self.texts(bind.get("jr:requiredMsg"), name, "required_message"),
+            constraint=str(bind.get("constraint", "") or ""),
+            constraint_message=self.texts(bind.get("jr:constraintMsg"), name,
+                                          "constraint_message"),
+            calculation=str(bind.get("calculate", "") or ""),
+            default=str(el.get("default", "") or ""),
+            read_only=_flag(bind.get("readonly", "")) is True,
+            **common,
+        ))
+
+    # -- choices -------------------------------------------------------------------------------
+    def choices(self, data: Mapping[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
+        """Choice lists; those the ``kimdesk`` column names as code lists become references."""
+        choices: dict[str, Any] = {}
+        codelists = dict(extra.get("codelists") or {})
+        for list_name, items in (data.get("choices") or {}).items():
+            if list_name in codelists:
+                choices[list_name] = CodeListRef(codelist=codelists[list_name])
+                continue
+            out = []
+            for item in items:
+                for key in item:
+                    if key not in {"name", "label"}:
+                        _unsupported(self.add, f"choices.{list_name}", key)
+                out.append({"name": str(item.get("name", "")),
+                            "label": self.texts(item.get("label"), f"choices.{list_name}",
+                                                "label")})
+            choices[list_name] = out
+        return choices
+
+    # -- result --------------------------------------------------------------------------------
+    def result(self, settings: dict[str, Any], choices: dict[str, Any]) -> ImportResult:
+        problems = self.problems
+        if any(p.severity == "error" for p in problems):
+            return ImportResult(None, problems)
+        try:
+            definition = FormDefinition.model_validate({
+                "settings": settings, "survey": [r.model_dump() for r in self.rows],
+                "choices": choices})
+        except Exception as exc:
+            problems.append(Problem(self.file, "", f"not a valid definition: {exc}"))
+            return ImportResult(None, problems)
+        return ImportResult(definition, problems)
 
 
 def _flag(value: Any) -> bool | str:

@@ -1,0 +1,55 @@
+"""Showing the engine's verdict on the rendered rows: skip logic, note texts, messages.
+
+A required answer is flagged once its field has been touched (or once every issue is to be
+shown, before saving); a broken constraint or a wrong format at once. Messages appear in both
+language columns.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from kimdesk.forms.engine import FormState, Issue, Scope
+from kimdesk.forms.expressions import ExpressionError, to_string
+from kimdesk.forms.expressions.syntax import REF_IN_TEXT
+from kimdesk.gui.forms.bilingual import set_text
+from kimdesk.gui.forms.rows import Row
+
+
+def apply_state(rows: Mapping[str, Row], state: FormState, issues: list[Issue],
+                touched: set[str], show_all: bool, ui_language: str,
+                client_language: str | None) -> None:
+    """Apply skip logic, note texts and validation messages to the rendered rows."""
+    by_path: dict[str, Issue] = {}
+    for issue in issues:
+        by_path.setdefault(issue.path, issue)
+    for key, row in rows.items():
+        row.set_visible(state.relevant(row.field, row.scope))
+        for note in row.note_labels:
+            text = interpolate(note.template, state, row.scope)
+            if text != note.shown:
+                note.shown = text
+                set_text(note.label, text)
+        if row.message is None:
+            continue
+        found = by_path.get(key)
+        shown = found is not None and (
+            show_all or key in touched or found.kind != "required")
+        for lbl, lang in ((row.message, ui_language), (row.client_message, client_language)):
+            if lang is not None:
+                row.show_message(lbl, found.message(lang) if shown and found else "")
+
+
+def interpolate(template: str, state: FormState, scope: Scope) -> str:
+    """A note's text with ``${field}`` replaced by the answer (left as written if unknown)."""
+    if "${" not in template:
+        return template
+
+    def sub(m: re.Match[str]) -> str:
+        try:
+            return to_string(state.lookup(m.group(1), scope))
+        except ExpressionError:
+            return m.group(0)
+
+    return REF_IN_TEXT.sub(sub, template)
