@@ -1,0 +1,102 @@
+"""Privacy subcommands (a contract municipal IT scripts; docs/privacy.md):
+
+``kimdesk retention plan [--today DATE] [--json]`` / ``kimdesk retention apply [--today DATE]``
+``kimdesk subject-export PERSON -o DIR``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import date
+from pathlib import Path
+
+from kimdesk.cli.common import Subcommands, add_vault_option, open_vault, print_json
+from kimdesk.i18n import gettext
+
+_ = gettext
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            _("not a date (YYYY-MM-DD): {text}").format(text=text)) from None
+
+
+def register(sub: Subcommands) -> None:
+    retention = sub.add_parser("retention", help=_("deletion periods: what is due, and deleting it"))
+    rsub = retention.add_subparsers(dest="retention_command", metavar="COMMAND", required=True)
+    plan = rsub.add_parser("plan", help=_("list the cases due for deletion and why"))
+    apply = rsub.add_parser("apply", help=_("delete the cases that are due"))
+    for p in (plan, apply):
+        add_vault_option(p)
+        p.add_argument("--today", type=_date, default=None, metavar="DATE",
+                       help=_("the day to plan for (default: today)"))
+    plan.add_argument("--json", action="store_true", help=_("machine-readable output"))
+    plan.set_defaults(func=cmd_plan)
+    apply.set_defaults(func=cmd_apply)
+
+    export = sub.add_parser("subject-export",
+                            help=_("everything stored about one person (Art. 15 GDPR)"))
+    add_vault_option(export)
+    export.add_argument("person", metavar="PERSON",
+                        help=_("person id, case number or a name that fits one person"))
+    export.add_argument("-o", "--output", required=True, type=Path, metavar="DIR",
+                        help=_("folder for the PDF and the JSON file"))
+    export.add_argument("--lang", dest="export_lang", default=None, metavar="L",
+                        help=_("language beside German (default: the person's)"))
+    export.set_defaults(func=cmd_subject_export)
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    from kimdesk.vault.retention import retention_plan
+
+    today = args.today or date.today()
+    with open_vault(args) as vault:
+        verdicts = retention_plan(vault, today)
+    if args.json:
+        print_json([{
+            "case_id": v.case_id, "case_number": v.case_number, "municipality": v.municipality,
+            "due_on": v.due_on.isoformat(), "action": v.action.value,
+            "reason": _(v.reason).format(months=v.months, hold=v.hold),
+            "legal_basis": v.legal_basis, "person_deleted_too": v.person_goes,
+        } for v in verdicts])
+        return 0
+    for v in verdicts:
+        action = _("hold") if v.action.value == "hold" else _("delete")
+        print(f"{v.case_number}\t{v.municipality}\t{v.due_on.isoformat()}\t{action}\t"
+              + _(v.reason).format(months=v.months, hold=v.hold))
+    print(_("{n} cases due on {day}.").format(n=len(verdicts), day=today.isoformat()))
+    return 0
+
+
+def cmd_apply(args: argparse.Namespace) -> int:
+    from kimdesk.vault.retention import apply_retention
+
+    today = args.today or date.today()
+    with open_vault(args) as vault:
+        result = apply_retention(vault, today, ordered_by=vault.meta.counselor or "kimdesk")
+    print(_("Deleted: {cases} cases, {persons} persons; kept under a legal hold: {held}.").format(
+        cases=result.deleted_cases, persons=result.deleted_persons, held=result.held))
+    return 0
+
+
+def cmd_subject_export(args: argparse.Namespace) -> int:
+    from kimdesk.handouts.auskunft import render_auskunft
+    from kimdesk.vault.files import atomic_write, private_dir
+    from kimdesk.vault.subject_access import collect, resolve_person
+
+    with open_vault(args) as vault:
+        data = collect(vault, resolve_person(vault, args.person))
+    numbers = [c["case_number"] for c in data["cases"]]
+    stem = f"auskunft-{numbers[-1] if numbers else data['person']['id'][:8]}"
+    folder = private_dir(args.output)
+    pdf = render_auskunft(data, args.export_lang)
+    atomic_write(folder / f"{stem}.json",
+                 json.dumps(data, ensure_ascii=False, indent=1).encode() + b"\n")
+    atomic_write(folder / f"{stem}.pdf", pdf)
+    print(folder / f"{stem}.pdf")
+    print(folder / f"{stem}.json")
+    return 0

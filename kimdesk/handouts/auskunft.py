@@ -1,0 +1,154 @@
+"""The Auskunft (Art. 15 DSGVO) as a readable PDF: the person's language beside German.
+
+The content is :func:`kimdesk.vault.subject_access.collect`'s data. The sheet is built as a handout
+template in code (title, explanations, one section per case) and drawn by the handout engine, so it
+gets the same bilingual columns, right-to-left line layout and fonts as every handout. Labels come
+from the handout texts (``auskunft.*``, 16 languages, drafts marked as such); what was recorded
+(summaries, notes, agency names) is printed as recorded, in both columns.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from kimdesk.handouts.data import HandoutData, format_date, handout_language
+from kimdesk.handouts.templates import SOURCE_LANGUAGE, Block, Template, Texts, load_texts
+
+
+def _day(text: str | None) -> str:
+    if not text:
+        return ""
+    try:
+        return format_date(date.fromisoformat(text[:10]))
+    except ValueError:
+        return text
+
+
+def _name(person: dict[str, Any]) -> str:
+    written = f"{person.get('given_name', '')} {person.get('family_name', '')}".strip()
+    latin = f"{person.get('given_name_latin', '')} {person.get('family_name_latin', '')}".strip()
+    return written if not latin or latin == written else f"{written} ({latin})"
+
+
+def _join(values: list[str] | None) -> str:
+    return ", ".join(v for v in values or [] if v)
+
+
+class _Sheet:
+    """Collects blocks and the data lines (per-sheet text keys, the same text in every
+    language) while walking the Auskunft."""
+
+    def __init__(self) -> None:
+        self.blocks: list[Block] = []
+        self.lines: dict[str, str] = {}
+        self.values: dict[str, str] = {}
+
+    def block(self, kind: str, key: str) -> None:
+        field = "label" if kind == "field" else "text"
+        self.blocks.append(Block(type=kind, keys={field: key}))
+
+    def field(self, label: str, value: str) -> None:
+        name = f"v{len(self.values)}"
+        self.values[name] = value
+        self.blocks.append(Block(type="field", keys={"label": label}, value=name))
+
+    def line(self, text: str) -> None:
+        key = f"auskunft.line{len(self.lines)}"
+        self.lines[key] = text
+        self.block("paragraph", key)
+
+    def section(self, heading: str, lines: list[str]) -> None:
+        self.block("heading", heading)
+        for text in lines or ["—"]:
+            self.line(text)
+
+
+def _case_lines(case: dict[str, Any]) -> dict[str, list[str]]:
+    consultations = [
+        " · ".join(p for p in (_day(c["date"]), c.get("place", ""),
+                               f"{c.get('duration_minutes', '')} min", c.get("summary", ""))
+                   if p)
+        + (" · " + "; ".join(f"{k}: {v}" for k, v in sorted(c["answers"].items()))
+           if c.get("answers") else "")
+        for c in case["consultations"]
+    ]
+    goals = [" · ".join(p for p in (g.get("goal", ""), g.get("steps", ""),
+                                    g.get("responsible", ""), g.get("status", "")) if p)
+             for g in case["goals"]]
+    referrals = [" · ".join(p for p in (_day(r.get("referred_on")), r.get("agency_name", ""),
+                                        r.get("agency_type", ""), r.get("status", ""),
+                                        r.get("note", "")) if p)
+                 for r in case["referrals"]]
+    notes = [f"{_day(n.get('created_at'))}: {n.get('text', '')}" for n in case["notes"]]
+    return {"auskunft.consultations": consultations, "auskunft.goals": goals,
+            "auskunft.referrals": referrals, "auskunft.notes": notes}
+
+
+def build(auskunft: dict[str, Any]) -> tuple[Template, HandoutData, dict[str, str]]:
+    """The sheet's template, its values and its data lines."""
+    sheet = _Sheet()
+    person = auskunft["person"]
+    for kind, key in (("title", "auskunft.title"), ("paragraph", "auskunft.intro"),
+                      ("paragraph", "auskunft.purpose"), ("heading", "auskunft.person")):
+        sheet.block(kind, key)
+    sheet.field("common.name", _name(person))
+    sheet.field("auskunft.birth", _day(person.get("birth_date"))
+                or str(person.get("birth_year") or ""))
+    sheet.field("auskunft.nationality", _join(person.get("nationalities")))
+    sheet.field("auskunft.languages", _join(person.get("languages")))
+    sheet.field("auskunft.residence", person.get("residence_status", ""))
+    sheet.field("auskunft.contact", " · ".join(p for p in (person.get("phone"),
+                                                            person.get("email")) if p))
+    sheet.field("auskunft.address", person.get("address", ""))
+    for case in auskunft["cases"]:
+        sheet.block("heading", "auskunft.case")
+        sheet.field("common.case_number", case["case_number"])
+        sheet.field("auskunft.opened", _day(case.get("opened_on")))
+        sheet.field("auskunft.closed", _day(case.get("closed_on")))
+        sheet.field("auskunft.phase", case.get("phase", ""))
+        retention = case["retention"]
+        if retention.get("legal_hold"):
+            sheet.block("paragraph", "auskunft.hold")
+        sheet.field("auskunft.deletion", _day(retention.get("due_on")))
+        for heading, lines in _case_lines(case).items():
+            sheet.section(heading, lines)
+    sheet.section("auskunft.consents", [
+        " · ".join(p for p in (_day(c.get("given_on")), _join(c.get("purposes")),
+                               _join(c.get("recipients")),
+                               f"{c.get('text_id', '')} {c.get('text_version', '')}".strip(),
+                               _day(c.get("withdrawn_on"))) if p)
+        for c in auskunft["consents"]])
+    access = Counter((e["at"][:10], e["actor"], e["action"]) for e in auskunft["audit"])
+    sheet.section("auskunft.access", [f"{_day(day)} · {actor} · {action} ×{count}"
+                                      for (day, actor, action), count in sorted(access.items())])
+    sheet.block("paragraph", "auskunft.rights")
+    template = Template(id="auskunft", title="auskunft.title", blocks=tuple(sheet.blocks),
+                        path=Path())
+    return template, HandoutData(values=sheet.values), sheet.lines
+
+
+def auskunft_language(auskunft: dict[str, Any]) -> str:
+    person = auskunft["person"]
+    return handout_language(person.get("preferred_language"),
+                            person.get("languages") or []) or SOURCE_LANGUAGE
+
+
+def render_auskunft(auskunft: dict[str, Any], lang: str | None = None) -> bytes:
+    """The PDF: the person's language (or ``lang``) beside German."""
+    from kimdesk.handouts.render import Prepared, _block_rows, _columns, render_pdf
+
+    lang = lang or auskunft_language(auskunft)
+    template, data, lines = build(auskunft)
+    first = _with(load_texts(lang), lines)
+    second = _with(load_texts(SOURCE_LANGUAGE), lines) if lang != SOURCE_LANGUAGE else None
+    columns = _columns(lang, second, first)
+    rows = [row for block in template.blocks for row in _block_rows(block, columns, data)]
+    return render_pdf(Prepared(template, columns, rows, data, first))
+
+
+def _with(texts: Texts, lines: dict[str, str]) -> Texts:
+    return replace(texts, texts={**texts.texts, **lines})
