@@ -51,7 +51,7 @@ from PySide6.QtWidgets import (
 from kimdesk.i18n import N_, current_language, gettext, language
 from kimdesk.stats import DEFAULT_MIN_CELL, Period, Report, report_for_vault
 from kimdesk.stats.disclosure import SUPPRESSED
-from kimdesk.stats.indicators import column_label, row_label
+from kimdesk.stats.labels import column_label, row_label
 from kimdesk.stats.tables import TOTAL, Table
 
 _ = gettext
@@ -452,6 +452,7 @@ class StatisticsDialog(QDialog):
         period: the gaps are read on the database thread (the vault is used by that thread only),
         the file is written through the progress dialog; ``export_done`` tells when it is."""
         from kimdesk.stats.gaps import gap_document, write_gap_document
+        from kimdesk.vault.statsqueries import StatsQueries
 
         period = self.period()
         descriptions = self.with_descriptions.isChecked()
@@ -461,7 +462,8 @@ class StatisticsDialog(QDialog):
         detail = f"{path.suffix.lstrip('.')} {period.start}..{period.end}"
 
         def read(vault: Any) -> dict[str, Any]:
-            return gap_document(vault.conn, period, with_descriptions=descriptions, min_cell=k)
+            return gap_document(StatsQueries.of(vault), period, with_descriptions=descriptions,
+                                min_cell=k)
 
         def write(doc: dict[str, Any]) -> None:
             self._run_file_job(lambda tick: (tick(0, 1), write_gap_document(doc, path))[1],
