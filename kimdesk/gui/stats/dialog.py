@@ -16,7 +16,7 @@ from __future__ import annotations
 import threading
 from datetime import date
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from PySide6.QtCharts import (
     QBarCategoryAxis,
@@ -53,6 +53,9 @@ from kimdesk.stats import DEFAULT_MIN_CELL, Period, Report, report_for_vault
 from kimdesk.stats.disclosure import SUPPRESSED
 from kimdesk.stats.labels import column_label, row_label
 from kimdesk.stats.tables import TOTAL, Table
+
+if TYPE_CHECKING:
+    from kimdesk.vault.vault import Vault
 
 _ = gettext
 
@@ -461,7 +464,7 @@ class StatisticsDialog(QDialog):
             path = path.with_suffix(".xlsx")
         detail = f"{path.suffix.lstrip('.')} {period.start}..{period.end}"
 
-        def read(vault: Any) -> dict[str, Any]:
+        def read(vault: Vault) -> dict[str, Any]:
             return gap_document(StatsQueries.of(vault), period, with_descriptions=descriptions,
                                 min_cell=k)
 
@@ -478,7 +481,7 @@ class StatisticsDialog(QDialog):
     def _audit(self, kind: str, detail: str) -> None:
         """Record the export in the vault's audit log, as the CLI does (on the database thread
         when there is one: the vault is not shared between threads)."""
-        def record(vault: Any) -> None:
+        def record(vault: Vault) -> None:
             with vault.transaction():
                 vault.audit.record("export", kind, detail=detail)
 
