@@ -25,7 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from kimdesk.stats import READER_CACHE_KIB, Period, build_report
 from kimdesk.stats.disclosure import protect
-from kimdesk.stats.indicators import compute, sql_baseline
+from kimdesk.stats.indicators import compute
+from kimdesk.vault.statsqueries import StatsQueries
 
 PASSPHRASE = "bench"
 GOAL_S = 1.0
@@ -73,8 +74,8 @@ def main() -> int:
     from kimdesk.vault import Vault
 
     vault = Vault.open(vault_file(args.cases), PASSPHRASE)
-    conn, cases_conn = (vault.open_reader(cache_kib=READER_CACHE_KIB) for _ in range(2))
-    (n_cases,) = conn.execute("SELECT count(*) FROM cases WHERE deleted = 0").fetchone()
+    db, cases_db = (StatsQueries.reader(vault, READER_CACHE_KIB) for _ in range(2))
+    n_cases = vault.cases.count()
     today = date.today()
     periods = [("year", Period.year(today.year - 1)),
                ("quarter", Period.last_full_quarter(today)),
@@ -87,13 +88,13 @@ def main() -> int:
           f"{'full/SQL':>13} {'goal':>5}")
     worst = (0.0, 0.0)
     for name, period in periods:
-        bare = median_time(lambda p=period: sql_baseline(conn, p), args.repeat)
-        tables = compute(conn, period, cases_conn)
-        ind = median_time(lambda p=period: compute(conn, p, cases_conn), args.repeat)
+        bare = median_time(lambda p=period: db.baseline(p.start, p.end), args.repeat)
+        tables = compute(db, period, cases_db)
+        ind = median_time(lambda p=period: compute(db, p, cases_db), args.repeat)
         prot = median_time(lambda t=tables: protect(t, 3), args.repeat)
-        full = median_time(lambda p=period: build_report(conn, p, 3, cases_conn=cases_conn),
+        full = median_time(lambda p=period: build_report(db, p, 3, cases_db=cases_db),
                            args.repeat)
-        report = build_report(conn, period, 3, cases_conn=cases_conn)
+        report = build_report(db, period, 3, cases_db=cases_db)
         worst = (max(worst[0], full[0]), max(worst[1], full[1]))
 
         def pair(x: tuple[float, float]) -> str:

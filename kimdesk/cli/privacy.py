@@ -26,7 +26,8 @@ def _date(text: str) -> date:
 
 
 def register(sub: Subcommands) -> None:
-    retention = sub.add_parser("retention", help=_("deletion periods: what is due, and deleting it"))
+    retention = sub.add_parser("retention",
+                               help=_("deletion periods: what is due, and deleting it"))
     rsub = retention.add_subparsers(dest="retention_command", metavar="COMMAND", required=True)
     plan = rsub.add_parser("plan", help=_("list the cases due for deletion and why"))
     apply = rsub.add_parser("apply", help=_("delete the cases that are due"))

@@ -90,10 +90,11 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 def cmd_gaps(args: argparse.Namespace) -> int:
     from kimdesk.stats.gaps import write_gaps
+    from kimdesk.vault.statsqueries import StatsQueries
 
     period = _check(args, ("csv", "json", "xlsx"))
     with open_vault(args) as vault:
-        path = write_gaps(vault.conn, period, args.output, args.format,
+        path = write_gaps(StatsQueries.of(vault), period, args.output, args.format,
                           with_descriptions=args.with_descriptions, min_cell=args.min_cell)
         with vault.transaction():
             vault.audit.record("export", "structural_gaps",

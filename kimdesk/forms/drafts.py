@@ -1,23 +1,24 @@
 """Drafts of forms being filled, and saving finished answers as a consultation.
 
 A draft is saved on every pause in typing so that a crash or the auto-lock loses nothing. Drafts
-live in the encrypted vault, in ``vault_meta`` under ``forms.draft.<key>`` (JSON with form id,
-version and answers): drafts are local to the device and must not sync, and ``vault_meta`` is the
-vault's local key-value table. (A dedicated ``form_drafts`` table is the cleaner home once the
-vault's owner adds a migration for it; :class:`DraftStore` is the seam to swap it in.)
+live in the encrypted vault as device-local documents (JSON with form id, version and answers;
+:mod:`kimdesk.vault.drafts`): they must not sync. :class:`DraftStore` is what the form widget
+needs, so tests and previews can keep drafts in memory instead.
 """
 
 from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from kimdesk.forms.definition import Form
 from kimdesk.forms.engine import FormState, Issue, fill_metadata
 
-PREFIX = "forms.draft."
-ARCHIVE = "forms.definition."
+if TYPE_CHECKING:
+    from kimdesk.domain.models import Consultation
+    from kimdesk.forms.registry import FormRegistry
+    from kimdesk.vault.vault import Vault
 
 
 class DraftStore(Protocol):
@@ -46,27 +47,23 @@ def draft_payload(
 class VaultDraftStore:
     """Drafts in the vault (encrypted with everything else, written in one transaction each)."""
 
-    def __init__(self, vault: Any) -> None:
+    def __init__(self, vault: Vault) -> None:
+        from kimdesk.vault.drafts import form_drafts
+
         self.vault = vault
+        self._drafts = form_drafts(vault)
 
     def save(self, key: str, payload: dict[str, Any]) -> None:
-        text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), default=str)
-        with self.vault.transaction():
-            self.vault.set_meta(PREFIX + key, text)
+        self._drafts.save(key, payload)
 
     def load(self, key: str) -> dict[str, Any] | None:
-        text = self.vault.get_meta(PREFIX + key, "")
-        return json.loads(text) if text else None
+        return self._drafts.load(key)
 
     def discard(self, key: str) -> None:
-        with self.vault.transaction():
-            self.vault.conn.execute("DELETE FROM vault_meta WHERE key = ?", (PREFIX + key,))
+        self._drafts.discard(key)
 
     def keys(self) -> list[str]:
-        rows = self.vault.conn.execute(
-            "SELECT key FROM vault_meta WHERE key LIKE ? ORDER BY key", (PREFIX + "%",)
-        ).fetchall()
-        return [r[0][len(PREFIX):] for r in rows]
+        return self._drafts.keys()
 
 
 class MemoryDraftStore:
@@ -86,7 +83,7 @@ class MemoryDraftStore:
 
 
 def save_consultation(
-    vault: Any,
+    vault: Vault,
     case_id: str,
     form: Form,
     answers: dict[str, Any],
@@ -94,9 +91,9 @@ def save_consultation(
     on: date | None = None,
     draft_store: DraftStore | None = None,
     draft: str | None = None,
-    consultation: Any = None,
+    consultation: Consultation | None = None,
     **fields: Any,
-) -> tuple[Any, list[Issue]]:
+) -> tuple[Consultation | None, list[Issue]]:
     """Store answers as a :class:`Consultation` with the form's id and version.
 
     Returns ``(consultation, [])``, or ``(None, issues)`` without writing when the answers are
@@ -108,9 +105,7 @@ def save_consultation(
     if issues:
         return None, issues
     cleaned = state.cleaned()
-    meta = getattr(vault, "meta", None)
-    fill_metadata(form, cleaned, username=getattr(meta, "counselor", ""),
-                  deviceid=getattr(meta, "device_tag", ""))
+    fill_metadata(form, cleaned, username=vault.meta.counselor, deviceid=vault.meta.device_tag)
     with vault.transaction():
         archive_definition(vault, form)
         if consultation is not None:
@@ -125,7 +120,7 @@ def save_consultation(
     return stored, []
 
 
-def draft_form(registry: Any, store: DraftStore, key: str) -> Form | None:
+def draft_form(registry: FormRegistry, store: DraftStore, key: str) -> Form | None:
     """The form version a draft was started with (a newer version may have arrived by sync since;
     the draft is finished in its own version). None when there is no usable draft."""
     from kimdesk.forms.registry import FormUnavailable
@@ -140,21 +135,19 @@ def draft_form(registry: Any, store: DraftStore, key: str) -> Form | None:
     return form
 
 
-def archive_definition(vault: Any, form: Form) -> None:
+def archive_definition(vault: Vault, form: Form) -> None:
     """Keep a copy of the form version in the vault the first time answers are saved with it, so
     the answers render with their own version even if that file is later gone from the device."""
-    import json as _json
+    from kimdesk.vault.drafts import form_definitions
 
-    key = f"{ARCHIVE}{form.form_id}@{form.version}"
-    if not vault.get_meta(key, ""):
-        text = _json.dumps(form.definition.to_data(), ensure_ascii=False, separators=(",", ":"))
-        with vault.transaction():
-            vault.set_meta(key, text)
+    definitions = form_definitions(vault)
+    key = f"{form.form_id}@{form.version}"
+    if not definitions.exists(key):
+        definitions.save(key, form.definition.to_data())
 
 
-def archived_definitions(vault: Any) -> list[dict[str, Any]]:
+def archived_definitions(vault: Vault) -> list[dict[str, Any]]:
     """Every form version archived in the vault, as plain data (for ``FormRegistry.add``)."""
-    rows = vault.conn.execute(
-        "SELECT value FROM vault_meta WHERE key LIKE ? ORDER BY key", (ARCHIVE + "%",)
-    ).fetchall()
-    return [json.loads(r[0]) for r in rows]
+    from kimdesk.vault.drafts import form_definitions
+
+    return form_definitions(vault).documents()

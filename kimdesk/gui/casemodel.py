@@ -1,10 +1,11 @@
 """The case list model: knows every matching case's number, loads rows only when shown.
 
-``set_result`` swaps in a new ``seq`` list (from :func:`kimdesk.gui.query.matching_seqs`, run on
-the database worker) in one model reset, cheap even for 200,000 cases; ``data()`` for a row whose
-page is not loaded asks the worker for that page (256 rows) and shows an empty cell until the page
-arrives a moment later. Pages are kept in a small LRU cache, so memory stays flat while scrolling
-through the whole list. :meth:`clear` (auto-lock) drops everything.
+``set_result`` swaps in a new ``seq`` list (from
+:meth:`kimdesk.vault.caselist.CaseList.matching_seqs`, run on the database worker) in one model
+reset, cheap even for 200,000 cases; ``data()`` for a row whose page is not loaded asks the worker
+for that page (256 rows) and shows an empty cell until the page arrives a moment later. Pages are
+kept in a small LRU cache, so memory stays flat while scrolling through the whole list.
+:meth:`clear` (auto-lock) drops everything.
 """
 
 from __future__ import annotations
@@ -27,8 +28,8 @@ from PySide6.QtGui import QColor
 from kimdesk.domain.codes import Phase
 from kimdesk.gui.labels import code_label
 from kimdesk.gui.lang import format_date
-from kimdesk.gui.query import COLUMNS, CaseRow
 from kimdesk.i18n import N_, gettext
+from kimdesk.vault.caselist import COLUMNS, CaseRow
 
 HEADERS = {
     "case_number": N_("Case number"),

@@ -19,6 +19,8 @@ from kimdesk.gui.fields import FieldForm, field_errors
 from kimdesk.gui.records import CASE_FIELDS, PERSON_FIELDS
 from kimdesk.gui.worker import DbWorker
 from kimdesk.i18n import gettext
+from kimdesk.vault.intake import SimilarCase, open_case_for_new_person
+from kimdesk.vault.intake import similar_cases as find_similar_cases
 
 _ = gettext
 
@@ -84,34 +86,10 @@ class NewCaseDialog(QDialog):
 
 def create_case(worker: DbWorker, person: Person, fields: dict[str, Any]) -> str:
     """Worker job: store the person and open the case in one transaction; returns the case id."""
-    vault = worker.require_vault()
-    with vault.transaction():
-        stored = vault.people.add(person)
-        case = vault.cases.open_case(stored.id, **fields)
-    return case.id
+    return open_case_for_new_person(worker.require_vault(), person, fields).id
 
 
-def similar_cases(worker: DbWorker, person: Person) -> list[tuple[str, str, str]]:
-    """Worker job: open cases of people with the same Latin name (folded) and no conflicting
-    birth date — likely the same client coming back. ``[(case_id, case_number, name)]``."""
-    from kimdesk.vault.search import fold
-
-    conn = worker.read_connection()
-    family, given = fold(person.family_name_latin), fold(person.given_name_latin)
-    rows = conn.execute(
-        "SELECT c.id, c.case_number, p.family_name, p.given_name, p.family_name_latin,"
-        " p.given_name_latin, p.birth_date, p.birth_year FROM cases c"
-        " JOIN persons p ON p.id = c.person_id"
-        " WHERE c.deleted = 0 AND p.deleted = 0 AND lower(p.family_name_latin) = lower(?)",
-        (person.family_name_latin,),
-    ).fetchall()
-    found = []
-    for case_id, number, fam, giv, fam_l, giv_l, birth_date, birth_year in rows:
-        if fold(fam_l) != family or fold(giv_l) != given:
-            continue
-        if person.birth_date and birth_date and birth_date != person.birth_date.isoformat():
-            continue
-        if person.birth_year and birth_year and int(birth_year) != person.birth_year:
-            continue
-        found.append((case_id, number, f"{fam}, {giv}"))
-    return found
+def similar_cases(worker: DbWorker, person: Person) -> list[SimilarCase]:
+    """Worker job: cases of people who may be this client coming back
+    (:func:`kimdesk.vault.intake.similar_cases`)."""
+    return find_similar_cases(worker.require_vault(), person)

@@ -22,6 +22,7 @@ from kimdesk.gui.lang import LANGUAGE_NAMES, format_date
 from kimdesk.gui.worker import DbWorker
 from kimdesk.i18n import gettext, ngettext
 from kimdesk.vault.files import create_private_file, make_private, private_dir
+from kimdesk.vault.retention import ClosedCase, closed_before
 
 _ = gettext
 DEFAULT_IDLE_MINUTES = 5
@@ -130,16 +131,10 @@ def valid_server_url(url: str) -> bool:
     return not url or server_url_allowed(url)
 
 
-def retention_candidates(worker: DbWorker, months: int) -> list[tuple[str, str, str]]:
+def retention_candidates(worker: DbWorker, months: int) -> list[ClosedCase]:
     """Closed cases whose closing date lies more than ``months`` ago (worker thread)."""
     cutoff = date.today() - timedelta(days=round(months * 30.44))
-    conn = worker.read_connection()
-    rows = conn.execute(
-        "SELECT case_number, closed_on, closure_reason FROM cases WHERE deleted = 0"
-        " AND phase = 'abschluss' AND closed_on < ? ORDER BY closed_on",
-        (cutoff.isoformat(),),
-    ).fetchall()
-    return [(str(a), str(b), str(c or "")) for a, b, c in rows]
+    return closed_before(worker.require_vault(), cutoff)
 
 
 class SettingsDialog(QDialog):
@@ -175,7 +170,7 @@ class SettingsDialog(QDialog):
         self.worker.submit(lambda w: retention_candidates(w, months), self._show_retention,
                            lambda exc: None, key="retention")
 
-    def _show_retention(self, rows: list[tuple[str, str, str]]) -> None:
+    def _show_retention(self, rows: list[ClosedCase]) -> None:
         tree = self.ui.retentionTree
         tree.clear()
         for number, closed, reason in rows[:2000]:

@@ -18,9 +18,9 @@ from kimdesk.gui.casemodel import PAGE, CaseTableModel
 from kimdesk.gui.caseview import CaseView
 from kimdesk.gui.forms_generated.ui_workspace import Ui_Workspace
 from kimdesk.gui.labels import code_label
-from kimdesk.gui.query import CaseFilter, fetch_rows, matching_seqs, total_cases
 from kimdesk.gui.worker import DbWorker
 from kimdesk.i18n import N_, gettext
+from kimdesk.vault.caselist import CaseFilter, CaseList
 
 if TYPE_CHECKING:
     from kimdesk.gui.mainwindow import MainWindow
@@ -163,14 +163,11 @@ class Workspace(QWidget):
 
         def job(w: DbWorker) -> tuple[Any, dict[int, Any], int, float]:
             t0 = time.perf_counter()
-            conn = w.read_connection()
-            seqs = matching_seqs(conn, flt)
-            first = fetch_rows(conn, list(seqs[:PAGE]))
-            unfiltered = flt.text.strip() == "" and not (
-                flt.phase or flt.rechtskreis or flt.handlungsfeld or flt.needs_review
-                or flt.scope != "all")
+            cases = CaseList(w.require_vault())
+            seqs = cases.matching_seqs(flt)
+            first = cases.page(seqs[:PAGE])
             # An unfiltered list is every case: no second count needed.
-            total = len(seqs) if unfiltered else (total_cases(conn) if count_all else -1)
+            total = len(seqs) if flt.unfiltered else (cases.total() if count_all else -1)
             return seqs, first, total, (time.perf_counter() - t0) * 1000
 
         def done(result: tuple[Any, dict[int, Any], int, float]) -> None:
@@ -203,7 +200,7 @@ class Workspace(QWidget):
 
     def _fetch_page(self, generation: int, page: int, seqs: list[int]) -> None:
         def job(w: DbWorker) -> dict[int, Any]:
-            return fetch_rows(w.read_connection(), seqs)
+            return CaseList(w.require_vault()).page(seqs)
 
         self.worker.submit(job, lambda rows: self.model.add_page(generation, page, rows),
                            lambda exc: None)

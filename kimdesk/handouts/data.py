@@ -11,7 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from kimdesk.domain.models import Person
+    from kimdesk.vault.vault import Vault
 
 
 @dataclass(frozen=True)
@@ -47,7 +51,7 @@ def format_date(day: date | None) -> str:
     return day.strftime("%d.%m.%Y") if day else ""
 
 
-def client_name(person: Any) -> str:
+def client_name(person: Person) -> str:
     written = f"{person.given_name} {person.family_name}".strip()
     latin = f"{person.given_name_latin} {person.family_name_latin}".strip()
     return written if not latin or latin == written else f"{written} ({latin})"
@@ -69,12 +73,14 @@ def handout_language(preferred: str | None, languages: list[str] | tuple[str, ..
     return None
 
 
-def load_case_data(vault: Any, case_id: str) -> HandoutData:
+def load_case_data(vault: Vault, case_id: str) -> HandoutData:
     """Everything the templates print about one case (run this on the vault's thread)."""
+    from kimdesk.vault.casefile import consents_of
+
     case = vault.cases.get(case_id)
     person = vault.people.get(case.person_id)
     recipients: list[str] = []
-    for consent in vault.consents.where("person_id = ?", (person.id,)):
+    for consent in consents_of(vault, person.id):
         if consent.active_on(date.today()):
             recipients.extend(r for r in consent.recipients if r not in recipients)
     goals = tuple(
@@ -114,13 +120,8 @@ def load_case_data(vault: Any, case_id: str) -> HandoutData:
     return HandoutData(values, goals, tuple(referrals), language)
 
 
-def resolve_case_id(vault: Any, ident: str) -> str:
+def resolve_case_id(vault: Vault, ident: str) -> str:
     """A case id from an id or a case number (what ``kimdesk show`` accepts too)."""
-    from kimdesk.vault.errors import RecordNotFound
+    from kimdesk.vault.casefile import case_id_of
 
-    row = vault.conn.execute(
-        "SELECT id FROM cases WHERE (id = ? OR case_number = ?) AND deleted = 0", (ident, ident)
-    ).fetchone()
-    if row is None:
-        raise RecordNotFound("cases", ident)
-    return str(row[0])
+    return case_id_of(vault, ident)

@@ -1,9 +1,10 @@
 """Anonymised statistics for the Land's KIM reporting: indicators per period and municipality,
 disclosure control, exports (CSV, JSON, XLSX, PDF) and the structural-gap export.
 
-No Qt here (the view is :mod:`kimdesk.gui.stats`). The entry point is :func:`build_report`::
+No Qt and no SQL here (the view is :mod:`kimdesk.gui.stats`, the queries are the vault's:
+:mod:`kimdesk.vault.statsqueries`). The entry point is :func:`report_for_vault`::
 
-    report = build_report(vault.conn, Period.quarter(2026, 2), min_cell=3)
+    report = report_for_vault(vault, Period.quarter(2026, 2), min_cell=3)
     export.write(report, "q2.xlsx")
 """
 
@@ -11,11 +12,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING
 
 from kimdesk.stats.disclosure import DEFAULT_MIN_CELL, Protection, protect
 from kimdesk.stats.period import Period
 from kimdesk.stats.tables import TOTAL, Cell, Table
+
+if TYPE_CHECKING:
+    from kimdesk.vault.statsqueries import StatsQueries
+    from kimdesk.vault.vault import Vault
 
 __all__ = ["DEFAULT_MIN_CELL", "TOTAL", "Cell", "Period", "Protection", "Report", "Table",
            "build_report", "report_for_vault"]
@@ -46,25 +51,24 @@ class Report:
 READER_CACHE_KIB = 262_144
 
 
-def report_for_vault(vault: Any, period: Period, min_cell: int = DEFAULT_MIN_CELL) -> Report:
+def report_for_vault(vault: Vault, period: Period, min_cell: int = DEFAULT_MIN_CELL) -> Report:
     """:func:`build_report` on two reader connections of its own (large page cache, closed
     after), so the vault's main connection keeps its cache, a GUI thread can run this, and the
     case tables are counted on the second core (:func:`~kimdesk.stats.indicators.compute`)."""
-    conns = [vault.open_reader(cache_kib=READER_CACHE_KIB) for _ in range(2)]
-    try:
-        return build_report(conns[0], period, min_cell, cases_conn=conns[1])
-    finally:
-        for conn in conns:
-            conn.close()
+    from kimdesk.vault.statsqueries import StatsQueries
+
+    with (StatsQueries.reader(vault, READER_CACHE_KIB) as db,
+          StatsQueries.reader(vault, READER_CACHE_KIB) as cases_db):
+        return build_report(db, period, min_cell, cases_db=cases_db)
 
 
-def build_report(conn: Any, period: Period, min_cell: int = DEFAULT_MIN_CELL, *,
-                 cases_conn: Any = None) -> Report:
-    """Compute every indicator of ``period`` from a vault connection and protect the export;
-    ``cases_conn``, a second connection to the same vault, lets the case tables be counted in
-    parallel."""
+def build_report(db: StatsQueries, period: Period, min_cell: int = DEFAULT_MIN_CELL, *,
+                 cases_db: StatsQueries | None = None) -> Report:
+    """Compute every indicator of ``period`` through a vault's statistics queries and protect the
+    export; ``cases_db``, a second connection to the same vault, lets the case tables be counted
+    in parallel."""
     from kimdesk.stats.indicators import compute
 
-    tables = compute(conn, period, cases_conn)
+    tables = compute(db, period, cases_db)
     return Report(period=period, tables=tables, protection=protect(tables, min_cell),
                   created_on=date.today())

@@ -21,7 +21,7 @@ from typing import Any
 from kimdesk.i18n import N_, current_language, gettext
 from kimdesk.stats import Report
 from kimdesk.stats.disclosure import SUPPRESSED
-from kimdesk.stats.indicators import column_label, row_label
+from kimdesk.stats.labels import column_label, row_label
 from kimdesk.stats.tables import TOTAL, Table
 
 FORMATS = ("csv", "json", "xlsx", "pdf")

@@ -19,25 +19,17 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kimdesk.i18n import N_, gettext
 from kimdesk.stats import Period
 from kimdesk.stats.disclosure import DEFAULT_MIN_CELL
 
+if TYPE_CHECKING:
+    from kimdesk.vault.statsqueries import StatsQueries
+
 REDACTED = "[…]"
 KREIS = "(Kreis)"
-
-GAP_SQL = """
-SELECT g.category, g.agencies, g.rechtskreise, g.municipality, substr(g.observed_on, 1, 7),
-       g.description, p.given_name, p.family_name, p.given_name_latin, p.family_name_latin,
-       p.birth_date, p.phone, p.email, p.address, c.case_number
-FROM structural_gaps g
-LEFT JOIN cases c ON c.id = g.case_id
-LEFT JOIN persons p ON p.id = c.person_id
-WHERE g.deleted = 0 AND g.observed_on BETWEEN :from AND :to
-ORDER BY g.observed_on, g.category, g.municipality
-"""
 
 
 @dataclass(frozen=True)
@@ -65,10 +57,11 @@ def redact(text: str, secrets: list[str | None]) -> str:
     return out
 
 
-def entries(conn: Any, period: Period, with_descriptions: bool = False) -> list[GapEntry]:
-    params = {"from": period.start.isoformat(), "to": period.end.isoformat()}
+def entries(db: StatsQueries, period: Period, with_descriptions: bool = False
+            ) -> list[GapEntry]:
     out = []
-    for (category, agencies, legal, muni, month, text, *secrets) in conn.execute(GAP_SQL, params):
+    rows = db.gap_entries(period.start, period.end)
+    for (category, agencies, legal, muni, month, text, *secrets) in rows:
         out.append(GapEntry(
             category=category, agency_types=json.loads(agencies or "[]"),
             rechtskreise=json.loads(legal or "[]"), municipality=muni or "", month=month,
@@ -77,15 +70,15 @@ def entries(conn: Any, period: Period, with_descriptions: bool = False) -> list[
     return out
 
 
-def gap_document(conn: Any, period: Period, *, with_descriptions: bool = False,
+def gap_document(db: StatsQueries, period: Period, *, with_descriptions: bool = False,
                  min_cell: int = DEFAULT_MIN_CELL) -> dict[str, Any]:
     """The gap export as plain data: the entries and their counts per category."""
     from collections import Counter
 
     from kimdesk.domain.codes import GapCategory
-    from kimdesk.stats.indicators import column_label
+    from kimdesk.stats.labels import column_label
 
-    found = entries(conn, period, with_descriptions)
+    found = entries(db, period, with_descriptions)
     per_municipality = Counter(e.municipality for e in found)
     per_category = Counter(e.category for e in found)
     categories = [g.value for g in GapCategory]
@@ -113,10 +106,10 @@ def gap_document(conn: Any, period: Period, *, with_descriptions: bool = False,
     }
 
 
-def write_gaps(conn: Any, period: Period, path: Any, fmt: str | None = None, *,
+def write_gaps(db: StatsQueries, period: Period, path: Any, fmt: str | None = None, *,
                with_descriptions: bool = False, min_cell: int = DEFAULT_MIN_CELL) -> Any:
     """Read the gaps of ``period`` and write the export (see :func:`write_gap_document`)."""
-    doc = gap_document(conn, period, with_descriptions=with_descriptions, min_cell=min_cell)
+    doc = gap_document(db, period, with_descriptions=with_descriptions, min_cell=min_cell)
     return write_gap_document(doc, path, fmt)
 
 

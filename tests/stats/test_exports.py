@@ -15,6 +15,7 @@ import pytest
 from kimdesk.stats import Period, build_report
 from kimdesk.stats.export import FORMATS, write
 from kimdesk.stats.gaps import REDACTED, redact, write_gaps
+from kimdesk.vault.statsqueries import StatsQueries
 from tests.conftest import PASSPHRASE
 from tests.stats.attack import bounds, published_in, recovered
 from tests.stats.conftest import periods
@@ -69,7 +70,7 @@ def exports(stats_vault: object, tmp_path_factory: pytest.TempPathFactory) -> li
     folder = tmp_path_factory.mktemp("exports")
     for period in periods():
         for k in (3, 5):
-            report = build_report(stats_vault.conn, period, k)  # type: ignore[attr-defined]
+            report = build_report(StatsQueries.of(stats_vault), period, k)  # type: ignore[arg-type]
             paths = {fmt: write(report, folder / f"{period.label.replace('..', '_')}-{k}.{fmt}")
                      for fmt in FORMATS}
             out.append((report, paths))
@@ -171,7 +172,8 @@ def test_gap_export_has_no_person_and_no_case(stats_vault: object, tmp_path: Pat
         "SELECT description FROM structural_gaps")}
     period = Period(periods()[3].start, periods()[0].end)
     for fmt in ("csv", "json", "xlsx"):
-        path = write_gaps(conn, period, tmp_path / f"gaps.{fmt}", with_descriptions=True)
+        path = write_gaps(StatsQueries.of(stats_vault), period, tmp_path / f"gaps.{fmt}",
+                          with_descriptions=True)
         text = file_text(path)
         assert not find_leaks(text, secrets)
     doc = json.loads((tmp_path / "gaps.json").read_text())
@@ -179,7 +181,7 @@ def test_gap_export_has_no_person_and_no_case(stats_vault: object, tmp_path: Pat
     assert set(doc["entries"][0]) == {"category", "category_label", "agency_types",
                                       "rechtskreise", "municipality", "month", "description"}
     assert all(re.fullmatch(r"\d{4}-\d{2}", e["month"]) for e in doc["entries"])
-    plain = write_gaps(conn, period, tmp_path / "plain.json")
+    plain = write_gaps(StatsQueries.of(stats_vault), period, tmp_path / "plain.json")
     assert all("description" not in e for e in json.loads(plain.read_text())["entries"])
     assert sum(r["count"] for r in doc["summary"]) == len(doc["entries"])
     named = Counter(e["municipality"] for e in doc["entries"])
@@ -231,13 +233,13 @@ def test_empty_and_tiny_vaults(make_vault: object, tmp_path: Path) -> None:
     vault = make_vault(municipality="Verl")  # type: ignore[operator]
     period = Period.year(2025)
     for fmt in FORMATS:
-        write(build_report(vault.conn, period), tmp_path / f"empty.{fmt}")
+        write(build_report(StatsQueries.of(vault), period), tmp_path / f"empty.{fmt}")
     person = vault.people.add(Person(given_name="Solo", family_name="Case",
                                      given_name_latin="Solo", family_name_latin="Case",
                                      gender="diverse", nationalities=["ER"], birth_year=1999,
                                      residence_status="duldung", municipality="Verl"))
     vault.cases.open_case(person.id, opened_on=date(2025, 3, 1), rechtskreise=["aufenthg"])
-    report = build_report(vault.conn, period)
+    report = build_report(StatsQueries.of(vault), period)
     p = report.protection
     for t in report.tables:
         for r in t.all_rows:
@@ -257,7 +259,7 @@ def test_pdf_language(stats_vault: object, tmp_path: Path, lang: str, word: str)
     PDF is written in German."""
     from kimdesk.i18n import language
 
-    report = build_report(stats_vault.conn, periods()[1])  # type: ignore[attr-defined]
+    report = build_report(StatsQueries.of(stats_vault), periods()[1])  # type: ignore[arg-type]
     with language(lang):
         text = file_text(write(report, tmp_path / f"{lang}.pdf"))
     if lang == "uk":

@@ -12,9 +12,11 @@ from hypothesis import strategies as st
 
 from kimdesk.domain.iso import country_codes
 from kimdesk.stats import Period, build_report
-from kimdesk.stats.indicators import _band_duration, age_on, compute
+from kimdesk.stats.categories import age_on, band_duration
+from kimdesk.stats.indicators import compute
 from kimdesk.stats.regions import region_map, region_of
 from kimdesk.stats.tables import TOTAL, Cell
+from kimdesk.vault.statsqueries import StatsQueries
 from tests.stats.conftest import periods
 
 
@@ -36,9 +38,9 @@ def test_age_and_duration_bands() -> None:
     assert age_on(date(2026, 7, 1), "2008-07-01", 2008) == 18
     assert age_on(date(2026, 6, 30), None, 2000) == 25  # born "1 July"
     assert age_on(date(2026, 6, 30), None, None) is None
-    assert _band_duration("2026-01-31", "2026-04-30") == "under_3m"
-    assert _band_duration("2026-01-31", "2026-05-01") == "3_6m"
-    assert _band_duration("2025-01-01", "2026-01-01") == "12m_plus"
+    assert band_duration("2026-01-31", "2026-04-30") == "under_3m"
+    assert band_duration("2026-01-31", "2026-05-01") == "3_6m"
+    assert band_duration("2025-01-01", "2026-01-01") == "12m_plus"
 
 
 def test_every_country_has_a_region() -> None:
@@ -52,7 +54,7 @@ def test_every_country_has_a_region() -> None:
 @pytest.mark.parametrize("period", periods(), ids=lambda p: p.label)
 def test_published_numbers_equal_direct_sql_counts(stats_vault: object, period: Period) -> None:
     conn = stats_vault.conn  # type: ignore[attr-defined]
-    report = build_report(conn, period, 3)
+    report = build_report(StatsQueries.of(stats_vault), period, 3)  # type: ignore[arg-type]
     p = report.protection
     f, t = period.start.isoformat(), period.end.isoformat()
     active_sql = ("SELECT municipality, count(*) FROM cases WHERE deleted = 0 AND opened_on <= ?"
@@ -107,7 +109,7 @@ def test_published_numbers_equal_direct_sql_counts(stats_vault: object, period: 
 
 
 def test_margins_add_up_and_shared_totals_agree(stats_vault: object) -> None:
-    tables = compute(stats_vault.conn, Period.year(date.today().year - 1))  # type: ignore[attr-defined]
+    tables = compute(StatsQueries.of(stats_vault), Period.year(date.today().year - 1))  # type: ignore[arg-type]
     by_id = {t.id: t for t in tables}
     for t in tables:
         for column in t.all_columns:
@@ -124,9 +126,9 @@ def test_margins_add_up_and_shared_totals_agree(stats_vault: object) -> None:
 def test_deleted_records_are_not_counted(demo_vault: object) -> None:
     vault = demo_vault
     period = Period(date(2000, 1, 1), date.today())
-    before = compute(vault.conn, period)[0]  # type: ignore[attr-defined]
+    before = compute(StatsQueries.of(vault), period)[0]  # type: ignore[arg-type]
     vault.conn.execute("UPDATE cases SET deleted = 1 WHERE seq IN (SELECT seq FROM cases LIMIT 5)")  # type: ignore[attr-defined]
-    after = compute(vault.conn, period)[0]  # type: ignore[attr-defined]
+    after = compute(StatsQueries.of(vault), period)[0]  # type: ignore[arg-type]
     assert after.cell(TOTAL, "active").value == before.cell(TOTAL, "active").value - 5
 
 
@@ -140,16 +142,16 @@ def test_persons_with_two_cases_count_once_as_contributors(make_vault: object) -
                                      residence_status="duldung", municipality="Verl"))
     for _ in range(3):
         vault.cases.open_case(person.id, opened_on=date(2026, 1, 10))
-    t = compute(vault.conn, Period.month(2026, 1))[0]
+    t = compute(StatsQueries.of(vault), Period.month(2026, 1))[0]
     assert t.cell("Verl", "opened").value == 3
     assert t.cell("Verl", "opened").contributors == 1
-    report = build_report(vault.conn, Period.month(2026, 1), 3)
+    report = build_report(StatsQueries.of(vault), Period.month(2026, 1), 3)
     assert report.protection.shown(t, "Verl", "opened") == "."
 
 
 @pytest.mark.parametrize("period", periods(), ids=lambda p: p.label)
 def test_sql_bands_agree_with_the_python_definitions(stats_vault: object, period: Period) -> None:
-    from kimdesk.stats.indicators import _band_age
+    from kimdesk.stats.categories import band_age
 
     conn = stats_vault.conn  # type: ignore[attr-defined]
     f, t = period.start.isoformat(), period.end.isoformat()
@@ -159,10 +161,10 @@ def test_sql_bands_agree_with_the_python_definitions(stats_vault: object, period
             "SELECT c.opened_on, c.closed_on, p.birth_date, p.birth_year FROM cases c JOIN"
             " persons p ON p.id = c.person_id WHERE c.deleted = 0 AND c.opened_on <= ? AND"
             " (c.closed_on IS NULL OR c.closed_on >= ?)", (t, f)):
-        ages[_band_age(age_on(period.end, born, year))] += 1
+        ages[band_age(age_on(period.end, born, year))] += 1
         if closed and closed <= t:
-            durations[_band_duration(opened, closed)] += 1
-    tables = {x.id: x for x in compute(conn, period)}
+            durations[band_duration(opened, closed)] += 1
+    tables = {x.id: x for x in compute(StatsQueries.of(stats_vault), period)}  # type: ignore[arg-type]
     assert {c: tables["active_by_age"].cell(TOTAL, c).value for c in ages} == dict(ages)
     assert {c: tables["closed_by_duration"].cell(TOTAL, c).value
             for c in durations} == dict(durations)
@@ -187,7 +189,7 @@ def test_a_person_with_two_cases_counts_once_in_every_table(make_vault: object) 
             vault.consultations.add(Consultation(case_id=case.id, date=date(2026, 1, 20),
                                                  duration_minutes=30, place=place,
                                                  interpreter_used=False, language="de"))
-    tables = {t.id: t for t in compute(vault.conn, Period.month(2026, 1))}
+    tables = {t.id: t for t in compute(StatsQueries.of(vault), Period.month(2026, 1))}
     legal = tables["active_by_rechtskreis"]
     assert legal.cell("Verl", "sgb2") == Cell(3, 2)
     assert legal.cell(TOTAL, "sgb8") == Cell(3, 2)
@@ -205,7 +207,7 @@ def test_a_person_with_two_cases_counts_once_in_every_table(make_vault: object) 
 def test_split_tally_equals_counting_every_event(events: list[tuple[str, int, bool]]) -> None:
     """The one-pass two-column tally agrees with the general :func:`tally` over one item per
     event, including people with events in two municipalities (counted once in the total row)."""
-    from kimdesk.stats.indicators import split_tally, tally
+    from kimdesk.stats.tally import split_tally, tally
 
     counts: dict[tuple[str, int], list[int]] = {}
     for muni, person, outreach in events:
@@ -228,14 +230,15 @@ def test_sql_age_cutoffs_agree_with_age_on(end: date, born: date | None,
     every day (29 February included) it gives the band of :func:`age_on`."""
     import sqlite3
 
-    from kimdesk.stats.indicators import _age_band_sql, _band_age, age_cutoffs
+    from kimdesk.stats.categories import band_age
+    from kimdesk.vault.statsqueries import age_band_sql, age_cutoffs
 
-    sql = (f"SELECT CASE WHEN b > '' THEN {_age_band_sql('b', '')} WHEN y IS NOT NULL THEN"
-           f" {_age_band_sql('y', '_y')} ELSE 'unknown' END FROM (SELECT :b AS b, :y AS y)")
+    sql = (f"SELECT CASE WHEN b > '' THEN {age_band_sql('b', '')} WHEN y IS NOT NULL THEN"
+           f" {age_band_sql('y', '_y')} ELSE 'unknown' END FROM (SELECT :b AS b, :y AS y)")
     text = born.isoformat() if born else None
     with sqlite3.connect(":memory:") as conn:
         (band,) = conn.execute(sql, {"b": text, "y": year, **age_cutoffs(end)}).fetchone()
-    assert band == _band_age(age_on(end, text, year))
+    assert band == band_age(age_on(end, text, year))
 
 
 def _displayed(tables: list) -> dict:  # type: ignore[type-arg]
@@ -246,12 +249,11 @@ def _displayed(tables: list) -> dict:  # type: ignore[type-arg]
 @pytest.mark.parametrize("period", periods(), ids=lambda p: p.label)
 def test_grouped_case_count_equals_counting_row_by_row(stats_vault: object,
                                                        period: Period) -> None:
-    from kimdesk.stats.indicators import case_cells
+    from kimdesk.stats.casecount import case_cells
 
-    conn = stats_vault.conn  # type: ignore[attr-defined]
-    params = {"from": period.start.isoformat(), "to": period.end.isoformat()}
-    grouped = case_cells(conn, params, period.end)
-    rows = case_cells(conn, params, period.end, grouped=False)
+    db = StatsQueries.of(stats_vault)  # type: ignore[arg-type]
+    grouped = case_cells(db, period)
+    rows = case_cells(db, period, grouped=False)
     assert grouped.cells == rows.cells
     assert grouped.places == rows.places
     assert sum(c.value for c in grouped.cells["cases"].values()) > 0
@@ -300,33 +302,31 @@ def _people_with_several_cases(vault: object, seed: int) -> None:
 def test_people_with_several_cases_count_once_either_way(make_vault: object, seed: int) -> None:
     """The grouped count with its correction for people with several cases, in one thread or
     two, equals the row-by-row count of distinct people in every cell."""
-    from kimdesk.stats.indicators import case_cells
+    from kimdesk.stats.casecount import case_cells
 
     vault = make_vault(municipality="Verl")  # type: ignore[operator]
     _people_with_several_cases(vault, seed)
     period = Period.month(2026, 1)
-    params = {"from": period.start.isoformat(), "to": period.end.isoformat()}
-    conn = vault.conn
-    grouped = case_cells(conn, params, period.end)
-    assert grouped.cells == case_cells(conn, params, period.end, grouped=False).cells
+    db = StatsQueries.of(vault)
+    grouped = case_cells(db, period)
+    assert grouped.cells == case_cells(db, period, grouped=False).cells
     # the correction was needed: some cell has fewer people than cases
     assert any(c.contributors < c.value for cells in grouped.cells.values()
                for c in cells.values())
-    second = vault.open_reader()
-    assert _displayed(compute(conn, period, second)) == _displayed(compute(conn, period))
+    with StatsQueries.reader(vault) as second:
+        assert _displayed(compute(db, period, second)) == _displayed(compute(db, period))
 
 
 def test_a_separator_inside_a_value_falls_back_to_counting_rows(make_vault: object) -> None:
-    from kimdesk.stats.indicators import case_cells
+    from kimdesk.stats.casecount import case_cells
 
     vault = make_vault(municipality="Verl")  # type: ignore[operator]
     _people_with_several_cases(vault, 4)
     vault.conn.execute("""UPDATE persons SET nationalities = '["S\x1fY"]'""")  # type: ignore[attr-defined]
     period = Period.month(2026, 1)
-    params = {"from": period.start.isoformat(), "to": period.end.isoformat()}
-    got = case_cells(vault.conn, params, period.end)  # type: ignore[attr-defined]
-    assert got.cells == case_cells(vault.conn, params, period.end,  # type: ignore[attr-defined]
-                                   grouped=False).cells
+    db = StatsQueries.of(vault)  # type: ignore[arg-type]
+    got = case_cells(db, period)
+    assert got.cells == case_cells(db, period, grouped=False).cells
     assert got.cells["active_by_region"][(TOTAL, "unknown")].value > 0
 
 
@@ -334,8 +334,8 @@ def test_a_v3_vault_gets_the_statistics_index_and_counts_through_it(tmp_path: ob
     import shutil
     from pathlib import Path
 
-    from kimdesk.stats.indicators import CONSULTATION_SQL
     from kimdesk.vault import Vault
+    from kimdesk.vault.statsqueries import CONSULTATION_SQL
 
     copy = Path(str(tmp_path)) / "v3.kdb"
     shutil.copy(Path(__file__).resolve().parent.parent / "fixtures" / "vault_v3.kdb", copy)
@@ -344,5 +344,6 @@ def test_a_v3_vault_gets_the_statistics_index_and_counts_through_it(tmp_path: ob
             "EXPLAIN QUERY PLAN " + CONSULTATION_SQL.format(index="consultations_stats"),
             {"from": "2000-01-01", "to": "2100-01-01"}))
         assert "COVERING INDEX consultations_stats" in plan
-        tables = {t.id: t for t in compute(v.conn, Period(date(2000, 1, 1), date.today()))}
+        period = Period(date(2000, 1, 1), date.today())
+        tables = {t.id: t for t in compute(StatsQueries.of(v), period)}
         assert tables["consultations_by_place"].cell(TOTAL, TOTAL).value == 1

@@ -39,8 +39,10 @@ def test_statistics_strings_are_translated() -> None:
 def test_every_column_and_title_has_a_translated_label(lang: str) -> None:
     from kimdesk.i18n import gettext, language
     from kimdesk.stats import Period
-    from kimdesk.stats.indicators import column_label, compute
+    from kimdesk.stats.indicators import compute
+    from kimdesk.stats.labels import column_label
     from kimdesk.stats.tables import TOTAL
+    from kimdesk.vault.statsqueries import StatsQueries
 
     class _NoRows:
         def execute(self, *_a: object) -> _NoRows:
@@ -52,7 +54,7 @@ def test_every_column_and_title_has_a_translated_label(lang: str) -> None:
         def __iter__(self) -> object:
             return iter(())
 
-    tables = compute(_NoRows(), Period.year(2025))
+    tables = compute(StatsQueries(_NoRows()), Period.year(2025))
     with language(lang):
         for t in tables:
             assert gettext(t.title) != t.title, t.title

@@ -351,6 +351,7 @@ class StatisticsDialog(QDialog):
         period: the gaps are read on the vault lane, the file is written on the files lane
         through the progress dialog; ``export_done`` tells when it is."""
         from kimdesk.stats.gaps import gap_document, write_gap_document
+        from kimdesk.vault.statsqueries import StatsQueries
 
         period = self.period()
         descriptions = self.with_descriptions.isChecked()
@@ -360,8 +361,8 @@ class StatisticsDialog(QDialog):
         detail = f"{path.suffix.lstrip('.')} {period.start}..{period.end}"
 
         def read(w: DbWorker) -> dict[str, Any]:
-            return gap_document(w.require_vault().conn, period, with_descriptions=descriptions,
-                                min_cell=k)
+            return gap_document(StatsQueries.of(w.require_vault()), period,
+                                with_descriptions=descriptions, min_cell=k)
 
         generation = self._generation
 

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QTableWidget, QTableWidgetItem
 from kimdesk.i18n import N_, gettext
 from kimdesk.stats import Report
 from kimdesk.stats.disclosure import SUPPRESSED
-from kimdesk.stats.indicators import column_label, row_label
+from kimdesk.stats.labels import column_label, row_label
 from kimdesk.stats.tables import TOTAL, Table
 
 _ = gettext
