@@ -154,9 +154,29 @@ class MainWindow(QMainWindow):
         self._set_unlocked(True)
         self.idle.set_timeout(self.settings.idle_minutes * 60_000)
         self.idle.start()
+        self._apply_retention()  # queued first: the list never shows a case that is due
         ws.run_query()
         ws.search.setFocus()
         self.sync.start()
+
+    def _apply_retention(self) -> None:
+        """Löschfristen after every unlock (docs/privacy.md): due cases are deleted before
+        anything is shown; the status bar says how many."""
+        from datetime import date
+
+        from kimdesk.gui.retention import deleted_text
+
+        def work(w: DbWorker) -> Any:
+            from kimdesk.vault.retention import apply_retention
+
+            vault = w.require_vault()
+            return apply_retention(vault, date.today(), ordered_by=vault.meta.counselor)
+
+        def done(result: Any) -> None:
+            if result.deleted_cases or result.deleted_persons:
+                self.show_message(deleted_text(result))
+
+        self.worker.submit(work, done, self.show_error)
 
     @property
     def unlocked(self) -> bool:

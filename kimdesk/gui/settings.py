@@ -1,4 +1,5 @@
-"""User settings (language, idle timeout, server address, retention) and their dialog.
+"""User settings (language, idle timeout, server address) and their dialog, with the retention
+plan (:mod:`kimdesk.gui.retention`) on its last page.
 
 Stored with :class:`QSettings` in an INI file in the user's config folder (``KIMDESK_SETTINGS``
 points elsewhere, e.g. in tests). Nothing personal goes there: case data lives only in the vault.
@@ -8,25 +9,20 @@ The failed-unlock counter is kept here too, so restarting the app does not reset
 from __future__ import annotations
 
 import contextlib
-from datetime import date, timedelta
 from pathlib import Path
 
 from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QDialog, QTreeWidgetItem, QWidget
+from PySide6.QtWidgets import QDialog, QWidget
 
 from kimdesk import i18n
-from kimdesk.domain.codes import ClosureReason
 from kimdesk.gui.forms_generated.ui_settings import Ui_SettingsDialog
-from kimdesk.gui.labels import code_label
-from kimdesk.gui.lang import LANGUAGE_NAMES, format_date
+from kimdesk.gui.lang import LANGUAGE_NAMES
 from kimdesk.gui.worker import DbWorker
-from kimdesk.i18n import gettext, ngettext
+from kimdesk.i18n import gettext
 from kimdesk.vault.files import create_private_file, make_private, private_dir
-from kimdesk.vault.retention import ClosedCase, closed_before
 
 _ = gettext
 DEFAULT_IDLE_MINUTES = 5
-DEFAULT_RETENTION_MONTHS = 12
 
 
 def settings_path() -> Path:
@@ -92,17 +88,6 @@ class AppSettings:
         self.store.sync()
 
     @property
-    def retention_months(self) -> int:
-        try:
-            return int(self._get("privacy/retention_months", DEFAULT_RETENTION_MONTHS))  # type: ignore[call-overload]
-        except (TypeError, ValueError):
-            return DEFAULT_RETENTION_MONTHS
-
-    @retention_months.setter
-    def retention_months(self, value: int) -> None:
-        self.store.setValue("privacy/retention_months", int(value))
-
-    @property
     def last_vault(self) -> str:
         return str(self._get("vault/last", ""))
 
@@ -131,14 +116,8 @@ def valid_server_url(url: str) -> bool:
     return not url or server_url_allowed(url)
 
 
-def retention_candidates(worker: DbWorker, months: int) -> list[ClosedCase]:
-    """Closed cases whose closing date lies more than ``months`` ago (worker thread)."""
-    cutoff = date.today() - timedelta(days=round(months * 30.44))
-    return closed_before(worker.require_vault(), cutoff)
-
-
 class SettingsDialog(QDialog):
-    """Language, idle timeout, server address, and a view of cases past the retention period."""
+    """Language, idle timeout, server address, and the retention plan with its "delete"."""
 
     def __init__(self, settings: AppSettings, worker: DbWorker,
                  parent: QWidget | None = None) -> None:
@@ -155,33 +134,12 @@ class SettingsDialog(QDialog):
         combo.setCurrentIndex(combo.findData(settings.language))
         self.ui.idleSpin.setValue(settings.idle_minutes)
         self.ui.serverEdit.setText(settings.server_url)
-        self.ui.retentionSpin.setValue(settings.retention_months)
-        self.ui.retentionSpin.valueChanged.connect(self.refresh_retention)
         buttons = self.ui.buttons
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
-        self.refresh_retention()
+        from kimdesk.gui.retention import RetentionPage
 
-    def refresh_retention(self) -> None:
-        months = self.ui.retentionSpin.value()
-        if self.worker.vault is None and not self.worker.busy:
-            self.ui.retentionSummary.setText(_("Unlock the vault to see closed cases."))
-            return
-        self.worker.submit(lambda w: retention_candidates(w, months), self._show_retention,
-                           lambda exc: None, key="retention")
-
-    def _show_retention(self, rows: list[ClosedCase]) -> None:
-        tree = self.ui.retentionTree
-        tree.clear()
-        for number, closed, reason in rows[:2000]:
-            tree.addTopLevelItem(QTreeWidgetItem(
-                [number, format_date(closed), code_label(ClosureReason, reason)]))
-        tree.resizeColumnToContents(0)
-        tree.resizeColumnToContents(1)
-        self.ui.retentionSummary.setText(ngettext(
-            "{n} closed case is past the retention period and due for deletion.",
-            "{n} closed cases are past the retention period and due for deletion.",
-            len(rows)).format(n=len(rows)))
+        self.retention = RetentionPage(self.ui, worker, self)
 
     def accept(self) -> None:
         url = self.ui.serverEdit.text().strip()
@@ -193,7 +151,6 @@ class SettingsDialog(QDialog):
             return
         self.settings.server_url = url
         self.settings.idle_minutes = self.ui.idleSpin.value()
-        self.settings.retention_months = self.ui.retentionSpin.value()
         self.settings.language = self.ui.languageCombo.currentData()
         self.settings.store.sync()
         super().accept()

@@ -10,10 +10,15 @@ table with a total row and column is a table whose rows and columns all sum to z
 an attacker cannot pin down are exactly those of suppressed cells lying on a *cycle* of suppressed
 cells (rows and columns as nodes, suppressed cells as edges). So:
 
-1. each suppressed cell of a table that is not in the shared total column gets a cycle avoiding
-   that column: a cheapest path (Dijkstra; the cost of a cell is its value, 0 when it is already
-   suppressed, a penalty for zeros, which protect in one direction only) between its row and its
-   column, whose cells are then suppressed (the "shortest path" heuristic for 2-D tables);
+1. each suppressed cell of a table that is not in the shared total column gets a cycle: a cheapest
+   path (Dijkstra; the cost of a cell is its value, 0 when it is already suppressed, a penalty for
+   zeros, which protect in one direction only) between its row and its column, whose cells are
+   then suppressed (the "shortest path" heuristic for 2-D tables). The path avoids the total
+   column except through margins that are already suppressed: those are protected in pairs (2.),
+   so the other tables of the group absorb the move. Without that way out, a cell whose row holds
+   only zeros besides it (its margin is then suppressed as well) got a cycle of suppressed zeros,
+   which cannot move when the zeros sit on both sides of the cycle (two zeros of one column whose
+   total is a published 0): the zeros were pinned at 0 and the cycle protected nothing;
 2. quantities shared between tables (a municipality's number of active cases is the total column of
    the gender, age, region and residence tables) are protected in *pairs*: when A and B are
    suppressed, every table of the group gets a path of suppressed cells between rows A and B, so
@@ -21,9 +26,12 @@ cells (rows and columns as nodes, suppressed cells as edges). So:
 3. a column without a total column (a one-dimensional column) has no or at least two suppressed
    cells.
 
-Then :func:`audit` checks the result exactly: a suppressed quantity is derivable (ignoring the
-bounds ``>= 0``) iff its unit vector lies in the row space of the relations restricted to the
-suppressed quantities; Gaussian elimination modulo a 61-bit prime decides that. Since the heuristic
+Then :func:`audit` checks the result: a suppressed quantity is derivable (ignoring the bounds
+``>= 0``) iff its unit vector lies in the row space of the relations restricted to the suppressed
+quantities; Gaussian elimination modulo a 61-bit prime decides that. Before that, the audit applies
+the one consequence of the bounds that suppressed zeros run into: a relation whose suppressed
+quantities all have the same sign and whose published numbers leave 0 for them pins each of them
+at 0 (repeated until nothing changes; pinned quantities count as published). Since the heuristic
 only suppresses cells with a value of at least 1 unless no other cell exists, moving along a cycle
 by one keeps every cell non-negative, so an underivable cell has at least two possible integer
 values. Whatever the audit still finds derivable gets its whole row suppressed; a table that still
@@ -220,7 +228,8 @@ class _State:
                     continue
                 if _on_cycle(table, self.suppressed, row, column):
                     continue
-                path = _cheapest_path(table, self, ("r", row), ("c", column), avoid=(row, column))
+                path = _cheapest_path(table, self, ("r", row), ("c", column), avoid=(row, column),
+                                      margins=True)
                 changed |= self.add(path)
         return changed
 
@@ -246,24 +255,35 @@ class _State:
 Node = tuple[str, str]
 
 
-def _graph_neighbours(table: Table, node: Node) -> list[tuple[Node, str, str]]:
+def _graph_neighbours(
+    table: Table, node: Node, margins: set[Key] | None = None
+) -> list[tuple[Node, str, str]]:
     """Neighbours in the complete bipartite graph of a table without its total column: a row
-    node joins every column node through the cell (row, column)."""
+    node joins every column node through the cell (row, column). With ``margins`` (the suppressed
+    quantities), a row also joins the total column through its margin when that is suppressed."""
     kind, name = node
     if kind == "r":
-        return [(("c", c), name, c) for c in table.columns]
+        out = [(("c", c), name, c) for c in table.columns]
+        if margins is not None and table.row_total and table.key(name, TOTAL) in margins:
+            out.append((("c", TOTAL), name, TOTAL))
+        return out
+    if name == TOTAL:
+        if margins is None:
+            return []
+        return [(("r", r), r, TOTAL) for r in table.all_rows if table.key(r, TOTAL) in margins]
     return [(("r", r), r, name) for r in table.all_rows]
 
 
 def _on_cycle(table: Table, suppressed: set[Key], row: str, column: str) -> bool:
-    """Whether suppressed cell (row, column) lies on a cycle of suppressed cells (total column
-    excluded): a path from its row to its column not using the cell itself."""
+    """Whether suppressed cell (row, column) lies on a cycle of suppressed cells: a path from its
+    row to its column not using the cell itself (through the total column only by suppressed
+    margins, which :meth:`_State._protect_group` protects across the tables sharing them)."""
     start, goal = ("r", row), ("c", column)
     seen = {start}
     todo = [start]
     while todo:
         node = todo.pop()
-        for nxt, r, c in _graph_neighbours(table, node):
+        for nxt, r, c in _graph_neighbours(table, node, suppressed):
             if (r, c) == (row, column) or nxt in seen:
                 continue
             if table.key(r, c) not in suppressed:
@@ -276,10 +296,13 @@ def _on_cycle(table: Table, suppressed: set[Key], row: str, column: str) -> bool
 
 
 def _cheapest_path(
-    table: Table, state: _State, start: Node, goal: Node, avoid: tuple[str, str] | None
+    table: Table, state: _State, start: Node, goal: Node, avoid: tuple[str, str] | None,
+    margins: bool = False,
 ) -> list[Key]:
     """Cells of the cheapest path from ``start`` to ``goal`` (Dijkstra), never through ``avoid``
-    and never through the total column. Already suppressed cells cost nothing."""
+    and never through the total column, unless ``margins``: then through margins that are already
+    suppressed (not for the paths between two rows of a group, which must stay inside the table).
+    Already suppressed cells cost nothing."""
     if start == goal:
         return []
     dist: dict[Node, int] = {start: 0}
@@ -291,7 +314,7 @@ def _cheapest_path(
             break
         if d > dist.get(node, 1 << 62):
             continue
-        for nxt, r, c in _graph_neighbours(table, node):
+        for nxt, r, c in _graph_neighbours(table, node, state.suppressed if margins else None):
             if (r, c) == avoid:
                 continue
             key = table.key(r, c)
@@ -313,13 +336,15 @@ def _cheapest_path(
 def audit(
     tables: Sequence[Table], suppressed: set[Key], withheld: set[str] = frozenset()  # type: ignore[assignment]
 ) -> set[Key]:
-    """The suppressed quantities that the published ones determine exactly (ignoring the bounds
-    ``>= 0``): those whose unit vector lies in the row space of the export's relations restricted
-    to the suppressed quantities. Exact arithmetic modulo a 61-bit prime."""
+    """The suppressed quantities that the published ones determine exactly: first those pinned at
+    0 by the bounds ``>= 0`` (:func:`_pinned_at_zero`), then, ignoring the bounds, those whose unit
+    vector lies in the row space of the export's relations restricted to the other suppressed
+    quantities. Exact arithmetic modulo a 61-bit prime."""
     live = [t for t in tables if t.id not in withheld]
-    hidden = sorted({k for t in live for k in t.all_keys() if k in suppressed})
+    pinned = _pinned_at_zero(live, suppressed)
+    hidden = sorted({k for t in live for k in t.all_keys() if k in suppressed} - pinned)
     if not hidden:
-        return set()
+        return pinned
     index = {k: i for i, k in enumerate(hidden)}
     pivots: dict[int, dict[int, int]] = {}  # pivot column -> fully reduced row (pivot = 1)
     for table in live:
@@ -331,7 +356,36 @@ def audit(
             if total in index:
                 row[index[total]] = (row.get(index[total], 0) - 1) % _PRIME
             _insert(pivots, {i: v for i, v in row.items() if v})
-    return {hidden[p] for p, row in pivots.items() if len(row) == 1}
+    return pinned | {hidden[p] for p, row in pivots.items() if len(row) == 1}
+
+
+def _pinned_at_zero(live: Sequence[Table], suppressed: set[Key]) -> set[Key]:
+    """Suppressed quantities that non-negativity pins at 0: in a relation whose suppressed
+    quantities all have the same sign, and whose published numbers leave 0 for them (a column of
+    suppressed zeros under a published total 0), each of them is 0. Repeated, a pinned quantity
+    counting as published, until nothing changes. Only the one-relation case; the LP attacker of
+    the tests is the complete check."""
+    values = {t.key(r, c): t.cell(r, c).value for t in live for r in t.all_rows
+              for c in t.all_columns}
+    relations = []
+    for table in live:
+        for parts, total in table.equations():
+            coef: dict[Key, int] = {}
+            for k, sign in [*((p, 1) for p in parts), (total, -1)]:
+                coef[k] = coef.get(k, 0) + sign
+            relations.append({k: v for k, v in coef.items() if v})
+    pinned: set[Key] = set()
+    changed = True
+    while changed:
+        changed = False
+        for coef in relations:
+            open_ = [k for k in coef if k in suppressed and k not in pinned]
+            if not open_ or len({coef[k] > 0 for k in open_}) != 1:
+                continue
+            if sum(v * values[k] for k, v in coef.items() if k not in open_) == 0:
+                pinned.update(open_)
+                changed = True
+    return pinned
 
 
 def _insert(pivots: dict[int, dict[int, int]], row: dict[int, int]) -> None:

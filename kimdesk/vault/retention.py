@@ -8,8 +8,6 @@ vault and the municipality's policy from the reference data the server publishes
 merges the search index once at the end. It runs after every unlock and by
 ``kimdesk retention apply``; the deletion records it writes sync like any record.
 
-Statistics: indicator counts for past periods do not change when a case is deleted later, because
-purging writes the case's anonymous statistical facts first (``stats_residue``, docs/privacy.md).
 """
 
 from __future__ import annotations
@@ -17,9 +15,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
-from kimdesk.domain.codes import Phase
 from kimdesk.domain.retention import (
     Action,
     CaseFacts,
@@ -117,19 +114,3 @@ def set_legal_hold(vault: Vault, case_id: str, reason: str) -> None:
         vault.audit.record("update", "cases", case_id,
                            detail="legal hold set" if reason.strip() else "legal hold lifted")
 
-
-class ClosedCase(NamedTuple):
-    case_number: str
-    closed_on: str  # ISO date
-    closure_reason: str  # a ClosureReason code, "" when none was recorded
-
-
-def closed_before(vault: Vault, cutoff: date) -> list[ClosedCase]:
-    """Closed cases (tombstones left out) whose closing date lies before ``cutoff``, oldest
-    first."""
-    rows = vault.conn.execute(
-        "SELECT case_number, closed_on, closure_reason FROM cases WHERE deleted = 0"
-        f" AND phase = '{Phase.ABSCHLUSS.value}' AND closed_on < ? ORDER BY closed_on",
-        (cutoff.isoformat(),),
-    ).fetchall()
-    return [ClosedCase(str(a), str(b), str(c or "")) for a, b, c in rows]

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QDate, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
 
 from kimdesk.domain.codes import ClosureReason, Phase
@@ -170,7 +170,13 @@ def test_record_dialog_validation(qtbot: Any, demo_window: Any) -> None:
 
 def test_settings_dialog(qtbot: Any, demo_window: Any) -> None:
     dialog = demo_window.open_settings()
+    # the demo's cases closed within three years: nothing is due today, much in ten years
+    qtbot.waitUntil(lambda: "0 cases are due" in dialog.ui.retentionSummary.text(), timeout=5000)
+    assert "36 months after the case was closed" in dialog.ui.retentionPolicy.text()
+    assert not dialog.ui.retentionApply.isEnabled()
+    dialog.ui.retentionDate.setDate(QDate.currentDate().addYears(10))
     qtbot.waitUntil(lambda: dialog.ui.retentionTree.topLevelItemCount() > 0, timeout=5000)
+    assert dialog.ui.retentionApply.isEnabled()
     dialog.ui.serverEdit.setText("kim server")
     dialog.accept()
     assert dialog.isVisible() and dialog.ui.serverError.text()
@@ -430,3 +436,31 @@ def test_keyboard_only_from_search_to_case(qtbot: Any, demo_window: Any) -> None
     qtbot.waitUntil(lambda: ws.case_view.case_id == target, timeout=5000)
     assert "Kassem" in ws.case_view.ui.subtitleLabel.text() or \
         "Kassem" in ws.case_view.ui.nameLabel.text()
+
+
+def test_retention_page_deletes_due_cases_after_confirmation(qtbot: Any, demo_window: Any,
+                                                              monkeypatch: Any) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    dialog = demo_window.open_settings()
+    dialog.ui.tabs.setCurrentWidget(dialog.ui.retentionTab)
+    dialog.ui.retentionDate.setDate(QDate.currentDate().addYears(10))
+    qtbot.waitUntil(lambda: dialog.ui.retentionApply.isEnabled(), timeout=5000)
+    due = dialog.ui.retentionTree.topLevelItemCount()
+    asked: list[str] = []
+
+    def no(*args: Any) -> QMessageBox.StandardButton:
+        asked.append(args[2])
+        return QMessageBox.StandardButton.No
+
+    monkeypatch.setattr(QMessageBox, "question", no)
+    qtbot.mouseClick(dialog.ui.retentionApply, Qt.MouseButton.LeftButton)
+    assert asked and f"Delete {due} cases" in asked[0]
+    assert dialog.ui.retentionTree.topLevelItemCount() == due  # "No" deletes nothing
+    monkeypatch.setattr(QMessageBox, "question", lambda *a: QMessageBox.StandardButton.Yes)
+    qtbot.mouseClick(dialog.ui.retentionApply, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.ui.retentionSummary.text().startswith("Deleted:"),
+                    timeout=15000)
+    assert f"Deleted: {due} cases" in dialog.ui.retentionSummary.text()
+    assert dialog.ui.retentionTree.topLevelItemCount() == 0
+    assert not dialog.ui.retentionApply.isEnabled()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from kimdesk.stats.disclosure import SUPPRESSED, audit, protect
@@ -105,6 +105,7 @@ grids = st.integers(2, 5).flatmap(lambda r: st.integers(2, 5).flatmap(
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(grids, st.integers(2, 5))
+@example(grid=[[0, 1], [0, 1]], k=2)
 def test_random_tables_resist_the_lp_attacker(grid: list[list[int]], k: int) -> None:
     t = partition("t", grid)
     p = protect([t], k)

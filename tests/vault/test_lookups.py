@@ -3,12 +3,12 @@ documents (form drafts) and finding a case's file."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 import pytest
 
-from kimdesk.domain.codes import ClosureReason, Phase
+from kimdesk.domain.codes import Phase
 from kimdesk.domain.models import Consent, Person
 
 
@@ -38,22 +38,6 @@ def test_intake_leaves_no_person_without_a_case(vault: Any) -> None:
     with pytest.raises(ValidationError):
         open_case_for_new_person(vault, _person(), {"no_such_field": 1})
     assert vault.people.count() == 0
-
-
-def test_retention_lists_cases_closed_before_the_cutoff(vault: Any) -> None:
-    from kimdesk.vault.retention import ClosedCase, closed_before
-
-    person = vault.people.add(_person())
-    old = vault.cases.open_case(person.id, opened_on=date(2020, 1, 1))
-    vault.cases.transition(old.id, Phase.ABSCHLUSS, closure_reason=ClosureReason.GOAL_REACHED,
-                           on=date(2021, 3, 1))
-    recent = vault.cases.open_case(person.id, opened_on=date(2020, 1, 1))
-    vault.cases.transition(recent.id, Phase.ABSCHLUSS, closure_reason=ClosureReason.OTHER,
-                           on=date.today())
-    vault.cases.open_case(person.id)  # open: never listed
-    rows = closed_before(vault, date.today() - timedelta(days=365))
-    assert rows == [ClosedCase(old.case_number, "2021-03-01", "goal_reached")]
-    assert len(closed_before(vault, date.today() + timedelta(days=1))) == 2
 
 
 def test_local_documents_stay_under_their_prefix(vault: Any) -> None:

@@ -16,10 +16,11 @@ from PySide6.QtGui import (QBrush, QColor, QConicalGradient, QCursor,
     QFont, QFontDatabase, QGradient, QIcon,
     QImage, QKeySequence, QLinearGradient, QPainter,
     QPalette, QPixmap, QRadialGradient, QTransform)
-from PySide6.QtWidgets import (QAbstractButton, QApplication, QComboBox, QDialog,
-    QDialogButtonBox, QFormLayout, QHeaderView, QLabel,
-    QLineEdit, QSizePolicy, QSpinBox, QTabWidget,
-    QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractButton, QApplication, QComboBox, QDateEdit,
+    QDialog, QDialogButtonBox, QFormLayout, QHeaderView,
+    QLabel, QLineEdit, QPushButton, QSizePolicy,
+    QSpinBox, QTabWidget, QTreeWidget, QTreeWidgetItem,
+    QVBoxLayout, QWidget)
 
 from kimdesk.i18n import gettext as _
 
@@ -96,20 +97,25 @@ class Ui_SettingsDialog(object):
         self.retentionLayout = QVBoxLayout(self.retentionTab)
         self.retentionLayout.setObjectName(u"retentionLayout")
         self.retentionLayout.setContentsMargins(11, 11, 11, 11)
+        self.retentionPolicy = QLabel(self.retentionTab)
+        self.retentionPolicy.setObjectName(u"retentionPolicy")
+        self.retentionPolicy.setText(u"")
+        self.retentionPolicy.setWordWrap(True)
+
+        self.retentionLayout.addWidget(self.retentionPolicy)
+
         self.retentionForm = QFormLayout()
         self.retentionForm.setObjectName(u"retentionForm")
-        self.retentionLabel = QLabel(self.retentionTab)
-        self.retentionLabel.setObjectName(u"retentionLabel")
+        self.retentionDateLabel = QLabel(self.retentionTab)
+        self.retentionDateLabel.setObjectName(u"retentionDateLabel")
 
-        self.retentionForm.setWidget(0, QFormLayout.ItemRole.LabelRole, self.retentionLabel)
+        self.retentionForm.setWidget(0, QFormLayout.ItemRole.LabelRole, self.retentionDateLabel)
 
-        self.retentionSpin = QSpinBox(self.retentionTab)
-        self.retentionSpin.setObjectName(u"retentionSpin")
-        self.retentionSpin.setMinimum(1)
-        self.retentionSpin.setMaximum(120)
-        self.retentionSpin.setValue(12)
+        self.retentionDate = QDateEdit(self.retentionTab)
+        self.retentionDate.setObjectName(u"retentionDate")
+        self.retentionDate.setCalendarPopup(True)
 
-        self.retentionForm.setWidget(0, QFormLayout.ItemRole.FieldRole, self.retentionSpin)
+        self.retentionForm.setWidget(0, QFormLayout.ItemRole.FieldRole, self.retentionDate)
 
 
         self.retentionLayout.addLayout(self.retentionForm)
@@ -127,6 +133,12 @@ class Ui_SettingsDialog(object):
 
         self.retentionLayout.addWidget(self.retentionTree)
 
+        self.retentionApply = QPushButton(self.retentionTab)
+        self.retentionApply.setObjectName(u"retentionApply")
+        self.retentionApply.setEnabled(False)
+
+        self.retentionLayout.addWidget(self.retentionApply)
+
         self.tabs.addTab(self.retentionTab, "")
 
         self.outer.addWidget(self.tabs)
@@ -141,7 +153,7 @@ class Ui_SettingsDialog(object):
         self.languageLabel.setBuddy(self.languageCombo)
         self.idleLabel.setBuddy(self.idleSpin)
         self.serverLabel.setBuddy(self.serverEdit)
-        self.retentionLabel.setBuddy(self.retentionSpin)
+        self.retentionDateLabel.setBuddy(self.retentionDate)
 #endif // QT_CONFIG(shortcut)
 
         self.retranslateUi(SettingsDialog)
@@ -164,17 +176,20 @@ class Ui_SettingsDialog(object):
 #endif // QT_CONFIG(accessibility)
         self.serverHint.setText(_(u"Used by \"Sync now\". The server keeps the only copy that survives a forgotten passphrase."))
         self.tabs.setTabText(self.tabs.indexOf(self.serverTab), _(u"Server"))
-        self.retentionLabel.setText(_(u"Keep closed cases for &months"))
+        self.retentionDateLabel.setText(_(u"Plan for &date"))
 #if QT_CONFIG(accessibility)
-        self.retentionSpin.setAccessibleName(_(u"Keep closed cases for months"))
+        self.retentionDate.setAccessibleName(_(u"Plan for date"))
 #endif // QT_CONFIG(accessibility)
         ___qtreewidgetitem = self.retentionTree.headerItem()
-        ___qtreewidgetitem.setText(2, _(u"Closure reason"))
-        ___qtreewidgetitem.setText(1, _(u"Closed on"))
+        ___qtreewidgetitem.setText(4, _(u"Reason"))
+        ___qtreewidgetitem.setText(3, _(u"Action"))
+        ___qtreewidgetitem.setText(2, _(u"Due on"))
+        ___qtreewidgetitem.setText(1, _(u"Municipality"))
         ___qtreewidgetitem.setText(0, _(u"Case number"))
 #if QT_CONFIG(accessibility)
-        self.retentionTree.setAccessibleName(_(u"Closed cases past the retention period"))
+        self.retentionTree.setAccessibleName(_(u"Cases due for deletion"))
 #endif // QT_CONFIG(accessibility)
+        self.retentionApply.setText(_(u"&Delete due cases\u2026"))
         self.tabs.setTabText(self.tabs.indexOf(self.retentionTab), _(u"Retention"))
     # retranslateUi
 
