@@ -67,7 +67,8 @@ class RetentionPage:
         self.refresh()
 
     def day(self) -> date:
-        return self.ui.retentionDate.date().toPython()  # type: ignore[no-any-return]
+        picked = self.ui.retentionDate.date()
+        return date(picked.year(), picked.month(), picked.day())
 
     def refresh(self) -> None:
         if self.worker.vault is None and not self.worker.busy:
