@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 from datetime import date
 from pathlib import Path
 
@@ -85,19 +84,11 @@ def cmd_apply(args: argparse.Namespace) -> int:
 
 
 def cmd_subject_export(args: argparse.Namespace) -> int:
-    from kimdesk.handouts.auskunft import render_auskunft
-    from kimdesk.vault.files import atomic_write, private_dir
+    from kimdesk.handouts.auskunft import write_auskunft
     from kimdesk.vault.subject_access import collect, resolve_person
 
     with open_vault(args) as vault:
         data = collect(vault, resolve_person(vault, args.person))
-    numbers = [c["case_number"] for c in data["cases"]]
-    stem = f"auskunft-{numbers[-1] if numbers else data['person']['id'][:8]}"
-    folder = private_dir(args.output)
-    pdf = render_auskunft(data, args.export_lang)
-    atomic_write(folder / f"{stem}.json",
-                 json.dumps(data, ensure_ascii=False, indent=1).encode() + b"\n")
-    atomic_write(folder / f"{stem}.pdf", pdf)
-    print(folder / f"{stem}.pdf")
-    print(folder / f"{stem}.json")
+    for path in write_auskunft(data, args.output, args.export_lang):
+        print(path)
     return 0

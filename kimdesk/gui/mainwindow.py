@@ -239,6 +239,7 @@ class MainWindow(QMainWindow):
             ActionSpec("note", "case", N_("Add n&ote…"), "Ctrl+Shift+N",
                        lambda: self._add_record("notes")),
             ActionSpec("handout", "case", N_("&Handout…"), "Ctrl+P", self.open_handout),
+            ActionSpec("auskunft", "case", N_("A&uskunft (Art. 15)…"), "", self.export_subject),
             ActionSpec("close_case", "case", N_("C&lose case view"), "Ctrl+W", self.close_case),
             ActionSpec("search", "view", N_("&Search"), "Ctrl+F", self.focus_search),
             ActionSpec("refresh", "view", N_("&Refresh"), "F5", self.refresh),
@@ -392,6 +393,14 @@ class MainWindow(QMainWindow):
 
             self._open_dialog(open_handout_dialog, self, self.worker,
                               self.workspace.case_view.case_id)
+
+    def export_subject(self, folder: Path | None = None) -> Any:
+        """Case → "Auskunft (Art. 15)…": :func:`kimdesk.gui.auskunft.export_subject`."""
+        if not (self.unlocked and self.workspace.case_view.case_id):
+            return None
+        from kimdesk.gui.auskunft import export_subject  # not on the start-up path
+
+        return export_subject(self, self.worker, self.workspace.case_view.case_id, folder)
 
     def open_statistics(self) -> None:
         """Tools → "Statistics…": :func:`kimdesk.gui.stats.open_statistics`."""

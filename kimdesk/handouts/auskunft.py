@@ -152,3 +152,21 @@ def render_auskunft(auskunft: dict[str, Any], lang: str | None = None) -> bytes:
 
 def _with(texts: Texts, lines: dict[str, str]) -> Texts:
     return replace(texts, texts={**texts.texts, **lines})
+
+
+def write_auskunft(auskunft: dict[str, Any], folder: Path, lang: str | None = None
+                   ) -> tuple[Path, Path]:
+    """``folder/auskunft-<case number>.pdf`` and ``.json`` (0600, written atomically; the folder
+    is created 0700 if it is new). Returns both paths."""
+    import json
+
+    from kimdesk.vault.files import atomic_write, private_dir
+
+    numbers = [c["case_number"] for c in auskunft["cases"]]
+    stem = f"auskunft-{numbers[-1] if numbers else auskunft['person']['id'][:8]}"
+    private_dir(folder)
+    pdf_path, json_path = folder / f"{stem}.pdf", folder / f"{stem}.json"
+    pdf = render_auskunft(auskunft, lang)
+    atomic_write(json_path, json.dumps(auskunft, ensure_ascii=False, indent=1) + "\n")
+    atomic_write(pdf_path, pdf)
+    return pdf_path, json_path
