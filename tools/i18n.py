@@ -13,6 +13,7 @@ translations. Babel does the extraction and the .po reading/writing; only the ``
 from __future__ import annotations
 
 import fcntl
+import io
 import json
 import re
 import sys
@@ -26,6 +27,11 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po, write_po
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # run as ``python tools/i18n.py`` from a checkout
+    sys.path.insert(0, str(ROOT))
+
+from kimdesk.vault.files import atomic_write  # noqa: E402
+
 TRANSLATIONS = ROOT / "resources" / "translations"
 LANGUAGES = ("de", "en", "ar", "fa", "tr", "uk", "ru")
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None, "tr": None}
@@ -79,12 +85,9 @@ def load(lang: str) -> Catalog:
 def save(lang: str, catalog: Catalog) -> None:
     path = po_path(lang)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    with tmp.open("wb") as fh:
-        write_po(
-            fh, catalog, width=100, omit_header=False, sort_output=True, include_previous=False
-        )
-    tmp.replace(path)
+    buf = io.BytesIO()
+    write_po(buf, catalog, width=100, omit_header=False, sort_output=True, include_previous=False)
+    atomic_write(path, buf.getvalue(), new_mode=0o644)  # a catalog is source, not personal data
 
 
 def update() -> None:

@@ -14,11 +14,7 @@ never leaves a half-written handout where the counselor expects a good one.
 
 from __future__ import annotations
 
-import contextlib
 import io
-import os
-import stat
-import tempfile
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -40,6 +36,7 @@ from kimdesk.handouts.templates import (
     load_texts,
 )
 from kimdesk.i18n import N_, is_rtl
+from kimdesk.vault.files import atomic_write
 
 PAGE_W, PAGE_H = 595.276, 841.89  # A4 in points
 MARGIN_X, MARGIN_TOP, MARGIN_BOTTOM = 46.0, 48.0, 64.0
@@ -483,33 +480,19 @@ def _footer(canvas: Any, cols: list[Column], number: int, total: int) -> None:
 
 
 def write_pdf(pdf: bytes, out: Path) -> None:
-    """Write atomically: temp file in the target folder, fsync, rename over the target."""
+    """Write atomically (:func:`kimdesk.vault.files.atomic_write`). A filled handout carries
+    personal data: readable by its owner only, unless it replaces a file whose permissions
+    someone chose."""
     out = Path(out)
     folder = out.parent if str(out.parent) else Path(".")
     if not folder.is_dir():
         raise HandoutError(N_("Cannot write {path}: {reason}"), path=str(out),
                            reason="the folder does not exist")
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".part", dir=folder)
+        atomic_write(out, pdf)
     except OSError as exc:
         raise HandoutError(N_("Cannot write {path}: {reason}"), path=str(out),
                            reason=exc.strerror or str(exc)) from exc
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(pdf)
-            fh.flush()
-            os.fsync(fh.fileno())
-        # A filled handout carries personal data: readable by its owner only, unless it replaces
-        # a file whose permissions someone chose.
-        os.chmod(tmp, stat.S_IMODE(out.stat().st_mode) if out.is_file() else 0o600)
-        os.replace(tmp, out)
-    except BaseException as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        if isinstance(exc, OSError):
-            raise HandoutError(N_("Cannot write {path}: {reason}"), path=str(out),
-                               reason=exc.strerror or str(exc)) from exc
-        raise
 
 
 def render_handout(
