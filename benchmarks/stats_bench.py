@@ -19,6 +19,7 @@ import sys
 import time
 from collections.abc import Callable
 from datetime import date
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -87,11 +88,11 @@ def main() -> int:
           f"{'full/SQL':>13} {'goal':>5}")
     worst = (0.0, 0.0)
     for name, period in periods:
-        bare = median_time(lambda p=period: sql_baseline(conn, p), args.repeat)
+        bare = median_time(partial(sql_baseline, conn, period), args.repeat)
         tables = compute(conn, period, cases_conn)
-        ind = median_time(lambda p=period: compute(conn, p, cases_conn), args.repeat)
-        prot = median_time(lambda t=tables: protect(t, 3), args.repeat)
-        full = median_time(lambda p=period: build_report(conn, p, 3, cases_conn=cases_conn),
+        ind = median_time(partial(compute, conn, period, cases_conn), args.repeat)
+        prot = median_time(partial(protect, tables, 3), args.repeat)
+        full = median_time(partial(build_report, conn, period, 3, cases_conn=cases_conn),
                            args.repeat)
         report = build_report(conn, period, 3, cases_conn=cases_conn)
         worst = (max(worst[0], full[0]), max(worst[1], full[1]))

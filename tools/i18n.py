@@ -18,7 +18,7 @@ import json
 import re
 import sys
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -130,6 +130,14 @@ def fill(path: Path) -> None:
             save(lang, catalog)
 
 
+def texts(value: str | Sequence[str | None] | None) -> tuple[str, ...]:
+    """A message's id or translation as a tuple: Babel gives a plural message's as a sequence
+    (singular, plural, ...), a singular one's as a string; a missing translation becomes ""."""
+    if isinstance(value, str | None):
+        return (value or "",)
+    return tuple(v or "" for v in value)
+
+
 def problems() -> list[str]:
     found = []
     for lang in LANGUAGES:
@@ -137,8 +145,8 @@ def problems() -> list[str]:
         for message in catalog:
             if not message.id:
                 continue
-            ids = message.id if isinstance(message.id, tuple) else (message.id,)
-            strings = message.string if isinstance(message.string, tuple) else (message.string,)
+            ids = texts(message.id)
+            strings = texts(message.string)
             if not all(s and s.strip() for s in strings) or "fuzzy" in message.flags:
                 found.append(f"{lang}: untranslated: {ids[0]!r}")
                 continue

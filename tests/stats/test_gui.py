@@ -120,7 +120,7 @@ def test_opens_through_the_db_worker(qtbot: Any, stats_vault: Any, tmp_path: Pat
             d.export_gaps_to(tmp_path / "gaps.csv")
         assert (tmp_path / "gaps.csv").read_text("utf-8-sig").startswith("category,")
         done: list[int] = []
-        worker.submit(lambda w: len(w.vault.conn.execute(
+        worker.submit(lambda w: len(w.require_vault().conn.execute(
             "SELECT 1 FROM audit_events WHERE subject_kind = 'structural_gaps'").fetchall()),
             done.append)
         qtbot.waitUntil(lambda: bool(done), timeout=5_000)
