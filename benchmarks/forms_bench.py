@@ -162,11 +162,12 @@ def bench_misc(registry: Any) -> None:
         path = Path(tmp) / "f.xlsx"
         t = time.perf_counter()
         export_xlsform(form.definition, path)
-        x = time.perf_counter() - t
+        exported = time.perf_counter() - t
         t = time.perf_counter()
         import_xlsform(path)
-        i = time.perf_counter() - t
-    print(f"XLSForm Erstgespräch (with 250 countries): export {ms(x)}, import {ms(i)}")
+        imported = time.perf_counter() - t
+    print(f"XLSForm Erstgespräch (with 250 countries): export {ms(exported)},"
+          f" import {ms(imported)}")
 
 
 def main() -> None:

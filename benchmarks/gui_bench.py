@@ -26,6 +26,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import cast
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parent.parent
@@ -213,8 +214,9 @@ def main() -> int:
     scroll: list[float] = r["scroll_ms"]  # type: ignore[assignment]
     print(f"scroll jump to a random row until shown: p50 {statistics.median(scroll):.2f} ms, "
           f"p95 {p95(scroll):.2f} ms")
-    print(f"RSS with the list loaded: {r['rss_mb']:.0f} MB (before unlock "
-          f"{r['rss_before_unlock_mb']:.0f} MB; goal 250 MB: {r['rss_mb'] / 250:.2f}x)")
+    rss_mb = cast(float, r["rss_mb"])
+    print(f"RSS with the list loaded: {rss_mb:.0f} MB (before unlock "
+          f"{r['rss_before_unlock_mb']:.0f} MB; goal 250 MB: {rss_mb / 250:.2f}x)")
     return 0
 
 

@@ -19,6 +19,7 @@ import sys
 import time
 from collections.abc import Callable
 from datetime import date
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -88,11 +89,11 @@ def main() -> int:
           f"{'full/SQL':>13} {'goal':>5}")
     worst = (0.0, 0.0)
     for name, period in periods:
-        bare = median_time(lambda p=period: db.baseline(p.start, p.end), args.repeat)
+        bare = median_time(partial(db.baseline, period.start, period.end), args.repeat)
         tables = compute(db, period, cases_db)
-        ind = median_time(lambda p=period: compute(db, p, cases_db), args.repeat)
-        prot = median_time(lambda t=tables: protect(t, 3), args.repeat)
-        full = median_time(lambda p=period: build_report(db, p, 3, cases_db=cases_db),
+        ind = median_time(partial(compute, db, period, cases_db), args.repeat)
+        prot = median_time(partial(protect, tables, 3), args.repeat)
+        full = median_time(partial(build_report, db, period, 3, cases_db=cases_db),
                            args.repeat)
         report = build_report(db, period, 3, cases_db=cases_db)
         worst = (max(worst[0], full[0]), max(worst[1], full[1]))

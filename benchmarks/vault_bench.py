@@ -20,6 +20,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import cast
 
 import sqlcipher3
 
@@ -106,13 +107,13 @@ def build(cases: int, folder: Path, cache_kib: int) -> dict[str, float]:
         for i in range(size):
             gen.case_bundle(f"2026-BNCH-{done + i + 1:06d}", agencies, batch)
         rows = {m: [repos[m].to_row(r) for r in batch.records.get(m, [])] for m in ORDER}
-        people = {p.id: p for p in batch.records[Person]}  # type: ignore[attr-defined]
+        people = {p.id: p for p in cast(list[Person], batch.records[Person])}
         notes: dict[str, str] = {}
-        for n in batch.records.get(Note, []):
-            notes[n.case_id] = notes.get(n.case_id, "") + " " + n.text  # type: ignore[attr-defined]
+        for n in cast(list[Note], batch.records.get(Note, [])):
+            notes[n.case_id] = notes.get(n.case_id, "") + " " + n.text
         search_rows = []
-        for offset, c in enumerate(batch.records[Case]):
-            p = people[c.person_id]  # type: ignore[attr-defined]
+        for offset, c in enumerate(cast(list[Case], batch.records[Case])):
+            p = people[c.person_id]
             search_rows.append(
                 (
                     done + offset + 1,
@@ -120,7 +121,7 @@ def build(cases: int, folder: Path, cache_kib: int) -> dict[str, float]:
                         c.case_number,
                         p.given_name,
                         p.family_name,
-                        p.given_name_latin,  # type: ignore[attr-defined]
+                        p.given_name_latin,
                         p.family_name_latin,
                         notes.get(c.id, ""),
                     ),
@@ -318,7 +319,7 @@ def crash_rounds(rounds: int) -> None:
         rng = random.Random(os.getpid())
         committed: list[str] = []
         for i in range(rounds):
-            committed += kill_writer_after(path, rng.uniform(0.35, 2.0))
+            committed += kill_writer_after(path, rng.randint(3, 12))
             with Vault.open(path, TEST_PASS) as v:
                 ok = v.integrity_check() == []
                 stored = {r[0] for r in v.conn.execute("SELECT id FROM cases")}

@@ -33,7 +33,7 @@ def test_every_core_module_imports_without_pyside6() -> None:
     assert res.stdout.strip() == "OK", res.stdout + res.stderr
 
 
-def test_cli_works_without_pyside6(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_cli_works_without_pyside6(tmp_path) -> None:
     code = BLOCK_QT.split("import kimdesk")[0] + (
         "from kimdesk.cli import main\n"
         f"sys.exit(main(['init', '--vault', {str(tmp_path / 'v.kdb')!r}]))\n"

@@ -13,11 +13,12 @@ translations. Babel does the extraction and the .po reading/writing; only the ``
 from __future__ import annotations
 
 import fcntl
+import io
 import json
 import re
 import sys
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -26,6 +27,11 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po, write_po
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # run as ``python tools/i18n.py`` from a checkout
+    sys.path.insert(0, str(ROOT))
+
+from kimdesk.vault.files import atomic_write  # noqa: E402
+
 TRANSLATIONS = ROOT / "resources" / "translations"
 LANGUAGES = ("de", "en", "ar", "fa", "tr", "uk", "ru")
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None, "tr": None}
@@ -83,12 +89,9 @@ def load(lang: str) -> Catalog:
 def save(lang: str, catalog: Catalog) -> None:
     path = po_path(lang)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    with tmp.open("wb") as fh:
-        write_po(
-            fh, catalog, width=100, omit_header=False, sort_output=True, include_previous=False
-        )
-    tmp.replace(path)
+    buf = io.BytesIO()
+    write_po(buf, catalog, width=100, omit_header=False, sort_output=True, include_previous=False)
+    atomic_write(path, buf.getvalue(), new_mode=0o644)  # a catalog is source, not personal data
 
 
 def update() -> None:
@@ -131,6 +134,14 @@ def fill(path: Path) -> None:
             save(lang, catalog)
 
 
+def texts(value: str | Sequence[str | None] | None) -> tuple[str, ...]:
+    """A message's id or translation as a tuple: Babel gives a plural message's as a sequence
+    (singular, plural, ...), a singular one's as a string; a missing translation becomes ""."""
+    if isinstance(value, str | None):
+        return (value or "",)
+    return tuple(v or "" for v in value)
+
+
 def problems() -> list[str]:
     found = []
     for lang in LANGUAGES:
@@ -138,8 +149,8 @@ def problems() -> list[str]:
         for message in catalog:
             if not message.id:
                 continue
-            ids = message.id if isinstance(message.id, tuple) else (message.id,)
-            strings = message.string if isinstance(message.string, tuple) else (message.string,)
+            ids = texts(message.id)
+            strings = texts(message.string)
             if not all(s and s.strip() for s in strings) or "fuzzy" in message.flags:
                 found.append(f"{lang}: untranslated: {ids[0]!r}")
                 continue

@@ -10,9 +10,7 @@ listed in :attr:`FormRegistry.unavailable` with the reason; it never stops the o
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +20,7 @@ from kimdesk.errors import KimdeskError
 from kimdesk.forms.checker import Problem, check_data, check_file
 from kimdesk.forms.definition import Form, dump_yaml
 from kimdesk.i18n import N_, resources_dir
+from kimdesk.vault.files import atomic_write
 
 SUFFIXES = (".yaml", ".yml", ".json")
 
@@ -153,8 +152,9 @@ class FormRegistry:
     def install(self, data: Any, folder: Path | None = None) -> Form:
         """Check and store a definition received by sync (plain data, as parsed from JSON/YAML).
 
-        Written atomically (temp file, fsync, rename) to ``folder`` (default: the user folder).
-        An existing id+version with identical content is a no-op; a different one is refused."""
+        Written atomically (:func:`kimdesk.vault.files.atomic_write`) to ``folder`` (default: the
+        user folder). An existing id+version with identical content is a no-op; a different one
+        is refused."""
         form, problems = check_data(data, "<sync>", agencies=self.agencies)
         if form is None:
             errors = "; ".join(str(p) for p in problems if p.severity == "error")
@@ -172,12 +172,7 @@ class FormRegistry:
         target_dir.mkdir(parents=True, exist_ok=True)
         safe_version = re.sub(r"[^0-9A-Za-z._-]", "_", form.version)
         target = target_dir / f"{form.form_id}.v{safe_version}.yaml"
-        fd, tmp = tempfile.mkstemp(dir=target_dir, suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(dump_yaml(form.definition))
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
+        atomic_write(target, dump_yaml(form.definition))
         form.source = target
         self._forms[key] = form
         return form

@@ -139,15 +139,13 @@ def auskunft_language(auskunft: dict[str, Any]) -> str:
 
 def render_auskunft(auskunft: dict[str, Any], lang: str | None = None) -> bytes:
     """The PDF: the person's language (or ``lang``) beside German."""
-    from kimdesk.handouts.render import Prepared, _block_rows, _columns, render_pdf
+    from kimdesk.handouts.render import prepare_template, render_pdf
 
     lang = lang or auskunft_language(auskunft)
     template, data, lines = build(auskunft)
     first = _with(load_texts(lang), lines)
     second = _with(load_texts(SOURCE_LANGUAGE), lines) if lang != SOURCE_LANGUAGE else None
-    columns = _columns(lang, second, first)
-    rows = [row for block in template.blocks for row in _block_rows(block, columns, data)]
-    return render_pdf(Prepared(template, columns, rows, data, first))
+    return render_pdf(prepare_template(template, first, second, data))
 
 
 def _with(texts: Texts, lines: dict[str, str]) -> Texts:

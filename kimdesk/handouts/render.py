@@ -7,259 +7,49 @@ Pashto), and inside a right-to-left cell everything is mirrored: text aligned ri
 indents on the right, the fill-in line starting at the right.
 
 Rendering is two passes (lay out every row, then paginate and draw) so the footer can say
-"page 1 of 2". The PDF is built in memory and only then written: :func:`write_pdf` writes a
-temporary file beside the target, fsyncs it and renames it over the target, so an error or a crash
-never leaves a half-written handout where the counselor expects a good one.
+"page 1 of 2". What a block puts in a row is :mod:`kimdesk.handouts.blocks`; the cells, rows and
+page geometry are :mod:`kimdesk.handouts.cells`. The PDF is built in memory and only then
+written: :func:`write_pdf` writes a temporary file beside the target, fsyncs it and renames it
+over the target, so an error or a crash never leaves a half-written handout where the counselor
+expects a good one.
 """
 
 from __future__ import annotations
 
-import contextlib
 import io
-import os
-import stat
-import tempfile
 import threading
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from kimdesk.handouts.blocks import block_rows
+from kimdesk.handouts.cells import (
+    BOX,
+    GUTTER,
+    MARGIN_BOTTOM,
+    MARGIN_TOP,
+    MARGIN_X,
+    PAGE_H,
+    PAGE_W,
+    SMALL,
+    Cell,
+    Column,
+    Row,
+)
 from kimdesk.handouts.data import HandoutData
-from kimdesk.handouts.layout import Line, Style, layout_paragraph
+from kimdesk.handouts.layout import Line, layout_paragraph
 from kimdesk.handouts.templates import (
     SOURCE_LANGUAGE,
-    Block,
     HandoutError,
     Template,
     Texts,
     check_texts,
-    form_text,
     load_template,
     load_texts,
 )
 from kimdesk.i18n import N_, is_rtl
-
-PAGE_W, PAGE_H = 595.276, 841.89  # A4 in points
-MARGIN_X, MARGIN_TOP, MARGIN_BOTTOM = 46.0, 48.0, 64.0
-GUTTER = 22.0
-BOX = 8.5  # checkbox edge
-INDENT = 15.0
-
-TITLE = Style(15.0, bold=True, leading=1.3)
-HEADING = Style(11.5, bold=True, leading=1.3)
-BODY = Style(9.8)
-LABEL = Style(8.2, bold=True)
-SMALL = Style(7.6)
-VALUE = Style(10.0)
-
-
-@dataclass
-class Cell:
-    """Drawing operations of one language in one row, positions relative to the cell's top.
-
-    ``extents`` holds each operation's (top, bottom), so a row taller than a page can be cut
-    between lines (:meth:`split`)."""
-
-    width: float
-    rtl: bool
-    height: float = 0.0
-    ops: list[tuple[Any, ...]] = field(default_factory=list)
-    extents: list[tuple[float, float]] = field(default_factory=list)
-
-    def add(self, op: tuple[Any, ...], top: float, bottom: float) -> None:
-        self.ops.append(op)
-        self.extents.append((top, bottom))
-
-    def text(self, text: str, style: Style, lang: str, indent: float = 0.0,
-             data: bool = False) -> None:
-        """Translated text runs in the column's direction; ``data`` (names, numbers, what the
-        counselor typed) in the direction of its own first letter."""
-        direction = None if data else self.rtl
-        for line in layout_paragraph(text, self.width - indent, style, lang, direction):
-            self.line(line, style, indent)
-
-    def line(self, line: Line, style: Style, indent: float = 0.0) -> None:
-        step = style.size * style.leading
-        baseline = self.height + style.size * 1.02
-        self.add(("text", line, baseline, indent), self.height, self.height + step)
-        self.height += step
-
-    def box(self, style: Style) -> None:
-        """A checkbox at the start side, level with the next line of text."""
-        top = self.height + style.size * 0.25
-        self.add(("box", top), top, top + BOX)
-
-    def dot(self, y: float) -> None:
-        self.add(("dot", self.height + y), self.height + y - 2.0, self.height + y + 2.0)
-
-    def bar(self) -> None:
-        """A vertical bar at the start side from here to the cell's end (a record's frame)."""
-        self.add(("bar", self.height), self.height, self.height)
-
-    def rule(self, gap: float = 16.0) -> None:
-        """A line to write on (fill-in field, signature)."""
-        self.add(("rule", self.height + gap), self.height, self.height + gap + 1.0)
-        self.height += gap + 3.0
-
-    def space(self, points: float) -> None:
-        self.height += points
-
-    def cut_at(self, limit: float) -> float:
-        """Where to cut so that everything above fits in ``limit``: the top of the first
-        operation that does not fit (the cell's height when all fit)."""
-        tops = [top for (top, bottom) in self.extents if bottom > limit]
-        return min(tops) if tops else self.height
-
-    def split(self, cut: float) -> tuple[Cell, Cell]:
-        head, tail = Cell(self.width, self.rtl, cut), Cell(self.width, self.rtl)
-        tail.height = max(0.0, self.height - cut)
-        for op, (top, bottom) in zip(self.ops, self.extents, strict=True):
-            if op[0] == "bar":
-                if top < cut:
-                    head.add(op, top, bottom)
-                    tail.add(("bar", 0.0), 0.0, 0.0)
-                else:
-                    tail.add(("bar", op[1] - cut), top - cut, bottom - cut)
-            elif top < cut:
-                head.add(op, top, bottom)
-            else:
-                moved = (op[0], op[1] - cut, *op[2:]) if op[0] != "text" else (
-                    "text", op[1], op[2] - cut, op[3])
-                tail.add(moved, top - cut, bottom - cut)
-        return head, tail
-
-
-@dataclass
-class Row:
-    cells: list[Cell]
-    space_after: float
-    keep_with_next: bool = False  # titles and headings do not end a page
-    columns: list[Column] | None = None  # stacked layout: the row's own column
-    page_break_before: bool = False
-
-    @property
-    def height(self) -> float:
-        return max(c.height for c in self.cells)
-
-    def split(self, limit: float) -> tuple[Row, Row] | None:
-        """Cut a row taller than the rest of the page between lines; None if nothing fits."""
-        cuts = [cell.cut_at(limit) for cell in self.cells]
-        if all(cut <= 0.0 for cut in cuts):
-            return None
-        halves = [cell.split(cut) for cell, cut in zip(self.cells, cuts, strict=True)]
-        return (Row([h for h, _ in halves], 0.0, columns=self.columns),
-                Row([t for _, t in halves], self.space_after, columns=self.columns))
-
-
-@dataclass
-class Column:
-    lang: str
-    texts: Texts
-    x: float
-    width: float
-
-    @property
-    def rtl(self) -> bool:
-        return is_rtl(self.lang)
-
-    def t(self, key: str, **values: object) -> str:
-        text = self.texts.texts[key]
-        return text.format(**values) if values else text
-
-
-def _block_rows(block: Block, columns: list[Column], data: HandoutData) -> Iterator[Row]:
-    """The rows of one block (a list block gives one row per item, so items stay level)."""
-
-    def row(fill: Any, space_after: float = 6.0) -> Row:
-        cells = []
-        for col in columns:
-            cell = Cell(col.width, col.rtl)
-            fill(cell, col)
-            cells.append(cell)
-        return Row(cells, space_after, keep_with_next=kind in ("title", "heading"))
-
-    kind = block.type
-    if kind == "title":
-        yield row(lambda c, col: c.text(col.t(block.keys["text"]), TITLE, col.lang), 8.0)
-    elif kind == "heading":
-        yield row(lambda c, col: (c.space(4.0), c.text(col.t(block.keys["text"]), HEADING,
-                                                      col.lang)), 3.0)
-    elif kind == "paragraph":
-        yield row(lambda c, col: c.text(col.t(block.keys["text"]), BODY, col.lang))
-    elif kind == "form_text":
-        def fill_form(c: Cell, col: Column) -> None:
-            text = form_text(block.form, block.name, col.lang) or col.t(block.keys["fallback"])
-            c.text(text, BODY, col.lang)
-
-        yield row(fill_form)
-    elif kind in ("checklist", "bullets"):
-        for item in block.items:
-            def fill_item(c: Cell, col: Column, item: str = item) -> None:
-                if kind == "checklist":
-                    c.box(BODY)
-                else:
-                    c.dot(BODY.size * 0.62)
-                c.text(col.t(item), BODY, col.lang, INDENT)
-
-            yield row(fill_item, 3.5)
-    elif kind == "field":
-        value = data.value(block.value)
-
-        def fill_field(c: Cell, col: Column) -> None:
-            c.space(2.0)
-            c.text(col.t(block.keys["label"]), LABEL, col.lang)
-            if value:
-                c.text(value, VALUE, col.lang, data=True)
-                c.space(2.0)
-            else:
-                c.rule(15.0)
-
-        yield row(fill_field, 5.0)
-    elif kind == "signature":
-        def fill_signature(c: Cell, col: Column) -> None:
-            c.rule(26.0)
-            c.text(col.t(block.keys["label"]), SMALL, col.lang)
-
-        yield row(fill_signature, 4.0)
-    elif kind in ("goals", "referrals"):
-        fields: tuple[str, ...]
-        if kind == "goals":
-            fields = ("goal", "steps", "responsible", "review")
-            records: list[dict[str, str]] = [
-                {"goal": g.goal, "steps": g.steps, "responsible": g.responsible,
-                 "review": g.review} for g in data.goals
-            ]
-        else:
-            fields = ("agency", "address", "hours", "phone", "bring")
-            records = [
-                {"agency": r.agency, "address": r.address, "hours": r.hours, "phone": r.phone,
-                 "bring": r.bring} for r in data.referrals
-            ]
-        if not records:
-            records = [dict.fromkeys(fields, "") for _ in range(block.blank)]
-        for number, record in enumerate(records, 1):
-            def fill_record(c: Cell, col: Column, record: dict[str, str] = record,
-                            number: int = number) -> None:
-                c.bar()
-                c.space(3.0)
-                for name in fields:
-                    label = col.t(block.keys[name])
-                    if name == fields[0] and len(records) > 1:
-                        label = f"{number}. {label}"
-                    c.text(label, LABEL, col.lang, 6.0)
-                    if record[name]:
-                        c.text(record[name], VALUE, col.lang, 6.0, data=True)
-                        c.space(2.0)
-                    else:
-                        c.rule(14.0)
-                c.space(3.0)
-
-            yield row(fill_record, 10.0)
-    else:  # templates.py rejects unknown types; this guards a new type without a renderer
-        raise HandoutError(N_("Handout block type {kind} cannot be drawn."), kind=kind)
-
+from kimdesk.vault.files import atomic_write
 
 LAYOUTS = ("side", "stacked")
 
@@ -325,19 +115,25 @@ def prepare(
         raise HandoutError(N_("Unknown handout layout {layout} (side, stacked)."), layout=layout)
     template, first, second = validate(template_name, lang, second_lang,
                                        templates_dir=templates_dir, texts_dir=texts_dir)
-    data = data or HandoutData()
-    columns = _columns(lang, second, first, layout)
+    return prepare_template(template, first, second, data or HandoutData(), layout=layout)
+
+
+def prepare_template(template: Template, first: Texts, second: Texts | None,
+                     data: HandoutData, *, layout: str = "side") -> Prepared:
+    """Lay out a template that is already loaded and checked (a file's, or one built in code
+    such as the Auskunft's) in ``first``'s language, with ``second`` beside or after it."""
+    columns = _columns(first.lang, second, first, layout)
     if layout == "stacked" and len(columns) == 2:
         rows = []
         for number, column in enumerate(columns):
             part = [row for block in template.blocks
-                    for row in _block_rows(block, [column], data)]
+                    for row in block_rows(block, [column], data)]
             for row in part:
                 row.columns = [column]
             part[0].page_break_before = number > 0
             rows += part
     else:
-        rows = [row for block in template.blocks for row in _block_rows(block, columns, data)]
+        rows = [row for block in template.blocks for row in block_rows(block, columns, data)]
     return Prepared(template, columns, rows, data, first)
 
 
@@ -483,33 +279,19 @@ def _footer(canvas: Any, cols: list[Column], number: int, total: int) -> None:
 
 
 def write_pdf(pdf: bytes, out: Path) -> None:
-    """Write atomically: temp file in the target folder, fsync, rename over the target."""
+    """Write atomically (:func:`kimdesk.vault.files.atomic_write`). A filled handout carries
+    personal data: readable by its owner only, unless it replaces a file whose permissions
+    someone chose."""
     out = Path(out)
     folder = out.parent if str(out.parent) else Path(".")
     if not folder.is_dir():
         raise HandoutError(N_("Cannot write {path}: {reason}"), path=str(out),
                            reason="the folder does not exist")
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".part", dir=folder)
+        atomic_write(out, pdf)
     except OSError as exc:
         raise HandoutError(N_("Cannot write {path}: {reason}"), path=str(out),
                            reason=exc.strerror or str(exc)) from exc
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(pdf)
-            fh.flush()
-            os.fsync(fh.fileno())
-        # A filled handout carries personal data: readable by its owner only, unless it replaces
-        # a file whose permissions someone chose.
-        os.chmod(tmp, stat.S_IMODE(out.stat().st_mode) if out.is_file() else 0o600)
-        os.replace(tmp, out)
-    except BaseException as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        if isinstance(exc, OSError):
-            raise HandoutError(N_("Cannot write {path}: {reason}"), path=str(out),
-                               reason=exc.strerror or str(exc)) from exc
-        raise
 
 
 def render_handout(

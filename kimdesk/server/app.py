@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import zlib
+from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, FastAPI, Header, Query, Request
@@ -104,6 +105,15 @@ def create_app(db_url: str, *, migrate: bool = True) -> FastAPI:
     app.state.service = service
     app.state.engine = engine
     app.add_middleware(GZipMiddleware, minimum_size=2048, compresslevel=1)
+    _add_error_handlers(app)
+    device = _device_dependency(service)
+    _add_enrollment_routes(app, service, server_id, device)
+    _add_sync_routes(app, service, device)
+    return app
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    """Every refusal as ``{"error", "detail"}`` with its status (see the module docstring)."""
 
     @app.exception_handler(ServiceError)
     async def _service_error(_request: Request, exc: ServiceError) -> JSONResponse:
@@ -120,12 +130,18 @@ def create_app(db_url: str, *, migrate: bool = True) -> FastAPI:
         code = ErrorCode.NOT_FOUND if exc.status_code in (404, 405) else ErrorCode.MALFORMED
         return _error(exc.status_code, code, str(exc.detail))
 
-    def protocol(
-        version: Annotated[str | None, Header(alias=PROTOCOL_HEADER)] = None,
-    ) -> None:
-        if version is not None and version.strip() != str(PROTOCOL_VERSION):
-            raise ServiceError(400, ErrorCode.UNSUPPORTED_PROTOCOL,
-                               f"this server speaks protocol {PROTOCOL_VERSION}")
+
+def protocol(
+    version: Annotated[str | None, Header(alias=PROTOCOL_HEADER)] = None,
+) -> None:
+    """Dependency: a client that names another protocol version is refused (400)."""
+    if version is not None and version.strip() != str(PROTOCOL_VERSION):
+        raise ServiceError(400, ErrorCode.UNSUPPORTED_PROTOCOL,
+                           f"this server speaks protocol {PROTOCOL_VERSION}")
+
+
+def _device_dependency(service: SyncService) -> Callable[..., Device]:
+    """Dependency: the device of the request's bearer token (401 otherwise)."""
 
     def device(
         authorization: Annotated[str | None, Header()] = None,
@@ -135,6 +151,13 @@ def create_app(db_url: str, *, migrate: bool = True) -> FastAPI:
         if authorization and authorization.lower().startswith("bearer "):
             token = authorization[7:].strip()
         return service.authenticate(token)
+
+    return device
+
+
+def _add_enrollment_routes(app: FastAPI, service: SyncService, server_id: str,
+                           device: Callable[..., Device]) -> None:
+    """Probe, identity and enrollment: the routes a device uses before it syncs."""
 
     @app.get("/v1/hello", response_model=Hello)
     def hello(_p: None = Depends(protocol)) -> Hello:
@@ -153,6 +176,10 @@ def create_app(db_url: str, *, migrate: bool = True) -> FastAPI:
 
         return await run_in_threadpool(service.enroll, body.code, body.device_name,
                                        body.vault_id)
+
+
+def _add_sync_routes(app: FastAPI, service: SyncService, device: Callable[..., Device]) -> None:
+    """Push, pull, state and reference data: the routes of an enrolled device."""
 
     @app.post("/v1/push", response_model=PushReceipt)
     async def push(request: Request,
@@ -191,5 +218,3 @@ def create_app(db_url: str, *, migrate: bool = True) -> FastAPI:
         dev: Device = Depends(device),  # noqa: B008
     ) -> ReferencePage:
         return service.reference(dev, since, limit)
-
-    return app

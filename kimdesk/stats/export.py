@@ -13,7 +13,6 @@ import csv
 import io
 import json
 import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ from kimdesk.stats import Report
 from kimdesk.stats.disclosure import SUPPRESSED
 from kimdesk.stats.labels import column_label, row_label
 from kimdesk.stats.tables import TOTAL, Table
+from kimdesk.vault.files import atomic_file
 
 FORMATS = ("csv", "json", "xlsx", "pdf")
 FORMAT_VERSION = 1
@@ -124,19 +124,9 @@ def write(report: Report, path: str | os.PathLike[str], fmt: str | None = None,
 
         writers["pdf"] = write_pdf
     writer = writers[fmt]
-    return atomic_write(target, lambda tmp: writer(report, tmp, progress))
-
-
-def atomic_write(target: Path, produce: Callable[[Path], Any]) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=".kimdesk-", suffix=target.suffix, dir=target.parent)
-    os.close(fd)
-    tmp = Path(name)
-    try:
-        produce(tmp)
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
+    with atomic_file(target) as temp:
+        writer(report, temp, progress)
     return target
 
 

@@ -120,7 +120,7 @@ def write_gap_document(doc: dict[str, Any], path: Any, fmt: str | None = None) -
     import io
     from pathlib import Path
 
-    from kimdesk.stats.export import atomic_write
+    from kimdesk.vault.files import atomic_file
 
     target = Path(path)
     fmt = (fmt or target.suffix.lstrip(".")).lower()
@@ -156,4 +156,7 @@ def write_gap_document(doc: dict[str, Any], path: Any, fmt: str | None = None) -
                 ws2.append(flat(e))
             wb.save(tmp)
 
-    return atomic_write(target, produce)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_file(target) as temp:
+        produce(temp)
+    return target

@@ -11,6 +11,10 @@ systems (btrfs, ZFS, ext4 with ``data=journal``) older copies of the blocks may 
 program can reach them any more. For the encrypted vault that is harmless once the key is gone
 (it lives only in the unlocking process); for a plaintext file it is why KIMdesk never writes one
 in the first place (docs/vault.md, "Files on disk").
+
+Every file the app writes whole (an export, a handout, a synced form) goes through
+:func:`atomic_file` / :func:`atomic_write`: a reader, or the user after a crash or power cut,
+sees either the old file or the complete new one, never half of it.
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 PRIVATE_FILE = 0o600
@@ -110,3 +116,70 @@ def shred_database(path: Path) -> bool:
     for suffix in DATABASE_SUFFIXES:
         found = shred(path.with_name(path.name + suffix)) or found
     return found
+
+
+@contextlib.contextmanager
+def atomic_file(path: str | os.PathLike[str], new_mode: int = PRIVATE_FILE) -> Iterator[Path]:
+    """Yield a temporary path next to ``path``; when the block ends, it becomes ``path``.
+
+    The caller (or a library such as openpyxl or reportlab that wants a file name) writes the
+    temporary file; on a normal exit it is flushed to disk (fsync), given the mode of the file it
+    replaces (someone chose that) or ``new_mode`` (0600: the content may be personal data), renamed
+    over ``path`` in one step (``os.replace``) and the folder's entry is flushed too, so the rename
+    survives a power cut. On any error the temporary file is removed and ``path`` is untouched.
+
+    The temporary file lies in the same folder because a rename is only atomic within one file
+    system; its name starts with a dot and holds ``.part`` so a file manager hides it and a person
+    recognises it. The folder must exist (whether to create it is the caller's decision)."""
+    target = Path(path)
+    folder = target.parent
+    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=folder)
+    os.close(fd)  # mkstemp created it 0600: private while it is being written
+    temp = Path(name)
+    try:
+        yield temp
+        _sync_file(temp)
+        try:
+            mode = stat.S_IMODE(target.stat().st_mode) if target.is_file() else new_mode
+        except FileNotFoundError:
+            mode = new_mode
+        os.chmod(temp, mode)
+        os.replace(temp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            temp.unlink()
+        raise
+    _sync_dir(folder)
+
+
+def atomic_write(path: str | os.PathLike[str], data: bytes | str, encoding: str = "utf-8",
+                 new_mode: int = PRIVATE_FILE) -> Path:
+    """Write ``data`` (text is encoded with ``encoding``) to ``path`` through :func:`atomic_file`;
+    returns the path written."""
+    payload = data.encode(encoding) if isinstance(data, str) else data
+    with atomic_file(path, new_mode) as temp:
+        temp.write_bytes(payload)
+    return Path(path)
+
+
+def _sync_file(path: Path) -> None:
+    """fsync a file that may have been written and closed by someone else, by name."""
+    fd = os.open(path, os.O_RDWR)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _sync_dir(folder: Path) -> None:
+    """fsync a folder so a rename in it is on disk. Windows cannot open a folder (and NTFS
+    journals the rename itself), so there this is a no-op; a file system that refuses (some
+    network mounts) is not worth failing a write that did happen."""
+    if os.name != "posix":  # pragma: no cover - exercised on Windows only
+        return
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)

@@ -80,4 +80,4 @@ def test_policy_rejects_nonsense() -> None:
     with pytest.raises(ValidationError):
         RetentionPolicy(months=0)
     with pytest.raises(ValidationError):
-        RetentionPolicy(start="never")  # type: ignore[arg-type]
+        RetentionPolicy(start="never")

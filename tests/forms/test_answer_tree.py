@@ -12,7 +12,8 @@ def test_set_and_clear_in_a_repeat_instance() -> None:
     tree.set("goal_text", (("goals", 1),), "B1")
     assert tree.data == {"name": "x", "goals": [{}, {"goal_text": "B1"}]}
     assert tree.value("goal_text", (("goals", 1),)) == "B1"
-    for empty in (None, "", []):
+    empties: tuple[object, ...] = (None, "", [])
+    for empty in empties:
         tree.set("name", (), "y")
         tree.set("name", (), empty)
         assert "name" not in tree.data

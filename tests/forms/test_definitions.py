@@ -109,7 +109,7 @@ def _problems(data: dict) -> list[str]:
         (lambda d: d["survey"][0].update(default="${kids}"), "default: only expressions"),
     ],
 )
-def test_checker_reports_file_field_and_reason(mutate, expected: str) -> None:  # type: ignore[no-untyped-def]
+def test_checker_reports_file_field_and_reason(mutate, expected: str) -> None:
     data = copy.deepcopy(small())
     assert _problems(data) == []
     mutate(data)

@@ -83,7 +83,7 @@ def test_shipped_erstgespraech_rules(registry: FormRegistry) -> None:
                                "interpreter_language": "ar"}) == []
 
 
-def test_drafts_and_consultations_in_the_vault(make_vault, registry: FormRegistry) -> None:  # type: ignore[no-untyped-def]
+def test_drafts_and_consultations_in_the_vault(make_vault, registry: FormRegistry) -> None:
     from kimdesk.domain.models import Person
 
     vault = make_vault()
@@ -93,7 +93,8 @@ def test_drafts_and_consultations_in_the_vault(make_vault, registry: FormRegistr
     store = VaultDraftStore(vault)
     key = draft_key(case.id, form.form_id)
     store.save(key, {"form_id": "verlauf", "form_version": "1", "answers": {"duration": 45}})
-    assert store.load(key)["answers"] == {"duration": 45}
+    draft = store.load(key)
+    assert draft is not None and draft["answers"] == {"duration": 45}
     assert store.keys() == [key]
     stored, issues = save_consultation(vault, case.id, form, {"duration": 45},
                                        draft_store=store, draft=key)
@@ -110,7 +111,7 @@ def test_drafts_and_consultations_in_the_vault(make_vault, registry: FormRegistr
     assert registry.for_consultation(again) is form
 
 
-def test_old_answers_render_with_their_version(tmp_path, registry: FormRegistry) -> None:  # type: ignore[no-untyped-def]
+def test_old_answers_render_with_their_version(tmp_path, registry: FormRegistry) -> None:
     import copy
 
     import yaml
@@ -131,7 +132,7 @@ def test_old_answers_render_with_their_version(tmp_path, registry: FormRegistry)
     assert [i.kind for i in validate(reg.get("t"), {"age": 10})] == ["constraint"]
 
 
-def test_draft_keeps_its_form_version(tmp_path, registry: FormRegistry) -> None:  # type: ignore[no-untyped-def]
+def test_draft_keeps_its_form_version(tmp_path, registry: FormRegistry) -> None:
     import copy
 
     import yaml
@@ -163,7 +164,7 @@ junk = st.recursive(
 
 @settings(max_examples=150, deadline=None)
 @given(st.data())
-def test_validation_never_crashes_on_malformed_answers(registry: FormRegistry, data) -> None:  # type: ignore[no-untyped-def]
+def test_validation_never_crashes_on_malformed_answers(registry: FormRegistry, data) -> None:
     form = registry.get(data.draw(st.sampled_from(["erstgespraech", "hilfeplan", "assessment"])))
     names = [*form.by_name, "stray"]
     answers = data.draw(st.dictionaries(st.sampled_from(names), junk, max_size=8))
@@ -193,7 +194,7 @@ def test_position_and_choice_names_in_repeats() -> None:
 
 
 def test_answers_render_with_their_version_after_the_file_is_gone(
-        tmp_path, make_vault) -> None:  # type: ignore[no-untyped-def]
+        tmp_path, make_vault) -> None:
     import yaml
 
     from kimdesk.domain.models import Person

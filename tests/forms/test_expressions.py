@@ -6,6 +6,7 @@ import contextlib
 import math
 import sys
 from datetime import date
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -166,7 +167,7 @@ values = st.one_of(
     st.lists(st.text(max_size=5), max_size=4).map(lambda xs: NodeSet(tuple(xs))),
 )
 
-_watch = {"on": False, "events": []}
+_watch: dict[str, Any] = {"on": False, "events": []}
 
 
 def _audit(event: str, args: tuple[object, ...]) -> None:

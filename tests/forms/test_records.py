@@ -11,7 +11,7 @@ from kimdesk.forms.records import case_with_erstgespraech, close_case, consent_f
 from kimdesk.forms.registry import FormRegistry
 
 
-def test_consent_erstgespraech_and_closure(make_vault, registry: FormRegistry) -> None:  # type: ignore[no-untyped-def]
+def test_consent_erstgespraech_and_closure(make_vault, registry: FormRegistry) -> None:
     vault = make_vault()
     person = vault.people.add(Person(given_name="Mariam", family_name="Ahmadi"))
     case = vault.cases.open_case(person.id)

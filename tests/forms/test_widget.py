@@ -156,13 +156,14 @@ def test_arabic_beside_german_directions(qtbot: Any, registry: FormRegistry,
     assert counselor.mapTo(w, counselor.rect().topLeft()).x() < client.mapTo(
         w, client.rect().topLeft()).x()  # German on the left, Arabic on the right
     title = w.findChild(QWidget, "title-client")
-    assert title.layoutDirection() == RTL
+    assert title is not None and title.layoutDirection() == RTL
     assert any("المقابلة الأولى" in lbl.text() for lbl in title.findChildren(QLabel))
     # a counselor working in Arabic with a German-speaking client: everything mirrors
     w.set_ui_language("ar")
     w.set_client_language("de")
     assert w.layoutDirection() == RTL
     counselor, client = w.cells("residence_status")
+    assert counselor is not None and client is not None
     assert counselor.layoutDirection() == RTL and client.layoutDirection() == LTR
     w.set_client_language(None)
     assert w.cells("residence_status")[1] is None
@@ -186,7 +187,8 @@ def test_repeat_and_legal_banner(qtbot: Any, registry: FormRegistry) -> None:
     assert w.answers()["goals"][0]["goal_text"] == "Deutschkurs B1"
     assert len(w.answers()["goals"]) == 2
     w.flush_draft()
-    assert store.load("k")["answers"]["goals"][0]["responsible"] == ["agency"]
+    draft = store.load("k")
+    assert draft is not None and draft["answers"]["goals"][0]["responsible"] == ["agency"]
 
     consent = FormWidget(registry.get("einwilligung"), ui_language="de", client_language="ar")
     qtbot.addWidget(consent)
@@ -256,6 +258,7 @@ def test_language_picker(qtbot: Any, registry: FormRegistry) -> None:
     assert picker.itemText(picker.findData("fa")) == "فارسی"
     picker.setCurrentIndex(picker.findData("fa"))
     qtbot.waitUntil(lambda: w.client_language() == "fa", timeout=2000)
-    assert w.cells("closure_reason")[1].layoutDirection() == RTL
+    client_cell = w.cells("closure_reason")[1]
+    assert client_cell is not None and client_cell.layoutDirection() == RTL
     again = w.findChild(QComboBox, "client-language-picker")
     assert again is not None and again.currentData() == "fa"

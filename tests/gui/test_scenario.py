@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import QApplication, QDialog, QDialogButtonBox
 
+from kimdesk.domain.models import Consultation
+from kimdesk.gui.caseview import CaseBundle, CaseView
 from tests.gui.conftest import PASSPHRASE, unlock, wait_idle
 
 pytestmark = pytest.mark.gui
@@ -18,6 +20,13 @@ pytestmark = pytest.mark.gui
 
 def _save(dialog: Any) -> None:
     dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Save).click()
+
+
+def shown_bundle(view: CaseView) -> CaseBundle:
+    """The case the view shows (mypy would keep ``view.bundle`` narrowed to None after an
+    ``assert view.bundle is None`` further up, though the view loaded a case since)."""
+    assert view.bundle is not None
+    return view.bundle
 
 
 def test_daily_workflow(qtbot: Any, make_window: Any, tmp_path: Path) -> None:
@@ -123,10 +132,11 @@ def test_daily_workflow(qtbot: Any, make_window: Any, tmp_path: Path) -> None:
     assert ws.model.rowCount() == 1
     ws.open_case(ws.model.data(ws.model.index(0, 0), Qt.ItemDataRole.UserRole))
     qtbot.waitUntil(lambda: view.bundle is not None, timeout=5000)
-    consultations = view.bundle.records["consultations"]
+    bundle = shown_bundle(view)
+    consultations = cast(list[Consultation], bundle.records["consultations"])
     assert [c.summary for c in consultations] == ["Anerkennung Berufsabschluss besprochen"]
     assert consultations[0].date == date.today()
-    assert view.bundle.person.languages == ["uk", "de"]
+    assert bundle.person.languages == ["uk", "de"]
 
     # Arabic: right-to-left layout and translated labels, at run time.
     window.switch_language("ar")

@@ -71,7 +71,7 @@ def test_every_input_has_an_accessible_name(qtbot: Any, demo_window: Any) -> Non
 def test_tab_order_follows_the_form(qtbot: Any, make_window: Any, tmp_path: Path) -> None:
     window = make_window(tmp_path / "none.kdb")
     create = window.create_screen.ui
-    chain = []
+    chain: list[str] = []
     widget = create.counselorEdit
     while len(chain) < 6:
         if widget.focusPolicy() & Qt.FocusPolicy.TabFocus:

@@ -183,7 +183,7 @@ def test_a_deleted_window_does_not_break_the_worker(qtbot: Any, worker: Any) -> 
 
     label = QLabel()
     gate = threading.Event()
-    BackgroundJob(label, worker, lambda _w: gate.wait(5) and "late").success(label.setText) \
+    BackgroundJob(label, worker, lambda _w: "late" if gate.wait(5) else "").success(label.setText) \
         .run_in_background()
     label.deleteLater()
     qtbot.waitUntil(lambda: _deleted(label), timeout=5000)

@@ -16,7 +16,7 @@ ARABIC = (
 STYLE = Style(10.0)
 
 
-def visual_texts(line):  # type: ignore[no-untyped-def]
+def visual_texts(line):
     return [s.text for s in line.segments if not s.is_space]
 
 
@@ -116,7 +116,7 @@ WORDS = st.sampled_from(["سلام", "عليكم", "Berlin", "Köln", "10:30", "
 @settings(max_examples=60, deadline=None)
 @given(st.lists(WORDS, min_size=1, max_size=40), st.booleans(),
        st.floats(min_value=40, max_value=300))
-def test_wrapping_never_loses_or_reorders_text(words, rtl, width) -> None:  # type: ignore[no-untyped-def]
+def test_wrapping_never_loses_or_reorders_text(words, rtl, width) -> None:
     text = " ".join(words)
     lines = layout_paragraph(text, width, STYLE, "ar" if rtl else "de", rtl)
     # (a word wider than the line is cut, so compare without the spaces between lines)

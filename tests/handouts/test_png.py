@@ -59,12 +59,17 @@ def test_checkboxes_are_mirrored(tmp_path: Path) -> None:
     render_handout("consent", "fa", out=pdf)
     image = page_png(pdf)
 
+    def gray(x: int, y: int) -> int:
+        value = image.getpixel((x, y))
+        assert isinstance(value, int)  # a grey-scale ("L") image has one int per pixel
+        return value
+
     def box_edges(x0: int, x1: int, inner: int) -> int:
         """Rows dark across [x0, x1) but light at x=inner (a full-width rule is dark there)."""
         return sum(
             1 for y in range(image.height)
-            if all(image.getpixel((x, y)) < 140 for x in range(x0 + 1, x1 - 1))
-            and image.getpixel((inner, y)) > 200
+            if all(gray(x, y) < 140 for x in range(x0 + 1, x1 - 1))
+            and gray(inner, y) > 200
         )
 
     right = int(PAGE_W - MARGIN_X)

@@ -54,7 +54,7 @@ def test_long_goal_list_flows_onto_a_second_page() -> None:
     assert "Ziel Nummer 8" not in reader.pages[0].extract_text()
 
 
-def test_filled_from_a_real_case(demo_vault) -> None:  # type: ignore[no-untyped-def]
+def test_filled_from_a_real_case(demo_vault) -> None:
     from kimdesk.handouts.data import load_case_data
 
     case_id = next(
@@ -101,7 +101,7 @@ def render_into(out: Path, templates: Path, texts: Path, name: str = "appointmen
     ],
 )
 def test_malformed_template_names_the_file(resources_copy, tmp_path: Path, content: str,
-                                           reason: str) -> None:  # type: ignore[no-untyped-def]
+                                           reason: str) -> None:
     templates, texts = resources_copy
     (templates / "appointment.yaml").write_text(content, encoding="utf-8")
     out = tmp_path / "out.pdf"
@@ -112,7 +112,7 @@ def test_malformed_template_names_the_file(resources_copy, tmp_path: Path, conte
     assert not out.exists()
 
 
-def test_missing_translation_names_language_and_key(resources_copy, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_missing_translation_names_language_and_key(resources_copy, tmp_path: Path) -> None:
     templates, texts = resources_copy
     path = texts / "ar.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace("  appointment.cancel:", "  x.y:"),
@@ -125,7 +125,7 @@ def test_missing_translation_names_language_and_key(resources_copy, tmp_path: Pa
     assert not out.exists()
 
 
-def test_placeholders_must_match_the_german_text(resources_copy, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_placeholders_must_match_the_german_text(resources_copy, tmp_path: Path) -> None:
     templates, texts = resources_copy
     path = texts / "fa.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace("{pages}", "{total}"),
@@ -141,7 +141,7 @@ def test_unknown_template_and_language() -> None:
         render_handout("contact", "xx")
 
 
-def test_failed_render_keeps_the_previous_file(resources_copy, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_failed_render_keeps_the_previous_file(resources_copy, tmp_path: Path) -> None:
     templates, texts = resources_copy
     out = tmp_path / "handout.pdf"
     render_into(out, templates, texts)
@@ -205,7 +205,7 @@ def test_a_heading_does_not_end_a_page() -> None:
 
 def test_pdf_declares_the_client_language() -> None:
     reader = pypdf.PdfReader(io.BytesIO(render_handout("contact", "fa", "de")))
-    assert reader.trailer["/Root"]["/Lang"] == "fa"
+    assert reader.root_object["/Lang"] == "fa"
 
 
 def test_new_files_are_private_and_replaced_files_keep_their_mode(tmp_path: Path) -> None:

@@ -78,7 +78,7 @@ class KillingTransport(Transport):
         self.rng = rng
         self.kills = 0
 
-    def push(self, body: bytes, gz: bytes = b""):  # type: ignore[no-untyped-def]
+    def push(self, body: bytes, gz: bytes = b""):
         timer = None
         if self.rng.random() < 0.6:
             def kill() -> None:

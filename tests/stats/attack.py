@@ -35,11 +35,28 @@ def published_in(tables: Sequence[Table], document: dict) -> dict[Key, int | str
     return seen
 
 
+#: A linear row ``sum(coef[j] * x[j]) (= or <=) rhs`` over the hidden quantities' indexes.
+LinearRow = tuple[dict[int, float], float]
+
+
 def bounds(tables: Sequence[Table], protection: Protection,
            seen: dict[Key, int | str] | None = None) -> dict[Key, tuple[float, float]]:
     """LP bounds of every suppressed quantity. ``seen`` (from :func:`published_in`) makes the
     attacker use the numbers of an export file instead of the protection pattern."""
     live = [t for t in tables if t.id not in protection.withheld]
+    published, hidden = _what_is_shown(live, protection, seen)
+    order = sorted(hidden)
+    if not order:
+        return {}
+    idx = {k: i for i, k in enumerate(order)}
+    eq_rows = _equations(live, idx, published)
+    ub_rows = _inequalities(live, idx, published)
+    return _solve(order, idx, eq_rows, ub_rows)
+
+
+def _what_is_shown(live: Sequence[Table], protection: Protection,
+                   seen: dict[Key, int | str] | None) -> tuple[dict[Key, int], set[Key]]:
+    """The published numbers and the hidden quantities (shown as ".") of the live tables."""
     published: dict[Key, int] = {}
     hidden: set[Key] = set()
     for t in live:
@@ -53,11 +70,14 @@ def bounds(tables: Sequence[Table], protection: Protection,
                 else:
                     assert isinstance(shown, int)
                     published[k] = shown
-    order = sorted(hidden)
-    if not order:
-        return {}
-    idx = {k: i for i, k in enumerate(order)}
-    eq_rows: list[tuple[dict[int, float], float]] = []
+    return published, hidden
+
+
+def _equations(live: Sequence[Table], idx: dict[Key, int],
+               published: dict[Key, int]) -> list[LinearRow]:
+    """Every additive relation of every table (parts - total = 0), published numbers moved to
+    the right-hand side; a relation with nothing hidden is left out."""
+    eq_rows: list[LinearRow] = []
     for t in live:
         for parts, total in t.equations():
             coef: dict[int, float] = {}
@@ -69,26 +89,19 @@ def bounds(tables: Sequence[Table], protection: Protection,
                     rhs -= s * published[k]
             if coef:
                 eq_rows.append((coef, rhs))
-    # inequalities lhs <= rhs between tables
-    ub_rows: list[tuple[dict[int, float], float]] = []
+    return eq_rows
+
+
+def _inequalities(live: Sequence[Table], idx: dict[Key, int],
+                  published: dict[Key, int]) -> list[LinearRow]:
+    """The inequalities lhs <= rhs between tables: opened and closed cases, and a bounded
+    table's cells, are at most the municipality's active cases."""
+    ub_rows: list[LinearRow] = []
 
     def le(small: Key, big: Key) -> None:
-        coef: dict[int, float] = {}
-        rhs = 0.0
-        if small in idx:
-            coef[idx[small]] = 1.0
-        elif small in published:
-            rhs -= published[small]
-        else:
-            return
-        if big in idx:
-            coef[idx[big]] = coef.get(idx[big], 0.0) - 1.0
-        elif big in published:
-            rhs += published[big]
-        else:
-            return
-        if coef:
-            ub_rows.append((coef, rhs))
+        row = _at_most(small, big, idx, published)
+        if row is not None:
+            ub_rows.append(row)
 
     rows = live[0].all_rows if live else []
     for r in rows:
@@ -99,28 +112,55 @@ def bounds(tables: Sequence[Table], protection: Protection,
             for r in t.all_rows:
                 for c in t.columns:
                     le(t.key(r, c), ("@" + t.bounded_by, r))
+    return ub_rows
+
+
+def _at_most(small: Key, big: Key, idx: dict[Key, int],
+             published: dict[Key, int]) -> LinearRow | None:
+    """``small <= big`` as a row; None when either is unknown or both are published."""
+    coef: dict[int, float] = {}
+    rhs = 0.0
+    if small in idx:
+        coef[idx[small]] = 1.0
+    elif small in published:
+        rhs -= published[small]
+    else:
+        return None
+    if big in idx:
+        coef[idx[big]] = coef.get(idx[big], 0.0) - 1.0
+    elif big in published:
+        rhs += published[big]
+    else:
+        return None
+    return (coef, rhs) if coef else None
+
+
+def _matrix(spec: list[LinearRow], n: int) -> tuple[object, object]:
+    """The rows as a sparse matrix and right-hand side for linprog (None, None when empty)."""
+    if not spec:
+        return None, None
+    m = lil_matrix((len(spec), n))
+    b = np.zeros(len(spec))
+    for i, (coef, rhs) in enumerate(spec):
+        for j, v in coef.items():
+            m[i, j] = v
+        b[i] = rhs
+    return m.tocsr(), b
+
+
+def _solve(order: list[Key], idx: dict[Key, int], eq_rows: list[LinearRow],
+           ub_rows: list[LinearRow]) -> dict[Key, tuple[float, float]]:
+    """Minimise and maximise every hidden quantity under the relations (all non-negative)."""
     n = len(order)
-
-    def matrix(spec: list[tuple[dict[int, float], float]]) -> tuple[object, object]:
-        if not spec:
-            return None, None
-        m = lil_matrix((len(spec), n))
-        b = np.zeros(len(spec))
-        for i, (coef, rhs) in enumerate(spec):
-            for j, v in coef.items():
-                m[i, j] = v
-            b[i] = rhs
-        return m.tocsr(), b
-
-    a_eq, b_eq = matrix(eq_rows)
-    a_ub, b_ub = matrix(ub_rows)
+    a_eq, b_eq = _matrix(eq_rows, n)
+    a_ub, b_ub = _matrix(ub_rows, n)
     out: dict[Key, tuple[float, float]] = {}
     for k in order:
-        c = np.zeros(n)
-        c[idx[k]] = 1.0
-        lo = linprog(c, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=(0, None),
+        objective = np.zeros(n)
+        objective[idx[k]] = 1.0
+        lo = linprog(objective, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=(0, None),
                      method="highs")
-        hi = linprog(-c, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=(0, None),
+        hi = linprog(-objective, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=(0, None),
                      method="highs")
         assert lo.status == 0, (k, lo.message)
         hi_value = float("inf") if hi.status == 3 else -hi.fun

@@ -120,7 +120,7 @@ def test_random_linked_tables_resist_the_lp_attacker(seed: int) -> None:
     a = [[rng.choice((0, 1, 2, 3, 5, 8, 13)) for _ in range(cols)] for _ in range(rows)]
     b = []
     for row in a:  # same row totals, another split
-        total, parts = sum(row), []
+        total, parts = sum(row), list[int]()
         for _ in range(cols - 1):
             parts.append(rng.randint(0, total - sum(parts)))
         parts.append(total - sum(parts))

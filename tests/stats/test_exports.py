@@ -172,7 +172,8 @@ def test_gap_export_has_no_person_and_no_case(stats_vault: object, tmp_path: Pat
         "SELECT description FROM structural_gaps")}
     period = Period(periods()[3].start, periods()[0].end)
     for fmt in ("csv", "json", "xlsx"):
-        path = write_gaps(StatsQueries.of(stats_vault), period, tmp_path / f"gaps.{fmt}",
+        path = write_gaps(StatsQueries.of(stats_vault),  # type: ignore[arg-type]
+                          period, tmp_path / f"gaps.{fmt}",
                           with_descriptions=True)
         text = file_text(path)
         assert not find_leaks(text, secrets)
@@ -181,7 +182,8 @@ def test_gap_export_has_no_person_and_no_case(stats_vault: object, tmp_path: Pat
     assert set(doc["entries"][0]) == {"category", "category_label", "agency_types",
                                       "rechtskreise", "municipality", "month", "description"}
     assert all(re.fullmatch(r"\d{4}-\d{2}", e["month"]) for e in doc["entries"])
-    plain = write_gaps(StatsQueries.of(stats_vault), period, tmp_path / "plain.json")
+    plain = write_gaps(StatsQueries.of(stats_vault),  # type: ignore[arg-type]
+                          period, tmp_path / "plain.json")
     assert all("description" not in e for e in json.loads(plain.read_text())["entries"])
     assert sum(r["count"] for r in doc["summary"]) == len(doc["entries"])
     named = Counter(e["municipality"] for e in doc["entries"])

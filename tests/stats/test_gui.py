@@ -23,7 +23,8 @@ def dialog(qtbot: Any, stats_vault: object) -> Any:
     from kimdesk.i18n import set_language
 
     set_language("en")
-    d = open_statistics(None, stats_vault, period=Period.year(date.today().year - 1))
+    d = open_statistics(None, stats_vault,  # type: ignore[arg-type]
+                        period=Period.year(date.today().year - 1))
     qtbot.addWidget(d)
     qtbot.waitUntil(lambda: d.report is not None, timeout=10_000)
     return d
@@ -120,7 +121,7 @@ def test_opens_through_the_db_worker(qtbot: Any, stats_vault: Any, tmp_path: Pat
             d.export_gaps_to(tmp_path / "gaps.csv")
         assert (tmp_path / "gaps.csv").read_text("utf-8-sig").startswith("category,")
         done: list[int] = []
-        worker.submit(lambda w: len(w.vault.conn.execute(
+        worker.submit(lambda w: len(w.require_vault().conn.execute(
             "SELECT 1 FROM audit_events WHERE subject_kind = 'structural_gaps'").fetchall()),
             done.append)
         qtbot.waitUntil(lambda: bool(done), timeout=5_000)

@@ -84,7 +84,7 @@ def test_published_numbers_equal_direct_sql_counts(stats_vault: object, period: 
     for column in g.columns:
         if p.shown(g, TOTAL, column) != ".":
             assert p.shown(g, TOTAL, column) == gender.get(column, 0)
-    rk = Counter()
+    rk: Counter[str] = Counter()
     for (codes,) in conn.execute("SELECT rechtskreise FROM cases WHERE deleted = 0 AND"
                                  " opened_on <= ? AND (closed_on IS NULL OR closed_on >= ?)",
                                  (t, f)):
@@ -196,9 +196,9 @@ def test_a_person_with_two_cases_counts_once_in_every_table(make_vault: object) 
     gender = tables["active_by_gender"]
     assert gender.cell("Verl", "female") == Cell(2, 1)
     assert gender.cell("Verl", TOTAL) == Cell(3, 2)
-    place = tables["consultations_by_place"]
-    assert place.cell("Verl", "outreach") == Cell(3, 2)
-    assert place.cell(TOTAL, TOTAL) == Cell(6, 2)
+    by_place = tables["consultations_by_place"]
+    assert by_place.cell("Verl", "outreach") == Cell(3, 2)
+    assert by_place.cell(TOTAL, TOTAL) == Cell(6, 2)
 
 
 @settings(max_examples=60, deadline=None)
@@ -241,7 +241,7 @@ def test_sql_age_cutoffs_agree_with_age_on(end: date, born: date | None,
     assert band == band_age(age_on(end, text, year))
 
 
-def _displayed(tables: list) -> dict:  # type: ignore[type-arg]
+def _displayed(tables: list) -> dict:
     return {(t.id, r, c): t.cell(r, c) for t in tables for r in t.all_rows
             for c in t.all_columns}
 
@@ -277,7 +277,7 @@ def _people_with_several_cases(vault: object, seed: int) -> None:
             residence_status=rnd.choice(["duldung", "par24", "eu"])))
         for _ in range(rnd.randint(1, 3)):
             opened = date(2025, 12, rnd.randint(1, 31))
-            fields: dict = {"municipality": rnd.choice(["Verl", "Werther", ""]),  # type: ignore[type-arg]
+            fields: dict = {"municipality": rnd.choice(["Verl", "Werther", ""]),
                             "opened_on": opened,
                             "rechtskreise": rnd.sample(["sgb2", "sgb8", "asylblg"],
                                                        rnd.randint(0, 2)),
@@ -322,9 +322,9 @@ def test_a_separator_inside_a_value_falls_back_to_counting_rows(make_vault: obje
 
     vault = make_vault(municipality="Verl")  # type: ignore[operator]
     _people_with_several_cases(vault, 4)
-    vault.conn.execute("""UPDATE persons SET nationalities = '["S\x1fY"]'""")  # type: ignore[attr-defined]
+    vault.conn.execute("""UPDATE persons SET nationalities = '["S\x1fY"]'""")
     period = Period.month(2026, 1)
-    db = StatsQueries.of(vault)  # type: ignore[arg-type]
+    db = StatsQueries.of(vault)
     got = case_cells(db, period)
     assert got.cells == case_cells(db, period, grouped=False).cells
     assert got.cells["active_by_region"][(TOTAL, "unknown")].value > 0

@@ -64,7 +64,8 @@ def test_status_sync_now_and_conflict_resolution(qtbot, sqlite_server, make_devi
 
     widget.open_conflicts()
     qtbot.waitUntil(lambda: widget.dialog is not None and widget.dialog.isVisible())
-    dialog: ConflictDialog = widget.dialog
+    dialog = widget.dialog
+    assert isinstance(dialog, ConflictDialog)
     [conflict] = dialog.conflicts
     assert (conflict.mine, conflict.theirs) == ("0201 111", "0201 222")
     widget.grab().save(str(qtbot_tmp(widget) / "status.png"))

@@ -84,7 +84,7 @@ def test_a_clean_run_then_the_interval() -> None:
         assert m.state is phase
     assert m.finished(conflicts=0) == Decision(Action.SYNC, 300.0)
     assert m.state is S.IDLE and m.due_at == 1300.0
-    m.clock.now += 100  # type: ignore[attr-defined]
+    m.clock.now += 100
     assert m.seconds_until_due() == 200.0
     assert m.timer_due() == Decision(Action.SYNC)
     assert m.state is S.CHECKING and m.due_at is None

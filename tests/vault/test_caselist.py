@@ -59,7 +59,7 @@ def test_sorting(demo_vault: Any, column: int) -> None:
         ordered = [rows[s] for s in seqs]
         key = COLUMNS[column][0]
         order = ["erstkontakt", "assessment", "hilfeplanung", "umsetzung", "abschluss"]
-        values: list[Any] = {
+        by_key: dict[str, list[Any]] = {
             "case_number": [r.case_number for r in ordered],
             "name": [(r.family_name.casefold(), r.given_name.casefold()) for r in ordered],
             "name_latin": [(r.family_name_latin.casefold(), r.given_name_latin.casefold())
@@ -68,7 +68,8 @@ def test_sorting(demo_vault: Any, column: int) -> None:
             "owner": [r.owner.casefold() for r in ordered],
             "opened_on": [r.opened_on for r in ordered],
             "review_on": [r.review_on or "9999" for r in ordered],
-        }[key]
+        }
+        values = by_key[key]
         if key.startswith("name"):
             # SQLite's NOCASE folds ASCII only; compare the ASCII-folded part loosely
             assert len(values) == len(rows)

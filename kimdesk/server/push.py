@@ -1,0 +1,219 @@
+"""A device's push: one transaction in four steps, load -> decide -> write -> receipt.
+
+1. **load** the stored records the batch touches and the few merge bases it needs from the
+   history (plain driver rows: SQLAlchemy's expanding IN and row processing cost a sixth of a
+   10k push of changed records);
+2. **decide** every change without the database (:mod:`kimdesk.server.push_plan`);
+3. **write** the plan in a handful of statements (:mod:`kimdesk.server.store`);
+4. the **receipt** as JSON text, stored with the batch and sent (serialised once: the receipt of
+   a big batch is a megabyte).
+
+A push takes the team row's lock first (``SELECT ... FOR UPDATE`` on PostgreSQL, the write lock
+on SQLite); the team's change counter is bumped under it, so change numbers are handed out in
+commit order and a pull cursor never skips a change. A batch is idempotent by its id: sent
+again, its stored receipt is the answer.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic_core import from_json, to_json
+from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from kimdesk.server import db
+from kimdesk.server.common import Device, ServiceError, now_iso
+from kimdesk.server.push_plan import Key, PushPlan, StoredRecord, decide, touched_keys
+from kimdesk.server.store import (
+    HISTORY_COLUMNS,
+    RECORD_COLUMNS,
+    ensure_team,
+    insert_rows,
+    placeholder,
+    reserve_numbers,
+    update_records,
+)
+from kimdesk.sync.protocol import ErrorCode, PushRequest
+
+#: Ids per ``IN (...)`` list: well under SQLite's and psycopg's parameter limits.
+_CHUNK = 500
+
+
+def push_json(engine: Engine, device: Device, request: PushRequest, payload_hash: str) -> str:
+    """Apply a batch; its receipt as the JSON text that is stored and sent."""
+    try:
+        return _push(engine, device, request, payload_hash)
+    except IntegrityError:
+        # Two instances raced on the same batch: the other one committed; answer its receipt.
+        stored = _stored_receipt(engine, device, request.batch_id, payload_hash)
+        if stored is None:
+            raise
+        return stored
+
+
+def _stored_receipt(engine: Engine, device: Device, batch_id: str, payload_hash: str
+                    ) -> str | None:
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(db.batches.c.payload_hash, db.batches.c.receipt).where(
+                db.batches.c.device_id == device.id, db.batches.c.batch_id == batch_id
+            )
+        ).first()
+    if row is None:
+        return None
+    if row.payload_hash != payload_hash:
+        raise ServiceError(409, ErrorCode.BATCH_REUSED,
+                           "this batch id was used for a different payload")
+    return str(row.receipt)
+
+
+def _push(engine: Engine, device: Device, request: PushRequest, payload_hash: str) -> str:
+    with engine.begin() as conn:
+        ensure_team(conn, device.team)
+        first_seq = reserve_numbers(conn, device.team, "change_seq", 0)  # lock first
+        stored = conn.execute(
+            select(db.batches.c.payload_hash, db.batches.c.receipt).where(
+                db.batches.c.device_id == device.id,
+                db.batches.c.batch_id == request.batch_id,
+            )
+        ).first()
+        if stored is not None:
+            if stored.payload_hash != payload_hash:
+                raise ServiceError(409, ErrorCode.BATCH_REUSED,
+                                   "this batch id was used for a different payload")
+            return str(stored.receipt)
+        last = int(conn.execute(
+            select(db.devices.c.last_batch_seq).where(db.devices.c.id == device.id)
+        ).scalar_one())
+        if request.batch_seq != last + 1:
+            raise ServiceError(409, ErrorCode.OUT_OF_ORDER,
+                               f"expected batch {last + 1}, got {request.batch_seq}",
+                               expected=last + 1)
+        receipt = apply_batch(conn, device, request, first_seq)
+        conn.execute(
+            update(db.devices).where(db.devices.c.id == device.id).values(
+                last_batch_seq=request.batch_seq, last_seen=now_iso()
+            )
+        )
+        conn.execute(
+            insert(db.batches).values(
+                device_id=device.id,
+                batch_id=request.batch_id,
+                batch_seq=request.batch_seq,
+                payload_hash=payload_hash,
+                receipt=receipt,
+                created_at=now_iso(),
+            )
+        )
+        return receipt
+
+
+def apply_batch(conn: Connection, device: Device, request: PushRequest, first_seq: int) -> str:
+    """Apply the changes of a batch (the team row is locked); the receipt as JSON text."""
+    wanted, repeated = touched_keys(request)
+    current = load_records(conn, wanted)
+    bases = load_bases(conn, request, current)
+    plan = decide(device, request, current, bases, repeated, first_seq, now_iso())
+    write_plan(conn, device, plan)
+    return receipt_json(request, plan)
+
+
+def load_records(conn: Connection, wanted: dict[str, list[str]]) -> dict[Key, StoredRecord]:
+    """The stored records with the given ids, by kind."""
+    current: dict[Key, StoredRecord] = {}
+    mark = placeholder(conn)
+    for kind, ids in wanted.items():
+        # kind = ? AND id IN (...): uses the primary key (a row-value IN scans on SQLite).
+        for start in range(0, len(ids), _CHUNK):
+            chunk = ids[start : start + _CHUNK]
+            for t in conn.exec_driver_sql(
+                f"SELECT kind, id, team, rev, data, deleted, updated_at FROM"
+                f" {db.records.name} WHERE kind = {mark}"
+                f" AND id IN ({', '.join(mark for _ in chunk)})",
+                (kind, *chunk),
+            ):
+                current[(t[0], t[1])] = StoredRecord(*t)
+    return current
+
+
+def load_bases(conn: Connection, request: PushRequest, current: dict[Key, StoredRecord]
+               ) -> dict[Key, dict[str, Any]]:
+    """The merge base of each change that needs one and did not bring it: the record as this
+    server stored it at the change's ``base_rev``, from the history.
+
+    Only a change whose record moved on since ``base_rev`` needs a base (a fast-forward does
+    not), so devices leave ``base`` out (it was half of a batch of edits) and the server reads
+    the few it needs. A base the history no longer holds counts as unknown (``None`` for every
+    field the device changed): a field the other side changed too then becomes a conflict
+    instead of being overwritten. A base sent along (older clients) is used as it is."""
+    needed: dict[Key, int] = {}
+    for change in request.changes:
+        row = current.get((change.kind, change.id))
+        if (row is not None and 0 < change.base_rev < row.rev
+                and not change.changed.keys() <= change.base.keys()):
+            needed[(change.kind, change.id)] = change.base_rev
+    if not needed:
+        return {}
+    found = _history_at(conn, needed)
+    out: dict[Key, dict[str, Any]] = {}
+    for change in request.changes:
+        key = (change.kind, change.id)
+        if key in needed:
+            base = found.get(key) or dict.fromkeys(change.changed)
+            out[key] = base | change.base
+    return out
+
+
+def _history_at(conn: Connection, needed: dict[Key, int]) -> dict[Key, dict[str, Any]]:
+    """The records' data at the given revisions, as far as the history still holds them."""
+    found: dict[Key, dict[str, Any]] = {}
+    mark = placeholder(conn)
+    keys = sorted(needed)
+    for start in range(0, len(keys), _CHUNK):
+        chunk = keys[start : start + _CHUNK]
+        kinds = sorted({k for k, _ in chunk})
+        for kind, rid, rev, data in conn.exec_driver_sql(
+            f"SELECT kind, id, rev, data FROM {db.history.name} WHERE kind IN"
+            f" ({', '.join(mark for _ in kinds)}) AND id IN"
+            f" ({', '.join(mark for _ in chunk)})",
+            (*kinds, *(rid for _, rid in chunk)),
+        ):
+            if needed.get((kind, rid)) == rev:
+                found[(kind, rid)] = from_json(data)
+    return found
+
+
+def write_plan(conn: Connection, device: Device, plan: PushPlan) -> None:
+    """New records inserted, changed ones updated, their history, the new conflicts, the
+    resolved ones, and the team's change counter set to the last number used."""
+    if plan.records:
+        fresh = [v for k, v in plan.records.items() if k in plan.new_keys]
+        if fresh:
+            insert_rows(conn, db.records, RECORD_COLUMNS, fresh)
+        stale = [v for k, v in plan.records.items() if k not in plan.new_keys]
+        if stale:
+            update_records(conn, stale)
+        insert_rows(conn, db.history, HISTORY_COLUMNS, plan.history)
+    if plan.conflict_rows:
+        conn.execute(insert(db.conflicts), plan.conflict_rows)
+    cc = db.conflicts.c
+    for conflict_id, seq in plan.resolutions:
+        conn.execute(
+            update(db.conflicts)
+            .where(cc.id == conflict_id, cc.team == device.team, cc.status == "open")
+            .values(status="resolved", resolved_at=plan.stamp, seq=seq)
+        )
+    if plan.seq >= plan.first_seq:
+        conn.execute(update(db.teams).where(db.teams.c.name == device.team)
+                     .values(change_seq=plan.seq))
+
+
+def receipt_json(request: PushRequest, plan: PushPlan) -> str:
+    """The receipt (``PushReceipt``'s shape) from plain dicts: a model per result cost a tenth
+    of a 10k push."""
+    return to_json({
+        "batch_id": request.batch_id, "batch_seq": request.batch_seq, "results": plan.results,
+        "conflicts": [c.model_dump(mode="json") for c in plan.conflicts],
+        "server_seq": max(plan.seq, 0),
+    }).decode()

@@ -1,0 +1,103 @@
+"""Driver-level row writing and the team counters: the few statements a big push needs.
+
+A push of 10k records was tuned to a handful of statements: plain tuples go straight to the
+database driver (``executemany`` on SQLite, ``COPY`` on PostgreSQL) instead of SQLAlchemy's
+per-row parameter dicts, and change numbers are reserved under the team row's lock so a pull
+cursor never skips a change committed late by a concurrent writer.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, Table, insert, select, update
+
+from kimdesk.server import db
+from kimdesk.server.common import now_iso
+
+RECORD_COLUMNS = ("kind", "id", "team", "rev", "seq", "deleted", "data", "updated_at",
+                  "updated_by")
+HISTORY_COLUMNS = ("kind", "id", "team", "rev", "data", "device_id", "batch_id", "at")
+
+
+def placeholder(conn: Connection) -> str:
+    """The driver's parameter mark: ``?`` (sqlite3) or ``%s`` (psycopg)."""
+    return "?" if conn.dialect.paramstyle == "qmark" else "%s"
+
+
+def ensure_team(conn: Connection, team: str) -> None:
+    """Create the team's row (its counters) on first use."""
+    exists = conn.execute(select(db.teams.c.name).where(db.teams.c.name == team)).first()
+    if not exists:
+        conn.execute(
+            insert(db.teams).values(name=team, change_seq=0, ref_seq=0, created_at=now_iso())
+        )
+
+
+def reserve_numbers(conn: Connection, team: str, column: str, count: int) -> int:
+    """Lock the team row and reserve ``count`` numbers of its counter ``column``; returns the
+    first one. With ``count=0`` it only takes the lock (a push numbers its changes later)."""
+    col = db.teams.c[column]
+    stmt = select(col).where(db.teams.c.name == team)
+    if conn.dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    current = int(conn.execute(stmt).scalar_one())
+    conn.execute(update(db.teams).where(db.teams.c.name == team).values({column: current
+                                                                          + count}))
+    return current + 1
+
+
+def update_records(conn: Connection, rows: list[tuple[Any, ...]]) -> None:
+    """Overwrite existing records (rows in ``RECORD_COLUMNS`` order, keyed by kind and id).
+
+    On PostgreSQL the rows are copied into a temporary table and applied by one ``UPDATE ...
+    FROM``: an ``UPDATE`` per row, even pipelined, was a fifth of a 10k push's time there."""
+    values = RECORD_COLUMNS[2:]
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(
+            f"CREATE TEMP TABLE IF NOT EXISTS records_in (LIKE {db.records.name})"
+            " ON COMMIT DELETE ROWS"
+        )
+        copy_rows(conn, "records_in", RECORD_COLUMNS, rows)
+        sets = ", ".join(f"{c} = i.{c}" for c in values)
+        conn.exec_driver_sql(
+            f"UPDATE {db.records.name} AS r SET {sets} FROM records_in AS i"
+            " WHERE r.kind = i.kind AND r.id = i.id"
+        )
+        return
+    mark = placeholder(conn)
+    sets = ", ".join(f"{c} = {mark}" for c in values)
+    conn.exec_driver_sql(
+        f"UPDATE {db.records.name} SET {sets} WHERE kind = {mark} AND id = {mark}",
+        [(*r[2:], r[0], r[1]) for r in rows],
+    )
+
+
+def copy_rows(conn: Connection, table: str, columns: tuple[str, ...],
+              rows: list[tuple[Any, ...]]) -> None:
+    """PostgreSQL's ``COPY ... FROM STDIN`` through psycopg, in the connection's transaction."""
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+    finally:
+        cursor.close()
+
+
+def insert_rows(conn: Connection, table: Table, columns: tuple[str, ...],
+                rows: list[tuple[Any, ...]]) -> None:
+    """Plain tuples straight to the driver: ``executemany`` on SQLite, ``COPY`` on PostgreSQL.
+
+    SQLAlchemy's ``conn.execute(insert(table), dicts)`` builds a parameter dict per row in Python,
+    which cost a fifth of a big push's server time. On PostgreSQL even the driver's pipelined
+    INSERT per row was a quarter of a 10k push of new records; COPY streams them."""
+    if conn.dialect.name == "postgresql":
+        copy_rows(conn, table.name, columns, rows)  # one stream, not an INSERT per row
+        return
+    mark = placeholder(conn)
+    conn.exec_driver_sql(
+        f"INSERT INTO {table.name} ({', '.join(columns)})"
+        f" VALUES ({', '.join(mark for _ in columns)})",
+        rows,
+    )
