@@ -25,7 +25,7 @@ from kimdesk.sync.protocol import (
 )
 from kimdesk.sync.store.state import StateStore
 from kimdesk.vault.sync import PendingRow
-from kimdesk.vault.sync.bases import BaseRow, dumps
+from kimdesk.vault.sync.bases import BaseRow
 
 
 def _estimate(fields: dict[str, Any]) -> int:
@@ -235,10 +235,10 @@ class OutboxStore(StateStore):
                              "updated_at": change.updated_at or base_data.get("updated_at")}
             server_data = sent_full if result.same else result.data or {}
             # The row equals the server's version (stored as sent): no copy of the base.
-            base_text: str | None = None
+            base: dict[str, Any] | None = None
             if revisions.get(result.id) != sent_rev:
                 # Edited again in flight: keep those edits, take the server's others.
-                base_text = dumps(server_data)
+                base = server_data
                 local = tables.records.local_record(kind, result.id)
                 if local is not None:
                     mine = local.model_dump(mode="json")
@@ -250,8 +250,8 @@ class OutboxStore(StateStore):
                 written = tables.inbox.write(kind, server_data, pending=False)
                 if written.model_dump(mode="json", exclude={"revision", "pending"}) \
                         != server_data:
-                    base_text = dumps(server_data)
-            base_rows.append((kind, result.id, result.rev, base_text))
+                    base = server_data
+            base_rows.append((kind, result.id, result.rev, base))
             for cid in change.resolves:
                 tables.conflicts.mark_resolved(cid)
         tables.records.mark_clean(kind, clean)

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from kimdesk.vault.vault import Vault
 
 #: (kind, id, server revision, data or None where the local row is the server's version)
-BaseRow = tuple[str, str, int, str | None]
+BaseRow = tuple[str, str, int, dict[str, Any] | None]
 
 
 def dumps(value: Any) -> str:
@@ -59,7 +59,8 @@ class SyncBases:
         self._vault.conn.executemany(
             "INSERT INTO sync_base (kind, id, rev, data) VALUES (?, ?, ?, ?)"
             " ON CONFLICT(kind, id) DO UPDATE SET rev = excluded.rev, data = excluded.data",
-            rows,
+            [(kind, rid, rev, None if data is None else dumps(data))
+             for kind, rid, rev, data in rows],
         )
 
     def pin(self, kind: str, record_id: str) -> None:

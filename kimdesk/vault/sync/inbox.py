@@ -119,7 +119,7 @@ class Inbox:
         ids = [r.id for r in recs]
         known = {i: rev for i, (rev, _) in self._bases.get(kind, ids, data=False).items()}
         pending = self._records.pending_ids(kind, ids)
-        todo: list[tuple[Received, list[Any], str | None]] = []
+        todo: list[tuple[Received, list[Any], dict[str, Any] | None]] = []
         for rec in recs:
             if known.get(rec.id, -1) >= rec.rev or rec.id in pending:
                 # Our own change coming back / already here; or a local edit waiting to be
@@ -128,15 +128,15 @@ class Inbox:
             row = rows.fast_row(rec.data)
             # Written exactly as received: the row is the base (NULL); after validation the
             # row may differ from the server's data, which is then kept as the base.
-            base_text: str | None = None
+            base: dict[str, Any] | None = None
             if row is None:
                 try:
                     row = rows.repo.to_row(rows.validated(rec.data, pending=False))
                 except Exception as exc:
                     self._park(rec, str(exc))
                     continue
-                base_text = dumps(rec.data)
-            todo.append((rec, row, base_text))
+                base = rec.data
+            todo.append((rec, row, base))
         if not todo:
             return 0
         ids = [rec.id for rec, _, _ in todo]
@@ -158,7 +158,7 @@ class Inbox:
                     self._park(item[0], str(exc))
                     continue
                 done.append(item)
-        self._bases.put([(kind, rec.id, rec.rev, text) for rec, _, text in done])
+        self._bases.put([(kind, rec.id, rec.rev, base) for rec, _, base in done])
         if kind in SEARCH_COLUMNS:
             self._touch(rows.repo, [(rec.id, row) for rec, row, _ in done], stored)
         if self._has_parked():
