@@ -43,6 +43,12 @@ def _search_rows(vault: Vault) -> list[tuple[int, str]]:
     return vault.conn.execute("SELECT rowid, text FROM case_search ORDER BY rowid").fetchall()
 
 
+def test_every_kind_the_protocol_syncs_has_its_repository_parents_first(vault: Vault) -> None:
+    from kimdesk.sync.protocol import SYNC_KINDS
+
+    assert tuple(SyncTables(vault).repos) == SYNC_KINDS
+
+
 def test_row_as_json_equals_the_models_json(vault: Vault) -> None:
     fill(vault, 15, seed=2)
     tables = SyncTables(vault)

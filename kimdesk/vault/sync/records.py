@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from kimdesk.domain.models import RECORD_TYPES, Record
+from kimdesk.domain.models import RECORD_TYPES, AuditEvent, Record
 from kimdesk.vault.repository import Repository
 
 if TYPE_CHECKING:
@@ -24,11 +24,12 @@ CHUNK = 500
 
 def synced_repositories(vault: Vault) -> dict[str, Repository[Any]]:
     """Every record repository of the vault by table name, parents first (the order records
-    are sent and applied in). The audit log is not among them: it stays on the device."""
-    by_table = {r.table: r for r in (
-        vault.people, vault.cases, vault.transitions, vault.consultations, vault.goals,
-        vault.agencies, vault.referrals, vault.consents, vault.gaps, vault.notes)}
-    return {cls.KIND: by_table[cls.KIND] for cls in RECORD_TYPES if cls.KIND in by_table}
+    are sent and applied in). Found among the vault's attributes, so a record type added to
+    the vault syncs without a list to update here. The audit log does not sync: it records who
+    read what on this device, and its hash chain is local."""
+    by_table = {r.table: r for r in vars(vault).values() if isinstance(r, Repository)}
+    return {cls.KIND: by_table[cls.KIND] for cls in RECORD_TYPES
+            if cls.KIND in by_table and cls is not AuditEvent}
 
 
 @dataclass(slots=True)
