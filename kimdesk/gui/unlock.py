@@ -132,7 +132,7 @@ class UnlockScreen(QWidget):
 
             w.close_vault()
             w.vault = Vault.open(path, passphrase)
-            w.vault.conn.execute(f"PRAGMA cache_size = -{GUI_CACHE_KIB}")
+            w.vault.set_cache_size(GUI_CACHE_KIB)
             return w.vault.meta
 
         self.worker.submit(job, self._done, self._failed)
@@ -287,7 +287,7 @@ class CreateScreen(QWidget):
             w.close_vault()
             w.vault = Vault.create(path, passphrase, counselor=counselor, team=team,
                                    municipality=municipality)
-            w.vault.conn.execute(f"PRAGMA cache_size = -{GUI_CACHE_KIB}")
+            w.vault.set_cache_size(GUI_CACHE_KIB)
             return w.vault.meta
 
         self.worker.submit(job, self._done, self._failed)

@@ -49,7 +49,6 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 from kimdesk.i18n import carry_language
 
 if TYPE_CHECKING:
-    from kimdesk.vault.connection import Connection
     from kimdesk.vault.vault import Vault
 
 log = logging.getLogger(__name__)
@@ -154,7 +153,6 @@ class DbWorker(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.vault: Vault | None = None
-        self.reader: Connection | None = None
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
         self._latest: dict[object, int] = {}
@@ -276,10 +274,6 @@ class DbWorker(QObject):
         if entry.cancelled.is_set():
             raise Cancelled()
         self._here.executor.progressed.emit(job_id, done, total)
-
-    def read_connection(self) -> Connection:
-        """The vault's own connection (jobs run one at a time, so sharing it is safe)."""
-        return self.require_vault().conn
 
     def require_vault(self) -> Vault:
         """The open vault, for a job on the vault lane; :class:`VaultLocked` while locked."""

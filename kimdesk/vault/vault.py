@@ -17,11 +17,8 @@ import os
 import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
-from typing import Any
 
-from kimdesk.domain.codes import ClosureReason, Phase
 from kimdesk.domain.models import (
     Agency,
     Case,
@@ -35,7 +32,6 @@ from kimdesk.domain.models import (
     Referral,
     StructuralGap,
 )
-from kimdesk.domain.phases import check_transition
 from kimdesk.vault import kdf
 from kimdesk.vault.audit import AuditLog
 from kimdesk.vault.connection import Connection, DatabaseError, connect, translate_error
@@ -50,6 +46,7 @@ from kimdesk.vault.errors import (
 from kimdesk.vault.files import create_private_file, make_private, private_dir
 from kimdesk.vault.lock import ProcessLock
 from kimdesk.vault.migrations import LATEST, migrate, schema_version
+from kimdesk.vault.repositories import CaseRepository, NoteRepository, PersonRepository
 from kimdesk.vault.repository import Repository, now_iso
 from kimdesk.vault.search import index_text, match_expression
 
@@ -122,91 +119,6 @@ def check_vault_file(path: Path) -> None:
         raise NotAVault(str(path), reason="unencrypted SQLite database")
     if size < PAGE_SIZE or size % PAGE_SIZE:
         raise NotAVault(str(path), reason="size is not a whole number of pages")
-
-
-class PersonRepository(Repository[Person]):
-    def _after_write(self, record: Person) -> None:
-        for (seq,) in self._vault.conn.execute(
-            "SELECT seq FROM cases WHERE person_id = ?", (record.id,)
-        ).fetchall():
-            self._vault.reindex_case(seq)
-
-
-class CaseRepository(Repository[Case]):
-    def _after_write(self, record: Case) -> None:
-        row = self._vault.conn.execute("SELECT seq FROM cases WHERE id = ?", (record.id,))
-        self._vault.reindex_case(row.fetchone()[0])
-
-    def next_case_number(self, year: int) -> str:
-        """Unique across devices without a network: year, device tag, local counter."""
-        counter = int(self._vault.get_meta("case_counter", "0")) + 1
-        self._vault.set_meta("case_counter", str(counter))
-        return f"{year}-{self._vault.meta.device_tag}-{counter:06d}"
-
-    def open_case(self, person_id: str, **fields: Any) -> Case:
-        """Create a case in phase Erstkontakt and record that first transition."""
-        with self._vault.transaction():
-            opened = fields.pop("opened_on", None) or date.today()
-            case = Case(
-                case_number=self.next_case_number(opened.year),
-                person_id=person_id,
-                owner=fields.pop("owner", self._vault.meta.counselor),
-                team=fields.pop("team", self._vault.meta.team),
-                municipality=fields.pop("municipality", self._vault.meta.municipality),
-                opened_on=opened,
-                **fields,
-            )
-            case = self.add(case)
-            self._vault.transitions.add(
-                PhaseTransition(
-                    case_id=case.id, from_phase=None, to_phase=case.phase, by=case.owner
-                )
-            )
-        return case
-
-    def transition(
-        self,
-        case_id: str,
-        target: Phase,
-        *,
-        by: str | None = None,
-        closure_reason: ClosureReason | None = None,
-        comment: str = "",
-        on: date | None = None,
-    ) -> Case:
-        """Move a case to another phase (validated by :mod:`kimdesk.domain.phases`)."""
-        with self._vault.transaction():
-            case = self.get(case_id)
-            check_transition(case.phase, target, closure_reason)
-            closing = target is Phase.ABSCHLUSS
-            updated = self.update(
-                case.model_copy(
-                    update={
-                        "phase": target,
-                        "closure_reason": closure_reason if closing else None,
-                        "closed_on": (on or date.today()) if closing else None,
-                    }
-                )
-            )
-            self._vault.transitions.add(
-                PhaseTransition(
-                    case_id=case_id,
-                    from_phase=case.phase,
-                    to_phase=target,
-                    by=by or self._vault.meta.counselor,
-                    closure_reason=closure_reason,
-                    comment=comment,
-                )
-            )
-        return updated
-
-
-class NoteRepository(Repository[Note]):
-    def _after_write(self, record: Note) -> None:
-        row = self._vault.conn.execute("SELECT seq FROM cases WHERE id = ?", (record.case_id,))
-        found = row.fetchone()
-        if found:
-            self._vault.reindex_case(found[0])
 
 
 class Vault:
@@ -356,6 +268,11 @@ class Vault:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def set_cache_size(self, kib: int) -> None:
+        """The page cache of the vault's own connection, in KiB (the GUI keeps it smaller than
+        the bulk commands do: its memory stays low through a long day)."""
+        self.conn.execute(f"PRAGMA cache_size = -{int(kib)}")
 
     def open_reader(self, cache_kib: int | None = None) -> Connection:
         """A further connection (e.g. for a search thread) with the cached key: no KDF run.

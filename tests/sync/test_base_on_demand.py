@@ -28,12 +28,12 @@ from kimdesk.vault.migrations import LATEST, TRIGGER_COLUMNS, migrate, schema_ve
 
 def _row_json(store: SyncStore, kind: str, rid: str) -> dict[str, Any]:
     repo = store.repos[kind]
-    row = store.conn.execute(f"{repo._select_sql} WHERE id = ?", (rid,)).fetchone()
+    row = store.vault.conn.execute(f"{repo.select_sql} WHERE id = ?", (rid,)).fetchone()
     return repo.from_row(row).model_dump(mode="json", exclude={"revision", "pending"})
 
 
 def _base(store: SyncStore, kind: str, rid: str) -> tuple[int, Any]:
-    rev, data = store.conn.execute(
+    rev, data = store.vault.conn.execute(
         "SELECT rev, data FROM sync_base WHERE kind = ? AND id = ?", (kind, rid)
     ).fetchone()
     return rev, (json.loads(data) if data is not None else None)
@@ -64,10 +64,10 @@ def test_first_local_edit_keeps_the_old_row_as_base(make_vault) -> None:
         (rid,) = vault.conn.execute(f"SELECT id FROM {kind} ORDER BY seq LIMIT 1").fetchone()
         with vault.transaction():
             vault.conn.execute(f"UPDATE {kind} SET pending = 0 WHERE id = ?", (rid,))
-            store._set_bases([(kind, rid, 4, None)])
+            store.tables.bases.put([(kind, rid, 4, None)])
         before = _row_json(store, kind, rid)
         record = repo.from_row(
-            vault.conn.execute(f"{repo._select_sql} WHERE id = ?", (rid,)).fetchone())
+            vault.conn.execute(f"{repo.select_sql} WHERE id = ?", (rid,)).fetchone())
         repo.update(record.model_copy(update={"deleted": True}))
         rev, data = _base(store, kind, rid)
         assert rev == 4
@@ -75,7 +75,7 @@ def test_first_local_edit_keeps_the_old_row_as_base(make_vault) -> None:
         assert _row_json(store, kind, rid)["deleted"] is True
         # A second edit keeps the first base (the server's version), not the first edit.
         again = repo.from_row(
-            vault.conn.execute(f"{repo._select_sql} WHERE id = ?", (rid,)).fetchone())
+            vault.conn.execute(f"{repo.select_sql} WHERE id = ?", (rid,)).fetchone())
         repo.update(again.model_copy(update={"deleted": False}))
         assert _base(store, kind, rid)[1] == before
 

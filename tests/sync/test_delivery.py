@@ -118,7 +118,7 @@ def test_out_of_order_batch_is_409_and_engine_recovers(server, make_device):
                                "detail": "expected batch 1, got 7", "expected": 1}
     # a vault restored from an old backup numbers its batches wrongly: the engine renumbers
     a.store.set_many({"batch_seq": 41})
-    a.store.conn.execute("DELETE FROM sync_outbox")
+    a.vault.conn.execute("DELETE FROM sync_outbox")
     a.sync()
     assert a.store.pending_count() == 0
     assert json.loads(a.store.get("batch_seq")) == 1

@@ -25,10 +25,10 @@ def test_received_rows_equal_the_repositorys_rows(vault) -> None:
         repo = store.repos[record.KIND]
         data = record.model_dump(mode="json", exclude={"revision", "pending"})
         expected = repo.to_row(record.model_copy(update={"revision": 1, "pending": False}))
-        assert store._fast_row(repo, data) == expected, record.KIND
+        assert store.tables.inbox.rows(record.KIND).fast_row(data) == expected, record.KIND
     # a record with another field set (another version) is not converted blindly
     data = person.model_dump(mode="json", exclude={"revision", "pending"}) | {"extra": 1}
-    assert store._fast_row(store.repos["persons"], data) is None
+    assert store.tables.inbox.rows("persons").fast_row(data) is None
 
 
 def _page(*records: tuple[Record, int], cursor: int = 1) -> PullPage:
@@ -65,7 +65,7 @@ def test_a_received_change_updates_the_columns_that_differ(vault) -> None:
                            for s in updates), updates
     store.apply_page(_page((changed, 3), cursor=3))  # the same content again
     assert vault.cases.get(case.id).revision == 2
-    assert store._bases("cases", [case.id], data=False)[case.id][0] == 3
+    assert store.tables.bases.get("cases", [case.id], data=False)[case.id][0] == 3
     assert vault.search("Müller")[0].case_id == case.id
 
 

@@ -1,0 +1,75 @@
+"""Pull: pages of server records and reference data applied to the vault.
+
+A pulled page is applied together with the cursor advance, in one transaction, so an interrupted
+pull resumes where it stopped. Remote records are written by the vault's inbox
+(:class:`kimdesk.vault.sync.Inbox`): unlike :meth:`Repository.update`, it does not mark them
+pending and writes no audit event (the audit log records what happened on this device;
+receiving a colleague's edit is not an access).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kimdesk.sync.protocol import PullPage, ReferencePage, RemoteRecord
+from kimdesk.sync.store.state import StateStore
+
+
+class InboxStore(StateStore):
+    """Pulled pages and reference data."""
+
+    def apply_page(self, page: PullPage, *, seen: set[tuple[str, str]] | None = None) -> int:
+        """Apply one page of server changes and advance the cursor, atomically.
+
+        Records are written kind by kind, parents first (persons before cases before notes),
+        with one ``executemany`` per kind; a record whose parent is missing is parked."""
+        by_kind: dict[str, list[RemoteRecord]] = {}
+        for rec in page.records:
+            if seen is not None:
+                seen.add((rec.kind, rec.id))
+            by_kind.setdefault(rec.kind, []).append(rec)
+        applied = 0
+        inbox = self.tables.inbox
+        with self.vault.transaction(), inbox.receiving():
+            for kind in self.repos:
+                recs = by_kind.get(kind)
+                if recs:
+                    applied += inbox.apply(kind, recs)
+            applied += inbox.retry_parked()
+            self.tables.conflicts.store(page.conflicts)
+            self.put("cursor", page.next_cursor)
+        return applied
+
+    def apply_remote(self, rec: RemoteRecord) -> bool:
+        """Write one server record locally without marking it pending (the caller holds the
+        transaction). A locally pending record is left alone: its next push is merged on the
+        server against the base it started from. Returns False when skipped or parked."""
+        if rec.kind not in self.repos:
+            return False
+        return self.tables.inbox.apply(rec.kind, [rec]) == 1
+
+    def parked_count(self) -> int:
+        """Received records waiting for their parent."""
+        return self.tables.inbox.parked_count()
+
+    def apply_reference(self, page: ReferencePage) -> None:
+        """Store a page of reference data and advance its cursor. Agencies are also records
+        here: the directory entry is written into the agency table (its explicit base pinned
+        first, as the row is no longer the server's version of the record)."""
+        tables = self.tables
+        with self.vault.transaction():
+            for item in page.items:
+                tables.reference.put(item.kind, item.key, item.team, version=item.version,
+                                     seq=item.seq, deleted=item.deleted, data=item.data)
+                if item.kind == "agency" and isinstance(item.data, dict):
+                    data = dict(item.data) | {"deleted": item.deleted}
+                    try:
+                        tables.bases.pin("agencies", str(data.get("id", "")))
+                        tables.inbox.write("agencies", data, pending=False)
+                    except Exception:
+                        continue
+            self.put("ref_cursor", page.next_cursor)
+
+    def reference_items(self, kind: str) -> list[dict[str, Any]]:
+        """Reference data of one kind (form, codelist, agency, handout_template)."""
+        return self.tables.reference.items(kind)

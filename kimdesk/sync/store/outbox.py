@@ -1,0 +1,258 @@
+"""Push: pending records into outbox batches, and a batch's receipt applied.
+
+Building a batch writes it to the outbox before it is sent, so after a lost response the *same*
+batch (same id) is sent again and the server answers its stored receipt. A receipt clears the
+records' ``pending`` marker only if they were not edited again while the batch was in flight
+(otherwise the fields edited since stay, the rest takes the server's value).
+"""
+
+from __future__ import annotations
+
+import gzip
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from kimdesk.sync.merge import rebase_local
+from kimdesk.sync.protocol import (
+    BATCH_MAX_BYTES,
+    BATCH_MAX_CHANGES,
+    NON_FIELDS,
+    Change,
+    ChangeResult,
+    PushReceipt,
+    PushRequest,
+)
+from kimdesk.sync.store.state import StateStore
+from kimdesk.vault.sync import PendingRow
+from kimdesk.vault.sync.bases import BaseRow
+
+
+def _estimate(fields: dict[str, Any]) -> int:
+    """Rough JSON size of a change, for the batch bound (exact sizes would cost a dumps each)."""
+    size = 200
+    for key, value in fields.items():
+        size += len(key) + 6 + (len(value) * 2 if isinstance(value, str)
+                                else len(str(value)) + 8)
+    return size
+
+
+@dataclass
+class OutboxBatch:
+    request: PushRequest
+    body: bytes  # the JSON as sent (the server hashes it for idempotency)
+    #: (kind, id) -> local revision at send time
+    sent: dict[tuple[str, str], int]
+    #: (kind, id) -> the full record as sent (in memory only; rebuilt from the base after a
+    #: restart), so a receipt need not read the bases again
+    full: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    #: ``body`` gzip-compressed, as stored in the outbox and sent
+    gz: bytes = b""
+
+
+@dataclass
+class PreparedBatch:
+    """A batch built but not yet in the outbox: nothing is promised to the server until
+    :meth:`OutboxStore.persist_batch` stores it."""
+
+    batch: OutboxBatch
+
+
+@dataclass
+class PushCursor:
+    """Where batch building stands within one sync run (per kind, the last local ``seq``)."""
+
+    seqs: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class _Building:
+    """A batch being collected by :meth:`OutboxStore.prepare_batch`."""
+
+    changes: list[Change] = field(default_factory=list)
+    sent: dict[tuple[str, str], int] = field(default_factory=dict)
+    full: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    size: int = 0
+
+
+class OutboxStore(StateStore):
+    """Outbox batches: read, built, stored, renumbered, acknowledged."""
+
+    def outbox(self) -> OutboxBatch | None:
+        """The oldest batch not yet acknowledged (sent again as it is), or None."""
+        stored = self.tables.outbox.first()
+        if stored is None:
+            return None
+        payload = stored.payload
+        body = gzip.decompress(payload) if isinstance(payload, bytes) else payload.encode()
+        gz = payload if isinstance(payload, bytes) else b""
+        return OutboxBatch(PushRequest.model_validate_json(body), body, stored.sent, gz=gz)
+
+    def build_batch(
+        self,
+        cursor: PushCursor,
+        *,
+        max_changes: int = BATCH_MAX_CHANGES,
+        max_bytes: int = BATCH_MAX_BYTES,
+    ) -> OutboxBatch | None:
+        """Collect pending records (parents first) into a new outbox batch; None if nothing is
+        left in this run."""
+        prepared = self.prepare_batch(cursor, max_changes=max_changes, max_bytes=max_bytes)
+        return self.persist_batch(prepared) if prepared is not None else None
+
+    def prepare_batch(
+        self,
+        cursor: PushCursor,
+        *,
+        max_changes: int = BATCH_MAX_CHANGES,
+        max_bytes: int = BATCH_MAX_BYTES,
+    ) -> PreparedBatch | None:
+        """The next batch's changes, not yet in the outbox (the engine prepares it while the
+        previous batch is in flight). Records whose diff against the base is empty are simply
+        marked clean. None if nothing is left in this run."""
+        building = _Building()
+        resolving = self.tables.conflicts.resolving()
+        with self.vault.transaction():
+            for kind in self.repos:
+                if len(building.changes) >= max_changes or building.size >= max_bytes:
+                    break
+                rows = self.tables.records.pending_rows(
+                    kind, cursor.seqs.get(kind, 0), max_changes - len(building.changes))
+                if rows:
+                    self._collect(kind, rows, building, cursor, resolving, max_bytes)
+        if not building.changes:
+            return None
+        # Serialised now, numbered as the next batch: in the usual case persist_batch only
+        # stores it, so this work overlaps with the server handling the batch before.
+        request = PushRequest(batch_id=uuid.uuid4().hex,
+                              batch_seq=int(self.get("batch_seq", "0")) + 1,
+                              changes=building.changes)
+        body = request.model_dump_json().encode()
+        return PreparedBatch(OutboxBatch(request, body, building.sent, building.full,
+                                         gzip.compress(body, compresslevel=1)))
+
+    def _collect(self, kind: str, rows: list[PendingRow], building: _Building,
+                 cursor: PushCursor, resolving: dict[str, list[str]], max_bytes: int) -> None:
+        """Add the changes of pending ``rows`` of one kind to ``building``, up to
+        ``max_bytes``."""
+        bases = self.tables.bases.get(kind, [r.id for r in rows])
+        for row in rows:
+            data = row.data
+            base_rev, base_data = bases.get(row.id, (0, None))
+            fields = {k: v for k, v in data.items() if k not in NON_FIELDS}
+            # No base values travel: the server reads the base from its history
+            # when the record moved on since base_rev (SyncService._history_bases).
+            if base_data is None:
+                changed = fields
+            else:
+                changed = {k: v for k, v in fields.items() if base_data.get(k) != v}
+            resolves = resolving.get(row.id, [])
+            cursor.seqs[kind] = row.seq
+            if not changed and not resolves and base_data is not None:
+                # Saved without a real change: nothing to send; the server's
+                # timestamp comes back so every replica stays identical.
+                self.tables.records.mark_unchanged(
+                    kind, row.id, row.revision,
+                    base_data.get("updated_at") or data["updated_at"])
+                continue
+            building.changes.append(Change(
+                kind=kind, id=row.id, base_rev=base_rev, changed=changed,
+                updated_at=data["updated_at"], created_at=data["created_at"],
+                resolves=resolves,
+            ))
+            building.sent[(kind, row.id)] = row.revision
+            data.pop("revision", None)
+            data.pop("pending", None)
+            building.full[(kind, row.id)] = data
+            building.size += _estimate(changed)
+            if building.size >= max_bytes:
+                break
+
+    def persist_batch(self, prepared: PreparedBatch) -> OutboxBatch:
+        """Put a prepared batch into the outbox, numbered after the last one: from now on it is
+        resent as it is until its receipt arrives."""
+        batch = prepared.batch
+        seq = int(self.get("batch_seq", "0")) + 1
+        if batch.request.batch_seq != seq:  # renumbered meanwhile (a restored vault)
+            request = batch.request.model_copy(update={"batch_seq": seq})
+            body = request.model_dump_json().encode()
+            batch = OutboxBatch(request, body, batch.sent, batch.full,
+                                gzip.compress(body, compresslevel=1))
+        with self.vault.transaction():
+            self.tables.outbox.add(batch.request.batch_id, seq, batch.gz, batch.sent)
+            self.put("batch_seq", seq)
+        return batch
+
+    def renumber_outbox(self, batch: OutboxBatch, expected: int) -> OutboxBatch:
+        """The server expects another batch number (e.g. the vault was restored from a backup):
+        re-issue the batch under a fresh id with the number the server expects.
+
+        A later batch still in the outbox (a crash while the next batch was in flight) is
+        dropped: the server's numbering no longer matches it, and its records are still pending,
+        so they travel again in a new batch (merged on the server like any change)."""
+        request = batch.request.model_copy(update={"batch_id": uuid.uuid4().hex,
+                                                   "batch_seq": expected})
+        body = request.model_dump_json().encode()
+        gz = gzip.compress(body, compresslevel=1)
+        with self.vault.transaction():
+            self.tables.outbox.renumber(batch.request.batch_id, request.batch_id, expected, gz)
+            self.put("batch_seq", expected)
+        return OutboxBatch(request, body, batch.sent, batch.full, gz)
+
+    # -- receipts ------------------------------------------------------------------------------
+    def apply_receipt(self, batch: OutboxBatch, receipt: PushReceipt) -> None:
+        """Acknowledge a batch: server versions in, pending cleared, conflicts stored."""
+        by_key = {(c.kind, c.id): c for c in batch.request.changes}
+        grouped: dict[str, list[ChangeResult]] = {}
+        for result in receipt.results:
+            if (result.kind, result.id) in by_key and (result.data is not None or result.same):
+                grouped.setdefault(result.kind, []).append(result)
+            # else rejected: stays pending; the engine reports it
+        with self.vault.transaction(), self.tables.inbox.receiving():
+            for kind, results in grouped.items():
+                self._acknowledge(kind, results, batch, by_key)
+            self.tables.conflicts.store(receipt.conflicts)
+            self.tables.outbox.remove(batch.request.batch_id)
+
+    def _acknowledge(self, kind: str, results: list[ChangeResult], batch: OutboxBatch,
+                     by_key: dict[tuple[str, str], Change]) -> None:
+        """Apply the accepted results of one kind."""
+        tables = self.tables
+        ids = [r.id for r in results]
+        revisions = tables.records.revisions(kind, ids)
+        missing = [i for i in ids if (kind, i) not in batch.full]
+        bases = tables.bases.get(kind, missing) if missing else {}
+        clean: list[tuple[str, int]] = []
+        base_rows: list[BaseRow] = []
+        for result in results:
+            change = by_key[(kind, result.id)]
+            sent_rev = batch.sent.get((kind, result.id))
+            sent_full = batch.full.get((kind, result.id))
+            if sent_full is None:
+                base_data = bases.get(result.id, (0, None))[1] or {}
+                sent_full = {**base_data, **change.changed, "id": result.id,
+                             "created_at": change.created_at or base_data.get("created_at"),
+                             "updated_at": change.updated_at or base_data.get("updated_at")}
+            server_data = sent_full if result.same else result.data or {}
+            # The row equals the server's version (stored as sent): no copy of the base.
+            base: dict[str, Any] | None = None
+            if revisions.get(result.id) != sent_rev:
+                # Edited again in flight: keep those edits, take the server's others.
+                base = server_data
+                local = tables.records.local_record(kind, result.id)
+                if local is not None:
+                    mine = local.model_dump(mode="json")
+                    tables.inbox.write(kind, rebase_local(mine, sent_full, server_data),
+                                       pending=True)
+            elif result.same:
+                clean.append((result.id, int(sent_rev or 0)))
+            else:
+                written = tables.inbox.write(kind, server_data, pending=False)
+                if written.model_dump(mode="json", exclude={"revision", "pending"}) \
+                        != server_data:
+                    base = server_data
+            base_rows.append((kind, result.id, result.rev, base))
+            for cid in change.resolves:
+                tables.conflicts.mark_resolved(cid)
+        tables.records.mark_clean(kind, clean)
+        tables.bases.put(base_rows)

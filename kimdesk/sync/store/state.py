@@ -1,0 +1,70 @@
+"""The sync store's state: enrolment, cursors, what is pending, the divergence check.
+
+Every part of the store (:mod:`.outbox`, :mod:`.inbox`, :mod:`.conflicts`) builds on
+:class:`StateStore`: the open vault and its sync tables (:class:`kimdesk.vault.sync.SyncTables`),
+which hold all the SQL. Nothing here touches a database connection.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from kimdesk.sync.protocol import state_digest
+from kimdesk.vault.repository import Repository
+from kimdesk.vault.sync import SyncTables
+from kimdesk.vault.vault import Vault
+
+
+class StateStore:
+    """Sync state values and the whole-vault operations on the sync tables."""
+
+    def __init__(self, vault: Vault) -> None:
+        self.vault = vault
+        self.tables = SyncTables(vault)
+        #: The synced record repositories by kind, parents first.
+        self.repos: dict[str, Repository[Any]] = self.tables.repos
+
+    # -- values --------------------------------------------------------------------------------
+    def get(self, key: str, default: str = "") -> str:
+        return self.tables.state.get(key, default)
+
+    def put(self, key: str, value: str | int) -> None:
+        """Set one value inside the caller's transaction."""
+        self.tables.state.put(key, value)
+
+    def set_many(self, values: dict[str, str | int]) -> None:
+        """Set several values in one transaction."""
+        self.tables.state.set_many(values)
+
+    @property
+    def enrolled(self) -> bool:
+        return bool(self.get("token"))
+
+    @property
+    def cursor(self) -> int:
+        return int(self.get("cursor", "0"))
+
+    # -- the whole vault -----------------------------------------------------------------------
+    def forget_server(self) -> None:
+        """Leave the server this vault was enrolled with: token, cursors, bases, outbox, parked
+        records, conflicts and reference data go, and every record is pending again, so that
+        enrolling with another server later sends it everything. Nothing of the records is lost."""
+        self.tables.forget_server()
+
+    def pending_count(self) -> int:
+        return self.tables.records.pending_count()
+
+    def digest(self) -> tuple[int, str]:
+        """(count, digest) of the record revisions acknowledged by the server, compared with
+        the server's to detect a diverged vault (e.g. restored from a backup)."""
+        lines = [f"{k}/{i}/{r}" for k, i, r in self.tables.bases.revisions()]
+        return len(lines), state_digest(lines)
+
+    def forget_unseen(self, seen: set[tuple[str, str]]) -> int:
+        """After a full resync: records the server no longer has are pushed again."""
+        return self.tables.forget_unseen(seen)
+
+    def iter_records(self) -> Iterator[tuple[str, str, dict[str, Any]]]:
+        """Every synced record as (kind, id, data without local metadata): for tests/compare."""
+        return self.tables.records.iter_records()

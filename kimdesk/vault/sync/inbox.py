@@ -1,0 +1,285 @@
+"""Writing records received from the server: pulled pages, acknowledged pushes, reference data.
+
+Received records are written without marking them pending and without an audit event (the
+audit log records what happened on this device; receiving a colleague's edit is not an access).
+A record whose parent is missing here (its person, its case) is parked in ``sync_parked`` and
+tried again after each page. The search entries of received persons, cases and notes are
+refreshed once, at the end of a :meth:`Inbox.receiving` block.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+from kimdesk.domain.models import Note, Record
+from kimdesk.vault.repository import Repository
+from kimdesk.vault.searchentries import SearchEntries
+from kimdesk.vault.sync.bases import SyncBases, dumps
+from kimdesk.vault.sync.records import SyncedRecords
+from kimdesk.vault.sync.rows import ReceivedRows
+
+if TYPE_CHECKING:
+    from kimdesk.vault.vault import Vault
+
+#: The columns a record's search entry is built from (``kimdesk.vault.search.index_text``), per
+#: searchable kind; the case or person link and the tombstone first, as they decide which
+#: entry a record feeds. A received record that changes none of them leaves the index alone.
+SEARCH_COLUMNS = {
+    "persons": ("deleted", "given_name", "family_name", "given_name_latin", "family_name_latin"),
+    "cases": ("person_id", "deleted", "case_number"),
+    "notes": ("case_id", "deleted", "text"),
+}
+#: Up to this many received records refresh their search entries one by one; more in bulk.
+FEW = 50
+
+
+class Received(Protocol):
+    """A record as the server sends it (the sync protocol's ``RemoteRecord`` has these)."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def id(self) -> str: ...
+    @property
+    def rev(self) -> int: ...
+    @property
+    def data(self) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True)
+class ParkedRecord:
+    """A received record waiting in ``sync_parked`` for its parent."""
+
+    kind: str
+    id: str
+    rev: int
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class _Touched:
+    """A received record whose search entry needs refreshing; ``case_id`` for a note: the
+    case whose entry it feeds (or fed, before it moved)."""
+
+    table: str
+    id: str
+    case_id: str | None = None
+
+
+class Inbox:
+    """Apply received records (the caller holds the transaction)."""
+
+    def __init__(self, vault: Vault, repos: dict[str, Repository[Any]],
+                 records: SyncedRecords, bases: SyncBases) -> None:
+        self._vault = vault
+        self._repos = repos
+        self._records = records
+        self._bases = bases
+        self._rows: dict[str, ReceivedRows] = {}
+        self._touched: list[_Touched] = []
+
+    def rows(self, kind: str) -> ReceivedRows:
+        """Row building for received records of ``kind`` (made once per table)."""
+        rows = self._rows.get(kind)
+        if rows is None:
+            rows = self._rows[kind] = ReceivedRows(self._repos[kind])
+        return rows
+
+    @contextlib.contextmanager
+    def receiving(self) -> Iterator[None]:
+        """A block of received writes; at its end (not after an error) the search entries of
+        the persons, cases and notes written in it are refreshed."""
+        self._touched = []
+        yield
+        self._reindex()
+
+    # -- single records ------------------------------------------------------------------------
+    def write(self, kind: str, data: dict[str, Any], *, pending: bool) -> Record:
+        """Validate and store one record as given (insert or overwrite), ``pending`` if it
+        still holds local edits. Returns the record as stored (before the revision count)."""
+        rows = self.rows(kind)
+        record = rows.validated(data, pending=pending)
+        self._vault.conn.execute(rows.upsert_sql, rows.repo.to_row(record))
+        if kind in SEARCH_COLUMNS:
+            case_id = record.case_id if isinstance(record, Note) else None
+            self._touched.append(_Touched(kind, record.id, case_id))
+        return record
+
+    # -- pulled records ------------------------------------------------------------------------
+    def apply(self, kind: str, recs: Sequence[Received]) -> int:
+        """Write received records of one kind, skipping those already here at that revision and
+        those with a local edit waiting to be pushed (the server merges it against the base it
+        started from). Records that fail (e.g. their parent is missing) are parked. Returns how
+        many were written."""
+        rows = self.rows(kind)
+        ids = [r.id for r in recs]
+        known = {i: rev for i, (rev, _) in self._bases.get(kind, ids, data=False).items()}
+        pending = self._records.pending_ids(kind, ids)
+        todo: list[tuple[Received, list[Any], dict[str, Any] | None]] = []
+        for rec in recs:
+            if known.get(rec.id, -1) >= rec.rev or rec.id in pending:
+                # Our own change coming back / already here; or a local edit waiting to be
+                # pushed, which the server merges against the base it started from.
+                continue
+            row = rows.fast_row(rec.data)
+            # Written exactly as received: the row is the base (NULL); after validation the
+            # row may differ from the server's data, which is then kept as the base.
+            base: dict[str, Any] | None = None
+            if row is None:
+                try:
+                    row = rows.repo.to_row(rows.validated(rec.data, pending=False))
+                except Exception as exc:
+                    self._park(rec, str(exc))
+                    continue
+                base = rec.data
+            todo.append((rec, row, base))
+        if not todo:
+            return 0
+        ids = [rec.id for rec, _, _ in todo]
+        stored = self._records.stored_rows(kind, ids)
+        try:
+            self._write_rows(rows, [(rec.id, row) for rec, row, _ in todo], stored)
+            done = todo
+        except Exception:
+            # One bad record (e.g. its parent is missing) must not hold up the page: record by
+            # record, the bad ones parked. The rows the bulk write got to are read again, so
+            # they compare equal and are not written twice. (Not a savepoint: it journals every
+            # page the bulk write touches, which made a 10k pull's inserts three times slower.)
+            stored = self._records.stored_rows(kind, ids)
+            done = []
+            for item in todo:
+                try:
+                    self._write_rows(rows, [(item[0].id, item[1])], stored)
+                except Exception as exc:
+                    self._park(item[0], str(exc))
+                    continue
+                done.append(item)
+        self._bases.put([(kind, rec.id, rec.rev, base) for rec, _, base in done])
+        if kind in SEARCH_COLUMNS:
+            self._touch(rows.repo, [(rec.id, row) for rec, row, _ in done], stored)
+        if self._has_parked():
+            self._vault.conn.executemany("DELETE FROM sync_parked WHERE kind = ? AND id = ?",
+                                         [(kind, rec.id) for rec, _, _ in done])
+        return len(done)
+
+    def _write_rows(self, rows: ReceivedRows, written: list[tuple[str, list[Any]]],
+                    stored: dict[str, tuple[Any, ...]]) -> None:
+        """Write received rows: new ones inserted, existing ones updated in the columns that
+        differ, grouped by those columns (one ``executemany`` per group).
+
+        An upsert of every column rewrites every index entry of the row and checks its foreign
+        keys, changed or not: pulling 10k cases edited in one text field cost 0.3 s in the
+        upsert, 0.08 s updating the two columns that changed. A row equal to the stored one is
+        not written at all. The local ``revision`` goes up by one with every update, as with any
+        other write (optimistic concurrency in the GUI)."""
+        columns = rows.repo.columns
+        skip = {columns.index("id"), columns.index("revision")}
+        fresh: list[list[Any]] = []
+        groups: dict[tuple[int, ...], list[list[Any]]] = {}
+        for rid, row in written:
+            old = stored.get(rid)
+            if old is None:
+                fresh.append(row)
+                continue
+            diff = tuple(i for i, (new, was) in enumerate(zip(row, old, strict=True))
+                         if new != was and i not in skip)
+            if diff:
+                groups.setdefault(diff, []).append([*(row[i] for i in diff), rid])
+        conn = self._vault.conn
+        if fresh:
+            conn.executemany(rows.upsert_sql, fresh)
+        for diff, params in groups.items():
+            sets = ", ".join(f"{columns[i]} = ?" for i in diff)
+            conn.executemany(
+                f"UPDATE {rows.repo.table} SET {sets}, revision = revision + 1 WHERE id = ?",
+                params,
+            )
+
+    # -- parked records ------------------------------------------------------------------------
+    def _has_parked(self) -> bool:
+        return self._vault.conn.execute(
+            "SELECT 1 FROM sync_parked LIMIT 1").fetchone() is not None
+
+    def _park(self, rec: Received, reason: str) -> None:
+        self._vault.conn.execute(
+            "INSERT INTO sync_parked (kind, id, rev, data, reason) VALUES (?, ?, ?, ?, ?)"
+            " ON CONFLICT(kind, id) DO UPDATE SET rev = excluded.rev, data = excluded.data,"
+            " reason = excluded.reason",
+            (rec.kind, rec.id, rec.rev, dumps(rec.data), reason[:300]),
+        )
+
+    def retry_parked(self) -> int:
+        """Apply parked records again (parents first), as long as some get written; returns
+        how many were."""
+        done = 0
+        while True:
+            rows = self._vault.conn.execute(
+                "SELECT kind, id, rev, data FROM sync_parked").fetchall()
+            if not rows:
+                return done
+            progress = 0
+            by_kind: dict[str, list[ParkedRecord]] = {}
+            for kind, rid, rev, data in rows:
+                by_kind.setdefault(kind, []).append(ParkedRecord(kind, rid, rev, json.loads(data)))
+            for kind in self._repos:
+                if kind in by_kind:
+                    progress += self.apply(kind, by_kind[kind])
+            done += progress
+            if not progress:
+                return done
+
+    def parked_count(self) -> int:
+        return int(self._vault.conn.execute("SELECT count(*) FROM sync_parked").fetchone()[0])
+
+    # -- search entries ------------------------------------------------------------------------
+    def _touch(self, repo: Repository[Any], written: list[tuple[str, list[Any]]],
+               before: dict[str, tuple[Any, ...]]) -> None:
+        """Queue search entries of received records for :meth:`_reindex`: those new here or with
+        a search column changed (a changed note moved off a case updates that case too). Pulling
+        10k edited cases whose number and person stayed the same rebuilt 10k entries for
+        nothing (0.6 s)."""
+        columns = SEARCH_COLUMNS[repo.table]
+        at = [repo.columns.index(c) for c in columns]
+        note = repo.table == "notes"  # a note's first search column is its case
+        for rid, row in written:
+            now = tuple(row[i] for i in at)
+            stored = before.get(rid)
+            old = tuple(stored[i] for i in at) if stored is not None else None
+            if old == now:
+                continue
+            self._touched.append(_Touched(repo.table, rid, now[0] if note else None))
+            if note and old is not None and old[0] != now[0]:
+                self._touched.append(_Touched(repo.table, rid, old[0]))
+
+    def _reindex(self) -> None:
+        """Search entries for received persons, cases and notes: record by record for a few,
+        in bulk for many."""
+        written, self._touched = self._touched, []
+        entries = SearchEntries(self._vault)
+        if len(written) <= FEW:
+            for item in written:
+                try:
+                    if item.table == "persons":
+                        entries.refresh_person(item.id)
+                    elif item.table == "cases":
+                        entries.refresh_case(item.id)
+                    elif item.case_id is not None:
+                        entries.refresh_case(item.case_id)
+                except Exception:
+                    continue
+            return
+        case_ids: set[str] = set()
+        person_ids: list[str] = []
+        for item in written:
+            if item.table == "cases":
+                case_ids.add(item.id)
+            elif item.table == "notes":
+                if item.case_id is not None:
+                    case_ids.add(item.case_id)
+            else:
+                person_ids.append(item.id)
+        entries.refresh_many(case_ids, person_ids)
