@@ -160,6 +160,7 @@ purged = Table(
     Column("deletion_id", String(64), nullable=False),
     Column("purged_at", String(40), nullable=False),
     PrimaryKeyConstraint("kind", "id"),
+    Index("purged_team", "team"),
 )
 
 DEFAULT_DB_URL = "sqlite:///kimdesk-server.db"

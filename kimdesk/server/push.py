@@ -22,7 +22,7 @@ from pydantic_core import from_json, to_json
 from sqlalchemy import Connection, Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from kimdesk.server import db
+from kimdesk.server import db, purge
 from kimdesk.server.common import Device, ServiceError, now_iso
 from kimdesk.server.push_plan import Key, PushPlan, StoredRecord, decide, touched_keys
 from kimdesk.server.store import (
@@ -43,13 +43,16 @@ _CHUNK = 500
 def push_json(engine: Engine, device: Device, request: PushRequest, payload_hash: str) -> str:
     """Apply a batch; its receipt as the JSON text that is stored and sent."""
     try:
-        return _push(engine, device, request, payload_hash)
+        receipt = _push(engine, device, request, payload_hash)
     except IntegrityError:
         # Two instances raced on the same batch: the other one committed; answer its receipt.
         stored = _stored_receipt(engine, device, request.batch_id, payload_hash)
         if stored is None:
             raise
         return stored
+    if any(c.kind == "deletions" for c in request.changes):
+        purge.flush_freed_pages(engine)
+    return receipt
 
 
 def _stored_receipt(engine: Engine, device: Device, batch_id: str, payload_hash: str
@@ -112,10 +115,13 @@ def _push(engine: Engine, device: Device, request: PushRequest, payload_hash: st
 def apply_batch(conn: Connection, device: Device, request: PushRequest, first_seq: int) -> str:
     """Apply the changes of a batch (the team row is locked); the receipt as JSON text."""
     wanted, repeated = touched_keys(request)
+    refused = purge.refusals(conn, device.team,
+                             [(c.kind, c.id, c.changed) for c in request.changes])
     current = load_records(conn, wanted)
     bases = load_bases(conn, request, current)
-    plan = decide(device, request, current, bases, repeated, first_seq, now_iso())
+    plan = decide(device, request, current, bases, repeated, first_seq, now_iso(), refused)
     write_plan(conn, device, plan)
+    purge.purge_written_deletions(conn, device.team, plan.records.values(), plan.stamp)
     return receipt_json(request, plan)
 
 

@@ -98,12 +98,15 @@ def touched_keys(request: PushRequest) -> tuple[dict[str, list[str]], set[Key]]:
 
 def decide(device: Device, request: PushRequest, current: dict[Key, StoredRecord],
            bases: dict[Key, dict[str, Any]], repeated: set[Key], first_seq: int,
-           stamp: str) -> PushPlan:
+           stamp: str, refused: dict[Key, str] | None = None) -> PushPlan:
     """Decide every change of the batch. ``current`` holds the stored records the batch touches
     (it is updated for records the batch changes more than once, ``repeated``: a later change
-    builds on the earlier one); ``bases`` the merge bases read from the history."""
+    builds on the earlier one); ``bases`` the merge bases read from the history; ``refused``
+    the changes refused with a reason before any merge (records purged under a Löschfrist,
+    :mod:`kimdesk.server.purge`)."""
     decision = _Decision(device, request.batch_id, current, bases, repeated,
-                         PushPlan(first_seq=first_seq, seq=first_seq - 1, stamp=stamp))
+                         PushPlan(first_seq=first_seq, seq=first_seq - 1, stamp=stamp),
+                         refused or {})
     for change in request.changes:
         decision.change(change)
     plan = decision.plan
@@ -125,7 +128,9 @@ class _Decision:
     """The running state of :func:`decide` over one batch."""
 
     def __init__(self, device: Device, batch_id: str, current: dict[Key, StoredRecord],
-                 bases: dict[Key, dict[str, Any]], repeated: set[Key], plan: PushPlan) -> None:
+                 bases: dict[Key, dict[str, Any]], repeated: set[Key], plan: PushPlan,
+                 refused: dict[Key, str]) -> None:
+        self.refused = refused
         self.device = device
         self.batch_id = batch_id
         self.current = current
@@ -139,6 +144,9 @@ class _Decision:
         model = RECORD_BY_KIND.get(change.kind)
         if change.kind not in SYNC_KINDS or model is None:
             self._reject(change, "unknown record kind")
+            return
+        if key in self.refused:
+            self._reject(change, self.refused[key])
             return
         row = self.current.get(key)
         if row is not None and row.team != self.device.team:

@@ -144,6 +144,34 @@ def purge_person(vault: Vault, person_id: str, order: PurgeOrder) -> PurgeReport
     return report
 
 
+def purge_deleted_targets(vault: Vault) -> PurgeReport:
+    """Purge what the vault's deletion records name and the vault still holds: the deletion
+    records another device or the server wrote arrive by sync, and this is what carries them
+    out. Idempotent and cheap when there is nothing to do (run after every pulled page that
+    brought a deletion record, and after unlock), so a crash between receiving a deletion and
+    carrying it out is repaired by the next run."""
+    report = PurgeReport()
+    rows = vault.conn.execute(
+        "SELECT d.target_kind, d.target_id, d.legal_basis, d.ordered_by, d.reason, d.deleted_on"
+        " FROM deletions d WHERE d.deleted = 0 AND ("
+        " (d.target_kind = 'cases' AND EXISTS (SELECT 1 FROM cases c WHERE c.id = d.target_id))"
+        " OR (d.target_kind = 'persons'"
+        "  AND EXISTS (SELECT 1 FROM persons p WHERE p.id = d.target_id)))"
+    ).fetchall()
+    for kind, target, basis, by, reason, day in rows:
+        order = PurgeOrder(legal_basis=basis, ordered_by=by, reason=reason,
+                           on=date.fromisoformat(day))
+        done = (purge_cases(vault, [target], order) if kind == "cases"
+                else purge_person(vault, target, order))
+        report.cases += done.cases
+        report.persons += done.persons
+        for table, count in done.rows.items():
+            report.add(table, count)
+    if report.cases or report.persons:
+        optimize_search(vault)
+    return report
+
+
 def optimize_search(vault: Vault) -> None:
     """Merge the search index's segments, so purged terms leave its pages (FTS5 ``optimize``);
     once per purge run, after the purges (it rewrites the whole index)."""

@@ -24,7 +24,13 @@ from kimdesk.domain.retention import (
     Verdict,
     plan,
 )
-from kimdesk.vault.purge import PurgeOrder, PurgeReport, optimize_search, purge_cases
+from kimdesk.vault.purge import (
+    PurgeOrder,
+    PurgeReport,
+    optimize_search,
+    purge_cases,
+    purge_deleted_targets,
+)
 
 if TYPE_CHECKING:
     from kimdesk.vault.vault import Vault
@@ -92,8 +98,10 @@ def retention_plan(vault: Vault, today: date) -> list[Verdict]:
 
 
 def apply_retention(vault: Vault, today: date, *, ordered_by: str) -> RetentionResult:
-    """Delete every due case without a legal hold; returns the counts."""
+    """Delete every due case without a legal hold; returns the counts. Deletions that arrived
+    by sync and were not carried out yet (a crash in between) are carried out first."""
     result = RetentionResult()
+    result.add(purge_deleted_targets(vault))
     for verdict in retention_plan(vault, today):
         if verdict.action is Action.HOLD:
             result.held += 1

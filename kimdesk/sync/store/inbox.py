@@ -13,6 +13,7 @@ from typing import Any
 
 from kimdesk.sync.protocol import PullPage, ReferencePage, RemoteRecord
 from kimdesk.sync.store.state import StateStore
+from kimdesk.vault.purge import purge_deleted_targets
 
 
 class InboxStore(StateStore):
@@ -37,6 +38,8 @@ class InboxStore(StateStore):
                     applied += inbox.apply(kind, recs)
             applied += inbox.retry_parked()
             self.tables.conflicts.store(page.conflicts)
+            if "deletions" in by_kind:  # another device or the server deleted something
+                purge_deleted_targets(self.vault)
             self.put("cursor", page.next_cursor)
         return applied
 

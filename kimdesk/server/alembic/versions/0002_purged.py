@@ -24,7 +24,9 @@ def upgrade() -> None:
     sa.Column('purged_at', sa.String(length=40), nullable=False),
     sa.PrimaryKeyConstraint('kind', 'id')
     )
+    op.create_index('purged_team', 'purged', ['team'], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index('purged_team', table_name='purged')
     op.drop_table('purged')
