@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -66,11 +67,23 @@ def register(sub: Subcommands) -> None:
     publish = ssub.add_parser("publish", help=_("publish reference data to the devices"))
     db_option(publish)
     publish.add_argument("--kind", required=True,
-                         choices=["form", "codelist", "agency", "handout_template"])
+                         choices=["form", "codelist", "agency", "handout_template",
+                                  "retention_policy"])
     publish.add_argument("--key", required=True, help=_("identifier of the item"))
     publish.add_argument("--team", default="", help=_("only for this team (default: all)"))
     publish.add_argument("file", type=Path, help=_("JSON file with the item"))
     publish.set_defaults(func=cmd_publish)
+
+    retention = ssub.add_parser("retention", help=_("deletion periods on the server"))
+    rsub = retention.add_subparsers(dest="retention_command", metavar="COMMAND", required=True)
+    for name, helptext, func in (
+            ("plan", _("list the cases due for deletion and why"), cmd_retention_plan),
+            ("apply", _("delete the cases that are due"), cmd_retention_apply)):
+        p = rsub.add_parser(name, help=helptext)
+        db_option(p)
+        p.add_argument("--today", type=_date, default=None, metavar="DATE",
+                       help=_("the day to plan for (default: today)"))
+        p.set_defaults(func=func)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -90,11 +103,49 @@ def cmd_run(args: argparse.Namespace) -> int:
     print(_("KIMdesk sync server on http://{host}:{port}").format(host=host, port=args.port),
           flush=True)
     from kimdesk.server.embedded import listen_socket
+    from kimdesk.server.retention import DailyRetention
 
     sock = listen_socket(host, args.port)
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False,
                                            lifespan="off", proxy_headers=not loopback))
-    server.run(sockets=[sock])
+    daily = DailyRetention(app.state.engine).start()  # Löschfristen at start, then daily
+    try:
+        server.run(sockets=[sock])
+    finally:
+        daily.stop()
+    return 0
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            _("not a date (YYYY-MM-DD): {text}").format(text=text)) from None
+
+
+def cmd_retention_plan(args: argparse.Namespace) -> int:
+    from kimdesk.server.retention import server_plan
+
+    today = args.today or date.today()
+    verdicts = server_plan(_service(args).engine, today)
+    count = 0
+    for team, due in sorted(verdicts.items()):
+        for v in due:
+            action = _("hold") if v.action.value == "hold" else _("delete")
+            print(f"{team}\t{v.case_number}\t{v.municipality}\t{v.due_on.isoformat()}\t"
+                  f"{action}\t" + _(v.reason).format(months=v.months, hold=v.hold))
+            count += 1
+    print(_("{n} cases due on {day}.").format(n=count, day=today.isoformat()))
+    return 0
+
+
+def cmd_retention_apply(args: argparse.Namespace) -> int:
+    from kimdesk.server.retention import apply
+
+    result = apply(_service(args).engine, args.today or date.today())
+    print(_("Deleted: {cases} cases, {persons} persons; kept under a legal hold: {held}.").format(
+        cases=result.deleted_cases, persons=result.deleted_persons, held=result.held))
     return 0
 
 

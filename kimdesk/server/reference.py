@@ -32,6 +32,10 @@ def publish_reference(engine: Engine, kind: str, key: str, data: Any, *, team: s
         raise ValueError(f"unknown reference kind {kind!r}")
     if kind == "agency" and not deleted:
         RECORD_BY_KIND["agencies"].model_validate(data)
+    if kind == "retention_policy" and not deleted:  # key: a municipality, or * for the rest
+        from kimdesk.domain.retention import RetentionPolicy
+
+        RetentionPolicy.model_validate(data | {"municipality": key})
     t = db.reference.c
     with engine.begin() as conn:
         # The global reference counter lives on a pseudo-team row, locked like a push.

@@ -202,7 +202,7 @@ class Hello(_Message):
     server_time: str
 
 
-REFERENCE_KINDS = ("form", "codelist", "agency", "handout_template")
+REFERENCE_KINDS = ("form", "codelist", "agency", "handout_template", "retention_policy")
 
 
 def state_digest(lines: list[str]) -> str:

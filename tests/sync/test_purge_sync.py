@@ -86,3 +86,62 @@ def test_purge_travels_and_stale_edits_are_refused(server: Any, make_device: Any
     a.sync()
     assert snapshot(a) == snapshot(b)
     assert found(server_text(server.db_url), (*SECRETS, number)) == []
+
+
+def test_server_retention_deletes_due_cases_and_devices_follow(server: Any, make_device: Any,
+                                                               tmp_path: Path) -> None:
+    """``kimdesk server retention plan|apply --today``: the server writes the deletion records
+    and purges; a published policy per municipality and a legal hold are honoured."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from kimdesk.vault.retention import set_legal_hold
+
+    a = make_device(server, "alice")
+    b = make_device(server, "bob")
+    cases = {}
+    for name, town, closed in (("Zuleykhaqx", "Verl", date(2020, 5, 4)),
+                               ("Brandtmöllerqx", "Gütersloh", date(2023, 9, 1)),
+                               ("Holdqx", "Verl", date(2019, 1, 1))):
+        person = a.vault.people.add(Person(given_name="Test", family_name=name))
+        case = a.vault.cases.open_case(person.id, opened_on=date(2019, 1, 1), municipality=town)
+        a.vault.cases.transition(case.id, Phase.ABSCHLUSS, by="alice",
+                                 closure_reason=ClosureReason.MOVED_AWAY, on=closed)
+        cases[name] = case.id
+    set_legal_hold(a.vault, cases["Holdqx"], "Widerspruchsverfahren")
+    a.sync()
+    b.sync()
+    policy = tmp_path / "policy.json"
+    policy.write_text(json.dumps({"months": 12, "start": "closure"}))
+
+    def kimdesk(*args: str) -> str:
+        out = subprocess.run([sys.executable, "-m", "kimdesk.cli", *args, "--db", server.db_url],
+                             capture_output=True, text=True, timeout=120,
+                             env={**os.environ, "KIMDESK_LANG": "en"})
+        assert out.returncode == 0, out.stderr
+        return out.stdout
+
+    kimdesk("server", "publish", "--kind", "retention_policy", "--key", "Gütersloh",
+            str(policy))
+    plan = kimdesk("server", "retention", "plan", "--today", "2024-10-01")
+    # Verl: 36 months (default) -> the 2020 case is due, the held one is listed as held;
+    # Gütersloh: 12 months -> the 2023 case is due
+    assert plan.count("\tdelete\t") == 2 and plan.count("\thold\t") == 1
+    assert "legal hold: Widerspruchsverfahren" in plan
+    out = kimdesk("server", "retention", "apply", "--today", "2024-10-01")
+    assert "Deleted: 2 cases, 2 persons; kept under a legal hold: 1." in out
+    assert found(server_text(server.db_url), ("Zuleykhaqx", "Brandtmöllerqx")) == []
+    assert found(server_text(server.db_url), ("Holdqx",)) == ["Holdqx"]
+    for device in (a, b):
+        device.sync()
+        left = {r[0] for r in device.vault.conn.execute("SELECT id FROM cases")}
+        assert left == {cases["Holdqx"]}
+        assert device.vault.search("Zuleykhaqx") == []
+    # the policy reached the devices with the reference data
+    from kimdesk.vault.retention import policies
+
+    assert policies(b.vault)["Gütersloh"].months == 12
+    assert "0 cases due" not in kimdesk("server", "retention", "plan", "--today", "2024-10-01")
+    assert "Deleted: 0 cases" in kimdesk("server", "retention", "apply", "--today", "2024-10-01")

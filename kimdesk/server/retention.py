@@ -1,0 +1,199 @@
+"""Löschfristen on the server: the same rule as on the devices, applied to the team copies.
+
+The rule is :mod:`kimdesk.domain.retention`; the policy per municipality is the reference data
+the server publishes to its devices (kind ``retention_policy``, key = municipality or ``*``;
+``kimdesk server publish``), so server and devices decide alike. The server runs it at start and
+once a day (:class:`DailyRetention`) and on ``kimdesk server retention plan|apply``.
+
+Applying writes, per due case, a deletion record into the team's records (numbered like a push,
+so every device pulls it and purges its own copy) and purges the case on the server
+(:mod:`kimdesk.server.purge`), one transaction per case: a crash leaves each case whole or gone.
+A case a device still holds under a legal hold is held here too (the hold is a field of the case
+record).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Connection, Engine
+
+from kimdesk.domain.models import Deletion, deletion_id
+from kimdesk.domain.retention import Action, CaseFacts, RetentionPolicy, Verdict, plan
+from kimdesk.server import db, purge
+from kimdesk.server.common import now_iso
+from kimdesk.server.store import (
+    HISTORY_COLUMNS,
+    RECORD_COLUMNS,
+    ensure_team,
+    insert_rows,
+    reserve_numbers,
+)
+
+POLICY_KIND = "retention_policy"
+SERVER = "kimdesk server (Löschfrist)"
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ServerResult:
+    deleted_cases: int = 0
+    deleted_persons: int = 0
+    held: int = 0
+
+
+def policies(conn: Connection, team: str) -> dict[str, RetentionPolicy]:
+    """Published policies for ``team``: those for every team, overridden by the team's own."""
+    m = purge._mark(conn)
+    rows = conn.exec_driver_sql(
+        f"SELECT key, team, data FROM {db.reference.name} WHERE kind = {m}"
+        f" AND deleted = {m} AND team IN ({m}, {m}) ORDER BY team, key",
+        (POLICY_KIND, False, "", team)).all()
+    found: dict[str, RetentionPolicy] = {}
+    for key, _team, data in rows:
+        try:
+            found[key] = RetentionPolicy.model_validate(json.loads(data) | {"municipality": key})
+        except (ValueError, TypeError):
+            log.warning("retention policy %s is not valid; the default applies", key)
+    return found
+
+
+def _day(value: Any) -> date | None:
+    try:
+        return date.fromisoformat(str(value)[:10]) if value else None
+    except ValueError:
+        return None
+
+
+def case_facts(conn: Connection) -> dict[str, list[CaseFacts]]:
+    """Every live case of every team, with its last contact, by team."""
+    m = purge._mark(conn)
+    last: dict[str, date] = {}
+    for kind, field in (("consultations", "date"), ("phase_transitions", "at")):
+        rows = conn.exec_driver_sql(
+            f"SELECT {purge._field(conn, 'case_id')}, max({purge._field(conn, field)})"
+            f" FROM {db.records.name} WHERE kind = {m} AND deleted = {m}"
+            f" GROUP BY {purge._field(conn, 'case_id')}", (kind, False))
+        for case_id, day in rows:
+            parsed = _day(day)
+            if parsed is not None and (case_id not in last or parsed > last[case_id]):
+                last[case_id] = parsed
+    teams: dict[str, list[CaseFacts]] = {}
+    for team, rid, data in conn.exec_driver_sql(
+            f"SELECT team, id, data FROM {db.records.name} WHERE kind = {m} AND deleted = {m}",
+            ("cases", False)):
+        case = json.loads(data)
+        opened = _day(case.get("opened_on"))
+        if opened is None:
+            continue
+        teams.setdefault(team, []).append(CaseFacts(
+            case_id=rid, case_number=case.get("case_number", ""),
+            person_id=case.get("person_id", ""), municipality=case.get("municipality", ""),
+            opened_on=opened, closed_on=_day(case.get("closed_on")),
+            last_contact=last.get(rid), legal_hold=case.get("legal_hold", "") or ""))
+    return teams
+
+
+def server_plan(engine: Engine, today: date) -> dict[str, list[Verdict]]:
+    """The due cases of every team."""
+    with engine.connect() as conn:
+        facts = case_facts(conn)
+        return {team: plan(cases, policies(conn, team), today)
+                for team, cases in facts.items()}
+
+
+def apply(engine: Engine, today: date) -> ServerResult:
+    """Delete every due case without a legal hold (one transaction per case)."""
+    result = ServerResult()
+    for team, verdicts in server_plan(engine, today).items():
+        for verdict in verdicts:
+            if verdict.action is Action.HOLD:
+                result.held += 1
+                continue
+            with engine.begin() as conn:
+                targets = [("cases", verdict.case_id)]
+                if verdict.person_goes:
+                    targets.append(("persons", verdict.person_id))
+                for kind, target in targets:
+                    _delete(conn, team, kind, target, verdict, today)
+                result.deleted_cases += 1
+                result.deleted_persons += int(verdict.person_goes)
+    if result.deleted_cases:
+        purge.flush_freed_pages(engine)
+        _vacuum(engine)
+    return result
+
+
+def _delete(conn: Connection, team: str, kind: str, target: str, verdict: Verdict,
+            today: date) -> None:
+    """Write the deletion record (as a team record, numbered like a push) and purge."""
+    rid = deletion_id(kind, target)
+    m = purge._mark(conn)
+    ensure_team(conn, team)
+    seq = reserve_numbers(conn, team, "change_seq", 1)
+    stamp = now_iso()
+    exists = conn.exec_driver_sql(
+        f"SELECT 1 FROM {db.records.name} WHERE kind = {m} AND id = {m}",
+        ("deletions", rid)).first()
+    if exists is None:
+        record = Deletion(id=rid, target_kind=kind, target_id=target, deleted_on=today,
+                          legal_basis=verdict.legal_basis, ordered_by=SERVER, reason="retention",
+                          created_at=stamp, updated_at=stamp)
+        data = record.model_dump(mode="json", exclude={"revision", "pending"})
+        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+        insert_rows(conn, db.records, RECORD_COLUMNS,
+                    [("deletions", rid, team, 1, seq, False, text, data["updated_at"], "")])
+        insert_rows(conn, db.history, HISTORY_COLUMNS,
+                    [("deletions", rid, team, 1, text, "", "", stamp)])
+    purge.purge(conn, team, kind, target, rid, stamp)
+
+
+def _vacuum(engine: Engine) -> None:
+    """PostgreSQL: let VACUUM reclaim the purged row versions (docs/privacy.md). Outside a
+    transaction; best effort (another process may hold locks)."""
+    if engine.dialect.name != "postgresql":
+        return
+    try:
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            for table in (db.records.name, db.history.name, db.conflicts.name,
+                          db.batches.name):
+                conn.exec_driver_sql(f"VACUUM {table}")
+    except Exception as exc:
+        log.warning("VACUUM after the retention run failed: %s", type(exc).__name__)
+
+
+class DailyRetention:
+    """Runs :func:`apply` at start and then once a day, in a thread of the server process.
+
+    Several server processes on one database may all run it: deletion ids are derived from the
+    target and a purged case is simply gone for the next one, so a second run finds nothing."""
+
+    def __init__(self, engine: Engine, interval_s: float = 86_400.0) -> None:
+        self.engine = engine
+        self.interval_s = interval_s
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="kimdesk-retention",
+                                        daemon=True)
+
+    def start(self) -> DailyRetention:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(10)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                result = apply(self.engine, date.today())
+                if result.deleted_cases:
+                    log.warning("Löschfrist: %d cases deleted", result.deleted_cases)
+            except Exception as exc:
+                log.error("Löschfrist run failed: %s", type(exc).__name__)
+            self._stop.wait(self.interval_s)
