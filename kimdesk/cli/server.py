@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from kimdesk import config
 from kimdesk.cli.common import Subcommands
 from kimdesk.i18n import gettext as _
+from kimdesk.i18n import ngettext
 
 if TYPE_CHECKING:
     from kimdesk.server.service import SyncService
@@ -136,7 +137,7 @@ def cmd_retention_plan(args: argparse.Namespace) -> int:
             print(f"{team}\t{v.case_number}\t{v.municipality}\t{v.due_on.isoformat()}\t"
                   f"{action}\t" + _(v.reason).format(months=v.months, hold=v.hold))
             count += 1
-    print(_("{n} cases due on {day}.").format(n=count, day=today.isoformat()))
+    print(ngettext("{n} case due on {day}.", "{n} cases due on {day}.", count).format(n=count, day=today.isoformat()))
     return 0
 
 
