@@ -68,7 +68,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
         action = _("hold") if v.action.value == "hold" else _("delete")
         print(f"{v.case_number}\t{v.municipality}\t{v.due_on.isoformat()}\t{action}\t"
               + _(v.reason).format(months=v.months, hold=v.hold))
-    print(ngettext("{n} case due on {day}.", "{n} cases due on {day}.", len(verdicts)).format(n=len(verdicts), day=today.isoformat()))
+    print(ngettext("{n} case due on {day}.", "{n} cases due on {day}.", len(verdicts)).format(
+        n=len(verdicts), day=today.isoformat()))
     return 0
 
 

@@ -137,7 +137,8 @@ def cmd_retention_plan(args: argparse.Namespace) -> int:
             print(f"{team}\t{v.case_number}\t{v.municipality}\t{v.due_on.isoformat()}\t"
                   f"{action}\t" + _(v.reason).format(months=v.months, hold=v.hold))
             count += 1
-    print(ngettext("{n} case due on {day}.", "{n} cases due on {day}.", count).format(n=count, day=today.isoformat()))
+    print(ngettext("{n} case due on {day}.", "{n} cases due on {day}.", count).format(
+        n=count, day=today.isoformat()))
     return 0
 
 
