@@ -10,11 +10,14 @@ lists), so the mapping is a copy, validated again by the pydantic models.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kimdesk.domain.codes import ClosureReason, ConsentPurpose, Handlungsfeld, Phase, Rechtskreis
 from kimdesk.domain.models import Case, Consent
 from kimdesk.forms.definition import Form
+
+if TYPE_CHECKING:
+    from kimdesk.vault.vault import Vault
 
 
 def consent_from_answers(form: Form, answers: dict[str, Any], *, person_id: str,
@@ -51,7 +54,7 @@ def case_with_erstgespraech(case: Case, answers: dict[str, Any]) -> Case:
                                    "rechtskreise": list(dict.fromkeys(legal))})
 
 
-def close_case(vault: Any, case_id: str, answers: dict[str, Any]) -> Case:
+def close_case(vault: Vault, case_id: str, answers: dict[str, Any]) -> Case:
     """Close a case with the reason and date of an Abschluss form (a validated transition)."""
     result: Case = vault.cases.transition(
         case_id, Phase.ABSCHLUSS, closure_reason=ClosureReason(answers["closure_reason"]),
