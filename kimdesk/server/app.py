@@ -26,6 +26,7 @@ from kimdesk.server.migrate import upgrade
 from kimdesk.server.service import Device, ServiceError, SyncService, now_iso
 from kimdesk.sync.protocol import (
     MAX_BODY_BYTES,
+    MAX_CURSOR,
     MAX_INFLATED_BYTES,
     PROTOCOL_HEADER,
     PROTOCOL_VERSION,
@@ -197,7 +198,7 @@ def _add_sync_routes(app: FastAPI, service: SyncService, device: Callable[..., D
 
     @app.get("/v1/changes", response_model=PullPage)
     def changes(
-        since: Annotated[int, Query(ge=0)] = 0,
+        since: Annotated[int, Query(ge=0, le=MAX_CURSOR)] = 0,
         limit: Annotated[int, Query(ge=1, le=PULL_PAGE_MAX)] = PULL_PAGE_DEFAULT,
         own: Annotated[bool, Query()] = False,
         dev: Device = Depends(device),  # noqa: B008
@@ -213,7 +214,7 @@ def _add_sync_routes(app: FastAPI, service: SyncService, device: Callable[..., D
 
     @app.get("/v1/reference", response_model=ReferencePage)
     def reference(
-        since: Annotated[int, Query(ge=0)] = 0,
+        since: Annotated[int, Query(ge=0, le=MAX_CURSOR)] = 0,
         limit: Annotated[int, Query(ge=1, le=PULL_PAGE_MAX)] = PULL_PAGE_DEFAULT,
         dev: Device = Depends(device),  # noqa: B008
     ) -> ReferencePage:

@@ -10,7 +10,7 @@ server answers 400 ``unsupported_protocol`` for a version it does not speak.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -41,6 +41,12 @@ MAX_BODY_BYTES = 16 * 1024 * 1024  # compressed or not, as received
 MAX_INFLATED_BYTES = 64 * 1024 * 1024
 PULL_PAGE_DEFAULT = 5000
 PULL_PAGE_MAX = 5000
+
+
+#: The largest cursor a client may send: PostgreSQL's ``bigint`` (the change counters' type).
+MAX_CURSOR = 2**63 - 1
+#: Identifiers travel as text into both databases; PostgreSQL's text cannot hold NUL.
+_NO_NUL = r"^[^\x00]*$"
 
 
 class _Message(BaseModel):
@@ -89,22 +95,23 @@ class Change(_Message):
     fields then). The server reads the base from its history when it needs it; ``base`` (those
     fields' values at ``base_rev``) is optional, sent by older clients and used when present."""
 
-    kind: str = Field(max_length=64)
-    id: str = Field(min_length=1, max_length=64)
-    base_rev: int = Field(ge=0)
+    kind: str = Field(max_length=64, pattern=_NO_NUL)
+    id: str = Field(min_length=1, max_length=64, pattern=_NO_NUL)
+    base_rev: int = Field(ge=0, le=MAX_CURSOR)
     changed: dict[str, Any]
     base: dict[str, Any] = Field(default_factory=dict)
     updated_at: str = Field(default="", max_length=64)
     created_at: str = Field(default="", max_length=64)
     #: Conflict ids this change resolves (the counselor picked mine/theirs/merged).
-    resolves: list[str] = Field(default_factory=list, max_length=1000)
+    resolves: list[Annotated[str, Field(max_length=64, pattern=_NO_NUL)]] = Field(
+        default_factory=list, max_length=1000)
 
 
 class PushRequest(_Message):
     """A batch: idempotent by ``batch_id``; ``batch_seq`` numbers a device's batches 1, 2, 3..."""
 
-    batch_id: str = Field(min_length=8, max_length=64)
-    batch_seq: int = Field(ge=1)
+    batch_id: str = Field(min_length=8, max_length=64, pattern=_NO_NUL)
+    batch_seq: int = Field(ge=1, le=MAX_CURSOR)
     changes: list[Change] = Field(max_length=MAX_CHANGES_PER_BATCH)
 
 

@@ -158,6 +158,16 @@ def test_bad_requests_get_4xx_with_reason(server, make_device):
         ("POST", "/v1/push", json.dumps(good | {"batch_seq": 5}).encode(), {}, 409,
          "out_of_order"),
         ("GET", "/v1/changes?since=-1", None, {}, 422, "malformed"),
+        # past PostgreSQL's bigint, and past any 64-bit integer (issue 14, point 4)
+        ("GET", "/v1/changes?since=9223372036854775808", None, {}, 422, "malformed"),
+        ("GET", "/v1/changes?since=99999999999999999999999999", None, {}, 422, "malformed"),
+        ("GET", "/v1/reference?since=9223372036854775808", None, {}, 422, "malformed"),
+        ("POST", "/v1/push", json.dumps(good | {"changes": [
+            {"kind": "persons\u0000", "id": str(uuid.uuid4()), "base_rev": 0,
+             "changed": {}}]}).encode(), {}, 422, "malformed"),
+        ("POST", "/v1/push", json.dumps(good | {"changes": [
+            {"kind": "persons", "id": "a\u0000b", "base_rev": 0, "changed": {}}]}).encode(),
+         {}, 422, "malformed"),
         ("GET", "/v1/changes?limit=abc", None, {}, 422, "malformed"),
         ("GET", "/v1/nothing", None, {}, 404, "not_found"),
         ("POST", "/v1/enroll", b'{"code": "AAAA-BBBB-CCCC"}', {}, 401, "invalid_code"),
@@ -214,7 +224,6 @@ push_like = st.fixed_dictionaries(
 ) | json_values
 
 
-@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 @settings(max_examples=150, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(payload=push_like, gz=st.booleans())
@@ -231,7 +240,6 @@ def test_fuzzed_push_never_5xx(server, make_device, payload, gz):
     assert r.status_code == 200 or r.json()["error"]
 
 
-@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 @settings(max_examples=60, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(path=st.sampled_from(["/v1/changes", "/v1/state", "/v1/reference", "/v1/hello",
