@@ -10,13 +10,14 @@ from the handout texts (``auskunft.*``, 16 languages, drafts marked as such); wh
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from kimdesk.domain.codes import label
 from kimdesk.handouts.data import HandoutData, format_date, handout_language
-from kimdesk.handouts.templates import SOURCE_LANGUAGE, Block, Template, Texts, load_texts
+from kimdesk.handouts.templates import SOURCE_LANGUAGE, Block, Template, load_texts
+from kimdesk.i18n import language
 
 
 def _day(text: str | None) -> str:
@@ -38,28 +39,40 @@ def _join(values: list[str] | None) -> str:
     return ", ".join(v for v in values or [] if v)
 
 
+def _code(value: str | None) -> str:
+    """A code as the office's German label (recorded data is German in both columns)."""
+    if not value:
+        return ""
+    with language(SOURCE_LANGUAGE):
+        return label(value)
+
+
+def _codes(values: list[str] | None) -> str:
+    return ", ".join(_code(v) for v in values or [] if v)
+
+
 class _Sheet:
-    """Collects blocks and the data lines (per-sheet text keys, the same text in every
-    language) while walking the Auskunft."""
+    """Collects blocks and their values while walking the Auskunft."""
 
     def __init__(self) -> None:
         self.blocks: list[Block] = []
-        self.lines: dict[str, str] = {}
         self.values: dict[str, str] = {}
 
     def block(self, kind: str, key: str) -> None:
         field = "label" if kind == "field" else "text"
         self.blocks.append(Block(type=kind, keys={field: key}))
 
-    def field(self, label: str, value: str) -> None:
+    def _value(self, value: str) -> str:
         name = f"v{len(self.values)}"
         self.values[name] = value
-        self.blocks.append(Block(type="field", keys={"label": label}, value=name))
+        return name
+
+    def field(self, label: str, value: str) -> None:
+        self.blocks.append(Block(type="field", keys={"label": label}, value=self._value(value)))
 
     def line(self, text: str) -> None:
-        key = f"auskunft.line{len(self.lines)}"
-        self.lines[key] = text
-        self.block("paragraph", key)
+        """Recorded data, as recorded, in both columns (its own writing direction)."""
+        self.blocks.append(Block(type="data", keys={}, value=self._value(text)))
 
     def section(self, heading: str, lines: list[str]) -> None:
         self.block("heading", heading)
@@ -69,7 +82,7 @@ class _Sheet:
 
 def _case_lines(case: dict[str, Any]) -> dict[str, list[str]]:
     consultations = [
-        " · ".join(p for p in (_day(c["date"]), c.get("place", ""),
+        " · ".join(p for p in (_day(c["date"]), _code(c.get("place")),
                                f"{c.get('duration_minutes', '')} min", c.get("summary", ""))
                    if p)
         + (" · " + "; ".join(f"{k}: {v}" for k, v in sorted(c["answers"].items()))
@@ -77,10 +90,10 @@ def _case_lines(case: dict[str, Any]) -> dict[str, list[str]]:
         for c in case["consultations"]
     ]
     goals = [" · ".join(p for p in (g.get("goal", ""), g.get("steps", ""),
-                                    g.get("responsible", ""), g.get("status", "")) if p)
+                                    g.get("responsible", ""), _code(g.get("status"))) if p)
              for g in case["goals"]]
     referrals = [" · ".join(p for p in (_day(r.get("referred_on")), r.get("agency_name", ""),
-                                        r.get("agency_type", ""), r.get("status", ""),
+                                        _code(r.get("agency_type")), _code(r.get("status")),
                                         r.get("note", "")) if p)
                  for r in case["referrals"]]
     notes = [f"{_day(n.get('created_at'))}: {n.get('text', '')}" for n in case["notes"]]
@@ -88,8 +101,8 @@ def _case_lines(case: dict[str, Any]) -> dict[str, list[str]]:
             "auskunft.referrals": referrals, "auskunft.notes": notes}
 
 
-def build(auskunft: dict[str, Any]) -> tuple[Template, HandoutData, dict[str, str]]:
-    """The sheet's template, its values and its data lines."""
+def build(auskunft: dict[str, Any]) -> tuple[Template, HandoutData]:
+    """The sheet's template and its values."""
     sheet = _Sheet()
     person = auskunft["person"]
     for kind, key in (("title", "auskunft.title"), ("paragraph", "auskunft.intro"),
@@ -100,7 +113,7 @@ def build(auskunft: dict[str, Any]) -> tuple[Template, HandoutData, dict[str, st
                 or str(person.get("birth_year") or ""))
     sheet.field("auskunft.nationality", _join(person.get("nationalities")))
     sheet.field("auskunft.languages", _join(person.get("languages")))
-    sheet.field("auskunft.residence", person.get("residence_status", ""))
+    sheet.field("auskunft.residence", _code(person.get("residence_status")))
     sheet.field("auskunft.contact", " · ".join(p for p in (person.get("phone"),
                                                             person.get("email")) if p))
     sheet.field("auskunft.address", person.get("address", ""))
@@ -109,7 +122,7 @@ def build(auskunft: dict[str, Any]) -> tuple[Template, HandoutData, dict[str, st
         sheet.field("common.case_number", case["case_number"])
         sheet.field("auskunft.opened", _day(case.get("opened_on")))
         sheet.field("auskunft.closed", _day(case.get("closed_on")))
-        sheet.field("auskunft.phase", case.get("phase", ""))
+        sheet.field("auskunft.phase", _code(case.get("phase")))
         retention = case["retention"]
         if retention.get("legal_hold"):
             sheet.block("paragraph", "auskunft.hold")
@@ -117,7 +130,7 @@ def build(auskunft: dict[str, Any]) -> tuple[Template, HandoutData, dict[str, st
         for heading, lines in _case_lines(case).items():
             sheet.section(heading, lines)
     sheet.section("auskunft.consents", [
-        " · ".join(p for p in (_day(c.get("given_on")), _join(c.get("purposes")),
+        " · ".join(p for p in (_day(c.get("given_on")), _codes(c.get("purposes")),
                                _join(c.get("recipients")),
                                f"{c.get('text_id', '')} {c.get('text_version', '')}".strip(),
                                _day(c.get("withdrawn_on"))) if p)
@@ -128,7 +141,7 @@ def build(auskunft: dict[str, Any]) -> tuple[Template, HandoutData, dict[str, st
     sheet.block("paragraph", "auskunft.rights")
     template = Template(id="auskunft", title="auskunft.title", blocks=tuple(sheet.blocks),
                         path=Path())
-    return template, HandoutData(values=sheet.values), sheet.lines
+    return template, HandoutData(values=sheet.values)
 
 
 def auskunft_language(auskunft: dict[str, Any]) -> str:
@@ -142,14 +155,9 @@ def render_auskunft(auskunft: dict[str, Any], lang: str | None = None) -> bytes:
     from kimdesk.handouts.render import prepare_template, render_pdf
 
     lang = lang or auskunft_language(auskunft)
-    template, data, lines = build(auskunft)
-    first = _with(load_texts(lang), lines)
-    second = _with(load_texts(SOURCE_LANGUAGE), lines) if lang != SOURCE_LANGUAGE else None
-    return render_pdf(prepare_template(template, first, second, data))
-
-
-def _with(texts: Texts, lines: dict[str, str]) -> Texts:
-    return replace(texts, texts={**texts.texts, **lines})
+    template, data = build(auskunft)
+    second = load_texts(SOURCE_LANGUAGE) if lang != SOURCE_LANGUAGE else None
+    return render_pdf(prepare_template(template, load_texts(lang), second, data))
 
 
 def write_auskunft(auskunft: dict[str, Any], folder: Path, lang: str | None = None

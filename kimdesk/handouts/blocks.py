@@ -115,6 +115,14 @@ def _field(block: Block, data: HandoutData, row: _RowMaker) -> Iterator[Row]:
     yield row(fill_field, 5.0)
 
 
+def _data_line(block: Block, data: HandoutData, row: _RowMaker) -> Iterator[Row]:
+    """A line of recorded data (no label), the same in every column and laid out in the
+    direction of its own first letter: German notes stay left-to-right in an Arabic column.
+    Built in code only (the Auskunft); templates have no such block."""
+    value = data.value(block.value)
+    yield row(lambda c, col: c.text(value, VALUE, col.lang, data=True), 3.0)
+
+
 def _signature(block: Block, _data: HandoutData, row: _RowMaker) -> Iterator[Row]:
     def fill_signature(c: Cell, col: Column) -> None:
         c.rule(26.0)
@@ -176,6 +184,7 @@ _BUILDERS: dict[str, Builder] = {
     "checklist": _items,
     "bullets": _items,
     "field": _field,
+    "data": _data_line,
     "signature": _signature,
     "goals": _records,
     "referrals": _records,

@@ -31,6 +31,14 @@ _CASE_PARTS = ("phase_transitions", "consultations", "goals", "referrals", "note
                "structural_gaps")
 
 
+class PersonNotFound(RecordNotFound):
+    """No person fits what was given (an id, a case number or a name)."""
+
+    def __init__(self, ident: str) -> None:
+        VaultError.__init__(self, N_("Nobody matches \"{name}\" (a person id, a case number or "
+                                     "a name)."), name=ident)
+
+
 class AmbiguousPerson(VaultError):
     """A name that fits several people: the counselor must give a case number."""
 
@@ -54,7 +62,7 @@ def resolve_person(vault: Vault, ident: str) -> str:
         return people.pop()
     if people:
         raise AmbiguousPerson(ident, len(people))
-    raise RecordNotFound("persons", ident)
+    raise PersonNotFound(ident)
 
 
 def _plain(record: Any) -> dict[str, Any]:
