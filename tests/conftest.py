@@ -63,3 +63,14 @@ def demo_vault(demo_vault_file: Path, tmp_path: Path) -> Iterator[object]:
     vault = Vault.open(copy, PASSPHRASE)
     yield vault
     vault.close()
+
+
+@pytest.fixture
+def desktop_umask() -> Iterator[None]:
+    """The usual desktop umask (022) for the test: files come out 0644 unless the code under
+    test makes them private itself (the test process may run under 077 after ``harden_process``)."""
+    previous = os.umask(0o022)
+    try:
+        yield
+    finally:
+        os.umask(previous)

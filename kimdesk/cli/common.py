@@ -10,6 +10,7 @@ import argparse
 import getpass
 import json
 import sys
+from datetime import date
 from pathlib import Path
 from typing import Any, TypeAlias
 
@@ -39,6 +40,15 @@ def add_vault_option(parser: argparse.ArgumentParser, *, top_level: bool = False
         default=None if top_level else argparse.SUPPRESS,
         help=_("vault file (default: $KIMDESK_VAULT or the user data folder)"),
     )
+
+
+def iso_date(text: str) -> date:
+    """An argparse type: a day written YYYY-MM-DD, else a translated usage error."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            _("not a date (YYYY-MM-DD): {text}").format(text=text)) from None
 
 
 def vault_path(args: argparse.Namespace) -> Path:

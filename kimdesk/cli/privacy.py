@@ -10,18 +10,11 @@ import argparse
 from datetime import date
 from pathlib import Path
 
-from kimdesk.cli.common import Subcommands, add_vault_option, open_vault, print_json
+from kimdesk.cli.common import Subcommands, add_vault_option, iso_date, open_vault, print_json
 from kimdesk.i18n import gettext, ngettext
 
 _ = gettext
 
-
-def _date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            _("not a date (YYYY-MM-DD): {text}").format(text=text)) from None
 
 
 def register(sub: Subcommands) -> None:
@@ -32,7 +25,7 @@ def register(sub: Subcommands) -> None:
     apply = rsub.add_parser("apply", help=_("delete the cases that are due"))
     for p in (plan, apply):
         add_vault_option(p)
-        p.add_argument("--today", type=_date, default=None, metavar="DATE",
+        p.add_argument("--today", type=iso_date, default=None, metavar="DATE",
                        help=_("the day to plan for (default: today)"))
     plan.add_argument("--json", action="store_true", help=_("machine-readable output"))
     plan.set_defaults(func=cmd_plan)

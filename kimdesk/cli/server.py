@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kimdesk import config
-from kimdesk.cli.common import Subcommands
+from kimdesk.cli.common import Subcommands, iso_date
 from kimdesk.i18n import gettext as _
 from kimdesk.i18n import ngettext
 
@@ -82,7 +82,7 @@ def register(sub: Subcommands) -> None:
             ("apply", _("delete the cases that are due"), cmd_retention_apply)):
         p = rsub.add_parser(name, help=helptext)
         db_option(p)
-        p.add_argument("--today", type=_date, default=None, metavar="DATE",
+        p.add_argument("--today", type=iso_date, default=None, metavar="DATE",
                        help=_("the day to plan for (default: today)"))
         p.set_defaults(func=func)
 
@@ -116,13 +116,6 @@ def cmd_run(args: argparse.Namespace) -> int:
         daily.stop()
     return 0
 
-
-def _date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            _("not a date (YYYY-MM-DD): {text}").format(text=text)) from None
 
 
 def cmd_retention_plan(args: argparse.Namespace) -> int:

@@ -7,10 +7,9 @@
 from __future__ import annotations
 
 import argparse
-from datetime import date
 from typing import TYPE_CHECKING
 
-from kimdesk.cli.common import Subcommands, UsageError, add_vault_option, open_vault
+from kimdesk.cli.common import Subcommands, UsageError, add_vault_option, iso_date, open_vault
 from kimdesk.i18n import N_, gettext
 
 if TYPE_CHECKING:
@@ -19,18 +18,11 @@ if TYPE_CHECKING:
 _ = gettext
 
 
-def _date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            _("not a date (YYYY-MM-DD): {text}").format(text=text)) from None
-
 
 def _period_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--from", dest="date_from", type=_date, required=True, metavar="DATE",
+    p.add_argument("--from", dest="date_from", type=iso_date, required=True, metavar="DATE",
                    help=_("first day of the period (YYYY-MM-DD)"))
-    p.add_argument("--to", dest="date_to", type=_date, required=True, metavar="DATE",
+    p.add_argument("--to", dest="date_to", type=iso_date, required=True, metavar="DATE",
                    help=_("last day of the period (YYYY-MM-DD)"))
 
 

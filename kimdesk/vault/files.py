@@ -149,7 +149,7 @@ def atomic_file(path: str | os.PathLike[str], new_mode: int = PRIVATE_FILE) -> I
         with contextlib.suppress(OSError):
             temp.unlink()
         raise
-    _sync_dir(folder)
+    sync_dir(folder)
 
 
 def atomic_write(path: str | os.PathLike[str], data: bytes | str, encoding: str = "utf-8",
@@ -171,7 +171,7 @@ def _sync_file(path: Path) -> None:
         os.close(fd)
 
 
-def _sync_dir(folder: Path) -> None:
+def sync_dir(folder: Path) -> None:
     """fsync a folder so a rename in it is on disk. Windows cannot open a folder (and NTFS
     journals the rename itself), so there this is a no-op; a file system that refuses (some
     network mounts) is not worth failing a write that did happen."""

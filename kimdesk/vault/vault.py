@@ -43,7 +43,7 @@ from kimdesk.vault.errors import (
     VaultTooNew,
     WrongPassphrase,
 )
-from kimdesk.vault.files import create_private_file, make_private, private_dir
+from kimdesk.vault.files import create_private_file, make_private, private_dir, sync_dir
 from kimdesk.vault.lock import ProcessLock
 from kimdesk.vault.migrations import LATEST, migrate, schema_version
 from kimdesk.vault.repositories import CaseRepository, NoteRepository, PersonRepository
@@ -97,15 +97,6 @@ SUMMARY_SQL = (
     " p.given_name_latin, c.phase, c.owner, c.team, c.opened_on, c.review_on, c.updated_at"
     " FROM cases c JOIN persons p ON p.id = c.person_id"
 )
-
-
-def _fsync_dir(path: Path) -> None:
-    if os.name == "posix":
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 def check_vault_file(path: Path) -> None:
@@ -455,7 +446,7 @@ class Vault:
             os.fsync(fh.fileno())
         self.close()
         os.replace(tmp, self.path)
-        _fsync_dir(self.path.parent)
+        sync_dir(self.path.parent)
         lock = ProcessLock(self.path)
         if not lock.acquire():
             raise VaultInUse(str(self.path))

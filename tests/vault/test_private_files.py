@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,14 +13,7 @@ from kimdesk.vault import Vault
 from kimdesk.vault.files import harden_process, private_dir, shred, shred_database
 from tests.conftest import PASSPHRASE
 
-
-@pytest.fixture(autouse=True)
-def desktop_umask() -> Iterator[None]:
-    previous = os.umask(0o022)
-    try:
-        yield
-    finally:
-        os.umask(previous)
+pytestmark = pytest.mark.usefixtures("desktop_umask")
 
 
 def mode(path: Path) -> int:
