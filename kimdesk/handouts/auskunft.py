@@ -121,12 +121,13 @@ def build(auskunft: dict[str, Any]) -> tuple[Template, HandoutData]:
         sheet.block("heading", "auskunft.case")
         sheet.field("common.case_number", case["case_number"])
         sheet.field("auskunft.opened", _day(case.get("opened_on")))
-        sheet.field("auskunft.closed", _day(case.get("closed_on")))
+        sheet.field("auskunft.closed", _day(case.get("closed_on")) or "—")
         sheet.field("auskunft.phase", _code(case.get("phase")))
         retention = case["retention"]
         if retention.get("legal_hold"):
             sheet.block("paragraph", "auskunft.hold")
-        sheet.field("auskunft.deletion", _day(retention.get("due_on")))
+        # an open case has no date yet: the period starts when it closes
+        sheet.field("auskunft.deletion", _day(retention.get("due_on")) or "—")
         for heading, lines in _case_lines(case).items():
             sheet.section(heading, lines)
     sheet.section("auskunft.consents", [
