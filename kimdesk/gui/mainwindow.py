@@ -266,7 +266,8 @@ class MainWindow(QMainWindow):
         """The server revoked this device and sync wiped the vault file: back to the start."""
         self._do_lock()
         self.set_vault_path(self.vault_path)
-        self.show_message(_("This device was removed from the server; its vault was deleted."))
+        self.show_message(_("This device was removed from the server; its vault was deleted, "
+                            "with every change that had not been synced yet."))
 
     def update_counts(self) -> None:
         if self._workspace is None or not self.unlocked:

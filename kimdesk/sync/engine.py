@@ -56,6 +56,7 @@ from kimdesk.sync.store import OutboxBatch, PushCursor, SyncStore
 from kimdesk.sync.transport import Transport
 from kimdesk.sync.urls import check_server_url
 from kimdesk.vault.files import DATABASE_SUFFIXES, overwrite, shred_database
+from kimdesk.vault.legacy_server import retire_local_server
 from kimdesk.vault.repository import now_iso
 from kimdesk.vault.vault import Vault
 
@@ -133,6 +134,8 @@ def wipe_vault(vault: Vault) -> None:
     for suffix in DATABASE_SUFFIXES:  # whatever could not be overwritten still goes
         with contextlib.suppress(OSError):
             path.with_name(path.name + suffix).unlink(missing_ok=True)
+    with contextlib.suppress(OSError):  # the plaintext server file of versions before 0.2
+        retire_local_server(path.parent)
 
 
 class SyncEngine:
