@@ -18,7 +18,7 @@ import pytest
 
 from kimdesk.server.embedded import EmbeddedServer
 
-PUSHERS, BATCHES, PER_BATCH = 3, 60, 20
+PUSHERS, BATCHES, PER_BATCH = 3, 400, 20  # 1,200 batches, 24,000 records
 
 
 def _enroll(url: str, code: str, name: str) -> dict[str, str]:
