@@ -361,7 +361,6 @@ def fill(
     with vault.bulk():
         done = _fill_chunks(vault, gen, repos, agencies, cases, chunk, progress)
         with vault.transaction():
-            vault.rebuild_search_index()
             vault.audit.record("create", "demo", detail=f"{cases} demo cases, seed {seed}")
     return done
 
@@ -385,8 +384,10 @@ def _fill_chunks(
             number = f"{gen.today.year}-{vault.meta.device_tag}-{counter:06d}"
             gen.case_bundle(number, agencies, batch)
         with vault.transaction():
+            last = vault.last_case_seq()
             for model, repo in repos.items():
                 repo.insert_many(_stamped(batch.records.get(model, [])))
+            vault.rebuild_search_index(after_seq=last)  # searchable in the same commit
             vault.set_meta("case_counter", str(counter))
         done += size
         if progress:

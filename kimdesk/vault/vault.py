@@ -362,15 +362,24 @@ class Vault:
         text = index_text(number, *names, notes or "")
         self.conn.execute("INSERT INTO case_search (rowid, text) VALUES (?, ?)", (seq, text))
 
-    def rebuild_search_index(self) -> int:
-        """Rebuild the whole index (after bulk inserts); the caller holds the transaction."""
-        self.conn.execute("DELETE FROM case_search")
+    def last_case_seq(self) -> int:
+        """The highest case row number so far (cases added later index after it)."""
+        return int(self.conn.execute("SELECT coalesce(max(seq), 0) FROM cases").fetchone()[0])
+
+    def rebuild_search_index(self, after_seq: int | None = None) -> int:
+        """Rebuild the whole index, or (``after_seq``) add the entries of the cases added after
+        that row number: a bulk insert calls this in the transaction of its rows, so a crash
+        never leaves committed cases unsearchable (issue 14). The caller holds the transaction."""
+        new_only = "" if after_seq is None else " AND c.seq > :after"
+        if after_seq is None:
+            self.conn.execute("DELETE FROM case_search")
         rows = self.conn.execute(
             "SELECT c.seq, c.case_number, p.given_name, p.family_name, p.given_name_latin,"
             " p.family_name_latin, n.texts FROM cases c JOIN persons p ON p.id = c.person_id"
             " LEFT JOIN (SELECT case_id, group_concat(text, ' ') AS texts FROM notes"
             "  WHERE deleted = 0 GROUP BY case_id) n ON n.case_id = c.id WHERE c.deleted = 0"
-            " ORDER BY c.seq"  # FTS5 starts a new segment at every rowid out of order
+            f"{new_only} ORDER BY c.seq",  # FTS5 starts a new segment at every rowid out of order
+            {"after": after_seq or 0},
         ).fetchall()
         self.conn.executemany(
             "INSERT INTO case_search (rowid, text) VALUES (?, ?)",
@@ -463,6 +472,22 @@ class Vault:
             if problems:
                 return problems
             result = [r[0] for r in self.conn.execute("PRAGMA integrity_check")]
+            index = self._search_index_problems()
         except DatabaseError as exc:
             return [str(exc)]
-        return [r for r in result if r != "ok"]
+        return [r for r in result if r != "ok"] + index
+
+    def _search_index_problems(self) -> list[str]:
+        """The search index against the rows: every live case has an entry, and no entry is
+        left for a case that is gone (the index is contentless: its rowids are compared)."""
+        missing, stale = self.conn.execute(
+            "SELECT (SELECT count(*) FROM cases c WHERE c.deleted = 0 AND NOT EXISTS"
+            "  (SELECT 1 FROM case_search s WHERE s.rowid = c.seq)),"
+            " (SELECT count(*) FROM case_search s WHERE NOT EXISTS"
+            "  (SELECT 1 FROM cases c WHERE c.seq = s.rowid AND c.deleted = 0))").fetchone()
+        problems = []
+        if missing:
+            problems.append(f"search index: {missing} cases have no entry")
+        if stale:
+            problems.append(f"search index: {stale} entries for cases that are gone")
+        return problems

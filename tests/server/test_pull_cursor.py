@@ -55,7 +55,7 @@ def test_cursor_never_skips_a_change_committed_late(db_url: str) -> None:
         def run(i: int) -> None:
             try:
                 _push_all(servers[i % 2].url, pushers[i], pushed[i])
-            except BaseException as exc:  # noqa: BLE001 - reported by the main thread
+            except BaseException as exc:
                 errors.append(exc)
 
         threads = [threading.Thread(target=run, args=(i,)) for i in range(PUSHERS)]
