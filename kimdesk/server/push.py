@@ -22,7 +22,7 @@ from pydantic_core import from_json, to_json
 from sqlalchemy import Connection, Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from kimdesk.server import db, purge
+from kimdesk.server import db, plausibility, purge
 from kimdesk.server.common import Device, ServiceError, now_iso
 from kimdesk.server.push_plan import Key, PushPlan, StoredRecord, decide, touched_keys
 from kimdesk.server.store import (
@@ -119,10 +119,27 @@ def apply_batch(conn: Connection, device: Device, request: PushRequest, first_se
                              [(c.kind, c.id, c.changed) for c in request.changes])
     current = load_records(conn, wanted)
     bases = load_bases(conn, request, current)
-    plan = decide(device, request, current, bases, repeated, first_seq, now_iso(), refused)
+    teams = load_teams(conn, plausibility.referenced_ids(request.changes))
+    plan = decide(device, request, current, bases, repeated, first_seq, now_iso(), refused,
+                  teams)
     write_plan(conn, device, plan)
     purge.purge_written_deletions(conn, device.team, plan.records.values(), plan.stamp)
     return receipt_json(request, plan)
+
+
+def load_teams(conn: Connection, ids: set[str]) -> dict[str, str]:
+    """The team of each record (case or person) with one of these ids that the server holds."""
+    teams: dict[str, str] = {}
+    mark = placeholder(conn)
+    ordered = sorted(ids)
+    for start in range(0, len(ordered), _CHUNK):
+        chunk = ordered[start : start + _CHUNK]
+        for rid, team in conn.exec_driver_sql(
+            f"SELECT id, team FROM {db.records.name} WHERE kind IN ('cases', 'persons')"
+            f" AND id IN ({', '.join(mark for _ in chunk)})", tuple(chunk),
+        ):
+            teams[str(rid)] = str(team)
+    return teams
 
 
 def load_records(conn: Connection, wanted: dict[str, list[str]]) -> dict[Key, StoredRecord]:

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import from_json, to_json  # from_json: 2-3x json.loads on a record
 
 from kimdesk.domain.models import RECORD_BY_KIND
+from kimdesk.server import plausibility
 from kimdesk.server.common import Device, canonical_json
 from kimdesk.sync.merge import FieldConflict, merge_fields
 from kimdesk.sync.protocol import (
@@ -98,15 +99,17 @@ def touched_keys(request: PushRequest) -> tuple[dict[str, list[str]], set[Key]]:
 
 def decide(device: Device, request: PushRequest, current: dict[Key, StoredRecord],
            bases: dict[Key, dict[str, Any]], repeated: set[Key], first_seq: int,
-           stamp: str, refused: dict[Key, str] | None = None) -> PushPlan:
+           stamp: str, refused: dict[Key, str] | None = None,
+           ref_teams: dict[str, str] | None = None) -> PushPlan:
     """Decide every change of the batch. ``current`` holds the stored records the batch touches
     (it is updated for records the batch changes more than once, ``repeated``: a later change
     builds on the earlier one); ``bases`` the merge bases read from the history; ``refused``
     the changes refused with a reason before any merge (records purged under a Löschfrist,
-    :mod:`kimdesk.server.purge`)."""
+    :mod:`kimdesk.server.purge`); ``ref_teams`` the team of each record the batch refers to
+    (:mod:`kimdesk.server.plausibility`)."""
     decision = _Decision(device, request.batch_id, current, bases, repeated,
                          PushPlan(first_seq=first_seq, seq=first_seq - 1, stamp=stamp),
-                         refused or {})
+                         refused or {}, ref_teams or {})
     for change in request.changes:
         decision.change(change)
     plan = decision.plan
@@ -129,8 +132,9 @@ class _Decision:
 
     def __init__(self, device: Device, batch_id: str, current: dict[Key, StoredRecord],
                  bases: dict[Key, dict[str, Any]], repeated: set[Key], plan: PushPlan,
-                 refused: dict[Key, str]) -> None:
+                 refused: dict[Key, str], ref_teams: dict[str, str]) -> None:
         self.refused = refused
+        self.ref_teams = ref_teams
         self.device = device
         self.batch_id = batch_id
         self.current = current
@@ -145,8 +149,11 @@ class _Decision:
         if change.kind not in SYNC_KINDS or model is None:
             self._reject(change, "unknown record kind")
             return
-        if key in self.refused:
-            self._reject(change, self.refused[key])
+        problem = (self.refused.get(key) or plausibility.id_problem(change.id)
+                   or plausibility.reference_problem(change.changed, self.device.team,
+                                                     self.ref_teams))
+        if problem:
+            self._reject(change, problem)
             return
         row = self.current.get(key)
         if row is not None and row.team != self.device.team:
@@ -154,6 +161,11 @@ class _Decision:
             return
         merge = self._merge(change, key, row, model)
         if merge is None:
+            return
+        problem = plausibility.record_problem(to_json(merge.data).decode(), merge.data,
+                                              self.plan.stamp)
+        if problem:
+            self._reject(change, problem)
             return
         if row is not None and merge.data == merge.stored and not merge.conflicts:
             # nothing changes: the device learns the stored record, no change number is used

@@ -254,3 +254,39 @@ def test_fuzzed_requests_never_5xx(server, make_device, path, query, method, bod
     r = httpx.request(method, server.url + path, params=query, content=body,
                       headers=server._fuzz_headers, timeout=30)
     assert r.status_code < 500, r.text
+
+
+def test_implausible_records_are_rejected_with_a_reason(server, make_device):
+    """Issue 14, point 5: a 10 MB note, a year-9999 timestamp, an id in another spelling and a
+    case of team A on a person of team B are each refused in the receipt; the rest applies."""
+    a = make_device(server, "alice")
+    b = make_device(server, "bob", team="Team Süd")
+    foreign = b.vault.people.add(Person(given_name="Olena", family_name="Kovalenko"))
+    b.sync()
+    h = {"Authorization": f"Bearer {a.store.get('token')}"}
+    person, case = str(uuid.uuid4()), str(uuid.uuid4())
+    upper = str(uuid.uuid4()).upper()
+    person_fields = {"given_name": "Ayse", "family_name": "Demir"}
+    case_fields = {"case_number": "2026-X-1", "owner": "alice", "opened_on": "2026-01-05"}
+    changes = [
+        {"kind": "persons", "id": person, "base_rev": 0, "changed": person_fields},
+        {"kind": "cases", "id": case, "base_rev": 0, "changed": case_fields | {
+            "person_id": person}},
+        {"kind": "notes", "id": str(uuid.uuid4()), "base_rev": 0,
+         "changed": {"case_id": case, "text": "x" * (10 * 1024 * 1024)}},
+        {"kind": "persons", "id": str(uuid.uuid4()), "base_rev": 0, "changed": person_fields,
+         "updated_at": "9999-12-31T00:00:00Z"},
+        {"kind": "persons", "id": upper, "base_rev": 0, "changed": person_fields},
+        {"kind": "cases", "id": str(uuid.uuid4()), "base_rev": 0, "changed": case_fields | {
+            "case_number": "2026-X-2", "person_id": foreign.id}},
+    ]
+    body = gzip.compress(json.dumps(
+        {"batch_id": uuid.uuid4().hex, "batch_seq": 1, "changes": changes}).encode())
+    r = httpx.post(server.url + "/v1/push", content=body, timeout=120,
+                   headers=h | {"Content-Encoding": "gzip"})
+    assert r.status_code == 200, r.text
+    results = r.json()["results"]
+    assert [x["status"] for x in results] == ["applied", "applied"] + ["rejected"] * 4
+    reasons = [x["reason"] for x in results[2:]]
+    assert "too large" in reasons[0] and "updated_at" in reasons[1]
+    assert "canonical lowercase" in reasons[2] and "another team" in reasons[3]

@@ -1,0 +1,66 @@
+"""Limits a record must keep to be accepted by the server (issue 14, point 5).
+
+Domain validation (:mod:`kimdesk.domain.models`) says what a record may contain; these limits
+protect the team from one device's bad or hostile data, which would otherwise go to every device
+of the team:
+
+- **record id**: a canonical lowercase UUID. Another spelling of the same UUID would be a
+  second record under a key different from its ``data.id`` (shadow duplicates).
+- **record size**: at most 64 KiB of JSON. A note is text a counselor types; a 10 MB "note" is
+  an attack on every device of the team.
+- **timestamps**: from 2000-01-01 to one day after the server's clock. ``updated_at`` decides
+  merges; a year-9999 stamp would win every one.
+- **references**: ``case_id`` and ``person_id`` point into the same team; a team A case must
+  not hang on a team B person.
+
+Each violation rejects that change with a reason in the receipt; the rest of the batch applies.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+MAX_RECORD_BYTES = 64 * 1024
+EARLIEST = "2000-01-01"
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+#: Fields that point at another record of the team.
+REFERENCES = ("case_id", "person_id")
+
+
+def id_problem(record_id: str) -> str | None:
+    if _UUID.match(record_id):
+        return None
+    return "id must be a UUID in its canonical lowercase form"
+
+
+def record_problem(text: str, data: dict[str, Any], stamp: str) -> str | None:
+    """Size and timestamps of a merged record (``text`` is its JSON)."""
+    size = len(text.encode())
+    if size > MAX_RECORD_BYTES:
+        return f"record too large ({size} bytes; at most {MAX_RECORD_BYTES})"
+    latest = (datetime.fromisoformat(stamp.replace("Z", "+00:00")) + timedelta(days=1)
+              ).astimezone(UTC).isoformat()
+    for field in ("created_at", "updated_at"):
+        value = str(data.get(field) or "")
+        if value and not (EARLIEST <= value <= latest):
+            return f"{field} {value[:40]} lies outside {EARLIEST} .. one day from now"
+    return None
+
+
+def reference_problem(changed: dict[str, Any], team: str, teams: dict[str, str]
+                      ) -> str | None:
+    """A reference to a record the server holds for another team."""
+    for field in REFERENCES:
+        target = changed.get(field)
+        if isinstance(target, str) and teams.get(target, team) != team:
+            return f"{field} refers to a record of another team"
+    return None
+
+
+def referenced_ids(changes: list[Any]) -> set[str]:
+    """The ids a batch's changes point at (to look up their teams), minus the batch's own."""
+    own = {c.id for c in changes}
+    found = {c.changed.get(f) for c in changes for f in REFERENCES}
+    return {v for v in found if isinstance(v, str) and v and v not in own}
