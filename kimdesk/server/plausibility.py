@@ -25,8 +25,8 @@ from typing import Any
 MAX_RECORD_BYTES = 64 * 1024
 EARLIEST = "2000-01-01"
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-#: Fields that point at another record of the team.
-REFERENCES = ("case_id", "person_id")
+#: Fields that point at another record of the team (``target_id``: what a deletion removes).
+REFERENCES = ("case_id", "person_id", "target_id")
 
 
 def id_problem(record_id: str) -> str | None:

@@ -77,8 +77,33 @@ def targets(conn: Connection, team: str, target_kind: str, target_id: str
     else:
         cases = [target_id]
         keys = [("cases", target_id)]
-    keys += _ids_where(conn, team, CASE_KINDS, "case_id", cases)
+    keys += _ids_where(conn, team, [k for k in CASE_KINDS if k != "consents"], "case_id", cases)
+    owners = _owners(conn, team, cases)
+    keys += [(k, i) for k, i in _ids_where(conn, team, ["consents"], "case_id", cases)
+             if _consent_person(conn, i) in owners]
     return list(dict.fromkeys(keys))
+
+
+def _owners(conn: Connection, team: str, cases: list[str]) -> set[str]:
+    """The persons the cases belong to (a consent naming the case but given by someone else,
+    a household member, is theirs and stays)."""
+    m = _mark(conn)
+    owners = set()
+    for case in cases:
+        row = conn.exec_driver_sql(
+            f"SELECT data FROM {db.records.name} WHERE kind = 'cases' AND id = {m}"
+            f" AND team = {m}", (case, team)).first()
+        if row is not None:
+            owners.add(str(json.loads(row[0]).get("person_id", "")))
+    return owners
+
+
+def _consent_person(conn: Connection, consent_id: str) -> str:
+    m = _mark(conn)
+    row = conn.exec_driver_sql(
+        f"SELECT data FROM {db.records.name} WHERE kind = 'consents' AND id = {m}",
+        (consent_id,)).first()
+    return str(json.loads(row[0]).get("person_id", "")) if row is not None else ""
 
 
 def purge(conn: Connection, team: str, target_kind: str, target_id: str, deletion_id: str,
@@ -87,8 +112,10 @@ def purge(conn: Connection, team: str, target_kind: str, target_id: str, deletio
     keys = targets(conn, team, target_kind, target_id)
     m = _mark(conn)
     pairs = [(k, i) for k, i in keys]
-    for table in (db.records.name, db.history.name):
-        conn.exec_driver_sql(f"DELETE FROM {table} WHERE kind = {m} AND id = {m}", pairs)
+    for table in (db.records.name, db.history.name):  # never another team's rows
+        conn.exec_driver_sql(
+            f"DELETE FROM {table} WHERE kind = {m} AND id = {m} AND team = {m}",
+            [(k, i, team) for k, i in pairs])
     ids = [i for _, i in keys]
     for start in range(0, len(ids), 500):
         chunk = ids[start:start + 500]

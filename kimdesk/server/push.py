@@ -136,6 +136,7 @@ def load_teams(conn: Connection, ids: set[str]) -> dict[str, str]:
         chunk = ordered[start : start + _CHUNK]
         for rid, team in conn.exec_driver_sql(
             f"SELECT id, team FROM {db.records.name} WHERE kind IN ('cases', 'persons')"
+            # (a deletion's target is a case or a person too)
             f" AND id IN ({', '.join(mark for _ in chunk)})", tuple(chunk),
         ):
             teams[str(rid)] = str(team)

@@ -71,7 +71,7 @@ def _day(value: Any) -> date | None:
 
 
 def case_facts(conn: Connection) -> dict[str, list[CaseFacts]]:
-    """Every live case of every team, with its last contact, by team."""
+    """Every case of every team (tombstones included), with its last contact, by team."""
     m = purge._mark(conn)
     last: dict[str, date] = {}
     for kind, field in (("consultations", "date"), ("phase_transitions", "at")):
@@ -84,9 +84,8 @@ def case_facts(conn: Connection) -> dict[str, list[CaseFacts]]:
             if parsed is not None and (case_id not in last or parsed > last[case_id]):
                 last[case_id] = parsed
     teams: dict[str, list[CaseFacts]] = {}
-    for team, rid, data in conn.exec_driver_sql(
-            f"SELECT team, id, data FROM {db.records.name} WHERE kind = {m} AND deleted = {m}",
-            ("cases", False)):
+    for team, rid, data in conn.exec_driver_sql(  # tombstones too: they keep every field
+            f"SELECT team, id, data FROM {db.records.name} WHERE kind = {m}", ("cases",)):
         case = json.loads(data)
         opened = _day(case.get("opened_on"))
         if opened is None:

@@ -92,14 +92,20 @@ def purge_cases(vault: Vault, case_ids: Iterable[str], order: PurgeOrder) -> Pur
         for table in CASE_TABLES:
             where = f"case_id IN ({_marks(cases)})"
             params: list[str] = list(cases)
-            if table == "consents" and persons:
-                where += f" OR person_id IN ({_marks(persons)})"
-                params += persons
+            if table == "consents":
+                # the case persons' own consents; a household member's consent that names the
+                # case is theirs: it stays, without the link (below)
+                where = f"({where} AND person_id IN ({_marks(people)}))"
+                params += sorted(people)
+                if persons:
+                    where += f" OR person_id IN ({_marks(persons)})"
+                    params += persons
             gone[table] = [r[0] for r in conn.execute(
                 f"SELECT id FROM {table} WHERE {where}", params)]
         for seq in (r[1] for r in rows):
             conn.execute("DELETE FROM case_search WHERE rowid = ?", (seq,))
         _detach_gaps(vault, cases)
+        _detach_consents(vault, cases)
         for table in (*CASE_TABLES, "cases", "persons"):
             ids = gone[table]
             for chunk in _chunks(ids):
@@ -167,6 +173,11 @@ def purge_deleted_targets(vault: Vault) -> PurgeReport:
         report.persons += done.persons
         for table, count in done.rows.items():
             report.add(table, count)
+    if vault.conn.execute("SELECT 1 FROM sync_parked LIMIT 1").fetchone():
+        # pulls parked for a parent that was deleted before it arrived
+        gone = {r[0] for r in vault.conn.execute("SELECT target_id FROM deletions")}
+        with vault.transaction():
+            report.add("sync_parked", _drop_parked_children(vault, gone))
     if report.cases or report.persons:
         optimize_search(vault)
     return report
@@ -193,6 +204,28 @@ def _detach_gaps(vault: Vault, cases: list[str]) -> None:
         f" WHERE case_id IN ({_marks(cases)})", [now_iso(), *cases])
 
 
+def _drop_parked_children(vault: Vault, parents: set[str]) -> int:
+    """Parked pulls whose case or person is one of ``parents`` (they would wait for ever)."""
+    dropped = 0
+    for kind, rid, data in vault.conn.execute(
+            "SELECT kind, id, data FROM sync_parked").fetchall():
+        record = json.loads(data)
+        if record.get("case_id") in parents or record.get("person_id") in parents:
+            vault.conn.execute("DELETE FROM sync_parked WHERE kind = ? AND id = ?", (kind, rid))
+            dropped += 1
+    return dropped
+
+
+def _detach_consents(vault: Vault, cases: list[str]) -> None:
+    """Another person's consent that named a purged case (what is left after the case persons'
+    own consents went) keeps its evidence and loses the link."""
+    from kimdesk.vault.repository import now_iso
+
+    vault.conn.execute(
+        f"UPDATE consents SET case_id = NULL, pending = 1, updated_at = ?"
+        f" WHERE case_id IN ({_marks(cases)})", [now_iso(), *cases])
+
+
 def _forget_sync_traces(vault: Vault, gone: dict[str, list[str]], report: PurgeReport) -> None:
     """Bases, parked pulls, conflicts and outbox changes of the purged records."""
     conn = vault.conn
@@ -205,36 +238,22 @@ def _forget_sync_traces(vault: Vault, gone: dict[str, list[str]], report: PurgeR
     for chunk in _chunks(sorted(ids)):
         report.add("sync_conflicts", conn.execute(
             f"DELETE FROM sync_conflicts WHERE record_id IN ({_marks(chunk)})", chunk).rowcount)
-    # A parked pull may name a purged case as its parent without being purged itself.
-    cases = set(gone["cases"]) | set(gone["persons"])
-    for kind, rid, data in conn.execute("SELECT kind, id, data FROM sync_parked").fetchall():
-        parent = json.loads(data)
-        if parent.get("case_id") in cases or parent.get("person_id") in cases:
-            conn.execute("DELETE FROM sync_parked WHERE kind = ? AND id = ?", (kind, rid))
-            report.add("sync_parked", 1)
-    for batch_id, payload, sent in conn.execute(
-            "SELECT batch_id, payload, sent FROM sync_outbox").fetchall():
-        rewritten = _without(payload, sent, ids)
-        if rewritten is not None:
-            conn.execute("UPDATE sync_outbox SET payload = ?, sent = ? WHERE batch_id = ?",
-                         (*rewritten, batch_id))
+    report.add("sync_parked", _drop_parked_children(
+        vault, set(gone["cases"]) | set(gone["persons"])))
+    for batch_id, payload in conn.execute(
+            "SELECT batch_id, payload FROM sync_outbox").fetchall():
+        if _mentions(payload, ids):
+            # Dropped, not rewritten: the server knows a batch id by its payload's hash and
+            # answers a changed payload under the same id with 409. Its other records are still
+            # pending (a receipt clears them), so the next push sends them in a new batch.
+            conn.execute("DELETE FROM sync_outbox WHERE batch_id = ?", (batch_id,))
             report.add("sync_outbox", 1)
 
 
-def _without(payload: bytes | str, sent: str, ids: set[str]
-             ) -> tuple[bytes | str, str] | None:
-    """An outbox batch without the purged records' changes (same batch id and number: the
-    server answers a batch it already has from its stored receipt), or None if untouched."""
+def _mentions(payload: bytes | str, ids: set[str]) -> bool:
+    """Whether a stored batch carries a change of one of these records."""
     body = gzip.decompress(payload) if isinstance(payload, bytes) else payload.encode()
-    request = json.loads(body)
-    changes = request.get("changes", [])
-    kept = [c for c in changes if c.get("id") not in ids]
-    if len(kept) == len(changes):
-        return None
-    request["changes"] = kept
-    text = json.dumps(request, ensure_ascii=False, separators=(",", ":"))
-    new_sent = json.dumps([s for s in json.loads(sent) if s[1] not in ids])
-    return (gzip.compress(text.encode()) if isinstance(payload, bytes) else text), new_sent
+    return any(c.get("id") in ids for c in json.loads(body).get("changes", []))
 
 
 def _deletion(vault: Vault, kind: str, target: str, order: PurgeOrder) -> str:

@@ -72,8 +72,9 @@ def policies(vault: Vault) -> dict[str, RetentionPolicy]:
 
 
 def case_facts(vault: Vault) -> list[CaseFacts]:
-    """Every live case with its dates and legal hold; the last contact is its latest
-    consultation or phase change."""
+    """Every case with its dates and legal hold, tombstones included (a tombstone keeps every
+    field, so it needs its Löschfrist too); the last contact is its latest consultation or
+    phase change."""
     rows = vault.conn.execute(
         "SELECT c.id, c.case_number, c.person_id, c.municipality, c.opened_on, c.closed_on,"
         " c.legal_hold,"
@@ -81,7 +82,7 @@ def case_facts(vault: Vault) -> list[CaseFacts]:
         "   AND deleted = 0), ''),"
         "   coalesce((SELECT max(substr(at, 1, 10)) FROM phase_transitions"
         "   WHERE case_id = c.id AND deleted = 0), ''))"
-        " FROM cases c WHERE c.deleted = 0 ORDER BY c.seq"
+        " FROM cases c ORDER BY c.seq"
     )
     return [
         CaseFacts(case_id=r[0], case_number=r[1], person_id=r[2], municipality=r[3],

@@ -145,3 +145,35 @@ def test_server_retention_deletes_due_cases_and_devices_follow(server: Any, make
     assert policies(b.vault)["Gütersloh"].months == 12
     assert "0 cases due" not in kimdesk("server", "retention", "plan", "--today", "2024-10-01")
     assert "Deleted: 0 cases" in kimdesk("server", "retention", "apply", "--today", "2024-10-01")
+
+
+def test_a_deletion_cannot_reach_another_teams_case(server: Any, make_device: Any) -> None:
+    """A device of team B that pushes a deletion of a team A case gets it refused; the case,
+    its history and its notes stay on the server."""
+    import gzip
+    import json
+    import uuid
+
+    import httpx
+
+    a = make_device(server, "alice")
+    b = make_device(server, "bob", team="Team Süd")
+    person = a.vault.people.add(Person(given_name="Ayse", family_name="Demirqx"))
+    case = a.vault.cases.open_case(person.id)
+    a.vault.notes.add(Note(case_id=case.id, text="Teamnotizqx"))
+    a.sync()
+    rid = deletion_id("cases", case.id)
+    change = {"kind": "deletions", "id": rid, "base_rev": 0, "changed": {
+        "target_kind": "cases", "target_id": case.id, "deleted_on": "2026-12-01",
+        "legal_basis": "Art. 17 DSGVO", "ordered_by": "bob", "reason": "counselor"}}
+    body = {"batch_id": uuid.uuid4().hex, "batch_seq": 1, "changes": [change]}
+    r = httpx.post(server.url + "/v1/push", content=gzip.compress(json.dumps(body).encode()),
+                   headers={"Authorization": f"Bearer {b.store.get('token')}",
+                            "Content-Encoding": "gzip"}, timeout=60)
+    assert r.status_code == 200, r.text
+    [result] = r.json()["results"]
+    assert result["status"] == "rejected" and "another team" in result["reason"]
+    assert found(server_text(server.db_url), ("Demirqx", "Teamnotizqx")) == [
+        "Demirqx", "Teamnotizqx"]
+    a.sync()
+    assert a.vault.cases.get(case.id).person_id == person.id

@@ -123,10 +123,48 @@ def test_outbox_drafts_bases_and_gaps(make_vault: Any) -> None:
                                           description="Termine beim Jobcenter")).id
     report = purge_cases(vault, [case_id], ORDER)
     assert report.rows["drafts"] == 1 and report.rows["sync_base"] == 1
-    payload, sent = vault.conn.execute("SELECT payload, sent FROM sync_outbox").fetchone()
-    assert [c["id"] for c in json.loads(gzip.decompress(payload))["changes"]] == [keep_id]
-    assert [s[1] for s in json.loads(sent)] == [keep_id]
+    # the waiting batch is dropped, not rewritten (the server would refuse a changed payload
+    # under the same batch id); the kept case is still pending and goes in the next batch
+    assert vault.conn.execute("SELECT count(*) FROM sync_outbox").fetchone()[0] == 0
+    assert report.rows["sync_outbox"] == 1
     assert vault.get_meta(f"forms.draft.{keep_id}:erstgespraech:new")
     assert not vault.get_meta(f"forms.draft.{case_id}:erstgespraech:new")
     gap = vault.gaps.get(gap_id)
     assert gap.case_id is None and gap.pending and gap.description == "Termine beim Jobcenter"
+
+
+def test_another_persons_consent_naming_the_case_stays_detached(make_vault: Any) -> None:
+    from kimdesk.domain.codes import ConsentPurpose
+    from kimdesk.domain.models import Consent, Person
+
+    vault = make_vault()
+    mother = vault.people.add(Person(given_name="Amina", family_name="Yusuf"))
+    son = vault.people.add(Person(given_name="Idris", family_name="Yusuf"))
+    case = vault.cases.open_case(son.id)
+    own = vault.consents.add(Consent(person_id=son.id, case_id=case.id, given_on=date(2026, 1, 5),
+                                     purposes=[ConsentPurpose.CASE_MANAGEMENT]))
+    theirs = vault.consents.add(Consent(person_id=mother.id, case_id=case.id,
+                                        given_on=date(2026, 1, 5),
+                                        purposes=[ConsentPurpose.CASE_MANAGEMENT]))
+    purge_cases(vault, [case.id], ORDER)
+    assert vault.conn.execute("SELECT count(*) FROM consents WHERE id = ?",
+                              (own.id,)).fetchone()[0] == 0
+    kept = vault.consents.get(theirs.id)
+    assert kept.person_id == mother.id and kept.case_id is None and kept.pending
+
+
+def test_parked_pull_of_a_deleted_parent_is_dropped(make_vault: Any) -> None:
+    from kimdesk.domain.models import Deletion, new_id
+    from kimdesk.vault.purge import purge_deleted_targets
+
+    vault = make_vault()
+    absent = new_id()
+    with vault.transaction():
+        vault.conn.execute(
+            "INSERT INTO sync_parked (kind, id, rev, data, reason) VALUES ('notes', ?, 1, ?,"
+            " 'no parent')", (new_id(), json.dumps({"case_id": absent, "text": "Secretqx"})))
+    vault.deletions.add(Deletion(target_kind="cases", target_id=absent,
+                                 deleted_on=date(2026, 1, 2), legal_basis="Art. 17 DSGVO",
+                                 ordered_by="server", reason="retention"))
+    purge_deleted_targets(vault)
+    assert vault.conn.execute("SELECT count(*) FROM sync_parked").fetchone()[0] == 0
