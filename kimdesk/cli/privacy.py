@@ -53,14 +53,14 @@ def cmd_plan(args: argparse.Namespace) -> int:
         print_json([{
             "case_id": v.case_id, "case_number": v.case_number, "municipality": v.municipality,
             "due_on": v.due_on.isoformat(), "action": v.action.value,
-            "reason": _(v.reason).format(months=v.months, hold=v.hold),
+            "reason": v.reason_text(),
             "legal_basis": v.legal_basis, "person_deleted_too": v.person_goes,
         } for v in verdicts])
         return 0
     for v in verdicts:
         action = _("hold") if v.action.value == "hold" else _("delete")
         print(f"{v.case_number}\t{v.municipality}\t{v.due_on.isoformat()}\t{action}\t"
-              + _(v.reason).format(months=v.months, hold=v.hold))
+              + v.reason_text())
     print(ngettext("{n} case due on {day}.", "{n} cases due on {day}.", len(verdicts)).format(
         n=len(verdicts), day=today.isoformat()))
     return 0

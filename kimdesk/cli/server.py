@@ -128,7 +128,7 @@ def cmd_retention_plan(args: argparse.Namespace) -> int:
         for v in due:
             action = _("hold") if v.action.value == "hold" else _("delete")
             print(f"{team}\t{v.case_number}\t{v.municipality}\t{v.due_on.isoformat()}\t"
-                  f"{action}\t" + _(v.reason).format(months=v.months, hold=v.hold))
+                  f"{action}\t" + v.reason_text())
             count += 1
     print(ngettext("{n} case due on {day}.", "{n} cases due on {day}.", count).format(
         n=count, day=today.isoformat()))

@@ -92,6 +92,12 @@ class Verdict:
     #: True when the person has no other case left after this plan: the person goes too.
     person_goes: bool = False
 
+    def reason_text(self) -> str:
+        """The reason in the current UI language (CLI, GUI and server say it alike)."""
+        from kimdesk.i18n import gettext
+
+        return gettext(self.reason).format(months=self.months, hold=self.hold)
+
 
 def add_months(day: date, months: int) -> date:
     """``day`` plus whole months; the 31st becomes the month's last day."""

@@ -48,10 +48,6 @@ def policy_text(policies: dict[str, RetentionPolicy]) -> str:
     return "\n".join(lines)
 
 
-def reason_text(verdict: Verdict) -> str:
-    return _(verdict.reason).format(months=verdict.months, hold=verdict.hold)
-
-
 class RetentionPage:
     """Drives the Retention tab of the settings dialog (its widgets come from ``ui``)."""
 
@@ -93,7 +89,7 @@ class RetentionPage:
             action = _("Delete") if v.action is Action.DELETE else _("Legal hold")
             tree.addTopLevelItem(QTreeWidgetItem(
                 [v.case_number, v.municipality, format_date(v.due_on.isoformat()), action,
-                 reason_text(v)]))
+                 v.reason_text()]))
         for column in range(4):
             tree.resizeColumnToContents(column)
         due = sum(v.action is Action.DELETE for v in self.verdicts)

@@ -32,17 +32,14 @@ from typing import Any
 from sqlalchemy import Connection, Engine
 
 from kimdesk.server import db
+from kimdesk.server.store import placeholder
 
 #: Record kinds that belong to one case through ``case_id``.
 CASE_KINDS = ("phase_transitions", "consultations", "goals", "referrals", "notes", "consents")
 REFUSED = "purged: this record was deleted ({basis}); it cannot be sent again"
 
 
-def _mark(conn: Connection) -> str:
-    return "?" if conn.dialect.paramstyle == "qmark" else "%s"
-
-
-def _field(conn: Connection, name: str) -> str:
+def json_field(conn: Connection, name: str) -> str:
     """SQL for a top-level text field of a record's JSON ``data``."""
     if conn.dialect.name == "postgresql":
         return f"(data::json ->> '{name}')"
@@ -54,14 +51,14 @@ def _ids_where(conn: Connection, team: str, kinds: Iterable[str], field: str,
     if not values:
         return []
     kinds = list(kinds)
-    m = _mark(conn)
+    m = placeholder(conn)
     found: list[tuple[str, str]] = []
     for start in range(0, len(values), 500):
         chunk = values[start:start + 500]
         rows = conn.exec_driver_sql(
             f"SELECT kind, id FROM {db.records.name} WHERE team = {m}"
             f" AND kind IN ({', '.join(m for _ in kinds)})"
-            f" AND {_field(conn, field)} IN ({', '.join(m for _ in chunk)})",
+            f" AND {json_field(conn, field)} IN ({', '.join(m for _ in chunk)})",
             (team, *kinds, *chunk))
         found += [(str(r[0]), str(r[1])) for r in rows]
     return found
@@ -87,7 +84,7 @@ def targets(conn: Connection, team: str, target_kind: str, target_id: str
 def _owners(conn: Connection, team: str, cases: list[str]) -> set[str]:
     """The persons the cases belong to (a consent naming the case but given by someone else,
     a household member, is theirs and stays)."""
-    m = _mark(conn)
+    m = placeholder(conn)
     owners = set()
     for case in cases:
         row = conn.exec_driver_sql(
@@ -99,7 +96,7 @@ def _owners(conn: Connection, team: str, cases: list[str]) -> set[str]:
 
 
 def _consent_person(conn: Connection, consent_id: str) -> str:
-    m = _mark(conn)
+    m = placeholder(conn)
     row = conn.exec_driver_sql(
         f"SELECT data FROM {db.records.name} WHERE kind = 'consents' AND id = {m}",
         (consent_id,)).first()
@@ -110,7 +107,7 @@ def purge(conn: Connection, team: str, target_kind: str, target_id: str, deletio
           stamp: str) -> list[tuple[str, str]]:
     """Delete the target with everything hanging on it; returns what went."""
     keys = targets(conn, team, target_kind, target_id)
-    m = _mark(conn)
+    m = placeholder(conn)
     pairs = [(k, i) for k, i in keys]
     for table in (db.records.name, db.history.name):  # never another team's rows
         conn.exec_driver_sql(
@@ -135,7 +132,7 @@ def purge(conn: Connection, team: str, target_kind: str, target_id: str, deletio
 def purged_ids(conn: Connection, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
     """Which of these (kind, id) were purged, with the deletion record's id."""
     wanted = list(dict.fromkeys(keys))
-    m = _mark(conn)
+    m = placeholder(conn)
     found: dict[tuple[str, str], str] = {}
     by_kind: dict[str, list[str]] = {}
     for kind, rid in wanted:
@@ -155,7 +152,7 @@ def refusals(conn: Connection, team: str, changes: Iterable[tuple[str, str, dict
     """Changes (kind, id, changed fields) that name a purged record, as themselves or as the
     case or person they hang on, with the reason for the receipt. A team that never purged
     anything costs one indexed look-up per push."""
-    m = _mark(conn)
+    m = placeholder(conn)
     if conn.exec_driver_sql(f"SELECT 1 FROM {db.purged.name} WHERE team = {m} LIMIT 1",
                             (team,)).first() is None:
         return {}
@@ -216,7 +213,7 @@ def flush_freed_pages(engine: Engine) -> None:
 
 
 def _reasons(conn: Connection, deletion_ids: set[str]) -> dict[str, str]:
-    m = _mark(conn)
+    m = placeholder(conn)
     out: dict[str, str] = {}
     for did in deletion_ids:
         row = conn.exec_driver_sql(
@@ -232,7 +229,7 @@ def _scrub_receipts(conn: Connection, team: str, ids: set[str]) -> None:
     """Take the purged records out of the stored receipts of the team's devices."""
     if not ids:
         return
-    m = _mark(conn)
+    m = placeholder(conn)
     rows = conn.exec_driver_sql(
         f"SELECT b.device_id, b.batch_id, b.receipt FROM {db.batches.name} b"
         f" JOIN {db.devices.name} d ON d.id = b.device_id WHERE d.team = {m}", (team,)).all()

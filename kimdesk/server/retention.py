@@ -32,6 +32,7 @@ from kimdesk.server.store import (
     RECORD_COLUMNS,
     ensure_team,
     insert_rows,
+    placeholder,
     reserve_numbers,
 )
 
@@ -49,7 +50,7 @@ class ServerResult:
 
 def policies(conn: Connection, team: str) -> dict[str, RetentionPolicy]:
     """Published policies for ``team``: those for every team, overridden by the team's own."""
-    m = purge._mark(conn)
+    m = placeholder(conn)
     rows = conn.exec_driver_sql(
         f"SELECT key, team, data FROM {db.reference.name} WHERE kind = {m}"
         f" AND deleted = {m} AND team IN ({m}, {m}) ORDER BY team, key",
@@ -72,13 +73,13 @@ def _day(value: Any) -> date | None:
 
 def case_facts(conn: Connection) -> dict[str, list[CaseFacts]]:
     """Every case of every team (tombstones included), with its last contact, by team."""
-    m = purge._mark(conn)
+    m = placeholder(conn)
     last: dict[str, date] = {}
     for kind, field in (("consultations", "date"), ("phase_transitions", "at")):
         rows = conn.exec_driver_sql(
-            f"SELECT {purge._field(conn, 'case_id')}, max({purge._field(conn, field)})"
+            f"SELECT {purge.json_field(conn, 'case_id')}, max({purge.json_field(conn, field)})"
             f" FROM {db.records.name} WHERE kind = {m} AND deleted = {m}"
-            f" GROUP BY {purge._field(conn, 'case_id')}", (kind, False))
+            f" GROUP BY {purge.json_field(conn, 'case_id')}", (kind, False))
         for case_id, day in rows:
             parsed = _day(day)
             if parsed is not None and (case_id not in last or parsed > last[case_id]):
@@ -132,7 +133,7 @@ def _delete(conn: Connection, team: str, kind: str, target: str, verdict: Verdic
             today: date) -> None:
     """Write the deletion record (as a team record, numbered like a push) and purge."""
     rid = deletion_id(kind, target)
-    m = purge._mark(conn)
+    m = placeholder(conn)
     ensure_team(conn, team)
     seq = reserve_numbers(conn, team, "change_seq", 1)
     stamp = now_iso()

@@ -12,7 +12,6 @@ merges the search index once at the end. It runs after every unlock and by
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
@@ -56,18 +55,16 @@ class RetentionResult:
 
 def policies(vault: Vault) -> dict[str, RetentionPolicy]:
     """The published policies by municipality (items that fail validation are skipped: the
-    default then applies, which deletes later rather than earlier only if the default is the
-    longer period; the server validates what it publishes)."""
+    default then applies; the server validates what it publishes)."""
+    from kimdesk.vault.sync.reference import ReferenceData
+
     found: dict[str, RetentionPolicy] = {}
-    rows = vault.conn.execute(
-        "SELECT key, data FROM sync_reference WHERE kind = ? AND deleted = 0 ORDER BY key",
-        (POLICY_KIND,))
-    for key, data in rows:
+    for item in ReferenceData(vault).items(POLICY_KIND):
         try:
-            policy = RetentionPolicy.model_validate(json.loads(data) | {"municipality": key})
+            policy = RetentionPolicy.model_validate(item["data"] | {"municipality": item["key"]})
         except (ValueError, TypeError):
             continue
-        found[key] = policy
+        found[item["key"]] = policy
     return found
 
 
