@@ -12,7 +12,7 @@ import json
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from itertools import compress, repeat
+from itertools import chain, compress, repeat
 from typing import TYPE_CHECKING, Any
 
 from kimdesk.stats import regions
@@ -57,18 +57,41 @@ def case_cells(db: StatsQueries, period: Period, *, grouped: bool = True) -> Cas
     the cells they touch.
 
     ``grouped=False`` counts every case row by row, the definition the grouped count is tested
-    against."""
+    against.
+
+    Purged cases count through their statistical remains (:meth:`StatsQueries.remains_rows`,
+    kimdesk/vault/statsremains.py) like live ones: a person with a live and a purged case, or
+    several purged ones, is one of the people counted again row by row."""
     start, end = period.start, period.end
+    remains = db.remains_rows(start, end)
     if grouped:
         count = _grouped_case_cells(db.case_groups(start, end))
         if count is not None:
             persons = [person for _muni, person in count.places.values()]
+            if remains:
+                # each purged case once, as the grouped count counts cases; corrected below
+                _add(count.cells, _row_case_cells(
+                    [(*r[:2], ("remains", i), *r[3:]) for i, r in enumerate(remains)]).cells)
+                persons += [str(r[2]) for r in remains]
             if len(set(persons)) < len(persons):
                 shared = [int(p) for p, k in Counter(persons).items() if k > 1]
-                _correct(count.cells, _row_case_cells(db.case_rows(start, end, shared)).cells)
+                both = set(shared)
+                _correct(count.cells, _row_case_cells(chain(
+                    db.case_rows(start, end, shared),
+                    (r for r in remains if r[2] in both))).cells)
             return count
         # else a separator inside a value: count row by row
-    return _row_case_cells(db.case_rows(start, end))
+    return _row_case_cells(chain(db.case_rows(start, end), remains))
+
+
+def _add(cells: dict[str, Cells], more: dict[str, Cells]) -> None:
+    """Add ``more``'s cells (values and people) to ``cells``, table by table."""
+    for tid, parts in more.items():
+        table = cells[tid]
+        for pos, part in parts.items():
+            cell = table.get(pos)
+            table[pos] = part if cell is None else Cell(cell.value + part.value,
+                                                        cell.contributors + part.contributors)
 
 
 def _correct(cells: dict[str, Cells], shared: dict[str, Cells]) -> None:

@@ -99,6 +99,7 @@ def _event_cells(db: StatsQueries, period: Period,
         where = places.get(cid)
         if where is not None:
             referrals[(*where, kind)] += k
+    _add_remains(db, period, per_person, referrals)
 
     def weighted(items: Counter[tuple[str, Any, str]]) -> Cells:
         return tally([m for m, _p, _c in items], [c for _m, _p, c in items],
@@ -113,6 +114,23 @@ def _event_cells(db: StatsQueries, period: Period,
         "referrals_by_agency_type": weighted(referrals),
         "gaps_by_category": weighted(gaps),
     }
+
+
+def _add_remains(db: StatsQueries, period: Period, per_person: dict[tuple[str, str], list[int]],
+                 referrals: Counter[tuple[str, Any, str]]) -> None:
+    """The consultations and referrals of purged cases (kept as statistical remains, per month:
+    kimdesk/vault/statsremains.py), where their person counts (``str`` of the number, as the
+    live cases' places)."""
+    for muni, person, *counts in db.remains_consultations(period.start, period.end):
+        acc = per_person.get((muni, str(person)))
+        if acc is None:
+            per_person[(muni, str(person))] = counts
+        else:
+            acc[0] += counts[0]
+            acc[1] += counts[1]
+            acc[2] += counts[2]
+    for muni, person, kind, k in db.remains_referrals(period.start, period.end):
+        referrals[(muni, str(person), kind)] += k
 
 
 def _look_up(db: StatsQueries, case_ids: list[str]) -> Places:

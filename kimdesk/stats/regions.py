@@ -51,4 +51,7 @@ def region_of(country: str | None) -> str:
 
 
 def region_map() -> dict[str, str]:
-    return dict(_data()[1])
+    """Country code -> region code; a region code maps to itself (the statistical remains of a
+    purged case keep the region alone, kimdesk/vault/statsremains.py)."""
+    order_, by_country = _data()
+    return {**by_country, **{region: region for region in order_}}

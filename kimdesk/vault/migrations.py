@@ -317,11 +317,31 @@ def _v6(conn: Connection) -> None:
         conn.execute(base_trigger_sql(table, columns))
 
 
+def _v7(conn: Connection) -> None:
+    """Statistical remains of purged cases (issue 13: indicator counts for past periods do not
+    change retroactively; kimdesk/vault/statsremains.py). Local tables, never synced: no names,
+    no ids, no birth date (the month at most), dates to the month; ``person`` is the living
+    person's local ``persons.seq`` while they have another case, an opaque negative number
+    after they are purged too."""
+    conn.execute(
+        "CREATE TABLE stats_cases (seq INTEGER PRIMARY KEY, municipality TEXT NOT NULL,"
+        " person INTEGER NOT NULL, opened TEXT NOT NULL, closed TEXT, closure_reason TEXT,"
+        " duration TEXT, birth_month TEXT, birth_year INTEGER, gender TEXT,"
+        " region TEXT NOT NULL, residence_status TEXT, rechtskreise TEXT NOT NULL,"
+        " handlungsfelder TEXT NOT NULL)")
+    conn.execute(
+        "CREATE TABLE stats_events (seq INTEGER PRIMARY KEY, kind TEXT NOT NULL,"
+        " month TEXT NOT NULL, municipality TEXT NOT NULL, person INTEGER NOT NULL,"
+        " code TEXT NOT NULL DEFAULT '', n INTEGER NOT NULL, outreach INTEGER NOT NULL DEFAULT 0,"
+        " interpreter INTEGER NOT NULL DEFAULT 0)")
+    conn.execute("CREATE INDEX stats_events_month ON stats_events(kind, month)")
+
+
 #: The base triggers' columns as of the latest schema, per synced table.
 TRIGGER_COLUMNS: dict[str, tuple[str, ...]] = {**_V3_COLUMNS, **_V6_COLUMNS}
 
 #: MIGRATIONS[n] upgrades schema n to n+1.
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3, _v4, _v5, _v6]
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7]
 LATEST = len(MIGRATIONS)
 
 

@@ -12,6 +12,9 @@ rows themselves, in one transaction per call (a crash leaves all of a case or no
 - structural gaps that named the case stay (they are the programme's, reported without persons)
   but lose the link to the case.
 
+A case the statistics counted leaves its statistical remains (month, categories, no personal
+field: :mod:`kimdesk.vault.statsremains`), so the counts of past periods stay as they were.
+
 SQLCipher's ``secure_delete`` (on by default) overwrites the freed space in the pages. What
 remains is a :class:`~kimdesk.domain.models.Deletion` record per case (and per person) without
 personal data; it is pending, so the next sync tells the server and through it every device
@@ -29,6 +32,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from kimdesk.domain.models import Deletion, deletion_id
+from kimdesk.vault.statsremains import keep_remains, unlink_persons
 
 if TYPE_CHECKING:
     from kimdesk.vault.vault import Vault
@@ -45,6 +49,7 @@ class PurgeReport:
 
     cases: int = 0
     persons: int = 0
+    remains: int = 0  # cases that left statistical remains (kimdesk/vault/statsremains.py)
     rows: dict[str, int] = field(default_factory=dict)
     deletions: list[str] = field(default_factory=list)
 
@@ -88,6 +93,7 @@ def purge_cases(vault: Vault, case_ids: Iterable[str], order: PurgeOrder) -> Pur
                 f" AND id NOT IN ({_marks(cases)})", [*people, *cases])
         }
         persons = sorted(people - staying)
+        report.remains = keep_remains(vault, cases, persons)
         gone: dict[str, list[str]] = {"cases": cases, "persons": persons}
         for table in CASE_TABLES:
             where = f"case_id IN ({_marks(cases)})"
@@ -136,6 +142,7 @@ def purge_person(vault: Vault, person_id: str, order: PurgeOrder) -> PurgeReport
         consents = [r[0] for r in vault.conn.execute(
             "SELECT id FROM consents WHERE person_id = ?", (person_id,))]
         vault.conn.execute("DELETE FROM consents WHERE person_id = ?", (person_id,))
+        unlink_persons(vault, [person_id])
         found = vault.conn.execute("DELETE FROM persons WHERE id = ?", (person_id,)).rowcount
         if not found:
             return report
@@ -170,6 +177,7 @@ def purge_deleted_targets(vault: Vault) -> PurgeReport:
         done = (purge_cases(vault, [target], order) if kind == "cases"
                 else purge_person(vault, target, order))
         report.cases += done.cases
+        report.remains += done.remains
         report.persons += done.persons
         for table, count in done.rows.items():
             report.add(table, count)

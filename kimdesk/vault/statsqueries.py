@@ -189,6 +189,42 @@ WHERE g.deleted = 0 AND g.observed_on BETWEEN :from AND :to
 ORDER BY g.observed_on, g.category, g.municipality
 """
 
+#: The statistical remains of purged cases active in the period (kimdesk/vault/statsremains.py)
+#: in :data:`CASE_ROWS_SQL`'s shape: dates are months, compared with the period's months; the
+#: birth month compares with the age cut-offs as if the birthday were past (right at every
+#: month's end); the region stands where the nationality does (regions map to themselves).
+REMAINS_CASE_SQL = f"""
+SELECT id, muni, person, opened, closed, CASE WHEN closed = 0 THEN NULL ELSE reason END,
+       CASE WHEN closed = 0 THEN NULL ELSE duration END,
+       age, gender, nationality, status, rechtskreise, handlungsfelder
+FROM (
+  SELECT 'remains:' || r.seq AS id, r.municipality AS muni, r.person AS person,
+         r.opened >= substr(:from, 1, 7) AS opened,
+         coalesce(r.closed <= substr(:to, 1, 7), 0) AS closed,
+         {_pick("r.closure_reason", REASON_CODES, _text)} AS reason, r.duration AS duration,
+         CASE WHEN r.birth_month > '' THEN {age_band_sql("r.birth_month", "")}
+              WHEN r.birth_year IS NOT NULL THEN {age_band_sql("r.birth_year", "_y")}
+              ELSE 'unknown' END AS age,
+         {_pick("r.gender", GENDER_CODES, _text)} AS gender, r.region AS nationality,
+         {_pick("r.residence_status", STATUS_CODES, _text)} AS status,
+         r.rechtskreise AS rechtskreise, r.handlungsfelder AS handlungsfelder
+  FROM stats_cases r
+  WHERE r.opened <= substr(:to, 1, 7) AND (r.closed IS NULL OR r.closed >= substr(:from, 1, 7))
+    AND (:persons IS NULL OR r.person IN (SELECT value FROM json_each(:persons)))
+)
+"""
+#: The remains' consultations per (municipality, person) and referrals per agency type.
+REMAINS_CONSULTATION_SQL = """
+SELECT municipality, person, sum(n), sum(outreach), sum(interpreter) FROM stats_events
+WHERE kind = 'consultation' AND month BETWEEN substr(:from, 1, 7) AND substr(:to, 1, 7)
+GROUP BY 1, 2
+"""
+REMAINS_REFERRAL_SQL = """
+SELECT municipality, person, code, sum(n) FROM stats_events
+WHERE kind = 'referral' AND month BETWEEN substr(:from, 1, 7) AND substr(:to, 1, 7)
+GROUP BY 1, 2, 3
+"""
+
 #: The bare per-municipality GROUP BY counts the indicators rest on (see
 #: :meth:`StatsQueries.baseline`).
 BASELINE_SQL = {
@@ -282,6 +318,27 @@ class StatsQueries:
             chunk = list(case_ids[i:i + LOOKUP_CHUNK])
             sql = CASE_LOOKUP_SQL.format(marks=",".join("?" * len(chunk)))
             yield from self._conn.execute(sql, chunk)
+
+    def remains_rows(self, start: date, end: date, persons: Sequence[int] | None = None
+                     ) -> list[tuple[Any, ...]]:
+        """:data:`REMAINS_CASE_SQL`'s rows: purged cases active in the period, as
+        :meth:`case_rows` gives live ones (of the people in ``persons`` only, or all)."""
+        params = {**_span(start, end), **age_cutoffs(end),
+                  "persons": None if persons is None else json.dumps(list(persons))}
+        rows: list[tuple[Any, ...]] = self._conn.execute(REMAINS_CASE_SQL, params).fetchall()
+        return rows
+
+    def remains_consultations(self, start: date, end: date) -> list[tuple[Any, ...]]:
+        """(municipality, person, consultations, outreach, with interpreter) of purged cases."""
+        rows: list[tuple[Any, ...]] = self._conn.execute(REMAINS_CONSULTATION_SQL,
+                                                         _span(start, end)).fetchall()
+        return rows
+
+    def remains_referrals(self, start: date, end: date) -> list[tuple[Any, ...]]:
+        """(municipality, person, agency type, referrals) of purged cases."""
+        rows: list[tuple[Any, ...]] = self._conn.execute(REMAINS_REFERRAL_SQL,
+                                                         _span(start, end)).fetchall()
+        return rows
 
     # -- events --------------------------------------------------------------------------------
     def consultations_per_case(self, start: date, end: date) -> Iterable[tuple[Any, ...]]:

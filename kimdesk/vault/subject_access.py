@@ -73,6 +73,7 @@ def _plain(record: Any) -> dict[str, Any]:
 def collect(vault: Vault, person_id: str, *, today: date | None = None) -> dict[str, Any]:
     """The whole Auskunft as plain JSON-able data (records as stored, dates ISO)."""
     from kimdesk.vault.retention import case_facts, policies
+    from kimdesk.vault.statsremains import remains_of
 
     today = today or date.today()
     person = vault.people.get(person_id)
@@ -116,6 +117,8 @@ def collect(vault: Vault, person_id: str, *, today: date | None = None) -> dict[
         "person": _plain(person),
         "cases": cases,
         "consents": consents,
+        # purged cases of this person that the statistics still count, while the person lives
+        "statistical_remains": remains_of(vault, person_id),
         "audit": audit,
     }
 
