@@ -209,8 +209,11 @@ def _add_sync_routes(app: FastAPI, service: SyncService, device: Callable[..., D
                         media_type="application/json")
 
     @app.get("/v1/state", response_model=TeamState)
-    def state(dev: Device = Depends(device)) -> TeamState:  # noqa: B008
-        return service.state(dev)
+    def state(digest: Annotated[bool, Query()] = True,
+              dev: Device = Depends(device)) -> TeamState:  # noqa: B008
+        """``digest=false``: count and change number only (a device's check between its daily
+        full ones); the digest hashes every record of the team."""
+        return service.state(dev, digest=digest)
 
     @app.get("/v1/reference", response_model=ReferencePage)
     def reference(

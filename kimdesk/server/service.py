@@ -101,9 +101,10 @@ class SyncService:
         and re-serialise: that was most of a big pull's server time)."""
         return pull.pull_json(self.engine, device, since, limit, own=own)
 
-    def state(self, device: Device) -> TeamState:
-        """The team's divergence state: count and digest of its records' ``kind/id/rev``."""
-        return pull.team_state(self.engine, device)
+    def state(self, device: Device, digest: bool = True) -> TeamState:
+        """The team's divergence state: count and digest of its records' ``kind/id/rev``
+        (without ``digest``: count and change number only)."""
+        return pull.team_state(self.engine, device, digest=digest)
 
     def conflict_history(self, team: str) -> list[ConflictInfo]:
         return pull.conflict_history(self.engine, team)

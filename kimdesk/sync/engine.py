@@ -47,6 +47,7 @@ from kimdesk.sync.protocol import (
     BATCH_MAX_CHANGES,
     FIRST_BATCH_CHANGES,
     FIRST_PAGE,
+    FULL_CHECK_SECONDS,
     PULL_PAGE_DEFAULT,
     EnrollResponse,
     PushReceipt,
@@ -151,6 +152,8 @@ class SyncEngine:
         batch_changes: int | None = None,
         batch_bytes: int | None = None,
         page_size: int = PULL_PAGE_DEFAULT,
+        full_check_every: float = FULL_CHECK_SECONDS,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.vault = vault
         self.store = SyncStore(vault)
@@ -160,6 +163,8 @@ class SyncEngine:
         self.batch_changes = batch_changes
         self.batch_bytes = batch_bytes
         self.page_size = page_size
+        self.full_check_every = full_check_every
+        self._clock = clock
         self.state = SyncState.IDLE
         self.last_error: SyncError | None = None
         self._cancel = threading.Event()
@@ -350,14 +355,28 @@ class SyncEngine:
                 return
 
     def _check(self, report: SyncReport) -> None:
-        """Divergence check (CommCare's state hash): on mismatch, a full resync."""
+        """Divergence check (CommCare's state hash): on mismatch, a full resync.
+
+        The full check hashes every record on both ends (0.1 s of CPU per 20k records on each,
+        on every device's every sync). It runs on the first sync after ``full_check_every``
+        seconds (a day by default); the syncs in between compare the record count and the
+        server's change number, which any loss on the server (a restored backup, records deleted
+        behind its back) moves, and run the full check at once when either disagrees."""
         if self.store.pending_count() or self.store.outbox() is not None:
             return  # edits arrived during the run; the next run checks
+        now = self._clock()
+        last = float(self.store.get("full_check_at", "0") or 0)
+        if 0 <= now - last < self.full_check_every:
+            server = self.transport.state(digest=False)
+            if (server.count == self.store.synced_count()
+                    and server.seq >= int(self.store.get("cursor", "0") or 0)):
+                return
         with ThreadPoolExecutor(1, thread_name_prefix="kimdesk-check") as asker:
             asked = asker.submit(self.transport.state)  # the server hashes while we do
             count, digest = self.store.digest()
             server = asked.result()
         if (count, digest) == (server.count, server.digest):
+            self.store.set_many({"full_check_at": repr(now)})
             return
         self._enter(SyncState.PULLING, message="full resync")
         report.resynced = True

@@ -176,8 +176,14 @@ class PullPage(_Message):
     more: bool
 
 
+#: How often a device runs the full divergence check (hashing every record on both ends); the
+#: syncs in between compare count and change number only (kimdesk/sync/engine.py).
+FULL_CHECK_SECONDS = 24 * 3600.0
+
+
 class TeamState(_Message):
-    """Divergence check: ``digest`` is sha256 over the sorted lines ``kind/id/rev``."""
+    """Divergence check: ``digest`` is sha256 over the sorted lines ``kind/id/rev`` (empty when
+    the device asked for count and change number only: ``GET /v1/state?digest=false``)."""
 
     count: int
     digest: str

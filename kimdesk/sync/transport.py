@@ -124,8 +124,12 @@ class Transport:
         response = self.request("GET", "/v1/changes", params=params)
         return PullPage.model_validate_json(response.content)
 
-    def state(self) -> TeamState:
-        return TeamState.model_validate_json(self.request("GET", "/v1/state").content)
+    def state(self, digest: bool = True) -> TeamState:
+        """The team's divergence state; without ``digest`` only count and change number (the
+        server skips hashing every record)."""
+        params = None if digest else {"digest": "false"}
+        return TeamState.model_validate_json(
+            self.request("GET", "/v1/state", params=params).content)
 
     def reference(self, since: int) -> ReferencePage:
         response = self.request("GET", "/v1/reference", params={"since": since})

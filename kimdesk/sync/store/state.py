@@ -55,6 +55,10 @@ class StateStore:
     def pending_count(self) -> int:
         return self.tables.records.pending_count()
 
+    def synced_count(self) -> int:
+        """How many records the server has acknowledged (the count of the divergence check)."""
+        return self.tables.bases.count()
+
     def digest(self) -> tuple[int, str]:
         """(count, digest) of the record revisions acknowledged by the server, compared with
         the server's to detect a diverged vault (e.g. restored from a backup)."""

@@ -80,6 +80,10 @@ class SyncBases:
         return [(k, i, r) for k, i, r in
                 self._vault.conn.execute("SELECT kind, id, rev FROM sync_base")]
 
+    def count(self) -> int:
+        """How many records have a base (every record the server acknowledged)."""
+        return int(self._vault.conn.execute("SELECT count(*) FROM sync_base").fetchone()[0])
+
     def record_keys(self) -> list[tuple[str, str]]:
         """(kind, id) of every base."""
         return [(k, i) for k, i in self._vault.conn.execute("SELECT kind, id FROM sync_base")]

@@ -1,0 +1,82 @@
+"""The divergence check: the full digest once a day, count and change number in between, and
+the full digest at once when either disagrees (a server restored from a backup)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+
+from kimdesk.domain.models import Person
+from kimdesk.server import pull
+from kimdesk.sync.protocol import FULL_CHECK_SECONDS
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def digests(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Every state the server computes: True for a full digest, False for count only."""
+    asked: list[bool] = []
+    original = pull.team_state
+
+    def counted(engine: Any, device: Any, *, digest: bool = True) -> Any:
+        asked.append(digest)
+        return original(engine, device, digest=digest)
+
+    monkeypatch.setattr(pull, "team_state", counted)
+    return asked
+
+
+def _person(vault: Any, name: str) -> Person:
+    return vault.people.add(Person(given_name=name, family_name="Check", birth_year=1990,
+                                   municipality="Verl", birth_date=date(1990, 1, 2)))
+
+
+def test_the_full_digest_runs_once_a_day(server: Any, make_device: Any,
+                                         digests: list[bool]) -> None:
+    clock = Clock()
+    a = make_device(server, "alice", clock=clock)
+    _person(a.vault, "Amal")
+    for _ in range(3):
+        assert not a.sync().resynced
+        clock.now += 3600
+    assert digests == [True, False, False]
+    clock.now += FULL_CHECK_SECONDS
+    a.sync()
+    assert digests[-1] is True
+    a.sync()
+    assert digests[-1] is False
+
+
+def test_a_server_restored_from_a_backup_is_noticed_between_full_checks(
+        server: Any, make_device: Any, digests: list[bool]) -> None:
+    """Same count, older revisions and an older change number: the change number gives it
+    away, the full check runs at once and the resync sends the newer revision again."""
+    clock = Clock()
+    a = make_device(server, "alice", clock=clock)
+    person = _person(a.vault, "Amal")
+    a.sync()
+    person.family_name = "Restored"
+    a.vault.people.update(person)
+    a.sync()
+    with server.app.state.engine.begin() as conn:  # the backup of before the edit
+        conn.execute(text("UPDATE records SET rev = rev - 1, data = :old WHERE id = :id"),
+                     {"old": '{"id": "' + person.id + '"}', "id": person.id})
+        conn.execute(text("UPDATE teams SET change_seq = change_seq - 1"))
+    clock.now += 60
+    report = a.sync()
+    assert report.resynced
+    assert digests[-2:] == [False, True]
+    with server.app.state.engine.connect() as conn:
+        data = conn.execute(text("SELECT data FROM records WHERE id = :id"),
+                            {"id": person.id}).scalar_one()
+    assert "Restored" in data
