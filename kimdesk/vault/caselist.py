@@ -21,7 +21,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from kimdesk.domain.codes import Phase
-from kimdesk.vault.search import match_expression
+from kimdesk.vault.search import RANKED_HITS_SQL, match_expression, variant_expression
 from kimdesk.vault.vault import SUMMARY_SQL, CaseSummary
 
 if TYPE_CHECKING:
@@ -124,23 +124,32 @@ def _conditions(flt: CaseFilter, expression: str | None) -> tuple[list[str], lis
 
 
 def build_sql(flt: CaseFilter) -> tuple[str, list[Any]]:
-    """The ``SELECT c.seq ...`` statement and its parameters for a filter."""
-    expression = match_expression(flt.text)
+    """The ``SELECT c.seq ...`` statement and its parameters for a filter. Hits by name variant
+    alone (:mod:`kimdesk.vault.namevariants`) come after the exact ones, in the same order."""
+    exact = match_expression(flt.text)
+    variants = variant_expression(flt.text)
+    expression = exact if variants is None else f"({exact}) OR ({variants})"
     where, params = _conditions(flt, expression)
     join_person = False
+    order = ""
+    if variants is not None:
+        order = "c.seq NOT IN (SELECT rowid FROM case_search WHERE case_search MATCH ?), "
+        params.append(exact)
     if flt.sort_key is not None:
         direction = " DESC" if flt.descending else ""
         key, expr = COLUMNS[flt.sort_column]
-        order = ", ".join(part.strip() + direction for part in expr.split(","))
+        order += ", ".join(part.strip() + direction for part in expr.split(","))
         join_person = key.startswith("name")
         order += ", c.seq DESC"
     else:
-        order = "c.seq DESC"
+        order += "c.seq DESC"
         if expression is not None and len(where) == 2:
             # Text search alone, newest first: the full-text index answers by itself (it holds
             # no deleted cases), twice as fast as joining it back to the cases table.
-            return ("SELECT rowid FROM case_search WHERE case_search MATCH ? ORDER BY rowid DESC",
-                    [expression])
+            if variants is None:
+                return ("SELECT rowid FROM case_search WHERE case_search MATCH ?"
+                        " ORDER BY rowid DESC", [expression])
+            return f"SELECT hit FROM ({RANKED_HITS_SQL})", [exact, variants]
     source = "cases c JOIN persons p ON p.id = c.person_id" if join_person else "cases c"
     sql = f"SELECT c.seq FROM {source} WHERE {' AND '.join(where)} ORDER BY {order}"
     return sql, params

@@ -337,11 +337,19 @@ def _v7(conn: Connection) -> None:
     conn.execute("CREATE INDEX stats_events_month ON stats_events(kind, month)")
 
 
+def _v8(conn: Connection) -> None:
+    """Name variants in search (issue 18): the search index is rebuilt so that every name word
+    also carries its variant key (kimdesk/vault/namevariants.py); about 1 s per 10,000 cases."""
+    from kimdesk.vault.searchentries import rebuild_index
+
+    rebuild_index(conn)
+
+
 #: The base triggers' columns as of the latest schema, per synced table.
 TRIGGER_COLUMNS: dict[str, tuple[str, ...]] = {**_V3_COLUMNS, **_V6_COLUMNS}
 
 #: MIGRATIONS[n] upgrades schema n to n+1.
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7]
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8]
 LATEST = len(MIGRATIONS)
 
 

@@ -11,13 +11,17 @@ query are folded here the same way before FTS5 sees them:
 - case folded (``ß`` -> ``ss``), dotless ``ı`` -> ``i``;
 - German umlauts are also indexed in their ``ae/oe/ue`` spelling, so ``mueller`` finds ``Müller``;
 - Arabic words with the article ``ال`` are also indexed without it, so ``احمد`` finds ``الأحمد``
-  (as ``ahmad`` finds ``Al-Ahmad`` through the hyphen).
+  (as ``ahmad`` finds ``Al-Ahmad`` through the hyphen);
+- every name word also gets its variant key (:mod:`kimdesk.vault.namevariants`), so ``muhammad``
+  finds Mohammed too, after the exact hits.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+
+from kimdesk.vault.namevariants import MIN_QUERY, name_keys, variant_key
 
 _VARIANTS = str.maketrans(
     {
@@ -46,16 +50,22 @@ def fold(text: str) -> str:
     return stripped.translate(_VARIANTS).casefold()
 
 
-def index_text(*parts: str) -> str:
-    """The folded text stored in the index, with German umlaut spellings added."""
-    present = [p for p in parts if p]
+def index_text(number: str, given: str, family: str, given_latin: str, family_latin: str,
+               notes: str = "") -> str:
+    """The folded text stored in the index, with German umlaut spellings and the names' variant
+    keys (:mod:`kimdesk.vault.namevariants`) added."""
+    names = [p for p in (given, family, given_latin, family_latin) if p]
+    present = [p for p in (number, *names, notes) if p]
     raw = " ".join(present)
     if raw.isascii():  # no article to strip, no umlaut to spell out (most case numbers, names)
-        return raw.lower()
-    folded = " ".join(fold(p) for p in present)  # folding is per character: same as fold(raw)
+        return " ".join([raw.lower(), *name_keys(*(n.lower() for n in names))])
+    folded_names = [fold(n) for n in names]
+    # folding is per character: the same as fold(raw)
+    folded = " ".join(p for p in (fold(number), *folded_names, fold(notes)) if p)
     extra = [w[2:] for w in _WORD.findall(folded) if w.startswith("ال") and len(w) > 4]
     if any(ch in raw for ch in "äöüÄÖÜ"):
         extra.append(fold(raw.translate(_UMLAUTS)))
+    extra += name_keys(*folded_names)
     return " ".join([folded, *extra])
 
 
@@ -69,3 +79,26 @@ def match_expression(query: str) -> str | None:
     if not words:
         return None
     return " AND ".join(f'"{w}"*' for w in words)
+
+
+def variant_expression(query: str) -> str | None:
+    """The MATCH expression of the hits by name variant alone: every word as typed or (from
+    :data:`~kimdesk.vault.namevariants.MIN_QUERY` letters on) by its variant key, and not an exact
+    hit; None when no word has a variant. Callers rank these after :func:`match_expression`'s."""
+    words = tokens(query)
+    keys = [variant_key(w) if len(w) >= MIN_QUERY else None for w in words]
+    if not any(keys):
+        return None
+    either = " AND ".join(f'("{w}"* OR "{k}"*)' if k else f'"{w}"*'
+                          for w, k in zip(words, keys, strict=True))
+    return f"({either}) NOT ({match_expression(query)})"
+
+
+#: Matching cases' rows (``hit``) with their ``rank``: 0 for an exact hit (the first parameter,
+#: :func:`match_expression`), 1 for a hit by name variant alone (the second,
+#: :func:`variant_expression`); exact hits first, each part newest first.
+RANKED_HITS_SQL = (
+    "SELECT hit, rank FROM (SELECT rowid AS hit, 0 AS rank FROM case_search WHERE case_search"
+    " MATCH ? UNION ALL SELECT rowid, 1 FROM case_search WHERE case_search MATCH ?)"
+    " ORDER BY rank, hit DESC"
+)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from kimdesk.vault.search import index_text
 
 if TYPE_CHECKING:
+    from kimdesk.vault.connection import Connection
     from kimdesk.vault.vault import Vault
 
 #: SQLite allows 999 parameters per statement in older builds; 500 ids leave room.
@@ -73,5 +74,45 @@ class SearchEntries:
         conn.executemany("DELETE FROM case_search WHERE rowid = ?", [(r[0],) for r in rows])
         conn.executemany(
             "INSERT INTO case_search (rowid, text) VALUES (?, ?)",
-            [(r[0], index_text(*r[2:7], r[7] or "")) for r in rows if not r[1]],
+            [(r[0], index_text(r[2], r[3], r[4], r[5], r[6], r[7] or ""))
+             for r in rows if not r[1]],
         )
+
+
+def reindex_case(vault: Vault, seq: int) -> None:
+    """Rebuild one case's search entry from its case number, person names and notes."""
+    row = vault.conn.execute(
+        "SELECT c.case_number, c.deleted, p.given_name, p.family_name, p.given_name_latin,"
+        " p.family_name_latin, (SELECT group_concat(n.text, ' ') FROM notes n"
+        "  WHERE n.case_id = c.id AND n.deleted = 0)"
+        " FROM cases c JOIN persons p ON p.id = c.person_id WHERE c.seq = ?",
+        (seq,),
+    ).fetchone()
+    vault.conn.execute("DELETE FROM case_search WHERE rowid = ?", (seq,))
+    if row is None or row[1]:
+        return
+    number, _, given, family, given_latin, family_latin, notes = row
+    text = index_text(number, given, family, given_latin, family_latin, notes or "")
+    vault.conn.execute("INSERT INTO case_search (rowid, text) VALUES (?, ?)", (seq, text))
+
+
+def rebuild_index(conn: Connection, after_seq: int | None = None) -> int:
+    """Rebuild the whole index, or (``after_seq``) add the entries of the cases added after
+    that row number: a bulk insert calls this in the transaction of its rows, so a crash
+    never leaves committed cases unsearchable (issue 14). The caller holds the transaction."""
+    new_only = "" if after_seq is None else " AND c.seq > :after"
+    if after_seq is None:
+        conn.execute("DELETE FROM case_search")
+    rows = conn.execute(
+        "SELECT c.seq, c.case_number, p.given_name, p.family_name, p.given_name_latin,"
+        " p.family_name_latin, n.texts FROM cases c JOIN persons p ON p.id = c.person_id"
+        " LEFT JOIN (SELECT case_id, group_concat(text, ' ') AS texts FROM notes"
+        "  WHERE deleted = 0 GROUP BY case_id) n ON n.case_id = c.id WHERE c.deleted = 0"
+        f"{new_only} ORDER BY c.seq",  # FTS5 starts a new segment at every rowid out of order
+        {"after": after_seq or 0},
+    ).fetchall()
+    conn.executemany(
+        "INSERT INTO case_search (rowid, text) VALUES (?, ?)",
+        ((r[0], index_text(r[1], r[2], r[3], r[4], r[5], r[6] or "")) for r in rows),
+    )
+    return len(rows)

@@ -48,7 +48,8 @@ from kimdesk.vault.lock import ProcessLock
 from kimdesk.vault.migrations import LATEST, migrate, schema_version
 from kimdesk.vault.repositories import CaseRepository, NoteRepository, PersonRepository
 from kimdesk.vault.repository import Repository, now_iso
-from kimdesk.vault.search import index_text, match_expression
+from kimdesk.vault.search import RANKED_HITS_SQL, match_expression, variant_expression
+from kimdesk.vault.searchentries import rebuild_index, reindex_case
 
 PAGE_SIZE = 4096
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -347,45 +348,17 @@ class Vault:
 
     # -- search --------------------------------------------------------------------------------
     def reindex_case(self, seq: int) -> None:
-        """Rebuild one case's search entry from its case number, person names and notes."""
-        row = self.conn.execute(
-            "SELECT c.case_number, c.deleted, p.given_name, p.family_name, p.given_name_latin,"
-            " p.family_name_latin, (SELECT group_concat(n.text, ' ') FROM notes n"
-            "  WHERE n.case_id = c.id AND n.deleted = 0)"
-            " FROM cases c JOIN persons p ON p.id = c.person_id WHERE c.seq = ?",
-            (seq,),
-        ).fetchone()
-        self.conn.execute("DELETE FROM case_search WHERE rowid = ?", (seq,))
-        if row is None or row[1]:
-            return
-        number, _, *names, notes = row
-        text = index_text(number, *names, notes or "")
-        self.conn.execute("INSERT INTO case_search (rowid, text) VALUES (?, ?)", (seq, text))
+        """Rebuild one case's search entry (:func:`~kimdesk.vault.searchentries.reindex_case`)."""
+        reindex_case(self, seq)
 
     def last_case_seq(self) -> int:
         """The highest case row number so far (cases added later index after it)."""
         return int(self.conn.execute("SELECT coalesce(max(seq), 0) FROM cases").fetchone()[0])
 
     def rebuild_search_index(self, after_seq: int | None = None) -> int:
-        """Rebuild the whole index, or (``after_seq``) add the entries of the cases added after
-        that row number: a bulk insert calls this in the transaction of its rows, so a crash
-        never leaves committed cases unsearchable (issue 14). The caller holds the transaction."""
-        new_only = "" if after_seq is None else " AND c.seq > :after"
-        if after_seq is None:
-            self.conn.execute("DELETE FROM case_search")
-        rows = self.conn.execute(
-            "SELECT c.seq, c.case_number, p.given_name, p.family_name, p.given_name_latin,"
-            " p.family_name_latin, n.texts FROM cases c JOIN persons p ON p.id = c.person_id"
-            " LEFT JOIN (SELECT case_id, group_concat(text, ' ') AS texts FROM notes"
-            "  WHERE deleted = 0 GROUP BY case_id) n ON n.case_id = c.id WHERE c.deleted = 0"
-            f"{new_only} ORDER BY c.seq",  # FTS5 starts a new segment at every rowid out of order
-            {"after": after_seq or 0},
-        ).fetchall()
-        self.conn.executemany(
-            "INSERT INTO case_search (rowid, text) VALUES (?, ?)",
-            ((r[0], index_text(*r[1:6], r[6] or "")) for r in rows),
-        )
-        return len(rows)
+        """Rebuild the whole index, or add the entries of the cases added after ``after_seq``
+        (:func:`~kimdesk.vault.searchentries.rebuild_index`). The caller holds the transaction."""
+        return rebuild_index(self.conn, after_seq)
 
     def search(
         self,
@@ -404,11 +377,17 @@ class Vault:
             sql = f"{SUMMARY_SQL} WHERE c.deleted = 0 ORDER BY c.seq DESC{page}"
             rows = db.execute(sql).fetchall()
         else:
-            sql = (
-                f"{SUMMARY_SQL} JOIN (SELECT rowid AS hit FROM case_search WHERE case_search"
-                f" MATCH ? ORDER BY rowid DESC{page}) s ON s.hit = c.seq ORDER BY c.seq DESC"
-            )
-            rows = db.execute(sql, (expression,)).fetchall()
+            variants = variant_expression(query)
+            if variants is None:
+                sql = (
+                    f"{SUMMARY_SQL} JOIN (SELECT rowid AS hit FROM case_search WHERE case_search"
+                    f" MATCH ? ORDER BY rowid DESC{page}) s ON s.hit = c.seq ORDER BY c.seq DESC"
+                )
+                rows = db.execute(sql, (expression,)).fetchall()
+            else:  # exact hits first, then those by name variant alone
+                sql = (f"{SUMMARY_SQL} JOIN ({RANKED_HITS_SQL}{page}) s ON s.hit = c.seq"
+                       " ORDER BY s.rank, c.seq DESC")
+                rows = db.execute(sql, (expression, variants)).fetchall()
         return [CaseSummary(*row) for row in rows]
 
     def count_matches(self, query: str, conn: Connection | None = None) -> int:
@@ -416,11 +395,11 @@ class Vault:
         expression = match_expression(query)
         if expression is None:
             return int(db.execute("SELECT count(*) FROM cases WHERE deleted = 0").fetchone()[0])
-        return int(
-            db.execute(
-                "SELECT count(*) FROM case_search WHERE case_search MATCH ?", (expression,)
-            ).fetchone()[0]
-        )
+        variants = variant_expression(query)
+        return sum(
+            int(db.execute("SELECT count(*) FROM case_search WHERE case_search MATCH ?",
+                           (e,)).fetchone()[0])
+            for e in (expression, variants) if e is not None)
 
     # -- passphrase ----------------------------------------------------------------------------
     def change_passphrase(self, new_passphrase: str) -> None:

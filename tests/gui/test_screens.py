@@ -464,3 +464,29 @@ def test_retention_page_deletes_due_cases_after_confirmation(qtbot: Any, demo_wi
     assert f"Deleted: {due} cases" in dialog.ui.retentionSummary.text()
     assert dialog.ui.retentionTree.topLevelItemCount() == 0
     assert not dialog.ui.retentionApply.isEnabled()
+
+
+def test_typing_a_name_finds_its_other_spellings_after_the_exact_ones(qtbot: Any,
+                                                                      demo_window: Any) -> None:
+    """The demo holds Mohammad, Mohammed and Mohamed, no "Muhammad": typed, it finds them all
+    (issue 18: "muhammad" found 0 cases while "mohammad" found 18)."""
+    ws = demo_window.workspace
+    demo_window.activateWindow()
+    qtbot.waitUntil(demo_window.isActiveWindow)
+    qtbot.keyClick(demo_window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    done = ws.queries_done
+    qtbot.keyClicks(ws.search, "mohammad")
+    qtbot.waitUntil(lambda: ws.queries_done > done and ws.model.rowCount() > 0, timeout=5000)
+    wait_idle(qtbot, demo_window)
+    exact = ws.model.rowCount()
+    ws.search.clear()
+    done = ws.queries_done
+    qtbot.keyClicks(ws.search, "muhammad")
+    qtbot.waitUntil(lambda: ws.queries_done > done and ws.model.rowCount() > 0, timeout=5000)
+    wait_idle(qtbot, demo_window)
+    assert ws.model.rowCount() >= exact
+    names = [f"{r.given_name_latin} {r.family_name_latin}"
+             for r in (ws.model.row_at(i) for i in range(ws.model.rowCount()))]
+    assert any("Mohammad" in n for n in names) and any("Mohammed" in n or "Mohamed" in n
+                                                         for n in names)
+    assert not any("Muhammad" in n for n in names)

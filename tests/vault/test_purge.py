@@ -49,7 +49,8 @@ def scan(vault: Vault, needles: set[str]) -> set[str]:
     data = plaintext(Path(vault.path), vault._key)
     found = set()
     for needle in needles:
-        forms = {needle, *(w for w in index_text(needle).split() if len(w) >= 6)}
+        # as a name: its folded words and its variant key (kimdesk/vault/namevariants.py)
+        forms = {needle, *(w for w in index_text("", needle, "", "", "").split() if len(w) >= 6)}
         if any(form.encode() in data for form in forms):
             found.add(needle)
     return found

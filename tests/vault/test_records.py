@@ -143,7 +143,7 @@ def test_search_paging_and_reader_connection(demo_vault: Vault) -> None:
     assert demo_vault.search("a", conn=reader) == demo_vault.search("a")
 
 
-@given(st.lists(st.text(max_size=12), max_size=5))
+@given(st.lists(st.text(max_size=12), min_size=6, max_size=6))
 @settings(max_examples=300, deadline=None)
 def test_folding_part_by_part_equals_folding_the_whole(parts: list[str]) -> None:
     """index_text folds each part on its own (with an ASCII fast path): the result must equal
