@@ -16,7 +16,8 @@ The key is a consonant skeleton with the class of the first vowel after the firs
   ``ou oo`` -> ``u``, ``ee`` -> ``i``); a final ``h`` after a vowel goes (Fatemeh, Fatma);
 - vowels go (a ``y`` too, unless it starts the word), doubled consonants become one;
 - the first vowel after the first consonant is kept as its class, ``a/e``, ``o/u`` or ``i/y``:
-  Muhammad and Mohammed share ``u``, Mahmoud has ``a``, so they stay apart.
+  Muhammad and Mohammed share ``u``, Mahmoud has ``a``, so they stay apart;
+- a final ``-i``/``-y`` after a consonant stays as ``i`` (Mohammadi is not Mohammad).
 
 ``muhammad`` -> ``umhmd``, ``hüseyin`` -> ``uhsn``, ``youssef`` -> ``uysf``, ``alexander`` ->
 ``alksndr``.
@@ -80,7 +81,9 @@ def variant_key(word: str) -> str | None:
             skeleton.append(ch)
     if len(skeleton) < 2:
         return None
-    return f"{PREFIX}{vowel or '-'}{''.join(skeleton)}"
+    # a final -i/-y is a suffix of its own (Mohammadi is not Mohammad; Oleksii is Oleksiy)
+    suffix = "i" if sounds[-1] in "iy" and sounds[-2] not in _VOWELS else ""
+    return f"{PREFIX}{vowel or '-'}{''.join(skeleton)}{suffix}"
 
 
 def name_keys(*names: str) -> list[str]:

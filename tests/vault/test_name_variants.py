@@ -22,6 +22,7 @@ GROUPS = [
     ("Shevchenko", "Schewtschenko", "Шевченко"),
     ("Fatima", "Fatemeh", "Fatma"),
     ("Mustafa", "Mostafa", "Moustafa"),
+    ("Oleksii", "Oleksiy", "Aleksei", "Alexey", "Олексій"),
 ]
 
 
@@ -32,7 +33,8 @@ def test_the_spellings_of_a_name_share_one_key(names: tuple[str, ...]) -> None:
 
 
 def test_different_names_keep_different_keys() -> None:
-    names = ["Muhammad", "Mahmoud", "Mehmet", "Hassan", "Hussein", "Yusuf", "Yasin"]
+    names = ["Muhammad", "Mahmoud", "Mehmet", "Hassan", "Hussein", "Yusuf", "Yasin", "Ahmad",
+             "Ahmadi"]
     keys = [variant_key(fold(n)) for n in names]
     assert len(set(keys)) == len(names)
 
