@@ -250,6 +250,7 @@ class CaseView(QWidget):
         """Validate both forms; write them in one transaction. False when validation failed."""
         if self.bundle is None or not self.dirty:
             return True
+        unreadable = self.person_form.input_errors() | self.case_form.input_errors()
         errors: dict[str, str] = {}
         general = ""
         person = case = None
@@ -265,10 +266,11 @@ class CaseView(QWidget):
             fields, more = field_errors(exc)
             errors.update(fields)
             general = " ".join(p for p in (general, more) if p)
+        errors.update(unreadable)
         self.person_form.show_errors(errors)
         self.case_form.show_errors(errors)
         self.ui.formError.setText(general)
-        if person is None or case is None:
+        if person is None or case is None or unreadable:
             self.status_message.emit(_("Not saved: please correct the marked fields."))
             return False
 

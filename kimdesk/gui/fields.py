@@ -9,6 +9,7 @@ message appears right under the input (and in its accessible description for scr
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -16,11 +17,10 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDateEdit,
     QFormLayout,
     QLabel,
     QLineEdit,
@@ -34,16 +34,21 @@ from PySide6.QtWidgets import (
 
 from kimdesk.errors import KimdeskError
 from kimdesk.errors import ValidationError as DomainValidationError
+from kimdesk.gui.datefield import DateField, Years
+from kimdesk.gui.jobs import failure_message
 from kimdesk.gui.labels import code_label
-from kimdesk.gui.lang import date_format
+from kimdesk.gui.worker import where
 from kimdesk.i18n import N_, gettext
 
-NO_DATE = QDate(1900, 1, 1)
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class Field:
-    """One input. ``kind``: text, multiline, date, int, bool, choice, multi, codes, list."""
+    """One input. ``kind``: text, multiline, date, int, bool, choice, multi, codes, list.
+
+    A date's ``extra["years"]`` is its :class:`~kimdesk.gui.datefield.Years` rule for two-digit
+    years (default: the nearest)."""
 
     name: str
     label: str  # English msgid (marked with N_ where defined)
@@ -130,8 +135,9 @@ def field_errors(exc: Exception) -> tuple[dict[str, str], str]:
         fields[exc.field] = exc.translated()
     elif isinstance(exc, KimdeskError):
         general.append(exc.translated())
-    else:
-        general.append(str(exc))
+    else:  # a programming error: never its text (it may quote what was typed), only the type
+        log.error("unexpected error: %s", where(exc))
+        general.append(failure_message(exc))
     return fields, " ".join(general)
 
 
@@ -143,7 +149,7 @@ class FieldForm(QWidget):
     def __init__(self, fields: Sequence[Field], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.fields = list(fields)
-        self.inputs: dict[str, Any] = {}  # QLineEdit, QDateEdit, ... by field name
+        self.inputs: dict[str, Any] = {}  # QLineEdit, DateField, ... by field name
         self.labels: dict[str, QLabel] = {}
         self.errors: dict[str, QLabel] = {}
         self.dirty = False
@@ -182,17 +188,13 @@ class FieldForm(QWidget):
             edit.textChanged.connect(self._touched)
             widget = edit
         elif spec.kind == "date":
-            dated = QDateEdit()
-            dated.setCalendarPopup(True)
-            dated.setDisplayFormat(date_format())
-            dated.setMinimumDate(NO_DATE)
-            dated.setMaximumDate(QDate(2100, 12, 31))
-            if spec.optional:
-                dated.setSpecialValueText(" ")
-                dated.setDate(NO_DATE)
-            else:
-                dated.setDate(QDate.currentDate())
-            dated.dateChanged.connect(self._touched)
+            dated = DateField(optional=spec.optional,
+                              years=Years(spec.extra.get("years", Years.NEAR)))
+            if not spec.optional:
+                dated.set_value(date.today())
+            dated.textChanged.connect(self._touched)
+            dated.problemChanged.connect(
+                lambda message, name=spec.name: self._show_error(name, message))
             widget = dated
         elif spec.kind == "int":
             spin = QSpinBox()
@@ -243,9 +245,9 @@ class FieldForm(QWidget):
             self.labels[spec.name].setText(text)
             widget = self.inputs[spec.name]
             widget.setAccessibleName(text.replace("&", ""))
-            if isinstance(widget, QDateEdit):
+            if isinstance(widget, DateField):
                 self._loading = True
-                widget.setDisplayFormat(date_format())
+                widget.retranslate()
                 self._loading = False
             if spec.hint:
                 widget.setToolTip(gettext(spec.hint))
@@ -280,12 +282,11 @@ class FieldForm(QWidget):
         widget = self.inputs[spec.name]
         if isinstance(widget, QPlainTextEdit):
             widget.setPlainText(str(value or ""))
-        elif isinstance(widget, QDateEdit):
+        elif isinstance(widget, DateField):
             if value:
-                text = value.isoformat() if hasattr(value, "isoformat") else str(value)
-                widget.setDate(QDate.fromString(text[:10], "yyyy-MM-dd"))
+                widget.set_value(value if isinstance(value, date) else str(value))
             else:
-                widget.setDate(NO_DATE if spec.optional else QDate.currentDate())
+                widget.set_value(None if spec.optional else date.today())
         elif isinstance(widget, QSpinBox):
             widget.setValue(int(value) if value is not None else spec.minimum)
         elif isinstance(widget, QCheckBox):
@@ -313,11 +314,7 @@ class FieldForm(QWidget):
             value: Any
             if isinstance(widget, QPlainTextEdit):
                 value = widget.toPlainText().strip()
-            elif isinstance(widget, QDateEdit):
-                qd = widget.date()
-                value = None if (spec.optional and qd == NO_DATE) else date(
-                    qd.year(), qd.month(), qd.day())
-            elif isinstance(widget, QSpinBox):
+            elif isinstance(widget, DateField | QSpinBox):
                 value = widget.value()
             elif isinstance(widget, QCheckBox):
                 value = widget.isChecked()
@@ -344,17 +341,34 @@ class FieldForm(QWidget):
     def mark_clean(self) -> None:
         self.dirty = False
 
+    def input_errors(self) -> dict[str, str]:
+        """Messages for inputs that cannot become a value at all (a date that is no date, an
+        empty required date), shown beside them; the model never sees such input."""
+        errors: dict[str, str] = {}
+        for name, widget in self.inputs.items():
+            if isinstance(widget, DateField):
+                message = widget.check()
+                if message:
+                    errors[name] = message
+        return errors
+
+    def _show_error(self, name: str, message: str) -> None:
+        """One field's message (a date field reports its own when the counselor leaves it)."""
+        label = self.errors[name]
+        label.setText(message)
+        label.setVisible(bool(message))
+        widget = self.inputs[name]
+        widget.setAccessibleDescription(message)
+        widget.setProperty("invalid", bool(message))
+        widget.style().polish(widget)
+
     def show_errors(self, errors: dict[str, str]) -> bool:
         """Show each message beside its field; returns True when some field took a message."""
         shown = False
         first: QWidget | None = None
-        for name, label in self.errors.items():
+        for name in self.errors:
             message = errors.get(name, "")
-            label.setText(message)
-            label.setVisible(bool(message))
-            self.inputs[name].setAccessibleDescription(message)
-            self.inputs[name].setProperty("invalid", bool(message))
-            self.inputs[name].style().polish(self.inputs[name])
+            self._show_error(name, message)
             if message:
                 shown = True
                 first = first or self.inputs[name]

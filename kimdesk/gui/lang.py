@@ -25,6 +25,13 @@ LANGUAGE_NAMES: dict[str, str] = {
 }
 
 
+#: The Qt locale behind a UI language where CLDR's default for the bare language does not fit:
+#: English means the British conventions (day before month, ``15/03/1988``), because the
+#: counselors work in Germany, where ``05/03`` is the 5th of March; the US order would swap day and
+#: month of every date typed (docs/gui.md, "Typing dates").
+LOCALE_NAMES: dict[str, str] = {"en": "en_GB"}
+
+
 class LanguageHub(QObject):
     """The application's current language; emits ``changed`` after switching."""
 
@@ -55,12 +62,16 @@ class LanguageHub(QObject):
                 Qt.LayoutDirection.RightToLeft if i18n.is_rtl(lang)
                 else Qt.LayoutDirection.LeftToRight
             )
-        QLocale.setDefault(QLocale(lang))
+        QLocale.setDefault(locale_for(lang))
         self.changed.emit(lang)
 
 
+def locale_for(lang: str) -> QLocale:
+    return QLocale(LOCALE_NAMES.get(lang, lang))
+
+
 def locale() -> QLocale:
-    return QLocale(i18n.current_language())
+    return locale_for(i18n.current_language())
 
 
 def date_format() -> str:

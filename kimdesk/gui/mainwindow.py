@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kimdesk.gui import dialogs
 from kimdesk.gui.fields import field_errors
 from kimdesk.gui.idle import IdleWatcher
 from kimdesk.gui.lang import LanguageHub
@@ -36,7 +37,7 @@ from kimdesk.gui.settings import AppSettings, SettingsDialog
 from kimdesk.gui.statusbar import StatusArea
 from kimdesk.gui.unlock import CreateScreen, UnlockScreen
 from kimdesk.gui.windowsync import WindowSync
-from kimdesk.gui.worker import DbWorker
+from kimdesk.gui.worker import DbWorker, where
 from kimdesk.i18n import N_, gettext
 
 if TYPE_CHECKING:
@@ -75,6 +76,7 @@ class MainWindow(QMainWindow):
         self.unlock_screen.path_changed.connect(self._remember_path)
         self.create_screen.created.connect(self._created)
         self.create_screen.back_requested.connect(self.show_unlock)
+        dialogs.install()  # the keyboard comes back here when a dialog closes
         self.idle = IdleWatcher(settings.idle_minutes * 60_000, self)
         self.idle.idle.connect(self.auto_lock)
         self.menus = WindowMenus(self, self._action_specs(), self.show_case_tab)
@@ -279,6 +281,11 @@ class MainWindow(QMainWindow):
         self.status.show_message(text)
 
     def show_error(self, exc: Exception) -> None:
+        """A translated message box; never the exception's own text (:func:`field_errors`)."""
+        from kimdesk.vault.errors import VaultLocked
+
+        if isinstance(exc, VaultLocked) and not self.unlocked:
+            return  # an answer that arrived after locking: the lock screen says it all
         _fields, general = field_errors(exc)
         self.show_message(general)
         QMessageBox.warning(self, _("KIMdesk"), general)
@@ -368,7 +375,9 @@ class MainWindow(QMainWindow):
             self.workspace.case_view.reload()
 
     def open_settings(self) -> SettingsDialog:
-        dialog = SettingsDialog(self.settings, self.worker, self)
+        """Usable while locked (language, idle time, server); the Retention page needs the open
+        vault and is disabled then."""
+        dialog = SettingsDialog(self.settings, self.worker, self, unlocked=self.unlocked)
         dialog.setWindowModality(Qt.WindowModality.WindowModal)
 
         def accepted() -> None:
@@ -385,6 +394,8 @@ class MainWindow(QMainWindow):
         self.hub.apply(lang)
 
     def sync_now(self) -> None:
+        if not self.unlocked:
+            return  # the action is disabled while locked; this guards a stale shortcut
         if not self.sync.sync_now():
             self.show_message(_("Sync failed"))
 
@@ -406,6 +417,8 @@ class MainWindow(QMainWindow):
 
     def open_statistics(self) -> None:
         """Tools → "Statistics…": :func:`kimdesk.gui.stats.open_statistics`."""
+        if not self.unlocked:
+            return
         from kimdesk.gui.stats import open_statistics  # not on the start-up path
 
         self._open_dialog(open_statistics, self, self.worker)
@@ -414,14 +427,15 @@ class MainWindow(QMainWindow):
         """A failing dialog shows its error and the log; it never takes the window down."""
         try:
             opener(*args)
-        except Exception as exc:
-            log.exception("%s failed", getattr(opener, "__name__", "dialog"))
+        except Exception as exc:  # the type and line go to the log, never the message
+            log.error("%s failed: %s", getattr(opener, "__name__", "dialog"), where(exc))
             self.show_error(exc)
 
     def show_shortcuts(self) -> None:
         box = QMessageBox(QMessageBox.Icon.Information, _("Keyboard shortcuts"),
                           self.menus.shortcut_list(), QMessageBox.StandardButton.Close, self)
         box.setObjectName("shortcutsBox")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # not one more hidden box per F1
         box.open()
 
     # -- language ------------------------------------------------------------------------------

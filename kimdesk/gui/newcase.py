@@ -60,6 +60,7 @@ class NewCaseDialog(QDialog):
         self.case_form.set_values({})
 
     def accept(self) -> None:
+        unreadable = self.person_form.input_errors() | self.case_form.input_errors()
         errors: dict[str, str] = {}
         general = ""
         person = None
@@ -74,6 +75,7 @@ class NewCaseDialog(QDialog):
             more, extra = field_errors(exc)
             errors.update(more)
             general = " ".join(p for p in (general, extra) if p)
+        errors.update(unreadable)
         self.person_form.show_errors(errors)
         self.case_form.show_errors(errors)
         self.general.setText(general)

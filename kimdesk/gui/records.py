@@ -32,7 +32,7 @@ PERSON_FIELDS = [
     Field("family_name", N_("Family name")),
     Field("given_name_latin", N_("Given name (Latin script)")),
     Field("family_name_latin", N_("Family name (Latin script)")),
-    Field("birth_date", N_("Date of birth"), "date"),
+    Field("birth_date", N_("Date of birth"), "date", extra={"years": "past"}),
     Field("gender", N_("Gender"), "choice", codes.Gender, optional=False),
     Field("nationalities", N_("Nationalities"), "codes", hint=N_("ISO country codes, e.g. SY, UA")),
     Field("languages", N_("Languages"), "codes", hint=N_("ISO language codes, e.g. ar, uk")),
@@ -49,7 +49,7 @@ CASE_FIELDS = [
     Field("rechtskreise", N_("Legal domains (Rechtskreise)"), "multi", codes.Rechtskreis),
     Field("handlungsfelder", N_("Fields of action (Handlungsfelder)"), "multi",
           codes.Handlungsfeld),
-    Field("review_on", N_("Review on"), "date"),
+    Field("review_on", N_("Review on"), "date", extra={"years": "future"}),
     Field("referral_source", N_("Referred by")),
 ]
 
@@ -100,7 +100,7 @@ KINDS: list[RecordKind] = [
             Field("steps", N_("Steps"), "multiline"),
             Field("responsible", N_("Who does what")),
             Field("handlungsfeld", N_("Field of action"), "choice", codes.Handlungsfeld),
-            Field("review_on", N_("Review on"), "date"),
+            Field("review_on", N_("Review on"), "date", extra={"years": "future"}),
             Field("status", N_("Status"), "choice", codes.GoalStatus, optional=False),
         ],
         [N_("Goal"), N_("Status"), N_("Review on"), N_("Who does what")],
@@ -195,15 +195,21 @@ class RecordDialog(QDialog):
 
     def accept(self) -> None:
         """Validate with the domain model; stay open and show messages when it refuses."""
+        unreadable = self.form.input_errors()  # a date that is no date: the model never sees it
         values = self.form.values()
         data = (self.existing.model_dump() if self.existing is not None else dict(self.base))
         data.update(values)
+        fields: dict[str, str] = {}
+        general = ""
         try:
             self.record = self.kind.model.model_validate(data)
         except Exception as exc:  # pydantic or domain validation
             fields, general = field_errors(exc)
+        if unreadable or fields or general:
+            fields.update(unreadable)
             unplaced = [m for f, m in fields.items() if f not in self.form.inputs]
             self.form.show_errors(fields)
             self.general.setText(" ".join([general, *unplaced]).strip())
+            self.record = None
             return
         super().accept()

@@ -12,7 +12,6 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QDate
 from PySide6.QtWidgets import QMessageBox, QTreeWidgetItem, QWidget
 
 from kimdesk.domain.retention import (
@@ -22,6 +21,7 @@ from kimdesk.domain.retention import (
     StartEvent,
     Verdict,
 )
+from kimdesk.gui.datefield import Years
 from kimdesk.gui.jobs import BackgroundJob
 from kimdesk.gui.lang import format_date
 from kimdesk.gui.worker import DbWorker
@@ -57,20 +57,32 @@ class RetentionPage:
         self.parent = parent
         self.verdicts: list[Verdict] = []
         self.note = ""  # what the last "delete" did, shown above the new plan
-        ui.retentionDate.setDate(QDate.currentDate())
+        ui.retentionDate.optional = False
+        ui.retentionDate.years = Years.FUTURE  # a plan looks ahead
+        ui.retentionDate.set_value(date.today())
         ui.retentionDate.dateChanged.connect(self.refresh)
+        ui.retentionDate.problemChanged.connect(self._date_problem)
         ui.retentionApply.clicked.connect(self.confirm_and_apply)
         self.refresh()
 
-    def day(self) -> date:
-        picked = self.ui.retentionDate.date()
-        return date(picked.year(), picked.month(), picked.day())
+    def day(self) -> date | None:
+        return self.ui.retentionDate.value()
+
+    def _date_problem(self, message: str) -> None:
+        if message:
+            self.ui.retentionSummary.setText(message)
+            self.ui.retentionApply.setEnabled(False)
+        else:
+            self.refresh()
 
     def refresh(self) -> None:
         if self.worker.vault is None and not self.worker.busy:
             self.ui.retentionSummary.setText(_("Unlock the vault to see the cases due."))
             return
         day = self.day()
+        if day is None:  # typing; a date that is no date is reported when leaving the field
+            self.ui.retentionApply.setEnabled(False)
+            return
 
         def plan(w: DbWorker) -> tuple[list[Verdict], dict[str, RetentionPolicy]]:
             from kimdesk.vault.retention import policies, retention_plan
@@ -117,6 +129,8 @@ class RetentionPage:
 
     def apply(self) -> None:
         day = self.day()
+        if day is None:
+            return
 
         def work(w: DbWorker) -> RetentionResult:
             from kimdesk.vault.retention import apply_retention

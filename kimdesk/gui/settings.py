@@ -120,7 +120,7 @@ class SettingsDialog(QDialog):
     """Language, idle timeout, server address, and the retention plan with its "delete"."""
 
     def __init__(self, settings: AppSettings, worker: DbWorker,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, *, unlocked: bool = True) -> None:
         super().__init__(parent)
         self.settings = settings
         self.worker = worker
@@ -140,6 +140,9 @@ class SettingsDialog(QDialog):
         from kimdesk.gui.retention import RetentionPage
 
         self.retention = RetentionPage(self.ui, worker, self)
+        # The plan and "Delete due cases" read the vault: not on the lock screen.
+        tabs = self.ui.tabs
+        tabs.setTabEnabled(tabs.indexOf(self.ui.retentionTab), unlocked)
 
     def accept(self) -> None:
         url = self.ui.serverEdit.text().strip()

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QWidget
 
 from kimdesk.gui.settings import AppSettings
 from kimdesk.gui.statusbar import StatusArea
-from kimdesk.gui.worker import DbWorker
+from kimdesk.gui.worker import DbWorker, where
 
 if TYPE_CHECKING:
     from kimdesk.gui.sync import SyncController, SyncStatusWidget
@@ -55,8 +55,8 @@ class WindowSync:
         try:
             controller = SyncController(self.worker, parent=self.parent)
             widget = SyncStatusWidget(controller, self.parent)
-        except Exception:  # the case work goes on without sync; the log says why
-            log.exception("sync status unavailable")
+        except Exception as exc:  # the case work goes on without sync; the log says where
+            log.error("sync status unavailable: %s", where(exc))
             return None
         widget.setObjectName("syncStatus")
         self.status.add_permanent(widget)
@@ -73,10 +73,12 @@ class WindowSync:
         it could not be built)."""
         if self.controller is None:
             return False
+        if self.worker.vault is None and not self.worker.busy:
+            return True  # locked: nothing to sync (the action is disabled anyway)
         try:
             self.controller.sync_now()
         except Exception as exc:
-            log.exception("sync failed to start")
+            log.error("sync failed to start: %s", where(exc))
             self.on_error(exc)
         return True
 

@@ -240,7 +240,9 @@ class SyncEngine:
             self._enter(SyncState.ERROR, message=exc.translated())
             raise
         except Exception as exc:
-            err = SyncError(N_("Sync failed: {reason}"), reason=f"{type(exc).__name__}: {exc}")
+            # The type only: an exception's text can quote record values (pydantic's do) and
+            # ends up in the GUI's tooltip; the cause stays chained for the caller's log.
+            err = SyncError(N_("Sync failed: {reason}"), reason=type(exc).__name__)
             self.last_error = err
             self._enter(SyncState.ERROR, message=err.translated())
             raise err from exc

@@ -15,6 +15,7 @@ from PySide6.QtCore import QObject, QTimer
 
 from kimdesk.forms.definition import Form
 from kimdesk.forms.drafts import DraftStore, draft_payload
+from kimdesk.gui.worker import where
 
 log = logging.getLogger(__name__)
 
@@ -63,8 +64,8 @@ class DraftAutosave:
         guarantee."""
         try:
             self.flush()
-        except Exception:
-            log.exception("draft of form %s not saved", self.form.form_id)
+        except Exception as exc:  # type and line only: a message could quote an answer
+            log.error("draft of form %s not saved: %s", self.form.form_id, where(exc))
 
     def load(self) -> dict[str, Any] | None:
         """The draft saved for this form version, if any."""

@@ -13,8 +13,10 @@ from collections.abc import Mapping
 from kimdesk.forms.engine import FormState, Issue, Scope
 from kimdesk.forms.expressions import ExpressionError, to_string
 from kimdesk.forms.expressions.syntax import REF_IN_TEXT
-from kimdesk.gui.forms.bilingual import set_text
+from kimdesk.gui.datefield import MSG_NOT_A_DATE, DateField
+from kimdesk.gui.forms.bilingual import set_text, tr
 from kimdesk.gui.forms.rows import Row
+from kimdesk.i18n import current_language
 
 
 def apply_state(rows: Mapping[str, Row], state: FormState, issues: list[Issue],
@@ -38,7 +40,17 @@ def apply_state(rows: Mapping[str, Row], state: FormState, issues: list[Issue],
             show_all or key in touched or found.kind != "required")
         for lbl, lang in ((row.message, ui_language), (row.client_message, client_language)):
             if lang is not None:
-                row.show_message(lbl, found.message(lang) if shown and found else "")
+                row.show_message(lbl, _message(row, found, lang) if shown and found else "")
+
+
+def _message(row: Row, issue: Issue, lang: str) -> str:
+    """The issue's message; a date typed that is no date gets the date field's own, which
+    shows how to type one (the engine only knows "the wrong format")."""
+    if issue.kind == "type" and isinstance(row.editor, DateField):
+        message = row.editor.problem()
+        if message:
+            return message if lang == current_language() else tr(MSG_NOT_A_DATE, lang)
+    return issue.message(lang)
 
 
 def interpolate(template: str, state: FormState, scope: Scope) -> str:

@@ -16,11 +16,13 @@ from PySide6.QtGui import (QBrush, QColor, QConicalGradient, QCursor,
     QFont, QFontDatabase, QGradient, QIcon,
     QImage, QKeySequence, QLinearGradient, QPainter,
     QPalette, QPixmap, QRadialGradient, QTransform)
-from PySide6.QtWidgets import (QAbstractButton, QApplication, QComboBox, QDateEdit,
-    QDialog, QDialogButtonBox, QFormLayout, QHeaderView,
-    QLabel, QLineEdit, QPushButton, QSizePolicy,
-    QSpinBox, QTabWidget, QTreeWidget, QTreeWidgetItem,
-    QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractButton, QApplication, QComboBox, QDialog,
+    QDialogButtonBox, QFormLayout, QHeaderView, QLabel,
+    QLineEdit, QPushButton, QSizePolicy, QSpinBox,
+    QTabWidget, QTreeWidget, QTreeWidgetItem, QVBoxLayout,
+    QWidget)
+
+from kimdesk.gui.datefield import DateField
 
 from kimdesk.i18n import gettext as _
 
@@ -111,9 +113,8 @@ class Ui_SettingsDialog(object):
 
         self.retentionForm.setWidget(0, QFormLayout.ItemRole.LabelRole, self.retentionDateLabel)
 
-        self.retentionDate = QDateEdit(self.retentionTab)
+        self.retentionDate = DateField(self.retentionTab)
         self.retentionDate.setObjectName(u"retentionDate")
-        self.retentionDate.setCalendarPopup(True)
 
         self.retentionForm.setWidget(0, QFormLayout.ItemRole.FieldRole, self.retentionDate)
 

@@ -26,7 +26,6 @@ from PySide6.QtGui import QCloseEvent, QPainter
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDateEdit,
     QDialog,
     QFileDialog,
     QHBoxLayout,
@@ -41,6 +40,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kimdesk.gui.datefield import DateField
 from kimdesk.gui.jobs import BackgroundJob, failure_message, show_failure
 from kimdesk.gui.stats.tableview import draw_chart, fill_grid, legend_html
 from kimdesk.gui.worker import DbWorker
@@ -107,10 +107,8 @@ class StatisticsDialog(QDialog):
         default = Period.last_full_quarter()
         self.year.setValue(default.start.year)
         self.part = _named(QComboBox(), "period_part")
-        self.date_from = _named(QDateEdit(), "date_from")
-        self.date_to = _named(QDateEdit(), "date_to")
-        self.date_from.setCalendarPopup(True)
-        self.date_to.setCalendarPopup(True)
+        self.date_from = _named(DateField(optional=False), "date_from")
+        self.date_to = _named(DateField(optional=False), "date_to")
         self.date_from.setDate(QDate(default.start.year, default.start.month, 1))
         self.date_to.setDate(QDate(default.end.year, default.end.month, default.end.day))
         self.min_cell = _named(QSpinBox(), "min_cell")
@@ -181,6 +179,8 @@ class StatisticsDialog(QDialog):
             self.kind.setItemText(i, _(KIND_LABELS[kind]))
         self.min_cell_label.setText(_(N_("Minimum &cell size:")))
         self.calculate.setText(_(N_("&Calculate")))
+        self.date_from.retranslate()
+        self.date_to.retranslate()
         self.show_values.setText(_(N_("Show suppressed values (preview only)")))
         self.legend.setText(legend_html())
         self.export_button.setText(_(N_("&Export…")))
@@ -248,6 +248,11 @@ class StatisticsDialog(QDialog):
             self.kind.setCurrentIndex(KINDS.index("year"))
 
     def compute(self) -> None:
+        if self.kind.currentData() == "custom":
+            problem = self.date_from.check() or self.date_to.check()
+            if problem:  # a date typed that is no date: say so, keep what was typed
+                self.status.setText(problem)
+                return
         try:
             period = self.period()
         except ValueError:

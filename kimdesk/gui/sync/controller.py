@@ -51,6 +51,25 @@ log = logging.getLogger(__name__)
 _EXPLAINED = frozenset({SyncState.ERROR, SyncState.OFFLINE, SyncState.REVOKED})
 
 
+def _vault(w: Any) -> Any:
+    """The worker's open vault; :class:`~kimdesk.vault.errors.VaultLocked` (a translated
+    message) when it was locked before the job ran, instead of an AttributeError on None."""
+    vault = getattr(w, "vault", None)
+    if vault is None:
+        from kimdesk.vault.errors import VaultLocked
+
+        raise VaultLocked()
+    return vault
+
+
+def _user_message(exc: BaseException) -> str:
+    """What the status widget's tooltip may say: KIMdesk's own translated message, else the
+    generic one (:func:`kimdesk.gui.jobs.failure_message`); never the exception's text."""
+    from kimdesk.gui.jobs import failure_message
+
+    return failure_message(exc)
+
+
 class Worker(Protocol):
     def submit(self, job: Callable[[Any], Any], on_done: Callable[[Any], None] | None = ...,
                on_error: Callable[[Exception], None] | None = ...) -> int: ...
@@ -101,7 +120,7 @@ class SyncController(QObject):
         def job(w: Any) -> tuple[str, str, int]:
             from kimdesk.sync.store import SyncStore
 
-            store = SyncStore(w.vault)
+            store = SyncStore(_vault(w))
             return (store.get("server") if store.enrolled else "", store.get("last_sync"),
                     len(store.conflicts()))
 
@@ -130,7 +149,7 @@ class SyncController(QObject):
         def job(w: Any) -> list[ConflictInfo]:
             from kimdesk.sync.store import SyncStore
 
-            return SyncStore(w.vault).conflicts()
+            return SyncStore(_vault(w)).conflicts()
 
         self.worker.submit(job, on_done, self._job_failed)
 
@@ -140,7 +159,7 @@ class SyncController(QObject):
         def job(w: Any) -> int:
             from kimdesk.sync.store import SyncStore
 
-            store = SyncStore(w.vault)
+            store = SyncStore(_vault(w))
             for conflict_id, value in choices.items():
                 store.resolve(conflict_id, value)
             return len(store.conflicts())
@@ -184,9 +203,10 @@ class SyncController(QObject):
 
     def _run(self, w: Any) -> tuple[str, int]:
         """On the database thread."""
+        vault = _vault(w)
         engine = self._engine
-        if engine is None or engine.vault is not w.vault:
-            engine = self._engine = SyncEngine(w.vault, on_state=self._progress)
+        if engine is None or engine.vault is not vault:
+            engine = self._engine = SyncEngine(vault, on_state=self._progress)
         try:
             report = engine.sync()
         except DeviceRevoked:
@@ -213,7 +233,10 @@ class SyncController(QObject):
             self.finished.emit(self.last_sync, self.conflicts)
 
     def _failed(self, exc: Exception) -> None:
-        message = exc.translated() if hasattr(exc, "translated") else str(exc)
+        from kimdesk.gui.worker import where
+
+        log.warning("sync run failed: %s", where(exc.__cause__ or exc))
+        message = _user_message(exc)
         if isinstance(exc, DeviceRevoked):
             self._engine = None
             self._server = ""
@@ -229,5 +252,5 @@ class SyncController(QObject):
         """A job that is not a run failed (reading the sync state, conflicts): the state stays,
         the reason goes into the tooltip (and the type into the log, never the message)."""
         log.warning("sync job failed: %s", type(exc).__name__)
-        message = exc.translated() if hasattr(exc, "translated") else str(exc)
+        message = _user_message(exc)
         self.state_changed.emit(str(self.schedule.state), 0, 0, message)

@@ -125,6 +125,9 @@ class SyncStatusWidget(QWidget):
         self._busy = busy
         self.sync_button.setText(_("Cancel") if busy else _("Sync now"))
         self.sync_button.setEnabled(state not in _NO_SYNC)
+        if state == SyncState.STOPPED:  # locked: the conflicts live in the closed vault
+            self.conflict_button.hide()
+        self.conflict_button.setEnabled(state != SyncState.STOPPED)
 
     def _clicked(self) -> None:
         """"Sync now", or "Cancel" while a run is under way (it stops at the next batch)."""
@@ -140,6 +143,8 @@ class SyncStatusWidget(QWidget):
         self.conflict_button.setVisible(conflicts > 0)
 
     def open_conflicts(self) -> None:
+        if self.controller.state == SyncState.STOPPED:
+            return  # the vault is locked
         def show(conflicts: list[ConflictInfo]) -> None:
             self.dialog = ConflictDialog(conflicts, self)
             self.dialog.accepted.connect(
