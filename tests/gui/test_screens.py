@@ -268,6 +268,7 @@ def test_unlock_delay_grows_and_strength() -> None:
     assert delays[0] == 0 and delays == sorted(delays) and delays[-1] == 30
     assert passphrase_score("") == 0
     assert passphrase_score("passwort123") <= 1
+    assert passphrase_score("Sommer2024!") <= 1
     assert passphrase_score("aaaaaaaaaaaaaaaa") <= 1
     assert passphrase_score("Kaffee Fahrrad Wolke") >= 3
 

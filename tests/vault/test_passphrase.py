@@ -25,13 +25,20 @@ from kimdesk.vault.passphrase import (
     ("pw", 0),
     ("short", 0),
     ("aaaaaaaaaaaaaaaaaaaaaaaa", 0),  # length without variety counts for little
-    ("abcdefghijkl", 1),  # a keyboard run
-    ("password1234", 1),  # common words and runs
-    ("Haus Baum", 2),
-    ("sonnenblume", 2),
-    ("Tr0ub4dor&3", 3),
+    ("x" * 80, 0),  # longer than zxcvbn takes: judged by its first 72 characters
+    ("abcdefghijkl", 0),  # a keyboard run
+    ("password1234", 0),  # common words and runs
+    ("passwort123", 0),  # German ones too
+    ("sonnenblume", 0),
+    ("Sommer2024!", 1),  # issue 18: a season, a year and a "!" were rated "strong"
+    ("Winter2025!", 1),
+    ("Gütersloh2026!", 1),
+    ("Haus Baum", 1),  # two common words: hours for an offline attacker
+    ("Tr0ub4dor&3", 2),
+    ("K1m-Beratung!Verl", 3),
     ("Kaffee Fahrrad Wolke", 4),  # several words: the advice we give
     ("correct horse battery staple", 4),
+    ("Mein Hund heißt Bello seit 2019", 4),
 ])
 def test_scores(text: str, score: int) -> None:
     assert passphrase_score(text) == score
