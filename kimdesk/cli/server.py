@@ -103,12 +103,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     app = create_app(_db(args))
     print(_("KIMdesk sync server on http://{host}:{port}").format(host=host, port=args.port),
           flush=True)
-    from kimdesk.server.embedded import listen_socket
+    from kimdesk.server.embedded import listen_socket, uvicorn_config
     from kimdesk.server.retention import DailyRetention
 
     sock = listen_socket(host, args.port)
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False,
-                                           lifespan="off", proxy_headers=not loopback))
+    server = uvicorn.Server(uvicorn_config(app, proxy_headers=not loopback))
     daily = DailyRetention(app.state.engine).start()  # Löschfristen at start, then daily
     try:
         server.run(sockets=[sock])

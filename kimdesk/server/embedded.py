@@ -13,6 +13,22 @@ import time
 from pathlib import Path
 from typing import Any
 
+#: Seconds an idle keep-alive connection stays open. uvicorn's default, 5 s, is shorter than a
+#: reverse proxy keeps its upstream connections idle (nginx: ``keepalive_timeout 60s``) and than
+#: a device pauses between two requests now and then: the server hung up on a connection just as
+#: the other side sent on it, and that request failed (benchmarks/server_load.py: broken pushes
+#: at the start of a run; behind nginx a 502 for a POST, which nginx does not resend).
+KEEP_ALIVE_S = 75
+
+
+def uvicorn_config(app: Any, **kwargs: Any) -> Any:
+    """The uvicorn configuration of every KIMdesk server (``kimdesk server run`` and the
+    embedded one): quiet, no lifespan, idle connections kept ``KEEP_ALIVE_S``."""
+    import uvicorn
+
+    return uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off",
+                          timeout_keep_alive=KEEP_ALIVE_S, **kwargs)
+
 
 def listen_socket(host: str, port: int) -> socket.socket:
     """A bound TCP socket for uvicorn. ``proto=IPPROTO_TCP`` matters: asyncio disables Nagle on
@@ -54,8 +70,7 @@ class EmbeddedServer:
         self.app = create_app(self.db_url)
         self._sock = listen_socket(self.host, self.port)
         self.port = self._sock.getsockname()[1]
-        config = uvicorn.Config(self.app, log_level="warning", access_log=False,
-                                lifespan="off", timeout_graceful_shutdown=2)
+        config = uvicorn_config(self.app, timeout_graceful_shutdown=2)
         self._server = uvicorn.Server(config)
         self._server.install_signal_handlers = lambda: None
         sock = self._sock

@@ -28,10 +28,9 @@ from kimdesk.server.push_plan import Key, PushPlan, StoredRecord, decide, touche
 from kimdesk.server.store import (
     HISTORY_COLUMNS,
     RECORD_COLUMNS,
-    ensure_team,
     insert_rows,
+    lock_team,
     placeholder,
-    reserve_numbers,
     update_records,
 )
 from kimdesk.sync.protocol import ErrorCode, PushRequest
@@ -73,8 +72,7 @@ def _stored_receipt(engine: Engine, device: Device, batch_id: str, payload_hash:
 
 def _push(engine: Engine, device: Device, request: PushRequest, payload_hash: str) -> str:
     with engine.begin() as conn:
-        ensure_team(conn, device.team)
-        first_seq = reserve_numbers(conn, device.team, "change_seq", 0)  # lock first
+        first_seq = lock_team(conn, device.team)  # lock first
         stored = conn.execute(
             select(db.batches.c.payload_hash, db.batches.c.receipt).where(
                 db.batches.c.device_id == device.id,

@@ -34,6 +34,23 @@ def ensure_team(conn: Connection, team: str) -> None:
         )
 
 
+def lock_team(conn: Connection, team: str) -> int:
+    """Lock the team row (created on first use) and return the next free change number,
+    without writing: a push numbers its changes later and writes the counter once at the end.
+
+    One statement when the team exists: under load every statement is a round trip after which
+    the server's thread waits for the interpreter lock again, and the team's other devices wait
+    for this transaction (benchmarks/server_load.py)."""
+    stmt = select(db.teams.c.change_seq).where(db.teams.c.name == team)
+    if conn.dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    current = conn.execute(stmt).scalar()
+    if current is None:
+        ensure_team(conn, team)
+        current = conn.execute(stmt).scalar_one()
+    return int(current) + 1
+
+
 def reserve_numbers(conn: Connection, team: str, column: str, count: int) -> int:
     """Lock the team row and reserve ``count`` numbers of its counter ``column``; returns the
     first one. With ``count=0`` it only takes the lock (a push numbers its changes later)."""
