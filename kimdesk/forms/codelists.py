@@ -69,6 +69,7 @@ def _babel(kind: str) -> Callable[[Sequence[str]], list[dict[str, Any]]]:
         from babel import Locale
 
         from kimdesk.domain.iso import EXTRA_COUNTRIES
+        from kimdesk.i18n.collation import sort_key
 
         english: Any = Locale("en")
         if kind == "country":
@@ -90,7 +91,7 @@ def _babel(kind: str) -> Callable[[Sequence[str]], list[dict[str, Any]]]:
                 texts[lang] = text or code
             out.append({"name": code, "label": texts})
         first = langs[0] if langs else "en"
-        out.sort(key=lambda c: c["label"].get(first, c["name"]).casefold())
+        out.sort(key=lambda c: sort_key(c["label"].get(first, c["name"])))
         return out
 
     return build

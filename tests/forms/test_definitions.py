@@ -213,3 +213,17 @@ def test_cli_install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     assert "new version" in capsys.readouterr().err
     registry = FormRegistry()
     assert "2" in registry.versions("t")
+
+
+@pytest.mark.parametrize(("lang", "before", "after"), [
+    ("de", "Dänisch", "Dzongkha"),  # issue 18: "Dänisch" came after "Dzongkha"
+    ("de", "Dänisch", "Deutsch"),
+    ("fa", "بلغاری", "پشتو"),  # پ right after ب, not after ی
+    ("uk", "англійська", "японська"),
+])
+def test_language_names_sort_as_a_reader_expects(lang: str, before: str, after: str) -> None:
+    from kimdesk.forms.codelists import resolve
+
+    labels = [c.label[lang] for c in resolve("language", [lang])]
+    assert before in labels and after in labels
+    assert labels.index(before) < labels.index(after)
