@@ -23,7 +23,10 @@ def export_subject(parent: QWidget, worker: DbWorker, case_id: str,
                    folder: Path | None = None) -> BackgroundJob[Any] | None:
     """Ask for a folder (unless given), then write the Auskunft there; a message names the files."""
     if folder is None:
-        chosen = QFileDialog.getExistingDirectory(parent, _("Folder for the Auskunft"))
+        from kimdesk.gui.filedialogs import start_dir
+
+        chosen = QFileDialog.getExistingDirectory(parent, _("Folder for the Auskunft"),
+                                                  str(start_dir()))
         if not chosen:
             return None
         folder = Path(chosen)

@@ -180,7 +180,9 @@ class UnlockScreen(QWidget):
         self._refresh()
 
     def choose_vault(self) -> None:
-        start = str(self.path.parent) if self.path else ""
+        from kimdesk.gui.filedialogs import start_dir
+
+        start = str(self.path.parent) if self.path else str(start_dir())
         name, _filter = QFileDialog.getOpenFileName(
             self, _("Open vault"), start, _("KIMdesk vaults (*.kdb);;All files (*)"))
         if name:

@@ -491,3 +491,30 @@ def test_typing_a_name_finds_its_other_spellings_after_the_exact_ones(qtbot: Any
     assert any("Mohammad" in n for n in names) and any("Mohammed" in n or "Mohamed" in n
                                                          for n in names)
     assert not any("Muhammad" in n for n in names)
+
+
+def test_save_dialogs_start_in_documents_with_a_translated_name(qtbot: Any, demo_window: Any,
+                                                                 monkeypatch: Any,
+                                                                 tmp_path: Path) -> None:
+    """Issue 18: file dialogs opened in the working folder; handout file names were English
+    template keys."""
+    from PySide6.QtCore import QStandardPaths
+    from PySide6.QtWidgets import QFileDialog
+
+    from kimdesk.gui.handouts.dialog import HandoutDialog
+
+    docs = tmp_path / "Dokumente"
+    docs.mkdir()
+    monkeypatch.setattr(QStandardPaths, "writableLocation", lambda _kind: str(docs))
+    asked: list[str] = []
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        lambda _parent, _title, name, _filters: (asked.append(name), ("", ""))[1])
+    _open_first(qtbot, demo_window)
+    demo_window.actions_["handout"].trigger()
+    dialog = next(w for w in QApplication.topLevelWidgets()
+                  if isinstance(w, HandoutDialog) and w.isVisible())
+    dialog.save_document()
+    assert asked and Path(asked[0]).parent == docs
+    assert Path(asked[0]).name.startswith(dialog.template_box.currentText())
+    assert dialog.template_box.currentData() not in Path(asked[0]).name
+    dialog.close()

@@ -333,8 +333,11 @@ class HandoutDialog(QDialog):
     @Slot()
     def save_document(self) -> None:
         template, lang, second = self.selection()
-        suggested = f"{template}-{lang}{'-' + second if second else ''}.pdf"
-        path, _filter = QFileDialog.getSaveFileName(self, _("Save handout"), suggested,
+        from kimdesk.gui.filedialogs import suggested
+
+        title = self.template_box.currentText() or template
+        name = suggested(f"{title} {lang}{'-' + second if second else ''}.pdf")
+        path, _filter = QFileDialog.getSaveFileName(self, _("Save handout"), name,
                                                     _("PDF files (*.pdf)"))
         if path:
             self.save_to(Path(path))

@@ -41,6 +41,7 @@ from PySide6.QtWidgets import (
 )
 
 from kimdesk.gui.datefield import DateField
+from kimdesk.gui.filedialogs import suggested
 from kimdesk.gui.jobs import BackgroundJob, failure_message, show_failure
 from kimdesk.gui.stats.tableview import draw_chart, fill_grid, legend_html
 from kimdesk.gui.worker import DbWorker
@@ -323,7 +324,7 @@ class StatisticsDialog(QDialog):
             return
         filters = ";;".join([_(N_("Excel workbook (*.xlsx)")), _(N_("PDF report (*.pdf)")),
                              _(N_("CSV (*.csv)")), _(N_("JSON (*.json)"))])
-        name = f"kim-statistik-{self.report.period.label.replace('..', '_')}.xlsx"
+        name = suggested(f"{_(N_('KIM statistics'))} {self.report.period.label}.xlsx")
         path, _filter = QFileDialog.getSaveFileName(self, _(N_("Export statistics")), name,
                                                     filters)
         if path:
@@ -347,7 +348,8 @@ class StatisticsDialog(QDialog):
         filters = ";;".join([_(N_("Excel workbook (*.xlsx)")), _(N_("CSV (*.csv)")),
                              _(N_("JSON (*.json)"))])
         path, _filter = QFileDialog.getSaveFileName(
-            self, _(N_("Export structural gaps")), "kim-bruchstellen.xlsx", filters)
+            self, _(N_("Export structural gaps")), suggested(f"{_(N_('Structural gaps'))}.xlsx"),
+            filters)
         if path:
             self.export_gaps_to(Path(path))
 

@@ -1,0 +1,31 @@
+"""Where file dialogs start, and file names a counselor reads.
+
+A file dialog that opens in the process's working folder (issue 18) shows whatever folder the
+app was started from, often the program's own. Every save and open dialog starts in the user's
+Documents folder instead (or home, where there is none). The last folder used is deliberately not
+remembered: a folder name can name a client ("Auskunft Ahmadi"), and the settings file is not
+encrypted (docs/vault.md, "Files on disk").
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from PySide6.QtCore import QStandardPaths
+
+_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
+
+
+def start_dir() -> Path:
+    """The folder every file dialog starts in."""
+    docs = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+    folder = Path(docs) if docs else Path.home()
+    return folder if folder.is_dir() else Path.home()
+
+
+def suggested(name: str) -> str:
+    """``name`` made safe as a file name (any script kept, separators and control characters
+    replaced), in :func:`start_dir`: the path a save dialog proposes."""
+    clean = _UNSAFE.sub("-", name).strip(" .-") or "kimdesk"
+    return str(start_dir() / clean)
