@@ -507,8 +507,12 @@ def test_save_dialogs_start_in_documents_with_a_translated_name(qtbot: Any, demo
     docs.mkdir()
     monkeypatch.setattr(QStandardPaths, "writableLocation", lambda _kind: str(docs))
     asked: list[str] = []
-    monkeypatch.setattr(QFileDialog, "getSaveFileName",
-                        lambda _parent, _title, name, _filters: (asked.append(name), ("", ""))[1])
+
+    def save_as(_parent: Any, _title: str, name: str, _filters: str) -> tuple[str, str]:
+        asked.append(name)
+        return "", ""
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", save_as)
     _open_first(qtbot, demo_window)
     demo_window.actions_["handout"].trigger()
     dialog = next(w for w in QApplication.topLevelWidgets()
