@@ -38,6 +38,7 @@ from kimdesk.handouts.cells import (
     Row,
 )
 from kimdesk.handouts.data import HandoutData
+from kimdesk.handouts.fonts import font_set
 from kimdesk.handouts.layout import Line, layout_paragraph
 from kimdesk.handouts.templates import (
     SOURCE_LANGUAGE,
@@ -201,8 +202,13 @@ def render_pdf(prepared: Prepared, today: date | None = None) -> bytes:
     buf = io.BytesIO()
     cols = prepared.columns
     client = next(c for c in cols if c.texts is prepared.client) if prepared.client else cols[0]
-    # /Lang tells screen readers and search which language to expect (the client's)
-    canvas = Canvas(buf, pagesize=(PAGE_W, PAGE_H), pageCompression=1, lang=client.lang)
+    # /Lang tells screen readers and search which language to expect (the client's).
+    # initialFontName: reportlab's default initial font is Helvetica, which every page's preamble
+    # then selects and the PDF lists as a font it does not embed (print shops' preflight and
+    # PDF/A checks reject that). A TrueType initial font is never selected in the preamble, and
+    # Noto Sans is embedded anyway: every page's header is set in it.
+    canvas = Canvas(buf, pagesize=(PAGE_W, PAGE_H), pageCompression=1, lang=client.lang,
+                    initialFontName=font_set(False).font("latin").fontName)
     titles = " / ".join(c.t(prepared.template.title) for c in cols)
     canvas.setTitle(titles)
     canvas.setAuthor("KIMdesk")
