@@ -110,6 +110,7 @@ class Row:
     cells: list[Cell]
     space_after: float
     keep_with_next: bool = False  # titles and headings do not end a page
+    keep_with_previous: bool = False  # signatures stay on the page of the text they sign
     columns: list[Column] | None = None  # stacked layout: the row's own column
     page_break_before: bool = False
 
@@ -117,14 +118,24 @@ class Row:
     def height(self) -> float:
         return max(c.height for c in self.cells)
 
+    @property
+    def last_text_bottom(self) -> float:
+        """Where the row's last line of text ends: a cut just above it takes that line and
+        whatever follows it (a fill-in rule under its label) to the next page."""
+        return max((bottom for cell in self.cells
+                    for op, (_top, bottom) in zip(cell.ops, cell.extents, strict=True)
+                    if op[0] == "text"), default=self.height)
+
     def split(self, limit: float) -> tuple[Row, Row] | None:
         """Cut a row taller than the rest of the page between lines; None if nothing fits."""
         cuts = [cell.cut_at(limit) for cell in self.cells]
         if all(cut <= 0.0 for cut in cuts):
             return None
         halves = [cell.split(cut) for cell, cut in zip(self.cells, cuts, strict=True)]
-        return (Row([h for h, _ in halves], 0.0, columns=self.columns),
-                Row([t for _, t in halves], self.space_after, columns=self.columns))
+        return (Row([h for h, _ in halves], 0.0, columns=self.columns,
+                    keep_with_previous=self.keep_with_previous),
+                Row([t for _, t in halves], self.space_after, columns=self.columns,
+                    keep_with_next=self.keep_with_next))
 
 
 @dataclass

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from kimdesk.handouts.render import render_handout
-from kimdesk.handouts.templates import LANGUAGES
-from tests.handouts.helpers import pdffonts
+from kimdesk.handouts.render import PAGE_H, prepare, render_handout
+from kimdesk.handouts.templates import LANGUAGES, form_text, load_template, load_texts, template_names
+from tests.handouts.helpers import pdffonts, pdftotext
+from tests.handouts.test_extract import letters
 
 
 def _second(lang: str) -> str:
@@ -39,3 +40,85 @@ def test_auskunft_embeds_every_font(demo_vault: object, tmp_path: Path, lang: st
     fonts = pdffonts(out)
     assert fonts
     assert [name for name, embedded in fonts if not embedded] == []
+
+
+SIGNED = [name for name in template_names()
+          if any(block.type == "signature" for block in load_template(name).blocks)]
+
+
+def _signed_end(template: str, lang: str) -> tuple[str, str]:
+    """(the last paragraph a template's signatures sign, the last signature's label) in ``lang``:
+    the block before the first signature block and the label of the last one."""
+    blocks = load_template(template).blocks
+    first = next(i for i, b in enumerate(blocks) if b.type == "signature")
+    signed, texts = blocks[first - 1], load_texts(lang).texts
+    label = texts[blocks[-1].keys["label"]]
+    if signed.type == "paragraph":
+        return texts[signed.keys["text"]], label
+    if signed.type == "form_text":
+        return form_text(signed.form, signed.name, lang) or texts[signed.keys["fallback"]], label
+    if signed.type == "goals":  # blank: the last empty record, numbered
+        return f"{signed.blank}. {texts[signed.keys['goal']]}", label
+    raise AssertionError(f"{template}: teach this test what a {signed.type} block prints")
+
+
+def _pages(pdf: Path) -> int:
+    import pypdf
+
+    return len(pypdf.PdfReader(pdf).pages)
+
+
+@pytest.mark.parametrize("template", SIGNED)
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_signatures_share_the_page_of_the_text_they_sign(tmp_path: Path, lang: str,
+                                                        template: str) -> None:
+    """The signature lines never start a page alone: the page (and language column) with the
+    last signature line also holds the whole last paragraph of the signed text."""
+    second = _second(lang)
+    checked = 0
+    for pair, layout in (((lang,), "side"), ((lang, second), "side"), ((lang, second), "stacked")):
+        out = tmp_path / f"{template}-{'-'.join(pair)}-{layout}.pdf"
+        render_handout(template, lang, pair[1] if len(pair) > 1 else None, out=out,
+                       layout=layout)
+        columns = prepare(template, lang, pair[1] if len(pair) > 1 else None,
+                          layout=layout).columns
+        for which in pair:
+            column = next(c for c in columns if c.lang == which)
+            # one column at a time (pdftotext then reads an Arabic column right to left)
+            area = ["-x", str(int(column.x) - 2), "-y", "0", "-W", str(int(column.width) + 4),
+                    "-H", str(int(PAGE_H))]
+            signed, label = (letters(t) for t in _signed_end(template, which))
+            pages = [letters(pdftotext(out, "-f", str(n), "-l", str(n), *area))
+                     for n in range(1, _pages(out) + 1)]
+            with_label = [n for n, text in enumerate(pages, 1) if label in text]
+            assert with_label, (out.name, which, "no signature label")
+            assert signed in pages[with_label[-1] - 1], (
+                f"{out.name} ({which}): page {with_label[-1]} has the last signature but not "
+                f"the end of the text it signs")
+            checked += 1
+    assert checked == 5
+
+
+@pytest.mark.parametrize("words", [150, 330, 520, 700, 1100])
+def test_signatures_follow_the_end_of_a_record_taller_than_a_page(tmp_path: Path,
+                                                                  words: int) -> None:
+    """A goal record longer than a page is cut between lines so that its last lines, not
+    nothing, share the page with the signatures (whatever the length); with a blank field
+    last, its label goes with its fill-in line."""
+    from kimdesk.handouts.data import GoalRow, HandoutData
+
+    steps = " ".join(f"Schritt{i}" for i in range(words))
+    for review, last_line in (("1.3.2027", "132027"), ("", "Überprüfungam")):
+        data = HandoutData({"client_name": "Amna Mohammed"},
+                           goals=(GoalRow("Deutschkurs", "Anmeldung", "Klientin", "1.3.2027"),
+                                  GoalRow("Wohnung", steps, "Klientin", review)))
+        out = tmp_path / "goals.pdf"
+        render_handout("goals", "de", data=data, out=out)
+        pages = [letters(pdftotext(out, "-f", str(n), "-l", str(n)))
+                 for n in range(1, _pages(out) + 1)]
+        label = letters(load_texts("de").texts["consent.sig_counselor"])
+        with_label = [n for n, text in enumerate(pages) if label in text]
+        assert with_label == [len(pages) - 1], (words, review)
+        assert last_line in pages[-1], (words, review)
+        if words < 330:
+            assert f"Schritt{words - 1}" in pages[-1], (words, review)
