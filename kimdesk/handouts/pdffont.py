@@ -65,6 +65,7 @@ class HandoutFont(TTFont):
         self._next_private = PRIVATE_START
         self._key_lock = threading.Lock()
         self._hb: Any = None
+        self._blank: int | None | bool = False  # False: not looked up yet
         self.units_per_em: int = int(face.unitsPerEm)
         self.ascent: float = float(face.ascent)  # in 1/1000 em
         self.descent: float = float(face.descent)
@@ -80,6 +81,25 @@ class HandoutFont(TTFont):
             font.scale = (self.units_per_em, self.units_per_em)
             self._hb = font
         return self._hb
+
+    @property
+    def blank_gid(self) -> int | None:
+        """A glyph that draws nothing and does not move the pen (zero width space), or None.
+
+        It carries the second and further characters of a right-to-left cluster (a harakah,
+        a ZWNJ) on the baseline, one character per glyph: see :func:`~.layout.shape`."""
+        if self._blank is False:
+            self._blank = None
+            face: Any = self.face
+            for cp in (0x200B, 0xFEFF):
+                gid = face.charToGlyph.get(cp)
+                if gid is None or self.hb_font.get_glyph_h_advance(gid):
+                    continue
+                extents = self.hb_font.get_glyph_extents(gid)
+                if extents is None or (extents.width == 0 and extents.height == 0):
+                    self._blank = gid
+                    break
+        return self._blank
 
     def key_for(self, gid: int, text: str) -> str:
         """The character that stands for glyph ``gid`` drawn for the original ``text``."""

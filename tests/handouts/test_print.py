@@ -122,3 +122,32 @@ def test_signatures_follow_the_end_of_a_record_taller_than_a_page(tmp_path: Path
         assert last_line in pages[-1], (words, review)
         if words < 330:
             assert f"Schritt{words - 1}" in pages[-1], (words, review)
+
+
+NAMES = ["مَحْمُود عَلِيّ", "محمود علي", "يُوسُف عَبْدُالله", "زَهرا نوروزی\u200cپور", "مُحَمَّد خان"]
+
+
+@pytest.mark.parametrize("lang", ["ar", "fa", "ps"])
+def test_client_name_is_found_by_a_pdf_search(tmp_path: Path, lang: str) -> None:
+    """The client's name, with harakat or without, comes out of pdftotext and pypdf exactly as
+    typed (only whitespace normalised): each harakah after its letter, not before it."""
+    import pypdf
+
+    from kimdesk.handouts.data import HandoutData
+
+    def squash(text: str) -> str:
+        return " ".join(text.split())
+
+    for name in NAMES:
+        data = HandoutData({"client_name": name, "case_number": "2026-CFD5-000018"})
+        for second in (None, "de"):
+            out = tmp_path / f"consent-{lang}-{second}.pdf"
+            render_handout("consent", lang, second, data, out=out)
+            for column in prepare("consent", lang, second, data).columns:
+                area = ["-x", str(int(column.x) - 2), "-y", "0",
+                        "-W", str(int(column.width) + 4), "-H", str(int(PAGE_H))]
+                text = squash(pdftotext(out, "-l", "1", *area))
+                assert squash(name) in text, (name, second, column.lang, text[:300])
+            assert squash(name) in squash(pdftotext(out, "-l", "1")), (name, second)
+            pages = pypdf.PdfReader(out).pages
+            assert squash(name) in squash(pages[0].extract_text()), (name, second, "pypdf")
