@@ -41,6 +41,7 @@ class Cell:
     height: float = 0.0
     ops: list[tuple[Any, ...]] = field(default_factory=list)
     extents: list[tuple[float, float]] = field(default_factory=list)
+    marker: int | None = None  # a box or dot waiting for the line it stands beside
 
     def add(self, op: tuple[Any, ...], top: float, bottom: float) -> None:
         self.ops.append(op)
@@ -55,8 +56,15 @@ class Cell:
             self.line(line, style, indent)
 
     def line(self, line: Line, style: Style, indent: float = 0.0) -> None:
-        step = style.size * style.leading
-        baseline = self.height + style.size * 1.02
+        step = style.size * style.leading * line.scale  # Arabic script is drawn larger
+        baseline = self.height + style.size * 1.02 * line.scale
+        if self.marker is not None:  # a checkbox or dot goes down with the larger line
+            index, self.marker = self.marker, None
+            shift = style.size * 1.02 * (line.scale - 1.0)
+            kind, y = self.ops[index]
+            top, bottom = self.extents[index]
+            self.ops[index] = (kind, y + shift)
+            self.extents[index] = (top + shift, bottom + shift)
         self.add(("text", line, baseline, indent), self.height, self.height + step)
         self.height += step
 
@@ -64,9 +72,11 @@ class Cell:
         """A checkbox at the start side, level with the next line of text."""
         top = self.height + style.size * 0.25
         self.add(("box", top), top, top + BOX)
+        self.marker = len(self.ops) - 1
 
     def dot(self, y: float) -> None:
         self.add(("dot", self.height + y), self.height + y - 2.0, self.height + y + 2.0)
+        self.marker = len(self.ops) - 1
 
     def bar(self) -> None:
         """A vertical bar at the start side from here to the cell's end (a record's frame)."""

@@ -77,6 +77,7 @@ class Line:
     size: float
     rtl: bool  # paragraph direction: decides alignment
     logical: tuple[Segment, ...] = ()  # the same segments in logical order
+    scale: float = 1.0  # the largest font scale on the line: its height grows with it
 
     @property
     def logical_text(self) -> str:
@@ -136,7 +137,8 @@ def shape(text: str, role: str, bold: bool, rtl: bool, lang: str) -> tuple[Glyph
         buf.language = lang
     buf.guess_segment_properties()
     hb.shape(font.hb_font, buf, {"kern": True, "liga": True})
-    scale = 1000.0 / font.units_per_em
+    # 1/1000 em of the text's size: a font drawn larger (font.scale) is larger here too
+    scale = 1000.0 / font.units_per_em * font.scale
     infos, positions = buf.glyph_infos, buf.glyph_positions
     starts = sorted({info.cluster for info in infos})
     end_of = dict(zip(starts, [*starts[1:], len(text)], strict=True))
@@ -171,7 +173,7 @@ def shape(text: str, role: str, bold: bool, rtl: bool, lang: str) -> tuple[Glyph
                 advance=pos.x_advance * scale,
                 x_offset=pos.x_offset * scale,
                 y_offset=pos.y_offset * scale,
-                width=font.face.getCharWidth(ord(key)),
+                width=font.face.getCharWidth(ord(key)) * font.scale,
             )
         )
     return tuple(glyphs)
@@ -397,5 +399,6 @@ def _layout_uncached(text: str, width: float, style: Style, lang: str, rtl: bool
             swap = {id(old): new for old, new in zip(visual, closed, strict=True)}
             visual, segs = closed, [swap[id(seg)] for seg in segs]
         width_pt = sum(s.width for s in segs) * size / 1000.0
-        out.append(Line(tuple(visual), width_pt, size, rtl, tuple(segs)))
+        scale = max(font_set(s.bold).font(s.role).scale for s in segs)
+        out.append(Line(tuple(visual), width_pt, size, rtl, tuple(segs), scale))
     return out

@@ -65,8 +65,10 @@ class HandoutFont(TTFont):
         self._next_private = PRIVATE_START
         self._key_lock = threading.Lock()
         self._hb: Any = None
-        self._blank: int | None | bool = False  # False: not looked up yet
+        self._blank: int | bool | None = False  # False: not looked up yet
         self.units_per_em: int = int(face.unitsPerEm)
+        #: drawn at the text's size times this (the Arabic font: see fonts._register)
+        self.scale: float = 1.0
         self.ascent: float = float(face.ascent)  # in 1/1000 em
         self.descent: float = float(face.descent)
 

@@ -249,6 +249,7 @@ def _write_pdf(report: Report, path: Path, progress: Progress | None = None) -> 
                       topMargin=margin, bottomMargin=margin, title=_(N_("KIM statistics")),
                       author="KIMdesk",
                       # reportlab's default, Helvetica, would be listed as a font not embedded
-                      initialFontName=_fonts()["regular"]).build(story, onFirstPage=on_page, onLaterPages=on_page)
+                      initialFontName=_fonts()["regular"],
+                      ).build(story, onFirstPage=on_page, onLaterPages=on_page)
     if progress:
         progress(total, total)

@@ -9,7 +9,13 @@ from pathlib import Path
 import pytest
 
 from kimdesk.handouts.render import PAGE_H, prepare, render_handout
-from kimdesk.handouts.templates import LANGUAGES, form_text, load_template, load_texts, template_names
+from kimdesk.handouts.templates import (
+    LANGUAGES,
+    form_text,
+    load_template,
+    load_texts,
+    template_names,
+)
 from tests.handouts.helpers import pdffonts, pdftotext
 from tests.handouts.test_extract import letters
 
@@ -151,3 +157,84 @@ def test_client_name_is_found_by_a_pdf_search(tmp_path: Path, lang: str) -> None
             assert squash(name) in squash(pdftotext(out, "-l", "1")), (name, second)
             pages = pypdf.PdfReader(out).pages
             assert squash(name) in squash(pages[0].extract_text()), (name, second, "pypdf")
+
+
+def _word_boxes(pdf: Path) -> list[tuple[str, float, float, float, float]]:
+    """(text, xMin, yMin, xMax, yMax) in points of every word on page 1 (pdftotext -bbox)."""
+    import html
+    import re
+
+    page = pdftotext(pdf, "-bbox", "-f", "1", "-l", "1")
+    pattern = re.compile(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" '
+                         r'yMax="([\d.]+)">([^<]*)</word>')
+    return [(html.unescape(m[5]), float(m[1]), float(m[2]), float(m[3]), float(m[4]))
+            for m in pattern.finditer(page)]
+
+
+def test_arabic_letters_print_as_high_as_the_latin_x_height(tmp_path: Path) -> None:
+    """Every Arabic, Persian and Pashto letter without an ascender, in its four joining forms,
+    printed beside a Latin "x" on the same line of a real handout: the median height of the
+    Arabic letters above the baseline is the x-height, within 10 % (unscaled Naskh: 80 %)."""
+    import statistics
+    import subprocess
+
+    from PIL import Image
+
+    from kimdesk.handouts.data import HandoutData
+    from kimdesk.handouts.fonts import ARABIC_BODY_LETTERS
+    from tests.handouts.helpers import need
+
+    tatweel = "\u0640"
+    forms = [form for letter in ARABIC_BODY_LETTERS for form in (
+        letter, letter + tatweel, tatweel + letter + tatweel, tatweel + letter)]
+    pdf = tmp_path / "letters.pdf"
+    render_handout("consent", "de", out=pdf,
+                   data=HandoutData({"client_name": " ".join(f"x {f}" for f in forms)}))
+    boxes = [b for b in _word_boxes(pdf) if b[0] == "x" or b[0] in forms]
+    top = min(b[2] for b in boxes) - 10  # points; the image starts here
+    px = 600 / 72  # pixels per point
+    out = tmp_path / "letters"
+    subprocess.run([need("pdftoppm"), "-r", "600", "-gray", "-singlefile", "-f", "1", "-y",
+                    str(int(top * px)), "-H", str(int((max(b[4] for b in boxes) + 10 - top) * px)),
+                    str(pdf), str(out)], check=True, timeout=60)
+    ink = Image.open(out.with_suffix(".pgm")).convert("L").point(lambda v: 255 if v < 128 else 0)
+
+    def ink_rows(x0: float, x1: float, row0: float, row1: float) -> tuple[int, int]:
+        """Top and bottom ink rows (image pixels) between x0 and x1 (points), row0 and row1."""
+        found = ink.crop((int(x0 * px) + 1, int(row0), int(x1 * px) - 1, int(row1))).getbbox()
+        assert found is not None
+        return int(row0) + found[1], int(row0) + found[3]
+
+    ratios = []
+    xs = [b for b in boxes if b[0] == "x"]
+    for line in sorted({round(b[2]) for b in xs}):  # one line per top of the x's boxes
+        on_line = [b for b in xs if round(b[2]) == line]
+        rows = [ink_rows(b[1], b[3], (b[2] - top) * px, (b[4] - top) * px) for b in on_line]
+        x_top = statistics.median(r[0] for r in rows)
+        baseline = statistics.median(r[1] for r in rows)
+        x_height = baseline - x_top
+        middle = (on_line[0][2] + on_line[0][4]) / 2
+        for _, x0, y0, x1, y1 in boxes:
+            if _ in forms and abs((y0 + y1) / 2 - middle) < 4:
+                # from the baseline up 1.8 x-heights: above any letter, below the line before
+                arabic_top, _bottom = ink_rows(x0, x1, baseline - 1.8 * x_height, baseline)
+                ratios.append((baseline - arabic_top) / x_height)
+    assert len(ratios) == len(forms)
+    assert 0.9 <= statistics.median(ratios) <= 1.1, statistics.median(ratios)
+
+
+def test_the_arabic_scale_comes_from_the_font_files() -> None:
+    """The factor is the ratio of the two scripts' typical letter heights, measured on the TTFs
+    (not a constant): typical Arabic letters, scaled, stand within 10 % of the x-height in the
+    OS/2 table of Noto Sans, in both weights."""
+    import uharfbuzz as hb
+
+    from kimdesk.handouts.fonts import ARABIC_BODY_LETTERS, body_height, font_set
+
+    for bold in (False, True):
+        fonts = font_set(bold)
+        arabic, latin = fonts.font("arabic"), fonts.font("latin")
+        x_height = latin.hb_font.get_metric_position(hb.OTMetricsTag.X_HEIGHT)
+        scaled = arabic.scale * body_height(arabic, ARABIC_BODY_LETTERS, True)
+        assert 1.1 < arabic.scale < 1.4, arabic.scale
+        assert abs(scaled / x_height - 1.0) <= 0.1, (bold, scaled, x_height)
