@@ -150,8 +150,8 @@ def shape(text: str, role: str, bold: bool, rtl: bool, lang: str) -> tuple[Glyph
         rank = (pos.y_offset == 0, pos.x_advance)
         if best is None or rank > (positions[best].y_offset == 0, positions[best].x_advance):
             carrier[info.cluster] = index
-    # Right to left, one character per glyph: extractors (poppler's pdftotext, pdf.js) turn a
-    # right-to-left run into reading order character by character, so a glyph whose ToUnicode
+    # Right to left, one character per glyph: poppler's pdftotext turns a right-to-left run
+    # into reading order character by character, so a glyph whose ToUnicode
     # entry is "يُ" (ya, damma) came out as "ُي", the harakah before its letter, and a search
     # for the name failed. So the carrier keeps the cluster's first character and every further
     # one gets a blank glyph (no ink, no advance) on the baseline just before the carrier in

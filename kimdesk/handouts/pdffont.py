@@ -8,7 +8,9 @@ key character (U+E000 upwards) mapped to the glyph, and :meth:`addObjects` write
 that maps each key to the *original* logical text of its cluster (for example the two letters
 "لا" for the lam-alef ligature, "ی" and not Arabic "ي" for a Persian yeh that shares its medial
 glyph). So copy-and-paste and ``pdftotext`` read the letters the counselor typed, not
-presentation forms or private-use junk.
+presentation forms or private-use junk. In right-to-left text the cluster's further characters
+(harakat, ZWNJ) go on blank glyphs of their own, one character per glyph (see
+:func:`~kimdesk.handouts.layout.shape` and :attr:`HandoutFont.blank_gid`).
 """
 
 from __future__ import annotations
