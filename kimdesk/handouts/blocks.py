@@ -37,6 +37,7 @@ class _RowMaker:
 
     columns: list[Column]
     keep_with_next: bool  # titles and headings do not end a page
+    keep_with_previous: bool = False  # a signature never starts a page alone
 
     def __call__(self, fill: Fill, space_after: float = 6.0) -> Row:
         cells = []
@@ -44,7 +45,8 @@ class _RowMaker:
             cell = Cell(col.width, col.rtl)
             fill(cell, col)
             cells.append(cell)
-        return Row(cells, space_after, keep_with_next=self.keep_with_next)
+        return Row(cells, space_after, keep_with_next=self.keep_with_next,
+                   keep_with_previous=self.keep_with_previous)
 
 
 #: A block type's builder: the block, the case data and the row maker -> its rows.
@@ -56,7 +58,8 @@ def block_rows(block: Block, columns: list[Column], data: HandoutData) -> Iterat
     build = _BUILDERS.get(block.type)
     if build is None:  # templates.py rejects unknown types; this guards a type without a builder
         raise HandoutError(N_("Handout block type {kind} cannot be drawn."), kind=block.type)
-    yield from build(block, data, _RowMaker(columns, block.type in ("title", "heading")))
+    yield from build(block, data, _RowMaker(columns, block.type in ("title", "heading"),
+                                            block.type == "signature"))
 
 
 def _title(block: Block, _data: HandoutData, row: _RowMaker) -> Iterator[Row]:

@@ -41,6 +41,7 @@ class Cell:
     height: float = 0.0
     ops: list[tuple[Any, ...]] = field(default_factory=list)
     extents: list[tuple[float, float]] = field(default_factory=list)
+    marker: int | None = None  # a box or dot waiting for the line it stands beside
 
     def add(self, op: tuple[Any, ...], top: float, bottom: float) -> None:
         self.ops.append(op)
@@ -55,8 +56,15 @@ class Cell:
             self.line(line, style, indent)
 
     def line(self, line: Line, style: Style, indent: float = 0.0) -> None:
-        step = style.size * style.leading
-        baseline = self.height + style.size * 1.02
+        step = style.size * style.leading * line.scale  # Arabic script is drawn larger
+        baseline = self.height + style.size * 1.02 * line.scale
+        if self.marker is not None:  # a checkbox or dot goes down with the larger line
+            index, self.marker = self.marker, None
+            shift = style.size * 1.02 * (line.scale - 1.0)
+            kind, y = self.ops[index]
+            top, bottom = self.extents[index]
+            self.ops[index] = (kind, y + shift)
+            self.extents[index] = (top + shift, bottom + shift)
         self.add(("text", line, baseline, indent), self.height, self.height + step)
         self.height += step
 
@@ -64,9 +72,11 @@ class Cell:
         """A checkbox at the start side, level with the next line of text."""
         top = self.height + style.size * 0.25
         self.add(("box", top), top, top + BOX)
+        self.marker = len(self.ops) - 1
 
     def dot(self, y: float) -> None:
         self.add(("dot", self.height + y), self.height + y - 2.0, self.height + y + 2.0)
+        self.marker = len(self.ops) - 1
 
     def bar(self) -> None:
         """A vertical bar at the start side from here to the cell's end (a record's frame)."""
@@ -110,6 +120,7 @@ class Row:
     cells: list[Cell]
     space_after: float
     keep_with_next: bool = False  # titles and headings do not end a page
+    keep_with_previous: bool = False  # signatures stay on the page of the text they sign
     columns: list[Column] | None = None  # stacked layout: the row's own column
     page_break_before: bool = False
 
@@ -117,14 +128,24 @@ class Row:
     def height(self) -> float:
         return max(c.height for c in self.cells)
 
+    @property
+    def last_text_bottom(self) -> float:
+        """Where the row's last line of text ends: a cut just above it takes that line and
+        whatever follows it (a fill-in rule under its label) to the next page."""
+        return max((bottom for cell in self.cells
+                    for op, (_top, bottom) in zip(cell.ops, cell.extents, strict=True)
+                    if op[0] == "text"), default=self.height)
+
     def split(self, limit: float) -> tuple[Row, Row] | None:
         """Cut a row taller than the rest of the page between lines; None if nothing fits."""
         cuts = [cell.cut_at(limit) for cell in self.cells]
         if all(cut <= 0.0 for cut in cuts):
             return None
         halves = [cell.split(cut) for cell, cut in zip(self.cells, cuts, strict=True)]
-        return (Row([h for h, _ in halves], 0.0, columns=self.columns),
-                Row([t for _, t in halves], self.space_after, columns=self.columns))
+        return (Row([h for h, _ in halves], 0.0, columns=self.columns,
+                    keep_with_previous=self.keep_with_previous),
+                Row([t for _, t in halves], self.space_after, columns=self.columns,
+                    keep_with_next=self.keep_with_next))
 
 
 @dataclass

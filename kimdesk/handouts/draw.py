@@ -47,6 +47,8 @@ def draw_line(canvas: Any, line: Line, x: float, y: float) -> None:
     current_font = None
     for seg in line.segments:
         font: Any = font_set(seg.bold).font(seg.role)
+        scale = font.scale  # glyph positions are in 1/1000 em of ``size``, TJ's of size * scale
+        font_size = size * scale
         add(f"1 0 0 1 {fp_str(pen)} {fp_str(y)} Tm")
         glyphs = seg.glyphs
         index = 0
@@ -55,9 +57,9 @@ def draw_line(canvas: Any, line: Line, x: float, y: float) -> None:
         rise = 0.0
         for subset, chunk in font.splitString("".join(g.key for g in glyphs), doc):
             name = font.getSubsetInternalName(subset, doc)
-            if (name, size) != current_font:
-                add(f"{name} {fp_str(size)} Tf")
-                current_font = (name, size)
+            if (name, font_size) != current_font:
+                add(f"{name} {fp_str(font_size)} Tf")
+                current_font = (name, font_size)
             parts: list[str] = []
             literal: list[str] = []
             for byte in chunk:
@@ -79,7 +81,7 @@ def draw_line(canvas: Any, line: Line, x: float, y: float) -> None:
                     if literal:
                         parts.append("(" + "".join(literal) + ")")
                         literal = []
-                    parts.append(fp_str(cur - target))
+                    parts.append(fp_str((cur - target) / scale))
                 literal.append(_ESCAPED[byte])
                 cur = target + glyph.width
             if literal:

@@ -21,6 +21,7 @@ documents and sizes) and multiplied by the font size when a line is measured or 
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 from collections.abc import Sequence
@@ -76,6 +77,7 @@ class Line:
     size: float
     rtl: bool  # paragraph direction: decides alignment
     logical: tuple[Segment, ...] = ()  # the same segments in logical order
+    scale: float = 1.0  # the largest font scale on the line: its height grows with it
 
     @property
     def logical_text(self) -> str:
@@ -135,7 +137,8 @@ def shape(text: str, role: str, bold: bool, rtl: bool, lang: str) -> tuple[Glyph
         buf.language = lang
     buf.guess_segment_properties()
     hb.shape(font.hb_font, buf, {"kern": True, "liga": True})
-    scale = 1000.0 / font.units_per_em
+    # 1/1000 em of the text's size: a font drawn larger (font.scale) is larger here too
+    scale = 1000.0 / font.units_per_em * font.scale
     infos, positions = buf.glyph_infos, buf.glyph_positions
     starts = sorted({info.cluster for info in infos})
     end_of = dict(zip(starts, [*starts[1:], len(text)], strict=True))
@@ -147,10 +150,22 @@ def shape(text: str, role: str, bold: bool, rtl: bool, lang: str) -> tuple[Glyph
         rank = (pos.y_offset == 0, pos.x_advance)
         if best is None or rank > (positions[best].y_offset == 0, positions[best].x_advance):
             carrier[info.cluster] = index
+    # Right to left, one character per glyph: poppler's pdftotext turns a right-to-left run
+    # into reading order character by character, so a glyph whose ToUnicode
+    # entry is "يُ" (ya, damma) came out as "ُي", the harakah before its letter, and a search
+    # for the name failed. So the carrier keeps the cluster's first character and every further
+    # one gets a blank glyph (no ink, no advance) on the baseline just before the carrier in
+    # the content stream (visual order): reversed per character, that is logical order again,
+    # and pypdf, which reads glyph by glyph, gets the same.
+    blank = font.blank_gid if rtl else None
     glyphs = []
     for index, (info, pos) in enumerate(zip(infos, positions, strict=True)):
         cluster = info.cluster
         piece = text[cluster : end_of[cluster]] if carrier[cluster] == index else ""
+        if blank is not None and len(piece) > 1:
+            glyphs += [Glyph(font.key_for(blank, ch), 0.0, 0.0, 0.0, 0.0)
+                       for ch in reversed(piece[1:])]
+            piece = piece[0]
         key = font.key_for(info.codepoint, piece)
         glyphs.append(
             Glyph(
@@ -158,7 +173,7 @@ def shape(text: str, role: str, bold: bool, rtl: bool, lang: str) -> tuple[Glyph
                 advance=pos.x_advance * scale,
                 x_offset=pos.x_offset * scale,
                 y_offset=pos.y_offset * scale,
-                width=font.face.getCharWidth(ord(key)),
+                width=font.face.getCharWidth(ord(key)) * font.scale,
             )
         )
     return tuple(glyphs)
@@ -272,6 +287,37 @@ def reorder(segments: Sequence[Segment], base_level: int) -> list[Segment]:
     return items
 
 
+_RLM = "\u200f"
+
+
+def _close_rtl_runs(visual: list[Segment]) -> list[Segment]:
+    """End each right-to-left run whose last character is a combining mark (a harakah) or a
+    joiner with a blank glyph that extracts as RLM (U+200F), at the run's left edge.
+
+    Why: on a page or column read left to right, poppler starts a right-to-left section of a
+    line at its leftmost right-to-left *letter*; a mark left of it, which is the run's last
+    character in reading order, went to the left-to-right text before it ("ّعَلِي" for
+    "عَلِيّ"). The RLM is such a letter, invisible, and does no harm where it extracts.
+    (Punctuation at that edge is left alone: poppler counts "." and "," as parts of numbers,
+    so an RLM would not move them, only add noise.)"""
+    import unicodedata
+
+    out = visual
+    for index, seg in enumerate(visual):
+        if not seg.rtl or (index and visual[index - 1].rtl) or not seg.text:
+            continue
+        if unicodedata.bidirectional(seg.text[-1]) not in ("NSM", "BN"):
+            continue
+        font = font_set(seg.bold).font(seg.role)
+        if font.blank_gid is None:
+            continue
+        rlm = Glyph(font.key_for(font.blank_gid, _RLM), 0.0, 0.0, 0.0, 0.0)
+        if out is visual:
+            out = list(visual)
+        out[index] = dataclasses.replace(seg, glyphs=(rlm, *seg.glyphs))
+    return out  # ``visual`` itself when no run needed one
+
+
 def first_strong_rtl(text: str) -> bool:
     """UAX #9 rules P2-P3: the direction of the first strong character (LTR when there is none)."""
     import unicodedata
@@ -348,6 +394,11 @@ def _layout_uncached(text: str, width: float, style: Style, lang: str, rtl: bool
     base = 1 if rtl else 0
     for segs in lines:
         visual = reorder(segs, base)
+        closed = _close_rtl_runs(visual)
+        if closed is not visual:  # the same segments, now with an RLM glyph, in logical order too
+            swap = {id(old): new for old, new in zip(visual, closed, strict=True)}
+            visual, segs = closed, [swap[id(seg)] for seg in segs]
         width_pt = sum(s.width for s in segs) * size / 1000.0
-        out.append(Line(tuple(visual), width_pt, size, rtl, tuple(segs)))
+        scale = max(font_set(s.bold).font(s.role).scale for s in segs)
+        out.append(Line(tuple(visual), width_pt, size, rtl, tuple(segs), scale))
     return out

@@ -8,7 +8,9 @@ key character (U+E000 upwards) mapped to the glyph, and :meth:`addObjects` write
 that maps each key to the *original* logical text of its cluster (for example the two letters
 "لا" for the lam-alef ligature, "ی" and not Arabic "ي" for a Persian yeh that shares its medial
 glyph). So copy-and-paste and ``pdftotext`` read the letters the counselor typed, not
-presentation forms or private-use junk.
+presentation forms or private-use junk. In right-to-left text the cluster's further characters
+(harakat, ZWNJ) go on blank glyphs of their own, one character per glyph (see
+:func:`~kimdesk.handouts.layout.shape` and :attr:`HandoutFont.blank_gid`).
 """
 
 from __future__ import annotations
@@ -65,7 +67,10 @@ class HandoutFont(TTFont):
         self._next_private = PRIVATE_START
         self._key_lock = threading.Lock()
         self._hb: Any = None
+        self._blank: int | bool | None = False  # False: not looked up yet
         self.units_per_em: int = int(face.unitsPerEm)
+        #: drawn at the text's size times this (the Arabic font: see fonts._register)
+        self.scale: float = 1.0
         self.ascent: float = float(face.ascent)  # in 1/1000 em
         self.descent: float = float(face.descent)
 
@@ -80,6 +85,25 @@ class HandoutFont(TTFont):
             font.scale = (self.units_per_em, self.units_per_em)
             self._hb = font
         return self._hb
+
+    @property
+    def blank_gid(self) -> int | None:
+        """A glyph that draws nothing and does not move the pen (zero width space), or None.
+
+        It carries the second and further characters of a right-to-left cluster (a harakah,
+        a ZWNJ) on the baseline, one character per glyph: see :func:`~.layout.shape`."""
+        if self._blank is False:
+            self._blank = None
+            face: Any = self.face
+            for cp in (0x200B, 0xFEFF):
+                gid = face.charToGlyph.get(cp)
+                if gid is None or self.hb_font.get_glyph_h_advance(gid):
+                    continue
+                extents = self.hb_font.get_glyph_extents(gid)
+                if extents is None or (extents.width == 0 and extents.height == 0):
+                    self._blank = gid
+                    break
+        return self._blank
 
     def key_for(self, gid: int, text: str) -> str:
         """The character that stands for glyph ``gid`` drawn for the original ``text``."""

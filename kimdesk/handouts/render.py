@@ -38,6 +38,7 @@ from kimdesk.handouts.cells import (
     Row,
 )
 from kimdesk.handouts.data import HandoutData
+from kimdesk.handouts.fonts import font_set
 from kimdesk.handouts.layout import Line, layout_paragraph
 from kimdesk.handouts.templates import (
     SOURCE_LANGUAGE,
@@ -137,34 +138,75 @@ def prepare_template(template: Template, first: Texts, second: Texts | None,
     return Prepared(template, columns, rows, data, first)
 
 
+def _glued(row: Row, after: Row) -> bool:
+    """Whether ``after`` must start on the page ``row`` ends on."""
+    return (row.keep_with_next or after.keep_with_previous) and not after.page_break_before
+
+
+def _chain(row: Row, queue: list[Row], content_h: float) -> tuple[float, float]:
+    """(height ``row`` needs on its page, of that the rows glued after it with their spacing).
+
+    A heading is glued to the row after it, a signature to the row before it (so the signature
+    block and the last paragraph it signs share a page). The last row of a chain counts with at
+    most a third of a page: a heading needs only the start of a long paragraph beside it."""
+    rest = 0.0
+    current = row
+    for index, after in enumerate(queue):
+        if not _glued(current, after):
+            break
+        last = index + 1 == len(queue) or not _glued(after, queue[index + 1])
+        rest += current.space_after + (min(after.height, content_h / 3) if last else after.height)
+        current = after
+    return row.height + rest, rest
+
+
 def _paginate(rows: list[Row], content_h: float) -> list[list[Row]]:
-    """Rows onto pages: a title or heading moves on with the row after it, and a row taller than
-    the space left on a fresh page is cut between lines."""
+    """Rows onto pages: rows glued together (:func:`_chain`) start a new page together when they
+    do not fit on this one, and a row that fits on no page, with what is glued to it, is cut
+    between lines, so that its last lines go with the rows glued after it."""
     pages: list[list[Row]] = [[]]
     used = 0.0
     queue = list(rows)
+
+    def place(row: Row) -> None:
+        nonlocal used
+        pages[-1].append(row)
+        used += row.height + row.space_after
+
+    def new_page() -> None:
+        nonlocal used
+        pages.append([])
+        used = 0.0
+
     while queue:
         row = queue.pop(0)
         if row.page_break_before and pages[-1]:
-            pages.append([])
-            used = 0.0
-        need = row.height
-        if row.keep_with_next and queue:
-            need += row.space_after + min(queue[0].height, content_h / 3)
-        too_tall = row.height > content_h  # fits on no page: fill this page's rest first
-        if pages[-1] and used + need > content_h and not (too_tall and content_h - used > 60):
-            pages.append([])
-            used = 0.0
-        if row.height > content_h - used:
-            halves = row.split(content_h - used)
-            if halves is not None and halves[0].height > 0:
-                pages[-1].append(halves[0])
-                pages.append([])
-                used = 0.0
-                queue.insert(0, halves[1])
-                continue
-        pages[-1].append(row)
-        used += row.height + row.space_after
+            new_page()
+        need, rest = _chain(row, queue, content_h)
+        if need <= content_h - used or (not pages[-1] and need <= content_h):
+            place(row)
+            continue
+        if need <= content_h:  # fits on a fresh page
+            new_page()
+            place(row)
+            continue
+        # Fits on no page with what is glued to it: fill the rest of this page (unless little is
+        # left), but never with the whole row: at least its last line of text, and the fill-in
+        # line under it, go on with the rows glued after it (a tail still too tall with them is
+        # cut again on the next page).
+        if pages[-1] and content_h - used <= 60:
+            new_page()
+        limit = min(content_h - used, row.last_text_bottom - 0.5) if rest else content_h - used
+        halves = row.split(limit)
+        if halves is not None and halves[0].height > 0:
+            place(halves[0])
+            new_page()
+            queue.insert(0, halves[1])
+        elif pages[-1]:
+            new_page()
+            queue.insert(0, row)
+        else:  # not even one line fits: draw it and let it run over the bottom margin
+            place(row)
     return [page for page in pages if page]
 
 
@@ -201,8 +243,13 @@ def render_pdf(prepared: Prepared, today: date | None = None) -> bytes:
     buf = io.BytesIO()
     cols = prepared.columns
     client = next(c for c in cols if c.texts is prepared.client) if prepared.client else cols[0]
-    # /Lang tells screen readers and search which language to expect (the client's)
-    canvas = Canvas(buf, pagesize=(PAGE_W, PAGE_H), pageCompression=1, lang=client.lang)
+    # /Lang tells screen readers and search which language to expect (the client's).
+    # initialFontName: reportlab's default initial font is Helvetica, which every page's preamble
+    # then selects and the PDF lists as a font it does not embed (print shops' preflight and
+    # PDF/A checks reject that). A TrueType initial font is never selected in the preamble, and
+    # Noto Sans is embedded anyway: every page's header is set in it.
+    canvas = Canvas(buf, pagesize=(PAGE_W, PAGE_H), pageCompression=1, lang=client.lang,
+                    initialFontName=font_set(False).font("latin").fontName)
     titles = " / ".join(c.t(prepared.template.title) for c in cols)
     canvas.setTitle(titles)
     canvas.setAuthor("KIMdesk")

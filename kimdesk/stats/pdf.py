@@ -127,6 +127,8 @@ def _chart(table: dict[str, Any], width: float) -> Any:
     bar_h = 11
     height = bar_h * len(columns) + 20
     d = Drawing(width, height)
+    # the renderer's starting state selects this font (else Helvetica, a font not embedded)
+    d.initialFontName = f["regular"]
     chart = HorizontalBarChart()
     chart.x, chart.y = width * 0.38, 10
     chart.width, chart.height = width * 0.55, bar_h * len(columns)
@@ -220,6 +222,9 @@ def _write_pdf(report: Report, path: Path, progress: Progress | None = None) -> 
             ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8eef2")),
             ("BACKGROUND", (0, -1), (-1, -1), colors.HexColor("#f3f3f3")),
             ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            # the cells are Paragraphs with their own fonts, but the table still selects its
+            # cell font (default Helvetica, which would be a font not embedded)
+            ("FONT", (0, 0), (-1, -1), _fonts()["regular"], 7),
             ("TOPPADDING", (0, 0), (-1, -1), 1.5),
             ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
         ]))
@@ -242,6 +247,9 @@ def _write_pdf(report: Report, path: Path, progress: Progress | None = None) -> 
 
     SimpleDocTemplate(str(path), pagesize=page, leftMargin=margin, rightMargin=margin,
                       topMargin=margin, bottomMargin=margin, title=_(N_("KIM statistics")),
-                      author="KIMdesk").build(story, onFirstPage=on_page, onLaterPages=on_page)
+                      author="KIMdesk",
+                      # reportlab's default, Helvetica, would be listed as a font not embedded
+                      initialFontName=_fonts()["regular"],
+                      ).build(story, onFirstPage=on_page, onLaterPages=on_page)
     if progress:
         progress(total, total)

@@ -34,3 +34,15 @@ def norm(text: str, harakat: bool = False) -> str:
     if not harakat:
         text = _HARAKAT.sub("", text)
     return " ".join(text.split())
+
+
+def pdffonts(pdf: Path) -> list[tuple[str, bool]]:
+    """(font name, embedded) for every font of ``pdf``, from poppler's ``pdffonts``."""
+    res = subprocess.run([need("pdffonts"), str(pdf)], capture_output=True, text=True,
+                         timeout=60, check=True)
+    fonts = []
+    for line in res.stdout.splitlines()[2:]:  # a header line and a rule
+        fields = line.split()
+        # name type (one or two words) encoding emb sub uni object-id generation
+        fonts.append((fields[0], fields[-5] == "yes"))
+    return fonts

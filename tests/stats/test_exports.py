@@ -268,3 +268,14 @@ def test_pdf_language(stats_vault: object, tmp_path: Path, lang: str, word: str)
         assert any("\u0400" <= ch <= "\u04ff" for ch in text)
     else:
         assert word in text
+
+
+def test_pdf_embeds_every_font(exports: list[tuple]) -> None:
+    """A print shop's preflight rejects fonts the PDF only names (reportlab's initial font,
+    Helvetica, used to be one)."""
+    from tests.handouts.helpers import pdffonts
+
+    _report, paths = exports[0]
+    fonts = pdffonts(paths["pdf"])
+    assert fonts
+    assert [name for name, embedded in fonts if not embedded] == []
