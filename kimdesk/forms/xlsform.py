@@ -151,7 +151,13 @@ def import_xlsform(path: Path, *, default_language: str = "de") -> ImportResult:
     from pyxform.errors import PyXFormError
     from pyxform.xls2json import parse_file_to_json
 
+    from kimdesk.forms.checker import MAX_ROWS, too_many_rows
+    from kimdesk.forms.xlsform_files import file_problem, survey_rows
+
     name = str(path)
+    refusal = file_problem(path) or too_many_rows(survey_rows(path, MAX_ROWS) or 0)
+    if refusal:
+        return ImportResult(None, [Problem(name, "", refusal)])
     warnings: list[str] = []
     try:
         data = parse_file_to_json(str(path), warnings=warnings)
