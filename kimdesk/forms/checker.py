@@ -17,8 +17,8 @@ from kimdesk.forms.codelists import CODELISTS
 from kimdesk.forms.definition import (
     COMPUTED_TYPES,
     DISPLAY_TYPES,
+    HIDDEN_TYPES,
     INPUT_TYPES,
-    METADATA_TYPES,
     SUPPORTED_TYPES,
     Field,
     Form,
@@ -37,6 +37,8 @@ from kimdesk.forms.expressions import (
     references,
     uses_current,
 )
+from kimdesk.forms.notes import form_notes
+from kimdesk.i18n import N_
 from kimdesk.i18n import gettext as _
 
 
@@ -52,7 +54,8 @@ class Problem:
         return f"{self.file}: {where}: {self.severity}: {self.reason}"
 
 
-LABELLED = INPUT_TYPES | DISPLAY_TYPES | {"group", "repeat"}
+#: Kinds that need a label; groups and repeats may have none, as in ODK (issue 16).
+LABELLED = INPUT_TYPES | DISPLAY_TYPES
 #: Survey rows a form may have. The check is linear (20,000 questions in a few seconds), but a
 #: 300,000-row sheet is not a questionnaire a counselor can fill in; sync and import refuse it
 #: with a message instead of working for minutes.
@@ -147,6 +150,7 @@ def check_definition(
         _check_field(form, f, langs, add, _TypesSeenFrom(form, chains, f))
     _check_choices(form, langs, add)
     _check_cycles(form, add)
+    form_notes(form, add)
     errors = [p for p in problems if p.severity == "error"]
     return (None if errors else form), problems
 
@@ -166,7 +170,8 @@ def _check_settings(definition: FormDefinition, add: Any) -> None:
     known = language_codes()
     for lang in s.languages:
         if lang not in known:
-            add("settings.languages", f"unknown language code '{lang}'")
+            add("settings.languages", _("'{lang}' is not a CLDR language code; the texts are kept"
+                                        " under this name").format(lang=lang), "warning")
     for lang in s.languages:
         if not s.title.get(lang, "").strip():
             add("settings.title", f"title missing in language {lang}",
@@ -177,14 +182,22 @@ def _check_settings(definition: FormDefinition, add: Any) -> None:
 
 
 def _check_texts(where: str, what: str, texts: Mapping[str, str], langs: list[str],
-                 add: Any, *, required: bool) -> None:
-    """Labels must exist in every language (error); hints and messages fall back to the default
-    language, so a missing translation of those is a warning."""
+                 add: Any, *, required: bool, default: str = "") -> None:
+    """A required text (a label) missing in every language is an error; missing in some, it
+    falls back to the default language as in ODK Collect, so that is a warning (issue 16), as
+    for hints and messages."""
     if not texts and not required:
         return
+    present = [lang for lang in langs if str(texts.get(lang, "")).strip()]
+    if required and not present and not any(str(t).strip() for t in texts.values()):
+        add(where, _("{what} missing in every language").format(what=what))
+        return
+    what = _(what)
+    fallback = default if default in present else (present or list(texts) or [""])[0]
     for lang in langs:
-        if not str(texts.get(lang, "")).strip():
-            add(where, f"{what} missing in language {lang}", "error" if required else "warning")
+        if lang not in present:
+            add(where, _("{what} missing in language {lang}; the {fallback} text is shown").format(
+                what=what, lang=lang, fallback=fallback), "warning")
     for lang in texts:
         if lang not in langs:
             add(where, f"{what} in language {lang}, which the form does not list", "warning")
@@ -234,20 +247,21 @@ def repeat_chains(form: Form) -> dict[int, tuple[int, ...]]:
 def _check_field(form: Form, f: Field, langs: list[str], add: Any,
                  types: Mapping[str, str]) -> None:
     name = f.name or f"row {f.index + 2}"
-    _check_field_texts(f, name, langs, add)
+    _check_field_texts(f, name, langs, add, form.default_language)
     _check_field_columns(form, f, name, add)
     if f.row.default:
         _check_default(form, f, name, add)
     _check_field_expressions(form, f, name, add, types)
 
 
-def _check_field_texts(f: Field, name: str, langs: list[str], add: Any) -> None:
+def _check_field_texts(f: Field, name: str, langs: list[str], add: Any, default: str) -> None:
     row = f.row
     if f.kind in LABELLED:
-        _check_texts(name, "label", row.label, langs, add, required=True)
-    _check_texts(name, "hint", row.hint, langs, add, required=False)
-    _check_texts(name, "constraint message", row.constraint_message, langs, add, required=False)
-    _check_texts(name, "required message", row.required_message, langs, add, required=False)
+        _check_texts(name, N_("label"), row.label, langs, add, required=True, default=default)
+    for what, texts in ((N_("hint"), row.hint),
+                        (N_("constraint message"), row.constraint_message),
+                        (N_("required message"), row.required_message)):
+        _check_texts(name, what, texts, langs, add, required=False, default=default)
 
 
 def _check_field_columns(form: Form, f: Field, name: str, add: Any) -> None:
@@ -267,7 +281,7 @@ def _check_field_columns(form: Form, f: Field, name: str, add: Any) -> None:
         add(name, "a constraint on a field without input is never checked", "warning")
     if (row.required is True or isinstance(row.required, str)) and kind not in INPUT_TYPES:
         add(name, "'required' on a field without input is not supported")
-    if kind in METADATA_TYPES | {"calculate"} and row.label:
+    if kind in HIDDEN_TYPES | {"calculate"} and row.label:
         add(name, "a hidden field's label is never shown", "warning")
 
 
@@ -341,7 +355,11 @@ def _check_choices(form: Form, langs: list[str], add: Any) -> None:
             seen.add(choice.name)
             if not choice.name or " " in choice.name:
                 add(where, "a choice name must be one word (select_multiple stores them joined)")
-            _check_texts(where, "label", choice.label, langs, add, required=True)
+            if not any(str(t).strip() for t in choice.label.values()):
+                add(where, _("choice without a label: its name is shown"), "warning")
+                continue
+            _check_texts(where, N_("label"), choice.label, langs, add, required=True,
+                         default=form.default_language)
 
 
 def _check_cycles(form: Form, add: Any) -> None:
