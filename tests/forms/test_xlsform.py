@@ -144,3 +144,15 @@ def test_language_headers() -> None:
     assert language_code("default", "de") == "de"
     assert language_code("French", "de") == "fr"
     assert language_code("Klingonisch", "de") is None
+
+
+def test_cli_import_writes_nothing_when_the_check_fails(tmp_path: Path,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 16: the YAML used to be written (and 'Wrote ...' printed) with exit 1."""
+    md = tmp_path / "broken.md"
+    md.write_text("| survey |\n| | type | name | label | relevant |\n"
+                  "| | text | a | A | ${ghost} = 1 |\n", encoding="utf-8")
+    out = tmp_path / "broken.yaml"
+    assert main(["forms", "import", str(md), "-o", str(out)]) == 1
+    assert not out.exists()
+    assert "Wrote" not in capsys.readouterr().out
