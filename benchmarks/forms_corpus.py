@@ -31,7 +31,8 @@ CORPUS = Path(__file__).resolve().parent.parent / "tests" / "forms" / "corpus"
 SUFFIXES = {".xlsx", ".xls", ".csv", ".md"}
 #: A refusal "names the feature" when its reason says which type/column/setting/function is not
 #: supported (the wording of xlsform.py and checker.py).
-FEATURE = re.compile(r"unsupported|not supported|unknown function|unknown or unsupported type")
+FEATURE = re.compile(r"unsupported|not supported|unknown function|unknown or unsupported type",
+                     re.IGNORECASE)
 
 
 @dataclass
@@ -70,7 +71,11 @@ def classify(path: Path) -> Outcome:
 
 
 def run(folder: Path = CORPUS) -> list[Outcome]:
-    return [classify(p) for p in forms(folder)]
+    """Every form, with messages in English (the classification reads their wording)."""
+    from kimdesk.i18n import language
+
+    with language("en"):
+        return [classify(p) for p in forms(folder)]
 
 
 def summary(outcomes: list[Outcome]) -> Counter[str]:
