@@ -83,13 +83,18 @@ def cmd_import(args: argparse.Namespace) -> int:
                                 path=str(args.xlsform))
     problems = check_definition(result.definition, str(args.output))[1]
     _print_problems(problems)
+    if any(p.severity == "error" for p in problems):
+        # a definition that fails the check would be refused on install and sync: write nothing
+        # rather than a file that looks finished (issue 16)
+        raise FormsCommandError(N_("{path} was not written: the imported form has the errors"
+                                   " listed above."), path=str(args.output))
     if args.output.suffix.lower() == ".json":
         text = json.dumps(result.definition.to_data(), ensure_ascii=False, indent=1) + "\n"
     else:
         text = dump_yaml(result.definition)
     args.output.write_text(text, encoding="utf-8")
     print(_("Wrote {path}.").format(path=args.output))
-    return 1 if any(p.severity == "error" for p in problems) else 0
+    return 0
 
 
 def cmd_export(args: argparse.Namespace) -> int:

@@ -6,7 +6,7 @@ reason) instead of breaking the app.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,8 +17,8 @@ from kimdesk.forms.codelists import CODELISTS
 from kimdesk.forms.definition import (
     COMPUTED_TYPES,
     DISPLAY_TYPES,
+    HIDDEN_TYPES,
     INPUT_TYPES,
-    METADATA_TYPES,
     SUPPORTED_TYPES,
     Field,
     Form,
@@ -37,6 +37,9 @@ from kimdesk.forms.expressions import (
     references,
     uses_current,
 )
+from kimdesk.forms.notes import form_notes
+from kimdesk.i18n import N_
+from kimdesk.i18n import gettext as _
 
 
 @dataclass(frozen=True)
@@ -51,7 +54,20 @@ class Problem:
         return f"{self.file}: {where}: {self.severity}: {self.reason}"
 
 
-LABELLED = INPUT_TYPES | DISPLAY_TYPES | {"group", "repeat"}
+#: Kinds that need a label; groups and repeats may have none, as in ODK (issue 16).
+LABELLED = INPUT_TYPES | DISPLAY_TYPES
+#: Survey rows a form may have. The check is linear (20,000 questions in a few seconds), but a
+#: 300,000-row sheet is not a questionnaire a counselor can fill in; sync and import refuse it
+#: with a message instead of working for minutes.
+MAX_ROWS = 50_000
+
+
+def too_many_rows(rows: int) -> str | None:
+    """The translated refusal for a form of ``rows`` survey rows, or None when it is fine."""
+    if rows <= MAX_ROWS:
+        return None
+    return _("The form has more than {limit} rows, more than KIMdesk takes: split it into"
+             " several forms.").format(limit=f"{MAX_ROWS:,}")
 
 
 def check_file(path: Path, *, agencies: Any = None) -> tuple[Form | None, list[Problem]]:
@@ -103,6 +119,10 @@ def check_definition(
     def add(fieldname: str, reason: str, severity: str = "error") -> None:
         problems.append(Problem(file, fieldname, reason, severity))
 
+    too_big = too_many_rows(len(definition.survey))
+    if too_big:
+        add("", too_big)
+        return None, problems
     s = definition.settings
     langs = s.languages or [s.default_language]
     _check_settings(definition, add)
@@ -125,10 +145,12 @@ def check_definition(
     except FormError as exc:
         add("", exc.translated())
         return None, problems
+    chains = repeat_chains(form)
     for f in form.walk():
-        _check_field(form, f, langs, add)
+        _check_field(form, f, langs, add, _TypesSeenFrom(form, chains, f))
     _check_choices(form, langs, add)
     _check_cycles(form, add)
+    form_notes(form, add)
     errors = [p for p in problems if p.severity == "error"]
     return (None if errors else form), problems
 
@@ -148,7 +170,8 @@ def _check_settings(definition: FormDefinition, add: Any) -> None:
     known = language_codes()
     for lang in s.languages:
         if lang not in known:
-            add("settings.languages", f"unknown language code '{lang}'")
+            add("settings.languages", _("'{lang}' is not a CLDR language code; the texts are kept"
+                                        " under this name").format(lang=lang), "warning")
     for lang in s.languages:
         if not s.title.get(lang, "").strip():
             add("settings.title", f"title missing in language {lang}",
@@ -159,48 +182,86 @@ def _check_settings(definition: FormDefinition, add: Any) -> None:
 
 
 def _check_texts(where: str, what: str, texts: Mapping[str, str], langs: list[str],
-                 add: Any, *, required: bool) -> None:
-    """Labels must exist in every language (error); hints and messages fall back to the default
-    language, so a missing translation of those is a warning."""
+                 add: Any, *, required: bool, default: str = "") -> None:
+    """A required text (a label) missing in every language is an error; missing in some, it
+    falls back to the default language as in ODK Collect, so that is a warning (issue 16), as
+    for hints and messages."""
     if not texts and not required:
         return
+    present = [lang for lang in langs if str(texts.get(lang, "")).strip()]
+    if required and not present and not any(str(t).strip() for t in texts.values()):
+        add(where, _("{what} missing in every language").format(what=what))
+        return
+    what = _(what)
+    fallback = default if default in present else (present or list(texts) or [""])[0]
     for lang in langs:
-        if not str(texts.get(lang, "")).strip():
-            add(where, f"{what} missing in language {lang}", "error" if required else "warning")
+        if lang not in present:
+            add(where, _("{what} missing in language {lang}; the {fallback} text is shown").format(
+                what=what, lang=lang, fallback=fallback), "warning")
     for lang in texts:
         if lang not in langs:
             add(where, f"{what} in language {lang}, which the form does not list", "warning")
 
 
-def _types_seen_from(form: Form, f: Field) -> dict[str, str]:
-    """Expression types of every field as seen from ``f`` (repeats outside f: node-sets)."""
-    own = set(id(r) for r in f.repeats())
-    if f.kind == "repeat":
-        own.add(id(f))
-    out = {}
-    for other in form.walk():
-        chain = other.repeats()
-        outside = any(id(r) not in own for r in chain)
-        out[other.name] = "nodeset" if outside else FIELD_VALUE_TYPES.get(other.kind, "any")
-    return out
+class _TypesSeenFrom(Mapping[str, str]):
+    """Expression types of the fields as seen from one field: a field inside a repeat that does
+    not enclose the viewer is a node-set (every instance), any other field has its own type.
+
+    A lazy view, not a dict: an expression reads a handful of names, so looking up just those
+    keeps ``forms check`` linear in the number of fields (a dict of every field per field made a
+    5,000-question form take a minute; issue 16)."""
+
+    def __init__(self, form: Form, chains: Mapping[int, tuple[int, ...]], f: Field) -> None:
+        self._form = form
+        self._chains = chains
+        own = set(chains[id(f)])
+        if f.kind == "repeat":
+            own.add(id(f))
+        self._own = own
+
+    def __getitem__(self, name: str) -> str:
+        other = self._form.by_name[name]
+        if any(r not in self._own for r in self._chains[id(other)]):
+            return "nodeset"
+        return FIELD_VALUE_TYPES.get(other.kind, "any")
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._form.by_name)
+
+    def __len__(self) -> int:
+        return len(self._form.by_name)
 
 
-def _check_field(form: Form, f: Field, langs: list[str], add: Any) -> None:
+def repeat_chains(form: Form) -> dict[int, tuple[int, ...]]:
+    """Each field's enclosing repeats (by ``id``), outermost first, in one walk of the tree."""
+    chains: dict[int, tuple[int, ...]] = {}
+    stack: list[tuple[Field, tuple[int, ...]]] = [(f, ()) for f in reversed(form.fields)]
+    while stack:
+        node, chain = stack.pop()
+        chains[id(node)] = chain
+        inner = (*chain, id(node)) if node.kind == "repeat" else chain
+        stack.extend((child, inner) for child in reversed(node.children))
+    return chains
+
+
+def _check_field(form: Form, f: Field, langs: list[str], add: Any,
+                 types: Mapping[str, str]) -> None:
     name = f.name or f"row {f.index + 2}"
-    _check_field_texts(f, name, langs, add)
+    _check_field_texts(f, name, langs, add, form.default_language)
     _check_field_columns(form, f, name, add)
     if f.row.default:
         _check_default(form, f, name, add)
-    _check_field_expressions(form, f, name, add)
+    _check_field_expressions(form, f, name, add, types)
 
 
-def _check_field_texts(f: Field, name: str, langs: list[str], add: Any) -> None:
+def _check_field_texts(f: Field, name: str, langs: list[str], add: Any, default: str) -> None:
     row = f.row
     if f.kind in LABELLED:
-        _check_texts(name, "label", row.label, langs, add, required=True)
-    _check_texts(name, "hint", row.hint, langs, add, required=False)
-    _check_texts(name, "constraint message", row.constraint_message, langs, add, required=False)
-    _check_texts(name, "required message", row.required_message, langs, add, required=False)
+        _check_texts(name, N_("label"), row.label, langs, add, required=True, default=default)
+    for what, texts in ((N_("hint"), row.hint),
+                        (N_("constraint message"), row.constraint_message),
+                        (N_("required message"), row.required_message)):
+        _check_texts(name, what, texts, langs, add, required=False, default=default)
 
 
 def _check_field_columns(form: Form, f: Field, name: str, add: Any) -> None:
@@ -220,13 +281,13 @@ def _check_field_columns(form: Form, f: Field, name: str, add: Any) -> None:
         add(name, "a constraint on a field without input is never checked", "warning")
     if (row.required is True or isinstance(row.required, str)) and kind not in INPUT_TYPES:
         add(name, "'required' on a field without input is not supported")
-    if kind in METADATA_TYPES | {"calculate"} and row.label:
+    if kind in HIDDEN_TYPES | {"calculate"} and row.label:
         add(name, "a hidden field's label is never shown", "warning")
 
 
-def _check_field_expressions(form: Form, f: Field, name: str, add: Any) -> None:
+def _check_field_expressions(form: Form, f: Field, name: str, add: Any,
+                             types: Mapping[str, str]) -> None:
     row = f.row
-    types = _types_seen_from(form, f)
     columns: list[tuple[str, str]] = [("relevant", row.relevant), ("constraint", row.constraint),
                                       ("calculation", row.calculation)]
     if isinstance(row.required, str):
@@ -237,7 +298,7 @@ def _check_field_expressions(form: Form, f: Field, name: str, add: Any) -> None:
 
 
 def _check_expression(form: Form, f: Field, name: str, column: str, text: str,
-                      types: dict[str, str], add: Any) -> None:
+                      types: Mapping[str, str], add: Any) -> None:
     """One expression column: syntax, references, position(..), '.', and types."""
     try:
         node = parse(text)
@@ -294,7 +355,11 @@ def _check_choices(form: Form, langs: list[str], add: Any) -> None:
             seen.add(choice.name)
             if not choice.name or " " in choice.name:
                 add(where, "a choice name must be one word (select_multiple stores them joined)")
-            _check_texts(where, "label", choice.label, langs, add, required=True)
+            if not any(str(t).strip() for t in choice.label.values()):
+                add(where, _("choice without a label: its name is shown"), "warning")
+                continue
+            _check_texts(where, N_("label"), choice.label, langs, add, required=True,
+                         default=form.default_language)
 
 
 def _check_cycles(form: Form, add: Any) -> None:
@@ -314,24 +379,32 @@ def _check_cycles(form: Form, add: Any) -> None:
         if f.parent is not None and f.parent.name:
             refs.add(f.parent.name)
         graph[f.name] = {r for r in refs if r in form.by_name}
-    state: dict[str, int] = {}
-    reported: set[frozenset[str]] = set()
+    _report_cycles(graph, add)
 
-    def visit(node: str, path: list[str]) -> None:
-        state[node] = 1
-        path.append(node)
-        for nxt in sorted(graph.get(node, ())):
-            if state.get(nxt) == 1:
+
+def _report_cycles(graph: Mapping[str, set[str]], add: Any) -> None:
+    """Depth-first search with an explicit stack: a chain of 20,000 fields that each read the
+    next must not hit Python's recursion limit."""
+    state: dict[str, int] = {}  # 1 on the current path, 2 done
+    reported: set[frozenset[str]] = set()
+    for start in graph:
+        if state.get(start) is not None:
+            continue
+        path: list[str] = [start]
+        state[start] = 1
+        todo: list[Iterator[str]] = [iter(sorted(graph.get(start, ())))]
+        while todo:
+            nxt = next(todo[-1], None)
+            if nxt is None:
+                todo.pop()
+                state[path.pop()] = 2
+            elif state.get(nxt) == 1:
                 cycle = [*path[path.index(nxt):], nxt]
                 key = frozenset(cycle)
                 if key not in reported:
                     reported.add(key)
                     add(nxt, "cyclic expression: " + " -> ".join(f"${{{c}}}" for c in cycle))
             elif state.get(nxt) is None:
-                visit(nxt, path)
-        path.pop()
-        state[node] = 2
-
-    for name in graph:
-        if state.get(name) is None:
-            visit(name, [])
+                state[nxt] = 1
+                path.append(nxt)
+                todo.append(iter(sorted(graph.get(nxt, ()))))

@@ -29,13 +29,18 @@ Texts = dict[str, str]
 
 #: Field types KIMdesk renders and evaluates (XLSForm names). Metadata types are filled on save.
 INPUT_TYPES = frozenset(
-    {"text", "integer", "decimal", "date", "select_one", "select_multiple", "acknowledge"}
+    {"text", "integer", "decimal", "date", "select_one", "select_multiple", "acknowledge",
+     "geopoint"}
 )
 DISPLAY_TYPES = frozenset({"note"})
 COMPUTED_TYPES = frozenset({"calculate"})
 METADATA_TYPES = frozenset({"start", "end", "today", "username", "deviceid"})
+#: Metadata of a phone that a desktop does not have: kept so the form round-trips, never filled.
+UNFILLED_METADATA = frozenset({"phonenumber", "simserial", "subscriberid", "email", "audit",
+                               "start-geopoint"})
 STRUCTURE_TYPES = frozenset({"begin group", "end group", "begin repeat", "end repeat"})
-SUPPORTED_TYPES = INPUT_TYPES | DISPLAY_TYPES | COMPUTED_TYPES | METADATA_TYPES | STRUCTURE_TYPES
+HIDDEN_TYPES = METADATA_TYPES | UNFILLED_METADATA
+SUPPORTED_TYPES = INPUT_TYPES | DISPLAY_TYPES | COMPUTED_TYPES | HIDDEN_TYPES | STRUCTURE_TYPES
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
 
@@ -116,6 +121,9 @@ class Settings(BaseModel):
     #: language is listed in ``legal_reviewed``.
     legal_text: bool = False
     legal_reviewed: list[str] = PydField(default_factory=list)
+    #: XLSForm settings KIMdesk keeps for the round trip but does not use (``style``,
+    #: ``submission_url``, ``instance_name``, ...; see ``xlsform.KEPT_SETTINGS``).
+    xlsform: dict[str, str] = PydField(default_factory=dict)
 
     @field_validator("version", "form_id", mode="before")
     @classmethod

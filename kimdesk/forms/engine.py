@@ -205,6 +205,8 @@ class FormState:
 
     def required(self, f: Field, scope: Scope) -> bool:
         req = f.row.required
+        if f.kind == "geopoint":
+            return False  # a laptop has no GPS: a location is always optional here (issue 16)
         if isinstance(req, bool):
             return req
         try:
@@ -370,7 +372,22 @@ def type_problem(form: Form, f: Field, raw: Any) -> str:
         return "" if raw in ("OK", True) else "type"
     if kind == "text":
         return "" if isinstance(raw, str) else "type"
+    if kind == "geopoint":
+        return "" if isinstance(raw, str) and is_geopoint(raw) else "type"
     return ""
+
+
+def is_geopoint(text: str) -> bool:
+    """ODK's geopoint answer: ``latitude longitude [altitude [accuracy]]``, separated by spaces
+    (a comma between latitude and longitude, as maps copy them, is accepted too)."""
+    parts = text.replace(",", " ").split()
+    if not 2 <= len(parts) <= 4:
+        return False
+    try:
+        numbers = [float(p) for p in parts]
+    except ValueError:
+        return False
+    return -90 <= numbers[0] <= 90 and -180 <= numbers[1] <= 180
 
 
 def _choice_names(form: Form, f: Field) -> frozenset[str]:

@@ -16,7 +16,6 @@ ordinary choices so the spreadsheet works in ODK tools too.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,9 +28,9 @@ from kimdesk.forms.definition import (
     Row,
     compile_form,
 )
+from kimdesk.i18n import gettext as _
 
 TEXT_COLUMNS = ("label", "hint", "required_message", "constraint_message")
-_CODE = re.compile(r"\(\s*([A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})?)\s*\)\s*$")
 _TRUE = {"yes", "true", "true()", "1"}
 _FALSE = {"", "no", "false", "false()", "0"}
 
@@ -42,13 +41,29 @@ _TYPES = {
     "calculate": "calculate", "acknowledge": "acknowledge", "start": "start", "end": "end",
     "today": "today", "username": "username", "deviceid": "deviceid",
     "select one": "select_one", "select all that apply": "select_multiple",
+    # a laptop has no GPS: a coordinate typed in (or left empty), stored as text
+    "geopoint": "geopoint", "gps": "geopoint", "location": "geopoint",
+    "q location": "geopoint", "add location prompt": "geopoint",
+    # metadata a desktop cannot fill: kept (export gives them back), left empty, with a note
+    "phonenumber": "phonenumber", "get phone number": "phonenumber",
+    "cell phone number": "phonenumber", "simserial": "simserial", "sim id": "simserial",
+    "sim serial": "simserial", "subscriberid": "subscriberid", "subscriber id": "subscriberid",
+    "imei": "deviceid", "device id": "deviceid", "email": "email", "audit": "audit",
+    "start-geopoint": "start-geopoint",
+    # pyxform's aliases for inputs ("phone number" is text with a digits-only constraint)
+    "trigger": "acknowledge", "phone number": "text",
 }
+#: Settings that only matter to ODK's servers or its web forms (``style`` picks Enketo's theme):
+#: kept in ``settings.xlsform`` so export gives them back, not used by KIMdesk (a note says so).
+KEPT_SETTINGS = ("style", "submission_url", "public_key", "auto_send", "auto_delete",
+                 "omit_instanceID", "clean_text_values", "allow_choice_duplicates",
+                 "instance_name", "xml_root", "namespaces")
 _ELEMENT_KEYS = {"type", "name", "label", "hint", "bind", "control", "default", "children",
                  "choices", "itemset", "list_name", "parameters"}
 _BIND_KEYS = {"required", "relevant", "constraint", "jr:constraintMsg", "jr:requiredMsg",
               "calculate", "readonly"}
 _SURVEY_KEYS = {"type", "name", "title", "id_string", "sms_keyword", "default_language",
-                "children", "version", "choices", "kimdesk"}
+                "children", "version", "choices", "kimdesk", *KEPT_SETTINGS}
 
 
 @dataclass
@@ -70,20 +85,13 @@ def language_header(code: str) -> str:
 
 
 def language_code(header: str, default: str) -> str | None:
-    """``German (de)`` -> ``de``; ``default`` for pyxform's untranslated column; English
-    language names without a code are looked up in CLDR."""
+    """``German (de)``, ``de``, ``French``, ``Français`` -> the code (see
+    :mod:`kimdesk.forms.languages`); ``default`` for pyxform's untranslated column."""
+    from kimdesk.forms.languages import header_code
+
     if header == "default":
         return default
-    m = _CODE.search(header)
-    if m:
-        return m.group(1).replace("_", "-")
-    from babel import Locale
-
-    wanted = header.strip().casefold()
-    for code, name in Locale("en").languages.items():
-        if name.casefold() == wanted and "_" not in code:
-            return code
-    return None
+    return header_code(header)
 
 
 # -- export ------------------------------------------------------------------------------------
@@ -130,10 +138,12 @@ def export_xlsform(definition: FormDefinition, path: Path) -> None:
     settings = wb.create_sheet("settings")
     extra = {"title": s.title, "languages": s.languages, "codelists": codelists,
              "legal_text": s.legal_text, "legal_reviewed": s.legal_reviewed}
-    settings.append(["form_id", "version", "form_title", "default_language", "kimdesk"])
+    settings.append(["form_id", "version", "form_title", "default_language", "kimdesk",
+                     *s.xlsform])
     settings.append([s.form_id, s.version, s.title.get(s.default_language, s.form_id),
                      heads.get(s.default_language, language_header(s.default_language)),
-                     json.dumps(extra, ensure_ascii=False, separators=(",", ":"))])
+                     json.dumps(extra, ensure_ascii=False, separators=(",", ":")),
+                     *s.xlsform.values()])
     wb.save(path)
 
 
@@ -151,7 +161,13 @@ def import_xlsform(path: Path, *, default_language: str = "de") -> ImportResult:
     from pyxform.errors import PyXFormError
     from pyxform.xls2json import parse_file_to_json
 
+    from kimdesk.forms.checker import MAX_ROWS, too_many_rows
+    from kimdesk.forms.xlsform_files import file_problem, survey_rows
+
     name = str(path)
+    refusal = file_problem(path) or too_many_rows(survey_rows(path, MAX_ROWS) or 0)
+    if refusal:
+        return ImportResult(None, [Problem(name, "", refusal)])
     warnings: list[str] = []
     try:
         data = parse_file_to_json(str(path), warnings=warnings)
@@ -214,6 +230,12 @@ class _Converter:
 
     def settings(self, data: Mapping[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
         default, seen = self.default, self.seen_langs
+        if seen and default not in seen:  # every column is tagged, none with the default
+            self.add("settings.default_language",
+                     _("No text is in the default language '{default}'; the form's first"
+                       " language, '{first}', becomes its default language.").format(
+                         default=default, first=seen[0]), "warning")
+            self.default = default = seen[0]
         languages = list(extra.get("languages") or [])
         if not languages:
             languages = sorted(seen, key=lambda c: (c != default, seen.index(c)))
@@ -233,6 +255,8 @@ class _Converter:
             "languages": languages,
             "legal_text": bool(extra.get("legal_text", False)),
             "legal_reviewed": list(extra.get("legal_reviewed") or []),
+            "xlsform": {key: str(data[key]) for key in KEPT_SETTINGS
+                        if data.get(key) not in (None, "")},
         }
 
     # -- translations --------------------------------------------------------------------------
@@ -247,8 +271,11 @@ class _Converter:
         for head, text in value.items():
             code = language_code(str(head), self.default)
             if code is None:
-                self.add(where, f"{what}: language '{head}' has no code; write it as 'Name (code)'")
-                continue
+                code = " ".join(str(head).split())
+                if code not in self.seen_langs:
+                    self.add("-", _("The language '{name}' is not a known language name or code;"
+                                    " it is kept under this name. Write it as 'Name (code)',"
+                                    " e.g. 'Tigrinya (ti)'.").format(name=code), "warning")
             if code not in self.seen_langs:
                 self.seen_langs.append(code)
             if text is not None and str(text) != "":
@@ -306,6 +333,8 @@ class _Converter:
             list_name = str(el.get("list_name") or el.get("itemset") or "")
             xtype = f"{xtype} {list_name}"
         required: bool | str = _flag(bind.get("required", ""))
+        if jtype == "phone number" and not bind.get("constraint"):
+            bind = {**bind, "constraint": r"regex(., '^\d*$')"}  # pyxform's own definition
         self.rows.append(Row(
             type=xtype,
             required=required,

@@ -70,7 +70,7 @@ def test_unsupported_parts_are_reported_by_name(tmp_path: Path) -> None:
     md.write_text("""
 | survey   |          |       |                     |                 |               |
 |          | type     | name  | label::English (en) | media::image    | choice_filter |
-|          | geopoint | where | Where?              |                 |               |
+|          | image    | where | Where?              |                 |               |
 |          | text     | photo | Photo               | pic.png         |               |
 | settings |          |
 |          | form_id  | style |
@@ -79,9 +79,9 @@ def test_unsupported_parts_are_reported_by_name(tmp_path: Path) -> None:
     result = import_xlsform(md)
     assert result.definition is None
     reasons = " | ".join(str(p) for p in result.errors)
-    assert "unsupported type 'geopoint'" in reasons
+    assert "unsupported type 'photo'" in reasons  # pyxform's name for image
     assert "'media'" in reasons or "image" in reasons
-    assert "'style'" in reasons
+    assert "'style'" not in reasons  # kept since issue 16
 
 
 def test_kobo_style_workbook_imports(tmp_path: Path) -> None:
@@ -133,7 +133,7 @@ def test_cli_import_and_export(registry: FormRegistry, tmp_path: Path) -> None:
     assert main(["forms", "import", str(xlsx), "-o", str(out)]) == 0
     assert main(["forms", "check", str(out)]) == 0
     bad = tmp_path / "bad.md"
-    bad.write_text("| survey |\n| | type | name | label |\n| | geopoint | g | G |\n",
+    bad.write_text("| survey |\n| | type | name | label |\n| | image | g | G |\n",
                    encoding="utf-8")
     assert main(["forms", "import", str(bad), "-o", str(tmp_path / "x.yaml")]) == 1
     assert not (tmp_path / "x.yaml").exists()
@@ -144,3 +144,15 @@ def test_language_headers() -> None:
     assert language_code("default", "de") == "de"
     assert language_code("French", "de") == "fr"
     assert language_code("Klingonisch", "de") is None
+
+
+def test_cli_import_writes_nothing_when_the_check_fails(tmp_path: Path,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 16: the YAML used to be written (and 'Wrote ...' printed) with exit 1."""
+    md = tmp_path / "broken.md"
+    md.write_text("| survey |\n| | type | name | label | relevant |\n"
+                  "| | text | a | A | ${ghost} = 1 |\n", encoding="utf-8")
+    out = tmp_path / "broken.yaml"
+    assert main(["forms", "import", str(md), "-o", str(out)]) == 1
+    assert not out.exists()
+    assert "Wrote" not in capsys.readouterr().out

@@ -74,12 +74,17 @@ _ORDER: dict[str, Callable[[float, float], bool]] = {
 }
 
 
+#: JavaRosa's XPathEqExpr: numbers closer than this are equal (0.1 + 0.2 = 0.3 is true).
+EQUAL_TOLERANCE = 1e-12
+
+
 def _equal(a: Any, b: Any) -> bool:
     """XPath 1.0 equality: booleans, then numbers, then dates win over text."""
     if isinstance(a, bool) or isinstance(b, bool):
         return to_bool(a) == to_bool(b)
     if isinstance(a, int | float) or isinstance(b, int | float):
-        return to_number(a) == to_number(b)
+        x, y = to_number(a), to_number(b)
+        return x == y or abs(x - y) < EQUAL_TOLERANCE
     if isinstance(a, date) or isinstance(b, date):
         da, db = to_date(a), to_date(b)
         return da is not None and da == db

@@ -34,7 +34,6 @@ if TYPE_CHECKING:
     from kimdesk.forms.expressions.evaluator import Context
 
 # -- regular expressions (bounded) -------------------------------------------------------------
-_NESTED = re.compile(r"\([^()]*[+*}][^()]*\)\s*[+*{]")
 
 
 @lru_cache(maxsize=256)
@@ -42,17 +41,16 @@ def safe_regex(pattern: str) -> Any:
     """Compile a form's regex with the ``regex`` module, whose matching takes a timeout.
 
     Python's ``re`` cannot be stopped, and no pattern check catches every catastrophic case
-    (``(a|a)+$``, ``a*a*a*a*$``), so the hard bound is :data:`REGEX_TIMEOUT` per match. Patterns
-    that are obviously catastrophic or not XLSForm (nested quantifiers, backreferences,
-    lookaround) are refused up front with a clear message, and lengths are capped."""
+    (``(a|a)+$``, ``a*a*a*a*$``), so the hard bound is :data:`REGEX_TIMEOUT` per match. Nested
+    repetition is allowed (real e-mail patterns such as ``^[\\w-\\.]+@([\\w-]+\\.)+[\\w-]{2,}$``
+    have it; issue 16): the timeout guards it. Backreferences and lookaround, which are not
+    XLSForm, are refused up front with a clear message, and lengths are capped."""
     import regex
 
     if len(pattern) > MAX_REGEX_PATTERN:
         raise ExpressionError(N_("Regular expression too long."))
-    if _NESTED.search(pattern) or re.search(r"\\\d|\(\?P=|\(\?<?[=!]", pattern):
-        raise ExpressionError(
-            N_("Regular expression not allowed (nested repetition, lookaround or backreference).")
-        )
+    if re.search(r"\\\d|\(\?P=|\(\?<?[=!]", pattern):
+        raise ExpressionError(N_("Regular expression not allowed (lookaround or backreference)."))
     try:
         return regex.compile(pattern, regex.VERSION0)
     except (regex.error, RecursionError, OverflowError, ValueError) as exc:
@@ -81,14 +79,18 @@ def _selected_at(values: Any, index: Any) -> str:
 
 
 def _substr(s: Any, start: Any, end: Any = None) -> str:
+    """JavaRosa's substr: 0-based, end exclusive, negative indexes count from the end."""
     text = to_string(s)
     a = to_number(start)
     b = len(text) if end is None else to_number(end)
     if math.isnan(a) or math.isnan(b):
         return ""
-    a_i = max(0, min(len(text), int(a)))
-    b_i = max(0, min(len(text), int(b)))
-    return text[a_i:b_i]
+    n = len(text)
+    a_i, b_i = int(a), int(b)
+    a_i = n + a_i if a_i < 0 else a_i
+    b_i = n + b_i if b_i < 0 else b_i
+    a_i, b_i = min(max(0, a_i), n), min(max(0, b_i), n)
+    return text[a_i:b_i] if a_i <= b_i else ""
 
 
 def _regex(s: Any, pattern: Any) -> bool:
@@ -96,19 +98,35 @@ def _regex(s: Any, pattern: Any) -> bool:
     if len(subject) > MAX_REGEX_SUBJECT:
         raise ExpressionError(N_("Text too long for a regular expression test."))
     try:
-        return safe_regex(to_string(pattern)).search(subject, timeout=REGEX_TIMEOUT) is not None
+        # the whole text must match, as JavaRosa's Pattern.matches (ODK Collect)
+        compiled = safe_regex(to_string(pattern))
+        return compiled.fullmatch(subject, timeout=REGEX_TIMEOUT) is not None
     except TimeoutError:
         raise ExpressionError(N_("The regular expression takes too long.")) from None
 
 
 def _round(x: Any, digits: Any = 0) -> float:
+    """JavaRosa's round: decimal rounding of the number as written (``round(1.005, 2)`` is
+    1.01, not binary 1.0049999 -> 1.0), half away from zero for positive numbers and towards
+    zero for negative ones (XPath's round(-2.5) = -2)."""
+    from decimal import ROUND_HALF_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
+
     v = to_number(x)
     d = to_number(digits)
     if math.isnan(v) or math.isinf(v) or math.isnan(d):
         return v
-    d_i = max(-15, min(15, int(d)))
-    scale = 10.0**d_i
-    return math.floor(v * scale + 0.5) / scale
+    d_i = int(d)
+    if not -30 <= d_i <= 30:
+        return math.nan
+    if d_i >= 0:
+        try:
+            exact = Decimal(repr(v)).quantize(Decimal(1).scaleb(-d_i),
+                                              ROUND_HALF_DOWN if v < 0 else ROUND_HALF_UP)
+        except InvalidOperation:  # more digits than the context holds
+            return v
+        return float(exact)
+    scale = 10.0 ** (-d_i)
+    return float(math.floor(v / scale + 0.5)) * scale
 
 
 def _int(x: Any) -> float:
@@ -168,6 +186,10 @@ def _date(x: Any) -> Any:
 
 
 def _concat(*args: Any) -> str:
+    """concat(${field_in_repeat}) joins every instance's value (JavaRosa); with several
+    arguments each stands for one value."""
+    if len(args) == 1 and isinstance(args[0], NodeSet):
+        return capped("".join(to_string(v) for v in args[0]))
     return capped("".join(to_string(a) for a in args))
 
 

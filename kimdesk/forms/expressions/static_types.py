@@ -40,6 +40,13 @@ FIELD_VALUE_TYPES = {
     "today": "date",
     "username": "string",
     "deviceid": "string",
+    "geopoint": "string",
+    "phonenumber": "string",
+    "simserial": "string",
+    "subscriberid": "string",
+    "email": "string",
+    "audit": "string",
+    "start-geopoint": "string",
     "repeat": "nodeset",
     "group": "any",
 }

@@ -43,8 +43,10 @@ def to_number(v: Any) -> float:
         return (v.date() - EPOCH).days + (v.hour * 3600 + v.minute * 60 + v.second) / 86400
     if isinstance(v, date):
         return float((v - EPOCH).days)
-    if isinstance(v, str) and _NUMBER.match(v):
-        return float(v)
+    if isinstance(v, str):
+        text = v.replace(",", ".")  # JavaRosa: some locales write 1,5 (number('1,5') = 1.5)
+        if _NUMBER.match(text):
+            return float(text)
     return math.nan
 
 
@@ -65,8 +67,10 @@ def _float_string(v: float) -> str:
         return "NaN"
     if math.isinf(v):
         return "Infinity" if v > 0 else "-Infinity"
-    if v.is_integer() and abs(v) < 1e15:
-        return str(int(v))
+    if abs(v) < 1e-12:
+        return "0"  # JavaRosa: rounding noise such as 0.1 + 0.2 - 0.3 reads as 0
+    if v.is_integer() and abs(v) < 1e21:
+        return str(int(v))  # string(1e15) = "1000000000000000", not "1e+15" or "...0.0"
     return repr(v)
 
 

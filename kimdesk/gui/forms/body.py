@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from kimdesk.forms.answer_tree import AnswerTree
-from kimdesk.forms.definition import METADATA_TYPES, Field, Form
+from kimdesk.forms.definition import HIDDEN_TYPES, Field, Form
 from kimdesk.forms.engine import Scope, path_key
 from kimdesk.gui.forms.bilingual import (
     MSG_ADD,
@@ -83,7 +83,7 @@ class BodyBuilder:
 
     def fields(self, fields: list[Field], scope: Scope, grid: QGridLayout) -> None:
         for f in fields:
-            if f.kind == "calculate" or f.kind in METADATA_TYPES:
+            if f.kind == "calculate" or f.kind in HIDDEN_TYPES:
                 continue
             if f.kind == "group":
                 self.group(f, scope, grid)

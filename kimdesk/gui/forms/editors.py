@@ -99,7 +99,7 @@ class EditorFactory:
 
     def editor(self, f: Field, value: Any, commit: Commit, row: Row) -> QWidget:
         kind = f.kind
-        if kind in {"text", "integer", "decimal"}:
+        if kind in {"text", "integer", "decimal", "geopoint"}:  # geopoint: typed coordinates
             return self.line_editor(f, value, commit, row)
         if kind == "date":
             return self.date_editor(value, commit, row, date_years(f))

@@ -1,0 +1,106 @@
+"""XLSForm corpus report: how many public XLSForms import and pass the check (issue 16).
+
+    .venv/bin/python benchmarks/forms_corpus.py [FOLDER] [-v]
+
+Imports every spreadsheet under ``tests/forms/corpus/`` (or FOLDER) the way ``kimdesk forms
+import`` does, checks the result like ``kimdesk forms check`` and sorts each file into one of four
+outcomes:
+
+* ``ok`` — imported and checked without an error;
+* ``feature`` — refused with a message that names an unsupported feature (a type, a column,
+  a setting, an appearance, a function);
+* ``other`` — refused for another reason (pyxform's validation, a language without a code, ...);
+* ``traceback`` — an exception escaped: a bug, must stay 0.
+
+``tests/forms/test_corpus.py`` runs the same function and holds the counts as a floor.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import time
+import traceback
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+CORPUS = Path(__file__).resolve().parent.parent / "tests" / "forms" / "corpus"
+SUFFIXES = {".xlsx", ".xls", ".csv", ".md"}
+#: A refusal "names the feature" when its reason says which type/column/setting/function is not
+#: supported (the wording of xlsform.py and checker.py).
+FEATURE = re.compile(r"unsupported|not supported|unknown function|unknown or unsupported type",
+                     re.IGNORECASE)
+
+
+@dataclass
+class Outcome:
+    path: Path
+    kind: str  # ok | feature | other | traceback
+    reasons: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def forms(folder: Path = CORPUS) -> list[Path]:
+    return sorted(p for p in folder.rglob("*")
+                  if p.suffix.lower() in SUFFIXES and p.is_file() and p.name != "README.md")
+
+
+def classify(path: Path) -> Outcome:
+    """Import and check one file; never raises (an escaped exception is the ``traceback``)."""
+    from kimdesk.forms.checker import check_definition
+    from kimdesk.forms.xlsform import import_xlsform
+
+    start = time.perf_counter()
+    try:
+        result = import_xlsform(path)
+        errors = [p.reason for p in result.errors]
+        if result.definition is not None and not errors:
+            _, problems = check_definition(result.definition, str(path))
+            errors = [p.reason for p in problems if p.severity == "error"]
+    except Exception:  # the point is to count these
+        return Outcome(path, "traceback", [traceback.format_exc()],
+                       time.perf_counter() - start)
+    seconds = time.perf_counter() - start
+    if not errors:
+        return Outcome(path, "ok", [], seconds)
+    kind = "feature" if any(FEATURE.search(e) for e in errors) else "other"
+    return Outcome(path, kind, errors, seconds)
+
+
+def run(folder: Path = CORPUS) -> list[Outcome]:
+    """Every form, with messages in English (the classification reads their wording)."""
+    from kimdesk.i18n import language
+
+    with language("en"):
+        return [classify(p) for p in forms(folder)]
+
+
+def summary(outcomes: list[Outcome]) -> Counter[str]:
+    counts: Counter[str] = Counter({"ok": 0, "feature": 0, "other": 0, "traceback": 0})
+    counts.update(o.kind for o in outcomes)
+    return counts
+
+
+def main(argv: list[str]) -> int:
+    verbose = "-v" in argv
+    args = [a for a in argv if a != "-v"]
+    folder = Path(args[0]) if args else CORPUS
+    outcomes = run(folder)
+    for o in outcomes:
+        print(f"{o.kind:9} {o.seconds:6.2f} s  {o.path.relative_to(folder)}")
+        if verbose or o.kind == "traceback":
+            for reason in o.reasons[:6]:
+                print(f"            {reason}")
+    counts = summary(outcomes)
+    total = len(outcomes)
+    print(f"\n{total} forms: ok {counts['ok']} ({100 * counts['ok'] / max(total, 1):.0f} %), "
+          f"refused naming the feature {counts['feature']}, refused otherwise {counts['other']}, "
+          f"tracebacks {counts['traceback']}")
+    return 1 if counts["traceback"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
