@@ -97,7 +97,17 @@ def test_phase_change_and_delete_travel(server, make_device):
 
 
 def _found(vault, words):
-    return {w: sorted(s.case_id for s in vault.search(w)) for w in words}
+    """The exact hits of each word (the search also lists name variants after them)."""
+    from kimdesk.vault.search import match_expression
+
+    return {w: sorted(r[0] for r in vault.conn.execute(
+        "SELECT c.id FROM case_search s JOIN cases c ON c.seq = s.rowid"
+        " WHERE case_search MATCH ?", (match_expression(w),))) for w in words}
+
+
+def _searched(vault, words):
+    """What the search lists for each word, name variants included, in its order."""
+    return {w: [s.case_id for s in vault.search(w)] for w in words}
 
 
 def test_search_follows_received_edits_and_skips_unchanged_ones(server, make_device):
@@ -132,6 +142,8 @@ def test_search_follows_received_edits_and_skips_unchanged_ones(server, make_dev
         assert got[f"Renamed{small}"] == [cases[7].id]
         assert got["FamilyAH"] == []
         assert got["Wohnungsbesichtigung"] == [target.id]
+        listed = _searched(b.vault, [*words, f"Renamed{small}"])
         with b.vault.transaction():
             b.vault.rebuild_search_index()
         assert _found(b.vault, [*words, f"Renamed{small}"]) == got
+        assert _searched(b.vault, [*words, f"Renamed{small}"]) == listed
