@@ -17,13 +17,22 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QAccessible
 from PySide6.QtWidgets import (
     QAbstractButton,
+    QAbstractItemView,
+    QAbstractSpinBox,
     QApplication,
+    QComboBox,
     QGroupBox,
+    QHeaderView,
     QLabel,
+    QLineEdit,
     QMenu,
+    QPlainTextEdit,
+    QRadioButton,
     QTabWidget,
+    QTextEdit,
     QWidget,
 )
 
@@ -145,3 +154,108 @@ def test_alt_letter_opens_its_menu(qtbot: Any, demo_window: Any, lang: str, tab:
             QApplication.focusWidget()
         qtbot.keyClick(QApplication.activePopupWidget(), Qt.Key.Key_Escape)
         qtbot.waitUntil(lambda: QApplication.activePopupWidget() is None, timeout=3000)
+
+
+def test_down_and_enter_from_the_search_field(qtbot: Any, demo_window: Any) -> None:
+    window = demo_window
+    ws = window.workspace
+    qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert ws.search.hasFocus()
+    qtbot.keyClicks(ws.search, "Kassem")
+    qtbot.keyClick(ws.search, Qt.Key.Key_Down)  # at once, before the typed search has run
+    qtbot.waitUntil(ws.table.hasFocus, timeout=5000)
+    qtbot.waitUntil(lambda: ws.table.currentIndex().row() == 0, timeout=5000)
+    first = ws.model.row_at(0)
+    assert first is not None and first.family_name_latin == "Kassem"
+    # back up, another search, Enter: the first result opens and the case view has the keys
+    qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(ws.search, "Demir")
+    qtbot.keyClick(ws.search, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: ws.case_view.bundle is not None and ws.model.rowCount() > 0
+                    and ws.case_view.case_id == ws.model.row_at(0).case_id, timeout=5000)
+    assert ws.model.row_at(0).family_name_latin == "Demir"
+    assert not ws.search.hasFocus()
+    # Down, Down, then Enter in the list opens the second result (the table's own Enter)
+    qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(ws.search, Qt.Key.Key_Down)
+    qtbot.waitUntil(ws.table.hasFocus, timeout=5000)
+    qtbot.keyClick(ws.table, Qt.Key.Key_Down)
+    qtbot.keyClick(ws.table, Qt.Key.Key_Return)
+    second = ws.model.row_at(1)
+    qtbot.waitUntil(lambda: ws.case_view.case_id == second.case_id, timeout=5000)
+
+
+def unnamed_inputs(root: QWidget) -> list[str]:
+    """Inputs of ``root`` with neither an accessible name nor a buddy label that a screen reader
+    says for them (Qt names a combo box by its current value, not by its buddy label: "Deutsch"
+    instead of "Client's language")."""
+    buddies = {id(label.buddy()): label.text().replace("&", "")
+               for label in root.findChildren(QLabel) if label.buddy()}
+    missing = []
+    for w in root.findChildren(QWidget):
+        parent = w.parentWidget()
+        if (isinstance(parent, QComboBox | QAbstractSpinBox) or isinstance(w, QHeaderView)
+                or w.window() is not root.window() or w.objectName().startswith("qt_")):
+            continue  # parts of a combo box, spin box or table (qt_*), a combo box's popup
+        if isinstance(w, QAbstractButton):
+            named = bool(w.text().strip("& ") or w.accessibleName().strip()
+                         or w.toolTip().strip())
+        elif isinstance(w, QLineEdit | QComboBox | QAbstractSpinBox | QPlainTextEdit
+                        | QTextEdit | QAbstractItemView):
+            iface = QAccessible.queryAccessibleInterface(w)
+            said = iface.text(QAccessible.Text.Name) if iface is not None else ""
+            label = buddies.get(id(w), "")
+            named = bool(w.accessibleName().strip()) or bool(label and said == label)
+        else:
+            continue
+        if not named:
+            missing.append(f"{type(w).__name__} {w.objectName()!r}")
+    return missing
+
+
+def test_every_input_has_an_accessible_name(qtbot: Any, demo_window: Any) -> None:
+    window = demo_window
+    view = _open_case(qtbot, window)
+    qtbot.keyClick(window, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)  # Handout…
+    qtbot.waitUntil(lambda: any(w.objectName() == "handout_dialog" or
+                                type(w).__name__ == "HandoutDialog"
+                                for w in QApplication.topLevelWidgets() if w.isVisible()),
+                    timeout=5000)
+    handout = next(w for w in QApplication.topLevelWidgets()
+                   if type(w).__name__ == "HandoutDialog" and w.isVisible())
+    qtbot.keyClick(window, Qt.Key.Key_S,
+                   Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    qtbot.waitUntil(lambda: any(type(w).__name__ == "StatisticsDialog" and w.isVisible()
+                                for w in QApplication.topLevelWidgets()), timeout=5000)
+    stats = next(w for w in QApplication.topLevelWidgets()
+                 if type(w).__name__ == "StatisticsDialog" and w.isVisible())
+    view.tabs.setCurrentWidget(view.forms_tab)
+    view.forms_tab.combo.setCurrentIndex(view.forms_tab.combo.count() - 1)
+    wait_idle(qtbot, window)
+    problems = {name: unnamed_inputs(root) for name, root in
+                (("handout", handout), ("statistics", stats), ("case view", view))}
+    handout.close()
+    stats.close()
+    assert not any(problems.values()), "\n".join(f"{k}: {v}" for k, v in problems.items())
+
+
+def test_form_choices_are_named_with_their_question(qtbot: Any, demo_window: Any) -> None:
+    window = demo_window
+    view = _open_case(qtbot, window)
+    qtbot.keyClick(window, Qt.Key.Key_2, ALT)  # the Forms tab
+    qtbot.waitUntil(lambda: view.tabs.currentWidget() is view.forms_tab, timeout=3000)
+    combo = view.forms_tab.combo
+    qtbot.keyClick(window.focusWidget() or window, Qt.Key.Key_R, ALT)  # "Fo&rm:"
+    qtbot.waitUntil(combo.hasFocus, timeout=3000)
+    radios: list[QRadioButton] = []
+    for _form in range(combo.count()):  # the first form with yes/no questions
+        qtbot.keyClick(combo, Qt.Key.Key_Down)
+        wait_idle(qtbot, window)
+        radios = [r for r in view.forms_tab.findChildren(QRadioButton) if r.isVisible()]
+        if radios:
+            break
+    assert radios, "no form with radio buttons"
+    for radio in radios:
+        question, _sep, option = radio.accessibleName().rpartition(": ")
+        assert option == radio.text() and question.strip(), radio.accessibleName()
+    assert len({r.accessibleName() for r in radios}) == len(radios)  # "Ja" alone was ambiguous
