@@ -248,9 +248,9 @@ class FormsTab(QWidget):
         return dialog
 
     def retranslate(self) -> None:
-        self.label.setText(_("&Form:"))
+        self.label.setText(_("Fo&rm:"))
         self.combo.setAccessibleName(_("Form"))
-        self.save_button.setText(_("Save as &consultation"))
+        self.save_button.setText(_("Save &as consultation"))
         if self.widget is not None:
             self.widget.set_ui_language(current_language())
         if self.registry is not None and self.widget is None:

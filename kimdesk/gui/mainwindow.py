@@ -247,6 +247,8 @@ class MainWindow(QMainWindow):
             ActionSpec("search", "view", N_("&Search"), "Ctrl+F", self.focus_search),
             ActionSpec("refresh", "view", N_("&Refresh"), "F5", self.refresh),
             ActionSpec("sync", "tools", N_("S&ync now"), "F9", self.sync_now),
+            ActionSpec("connect", "tools", N_("&Connect to server…"), "Shift+F9",
+                       lambda: self.unlocked and self.sync.open_connect()),
             ActionSpec("stats", "tools", N_("S&tatistics…"), "Ctrl+Shift+S",
                        self.open_statistics),
             ActionSpec("settings", "file", N_("S&ettings…"), "Ctrl+,", self.open_settings),
@@ -375,9 +377,10 @@ class MainWindow(QMainWindow):
             self.workspace.case_view.reload()
 
     def open_settings(self) -> SettingsDialog:
-        """Usable while locked (language, idle time, server); the Retention page needs the open
-        vault and is disabled then."""
-        dialog = SettingsDialog(self.settings, self.worker, self, unlocked=self.unlocked)
+        """Usable while locked (language, idle time); the Retention page needs the open vault and
+        is disabled then, and the Server page names the sync server only while unlocked."""
+        dialog = SettingsDialog(self.settings, self.worker, self, unlocked=self.unlocked,
+                                sync_server=self.sync.server if self.unlocked else None)
         dialog.setWindowModality(Qt.WindowModality.WindowModal)
 
         def accepted() -> None:

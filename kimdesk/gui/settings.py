@@ -1,5 +1,6 @@
-"""User settings (language, idle timeout, server address) and their dialog, with the retention
-plan (:mod:`kimdesk.gui.retention`) on its last page.
+"""User settings (language, idle timeout) and their dialog, with the sync server the vault is
+enrolled with (read only: Tools → "Connect to server…" changes it) and the retention plan
+(:mod:`kimdesk.gui.retention`) on its last pages.
 
 Stored with :class:`QSettings` in an INI file in the user's config folder (``KIMDESK_SETTINGS``
 points elsewhere, e.g. in tests). Nothing personal goes there: case data lives only in the vault.
@@ -70,6 +71,8 @@ class AppSettings:
 
     @property
     def server_url(self) -> str:
+        """The address last connected to (or typed into the Settings of earlier versions): only
+        a prefill for "Connect to server…". The vault's enrollment says where sync goes."""
         return str(self._get("sync/server_url", ""))
 
     @server_url.setter
@@ -108,19 +111,26 @@ class AppSettings:
         self.store.sync()
 
 
-def valid_server_url(url: str) -> bool:
-    """Empty (no server), or an address the sync engine will use: the one rule of
-    :mod:`kimdesk.sync.urls` (https://, plain http only to this computer)."""
-    from kimdesk.sync.urls import server_url_allowed
+def server_status(url: str | None) -> str:
+    """The Server page's first line. There is no address to type here: an address alone would
+    not move sync anywhere (issue 18.4); enrolling does (docs/gui.md, "Sync server")."""
+    if url is None:
+        return _("Unlock the vault to see the server it syncs with.")
+    if not url:
+        return _("This vault is not enrolled for sync.")
+    from kimdesk.sync.identity import server_host
 
-    return not url or server_url_allowed(url)
+    return _("This vault syncs with {host} ({url}).").format(host=server_host(url), url=url)
 
 
 class SettingsDialog(QDialog):
-    """Language, idle timeout, server address, and the retention plan with its "delete"."""
+    """Language, idle timeout, the sync server (shown), and the retention plan with its
+    "delete". ``sync_server``: the address the open vault syncs with, "" when it is not
+    enrolled, None while locked (unknown)."""
 
     def __init__(self, settings: AppSettings, worker: DbWorker,
-                 parent: QWidget | None = None, *, unlocked: bool = True) -> None:
+                 parent: QWidget | None = None, *, unlocked: bool = True,
+                 sync_server: str | None = None) -> None:
         super().__init__(parent)
         self.settings = settings
         self.worker = worker
@@ -133,7 +143,7 @@ class SettingsDialog(QDialog):
             combo.addItem(LANGUAGE_NAMES[code], code)
         combo.setCurrentIndex(combo.findData(settings.language))
         self.ui.idleSpin.setValue(settings.idle_minutes)
-        self.ui.serverEdit.setText(settings.server_url)
+        self.ui.serverStatus.setText(server_status(sync_server))
         buttons = self.ui.buttons
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
@@ -145,14 +155,6 @@ class SettingsDialog(QDialog):
         tabs.setTabEnabled(tabs.indexOf(self.ui.retentionTab), unlocked)
 
     def accept(self) -> None:
-        url = self.ui.serverEdit.text().strip()
-        if not valid_server_url(url):
-            self.ui.tabs.setCurrentWidget(self.ui.serverTab)
-            self.ui.serverError.setText(
-                _("Enter an address such as https://kim.example.de"))
-            self.ui.serverEdit.setFocus()
-            return
-        self.settings.server_url = url
         self.settings.idle_minutes = self.ui.idleSpin.value()
         self.settings.language = self.ui.languageCombo.currentData()
         self.settings.store.sync()

@@ -13,7 +13,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtWidgets import QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialog, QWidget
 
 from kimdesk.gui.settings import AppSettings
 from kimdesk.gui.statusbar import StatusArea
@@ -67,6 +68,38 @@ class WindowSync:
     def stop(self) -> None:
         if self.controller is not None:
             self.controller.stop()
+
+    @property
+    def server(self) -> str:
+        """The address the open vault syncs with ("" when not enrolled or not known yet)."""
+        return self.controller.server if self.controller is not None else ""
+
+    def restart(self) -> SyncController | None:
+        """After enrolling: sync with the new server now (the controller built if need be)."""
+        if self.controller is None:
+            self.controller = self._build()
+        if self.controller is not None:
+            self.controller.restart()
+        return self.controller
+
+    def open_connect(self) -> QDialog:
+        """Tools → "Connect to server…" (:mod:`kimdesk.gui.sync.connect`). The address is
+        prefilled with the current server, else the one typed last (an address typed into the
+        Settings of earlier versions included: it never was a sync target)."""
+        from kimdesk.gui.sync.connect import ConnectDialog, Step
+
+        current = self.server
+        dialog = ConnectDialog(self.parent, self.worker, self.restart,
+                               address=current or self.settings.server_url, current=current)
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+
+        def finished(_result: int) -> None:
+            if dialog.step is Step.DONE and dialog.identity is not None:
+                self.settings.server_url = dialog.identity.url
+
+        dialog.finished.connect(finished)
+        dialog.open()
+        return dialog
 
     def sync_now(self) -> bool:
         """Tools → "Sync now" (F9); False when there is no controller (nothing unlocked yet, or

@@ -10,7 +10,8 @@ import time
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QModelIndex, Qt, QTimer
+from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, QTimer
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QComboBox, QHeaderView, QWidget
 
 from kimdesk.domain import codes
@@ -49,6 +50,11 @@ class Workspace(QWidget):
         self.ui.setupUi(self)
         self.search = self.ui.searchEdit
         self.table = self.ui.caseTable
+        # Down / Enter in the search field reach the results (issue 18.9): what to do with the
+        # first row once the answer to the query typed so far is in
+        self._queries_asked = self._queries_answered = 0  # superseded ones never answer
+        self._after_query: str = ""  # "", "focus" (Down) or "open" (Enter)
+        self.search.installEventFilter(self)
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)
         self._debounce.setInterval(SEARCH_DEBOUNCE_MS)
@@ -160,6 +166,8 @@ class Workspace(QWidget):
         started = time.perf_counter()
 
         count_all = self._total_stale
+        self._queries_asked += 1
+        asked = self._queries_asked
 
         def job(w: DbWorker) -> tuple[Any, dict[int, Any], int, float]:
             t0 = time.perf_counter()
@@ -183,6 +191,9 @@ class Workspace(QWidget):
             self.queries_done += 1
             self.window_.update_counts()
             self._reselect()
+            self._queries_answered = asked
+            if asked == self._queries_asked and self._after_query:
+                self._from_search(self._after_query)
             if flt.text.strip():
                 self._audit_search(len(flt.text.strip()))
 
@@ -204,6 +215,37 @@ class Workspace(QWidget):
 
         self.worker.submit(job, lambda rows: self.model.add_page(generation, page, rows),
                            lambda exc: None)
+
+    # -- from the search field to the results --------------------------------------------------
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Down in the search field moves to the first result, Enter opens the first (or the
+        selected) case; the Tab key needed seven presses to get there."""
+        if watched is self.search and event.type() == QEvent.Type.KeyPress:
+            assert isinstance(event, QKeyEvent)
+            if event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier:
+                return False
+            action = {Qt.Key.Key_Down: "focus", Qt.Key.Key_Return: "open",
+                      Qt.Key.Key_Enter: "open"}.get(Qt.Key(event.key()), "")
+            if action:
+                if self._debounce.isActive() or self._queries_answered < self._queries_asked:
+                    self._after_query = action  # the list still shows an older search
+                    if self._debounce.isActive():
+                        self.run_query()
+                else:
+                    self._from_search(action)
+                return True
+        return super().eventFilter(watched, event)
+
+    def _from_search(self, action: str) -> None:
+        self._after_query = ""
+        if self.model.rowCount() == 0:
+            return
+        current = self.table.currentIndex()
+        row = current.row() if current.isValid() and action == "open" else 0
+        self.table.setFocus()
+        self.table.setCurrentIndex(self.model.index(row, 0))
+        if action == "open":
+            self._activated(self.model.index(row, 0))
 
     # -- selection -----------------------------------------------------------------------------
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:

@@ -102,8 +102,14 @@ class Progress:
     message: str = ""
 
 
-def enroll(vault: Vault, server: str, code: str, *, device_name: str = "") -> EnrollResponse:
-    """Exchange a one-time code for a device token, stored in the vault (encrypted)."""
+def enroll(vault: Vault, server: str, code: str, *, device_name: str = "",
+           expect_server_id: str = "") -> EnrollResponse:
+    """Exchange a one-time code for a device token, stored in the vault (encrypted).
+
+    ``expect_server_id``: the id the server showed before (``/v1/hello``, the GUI's "Connect to
+    server"); another answer stores nothing. A vault enrolled with another server leaves it
+    first (:meth:`SyncStore.forget_server`): that server's cursor and acknowledgements mean
+    nothing to the new one, and every record is sent to the new server."""
     store = SyncStore(vault)
     transport = Transport(server)
     try:
@@ -111,6 +117,11 @@ def enroll(vault: Vault, server: str, code: str, *, device_name: str = "") -> En
                                   vault.meta.vault_id)
     finally:
         transport.close()
+    if expect_server_id and answer.server_id != expect_server_id:
+        raise ServerRefused(N_("The server at {url} answered as another server than the one "
+                               "shown before; nothing was changed."), url=transport.base_url)
+    if store.enrolled and store.get("server_id") != answer.server_id:
+        store.forget_server()
     store.set_many({"server": transport.base_url, "token": answer.token,
                     "device_id": answer.device_id, "team": answer.team,
                     "server_id": answer.server_id})

@@ -44,6 +44,14 @@ class ServerRefused(SyncError):
     retry = False
 
 
+class InvalidCode(ServerRefused):
+    """The server does not know the one-time enrollment code: mistyped, used or expired."""
+
+    def __init__(self) -> None:
+        super().__init__(N_("The server did not accept this one-time code: it is mistyped, "
+                            "already used or expired. Ask your administrator for a new one."))
+
+
 class OutOfOrder(SyncError):
     """The server expected another batch number (a vault restored from a backup); the engine
     renumbers the batch and sends it again."""

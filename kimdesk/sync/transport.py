@@ -14,7 +14,14 @@ from typing import Any
 import httpx
 
 from kimdesk.i18n import N_
-from kimdesk.sync.errors import DeviceRevoked, Offline, OutOfOrder, ServerRefused, SyncError
+from kimdesk.sync.errors import (
+    DeviceRevoked,
+    InvalidCode,
+    Offline,
+    OutOfOrder,
+    ServerRefused,
+    SyncError,
+)
 from kimdesk.sync.protocol import (
     PROTOCOL_HEADER,
     PROTOCOL_VERSION,
@@ -90,6 +97,8 @@ class Transport:
         detail = body.get("detail", "") if isinstance(body, dict) else ""
         if code == ErrorCode.DEVICE_REVOKED:
             raise DeviceRevoked(N_("This device has been revoked by the administrator."))
+        if code == ErrorCode.INVALID_CODE:
+            raise InvalidCode()
         if response.status_code == 401:
             raise ServerRefused(N_("The server did not accept this device: {detail}"),
                                 detail=detail or code)

@@ -29,6 +29,7 @@ DIALOGS: dict[str, tuple[Qt.Key, Any, bool]] = {
     "dialog_notes": (Qt.Key.Key_N, CTRL | SHIFT, True),
     "statistics_dialog": (Qt.Key.Key_S, CTRL | SHIFT, False),
     "shortcutsBox": (Qt.Key.Key_F1, Qt.KeyboardModifier.NoModifier, False),
+    "connectDialog": (Qt.Key.Key_F9, SHIFT, False),
 }
 
 

@@ -109,11 +109,17 @@ class EditorFactory:
             return self.select_multiple(f, value, commit, row)
         if kind == "acknowledge":
             box = QCheckBox("OK")
+            box.setAccessibleName(self.option_name(f, "OK"))
             box.setChecked(value in ("OK", True))
             box.toggled.connect(lambda on: commit("OK" if on else None))
             row.setter = lambda v: box.setChecked(v in ("OK", True))
             return box
         return QLabel(to_string(value))
+
+    def option_name(self, f: Field, option: str) -> str:
+        """"question: option", the accessible name of a radio button or check box: a screen
+        reader that says only "Ja" leaves the counselor guessing which question it answers."""
+        return f"{self.form.label(f, self.ui)}: {option}"
 
     def line_editor(self, f: Field, value: Any, commit: Commit, row: Row) -> QWidget:
         kind = f.kind
@@ -174,11 +180,11 @@ class EditorFactory:
     def select_one(self, f: Field, value: Any, commit: Commit, row: Row) -> QWidget:
         choices = self.form.choice_list(f)
         if len(choices) <= RADIO_MAX and "minimal" not in f.row.appearance:
-            return self.radio_buttons(choices, value, commit, row)
+            return self.radio_buttons(choices, value, commit, row, f)
         return self.combo_box(f, choices, value, commit, row)
 
     def radio_buttons(self, choices: list[Choice], value: Any, commit: Commit,
-                      row: Row) -> QWidget:
+                      row: Row, f: Field) -> QWidget:
         box = QWidget()
         grid = QGridLayout(box)
         grid.setContentsMargins(0, 0, 0, 0)
@@ -187,6 +193,7 @@ class EditorFactory:
         buttons: dict[str, QRadioButton] = {}
         for i, c in enumerate(choices):
             rb = QRadioButton(self.form.text(c.label, self.ui))
+            rb.setAccessibleName(self.option_name(f, rb.text()))
             rb.setObjectName(f"choice:{c.name}")
             rb.setChecked(value == c.name)
             group.addButton(rb, i)
@@ -243,11 +250,11 @@ class EditorFactory:
         choices = self.form.choice_list(f)
         selected = set(value) if isinstance(value, list) else set()
         if len(choices) <= CHECK_MAX:
-            return self.check_boxes(choices, selected, commit, row)
-        return self.checklist(choices, selected, commit, row)
+            return self.check_boxes(choices, selected, commit, row, f)
+        return self.checklist(choices, selected, commit, row, f)
 
     def check_boxes(self, choices: list[Choice], selected: set[Any], commit: Commit,
-                    row: Row) -> QWidget:
+                    row: Row, f: Field) -> QWidget:
         order = [c.name for c in choices]
         box = QWidget()
         grid = QGridLayout(box)
@@ -260,6 +267,7 @@ class EditorFactory:
 
         for i, c in enumerate(choices):
             cb = QCheckBox(self.form.text(c.label, self.ui))
+            cb.setAccessibleName(self.option_name(f, cb.text()))
             cb.setObjectName(f"choice:{c.name}")
             cb.setChecked(c.name in selected)
             cb.toggled.connect(lambda _on: collect())
@@ -279,7 +287,7 @@ class EditorFactory:
         return box
 
     def checklist(self, choices: list[Choice], selected: set[Any], commit: Commit,
-                  row: Row) -> QWidget:
+                  row: Row, f: Field) -> QWidget:
         """A long choice list: a filter line above a list of checkable items."""
         box = QWidget()
         col = QVBoxLayout(box)
@@ -287,7 +295,9 @@ class EditorFactory:
         flt = QLineEdit()
         flt.setPlaceholderText(tr(MSG_FILTER, self.ui))
         flt.setClearButtonEnabled(True)
+        flt.setAccessibleName(self.option_name(f, tr(MSG_FILTER, self.ui)))
         lst = QListWidget()
+        lst.setAccessibleName(self.form.label(f, self.ui))
         lst.setObjectName("checklist")
         lst.setMinimumHeight(120)
         lst.setMaximumHeight(180)

@@ -242,7 +242,7 @@ class Ui_CreateScreen(object):
 #if QT_CONFIG(accessibility)
         self.counselorEdit.setAccessibleName(_(u"Your name"))
 #endif // QT_CONFIG(accessibility)
-        self.teamLabel.setText(_(u"&Team"))
+        self.teamLabel.setText(_(u"T&eam"))
 #if QT_CONFIG(accessibility)
         self.teamEdit.setAccessibleName(_(u"Team"))
 #endif // QT_CONFIG(accessibility)
@@ -267,6 +267,6 @@ class Ui_CreateScreen(object):
         self.busyBar.setAccessibleName(_(u"Creating the vault"))
 #endif // QT_CONFIG(accessibility)
         self.backButton.setText(_(u"&Back"))
-        self.createButton.setText(_(u"&Create vault"))
+        self.createButton.setText(_(u"Create va&ult"))
     # retranslateUi
 

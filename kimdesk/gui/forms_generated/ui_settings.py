@@ -18,7 +18,7 @@ from PySide6.QtGui import (QBrush, QColor, QConicalGradient, QCursor,
     QPalette, QPixmap, QRadialGradient, QTransform)
 from PySide6.QtWidgets import (QAbstractButton, QApplication, QComboBox, QDialog,
     QDialogButtonBox, QFormLayout, QHeaderView, QLabel,
-    QLineEdit, QPushButton, QSizePolicy, QSpinBox,
+    QPushButton, QSizePolicy, QSpacerItem, QSpinBox,
     QTabWidget, QTreeWidget, QTreeWidgetItem, QVBoxLayout,
     QWidget)
 
@@ -66,32 +66,25 @@ class Ui_SettingsDialog(object):
         self.tabs.addTab(self.generalTab, "")
         self.serverTab = QWidget()
         self.serverTab.setObjectName(u"serverTab")
-        self.serverForm = QFormLayout(self.serverTab)
-        self.serverForm.setObjectName(u"serverForm")
-        self.serverForm.setContentsMargins(11, 11, 11, 11)
-        self.serverLabel = QLabel(self.serverTab)
-        self.serverLabel.setObjectName(u"serverLabel")
+        self.serverLayout = QVBoxLayout(self.serverTab)
+        self.serverLayout.setObjectName(u"serverLayout")
+        self.serverLayout.setContentsMargins(11, 11, 11, 11)
+        self.serverStatus = QLabel(self.serverTab)
+        self.serverStatus.setObjectName(u"serverStatus")
+        self.serverStatus.setText(u"")
+        self.serverStatus.setWordWrap(True)
 
-        self.serverForm.setWidget(0, QFormLayout.ItemRole.LabelRole, self.serverLabel)
-
-        self.serverEdit = QLineEdit(self.serverTab)
-        self.serverEdit.setObjectName(u"serverEdit")
-        self.serverEdit.setPlaceholderText(u"https://kim.example-kreis.de")
-
-        self.serverForm.setWidget(0, QFormLayout.ItemRole.FieldRole, self.serverEdit)
-
-        self.serverError = QLabel(self.serverTab)
-        self.serverError.setObjectName(u"serverError")
-        self.serverError.setText(u"")
-        self.serverError.setWordWrap(True)
-
-        self.serverForm.setWidget(1, QFormLayout.ItemRole.FieldRole, self.serverError)
+        self.serverLayout.addWidget(self.serverStatus)
 
         self.serverHint = QLabel(self.serverTab)
         self.serverHint.setObjectName(u"serverHint")
         self.serverHint.setWordWrap(True)
 
-        self.serverForm.setWidget(2, QFormLayout.ItemRole.SpanningRole, self.serverHint)
+        self.serverLayout.addWidget(self.serverHint)
+
+        self.serverSpacer = QSpacerItem(0, 0, QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Expanding)
+
+        self.serverLayout.addItem(self.serverSpacer)
 
         self.tabs.addTab(self.serverTab, "")
         self.retentionTab = QWidget()
@@ -153,7 +146,6 @@ class Ui_SettingsDialog(object):
 #if QT_CONFIG(shortcut)
         self.languageLabel.setBuddy(self.languageCombo)
         self.idleLabel.setBuddy(self.idleSpin)
-        self.serverLabel.setBuddy(self.serverEdit)
         self.retentionDateLabel.setBuddy(self.retentionDate)
 #endif // QT_CONFIG(shortcut)
 
@@ -171,11 +163,7 @@ class Ui_SettingsDialog(object):
         self.idleSpin.setAccessibleName(_(u"Lock after idle minutes"))
 #endif // QT_CONFIG(accessibility)
         self.tabs.setTabText(self.tabs.indexOf(self.generalTab), _(u"General"))
-        self.serverLabel.setText(_(u"Server &address"))
-#if QT_CONFIG(accessibility)
-        self.serverEdit.setAccessibleName(_(u"Server address"))
-#endif // QT_CONFIG(accessibility)
-        self.serverHint.setText(_(u"Used by \"Sync now\". The server keeps the only copy that survives a forgotten passphrase."))
+        self.serverHint.setText(_(u"A vault syncs only with the server it is enrolled with. To connect it to a server, or to move it to another one, use Tools \u2192 Connect to server\u2026 with a one-time code from your administrator. The server keeps the only copy that survives a forgotten passphrase."))
         self.tabs.setTabText(self.tabs.indexOf(self.serverTab), _(u"Server"))
         self.retentionDateLabel.setText(_(u"Plan for &date"))
 #if QT_CONFIG(accessibility)

@@ -168,10 +168,14 @@ class HandoutDialog(QDialog):
             label.setWordWrap(True)
         form = QFormLayout()
         form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)  # long German labels
-        form.addRow(_("Template"), self.template_box)
-        form.addRow(_("Client's language"), self.lang_box)
-        form.addRow(_("Second language"), self.second_box)
-        form.addRow(_("Layout"), self.layout_box)
+        # Each input is named for screen readers: Qt names a combo box by its current value
+        # ("Deutsch"), not by the label beside it (issue 18.9).
+        for caption, box in ((_("Template"), self.template_box),
+                             (_("Client's language"), self.lang_box),
+                             (_("Second language"), self.second_box),
+                             (_("Layout"), self.layout_box)):
+            box.setAccessibleName(caption)
+            form.addRow(caption, box)
         # Details the vault does not know (the appointment, the counselor's phone): typed here,
         # printed where the template has a field for them, else a line to fill in by hand.
         self.detail_edits: dict[str, QLineEdit] = {}
@@ -179,6 +183,7 @@ class HandoutDialog(QDialog):
             edit = _named(QLineEdit(), f"handoutDetail_{name}")
             edit.textChanged.connect(self._schedule)
             self.detail_edits[name] = edit
+            edit.setAccessibleName(_(caption))
             form.addRow(_(caption), edit)
         self._form = form
         self.print_button = _named(QPushButton(_("Print…")), "handoutPrint")

@@ -179,6 +179,11 @@ class StatisticsDialog(QDialog):
         for i, kind in enumerate(KINDS):
             self.kind.setItemText(i, _(KIND_LABELS[kind]))
         self.min_cell_label.setText(_(N_("Minimum &cell size:")))
+        for widget, name in ((self.kind, N_("Kind of period")), (self.year, N_("Year")),
+                             (self.part, N_("Month or quarter")), (self.date_from, N_("From")),
+                             (self.date_to, N_("To")), (self.tables, N_("Tables")),
+                             (self.grid, N_("Values of the table"))):
+            widget.setAccessibleName(_(name))  # screen readers (issue 18.9)
         self.calculate.setText(_(N_("&Calculate")))
         self.date_from.retranslate()
         self.date_to.retranslate()

@@ -84,6 +84,8 @@ class SyncController(QObject):
     finished = Signal(str, int)
     #: the server revoked this device; the vault file has been wiped
     wiped = Signal()
+    #: the address of the server the vault syncs with ("" when not enrolled), after start()
+    server_changed = Signal(str)
     #: the engine's progress, emitted on the database thread, received on the GUI thread
     _stepped = Signal(str, int, int, str)
 
@@ -137,6 +139,22 @@ class SyncController(QObject):
         if self._engine is not None:
             self._engine.cancel()
         self._engine = None
+
+    def restart(self) -> None:
+        """After (re-)enrolling: drop the engine (it holds the old token) and start as after an
+        unlock, which syncs at once. The stop is not drawn: start() draws the next state."""
+        self._generation += 1
+        self._timer.stop()
+        self.schedule.stop()
+        if self._engine is not None:
+            self._engine.cancel()
+        self._engine = None
+        self.start()
+
+    @property
+    def server(self) -> str:
+        """The address the vault syncs with, as read at the last start ("" if not enrolled)."""
+        return self._server
 
     def sync_now(self) -> None:
         self._apply(self.schedule.request())
@@ -193,6 +211,7 @@ class SyncController(QObject):
 
     def _started(self, result: tuple[str, str, int]) -> None:
         self._server, self.last_sync, self.conflicts = result
+        self.server_changed.emit(self._server)
         self._apply(self.schedule.start(enrolled=bool(self._server), conflicts=self.conflicts))
 
     def _timer_due(self) -> None:
@@ -240,6 +259,7 @@ class SyncController(QObject):
         if isinstance(exc, DeviceRevoked):
             self._engine = None
             self._server = ""
+            self.server_changed.emit("")
             self._apply(self.schedule.run_failed(exc), message)
             self.wiped.emit()  # even after a stop: the vault file is gone either way
             return

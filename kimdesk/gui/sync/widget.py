@@ -82,6 +82,9 @@ class SyncStatusWidget(QWidget):
         self.dot = _Dot(self)
         self.label = QLabel(self)
         self.label.setObjectName("syncState")
+        self.server_label = QLabel(self)  # which server: the status never says "Synced" alone
+        self.server_label.setObjectName("syncServer")
+        self.server_label.hide()
         self.last = QLabel(self)
         self.last.setObjectName("syncLast")
         self.progress = QProgressBar(self)
@@ -97,13 +100,15 @@ class SyncStatusWidget(QWidget):
         self.conflict_button.hide()
         layout = QHBoxLayout(self)
         layout.setContentsMargins(4, 0, 4, 0)
-        for w in (self.dot, self.label, self.progress, self.last, self.conflict_button,
-                  self.sync_button):
+        for w in (self.dot, self.label, self.server_label, self.progress, self.last,
+                  self.conflict_button, self.sync_button):
             layout.addWidget(w)
         self._busy = False
         controller.state_changed.connect(self.show_state)
         controller.finished.connect(self._finished)
+        controller.server_changed.connect(self.show_server)
         self.dialog: ConflictDialog | None = None
+        self.show_server(controller.server)
         self.show_state(controller.state, 0, 0, "")
         self._finished(controller.last_sync, controller.conflicts)
 
@@ -127,7 +132,21 @@ class SyncStatusWidget(QWidget):
         self.sync_button.setEnabled(state not in _NO_SYNC)
         if state == SyncState.STOPPED:  # locked: the conflicts live in the closed vault
             self.conflict_button.hide()
+        if state in (SyncState.DISABLED, SyncState.STOPPED):  # no server, or locked
+            self.server_label.hide()
+        elif self.server_label.text():
+            self.server_label.show()
         self.conflict_button.setEnabled(state != SyncState.STOPPED)
+
+    @Slot(str)
+    def show_server(self, url: str) -> None:
+        """"Server: host" beside the state; hidden when not enrolled ("Not enrolled for sync")."""
+        from kimdesk.sync.identity import server_host
+
+        text = _("Server: {host}").format(host=server_host(url)) if url else ""
+        self.server_label.setText(text)
+        self.server_label.setToolTip(url)
+        self.server_label.setVisible(bool(url))
 
     def _clicked(self) -> None:
         """"Sync now", or "Cancel" while a run is under way (it stops at the next batch)."""
