@@ -41,6 +41,7 @@ from kimdesk.gui.worker import DbWorker, where
 from kimdesk.i18n import N_, gettext
 
 if TYPE_CHECKING:
+    from kimdesk.gui.lockdraft import LockDrafts
     from kimdesk.gui.newcase import NewCaseDialog
     from kimdesk.gui.sync import SyncController
     from kimdesk.gui.workspace import Workspace
@@ -67,6 +68,7 @@ class MainWindow(QMainWindow):
         self.create_screen = CreateScreen(self.worker)
         self.create_screen.setObjectName("createScreen")
         self._workspace: Workspace | None = None
+        self._drafts: LockDrafts | None = None
         self.stack.addWidget(self.unlock_screen)
         self.stack.addWidget(self.create_screen)
         self.unlock_screen.unlocked.connect(self._unlocked)
@@ -159,6 +161,7 @@ class MainWindow(QMainWindow):
         self._apply_retention()  # queued first: the list never shows a case that is due
         ws.run_query()
         ws.search.setFocus()
+        self.drafts.resume()  # the case open at the lock, with its unsaved edits
         self.sync.start()
 
     def _apply_retention(self) -> None:
@@ -195,23 +198,42 @@ class MainWindow(QMainWindow):
         return self.sync.widget
 
     # -- locking -------------------------------------------------------------------------------
+    @property
+    def drafts(self) -> LockDrafts:
+        """Drafts kept at the lock and brought back after unlock (built on first use)."""
+        if self._drafts is None:
+            from kimdesk.gui.lockdraft import LockDrafts
+
+            self._drafts = LockDrafts(self)
+        return self._drafts
+
     def lock(self) -> bool:
-        """Explicit lock (Ctrl+L): asks about unsaved changes first."""
-        if self._workspace is not None and not self._workspace.case_view.confirm_discard():
+        """Explicit lock (Ctrl+L): like the idle lock, unsaved edits become an encrypted draft
+        that comes back after unlock, so locking never asks and never loses anything."""
+        if not self.unlocked:
             return False
-        self._do_lock()
+        self._lock_screen_note(self._do_lock(), "")
         return True
 
     def auto_lock(self) -> None:
-        """Idle timeout: unsaved edits are discarded; nothing may stay on screen."""
+        """Idle timeout: unsaved edits become a draft; nothing may stay on screen."""
         if not self.unlocked:
             return
-        self._do_lock()
-        self.unlock_screen.error.setText(
-            _("Locked after {minutes} minutes without input.").format(
-                minutes=self.settings.idle_minutes))
+        kept = self._do_lock()
+        self._lock_screen_note(kept, _("Locked after {minutes} minutes without input.").format(
+            minutes=self.settings.idle_minutes))
 
-    def _do_lock(self) -> None:
+    def _lock_screen_note(self, kept: bool, text: str) -> None:
+        from kimdesk.gui.lockdraft import MSG_KEPT
+
+        parts = [text, _(MSG_KEPT) if kept else ""]
+        self.unlock_screen.error.setText(" ".join(p for p in parts if p))
+
+    def _do_lock(self, *, keep_drafts: bool = True) -> bool:
+        """Lock; returns True when unsaved edits were kept as a draft."""
+        kept = False
+        if keep_drafts and self._workspace is not None and self.unlocked:
+            kept = self.drafts.keep(self._workspace.case_view)  # queued before the vault closes
         self.idle.stop()
         self.sync.stop()
         for widget in QApplication.topLevelWidgets():
@@ -226,6 +248,7 @@ class MainWindow(QMainWindow):
         self._set_unlocked(False)
         self.status.clear()
         self.show_unlock()
+        return kept
 
     def _set_unlocked(self, unlocked: bool) -> None:
         self.menus.set_unlocked(unlocked)
@@ -266,7 +289,7 @@ class MainWindow(QMainWindow):
     # -- status --------------------------------------------------------------------------------
     def vault_wiped(self) -> None:
         """The server revoked this device and sync wiped the vault file: back to the start."""
-        self._do_lock()
+        self._do_lock(keep_drafts=False)
         self.set_vault_path(self.vault_path)
         self.show_message(_("This device was removed from the server; its vault was deleted, "
                             "with every change that had not been synced yet."))
