@@ -185,6 +185,11 @@ class LockDrafts:
         self.worker.submit(job, None, self._not_kept)
         return captured is not None and captured[1] is not None
 
+    def say_kept(self, kept: bool, text: str) -> None:
+        """The lock screen's line: ``text`` (why it locked), and that the edits were kept."""
+        parts = [text, _(MSG_KEPT) if kept else ""]
+        self.window.unlock_screen.error.setText(" ".join(p for p in parts if p))
+
     @staticmethod
     def _not_kept(exc: Exception) -> None:
         log.error("draft not kept at the lock: %s", where(exc))

@@ -115,18 +115,28 @@ class MainWindow(QMainWindow):
     def set_vault_path(self, path: Path) -> None:
         self.vault_path = path
         self.unlock_screen.set_path(path)
+        self._restore_failures()
         self.create_screen.set_defaults(path)
         if not path.exists():
             self.show_create()
         else:
             self.show_unlock()
 
+    def _restore_failures(self) -> None:
+        """The stored failed-unlock count is the real vault's; the demo vault (public passphrase)
+        counts in memory only, so trying it never touches the real one's count."""
+        demo = self.unlock_screen.demo_hint
+        self.unlock_screen.set_failures(0 if demo else self.settings.failed_unlocks)
+
     def _unlock_failed(self, failures: int) -> None:
-        self.settings.failed_unlocks = failures  # survives a restart: no reset by quitting
+        if not self.unlock_screen.demo_hint:
+            self.settings.failed_unlocks = failures  # survives a restart: no reset by quitting
 
     def _remember_path(self, name: str) -> None:
         self.vault_path = Path(name)
-        self.settings.last_vault = name
+        self._restore_failures()
+        if not self.unlock_screen.demo_hint:  # the demo vault never becomes "the last vault"
+            self.settings.last_vault = name
 
     def show_unlock(self) -> None:
         self.stack.setCurrentWidget(self.unlock_screen)
@@ -145,7 +155,8 @@ class MainWindow(QMainWindow):
 
     def _unlocked(self, meta: Any) -> None:
         self.meta = meta
-        self.settings.failed_unlocks = 0
+        if not self.unlock_screen.demo_hint:
+            self.settings.failed_unlocks = 0
         ws = self.workspace
         ws.me = meta.counselor
         ws.team = meta.team
@@ -212,22 +223,15 @@ class MainWindow(QMainWindow):
         that comes back after unlock, so locking never asks and never loses anything."""
         if not self.unlocked:
             return False
-        self._lock_screen_note(self._do_lock(), "")
+        self.drafts.say_kept(self._do_lock(), "")
         return True
 
     def auto_lock(self) -> None:
         """Idle timeout: unsaved edits become a draft; nothing may stay on screen."""
-        if not self.unlocked:
-            return
-        kept = self._do_lock()
-        self._lock_screen_note(kept, _("Locked after {minutes} minutes without input.").format(
-            minutes=self.settings.idle_minutes))
-
-    def _lock_screen_note(self, kept: bool, text: str) -> None:
-        from kimdesk.gui.lockdraft import MSG_KEPT
-
-        parts = [text, _(MSG_KEPT) if kept else ""]
-        self.unlock_screen.error.setText(" ".join(p for p in parts if p))
+        if self.unlocked:
+            self.drafts.say_kept(self._do_lock(), _(
+                "Locked after {minutes} minutes without input.").format(
+                    minutes=self.settings.idle_minutes))
 
     def _do_lock(self, *, keep_drafts: bool = True) -> bool:
         """Lock; returns True when unsaved edits were kept as a draft."""
