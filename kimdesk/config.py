@@ -12,6 +12,9 @@
 | ``KIMDESK_BEHIND_TLS_PROXY`` | unset | any value: the server may listen off loopback |
 | ``KIMDESK_EXIT_AFTER_PAINT`` | unset | any value: quit after the first paint (benchmark) |
 
+The demo vault (``kimdesk --demo``) is always ``demo/kimdesk-demo.kdb`` in the data folder: its own
+file in its own folder, never the real vault's path, whatever ``KIMDESK_VAULT`` says.
+
 The data and config folders are the platform's (``platformdirs``: ``~/.local/share/KIMdesk`` and
 ``~/.config/KIMdesk`` on Linux, ``%LOCALAPPDATA%\\KIMdesk`` on Windows). Both are KIMdesk's own,
 so :func:`secure_folders` may take other users' permissions off them (docs/vault.md). No other
@@ -42,6 +45,9 @@ ENV_NEW_PASSPHRASE = "KIMDESK_NEW_PASSPHRASE"
 ENV_SERVER_DB = "KIMDESK_SERVER_DB"
 ENV_BEHIND_TLS_PROXY = "KIMDESK_BEHIND_TLS_PROXY"
 ENV_EXIT_AFTER_PAINT = "KIMDESK_EXIT_AFTER_PAINT"
+
+#: The demo vault, relative to the data folder (:meth:`Config.demo_vault_path`).
+DEMO_VAULT = Path("demo") / "kimdesk-demo.kdb"
 
 
 def data_dir() -> Path:
@@ -99,6 +105,10 @@ class Config:
         """``KIMDESK_VAULT``, else ``vault.kdb`` in the data folder."""
         return self.vault or data_dir() / "vault.kdb"
 
+    def demo_vault_path(self) -> Path:
+        """The demo vault: its own file in the data folder, never the real vault's path."""
+        return data_dir() / DEMO_VAULT
+
     def settings_path(self) -> Path:
         """``KIMDESK_SETTINGS``, else ``kimdesk.ini`` in the config folder."""
         return self.settings or config_dir() / "kimdesk.ini"
@@ -125,6 +135,17 @@ def default_vault_path() -> Path:
 
 def settings_path() -> Path:
     return load().settings_path()
+
+
+def demo_vault_path() -> Path:
+    return load().demo_vault_path()
+
+
+def is_demo_vault(path: Path | None) -> bool:
+    """Whether ``path`` is the demo vault (its hint, its own failed-unlock count)."""
+    if path is None:
+        return False
+    return path.absolute() == demo_vault_path().absolute()
 
 
 def forms_dir() -> Path:

@@ -27,6 +27,11 @@ def test_unset_variables_mean_defaults(tmp_path: Path, monkeypatch: pytest.Monke
     assert empty.vault_path() == tmp_path / "data" / "KIMdesk" / "vault.kdb"
     assert empty.settings_path() == tmp_path / "config" / "KIMdesk" / "kimdesk.ini"
     assert empty.forms_path() == tmp_path / "data" / "KIMdesk" / "forms"
+    # the demo vault: its own file in its own folder, whatever KIMDESK_VAULT names
+    demo = tmp_path / "data" / "KIMdesk" / "demo" / "kimdesk-demo.kdb"
+    assert empty.demo_vault_path() == demo
+    assert Config.from_environ({"KIMDESK_VAULT": str(demo)}).vault_path() == demo  # the admin's
+    assert Config.from_environ({"KIMDESK_VAULT": "/v/x.kdb"}).demo_vault_path() == demo
 
 
 def test_every_variable_is_read() -> None:

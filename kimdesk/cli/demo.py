@@ -1,5 +1,10 @@
-"""Demo data: ``kimdesk demo`` fills a vault with synthetic cases, ``kimdesk --demo`` creates a
-demo vault where none exists so the app can be tried at once."""
+"""Demo data: ``kimdesk demo`` fills a vault with synthetic cases; ``kimdesk --demo`` opens the demo
+vault, created with synthetic cases on first use, so the app can be tried at once.
+
+The demo vault is its own file (``demo/kimdesk-demo.kdb`` in the data folder,
+:meth:`kimdesk.config.Config.demo_vault_path`), never the real vault's path: trying the app can
+neither open the counselor's real vault with a hint that "the passphrase is demo" nor count a
+wrong "demo" as a failed unlock of it."""
 
 from __future__ import annotations
 
@@ -48,13 +53,19 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def ensure_demo_vault(path: Path) -> None:
-    """``kimdesk --demo``: where no vault exists, create one with demo cases so the app can be
-    tried at once. The passphrase is printed: a demo vault holds synthetic data only."""
+def ensure_demo_vault(path: Path | None = None) -> Path:
+    """``kimdesk --demo``: the demo vault (default: its own file in the data folder), created with
+    demo cases if it does not exist yet. The passphrase is printed: a demo vault holds synthetic
+    data only. Returns its path."""
+    from kimdesk.config import demo_vault_path
+    from kimdesk.vault.files import private_dir
+
+    path = path or demo_vault_path()
     if path.exists():
-        return
+        return path
     from kimdesk.demo.generator import fill
 
+    private_dir(path.parent)
     with Vault.create(
         path, DEMO_PASSPHRASE, counselor="demo", team="Team Nord", municipality="Gütersloh"
     ) as vault:
@@ -65,3 +76,4 @@ def ensure_demo_vault(path: Path) -> None:
         ),
         file=sys.stderr,
     )
+    return path

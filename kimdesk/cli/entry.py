@@ -48,7 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--demo",
         action="store_true",
-        help=_("create a demo vault (passphrase 'demo') where none exists, then start"),
+        help=_("open the demo vault (its own file, passphrase 'demo'; created on first use)"),
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for register in REGISTRARS:
@@ -82,7 +82,9 @@ def run(argv: Sequence[str] | None = None) -> int:
     func: Callable[[argparse.Namespace], int | None] | None = getattr(args, "func", None)
     if func is None:
         if args.demo:
-            demo.ensure_demo_vault(vault_path(args))
+            if args.vault:
+                raise UsageError(N_("--demo opens the demo vault; leave out --vault."))
+            demo.ensure_demo_vault()
         return gui.start_gui(args)
     return func(args) or 0
 

@@ -46,12 +46,14 @@ def load_style(app: QApplication) -> None:
 
 
 def default_path(args: argparse.Namespace, settings: AppSettings) -> Path:
-    """``--vault``; else ``KIMDESK_VAULT``; else the vault opened last; else the data folder's.
-    ``--demo`` skips the last vault: the CLI created the demo vault at the configured place."""
+    """``--demo``: the demo vault (its own file, created by the CLI); else ``--vault``; else
+    ``KIMDESK_VAULT``; else the vault opened last; else the data folder's."""
+    configured = config.load()
+    if getattr(args, "demo", False):
+        return configured.demo_vault_path()
     if getattr(args, "vault", None):
         return Path(args.vault)
-    configured = config.load()
-    if configured.vault is None and settings.last_vault and not getattr(args, "demo", False):
+    if configured.vault is None and settings.last_vault:
         return Path(settings.last_vault)
     return configured.vault_path()
 
@@ -65,12 +67,8 @@ def build_window(args: argparse.Namespace, *, settings: AppSettings | None = Non
     hub = LanguageHub()
     lang = getattr(args, "lang", None) or settings.language
     hub.apply(lang if lang in i18n.UI_LANGUAGES else i18n.DEFAULT_LANGUAGE)
-    window = MainWindow(settings, hub, default_path(args, settings).absolute(),
-                        delay_base=delay_base)
-    if getattr(args, "demo", False):
-        window.unlock_screen.demo_hint = True
-        window.unlock_screen.retranslate()
-    return window
+    return MainWindow(settings, hub, default_path(args, settings).absolute(),
+                      delay_base=delay_base)
 
 
 class _FirstPaint(QObject):

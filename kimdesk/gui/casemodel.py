@@ -23,7 +23,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QIcon
 
 from kimdesk.domain.codes import Phase
 from kimdesk.gui.labels import code_label
@@ -43,6 +43,11 @@ HEADERS = {
 
 PAGE = 256
 MAX_PAGES = 64
+#: Roles :meth:`CaseTableModel.data` answers; the marker roles show a saved draft.
+_MARKER_ROLES = (Qt.ItemDataRole.DecorationRole, Qt.ItemDataRole.ToolTipRole,
+                 Qt.ItemDataRole.AccessibleDescriptionRole)
+_ROLES = (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.UserRole,
+          Qt.ItemDataRole.ForegroundRole, *_MARKER_ROLES)
 
 Index = QModelIndex | QPersistentModelIndex
 #: fetch_page(generation, page, seqs) asks the worker for rows; the answer goes to add_page.
@@ -61,13 +66,17 @@ class CaseTableModel(QAbstractTableModel):
         self._requested: set[int] = set()
         self.generation = 0
         self.today = date.today().isoformat()
+        self.drafts: set[str] = set()  # ids of cases with a saved draft (marked in the list)
+        self._draft_icon: QIcon | None = None
 
     # -- content -------------------------------------------------------------------------------
     def set_fetcher(self, fetch_page: PageFetcher) -> None:
         self._fetch_page = fetch_page
 
-    def set_result(self, seqs: array[int], first_page: dict[int, CaseRow] | None = None) -> None:
-        """Show a new result (one reset); ``first_page`` avoids a blank first screen."""
+    def set_result(self, seqs: array[int], first_page: dict[int, CaseRow] | None = None,
+                   drafts: set[str] | None = None) -> None:
+        """Show a new result (one reset); ``first_page`` avoids a blank first screen, ``drafts``
+        names the cases with a saved draft."""
         from kimdesk.gui import qtfix
 
         qtfix.check()
@@ -79,6 +88,8 @@ class CaseTableModel(QAbstractTableModel):
         self._requested.clear()
         if first_page is not None:
             self._pages[0] = first_page
+        if drafts is not None:
+            self.drafts = set(drafts)
         self.endResetModel()
 
     def add_page(self, generation: int, page: int, rows: dict[int, CaseRow]) -> None:
@@ -97,7 +108,36 @@ class CaseTableModel(QAbstractTableModel):
 
     def clear(self) -> None:
         """Forget every row (the vault was locked)."""
-        self.set_result(array("q"))
+        self.set_result(array("q"), drafts=set())
+
+    def set_drafts(self, drafts: set[str]) -> None:
+        """Which cases have a saved draft: their first column gets the draft marker."""
+        if drafts != self.drafts:
+            self.drafts = set(drafts)
+            self._marker_changed()
+
+    def mark_draft(self, case_id: str, has_draft: bool) -> None:
+        """One case got or lost its last draft (the Forms tab saved or discarded one)."""
+        if has_draft != (case_id in self.drafts):
+            (self.drafts.add if has_draft else self.drafts.discard)(case_id)
+            self._marker_changed()
+
+    def _marker_changed(self) -> None:
+        if self._seqs:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._seqs) - 1, 0))
+
+    def _draft_marker(self, role: int, row: CaseRow) -> Any:
+        """The draft marker of the first column: an icon, and a tooltip and accessible text
+        that say it in words."""
+        from kimdesk.gui.lockdraft import MSG_DRAFT_TIP, draft_icon
+
+        if role == Qt.ItemDataRole.DecorationRole:
+            if self._draft_icon is None:
+                self._draft_icon = draft_icon()
+            return self._draft_icon
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return f"{row.case_number}\n{gettext(MSG_DRAFT_TIP)}"
+        return gettext(MSG_DRAFT_TIP)
 
     def page_seqs(self, page: int) -> list[int]:
         return list(self._seqs[page * PAGE:(page + 1) * PAGE])
@@ -141,14 +181,16 @@ class CaseTableModel(QAbstractTableModel):
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or role not in (
-            Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.UserRole,
-            Qt.ItemDataRole.ForegroundRole,
-        ):
+        if not index.isValid() or role not in _ROLES:
             return None
         row = self.row_at(index.row())
         if row is None:
             return None
+        if role in _MARKER_ROLES:
+            if index.column() == 0 and row.case_id in self.drafts:
+                return self._draft_marker(role, row)
+            if role != Qt.ItemDataRole.ToolTipRole:
+                return None
         if role == Qt.ItemDataRole.ForegroundRole:
             # A review date that has come (open cases only) shows in red, like the filter.
             due = (COLUMNS[index.column()][0] == "review_on" and row.review_on

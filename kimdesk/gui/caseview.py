@@ -22,6 +22,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QGroupBox,
     QInputDialog,
+    QLabel,
     QMenu,
     QMessageBox,
     QTreeWidgetItem,
@@ -51,6 +52,8 @@ class CaseView(QWidget):
 
     case_changed = Signal(str)
     status_message = Signal(str)
+    loaded = Signal(str)  # a case's data is on screen (its id)
+    drafts_changed = Signal(str, bool)  # a case's form drafts: (case id, any left)
 
     def __init__(self, worker: DbWorker, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -59,6 +62,12 @@ class CaseView(QWidget):
         self.requested_id: str | None = None  # the case last asked for (may still be loading)
         self.ui = Ui_CaseView()
         self.ui.setupUi(self)
+        # Drafts restored after unlock (kimdesk.gui.lockdraft) are announced here, above the tabs.
+        self.notice = QLabel()
+        self.notice.setObjectName("noticeLabel")
+        self.notice.setWordWrap(True)
+        self.notice.setVisible(False)
+        self.ui.outer.insertWidget(1, self.notice)
         host = self.ui.personHostLayout
         self.person_form = FieldForm(PERSON_FIELDS)
         self.person_form.setObjectName("personForm")
@@ -113,6 +122,9 @@ class CaseView(QWidget):
         saved = getattr(self.forms_tab, "saved", None)
         if saved is not None:
             saved.connect(self._form_saved)
+        drafts = getattr(self.forms_tab, "drafts_changed", None)
+        if drafts is not None:
+            drafts.connect(self.drafts_changed)
         self.tabs.insertTab(1, self.forms_tab, _("Forms"))
 
     def _form_saved(self, case_id: str) -> None:
@@ -136,6 +148,8 @@ class CaseView(QWidget):
 
     def show_bundle(self, bundle: CaseBundle) -> None:
         same = self.bundle is not None and self.bundle.case.id == bundle.case.id
+        if not same:
+            self.show_notice("")
         self.bundle = bundle
         if not (same and self.dirty):
             self.person_form.set_values(bundle.person.model_dump())
@@ -150,11 +164,18 @@ class CaseView(QWidget):
         self._show_header()
         self._show_history()
         self._update_dirty()
+        self.loaded.emit(bundle.case.id)
+
+    def show_notice(self, text: str) -> None:
+        """A notice above the tabs (a restored draft); empty hides it."""
+        self.notice.setText(text)
+        self.notice.setVisible(bool(text))
 
     def clear(self) -> None:
         """Drop every trace of the case (auto-lock)."""
         self.bundle = None
         self.requested_id = None
+        self.show_notice("")
         self.person_form.set_values({})
         self.case_form.set_values({})
         for tab in self.tab_widgets.values():
@@ -244,6 +265,7 @@ class CaseView(QWidget):
             self.person_form.set_values(self.bundle.person.model_dump())
             self.case_form.set_values(self.bundle.case.model_dump())
             self.ui.formError.setText("")
+        self.show_notice("")
         self._update_dirty()
 
     def save(self) -> bool:
@@ -288,6 +310,7 @@ class CaseView(QWidget):
         return True
 
     def _saved(self, case_id: str) -> None:
+        self.show_notice("")
         self.status_message.emit(_("Saved."))
         self.case_changed.emit(case_id)
         if self.requested_id == case_id:  # not when the user moved on to another case

@@ -88,6 +88,7 @@ _INVALID = N_("This value is not valid.")
 _COUNTRY = N_("Unknown country code {code}.")
 _LANGUAGE = N_("Unknown language code {code}.")
 _NUMBER = N_("Enter a number between {low} and {high}.")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def _message(raw: str) -> tuple[str | None, str]:
@@ -177,6 +178,7 @@ class FieldForm(QWidget):
             self.labels[spec.name] = label
             self.errors[spec.name] = error
         self.retranslate()
+        self._base = self.snapshot()
 
     # -- building ------------------------------------------------------------------------------
     def _make_input(self, spec: Field) -> QWidget:
@@ -276,6 +278,7 @@ class FieldForm(QWidget):
         finally:
             self._loading = False
         self.dirty = False
+        self._base = self.snapshot()
         self.show_errors({})
 
     def _set(self, spec: Field, value: Any) -> None:
@@ -340,6 +343,73 @@ class FieldForm(QWidget):
 
     def mark_clean(self) -> None:
         self.dirty = False
+
+    # -- drafts (kimdesk.gui.lockdraft) --------------------------------------------------------
+    def snapshot(self) -> dict[str, Any]:
+        """What every input holds as typed, JSON-safe (a date as its text, even unreadable)."""
+        state: dict[str, Any] = {}
+        for name, widget in self.inputs.items():
+            if isinstance(widget, QPlainTextEdit):
+                state[name] = widget.toPlainText()
+            elif isinstance(widget, DateField):  # ISO when readable (any language), else as typed
+                state[name] = widget.iso() or widget.text()
+            elif isinstance(widget, QLineEdit):
+                state[name] = widget.text()
+            elif isinstance(widget, QSpinBox):
+                state[name] = widget.value()
+            elif isinstance(widget, QCheckBox):
+                state[name] = widget.isChecked()
+            elif isinstance(widget, QComboBox):
+                state[name] = widget.currentData()
+            elif isinstance(widget, QListWidget):
+                state[name] = [widget.item(i).data(Qt.ItemDataRole.UserRole)
+                               for i in range(widget.count())
+                               if widget.item(i).checkState() == Qt.CheckState.Checked]
+        return state
+
+    def changes(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        """``(changed, base)``: the inputs edited since the last :meth:`set_values`, and what
+        each of them held then (to tell later whether the stored value moved meanwhile)."""
+        now = self.snapshot()
+        changed = {name: value for name, value in now.items() if value != self._base.get(name)}
+        return changed, {name: self._base.get(name) for name in changed}
+
+    def base_value(self, name: str) -> Any:
+        """What an input held after the last :meth:`set_values` (the stored value)."""
+        return self._base.get(name)
+
+    def apply(self, state: dict[str, Any]) -> None:
+        """Put typed input back (a draft): the inputs named in ``state`` take its values and the
+        form counts as edited."""
+        self._loading = True
+        try:
+            for name, value in state.items():
+                widget = self.inputs.get(name)
+                if widget is None:
+                    continue
+                if isinstance(widget, QPlainTextEdit):
+                    widget.setPlainText(str(value or ""))
+                elif isinstance(widget, DateField) and _ISO_DATE.fullmatch(str(value)):
+                    widget.set_value(str(value))
+                elif isinstance(widget, QLineEdit):
+                    widget.setText(str(value or ""))
+                elif isinstance(widget, QSpinBox):
+                    widget.setValue(int(value or 0))
+                elif isinstance(widget, QCheckBox):
+                    widget.setChecked(bool(value))
+                elif isinstance(widget, QComboBox):
+                    widget.setCurrentIndex(max(widget.findData(value), 0))
+                elif isinstance(widget, QListWidget):
+                    chosen = set(value or ())
+                    for i in range(widget.count()):
+                        item = widget.item(i)
+                        item.setCheckState(Qt.CheckState.Checked if item.data(
+                            Qt.ItemDataRole.UserRole) in chosen else Qt.CheckState.Unchecked)
+        finally:
+            self._loading = False
+        if state:
+            self.dirty = True
+            self.changed.emit()
 
     def input_errors(self) -> dict[str, str]:
         """Messages for inputs that cannot become a value at all (a date that is no date, an

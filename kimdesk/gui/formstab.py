@@ -9,9 +9,11 @@ imported when the first case is opened, not at start-up.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -37,17 +39,22 @@ _ = gettext
 
 
 class WorkerDraftStore:
-    """A :class:`kimdesk.forms.drafts.DraftStore` whose writes run on the database worker."""
+    """A :class:`kimdesk.forms.drafts.DraftStore` whose writes run on the database worker;
+    ``on_change(key, exists)`` hears of every draft written or discarded (the draft markers)."""
 
-    def __init__(self, worker: DbWorker, preloaded: dict[str, Any]) -> None:
+    def __init__(self, worker: DbWorker, preloaded: dict[str, Any],
+                 on_change: Callable[[str, bool], None] | None = None) -> None:
         self.worker = worker
         self._cache = dict(preloaded)
+        self._on_change = on_change
 
     def save(self, key: str, payload: dict[str, Any]) -> None:
         from kimdesk.forms.drafts import VaultDraftStore
 
         self._cache[key] = payload
         self.worker.submit(lambda w: VaultDraftStore(w.require_vault()).save(key, payload))
+        if self._on_change is not None:
+            self._on_change(key, True)
 
     def load(self, key: str) -> dict[str, Any] | None:
         value = self._cache.get(key)
@@ -58,12 +65,15 @@ class WorkerDraftStore:
 
         self._cache[key] = None
         self.worker.submit(lambda w: VaultDraftStore(w.require_vault()).discard(key))
+        if self._on_change is not None:
+            self._on_change(key, False)
 
 
 class FormsTab(QWidget):
     """Choose a form, fill it (drafts autosave), save it as a consultation of the case."""
 
     saved = Signal(str)  # case id
+    drafts_changed = Signal(str, bool)  # case id, whether any form of it has a draft now
 
     def __init__(self, worker: DbWorker, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -75,6 +85,8 @@ class FormsTab(QWidget):
         self.widget: FormWidget | None = None
         self.form: Form | None = None
         self.key = ""
+        self.drafted: set[str] = set()  # forms of this case with a saved draft (marked)
+        self._reopen: str | None = None  # a form to open once the forms are known
         layout = QVBoxLayout(self)
         row = QHBoxLayout()
         self.label = QLabel()
@@ -107,6 +119,8 @@ class FormsTab(QWidget):
         self.case_id = case_id
         self.client_language = client_language
         self.status.setText("")
+        self.drafted = set()
+        self._load_drafted(case_id)
         if self.registry is None:
             def job(w: DbWorker) -> FormRegistry:
                 from kimdesk.forms.registry import FormRegistry
@@ -119,6 +133,61 @@ class FormsTab(QWidget):
     def _registry_ready(self, registry: FormRegistry) -> None:
         self.registry = registry
         self._fill_combo()
+        if self._reopen:
+            self.reopen(self._reopen)
+
+    def reopen(self, form_id: str) -> None:
+        """Open a form again (after unlock: the one open at the lock), once the forms are
+        known; its draft comes back with it."""
+        if self.registry is None:
+            self._reopen = form_id
+            return
+        self._reopen = None
+        index = self.combo.findData(form_id)
+        if index > 0:
+            self.combo.setCurrentIndex(index)
+            self.open_form(form_id)
+
+    # -- draft markers -------------------------------------------------------------------------
+    def _load_drafted(self, case_id: str) -> None:
+        def job(w: DbWorker) -> set[str]:
+            from kimdesk.forms.drafts import VaultDraftStore
+
+            keys = VaultDraftStore(w.require_vault()).keys()
+            return {key.split(":")[1] for key in keys if key.startswith(case_id + ":")}
+
+        def done(forms: set[str]) -> None:
+            if case_id == self.case_id:
+                self.drafted = forms
+                self._mark_drafts()
+
+        self.worker.submit(job, done, lambda exc: None)
+
+    def _draft_changed(self, key: str, exists: bool) -> None:
+        case_id, form_id = key.split(":")[:2]
+        if case_id != self.case_id or (form_id in self.drafted) == exists:
+            return
+        (self.drafted.add if exists else self.drafted.discard)(form_id)
+        self._mark_drafts()
+        self.drafts_changed.emit(case_id, bool(self.drafted))
+
+    def _mark_drafts(self) -> None:
+        """A form with a saved draft for this case is marked in the list: "(draft)" after its
+        title, the draft icon, and a tooltip."""
+        from kimdesk.gui.lockdraft import draft_icon
+
+        if self.registry is None:
+            return
+        lang = current_language()
+        for i in range(1, self.combo.count()):
+            form_id = self.combo.itemData(i)
+            title = self.registry.get(form_id).title(lang)
+            drafted = form_id in self.drafted
+            self.combo.setItemText(i, _("{form} (draft)").format(form=title) if drafted
+                                   else title)
+            self.combo.setItemIcon(i, draft_icon() if drafted else QIcon())
+            self.combo.setItemData(i, _("A draft of this form is saved for this case.")
+                                   if drafted else None, Qt.ItemDataRole.ToolTipRole)
 
     def _fill_combo(self) -> None:
         self.combo.clear()
@@ -127,6 +196,7 @@ class FormsTab(QWidget):
             lang = current_language()
             for form in self.registry.latest():
                 self.combo.addItem(form.title(lang), form.form_id)
+        self._mark_drafts()
         self._update()
 
     def clear(self) -> None:
@@ -134,6 +204,8 @@ class FormsTab(QWidget):
         self._drop_widget()
         self.case_id = None
         self.registry = None
+        self.drafted = set()
+        self._reopen = None
         self.combo.clear()
         self.status.setText("")
         self._update()
@@ -166,7 +238,7 @@ class FormsTab(QWidget):
 
         if self.registry is None:  # locked while the draft was loading
             return
-        store = WorkerDraftStore(self.worker, {key: payload})
+        store = WorkerDraftStore(self.worker, {key: payload}, self._draft_changed)
         form = draft_form(self.registry, store, key) or self.registry.get(form_id)
         self.form, self.key = form, key
         self.widget = FormWidget(form, ui_language=current_language(),
@@ -201,7 +273,9 @@ class FormsTab(QWidget):
             self.status.setText(_("Not saved: please correct the marked fields."))
             return
         case_id = self.case_id or ""
+        form_id = self.form.form_id if self.form is not None else ""
         self._drop_widget_without_draft()
+        self._draft_changed(f"{case_id}:{form_id}:new", False)
         self.combo.setCurrentIndex(0)
         self.status.setText(_("Consultation saved."))
         self.saved.emit(case_id)

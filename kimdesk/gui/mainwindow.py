@@ -41,6 +41,7 @@ from kimdesk.gui.worker import DbWorker, where
 from kimdesk.i18n import N_, gettext
 
 if TYPE_CHECKING:
+    from kimdesk.gui.lockdraft import LockDrafts
     from kimdesk.gui.newcase import NewCaseDialog
     from kimdesk.gui.sync import SyncController
     from kimdesk.gui.workspace import Workspace
@@ -67,6 +68,7 @@ class MainWindow(QMainWindow):
         self.create_screen = CreateScreen(self.worker)
         self.create_screen.setObjectName("createScreen")
         self._workspace: Workspace | None = None
+        self._drafts: LockDrafts | None = None
         self.stack.addWidget(self.unlock_screen)
         self.stack.addWidget(self.create_screen)
         self.unlock_screen.unlocked.connect(self._unlocked)
@@ -113,18 +115,28 @@ class MainWindow(QMainWindow):
     def set_vault_path(self, path: Path) -> None:
         self.vault_path = path
         self.unlock_screen.set_path(path)
+        self._restore_failures()
         self.create_screen.set_defaults(path)
         if not path.exists():
             self.show_create()
         else:
             self.show_unlock()
 
+    def _restore_failures(self) -> None:
+        """The stored failed-unlock count is the real vault's; the demo vault (public passphrase)
+        counts in memory only, so trying it never touches the real one's count."""
+        demo = self.unlock_screen.demo_hint
+        self.unlock_screen.set_failures(0 if demo else self.settings.failed_unlocks)
+
     def _unlock_failed(self, failures: int) -> None:
-        self.settings.failed_unlocks = failures  # survives a restart: no reset by quitting
+        if not self.unlock_screen.demo_hint:
+            self.settings.failed_unlocks = failures  # survives a restart: no reset by quitting
 
     def _remember_path(self, name: str) -> None:
         self.vault_path = Path(name)
-        self.settings.last_vault = name
+        self._restore_failures()
+        if not self.unlock_screen.demo_hint:  # the demo vault never becomes "the last vault"
+            self.settings.last_vault = name
 
     def show_unlock(self) -> None:
         self.stack.setCurrentWidget(self.unlock_screen)
@@ -143,7 +155,8 @@ class MainWindow(QMainWindow):
 
     def _unlocked(self, meta: Any) -> None:
         self.meta = meta
-        self.settings.failed_unlocks = 0
+        if not self.unlock_screen.demo_hint:
+            self.settings.failed_unlocks = 0
         ws = self.workspace
         ws.me = meta.counselor
         ws.team = meta.team
@@ -159,6 +172,7 @@ class MainWindow(QMainWindow):
         self._apply_retention()  # queued first: the list never shows a case that is due
         ws.run_query()
         ws.search.setFocus()
+        self.drafts.resume()  # the case open at the lock, with its unsaved edits
         self.sync.start()
 
     def _apply_retention(self) -> None:
@@ -195,23 +209,35 @@ class MainWindow(QMainWindow):
         return self.sync.widget
 
     # -- locking -------------------------------------------------------------------------------
+    @property
+    def drafts(self) -> LockDrafts:
+        """Drafts kept at the lock and brought back after unlock (built on first use)."""
+        if self._drafts is None:
+            from kimdesk.gui.lockdraft import LockDrafts
+
+            self._drafts = LockDrafts(self)
+        return self._drafts
+
     def lock(self) -> bool:
-        """Explicit lock (Ctrl+L): asks about unsaved changes first."""
-        if self._workspace is not None and not self._workspace.case_view.confirm_discard():
+        """Explicit lock (Ctrl+L): like the idle lock, unsaved edits become an encrypted draft
+        that comes back after unlock, so locking never asks and never loses anything."""
+        if not self.unlocked:
             return False
-        self._do_lock()
+        self.drafts.say_kept(self._do_lock(), "")
         return True
 
     def auto_lock(self) -> None:
-        """Idle timeout: unsaved edits are discarded; nothing may stay on screen."""
-        if not self.unlocked:
-            return
-        self._do_lock()
-        self.unlock_screen.error.setText(
-            _("Locked after {minutes} minutes without input.").format(
-                minutes=self.settings.idle_minutes))
+        """Idle timeout: unsaved edits become a draft; nothing may stay on screen."""
+        if self.unlocked:
+            self.drafts.say_kept(self._do_lock(), _(
+                "Locked after {minutes} minutes without input.").format(
+                    minutes=self.settings.idle_minutes))
 
-    def _do_lock(self) -> None:
+    def _do_lock(self, *, keep_drafts: bool = True) -> bool:
+        """Lock; returns True when unsaved edits were kept as a draft."""
+        kept = False
+        if keep_drafts and self._workspace is not None and self.unlocked:
+            kept = self.drafts.keep(self._workspace.case_view)  # queued before the vault closes
         self.idle.stop()
         self.sync.stop()
         for widget in QApplication.topLevelWidgets():
@@ -226,6 +252,7 @@ class MainWindow(QMainWindow):
         self._set_unlocked(False)
         self.status.clear()
         self.show_unlock()
+        return kept
 
     def _set_unlocked(self, unlocked: bool) -> None:
         self.menus.set_unlocked(unlocked)
@@ -268,7 +295,7 @@ class MainWindow(QMainWindow):
     # -- status --------------------------------------------------------------------------------
     def vault_wiped(self) -> None:
         """The server revoked this device and sync wiped the vault file: back to the start."""
-        self._do_lock()
+        self._do_lock(keep_drafts=False)
         self.set_vault_path(self.vault_path)
         self.show_message(_("This device was removed from the server; its vault was deleted, "
                             "with every change that had not been synced yet."))

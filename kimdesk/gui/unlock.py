@@ -85,13 +85,30 @@ class UnlockScreen(QWidget):
             self._wait.start()
         self._remaining = unlock_delay(failures, delay_base)
         self._working = False
-        self.demo_hint = False  # started with --demo: say what the passphrase is
+        self.demo_hint = False  # the demo vault is shown: say what its passphrase is
         self._refresh()
 
     # -- state ---------------------------------------------------------------------------------
     def set_path(self, path: Path) -> None:
+        """The vault to unlock; the demo vault, and only it, gets the passphrase hint."""
+        from kimdesk.config import is_demo_vault
+
         self.path = path
         self.ui.vaultLabel.setText(str(path))
+        self.demo_hint = is_demo_vault(path)
+        self.retranslate()
+        self._refresh()
+
+    def set_failures(self, failures: int) -> None:
+        """Failures so far for the vault now shown (each vault kind keeps its own count, so
+        trying the demo vault never delays or counts against the real one)."""
+        self.failures = failures
+        self._remaining = unlock_delay(failures, self.delay_base)
+        if self._remaining > 0:
+            self._wait.start()
+        else:
+            self._wait.stop()
+            self.error.setText("")
         self._refresh()
 
     def reset(self) -> None:
@@ -191,8 +208,8 @@ class UnlockScreen(QWidget):
 
     def retranslate(self) -> None:
         self.ui.retranslateUi(self)
-        if self.demo_hint:
-            self.passphrase.setPlaceholderText(_("Demo vault: the passphrase is \"demo\""))
+        self.passphrase.setPlaceholderText(
+            _("Demo vault: the passphrase is \"demo\"") if self.demo_hint else "")
         if self._remaining > 0:
             self._show_wrong()
 

@@ -83,6 +83,7 @@ class Workspace(QWidget):
         self.case_view.setObjectName("caseView")
         self.ui.detailStack.addWidget(self.case_view)
         self.case_view.case_changed.connect(self._case_changed)
+        self.case_view.drafts_changed.connect(self.model.mark_draft)
         self.case_view.status_message.connect(window.show_message)
         splitter = self.ui.splitter
         splitter.setStretchFactor(0, 2)
@@ -169,19 +170,22 @@ class Workspace(QWidget):
         self._queries_asked += 1
         asked = self._queries_asked
 
-        def job(w: DbWorker) -> tuple[Any, dict[int, Any], int, float]:
+        def job(w: DbWorker) -> tuple[Any, dict[int, Any], int, float, set[str]]:
+            from kimdesk.vault.drafts import cases_with_drafts
+
             t0 = time.perf_counter()
             cases = CaseList(w.require_vault())
             seqs = cases.matching_seqs(flt)
             first = cases.page(seqs[:PAGE])
             # An unfiltered list is every case: no second count needed.
             total = len(seqs) if flt.unfiltered else (cases.total() if count_all else -1)
-            return seqs, first, total, (time.perf_counter() - t0) * 1000
+            query_ms = (time.perf_counter() - t0) * 1000
+            return seqs, first, total, query_ms, cases_with_drafts(w.require_vault())
 
-        def done(result: tuple[Any, dict[int, Any], int, float]) -> None:
-            seqs, first, total, query_ms = result
+        def done(result: tuple[Any, dict[int, Any], int, float, set[str]]) -> None:
+            seqs, first, total, query_ms, drafts = result
             t0 = time.perf_counter()
-            self.model.set_result(seqs, first)
+            self.model.set_result(seqs, first, drafts)
             self.last_model_ms = (time.perf_counter() - t0) * 1000
             self.last_query_ms = query_ms
             self.last_total_ms = (time.perf_counter() - started) * 1000
@@ -198,6 +202,14 @@ class Workspace(QWidget):
                 self._audit_search(len(flt.text.strip()))
 
         self.worker.submit(job, done, self.window_.show_error, key="case-query")
+
+    def refresh_drafts(self) -> None:
+        """Re-read which cases have a saved draft (the marker in the list)."""
+        from kimdesk.vault.drafts import cases_with_drafts
+
+        if self.window_.unlocked:
+            self.worker.submit(lambda w: cases_with_drafts(w.require_vault()),
+                               self.model.set_drafts, lambda exc: None)
 
     def _audit_search(self, length: int) -> None:
         """Searches are audited like the CLI's (the length, never the text), written after the

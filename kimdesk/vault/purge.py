@@ -8,7 +8,8 @@ rows themselves, in one transaction per call (a crash leaves all of a case or no
 - their search-index entries (FTS5 ``delete``; :func:`optimize_search` then merges the index
   segments so the terms leave the index's pages too);
 - their merge bases (``sync_base``), parked pulls, sync conflicts (which hold losing values),
-  form drafts, and their changes in a batch waiting in the outbox;
+  form and case drafts (:func:`kimdesk.vault.drafts.forget_case`), and their changes in a batch
+  waiting in the outbox;
 - structural gaps that named the case stay (they are the programme's, reported without persons)
   but lose the link to the case.
 
@@ -32,6 +33,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from kimdesk.domain.models import Deletion, deletion_id
+from kimdesk.vault.drafts import forget_case
 from kimdesk.vault.statsremains import keep_remains, unlink_persons
 
 if TYPE_CHECKING:
@@ -39,8 +41,6 @@ if TYPE_CHECKING:
 
 #: Tables whose rows belong to one case (``case_id``), purged with it.
 CASE_TABLES = ("phase_transitions", "consultations", "goals", "referrals", "notes", "consents")
-#: The forms' draft keys in ``vault_meta`` start with this and the case id (kimdesk/forms/drafts).
-DRAFT_PREFIX = "forms.draft."
 
 
 @dataclass
@@ -119,9 +119,7 @@ def purge_cases(vault: Vault, case_ids: Iterable[str], order: PurgeOrder) -> Pur
             report.add(table, len(ids))
         _forget_sync_traces(vault, gone, report)
         for case_id in cases:
-            report.add("drafts", conn.execute(
-                "DELETE FROM vault_meta WHERE key >= ? AND key < ?",
-                (f"{DRAFT_PREFIX}{case_id}:", f"{DRAFT_PREFIX}{case_id};")).rowcount)
+            report.add("drafts", forget_case(vault, case_id))
         for kind in ("cases", "persons"):
             for target in gone[kind]:
                 report.deletions.append(_deletion(vault, kind, target, order))

@@ -120,10 +120,14 @@ def test_outbox_drafts_bases_and_gaps(make_vault: Any) -> None:
                            " '{\"case_number\": \"x\"}')", (case_id,))
         vault.set_meta(f"forms.draft.{case_id}:erstgespraech:new", '{"answers": {}}')
         vault.set_meta(f"forms.draft.{keep_id}:erstgespraech:new", '{"answers": {}}')
+        # the case draft kept at a lock, and the pointer that would reopen the case
+        vault.set_meta(f"case.draft.{case_id}", '{"person": {"changed": {"phone": "1"}}}')
+        vault.set_meta("gui.resume", json.dumps({"case_id": case_id}))
     gap_id = vault.gaps.add(StructuralGap(case_id=case_id, category=GapCategory.WAITING_TIME,
                                           description="Termine beim Jobcenter")).id
     report = purge_cases(vault, [case_id], ORDER)
-    assert report.rows["drafts"] == 1 and report.rows["sync_base"] == 1
+    assert report.rows["drafts"] == 2 and report.rows["sync_base"] == 1
+    assert not vault.get_meta(f"case.draft.{case_id}") and not vault.get_meta("gui.resume")
     # the waiting batch is dropped, not rewritten (the server would refuse a changed payload
     # under the same batch id); the kept case is still pending and goes in the next batch
     assert vault.conn.execute("SELECT count(*) FROM sync_outbox").fetchone()[0] == 0
