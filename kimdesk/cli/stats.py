@@ -1,6 +1,7 @@
 """Statistics subcommands (a contract municipal IT scripts):
 
-``kimdesk stats --from DATE --to DATE --format csv|json|xlsx|pdf -o PATH [--min-cell N]``
+``kimdesk stats --from DATE --to DATE --format csv|json|xlsx|pdf -o PATH [--min-cell N]
+[--internal]``
 ``kimdesk gaps --from DATE --to DATE --format csv|json|xlsx -o PATH [--with-descriptions]``
 """
 
@@ -35,6 +36,9 @@ def register(sub: Subcommands) -> None:
     p.add_argument("-o", "--output", required=True, metavar="PATH", help=_("output file"))
     p.add_argument("--min-cell", type=int, default=3, metavar="N",
                    help=_("smallest number of people a published count may rest on (default 3)"))
+    p.add_argument("--internal", action="store_true",
+                   help=_("allow a period that is not a month, quarter or year; the export is "
+                          "marked for internal use only, not for publication"))
     p.set_defaults(func=cmd_stats)
 
     p = sub.add_parser("gaps", help=_("structural gaps for the Lenkungsgruppe, without persons"))
@@ -70,8 +74,13 @@ def cmd_stats(args: argparse.Namespace) -> int:
     from kimdesk.stats.export import FORMATS, write
 
     period = _check(args, FORMATS)
+    if period.kind is None and not args.internal:
+        raise UsageError(N_("Only a month, a quarter or a year can be exported for publication. "
+                            "For another span add --internal: the export is then marked for "
+                            "internal use only, because exports of overlapping spans, "
+                            "subtracted, single out people."))
     with open_vault(args) as vault:
-        report = report_for_vault(vault, period, args.min_cell)
+        report = report_for_vault(vault, period, args.min_cell, internal=args.internal)
         path = write(report, args.output, args.format)
         with vault.transaction():
             vault.audit.record("export", "statistics",

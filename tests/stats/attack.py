@@ -25,6 +25,8 @@ def published_in(tables: Sequence[Table], document: dict) -> dict[Key, int | str
     by_id = {t.id: t for t in tables}
     seen: dict[Key, int | str] = {}
     for jt in document["tables"]:
+        if jt["withheld"]:  # all "." and said so: the attacker leaves it out
+            continue
         t = by_id[jt["id"]]
         for row in jt["rows"]:
             for c in t.all_columns:

@@ -263,7 +263,8 @@ class StatisticsDialog(QDialog):
                 self.set_report(report)
 
         self._start(BackgroundJob(self, self.worker(),
-                                  lambda w: report_for_vault(w.require_vault(), period, k),
+                                  lambda w: report_for_vault(w.require_vault(), period, k,
+                                                             internal=period.kind is None),
                                   key="statistics").success(arrived).failure(self._failed))
 
     def _failed(self, exc: Exception) -> None:
@@ -281,6 +282,10 @@ class StatisticsDialog(QDialog):
             "{secondary} to protect them).")).format(
             period=f"{report.period.start.isoformat()} – {report.period.end.isoformat()}",
             cells=shown, primary=len(p.primary), secondary=len(p.secondary), k=report.min_cell))
+        if report.internal:  # a custom span: the period rule of docs/statistics.md
+            self.status.setText(self.status.text() + " " + _(N_(
+                "A custom period is not a reporting period: its export is marked for internal "
+                "use only, not for publication.")))
         self._fill_list()
         self.report_ready.emit(report)
 
