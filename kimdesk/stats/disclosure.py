@@ -195,6 +195,7 @@ def _cheapest(model: Model, q: Key, suppressed: set[Key], width: int, up: int, d
                     best = (cost, steps, move)
         if best is not None:
             suppressed.update(best[2])
+            model.forget()
             return best[1] + (down if s > 0 else up)
     return 0
 

@@ -70,6 +70,7 @@ class Model:
                         self.where[k] = (t, r, c)
             if t.row_total:
                 self._graph(t)
+        self._trees: dict[tuple[object, ...], dict[Node, tuple[Node, Step]]] = {}
         self.ineq: dict[Key, list[tuple[Key, Key]]] = {}
         for t in tables:
             if t.bounded_by:
@@ -95,6 +96,10 @@ class Model:
         if small in self.v and big in self.v:
             for k in (small, big):
                 self.ineq.setdefault(k, []).append((small, big))
+
+    def forget(self) -> None:
+        """Drop the cached widest paths: more cells are suppressed now."""
+        self._trees.clear()
 
     # -- exact check -------------------------------------------------------------------------
     def capacity(self, move: Move, s: int) -> int:
@@ -191,14 +196,11 @@ class Model:
             move.update(steps)
         return move
 
-    def path(self, t: Table, start: Node, goal: Node, rc_sign: int, s: int, need: int,
-             hidden: set[Key], avoid: Key | None, cheap: bool) -> list[Step] | None:
-        """A path of cells of table ``t`` (not its total column) from ``start`` to ``goal``,
-        alternating in sign: a cell entered from its row gets ``rc_sign`` in the signed table,
-        from its column the opposite. Cells that would go down in direction ``s`` need a value
-        of at least ``need + 1``; zeros never join. ``cheap``: the cheapest path (value of the
-        published cells on it); otherwise the widest one through ``hidden`` cells only.
-        Returns (quantity, change) pairs, or None."""
+    def _search(self, t: Table, start: Node, goal: Node | None, rc_sign: int, s: int, need: int,
+                hidden: set[Key], avoid: Key | None, cheap: bool
+                ) -> dict[Node, tuple[Node, Step]]:
+        """Dijkstra for :meth:`path` (to ``goal``, or to every node when None): the step into
+        each node reached."""
         best: dict[Node, int] = {start: 0}
         prev: dict[Node, tuple[Node, Step]] = {}
         heap: list[tuple[int, Node]] = [(0 if cheap else -INF, start)]
@@ -223,6 +225,24 @@ class Model:
                     best[nxt] = new
                     prev[nxt] = (node, (key, change))
                     heapq.heappush(heap, (new, nxt))
+        return prev
+
+    def path(self, t: Table, start: Node, goal: Node, rc_sign: int, s: int, need: int,
+             hidden: set[Key], avoid: Key | None, cheap: bool) -> list[Step] | None:
+        """A path of cells of table ``t`` (not its total column) from ``start`` to ``goal``,
+        alternating in sign: a cell entered from its row gets ``rc_sign`` in the signed table,
+        from its column the opposite. Cells that would go down in direction ``s`` need a value
+        of at least ``need + 1``; zeros never join. ``cheap``: the cheapest path (value of the
+        published cells on it); otherwise the widest one through ``hidden`` cells only.
+        Returns (quantity, change) pairs, or None."""
+        if cheap:
+            prev = self._search(t, start, goal, rc_sign, s, need, hidden, avoid, cheap)
+        else:  # one widest-path tree serves every goal until more cells are suppressed
+            memo = (t.id, start, rc_sign, s, need, avoid)
+            prev = self._trees.get(memo)  # type: ignore[assignment]
+            if prev is None:
+                prev = self._trees[memo] = self._search(t, start, None, rc_sign, s, need, hidden,
+                                                        avoid, cheap)
         if goal not in prev:
             return None
         steps: list[Step] = []
