@@ -50,6 +50,10 @@ class Protection:
     secondary: set[Key] = field(default_factory=set)
     withheld: set[str] = field(default_factory=set)
     values: dict[Key, Cell] = field(default_factory=dict)
+    #: "suppression" or "cell-key" (:mod:`kimdesk.stats.cellkey`: nothing suppressed, every
+    #: count published as ``perturbed[key]``)
+    method: str = "suppression"
+    perturbed: dict[Key, int] | None = None
 
     @property
     def suppressed(self) -> set[Key]:
@@ -62,6 +66,8 @@ class Protection:
         """The published value: the count, or ``"."`` when it is suppressed."""
         if column in table.derived:
             raise KeyError(column)
+        if self.perturbed is not None:
+            return self.perturbed[table.key(row, column)]
         if self.is_suppressed(table, row, column):
             return SUPPRESSED
         return table.cell(row, column).value

@@ -19,6 +19,7 @@ from typing import Any
 
 from kimdesk.i18n import N_, current_language, gettext
 from kimdesk.stats import Report
+from kimdesk.stats.cellkey import MAX_DEVIATION, SMALLEST_PUBLISHED, VARIANCE
 from kimdesk.stats.disclosure import SUPPRESSED
 from kimdesk.stats.labels import column_label, row_label
 from kimdesk.stats.tables import TOTAL, Table
@@ -37,6 +38,15 @@ def statement(report: Report) -> list[str]:
     """What was suppressed and why, as translated sentences."""
     p = report.protection
     lines = [internal_notice(report)] if report.internal else []
+    if p.method == "cell-key":
+        return [*lines,
+                _(N_("Every count is perturbed by the cell-key method (as in the 2022 census): it "
+                     "deviates from the true count by at most {d}, the same way wherever the "
+                     "same records are counted; zeros stay 0 and no count is published as 1 or "
+                     "2. Totals are perturbed on their own, so a table need not add up."))
+                .format(d=MAX_DEVIATION),
+                _(N_("The export contains no names, no identifiers, no dates of persons and no "
+                     "free text; municipalities and codes only."))]
     lines += [
         _(N_("Counts resting on fewer than {n} people are not published (primary suppression)."))
         .format(n=report.min_cell),
@@ -95,12 +105,16 @@ def document(report: Report) -> dict[str, Any]:
         "language": current_language(),
         "internal_use_only": report.internal,
         "disclosure": {
+            "method": p.method,
             "min_cell": report.min_cell,
             "symbol": SUPPRESSED,
             "statement": statement(report),
             "suppressed_cells": {t.id: (None if t.id in p.withheld else p.suppressed_cells(t))
                                  for t in report.tables},
             "withheld_tables": sorted(p.withheld),
+            **({"cell_key": {"max_deviation": MAX_DEVIATION, "variance": VARIANCE,
+                             "smallest_published": SMALLEST_PUBLISHED}}
+               if p.method == "cell-key" else {}),
         },
         "tables": [
             {
@@ -158,6 +172,7 @@ def csv_rows(report: Report) -> list[tuple[str, str, str, str]]:
         ("_meta", "", "period_to", doc["period"]["to"]),
         ("_meta", "", "created_on", doc["created_on"]),
         ("_meta", "", "internal_use_only", "true" if report.internal else "false"),
+        ("_disclosure", "", "method", report.protection.method),
         ("_disclosure", "", "min_cell", str(report.min_cell)),
         ("_disclosure", "", "symbol", SUPPRESSED),
     ]

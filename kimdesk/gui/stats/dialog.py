@@ -46,6 +46,7 @@ from kimdesk.gui.stats.tableview import draw_chart, fill_grid, legend_html
 from kimdesk.gui.worker import DbWorker
 from kimdesk.i18n import N_, current_language, gettext
 from kimdesk.stats import DEFAULT_MIN_CELL, Period, Report, report_for_vault
+from kimdesk.stats.cellkey import METHODS
 from kimdesk.stats.disclosure import SUPPRESSED
 from kimdesk.stats.tables import Table
 
@@ -116,10 +117,15 @@ class StatisticsDialog(QDialog):
         self.min_cell = _named(QSpinBox(), "min_cell")
         self.min_cell.setRange(1, 50)
         self.min_cell.setValue(DEFAULT_MIN_CELL)
+        self.method = _named(QComboBox(), "method")  # suppression or the cell-key method
+        for method in METHODS:
+            self.method.addItem("", method)
+        self.method.currentIndexChanged.connect(
+            lambda: self.min_cell.setEnabled(self.method.currentData() == "suppression"))
         self.min_cell_label = QLabel()
         self.calculate = _named(QPushButton(), "calculate")
         self.calculate.clicked.connect(self.compute)
-        for w in (self.kind, self.year, self.part, self.date_from, self.date_to,
+        for w in (self.kind, self.year, self.part, self.date_from, self.date_to, self.method,
                   self.min_cell_label, self.min_cell, self.calculate):
             top.addWidget(w)
         self.min_cell_label.setBuddy(self.min_cell)
@@ -180,6 +186,8 @@ class StatisticsDialog(QDialog):
         for i, kind in enumerate(KINDS):
             self.kind.setItemText(i, _(KIND_LABELS[kind]))
         self.min_cell_label.setText(_(N_("Minimum &cell size:")))
+        self.method.setItemText(0, _(N_("Suppression")))
+        self.method.setItemText(1, _(N_("Cell-key perturbation")))
         self.calculate.setText(_(N_("&Calculate")))
         self.show_values.setText(_(N_("Show suppressed values (preview only)")))
         self.legend.setText(legend_html())
@@ -253,7 +261,7 @@ class StatisticsDialog(QDialog):
         except ValueError:
             self.status.setText(_(N_("The period ends before it starts.")))
             return
-        k = self.min_cell.value()
+        k, method = self.min_cell.value(), self.method.currentData()
         self.status.setText(_(N_("Calculating…")))
         self.calculate.setEnabled(False)
         generation = self._generation
@@ -264,7 +272,8 @@ class StatisticsDialog(QDialog):
 
         self._start(BackgroundJob(self, self.worker(),
                                   lambda w: report_for_vault(w.require_vault(), period, k,
-                                                             internal=period.kind is None),
+                                                             internal=period.kind is None,
+                                                             method=method),
                                   key="statistics").success(arrived).failure(self._failed))
 
     def _failed(self, exc: Exception) -> None:
@@ -282,6 +291,10 @@ class StatisticsDialog(QDialog):
             "{secondary} to protect them).")).format(
             period=f"{report.period.start.isoformat()} – {report.period.end.isoformat()}",
             cells=shown, primary=len(p.primary), secondary=len(p.secondary), k=report.min_cell))
+        if p.method == "cell-key":
+            self.status.setText(_(N_("{period}: every count is perturbed by the cell-key method "
+                                     "(at most ±2; no 1 or 2 is published).")).format(
+                period=f"{report.period.start.isoformat()} – {report.period.end.isoformat()}"))
         if report.internal:  # a custom span: the period rule of docs/statistics.md
             self.status.setText(self.status.text() + " " + _(N_(
                 "A custom period is not a reporting period: its export is marked for internal "
