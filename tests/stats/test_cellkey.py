@@ -122,7 +122,7 @@ def test_view_offers_the_cell_key_method(qtbot: Any, stats_vault: object) -> Non
     from kimdesk.i18n import set_language
 
     set_language("en")
-    d = open_statistics(None, stats_vault, period=periods()[1])  # type: ignore[arg-type]
+    d: Any = open_statistics(None, stats_vault, period=periods()[1])  # type: ignore[arg-type]
     qtbot.addWidget(d)
     qtbot.waitUntil(lambda: d.report is not None, timeout=10_000)
     assert d.report.protection.method == "suppression" and d.min_cell.isEnabled()
