@@ -77,11 +77,13 @@ def test_cell_key_report_perturbs_every_count_a_little(keyed: tuple[Any, Any, by
 
 def test_cell_key_exports_say_so_and_hold_no_secret(keyed: tuple[Any, Any, bytes],
                                                     tmp_path: Path) -> None:
+    from kimdesk.i18n import language
     from tests.stats.test_exports import file_text
 
     report, _again, secret = keyed
     for fmt in FORMATS:
-        text = file_text(write(report, tmp_path / f"ck.{fmt}"))
+        with language("en"):
+            text = file_text(write(report, tmp_path / f"ck.{fmt}"))
         assert "cell-key method" in " ".join(text.split()), fmt
         assert secret.hex() not in text
     doc = json.loads((tmp_path / "ck.json").read_text("utf-8"))
