@@ -32,7 +32,7 @@ from kimdesk.stats.categories import (
 )
 from kimdesk.stats.period import Period
 from kimdesk.stats.tables import TOTAL, Cell, Table
-from kimdesk.stats.tally import Cells, split_tally, tally
+from kimdesk.stats.tally import Cells, key_tally, split_tally, tally
 
 if TYPE_CHECKING:
     from kimdesk.vault.statsqueries import StatsQueries
@@ -103,8 +103,8 @@ def event_keys(db: StatsQueries, period: Period, key: Callable[[str], int]) -> d
 
     def keyed(items: Iterable[tuple[str, Any, str]]) -> Cells:
         listed = list(items)
-        return tally([m for m, _p, _c in listed], [c for _m, _p, c in listed],
-                     [p for _m, p, _c in listed], [key(f"person:{p}") for _m, p, _c in listed])
+        return key_tally([m for m, _p, _c in listed], [c for _m, _p, c in listed],
+                         [p for _m, p, _c in listed], [key(f"person:{p}") for _m, p, _c in listed])
 
     def split(index: int, yes: str, no: str) -> Cells:
         return keyed([*((m, p, yes) for (m, p), acc in per_person.items() if acc[index]),
