@@ -147,6 +147,8 @@ def _extend(tables: Sequence[Table], counts: dict[Key, int], suppressed: set[Key
     one has its tables withheld. ``proven`` keeps the widths found (searched up to ``target``,
     the last level's width) across levels: a move stays possible when more cells are suppressed
     or tables withheld, so a width once proven holds at every later level."""
+    if all(proven.get(q, 0) >= width for q in suppressed):
+        return  # nothing new to prove (no small cell at all, say): no model to build
     live = [t for t in tables if t.id not in withheld]
     model = Model(live, counts)
     certified: set[Key] = set()
