@@ -14,7 +14,8 @@ for: within a table a cycle of suppressed cells (rows and columns as nodes, cell
 cell moves up, the next one in the cycle down, ...); a number of a total column shared by several
 tables (a municipality's active cases) moves together with another row's (or the Kreis total),
 with a path of suppressed cells between the two rows in *every* table sharing that column; opened
-and closed cases may move together with the active cases they are bounded by. Every move is
+and closed cases, and the cells of a multi-valued table, may move together with the active cases
+they are bounded by. Every move is
 checked exactly (:meth:`Model.capacity`), so the proof holds whatever the search found; the linear
 programme of ``tests/stats/attack.py`` checks it independently.
 
@@ -132,7 +133,11 @@ class Model:
                 for y in t.all_rows:
                     k = t.key(y, c)
                     if y != r and self.v.get(k, 0) >= 1 and (cheap or k in hidden):
-                        yield {q: 1, k: 1 if TOTAL in (r, y) else -1}
+                        pair = {q: 1, k: 1 if TOTAL in (r, y) else -1}
+                        yield pair
+                        if t.bounded_by:  # with the bounds: the rows' active cases move too
+                            yield from self._group_moves(t.bounded_by, r, y, -_tcs(r), s, need,
+                                                         hidden, cheap, pair, None)
                 return
             e = -1 if r == TOTAL else 1  # the signed entry of q goes up by e
             cycle = self.path(t, ("r", r), ("c", c), -e, s, need, hidden, q, cheap)

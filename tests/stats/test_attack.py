@@ -149,5 +149,11 @@ def test_spans_one_day_apart_cannot_be_published(stats_vault: object, tmp_path: 
         from tests.stats.test_exports import file_text
 
         assert "FOR INTERNAL USE ONLY" in file_text(path), fmt
-    assert main(["--lang", "de", *args[2:], "-o", str(tmp_path / "de.json")]) == 2
+    from kimdesk.i18n import current_language, set_language
+
+    before = current_language()
+    try:
+        assert main(["--lang", "de", *args[2:], "-o", str(tmp_path / "de.json")]) == 2
+    finally:  # --lang sets the process's language: later tests read English
+        set_language(before)
     assert "Nur ein Monat" in capsys.readouterr().err
