@@ -25,6 +25,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from kimdesk.stats import READER_CACHE_KIB, Period, build_report
+from kimdesk.stats.cellkey import vault_secret
 from kimdesk.stats.disclosure import protect
 from kimdesk.stats.indicators import compute
 from kimdesk.vault.statsqueries import StatsQueries
@@ -86,7 +87,8 @@ def main() -> int:
           f"{os.getloadavg()[0]:.2f}; median of {args.repeat}")
     print("seconds as wall / CPU")
     print(f"{'period':<8} {'bare SQL':>13} {'indicators':>13} {'protect':>13} {'full':>13} "
-          f"{'full/SQL':>13} {'goal':>5}")
+          f"{'full/SQL':>13} {'goal':>5} {'protect@10':>13} {'cell-key':>13}")
+    secret = vault_secret(vault)
     worst = (0.0, 0.0)
     for name, period in periods:
         bare = median_time(partial(db.baseline, period.start, period.end), args.repeat)
@@ -96,6 +98,9 @@ def main() -> int:
         full = median_time(partial(build_report, db, period, 3, cases_db=cases_db),
                            args.repeat)
         report = build_report(db, period, 3, cases_db=cases_db)
+        prot10 = median_time(partial(protect, tables, 10), args.repeat)
+        keyed = median_time(partial(build_report, db, period, cases_db=cases_db,
+                                    method="cell-key", secret=secret), args.repeat)
         worst = (max(worst[0], full[0]), max(worst[1], full[1]))
 
         def pair(x: tuple[float, float]) -> str:
@@ -103,7 +108,8 @@ def main() -> int:
 
         ratio = f"{full[0] / bare[0]:.2f}/{full[1] / bare[1]:.2f}x"
         print(f"{name:<8} {pair(bare):>13} {pair(ind):>13} {pair(prot):>13} {pair(full):>13} "
-              f"{ratio:>13} {'ok' if min(full) <= GOAL_S else 'MISS':>5}"
+              f"{ratio:>13} {'ok' if min(full) <= GOAL_S else 'MISS':>5} "
+              f"{pair(prot10):>13} {pair(keyed):>13}"
               f"   ({len(report.protection.primary)} primary, "
               f"{len(report.protection.secondary)} secondary)")
     print(f"worst full indicator set: {worst[0]:.3f} s wall, {worst[1]:.3f} s CPU "

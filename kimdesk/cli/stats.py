@@ -1,6 +1,7 @@
 """Statistics subcommands (a contract municipal IT scripts):
 
-``kimdesk stats --from DATE --to DATE --format csv|json|xlsx|pdf -o PATH [--min-cell N]``
+``kimdesk stats --from DATE --to DATE --format csv|json|xlsx|pdf -o PATH [--min-cell N]
+[--method suppression|cell-key] [--internal]``
 ``kimdesk gaps --from DATE --to DATE --format csv|json|xlsx -o PATH [--with-descriptions]``
 """
 
@@ -33,8 +34,14 @@ def register(sub: Subcommands) -> None:
     p.add_argument("--format", choices=("csv", "json", "xlsx", "pdf"), default=None,
                    help=_("output format (default: from the file name)"))
     p.add_argument("-o", "--output", required=True, metavar="PATH", help=_("output file"))
-    p.add_argument("--min-cell", type=int, default=3, metavar="N",
+    p.add_argument("--min-cell", type=int, default=None, metavar="N",
                    help=_("smallest number of people a published count may rest on (default 3)"))
+    p.add_argument("--method", choices=("suppression", "cell-key"), default="suppression",
+                   help=_("how small counts are protected: suppressed as \".\" (default) or "
+                          "perturbed by the cell-key method"))
+    p.add_argument("--internal", action="store_true",
+                   help=_("allow a period that is not a month, quarter or year; the export is "
+                          "marked for internal use only, not for publication"))
     p.set_defaults(func=cmd_stats)
 
     p = sub.add_parser("gaps", help=_("structural gaps for the Lenkungsgruppe, without persons"))
@@ -69,9 +76,20 @@ def cmd_stats(args: argparse.Namespace) -> int:
     from kimdesk.stats import report_for_vault
     from kimdesk.stats.export import FORMATS, write
 
+    if args.method == "cell-key" and args.min_cell is not None:
+        raise UsageError(N_("--min-cell applies to suppression only; the cell-key method "
+                            "publishes no 1 or 2 by itself."))
+    if args.min_cell is None:
+        args.min_cell = 3
     period = _check(args, FORMATS)
+    if period.kind is None and not args.internal:
+        raise UsageError(N_("Only a month, a quarter or a year can be exported for publication. "
+                            "For another span add --internal: the export is then marked for "
+                            "internal use only, because exports of overlapping spans, "
+                            "subtracted, single out people."))
     with open_vault(args) as vault:
-        report = report_for_vault(vault, period, args.min_cell)
+        report = report_for_vault(vault, period, args.min_cell, internal=args.internal,
+                                  method=args.method)
         path = write(report, args.output, args.format)
         with vault.transaction():
             vault.audit.record("export", "statistics",

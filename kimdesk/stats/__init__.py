@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
+from kimdesk.i18n import N_
 from kimdesk.stats.disclosure import DEFAULT_MIN_CELL, Protection, protect
 from kimdesk.stats.period import Period
 from kimdesk.stats.tables import TOTAL, Cell, Table
@@ -22,8 +23,17 @@ if TYPE_CHECKING:
     from kimdesk.vault.statsqueries import StatsQueries
     from kimdesk.vault.vault import Vault
 
-__all__ = ["DEFAULT_MIN_CELL", "TOTAL", "Cell", "Period", "Protection", "Report", "Table",
-           "build_report", "report_for_vault"]
+__all__ = ["DEFAULT_MIN_CELL", "TOTAL", "Cell", "NotAReportingPeriod", "Period", "Protection",
+           "Report", "Table", "build_report", "report_for_vault"]
+
+
+class NotAReportingPeriod(ValueError):
+    """A span that is not a month, a quarter or a year was to be exported for publication
+    (the period rule of docs/statistics.md); it may be computed for internal use only."""
+
+    msgid = N_("Only a month, a quarter or a year can be exported for publication. Another "
+               "span is for internal use only (mark it so), because two exports of overlapping "
+               "spans, subtracted, single out people.")
 
 
 @dataclass
@@ -34,6 +44,8 @@ class Report:
     tables: list[Table]
     protection: Protection
     created_on: date
+    #: not a reporting period: every output says "for internal use only, not for publication"
+    internal: bool = False
 
     @property
     def min_cell(self) -> int:
@@ -51,24 +63,57 @@ class Report:
 READER_CACHE_KIB = 262_144
 
 
-def report_for_vault(vault: Vault, period: Period, min_cell: int = DEFAULT_MIN_CELL) -> Report:
+def report_for_vault(vault: Vault, period: Period, min_cell: int = DEFAULT_MIN_CELL, *,
+                     internal: bool = False, method: str = "suppression") -> Report:
     """:func:`build_report` on two reader connections of its own (large page cache, closed
     after), so the vault's main connection keeps its cache, a GUI thread can run this, and the
     case tables are counted on the second core (:func:`~kimdesk.stats.indicators.compute`)."""
+    from kimdesk.stats.cellkey import vault_secret
     from kimdesk.vault.statsqueries import StatsQueries
 
+    secret = vault_secret(vault) if method == "cell-key" else None
     with (StatsQueries.reader(vault, READER_CACHE_KIB) as db,
           StatsQueries.reader(vault, READER_CACHE_KIB) as cases_db):
-        return build_report(db, period, min_cell, cases_db=cases_db)
+        return build_report(db, period, min_cell, cases_db=cases_db, internal=internal,
+                            method=method, secret=secret)
 
 
 def build_report(db: StatsQueries, period: Period, min_cell: int = DEFAULT_MIN_CELL, *,
-                 cases_db: StatsQueries | None = None) -> Report:
+                 cases_db: StatsQueries | None = None, internal: bool = False,
+                 method: str = "suppression", secret: bytes | None = None) -> Report:
     """Compute every indicator of ``period`` through a vault's statistics queries and protect the
     export; ``cases_db``, a second connection to the same vault, lets the case tables be counted
-    in parallel."""
+    in parallel. A span that is not a month, quarter or year needs ``internal`` (the report is
+    then marked for internal use only), else :class:`NotAReportingPeriod`. ``method``
+    "cell-key" perturbs instead of suppressing, with record keys from ``secret``
+    (:mod:`kimdesk.stats.cellkey`; ``min_cell`` does not apply)."""
     from kimdesk.stats.indicators import compute
 
+    if period.kind is None and not internal:
+        raise NotAReportingPeriod(period.label)
     tables = compute(db, period, cases_db)
-    return Report(period=period, tables=tables, protection=protect(tables, min_cell),
-                  created_on=date.today())
+    if method == "cell-key":
+        protection = _cell_key_protection(db, period, tables, secret)
+    elif method == "suppression":
+        protection = protect(tables, min_cell)
+    else:
+        raise ValueError(f"unknown method {method!r}")
+    return Report(period=period, tables=tables, protection=protection,
+                  created_on=date.today(), internal=internal)
+
+
+def _cell_key_protection(db: StatsQueries, period: Period, tables: list[Table],
+                         secret: bytes | None) -> Protection:
+    """The cell-key method's published values: the record keys' sums per cell (a second,
+    row-by-row count) pick each count's deviation."""
+    from kimdesk.stats import cellkey
+    from kimdesk.stats.casecount import case_keys
+    from kimdesk.stats.disclosure import collect_values
+    from kimdesk.stats.indicators import event_keys
+
+    if not secret:
+        raise ValueError("the cell-key method needs the deployment's secret")
+    key = cellkey.record_keys(secret)
+    sums = {**case_keys(db, period, key), **event_keys(db, period, key)}
+    return Protection(min_cell=cellkey.SMALLEST_PUBLISHED, values=collect_values(tables),
+                      method="cell-key", perturbed=cellkey.perturb(tables, sums))

@@ -19,7 +19,7 @@ from kimdesk.stats import regions
 from kimdesk.stats.categories import LETTERS, MULTI_CODES, SEPARATOR
 from kimdesk.stats.period import Period
 from kimdesk.stats.tables import Cell
-from kimdesk.stats.tally import Cells, tally, with_margins
+from kimdesk.stats.tally import Cells, key_tally, tally, with_margins
 
 if TYPE_CHECKING:
     from kimdesk.vault.statsqueries import StatsQueries
@@ -156,39 +156,59 @@ def _grouped_case_cells(groups: list[tuple[Any, ...]]) -> CaseCount | None:
                      places)
 
 
-def _row_case_cells(case_rows: Iterable[tuple[Any, ...]]) -> CaseCount:
-    """Case table cells counted case by case, with distinct people in every cell."""
+def case_keys(db: StatsQueries, period: Period, key: Callable[[str], int]) -> dict[str, Cells]:
+    """The cell-key method's sums (:mod:`kimdesk.stats.cellkey`): every case table cell's
+    ``value`` is the sum of ``key(case id)`` over the cases it counts, row by row (purged cases
+    by their remains' ids)."""
+    start, end = period.start, period.end
+    rows = chain(db.case_rows(start, end), db.remains_rows(start, end))
+    return _row_case_cells(rows, key).cells
+
+
+def _row_case_cells(case_rows: Iterable[tuple[Any, ...]],
+                    key: Callable[[str], int] | None = None) -> CaseCount:
+    """Case table cells counted case by case, with distinct people in every cell; with ``key``
+    each case weighs ``key(its id)`` (:func:`case_keys`)."""
     rows = list(case_rows)
     (ids, a_muni, a_person, opened, closed, reason, duration, a_age, a_gender, nationality,
      a_status, rks, hfs) = (list(col) for col in zip(*rows, strict=True)) if rows \
         else ([] for _ in range(13))
+    w = [key(str(i)) for i in ids] if key is not None else None
+    count = tally if w is None else key_tally
+
+    def pick(mask: list[Any]) -> list[int] | None:
+        return None if w is None else list(compress(w, mask))
     region_of = regions.region_map()
     unknown = regions.UNKNOWN
     codes_of = _parse_codes()
     c_muni, c_person = list(compress(a_muni, closed)), list(compress(a_person, closed))
     flow: Cells = {}  # three columns, each with its own people
-    for column, munis, persons in ((("opened", list(compress(a_muni, opened)),
-                                     list(compress(a_person, opened))),
-                                    ("active", a_muni, a_person),
-                                    ("closed", c_muni, c_person))):
-        flow.update(tally(munis, [column] * len(munis), persons, row_total=False))
+    for column, munis, persons, weights in ((("opened", list(compress(a_muni, opened)),
+                                              list(compress(a_person, opened)), pick(opened)),
+                                             ("active", a_muni, a_person, w),
+                                             ("closed", c_muni, c_person, pick(closed)))):
+        flow.update(count(munis, [column] * len(munis), persons, weights, row_total=False))
 
     def multi(lists: list[str]) -> Cells:
         parsed = [codes_of(t) for t in lists]
-        return tally([m for m, cs in zip(a_muni, parsed, strict=True) for _ in cs],
+        return count([m for m, cs in zip(a_muni, parsed, strict=True) for _ in cs],
                      [c for cs in parsed for c in cs],
                      [p for p, cs in zip(a_person, parsed, strict=True) for _ in cs],
+                     None if w is None else [x for x, cs in zip(w, parsed, strict=True)
+                                             for _ in cs],
                      row_total=False)
 
     a_region = [region_of.get(n, unknown) if n else unknown for n in nationality]
     return CaseCount({
         "cases": flow,
-        "closed_by_reason": tally(c_muni, list(compress(reason, closed)), c_person),
-        "closed_by_duration": tally(c_muni, list(compress(duration, closed)), c_person),
-        "active_by_age": tally(a_muni, a_age, a_person),
-        "active_by_gender": tally(a_muni, a_gender, a_person),
-        "active_by_region": tally(a_muni, a_region, a_person),
-        "active_by_residence_status": tally(a_muni, a_status, a_person),
+        "closed_by_reason": count(c_muni, list(compress(reason, closed)), c_person,
+                                  pick(closed)),
+        "closed_by_duration": count(c_muni, list(compress(duration, closed)), c_person,
+                                    pick(closed)),
+        "active_by_age": count(a_muni, a_age, a_person, w),
+        "active_by_gender": count(a_muni, a_gender, a_person, w),
+        "active_by_region": count(a_muni, a_region, a_person, w),
+        "active_by_residence_status": count(a_muni, a_status, a_person, w),
         "active_by_rechtskreis": multi(rks),
         "active_by_handlungsfeld": multi(hfs),
     }, {cid: (muni, str(person)) for cid, muni, person in zip(ids, a_muni, a_person,

@@ -1,61 +1,43 @@
 """Statistical disclosure control for a whole export, after the practice of the Bundesagentur für
 Arbeit: counts resting on fewer than ``min_cell`` people are suppressed (primary suppression), and
-further cells are suppressed so that no suppressed number can be recomputed from the published ones,
-within a table or across the tables of the same export (secondary suppression). Suppressed cells
-are shown as ``"."``.
+further cells are suppressed so that no suppressed number can be narrowed down from the published
+ones, within a table or across the tables of the same export (secondary suppression). Suppressed
+cells are shown as ``"."``. The rules are stated in ``docs/statistics.md`` ("Disclosure control").
 
-How the pattern is found. The export is one system of additive relations (:meth:`Table.equations`;
-quantities shared by several tables have one identity). Written with margins as negative cells, a
-table with a total row and column is a table whose rows and columns all sum to zero, and the values
-an attacker cannot pin down are exactly those of suppressed cells lying on a *cycle* of suppressed
-cells (rows and columns as nodes, suppressed cells as edges). So:
+The attacker modelled: knows every published number of the export, every additive relation
+(:meth:`Table.equations`; a quantity shared by several tables is one unknown), the inequalities
+between tables (opened and closed cases, and the cells of a multi-valued table, are at most the
+active cases), that values are whole numbers and that a ``"."`` is at least 1, since zeros are
+published and never suppressed.
 
-1. each suppressed cell of a table that is not in the shared total column gets a cycle: a cheapest
-   path (Dijkstra; the cost of a cell is its value, 0 when it is already suppressed, a penalty for
-   zeros, which protect in one direction only) between its row and its column, whose cells are
-   then suppressed (the "shortest path" heuristic for 2-D tables). The path avoids the total
-   column except through margins that are already suppressed: those are protected in pairs (2.),
-   so the other tables of the group absorb the move. Without that way out, a cell whose row holds
-   only zeros besides it (its margin is then suppressed as well) got a cycle of suppressed zeros,
-   which cannot move when the zeros sit on both sides of the cycle (two zeros of one column whose
-   total is a published 0): the zeros were pinned at 0 and the cycle protected nothing;
-2. quantities shared between tables (a municipality's number of active cases is the total column of
-   the gender, age, region and residence tables) are protected in *pairs*: when A and B are
-   suppressed, every table of the group gets a path of suppressed cells between rows A and B, so
-   moving A up and B down by one is consistent with every published number of every table;
-3. a column without a total column (a one-dimensional column) has no or at least two suppressed
-   cells.
+The protection interval: every suppressed number must have a feasible interval (the values
+consistent with all of that) at least ``min_cell`` wide. :mod:`kimdesk.stats.intervals` proves it
+with explicit moves (a cycle of suppressed cells in a table, or two rows of a shared total column
+moving against each other with a path in every table sharing it) and suppresses the cheapest
+further cells (by value, never a zero) where the moves found are too short; a number that cannot
+be protected has its tables withheld (all ``"."``, stated in the export).
 
-Then :func:`audit` checks the result: a suppressed quantity is derivable (ignoring the bounds
-``>= 0``) iff its unit vector lies in the row space of the relations restricted to the suppressed
-quantities; Gaussian elimination modulo a 61-bit prime decides that. Before that, the audit applies
-the one consequence of the bounds that suppressed zeros run into: a relation whose suppressed
-quantities all have the same sign and whose published numbers leave 0 for them pins each of them
-at 0 (repeated until nothing changes; pinned quantities count as published). Since the heuristic
-only suppresses cells with a value of at least 1 unless no other cell exists, moving along a cycle
-by one keeps every cell non-negative, so an underivable cell has at least two possible integer
-values. Whatever the audit still finds derivable gets its whole row suppressed; a table that still
-leaks after that is withheld entirely. ``tests/stats`` re-checks every export with a linear
-programme (lower and upper bound of each suppressed cell, non-negativity and the inequalities
-between tables included).
+Nested thresholds: the pattern at ``min_cell`` = k extends the pattern at k - 1, from 2 up, so a
+cell suppressed at 3 is suppressed at 10, and two exports of one period at different thresholds
+tell together what the one at the lower threshold tells.
 
 What the outputs say: which tables, how many cells, and the rules, never which suppressed cell is a
-primary one (that would tell a reader that its value is 1 or 2).
+primary one (that would tell a reader that its value is small). :func:`audit` is the older exact
+check (is a suppressed number determined, ignoring bounds?), kept for the tests; ``tests/stats``
+re-checks every export with a linear programme.
 """
 
 from __future__ import annotations
 
-import heapq
-import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from kimdesk.stats.tables import TOTAL, Cell, Key, Table
+from kimdesk.stats.intervals import Model, Move
+from kimdesk.stats.tables import Cell, Key, Table
 
 SUPPRESSED = "."
 DEFAULT_MIN_CELL = 3
 _PRIME = (1 << 61) - 1
-_ZERO_PENALTY = 10**6
 _MAX_ROUNDS = 50
 
 
@@ -68,6 +50,10 @@ class Protection:
     secondary: set[Key] = field(default_factory=set)
     withheld: set[str] = field(default_factory=set)
     values: dict[Key, Cell] = field(default_factory=dict)
+    #: "suppression" or "cell-key" (:mod:`kimdesk.stats.cellkey`: nothing suppressed, every
+    #: count published as ``perturbed[key]``)
+    method: str = "suppression"
+    perturbed: dict[Key, int] | None = None
 
     @property
     def suppressed(self) -> set[Key]:
@@ -80,6 +66,8 @@ class Protection:
         """The published value: the count, or ``"."`` when it is suppressed."""
         if column in table.derived:
             raise KeyError(column)
+        if self.perturbed is not None:
+            return self.perturbed[table.key(row, column)]
         if self.is_suppressed(table, row, column):
             return SUPPRESSED
         return table.cell(row, column).value
@@ -128,209 +116,96 @@ def collect_values(tables: Iterable[Table]) -> dict[Key, Cell]:
 
 
 def protect(tables: Sequence[Table], min_cell: int = DEFAULT_MIN_CELL) -> Protection:
-    """Find the suppression pattern for an export made of ``tables``."""
+    """Find the suppression pattern for an export made of ``tables``.
+
+    Nested thresholds: the pattern for ``min_cell`` = k is built on the one for k - 1, which is
+    built on the one for k - 2, ... from 2 up, each level adding its primary cells and extending
+    the pattern until every suppressed number has an interval of at least the level's width. So
+    every cell suppressed at 3 is suppressed at 10 too, and two exports of one period at two
+    thresholds together tell no more than the one at the lower threshold."""
     if min_cell < 1:
         raise ValueError("min_cell must be at least 1")
     values = collect_values(tables)
+    counts = {k: cell.value for k, cell in values.items()}
     result = Protection(min_cell=min_cell, values=values)
+    suppressed: set[Key] = set()
+    withheld: set[str] = set()
+    proven: dict[Key, int] = {}
+    for level in range(2, min_cell + 1):
+        suppressed |= {k for k, cell in values.items() if 0 < cell.contributors < level}
+        _extend(tables, counts, suppressed, withheld, level, min_cell, proven)
     result.primary = {k for k, cell in values.items() if 0 < cell.contributors < min_cell}
-    state = _State(list(tables), values, set(result.primary))
-    for _round in range(_MAX_ROUNDS):
-        state.propagate()
-        leaks = audit(tables, state.suppressed, state.withheld)
-        if not leaks:
-            break
-        state.fallback(leaks)
-    else:  # pragma: no cover - the fallback withholds whole tables long before this
-        raise RuntimeError("disclosure control did not converge")
-    result.secondary = state.suppressed - result.primary
-    result.withheld = state.withheld
+    result.secondary = suppressed - result.primary
+    result.withheld = withheld
     return result
 
 
-class _State:
-    def __init__(self, tables: list[Table], values: dict[Key, Cell], suppressed: set[Key]) -> None:
-        self.tables = tables
-        self.values = values
-        self.suppressed = suppressed
-        self.withheld: set[str] = set()
-        self.strikes: dict[str, int] = {}
-        self.groups: dict[str, list[Table]] = {}
-        self.group_rows: dict[str, list[str]] = {}
-        for table in tables:
-            for column, group in table.shared.items():
-                self.group_rows.setdefault(group, table.all_rows)
-                if column == TOTAL and table.row_total:
-                    self.groups.setdefault(group, []).append(table)
-
-    def live(self) -> list[Table]:
-        return [t for t in self.tables if t.id not in self.withheld]
-
-    def cost(self, key: Key) -> int:
-        if key in self.suppressed:
-            return 0
-        value = self.values[key].value
-        return value if value > 0 else _ZERO_PENALTY
-
-    def add(self, keys: Iterable[Key]) -> bool:
-        new = set(keys) - self.suppressed
-        self.suppressed |= new
-        return bool(new)
-
-    def propagate(self) -> None:
-        changed = True
-        while changed:
-            changed = False
-            for group, rows in self.group_rows.items():
-                changed |= self._protect_group(group, rows)
-            for table in self.live():
-                changed |= self._protect_table(table)
-
-    # -- shared quantities -------------------------------------------------------------------
-    def _protect_group(self, group: str, rows: list[str]) -> bool:
-        entries = [("@" + group, r) for r in rows]
-        hidden = [k for k in entries if k in self.suppressed]
-        changed = False
-        if len(hidden) == 1:
-            candidates = [k for k in entries if k not in self.suppressed]
-            if candidates:
-                # a municipality before the Kreis total; the smallest positive value
-                best = min(candidates, key=lambda k: (k[1] == TOTAL, self.cost(k)))
-                changed |= self.add([best])
-                hidden = [k for k in entries if k in self.suppressed]
-        for a, b in itertools.pairwise(hidden):
-            for table in self.groups.get(group, []):
-                if table.id in self.withheld:
-                    continue
-                path = _cheapest_path(table, self, ("r", a[1]), ("r", b[1]), avoid=None)
-                changed |= self.add(path)
-        return changed
-
-    # -- one table ---------------------------------------------------------------------------
-    def _protect_table(self, table: Table) -> bool:
-        changed = False
-        if not table.row_total:
-            for column in table.columns:
-                if column in table.shared:
-                    continue  # a shared 1-D column is protected with its group
-                keys = [table.key(r, column) for r in table.all_rows]
-                hidden = [k for k in keys if k in self.suppressed]
-                if len(hidden) == 1:
-                    rest = [k for k in keys if k not in self.suppressed]
-                    if rest:
-                        changed |= self.add([min(rest, key=lambda k: (k[1] == TOTAL,
-                                                                       self.cost(k)))])
-            return changed
-        for row in table.all_rows:
-            for column in table.columns:
-                key = table.key(row, column)
-                if key not in self.suppressed:
-                    continue
-                if _on_cycle(table, self.suppressed, row, column):
-                    continue
-                path = _cheapest_path(table, self, ("r", row), ("c", column), avoid=(row, column),
-                                      margins=True)
-                changed |= self.add(path)
-        return changed
-
-    def fallback(self, leaks: set[Key]) -> None:
-        """Suppress whole rows of the tables that still leak; withhold a table on its third
-        strike."""
-        for table in self.live():
-            mine = [(r, c) for r in table.all_rows for c in table.all_columns
-                    if table.key(r, c) in leaks]
-            if not mine:
+def _extend(tables: Sequence[Table], counts: dict[Key, int], suppressed: set[Key],
+            withheld: set[str], width: int, target: int, proven: dict[Key, int]) -> None:
+    """Suppress more cells until every suppressed number of the live tables has a proven
+    interval of at least ``width`` (:mod:`kimdesk.stats.intervals`); a number that cannot get
+    one has its tables withheld. ``proven`` keeps the widths found (searched up to ``target``,
+    the last level's width) across levels: a move stays possible when more cells are suppressed
+    or tables withheld, so a width once proven holds at every later level."""
+    if all(proven.get(q, 0) >= width for q in suppressed):
+        return  # nothing new to prove (no small cell at all, say): no model to build
+    live = [t for t in tables if t.id not in withheld]
+    model = Model(live, counts)
+    certified: set[Key] = set()
+    for _round in range(_MAX_ROUNDS):
+        todo = sorted(k for k in suppressed if k in model.tables_of and k not in certified)
+        if not todo:
+            return
+        for q in todo:
+            if q in certified or q not in model.tables_of:
                 continue
-            self.strikes[table.id] = self.strikes.get(table.id, 0) + 1
-            if self.strikes[table.id] >= 3:
-                self.withheld.add(table.id)
+            if proven.get(q, 0) < width:
+                up = _widest(model, q, 1, suppressed, target)
+                down = _widest(model, q, -1, suppressed, target - up) if up < target else 0
+                proven[q] = up + down
+                if up + down < width:
+                    proven[q] = _cheapest(model, q, suppressed, width, up, down)
+            if proven[q] >= width:
+                certified.add(q)
                 continue
-            for r, c in mine:
-                if table.row_total:
-                    self.add(table.key(r, cc) for cc in table.all_columns)
-                else:
-                    self.add(table.key(rr, c) for rr in table.all_rows)
+            withheld.update(model.tables_of[q])
+            live = [t for t in tables if t.id not in withheld]
+            model = Model(live, counts)
+    raise RuntimeError("disclosure control did not converge")  # pragma: no cover
 
 
-Node = tuple[str, str]
-
-
-def _graph_neighbours(
-    table: Table, node: Node, margins: set[Key] | None = None
-) -> list[tuple[Node, str, str]]:
-    """Neighbours in the complete bipartite graph of a table without its total column: a row
-    node joins every column node through the cell (row, column). With ``margins`` (the suppressed
-    quantities), a row also joins the total column through its margin when that is suppressed."""
-    kind, name = node
-    if kind == "r":
-        out = [(("c", c), name, c) for c in table.columns]
-        if margins is not None and table.row_total and table.key(name, TOTAL) in margins:
-            out.append((("c", TOTAL), name, TOTAL))
-        return out
-    if name == TOTAL:
-        if margins is None:
-            return []
-        return [(("r", r), r, TOTAL) for r in table.all_rows if table.key(r, TOTAL) in margins]
-    return [(("r", r), r, name) for r in table.all_rows]
-
-
-def _on_cycle(table: Table, suppressed: set[Key], row: str, column: str) -> bool:
-    """Whether suppressed cell (row, column) lies on a cycle of suppressed cells: a path from its
-    row to its column not using the cell itself (through the total column only by suppressed
-    margins, which :meth:`_State._protect_group` protects across the tables sharing them)."""
-    start, goal = ("r", row), ("c", column)
-    seen = {start}
-    todo = [start]
-    while todo:
-        node = todo.pop()
-        for nxt, r, c in _graph_neighbours(table, node, suppressed):
-            if (r, c) == (row, column) or nxt in seen:
-                continue
-            if table.key(r, c) not in suppressed:
-                continue
-            if nxt == goal:
-                return True
-            seen.add(nxt)
-            todo.append(nxt)
-    return False
-
-
-def _cheapest_path(
-    table: Table, state: _State, start: Node, goal: Node, avoid: tuple[str, str] | None,
-    margins: bool = False,
-) -> list[Key]:
-    """Cells of the cheapest path from ``start`` to ``goal`` (Dijkstra), never through ``avoid``
-    and never through the total column, unless ``margins``: then through margins that are already
-    suppressed (not for the paths between two rows of a group, which must stay inside the table).
-    Already suppressed cells cost nothing."""
-    if start == goal:
-        return []
-    dist: dict[Node, int] = {start: 0}
-    prev: dict[Node, tuple[Node, Key]] = {}
-    heap: list[tuple[int, Node]] = [(0, start)]
-    while heap:
-        d, node = heapq.heappop(heap)
-        if node == goal:
+def _widest(model: Model, q: Key, s: int, hidden: set[Key], enough: int) -> int:
+    """The most steps in direction ``s`` that a move through suppressed numbers gives ``q``
+    (stopping at ``enough``)."""
+    if s < 0 and model.v[q] - 1 <= 0:
+        return 0
+    best = 0
+    for move in model.moves(q, s, 1, hidden, cheap=False):
+        best = max(best, model.capacity(move, s))
+        if best >= enough:
             break
-        if d > dist.get(node, 1 << 62):
+    return best
+
+
+def _cheapest(model: Model, q: Key, suppressed: set[Key], width: int, up: int, down: int
+              ) -> int:
+    """Suppress the published numbers of the cheapest move (by their values) that gives ``q``
+    the missing steps up, or else down; the width then proven (0 when there is no such move)."""
+    for s, need in ((1, width - down), (-1, width - up)):
+        if s < 0 and model.v[q] - 1 < need:
             continue
-        for nxt, r, c in _graph_neighbours(table, node, state.suppressed if margins else None):
-            if (r, c) == avoid:
-                continue
-            key = table.key(r, c)
-            nd = d + state.cost(key)
-            if nd < dist.get(nxt, 1 << 62):
-                dist[nxt] = nd
-                prev[nxt] = (node, key)
-                heapq.heappush(heap, (nd, nxt))
-    if goal not in prev:
-        return []
-    path: list[Key] = []
-    node = goal
-    while node != start:
-        node, key = prev[node]
-        path.append(key)
-    return path
+        best: tuple[int, int, Move] | None = None
+        for move in model.moves(q, s, need, suppressed, cheap=True):
+            cost = sum(model.v[k] for k in move if k not in suppressed)
+            if best is None or cost < best[0]:
+                steps = model.capacity(move, s)
+                if steps >= need:
+                    best = (cost, steps, move)
+        if best is not None:
+            suppressed.update(best[2])
+            model.forget()
+            return best[1] + (down if s > 0 else up)
+    return 0
 
 
 def audit(
@@ -341,10 +216,9 @@ def audit(
     vector lies in the row space of the export's relations restricted to the other suppressed
     quantities. Exact arithmetic modulo a 61-bit prime."""
     live = [t for t in tables if t.id not in withheld]
-    pinned = _pinned_at_zero(live, suppressed)
-    hidden = sorted({k for t in live for k in t.all_keys() if k in suppressed} - pinned)
+    hidden = sorted({k for t in live for k in t.all_keys() if k in suppressed})
     if not hidden:
-        return pinned
+        return set()
     index = {k: i for i, k in enumerate(hidden)}
     pivots: dict[int, dict[int, int]] = {}  # pivot column -> fully reduced row (pivot = 1)
     for table in live:
@@ -356,36 +230,7 @@ def audit(
             if total in index:
                 row[index[total]] = (row.get(index[total], 0) - 1) % _PRIME
             _insert(pivots, {i: v for i, v in row.items() if v})
-    return pinned | {hidden[p] for p, row in pivots.items() if len(row) == 1}
-
-
-def _pinned_at_zero(live: Sequence[Table], suppressed: set[Key]) -> set[Key]:
-    """Suppressed quantities that non-negativity pins at 0: in a relation whose suppressed
-    quantities all have the same sign, and whose published numbers leave 0 for them (a column of
-    suppressed zeros under a published total 0), each of them is 0. Repeated, a pinned quantity
-    counting as published, until nothing changes. Only the one-relation case; the LP attacker of
-    the tests is the complete check."""
-    values = {t.key(r, c): t.cell(r, c).value for t in live for r in t.all_rows
-              for c in t.all_columns}
-    relations = []
-    for table in live:
-        for parts, total in table.equations():
-            coef: dict[Key, int] = {}
-            for k, sign in [*((p, 1) for p in parts), (total, -1)]:
-                coef[k] = coef.get(k, 0) + sign
-            relations.append({k: v for k, v in coef.items() if v})
-    pinned: set[Key] = set()
-    changed = True
-    while changed:
-        changed = False
-        for coef in relations:
-            open_ = [k for k in coef if k in suppressed and k not in pinned]
-            if not open_ or len({coef[k] > 0 for k in open_}) != 1:
-                continue
-            if sum(v * values[k] for k, v in coef.items() if k not in open_) == 0:
-                pinned.update(open_)
-                changed = True
-    return pinned
+    return {hidden[p] for p, row in pivots.items() if len(row) == 1}
 
 
 def _insert(pivots: dict[int, dict[int, int]], row: dict[int, int]) -> None:

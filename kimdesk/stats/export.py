@@ -19,6 +19,7 @@ from typing import Any
 
 from kimdesk.i18n import N_, current_language, gettext
 from kimdesk.stats import Report
+from kimdesk.stats.cellkey import MAX_DEVIATION, SMALLEST_PUBLISHED, VARIANCE
 from kimdesk.stats.disclosure import SUPPRESSED
 from kimdesk.stats.labels import column_label, row_label
 from kimdesk.stats.tables import TOTAL, Table
@@ -36,11 +37,23 @@ _ = gettext
 def statement(report: Report) -> list[str]:
     """What was suppressed and why, as translated sentences."""
     p = report.protection
-    lines = [
+    lines = [internal_notice(report)] if report.internal else []
+    if p.method == "cell-key":
+        return [*lines,
+                _(N_("Every count is perturbed by the cell-key method (as in the 2022 census): it "
+                     "deviates from the true count by at most {d}, the same way wherever the "
+                     "same records are counted; zeros stay 0 and no count is published as 1 or "
+                     "2. Totals are perturbed on their own, so a table need not add up."))
+                .format(d=MAX_DEVIATION),
+                _(N_("The export contains no names, no identifiers, no dates of persons and no "
+                     "free text; municipalities and codes only."))]
+    lines += [
         _(N_("Counts resting on fewer than {n} people are not published (primary suppression)."))
         .format(n=report.min_cell),
-        _(N_("Further cells are suppressed so that no suppressed number can be recomputed from "
-             "totals or from the other tables of this export (secondary suppression).")),
+        _(N_("Further cells are suppressed so that no suppressed number can be narrowed down to "
+             "fewer than {n} possible values from totals or from the other tables of this "
+             "export (secondary suppression). Zeros are published; a suppressed cell is never "
+             "0.")).format(n=report.min_cell + 1),
         _(N_('Suppressed cells are shown as "." (dot). Which of them are primary is not stated, '
              "because that would narrow their values.")),
         _(N_("The export contains no names, no identifiers, no dates of persons and no free "
@@ -56,6 +69,15 @@ def statement(report: Report) -> list[str]:
                 lines.append(_(N_("{table}: {n} cells suppressed.")).format(
                     table=_(table.title), n=n))
     return lines
+
+
+def internal_notice(report: Report) -> str:
+    """The mark of an export of a span that is not a reporting period (docs/statistics.md,
+    "Period rule")."""
+    return _(N_("FOR INTERNAL USE ONLY, NOT FOR PUBLICATION: {start} to {end} is not a month, "
+                "quarter or year. Exports of overlapping spans can be subtracted from each other "
+                "to single out people.")).format(start=report.period.start.isoformat(),
+                                                  end=report.period.end.isoformat())
 
 
 def columns_of(table: Table) -> list[str]:
@@ -81,13 +103,18 @@ def document(report: Report) -> dict[str, Any]:
                    "label": report.period.label},
         "created_on": report.created_on.isoformat(),
         "language": current_language(),
+        "internal_use_only": report.internal,
         "disclosure": {
+            "method": p.method,
             "min_cell": report.min_cell,
             "symbol": SUPPRESSED,
             "statement": statement(report),
             "suppressed_cells": {t.id: (None if t.id in p.withheld else p.suppressed_cells(t))
                                  for t in report.tables},
             "withheld_tables": sorted(p.withheld),
+            **({"cell_key": {"max_deviation": MAX_DEVIATION, "variance": VARIANCE,
+                             "smallest_published": SMALLEST_PUBLISHED}}
+               if p.method == "cell-key" else {}),
         },
         "tables": [
             {
@@ -144,6 +171,8 @@ def csv_rows(report: Report) -> list[tuple[str, str, str, str]]:
         ("_meta", "", "period_from", doc["period"]["from"]),
         ("_meta", "", "period_to", doc["period"]["to"]),
         ("_meta", "", "created_on", doc["created_on"]),
+        ("_meta", "", "internal_use_only", "true" if report.internal else "false"),
+        ("_disclosure", "", "method", report.protection.method),
         ("_disclosure", "", "min_cell", str(report.min_cell)),
         ("_disclosure", "", "symbol", SUPPRESSED),
     ]
@@ -185,6 +214,10 @@ def _write_xlsx(report: Report, path: Path, progress: Progress | None) -> None:
     right = Alignment(horizontal="right")
     info.append([_(N_("KIM statistics"))])
     info["A1"].font = Font(bold=True, size=14)
+    if report.internal:
+        info.insert_rows(1)
+        info["A1"] = internal_notice(report)
+        info["A1"].font = Font(bold=True, color="C00000")
     info.append([_(N_("Period")), f"{doc['period']['from']} – {doc['period']['to']}"])
     info.append([_(N_("Created on")), doc["created_on"]])
     info.append([_(N_("Minimum cell size")), report.min_cell])
@@ -204,7 +237,7 @@ def _write_xlsx(report: Report, path: Path, progress: Progress | None) -> None:
         ws.append([t["title"]])
         ws["A1"].font = Font(bold=True, size=12)
         ws.append([t["population"]])
-        ws.append([])
+        ws.append([internal_notice(report)] if report.internal else [])
         ws.append([_(N_("Municipality")), *(c["label"] for c in t["columns"])])
         for cell in ws[4]:
             cell.font = bold

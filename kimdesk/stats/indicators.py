@@ -32,7 +32,7 @@ from kimdesk.stats.categories import (
 )
 from kimdesk.stats.period import Period
 from kimdesk.stats.tables import TOTAL, Cell, Table
-from kimdesk.stats.tally import Cells, split_tally, tally
+from kimdesk.stats.tally import Cells, key_tally, split_tally, tally
 
 if TYPE_CHECKING:
     from kimdesk.vault.statsqueries import StatsQueries
@@ -67,11 +67,58 @@ def compute(db: StatsQueries, period: Period, cases_db: StatsQueries | None = No
     return _tables(cases.cells, events)
 
 
+#: Events per (municipality, person, column), counted or summed.
+Items = Counter[tuple[str, Any, str]]
+
+
 def _event_cells(db: StatsQueries, period: Period,
                  active_places: Callable[[], Places]) -> dict[str, Cells]:
     """The consultation, referral and gap tables. Consultations are summed per case in SQL and
     then per (municipality, person); ``active_places`` is called once they and the referrals are
     read (the case count may still be running in another thread)."""
+    per_person, referrals, gaps = _event_items(db, period, active_places)
+
+    def weighted(items: Items) -> Cells:
+        return tally([m for m, _p, _c in items], [c for _m, _p, c in items],
+                     [p for _m, p, _c in items], list(items.values()))
+
+    unique = len({person for _muni, person in per_person}) == len(per_person)
+    return {
+        "consultations_by_place": split_tally(per_person, 1, "outreach", "not_outreach",
+                                              unique),
+        "consultations_by_interpreter": split_tally(per_person, 2, "with_interpreter",
+                                                    "without_interpreter", unique),
+        "referrals_by_agency_type": weighted(referrals),
+        "gaps_by_category": weighted(gaps),
+    }
+
+
+def event_keys(db: StatsQueries, period: Period, key: Callable[[str], int]) -> dict[str, Cells]:
+    """The cell-key method's sums for the consultation, referral and gap tables: every cell's
+    ``value`` is the sum of ``key("person:" + person)`` over the people it counts (per
+    municipality and column; a margin sums its cells' people)."""
+    from kimdesk.stats.casecount import case_cells
+
+    per_person, referrals, gaps = _event_items(db, period, lambda: case_cells(db, period).places)
+
+    def keyed(items: Iterable[tuple[str, Any, str]]) -> Cells:
+        listed = list(items)
+        return key_tally([m for m, _p, _c in listed], [c for _m, _p, c in listed],
+                         [p for _m, p, _c in listed], [key(f"person:{p}") for _m, p, _c in listed])
+
+    def split(index: int, yes: str, no: str) -> Cells:
+        return keyed([*((m, p, yes) for (m, p), acc in per_person.items() if acc[index]),
+                      *((m, p, no) for (m, p), acc in per_person.items() if acc[0] > acc[index])])
+
+    return {"consultations_by_place": split(1, "outreach", "not_outreach"),
+            "consultations_by_interpreter": split(2, "with_interpreter", "without_interpreter"),
+            "referrals_by_agency_type": keyed(referrals), "gaps_by_category": keyed(gaps)}
+
+
+def _event_items(db: StatsQueries, period: Period, active_places: Callable[[], Places]
+                 ) -> tuple[dict[tuple[str, str], list[int]], Items, Items]:
+    """Consultations summed per (municipality, person), referrals and gaps counted per
+    (municipality, person, column)."""
     start, end = period.start, period.end
     per_case = {cid: counts for cid, *counts in db.consultations_per_case(start, end)}
     # the rows themselves are counted (Counter's loop is in C): codes are mapped in SQL
@@ -100,20 +147,7 @@ def _event_cells(db: StatsQueries, period: Period,
         if where is not None:
             referrals[(*where, kind)] += k
     _add_remains(db, period, per_person, referrals)
-
-    def weighted(items: Counter[tuple[str, Any, str]]) -> Cells:
-        return tally([m for m, _p, _c in items], [c for _m, _p, c in items],
-                     [p for _m, p, _c in items], list(items.values()))
-
-    unique = len({person for _muni, person in per_person}) == len(per_person)
-    return {
-        "consultations_by_place": split_tally(per_person, 1, "outreach", "not_outreach",
-                                              unique),
-        "consultations_by_interpreter": split_tally(per_person, 2, "with_interpreter",
-                                                    "without_interpreter", unique),
-        "referrals_by_agency_type": weighted(referrals),
-        "gaps_by_category": weighted(gaps),
-    }
+    return per_person, referrals, gaps
 
 
 def _add_remains(db: StatsQueries, period: Period, per_person: dict[tuple[str, str], list[int]],

@@ -1,4 +1,9 @@
-"""Reporting periods: a month, a quarter, a year or any span of whole days (both ends included)."""
+"""Reporting periods: a month, a quarter, a year or any span of whole days (both ends included).
+
+Only a month, a quarter or a year is a *reporting period*, one that may be exported for
+publication (:attr:`Period.kind`); any other span is for internal use (docs/statistics.md,
+"Period rule"): two exports of spans one day apart, subtracted, single out the person whose case
+lies in that day."""
 
 from __future__ import annotations
 
@@ -52,6 +57,18 @@ class Period:
         today = today or date.today()
         q = (today.month - 1) // 3  # the current quarter, 0-based; the previous one is q
         return cls.quarter(today.year - 1, 4) if q == 0 else cls.quarter(today.year, q)
+
+    @property
+    def kind(self) -> str | None:
+        """``"year"``, ``"quarter"`` or ``"month"`` for a reporting period, None for any other
+        span (internal use only)."""
+        y, m = self.start.year, self.start.month
+        for name, candidate in (("year", Period.year(y)),
+                                ("quarter", Period.quarter(y, (m - 1) // 3 + 1)),
+                                ("month", Period.month(y, m))):
+            if candidate == self:
+                return name
+        return None
 
     @property
     def label(self) -> str:

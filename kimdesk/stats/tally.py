@@ -136,3 +136,23 @@ def with_margins(value: dict[tuple[str, str], int], row_total: bool) -> Cells:
             out[(TOTAL, TOTAL)] = Cell(grand, grand)
     return out
 
+
+
+def key_tally(rows: Sequence[str], columns: Sequence[str], people: Sequence[Any],
+              weights: Sequence[int] | None, *, row_total: bool = True) -> Cells:
+    """:func:`tally`'s positions with only the weights summed (the cell-key method's record
+    keys, :mod:`kimdesk.stats.cellkey`): no distinct people, so a third of the time."""
+    value: dict[tuple[str, str], int] = {}
+    get = value.get
+    for pos, w in zip(zip(rows, columns, strict=True), weights or (), strict=True):
+        value[pos] = get(pos, 0) + w
+    out: Cells = {pos: Cell(v, 0) for pos, v in value.items()}
+    for (r, c), v in value.items():
+        cell = out.get((TOTAL, c))
+        out[(TOTAL, c)] = Cell(v + (cell.value if cell else 0), 0)
+        if row_total:
+            cell = out.get((r, TOTAL))
+            out[(r, TOTAL)] = Cell(v + (cell.value if cell else 0), 0)
+    if row_total and value:
+        out[(TOTAL, TOTAL)] = Cell(sum(value.values()), 0)
+    return out

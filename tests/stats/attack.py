@@ -25,6 +25,8 @@ def published_in(tables: Sequence[Table], document: dict) -> dict[Key, int | str
     by_id = {t.id: t for t in tables}
     seen: dict[Key, int | str] = {}
     for jt in document["tables"]:
+        if jt["withheld"]:  # all "." and said so: the attacker leaves it out
+            continue
         t = by_id[jt["id"]]
         for row in jt["rows"]:
             for c in t.all_columns:
@@ -40,9 +42,12 @@ LinearRow = tuple[dict[int, float], float]
 
 
 def bounds(tables: Sequence[Table], protection: Protection,
-           seen: dict[Key, int | str] | None = None) -> dict[Key, tuple[float, float]]:
+           seen: dict[Key, int | str] | None = None, *, dots: float = 1.0
+           ) -> dict[Key, tuple[float, float]]:
     """LP bounds of every suppressed quantity. ``seen`` (from :func:`published_in`) makes the
-    attacker use the numbers of an export file instead of the protection pattern."""
+    attacker use the numbers of an export file instead of the protection pattern. ``dots`` is
+    the lower bound the attacker puts on every ".": 1, because the export publishes its zeros
+    (a "." is never a 0; docs/statistics.md), or 0 for the weaker attacker of before."""
     live = [t for t in tables if t.id not in protection.withheld]
     published, hidden = _what_is_shown(live, protection, seen)
     order = sorted(hidden)
@@ -51,7 +56,7 @@ def bounds(tables: Sequence[Table], protection: Protection,
     idx = {k: i for i, k in enumerate(order)}
     eq_rows = _equations(live, idx, published)
     ub_rows = _inequalities(live, idx, published)
-    return _solve(order, idx, eq_rows, ub_rows)
+    return _solve(order, idx, eq_rows, ub_rows, dots)
 
 
 def _what_is_shown(live: Sequence[Table], protection: Protection,
@@ -149,8 +154,8 @@ def _matrix(spec: list[LinearRow], n: int) -> tuple[object, object]:
 
 
 def _solve(order: list[Key], idx: dict[Key, int], eq_rows: list[LinearRow],
-           ub_rows: list[LinearRow]) -> dict[Key, tuple[float, float]]:
-    """Minimise and maximise every hidden quantity under the relations (all non-negative)."""
+           ub_rows: list[LinearRow], dots: float) -> dict[Key, tuple[float, float]]:
+    """Minimise and maximise every hidden quantity under the relations (all at least ``dots``)."""
     n = len(order)
     a_eq, b_eq = _matrix(eq_rows, n)
     a_ub, b_ub = _matrix(ub_rows, n)
@@ -158,9 +163,9 @@ def _solve(order: list[Key], idx: dict[Key, int], eq_rows: list[LinearRow],
     for k in order:
         objective = np.zeros(n)
         objective[idx[k]] = 1.0
-        lo = linprog(objective, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=(0, None),
+        lo = linprog(objective, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=(dots, None),
                      method="highs")
-        hi = linprog(-objective, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=(0, None),
+        hi = linprog(-objective, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=(dots, None),
                      method="highs")
         assert lo.status == 0, (k, lo.message)
         hi_value = float("inf") if hi.status == 3 else -hi.fun

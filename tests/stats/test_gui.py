@@ -192,3 +192,34 @@ def test_a_failed_export_is_shown_translated(qtbot: Any, dialog: Any, tmp_path: 
     dialog.export_to(blocker / "out.json")
     qtbot.waitUntil(lambda: bool(shown), timeout=10_000)
     assert shown == [("Export failed", f"The file {blocker} could not be read or written.")]
+
+
+def test_custom_period_is_for_internal_use_only(qtbot: Any, dialog: Any, tmp_path: Path,
+                                                 ) -> None:
+    """The period rule in the view: a custom span is computed and exported, but marked for
+    internal use (status line and every file); a quarter is not."""
+    from PySide6.QtCore import Qt
+
+    d = dialog
+    assert not d.report.internal
+    qtbot.keyClick(d.kind, Qt.Key.Key_End)  # the last kind: custom period
+    assert d.kind.currentData() == "custom"
+    qtbot.keyClick(d.date_to, Qt.Key.Key_Down)  # one month or one day less than the quarter
+    before = d.report
+    qtbot.mouseClick(d.calculate, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: d.report is not before, timeout=10_000)
+    assert d.report.internal and d.report.period.kind is None
+    assert "not a reporting period" in d.status.text()
+    assert "internal use only" in d.status.text()
+    d.resize(1100, 700)
+    d.grab().save(str(tmp_path / "internal.png"))
+    with qtbot.waitSignal(d.export_done, timeout=20_000):
+        d.export_to(tmp_path / "custom.json")
+    doc = json.loads((tmp_path / "custom.json").read_text("utf-8"))
+    assert doc["internal_use_only"] is True
+    assert doc["disclosure"]["statement"][0].startswith("FOR INTERNAL USE ONLY")
+    qtbot.keyClick(d.kind, Qt.Key.Key_Home)  # month
+    before = d.report
+    qtbot.mouseClick(d.calculate, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: d.report is not before, timeout=10_000)
+    assert not d.report.internal and "internal" not in d.status.text()

@@ -21,13 +21,12 @@ import logging
 import threading
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import (
     QBuffer,
     QByteArray,
     QIODevice,
-    QObject,
     QRect,
     QSize,
     Qt,
@@ -53,6 +52,7 @@ from PySide6.QtWidgets import (
 )
 
 from kimdesk.gui.jobs import BackgroundJob, failure_message
+from kimdesk.gui.naming import named
 from kimdesk.gui.worker import DbWorker
 from kimdesk.handouts.data import HandoutData
 from kimdesk.handouts.templates import LANGUAGES, load_texts
@@ -108,14 +108,6 @@ def register_fonts() -> list[str]:
         return list(_font_families)
 
 
-W = TypeVar("W", bound=QObject)
-
-
-def _named(widget: W, name: str) -> W:
-    widget.setObjectName(name)
-    return widget
-
-
 def _render(request: tuple[str, str, str | None, HandoutData, str]) -> tuple[bytes, int]:
     """Lay out and render one handout (Qt-free core code; on the files lane). Returns the PDF and
     the thread it was made on (the tests check that this is not the GUI thread)."""
@@ -154,16 +146,16 @@ class HandoutDialog(QDialog):
 
     # -- building ------------------------------------------------------------------------------
     def _build(self) -> None:
-        self.template_box = _named(QComboBox(), "handoutTemplate")
+        self.template_box = named(QComboBox(), "handoutTemplate")
         for template_id, name in TEMPLATE_NAMES.items():
             self.template_box.addItem(_(name), template_id)
-        self.lang_box = _named(QComboBox(), "handoutLanguage")
-        self.second_box = _named(QComboBox(), "handoutSecondLanguage")
-        self.layout_box = _named(QComboBox(), "handoutLayout")
+        self.lang_box = named(QComboBox(), "handoutLanguage")
+        self.second_box = named(QComboBox(), "handoutSecondLanguage")
+        self.layout_box = named(QComboBox(), "handoutLayout")
         self.layout_box.addItem(_("Side by side"), "side")
         self.layout_box.addItem(_("One after the other"), "stacked")
-        self.draft_label = _named(QLabel(), "handoutDraftNote")
-        self.status_label = _named(QLabel(), "handoutStatus")
+        self.draft_label = named(QLabel(), "handoutDraftNote")
+        self.status_label = named(QLabel(), "handoutStatus")
         for label in (self.draft_label, self.status_label):
             label.setWordWrap(True)
         form = QFormLayout()
@@ -180,15 +172,15 @@ class HandoutDialog(QDialog):
         # printed where the template has a field for them, else a line to fill in by hand.
         self.detail_edits: dict[str, QLineEdit] = {}
         for name, caption in DETAIL_FIELDS.items():
-            edit = _named(QLineEdit(), f"handoutDetail_{name}")
+            edit = named(QLineEdit(), f"handoutDetail_{name}")
             edit.textChanged.connect(self._schedule)
             self.detail_edits[name] = edit
             edit.setAccessibleName(_(caption))
             form.addRow(_(caption), edit)
         self._form = form
-        self.print_button = _named(QPushButton(_("Print…")), "handoutPrint")
-        self.save_button = _named(QPushButton(_("Save as PDF…")), "handoutSave")
-        close = _named(QPushButton(_("Close")), "handoutClose")
+        self.print_button = named(QPushButton(_("Print…")), "handoutPrint")
+        self.save_button = named(QPushButton(_("Save as PDF…")), "handoutSave")
+        close = named(QPushButton(_("Close")), "handoutClose")
         for button in (self.print_button, self.save_button):
             button.setEnabled(False)
         self.print_button.clicked.connect(self.print_document)
@@ -202,7 +194,7 @@ class HandoutDialog(QDialog):
         side.addWidget(self.print_button)
         side.addWidget(self.save_button)
         side.addWidget(close)
-        self.view = _named(QPdfView(self), "handoutPreview")
+        self.view = named(QPdfView(self), "handoutPreview")
         self.view.setPageMode(QPdfView.PageMode.MultiPage)
         self.view.setZoomMode(QPdfView.ZoomMode.FitToWidth)
         self.view.setDocument(self._document)

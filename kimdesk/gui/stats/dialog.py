@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCharts import QChart, QChartView
 from PySide6.QtCore import QDate, QMargins, Qt, Signal
@@ -43,10 +43,12 @@ from PySide6.QtWidgets import (
 from kimdesk.gui.datefield import DateField
 from kimdesk.gui.filedialogs import suggested
 from kimdesk.gui.jobs import BackgroundJob, failure_message, show_failure
+from kimdesk.gui.naming import named
 from kimdesk.gui.stats.tableview import draw_chart, fill_grid, legend_html
 from kimdesk.gui.worker import DbWorker
 from kimdesk.i18n import N_, current_language, gettext
 from kimdesk.stats import DEFAULT_MIN_CELL, Period, Report, report_for_vault
+from kimdesk.stats.cellkey import METHODS
 from kimdesk.stats.disclosure import SUPPRESSED
 from kimdesk.stats.tables import Table
 
@@ -60,14 +62,6 @@ KIND_LABELS = {"month": N_("Month"), "quarter": N_("Quarter"), "year": N_("Year"
                "custom": N_("Custom period")}
 EXPORT_SUFFIXES = (".csv", ".json", ".xlsx", ".pdf")
 GAP_SUFFIXES = (".csv", ".json", ".xlsx")
-
-
-W = TypeVar("W", bound=QWidget)
-
-
-def _named(widget: W, name: str) -> W:
-    widget.setObjectName(name)
-    return widget
 
 
 class StatisticsDialog(QDialog):
@@ -98,48 +92,53 @@ class StatisticsDialog(QDialog):
     # -- layout --------------------------------------------------------------------------------
     def _build(self) -> None:
         top = QHBoxLayout()
-        self.kind = _named(QComboBox(), "period_kind")
+        self.kind = named(QComboBox(), "period_kind")
         for kind in KINDS:
             self.kind.addItem("", kind)
         self.kind.setCurrentIndex(KINDS.index("quarter"))
         self.kind.currentIndexChanged.connect(self._kind_changed)
-        self.year = _named(QSpinBox(), "period_year")
+        self.year = named(QSpinBox(), "period_year")
         self.year.setRange(2000, 2100)
         default = Period.last_full_quarter()
         self.year.setValue(default.start.year)
-        self.part = _named(QComboBox(), "period_part")
-        self.date_from = _named(DateField(optional=False), "date_from")
-        self.date_to = _named(DateField(optional=False), "date_to")
+        self.part = named(QComboBox(), "period_part")
+        self.date_from = named(DateField(optional=False), "date_from")
+        self.date_to = named(DateField(optional=False), "date_to")
         self.date_from.setDate(QDate(default.start.year, default.start.month, 1))
         self.date_to.setDate(QDate(default.end.year, default.end.month, default.end.day))
-        self.min_cell = _named(QSpinBox(), "min_cell")
+        self.min_cell = named(QSpinBox(), "min_cell")
         self.min_cell.setRange(1, 50)
         self.min_cell.setValue(DEFAULT_MIN_CELL)
+        self.method = named(QComboBox(), "method")  # suppression or the cell-key method
+        for method in METHODS:
+            self.method.addItem("", method)
+        self.method.currentIndexChanged.connect(
+            lambda: self.min_cell.setEnabled(self.method.currentData() == "suppression"))
         self.min_cell_label = QLabel()
-        self.calculate = _named(QPushButton(), "calculate")
+        self.calculate = named(QPushButton(), "calculate")
         self.calculate.clicked.connect(self.compute)
-        for w in (self.kind, self.year, self.part, self.date_from, self.date_to,
+        for w in (self.kind, self.year, self.part, self.date_from, self.date_to, self.method,
                   self.min_cell_label, self.min_cell, self.calculate):
             top.addWidget(w)
         self.min_cell_label.setBuddy(self.min_cell)
         top.addStretch(1)
 
-        self.status = _named(QLabel(), "status")
+        self.status = named(QLabel(), "status")
         self.status.setWordWrap(True)
-        self.show_values = _named(QCheckBox(), "show_values")
+        self.show_values = named(QCheckBox(), "show_values")
         self.show_values.toggled.connect(self._toggle_values)
-        self.legend = _named(QLabel(), "legend")
+        self.legend = named(QLabel(), "legend")
         self.legend.setTextFormat(Qt.TextFormat.RichText)
 
-        self.tables = _named(QListWidget(), "table_list")
+        self.tables = named(QListWidget(), "table_list")
         self.tables.currentRowChanged.connect(self._show_table)
         self.chart = QChart()
         self.chart.legend().hide()
         self.chart.setMargins(QMargins(4, 4, 4, 4))
-        self.chart_view = _named(QChartView(self.chart), "chart")
+        self.chart_view = named(QChartView(self.chart), "chart")
         self.chart_view.setRenderHint(QPainter.RenderHint.Antialiasing)
         self.chart_view.setMinimumHeight(220)
-        self.grid = _named(QTableWidget(), "grid")
+        self.grid = named(QTableWidget(), "grid")
         self.grid.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(self.chart_view)
@@ -151,12 +150,12 @@ class StatisticsDialog(QDialog):
         split.setSizes([260, 840])
 
         buttons = QHBoxLayout()
-        self.export_button = _named(QPushButton(), "export")
+        self.export_button = named(QPushButton(), "export")
         self.export_button.clicked.connect(self.choose_export)
-        self.gaps_button = _named(QPushButton(), "export_gaps")
+        self.gaps_button = named(QPushButton(), "export_gaps")
         self.gaps_button.clicked.connect(self.choose_gap_export)
-        self.with_descriptions = _named(QCheckBox(), "with_descriptions")
-        self.close_button = _named(QPushButton(), "close")
+        self.with_descriptions = named(QCheckBox(), "with_descriptions")
+        self.close_button = named(QPushButton(), "close")
         self.close_button.clicked.connect(self.close)
         for button in (self.export_button, self.gaps_button, self.with_descriptions):
             buttons.addWidget(button)
@@ -182,8 +181,11 @@ class StatisticsDialog(QDialog):
         for widget, name in ((self.kind, N_("Kind of period")), (self.year, N_("Year")),
                              (self.part, N_("Month or quarter")), (self.date_from, N_("From")),
                              (self.date_to, N_("To")), (self.tables, N_("Tables")),
-                             (self.grid, N_("Values of the table"))):
+                             (self.grid, N_("Values of the table")),
+                             (self.method, N_("Disclosure control"))):
             widget.setAccessibleName(_(name))  # screen readers (issue 18.9)
+        self.method.setItemText(0, _(N_("Suppression")))
+        self.method.setItemText(1, _(N_("Cell-key perturbation")))
         self.calculate.setText(_(N_("&Calculate")))
         self.date_from.retranslate()
         self.date_to.retranslate()
@@ -264,7 +266,7 @@ class StatisticsDialog(QDialog):
         except ValueError:
             self.status.setText(_(N_("The period ends before it starts.")))
             return
-        k = self.min_cell.value()
+        k, method = self.min_cell.value(), self.method.currentData()
         self.status.setText(_(N_("Calculating…")))
         self.calculate.setEnabled(False)
         generation = self._generation
@@ -274,7 +276,9 @@ class StatisticsDialog(QDialog):
                 self.set_report(report)
 
         self._start(BackgroundJob(self, self.worker(),
-                                  lambda w: report_for_vault(w.require_vault(), period, k),
+                                  lambda w: report_for_vault(w.require_vault(), period, k,
+                                                             internal=period.kind is None,
+                                                             method=method),
                                   key="statistics").success(arrived).failure(self._failed))
 
     def _failed(self, exc: Exception) -> None:
@@ -292,6 +296,14 @@ class StatisticsDialog(QDialog):
             "{secondary} to protect them).")).format(
             period=f"{report.period.start.isoformat()} – {report.period.end.isoformat()}",
             cells=shown, primary=len(p.primary), secondary=len(p.secondary), k=report.min_cell))
+        if p.method == "cell-key":
+            self.status.setText(_(N_("{period}: every count is perturbed by the cell-key method "
+                                     "(at most ±2; no 1 or 2 is published).")).format(
+                period=f"{report.period.start.isoformat()} – {report.period.end.isoformat()}"))
+        if report.internal:  # a custom span: the period rule of docs/statistics.md
+            self.status.setText(self.status.text() + " " + _(N_(
+                "A custom period is not a reporting period: its export is marked for internal "
+                "use only, not for publication.")))
         self._fill_list()
         self.report_ready.emit(report)
 
