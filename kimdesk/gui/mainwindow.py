@@ -38,7 +38,7 @@ from kimdesk.gui.statusbar import StatusArea
 from kimdesk.gui.unlock import CreateScreen, UnlockScreen
 from kimdesk.gui.windowsync import WindowSync
 from kimdesk.gui.worker import DbWorker, where
-from kimdesk.i18n import N_, gettext
+from kimdesk.i18n import N_, gettext, ngettext
 
 if TYPE_CHECKING:
     from kimdesk.gui.lockdraft import LockDrafts
@@ -229,9 +229,10 @@ class MainWindow(QMainWindow):
     def auto_lock(self) -> None:
         """Idle timeout: unsaved edits become a draft; nothing may stay on screen."""
         if self.unlocked:
-            self.drafts.say_kept(self._do_lock(), _(
-                "Locked after {minutes} minutes without input.").format(
-                    minutes=self.settings.idle_minutes))
+            n = self.settings.idle_minutes  # "Nach 1 Minuten" was wrong (issue 18)
+            self.drafts.say_kept(self._do_lock(), ngettext(
+                "Locked after {minutes} minute without input.",
+                "Locked after {minutes} minutes without input.", n).format(minutes=n))
 
     def _do_lock(self, *, keep_drafts: bool = True) -> bool:
         """Lock; returns True when unsaved edits were kept as a draft."""

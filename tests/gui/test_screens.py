@@ -519,3 +519,16 @@ def test_save_dialogs_start_in_documents_with_a_translated_name(qtbot: Any, demo
     assert Path(asked[0]).name.startswith(dialog.template_box.currentText())
     assert dialog.template_box.currentData() not in Path(asked[0]).name
     dialog.close()
+
+
+def test_the_idle_lock_notice_counts_one_minute_in_the_singular(qtbot: Any,
+                                                                demo_window: Any) -> None:
+    """Issue 18: "Nach 1 Minuten ohne Eingabe gesperrt"."""
+    from kimdesk import i18n
+
+    demo_window.settings.idle_minutes = 1
+    with i18n.language("de"):
+        demo_window.auto_lock()
+        wait_idle(qtbot, demo_window)
+        text = demo_window.unlock_screen.error.text()
+    assert "Nach 1 Minute ohne Eingabe gesperrt." in text
