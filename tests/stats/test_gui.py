@@ -204,7 +204,17 @@ def test_custom_period_is_for_internal_use_only(qtbot: Any, dialog: Any, tmp_pat
     assert not d.report.internal
     qtbot.keyClick(d.kind, Qt.Key.Key_End)  # the last kind: custom period
     assert d.kind.currentData() == "custom"
-    qtbot.keyClick(d.date_to, Qt.Key.Key_Down)  # one month or one day less than the quarter
+    # one day less than the quarter, typed into the date field in its own format
+    from datetime import timedelta
+
+    from kimdesk.gui.lang import format_date
+
+    end = d.date_to.value()
+    assert end is not None
+    qtbot.keyClick(d.date_to, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(d.date_to, format_date(end - timedelta(days=1)))
+    qtbot.keyClick(d.date_to, Qt.Key.Key_Tab)
+    assert d.date_to.value() == end - timedelta(days=1)
     before = d.report
     qtbot.mouseClick(d.calculate, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: d.report is not before, timeout=10_000)
