@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kimdesk.gui.tone import say
 from kimdesk.gui.worker import DbWorker
 from kimdesk.i18n import current_language, gettext
 
@@ -245,7 +246,7 @@ class FormsTab(QWidget):
                                  client_language=self.client_language, draft_store=store,
                                  draft_key=key)
         self.area.setWidget(self.widget)
-        self.status.setText(_("Draft restored.") if payload else "")
+        say(self.status, _("Draft restored.") if payload else "", error=False)
         self._update()
 
     def save(self) -> None:
@@ -253,7 +254,7 @@ class FormsTab(QWidget):
             return
         issues = self.widget.show_all_issues()
         if issues:
-            self.status.setText(_("Not saved: please correct the marked fields."))
+            say(self.status, _("Not saved: please correct the marked fields."), error=True)
             return
         form, answers, key, case_id = self.form, self.widget.answers(), self.key, self.case_id
 
@@ -270,14 +271,14 @@ class FormsTab(QWidget):
     def _saved(self, result: Any) -> None:
         stored, problems = result
         if problems or stored is None:
-            self.status.setText(_("Not saved: please correct the marked fields."))
+            say(self.status, _("Not saved: please correct the marked fields."), error=True)
             return
         case_id = self.case_id or ""
         form_id = self.form.form_id if self.form is not None else ""
         self._drop_widget_without_draft()
         self._draft_changed(f"{case_id}:{form_id}:new", False)
         self.combo.setCurrentIndex(0)
-        self.status.setText(_("Consultation saved."))
+        say(self.status, _("Consultation saved."), error=False)
         self.saved.emit(case_id)
 
     def _drop_widget_without_draft(self) -> None:
@@ -292,7 +293,7 @@ class FormsTab(QWidget):
     def _failed(self, exc: Exception) -> None:
         from kimdesk.gui.fields import field_errors
 
-        self.status.setText(field_errors(exc)[1])
+        say(self.status, field_errors(exc)[1], error=True)
 
     def _update(self) -> None:
         self.save_button.setEnabled(self.widget is not None)

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 
+from kimdesk.gui.tone import say
 from kimdesk.gui.worker import DbWorker, where
 from kimdesk.i18n import N_, gettext
 
@@ -188,7 +189,7 @@ class LockDrafts:
     def say_kept(self, kept: bool, text: str) -> None:
         """The lock screen's line: ``text`` (why it locked), and that the edits were kept."""
         parts = [text, _(MSG_KEPT) if kept else ""]
-        self.window.unlock_screen.error.setText(" ".join(p for p in parts if p))
+        say(self.window.unlock_screen.error, " ".join(p for p in parts if p), error=False)
 
     @staticmethod
     def _not_kept(exc: Exception) -> None:

@@ -23,6 +23,7 @@ from kimdesk.gui.fields import field_errors
 from kimdesk.gui.forms_generated.ui_create import Ui_CreateScreen
 from kimdesk.gui.forms_generated.ui_unlock import Ui_UnlockScreen
 from kimdesk.gui.lang import LANGUAGE_NAMES
+from kimdesk.gui.tone import say
 from kimdesk.gui.worker import DbWorker
 from kimdesk.i18n import gettext
 from kimdesk.vault.passphrase import passphrase_score, strength_label, weakness
@@ -136,7 +137,7 @@ class UnlockScreen(QWidget):
             return
         passphrase = self.passphrase.text()
         if not passphrase:
-            self.error.setText(_("Enter your passphrase."))
+            say(self.error, _("Enter your passphrase."), error=True)
             return
         path = self.path
         self._working = True
@@ -176,7 +177,7 @@ class UnlockScreen(QWidget):
             self.passphrase.selectAll()
             self._show_wrong()
         else:
-            self.error.setText(field_errors(exc)[1])
+            say(self.error, field_errors(exc)[1], error=True)
         self._refresh()
         self.passphrase.setFocus()
 
@@ -187,7 +188,7 @@ class UnlockScreen(QWidget):
                 seconds=seconds)
         else:
             text = _("Wrong passphrase. Please try again.")
-        self.error.setText(text)
+        say(self.error, text, error=True)
 
     def _tick(self) -> None:
         self._remaining = max(0.0, self._remaining - self._wait.interval() / 1000)

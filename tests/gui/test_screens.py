@@ -532,3 +532,27 @@ def test_the_idle_lock_notice_counts_one_minute_in_the_singular(qtbot: Any,
         wait_idle(qtbot, demo_window)
         text = demo_window.unlock_screen.error.text()
     assert "Nach 1 Minute ohne Eingabe gesperrt." in text
+
+
+def test_notices_are_not_shown_in_the_colour_of_errors(qtbot: Any, demo_window: Any) -> None:
+    """Issue 18: success messages were shown in red. The lock screen's line is red for a wrong
+    passphrase and blue for the idle lock's notice (style sheet by the label's tone)."""
+    from PySide6.QtGui import QColor, QPalette
+
+    from kimdesk.gui.app import load_style
+
+    load_style(QApplication.instance())  # type: ignore[arg-type]
+    try:
+        demo_window.auto_lock()
+        wait_idle(qtbot, demo_window)
+        label = demo_window.unlock_screen.error
+        label.ensurePolished()
+        assert label.text() and label.palette().color(QPalette.ColorRole.WindowText) != \
+            QColor("#b00020")
+        qtbot.keyClicks(demo_window.unlock_screen.passphrase, "wrong")
+        qtbot.keyClick(demo_window.unlock_screen.passphrase, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: "Wrong passphrase" in label.text(), timeout=15000)
+        label.ensurePolished()
+        assert label.palette().color(QPalette.ColorRole.WindowText) == QColor("#b00020")
+    finally:
+        QApplication.instance().setStyleSheet("")  # type: ignore[union-attr]
