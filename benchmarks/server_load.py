@@ -64,6 +64,7 @@ import httpx  # noqa: E402
 import psutil  # noqa: E402
 from pydantic import TypeAdapter  # noqa: E402
 from pydantic_core import from_json  # noqa: E402
+from servers import free_port, wait_until_serving  # noqa: E402
 
 from kimdesk.domain.models import Case, Person  # noqa: E402
 from kimdesk.sync.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION, Change, PushRequest  # noqa: E402
@@ -82,12 +83,6 @@ def _filler(rng: random.Random, size: int) -> str:
     return " ".join(out)[:size].strip()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 # -- PostgreSQL ---------------------------------------------------------------------------------
 @contextmanager
 def throwaway_postgres() -> Iterator[str]:
@@ -98,7 +93,7 @@ def throwaway_postgres() -> Iterator[str]:
         raise SystemExit("no PostgreSQL under /usr/lib/postgresql: pass --pg-url")
     pgbin = bins[-1]
     folder = Path(tempfile.mkdtemp(prefix="kimdesk-load-pg."))
-    port = _free_port()
+    port = free_port()
     as_pg = ["runuser", "-u", "postgres", "--"] if os.getuid() == 0 else []
     if os.getuid() == 0:
         subprocess.run(["chown", "postgres", str(folder)], check=True)
@@ -167,21 +162,13 @@ def server_processes(db_url: str, count: int) -> Iterator[tuple[list[str], list[
     urls: list[str] = []
     try:
         for _ in range(count):
-            port = _free_port()
+            port = free_port()
             procs.append(subprocess.Popen(
                 [sys.executable, "-m", "kimdesk.cli", "server", "run", "--db", db_url,
                  "--port", str(port)], env=env, stdout=subprocess.DEVNULL))
             urls.append(f"http://127.0.0.1:{port}")
         for proc, url in zip(procs, urls, strict=True):
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    httpx.get(url + "/v1/hello", timeout=1)
-                    break
-                except httpx.HTTPError:
-                    if proc.poll() is not None or time.monotonic() > deadline:
-                        raise RuntimeError("a sync server did not start") from None
-                    time.sleep(0.1)
+            wait_until_serving(proc, url, 60)
         yield urls, [psutil.Process(p.pid) for p in procs]
     finally:
         for proc in procs:

@@ -31,7 +31,6 @@ import json
 import os
 import random
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -46,6 +45,8 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from servers import free_port, wait_until_serving
 
 from kimdesk.domain.models import Case, Person
 from kimdesk.sync.engine import SyncEngine, enroll
@@ -109,34 +110,19 @@ class Server:
     cpu_seconds: Callable[[], float]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @contextmanager
 def server_process(db_url: str) -> Iterator[Server]:
     """``kimdesk server run`` in its own process; enrollment codes from ``kimdesk server
     enroll-code`` (the administrator's commands, as municipal IT runs them)."""
-    import httpx
     import psutil
 
     kimdesk = str(Path(sys.executable).with_name("kimdesk"))
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen([kimdesk, "server", "run", "--db", db_url, "--port", str(port)],
                             stdout=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(url + "/v1/hello", timeout=1)
-                break
-            except httpx.HTTPError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("the sync server did not start") from None
-                time.sleep(0.1)
+        wait_until_serving(proc, url, 30)
         ps = psutil.Process(proc.pid)
 
         def code(team: str) -> str:

@@ -59,3 +59,15 @@ def unlock(qtbot: Any, window: Any, passphrase: str = PASSPHRASE) -> None:
     qtbot.waitUntil(lambda: window.unlocked, timeout=15000)
     wait_idle(qtbot, window)
     qtbot.waitUntil(lambda: window.workspace.queries_done > 0, timeout=10000)
+
+
+@pytest.fixture
+def demo_window(make_window: Any, demo_vault_file: Path, tmp_path: Path, qtbot: Any) -> Any:
+    """A main window on a copy of the shared demo vault, unlocked."""
+    import shutil
+
+    copy = tmp_path / "demo.kdb"
+    shutil.copy(demo_vault_file, copy)
+    window = make_window(copy)
+    unlock(qtbot, window)
+    return window

@@ -5,7 +5,6 @@ Python's own exception text."""
 from __future__ import annotations
 
 import logging
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -37,15 +36,6 @@ def _windows(main: QWidget) -> list[QWidget]:
     """Visible top-level windows besides the main window (dialogs, message boxes)."""
     return [w for w in QApplication.topLevelWidgets()
             if w.isVisible() and w is not main and w.windowType() != Qt.WindowType.Popup]
-
-
-@pytest.fixture
-def demo_window(make_window: Any, demo_vault_file: Path, tmp_path: Path, qtbot: Any) -> Any:
-    copy = tmp_path / "demo.kdb"
-    shutil.copy(demo_vault_file, copy)
-    window = make_window(copy)
-    unlock(qtbot, window)
-    return window
 
 
 def _open_case(qtbot: Any, window: Any) -> None:

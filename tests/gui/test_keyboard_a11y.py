@@ -11,8 +11,6 @@
 from __future__ import annotations
 
 import re
-import shutil
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -37,7 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from kimdesk.i18n import UI_LANGUAGES
-from tests.gui.conftest import unlock, wait_idle
+from tests.gui.conftest import wait_idle
 
 pytestmark = pytest.mark.gui
 ALT = Qt.KeyboardModifier.AltModifier
@@ -85,15 +83,6 @@ def clashes(window: Any, where: str) -> list[str]:
         problems += [f"{where}: menu {menu.title()!r} has two items with {letter!r}"
                      for letter in set(items) if letter and items.count(letter) > 1]
     return problems
-
-
-@pytest.fixture
-def demo_window(make_window: Any, demo_vault_file: Path, tmp_path: Path, qtbot: Any) -> Any:
-    copy = tmp_path / "demo.kdb"
-    shutil.copy(demo_vault_file, copy)
-    window = make_window(copy)
-    unlock(qtbot, window)
-    return window
 
 
 def _open_case(qtbot: Any, window: Any, row: int = 0) -> Any:

@@ -18,15 +18,6 @@ from tests.gui.conftest import PASSPHRASE, unlock, wait_idle
 pytestmark = pytest.mark.gui
 
 
-@pytest.fixture
-def demo_window(make_window: Any, demo_vault_file: Path, tmp_path: Path, qtbot: Any) -> Any:
-    copy = tmp_path / "demo.kdb"
-    shutil.copy(demo_vault_file, copy)
-    window = make_window(copy)
-    unlock(qtbot, window)
-    return window
-
-
 def _open_first(qtbot: Any, window: Any, phase: str | None = None) -> Any:
     ws = window.workspace
     for row in range(ws.model.rowCount()):
