@@ -1,4 +1,4 @@
-"""The GUI's one background worker: two threads ("lanes"), results come back by signal.
+"""The GUI's one background worker: three threads ("lanes"), results come back by signal.
 
 Anki's pattern (``CollectionOp(...).success(...).run_in_background()``): the GUI thread never
 waits on SQLCipher, so a slow query or the key derivation at unlock never freezes a window, and
@@ -6,7 +6,7 @@ the vault has exactly one thread using it (it is not safe for concurrent use). W
 go through :class:`kimdesk.gui.jobs.BackgroundJob`, which adds the error display and the progress
 dialog; :meth:`DbWorker.submit` is the plain layer underneath.
 
-The two lanes, each one thread running its jobs in submission order:
+The lanes, each one thread running its jobs in submission order:
 
 * ``"vault"`` (thread ``kimdesk-db``): every job that touches the vault. ``worker.vault`` is the
   open vault (``None`` while locked); :meth:`DbWorker.require_vault` hands it over.
@@ -15,6 +15,13 @@ The two lanes, each one thread running its jobs in submission order:
   lane it would hold up every search and every save behind it. Such a job may not use the vault
   (:meth:`DbWorker.require_vault` refuses there): read first on the vault lane, then hand the
   plain data to the files lane.
+* ``"sync"`` (thread ``kimdesk-sync``): sync runs, on a second vault object with a connection of
+  its own (:meth:`DbWorker.require_sync_vault`, :meth:`kimdesk.vault.Vault.open_sibling`). A first
+  sync of a large vault takes minutes; on the vault lane it held every search behind it (issue 18:
+  a query waited more than 120 s). WAL lets the vault lane read beside it, and a save waits at
+  most for one of sync's short transactions. Before the vault closes (lock, quit),
+  :meth:`DbWorker.close_vault` waits for the sync job under way (the controller cancels it first,
+  so it ends at its next step) and closes the sync lane's vault with it.
 
 Why not a thread pool: the vault allows one thread, and file work comes one piece at a time from a
 user's click, so one thread per lane keeps the order predictable and shutdown simple
@@ -35,6 +42,7 @@ reference-count bug in this PySide6 build: "none_dealloc" crashes under load.)
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import logging
 import threading
@@ -54,7 +62,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 Job = Callable[["DbWorker"], Any]
-Lane = Literal["vault", "files"]
+Lane = Literal["vault", "files", "sync"]
 OnDone = Callable[[Any], None]
 OnError = Callable[[Exception], None]
 OnProgress = Callable[[int, int], None]
@@ -109,8 +117,10 @@ class _Executor(QObject):
         if skip is None:
             here = owner._here
             here.job_id, here.executor = job_id, self
+            guard = owner._sync_guard if self.lane == "sync" else contextlib.nullcontext()
             try:
-                outcome = (entry.job(owner), None)
+                with guard:  # close_vault() waits for a sync job before it closes the vault
+                    outcome = (entry.job(owner), None)
             except Exception as exc:  # reported on the GUI thread
                 outcome = (None, exc)
             finally:
@@ -153,6 +163,8 @@ class DbWorker(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.vault: Vault | None = None
+        self._sync_vault: Vault | None = None  # the sync lane's (require_sync_vault)
+        self._sync_guard = threading.Lock()  # held by a running sync-lane job
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
         self._latest: dict[object, int] = {}
@@ -164,6 +176,7 @@ class DbWorker(QObject):
         self._lanes: dict[Lane, _LaneThread] = {
             "vault": _LaneThread(self, "vault", "kimdesk-db"),
             "files": _LaneThread(self, "files", "kimdesk-files"),
+            "sync": _LaneThread(self, "sync", "kimdesk-sync"),
         }
         weakref.finalize(self, _end_threads, [lane.thread for lane in self._lanes.values()])
 
@@ -279,21 +292,41 @@ class DbWorker(QObject):
         """The open vault, for a job on the vault lane; :class:`VaultLocked` while locked."""
         executor = getattr(self._here, "executor", None)
         if executor is not None and executor.lane != "vault":
-            raise RuntimeError("a job on the files lane may not use the vault")
+            raise RuntimeError(f"a job on the {executor.lane} lane may not use the vault")
         if self.vault is None:
             from kimdesk.vault.errors import VaultLocked
 
             raise VaultLocked()
         return self.vault
 
+    def require_sync_vault(self) -> Vault:
+        """For a job on the sync lane: the open vault's sibling (its own connection, opened on
+        first use); :class:`VaultLocked` while locked. The sibling is read from ``self.vault``
+        under the sync guard, which :meth:`close_vault` takes before it closes anything."""
+        executor = getattr(self._here, "executor", None)
+        if executor is not None and executor.lane != "sync":
+            raise RuntimeError("only a job on the sync lane may use the sync vault")
+        vault = self.vault
+        if vault is None:
+            from kimdesk.vault.errors import VaultLocked
+
+            raise VaultLocked()
+        if self._sync_vault is None:
+            self._sync_vault = vault.open_sibling()
+        return self._sync_vault
+
     def close_vault(self) -> None:
-        if self.vault is not None:
-            self.vault.close()
-            self.vault = None
+        """Close the vault (on the vault lane): first wait for the sync lane's job under way, if
+        any (cancel it first: it then ends at its next step), so its connection closes idle."""
+        with self._sync_guard:
+            self._sync_vault = None  # closed by the vault's close(), with its other connections
+            if self.vault is not None:
+                self.vault.close()
+                self.vault = None
 
     # -- shutdown ------------------------------------------------------------------------------
     def stop(self, close_vault: bool = True) -> None:
-        """End both threads, closing the vault on its thread first (blocking; at application
+        """End the lanes' threads, closing the vault on its thread first (blocking; at application
         exit). ``close_vault=False``: the vault was lent by a caller who closes it."""
         vault_lane = self._lanes["vault"].thread
         if not vault_lane.isRunning():

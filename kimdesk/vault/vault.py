@@ -3,7 +3,8 @@
 One :class:`Vault` object owns the connection and hands out a repository per record type
 (``vault.people``, ``vault.cases``, ...), the way Anki's ``Collection`` hands out managers. It is
 used from one thread at a time (the GUI's database worker); other threads get their own
-connections from :meth:`Vault.open_reader`, which reuse the derived key and skip the KDF.
+connections from :meth:`Vault.open_reader`, which reuse the derived key and skip the KDF, or a
+whole second :class:`Vault` on its own connection from :meth:`Vault.open_sibling` (the GUI's sync).
 
 Decisions (see docs/vault.md): the passphrase is stretched once per unlock (:mod:`.kdf`); a
 passphrase change writes a re-keyed copy and swaps it in with one atomic rename, so a crash leaves
@@ -117,13 +118,14 @@ class Vault:
     """An unlocked vault. Create with :meth:`create`, open with :meth:`open`; close when done."""
 
     def __init__(
-        self, path: Path, conn: Connection, key: bytes, salt: bytes, lock: ProcessLock
+        self, path: Path, conn: Connection, key: bytes, salt: bytes, lock: ProcessLock | None
     ) -> None:
         self.path = path
         self.conn = conn
         self._key = key
         self._salt = salt
-        self._lock = lock
+        self._lock = lock  # None: a sibling, which borrows its parent's
+        self._siblings: list[Vault] = []
         self._depth = 0
         self._rollback_hooks: list[Callable[[], None]] = []
         self._readers: list[Connection] = []
@@ -246,6 +248,9 @@ class Vault:
 
     def close(self) -> None:
         """Close every connection and forget the key (the vault is locked afterwards)."""
+        for sibling in self._siblings:
+            sibling.close()
+        self._siblings.clear()
         for reader in self._readers:
             with contextlib.suppress(Exception):
                 reader.close()
@@ -253,7 +258,8 @@ class Vault:
         with contextlib.suppress(Exception):
             self.conn.close()
         self._key = b""
-        self._lock.release()
+        if self._lock is not None:
+            self._lock.release()
 
     def __enter__(self) -> Vault:
         return self
@@ -276,6 +282,20 @@ class Vault:
         conn = connect(self.path, self._key, self._salt, cache_kib=cache_kib or DEFAULT_CACHE_KIB)
         self._readers.append(conn)
         return conn
+
+    def open_sibling(self) -> Vault:
+        """A second :class:`Vault` on a connection of its own (the cached key: no KDF run), for
+        work that must not hold up this one's thread: the GUI syncs on it, so a first sync of a
+        large vault never keeps a search or a save waiting behind it (WAL lets readers run beside
+        the writer; a writer waits at most ``busy_timeout`` for the other's short transaction).
+
+        It borrows this vault's process lock, and this vault's :meth:`close` closes it first:
+        the caller makes sure it is not in use then (the GUI's worker waits for its sync lane).
+        Like any vault, it is used by one thread at a time."""
+        sibling = Vault(self.path, connect(self.path, self._key, self._salt), self._key,
+                        self._salt, None)
+        self._siblings.append(sibling)
+        return sibling
 
     # -- transactions --------------------------------------------------------------------------
     @contextlib.contextmanager

@@ -4,11 +4,12 @@ decisions of :class:`kimdesk.sync.schedule.SyncSchedule`.
 The rules (when to sync, back off, probe, stop) are the schedule's, the same as the CLI's
 :class:`kimdesk.sync.autosync.AutoSync`; this module only runs what the schedule asks for and
 reports the states for the status widget to draw. Every vault access runs as a job on the
-application's database worker (anything with ``submit(job, on_done, on_error)`` where ``job``
-receives an object with ``.vault``, i.e. :class:`kimdesk.gui.worker.DbWorker`), so sync never
-uses the vault from a second thread. The engine's progress comes from the worker thread through
-a Qt signal carrying only strings and ints (queued to the GUI thread), and is checked there by
-the schedule before the widget sees it.
+application's database worker (:class:`kimdesk.gui.worker.DbWorker`). The runs go to its
+``sync`` lane, on a vault object of their own (``require_sync_vault()``: a second connection),
+so a long first sync never holds up a search or a save on the vault lane; the short jobs (read
+the state, conflicts, the probe) stay on the vault lane. The engine's progress comes from the
+sync thread through a Qt signal carrying only strings and ints (queued to the GUI thread), and is
+checked there by the schedule before the widget sees it.
 
 The reachability probe while offline (``/v1/hello``: no token, no vault) is a job on that same
 database worker, scheduled by the machine and bounded by
@@ -17,8 +18,8 @@ database worker, scheduled by the machine and bounded by
 * its answer comes back on the GUI thread through the worker's ``on_done``, which passes only job
   ids between threads; the former bare thread emitted a Qt signal from a thread Qt does not
   know, the very pattern the worker avoids (PySide6's cross-thread object emissions crash);
-* jobs run one after the other, so a probe can never overlap a run, and one queued before a lock
-  ends before the vault is closed; the schedule ignores its answer once the state moved on;
+* the schedule starts a probe only while offline, when no run is going on, and one queued before
+  a lock ends before the vault is closed; the schedule ignores its answer once the state moved on;
 * the worker thread already does the network I/O of every run (with a 30 s timeout); a probe
   holds it for at most a few seconds, only while offline, when no run is going on.
 """
@@ -72,7 +73,8 @@ def _user_message(exc: BaseException) -> str:
 
 class Worker(Protocol):
     def submit(self, job: Callable[[Any], Any], on_done: Callable[[Any], None] | None = ...,
-               on_error: Callable[[Exception], None] | None = ...) -> int: ...
+               on_error: Callable[[Exception], None] | None = ..., *,
+               lane: Any = ...) -> int: ...
 
 
 class SyncController(QObject):
@@ -203,7 +205,7 @@ class SyncController(QObject):
         if decision.delay > 0:
             self._timer.start(max(1, round(decision.delay * 1000)))
         elif decision.action is Action.SYNC:
-            self.worker.submit(self._run, self._done, self._failed)
+            self.worker.submit(self._run, self._done, self._failed, lane="sync")
         else:
             server = self._server
             self.worker.submit(lambda _w: probe_server(server), self._probed,
@@ -221,19 +223,16 @@ class SyncController(QObject):
         self._apply(self.schedule.probed(reachable))
 
     def _run(self, w: Any) -> tuple[str, int]:
-        """On the database thread."""
-        vault = _vault(w)
+        """On the sync lane, with its own connection. A revoked device: the engine wipes the
+        files through that connection; :meth:`_failed` then closes the vault lane's."""
+        vault = w.require_sync_vault()
         engine = self._engine
         if engine is None or engine.vault is not vault:
             engine = self._engine = SyncEngine(vault, on_state=self._progress)
-        try:
-            report = engine.sync()
-        except DeviceRevoked:
-            w.vault = None  # the engine closed and wiped it
-            raise
+        report = engine.sync()
         return engine.last_sync, report.conflicts
 
-    def _progress(self, p: Progress) -> None:  # database thread -> queued signal
+    def _progress(self, p: Progress) -> None:  # sync thread -> queued signal
         self._stepped.emit(str(p.state), int(p.done), int(p.total), str(p.message))
 
     @Slot(str, int, int, str)
@@ -261,7 +260,11 @@ class SyncController(QObject):
             self._server = ""
             self.server_changed.emit("")
             self._apply(self.schedule.run_failed(exc), message)
-            self.wiped.emit()  # even after a stop: the vault file is gone either way
+            # The engine shredded the files through the sync lane's connection; the vault
+            # lane's is closed next, then the window hears of it (even after a stop: the
+            # vault file is gone either way).
+            self.worker.submit(lambda w: w.close_vault(), lambda _r: self.wiped.emit(),
+                               lambda _e: self.wiped.emit())
             return
         decision = self.schedule.run_failed(exc)
         self._apply(decision, message)
