@@ -32,7 +32,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parent.parent
 HEAVY = ("reportlab", "kimdesk.server.app", "kimdesk.server.db", "fastapi", "uvicorn",
          "sqlalchemy", "psycopg", "openpyxl", "pyxform", "httpx", "kimdesk.demo",
-         "kimdesk.stats.indicators", "kimdesk.handouts.render", "babel.dates")
+         "kimdesk.stats.indicators", "kimdesk.handouts.render", "babel.dates",
+         "kimdesk.vault.vault", "kimdesk.domain.models", "pydantic")
 
 
 def p95(values: list[float]) -> float:

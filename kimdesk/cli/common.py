@@ -12,12 +12,14 @@ import json
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from kimdesk import config
 from kimdesk.errors import KimdeskError
 from kimdesk.i18n import N_, gettext
-from kimdesk.vault import Vault
+
+if TYPE_CHECKING:  # the vault loads pydantic and SQLCipher: only when a command opens one
+    from kimdesk.vault import Vault
 
 _ = gettext
 
@@ -80,6 +82,8 @@ def open_vault(args: argparse.Namespace) -> Vault:
 
     path = vault_path(args)
     check_vault_file(path.absolute())
+    from kimdesk.vault import Vault
+
     return Vault.open(path, read_passphrase())
 
 

@@ -15,7 +15,6 @@ from pathlib import Path
 from kimdesk.cli.common import Subcommands, add_vault_option, open_vault
 from kimdesk.errors import ValidationError
 from kimdesk.i18n import N_, gettext, ngettext
-from kimdesk.vault import Vault
 
 _ = gettext
 
@@ -66,6 +65,8 @@ def ensure_demo_vault(path: Path | None = None) -> Path:
     from kimdesk.demo.generator import fill
 
     private_dir(path.parent)
+    from kimdesk.vault import Vault
+
     with Vault.create(
         path, DEMO_PASSPHRASE, counselor="demo", team="Team Nord", municipality="Gütersloh"
     ) as vault:

@@ -20,8 +20,7 @@ from kimdesk.cli.common import (
 from kimdesk.domain.codes import label
 from kimdesk.errors import KimdeskError
 from kimdesk.i18n import N_, gettext
-from kimdesk.vault import Vault, VaultExists
-from kimdesk.vault.dossier import case_dossier, find_case
+from kimdesk.vault.errors import VaultExists
 
 _ = gettext
 
@@ -64,6 +63,8 @@ def cmd_init(args: argparse.Namespace) -> int:
         raise VaultExists(str(path.absolute()))
     passphrase = read_passphrase(prompt=_("New passphrase: "), confirm=True)
     counselor = args.counselor or getpass.getuser()
+    from kimdesk.vault import Vault
+
     with Vault.create(
         path, passphrase, counselor=counselor, team=args.team, municipality=args.municipality
     ):
@@ -110,6 +111,8 @@ def cmd_search(args: argparse.Namespace) -> int:
 def cmd_show(args: argparse.Namespace) -> int:
     vault = open_vault(args)
     try:
+        from kimdesk.vault.dossier import case_dossier, find_case
+
         dossier = case_dossier(vault, find_case(vault, args.case))
     finally:
         vault.close()

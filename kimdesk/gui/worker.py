@@ -52,7 +52,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
 from kimdesk.i18n import carry_language
 
@@ -62,6 +62,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 Job = Callable[["DbWorker"], Any]
+
+#: After this long, once the event loop runs, the vault's modules load on the files lane.
+WARM_UP_MS = 300
 Lane = Literal["vault", "files", "sync"]
 OnDone = Callable[[Any], None]
 OnError = Callable[[Exception], None]
@@ -145,6 +148,10 @@ class _LaneThread:
         self.thread.start()
 
 
+def _load_vault_modules(_worker: DbWorker) -> None:
+    import kimdesk.vault.vault  # noqa: F401  (imported for its side effect: loaded once)
+
+
 def _end_threads(threads: list[QThread]) -> None:
     """Safety net for a worker dropped without :meth:`DbWorker.stop` (a dialog's own worker):
     Qt aborts the process when a running QThread is destroyed."""
@@ -179,6 +186,11 @@ class DbWorker(QObject):
             "sync": _LaneThread(self, "sync", "kimdesk-sync"),
         }
         weakref.finalize(self, _end_threads, [lane.thread for lane in self._lanes.values()])
+        # The vault's modules (the pydantic models, SQLCipher: a third of a cold start) load on
+        # a lane while the unlock screen waits for the passphrase: not before the screen is
+        # painted, and not beside the start either (threads share one interpreter lock).
+        QTimer.singleShot(WARM_UP_MS, self, lambda: self.submit(_load_vault_modules,
+                                                                lane="files"))
 
     # -- jobs ----------------------------------------------------------------------------------
     def submit(

@@ -11,8 +11,12 @@ first real server it is enrolled with.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from kimdesk.vault.legacy_server import LEGACY_FILE, retire_local_server
-from kimdesk.vault.vault import Vault
+
+if TYPE_CHECKING:  # at start the app only retires the file: no vault modules before unlock
+    from kimdesk.vault.vault import Vault
 
 __all__ = ["LEGACY_FILE", "forget_retired_server", "retire_local_server"]
 
