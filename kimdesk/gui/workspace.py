@@ -67,10 +67,12 @@ class Workspace(QWidget):
         self._select_timer.setInterval(SELECT_DELAY_MS)
         self._select_timer.timeout.connect(self._open_selected)
         self.model = CaseTableModel(self._fetch_page)
-        self.model.sort_requested.connect(self._sort)
         self.table.setModel(self.model)
         header = self.table.horizontalHeader()
         header.setSortIndicator(-1, Qt.SortOrder.DescendingOrder)
+        # Connected after the indicator is set: setting it sorts, and a sort queries. Built at
+        # unlock, that query ran before the Löschfristen and read a 200k list a second time.
+        self.model.sort_requested.connect(self._sort)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
         self.table.verticalHeader().setVisible(False)
