@@ -24,8 +24,12 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+from kimdesk.errors import KimdeskError
+from kimdesk.i18n import N_
 from kimdesk.vault.appointments import APPOINTMENT, AgendaEntry
+from kimdesk.vault.files import atomic_write
 
 DEFAULT_MINUTES = 60
 _NAMESPACE = uuid.UUID("3c1f6d0e-7a52-4b8e-9d2c-5e6a1b4f8a07")
@@ -104,3 +108,20 @@ def calendar_bytes(entries: Iterable[AgendaEntry], choice: IcsChoice,
         lines += _event(entry, choice, stamp)
     lines.append("END:VCALENDAR")
     return b"".join(fold(line) for line in lines)
+
+
+class IcsWriteError(KimdeskError):
+    """The .ics file could not be written (a translated one-line reason)."""
+
+
+def write_ics(path: Path, data: bytes) -> None:
+    """Write atomically, readable by the owner only (it may carry what the counselor chose)."""
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise IcsWriteError(N_("Cannot write {path}: {reason}"), path=str(path),
+                            reason="the folder does not exist")
+    try:
+        atomic_write(path, data)
+    except OSError as exc:
+        raise IcsWriteError(N_("Cannot write {path}: {reason}"), path=str(path),
+                            reason=exc.strerror or exc.__class__.__name__) from exc

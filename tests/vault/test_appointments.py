@@ -57,7 +57,7 @@ def test_day_and_week_list_appointments_and_reviews_in_order(vault: Vault) -> No
     late = _case(vault, "Late")
     untimed = _case(vault, "Untimed")
     nextweek = _case(vault, "Nextweek")
-    review = _case(vault, "Review", review_on=MONDAY)
+    _case(vault, "Review", review_on=MONDAY)
     closed = _case(vault, "Closed", review_on=MONDAY)
     vault.cases.transition(closed.id, Phase.ABSCHLUSS, closure_reason=ClosureReason.GOAL_REACHED)
     set_next_appointment(vault, late.id, MONDAY, "14:00", "Office room 3")
