@@ -126,7 +126,8 @@ def test_handout_prefilled_and_ics_export(qtbot: Any, demo_window: Any, tmp_path
     qtbot.keyClick(window, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: any(w.objectName() == "handoutDialog" and w.isVisible()
                                 for w in QApplication.topLevelWidgets()), timeout=5000)
-    handout = next(w for w in QApplication.topLevelWidgets() if w.objectName() == "handoutDialog")
+    handout: Any = next(w for w in QApplication.topLevelWidgets()
+                        if w.objectName() == "handoutDialog")
     edits = handout.detail_edits
     qtbot.waitUntil(lambda: edits["appointment_time"].text() == "09:30", timeout=10000)
     assert edits["appointment_place"].text() == "Room 3, Kreishaus"

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QLocale, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDialog,
@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from kimdesk.gui.jobs import failure_message
-from kimdesk.gui.lang import format_date
+from kimdesk.gui.lang import format_date, locale
 from kimdesk.gui.naming import named
 from kimdesk.gui.worker import DbWorker
 from kimdesk.i18n import N_, gettext
@@ -38,13 +38,17 @@ _ = gettext
 
 #: Column titles (msgids), in display order.
 COLUMNS = (N_("Day"), N_("Time"), N_("What"), N_("Case number"), N_("Name"), N_("Place"))
-WEEKDAYS = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))
+
+
+def weekday(day: date) -> str:
+    """The short day name in the interface locale ("Mo.", "Mon", "پنجشنبه")."""
+    return locale().dayName(day.isoweekday(), QLocale.FormatType.ShortFormat)
 
 
 def entry_texts(entry: AgendaEntry) -> list[str]:
     """The row of one entry, in the interface language."""
     what = _("Appointment") if entry.kind == APPOINTMENT else _("Review due")
-    day = f"{_(WEEKDAYS[entry.day.weekday()])} {format_date(entry.day)}"
+    day = f"{weekday(entry.day)} {format_date(entry.day)}"
     return [day, entry.time, what, entry.case_number, entry.display_name, entry.place]
 
 
@@ -153,7 +157,7 @@ class AgendaDialog(QDialog):
     def _show_range(self) -> None:
         first, last = self.span()
         if first == last:
-            text = f"{_(WEEKDAYS[first.weekday()])} {format_date(first)}"
+            text = f"{weekday(first)} {format_date(first)}"
         else:
             text = _("Week {number}: {first} – {last}").format(
                 number=first.isocalendar()[1], first=format_date(first), last=format_date(last))
@@ -165,10 +169,11 @@ class AgendaDialog(QDialog):
         self.day_radio.setText(_("&Day"))
         self.week_radio.setText(_("&Week"))
         self.prev_button.setText(_("&Previous"))
-        self.prev_button.setToolTip(_("Alt+Left"))
+        native = QKeySequence.SequenceFormat.NativeText
+        self.prev_button.setToolTip(QKeySequence("Alt+Left").toString(native))
         self.today_button.setText(_("T&oday"))
         self.next_button.setText(_("Ne&xt"))
-        self.next_button.setToolTip(_("Alt+Right"))
+        self.next_button.setToolTip(QKeySequence("Alt+Right").toString(native))
         self.export_button.setText(_("&Export to calendar (.ics)…"))
         self.close_button.setText(_("Close"))
         self.empty_label.setText(_("No appointments and no reviews due."))
