@@ -7,8 +7,9 @@ agenda lists it as a reminder on its day, and :func:`due_today` also counts the 
 overdue (a missed review stays due until the counselor moves the date).
 
 The vault is the counselor's own (one file per counselor), so every case in it is theirs to
-plan; no owner filter. Read-only queries on the vault's connection, served by the partial indexes
-``cases_appointment`` and ``cases_review``: a week of 200,000 cases reads only that week's rows.
+plan; no owner filter. Read-only queries on the vault's connection; the appointments of a range
+come from the partial index ``cases_appointment``, the reviews from a scan of the cases (an index
+on ``review_on`` slowed the case list's review filter; docs/vault.md has the numbers).
 """
 
 from __future__ import annotations

@@ -116,5 +116,5 @@ def test_vault_of_schema_8_upgrades_and_takes_appointments(tmp_path: Path) -> No
             (case.case_number, "08:15")]
         indexes = {r[0] for r in v.conn.execute(
             "SELECT name FROM sqlite_master WHERE type = 'index'")}
-        assert {"cases_appointment", "cases_review"} <= indexes
+        assert "cases_appointment" in indexes
         assert v.integrity_check() == []
