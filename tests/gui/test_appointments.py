@@ -12,7 +12,7 @@ from typing import Any
 import icalendar
 import pypdf
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QPushButton
 
 from kimdesk.gui.lang import format_date
 from tests.gui.conftest import wait_idle
@@ -104,6 +104,8 @@ def test_appointment_typed_shown_in_day_and_week_and_opened(qtbot: Any, demo_win
     qtbot.keyClick(dialog, Qt.Key.Key_O, Qt.KeyboardModifier.AltModifier)
     qtbot.waitUntil(lambda: any(e.case_id == case_id for e in dialog.entries), timeout=5000)
 
+    # no default button: the Enter that opens a row would press it too (the list passes it on)
+    assert not any(b.autoDefault() or b.isDefault() for b in dialog.findChildren(QPushButton))
     # Down to the row, Enter: the case opens in the main window and the agenda closes
     row = next(i for i, e in enumerate(dialog.entries) if e.case_id == case_id)
     dialog.table.setFocus()

@@ -96,6 +96,16 @@ def test_purge_removes_the_appointment_and_auskunft_lists_it(vault: Vault) -> No
     assert (case["next_appointment_on"], case["next_appointment_time"],
             case["next_appointment_place"]) == ("2026-12-07", "10:00", "Office Kept")
     assert "Home visit Gone" not in json.dumps(data)
+    # and the bilingual Auskunft PDF says it (German side)
+    import io
+
+    import pypdf
+
+    from kimdesk.handouts.auskunft import render_auskunft
+
+    pdf = render_auskunft(data, "de")
+    text = "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pdf)).pages)
+    assert "Nächster Termin" in text and "10:00, Office Kept" in text
 
     purge_cases(vault, [gone.id], PurgeOrder(legal_basis="Art. 17 DSGVO", ordered_by="t",
                                              reason="counselor", on=MONDAY))

@@ -82,6 +82,12 @@ class AgendaDialog(QDialog):
         self.status_label = named(QLabel(), "agendaStatus")
         self.export_button = named(QPushButton(), "agendaExport")
         self.close_button = named(QPushButton(), "agendaClose")
+        # No default button: Enter on a row opens its case, and the list passes Enter on to the
+        # dialog afterwards, which would also "press" a default button (step to the previous day).
+        for button in (self.prev_button, self.today_button, self.next_button,
+                       self.export_button, self.close_button):
+            button.setAutoDefault(False)
+            button.setDefault(False)
         top = QHBoxLayout()
         for widget in (self.day_radio, self.week_radio, self.prev_button, self.today_button,
                        self.next_button):
@@ -136,6 +142,11 @@ class AgendaDialog(QDialog):
         for entry in entries:
             item = QTreeWidgetItem(entry_texts(entry))
             item.setData(0, Qt.ItemDataRole.UserRole, entry.case_id)
+            if entry.kind == APPOINTMENT:  # the appointments stand out among the reviews
+                font = item.font(0)
+                font.setBold(True)
+                for column in range(len(COLUMNS)):
+                    item.setFont(column, font)
             self.table.addTopLevelItem(item)
         for column in range(len(COLUMNS) - 1):
             self.table.resizeColumnToContents(column)
