@@ -64,8 +64,9 @@ class WindowMenus:
 
     def add(self, spec: ActionSpec) -> QAction:
         """One more command at the end of its menu. The window's own commands come in the
-        constructor; a part that owns its command (the appointments, :mod:`kimdesk.gui.agenda`)
-        adds it here, so the window's module does not grow with every such command."""
+        constructor; a part that owns its command (the appointments,
+        :mod:`kimdesk.gui.appointments`) adds it here, so the window's module does not grow with
+        every such command."""
         action = QAction(self._window)
         action.setObjectName(f"action_{spec.name}")
         action.setShortcut(QKeySequence(spec.shortcut))
