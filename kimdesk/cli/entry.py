@@ -15,7 +15,18 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
-from kimdesk.cli import demo, forms, gui, handouts, privacy, server, stats, sync, vault
+from kimdesk.cli import (
+    appointments,
+    demo,
+    forms,
+    gui,
+    handouts,
+    privacy,
+    server,
+    stats,
+    sync,
+    vault,
+)
 from kimdesk.cli.common import Subcommands, UsageError, add_vault_option, vault_path
 from kimdesk.errors import KimdeskError, ValidationError
 from kimdesk.i18n import N_, UI_LANGUAGES, gettext, set_language
@@ -32,6 +43,7 @@ REGISTRARS: tuple[Callable[[Subcommands], None], ...] = (
     server.register,  # server ...
     sync.register,  # enroll, sync
     handouts.register,  # handout
+    appointments.register,  # appointments list, appointments export
     stats.register,  # stats, gaps
     privacy.register,  # retention, subject-export
     gui.register,  # screenshots

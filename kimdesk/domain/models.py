@@ -181,6 +181,32 @@ class Case(Record):
     #: A legal hold (§ 84 Abs. 3 SGB X, "restrict instead of delete"): the reason, e.g. a pending
     #: court case; while set, no Löschfrist deletes the case (kimdesk/domain/retention.py).
     legal_hold: str = Field(default="", max_length=500)
+    #: The next appointment with the client (issue 18): a field set on the case, not records of
+    #: their own, because the counselor plans one next meeting per case; past meetings are
+    #: consultations. The time is local wall-clock time "HH:MM" (empty: no time agreed yet), the
+    #: place free text ("Büro Zimmer 3", "Jobcenter"); both only together with a date
+    #: (docs/vault.md, "Appointments").
+    next_appointment_on: date | None = None
+    next_appointment_time: str = Field(default="", pattern=r"^(|([01]\d|2[0-3]):[0-5]\d)$")
+    next_appointment_place: str = Field(default="", max_length=200)
+
+    @field_validator("next_appointment_time", mode="before")
+    @classmethod
+    def _clock(cls, value: Any) -> Any:
+        """"9:30", "9.30", "0930" and "9" become "09:30", "09:30", "09:30", "09:00": what a
+        counselor types; anything else is left for the pattern to refuse."""
+        if not isinstance(value, str):
+            return value
+        text = value.strip().replace(".", ":")
+        found = re.fullmatch(r"(\d{1,2})(?::?(\d{2}))?", text)
+        if found is None:
+            if text:
+                raise ValueError("not a time of day")
+            return text
+        hours, minutes = int(found.group(1)), int(found.group(2) or 0)
+        if hours > 23 or minutes > 59:
+            raise ValueError("not a time of day")
+        return f"{hours:02d}:{minutes:02d}"
 
     @field_validator("case_number", "owner")
     @classmethod
@@ -201,6 +227,9 @@ class Case(Record):
             raise ValueError("only a closed case has a closure reason or closing date")
         if self.closed_on and self.closed_on < self.opened_on:
             raise ValueError("a case cannot close before it opened")
+        if self.next_appointment_on is None and (self.next_appointment_time
+                                                 or self.next_appointment_place):
+            raise ValueError("an appointment's time and place need its date")
         return self
 
 

@@ -81,6 +81,9 @@ _MODEL_MESSAGES: dict[str, tuple[str | None, str]] = {
         "withdrawn_on", N_("A consent cannot be withdrawn before it was given.")),
     "a case cannot close before it opened": (None, N_("A case cannot close before it opened.")),
     "form id and form version go together": (None, N_("Form id and form version go together.")),
+    "not a time of day": ("next_appointment_time", N_("Type the time like 09:30.")),
+    "an appointment's time and place need its date": (
+        "next_appointment_on", N_("An appointment's time and place need its date.")),
 }
 _EMPTY = N_("This field must not be empty.")
 _REQUIRED = N_("This field is required.")

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from kimdesk.gui import dialogs
+from kimdesk.gui.appointments import AppointmentsHook
 from kimdesk.gui.fields import field_errors
 from kimdesk.gui.idle import IdleWatcher
 from kimdesk.gui.lang import LanguageHub
@@ -91,6 +92,7 @@ class MainWindow(QMainWindow):
         self.sync = WindowSync(self, self.worker, settings, self.status,
                                on_wiped=self.vault_wiped, on_error=self.show_error)
         hub.changed.connect(self.retranslate)
+        self.appointments = AppointmentsHook(self)  # View → Appointments…, the reminder
         self.resize(1280, 800)
         geometry = settings.store.value("ui/geometry")
         if geometry is not None:

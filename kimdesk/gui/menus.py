@@ -52,23 +52,32 @@ class WindowMenus:
             menu = window.menuBar().addMenu("")
             menu.setObjectName(f"menu_{key}")
             self.menus[key] = menu
+        self._window = window
         for spec in specs:
-            action = QAction(window)
-            action.setObjectName(f"action_{spec.name}")
-            action.setShortcut(QKeySequence(spec.shortcut))
-            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-            action.triggered.connect(lambda _c=False, s=spec.slot: s())
-            self.menus[spec.menu].addAction(action)
-            self.actions[spec.name] = action
-            self._texts[spec.name] = spec.text
-            if spec.name in SEPARATOR_AFTER:
-                self.menus[spec.menu].addSeparator()
+            self.add(spec)
         # Alt+1 ... Alt+9: the case view's tabs (Ctrl+digits are taken by some desktops).
         self.tab_shortcuts: list[QShortcut] = []
         for number in range(1, 10):
             tab_key = QShortcut(QKeySequence(f"Alt+{number}"), window)
             tab_key.activated.connect(lambda n=number: show_tab(n - 1))
             self.tab_shortcuts.append(tab_key)
+
+    def add(self, spec: ActionSpec) -> QAction:
+        """One more command at the end of its menu. The window's own commands come in the
+        constructor; a part that owns its command (the appointments,
+        :mod:`kimdesk.gui.appointments`) adds it here, so the window's module does not grow with
+        every such command."""
+        action = QAction(self._window)
+        action.setObjectName(f"action_{spec.name}")
+        action.setShortcut(QKeySequence(spec.shortcut))
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        action.triggered.connect(lambda _c=False, s=spec.slot: s())
+        self.menus[spec.menu].addAction(action)
+        self.actions[spec.name] = action
+        self._texts[spec.name] = spec.text
+        if spec.name in SEPARATOR_AFTER:
+            self.menus[spec.menu].addSeparator()
+        return action
 
     def retranslate(self) -> None:
         for key, menu in self.menus.items():

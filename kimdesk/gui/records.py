@@ -51,6 +51,10 @@ CASE_FIELDS = [
           codes.Handlungsfeld),
     Field("review_on", N_("Review on"), "date", extra={"years": "future"}),
     Field("referral_source", N_("Referred by")),
+    # The next appointment (issue 18; docs/gui.md, "Appointments").
+    Field("next_appointment_on", N_("Next appointment"), "date", extra={"years": "future"}),
+    Field("next_appointment_time", N_("Appointment time"), hint=N_("e.g. 09:30")),
+    Field("next_appointment_place", N_("Appointment place")),
 ]
 
 

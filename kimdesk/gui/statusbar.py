@@ -26,6 +26,11 @@ class StatusArea:
         self.user_label = QLabel()
         self.user_label.setObjectName("userLabel")
         bar.addWidget(self.user_label)
+        # Appointments and reviews due today (kimdesk.gui.appointments); a link opens the agenda.
+        self.reminder_label = QLabel()
+        self.reminder_label.setObjectName("reminderLabel")
+        self.reminder_label.setVisible(False)
+        bar.addWidget(self.reminder_label)
         self.busy_bar = QProgressBar()
         self.busy_bar.setObjectName("busyBar")
         self.busy_bar.setRange(0, 0)
@@ -63,6 +68,12 @@ class StatusArea:
         """Locked: nothing about the vault stays visible."""
         self.count_label.setText("")
         self.user_label.setText("")
+        self.show_reminder("")
+
+    def show_reminder(self, html: str) -> None:
+        """The reminder line (rich text with a link); empty hides it."""
+        self.reminder_label.setText(html)
+        self.reminder_label.setVisible(bool(html))
 
     def show_message(self, text: str) -> None:
         if text:

@@ -123,6 +123,10 @@ def build(auskunft: dict[str, Any]) -> tuple[Template, HandoutData]:
         sheet.field("auskunft.opened", _day(case.get("opened_on")))
         sheet.field("auskunft.closed", _day(case.get("closed_on")) or "—")
         sheet.field("auskunft.phase", _code(case.get("phase")))
+        if case.get("next_appointment_on"):  # issue 18: the next appointment is stored data too
+            sheet.field("auskunft.appointment", ", ".join(p for p in (
+                f"{_day(case['next_appointment_on'])} {case.get('next_appointment_time', '')}"
+                .strip(), case.get("next_appointment_place", "")) if p))
         retention = case["retention"]
         if retention.get("legal_hold"):
             sheet.block("paragraph", "auskunft.hold")

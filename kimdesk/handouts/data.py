@@ -115,6 +115,10 @@ def load_case_data(vault: Vault, case_id: str) -> HandoutData:
         "municipality": case.municipality or person.municipality,
         "recipients": ", ".join(recipients),
         "today": format_date(date.today()),
+        # the case's next appointment (issue 18): the appointment handout prints it
+        "appointment_date": format_date(case.next_appointment_on),
+        "appointment_time": case.next_appointment_time,
+        "appointment_place": case.next_appointment_place,
     }
     language = handout_language(person.preferred_language, person.languages)
     return HandoutData(values, goals, tuple(referrals), language)

@@ -260,6 +260,9 @@ class HandoutDialog(QDialog):
     def set_data(self, data: HandoutData) -> None:
         """Case data arrived (from the database worker): fill in and re-render."""
         self.data = data
+        for name, edit in self.detail_edits.items():  # the case's next appointment, editable
+            if not edit.text() and data.values.get(name):
+                edit.setText(data.values[name])
         if data.preferred_language in LANGUAGES:
             self.lang_box.setCurrentIndex(self.lang_box.findData(data.preferred_language))
         self._schedule()
