@@ -10,8 +10,10 @@ own line.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
+from openpyxl.utils import get_column_letter
 
 from kimdesk.stats import build_report
 from kimdesk.stats.export import document, write
@@ -191,3 +193,66 @@ def test_fit_shrinks_the_whole_header_row_together() -> None:
     assert size == 5.0 and rows[0] == ["ab"]
     rows, size = fit(["ab", "cd"], [30.0, 30.0], "Helvetica", "de")
     assert size == 7.0 and rows == [["ab"], ["cd"]]
+
+
+@pytest.mark.parametrize("lang", ["de", "en", "ar", "fa", "tr", "uk", "ru"])
+def test_xlsx_sheets_are_named_in_the_language_and_have_charts(stats_vault: object,
+                                                              tmp_path: Path,
+                                                              lang: str) -> None:
+    """Sheet names are the translated ones, valid for Excel (<= 31, no []:*?/\\, unique
+    ignoring case); every table sheet that is not withheld has a bar chart whose data is the
+    Kreis total row over the category columns and whose categories are the header cells."""
+    from openpyxl import load_workbook
+
+    from kimdesk.i18n import gettext, language
+    from kimdesk.stats.xlsx import SHEETS, chart_columns
+
+    report = build_report(StatsQueries.of(stats_vault), periods()[1])  # type: ignore[arg-type]
+    with language(lang):
+        path = write(report, tmp_path / f"{lang}.xlsx")
+        doc = document(report)
+        wanted = [gettext(SHEETS["info"]), *(gettext(SHEETS[t["id"]]) for t in doc["tables"])]
+    wb = load_workbook(path)
+    assert wb.sheetnames == wanted
+    assert len({n.casefold() for n in wb.sheetnames}) == len(wb.sheetnames)
+    for name in wb.sheetnames:
+        assert 0 < len(name) <= 31 and not re.search(r"[\[\]:*?/\\]", name), name
+    if lang != "en":
+        assert not set(wb.sheetnames) & {"info", *(t.id for t in report.tables)}
+    charts = 0
+    for t, name in zip(doc["tables"], wb.sheetnames[1:], strict=True):
+        ws = wb[name]
+        assert ws.sheet_view.rightToLeft == (lang in ("ar", "fa"))
+        if t["withheld"]:
+            continue
+        (chart,) = ws._charts
+        (series,) = chart.series
+        cols = [get_column_letter(i + 2) for i in chart_columns(t)]
+        total_row = 4 + len(t["rows"])
+        quoted = "'" + name.replace("'", "''") + "'"
+        assert series.val.numRef.f == f"{quoted}!${cols[0]}${total_row}:${cols[-1]}${total_row}"
+        assert series.cat.strRef.f == f"{quoted}!${cols[0]}$4:${cols[-1]}$4"
+        totals = next(r for r in t["rows"] if r["municipality"] == "total")["values"]
+        assert [ws[f"{c}{total_row}"].value for c in cols] == [
+            totals[t["columns"][i]["code"]] for i in chart_columns(t)]
+        assert ws[f"A{total_row}"].value == next(r["label"] for r in t["rows"]
+                                                  if r["municipality"] == "total")
+        charts += 1
+    assert charts >= 10
+
+
+def test_sheet_names_are_made_valid_and_unique() -> None:
+    from kimdesk.stats.xlsx import safe_sheet_name
+
+    taken: set[str] = set()
+    long = "Aktive Fälle nach Staatsangehörigkeit (Region)"
+    first = safe_sheet_name(long, taken, "a")
+    assert first == long[:31].rstrip() and len(first) <= 31
+    second = safe_sheet_name(long, taken, "b")
+    assert second.endswith(" (2)") and len(second) <= 31 and second != first
+    assert safe_sheet_name("Schule / Kita: [neu]?*", taken, "c") == "Schule Kita neu"
+    assert safe_sheet_name("SCHULE KITA NEU", taken, "d") == "SCHULE KITA NEU (2)"
+    assert safe_sheet_name("'quoted'", taken, "e") == "quoted"
+    assert safe_sheet_name("/:*?", taken, "gaps") == "gaps"
+    assert safe_sheet_name("History", taken, "h") == "History (2)"
+    assert safe_sheet_name("😀" * 20, taken, "i") == "😀" * 15  # two UTF-16 units each
