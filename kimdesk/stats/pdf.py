@@ -221,11 +221,12 @@ def _write_pdf(report: Report, path: Path, progress: Progress | None = None) -> 
                 "Withheld entirely, because its cells could otherwise be recomputed.")))]))
             continue
         grid = _grid(t, width, st, rtl)
-        # the heading, the chart and the table's first rows on one page: the whole block when it
-        # fits on a page, else the table splits (its header repeated, see _grid)
-        story.append(KeepTogether([KeepTogether([*head, Spacer(1, 2 * mm), chart(
-            t, width, _fonts()["regular"])]), Spacer(1, 2 * mm), grid]))
-        story.append(Spacer(1, 6 * mm))
+        # the heading, the chart and the table on one page when they fit on one, else from the
+        # top of a page on, the table split with its header repeated (see _grid). Not nested: an
+        # inner KeepTogether reports an "infinite" height and would start a page every time.
+        story.append(KeepTogether([*head, Spacer(1, 2 * mm), chart(t, width, _fonts()["regular"]),
+                                   Spacer(1, 2 * mm), grid]))
+        story.append(Spacer(1, 4 * mm))
     footer = _(N_("Suppressed cells: \".\" (fewer than {n} people, or to protect such cells)."))\
         .format(n=report.min_cell)
 

@@ -78,7 +78,7 @@ def chart(table: dict[str, Any], width: float, font: str) -> Any:
     for c in columns:
         text = c["code"] if _ARABIC.search(c["label"]) else c["label"]
         labels.append(f"{text} ({total[c['code']]})")
-    bar_h = 11
+    bar_h = 10
     n = len(columns)
     height = bar_h * n + 20
     d = Drawing(width, height)
