@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from openpyxl.utils import get_column_letter
@@ -256,3 +257,50 @@ def test_sheet_names_are_made_valid_and_unique() -> None:
     assert safe_sheet_name("/:*?", taken, "gaps") == "gaps"
     assert safe_sheet_name("History", taken, "h") == "History (2)"
     assert safe_sheet_name("😀" * 20, taken, "i") == "😀" * 15  # two UTF-16 units each
+
+
+def test_every_demo_table_stays_on_one_page(pdfs: list[tuple]) -> None:
+    """Each demo table (with its chart) fits on a page, so none is split: its header is printed
+    once. Before, "Closed cases by closure reason" left its header and Kreis total on page 3."""
+    from kimdesk.i18n import gettext, language
+
+    for lang, period, pages, doc in pdfs:
+        with language(doc["language"]):
+            first = gettext("Municipality")
+        tables = [t for t in doc["tables"] if not t["withheld"]]
+        rows = {r["label"] for t in tables for r in t["rows"]}
+        assert len(header_segments(pages, first, rows)) == len(tables), (lang, period)
+
+
+def _plain(cell: Any) -> str:
+    """The text of a table cell (a Paragraph, or reportlab's tuple of one after wrapping)."""
+    para = cell[0] if isinstance(cell, list | tuple) else cell
+    return str(para.getPlainText())
+
+
+def test_a_long_table_splits_with_two_rows_each_side_and_the_total_not_alone() -> None:
+    """A table taller than a page (40 municipalities): at every height reportlab might offer,
+    the split keeps at least 2 body rows in the first piece and 2 rows above the Kreis total in
+    the last; the header is repeated."""
+    from kimdesk.stats.pdf import MIN_ROWS, _grid, _styles
+
+    rows = [{"municipality": f"m{i}", "label": f"Gemeinde {i}", "values": {"a": i, "total": i}}
+            for i in range(40)]
+    rows.append({"municipality": "total", "label": "Kreis gesamt",
+                 "values": {"a": 780, "total": 780}})
+    t = {"columns": [{"code": "a", "label": "Beschäftigungsagentur"},
+                     {"code": "total", "label": "gesamt"}], "rows": rows}
+    splits = 0
+    for height in range(5, 600, 3):
+        grid = _grid(t, 700, _styles(), rtl=False)
+        grid.wrap(700, height)
+        pieces = grid.split(700, height)
+        if len(pieces) != 2:  # no split possible, or the whole table fits
+            continue
+        head, tail = pieces
+        assert len(head._cellvalues) - 1 >= MIN_ROWS, height  # minus the header
+        assert len(tail._cellvalues) - 1 >= MIN_ROWS + 1, height  # the header is repeated
+        assert _plain(head._cellvalues[0][1]) == _plain(tail._cellvalues[0][1])
+        assert _plain(tail._cellvalues[-1][0]) == "Kreis gesamt"
+        splits += 1
+    assert splits > 100
