@@ -4,7 +4,9 @@ reportlab's Paragraph splits a word that is wider than its cell wherever the cel
 hyphen ("employm|ent", "Джобцен|тр"). The report's headers are laid out here instead: words go on
 a line while they fit; a word too wide for its column is hyphenated at a point from the
 language's dictionary (pyphen: de, en, uk, ru; the reports in Arabic and Persian are German) or
-broken after a hyphen or slash it already has. When no such point makes it fit, the header is set
+broken after a hyphen or slash it already has. Words in parentheses, and Latin-script words in a
+Cyrillic header, are the German official terms the labels quote ("(Ausländerbehörde)") and
+hyphenate as German, in Turkish too. When no such point makes it fit, the header is set
 smaller (7 pt down to 5 pt, the smallest a printed table stays legible at); only a word that fits
 nowhere even then (a language without a dictionary, such as Turkish) is cut at the last letter
 that fits, and that cut is marked with a hyphen too.
@@ -80,7 +82,10 @@ def wrap(text: str, room: float, measure: Measure, lang: str,
     points; None when a piece of a word fits nowhere (``force``: cut it with a hyphen)."""
     lines: list[str] = []
     cur = ""
+    inside = False  # within parentheses: a German official term, "(Agentur für Arbeit)"
     for word in text.split():
+        word_lang = "de" if inside or word.startswith("(") else lang
+        inside = word.rfind("(") > word.rfind(")") or (inside and ")" not in word)
         joined = f"{cur} {word}" if cur else word
         if measure(joined) <= room:
             cur = joined
@@ -92,7 +97,7 @@ def wrap(text: str, room: float, measure: Measure, lang: str,
         rest = word
         while measure(f"{cur} {rest}" if cur else rest) > room:
             free = room - measure(cur + " ") if cur else room
-            fits = [(h, t) for h, t in break_points(rest, lang) if measure(h) <= free]
+            fits = [(h, t) for h, t in break_points(rest, word_lang) if measure(h) <= free]
             if not fits and force and not cur:
                 cut = _forced(rest, free, measure)
                 fits = [cut] if cut else []

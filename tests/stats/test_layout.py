@@ -1,10 +1,10 @@
 """The statistics PDF as seen on paper (issue 17): headers break between words or with a hyphen,
 no table piece is a header with one row or a lone Kreis total, chart axes count in whole numbers.
 
-The PDFs are the demo vault's, in German, English, Ukrainian and Arabic (written in German, see
-``pdf.write_pdf``), for every test period; their text is read back with pypdf, whose lines follow
-the drawing order: a table's header cells line by line, then row by row, each row label on its
-own line.
+The PDFs are the demo vault's, in German, English, Ukrainian, Arabic (written in German, see
+``pdf.write_pdf``) and Turkish (no hyphenation dictionary), for every test period; their text is
+read back with pypdf, whose lines follow the drawing order: a table's header cells line by line,
+then row by row, each row label on its own line.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from kimdesk.stats.pdfwrap import break_points, fit, wrap
 from kimdesk.vault.statsqueries import StatsQueries
 from tests.stats.conftest import periods
 
-LANGUAGES = ("de", "en", "uk", "ar")
+LANGUAGES = ("de", "en", "uk", "ar", "tr")
 
 
 @pytest.fixture(scope="module")
@@ -187,6 +187,9 @@ def test_wrap_hyphenates_with_the_dictionary() -> None:
     assert forced and all(line.endswith("-") for line in forced[:-1])
     assert "".join(line.rstrip("-") for line in forced) == "Aufenthaltsgestattung"
     assert ("Aus-", "länderbehörde") in break_points("Ausländerbehörde", "uk")
+    # Turkish has no dictionary, but a parenthesised German term hyphenates as German
+    assert wrap("Yabancılar Dairesi (Ausländerbehörde)", 60, measure, "tr") == [
+        "Yabancılar", "Dairesi", "(Ausländer-", "behörde)"]
 
 
 def test_fit_shrinks_the_whole_header_row_together() -> None:
