@@ -123,6 +123,7 @@ def _chart(ws: Any, t: dict[str, Any], header_row: int, total_row: int) -> None:
     chart.y_axis.majorUnit = nice_ticks(max(shown, default=0))[1]
     chart.y_axis.number_format = "0"
     chart.x_axis.scaling.orientation = "maxMin"  # the first category on top, as in the table
+    chart.y_axis.crosses = "max"  # ... and the value axis still at the bottom
     chart.x_axis.delete = False
     chart.y_axis.delete = False
     chart.width = 16
