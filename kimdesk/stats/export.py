@@ -1,5 +1,5 @@
 """Writing a protected report: CSV and JSON for machines (stable codes), XLSX for people (one sheet
-a table), PDF with charts (:mod:`kimdesk.stats.pdf`).
+a table with its chart, :mod:`kimdesk.stats.xlsx`), PDF with charts (:mod:`kimdesk.stats.pdf`).
 
 Every format is built from :func:`document`, the one place that reads the protection pattern, so
 no writer can publish an unprotected number by accident. Each export carries its statement of what
@@ -22,7 +22,7 @@ from kimdesk.stats import Report
 from kimdesk.stats.cellkey import MAX_DEVIATION, SMALLEST_PUBLISHED, VARIANCE
 from kimdesk.stats.disclosure import SUPPRESSED
 from kimdesk.stats.labels import column_label, row_label
-from kimdesk.stats.tables import TOTAL, Table
+from kimdesk.stats.tables import Table
 from kimdesk.vault.files import atomic_file
 
 FORMATS = ("csv", "json", "xlsx", "pdf")
@@ -145,11 +145,15 @@ def write(report: Report, path: str | os.PathLike[str], fmt: str | None = None,
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}")
     writers: dict[str, Callable[[Report, Path, Progress | None], None]] = {
-        "csv": _write_csv, "json": _write_json, "xlsx": _write_xlsx}
+        "csv": _write_csv, "json": _write_json}
     if fmt == "pdf":
         from kimdesk.stats.pdf import write_pdf
 
         writers["pdf"] = write_pdf
+    if fmt == "xlsx":
+        from kimdesk.stats.xlsx import write_xlsx
+
+        writers["xlsx"] = write_xlsx
     writer = writers[fmt]
     target.parent.mkdir(parents=True, exist_ok=True)
     with atomic_file(target) as temp:
@@ -199,62 +203,3 @@ def _write_json(report: Report, path: Path, progress: Progress | None) -> None:
     _tick(progress, 0, 1)
     path.write_text(json.dumps(document(report), ensure_ascii=False, indent=1), "utf-8")
     _tick(progress, 1, 1)
-
-
-def _write_xlsx(report: Report, path: Path, progress: Progress | None) -> None:
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
-    from openpyxl.utils import get_column_letter
-
-    doc = document(report)
-    wb = Workbook()
-    info = wb.active
-    info.title = "info"
-    bold = Font(bold=True)
-    right = Alignment(horizontal="right")
-    info.append([_(N_("KIM statistics"))])
-    info["A1"].font = Font(bold=True, size=14)
-    if report.internal:
-        info.insert_rows(1)
-        info["A1"] = internal_notice(report)
-        info["A1"].font = Font(bold=True, color="C00000")
-    info.append([_(N_("Period")), f"{doc['period']['from']} – {doc['period']['to']}"])
-    info.append([_(N_("Created on")), doc["created_on"]])
-    info.append([_(N_("Minimum cell size")), report.min_cell])
-    info.append([])
-    for line in doc["disclosure"]["statement"]:
-        info.append([line])
-    info.append([])
-    info.append([_(N_("Sheet")), _(N_("Table"))])
-    for t in doc["tables"]:
-        info.append([t["id"], t["title"]])
-    info.column_dimensions["A"].width = 30
-    info.column_dimensions["B"].width = 60
-    total = len(doc["tables"])
-    for i, t in enumerate(doc["tables"]):
-        _tick(progress, i, total)
-        ws = wb.create_sheet(t["id"][:31])
-        ws.append([t["title"]])
-        ws["A1"].font = Font(bold=True, size=12)
-        ws.append([t["population"]])
-        ws.append([internal_notice(report)] if report.internal else [])
-        ws.append([_(N_("Municipality")), *(c["label"] for c in t["columns"])])
-        for cell in ws[4]:
-            cell.font = bold
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-        for r in t["rows"]:
-            ws.append([r["label"], *("" if r["values"][c["code"]] is None
-                                     else r["values"][c["code"]] for c in t["columns"])])
-            if r["municipality"] == TOTAL:
-                for cell in ws[ws.max_row]:
-                    cell.font = bold
-        for row in ws.iter_rows(min_row=5, min_col=2):
-            for cell in row:
-                if cell.value == SUPPRESSED:
-                    cell.alignment = right
-        ws.column_dimensions["A"].width = 28
-        for j in range(2, len(t["columns"]) + 2):
-            ws.column_dimensions[get_column_letter(j)].width = 14
-        ws.freeze_panes = "B5"
-    wb.save(path)
-    _tick(progress, total, total)

@@ -18,13 +18,12 @@ from typing import Any
 
 from kimdesk.i18n import N_, current_language, gettext, is_rtl, resources_dir
 from kimdesk.stats import Report
-from kimdesk.stats.disclosure import SUPPRESSED
 from kimdesk.stats.export import Progress, document
-from kimdesk.stats.tables import TOTAL
+from kimdesk.stats.pdfchart import chart
+from kimdesk.stats.pdfwrap import fit
 
 _ = gettext
 _ARABIC = re.compile(r"[\u0600-\u06FF\u0750-\u077F\uFB50-\uFDFF\uFE70-\uFEFF]")
-BAR_COLOUR = "#2f6f8f"
 
 
 @functools.lru_cache(maxsize=1)
@@ -109,42 +108,65 @@ def _styles() -> dict[str, Any]:
     }
 
 
-def _chart(table: dict[str, Any], width: float) -> Any:
-    """Horizontal bars of the Kreis totals per category (suppressed totals: no bar, ".")."""
-    from reportlab.graphics.charts.barcharts import HorizontalBarChart
-    from reportlab.graphics.shapes import Drawing, String
-    from reportlab.lib import colors
+#: body rows a piece of a split table keeps at least (the Kreis total counts in the last piece)
+MIN_ROWS = 2
+#: a table cell's left and right padding (points)
+PAD = 3
 
-    f = _fonts()
-    columns = [c for c in table["columns"] if c["code"] != TOTAL and not
-               c["code"].endswith("_pct")]
-    total = next(r for r in table["rows"] if r["municipality"] == TOTAL)["values"]
-    values = [total[c["code"]] if isinstance(total[c["code"]], int) else 0 for c in columns]
-    labels = []
-    for c in columns:
-        text = c["code"] if _ARABIC.search(c["label"]) else c["label"]
-        labels.append(f"{text} ({total[c['code']]})")
-    bar_h = 11
-    height = bar_h * len(columns) + 20
-    d = Drawing(width, height)
-    # the renderer's starting state selects this font (else Helvetica, a font not embedded)
-    d.initialFontName = f["regular"]
-    chart = HorizontalBarChart()
-    chart.x, chart.y = width * 0.38, 10
-    chart.width, chart.height = width * 0.55, bar_h * len(columns)
-    chart.data = [list(reversed(values))]
-    chart.categoryAxis.categoryNames = list(reversed(labels))
-    chart.categoryAxis.labels.fontName = f["regular"]
-    chart.categoryAxis.labels.fontSize = 7
-    chart.valueAxis.labels.fontName = f["regular"]
-    chart.valueAxis.labels.fontSize = 6
-    chart.valueAxis.valueMin = 0
-    chart.bars[0].fillColor = colors.HexColor(BAR_COLOUR)
-    chart.bars[0].strokeColor = None
-    d.add(chart)
-    if not any(values):
-        d.add(String(width * 0.4, height / 2, SUPPRESSED, fontName=f["regular"], fontSize=8))
-    return d
+
+def _headers(texts: list[str], widths: list[float], st: dict[str, Any]) -> list[Any]:
+    """The header cells, laid out by :func:`pdfwrap.fit`: broken between words or with a
+    hyphen, all in one size."""
+    from xml.sax.saxutils import escape
+
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.platypus import Paragraph
+
+    rows, size = fit(texts, [w - 2 * PAD - 0.5 for w in widths], st["cell"].fontName,
+                     current_language())
+    style = ParagraphStyle(f"kdhead{size}", parent=st["cell"], fontSize=size,
+                           leading=size * 1.2, splitLongWords=0)
+    return [_para(text, st["cell"], st["arabic_cell"]) if _ARABIC.search(text) else
+            Paragraph("<br/>".join(escape(line) for line in lines), style)
+            for text, lines in zip(texts, rows, strict=True)]
+
+
+def _grid(t: dict[str, Any], width: float, st: dict[str, Any], rtl: bool) -> Any:
+    """The table of ``t``. Where it must split across pages, every piece repeats the header and
+    keeps at least :data:`MIN_ROWS` body rows, the last piece the Kreis total and
+    :data:`MIN_ROWS` rows above it (reportlab's NOSPLIT ranges)."""
+    from reportlab.lib import colors
+    from reportlab.lib.units import mm
+    from reportlab.platypus import LongTable, TableStyle
+
+    first = 38 * mm
+    rest = (width - first) / max(len(t["columns"]), 1)
+    widths = [first] + [rest] * len(t["columns"])
+    header = _headers([_(N_("Municipality")), *(c["label"] for c in t["columns"])], widths, st)
+    body = [[_para(r["label"], st["cell"], st["arabic_cell"]),
+             *(_para("–" if r["values"][c["code"]] is None else r["values"][c["code"]],
+                     st["num"], st["arabic_cell"]) for c in t["columns"])] for r in t["rows"]]
+    if rtl:  # right-to-left languages read the table from the right: mirror it
+        header, body, widths = header[::-1], [r[::-1] for r in body], widths[::-1]
+    grid = LongTable([header, *body], colWidths=widths, repeatRows=1)
+    n = len(body)
+    grid.setStyle(TableStyle([
+        ("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#999999")),
+        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8eef2")),
+        ("BACKGROUND", (0, -1), (-1, -1), colors.HexColor("#f3f3f3")),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        # the cells are Paragraphs with their own fonts, but the table still selects its
+        # cell font (default Helvetica, which would be a font not embedded)
+        ("FONT", (0, 0), (-1, -1), _fonts()["regular"], 7),
+        ("TOPPADDING", (0, 0), (-1, -1), 1.5),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
+        ("LEFTPADDING", (0, 0), (-1, -1), PAD),
+        ("RIGHTPADDING", (0, 0), (-1, -1), PAD),
+        # no split after the header or the first body row, none among the last rows
+        ("NOSPLIT", (0, 0), (-1, min(MIN_ROWS, n))),
+        ("NOSPLIT", (0, max(n - MIN_ROWS, 1)), (-1, n)),
+    ]))
+    return grid
 
 
 #: The Land's reporting language: the PDF falls back to it for right-to-left UI languages.
@@ -164,17 +186,9 @@ def write_pdf(report: Report, path: Path, progress: Progress | None = None) -> N
 
 
 def _write_pdf(report: Report, path: Path, progress: Progress | None = None) -> None:
-    from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4, landscape
     from reportlab.lib.units import mm
-    from reportlab.platypus import (
-        KeepTogether,
-        LongTable,
-        PageBreak,
-        SimpleDocTemplate,
-        Spacer,
-        TableStyle,
-    )
+    from reportlab.platypus import KeepTogether, PageBreak, SimpleDocTemplate, Spacer
 
     doc = document(report)
     st = _styles()
@@ -206,32 +220,13 @@ def _write_pdf(report: Report, path: Path, progress: Progress | None = None) -> 
             story.append(KeepTogether([*head, para(_(N_(
                 "Withheld entirely, because its cells could otherwise be recomputed.")))]))
             continue
-        header = [para(_(N_("Municipality")), "cell"),
-                  *(para(c["label"], "cell") for c in t["columns"])]
-        body = [[para(r["label"], "cell"),
-                 *(para("–" if r["values"][c["code"]] is None else r["values"][c["code"]],
-                        "num") for c in t["columns"])] for r in t["rows"]]
-        first = 38 * mm
-        rest = (width - first) / max(len(t["columns"]), 1)
-        widths = [first] + [rest] * len(t["columns"])
-        if rtl:  # right-to-left languages read the table from the right: mirror it
-            header, body, widths = header[::-1], [r[::-1] for r in body], widths[::-1]
-        grid = LongTable([header, *body], colWidths=widths, repeatRows=1)
-        grid.setStyle(TableStyle([
-            ("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#999999")),
-            ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8eef2")),
-            ("BACKGROUND", (0, -1), (-1, -1), colors.HexColor("#f3f3f3")),
-            ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            # the cells are Paragraphs with their own fonts, but the table still selects its
-            # cell font (default Helvetica, which would be a font not embedded)
-            ("FONT", (0, 0), (-1, -1), _fonts()["regular"], 7),
-            ("TOPPADDING", (0, 0), (-1, -1), 1.5),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
-        ]))
-        story.append(KeepTogether([*head, Spacer(1, 2 * mm), _chart(t, width)]))
-        story.append(Spacer(1, 2 * mm))
-        story.append(grid)
-        story.append(Spacer(1, 6 * mm))
+        grid = _grid(t, width, st, rtl)
+        # the heading, the chart and the table on one page when they fit on one, else from the
+        # top of a page on, the table split with its header repeated (see _grid). Not nested: an
+        # inner KeepTogether reports an "infinite" height and would start a page every time.
+        story.append(KeepTogether([*head, Spacer(1, 2 * mm), chart(t, width, _fonts()["regular"]),
+                                   Spacer(1, 2 * mm), grid]))
+        story.append(Spacer(1, 4 * mm))
     footer = _(N_("Suppressed cells: \".\" (fewer than {n} people, or to protect such cells)."))\
         .format(n=report.min_cell)
 

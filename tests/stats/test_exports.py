@@ -116,11 +116,15 @@ def test_no_suppressed_cell_is_recoverable_from_any_export(exports: list[tuple])
 def test_xlsx_holds_exactly_the_protected_numbers(exports: list[tuple]) -> None:
     from openpyxl import load_workbook
 
+    from kimdesk.stats.export import document
+    from kimdesk.stats.xlsx import sheet_names
+
     report, paths = exports[1]
     wb = load_workbook(paths["xlsx"])
+    names = sheet_names(document(report))
     p = report.protection
     for t in report.tables:
-        ws = wb[t.id]
+        ws = wb[names[t.id]]
         for i, row in enumerate(t.all_rows):
             cells = [c.value for c in ws[5 + i]][1:1 + len(t.all_columns)]
             assert cells == [p.shown(t, row, c) for c in t.all_columns], (t.id, row)
@@ -162,8 +166,10 @@ def test_xlsx_has_one_sheet_per_table(exports: list[tuple]) -> None:
 
     report, paths = exports[0]
     wb = load_workbook(paths["xlsx"])
-    assert wb.sheetnames == ["info", *(t.id for t in report.tables)]
-    ws = wb[report.tables[0].id]
+    assert wb.sheetnames[0] == "Overview"
+    assert len(wb.sheetnames) == 1 + len(report.tables)
+    ws = wb[wb.sheetnames[1]]
+    assert ws["A1"].value == report.tables[0].title
     assert ws["A4"].value == "Municipality"
 
 
