@@ -24,6 +24,8 @@ from typing import TYPE_CHECKING, Any
 
 from kimdesk.domain import codes
 from kimdesk.forms.definition import Field, Form
+from kimdesk.errors import ValidationError
+from kimdesk.i18n import N_, current_language
 from kimdesk.i18n import gettext as _
 
 if TYPE_CHECKING:
@@ -243,14 +245,25 @@ def apply(vault: Vault, form: Form, cleaned: dict[str, Any], case_id: str, *,
     elif values.get("consent.on_file") == "yes" and not _consent_on_file(vault, person.id):
         done.followup = "einwilligung"
     if "case.closure_reason" in values and case.phase != codes.Phase.ABSCHLUSS:
-        on = values.get("case.closed_on")
+        on = date.fromisoformat(values.get("case.closed_on") or date.today().isoformat())
+        if on < case.opened_on:
+            raise ValidationError(N_("The case cannot close before it was opened ({date})."),
+                                  field="case.closed_on", date=_day(case.opened_on))
         vault.cases.transition(
             case_id, codes.Phase.ABSCHLUSS,
-            closure_reason=codes.ClosureReason(values["case.closure_reason"]),
-            on=date.fromisoformat(on) if on else None,
+            closure_reason=codes.ClosureReason(values["case.closure_reason"]), on=on,
             comment=str(values.get("case.closure_comment", "")))
         done.closed = True
     return done
+
+
+def _day(day: date) -> str:
+    from babel.dates import format_date
+
+    try:
+        return str(format_date(day, "medium", locale=current_language()))
+    except Exception:  # an unknown locale: the ISO date still reads
+        return day.isoformat()
 
 
 def _person_update(person: Person, values: dict[str, Any]) -> dict[str, Any]:
