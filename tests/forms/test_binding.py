@@ -34,6 +34,7 @@ def test_bindings_survive_the_xlsform_round_trip(registry: FormRegistry, tmp_pat
     form = registry.get("erstgespraech")
     assert {t: f.name for t, f in bindings(form).items()} == {
         "consultation.date": "consultation_date", "consultation.place": "place",
+        "consultation.duration_minutes": "duration",
         "consultation.interpreter_language": "interpreter_language",
         "person.nationalities": "origin_country", "person.residence_status": "residence_status",
         "case.handlungsfelder": "handlungsfelder", "case.rechtskreise": "rechtskreise",
@@ -107,7 +108,7 @@ def test_the_checker_refuses_unknown_targets_and_wrong_types() -> None:
 
 
 def _erstgespraech(**over: Any) -> dict[str, Any]:
-    answers = {"consultation_date": (date.today() - timedelta(days=2)).isoformat(),
+    answers = {"consultation_date": (date.today() - timedelta(days=2)).isoformat(), "duration": 50,
                "contact_source": "jobcenter", "place": "home", "interpreter": "yes",
                "interpreter_language": "ar", "origin_country": "SY",
                "residence_status": "humanitarian", "household_size": 3, "children_count": 1,
@@ -137,7 +138,7 @@ def test_an_erstgespraech_writes_the_case_and_the_consultation_together(
     stored, issues = save_consultation(vault, case.id, form, _erstgespraech(), ui_language="en",
                                        draft_store=store, draft="k", applied=applied)
     assert issues == [] and stored is not None
-    assert stored.date == date.today() - timedelta(days=2)
+    assert (stored.date, stored.duration_minutes) == (date.today() - timedelta(days=2), 50)
     assert stored.summary == "Initial interview / clearing: Sucht eine Wohnung fuer die Familie."
     assert (stored.place, stored.interpreter_used, stored.interpreter_language) == (
         "home", True, "ar")

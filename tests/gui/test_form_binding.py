@@ -98,8 +98,12 @@ def test_erstgespraech_is_connected_to_the_case(qtbot: Any, demo_window: Any) ->
     field = w.editor("consultation_date")
     field = field if isinstance(field, DateField) else field.findChild(DateField)
     qtbot.mouseClick(field, Qt.MouseButton.LeftButton)
-    qtbot.keyClicks(field, f"{day.month}/{day.day}/{day.year}")
+    qtbot.keyClicks(field, day.strftime("%d%m%y"))  # digits only: read in the locale's order
     qtbot.keyClick(field, Qt.Key.Key_Tab)
+    assert field.value() == day
+    minutes = w.editor("duration")
+    qtbot.mouseClick(minutes, Qt.MouseButton.LeftButton)
+    qtbot.keyClicks(minutes, "50")
     for path, choice in (("contact_source", "jobcenter"), ("place", "office"),
                          ("interpreter", "no"), ("urgent", "no")):
         _press(qtbot, w, path, choice)
@@ -130,6 +134,8 @@ def test_erstgespraech_is_connected_to_the_case(qtbot: Any, demo_window: Any) ->
     assert "stag" in checked
     tree = view.tab_widgets["consultations"].tree
     texts = [tree.topLevelItem(i).text(3) for i in range(tree.topLevelItemCount())]
-    assert "Initial interview / clearing: Needs a flat" in texts
+    row = texts.index("Initial interview / clearing: Needs a flat")
+    assert tree.topLevelItem(row).text(2) == "50 min"
+    assert view.tab_widgets["consultations"].records[row].date == day
     view.tabs.setCurrentWidget(view.tab_widgets["consultations"])
     window.grab().save(str(SHOTS / "binding-timeline.png"))
