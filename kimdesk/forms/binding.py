@@ -23,8 +23,8 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from kimdesk.domain import codes
-from kimdesk.forms.definition import Field, Form
 from kimdesk.errors import ValidationError
+from kimdesk.forms.definition import Field, Form
 from kimdesk.i18n import N_, current_language
 from kimdesk.i18n import gettext as _
 

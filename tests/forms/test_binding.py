@@ -112,7 +112,8 @@ def _erstgespraech(**over: Any) -> dict[str, Any]:
                "contact_source": "jobcenter", "place": "home", "interpreter": "yes",
                "interpreter_language": "ar", "origin_country": "SY",
                "residence_status": "humanitarian", "household_size": 3, "children_count": 1,
-               "handlungsfelder": ["housing", "work_training"], "rechtskreise": ["sgb2", "aufenthg"],
+               "handlungsfelder": ["housing", "work_training"],
+               "rechtskreise": ["sgb2", "aufenthg"],
                "urgent": "no", "wants_case_management": "yes", "consent_given": "no",
                "summary": "Sucht eine Wohnung\nfuer die Familie."}
     answers.update(over)

@@ -71,13 +71,18 @@ def show_first_issue(widget: FormWidget, issues: list[Issue]) -> str:
 
 
 def _reveal(editor: QWidget) -> None:
+    """Scroll every enclosing scroll area to the editor, then focus it (a group of radio
+    buttons or check boxes: its first button, as Tab would)."""
     node: Any = editor.parentWidget()
     while node is not None:
-        if isinstance(node, QScrollArea) and node.widget() is not None \
-                and node.widget().isAncestorOf(editor):
+        inner = node.widget() if isinstance(node, QScrollArea) else None
+        if inner is not None and inner.isAncestorOf(editor):
             node.ensureWidgetVisible(editor, 40, 80)
         node = node.parentWidget()
     target = editor.focusProxy() or editor
+    if target.focusPolicy() == Qt.FocusPolicy.NoFocus:
+        target = next((c for c in target.findChildren(QWidget)
+                       if c.focusPolicy() & Qt.FocusPolicy.TabFocus), target)
     target.setFocus(Qt.FocusReason.OtherFocusReason)
 
 
