@@ -88,6 +88,7 @@ class FormsTab(QWidget):
         self.key = ""
         self.drafted: set[str] = set()  # forms of this case with a saved draft (marked)
         self._reopen: str | None = None  # a form to open once the forms are known
+        self._opening = ""  # the form last asked for (stepping through the list asks for many)
         layout = QVBoxLayout(self)
         row = QHBoxLayout()
         self.label = QLabel()
@@ -227,6 +228,7 @@ class FormsTab(QWidget):
 
         self._drop_widget()
         key = draft_key(self.case_id, form_id)
+        self._opening = key
 
         case_id = self.case_id
 
@@ -243,7 +245,7 @@ class FormsTab(QWidget):
         from kimdesk.gui.forms import FormWidget
         from kimdesk.gui.forms.casebinding import prefill_widget
 
-        if self.registry is None:  # locked while the draft was loading
+        if self.registry is None or key != self._opening:  # locked, or another form asked for
             return
         store = WorkerDraftStore(self.worker, {key: payload}, self._draft_changed)
         form = draft_form(self.registry, store, key) or self.registry.get(form_id)
