@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import ValidationError as PydanticError
 
+from kimdesk.forms.binding import check_bindings
 from kimdesk.forms.codelists import CODELISTS
 from kimdesk.forms.definition import (
     COMPUTED_TYPES,
@@ -150,6 +151,7 @@ def check_definition(
         _check_field(form, f, langs, add, _TypesSeenFrom(form, chains, f))
     _check_choices(form, langs, add)
     _check_cycles(form, add)
+    check_bindings(form, add)
     form_notes(form, add)
     errors = [p for p in problems if p.severity == "error"]
     return (None if errors else form), problems

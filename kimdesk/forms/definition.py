@@ -69,6 +69,9 @@ class Row(BaseModel):
     default: str = ""
     read_only: bool = False
     appearance: str = ""
+    #: XLSForm's custom bind attributes (``bind::kimdesk:field`` -> ``{"kimdesk:field": ...}``):
+    #: the case field the answer is bound to (kimdesk/forms/binding.py, docs/forms.md).
+    bind: dict[str, str] = PydField(default_factory=dict)
 
     @field_validator("type")
     @classmethod

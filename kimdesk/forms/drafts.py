@@ -17,6 +17,7 @@ from kimdesk.forms.engine import FormState, Issue, fill_metadata
 
 if TYPE_CHECKING:
     from kimdesk.domain.models import Consultation
+    from kimdesk.forms.binding import Applied
     from kimdesk.forms.registry import FormRegistry
     from kimdesk.vault.vault import Vault
 
@@ -92,13 +93,22 @@ def save_consultation(
     draft_store: DraftStore | None = None,
     draft: str | None = None,
     consultation: Consultation | None = None,
+    language: str | None = None,
+    ui_language: str | None = None,
+    applied: list[Applied] | None = None,
     **fields: Any,
 ) -> tuple[Consultation | None, list[Issue]]:
     """Store answers as a :class:`Consultation` with the form's id and version.
 
     Returns ``(consultation, [])``, or ``(None, issues)`` without writing when the answers are
-    not valid. The draft, if named, is discarded in the same transaction."""
+    not valid. The draft, if named, is discarded in the same transaction. Bound answers
+    (:mod:`kimdesk.forms.binding`) give the consultation its date, duration, title and summary
+    and, for a new consultation, are written to the person, case and a new consent in the same
+    transaction; what changed is appended to ``applied``. ``language`` is the client's (the
+    consent records it), ``ui_language`` the counselor's (the title is written in it)."""
     from kimdesk.domain.models import Consultation
+    from kimdesk.forms.binding import apply, consultation_fields
+    from kimdesk.i18n import current_language
 
     state = FormState(form, answers)
     issues = state.issues()
@@ -106,15 +116,21 @@ def save_consultation(
         return None, issues
     cleaned = state.cleaned()
     fill_metadata(form, cleaned, username=vault.meta.counselor, deviceid=vault.meta.device_tag)
+    bound = consultation_fields(form, cleaned, ui_language or current_language())
+    if on is not None:
+        bound["date"] = on
     with vault.transaction():
         archive_definition(vault, form)
         if consultation is not None:
-            record = consultation.model_copy(update={"answers": cleaned, **fields})
-            stored = vault.consultations.update(record)
+            record = consultation.model_copy(update={"answers": cleaned, **bound, **fields})
+            stored = vault.consultations.update(Consultation.model_validate(record.model_dump()))
         else:
-            stored = vault.consultations.add(Consultation(
-                case_id=case_id, date=on or date.today(), form_id=form.form_id,
-                form_version=form.version, answers=cleaned, **fields))
+            stored = vault.consultations.add(Consultation(**{
+                "case_id": case_id, "date": date.today(), "form_id": form.form_id,
+                "form_version": form.version, "answers": cleaned, **bound, **fields}))
+            done = apply(vault, form, cleaned, case_id, language=language or stored.language)
+            if applied is not None:
+                applied.append(done)
         if draft_store is not None and draft:
             draft_store.discard(draft)
     return stored, []

@@ -61,7 +61,7 @@ KEPT_SETTINGS = ("style", "submission_url", "public_key", "auto_send", "auto_del
 _ELEMENT_KEYS = {"type", "name", "label", "hint", "bind", "control", "default", "children",
                  "choices", "itemset", "list_name", "parameters"}
 _BIND_KEYS = {"required", "relevant", "constraint", "jr:constraintMsg", "jr:requiredMsg",
-              "calculate", "readonly"}
+              "calculate", "readonly", "kimdesk:field"}
 _SURVEY_KEYS = {"type", "name", "title", "id_string", "sms_keyword", "default_language",
                 "children", "version", "choices", "kimdesk", *KEPT_SETTINGS}
 
@@ -115,6 +115,8 @@ def export_xlsform(definition: FormDefinition, path: Path) -> None:
     plain = ["required", "constraint", "relevant", "calculation", "default", "read_only",
              "appearance"]
     header += plain
+    binds = sorted({attr for row in definition.survey for attr in row.bind})
+    header += [f"bind::{attr}" for attr in binds]
     survey.append(header)
     for row in definition.survey:
         values: dict[str, Any] = {"type": row.type, "name": row.name}
@@ -126,6 +128,7 @@ def export_xlsform(definition: FormDefinition, path: Path) -> None:
         values["read_only"] = "yes" if row.read_only else ""
         for col in ("constraint", "relevant", "calculation", "default", "appearance"):
             values[col] = getattr(row, col)
+        values.update({f"bind::{attr}": target for attr, target in row.bind.items()})
         survey.append([values.get(h, "") or None for h in header])
     choices = wb.create_sheet("choices")
     choices.append(["list_name", "name", *(f"label::{heads[lang]}" for lang in langs)])
@@ -345,6 +348,7 @@ class _Converter:
             calculation=str(bind.get("calculate", "") or ""),
             default=str(el.get("default", "") or ""),
             read_only=_flag(bind.get("readonly", "")) is True,
+            bind={k: str(v) for k, v in bind.items() if k == "kimdesk:field" and v},
             **common,
         ))
 

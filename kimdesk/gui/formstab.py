@@ -88,6 +88,7 @@ class FormsTab(QWidget):
         self.key = ""
         self.drafted: set[str] = set()  # forms of this case with a saved draft (marked)
         self._reopen: str | None = None  # a form to open once the forms are known
+        self._opening = ""  # the form last asked for (stepping through the list asks for many)
         layout = QVBoxLayout(self)
         row = QHBoxLayout()
         self.label = QLabel()
@@ -227,17 +228,24 @@ class FormsTab(QWidget):
 
         self._drop_widget()
         key = draft_key(self.case_id, form_id)
+        self._opening = key
+
+        case_id = self.case_id
 
         def job(w: DbWorker) -> Any:
-            return VaultDraftStore(w.require_vault()).load(key)
+            from kimdesk.gui.forms.casebinding import case_facts
 
-        self.worker.submit(job, lambda payload: self._build(form_id, key, payload), self._failed)
+            vault = w.require_vault()
+            return VaultDraftStore(vault).load(key), case_facts(vault, case_id)
 
-    def _build(self, form_id: str, key: str, payload: Any) -> None:
+        self.worker.submit(job, lambda got: self._build(form_id, key, *got), self._failed)
+
+    def _build(self, form_id: str, key: str, payload: Any, facts: Any = None) -> None:
         from kimdesk.forms.drafts import draft_form
         from kimdesk.gui.forms import FormWidget
+        from kimdesk.gui.forms.casebinding import prefill_widget
 
-        if self.registry is None:  # locked while the draft was loading
+        if self.registry is None or key != self._opening:  # locked, or another form asked for
             return
         store = WorkerDraftStore(self.worker, {key: payload}, self._draft_changed)
         form = draft_form(self.registry, store, key) or self.registry.get(form_id)
@@ -245,6 +253,7 @@ class FormsTab(QWidget):
         self.widget = FormWidget(form, ui_language=current_language(),
                                  client_language=self.client_language, draft_store=store,
                                  draft_key=key)
+        prefill_widget(self.widget, facts)  # bound questions from the case (issue 18)
         self.area.setWidget(self.widget)
         say(self.status, _("Draft restored.") if payload else "", error=False)
         self._update()
@@ -252,24 +261,33 @@ class FormsTab(QWidget):
     def save(self) -> None:
         if self.widget is None or self.form is None or self.case_id is None:
             return
+        from kimdesk.gui.forms.casebinding import show_first_issue
+
         issues = self.widget.show_all_issues()
         if issues:
-            say(self.status, _("Not saved: please correct the marked fields."), error=True)
+            say(self.status, show_first_issue(self.widget, issues), error=True)
             return
         form, answers, key, case_id = self.form, self.widget.answers(), self.key, self.case_id
+        ui, client = current_language(), self.widget.client_language() or self.client_language
 
         def job(w: DbWorker) -> Any:
+            from kimdesk.forms.binding import Applied
             from kimdesk.forms.drafts import VaultDraftStore, save_consultation
 
             vault = w.require_vault()
+            applied: list[Applied] = []
             stored, problems = save_consultation(vault, case_id, form, answers,
-                                                 draft_store=VaultDraftStore(vault), draft=key)
-            return stored, problems
+                                                 draft_store=VaultDraftStore(vault), draft=key,
+                                                 language=client, ui_language=ui,
+                                                 applied=applied)
+            return stored, problems, applied
 
         self.worker.submit(job, self._saved, self._failed)
 
     def _saved(self, result: Any) -> None:
-        stored, problems = result
+        from kimdesk.gui.forms.casebinding import saved_message
+
+        stored, problems, applied = result
         if problems or stored is None:
             say(self.status, _("Not saved: please correct the marked fields."), error=True)
             return
@@ -278,7 +296,7 @@ class FormsTab(QWidget):
         self._drop_widget_without_draft()
         self._draft_changed(f"{case_id}:{form_id}:new", False)
         self.combo.setCurrentIndex(0)
-        say(self.status, _("Consultation saved."), error=False)
+        say(self.status, saved_message(applied[0] if applied else None), error=False)
         self.saved.emit(case_id)
 
     def _drop_widget_without_draft(self) -> None:
