@@ -106,7 +106,7 @@ def test_drafts_and_consultations_in_the_vault(make_vault, registry: FormRegistr
     assert issues == [] and stored is not None
     assert store.load(key) is None
     again = vault.consultations.get(stored.id)
-    assert (again.form_id, again.form_version) == ("verlauf", "1")
+    assert (again.form_id, again.form_version) == ("verlauf", "2")
     assert again.answers == answers
     assert registry.for_consultation(again) is form
 

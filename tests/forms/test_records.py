@@ -28,7 +28,7 @@ def test_consent_erstgespraech_and_closure(make_vault, registry: FormRegistry) -
                                 ConsentPurpose.SPECIAL_CATEGORIES]
     assert consent.recipients == ["Jobcenter Musterkreis"]
     assert consent.special_categories and "health" in consent.data_categories
-    assert (consent.text_id, consent.text_version, consent.language) == ("einwilligung", "1",
+    assert (consent.text_id, consent.text_version, consent.language) == ("einwilligung", "2",
                                                                          "fa")
 
     updated = vault.cases.update(case_with_erstgespraech(
