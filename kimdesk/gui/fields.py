@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 
 from kimdesk.errors import KimdeskError
 from kimdesk.errors import ValidationError as DomainValidationError
+from kimdesk.gui.codepicker import CodePicker
 from kimdesk.gui.datefield import DateField, Years
 from kimdesk.gui.jobs import failure_message
 from kimdesk.gui.labels import code_label
@@ -45,7 +46,8 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Field:
-    """One input. ``kind``: text, multiline, date, int, bool, choice, multi, codes, list.
+    """One input. ``kind``: text, multiline, date, int, bool, choice, multi, codes, list, or a
+    name picker for ISO codes (:data:`PICKERS`: countries, languages, language).
 
     A date's ``extra["years"]`` is its :class:`~kimdesk.gui.datefield.Years` rule for two-digit
     years (default: the nearest)."""
@@ -92,6 +94,9 @@ _COUNTRY = N_("Unknown country code {code}.")
 _LANGUAGE = N_("Unknown language code {code}.")
 _NUMBER = N_("Enter a number between {low} and {high}.")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+#: Field kinds shown as a :class:`CodePicker`: (what it picks, several values).
+PICKERS = {"countries": ("country", True), "languages": ("language", True),
+           "language": ("language", False)}
 
 
 def _message(raw: str) -> tuple[str | None, str]:
@@ -201,6 +206,10 @@ class FieldForm(QWidget):
             dated.problemChanged.connect(
                 lambda message, name=spec.name: self._show_error(name, message))
             widget = dated
+        elif spec.kind in PICKERS:
+            picker = CodePicker(*PICKERS[spec.kind])
+            picker.textChanged.connect(self._touched)
+            widget = picker
         elif spec.kind == "int":
             spin = QSpinBox()
             spin.setRange(spec.minimum, spec.maximum)
@@ -250,7 +259,7 @@ class FieldForm(QWidget):
             self.labels[spec.name].setText(text)
             widget = self.inputs[spec.name]
             widget.setAccessibleName(text.replace("&", ""))
-            if isinstance(widget, DateField):
+            if isinstance(widget, DateField | CodePicker):  # names and formats of the language
                 self._loading = True
                 widget.retranslate()
                 self._loading = False
@@ -293,6 +302,8 @@ class FieldForm(QWidget):
                 widget.set_value(value if isinstance(value, date) else str(value))
             else:
                 widget.set_value(None if spec.optional else date.today())
+        elif isinstance(widget, CodePicker):
+            widget.set_value(value)
         elif isinstance(widget, QSpinBox):
             widget.setValue(int(value) if value is not None else spec.minimum)
         elif isinstance(widget, QCheckBox):
@@ -320,7 +331,7 @@ class FieldForm(QWidget):
             value: Any
             if isinstance(widget, QPlainTextEdit):
                 value = widget.toPlainText().strip()
-            elif isinstance(widget, DateField | QSpinBox):
+            elif isinstance(widget, DateField | QSpinBox | CodePicker):
                 value = widget.value()
             elif isinstance(widget, QCheckBox):
                 value = widget.isChecked()
@@ -356,6 +367,8 @@ class FieldForm(QWidget):
                 state[name] = widget.toPlainText()
             elif isinstance(widget, DateField):  # ISO when readable (any language), else as typed
                 state[name] = widget.iso() or widget.text()
+            elif isinstance(widget, CodePicker):
+                state[name] = widget.snapshot()
             elif isinstance(widget, QLineEdit):
                 state[name] = widget.text()
             elif isinstance(widget, QSpinBox):
@@ -394,6 +407,8 @@ class FieldForm(QWidget):
                     widget.setPlainText(str(value or ""))
                 elif isinstance(widget, DateField) and _ISO_DATE.fullmatch(str(value)):
                     widget.set_value(str(value))
+                elif isinstance(widget, CodePicker):
+                    widget.restore(value)
                 elif isinstance(widget, QLineEdit):
                     widget.setText(str(value or ""))
                 elif isinstance(widget, QSpinBox):
@@ -419,8 +434,8 @@ class FieldForm(QWidget):
         empty required date), shown beside them; the model never sees such input."""
         errors: dict[str, str] = {}
         for name, widget in self.inputs.items():
-            if isinstance(widget, DateField):
-                message = widget.check()
+            if isinstance(widget, DateField | CodePicker):  # no date / no country or language
+                message = widget.check() if isinstance(widget, DateField) else widget.problem()
                 if message:
                     errors[name] = message
         return errors

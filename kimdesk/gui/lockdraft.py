@@ -116,6 +116,7 @@ def capture(view: CaseView) -> tuple[dict[str, Any], dict[str, Any] | None] | No
 
 def _shown(form: FieldForm, name: str, value: Any) -> str:
     """A stored value as the counselor reads it (code lists by their label, dates localized)."""
+    from kimdesk.gui.codepicker import CodePicker
     from kimdesk.gui.labels import code_label
     from kimdesk.gui.lang import format_date
 
@@ -127,6 +128,8 @@ def _shown(form: FieldForm, name: str, value: Any) -> str:
             continue
         if spec is not None and spec.choices is not None:
             texts.append(code_label(spec.choices, item))
+        elif isinstance(form.inputs.get(name), CodePicker):  # a country or language by name
+            texts.append(form.inputs[name].name(str(item)))
         elif spec is not None and spec.kind == "date":
             try:
                 texts.append(format_date(date.fromisoformat(str(item))))

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 from kimdesk.gui import dialogs
 from kimdesk.gui.appointments import AppointmentsHook
 from kimdesk.gui.fields import field_errors
+from kimdesk.gui.help import help_specs
 from kimdesk.gui.idle import IdleWatcher
 from kimdesk.gui.lang import LanguageHub
 from kimdesk.gui.menus import ActionSpec, WindowMenus
@@ -284,8 +285,7 @@ class MainWindow(QMainWindow):
             ActionSpec("settings", "file", N_("S&ettings…"), "Ctrl+,", self.open_settings),
             ActionSpec("lock", "file", N_("&Lock"), "Ctrl+L", self.lock),
             ActionSpec("quit", "file", N_("&Quit"), "Ctrl+Q", self.close),
-            ActionSpec("shortcuts", "help", N_("&Keyboard shortcuts"), "F1",
-                       self.show_shortcuts),
+            *help_specs(self),  # F1 help, manual, shortcuts, About (kimdesk.gui.help)
         ]
 
     def show_case_tab(self, index: int) -> None:
@@ -463,13 +463,6 @@ class MainWindow(QMainWindow):
         except Exception as exc:  # the type and line go to the log, never the message
             log.error("%s failed: %s", getattr(opener, "__name__", "dialog"), where(exc))
             self.show_error(exc)
-
-    def show_shortcuts(self) -> None:
-        box = QMessageBox(QMessageBox.Icon.Information, _("Keyboard shortcuts"),
-                          self.menus.shortcut_list(), QMessageBox.StandardButton.Close, self)
-        box.setObjectName("shortcutsBox")
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # not one more hidden box per F1
-        box.open()
 
     # -- language ------------------------------------------------------------------------------
     def retranslate(self, _lang: str | None = None) -> None:

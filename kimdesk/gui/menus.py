@@ -25,7 +25,7 @@ MENU_TITLES: dict[str, str] = {"file": N_("&File"), "case": N_("&Case"), "view":
 #: A separator follows these actions in their menu.
 SEPARATOR_AFTER = frozenset({"note", "close_case", "refresh", "stats", "lock"})
 #: Usable while the vault is locked: they show nothing from it.
-ALWAYS_ENABLED = frozenset({"quit", "settings", "shortcuts", "about"})
+ALWAYS_ENABLED = frozenset({"quit", "settings", "shortcuts", "about", "help", "manual"})
 
 
 @dataclass(frozen=True)

@@ -34,9 +34,12 @@ PERSON_FIELDS = [
     Field("family_name_latin", N_("Family name (Latin script)")),
     Field("birth_date", N_("Date of birth"), "date", extra={"years": "past"}),
     Field("gender", N_("Gender"), "choice", codes.Gender, optional=False),
-    Field("nationalities", N_("Nationalities"), "codes", hint=N_("ISO country codes, e.g. SY, UA")),
-    Field("languages", N_("Languages"), "codes", hint=N_("ISO language codes, e.g. ar, uk")),
-    Field("preferred_language", N_("Preferred language"), hint=N_("ISO language code")),
+    Field("nationalities", N_("Nationalities"), "countries", hint=N_(
+        "Type part of a name and choose it from the list; separate several with ;")),
+    Field("languages", N_("Languages"), "languages", hint=N_(
+        "Type part of a name and choose it from the list; separate several with ;")),
+    Field("preferred_language", N_("Preferred language"), "language",
+          hint=N_("Type part of a name and choose it from the list")),
     Field("residence_status", N_("Residence status"), "choice", codes.ResidenceStatus,
           optional=False),
     Field("phone", N_("Phone")),

@@ -27,7 +27,9 @@ DIALOGS: dict[str, tuple[Qt.Key, Any, bool]] = {
     "dialog_consultations": (Qt.Key.Key_T, CTRL, True),
     "dialog_notes": (Qt.Key.Key_N, CTRL | SHIFT, True),
     "statistics_dialog": (Qt.Key.Key_S, CTRL | SHIFT, False),
-    "shortcutsBox": (Qt.Key.Key_F1, Qt.KeyboardModifier.NoModifier, False),
+    "shortcutsBox": (Qt.Key.Key_Slash, CTRL, False),
+    "helpWindow": (Qt.Key.Key_F1, Qt.KeyboardModifier.NoModifier, False),
+    "aboutDialog": (Qt.Key.Key_A, ALT, False),  # Alt+A in the Help menu (opened by Alt+H)
     "connectDialog": (Qt.Key.Key_F9, SHIFT, False),
 }
 
@@ -51,7 +53,8 @@ def _open_case(qtbot: Any, window: Any) -> None:
 
 @pytest.mark.parametrize(("name", "locked"), [
     *((name, False) for name in DIALOGS),
-    ("settingsDialog", True), ("shortcutsBox", True),  # the two that open on the lock screen
+    # the ones that open on the lock screen
+    ("settingsDialog", True), ("shortcutsBox", True), ("helpWindow", True), ("aboutDialog", True),
 ])
 def test_escape_closes_the_dialog_and_the_window_takes_keys(
         qtbot: Any, demo_window: Any, name: str, locked: bool, tmp_path: Path) -> None:
@@ -63,7 +66,12 @@ def test_escape_closes_the_dialog_and_the_window_takes_keys(
         qtbot.keyClick(window, Qt.Key.Key_L, CTRL)
         qtbot.waitUntil(lambda: not window.unlocked)
         wait_idle(qtbot, window)
-    qtbot.keyClick(window, key, modifiers)
+    if name == "aboutDialog":  # no shortcut of its own: Help menu (Alt+H), then its Alt+A
+        qtbot.keyClick(window, Qt.Key.Key_H, ALT)
+        qtbot.waitUntil(lambda: QApplication.activePopupWidget() is not None)
+        qtbot.keyClick(QApplication.activePopupWidget(), Qt.Key.Key_A)
+    else:
+        qtbot.keyClick(window, key, modifiers)
     qtbot.waitUntil(lambda: any(w.objectName() == name for w in _windows(window)), timeout=5000)
     dialog = next(w for w in _windows(window) if w.objectName() == name)
     qtbot.waitUntil(dialog.isActiveWindow)
@@ -73,8 +81,8 @@ def test_escape_closes_the_dialog_and_the_window_takes_keys(
     assert QApplication.activeModalWidget() is None
     qtbot.waitUntil(window.isActiveWindow, timeout=3000)  # the keyboard is back
     window.grab().save(str(tmp_path / f"after-escape-{name}.png"))
-    # A main-window shortcut works: F1 opens the shortcut list, Escape closes it again ...
-    qtbot.keyClick(window, Qt.Key.Key_F1)
+    # A main-window shortcut works: Ctrl+/ opens the shortcut list, Escape closes it again ...
+    qtbot.keyClick(window, Qt.Key.Key_Slash, CTRL)
     qtbot.waitUntil(lambda: bool(_windows(window)))
     [box] = _windows(window)
     assert isinstance(box, QMessageBox) and box.objectName() == "shortcutsBox"

@@ -79,8 +79,11 @@ def test_tab_order_follows_the_form(qtbot: Any, make_window: Any, tmp_path: Path
 
 def test_shortcuts_for_frequent_actions(qtbot: Any, demo_window: Any) -> None:
     actions = demo_window.actions_
-    keys = [a.shortcut().toString() for a in actions.values()]
-    assert all(keys) and len(set(keys)) == len(keys)
+    keys = [a.shortcut().toString() for a in actions.values() if not a.shortcut().isEmpty()]
+    assert len(set(keys)) == len(keys)
+    # Only the rare Help commands go without one (Alt+H, then M or A): the free function keys
+    # are the desktops' (Ctrl+F1 on KDE, Alt+F1 on GNOME).
+    assert {name for name, a in actions.items() if a.shortcut().isEmpty()} == {"manual", "about"}
     for name in ("new_case", "save", "consultation", "search", "lock", "refresh"):
         assert not actions[name].shortcut().isEmpty()
     view = _open_first(qtbot, demo_window)
