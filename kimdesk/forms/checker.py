@@ -13,8 +13,10 @@ from typing import Any
 
 from pydantic import ValidationError as PydanticError
 
+from kimdesk.forms.cascade import check_dynamic
 from kimdesk.forms.codelists import CODELISTS
 from kimdesk.forms.definition import (
+    ATTACHMENT_TYPES,
     COMPUTED_TYPES,
     DISPLAY_TYPES,
     HIDDEN_TYPES,
@@ -252,12 +254,16 @@ def _check_field(form: Form, f: Field, langs: list[str], add: Any,
     if f.row.default:
         _check_default(form, f, name, add)
     _check_field_expressions(form, f, name, add, types)
+    check_dynamic(form, f, name, add)
 
 
 def _check_field_texts(f: Field, name: str, langs: list[str], add: Any, default: str) -> None:
     row = f.row
     if f.kind in LABELLED:
-        _check_texts(name, N_("label"), row.label, langs, add, required=True, default=default)
+        # a table-list's rows (appearance label / list-nolabel) have no label of their own
+        unlabelled = {"label", "list-nolabel"} & set(row.appearance.split())
+        _check_texts(name, N_("label"), row.label, langs, add, required=not unlabelled,
+                     default=default)
     for what, texts in ((N_("hint"), row.hint),
                         (N_("constraint message"), row.constraint_message),
                         (N_("required message"), row.required_message)):
@@ -280,7 +286,11 @@ def _check_field_columns(form: Form, f: Field, name: str, add: Any) -> None:
     if row.constraint and kind not in INPUT_TYPES:
         add(name, "a constraint on a field without input is never checked", "warning")
     if (row.required is True or isinstance(row.required, str)) and kind not in INPUT_TYPES:
-        add(name, "'required' on a field without input is not supported")
+        if kind in ATTACHMENT_TYPES:
+            add(name, _("'required' on an attachment KIMdesk does not ask for is ignored"),
+                "warning")
+        else:
+            add(name, "'required' on a field without input is not supported")
     if kind in HIDDEN_TYPES | {"calculate"} and row.label:
         add(name, "a hidden field's label is never shown", "warning")
 
@@ -351,7 +361,12 @@ def _check_choices(form: Form, langs: list[str], add: Any) -> None:
         for choice in entry:
             where = f"choices.{list_name}.{choice.name}"
             if choice.name in seen:
-                add(where, "choice name used twice")
+                duplicates = form.definition.settings.xlsform.get("allow_choice_duplicates")
+                if str(duplicates).lower() in {"yes", "true"}:
+                    add(where, _("choice name used twice (allow_choice_duplicates): both are"
+                                 " offered, the answer stores the name"), "warning")
+                else:
+                    add(where, "choice name used twice")
             seen.add(choice.name)
             if not choice.name or " " in choice.name:
                 add(where, "a choice name must be one word (select_multiple stores them joined)")
@@ -366,7 +381,7 @@ def _check_cycles(form: Form, add: Any) -> None:
     graph: dict[str, set[str]] = {}
     for f in form.walk():
         refs: set[str] = set()
-        exprs = [f.row.relevant, f.row.calculation]
+        exprs = [f.row.relevant, f.row.calculation, f.row.repeat_count]
         if isinstance(f.row.required, str):
             exprs.append(f.row.required)
         for text in exprs:

@@ -33,6 +33,9 @@ Scope = tuple[tuple[str, int], ...]
 
 _INT = re.compile(r"^\s*-?\d+\s*$")
 _DEC = re.compile(r"^\s*-?(\d+(\.\d*)?|\.\d+)\s*$")
+#: ODK's time and dateTime answers (``14:30``, ``14:30:00.000+01:00``, ``2026-02-20T14:30``).
+_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,3})?)?(Z|[+-]\d\d:?\d\d)?$")
+_DATETIME = re.compile(r"^\d{4}-\d\d-\d\d[T ]" + _TIME.pattern[1:])
 
 MESSAGES = {
     "required": N_("This answer is required."),
@@ -248,6 +251,11 @@ class FormState:
                 return [Issue(self.form, f.name, scope, "required")]
             return []
         kind = type_problem(self.form, f, raw)
+        if not kind and f.row.choice_filter:  # cascading select: only the offered choices
+            from kimdesk.forms.cascade import available_choices
+
+            offered = {c.name for c in available_choices(self, f, scope)}
+            kind = "" if set(raw if isinstance(raw, list) else [raw]) <= offered else "choice"
         if kind:
             return [Issue(self.form, f.name, scope, kind)]
         if f.row.constraint:
@@ -374,6 +382,11 @@ def type_problem(form: Form, f: Field, raw: Any) -> str:
         return "" if isinstance(raw, str) else "type"
     if kind == "geopoint":
         return "" if isinstance(raw, str) and is_geopoint(raw) else "type"
+    if kind in {"time", "dateTime"}:
+        pattern = _TIME if kind == "time" else _DATETIME
+        return "" if isinstance(raw, str) and pattern.match(raw) else "type"
+    if kind == "barcode":
+        return "" if isinstance(raw, str) else "type"
     return ""
 
 

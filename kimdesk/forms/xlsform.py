@@ -16,6 +16,7 @@ ordinary choices so the spreadsheet works in ODK tools too.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,17 +52,20 @@ _TYPES = {
     "imei": "deviceid", "device id": "deviceid", "email": "email", "audit": "audit",
     "start-geopoint": "start-geopoint",
     # pyxform's aliases for inputs ("phone number" is text with a digits-only constraint)
-    "trigger": "acknowledge", "phone number": "text",
+    "trigger": "acknowledge", "phone number": "text", "uri:deviceid": "deviceid",
+    "time": "time", "dateTime": "dateTime", "datetime": "dateTime",
+    "barcode": "barcode",  # a desktop has no scanner: the code is typed in
+    "hidden": "hidden",
+    # attachments: kept, not asked yet (see definition.ATTACHMENT_TYPES)
+    "photo": "image", "image": "image", "audio": "audio", "video": "video", "file": "file",
+    "background-audio": "background-audio",
 }
 #: Settings that only matter to ODK's servers or its web forms (``style`` picks Enketo's theme):
 #: kept in ``settings.xlsform`` so export gives them back, not used by KIMdesk (a note says so).
 KEPT_SETTINGS = ("style", "submission_url", "public_key", "auto_send", "auto_delete",
                  "omit_instanceID", "clean_text_values", "allow_choice_duplicates",
-                 "instance_name", "xml_root", "namespaces")
-_ELEMENT_KEYS = {"type", "name", "label", "hint", "bind", "control", "default", "children",
-                 "choices", "itemset", "list_name", "parameters"}
-_BIND_KEYS = {"required", "relevant", "constraint", "jr:constraintMsg", "jr:requiredMsg",
-              "calculate", "readonly"}
+                 "instance_name", "xml_root", "namespaces", "flat", "sms_separator",
+                 "sms_allow_media", "sms_date_format", "sms_datetime_format", "sms_response")
 _SURVEY_KEYS = {"type", "name", "title", "id_string", "sms_keyword", "default_language",
                 "children", "version", "choices", "kimdesk", *KEPT_SETTINGS}
 
@@ -113,8 +117,9 @@ def export_xlsform(definition: FormDefinition, path: Path) -> None:
         else:
             header += [f"{col}::{heads[lang]}" for lang in langs if (col, lang) in used]
     plain = ["required", "constraint", "relevant", "calculation", "default", "read_only",
-             "appearance"]
+             "appearance", "choice_filter", "repeat_count"]
     header += plain
+    header += list(dict.fromkeys(k for row in definition.survey for k in row.xlsform))
     survey.append(header)
     for row in definition.survey:
         values: dict[str, Any] = {"type": row.type, "name": row.name}
@@ -124,17 +129,24 @@ def export_xlsform(definition: FormDefinition, path: Path) -> None:
         values["required"] = ("yes" if row.required is True else "" if row.required is False
                               else row.required)
         values["read_only"] = "yes" if row.read_only else ""
-        for col in ("constraint", "relevant", "calculation", "default", "appearance"):
+        for col in ("constraint", "relevant", "calculation", "default", "appearance",
+                    "choice_filter", "repeat_count"):
             values[col] = getattr(row, col)
+        values.update(row.xlsform)
         survey.append([values.get(h, "") or None for h in header])
     choices = wb.create_sheet("choices")
-    choices.append(["list_name", "name", *(f"label::{heads[lang]}" for lang in langs)])
+    extra_cols = list(dict.fromkeys(
+        k for entry in definition.choices.values() if isinstance(entry, list)
+        for choice in entry for k in choice.columns))
+    choices.append(["list_name", "name", *(f"label::{heads[lang]}" for lang in langs),
+                    *extra_cols])
     codelists: dict[str, str] = {}
     for list_name, entry in definition.choices.items():
         if isinstance(entry, CodeListRef):
             codelists[list_name] = entry.codelist
         for choice in form.choices.get(list_name, []):
-            choices.append([list_name, choice.name, *(choice.label.get(lang) for lang in langs)])
+            choices.append([list_name, choice.name, *(choice.label.get(lang) for lang in langs),
+                            *(choice.columns.get(k) for k in extra_cols)])
     settings = wb.create_sheet("settings")
     extra = {"title": s.title, "languages": s.languages, "codelists": codelists,
              "legal_text": s.legal_text, "legal_reviewed": s.legal_reviewed}
@@ -187,6 +199,9 @@ def convert_pyxform_json(
     conv = _Converter(file, warnings or [])
     extra = conv.kimdesk_settings(data)
     conv.default = _default_language(data, default_language)
+    from kimdesk.forms.xlsform_columns import field_paths
+
+    conv.paths = field_paths(list(data.get("children") or []), str(data.get("name") or "data"))
     conv.walk(list(data.get("children") or []))
     choices = conv.choices(data, extra)
     settings = conv.settings(data, extra)
@@ -210,6 +225,21 @@ class _Converter:
         self.default = ""
         self.seen_langs: list[str] = []
         self.rows: list[Row] = []
+        self.kept: dict[str, str] = {}
+        self.paths: dict[str, tuple[str, ...]] = {}
+
+    def expr(self, value: Any, here: tuple[str, ...]) -> str:
+        """An expression column, with XPath paths to fields written as ``${name}``."""
+        from kimdesk.forms.xlsform_columns import resolve_paths
+
+        return resolve_paths(str(value or ""), here, self.paths)
+
+    def _comment_row(self, el: Mapping[str, Any]) -> None:
+        """A row with neither type nor name (a form author's note): pyxform leaves it out of
+        the form; its text is not imported, and a warning says which column it was in."""
+        for key in el:
+            self.add("-", _("A row without type and name is not a question; its column '{column}'"
+                            " is not imported.").format(column=key), "warning")
 
     def add(self, where: str, reason: str, severity: str = "error") -> None:
         self.problems.append(Problem(self.file, where, reason, severity))
@@ -224,6 +254,8 @@ class _Converter:
             except ValueError:
                 self.add("settings.kimdesk", "not valid JSON")
         for key in data:
+            if key == "add_none_option" and not data[key]:
+                continue  # pyxform's default (no "none" choice added): nothing to honour
             if key not in _SURVEY_KEYS:
                 _unsupported(self.add, "settings", key)
         return extra
@@ -248,7 +280,7 @@ class _Converter:
                      "warning")
             version = "1"
         return {
-            "form_id": str(data.get("id_string") or data.get("name") or "form"),
+            "form_id": self.form_id(str(data.get("id_string") or data.get("name") or "form")),
             "version": version,
             "title": title,
             "default_language": default,
@@ -258,6 +290,19 @@ class _Converter:
             "xlsform": {key: str(data[key]) for key in KEPT_SETTINGS
                         if data.get(key) not in (None, "")},
         }
+
+    def form_id(self, raw: str) -> str:
+        """ODK takes any text as form id; KIMdesk's must be a name (it names files and sync
+        records): spaces and other characters become ``_``, and a warning says so."""
+        from kimdesk.forms.definition import is_valid_name
+
+        if is_valid_name(raw):
+            return raw
+        fixed = re.sub(r"[^A-Za-z0-9_.\-]", "_", raw)
+        fixed = fixed if is_valid_name(fixed) else f"form_{fixed}"
+        self.add("settings.form_id", _("The form id '{raw}' is not a name; it is imported as"
+                                       " '{fixed}'.").format(raw=raw, fixed=fixed), "warning")
+        return fixed
 
     # -- translations --------------------------------------------------------------------------
     def texts(self, value: Any, where: str, what: str) -> dict[str, str]:
@@ -289,39 +334,43 @@ class _Converter:
             jtype = str(el.get("type", ""))
             if name == "meta" and jtype == "group" and (el.get("control") or {}).get("bodyless"):
                 continue  # pyxform adds this (instanceID) to every form
+            if not jtype and not name:
+                self._comment_row(el)
+                continue
             bind, appearance = self._element_columns(el, name)
+            here = self.paths.get(name, ())
             common = {
                 "name": name,
                 "label": self.texts(el.get("label"), name, "label"),
                 "hint": self.texts(el.get("hint"), name, "hint"),
-                "relevant": str(bind.get("relevant", "") or ""),
+                "relevant": self.expr(bind.get("relevant"), here),
                 "appearance": appearance,
+                "xlsform": self.kept,
             }
             if jtype in {"group", "repeat"}:
-                self.rows.append(Row(type=f"begin {jtype}", **common))
+                count = str((el.get("control") or {}).get("jr:count", "") or "")
+                extra = {"repeat_count": self.expr(count, here)} if count else {}
+                self.rows.append(Row(type=f"begin {jtype}", **common, **extra))
                 self.walk(el.get("children") or [])
                 self.rows.append(Row(type=f"end {jtype}"))
             else:
                 self._field(el, name, jtype, bind, common)
 
     def _element_columns(self, el: Mapping[str, Any], name: str) -> tuple[dict[str, Any], str]:
-        """Report the element's unsupported keys; its bind columns and its appearance."""
-        for key in el:
-            if key in {"_dynamic_default", "actions"} and el.get("_dynamic_default"):
-                continue  # pyxform's encoding of a default such as today()
-            if key not in _ELEMENT_KEYS:
-                _unsupported(self.add, name, key)
+        """Refuse the element's unsupported columns by name, keep the unused ones (see
+        :mod:`kimdesk.forms.xlsform_columns`); its bind columns and its appearance."""
+        from kimdesk.forms.xlsform_columns import element_columns
+
+        kept, refused = element_columns(el)
+        for key in refused:
+            _unsupported(self.add, name, key)
+        for key in [k for k in kept if k.startswith("$")]:
+            _unsupported(self.add, name, key)
+            del kept[key]
+        self.kept = kept
         bind = dict(el.get("bind") or {})
-        for key in bind:
-            if key not in _BIND_KEYS:
-                _unsupported(self.add, name, f"bind::{key}")
         control = dict(el.get("control") or {})
-        appearance = str(control.pop("appearance", "") or "")
-        for key in control:
-            _unsupported(self.add, name, f"control::{key}")
-        if el.get("parameters"):
-            _unsupported(self.add, name, "parameters")
-        return bind, appearance
+        return bind, str(control.get("appearance", "") or "")
 
     def _field(self, el: Mapping[str, Any], name: str, jtype: str, bind: Mapping[str, Any],
                common: dict[str, Any]) -> None:
@@ -332,18 +381,20 @@ class _Converter:
         if xtype.startswith("select"):
             list_name = str(el.get("list_name") or el.get("itemset") or "")
             xtype = f"{xtype} {list_name}"
-        required: bool | str = _flag(bind.get("required", ""))
+        here = self.paths.get(name, ())
+        required: bool | str = _flag(self.expr(bind.get("required"), here))
         if jtype == "phone number" and not bind.get("constraint"):
             bind = {**bind, "constraint": r"regex(., '^\d*$')"}  # pyxform's own definition
         self.rows.append(Row(
             type=xtype,
             required=required,
             required_message=self.texts(bind.get("jr:requiredMsg"), name, "required_message"),
-            constraint=str(bind.get("constraint", "") or ""),
+            constraint=self.expr(bind.get("constraint"), here),
             constraint_message=self.texts(bind.get("jr:constraintMsg"), name,
                                           "constraint_message"),
-            calculation=str(bind.get("calculate", "") or ""),
-            default=str(el.get("default", "") or ""),
+            calculation=self.expr(bind.get("calculate"), here),
+            default=_default(xtype, el.get("default")),
+            choice_filter=self.expr(el.get("choice_filter"), here),
             read_only=_flag(bind.get("readonly", "")) is True,
             **common,
         ))
@@ -351,6 +402,8 @@ class _Converter:
     # -- choices -------------------------------------------------------------------------------
     def choices(self, data: Mapping[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
         """Choice lists; those the ``kimdesk`` column names as code lists become references."""
+        from kimdesk.forms.xlsform_columns import flatten
+
         choices: dict[str, Any] = {}
         codelists = dict(extra.get("codelists") or {})
         for list_name, items in (data.get("choices") or {}).items():
@@ -359,12 +412,15 @@ class _Converter:
                 continue
             out = []
             for item in items:
-                for key in item:
-                    if key not in {"name", "label"}:
-                        _unsupported(self.add, f"choices.{list_name}", key)
+                columns: dict[str, str] = {}
+                for key, value in item.items():
+                    if str(key).startswith("$"):
+                        _unsupported(self.add, f"choices.{list_name}", str(key))
+                    elif key not in {"name", "label"}:
+                        columns.update(flatten(str(key), value))
                 out.append({"name": str(item.get("name", "")),
                             "label": self.texts(item.get("label"), f"choices.{list_name}",
-                                                "label")})
+                                                "label"), "columns": columns})
             choices[list_name] = out
         return choices
 
@@ -381,6 +437,15 @@ class _Converter:
             problems.append(Problem(self.file, "", f"not a valid definition: {exc}"))
             return ImportResult(None, problems)
         return ImportResult(definition, problems)
+
+
+def _default(xtype: str, value: Any) -> str:
+    """The default column; a spreadsheet date cell pyxform wrote with a midnight time
+    (``2020-01-01 00:00:00``) is the date it shows."""
+    text = str(value or "")
+    if xtype == "date" and text.endswith(" 00:00:00") and len(text) == 19:
+        return text[:10]
+    return text
 
 
 def _flag(value: Any) -> bool | str:

@@ -21,6 +21,7 @@ from kimdesk.forms.expressions.syntax import (
     REF_IN_TEXT,
     BinOp,
     Call,
+    Column,
     Current,
     Neg,
     Node,
@@ -54,6 +55,7 @@ class Context:
     lookup: Callable[[str], Any] | None = None
     position: int = 0  # 1-based number of the current repeat instance (0: not in a repeat)
     choice_label: Callable[[str, str], str] | None = None  # (choice name, field) -> label
+    item: Mapping[str, str] | None = None  # the choice a choice_filter tests: its columns
 
     def get(self, name: str) -> Any:
         if self.lookup is not None:
@@ -157,6 +159,17 @@ def _eval_ref(node: Ref, ctx: Context) -> Any:
     return ctx.get(node.name)
 
 
+def _eval_column(node: Column, ctx: Context) -> Any:
+    """A choice column; a column the choice leaves empty reads as "" (an empty element), a
+    name that is no column of the list as an empty node-set (XPath: every comparison false)."""
+    if ctx.item is None:
+        raise ExpressionError(N_("Unsupported path or name {name!r}; use ${{field}}."),
+                              name=node.name)
+    if node.name not in ctx.item:
+        return NodeSet(())
+    return ctx.item[node.name]
+
+
 def _eval_current(_node: Current, ctx: Context) -> Any:
     return "" if ctx.current is None else ctx.current
 
@@ -218,6 +231,7 @@ _EVALUATORS: dict[type, Callable[[Any, Context], Any]] = {
     Num: lambda node, _ctx: node.value,
     Str: lambda node, _ctx: node.value,
     Ref: _eval_ref,
+    Column: _eval_column,
     Current: _eval_current,
     Neg: _eval_neg,
     BinOp: _eval_binop,

@@ -16,6 +16,7 @@ from kimdesk.forms.expressions.limits import MAX_DEPTH, MAX_LENGTH, ExpressionEr
 from kimdesk.forms.expressions.syntax import (
     BinOp,
     Call,
+    Column,
     Current,
     Neg,
     Node,
@@ -100,7 +101,8 @@ _LEAVES: dict[str, Callable[[str], Node]] = {
 
 
 class _Parser:
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, columns: bool = False) -> None:
+        self.columns = columns  # bare names are choice columns (choice_filter)
         self.tokens = tokenize(text)
         self.i = 0
         self.depth = 0
@@ -180,6 +182,8 @@ class _Parser:
         if tok.kind == "name":
             if self.at_op("("):
                 return self.call(tok.text)
+            if self.columns:
+                return Column(tok.text)
             raise ExpressionError(
                 N_("Unsupported path or name {name!r}; use ${{field}}."), name=tok.text
             )
@@ -218,3 +222,11 @@ def parse(text: str) -> Node:
     if not text.strip():
         raise ExpressionError(N_("Empty expression."))
     return _Parser(text).parse()
+
+
+@lru_cache(maxsize=1024)
+def parse_filter(text: str) -> Node:
+    """Parse a ``choice_filter``: as :func:`parse`, and a bare name is a choice column."""
+    if not isinstance(text, str) or not text.strip():
+        raise ExpressionError(N_("Empty expression."))
+    return _Parser(text, columns=True).parse()

@@ -27,6 +27,13 @@ class Ref:
 
 
 @dataclass(frozen=True)
+class Column:
+    """A bare name in a ``choice_filter``: the column of the choice being tested (``state``)."""
+
+    name: str
+
+
+@dataclass(frozen=True)
 class Current:
     pass
 
@@ -54,7 +61,7 @@ class Call:
     args: tuple[Node, ...]
 
 
-Node = Num | Str | Ref | Current | Parent | Neg | BinOp | Call
+Node = Num | Str | Ref | Column | Current | Parent | Neg | BinOp | Call
 
 #: ``${name}`` inside a text (``jr:choice-name``'s second argument, note templates).
 REF_IN_TEXT = re.compile(r"\$\{\s*([A-Za-z_][A-Za-z0-9_.\-]*)\s*\}")
@@ -106,3 +113,15 @@ def uses_current(node: Node) -> bool:
             return True
         stack.extend(_children(n))
     return False
+
+
+def columns(node: Node) -> set[str]:
+    """Names of the choice columns a ``choice_filter`` reads."""
+    found: set[str] = set()
+    stack: list[Node] = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, Column):
+            found.add(n.name)
+        stack.extend(_children(n))
+    return found

@@ -213,6 +213,7 @@ class BodyBuilder:
         add = QPushButton(tr(MSG_ADD, self.ui) + " +")
         add.setObjectName(f"add:{key}")
         add.setEnabled(not self.read_only)
+        add.setVisible(not f.row.repeat_count)  # repeat_count decides the instances
         add.clicked.connect(lambda _=False: self.add_instance(f, scope))
         inner.addWidget(add, 0, Qt.AlignmentFlag.AlignLeft)
         row.editor = add
@@ -231,6 +232,7 @@ class BodyBuilder:
         remove = QPushButton(tr(MSG_REMOVE, self.ui))
         remove.setObjectName(f"remove:{key}.{i}")
         remove.setEnabled(not self.read_only)
+        remove.setVisible(not f.row.repeat_count)
         remove.clicked.connect(lambda _=False, i=i: self.remove_instance(f, scope, i))
         il.addWidget(remove, 0, Qt.AlignmentFlag.AlignRight)
         return inst

@@ -25,6 +25,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFrame, QScrollArea, QVBoxLayout, QWidget
 
 from kimdesk.forms.answer_tree import AnswerTree
+from kimdesk.forms.cascade import sync_repeat_counts
 from kimdesk.forms.definition import Field, Form
 from kimdesk.forms.drafts import DraftStore
 from kimdesk.forms.engine import FormState, Issue, Scope, apply_defaults
@@ -221,6 +222,7 @@ class FormWidget(QWidget):
 
     # -- building ------------------------------------------------------------------------------
     def _build(self) -> None:
+        sync_repeat_counts(self.form, self._answers, self.today)
         self._loading = True
         self._rows.clear()
         body = QWidget()
@@ -263,6 +265,8 @@ class FormWidget(QWidget):
         self._changed()
 
     def _changed(self) -> None:
+        if sync_repeat_counts(self.form, self._answers, self.today):
+            self._build()
         self._drafts.changed()
         self._refresh()
         self.answersChanged.emit(self.answers())
