@@ -277,6 +277,9 @@ def _check_field_columns(form: Form, f: Field, name: str, add: Any) -> None:
     if kind in {"select_one", "select_multiple"}:
         if not row.list_name:
             add(name, f"'{row.type}' names no choice list")
+        elif row.list_name.lower().endswith((".csv", ".xml", ".geojson")):
+            add(name, f"choices from the file '{row.list_name}' (select_one_from_file) are not"
+                      " supported")
         elif row.list_name not in form.definition.choices:
             add(name, f"dangling choice list '{row.list_name}'")
     if kind in COMPUTED_TYPES and not row.calculation:
