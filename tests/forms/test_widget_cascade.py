@@ -1,0 +1,78 @@
+"""The form view filters a cascading select live and follows a repeat_count (issue 16), driven
+by clicks and typed keys on the real widgets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip("pytestqt")
+
+from PySide6.QtWidgets import QLineEdit, QRadioButton
+
+from kimdesk.forms.checker import check_definition
+from kimdesk.forms.xlsform import import_xlsform
+from kimdesk.gui.forms import FormWidget
+from kimdesk.i18n import language
+
+MD = """
+| survey   |                  |          |          |                 |              |
+|          | type             | name     | label    | choice_filter   | repeat_count |
+|          | select_one state | state    | State    |                 |              |
+|          | select_one dist  | district | District | st = ${state}   |              |
+|          | integer          | n        | Kids     |                 |              |
+|          | begin repeat     | kid      | Kid      |                 | ${n}         |
+|          | text             | kname    | Name     |                 |              |
+|          | end repeat       |          |          |                 |              |
+| choices  |                  |          |          |
+|          | list_name        | name     | label    | st              |
+|          | state            | nrw      | NRW      |                 |
+|          | state            | by       | Bayern   |                 |
+|          | dist             | koeln    | Koeln    | nrw             |
+|          | dist             | bonn     | Bonn     | nrw             |
+|          | dist             | muc      | Muenchen | by              |
+| settings |                  |          |
+|          | form_id          | version  |
+|          | cascade          | 1        |
+"""
+
+
+def _visible_choices(w: FormWidget) -> list[str]:
+    editor = w.editor("district")
+    assert editor is not None
+    return [b.objectName().split(":", 1)[1] for b in editor.findChildren(QRadioButton)
+            if not b.isHidden()]
+
+
+def test_cascading_select_and_repeat_count(qtbot: Any, tmp_path: Path) -> None:
+    path = tmp_path / "c.md"
+    path.write_text(MD, encoding="utf-8")
+    with language("en"):
+        result = import_xlsform(path, default_language="en")
+        assert result.definition is not None
+        form, _problems = check_definition(result.definition)
+    assert form is not None
+    w = FormWidget(form, ui_language="en")
+    qtbot.addWidget(w)
+    w.show()
+    assert _visible_choices(w) == []
+    state = w.editor("state")
+    assert state is not None
+    state.findChild(QRadioButton, "choice:nrw").click()
+    assert _visible_choices(w) == ["koeln", "bonn"]
+    state.findChild(QRadioButton, "choice:by").click()
+    assert _visible_choices(w) == ["muc"]
+    # repeat_count: typing the number makes the instances
+    n = w.editor("n")
+    assert isinstance(n, QLineEdit)
+    qtbot.keyClicks(n, "3")
+    assert len(w.answers()["kid"]) == 3
+    assert w.editor("kid.2.kname") is not None
+    n = w.editor("n")
+    assert isinstance(n, QLineEdit)
+    n.selectAll()
+    qtbot.keyClicks(n, "1")
+    assert len(w.answers()["kid"]) == 1
+    w.grab().save(str(tmp_path / "cascade.png"))
