@@ -60,9 +60,11 @@ def test_cascading_select_and_repeat_count(qtbot: Any, tmp_path: Path) -> None:
     assert _visible_choices(w) == []
     state = w.editor("state")
     assert state is not None
-    state.findChild(QRadioButton, "choice:nrw").click()
+    nrw, by = (state.findChild(QRadioButton, f"choice:{c}") for c in ("nrw", "by"))
+    assert nrw is not None and by is not None
+    nrw.click()
     assert _visible_choices(w) == ["koeln", "bonn"]
-    state.findChild(QRadioButton, "choice:by").click()
+    by.click()
     assert _visible_choices(w) == ["muc"]
     # repeat_count: typing the number makes the instances
     n = w.editor("n")
