@@ -262,8 +262,12 @@ def _check_field_texts(f: Field, name: str, langs: list[str], add: Any, default:
     if f.kind in LABELLED:
         # a table-list's rows (appearance label / list-nolabel) have no label of their own
         unlabelled = {"label", "list-nolabel"} & set(row.appearance.split())
-        _check_texts(name, N_("label"), row.label, langs, add, required=not unlabelled,
-                     default=default)
+        media_only = not row.label and any(k.startswith("media::") for k in row.xlsform)
+        if media_only:  # ODK shows the image; KIMdesk keeps it but shows no media
+            add(name, _("the field has only media, no label: KIMdesk shows no media, so the"
+                        " field has no text"), "warning")
+        _check_texts(name, N_("label"), row.label, langs, add,
+                     required=not (unlabelled or media_only), default=default)
     for what, texts in ((N_("hint"), row.hint),
                         (N_("constraint message"), row.constraint_message),
                         (N_("required message"), row.required_message)):

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -187,22 +187,28 @@ def import_xlsform(path: Path, *, default_language: str = "de") -> ImportResult:
         return ImportResult(None, [Problem(name, "", f"pyxform: {' '.join(str(exc).split())}")])
     except Exception as exc:  # unreadable workbooks raise zipfile/openpyxl/xlrd errors
         return ImportResult(None, [Problem(name, "", f"cannot read the spreadsheet: {exc}")])
-    return convert_pyxform_json(data, name, default_language=default_language, warnings=warnings)
+    return convert_pyxform_json(data, name, default_language=default_language, warnings=warnings,
+                                folder=path.parent)
 
 
 def convert_pyxform_json(
     data: Mapping[str, Any], file: str = "<xlsform>", *, default_language: str = "de",
-    warnings: list[str] | None = None,
+    warnings: list[str] | None = None, folder: Path | None = None,
 ) -> ImportResult:
     """Map pyxform's JSON to a definition: settings, survey rows (groups and repeats as
-    begin/end rows), choices, translations. Problems come in the order the steps find them."""
+    begin/end rows), choices, translations. Problems come in the order the steps find them.
+    ``folder`` is where ``include`` finds its sections (none: includes are refused)."""
+    from kimdesk.forms.xlsform_columns import field_paths
+    from kimdesk.forms.xlsform_sections import expand_sections
+
     conv = _Converter(file, warnings or [])
     extra = conv.kimdesk_settings(data)
     conv.default = _default_language(data, default_language)
-    from kimdesk.forms.xlsform_columns import field_paths
-
-    conv.paths = field_paths(list(data.get("children") or []), str(data.get("name") or "data"))
-    conv.walk(list(data.get("children") or []))
+    choice_lists = dict(data.get("choices") or {})
+    children = expand_sections(list(data.get("children") or []), folder, conv.add, choice_lists)
+    data = {**data, "choices": choice_lists}
+    conv.paths = field_paths(children, str(data.get("name") or "data"))
+    conv.walk(children)
     choices = conv.choices(data, extra)
     settings = conv.settings(data, extra)
     return conv.result(settings, choices)
@@ -328,7 +334,7 @@ class _Converter:
         return out
 
     # -- survey rows, groups and repeats -------------------------------------------------------
-    def walk(self, children: list[Mapping[str, Any]]) -> None:
+    def walk(self, children: Sequence[Mapping[str, Any]]) -> None:
         for el in children:
             name = str(el.get("name", ""))
             jtype = str(el.get("type", ""))

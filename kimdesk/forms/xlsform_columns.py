@@ -16,7 +16,7 @@ becomes ``${x}``; a path that points nowhere is left as written and the check na
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 #: Element keys mapped to :class:`~kimdesk.forms.definition.Row` columns by the importer.
@@ -80,11 +80,11 @@ _QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
 _PATH = re.compile(rf"(?<![\w)\]}}'\"])(?:(?:\.\./)+|\./|/){_NAME}(?:/{_NAME})*")
 
 
-def field_paths(children: list[Mapping[str, Any]], root: str) -> dict[str, tuple[str, ...]]:
+def field_paths(children: Sequence[Mapping[str, Any]], root: str) -> dict[str, tuple[str, ...]]:
     """Each field name -> its XML path (``("data", "group", "x")``), as pyxform builds it."""
     out: dict[str, tuple[str, ...]] = {}
 
-    def walk(items: list[Mapping[str, Any]], at: tuple[str, ...]) -> None:
+    def walk(items: Sequence[Mapping[str, Any]], at: tuple[str, ...]) -> None:
         for el in items:
             name = str(el.get("name", ""))
             if not name:

@@ -221,3 +221,68 @@ def test_corpus_forms_that_needed_these_features(name: str) -> None:
         assert result.definition is not None, [str(p) for p in result.errors]
         form, problems = check_definition(result.definition)
     assert form is not None, [str(p) for p in problems if p.severity == "error"]
+
+
+def test_media_only_note_is_kept_with_a_warning(tmp_path: Path) -> None:
+    md = """
+| survey   |          |        |        |              |
+|          | type     | name   | label  | media::image |
+|          | note     | pic    |        | map.png      |
+|          | text     | t      | T      |              |
+| settings |          |        |
+|          | form_id  | version|
+|          | media    | 1      |
+"""
+    d, _form, warnings = _import(tmp_path, md)
+    assert d.survey[0].xlsform == {"media::image": "map.png"}
+    assert any(w.startswith("pic: the field has only media, no label") for w in warnings)
+
+
+SECTION = """
+| survey   |          |        |           |
+|          | type     | name   | label     |
+|          | integer  | age    | How old?  |
+| choices  |          |        |           |
+|          | list_name| name   | label     |
+|          | ok_list  | ok     | OK        |
+"""
+
+MAIN = """
+| survey   |                  |          |                          |
+|          | type             | name     | label                    |
+|          | text             | who      | Who?                     |
+|          | include          | age_part | Age                      |
+|          | begin loop over yn | each   |                          |
+|          | integer          | count    | How many %(label)s?      |
+|          | end loop         |          |                          |
+| choices  |                  |          |                          |
+|          | list_name        | name     | label                    |
+|          | yn               | yes      | Yes                      |
+|          | yn               | no       | No                       |
+| settings |                  |          |
+|          | form_id          | version  |
+|          | main             | 1        |
+"""
+
+
+def test_include_and_loop_are_expanded(tmp_path: Path) -> None:
+    (tmp_path / "age_part.md").write_text(SECTION, encoding="utf-8")
+    d, form, warnings = _import(tmp_path, MAIN)
+    assert [(r.type, r.name) for r in d.survey] == [
+        ("text", "who"), ("integer", "age"), ("begin group", "each"),
+        ("begin group", "each_yes"), ("integer", "yes_count"), ("end group", ""),
+        ("begin group", "each_no"), ("integer", "no_count"), ("end group", ""),
+        ("end group", "")]
+    assert form.by_name["no_count"].row.label == {"en": "How many No?"}
+    assert any(w.startswith("age_part: the section 'age_part' is included from age_part.md")
+               for w in warnings)
+    assert any(w.startswith("each: loop 'each'") for w in warnings)
+    # a section that is not there is refused by name (a path is no name: pyxform refuses it)
+    for name, reason in (("missing", "include: the section 'missing' is not a spreadsheet"),
+                         ("../etc", "the 'name' value is invalid")):
+        bad = tmp_path / "bad.md"
+        bad.write_text(MAIN.replace("age_part", name), encoding="utf-8")
+        with language("en"):
+            result = import_xlsform(bad, default_language="en")
+        assert result.definition is None
+        assert any(reason in p.reason for p in result.errors), result.errors
