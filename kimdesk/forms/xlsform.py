@@ -180,13 +180,18 @@ def import_xlsform(path: Path, *, default_language: str = "de") -> ImportResult:
     refusal = file_problem(path) or too_many_rows(survey_rows(path, MAX_ROWS) or 0)
     if refusal:
         return ImportResult(None, [Problem(name, "", refusal)])
+    from kimdesk.forms.xlsform_quotes import placeholders, restore
+
     warnings: list[str] = []
     try:
-        data = parse_file_to_json(str(path), warnings=warnings)
+        with placeholders():
+            data = restore(parse_file_to_json(str(path), warnings=warnings))
     except PyXFormError as exc:
-        return ImportResult(None, [Problem(name, "", f"pyxform: {' '.join(str(exc).split())}")])
+        reason = restore(" ".join(str(exc).split()), text=True)
+        return ImportResult(None, [Problem(name, "", f"pyxform: {reason}")])
     except Exception as exc:  # unreadable workbooks raise zipfile/openpyxl/xlrd errors
         return ImportResult(None, [Problem(name, "", f"cannot read the spreadsheet: {exc}")])
+    warnings = [restore(w, text=True) for w in warnings]
     return convert_pyxform_json(data, name, default_language=default_language, warnings=warnings,
                                 folder=path.parent)
 

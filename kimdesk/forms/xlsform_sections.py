@@ -54,6 +54,8 @@ def _include(el: Mapping[str, Any], folder: Path | None, add: Add, choices: dict
     from pyxform.errors import PyXFormError
     from pyxform.xls2json import parse_file_to_json
 
+    from kimdesk.forms.xlsform_quotes import placeholders, restore
+
     name = str(el.get("name", ""))
     found = None
     if folder is not None and _SECTION.match(name) and depth < MAX_DEPTH:
@@ -64,7 +66,8 @@ def _include(el: Mapping[str, Any], folder: Path | None, add: Add, choices: dict
                     " (or includes nest too deep)").format(name=name))
         return []
     try:
-        data = parse_file_to_json(str(found), warnings=[])
+        with placeholders():
+            data = restore(parse_file_to_json(str(found), warnings=[]))
     except PyXFormError as exc:
         add(name, f"include {found.name}: pyxform: {' '.join(str(exc).split())}")
         return []

@@ -286,3 +286,20 @@ def test_include_and_loop_are_expanded(tmp_path: Path) -> None:
             result = import_xlsform(bad, default_language="en")
         assert result.definition is None
         assert any(reason in p.reason for p in result.errors), result.errors
+
+
+def test_labels_keep_the_authors_quotes(tmp_path: Path) -> None:
+    """pyxform straightens ‘ ’ “ ” in every cell; labels keep them, expressions get the straight
+    quotes ODK would see."""
+    md = """
+| survey   |          |        |                                   |                           |
+|          | type     | name   | label                             | constraint                |
+|          | text     | q      | Sag „Hallo“ und “hi” und ‘x’      | . != “no”                 |
+| settings |          |        |
+|          | form_id  | version|
+|          | quotes   | 1      |
+"""
+    d, form, _warnings = _import(tmp_path, md)
+    assert d.survey[0].label == {"en": "Sag „Hallo“ und “hi” und ‘x’"}
+    assert d.survey[0].constraint == '. != "no"'
+    assert [i.kind for i in FormState(form, {"q": "no"}).issues()] == ["constraint"]
