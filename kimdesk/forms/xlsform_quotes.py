@@ -43,7 +43,8 @@ def placeholders() -> Iterator[None]:
 
 
 def _swap(table: dict[str, str]) -> Callable[[str], str]:
-    return lambda text: text.translate(str.maketrans(table))
+    codes = {ord(k): v for k, v in table.items()}
+    return lambda text: text.translate(codes)
 
 
 _original = _swap(_ORIGINAL)
