@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -168,7 +168,7 @@ def _used_text_langs(definition: FormDefinition) -> set[tuple[str, str]]:
 
 
 # -- import ------------------------------------------------------------------------------------
-def import_xlsform(path: Path, *, default_language: str = "de") -> ImportResult:
+def import_xlsform(path: Path, *, default_language: str | None = None) -> ImportResult:
     """Convert an XLSForm (xlsx, xls, csv or pyxform markdown) into a definition."""
     from pyxform.errors import PyXFormError
     from pyxform.xls2json import parse_file_to_json
@@ -197,7 +197,7 @@ def import_xlsform(path: Path, *, default_language: str = "de") -> ImportResult:
 
 
 def convert_pyxform_json(
-    data: Mapping[str, Any], file: str = "<xlsform>", *, default_language: str = "de",
+    data: Mapping[str, Any], file: str = "<xlsform>", *, default_language: str | None = None,
     warnings: list[str] | None = None, folder: Path | None = None,
 ) -> ImportResult:
     """Map pyxform's JSON to a definition: settings, survey rows (groups and repeats as
@@ -208,7 +208,7 @@ def convert_pyxform_json(
 
     conv = _Converter(file, warnings or [])
     extra = conv.kimdesk_settings(data)
-    conv.default = _default_language(data, default_language)
+    conv.default = _default_language(data, default_language, conv.add)
     choice_lists = dict(data.get("choices") or {})
     children = expand_sections(list(data.get("children") or []), folder, conv.add, choice_lists)
     data = {**data, "choices": choice_lists}
@@ -219,11 +219,71 @@ def convert_pyxform_json(
     return conv.result(settings, choices)
 
 
-def _default_language(data: Mapping[str, Any], fallback: str) -> str:
-    default = language_code(str(data.get("default_language") or "default"), fallback)
-    if default is None or default == "default":
-        return fallback
-    return default
+def _default_language(data: Mapping[str, Any], given: str | None, add: Any) -> str:
+    """The language of untagged columns: ``--default-language`` if given, else the settings
+    sheet's ``default_language``, else a guess from the texts (:mod:`.language_guess`), else
+    German with a warning that says how to choose."""
+    from kimdesk.forms.language_guess import guess_language
+
+    if given:
+        return given
+    default = language_code(str(data.get("default_language") or "default"), "")
+    if default and default != "default":
+        return default
+    texts = list(_untagged_texts(data))
+    if not texts:
+        return "de"
+    guess = guess_language(texts)
+    tagged = {code for code in map(lambda h: language_code(h, ""), _tagged_headers(data))
+              if code}
+    if guess is None and len(tagged) == 1:
+        guess = tagged.pop()
+    if guess is None:
+        add("settings.default_language", _("The language of the texts without a language column"
+                                           " could not be recognised; they are taken as German"
+                                           " (de). Choose with --default-language."), "warning")
+        return "de"
+    add("settings.default_language", _("The texts without a language column are recognised as"
+                                       " {lang}; they are imported as '{code}' (choose with"
+                                       " --default-language).").format(
+                                           lang=language_header(guess), code=guess), "warning")
+    return guess
+
+
+def _tagged_headers(value: Any, text: bool = False) -> Iterator[str]:
+    """The language headers of translated texts (``English (en)``), with repeats."""
+    from kimdesk.forms.xlsform_quotes import TEXT_KEYS
+
+    if isinstance(value, Mapping):
+        for key, inner in value.items():
+            if text and isinstance(inner, str) and key != "default":
+                yield str(key)
+            elif not isinstance(inner, str):
+                yield from _tagged_headers(inner, key in TEXT_KEYS)
+    elif isinstance(value, list):
+        for inner in value:
+            yield from _tagged_headers(inner, text)
+
+
+def _untagged_texts(value: Any, text: bool = False) -> Iterator[str]:
+    """Labels, hints and messages without a language column (pyxform's ``default``)."""
+    from kimdesk.forms.xlsform_quotes import TEXT_KEYS
+
+    if isinstance(value, str):
+        if text and value.strip():
+            yield value
+    elif isinstance(value, Mapping):
+        for key, inner in value.items():
+            if key == "title":
+                continue  # the form's title defaults to its id: no language in it
+            if text and isinstance(inner, str):
+                if key == "default":
+                    yield inner
+                continue
+            yield from _untagged_texts(inner, key in TEXT_KEYS)
+    elif isinstance(value, list):
+        for inner in value:
+            yield from _untagged_texts(inner, text)
 
 
 class _Converter:

@@ -303,3 +303,46 @@ def test_labels_keep_the_authors_quotes(tmp_path: Path) -> None:
     assert d.survey[0].label == {"en": "Sag „Hallo“ und “hi” und ‘x’"}
     assert d.survey[0].constraint == '. != "no"'
     assert [i.kind for i in FormState(form, {"q": "no"}).issues()] == ["constraint"]
+
+
+@pytest.mark.parametrize(("label", "hint", "code"), [
+    ("What is your name?", "Please write your full name", "en"),
+    ("Wie heißen Sie?", "Bitte den vollen Namen", "de"),
+    ("Adınız nedir?", "Lütfen tam adınızı yazın", "tr"),
+    ("Як вас звати?", "Чи є у вас діти?", "uk"),
+    ("اسم شما چیست؟", "لطفا نام کامل", "fa"),
+    ("ما اسمك؟", "الاسم الكامل", "ar"),
+])
+def test_untagged_texts_get_their_language(tmp_path: Path, label: str, hint: str,
+                                           code: str) -> None:
+    """Issue 16: an untagged ``label`` column is not German by decree; without
+    --default-language the import recognises the language and says so."""
+    path = tmp_path / "u.md"
+    path.write_text(f"""
+| survey   |          |        |          |          |
+|          | type     | name   | label    | hint     |
+|          | text     | q      | {label}  | {hint}   |
+| settings |          |        |
+|          | form_id  | version|
+|          | untagged | 1      |
+""", encoding="utf-8")
+    with language("en"):
+        result = import_xlsform(path)
+    d = result.definition
+    assert d is not None and d.settings.default_language == code
+    assert d.survey[0].label == {code: label}
+    assert any(p.field == "settings.default_language" and f"'{code}'" in p.reason
+               for p in result.problems)
+    with language("en"):  # the option still decides when given
+        forced = import_xlsform(path, default_language="de").definition
+    assert forced is not None and forced.survey[0].label == {"de": label}
+
+
+def test_unrecognised_untagged_texts_fall_back_to_german_with_a_warning(tmp_path: Path) -> None:
+    path = tmp_path / "u.md"
+    path.write_text("| survey |  |  |  |\n| | type | name | label |\n| | text | q | GPS |\n",
+                    encoding="utf-8")
+    with language("en"):
+        result = import_xlsform(path)
+    assert result.definition is not None and result.definition.settings.default_language == "de"
+    assert any("could not be recognised" in p.reason for p in result.problems)
