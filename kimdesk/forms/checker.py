@@ -39,6 +39,7 @@ from kimdesk.forms.expressions import (
     references,
     uses_current,
 )
+from kimdesk.forms.expressions.syntax import REF_IN_TEXT
 from kimdesk.forms.notes import form_notes
 from kimdesk.i18n import N_
 from kimdesk.i18n import gettext as _
@@ -250,6 +251,10 @@ def _check_field(form: Form, f: Field, langs: list[str], add: Any,
                  types: Mapping[str, str]) -> None:
     name = f.name or f"row {f.index + 2}"
     _check_field_texts(f, name, langs, add, form.default_language)
+    for column, texts in (("label", f.row.label), ("hint", f.row.hint)):
+        for ref in sorted({r for t in texts.values() for r in REF_IN_TEXT.findall(t)}):
+            if ref not in form.by_name:
+                add(name, f"{column}: reference to a field that does not exist: ${{{ref}}}")
     _check_field_columns(form, f, name, add)
     if f.row.default:
         _check_default(form, f, name, add)

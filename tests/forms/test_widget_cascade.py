@@ -78,3 +78,35 @@ def test_cascading_select_and_repeat_count(qtbot: Any, tmp_path: Path) -> None:
     qtbot.keyClicks(n, "1")
     assert len(w.answers()["kid"]) == 1
     w.grab().save(str(tmp_path / "cascade.png"))
+
+
+LIVE = """
+| survey   |          |        |                          |                        |
+|          | type     | name   | label                    | hint                   |
+|          | text     | who    | Name                     |                        |
+|          | integer  | age    | How old is ${who}?       | ${who} said: ${who}    |
+| settings |          |        |
+|          | form_id  | version|
+|          | live     | 1      |
+"""
+
+
+def test_labels_and_hints_show_answers_live(qtbot: Any, tmp_path: Path) -> None:
+    from kimdesk.gui.forms.bilingual import Cell
+
+    path = tmp_path / "l.md"
+    path.write_text(LIVE, encoding="utf-8")
+    with language("en"):
+        result = import_xlsform(path, default_language="en")
+        assert result.definition is not None
+        form, _problems = check_definition(result.definition)
+    assert form is not None
+    w = FormWidget(form, ui_language="en")
+    qtbot.addWidget(w)
+    who = w.editor("who")
+    assert isinstance(who, QLineEdit)
+    qtbot.keyClicks(who, "Ana")
+    cell, _client = w.cells("age")
+    assert isinstance(cell, Cell) and cell.hint is not None
+    assert cell.label.text() == "How old is Ana?"
+    assert cell.hint.text() == "Ana said: Ana"

@@ -346,3 +346,15 @@ def test_unrecognised_untagged_texts_fall_back_to_german_with_a_warning(tmp_path
         result = import_xlsform(path)
     assert result.definition is not None and result.definition.settings.default_language == "de"
     assert any("could not be recognised" in p.reason for p in result.problems)
+
+
+def test_label_reference_to_a_missing_field_is_refused() -> None:
+    from kimdesk.forms.checker import check_data
+
+    data = {"settings": {"form_id": "x", "version": "1", "title": {"en": "X"},
+                         "default_language": "en", "languages": ["en"]},
+            "survey": [{"type": "text", "name": "q", "label": {"en": "Hi ${nobody}"}}]}
+    form, problems = check_data(data, "x.yaml")
+    assert form is None
+    assert [p.reason for p in problems if p.severity == "error"] == [
+        "label: reference to a field that does not exist: ${nobody}"]
