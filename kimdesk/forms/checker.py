@@ -6,6 +6,7 @@ reason) instead of breaking the app.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -226,6 +227,8 @@ class _TypesSeenFrom(Mapping[str, str]):
         other = self._form.by_name[name]
         if any(r not in self._own for r in self._chains[id(other)]):
             return "nodeset"
+        if other.kind == "select_one" and _numeric_codes(self._form, other):
+            return "number"  # codes 1..5 of a scale: arithmetic on them is meant (ODK allows)
         return FIELD_VALUE_TYPES.get(other.kind, "any")
 
     def __iter__(self) -> Iterator[str]:
@@ -233,6 +236,15 @@ class _TypesSeenFrom(Mapping[str, str]):
 
     def __len__(self) -> int:
         return len(self._form.by_name)
+
+
+def _numeric_codes(form: Form, f: Field) -> bool:
+    """Whether every choice name of ``f``'s list is a number (a scale's 1..5)."""
+    choices = form.choice_list(f)
+    return bool(choices) and all(_NUMBER.match(c.name) for c in choices)
+
+
+_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 
 
 def repeat_chains(form: Form) -> dict[int, tuple[int, ...]]:

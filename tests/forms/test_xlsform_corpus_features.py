@@ -358,3 +358,34 @@ def test_label_reference_to_a_missing_field_is_refused() -> None:
     assert form is None
     assert [p.reason for p in problems if p.severity == "error"] == [
         "label: reference to a field that does not exist: ${nobody}"]
+
+
+def test_arithmetic_on_numeric_choice_codes(tmp_path: Path) -> None:
+    """A scale whose codes are numbers (1..3) may be summed, as in ODK; a text-coded select may
+    not (the check still refuses that)."""
+    md = """
+| survey   |                  |        |        |                     |
+|          | type             | name   | label  | calculation         |
+|          | select_one scale | a      | A      |                     |
+|          | select_one scale | b      | B      |                     |
+|          | calculate        | total  |        | ${a} + ${b}         |
+| choices  |                  |        |        |
+|          | list_name        | name   | label  |
+|          | scale            | 1      | low    |
+|          | scale            | 2      | mid    |
+|          | scale            | 3      | high   |
+| settings |                  |        |
+|          | form_id          | version|
+|          | scale            | 1      |
+"""
+    _d, form, _warnings = _import(tmp_path, md)
+    state = FormState(form, {"a": "2", "b": "3"})
+    assert state.calculated(form.by_name["total"], ()) == 5.0
+    (tmp_path / "t.md").write_text(md.replace("| 1      | low", "| lo     | low"),
+                                   encoding="utf-8")
+    with language("en"):
+        result = import_xlsform(tmp_path / "t.md", default_language="en")
+        assert result.definition is not None
+        bad, problems = check_definition(result.definition)
+    assert bad is None
+    assert any("arithmetic '+' on a select" in p.reason for p in problems)
