@@ -129,7 +129,22 @@ class FormState:
         return Context({}, current=current, today=self.today,
                        lookup=lambda name: self.lookup(name, scope),
                        position=scope[-1][1] + 1 if scope else 0,
-                       choice_label=self._choice_label)
+                       choice_label=self._choice_label,
+                       indexed=lambda name, pairs: self._indexed(name, pairs, scope))
+
+    def _indexed(self, name: str, pairs: list[tuple[str, int]], here: Scope) -> Any:
+        """indexed-repeat: the named instances; repeats not named keep ``here``'s instance."""
+        f = self.form.by_name.get(name)
+        if f is None:
+            raise ExpressionError(N_("Unknown field ${{{name}}}."), name=name)
+        given, current = dict(pairs), dict(here)
+        scope: Scope = ()
+        for rep in f.repeats():
+            i = given.get(rep.name, current.get(rep.name, 0))
+            if i >= self.instances(rep, scope):
+                return ""
+            scope = (*scope, (rep.name, i))
+        return self.value(f, scope)
 
     def _choice_label(self, value: str, name: str) -> str:
         f = self.form.by_name.get(name)
@@ -169,7 +184,9 @@ class FormState:
                                   name=f.name)
         self._busy.add(key)
         try:
-            result = evaluate(f.row.calculation, self.context(scope)) if f.row.calculation else ""
+            # the stored value is the current one: once() keeps it (ODK)
+            ctx = self.context(scope, current=self.raw(f, scope) or "")
+            result = evaluate(f.row.calculation, ctx) if f.row.calculation else ""
         except ExpressionError as exc:
             self.errors.append(Issue(self.form, f.name, scope, "error", exc.translated()))
             result = ""

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from kimdesk.forms.expressions.functions import FUNCTIONS
+from kimdesk.forms.expressions.functions_odk import FUNCTIONS
 from kimdesk.forms.expressions.limits import MAX_DEPTH, MAX_LENGTH, ExpressionError
 from kimdesk.forms.expressions.syntax import (
     BinOp,
@@ -208,6 +208,9 @@ class _Parser:
         lo, hi = FUNCTIONS[name].arity
         if len(args) < lo or (hi is not None and len(args) > hi):
             raise ExpressionError(N_("Wrong number of arguments for {name}()."), name=name)
+        if name == "indexed-repeat" and (len(args) % 2 == 0 or not all(
+                isinstance(a, Ref) for a in (args[0], *args[1::2]))):
+            raise ExpressionError(N_("indexed-repeat() needs ${{field}}, ${{repeat}}, number."))
         if any(isinstance(a, Parent) for a in args) != (name == "position") or (
                 name == "position" and not isinstance(args[0], Parent)):
             raise ExpressionError(N_("'..' is only supported as position(..)."))
