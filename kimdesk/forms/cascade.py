@@ -52,12 +52,11 @@ def available_choices(state: FormState, f: Field, scope: Scope) -> list[Choice]:
         node = parse_filter(text)
     except ExpressionError:
         return []  # forms check refuses such a form; never offer unfiltered choices
-    known = list_columns(choices)
+    rows = choice_rows(state.form, f.list_name or "")
     out: list[Choice] = []
-    for choice in choices:
+    for choice, row in zip(choices, rows, strict=True):
         ctx = state.context(scope)
-        ctx.item = {**dict.fromkeys(known, ""), **choice.columns, "name": choice.name,
-                    **_label_columns(state.form, choice)}
+        ctx.item = row
         try:
             keep = to_bool(evaluate(node, ctx))
         except ExpressionError:
@@ -103,6 +102,18 @@ def check_dynamic(form: Form, f: Field, name: str, add: Add) -> None:
         add(name, _("choice_filter: the choice list '{list}' has no column '{column}'; as in"
                     " ODK it reads as empty (did you mean '{column}' in quotes?)").format(
                         list=f.list_name, column=column), "warning")
+
+
+def choice_rows(form: Form, list_name: str) -> list[dict[str, str]]:
+    """A choice list as ``instance('list')/root/item`` sees it: each choice's name, label and
+    other columns (a column another choice has reads as empty). Cached on the form."""
+    cache: dict[str, list[dict[str, str]]] = form.__dict__.setdefault("_choice_rows", {})
+    if list_name not in cache:
+        choices = form.choices.get(list_name, [])
+        known = list_columns(choices)
+        cache[list_name] = [{**dict.fromkeys(known, ""), **c.columns, "name": c.name,
+                             **_label_columns(form, c)} for c in choices]
+    return cache[list_name]
 
 
 def list_columns(choices: list[Choice]) -> set[str]:

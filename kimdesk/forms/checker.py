@@ -40,7 +40,7 @@ from kimdesk.forms.expressions import (
     references,
     uses_current,
 )
-from kimdesk.forms.expressions.syntax import REF_IN_TEXT
+from kimdesk.forms.expressions.syntax import REF_IN_TEXT, lookups
 from kimdesk.forms.notes import form_notes
 from kimdesk.i18n import N_
 from kimdesk.i18n import gettext as _
@@ -342,6 +342,9 @@ def _check_expression(form: Form, f: Field, name: str, column: str, text: str,
     for ref in sorted(references(node)):
         if ref not in form.by_name:
             add(name, f"{column}: reference to a field that does not exist: ${{{ref}}}")
+    for list_name in sorted(lookups(node)):
+        if list_name not in form.definition.choices:
+            add(name, f"{column}: instance('{list_name}'): there is no choice list '{list_name}'")
     if "position" in calls(node) and f.repeat is None:
         add(name, f"{column}: position(..) outside a repeat")
     if column != "constraint" and uses_current(node):

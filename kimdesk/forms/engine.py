@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from kimdesk.forms.cascade import choice_rows
 from kimdesk.forms.definition import INPUT_TYPES, Field, Form
 from kimdesk.forms.expressions import (
     Context,
@@ -130,6 +131,7 @@ class FormState:
                        lookup=lambda name: self.lookup(name, scope),
                        position=scope[-1][1] + 1 if scope else 0,
                        choice_label=self._choice_label,
+                       choice_rows=lambda name: choice_rows(self.form, name),
                        indexed=lambda name, pairs: self._indexed(name, pairs, scope))
 
     def _indexed(self, name: str, pairs: list[tuple[str, int]], here: Scope) -> Any:

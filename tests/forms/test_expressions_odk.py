@@ -86,3 +86,38 @@ def test_indexed_repeat_join_and_once_in_a_form() -> None:
     assert fresh.calculated(form.by_name["stamp"], ()) == "2026"
     with pytest.raises(ExpressionError):
         parse("indexed-repeat('x', ${kid}, 1)")
+
+
+LOOKUP = {
+    "settings": {"form_id": "l", "version": "1", "title": {"en": "L"}, "default_language": "en",
+                 "languages": ["en"]},
+    "survey": [
+        {"type": "select_one fruit", "name": "f", "label": {"en": "Fruit"}},
+        {"type": "calculate", "name": "price",
+         "calculation": "instance('fruit')/root/item[name = ${f}]/price"},
+        {"type": "calculate", "name": "label",
+         "calculation": "instance('fruit')/root/item[name = ${f}]/label"},
+        {"type": "calculate", "name": "cheap",
+         "calculation": "count(instance('fruit')/root/item[price < 2]/name)"},
+    ],
+    "choices": {"fruit": [
+        {"name": "apple", "label": {"en": "Apple"}, "columns": {"price": "1.5"}},
+        {"name": "kiwi", "label": {"en": "Kiwi"}, "columns": {"price": "3"}},
+    ]},
+}
+
+
+def test_instance_lookups_over_choices() -> None:
+    form, problems = check_data(LOOKUP)
+    assert form is not None, [str(p) for p in problems if p.severity == "error"]
+    state = FormState(form, {"f": "kiwi"})
+    assert to_string(state.calculated(form.by_name["price"], ())) == "3"
+    assert to_string(state.calculated(form.by_name["label"], ())) == "Kiwi"
+    assert state.calculated(form.by_name["cheap"], ()) == 1.0
+    bad = {**LOOKUP, "survey": [*LOOKUP["survey"][:1], {
+        "type": "calculate", "name": "x", "calculation": "instance('nope')/root/item/name"}]}
+    form2, problems2 = check_data(bad)
+    assert form2 is None
+    assert any("there is no choice list 'nope'" in p.reason for p in problems2)
+    with pytest.raises(ExpressionError):
+        parse("instance('fruit')/data/item/name")

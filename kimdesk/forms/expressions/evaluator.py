@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -23,6 +23,7 @@ from kimdesk.forms.expressions.syntax import (
     Call,
     Column,
     Current,
+    Lookup,
     Neg,
     Node,
     Num,
@@ -56,6 +57,8 @@ class Context:
     position: int = 0  # 1-based number of the current repeat instance (0: not in a repeat)
     choice_label: Callable[[str, str], str] | None = None  # (choice name, field) -> label
     item: Mapping[str, str] | None = None  # the choice a choice_filter tests: its columns
+    #: instance('list')/root/item: a choice list's rows (name, label, other columns)
+    choice_rows: Callable[[str], Sequence[Mapping[str, str]]] | None = None
     #: indexed-repeat: (field, [(repeat, 0-based index), ...]) -> that instance's value
     indexed: Callable[[str, list[tuple[str, int]]], Any] | None = None
 
@@ -173,6 +176,20 @@ def _eval_column(node: Column, ctx: Context) -> Any:
     return ctx.item[node.name]
 
 
+def _eval_lookup(node: Lookup, ctx: Context) -> NodeSet:
+    """The column of the choices the predicate lets through, as a node-set (XPath)."""
+    if ctx.choice_rows is None:
+        raise ExpressionError(N_("instance() needs the name of a choice list."))
+    out: list[Any] = []
+    for row in ctx.choice_rows(node.list_name):
+        if node.predicate is not None and not to_bool(_eval(node.predicate,
+                                                           replace(ctx, item=row))):
+            continue
+        if node.column in row:
+            out.append(row[node.column])
+    return NodeSet(tuple(out))
+
+
 def _eval_current(_node: Current, ctx: Context) -> Any:
     return "" if ctx.current is None else ctx.current
 
@@ -268,6 +285,7 @@ _EVALUATORS: dict[type, Callable[[Any, Context], Any]] = {
     Str: lambda node, _ctx: node.value,
     Ref: _eval_ref,
     Column: _eval_column,
+    Lookup: _eval_lookup,
     Current: _eval_current,
     Neg: _eval_neg,
     BinOp: _eval_binop,

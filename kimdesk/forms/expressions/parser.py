@@ -18,6 +18,7 @@ from kimdesk.forms.expressions.syntax import (
     Call,
     Column,
     Current,
+    Lookup,
     Neg,
     Node,
     Num,
@@ -32,7 +33,7 @@ _TOKEN = re.compile(
       (?P<num>\d+(?:\.\d*)?|\.\d+)
     | (?P<str>'[^']*'|"[^"]*")
     | (?P<ref>\$\{\s*(?P<refname>[A-Za-z_][A-Za-z0-9_.\-]*)\s*\})
-    | (?P<op>!=|<=|>=|=|<|>|\+|-|\*|\(|\)|,)
+    | (?P<op>!=|<=|>=|=|<|>|\+|-|\*|\(|\)|,|/|\[|\])
     | (?P<name>[A-Za-z_][A-Za-z0-9_:\-]*(?<!-))
     | (?P<dotdot>\.\.)
     | (?P<dot>\.)
@@ -180,6 +181,8 @@ class _Parser:
             self.expect(")")
             return node
         if tok.kind == "name":
+            if tok.text == "instance" and self.at_op("("):
+                return self.lookup()
             if self.at_op("("):
                 return self.call(tok.text)
             if self.columns:
@@ -192,6 +195,31 @@ class _Parser:
         raise ExpressionError(
             N_("Unexpected {token!r} at position {pos}."), token=tok.text, pos=tok.pos
         )
+
+    def lookup(self) -> Lookup:
+        """``instance('list')/root/item[predicate]/column`` after the name ``instance``: ODK's
+        lookup in a choice list (the only secondary instance a form has here)."""
+        self.take()  # "("
+        tok = self.take()
+        if tok.kind != "str":
+            raise ExpressionError(N_("instance() needs the name of a choice list."))
+        self.expect(")")
+        for step in ("root", "item"):
+            self.expect("/")
+            if self.take().text != step:
+                raise ExpressionError(N_("Write instance('list')/root/item[...]/column."))
+        predicate = None
+        if self.at_op("["):
+            self.take()
+            outer, self.columns = self.columns, True
+            predicate = self.expression(0)
+            self.columns = outer
+            self.expect("]")
+        self.expect("/")
+        column = self.take()
+        if column.kind != "name":
+            raise ExpressionError(N_("Write instance('list')/root/item[...]/column."))
+        return Lookup(tok.text, predicate, column.text)
 
     def call(self, name: str) -> Call:
         """``name(arg, ...)`` after the name: arguments, then the checks on the function."""
