@@ -42,6 +42,8 @@ _TYPES = {
     "calculate": "calculate", "acknowledge": "acknowledge", "start": "start", "end": "end",
     "today": "today", "username": "username", "deviceid": "deviceid",
     "select one": "select_one", "select all that apply": "select_multiple",
+    # choices from the workbook's external_choices sheet, offered as an ordinary select
+    "select one external": "select_one",
     # a laptop has no GPS: a coordinate typed in (or left empty), stored as text
     "geopoint": "geopoint", "gps": "geopoint", "location": "geopoint",
     "q location": "geopoint", "add location prompt": "geopoint",
@@ -192,6 +194,10 @@ def import_xlsform(path: Path, *, default_language: str | None = None) -> Import
     except Exception as exc:  # unreadable workbooks raise zipfile/openpyxl/xlrd errors
         return ImportResult(None, [Problem(name, "", f"cannot read the spreadsheet: {exc}")])
     warnings = [restore(w, text=True) for w in warnings]
+    if _uses_external(data.get("children") or []):
+        from kimdesk.forms.xlsform_sections import external_choices
+
+        data = {**data, "choices": {**external_choices(path), **(data.get("choices") or {})}}
     return convert_pyxform_json(data, name, default_language=default_language, warnings=warnings,
                                 folder=path.parent)
 
@@ -452,6 +458,10 @@ class _Converter:
         if xtype.startswith("select"):
             list_name = str(el.get("list_name") or el.get("itemset") or "")
             xtype = f"{xtype} {list_name}"
+            if jtype == "select one external":
+                self.add(name, _("select_one_external: the list '{list}' of the external_choices"
+                                 " sheet is imported as an ordinary choice list").format(
+                                     list=list_name), "warning")
         here = self.paths.get(name, ())
         required: bool | str = _flag(self.expr(bind.get("required"), here))
         if jtype == "phone number" and not bind.get("constraint"):
@@ -508,6 +518,11 @@ class _Converter:
             problems.append(Problem(self.file, "", f"not a valid definition: {exc}"))
             return ImportResult(None, problems)
         return ImportResult(definition, problems)
+
+
+def _uses_external(children: Sequence[Mapping[str, Any]]) -> bool:
+    return any(el.get("type") == "select one external" or _uses_external(el.get("children") or [])
+               for el in children)
 
 
 def _default(xtype: str, value: Any) -> str:

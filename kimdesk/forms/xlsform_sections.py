@@ -142,3 +142,34 @@ def _label(label: Any, lang: str | None) -> str:
 
 def _fill(text: str, name: str, label: str) -> str:
     return text.replace("%(name)s", name).replace("%(label)s", label)
+
+
+def external_choices(path: Path) -> dict[str, list[dict[str, Any]]]:
+    """The ``external_choices`` sheet, as pyxform's choice items by list (``select_one_external``
+    offers them; ODK Collect reads them from the itemsets.csv pyxform writes from this sheet)."""
+    from pyxform.xls2json_backends import get_xlsform
+
+    try:
+        rows = get_xlsform(str(path)).external_choices or []
+    except Exception:  # the main parse already reported an unreadable workbook
+        return {}
+    lists: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        item: dict[str, Any] = {}
+        labels: dict[str, str] = {}
+        list_name = ""
+        for head, value in row.items():
+            key = str(head).strip()
+            norm = key.casefold().replace(" ", "_")
+            if norm == "list_name":
+                list_name = str(value)
+            elif norm == "name":
+                item["name"] = str(value)
+            elif norm == "label" or norm.startswith("label::"):
+                labels[key.split("::", 1)[1] if "::" in key else "default"] = str(value)
+            elif value not in (None, ""):
+                item[key] = str(value)
+        if list_name and "name" in item:
+            item["label"] = labels.get("default") if list(labels) == ["default"] else labels
+            lists.setdefault(list_name, []).append(item)
+    return lists

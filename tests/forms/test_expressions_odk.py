@@ -88,7 +88,7 @@ def test_indexed_repeat_join_and_once_in_a_form() -> None:
         parse("indexed-repeat('x', ${kid}, 1)")
 
 
-LOOKUP = {
+LOOKUP: dict[str, Any] = {
     "settings": {"form_id": "l", "version": "1", "title": {"en": "L"}, "default_language": "en",
                  "languages": ["en"]},
     "survey": [

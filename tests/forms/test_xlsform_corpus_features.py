@@ -389,3 +389,18 @@ def test_arithmetic_on_numeric_choice_codes(tmp_path: Path) -> None:
         bad, problems = check_definition(result.definition)
     assert bad is None
     assert any("arithmetic '+' on a select" in p.reason for p in problems)
+
+
+def test_select_one_external_takes_the_external_choices_sheet() -> None:
+    path = Path(__file__).parent / "corpus" / "pyxform" / "choice_name_as_type.xls"
+    with language("en"):
+        result = import_xlsform(path)
+        assert result.definition is not None, [str(p) for p in result.errors]
+        form, problems = check_definition(result.definition)
+    assert form is not None, [str(p) for p in problems if p.severity == "error"]
+    atype = form.by_name["atype"]
+    assert atype.row.type == "select_one type" and atype.row.choice_filter == "zone=${zone}"
+    assert [c.name for c in available_choices(FormState(form, {"zone": "zone"}), atype, ())
+            ] == ["a"]
+    assert available_choices(FormState(form, {}), atype, ()) == []
+    assert any("select_one_external: the list 'type'" in p.reason for p in result.problems)
