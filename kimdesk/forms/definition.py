@@ -42,7 +42,7 @@ STRUCTURE_TYPES = frozenset({"begin group", "end group", "begin repeat", "end re
 #: Attachments (a photo, a recording, a file): kept so the form round-trips, not shown or asked
 #: yet (a vault-encrypted attachment store is future work; docs/forms.md). ``hidden`` is
 #: pyxform's field without a control: it keeps its default, nobody edits it.
-ATTACHMENT_TYPES = frozenset({"image", "audio", "video", "file", "background-audio"})
+ATTACHMENT_TYPES = frozenset({"image", "audio", "video", "file", "background-audio", "osm"})
 HIDDEN_TYPES = METADATA_TYPES | UNFILLED_METADATA | ATTACHMENT_TYPES | {"hidden"}
 SUPPORTED_TYPES = INPUT_TYPES | DISPLAY_TYPES | COMPUTED_TYPES | HIDDEN_TYPES | STRUCTURE_TYPES
 

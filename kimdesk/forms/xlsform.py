@@ -60,14 +60,15 @@ _TYPES = {
     "hidden": "hidden",
     # attachments: kept, not asked yet (see definition.ATTACHMENT_TYPES)
     "photo": "image", "image": "image", "audio": "audio", "video": "video", "file": "file",
-    "background-audio": "background-audio",
+    "background-audio": "background-audio", "osm": "osm",
 }
 #: Settings that only matter to ODK's servers or its web forms (``style`` picks Enketo's theme):
 #: kept in ``settings.xlsform`` so export gives them back, not used by KIMdesk (a note says so).
 KEPT_SETTINGS = ("style", "submission_url", "public_key", "auto_send", "auto_delete",
                  "omit_instanceID", "clean_text_values", "allow_choice_duplicates",
                  "instance_name", "xml_root", "namespaces", "flat", "sms_separator",
-                 "sms_allow_media", "sms_date_format", "sms_datetime_format", "sms_response")
+                 "sms_allow_media", "sms_date_format", "sms_datetime_format", "sms_response",
+                 "entity_version")
 _SURVEY_KEYS = {"type", "name", "title", "id_string", "sms_keyword", "default_language",
                 "children", "version", "choices", "kimdesk", *KEPT_SETTINGS}
 
@@ -195,9 +196,9 @@ def import_xlsform(path: Path, *, default_language: str | None = None) -> Import
         return ImportResult(None, [Problem(name, "", f"cannot read the spreadsheet: {exc}")])
     warnings = [restore(w, text=True) for w in warnings]
     if _uses_external(data.get("children") or []):
-        from kimdesk.forms.xlsform_sections import external_choices
+        from kimdesk.forms.xlsform_sections import merge_external
 
-        data = {**data, "choices": {**external_choices(path), **(data.get("choices") or {})}}
+        data = merge_external(data, path)
     return convert_pyxform_json(data, name, default_language=default_language, warnings=warnings,
                                 folder=path.parent)
 
@@ -213,6 +214,8 @@ def convert_pyxform_json(
     from kimdesk.forms.xlsform_sections import expand_sections
 
     conv = _Converter(file, warnings or [])
+    conv.external = dict(data.get("_kimdesk_external") or {})
+    data = {k: v for k, v in data.items() if k != "_kimdesk_external"}
     extra = conv.kimdesk_settings(data)
     conv.default = _default_language(data, default_language, conv.add)
     choice_lists = dict(data.get("choices") or {})
@@ -303,6 +306,7 @@ class _Converter:
         self.seen_langs: list[str] = []
         self.rows: list[Row] = []
         self.kept: dict[str, str] = {}
+        self.external: dict[str, str] = {}  # external_choices list -> its name here
         self.paths: dict[str, tuple[str, ...]] = {}
 
     def expr(self, value: Any, here: tuple[str, ...]) -> str:
@@ -310,6 +314,17 @@ class _Converter:
         from kimdesk.forms.xlsform_columns import resolve_paths
 
         return resolve_paths(str(value or ""), here, self.paths)
+
+    def _meta(self, el: Mapping[str, Any]) -> None:
+        """pyxform's meta group: instanceID and instanceName (from settings) are its own; an
+        ODK entity declaration is for ODK Central's entity lists, which KIMdesk has not."""
+        for child in el.get("children") or []:
+            if child.get("type") == "entity":
+                dataset = next((str(c.get("value")) for c in child.get("children") or []
+                                if c.get("name") == "dataset"), "")
+                self.add("meta.entity", _("The form declares an ODK entity (list '{dataset}');"
+                                          " KIMdesk keeps no entity lists, the declaration is not"
+                                          " imported.").format(dataset=dataset), "warning")
 
     def _comment_row(self, el: Mapping[str, Any]) -> None:
         """A row with neither type nor name (a form author's note): pyxform leaves it out of
@@ -410,7 +425,8 @@ class _Converter:
             name = str(el.get("name", ""))
             jtype = str(el.get("type", ""))
             if name == "meta" and jtype == "group" and (el.get("control") or {}).get("bodyless"):
-                continue  # pyxform adds this (instanceID) to every form
+                self._meta(el)  # pyxform adds this (instanceID) to every form
+                continue
             if not jtype and not name:
                 self._comment_row(el)
                 continue
@@ -457,11 +473,13 @@ class _Converter:
             return
         if xtype.startswith("select"):
             list_name = str(el.get("list_name") or el.get("itemset") or "")
-            xtype = f"{xtype} {list_name}"
             if jtype == "select one external":
+                here = self.external.get(list_name, list_name)
                 self.add(name, _("select_one_external: the list '{list}' of the external_choices"
-                                 " sheet is imported as an ordinary choice list").format(
-                                     list=list_name), "warning")
+                                 " sheet is imported as the ordinary choice list '{name}'").format(
+                                     list=list_name, name=here), "warning")
+                list_name = here
+            xtype = f"{xtype} {list_name}"
         here = self.paths.get(name, ())
         required: bool | str = _flag(self.expr(bind.get("required"), here))
         if jtype == "phone number" and not bind.get("constraint"):

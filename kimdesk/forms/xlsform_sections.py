@@ -173,3 +173,18 @@ def external_choices(path: Path) -> dict[str, list[dict[str, Any]]]:
             item["label"] = labels.get("default") if list(labels) == ["default"] else labels
             lists.setdefault(list_name, []).append(item)
     return lists
+
+
+def merge_external(data: Mapping[str, Any], path: Path) -> dict[str, Any]:
+    """``data`` with the external_choices lists added to its choices. A list whose name the
+    choices sheet also uses for other choices (two sheets, two namespaces in pyxform) is
+    renamed ``<name>_external``; ``_kimdesk_external`` tells the converter the names."""
+    choices = dict(data.get("choices") or {})
+    names: dict[str, str] = {}
+    for list_name, items in external_choices(path).items():
+        new = list_name
+        while new in choices and choices[new] != items:  # the same list twice is one list
+            new = f"{new}_external"
+        choices[new] = items
+        names[list_name] = new
+    return {**data, "choices": choices, "_kimdesk_external": names}

@@ -404,3 +404,22 @@ def test_select_one_external_takes_the_external_choices_sheet() -> None:
             ] == ["a"]
     assert available_choices(FormState(form, {}), atype, ()) == []
     assert any("select_one_external: the list 'type'" in p.reason for p in result.problems)
+
+
+def test_external_list_named_like_a_choice_list_osm_and_entities() -> None:
+    """case_insensitivity.xlsx: a choices list and an external list both called c1 (pyxform
+    keeps two namespaces), an osm question, an ODK entity declaration."""
+    path = Path(__file__).parent / "corpus" / "pyxform" / "case_insensitivity.xlsx"
+    with language("en"):
+        result = import_xlsform(path)
+        assert result.definition is not None, [str(p) for p in result.errors]
+        form, problems = check_definition(result.definition)
+    assert form is not None, [str(p) for p in problems if p.severity == "error"]
+    assert [r.type for r in result.definition.survey] == [
+        "select_one c1", "select_one c1_external", "osm"]
+    q2 = form.by_name["q2"]
+    assert [c.name for c in available_choices(FormState(form, {"q1": "yes"}), q2, ())] == [
+        "n1-e", "n2-e"]
+    reasons = [p.reason for p in [*result.problems, *problems]]
+    assert any("declares an ODK entity (list 'e1')" in r for r in reasons)
+    assert any("'osm' is an attachment" in r for r in reasons)

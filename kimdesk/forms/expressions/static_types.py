@@ -52,6 +52,7 @@ FIELD_VALUE_TYPES = {
     "video": "string",
     "file": "string",
     "background-audio": "string",
+    "osm": "string",
     "phonenumber": "string",
     "simserial": "string",
     "subscriberid": "string",
