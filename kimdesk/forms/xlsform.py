@@ -474,11 +474,11 @@ class _Converter:
         if xtype.startswith("select"):
             list_name = str(el.get("list_name") or el.get("itemset") or "")
             if jtype == "select one external":
-                here = self.external.get(list_name, list_name)
+                mapped = self.external.get(list_name, list_name)
                 self.add(name, _("select_one_external: the list '{list}' of the external_choices"
                                  " sheet is imported as the ordinary choice list '{name}'").format(
-                                     list=list_name, name=here), "warning")
-                list_name = here
+                                     list=list_name, name=mapped), "warning")
+                list_name = mapped
             xtype = f"{xtype} {list_name}"
         here = self.paths.get(name, ())
         required: bool | str = _flag(self.expr(bind.get("required"), here))

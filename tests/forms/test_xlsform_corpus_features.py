@@ -423,3 +423,26 @@ def test_external_list_named_like_a_choice_list_osm_and_entities() -> None:
     reasons = [p.reason for p in [*result.problems, *problems]]
     assert any("declares an ODK entity (list 'e1')" in r for r in reasons)
     assert any("'osm' is an attachment" in r for r in reasons)
+
+
+def test_select_one_external_keeps_its_paths(tmp_path: Path) -> None:
+    md = """
+| survey           |                         |       |       |                          |
+|                  | type                    | name  | label | required                 |
+|                  | text                    | zone  | Zone  |                          |
+|                  | select_one_external c   | pick  | Pick  | ../zone != ''            |
+| choices          |                         |       |       |
+|                  | list_name               | name  | label |
+|                  | c                       | x     | X     |
+| external_choices |                         |       |       |
+|                  | list_name               | name  | label |
+|                  | c                       | y     | Y     |
+| settings         |                         |       |
+|                  | form_id                 | version |
+|                  | ext                     | 1     |
+"""
+    d, _form, warnings = _import(tmp_path, md)
+    pick = d.survey[1]
+    assert pick.type == "select_one c_external" and pick.required == "${zone} != ''"
+    assert [c.name for c in d.choices["c_external"]] == ["y"]
+    assert any("imported as the ordinary choice list 'c_external'" in w for w in warnings)
