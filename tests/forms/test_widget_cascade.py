@@ -10,7 +10,8 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
-from PySide6.QtWidgets import QLineEdit, QRadioButton
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QLineEdit, QRadioButton
 
 from kimdesk.forms.checker import check_definition
 from kimdesk.forms.xlsform import import_xlsform
@@ -57,6 +58,8 @@ def test_cascading_select_and_repeat_count(qtbot: Any, tmp_path: Path) -> None:
     w = FormWidget(form, ui_language="en")
     qtbot.addWidget(w)
     w.show()
+    w.activateWindow()
+    qtbot.waitUntil(w.isActiveWindow)
     assert _visible_choices(w) == []
     state = w.editor("state")
     assert state is not None
@@ -74,9 +77,16 @@ def test_cascading_select_and_repeat_count(qtbot: Any, tmp_path: Path) -> None:
     assert w.editor("kid.2.kname") is not None
     n = w.editor("n")
     assert isinstance(n, QLineEdit)
+    qtbot.mouseClick(n, Qt.MouseButton.LeftButton)  # the counselor clicks into the field
+    qtbot.waitUntil(n.hasFocus)
     n.selectAll()
     qtbot.keyClicks(n, "1")
     assert len(w.answers()["kid"]) == 1
+    # the rebuild keeps the focus in the field being typed in: "12" is twelve, not "1"
+    n = w.editor("n")
+    assert isinstance(n, QLineEdit) and n.hasFocus()
+    qtbot.keyClicks(QApplication.focusWidget(), "2")
+    assert w.answers()["n"] == 12 and len(w.answers()["kid"]) == 12
     w.grab().save(str(tmp_path / "cascade.png"))
 
 

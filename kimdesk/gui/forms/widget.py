@@ -22,7 +22,7 @@ from datetime import date
 from typing import Any
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QFrame, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QFrame, QLineEdit, QScrollArea, QVBoxLayout, QWidget
 
 from kimdesk.forms.answer_tree import AnswerTree
 from kimdesk.forms.cascade import sync_repeat_counts
@@ -266,10 +266,23 @@ class FormWidget(QWidget):
 
     def _changed(self) -> None:
         if sync_repeat_counts(self.form, self._answers, self.today):
-            self._build()
+            self._rebuild_keeping_focus()
         self._drafts.changed()
         self._refresh()
         self.answersChanged.emit(self.answers())
+
+    def _rebuild_keeping_focus(self) -> None:
+        """A changed repeat_count rebuilds the body; the field being typed in keeps the focus
+        and its cursor, so typing "12" after "1" goes on in the same field."""
+        focused = QApplication.focusWidget()
+        path = next((key for key, row in self._rows.items() if row.editor is focused), None)
+        cursor = focused.cursorPosition() if isinstance(focused, QLineEdit) else None
+        self._build()
+        editor = self.editor(path) if path else None
+        if editor is not None:
+            editor.setFocus()
+            if isinstance(editor, QLineEdit) and cursor is not None:
+                editor.setCursorPosition(cursor)
 
     def _state(self) -> FormState:
         return FormState(self.form, self._answers.data, today=self.today)
