@@ -120,3 +120,23 @@ def test_labels_and_hints_show_answers_live(qtbot: Any, tmp_path: Path) -> None:
     assert isinstance(cell, Cell) and cell.hint is not None
     assert cell.label.text() == "How old is Ana?"
     assert cell.hint.text() == "Ana said: Ana"
+
+
+def test_a_repeat_opens_no_stray_window(qtbot: Any, tmp_path: Path) -> None:
+    """The repeat's Add button once got setVisible(True) before it had a parent: Qt showed it
+    as a window of its own, which took the focus from the main window (Ctrl+L stopped locking)."""
+    path = tmp_path / "c.md"
+    path.write_text(MD.replace("| ${n}         |", "|              |"), encoding="utf-8")
+    with language("en"):
+        result = import_xlsform(path, default_language="en")
+        assert result.definition is not None
+        form, _problems = check_definition(result.definition)
+    assert form is not None and not form.by_name["kid"].row.repeat_count
+    w = FormWidget(form, ui_language="en")
+    qtbot.addWidget(w)
+    w.show()
+    w.activateWindow()
+    qtbot.waitUntil(w.isActiveWindow)
+    w.set_answers({"kid": [{"kname": "Ana"}]})  # a rebuild with a repeat instance
+    QApplication.processEvents()  # deliver the (de)activation events, if any
+    assert QApplication.activeWindow() is w

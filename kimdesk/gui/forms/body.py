@@ -227,7 +227,8 @@ class BodyBuilder:
         add = QPushButton(tr(MSG_ADD, self.ui) + " +")
         add.setObjectName(f"add:{key}")
         add.setEnabled(not self.read_only)
-        add.setVisible(not f.row.repeat_count)  # repeat_count decides the instances
+        if f.row.repeat_count:  # repeat_count decides the instances (never setVisible(True)
+            add.hide()          # on a widget without parent: it would open as a window)
         add.clicked.connect(lambda _=False: self.add_instance(f, scope))
         inner.addWidget(add, 0, Qt.AlignmentFlag.AlignLeft)
         row.editor = add
@@ -246,7 +247,8 @@ class BodyBuilder:
         remove = QPushButton(tr(MSG_REMOVE, self.ui))
         remove.setObjectName(f"remove:{key}.{i}")
         remove.setEnabled(not self.read_only)
-        remove.setVisible(not f.row.repeat_count)
+        if f.row.repeat_count:
+            remove.hide()
         remove.clicked.connect(lambda _=False, i=i: self.remove_instance(f, scope, i))
         il.addWidget(remove, 0, Qt.AlignmentFlag.AlignRight)
         return inst
