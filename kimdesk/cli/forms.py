@@ -30,8 +30,9 @@ def register(sub: Subcommands) -> None:
     q.add_argument("xlsform", type=Path, help=_("XLSForm file (.xlsx, .xls, .csv, .md)"))
     q.add_argument("-o", "--output", type=Path, required=True,
                    help=_("definition file to write (.yaml or .json)"))
-    q.add_argument("--default-language", default="de",
-                   help=_("language code of labels without a language (default: de)"))
+    q.add_argument("--default-language", default=None,
+                   help=_("language code of labels without a language (default: recognised"
+                          " from the texts, else de)"))
     q.set_defaults(func=cmd_import)
 
     q = fsub.add_parser("export", help=_("write a KIMdesk form definition as an XLSForm"))

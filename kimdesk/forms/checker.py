@@ -6,6 +6,7 @@ reason) instead of breaking the app.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,8 +15,10 @@ from typing import Any
 from pydantic import ValidationError as PydanticError
 
 from kimdesk.forms.binding import check_bindings
+from kimdesk.forms.cascade import check_dynamic
 from kimdesk.forms.codelists import CODELISTS
 from kimdesk.forms.definition import (
+    ATTACHMENT_TYPES,
     COMPUTED_TYPES,
     DISPLAY_TYPES,
     HIDDEN_TYPES,
@@ -38,6 +41,7 @@ from kimdesk.forms.expressions import (
     references,
     uses_current,
 )
+from kimdesk.forms.expressions.syntax import REF_IN_TEXT, lookups
 from kimdesk.forms.notes import form_notes
 from kimdesk.i18n import N_
 from kimdesk.i18n import gettext as _
@@ -225,6 +229,8 @@ class _TypesSeenFrom(Mapping[str, str]):
         other = self._form.by_name[name]
         if any(r not in self._own for r in self._chains[id(other)]):
             return "nodeset"
+        if other.kind == "select_one" and _numeric_codes(self._form, other):
+            return "number"  # codes 1..5 of a scale: arithmetic on them is meant (ODK allows)
         return FIELD_VALUE_TYPES.get(other.kind, "any")
 
     def __iter__(self) -> Iterator[str]:
@@ -232,6 +238,15 @@ class _TypesSeenFrom(Mapping[str, str]):
 
     def __len__(self) -> int:
         return len(self._form.by_name)
+
+
+def _numeric_codes(form: Form, f: Field) -> bool:
+    """Whether every choice name of ``f``'s list is a number (a scale's 1..5)."""
+    choices = form.choice_list(f)
+    return bool(choices) and all(_NUMBER.match(c.name) for c in choices)
+
+
+_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 
 
 def repeat_chains(form: Form) -> dict[int, tuple[int, ...]]:
@@ -250,16 +265,28 @@ def _check_field(form: Form, f: Field, langs: list[str], add: Any,
                  types: Mapping[str, str]) -> None:
     name = f.name or f"row {f.index + 2}"
     _check_field_texts(f, name, langs, add, form.default_language)
+    for column, texts in (("label", f.row.label), ("hint", f.row.hint)):
+        for ref in sorted({r for t in texts.values() for r in REF_IN_TEXT.findall(t)}):
+            if ref not in form.by_name:
+                add(name, f"{column}: reference to a field that does not exist: ${{{ref}}}")
     _check_field_columns(form, f, name, add)
     if f.row.default:
         _check_default(form, f, name, add)
     _check_field_expressions(form, f, name, add, types)
+    check_dynamic(form, f, name, add)
 
 
 def _check_field_texts(f: Field, name: str, langs: list[str], add: Any, default: str) -> None:
     row = f.row
     if f.kind in LABELLED:
-        _check_texts(name, N_("label"), row.label, langs, add, required=True, default=default)
+        # a table-list's rows (appearance label / list-nolabel) have no label of their own
+        unlabelled = {"label", "list-nolabel"} & set(row.appearance.split())
+        media_only = not row.label and any(k.startswith("media::") for k in row.xlsform)
+        if media_only:  # ODK shows the image; KIMdesk keeps it but shows no media
+            add(name, _("the field has only media, no label: KIMdesk shows no media, so the"
+                        " field has no text"), "warning")
+        _check_texts(name, N_("label"), row.label, langs, add,
+                     required=not (unlabelled or media_only), default=default)
     for what, texts in ((N_("hint"), row.hint),
                         (N_("constraint message"), row.constraint_message),
                         (N_("required message"), row.required_message)):
@@ -273,6 +300,9 @@ def _check_field_columns(form: Form, f: Field, name: str, add: Any) -> None:
     if kind in {"select_one", "select_multiple"}:
         if not row.list_name:
             add(name, f"'{row.type}' names no choice list")
+        elif row.list_name.lower().endswith((".csv", ".xml", ".geojson")):
+            add(name, f"choices from the file '{row.list_name}' (select_one_from_file) are not"
+                      " supported")
         elif row.list_name not in form.definition.choices:
             add(name, f"dangling choice list '{row.list_name}'")
     if kind in COMPUTED_TYPES and not row.calculation:
@@ -282,7 +312,11 @@ def _check_field_columns(form: Form, f: Field, name: str, add: Any) -> None:
     if row.constraint and kind not in INPUT_TYPES:
         add(name, "a constraint on a field without input is never checked", "warning")
     if (row.required is True or isinstance(row.required, str)) and kind not in INPUT_TYPES:
-        add(name, "'required' on a field without input is not supported")
+        if kind in ATTACHMENT_TYPES:
+            add(name, _("'required' on an attachment KIMdesk does not ask for is ignored"),
+                "warning")
+        else:
+            add(name, "'required' on a field without input is not supported")
     if kind in HIDDEN_TYPES | {"calculate"} and row.label:
         add(name, "a hidden field's label is never shown", "warning")
 
@@ -310,6 +344,9 @@ def _check_expression(form: Form, f: Field, name: str, column: str, text: str,
     for ref in sorted(references(node)):
         if ref not in form.by_name:
             add(name, f"{column}: reference to a field that does not exist: ${{{ref}}}")
+    for list_name in sorted(lookups(node)):
+        if list_name not in form.definition.choices:
+            add(name, f"{column}: instance('{list_name}'): there is no choice list '{list_name}'")
     if "position" in calls(node) and f.repeat is None:
         add(name, f"{column}: position(..) outside a repeat")
     if column != "constraint" and uses_current(node):
@@ -353,7 +390,12 @@ def _check_choices(form: Form, langs: list[str], add: Any) -> None:
         for choice in entry:
             where = f"choices.{list_name}.{choice.name}"
             if choice.name in seen:
-                add(where, "choice name used twice")
+                duplicates = form.definition.settings.xlsform.get("allow_choice_duplicates")
+                if str(duplicates).lower() in {"yes", "true"}:
+                    add(where, _("choice name used twice (allow_choice_duplicates): both are"
+                                 " offered, the answer stores the name"), "warning")
+                else:
+                    add(where, "choice name used twice")
             seen.add(choice.name)
             if not choice.name or " " in choice.name:
                 add(where, "a choice name must be one word (select_multiple stores them joined)")
@@ -368,7 +410,7 @@ def _check_cycles(form: Form, add: Any) -> None:
     graph: dict[str, set[str]] = {}
     for f in form.walk():
         refs: set[str] = set()
-        exprs = [f.row.relevant, f.row.calculation]
+        exprs = [f.row.relevant, f.row.calculation, f.row.repeat_count]
         if isinstance(f.row.required, str):
             exprs.append(f.row.required)
         for text in exprs:

@@ -30,7 +30,7 @@ Texts = dict[str, str]
 #: Field types KIMdesk renders and evaluates (XLSForm names). Metadata types are filled on save.
 INPUT_TYPES = frozenset(
     {"text", "integer", "decimal", "date", "select_one", "select_multiple", "acknowledge",
-     "geopoint"}
+     "geopoint", "time", "dateTime", "barcode"}
 )
 DISPLAY_TYPES = frozenset({"note"})
 COMPUTED_TYPES = frozenset({"calculate"})
@@ -39,7 +39,11 @@ METADATA_TYPES = frozenset({"start", "end", "today", "username", "deviceid"})
 UNFILLED_METADATA = frozenset({"phonenumber", "simserial", "subscriberid", "email", "audit",
                                "start-geopoint"})
 STRUCTURE_TYPES = frozenset({"begin group", "end group", "begin repeat", "end repeat"})
-HIDDEN_TYPES = METADATA_TYPES | UNFILLED_METADATA
+#: Attachments (a photo, a recording, a file): kept so the form round-trips, not shown or asked
+#: yet (a vault-encrypted attachment store is future work; docs/forms.md). ``hidden`` is
+#: pyxform's field without a control: it keeps its default, nobody edits it.
+ATTACHMENT_TYPES = frozenset({"image", "audio", "video", "file", "background-audio", "osm"})
+HIDDEN_TYPES = METADATA_TYPES | UNFILLED_METADATA | ATTACHMENT_TYPES | {"hidden"}
 SUPPORTED_TYPES = INPUT_TYPES | DISPLAY_TYPES | COMPUTED_TYPES | HIDDEN_TYPES | STRUCTURE_TYPES
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
@@ -72,6 +76,14 @@ class Row(BaseModel):
     #: XLSForm's custom bind attributes (``bind::kimdesk:field`` -> ``{"kimdesk:field": ...}``):
     #: the case field the answer is bound to (kimdesk/forms/binding.py, docs/forms.md).
     bind: dict[str, str] = PydField(default_factory=dict)
+    #: Cascading selects: which choices to offer, an expression over the choice list's own
+    #: columns (``state = ${state}``), evaluated per choice as ODK does.
+    choice_filter: str = ""
+    #: ``repeat_count``: the number of instances of a repeat, an expression.
+    repeat_count: str = ""
+    #: XLSForm columns kept for export but not used (``media::image``, ``control::rows``, a
+    #: form author's own column, ...); each is named in a warning.
+    xlsform: dict[str, str] = PydField(default_factory=dict)
 
     @field_validator("type")
     @classmethod
@@ -97,6 +109,8 @@ class Choice(BaseModel):
 
     name: str
     label: Texts = PydField(default_factory=dict)
+    #: The choice list's other columns (``state: nrw``), read by ``choice_filter`` expressions.
+    columns: dict[str, str] = PydField(default_factory=dict)
 
     @field_validator("name", mode="before")
     @classmethod

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from kimdesk.forms.cascade import choice_rows
 from kimdesk.forms.definition import INPUT_TYPES, Field, Form
 from kimdesk.forms.expressions import (
     Context,
@@ -33,6 +34,9 @@ Scope = tuple[tuple[str, int], ...]
 
 _INT = re.compile(r"^\s*-?\d+\s*$")
 _DEC = re.compile(r"^\s*-?(\d+(\.\d*)?|\.\d+)\s*$")
+#: ODK's time and dateTime answers (``14:30``, ``14:30:00.000+01:00``, ``2026-02-20T14:30``).
+_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,3})?)?(Z|[+-]\d\d:?\d\d)?$")
+_DATETIME = re.compile(r"^\d{4}-\d\d-\d\d[T ]" + _TIME.pattern[1:])
 
 MESSAGES = {
     "required": N_("This answer is required."),
@@ -126,7 +130,23 @@ class FormState:
         return Context({}, current=current, today=self.today,
                        lookup=lambda name: self.lookup(name, scope),
                        position=scope[-1][1] + 1 if scope else 0,
-                       choice_label=self._choice_label)
+                       choice_label=self._choice_label,
+                       choice_rows=lambda name: choice_rows(self.form, name),
+                       indexed=lambda name, pairs: self._indexed(name, pairs, scope))
+
+    def _indexed(self, name: str, pairs: list[tuple[str, int]], here: Scope) -> Any:
+        """indexed-repeat: the named instances; repeats not named keep ``here``'s instance."""
+        f = self.form.by_name.get(name)
+        if f is None:
+            raise ExpressionError(N_("Unknown field ${{{name}}}."), name=name)
+        given, current = dict(pairs), dict(here)
+        scope: Scope = ()
+        for rep in f.repeats():
+            i = given.get(rep.name, current.get(rep.name, 0))
+            if i >= self.instances(rep, scope):
+                return ""
+            scope = (*scope, (rep.name, i))
+        return self.value(f, scope)
 
     def _choice_label(self, value: str, name: str) -> str:
         f = self.form.by_name.get(name)
@@ -166,7 +186,9 @@ class FormState:
                                   name=f.name)
         self._busy.add(key)
         try:
-            result = evaluate(f.row.calculation, self.context(scope)) if f.row.calculation else ""
+            # the stored value is the current one: once() keeps it (ODK)
+            ctx = self.context(scope, current=self.raw(f, scope) or "")
+            result = evaluate(f.row.calculation, ctx) if f.row.calculation else ""
         except ExpressionError as exc:
             self.errors.append(Issue(self.form, f.name, scope, "error", exc.translated()))
             result = ""
@@ -248,6 +270,11 @@ class FormState:
                 return [Issue(self.form, f.name, scope, "required")]
             return []
         kind = type_problem(self.form, f, raw)
+        if not kind and f.row.choice_filter:  # cascading select: only the offered choices
+            from kimdesk.forms.cascade import available_choices
+
+            offered = {c.name for c in available_choices(self, f, scope)}
+            kind = "" if set(raw if isinstance(raw, list) else [raw]) <= offered else "choice"
         if kind:
             return [Issue(self.form, f.name, scope, kind)]
         if f.row.constraint:
@@ -374,6 +401,11 @@ def type_problem(form: Form, f: Field, raw: Any) -> str:
         return "" if isinstance(raw, str) else "type"
     if kind == "geopoint":
         return "" if isinstance(raw, str) and is_geopoint(raw) else "type"
+    if kind in {"time", "dateTime"}:
+        pattern = _TIME if kind == "time" else _DATETIME
+        return "" if isinstance(raw, str) and pattern.match(raw) else "type"
+    if kind == "barcode":
+        return "" if isinstance(raw, str) else "type"
     return ""
 
 

@@ -16,7 +16,8 @@ ordinary choices so the spreadsheet works in ODK tools too.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,6 @@ from kimdesk.forms.definition import (
     CodeListRef,
     FormDefinition,
     Row,
-    compile_form,
 )
 from kimdesk.i18n import gettext as _
 
@@ -41,6 +41,8 @@ _TYPES = {
     "calculate": "calculate", "acknowledge": "acknowledge", "start": "start", "end": "end",
     "today": "today", "username": "username", "deviceid": "deviceid",
     "select one": "select_one", "select all that apply": "select_multiple",
+    # choices from the workbook's external_choices sheet, offered as an ordinary select
+    "select one external": "select_one",
     # a laptop has no GPS: a coordinate typed in (or left empty), stored as text
     "geopoint": "geopoint", "gps": "geopoint", "location": "geopoint",
     "q location": "geopoint", "add location prompt": "geopoint",
@@ -51,17 +53,21 @@ _TYPES = {
     "imei": "deviceid", "device id": "deviceid", "email": "email", "audit": "audit",
     "start-geopoint": "start-geopoint",
     # pyxform's aliases for inputs ("phone number" is text with a digits-only constraint)
-    "trigger": "acknowledge", "phone number": "text",
+    "trigger": "acknowledge", "phone number": "text", "uri:deviceid": "deviceid",
+    "time": "time", "dateTime": "dateTime", "datetime": "dateTime",
+    "barcode": "barcode",  # a desktop has no scanner: the code is typed in
+    "hidden": "hidden",
+    # attachments: kept, not asked yet (see definition.ATTACHMENT_TYPES)
+    "photo": "image", "image": "image", "audio": "audio", "video": "video", "file": "file",
+    "background-audio": "background-audio", "osm": "osm",
 }
 #: Settings that only matter to ODK's servers or its web forms (``style`` picks Enketo's theme):
 #: kept in ``settings.xlsform`` so export gives them back, not used by KIMdesk (a note says so).
 KEPT_SETTINGS = ("style", "submission_url", "public_key", "auto_send", "auto_delete",
                  "omit_instanceID", "clean_text_values", "allow_choice_duplicates",
-                 "instance_name", "xml_root", "namespaces")
-_ELEMENT_KEYS = {"type", "name", "label", "hint", "bind", "control", "default", "children",
-                 "choices", "itemset", "list_name", "parameters"}
-_BIND_KEYS = {"required", "relevant", "constraint", "jr:constraintMsg", "jr:requiredMsg",
-              "calculate", "readonly", "kimdesk:field"}
+                 "instance_name", "xml_root", "namespaces", "flat", "sms_separator",
+                 "sms_allow_media", "sms_date_format", "sms_datetime_format", "sms_response",
+                 "entity_version")
 _SURVEY_KEYS = {"type", "name", "title", "id_string", "sms_keyword", "default_language",
                 "children", "version", "choices", "kimdesk", *KEPT_SETTINGS}
 
@@ -94,72 +100,8 @@ def language_code(header: str, default: str) -> str | None:
     return header_code(header)
 
 
-# -- export ------------------------------------------------------------------------------------
-def export_xlsform(definition: FormDefinition, path: Path) -> None:
-    import openpyxl
-
-    form = compile_form(definition)
-    s = definition.settings
-    langs = s.languages or [s.default_language]
-    heads = {lang: language_header(lang) for lang in langs}
-    wb = openpyxl.Workbook()
-    survey = wb.active
-    survey.title = "survey"
-    used = _used_text_langs(definition)
-    header: list[str] = ["type", "name"]
-    for col in TEXT_COLUMNS:
-        if col == "label":
-            header += [f"label::{heads[lang]}" for lang in langs]
-        else:
-            header += [f"{col}::{heads[lang]}" for lang in langs if (col, lang) in used]
-    plain = ["required", "constraint", "relevant", "calculation", "default", "read_only",
-             "appearance"]
-    header += plain
-    binds = sorted({attr for row in definition.survey for attr in row.bind})
-    header += [f"bind::{attr}" for attr in binds]
-    survey.append(header)
-    for row in definition.survey:
-        values: dict[str, Any] = {"type": row.type, "name": row.name}
-        for col in TEXT_COLUMNS:
-            for lang, text in getattr(row, col).items():
-                values[f"{col}::{heads.get(lang, language_header(lang))}"] = text
-        values["required"] = ("yes" if row.required is True else "" if row.required is False
-                              else row.required)
-        values["read_only"] = "yes" if row.read_only else ""
-        for col in ("constraint", "relevant", "calculation", "default", "appearance"):
-            values[col] = getattr(row, col)
-        values.update({f"bind::{attr}": target for attr, target in row.bind.items()})
-        survey.append([values.get(h, "") or None for h in header])
-    choices = wb.create_sheet("choices")
-    choices.append(["list_name", "name", *(f"label::{heads[lang]}" for lang in langs)])
-    codelists: dict[str, str] = {}
-    for list_name, entry in definition.choices.items():
-        if isinstance(entry, CodeListRef):
-            codelists[list_name] = entry.codelist
-        for choice in form.choices.get(list_name, []):
-            choices.append([list_name, choice.name, *(choice.label.get(lang) for lang in langs)])
-    settings = wb.create_sheet("settings")
-    extra = {"title": s.title, "languages": s.languages, "codelists": codelists,
-             "legal_text": s.legal_text, "legal_reviewed": s.legal_reviewed}
-    settings.append(["form_id", "version", "form_title", "default_language", "kimdesk",
-                     *s.xlsform])
-    settings.append([s.form_id, s.version, s.title.get(s.default_language, s.form_id),
-                     heads.get(s.default_language, language_header(s.default_language)),
-                     json.dumps(extra, ensure_ascii=False, separators=(",", ":")),
-                     *s.xlsform.values()])
-    wb.save(path)
-
-
-def _used_text_langs(definition: FormDefinition) -> set[tuple[str, str]]:
-    used: set[tuple[str, str]] = set()
-    for row in definition.survey:
-        for col in TEXT_COLUMNS:
-            used.update((col, lang) for lang in getattr(row, col))
-    return used
-
-
 # -- import ------------------------------------------------------------------------------------
-def import_xlsform(path: Path, *, default_language: str = "de") -> ImportResult:
+def import_xlsform(path: Path, *, default_language: str | None = None) -> ImportResult:
     """Convert an XLSForm (xlsx, xls, csv or pyxform markdown) into a definition."""
     from pyxform.errors import PyXFormError
     from pyxform.xls2json import parse_file_to_json
@@ -171,36 +113,80 @@ def import_xlsform(path: Path, *, default_language: str = "de") -> ImportResult:
     refusal = file_problem(path) or too_many_rows(survey_rows(path, MAX_ROWS) or 0)
     if refusal:
         return ImportResult(None, [Problem(name, "", refusal)])
+    from kimdesk.forms.xlsform_quotes import placeholders, restore
+
     warnings: list[str] = []
     try:
-        data = parse_file_to_json(str(path), warnings=warnings)
+        with placeholders():
+            data = restore(parse_file_to_json(str(path), warnings=warnings))
     except PyXFormError as exc:
-        return ImportResult(None, [Problem(name, "", f"pyxform: {' '.join(str(exc).split())}")])
+        reason = restore(" ".join(str(exc).split()), text=True)
+        return ImportResult(None, [Problem(name, "", f"pyxform: {reason}")])
     except Exception as exc:  # unreadable workbooks raise zipfile/openpyxl/xlrd errors
         return ImportResult(None, [Problem(name, "", f"cannot read the spreadsheet: {exc}")])
-    return convert_pyxform_json(data, name, default_language=default_language, warnings=warnings)
+    warnings = [restore(w, text=True) for w in warnings]
+    if _uses_external(data.get("children") or []):
+        from kimdesk.forms.xlsform_sections import merge_external
+
+        data = merge_external(data, path)
+    return convert_pyxform_json(data, name, default_language=default_language, warnings=warnings,
+                                folder=path.parent)
 
 
 def convert_pyxform_json(
-    data: Mapping[str, Any], file: str = "<xlsform>", *, default_language: str = "de",
-    warnings: list[str] | None = None,
+    data: Mapping[str, Any], file: str = "<xlsform>", *, default_language: str | None = None,
+    warnings: list[str] | None = None, folder: Path | None = None,
 ) -> ImportResult:
     """Map pyxform's JSON to a definition: settings, survey rows (groups and repeats as
-    begin/end rows), choices, translations. Problems come in the order the steps find them."""
+    begin/end rows), choices, translations. Problems come in the order the steps find them.
+    ``folder`` is where ``include`` finds its sections (none: includes are refused)."""
+    from kimdesk.forms.xlsform_columns import field_paths
+    from kimdesk.forms.xlsform_sections import expand_sections
+
     conv = _Converter(file, warnings or [])
+    conv.external = dict(data.get("_kimdesk_external") or {})
+    data = {k: v for k, v in data.items() if k != "_kimdesk_external"}
     extra = conv.kimdesk_settings(data)
-    conv.default = _default_language(data, default_language)
-    conv.walk(list(data.get("children") or []))
+    conv.default = _default_language(data, default_language, conv.add)
+    choice_lists = dict(data.get("choices") or {})
+    children = expand_sections(list(data.get("children") or []), folder, conv.add, choice_lists)
+    data = {**data, "choices": choice_lists}
+    conv.paths = field_paths(children, str(data.get("name") or "data"))
+    conv.walk(children)
     choices = conv.choices(data, extra)
     settings = conv.settings(data, extra)
     return conv.result(settings, choices)
 
 
-def _default_language(data: Mapping[str, Any], fallback: str) -> str:
-    default = language_code(str(data.get("default_language") or "default"), fallback)
-    if default is None or default == "default":
-        return fallback
-    return default
+def _default_language(data: Mapping[str, Any], given: str | None, add: Any) -> str:
+    """The language of untagged columns: ``--default-language`` if given, else the settings
+    sheet's ``default_language``, else a guess from the texts (:mod:`.language_guess`), else
+    German with a warning that says how to choose."""
+    from kimdesk.forms.language_guess import guess_language, tagged_headers, untagged_texts
+
+    if given:
+        return given
+    default = language_code(str(data.get("default_language") or "default"), "")
+    if default and default != "default":
+        return default
+    texts = list(untagged_texts(data))
+    if not texts:
+        return "de"
+    guess = guess_language(texts)
+    tagged = {code for code in map(lambda h: language_code(h, ""), tagged_headers(data))
+              if code}
+    if guess is None and len(tagged) == 1:
+        guess = tagged.pop()
+    if guess is None:
+        add("settings.default_language", _("The language of the texts without a language column"
+                                           " could not be recognised; they are taken as German"
+                                           " (de). Choose with --default-language."), "warning")
+        return "de"
+    add("settings.default_language", _("The texts without a language column are recognised as"
+                                       " {lang}; they are imported as '{code}' (choose with"
+                                       " --default-language).").format(
+                                           lang=language_header(guess), code=guess), "warning")
+    return guess
 
 
 class _Converter:
@@ -213,6 +199,33 @@ class _Converter:
         self.default = ""
         self.seen_langs: list[str] = []
         self.rows: list[Row] = []
+        self.kept: dict[str, str] = {}
+        self.external: dict[str, str] = {}  # external_choices list -> its name here
+        self.paths: dict[str, tuple[str, ...]] = {}
+
+    def expr(self, value: Any, here: tuple[str, ...]) -> str:
+        """An expression column, with XPath paths to fields written as ``${name}``."""
+        from kimdesk.forms.xlsform_columns import resolve_paths
+
+        return resolve_paths(str(value or ""), here, self.paths)
+
+    def _meta(self, el: Mapping[str, Any]) -> None:
+        """pyxform's meta group: instanceID and instanceName (from settings) are its own; an
+        ODK entity declaration is for ODK Central's entity lists, which KIMdesk has not."""
+        for child in el.get("children") or []:
+            if child.get("type") == "entity":
+                dataset = next((str(c.get("value")) for c in child.get("children") or []
+                                if c.get("name") == "dataset"), "")
+                self.add("meta.entity", _("The form declares an ODK entity (list '{dataset}');"
+                                          " KIMdesk keeps no entity lists, the declaration is not"
+                                          " imported.").format(dataset=dataset), "warning")
+
+    def _comment_row(self, el: Mapping[str, Any]) -> None:
+        """A row with neither type nor name (a form author's note): pyxform leaves it out of
+        the form; its text is not imported, and a warning says which column it was in."""
+        for key in el:
+            self.add("-", _("A row without type and name is not a question; its column '{column}'"
+                            " is not imported.").format(column=key), "warning")
 
     def add(self, where: str, reason: str, severity: str = "error") -> None:
         self.problems.append(Problem(self.file, where, reason, severity))
@@ -227,6 +240,8 @@ class _Converter:
             except ValueError:
                 self.add("settings.kimdesk", "not valid JSON")
         for key in data:
+            if key == "add_none_option" and not data[key]:
+                continue  # pyxform's default (no "none" choice added): nothing to honour
             if key not in _SURVEY_KEYS:
                 _unsupported(self.add, "settings", key)
         return extra
@@ -251,7 +266,7 @@ class _Converter:
                      "warning")
             version = "1"
         return {
-            "form_id": str(data.get("id_string") or data.get("name") or "form"),
+            "form_id": self.form_id(str(data.get("id_string") or data.get("name") or "form")),
             "version": version,
             "title": title,
             "default_language": default,
@@ -261,6 +276,19 @@ class _Converter:
             "xlsform": {key: str(data[key]) for key in KEPT_SETTINGS
                         if data.get(key) not in (None, "")},
         }
+
+    def form_id(self, raw: str) -> str:
+        """ODK takes any text as form id; KIMdesk's must be a name (it names files and sync
+        records): spaces and other characters become ``_``, and a warning says so."""
+        from kimdesk.forms.definition import is_valid_name
+
+        if is_valid_name(raw):
+            return raw
+        fixed = re.sub(r"[^A-Za-z0-9_.\-]", "_", raw)
+        fixed = fixed if is_valid_name(fixed) else f"form_{fixed}"
+        self.add("settings.form_id", _("The form id '{raw}' is not a name; it is imported as"
+                                       " '{fixed}'.").format(raw=raw, fixed=fixed), "warning")
+        return fixed
 
     # -- translations --------------------------------------------------------------------------
     def texts(self, value: Any, where: str, what: str) -> dict[str, str]:
@@ -286,45 +314,50 @@ class _Converter:
         return out
 
     # -- survey rows, groups and repeats -------------------------------------------------------
-    def walk(self, children: list[Mapping[str, Any]]) -> None:
+    def walk(self, children: Sequence[Mapping[str, Any]]) -> None:
         for el in children:
             name = str(el.get("name", ""))
             jtype = str(el.get("type", ""))
             if name == "meta" and jtype == "group" and (el.get("control") or {}).get("bodyless"):
-                continue  # pyxform adds this (instanceID) to every form
+                self._meta(el)  # pyxform adds this (instanceID) to every form
+                continue
+            if not jtype and not name:
+                self._comment_row(el)
+                continue
             bind, appearance = self._element_columns(el, name)
+            here = self.paths.get(name, ())
             common = {
                 "name": name,
                 "label": self.texts(el.get("label"), name, "label"),
                 "hint": self.texts(el.get("hint"), name, "hint"),
-                "relevant": str(bind.get("relevant", "") or ""),
+                "relevant": self.expr(bind.get("relevant"), here),
                 "appearance": appearance,
+                "xlsform": self.kept,
             }
             if jtype in {"group", "repeat"}:
-                self.rows.append(Row(type=f"begin {jtype}", **common))
+                count = str((el.get("control") or {}).get("jr:count", "") or "")
+                extra = {"repeat_count": self.expr(count, here)} if count else {}
+                self.rows.append(Row(type=f"begin {jtype}", **common, **extra))
                 self.walk(el.get("children") or [])
                 self.rows.append(Row(type=f"end {jtype}"))
             else:
                 self._field(el, name, jtype, bind, common)
 
     def _element_columns(self, el: Mapping[str, Any], name: str) -> tuple[dict[str, Any], str]:
-        """Report the element's unsupported keys; its bind columns and its appearance."""
-        for key in el:
-            if key in {"_dynamic_default", "actions"} and el.get("_dynamic_default"):
-                continue  # pyxform's encoding of a default such as today()
-            if key not in _ELEMENT_KEYS:
-                _unsupported(self.add, name, key)
+        """Refuse the element's unsupported columns by name, keep the unused ones (see
+        :mod:`kimdesk.forms.xlsform_columns`); its bind columns and its appearance."""
+        from kimdesk.forms.xlsform_columns import element_columns
+
+        kept, refused = element_columns(el)
+        for key in refused:
+            _unsupported(self.add, name, key)
+        for key in [k for k in kept if k.startswith("$")]:
+            _unsupported(self.add, name, key)
+            del kept[key]
+        self.kept = kept
         bind = dict(el.get("bind") or {})
-        for key in bind:
-            if key not in _BIND_KEYS:
-                _unsupported(self.add, name, f"bind::{key}")
         control = dict(el.get("control") or {})
-        appearance = str(control.pop("appearance", "") or "")
-        for key in control:
-            _unsupported(self.add, name, f"control::{key}")
-        if el.get("parameters"):
-            _unsupported(self.add, name, "parameters")
-        return bind, appearance
+        return bind, str(control.get("appearance", "") or "")
 
     def _field(self, el: Mapping[str, Any], name: str, jtype: str, bind: Mapping[str, Any],
                common: dict[str, Any]) -> None:
@@ -334,19 +367,27 @@ class _Converter:
             return
         if xtype.startswith("select"):
             list_name = str(el.get("list_name") or el.get("itemset") or "")
+            if jtype == "select one external":
+                mapped = self.external.get(list_name, list_name)
+                self.add(name, _("select_one_external: the list '{list}' of the external_choices"
+                                 " sheet is imported as the ordinary choice list '{name}'").format(
+                                     list=list_name, name=mapped), "warning")
+                list_name = mapped
             xtype = f"{xtype} {list_name}"
-        required: bool | str = _flag(bind.get("required", ""))
+        here = self.paths.get(name, ())
+        required: bool | str = _flag(self.expr(bind.get("required"), here))
         if jtype == "phone number" and not bind.get("constraint"):
             bind = {**bind, "constraint": r"regex(., '^\d*$')"}  # pyxform's own definition
         self.rows.append(Row(
             type=xtype,
             required=required,
             required_message=self.texts(bind.get("jr:requiredMsg"), name, "required_message"),
-            constraint=str(bind.get("constraint", "") or ""),
+            constraint=self.expr(bind.get("constraint"), here),
             constraint_message=self.texts(bind.get("jr:constraintMsg"), name,
                                           "constraint_message"),
-            calculation=str(bind.get("calculate", "") or ""),
-            default=str(el.get("default", "") or ""),
+            calculation=self.expr(bind.get("calculate"), here),
+            default=_default(xtype, el.get("default")),
+            choice_filter=self.expr(el.get("choice_filter"), here),
             read_only=_flag(bind.get("readonly", "")) is True,
             bind={k: str(v) for k, v in bind.items() if k == "kimdesk:field" and v},
             **common,
@@ -355,6 +396,8 @@ class _Converter:
     # -- choices -------------------------------------------------------------------------------
     def choices(self, data: Mapping[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
         """Choice lists; those the ``kimdesk`` column names as code lists become references."""
+        from kimdesk.forms.xlsform_columns import flatten
+
         choices: dict[str, Any] = {}
         codelists = dict(extra.get("codelists") or {})
         for list_name, items in (data.get("choices") or {}).items():
@@ -363,12 +406,15 @@ class _Converter:
                 continue
             out = []
             for item in items:
-                for key in item:
-                    if key not in {"name", "label"}:
-                        _unsupported(self.add, f"choices.{list_name}", key)
+                columns: dict[str, str] = {}
+                for key, value in item.items():
+                    if str(key).startswith("$"):
+                        _unsupported(self.add, f"choices.{list_name}", str(key))
+                    elif key not in {"name", "label"}:
+                        columns.update(flatten(str(key), value))
                 out.append({"name": str(item.get("name", "")),
                             "label": self.texts(item.get("label"), f"choices.{list_name}",
-                                                "label")})
+                                                "label"), "columns": columns})
             choices[list_name] = out
         return choices
 
@@ -387,6 +433,20 @@ class _Converter:
         return ImportResult(definition, problems)
 
 
+def _uses_external(children: Sequence[Mapping[str, Any]]) -> bool:
+    return any(el.get("type") == "select one external" or _uses_external(el.get("children") or [])
+               for el in children)
+
+
+def _default(xtype: str, value: Any) -> str:
+    """The default column; a spreadsheet date cell pyxform wrote with a midnight time
+    (``2020-01-01 00:00:00``) is the date it shows."""
+    text = str(value or "")
+    if xtype == "date" and text.endswith(" 00:00:00") and len(text) == 19:
+        return text[:10]
+    return text
+
+
 def _flag(value: Any) -> bool | str:
     text = str(value if value is not None else "").strip()
     if text.lower() in _TRUE:
@@ -401,3 +461,10 @@ def _unsupported(add: Any, where: str, key: str) -> None:
         add(where or "-", f"ignored KoboToolbox bookkeeping column '{key}'", "warning")
     else:
         add(where or "-", f"unsupported column or setting '{key}'")
+
+
+def export_xlsform(definition: FormDefinition, path: Path) -> None:
+    """Write ``definition`` as an XLSForm workbook (:mod:`kimdesk.forms.xlsform_export`)."""
+    from kimdesk.forms.xlsform_export import export_xlsform as write
+
+    write(definition, path)

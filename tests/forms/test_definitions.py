@@ -74,9 +74,9 @@ def _problems(data: dict) -> list[str]:
 @pytest.mark.parametrize(
     ("mutate", "expected"),
     [
-        (lambda d: d["survey"].append({"type": "image", "name": "where",
+        (lambda d: d["survey"].append({"type": "range", "name": "where",
                                        "label": texts("Wo")}),
-         "f.yaml: where: error: unknown or unsupported type 'image'"),
+         "f.yaml: where: error: unknown or unsupported type 'range'"),
         (lambda d: d["survey"].append({"type": "select_one nolist", "name": "s",
                                        "label": texts("S")}),
          "f.yaml: s: error: dangling choice list 'nolist'"),

@@ -69,9 +69,9 @@ def test_unsupported_parts_are_reported_by_name(tmp_path: Path) -> None:
     md = tmp_path / "bad.md"
     md.write_text("""
 | survey   |          |       |                     |                 |               |
-|          | type     | name  | label::English (en) | media::image    | choice_filter |
-|          | image    | where | Where?              |                 |               |
-|          | text     | photo | Photo               | pic.png         |               |
+|          | type     | name  | label::English (en) | media::image    | bind::jr:preload |
+|          | range    | where | Where?              |                 |                  |
+|          | text     | photo | Photo               | pic.png         | uid              |
 | settings |          |
 |          | form_id  | style |
 |          | bad      | pages |
@@ -79,8 +79,9 @@ def test_unsupported_parts_are_reported_by_name(tmp_path: Path) -> None:
     result = import_xlsform(md)
     assert result.definition is None
     reasons = " | ".join(str(p) for p in result.errors)
-    assert "unsupported type 'photo'" in reasons  # pyxform's name for image
-    assert "'media'" in reasons or "image" in reasons
+    assert "unsupported type 'range'" in reasons
+    assert "unsupported column or setting 'bind::jr:preload'" in reasons
+    assert "media" not in reasons  # kept with a warning since issue 16
     assert "'style'" not in reasons  # kept since issue 16
 
 
@@ -133,7 +134,7 @@ def test_cli_import_and_export(registry: FormRegistry, tmp_path: Path) -> None:
     assert main(["forms", "import", str(xlsx), "-o", str(out)]) == 0
     assert main(["forms", "check", str(out)]) == 0
     bad = tmp_path / "bad.md"
-    bad.write_text("| survey |\n| | type | name | label |\n| | image | g | G |\n",
+    bad.write_text("| survey |\n| | type | name | label |\n| | range | g | G |\n",
                    encoding="utf-8")
     assert main(["forms", "import", str(bad), "-o", str(tmp_path / "x.yaml")]) == 1
     assert not (tmp_path / "x.yaml").exists()

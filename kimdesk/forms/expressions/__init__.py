@@ -38,11 +38,12 @@ from kimdesk.forms.expressions.limits import (
     REGEX_TIMEOUT,
     ExpressionError,
 )
-from kimdesk.forms.expressions.parser import Token, parse, tokenize
+from kimdesk.forms.expressions.parser import Token, parse, parse_filter, tokenize
 from kimdesk.forms.expressions.static_types import FIELD_VALUE_TYPES, infer
 from kimdesk.forms.expressions.syntax import (
     BinOp,
     Call,
+    Column,
     Current,
     Neg,
     Node,
@@ -51,6 +52,7 @@ from kimdesk.forms.expressions.syntax import (
     Ref,
     Str,
     calls,
+    columns,
     references,
     uses_current,
 )
@@ -75,6 +77,7 @@ __all__ = [
     "REGEX_TIMEOUT",
     "BinOp",
     "Call",
+    "Column",
     "Context",
     "Current",
     "ExpressionError",
@@ -88,10 +91,12 @@ __all__ = [
     "Str",
     "Token",
     "calls",
+    "columns",
     "evaluate",
     "evaluate_bool",
     "infer",
     "parse",
+    "parse_filter",
     "references",
     "safe_regex",
     "to_bool",

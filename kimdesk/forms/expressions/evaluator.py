@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from datetime import date
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime
 from typing import Any
 
 from kimdesk.forms.expressions.functions import FUNCTIONS, NEEDS_CONTEXT
@@ -21,7 +21,9 @@ from kimdesk.forms.expressions.syntax import (
     REF_IN_TEXT,
     BinOp,
     Call,
+    Column,
     Current,
+    Lookup,
     Neg,
     Node,
     Num,
@@ -54,6 +56,11 @@ class Context:
     lookup: Callable[[str], Any] | None = None
     position: int = 0  # 1-based number of the current repeat instance (0: not in a repeat)
     choice_label: Callable[[str, str], str] | None = None  # (choice name, field) -> label
+    item: Mapping[str, str] | None = None  # the choice a choice_filter tests: its columns
+    #: instance('list')/root/item: a choice list's rows (name, label, other columns)
+    choice_rows: Callable[[str], Sequence[Mapping[str, str]]] | None = None
+    #: indexed-repeat: (field, [(repeat, 0-based index), ...]) -> that instance's value
+    indexed: Callable[[str, list[tuple[str, int]]], Any] | None = None
 
     def get(self, name: str) -> Any:
         if self.lookup is not None:
@@ -117,8 +124,9 @@ def _operands(a: Any, b: Any) -> tuple[float, float]:
         if da and db and DATE.match(to_string(a)) and DATE.match(to_string(b)):
             x, y = to_number(da), to_number(db)
     elif isinstance(scalar(a), date) or isinstance(scalar(b), date):
-        x = to_number(to_date(a)) if to_date(a) else x
-        y = to_number(to_date(b)) if to_date(b) else y
+        # a date-time keeps its time of day as a fraction (now() - ${date}, JavaRosa)
+        x = x if isinstance(scalar(a), datetime) else to_number(to_date(a)) if to_date(a) else x
+        y = y if isinstance(scalar(b), datetime) else to_number(to_date(b)) if to_date(b) else y
     return x, y
 
 
@@ -155,6 +163,31 @@ def _arith(op: str, a: Any, b: Any) -> float:
 # -- node evaluators ---------------------------------------------------------------------------
 def _eval_ref(node: Ref, ctx: Context) -> Any:
     return ctx.get(node.name)
+
+
+def _eval_column(node: Column, ctx: Context) -> Any:
+    """A choice column; a column the choice leaves empty reads as "" (an empty element), a
+    name that is no column of the list as an empty node-set (XPath: every comparison false)."""
+    if ctx.item is None:
+        raise ExpressionError(N_("Unsupported path or name {name!r}; use ${{field}}."),
+                              name=node.name)
+    if node.name not in ctx.item:
+        return NodeSet(())
+    return ctx.item[node.name]
+
+
+def _eval_lookup(node: Lookup, ctx: Context) -> NodeSet:
+    """The column of the choices the predicate lets through, as a node-set (XPath)."""
+    if ctx.choice_rows is None:
+        raise ExpressionError(N_("instance() needs the name of a choice list."))
+    out: list[Any] = []
+    for row in ctx.choice_rows(node.list_name):
+        if node.predicate is not None and not to_bool(_eval(node.predicate,
+                                                           replace(ctx, item=row))):
+            continue
+        if node.column in row:
+            out.append(row[node.column])
+    return NodeSet(tuple(out))
 
 
 def _eval_current(_node: Current, ctx: Context) -> Any:
@@ -195,10 +228,43 @@ def _eval_choice_name(node: Call, ctx: Context) -> str:
     return ctx.choice_label(value, m.group(1))
 
 
+def _eval_once(node: Call, ctx: Context) -> Any:
+    """ODK's once(): the field keeps the value it has; only an empty one is calculated (the
+    engine passes a calculation's stored value as the current value)."""
+    if to_string(ctx.current):
+        return ctx.current
+    return _eval(node.args[0], ctx)
+
+
+def _eval_indexed_repeat(node: Call, ctx: Context) -> Any:
+    """indexed-repeat(${field}, ${repeat}, n [, ${repeat2}, n2 ...]): the field's value in
+    instance n (1-based) of the repeat; "" when there is no such instance."""
+    names = [a.name for a in (node.args[0], *node.args[1::2]) if isinstance(a, Ref)]
+    if len(names) != (len(node.args) + 1) // 2 or ctx.indexed is None:
+        raise ExpressionError(N_("indexed-repeat() needs ${{field}}, ${{repeat}}, number."))
+    pairs: list[tuple[str, int]] = []
+    for repeat, index in zip(names[1:], node.args[2::2], strict=True):
+        n = to_number(_eval(index, ctx))
+        if math.isnan(n) or n < 1:
+            return ""
+        pairs.append((repeat, int(n) - 1))
+    return ctx.indexed(names[0], pairs)
+
+
+def _eval_now(_node: Call, ctx: Context) -> datetime:
+    """now(): the date and time with the local zone (on ``ctx.today``'s date, so a form
+    evaluated for another day is consistent with today())."""
+    moment = datetime.now().astimezone()
+    return datetime.combine(ctx.today, moment.timetz())
+
+
 #: Functions that need more of the context than their arguments.
 _CONTEXT_CALLS: dict[str, Callable[[Call, Context], Any]] = {
     "position": _eval_position,
     "jr:choice-name": _eval_choice_name,
+    "once": _eval_once,
+    "indexed-repeat": _eval_indexed_repeat,
+    "now": _eval_now,
 }
 
 
@@ -218,6 +284,8 @@ _EVALUATORS: dict[type, Callable[[Any, Context], Any]] = {
     Num: lambda node, _ctx: node.value,
     Str: lambda node, _ctx: node.value,
     Ref: _eval_ref,
+    Column: _eval_column,
+    Lookup: _eval_lookup,
     Current: _eval_current,
     Neg: _eval_neg,
     BinOp: _eval_binop,

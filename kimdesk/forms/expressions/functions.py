@@ -206,7 +206,7 @@ FUNCTIONS: dict[str, Function] = {
     "count-selected": Function((1, 1), "number", lambda v: float(len(to_string(v).split()))),
     "selected-at": Function((2, 2), "string", _selected_at),
     "today": Function((0, 0), "date", _today),
-    "now": Function((0, 0), "date", _today),
+    "now": Function((0, 0), "date", lambda: ""),  # evaluated by the evaluator (date and time)
     "string-length": Function((1, 1), "number", lambda s: float(len(to_string(s)))),
     "regex": Function((2, 2), "boolean", _regex),
     "concat": Function((1, None), "string", _concat),
@@ -240,9 +240,8 @@ FUNCTIONS: dict[str, Function] = {
     "true": Function((0, 0), "boolean", lambda: True),
     "false": Function((0, 0), "boolean", lambda: False),
     "date": Function((1, 1), "date", _date),
-    "decimal-date-time": Function((1, 1), "number", to_number),
     "position": Function((1, 1), "number", lambda: 0.0),  # evaluated by the evaluator (context)
     "jr:choice-name": Function((2, 2), "string", lambda: ""),  # evaluated by the evaluator
 }
 #: Functions whose implementation takes the evaluation context instead of arguments.
-NEEDS_CONTEXT = {"today", "now"}
+NEEDS_CONTEXT = {"today"}

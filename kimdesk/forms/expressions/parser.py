@@ -11,12 +11,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from kimdesk.forms.expressions.functions import FUNCTIONS
+from kimdesk.forms.expressions.functions_odk import FUNCTIONS
 from kimdesk.forms.expressions.limits import MAX_DEPTH, MAX_LENGTH, ExpressionError
 from kimdesk.forms.expressions.syntax import (
     BinOp,
     Call,
+    Column,
     Current,
+    Lookup,
     Neg,
     Node,
     Num,
@@ -31,7 +33,7 @@ _TOKEN = re.compile(
       (?P<num>\d+(?:\.\d*)?|\.\d+)
     | (?P<str>'[^']*'|"[^"]*")
     | (?P<ref>\$\{\s*(?P<refname>[A-Za-z_][A-Za-z0-9_.\-]*)\s*\})
-    | (?P<op>!=|<=|>=|=|<|>|\+|-|\*|\(|\)|,)
+    | (?P<op>!=|<=|>=|=|<|>|\+|-|\*|\(|\)|,|/|\[|\])
     | (?P<name>[A-Za-z_][A-Za-z0-9_:\-]*(?<!-))
     | (?P<dotdot>\.\.)
     | (?P<dot>\.)
@@ -100,7 +102,8 @@ _LEAVES: dict[str, Callable[[str], Node]] = {
 
 
 class _Parser:
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, columns: bool = False) -> None:
+        self.columns = columns  # bare names are choice columns (choice_filter)
         self.tokens = tokenize(text)
         self.i = 0
         self.depth = 0
@@ -178,8 +181,12 @@ class _Parser:
             self.expect(")")
             return node
         if tok.kind == "name":
+            if tok.text == "instance" and self.at_op("("):
+                return self.lookup()
             if self.at_op("("):
                 return self.call(tok.text)
+            if self.columns:
+                return Column(tok.text)
             raise ExpressionError(
                 N_("Unsupported path or name {name!r}; use ${{field}}."), name=tok.text
             )
@@ -188,6 +195,31 @@ class _Parser:
         raise ExpressionError(
             N_("Unexpected {token!r} at position {pos}."), token=tok.text, pos=tok.pos
         )
+
+    def lookup(self) -> Lookup:
+        """``instance('list')/root/item[predicate]/column`` after the name ``instance``: ODK's
+        lookup in a choice list (the only secondary instance a form has here)."""
+        self.take()  # "("
+        tok = self.take()
+        if tok.kind != "str":
+            raise ExpressionError(N_("instance() needs the name of a choice list."))
+        self.expect(")")
+        for step in ("root", "item"):
+            self.expect("/")
+            if self.take().text != step:
+                raise ExpressionError(N_("Write instance('list')/root/item[...]/column."))
+        predicate = None
+        if self.at_op("["):
+            self.take()
+            outer, self.columns = self.columns, True
+            predicate = self.expression(0)
+            self.columns = outer
+            self.expect("]")
+        self.expect("/")
+        column = self.take()
+        if column.kind != "name":
+            raise ExpressionError(N_("Write instance('list')/root/item[...]/column."))
+        return Lookup(tok.text, predicate, column.text)
 
     def call(self, name: str) -> Call:
         """``name(arg, ...)`` after the name: arguments, then the checks on the function."""
@@ -204,6 +236,9 @@ class _Parser:
         lo, hi = FUNCTIONS[name].arity
         if len(args) < lo or (hi is not None and len(args) > hi):
             raise ExpressionError(N_("Wrong number of arguments for {name}()."), name=name)
+        if name == "indexed-repeat" and (len(args) % 2 == 0 or not all(
+                isinstance(a, Ref) for a in (args[0], *args[1::2]))):
+            raise ExpressionError(N_("indexed-repeat() needs ${{field}}, ${{repeat}}, number."))
         if any(isinstance(a, Parent) for a in args) != (name == "position") or (
                 name == "position" and not isinstance(args[0], Parent)):
             raise ExpressionError(N_("'..' is only supported as position(..)."))
@@ -218,3 +253,11 @@ def parse(text: str) -> Node:
     if not text.strip():
         raise ExpressionError(N_("Empty expression."))
     return _Parser(text).parse()
+
+
+@lru_cache(maxsize=1024)
+def parse_filter(text: str) -> Node:
+    """Parse a ``choice_filter``: as :func:`parse`, and a bare name is a choice column."""
+    if not isinstance(text, str) or not text.strip():
+        raise ExpressionError(N_("Empty expression."))
+    return _Parser(text, columns=True).parse()

@@ -27,6 +27,13 @@ class Ref:
 
 
 @dataclass(frozen=True)
+class Column:
+    """A bare name in a ``choice_filter``: the column of the choice being tested (``state``)."""
+
+    name: str
+
+
+@dataclass(frozen=True)
 class Current:
     pass
 
@@ -54,7 +61,17 @@ class Call:
     args: tuple[Node, ...]
 
 
-Node = Num | Str | Ref | Current | Parent | Neg | BinOp | Call
+@dataclass(frozen=True)
+class Lookup:
+    """``instance('list')/root/item[predicate]/column``: a column of the choices of a list that
+    pass the predicate (bare names in it are the choice's columns), as a node-set."""
+
+    list_name: str
+    predicate: Node | None
+    column: str
+
+
+Node = Num | Str | Ref | Column | Current | Parent | Neg | BinOp | Call | Lookup
 
 #: ``${name}`` inside a text (``jr:choice-name``'s second argument, note templates).
 REF_IN_TEXT = re.compile(r"\$\{\s*([A-Za-z_][A-Za-z0-9_.\-]*)\s*\}")
@@ -67,6 +84,8 @@ def _children(n: Node) -> tuple[Node, ...]:
         return (n.left, n.right)
     if isinstance(n, Call):
         return n.args
+    if isinstance(n, Lookup) and n.predicate is not None:
+        return (n.predicate,)
     return ()
 
 
@@ -106,3 +125,27 @@ def uses_current(node: Node) -> bool:
             return True
         stack.extend(_children(n))
     return False
+
+
+def columns(node: Node) -> set[str]:
+    """Names of the choice columns a ``choice_filter`` reads."""
+    found: set[str] = set()
+    stack: list[Node] = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, Column):
+            found.add(n.name)
+        stack.extend(_children(n))
+    return found
+
+
+def lookups(node: Node) -> set[str]:
+    """Names of the choice lists an expression reads with ``instance('list')/root/item``."""
+    found: set[str] = set()
+    stack: list[Node] = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, Lookup):
+            found.add(n.list_name)
+        stack.extend(_children(n))
+    return found

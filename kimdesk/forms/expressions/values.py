@@ -82,7 +82,9 @@ def to_string(v: Any) -> str:
         return _float_string(v)
     if isinstance(v, int):
         return str(v)
-    if isinstance(v, datetime | date):
+    if isinstance(v, datetime):
+        return v.isoformat(timespec="milliseconds")  # JavaRosa: 2026-02-20T14:30:00.000+01:00
+    if isinstance(v, date):
         return v.isoformat()
     if v is None:
         return ""

@@ -91,6 +91,7 @@ class Cell(QWidget):
     def __init__(self, label: QLabel) -> None:
         super().__init__()
         self.label = label
+        self.hint: QLabel | None = None
 
 
 def text_cell(form: Form, f: Field, lang: str, name: str, required: bool = False) -> Cell:
@@ -114,6 +115,7 @@ def text_cell(form: Form, f: Field, lang: str, name: str, required: bool = False
         h.setWordWrap(True)
         tinted(h, "hint")
         col.addWidget(h)
+        cell.hint = h
     col.addStretch(1)  # keep texts at the top of tall rows (radio lists)
     cell.setMinimumWidth(120)
     return cell

@@ -115,12 +115,25 @@ class BodyBuilder:
             grid.addWidget(band, r, 0, 1, 3)
             row.widgets.append(band)
             return r
+        self._live_texts(f, row, required)
         grid.addWidget(counselor, r, 0)
         row.widgets.append(counselor)
         if client is not None:
             grid.addWidget(client, r, 2)
             row.widgets.append(client)
         return r
+
+    def _live_texts(self, f: Field, row: Row, required: bool) -> None:
+        """Labels and hints that show answers (``${name}``) are refreshed like notes."""
+        for cell, lang in ((row.counselor_cell, self.ui), (row.client_cell, self.client)):
+            if not isinstance(cell, Cell) or lang is None:
+                continue
+            label = self.form.label(f, lang)
+            if "${" in label:
+                row.note_labels.append(NoteText(cell.label, label + (" *" if required else "")))
+            hint = self.form.hint(f, lang)
+            if cell.hint is not None and "${" in hint:
+                row.note_labels.append(NoteText(cell.hint, hint))
 
     def question(self, f: Field, scope: Scope, grid: QGridLayout) -> None:
         row = Row(f, scope)
@@ -192,6 +205,7 @@ class BodyBuilder:
         hrow = Row(f, scope)
         self.cells(f, head, hrow)
         row.counselor_cell, row.client_cell = hrow.counselor_cell, hrow.client_cell
+        row.note_labels = hrow.note_labels
         inner.addLayout(head)
         return row, frame, inner
 
@@ -213,6 +227,8 @@ class BodyBuilder:
         add = QPushButton(tr(MSG_ADD, self.ui) + " +")
         add.setObjectName(f"add:{key}")
         add.setEnabled(not self.read_only)
+        if f.row.repeat_count:  # repeat_count decides the instances (never setVisible(True)
+            add.hide()          # on a widget without parent: it would open as a window)
         add.clicked.connect(lambda _=False: self.add_instance(f, scope))
         inner.addWidget(add, 0, Qt.AlignmentFlag.AlignLeft)
         row.editor = add
@@ -231,6 +247,8 @@ class BodyBuilder:
         remove = QPushButton(tr(MSG_REMOVE, self.ui))
         remove.setObjectName(f"remove:{key}.{i}")
         remove.setEnabled(not self.read_only)
+        if f.row.repeat_count:
+            remove.hide()
         remove.clicked.connect(lambda _=False, i=i: self.remove_instance(f, scope, i))
         il.addWidget(remove, 0, Qt.AlignmentFlag.AlignRight)
         return inst

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QLabel,
     QLineEdit,
+    QListView,
     QListWidget,
     QListWidgetItem,
     QPlainTextEdit,
@@ -99,7 +100,8 @@ class EditorFactory:
 
     def editor(self, f: Field, value: Any, commit: Commit, row: Row) -> QWidget:
         kind = f.kind
-        if kind in {"text", "integer", "decimal", "geopoint"}:  # geopoint: typed coordinates
+        # geopoint: typed coordinates; barcode: the code typed; time/dateTime: typed (14:30)
+        if kind in {"text", "integer", "decimal", "geopoint", "barcode", "time", "dateTime"}:
             return self.line_editor(f, value, commit, row)
         if kind == "date":
             return self.date_editor(value, commit, row, date_years(f))
@@ -169,12 +171,25 @@ class EditorFactory:
         row.setter = set_answer
         return edit
 
-    def _client_choice(self, grid: QGridLayout, c: Choice, i: int) -> None:
+    def _client_choice(self, grid: QGridLayout, c: Choice, i: int) -> list[QWidget]:
         """The choice's text in the client's language, in the second column of its line."""
         if self.client:
             cl = aligned(QLabel(self.form.text(c.label, self.client)), self.client)
             tinted(cl, "client-choice")
             grid.addWidget(cl, i, 1)
+            return [cl]
+        return []
+
+    @staticmethod
+    def _filterable(row: Row, options: list[tuple[Choice, list[QWidget]]]) -> None:
+        """Cascading selects: the refresh shows only the choices the filter offers."""
+
+        def show(offered: set[int]) -> None:
+            for choice, widgets in options:
+                for w in widgets:
+                    w.setVisible(id(choice) in offered)
+
+        row.filter_options = show
 
     # -- select_one ----------------------------------------------------------------------------
     def select_one(self, f: Field, value: Any, commit: Commit, row: Row) -> QWidget:
@@ -191,6 +206,7 @@ class EditorFactory:
         group = QButtonGroup(box)
         group.setExclusive(True)
         buttons: dict[str, QRadioButton] = {}
+        options: list[tuple[Choice, list[QWidget]]] = []
         for i, c in enumerate(choices):
             rb = QRadioButton(self.form.text(c.label, self.ui))
             rb.setAccessibleName(self.option_name(f, rb.text()))
@@ -198,8 +214,9 @@ class EditorFactory:
             rb.setChecked(value == c.name)
             group.addButton(rb, i)
             grid.addWidget(rb, i, 0)
-            buttons[c.name] = rb
-            self._client_choice(grid, c, i)
+            buttons.setdefault(c.name, rb)
+            options.append((c, [rb, *self._client_choice(grid, c, i)]))
+        self._filterable(row, options)
 
         def toggled(button: QRadioButton, on: bool) -> None:
             if on:
@@ -228,6 +245,14 @@ class EditorFactory:
         combo.addItem(tr(MSG_NO_ANSWER, self.ui), None)
         for c in choices:
             combo.addItem(self.form.text(c.label, self.ui), c.name)
+
+        def show_offered(offered: set[int]) -> None:
+            view = combo.view()
+            if isinstance(view, QListView):
+                for i, c in enumerate(choices, start=1):
+                    view.setRowHidden(i, id(c) not in offered)
+
+        row.filter_options = show_offered
         index = combo.findData(value) if value is not None else 0
         combo.setCurrentIndex(max(index, 0))
         if client:
@@ -265,6 +290,7 @@ class EditorFactory:
             names = [n for n in order if checks[n].isChecked()]
             commit(names or None)
 
+        options: list[tuple[Choice, list[QWidget]]] = []
         for i, c in enumerate(choices):
             cb = QCheckBox(self.form.text(c.label, self.ui))
             cb.setAccessibleName(self.option_name(f, cb.text()))
@@ -273,7 +299,8 @@ class EditorFactory:
             cb.toggled.connect(lambda _on: collect())
             grid.addWidget(cb, i, 0)
             checks[c.name] = cb
-            self._client_choice(grid, c, i)
+            options.append((c, [cb, *self._client_choice(grid, c, i)]))
+        self._filterable(row, options)
 
         def set_checks(v: Any) -> None:
             names = set(v) if isinstance(v, list) else set()
@@ -317,10 +344,20 @@ class EditorFactory:
                      if lst.item(i).checkState() == Qt.CheckState.Checked]
             commit(names or None)
 
+        offered: set[int] = {id(c) for c in choices}
+
         def apply_filter(t: str) -> None:
             needle = t.casefold().strip()
-            for i in range(lst.count()):
-                lst.item(i).setHidden(bool(needle) and needle not in lst.item(i).text().casefold())
+            for i, c in enumerate(choices):
+                lst.item(i).setHidden(id(c) not in offered or (
+                    bool(needle) and needle not in lst.item(i).text().casefold()))
+
+        def show_offered(ids: set[int]) -> None:
+            offered.clear()
+            offered.update(ids)
+            apply_filter(flt.text())
+
+        row.filter_options = show_offered
 
         def set_list(v: Any) -> None:
             names = set(v) if isinstance(v, list) else set()

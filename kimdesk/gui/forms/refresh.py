@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+from kimdesk.forms.cascade import available_choices
 from kimdesk.forms.engine import FormState, Issue, Scope
 from kimdesk.forms.expressions import ExpressionError, to_string
 from kimdesk.forms.expressions.syntax import REF_IN_TEXT
@@ -28,6 +29,11 @@ def apply_state(rows: Mapping[str, Row], state: FormState, issues: list[Issue],
         by_path.setdefault(issue.path, issue)
     for key, row in rows.items():
         row.set_visible(state.relevant(row.field, row.scope))
+        if row.filter_options is not None and row.field.row.choice_filter:
+            offered = {id(c) for c in available_choices(state, row.field, row.scope)}
+            if offered != row.offered:
+                row.offered = offered
+                row.filter_options(offered)
         for note in row.note_labels:
             text = interpolate(note.template, state, row.scope)
             if text != note.shown:

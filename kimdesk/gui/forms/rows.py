@@ -40,6 +40,9 @@ class Row:
         self.note_labels: list[NoteText] = []  # notes may show answers through ${field}
         self.client_value: QLabel | None = None  # combo selections echoed in client language
         self.setter: Callable[[Any], None] | None = None
+        # cascading selects: show only the offered choices (ids of Choice objects)
+        self.filter_options: Callable[[set[int]], None] | None = None
+        self.offered: set[int] | None = None
         # What is shown now (see the module docstring: no Qt call when nothing changes).
         self.visible = True  # Qt widgets start shown
         self.messages: dict[int, str] = {}

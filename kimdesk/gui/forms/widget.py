@@ -22,9 +22,10 @@ from datetime import date
 from typing import Any
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QFrame, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QFrame, QLineEdit, QScrollArea, QVBoxLayout, QWidget
 
 from kimdesk.forms.answer_tree import AnswerTree
+from kimdesk.forms.cascade import sync_repeat_counts
 from kimdesk.forms.definition import Field, Form
 from kimdesk.forms.drafts import DraftStore
 from kimdesk.forms.engine import FormState, Issue, Scope, apply_defaults
@@ -221,6 +222,7 @@ class FormWidget(QWidget):
 
     # -- building ------------------------------------------------------------------------------
     def _build(self) -> None:
+        sync_repeat_counts(self.form, self._answers, self.today)
         self._loading = True
         self._rows.clear()
         body = QWidget()
@@ -263,9 +265,24 @@ class FormWidget(QWidget):
         self._changed()
 
     def _changed(self) -> None:
+        if sync_repeat_counts(self.form, self._answers, self.today):
+            self._rebuild_keeping_focus()
         self._drafts.changed()
         self._refresh()
         self.answersChanged.emit(self.answers())
+
+    def _rebuild_keeping_focus(self) -> None:
+        """A changed repeat_count rebuilds the body; the field being typed in keeps the focus
+        and its cursor, so typing "12" after "1" goes on in the same field."""
+        focused = QApplication.focusWidget()
+        path = next((key for key, row in self._rows.items() if row.editor is focused), None)
+        cursor = focused.cursorPosition() if isinstance(focused, QLineEdit) else None
+        self._build()
+        editor = self.editor(path) if path else None
+        if editor is not None:
+            editor.setFocus()
+            if isinstance(editor, QLineEdit) and cursor is not None:
+                editor.setCursorPosition(cursor)
 
     def _state(self) -> FormState:
         return FormState(self.form, self._answers.data, today=self.today)
