@@ -101,6 +101,7 @@ def render(out: Path, langs: list[str], cases: int = 300, seed: int = 7) -> list
 
             view.tabs.setCurrentWidget(view.tab_widgets["goals"])
             shot(window, f"goals-{lang}.png")
+            _more_screens(app, window, lang, shot)
 
             dialog = window.open_settings()
             dialog.ui.tabs.setCurrentIndex(2)
@@ -121,6 +122,35 @@ def render(out: Path, langs: list[str], cases: int = 300, seed: int = 7) -> list
         for lang in langs:
             one(lang)
     return written
+
+
+def _more_screens(app: Any, window: Any, lang: str, shot: Callable[[Any, str], None]) -> None:
+    """The Forms tab (the Erstgespräch beside the client's language, prefilled from the case),
+    the appointments agenda of the week, the manual page of the case view, and About."""
+    from kimdesk.gui.about import show_about
+    from kimdesk.gui.help import open_help
+
+    view = window.workspace.case_view
+    tab = view.forms_tab
+    if tab is not None:
+        view.tabs.setCurrentWidget(tab)
+        tab.open_form("erstgespraech")
+        _spin(app, lambda: tab.widget is not None and not window.worker.busy)
+        shot(window, f"forms-{lang}.png")
+    agenda = window.appointments.open()
+    if agenda is not None:
+        agenda.resize(760, 460)
+        _spin(app, lambda: not window.worker.busy)
+        shot(agenda, f"appointments-{lang}.png")
+        agenda.close()
+    manual = open_help(window, "case")
+    manual.resize(720, 520)
+    shot(manual, f"help-{lang}.png")
+    manual.close()
+    about = show_about(window)
+    about.resize(640, 520)
+    shot(about, f"about-{lang}.png")
+    about.close()
 
 
 def cmd_screenshots(args: argparse.Namespace) -> int:
