@@ -473,6 +473,7 @@ class MainWindow(QMainWindow):
     def retranslate(self, _lang: str | None = None) -> None:
         self.setWindowTitle(_("KIMdesk"))
         self.menus.retranslate()
+        self.sync.retranslate()
         self.unlock_screen.retranslate()
         self.create_screen.retranslate()
         if self._workspace is not None:
