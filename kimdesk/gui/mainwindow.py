@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from kimdesk.gui import dialogs
+from kimdesk.gui.closing import WindowCloser
 from kimdesk.gui.fields import field_errors
 from kimdesk.gui.idle import IdleWatcher
 from kimdesk.gui.lang import LanguageHub
@@ -90,6 +91,7 @@ class MainWindow(QMainWindow):
         self.busy_bar = self.status.busy_bar
         self.sync = WindowSync(self, self.worker, settings, self.status,
                                on_wiped=self.vault_wiped, on_error=self.show_error)
+        self.closer = WindowCloser(self)
         hub.changed.connect(self.retranslate)
         self.resize(1280, 800)
         geometry = settings.store.value("ui/geometry")
@@ -482,16 +484,5 @@ class MainWindow(QMainWindow):
 
     # -- closing -------------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:
-        if self._workspace is not None and not self._workspace.case_view.confirm_discard():
-            event.ignore()
-            return
-        self.idle.stop()
-        self.settings.store.setValue("ui/geometry", self.saveGeometry())
-        if self._workspace is not None:
-            self.settings.store.setValue("ui/splitter",
-                                         self._workspace.ui.splitter.saveState())
-        self.sync.stop()
-        if self._workspace is not None:
-            self._workspace.clear()
-        self.worker.stop()
-        event.accept()
+        """Closing waits for queued vault work without freezing (:mod:`kimdesk.gui.closing`)."""
+        self.closer.close_event(event)
