@@ -76,7 +76,7 @@ class WindowCloser:
         self.waiting = True
         self.waits += 1
         event.ignore()
-        window.centralWidget().setEnabled(False)
+        window.stack.setEnabled(False)
         window.menuBar().setEnabled(False)
         window.statusBar().showMessage(_(reason))  # stays until the window closes
         QApplication.setOverrideCursor(Qt.CursorShape.BusyCursor)

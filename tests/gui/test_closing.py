@@ -45,7 +45,7 @@ def test_quit_does_not_block_on_a_slow_job(qtbot: Any, demo_window: Any) -> None
     assert window.isVisible() and window.closer.waits == 1
     assert window.statusBar().currentMessage() == \
         "Closing… saving your work and closing the vault."
-    assert not window.centralWidget().isEnabled()
+    assert not window.stack.isEnabled()
     assert window.worker.vault is not None  # closed only after the queued work
     qtbot.keyClick(window, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)
     assert window.isVisible() and window.closer.waits == 1  # a second Ctrl+Q: same close
