@@ -28,8 +28,10 @@ def test_suppressed_cells_in_words(qtbot: Any, stats_vault: object, lang: str,
                             period=Period.year(date.today().year - 1))
         qtbot.addWidget(d)
         qtbot.waitUntil(lambda: d.report is not None, timeout=10_000)
+        report = d.report
+        assert report is not None
         items = [d.tables.item(i) for i in range(d.tables.count())]
-        counts = [d.report.protection.suppressed_cells(t) for t in d.report.tables]
+        counts = [report.protection.suppressed_cells(t) for t in report.tables]
         assert any(counts)
         for item, n in zip(items, counts, strict=True):
             assert not re.search(r"\(\d+ \.\)", item.text())  # the bare mark is gone
