@@ -164,9 +164,10 @@ def language_name(lang: str) -> str:
     from babel import Locale
 
     try:
-        return Locale.parse(lang).get_display_name(lang) or lang
+        name = Locale.parse(lang).get_display_name(lang) or lang
     except (ValueError, LookupError):
         return lang
+    return name[:1].upper() + name[1:]  # "українська" starts a list entry: "Українська"
 
 
 def language_picker(ui_language: str, languages: list[str], current: str | None,
