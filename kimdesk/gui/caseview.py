@@ -36,6 +36,7 @@ from kimdesk.domain.models import Case, Person
 from kimdesk.domain.phases import next_phases
 from kimdesk.gui.casebundle import CaseBundle, load_bundle
 from kimdesk.gui.fields import FieldForm, field_errors
+from kimdesk.gui.fitting import fit_columns_to_contents
 from kimdesk.gui.forms_generated.ui_caseview import Ui_CaseView
 from kimdesk.gui.labels import code_label, kind_label
 from kimdesk.gui.lang import format_date
@@ -98,6 +99,7 @@ class CaseView(QWidget):
         self.ui.saveButton.clicked.connect(self.save)
         self.ui.revertButton.clicked.connect(self.revert)
         self.phase_menu = QMenu(self)
+        fit_columns_to_contents(self.ui.historyTree)  # the timestamps were cut (issue 18.10)
         self.ui.phaseButton.setMenu(self.phase_menu)
         self.person_form.changed.connect(self._update_dirty)
         self.case_form.changed.connect(self._update_dirty)

@@ -39,6 +39,14 @@ if TYPE_CHECKING:
 _ = gettext
 
 
+def default_client_language(form: Form, preferred: str | None) -> str | None:
+    """The client column's language when a form opens: the person's preferred language if the
+    form is written in it, else the form's second language (the first after its own)."""
+    if preferred and preferred in form.languages:
+        return preferred
+    return next((lang for lang in form.languages if lang != form.default_language), None)
+
+
 class WorkerDraftStore:
     """A :class:`kimdesk.forms.drafts.DraftStore` whose writes run on the database worker;
     ``on_change(key, exists)`` hears of every draft written or discarded (the draft markers)."""
@@ -96,11 +104,20 @@ class FormsTab(QWidget):
         self.combo.setObjectName("formCombo")
         self.label.setBuddy(self.combo)
         self.combo.activated.connect(lambda _i: self.open_form(self.combo.currentData()))
+        self.client_label = QLabel()
+        self.client_combo = QComboBox()
+        self.client_combo.setObjectName("clientLanguageCombo")
+        self.client_label.setBuddy(self.client_combo)
+        self.client_combo.activated.connect(
+            lambda _i: self.choose_client_language(self.client_combo.currentData()))
+        self.client_choice: str | None = None  # the client language chosen for the open form
         self.save_button = QPushButton()
         self.save_button.setObjectName("saveFormButton")
         self.save_button.clicked.connect(self.save)
         row.addWidget(self.label)
         row.addWidget(self.combo, 1)
+        row.addWidget(self.client_label)
+        row.addWidget(self.client_combo)
         row.addWidget(self.save_button)
         layout.addLayout(row)
         self.status = QLabel()
@@ -192,14 +209,41 @@ class FormsTab(QWidget):
                                    if drafted else None, Qt.ItemDataRole.ToolTipRole)
 
     def _fill_combo(self) -> None:
+        """The forms, titled in the current language; the open form stays selected (after a
+        language switch the list is refilled under it, issue 18.5)."""
+        chosen = self.combo.currentData()
         self.combo.clear()
         self.combo.addItem(_("Choose a form…"), "")
         if self.registry is not None:
             lang = current_language()
             for form in self.registry.latest():
                 self.combo.addItem(form.title(lang), form.form_id)
+        if chosen:
+            self.combo.setCurrentIndex(max(self.combo.findData(chosen), 0))
         self._mark_drafts()
         self._update()
+
+    # -- client language -----------------------------------------------------------------------
+    def _fill_client_combo(self) -> None:
+        """"(none)" and the open form's languages other than the counselor's, each named in
+        itself so the client finds theirs; the choice shown is :attr:`client_choice`."""
+        from kimdesk.gui.forms.bilingual import MSG_NO_CLIENT_COLUMN, language_name
+
+        combo = self.client_combo
+        combo.clear()
+        combo.addItem(_(MSG_NO_CLIENT_COLUMN), None)
+        ui = current_language()
+        for lang in self.form.languages if self.form is not None else []:
+            if lang != ui:
+                combo.addItem(language_name(lang), lang)
+        combo.setCurrentIndex(max(combo.findData(self.client_choice), 0)
+                              if self.client_choice else 0)
+
+    def choose_client_language(self, lang: str | None) -> None:
+        """The client column of the open form in ``lang`` (None: no client column)."""
+        self.client_choice = lang
+        if self.widget is not None:
+            self.widget.set_client_language(lang)
 
     def clear(self) -> None:
         """Lock: save the draft (queued before the vault closes), forget everything."""
@@ -250,11 +294,14 @@ class FormsTab(QWidget):
         store = WorkerDraftStore(self.worker, {key: payload}, self._draft_changed)
         form = draft_form(self.registry, store, key) or self.registry.get(form_id)
         self.form, self.key = form, key
+        drafted = payload.get("client_language") if isinstance(payload, dict) else None
+        self.client_choice = drafted or default_client_language(form, self.client_language)
         self.widget = FormWidget(form, ui_language=current_language(),
-                                 client_language=self.client_language, draft_store=store,
+                                 client_language=self.client_choice, draft_store=store,
                                  draft_key=key)
         prefill_widget(self.widget, facts)  # bound questions from the case (issue 18)
         self.area.setWidget(self.widget)
+        self._fill_client_combo()
         say(self.status, _("Draft restored.") if payload else "", error=False)
         self._update()
 
@@ -315,6 +362,9 @@ class FormsTab(QWidget):
 
     def _update(self) -> None:
         self.save_button.setEnabled(self.widget is not None)
+        self.client_combo.setEnabled(self.widget is not None)
+        if self.widget is None:
+            self.client_combo.clear()
         self.combo.setEnabled(self.case_id is not None and self.registry is not None)
 
     def show_answers(self, consultation: Consultation) -> QDialog | None:
@@ -344,7 +394,10 @@ class FormsTab(QWidget):
         self.label.setText(_("Fo&rm:"))
         self.combo.setAccessibleName(_("Form"))
         self.save_button.setText(_("Save &as consultation"))
+        self.client_label.setText(_("Client lan&guage:"))
+        self.client_combo.setAccessibleName(_("Client language"))
         if self.widget is not None:
             self.widget.set_ui_language(current_language())
-        if self.registry is not None and self.widget is None:
+            self._fill_client_combo()
+        if self.registry is not None:
             self._fill_combo()

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from kimdesk.gui import dialogs
 from kimdesk.gui.appointments import AppointmentsHook
+from kimdesk.gui.closing import WindowCloser
 from kimdesk.gui.fields import field_errors
 from kimdesk.gui.help import help_specs
 from kimdesk.gui.idle import IdleWatcher
@@ -92,6 +93,7 @@ class MainWindow(QMainWindow):
         self.busy_bar = self.status.busy_bar
         self.sync = WindowSync(self, self.worker, settings, self.status,
                                on_wiped=self.vault_wiped, on_error=self.show_error)
+        self.closer = WindowCloser(self)
         hub.changed.connect(self.retranslate)
         self.appointments = AppointmentsHook(self)  # View → Appointments…, the reminder
         self.resize(1280, 800)
@@ -468,6 +470,7 @@ class MainWindow(QMainWindow):
     def retranslate(self, _lang: str | None = None) -> None:
         self.setWindowTitle(_("KIMdesk"))
         self.menus.retranslate()
+        self.sync.retranslate()
         self.unlock_screen.retranslate()
         self.create_screen.retranslate()
         if self._workspace is not None:
@@ -476,16 +479,5 @@ class MainWindow(QMainWindow):
 
     # -- closing -------------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:
-        if self._workspace is not None and not self._workspace.case_view.confirm_discard():
-            event.ignore()
-            return
-        self.idle.stop()
-        self.settings.store.setValue("ui/geometry", self.saveGeometry())
-        if self._workspace is not None:
-            self.settings.store.setValue("ui/splitter",
-                                         self._workspace.ui.splitter.saveState())
-        self.sync.stop()
-        if self._workspace is not None:
-            self._workspace.clear()
-        self.worker.stop()
-        event.accept()
+        """Closing waits for queued vault work without freezing (:mod:`kimdesk.gui.closing`)."""
+        self.closer.close_event(event)

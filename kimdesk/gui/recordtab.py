@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from kimdesk.domain.models import Record
+from kimdesk.gui.fitting import fit_stretched_last
 from kimdesk.gui.records import RecordKind
 from kimdesk.i18n import gettext
 
@@ -137,6 +138,7 @@ class RecordTab(QWidget):
 
     def retranslate(self) -> None:
         self.tree.setHeaderLabels([_(c) for c in self.kind.columns])
+        fit_stretched_last(self.tree.header())  # the last header uncut (issue 18.10)
         self.tree.setAccessibleName(_(self.kind.title))
         self.add_button.setText(_("&Add…"))
         self.edit_button.setText(_("&Edit…"))

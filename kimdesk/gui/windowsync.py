@@ -65,6 +65,11 @@ class WindowSync:
         self.widget = widget
         return controller
 
+    def retranslate(self) -> None:
+        """The status-bar indicator in the current language."""
+        if self.widget is not None:
+            self.widget.retranslate()
+
     def stop(self) -> None:
         if self.controller is not None:
             self.controller.stop()

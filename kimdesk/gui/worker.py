@@ -237,6 +237,13 @@ class DbWorker(QObject):
         """Whether vault jobs are queued or running (file work has its own progress display)."""
         return bool(self._vault_jobs)
 
+    @property
+    def syncing(self) -> bool:
+        """Whether a job is queued or running on the sync lane (closing the vault waits for it:
+        :meth:`close_vault`)."""
+        with self._lock:
+            return any(entry.lane == "sync" for entry in self._entries.values())
+
     def cancel(self, job_id: int) -> None:
         """Drop the job if it has not started; a running job stops at its next progress report.
         Either way its ``on_error`` receives :class:`Cancelled`."""

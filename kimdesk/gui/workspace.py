@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QComboBox, QHeaderView, QWidget
 from kimdesk.domain import codes
 from kimdesk.gui.casemodel import PAGE, CaseTableModel
 from kimdesk.gui.caseview import CaseView
+from kimdesk.gui.fitting import fit_header
 from kimdesk.gui.forms_generated.ui_workspace import Ui_Workspace
 from kimdesk.gui.labels import code_label
 from kimdesk.gui.worker import DbWorker
@@ -79,6 +80,7 @@ class Workspace(QWidget):
         self.table.verticalHeader().setDefaultSectionSize(24)
         for column, width in enumerate((150, 150, 150, 160, 80, 90)):
             self.table.setColumnWidth(column, width)
+        fit_header(header)  # no header text cut, in any language (issue 18.10)
         self.table.selectionModel().currentRowChanged.connect(self._current_changed)
         self.table.activated.connect(self._activated)
         self.case_view = CaseView(self.worker)
@@ -335,4 +337,5 @@ class Workspace(QWidget):
         self.ui.retranslateUi(self)
         self._fill_filters()
         self.model.retranslate()
+        fit_header(self.table.horizontalHeader())
         self.case_view.retranslate()

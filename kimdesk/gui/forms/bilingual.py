@@ -161,13 +161,22 @@ def _title_cell(form: Form, lang: str, name: str) -> QWidget:
     return cell
 
 
+def language_name(lang: str) -> str:
+    """A language named in itself ("العربية"), so the client finds theirs in a list."""
+    from babel import Locale
+
+    try:
+        name = Locale.parse(lang).get_display_name(lang) or lang
+    except (ValueError, LookupError):
+        return lang
+    return name[:1].upper() + name[1:]  # "українська" starts a list entry: "Українська"
+
+
 def language_picker(ui_language: str, languages: list[str], current: str | None,
                     choose: Callable[[str | None], None]) -> QWidget:
     """'Client language: [...]': each language named in itself, so the client finds theirs.
 
     ``choose`` runs after the slot has returned: it rebuilds the form, picker included."""
-    from babel import Locale
-
     box = QWidget()
     line = QHBoxLayout(box)
     line.setContentsMargins(0, 0, 0, 0)
@@ -176,11 +185,7 @@ def language_picker(ui_language: str, languages: list[str], current: str | None,
     combo.setObjectName("client-language-picker")
     combo.addItem(tr(MSG_NO_CLIENT_COLUMN, ui_language), None)
     for lang in languages:
-        try:
-            name = Locale.parse(lang).get_display_name(lang) or lang
-        except (ValueError, LookupError):
-            name = lang
-        combo.addItem(name, lang)
+        combo.addItem(language_name(lang), lang)
     combo.setCurrentIndex(max(combo.findData(current), 0) if current else 0)
 
     def picked(i: int) -> None:

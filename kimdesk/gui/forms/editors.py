@@ -34,10 +34,15 @@ from kimdesk.forms.definition import Choice, Field, Form
 from kimdesk.forms.expressions import to_string
 from kimdesk.gui.datefield import DateField, Years
 from kimdesk.gui.forms.bilingual import MSG_FILTER, MSG_NO_ANSWER, aligned, tinted, tr
+from kimdesk.gui.forms.choiceline import choice_line
 from kimdesk.gui.forms.rows import Row
 
 RADIO_MAX = 6  # select_one with more choices becomes a combo box
 CHECK_MAX = 12  # select_multiple with more choices becomes a filterable checklist
+#: A choice combo is at least this many characters wide, not as wide as its longest choice;
+#: its open list is as wide as the longest (plus room for the scroll bar).
+COMBO_MIN_CHARS = 14
+POPUP_SLACK = 24
 _INT = re.compile(r"^\s*-?\d+\s*$")
 _DEC = re.compile(r"^\s*-?(\d+([.,]\d*)?|[.,]\d+)\s*$")
 
@@ -175,6 +180,7 @@ class EditorFactory:
         """The choice's text in the client's language, in the second column of its line."""
         if self.client:
             cl = aligned(QLabel(self.form.text(c.label, self.client)), self.client)
+            cl.setWordWrap(True)  # wraps rather than widening the form past the window
             tinted(cl, "client-choice")
             grid.addWidget(cl, i, 1)
             return [cl]
@@ -208,14 +214,16 @@ class EditorFactory:
         buttons: dict[str, QRadioButton] = {}
         options: list[tuple[Choice, list[QWidget]]] = []
         for i, c in enumerate(choices):
-            rb = QRadioButton(self.form.text(c.label, self.ui))
-            rb.setAccessibleName(self.option_name(f, rb.text()))
+            rb = QRadioButton()
+            text = self.form.text(c.label, self.ui)
+            rb.setAccessibleName(self.option_name(f, text))
             rb.setObjectName(f"choice:{c.name}")
             rb.setChecked(value == c.name)
             group.addButton(rb, i)
-            grid.addWidget(rb, i, 0)
+            line = choice_line(rb, text, self.ui)
+            grid.addWidget(line, i, 0)
             buttons.setdefault(c.name, rb)
-            options.append((c, [rb, *self._client_choice(grid, c, i)]))
+            options.append((c, [line, *self._client_choice(grid, c, i)]))
         self._filterable(row, options)
 
         def toggled(button: QRadioButton, on: bool) -> None:
@@ -242,6 +250,11 @@ class EditorFactory:
         client = self.client
         combo = QComboBox()
         combo.setMaxVisibleItems(20)
+        # Not as wide as the longest choice (a residence status in Ukrainian, 560 px, pushed the
+        # client's column out of the window, issue 18.10): the combo takes its column's width,
+        # the open list shows every text whole.
+        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        combo.setMinimumContentsLength(COMBO_MIN_CHARS)
         combo.addItem(tr(MSG_NO_ANSWER, self.ui), None)
         for c in choices:
             combo.addItem(self.form.text(c.label, self.ui), c.name)
@@ -267,6 +280,9 @@ class EditorFactory:
             combo.currentIndexChanged.connect(show_client)
             show_client(combo.currentIndex())
         combo.currentIndexChanged.connect(lambda i: commit(combo.itemData(i)))
+        combo.view().setMinimumWidth(combo.view().sizeHintForColumn(0) + POPUP_SLACK)
+        combo.setToolTip(combo.currentText())
+        combo.currentTextChanged.connect(combo.setToolTip)  # the whole text if it is cut
         row.setter = lambda v: combo.setCurrentIndex(max(combo.findData(v), 0))
         return combo
 
@@ -292,14 +308,16 @@ class EditorFactory:
 
         options: list[tuple[Choice, list[QWidget]]] = []
         for i, c in enumerate(choices):
-            cb = QCheckBox(self.form.text(c.label, self.ui))
-            cb.setAccessibleName(self.option_name(f, cb.text()))
+            cb = QCheckBox()
+            text = self.form.text(c.label, self.ui)
+            cb.setAccessibleName(self.option_name(f, text))
             cb.setObjectName(f"choice:{c.name}")
             cb.setChecked(c.name in selected)
             cb.toggled.connect(lambda _on: collect())
-            grid.addWidget(cb, i, 0)
+            line = choice_line(cb, text, self.ui)
+            grid.addWidget(line, i, 0)
             checks[c.name] = cb
-            options.append((c, [cb, *self._client_choice(grid, c, i)]))
+            options.append((c, [line, *self._client_choice(grid, c, i)]))
         self._filterable(row, options)
 
         def set_checks(v: Any) -> None:

@@ -66,6 +66,9 @@ class FormWidget(QWidget):
         super().__init__(parent)
         self.form = form
         self.ui_language = ui_language or current_language()
+        # The client language asked for, kept while the counselor's language equals it (the
+        # column is hidden then: the same language twice) and shown again after switching away.
+        self._wanted = client_language
         self._client = client_language if client_language != self.ui_language else None
         self.today = today
         self.read_only = read_only
@@ -78,7 +81,7 @@ class FormWidget(QWidget):
         self._issues: list[Issue] = []
         self._loading = False
         self._drafts = DraftAutosave(self, form, draft_store, draft_key, autosave_ms,
-                                     lambda: (self.answers(), self._client), self.draftSaved.emit)
+                                     lambda: (self.answers(), self._wanted), self.draftSaved.emit)
         self.setObjectName(f"form:{form.form_id}")
         self.setLayoutDirection(direction(self.ui_language))
         outer = QVBoxLayout(self)
@@ -119,8 +122,9 @@ class FormWidget(QWidget):
         if payload is None:
             return False
         self._answers = AnswerTree(payload.get("answers") or {})
-        if payload.get("client_language") and self._client is None:
+        if payload.get("client_language") and self._wanted is None:
             lang = str(payload["client_language"])
+            self._wanted = lang
             self._client = lang if lang != self.ui_language else None
         if self._rows:
             self._build()
@@ -172,14 +176,16 @@ class FormWidget(QWidget):
 
     def set_client_language(self, lang: str | None) -> None:
         """Show (or, with None, hide) the client-language column; answers are kept."""
+        self._wanted = lang
         self._client = lang if lang != self.ui_language else None
         self._build()
 
     def set_ui_language(self, lang: str) -> None:
         self.ui_language = lang
         self.setLayoutDirection(direction(lang))
-        if self._client == lang:
-            self._client = None
+        # The client's column survives a switch of the interface language (issue 18.5): hidden
+        # only while both languages are the same, back when they differ again.
+        self._client = self._wanted if self._wanted != lang else None
         self._build()
 
     def show_all_issues(self) -> list[Issue]:

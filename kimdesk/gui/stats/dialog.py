@@ -44,12 +44,11 @@ from kimdesk.gui.datefield import DateField
 from kimdesk.gui.filedialogs import suggested
 from kimdesk.gui.jobs import BackgroundJob, failure_message, show_failure
 from kimdesk.gui.naming import named
-from kimdesk.gui.stats.tableview import draw_chart, fill_grid, legend_html
+from kimdesk.gui.stats.tableview import draw_chart, fill_grid, legend_html, list_item
 from kimdesk.gui.worker import DbWorker
 from kimdesk.i18n import N_, current_language, gettext
 from kimdesk.stats import DEFAULT_MIN_CELL, Period, Report, report_for_vault
 from kimdesk.stats.cellkey import METHODS
-from kimdesk.stats.disclosure import SUPPRESSED
 from kimdesk.stats.tables import Table
 
 if TYPE_CHECKING:
@@ -314,7 +313,7 @@ class StatisticsDialog(QDialog):
         self.tables.clear()
         for t in self.report.tables:
             n = self.report.protection.suppressed_cells(t)
-            self.tables.addItem(f"{_(t.title)} ({n} {SUPPRESSED})" if n else _(t.title))
+            self.tables.addItem(list_item(_(t.title), n))
         self.tables.blockSignals(False)
         self.tables.setCurrentRow(min(row, len(self.report.tables) - 1))
         self._show_table(self.tables.currentRow())

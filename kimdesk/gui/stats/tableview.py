@@ -10,9 +10,9 @@ from __future__ import annotations
 from PySide6.QtCharts import QBarCategoryAxis, QBarSet, QChart, QHorizontalBarSeries, QValueAxis
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import QTableWidget, QTableWidgetItem
+from PySide6.QtWidgets import QListWidgetItem, QTableWidget, QTableWidgetItem
 
-from kimdesk.i18n import N_, gettext
+from kimdesk.i18n import N_, gettext, ngettext
 from kimdesk.stats import Report
 from kimdesk.stats.disclosure import SUPPRESSED
 from kimdesk.stats.labels import column_label, row_label
@@ -32,6 +32,24 @@ def legend_html() -> str:
         + _(N_("fewer than the minimum")) + " &nbsp; "
         f'<span style="background:{SECONDARY_COLOUR.name()}">&nbsp;{SUPPRESSED}&nbsp;</span> '
         + _(N_("protects another cell")))
+
+
+def list_item(title: str, suppressed: int) -> QListWidgetItem:
+    """A table in the list: its title and, in words, how many of its cells are suppressed
+    (the bare "(24 .)" said nothing to a reader who does not know that "." marks a suppressed
+    cell, issue 18.10); the tooltip explains the mark."""
+    if not suppressed:
+        return QListWidgetItem(title)
+    item = QListWidgetItem(ngettext("{title} ({n} cell suppressed)",
+                                    "{title} ({n} cells suppressed)", suppressed).format(
+        title=title, n=suppressed))
+    item.setToolTip(ngettext(
+        "{n} cell of this table is suppressed: it is published as \"{mark}\", so that no one "
+        "can be recognised from a small number.",
+        "{n} cells of this table are suppressed: they are published as \"{mark}\", so that no "
+        "one can be recognised from a small number.", suppressed).format(
+        n=suppressed, mark=SUPPRESSED))
+    return item
 
 
 def fill_grid(grid: QTableWidget, report: Report, table: Table, show_values: bool) -> None:

@@ -104,6 +104,7 @@ class SyncStatusWidget(QWidget):
                   self.conflict_button, self.sync_button):
             layout.addWidget(w)
         self._busy = False
+        self._shown: tuple[str, int, int, str] = (controller.state, 0, 0, "")
         controller.state_changed.connect(self.show_state)
         controller.finished.connect(self._finished)
         controller.server_changed.connect(self.show_server)
@@ -114,6 +115,7 @@ class SyncStatusWidget(QWidget):
 
     @Slot(str, int, int, str)
     def show_state(self, state: str, done: int, total: int, message: str) -> None:
+        self._shown = (state, done, total, message)
         self.dot.color = QColor(STATE_COLORS.get(state, "#9e9e9e"))
         self.dot.update()
         text = _(STATE_LABELS.get(state, state))
@@ -137,6 +139,13 @@ class SyncStatusWidget(QWidget):
         elif self.server_label.text():
             self.server_label.show()
         self.conflict_button.setEnabled(state != SyncState.STOPPED)
+
+    def retranslate(self) -> None:
+        """After a switch of the interface language: every text again, in the new language
+        (the state stayed in the old one until the next sync, issue 18.5)."""
+        self.show_server(self.controller.server)
+        self.show_state(*self._shown)
+        self._finished(self.controller.last_sync, self.controller.conflicts)
 
     @Slot(str)
     def show_server(self, url: str) -> None:
