@@ -44,7 +44,7 @@ def _visible_choices(w: FormWidget) -> list[str]:
     editor = w.editor("district")
     assert editor is not None
     return [b.objectName().split(":", 1)[1] for b in editor.findChildren(QRadioButton)
-            if not b.isHidden()]
+            if b.isVisibleTo(editor)]
 
 
 def test_cascading_select_and_repeat_count(qtbot: Any, tmp_path: Path) -> None:
