@@ -351,8 +351,9 @@ def test_screenshots_command(tmp_path: Path, qtbot: Any) -> None:
     out = tmp_path / "shots"
     assert cmd_screenshots(argparse.Namespace(directory=str(out), langs="ar", cases=20)) == 0
     names = sorted(p.name for p in out.glob("*.png"))
-    assert names == ["case-validation-ar.png", "cases-ar.png", "create-ar.png", "goals-ar.png",
-                     "settings-ar.png", "unlock-ar.png"]
+    assert names == ["about-ar.png", "appointments-ar.png", "case-validation-ar.png",
+                     "cases-ar.png", "create-ar.png", "forms-ar.png", "goals-ar.png",
+                     "help-ar.png", "settings-ar.png", "unlock-ar.png"]
     assert all(p.stat().st_size > 10_000 for p in out.glob("*.png"))
 
 
