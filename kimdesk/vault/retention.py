@@ -74,7 +74,12 @@ def case_facts(vault: Vault, *, opened_by: date | None = None) -> list[CaseFacts
     """Every case with its dates and legal hold, tombstones included (a tombstone keeps every
     field, so it needs its Löschfrist too); the last contact is its latest consultation or
     phase change. ``opened_by``: only the cases opened on or before that day."""
-    where, params = ("WHERE c.opened_on <= ?", [opened_by.isoformat()]) if opened_by else ("", [])
+    # ``deleted >= 0`` (always true) is the condition of the partial index ``cases_retention``
+    # (schema step 10), which the case list's ``deleted = 0`` does not imply: its sort by
+    # opening date must not use that index (2 s -> 10 s at 200,000 cases), this query does
+    # (0.6 s -> milliseconds: it reads only the old cases' rows).
+    where, params = (("WHERE c.opened_on <= ? AND c.deleted >= 0", [opened_by.isoformat()])
+                     if opened_by else ("", []))
     rows = vault.conn.execute(
         "SELECT c.id, c.case_number, c.person_id, c.municipality, c.opened_on, c.closed_on,"
         " c.legal_hold,"
@@ -82,7 +87,7 @@ def case_facts(vault: Vault, *, opened_by: date | None = None) -> list[CaseFacts
         "   AND deleted = 0), ''),"
         "   coalesce((SELECT max(substr(at, 1, 10)) FROM phase_transitions"
         "   WHERE case_id = c.id AND deleted = 0), ''))"
-        f" FROM cases c {where} ORDER BY c.seq", params
+        f" FROM cases c {where}", params
     )
     return [
         CaseFacts(case_id=r[0], case_number=r[1], person_id=r[2], municipality=r[3],
