@@ -47,15 +47,19 @@ def _visible_choices(w: FormWidget) -> list[str]:
             if b.isVisibleTo(editor)]
 
 
-def test_cascading_select_and_repeat_count(qtbot: Any, tmp_path: Path) -> None:
-    path = tmp_path / "c.md"
-    path.write_text(MD, encoding="utf-8")
+def _widget(tmp_path: Path, md: str) -> FormWidget:
+    path = tmp_path / "f.md"
+    path.write_text(md, encoding="utf-8")
     with language("en"):
         result = import_xlsform(path, default_language="en")
         assert result.definition is not None
         form, _problems = check_definition(result.definition)
     assert form is not None
-    w = FormWidget(form, ui_language="en")
+    return FormWidget(form, ui_language="en")
+
+
+def test_cascading_select_and_repeat_count(qtbot: Any, tmp_path: Path) -> None:
+    w = _widget(tmp_path, MD)
     qtbot.addWidget(w)
     w.show()
     w.activateWindow()
@@ -104,14 +108,7 @@ LIVE = """
 def test_labels_and_hints_show_answers_live(qtbot: Any, tmp_path: Path) -> None:
     from kimdesk.gui.forms.bilingual import Cell
 
-    path = tmp_path / "l.md"
-    path.write_text(LIVE, encoding="utf-8")
-    with language("en"):
-        result = import_xlsform(path, default_language="en")
-        assert result.definition is not None
-        form, _problems = check_definition(result.definition)
-    assert form is not None
-    w = FormWidget(form, ui_language="en")
+    w = _widget(tmp_path, LIVE)
     qtbot.addWidget(w)
     who = w.editor("who")
     assert isinstance(who, QLineEdit)
@@ -125,14 +122,8 @@ def test_labels_and_hints_show_answers_live(qtbot: Any, tmp_path: Path) -> None:
 def test_a_repeat_opens_no_stray_window(qtbot: Any, tmp_path: Path) -> None:
     """The repeat's Add button once got setVisible(True) before it had a parent: Qt showed it
     as a window of its own, which took the focus from the main window (Ctrl+L stopped locking)."""
-    path = tmp_path / "c.md"
-    path.write_text(MD.replace("| ${n}         |", "|              |"), encoding="utf-8")
-    with language("en"):
-        result = import_xlsform(path, default_language="en")
-        assert result.definition is not None
-        form, _problems = check_definition(result.definition)
-    assert form is not None and not form.by_name["kid"].row.repeat_count
-    w = FormWidget(form, ui_language="en")
+    w = _widget(tmp_path, MD.replace("| ${n}         |", "|              |"))
+    assert not w.form.by_name["kid"].row.repeat_count
     qtbot.addWidget(w)
     w.show()
     w.activateWindow()

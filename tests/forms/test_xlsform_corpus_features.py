@@ -6,7 +6,6 @@ no names. Each test failed before its feature landed (the import refused the for
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -16,21 +15,7 @@ from kimdesk.forms.checker import check_definition
 from kimdesk.forms.engine import FormState
 from kimdesk.forms.xlsform import export_xlsform, import_xlsform
 from kimdesk.i18n import language
-
-
-def _import(tmp_path: Path, md: str) -> tuple[Any, Any, list[str]]:
-    path = tmp_path / "f.md"
-    path.write_text(md, encoding="utf-8")
-    with language("en"):
-        result = import_xlsform(path, default_language="en")
-        assert result.errors == [], [str(p) for p in result.errors]
-        assert result.definition is not None
-        form, problems = check_definition(result.definition)
-    assert form is not None, [str(p) for p in problems if p.severity == "error"]
-    warnings = [f"{p.field}: {p.reason}" for p in [*result.problems, *problems]
-                if p.severity == "warning"]
-    return result.definition, form, warnings
-
+from tests.forms.test_xlsform_features import _import
 
 CASCADE = """
 | survey   |                  |          |          |                 |

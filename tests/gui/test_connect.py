@@ -4,7 +4,6 @@ the server has the vault's records and the status bar names the server."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from kimdesk.gui.sync.connect import ConnectDialog, Step
 from kimdesk.server.embedded import EmbeddedServer
-from tests.gui.conftest import unlock, wait_idle
+from tests.gui.conftest import wait_idle
 
 pytestmark = pytest.mark.gui
 ALT = Qt.KeyboardModifier.AltModifier
@@ -29,12 +28,8 @@ def server(tmp_path: Path) -> Iterator[EmbeddedServer]:
 
 
 @pytest.fixture
-def window(make_window: Any, demo_vault_file: Path, tmp_path: Path, qtbot: Any) -> Any:
-    copy = tmp_path / "demo.kdb"
-    shutil.copy(demo_vault_file, copy)
-    window = make_window(copy)
-    unlock(qtbot, window)
-    return window
+def window(demo_window: Any) -> Any:
+    return demo_window
 
 
 def _focus() -> QWidget:

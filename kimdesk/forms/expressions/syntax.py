@@ -8,6 +8,7 @@ expression cannot exhaust Python's recursion limit.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 
@@ -89,63 +90,43 @@ def _children(n: Node) -> tuple[Node, ...]:
     return ()
 
 
-def references(node: Node) -> set[str]:
-    """Names of the fields an expression reads (``${name}``)."""
-    found: set[str] = set()
+def nodes(node: Node) -> Iterator[Node]:
+    """Every node of an expression, ``node`` first (depth first; the order does not matter to
+    the questions below)."""
     stack: list[Node] = [node]
     while stack:
         n = stack.pop()
+        yield n
+        stack.extend(_children(n))
+
+
+def references(node: Node) -> set[str]:
+    """Names of the fields an expression reads (``${name}``)."""
+    found: set[str] = set()
+    for n in nodes(node):
         if isinstance(n, Ref):
             found.add(n.name)
         elif isinstance(n, Call) and n.name == "jr:choice-name" and len(n.args) == 2 and \
                 isinstance(n.args[1], Str):
             found.update(REF_IN_TEXT.findall(n.args[1].value))
-        stack.extend(_children(n))
     return found
 
 
 def calls(node: Node) -> set[str]:
     """Names of the functions an expression calls."""
-    found: set[str] = set()
-    stack: list[Node] = [node]
-    while stack:
-        n = stack.pop()
-        if isinstance(n, Call):
-            found.add(n.name)
-        stack.extend(_children(n))
-    return found
+    return {n.name for n in nodes(node) if isinstance(n, Call)}
 
 
 def uses_current(node: Node) -> bool:
     """Whether the expression reads ``.`` (the answer being checked: constraints only)."""
-    stack: list[Node] = [node]
-    while stack:
-        n = stack.pop()
-        if isinstance(n, Current):
-            return True
-        stack.extend(_children(n))
-    return False
+    return any(isinstance(n, Current) for n in nodes(node))
 
 
 def columns(node: Node) -> set[str]:
     """Names of the choice columns a ``choice_filter`` reads."""
-    found: set[str] = set()
-    stack: list[Node] = [node]
-    while stack:
-        n = stack.pop()
-        if isinstance(n, Column):
-            found.add(n.name)
-        stack.extend(_children(n))
-    return found
+    return {n.name for n in nodes(node) if isinstance(n, Column)}
 
 
 def lookups(node: Node) -> set[str]:
     """Names of the choice lists an expression reads with ``instance('list')/root/item``."""
-    found: set[str] = set()
-    stack: list[Node] = [node]
-    while stack:
-        n = stack.pop()
-        if isinstance(n, Lookup):
-            found.add(n.list_name)
-        stack.extend(_children(n))
-    return found
+    return {n.list_name for n in nodes(node) if isinstance(n, Lookup)}
