@@ -8,9 +8,14 @@ The 200k-case vault takes a few minutes to generate; it is cached in
 Figures and goals:
 - cold process start to the unlock screen painted (goal <= 0.6 s), via the real ``kimdesk``
   entry point and via ``kimdesk.gui.app`` directly; heavy modules loaded by then are listed;
-- unlock (key derivation included) to the populated case list;
-- search keystroke to updated list: the model update (goal p95 <= 20 ms), the worker's query, and
-  the whole round trip without the 150 ms debounce;
+- unlock (key derivation included) to the first page of the case list (goal <= 0.5 s) and to
+  the whole list;
+- search keystroke to updated list: the model update, the worker's query, the round trip to the
+  first screen of results in the model without the 150 ms debounce (goal p95 <= 20 ms, issue 18,
+  which measured this round trip), the same until the rows are painted (the view's paint, about
+  5-15 ms on this machine kind, is Qt's), and to the whole list (the scroll bar and the count follow
+  the first screen). Before each keystroke the last answer is painted: a counselor's next
+  keystroke comes a tenth of a second later, not in the same instant;
 - scrolling: a jump to a random row until its page is shown;
 - resident memory with the 200k-case list loaded (goal <= 250 MB).
 """
@@ -18,6 +23,7 @@ Figures and goals:
 from __future__ import annotations
 
 import argparse
+import compileall
 import os
 import random
 import statistics
@@ -119,6 +125,9 @@ def in_process(vault: Path, searches: int) -> dict[str, object]:
     spin(lambda: window.unlocked)
     t_unlocked = time.perf_counter()
     ws = window.workspace
+    spin(lambda: ws.first_pages_done > 0)
+    app.processEvents()
+    t_first = time.perf_counter()
     spin(lambda: ws.queries_done > 0)
     app.processEvents()
     t_list = time.perf_counter()
@@ -130,20 +139,32 @@ def in_process(vault: Path, searches: int) -> dict[str, object]:
     model_ms: list[float] = []
     query_ms: list[float] = []
     total_ms: list[float] = []
+    list_ms: list[float] = []
+    painted_ms: list[float] = []
     done = 0
     for word in words:
         for i in range(1, len(word) + 1):
             if done >= searches:
                 break
-            before = ws.queries_done
+            before, shown = ws.queries_done, ws.first_pages_done
+            # What the last answer left to paint is painted first: a counselor's next keystroke
+            # comes a tenth of a second later, not in the same instant.
+            app.processEvents()
+            start = time.perf_counter()
             ws.search.blockSignals(True)
             ws.search.setText(word[:i])
             ws.search.blockSignals(False)
             ws.run_query()
-            spin(lambda b=before: ws.queries_done > b)
+            spin(lambda s=shown: ws.first_pages_done > s)
+            total_ms.append((time.perf_counter() - start) * 1000)
+            ws.table.viewport().repaint()  # on screen: the new rows painted
+            painted_ms.append((time.perf_counter() - start) * 1000)
             model_ms.append(ws.last_model_ms)
             query_ms.append(ws.last_query_ms)
-            total_ms.append(ws.last_total_ms)
+            # The rest of the list (scroll bar, count) follows; the next keystroke comes after
+            # it, so it is never measured against a worker still busy with this one.
+            spin(lambda b=before: ws.queries_done > b)
+            list_ms.append(ws.last_list_ms)
             done += 1
     ws.search.setText("")
     before = ws.queries_done
@@ -172,10 +193,13 @@ def in_process(vault: Path, searches: int) -> dict[str, object]:
     result = {
         "rows": rows,
         "unlock_s": t_unlocked - t0,
+        "unlock_to_first_page_s": t_first - t0,
         "unlock_to_list_s": t_list - t0,
         "model_ms": model_ms,
         "query_ms": query_ms,
         "total_ms": total_ms,
+        "list_ms": list_ms,
+        "painted_ms": painted_ms,
         "sort_ms": sort_ms,
         "scroll_ms": scroll_ms,
         "rss_mb": rss / 2**20,
@@ -193,6 +217,9 @@ def main() -> int:
                         help="an existing vault with passphrase 'demo'")
     args = parser.parse_args()
     vault = args.vault or vault_for(args.cases)
+    # Bytecode, as an installed program (and scripts/setup) has it: with PYTHONDONTWRITEBYTECODE
+    # set, every import would compile its module from source in every measured start.
+    compileall.compile_dir(str(ROOT / "kimdesk"), quiet=1)
 
     print(f"vault: {vault}")
     for label, via_cli in (("kimdesk entry point", True), ("kimdesk.gui.app", False)):
@@ -203,14 +230,20 @@ def main() -> int:
         print(f"  heavy modules loaded by then: {', '.join(sorted(heavy)) or 'none'}")
     r = in_process(vault, args.searches)
     print(f"unlock (key derivation) : {r['unlock_s']:.3f} s")
-    print(f"unlock -> list populated: {r['unlock_to_list_s']:.3f} s for {r['rows']:,} cases")
-    for name, key in (("model update", "model_ms"), ("worker query", "query_ms"),
-                      ("keystroke round trip (no debounce)", "total_ms")):
+    first_s = cast(float, r["unlock_to_first_page_s"])
+    print(f"unlock -> first page shown: {first_s:.3f} s (goal 0.5 s: {first_s / 0.5:.2f}x)")
+    print(f"unlock -> whole list: {r['unlock_to_list_s']:.3f} s for {r['rows']:,} cases")
+    for name, key in (("model update", "model_ms"), ("worker query, first page", "query_ms"),
+                      ("keystroke round trip to the first page (no debounce)", "total_ms"),
+                      ("keystroke to the first page painted", "painted_ms"),
+                      ("keystroke to the whole list (scroll bar, count)", "list_ms")):
         values: list[float] = r[key]  # type: ignore[assignment]
         print(f"search {name}: p50 {statistics.median(values):.2f} ms, "
               f"p95 {p95(values):.2f} ms, max {max(values):.2f} ms (n={len(values)})")
     model_p95 = p95(r["model_ms"])  # type: ignore[arg-type]
     print(f"  model p95 vs goal 20 ms: {model_p95 / 20:.2f}x")
+    trip_p95 = p95(r["total_ms"])  # type: ignore[arg-type]
+    print(f"  round trip p95 vs goal 20 ms: {trip_p95 / 20:.2f}x")
     print(f"sort all cases by name: {r['sort_ms']:.0f} ms")
     scroll: list[float] = r["scroll_ms"]  # type: ignore[assignment]
     print(f"scroll jump to a random row until shown: p50 {statistics.median(scroll):.2f} ms, "

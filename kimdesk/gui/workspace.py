@@ -15,7 +15,7 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QComboBox, QHeaderView, QWidget
 
 from kimdesk.domain import codes
-from kimdesk.gui.casemodel import PAGE, CaseTableModel
+from kimdesk.gui.casemodel import FIRST_SCREEN, PAGE, CaseTableModel
 from kimdesk.gui.caseview import CaseView
 from kimdesk.gui.fitting import fit_header
 from kimdesk.gui.forms_generated.ui_workspace import Ui_Workspace
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 _ = gettext
 SEARCH_DEBOUNCE_MS = 150
 SELECT_DELAY_MS = 250
+SEARCH_AUDIT_DELAY_MS = 1000
 
 
 class Workspace(QWidget):
@@ -44,8 +45,10 @@ class Workspace(QWidget):
         self.total = 0
         self.last_query_ms = 0.0
         self.last_model_ms = 0.0
-        self.last_total_ms = 0.0
-        self.queries_done = 0
+        self.last_total_ms = 0.0  # keystroke to the first screen of results
+        self.last_list_ms = 0.0  # keystroke to the whole list (scroll bar, count)
+        self.first_pages_done = 0
+        self.queries_done = 0  # whole answers shown
         self._total_stale = True  # the number of all cases changes only when cases are added
         self.ui = Ui_Workspace()
         self.ui.setupUi(self)
@@ -67,6 +70,11 @@ class Workspace(QWidget):
         self._select_timer.setSingleShot(True)
         self._select_timer.setInterval(SELECT_DELAY_MS)
         self._select_timer.timeout.connect(self._open_selected)
+        self._audit_length = 0  # the search waiting for its audit entry (its length)
+        self._audit_timer = QTimer(self)
+        self._audit_timer.setSingleShot(True)
+        self._audit_timer.setInterval(SEARCH_AUDIT_DELAY_MS)
+        self._audit_timer.timeout.connect(self.flush_search_audit)
         self.model = CaseTableModel(self._fetch_page)
         self.table.setModel(self.model)
         header = self.table.horizontalHeader()
@@ -163,13 +171,18 @@ class Workspace(QWidget):
             self.run_query()
 
     def run_query(self) -> None:
-        """Run the current search and filters on the worker; older queued queries are dropped."""
+        """Run the current search and filters on the worker; older queued queries are dropped.
+
+        In two steps, so a keystroke shows its answer at once even when it matches every case of
+        a 200,000-case vault: first the first screen (:data:`PAGE` rows, through ``LIMIT``), then
+        the rest of the list (the numbers of every match, for the scroll bar and the count). A
+        newer keystroke stops the second step where it is (issue 18: 30-120 ms for a one-letter
+        search, which every following keystroke waited for)."""
         self._debounce.stop()
         if not self.window_.unlocked:
             return
         flt = self.current_filter()
         started = time.perf_counter()
-
         count_all = self._total_stale
         self._queries_asked += 1
         asked = self._queries_asked
@@ -179,33 +192,72 @@ class Workspace(QWidget):
 
             t0 = time.perf_counter()
             cases = CaseList(w.require_vault())
-            seqs = cases.matching_seqs(flt)
-            first = cases.page(seqs[:PAGE])
-            # An unfiltered list is every case: no second count needed.
-            total = len(seqs) if flt.unfiltered else (cases.total() if count_all else -1)
+            seqs = cases.first_seqs(flt, PAGE + 1)
+            first = cases.page(seqs[:FIRST_SCREEN])
+            total = -2  # more than a page: counted with the rest of the list
+            if len(seqs) <= PAGE:
+                # An unfiltered list is every case: no second count needed.
+                total = len(seqs) if flt.unfiltered else (cases.total() if count_all else -1)
             query_ms = (time.perf_counter() - t0) * 1000
             return seqs, first, total, query_ms, cases_with_drafts(w.require_vault())
 
         def done(result: tuple[Any, dict[int, Any], int, float, set[str]]) -> None:
             seqs, first, total, query_ms, drafts = result
             t0 = time.perf_counter()
-            self.model.set_result(seqs, first, drafts)
+            self.model.set_result(seqs[:PAGE], first, drafts)
             self.last_model_ms = (time.perf_counter() - t0) * 1000
             self.last_query_ms = query_ms
             self.last_total_ms = (time.perf_counter() - started) * 1000
-            if total >= 0:
-                self.total = total
-                self._total_stale = False
-            self.queries_done += 1
-            self.window_.update_counts()
+            self.first_pages_done += 1
             self._reselect()
             self._queries_answered = asked
             if asked == self._queries_asked and self._after_query:
                 self._from_search(self._after_query)
-            if flt.text.strip():
-                self._audit_search(len(flt.text.strip()))
+            if total == -2:
+                self._read_rest(flt, asked, count_all, started)
+            else:
+                self._list_complete(flt, total, started)
 
         self.worker.submit(job, done, self.window_.show_error, key="case-query")
+
+    def _read_rest(self, flt: CaseFilter, asked: int, count_all: bool, started: float) -> None:
+        """The second step of :meth:`run_query`: every match, appended to the first screen."""
+        generation = self.model.generation
+
+        def newer() -> bool:  # read on the worker's thread: one int, no lock needed
+            return self._queries_asked != asked
+
+        def job(w: DbWorker) -> tuple[Any, int]:
+            if newer():
+                return None, -1
+            cases = CaseList(w.require_vault())
+            seqs = cases.matching_seqs_unless(flt, newer)
+            if seqs is None:
+                return None, -1
+            total = len(seqs) if flt.unfiltered else (cases.total() if count_all else -1)
+            return seqs, total
+
+        def done(result: tuple[Any, int]) -> None:
+            seqs, total = result
+            if seqs is None or newer():
+                return
+            if not self.model.extend_result(generation, seqs):
+                self.model.set_result(seqs)
+            self._reselect()
+            self._list_complete(flt, total, started)
+
+        self.worker.submit(job, done, self.window_.show_error, key="case-query-rest")
+
+    def _list_complete(self, flt: CaseFilter, total: int, started: float) -> None:
+        """The whole answer is in the list: counts, and the search's audit entry."""
+        self.last_list_ms = (time.perf_counter() - started) * 1000
+        if total >= 0:
+            self.total = total
+            self._total_stale = False
+        self.queries_done += 1
+        self.window_.update_counts()
+        if flt.text.strip():
+            self._audit_search(len(flt.text.strip()))
 
     def refresh_drafts(self) -> None:
         """Re-read which cases have a saved draft (the marker in the list)."""
@@ -216,8 +268,19 @@ class Workspace(QWidget):
                                self.model.set_drafts, lambda exc: None)
 
     def _audit_search(self, length: int) -> None:
-        """Searches are audited like the CLI's (the length, never the text), written after the
-        result is on screen; a burst of keystrokes collapses into the last search."""
+        """Searches are audited like the CLI's (the length, never the text), once the typing
+        rests (:data:`SEARCH_AUDIT_DELAY_MS`): a burst of keystrokes is one search. Written at
+        once, each entry (a durable commit) held up the next keystroke's query behind it."""
+        self._audit_length = length
+        self._audit_timer.start()
+
+    def flush_search_audit(self) -> None:
+        """Write the search's audit entry now (before the vault closes: lock, quit)."""
+        self._audit_timer.stop()
+        length, self._audit_length = self._audit_length, 0
+        if not length or not self.window_.unlocked:
+            return
+
         def job(w: DbWorker) -> None:
             vault = w.require_vault()
             with vault.transaction():
@@ -324,6 +387,7 @@ class Workspace(QWidget):
     # -- lock and language ---------------------------------------------------------------------
     def clear(self) -> None:
         """Forget everything shown (auto-lock): list, search text, case view."""
+        self.flush_search_audit()  # queued before the vault closes
         self._select_timer.stop()
         self._selected = None
         self.reset_filters()

@@ -381,15 +381,43 @@ def test_arrow_keys_open_only_the_case_where_the_selection_rests(qtbot: Any,
 def test_searches_are_audited_without_their_text(qtbot: Any, demo_window: Any) -> None:
     ws = demo_window.workspace
     done = ws.queries_done
-    ws.search.setText("melnyk")
+    for text in ("mel", "melnyk"):  # two searches in one burst of typing: one entry
+        ws.search.setText(text)
+        ws.run_query()
+    qtbot.waitUntil(lambda: ws.queries_done > done and ws.search.text() == "melnyk"
+                    and not demo_window.worker.busy, timeout=5000)
+    events: list[list[str]] = []
+
+    def searches() -> list[str]:
+        events.clear()
+        demo_window.worker.submit(
+            lambda w: [e.detail for e in w.vault.audit.where("action = 'search'")],
+            events.append)
+        qtbot.waitUntil(lambda: bool(events), timeout=5000)
+        return events[0]
+
+    before = len(searches())
+    # written once the typing rests (a second), not with every keystroke's answer
+    qtbot.waitUntil(lambda: len(searches()) > before, timeout=10_000)
+    details = searches()
+    assert details[before:] == ["6 characters"]
+    assert not any("melnyk" in d for d in details)
+
+
+def test_a_search_is_audited_before_the_vault_locks(qtbot: Any, demo_window: Any) -> None:
+    ws = demo_window.workspace
+    done = ws.queries_done
+    ws.search.setText("kowal")
+    ws.run_query()
     qtbot.waitUntil(lambda: ws.queries_done > done, timeout=5000)
-    wait_idle(qtbot, demo_window)
+    demo_window.lock()  # at once: the audit entry must not wait for its timer
+    qtbot.waitUntil(lambda: not demo_window.worker.busy, timeout=10_000)
+    unlock(qtbot, demo_window)
     events: list[list[str]] = []
     demo_window.worker.submit(
         lambda w: [e.detail for e in w.vault.audit.where("action = 'search'")], events.append)
     qtbot.waitUntil(lambda: bool(events), timeout=5000)
-    assert events[0] and events[0][-1] == "6 characters"
-    assert not any("melnyk" in d for d in events[0])
+    assert events[0][-1] == "5 characters"
 
 
 def test_new_case_warns_about_a_returning_client(qtbot: Any, demo_window: Any) -> None:

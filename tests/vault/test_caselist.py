@@ -97,3 +97,34 @@ def test_total_and_unfiltered(demo_vault: Any) -> None:
     assert not CaseFilter(text="mel").unfiltered
     assert not CaseFilter(scope="mine").unfiltered
     assert case_list.page([]) == {}
+
+
+@pytest.mark.parametrize("flt", [
+    CaseFilter(), CaseFilter(text="a"), CaseFilter(text="2"), CaseFilter(text="moh"),
+    CaseFilter(text="a", phase="open"), CaseFilter(sort_column=1),
+    CaseFilter(text="e", sort_column=5, descending=True), CaseFilter(scope="mine", me="m.yilmaz"),
+])
+def test_first_screen_is_the_head_of_the_whole_list(demo_vault: Any, flt: CaseFilter) -> None:
+    """The list's first answer (``LIMIT``) is exactly the first rows of the full answer, which
+    the list later appends to it (kimdesk/gui/workspace.py)."""
+    case_list = CaseList(demo_vault)
+    whole = case_list.matching_seqs(flt)
+    for limit in (1, 64, 257):
+        assert list(case_list.first_seqs(flt, limit)) == list(whole[:limit])
+
+
+def test_a_newer_search_stops_the_whole_list(demo_vault: Any) -> None:
+    """The long query gives way when ``stop`` turns true (the user typed on), and the
+    connection works normally afterwards."""
+    case_list = CaseList(demo_vault)
+    flt = CaseFilter(sort_column=1)  # by name: a sort of every case before the first row
+    calls: list[int] = []
+
+    def stop() -> bool:
+        calls.append(1)
+        return len(calls) >= 2
+
+    assert case_list.matching_seqs_unless(flt, stop, check_steps=100) is None
+    assert len(calls) >= 2
+    whole = case_list.matching_seqs_unless(flt, lambda: False)
+    assert whole is not None and len(whole) == len(_cases(demo_vault))
