@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent
 from PySide6.QtWidgets import (
     QApplication,
@@ -75,6 +75,10 @@ class MainWindow(QMainWindow):
         self.stack.addWidget(self.unlock_screen)
         self.stack.addWidget(self.create_screen)
         self.unlock_screen.unlocked.connect(self._unlocked)
+        # The workspace is built while the key derivation runs on the worker (it releases the
+        # interpreter lock): 0.2-0.6 s of widgets that the unlock otherwise waited for.
+        self.unlock_screen.unlock_started.connect(
+            lambda: QTimer.singleShot(0, self, lambda: self.workspace))
         self.unlock_screen.failed.connect(self._unlock_failed)
         self.unlock_screen.create_requested.connect(self.show_create)
         self.unlock_screen.language_requested.connect(self.switch_language)

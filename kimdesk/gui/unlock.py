@@ -49,6 +49,8 @@ class UnlockScreen(QWidget):
     """Passphrase entry for one vault file."""
 
     unlocked = Signal(object)  # VaultMeta
+    #: The key derivation started on the worker: the GUI thread is free for a moment.
+    unlock_started = Signal()
     failed = Signal(int)  # failures in a row (the window stores the count)
     create_requested = Signal()
     language_requested = Signal(str)
@@ -154,6 +156,7 @@ class UnlockScreen(QWidget):
             return w.vault.meta
 
         self.worker.submit(job, self._done, self._failed)
+        self.unlock_started.emit()
 
     def _done(self, meta: object) -> None:
         self._working = False
