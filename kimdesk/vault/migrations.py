@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from kimdesk.vault import migration_unlock
 from kimdesk.vault.connection import Connection
 
 _META = (
@@ -385,7 +386,7 @@ TRIGGER_COLUMNS: dict[str, tuple[str, ...]] = {**_V3_COLUMNS, **_V6_COLUMNS, **_
 
 #: MIGRATIONS[n] upgrades schema n to n+1.
 MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9,
-                                                  _v10]
+                                                  _v10, migration_unlock.step]
 LATEST = len(MIGRATIONS)
 
 
