@@ -1,7 +1,8 @@
 """Subprocess for the crash tests: writes until killed, reporting each commit that returned.
 
 python crash_writer.py write VAULT PASSPHRASE    # prints a case id per returned commit
-python crash_writer.py rekey VAULT OLD NEW       # prints "rekeyed" when change_passphrase returned
+python crash_writer.py rekey VAULT OLD NEW [gated]  # prints "rekeyed" when change_passphrase
+                                                   # returned; gated: starts on a line on stdin
 """
 
 from __future__ import annotations
@@ -28,9 +29,11 @@ def write(path: str, passphrase: str) -> None:
         out.flush()
 
 
-def rekey(path: str, old: str, new: str) -> None:
+def rekey(path: str, old: str, new: str, gated: bool = False) -> None:
     vault = Vault.open(path, old)
     print("opened", flush=True)
+    if gated:  # the test says when to start (it may kill the process before)
+        sys.stdin.readline()
     vault.change_passphrase(new)
     print("rekeyed", flush=True)
     vault.close()
@@ -40,4 +43,4 @@ if __name__ == "__main__":
     if sys.argv[1] == "write":
         write(sys.argv[2], sys.argv[3])
     else:
-        rekey(sys.argv[2], sys.argv[3], sys.argv[4])
+        rekey(sys.argv[2], sys.argv[3], sys.argv[4], gated=sys.argv[5:] == ["gated"])
