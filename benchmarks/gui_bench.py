@@ -90,6 +90,18 @@ def cold_start(vault: Path, via_cli: bool, runs: int = 5) -> tuple[list[float], 
     return times, heavy
 
 
+def vault_unlock_s(vault: Path, runs: int = 3) -> float:
+    """The vault's own unlock (key derivation, opening the file) without the GUI: median."""
+    from kimdesk.vault import Vault
+
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        Vault.open(vault, "demo").close()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
 def in_process(vault: Path, searches: int) -> dict[str, object]:
     import psutil
     from PySide6.QtWidgets import QApplication
@@ -228,10 +240,15 @@ def main() -> int:
         print(f"cold start -> unlock screen painted ({label}): median {median:.3f} s, "
               f"max {max(times):.3f} s over {len(times)} runs (goal 0.6 s: {median / 0.6:.2f}x)")
         print(f"  heavy modules loaded by then: {', '.join(sorted(heavy)) or 'none'}")
+    vault_alone = vault_unlock_s(vault)
     r = in_process(vault, args.searches)
     print(f"unlock (key derivation) : {r['unlock_s']:.3f} s")
     first_s = cast(float, r["unlock_to_first_page_s"])
     print(f"unlock -> first page shown: {first_s:.3f} s (goal 0.5 s: {first_s / 0.5:.2f}x)")
+    # The key derivation is most of it and moves with the machine's load; the issue's goal was
+    # 0.5 s where the vault alone unlocked in 0.214 s, so 2.3x the vault alone in the same run.
+    print(f"  against the vault's own unlock in this run ({vault_alone:.3f} s): "
+          f"{first_s / vault_alone:.2f}x (goal {0.5 / 0.214:.1f}x)")
     print(f"unlock -> whole list: {r['unlock_to_list_s']:.3f} s for {r['rows']:,} cases")
     for name, key in (("model update", "model_ms"), ("worker query, first page", "query_ms"),
                       ("keystroke round trip to the first page (no debounce)", "total_ms"),
