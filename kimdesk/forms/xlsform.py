@@ -120,10 +120,11 @@ def import_xlsform(path: Path, *, default_language: str | None = None) -> Import
         with placeholders():
             data = restore(parse_file_to_json(str(path), warnings=warnings))
     except PyXFormError as exc:
-        reason = restore(" ".join(str(exc).split()), text=True)
-        return ImportResult(None, [Problem(name, "", f"pyxform: {reason}")])
+        from kimdesk.forms.xlsform_errors import refusal
+
+        return ImportResult(None, [Problem(name, "", restore(refusal(exc), text=True))])
     except Exception as exc:  # unreadable workbooks raise zipfile/openpyxl/xlrd errors
-        return ImportResult(None, [Problem(name, "", f"cannot read the spreadsheet: {exc}")])
+        return ImportResult(None, [Problem(name, "", unreadable(exc))])
     warnings = [restore(w, text=True) for w in warnings]
     if _uses_external(data.get("children") or []):
         from kimdesk.forms.xlsform_sections import merge_external
@@ -363,7 +364,7 @@ class _Converter:
                common: dict[str, Any]) -> None:
         xtype = _TYPES.get(jtype)
         if xtype is None:
-            self.add(name, f"unsupported type '{jtype}'")
+            self.add(name, _unknown_type(jtype))
             return
         if xtype.startswith("select"):
             list_name = str(el.get("list_name") or el.get("itemset") or "")
@@ -458,9 +459,29 @@ def _flag(value: Any) -> bool | str:
 
 def _unsupported(add: Any, where: str, key: str) -> None:
     if key.startswith("$"):
-        add(where or "-", f"ignored KoboToolbox bookkeeping column '{key}'", "warning")
+        add(where or "-", _("ignored KoboToolbox bookkeeping column '{key}'").format(key=key),
+            "warning")
     else:
-        add(where or "-", f"unsupported column or setting '{key}'")
+        add(where or "-", _("unsupported column or setting '{key}'").format(key=key))
+
+
+def _unknown_type(jtype: str) -> str:
+    """A type pyxform knows but KIMdesk does not have is unsupported; any other type is one
+    XLSForm does not define (a typo, another tool's extension)."""
+    from pyxform.question_type_dictionary import QUESTION_TYPE_DICT
+
+    if jtype in QUESTION_TYPE_DICT:
+        return _("unsupported type '{type}'").format(type=jtype)
+    return _("the sheet 'survey' has a question of type '{type}' that XLSForm does not"
+             " define").format(type=jtype)
+
+
+def unreadable(exc: BaseException) -> str:
+    """A workbook the readers (zipfile, openpyxl, xlrd) choke on: a translated sentence; the
+    reader's words follow as the detail, its exception class name when it has none."""
+    detail = " ".join(str(exc).split()) or type(exc).__name__
+    return _("The spreadsheet cannot be read; it may be damaged or protected ({detail}).").format(
+        detail=detail)
 
 
 def export_xlsform(definition: FormDefinition, path: Path) -> None:

@@ -62,17 +62,21 @@ def _include(el: Mapping[str, Any], folder: Path | None, add: Add, choices: dict
         found = next((folder / f"{name}{s}" for s in _SUFFIXES
                       if (folder / f"{name}{s}").is_file()), None)
     if found is None:
-        add(name, _("include: the section '{name}' is not a spreadsheet in the form's folder"
-                    " (or includes nest too deep)").format(name=name))
+        add(name, _("include: the included file '{name}' (.xlsx, .xls, .csv or .md) is missing"
+                    " from the form's folder (or includes nest too deep)").format(name=name))
         return []
     try:
         with placeholders():
             data = restore(parse_file_to_json(str(found), warnings=[]))
     except PyXFormError as exc:
-        add(name, f"include {found.name}: pyxform: {' '.join(str(exc).split())}")
+        from kimdesk.forms.xlsform_errors import refusal
+
+        add(name, _("include {file}: {reason}").format(file=found.name, reason=refusal(exc)))
         return []
     except Exception as exc:  # an unreadable workbook
-        add(name, f"include {found.name}: cannot read the spreadsheet: {exc}")
+        from kimdesk.forms.xlsform import unreadable
+
+        add(name, _("include {file}: {reason}").format(file=found.name, reason=unreadable(exc)))
         return []
     for list_name, items in (data.get("choices") or {}).items():
         if list_name in choices and choices[list_name] != items:

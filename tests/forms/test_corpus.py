@@ -40,3 +40,23 @@ def test_corpus_imports_without_tracebacks() -> None:
     tracebacks = [o.reasons[0] for o in outcomes if o.kind == "traceback"]
     assert tracebacks == []
     assert counts["ok"] >= OK_FLOOR, counts
+
+
+def test_every_refusal_names_what_is_wrong_in_the_users_language() -> None:
+    """No refusal is pyxform's (or a reader's) raw English only: each says in the user's language
+    what in the form is wrong, pyxform's text at most as a detail in parentheses."""
+    from kimdesk.i18n import language
+
+    corpus = _corpus_module()
+    outcomes = corpus.run()
+    counts = corpus.summary(outcomes)
+    assert counts["other"] == 0, [(o.path.name, o.reasons) for o in outcomes if o.kind == "other"]
+    refused = [o for o in outcomes if o.kind in {"feature", "invalid"}]
+    assert len(refused) >= 5
+    with language("de"):
+        german = {o.path: corpus.classify(o.path).reasons for o in refused}
+    for o in refused:
+        for en, de in zip(o.reasons, german[o.path], strict=True):
+            assert not corpus.RAW.search(en), en
+            # the sentence before pyxform's detail is translated (German differs from English)
+            assert en.split("(pyxform:")[0] != de.split("(pyxform:")[0], en
