@@ -291,7 +291,10 @@ class FormWidget(QWidget):
                 editor.setCursorPosition(cursor)
 
     def _state(self) -> FormState:
-        return FormState(self.form, self._answers.data, today=self.today)
+        state = FormState(self.form, self._answers.data, today=self.today)
+        if self._answers.keep_once(state):  # once(): the first value is kept (JavaRosa)
+            state = FormState(self.form, self._answers.data, today=self.today)
+        return state
 
     def _refresh(self, emit: bool = True) -> None:
         """Apply skip logic, note texts and validation messages to the rendered rows."""
