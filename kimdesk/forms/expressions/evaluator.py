@@ -61,6 +61,8 @@ class Context:
     choice_rows: Callable[[str], Sequence[Mapping[str, str]]] | None = None
     #: indexed-repeat: (field, [(repeat, 0-based index), ...]) -> that instance's value
     indexed: Callable[[str, list[tuple[str, int]]], Any] | None = None
+    #: the form's current language: format-date's month and day names
+    language: str = "en"
 
     def get(self, name: str) -> Any:
         if self.lookup is not None:
@@ -258,6 +260,13 @@ def _eval_now(_node: Call, ctx: Context) -> datetime:
     return datetime.combine(ctx.today, moment.timetz())
 
 
+def _eval_format_date(node: Call, ctx: Context) -> str:
+    """format-date(value, pattern) with month and day names in the form's current language."""
+    from kimdesk.forms.expressions.functions_odk import format_date
+
+    return format_date(_eval(node.args[0], ctx), _eval(node.args[1], ctx), ctx.language)
+
+
 #: Functions that need more of the context than their arguments.
 _CONTEXT_CALLS: dict[str, Callable[[Call, Context], Any]] = {
     "position": _eval_position,
@@ -265,6 +274,8 @@ _CONTEXT_CALLS: dict[str, Callable[[Call, Context], Any]] = {
     "once": _eval_once,
     "indexed-repeat": _eval_indexed_repeat,
     "now": _eval_now,
+    "format-date": _eval_format_date,
+    "format-date-time": _eval_format_date,
 }
 
 
