@@ -50,7 +50,18 @@ class Outcome:
 
 def forms(folder: Path = CORPUS) -> list[Path]:
     return sorted(p for p in folder.rglob("*")
-                  if p.suffix.lower() in SUFFIXES and p.is_file() and p.name != "README.md")
+                  if p.suffix.lower() in SUFFIXES and p.is_file() and p.name != "README.md"
+                  and not _data_file(p))
+
+
+def _data_file(path: Path) -> bool:
+    """A CSV a form reads (select_one_from_file, pulldata), not a form: an XLSForm in CSV
+    starts with a sheet name (``survey``)."""
+    if path.suffix.lower() != ".csv":
+        return False
+    first = path.read_text(encoding="utf-8-sig", errors="replace").split("\n", 1)[0]
+    return first.split(",", 1)[0].strip().strip('"').lower() not in {"survey", "choices",
+                                                                      "settings"}
 
 
 def classify(path: Path) -> Outcome:

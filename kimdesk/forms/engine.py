@@ -136,7 +136,8 @@ class FormState:
                        choice_label=self._choice_label,
                        choice_rows=lambda name: choice_rows(self.form, name),
                        indexed=lambda name, pairs: self._indexed(name, pairs, scope),
-                       language=self.language)
+                       language=self.language,
+                       file_rows=self.form.definition.files.get)
 
     def _indexed(self, name: str, pairs: list[tuple[str, int]], here: Scope) -> Any:
         """indexed-repeat: the named instances; repeats not named keep ``here``'s instance."""

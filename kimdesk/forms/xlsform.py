@@ -124,6 +124,8 @@ def import_xlsform(path: Path, *, default_language: str | None = None) -> Import
 
         return ImportResult(None, [Problem(name, "", restore(refusal(exc), text=True))])
     except Exception as exc:  # unreadable workbooks raise zipfile/openpyxl/xlrd errors
+        from kimdesk.forms.xlsform_errors import unreadable
+
         return ImportResult(None, [Problem(name, "", unreadable(exc))])
     warnings = [restore(w, text=True) for w in warnings]
     if _uses_external(data.get("children") or []):
@@ -156,7 +158,7 @@ def convert_pyxform_json(
     conv.walk(children)
     choices = conv.choices(data, extra)
     settings = conv.settings(data, extra)
-    return conv.result(settings, choices)
+    return conv.result(settings, choices, conv.data_files(folder))
 
 
 def _default_language(data: Mapping[str, Any], given: str | None, add: Any) -> str:
@@ -364,7 +366,9 @@ class _Converter:
                common: dict[str, Any]) -> None:
         xtype = _TYPES.get(jtype)
         if xtype is None:
-            self.add(name, _unknown_type(jtype))
+            from kimdesk.forms.xlsform_errors import unknown_type
+
+            self.add(name, unknown_type(jtype))
             return
         if xtype.startswith("select"):
             list_name = str(el.get("list_name") or el.get("itemset") or "")
@@ -419,15 +423,30 @@ class _Converter:
             choices[list_name] = out
         return choices
 
+    def data_files(self, folder: Path | None) -> dict[str, Any]:
+        """The CSV files the form's selects and pulldata() read, from beside the spreadsheet
+        (:mod:`kimdesk.forms.datafiles`); each missing one is refused by name."""
+        from kimdesk.forms.datafiles import is_file_list, pulldata_files, read_files
+
+        where: dict[str, str] = {}
+        for row in self.rows:
+            if is_file_list(row.list_name):
+                where.setdefault(str(row.list_name), row.name)
+            for name in pulldata_files((row.calculation, row.relevant, row.constraint,
+                                        row.choice_filter, row.default)):
+                where.setdefault(name, row.name)
+        return read_files(list(where), folder, self.add, where)
+
     # -- result --------------------------------------------------------------------------------
-    def result(self, settings: dict[str, Any], choices: dict[str, Any]) -> ImportResult:
+    def result(self, settings: dict[str, Any], choices: dict[str, Any],
+               files: dict[str, Any]) -> ImportResult:
         problems = self.problems
         if any(p.severity == "error" for p in problems):
             return ImportResult(None, problems)
         try:
             definition = FormDefinition.model_validate({
                 "settings": settings, "survey": [r.model_dump() for r in self.rows],
-                "choices": choices})
+                "choices": choices, "files": files})
         except Exception as exc:
             problems.append(Problem(self.file, "", f"not a valid definition: {exc}"))
             return ImportResult(None, problems)
@@ -463,25 +482,6 @@ def _unsupported(add: Any, where: str, key: str) -> None:
             "warning")
     else:
         add(where or "-", _("unsupported column or setting '{key}'").format(key=key))
-
-
-def _unknown_type(jtype: str) -> str:
-    """A type pyxform knows but KIMdesk does not have is unsupported; any other type is one
-    XLSForm does not define (a typo, another tool's extension)."""
-    from pyxform.question_type_dictionary import QUESTION_TYPE_DICT
-
-    if jtype in QUESTION_TYPE_DICT:
-        return _("unsupported type '{type}'").format(type=jtype)
-    return _("the sheet 'survey' has a question of type '{type}' that XLSForm does not"
-             " define").format(type=jtype)
-
-
-def unreadable(exc: BaseException) -> str:
-    """A workbook the readers (zipfile, openpyxl, xlrd) choke on: a translated sentence; the
-    reader's words follow as the detail, its exception class name when it has none."""
-    detail = " ".join(str(exc).split()) or type(exc).__name__
-    return _("The spreadsheet cannot be read; it may be damaged or protected ({detail}).").format(
-        detail=detail)
 
 
 def export_xlsform(definition: FormDefinition, path: Path) -> None:

@@ -126,3 +126,22 @@ def describe(original: str, row: Any = None) -> str:
         where = _("The form")
     return _("{where}: {what} (pyxform: {detail})").format(where=where, what=what,
                                                            detail=original)
+
+
+def unknown_type(jtype: str) -> str:
+    """A type pyxform knows but KIMdesk does not have is unsupported; any other type is one
+    XLSForm does not define (a typo, another tool's extension)."""
+    from pyxform.question_type_dictionary import QUESTION_TYPE_DICT
+
+    if jtype in QUESTION_TYPE_DICT:
+        return _("unsupported type '{type}'").format(type=jtype)
+    return _("the sheet 'survey' has a question of type '{type}' that XLSForm does not"
+             " define").format(type=jtype)
+
+
+def unreadable(exc: BaseException) -> str:
+    """A workbook the readers (zipfile, openpyxl, xlrd) choke on: a translated sentence; the
+    reader's words follow as the detail, its exception class name when it has none."""
+    detail = " ".join(str(exc).split()) or type(exc).__name__
+    return _("The spreadsheet cannot be read; it may be damaged or protected ({detail}).").format(
+        detail=detail)

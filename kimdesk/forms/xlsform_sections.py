@@ -74,7 +74,7 @@ def _include(el: Mapping[str, Any], folder: Path | None, add: Add, choices: dict
         add(name, _("include {file}: {reason}").format(file=found.name, reason=refusal(exc)))
         return []
     except Exception as exc:  # an unreadable workbook
-        from kimdesk.forms.xlsform import unreadable
+        from kimdesk.forms.xlsform_errors import unreadable
 
         add(name, _("include {file}: {reason}").format(file=found.name, reason=unreadable(exc)))
         return []

@@ -11,7 +11,7 @@ from types import ModuleType
 ROOT = Path(__file__).resolve().parents[2]
 #: ok count on the corpus; raise it when a feature lands (before issue 16: 11 of 58; 22 before
 #: the corpus round).
-OK_FLOOR = 48
+OK_FLOOR = 49
 
 
 def _corpus_module() -> ModuleType:

@@ -190,6 +190,8 @@ ODK_FUNCTIONS: dict[str, Function] = {
     "join": Function((2, None), "string", _join),
     # evaluated by the evaluator (they need the context; format-date its language)
     "once": Function((1, 1), "any", lambda: ""),
+    # pulldata('file', 'column', 'key_column', key): a CSV travelling with the form
+    "pulldata": Function((4, 4), "string", lambda *_a: ""),
     "indexed-repeat": Function((3, 7), "any", lambda: ""),
 }
 FUNCTIONS.update(ODK_FUNCTIONS)
