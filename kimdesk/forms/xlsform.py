@@ -144,7 +144,7 @@ def convert_pyxform_json(
     begin/end rows), choices, translations. Problems come in the order the steps find them.
     ``folder`` is where ``include`` finds its sections (none: includes are refused)."""
     from kimdesk.forms.xlsform_columns import field_paths
-    from kimdesk.forms.xlsform_sections import expand_sections
+    from kimdesk.forms.xlsform_sections import expand_sections, unflatten
 
     conv = _Converter(file, warnings or [])
     conv.external = dict(data.get("_kimdesk_external") or {})
@@ -153,6 +153,8 @@ def convert_pyxform_json(
     conv.default = _default_language(data, default_language, conv.add)
     choice_lists = dict(data.get("choices") or {})
     children = expand_sections(list(data.get("children") or []), folder, conv.add, choice_lists)
+    if _flag(data.get("flat")) not in (False, ""):  # pyxform copied group rules onto questions
+        children = unflatten(children)
     data = {**data, "choices": choice_lists}
     conv.paths = field_paths(children, str(data.get("name") or "data"))
     conv.walk(children)

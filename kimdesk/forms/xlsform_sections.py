@@ -192,3 +192,26 @@ def merge_external(data: Mapping[str, Any], path: Path) -> dict[str, Any]:
         choices[new] = items
         names[list_name] = new
     return {**data, "choices": choices, "_kimdesk_external": names}
+
+
+def unflatten(children: list[Any], parent: str = "") -> list[Any]:
+    """Undo pyxform's ``flat`` setting on the JSON: for ODK Tables, pyxform "and"s each group's
+    relevance onto every question inside it (``G and (Q)``, or ``G`` alone). KIMdesk keeps the
+    group's own relevance, so the question gets back its own; otherwise the kept ``flat`` setting
+    would add the group's rule again on every export and re-import."""
+    out: list[Any] = []
+    for el in children:
+        item = dict(el)
+        bind = dict(item.get("bind") or {})
+        own = str(bind.get("relevant", "") or "")
+        if item.get("children"):
+            combined = own if not parent else parent + (f" and ({own})" if own else "")
+            item["children"] = unflatten(list(item["children"]), combined)
+        elif parent and own:
+            if own == parent:
+                bind.pop("relevant")
+            elif own.startswith(f"{parent} and (") and own.endswith(")"):
+                bind["relevant"] = own[len(parent) + 6:-1]
+            item["bind"] = bind
+        out.append(item)
+    return out

@@ -60,3 +60,45 @@ def test_every_refusal_names_what_is_wrong_in_the_users_language() -> None:
             assert not corpus.RAW.search(en), en
             # the sentence before pyxform's detail is translated (German differs from English)
             assert en.split("(pyxform:")[0] != de.split("(pyxform:")[0], en
+
+
+def test_export_round_trip_keeps_every_corpus_form(tmp_path: Path) -> None:
+    """Acceptance of issue 16: each corpus form that imports is exported to XLSForm and imported
+    again; names, types, labels and hints in every language, expressions (relevant, constraint,
+    calculation, required, choice_filter, repeat_count, default), choices, settings and data
+    files come back unchanged."""
+    from kimdesk.forms.xlsform import export_xlsform, import_xlsform
+    from kimdesk.i18n import language
+
+    corpus = _corpus_module()
+    checked = 0
+    with language("en"):
+        for path in corpus.forms():
+            first = import_xlsform(path)
+            if first.definition is None or first.errors:
+                continue
+            out = tmp_path / path.name  # case_insensitivity.xls and .csv: one folder each
+            out.mkdir()
+            export_xlsform(first.definition, out / f"{path.stem}.xlsx")
+            again = import_xlsform(out / f"{path.stem}.xlsx")
+            assert again.definition is not None, (path.name, [str(p) for p in again.errors])
+            before, after = first.definition.to_data(), again.definition.to_data()
+            for i, (a, b) in enumerate(zip(before["survey"], after["survey"], strict=True)):
+                assert a == b, (path.name, i)
+            assert before == after, path.name
+            checked += 1
+    assert checked >= OK_FLOOR
+
+
+def test_flat_setting_keeps_each_questions_own_relevance() -> None:
+    """pyxform's ``flat`` copies a group's relevance onto its questions; the import gives each
+    question back its own (the group keeps the rule), so re-import does not double it."""
+    from kimdesk.forms.xlsform import import_xlsform
+    from kimdesk.i18n import language
+
+    with language("en"):
+        result = import_xlsform(ROOT / "tests/forms/corpus/pyxform/flat_xlsform_test.xlsx")
+    assert result.definition is not None
+    rows = {r.name: r for r in result.definition.survey}
+    assert rows["everything"].relevant == "not(selected(${skip_to_end}, 'yes'))"
+    assert rows["my_name"].relevant == ""
