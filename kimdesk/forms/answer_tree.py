@@ -12,8 +12,8 @@ from datetime import date
 from typing import Any
 
 from kimdesk.forms.definition import Field, Form
-from kimdesk.forms.expressions import to_string
 from kimdesk.forms.engine import FormState, Scope, apply_defaults
+from kimdesk.forms.expressions import to_string
 
 
 def deep_copy(data: Any) -> Any:

@@ -362,7 +362,7 @@ def dump_yaml(definition: FormDefinition) -> str:
     # import (issue 16); both write the same YAML
     base: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
-    class _Dumper(base):  # type: ignore[misc,valid-type]
+    class _Dumper(base):
         pass
 
     def _str(dumper: Any, value: str) -> yaml.Node:

@@ -120,9 +120,9 @@ def import_xlsform(path: Path, *, default_language: str | None = None) -> Import
         with placeholders():
             data = restore(parse_file_to_json(str(path), warnings=warnings))
     except PyXFormError as exc:
-        from kimdesk.forms.xlsform_errors import refusal
+        from kimdesk.forms.xlsform_errors import refusal as pyxform_refusal
 
-        return ImportResult(None, [Problem(name, "", restore(refusal(exc), text=True))])
+        return ImportResult(None, [Problem(name, "", restore(pyxform_refusal(exc), text=True))])
     except Exception as exc:  # unreadable workbooks raise zipfile/openpyxl/xlrd errors
         from kimdesk.forms.xlsform_errors import unreadable
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -138,8 +138,9 @@ def test_format_date_names_in_the_forms_language(lang: str, expected: str) -> No
 
 
 def test_format_date_follows_the_form_state_language() -> None:
-    form, problems = check_data({**FORM, "settings": {**FORM["settings"], "languages": ["en", "de"],
-                                                      "title": {"en": "F", "de": "F"}},
+    settings: dict[str, Any] = {**cast(dict[str, Any], FORM["settings"]), "languages": ["en", "de"],
+                                "title": {"en": "F", "de": "F"}}
+    form, problems = check_data({**FORM, "settings": settings,
                                  "survey": [{"type": "calculate", "name": "m",
                                              "calculation": "format-date('2026-12-01', '%b')"}]})
     assert form is not None, [str(p) for p in problems]

@@ -2,9 +2,10 @@
 
 Each follows JavaRosa (``org.javarosa.xpath.expr.XPathFuncExpr`` and ``DateUtils``) as ODK
 Collect evaluates it: a maths domain error is NaN, not an exception; ``format-date`` knows
-JavaRosa's ``%Y %y %m %n %b %d %e %a %H %h %M %S %3`` and leaves any other character as written
-(month and day names in the form's current language, as Collect takes them from the phone's
-locale: CLDR's abbreviated names through Babel, English where Babel knows no such language); ``now()`` is the date and time with
+JavaRosa's ``%Y %y %m %n %b %d %e %a %H %h %M %S %3`` and leaves any other character as
+written (month and day names in the form's current language, as Collect takes them from the
+phone's locale: CLDR's abbreviated names through Babel, English where Babel knows no such
+language); ``now()`` is the date and time with
 the local zone. Importing this module adds them to :data:`~.functions.FUNCTIONS` (the parser does).
 ``once``, ``indexed-repeat`` and ``now`` need the evaluation context and are evaluated in
 :mod:`.evaluator`; their entries here give arity and result type.
