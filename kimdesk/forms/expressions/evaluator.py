@@ -14,7 +14,9 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
+from kimdesk.forms.datafiles import file_key, pulldata
 from kimdesk.forms.expressions.functions import FUNCTIONS, NEEDS_CONTEXT
+from kimdesk.forms.expressions.functions_odk import format_date
 from kimdesk.forms.expressions.limits import ExpressionError
 from kimdesk.forms.expressions.parser import parse
 from kimdesk.forms.expressions.syntax import (
@@ -264,16 +266,12 @@ def _eval_now(_node: Call, ctx: Context) -> datetime:
 
 def _eval_format_date(node: Call, ctx: Context) -> str:
     """format-date(value, pattern) with month and day names in the form's current language."""
-    from kimdesk.forms.expressions.functions_odk import format_date
-
     return format_date(_eval(node.args[0], ctx), _eval(node.args[1], ctx), ctx.language)
 
 
 def _eval_pulldata(node: Call, ctx: Context) -> str:
     """pulldata('file', 'column', 'key_column', key): the column of the file's first row whose
     key column is the key ("" when no row has it), as ODK Collect looks it up."""
-    from kimdesk.forms.datafiles import file_key, pulldata
-
     file, column, key_column, key = (to_string(_eval(a, ctx)) for a in node.args)
     rows = ctx.file_rows(file_key(file)) if ctx.file_rows is not None else None
     if rows is None:
