@@ -136,3 +136,26 @@ def test_the_form_view_offers_the_files_choices(qtbot: Any, tmp_path: Path) -> N
     assert cell.label.text() == "Preis: 4"
     w.resize(600, 400)
     w.grab().save(str(tmp_path / "datafiles.png"))
+
+
+def test_select_multiple_from_file_round_trips(tmp_path: Path) -> None:
+    (tmp_path / "prices.csv").write_text(PRICES, encoding="utf-8")
+    (tmp_path / "f.md").write_text(
+        "| survey | | | |\n| | type | name | label |\n"
+        "| | select_multiple_from_file prices.csv | basket | Basket |\n", encoding="utf-8")
+    with language("en"):
+        result = import_xlsform(tmp_path / "f.md", default_language="en")
+        assert result.definition is not None, [str(p) for p in result.errors]
+        form, _problems = check_definition(result.definition)
+        assert form is not None
+        assert len(form.choice_list(form.by_name["basket"])) == 3
+        out = tmp_path / "out"
+        out.mkdir()
+        export_xlsform(result.definition, out / "f.xlsx")
+        import openpyxl
+
+        sheet = openpyxl.load_workbook(out / "f.xlsx")["survey"]
+        assert sheet.cell(2, 1).value == "select_multiple_from_file prices.csv"
+        again = import_xlsform(out / "f.xlsx")
+    assert again.definition is not None and again.definition.to_data() == (
+        result.definition.to_data())
