@@ -12,7 +12,8 @@ from datetime import date
 from typing import Any
 
 from kimdesk.forms.definition import Field, Form
-from kimdesk.forms.engine import Scope, apply_defaults
+from kimdesk.forms.engine import FormState, Scope, apply_defaults
+from kimdesk.forms.expressions import to_string
 
 
 def deep_copy(data: Any) -> Any:
@@ -59,6 +60,33 @@ class AnswerTree:
             node.pop(name, None)
         else:
             node[name] = value
+
+    def keep_once(self, state: FormState) -> bool:
+        """Store the value of every calculation that uses ``once()`` and has none stored yet
+        (True when something was stored). JavaRosa computes such a field once, when it is
+        empty, and keeps the value from then on: the value becomes an answer here, so a later
+        change of the inputs, a draft restored or a saved answer reopened keeps it (the engine
+        hands once() the stored value). Only a non-empty result is kept: an empty one is
+        calculated again, as in JavaRosa."""
+        from kimdesk.forms.expressions import ExpressionError, parse
+        from kimdesk.forms.expressions.syntax import calls
+
+        stored = False
+        for f in state.form.walk():
+            if f.kind != "calculate" or "once" not in f.row.calculation:
+                continue
+            try:
+                if "once" not in calls(parse(f.row.calculation)):
+                    continue
+            except ExpressionError:  # a broken calculation is reported by the engine
+                continue
+            for scope in state.scopes(f):
+                if self.value(f.name, scope) in (None, "") and state.relevant(f, scope):
+                    value = to_string(state.calculated(f, scope))
+                    if value:
+                        self.set(f.name, scope, value)
+                        stored = True
+        return stored
 
     def add_instance(self, form: Form, f: Field, scope: Scope, today: date | None) -> None:
         """A new instance of repeat ``f``, with its fields' defaults."""

@@ -17,6 +17,7 @@ from pydantic import ValidationError as PydanticError
 from kimdesk.forms.binding import check_bindings
 from kimdesk.forms.cascade import check_dynamic
 from kimdesk.forms.codelists import CODELISTS
+from kimdesk.forms.datafiles import check_files
 from kimdesk.forms.definition import (
     ATTACHMENT_TYPES,
     COMPUTED_TYPES,
@@ -131,6 +132,7 @@ def check_definition(
     s = definition.settings
     langs = s.languages or [s.default_language]
     _check_settings(definition, add)
+    check_files(definition, add)
     for list_name, entry in definition.choices.items():
         if hasattr(entry, "codelist") and entry.codelist not in CODELISTS:
             add(f"choices.{list_name}", f"unknown code list '{entry.codelist}'")
@@ -300,10 +302,13 @@ def _check_field_columns(form: Form, f: Field, name: str, add: Any) -> None:
     if kind in {"select_one", "select_multiple"}:
         if not row.list_name:
             add(name, f"'{row.type}' names no choice list")
-        elif row.list_name.lower().endswith((".csv", ".xml", ".geojson")):
-            add(name, f"choices from the file '{row.list_name}' (select_one_from_file) are not"
-                      " supported")
-        elif row.list_name not in form.definition.choices:
+        elif row.list_name.lower().endswith((".xml", ".geojson")):
+            add(name, _("choices from the file '{file}': only CSV files are supported, not XML"
+                        " or GeoJSON").format(file=row.list_name))
+        elif row.list_name.lower().endswith(".csv") and row.list_name not in form.definition.files:
+            add(name, _("the included file '{file}' is missing: put it beside the form's"
+                        " spreadsheet and import again").format(file=row.list_name))
+        elif row.list_name not in form.choices:
             add(name, f"dangling choice list '{row.list_name}'")
     if kind in COMPUTED_TYPES and not row.calculation:
         add(name, "a calculate field needs a calculation")
@@ -345,7 +350,7 @@ def _check_expression(form: Form, f: Field, name: str, column: str, text: str,
         if ref not in form.by_name:
             add(name, f"{column}: reference to a field that does not exist: ${{{ref}}}")
     for list_name in sorted(lookups(node)):
-        if list_name not in form.definition.choices:
+        if list_name not in form.choices:
             add(name, f"{column}: instance('{list_name}'): there is no choice list '{list_name}'")
     if "position" in calls(node) and f.repeat is None:
         add(name, f"{column}: position(..) outside a repeat")

@@ -84,10 +84,13 @@ def _is_number(v: Any) -> bool:
 class FormState:
     """One evaluation of ``form`` over ``answers`` (cheap to create; create anew after edits)."""
 
-    def __init__(self, form: Form, answers: Mapping[str, Any], *, today: date | None = None):
+    def __init__(self, form: Form, answers: Mapping[str, Any], *, today: date | None = None,
+                 language: str | None = None):
         self.form = form
         self.answers = answers
         self.today = today or date.today()
+        #: the form's current language (format-date's month names); default: the form's own
+        self.language = language or form.default_language
         self._relevant: dict[tuple[int, Scope], bool] = {}
         self._calc: dict[tuple[int, Scope], Any] = {}
         self._busy: set[tuple[int, Scope]] = set()
@@ -132,7 +135,9 @@ class FormState:
                        position=scope[-1][1] + 1 if scope else 0,
                        choice_label=self._choice_label,
                        choice_rows=lambda name: choice_rows(self.form, name),
-                       indexed=lambda name, pairs: self._indexed(name, pairs, scope))
+                       indexed=lambda name, pairs: self._indexed(name, pairs, scope),
+                       language=self.language,
+                       file_rows=self.form.definition.files.get)
 
     def _indexed(self, name: str, pairs: list[tuple[str, int]], here: Scope) -> Any:
         """indexed-repeat: the named instances; repeats not named keep ``here``'s instance."""

@@ -120,10 +120,13 @@ def import_xlsform(path: Path, *, default_language: str | None = None) -> Import
         with placeholders():
             data = restore(parse_file_to_json(str(path), warnings=warnings))
     except PyXFormError as exc:
-        reason = restore(" ".join(str(exc).split()), text=True)
-        return ImportResult(None, [Problem(name, "", f"pyxform: {reason}")])
+        from kimdesk.forms.xlsform_errors import refusal as pyxform_refusal
+
+        return ImportResult(None, [Problem(name, "", restore(pyxform_refusal(exc), text=True))])
     except Exception as exc:  # unreadable workbooks raise zipfile/openpyxl/xlrd errors
-        return ImportResult(None, [Problem(name, "", f"cannot read the spreadsheet: {exc}")])
+        from kimdesk.forms.xlsform_errors import unreadable
+
+        return ImportResult(None, [Problem(name, "", unreadable(exc))])
     warnings = [restore(w, text=True) for w in warnings]
     if _uses_external(data.get("children") or []):
         from kimdesk.forms.xlsform_sections import merge_external
@@ -141,7 +144,7 @@ def convert_pyxform_json(
     begin/end rows), choices, translations. Problems come in the order the steps find them.
     ``folder`` is where ``include`` finds its sections (none: includes are refused)."""
     from kimdesk.forms.xlsform_columns import field_paths
-    from kimdesk.forms.xlsform_sections import expand_sections
+    from kimdesk.forms.xlsform_sections import expand_sections, unflatten
 
     conv = _Converter(file, warnings or [])
     conv.external = dict(data.get("_kimdesk_external") or {})
@@ -150,12 +153,14 @@ def convert_pyxform_json(
     conv.default = _default_language(data, default_language, conv.add)
     choice_lists = dict(data.get("choices") or {})
     children = expand_sections(list(data.get("children") or []), folder, conv.add, choice_lists)
+    if _flag(data.get("flat")) not in (False, ""):  # pyxform copied group rules onto questions
+        children = unflatten(children)
     data = {**data, "choices": choice_lists}
     conv.paths = field_paths(children, str(data.get("name") or "data"))
     conv.walk(children)
     choices = conv.choices(data, extra)
     settings = conv.settings(data, extra)
-    return conv.result(settings, choices)
+    return conv.result(settings, choices, conv.data_files(folder))
 
 
 def _default_language(data: Mapping[str, Any], given: str | None, add: Any) -> str:
@@ -363,7 +368,9 @@ class _Converter:
                common: dict[str, Any]) -> None:
         xtype = _TYPES.get(jtype)
         if xtype is None:
-            self.add(name, f"unsupported type '{jtype}'")
+            from kimdesk.forms.xlsform_errors import unknown_type
+
+            self.add(name, unknown_type(jtype))
             return
         if xtype.startswith("select"):
             list_name = str(el.get("list_name") or el.get("itemset") or "")
@@ -418,15 +425,30 @@ class _Converter:
             choices[list_name] = out
         return choices
 
+    def data_files(self, folder: Path | None) -> dict[str, Any]:
+        """The CSV files the form's selects and pulldata() read, from beside the spreadsheet
+        (:mod:`kimdesk.forms.datafiles`); each missing one is refused by name."""
+        from kimdesk.forms.datafiles import is_file_list, pulldata_files, read_files
+
+        where: dict[str, str] = {}
+        for row in self.rows:
+            if is_file_list(row.list_name):
+                where.setdefault(str(row.list_name), row.name)
+            for name in pulldata_files((row.calculation, row.relevant, row.constraint,
+                                        row.choice_filter, row.default)):
+                where.setdefault(name, row.name)
+        return read_files(list(where), folder, self.add, where)
+
     # -- result --------------------------------------------------------------------------------
-    def result(self, settings: dict[str, Any], choices: dict[str, Any]) -> ImportResult:
+    def result(self, settings: dict[str, Any], choices: dict[str, Any],
+               files: dict[str, Any]) -> ImportResult:
         problems = self.problems
         if any(p.severity == "error" for p in problems):
             return ImportResult(None, problems)
         try:
             definition = FormDefinition.model_validate({
                 "settings": settings, "survey": [r.model_dump() for r in self.rows],
-                "choices": choices})
+                "choices": choices, "files": files})
         except Exception as exc:
             problems.append(Problem(self.file, "", f"not a valid definition: {exc}"))
             return ImportResult(None, problems)
@@ -458,9 +480,10 @@ def _flag(value: Any) -> bool | str:
 
 def _unsupported(add: Any, where: str, key: str) -> None:
     if key.startswith("$"):
-        add(where or "-", f"ignored KoboToolbox bookkeeping column '{key}'", "warning")
+        add(where or "-", _("ignored KoboToolbox bookkeeping column '{key}'").format(key=key),
+            "warning")
     else:
-        add(where or "-", f"unsupported column or setting '{key}'")
+        add(where or "-", _("unsupported column or setting '{key}'").format(key=key))
 
 
 def export_xlsform(definition: FormDefinition, path: Path) -> None:

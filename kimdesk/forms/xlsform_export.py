@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from kimdesk.forms.datafiles import is_file_list, write_files
 from kimdesk.forms.definition import CodeListRef, FormDefinition, compile_form
 from kimdesk.forms.xlsform import TEXT_COLUMNS, language_header
 
@@ -40,7 +41,7 @@ def export_xlsform(definition: FormDefinition, path: Path) -> None:
     header += list(dict.fromkeys(k for row in definition.survey for k in row.xlsform))
     survey.append(header)
     for row in definition.survey:
-        values: dict[str, Any] = {"type": row.type, "name": row.name}
+        values: dict[str, Any] = {"type": _xls_type(row.type, row.list_name), "name": row.name}
         for col in TEXT_COLUMNS:
             for lang, text in getattr(row, col).items():
                 values[f"{col}::{heads.get(lang, language_header(lang))}"] = text
@@ -61,6 +62,8 @@ def export_xlsform(definition: FormDefinition, path: Path) -> None:
                     *extra_cols])
     codelists: dict[str, str] = {}
     for list_name, entry in definition.choices.items():
+        if list_name in definition.files:
+            continue  # written as its own CSV file below
         if isinstance(entry, CodeListRef):
             codelists[list_name] = entry.codelist
         for choice in form.choices.get(list_name, []):
@@ -76,6 +79,15 @@ def export_xlsform(definition: FormDefinition, path: Path) -> None:
                      json.dumps(extra, ensure_ascii=False, separators=(",", ":")),
                      *s.xlsform.values()])
     wb.save(path)
+    write_files(definition.files, path.parent)
+
+
+def _xls_type(type_: str, list_name: str | None) -> str:
+    """``select_one x.csv`` is written ``select_one_from_file x.csv``, as XLSForm spells it."""
+    if is_file_list(list_name):
+        head = type_.split(" ", 1)[0]
+        return f"{head}_from_file {list_name}"
+    return type_
 
 
 def _used_text_langs(definition: FormDefinition) -> set[tuple[str, str]]:

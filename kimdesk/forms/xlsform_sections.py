@@ -62,17 +62,21 @@ def _include(el: Mapping[str, Any], folder: Path | None, add: Add, choices: dict
         found = next((folder / f"{name}{s}" for s in _SUFFIXES
                       if (folder / f"{name}{s}").is_file()), None)
     if found is None:
-        add(name, _("include: the section '{name}' is not a spreadsheet in the form's folder"
-                    " (or includes nest too deep)").format(name=name))
+        add(name, _("include: the included file '{name}' (.xlsx, .xls, .csv or .md) is missing"
+                    " from the form's folder (or includes nest too deep)").format(name=name))
         return []
     try:
         with placeholders():
             data = restore(parse_file_to_json(str(found), warnings=[]))
     except PyXFormError as exc:
-        add(name, f"include {found.name}: pyxform: {' '.join(str(exc).split())}")
+        from kimdesk.forms.xlsform_errors import refusal
+
+        add(name, _("include {file}: {reason}").format(file=found.name, reason=refusal(exc)))
         return []
     except Exception as exc:  # an unreadable workbook
-        add(name, f"include {found.name}: cannot read the spreadsheet: {exc}")
+        from kimdesk.forms.xlsform_errors import unreadable
+
+        add(name, _("include {file}: {reason}").format(file=found.name, reason=unreadable(exc)))
         return []
     for list_name, items in (data.get("choices") or {}).items():
         if list_name in choices and choices[list_name] != items:
@@ -188,3 +192,26 @@ def merge_external(data: Mapping[str, Any], path: Path) -> dict[str, Any]:
         choices[new] = items
         names[list_name] = new
     return {**data, "choices": choices, "_kimdesk_external": names}
+
+
+def unflatten(children: list[Any], parent: str = "") -> list[Any]:
+    """Undo pyxform's ``flat`` setting on the JSON: for ODK Tables, pyxform "and"s each group's
+    relevance onto every question inside it (``G and (Q)``, or ``G`` alone). KIMdesk keeps the
+    group's own relevance, so the question gets back its own; otherwise the kept ``flat`` setting
+    would add the group's rule again on every export and re-import."""
+    out: list[Any] = []
+    for el in children:
+        item = dict(el)
+        bind = dict(item.get("bind") or {})
+        own = str(bind.get("relevant", "") or "")
+        if item.get("children"):
+            combined = own if not parent else parent + (f" and ({own})" if own else "")
+            item["children"] = unflatten(list(item["children"]), combined)
+        elif parent and own:
+            if own == parent:
+                bind.pop("relevant")
+            elif own.startswith(f"{parent} and (") and own.endswith(")"):
+                bind["relevant"] = own[len(parent) + 6:-1]
+            item["bind"] = bind
+        out.append(item)
+    return out

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -121,3 +121,28 @@ def test_instance_lookups_over_choices() -> None:
     assert any("there is no choice list 'nope'" in p.reason for p in problems2)
     with pytest.raises(ExpressionError):
         parse("instance('fruit')/data/item/name")
+
+
+@pytest.mark.parametrize(("lang", "expected"), [
+    ("en", "Thu 5 Mar 2026"), ("de", "Do. 5 März 2026"), ("tr", "Per 5 Mar 2026"),
+    ("ru", "чт 5 мар. 2026"), ("uk", "чт 5 бер. 2026"), ("ar", "الخميس 5 مارس 2026"),
+    ("xx-unknown", "Thu 5 Mar 2026"),  # no CLDR data: JavaRosa's English
+])
+def test_format_date_names_in_the_forms_language(lang: str, expected: str) -> None:
+    """%a and %b in the form's current language (CLDR's abbreviated 'format' names), not always
+    English (issue 16)."""
+    ctx = Context({}, today=date(2026, 2, 20), language=lang)
+    assert evaluate("format-date('2026-03-05', '%a %e %b %Y')", ctx) == expected
+    assert evaluate("format-date-time('2026-05-20T10:00', '%e %b')", Context(
+        {}, language="ru")) == "20 мая"  # genitive, as a date is written
+
+
+def test_format_date_follows_the_form_state_language() -> None:
+    settings: dict[str, Any] = {**cast(dict[str, Any], FORM["settings"]), "languages": ["en", "de"],
+                                "title": {"en": "F", "de": "F"}}
+    form, problems = check_data({**FORM, "settings": settings,
+                                 "survey": [{"type": "calculate", "name": "m",
+                                             "calculation": "format-date('2026-12-01', '%b')"}]})
+    assert form is not None, [str(p) for p in problems]
+    assert FormState(form, {}).calculated(form.by_name["m"], ()) == "Dec"  # default language
+    assert FormState(form, {}, language="de").calculated(form.by_name["m"], ()) == "Dez."

@@ -103,3 +103,47 @@ def test_import_says_what_the_file_really_is(tmp_path: Path, content: bytes, nam
         result = import_xlsform(path)
     assert result.definition is None
     assert [p.reason for p in result.problems] == [expected]
+
+
+def _import_calls(tmp_path: Path, n: int) -> int:
+    """Python function calls made by KIMdesk's own import code (kimdesk/forms, not pyxform)
+    for an XLSForm of n questions (selects, skip logic, constraints, a repeat, calculations):
+    a count, so the test does not depend on the machine's speed."""
+    import importlib.util
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    spec = importlib.util.spec_from_file_location("forms_import_bench",
+                                                  root / "benchmarks" / "forms_import_bench.py")
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    path = tmp_path / f"f{n}.xlsx"
+    bench.write_form(path, n)
+    ours = str(root / "kimdesk" / "forms")
+    calls = 0
+
+    def profile(frame: Any, event: str, _arg: Any) -> None:
+        nonlocal calls
+        if event == "call" and frame.f_code.co_filename.startswith(ours):
+            calls += 1
+
+    with language("en"):
+        import_xlsform(path)  # warm: module imports and caches are not the form's work
+        sys.setprofile(profile)
+        try:
+            result = import_xlsform(path)
+            assert result.definition is not None
+            form, _problems = checker.check_definition(result.definition)
+        finally:
+            sys.setprofile(None)
+    assert form is not None
+    return calls
+
+
+def test_import_is_linear(tmp_path: Path) -> None:
+    """issue 16: import + check of 200 questions takes 0.11 s (pyxform's own conversion 0.15 s,
+    benchmarks/forms_import_bench.py); 10x the questions must stay about 10x the work."""
+    small = _import_calls(tmp_path, 200)
+    large = _import_calls(tmp_path, 2_000)
+    assert large <= 12 * small, (small, large)

@@ -263,7 +263,8 @@ def test_include_and_loop_are_expanded(tmp_path: Path) -> None:
                for w in warnings)
     assert any(w.startswith("each: loop 'each'") for w in warnings)
     # a section that is not there is refused by name (a path is no name: pyxform refuses it)
-    for name, reason in (("missing", "include: the section 'missing' is not a spreadsheet"),
+    for name, reason in (("missing", "include: the included file 'missing' (.xlsx, .xls, .csv"
+                                     " or .md) is missing"),
                          ("../etc", "the 'name' value is invalid")):
         bad = tmp_path / "bad.md"
         bad.write_text(MAIN.replace("age_part", name), encoding="utf-8")

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from kimdesk.forms.checker import check_definition
 from kimdesk.forms.definition import compile_form
 from kimdesk.forms.engine import FormState, fill_metadata
@@ -129,3 +131,26 @@ def test_compiled_geopoint_without_answer_is_not_required(tmp_path: Path) -> Non
     d, _form, _w = _import(tmp_path, KOBO)
     form = compile_form(d)
     assert not FormState(form, {}).required(form.by_name["where"], ())
+
+
+@pytest.mark.parametrize(("rows", "expected"), [
+    ("| type | name | label |\n| xyz | q | Q |", "of type 'xyz' that XLSForm does not define"),
+    ("| type | name | label |\n| begin group | g | G |\n| text | q | Q |",
+     "unmatched 'begin group' 'g'"),
+    ("| type | name | label |\n| text | q | Q |\n| end group | | |", "unmatched 'end group'"),
+    ("| type | name | label |\n| calculate | c | |", "has no calculation"),
+])
+def test_pyxform_refusals_name_row_and_feature(tmp_path: Path, rows: str,
+                                               expected: str) -> None:
+    """pyxform's refusals become KIMdesk's sentences naming the row and feature (issue 16),
+    pyxform's own text kept as the detail."""
+    path = tmp_path / "form.md"
+    path.write_text("| survey |\n" + "\n".join(f"| {line}" for line in rows.splitlines()) + "\n",
+                    encoding="utf-8")
+    with language("en"):
+        result = import_xlsform(path)
+    assert result.definition is None
+    reason = result.errors[0].reason
+    assert expected in reason, reason
+    if "xyz" not in rows:  # pyxform refused these: its text follows as the detail
+        assert reason.startswith("Row ") and "(pyxform: [row : " in reason, reason

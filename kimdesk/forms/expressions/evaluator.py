@@ -14,7 +14,9 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
+from kimdesk.forms.datafiles import file_key, pulldata
 from kimdesk.forms.expressions.functions import FUNCTIONS, NEEDS_CONTEXT
+from kimdesk.forms.expressions.functions_odk import format_date
 from kimdesk.forms.expressions.limits import ExpressionError
 from kimdesk.forms.expressions.parser import parse
 from kimdesk.forms.expressions.syntax import (
@@ -61,6 +63,10 @@ class Context:
     choice_rows: Callable[[str], Sequence[Mapping[str, str]]] | None = None
     #: indexed-repeat: (field, [(repeat, 0-based index), ...]) -> that instance's value
     indexed: Callable[[str, list[tuple[str, int]]], Any] | None = None
+    #: the form's current language: format-date's month and day names
+    language: str = "en"
+    #: pulldata(): a data file's rows by its name (``fruits.csv``); None when the form has none
+    file_rows: Callable[[str], Sequence[Mapping[str, str]] | None] | None = None
 
     def get(self, name: str) -> Any:
         if self.lookup is not None:
@@ -258,6 +264,22 @@ def _eval_now(_node: Call, ctx: Context) -> datetime:
     return datetime.combine(ctx.today, moment.timetz())
 
 
+def _eval_format_date(node: Call, ctx: Context) -> str:
+    """format-date(value, pattern) with month and day names in the form's current language."""
+    return format_date(_eval(node.args[0], ctx), _eval(node.args[1], ctx), ctx.language)
+
+
+def _eval_pulldata(node: Call, ctx: Context) -> str:
+    """pulldata('file', 'column', 'key_column', key): the column of the file's first row whose
+    key column is the key ("" when no row has it), as ODK Collect looks it up."""
+    file, column, key_column, key = (to_string(_eval(a, ctx)) for a in node.args)
+    rows = ctx.file_rows(file_key(file)) if ctx.file_rows is not None else None
+    if rows is None:
+        raise ExpressionError(N_("pulldata(): the file '{file}' is not part of the form."),
+                              file=file_key(file))
+    return pulldata(rows, column, key_column, key)
+
+
 #: Functions that need more of the context than their arguments.
 _CONTEXT_CALLS: dict[str, Callable[[Call, Context], Any]] = {
     "position": _eval_position,
@@ -265,6 +287,9 @@ _CONTEXT_CALLS: dict[str, Callable[[Call, Context], Any]] = {
     "once": _eval_once,
     "indexed-repeat": _eval_indexed_repeat,
     "now": _eval_now,
+    "format-date": _eval_format_date,
+    "format-date-time": _eval_format_date,
+    "pulldata": _eval_pulldata,
 }
 
 

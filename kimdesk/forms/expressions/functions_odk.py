@@ -2,8 +2,10 @@
 
 Each follows JavaRosa (``org.javarosa.xpath.expr.XPathFuncExpr`` and ``DateUtils``) as ODK
 Collect evaluates it: a maths domain error is NaN, not an exception; ``format-date`` knows
-JavaRosa's ``%Y %y %m %n %b %d %e %a %H %h %M %S %3`` and leaves any other character as written
-(month and day names in English, JavaRosa's default locale); ``now()`` is the date and time with
+JavaRosa's ``%Y %y %m %n %b %d %e %a %H %h %M %S %3`` and leaves any other character as
+written (month and day names in the form's current language, as Collect takes them from the
+phone's locale: CLDR's abbreviated names through Babel, English where Babel knows no such
+language); ``now()`` is the date and time with
 the local zone. Importing this module adds them to :data:`~.functions.FUNCTIONS` (the parser does).
 ``once``, ``indexed-repeat`` and ``now`` need the evaluation context and are evaluated in
 :mod:`.evaluator`; their entries here give arity and result type.
@@ -16,6 +18,7 @@ import random
 import uuid
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any
 
 from kimdesk.forms.expressions.functions import FUNCTIONS, Function
@@ -97,26 +100,46 @@ def _decimal_time(v: Any) -> float:
     return (seconds % 86400) / 86400
 
 
-_FORMATS: dict[str, Callable[[datetime], str]] = {
-    "Y": lambda d: f"{d.year:04d}",
-    "y": lambda d: f"{d.year % 100:02d}",
-    "m": lambda d: f"{d.month:02d}",
-    "n": lambda d: str(d.month),
-    "b": lambda d: _MONTHS[d.month - 1],
-    "d": lambda d: f"{d.day:02d}",
-    "e": lambda d: str(d.day),
-    "a": lambda d: _DAYS[d.weekday()],
-    "H": lambda d: f"{d.hour:02d}",
-    "h": lambda d: str(d.hour),
-    "M": lambda d: f"{d.minute:02d}",
-    "S": lambda d: f"{d.second:02d}",
-    "3": lambda d: f"{d.microsecond // 1000:03d}",
+@lru_cache(maxsize=32)
+def month_and_day_names(lang: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """CLDR's abbreviated month (January first) and day (Monday first) names in ``lang``, in
+    their 'format' form (Russian "20 мая", not the nominative "май"); English when Babel does
+    not know the language."""
+    try:
+        from babel import Locale, UnknownLocaleError
+        from babel.dates import get_day_names, get_month_names
+    except ImportError:
+        return _MONTHS, _DAYS
+    try:
+        locale = Locale.parse(lang.replace("-", "_"))
+        months = get_month_names("abbreviated", locale=locale)
+        days = get_day_names("abbreviated", locale=locale)
+        return (tuple(str(months[m]) for m in range(1, 13)),
+                tuple(str(days[d]) for d in range(7)))
+    except (UnknownLocaleError, ValueError, LookupError, TypeError):
+        return _MONTHS, _DAYS
+
+
+_FORMATS: dict[str, Callable[[datetime, str], str]] = {
+    "Y": lambda d, _l: f"{d.year:04d}",
+    "y": lambda d, _l: f"{d.year % 100:02d}",
+    "m": lambda d, _l: f"{d.month:02d}",
+    "n": lambda d, _l: str(d.month),
+    "b": lambda d, lang: month_and_day_names(lang)[0][d.month - 1],
+    "d": lambda d, _l: f"{d.day:02d}",
+    "e": lambda d, _l: str(d.day),
+    "a": lambda d, lang: month_and_day_names(lang)[1][d.weekday()],
+    "H": lambda d, _l: f"{d.hour:02d}",
+    "h": lambda d, _l: str(d.hour),
+    "M": lambda d, _l: f"{d.minute:02d}",
+    "S": lambda d, _l: f"{d.second:02d}",
+    "3": lambda d, _l: f"{d.microsecond // 1000:03d}",
 }
 
 
-def _format(v: Any, pattern: Any) -> str:
+def format_date(v: Any, pattern: Any, lang: str = "en") -> str:
     """JavaRosa's DateUtils.format: ``%`` codes replaced, everything else kept; "" when the
-    value is no date."""
+    value is no date. Month and day names in ``lang``."""
     dt = to_datetime(v)
     if dt is None:
         return ""
@@ -128,7 +151,7 @@ def _format(v: Any, pattern: Any) -> str:
         if c == "%" and i + 1 < len(fmt):
             code = fmt[i + 1]
             fn = _FORMATS.get(code)
-            out.append(fn(dt) if fn else code)
+            out.append(fn(dt, lang) if fn else code)
             i += 2
             continue
         out.append(c)
@@ -163,11 +186,13 @@ ODK_FUNCTIONS: dict[str, Function] = {
     "date-time": Function((1, 1), "date", _date_time),
     "decimal-date-time": Function((1, 1), "number", _decimal_date_time),
     "decimal-time": Function((1, 1), "number", _decimal_time),
-    "format-date": Function((2, 2), "string", _format),
-    "format-date-time": Function((2, 2), "string", _format),
+    "format-date": Function((2, 2), "string", format_date),
+    "format-date-time": Function((2, 2), "string", format_date),
     "join": Function((2, None), "string", _join),
-    # evaluated by the evaluator (they need the context)
+    # evaluated by the evaluator (they need the context; format-date its language)
     "once": Function((1, 1), "any", lambda: ""),
+    # pulldata('file', 'column', 'key_column', key): a CSV travelling with the form
+    "pulldata": Function((4, 4), "string", lambda *_a: ""),
     "indexed-repeat": Function((3, 7), "any", lambda: ""),
 }
 FUNCTIONS.update(ODK_FUNCTIONS)

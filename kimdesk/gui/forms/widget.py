@@ -291,7 +291,12 @@ class FormWidget(QWidget):
                 editor.setCursorPosition(cursor)
 
     def _state(self) -> FormState:
-        return FormState(self.form, self._answers.data, today=self.today)
+        # the counselor's language is the form's current language where the form has it
+        lang = self.ui_language if self.ui_language in self.form.languages else None
+        state = FormState(self.form, self._answers.data, today=self.today, language=lang)
+        if self._answers.keep_once(state):  # once(): the first value is kept (JavaRosa)
+            state = FormState(self.form, self._answers.data, today=self.today, language=lang)
+        return state
 
     def _refresh(self, emit: bool = True) -> None:
         """Apply skip logic, note texts and validation messages to the rendered rows."""
