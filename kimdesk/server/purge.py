@@ -35,7 +35,8 @@ from kimdesk.server import db
 from kimdesk.server.store import placeholder
 
 #: Record kinds that belong to one case through ``case_id``.
-CASE_KINDS = ("phase_transitions", "consultations", "goals", "referrals", "notes", "consents")
+CASE_KINDS = ("phase_transitions", "consultations", "goals", "referrals", "notes", "consents",
+              "attachments")
 REFUSED = "purged: this record was deleted ({basis}); it cannot be sent again"
 
 

@@ -40,7 +40,8 @@ if TYPE_CHECKING:
     from kimdesk.vault.vault import Vault
 
 #: Tables whose rows belong to one case (``case_id``), purged with it.
-CASE_TABLES = ("phase_transitions", "consultations", "goals", "referrals", "notes", "consents")
+CASE_TABLES = ("phase_transitions", "consultations", "goals", "referrals", "notes", "consents",
+               "attachments")
 
 
 @dataclass

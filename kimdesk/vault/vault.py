@@ -34,6 +34,7 @@ from kimdesk.domain.models import (
     StructuralGap,
 )
 from kimdesk.vault import kdf
+from kimdesk.vault.attachments_store import AttachmentRepository
 from kimdesk.vault.audit import AuditLog
 from kimdesk.vault.connection import Connection, DatabaseError, connect, translate_error
 from kimdesk.vault.errors import (
@@ -144,6 +145,7 @@ class Vault:
         self.gaps: Repository[StructuralGap] = Repository(self, StructuralGap, audited=False)
         self.notes = NoteRepository(self, Note, audited=True)
         self.deletions: Repository[Deletion] = Repository(self, Deletion, audited=False)
+        self.attachments = AttachmentRepository(self)  # files of form answers (step 12)
 
     # -- lifecycle -----------------------------------------------------------------------------
     @classmethod
