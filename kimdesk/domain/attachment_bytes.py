@@ -29,11 +29,10 @@ def digest(content: bytes) -> str:
 
 
 def check_content(text: str, size: int, sha256: str, *, removed: bool) -> None:
-    """ValueError unless ``text`` holds exactly ``size`` bytes hashing to ``sha256``; a removed
-    attachment must hold none (its bytes are gone, only its name and size are left)."""
-    if removed:
-        if text:
-            raise ValueError("a removed attachment keeps no content")
+    """ValueError unless ``text`` holds exactly ``size`` bytes hashing to ``sha256``. A removed
+    attachment may hold none (its bytes are dropped when it is removed: only its name and size
+    are left)."""
+    if removed and not text:
         return
     data = decode(text)
     if len(data) != size:

@@ -116,10 +116,14 @@ class AttachmentRepository(Repository[Attachment]):
                                   field="attachment")
         return data
 
+    def delete(self, record_id: str) -> Attachment:
+        """Tombstone the attachment and drop its bytes (the tombstone syncs, so the server and
+        every device drop them too)."""
+        record = self.get(record_id)
+        return self.update(record.model_copy(update={"deleted": True, "content": ""}))
+
     def remove(self, attachment_id: str) -> None:
-        """Tombstone the attachment and drop its bytes (the tombstone syncs)."""
-        record = self.get(attachment_id)
-        self.update(record.model_copy(update={"deleted": True, "content": ""}))
+        self.delete(attachment_id)
 
     def remove_for_consultation(self, consultation_id: str) -> int:
         """Remove every attachment of a consultation (the consultation was deleted)."""

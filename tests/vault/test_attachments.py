@@ -133,3 +133,24 @@ def test_over_size_attachment_is_refused_with_a_clear_message(make_vault: Any) -
         _store(vault, b"x" * (MAX_BYTES + 1), case_id, cid)
     assert "too large" in caught.value.translated()
     assert vault.attachments.count() == 0
+
+
+def test_vault_of_schema_9_upgrades_and_takes_attachments(tmp_path: Path) -> None:
+    """Step 12 on a file users already have (the v9 fixture, through steps 10 and 11): the
+    table, its indexes and its base trigger are there, an attachment is stored and read."""
+    import shutil
+
+    from kimdesk.vault.migrations import LATEST, schema_version
+
+    copy = tmp_path / "v9.kdb"
+    shutil.copy(Path(__file__).resolve().parent.parent / "fixtures" / "vault_v9.kdb", copy)
+    with Vault.open(copy, "fixture-v1") as v:
+        assert schema_version(v.conn) == LATEST == 12
+        names = {r[0] for r in v.conn.execute("SELECT name FROM sqlite_master")}
+        assert {"attachments", "attachments_case", "attachments_consultation",
+                "attachments_pending", "attachments_keep_base"} <= names
+        [case] = v.cases.where()
+        [consultation] = v.consultations.for_case(case.id)
+        aid = _store(v, b"%PDF-1.4 scanned letter", case.id, consultation.id, "brief.pdf")
+        assert v.attachments.content(aid) == b"%PDF-1.4 scanned letter"
+        assert v.integrity_check() == []
