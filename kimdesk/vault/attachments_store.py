@@ -68,6 +68,10 @@ class AttachmentRepository(Repository[Attachment]):
         row[self._content_at] = decode(row[self._content_at])
         return row
 
+    def received_row(self, row: list[Any]) -> list[Any]:
+        row[self._content_at] = decode(row[self._content_at])
+        return row
+
     def _as_text(self, row: Sequence[Any]) -> list[Any]:
         values = list(row)
         blob = values[self._content_at]
