@@ -154,3 +154,36 @@ def test_vault_of_schema_9_upgrades_and_takes_attachments(tmp_path: Path) -> Non
         aid = _store(v, b"%PDF-1.4 scanned letter", case.id, consultation.id, "brief.pdf")
         assert v.attachments.content(aid) == b"%PDF-1.4 scanned letter"
         assert v.integrity_check() == []
+
+
+def test_auskunft_lists_the_attachments_and_its_json_holds_them(make_vault: Any) -> None:
+    """Art. 15 DSGVO: the JSON carries each file (base64, a copy of the data), the PDF names it
+    (file name, media type, size, date), read back by text extraction."""
+    import base64
+    import unicodedata
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    from kimdesk.handouts.auskunft import render_auskunft
+    from kimdesk.vault.subject_access import collect
+
+    vault = make_vault()
+    fill(vault, 2, seed=12)
+    case_id, cid = _consultation(vault)
+    content = b"%PDF-1.4 " + MARKER
+    aid = _store(vault, content, case_id, cid, "Aufenthaltstitel.pdf")
+    person_id = vault.cases.get(case_id).person_id
+    data = collect(vault, person_id)
+    [entry] = [c for c in data["cases"] if c["id"] == case_id]
+    [att] = entry["attachments"]
+    assert (att["id"], att["file_name"], att["size"]) == (aid, "Aufenthaltstitel.pdf",
+                                                           len(content))
+    assert base64.b64decode(att["content"]) == content
+    pdf = render_auskunft(data, "de")
+    text = " ".join(unicodedata.normalize("NFKC", "\n".join(
+        p.extract_text() for p in PdfReader(BytesIO(pdf)).pages)).split())
+    assert "Anhänge (Dateien)" in text
+    assert "Aufenthaltstitel.pdf · application/pdf" not in text  # stored as image/jpeg here
+    assert "Aufenthaltstitel.pdf · image/jpeg · 1 kB" in text
+    assert MARKER.decode() not in text  # the sheet names the file, it does not print it
