@@ -406,6 +406,10 @@ def type_problem(form: Form, f: Field, raw: Any) -> str:
         return "" if isinstance(raw, str) and pattern.match(raw) else "type"
     if kind == "barcode":
         return "" if isinstance(raw, str) else "type"
+    if kind in {"image", "file"}:  # "<attachment id>/<file name>" (forms/attachments.py)
+        from kimdesk.forms.attachments import parse_answer
+
+        return "" if parse_answer(raw) is not None else "type"
     return ""
 
 
