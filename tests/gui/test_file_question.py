@@ -1,0 +1,150 @@
+"""A form's file questions in the Forms tab (issue 16, item 8): choose a file (the OS dialog is
+patched, the rest is driven by keys), see its name, size and thumbnail, save the consultation,
+reopen it: the attachment is listed and "Save as…" writes it where the counselor says. A file
+over the limit, or of a type the question does not accept, is refused with a clear message and
+the answer stays as it was."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.gui.conftest import unlock, wait_idle
+
+pytestmark = pytest.mark.gui
+
+SHOTS = Path("/tmp/kimdesk-attach-shots")
+
+
+def _definition() -> dict[str, Any]:
+    t = lambda de, en: {"de": de, "en": en}  # noqa: E731
+    return {
+        "settings": {"form_id": "anhang", "version": "1", "title": t("Unterlagen", "Documents"),
+                     "default_language": "de", "languages": ["de", "en"]},
+        "survey": [
+            {"type": "image", "name": "pic", "label": t("Foto des Ausweises", "ID photo"),
+             "required": True},
+            {"type": "file", "name": "doc", "label": t("Bescheid (PDF)", "Decision (PDF)"),
+             "xlsform": {"body::accept": ".pdf"}},
+        ],
+        "choices": {},
+    }
+
+
+def _png(path: Path) -> bytes:
+    from PySide6.QtGui import QColor, QImage
+
+    image = QImage(120, 80, QImage.Format.Format_RGB32)
+    image.fill(QColor("#2a7ab0"))
+    assert image.save(str(path), "PNG")
+    return path.read_bytes()
+
+
+def _press(qtbot: Any, button: Any) -> None:
+    from PySide6.QtCore import Qt
+
+    button.setFocus()
+    qtbot.keyClick(button, Qt.Key.Key_Space)
+
+
+def test_choose_save_reopen_and_save_as(qtbot: Any, make_window: Any, demo_vault_file: Path,
+                                        tmp_path: Path, monkeypatch: Any) -> None:
+    from PySide6.QtWidgets import QDialog, QFileDialog
+
+    from kimdesk.gui.forms.fileeditor import FileEditor
+
+    copy = tmp_path / "demo.kdb"
+    shutil.copy(demo_vault_file, copy)
+    window = make_window(copy)
+    unlock(qtbot, window)
+    ws = window.workspace
+    case_id = ws.model.row_at(0).case_id
+    ws.open_case(case_id)
+    view = ws.case_view
+    tab = view.forms_tab
+    qtbot.waitUntil(lambda: tab.registry is not None, timeout=10000)
+    assert tab.registry.add_archived([_definition()]) == 1
+    tab._fill_combo()
+    tab.open_form("anhang")
+    qtbot.waitUntil(lambda: tab.widget is not None, timeout=10000)
+    pic = tab.widget.editor("pic")
+    doc = tab.widget.editor("doc")
+    assert isinstance(pic, FileEditor) and isinstance(doc, FileEditor)
+    window.show()
+    view.tabs.setCurrentWidget(tab)
+
+    # refused: over the limit (a sparse file: checked by its size before it is read), and a
+    # type the question does not accept; the answers stay empty, the message says why
+    big = tmp_path / "scan.pdf"
+    with big.open("wb") as fh:
+        fh.truncate(10 * 1024 * 1024 + 1)
+    chosen: list[str] = [str(big)]
+    monkeypatch.setattr(QFileDialog, "getOpenFileName",
+                        staticmethod(lambda *a, **k: (chosen[0], "")))
+    _press(qtbot, doc.choose)
+    assert "too large (10.0 MiB); at most 10 MiB" in doc.error.text()
+    assert tab.widget.answers().get("doc") is None
+    chosen[0] = str(tmp_path / "notes.txt")
+    Path(chosen[0]).write_text("x")
+    _press(qtbot, doc.choose)
+    assert doc.error.text() == 'This question accepts .pdf; "notes.txt" is text/plain.'
+
+    # chosen: name, size and thumbnail shown; the answer names the attachment only
+    photo = tmp_path / "ausweis.png"
+    content = _png(photo)
+    chosen[0] = str(photo)
+    _press(qtbot, pic.choose)
+    answer = tab.widget.answers()["pic"]
+    assert answer.endswith("/ausweis.png") and len(answer) == 36 + 1 + len("ausweis.png")
+    assert pic.name.text() == "ausweis.png (1 kB)"
+    assert pic.thumb.pixmap() is not None and not pic.thumb.pixmap().isNull()
+    assert not pic.remove.isHidden()
+    SHOTS.mkdir(exist_ok=True)
+    tab.widget.grab().save(str(SHOTS / "form-file-question.png"))
+
+    _press(qtbot, tab.save_button)
+    qtbot.waitUntil(lambda: tab.widget is None, timeout=10000)
+    wait_idle(qtbot, window)
+
+    def stored(w: Any) -> list[Any]:
+        return [(a, w.vault.attachments.content(a.id))
+                for a in w.vault.attachments.for_case_infos(case_id)]
+
+    got: list[Any] = []
+    window.worker.submit(stored, got.append)
+    qtbot.waitUntil(lambda: bool(got), timeout=5000)
+    [(info, data)] = got[0]
+    assert (info.file_name, info.question, info.media_type) == ("ausweis.png", "pic",
+                                                                "image/png")
+    assert data == content and info.sha256 == hashlib.sha256(content).hexdigest()
+    assert answer.startswith(info.id)
+
+    # reopened: listed with its size and thumbnail, and "Save as…" writes a copy
+    view.reload()
+    records = view.tab_widgets["consultations"].records
+    qtbot.waitUntil(lambda: any(c.form_id == "anhang" for c in
+                                view.tab_widgets["consultations"].records), timeout=5000)
+    records = view.tab_widgets["consultations"].records
+    row = next(i for i, c in enumerate(records) if c.form_id == "anhang")
+    dialog = view.edit_record("consultations", row)
+    assert isinstance(dialog, QDialog)
+    shown = dialog.findChild(FileEditor, "pic")
+    assert shown is not None
+    qtbot.waitUntil(lambda: dialog.findChild(FileEditor, "pic").name.text()
+                    == "ausweis.png (1 kB)", timeout=5000)
+    shown = dialog.findChild(FileEditor, "pic")
+    assert shown.choose.isHidden() and shown.remove.isHidden()
+    assert not shown.save_as.isHidden() and not shown.thumb.pixmap().isNull()
+    dialog.grab().save(str(SHOTS / "form-file-reopened.png"))
+    target = tmp_path / "chosen" / "kopie.png"
+    target.parent.mkdir()
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        staticmethod(lambda *a, **k: (str(target), "")))
+    _press(qtbot, shown.save_as)
+    assert target.read_bytes() == content
+    assert sorted(p.name for p in target.parent.iterdir()) == ["kopie.png"]
+    dialog.reject()
