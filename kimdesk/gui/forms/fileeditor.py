@@ -93,7 +93,8 @@ def dialog_filter(f: Field) -> str:
     everything = _("All files (*)")
     if not endings:
         return everything
-    return f"{_('Accepted files')} ({' '.join(dict.fromkeys(endings))});;{everything}"
+    label = _("Accepted files")
+    return f"{label} ({' '.join(dict.fromkeys(endings))});;{everything}"
 
 
 class FileEditor(QWidget):
