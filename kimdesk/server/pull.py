@@ -8,6 +8,7 @@ parse and re-serialise: that was most of a big pull's server time).
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 from sqlalchemy import Engine, case, literal, select
@@ -84,7 +85,7 @@ class _Row(NamedTuple):
 PULL_PAGE_BYTES = 16 * 1024 * 1024
 
 
-def _with_attachments(conn: Any, rows: list[Any]) -> tuple[list[Any], bool]:
+def _with_attachments(conn: Any, rows: Sequence[Any]) -> tuple[Sequence[Any], bool]:
     """The page's rows with the attachments' JSON read in, up to :data:`PULL_PAGE_BYTES`;
     True when the page was cut short for them."""
     if not any(x.kind == "attachments" for x in rows):

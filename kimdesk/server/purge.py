@@ -4,8 +4,8 @@ When a device pushes a :class:`~kimdesk.domain.models.Deletion` (or the server's
 run writes one), the server deletes, inside the same transaction:
 
 - the target's current records and those that hang on it: for a case its phase changes,
-  consultations, goals, referrals, notes and consents; for a person all their cases (with what
-  hangs on them) and consents;
+  consultations, goals, referrals, notes, consents and attachments; for a person all their
+  cases (with what hangs on them) and consents;
 - every old version of them in ``record_history`` and their ``conflicts`` (which hold the losing
   values);
 - their results and conflicts in the stored push receipts (``batches``), which would otherwise

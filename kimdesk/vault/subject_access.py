@@ -5,10 +5,11 @@ person, each of their cases with phase changes, consultations (form answers incl
 referrals with the receiving agencies, notes, the structural gaps recorded on the case, their
 consents with the consent text's id and version, the files form questions asked for
 (attachments: name, media type, size, date and the file itself as base64 in ``content``, a copy
-of the data under Art. 15 (3) DSGVO; the PDF lists them without their bytes), the audit trail of who read or wrote which of
-these records and when, and the date each case is due for deletion under the municipality's
-Löschfrist. Nothing about another person is added: a household member appears only where a
-record of this person itself names them. The export itself is audited.
+of the data under Art. 15 (3) DSGVO; the PDF lists them without their bytes), the audit trail
+of who read or wrote which of these records and when, and the date each case is due for
+deletion under the municipality's Löschfrist. Nothing about another person is added: a
+household member appears only where a record of this person itself names them. The export
+itself is audited.
 
 ``kimdesk subject-export`` writes it as JSON (machine-readable; Art. 20 portability does not
 apply to public tasks, the file is offered anyway) and as a bilingual PDF

@@ -1,7 +1,8 @@
 """Issue 16, the corpus round: cascading selects (choice_filter, extra choice columns),
 repeat_count, relative and absolute paths (or_other's ``selected(../x, 'other')``), time and
 dateTime, photo questions asked (recordings kept but not asked), columns kept for export with a
-warning, form ids that are no names. Each test failed before its feature landed (the import refused the form)."""
+warning, form ids that are no names. Each test failed before its feature landed (the import
+refused the form)."""
 
 from __future__ import annotations
 

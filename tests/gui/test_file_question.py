@@ -40,8 +40,17 @@ def _png(path: Path) -> bytes:
 
     image = QImage(120, 80, QImage.Format.Format_RGB32)
     image.fill(QColor("#2a7ab0"))
-    assert image.save(str(path), "PNG")
+    assert image.save(str(path))  # the format from the ending
     return path.read_bytes()
+
+
+def _shown(dialog: Any) -> Any:
+    """The read-only view's photo editor (rebuilt once the files are loaded)."""
+    from kimdesk.gui.forms.fileeditor import FileEditor
+
+    found = dialog.findChild(FileEditor, "pic")
+    assert found is not None
+    return found
 
 
 def _press(qtbot: Any, button: Any) -> None:
@@ -134,9 +143,8 @@ def test_choose_save_reopen_and_save_as(qtbot: Any, make_window: Any, demo_vault
     assert isinstance(dialog, QDialog)
     shown = dialog.findChild(FileEditor, "pic")
     assert shown is not None
-    qtbot.waitUntil(lambda: dialog.findChild(FileEditor, "pic").name.text()
-                    == "ausweis.png (1 kB)", timeout=5000)
-    shown = dialog.findChild(FileEditor, "pic")
+    qtbot.waitUntil(lambda: _shown(dialog).name.text() == "ausweis.png (1 kB)", timeout=5000)
+    shown = _shown(dialog)
     assert shown.choose.isHidden() and shown.remove.isHidden()
     assert not shown.save_as.isHidden() and not shown.thumb.pixmap().isNull()
     dialog.grab().save(str(SHOTS / "form-file-reopened.png"))
