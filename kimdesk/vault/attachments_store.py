@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kimdesk.domain.attachment_bytes import decode, digest, encode
-from kimdesk.domain.models import Attachment
+from kimdesk.domain.models import Attachment, Consultation
 from kimdesk.errors import ValidationError
 from kimdesk.i18n import N_
 from kimdesk.vault.repository import Repository
@@ -142,3 +142,14 @@ class AttachmentRepository(Repository[Attachment]):
         return AttachmentInfo(record.id, record.case_id, record.consultation_id, record.question,
                               record.file_name, record.media_type, record.size, record.sha256,
                               record.created_at.isoformat().replace("+00:00", "Z"))
+
+
+class ConsultationRepository(Repository[Consultation]):
+    """Consultations: deleting one removes its attachments with it (tombstoned, bytes dropped,
+    in the same transaction), so a file never outlives the answers that named it."""
+
+    def delete(self, record_id: str) -> Consultation:
+        with self._vault.transaction():
+            record = super().delete(record_id)
+            self._vault.attachments.remove_for_consultation(record_id)
+        return record

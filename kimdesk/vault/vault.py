@@ -34,7 +34,7 @@ from kimdesk.domain.models import (
     StructuralGap,
 )
 from kimdesk.vault import kdf
-from kimdesk.vault.attachments_store import AttachmentRepository
+from kimdesk.vault.attachments_store import AttachmentRepository, ConsultationRepository
 from kimdesk.vault.audit import AuditLog
 from kimdesk.vault.connection import Connection, DatabaseError, connect, translate_error
 from kimdesk.vault.errors import (
@@ -137,7 +137,7 @@ class Vault:
         self.transitions: Repository[PhaseTransition] = Repository(
             self, PhaseTransition, audited=True
         )
-        self.consultations: Repository[Consultation] = Repository(self, Consultation, audited=True)
+        self.consultations = ConsultationRepository(self, Consultation, audited=True)
         self.goals: Repository[Goal] = Repository(self, Goal, audited=True)
         self.agencies: Repository[Agency] = Repository(self, Agency, audited=False)
         self.referrals: Repository[Referral] = Repository(self, Referral, audited=True)

@@ -187,3 +187,15 @@ def test_auskunft_lists_the_attachments_and_its_json_holds_them(make_vault: Any)
     assert "Aufenthaltstitel.pdf · application/pdf" not in text  # stored as image/jpeg here
     assert "Aufenthaltstitel.pdf · image/jpeg · 1 kB" in text
     assert MARKER.decode() not in text  # the sheet names the file, it does not print it
+
+
+def test_deleted_consultation_takes_its_attachments_bytes(make_vault: Any) -> None:
+    vault = make_vault()
+    fill(vault, 2, seed=13)
+    case_id, cid = _consultation(vault)
+    aid = _store(vault, photo(b"-consultation"), case_id, cid)
+    vault.consultations.delete(cid)
+    tomb = vault.attachments.get(aid, include_deleted=True)
+    assert tomb.deleted and tomb.content == "" and tomb.pending  # the tombstone syncs
+    vault.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    assert MARKER + b"-consultation" not in plaintext(Path(vault.path), vault._key)
