@@ -44,6 +44,14 @@ def _png(path: Path) -> bytes:
     return path.read_bytes()
 
 
+def _editor(widget: Any, name: str) -> Any:
+    from kimdesk.gui.forms.fileeditor import FileEditor
+
+    found = widget.editor(name)
+    assert isinstance(found, FileEditor)
+    return found
+
+
 def _shown(dialog: Any) -> Any:
     """The read-only view's photo editor (rebuilt once the files are loaded)."""
     from kimdesk.gui.forms.fileeditor import FileEditor
@@ -156,3 +164,47 @@ def test_choose_save_reopen_and_save_as(qtbot: Any, make_window: Any, demo_vault
     assert target.read_bytes() == content
     assert sorted(p.name for p in target.parent.iterdir()) == ["kopie.png"]
     dialog.reject()
+
+
+def test_camera_button_only_with_a_camera_and_its_photo_is_held_in_memory(
+        qtbot: Any, monkeypatch: Any, tmp_path: Path) -> None:
+    """No camera (this machine: Qt Multimedia does not even load): no button. With one (the
+    check patched, the dialog replaced by one that "takes" a picture): the button appears on the
+    image question only, and the photo becomes the answer, JPEG-encoded in memory."""
+    from PySide6.QtGui import QColor, QImage
+
+    from kimdesk.forms.definition import FormDefinition, compile_form
+    from kimdesk.gui.forms import FormWidget, fileeditor
+    from kimdesk.gui.forms import camera as camera_module
+
+    form = compile_form(FormDefinition.model_validate(_definition()))
+    plain = FormWidget(form, ui_language="en")
+    qtbot.addWidget(plain)
+    assert fileeditor.camera_available() is False
+    assert _editor(plain, "pic").camera is None
+
+    image = QImage(64, 48, QImage.Format.Format_RGB32)
+    image.fill(QColor("#c04020"))
+    jpeg = camera_module.jpeg_bytes(image)
+    assert jpeg[:3] == b"\xff\xd8\xff" and not QImage.fromData(jpeg).isNull()
+
+    class Taken:
+        def __init__(self, parent: Any) -> None:
+            self.photo = jpeg
+
+        def exec(self) -> int:
+            return 1
+
+    monkeypatch.setattr(fileeditor, "camera_available", lambda: True)
+    monkeypatch.setattr(camera_module, "CameraDialog", Taken)
+    widget = FormWidget(form, ui_language="en")
+    qtbot.addWidget(widget)
+    pic, doc = _editor(widget, "pic"), _editor(widget, "doc")
+    assert pic.camera is not None and doc.camera is None
+    before = set(p.name for p in tmp_path.iterdir())
+    _press(qtbot, pic.camera)
+    aid, name = widget.answers()["pic"].split("/", 1)
+    assert name.startswith("camera-") and name.endswith(".jpg")
+    assert widget.files.pending[aid].content == jpeg
+    assert widget.files.pending[aid].media_type == "image/jpeg"
+    assert set(p.name for p in tmp_path.iterdir()) == before  # nothing written

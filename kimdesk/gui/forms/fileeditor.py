@@ -9,8 +9,8 @@ previous answer as it was and says why, translated. The editor shows the file's 
 an image as a small thumbnail decoded in memory (``QImage.fromData``: no temporary file), and
 offers "Remove" and "Save as…" (written only where the counselor chooses).
 
-A camera button is offered only where Qt Multimedia loads and lists a camera
-(:func:`camera_available`); docs/forms.md says why the capture itself is not built yet.
+An ``image`` question also offers "Camera…", only where Qt Multimedia loads and lists a camera
+(:func:`camera_available`); the photo is taken into memory (:mod:`.camera`).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import contextlib
 import os
 import uuid
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -127,8 +128,14 @@ class FileEditor(QWidget):
         self.error.setObjectName("file-error")
         self.error.setWordWrap(True)
         buttons = QHBoxLayout()
-        for button in (self.choose, self.remove, self.save_as):
-            buttons.addWidget(button)
+        self.camera: QPushButton | None = None
+        if not read_only and f.kind == "image" and camera_available():
+            self.camera = QPushButton(_("Camera…"))
+            self.camera.setObjectName("file-camera")
+            self.camera.clicked.connect(self.take_photo)
+        for button in (self.choose, self.camera, self.remove, self.save_as):
+            if button is not None:
+                buttons.addWidget(button)
         buttons.addStretch(1)
         grid.addWidget(self.thumb, 0, 0, 3, 1)
         grid.addWidget(self.name, 0, 1)
@@ -176,19 +183,35 @@ class FileEditor(QWidget):
         if path:
             self.take(Path(path))
 
+    def take_photo(self) -> None:
+        from kimdesk.gui.forms.camera import CameraDialog
+
+        dialog = CameraDialog(self)
+        if dialog.exec() and dialog.photo:
+            stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+            self.take_bytes(f"camera-{stamp}.jpg", dialog.photo)
+
     def take(self, path: Path) -> None:
         """Check and hold the file at ``path``; a refusal keeps the previous answer."""
         name = path.name
         try:
             check_size(path.stat().st_size)  # before reading a huge file into memory
-            kind = check_type(self.field, name)
             content = path.read_bytes()
-            check_size(len(content))
         except KimdeskError as exc:
             self._fail(exc.translated())
             return
         except OSError:
             self._fail(_(MSG_UNREADABLE).format(name=name))
+            return
+        self.take_bytes(name, content)
+
+    def take_bytes(self, name: str, content: bytes) -> None:
+        """Check and hold a file's bytes (chosen or photographed)."""
+        try:
+            kind = check_type(self.field, name)
+            check_size(len(content))
+        except KimdeskError as exc:
+            self._fail(exc.translated())
             return
         if self.field.kind == "image" and QImage.fromData(content).isNull():
             self._fail(_(MSG_NOT_IMAGE).format(name=name))
