@@ -122,6 +122,7 @@ def apply_batch(conn: Connection, device: Device, request: PushRequest, first_se
                   teams)
     write_plan(conn, device, plan)
     purge.purge_written_deletions(conn, device.team, plan.records.values(), plan.stamp)
+    purge.scrub_removed_attachments(conn, plan.records.values())
     return receipt_json(request, plan)
 
 

@@ -5,6 +5,7 @@ SQLite and PostgreSQL, over a real server on 127.0.0.1."""
 
 from __future__ import annotations
 
+import base64
 import gzip
 import hashlib
 import json
@@ -67,6 +68,11 @@ def test_attachment_syncs_is_removed_and_purged_on_both_devices(server: Any,
     a.sync()
     assert [i.id for i in a.vault.attachments.for_consultation(cid)] == [pid]
     assert a.vault.attachments.get(lid, include_deleted=True).content == ""
+    with server.service.engine.connect() as conn:  # the server keeps no old copy either
+        texts = [r[0] for r in conn.execute(text(
+            "SELECT data FROM records WHERE id = :i UNION ALL"
+            " SELECT data FROM record_history WHERE id = :i"), {"i": lid})]
+    assert len(texts) >= 3 and not any(base64.b64encode(letter).decode() in t for t in texts)
 
     # the case purged on alice's device: bob's copy and the server's go too
     purge_cases(a.vault, [case_id], PurgeOrder(legal_basis="Art. 17 DSGVO", ordered_by="anna"))
@@ -84,7 +90,7 @@ def test_over_size_attachment_is_refused_by_the_server(server: Any, make_device:
     change = {"kind": "attachments", "id": str(uuid.uuid4()), "base_rev": 0, "changed": {
         "case_id": case_id, "consultation_id": cid, "question": "pic", "file_name": "big.bin",
         "media_type": "application/octet-stream", "size": 12, "sha256": "0" * 64,
-        "content": __import__("base64").b64encode(big).decode()}}
+        "content": base64.b64encode(big).decode()}}
     body = gzip.compress(json.dumps({"batch_id": uuid.uuid4().hex, "batch_seq": 99,
                                      "changes": [change]}).encode())
     token = a.store.get("token")
