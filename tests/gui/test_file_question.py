@@ -110,6 +110,13 @@ def test_choose_save_reopen_and_save_as(qtbot: Any, make_window: Any, demo_vault
     _press(qtbot, doc.choose)
     assert doc.error.text() == 'This question accepts .pdf; "notes.txt" is text/plain.'
 
+    fake = tmp_path / "fake.png"
+    fake.write_bytes(b"not a picture at all")
+    chosen[0] = str(fake)
+    _press(qtbot, pic.choose)
+    assert pic.error.text() == '"fake.png" is not an image this program can read.'
+    assert tab.widget.answers().get("pic") is None
+
     # chosen: name, size and thumbnail shown; the answer names the attachment only
     photo = tmp_path / "ausweis.png"
     content = _png(photo)

@@ -6,7 +6,8 @@ chosen file is checked (size, the media types the question accepts; an image mus
 and held in memory in the form's :class:`~kimdesk.forms.attachments.FormFiles` until the
 consultation is saved; the answer names it (``<id>/<file name>``). A refused file leaves the
 previous answer as it was and says why, translated. The editor shows the file's name and size,
-an image as a small thumbnail decoded in memory (``QImage.fromData``: no temporary file), and
+an image as a small thumbnail decoded in memory (``QImageReader`` on a ``QBuffer``, at the
+thumbnail's size: no temporary file), and
 offers "Remove" and "Save as…" (written only where the counselor chooses).
 
 An ``image`` question also offers "Camera…", only where Qt Multimedia loads and lists a camera
@@ -23,8 +24,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QStandardPaths, Qt
-from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QStandardPaths, Qt
+from PySide6.QtGui import QImage, QImageReader, QPixmap
 from PySide6.QtWidgets import (
     QFileDialog,
     QGridLayout,
@@ -98,6 +99,21 @@ def dialog_filter(f: Field) -> str:
     return f"{label} ({' '.join(dict.fromkeys(endings))});;{everything}"
 
 
+def thumbnail(content: bytes) -> QImage:
+    """The image at most :data:`THUMB` pixels wide and high, decoded in memory at that size
+    (a JPEG decodes scaled: a 24-megapixel photo never becomes a 96 MB bitmap); a null image
+    when the bytes are none this program can read."""
+    buffer = QBuffer()
+    buffer.setData(QByteArray(content))
+    buffer.open(QIODevice.OpenModeFlag.ReadOnly)
+    reader = QImageReader(buffer)
+    reader.setAutoTransform(True)  # a phone photo's EXIF orientation
+    size = reader.size()
+    if size.isValid():
+        reader.setScaledSize(size.scaled(THUMB, THUMB, Qt.AspectRatioMode.KeepAspectRatio))
+    return reader.read()
+
+
 class FileEditor(QWidget):
     """Choose, show, remove and save the file of one question."""
 
@@ -161,11 +177,9 @@ class FileEditor(QWidget):
             chosen = self.files.get(aid)
             self.name.setText(f"{name} ({size_text(len(chosen.content))})" if chosen else name)
             if chosen is not None and self.field.kind == "image":
-                image = QImage.fromData(chosen.content)
+                image = thumbnail(chosen.content)
                 if not image.isNull():
-                    self.thumb.setPixmap(QPixmap.fromImage(image.scaled(
-                        THUMB, THUMB, Qt.AspectRatioMode.KeepAspectRatio,
-                        Qt.TransformationMode.SmoothTransformation)))
+                    self.thumb.setPixmap(QPixmap.fromImage(image))
         stored = parsed is not None and self.files.get(parsed[0]) is not None
         self.choose.setEnabled(not self.read_only)
         self.choose.setVisible(not self.read_only)
@@ -213,7 +227,7 @@ class FileEditor(QWidget):
         except KimdeskError as exc:
             self._fail(exc.translated())
             return
-        if self.field.kind == "image" and QImage.fromData(content).isNull():
+        if self.field.kind == "image" and thumbnail(content).isNull():
             self._fail(_(MSG_NOT_IMAGE).format(name=name))
             return
         previous = parse_answer(self.value)
