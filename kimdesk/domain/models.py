@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from kimdesk.domain.attachment_bytes import check_content
 from kimdesk.domain.codes import (
     AgencyType,
     AuditAction,
@@ -441,8 +442,6 @@ class Attachment(Record):
 
     @model_validator(mode="after")
     def _check(self) -> Attachment:
-        from kimdesk.domain.attachment_bytes import check_content
-
         check_content(self.content, self.size, self.sha256, removed=self.deleted)
         return self
 
