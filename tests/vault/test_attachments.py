@@ -63,12 +63,14 @@ def test_round_trip_keeps_the_bytes_and_their_sha256(make_vault: Any, tmp_path: 
 
 def _plain_anywhere(root: Path, needle: bytes) -> list[Path]:
     found = []
-    for p in root.rglob("*"):
-        try:
-            if p.is_file() and not p.is_symlink() and needle in p.read_bytes():
-                found.append(p)
-        except OSError:  # another user's file, or gone meanwhile
-            continue
+    for folder, _dirs, names in os.walk(root):  # other processes' files come and go
+        for name in names:
+            p = Path(folder) / name
+            try:
+                if not p.is_symlink() and needle in p.read_bytes():
+                    found.append(p)
+            except OSError:  # another user's file, or gone meanwhile
+                continue
     return found
 
 
