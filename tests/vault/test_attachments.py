@@ -147,7 +147,7 @@ def test_vault_of_schema_9_upgrades_and_takes_attachments(tmp_path: Path) -> Non
     copy = tmp_path / "v9.kdb"
     shutil.copy(Path(__file__).resolve().parent.parent / "fixtures" / "vault_v9.kdb", copy)
     with Vault.open(copy, "fixture-v1") as v:
-        assert schema_version(v.conn) == LATEST == 12
+        assert schema_version(v.conn) == LATEST >= 12  # (a later step may follow at merge)
         names = {r[0] for r in v.conn.execute("SELECT name FROM sqlite_master")}
         assert {"attachments", "attachments_case", "attachments_consultation",
                 "attachments_pending", "attachments_keep_base"} <= names
