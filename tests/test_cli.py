@@ -71,8 +71,10 @@ def test_show_by_number_and_json(demo_file: Path) -> None:
     assert dossier["case"]["case_number"] == number
     assert dossier["person"]["id"] == dossier["case"]["person_id"]
     assert dossier["phase_transitions"][0]["from_phase"] is None
+    assert dossier["attachments"] == []  # named there once a form asked for a file
     text = run("show", "--vault", str(demo_file), hits[5]["case_id"])
     assert number in text.stdout
+    assert "Attachments (0):" in text.stdout
 
 
 @pytest.mark.parametrize("lang", ["en", "de", "ar"])

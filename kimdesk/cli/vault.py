@@ -135,6 +135,7 @@ def cmd_show(args: argparse.Namespace) -> int:
         (_("Goals"), "goals", "{status}  {goal}"),
         (_("Referrals"), "referrals", "{referred_on}  {agency_name}  {status}"),
         (_("Notes"), "notes", "{text}"),
+        (_("Attachments"), "attachments", "{file_name}  {media_type}  {size} B  {question}"),
     ):
         lines.append(f"{title} ({len(dossier[key])}):")
         lines.extend("  " + fmt.format(**item) for item in dossier[key])

@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from kimdesk.domain.attachment_bytes import check_content
 from kimdesk.domain.codes import (
     AgencyType,
     AuditAction,
@@ -420,6 +421,31 @@ class Deletion(Record):
     reason: str = Field(pattern="^(retention|counselor|subject_request)$")
 
 
+class Attachment(Record):
+    """A file a form question asked for (issue 16: ``image``/``photo``/``file``), kept in the
+    vault with the consultation that holds the answers. ``content`` is the file as base64 (how
+    it travels in the sync protocol's JSON; the vault stores the bytes as a BLOB,
+    :mod:`kimdesk.vault.attachments_store`). A removed attachment is a tombstone whose content
+    is empty: its bytes leave the vault and the server, only the name stays."""
+
+    KIND: ClassVar[str] = "attachments"
+    MAX_BYTES: ClassVar[int] = 10 * 1024 * 1024
+
+    case_id: str
+    consultation_id: str = Field(min_length=1, max_length=64)
+    question: str = Field(max_length=200)
+    file_name: str = Field(min_length=1, max_length=255)
+    media_type: str = Field(max_length=200)
+    size: int = Field(ge=0, le=MAX_BYTES)
+    sha256: str = Field(pattern="^[0-9a-f]{64}$")
+    content: str = ""
+
+    @model_validator(mode="after")
+    def _check(self) -> Attachment:
+        check_content(self.content, self.size, self.sha256, removed=self.deleted)
+        return self
+
+
 DELETION_NAMESPACE = uuid.UUID("6f1b8a2e-0c5d-4f57-9a61-8f0e4a7d2c11")
 
 
@@ -442,5 +468,6 @@ RECORD_TYPES: tuple[type[Record], ...] = (
     Note,
     AuditEvent,
     Deletion,
+    Attachment,
 )
 RECORD_BY_KIND: dict[str, type[Record]] = {cls.KIND: cls for cls in RECORD_TYPES}

@@ -30,7 +30,7 @@ Texts = dict[str, str]
 #: Field types KIMdesk renders and evaluates (XLSForm names). Metadata types are filled on save.
 INPUT_TYPES = frozenset(
     {"text", "integer", "decimal", "date", "select_one", "select_multiple", "acknowledge",
-     "geopoint", "time", "dateTime", "barcode"}
+     "geopoint", "time", "dateTime", "barcode", "image", "file"}
 )
 DISPLAY_TYPES = frozenset({"note"})
 COMPUTED_TYPES = frozenset({"calculate"})
@@ -39,10 +39,11 @@ METADATA_TYPES = frozenset({"start", "end", "today", "username", "deviceid"})
 UNFILLED_METADATA = frozenset({"phonenumber", "simserial", "subscriberid", "email", "audit",
                                "start-geopoint"})
 STRUCTURE_TYPES = frozenset({"begin group", "end group", "begin repeat", "end repeat"})
-#: Attachments (a photo, a recording, a file): kept so the form round-trips, not shown or asked
-#: yet (a vault-encrypted attachment store is future work; docs/forms.md). ``hidden`` is
-#: pyxform's field without a control: it keeps its default, nobody edits it.
-ATTACHMENT_TYPES = frozenset({"image", "audio", "video", "file", "background-audio", "osm"})
+#: ``image`` (``photo``) and ``file`` are asked: a file picked from disk, kept encrypted in the
+#: vault (:mod:`kimdesk.forms.attachments`). The other attachments (a recording, a video, an
+#: OpenStreetMap feature) are kept so the form round-trips, not shown or asked (docs/forms.md).
+#: ``hidden`` is pyxform's field without a control: it keeps its default, nobody edits it.
+ATTACHMENT_TYPES = frozenset({"audio", "video", "background-audio", "osm"})
 HIDDEN_TYPES = METADATA_TYPES | UNFILLED_METADATA | ATTACHMENT_TYPES | {"hidden"}
 SUPPORTED_TYPES = INPUT_TYPES | DISPLAY_TYPES | COMPUTED_TYPES | HIDDEN_TYPES | STRUCTURE_TYPES
 

@@ -8,10 +8,12 @@ needs, so tests and previews can keep drafts in memory instead.
 
 from __future__ import annotations
 
+import copy
 import json
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
+from kimdesk.forms.attachments import FormFiles, drop_missing, file_answers
 from kimdesk.forms.definition import Form
 from kimdesk.forms.engine import FormState, Issue, fill_metadata
 
@@ -96,6 +98,7 @@ def save_consultation(
     language: str | None = None,
     ui_language: str | None = None,
     applied: list[Applied] | None = None,
+    files: FormFiles | None = None,
     **fields: Any,
 ) -> tuple[Consultation | None, list[Issue]]:
     """Store answers as a :class:`Consultation` with the form's id and version.
@@ -105,11 +108,17 @@ def save_consultation(
     (:mod:`kimdesk.forms.binding`) give the consultation its date, duration, title and summary
     and, for a new consultation, are written to the person, case and a new consent in the same
     transaction; what changed is appended to ``applied``. ``language`` is the client's (the
-    consent records it), ``ui_language`` the counselor's (the title is written in it)."""
+    consent records it), ``ui_language`` the counselor's (the title is written in it). The
+    files chosen for file questions (``files.pending``) are stored with the consultation in the
+    same transaction (:mod:`kimdesk.forms.attachments`)."""
     from kimdesk.domain.models import Consultation
     from kimdesk.forms.binding import apply, consultation_fields
     from kimdesk.i18n import current_language
 
+    stored_files = ({a.id for a in vault.attachments.for_consultation(consultation.id)}
+                    if consultation is not None else set())
+    answers = copy.deepcopy(answers)
+    drop_missing(form, answers, stored_files | set(files.pending if files else ()))
     state = FormState(form, answers)
     issues = state.issues()
     if issues:
@@ -131,9 +140,24 @@ def save_consultation(
             done = apply(vault, form, cleaned, case_id, language=language or stored.language)
             if applied is not None:
                 applied.append(done)
+        _store_files(vault, form, stored, files, stored_files)
         if draft_store is not None and draft:
             draft_store.discard(draft)
     return stored, []
+
+
+def _store_files(vault: Vault, form: Form, stored: Consultation, files: FormFiles | None,
+                 before: set[str]) -> None:
+    """Store the chosen files the answers name; remove the stored ones they no longer name."""
+    named = {aid: question for question, aid, _ in file_answers(form, stored.answers)}
+    for aid, chosen in (files.pending.items() if files else ()):
+        if aid in named and aid not in before:
+            vault.attachments.store(
+                case_id=stored.case_id, consultation_id=stored.id, question=named[aid],
+                file_name=chosen.file_name, media_type=chosen.media_type,
+                content=chosen.content, attachment_id=aid)
+    for aid in before - set(named):
+        vault.attachments.remove(aid)
 
 
 def draft_form(registry: FormRegistry, store: DraftStore, key: str) -> Form | None:

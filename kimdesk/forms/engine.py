@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from kimdesk.forms.attachments import parse_answer
 from kimdesk.forms.cascade import choice_rows
 from kimdesk.forms.definition import INPUT_TYPES, Field, Form
 from kimdesk.forms.expressions import (
@@ -400,18 +401,25 @@ def type_problem(form: Form, f: Field, raw: Any) -> str:
             return "type"
         names = _choice_names(form, f)
         return "" if all(x in names for x in raw) else "choice"
-    if kind == "acknowledge":
-        return "" if raw in ("OK", True) else "type"
-    if kind == "text":
-        return "" if isinstance(raw, str) else "type"
-    if kind == "geopoint":
-        return "" if isinstance(raw, str) and is_geopoint(raw) else "type"
+    simple = _SHAPES.get(kind)
+    if simple is not None:
+        return "" if simple(raw) else "type"
     if kind in {"time", "dateTime"}:
         pattern = _TIME if kind == "time" else _DATETIME
         return "" if isinstance(raw, str) and pattern.match(raw) else "type"
-    if kind == "barcode":
-        return "" if isinstance(raw, str) else "type"
     return ""
+
+
+#: Answer shapes checked by one test each (the other types above); a file question's answer is
+#: "<attachment id>/<file name>" (kimdesk/forms/attachments.py).
+_SHAPES: dict[str, Any] = {
+    "acknowledge": lambda raw: raw in ("OK", True),
+    "text": lambda raw: isinstance(raw, str),
+    "barcode": lambda raw: isinstance(raw, str),
+    "geopoint": lambda raw: isinstance(raw, str) and is_geopoint(raw),
+    "image": lambda raw: parse_answer(raw) is not None,
+    "file": lambda raw: parse_answer(raw) is not None,
+}
 
 
 def is_geopoint(text: str) -> bool:

@@ -31,6 +31,8 @@ def form_notes(form: Form, add: Add) -> None:
                         " (the field is shown in its usual way)").format(
                             appearance=" ".join(unused)), "warning")
         for column in f.row.xlsform:
+            if f.kind in {"image", "file"} and column in {"body::accept", "control::accept"}:
+                continue  # the media types a file question accepts: used
             add(name, _("the column '{column}' is kept for export; KIMdesk does not use it").format(
                 column=column), "warning")
         if f.kind == "geopoint":

@@ -57,7 +57,8 @@ _TYPES = {
     "time": "time", "dateTime": "dateTime", "datetime": "dateTime",
     "barcode": "barcode",  # a desktop has no scanner: the code is typed in
     "hidden": "hidden",
-    # attachments: kept, not asked yet (see definition.ATTACHMENT_TYPES)
+    # a file from disk, kept in the vault (forms/attachments.py); recordings and videos: kept,
+    # not asked (see definition.ATTACHMENT_TYPES)
     "photo": "image", "image": "image", "audio": "audio", "video": "video", "file": "file",
     "background-audio": "background-audio", "osm": "osm",
 }

@@ -9,6 +9,7 @@ imported when the first case is opened, not at start-up.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kimdesk.forms.attachments import ChosenFile, FormFiles, file_answers
 from kimdesk.gui.tone import say
 from kimdesk.gui.worker import DbWorker
 from kimdesk.i18n import current_language, gettext
@@ -316,6 +318,7 @@ class FormsTab(QWidget):
             return
         form, answers, key, case_id = self.form, self.widget.answers(), self.key, self.case_id
         ui, client = current_language(), self.widget.client_language() or self.client_language
+        files = FormFiles(dict(self.widget.files.pending))  # the worker's own copy
 
         def job(w: DbWorker) -> Any:
             from kimdesk.forms.binding import Applied
@@ -326,7 +329,7 @@ class FormsTab(QWidget):
             stored, problems = save_consultation(vault, case_id, form, answers,
                                                  draft_store=VaultDraftStore(vault), draft=key,
                                                  language=client, ui_language=ui,
-                                                 applied=applied)
+                                                 applied=applied, files=files)
             return stored, problems, applied
 
         self.worker.submit(job, self._saved, self._failed)
@@ -380,8 +383,23 @@ class FormsTab(QWidget):
         layout = QVBoxLayout(dialog)
         area = QScrollArea()
         area.setWidgetResizable(True)
-        area.setWidget(FormWidget(form, answers=consultation.answers, read_only=True,
-                                  ui_language=current_language()))
+        shown = FormWidget(form, answers=consultation.answers, read_only=True,
+                           ui_language=current_language())
+        area.setWidget(shown)
+        if any(file_answers(form, consultation.answers)):
+            cid = consultation.id
+
+            def job(w: DbWorker) -> dict[str, ChosenFile]:
+                vault = w.require_vault()
+                return {a.id: ChosenFile(a.question, a.file_name, a.media_type,
+                                         vault.attachments.content(a.id))
+                        for a in vault.attachments.for_consultation(cid)}
+
+            def loaded(files: dict[str, ChosenFile]) -> None:
+                with contextlib.suppress(RuntimeError):  # the dialog was closed meanwhile
+                    shown.show_files(files)
+
+            self.worker.submit(job, loaded, self._failed)
         layout.addWidget(area)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(dialog.reject)

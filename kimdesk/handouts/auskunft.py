@@ -97,8 +97,17 @@ def _case_lines(case: dict[str, Any]) -> dict[str, list[str]]:
                                         r.get("note", "")) if p)
                  for r in case["referrals"]]
     notes = [f"{_day(n.get('created_at'))}: {n.get('text', '')}" for n in case["notes"]]
+    # the files are in the JSON (base64); the sheet names them
+    files = [" · ".join((a.get("file_name", ""), a.get("media_type", ""),
+                         _size(int(a.get("size") or 0)), _day(a.get("created_at"))))
+             for a in case.get("attachments", [])]
     return {"auskunft.consultations": consultations, "auskunft.goals": goals,
-            "auskunft.referrals": referrals, "auskunft.notes": notes}
+            "auskunft.referrals": referrals, "auskunft.notes": notes,
+            "auskunft.attachments": files}
+
+
+def _size(size: int) -> str:
+    return f"{size / 1048576:.1f} MB" if size >= 100_000 else f"{max(1, round(size / 1000))} kB"
 
 
 def build(auskunft: dict[str, Any]) -> tuple[Template, HandoutData]:

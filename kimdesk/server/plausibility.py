@@ -7,7 +7,9 @@ of the team:
 - **record id**: a canonical lowercase UUID. Another spelling of the same UUID would be a
   second record under a key different from its ``data.id`` (shadow duplicates).
 - **record size**: at most 64 KiB of JSON. A note is text a counselor types; a 10 MB "note" is
-  an attack on every device of the team.
+  an attack on every device of the team. An attachment (a photo, a scanned letter a form asked
+  for) may carry a file of up to 10 MiB as base64 besides those 64 KiB; a larger file is refused
+  with its size in the reason (:func:`attachment_problem`), before any merge.
 - **timestamps**: from 2000-01-01 to one day after the server's clock. ``updated_at`` decides
   merges; a year-9999 stamp would win every one.
 - **references**: ``case_id`` and ``person_id`` point into the same team; a team A case must
@@ -23,10 +25,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 MAX_RECORD_BYTES = 64 * 1024
+#: The file an attachment record may carry (the client's limit too: kimdesk/domain/models.py).
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+#: The JSON of an attachment record: its file as base64 and the usual record.
+MAX_ATTACHMENT_RECORD_BYTES = MAX_RECORD_BYTES + 4 * -(-MAX_ATTACHMENT_BYTES // 3)
 EARLIEST = "2000-01-01"
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 #: Fields that point at another record of the team (``target_id``: what a deletion removes).
-REFERENCES = ("case_id", "person_id", "target_id")
+REFERENCES = ("case_id", "person_id", "target_id", "consultation_id")
 
 
 def id_problem(record_id: str) -> str | None:
@@ -35,11 +41,28 @@ def id_problem(record_id: str) -> str | None:
     return "id must be a UUID in its canonical lowercase form"
 
 
-def record_problem(text: str, data: dict[str, Any], stamp: str) -> str | None:
+def attachment_problem(kind: str, changed: dict[str, Any]) -> str | None:
+    """An attachment whose file is over the limit (judged from its declared size and from its
+    base64 content, whichever is larger: a forged size does not let a large file through)."""
+    if kind != "attachments":
+        return None
+    content = changed.get("content")
+    declared = changed.get("size")
+    size = max(int(declared) if isinstance(declared, int) else 0,
+               len(content) * 3 // 4 - content[-2:].count("=") if isinstance(content, str)
+               else 0)
+    if size > MAX_ATTACHMENT_BYTES:
+        return (f"attachment too large ({size} bytes; at most {MAX_ATTACHMENT_BYTES} bytes"
+                " per file)")
+    return None
+
+
+def record_problem(text: str, data: dict[str, Any], stamp: str, kind: str = "") -> str | None:
     """Size and timestamps of a merged record (``text`` is its JSON)."""
     size = len(text.encode())
-    if size > MAX_RECORD_BYTES:
-        return f"record too large ({size} bytes; at most {MAX_RECORD_BYTES})"
+    limit = MAX_ATTACHMENT_RECORD_BYTES if kind == "attachments" else MAX_RECORD_BYTES
+    if size > limit:
+        return f"record too large ({size} bytes; at most {limit})"
     latest = (datetime.fromisoformat(stamp.replace("Z", "+00:00")) + timedelta(days=1)
               ).astimezone(UTC).isoformat()
     for field in ("created_at", "updated_at"):

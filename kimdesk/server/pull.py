@@ -8,9 +8,10 @@ parse and re-serialise: that was most of a big pull's server time).
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, NamedTuple
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, case, literal, select
 
 from kimdesk.server import db
 from kimdesk.server.common import Device
@@ -40,7 +41,9 @@ def pull_json(engine: Engine, device: Device, since: int, limit: int = PULL_PAGE
         head = int(conn.execute(
             select(db.teams.c.change_seq).where(db.teams.c.name == device.team)
         ).scalar() or 0)
-        query = (select(r.kind, r.id, r.rev, r.seq, r.deleted, r.data, r.updated_by)
+        # an attachment's JSON (up to 14 MB) is read one by one below, within the page's bytes
+        data = case((r.kind == "attachments", literal(None)), else_=r.data).label("data")
+        query = (select(r.kind, r.id, r.rev, r.seq, r.deleted, data, r.updated_by)
                  .where(r.team == device.team, r.seq > since, r.seq <= head))
         if not own:
             # this device's own writes are skipped in the query, not page by page: after a
@@ -48,8 +51,12 @@ def pull_json(engine: Engine, device: Device, since: int, limit: int = PULL_PAGE
             query = query.where(r.updated_by != device.id)
         rows = conn.execute(query.order_by(r.seq).limit(limit + 1)).all()
         more = len(rows) > limit
-        rows = rows[:limit]
-        upper = rows[-1].seq if more else max(head, since)
+        page = rows[:limit]
+        rows, cut = _with_attachments(conn, page)
+        if cut:
+            more, upper = True, rows[-1].seq
+        else:
+            upper = page[-1].seq if more else max(head, since)
         crow = conn.execute(
             select(db.conflicts).where(c.team == device.team, c.seq > since, c.seq <= upper)
             .order_by(c.seq)).all()
@@ -62,6 +69,44 @@ def pull_json(engine: Engine, device: Device, since: int, limit: int = PULL_PAGE
     more_json = "true" if more else "false"
     return (f'{{"records":[{",".join(parts)}],"conflicts":[{conflicts_json}],'
             f'"next_cursor":{int(upper)},"more":{more_json}}}')
+
+
+class _Row(NamedTuple):
+    kind: str
+    id: str
+    rev: int
+    seq: int
+    deleted: bool
+    data: str
+
+
+#: A page stops before the attachment that would take it past this many bytes (a page holds at
+#: least one record): ten 10 MiB photos are ten pages, not one response of 140 MB.
+PULL_PAGE_BYTES = 16 * 1024 * 1024
+
+
+def _with_attachments(conn: Any, rows: Sequence[Any]) -> tuple[Sequence[Any], bool]:
+    """The page's rows with the attachments' JSON read in, up to :data:`PULL_PAGE_BYTES`;
+    True when the page was cut short for them."""
+    if not any(x.kind == "attachments" for x in rows):
+        return rows, False
+    r = db.records.c
+    out: list[Any] = []
+    total = 0
+    for x in rows:
+        if x.kind == "attachments":
+            # the same snapshot as the page's query: a push since then raised seq, so the
+            # row is skipped here and comes with the next page
+            text = conn.execute(select(r.data).where(r.kind == x.kind, r.id == x.id,
+                                                     r.seq == x.seq)).scalar()
+            if text is None:
+                continue
+            if out and total + len(text) > PULL_PAGE_BYTES:
+                return out, True
+            x = _Row(x.kind, x.id, x.rev, x.seq, x.deleted, text)
+        total += len(x.data or "")
+        out.append(x)
+    return out, False
 
 
 def team_state(engine: Engine, device: Device, *, digest: bool = True) -> TeamState:

@@ -4,8 +4,8 @@ When a device pushes a :class:`~kimdesk.domain.models.Deletion` (or the server's
 run writes one), the server deletes, inside the same transaction:
 
 - the target's current records and those that hang on it: for a case its phase changes,
-  consultations, goals, referrals, notes and consents; for a person all their cases (with what
-  hangs on them) and consents;
+  consultations, goals, referrals, notes, consents and attachments; for a person all their
+  cases (with what hangs on them) and consents;
 - every old version of them in ``record_history`` and their ``conflicts`` (which hold the losing
   values);
 - their results and conflicts in the stored push receipts (``batches``), which would otherwise
@@ -35,7 +35,8 @@ from kimdesk.server import db
 from kimdesk.server.store import placeholder
 
 #: Record kinds that belong to one case through ``case_id``.
-CASE_KINDS = ("phase_transitions", "consultations", "goals", "referrals", "notes", "consents")
+CASE_KINDS = ("phase_transitions", "consultations", "goals", "referrals", "notes", "consents",
+              "attachments")
 REFUSED = "purged: this record was deleted ({basis}); it cannot be sent again"
 
 
@@ -193,6 +194,28 @@ def purge_written_deletions(conn: Connection, team: str, rows: Iterable[tuple[An
         purge(conn, team, deletion["target_kind"], deletion["target_id"], rid, stamp)
         count += 1
     return count
+
+
+def scrub_removed_attachments(conn: Connection, rows: Iterable[tuple[Any, ...]]) -> int:
+    """After a push wrote its records: a removed attachment (a tombstone, its content empty)
+    leaves no copy of its file in ``record_history`` either; each old version keeps its other
+    fields (they are the merge bases of concurrent edits). Returns the versions scrubbed."""
+    m = placeholder(conn)
+    scrubbed = 0
+    for row in rows:
+        if row[0] != "attachments" or not row[5]:
+            continue
+        for hid, data in conn.exec_driver_sql(
+                f"SELECT hid, data FROM {db.history.name} WHERE kind = 'attachments'"
+                f" AND id = {m}", (row[1],)).all():
+            record = json.loads(data)
+            if record.get("content"):
+                record["content"] = ""
+                conn.exec_driver_sql(
+                    f"UPDATE {db.history.name} SET data = {m} WHERE hid = {m}",
+                    (json.dumps(record, ensure_ascii=False, separators=(",", ":")), hid))
+                scrubbed += 1
+    return scrubbed
 
 
 def flush_freed_pages(engine: Engine) -> None:

@@ -122,18 +122,21 @@ def apply_batch(conn: Connection, device: Device, request: PushRequest, first_se
                   teams)
     write_plan(conn, device, plan)
     purge.purge_written_deletions(conn, device.team, plan.records.values(), plan.stamp)
+    purge.scrub_removed_attachments(conn, plan.records.values())
     return receipt_json(request, plan)
 
 
 def load_teams(conn: Connection, ids: set[str]) -> dict[str, str]:
-    """The team of each record (case or person) with one of these ids that the server holds."""
+    """The team of each record (case, person, or the consultation an attachment belongs to)
+    with one of these ids that the server holds."""
     teams: dict[str, str] = {}
     mark = placeholder(conn)
     ordered = sorted(ids)
     for start in range(0, len(ordered), _CHUNK):
         chunk = ordered[start : start + _CHUNK]
         for rid, team in conn.exec_driver_sql(
-            f"SELECT id, team FROM {db.records.name} WHERE kind IN ('cases', 'persons')"
+            f"SELECT id, team FROM {db.records.name} WHERE kind IN ('cases', 'persons',"
+            " 'consultations')"
             # (a deletion's target is a case or a person too)
             f" AND id IN ({', '.join(mark for _ in chunk)})", tuple(chunk),
         ):

@@ -150,6 +150,7 @@ class _Decision:
             self._reject(change, "unknown record kind")
             return
         problem = (self.refused.get(key) or plausibility.id_problem(change.id)
+                   or plausibility.attachment_problem(change.kind, change.changed)
                    or plausibility.reference_problem(change.changed, self.device.team,
                                                      self.ref_teams))
         if problem:
@@ -163,7 +164,7 @@ class _Decision:
         if merge is None:
             return
         problem = plausibility.record_problem(to_json(merge.data).decode(), merge.data,
-                                              self.plan.stamp)
+                                              self.plan.stamp, change.kind)
         if problem:
             self._reject(change, problem)
             return

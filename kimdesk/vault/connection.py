@@ -57,6 +57,8 @@ def connect(
     )
     try:
         conn.execute("PRAGMA cipher_log_level = NONE")
+        # The attachments' merge-base trigger gives their BLOB to JSON as base64 (step 12).
+        conn.create_function("kd_base64", 1, _base64, deterministic=True)
         conn.execute(raw_key_pragma(key, salt))
         # The first read of page 1 verifies the key (HMAC); a wrong key fails here.
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
@@ -71,6 +73,12 @@ def connect(
         conn.close()
         raise translate_error(exc, path) from None
     return conn
+
+
+def _base64(value: bytes | None) -> str | None:
+    import base64
+
+    return None if value is None else base64.b64encode(value).decode("ascii")
 
 
 def error_code(exc: BaseException) -> int | None:

@@ -7,6 +7,7 @@ Kept in the vault package because it reads the vault's tables (the rule: only
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import asdict
 from typing import Any
 
 from pydantic import BaseModel
@@ -43,4 +44,6 @@ def case_dossier(vault: Vault, case: Case) -> dict[str, Any]:
         "consents": dump(vault.consents.where("person_id = ?", (case.person_id,))),
         "structural_gaps": dump(vault.gaps.for_case(case.id)),
         "notes": dump(vault.notes.for_case(case.id)),
+        # named, not carried: the files stay in the vault (``kimdesk subject-export`` has them)
+        "attachments": [asdict(a) for a in vault.attachments.for_case_infos(case.id)],
     }

@@ -3,8 +3,9 @@
 A tombstone (``deleted = 1``) keeps every field, which meets no Löschfrist. Purging removes the
 rows themselves, in one transaction per call (a crash leaves all of a case or none of it):
 
-- the case, its phase changes, consultations (with form answers), goals, referrals, notes and
-  consents; the person and their remaining consents when no other case of theirs stays;
+- the case, its phase changes, consultations (with form answers), goals, referrals, notes,
+  consents and attachments (the files' bytes); the person and their remaining consents when no
+  other case of theirs stays;
 - their search-index entries (FTS5 ``delete``; :func:`optimize_search` then merges the index
   segments so the terms leave the index's pages too);
 - their merge bases (``sync_base``), parked pulls, sync conflicts (which hold losing values),
@@ -40,7 +41,8 @@ if TYPE_CHECKING:
     from kimdesk.vault.vault import Vault
 
 #: Tables whose rows belong to one case (``case_id``), purged with it.
-CASE_TABLES = ("phase_transitions", "consultations", "goals", "referrals", "notes", "consents")
+CASE_TABLES = ("phase_transitions", "consultations", "goals", "referrals", "notes", "consents",
+               "attachments")
 
 
 @dataclass

@@ -81,6 +81,12 @@ class Repository(Generic[R]):
             row.append(value)
         return row
 
+    def received_row(self, row: list[Any]) -> list[Any]:
+        """A row built from a received record's JSON without :meth:`to_row` (the sync inbox's
+        fast path), in the form the table stores. The same as JSON here; attachments store
+        their base64 content as bytes (:mod:`kimdesk.vault.attachments_store`)."""
+        return row
+
     def from_row(self, row: Sequence[Any]) -> R:
         data = dict(zip(self.columns, row, strict=True))
         for name in self.json_columns:

@@ -3,10 +3,13 @@
 A client may ask what is stored about them. :func:`collect` gathers it from the vault: the
 person, each of their cases with phase changes, consultations (form answers included), goals,
 referrals with the receiving agencies, notes, the structural gaps recorded on the case, their
-consents with the consent text's id and version, the audit trail of who read or wrote which of
-these records and when, and the date each case is due for deletion under the municipality's
-Löschfrist. Nothing about another person is added: a household member appears only where a
-record of this person itself names them. The export itself is audited.
+consents with the consent text's id and version, the files form questions asked for
+(attachments: name, media type, size, date and the file itself as base64 in ``content``, a copy
+of the data under Art. 15 (3) DSGVO; the PDF lists them without their bytes), the audit trail
+of who read or wrote which of these records and when, and the date each case is due for
+deletion under the municipality's Löschfrist. Nothing about another person is added: a
+household member appears only where a record of this person itself names them. The export
+itself is audited.
 
 ``kimdesk subject-export`` writes it as JSON (machine-readable; Art. 20 portability does not
 apply to public tasks, the file is offered anyway) and as a bilingual PDF
@@ -28,7 +31,7 @@ if TYPE_CHECKING:
 LEGAL_BASIS = "Art. 15 DSGVO, § 83 SGB X"
 _LOCAL = {"revision", "pending"}
 _CASE_PARTS = ("phase_transitions", "consultations", "goals", "referrals", "notes",
-               "structural_gaps")
+               "structural_gaps", "attachments")
 
 
 class PersonNotFound(RecordNotFound):
@@ -125,7 +128,7 @@ def collect(vault: Vault, person_id: str, *, today: date | None = None) -> dict[
 
 _REPOS = {"phase_transitions": "transitions", "consultations": "consultations",
           "goals": "goals", "referrals": "referrals", "notes": "notes",
-          "structural_gaps": "gaps"}
+          "structural_gaps": "gaps", "attachments": "attachments"}
 
 
 def _audit(vault: Vault, ids: set[str]) -> list[dict[str, Any]]:

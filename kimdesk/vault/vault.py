@@ -34,6 +34,7 @@ from kimdesk.domain.models import (
     StructuralGap,
 )
 from kimdesk.vault import kdf
+from kimdesk.vault.attachments_store import AttachmentRepository, ConsultationRepository
 from kimdesk.vault.audit import AuditLog
 from kimdesk.vault.connection import Connection, DatabaseError, connect, translate_error
 from kimdesk.vault.errors import (
@@ -136,7 +137,7 @@ class Vault:
         self.transitions: Repository[PhaseTransition] = Repository(
             self, PhaseTransition, audited=True
         )
-        self.consultations: Repository[Consultation] = Repository(self, Consultation, audited=True)
+        self.consultations = ConsultationRepository(self, Consultation, audited=True)
         self.goals: Repository[Goal] = Repository(self, Goal, audited=True)
         self.agencies: Repository[Agency] = Repository(self, Agency, audited=False)
         self.referrals: Repository[Referral] = Repository(self, Referral, audited=True)
@@ -144,6 +145,7 @@ class Vault:
         self.gaps: Repository[StructuralGap] = Repository(self, StructuralGap, audited=False)
         self.notes = NoteRepository(self, Note, audited=True)
         self.deletions: Repository[Deletion] = Repository(self, Deletion, audited=False)
+        self.attachments = AttachmentRepository(self)  # files of form answers (step 12)
 
     # -- lifecycle -----------------------------------------------------------------------------
     @classmethod

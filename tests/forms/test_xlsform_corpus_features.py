@@ -1,7 +1,8 @@
 """Issue 16, the corpus round: cascading selects (choice_filter, extra choice columns),
 repeat_count, relative and absolute paths (or_other's ``selected(../x, 'other')``), time and
-dateTime, attachments kept but not asked, columns kept for export with a warning, form ids that are
-no names. Each test failed before its feature landed (the import refused the form)."""
+dateTime, photo questions asked (recordings kept but not asked), columns kept for export with a
+warning, form ids that are no names. Each test failed before its feature landed (the import
+refused the form)."""
 
 from __future__ import annotations
 
@@ -158,13 +159,17 @@ def test_time_datetime_attachments_barcode_hidden(tmp_path: Path) -> None:
     d, form, warnings = _import(tmp_path, TYPES)
     assert [r.type for r in d.survey] == ["time", "dateTime", "image", "barcode", "hidden",
                                           "text"]
-    assert FormState(form, {"at": "09:30:00", "when": "2026-02-20T14:30"}).issues() == []
-    assert FormState(form, {"at": "14:30+01:00", "when": "2026-02-20T14:30:00.000Z"}
+    # a photo is asked (issue 16, item 8): its answer names the stored attachment
+    pic = {"pic": "0b6c1f5e-3c1a-4f43-9d8e-2f0c6a1b7d10/pass.jpg"}
+    assert FormState(form, {"at": "09:30:00", "when": "2026-02-20T14:30"} | pic).issues() == []
+    assert FormState(form, {"at": "14:30+01:00", "when": "2026-02-20T14:30:00.000Z"} | pic
                      ).issues() == []
     bad = FormState(form, {"at": "25:00", "when": "morgen"}).issues()
-    assert [(i.field, i.kind) for i in bad] == [("at", "type"), ("when", "type")]
-    assert any(w.startswith("pic: 'image' is an attachment") for w in warnings)
-    assert any(w.startswith("pic: 'required' on an attachment") for w in warnings)
+    assert [(i.field, i.kind) for i in bad] == [("at", "type"), ("when", "type"),
+                                                ("pic", "required")]
+    bad = FormState(form, {"pic": "pass.jpg"}).issues()  # a bare name names no attachment
+    assert [(i.field, i.kind) for i in bad] == [("pic", "type")]
+    assert not any("attachment" in w for w in warnings)
     assert any(w.startswith("code: a barcode") for w in warnings)
 
 

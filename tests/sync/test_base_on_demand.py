@@ -58,6 +58,9 @@ def test_first_local_edit_keeps_the_old_row_as_base(make_vault) -> None:
     vault.deletions.add(Deletion(target_kind="cases", target_id=new_id(),
                                  deleted_on=date(2026, 1, 2), legal_basis="Art. 17 DSGVO",
                                  ordered_by="tester", reason="counselor"))
+    case_id = vault.conn.execute("SELECT id FROM cases LIMIT 1").fetchone()[0]
+    vault.attachments.store(case_id=case_id, consultation_id=new_id(), question="pic",
+                            file_name="a.png", media_type="image/png", content=b"\x89PNG\x00\xff")
     store = SyncStore(vault)
     for kind in SYNC_KINDS:
         repo = store.repos[kind]
@@ -132,7 +135,8 @@ def test_step_3_keeps_the_bases_of_a_version_2_vault(tmp_path: Path) -> None:
             ("cases", "x", 3, '{"referral_source":"Jobcenter"}')]
         triggers = {r[0] for r in conn.execute(
             "SELECT name FROM sqlite_master WHERE type = 'trigger'")}
-        assert triggers == {f"{k}_keep_base" for k in SYNC_KINDS if k != "deletions"}  # step 6
+        assert triggers == {f"{k}_keep_base" for k in SYNC_KINDS
+                            if k not in ("deletions", "attachments")}  # steps 6, 12
 
 
 def test_step_5_rebuilds_the_bases_as_a_rowid_table_in_record_order(tmp_path: Path) -> None:
@@ -173,7 +177,8 @@ def test_step_5_rebuilds_the_bases_as_a_rowid_table_in_record_order(tmp_path: Pa
         assert in_rowid_order == ids
         triggers = {r[0] for r in conn.execute(
             "SELECT name FROM sqlite_master WHERE type = 'trigger'")}
-        assert triggers == {f"{k}_keep_base" for k in SYNC_KINDS if k != "deletions"}  # step 6
+        assert triggers == {f"{k}_keep_base" for k in SYNC_KINDS
+                            if k not in ("deletions", "attachments")}  # steps 6, 12
         conn.execute("UPDATE cases SET referral_source = 'neu', pending = 1 WHERE id = 'c'")
         (data,) = conn.execute(
             "SELECT data FROM sync_base WHERE kind = 'cases' AND id = 'c'").fetchone()

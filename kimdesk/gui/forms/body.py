@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from kimdesk.forms.answer_tree import AnswerTree
+from kimdesk.forms.attachments import FILE_TYPES, FormFiles
 from kimdesk.forms.definition import HIDDEN_TYPES, Field, Form
 from kimdesk.forms.engine import Scope, path_key
 from kimdesk.gui.forms.bilingual import (
@@ -66,6 +67,7 @@ class BodyBuilder:
         commit: Callable[[Field, Scope, str, Any], None],
         add_instance: Callable[[Field, Scope], None],
         remove_instance: Callable[[Field, Scope, int], None],
+        files: FormFiles | None = None,
     ) -> None:
         self.form = form
         self.ui = ui_language
@@ -77,6 +79,8 @@ class BodyBuilder:
         self.add_instance = add_instance
         self.remove_instance = remove_instance
         self.editors = EditorFactory(form, ui_language, client_language)
+        self.editors.files = files or FormFiles()
+        self.editors.read_only = read_only
 
     def grid(self) -> QGridLayout:
         return new_grid(bool(self.client))
@@ -156,7 +160,8 @@ class BodyBuilder:
 
         editor = self.editors.editor(f, self.answers.value(f.name, scope), commit, row)
         editor.setObjectName(key)
-        editor.setEnabled(not (self.read_only or f.row.read_only))
+        # a file question stays enabled when read-only: its "Save as…" (it hides the rest)
+        editor.setEnabled(not (self.read_only or f.row.read_only) or f.kind in FILE_TYPES)
         editor.setAccessibleName(self.form.label(f, self.ui))  # for screen readers
         if isinstance(row.counselor_cell, Cell):
             row.counselor_cell.label.setBuddy(editor)

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kimdesk.forms.attachments import FILE_TYPES, FormFiles
 from kimdesk.forms.definition import Choice, Field, Form
 from kimdesk.forms.expressions import to_string
 from kimdesk.gui.datefield import DateField, Years
@@ -102,9 +103,22 @@ class EditorFactory:
         self.form = form
         self.ui = ui_language
         self.client = client_language
+        self.files = FormFiles()  # the form's chosen and loaded files (file questions)
+        self.read_only = False
 
     def editor(self, f: Field, value: Any, commit: Commit, row: Row) -> QWidget:
         kind = f.kind
+        if kind in FILE_TYPES:
+            from kimdesk.gui.forms.fileeditor import FileEditor
+
+            file_editor = FileEditor(f, value, commit, self.files,
+                                     self.read_only or f.row.read_only)
+            def set_answer(v: Any) -> None:
+                file_editor.show_value(v)
+                commit(file_editor.value)
+
+            row.setter = set_answer
+            return file_editor
         # geopoint: typed coordinates; barcode: the code typed; time/dateTime: typed (14:30)
         if kind in {"text", "integer", "decimal", "geopoint", "barcode", "time", "dateTime"}:
             return self.line_editor(f, value, commit, row)

@@ -25,6 +25,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QApplication, QFrame, QLineEdit, QScrollArea, QVBoxLayout, QWidget
 
 from kimdesk.forms.answer_tree import AnswerTree
+from kimdesk.forms.attachments import ChosenFile, FormFiles
 from kimdesk.forms.cascade import sync_repeat_counts
 from kimdesk.forms.definition import Field, Form
 from kimdesk.forms.drafts import DraftStore
@@ -61,10 +62,14 @@ class FormWidget(QWidget):
         today: date | None = None,
         read_only: bool = False,
         language_picker: bool = False,
+        files: FormFiles | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.form = form
+        #: Files chosen for file questions (stored with the consultation on save) and stored
+        #: files read for display (kimdesk/forms/attachments.py).
+        self.files = files or FormFiles()
         self.ui_language = ui_language or current_language()
         # The client language asked for, kept while the counselor's language equals it (the
         # column is hidden then: the same language twice) and shown again after switching away.
@@ -226,6 +231,12 @@ class FormWidget(QWidget):
             raise KeyError(path)
         self._add_instance(row.field, row.scope)
 
+    def show_files(self, loaded: dict[str, ChosenFile]) -> None:
+        """Stored files read for display (read on the database worker): sizes, thumbnails and
+        "Save as…" appear."""
+        self.files.loaded.update(loaded)
+        self._build()
+
     # -- building ------------------------------------------------------------------------------
     def _build(self) -> None:
         sync_repeat_counts(self.form, self._answers, self.today)
@@ -240,7 +251,8 @@ class FormWidget(QWidget):
         builder = BodyBuilder(
             self.form, ui_language=self.ui_language, client_language=self._client,
             read_only=self.read_only, answers=self._answers, rows=self._rows, commit=self._set,
-            add_instance=self._add_instance, remove_instance=self._remove_instance)
+            add_instance=self._add_instance, remove_instance=self._remove_instance,
+            files=self.files)
         grid = builder.grid()
         layout.addLayout(grid)
         builder.fields(self.form.fields, (), grid)

@@ -76,7 +76,7 @@ class ReceivedRows:
         model's (another version: validate it with :meth:`validated`)."""
         if data.keys() != self._plan.fields:
             return None
-        return self._plan.row(data)
+        return self.repo.received_row(self._plan.row(data))
 
     def validated(self, data: dict[str, Any], *, pending: bool) -> Record:
         """The record validated by its model, as revision 1 (the local revision is counted by

@@ -1,0 +1,129 @@
+"""Attachments travel as their own record kind (issue 16, item 8): a file stored on one device is
+on the second device after a sync, byte for byte; its removal and its case's purge reach the
+second device and the server; an over-size file is refused by the server with a reason. On
+SQLite and PostgreSQL, over a real server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import hashlib
+import json
+import os
+import uuid
+from datetime import date
+from typing import Any
+
+import httpx
+from sqlalchemy import text
+
+from kimdesk.domain.models import Consultation, Person
+from kimdesk.vault.purge import PurgeOrder, purge_cases
+
+
+def _case_with_consultation(vault: Any) -> tuple[str, str]:
+    person = vault.people.add(Person(given_name="Olena", family_name="Kovalenko"))
+    case = vault.cases.open_case(person.id, opened_on=date(2026, 1, 5))
+    consultation = vault.consultations.add(Consultation(case_id=case.id, date=date(2026, 2, 3)))
+    return case.id, consultation.id
+
+
+def _server_count(server: Any, kind: str, rid: str) -> int:
+    engine = server.service.engine
+    with engine.connect() as conn:
+        n = conn.execute(text("SELECT count(*) FROM records WHERE kind = :k AND id = :i"),
+                         {"k": kind, "i": rid}).scalar()
+        h = conn.execute(text("SELECT count(*) FROM record_history WHERE id = :i"),
+                         {"i": rid}).scalar()
+    return int(n or 0) + int(h or 0)
+
+
+def test_attachment_syncs_is_removed_and_purged_on_both_devices(server: Any,
+                                                                make_device: Any) -> None:
+    a = make_device(server, "alice")
+    b = make_device(server, "bob")
+    case_id, cid = _case_with_consultation(a.vault)
+    photo = os.urandom(3 * 1024 * 1024 + 17)  # larger than one push batch's bound (4 MiB b64)
+    letter = b"%PDF-1.4 Bescheid"
+    pid = a.vault.attachments.store(case_id=case_id, consultation_id=cid, question="pic",
+                                    file_name="pass.jpg", media_type="image/jpeg",
+                                    content=photo).id
+    lid = a.vault.attachments.store(case_id=case_id, consultation_id=cid, question="doc",
+                                    file_name="bescheid.pdf", media_type="application/pdf",
+                                    content=letter).id
+    a.sync()
+    b.sync()
+    infos = {i.id: i for i in b.vault.attachments.for_consultation(cid)}
+    assert set(infos) == {pid, lid}
+    assert b.vault.attachments.content(pid) == photo
+    assert infos[pid].sha256 == hashlib.sha256(photo).hexdigest()
+    assert b.vault.attachments.content(lid) == letter
+    assert b.vault.conn.execute("SELECT typeof(content) FROM attachments WHERE id = ?",
+                                (pid,)).fetchone()[0] == "blob"
+    assert not a.store.tables.records.pending_count()
+
+    # removed on bob's device: gone (bytes too) on alice's after a sync
+    b.vault.attachments.remove(lid)
+    b.sync()
+    a.sync()
+    assert [i.id for i in a.vault.attachments.for_consultation(cid)] == [pid]
+    assert a.vault.attachments.get(lid, include_deleted=True).content == ""
+    with server.service.engine.connect() as conn:  # the server keeps no old copy either
+        texts = [r[0] for r in conn.execute(text(
+            "SELECT data FROM records WHERE id = :i UNION ALL"
+            " SELECT data FROM record_history WHERE id = :i"), {"i": lid})]
+    assert len(texts) >= 3 and not any(base64.b64encode(letter).decode() in t for t in texts)
+
+    # the case purged on alice's device: bob's copy and the server's go too
+    purge_cases(a.vault, [case_id], PurgeOrder(legal_basis="Art. 17 DSGVO", ordered_by="anna"))
+    a.sync()
+    b.sync()
+    assert b.vault.conn.execute("SELECT count(*) FROM attachments").fetchone()[0] == 0
+    assert _server_count(server, "attachments", pid) == 0
+
+
+def test_over_size_attachment_is_refused_by_the_server(server: Any, make_device: Any) -> None:
+    a = make_device(server, "alice")
+    case_id, cid = _case_with_consultation(a.vault)
+    a.sync()
+    big = b"\0" * (10 * 1024 * 1024 + 1)
+    change = {"kind": "attachments", "id": str(uuid.uuid4()), "base_rev": 0, "changed": {
+        "case_id": case_id, "consultation_id": cid, "question": "pic", "file_name": "big.bin",
+        "media_type": "application/octet-stream", "size": 12, "sha256": "0" * 64,
+        "content": base64.b64encode(big).decode()}}
+    body = gzip.compress(json.dumps({"batch_id": uuid.uuid4().hex, "batch_seq": 99,
+                                     "changes": [change]}).encode())
+    token = a.store.get("token")
+    r = httpx.post(server.url + "/v1/push", content=body, timeout=120,
+                   headers={"Authorization": f"Bearer {token}", "Content-Encoding": "gzip"})
+    if r.status_code == 409:  # the batch number the server expects
+        expected = r.json()["expected"]
+        body = gzip.compress(json.dumps({"batch_id": uuid.uuid4().hex, "batch_seq": expected,
+                                         "changes": [change]}).encode())
+        r = httpx.post(server.url + "/v1/push", content=body, timeout=120,
+                       headers={"Authorization": f"Bearer {token}",
+                                "Content-Encoding": "gzip"})
+    assert r.status_code == 200, r.text
+    [result] = r.json()["results"]
+    assert result["status"] == "rejected"
+    assert "attachment too large (10485761 bytes; at most 10485760 bytes" in result["reason"]
+
+
+def test_pull_pages_stop_before_the_attachment_that_overflows_them(
+        sqlite_server: Any, make_device: Any, monkeypatch: Any) -> None:
+    """A page holds attachments up to ``PULL_PAGE_BYTES`` (lowered here): three files of
+    60 kB under a 100 kB bound come in three pages, none lost."""
+    from kimdesk.server import pull
+
+    monkeypatch.setattr(pull, "PULL_PAGE_BYTES", 100_000)
+    a = make_device(sqlite_server, "alice")
+    b = make_device(sqlite_server, "bob")
+    case_id, cid = _case_with_consultation(a.vault)
+    files = [os.urandom(60_000) for _ in range(3)]
+    ids = [a.vault.attachments.store(case_id=case_id, consultation_id=cid, question="doc",
+                                     file_name=f"f{n}.bin", media_type="", content=f).id
+           for n, f in enumerate(files)]
+    a.sync()
+    report = b.sync()
+    assert report.pages >= 3
+    assert [b.vault.attachments.content(i) for i in ids] == files
