@@ -247,12 +247,23 @@ class PhaseTransition(Record):
     comment: str = ""
 
 
+#: A consultation title's longest form (characters): a line like "Termin Jobcenter vorbereitet",
+#: not a text; the summary holds the text (docs/vault.md, "Consultation title and duration").
+TITLE_MAX = 200
+
+
 class Consultation(Record):
+    """A Beratungskontakt (consultation). ``title`` is a short line naming it ("Erstgespräch"),
+    empty when none was given; ``duration_minutes`` is None when the duration was not recorded
+    (older versions assumed 60 instead; statistics count such consultations as "not
+    recorded", never as an hour)."""
+
     KIND: ClassVar[str] = "consultations"
 
     case_id: str
     date: date
-    duration_minutes: int = Field(default=60, ge=1, le=720)
+    title: str = Field(default="", max_length=TITLE_MAX)
+    duration_minutes: int | None = Field(default=None, ge=1, le=720)
     place: ConsultationPlace = ConsultationPlace.OFFICE
     place_detail: str = ""
     interpreter_used: bool = False
@@ -263,6 +274,12 @@ class Consultation(Record):
     answers: dict[str, Any] = Field(default_factory=dict)
     summary: str = ""
     counselor: str = ""
+
+    @field_validator("title")
+    @classmethod
+    def _one_line(cls, value: str) -> str:
+        # A line in lists and handouts: pasted line breaks and runs of spaces become one space.
+        return " ".join(value.split())
 
     @model_validator(mode="after")
     def _check(self) -> Consultation:

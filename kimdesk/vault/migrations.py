@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from kimdesk.vault.connection import Connection
+from kimdesk.vault.migration_v11 import V11_COLUMNS, v11
 
 _META = (
     "id TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL, updated_at TEXT NOT NULL, "
@@ -381,11 +382,13 @@ def _v10(conn: Connection) -> None:
 
 
 #: The base triggers' columns as of the latest schema, per synced table.
-TRIGGER_COLUMNS: dict[str, tuple[str, ...]] = {**_V3_COLUMNS, **_V6_COLUMNS, **_V9_COLUMNS}
+TRIGGER_COLUMNS: dict[str, tuple[str, ...]] = {**_V3_COLUMNS, **_V6_COLUMNS, **_V9_COLUMNS,
+                                                **V11_COLUMNS}
 
 #: MIGRATIONS[n] upgrades schema n to n+1.
 MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9,
-                                                  _v10]
+                                                  _v10,
+                                                  v11]  # step 11: kimdesk/vault/migration_v11.py
 LATEST = len(MIGRATIONS)
 
 
