@@ -451,6 +451,10 @@ class FieldForm(QWidget):
                 message = widget.check() if isinstance(widget, DateField) else widget.problem()
                 if message:
                     errors[name] = message
+        for spec in self.fields:  # an optional number outside its range, with both bounds
+            text = self.inputs[spec.name].text() if spec.kind == "optint" else ""
+            if text and not spec.minimum <= int(text) <= spec.maximum:
+                errors[spec.name] = gettext(_NUMBER).format(low=spec.minimum, high=spec.maximum)
         return errors
 
     def _show_error(self, name: str, message: str) -> None:
