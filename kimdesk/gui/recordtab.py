@@ -9,7 +9,7 @@ the reading and writing. The consultations tab draws its date column as a timeli
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import ClassVar
+from typing import ClassVar, cast
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPen
@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kimdesk.domain.models import Record
+from kimdesk.domain.models import Consultation, Record
 from kimdesk.gui.fitting import fit_stretched_last
 from kimdesk.gui.records import RecordKind, consultation_row, form_id_as_name
 from kimdesk.i18n import gettext
@@ -135,7 +135,8 @@ class RecordTab(QWidget):
         self.tree.clear()
         for record in self.records:
             if self.kind.key == "consultations":
-                item = QTreeWidgetItem(consultation_row(record, self.form_name))  # type: ignore[arg-type]
+                item = QTreeWidgetItem(consultation_row(cast(Consultation, record),
+                                                        self.form_name))
                 item.setToolTip(len(self.kind.columns) - 1, getattr(record, "summary", ""))
                 item.setData(0, Qt.ItemDataRole.UserRole, str(getattr(record, "place", "")))
             else:

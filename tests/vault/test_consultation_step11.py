@@ -46,8 +46,8 @@ def test_schema_10_vault_upgrades_keeping_values_sync_state_and_trigger(tmp_path
         assert schema_version(v.conn) == LATEST >= 11
         assert _rows(v) == ROWS
         assert [r[0] for r in v.conn.execute("SELECT title FROM consultations")] == [""] * 4
-        bases = dict(((r[0], (r[1], r[2])) for r in v.conn.execute(
-            "SELECT id, rev, data FROM sync_base WHERE kind = 'consultations'")))
+        bases = {r[0]: (r[1], r[2]) for r in v.conn.execute(
+            "SELECT id, rev, data FROM sync_base WHERE kind = 'consultations'")}
         assert {k: (rev, data is None) for k, (rev, data) in bases.items()} == {
             FIRST: (1, True), CLEAN: (2, True), EDITED: (1, False), GONE: (1, False)}
         assert json.loads(bases[EDITED][1])["summary"] == "Fixture before edit"
@@ -71,7 +71,8 @@ def test_schema_10_vault_upgrades_keeping_values_sync_state_and_trigger(tmp_path
         kept = json.loads(data)
         assert (kept["title"], kept["duration_minutes"], kept["place_detail"]) == ("", 45, "Rev 2")
         stored = v.consultations.get(CLEAN)
-        assert (stored.title, stored.duration_minutes, stored.pending) == ("Folgetermin", None, True)
+        assert (stored.title, stored.duration_minutes, stored.pending) == (
+            "Folgetermin", None, True)
         assert v.integrity_check() == []
         assert v.audit.verify() is None
     with Vault.open(copy, "fixture-v1") as v:  # and opens again after the upgrade
