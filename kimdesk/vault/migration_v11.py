@@ -34,15 +34,6 @@ _COPIED = (
     " duration_minutes, place, place_detail, interpreter_used, interpreter_language, language,"
     " form_id, form_version, answers, summary, counselor"
 )
-#: The table's indexes before and after the step (steps 1 and 4), recreated after the rename.
-_INDEXES = (
-    "CREATE INDEX consultations_case ON consultations(case_id)",
-    "CREATE INDEX consultations_date ON consultations(date)",
-    "CREATE INDEX consultations_pending ON consultations(seq) WHERE pending = 1",
-    "CREATE INDEX consultations_stats ON consultations(case_id, date, place, interpreter_used)"
-    " WHERE deleted = 0",
-)
-
 #: Step 11's columns for the consultations' base trigger (frozen like step 3's).
 V11_COLUMNS: dict[str, tuple[str, ...]] = {
     "consultations": ("id", "created_at", "updated_at", "deleted", "case_id", "date", "title",
@@ -56,14 +47,21 @@ def v11(conn: Connection) -> None:
     """Rebuild ``consultations`` with ``title`` and a nullable ``duration_minutes``."""
     from kimdesk.vault.migrations import base_trigger_sql
 
+    # The table's indexes and other triggers as they are (steps 1 and 4 made consultations_case,
+    # _date, _pending and _stats), read from the schema rather than listed here: a step of
+    # another change merged before this one may have added some, and they must survive too.
+    kept = [r[0] for r in conn.execute(
+        "SELECT sql FROM sqlite_master WHERE tbl_name = 'consultations' AND sql IS NOT NULL"
+        " AND (type = 'index' OR (type = 'trigger' AND name != 'consultations_keep_base'))"
+        " ORDER BY type, name")]
     conn.execute("DROP TRIGGER consultations_keep_base")
     conn.execute(f"CREATE TABLE consultations_v11 ({_COLUMNS})")
     conn.execute(f"INSERT INTO consultations_v11 ({_COPIED}) SELECT {_COPIED} FROM consultations"
                  " ORDER BY seq")
-    # Dropping the table drops its indexes; nothing references a consultation by key, so the
-    # implicit delete of ``foreign_keys = ON`` has no child rows to check.
+    # Dropping the table drops its indexes and triggers; nothing references a consultation by
+    # key, so the implicit delete of ``foreign_keys = ON`` has no child rows to check.
     conn.execute("DROP TABLE consultations")
     conn.execute("ALTER TABLE consultations_v11 RENAME TO consultations")
-    for statement in _INDEXES:
+    for statement in kept:  # they name the table "consultations", which it is again
         conn.execute(statement)
     conn.execute(base_trigger_sql("consultations", V11_COLUMNS["consultations"]))

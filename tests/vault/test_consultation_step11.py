@@ -90,3 +90,34 @@ def test_title_is_one_line_of_at_most_200_characters() -> None:
         Consultation(**base, title="x" * 201)
     with pytest.raises(ValidationError):
         Consultation(**base, duration_minutes=0)
+
+
+def test_step_11_keeps_indexes_another_step_added_before_it(tmp_path: Path) -> None:
+    """Steps of other changes are merged around this one (a step adding an index on
+    consultations, say, numbered before it): the rebuild recreates the table's indexes and
+    triggers as it finds them, not only the ones it knew of."""
+    import secrets
+
+    from kimdesk.vault import kdf
+    from kimdesk.vault.connection import connect
+    from kimdesk.vault.migrations import migrate
+
+    salt = secrets.token_bytes(kdf.SALT_BYTES)
+    conn = connect(tmp_path / "v.kdb", kdf.CURRENT.derive("fixture", salt), salt, create=True)
+    try:
+        migrate(conn, target=10)
+        conn.execute("CREATE INDEX consultations_contact ON consultations(case_id, date)"
+                     " WHERE deleted = 0")
+        conn.execute("CREATE TRIGGER consultations_other AFTER DELETE ON consultations"
+                     " BEGIN SELECT 1; END")
+        before = set(conn.execute(
+            "SELECT type, name, sql FROM sqlite_master WHERE tbl_name = 'consultations'"
+            " AND name != 'consultations_keep_base'"))
+        assert migrate(conn, target=11) == [11]
+        after = set(conn.execute("SELECT type, name, sql FROM sqlite_master WHERE"
+                                 " tbl_name = 'consultations' AND type != 'table'"
+                                 " AND name != 'consultations_keep_base'"))
+        assert after == {r for r in before if r[0] != "table"}
+        assert ("index", "consultations_contact") in {(r[0], r[1]) for r in after}
+    finally:
+        conn.close()
