@@ -255,8 +255,8 @@ TITLE_MAX = 200
 class Consultation(Record):
     """A Beratungskontakt (consultation). ``title`` is a short line naming it ("Erstgespräch"),
     empty when none was given; ``duration_minutes`` is None when the duration was not recorded
-    (older versions assumed 60 instead; statistics count such consultations as "not
-    recorded", never as an hour)."""
+    (older versions assumed 60 instead; a statistic of minutes must leave it out of sums and
+    count it as "not recorded", never as an hour: docs/statistics.md)."""
 
     KIND: ClassVar[str] = "consultations"
 
@@ -275,11 +275,12 @@ class Consultation(Record):
     summary: str = ""
     counselor: str = ""
 
-    @field_validator("title")
+    @field_validator("title", mode="before")
     @classmethod
-    def _one_line(cls, value: str) -> str:
-        # A line in lists and handouts: pasted line breaks and runs of spaces become one space.
-        return " ".join(value.split())
+    def _one_line(cls, value: Any) -> Any:
+        # A line in lists and handouts: pasted line breaks and runs of spaces become one space
+        # (before the length check, which then counts what is kept).
+        return " ".join(value.split()) if isinstance(value, str) else value
 
     @model_validator(mode="after")
     def _check(self) -> Consultation:

@@ -86,6 +86,7 @@ def test_title_is_one_line_of_at_most_200_characters() -> None:
     assert Consultation(**base, title="  Termin\n Jobcenter   vorbereitet ").title == (
         "Termin Jobcenter vorbereitet")
     assert len(Consultation(**base, title="x" * 200).title) == 200
+    assert len(Consultation(**base, title=" ".join(["x" * 99, "\n\n", "y" * 100])).title) == 200
     with pytest.raises(ValidationError):
         Consultation(**base, title="x" * 201)
     with pytest.raises(ValidationError):
