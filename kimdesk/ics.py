@@ -15,7 +15,8 @@ second one, and the UID tells nobody which case it is without the vault.
 Times are *floating* (RFC 5545 3.3.5, no time zone): an appointment at 09:30 is at 09:30 on the
 counselor's wall clock, which is what was agreed with the client; no VTIMEZONE is needed. An
 appointment without a time becomes an all-day event; a timed one lasts
-:data:`DEFAULT_MINUTES` (the consultations' default length).
+:data:`DEFAULT_MINUTES` (a calendar block the counselor can move; the appointment has no
+length, and a consultation's duration is recorded only afterwards, if at all).
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ import argparse
 import getpass
 import json
 import sys
+from typing import Any
 
 from kimdesk.cli.common import (
     Subcommands,
@@ -131,16 +132,25 @@ def cmd_show(args: argparse.Namespace) -> int:
         f"{fields}: {', '.join(label(c) for c in case['handlungsfelder'])}",
     ]
     for title, key, fmt in (
-        (_("Consultations"), "consultations", "{date}  {place}  {duration_minutes} min  {summary}"),
+        (_("Consultations"), "consultations", "{date}  {titled}{place}  {minutes}  {summary}"),
         (_("Goals"), "goals", "{status}  {goal}"),
         (_("Referrals"), "referrals", "{referred_on}  {agency_name}  {status}"),
         (_("Notes"), "notes", "{text}"),
         (_("Attachments"), "attachments", "{file_name}  {media_type}  {size} B  {question}"),
     ):
         lines.append(f"{title} ({len(dossier[key])}):")
-        lines.extend("  " + fmt.format(**item) for item in dossier[key])
+        lines.extend("  " + fmt.format(**_shown(item)) for item in dossier[key])
     print("\n".join(lines))
     return 0
+
+
+def _shown(item: dict[str, Any]) -> dict[str, Any]:
+    """A record's fields for ``show``: a consultation's duration as "45 min", or "—" where it
+    was not recorded (None), and its title with its gap (none for no title)."""
+    minutes = item.get("duration_minutes")
+    title = item.get("title") or ""
+    return {**item, "titled": f"{title}  " if title else "",
+            "minutes": "\u2014" if minutes is None else f"{minutes} min"}
 
 
 def cmd_check(args: argparse.Namespace) -> int:

@@ -114,6 +114,16 @@ NOTES = (
     "Wohnungssuche schwierig, Mietobergrenze beachten.",
     "Rückruf der Kita-Leitung abwarten.",
 )
+#: Consultation titles, one per entry of NOTES (the title goes with the note drawn, so the demo's
+#: random sequence, and every vault generated from a seed, stays what it was).
+TITLES = (
+    "Termin Jobcenter vorbereitet",
+    "Folgegespräch mit Dolmetscherin",
+    "Ausländerbehörde nachgefragt",
+    "Anerkennung der Zeugnisse",
+    "Wohnungssuche",
+    "",  # a consultation without a title: the lists show the date and place only
+)
 PHASE_WEIGHTS = (
     (Phase.ERSTKONTAKT, 12),
     (Phase.ASSESSMENT, 15),
@@ -137,6 +147,9 @@ class DemoBatch:
 class DemoGenerator:
     def __init__(self, seed: int | None = None, today: date | None = None) -> None:
         self.rng = random.Random(seed)
+        #: Draws added later (which consultations have no recorded duration) come from their
+        #: own sequence, so that the main one stays as it was for a seed.
+        self.extra = random.Random(seed)
         self.today = today or date.today()
         self._origins = [o for o in ORIGINS]
         self._weights = [o.weight for o in ORIGINS]
@@ -242,16 +255,23 @@ class DemoGenerator:
         for _ in range(rng.randint(1, 6)):
             place = rng.choices(list(ConsultationPlace), (50, 15, 10, 10, 10, 5))[0]
             interp = rng.random() < 0.4
+            day = self._date_between(opened, end)
+            minutes = rng.choice((30, 45, 60, 90))
+            interpreter_language = person.preferred_language if interp else None
+            language = person.preferred_language if interp else "de"
+            note = rng.choice(NOTES)
             batch.add(
                 Consultation(
                     case_id=case.id,
-                    date=self._date_between(opened, end),
-                    duration_minutes=rng.choice((30, 45, 60, 90)),
+                    date=day,
+                    title=TITLES[NOTES.index(note)],
+                    # about one in ten without a recorded duration (issue 18.6)
+                    duration_minutes=None if self.extra.random() < 0.1 else minutes,
                     place=place,
                     interpreter_used=interp,
-                    interpreter_language=person.preferred_language if interp else None,
-                    language=person.preferred_language if interp else "de",
-                    summary=rng.choice(NOTES),
+                    interpreter_language=interpreter_language,
+                    language=language,
+                    summary=note,
                     counselor=owner,
                 )
             )

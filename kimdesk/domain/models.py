@@ -248,12 +248,23 @@ class PhaseTransition(Record):
     comment: str = ""
 
 
+#: A consultation title's longest form (characters): a line like "Termin Jobcenter vorbereitet",
+#: not a text; the summary holds the text (docs/vault.md, "Consultation title and duration").
+TITLE_MAX = 200
+
+
 class Consultation(Record):
+    """A Beratungskontakt (consultation). ``title`` is a short line naming it ("Erstgespräch"),
+    empty when none was given; ``duration_minutes`` is None when the duration was not recorded
+    (older versions assumed 60 instead; a statistic of minutes must leave it out of sums and
+    count it as "not recorded", never as an hour: docs/statistics.md)."""
+
     KIND: ClassVar[str] = "consultations"
 
     case_id: str
     date: date
-    duration_minutes: int = Field(default=60, ge=1, le=720)
+    title: str = Field(default="", max_length=TITLE_MAX)
+    duration_minutes: int | None = Field(default=None, ge=1, le=720)
     place: ConsultationPlace = ConsultationPlace.OFFICE
     place_detail: str = ""
     interpreter_used: bool = False
@@ -264,6 +275,13 @@ class Consultation(Record):
     answers: dict[str, Any] = Field(default_factory=dict)
     summary: str = ""
     counselor: str = ""
+
+    @field_validator("title", mode="before")
+    @classmethod
+    def _one_line(cls, value: Any) -> Any:
+        # A line in lists and handouts: pasted line breaks and runs of spaces become one space
+        # (before the length check, which then counts what is kept).
+        return " ".join(value.split()) if isinstance(value, str) else value
 
     @model_validator(mode="after")
     def _check(self) -> Consultation:

@@ -199,8 +199,12 @@ def bound_values(form: Form, cleaned: dict[str, Any]) -> dict[str, Any]:
 
 def consultation_fields(form: Form, cleaned: dict[str, Any], ui_language: str) -> dict[str, Any]:
     """The consultation's own fields from the answers: date, duration, place, interpreter
-    language, and a summary that starts with the title (the bound ``consultation.title`` or the
-    form's title in the counselor's language; a consultation has no title field of its own)."""
+    language, summary, and the title: the bound ``consultation.title`` or else the form's title
+    in the counselor's language (one line, cut to :data:`~kimdesk.domain.models.TITLE_MAX`
+    characters; the full answer stays in the answers). No duration answer leaves the duration
+    unrecorded (None), never an assumed hour."""
+    from kimdesk.domain.models import TITLE_MAX
+
     values = bound_values(form, cleaned)
     out: dict[str, Any] = {}
     if "consultation.date" in values:
@@ -212,9 +216,9 @@ def consultation_fields(form: Form, cleaned: dict[str, Any], ui_language: str) -
     if "consultation.interpreter_language" in values:
         out["interpreter_used"] = True
         out["interpreter_language"] = values["consultation.interpreter_language"]
-    title = str(values.get("consultation.title") or form.title(ui_language)).strip()
-    summary = " ".join(str(values.get("consultation.summary") or "").split())
-    out["summary"] = f"{title}: {summary}" if summary else title
+    title = " ".join(str(values.get("consultation.title") or form.title(ui_language)).split())
+    out["title"] = title if len(title) <= TITLE_MAX else title[:TITLE_MAX - 1] + "\u2026"
+    out["summary"] = " ".join(str(values.get("consultation.summary") or "").split())
     return out
 
 

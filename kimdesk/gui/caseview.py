@@ -43,7 +43,7 @@ from kimdesk.gui.lang import format_date
 from kimdesk.gui.records import CASE_FIELDS, KINDS, PERSON_FIELDS, RecordDialog, RecordKind
 from kimdesk.gui.recordtab import RecordTab
 from kimdesk.gui.worker import DbWorker
-from kimdesk.i18n import gettext
+from kimdesk.i18n import current_language, gettext
 
 _ = gettext
 
@@ -128,6 +128,15 @@ class CaseView(QWidget):
         if drafts is not None:
             drafts.connect(self.drafts_changed)
         self.tabs.insertTab(1, self.forms_tab, _("Forms"))
+        self.tab_widgets["consultations"].form_name = self._form_name
+
+    def _form_name(self, form_id: str) -> str:
+        """A form's title in the interface language, once the forms tab knows its forms."""
+        registry = getattr(self.forms_tab, "registry", None)
+        try:
+            return str(registry.get(form_id).title(current_language())) if registry else form_id
+        except Exception:  # a form this device does not have: its id still says which
+            return form_id
 
     def _form_saved(self, case_id: str) -> None:
         self.case_changed.emit(case_id)
@@ -359,9 +368,8 @@ class CaseView(QWidget):
         if self.bundle is None:
             return None
         kind = next(k for k in KINDS if k.key == key)
+        # No duration is assumed (issue 18.6): an empty duration is stored as "not recorded".
         dialog = RecordDialog(kind, self._base(kind), self)
-        if key == "consultations":
-            dialog.form.set_values(self._base(kind) | {"duration_minutes": 60})
         return self._run_dialog(dialog)
 
     def edit_record(self, key: str, row: int) -> Any:

@@ -17,7 +17,8 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QRegularExpression, Qt, Signal
+from PySide6.QtGui import QRegularExpressionValidator
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -46,8 +47,10 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Field:
-    """One input. ``kind``: text, multiline, date, int, bool, choice, multi, codes, list, or a
-    name picker for ISO codes (:data:`PICKERS`: countries, languages, language).
+    """One input. ``kind``: text, multiline, date, int, optint, bool, choice, multi, codes,
+    list, or a name picker for ISO codes (:data:`PICKERS`: countries, languages, language).
+    ``optint`` is a whole number that may stay empty (None: not recorded, as a consultation's
+    duration), typed into a line of digits; a spin box always holds some number.
 
     A date's ``extra["years"]`` is its :class:`~kimdesk.gui.datefield.Years` rule for two-digit
     years (default: the nearest)."""
@@ -93,6 +96,7 @@ _INVALID = N_("This value is not valid.")
 _COUNTRY = N_("Unknown country code {code}.")
 _LANGUAGE = N_("Unknown language code {code}.")
 _NUMBER = N_("Enter a number between {low} and {high}.")
+_TOO_LONG = N_("At most {n} characters, please.")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 #: Field kinds shown as a :class:`CodePicker`: (what it picks, several values).
 PICKERS = {"countries": ("country", True), "languages": ("language", True),
@@ -128,6 +132,8 @@ def field_errors(exc: Exception) -> tuple[dict[str, str], str]:
             target = str(loc[0]) if loc else None
             if kind == "missing":
                 text = gettext(_REQUIRED)
+            elif kind == "string_too_long":
+                text = gettext(_TOO_LONG).format(n=error.get("ctx", {}).get("max_length", ""))
             elif kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
                 ctx = error.get("ctx", {})
                 low = ctx.get("ge", ctx.get("gt", ""))
@@ -210,6 +216,11 @@ class FieldForm(QWidget):
             picker = CodePicker(*PICKERS[spec.kind])
             picker.textChanged.connect(self._touched)
             widget = picker
+        elif spec.kind == "optint":
+            digits = QLineEdit()
+            digits.setValidator(QRegularExpressionValidator(QRegularExpression(r"\d{0,4}")))
+            digits.textChanged.connect(self._touched)
+            widget = digits
         elif spec.kind == "int":
             spin = QSpinBox()
             spin.setRange(spec.minimum, spec.maximum)
@@ -345,7 +356,9 @@ class FieldForm(QWidget):
                 ]
             elif isinstance(widget, QLineEdit):
                 text = widget.text().strip()
-                if spec.kind in ("codes", "list"):
+                if spec.kind == "optint":  # digits only (the validator): empty is None
+                    value = int(text) if text else None
+                elif spec.kind in ("codes", "list"):
                     sep = r"[,;\s]+" if spec.kind == "codes" else r"[;,]+"
                     value = [part.strip() for part in re.split(sep, text) if part.strip()]
                 else:
@@ -438,6 +451,10 @@ class FieldForm(QWidget):
                 message = widget.check() if isinstance(widget, DateField) else widget.problem()
                 if message:
                     errors[name] = message
+        for spec in self.fields:  # an optional number outside its range, with both bounds
+            text = self.inputs[spec.name].text() if spec.kind == "optint" else ""
+            if text and not spec.minimum <= int(text) <= spec.maximum:
+                errors[spec.name] = gettext(_NUMBER).format(low=spec.minimum, high=spec.maximum)
         return errors
 
     def _show_error(self, name: str, message: str) -> None:

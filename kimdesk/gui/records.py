@@ -75,10 +75,31 @@ class RecordKind:
     order: str = "seq"
 
 
-def _consultation_row(c: Consultation) -> list[str]:
+def form_id_as_name(form_id: str) -> str:
+    """The default reading of a form id where a form's name is unknown (no registry loaded)."""
+    return form_id
+
+
+def consultation_title(c: Consultation, form_name: Callable[[str], str] = form_id_as_name
+                       ) -> str:
+    """The title shown for a consultation: its own; else, for one recorded with a form before
+    consultations had titles, the form's name (``form_name`` looks it up); else nothing (the
+    date stands beside it in every list)."""
+    if c.title:
+        return c.title
+    return form_name(c.form_id) if c.form_id else ""
+
+
+def consultation_duration(minutes: int | None) -> str:
+    """"45 min", or a dash where the duration was not recorded (None; no assumed hour)."""
+    return "—" if minutes is None else gettext("{minutes} min").format(minutes=minutes)
+
+
+def consultation_row(c: Consultation, form_name: Callable[[str], str] = form_id_as_name
+                     ) -> list[str]:
     interpreter = gettext("interpreter") if c.interpreter_used else ""
-    return [format_date(c.date), code_label(codes.ConsultationPlace, c.place),
-            gettext("{minutes} min").format(minutes=c.duration_minutes),
+    return [format_date(c.date), consultation_title(c, form_name),
+            code_label(codes.ConsultationPlace, c.place), consultation_duration(c.duration_minutes),
             " · ".join(p for p in (interpreter, c.summary) if p)]
 
 
@@ -87,7 +108,9 @@ KINDS: list[RecordKind] = [
         "consultations", Consultation, N_("Consultations"), N_("Consultation"),
         [
             Field("date", N_("Date"), "date", optional=False),
-            Field("duration_minutes", N_("Duration (minutes)"), "int", minimum=1, maximum=720),
+            Field("title", N_("Title"), hint=N_("e.g. Erstgespräch")),
+            Field("duration_minutes", N_("Duration (minutes)"), "optint", minimum=1, maximum=720,
+                  hint=N_("Empty if not recorded")),
             Field("place", N_("Place"), "choice", codes.ConsultationPlace, optional=False),
             Field("place_detail", N_("Place details")),
             Field("interpreter_used", N_("Interpreter present"), "bool"),
@@ -96,8 +119,8 @@ KINDS: list[RecordKind] = [
             Field("language", N_("Language of the consultation"), hint=N_("ISO language code")),
             Field("summary", N_("Summary"), "multiline"),
         ],
-        [N_("Date"), N_("Place"), N_("Duration"), N_("Summary")],
-        _consultation_row,
+        [N_("Date"), N_("Title"), N_("Place"), N_("Duration"), N_("Summary")],
+        consultation_row,
         order="date DESC, seq DESC",
     ),
     RecordKind(

@@ -8,7 +8,8 @@ the reading and writing. The consultations tab draws its date column as a timeli
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Callable
+from typing import ClassVar, cast
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPen
@@ -25,9 +26,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kimdesk.domain.models import Record
+from kimdesk.domain.models import Consultation, Record
 from kimdesk.gui.fitting import fit_stretched_last
-from kimdesk.gui.records import RecordKind
+from kimdesk.gui.records import RecordKind, consultation_row, form_id_as_name
 from kimdesk.i18n import gettext
 
 _ = gettext
@@ -84,6 +85,9 @@ class RecordTab(QWidget):
         super().__init__(parent)
         self.kind = kind
         self.records: list[Record] = []
+        #: A form's name in the interface language by its id, for consultations recorded with a
+        #: form before they had titles (the case view points it at its form registry).
+        self.form_name: Callable[[str], str] = form_id_as_name
         self.setObjectName(f"tab_{kind.key}")
         layout = QVBoxLayout(self)
         self.tree = QTreeWidget()
@@ -130,10 +134,13 @@ class RecordTab(QWidget):
         self.records = list(records)
         self.tree.clear()
         for record in self.records:
-            item = QTreeWidgetItem(self.kind.row(record))
             if self.kind.key == "consultations":
-                item.setToolTip(3, getattr(record, "summary", ""))
+                item = QTreeWidgetItem(consultation_row(cast(Consultation, record),
+                                                        self.form_name))
+                item.setToolTip(len(self.kind.columns) - 1, getattr(record, "summary", ""))
                 item.setData(0, Qt.ItemDataRole.UserRole, str(getattr(record, "place", "")))
+            else:
+                item = QTreeWidgetItem(self.kind.row(record))
             self.tree.addTopLevelItem(item)
 
     def retranslate(self) -> None:

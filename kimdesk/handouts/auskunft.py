@@ -80,10 +80,16 @@ class _Sheet:
             self.line(text)
 
 
+def _minutes(value: Any) -> str:
+    """"45 min", or nothing where the duration was not recorded (None)."""
+    return f"{value} min" if value is not None else ""
+
+
 def _case_lines(case: dict[str, Any]) -> dict[str, list[str]]:
     consultations = [
-        " · ".join(p for p in (_day(c["date"]), _code(c.get("place")),
-                               f"{c.get('duration_minutes', '')} min", c.get("summary", ""))
+        # as recorded: the title when there is one, the duration only when it was recorded
+        " · ".join(p for p in (_day(c["date"]), c.get("title", ""), _code(c.get("place")),
+                               _minutes(c.get("duration_minutes")), c.get("summary", ""))
                    if p)
         + (" · " + "; ".join(f"{k}: {v}" for k, v in sorted(c["answers"].items()))
            if c.get("answers") else "")

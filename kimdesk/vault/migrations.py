@@ -16,6 +16,7 @@ from collections.abc import Callable
 
 from kimdesk.vault import migration_unlock
 from kimdesk.vault.connection import Connection
+from kimdesk.vault.migration_v11 import V11_COLUMNS, v11
 from kimdesk.vault.migration_v12 import V12_COLUMNS, v12
 
 _META = (
@@ -382,20 +383,14 @@ def _v10(conn: Connection) -> None:
     conn.execute("CREATE INDEX cases_retention ON cases(opened_on) WHERE deleted >= 0")
 
 
-# placeholder steps of other helpers, replaced at merge
-def _noop_v11(conn: Connection) -> None:
-    """Placeholder for step 11 (helper "consult"); replaced at merge."""
-
-
-# end of placeholder steps
-
 #: The base triggers' columns as of the latest schema, per synced table.
 TRIGGER_COLUMNS: dict[str, tuple[str, ...]] = {**_V3_COLUMNS, **_V6_COLUMNS, **_V9_COLUMNS,
-                                               **V12_COLUMNS}
+                                               **V11_COLUMNS, **V12_COLUMNS}
 
-#: MIGRATIONS[n] upgrades schema n to n+1.
+#: MIGRATIONS[n] upgrades schema n to n+1: 11 kimdesk/vault/migration_v11.py (consultation
+#: title), 12 migration_v12.py (attachments), 13 migration_unlock.py (indexes for the unlock).
 MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9,
-                                                  _v10, _noop_v11, v12, migration_unlock.step]
+                                                  _v10, v11, v12, migration_unlock.step]
 LATEST = len(MIGRATIONS)
 
 

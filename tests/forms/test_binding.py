@@ -20,7 +20,7 @@ from kimdesk.domain.codes import (
 )
 from kimdesk.domain.models import Person
 from kimdesk.errors import ValidationError
-from kimdesk.forms.binding import Applied, bindings, prefill
+from kimdesk.forms.binding import Applied, bindings, consultation_fields, prefill
 from kimdesk.forms.checker import check_data
 from kimdesk.forms.drafts import MemoryDraftStore, save_consultation
 from kimdesk.forms.registry import FormRegistry
@@ -140,7 +140,9 @@ def test_an_erstgespraech_writes_the_case_and_the_consultation_together(
                                        draft_store=store, draft="k", applied=applied)
     assert issues == [] and stored is not None
     assert (stored.date, stored.duration_minutes) == (date.today() - timedelta(days=2), 50)
-    assert stored.summary == "Initial interview / clearing: Sucht eine Wohnung fuer die Familie."
+    # the form's title is the consultation's title; the bound summary its summary (issue 18.6)
+    assert stored.title == "Initial interview / clearing"
+    assert stored.summary == "Sucht eine Wohnung fuer die Familie."
     assert (stored.place, stored.interpreter_used, stored.interpreter_language) == (
         "home", True, "ar")
     case = vault.cases.get(case.id)
@@ -192,7 +194,7 @@ def test_an_abschluss_closes_the_case(make_vault: Any, registry: FormRegistry) -
     stored, issues = save_consultation(vault, case.id, registry.get("abschluss"), answers,
                                        ui_language="de")
     assert issues == [] and stored is not None
-    assert stored.summary == "Abschluss: Ziele erreicht."
+    assert (stored.title, stored.summary) == ("Abschluss", "Ziele erreicht.")
     closed = vault.cases.get(case.id)
     assert (closed.phase, closed.closure_reason, closed.closed_on) == (
         Phase.ABSCHLUSS, ClosureReason.GOAL_REACHED, date.today())
@@ -246,7 +248,31 @@ def test_a_verlauf_takes_its_duration_from_the_answer(make_vault: Any,
                                        ui_language="de")
     assert issues == [] and stored is not None
     assert stored.duration_minutes == 45
-    assert stored.summary == form.title("de")
+    assert (stored.title, stored.summary) == (form.title("de"), "")
+
+
+def test_an_unanswered_duration_is_not_recorded_and_a_bound_title_wins(
+        make_vault: Any, registry: FormRegistry) -> None:
+    """Issue 18.6: no assumed 60 minutes; ``consultation.title`` fills the title (one line, at
+    most 200 characters, the full answer kept in the answers)."""
+    vault = make_vault()
+    _person, case = _person_case(vault)
+    stored, issues = save_consultation(vault, case.id, registry.get("erstgespraech"),
+                                       _erstgespraech(duration=None), ui_language="de")
+    assert issues == [] and stored is not None
+    assert (stored.title, stored.duration_minutes) == ("Erstgespräch / Clearing", None)
+    assert vault.consultations.get(stored.id).duration_minutes is None
+    form, problems = check_data({
+        "settings": {"form_id": "titled", "version": "1", "title": {"en": "Titled"},
+                     "default_language": "en", "languages": ["en"]},
+        "survey": [{"type": "text", "name": "what", "label": {"en": "What"},
+                    "bind": {"kimdesk:field": "consultation.title"}}]}, "titled.yaml")
+    assert form is not None and problems == []
+    long = "Termin  Jobcenter\nvorbereitet " + "x" * 300
+    fields = consultation_fields(form, {"what": long}, "en")
+    assert fields["title"].startswith("Termin Jobcenter vorbereitet x")
+    assert len(fields["title"]) == 200 and fields["title"].endswith("\u2026")
+    assert consultation_fields(form, {}, "en")["title"] == "Titled"
 
 
 def test_prefill_fills_only_empty_bound_answers(make_vault: Any,

@@ -133,9 +133,11 @@ def test_erstgespraech_is_connected_to_the_case(qtbot: Any, demo_window: Any) ->
                if listing.item(i).checkState() == Qt.CheckState.Checked]
     assert "stag" in checked
     tree = view.tab_widgets["consultations"].tree
-    texts = [tree.topLevelItem(i).text(3) for i in range(tree.topLevelItemCount())]
-    row = texts.index("Initial interview / clearing: Needs a flat")
-    assert tree.topLevelItem(row).text(2) == "50 min"
+    texts = [tree.topLevelItem(i).text(4) for i in range(tree.topLevelItemCount())]
+    row = texts.index("Needs a flat")
+    # the form's title is the consultation's title (issue 18.6), in its own column
+    assert tree.topLevelItem(row).text(1) == "Initial interview / clearing"
+    assert tree.topLevelItem(row).text(3) == "50 min"
     assert view.tab_widgets["consultations"].records[row].date == day
     view.tabs.setCurrentWidget(view.tab_widgets["consultations"])
     window.grab().save(str(SHOTS / "binding-timeline.png"))

@@ -94,7 +94,7 @@ def test_daily_workflow(qtbot: Any, make_window: Any, tmp_path: Path) -> None:
     wait_idle(qtbot, window)
     qtbot.waitUntil(lambda: view.tab_widgets["consultations"].tree.topLevelItemCount() == 1)
     item = view.tab_widgets["consultations"].tree.topLevelItem(0)
-    assert "Anerkennung" in item.text(3)
+    assert "Anerkennung" in item.text(4)
 
     # Search finds the case (debounced, off the GUI thread); a miss empties the list.
     qtbot.keyClicks(ws.search, "petr")
