@@ -24,7 +24,7 @@ every other CLDR code still displays by name when a record holds it.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, cast
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QStringListModel, Qt
 from PySide6.QtWidgets import QAbstractItemView, QCompleter, QLineEdit, QWidget
@@ -89,7 +89,8 @@ class CodePicker(QLineEdit):
         self.completer_.setMaxVisibleItems(10)
         self.completer_.setWidget(self)  # not setCompleter: we insert the choice ourselves
         # the index overload: the str one would give the folded name (the completion role)
-        self.completer_.activated[QModelIndex].connect(self._chosen)
+        # (PySide's overload index; its stubs do not know it)
+        cast(Any, self.completer_.activated)[QModelIndex].connect(self._chosen)
         self.textEdited.connect(self._offer)
         self.retranslate()
 
