@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kimdesk.gui.fitting import fit_columns_to_items
 from kimdesk.gui.jobs import failure_message
 from kimdesk.gui.lang import format_date, locale
 from kimdesk.gui.naming import named
@@ -148,8 +149,7 @@ class AgendaDialog(QDialog):
                 for column in range(len(COLUMNS)):
                     item.setFont(column, font)
             self.table.addTopLevelItem(item)
-        for column in range(len(COLUMNS) - 1):
-            self.table.resizeColumnToContents(column)
+        fit_columns_to_items(self.table, range(len(COLUMNS) - 1))
         self.empty_label.setVisible(not entries)
         self.status_label.setText("")
         first = self.table.topLevelItem(0)
@@ -196,4 +196,6 @@ class AgendaDialog(QDialog):
                 continue
             for column, text in enumerate(entry_texts(entry)):
                 item.setText(column, text)
+        # the new language's texts are longer ("Review due" -> "Überprüfung fällig")
+        fit_columns_to_items(self.table, range(len(COLUMNS) - 1))
         self._show_range()
