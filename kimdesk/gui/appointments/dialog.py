@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 
 from kimdesk.gui.fitting import fit_columns_to_items
 from kimdesk.gui.jobs import failure_message
-from kimdesk.gui.lang import format_date, locale
+from kimdesk.gui.lang import format_date, locale, ltr
 from kimdesk.gui.naming import named
 from kimdesk.gui.worker import DbWorker
 from kimdesk.i18n import N_, gettext
@@ -50,7 +50,7 @@ def entry_texts(entry: AgendaEntry) -> list[str]:
     """The row of one entry, in the interface language."""
     what = _("Appointment") if entry.kind == APPOINTMENT else _("Review due")
     day = f"{weekday(entry.day)} {format_date(entry.day)}"
-    return [day, entry.time, what, entry.case_number, entry.display_name, entry.place]
+    return [day, entry.time, what, ltr(entry.case_number), entry.display_name, entry.place]
 
 
 class AgendaDialog(QDialog):
