@@ -119,7 +119,11 @@ def choose_in_combo(qtbot: Any, combo: QComboBox, wanted: Callable[[QComboBox], 
 def main_window_keys(qtbot: Any, window: Any) -> None:
     """Back in the main window (a closed dialog gives it the keyboard back)."""
     qtbot.waitUntil(lambda: QApplication.activeModalWidget() is None, timeout=WAIT)
-    qtbot.waitUntil(window.isActiveWindow, timeout=WAIT)
+    try:
+        qtbot.waitUntil(window.isActiveWindow, timeout=WAIT)
+    except Exception:
+        print("ACTIVE", QApplication.activeWindow(), QApplication.activePopupWidget(), [w for w in QApplication.topLevelWidgets() if w.isVisible()])
+        raise
 
 
 class When:
@@ -268,6 +272,72 @@ def fill_form(qtbot: Any, window: Any, view: Any) -> None:
     qtbot.keyClick(focus(), Qt.Key.Key_A, ALT)
 
 
+def save_handout(qtbot: Any, window: Any, pdf: Path) -> None:
+    qtbot.keyClick(window, Qt.Key.Key_P, CTRL)
+    qtbot.waitUntil(lambda: any(w.objectName() == "handoutDialog" and w.isVisible()
+                                for w in QApplication.topLevelWidgets()), timeout=WAIT)
+    dialog = next(w for w in QApplication.topLevelWidgets()
+                  if w.objectName() == "handoutDialog" and w.isVisible())
+    qtbot.waitUntil(lambda: dialog.isActiveWindow() and dialog.save_button.isEnabled(),
+                    timeout=WAIT)
+
+    def file_name() -> None:  # in the file dialog: the name field has the keyboard
+        replace_text(qtbot, str(pdf))
+        key(qtbot, Qt.Key.Key_Return)
+
+    named = When(lambda: isinstance(QApplication.activeModalWidget(), QFileDialog)
+                 and isinstance(QApplication.focusWidget(), QLineEdit), file_name)
+    press(qtbot, dialog.save_button)  # the file dialog's own loop runs until Enter
+    qtbot.waitUntil(lambda: named.done and pdf.exists(), timeout=WAIT)
+    shot(dialog, "3-handout")
+    qtbot.waitUntil(lambda: dialog.isActiveWindow() and QApplication.focusWidget() is not None,
+                    timeout=WAIT)
+    qtbot.keyClick(focus(), Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not any(w.objectName() == "handoutDialog" and w.isVisible()
+                                    for w in QApplication.topLevelWidgets()), timeout=WAIT)
+    main_window_keys(qtbot, window)
+
+
+def statistics(qtbot: Any, window: Any) -> None:
+    qtbot.keyClick(window, Qt.Key.Key_S, CTRL | SHIFT)
+    qtbot.waitUntil(lambda: any(w.objectName() == "statistics_dialog" and w.isVisible()
+                                for w in QApplication.topLevelWidgets()), timeout=WAIT)
+    dialog = next(w for w in QApplication.topLevelWidgets()
+                  if w.objectName() == "statistics_dialog" and w.isVisible())
+    qtbot.waitUntil(lambda: dialog.isActiveWindow() and dialog.calculate.isEnabled(),
+                    timeout=WAIT)
+    reports: list[Any] = []
+    dialog.report_ready.connect(reports.append)
+    press(qtbot, dialog.calculate)
+    qtbot.waitUntil(lambda: bool(reports), timeout=WAIT)
+    assert reports[-1].tables
+    qtbot.keyClick(focus(), Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=WAIT)
+    main_window_keys(qtbot, window)
+
+
+def connect_and_sync(qtbot: Any, window: Any, server: EmbeddedServer) -> None:
+    from kimdesk.gui.sync.connect import Step
+    from tests.gui.test_connect import _server_records
+
+    qtbot.keyClick(window, Qt.Key.Key_F9, SHIFT)
+    dialog = modal(qtbot, "connectDialog")
+    tab_to(qtbot, dialog.address)
+    type_text(qtbot, server.url)
+    key(qtbot, Qt.Key.Key_Tab)
+    type_text(qtbot, server.service.create_enroll_code("Team Nord"))
+    key(qtbot, Qt.Key.Key_Return)  # "Check server"
+    qtbot.waitUntil(lambda: dialog.step is Step.IDENTIFIED, timeout=WAIT)
+    key(qtbot, Qt.Key.Key_Return)  # "Connect": enrolls and runs the first sync
+    qtbot.waitUntil(lambda: dialog.step is Step.DONE, timeout=60000)
+    key(qtbot, Qt.Key.Key_Return)  # "Close"
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=WAIT)
+    main_window_keys(qtbot, window)
+    wait_idle(qtbot, window)
+    assert _server_records(server) > 5  # person, case, consultations, consent, referral, gap
+    assert window.sync_status.label.text() == "Synced"
+
+
 def test_keyboard_day(qtbot: Any, make_window: Any, server: EmbeddedServer,
                       tmp_path: Path) -> None:
     path = tmp_path / "day.kdb"
@@ -327,3 +397,53 @@ def test_keyboard_day(qtbot: Any, make_window: Any, server: EmbeddedServer,
     qtbot.waitUntil(lambda: view.bundle is not None and view.bundle.case.phase != phase_before,
                     timeout=WAIT)
     main_window_keys(qtbot, window)
+
+    # 9. a handout (Ctrl+P), saved as PDF through the file dialog, by keys
+    pdf = tmp_path / "handout.pdf"
+    save_handout(qtbot, window, pdf)
+    import pypdf
+
+    assert len(pypdf.PdfReader(str(pdf)).pages) >= 1
+
+    # 10. the statistics (Ctrl+Shift+S): calculated (Tab to "Calculate", Space), closed (Esc)
+    statistics(qtbot, window)
+
+    # 11. sync: Tools -> "Connect to server..." (Shift+F9) against the server on 127.0.0.1
+    connect_and_sync(qtbot, window, server)
+
+    # 12. the interface language: German, in the settings (Ctrl+, Tab, Down, Enter)
+    choose_language_in_settings(qtbot, window, "de")
+    assert window.menus.menus["file"].title() == "&Datei"
+    assert view.tabs.tabText(0) == "Person und Fall"
+    shot(window, "4-german")
+
+    # 13. the idle lock: a phone number typed and not saved, then nobody touches the keyboard
+    qtbot.keyClick(focus(), Qt.Key.Key_1, ALT)
+    qtbot.waitUntil(lambda: view.tabs.currentIndex() == 0, timeout=WAIT)
+    tab_to(qtbot, view.person_form.inputs["phone"])
+    type_text(qtbot, PHONE)
+    assert view.dirty
+    case_id = view.case_id
+    clock.now += window.idle.timeout_ms / 1000 + 1  # the watcher's own timer notices
+    qtbot.waitUntil(lambda: not window.unlocked, timeout=WAIT)
+    wait_idle(qtbot, window)
+    assert window.worker.vault is None
+    screen = window.unlock_screen
+    assert window.stack.currentWidget() is screen
+    shot(window, "5-locked")
+    qtbot.waitUntil(lambda: screen.passphrase.hasFocus() or screen.button.isEnabled(),
+                    timeout=WAIT)
+    tab_to(qtbot, screen.passphrase)
+    type_text(qtbot, PASSPHRASE)
+    key(qtbot, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.unlocked, timeout=WAIT)
+    qtbot.waitUntil(lambda: view.case_id == case_id and view.notice.isVisible(), timeout=WAIT)
+    assert view.person_form.inputs["phone"].text() == PHONE  # the draft, restored
+    main_window_keys(qtbot, window)
+    qtbot.keyClick(window, Qt.Key.Key_S, CTRL)
+    qtbot.waitUntil(lambda: view.bundle is not None and view.bundle.person.phone == PHONE,
+                    timeout=WAIT)
+    shot(window, "6-restored")
+    assert consultations.topLevelItemCount() == 2
+    for kind in ("consents", "referrals", "gaps"):
+        assert view.tab_widgets[kind].tree.topLevelItemCount() == 1
