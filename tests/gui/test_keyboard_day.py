@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
     QComboBox,
-    QDialog,
     QFileDialog,
     QLineEdit,
     QWidget,
@@ -98,9 +97,12 @@ def replace_text(qtbot: Any, text: str) -> None:
 
 def modal(qtbot: Any, name: str) -> Any:
     """The modal dialog ``name`` once it is up and has the keyboard."""
-    qtbot.waitUntil(lambda: QApplication.activeModalWidget() is not None
-                    and QApplication.activeModalWidget().objectName() == name, timeout=WAIT)
-    dialog = QApplication.activeModalWidget()
+    def up() -> bool:
+        shown = QApplication.activeModalWidget()
+        return shown is not None and shown.objectName() == name
+
+    qtbot.waitUntil(up, timeout=WAIT)
+    dialog: Any = QApplication.activeModalWidget()
     qtbot.waitUntil(lambda: dialog.isActiveWindow() and QApplication.focusWidget() is not None
                     and dialog.isAncestorOf(QApplication.focusWidget()), timeout=WAIT)
     return dialog
@@ -118,12 +120,13 @@ def choose_in_combo(qtbot: Any, combo: QComboBox, wanted: Callable[[QComboBox], 
 
 def main_window_keys(qtbot: Any, window: Any) -> None:
     """Back in the main window (a closed dialog gives it the keyboard back)."""
-    qtbot.waitUntil(lambda: QApplication.activeModalWidget() is None, timeout=WAIT)
+    qtbot.waitUntil(lambda: QApplication.activeModalWidget() is None
+                    and QApplication.activePopupWidget() is None, timeout=WAIT)
     try:
         qtbot.waitUntil(window.isActiveWindow, timeout=WAIT)
-    except Exception:
-        print("ACTIVE", QApplication.activeWindow(), QApplication.activePopupWidget(), [w for w in QApplication.topLevelWidgets() if w.isVisible()])
-        raise
+    except Exception as exc:  # say where the keyboard went instead
+        raise AssertionError(f"the main window did not get the keyboard back; active: "
+                             f"{QApplication.activeWindow()!r}") from exc
 
 
 class When:
@@ -220,7 +223,7 @@ def find_case(qtbot: Any, window: Any) -> Any:
 def save_button(dialog: QWidget) -> QAbstractButton:
     from PySide6.QtWidgets import QDialogButtonBox
 
-    box = dialog.findChild(QDialogButtonBox)
+    box: Any = dialog.findChild(QDialogButtonBox)
     return box.button(QDialogButtonBox.StandardButton.Save)
 
 
@@ -264,7 +267,7 @@ def fill_form(qtbot: Any, window: Any, view: Any) -> None:
     qtbot.waitUntil(client.hasFocus, timeout=WAIT)
     choose_in_combo(qtbot, client, lambda c: c.currentData() == "ar")
     wait_idle(qtbot, window)
-    first_box = tab_to(qtbot, lambda w: isinstance(w, QCheckBox) and tab.widget is not None
+    first_box: Any = tab_to(qtbot, lambda w: isinstance(w, QCheckBox) and tab.widget is not None
                        and tab.widget.isAncestorOf(w))
     qtbot.keyClick(first_box, Qt.Key.Key_Space)
     assert first_box.isChecked()
@@ -276,8 +279,8 @@ def save_handout(qtbot: Any, window: Any, pdf: Path) -> None:
     qtbot.keyClick(window, Qt.Key.Key_P, CTRL)
     qtbot.waitUntil(lambda: any(w.objectName() == "handoutDialog" and w.isVisible()
                                 for w in QApplication.topLevelWidgets()), timeout=WAIT)
-    dialog = next(w for w in QApplication.topLevelWidgets()
-                  if w.objectName() == "handoutDialog" and w.isVisible())
+    dialog: Any = next(w for w in QApplication.topLevelWidgets()
+                       if w.objectName() == "handoutDialog" and w.isVisible())
     qtbot.waitUntil(lambda: dialog.isActiveWindow() and dialog.save_button.isEnabled(),
                     timeout=WAIT)
 
@@ -302,8 +305,8 @@ def statistics(qtbot: Any, window: Any) -> None:
     qtbot.keyClick(window, Qt.Key.Key_S, CTRL | SHIFT)
     qtbot.waitUntil(lambda: any(w.objectName() == "statistics_dialog" and w.isVisible()
                                 for w in QApplication.topLevelWidgets()), timeout=WAIT)
-    dialog = next(w for w in QApplication.topLevelWidgets()
-                  if w.objectName() == "statistics_dialog" and w.isVisible())
+    dialog: Any = next(w for w in QApplication.topLevelWidgets()
+                       if w.objectName() == "statistics_dialog" and w.isVisible())
     qtbot.waitUntil(lambda: dialog.isActiveWindow() and dialog.calculate.isEnabled(),
                     timeout=WAIT)
     reports: list[Any] = []
