@@ -122,8 +122,18 @@ def main_window_keys(qtbot: Any, window: Any) -> None:
     """Back in the main window (a closed dialog gives it the keyboard back)."""
     qtbot.waitUntil(lambda: QApplication.activeModalWidget() is None
                     and QApplication.activePopupWidget() is None, timeout=WAIT)
+
+    def back() -> bool:
+        # The offscreen platform has no window manager: a closed popup menu can stay the
+        # "active window" (seen under load); a desktop gives the keyboard back to the window
+        # below, which is what this does. A visible other window is left alone (and fails).
+        active = QApplication.activeWindow()
+        if active is not window and (active is None or not active.isVisible()):
+            window.activateWindow()
+        return bool(window.isActiveWindow())
+
     try:
-        qtbot.waitUntil(window.isActiveWindow, timeout=WAIT)
+        qtbot.waitUntil(back, timeout=WAIT)
     except Exception as exc:  # say where the keyboard went instead
         raise AssertionError(f"the main window did not get the keyboard back; active: "
                              f"{QApplication.activeWindow()!r}") from exc
@@ -433,6 +443,7 @@ def test_keyboard_day(qtbot: Any, make_window: Any, server: EmbeddedServer,
     assert window.worker.vault is None
     screen = window.unlock_screen
     assert window.stack.currentWidget() is screen
+    assert screen.ui.languageCombo.currentData() == "de"  # it said "English" here
     shot(window, "5-locked")
     qtbot.waitUntil(lambda: screen.passphrase.hasFocus() or screen.button.isEnabled(),
                     timeout=WAIT)
