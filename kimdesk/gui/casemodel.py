@@ -27,7 +27,7 @@ from PySide6.QtGui import QColor, QIcon
 
 from kimdesk.domain.codes import Phase
 from kimdesk.gui.labels import code_label
-from kimdesk.gui.lang import format_date
+from kimdesk.gui.lang import format_date, ltr
 from kimdesk.i18n import N_, gettext
 from kimdesk.vault.caselist import COLUMNS, CaseRow
 
@@ -227,7 +227,7 @@ class CaseTableModel(QAbstractTableModel):
             return row.case_id
         key = COLUMNS[index.column()][0]
         if key == "case_number":
-            return row.case_number
+            return ltr(row.case_number)
         if key == "name":
             return row.display_name
         if key == "name_latin":

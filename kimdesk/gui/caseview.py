@@ -39,7 +39,7 @@ from kimdesk.gui.fields import FieldForm, field_errors
 from kimdesk.gui.fitting import fit_columns_to_contents
 from kimdesk.gui.forms_generated.ui_caseview import Ui_CaseView
 from kimdesk.gui.labels import code_label, kind_label
-from kimdesk.gui.lang import format_date
+from kimdesk.gui.lang import format_date, ltr
 from kimdesk.gui.records import CASE_FIELDS, KINDS, PERSON_FIELDS, RecordDialog, RecordKind
 from kimdesk.gui.recordtab import RecordTab
 from kimdesk.gui.worker import DbWorker
@@ -210,7 +210,7 @@ class CaseView(QWidget):
         case, person = self.bundle.case, self.bundle.person
         self.ui.nameLabel.setText(person.display_name)
         latin = f"{person.family_name_latin}, {person.given_name_latin}".strip(", ")
-        parts = [case.case_number]
+        parts = [ltr(case.case_number)]
         if latin != person.display_name:
             parts.append(latin)
         parts.append(_("opened {date}").format(date=format_date(case.opened_on)))

@@ -3,7 +3,9 @@
 A counselor knows "Syrien", not "SY". :class:`CodePicker` is a line edit that shows the CLDR names
 in the interface language (Babel's data, the same source :mod:`kimdesk.domain.iso` checks codes
 against) and offers matching names as one types: any part of the name, any case ("syr" and
-"rien" both find "Syrien"), sorted as a reader expects (:func:`kimdesk.i18n.collation.sort_key`).
+"rien" both find "Syrien"), any accent ("Turk" finds "Türkei", "Cote" "Côte d'Ivoire": both
+sides folded by :func:`kimdesk.i18n.collation.fold`), sorted as a reader expects
+(:func:`kimdesk.i18n.collation.sort_key`).
 The first match is highlighted, so Enter takes it; Up/Down choose another. Several values
 (nationalities, languages) are separated by ";" — not ",", which some CLDR names contain
 ("St. Helena, Ascension & Tristan da Cunha", "Гонконг, ОАР Китаю") — and a new one is typed after
@@ -22,14 +24,14 @@ every other CLDR code still displays by name when a record holds it.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, cast
 
-from PySide6.QtCore import QStringListModel, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QStringListModel, Qt
 from PySide6.QtWidgets import QAbstractItemView, QCompleter, QLineEdit, QWidget
 
 from kimdesk.domain.iso import EXTRA_COUNTRIES, country_codes, language_codes
 from kimdesk.i18n import N_, current_language, gettext
-from kimdesk.i18n.collation import sort_key
+from kimdesk.i18n.collation import fold, sort_key
 
 #: Offered beyond ISO 639-1 (kept equal to kimdesk.forms.codelists.EXTRA_LANGUAGES by a test).
 EXTRA_LANGUAGES = ("ckb", "prs", "kmr")
@@ -58,6 +60,18 @@ def names_for(kind: str, lang: str) -> dict[str, str]:
             if len(code) == 2 or code in EXTRA_LANGUAGES}
 
 
+class _FoldedNames(QStringListModel):
+    """The names, and for the completer's role (EditRole) each name folded: QCompleter matches
+    the typed text against that role only, and has no hook to fold either side itself."""
+
+    def data(self, index: QModelIndex | QPersistentModelIndex,
+             role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        value = super().data(index, role)
+        if role == Qt.ItemDataRole.EditRole and isinstance(value, str):
+            return fold(value)
+        return value
+
+
 class CodePicker(QLineEdit):
     """``kind``: "country" or "language"; ``multi``: several values (a list) or one (str|None)."""
 
@@ -67,14 +81,16 @@ class CodePicker(QLineEdit):
         self.multi = multi
         self._names: dict[str, str] = {}
         self._codes: dict[str, str] = {}  # casefolded name or code -> code
-        self._model = QStringListModel(self)
+        self._model = _FoldedNames(self)
         self.completer_ = QCompleter(self._model, self)
         self.completer_.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.completer_.setFilterMode(Qt.MatchFlag.MatchContains)
         self.completer_.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
         self.completer_.setMaxVisibleItems(10)
         self.completer_.setWidget(self)  # not setCompleter: we insert the choice ourselves
-        self.completer_.activated.connect(self._chosen)  # the name (the str overload)
+        # the index overload: the str one would give the folded name (the completion role)
+        # (PySide's overload index; its stubs do not know it)
+        cast(Any, self.completer_.activated)[QModelIndex].connect(self._chosen)
         self.textEdited.connect(self._offer)
         self.retranslate()
 
@@ -85,7 +101,8 @@ class CodePicker(QLineEdit):
         else)."""
         value = self.value() if not self.unknown() else None
         self._names = names_for(self.kind, current_language())
-        self._codes = {name.casefold(): code for code, name in self._names.items()}
+        self._codes = {fold(name): code for code, name in self._names.items()}
+        self._codes.update({name.casefold(): code for code, name in self._names.items()})
         valid = country_codes() if self.kind == "country" else language_codes()
         self._codes.update({code.casefold(): code for code in valid})
         self._model.setStringList(sorted(set(self._names.values()), key=sort_key))
@@ -102,7 +119,8 @@ class CodePicker(QLineEdit):
 
     def code(self, text: str) -> str | None:
         """The code a name or code stands for, or None."""
-        return self._codes.get(text.strip().casefold())
+        text = text.strip()
+        return self._codes.get(text.casefold()) or self._codes.get(fold(text))
 
     # -- typing --------------------------------------------------------------------------------
     def _current(self) -> tuple[str, str]:
@@ -125,14 +143,15 @@ class CodePicker(QLineEdit):
         if not prefix:
             popup.hide()
             return
-        self.completer_.setCompletionPrefix(prefix)
+        self.completer_.setCompletionPrefix(fold(prefix))
         if self.completer_.completionCount() == 0:
             popup.hide()
             return
         self.completer_.complete()
         popup.setCurrentIndex(self.completer_.completionModel().index(0, 0))
 
-    def _chosen(self, name: str) -> None:
+    def _chosen(self, index: QModelIndex) -> None:
+        name = str(index.data(Qt.ItemDataRole.DisplayRole))
         head = self._current()[0]
         self.setText((head.rstrip() + " " if head else "") + name)
         self.popup().hide()

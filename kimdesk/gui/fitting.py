@@ -9,7 +9,11 @@ language switch, and never narrow anything (a width the user dragged stays).
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QHeaderView, QTreeWidget
+import math
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont, QFontMetricsF
+from PySide6.QtWidgets import QHeaderView, QStyle, QTreeWidget
 
 
 def fit_header(header: QHeaderView) -> None:
@@ -54,3 +58,31 @@ def fit_columns_to_contents(tree: QTreeWidget) -> None:
         header.setSectionResizeMode(section, QHeaderView.ResizeMode.ResizeToContents)
     fit_stretched_last(header)
 
+
+def item_text_width(tree: QTreeWidget, font: QFont, text: str) -> int:
+    """The width a cell needs to draw ``text`` in ``font`` uncut: the style draws it inside a
+    margin of ``PM_FocusFrameHMargin + 1`` on each side, and the advance is rounded up from
+    the fractional one the text layout uses (QFontMetrics rounds it to nearest, and a layout
+    wider by a fraction of a pixel is elided: "Überprüfung fällig" lost its "g")."""
+    margin = tree.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, tree) + 1
+    return math.ceil(QFontMetricsF(font).horizontalAdvance(text)) + 2 * margin + 1
+
+
+def fit_columns_to_items(tree: QTreeWidget, columns: range | list[int]) -> None:
+    """``columns`` exactly as wide as their widest entry (in that entry's own font: the agenda's
+    bold appointments) or their header. Unlike :meth:`QTreeView.resizeColumnToContents` it
+    measures every row, not only those in the viewport, with the view's font where an item has
+    none of its own (``QTreeWidgetItem.font`` then answers the application's default font, not
+    the view's), and it is called again after a language switch rewrote the texts."""
+    header = tree.header()
+    for column in columns:
+        widest = header.sectionSizeHint(column)
+        for row in range(tree.topLevelItemCount()):
+            item = tree.topLevelItem(row)
+            text = item.text(column) if item is not None else ""
+            if not text or item is None:
+                continue
+            own = item.data(column, Qt.ItemDataRole.FontRole)
+            font = own if isinstance(own, QFont) else tree.font()
+            widest = max(widest, item_text_width(tree, font, text))
+        tree.setColumnWidth(column, widest)

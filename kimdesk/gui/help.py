@@ -12,6 +12,10 @@ of its own where that shortcut does not fire (and a modal one blocks the main wi
 application-wide :class:`HelpKey` filter answers F1 there. The help window of a dialog is that
 dialog's child: Qt does not block a modal dialog's own child windows, so the counselor can scroll
 the page while the dialog stays open, and the keyboard returns to the dialog when it closes.
+
+An open help window follows a switch of the interface language (the main window's
+``LanguageHub``): it reloads its page, at the same section, in the new language. Before, it kept
+the old language until reopened, which looked like the switch had not worked.
 """
 
 from __future__ import annotations
@@ -77,6 +81,16 @@ class HelpWindow(QDialog):
         self.browser.setAccessibleName(page.title)
         self._scroll_to(page.sections.get(section, ""))
 
+    def follow_language(self, hub: Any) -> None:
+        """Reload on every switch of ``hub`` (a :class:`kimdesk.gui.lang.LanguageHub`); the
+        connection ends with this window (a bound slot of a QObject)."""
+        hub.changed.connect(self.relanguage)
+
+    def relanguage(self, _lang: str = "") -> None:
+        """The shown page again, at its section, in the current interface language."""
+        if self.page is not None:
+            self.show_page(self.page.name, self.section)
+
     def _scroll_to(self, heading: str) -> None:
         doc = self.browser.document()
         block = doc.begin()
@@ -98,6 +112,7 @@ class HelpWindow(QDialog):
             self.show_page(path.rsplit("/", 1)[-1].removesuffix(".md"), url.fragment(),
                            self.page.lang if self.page and not self.page.fallback else None)
         elif url.fragment() and self.page is not None:
+            self.section = url.fragment()
             self._scroll_to(self.page.sections.get(url.fragment(), ""))
 
 
@@ -150,11 +165,25 @@ def open_help(owner: QWidget, page: str | None = None, section: str = "") -> Hel
     window = owner.findChild(HelpWindow, "helpWindow", Qt.FindChildOption.FindDirectChildrenOnly)
     if window is None:
         window = HelpWindow(owner)
+        hub = _hub_of(owner)
+        if hub is not None:
+            window.follow_language(hub)
     window.show_page(page, section)
     window.show()
     window.raise_()
     window.activateWindow()
     return window
+
+
+def _hub_of(widget: QWidget | None) -> Any:
+    """The main window's LanguageHub, found up ``widget``'s parents (a dialog's help window
+    belongs to the dialog, the dialog to the main window); None outside the main window."""
+    while widget is not None:
+        hub = getattr(widget, "hub", None)
+        if hub is not None and hasattr(hub, "changed"):
+            return hub
+        widget = widget.parentWidget()
+    return None
 
 
 class HelpKey(QObject):

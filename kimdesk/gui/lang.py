@@ -66,6 +66,21 @@ class LanguageHub(QObject):
         self.changed.emit(lang)
 
 
+#: Left-to-right isolate and pop directional isolate (Unicode bidi, UAX #9).
+LRI, PDI = "\u2066", "\u2069"
+
+
+def ltr(text: str) -> str:
+    """``text`` kept as one left-to-right unit inside right-to-left text: a case number such as
+    "2026-F084-000059" read "F084-000059-2026" in Arabic and Persian lists (the letters make
+    "F084-000059" a run of its own that the bidi algorithm moves before the year). The
+    isolates are invisible; in a left-to-right interface nothing is added, so copied numbers
+    and type-ahead stay plain there."""
+    if text and i18n.is_rtl(i18n.current_language()):
+        return f"{LRI}{text}{PDI}"
+    return text
+
+
 def locale_for(lang: str) -> QLocale:
     return QLocale(LOCALE_NAMES.get(lang, lang))
 

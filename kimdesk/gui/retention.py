@@ -23,7 +23,7 @@ from kimdesk.domain.retention import (
 )
 from kimdesk.gui.datefield import Years
 from kimdesk.gui.jobs import BackgroundJob
-from kimdesk.gui.lang import format_date
+from kimdesk.gui.lang import format_date, ltr
 from kimdesk.gui.worker import DbWorker
 from kimdesk.i18n import N_, gettext, ngettext
 
@@ -100,7 +100,7 @@ class RetentionPage:
         for v in self.verdicts[:2000]:
             action = _("Delete") if v.action is Action.DELETE else _("Legal hold")
             tree.addTopLevelItem(QTreeWidgetItem(
-                [v.case_number, v.municipality, format_date(v.due_on.isoformat()), action,
+                [ltr(v.case_number), v.municipality, format_date(v.due_on.isoformat()), action,
                  v.reason_text()]))
         for column in range(4):
             tree.resizeColumnToContents(column)

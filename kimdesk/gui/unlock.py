@@ -212,6 +212,10 @@ class UnlockScreen(QWidget):
 
     def retranslate(self) -> None:
         self.ui.retranslateUi(self)
+        # a switch made elsewhere (Settings) shows here too; it said "English" under a German
+        # screen (setCurrentIndex does not emit ``activated``: no switch is requested again)
+        combo = self.ui.languageCombo
+        combo.setCurrentIndex(combo.findData(i18n.current_language()))
         self.passphrase.setPlaceholderText(
             _("Demo vault: the passphrase is \"demo\"") if self.demo_hint else "")
         if self._remaining > 0:

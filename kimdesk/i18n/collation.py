@@ -24,3 +24,11 @@ def sort_key(text: str) -> tuple[str, str, str]:
     decomposed = unicodedata.normalize("NFKD", text.translate(_LETTERS))
     base = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
     return base, text.casefold(), text
+
+
+def fold(text: str) -> str:
+    """``text`` for matching as a reader types: without case and accents ("Türkei" -> "turkei",
+    "Côte" -> "cote"), so a counselor on a German or English keyboard finds names spelt with
+    letters they cannot type quickly. NFKD splits a letter from its marks; the marks go."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))

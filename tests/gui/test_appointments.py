@@ -181,3 +181,64 @@ def _export(agenda: Any) -> Any:
     from kimdesk.gui.appointments.export import IcsExportDialog
 
     return agenda.findChild(IcsExportDialog, "icsExportDialog")
+
+
+def _what_column_problems(dialog: Any) -> list[str]:
+    """Rows whose "What" text is wider than its column: the text's advance in the item's own
+    font (the bold appointments) or else the view's, plus the style's text margins."""
+    from PySide6.QtGui import QFont, QFontMetrics
+    from PySide6.QtWidgets import QStyle
+
+    table = dialog.table
+    margin = table.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, table) + 1
+    problems = []
+    for row in range(table.topLevelItemCount()):
+        item = table.topLevelItem(row)
+        own = item.data(2, Qt.ItemDataRole.FontRole)
+        font = own if isinstance(own, QFont) else table.font()
+        needed = QFontMetrics(font).horizontalAdvance(item.text(2)) + 2 * margin
+        if table.columnWidth(2) < needed:
+            problems.append(f"{item.text(2)!r}: {table.columnWidth(2)} < {needed}")
+    return problems
+
+
+def test_what_column_fits_in_german_also_after_a_switch(qtbot: Any, demo_window: Any,
+                                                        tmp_path: Path) -> None:
+    """ "Überprüfung fällig" was cut in the agenda's "What" column: the widths were taken from the
+    English texts and a language switch rewrote the texts only. Open in English, switch to
+    German in the settings (keys), then open afresh in German: every row fits."""
+    from tests.gui.test_language_switch import choose_language_in_settings
+
+    window = demo_window
+    _enter_appointment(qtbot, window)  # a bold "Termin" row among the reviews (this week)
+    window.activateWindow()
+    keys = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+    qtbot.keyClick(window, Qt.Key.Key_D, keys)
+    qtbot.waitUntil(lambda: window.appointments.dialog is not None
+                    and window.appointments.dialog.isVisible(), timeout=5000)
+    dialog = window.appointments.dialog
+    qtbot.waitUntil(dialog.isActiveWindow, timeout=3000)
+    qtbot.keyClick(dialog, Qt.Key.Key_W, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: dialog.week, timeout=5000)
+    for _week in range(12):  # a week with reviews among the appointments (the demo's dates vary)
+        wait_idle(qtbot, window)
+        if any(e.kind != "appointment" for e in dialog.entries):
+            break
+        qtbot.keyClick(dialog, Qt.Key.Key_Right, Qt.KeyboardModifier.AltModifier)
+    assert any(e.kind != "appointment" for e in dialog.entries)
+    assert not _what_column_problems(dialog)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=3000)
+    choose_language_in_settings(qtbot, window, "de")
+    texts = {dialog.table.topLevelItem(r).text(2)
+             for r in range(dialog.table.topLevelItemCount())}
+    assert "Überprüfung fällig" in texts
+    assert not _what_column_problems(dialog)
+    dialog.grab().save(str(tmp_path / "agenda-de.png"))
+    dialog.close()
+    qtbot.waitUntil(lambda: window.appointments.dialog is None, timeout=5000)
+    window.activateWindow()
+    qtbot.keyClick(window, Qt.Key.Key_D, keys)
+    qtbot.waitUntil(lambda: window.appointments.dialog is not None
+                    and bool(window.appointments.dialog.entries), timeout=5000)
+    assert not _what_column_problems(window.appointments.dialog)

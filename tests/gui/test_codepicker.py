@@ -161,3 +161,39 @@ def test_case_view_shows_names_and_saves_codes(qtbot: Any, demo_window: Any,
     qtbot.waitUntil(lambda: view.bundle is not None
                     and view.bundle.person.nationalities[-1:] == ["UA"], timeout=5000)
     assert picker.text().endswith("; Ukraine")
+
+
+def test_accents_are_folded_on_both_sides(qtbot: Any, person_form: Any) -> None:
+    """Typed without accents on a plain keyboard, a name with them is still offered and
+    taken ("Turk" -> Türkei, "Cote" -> Côte d'Ivoire); typed with them, too."""
+    form = person_form("de")
+    picker = form.inputs["nationalities"]
+    picker.setFocus()
+    qtbot.keyClicks(picker, "Turk")
+    qtbot.waitUntil(picker.popup().isVisible, timeout=3000)
+    assert "Türkei" in _offered(picker)
+    assert picker.popup().currentIndex().data() == "Türkei"
+    qtbot.keyClick(QApplication.activePopupWidget() or picker, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not picker.popup().isVisible(), timeout=3000)
+    assert picker.text() == "Türkei"  # the real name, not the folded one
+    qtbot.keyClicks(picker, "; cote")
+    qtbot.waitUntil(picker.popup().isVisible, timeout=3000)
+    offered = _offered(picker)
+    assert any(name.startswith("Côte") for name in offered), offered
+    qtbot.keyClick(QApplication.activePopupWidget() or picker, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not picker.popup().isVisible(), timeout=3000)
+    assert form.values()["nationalities"] == ["TR", "CI"]
+    # typed in full without the accents and not chosen from the list: still understood
+    picker.clear()
+    qtbot.keyClicks(picker, "Turkei")
+    qtbot.keyClick(QApplication.activePopupWidget() or picker, Qt.Key.Key_Escape)
+    assert form.values()["nationalities"] == ["TR"] and not form.input_errors()
+    # languages in English: "Francais"-style folding works there too
+    set_language("en")
+    form.retranslate()
+    languages = form.inputs["languages"]
+    languages.clear()
+    languages.setFocus()
+    qtbot.keyClicks(languages, "volapu")
+    qtbot.waitUntil(languages.popup().isVisible, timeout=3000)
+    assert "Volapük" in _offered(languages)

@@ -227,3 +227,45 @@ def test_about_lists_the_components_and_their_licences(qtbot: Any, demo_window: 
         assert name.casefold() in names, name
         assert licence in lines[names.index(name.casefold()) + 2], name
     assert "?" not in text  # every component names a licence
+
+
+def test_open_help_follows_a_language_switch(qtbot: Any, demo_window: Any) -> None:
+    """The help window stays open beside the main window; switching the interface language in
+    the settings reloads its page, at its section, in the new language (it kept English)."""
+    from tests.gui.test_language_switch import choose_language_in_settings
+
+    window = demo_window
+    view = _open_case_by_keys(qtbot, window)
+    view.tabs.setFocus()
+    qtbot.keyClick(window, Qt.Key.Key_T, CTRL)  # the consultation editor: its section
+    qtbot.waitUntil(lambda: _dialog("dialog_consultations") is not None, timeout=5000)
+    dialog = _dialog("dialog_consultations")
+    assert dialog is not None
+    qtbot.waitUntil(dialog.isActiveWindow, timeout=3000)
+    help_window = _f1(qtbot, dialog)
+    assert help_window.page is not None and help_window.page.lang == "en"
+    assert (help_window.page.name, help_window.section) == ("case", "consultations")
+    _close(qtbot, help_window)
+    qtbot.waitUntil(dialog.isActiveWindow, timeout=3000)
+    _close(qtbot, dialog)
+    qtbot.waitUntil(window.isActiveWindow, timeout=3000)
+    # F1 on the case list, then back to the main window with the help window left open
+    qtbot.keyClick(window, Qt.Key.Key_F, CTRL)
+    help_window = _f1(qtbot, window)
+    english = help_window.browser.toPlainText()
+    assert help_window.page is not None and help_window.page.title == "Case list"
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=3000)
+    choose_language_in_settings(qtbot, window, "de")
+    assert help_window.isVisible()
+    assert help_window.page.lang == "de" and help_window.page.title == load_page("cases",
+                                                                                 "de").title
+    assert help_window.browser.toPlainText() != english
+    assert help_window.windowTitle().startswith(load_page("cases", "de").title)
+    assert "manual" not in help_window.windowTitle()  # the title's own words are German too
+    # a language without pages: the English page and the note, in that language
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=3000)
+    choose_language_in_settings(qtbot, window, "uk")
+    assert help_window.page.fallback and help_window.note.isVisible()
+    assert help_window.isRightToLeft() is False

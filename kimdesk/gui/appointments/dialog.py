@@ -27,8 +27,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kimdesk.gui.fitting import fit_columns_to_items
 from kimdesk.gui.jobs import failure_message
-from kimdesk.gui.lang import format_date, locale
+from kimdesk.gui.lang import format_date, locale, ltr
 from kimdesk.gui.naming import named
 from kimdesk.gui.worker import DbWorker
 from kimdesk.i18n import N_, gettext
@@ -49,7 +50,7 @@ def entry_texts(entry: AgendaEntry) -> list[str]:
     """The row of one entry, in the interface language."""
     what = _("Appointment") if entry.kind == APPOINTMENT else _("Review due")
     day = f"{weekday(entry.day)} {format_date(entry.day)}"
-    return [day, entry.time, what, entry.case_number, entry.display_name, entry.place]
+    return [day, entry.time, what, ltr(entry.case_number), entry.display_name, entry.place]
 
 
 class AgendaDialog(QDialog):
@@ -148,8 +149,7 @@ class AgendaDialog(QDialog):
                 for column in range(len(COLUMNS)):
                     item.setFont(column, font)
             self.table.addTopLevelItem(item)
-        for column in range(len(COLUMNS) - 1):
-            self.table.resizeColumnToContents(column)
+        fit_columns_to_items(self.table, range(len(COLUMNS) - 1))
         self.empty_label.setVisible(not entries)
         self.status_label.setText("")
         first = self.table.topLevelItem(0)
@@ -196,4 +196,6 @@ class AgendaDialog(QDialog):
                 continue
             for column, text in enumerate(entry_texts(entry)):
                 item.setText(column, text)
+        # the new language's texts are longer ("Review due" -> "Überprüfung fällig")
+        fit_columns_to_items(self.table, range(len(COLUMNS) - 1))
         self._show_range()

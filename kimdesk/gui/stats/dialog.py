@@ -86,7 +86,9 @@ class StatisticsDialog(QDialog):
         self._kind_changed()
         hub = getattr(parent, "hub", None)  # the main window's LanguageHub: follow its switches
         if hub is not None and hasattr(hub, "changed"):
-            hub.changed.connect(lambda _lang: self.retranslate())
+            # a bound slot: Qt ends the connection with the window (a lambda outlived the
+            # closed, deleted dialog and raised on the next language switch)
+            hub.changed.connect(self.retranslate)
 
     # -- layout --------------------------------------------------------------------------------
     def _build(self) -> None:
@@ -172,7 +174,7 @@ class StatisticsDialog(QDialog):
         layout.addWidget(split, 1)
         layout.addLayout(buttons)
 
-    def retranslate(self) -> None:
+    def retranslate(self, *_lang: object) -> None:
         self.setWindowTitle(_(N_("Statistics for the Land's reporting")))
         for i, kind in enumerate(KINDS):
             self.kind.setItemText(i, _(KIND_LABELS[kind]))
