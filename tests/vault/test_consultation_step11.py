@@ -58,7 +58,8 @@ def test_schema_10_vault_upgrades_keeping_values_sync_state_and_trigger(tmp_path
             "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'consultations'"
             " AND sql IS NOT NULL")}
         assert indexes == {"consultations_case", "consultations_date", "consultations_pending",
-                           "consultations_stats"}
+                           "consultations_stats",
+                           "consultations_contact"}  # step 13 (migration_unlock.py) adds it
         assert "consultations_pending" in " ".join(r[3] for r in v.conn.execute(
             "EXPLAIN QUERY PLAN SELECT seq FROM consultations WHERE pending = 1"))
         # the trigger works after the rebuild: the first local edit keeps the old row as base
