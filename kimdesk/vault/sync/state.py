@@ -33,8 +33,9 @@ class SyncStateTable:
             (key, str(value)),
         )
 
-    def set_many(self, values: dict[str, str | int]) -> None:
-        """Set several values in one transaction (all or none)."""
-        with self._vault.transaction():
+    def set_many(self, values: dict[str, str | int], *, durable: bool = True) -> None:
+        """Set several values in one transaction (all or none); ``durable=False`` for values
+        whose loss in a power cut costs nothing (:meth:`Vault.transaction`)."""
+        with self._vault.transaction(durable=durable):
             for key, value in values.items():
                 self.put(key, value)
