@@ -72,5 +72,7 @@ def reference_problem(changed: dict[str, Any], team: str, teams: dict[str, str]
 def referenced_ids(changes: list[Any]) -> set[str]:
     """The ids a batch's changes point at (to look up their teams), minus the batch's own."""
     own = {c.id for c in changes}
-    found = {c.changed.get(f) for c in changes for f in REFERENCES}
-    return {v for v in found if isinstance(v, str) and v and v not in own}
+    # Only text can be an id: a list or an object there (a malformed or hostile change) is left
+    # for validation to refuse, and must not reach the set (unhashable: a 500 found by the fuzzer).
+    found = {v for c in changes for f in REFERENCES if isinstance(v := c.changed.get(f), str)}
+    return {v for v in found if v and v not in own}
