@@ -7,7 +7,8 @@ for the counselor, ``offline`` when the server cannot be reached, ``error`` for 
 declared table (:data:`kimdesk.sync.schedule.ALLOWED`); the GUI only draws these states (see
 ``kimdesk/gui/sync``), the CLI prints them.
 
-One :meth:`SyncEngine.sync` run:
+One :meth:`SyncEngine.sync` run (the probe and the first reference page are asked for while the
+first batch is prepared; nothing is stored or sent before the probe answered):
 
 1. resend the batch in flight, if any (a lost response: same batch id, the server answers its
    stored receipt), then build and send new batches until nothing is pending;
