@@ -299,27 +299,14 @@ class Vault:
 
     # -- transactions --------------------------------------------------------------------------
     @contextlib.contextmanager
-    def transaction(self, *, durable: bool = True) -> Iterator[None]:
-        """``BEGIN IMMEDIATE`` ... ``COMMIT``; nested uses join the outer transaction.
-
-        ``durable=False`` (bookkeeping whose loss costs nothing, e.g. when sync last ran): the
-        commit does not wait for its fsync (``synchronous = NORMAL`` in WAL mode). It survives
-        a crash of the process, and a power cut once the next durable commit or checkpoint has
-        synced the log; the database stays consistent either way (docs/vault.md)."""
+    def transaction(self) -> Iterator[None]:
+        """``BEGIN IMMEDIATE`` ... ``COMMIT``; nested uses join the outer transaction."""
         if self._depth:
             self._depth += 1
             try:
                 yield
             finally:
                 self._depth -= 1
-            return
-        if not durable:
-            self.conn.execute("PRAGMA synchronous = NORMAL")
-            try:
-                with self.transaction():
-                    yield
-            finally:
-                self.conn.execute("PRAGMA synchronous = FULL")
             return
         self.conn.execute("BEGIN IMMEDIATE")
         self._depth = 1
