@@ -36,6 +36,7 @@ from kimdesk.domain.codes import (
 )
 from kimdesk.domain.iso import check_country, check_language
 
+_CLOCK = re.compile(r"(\d{1,2})(?::?(\d{2}))?")
 _CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _LATIN = re.compile(r"^[\sA-Za-z\u00C0-\u024F\u1E00-\u1EFF'’.\-]*$")
 
@@ -198,8 +199,10 @@ class Case(Record):
         counselor types; anything else is left for the pattern to refuse."""
         if not isinstance(value, str):
             return value
+        if not value:  # no time agreed: most cases; the server validates every one it receives
+            return value
         text = value.strip().replace(".", ":")
-        found = re.fullmatch(r"(\d{1,2})(?::?(\d{2}))?", text)
+        found = _CLOCK.fullmatch(text)
         if found is None:
             if text:
                 raise ValueError("not a time of day")

@@ -224,6 +224,19 @@ push_like = st.fixed_dictionaries(
 ) | json_values
 
 
+def test_push_with_an_object_as_reference_is_refused_not_500(server, make_device):
+    """Found by the fuzzer below: an object where a ``case_id`` belongs broke the lookup of the
+    teams a batch refers to (500); the change is rejected with a reason, the batch answered."""
+    headers = _auth(server, make_device)
+    change = {"kind": "persons", "id": str(uuid.uuid4()), "base_rev": 0,
+              "changed": {"family_name": [[None]], "case_id": {"x": True}}}
+    body = json.dumps({"batch_id": uuid.uuid4().hex, "batch_seq": 1, "changes": [change]})
+    r = httpx.post(server.url + "/v1/push", content=body.encode(), headers=headers, timeout=30)
+    assert r.status_code == 200, r.text
+    (result,) = r.json()["results"]
+    assert result["status"] == "rejected" and result["reason"]
+
+
 @settings(max_examples=150, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(payload=push_like, gz=st.booleans())

@@ -33,9 +33,10 @@ class StateStore:
         """Set one value inside the caller's transaction."""
         self.tables.state.put(key, value)
 
-    def set_many(self, values: dict[str, str | int]) -> None:
-        """Set several values in one transaction."""
-        self.tables.state.set_many(values)
+    def set_many(self, values: dict[str, str | int], *, durable: bool = True) -> None:
+        """Set several values in one transaction (``durable=False``: bookkeeping a power cut
+        may lose, committed without waiting for the disk)."""
+        self.tables.state.set_many(values, durable=durable)
 
     @property
     def enrolled(self) -> bool:

@@ -7,6 +7,8 @@ were pulled), ``batch_seq`` (the last outbox batch's number) and ``last_sync``.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -33,8 +35,26 @@ class SyncStateTable:
             (key, str(value)),
         )
 
-    def set_many(self, values: dict[str, str | int]) -> None:
-        """Set several values in one transaction (all or none)."""
-        with self._vault.transaction():
+    def set_many(self, values: dict[str, str | int], *, durable: bool = True) -> None:
+        """Set several values in one transaction (all or none); ``durable=False`` for values
+        whose loss in a power cut costs nothing (:meth:`_not_waiting_for_disk`)."""
+        with self._not_waiting_for_disk(not durable), self._vault.transaction():
             for key, value in values.items():
                 self.put(key, value)
+
+    @contextlib.contextmanager
+    def _not_waiting_for_disk(self, relax: bool) -> Iterator[None]:
+        """With ``relax`` (and outside any transaction), the commit inside does not wait for its
+        fsync: ``synchronous = NORMAL`` in WAL mode. It survives a crash of the process, and a
+        power cut once the next durable commit or checkpoint synced the log; the vault stays
+        consistent either way (docs/vault.md, "Durability"). The connection is back at FULL
+        afterwards."""
+        if relax and self._vault.conn.in_transaction:
+            relax = False  # joins the caller's transaction, which decides
+        if relax:
+            self._vault.conn.execute("PRAGMA synchronous = NORMAL")
+        try:
+            yield
+        finally:
+            if relax:
+                self._vault.conn.execute("PRAGMA synchronous = FULL")
