@@ -167,9 +167,11 @@ def in_process(vault: Path, searches: int) -> dict[str, object]:
             if done >= searches:
                 break
             before, shown = ws.queries_done, ws.first_pages_done
-            # What the last answer left to paint is painted first: a counselor's next keystroke
-            # comes a tenth of a second later, not in the same instant.
-            app.processEvents()
+            # What the last answer left to do (the view lays out and paints the appended rows
+            # on a timer) is done first: a counselor's next keystroke comes a tenth of a second
+            # or more later (5-8 keys a second), not in the same instant.
+            pause = time.monotonic() + 0.1
+            spin(lambda p=pause: time.monotonic() > p)
             start = time.perf_counter()
             ws.search.blockSignals(True)
             ws.search.setText(word[:i])
