@@ -9,13 +9,12 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
-import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.gui.conftest import unlock, wait_idle
+from tests.gui.conftest import wait_idle
 
 pytestmark = pytest.mark.gui
 
@@ -72,16 +71,13 @@ def _press(qtbot: Any, button: Any) -> None:
     qtbot.keyClick(button, Qt.Key.Key_Space)
 
 
-def test_choose_save_reopen_and_save_as(qtbot: Any, make_window: Any, demo_vault_file: Path,
-                                        tmp_path: Path, monkeypatch: Any) -> None:
+def test_choose_save_reopen_and_save_as(qtbot: Any, demo_window: Any, tmp_path: Path,
+                                        monkeypatch: Any) -> None:
     from PySide6.QtWidgets import QDialog, QFileDialog
 
     from kimdesk.gui.forms.fileeditor import FileEditor
 
-    copy = tmp_path / "demo.kdb"
-    shutil.copy(demo_vault_file, copy)
-    window = make_window(copy)
-    unlock(qtbot, window)
+    window = demo_window
     ws = window.workspace
     case_id = ws.model.row_at(0).case_id
     ws.open_case(case_id)

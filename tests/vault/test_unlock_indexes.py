@@ -17,14 +17,11 @@ from kimdesk.vault import Vault
 from kimdesk.vault.appointments import due_today
 from kimdesk.vault.caselist import SORT_KEYS, CaseFilter, build_sql
 from kimdesk.vault.retention import case_facts
+from tests.vault.test_live_index import _plan
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 REVIEW_COUNT = ("SELECT count(*) FROM cases WHERE deleted >= 0 AND deleted = 0"
                 " AND review_on <= ? AND phase != 'abschluss'")
-
-
-def _plan(vault: Vault, sql: str, params: list[object] | tuple[object, ...] = ()) -> str:
-    return " | ".join(r[3] for r in vault.conn.execute("EXPLAIN QUERY PLAN " + sql, params))
 
 
 def test_an_upgraded_vault_answers_from_the_indexes(tmp_path: Path) -> None:
