@@ -1,4 +1,5 @@
-"""Pausing Python's cyclic garbage collector around bulk work.
+"""Who runs Python's cyclic garbage collector, and when: paused around bulk work, and in the
+desktop client on the GUI thread only.
 
 Counting statistics, applying a sync batch and reading one on the server each create hundreds of
 thousands of short-lived dicts, tuples and strings, none of them in a reference cycle. With the
@@ -6,13 +7,55 @@ collector on, its generational passes walk the growing heap again and again: 0.3
 an indicator set over 100,000 cases, about a tenth of the server's time for a 10k-record push
 (``benchmarks/``). Reference counting still frees all of it at once; the collector only exists
 for cycles, and it runs again as soon as the work is done.
+
+In the desktop client the collector must never run on a worker thread. It runs in whichever thread
+happens to allocate past its threshold, and frees every unreachable cycle there, Qt widgets among
+them: PySide6 6.11 then calls the widget's C++ destructor on that thread. Qt forbids that; the
+widget's timers cannot be unregistered from another thread ("QObject::killTimer: Timers cannot be
+stopped from another thread"), stay with the GUI thread's event dispatcher and later fire into
+freed memory. That was a segmentation fault in CI, several hundred tests after the widget's own
+test (a gen-2 pass on the in-process test server's worker thread had freed a closed window).
+:func:`collect_on_this_thread_only` switches automatic collection off for the process, and the GUI
+calls :func:`collect_due` from a timer on its own thread (``kimdesk/gui/collector.py``); the test
+suite does the same between tests. The same pattern is pyqtgraph's ``GarbageCollector``.
 """
 
 from __future__ import annotations
 
 import contextlib
 import gc
+import threading
 from collections.abc import Iterator
+
+#: The thread that alone runs the collector (:func:`collect_on_this_thread_only`), or None.
+_owner: threading.Thread | None = None
+
+
+def collect_on_this_thread_only() -> None:
+    """Switch automatic collection off for good; from now on only :func:`collect_due`, called on
+    this thread, collects (idempotent; the first caller's thread keeps the job)."""
+    global _owner
+    if _owner is None:
+        _owner = threading.current_thread()
+    gc.disable()
+
+
+def collect_due() -> int:
+    """On the owning thread: collect the generations whose counts passed CPython's own thresholds,
+    as the automatic collector would have; returns the number of objects freed (0 elsewhere)."""
+    if _owner is not threading.current_thread():
+        return 0
+    if gc.isenabled():  # something switched it back on (gc.enable() in a library or a test)
+        gc.disable()
+    thresholds = gc.get_threshold()
+    counts = gc.get_count()
+    generation = -1
+    for level in range(3):
+        if counts[level] > thresholds[level]:
+            generation = level
+        else:
+            break
+    return gc.collect(generation) if generation >= 0 else 0
 
 
 @contextlib.contextmanager
@@ -23,11 +66,11 @@ def collector_paused() -> Iterator[None]:
     The switch is process-wide. Where threads overlap (two requests on the server), only a pause
     that found the collector on switches it back on, so the collector always ends up on; a block
     that began while another pause was active may finish with the collector running, which only
-    costs time."""
+    costs time. Once :func:`collect_on_this_thread_only` has run, it stays off."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
-        if was_enabled:
+        if was_enabled and _owner is None:
             gc.enable()

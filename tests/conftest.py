@@ -14,6 +14,21 @@ os.environ.setdefault("KIMDESK_LANG", "en")
 PASSPHRASE = "correct horse battery staple"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """The cyclic collector runs on the main thread only, as in the desktop client: GUI tests
+    leave closed windows behind, and a collection on a lane or server thread would destroy them
+    there (kimdesk/collector.py). :func:`pytest_runtest_logfinish` collects between tests."""
+    from kimdesk.collector import collect_on_this_thread_only
+
+    collect_on_this_thread_only()
+
+
+def pytest_runtest_logfinish(nodeid: str, location: tuple[str, int | None, str]) -> None:
+    from kimdesk.collector import collect_due
+
+    collect_due()
+
+
 @pytest.fixture
 def make_vault(tmp_path: Path) -> Iterator[Callable[..., object]]:
     """Create vaults (closed for you at the end): ``make_vault(name="v.kdb", **meta)``."""

@@ -33,9 +33,10 @@ def application() -> QApplication:
         app.setApplicationName("KIMdesk")
         app.setOrganizationName("KIMdesk")
         app.setApplicationDisplayName("KIMdesk")
-    from kimdesk.gui import qtfix
+    from kimdesk.gui import collector, qtfix
 
     qtfix.install()
+    collector.install()  # the cyclic collector runs on this thread only (kimdesk/collector.py)
     return app
 
 

@@ -20,6 +20,9 @@ def preview_form(form: Form, ui_language: str, client_language: str | None,
     """Show ``form``; with ``screenshot`` write the whole form as a PNG instead and return."""
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
+    from kimdesk.gui import collector
+
+    collector.install()  # the cyclic collector runs on this thread only (kimdesk/collector.py)
     widget = FormWidget(form, ui_language=ui_language, client_language=client_language)
     widget.setWindowTitle(form.title(ui_language))
     widget.resize(1100, 900)
