@@ -132,6 +132,10 @@ class _Executor(QObject):
             entry.running = False
             owner._results[job_id] = outcome
         entry.stopped.set()
+        # The job's closure may hold the last reference to a widget: it must be released where
+        # _finished drops the entry, on the GUI thread, never here (Qt objects are destroyed on
+        # their own thread; kimdesk/collector.py has what happened when a lane freed a window).
+        del entry, outcome
         self.done.emit(job_id)
 
 
