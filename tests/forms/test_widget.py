@@ -238,6 +238,7 @@ def test_refresh_touches_qt_only_where_something_changed(qtbot: Any,
 
     w._refresh()
     gc.collect()
+    was_enabled = gc.isenabled()  # off in this test session (tests/conftest.py)
     gc.disable()  # freeing unrelated garbage would lower the count legitimately
     try:
         before = sys.getrefcount(None)
@@ -245,7 +246,8 @@ def test_refresh_touches_qt_only_where_something_changed(qtbot: Any,
             w._refresh()
         after = sys.getrefcount(None)
     finally:
-        gc.enable()
+        if was_enabled:
+            gc.enable()
     assert before - after < 50
     assert w.message("children_count")
 
