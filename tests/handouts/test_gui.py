@@ -61,7 +61,23 @@ def test_save_as_pdf(qtbot: Any, tmp_path: Path) -> None:
     out = tmp_path / "handout.pdf"
     dialog.save_to(out)
     assert out.read_bytes() == dialog.pdf
-    assert "handout.pdf" in dialog.status_label.text()
+    assert "handout.pdf" in dialog.status_label.text().replace("\u200b", "")
+
+
+def test_saved_path_wraps_inside_the_dialog(qtbot: Any, tmp_path: Path) -> None:
+    """A long folder path (no spaces: nowhere to wrap a word) was cut at the default size; it now
+    breaks after its separators, and the label keeps the path's characters as they are."""
+    dialog = open_dialog(qtbot)
+    dialog.show()
+    folder = tmp_path / "Beratung_Handouts_Ausgedruckt_fuer_Klientinnen_und_Klienten_2026"
+    folder.mkdir()
+    out = folder / "Termin_Erstgespraech_Tigrinya_Deutsch_Klientin_Saba_Tesfay.pdf"
+    dialog.save_to(out)
+    qtbot.wait(50)
+    label = dialog.status_label
+    assert label.minimumSizeHint().width() <= label.width(), label.minimumSizeHint()
+    assert label.text().replace("\u200b", "").endswith(str(out))
+    assert label.toolTip() == str(out)
 
 
 def test_print_to_a_pdf_printer(qtbot: Any, tmp_path: Path) -> None:

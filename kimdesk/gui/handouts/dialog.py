@@ -18,6 +18,7 @@ language names in the combo boxes (ትግርኛ, پښتو) draw with the same fa
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from dataclasses import replace
 from pathlib import Path
@@ -352,7 +353,12 @@ class HandoutDialog(QDialog):
         except Exception as exc:
             self.show_error(exc)
             return
-        self.status_label.setText(_("Saved: {path}").format(path=str(path)))
+        # A path has no spaces to wrap at: a zero-width space after each separator, dash
+        # and underscore lets the label break a long name instead of cutting it off; the
+        # tooltip holds the path as it is.
+        breakable = re.sub(r"([/\\_-])", "\\1\u200b", str(path))
+        self.status_label.setText(_("Saved: {path}").format(path=breakable))
+        self.status_label.setToolTip(str(path))
 
     @Slot()
     def print_document(self) -> None:
