@@ -29,6 +29,17 @@ def pytest_runtest_logfinish(nodeid: str, location: tuple[str, int | None, str])
     collect_due()
 
 
+@pytest.fixture(autouse=True)
+def _collections_stay_on_the_main_thread() -> Iterator[None]:
+    """Fails a test during which the collector ran on another thread (a stray ``gc.enable()``
+    or an explicit ``gc.collect()`` on a lane): the crash of kimdesk/collector.py."""
+    from kimdesk.collector import off_thread_collections
+
+    before = len(off_thread_collections)
+    yield
+    assert not off_thread_collections[before:], off_thread_collections[before:]
+
+
 @pytest.fixture
 def make_vault(tmp_path: Path) -> Iterator[Callable[..., object]]:
     """Create vaults (closed for you at the end): ``make_vault(name="v.kdb", **meta)``."""

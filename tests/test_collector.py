@@ -42,3 +42,17 @@ def test_a_pause_leaves_the_collector_off_and_a_stray_enable_is_undone() -> None
     gc.enable()  # a library switching it back on
     collect_due()
     assert not gc.isenabled()
+
+
+def test_a_collection_on_another_thread_is_recorded() -> None:
+    """The watch the test suite fails on (tests/conftest.py) and the GUI logs."""
+    from kimdesk import collector
+
+    collect_on_this_thread_only()
+    before = len(collector.off_thread_collections)
+    worker = threading.Thread(target=gc.collect, name="lane")
+    worker.start()
+    worker.join()
+    seen = collector.off_thread_collections[before:]
+    del collector.off_thread_collections[before:]  # expected here: not this test's failure
+    assert seen == ["generation 2 on lane"]

@@ -10,9 +10,11 @@ else is still freed at once by reference counting.
 
 from __future__ import annotations
 
+import threading
+
 from PySide6.QtCore import QObject, QTimer
 
-from kimdesk.collector import collect_due, collect_on_this_thread_only
+from kimdesk.collector import collect_due, collect_on_this_thread_only, owner
 
 #: How often the GUI thread collects what is due (ms).
 INTERVAL_MS = 1000
@@ -24,6 +26,8 @@ class GuiThreadCollector(QObject):
     def __init__(self, parent: QObject | None = None, interval_ms: int = INTERVAL_MS) -> None:
         super().__init__(parent)
         collect_on_this_thread_only()
+        if owner() is not threading.current_thread():
+            raise RuntimeError("the garbage collector already belongs to another thread")
         self.freed = 0  # objects freed by this collector's passes (for tests)
         self._timer = QTimer(self)
         self._timer.timeout.connect(self.collect)

@@ -24,13 +24,16 @@ class _Window(QWidget):
 
 
 def test_worker_thread_never_destroys_a_widget(qtbot: Any) -> None:
+    from kimdesk.gui import collector
     from kimdesk.gui.app import application
 
     application()
+    assert collector._COLLECTOR is not None and collector._COLLECTOR._timer.isActive()
     assert not gc.isenabled()  # automatic collection off: only the GUI thread collects
     destroyed_on: list[int] = []
     window = _Window()
-    window.destroyed.connect(lambda *_a: destroyed_on.append(threading.get_ident()))
+    # runs on the thread that frees the wrapper (and with it the C++ window)
+    weakref.finalize(window, lambda: destroyed_on.append(threading.get_ident()))
     alive = weakref.ref(window)
     del window  # now garbage, reachable only through its own cycle
 
