@@ -362,19 +362,21 @@ class SyncEngine:
 
     def _pull_all(self, report: SyncReport, *, seen: set[tuple[str, str]] | None = None) -> None:
         """Pages in cursor order; the next page is fetched while this one is applied (each page
-        is applied with its cursor advance in one transaction, so a stop resumes there)."""
+        is applied with its cursor advance in one transaction, so a stop resumes there). Pages
+        grow from ``FIRST_PAGE``, each twice the last up to ``page_size``, so each is ready about
+        when the one before is applied."""
         self._enter(SyncState.PULLING, report.pulled)
         own = seen is not None
         transport = self.transport
         with ThreadPoolExecutor(1, thread_name_prefix="kimdesk-pull") as fetcher:
             self._check_cancel()
-            coming = fetcher.submit(transport.pull, self.store.cursor,
-                                    min(self.page_size, FIRST_PAGE), own=own)
+            size = min(self.page_size, FIRST_PAGE)
+            coming = fetcher.submit(transport.pull, self.store.cursor, size, own=own)
             while True:
                 page = coming.result()
                 if page.more:
-                    coming = fetcher.submit(transport.pull, page.next_cursor, self.page_size,
-                                            own=own)
+                    size = min(self.page_size, 2 * size)
+                    coming = fetcher.submit(transport.pull, page.next_cursor, size, own=own)
                 report.pulled += self.store.apply_page(page, seen=seen)
                 report.pages += 1
                 self._enter(SyncState.PULLING, report.pulled)

@@ -32,7 +32,8 @@ BATCH_MAX_CHANGES = 2500
 BATCH_MAX_BYTES = 4 * 1024 * 1024
 #: The first batch of a run and the first page of a pull are smaller: while the other side
 #: works on them, the next (full-sized) one is already being prepared, so a big sync starts
-#: overlapping at once instead of after a full batch.
+#: overlapping at once instead of after a full batch. Pull pages then double up to the page
+#: size (the engine's ``_pull_all``).
 FIRST_BATCH_CHANGES = 500
 FIRST_PAGE = 1000
 #: Hard server limits: a request larger than these is answered 413.

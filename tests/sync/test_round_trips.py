@@ -111,3 +111,39 @@ def test_last_sync_is_committed_without_waiting_for_the_disk(sqlite_server, make
     written = [s for s in window[:restored] if s.startswith("INSERT INTO sync_state")]
     assert written and all("last_sync" in s for s in written)
     assert int(vault.conn.execute("PRAGMA synchronous").fetchone()[0]) == 2  # FULL
+
+
+class PageLog(Transport):
+    """Real HTTP; logs the page size each pull asks for."""
+
+    def __init__(self, *a: Any, **k: Any) -> None:
+        super().__init__(*a, **k)
+        self.limits: list[int] = []
+
+    def pull(self, since: int, limit: int, *, own: bool = False) -> Any:
+        self.limits.append(limit)
+        return super().pull(since, limit, own=own)
+
+
+def test_pull_pages_grow_from_the_small_first_one(sqlite_server, make_vault, monkeypatch):
+    """The first page is small so that applying it starts early; each next page, fetched while
+    one is applied, is twice the last (up to the page size): a page that takes as long to fetch
+    as the one before took to apply keeps the client from waiting (a full-sized second page
+    after the small first one left it waiting for the server)."""
+    import kimdesk.sync.engine as engine_module
+
+    monkeypatch.setattr(engine_module, "FIRST_PAGE", 2)
+    writer, reader = make_vault("w.kdb"), make_vault("r.kdb")
+    for vault in (writer, reader):
+        enroll(vault, sqlite_server.url, sqlite_server.service.create_enroll_code("Team Nord"))
+    for letter in "abcdefghijklmnopqrstuvwxy":
+        writer.people.add(Person(given_name="Ada", family_name="Demir" + letter))
+    pusher = SyncEngine(writer)
+    assert pusher.sync().pushed == 25
+    store = SyncEngine(reader).store
+    log = PageLog(store.get("server"), store.get("token"))
+    puller = SyncEngine(reader, transport=log, page_size=16)
+    assert puller.sync().pulled == 25
+    assert log.limits == [2, 4, 8, 16]
+    pusher.close()
+    puller.close()
