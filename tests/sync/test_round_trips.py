@@ -55,10 +55,11 @@ def _engine(vault: Any, transport: ProbeWaitsForBatch) -> SyncEngine:
     return engine
 
 
-def _enrolled(vault: Any, server: Any) -> ProbeWaitsForBatch:
+def _enrolled(vault: Any, server: Any, transport: type[Transport] = ProbeWaitsForBatch) -> Any:
+    """Enroll ``vault`` and return a transport of the given kind with its server and token."""
     enroll(vault, server.url, server.service.create_enroll_code("Team Nord"))
     store = SyncEngine(vault).store
-    return ProbeWaitsForBatch(store.get("server"), store.get("token"))
+    return transport(store.get("server"), store.get("token"))
 
 
 def test_probe_travels_while_the_first_batch_is_prepared(sqlite_server, make_vault):
@@ -134,14 +135,12 @@ def test_pull_pages_grow_from_the_small_first_one(sqlite_server, make_vault, mon
 
     monkeypatch.setattr(engine_module, "FIRST_PAGE", 2)
     writer, reader = make_vault("w.kdb"), make_vault("r.kdb")
-    for vault in (writer, reader):
-        enroll(vault, sqlite_server.url, sqlite_server.service.create_enroll_code("Team Nord"))
+    enroll(writer, sqlite_server.url, sqlite_server.service.create_enroll_code("Team Nord"))
+    log = _enrolled(reader, sqlite_server, PageLog)
     for letter in "abcdefghijklmnopqrstuvwxy":
         writer.people.add(Person(given_name="Ada", family_name="Demir" + letter))
     pusher = SyncEngine(writer)
     assert pusher.sync().pushed == 25
-    store = SyncEngine(reader).store
-    log = PageLog(store.get("server"), store.get("token"))
     puller = SyncEngine(reader, transport=log, page_size=16)
     assert puller.sync().pulled == 25
     assert log.limits == [2, 4, 8, 16]
