@@ -139,7 +139,7 @@ def load_teams(conn: Connection, ids: set[str]) -> dict[str, str]:
             " 'consultations')"
             # (a deletion's target is a case or a person too)
             f" AND id IN ({', '.join(mark for _ in chunk)})", tuple(chunk),
-        ):
+        ).fetchall():
             teams[str(rid)] = str(team)
     return teams
 
@@ -157,7 +157,7 @@ def load_records(conn: Connection, wanted: dict[str, list[str]]) -> dict[Key, St
                 f" {db.records.name} WHERE kind = {mark}"
                 f" AND id IN ({', '.join(mark for _ in chunk)})",
                 (kind, *chunk),
-            ):
+            ).fetchall():  # one call (iterating fetched row by row: 6 us a record)
                 current[(t[0], t[1])] = StoredRecord(*t)
     return current
 
@@ -203,7 +203,7 @@ def _history_at(conn: Connection, needed: dict[Key, int]) -> dict[Key, dict[str,
             f" ({', '.join(mark for _ in kinds)}) AND id IN"
             f" ({', '.join(mark for _ in chunk)})",
             (*kinds, *(rid for _, rid in chunk)),
-        ):
+        ).fetchall():
             if needed.get((kind, rid)) == rev:
                 found[(kind, rid)] = from_json(data)
     return found

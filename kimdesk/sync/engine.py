@@ -44,6 +44,7 @@ from kimdesk.sync.errors import (
     SyncCancelled,
     SyncError,
 )
+from kimdesk.sync.pacing import next_batch_size
 from kimdesk.sync.protocol import (
     BATCH_MAX_CHANGES,
     FIRST_BATCH_CHANGES,
@@ -51,11 +52,13 @@ from kimdesk.sync.protocol import (
     FULL_CHECK_SECONDS,
     PULL_PAGE_DEFAULT,
     EnrollResponse,
+    PullPage,
     PushReceipt,
     ReferencePage,
+    TeamState,
 )
 from kimdesk.sync.schedule import Backoff, SyncState, check_transition
-from kimdesk.sync.store import OutboxBatch, PushCursor, SyncStore
+from kimdesk.sync.store import OutboxBatch, PreparedBatch, PushCursor, SyncStore
 from kimdesk.sync.transport import Transport
 from kimdesk.sync.urls import check_server_url
 from kimdesk.vault.files import DATABASE_SUFFIXES, overwrite, shred_database
@@ -94,6 +97,16 @@ class SyncReport:
     seconds: float = 0.0
     state: SyncState = SyncState.IDLE
     results: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class _Ahead:
+    """A run's pull asked for ahead of time: its first page and the team's state (for the quick
+    divergence check; it holds if that page was the only one)."""
+
+    page: Future[PullPage] | None = None
+    state: Future[TeamState] | None = None
+    single_page: bool | None = None
 
 
 @dataclass
@@ -234,19 +247,24 @@ class SyncEngine:
             # The probe (authentication) and the first page of reference data travel while the
             # first batch is prepared: each round trip saved is a few milliseconds of a small
             # sync. Nothing is sent or stored before the probe has answered.
-            with ThreadPoolExecutor(2, thread_name_prefix="kimdesk-probe") as asker:
+            with (ThreadPoolExecutor(2, thread_name_prefix="kimdesk-probe") as asker,
+                  ThreadPoolExecutor(2, thread_name_prefix="kimdesk-pull") as fetcher):
                 probe = asker.submit(transport.whoami)
                 ref_page = asker.submit(transport.reference,
                                         int(self.store.get("ref_cursor", "0")))
+                ahead = _Ahead()
                 try:
                     with collector_paused():  # batches and pages are bulk work
-                        self._push_all(report, probe)
-                        self._pull_all(report)
+                        # the pull's first page (and the team's state) travel while the last
+                        # receipt is applied
+                        self._push_all(report, probe, lambda: self._ask_ahead(fetcher, ahead))
+                        self._pull_all(report, fetcher=fetcher, ahead=ahead)
                     self._reference(ref_page)
                 finally:
-                    probe.cancel()
-                    ref_page.cancel()
-            self._check(report)
+                    for future in (probe, ref_page, ahead.page):
+                        if future is not None:
+                            future.cancel()
+                self._check(report, ahead.state if ahead.single_page else None)
         except DeviceRevoked:
             self._enter(SyncState.REVOKED, message="revoked")
             self.wiped = True
@@ -279,27 +297,37 @@ class SyncEngine:
         self._enter(report.state)
         return report
 
-    def _push_all(self, report: SyncReport, probe: Future[dict[str, str]] | None = None
-                  ) -> None:
+    def _push_all(self, report: SyncReport, probe: Future[dict[str, str]] | None = None,
+                  on_last: Callable[[], None] | None = None) -> None:
         """Send batches in order (the server takes them one after the other) and keep the server
         busy: the next batch is prepared while one is in flight, and sent as soon as that one's
-        receipt is in, before the receipt is applied. The outbox holds at most the batch being
-        acknowledged and the one in flight (resent in order after a crash); a prepared batch is
-        promised to nobody until it is stored. A cancel stops once the batch in flight is
-        acknowledged. ``probe``: the authentication request still under way; the first batch
-        is prepared meanwhile, but nothing is stored or sent before it has answered."""
+        receipt is in, before the receipt is applied. Batch sizes ramp up and taper off
+        (:mod:`kimdesk.sync.pacing`). The outbox holds at most the batch being acknowledged and
+        the one in flight (resent in order after a crash); a prepared batch is promised to
+        nobody until it is stored. A cancel stops once the batch in flight is acknowledged.
+        ``probe``: the authentication request still under way; the first batch is prepared
+        meanwhile, but nothing is stored or sent before it has answered. ``on_last``: called
+        when the last receipt is in, before it is applied (the pull starts meanwhile)."""
         total = self.store.pending_count()
         cursor = PushCursor()
         limits: dict[str, int] = {}
-        if self.batch_changes:
-            limits["max_changes"] = self.batch_changes
         if self.batch_bytes:
             limits["max_bytes"] = self.batch_bytes
+        ceiling = self.batch_changes or BATCH_MAX_CHANGES
+        first = min(ceiling, FIRST_BATCH_CHANGES)
+        paced = {"previous": 0, "remaining": total}
+
+        def prepare() -> PreparedBatch | None:
+            size = next_batch_size(paced["previous"], paced["remaining"], first, ceiling)
+            batch = self.store.prepare_batch(cursor, **(limits | {"max_changes": size}))
+            if batch is not None:
+                paced["previous"] = len(batch.batch.request.changes)
+                paced["remaining"] -= paced["previous"]
+            return batch
+
         transport = self.transport
-        first = limits | {"max_changes": min(limits.get("max_changes", BATCH_MAX_CHANGES),
-                                             FIRST_BATCH_CHANGES)}
         stored = self.store.outbox()
-        prepared = self.store.prepare_batch(cursor, **first) if stored is None else None
+        prepared = prepare() if stored is None else None
         if probe is not None:
             probe.result()  # raises when the server refused this device or cannot be reached
         self._enter(SyncState.PUSHING, 0, total)
@@ -314,18 +342,20 @@ class SyncEngine:
                 stored = self.store.outbox()
             self._check_cancel()
             if prepared is None:  # after resent batches, the first new one is built now
-                prepared = self.store.prepare_batch(cursor, **first)
+                prepared = prepare()
             if prepared is None:
                 return
             batch = self.store.persist_batch(prepared)
             in_flight = sender.submit(transport.push, batch.body, batch.gz)
-            prepared = self.store.prepare_batch(cursor, **limits)
+            prepared = prepare()
             while True:
                 batch, receipt = self._receipt(batch, in_flight)
                 following = None
                 if prepared is not None and not self._cancel.is_set():
                     following = self.store.persist_batch(prepared)
                     in_flight = sender.submit(transport.push, following.body, following.gz)
+                elif on_last is not None:
+                    on_last()
                 self._acknowledge(batch, receipt, report, total)
                 if following is None:
                     self._check_cancel()
@@ -333,7 +363,7 @@ class SyncEngine:
                 batch = following
                 prepared = None
                 if not self._cancel.is_set():
-                    prepared = self.store.prepare_batch(cursor, **limits)
+                    prepared = prepare()
 
     def _acknowledge(self, batch: OutboxBatch, receipt: PushReceipt, report: SyncReport,
                      total: int) -> None:
@@ -360,20 +390,41 @@ class SyncEngine:
                 expected = exc.expected
         raise SyncError(N_("The server keeps refusing the batch order."))
 
-    def _pull_all(self, report: SyncReport, *, seen: set[tuple[str, str]] | None = None) -> None:
+    def _ask_ahead(self, fetcher: ThreadPoolExecutor, ahead: _Ahead) -> None:
+        """Ask for the pull's first page and, when the quick divergence check is due, the
+        team's state: both travel while the caller does other work (a small sync's last
+        round trips)."""
+        ahead.page = fetcher.submit(self.transport.pull, self.store.cursor,
+                                    min(self.page_size, FIRST_PAGE))
+        if not self._full_check_due():
+            ahead.state = fetcher.submit(self.transport.state, False)
+
+    def _pull_all(self, report: SyncReport, *, seen: set[tuple[str, str]] | None = None,
+                  fetcher: ThreadPoolExecutor | None = None, ahead: _Ahead | None = None
+                  ) -> None:
         """Pages in cursor order; the next page is fetched while this one is applied (each page
         is applied with its cursor advance in one transaction, so a stop resumes there). Pages
         grow from ``FIRST_PAGE``, each twice the last up to ``page_size``, so each is ready about
-        when the one before is applied."""
+        when the one before is applied. ``ahead``: the first page (and the team's state)
+        already asked for; ``ahead.single_page`` tells whether the state still holds after."""
         self._enter(SyncState.PULLING, report.pulled)
         own = seen is not None
         transport = self.transport
-        with ThreadPoolExecutor(1, thread_name_prefix="kimdesk-pull") as fetcher:
+        with contextlib.ExitStack() as stack:
+            if fetcher is None:
+                fetcher = stack.enter_context(
+                    ThreadPoolExecutor(1, thread_name_prefix="kimdesk-pull"))
             self._check_cancel()
             size = min(self.page_size, FIRST_PAGE)
-            coming = fetcher.submit(transport.pull, self.store.cursor, size, own=own)
+            if ahead is None or ahead.page is None:
+                ahead = ahead or _Ahead()
+                ahead.page = fetcher.submit(transport.pull, self.store.cursor, size, own=own)
+                if not own and not self._full_check_due():
+                    ahead.state = fetcher.submit(transport.state, False)
+            coming = ahead.page
             while True:
                 page = coming.result()
+                ahead.single_page = ahead.single_page is None and not page.more
                 if page.more:
                     size = min(self.page_size, 2 * size)
                     coming = fetcher.submit(transport.pull, page.next_cursor, size, own=own)
@@ -395,7 +446,11 @@ class SyncEngine:
             if not page.more:
                 return
 
-    def _check(self, report: SyncReport) -> None:
+    def _full_check_due(self) -> bool:
+        last = float(self.store.get("full_check_at", "0") or 0)
+        return not 0 <= self._clock() - last < self.full_check_every
+
+    def _check(self, report: SyncReport, asked: Future[TeamState] | None = None) -> None:
         """Divergence check (CommCare's state hash): on mismatch, a full resync.
 
         The full check hashes every record on both ends (0.1 s of CPU per 20k records on each,
@@ -406,9 +461,8 @@ class SyncEngine:
         if self.store.pending_count() or self.store.outbox() is not None:
             return  # edits arrived during the run; the next run checks
         now = self._clock()
-        last = float(self.store.get("full_check_at", "0") or 0)
-        if 0 <= now - last < self.full_check_every:
-            server = self.transport.state(digest=False)
+        if not self._full_check_due():
+            server = asked.result() if asked is not None else self.transport.state(digest=False)
             if (server.count == self.store.synced_count()
                     and server.seq >= int(self.store.get("cursor", "0") or 0)):
                 return

@@ -1,0 +1,34 @@
+"""How big each push batch of a sync run is: small at both ends, full-sized in the middle.
+
+A push is a pipeline of two workers: the server applies one batch while the device prepares the
+next and files the receipt of the one before. Either one waits whenever the other's share of a
+batch is larger, so the sizes follow from where each can start and stop:
+
+- **ramp up**: the server can start only once the first batch is prepared, so the first batch
+  is small and each following one twice the last. Preparing a batch takes the device about half
+  the time the server needs to apply it, so the next one is ready when the server is done;
+- **taper off**: the run ends when the device has filed the last receipt, and nothing overlaps
+  that. Instead of a full-sized last batch, the rest is cut into a three-quarter and a quarter
+  (again, down to :data:`TAIL_CHANGES`): the device files the larger one while the server
+  applies the smaller.
+
+Measured on loopback with 10k new records (``benchmarks/sync_bench.py``), the server waited about
+60 ms for the second batch and the device spent about 90 ms on the last receipt alone before
+this pacing (500, 2500, 2500, 2500, 2000). ``remaining`` is an estimate (records edited during
+the run are sent too, records saved without a change are not): pacing only shapes the run.
+"""
+
+from __future__ import annotations
+
+#: A batch this small or smaller is sent whole at the end (one more round trip costs more).
+TAIL_CHANGES = 200
+
+
+def next_batch_size(previous: int, remaining: int, first: int, ceiling: int) -> int:
+    """How many changes the next batch takes. ``previous``: the size of the batch before (0 for
+    the first of a run), ``remaining``: changes still pending, ``first``: the first batch's
+    size, ``ceiling``: the largest batch."""
+    size = min(ceiling, first if previous <= 0 else 2 * previous)
+    if previous > 0 and TAIL_CHANGES < remaining <= size + size // 3:
+        return max(1, remaining - remaining // 4)
+    return max(1, size)

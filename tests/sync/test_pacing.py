@@ -1,0 +1,136 @@
+"""A sync run's pacing: push batches ramp up and taper off, and the pull of a small sync travels
+while the last receipt is filed (issue 14 point 7).
+
+Counted and ordered, never timed: the overlap tests block one side on an event the other side
+sets, so the old order would wait out ``PATIENCE`` and fail.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from typing import Any
+
+from kimdesk.domain.models import Person
+from kimdesk.sync import pacing
+from kimdesk.sync.engine import SyncEngine, enroll
+from kimdesk.sync.pacing import next_batch_size
+from kimdesk.sync.transport import Transport
+
+#: Long enough for any machine; a test that waits this long has failed.
+PATIENCE = 20.0
+
+
+def _sizes(total: int, first: int, ceiling: int) -> list[int]:
+    sizes: list[int] = []
+    remaining = total
+    while remaining > 0:
+        size = min(remaining, next_batch_size(sizes[-1] if sizes else 0, remaining, first,
+                                              ceiling))
+        sizes.append(size)
+        remaining -= size
+    return sizes
+
+
+def test_batches_ramp_up_and_taper_off():
+    assert _sizes(10_000, 500, 2500) == [500, 1000, 2000, 2500, 2500, 1125, 282, 93]
+    assert _sizes(1000, 500, 2500) == [500, 375, 125]
+    # small runs and small ceilings are not cut up
+    assert _sizes(150, 500, 2500) == [150]
+    assert _sizes(600, 500, 2500) == [500, 100]
+    assert _sizes(30, 2, 8) == [2, 4, 8, 8, 8]
+
+
+def test_every_size_is_positive_and_within_the_ceiling():
+    for total in (1, 7, 199, 201, 999, 4321, 25_000):
+        for first, ceiling in ((500, 2500), (1, 1), (3, 50), (500, 300)):
+            sizes = _sizes(total, min(first, ceiling), ceiling)
+            assert sum(sizes) == total
+            assert all(0 < s <= ceiling for s in sizes), (total, first, ceiling, sizes)
+
+
+class Recording(Transport):
+    """Real HTTP; logs the size of every batch, and makes its pull and state wait for the events
+    the test hands it."""
+
+    def __init__(self, *a: Any, **k: Any) -> None:
+        super().__init__(*a, **k)
+        self.sizes: list[int] = []
+        self.pull_asked = threading.Event()
+        self.state_asked = threading.Event()
+        self.pull_waits_for_state = False
+        self.overlapped: list[str] = []
+
+    def push(self, body: bytes, gz: bytes = b"") -> Any:
+        self.sizes.append(len(json.loads(body)["changes"]))
+        return super().push(body, gz)
+
+    def pull(self, since: int, limit: int, *, own: bool = False) -> Any:
+        self.pull_asked.set()
+        if self.pull_waits_for_state:
+            self.overlapped.append("state" if self.state_asked.wait(PATIENCE) else "none")
+        return super().pull(since, limit, own=own)
+
+    def state(self, digest: bool = True) -> Any:
+        self.state_asked.set()
+        return super().state(digest)
+
+
+def _recording(vault: Any, server: Any) -> Recording:
+    enroll(vault, server.url, server.service.create_enroll_code("Team Nord"))
+    store = SyncEngine(vault).store
+    return Recording(store.get("server"), store.get("token"))
+
+
+def test_a_push_run_is_paced(sqlite_server, make_vault, monkeypatch):
+    import kimdesk.sync.engine as engine_module
+
+    monkeypatch.setattr(engine_module, "FIRST_BATCH_CHANGES", 2)
+    monkeypatch.setattr(pacing, "TAIL_CHANGES", 2)
+    vault = make_vault()
+    transport = _recording(vault, sqlite_server)
+    for letter in "abcdefghijklmnopqrstuvwx":
+        vault.people.add(Person(given_name="Ada", family_name="Demir" + letter))
+    engine = SyncEngine(vault, transport=transport, batch_changes=8)
+    assert engine.sync().pushed == 24
+    # before: [2, 8, 8, 6] (a small first batch, then full ones to the end)
+    assert transport.sizes == [2, 4, 8, 8, 2]
+    assert engine.store.pending_count() == 0
+    engine.close()
+
+
+def test_the_pull_is_asked_for_while_the_last_receipt_is_filed(sqlite_server, make_vault):
+    """The last receipt is filed only once the pull's first page has been asked for: before, the
+    pull started after it, so this waited out its patience."""
+    vault = make_vault()
+    transport = _recording(vault, sqlite_server)
+    for letter in "abc":
+        vault.people.add(Person(given_name="Ada", family_name="Demir" + letter))
+    engine = SyncEngine(vault, transport=transport)
+    apply_receipt = engine.store.apply_receipt
+    order: list[str] = []
+
+    def filing(*a: Any, **k: Any) -> Any:
+        order.append("pull asked" if transport.pull_asked.wait(PATIENCE) else "pull not asked")
+        return apply_receipt(*a, **k)
+
+    engine.store.apply_receipt = filing  # type: ignore[method-assign]
+    report = engine.sync()
+    assert report.pushed == 3 and order == ["pull asked"]
+    engine.close()
+
+
+def test_a_one_page_pull_asks_for_the_team_state_with_its_page(sqlite_server, make_vault):
+    """The quick divergence check's state travels with the pull's page (one round trip at the
+    end of a small sync instead of two); a longer pull asks again once it is done."""
+    vault = make_vault()
+    transport = _recording(vault, sqlite_server)
+    engine = SyncEngine(vault, transport=transport)
+    engine.sync()  # the first run makes the full check; the next ones are quick
+    transport.pull_waits_for_state = True
+    transport.state_asked.clear()
+    vault.people.add(Person(given_name="Ada", family_name="Demir"))
+    report = engine.sync()
+    assert report.pushed == 1 and not report.resynced
+    assert transport.overlapped == ["state"]
+    engine.close()
