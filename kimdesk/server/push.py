@@ -30,13 +30,10 @@ from kimdesk.server.store import (
     RECORD_COLUMNS,
     insert_rows,
     lock_team,
-    placeholder,
+    select_by_ids,
     update_records,
 )
 from kimdesk.sync.protocol import ErrorCode, PushRequest
-
-#: Ids per ``IN (...)`` list: well under SQLite's and psycopg's parameter limits.
-_CHUNK = 500
 
 
 def push_json(engine: Engine, device: Device, request: PushRequest, payload_hash: str) -> str:
@@ -128,37 +125,19 @@ def apply_batch(conn: Connection, device: Device, request: PushRequest, first_se
 
 def load_teams(conn: Connection, ids: set[str]) -> dict[str, str]:
     """The team of each record (case, person, or the consultation an attachment belongs to)
-    with one of these ids that the server holds."""
-    teams: dict[str, str] = {}
-    mark = placeholder(conn)
-    ordered = sorted(ids)
-    for start in range(0, len(ordered), _CHUNK):
-        chunk = ordered[start : start + _CHUNK]
-        for rid, team in conn.exec_driver_sql(
-            f"SELECT id, team FROM {db.records.name} WHERE kind IN ('cases', 'persons',"
-            " 'consultations')"
-            # (a deletion's target is a case or a person too)
-            f" AND id IN ({', '.join(mark for _ in chunk)})", tuple(chunk),
-        ).fetchall():
-            teams[str(rid)] = str(team)
-    return teams
+    with one of these ids that the server holds (a deletion's target is a case or a person
+    too)."""
+    return {str(rid): str(team) for rid, team in select_by_ids(
+        conn, db.records.name, "id, team", ("cases", "persons", "consultations"), sorted(ids))}
 
 
 def load_records(conn: Connection, wanted: dict[str, list[str]]) -> dict[Key, StoredRecord]:
     """The stored records with the given ids, by kind."""
     current: dict[Key, StoredRecord] = {}
-    mark = placeholder(conn)
     for kind, ids in wanted.items():
-        # kind = ? AND id IN (...): uses the primary key (a row-value IN scans on SQLite).
-        for start in range(0, len(ids), _CHUNK):
-            chunk = ids[start : start + _CHUNK]
-            for t in conn.exec_driver_sql(
-                f"SELECT kind, id, team, rev, data, deleted, updated_at FROM"
-                f" {db.records.name} WHERE kind = {mark}"
-                f" AND id IN ({', '.join(mark for _ in chunk)})",
-                (kind, *chunk),
-            ).fetchall():  # one call (iterating fetched row by row: 6 us a record)
-                current[(t[0], t[1])] = StoredRecord(*t)
+        for t in select_by_ids(conn, db.records.name,
+                               "kind, id, team, rev, data, deleted, updated_at", (kind,), ids):
+            current[(t[0], t[1])] = StoredRecord(*t)
     return current
 
 
@@ -193,19 +172,11 @@ def load_bases(conn: Connection, request: PushRequest, current: dict[Key, Stored
 def _history_at(conn: Connection, needed: dict[Key, int]) -> dict[Key, dict[str, Any]]:
     """The records' data at the given revisions, as far as the history still holds them."""
     found: dict[Key, dict[str, Any]] = {}
-    mark = placeholder(conn)
-    keys = sorted(needed)
-    for start in range(0, len(keys), _CHUNK):
-        chunk = keys[start : start + _CHUNK]
-        kinds = sorted({k for k, _ in chunk})
-        for kind, rid, rev, data in conn.exec_driver_sql(
-            f"SELECT kind, id, rev, data FROM {db.history.name} WHERE kind IN"
-            f" ({', '.join(mark for _ in kinds)}) AND id IN"
-            f" ({', '.join(mark for _ in chunk)})",
-            (*kinds, *(rid for _, rid in chunk)),
-        ).fetchall():
-            if needed.get((kind, rid)) == rev:
-                found[(kind, rid)] = from_json(data)
+    kinds = sorted({k for k, _ in needed})
+    for kind, rid, rev, data in select_by_ids(conn, db.history.name, "kind, id, rev, data",
+                                              kinds, sorted({i for _, i in needed})):
+        if needed.get((kind, rid)) == rev:
+            found[(kind, rid)] = from_json(data)
     return found
 
 

@@ -8,6 +8,7 @@ cursor never skips a change committed late by a concurrent writer.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Table, insert, select, update
@@ -23,6 +24,40 @@ HISTORY_COLUMNS = ("kind", "id", "team", "rev", "data", "device_id", "batch_id",
 def placeholder(conn: Connection) -> str:
     """The driver's parameter mark: ``?`` (sqlite3) or ``%s`` (psycopg)."""
     return "?" if conn.dialect.paramstyle == "qmark" else "%s"
+
+
+#: Ids per ``IN (...)`` list on SQLite: well under its parameter limit.
+_CHUNK = 500
+
+
+def select_by_ids(conn: Connection, table: str, columns: str, kinds: Sequence[str],
+                  ids: Sequence[str]) -> list[tuple[Any, ...]]:
+    """``columns`` of the rows of ``table`` whose kind is one of ``kinds`` and whose id is one
+    of ``ids``, looked up through the ``(kind, id)`` index whatever the table's statistics say.
+
+    SQLite's planner always takes the index for ``kind IN (...) AND id IN (...)``. PostgreSQL's
+    does too once the table is analysed, but not before: on a new server (autovacuum analyses
+    a table about a minute after its first writes, and again only after it grew by a tenth) it
+    read every record of the kind and filtered them (a 10k push of new records spent 1.1 s
+    there, against 13 ms on SQLite). A ``LATERAL`` lookup per id cannot be planned as a scan."""
+    if not ids:
+        return []
+    if conn.dialect.name == "postgresql":
+        return [tuple(row) for row in conn.exec_driver_sql(
+            f"SELECT r.* FROM unnest(%s::text[]) AS w(id), LATERAL (SELECT {columns}"
+            f" FROM {table} AS t WHERE t.kind = ANY(%s::text[]) AND t.id = w.id OFFSET 0) AS r",
+            (list(ids), list(kinds)),
+        ).fetchall()]
+    found: list[tuple[Any, ...]] = []
+    kind_marks = ", ".join("?" for _ in kinds)
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        # one call (iterating a result fetches row by row: 6 us a record)
+        found.extend(conn.exec_driver_sql(
+            f"SELECT {columns} FROM {table} WHERE kind IN ({kind_marks})"
+            f" AND id IN ({', '.join('?' for _ in chunk)})", (*kinds, *chunk),
+        ).fetchall())
+    return found
 
 
 def ensure_team(conn: Connection, team: str) -> None:
