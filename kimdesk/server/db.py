@@ -166,14 +166,26 @@ purged = Table(
 )
 
 DEFAULT_DB_URL = "sqlite:///kimdesk-server.db"
+#: Execution option of a connection that only reads (see :func:`reading`).
+READ_ONLY = "kimdesk_read_only"
+
+
+def reading(engine: Engine) -> Connection:
+    """A connection for a request that only reads (authentication, pull, state, reference
+    data): on SQLite its transaction does not take the write lock (:func:`make_engine`)."""
+    return engine.connect().execution_options(**{READ_ONLY: True})
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine whose transactions are safe for this server's write pattern.
 
     SQLite: WAL, ``synchronous=FULL`` (a receipt the client saw survives a power cut),
-    ``BEGIN IMMEDIATE`` for every transaction so two writers queue on the busy timeout instead of
-    failing with a lock upgrade error halfway through a batch."""
+    ``BEGIN IMMEDIATE`` for every transaction that may write, so two writers queue on the busy
+    timeout instead of failing with a lock upgrade error halfway through a batch. A connection
+    from :func:`reading` begins a plain (deferred) transaction instead: under WAL a reader never
+    waits for the writer. Before, every request's authentication and every pull took the write
+    lock too, and waited out SQLite's busy handler (it sleeps 1, 2, 5, 10 ... ms) behind a push
+    of the same or another device: a state request beside a pull took 16 ms instead of 1 ms."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
                                **kwargs)
@@ -193,7 +205,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _begin(conn: Connection) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            read = conn.get_execution_options().get(READ_ONLY, False)
+            conn.exec_driver_sql("BEGIN" if read else "BEGIN IMMEDIATE")
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)

@@ -112,7 +112,7 @@ def revoke(engine: Engine, device_id: str) -> bool:
 
 def list_devices(engine: Engine) -> list[dict[str, Any]]:
     """Every device ever enrolled (id, team, name, created, revoked, last seen)."""
-    with engine.connect() as conn:
+    with db.reading(engine) as conn:
         rows = conn.execute(
             select(db.devices.c.id, db.devices.c.team, db.devices.c.name,
                    db.devices.c.created_at, db.devices.c.revoked_at, db.devices.c.last_seen)
@@ -124,7 +124,7 @@ def authenticate(engine: Engine, token: str | None) -> Device:
     """The device a bearer token belongs to; 401 when missing, unknown or revoked."""
     if not token:
         raise ServiceError(401, ErrorCode.UNAUTHORIZED, "missing device token")
-    with engine.begin() as conn:
+    with db.reading(engine) as conn:
         row = conn.execute(
             select(db.devices).where(db.devices.c.token_hash == sha256(token))
         ).first()

@@ -31,7 +31,7 @@ def pull_json(engine: Engine, device: Device, since: int, limit: int = PULL_PAGE
     limit = max(1, min(limit, PULL_PAGE_MAX))
     r = db.records.c
     c = db.conflicts.c
-    with engine.connect() as conn:
+    with db.reading(engine) as conn:
         # The team's counter first, then only what lies at or below it. A push numbers its
         # changes under the team row's lock and raises the counter in the same transaction, so
         # every change numbered up to the counter read here is committed and visible to the
@@ -114,7 +114,7 @@ def team_state(engine: Engine, device: Device, *, digest: bool = True) -> TeamSt
     read as plain rows from the driver's own cursor (SQLAlchemy's row objects doubled the time
     at 20k records, its per-row fetch added a third); without ``digest`` count and change
     number only, from the team's index."""
-    with engine.connect() as conn:
+    with db.reading(engine) as conn:
         mark = placeholder(conn)
         head = conn.execute(
             select(db.teams.c.change_seq).where(db.teams.c.name == device.team)
@@ -136,7 +136,7 @@ def team_state(engine: Engine, device: Device, *, digest: bool = True) -> TeamSt
 
 def conflict_history(engine: Engine, team: str) -> list[ConflictInfo]:
     """Every conflict the team ever had, open and resolved."""
-    with engine.connect() as conn:
+    with db.reading(engine) as conn:
         rows = conn.execute(select(db.conflicts).where(db.conflicts.c.team == team)).all()
     return [conflict_info(x) for x in rows]
 

@@ -53,7 +53,7 @@ def push_json(engine: Engine, device: Device, request: PushRequest, payload_hash
 
 def _stored_receipt(engine: Engine, device: Device, batch_id: str, payload_hash: str
                     ) -> str | None:
-    with engine.connect() as conn:
+    with db.reading(engine) as conn:
         row = conn.execute(
             select(db.batches.c.payload_hash, db.batches.c.receipt).where(
                 db.batches.c.device_id == device.id, db.batches.c.batch_id == batch_id

@@ -60,7 +60,7 @@ def reference_page(engine: Engine, device: Device, since: int,
     """The global and the device's team's items published after cursor ``since``."""
     limit = max(1, min(limit, PULL_PAGE_MAX))
     t = db.reference.c
-    with engine.connect() as conn:
+    with db.reading(engine) as conn:
         rows = conn.execute(
             select(db.reference)
             .where(t.seq > since, t.team.in_(["", device.team]))
