@@ -53,15 +53,16 @@ class SyncBases:
                 out[rid] = (int(rev), from_json(text) if text is not None else None)
         return out
 
-    def put(self, rows: list[BaseRow]) -> None:
+    def put(self, rows: list[BaseRow], *, new: bool = False) -> None:
         """Store bases (kind, id, rev, data): ``data`` None where the local row is the
-        server's version."""
+        server's version. ``new``: none of them has a base yet (a plain insert; the upsert
+        clause costs a bulk insert about 40 %)."""
+        sql = "INSERT INTO sync_base (kind, id, rev, data) VALUES (?, ?, ?, ?)"
+        if not new:
+            sql += " ON CONFLICT(kind, id) DO UPDATE SET rev = excluded.rev, data = excluded.data"
         self._vault.conn.executemany(
-            "INSERT INTO sync_base (kind, id, rev, data) VALUES (?, ?, ?, ?)"
-            " ON CONFLICT(kind, id) DO UPDATE SET rev = excluded.rev, data = excluded.data",
-            [(kind, rid, rev, None if data is None else dumps(data))
-             for kind, rid, rev, data in rows],
-        )
+            sql, [(kind, rid, rev, None if data is None else dumps(data))
+                  for kind, rid, rev, data in rows])
 
     def pin(self, kind: str, record_id: str) -> None:
         """The record is about to change without becoming the server's version (reference

@@ -158,7 +158,16 @@ class Inbox:
                     self._park(item[0], str(exc))
                     continue
                 done.append(item)
-        self._bases.put([(kind, rec.id, rec.rev, base) for rec, _, base in done])
+        # bases of records seen here for the first time are inserted plainly (a page names a
+        # record once; should it not, everything goes through the upsert)
+        once = len({rec.id for rec, _, _ in done}) == len(done)
+        first = [(kind, rec.id, rec.rev, base) for rec, _, base in done
+                 if once and rec.id not in known]
+        again = [(kind, rec.id, rec.rev, base) for rec, _, base in done
+                 if not once or rec.id in known]
+        for rows_, new in ((first, True), (again, False)):
+            if rows_:
+                self._bases.put(rows_, new=new)
         if kind in SEARCH_COLUMNS:
             self._touch(rows.repo, [(rec.id, row) for rec, row, _ in done], stored)
         if self._has_parked():
@@ -190,8 +199,8 @@ class Inbox:
             if diff:
                 groups.setdefault(diff, []).append([*(row[i] for i in diff), rid])
         conn = self._vault.conn
-        if fresh:
-            conn.executemany(rows.upsert_sql, fresh)
+        if fresh:  # not stored here (read in this transaction): a plain insert
+            conn.executemany(rows.insert_sql, fresh)
         for diff, params in groups.items():
             sets = ", ".join(f"{columns[i]} = ?" for i in diff)
             conn.executemany(
