@@ -134,3 +134,20 @@ def test_a_one_page_pull_asks_for_the_team_state_with_its_page(sqlite_server, ma
     assert report.pushed == 1 and not report.resynced
     assert transport.overlapped == ["state"]
     engine.close()
+
+
+def test_a_batch_body_is_the_requests_own_json(sqlite_server, make_vault):
+    """The body is joined from the changes' JSON (serialised once each, which also sizes the
+    batch): byte for byte what the request model writes, so the server reads the same batch."""
+    from kimdesk.sync.store import PushCursor
+
+    vault = make_vault()
+    enroll(vault, sqlite_server.url, sqlite_server.service.create_enroll_code("Team Nord"))
+    for letter in "abc":
+        vault.people.add(Person(given_name="Ayşe", family_name="Demir" + letter,
+                                family_name_latin="Demir" + letter, phone="0211 1234"))
+    prepared = SyncEngine(vault).store.prepare_batch(PushCursor())
+    assert prepared is not None
+    batch = prepared.batch
+    assert batch.body == batch.request.model_dump_json().encode()
+    assert len(batch.request.changes) == 3

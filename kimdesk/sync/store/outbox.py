@@ -27,14 +27,16 @@ from kimdesk.sync.store.state import StateStore
 from kimdesk.vault.sync import PendingRow
 from kimdesk.vault.sync.bases import BaseRow
 
+#: A change's JSON, exactly as ``PushRequest.model_dump_json`` writes it inside a batch.
+_change_json = Change.__pydantic_serializer__.to_json
 
-def _estimate(fields: dict[str, Any]) -> int:
-    """Rough JSON size of a change, for the batch bound (exact sizes would cost a dumps each)."""
-    size = 200
-    for key, value in fields.items():
-        size += len(key) + 6 + (len(value) * 2 if isinstance(value, str)
-                                else len(str(value)) + 8)
-    return size
+
+def _request_json(batch_id: str, batch_seq: int, changes: list[bytes]) -> bytes:
+    """A batch's body from its changes' JSON: the same bytes as ``model_dump_json`` of the
+    request, without serialising every change a second time (each is serialised once, when
+    it is collected, which also gives the batch's exact size)."""
+    head = PushRequest(batch_id=batch_id, batch_seq=batch_seq, changes=[]).model_dump_json()
+    return b"".join((head[:-3].encode(), b"[", b",".join(changes), b"]}"))
 
 
 @dataclass
@@ -70,6 +72,8 @@ class _Building:
     """A batch being collected by :meth:`OutboxStore.prepare_batch`."""
 
     changes: list[Change] = field(default_factory=list)
+    #: each change's JSON, in order (the body is joined from them)
+    pieces: list[bytes] = field(default_factory=list)
     sent: dict[tuple[str, str], int] = field(default_factory=dict)
     full: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     size: int = 0
@@ -127,7 +131,7 @@ class OutboxStore(StateStore):
         request = PushRequest(batch_id=uuid.uuid4().hex,
                               batch_seq=int(self.get("batch_seq", "0")) + 1,
                               changes=building.changes)
-        body = request.model_dump_json().encode()
+        body = _request_json(request.batch_id, request.batch_seq, building.pieces)
         return PreparedBatch(OutboxBatch(request, body, building.sent, building.full,
                                          gzip.compress(body, compresslevel=1)))
 
@@ -155,16 +159,19 @@ class OutboxStore(StateStore):
                     kind, row.id, row.revision,
                     base_data.get("updated_at") or data["updated_at"])
                 continue
-            building.changes.append(Change(
+            change = Change(
                 kind=kind, id=row.id, base_rev=base_rev, changed=changed,
                 updated_at=data["updated_at"], created_at=data["created_at"],
                 resolves=resolves,
-            ))
+            )
+            piece = _change_json(change)
+            building.changes.append(change)
+            building.pieces.append(piece)
             building.sent[(kind, row.id)] = row.revision
             data.pop("revision", None)
             data.pop("pending", None)
             building.full[(kind, row.id)] = data
-            building.size += _estimate(changed)
+            building.size += len(piece) + 1
             if building.size >= max_bytes:
                 break
 
