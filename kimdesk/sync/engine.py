@@ -302,9 +302,10 @@ class SyncEngine:
         """Send batches in order (the server takes them one after the other) and keep the server
         busy: the next batch is prepared while one is in flight, and sent as soon as that one's
         receipt is in, before the receipt is applied. Batch sizes ramp up and taper off
-        (:mod:`kimdesk.sync.pacing`). The outbox holds at most the batch being acknowledged and
-        the one in flight (resent in order after a crash); a prepared batch is promised to
-        nobody until it is stored. A cancel stops once the batch in flight is acknowledged.
+        (:mod:`kimdesk.sync.pacing`). The outbox holds at most the batch in flight and the next
+        one, stored while the first travels (both resent in order after a crash); a prepared
+        batch is promised to nobody until it is stored. A cancel stops once the batch in
+        flight is acknowledged (a stored next batch goes first in the next run).
         ``probe``: the authentication request still under way; the first batch is prepared
         meanwhile, but nothing is stored or sent before it has answered. ``on_last``: called
         when the last receipt is in, before it is applied (the pull starts meanwhile)."""
@@ -348,22 +349,30 @@ class SyncEngine:
             batch = self.store.persist_batch(prepared)
             in_flight = sender.submit(transport.push, batch.body, batch.gz)
             prepared = prepare()
+            # the next batch is stored while this one travels: its commit waits for the disk
+            # while the server works, not between a receipt and the next request
+            following = self.store.persist_batch(prepared) if prepared is not None else None
             while True:
+                number = batch.request.batch_seq
                 batch, receipt = self._receipt(batch, in_flight)
-                following = None
-                if prepared is not None and not self._cancel.is_set():
-                    following = self.store.persist_batch(prepared)
+                if following is not None and batch.request.batch_seq != number:
+                    # renumbered (a restored vault): the outbox dropped the next batch
+                    following = self.store.persist_batch(PreparedBatch(following))
+                if following is not None and not self._cancel.is_set():
                     in_flight = sender.submit(transport.push, following.body, following.gz)
-                elif on_last is not None:
-                    on_last()
+                else:
+                    following = None  # a stored batch not sent goes first in the next run
+                    if on_last is not None:
+                        on_last()
                 self._acknowledge(batch, receipt, report, total)
                 if following is None:
                     self._check_cancel()
                     return
-                batch = following
-                prepared = None
+                batch, following = following, None
                 if not self._cancel.is_set():
                     prepared = prepare()
+                    if prepared is not None:
+                        following = self.store.persist_batch(prepared)
 
     def _acknowledge(self, batch: OutboxBatch, receipt: PushReceipt, report: SyncReport,
                      total: int) -> None:

@@ -151,3 +151,57 @@ def test_a_batch_body_is_the_requests_own_json(sqlite_server, make_vault):
     batch = prepared.batch
     assert batch.body == batch.request.model_dump_json().encode()
     assert len(batch.request.changes) == 3
+
+
+def test_the_next_batch_is_stored_while_one_travels(sqlite_server, make_vault):
+    """The first batch's answer waits until the second batch is in the outbox: before, the
+    second was stored only after the first receipt (its commit waiting for the disk while the
+    server had nothing to do), so this waited out its patience."""
+    vault = make_vault()
+    transport = _recording(vault, sqlite_server)
+    for letter in "abcdef":
+        vault.people.add(Person(given_name="Ada", family_name="Demir" + letter))
+    engine = SyncEngine(vault, transport=transport, batch_changes=2)
+    persist = engine.store.persist_batch
+    stored = threading.Semaphore(0)
+    order: list[str] = []
+
+    def persisting(*a: Any, **k: Any) -> Any:
+        batch = persist(*a, **k)
+        stored.release()
+        return batch
+
+    push = transport.push
+
+    def pushing(body: bytes, gz: bytes = b"") -> Any:
+        if not order:  # the first batch: wait for the second to be stored
+            stored.acquire(timeout=PATIENCE)
+            order.append("next stored" if stored.acquire(timeout=PATIENCE) else "not stored")
+        return push(body, gz)
+
+    engine.store.persist_batch = persisting  # type: ignore[method-assign]
+    transport.push = pushing  # type: ignore[method-assign]
+    assert engine.sync().pushed == 6
+    assert order == ["next stored"]
+    assert engine.store.pending_count() == 0 and engine.store.outbox() is None
+    engine.close()
+
+
+def test_a_renumbered_run_sends_its_stored_next_batch_again(sqlite_server, make_vault):
+    """A vault restored from a backup numbers its batches wrongly: the first batch is
+    renumbered, which drops the next one already stored; it is stored again under the next
+    number and nothing is lost."""
+    vault = make_vault()
+    transport = _recording(vault, sqlite_server)
+    for letter in "abcdef":
+        vault.people.add(Person(given_name="Ada", family_name="Demir" + letter))
+    engine = SyncEngine(vault, transport=transport, batch_changes=2)
+    engine.store.set_many({"batch_seq": 41})
+    report = engine.sync()
+    assert report.pushed == 6
+    assert engine.store.pending_count() == 0 and engine.store.outbox() is None
+    assert json.loads(engine.store.get("batch_seq")) == 3
+    service = sqlite_server.service
+    device = service.authenticate(engine.store.get("token"))
+    assert len([r for r in service.pull(device, 0).records if r.kind == "persons"]) == 6
+    engine.close()
