@@ -254,9 +254,7 @@ class SyncEngine:
                                         int(self.store.get("ref_cursor", "0")))
                 ahead = _Ahead()
                 try:
-                    # batches and pages are bulk work: no collector passes, no checkpoint
-                    # per page (both come once, at the end)
-                    with collector_paused(), self.vault.deferred_checkpoints():
+                    with collector_paused():  # batches and pages are bulk work
                         # the pull's first page (and the team's state) travel while the last
                         # receipt is applied
                         self._push_all(report, probe, lambda: self._ask_ahead(fetcher, ahead))

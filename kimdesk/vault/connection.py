@@ -11,14 +11,10 @@ Pragmas, and why:
   unencrypted speed (measured in ``benchmarks/vault_bench.py``).
 - ``temp_store = MEMORY``: temporary b-trees (sorts) never reach the disk unencrypted... SQLCipher
   encrypts temp files too, but memory is faster and leaves nothing behind.
-- ``wal_autocheckpoint``: SQLite's default (1,000 pages) while a sync run's large commits are
-  under way it is raised (:func:`deferred_checkpoints`).
 """
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -34,9 +30,6 @@ from kimdesk.vault.kdf import raw_key_pragma
 #: encrypted/plain ratio of a join over 200,000 cases drops from ~2.7 to ~1 with the larger cache).
 DEFAULT_CACHE_KIB = 65_536
 BULK_CACHE_KIB = 262_144
-
-#: WAL pages (32 MiB) a run of large commits may leave before SQLite checkpoints on its own.
-DEFERRED_CHECKPOINT_PAGES = 8192
 
 SQLITE_CORRUPT = 11
 SQLITE_NOTADB = 26
@@ -80,27 +73,6 @@ def connect(
         conn.close()
         raise translate_error(exc, path) from None
     return conn
-
-
-@contextlib.contextmanager
-def deferred_checkpoints(conn: Connection) -> Iterator[None]:
-    """WAL checkpoints held back while a run of large commits lasts (a sync run), then one at
-    the end.
-
-    By default SQLite copies the WAL back into the vault file whenever it passes 1,000 pages
-    (4 MiB), inside the commit that passed it: nearly every page of a 10k pull was such a
-    commit, and the index pages each page touched were copied again each time. Held back to
-    :data:`DEFERRED_CHECKPOINT_PAGES`, applying a 10k pull took 15 % less time, the final
-    checkpoint included. Commits still wait until the WAL is on the disk: nothing committed is
-    less durable. A passive checkpoint never waits for readers (the GUI's lane)."""
-    (previous,) = conn.execute("PRAGMA wal_autocheckpoint").fetchone()
-    conn.execute(f"PRAGMA wal_autocheckpoint = {DEFERRED_CHECKPOINT_PAGES}")
-    try:
-        yield
-    finally:
-        with contextlib.suppress(sqlcipher3.Error):  # a revoked device's vault is closed
-            conn.execute(f"PRAGMA wal_autocheckpoint = {int(previous)}")
-            conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
 
 def _base64(value: bytes | None) -> str | None:

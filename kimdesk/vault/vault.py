@@ -341,12 +341,6 @@ class Vault:
             self.conn.execute(f"PRAGMA cache_size = -{DEFAULT_CACHE_KIB}")
             self.conn.execute("PRAGMA shrink_memory")
 
-    def deferred_checkpoints(self) -> contextlib.AbstractContextManager[None]:
-        """WAL checkpoints held back for a sync run (:func:`connection.deferred_checkpoints`)."""
-        from kimdesk.vault.connection import deferred_checkpoints
-
-        return deferred_checkpoints(self.conn)
-
     def on_rollback(self, hook: Callable[[], None]) -> None:
         self._rollback_hooks.append(hook)
 

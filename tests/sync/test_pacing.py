@@ -205,32 +205,3 @@ def test_a_renumbered_run_sends_its_stored_next_batch_again(sqlite_server, make_
     device = service.authenticate(engine.store.get("token"))
     assert len([r for r in service.pull(device, 0).records if r.kind == "persons"]) == 6
     engine.close()
-
-
-def test_a_sync_run_checkpoints_the_wal_once_at_its_end(sqlite_server, make_vault):
-    """While a run's pages are applied, SQLite's checkpoint per 1,000 WAL pages is held back
-    (it copied the index pages of every page again); afterwards the setting is back and the
-    WAL is copied into the vault file."""
-    from kimdesk.vault.connection import DEFERRED_CHECKPOINT_PAGES
-
-    writer, reader = make_vault("w.kdb"), make_vault("r.kdb")
-    enroll(writer, sqlite_server.url, sqlite_server.service.create_enroll_code("Team Nord"))
-    for letter in "abcdefgh":
-        writer.people.add(Person(given_name="Ada", family_name="Demir" + letter))
-    SyncEngine(writer).sync()
-    transport = _recording(reader, sqlite_server)
-    engine = SyncEngine(reader, transport=transport, page_size=2)
-    seen: list[int] = []
-    apply_page = engine.store.apply_page
-
-    def applying(*a: Any, **k: Any) -> Any:
-        seen.append(reader.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0])
-        return apply_page(*a, **k)
-
-    engine.store.apply_page = applying  # type: ignore[method-assign]
-    assert engine.sync().pulled == 8
-    assert seen and set(seen) == {DEFERRED_CHECKPOINT_PAGES}
-    assert reader.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 1000
-    busy, log, done = reader.conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-    assert busy == 0 and log == done  # nothing left in the WAL that is not in the file
-    engine.close()
