@@ -226,7 +226,7 @@ def flush_freed_pages(engine: Engine) -> None:
     if engine.dialect.name != "sqlite":
         return
     # On the driver's connection, outside any transaction (the engine begins every
-    # transaction with BEGIN IMMEDIATE, and a checkpoint inside one fails).
+    # transaction, with BEGIN IMMEDIATE or a plain BEGIN, and a checkpoint inside one fails).
     raw = engine.raw_connection()
     try:
         with contextlib.suppress(Exception):  # busy: a reader holds a snapshot

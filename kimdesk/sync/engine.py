@@ -261,7 +261,7 @@ class SyncEngine:
                         self._pull_all(report, fetcher=fetcher, ahead=ahead)
                     self._reference(ref_page)
                 finally:
-                    for future in (probe, ref_page, ahead.page):
+                    for future in (probe, ref_page, ahead.page, ahead.state):
                         if future is not None:
                             future.cancel()
                 self._check(report, ahead.state if ahead.single_page else None)
@@ -308,7 +308,8 @@ class SyncEngine:
         flight is acknowledged (a stored next batch goes first in the next run).
         ``probe``: the authentication request still under way; the first batch is prepared
         meanwhile, but nothing is stored or sent before it has answered. ``on_last``: called
-        when the last receipt is in, before it is applied (the pull starts meanwhile)."""
+        when the last receipt is in, before it is applied (the pull starts meanwhile); not
+        when the run was cancelled."""
         total = self.store.pending_count()
         cursor = PushCursor()
         limits: dict[str, int] = {}
@@ -353,16 +354,16 @@ class SyncEngine:
             # while the server works, not between a receipt and the next request
             following = self.store.persist_batch(prepared) if prepared is not None else None
             while True:
-                number = batch.request.batch_seq
+                sent_as = batch.request.batch_id
                 batch, receipt = self._receipt(batch, in_flight)
-                if following is not None and batch.request.batch_seq != number:
+                if following is not None and batch.request.batch_id != sent_as:
                     # renumbered (a restored vault): the outbox dropped the next batch
                     following = self.store.persist_batch(PreparedBatch(following))
                 if following is not None and not self._cancel.is_set():
                     in_flight = sender.submit(transport.push, following.body, following.gz)
                 else:
                     following = None  # a stored batch not sent goes first in the next run
-                    if on_last is not None:
+                    if on_last is not None and not self._cancel.is_set():
                         on_last()
                 self._acknowledge(batch, receipt, report, total)
                 if following is None:
@@ -471,7 +472,8 @@ class SyncEngine:
             return  # edits arrived during the run; the next run checks
         now = self._clock()
         if not self._full_check_due():
-            server = asked.result() if asked is not None else self.transport.state(digest=False)
+            server = (asked.result() if asked is not None and not asked.cancelled()
+                      else self.transport.state(digest=False))
             if (server.count == self.store.synced_count()
                     and server.seq >= int(self.store.get("cursor", "0") or 0)):
                 return

@@ -69,3 +69,26 @@ def test_records_are_looked_up_by_index_before_any_analyse(db_url: str) -> None:
             assert read <= 2 * len(wanted), read
     finally:
         engine.dispose()
+
+
+def test_a_reference_with_a_nul_character_is_no_server_error(db_url: str) -> None:
+    """A ``person_id`` with a NUL character (PostgreSQL's text cannot hold one) in a change's
+    fields: the lookup of referenced records skips it (no such record can be stored) instead of
+    failing the request; the change is decided like any reference to an unknown record."""
+    import hashlib
+
+    from kimdesk.server.app import create_app
+    from kimdesk.sync.protocol import Change, PushRequest
+
+    app = create_app(db_url)
+    service, engine = app.state.service, app.state.engine
+    try:
+        device = service.authenticate(service.enroll(service.create_enroll_code("T")).token)
+        rid = str(uuid.uuid4())
+        request = PushRequest(batch_id=uuid.uuid4().hex, batch_seq=1, changes=[Change(
+            kind="cases", id=rid, base_rev=0,
+            changed={"case_number": "K-1", "person_id": "a\x00b", "owner": "x", "team": "T"})])
+        receipt = service.push(device, request, hashlib.sha256(b"x").hexdigest())
+        assert [r.id for r in receipt.results] == [rid]
+    finally:
+        engine.dispose()

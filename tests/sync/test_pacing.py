@@ -205,3 +205,59 @@ def test_a_renumbered_run_sends_its_stored_next_batch_again(sqlite_server, make_
     device = service.authenticate(engine.store.get("token"))
     assert len([r for r in service.pull(device, 0).records if r.kind == "persons"]) == 6
     engine.close()
+
+
+def test_a_cancelled_push_does_not_start_the_pull(sqlite_server, make_vault):
+    """Cancelled while a batch travels: the run stops after its receipt without asking for the
+    pull (it would wait for that page before ending)."""
+    from kimdesk.sync.engine import SyncCancelled
+
+    vault = make_vault()
+    transport = _recording(vault, sqlite_server)
+    for letter in "abcdef":
+        vault.people.add(Person(given_name="Ada", family_name="Demir" + letter))
+    engine = SyncEngine(vault, transport=transport, batch_changes=2)
+    push = transport.push
+
+    def cancelling(body: bytes, gz: bytes = b"") -> Any:
+        engine.cancel()
+        return push(body, gz)
+
+    transport.push = cancelling  # type: ignore[method-assign]
+    try:
+        engine.sync()
+    except SyncCancelled:
+        pass
+    else:
+        raise AssertionError("the run was not cancelled")
+    assert not transport.pull_asked.is_set()
+    transport.push = push  # type: ignore[method-assign]
+    assert engine.sync().pushed >= 4  # the stored next batch and the rest go in the next run
+    assert engine.store.pending_count() == 0
+    engine.close()
+
+
+def test_rows_saved_without_a_change_do_not_end_the_push_early(sqlite_server, make_vault,
+                                                               monkeypatch):
+    """A batch's window of pending rows that were all saved without a real change adds nothing;
+    the batch reads on instead of ending the run with changed records still pending (small
+    paced batches made such a window likelier)."""
+    import kimdesk.sync.engine as engine_module
+
+    monkeypatch.setattr(engine_module, "FIRST_BATCH_CHANGES", 2)
+    vault = make_vault()
+    transport = _recording(vault, sqlite_server)
+    people = [vault.people.add(Person(given_name="Ada", family_name="Demir" + letter))
+              for letter in "abcdefghijkl"]
+    engine = SyncEngine(vault, transport=transport, batch_changes=8)
+    engine.sync()
+    for n, person in enumerate(people):
+        current = vault.people.get(person.id)
+        if 2 <= n < 6:
+            vault.people.update(current)  # saved, nothing changed
+        else:
+            vault.people.update(current.model_copy(update={"phone": f"0211 {n}"}))
+    report = engine.sync()
+    assert report.pushed == 8
+    assert engine.store.pending_count() == 0
+    engine.close()

@@ -118,12 +118,16 @@ class OutboxStore(StateStore):
         resolving = self.tables.conflicts.resolving()
         with self.vault.transaction():
             for kind in self.repos:
-                if len(building.changes) >= max_changes or building.size >= max_bytes:
-                    break
-                rows = self.tables.records.pending_rows(
-                    kind, cursor.seqs.get(kind, 0), max_changes - len(building.changes))
-                if rows:
-                    self._collect(kind, rows, building, cursor, resolving, max_bytes)
+                # a window of rows saved without a real change adds nothing: read on, or a
+                # small batch would end the run with changed records still pending
+                while len(building.changes) < max_changes and building.size < max_bytes:
+                    wanted = max_changes - len(building.changes)
+                    rows = self.tables.records.pending_rows(kind, cursor.seqs.get(kind, 0),
+                                                            wanted)
+                    if rows:
+                        self._collect(kind, rows, building, cursor, resolving, max_bytes)
+                    if len(rows) < wanted:
+                        break  # nothing more of this kind
         if not building.changes:
             return None
         # Serialised now, numbered as the next batch: in the usual case persist_batch only

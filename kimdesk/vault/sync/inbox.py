@@ -116,6 +116,9 @@ class Inbox:
         started from). Records that fail (e.g. their parent is missing) are parked. Returns how
         many were written."""
         rows = self.rows(kind)
+        # one entry per record (the last, the newest in a page; the server sends each once):
+        # records not stored here yet are inserted plainly
+        recs = list({r.id: r for r in recs}.values())
         ids = [r.id for r in recs]
         known = {i: rev for i, (rev, _) in self._bases.get(kind, ids, data=False).items()}
         pending = self._records.pending_ids(kind, ids)
@@ -158,13 +161,9 @@ class Inbox:
                     self._park(item[0], str(exc))
                     continue
                 done.append(item)
-        # bases of records seen here for the first time are inserted plainly (a page names a
-        # record once; should it not, everything goes through the upsert)
-        once = len({rec.id for rec, _, _ in done}) == len(done)
-        first = [(kind, rec.id, rec.rev, base) for rec, _, base in done
-                 if once and rec.id not in known]
-        again = [(kind, rec.id, rec.rev, base) for rec, _, base in done
-                 if not once or rec.id in known]
+        # the bases of records seen here for the first time are inserted plainly
+        first = [(kind, rec.id, rec.rev, base) for rec, _, base in done if rec.id not in known]
+        again = [(kind, rec.id, rec.rev, base) for rec, _, base in done if rec.id in known]
         for rows_, new in ((first, True), (again, False)):
             if rows_:
                 self._bases.put(rows_, new=new)
