@@ -317,14 +317,15 @@ class SyncEngine:
             limits["max_bytes"] = self.batch_bytes
         ceiling = self.batch_changes or BATCH_MAX_CHANGES
         first = min(ceiling, FIRST_BATCH_CHANGES)
-        paced = {"previous": 0, "remaining": total}
+        previous, remaining = 0, total  # the pacing's state (kimdesk.sync.pacing)
 
         def prepare() -> PreparedBatch | None:
-            size = next_batch_size(paced["previous"], paced["remaining"], first, ceiling)
+            nonlocal previous, remaining
+            size = next_batch_size(previous, remaining, first, ceiling)
             batch = self.store.prepare_batch(cursor, **(limits | {"max_changes": size}))
             if batch is not None:
-                paced["previous"] = len(batch.batch.request.changes)
-                paced["remaining"] -= paced["previous"]
+                previous = len(batch.batch.request.changes)
+                remaining -= previous
             return batch
 
         transport = self.transport
@@ -400,13 +401,14 @@ class SyncEngine:
                 expected = exc.expected
         raise SyncError(N_("The server keeps refusing the batch order."))
 
-    def _ask_ahead(self, fetcher: ThreadPoolExecutor, ahead: _Ahead) -> None:
+    def _ask_ahead(self, fetcher: ThreadPoolExecutor, ahead: _Ahead, *, own: bool = False
+                   ) -> None:
         """Ask for the pull's first page and, when the quick divergence check is due, the
         team's state: both travel while the caller does other work (a small sync's last
-        round trips)."""
+        round trips). ``own``: a full resync's pull, which needs no state."""
         ahead.page = fetcher.submit(self.transport.pull, self.store.cursor,
-                                    min(self.page_size, FIRST_PAGE))
-        if not self._full_check_due():
+                                    min(self.page_size, FIRST_PAGE), own=own)
+        if not own and not self._full_check_due():
             ahead.state = fetcher.submit(self.transport.state, False)
 
     def _pull_all(self, report: SyncReport, *, seen: set[tuple[str, str]] | None = None,
@@ -426,11 +428,10 @@ class SyncEngine:
                     ThreadPoolExecutor(1, thread_name_prefix="kimdesk-pull"))
             self._check_cancel()
             size = min(self.page_size, FIRST_PAGE)
-            if ahead is None or ahead.page is None:
-                ahead = ahead or _Ahead()
-                ahead.page = fetcher.submit(transport.pull, self.store.cursor, size, own=own)
-                if not own and not self._full_check_due():
-                    ahead.state = fetcher.submit(transport.state, False)
+            ahead = ahead or _Ahead()
+            if ahead.page is None:
+                self._ask_ahead(fetcher, ahead, own=own)
+            assert ahead.page is not None
             coming = ahead.page
             while True:
                 page = coming.result()

@@ -57,6 +57,8 @@ class SyncBases:
         """Store bases (kind, id, rev, data): ``data`` None where the local row is the
         server's version. ``new``: none of them has a base yet (a plain insert; the upsert
         clause costs a bulk insert about 40 %)."""
+        if not rows:
+            return
         sql = "INSERT INTO sync_base (kind, id, rev, data) VALUES (?, ?, ?, ?)"
         if not new:
             sql += " ON CONFLICT(kind, id) DO UPDATE SET rev = excluded.rev, data = excluded.data"

@@ -162,11 +162,9 @@ class Inbox:
                     continue
                 done.append(item)
         # the bases of records seen here for the first time are inserted plainly
-        first = [(kind, rec.id, rec.rev, base) for rec, _, base in done if rec.id not in known]
-        again = [(kind, rec.id, rec.rev, base) for rec, _, base in done if rec.id in known]
-        for rows_, new in ((first, True), (again, False)):
-            if rows_:
-                self._bases.put(rows_, new=new)
+        for new in (True, False):
+            self._bases.put([(kind, rec.id, rec.rev, base) for rec, _, base in done
+                             if (rec.id not in known) is new], new=new)
         if kind in SEARCH_COLUMNS:
             self._touch(rows.repo, [(rec.id, row) for rec, row, _ in done], stored)
         if self._has_parked():

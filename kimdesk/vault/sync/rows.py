@@ -70,10 +70,8 @@ class ReceivedRows:
         self.insert_sql = (f"INSERT INTO {repo.table} ({', '.join(cols)}) VALUES"
                            f" ({', '.join('?' for _ in cols)})")
         #: Insert, or overwrite every column of the stored record (its revision counts up).
-        self.upsert_sql = (
-            f"INSERT INTO {repo.table} ({', '.join(cols)}) VALUES"
-            f" ({', '.join('?' for _ in cols)}) ON CONFLICT(id) DO UPDATE SET {sets},"
-            f" revision = {repo.table}.revision + 1")
+        self.upsert_sql = (f"{self.insert_sql} ON CONFLICT(id) DO UPDATE SET {sets},"
+                           f" revision = {repo.table}.revision + 1")
 
     def fast_row(self, data: dict[str, Any]) -> list[Any] | None:
         """The row of a clean received record, or None when its fields are not exactly this
