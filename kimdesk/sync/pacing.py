@@ -14,8 +14,11 @@ batch is larger, so the sizes follow from where each can start and stop:
 
 Measured on loopback with 10k new records (``benchmarks/sync_bench.py``), the server waited about
 60 ms for the second batch and the device spent about 90 ms on the last receipt alone before
-this pacing (500, 2500, 2500, 2500, 2000). ``remaining`` is an estimate (records edited during
-the run are sent too, records saved without a change are not): pacing only shapes the run.
+this pacing (500, 2500, 2500, 2500, 2000). With a first batch of
+:data:`~kimdesk.sync.protocol.FIRST_BATCH_CHANGES` (200), 10k go as 200, 400, 800, 1600, 2500,
+2500, 1500, 375, 125 and an incremental push of 1,000 as 200, 400, 300, 100. ``remaining`` is
+an estimate (records edited during the run are sent too, records saved without a change are
+not): pacing only shapes the run.
 """
 
 from __future__ import annotations

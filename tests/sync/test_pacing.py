@@ -15,6 +15,7 @@ from kimdesk.domain.models import Person
 from kimdesk.sync import pacing
 from kimdesk.sync.engine import SyncEngine, enroll
 from kimdesk.sync.pacing import next_batch_size
+from kimdesk.sync.protocol import BATCH_MAX_CHANGES, FIRST_BATCH_CHANGES
 from kimdesk.sync.transport import Transport
 
 #: Long enough for any machine; a test that waits this long has failed.
@@ -39,6 +40,14 @@ def test_batches_ramp_up_and_taper_off():
     assert _sizes(150, 500, 2500) == [150]
     assert _sizes(600, 500, 2500) == [500, 100]
     assert _sizes(30, 2, 8) == [2, 4, 8, 8, 8]
+
+
+def test_the_defaults_start_small():
+    """With the shipped defaults the server starts on 200 changes, not 500: an incremental push
+    of 1,000 (before: [500, 375, 125]) and a big one."""
+    assert _sizes(1000, FIRST_BATCH_CHANGES, BATCH_MAX_CHANGES) == [200, 400, 300, 100]
+    assert _sizes(10_000, FIRST_BATCH_CHANGES, BATCH_MAX_CHANGES) == [
+        200, 400, 800, 1600, 2500, 2500, 1500, 375, 125]
 
 
 def test_every_size_is_positive_and_within_the_ceiling():
