@@ -17,6 +17,7 @@ from fastapi import Depends, FastAPI, Header, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ValidationError
+from starlette.background import BackgroundTask
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
 
@@ -194,7 +195,10 @@ def _add_sync_routes(app: FastAPI, service: SyncService, device: Callable[..., D
             batch = _parse(PushRequest, raw)
             digest = hashlib.sha256(raw).hexdigest()
             receipt = await run_in_threadpool(service.push_json, dev, batch, digest)
-        return Response(receipt, media_type="application/json")
+        # The log is copied into the database file after the answer has left, while the device
+        # files the receipt and sends the next batch (kimdesk/server/db.py, checkpoint).
+        return Response(receipt, media_type="application/json",
+                        background=BackgroundTask(service.checkpoint))
 
     @app.get("/v1/changes", response_model=PullPage)
     def changes(

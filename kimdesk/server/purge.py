@@ -24,7 +24,6 @@ the WAL until it is recycled (docs/privacy.md says what to run).
 
 from __future__ import annotations
 
-import contextlib
 import json
 from collections.abc import Iterable
 from typing import Any
@@ -223,16 +222,7 @@ def flush_freed_pages(engine: Engine) -> None:
     old page images (the purged rows among them) until its frames are reused; the database file
     itself has the freed space zeroed (``secure_delete``). Best effort: a reader still holding
     an old snapshot keeps the WAL, and the next purge or the daily run tries again."""
-    if engine.dialect.name != "sqlite":
-        return
-    # On the driver's connection, outside any transaction (the engine begins every
-    # transaction, with BEGIN IMMEDIATE or a plain BEGIN, and a checkpoint inside one fails).
-    raw = engine.raw_connection()
-    try:
-        with contextlib.suppress(Exception):  # busy: a reader holds a snapshot
-            raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # type: ignore[union-attr]
-    finally:
-        raw.close()
+    db.checkpoint(engine, "TRUNCATE")
 
 
 def _reasons(conn: Connection, deletion_ids: set[str]) -> dict[str, str]:

@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from kimdesk.server import devices, pull, push, reference
+from kimdesk.server import db, devices, pull, push, reference
 from kimdesk.server.common import Device, ServiceError, now_iso, sha256
 from kimdesk.server.devices import CODE_ALPHABET, CODE_TTL
 from kimdesk.sync.protocol import (
@@ -89,6 +89,11 @@ class SyncService:
         """Apply a batch; its receipt as the JSON text that is stored and sent (serialised once:
         the receipt of a big batch is a megabyte)."""
         return push.push_json(self.engine, device, request, payload_hash)
+
+    def checkpoint(self) -> None:
+        """After a push's answer has left: SQLite's write-ahead log into the database file
+        (:func:`kimdesk.server.db.checkpoint`; nothing on PostgreSQL)."""
+        db.checkpoint(self.engine)
 
     # -- pull and state ------------------------------------------------------------------------
     def pull(self, device: Device, since: int, limit: int = PULL_PAGE_DEFAULT, *,

@@ -1,0 +1,97 @@
+"""On SQLite, a push's commit leaves the write-ahead log to a checkpoint after the answer has
+left (issue 14 point 7; kimdesk/server/db.py, ``checkpoint``).
+
+SQLite's automatic checkpoint ran inside the commit that grew the log past 1,000 pages, so the
+device waited for its receipt while the log was copied into the database file: a ninth of a
+push's server time. Counted and ordered, never timed: the database file must not grow during
+the pushes (its pages stay in the log), the checkpoint must run once per push answer, copy the
+log when it runs, and the next push must be served while a checkpoint is still running.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+from kimdesk.domain.models import Case, Person
+from kimdesk.server import db
+from kimdesk.server.embedded import EmbeddedServer
+from kimdesk.server.service import SyncService
+from kimdesk.sync.engine import SyncEngine, enroll
+
+#: Long enough for any machine; a test that waits this long has failed.
+PATIENCE = 20.0
+
+
+def _letters(i: int) -> str:
+    return "".join("abcdefghijklmnopqrstuvwxyz"[int(d)] for d in str(i))
+
+
+def _fill(vault: Any, n: int) -> None:
+    people = [Person(given_name="Ada", family_name="Nord" + _letters(i)) for i in range(n)]
+    with vault.transaction():
+        vault.people.insert_many(people)
+        vault.cases.insert_many(
+            Case(case_number=f"2026-CP-{i:05d}", person_id=p.id, owner="tester",
+                 team="Team Nord", referral_source="Termin Jobcenter " * 50)
+            for i, p in enumerate(people))
+
+
+def test_the_log_is_copied_after_the_answers_not_inside_the_commits(
+        tmp_path: Path, make_vault: Any, monkeypatch: Any) -> None:
+    calls: list[int] = []
+    monkeypatch.setattr(SyncService, "checkpoint", lambda self: calls.append(1), raising=False)
+    path = tmp_path / "server.db"
+    srv = EmbeddedServer(f"sqlite:///{path}").start()
+    try:
+        vault = make_vault()
+        enroll(vault, srv.url, srv.service.create_enroll_code("Team Nord"))
+        engine = SyncEngine(vault)
+        engine.sync()
+        before = path.stat().st_size
+        _fill(vault, 1500)  # about 2,000 pages of log for cases, persons and their history
+        report = engine.sync()
+        engine.close()
+        assert report.pushed == 3000
+        # every page is still in the log: no commit copied it (SQLite's own checkpoint at
+        # 1,000 pages did, inside the commit the device was waiting for)
+        assert path.stat().st_size == before
+        assert len(calls) == report.batches
+        db.checkpoint(srv.service.engine)
+        assert path.stat().st_size > before + 1000 * 4096
+    finally:
+        srv.stop()
+
+
+def test_the_next_push_is_served_while_a_checkpoint_runs(
+        tmp_path: Path, make_vault: Any, monkeypatch: Any) -> None:
+    """The first push's checkpoint returns only once the second push has reached the server."""
+    second_push = threading.Event()
+    pushes: list[int] = []
+    waited: list[bool] = []
+    push_json = SyncService.push_json
+
+    def counting_push(self: SyncService, *a: Any, **k: Any) -> str:
+        pushes.append(1)
+        if len(pushes) == 2:
+            second_push.set()
+        return push_json(self, *a, **k)
+
+    def slow_checkpoint(self: SyncService) -> None:
+        if not waited:
+            waited.append(second_push.wait(PATIENCE))
+
+    monkeypatch.setattr(SyncService, "push_json", counting_push)
+    monkeypatch.setattr(SyncService, "checkpoint", slow_checkpoint, raising=False)
+    srv = EmbeddedServer(f"sqlite:///{tmp_path / 'server.db'}").start()
+    try:
+        vault = make_vault()
+        enroll(vault, srv.url, srv.service.create_enroll_code("Team Nord"))
+        engine = SyncEngine(vault)
+        _fill(vault, 300)  # 600 changes: batches of 200, 400
+        assert engine.sync().batches >= 2
+        engine.close()
+        assert waited == [True]
+    finally:
+        srv.stop()
