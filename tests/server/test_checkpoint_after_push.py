@@ -95,3 +95,44 @@ def test_the_next_push_is_served_while_a_checkpoint_runs(
         assert waited == [True]
     finally:
         srv.stop()
+
+
+def test_a_batch_is_freed_before_the_collector_runs_again(tmp_path: Path, monkeypatch: Any
+                                                          ) -> None:
+    """The parsed batch is gone when the push route's collector pause ends: alive, the
+    collector's first pass walked its objects (5-9 ms for 2,500 changes)."""
+    import contextlib
+    import gc
+    import json
+    import uuid
+
+    import httpx
+
+    from kimdesk.server import app as app_module
+    from kimdesk.sync.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION, PushRequest
+
+    alive_at_resume: list[int] = []
+    paused = app_module.collector_paused
+
+    @contextlib.contextmanager
+    def watching() -> Any:
+        with paused():
+            yield
+            alive_at_resume.append(sum(isinstance(o, PushRequest) for o in gc.get_objects()))
+
+    monkeypatch.setattr(app_module, "collector_paused", watching)
+    srv = EmbeddedServer(f"sqlite:///{tmp_path / 'server.db'}").start()
+    try:
+        token = srv.service.enroll(srv.service.create_enroll_code("Team Nord")).token
+        person = Person(given_name="Ada", family_name="Nord").model_dump(mode="json")
+        body = {"batch_id": uuid.uuid4().hex, "batch_seq": 1, "changes": [
+            {"kind": "persons", "id": person["id"], "base_rev": 0, "changed": person,
+             "updated_at": person["updated_at"], "created_at": person["created_at"]}]}
+        answer = httpx.post(f"{srv.url}/v1/push", content=json.dumps(body),
+                            headers={PROTOCOL_HEADER: str(PROTOCOL_VERSION),
+                                     "Authorization": f"Bearer {token}",
+                                     "Content-Type": "application/json"})
+        assert answer.status_code == 200, answer.text
+        assert alive_at_resume == [0]
+    finally:
+        srv.stop()
