@@ -308,8 +308,8 @@ class SyncEngine:
         flight is acknowledged (a stored next batch goes first in the next run).
         ``probe``: the authentication request still under way; the first batch is prepared
         meanwhile, but nothing is stored or sent before it has answered. ``on_last``: called
-        when the last receipt is in, before it is applied (the pull starts meanwhile); not
-        when the run was cancelled."""
+        when the last receipt is in, before it is applied (the pull starts meanwhile), and at
+        once if there is nothing to push (the pull travels beside the probe); not if cancelled."""
         total = self.store.pending_count()
         cursor = PushCursor()
         limits: dict[str, int] = {}
@@ -331,18 +331,13 @@ class SyncEngine:
         transport = self.transport
         stored = self.store.outbox()
         prepared = prepare() if stored is None else None
+        if stored is None and prepared is None and on_last is not None:
+            on_last()  # a read: nothing is stored or sent for the push before the probe
         if probe is not None:
             probe.result()  # raises when the server refused this device or cannot be reached
         self._enter(SyncState.PUSHING, 0, total)
         with ThreadPoolExecutor(1, thread_name_prefix="kimdesk-push") as sender:
-            # Batches left in the outbox by an interrupted run go first, one by one, in order
-            # (the server answers those it has from their stored receipts).
-            while stored is not None:
-                self._check_cancel()
-                stored, receipt = self._receipt(
-                    stored, sender.submit(transport.push, stored.body, stored.gz))
-                self._acknowledge(stored, receipt, report, total)
-                stored = self.store.outbox()
+            self._resend_stored(stored, sender, report, total)
             self._check_cancel()
             if prepared is None:  # after resent batches, the first new one is built now
                 prepared = prepare()
@@ -375,6 +370,17 @@ class SyncEngine:
                     prepared = prepare()
                     if prepared is not None:
                         following = self.store.persist_batch(prepared)
+
+    def _resend_stored(self, stored: OutboxBatch | None, sender: ThreadPoolExecutor,
+                       report: SyncReport, total: int) -> None:
+        """Batches left in the outbox by an interrupted run go first, one by one, in order (the
+        server answers those it has from their stored receipts)."""
+        while stored is not None:
+            self._check_cancel()
+            stored, receipt = self._receipt(
+                stored, sender.submit(self.transport.push, stored.body, stored.gz))
+            self._acknowledge(stored, receipt, report, total)
+            stored = self.store.outbox()
 
     def _acknowledge(self, batch: OutboxBatch, receipt: PushReceipt, report: SyncReport,
                      total: int) -> None:

@@ -129,6 +129,48 @@ def test_the_pull_is_asked_for_while_the_last_receipt_is_filed(sqlite_server, ma
     engine.close()
 
 
+def test_with_nothing_to_push_the_pull_travels_beside_the_probe(sqlite_server, make_vault):
+    """A run with nothing to push asks for the pull's first page while the probe (``whoami``)
+    is under way: the probe answers only once the page was asked for. Before, the pull was asked
+    for after the probe had answered, so this waited out its patience."""
+    vault = make_vault()
+    transport = _recording(vault, sqlite_server)
+    engine = SyncEngine(vault, transport=transport)
+    engine.sync()
+    whoami = transport.whoami
+    order: list[str] = []
+
+    def probe() -> Any:
+        order.append("pull asked" if transport.pull_asked.wait(PATIENCE) else "pull not asked")
+        return whoami()
+
+    transport.whoami = probe  # type: ignore[method-assign]
+    transport.pull_asked.clear()
+    report = engine.sync()
+    assert order == ["pull asked"] and report.pushed == 0 and not report.resynced
+    # An edit saved while the probe travels (the engine's thread waits for the probe) is
+    # pushed after all; the pull and the team's state are asked for again after it, so the
+    # quick check compares against the state after the push (no full resync).
+    def probe_and_edit() -> Any:
+        transport.pull_asked.wait(PATIENCE)
+        vault.people.add(Person(given_name="Ada", family_name="Demir"))
+        return whoami()
+
+    transport.whoami = probe_and_edit  # type: ignore[method-assign]
+    pulls = transport.pull
+    asked: list[int] = []
+
+    def counted_pull(*a: Any, **k: Any) -> Any:
+        asked.append(1)
+        return pulls(*a, **k)
+
+    transport.pull = counted_pull  # type: ignore[method-assign]
+    transport.pull_asked.clear()
+    report = engine.sync()
+    assert report.pushed == 1 and not report.resynced and len(asked) == 2
+    engine.close()
+
+
 def test_a_one_page_pull_asks_for_the_team_state_with_its_page(sqlite_server, make_vault):
     """The quick divergence check's state travels with the pull's page (one round trip at the
     end of a small sync instead of two); a longer pull asks again once it is done."""
