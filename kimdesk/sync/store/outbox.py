@@ -147,13 +147,15 @@ class OutboxStore(StateStore):
         for row in rows:
             data = row.data
             base_rev, base_data = bases.get(row.id, (0, None))
-            fields = {k: v for k, v in data.items() if k not in NON_FIELDS}
             # No base values travel: the server reads the base from its history
             # when the record moved on since base_rev (SyncService._history_bases).
             if base_data is None:
-                changed = fields
+                changed = {k: v for k, v in data.items() if k not in NON_FIELDS}
             else:
-                changed = {k: v for k, v in fields.items() if base_data.get(k) != v}
+                # one pass, the cheap comparison first (most fields are unchanged)
+                base_value = base_data.get
+                changed = {k: v for k, v in data.items()
+                           if base_value(k) != v and k not in NON_FIELDS}
             resolves = resolving.get(row.id, [])
             cursor.seqs[kind] = row.seq
             if not changed and not resolves and base_data is not None:
