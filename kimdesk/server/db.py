@@ -8,7 +8,6 @@ them).
 
 from __future__ import annotations
 
-import contextlib
 import sqlite3
 from typing import Any
 
@@ -28,6 +27,8 @@ from sqlalchemy import (
     create_engine,
     event,
 )
+
+from kimdesk.server.checkpoints import AUTOCHECKPOINT_PAGES
 
 metadata = MetaData()
 
@@ -171,36 +172,6 @@ DEFAULT_DB_URL = "sqlite:///kimdesk-server.db"
 READ_ONLY = "kimdesk_read_only"
 
 
-#: Pages of write-ahead log after which a commit copies the log into the database file by
-#: itself (a checkpoint; SQLite's default is 1,000 pages). A push instead checkpoints after its
-#: answer has left (:func:`checkpoint`), so this is the safety net for the other writers and for
-#: a checkpoint that could not finish. It is above the log of the largest batch (5,000 changes
-#: of 1 KB write about 6,000 pages), or every big push would checkpoint inside its commit again.
-AUTOCHECKPOINT_PAGES = 8192
-
-
-def checkpoint(engine: Engine, mode: str = "PASSIVE") -> None:
-    """SQLite: copy the write-ahead log into the database file; nothing on PostgreSQL.
-
-    The push route runs it after the answer has left (a background task): inside the commit,
-    where SQLite's automatic checkpoint ran it, it was a ninth of a push's server time (10k
-    new records, replayed: 75 ms of 660 ms), time the device waited for its receipt.
-    ``PASSIVE`` never waits for a reader or the next writer; it copies what it can, and the
-    next one copies the rest. ``TRUNCATE`` also empties the log file (after a purge: the log
-    keeps old page images). Best effort: busy, it is simply tried again next time. On the
-    driver's connection, outside any transaction (the engine begins every transaction, and a
-    checkpoint inside one fails)."""
-    if engine.dialect.name != "sqlite":
-        return
-    raw = engine.raw_connection()
-    try:
-        with contextlib.suppress(Exception):  # busy: another checkpoint or an old snapshot
-            raw.driver_connection.execute(  # type: ignore[union-attr]
-                f"PRAGMA wal_checkpoint({mode})")
-    finally:
-        raw.close()
-
-
 def reading(engine: Engine) -> Connection:
     """A connection for a request that only reads (authentication, pull, state, reference
     data): on SQLite its transaction does not take the write lock (:func:`make_engine`)."""
@@ -227,6 +198,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode = WAL")
             cur.execute("PRAGMA synchronous = FULL")
+            # the log is copied after each push instead (kimdesk/server/checkpoints.py)
             cur.execute(f"PRAGMA wal_autocheckpoint = {AUTOCHECKPOINT_PAGES}")
             cur.execute("PRAGMA busy_timeout = 30000")
             cur.execute("PRAGMA foreign_keys = ON")

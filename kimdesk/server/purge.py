@@ -31,6 +31,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine
 
 from kimdesk.server import db
+from kimdesk.server.checkpoints import checkpoint
 from kimdesk.server.store import placeholder
 
 #: Record kinds that belong to one case through ``case_id``.
@@ -220,9 +221,11 @@ def scrub_removed_attachments(conn: Connection, rows: Iterable[tuple[Any, ...]])
 def flush_freed_pages(engine: Engine) -> None:
     """After a purge on SQLite: move the WAL into the database and truncate it. The WAL keeps
     old page images (the purged rows among them) until its frames are reused; the database file
-    itself has the freed space zeroed (``secure_delete``). Best effort: a reader still holding
-    an old snapshot keeps the WAL, and the next purge or the daily run tries again."""
-    db.checkpoint(engine, "TRUNCATE")
+    itself has the freed space zeroed (``secure_delete``). It waits for a push's checkpoint
+    still running, and for up to a few seconds for a reader holding an old snapshot
+    (:mod:`kimdesk.server.checkpoints`); failing that it logs a warning, and the daily
+    retention run tries again."""
+    checkpoint(engine, "TRUNCATE")
 
 
 def _reasons(conn: Connection, deletion_ids: set[str]) -> dict[str, str]:

@@ -123,8 +123,10 @@ def apply(engine: Engine, today: date) -> ServerResult:
                     _delete(conn, team, kind, target, verdict, today)
                 result.deleted_cases += 1
                 result.deleted_persons += int(verdict.person_goes)
+    # every day, not only after deletions: a purge whose log could not be emptied then (a
+    # reader held an old snapshot) leaves no old pages behind for longer than a day
+    purge.flush_freed_pages(engine)
     if result.deleted_cases:
-        purge.flush_freed_pages(engine)
         _vacuum(engine)
     return result
 

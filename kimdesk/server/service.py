@@ -18,7 +18,8 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from kimdesk.server import db, devices, pull, push, reference
+from kimdesk.server import devices, pull, push, reference
+from kimdesk.server.checkpoints import checkpoint
 from kimdesk.server.common import Device, ServiceError, now_iso, sha256
 from kimdesk.server.devices import CODE_ALPHABET, CODE_TTL
 from kimdesk.sync.protocol import (
@@ -92,8 +93,8 @@ class SyncService:
 
     def checkpoint(self) -> None:
         """After a push's answer has left: SQLite's write-ahead log into the database file
-        (:func:`kimdesk.server.db.checkpoint`; nothing on PostgreSQL)."""
-        db.checkpoint(self.engine)
+        (:mod:`kimdesk.server.checkpoints`)."""
+        checkpoint(self.engine)
 
     # -- pull and state ------------------------------------------------------------------------
     def pull(self, device: Device, since: int, limit: int = PULL_PAGE_DEFAULT, *,

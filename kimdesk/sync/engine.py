@@ -8,7 +8,8 @@ declared table (:data:`kimdesk.sync.schedule.ALLOWED`); the GUI only draws these
 ``kimdesk/gui/sync``), the CLI prints them.
 
 One :meth:`SyncEngine.sync` run (the probe and the first reference page are asked for while the
-first batch is prepared; nothing is stored or sent before the probe answered):
+first batch is prepared, and the pull's first page too when there is nothing to push; nothing is
+stored or sent before the probe answered):
 
 1. resend the batch in flight, if any (a lost response: same batch id, the server answers its
    stored receipt), then build and send new batches until nothing is pending;
@@ -31,7 +32,6 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from kimdesk.collector import collector_paused
 from kimdesk.i18n import N_
@@ -61,8 +61,7 @@ from kimdesk.sync.schedule import Backoff, SyncState, check_transition
 from kimdesk.sync.store import OutboxBatch, PreparedBatch, PushCursor, SyncStore
 from kimdesk.sync.transport import Transport
 from kimdesk.sync.urls import check_server_url
-from kimdesk.vault.files import DATABASE_SUFFIXES, overwrite, shred_database
-from kimdesk.vault.legacy_server import retire_local_server
+from kimdesk.sync.wipe import wipe_vault
 from kimdesk.vault.repository import now_iso
 from kimdesk.vault.vault import Vault
 
@@ -141,28 +140,6 @@ def enroll(vault: Vault, server: str, code: str, *, device_name: str = "",
                     "device_id": answer.device_id, "team": answer.team,
                     "server_id": answer.server_id})
     return answer
-
-
-def wipe_vault(vault: Vault) -> None:
-    """Revoked device: close the vault and shred its file, WAL, SHM, journal and re-key copy
-    (every byte overwritten, then unlinked; ``kimdesk/vault/files.py`` says what that cannot
-    promise on SSDs). The data is still on the server (the team's copy); this device must not
-    keep it. Pending edits are lost by design: the device is no longer trusted."""
-    path = Path(vault.path)
-    # Overwrite while still open: closing the last connection checkpoints and unlinks the WAL,
-    # and an unlinked file can no longer be overwritten (its blocks would keep the old pages).
-    for suffix in DATABASE_SUFFIXES:
-        with contextlib.suppress(OSError):
-            overwrite(path.with_name(path.name + suffix))
-    with contextlib.suppress(Exception):  # the pages are noise now; SQLite may say so
-        vault.close()
-    with contextlib.suppress(OSError):
-        shred_database(path)
-    for suffix in DATABASE_SUFFIXES:  # whatever could not be overwritten still goes
-        with contextlib.suppress(OSError):
-            path.with_name(path.name + suffix).unlink(missing_ok=True)
-    with contextlib.suppress(OSError):  # the plaintext server file of versions before 0.2
-        retire_local_server(path.parent)
 
 
 class SyncEngine:
@@ -331,7 +308,7 @@ class SyncEngine:
         transport = self.transport
         stored = self.store.outbox()
         prepared = prepare() if stored is None else None
-        if stored is None and prepared is None and on_last is not None:
+        if stored is None and prepared is None and on_last and not self._cancel.is_set():
             on_last()  # a read: nothing is stored or sent for the push before the probe
         if probe is not None:
             probe.result()  # raises when the server refused this device or cannot be reached
@@ -411,7 +388,12 @@ class SyncEngine:
                    ) -> None:
         """Ask for the pull's first page and, when the quick divergence check is due, the
         team's state: both travel while the caller does other work (a small sync's last
-        round trips). ``own``: a full resync's pull, which needs no state."""
+        round trips). ``own``: a full resync's pull, which needs no state. Asked again (a batch
+        turned up after an early ask), the earlier requests are dropped."""
+        for earlier in (ahead.page, ahead.state):
+            if earlier is not None:
+                earlier.cancel()
+        ahead.state = None
         ahead.page = fetcher.submit(self.transport.pull, self.store.cursor,
                                     min(self.page_size, FIRST_PAGE), own=own)
         if not own and not self._full_check_due():

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from kimdesk.domain.models import Case, Person
-from kimdesk.server import db
+from kimdesk.server.checkpoints import checkpoint
 from kimdesk.server.embedded import EmbeddedServer
 from kimdesk.server.service import SyncService
 from kimdesk.sync.engine import SyncEngine, enroll
@@ -41,7 +41,14 @@ def _fill(vault: Any, n: int) -> None:
 def test_the_log_is_copied_after_the_answers_not_inside_the_commits(
         tmp_path: Path, make_vault: Any, monkeypatch: Any) -> None:
     calls: list[int] = []
-    monkeypatch.setattr(SyncService, "checkpoint", lambda self: calls.append(1), raising=False)
+    counted = threading.Condition()
+
+    def counting(self: SyncService) -> None:
+        with counted:
+            calls.append(1)
+            counted.notify_all()
+
+    monkeypatch.setattr(SyncService, "checkpoint", counting, raising=False)
     path = tmp_path / "server.db"
     srv = EmbeddedServer(f"sqlite:///{path}").start()
     try:
@@ -57,8 +64,10 @@ def test_the_log_is_copied_after_the_answers_not_inside_the_commits(
         # every page is still in the log: no commit copied it (SQLite's own checkpoint at
         # 1,000 pages did, inside the commit the device was waiting for)
         assert path.stat().st_size == before
-        assert len(calls) == report.batches
-        db.checkpoint(srv.service.engine)
+        # the last one runs after the last answer, maybe after the run ended: waited for
+        with counted:
+            assert counted.wait_for(lambda: len(calls) == report.batches, PATIENCE)
+        assert checkpoint(srv.service.engine)
         assert path.stat().st_size > before + 1000 * 4096
     finally:
         srv.stop()
@@ -78,9 +87,12 @@ def test_the_next_push_is_served_while_a_checkpoint_runs(
             second_push.set()
         return push_json(self, *a, **k)
 
+    checked = threading.Event()
+
     def slow_checkpoint(self: SyncService) -> None:
         if not waited:
             waited.append(second_push.wait(PATIENCE))
+            checked.set()
 
     monkeypatch.setattr(SyncService, "push_json", counting_push)
     monkeypatch.setattr(SyncService, "checkpoint", slow_checkpoint, raising=False)
@@ -92,7 +104,7 @@ def test_the_next_push_is_served_while_a_checkpoint_runs(
         _fill(vault, 300)  # 600 changes: batches of 200, 400
         assert engine.sync().batches >= 2
         engine.close()
-        assert waited == [True]
+        assert checked.wait(PATIENCE) and waited == [True]
     finally:
         srv.stop()
 
@@ -102,24 +114,33 @@ def test_a_batch_is_freed_before_the_collector_runs_again(tmp_path: Path, monkey
     """The parsed batch is gone when the push route's collector pause ends: alive, the
     collector's first pass walked its objects (5-9 ms for 2,500 changes)."""
     import contextlib
-    import gc
     import json
     import uuid
+    import weakref
 
     import httpx
 
     from kimdesk.server import app as app_module
     from kimdesk.sync.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION, PushRequest
 
-    alive_at_resume: list[int] = []
+    parsed: list[weakref.ref[Any]] = []
+    alive_at_resume: list[bool] = []
     paused = app_module.collector_paused
+    parse = app_module._parse
+
+    def remembering(model: Any, raw: bytes) -> Any:
+        request = parse(model, raw)
+        if model is PushRequest:
+            parsed.append(weakref.ref(request))
+        return request
 
     @contextlib.contextmanager
     def watching() -> Any:
         with paused():
             yield
-            alive_at_resume.append(sum(isinstance(o, PushRequest) for o in gc.get_objects()))
+            alive_at_resume.extend(ref() is not None for ref in parsed)
 
+    monkeypatch.setattr(app_module, "_parse", remembering)
     monkeypatch.setattr(app_module, "collector_paused", watching)
     srv = EmbeddedServer(f"sqlite:///{tmp_path / 'server.db'}").start()
     try:
@@ -133,6 +154,38 @@ def test_a_batch_is_freed_before_the_collector_runs_again(tmp_path: Path, monkey
                                      "Authorization": f"Bearer {token}",
                                      "Content-Type": "application/json"})
         assert answer.status_code == 200, answer.text
-        assert alive_at_resume == [0]
+        assert alive_at_resume == [False]
     finally:
         srv.stop()
+
+
+def test_a_purge_checkpoint_waits_for_a_running_one(tmp_path: Path) -> None:
+    """SQLite answers a ``TRUNCATE`` checkpoint busy at once, without an error, while another
+    connection checkpoints; the purged pages then stayed in the log. Checkpoints of one
+    database take turns: a push's ``PASSIVE`` skips while another runs, a purge's ``TRUNCATE``
+    waits for it and then empties the log."""
+    from kimdesk.server import checkpoints
+    from kimdesk.server.db import make_engine
+    from kimdesk.server.migrate import upgrade
+    from kimdesk.server.service import SyncService
+
+    path = tmp_path / "server.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    SyncService(engine).create_enroll_code("Team Nord")  # something in the log
+    wal = Path(f"{path}-wal")
+    assert wal.stat().st_size > 0
+    lock = checkpoints.checkpoint_lock(engine)
+    lock.acquire()  # a push's checkpoint is copying the log
+    try:
+        assert checkpoints.checkpoint(engine) is False  # another PASSIVE skips
+        results: list[bool] = []
+        purge = threading.Thread(
+            target=lambda: results.append(checkpoints.checkpoint(engine, "TRUNCATE")))
+        purge.start()
+    finally:
+        lock.release()
+    purge.join(PATIENCE)
+    assert results == [True]
+    assert wal.stat().st_size == 0
+    engine.dispose()

@@ -151,9 +151,11 @@ def test_with_nothing_to_push_the_pull_travels_beside_the_probe(sqlite_server, m
     # An edit saved while the probe travels (the engine's thread waits for the probe) is
     # pushed after all; the pull and the team's state are asked for again after it, so the
     # quick check compares against the state after the push (no full resync).
+    counselor = vault.open_sibling()  # the GUI's own connection, say
+
     def probe_and_edit() -> Any:
         transport.pull_asked.wait(PATIENCE)
-        vault.people.add(Person(given_name="Ada", family_name="Demir"))
+        counselor.people.add(Person(given_name="Ada", family_name="Demir"))
         return whoami()
 
     transport.whoami = probe_and_edit  # type: ignore[method-assign]
