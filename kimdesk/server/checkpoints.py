@@ -7,7 +7,9 @@ file so the log can start over. Two kinds run on the server:
   which never waits for a reader or the next writer and copies what it can. SQLite's automatic
   checkpoint ran the same copy inside the commit the device was waiting for: a ninth of a
   push's server time (10k new records, replayed: 75 ms of 660 ms). It stays as a safety net at
-  :data:`AUTOCHECKPOINT_PAGES`, above the log of the largest batch;
+  :data:`AUTOCHECKPOINT_PAGES`, above the log of the largest batch. Every push checkpoints, the
+  smallest too: one more sync of the database file per push, off the request path, instead of
+  letting small pushes pile up a log whose copy would then land inside some device's commit;
 - after a purge (:func:`kimdesk.server.purge.flush_freed_pages`): ``TRUNCATE``, which also
   empties the log file, because the log keeps old page images, the purged rows among them.
 
