@@ -148,7 +148,7 @@ class OutboxStore(StateStore):
             data = row.data
             base_rev, base_data = bases.get(row.id, (0, None))
             # No base values travel: the server reads the base from its history
-            # when the record moved on since base_rev (SyncService._history_bases).
+            # when the record moved on since base_rev (kimdesk/server/push.py, load_bases).
             if base_data is None:
                 changed = {k: v for k, v in data.items() if k not in NON_FIELDS}
             else:
