@@ -35,6 +35,31 @@ SQLITE_CORRUPT = 11
 SQLITE_NOTADB = 26
 
 
+def _null(value: None) -> None:
+    return None
+
+
+def _register_fast_adapters() -> None:
+    """Bind ``None``, ``bool`` and ``bytes`` through the adapter registry's first step.
+
+    sqlcipher3 binds only exact ``int``, ``float``, ``str`` and ``bytearray`` directly. Any other
+    value (``None``, ``True``, ``bytes``) is first offered to the adapter registry, and when no
+    adapter is registered, to ``PrepareProtocol.__adapt__`` and ``value.__conform__`` through
+    ``PyObject_HasAttrString``, which builds and discards an ``AttributeError`` each time: about
+    0.95 µs per such parameter against 0.035 µs for an ``int`` (measured, 10,000 rows of 20
+    parameters). A pulled case row has many empty columns, so a 10k pull paid ~60 ms for it.
+    With these adapters the registry answers at once (0.14 µs); what is stored is the same
+    (``NULL``, integer 0/1, BLOB: tests/vault/test_connection_adapters.py). The registry is the
+    module's own (only the vault uses sqlcipher3), and none of these types is one of the base
+    types whose adaptation would switch the fast path off for every value."""
+    sqlcipher3.register_adapter(type(None), _null)
+    sqlcipher3.register_adapter(bool, int)
+    sqlcipher3.register_adapter(bytes, bytes)
+
+
+_register_fast_adapters()
+
+
 def connect(
     path: Path,
     key: bytes,
