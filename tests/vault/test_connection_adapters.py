@@ -17,8 +17,8 @@ def test_none_bool_and_bytes_have_an_adapter() -> None:
     for kind in (type(None), bool, bytes):
         assert (kind, sqlcipher3.PrepareProtocol) in sqlcipher3.adapters
     # adapting a base type would switch the fast path off for every int and str
-    for kind in (int, float, str, bytearray):
-        assert (kind, sqlcipher3.PrepareProtocol) not in sqlcipher3.adapters
+    for base in (int, float, str, bytearray):
+        assert (base, sqlcipher3.PrepareProtocol) not in sqlcipher3.adapters
 
 
 def test_values_are_stored_as_before(tmp_path: Path) -> None:
