@@ -7,7 +7,7 @@ file so the log can start over. Two kinds run on the server:
   which never waits for a reader or the next writer and copies what it can. SQLite's automatic
   checkpoint ran the same copy inside the commit the device was waiting for: a ninth of a
   push's server time (10k new records, replayed: 75 ms of 660 ms). It stays as a safety net at
-  :data:`AUTOCHECKPOINT_PAGES`, above the log of the largest batch. Every push checkpoints, the
+  :data:`AUTOCHECKPOINT_BYTES`, above the log of the largest batch. Every push checkpoints, the
   smallest too: one more sync of the database file per push, off the request path, instead of
   letting small pushes pile up a log whose copy would then land inside some device's commit;
 - after a purge (:func:`kimdesk.server.purge.flush_freed_pages`): ``TRUNCATE``, which also
@@ -33,12 +33,21 @@ from sqlalchemy import Engine
 
 log = logging.getLogger(__name__)
 
-#: Pages of log after which a commit checkpoints by itself (SQLite's default is 1,000). Above the
-#: log of the largest batch (5,000 changes of 1 KB write about 6,000 pages; the client's 2,500
-#: about 2,800), or every big push would checkpoint inside its commit again.
-AUTOCHECKPOINT_PAGES = 8192
+#: Bytes of log after which a commit checkpoints by itself (SQLite's default is 1,000 pages). Above
+#: the log of the largest batch (5,000 changes of 1 KB wrote about 6,000 pages of 4 KiB; the
+#: client's 2,500 about 2,800), or every big push would checkpoint inside its commit again. Set in
+#: pages of the database's own size (:func:`autocheckpoint_pages`): 8,192 pages of 4 KiB, 2,048
+#: of 16 KiB.
+AUTOCHECKPOINT_BYTES = 32 * 1024 * 1024
 #: Seconds a ``TRUNCATE`` checkpoint keeps trying while a reader holds an old snapshot.
 TRUNCATE_PATIENCE = 5.0
+
+
+
+def autocheckpoint_pages(page_bytes: int) -> int:
+    """:data:`AUTOCHECKPOINT_BYTES` in pages of ``page_bytes``."""
+    return max(1, AUTOCHECKPOINT_BYTES // page_bytes)
+
 
 _locks: weakref.WeakKeyDictionary[Engine, threading.Lock] = weakref.WeakKeyDictionary()
 _locks_guard = threading.Lock()

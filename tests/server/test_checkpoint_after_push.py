@@ -57,7 +57,7 @@ def test_the_log_is_copied_after_the_answers_not_inside_the_commits(
         engine = SyncEngine(vault)
         engine.sync()
         before = path.stat().st_size
-        _fill(vault, 1500)  # about 2,000 pages of log for cases, persons and their history
+        _fill(vault, 1500)  # about 8 MB of log for cases, persons and their history
         report = engine.sync()
         engine.close()
         assert report.pushed == 3000
