@@ -40,7 +40,7 @@ from kimdesk.domain.models import (
     StructuralGap,
 )
 from kimdesk.vault import Vault, kdf
-from kimdesk.vault.connection import connect
+from kimdesk.vault.connection import PAGE_BYTES, connect
 from kimdesk.vault.migrations import migrate
 from kimdesk.vault.repository import Repository
 from kimdesk.vault.search import index_text, match_expression
@@ -58,6 +58,7 @@ class _Shim:
 def plain_connect(path: Path, cache_kib: int) -> sqlcipher3.Connection:
     conn = sqlcipher3.connect(str(path), isolation_level=None)
     for pragma in (
+        f"page_size = {PAGE_BYTES}",  # the vault's: the comparison is of encryption alone
         f"cache_size = -{cache_kib}",
         "temp_store = MEMORY",
         "foreign_keys = ON",

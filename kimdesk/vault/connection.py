@@ -31,6 +31,18 @@ from kimdesk.vault.kdf import raw_key_pragma
 DEFAULT_CACHE_KIB = 65_536
 BULK_CACHE_KIB = 262_144
 
+#: Page size of a new vault. A case row is about a kilobyte, so a 4 KiB page (SQLCipher's default,
+#: every vault made before) held three: a pull of 10k cases wrote ~4,700 pages, and every page
+#: written costs its own IV, HMAC, log frame and system call (a commit of 10k rows: 91 ms at 4 KiB,
+#: 52 ms at 16 KiB). Replaying the same pull into both: 10k new cases 0.461 -> 0.414 s, 10k changed
+#: 0.355 -> 0.317 s. The size is not written in the file (SQLCipher encrypts the header), so an
+#: unlock finds it (:func:`page_sizes`) and every connection of a vault then uses it.
+PAGE_BYTES = 16384
+#: SQLCipher's default page size: vaults made before :data:`PAGE_BYTES` keep it until a passphrase
+#: change rewrites them.
+LEGACY_PAGE_BYTES = 4096
+_WAL_MAGIC = (0x377F0682, 0x377F0683)
+
 SQLITE_CORRUPT = 11
 SQLITE_NOTADB = 26
 
@@ -68,8 +80,10 @@ def connect(
     create: bool = False,
     readonly: bool = False,
     cache_kib: int = DEFAULT_CACHE_KIB,
+    page_bytes: int = PAGE_BYTES,
 ) -> Connection:
-    """Open ``path`` with a raw key; raises :class:`WrongPassphrase` when the key does not fit.
+    """Open ``path`` with a raw key and its page size; raises :class:`WrongPassphrase` when the
+    key (or the page size) does not fit.
 
     ``mode=rw`` (not ``rwc``) unless creating: opening never creates a stray empty file."""
     mode = "rwc" if create else ("ro" if readonly else "rw")
@@ -85,6 +99,7 @@ def connect(
         # The attachments' merge-base trigger gives their BLOB to JSON as base64 (step 12).
         conn.create_function("kd_base64", 1, _base64, deterministic=True)
         conn.execute(raw_key_pragma(key, salt))
+        conn.execute(f"PRAGMA cipher_page_size = {int(page_bytes)}")
         # The first read of page 1 verifies the key (HMAC); a wrong key fails here.
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         conn.execute(f"PRAGMA cache_size = -{int(cache_kib)}")
@@ -98,6 +113,25 @@ def connect(
         conn.close()
         raise translate_error(exc, path) from None
     return conn
+
+
+def page_sizes(path: Path) -> tuple[int, ...]:
+    """The page sizes to try when unlocking ``path``, most likely first.
+
+    A write-ahead log names its page size in its plaintext header: a vault with one (a crash
+    before its last checkpoint) is opened with exactly that size, so an unlock never lets
+    SQLite look at the log with a wrong one. Otherwise a wrong size fails at the first page's
+    HMAC, before anything is written, like a wrong key."""
+    try:
+        with path.with_name(path.name + "-wal").open("rb") as fh:
+            head = fh.read(12)
+    except OSError:
+        head = b""
+    if len(head) == 12 and int.from_bytes(head[:4], "big") in _WAL_MAGIC:
+        size = int.from_bytes(head[8:12], "big")
+        if size in (PAGE_BYTES, LEGACY_PAGE_BYTES):
+            return (size,)
+    return (PAGE_BYTES, LEGACY_PAGE_BYTES)
 
 
 def _base64(value: bytes | None) -> str | None:

@@ -2,7 +2,8 @@
 
 The derived key equals what SQLCipher 4 itself derives from a passphrase (PBKDF2-HMAC-SHA512,
 256,000 iterations, the file's 16-byte salt, 32-byte key), so a vault still opens with the stock
-``sqlcipher`` shell and ``PRAGMA key = 'passphrase'`` for recovery. KIMdesk runs the derivation in
+``sqlcipher`` shell and ``PRAGMA key = 'passphrase'`` (then ``PRAGMA cipher_page_size = 16384``,
+:data:`kimdesk.vault.connection.PAGE_BYTES`) for recovery. KIMdesk runs the derivation in
 Python (OpenSSL under ``hashlib``) and hands SQLCipher the raw key: every further connection, like
 a search thread's, then opens in well under a millisecond instead of repeating the KDF.
 

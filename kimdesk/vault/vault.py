@@ -36,9 +36,17 @@ from kimdesk.domain.models import (
 from kimdesk.vault import kdf
 from kimdesk.vault.attachments_store import AttachmentRepository, ConsultationRepository
 from kimdesk.vault.audit import AuditLog
-from kimdesk.vault.connection import Connection, DatabaseError, connect, translate_error
+from kimdesk.vault.connection import (
+    PAGE_BYTES,
+    Connection,
+    DatabaseError,
+    connect,
+    page_sizes,
+    translate_error,
+)
 from kimdesk.vault.errors import (
     NotAVault,
+    VaultCorrupted,
     VaultExists,
     VaultInUse,
     VaultMissing,
@@ -48,6 +56,7 @@ from kimdesk.vault.errors import (
 from kimdesk.vault.files import create_private_file, make_private, private_dir, sync_dir
 from kimdesk.vault.lock import ProcessLock
 from kimdesk.vault.migrations import LATEST, migrate, schema_version
+from kimdesk.vault.rekey import REKEY_SUFFIX, write_rekeyed_copy
 from kimdesk.vault.repositories import CaseRepository, NoteRepository, PersonRepository
 from kimdesk.vault.repository import Repository, now_iso
 from kimdesk.vault.search import RANKED_HITS_SQL, match_expression, variant_expression
@@ -55,7 +64,6 @@ from kimdesk.vault.searchentries import rebuild_index, reindex_case
 
 PAGE_SIZE = 4096
 SQLITE_MAGIC = b"SQLite format 3\x00"
-REKEY_SUFFIX = ".rekey"
 
 
 @dataclass
@@ -125,6 +133,9 @@ class Vault:
         self.conn = conn
         self._key = key
         self._salt = salt
+        #: The vault's page size (``connection.PAGE_BYTES`` for new vaults, 4 KiB for older ones):
+        #: every further connection must name it.
+        self.page_bytes = int(conn.execute("PRAGMA cipher_page_size").fetchone()[0])
         self._lock = lock  # None: a sibling, which borrows its parent's
         self._siblings: list[Vault] = []
         self._depth = 0
@@ -226,16 +237,24 @@ class Vault:
 
     @staticmethod
     def _unlock(path: Path, passphrase: str, salt: bytes) -> tuple[Connection, bytes]:
+        """One KDF run per profile; each key tried with the page sizes the vault may have
+        (``connection.page_sizes``: a failed size costs one page read, not a KDF run)."""
         for profile in kdf.PROFILES:
             key = profile.derive(passphrase, salt)
-            try:
-                return connect(path, key, salt), key
-            except WrongPassphrase:
-                continue
+            for page_bytes in page_sizes(path):
+                try:
+                    return connect(path, key, salt, page_bytes=page_bytes), key
+                except WrongPassphrase:
+                    continue
         raise WrongPassphrase(str(path))
 
     @staticmethod
     def _check_and_migrate(path: Path, conn: Connection) -> None:
+        page_bytes = int(conn.execute("PRAGMA cipher_page_size").fetchone()[0])
+        if path.stat().st_size % page_bytes:
+            # cut short inside a page (a copy that broke off); check_vault_file could only test
+            # whole 4 KiB pages, before the vault's own page size was known
+            raise VaultCorrupted(str(path))
         try:
             conn.execute("PRAGMA page_count").fetchone()
             tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
@@ -281,7 +300,8 @@ class Vault:
         keeping that memory in the GUI's long-lived connections."""
         from kimdesk.vault.connection import DEFAULT_CACHE_KIB
 
-        conn = connect(self.path, self._key, self._salt, cache_kib=cache_kib or DEFAULT_CACHE_KIB)
+        conn = connect(self.path, self._key, self._salt, cache_kib=cache_kib or DEFAULT_CACHE_KIB,
+                       page_bytes=self.page_bytes)
         self._readers.append(conn)
         return conn
 
@@ -294,8 +314,9 @@ class Vault:
         It borrows this vault's process lock, and this vault's :meth:`close` closes it first:
         the caller makes sure it is not in use then (the GUI's worker waits for its sync lane).
         Like any vault, it is used by one thread at a time."""
-        sibling = Vault(self.path, connect(self.path, self._key, self._salt), self._key,
-                        self._salt, None)
+        sibling = Vault(self.path, connect(self.path, self._key, self._salt,
+                                           page_bytes=self.page_bytes),
+                        self._key, self._salt, None)
         self._siblings.append(sibling)
         return sibling
 
@@ -432,35 +453,15 @@ class Vault:
             from kimdesk.i18n import N_
 
             raise ValidationError(N_("The passphrase must not be empty."), field="passphrase")
-        tmp = self.path.with_name(self.path.name + REKEY_SUFFIX)
-        if tmp.exists():
-            tmp.unlink()
-        create_private_file(tmp)  # the copy becomes the vault: 0600 from its first byte
-        salt = secrets.token_bytes(kdf.SALT_BYTES)
-        key = kdf.CURRENT.derive(new_passphrase, salt)
-        version = schema_version(self.conn)
-        self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        self.conn.execute(
-            f"ATTACH DATABASE ? AS rekeyed KEY \"x'{key.hex()}{salt.hex()}'\"", (str(tmp),)
-        )
-        try:
-            self.conn.execute("SELECT sqlcipher_export('rekeyed')")
-            self.conn.execute(f"PRAGMA rekeyed.user_version = {version}")
-            self.conn.execute(
-                "UPDATE rekeyed.vault_meta SET value = ? WHERE key = 'kdf_profile'",
-                (str(kdf.CURRENT.profile_id),),
-            )
-        finally:
-            self.conn.execute("DETACH DATABASE rekeyed")
-        with tmp.open("rb+") as fh:
-            os.fsync(fh.fileno())
+        tmp, key, salt = write_rekeyed_copy(self.conn, self.path, new_passphrase)
         self.close()
         os.replace(tmp, self.path)
         sync_dir(self.path.parent)
         lock = ProcessLock(self.path)
         if not lock.acquire():
             raise VaultInUse(str(self.path))
-        self.__init__(self.path, connect(self.path, key, salt), key, salt, lock)  # type: ignore[misc]
+        self.__init__(self.path, connect(self.path, key, salt, page_bytes=PAGE_BYTES),  # type: ignore[misc]
+                      key, salt, lock)
 
     # -- health --------------------------------------------------------------------------------
     def integrity_check(self) -> list[str]:

@@ -13,18 +13,33 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-PAGE = 4096
 RESERVE = 16 + 64
+#: Vaults are made with 16 KiB pages; older ones have SQLCipher's default 4 KiB.
+SIZES = (16384, 4096)
+
+
+def page_size(raw: bytes, key: bytes) -> int:
+    """The page size of a vault file: page 1 decrypted with the right size begins (after the
+    salt) with SQLite's header field for the page size, big-endian, at bytes 16-17."""
+    for size in SIZES:
+        if len(raw) < size:
+            continue
+        iv = raw[size - RESERVE:size - RESERVE + 16]
+        decryptor = Cipher(algorithms.AES(key), modes.CBC(iv)).decryptor()
+        if decryptor.update(raw[16:32])[:2] == size.to_bytes(2, "big"):
+            return size
+    raise ValueError("not a vault with a known page size, or the wrong key")
 
 
 def decrypted_pages(path: Path, key: bytes) -> Iterator[bytes]:
     raw = path.read_bytes()
-    for start in range(0, len(raw) - PAGE + 1, PAGE):
-        page = raw[start:start + PAGE]
+    size = page_size(raw, key)
+    for start in range(0, len(raw) - size + 1, size):
+        page = raw[start:start + size]
         offset = 16 if start == 0 else 0
-        iv = page[PAGE - RESERVE:PAGE - RESERVE + 16]
+        iv = page[size - RESERVE:size - RESERVE + 16]
         decryptor = Cipher(algorithms.AES(key), modes.CBC(iv)).decryptor()
-        yield decryptor.update(page[offset:PAGE - RESERVE]) + decryptor.finalize()
+        yield decryptor.update(page[offset:size - RESERVE]) + decryptor.finalize()
 
 
 def plaintext(path: Path, key: bytes) -> bytes:

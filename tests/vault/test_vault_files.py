@@ -242,6 +242,7 @@ def test_derived_key_equals_sqlciphers_own_kdf(tmp_path: Path) -> None:
         pass
     con = sqlcipher3.connect(str(path))
     con.execute(f"PRAGMA key = '{PASSPHRASE}'")
+    con.execute("PRAGMA cipher_page_size = 16384")  # vaults made since 2026-12 (docs/vault.md)
     assert con.execute("SELECT value FROM vault_meta WHERE key='counselor'").fetchone() == ("anna",)
     con.close()
 
