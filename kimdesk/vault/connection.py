@@ -42,6 +42,10 @@ PAGE_BYTES = 16384
 #: change rewrites them.
 LEGACY_PAGE_BYTES = 4096
 _WAL_MAGIC = (0x377F0682, 0x377F0683)
+#: Log size after which a commit copies the log into the file: SQLite's default of 1,000 pages,
+#: in bytes of its 4 KiB pages, so a 16 KiB vault checkpoints as often as before (1,000 pages
+#: of 16 KiB let the log grow to 16 MiB and moved the copy into later, other commits).
+AUTOCHECKPOINT_BYTES = 1000 * 4096
 
 SQLITE_CORRUPT = 11
 SQLITE_NOTADB = 26
@@ -109,6 +113,7 @@ def connect(
         if not readonly:
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = FULL")
+            conn.execute(f"PRAGMA wal_autocheckpoint = {AUTOCHECKPOINT_BYTES // int(page_bytes)}")
     except DatabaseError as exc:
         conn.close()
         raise translate_error(exc, path) from None

@@ -121,3 +121,16 @@ def test_a_passphrase_change_converts_a_legacy_vault(tmp_path: Path) -> None:
         assert vault.page_bytes == 16384 and vault.integrity_check() == []
         assert b"vault_meta" in plaintext(path, key)
 
+
+
+def test_the_log_is_copied_after_as_many_bytes_as_before(tmp_path: Path) -> None:
+    """SQLite's automatic checkpoint counts pages: 1,000 of 16 KiB would let the log grow to
+    16 MiB; the vault keeps the 4 MiB of 1,000 pages of 4 KiB, whatever its page size."""
+    path = tmp_path / "v.kdb"
+    with Vault.create(path, PASSPHRASE, counselor="anna") as vault:
+        assert vault.conn.execute("PRAGMA wal_autocheckpoint").fetchone() == (250,)
+        assert vault.open_reader().execute("PRAGMA wal_autocheckpoint").fetchone() == (250,)
+    (tmp_path / "old").mkdir()
+    legacy = _legacy_vault(tmp_path / "old", cases=2)
+    with Vault.open(legacy, PASSPHRASE) as vault:
+        assert vault.conn.execute("PRAGMA wal_autocheckpoint").fetchone() == (1000,)
