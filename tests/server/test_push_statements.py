@@ -57,3 +57,40 @@ def test_a_push_locks_and_writes_the_team_row_once_each(db_url: str) -> None:
         assert head == 10 == receipt.server_seq
     finally:
         engine.dispose()
+
+
+def test_the_bulk_update_finds_rows_by_key_not_by_reading_every_record(db_url: str) -> None:
+    """PostgreSQL: the planner knew nothing of the copied batch and hashed every record of the
+    server for each batch's ``UPDATE ... FROM`` (one sequential scan of ``records`` per batch,
+    growing with the server, not the batch). Counted in the push's own transaction."""
+    if not db_url.startswith("postgresql"):
+        return  # SQLite updates row by row through the primary key
+    app = create_app(db_url)
+    service, engine = app.state.service, app.state.engine
+    try:
+        token = service.enroll(service.create_enroll_code("Team Nord")).token
+        device = service.authenticate(token)
+        ids = [str(uuid.uuid4()) for _ in range(300)]
+        _push(service, device, 1, ids, "1")
+        scans: list[int] = []
+
+        def count(conn, cursor, statement: str, *_args: object) -> None:
+            if statement.lstrip().lower().startswith(("set local enable_hash", "update records")):
+                with cursor.connection.cursor() as probe:
+                    probe.execute("SELECT seq_scan FROM pg_stat_xact_user_tables"
+                                  " WHERE relname = 'records'")
+                    row = probe.fetchone()
+                    scans.append(int(row[0]) if row else 0)
+
+        event.listen(engine, "before_cursor_execute", count)
+        event.listen(engine, "after_cursor_execute", count)
+        try:
+            receipt = _push(service, device, 2, ids, "2")
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+            event.remove(engine, "after_cursor_execute", count)
+        assert {r.status for r in receipt.results} == {"applied"}
+        assert len(scans) == 2, scans  # before and after the one bulk update
+        assert scans[1] == scans[0], "the bulk update read the whole records table"
+    finally:
+        engine.dispose()
