@@ -43,7 +43,6 @@ AUTOCHECKPOINT_BYTES = 32 * 1024 * 1024
 TRUNCATE_PATIENCE = 5.0
 
 
-
 def autocheckpoint_pages(page_bytes: int) -> int:
     """:data:`AUTOCHECKPOINT_BYTES` in pages of ``page_bytes``."""
     return max(1, AUTOCHECKPOINT_BYTES // page_bytes)
