@@ -124,18 +124,18 @@ def page_sizes(path: Path) -> tuple[int, ...]:
     """The page sizes to try when unlocking ``path``, most likely first.
 
     A write-ahead log names its page size in its plaintext header: a vault with one (a crash
-    before its last checkpoint) is opened with exactly that size, so an unlock never lets
-    SQLite look at the log with a wrong one. Otherwise a wrong size fails at the first page's
-    HMAC, before anything is written, like a wrong key."""
+    before its last checkpoint) is tried with that size first (the header's checksum is not
+    verified here, so the other size follows). A wrong size fails at the first page's HMAC,
+    like a wrong key, and SQLite refuses to copy a log whose pages have another size than the
+    connection's: the attempt changes nothing."""
     try:
         with path.with_name(path.name + "-wal").open("rb") as fh:
             head = fh.read(12)
     except OSError:
         head = b""
-    if len(head) == 12 and int.from_bytes(head[:4], "big") in _WAL_MAGIC:
-        size = int.from_bytes(head[8:12], "big")
-        if size in (PAGE_BYTES, LEGACY_PAGE_BYTES):
-            return (size,)
+    logged = int.from_bytes(head[8:12], "big") if len(head) == 12 else 0
+    if int.from_bytes(head[:4], "big") in _WAL_MAGIC and logged == LEGACY_PAGE_BYTES:
+        return (LEGACY_PAGE_BYTES, PAGE_BYTES)
     return (PAGE_BYTES, LEGACY_PAGE_BYTES)
 
 

@@ -1,10 +1,11 @@
 """Writing a vault's re-keyed copy (a passphrase change, ``kimdesk passwd``).
 
 SQLCipher's ``sqlcipher_export`` copies every table into an attached database under the new key
-and a new salt; the copy is fsynced beside the vault, and :meth:`Vault.change_passphrase` renames
-it over the vault, so until the rename the old passphrase opens the vault and after it the new
-one. The copy gets today's page size (:data:`kimdesk.vault.connection.PAGE_BYTES`): a vault made
-with 4 KiB pages converts here, as the file is written anew anyway.
+and a new salt; the copy is fsynced beside the vault and renamed over it
+(:func:`put_copy_in_place`, once the vault is closed), so until the rename the old passphrase
+opens the vault and after it the new one. The copy gets today's page size
+(:data:`kimdesk.vault.connection.PAGE_BYTES`): a vault made with 4 KiB pages converts here, as
+the file is written anew anyway.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from pathlib import Path
 
 from kimdesk.vault import kdf
 from kimdesk.vault.connection import PAGE_BYTES, Connection
-from kimdesk.vault.files import create_private_file
+from kimdesk.vault.errors import VaultInUse
+from kimdesk.vault.files import create_private_file, sync_dir
 from kimdesk.vault.migrations import schema_version
 
 #: The copy's name: the vault's plus this (a stale one from a crash is removed at the next unlock).
@@ -26,6 +28,12 @@ def write_rekeyed_copy(conn: Connection, path: Path, new_passphrase: str
                        ) -> tuple[Path, bytes, bytes]:
     """Write and fsync the copy of the vault at ``path`` (open on ``conn``) under
     ``new_passphrase``; returns the copy's path, its raw key and its salt."""
+    # Everything in the file first: a reader elsewhere (a backup tool, a shell) can hold the
+    # log's frames back, and a copy made then would lack nothing, but the log left beside the
+    # new file would be the old one (Vault.change_passphrase removes an empty log only).
+    busy, frames, _ = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    if busy or frames > 0:
+        raise VaultInUse(str(path))
     tmp = path.with_name(path.name + REKEY_SUFFIX)
     if tmp.exists():
         tmp.unlink()
@@ -33,7 +41,6 @@ def write_rekeyed_copy(conn: Connection, path: Path, new_passphrase: str
     salt = secrets.token_bytes(kdf.SALT_BYTES)
     key = kdf.CURRENT.derive(new_passphrase, salt)
     version = schema_version(conn)
-    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.execute(f"ATTACH DATABASE ? AS rekeyed KEY \"x'{key.hex()}{salt.hex()}'\"", (str(tmp),))
     try:
         conn.execute(f"PRAGMA rekeyed.cipher_page_size = {PAGE_BYTES}")
@@ -48,3 +55,20 @@ def write_rekeyed_copy(conn: Connection, path: Path, new_passphrase: str
     with tmp.open("rb+") as fh:
         os.fsync(fh.fileno())
     return tmp, key, salt
+
+
+def put_copy_in_place(path: Path, tmp: Path) -> None:
+    """Rename the copy over the vault (closed by now) and make the rename durable.
+
+    The old log must not stay beside the new file: written under the old key, it would be
+    copied into the new file at the next unlock and destroy it. The copy holds everything (the
+    log was emptied before it was made), so an empty log and its index are removed; a log that
+    is not empty now was written by another program since, and nothing is replaced."""
+    old_log = [path.with_name(path.name + suffix) for suffix in ("-wal", "-shm")]
+    if old_log[0].exists() and old_log[0].stat().st_size:
+        tmp.unlink()
+        raise VaultInUse(str(path))
+    for leftover in old_log:
+        leftover.unlink(missing_ok=True)
+    os.replace(tmp, path)
+    sync_dir(path.parent)

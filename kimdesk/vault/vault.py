@@ -53,10 +53,10 @@ from kimdesk.vault.errors import (
     VaultTooNew,
     WrongPassphrase,
 )
-from kimdesk.vault.files import create_private_file, make_private, private_dir, sync_dir
+from kimdesk.vault.files import create_private_file, make_private, private_dir
 from kimdesk.vault.lock import ProcessLock
 from kimdesk.vault.migrations import LATEST, migrate, schema_version
-from kimdesk.vault.rekey import REKEY_SUFFIX, write_rekeyed_copy
+from kimdesk.vault.rekey import REKEY_SUFFIX, put_copy_in_place, write_rekeyed_copy
 from kimdesk.vault.repositories import CaseRepository, NoteRepository, PersonRepository
 from kimdesk.vault.repository import Repository, now_iso
 from kimdesk.vault.search import RANKED_HITS_SQL, match_expression, variant_expression
@@ -251,9 +251,11 @@ class Vault:
     @staticmethod
     def _check_and_migrate(path: Path, conn: Connection) -> None:
         page_bytes = int(conn.execute("PRAGMA cipher_page_size").fetchone()[0])
-        if path.stat().st_size % page_bytes:
-            # cut short inside a page (a copy that broke off); check_vault_file could only test
-            # whole 4 KiB pages, before the vault's own page size was known
+        wal = path.with_name(path.name + "-wal")
+        if path.stat().st_size % page_bytes and not (wal.exists() and wal.stat().st_size):
+            # Cut short inside a page (a copy that broke off); check_vault_file could only test
+            # whole 4 KiB pages, before the vault's own page size was known. With a log, the
+            # missing part may be in it (a checkpoint cut short): SQLite's checks decide then.
             raise VaultCorrupted(str(path))
         try:
             conn.execute("PRAGMA page_count").fetchone()
@@ -455,13 +457,16 @@ class Vault:
             raise ValidationError(N_("The passphrase must not be empty."), field="passphrase")
         tmp, key, salt = write_rekeyed_copy(self.conn, self.path, new_passphrase)
         self.close()
-        os.replace(tmp, self.path)
-        sync_dir(self.path.parent)
+        put_copy_in_place(self.path, tmp)
         lock = ProcessLock(self.path)
         if not lock.acquire():
             raise VaultInUse(str(self.path))
-        self.__init__(self.path, connect(self.path, key, salt, page_bytes=PAGE_BYTES),  # type: ignore[misc]
-                      key, salt, lock)
+        try:
+            conn = connect(self.path, key, salt, page_bytes=PAGE_BYTES)
+        except BaseException:
+            lock.release()
+            raise
+        self.__init__(self.path, conn, key, salt, lock)  # type: ignore[misc]
 
     # -- health --------------------------------------------------------------------------------
     def integrity_check(self) -> list[str]:

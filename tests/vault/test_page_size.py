@@ -13,9 +13,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+import sqlcipher3
 
 from kimdesk.demo.generator import fill
-from kimdesk.vault import Vault, WrongPassphrase
+from kimdesk.vault import Vault, VaultInUse, WrongPassphrase
 from kimdesk.vault.connection import LEGACY_PAGE_BYTES, PAGE_BYTES, page_sizes
 from kimdesk.vault.migrations import schema_version
 from tests.conftest import PASSPHRASE
@@ -96,17 +97,17 @@ def test_a_crashed_legacy_vault_opens_with_the_size_its_log_names(tmp_path: Path
             shutil.copy(path.with_name(path.name + suffix), crashed / f"v.kdb{suffix}")
     copy = crashed / "v.kdb"
     assert copy.with_name("v.kdb-wal").stat().st_size > 0
-    assert page_sizes(copy) == (4096,)
+    assert page_sizes(copy) == (4096, 16384)
     with Vault.open(copy, PASSPHRASE) as vault:
         assert vault.page_bytes == 4096 and vault.cases.count() == 12
         assert vault.integrity_check() == []
 
 
-def test_a_new_vault_with_a_log_is_opened_with_16_kib_only(tmp_path: Path) -> None:
+def test_a_new_vault_is_tried_with_16_kib_first(tmp_path: Path) -> None:
     path = tmp_path / "v.kdb"
     with Vault.create(path, PASSPHRASE, counselor="anna") as vault:
         fill(vault, 3, seed=1)
-        assert page_sizes(path) == (16384,)
+        assert page_sizes(path) == (16384, 4096)
     assert page_sizes(tmp_path / "missing.kdb") == (16384, 4096)
 
 
@@ -134,3 +135,39 @@ def test_the_log_is_copied_after_as_many_bytes_as_before(tmp_path: Path) -> None
     legacy = _legacy_vault(tmp_path / "old", cases=2)
     with Vault.open(legacy, PASSPHRASE) as vault:
         assert vault.conn.execute("PRAGMA wal_autocheckpoint").fetchone() == (1000,)
+
+
+def test_a_passphrase_change_waits_for_a_reader_that_holds_the_log_back(tmp_path: Path) -> None:
+    """A reader's snapshot keeps frames in the log; the copy would then leave the old log
+    beside the new file, which the next unlock would copy into it (the review's finding).
+    The change is refused and the vault stays as it was."""
+    path = _legacy_vault(tmp_path, cases=4)
+    with Vault.open(path, PASSPHRASE) as vault:
+        reader = vault.open_reader()
+        reader.execute("BEGIN")
+        reader.execute("SELECT count(*) FROM cases").fetchone()
+        fill(vault, 2, seed=6)  # committed after the reader's snapshot
+        with pytest.raises(VaultInUse):
+            vault.change_passphrase("ein neuer langer Satz")
+        reader.execute("ROLLBACK")
+        assert not path.with_name("v.kdb.rekey").exists()
+    with Vault.open(path, PASSPHRASE) as vault:
+        assert vault.cases.count() == 6 and vault.integrity_check() == []
+
+
+def test_no_old_log_stays_beside_the_re_keyed_vault(tmp_path: Path) -> None:
+    """Another program with the file open keeps SQLite from deleting the log at close; the
+    (emptied) old log and its index are removed before the copy takes the vault's place."""
+    path = _legacy_vault(tmp_path, cases=4)
+    with Vault.open(path, PASSPHRASE) as vault:
+        other = sqlcipher3.connect(str(path))  # an admin's shell, a backup tool
+        other.execute(f"PRAGMA key = \"x'{vault._key.hex()}{vault._salt.hex()}'\"")
+        other.execute("PRAGMA cipher_page_size = 4096")
+        other.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        vault.change_passphrase("ein neuer langer Satz")
+        fill(vault, 1, seed=7)
+        key = vault._key
+    other.close()
+    assert page_size(path.read_bytes()[:16384], key) == 16384
+    with Vault.open(path, "ein neuer langer Satz") as vault:
+        assert vault.cases.count() == 5 and vault.integrity_check() == []
