@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 import pytest
 from sqlalchemy import event, select
@@ -29,11 +32,19 @@ def _push(service, device, seq: int, ids: list[str], phone: str):
     return service.push(device, request, hashlib.sha256(request.batch_id.encode()).hexdigest())
 
 
-def test_a_push_locks_and_writes_the_team_row_once_each(db_url: str) -> None:
+@contextmanager
+def _enrolled(db_url: str) -> Iterator[tuple[Any, Any, str]]:
+    """The server's service and engine, and the token of a device enrolled in Team Nord."""
     app = create_app(db_url)
     service, engine = app.state.service, app.state.engine
     try:
-        token = service.enroll(service.create_enroll_code("Team Nord")).token
+        yield service, engine, service.enroll(service.create_enroll_code("Team Nord")).token
+    finally:
+        engine.dispose()
+
+
+def test_a_push_locks_and_writes_the_team_row_once_each(db_url: str) -> None:
+    with _enrolled(db_url) as (service, engine, token):
         device = service.authenticate(token)
         ids = [str(uuid.uuid4()) for _ in range(5)]
         assert {r.status for r in _push(service, device, 1, ids, "1").results} == {"applied"}
@@ -56,8 +67,6 @@ def test_a_push_locks_and_writes_the_team_row_once_each(db_url: str) -> None:
             head = conn.execute(select(db.teams.c.change_seq)
                                 .where(db.teams.c.name == "Team Nord")).scalar_one()
         assert head == 10 == receipt.server_seq
-    finally:
-        engine.dispose()
 
 
 def test_the_bulk_update_finds_rows_by_key_not_by_reading_every_record(db_url: str) -> None:
@@ -66,10 +75,7 @@ def test_the_bulk_update_finds_rows_by_key_not_by_reading_every_record(db_url: s
     growing with the server, not the batch). Counted in the push's own transaction."""
     if not db_url.startswith("postgresql"):
         pytest.skip("SQLite updates row by row through the primary key")
-    app = create_app(db_url)
-    service, engine = app.state.service, app.state.engine
-    try:
-        token = service.enroll(service.create_enroll_code("Team Nord")).token
+    with _enrolled(db_url) as (service, engine, token):
         device = service.authenticate(token)
         ids = [str(uuid.uuid4()) for _ in range(300)]
         _push(service, device, 1, ids, "1")
@@ -93,5 +99,3 @@ def test_the_bulk_update_finds_rows_by_key_not_by_reading_every_record(db_url: s
         assert {r.status for r in receipt.results} == {"applied"}
         assert len(scans) == 2, scans  # before and after the one bulk update
         assert scans[1] == scans[0], "the bulk update read the whole records table"
-    finally:
-        engine.dispose()
