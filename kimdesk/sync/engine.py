@@ -13,7 +13,9 @@ stored or sent before the probe answered):
 
 1. resend the batch in flight, if any (a lost response: same batch id, the server answers its
    stored receipt), then build and send new batches until nothing is pending;
-2. pull pages since the cursor, each applied with its cursor advance in one transaction;
+2. pull pages since the cursor, each applied with its cursor advance in one transaction (or,
+   when the receipts show that the push alone moved the team's counter, only move the cursor:
+   :mod:`kimdesk.sync.ownnumbers`);
 3. fetch reference data;
 4. divergence check: count and digest of ``kind/id/rev`` against the server's; on mismatch a
    full resync (pull from cursor 0, re-push what the server lacks), checked once more.
@@ -35,6 +37,7 @@ from dataclasses import dataclass, field
 
 from kimdesk.collector import collector_paused
 from kimdesk.i18n import N_
+from kimdesk.sync.enrollment import enroll
 from kimdesk.sync.errors import (
     DeviceRevoked,
     NotEnrolled,
@@ -44,6 +47,7 @@ from kimdesk.sync.errors import (
     SyncCancelled,
     SyncError,
 )
+from kimdesk.sync.ownnumbers import OwnNumbers
 from kimdesk.sync.pacing import next_batch_size
 from kimdesk.sync.protocol import (
     BATCH_MAX_CHANGES,
@@ -51,7 +55,6 @@ from kimdesk.sync.protocol import (
     FIRST_PAGE,
     FULL_CHECK_SECONDS,
     PULL_PAGE_DEFAULT,
-    EnrollResponse,
     PullPage,
     PushReceipt,
     ReferencePage,
@@ -114,32 +117,6 @@ class Progress:
     done: int = 0
     total: int = 0
     message: str = ""
-
-
-def enroll(vault: Vault, server: str, code: str, *, device_name: str = "",
-           expect_server_id: str = "") -> EnrollResponse:
-    """Exchange a one-time code for a device token, stored in the vault (encrypted).
-
-    ``expect_server_id``: the id the server showed before (``/v1/hello``, the GUI's "Connect to
-    server"); another answer stores nothing. A vault enrolled with another server leaves it
-    first (:meth:`SyncStore.forget_server`): that server's cursor and acknowledgements mean
-    nothing to the new one, and every record is sent to the new server."""
-    store = SyncStore(vault)
-    transport = Transport(server)
-    try:
-        answer = transport.enroll(code.strip(), device_name or vault.meta.counselor,
-                                  vault.meta.vault_id)
-    finally:
-        transport.close()
-    if expect_server_id and answer.server_id != expect_server_id:
-        raise ServerRefused(N_("The server at {url} answered as another server than the one "
-                               "shown before; nothing was changed."), url=transport.base_url)
-    if store.enrolled and store.get("server_id") != answer.server_id:
-        store.forget_server()
-    store.set_many({"server": transport.base_url, "token": answer.token,
-                    "device_id": answer.device_id, "team": answer.team,
-                    "server_id": answer.server_id})
-    return answer
 
 
 class SyncEngine:
@@ -230,12 +207,16 @@ class SyncEngine:
                 ref_page = asker.submit(transport.reference,
                                         int(self.store.get("ref_cursor", "0")))
                 ahead = _Ahead()
+                numbers = OwnNumbers(self.store.cursor)
                 try:
                     with collector_paused():  # batches and pages are bulk work
                         # the pull's first page (and the team's state) travel while the last
                         # receipt is applied
-                        self._push_all(report, probe, lambda: self._ask_ahead(fetcher, ahead))
-                        self._pull_all(report, fetcher=fetcher, ahead=ahead)
+                        self._push_all(report, probe,
+                                       lambda: self._ask_ahead(fetcher, ahead, numbers=numbers),
+                                       numbers)
+                        if not self._moved_by_receipts(ahead, numbers):
+                            self._pull_all(report, fetcher=fetcher, ahead=ahead)
                     self._reference(ref_page)
                 finally:
                     for future in (probe, ref_page, ahead.page, ahead.state):
@@ -275,7 +256,8 @@ class SyncEngine:
         return report
 
     def _push_all(self, report: SyncReport, probe: Future[dict[str, str]] | None = None,
-                  on_last: Callable[[], None] | None = None) -> None:
+                  on_last: Callable[[], None] | None = None,
+                  numbers: OwnNumbers | None = None) -> None:
         """Send batches in order (the server takes them one after the other) and keep the server
         busy: the next batch is prepared while one is in flight, and sent as soon as that one's
         receipt is in, before the receipt is applied. Batch sizes ramp up and taper off
@@ -286,7 +268,8 @@ class SyncEngine:
         ``probe``: the authentication request still under way; the first batch is prepared
         meanwhile, but nothing is stored or sent before it has answered. ``on_last``: called
         when the last receipt is in, before it is applied (the pull starts meanwhile), and at
-        once if there is nothing to push (the pull travels beside the probe); not if cancelled."""
+        once if there is nothing to push (the pull travels beside the probe); not if cancelled.
+        ``numbers`` follows the receipts (:mod:`kimdesk.sync.ownnumbers`)."""
         total = self.store.pending_count()
         cursor = PushCursor()
         limits: dict[str, int] = {}
@@ -314,7 +297,7 @@ class SyncEngine:
             probe.result()  # raises when the server refused this device or cannot be reached
         self._enter(SyncState.PUSHING, 0, total)
         with ThreadPoolExecutor(1, thread_name_prefix="kimdesk-push") as sender:
-            self._resend_stored(stored, sender, report, total)
+            self._resend_stored(stored, sender, report, total, numbers)
             self._check_cancel()
             if prepared is None:  # after resent batches, the first new one is built now
                 prepared = prepare()
@@ -328,7 +311,7 @@ class SyncEngine:
             following = self.store.persist_batch(prepared) if prepared is not None else None
             while True:
                 sent_as = batch.request.batch_id
-                batch, receipt = self._receipt(batch, in_flight)
+                batch, receipt = self._receipt(batch, in_flight, numbers)
                 if following is not None and batch.request.batch_id != sent_as:
                     # renumbered (a restored vault): the outbox dropped the next batch
                     following = self.store.persist_batch(PreparedBatch(following))
@@ -349,13 +332,13 @@ class SyncEngine:
                         following = self.store.persist_batch(prepared)
 
     def _resend_stored(self, stored: OutboxBatch | None, sender: ThreadPoolExecutor,
-                       report: SyncReport, total: int) -> None:
+                       report: SyncReport, total: int, numbers: OwnNumbers | None) -> None:
         """Batches left in the outbox by an interrupted run go first, one by one, in order (the
         server answers those it has from their stored receipts)."""
         while stored is not None:
             self._check_cancel()
             stored, receipt = self._receipt(
-                stored, sender.submit(self.transport.push, stored.body, stored.gz))
+                stored, sender.submit(self.transport.push, stored.body, stored.gz), numbers)
             self._acknowledge(stored, receipt, report, total)
             stored = self.store.outbox()
 
@@ -368,8 +351,16 @@ class SyncEngine:
             report.results[result.status] = report.results.get(result.status, 0) + 1
         self._enter(SyncState.PUSHING, report.pushed, max(total, report.pushed))
 
-    def _receipt(self, batch: OutboxBatch, in_flight: Future[PushReceipt]
-                 ) -> tuple[OutboxBatch, PushReceipt]:
+    def _receipt(self, batch: OutboxBatch, in_flight: Future[PushReceipt],
+                 numbers: OwnNumbers | None = None) -> tuple[OutboxBatch, PushReceipt]:
+        """The receipt of the batch in flight, followed by ``numbers``."""
+        batch, receipt = self._answer(batch, in_flight)
+        if numbers is not None:
+            numbers.add(receipt)
+        return batch, receipt
+
+    def _answer(self, batch: OutboxBatch, in_flight: Future[PushReceipt]
+                ) -> tuple[OutboxBatch, PushReceipt]:
         """The receipt of the batch in flight; a batch number the server does not expect (a
         vault restored from a backup) is renumbered and sent again."""
         try:
@@ -384,20 +375,37 @@ class SyncEngine:
                 expected = exc.expected
         raise SyncError(N_("The server keeps refusing the batch order."))
 
-    def _ask_ahead(self, fetcher: ThreadPoolExecutor, ahead: _Ahead, *, own: bool = False
-                   ) -> None:
+    def _ask_ahead(self, fetcher: ThreadPoolExecutor, ahead: _Ahead, *, own: bool = False,
+                   numbers: OwnNumbers | None = None) -> None:
         """Ask for the pull's first page and, when the quick divergence check is due, the
         team's state: both travel while the caller does other work (a small sync's last
         round trips). ``own``: a full resync's pull, which needs no state. Asked again (a batch
-        turned up after an early ask), the earlier requests are dropped."""
+        turned up after an early ask), the earlier requests are dropped. With the quick check
+        due and ``numbers`` proven, only the state (:meth:`_moved_by_receipts`)."""
         for earlier in (ahead.page, ahead.state):
             if earlier is not None:
                 earlier.cancel()
-        ahead.state = None
-        ahead.page = fetcher.submit(self.transport.pull, self.store.cursor,
-                                    min(self.page_size, FIRST_PAGE), own=own)
-        if not own and not self._full_check_due():
+        ahead.page = ahead.state = None
+        quick = not own and not self._full_check_due()
+        if not (quick and numbers is not None and numbers.proven):
+            ahead.page = fetcher.submit(self.transport.pull, self.store.cursor,
+                                        min(self.page_size, FIRST_PAGE), own=own)
+        if quick:
             ahead.state = fetcher.submit(self.transport.state, False)
+
+    def _moved_by_receipts(self, ahead: _Ahead, numbers: OwnNumbers) -> bool:
+        """After a push whose receipts prove that the team's changes since the cursor are all
+        this device's own (:mod:`kimdesk.sync.ownnumbers`), the cursor moves to the last of them
+        without a pull, if the team's state asked meanwhile names that same number: nobody
+        pushed since, so the state also serves the quick check. Otherwise the pull runs."""
+        if ahead.page is not None or ahead.state is None or not numbers.proven:
+            return False
+        if ahead.state.result().seq != numbers.head:
+            ahead.state = None
+            return False
+        self.store.advance_cursor(numbers.head)
+        ahead.single_page = True
+        return True
 
     def _pull_all(self, report: SyncReport, *, seen: set[tuple[str, str]] | None = None,
                   fetcher: ThreadPoolExecutor | None = None, ahead: _Ahead | None = None

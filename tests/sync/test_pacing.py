@@ -149,8 +149,9 @@ def test_with_nothing_to_push_the_pull_travels_beside_the_probe(sqlite_server, m
     report = engine.sync()
     assert order == ["pull asked"] and report.pushed == 0 and not report.resynced
     # An edit saved while the probe travels (the engine's thread waits for the probe) is
-    # pushed after all; the pull and the team's state are asked for again after it, so the
-    # quick check compares against the state after the push (no full resync).
+    # pushed after all; the team's state is asked for again after it, so the quick check
+    # compares against the state after the push (no full resync). The pull is not asked again:
+    # the receipt shows that the push alone moved the team's counter (kimdesk.sync.ownnumbers).
     counselor = vault.open_sibling()  # the GUI's own connection, say
 
     def probe_and_edit() -> Any:
@@ -169,7 +170,7 @@ def test_with_nothing_to_push_the_pull_travels_beside_the_probe(sqlite_server, m
     transport.pull = counted_pull  # type: ignore[method-assign]
     transport.pull_asked.clear()
     report = engine.sync()
-    assert report.pushed == 1 and not report.resynced and len(asked) == 2
+    assert report.pushed == 1 and not report.resynced and len(asked) == 1
     engine.close()
 
 
@@ -180,11 +181,19 @@ def test_a_one_page_pull_asks_for_the_team_state_with_its_page(sqlite_server, ma
     transport = _recording(vault, sqlite_server)
     engine = SyncEngine(vault, transport=transport)
     engine.sync()  # the first run makes the full check; the next ones are quick
+    # a colleague's push in between: this run's receipt cannot show that its push alone moved
+    # the team's counter, so it pulls (kimdesk.sync.ownnumbers)
+    colleague = make_vault("colleague.kdb")
+    enroll(colleague, sqlite_server.url, sqlite_server.service.create_enroll_code("Team Nord"))
+    colleague.people.add(Person(given_name="Olena", family_name="Koval"))
+    other = SyncEngine(colleague)
+    other.sync()
+    other.close()
     transport.pull_waits_for_state = True
     transport.state_asked.clear()
     vault.people.add(Person(given_name="Ada", family_name="Demir"))
     report = engine.sync()
-    assert report.pushed == 1 and not report.resynced
+    assert report.pushed == 1 and report.pulled == 1 and not report.resynced
     assert transport.overlapped == ["state"]
     engine.close()
 

@@ -1,0 +1,39 @@
+"""Enrolling a vault with a sync server: a one-time code exchanged for the device's token.
+
+Re-exported by :mod:`kimdesk.sync.engine`, where the CLI, the GUI and the tests import it from.
+"""
+
+from __future__ import annotations
+
+from kimdesk.i18n import N_
+from kimdesk.sync.errors import ServerRefused
+from kimdesk.sync.protocol import EnrollResponse
+from kimdesk.sync.store import SyncStore
+from kimdesk.sync.transport import Transport
+from kimdesk.vault.vault import Vault
+
+
+def enroll(vault: Vault, server: str, code: str, *, device_name: str = "",
+           expect_server_id: str = "") -> EnrollResponse:
+    """Exchange a one-time code for a device token, stored in the vault (encrypted).
+
+    ``expect_server_id``: the id the server showed before (``/v1/hello``, the GUI's "Connect to
+    server"); another answer stores nothing. A vault enrolled with another server leaves it
+    first (:meth:`SyncStore.forget_server`): that server's cursor and acknowledgements mean
+    nothing to the new one, and every record is sent to the new server."""
+    store = SyncStore(vault)
+    transport = Transport(server)
+    try:
+        answer = transport.enroll(code.strip(), device_name or vault.meta.counselor,
+                                  vault.meta.vault_id)
+    finally:
+        transport.close()
+    if expect_server_id and answer.server_id != expect_server_id:
+        raise ServerRefused(N_("The server at {url} answered as another server than the one "
+                               "shown before; nothing was changed."), url=transport.base_url)
+    if store.enrolled and store.get("server_id") != answer.server_id:
+        store.forget_server()
+    store.set_many({"server": transport.base_url, "token": answer.token,
+                    "device_id": answer.device_id, "team": answer.team,
+                    "server_id": answer.server_id})
+    return answer
