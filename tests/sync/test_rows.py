@@ -40,6 +40,25 @@ def _page(*records: tuple[Record, int], cursor: int = 1) -> PullPage:
     )
 
 
+def test_json_columns_are_written_as_the_repository_writes_them() -> None:
+    """The fast encoding of a list of texts gives the standard library's text for every code
+    point (a received row equal to the stored one is not written again); anything else, and a
+    lone surrogate, which pydantic-core refuses, goes the standard library's way."""
+    import json
+
+    from kimdesk.vault.sync.rows import _encode_json
+
+    def stdlib(value: object) -> str:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+    for start in range(0, 0x110000, 4096):
+        texts = [chr(c) for c in range(start, start + 4096) if not 0xD800 <= c <= 0xDFFF]
+        assert _encode_json(texts) == stdlib(texts), hex(start)
+        assert _encode_json(["x" + "".join(texts) + "y"]) == stdlib(["x" + "".join(texts) + "y"])
+    for value in ([], ["\ud800"], [1.0, 1e16, "a"], {"b": [1, None, True]}, [["nested"]]):
+        assert _encode_json(value) == stdlib(value), value
+
+
 def test_a_received_change_updates_the_columns_that_differ(vault) -> None:
     """A changed record updates its row (only the differing columns are in the UPDATE); an
     identical one is not written; the local revision counts the real writes."""

@@ -13,11 +13,27 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic_core import PydanticSerializationError, to_json
+
 from kimdesk.domain.models import Record
 from kimdesk.vault.repository import Repository
 
 #: json.dumps(..., ensure_ascii=False, separators=(",", ":")) without building an encoder per call
-_encode_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+_json_text = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def _encode_json(value: Any) -> str:
+    """A JSON column's text, exactly as :meth:`Repository.to_row` writes it (a received row
+    that equals the stored one is not written again). A list of texts, what the code-list
+    columns hold, goes through pydantic-core: 0.2 us instead of 1.2 us, two columns of every
+    received case. Its output is the standard library's for every code point but a lone
+    surrogate, which it refuses (tests/sync/test_rows.py compares all of them)."""
+    if type(value) is list and all(type(v) is str for v in value):
+        try:
+            return to_json(value).decode()
+        except PydanticSerializationError:
+            pass
+    return _json_text(value)
 
 
 @dataclass(frozen=True)
