@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from kimdesk.domain.models import RECORD_TYPES, AuditEvent, Record
@@ -124,10 +125,13 @@ class SyncedRecords:
         found: dict[str, tuple[Any, ...]] = {}
         select = f"SELECT {', '.join(repo.columns)} FROM {kind} WHERE id IN "
         at = repo.columns.index("id")
+        key = itemgetter(at)
         for start in range(0, len(ids), CHUNK):
             chunk = ids[start : start + CHUNK]
-            found.update((row[at], row) for row in self._vault.conn.execute(
-                f"{select}({','.join('?' * len(chunk))})", chunk))
+            # fetched in one call and keyed in C (iterating the cursor is a Python step a row)
+            rows = self._vault.conn.execute(
+                f"{select}({','.join('?' * len(chunk))})", chunk).fetchall()
+            found.update(zip(map(key, rows), rows, strict=True))
         return found
 
     def local_record(self, kind: str, record_id: str) -> Record | None:
