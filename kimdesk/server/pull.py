@@ -113,24 +113,29 @@ def team_state(engine: Engine, device: Device, *, digest: bool = True) -> TeamSt
     """The team's divergence state: count and digest of its records' ``kind/id/rev`` lines,
     read as plain rows from the driver's own cursor (SQLAlchemy's row objects doubled the time
     at 20k records, its per-row fetch added a third); without ``digest`` count and change
-    number only, from the team's index."""
+    number only, from the team's index.
+
+    The change number is read in the same statement as the records: under PostgreSQL's READ
+    COMMITTED every statement sees its own snapshot, and a push committing between two of them
+    was counted without its number, which sent the device into a needless full resync."""
     with db.reading(engine) as conn:
         mark = placeholder(conn)
-        head = conn.execute(
-            select(db.teams.c.change_seq).where(db.teams.c.name == device.team)
-        ).scalar()
+        head_sql = f"(SELECT change_seq FROM {db.teams.name} WHERE name = {mark})"
         if not digest:
-            count = conn.exec_driver_sql(
-                f"SELECT count(*) FROM {db.records.name} WHERE team = {mark}",
-                (device.team,)).scalar()
+            head, count = conn.exec_driver_sql(
+                f"SELECT {head_sql}, (SELECT count(*) FROM {db.records.name}"
+                f" WHERE team = {mark})", (device.team, device.team)).one()
             return TeamState(count=int(count or 0), digest="", seq=int(head or 0))
         cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
         try:
-            cursor.execute(f"SELECT kind, id, rev FROM {db.records.name} WHERE team = {mark}",
-                           (device.team,))
-            lines = [f"{k}/{i}/{v}" for k, i, v in cursor.fetchall()]
+            cursor.execute(f"SELECT kind, id, rev, {head_sql} FROM {db.records.name}"
+                           f" WHERE team = {mark}", (device.team, device.team))
+            rows = cursor.fetchall()
         finally:
             cursor.close()
+        head = rows[0][3] if rows else conn.execute(
+            select(db.teams.c.change_seq).where(db.teams.c.name == device.team)).scalar()
+    lines = [f"{k}/{i}/{v}" for k, i, v, _ in rows]
     return TeamState(count=len(lines), digest=state_digest(lines), seq=int(head or 0))
 
 

@@ -104,7 +104,8 @@ class SyncReport:
 @dataclass
 class _Ahead:
     """A run's pull asked for ahead of time: its first page and the team's state (for the quick
-    divergence check; it holds if that page was the only one)."""
+    divergence check; it holds if that page was the only one, or if the receipts made the page
+    unnecessary: ``single_page``)."""
 
     page: Future[PullPage] | None = None
     state: Future[TeamState] | None = None
@@ -215,7 +216,7 @@ class SyncEngine:
                         self._push_all(report, probe,
                                        lambda: self._ask_ahead(fetcher, ahead, numbers=numbers),
                                        numbers)
-                        if not self._moved_by_receipts(ahead, numbers):
+                        if not self._moved_by_receipts(report, ahead, numbers):
                             self._pull_all(report, fetcher=fetcher, ahead=ahead)
                     self._reference(ref_page)
                 finally:
@@ -353,7 +354,8 @@ class SyncEngine:
 
     def _receipt(self, batch: OutboxBatch, in_flight: Future[PushReceipt],
                  numbers: OwnNumbers | None = None) -> tuple[OutboxBatch, PushReceipt]:
-        """The receipt of the batch in flight, followed by ``numbers``."""
+        """The receipt of the batch in flight, followed by ``numbers``, which may then spare
+        the run its pull (:mod:`kimdesk.sync.ownnumbers`)."""
         batch, receipt = self._answer(batch, in_flight)
         if numbers is not None:
             numbers.add(receipt)
@@ -393,17 +395,22 @@ class SyncEngine:
         if quick:
             ahead.state = fetcher.submit(self.transport.state, False)
 
-    def _moved_by_receipts(self, ahead: _Ahead, numbers: OwnNumbers) -> bool:
+    def _moved_by_receipts(self, report: SyncReport, ahead: _Ahead, numbers: OwnNumbers
+                           ) -> bool:
         """After a push whose receipts prove that the team's changes since the cursor are all
-        this device's own (:mod:`kimdesk.sync.ownnumbers`), the cursor moves to the last of them
-        without a pull, if the team's state asked meanwhile names that same number: nobody
-        pushed since, so the state also serves the quick check. Otherwise the pull runs."""
+        this device's own (:mod:`kimdesk.sync.ownnumbers`), the page the server would send is
+        empty: it is applied without asking, if the team's state asked meanwhile names that same
+        number (nobody pushed since; the state also serves the quick check). Applying it moves
+        the cursor and retries the parked records, as every page does. Otherwise the pull runs
+        (a round trip more than asking for page and state together: only when a colleague
+        pushed right after the last batch)."""
         if ahead.page is not None or ahead.state is None or not numbers.proven:
             return False
         if ahead.state.result().seq != numbers.head:
             ahead.state = None
             return False
-        self.store.advance_cursor(numbers.head)
+        report.pulled += self.store.apply_page(
+            PullPage(records=[], next_cursor=numbers.head, more=False))
         ahead.single_page = True
         return True
 

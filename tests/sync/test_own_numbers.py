@@ -154,3 +154,87 @@ def test_a_colleagues_push_after_the_last_batch_is_pulled(server: Any,
     assert transport.pulls == 1 and "Olena" in _names(alice.vault)
     alice.close()
     bob.close()
+
+
+def test_a_skipped_pull_still_retries_the_parked_records(server: Any, make_vault: Any,
+                                                        monkeypatch: Any) -> None:
+    """A record parked by an older client applies at the next sync after the update, also when
+    that sync's pull is spared: the empty page is still applied, and applying a page retries
+    the parked records. Before, the record stayed parked, the count fell one short and the
+    quick check sent the device into a full resync."""
+    from kimdesk.vault.sync import inbox as vault_inbox
+
+    alice, transport = _engine(server, make_vault("alice.kdb"))
+    bob, _ = _engine(server, make_vault("bob.kdb"))
+    alice.sync()
+    bob.sync()
+    _add(bob.vault, "Olena")
+    bob.sync()
+    apply = vault_inbox.Inbox.apply
+
+    def older_client(self: Any, kind: str, recs: Any) -> int:
+        for rec in recs:
+            self._park(rec, "a field this version does not know")
+        return 0
+
+    monkeypatch.setattr(vault_inbox.Inbox, "apply", older_client)
+    alice.sync()
+    monkeypatch.setattr(vault_inbox.Inbox, "apply", apply)  # the client is updated
+    assert alice.store.parked_count() == 1
+    _add(alice.vault, "Amal")
+    transport.pulls = 0
+    report = alice.sync()
+    assert transport.pulls == 0 and report.pulled == 1 and not report.resynced
+    assert alice.store.parked_count() == 0 and "Olena" in _names(alice.vault)
+    alice.close()
+    bob.close()
+
+
+def test_the_team_state_reads_count_and_number_at_one_moment(server: Any, make_vault: Any,
+                                                            monkeypatch: Any) -> None:
+    """A colleague's push that commits while the server reads the team's state is either in
+    both its count and its change number or in neither. Read in two statements, PostgreSQL's
+    READ COMMITTED counted it without its number, and the device went into a full resync."""
+    import threading
+
+    from kimdesk.server import db as server_db
+    from kimdesk.server import pull as server_pull
+
+    alice, _ = _engine(server, make_vault("alice.kdb"))
+    bob, _ = _engine(server, make_vault("bob.kdb"))
+    alice.sync()
+    bob.sync()
+    _add(bob.vault, "Olena")
+    armed = [True]
+    reading = server_db.reading
+
+    class Colleague:
+        """The state's connection; the colleague pushes before its first driver statement."""
+
+        def __init__(self, engine: Any) -> None:
+            self._conn = reading(engine)
+
+        def __enter__(self) -> Colleague:
+            self._conn.__enter__()
+            return self
+
+        def __exit__(self, *exc: Any) -> Any:
+            return self._conn.__exit__(*exc)
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self._conn, name)
+
+        def exec_driver_sql(self, sql: str, *args: Any) -> Any:
+            if armed[0] and "count(*)" in sql:
+                armed[0] = False
+                pushing = threading.Thread(target=bob.sync)
+                pushing.start()
+                pushing.join()
+            return self._conn.exec_driver_sql(sql, *args)
+
+    monkeypatch.setattr(server_pull.db, "reading", Colleague)
+    _add(alice.vault, "Amal")
+    report = alice.sync()
+    assert not report.resynced and "Olena" in _names(alice.vault)
+    alice.close()
+    bob.close()

@@ -43,13 +43,6 @@ class InboxStore(StateStore):
             self.put("cursor", page.next_cursor)
         return applied
 
-    def advance_cursor(self, cursor: int) -> None:
-        """Move the pull cursor forward without a page: every change up to ``cursor`` is this
-        device's own (:mod:`kimdesk.sync.ownnumbers`). Not waited for on the disk: lost to a
-        power cut, the next pull asks for that range again and gets nothing."""
-        if cursor > self.cursor:
-            self.set_many({"cursor": cursor}, durable=False)
-
     def apply_remote(self, rec: RemoteRecord) -> bool:
         """Write one server record locally without marking it pending (the caller holds the
         transaction). A locally pending record is left alone: its next push is merged on the
