@@ -115,6 +115,10 @@ def apply_batch(conn: Connection, device: Device, request: PushRequest, first_se
     current = load_records(conn, wanted)
     bases = load_bases(conn, request, current)
     teams = load_teams(conn, plausibility.referenced_ids(request.changes))
+    # the batch's own records are not looked up again: their stored team is in ``current``
+    # (a change that refers to another change of the batch, whose record the server holds
+    # for another team, is refused like any such reference)
+    teams.update({key: row.team for key, row in current.items()})
     plan = decide(device, request, current, bases, repeated, first_seq, now_iso(), refused,
                   teams)
     write_plan(conn, device, plan)
@@ -123,12 +127,12 @@ def apply_batch(conn: Connection, device: Device, request: PushRequest, first_se
     return receipt_json(request, plan)
 
 
-def load_teams(conn: Connection, ids: set[str]) -> dict[str, str]:
-    """The team of each record (case, person, or the consultation an attachment belongs to)
-    with one of these ids that the server holds (a deletion's target is a case or a person
-    too)."""
-    return {str(rid): str(team) for rid, team in select_by_ids(
-        conn, db.records.name, "id, team", ("cases", "persons", "consultations"), sorted(ids))}
+def load_teams(conn: Connection, ids: dict[str, set[str]]) -> dict[tuple[str, str], str]:
+    """The team of each record a batch refers to that the server holds (``ids`` by kind:
+    :func:`kimdesk.server.plausibility.referenced_ids`)."""
+    return {(kind, str(rid)): str(team) for kind, wanted in sorted(ids.items())
+            for rid, team in select_by_ids(conn, db.records.name, "id, team", (kind,),
+                                           sorted(wanted))}
 
 
 def load_records(conn: Connection, wanted: dict[str, list[str]]) -> dict[Key, StoredRecord]:

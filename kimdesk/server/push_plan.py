@@ -100,7 +100,7 @@ def touched_keys(request: PushRequest) -> tuple[dict[str, list[str]], set[Key]]:
 def decide(device: Device, request: PushRequest, current: dict[Key, StoredRecord],
            bases: dict[Key, dict[str, Any]], repeated: set[Key], first_seq: int,
            stamp: str, refused: dict[Key, str] | None = None,
-           ref_teams: dict[str, str] | None = None) -> PushPlan:
+           ref_teams: dict[Key, str] | None = None) -> PushPlan:
     """Decide every change of the batch. ``current`` holds the stored records the batch touches
     (it is updated for records the batch changes more than once, ``repeated``: a later change
     builds on the earlier one); ``bases`` the merge bases read from the history; ``refused``
@@ -132,7 +132,7 @@ class _Decision:
 
     def __init__(self, device: Device, batch_id: str, current: dict[Key, StoredRecord],
                  bases: dict[Key, dict[str, Any]], repeated: set[Key], plan: PushPlan,
-                 refused: dict[Key, str], ref_teams: dict[str, str]) -> None:
+                 refused: dict[Key, str], ref_teams: dict[Key, str]) -> None:
         self.refused = refused
         self.ref_teams = ref_teams
         self.device = device

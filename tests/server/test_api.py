@@ -303,3 +303,30 @@ def test_implausible_records_are_rejected_with_a_reason(server, make_device):
     reasons = [x["reason"] for x in results[2:]]
     assert "too large" in reasons[0] and "updated_at" in reasons[1]
     assert "canonical lowercase" in reasons[2] and "another team" in reasons[3]
+
+
+def test_a_reference_to_a_record_of_the_same_batch_held_for_another_team_is_refused(
+        server, make_device):
+    """A team A case in the same batch as a change to team B's person, and pointing at it: the
+    person's change is refused (another team's record) and so is the case. Before, the batch's
+    own records were not looked up for references, and the case was stored on team B's
+    person."""
+    a = make_device(server, "alice")
+    b = make_device(server, "bob", team="Team Süd")
+    foreign = b.vault.people.add(Person(given_name="Olena", family_name="Kovalenko"))
+    b.sync()
+    changes = [
+        {"kind": "persons", "id": foreign.id, "base_rev": 0,
+         "changed": {"given_name": "Olena", "family_name": "Koval"}},
+        {"kind": "cases", "id": str(uuid.uuid4()), "base_rev": 0, "changed": {
+            "case_number": "2026-X-9", "owner": "alice", "opened_on": "2026-01-05",
+            "person_id": foreign.id}},
+    ]
+    body = gzip.compress(json.dumps(
+        {"batch_id": uuid.uuid4().hex, "batch_seq": 1, "changes": changes}).encode())
+    r = httpx.post(server.url + "/v1/push", content=body, timeout=60, headers={
+        "Authorization": f"Bearer {a.store.get('token')}", "Content-Encoding": "gzip"})
+    assert r.status_code == 200, r.text
+    results = r.json()["results"]
+    assert [x["status"] for x in results] == ["rejected", "rejected"]
+    assert "another team" in results[0]["reason"] and "another team" in results[1]["reason"]
