@@ -88,6 +88,14 @@ def variant_key(word: str) -> str | None:
 
 def name_keys(*names: str) -> list[str]:
     """The variant keys of every word of these (folded) names, each once."""
-    keys = dict.fromkeys(k for name in names for w in _WORDS.findall(name)
-                         if (k := variant_key(w)))
-    return list(keys)
+    if len(names) == 1:
+        return list(name_keys_of(names[0]))
+    return list(dict.fromkeys(k for name in names for k in name_keys_of(name)))
+
+
+@functools.lru_cache(maxsize=65536)
+def name_keys_of(name: str) -> tuple[str, ...]:
+    """The variant keys of one folded name, each once. Cached like :func:`variant_key`: given
+    and family names repeat across a team's cases, and a first sync indexes every case (the
+    words split and looked up once per name, not once per case)."""
+    return tuple(dict.fromkeys(k for w in _WORDS.findall(name) if (k := variant_key(w))))

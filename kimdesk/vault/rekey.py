@@ -14,6 +14,8 @@ import os
 import secrets
 from pathlib import Path
 
+from kimdesk.errors import ValidationError
+from kimdesk.i18n import N_
 from kimdesk.vault import kdf
 from kimdesk.vault.connection import PAGE_BYTES, Connection
 from kimdesk.vault.errors import VaultInUse
@@ -27,7 +29,10 @@ REKEY_SUFFIX = ".rekey"
 def write_rekeyed_copy(conn: Connection, path: Path, new_passphrase: str
                        ) -> tuple[Path, bytes, bytes]:
     """Write and fsync the copy of the vault at ``path`` (open on ``conn``) under
-    ``new_passphrase``; returns the copy's path, its raw key and its salt."""
+    ``new_passphrase``; returns the copy's path, its raw key and its salt. An empty passphrase
+    is refused (a translated :class:`ValidationError`) before anything is written."""
+    if not new_passphrase:
+        raise ValidationError(N_("The passphrase must not be empty."), field="passphrase")
     # Everything in the file first: a reader elsewhere (a backup tool, a shell) can hold the
     # log's frames back, and a copy made then would lack nothing, but the log left beside the
     # new file would be the old one (Vault.change_passphrase removes an empty log only).

@@ -18,9 +18,11 @@ query are folded here the same way before FTS5 sees them:
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
+from kimdesk.vault import namevariants
 from kimdesk.vault.namevariants import MIN_QUERY, name_keys, variant_key
 
 _VARIANTS = str.maketrans(
@@ -50,6 +52,20 @@ def fold(text: str) -> str:
     return stripped.translate(_VARIANTS).casefold()
 
 
+#: :func:`fold` for name fields, cached: names repeat across a team's cases, and a name in
+#: another script took 1-2 us to fold each time (a first sync indexes every case).
+_fold_name = functools.lru_cache(maxsize=65536)(fold)
+
+
+def forget_names() -> None:
+    """Empty the caches that hold name words (the folded names here, the variant keys of
+    :mod:`kimdesk.vault.namevariants`): called when a vault is locked, so that no name stays
+    reachable in the process after it (:meth:`kimdesk.vault.vault.Vault.close`)."""
+    _fold_name.cache_clear()
+    namevariants.variant_key.cache_clear()
+    namevariants.name_keys_of.cache_clear()
+
+
 def index_text(number: str, given: str, family: str, given_latin: str, family_latin: str,
                notes: str = "") -> str:
     """The folded text stored in the index, with German umlaut spellings and the names' variant
@@ -59,7 +75,7 @@ def index_text(number: str, given: str, family: str, given_latin: str, family_la
     raw = " ".join(present)
     if raw.isascii():  # no article to strip, no umlaut to spell out (most case numbers, names)
         return " ".join([raw.lower(), *name_keys(*(n.lower() for n in names))])
-    folded_names = [fold(n) for n in names]
+    folded_names = [_fold_name(n) for n in names]
     # folding is per character: the same as fold(raw)
     folded = " ".join(p for p in (fold(number), *folded_names, fold(notes)) if p)
     extra = [w[2:] for w in _WORD.findall(folded) if w.startswith("ال") and len(w) > 4]

@@ -37,6 +37,8 @@ from kimdesk.vault import kdf
 from kimdesk.vault.attachments_store import AttachmentRepository, ConsultationRepository
 from kimdesk.vault.audit import AuditLog
 from kimdesk.vault.connection import (
+    BULK_CACHE_KIB,
+    DEFAULT_CACHE_KIB,
     PAGE_BYTES,
     Connection,
     DatabaseError,
@@ -59,7 +61,12 @@ from kimdesk.vault.migrations import LATEST, migrate, schema_version
 from kimdesk.vault.rekey import REKEY_SUFFIX, put_copy_in_place, write_rekeyed_copy
 from kimdesk.vault.repositories import CaseRepository, NoteRepository, PersonRepository
 from kimdesk.vault.repository import Repository, now_iso
-from kimdesk.vault.search import RANKED_HITS_SQL, match_expression, variant_expression
+from kimdesk.vault.search import (
+    RANKED_HITS_SQL,
+    forget_names,
+    match_expression,
+    variant_expression,
+)
 from kimdesk.vault.searchentries import rebuild_index, reindex_case
 
 PAGE_SIZE = 4096
@@ -281,6 +288,7 @@ class Vault:
         with contextlib.suppress(Exception):
             self.conn.close()
         self._key = b""
+        forget_names()  # the search's caches of name words
         if self._lock is not None:
             self._lock.release()
 
@@ -297,11 +305,8 @@ class Vault:
 
     def open_reader(self, cache_kib: int | None = None) -> Connection:
         """A further connection (e.g. for a search thread) with the cached key: no KDF run.
-
-        ``cache_kib`` lets a statistics run take a larger page cache for its scans without
-        keeping that memory in the GUI's long-lived connections."""
-        from kimdesk.vault.connection import DEFAULT_CACHE_KIB
-
+        ``cache_kib``: a larger page cache for a statistics run's scans, not kept by the GUI's
+        long-lived connections."""
         conn = connect(self.path, self._key, self._salt, cache_kib=cache_kib or DEFAULT_CACHE_KIB,
                        page_bytes=self.page_bytes)
         self._readers.append(conn)
@@ -355,8 +360,6 @@ class Vault:
     def bulk(self) -> Iterator[None]:
         """A larger page cache while bulk work runs (demo data, a first sync pull), released
         afterwards so the long-lived connection stays small."""
-        from kimdesk.vault.connection import BULK_CACHE_KIB, DEFAULT_CACHE_KIB
-
         self.conn.execute(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
         try:
             yield
@@ -449,12 +452,8 @@ class Vault:
     # -- passphrase ----------------------------------------------------------------------------
     def change_passphrase(self, new_passphrase: str) -> None:
         """Re-key atomically: write a re-keyed copy beside the vault, fsync it, then rename it over
-        the vault. Until the rename the old passphrase opens the vault; after it, the new one."""
-        if not new_passphrase:
-            from kimdesk.errors import ValidationError
-            from kimdesk.i18n import N_
-
-            raise ValidationError(N_("The passphrase must not be empty."), field="passphrase")
+        the vault. Until the rename the old passphrase opens the vault; after it, the new one.
+        An empty passphrase is refused before anything is written (:mod:`.rekey`)."""
         tmp, key, salt = write_rekeyed_copy(self.conn, self.path, new_passphrase)
         self.close()
         put_copy_in_place(self.path, tmp)

@@ -81,3 +81,19 @@ def test_a_version_7_vault_gets_the_variant_keys(tmp_path: Path) -> None:
     with Vault.open(copy, "fixture-v1") as vault:
         assert schema_version(vault.conn) == LATEST >= 8
         assert [h.family_name for h in vault.search("schewtschenko")] == ["Шевченко"]
+
+
+def test_locking_the_vault_empties_the_caches_of_name_words(make_vault: Any) -> None:
+    """The search keeps folded names and their variant keys in caches (a first sync indexes
+    every case); locking the vault empties them, so that no name stays reachable in the process
+    after it. Before, the variant keys' cache kept every name word until the process ended."""
+    from kimdesk.vault import namevariants, search
+
+    vault = make_vault()
+    vault.people.add(Person(given_name="Oleksandr", family_name="Шевченко",
+                            family_name_latin="Shevchenko"))
+    index_caches = (namevariants.variant_key, namevariants.name_keys_of, search._fold_name)
+    search.index_text("2026-X-1", "Oleksandr", "Шевченко", "", "")
+    assert all(cache.cache_info().currsize for cache in index_caches)
+    vault.close()
+    assert not any(cache.cache_info().currsize for cache in index_caches)
