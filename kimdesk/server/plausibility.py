@@ -89,39 +89,44 @@ def record_problem(text: str, data: dict[str, Any], stamp: str, kind: str = "") 
 def referred_kinds(field: str, changed: dict[str, Any]) -> tuple[str, ...]:
     """The kinds of record ``field`` of a change can point at: a deletion's target only the
     kind it names, when it names one it may."""
-    if field == "target_id" and changed.get("target_kind") in REFERENCES["target_id"]:
-        return (str(changed["target_kind"]),)
-    return REFERENCES[field]
+    kinds = REFERENCES[field]
+    if field == "target_id" and (named := changed.get("target_kind")) in kinds:
+        return (str(named),)
+    return kinds
 
 
 def reference_problem(changed: dict[str, Any], team: str, teams: dict[tuple[str, str], str]
                       ) -> str | None:
     """A reference to a record the server holds for another team (``teams``: the team of each
-    referred ``(kind, id)`` the server holds)."""
+    referred ``(kind, id)`` the server holds). The push asks only when some record the batch
+    refers to is another team's at all (:mod:`kimdesk.server.push_plan`)."""
     for field in REFERENCES:
         target = changed.get(field)
-        if isinstance(target, str) and any(teams.get((kind, target), team) != team
-                                           for kind in referred_kinds(field, changed)):
-            return f"{field} refers to a record of another team"
+        if isinstance(target, str):
+            for kind in referred_kinds(field, changed):
+                if teams.get((kind, target), team) != team:
+                    return f"{field} refers to a record of another team"
     return None
 
 
 def referenced_ids(changes: list[Any]) -> dict[str, set[str]]:
     """The ids a batch's changes point at, by the kind each can be (to look up their teams),
-    minus the batch's own records. Looked up in their own kind only: a person id among the
-    persons, not also among cases and consultations, which on PostgreSQL was three index
-    lookups an id (18-20 ms of a push of 2,500 new cases, a third of that now). Pointing a field
-    at a record of another kind is not a reference to that record: nothing on the server or a
-    device follows ``person_id`` anywhere but to a person."""
+    minus the batch's own records (their stored team is known already). Each is looked up in
+    its own kind only: a person id among the persons, not also among cases and consultations
+    (three index lookups an id, and a record of another kind under the same id could decide
+    the team). Pointing a field at a record of another kind is not a reference to that record:
+    nothing on the server or a device follows ``person_id`` anywhere but to a person."""
     own = {(c.kind, c.id) for c in changes}
-    found: dict[str, set[str]] = {}
+    found: dict[str, set[str]] = {kind: set() for kinds in REFERENCES.values() for kind in kinds}
     for c in changes:
+        changed = c.changed
         for field in REFERENCES:
-            value = c.changed.get(field)
+            value = changed.get(field)
             # Only text can be an id: a list or an object there (a malformed or hostile change)
             # is left for validation to refuse; unhashable, it broke the set (a 500, fuzzer).
             if isinstance(value, str) and value:
-                for kind in referred_kinds(field, c.changed):
-                    if (kind, value) not in own:
-                        found.setdefault(kind, set()).add(value)
-    return found
+                for kind in referred_kinds(field, changed):
+                    found[kind].add(value)
+    for kind, ids in found.items():
+        ids.difference_update(i for k, i in own if k == kind)
+    return {kind: ids for kind, ids in found.items() if ids}

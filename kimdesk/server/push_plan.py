@@ -135,6 +135,9 @@ class _Decision:
                  refused: dict[Key, str], ref_teams: dict[Key, str]) -> None:
         self.refused = refused
         self.ref_teams = ref_teams
+        #: Whether any record the batch refers to is another team's: if none is, no change can
+        #: refer across teams, and the check is skipped record by record.
+        self.foreign_refs = any(team != device.team for team in ref_teams.values())
         self.device = device
         self.batch_id = batch_id
         self.current = current
@@ -151,8 +154,8 @@ class _Decision:
             return
         problem = (self.refused.get(key) or plausibility.id_problem(change.id)
                    or plausibility.attachment_problem(change.kind, change.changed)
-                   or plausibility.reference_problem(change.changed, self.device.team,
-                                                     self.ref_teams))
+                   or (self.foreign_refs and plausibility.reference_problem(
+                       change.changed, self.device.team, self.ref_teams)))
         if problem:
             self._reject(change, problem)
             return
