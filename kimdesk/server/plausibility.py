@@ -32,8 +32,10 @@ MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 MAX_ATTACHMENT_RECORD_BYTES = MAX_RECORD_BYTES + 4 * -(-MAX_ATTACHMENT_BYTES // 3)
 EARLIEST = "2000-01-01"
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-#: Fields that point at another record of the team, and the kind of record each points at
-#: (``target_id``: what a deletion removes, a case or a person as its ``target_kind`` says).
+#: Fields that point at another record of the team, and the kinds of record each can point at
+#: (``target_id``: what a deletion removes, a case or a person; looked up as both whatever the
+#: change's ``target_kind`` says: a later change can set another ``target_kind`` without
+#: naming the target again).
 REFERENCES: dict[str, tuple[str, ...]] = {
     "case_id": ("cases",), "person_id": ("persons",),
     "consultation_id": ("consultations",), "target_id": ("cases", "persons"),
@@ -86,24 +88,15 @@ def record_problem(text: str, data: dict[str, Any], stamp: str, kind: str = "") 
     return None
 
 
-def referred_kinds(field: str, changed: dict[str, Any]) -> tuple[str, ...]:
-    """The kinds of record ``field`` of a change can point at: a deletion's target only the
-    kind it names, when it names one it may."""
-    kinds = REFERENCES[field]
-    if field == "target_id" and (named := changed.get("target_kind")) in kinds:
-        return (str(named),)
-    return kinds
-
-
 def reference_problem(changed: dict[str, Any], team: str, teams: dict[tuple[str, str], str]
                       ) -> str | None:
     """A reference to a record the server holds for another team (``teams``: the team of each
     referred ``(kind, id)`` the server holds). The push asks only when some record the batch
     refers to is another team's at all (:mod:`kimdesk.server.push_plan`)."""
-    for field in REFERENCES:
+    for field, kinds in REFERENCES.items():
         target = changed.get(field)
         if isinstance(target, str):
-            for kind in referred_kinds(field, changed):
+            for kind in kinds:
                 if teams.get((kind, target), team) != team:
                     return f"{field} refers to a record of another team"
     return None
@@ -114,18 +107,19 @@ def referenced_ids(changes: list[Any]) -> dict[str, set[str]]:
     minus the batch's own records (their stored team is known already). Each is looked up in
     its own kind only: a person id among the persons, not also among cases and consultations
     (three index lookups an id, and a record of another kind under the same id could decide
-    the team). Pointing a field at a record of another kind is not a reference to that record:
-    nothing on the server or a device follows ``person_id`` anywhere but to a person."""
+    the team). Pointing ``person_id`` at a case is not a reference to that case: nothing on
+    the server or a device follows ``person_id`` anywhere but to a person. A deletion's target
+    is looked up among cases and persons both (:data:`REFERENCES`)."""
     own = {(c.kind, c.id) for c in changes}
     found: dict[str, set[str]] = {kind: set() for kinds in REFERENCES.values() for kind in kinds}
     for c in changes:
         changed = c.changed
-        for field in REFERENCES:
+        for field, kinds in REFERENCES.items():
             value = changed.get(field)
             # Only text can be an id: a list or an object there (a malformed or hostile change)
             # is left for validation to refuse; unhashable, it broke the set (a 500, fuzzer).
             if isinstance(value, str) and value:
-                for kind in referred_kinds(field, changed):
+                for kind in kinds:
                     found[kind].add(value)
     for kind, ids in found.items():
         ids.difference_update(i for k, i in own if k == kind)

@@ -130,10 +130,13 @@ def purge(conn: Connection, team: str, target_kind: str, target_id: str, deletio
     return keys
 
 
-def purged_ids(conn: Connection, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
-    """Which of these (kind, id) were purged, with the deletion record's id."""
+def purged_ids(conn: Connection, keys: Iterable[tuple[str, str]], team: str | None = None
+               ) -> dict[tuple[str, str], str]:
+    """Which of these (kind, id) were purged (``team``: by that team), with the deletion
+    record's id."""
     wanted = list(dict.fromkeys(keys))
     m = placeholder(conn)
+    of_team = "" if team is None else f" AND team = {m}"
     found: dict[tuple[str, str], str] = {}
     by_kind: dict[str, list[str]] = {}
     for kind, rid in wanted:
@@ -143,7 +146,8 @@ def purged_ids(conn: Connection, keys: Iterable[tuple[str, str]]) -> dict[tuple[
             chunk = ids[start:start + 500]
             rows = conn.exec_driver_sql(
                 f"SELECT kind, id, deletion_id FROM {db.purged.name} WHERE kind = {m}"
-                f" AND id IN ({', '.join(m for _ in chunk)})", (kind, *chunk))
+                f" AND id IN ({', '.join(m for _ in chunk)}){of_team}",
+                (kind, *chunk, *(() if team is None else (team,))))
             found.update({(str(r[0]), str(r[1])): str(r[2]) for r in rows})
     return found
 
@@ -165,7 +169,9 @@ def refusals(conn: Connection, team: str, changes: Iterable[tuple[str, str, dict
             value = changed.get(field)
             if isinstance(value, str) and value:
                 asked.append((parent, value))
-    purged = purged_ids(conn, asked)
+    # only this team's purges: another team's record of the same id is none of its business
+    # (before, a team that knew another team's id learnt the legal basis of its deletion)
+    purged = purged_ids(conn, asked, team)
     if not purged:
         return {}
     reasons = _reasons(conn, set(purged.values()))

@@ -305,6 +305,59 @@ def test_implausible_records_are_rejected_with_a_reason(server, make_device):
     assert "canonical lowercase" in reasons[2] and "another team" in reasons[3]
 
 
+def _pushed(server, device, changes):
+    """Push ``changes`` as the device's next batch (its own numbering), the results."""
+    seq = int(device.store.get("batch_seq", "0")) + 1
+    device.store.set_many({"batch_seq": seq})
+    body = gzip.compress(json.dumps(
+        {"batch_id": uuid.uuid4().hex, "batch_seq": seq, "changes": changes}).encode())
+    r = httpx.post(server.url + "/v1/push", content=body, timeout=60, headers={
+        "Authorization": f"Bearer {device.store.get('token')}", "Content-Encoding": "gzip"})
+    assert r.status_code == 200, r.text
+    return r.json()["results"]
+
+
+def _deletion(kind, target, basis, rid=None):
+    from kimdesk.domain.models import deletion_id
+
+    return {"kind": "deletions", "id": rid or deletion_id(kind, target), "base_rev": 0,
+            "changed": {"target_kind": kind, "target_id": target, "deleted_on": "2026-12-01",
+                        "legal_basis": basis, "ordered_by": "x", "reason": "counselor"}}
+
+
+def test_a_deletion_cannot_name_another_teams_record_under_another_kind(server, make_device):
+    """A deletion's target is looked up among cases and persons whatever its ``target_kind``
+    says: a later change can set another kind without naming the target again. Found by a
+    review: team A deleted "the case" with the id of team B's person (no such case), then set
+    the kind to persons; the purge recorded B's person as purged, and B's own edits to that
+    person were refused from then on."""
+    a = make_device(server, "alice")
+    b = make_device(server, "bob", team="Team Süd")
+    olena = b.vault.people.add(Person(given_name="Olena", family_name="Kovalenko"))
+    b.sync()
+    [result] = _pushed(server, a, [_deletion("cases", olena.id, "Art. 17", str(uuid.uuid4()))])
+    assert result["status"] == "rejected" and "another team" in result["reason"]
+
+
+def test_a_team_does_not_learn_why_another_team_deleted_a_record(server, make_device):
+    """A change naming a record that another team purged is not refused with that team's legal
+    basis: the purged records a push is checked against are its own team's."""
+    a = make_device(server, "alice")
+    b = make_device(server, "bob", team="Team Süd")
+    olena = b.vault.people.add(Person(given_name="Olena", family_name="Kovalenko"))
+    b.sync()
+    assert _pushed(server, b, [_deletion("persons", olena.id, "Beschluss Süd 4711")])[0][
+        "status"] == "applied"
+    own = a.vault.people.add(Person(given_name="Amal", family_name="Nord"))
+    a.sync()
+    assert _pushed(server, a, [_deletion("persons", own.id, "Art. 17")])[0]["status"] == "applied"
+    results = _pushed(server, a, [{"kind": "cases", "id": str(uuid.uuid4()), "base_rev": 0,
+                                   "changed": {"case_number": "2026-X-7", "owner": "alice",
+                                               "opened_on": "2026-01-05",
+                                               "person_id": olena.id}}])
+    assert "4711" not in json.dumps(results)
+
+
 def test_a_reference_to_a_record_of_the_same_batch_held_for_another_team_is_refused(
         server, make_device):
     """A team A case in the same batch as a change to team B's person, and pointing at it: the
