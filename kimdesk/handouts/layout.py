@@ -28,6 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from kimdesk.handouts.fonts import FontSet, font_key_for, font_set
+from kimdesk.vault.memory import holds_personal_data
 
 _RTL_CHARS = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefe\u200f\u202b\u202e\u2067]")
 _X9_REMOVED = frozenset({"RLE", "LRE", "RLO", "LRO", "PDF", "BN"})
@@ -122,6 +123,7 @@ def resolve_levels(text: str, rtl_base: bool) -> list[int]:
     return levels
 
 
+@holds_personal_data
 @functools.lru_cache(maxsize=50_000)
 def shape(text: str, role: str, bold: bool, rtl: bool, lang: str) -> tuple[Glyph, ...]:
     """HarfBuzz glyphs for ``text`` in one font and direction, visual order, 1/1000 em."""
@@ -349,9 +351,12 @@ def layout_paragraph(
     return lines
 
 
+@holds_personal_data
 @functools.lru_cache(maxsize=4096)
 def _layout_one(text: str, width: float, style: Style, lang: str, rtl: bool) -> tuple[Line, ...]:
-    """One paragraph's lines; cached, because the same labels recur in every handout."""
+    """One paragraph's lines; cached, because the same labels recur in every handout. The
+    paragraphs of a subject-access letter are personal data: emptied when a vault is locked
+    (:mod:`kimdesk.vault.memory`), as :func:`shape`'s cache is."""
     return tuple(_layout_uncached(text, width, style, lang, rtl))
 
 

@@ -33,6 +33,8 @@ from __future__ import annotations
 import functools
 import re
 
+from kimdesk.vault.memory import holds_personal_data
+
 #: Marks a variant key in the search index (a word no text holds; the tokenizer keeps letters).
 PREFIX = "zzv"
 
@@ -59,6 +61,7 @@ _LATIN = re.compile(r"[a-z]+")
 _WORDS = re.compile(r"\w+")
 
 
+@holds_personal_data
 @functools.lru_cache(maxsize=65536)
 def variant_key(word: str) -> str | None:
     """The variant key of one folded name word (lower case, diacritics stripped, as
@@ -93,9 +96,11 @@ def name_keys(*names: str) -> list[str]:
     return list(dict.fromkeys(k for name in names for k in name_keys_of(name)))
 
 
+@holds_personal_data
 @functools.lru_cache(maxsize=65536)
 def name_keys_of(name: str) -> tuple[str, ...]:
     """The variant keys of one folded name, each once. Cached like :func:`variant_key`: given
     and family names repeat across a team's cases, and a first sync indexes every case (the
-    words split and looked up once per name, not once per case)."""
+    words split and looked up once per name, not once per case). Like :func:`variant_key`,
+    emptied when a vault is locked (:mod:`kimdesk.vault.memory`)."""
     return tuple(dict.fromkeys(k for w in _WORDS.findall(name) if (k := variant_key(w))))

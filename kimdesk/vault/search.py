@@ -22,7 +22,7 @@ import functools
 import re
 import unicodedata
 
-from kimdesk.vault import namevariants
+from kimdesk.vault.memory import holds_personal_data
 from kimdesk.vault.namevariants import MIN_QUERY, name_keys, variant_key
 
 _VARIANTS = str.maketrans(
@@ -53,17 +53,9 @@ def fold(text: str) -> str:
 
 
 #: :func:`fold` for name fields, cached: names repeat across a team's cases, and a name in
-#: another script took 1-2 us to fold each time (a first sync indexes every case).
-_fold_name = functools.lru_cache(maxsize=65536)(fold)
-
-
-def forget_names() -> None:
-    """Empty the caches that hold name words (the folded names here, the variant keys of
-    :mod:`kimdesk.vault.namevariants`): called when a vault is locked, so that no name stays
-    reachable in the process after it (:meth:`kimdesk.vault.vault.Vault.close`)."""
-    _fold_name.cache_clear()
-    namevariants.variant_key.cache_clear()
-    namevariants.name_keys_of.cache_clear()
+#: another script took 1-2 us to fold each time (a first sync indexes every case). Emptied when
+#: a vault is locked (:mod:`kimdesk.vault.memory`).
+_fold_name = holds_personal_data(functools.lru_cache(maxsize=65536)(fold))
 
 
 def index_text(number: str, given: str, family: str, given_latin: str, family_latin: str,

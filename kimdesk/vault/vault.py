@@ -57,16 +57,12 @@ from kimdesk.vault.errors import (
 )
 from kimdesk.vault.files import create_private_file, make_private, private_dir
 from kimdesk.vault.lock import ProcessLock
+from kimdesk.vault.memory import forget as forget_cached_data
 from kimdesk.vault.migrations import LATEST, migrate, schema_version
 from kimdesk.vault.rekey import REKEY_SUFFIX, put_copy_in_place, write_rekeyed_copy
 from kimdesk.vault.repositories import CaseRepository, NoteRepository, PersonRepository
 from kimdesk.vault.repository import Repository, now_iso
-from kimdesk.vault.search import (
-    RANKED_HITS_SQL,
-    forget_names,
-    match_expression,
-    variant_expression,
-)
+from kimdesk.vault.search import RANKED_HITS_SQL, match_expression, variant_expression
 from kimdesk.vault.searchentries import rebuild_index, reindex_case
 
 PAGE_SIZE = 4096
@@ -288,7 +284,7 @@ class Vault:
         with contextlib.suppress(Exception):
             self.conn.close()
         self._key = b""
-        forget_names()  # the search's caches of name words
+        forget_cached_data()  # caches of names and handout texts (kimdesk.vault.memory)
         if self._lock is not None:
             self._lock.release()
 

@@ -83,17 +83,25 @@ def test_a_version_7_vault_gets_the_variant_keys(tmp_path: Path) -> None:
         assert [h.family_name for h in vault.search("schewtschenko")] == ["Шевченко"]
 
 
-def test_locking_the_vault_empties_the_caches_of_name_words(make_vault: Any) -> None:
+def test_locking_the_vault_empties_the_caches_of_personal_data(make_vault: Any) -> None:
     """The search keeps folded names and their variant keys in caches (a first sync indexes
-    every case); locking the vault empties them, so that no name stays reachable in the process
-    after it. Before, the variant keys' cache kept every name word until the process ended."""
+    every case), the handout layout the paragraphs it shaped (a subject-access letter's
+    names and address among them). Locking the vault empties them all, so that nothing read
+    from the vault stays reachable in the process after it. Before, the variant keys and the
+    layout kept every name and paragraph until the process ended (a review found the layout's)."""
+    from kimdesk.handouts import layout
+    from kimdesk.handouts.auskunft import render_auskunft
     from kimdesk.vault import namevariants, search
+    from kimdesk.vault.subject_access import collect
 
     vault = make_vault()
-    vault.people.add(Person(given_name="Oleksandr", family_name="Шевченко",
-                            family_name_latin="Shevchenko"))
-    index_caches = (namevariants.variant_key, namevariants.name_keys_of, search._fold_name)
-    search.index_text("2026-X-1", "Oleksandr", "Шевченко", "", "")
-    assert all(cache.cache_info().currsize for cache in index_caches)
+    person = vault.people.add(Person(given_name="Zoryana", family_name="Шевченко",
+                                     family_name_latin="Shevchenko",
+                                     address="Geheimweg 7, 12345 Irgendwo"))
+    assert render_auskunft(collect(vault, person.id), "de")
+    search.index_text("2026-X-1", "Zoryana", "Шевченко", "", "Shevchenko")
+    caches = (namevariants.variant_key, namevariants.name_keys_of, search._fold_name,
+              layout.shape, layout._layout_one)
+    assert all(cache.cache_info().currsize for cache in caches)
     vault.close()
-    assert not any(cache.cache_info().currsize for cache in index_caches)
+    assert not any(cache.cache_info().currsize for cache in caches)
