@@ -14,7 +14,7 @@ import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from itertools import compress
-from operator import ne
+from operator import itemgetter, ne
 from typing import TYPE_CHECKING, Any, Protocol
 
 from kimdesk.domain.models import Note, Record
@@ -254,13 +254,13 @@ class Inbox:
         a search column changed (a changed note moved off a case updates that case too). Pulling
         10k edited cases whose number and person stayed the same rebuilt 10k entries for
         nothing (0.6 s)."""
-        columns = SEARCH_COLUMNS[repo.table]
-        at = [repo.columns.index(c) for c in columns]
+        # the search columns picked in C (every table has several: a tuple each time)
+        pick = itemgetter(*(repo.columns.index(c) for c in SEARCH_COLUMNS[repo.table]))
         note = repo.table == "notes"  # a note's first search column is its case
         for rid, row in written:
-            now = tuple(row[i] for i in at)
+            now = pick(row)
             stored = before.get(rid)
-            old = tuple(stored[i] for i in at) if stored is not None else None
+            old = pick(stored) if stored is not None else None
             if old == now:
                 continue
             self._touched.append(_Touched(repo.table, rid, now[0] if note else None))
