@@ -111,7 +111,7 @@ def referenced_ids(changes: list[Any]) -> dict[str, set[str]]:
     the server or a device follows ``person_id`` anywhere but to a person. A deletion's target
     is looked up among cases and persons both (:data:`REFERENCES`)."""
     own = {(c.kind, c.id) for c in changes}
-    found: dict[str, set[str]] = {kind: set() for kinds in REFERENCES.values() for kind in kinds}
+    found: dict[str, set[str]] = {}
     for c in changes:
         changed = c.changed
         for field, kinds in REFERENCES.items():
@@ -120,7 +120,6 @@ def referenced_ids(changes: list[Any]) -> dict[str, set[str]]:
             # is left for validation to refuse; unhashable, it broke the set (a 500, fuzzer).
             if isinstance(value, str) and value:
                 for kind in kinds:
-                    found[kind].add(value)
-    for kind, ids in found.items():
-        ids.difference_update(i for k, i in own if k == kind)
-    return {kind: ids for kind, ids in found.items() if ids}
+                    if (kind, value) not in own:
+                        found.setdefault(kind, set()).add(value)
+    return found

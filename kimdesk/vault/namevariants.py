@@ -91,8 +91,6 @@ def variant_key(word: str) -> str | None:
 
 def name_keys(*names: str) -> list[str]:
     """The variant keys of every word of these (folded) names, each once."""
-    if len(names) == 1:
-        return list(name_keys_of(names[0]))
     return list(dict.fromkeys(k for name in names for k in name_keys_of(name)))
 
 

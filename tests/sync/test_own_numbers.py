@@ -209,7 +209,8 @@ def test_the_team_state_reads_count_and_number_at_one_moment(server: Any, make_v
     reading = server_db.reading
 
     class Colleague:
-        """The state's connection; the colleague pushes before its first driver statement."""
+        """The state's connection; the colleague pushes just before the statement that
+        counts."""
 
         def __init__(self, engine: Any) -> None:
             self._conn = reading(engine)
