@@ -133,10 +133,11 @@ def _add_error_handlers(app: FastAPI) -> None:
         return _error(exc.status_code, code, str(exc.detail))
 
 
-def protocol(
+async def protocol(
     version: Annotated[str | None, Header(alias=PROTOCOL_HEADER)] = None,
 ) -> None:
-    """Dependency: a client that names another protocol version is refused (400)."""
+    """Dependency: a client that names another protocol version is refused (400). Async: it
+    does no I/O, and a plain function would be run on a worker thread (a hop each way)."""
     if version is not None and version.strip() != str(PROTOCOL_VERSION):
         raise ServiceError(400, ErrorCode.UNSUPPORTED_PROTOCOL,
                            f"this server speaks protocol {PROTOCOL_VERSION}")
@@ -167,7 +168,7 @@ def _add_enrollment_routes(app: FastAPI, service: SyncService, server_id: str,
         return Hello(protocol=PROTOCOL_VERSION, server_id=server_id, server_time=now_iso())
 
     @app.get("/v1/whoami")
-    def whoami(dev: Device = Depends(device)) -> dict[str, str]:  # noqa: B008
+    async def whoami(dev: Device = Depends(device)) -> dict[str, str]:  # noqa: B008
         return {"device_id": dev.id, "team": dev.team}
 
     @app.post("/v1/enroll", response_model=EnrollResponse)

@@ -23,7 +23,10 @@ KEEP_ALIVE_S = 75
 
 def uvicorn_config(app: Any, **kwargs: Any) -> Any:
     """The uvicorn configuration of every KIMdesk server (``kimdesk server run`` and the
-    embedded one): quiet, no lifespan, idle connections kept ``KEEP_ALIVE_S``."""
+    embedded one): quiet, no lifespan, idle connections kept ``KEEP_ALIVE_S``. uvicorn picks
+    ``httptools`` and ``uvloop`` by itself when they are installed (both are dependencies;
+    uvloop not on Windows, where asyncio's loop runs): a request then costs about a third less
+    server CPU than with the pure-Python ``h11`` and asyncio's loop."""
     import uvicorn
 
     return uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off",
