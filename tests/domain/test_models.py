@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 
 import pytest
@@ -113,3 +114,21 @@ def test_record_ids_are_canonical_uuids() -> None:
     assert Note(case_id=canonical, text="x", author="a", id=braced).id == canonical
     with pytest.raises(PydanticError):
         Note(case_id=canonical, text="x", author="a", id="1b4e28ba-2fa1-11d2-883f-0016d3cca42")
+
+
+def test_stamps_are_kept_in_utc_whatever_their_offset() -> None:
+    """A stamp in UTC is kept as parsed (the fast path), one with another offset is converted,
+    a naive one is read as UTC: the stored JSON is the same instant in UTC for all three."""
+    base = {"given_name": "Test", "family_name": "Demir"}
+    cases = {
+        "2025-03-01T10:00:00.123456Z": "2025-03-01T10:00:00.123456Z",
+        "2025-03-01T10:00:00+00:00": "2025-03-01T10:00:00Z",
+        "2025-03-01T12:30:00+02:30": "2025-03-01T10:00:00Z",
+        "2025-03-01T05:00:00-05:00": "2025-03-01T10:00:00Z",
+        "2025-03-01T10:00:00": "2025-03-01T10:00:00Z",
+    }
+    for given, stored in cases.items():
+        person = Person.model_validate(base | {"created_at": given, "updated_at": given})
+        assert person.created_at.utcoffset() == timedelta(0), given
+        assert person.model_dump(mode="json")["updated_at"] == stored, given
+        assert json.loads(person.model_dump_json())["created_at"] == stored, given
