@@ -34,20 +34,21 @@ def _sizes(total: int, first: int, ceiling: int) -> list[int]:
 
 
 def test_batches_ramp_up_and_taper_off():
-    assert _sizes(10_000, 500, 2500) == [500, 1000, 2000, 2500, 2500, 1125, 282, 93]
+    assert _sizes(10_000, 500, 2500) == [500, 1500, 2500, 2500, 2250, 563, 187]
     assert _sizes(1000, 500, 2500) == [500, 375, 125]
     # small runs and small ceilings are not cut up
     assert _sizes(150, 500, 2500) == [150]
     assert _sizes(600, 500, 2500) == [500, 100]
-    assert _sizes(30, 2, 8) == [2, 4, 8, 8, 8]
+    assert _sizes(30, 2, 8) == [2, 6, 8, 8, 6]
 
 
 def test_the_defaults_start_small():
-    """With the shipped defaults the server starts on 200 changes, not 500: an incremental push
-    of 1,000 (before: [500, 375, 125]) and a big one."""
-    assert _sizes(1000, FIRST_BATCH_CHANGES, BATCH_MAX_CHANGES) == [200, 400, 300, 100]
+    """With the shipped defaults the server starts on 200 changes, not 500, and each batch of
+    the ramp is three times the last: an incremental push of 1,000 (before: [500, 375, 125],
+    then [200, 400, 300, 100]) and a big one."""
+    assert _sizes(1000, FIRST_BATCH_CHANGES, BATCH_MAX_CHANGES) == [200, 600, 200]
     assert _sizes(10_000, FIRST_BATCH_CHANGES, BATCH_MAX_CHANGES) == [
-        200, 400, 800, 1600, 2500, 2500, 1500, 375, 125]
+        200, 600, 1800, 2500, 2500, 1800, 450, 150]
 
 
 def test_every_size_is_positive_and_within_the_ceiling():
@@ -103,7 +104,7 @@ def test_a_push_run_is_paced(sqlite_server, make_vault, monkeypatch):
     engine = SyncEngine(vault, transport=transport, batch_changes=8)
     assert engine.sync().pushed == 24
     # before: [2, 8, 8, 6] (a small first batch, then full ones to the end)
-    assert transport.sizes == [2, 4, 8, 8, 2]
+    assert transport.sizes == [2, 6, 8, 6, 2]
     assert engine.store.pending_count() == 0
     engine.close()
 
