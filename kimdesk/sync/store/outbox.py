@@ -13,6 +13,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from kimdesk.sync.compression import gzip_bytes
 from kimdesk.sync.merge import rebase_local
 from kimdesk.sync.protocol import (
     BATCH_MAX_BYTES,
@@ -137,7 +138,7 @@ class OutboxStore(StateStore):
                               changes=building.changes)
         body = _request_json(request.batch_id, request.batch_seq, building.pieces)
         return PreparedBatch(OutboxBatch(request, body, building.sent, building.full,
-                                         gzip.compress(body, compresslevel=1)))
+                                         gzip_bytes(body)))
 
     def _collect(self, kind: str, rows: list[PendingRow], building: _Building,
                  cursor: PushCursor, resolving: dict[str, list[str]], max_bytes: int) -> None:
@@ -195,7 +196,7 @@ class OutboxStore(StateStore):
             request = batch.request.model_copy(update={"batch_seq": seq})
             body = request.model_dump_json().encode()
             batch = OutboxBatch(request, body, batch.sent, batch.full,
-                                gzip.compress(body, compresslevel=1))
+                                gzip_bytes(body))
         with self.vault.transaction():
             self.tables.outbox.add(batch.request.batch_id, seq, batch.gz, batch.sent)
             self.put("batch_seq", seq)
@@ -211,7 +212,7 @@ class OutboxStore(StateStore):
         request = batch.request.model_copy(update={"batch_id": uuid.uuid4().hex,
                                                    "batch_seq": expected})
         body = request.model_dump_json().encode()
-        gz = gzip.compress(body, compresslevel=1)
+        gz = gzip_bytes(body)
         with self.vault.transaction():
             self.tables.outbox.renumber(batch.request.batch_id, request.batch_id, expected, gz)
             self.put("batch_seq", expected)

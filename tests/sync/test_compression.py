@@ -1,0 +1,113 @@
+"""Sync bodies are gzip by ISA-L (kimdesk/sync/compression.py; issue 14, point 7): plain gzip
+that any client reads, and zlib's gzip read as before; a bomb, garbage or a cut-short body is
+refused. Both ends use it: the server compresses pull pages and receipts itself, the device
+inflates them itself and compresses its batches."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from typing import Any
+
+import httpx
+import pytest
+
+from kimdesk.domain.models import Person
+from kimdesk.server import app as server_app
+from kimdesk.sync import transport
+from kimdesk.sync.compression import BadGzip, TooLarge, gunzip, gzip_bytes
+from kimdesk.sync.engine import SyncEngine, enroll
+from kimdesk.sync.errors import SyncError
+from kimdesk.sync.store import outbox
+from kimdesk.sync.transport import Transport
+
+BODY = json.dumps({"changes": [{"kind": "persons", "id": str(i), "changed": {"note": "Ärger"}}
+                               for i in range(2000)]}).encode()
+
+
+def test_both_ways_compatible_with_the_standard_library() -> None:
+    assert gzip.decompress(gzip_bytes(BODY)) == BODY
+    assert gunzip(gzip.compress(BODY, compresslevel=1)) == BODY
+    assert gunzip(gzip_bytes(BODY), limit=len(BODY)) == BODY
+    assert len(gzip_bytes(BODY)) < len(BODY) / 5
+
+
+def test_a_bomb_is_refused_after_the_limit() -> None:
+    bomb = gzip.compress(b" " * (8 * 1024 * 1024))
+    with pytest.raises(TooLarge):
+        gunzip(bomb, limit=1024 * 1024)
+
+
+@pytest.mark.parametrize("bad", [b"\x1f\x8b garbage", gzip_bytes(BODY)[:-20], b"", BODY])
+def test_garbage_and_cut_short_bodies_are_refused(bad: bytes) -> None:
+    with pytest.raises(BadGzip):
+        gunzip(bad)
+
+
+def _counting(monkeypatch: pytest.MonkeyPatch, module: Any, name: str) -> list[int]:
+    calls: list[int] = []
+    real = getattr(module, name)
+
+    def counted(data: bytes, *args: Any) -> bytes:
+        calls.append(len(data))
+        return bytes(real(data, *args))
+
+    monkeypatch.setattr(module, name, counted)
+    return calls
+
+
+def test_a_sync_compresses_and_inflates_with_isal(sqlite_server: Any, make_vault: Any,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Before, the device compressed with the standard library and httpx inflated with zlib,
+    and the server's middleware compressed the answers: none of these calls happened."""
+    a, b = make_vault("a.kdb"), make_vault("b.kdb")
+    for vault in (a, b):
+        enroll(vault, sqlite_server.url, sqlite_server.service.create_enroll_code("Team Nord"))
+    for i in range(300):
+        suffix = chr(97 + i % 26) + chr(97 + i // 26)
+        a.people.add(Person(given_name="Ada", family_name="Demir" + suffix))
+    packed = _counting(monkeypatch, outbox, "gzip_bytes")
+    answered = _counting(monkeypatch, server_app, "gzip_bytes")
+    inflated = _counting(monkeypatch, transport, "gunzip")
+    assert SyncEngine(a).sync().pushed == 300
+    assert packed and answered  # the batches; their receipts
+    pulled = len(answered)
+    assert SyncEngine(b).sync().pulled == 300
+    assert len(answered) > pulled  # the pull's page
+    assert len(inflated) >= len(answered)  # every compressed answer, by ISA-L
+
+
+def test_a_broken_gzip_answer_is_a_sync_error_not_a_crash() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, headers={"Content-Encoding": "gzip"}, content=b"\x1f\x8bxx")
+
+    t = Transport("http://127.0.0.1:9", client=httpx.Client(transport=httpx.MockTransport(handler)))
+    with pytest.raises(SyncError):
+        t.whoami()
+
+
+def test_an_answer_without_encoding_is_read_as_it_is() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"device_id": "d", "team": "Team Nord"})
+
+    t = Transport("http://127.0.0.1:9", client=httpx.Client(transport=httpx.MockTransport(handler)))
+    assert t.whoami() == {"device_id": "d", "team": "Team Nord"}
+
+
+def test_a_client_that_does_not_accept_gzip_gets_plain_json(sqlite_server: Any,
+                                                            make_vault: Any) -> None:
+    """curl without ``--compressed`` or a municipal IT script: the page comes as it is."""
+    vault = make_vault()
+    enroll(vault, sqlite_server.url, sqlite_server.service.create_enroll_code("Team Nord"))
+    for i in range(40):
+        vault.people.add(Person(given_name="Ada", family_name="Demir" + chr(97 + i % 26)))
+    engine = SyncEngine(vault)
+    engine.sync()
+    token = engine.store.get("token")
+    url = f"{sqlite_server.url}/v1/changes?since=0&own=true"
+    for accept, encoded in (("identity", None), ("gzip", "gzip")):
+        raw = httpx.get(url, headers={"Authorization": f"Bearer {token}",
+                                      "Accept-Encoding": accept})
+        assert raw.headers.get("content-encoding") == encoded
+        assert raw.headers.get("vary") == "Accept-Encoding"
+        assert len(raw.json()["records"]) == 40
