@@ -19,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 from starlette.background import BackgroundTask
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
+from starlette.requests import ClientDisconnect
 
 from kimdesk.collector import collector_paused
 from kimdesk.server.db import make_engine
@@ -56,8 +57,10 @@ def _error(status: int, code: ErrorCode, detail: str = "", **extra: Any) -> JSON
     return JSONResponse(body.model_dump(exclude_none=True), status_code=status)
 
 
-async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
-    """The request body, inflated when gzip-encoded, within the size limits."""
+async def read_body(request: Request, limit: int = MAX_BODY_BYTES,
+                    inflated_limit: int = MAX_INFLATED_BYTES) -> bytes:
+    """The request body, inflated when gzip-encoded, within the size limits (``limit`` as
+    received, ``inflated_limit`` inflated)."""
     declared = request.headers.get("content-length")
     if declared is not None:
         try:
@@ -67,11 +70,15 @@ async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
             raise ServiceError(400, ErrorCode.MALFORMED, "bad Content-Length") from None
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise ServiceError(413, ErrorCode.TOO_LARGE, f"body over {limit} bytes")
-        chunks.append(chunk)
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise ServiceError(413, ErrorCode.TOO_LARGE, f"body over {limit} bytes")
+            chunks.append(chunk)
+    except ClientDisconnect:
+        # nobody is left to answer; a 400 instead of an error logged as a server fault
+        raise ServiceError(400, ErrorCode.MALFORMED, "client went away mid-body") from None
     body = b"".join(chunks)
     encoding = request.headers.get("content-encoding", "identity").strip().lower()
     if encoding in ("", "identity"):
@@ -79,7 +86,7 @@ async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
     if encoding != "gzip":
         raise ServiceError(400, ErrorCode.BAD_ENCODING, f"unsupported encoding {encoding!r}")
     try:
-        return gunzip(body, MAX_INFLATED_BYTES)
+        return gunzip(body, inflated_limit)
     except TooLarge as exc:
         raise ServiceError(413, ErrorCode.TOO_LARGE, str(exc)) from None
     except BadGzip as exc:
@@ -87,9 +94,24 @@ async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
 
 
 def accepts_gzip(headers: Any) -> bool:
-    """Whether the request's ``Accept-Encoding`` names gzip (as Starlette's middleware reads
-    it)."""
-    return "gzip" in headers.get("accept-encoding", "")
+    """Whether the request's ``Accept-Encoding`` accepts gzip (RFC 9110, 12.5.3): named as
+    ``gzip`` or ``x-gzip``, or by ``*``, in any case, and not with ``q=0``."""
+    named: dict[str, bool] = {}
+    for item in headers.get("accept-encoding", "").lower().split(","):
+        coding, _, params = item.partition(";")
+        acceptable = True
+        for param in params.split(";"):
+            key, _, value = param.partition("=")
+            if key.strip() == "q":
+                try:
+                    acceptable = float(value) > 0
+                except ValueError:
+                    acceptable = False
+        named[coding.strip()] = acceptable
+    for coding in ("gzip", "x-gzip", "*"):
+        if coding in named:
+            return named[coding]
+    return False
 
 
 def encoded(text: str, gzip_ok: bool) -> tuple[bytes, bool]:
@@ -200,7 +222,8 @@ def _add_enrollment_routes(app: FastAPI, service: SyncService, server_id: str,
     @app.post("/v1/enroll", response_model=EnrollResponse)
     async def enroll(request: Request,
                      _p: None = Depends(protocol)) -> EnrollResponse:
-        body = _parse(EnrollRequest, await read_body(request, 64 * 1024))
+        # no device yet: the body is small, inflated too (60 MB from 61 KB of gzip before)
+        body = _parse(EnrollRequest, await read_body(request, 64 * 1024, 64 * 1024))
         from starlette.concurrency import run_in_threadpool
 
         return await run_in_threadpool(service.enroll, body.code, body.device_name,

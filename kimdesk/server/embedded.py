@@ -23,14 +23,18 @@ KEEP_ALIVE_S = 75
 
 def uvicorn_config(app: Any, **kwargs: Any) -> Any:
     """The uvicorn configuration of every KIMdesk server (``kimdesk server run`` and the
-    embedded one): quiet, no lifespan, idle connections kept ``KEEP_ALIVE_S``. uvicorn picks
-    ``httptools`` and ``uvloop`` by itself when they are installed (both are dependencies;
-    uvloop not on Windows, where asyncio's loop runs): a request then costs about a third less
-    server CPU than with the pure-Python ``h11`` and asyncio's loop."""
+    embedded one): quiet, no lifespan, idle connections kept ``KEEP_ALIVE_S``. HTTP is parsed by
+    ``httptools`` (with a cap on a request's head: :mod:`kimdesk.server.http_limits`) and uvicorn
+    picks ``uvloop`` by itself (a dependency; not on Windows, where asyncio's loop runs): a
+    request then costs about a third less server CPU than with the pure-Python ``h11`` and
+    asyncio's loop."""
     import uvicorn
 
+    from kimdesk.server.http_limits import HeadLimitedHttpToolsProtocol
+
     return uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off",
-                          timeout_keep_alive=KEEP_ALIVE_S, **kwargs)
+                          timeout_keep_alive=KEEP_ALIVE_S, http=HeadLimitedHttpToolsProtocol,
+                          **kwargs)
 
 
 def listen_socket(host: str, port: int) -> socket.socket:

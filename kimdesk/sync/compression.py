@@ -35,17 +35,27 @@ def gzip_bytes(data: bytes) -> bytes:
 
 
 def gunzip(data: bytes, limit: int | None = None) -> bytes:
-    """A gzip body inflated; :class:`TooLarge` beyond ``limit`` bytes (inflating stops there,
-    so a bomb costs no more than the limit), :class:`BadGzip` for anything not a whole gzip
-    member."""
-    inflater = isal_zlib.decompressobj(16 + isal_zlib.MAX_WBITS)
-    try:
-        out = (inflater.decompress(data) if limit is None
-               else inflater.decompress(data, limit + 1))
-    except _ISAL_ERROR as exc:
-        raise BadGzip(f"invalid gzip: {exc}") from None
-    if limit is not None and (len(out) > limit or inflater.unconsumed_tail):
-        raise TooLarge("inflated body too large")
-    if not inflater.eof:
-        raise BadGzip("truncated gzip body")
-    return bytes(out)
+    """A gzip body inflated, every member of it (RFC 1952 lets a body be several, one after the
+    other); :class:`TooLarge` beyond ``limit`` bytes in all (inflating stops there, so a bomb
+    costs no more than the limit), :class:`BadGzip` for anything else than whole gzip members
+    (garbage, a cut-short member, junk behind the last one)."""
+    out: list[bytes] = []
+    total = 0
+    rest = data
+    while True:
+        inflater = isal_zlib.decompressobj(16 + isal_zlib.MAX_WBITS)
+        try:
+            # max_length 0 would mean "no limit": room is at least 1 here
+            chunk = (inflater.decompress(rest) if limit is None
+                     else inflater.decompress(rest, limit - total + 1))
+        except _ISAL_ERROR as exc:
+            raise BadGzip(f"invalid gzip: {exc}") from None
+        total += len(chunk)
+        out.append(chunk)
+        if limit is not None and (total > limit or inflater.unconsumed_tail):
+            raise TooLarge("inflated body too large")
+        if not inflater.eof:
+            raise BadGzip("truncated gzip body")
+        rest = inflater.unused_data
+        if not rest:
+            return b"".join(out)

@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 
 from kimdesk.i18n import N_
-from kimdesk.sync.compression import BadGzip, gunzip, gzip_bytes
+from kimdesk.sync.compression import BadGzip, TooLarge, gunzip, gzip_bytes
 from kimdesk.sync.errors import (
     DeviceRevoked,
     InvalidCode,
@@ -23,6 +23,7 @@ from kimdesk.sync.errors import (
     SyncError,
 )
 from kimdesk.sync.protocol import (
+    MAX_INFLATED_BYTES,
     PROTOCOL_HEADER,
     PROTOCOL_VERSION,
     EnrollRequest,
@@ -40,6 +41,12 @@ from kimdesk.sync.urls import check_server_url
 #: its database thread (see ``kimdesk/gui/sync/controller.py``); a server that needs longer than
 #: this to say hello is treated as still offline and asked again at the next probe.
 PROBE_TIMEOUT = 3.0
+
+
+#: The most an answer may inflate to. A pull page stops at 16 MiB plus one record, a receipt is
+#: at most its batch (64 MiB inflated): anything larger is a broken or hostile server, and
+#: inflating it all would take the desktop app's memory (a 1 MB gzip of zeros is 1 GiB).
+MAX_ANSWER_BYTES = 2 * MAX_INFLATED_BYTES
 
 
 class Transport:
@@ -99,13 +106,16 @@ class Transport:
         finally:
             response.close()
         encoding = response.headers.get("content-encoding", "").strip().lower()
-        if encoding == "gzip":
-            try:
-                raw = gunzip(raw)
-            except BadGzip as exc:
+        try:
+            if encoding in ("gzip", "x-gzip"):
+                if raw:  # an empty body stays empty, as httpx read it
+                    raw = gunzip(raw, MAX_ANSWER_BYTES)
+            elif encoding not in ("", "identity"):
+                raise BadGzip(f"unsupported encoding {encoding!r}")
+        except (BadGzip, TooLarge) as exc:
+            if response.status_code < 400:
                 raise httpx.DecodingError(str(exc), request=request) from None
-        elif encoding not in ("", "identity"):
-            raise httpx.DecodingError(f"unsupported encoding {encoding!r}", request=request)
+            raw = b""  # a refusal is told by its status (and mapped by _raise) all the same
         headers = [(k, v) for k, v in response.headers.multi_items()
                    if k.lower() not in ("content-encoding", "content-length")]
         return httpx.Response(response.status_code, headers=headers, content=raw,

@@ -1,18 +1,25 @@
 """The server runs on uvicorn's compiled HTTP parser and event loop (issue 14, point 7).
 
 With the pure-Python ``h11`` parser and asyncio's loop a request cost about a third more server
-CPU (0.8 against 1.2 ms for ``/v1/whoami``); the incremental push of 1k records, four batches
-and a handful of small requests, took 0.10 instead of 0.11 s. uvicorn falls back to both
-silently when the packages are missing, so this test notices a dependency that went away."""
+CPU (0.8 against 1.2 ms for ``/v1/whoami``, before it also lost a worker-thread hop); the
+incremental push of 1k records, four batches and a handful of small requests, took 0.10 instead
+of 0.11 s. uvicorn falls back to both silently when the packages are missing, so this test
+notices a dependency that went away. httptools has no limit of its own on a request's head:
+the server adds one (``kimdesk/server/http_limits.py``)."""
 
 from __future__ import annotations
 
+import socket
 import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from kimdesk.server.embedded import uvicorn_config
+from kimdesk.server.embedded import EmbeddedServer, uvicorn_config
+
+#: Long enough for any machine; a test that waits this long has failed.
+PATIENCE = 20.0
 
 
 def _config() -> Any:
@@ -24,10 +31,68 @@ def _config() -> Any:
     return config
 
 
-def test_http_parser_is_httptools() -> None:
+def test_http_parser_is_httptools_with_a_head_limit() -> None:
     from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-    assert _config().http_protocol_class is HttpToolsProtocol
+    from kimdesk.server.http_limits import HeadLimitedHttpToolsProtocol
+
+    assert _config().http_protocol_class is HeadLimitedHttpToolsProtocol
+    assert issubclass(HeadLimitedHttpToolsProtocol, HttpToolsProtocol)
+
+
+def _answer(sock: socket.socket) -> bytes:
+    """What the server sends until it closes the connection (or a quiet second passes)."""
+    sock.settimeout(PATIENCE)
+    data = b""
+    while True:
+        try:
+            chunk = sock.recv(65536)
+        except (TimeoutError, ConnectionResetError):
+            return data
+        if not chunk:
+            return data
+        data += chunk
+        if b"\r\n\r\n" in data and b"content-length: 0" not in data.lower():
+            head, _, body = data.partition(b"\r\n\r\n")
+            length = [int(x.split(b":")[1]) for x in head.lower().split(b"\r\n")
+                      if x.startswith(b"content-length:")]
+            if length and len(body) >= length[0]:
+                return data
+
+
+def test_an_endless_head_is_refused_before_it_fills_the_memory(tmp_path: Path) -> None:
+    """Found by a review: with httptools and no cap, header lines that never end were buffered
+    without limit (4.6 GB for 300 MB sent). Now: 431 and the connection closed after the cap;
+    before the cap, the server was still reading."""
+    from kimdesk.server.http_limits import MAX_HEAD_BYTES
+
+    with EmbeddedServer(tmp_path / "s.db") as server, socket.create_connection(
+            ("127.0.0.1", server.port)) as sock:
+        sock.sendall(b"GET /v1/hello HTTP/1.1\r\nHost: x\r\n")
+        sent = 0
+        try:
+            while sent < 8 * MAX_HEAD_BYTES:
+                sock.sendall(b"X-A: b\r\n" * 512)
+                sent += 8 * 512
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # closed by the server: the answer was sent before
+        answer = _answer(sock)
+    assert answer.startswith(b"HTTP/1.1 431"), answer[:100]
+
+
+def test_heads_and_bodies_below_the_cap_pass(tmp_path: Path) -> None:
+    """A long header under the cap, and a large body sent in the same write as its head (the
+    head is complete, so the body is not counted against it)."""
+    with EmbeddedServer(tmp_path / "s.db") as server:
+        with socket.create_connection(("127.0.0.1", server.port)) as sock:
+            sock.sendall(b"GET /v1/hello HTTP/1.1\r\nHost: x\r\nKIMdesk-Protocol: 1\r\n"
+                         b"X-Long: " + b"a" * 16000 + b"\r\n\r\n")
+            assert _answer(sock).startswith(b"HTTP/1.1 200")
+        body = b"{" + b" " * 3_000_000 + b"}"
+        with socket.create_connection(("127.0.0.1", server.port)) as sock:
+            sock.sendall(b"POST /v1/push HTTP/1.1\r\nHost: x\r\nKIMdesk-Protocol: 1\r\n"
+                         b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+            assert _answer(sock).startswith(b"HTTP/1.1 401")  # read whole, then refused
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="uvloop has no Windows build")

@@ -5,8 +5,12 @@ inflates them itself and compresses its batches."""
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
+import socketserver
+import threading
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -111,3 +115,74 @@ def test_a_client_that_does_not_accept_gzip_gets_plain_json(sqlite_server: Any,
         assert raw.headers.get("content-encoding") == encoded
         assert raw.headers.get("vary") == "Accept-Encoding"
         assert len(raw.json()["records"]) == 40
+
+
+def test_several_members_are_one_body_and_junk_behind_them_is_refused() -> None:
+    """Found by a review: a second member was dropped without a word."""
+    assert gunzip(gzip.compress(b"abc") + gzip_bytes(b"def")) == b"abcdef"
+    with pytest.raises(TooLarge):
+        gunzip(gzip.compress(b"abc") + gzip.compress(b"def"), limit=5)
+    with pytest.raises(BadGzip):
+        gunzip(gzip.compress(b"abc") + b"junk")
+
+
+@contextlib.contextmanager
+def _raw_server(status: int, body: bytes) -> Iterator[str]:
+    """A server on 127.0.0.1 that answers every request with these bytes, labelled gzip (a
+    real one: httpx reads a mock transport's answer itself, before the transport could)."""
+
+    class Answer(socketserver.StreamRequestHandler):
+        def handle(self) -> None:
+            while self.rfile.readline() not in (b"\r\n", b""):
+                pass
+            self.wfile.write(f"HTTP/1.1 {status} X\r\nContent-Encoding: gzip\r\n"
+                             f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+                             .encode() + body)
+
+    with socketserver.ThreadingTCPServer(("127.0.0.1", 0), Answer) as server:
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield f"http://127.0.0.1:{server.server_address[1]}"
+        finally:
+            server.shutdown()
+
+
+def test_the_client_inflates_answers_only_up_to_a_limit(monkeypatch: pytest.MonkeyPatch,
+                                                        sqlite_server: Any,
+                                                        make_vault: Any) -> None:
+    """Found by a review: a hostile server's 1 MB of gzip inflated to 1 GiB in the app."""
+    vault = make_vault()
+    enroll(vault, sqlite_server.url, sqlite_server.service.create_enroll_code("Team Nord"))
+    for i in range(40):
+        vault.people.add(Person(given_name="Ada", family_name="Demir" + chr(97 + i % 26)))
+    engine = SyncEngine(vault)
+    engine.sync()
+    monkeypatch.setattr(transport, "MAX_ANSWER_BYTES", 2048)  # the page is larger than that
+    with pytest.raises(SyncError):
+        engine.transport.pull(0, 100, own=True)
+
+
+def test_empty_or_broken_gzip_answers() -> None:
+    """An empty body labelled gzip is an empty body (as httpx read it); a refusal whose gzip
+    body is broken is still told by its status (401: the device is not accepted), not as a
+    broken connection."""
+    from kimdesk.sync.errors import ServerRefused
+
+    with _raw_server(200, b"") as url:
+        assert Transport(url).request("GET", "/v1/hello").content == b""
+    with _raw_server(401, b"\x1f\x8bxx") as url, pytest.raises(ServerRefused):
+        Transport(url).whoami()
+    with _raw_server(200, b"\x1f\x8bxx") as url, pytest.raises(SyncError):
+        Transport(url).whoami()
+
+
+@pytest.mark.parametrize(("accept", "gzipped"), [
+    ("gzip", True), ("GZIP", True), ("x-gzip", True), ("gzip;q=0", False),
+    ("gzip; q=0.0, identity", False), ("identity, *;q=0.5", True), ("*;q=0", False),
+    ("br", False), ("", False), ("gzip;q=0.3, br", True), ("gzip;q=oops", False),
+])
+def test_accept_encoding_is_read_as_http_says(accept: str, gzipped: bool) -> None:
+    """Found by a review: a substring test sent gzip to ``gzip;q=0`` and plain text to
+    ``GZIP``."""
+    assert server_app.accepts_gzip({"accept-encoding": accept}) is gzipped
