@@ -98,15 +98,21 @@ def test_an_answer_without_encoding_is_read_as_it_is() -> None:
     assert t.whoami() == {"device_id": "d", "team": "Team Nord"}
 
 
-def test_a_client_that_does_not_accept_gzip_gets_plain_json(sqlite_server: Any,
-                                                            make_vault: Any) -> None:
-    """curl without ``--compressed`` or a municipal IT script: the page comes as it is."""
+def _synced_device(server: Any, make_vault: Any) -> SyncEngine:
+    """An enrolled device that has pushed 40 persons (a pull page of some kilobytes)."""
     vault = make_vault()
-    enroll(vault, sqlite_server.url, sqlite_server.service.create_enroll_code("Team Nord"))
+    enroll(vault, server.url, server.service.create_enroll_code("Team Nord"))
     for i in range(40):
         vault.people.add(Person(given_name="Ada", family_name="Demir" + chr(97 + i % 26)))
     engine = SyncEngine(vault)
     engine.sync()
+    return engine
+
+
+def test_a_client_that_does_not_accept_gzip_gets_plain_json(sqlite_server: Any,
+                                                            make_vault: Any) -> None:
+    """curl without ``--compressed`` or a municipal IT script: the page comes as it is."""
+    engine = _synced_device(sqlite_server, make_vault)
     token = engine.store.get("token")
     url = f"{sqlite_server.url}/v1/changes?since=0&own=true"
     for accept, encoded in (("identity", None), ("gzip", "gzip")):
@@ -152,12 +158,7 @@ def test_the_client_inflates_answers_only_up_to_a_limit(monkeypatch: pytest.Monk
                                                         sqlite_server: Any,
                                                         make_vault: Any) -> None:
     """Found by a review: a hostile server's 1 MB of gzip inflated to 1 GiB in the app."""
-    vault = make_vault()
-    enroll(vault, sqlite_server.url, sqlite_server.service.create_enroll_code("Team Nord"))
-    for i in range(40):
-        vault.people.add(Person(given_name="Ada", family_name="Demir" + chr(97 + i % 26)))
-    engine = SyncEngine(vault)
-    engine.sync()
+    engine = _synced_device(sqlite_server, make_vault)
     monkeypatch.setattr(transport, "MAX_ANSWER_BYTES", 2048)  # the page is larger than that
     with pytest.raises(SyncError):
         engine.transport.pull(0, 100, own=True)
