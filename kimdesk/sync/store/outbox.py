@@ -8,12 +8,11 @@ records' ``pending`` marker only if they were not edited again while the batch w
 
 from __future__ import annotations
 
-import gzip
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from kimdesk.sync.compression import gzip_bytes
+from kimdesk.sync.compression import gunzip, gzip_bytes
 from kimdesk.sync.merge import rebase_local
 from kimdesk.sync.protocol import (
     BATCH_MAX_BYTES,
@@ -89,7 +88,7 @@ class OutboxStore(StateStore):
         if stored is None:
             return None
         payload = stored.payload
-        body = gzip.decompress(payload) if isinstance(payload, bytes) else payload.encode()
+        body = gunzip(payload) if isinstance(payload, bytes) else payload.encode()
         gz = payload if isinstance(payload, bytes) else b""
         return OutboxBatch(PushRequest.model_validate_json(body), body, stored.sent, gz=gz)
 
