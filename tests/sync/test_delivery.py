@@ -166,3 +166,60 @@ def test_renumbering_drops_a_later_stored_batch(server, make_device):
     assert a.store.pending_count() == 0 and a.store.outbox() is None
     records, history = _server_counts(server)
     assert records == 16 and history == 16
+
+
+def _reads(vault) -> list[str]:
+    """Start recording the statements that read (``SELECT``) on this vault."""
+    reads: list[str] = []
+    vault.conn.set_trace_callback(
+        lambda sql: reads.append(sql) if sql.lstrip().upper().startswith("SELECT") else None)
+    return reads
+
+
+def test_an_acknowledged_edit_reads_nothing_unless_edited_in_flight(server, make_device):
+    """Acknowledging a batch read every record's revision (and, for a batch resent from the
+    outbox, every record's merge base, its whole JSON), though only a record edited again in
+    flight needs them; the others are marked clean by one ``UPDATE`` guarded by the revision
+    sent."""
+    a = make_device(server, "alice")
+    people = [a.vault.people.add(Person(given_name="Test", family_name="Family" + "abcdef"[i]))
+              for i in range(6)]
+    a.sync()
+    for i, p in enumerate(people):
+        a.vault.people.update(a.vault.people.get(p.id).model_copy(update={"phone": f"{i}"}))
+    batch = a.store.build_batch(PushCursor())
+    receipt = a.engine.transport.push(batch.body, batch.gz)
+    reads = _reads(a.vault)
+    try:
+        a.store.apply_receipt(batch, receipt)
+    finally:
+        a.vault.conn.set_trace_callback(None)
+    assert reads == []
+    assert a.store.pending_count() == 0
+    rows = a.vault.conn.execute("SELECT data FROM sync_base WHERE kind = 'persons'").fetchall()
+    assert len(rows) == 6 and all(data is None for (data,) in rows)  # each row is its base
+
+    # again, acknowledged from the outbox as after a restart (the record as sent is no longer
+    # in memory), with one record edited while the batch travelled: only that one's base is
+    # read, its edit stays pending on top of the server's version, the others are clean
+    for i, p in enumerate(people):
+        a.vault.people.update(a.vault.people.get(p.id).model_copy(update={"phone": f"x{i}"}))
+    a.store.build_batch(PushCursor())
+    stored = a.store.outbox()
+    assert stored is not None and not stored.full
+    receipt = a.engine.transport.push(stored.body, stored.gz)
+    edited = people[2].id
+    a.vault.people.update(a.vault.people.get(edited).model_copy(update={"email": "a@b.de"}))
+    reads = _reads(a.vault)
+    try:
+        a.store.apply_receipt(stored, receipt)
+    finally:
+        a.vault.conn.set_trace_callback(None)
+    base_reads = [sql for sql in reads if "sync_base" in sql]  # traced with its values
+    assert len(base_reads) == 1 and f"id IN ('{edited}')" in base_reads[0], base_reads
+    assert a.store.pending_count() == 1
+    a.sync()
+    view = server.service.pull(server.service.authenticate(a.store.get("token")), 0)
+    stored_data = {r.id: r.data for r in view.records if r.kind == "persons"}
+    assert (stored_data[edited]["phone"], stored_data[edited]["email"]) == ("x2", "a@b.de")
+    assert [stored_data[p.id]["phone"] for p in people] == [f"x{i}" for i in range(6)]

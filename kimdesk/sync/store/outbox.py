@@ -234,28 +234,56 @@ class OutboxStore(StateStore):
 
     def _acknowledge(self, kind: str, results: list[ChangeResult], batch: OutboxBatch,
                      by_key: dict[tuple[str, str], Change]) -> None:
-        """Apply the accepted results of one kind."""
+        """Apply the accepted results of one kind.
+
+        The common result, stored as sent (``same``) of a record not edited again in flight,
+        needs no read: one ``UPDATE`` per record, guarded by the revision sent, marks them
+        clean, and when it reaches every one of them nothing else is looked at. Only the others
+        (merged by the server, or edited in flight) have their revisions read, and only those
+        edited in flight the record as sent. Before, every acknowledged record's revision was
+        read, and, for a batch acknowledged from the outbox after a restart, every record's
+        merge base too (its whole JSON, parsed)."""
         tables = self.tables
-        ids = [r.id for r in results]
-        revisions = tables.records.revisions(kind, ids)
-        missing = [i for i in ids if (kind, i) not in batch.full]
+        base_rows: list[BaseRow] = []
+        same = [(r.id, int(batch.sent.get((kind, r.id)) or 0)) for r in results if r.same]
+        if same and tables.records.mark_clean(kind, same) == len(same):
+            for result in results:
+                if result.same:
+                    base_rows.append((kind, result.id, result.rev, None))
+                    for cid in by_key[(kind, result.id)].resolves:
+                        tables.conflicts.mark_resolved(cid)
+            results = [r for r in results if not r.same]
+        if results:
+            self._acknowledge_others(kind, results, batch, by_key, base_rows)
+        tables.bases.put(base_rows)
+
+    def _acknowledge_others(self, kind: str, results: list[ChangeResult], batch: OutboxBatch,
+                            by_key: dict[tuple[str, str], Change], base_rows: list[BaseRow]
+                            ) -> None:
+        """Results merged by the server, or of records edited again in flight (their base rows
+        are added to ``base_rows``)."""
+        tables = self.tables
+        revisions = tables.records.revisions(kind, [r.id for r in results])
+        # the record as sent is needed only where it was edited since (to rebase the edit)
+        missing = [r.id for r in results
+                   if revisions.get(r.id) != batch.sent.get((kind, r.id))
+                   and (kind, r.id) not in batch.full]
         bases = tables.bases.get(kind, missing) if missing else {}
         clean: list[tuple[str, int]] = []
-        base_rows: list[BaseRow] = []
         for result in results:
             change = by_key[(kind, result.id)]
             sent_rev = batch.sent.get((kind, result.id))
-            sent_full = batch.full.get((kind, result.id))
-            if sent_full is None:
-                base_data = bases.get(result.id, (0, None))[1] or {}
-                sent_full = {**base_data, **change.changed, "id": result.id,
-                             "created_at": change.created_at or base_data.get("created_at"),
-                             "updated_at": change.updated_at or base_data.get("updated_at")}
-            server_data = sent_full if result.same else result.data or {}
             # The row equals the server's version (stored as sent): no copy of the base.
             base: dict[str, Any] | None = None
             if revisions.get(result.id) != sent_rev:
                 # Edited again in flight: keep those edits, take the server's others.
+                sent_full = batch.full.get((kind, result.id))
+                if sent_full is None:
+                    base_data = bases.get(result.id, (0, None))[1] or {}
+                    sent_full = {**base_data, **change.changed, "id": result.id,
+                                 "created_at": change.created_at or base_data.get("created_at"),
+                                 "updated_at": change.updated_at or base_data.get("updated_at")}
+                server_data = sent_full if result.same else result.data or {}
                 base = server_data
                 local = tables.records.local_record(kind, result.id)
                 if local is not None:
@@ -265,6 +293,7 @@ class OutboxStore(StateStore):
             elif result.same:
                 clean.append((result.id, int(sent_rev or 0)))
             else:
+                server_data = result.data or {}
                 written = tables.inbox.write(kind, server_data, pending=False)
                 if written.model_dump(mode="json", exclude={"revision", "pending"}) \
                         != server_data:
@@ -273,4 +302,3 @@ class OutboxStore(StateStore):
             for cid in change.resolves:
                 tables.conflicts.mark_resolved(cid)
         tables.records.mark_clean(kind, clean)
-        tables.bases.put(base_rows)

@@ -82,11 +82,14 @@ class SyncedRecords:
             (updated_at, record_id, revision),
         )
 
-    def mark_clean(self, kind: str, id_revisions: list[tuple[str, int]]) -> None:
-        """Acknowledged records (``(id, revision)`` as sent) are clean unless edited since."""
-        self._vault.conn.executemany(
+    def mark_clean(self, kind: str, id_revisions: list[tuple[str, int]]) -> int:
+        """Acknowledged records (``(id, revision)`` as sent) are clean unless edited since;
+        returns how many were (the others were edited since)."""
+        if not id_revisions:
+            return 0
+        return int(self._vault.conn.executemany(
             f"UPDATE {kind} SET pending = 0 WHERE id = ? AND revision = ?", id_revisions
-        )
+        ).rowcount)
 
     def mark_pending(self, kind: str, record_id: str) -> None:
         """Send this record again with the next push."""
