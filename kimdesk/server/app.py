@@ -235,18 +235,24 @@ def _add_sync_routes(app: FastAPI, service: SyncService, device: Callable[..., D
 
     sqlite = service.engine.dialect.name == "sqlite"
 
-    def parse_and_push(dev: Device, raw: bytes, gzip_ok: bool) -> tuple[bytes, bool]:
+    def parse_and_push(dev: Device, raw: bytes, gzip_ok: bool, state: bool
+                       ) -> tuple[bytes, bool]:
         """The batch is parsed and applied in this one call, on a worker thread, so it is freed
         by reference counting when the call returns, while the collector is still paused. Kept
         alive until after the pause (it was a local of the route), the collector's first pass
         walked its objects: 5-9 ms a batch of 2,500 changes, 0.02 ms freed first. The receipt
         comes back compressed when the device accepts it (:func:`encoded`)."""
         batch = _parse(PushRequest, raw)
-        return encoded(service.push_json(dev, batch, hashlib.sha256(raw).hexdigest()), gzip_ok)
+        return encoded(service.push_json(dev, batch, hashlib.sha256(raw).hexdigest(),
+                                         state=state), gzip_ok)
 
     @app.post("/v1/push", response_model=PushReceipt)
     async def push(request: Request,
+                   state: Annotated[bool, Query()] = False,
                    dev: Device = Depends(device)) -> Response:  # noqa: B008
+        """``state=true``: the receipt also carries the team's count and change number as this
+        batch committed them (a device asks on the last batch of a run, for its quick
+        divergence check: one request fewer)."""
         raw = await read_body(request)
         from starlette.concurrency import run_in_threadpool
 
@@ -254,7 +260,7 @@ def _add_sync_routes(app: FastAPI, service: SyncService, device: Callable[..., D
         # them while it is read and applied (kimdesk/collector.py).
         with collector_paused():
             receipt = await run_in_threadpool(parse_and_push, dev, raw,
-                                              accepts_gzip(request.headers))
+                                              accepts_gzip(request.headers), state)
         # SQLite's log is copied into the database file after the answer has left, while the
         # device files the receipt and sends the next batch (kimdesk/server/checkpoints.py)
         return json_response(*receipt,

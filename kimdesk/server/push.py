@@ -31,15 +31,19 @@ from kimdesk.server.store import (
     insert_rows,
     lock_team,
     select_by_ids,
+    team_counts,
     update_records,
 )
-from kimdesk.sync.protocol import ErrorCode, PushRequest
+from kimdesk.sync.protocol import ErrorCode, PushRequest, TeamState
 
 
-def push_json(engine: Engine, device: Device, request: PushRequest, payload_hash: str) -> str:
-    """Apply a batch; its receipt as the JSON text that is stored and sent."""
+def push_json(engine: Engine, device: Device, request: PushRequest, payload_hash: str, *,
+              state: bool = False) -> str:
+    """Apply a batch; its receipt as the JSON text that is stored and sent. ``state``: the
+    answer also carries the team's count and change number as this batch committed them
+    (``PushReceipt.state``; not stored, and not in a receipt answered from storage)."""
     try:
-        receipt = _push(engine, device, request, payload_hash)
+        receipt = _push(engine, device, request, payload_hash, state)
     except IntegrityError:
         # Two instances raced on the same batch: the other one committed; answer its receipt.
         stored = _stored_receipt(engine, device, request.batch_id, payload_hash)
@@ -67,7 +71,8 @@ def _stored_receipt(engine: Engine, device: Device, batch_id: str, payload_hash:
     return str(row.receipt)
 
 
-def _push(engine: Engine, device: Device, request: PushRequest, payload_hash: str) -> str:
+def _push(engine: Engine, device: Device, request: PushRequest, payload_hash: str,
+          state: bool = False) -> str:
     with engine.begin() as conn:
         first_seq = lock_team(conn, device.team)  # lock first
         stored = conn.execute(
@@ -104,7 +109,19 @@ def _push(engine: Engine, device: Device, request: PushRequest, payload_hash: st
                 created_at=now_iso(),
             )
         )
+        if state:
+            return with_state(receipt, conn, device.team)
         return receipt
+
+
+def with_state(receipt: str, conn: Connection, team: str) -> str:
+    """The receipt's JSON text with the team's state (``TeamState``, without digest) added, read
+    under the team's lock before the commit: exact as of this batch. The receipt is an object
+    this module serialised itself, so the field goes in before its closing brace (serialising a
+    big batch's receipt again would cost more than the request it saves)."""
+    seq, count = team_counts(conn, team)
+    found = TeamState(count=count, digest="", seq=seq)
+    return f'{receipt[:-1]},"state":{found.model_dump_json()}}}'
 
 
 def apply_batch(conn: Connection, device: Device, request: PushRequest, first_seq: int) -> str:

@@ -86,10 +86,12 @@ class SyncService:
     def push(self, device: Device, request: PushRequest, payload_hash: str) -> PushReceipt:
         return PushReceipt.model_validate_json(self.push_json(device, request, payload_hash))
 
-    def push_json(self, device: Device, request: PushRequest, payload_hash: str) -> str:
+    def push_json(self, device: Device, request: PushRequest, payload_hash: str, *,
+                  state: bool = False) -> str:
         """Apply a batch; its receipt as the JSON text that is stored and sent (serialised once:
-        the receipt of a big batch is a megabyte)."""
-        return push.push_json(self.engine, device, request, payload_hash)
+        the receipt of a big batch is a megabyte); ``state``: with the team's state as the batch
+        committed it (:func:`kimdesk.server.push.push_json`)."""
+        return push.push_json(self.engine, device, request, payload_hash, state=state)
 
     def checkpoint(self) -> None:
         """After a push's answer has left: SQLite's write-ahead log into the database file

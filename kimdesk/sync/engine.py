@@ -48,7 +48,7 @@ from kimdesk.sync.errors import (
     SyncError,
 )
 from kimdesk.sync.ownnumbers import OwnNumbers
-from kimdesk.sync.pacing import next_batch_size
+from kimdesk.sync.pacing import Batches
 from kimdesk.sync.protocol import (
     BATCH_MAX_CHANGES,
     FIRST_BATCH_CHANGES,
@@ -61,7 +61,7 @@ from kimdesk.sync.protocol import (
     TeamState,
 )
 from kimdesk.sync.schedule import Backoff, SyncState, check_transition
-from kimdesk.sync.store import OutboxBatch, PreparedBatch, PushCursor, SyncStore
+from kimdesk.sync.store import OutboxBatch, PreparedBatch, SyncStore
 from kimdesk.sync.transport import Transport
 from kimdesk.sync.urls import check_server_url
 from kimdesk.sync.wipe import wipe_vault
@@ -214,7 +214,9 @@ class SyncEngine:
                         # the pull's first page (and the team's state) travel while the last
                         # receipt is applied
                         self._push_all(report, probe,
-                                       lambda: self._ask_ahead(fetcher, ahead, numbers=numbers),
+                                       lambda known: self._ask_ahead(fetcher, ahead,
+                                                                     numbers=numbers,
+                                                                     known=known),
                                        numbers)
                         if not self._moved_by_receipts(report, ahead, numbers):
                             self._pull_all(report, fetcher=fetcher, ahead=ahead)
@@ -257,7 +259,7 @@ class SyncEngine:
         return report
 
     def _push_all(self, report: SyncReport, probe: Future[dict[str, str]] | None = None,
-                  on_last: Callable[[], None] | None = None,
+                  on_last: Callable[[TeamState | None], None] | None = None,
                   numbers: OwnNumbers | None = None) -> None:
         """Send batches in order (the server takes them one after the other) and keep the server
         busy: the next batch is prepared while one is in flight, and sent as soon as that one's
@@ -268,32 +270,28 @@ class SyncEngine:
         flight is acknowledged (a stored next batch goes first in the next run).
         ``probe``: the authentication request still under way; the first batch is prepared
         meanwhile, but nothing is stored or sent before it has answered. ``on_last``: called
-        when the last receipt is in, before it is applied (the pull starts meanwhile), and at
-        once if there is nothing to push (the pull travels beside the probe); not if cancelled.
+        when the last receipt is in, before it is applied (the pull starts meanwhile), with the
+        team's state that receipt brought (asked for on the batch sent as the last one, when the
+        quick check is due), and at once, with None, if there is nothing to push (the pull
+        travels beside the probe); not if cancelled.
         ``numbers`` follows the receipts (:mod:`kimdesk.sync.ownnumbers`)."""
         total = self.store.pending_count()
-        cursor = PushCursor()
-        limits: dict[str, int] = {}
-        if self.batch_bytes:
-            limits["max_bytes"] = self.batch_bytes
         ceiling = self.batch_changes or BATCH_MAX_CHANGES
-        first = min(ceiling, FIRST_BATCH_CHANGES)
-        previous, remaining = 0, total  # the pacing's state (kimdesk.sync.pacing)
-
-        def prepare() -> PreparedBatch | None:
-            nonlocal previous, remaining
-            size = next_batch_size(previous, remaining, first, ceiling)
-            batch = self.store.prepare_batch(cursor, **(limits | {"max_changes": size}))
-            if batch is not None:
-                previous = len(batch.batch.request.changes)
-                remaining -= previous
-            return batch
-
+        batches = Batches(self.store, total, first=min(ceiling, FIRST_BATCH_CHANGES),
+                          ceiling=ceiling, max_bytes=self.batch_bytes or 0)
         transport = self.transport
+        # the quick divergence check after the run needs the team's state: the last batch asks
+        # for it in its receipt (one request fewer; on a mobile line, a round trip)
+        quick = on_last is not None and not self._full_check_due()
+
+        def send(batch: OutboxBatch) -> Future[PushReceipt]:
+            return sender.submit(transport.push, batch.body, batch.gz,
+                                 state=quick and batches.last)
+
         stored = self.store.outbox()
-        prepared = prepare() if stored is None else None
+        prepared = batches.prepare() if stored is None else None
         if stored is None and prepared is None and on_last and not self._cancel.is_set():
-            on_last()  # a read: nothing is stored or sent for the push before the probe
+            on_last(None)  # a read: nothing is stored or sent for the push before the probe
         if probe is not None:
             probe.result()  # raises when the server refused this device or cannot be reached
         self._enter(SyncState.PUSHING, 0, total)
@@ -301,12 +299,12 @@ class SyncEngine:
             self._resend_stored(stored, sender, report, total, numbers)
             self._check_cancel()
             if prepared is None:  # after resent batches, the first new one is built now
-                prepared = prepare()
+                prepared = batches.prepare()
             if prepared is None:
                 return
             batch = self.store.persist_batch(prepared)
-            in_flight = sender.submit(transport.push, batch.body, batch.gz)
-            prepared = prepare()
+            in_flight = send(batch)
+            prepared = batches.prepare()
             # the next batch is stored while this one travels: its commit waits for the disk
             # while the server works, not between a receipt and the next request
             following = self.store.persist_batch(prepared) if prepared is not None else None
@@ -317,18 +315,18 @@ class SyncEngine:
                     # renumbered (a restored vault): the outbox dropped the next batch
                     following = self.store.persist_batch(PreparedBatch(following))
                 if following is not None and not self._cancel.is_set():
-                    in_flight = sender.submit(transport.push, following.body, following.gz)
+                    in_flight = send(following)
                 else:
                     following = None  # a stored batch not sent goes first in the next run
                     if on_last is not None and not self._cancel.is_set():
-                        on_last()
+                        on_last(receipt.state)
                 self._acknowledge(batch, receipt, report, total)
                 if following is None:
                     self._check_cancel()
                     return
                 batch, following = following, None
                 if not self._cancel.is_set():
-                    prepared = prepare()
+                    prepared = batches.prepare()
                     if prepared is not None:
                         following = self.store.persist_batch(prepared)
 
@@ -378,12 +376,14 @@ class SyncEngine:
         raise SyncError(N_("The server keeps refusing the batch order."))
 
     def _ask_ahead(self, fetcher: ThreadPoolExecutor, ahead: _Ahead, *, own: bool = False,
-                   numbers: OwnNumbers | None = None) -> None:
+                   numbers: OwnNumbers | None = None, known: TeamState | None = None) -> None:
         """Ask for the pull's first page and, when the quick divergence check is due, the
         team's state: both travel while the caller does other work (a small sync's last
         round trips). ``own``: a full resync's pull, which needs no state. Asked again (a batch
         turned up after an early ask), the earlier requests are dropped. With the quick check
-        due and ``numbers`` proven, only the state (:meth:`_moved_by_receipts`)."""
+        due and ``numbers`` proven, only the state (:meth:`_moved_by_receipts`), and not even
+        that when the last receipt brought it (``known``: as that batch committed it; used only
+        when no page is asked, since a page asked now may bring records committed after it)."""
         for earlier in (ahead.page, ahead.state):
             if earlier is not None:
                 earlier.cancel()
@@ -392,7 +392,10 @@ class SyncEngine:
         if not (quick and numbers is not None and numbers.proven):
             ahead.page = fetcher.submit(self.transport.pull, self.store.cursor,
                                         min(self.page_size, FIRST_PAGE), own=own)
-        if quick:
+        if quick and known is not None and ahead.page is None:
+            ahead.state = Future()
+            ahead.state.set_result(known)
+        elif quick:
             ahead.state = fetcher.submit(self.transport.state, False)
 
     def _moved_by_receipts(self, report: SyncReport, ahead: _Ahead, numbers: OwnNumbers

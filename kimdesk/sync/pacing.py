@@ -28,6 +28,8 @@ not): pacing only shapes the run.
 
 from __future__ import annotations
 
+from kimdesk.sync.store.outbox import OutboxStore, PreparedBatch, PushCursor
+
 #: A batch this small or smaller is sent whole at the end (one more round trip costs more).
 TAIL_CHANGES = 200
 #: Each batch of the ramp is this many times the one before.
@@ -42,3 +44,30 @@ def next_batch_size(previous: int, remaining: int, first: int, ceiling: int) -> 
     if previous > 0 and TAIL_CHANGES < remaining <= size + size // 3:
         return max(1, remaining - remaining // 4)
     return max(1, size)
+
+
+class Batches:
+    """A run's new batches, prepared from the outbox store one after the other and sized by
+    :func:`next_batch_size`; :attr:`last` tells whether the one just prepared is, by the
+    estimate, the run's last (it then asks for the team's state in its receipt)."""
+
+    def __init__(self, store: OutboxStore, total: int, *, first: int, ceiling: int,
+                 max_bytes: int = 0) -> None:
+        self._store = store
+        self._cursor = PushCursor()
+        self._limits = {"max_bytes": max_bytes} if max_bytes else {}
+        self._first, self._ceiling = first, ceiling
+        self._previous, self._remaining = 0, total
+
+    def prepare(self) -> PreparedBatch | None:
+        """The next batch (not stored yet), or None when nothing is pending."""
+        size = next_batch_size(self._previous, self._remaining, self._first, self._ceiling)
+        batch = self._store.prepare_batch(self._cursor, **(self._limits | {"max_changes": size}))
+        if batch is not None:
+            self._previous = len(batch.batch.request.changes)
+            self._remaining -= self._previous
+        return batch
+
+    @property
+    def last(self) -> bool:
+        return self._remaining <= 0

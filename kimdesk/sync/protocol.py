@@ -154,12 +154,26 @@ class ChangeResult(_Message):
     reason: str = ""
 
 
+class TeamState(_Message):
+    """Divergence check: ``digest`` is sha256 over the sorted lines ``kind/id/rev`` (empty when
+    the device asked for count and change number only: ``GET /v1/state?digest=false``)."""
+
+    count: int
+    digest: str
+    seq: int
+
+
 class PushReceipt(_Message):
     batch_id: str
     batch_seq: int
     results: list[ChangeResult]
     conflicts: list[ConflictInfo] = Field(default_factory=list)
     server_seq: int = 0
+    #: The team's count and change number as this batch committed them, when the device asked
+    #: (``POST /v1/push?state=true``, on the last batch of a run): its quick divergence check
+    #: then needs no request of its own. Only in the answer to the push itself, never in a
+    #: receipt answered again from storage (it would be stale).
+    state: TeamState | None = None
 
 
 # -- pull ---------------------------------------------------------------------------------------
@@ -182,15 +196,6 @@ class PullPage(_Message):
 #: How often a device runs the full divergence check (hashing every record on both ends); the
 #: syncs in between compare count and change number only (kimdesk/sync/engine.py).
 FULL_CHECK_SECONDS = 24 * 3600.0
-
-
-class TeamState(_Message):
-    """Divergence check: ``digest`` is sha256 over the sorted lines ``kind/id/rev`` (empty when
-    the device asked for count and change number only: ``GET /v1/state?digest=false``)."""
-
-    count: int
-    digest: str
-    seq: int
 
 
 class ReferenceItem(_Message):

@@ -155,9 +155,12 @@ class Transport:
         response = self.request("POST", "/v1/enroll", body=body.model_dump_json().encode())
         return EnrollResponse.model_validate_json(response.content)
 
-    def push(self, body: bytes, gz: bytes = b"") -> PushReceipt:
-        """Send a batch; ``gz`` is the same body already compressed (as kept in the outbox)."""
-        response = self.request("POST", "/v1/push", body=body, gz=gz)
+    def push(self, body: bytes, gz: bytes = b"", *, state: bool = False) -> PushReceipt:
+        """Send a batch; ``gz`` is the same body already compressed (as kept in the outbox);
+        ``state``: ask for the team's state in the receipt (``PushReceipt.state``; a server
+        that does not know the parameter leaves it out)."""
+        response = self.request("POST", "/v1/push", body=body, gz=gz,
+                                params={"state": "true"} if state else None)
         return PushReceipt.model_validate_json(response.content)
 
     def pull(self, since: int, limit: int, *, own: bool = False) -> PullPage:

@@ -78,7 +78,7 @@ class KillingTransport(Transport):
         self.rng = rng
         self.kills = 0
 
-    def push(self, body: bytes, gz: bytes = b""):
+    def push(self, body: bytes, gz: bytes = b"", **kw):
         timer = None
         if self.rng.random() < 0.6:
             def kill() -> None:
@@ -88,7 +88,7 @@ class KillingTransport(Transport):
             timer = threading.Timer(self.rng.uniform(0.0, 0.06), kill)
             timer.start()
         try:
-            return super().push(body, gz)
+            return super().push(body, gz, **kw)
         finally:
             if timer is not None:
                 timer.join()

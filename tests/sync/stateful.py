@@ -33,8 +33,8 @@ class LossyTransport(Transport):
 
     lose = False
 
-    def push(self, body: bytes, gz: bytes = b"") -> Any:
-        receipt = super().push(body, gz)
+    def push(self, body: bytes, gz: bytes = b"", **kw: Any) -> Any:
+        receipt = super().push(body, gz, **kw)
         if self.lose:
             self.lose = False
             raise SyncError("response lost")

@@ -41,8 +41,8 @@ class LosingTransport(Transport):
         self.lose = lose
         self.bodies: list[bytes] = []
 
-    def push(self, body, gz=b""):
-        receipt = super().push(body, gz)
+    def push(self, body, gz=b"", **kw):
+        receipt = super().push(body, gz, **kw)
         self.bodies.append(body)
         if self.lose:
             self.lose -= 1

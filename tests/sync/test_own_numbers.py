@@ -63,16 +63,20 @@ def test_no_receipt_proves_nothing() -> None:
 
 
 class Hooked(Transport):
-    """Real HTTP; counts pulls, and runs a colleague's sync after a push or before a state."""
+    """Real HTTP; counts pulls and state requests, runs a colleague's sync after a push or
+    before a state, and with ``old_server`` answers pushes as a server that does not know
+    ``?state=true`` (no state in the receipt)."""
 
     def __init__(self, *a: Any, **k: Any) -> None:
         super().__init__(*a, **k)
         self.pulls = 0
+        self.states = 0
+        self.old_server = False
         self.after_push: list[Callable[[], Any]] = []
         self.before_state: list[Callable[[], Any]] = []
 
-    def push(self, body: bytes, gz: bytes = b"") -> Any:
-        receipt = super().push(body, gz)
+    def push(self, body: bytes, gz: bytes = b"", *, state: bool = False) -> Any:
+        receipt = super().push(body, gz, state=state and not self.old_server)
         if self.after_push:
             self.after_push.pop(0)()
         return receipt
@@ -82,6 +86,7 @@ class Hooked(Transport):
         return super().pull(since, limit, own=own)
 
     def state(self, digest: bool = True) -> Any:
+        self.states += 1
         if self.before_state:
             self.before_state.pop(0)()
         return super().state(digest)
@@ -107,10 +112,12 @@ def test_a_push_alone_moves_the_cursor_without_a_pull(server: Any, make_vault: A
     alice, transport = _engine(server, make_vault("alice.kdb"))
     alice.sync()  # the first run makes the full check, which asks for the page as before
     _add(alice.vault, "Amal", "Bilal", "Chana")
-    transport.pulls = 0
+    transport.pulls = transport.states = 0
     report = alice.sync()
     assert report.pushed == 3 and not report.resynced
     assert transport.pulls == 0  # before: one pull, of a page holding nothing
+    # and no state request: the last receipt brought the team's state (before: one more)
+    assert transport.states == 0
     assert alice.store.cursor == transport.state(False).seq
     # a colleague gets them; the next run with nothing to push pulls (nothing) and checks
     bob, _ = _engine(server, make_vault("bob.kdb"))
@@ -139,8 +146,9 @@ def test_a_colleagues_push_between_the_batches_is_pulled(server: Any,
 
 def test_a_colleagues_push_after_the_last_batch_is_pulled(server: Any,
                                                           make_vault: Any) -> None:
-    """The team's state, asked while the last receipt is filed, names a later number than the
-    receipts: the run pulls after all, and its quick check compares a state asked afresh."""
+    """A server that leaves the state out of the receipt (older than ``?state=true``): the
+    team's state, asked while the last receipt is filed, names a later number than the
+    receipts, so the run pulls after all, and its quick check compares a state asked afresh."""
     alice, transport = _engine(server, make_vault("alice.kdb"))
     bob, _ = _engine(server, make_vault("bob.kdb"))
     alice.sync()
@@ -148,10 +156,33 @@ def test_a_colleagues_push_after_the_last_batch_is_pulled(server: Any,
     _add(alice.vault, "Amal")
     _add(bob.vault, "Olena")
     transport.pulls = 0
+    transport.old_server = True
     transport.before_state = [bob.sync]
     report = alice.sync()
     assert report.pushed == 1 and report.pulled == 1 and not report.resynced
     assert transport.pulls == 1 and "Olena" in _names(alice.vault)
+    alice.close()
+    bob.close()
+
+
+def test_a_colleagues_push_after_the_receipt_with_the_state_comes_with_the_next_run(
+        server: Any, make_vault: Any) -> None:
+    """The receipt's state is the team's as the last batch committed it: a colleague's push
+    after that commit is not part of this run (nothing is asked after the receipt), and the
+    next run pulls it; neither run takes it for a divergence."""
+    alice, transport = _engine(server, make_vault("alice.kdb"))
+    bob, _ = _engine(server, make_vault("bob.kdb"))
+    alice.sync()
+    bob.sync()
+    _add(alice.vault, "Amal")
+    _add(bob.vault, "Olena")
+    transport.pulls = transport.states = 0
+    transport.after_push = [bob.sync]
+    report = alice.sync()
+    assert report.pushed == 1 and report.pulled == 0 and not report.resynced
+    assert (transport.pulls, transport.states) == (0, 0)
+    again = alice.sync()
+    assert again.pulled == 1 and not again.resynced and "Olena" in _names(alice.vault)
     alice.close()
     bob.close()
 
@@ -200,7 +231,8 @@ def test_the_team_state_reads_count_and_number_at_one_moment(server: Any, make_v
     from kimdesk.server import db as server_db
     from kimdesk.server import pull as server_pull
 
-    alice, _ = _engine(server, make_vault("alice.kdb"))
+    alice, transport = _engine(server, make_vault("alice.kdb"))
+    transport.old_server = True  # she asks for the state (not given with her receipt)
     bob, _ = _engine(server, make_vault("bob.kdb"))
     alice.sync()
     bob.sync()

@@ -71,9 +71,9 @@ class Recording(Transport):
         self.pull_waits_for_state = False
         self.overlapped: list[str] = []
 
-    def push(self, body: bytes, gz: bytes = b"") -> Any:
+    def push(self, body: bytes, gz: bytes = b"", **kw: Any) -> Any:
         self.sizes.append(len(json.loads(body)["changes"]))
-        return super().push(body, gz)
+        return super().push(body, gz, **kw)
 
     def pull(self, since: int, limit: int, *, own: bool = False) -> Any:
         self.pull_asked.set()
@@ -236,11 +236,11 @@ def test_the_next_batch_is_stored_while_one_travels(sqlite_server, make_vault):
 
     push = transport.push
 
-    def pushing(body: bytes, gz: bytes = b"") -> Any:
+    def pushing(body: bytes, gz: bytes = b"", **kw: Any) -> Any:
         if not order:  # the first batch: wait for the second to be stored
             stored.acquire(timeout=PATIENCE)
             order.append("next stored" if stored.acquire(timeout=PATIENCE) else "not stored")
-        return push(body, gz)
+        return push(body, gz, **kw)
 
     engine.store.persist_batch = persisting  # type: ignore[method-assign]
     transport.push = pushing  # type: ignore[method-assign]
@@ -282,9 +282,9 @@ def test_a_cancelled_push_does_not_start_the_pull(sqlite_server, make_vault):
     engine = SyncEngine(vault, transport=transport, batch_changes=2)
     push = transport.push
 
-    def cancelling(body: bytes, gz: bytes = b"") -> Any:
+    def cancelling(body: bytes, gz: bytes = b"", **kw: Any) -> Any:
         engine.cancel()
-        return push(body, gz)
+        return push(body, gz, **kw)
 
     transport.push = cancelling  # type: ignore[method-assign]
     try:

@@ -38,9 +38,9 @@ class ProbeWaitsForBatch(Transport):
         self.events.append("probe answered")
         return answer
 
-    def push(self, body: bytes, gz: bytes = b"") -> Any:
+    def push(self, body: bytes, gz: bytes = b"", **kw: Any) -> Any:
         self.events.append("push")
-        return super().push(body, gz)
+        return super().push(body, gz, **kw)
 
 
 def _engine(vault: Any, transport: ProbeWaitsForBatch) -> SyncEngine:
