@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 
 from kimdesk.server import db, plausibility, purge
 from kimdesk.server.common import Device, ServiceError, now_iso
+from kimdesk.server.pull import team_state
 from kimdesk.server.push_plan import Key, PushPlan, StoredRecord, decide, touched_keys
 from kimdesk.server.store import (
     HISTORY_COLUMNS,
@@ -31,7 +32,6 @@ from kimdesk.server.store import (
     insert_rows,
     lock_team,
     select_by_ids,
-    team_counts,
     update_records,
 )
 from kimdesk.sync.protocol import ErrorCode, PushRequest, TeamState
@@ -40,19 +40,29 @@ from kimdesk.sync.protocol import ErrorCode, PushRequest, TeamState
 def push_json(engine: Engine, device: Device, request: PushRequest, payload_hash: str, *,
               state: bool = False) -> str:
     """Apply a batch; its receipt as the JSON text that is stored and sent. ``state``: the
-    answer also carries the team's count and change number as this batch committed them
-    (``PushReceipt.state``; not stored, and not in a receipt answered from storage)."""
+    answer also carries the team's state (``PushReceipt.state``, read after the commit, as
+    ``GET /v1/state?digest=false`` would; not stored)."""
     try:
-        receipt = _push(engine, device, request, payload_hash, state)
+        receipt = _push(engine, device, request, payload_hash)
     except IntegrityError:
         # Two instances raced on the same batch: the other one committed; answer its receipt.
         stored = _stored_receipt(engine, device, request.batch_id, payload_hash)
         if stored is None:
             raise
-        return stored
-    if any(c.kind == "deletions" for c in request.changes):
-        purge.flush_freed_pages(engine)
+        receipt = stored
+    else:
+        if any(c.kind == "deletions" for c in request.changes):
+            purge.flush_freed_pages(engine)
+    if state:
+        return with_state(receipt, team_state(engine, device, digest=False))
     return receipt
+
+
+def with_state(receipt: str, state: TeamState) -> str:
+    """The receipt's JSON text with the team's state added. The receipt is an object this
+    module serialised itself, so the field goes in before its closing brace (serialising a big
+    batch's receipt again would cost more than the request the state saves)."""
+    return f'{receipt[:-1]},"state":{state.model_dump_json()}}}'
 
 
 def _stored_receipt(engine: Engine, device: Device, batch_id: str, payload_hash: str
@@ -71,8 +81,7 @@ def _stored_receipt(engine: Engine, device: Device, batch_id: str, payload_hash:
     return str(row.receipt)
 
 
-def _push(engine: Engine, device: Device, request: PushRequest, payload_hash: str,
-          state: bool = False) -> str:
+def _push(engine: Engine, device: Device, request: PushRequest, payload_hash: str) -> str:
     with engine.begin() as conn:
         first_seq = lock_team(conn, device.team)  # lock first
         stored = conn.execute(
@@ -109,19 +118,7 @@ def _push(engine: Engine, device: Device, request: PushRequest, payload_hash: st
                 created_at=now_iso(),
             )
         )
-        if state:
-            return with_state(receipt, conn, device.team)
         return receipt
-
-
-def with_state(receipt: str, conn: Connection, team: str) -> str:
-    """The receipt's JSON text with the team's state (``TeamState``, without digest) added, read
-    under the team's lock before the commit: exact as of this batch. The receipt is an object
-    this module serialised itself, so the field goes in before its closing brace (serialising a
-    big batch's receipt again would cost more than the request it saves)."""
-    seq, count = team_counts(conn, team)
-    found = TeamState(count=count, digest="", seq=seq)
-    return f'{receipt[:-1]},"state":{found.model_dump_json()}}}'
 
 
 def apply_batch(conn: Connection, device: Device, request: PushRequest, first_seq: int) -> str:

@@ -87,16 +87,6 @@ def lock_team(conn: Connection, team: str) -> int:
     return int(current) + 1
 
 
-def team_counts(conn: Connection, team: str) -> tuple[int, int]:
-    """The team's change number and how many records it has on this server (the count through
-    its ``(team, seq)`` index), in one statement."""
-    mark = placeholder(conn)
-    seq, count = conn.exec_driver_sql(
-        f"SELECT change_seq, (SELECT count(*) FROM {db.records.name} WHERE team = {mark})"
-        f" FROM {db.teams.name} WHERE name = {mark}", (team, team)).one()
-    return int(seq), int(count)
-
-
 def reserve_numbers(conn: Connection, team: str, column: str, count: int) -> int:
     """Lock the team row and reserve ``count`` numbers of its counter ``column``; returns the
     first one. With ``count=0`` it only takes the lock (a push numbers its changes later)."""

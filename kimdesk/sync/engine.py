@@ -382,8 +382,8 @@ class SyncEngine:
         round trips). ``own``: a full resync's pull, which needs no state. Asked again (a batch
         turned up after an early ask), the earlier requests are dropped. With the quick check
         due and ``numbers`` proven, only the state (:meth:`_moved_by_receipts`), and not even
-        that when the last receipt brought it (``known``: as that batch committed it; used only
-        when no page is asked, since a page asked now may bring records committed after it)."""
+        that when the last receipt brought it (``known``: read right after that batch; used
+        only when no page is asked, since a page asked now may bring later records)."""
         for earlier in (ahead.page, ahead.state):
             if earlier is not None:
                 earlier.cancel()

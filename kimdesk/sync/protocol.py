@@ -169,10 +169,10 @@ class PushReceipt(_Message):
     results: list[ChangeResult]
     conflicts: list[ConflictInfo] = Field(default_factory=list)
     server_seq: int = 0
-    #: The team's count and change number as this batch committed them, when the device asked
-    #: (``POST /v1/push?state=true``, on the last batch of a run): its quick divergence check
-    #: then needs no request of its own. Only in the answer to the push itself, never in a
-    #: receipt answered again from storage (it would be stale).
+    #: The team's count and change number read right after this batch (as ``GET /v1/state?
+    #: digest=false`` would), when the device asked (``POST /v1/push?state=true``, on the last
+    #: batch of a run): its quick divergence check then needs no request of its own. Not
+    #: stored with the receipt: a batch sent again gets the state of then.
     state: TeamState | None = None
 
 

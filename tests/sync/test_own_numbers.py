@@ -167,9 +167,9 @@ def test_a_colleagues_push_after_the_last_batch_is_pulled(server: Any,
 
 def test_a_colleagues_push_after_the_receipt_with_the_state_comes_with_the_next_run(
         server: Any, make_vault: Any) -> None:
-    """The receipt's state is the team's as the last batch committed it: a colleague's push
-    after that commit is not part of this run (nothing is asked after the receipt), and the
-    next run pulls it; neither run takes it for a divergence."""
+    """The receipt's state is the team's right after the last batch: a colleague's push after
+    the receipt is not part of this run (nothing is asked after it), and the next run pulls
+    it; neither run takes it for a divergence."""
     alice, transport = _engine(server, make_vault("alice.kdb"))
     bob, _ = _engine(server, make_vault("bob.kdb"))
     alice.sync()
