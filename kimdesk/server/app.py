@@ -250,8 +250,8 @@ def _add_sync_routes(app: FastAPI, service: SyncService, device: Callable[..., D
     async def push(request: Request,
                    state: Annotated[bool, Query()] = False,
                    dev: Device = Depends(device)) -> Response:  # noqa: B008
-        """``state=true``: the receipt also carries the team's count and change number as this
-        batch committed them (a device asks on the last batch of a run, for its quick
+        """``state=true``: the receipt also carries the team's count and change number, read
+        right after the batch (a device asks on the last batch of a run, for its quick
         divergence check: one request fewer)."""
         raw = await read_body(request)
         from starlette.concurrency import run_in_threadpool

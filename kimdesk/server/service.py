@@ -89,8 +89,8 @@ class SyncService:
     def push_json(self, device: Device, request: PushRequest, payload_hash: str, *,
                   state: bool = False) -> str:
         """Apply a batch; its receipt as the JSON text that is stored and sent (serialised once:
-        the receipt of a big batch is a megabyte); ``state``: with the team's state as the batch
-        committed it (:func:`kimdesk.server.push.push_json`)."""
+        the receipt of a big batch is a megabyte); ``state``: with the team's state read right
+        after the batch (:func:`kimdesk.server.push.push_json`)."""
         return push.push_json(self.engine, device, request, payload_hash, state=state)
 
     def checkpoint(self) -> None:

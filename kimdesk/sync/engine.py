@@ -299,7 +299,7 @@ class SyncEngine:
             self._resend_stored(stored, sender, report, total, numbers)
             self._check_cancel()
             if prepared is None:  # after resent batches, the first new one is built now
-                prepared = batches.prepare()
+                prepared = (batches.restart() if stored else batches).prepare()
             if prepared is None:
                 return
             batch = self.store.persist_batch(prepared)

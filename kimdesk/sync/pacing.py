@@ -65,9 +65,18 @@ class Batches:
         batch = self._store.prepare_batch(self._cursor, **(self._limits | {"max_changes": size}))
         if batch is not None:
             self._previous = len(batch.batch.request.changes)
-            self._remaining -= self._previous
+            self._remaining -= self._previous + batch.unchanged
         return batch
+
+    def restart(self) -> Batches:
+        """Batches resent from the outbox were acknowledged before the first new one: the
+        estimate starts again from what is still pending (their records were counted in it, and
+        :attr:`last` would never have come true)."""
+        self._remaining = self._store.pending_count()
+        return self
 
     @property
     def last(self) -> bool:
+        """Whether the batch just prepared is the run's last by the estimate (records edited
+        during the run make more; a miss costs the run one request for the team's state)."""
         return self._remaining <= 0

@@ -58,6 +58,8 @@ class PreparedBatch:
     :meth:`OutboxStore.persist_batch` stores it."""
 
     batch: OutboxBatch
+    #: pending records read for it but not sent (saved without a real change: marked clean)
+    unchanged: int = 0
 
 
 @dataclass
@@ -77,6 +79,7 @@ class _Building:
     sent: dict[tuple[str, str], int] = field(default_factory=dict)
     full: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     size: int = 0
+    unchanged: int = 0
 
 
 class OutboxStore(StateStore):
@@ -137,7 +140,7 @@ class OutboxStore(StateStore):
                               changes=building.changes)
         body = _request_json(request.batch_id, request.batch_seq, building.pieces)
         return PreparedBatch(OutboxBatch(request, body, building.sent, building.full,
-                                         gzip_bytes(body)))
+                                         gzip_bytes(body)), building.unchanged)
 
     def _collect(self, kind: str, rows: list[PendingRow], building: _Building,
                  cursor: PushCursor, resolving: dict[str, list[str]], max_bytes: int) -> None:
@@ -169,6 +172,7 @@ class OutboxStore(StateStore):
                 self.tables.records.mark_unchanged(
                     kind, row.id, row.revision,
                     base_data.get("updated_at") or data["updated_at"])
+                building.unchanged += 1
                 continue
             change = Change(
                 kind=kind, id=row.id, base_rev=base_rev, changed=changed,
