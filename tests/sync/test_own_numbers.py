@@ -104,6 +104,18 @@ def _add(vault: Any, *names: str) -> None:
         vault.people.add(Person(given_name=name, family_name="Nummer"))
 
 
+def _colleagues(server: Any, make_vault: Any) -> tuple[SyncEngine, Hooked, SyncEngine]:
+    """Alice (with her transport) and Bob, both synced once, each with a new person to push
+    (Amal and Olena)."""
+    alice, transport = _engine(server, make_vault("alice.kdb"))
+    bob, _ = _engine(server, make_vault("bob.kdb"))
+    alice.sync()
+    bob.sync()
+    _add(alice.vault, "Amal")
+    _add(bob.vault, "Olena")
+    return alice, transport, bob
+
+
 def _names(vault: Any) -> set[str]:
     return {p.given_name for p in vault.people.where()}
 
@@ -149,12 +161,7 @@ def test_a_colleagues_push_after_the_last_batch_is_pulled(server: Any,
     """A server that leaves the state out of the receipt (older than ``?state=true``): the
     team's state, asked while the last receipt is filed, names a later number than the
     receipts, so the run pulls after all, and its quick check compares a state asked afresh."""
-    alice, transport = _engine(server, make_vault("alice.kdb"))
-    bob, _ = _engine(server, make_vault("bob.kdb"))
-    alice.sync()
-    bob.sync()
-    _add(alice.vault, "Amal")
-    _add(bob.vault, "Olena")
+    alice, transport, bob = _colleagues(server, make_vault)
     transport.pulls = 0
     transport.old_server = True
     transport.before_state = [bob.sync]
@@ -170,12 +177,7 @@ def test_a_colleagues_push_after_the_receipt_with_the_state_comes_with_the_next_
     """The receipt's state is the team's right after the last batch: a colleague's push after
     the receipt is not part of this run (nothing is asked after it), and the next run pulls
     it; neither run takes it for a divergence."""
-    alice, transport = _engine(server, make_vault("alice.kdb"))
-    bob, _ = _engine(server, make_vault("bob.kdb"))
-    alice.sync()
-    bob.sync()
-    _add(alice.vault, "Amal")
-    _add(bob.vault, "Olena")
+    alice, transport, bob = _colleagues(server, make_vault)
     transport.pulls = transport.states = 0
     transport.after_push = [bob.sync]
     report = alice.sync()

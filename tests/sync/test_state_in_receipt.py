@@ -9,7 +9,7 @@ from typing import Any
 
 from kimdesk.domain.models import Person
 from kimdesk.sync.store import PushCursor
-from tests.sync.test_own_numbers import _add, _engine, _names
+from tests.sync.test_own_numbers import _add, _colleagues, _engine, _names
 
 
 def test_a_colleague_between_the_commit_and_the_state_read_is_pulled(
@@ -19,12 +19,7 @@ def test_a_colleague_between_the_commit_and_the_state_read_is_pulled(
     (and asks the state afresh), without a resync."""
     from kimdesk.server import push as server_push
 
-    alice, transport = _engine(server, make_vault("alice.kdb"))
-    bob, _ = _engine(server, make_vault("bob.kdb"))
-    alice.sync()
-    bob.sync()
-    _add(alice.vault, "Amal")
-    _add(bob.vault, "Olena")
+    alice, transport, bob = _colleagues(server, make_vault)
     read = server_push.team_state
     armed = [bob.sync]
 
