@@ -57,17 +57,24 @@ def publish_reference(engine: Engine, kind: str, key: str, data: Any, *, team: s
 
 def reference_page(engine: Engine, device: Device, since: int,
                    limit: int = PULL_PAGE_DEFAULT) -> ReferencePage:
-    """The global and the device's team's items published after cursor ``since``."""
+    """The global and the device's team's items published after cursor ``since``.
+
+    The counter first, then only the items at or below it, as for record changes
+    (:func:`kimdesk.server.pull.pull_json`): an item is numbered under the counter's lock and
+    the counter raised in the same transaction, so every number up to the counter read here is
+    committed. Read the other way round under PostgreSQL's READ COMMITTED, an item published
+    between the two statements moved the counter past it, and the device's cursor skipped it
+    for good (a form, a code list or a retention policy it would never get)."""
     limit = max(1, min(limit, PULL_PAGE_MAX))
     t = db.reference.c
     with db.reading(engine) as conn:
+        head = conn.execute(select(db.teams.c.ref_seq).where(db.teams.c.name == "")).scalar()
         rows = conn.execute(
             select(db.reference)
-            .where(t.seq > since, t.team.in_(["", device.team]))
+            .where(t.seq > since, t.seq <= int(head or 0), t.team.in_(["", device.team]))
             .order_by(t.seq)
             .limit(limit + 1)
         ).all()
-        head = conn.execute(select(db.teams.c.ref_seq).where(db.teams.c.name == "")).scalar()
     more = len(rows) > limit
     rows = rows[:limit]
     cursor = rows[-1].seq if more else max(int(head or 0), since)
