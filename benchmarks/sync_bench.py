@@ -14,7 +14,10 @@ runs on PostgreSQL. Each run, with fresh vaults and a fresh server database:
 3. incremental: 1k changed cases pushed by A.
 
 ``--server process`` (default) runs ``kimdesk server run`` as its own process, as a municipality
-runs it (on another machine, in fact); its CPU time is read from the process. ``--server thread``
+runs it (on another machine, in fact); its CPU time is read from the process. With a PostgreSQL
+on this machine, its processes' CPU time is read too ("DB CPU"); "CPU floor" is the step's CPU
+time of device, server and database summed, over the cores: here the three share the machine,
+and no overlap makes a step shorter than that. ``--server thread``
 runs the embedded server in this process, as the desktop app does when no server is configured:
 client and server then share one interpreter lock, which costs wall time.
 
@@ -108,6 +111,37 @@ class Server:
     url: str
     enroll_code: Callable[[str], str]
     cpu_seconds: Callable[[], float]
+    #: CPU time of the database's own processes (PostgreSQL on this machine), None if unknown
+    db_cpu_seconds: Callable[[], float] | None = None
+
+
+def database_cpu(db_url: str) -> Callable[[], float] | None:
+    """CPU time of every PostgreSQL process on this machine, when the server's database is a
+    PostgreSQL on this machine (None for SQLite, which works inside the server process, and
+    for a database elsewhere). Device, server and database share this machine's cores in the
+    benchmark, so their CPU time summed, over the cores, is the least wall time any overlap of
+    them allows (printed as "CPU floor")."""
+    from urllib.parse import urlsplit
+
+    import psutil
+
+    if not db_url.startswith("postgresql"):
+        return None
+    if (urlsplit(db_url).hostname or "localhost") not in ("localhost", "127.0.0.1", "::1"):
+        return None
+
+    def seconds() -> float:
+        total = 0.0
+        for proc in psutil.process_iter(["name"]):
+            if (proc.info["name"] or "").startswith("postgres"):
+                try:
+                    times = proc.cpu_times()
+                except psutil.Error:  # ended meanwhile
+                    continue
+                total += times.user + times.system
+        return total
+
+    return seconds
 
 
 @contextmanager
@@ -134,7 +168,7 @@ def server_process(db_url: str) -> Iterator[Server]:
             times = ps.cpu_times()
             return float(times.user + times.system)
 
-        yield Server(url, code, cpu)
+        yield Server(url, code, cpu, database_cpu(db_url))
     finally:
         proc.terminate()
         proc.wait(10)
@@ -160,7 +194,8 @@ def server_thread(db_url: str) -> Iterator[Server]:
         setattr(service.SyncService, name, timed_handler)
     srv = EmbeddedServer(db_url).start()
     try:
-        yield Server(srv.url, srv.service.create_enroll_code, lambda: spent[0])
+        yield Server(srv.url, srv.service.create_enroll_code, lambda: spent[0],
+                     database_cpu(db_url))
     finally:
         srv.stop()
         for name, original in originals.items():
@@ -173,13 +208,16 @@ class Figure:
     wall: float
     cpu: float  # this process: the client (and the server too with --server thread)
     server_cpu: float
+    db_cpu: float | None = None  # the database's processes (PostgreSQL here), None if unknown
 
 
 def _timed(server: Server, fn: Callable[[], Any]) -> tuple[Figure, Any]:
+    db = server.db_cpu_seconds
+    d0 = db() if db else 0.0
     s0, c0, t0 = server.cpu_seconds(), time.process_time(), time.perf_counter()
     result = fn()
-    return Figure(time.perf_counter() - t0, time.process_time() - c0,
-                  server.cpu_seconds() - s0), result
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    return Figure(wall, cpu, server.cpu_seconds() - s0, db() - d0 if db else None), result
 
 
 def one_run(args: argparse.Namespace, seed: int) -> dict[str, Figure]:
@@ -257,14 +295,27 @@ def throughput(args: argparse.Namespace) -> None:
     def pouch_median(steps: tuple[str, ...]) -> float:
         return statistics.median(sum(p[s] for s in steps) for p in pouches)
 
-    print(f"{'step':<14} {'wall s':>7} {'client CPU':>11} {'server CPU':>11} {'PouchDB s':>10} "
-          f"{'PouchDB/ours':>13}")
+    with_db = all(r[s].db_cpu is not None for r in runs for s in STEPS)
+    cores = os.cpu_count() or 1
+
+    def floor(step: str) -> float:
+        """The step's CPU time summed over device, server (their own processes) and database,
+        over this machine's cores: no overlap can make the step shorter."""
+        return statistics.median(
+            ((r[step].cpu + (r[step].server_cpu if args.server == "process" else 0.0)
+              + (r[step].db_cpu or 0.0)) / cores) for r in runs)
+
+    print(f"{'step':<14} {'wall s':>7} {'client CPU':>11} {'server CPU':>11} "
+          f"{'DB CPU':>7} {'CPU floor':>10} {'PouchDB s':>10} {'PouchDB/ours':>13}")
     for step in STEPS:
         wall = median(step, "wall")
         base = (f"{pouch_median((step,)):10.2f} {pouch_median((step,)) / wall:12.1f}x"
                 if pouches else "")
+        db = f"{median(step, 'db_cpu'):7.2f}" if with_db else f"{'-':>7}"
         print(f"{step:<14} {wall:7.2f} {median(step, 'cpu'):11.2f} "
-              f"{median(step, 'server_cpu'):11.2f} {base}")
+              f"{median(step, 'server_cpu'):11.2f} {db} {floor(step):10.2f} {base}")
+    print(f"CPU floor: device, server{' and database' if with_db else ''} CPU time summed, over "
+          f"{cores} cores: the least wall time any overlap allows on this machine")
     if not pouches:
         print("no PouchDB baseline: no verdict (the goals are ratios against it)")
     for name, steps, goal in VERDICTS:
