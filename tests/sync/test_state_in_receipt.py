@@ -81,12 +81,7 @@ def test_a_run_that_resends_a_stored_batch_still_gets_the_state_with_its_receipt
     _add(alice.vault, "Amal", "Bilal")
     alice.store.build_batch(PushCursor())  # stored, never sent (the app was closed)
     _add(alice.vault, "Chana")
-    transport.pulls = transport.states = 0
-    report = alice.sync()
-    assert report.pushed == 3 and not report.resynced
-    assert transport.pulls == 0
-    assert transport.states == 0, "the last new batch did not ask for the state"
-    alice.close()
+    _asks_nothing_after_its_push(alice, transport, pushed=3)
 
 
 def test_a_record_saved_without_a_change_does_not_cost_the_state(
@@ -99,11 +94,16 @@ def test_a_record_saved_without_a_change_does_not_cost_the_state(
     alice.sync()
     alice.vault.people.update(alice.vault.people.get(saved.id))  # opened and saved, no change
     _add(alice.vault, "Amal")
+    _asks_nothing_after_its_push(alice, transport, pushed=1)
+
+
+def _asks_nothing_after_its_push(alice: Any, transport: Any, *, pushed: int) -> None:
+    """Alice's next run pushes ``pushed`` records and asks for neither a page nor the state:
+    its last batch asked for the state in its receipt."""
     transport.pulls = transport.states = 0
     report = alice.sync()
-    assert report.pushed == 1 and not report.resynced
-    assert transport.pulls == 0
-    assert transport.states == 0, "the last batch did not ask for the state"
+    assert report.pushed == pushed and not report.resynced
+    assert (transport.pulls, transport.states) == (0, 0), "the state was asked for separately"
     alice.close()
 
 
