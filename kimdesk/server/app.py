@@ -17,6 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ValidationError
 from starlette.background import BackgroundTask
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import ClientDisconnect
@@ -57,6 +58,11 @@ def _error(status: int, code: ErrorCode, detail: str = "", **extra: Any) -> JSON
     return JSONResponse(body.model_dump(exclude_none=True), status_code=status)
 
 
+#: A gzip body up to this size is inflated on the event loop (well under a millisecond); a larger
+#: one on a worker thread.
+INLINE_GUNZIP_BYTES = 64 * 1024
+
+
 async def read_body(request: Request, limit: int = MAX_BODY_BYTES,
                     inflated_limit: int = MAX_INFLATED_BYTES) -> bytes:
     """The request body, inflated when gzip-encoded, within the size limits (``limit`` as
@@ -86,7 +92,11 @@ async def read_body(request: Request, limit: int = MAX_BODY_BYTES,
     if encoding != "gzip":
         raise ServiceError(400, ErrorCode.BAD_ENCODING, f"unsupported encoding {encoding!r}")
     try:
-        return gunzip(body, inflated_limit)
+        if len(body) <= INLINE_GUNZIP_BYTES:
+            return gunzip(body, inflated_limit)
+        # a large body is inflated on a worker thread: on the event loop it would hold up
+        # every other request meanwhile (up to 128 MiB of output)
+        return await run_in_threadpool(gunzip, body, inflated_limit)
     except TooLarge as exc:
         raise ServiceError(413, ErrorCode.TOO_LARGE, str(exc)) from None
     except BadGzip as exc:
@@ -224,8 +234,6 @@ def _add_enrollment_routes(app: FastAPI, service: SyncService, server_id: str,
                      _p: None = Depends(protocol)) -> EnrollResponse:
         # no device yet: the body is small, inflated too (60 MB from 61 KB of gzip before)
         body = _parse(EnrollRequest, await read_body(request, 64 * 1024, 64 * 1024))
-        from starlette.concurrency import run_in_threadpool
-
         return await run_in_threadpool(service.enroll, body.code, body.device_name,
                                        body.vault_id)
 
@@ -254,8 +262,6 @@ def _add_sync_routes(app: FastAPI, service: SyncService, device: Callable[..., D
         right after the batch (a device asks on the last batch of a run, for its quick
         divergence check: one request fewer)."""
         raw = await read_body(request)
-        from starlette.concurrency import run_in_threadpool
-
         # A batch of 2500 changes is a few hundred thousand objects: no collector passes over
         # them while it is read and applied (kimdesk/collector.py).
         with collector_paused():

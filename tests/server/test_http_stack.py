@@ -95,6 +95,55 @@ def test_heads_and_bodies_below_the_cap_pass(tmp_path: Path) -> None:
             assert _answer(sock).startswith(b"HTTP/1.1 401")  # no token: refused, no 431
 
 
+@pytest.mark.parametrize("head", [
+    b"GET /v1/hello HTTP/1.1\r\nHost: x\r\nX-Long: " + b"a" * 40_000 + b"\r\n\r\n",
+    b"GET /v1/hello?" + b"a" * 40_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n",
+    b"GET /v1/hello HTTP/1.1\r\nHost: x\r\n" + b"X-A: bbbb\r\n" * 5000 + b"\r\n",
+])
+def test_a_large_head_in_one_write_is_refused(tmp_path: Path, head: bytes) -> None:
+    """Found by a review: a head that arrived in one read with its end was complete before it
+    was counted (40-100 KB heads got 200)."""
+    with EmbeddedServer(tmp_path / "s.db") as server, socket.create_connection(
+            ("127.0.0.1", server.port)) as sock:
+        sock.sendall(head)
+        answer = _answer(sock)
+    assert answer.startswith(b"HTTP/1.1 431"), answer[:100]
+
+
+@pytest.mark.parametrize("trailer", [b"X-T: " + b"t" * 200 + b"\r\n", b"t" * 4096])
+def test_endless_trailers_are_refused(tmp_path: Path, trailer: bytes) -> None:
+    """Found by a review: trailers after a chunked body were never counted (600 MB of them
+    grew the server by as much, before any login). Whole trailer lines and one that never ends
+    both get 431 after the cap; before it, the server was still reading."""
+    from kimdesk.server.http_limits import MAX_HEAD_BYTES
+
+    with EmbeddedServer(tmp_path / "s.db") as server, socket.create_connection(
+            ("127.0.0.1", server.port)) as sock:
+        sock.sendall(b"POST /v1/enroll HTTP/1.1\r\nHost: x\r\nKIMdesk-Protocol: 1\r\n"
+                     b"Transfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n")
+        sent = 0
+        try:
+            while sent < 8 * MAX_HEAD_BYTES:
+                sock.sendall(trailer * 8)
+                sent += 8 * len(trailer)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # closed by the server: the answer was sent before
+        answer = _answer(sock)
+    assert answer.startswith(b"HTTP/1.1 431"), answer[:100]
+
+
+def test_a_chunked_body_in_small_chunks_passes(tmp_path: Path) -> None:
+    """Chunk framing is not counted as trailers while body arrives: 40 KB of body in 4-byte
+    chunks (the framing alone is over the cap) is read as a body."""
+    chunks = b"".join(b"4\r\n    \r\n" for _ in range(10_000))
+    with EmbeddedServer(tmp_path / "s.db") as server, socket.create_connection(
+            ("127.0.0.1", server.port)) as sock:
+        sock.sendall(b"POST /v1/enroll HTTP/1.1\r\nHost: x\r\nKIMdesk-Protocol: 1\r\n"
+                     b"Transfer-Encoding: chunked\r\n\r\n" + chunks + b"0\r\n\r\n")
+        answer = _answer(sock)
+    assert answer.startswith(b"HTTP/1.1 422"), answer[:100]  # the body is no JSON object
+
+
 @pytest.mark.skipif(sys.platform == "win32", reason="uvloop has no Windows build")
 def test_event_loop_is_uvloop() -> None:
     import uvloop

@@ -187,3 +187,51 @@ def test_accept_encoding_is_read_as_http_says(accept: str, gzipped: bool) -> Non
     """Found by a review: a substring test sent gzip to ``gzip;q=0`` and plain text to
     ``GZIP``."""
     assert server_app.accepts_gzip({"accept-encoding": accept}) is gzipped
+
+
+def test_a_body_of_too_many_members_is_refused() -> None:
+    """Found by a review: every member cost a copy of the rest of the body, and a push of
+    800,000 empty members (16 MiB) kept the server's processor busy for minutes."""
+    from kimdesk.sync.compression import MAX_MEMBERS
+
+    member = gzip.compress(b"x", 1)
+    assert gunzip(member * MAX_MEMBERS) == b"x" * MAX_MEMBERS
+    with pytest.raises(BadGzip):
+        gunzip(member * (MAX_MEMBERS + 1))
+
+
+def test_the_server_refuses_many_members_and_inflates_large_bodies_off_its_event_loop(
+        sqlite_server: Any, make_vault: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Found by a review: the push route inflated on the event loop, so no other request was
+    served meanwhile (a 4 MB body of empty members held ``/v1/hello`` up for 8.7 s). Now a body
+    of more than ``MAX_MEMBERS`` members gets 400, and a large body is inflated on a worker
+    thread (a small one, under a millisecond, on the loop)."""
+    import asyncio
+
+    vault = make_vault("a.kdb", counselor="a", team="Team Nord")
+    enroll(vault, sqlite_server.url, sqlite_server.service.create_enroll_code("Team Nord"))
+    token = SyncEngine(vault).store.get("token")
+    headers = {"Authorization": f"Bearer {token}", "KIMdesk-Protocol": "1",
+               "Content-Encoding": "gzip"}
+    on_loop: list[bool] = []
+    real = server_app.gunzip
+
+    def watched(data: bytes, limit: int | None = None) -> bytes:
+        try:
+            asyncio.get_running_loop()
+            on_loop.append(True)
+        except RuntimeError:
+            on_loop.append(False)
+        return real(data, limit)
+
+    monkeypatch.setattr(server_app, "gunzip", watched)
+    url = sqlite_server.url + "/v1/push"
+    with httpx.Client(timeout=60) as client:
+        r = client.post(url, content=gzip.compress(b"", 1) * 5000, headers=headers)
+        assert (r.status_code, r.json()["error"]) == (400, "bad_encoding"), r.text
+        small = gzip.compress(b"{}")
+        big = gzip.compress(b"{" + b" " * 1_000_000 + b"}", 0)  # stored, not compressed
+        for body in (small, big):
+            r = client.post(url, content=body, headers=headers)
+            assert (r.status_code, r.json()["error"]) == (422, "malformed"), r.text
+    assert on_loop == [False, True, False]
