@@ -89,7 +89,12 @@ class Record(BaseModel):
         offset = value.utcoffset()
         if offset is None:
             return value.replace(tzinfo=UTC)
-        return value.astimezone(UTC) if offset else value
+        try:
+            return value.astimezone(UTC) if offset else value
+        except OverflowError:
+            # 9999-12-31T23:59-14:00 is past the last UTC instant Python knows: a reason, not a
+            # crash (found by a review: the server answered 500 and the batch was lost)
+            raise ValueError("timestamp out of range") from None
 
 
 class Person(Record):

@@ -100,9 +100,15 @@ class Verdict:
 
 
 def add_months(day: date, months: int) -> date:
-    """``day`` plus whole months; the 31st becomes the month's last day."""
+    """``day`` plus whole months; the 31st becomes the month's last day. Past the calendar's
+    end it is :data:`datetime.date.max` (never due): one record dated 9999 stopped every team's
+    Löschfristen on the server before (found by a review)."""
     month_index = day.month - 1 + months
     year, month = day.year + month_index // 12, month_index % 12 + 1
+    if year > date.max.year:
+        return date.max
+    if year < date.min.year:
+        return date.min
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 

@@ -12,8 +12,15 @@ of the team:
   with its size in the reason (:func:`attachment_problem`), before any merge.
 - **timestamps**: from 2000-01-01 to one day after the server's clock. ``updated_at`` decides
   merges; a year-9999 stamp would win every one.
+- **dates** (a birth date, a case's opening or closing day, a consultation's day, ...): from
+  1900-01-01 to 2100-12-31. A case closed on 9999-12-31 broke the Löschfrist run of every team
+  (its deadline lay past the calendar's end); nobody's records hold such a day.
+- **no NUL character** in any text. PostgreSQL's JSON functions refuse one, and a single note
+  with one in its ``case_id`` made every later case deletion of its team fail (a review).
 - **references**: ``case_id``, ``person_id``, ``consultation_id`` and a deletion's ``target_id``
-  point into the same team; a team A case must not hang on a team B person.
+  point into the same team; a team A case must not hang on a team B person. They are looked up
+  in their canonical spelling, which validation gives them (an uppercase or braced UUID passed
+  the check and was then stored as another team's id, found by the same review).
 
 Each violation rejects that change with a reason in the receipt; the rest of the batch applies.
 """
@@ -21,9 +28,12 @@ Each violation rejects that change with a reason in the receipt; the rest of the
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import UTC, datetime, timedelta
+from datetime import date as Date
 from functools import lru_cache
-from typing import Any
+from types import UnionType
+from typing import Any, Union, get_args, get_origin
 
 MAX_RECORD_BYTES = 64 * 1024
 #: The file an attachment record may carry (the client's limit too: kimdesk/domain/models.py).
@@ -31,6 +41,11 @@ MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 #: The JSON of an attachment record: its file as base64 and the usual record.
 MAX_ATTACHMENT_RECORD_BYTES = MAX_RECORD_BYTES + 4 * -(-MAX_ATTACHMENT_BYTES // 3)
 EARLIEST = "2000-01-01"
+#: The plausible range of a date field (ISO dates compare as text).
+EARLIEST_DAY, LATEST_DAY = "1900-01-01", "2100-12-31"
+#: A NUL character as JSON writes it: after an even number of backslashes (one more would
+#: make it the text "\u0000").
+_NUL = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 #: Fields that point at another record of the team, and the kinds of record each can point at
 #: (``target_id``: what a deletion removes, a case or a person; looked up as both whatever the
@@ -73,8 +88,27 @@ def _latest(stamp: str) -> str:
             ).astimezone(UTC).isoformat()
 
 
+@lru_cache(maxsize=64)
+def date_fields(kind: str) -> tuple[str, ...]:
+    """The fields of a record kind that hold a date (not a timestamp)."""
+    from kimdesk.domain.models import RECORD_BY_KIND
+
+    model = RECORD_BY_KIND.get(kind)
+    if model is None:
+        return ()
+    found = []
+    for name, info in model.model_fields.items():
+        annotation = info.annotation
+        types = (get_args(annotation) if get_origin(annotation) in (Union, UnionType)
+                 else (annotation,))
+        if Date in types:  # exactly date: a datetime is a timestamp
+            found.append(name)
+    return tuple(found)
+
+
 def record_problem(text: str, data: dict[str, Any], stamp: str, kind: str = "") -> str | None:
-    """Size and timestamps of a merged record (``text`` is its JSON)."""
+    """Size, timestamps, dates and NUL characters of a merged record (``text`` is its
+    JSON)."""
     limit = MAX_ATTACHMENT_RECORD_BYTES if kind == "attachments" else MAX_RECORD_BYTES
     # UTF-8 takes at most 4 bytes per character: a text that short cannot be too large, and
     # the encoding (a copy of every record) is only made for the long ones.
@@ -85,7 +119,24 @@ def record_problem(text: str, data: dict[str, Any], stamp: str, kind: str = "") 
         value = str(data.get(field) or "")
         if value and not (EARLIEST <= value <= latest):
             return f"{field} {value[:40]} lies outside {EARLIEST} .. one day from now"
+    for field in date_fields(kind):
+        day = data.get(field)
+        if isinstance(day, str) and not (EARLIEST_DAY <= day <= LATEST_DAY):
+            return f"{field} {day[:40]} lies outside {EARLIEST_DAY} .. {LATEST_DAY}"
+    if "\\u0000" in text and _NUL.search(text):  # the search only where one may be
+        return "a text contains a NUL character"
     return None
+
+
+def canonical(value: str) -> str:
+    """An id as validation stores it: a UUID in any spelling in its canonical form (other
+    text as it is)."""
+    if _UUID.match(value):
+        return value
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        return value
 
 
 def reference_problem(changed: dict[str, Any], team: str, teams: dict[tuple[str, str], str]
@@ -96,6 +147,7 @@ def reference_problem(changed: dict[str, Any], team: str, teams: dict[tuple[str,
     for field, kinds in REFERENCES.items():
         target = changed.get(field)
         if isinstance(target, str):
+            target = canonical(target)
             for kind in kinds:
                 if teams.get((kind, target), team) != team:
                     return f"{field} refers to a record of another team"
@@ -119,6 +171,7 @@ def referenced_ids(changes: list[Any]) -> dict[str, set[str]]:
             # Only text can be an id: a list or an object there (a malformed or hostile change)
             # is left for validation to refuse; unhashable, it broke the set (a 500, fuzzer).
             if isinstance(value, str) and value:
+                value = canonical(value)
                 for kind in kinds:
                     if (kind, value) not in own:
                         found.setdefault(kind, set()).add(value)

@@ -1,0 +1,95 @@
+"""Records that parse but no counselor writes, found by a review of the server as an attacker
+(2026-12-05), on SQLite and PostgreSQL: each is refused change by change with a reason, and the
+rest of the batch applies (docs/sync-protocol.md, "Plausibility limits")."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import uuid
+from datetime import date
+from typing import Any
+
+import httpx
+
+from kimdesk.domain.models import Person
+from kimdesk.domain.retention import add_months
+
+PERSON = {"given_name": "Ayse", "family_name": "Demir"}
+CASE = {"case_number": "2026-H-1", "owner": "alice", "opened_on": "2026-01-05"}
+
+
+def _pushed(server: Any, device: Any, changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Push ``changes`` as the device's next batch (its own numbering); the results."""
+    seq = int(device.store.get("batch_seq", "0")) + 1
+    device.store.set_many({"batch_seq": seq})
+    body = gzip.compress(json.dumps(
+        {"batch_id": uuid.uuid4().hex, "batch_seq": seq, "changes": changes}).encode())
+    r = httpx.post(server.url + "/v1/push", content=body, timeout=60, headers={
+        "Authorization": f"Bearer {device.store.get('token')}", "Content-Encoding": "gzip"})
+    assert r.status_code == 200, r.text
+    return list(r.json()["results"])
+
+
+def _new(kind: str, fields: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {"kind": kind, "id": str(uuid.uuid4()), "base_rev": 0, "changed": fields} | extra
+
+
+def test_days_stamps_and_nul_characters_no_counselor_writes_are_refused(
+        server: Any, make_device: Any) -> None:
+    """Before: a stamp past the last UTC instant answered 500 and lost the batch; a case closed
+    on 9999-12-31 stopped every team's Löschfristen; a NUL character in a note's ``case_id``
+    made every later case deletion of the team fail on PostgreSQL."""
+    a = make_device(server, "alice")
+    person = _new("persons", PERSON)
+    case = _new("cases", CASE | {"person_id": person["id"]})
+    changes = [
+        person, case,
+        _new("persons", PERSON, updated_at="9999-12-31T23:59:59-14:00"),
+        _new("persons", PERSON, created_at="0001-01-01T00:00:00+14:00"),
+        _new("persons", PERSON | {"birth_date": "1850-01-01"}),
+        _new("cases", CASE | {"case_number": "2026-H-2", "person_id": person["id"],
+                              "opened_on": "9999-01-01"}),
+        _new("consultations", {"case_id": case["id"], "date": "9999-12-31"}),
+        _new("notes", {"case_id": case["id"], "text": "a\u0000b"}),
+        _new("notes", {"case_id": case["id"] + "\u0000", "text": "x"}),
+        _new("notes", {"case_id": case["id"], "text": "typed as text: \\u0000"}),
+    ]
+    results = _pushed(server, a, changes)
+    statuses = [r["status"] for r in results]
+    assert statuses == ["applied"] * 2 + ["rejected"] * 7 + ["applied"], results
+    reasons = [r["reason"] for r in results[2:9]]
+    assert "out of range" in reasons[0] and "out of range" in reasons[1], reasons
+    assert "birth_date 1850-01-01 lies outside" in reasons[2]
+    assert "opened_on 9999-01-01 lies outside" in reasons[3]
+    assert "date 9999-12-31 lies outside" in reasons[4]
+    assert all("NUL" in reason for reason in reasons[5:]), reasons
+
+
+def test_a_reference_in_another_spelling_is_checked_for_its_team(server: Any,
+                                                                 make_device: Any) -> None:
+    """Before: an uppercase or braced UUID was looked up as written, found nothing, and was
+    then stored in its canonical spelling: a team A case on a team B person."""
+    a = make_device(server, "alice")
+    b = make_device(server, "bob", team="Team Süd")
+    foreign = b.vault.people.add(Person(given_name="Olena", family_name="Kovalenko"))
+    b.sync()
+    changes = [_new("cases", CASE | {"case_number": f"2026-H-{n}", "person_id": spelling})
+               for n, spelling in enumerate([foreign.id.upper(), "{" + foreign.id + "}"])]
+    results = _pushed(server, a, changes)
+    assert [r["status"] for r in results] == ["rejected", "rejected"], results
+    assert all("another team" in r["reason"] for r in results)
+
+
+def test_a_deadline_past_the_calendar_is_never_due() -> None:
+    """A day stored before these limits (or on a device) must not stop the Löschfrist run:
+    ``date(10002, ...)`` raised ValueError for every team on the server before."""
+    from kimdesk.domain.retention import CaseFacts, RetentionPolicy, StartEvent, plan
+
+    assert add_months(date(9999, 12, 31), 36) == date.max
+    assert add_months(date(2026, 1, 31), 1) == date(2026, 2, 28)
+    facts = CaseFacts(case_id="c", case_number="1", person_id="p", municipality="",
+                      opened_on=date(2020, 1, 1), closed_on=date(9999, 12, 31),
+                      last_contact=None, legal_hold="")
+    policy = RetentionPolicy(start=StartEvent.CLOSURE, months=36)
+    assert plan([facts], {"*": policy}, date(2026, 12, 5)) == []
