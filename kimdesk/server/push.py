@@ -32,12 +32,17 @@ from kimdesk.server.store import (
     RECORD_COLUMNS,
     insert_rows,
     lock_team,
+    open_conflicts,
     select_by_ids,
     update_records,
 )
 from kimdesk.sync.protocol import ErrorCode, PushRequest, TeamState
 
 log = logging.getLogger(__name__)
+
+#: Conflict ids one batch may name in ``resolves`` (a counselor resolves a handful at a time;
+#: each is looked up under the team's lock).
+MAX_RESOLVES = 5000
 
 
 def push_json(engine: Engine, device: Device, request: PushRequest, payload_hash: str, *,
@@ -137,12 +142,17 @@ def apply_batch(conn: Connection, device: Device, request: PushRequest, first_se
     current = load_records(conn, wanted)
     bases = load_bases(conn, request, current)
     teams = load_teams(conn, plausibility.referenced_ids(request.changes))
+    named = {cid for c in request.changes for cid in c.resolves}
+    if len(named) > MAX_RESOLVES:
+        raise ServiceError(422, ErrorCode.MALFORMED,
+                           f"more than {MAX_RESOLVES} conflict resolutions in one batch")
+    resolvable = open_conflicts(conn, device.team, sorted(named)) if named else set()
     # the batch's own records are not looked up again: their stored team is in ``current``
     # (a change that refers to another change of the batch, whose record the server holds
     # for another team, is refused like any such reference)
     teams.update({key: row.team for key, row in current.items()})
     plan = decide(device, request, current, bases, repeated, first_seq, now_iso(), refused,
-                  teams)
+                  teams, resolvable)
     write_plan(conn, device, plan)
     purge.purge_written_deletions(conn, device.team, plan.records.values(), plan.stamp)
     purge.scrub_removed_attachments(conn, plan.records.values())

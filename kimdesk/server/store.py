@@ -61,6 +61,25 @@ def select_by_ids(conn: Connection, table: str, columns: str, kinds: Sequence[st
     return found
 
 
+def open_conflicts(conn: Connection, team: str, ids: Sequence[str]) -> set[str]:
+    """Those of ``ids`` that are open conflicts of ``team``."""
+    ids = [i for i in ids if "\x00" not in i]
+    if not ids:
+        return set()
+    table = db.conflicts.name
+    if conn.dialect.name == "postgresql":
+        return {str(r[0]) for r in conn.exec_driver_sql(
+            f"SELECT id FROM {table} WHERE id = ANY(%s::text[]) AND team = %s"
+            " AND status = 'open'", (list(ids), team))}
+    found: set[str] = set()
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        found.update(str(r[0]) for r in conn.exec_driver_sql(
+            f"SELECT id FROM {table} WHERE id IN ({', '.join('?' for _ in chunk)})"
+            " AND team = ? AND status = 'open'", (*chunk, team)))
+    return found
+
+
 def ensure_team(conn: Connection, team: str) -> None:
     """Create the team's row (its counters) on first use."""
     exists = conn.execute(select(db.teams.c.name).where(db.teams.c.name == team)).first()

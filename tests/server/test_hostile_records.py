@@ -93,3 +93,25 @@ def test_a_deadline_past_the_calendar_is_never_due() -> None:
                       last_contact=None, legal_hold="")
     policy = RetentionPolicy(start=StartEvent.CLOSURE, months=36)
     assert plan([facts], {"*": policy}, date(2026, 12, 5)) == []
+
+
+def test_made_up_conflict_ids_cost_no_number_and_no_write(server: Any, make_device: Any) -> None:
+    """Before, every id in ``resolves`` took a change number and an ``UPDATE`` under the write
+    lock, open conflict or not (150,000 made-up ids held it for 16 s). Now only the team's open
+    conflicts are closed (tests/sync/test_two_devices.py closes a real one), and a batch naming
+    more than ``MAX_RESOLVES`` is refused whole."""
+    a = make_device(server, "alice")
+    made_up = [uuid.uuid4().hex for _ in range(1000)]
+    results = _pushed(server, a, [_new("persons", PERSON, resolves=made_up)])
+    assert [r["status"] for r in results] == ["applied"]
+    device = server.service.authenticate(a.store.get("token"))
+    assert server.service.state(device, digest=False).seq == 1  # 1001 before
+    from kimdesk.server.push import MAX_RESOLVES
+
+    seq = int(a.store.get("batch_seq", "0")) + 1
+    body = {"batch_id": uuid.uuid4().hex, "batch_seq": seq, "changes": [
+        _new("persons", PERSON, resolves=[uuid.uuid4().hex for _ in range(1000)])
+        for _ in range(MAX_RESOLVES // 1000 + 1)]}
+    r = httpx.post(server.url + "/v1/push", json=body, timeout=60,
+                   headers={"Authorization": f"Bearer {a.store.get('token')}"})
+    assert (r.status_code, r.json()["error"]) == (422, "malformed"), r.text
