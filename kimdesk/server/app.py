@@ -23,6 +23,7 @@ from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import ClientDisconnect
 
 from kimdesk.collector import collector_paused
+from kimdesk.server import log_privacy
 from kimdesk.server.db import make_engine
 from kimdesk.server.migrate import upgrade
 from kimdesk.server.service import Device, ServiceError, SyncService, now_iso
@@ -156,6 +157,7 @@ def _parse(model: type[M], body: bytes) -> M:
 
 def create_app(db_url: str, *, migrate: bool = True) -> FastAPI:
     """The ASGI app for one database. ``migrate`` upgrades the schema at creation."""
+    log_privacy.install()
     engine = make_engine(db_url)
     if migrate:
         upgrade(engine)

@@ -40,6 +40,8 @@ from kimdesk.sync.protocol import ErrorCode, PushRequest, TeamState
 
 log = logging.getLogger(__name__)
 
+#: Times a push is decided again after a unique key another push committed meanwhile.
+RACE_ATTEMPTS = 3
 #: Conflict ids one batch may name in ``resolves`` (a counselor resolves a handful at a time;
 #: each is looked up under the team's lock).
 MAX_RESOLVES = 5000
@@ -50,17 +52,27 @@ def push_json(engine: Engine, device: Device, request: PushRequest, payload_hash
     """Apply a batch; its receipt as the JSON text that is stored and sent. ``state``: the
     answer also carries the team's state (``PushReceipt.state``, read after the commit, as
     ``GET /v1/state?digest=false`` would; not stored)."""
-    try:
-        receipt = _push(engine, device, request, payload_hash)
-    except IntegrityError:
-        # Two instances raced on the same batch: the other one committed; answer its receipt.
-        stored = _stored_receipt(engine, device, request.batch_id, payload_hash)
-        if stored is None:
-            raise
-        receipt = stored
-    else:
-        if any(c.kind == "deletions" for c in request.changes):
-            purge.flush_freed_pages(engine)
+    dbapi = engine.dialect.dbapi  # COPY goes past SQLAlchemy: its errors are the driver's own
+    integrity: tuple[type[Exception], ...] = (
+        (IntegrityError,) if dbapi is None else (IntegrityError, dbapi.IntegrityError))
+    for attempt in range(RACE_ATTEMPTS):
+        try:
+            receipt = _push(engine, device, request, payload_hash)
+        except integrity:
+            # Two instances raced on the same batch: the other one committed; answer its
+            # receipt. Or a push of another team created one of this batch's new records since
+            # it was looked up (each push locks its own team only): decided again, the record
+            # is that team's and the change is refused, instead of a 500 (found by a review).
+            stored = _stored_receipt(engine, device, request.batch_id, payload_hash)
+            if stored is not None:
+                receipt = stored
+                break
+            if attempt + 1 == RACE_ATTEMPTS:
+                raise
+        else:
+            if any(c.kind == "deletions" for c in request.changes):
+                purge.flush_freed_pages(engine)
+            break
     if state:
         # the batch is stored: a failed read of the extra must not turn its answer into an
         # error (the device would keep a batch the server has); without it the device asks

@@ -215,7 +215,10 @@ class _Decision:
         try:
             checked = validator.validate_python(merged | {"revision": 0, "pending": False})
         except ValidationError as exc:
-            if stored is None or not changed:
+            if stored is None or not changed or fast:
+                # A new record, or the device's own version (nothing merged in from others):
+                # invalid as sent. Before, an invalid value on a record the server held went to
+                # every device of the team as an open conflict (found by a review).
                 self._reject(change, _first_error(exc))
                 return None
             # The merge produced an inconsistent record (e.g. one side closed the case, the

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import gzip
 import json
+import time
 import uuid
 from datetime import date
 from typing import Any
 
 import httpx
+import pytest
 
 from kimdesk.domain.models import Person
 from kimdesk.domain.retention import add_months
@@ -115,3 +117,94 @@ def test_made_up_conflict_ids_cost_no_number_and_no_write(server: Any, make_devi
     r = httpx.post(server.url + "/v1/push", json=body, timeout=60,
                    headers={"Authorization": f"Bearer {a.store.get('token')}"})
     assert (r.status_code, r.json()["error"]) == (422, "malformed"), r.text
+
+
+def test_an_invalid_change_of_a_stored_record_is_refused_not_a_conflict(
+        server: Any, make_device: Any) -> None:
+    """Before, ``birth_year: 5000`` or ``deleted: null`` on a record the server held became an
+    open conflict, sent to every device of the team, instead of a refusal with a reason."""
+    a = make_device(server, "alice")
+    person = _new("persons", PERSON)
+    [first] = _pushed(server, a, [person])
+    rev = first["rev"]
+    results = _pushed(server, a, [
+        {"kind": "persons", "id": person["id"], "base_rev": rev, "changed": change}
+        for change in ({"birth_year": 5000}, {"deleted": None})])
+    assert [r["status"] for r in results] == ["rejected", "rejected"], results
+    assert "birth_year" in results[0]["reason"] and "deleted" in results[1]["reason"]
+    device = server.service.authenticate(a.store.get("token"))
+    assert server.service.conflict_history(device.team) == []
+
+
+def test_a_new_record_another_team_created_meanwhile_is_refused_not_500(
+        server: Any, make_device: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """PostgreSQL: each push locks its own team only, so another team's push can commit a
+    record under the same id between this push's lookup and its write. That answered 500 (a
+    unique key, and no stored receipt for this batch); now the batch is decided again and the
+    change refused as another team's record. (SQLite has one writer at a time.)"""
+    from sqlalchemy import insert
+
+    from kimdesk.server import db
+    from kimdesk.server import push as push_module
+
+    if server.service.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite writes one push at a time")
+    a = make_device(server, "alice")
+    taken = _new("persons", PERSON)
+    real = push_module.load_records
+    injected: list[bool] = []
+
+    def lookup_then_race(conn: Any, wanted: Any) -> Any:
+        found = real(conn, wanted)
+        if not injected:  # another team's push commits the same record now
+            injected.append(True)
+            with server.service.engine.begin() as other:
+                other.execute(insert(db.records).values(
+                    kind="persons", id=taken["id"], team="Team Süd", rev=1, seq=1,
+                    deleted=False, data=json.dumps({"id": taken["id"]}),
+                    updated_at="2026-12-05T00:00:00Z", updated_by=""))
+        return found
+
+    monkeypatch.setattr(push_module, "load_records", lookup_then_race)
+    results = _pushed(server, a, [taken, _new("persons", PERSON)])
+    assert [r["status"] for r in results] == ["rejected", "applied"], results
+    assert "another team" in results[0]["reason"]
+
+
+def test_an_error_in_a_request_is_logged_without_its_text(
+        sqlite_server: Any, make_device: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A database error's text can quote a record (PostgreSQL's CONTEXT line of a failed COPY;
+    found by the review in the server's log). The log keeps the traceback and the type."""
+    import logging
+
+    a = make_device(sqlite_server, "alice")
+
+    quoted = 'COPY records, line 1: "persons ... Ayse Demir, 0176 5550100"'
+
+    def broken(*args: Any, **kwargs: Any) -> str:
+        raise RuntimeError(quoted)  # (a traceback shows this line, not the text)
+
+    monkeypatch.setattr(sqlite_server.service, "push_json", broken)
+    lines: list[str] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append(logging.Formatter().format(record))
+
+    logger = logging.getLogger("uvicorn.error")
+    keep = Keep()
+    logger.addHandler(keep)
+    try:
+        r = httpx.post(sqlite_server.url + "/v1/push", timeout=30,
+                       json={"batch_id": uuid.uuid4().hex, "batch_seq": 1, "changes": []},
+                       headers={"Authorization": f"Bearer {a.store.get('token')}"})
+        for _ in range(200):  # logged after the answer left
+            if lines:
+                break
+            time.sleep(0.05)
+    finally:
+        logger.removeHandler(keep)
+    assert r.status_code == 500
+    text = "\n".join(lines)
+    assert "RuntimeError" in text and "Traceback" in text, text
+    assert "Demir" not in text and "0176" not in text, text
