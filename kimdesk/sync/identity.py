@@ -29,11 +29,14 @@ import httpx
 from kimdesk.i18n import N_
 from kimdesk.sync.errors import Offline, ServerRefused, SyncError
 from kimdesk.sync.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION, EnrollResponse, Hello
+from kimdesk.sync.transport import read_capped
 from kimdesk.sync.urls import check_server_url
 
 #: Seconds to wait for the server's hello: a person waits in front of the dialog.
 IDENTIFY_TIMEOUT = 10.0
 
+#: A hello is a few hundred bytes; an answer past this is some other server's.
+MAX_HELLO_BYTES = 64 * 1024
 _UNREACHABLE = N_("The server {host} cannot be reached. Check the address and the network "
                   "connection.")
 
@@ -102,7 +105,11 @@ def identify(url: str, *, timeout: float = IDENTIFY_TIMEOUT,
             with client.stream("GET", base + "/v1/hello",
                                headers={PROTOCOL_HEADER: str(PROTOCOL_VERSION)}) as response:
                 fingerprint, subject, issuer = _certificate(response)
-                body = response.read()
+                try:
+                    body = read_capped(response.iter_bytes(), MAX_HELLO_BYTES, response.request)
+                except httpx.DecodingError:
+                    body = b""  # far too long for a hello: no KIMdesk server
+
         except httpx.ConnectError as exc:
             if _certificate_refused(exc):
                 raise SyncError(N_("The certificate of {host} is not trusted by this computer, "

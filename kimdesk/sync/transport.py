@@ -8,6 +8,7 @@ translation of HTTP failures into :mod:`kimdesk.sync.errors`.
 from __future__ import annotations
 
 import socket
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -47,6 +48,24 @@ PROBE_TIMEOUT = 3.0
 #: at most its batch (64 MiB inflated): anything larger is a broken or hostile server, and
 #: inflating it all would take the desktop app's memory (a 1 MB gzip of zeros is 1 GiB).
 MAX_ANSWER_BYTES = 2 * MAX_INFLATED_BYTES
+
+
+#: The most an answer may take as it arrives (a pull page is at most 16 MiB of JSON plus a record;
+#: found by a review: a look-alike server's endless answer to ``/v1/hello`` took 1.5 GB).
+MAX_RAW_ANSWER_BYTES = MAX_INFLATED_BYTES
+
+
+def read_capped(chunks: Iterator[bytes], limit: int, request: httpx.Request) -> bytes:
+    """An answer's bytes, or :class:`httpx.DecodingError` (a broken connection to the caller)
+    once they pass ``limit``: reading stops there."""
+    parts: list[bytes] = []
+    size = 0
+    for chunk in chunks:
+        size += len(chunk)
+        if size > limit:
+            raise httpx.DecodingError(f"answer over {limit} bytes", request=request)
+        parts.append(chunk)
+    return b"".join(parts)
 
 
 class Transport:
@@ -102,7 +121,7 @@ class Transport:
         if response.is_stream_consumed:  # read already (a test's mock transport): as httpx did
             return response
         try:
-            raw = b"".join(response.iter_raw())
+            raw = read_capped(response.iter_raw(), MAX_RAW_ANSWER_BYTES, request)
         finally:
             response.close()
         encoding = response.headers.get("content-encoding", "").strip().lower()

@@ -235,3 +235,51 @@ def test_the_server_refuses_many_members_and_inflates_large_bodies_off_its_event
             r = client.post(url, content=body, headers=headers)
             assert (r.status_code, r.json()["error"]) == (422, "malformed"), r.text
     assert on_loop == [False, True, False]
+
+
+@contextlib.contextmanager
+def _endless_server(chunks: int) -> Iterator[tuple[str, list[int]]]:
+    """A server on 127.0.0.1 answering one request with ``chunks`` MiB of spaces, chunked; the
+    list counts the MiB it got out before the client stopped reading."""
+    sent: list[int] = [0]
+
+    class Endless(socketserver.StreamRequestHandler):
+        def handle(self) -> None:
+            while self.rfile.readline() not in (b"\r\n", b""):
+                pass
+            block = b" " * (1 << 20)
+            try:
+                self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                                 b"Transfer-Encoding: chunked\r\n\r\n")
+                for _ in range(chunks):
+                    self.wfile.write(b"%x\r\n" % len(block) + block + b"\r\n")
+                    sent[0] += 1
+                self.wfile.write(b"0\r\n\r\n")
+            except OSError:
+                pass
+
+    with socketserver.ThreadingTCPServer(("127.0.0.1", 0), Endless) as server:
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield f"http://127.0.0.1:{server.server_address[1]}", sent
+        finally:
+            server.shutdown()
+
+
+def test_the_app_stops_reading_an_endless_answer(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Found by a review: the device read a server's whole answer before any limit (a
+    look-alike server's 500 MB answer to ``/v1/hello`` took the app to 1.5 GB). Now it stops
+    after ``MAX_RAW_ANSWER_BYTES`` (1 MiB here) with a sync error; the server got out a few MiB
+    (socket buffers), not all 200."""
+    from kimdesk.sync.identity import identify
+
+    monkeypatch.setattr(transport, "MAX_RAW_ANSWER_BYTES", 1 << 20)
+    with _endless_server(200) as (url, sent):
+        with pytest.raises(SyncError):
+            Transport(url).hello()
+    assert sent[0] < 50, sent
+    with _endless_server(200) as (url, sent):  # the first contact, before any code is sent
+        with pytest.raises(SyncError):
+            identify(url)
+    assert sent[0] < 50, sent
