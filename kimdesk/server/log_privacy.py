@@ -14,9 +14,10 @@ from __future__ import annotations
 import logging
 import traceback
 
-#: The loggers that log exceptions with a traceback: uvicorn's for an error in a request, and
-#: the project's own.
-LOGGERS = ("uvicorn.error", "kimdesk")
+#: The loggers that log exceptions with a traceback: uvicorn's, for an error in a request. (The
+#: project's own code logs an exception's type only, e.g. the daily Löschfrist run; a filter
+#: would have to sit on each of its loggers, as a logger's filter does not reach its children.)
+LOGGERS = ("uvicorn.error",)
 
 
 class WithoutExceptionText(logging.Filter):
