@@ -12,9 +12,10 @@ of the team:
   with its size in the reason (:func:`attachment_problem`), before any merge.
 - **timestamps**: from 2000-01-01 to one day after the server's clock. ``updated_at`` decides
   merges; a year-9999 stamp would win every one.
-- **dates** (a birth date, a case's opening or closing day, a consultation's day, ...): from
-  1900-01-01 to 2100-12-31. A case closed on 9999-12-31 broke the Löschfrist run of every team
-  (its deadline lay past the calendar's end); nobody's records hold such a day.
+- **dates** (a birth date, a case's opening or closing day, a consultation's day, the moment
+  of a phase change, ...): from 1900-01-01 to 2100-12-31. A case closed on 9999-12-31 broke the
+  Löschfrist run of every team (its deadline lay past the calendar's end); nobody's records
+  hold such a day.
 - **no NUL character** in any text. PostgreSQL's JSON functions refuse one, and a single note
   with one in its ``case_id`` made every later case deletion of its team fail (a review).
 - **references**: ``case_id``, ``person_id``, ``consultation_id`` and a deletion's ``target_id``
@@ -58,7 +59,7 @@ REFERENCES: dict[str, tuple[str, ...]] = {
 
 
 def id_problem(record_id: str) -> str | None:
-    if _UUID.match(record_id):
+    if _UUID.fullmatch(record_id):
         return None
     return "id must be a UUID in its canonical lowercase form"
 
@@ -90,7 +91,7 @@ def _latest(stamp: str) -> str:
 
 @lru_cache(maxsize=64)
 def date_fields(kind: str) -> tuple[str, ...]:
-    """The fields of a record kind that hold a date (not a timestamp)."""
+    """The fields of a record kind that hold a day or a moment, besides its own stamps."""
     from kimdesk.domain.models import RECORD_BY_KIND
 
     model = RECORD_BY_KIND.get(kind)
@@ -101,7 +102,10 @@ def date_fields(kind: str) -> tuple[str, ...]:
         annotation = info.annotation
         types = (get_args(annotation) if get_origin(annotation) in (Union, UnionType)
                  else (annotation,))
-        if Date in types:  # exactly date: a datetime is a timestamp
+        # a day, or a moment other than the record's own stamps (a phase change's ``at``),
+        # judged by its day (a datetime is a date too)
+        if any(isinstance(t, type) and issubclass(t, Date) for t in types) and name not in (
+                "created_at", "updated_at"):
             found.append(name)
     return tuple(found)
 
@@ -121,7 +125,7 @@ def record_problem(text: str, data: dict[str, Any], stamp: str, kind: str = "") 
             return f"{field} {value[:40]} lies outside {EARLIEST} .. one day from now"
     for field in date_fields(kind):
         day = data.get(field)
-        if isinstance(day, str) and not (EARLIEST_DAY <= day <= LATEST_DAY):
+        if isinstance(day, str) and not (EARLIEST_DAY <= day[:10] <= LATEST_DAY):
             return f"{field} {day[:40]} lies outside {EARLIEST_DAY} .. {LATEST_DAY}"
     if "\\u0000" in text and _NUL.search(text):  # the search only where one may be
         return "a text contains a NUL character"
@@ -129,10 +133,13 @@ def record_problem(text: str, data: dict[str, Any], stamp: str, kind: str = "") 
 
 
 def canonical(value: str) -> str:
-    """An id as validation stores it: a UUID in any spelling in its canonical form (other
-    text as it is)."""
-    if _UUID.match(value):
+    """An id as it may be meant: without the whitespace validation strips off (the stored value),
+    and a UUID in any spelling (upper case, braces, ``urn:uuid:``) in its canonical form. A
+    reference is looked up this way: an id padded with a space or a newline was stored as
+    another team's id after the lookup by its raw text found nothing (found by a review)."""
+    if _UUID.fullmatch(value):
         return value
+    value = value.strip()
     try:
         return str(uuid.UUID(value))
     except ValueError:

@@ -32,6 +32,7 @@ from sqlalchemy import Connection, Engine
 
 from kimdesk.server import db
 from kimdesk.server.checkpoints import checkpoint
+from kimdesk.server.plausibility import canonical
 from kimdesk.server.store import placeholder
 
 #: Record kinds that belong to one case through ``case_id``.
@@ -161,13 +162,16 @@ def refusals(conn: Connection, team: str, changes: Iterable[tuple[str, str, dict
     if conn.exec_driver_sql(f"SELECT 1 FROM {db.purged.name} WHERE team = {m} LIMIT 1",
                             (team,)).first() is None:
         return {}
-    items = list(changes)
+    # references as they will be stored (whitespace stripped), in canonical spelling
+    items = [(kind, rid, {f: canonical(v) for f in ("case_id", "person_id")
+                          if isinstance(v := changed.get(f), str) and v})
+             for kind, rid, changed in changes]
     asked: list[tuple[str, str]] = []
-    for kind, rid, changed in items:
+    for kind, rid, refs in items:
         asked.append((kind, rid))
         for field, parent in (("case_id", "cases"), ("person_id", "persons")):
-            value = changed.get(field)
-            if isinstance(value, str) and value:
+            value = refs.get(field)
+            if value:
                 asked.append((parent, value))
     # only this team's purges: another team's record of the same id is none of its business
     # (before, a team that knew another team's id learnt the legal basis of its deletion)

@@ -42,9 +42,6 @@ log = logging.getLogger(__name__)
 
 #: Times a push is decided again after a unique key another push committed meanwhile.
 RACE_ATTEMPTS = 3
-#: Conflict ids one batch may name in ``resolves`` (a counselor resolves a handful at a time;
-#: each is looked up under the team's lock).
-MAX_RESOLVES = 5000
 
 
 def push_json(engine: Engine, device: Device, request: PushRequest, payload_hash: str, *,
@@ -155,9 +152,6 @@ def apply_batch(conn: Connection, device: Device, request: PushRequest, first_se
     bases = load_bases(conn, request, current)
     teams = load_teams(conn, plausibility.referenced_ids(request.changes))
     named = {cid for c in request.changes for cid in c.resolves}
-    if len(named) > MAX_RESOLVES:
-        raise ServiceError(422, ErrorCode.MALFORMED,
-                           f"more than {MAX_RESOLVES} conflict resolutions in one batch")
     resolvable = open_conflicts(conn, device.team, sorted(named)) if named else set()
     # the batch's own records are not looked up again: their stored team is in ``current``
     # (a change that refers to another change of the batch, whose record the server holds

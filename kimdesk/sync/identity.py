@@ -27,6 +27,7 @@ from typing import Any
 import httpx
 
 from kimdesk.i18n import N_
+from kimdesk.sync.compression import BadGzip, TooLarge, gunzip
 from kimdesk.sync.errors import Offline, ServerRefused, SyncError
 from kimdesk.sync.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION, EnrollResponse, Hello
 from kimdesk.sync.transport import read_capped
@@ -94,6 +95,21 @@ def _certificate_refused(exc: BaseException) -> bool:
     return False
 
 
+def _hello_body(response: httpx.Response) -> bytes:
+    """The answer's body as sent, plain or gzip, at most :data:`MAX_HELLO_BYTES` either way
+    (empty when it is longer or otherwise encoded: no KIMdesk server). Read raw and inflated
+    here: httpx would inflate whatever encoding it knows (zstd, brotli) before any limit, and a
+    16 KB zstd answer took the app to 1.1 GB (found by a review)."""
+    try:
+        raw = read_capped(response.iter_raw(), MAX_HELLO_BYTES, response.request)
+        encoding = response.headers.get("content-encoding", "").strip().lower()
+        if encoding in ("gzip", "x-gzip"):
+            return gunzip(raw, MAX_HELLO_BYTES)
+        return raw if encoding in ("", "identity") else b""
+    except (httpx.DecodingError, BadGzip, TooLarge):
+        return b""
+
+
 def identify(url: str, *, timeout: float = IDENTIFY_TIMEOUT,
              verify: ssl.SSLContext | bool = True) -> ServerIdentity:
     """Ask ``url`` for its hello and keep what its connection showed. ``verify``: tests pass a
@@ -103,12 +119,10 @@ def identify(url: str, *, timeout: float = IDENTIFY_TIMEOUT,
     with httpx.Client(timeout=timeout, verify=verify) as client:
         try:
             with client.stream("GET", base + "/v1/hello",
-                               headers={PROTOCOL_HEADER: str(PROTOCOL_VERSION)}) as response:
+                               headers={PROTOCOL_HEADER: str(PROTOCOL_VERSION),
+                                        "Accept-Encoding": "gzip"}) as response:
                 fingerprint, subject, issuer = _certificate(response)
-                try:
-                    body = read_capped(response.iter_bytes(), MAX_HELLO_BYTES, response.request)
-                except httpx.DecodingError:
-                    body = b""  # far too long for a hello: no KIMdesk server
+                body = _hello_body(response)
 
         except httpx.ConnectError as exc:
             if _certificate_refused(exc):

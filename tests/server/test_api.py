@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from kimdesk.domain.models import Person
 from kimdesk.sync.engine import DeviceRevoked, ServerRefused, SyncEngine, enroll
 from kimdesk.sync.protocol import PROTOCOL_HEADER
-from tests.sync.helpers import snapshot
+from tests.sync.helpers import pushed, snapshot
 
 
 def _case(vault, family="Demir"):
@@ -308,18 +308,6 @@ def test_implausible_records_are_rejected_with_a_reason(server, make_device):
     assert "canonical lowercase" in reasons[2] and "another team" in reasons[3]
 
 
-def _pushed(server, device, changes):
-    """Push ``changes`` as the device's next batch (its own numbering), the results."""
-    seq = int(device.store.get("batch_seq", "0")) + 1
-    device.store.set_many({"batch_seq": seq})
-    body = gzip.compress(json.dumps(
-        {"batch_id": uuid.uuid4().hex, "batch_seq": seq, "changes": changes}).encode())
-    r = httpx.post(server.url + "/v1/push", content=body, timeout=60, headers={
-        "Authorization": f"Bearer {device.store.get('token')}", "Content-Encoding": "gzip"})
-    assert r.status_code == 200, r.text
-    return r.json()["results"]
-
-
 def _deletion(kind, target, basis, rid=None):
     from kimdesk.domain.models import deletion_id
 
@@ -338,7 +326,7 @@ def test_a_deletion_cannot_name_another_teams_record_under_another_kind(server, 
     b = make_device(server, "bob", team="Team Süd")
     olena = b.vault.people.add(Person(given_name="Olena", family_name="Kovalenko"))
     b.sync()
-    [result] = _pushed(server, a, [_deletion("cases", olena.id, "Art. 17", str(uuid.uuid4()))])
+    [result] = pushed(server, a, [_deletion("cases", olena.id, "Art. 17", str(uuid.uuid4()))])
     assert result["status"] == "rejected" and "another team" in result["reason"]
 
 
@@ -349,12 +337,12 @@ def test_a_team_does_not_learn_why_another_team_deleted_a_record(server, make_de
     b = make_device(server, "bob", team="Team Süd")
     olena = b.vault.people.add(Person(given_name="Olena", family_name="Kovalenko"))
     b.sync()
-    assert _pushed(server, b, [_deletion("persons", olena.id, "Beschluss Süd 4711")])[0][
+    assert pushed(server, b, [_deletion("persons", olena.id, "Beschluss Süd 4711")])[0][
         "status"] == "applied"
     own = a.vault.people.add(Person(given_name="Amal", family_name="Nord"))
     a.sync()
-    assert _pushed(server, a, [_deletion("persons", own.id, "Art. 17")])[0]["status"] == "applied"
-    results = _pushed(server, a, [{"kind": "cases", "id": str(uuid.uuid4()), "base_rev": 0,
+    assert pushed(server, a, [_deletion("persons", own.id, "Art. 17")])[0]["status"] == "applied"
+    results = pushed(server, a, [{"kind": "cases", "id": str(uuid.uuid4()), "base_rev": 0,
                                    "changed": {"case_number": "2026-X-7", "owner": "alice",
                                                "opened_on": "2026-01-05",
                                                "person_id": olena.id}}])

@@ -4,7 +4,6 @@ rest of the batch applies (docs/sync-protocol.md, "Plausibility limits")."""
 
 from __future__ import annotations
 
-import gzip
 import json
 import time
 import uuid
@@ -16,21 +15,10 @@ import pytest
 
 from kimdesk.domain.models import Person
 from kimdesk.domain.retention import add_months
+from tests.sync.helpers import pushed
 
 PERSON = {"given_name": "Ayse", "family_name": "Demir"}
 CASE = {"case_number": "2026-H-1", "owner": "alice", "opened_on": "2026-01-05"}
-
-
-def _pushed(server: Any, device: Any, changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Push ``changes`` as the device's next batch (its own numbering); the results."""
-    seq = int(device.store.get("batch_seq", "0")) + 1
-    device.store.set_many({"batch_seq": seq})
-    body = gzip.compress(json.dumps(
-        {"batch_id": uuid.uuid4().hex, "batch_seq": seq, "changes": changes}).encode())
-    r = httpx.post(server.url + "/v1/push", content=body, timeout=60, headers={
-        "Authorization": f"Bearer {device.store.get('token')}", "Content-Encoding": "gzip"})
-    assert r.status_code == 200, r.text
-    return list(r.json()["results"])
 
 
 def _new(kind: str, fields: dict[str, Any], **extra: Any) -> dict[str, Any]:
@@ -57,7 +45,7 @@ def test_days_stamps_and_nul_characters_no_counselor_writes_are_refused(
         _new("notes", {"case_id": case["id"] + "\u0000", "text": "x"}),
         _new("notes", {"case_id": case["id"], "text": "typed as text: \\u0000"}),
     ]
-    results = _pushed(server, a, changes)
+    results = pushed(server, a, changes)
     statuses = [r["status"] for r in results]
     assert statuses == ["applied"] * 2 + ["rejected"] * 7 + ["applied"], results
     reasons = [r["reason"] for r in results[2:9]]
@@ -70,16 +58,19 @@ def test_days_stamps_and_nul_characters_no_counselor_writes_are_refused(
 
 def test_a_reference_in_another_spelling_is_checked_for_its_team(server: Any,
                                                                  make_device: Any) -> None:
-    """Before: an uppercase or braced UUID was looked up as written, found nothing, and was
-    then stored in its canonical spelling: a team A case on a team B person."""
+    """Before: an uppercase or braced UUID, or one padded with whitespace (which validation
+    strips), was looked up as written, found nothing, and a team A case was stored on a team B
+    person."""
     a = make_device(server, "alice")
     b = make_device(server, "bob", team="Team Süd")
     foreign = b.vault.people.add(Person(given_name="Olena", family_name="Kovalenko"))
     b.sync()
+    spellings = [foreign.id.upper(), "{" + foreign.id + "}", "urn:uuid:" + foreign.id,
+                 " " + foreign.id, foreign.id + "\n", "\t" + foreign.id, "\u00a0" + foreign.id]
     changes = [_new("cases", CASE | {"case_number": f"2026-H-{n}", "person_id": spelling})
-               for n, spelling in enumerate([foreign.id.upper(), "{" + foreign.id + "}"])]
-    results = _pushed(server, a, changes)
-    assert [r["status"] for r in results] == ["rejected", "rejected"], results
+               for n, spelling in enumerate(spellings)]
+    results = pushed(server, a, changes)
+    assert [r["status"] for r in results] == ["rejected"] * len(spellings), results
     assert all("another team" in r["reason"] for r in results)
 
 
@@ -99,24 +90,15 @@ def test_a_deadline_past_the_calendar_is_never_due() -> None:
 
 def test_made_up_conflict_ids_cost_no_number_and_no_write(server: Any, make_device: Any) -> None:
     """Before, every id in ``resolves`` took a change number and an ``UPDATE`` under the write
-    lock, open conflict or not (150,000 made-up ids held it for 16 s). Now only the team's open
-    conflicts are closed (tests/sync/test_two_devices.py closes a real one), and a batch naming
-    more than ``MAX_RESOLVES`` is refused whole."""
+    lock, open conflict or not (150,000 made-up ids held it for 16 s). Now they are looked up
+    in one query, and only the team's open conflicts are closed (tests/sync/test_two_devices.py
+    closes a real one)."""
     a = make_device(server, "alice")
     made_up = [uuid.uuid4().hex for _ in range(1000)]
-    results = _pushed(server, a, [_new("persons", PERSON, resolves=made_up)])
+    results = pushed(server, a, [_new("persons", PERSON, resolves=made_up)])
     assert [r["status"] for r in results] == ["applied"]
     device = server.service.authenticate(a.store.get("token"))
     assert server.service.state(device, digest=False).seq == 1  # 1001 before
-    from kimdesk.server.push import MAX_RESOLVES
-
-    seq = int(a.store.get("batch_seq", "0")) + 1
-    body = {"batch_id": uuid.uuid4().hex, "batch_seq": seq, "changes": [
-        _new("persons", PERSON, resolves=[uuid.uuid4().hex for _ in range(1000)])
-        for _ in range(MAX_RESOLVES // 1000 + 1)]}
-    r = httpx.post(server.url + "/v1/push", json=body, timeout=60,
-                   headers={"Authorization": f"Bearer {a.store.get('token')}"})
-    assert (r.status_code, r.json()["error"]) == (422, "malformed"), r.text
 
 
 def test_an_invalid_change_of_a_stored_record_is_refused_not_a_conflict(
@@ -125,9 +107,9 @@ def test_an_invalid_change_of_a_stored_record_is_refused_not_a_conflict(
     open conflict, sent to every device of the team, instead of a refusal with a reason."""
     a = make_device(server, "alice")
     person = _new("persons", PERSON)
-    [first] = _pushed(server, a, [person])
+    [first] = pushed(server, a, [person])
     rev = first["rev"]
-    results = _pushed(server, a, [
+    results = pushed(server, a, [
         {"kind": "persons", "id": person["id"], "base_rev": rev, "changed": change}
         for change in ({"birth_year": 5000}, {"deleted": None})])
     assert [r["status"] for r in results] == ["rejected", "rejected"], results
@@ -166,7 +148,7 @@ def test_a_new_record_another_team_created_meanwhile_is_refused_not_500(
         return found
 
     monkeypatch.setattr(push_module, "load_records", lookup_then_race)
-    results = _pushed(server, a, [taken, _new("persons", PERSON)])
+    results = pushed(server, a, [taken, _new("persons", PERSON)])
     assert [r["status"] for r in results] == ["rejected", "applied"], results
     assert "another team" in results[0]["reason"]
 
@@ -208,3 +190,47 @@ def test_an_error_in_a_request_is_logged_without_its_text(
     text = "\n".join(lines)
     assert "RuntimeError" in text and "Traceback" in text, text
     assert "Demir" not in text and "0176" not in text, text
+
+
+def test_an_invalid_change_on_an_old_base_is_refused_not_sent_as_conflicts(
+        server: Any, make_device: Any) -> None:
+    """The record moved on since the device's base: before, the device's values went to the
+    team as conflicts unchecked (a birth year 5000, a NUL character), and a field name over 100
+    characters answered 500 on PostgreSQL. The device's own version is checked first."""
+    a = make_device(server, "alice")
+    person = _new("persons", PERSON)
+    [first] = pushed(server, a, [person])
+    pushed(server, a, [{"kind": "persons", "id": person["id"], "base_rev": first["rev"],
+                        "changed": {"phone": "0201 1"}}])
+    results = pushed(server, a, [
+        {"kind": "persons", "id": person["id"], "base_rev": first["rev"], "changed": change}
+        for change in ({"birth_year": 5000}, {"x" * 150: 1}, {"family_name": "a\u0000b"},
+                       {"birth_date": "9999-01-01"})])
+    assert [r["status"] for r in results] == ["rejected"] * 4, results
+    device = server.service.authenticate(a.store.get("token"))
+    assert server.service.conflict_history(device.team) == []
+
+
+def test_a_phase_change_far_in_the_future_is_refused(server: Any, make_device: Any) -> None:
+    """A phase change's moment counts as the case's last contact for the Löschfrist: in 9999,
+    the case would never be due."""
+    a = make_device(server, "alice")
+    person = _new("persons", PERSON)
+    case = _new("cases", CASE | {"person_id": person["id"]})
+    results = pushed(server, a, [person, case, _new("phase_transitions", {
+        "case_id": case["id"], "to_phase": "assessment", "at": "9999-12-31T00:00:00Z",
+        "by": "alice"})])
+    assert [r["status"] for r in results] == ["applied", "applied", "rejected"], results
+    assert "at 9999-12-31" in results[2]["reason"]
+
+
+def test_an_id_with_a_trailing_newline_is_refused(server: Any, make_device: Any) -> None:
+    """``$`` in the id pattern matched before a final newline, so ``<uuid>\\n`` passed as
+    canonical, and the record would have been stored under a key other than its ``data.id``
+    (validation strips the newline): a shadow duplicate."""
+    a = make_device(server, "alice")
+    rid = str(uuid.uuid4())
+    results = pushed(server, a, [{"kind": "persons", "id": rid + "\n", "base_rev": 0,
+                                  "changed": PERSON}])
+    assert [r["status"] for r in results] == ["rejected"], results
+    assert "canonical lowercase" in results[0]["reason"]

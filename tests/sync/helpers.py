@@ -6,11 +6,15 @@
 
 from __future__ import annotations
 
+import gzip
+import json
 import os
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from kimdesk.server.embedded import EmbeddedServer
@@ -95,3 +99,17 @@ def make_device(make_vault: Callable[..., Any]) -> Iterator[Callable[..., Device
 def snapshot(device: Device) -> dict[tuple[str, str], dict[str, Any]]:
     """Every record of a vault without local metadata (revision, pending)."""
     return {(k, i): d for k, i, d in device.store.iter_records()}
+
+
+def pushed(server: EmbeddedServer, device: Device,
+           changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Push raw ``changes`` as the device's next batch (its own numbering), gzip-compressed as
+    the app sends them; the receipt's results."""
+    seq = int(device.store.get("batch_seq", "0")) + 1
+    device.store.set_many({"batch_seq": seq})
+    body = gzip.compress(json.dumps(
+        {"batch_id": uuid.uuid4().hex, "batch_seq": seq, "changes": changes}).encode())
+    r = httpx.post(server.url + "/v1/push", content=body, timeout=60, headers={
+        "Authorization": f"Bearer {device.store.get('token')}", "Content-Encoding": "gzip"})
+    assert r.status_code == 200, r.text
+    return list(r.json()["results"])

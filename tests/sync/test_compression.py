@@ -133,15 +133,16 @@ def test_several_members_are_one_body_and_junk_behind_them_is_refused() -> None:
 
 
 @contextlib.contextmanager
-def _raw_server(status: int, body: bytes) -> Iterator[str]:
-    """A server on 127.0.0.1 that answers every request with these bytes, labelled gzip (a
-    real one: httpx reads a mock transport's answer itself, before the transport could)."""
+def _raw_server(status: int, body: bytes, encoding: str = "gzip") -> Iterator[str]:
+    """A server on 127.0.0.1 that answers every request with these bytes, labelled with
+    ``encoding`` (a real one: httpx reads a mock transport's answer itself, before the
+    transport could)."""
 
     class Answer(socketserver.StreamRequestHandler):
         def handle(self) -> None:
             while self.rfile.readline() not in (b"\r\n", b""):
                 pass
-            self.wfile.write(f"HTTP/1.1 {status} X\r\nContent-Encoding: gzip\r\n"
+            self.wfile.write(f"HTTP/1.1 {status} X\r\nContent-Encoding: {encoding}\r\n"
                              f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
                              .encode() + body)
 
@@ -231,10 +232,12 @@ def test_the_server_refuses_many_members_and_inflates_large_bodies_off_its_event
         assert (r.status_code, r.json()["error"]) == (400, "bad_encoding"), r.text
         small = gzip.compress(b"{}")
         big = gzip.compress(b"{" + b" " * 1_000_000 + b"}", 0)  # stored, not compressed
-        for body in (small, big):
+        explosive = gzip.compress(b"{" + b" " * 8_000_000 + b"}")  # 8 KB, inflates to 8 MB
+        for body in (small, big, explosive):
             r = client.post(url, content=body, headers=headers)
             assert (r.status_code, r.json()["error"]) == (422, "malformed"), r.text
-    assert on_loop == [False, True, False]
+    # a small body that inflates past 1 MiB is stopped there on the loop, then done off it
+    assert on_loop == [False, True, False, True, False]
 
 
 @contextlib.contextmanager
@@ -275,11 +278,33 @@ def test_the_app_stops_reading_an_endless_answer(monkeypatch: pytest.MonkeyPatch
     from kimdesk.sync.identity import identify
 
     monkeypatch.setattr(transport, "MAX_RAW_ANSWER_BYTES", 1 << 20)
-    with _endless_server(200) as (url, sent):
-        with pytest.raises(SyncError):
-            Transport(url).hello()
+    with _endless_server(200) as (url, sent), pytest.raises(SyncError):
+        Transport(url).hello()
     assert sent[0] < 50, sent
-    with _endless_server(200) as (url, sent):  # the first contact, before any code is sent
-        with pytest.raises(SyncError):
+    # the first contact, before any code is sent
+    with _endless_server(200) as (url, sent), pytest.raises(SyncError):
+        identify(url)
+    assert sent[0] < 50, sent
+
+
+def test_a_new_servers_hello_is_read_raw_and_only_plain_or_gzip() -> None:
+    """Found by a review: the first contact read through httpx's decoders, which inflate zstd
+    (a 16 KB answer took the app to 1.1 GB) before any limit. Now a zstd answer is no KIMdesk
+    server, and a gzip one is inflated to 64 KiB at most."""
+    from kimdesk.sync.identity import identify
+    from kimdesk.sync.protocol import Hello
+
+    hello = Hello(protocol=1, server_id="s1", server_time="2026-12-05T00:00:00Z")
+    text = hello.model_dump_json().encode()
+    try:
+        import zstandard
+
+        zstd = zstandard.ZstdCompressor().compress(text)
+    except ImportError:  # httpx then ignores the label and reads the text as it is
+        zstd = text
+    for encoding, body in (("zstd", zstd),
+                           ("gzip", gzip.compress(text + b" " * (1 << 20)))):
+        with _raw_server(200, body, encoding) as url, pytest.raises(SyncError):
             identify(url)
-    assert sent[0] < 50, sent
+    with _raw_server(200, gzip.compress(text), "gzip") as url:
+        assert identify(url).server_id == "s1"
