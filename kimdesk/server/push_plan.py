@@ -221,10 +221,6 @@ class _Decision:
                 # every device of the team as an open conflict (found by a review).
                 self._reject(change, _first_error(exc))
                 return None
-            problem = self._own_version_problem(change.kind, model, stored, base, changed)
-            if problem:
-                self._reject(change, problem)
-                return None
             # The merge produced an inconsistent record (e.g. one side closed the case, the
             # other changed its phase): every differing field of mine becomes a conflict.
             merged = dict(stored)
@@ -235,6 +231,13 @@ class _Decision:
                 ) if fc is not None
             ]
             checked = validator.validate_python(merged | {"revision": 0, "pending": False})
+        if conflicts and stored is not None:
+            # my values of the conflicting fields go to the team outside any record: only if
+            # my own version of the record is a valid one
+            problem = self._own_version_problem(change.kind, model, stored, base, changed)
+            if problem:
+                self._reject(change, problem)
+                return None
         data = serializer.to_python(checked, mode="json", exclude=_LOCAL_FIELDS)
         return _Merge(data, merged, stored, changed, fast, conflicts)
 

@@ -195,13 +195,15 @@ def test_an_error_in_a_request_is_logged_without_its_text(
 def test_an_invalid_change_on_an_old_base_is_refused_not_sent_as_conflicts(
         server: Any, make_device: Any) -> None:
     """The record moved on since the device's base: before, the device's values went to the
-    team as conflicts unchecked (a birth year 5000, a NUL character), and a field name over 100
-    characters answered 500 on PostgreSQL. The device's own version is checked first."""
+    team as conflicts unchecked (a birth year 5000, a NUL character: fields the other side
+    changed too, or a record the merge made inconsistent), and a field name over 100 characters
+    answered 500 on PostgreSQL. The device's own version is checked first."""
     a = make_device(server, "alice")
     person = _new("persons", PERSON)
     [first] = pushed(server, a, [person])
     pushed(server, a, [{"kind": "persons", "id": person["id"], "base_rev": first["rev"],
-                        "changed": {"phone": "0201 1"}}])
+                        "changed": {"phone": "0201 1", "family_name": "Yilmaz",
+                                    "birth_year": 1980}}])
     results = pushed(server, a, [
         {"kind": "persons", "id": person["id"], "base_rev": first["rev"], "changed": change}
         for change in ({"birth_year": 5000}, {"x" * 150: 1}, {"family_name": "a\u0000b"},
