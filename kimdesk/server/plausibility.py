@@ -20,8 +20,9 @@ of the team:
   with one in its ``case_id`` made every later case deletion of its team fail (a review).
 - **references**: ``case_id``, ``person_id``, ``consultation_id`` and a deletion's ``target_id``
   point into the same team; a team A case must not hang on a team B person. They are looked up
-  in their canonical spelling, which validation gives them (an uppercase or braced UUID passed
-  the check and was then stored as another team's id, found by the same review).
+  as meant (:func:`canonical`): without the whitespace validation strips off, and a UUID in any
+  spelling in its canonical form. Looked up as written, an id padded with a space was stored as
+  another team's id, and an uppercase one pointed at it (found by the same review).
 
 Each violation rejects that change with a reason in the receipt; the rest of the batch applies.
 """
