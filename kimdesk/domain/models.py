@@ -83,17 +83,14 @@ class Record(BaseModel):
     @field_validator("created_at", "updated_at")
     @classmethod
     def _utc(cls, value: datetime) -> datetime:
-        # A stamp already in UTC (every one a device writes) is kept as parsed: converting it
-        # anyway was a third of this validation, twice per record of every pushed batch. The
-        # JSON is the same either way ("...Z").
+        # A UTC stamp (every device writes one) stays as parsed (converting was a third of this
+        # validation); past the last UTC instant: a reason, not OverflowError (a review: 500).
         offset = value.utcoffset()
         if offset is None:
             return value.replace(tzinfo=UTC)
         try:
             return value.astimezone(UTC) if offset else value
         except OverflowError:
-            # 9999-12-31T23:59-14:00 is past the last UTC instant Python knows: a reason, not a
-            # crash (found by a review: the server answered 500 and the batch was lost)
             raise ValueError("timestamp out of range") from None
 
 
