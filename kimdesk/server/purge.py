@@ -153,6 +153,10 @@ def purged_ids(conn: Connection, keys: Iterable[tuple[str, str]], team: str | No
     return found
 
 
+#: The fields of a change that name the record it hangs on, and that record's kind.
+_PARENTS = (("case_id", "cases"), ("person_id", "persons"))
+
+
 def refusals(conn: Connection, team: str, changes: Iterable[tuple[str, str, dict[str, Any]]]
              ) -> dict[tuple[str, str], str]:
     """Changes (kind, id, changed fields) that name a purged record, as themselves or as the
@@ -163,16 +167,10 @@ def refusals(conn: Connection, team: str, changes: Iterable[tuple[str, str, dict
                             (team,)).first() is None:
         return {}
     # references as they will be stored (whitespace stripped), in canonical spelling
-    items = [(kind, rid, {f: canonical(v) for f in ("case_id", "person_id")
-                          if isinstance(v := changed.get(f), str) and v})
+    items = [(kind, rid, {(parent, canonical(v)) for field, parent in _PARENTS
+                          if isinstance(v := changed.get(field), str) and v})
              for kind, rid, changed in changes]
-    asked: list[tuple[str, str]] = []
-    for kind, rid, refs in items:
-        asked.append((kind, rid))
-        for field, parent in (("case_id", "cases"), ("person_id", "persons")):
-            value = refs.get(field)
-            if value:
-                asked.append((parent, value))
+    asked = [key for kind, rid, parents in items for key in ((kind, rid), *parents)]
     # only this team's purges: another team's record of the same id is none of its business
     # (before, a team that knew another team's id learnt the legal basis of its deletion)
     purged = purged_ids(conn, asked, team)
@@ -180,12 +178,9 @@ def refusals(conn: Connection, team: str, changes: Iterable[tuple[str, str, dict
         return {}
     reasons = _reasons(conn, set(purged.values()))
     refused: dict[tuple[str, str], str] = {}
-    for kind, rid, changed in items:
+    for kind, rid, parents in items:
         hit = purged.get((kind, rid)) or next(
-            (purged[(parent, changed[field])] for field, parent in
-             (("case_id", "cases"), ("person_id", "persons"))
-             if isinstance(changed.get(field), str) and (parent, changed[field]) in purged),
-            None)
+            (purged[key] for key in sorted(parents) if key in purged), None)
         if hit is not None:
             refused[(kind, rid)] = REFUSED.format(basis=reasons.get(hit, "Löschfrist"))
     return refused
