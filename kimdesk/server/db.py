@@ -80,10 +80,18 @@ records = Table(
     Column("data", Text, nullable=False),
     Column("updated_at", String(40), nullable=False),
     Column("updated_by", String(64), nullable=False, default=""),
+    # the batch that wrote this version and when the server stored it: with ``updated_by``,
+    # what ``record_history`` keeps of every earlier version (it moves there when superseded)
+    Column("batch_id", String(64), nullable=False, default="", server_default=""),
+    Column("written_at", String(40), nullable=False, default="", server_default=""),
     PrimaryKeyConstraint("kind", "id"),
     Index("records_team_seq", "team", "seq"),
 )
 
+#: Every superseded version of a record, for merge bases (a device's edit that started from an
+#: older revision), the purge and the audit. The current version is only in ``records``: a
+#: push copies the stored row here, in the database, before overwriting it (revision 0003;
+#: before, every version was written twice, and a new record cost two rows).
 history = Table(
     "record_history",
     metadata,

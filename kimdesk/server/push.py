@@ -223,7 +223,8 @@ def _history_at(conn: Connection, needed: dict[Key, int]) -> dict[Key, dict[str,
 
 
 def write_plan(conn: Connection, device: Device, plan: PushPlan) -> None:
-    """New records inserted, changed ones updated, their history, the new conflicts, the
+    """New records inserted, changed ones updated (their stored versions moved into the
+    history), versions the batch superseded itself into the history, the new conflicts, the
     resolved ones, and the team's change counter set to the last number used."""
     if plan.records:
         fresh = [v for k, v in plan.records.items() if k in plan.new_keys]
@@ -232,7 +233,8 @@ def write_plan(conn: Connection, device: Device, plan: PushPlan) -> None:
         stale = [v for k, v in plan.records.items() if k not in plan.new_keys]
         if stale:
             update_records(conn, stale)
-        insert_rows(conn, db.history, HISTORY_COLUMNS, plan.history)
+        if plan.history:
+            insert_rows(conn, db.history, HISTORY_COLUMNS, plan.history)
     if plan.conflict_rows:
         conn.execute(insert(db.conflicts), plan.conflict_rows)
     cc = db.conflicts.c

@@ -65,6 +65,9 @@ class PushPlan:
     records: dict[Key, tuple[Any, ...]] = field(default_factory=dict)
     #: Records that did not exist before this batch (inserted; the others are updated).
     new_keys: set[Key] = field(default_factory=set)
+    #: The versions this batch wrote and superseded itself (a record changed more than once).
+    #: The versions stored before the batch move into the history inside the database
+    #: (:func:`kimdesk.server.store.update_records`).
     history: list[tuple[Any, ...]] = field(default_factory=list)
     conflicts: list[ConflictInfo] = field(default_factory=list)
     conflict_rows: list[dict[str, Any]] = field(default_factory=list)
@@ -272,10 +275,11 @@ class _Decision:
         team, device_id = self.device.team, self.device.id
         if row is None:
             plan.new_keys.add(key)
+        earlier = plan.records.get(key)
+        if earlier is not None:  # this batch changed the record before: that version is history
+            plan.history.append((*earlier[:4], earlier[6], *earlier[8:]))
         plan.records[key] = (change.kind, change.id, team, rev, plan.seq, deleted, text,
-                             data["updated_at"], device_id)
-        plan.history.append((change.kind, change.id, team, rev, text, device_id,
-                             self.batch_id, plan.stamp))
+                             data["updated_at"], device_id, self.batch_id, plan.stamp)
         self._conflicts(change, merge.conflicts)  # numbered after the record
         status = (ChangeStatus.CONFLICT if merge.conflicts
                   else ChangeStatus.APPLIED if merge.fast else ChangeStatus.MERGED)

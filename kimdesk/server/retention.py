@@ -28,7 +28,6 @@ from kimdesk.domain.retention import Action, CaseFacts, RetentionPolicy, Verdict
 from kimdesk.server import db, purge
 from kimdesk.server.common import now_iso
 from kimdesk.server.store import (
-    HISTORY_COLUMNS,
     RECORD_COLUMNS,
     ensure_team,
     insert_rows,
@@ -148,10 +147,9 @@ def _delete(conn: Connection, team: str, kind: str, target: str, verdict: Verdic
                           created_at=stamp, updated_at=stamp)
         data = record.model_dump(mode="json", exclude={"revision", "pending"})
         text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
-        insert_rows(conn, db.records, RECORD_COLUMNS,
-                    [("deletions", rid, team, 1, seq, False, text, data["updated_at"], "")])
-        insert_rows(conn, db.history, HISTORY_COLUMNS,
-                    [("deletions", rid, team, 1, text, "", "", stamp)])
+        insert_rows(conn, db.records, RECORD_COLUMNS,  # no history: nothing superseded
+                    [("deletions", rid, team, 1, seq, False, text, data["updated_at"], "", "",
+                      stamp)])
     purge.purge(conn, team, kind, target, rid, stamp)
 
 

@@ -17,8 +17,13 @@ from kimdesk.server import db
 from kimdesk.server.common import now_iso
 
 RECORD_COLUMNS = ("kind", "id", "team", "rev", "seq", "deleted", "data", "updated_at",
-                  "updated_by")
+                  "updated_by", "batch_id", "written_at")
 HISTORY_COLUMNS = ("kind", "id", "team", "rev", "data", "device_id", "batch_id", "at")
+#: A stored version moved into the history as it is superseded: its row in ``records`` as a
+#: ``record_history`` row (``r``: the records table's alias).
+_SUPERSEDED = (f"INSERT INTO {db.history.name} ({', '.join(HISTORY_COLUMNS)})"
+               " SELECT r.kind, r.id, r.team, r.rev, r.data, r.updated_by, r.batch_id,"
+               f" r.written_at FROM {db.records.name} AS r")
 
 
 def placeholder(conn: Connection) -> str:
@@ -120,7 +125,10 @@ def reserve_numbers(conn: Connection, team: str, column: str, count: int) -> int
 
 
 def update_records(conn: Connection, rows: list[tuple[Any, ...]]) -> None:
-    """Overwrite existing records (rows in ``RECORD_COLUMNS`` order, keyed by kind and id).
+    """Overwrite existing records (rows in ``RECORD_COLUMNS`` order, keyed by kind and id),
+    their stored versions moved into ``record_history`` first, inside the database: no record's
+    data travels to the server process and back for its history (before, every version was
+    sent twice, and stored twice).
 
     On PostgreSQL the rows are copied into a temporary table and applied by one ``UPDATE ...
     FROM``: an ``UPDATE`` per row, even pipelined, was a fifth of a 10k push's time there."""
@@ -139,6 +147,7 @@ def update_records(conn: Connection, rows: list[tuple[Any, ...]]) -> None:
         # again for the rest of the transaction.
         conn.exec_driver_sql(
             "SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off;"
+            f" {_SUPERSEDED} JOIN records_in AS i ON r.kind = i.kind AND r.id = i.id;"
             f" UPDATE {db.records.name} AS r SET {sets} FROM records_in AS i"
             " WHERE r.kind = i.kind AND r.id = i.id;"
             " SET LOCAL enable_hashjoin TO DEFAULT; SET LOCAL enable_mergejoin TO DEFAULT"
@@ -146,6 +155,8 @@ def update_records(conn: Connection, rows: list[tuple[Any, ...]]) -> None:
         return
     mark = placeholder(conn)
     sets = ", ".join(f"{c} = {mark}" for c in values)
+    conn.exec_driver_sql(f"{_SUPERSEDED} WHERE r.kind = {mark} AND r.id = {mark}",
+                         [(r[0], r[1]) for r in rows])
     conn.exec_driver_sql(
         f"UPDATE {db.records.name} SET {sets} WHERE kind = {mark} AND id = {mark}",
         [(*r[2:], r[0], r[1]) for r in rows],

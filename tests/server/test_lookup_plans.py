@@ -47,7 +47,7 @@ def test_records_are_looked_up_by_index_before_any_analyse(db_url: str) -> None:
         ids = [str(uuid.uuid4()) for _ in range(3000)]
         with engine.begin() as conn:
             insert_rows(conn, db.records, RECORD_COLUMNS, [
-                ("cases", rid, "Team Nord", 1, n, False, '{"x": 1}', "2025-01-01", "d")
+                ("cases", rid, "Team Nord", 1, n, False, '{"x": 1}', "2025-01-01", "d", "", "")
                 for n, rid in enumerate(ids)])
         wanted = ids[:20]
         with engine.connect() as conn:

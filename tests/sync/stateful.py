@@ -206,13 +206,15 @@ class SyncMachine(RuleBasedStateMachine):
         for engine in self.engines:
             assert engine.store.pending_count() == 0
             assert engine.store.parked_count() == 0
-        # every acknowledged write is the value, in the record history or a conflict's values
+        # every acknowledged write is the value, in a stored version (current or superseded) or
+        # a conflict's values
         from sqlalchemy import text
 
         with self.srv.server.app.state.engine.connect() as conn:
             history: dict[tuple[str, str], set[str]] = {}
             for rid, data in conn.execute(
-                    text("SELECT id, data FROM record_history WHERE team = :t"), {"t": self.team}):
+                    text("SELECT id, data FROM record_history WHERE team = :t UNION ALL"
+                         " SELECT id, data FROM records WHERE team = :t"), {"t": self.team}):
                 for f, v in json.loads(data).items():
                     history.setdefault((rid, f), set()).add(json.dumps(v))
             for rid, f, mine, theirs in conn.execute(

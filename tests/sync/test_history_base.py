@@ -65,11 +65,12 @@ def test_a_base_the_history_lost_makes_conflicts_not_silent_overwrites(sqlite_se
     p = _person(a)
     a.sync()
     b.sync()
-    with sqlite_server.app.state.engine.begin() as conn:
-        conn.execute(delete(db.history))
     _edit(a, p.id, phone="0201 2")
     _edit(b, p.id, phone="0201 3")
     a.sync()
+    # the version b's edit started from (superseded by a's push) is lost from the history
+    with sqlite_server.app.state.engine.begin() as conn:
+        assert conn.execute(delete(db.history)).rowcount == 1
     b.sync()
     a.sync()
     [conflict] = b.store.conflicts()

@@ -1,0 +1,55 @@
+"""Revision 0003 on a database written before it: the history kept every version, the current
+one too. The upgrade moves each current version's batch and time into ``records`` and deletes
+the history's copy of it; superseded versions stay. The downgrade puts the copies back. On both
+backends (the statements are plain SQL that each runs its own way)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from alembic import command
+from sqlalchemy import text
+
+from kimdesk.server.db import make_engine
+from kimdesk.server.migrate import alembic_config
+
+
+def _to(conn: Any, revision: str, *, down: bool = False) -> None:
+    config = alembic_config()
+    config.attributes["connection"] = conn
+    (command.downgrade if down else command.upgrade)(config, revision)
+    conn.commit()
+
+
+def test_the_current_versions_leave_the_history_with_their_batch_and_time(db_url: str) -> None:
+    engine = make_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            _to(conn, "0002")
+            conn.execute(text(
+                "INSERT INTO records (kind, id, team, rev, seq, deleted, data, updated_at,"
+                " updated_by) VALUES ('persons', 'p1', 'Team Nord', 2, 2, false, 'v2',"
+                " '2026-01-02', 'dev-b'), ('persons', 'p2', 'Team Nord', 1, 3, false,"
+                " 'v1', '2026-01-03', 'dev-a')"))
+            conn.execute(text(
+                "INSERT INTO record_history (kind, id, team, rev, data, device_id, batch_id, at)"
+                " VALUES ('persons', 'p1', 'Team Nord', 1, 'v1', 'dev-a', 'b1', 't1'),"
+                " ('persons', 'p1', 'Team Nord', 2, 'v2', 'dev-b', 'b2', 't2'),"
+                " ('persons', 'p2', 'Team Nord', 1, 'v1', 'dev-a', 'b3', 't3')"))
+            conn.commit()
+            _to(conn, "head")
+            records = sorted(conn.execute(text(
+                "SELECT id, rev, batch_id, written_at FROM records")).all())
+            history = sorted(conn.execute(text(
+                "SELECT id, rev, data, device_id, batch_id, at FROM record_history")).all())
+            assert [tuple(r) for r in records] == [("p1", 2, "b2", "t2"), ("p2", 1, "b3", "t3")]
+            assert [tuple(h) for h in history] == [("p1", 1, "v1", "dev-a", "b1", "t1")]
+
+            _to(conn, "0002", down=True)
+            history = sorted(conn.execute(text(
+                "SELECT id, rev, data, device_id, batch_id, at FROM record_history")).all())
+            assert [tuple(h) for h in history] == [
+                ("p1", 1, "v1", "dev-a", "b1", "t1"), ("p1", 2, "v2", "dev-b", "b2", "t2"),
+                ("p2", 1, "v1", "dev-a", "b3", "t3")]
+    finally:
+        engine.dispose()
