@@ -160,7 +160,8 @@ def apply_batch(conn: Connection, device: Device, request: PushRequest, first_se
     plan = decide(device, request, current, bases, repeated, first_seq, now_iso(), refused,
                   teams, resolvable)
     write_plan(conn, device, plan)
-    purge.purge_written_deletions(conn, device.team, plan.records.values(), plan.stamp)
+    gone = purge.purge_written_deletions(conn, device.team, plan.records.values(), plan.stamp)
+    plan.results, plan.conflicts = purge.without_purged(plan.results, plan.conflicts, gone)
     purge.scrub_removed_attachments(conn, plan.records.values())
     return receipt_json(request, plan)
 
