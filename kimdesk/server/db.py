@@ -104,6 +104,9 @@ history = Table(
     Column("device_id", String(64), nullable=False, default=""),
     Column("batch_id", String(64), nullable=False, default=""),
     Column("at", String(40), nullable=False),
+    # when the next version replaced it (no default: a server of a release before 0003, which
+    # would still write the current version here, fails its push instead; the device retries)
+    Column("superseded_at", String(40), nullable=False),
     Index("history_record", "kind", "id"),
 )
 

@@ -277,7 +277,7 @@ class _Decision:
             plan.new_keys.add(key)
         earlier = plan.records.get(key)
         if earlier is not None:  # this batch changed the record before: that version is history
-            plan.history.append((*earlier[:4], earlier[6], *earlier[8:]))
+            plan.history.append((*earlier[:4], earlier[6], *earlier[8:], plan.stamp))
         plan.records[key] = (change.kind, change.id, team, rev, plan.seq, deleted, text,
                              data["updated_at"], device_id, self.batch_id, plan.stamp)
         self._conflicts(change, merge.conflicts)  # numbered after the record

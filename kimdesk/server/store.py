@@ -18,12 +18,23 @@ from kimdesk.server.common import now_iso
 
 RECORD_COLUMNS = ("kind", "id", "team", "rev", "seq", "deleted", "data", "updated_at",
                   "updated_by", "batch_id", "written_at")
-HISTORY_COLUMNS = ("kind", "id", "team", "rev", "data", "device_id", "batch_id", "at")
-#: A stored version moved into the history as it is superseded: its row in ``records`` as a
-#: ``record_history`` row (``r``: the records table's alias).
-_SUPERSEDED = (f"INSERT INTO {db.history.name} ({', '.join(HISTORY_COLUMNS)})"
-               " SELECT r.kind, r.id, r.team, r.rev, r.data, r.updated_by, r.batch_id,"
-               f" r.written_at FROM {db.records.name} AS r")
+HISTORY_COLUMNS = ("kind", "id", "team", "rev", "data", "device_id", "batch_id", "at",
+                   "superseded_at")
+#: The per-session temporary table a push's updated records are copied into (PostgreSQL),
+#: named after the schema revision that last changed the columns of ``records`` (0003). A
+#: session can outlive a release: PgBouncer in transaction mode hands it from client to client
+#: without a reset, and ``CREATE TEMP TABLE IF NOT EXISTS`` would keep a table an earlier
+#: release created with other columns (found by a review). Rename it with the next such change.
+INCOMING = "records_in_0003"
+
+
+def _superseded(moment: str) -> str:
+    """A stored version moved into the history as it is superseded: its row in ``records``
+    (alias ``r``) as a ``record_history`` row; ``moment``: the SQL of when (the new version's
+    ``written_at``)."""
+    return (f"INSERT INTO {db.history.name} ({', '.join(HISTORY_COLUMNS)})"
+            " SELECT r.kind, r.id, r.team, r.rev, r.data, r.updated_by, r.batch_id,"
+            f" r.written_at, {moment} FROM {db.records.name} AS r")
 
 
 def placeholder(conn: Connection) -> str:
@@ -135,10 +146,10 @@ def update_records(conn: Connection, rows: list[tuple[Any, ...]]) -> None:
     values = RECORD_COLUMNS[2:]
     if conn.dialect.name == "postgresql":
         conn.exec_driver_sql(
-            f"CREATE TEMP TABLE IF NOT EXISTS records_in (LIKE {db.records.name})"
+            f"CREATE TEMP TABLE IF NOT EXISTS {INCOMING} (LIKE {db.records.name})"
             " ON COMMIT DELETE ROWS"
         )
-        copy_rows(conn, "records_in", RECORD_COLUMNS, rows)
+        copy_rows(conn, INCOMING, RECORD_COLUMNS, rows)
         sets = ", ".join(f"{c} = i.{c}" for c in values)
         # Each row found through the primary key, not by hashing the whole table: the planner
         # knows nothing of the temporary table and chose a hash join over every record of the
@@ -147,16 +158,19 @@ def update_records(conn: Connection, rows: list[tuple[Any, ...]]) -> None:
         # again for the rest of the transaction.
         conn.exec_driver_sql(
             "SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off;"
-            f" {_SUPERSEDED} JOIN records_in AS i ON r.kind = i.kind AND r.id = i.id;"
-            f" UPDATE {db.records.name} AS r SET {sets} FROM records_in AS i"
+            f" {_superseded('i.written_at')} JOIN {INCOMING} AS i"
+            " ON r.kind = i.kind AND r.id = i.id;"
+            f" UPDATE {db.records.name} AS r SET {sets} FROM {INCOMING} AS i"
             " WHERE r.kind = i.kind AND r.id = i.id;"
             " SET LOCAL enable_hashjoin TO DEFAULT; SET LOCAL enable_mergejoin TO DEFAULT"
         )
         return
     mark = placeholder(conn)
     sets = ", ".join(f"{c} = {mark}" for c in values)
-    conn.exec_driver_sql(f"{_SUPERSEDED} WHERE r.kind = {mark} AND r.id = {mark}",
-                         [(r[0], r[1]) for r in rows])
+    at = RECORD_COLUMNS.index("written_at")
+    conn.exec_driver_sql(
+        f"{_superseded(mark)} WHERE r.kind = {mark} AND r.id = {mark}",
+        [(r[at], r[0], r[1]) for r in rows])
     conn.exec_driver_sql(
         f"UPDATE {db.records.name} SET {sets} WHERE kind = {mark} AND id = {mark}",
         [(*r[2:], r[0], r[1]) for r in rows],

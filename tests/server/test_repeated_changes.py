@@ -44,9 +44,10 @@ def test_a_record_changed_twice_in_one_batch_keeps_its_last_revision_and_both_in
             records = {x.id: (x.rev, x.seq, x.data, x.batch_id, x.updated_by, x.written_at)
                        for x in conn.execute(select(r.id, r.rev, r.seq, r.data, r.batch_id,
                                                     r.updated_by, r.written_at))}
-            history = sorted((x.id, x.rev, x.data, x.batch_id, x.device_id, x.at)
+            history = sorted((x.id, x.rev, x.data, x.batch_id, x.device_id, x.at,
+                              x.superseded_at)
                              for x in conn.execute(select(h.id, h.rev, h.data, h.batch_id,
-                                                          h.device_id, h.at)))
+                                                          h.device_id, h.at, h.superseded_at)))
         assert {k: v[:2] for k, v in records.items()} == {
             twice: (2, 4), once: (1, 3), stored: (3, 6)}
         assert '"phone":"3"' in records[twice][2] and '"phone":"5"' in records[stored][2]
@@ -60,9 +61,14 @@ def test_a_record_changed_twice_in_one_batch_keeps_its_last_revision_and_both_in
         phones = {(i, rev): data for i, rev, data, *_ in history}
         assert '"phone":"0"' in phones[(stored, 1)] and '"phone":"4"' in phones[(stored, 2)]
         assert '"phone":"1"' in phones[(twice, 1)]
-        batches = {(i, rev): (b, d) for i, rev, _data, b, d, _at in history}
+        batches = {(i, rev): (b, d) for i, rev, _data, b, d, _at, _end in history}
         assert batches[(stored, 1)] == (first.batch_id, device.id)
         assert batches[(stored, 2)] == batches[(twice, 1)] == (receipt.batch_id, device.id)
-        assert all(at for *_, at in history)
+        # each version lasted from its own time until the next version's
+        spans = {(i, rev): (at, end) for i, rev, _data, _b, _d, at, end in history}
+        written = records[stored][5]
+        assert spans[(stored, 1)][1] == spans[(stored, 2)][0] == written
+        assert spans[(stored, 2)][1] == spans[(twice, 1)][1] == written
+        assert spans[(stored, 1)][0] < written
     finally:
         engine.dispose()
