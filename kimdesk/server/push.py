@@ -149,6 +149,7 @@ def apply_batch(conn: Connection, device: Device, request: PushRequest, first_se
     refused = purge.refusals(conn, device.team,
                              [(c.kind, c.id, c.changed) for c in request.changes])
     current = load_records(conn, wanted)
+    stored = dict(current)  # as before the batch (decide updates current for repeated changes)
     bases = load_bases(conn, request, current)
     teams = load_teams(conn, plausibility.referenced_ids(request.changes))
     named = {cid for c in request.changes for cid in c.resolves}
@@ -159,7 +160,7 @@ def apply_batch(conn: Connection, device: Device, request: PushRequest, first_se
     teams.update({key: row.team for key, row in current.items()})
     plan = decide(device, request, current, bases, repeated, first_seq, now_iso(), refused,
                   teams, resolvable)
-    write_plan(conn, device, plan)
+    write_plan(conn, device, plan, stored)
     gone = purge.purge_written_deletions(conn, device.team, plan.records.values(), plan.stamp)
     plan.results, plan.conflicts = purge.without_purged(plan.results, plan.conflicts, gone)
     purge.scrub_removed_attachments(conn, plan.records.values())
@@ -179,7 +180,8 @@ def load_records(conn: Connection, wanted: dict[str, list[str]]) -> dict[Key, St
     current: dict[Key, StoredRecord] = {}
     for kind, ids in wanted.items():
         for t in select_by_ids(conn, db.records.name,
-                               "kind, id, team, rev, data, deleted, updated_at", (kind,), ids):
+                               "kind, id, team, rev, data, deleted, updated_at, updated_by,"
+                               " batch_id, written_at", (kind,), ids):
             current[(t[0], t[1])] = StoredRecord(*t)
     return current
 
@@ -223,8 +225,9 @@ def _history_at(conn: Connection, needed: dict[Key, int]) -> dict[Key, dict[str,
     return found
 
 
-def write_plan(conn: Connection, device: Device, plan: PushPlan) -> None:
-    """New records inserted, changed ones updated (their stored versions moved into the
+def write_plan(conn: Connection, device: Device, plan: PushPlan,
+               stored: dict[Key, StoredRecord]) -> None:
+    """New records inserted, changed ones updated (their ``stored`` versions moved into the
     history), versions the batch superseded itself into the history, the new conflicts, the
     resolved ones, and the team's change counter set to the last number used."""
     if plan.records:
@@ -233,7 +236,7 @@ def write_plan(conn: Connection, device: Device, plan: PushPlan) -> None:
             insert_rows(conn, db.records, RECORD_COLUMNS, fresh)
         stale = [v for k, v in plan.records.items() if k not in plan.new_keys]
         if stale:
-            update_records(conn, stale)
+            update_records(conn, stale, stored)
         if plan.history:
             insert_rows(conn, db.history, HISTORY_COLUMNS, plan.history)
     if plan.conflict_rows:

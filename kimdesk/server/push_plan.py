@@ -40,7 +40,8 @@ _LOCAL_FIELDS: Final[set[str]] = {"revision", "pending"}
 
 @dataclass(frozen=True)
 class StoredRecord:
-    """A record as the server holds it (``data`` is its JSON text)."""
+    """A record as the server holds it (``data`` is its JSON text; the last three: who wrote
+    this version, in which batch, when; what its history row keeps once it is superseded)."""
 
     kind: str
     id: str
@@ -49,6 +50,9 @@ class StoredRecord:
     data: str
     deleted: bool
     updated_at: str
+    updated_by: str = ""
+    batch_id: str = ""
+    written_at: str = ""
 
 
 @dataclass
