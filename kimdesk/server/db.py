@@ -90,8 +90,8 @@ records = Table(
 
 #: Every superseded version of a record, for merge bases (a device's edit that started from an
 #: older revision), the purge and the audit. The current version is only in ``records``: a
-#: push copies the stored row here, in the database, before overwriting it (revision 0003;
-#: before, every version was written twice, and a new record cost two rows).
+#: push moves the stored row here before overwriting it (``store.update_records``; revision
+#: 0003: before, every version was written twice, and a new record cost two rows).
 history = Table(
     "record_history",
     metadata,

@@ -70,7 +70,7 @@ class PushPlan:
     #: Records that did not exist before this batch (inserted; the others are updated).
     new_keys: set[Key] = field(default_factory=set)
     #: The versions this batch wrote and superseded itself (a record changed more than once).
-    #: The versions stored before the batch move into the history inside the database
+    #: The versions stored before the batch move into the history as they are overwritten
     #: (:func:`kimdesk.server.store.update_records`).
     history: list[tuple[Any, ...]] = field(default_factory=list)
     conflicts: list[ConflictInfo] = field(default_factory=list)

@@ -28,13 +28,12 @@ HISTORY_COLUMNS = ("kind", "id", "team", "rev", "data", "device_id", "batch_id",
 INCOMING = "records_in_0003"
 
 
-def _superseded(moment: str) -> str:
-    """A stored version moved into the history as it is superseded: its row in ``records``
-    (alias ``r``) as a ``record_history`` row; ``moment``: the SQL of when (the new version's
-    ``written_at``)."""
-    return (f"INSERT INTO {db.history.name} ({', '.join(HISTORY_COLUMNS)})"
-            " SELECT r.kind, r.id, r.team, r.rev, r.data, r.updated_by, r.batch_id,"
-            f" r.written_at, {moment} FROM {db.records.name} AS r")
+#: PostgreSQL: the stored versions of the incoming records (``i``) moved into the history as
+#: they are superseded, when the new versions are written (their ``written_at``).
+_SUPERSEDED = (f"INSERT INTO {db.history.name} ({', '.join(HISTORY_COLUMNS)})"
+               " SELECT r.kind, r.id, r.team, r.rev, r.data, r.updated_by, r.batch_id,"
+               f" r.written_at, i.written_at FROM {db.records.name} AS r JOIN {INCOMING} AS i"
+               " ON r.kind = i.kind AND r.id = i.id")
 
 
 def placeholder(conn: Connection) -> str:
@@ -163,8 +162,7 @@ def update_records(conn: Connection, rows: list[tuple[Any, ...]],
         # again for the rest of the transaction.
         conn.exec_driver_sql(
             "SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off;"
-            f" {_superseded('i.written_at')} JOIN {INCOMING} AS i"
-            " ON r.kind = i.kind AND r.id = i.id;"
+            f" {_SUPERSEDED};"
             f" UPDATE {db.records.name} AS r SET {sets} FROM {INCOMING} AS i"
             " WHERE r.kind = i.kind AND r.id = i.id;"
             " SET LOCAL enable_hashjoin TO DEFAULT; SET LOCAL enable_mergejoin TO DEFAULT"
