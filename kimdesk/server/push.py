@@ -20,7 +20,7 @@ import logging
 from typing import Any
 
 from pydantic_core import from_json, to_json
-from sqlalchemy import Connection, Engine, delete, insert, select, update
+from sqlalchemy import Connection, Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from kimdesk.server import db, plausibility, purge
@@ -42,13 +42,6 @@ log = logging.getLogger(__name__)
 
 #: Times a push is decided again after a unique key another push committed meanwhile.
 RACE_ATTEMPTS = 3
-
-#: Stored receipts kept per device: its newest batches. A device resends only what its outbox
-#: holds, at most the batch in flight and the next one (kimdesk/sync/engine.py), so an older
-#: receipt is never asked for again; it held merged records' data and conflicts with no purpose
-#: and no deadline, and every purge scanned them all (docs/privacy.md). A restored vault's
-#: older batch gets "out of order" and is renumbered, as one the server never saw.
-KEPT_RECEIPTS = 4
 
 
 def push_json(engine: Engine, device: Device, request: PushRequest, payload_hash: str, *,
@@ -147,9 +140,6 @@ def _push(engine: Engine, device: Device, request: PushRequest, payload_hash: st
                 created_at=now_iso(),
             )
         )
-        conn.execute(delete(db.batches).where(
-            db.batches.c.device_id == device.id,
-            db.batches.c.batch_seq <= request.batch_seq - KEPT_RECEIPTS))
         return receipt
 
 
