@@ -38,6 +38,7 @@ def test_restored_vault_does_not_apply_an_applied_batch_again(server, make_devic
     person = vault.people.add(Person(given_name="Ana", family_name="Lopes", phone="0201 1"))
     store = SyncStore(vault)
     batch = store.build_batch(PushCursor())
+    assert batch is not None
     transport = Transport(server.url, store.get("token"))
     transport.push(batch.body, batch.gz)  # the server committed batch 1; the response is lost
     transport.close()
