@@ -16,11 +16,7 @@ from sqlalchemy import text
 
 from kimdesk.server.app import create_app
 from kimdesk.sync.protocol import Change, PushRequest
-
-
-def _push(service: Any, device: Any, seq: int, changes: list[Change]) -> Any:
-    request = PushRequest(batch_id=uuid.uuid4().hex, batch_seq=seq, changes=changes)
-    return service.push(device, request, hashlib.sha256(request.batch_id.encode()).hexdigest())
+from tests.sync.helpers import service_push as _push
 
 
 def _file(data: bytes) -> dict[str, Any]:

@@ -4,25 +4,14 @@ writes them differently: ``COPY`` on PostgreSQL, ``executemany`` on SQLite)."""
 
 from __future__ import annotations
 
-import hashlib
 import uuid
-from typing import Any
 
 from sqlalchemy import select
 
 from kimdesk.server import db
 from kimdesk.server.app import create_app
-from kimdesk.sync.protocol import Change, PushRequest
-
-
-def _push(service: Any, device: Any, seq: int, changes: list[Change]) -> Any:
-    request = PushRequest(batch_id=uuid.uuid4().hex, batch_seq=seq, changes=changes)
-    return service.push(device, request, hashlib.sha256(request.batch_id.encode()).hexdigest())
-
-
-def _person(rid: str, base_rev: int, phone: str) -> Change:
-    return Change(kind="persons", id=rid, base_rev=base_rev,
-                  changed={"given_name": "Ayse", "family_name": "Demir", "phone": phone})
+from tests.sync.helpers import person_change as _person
+from tests.sync.helpers import service_push as _push
 
 
 def test_a_record_changed_twice_in_one_batch_keeps_its_last_revision_and_both_in_history(

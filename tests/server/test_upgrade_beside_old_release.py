@@ -6,7 +6,6 @@ creates it, and which outlives the release that created it."""
 
 from __future__ import annotations
 
-import hashlib
 import os
 import subprocess
 import sys
@@ -22,7 +21,8 @@ from sqlalchemy import text
 from kimdesk.server.db import make_engine
 from kimdesk.server.migrate import alembic_config
 from kimdesk.server.service import SyncService
-from kimdesk.sync.protocol import Change, PushRequest
+from tests.sync.helpers import person_change as _person
+from tests.sync.helpers import service_push as _push
 
 REPO = Path(__file__).resolve().parents[2]
 PARENT = "f307193"  # the last commit before revision 0003
@@ -33,16 +33,6 @@ def _to(conn: Any, revision: str) -> None:
     config.attributes["connection"] = conn
     command.upgrade(config, revision)
     conn.commit()
-
-
-def _push(service: Any, device: Any, seq: int, changes: list[Change]) -> Any:
-    request = PushRequest(batch_id=uuid.uuid4().hex, batch_seq=seq, changes=changes)
-    return service.push(device, request, hashlib.sha256(request.batch_id.encode()).hexdigest())
-
-
-def _person(rid: str, base_rev: int, phone: str) -> Change:
-    return Change(kind="persons", id=rid, base_rev=base_rev,
-                  changed={"given_name": "Ayse", "family_name": "Demir", "phone": phone})
 
 
 def _pg_only(db_url: str) -> None:

@@ -113,3 +113,21 @@ def pushed(server: EmbeddedServer, device: Device,
         "Authorization": f"Bearer {device.store.get('token')}", "Content-Encoding": "gzip"})
     assert r.status_code == 200, r.text
     return list(r.json()["results"])
+
+
+def service_push(service: Any, device: Any, seq: int, changes: list[Any]) -> Any:
+    """A batch of ``changes`` straight to a ``SyncService`` (no HTTP), as batch ``seq``."""
+    import hashlib
+
+    from kimdesk.sync.protocol import PushRequest
+
+    request = PushRequest(batch_id=uuid.uuid4().hex, batch_seq=seq, changes=changes)
+    return service.push(device, request, hashlib.sha256(request.batch_id.encode()).hexdigest())
+
+
+def person_change(rid: str, base_rev: int, phone: str) -> Any:
+    """A person's change from ``base_rev``, the phone number telling the versions apart."""
+    from kimdesk.sync.protocol import Change
+
+    return Change(kind="persons", id=rid, base_rev=base_rev,
+                  changed={"given_name": "Ayse", "family_name": "Demir", "phone": phone})
