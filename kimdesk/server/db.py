@@ -26,6 +26,7 @@ from sqlalchemy import (
     Text,
     create_engine,
     event,
+    false,
 )
 
 from kimdesk.server.checkpoints import autocheckpoint_pages
@@ -139,6 +140,9 @@ batches = Table(
     Column("payload_hash", String(64), nullable=False),
     Column("receipt", Text, nullable=False),
     Column("created_at", String(40), nullable=False),
+    #: The receipt carries an attachment's file (a result's data or a conflict's values): what
+    #: removing the attachment scrubs (:mod:`kimdesk.server.removed_files`).
+    Column("files", Boolean, nullable=False, server_default=false()),
     PrimaryKeyConstraint("device_id", "batch_id"),
 )
 

@@ -216,28 +216,6 @@ def without_purged(results: list[dict[str, Any]], conflicts: list[Any], ids: set
             [c for c in conflicts if c.record_id not in ids])
 
 
-def scrub_removed_attachments(conn: Connection, rows: Iterable[tuple[Any, ...]]) -> int:
-    """After a push wrote its records: a removed attachment (a tombstone, its content empty)
-    leaves no copy of its file in ``record_history`` either; each old version keeps its other
-    fields (they are the merge bases of concurrent edits). Returns the versions scrubbed."""
-    m = placeholder(conn)
-    scrubbed = 0
-    for row in rows:
-        if row[0] != "attachments" or not row[5]:
-            continue
-        for hid, data in conn.exec_driver_sql(
-                f"SELECT hid, data FROM {db.history.name} WHERE kind = 'attachments'"
-                f" AND id = {m}", (row[1],)).all():
-            record = json.loads(data)
-            if record.get("content"):
-                record["content"] = ""
-                conn.exec_driver_sql(
-                    f"UPDATE {db.history.name} SET data = {m} WHERE hid = {m}",
-                    (json.dumps(record, ensure_ascii=False, separators=(",", ":")), hid))
-                scrubbed += 1
-    return scrubbed
-
-
 def flush_freed_pages(engine: Engine) -> None:
     """After a purge on SQLite: move the WAL into the database and truncate it. The WAL keeps
     old page images (the purged rows among them) until its frames are reused; the database file

@@ -23,7 +23,7 @@ from pydantic_core import from_json, to_json
 from sqlalchemy import Connection, Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from kimdesk.server import db, plausibility, purge
+from kimdesk.server import db, plausibility, purge, removed_files
 from kimdesk.server.common import Device, ServiceError, now_iso
 from kimdesk.server.pull import team_state
 from kimdesk.server.push_plan import Key, PushPlan, StoredRecord, decide, touched_keys
@@ -124,7 +124,7 @@ def _push(engine: Engine, device: Device, request: PushRequest, payload_hash: st
             raise ServiceError(409, ErrorCode.OUT_OF_ORDER,
                                f"expected batch {last + 1}, got {request.batch_seq}",
                                expected=last + 1)
-        receipt = apply_batch(conn, device, request, first_seq)
+        receipt, files = apply_batch(conn, device, request, first_seq)
         conn.execute(
             update(db.devices).where(db.devices.c.id == device.id).values(
                 last_batch_seq=request.batch_seq, last_seen=now_iso()
@@ -138,13 +138,16 @@ def _push(engine: Engine, device: Device, request: PushRequest, payload_hash: st
                 payload_hash=payload_hash,
                 receipt=receipt,
                 created_at=now_iso(),
+                files=files,
             )
         )
         return receipt
 
 
-def apply_batch(conn: Connection, device: Device, request: PushRequest, first_seq: int) -> str:
-    """Apply the changes of a batch (the team row is locked); the receipt as JSON text."""
+def apply_batch(conn: Connection, device: Device, request: PushRequest, first_seq: int
+                ) -> tuple[str, bool]:
+    """Apply the changes of a batch (the team row is locked); the receipt as JSON text, and
+    whether it carries an attachment's file (``batches.files``)."""
     wanted, repeated = touched_keys(request)
     refused = purge.refusals(conn, device.team,
                              [(c.kind, c.id, c.changed) for c in request.changes])
@@ -163,8 +166,11 @@ def apply_batch(conn: Connection, device: Device, request: PushRequest, first_se
     write_plan(conn, device, plan, stored)
     gone = purge.purge_written_deletions(conn, device.team, plan.records.values(), plan.stamp)
     plan.results, plan.conflicts = purge.without_purged(plan.results, plan.conflicts, gone)
-    purge.scrub_removed_attachments(conn, plan.records.values())
-    return receipt_json(request, plan)
+    removed = removed_files.removed_ids(plan.records.values())
+    removed_files.scrub(conn, device.team, removed)
+    plan.results, plan.conflicts = removed_files.without_removed_files(
+        plan.results, plan.conflicts, removed)
+    return receipt_json(request, plan), removed_files.carries_files(plan.results, plan.conflicts)
 
 
 def load_teams(conn: Connection, ids: dict[str, set[str]]) -> dict[tuple[str, str], str]:

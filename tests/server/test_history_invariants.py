@@ -74,6 +74,46 @@ def test_removed_attachments_leave_no_file_in_any_version(db_url: str) -> None:
         engine.dispose()
 
 
+def test_a_removed_attachment_leaves_no_file_in_receipts_or_conflicts(db_url: str) -> None:
+    """Two devices replace the same attachment's file at once: the second push is a conflict on
+    ``content``, so its stored receipt (the record as merged, and the conflict's three values)
+    and the ``conflicts`` table hold all three files. Removing the attachment scrubbed only the
+    history: the files stayed in ``batches`` and ``conflicts`` for good, and in the removing
+    batch's own receipt when an earlier change of it was merged."""
+    app = create_app(db_url)
+    service, engine = app.state.service, app.state.engine
+    try:
+        code = service.create_enroll_code("Team Nord")
+        a = service.authenticate(service.enroll(code).token)
+        b = service.authenticate(service.enroll(service.create_enroll_code("Team Nord")).token)
+        case, rid = str(uuid.uuid4()), str(uuid.uuid4())
+        one, two, three = (os.urandom(60) for _ in range(3))
+        _push(service, a, 1, [_attachment(rid, case, 0, **_file(one))])
+        _push(service, b, 1, [_attachment(rid, case, 1, **_file(two))])
+        request = PushRequest(batch_id=uuid.uuid4().hex, batch_seq=2,
+                              changes=[_attachment(rid, case, 1, **_file(three))])
+        clash = service.push(a, request, "clash")
+        assert [r.status for r in clash.results] == ["conflict"]
+        everything = _all_text(engine)
+        assert all(base64.b64encode(d).decode() in everything for d in (one, two, three))
+        # one batch: a rename on a stale base (merged: its result carries the stored file),
+        # then the removal
+        removed = _push(service, b, 2, [_attachment(rid, case, 2, file_name="b.pdf"),
+                                        _attachment(rid, case, 4, deleted=True, content="")])
+        assert [r.status for r in removed.results] == ["merged", "applied"]
+        assert removed.results[0].data is not None and removed.results[0].data["content"] == ""
+        everything = _all_text(engine)  # records, history, conflicts and stored receipts
+        for data in (one, two, three):
+            assert base64.b64encode(data).decode() not in everything
+        # the receipts still answer a resend: same batches, same results, the file left out
+        again = service.push(a, request, "clash")
+        assert again.batch_id == clash.batch_id and [r.status for r in again.results] == [
+            "conflict"]
+        assert again.results[0].data is not None and again.results[0].data["content"] == ""
+    finally:
+        engine.dispose()
+
+
 def _setup_case(service: Any, engine: Any) -> tuple[Any, str, str, str, str]:
     device = service.authenticate(service.enroll(service.create_enroll_code("Team Nord")).token)
     person, case, note = (str(uuid.uuid4()) for _ in range(3))
