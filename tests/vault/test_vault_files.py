@@ -260,10 +260,12 @@ def test_passphrase_change(tmp_path: Path) -> None:
         assert v.cases.count() == count
         assert v.integrity_check() == []
         assert v.audit.verify() is None
-        # the re-keyed copy keeps the triggers that keep merge bases (schema step 3)
+        # the re-keyed copy keeps the triggers that keep merge bases (schema step 3) and those
+        # that empty a removed attachment's file in the sync conflicts (step 14)
         triggers = {r[0] for r in v.conn.execute(
             "SELECT name FROM sqlite_master WHERE type = 'trigger'")}
-        assert triggers == {f"{kind}_keep_base" for kind in TRIGGER_COLUMNS}
+        assert triggers == {f"{kind}_keep_base" for kind in TRIGGER_COLUMNS} | {
+            "attachments_forget_file", "conflicts_forget_removed_file"}
     assert not list(tmp_path.glob("*.rekey"))
 
 

@@ -1,0 +1,43 @@
+"""Schema step 14 (13 -> 14): a removed attachment's file leaves the vault's sync conflicts too.
+
+Two devices that replace the same attachment's file at once get a conflict on its ``content``;
+``sync_conflicts`` then holds the base, theirs and mine (and, once the counselor chose, the
+resolution): files as base64. Removing the attachment dropped its bytes from the record
+(``secure_delete`` overwrites them) but left these copies until the case was purged, as the server
+left them in its own ``conflicts`` (kimdesk/server/removed_files.py, found on 2026-12-06).
+
+Triggers, so no code path that removes an attachment can miss it: a tombstone written locally, one
+pulled, one taken from a push receipt (``attachments_forget_file``), and a conflict on the file
+arriving after the attachment was removed (``conflicts_forget_removed_file``). An unknown base
+(``null``) stays unknown; every file becomes ``""``. The step also empties the conflicts of
+attachments removed before it.
+"""
+
+from __future__ import annotations
+
+from kimdesk.vault.connection import Connection
+
+#: The emptied values, as ``SET`` assignments (JSON text: ``null`` stays, a file becomes "").
+_EMPTIED = ", ".join(
+    [f"{v} = CASE WHEN {v} = 'null' THEN {v} ELSE '\"\"' END" for v in ("base", "theirs", "mine")]
+    + ["resolution = CASE WHEN resolution IS NULL OR resolution = 'null' THEN resolution"
+       " ELSE '\"\"' END"])
+_FILE = "kind = 'attachments' AND field = 'content'"
+
+STATEMENTS = (
+    "CREATE TRIGGER attachments_forget_file AFTER UPDATE OF deleted ON attachments"
+    " WHEN NEW.deleted = 1 BEGIN"
+    f" UPDATE sync_conflicts SET {_EMPTIED} WHERE {_FILE} AND record_id = NEW.id; END",
+    "CREATE TRIGGER conflicts_forget_removed_file AFTER INSERT ON sync_conflicts"
+    " WHEN NEW.kind = 'attachments' AND NEW.field = 'content' AND EXISTS (SELECT 1 FROM"
+    " attachments WHERE id = NEW.record_id AND deleted = 1) BEGIN"
+    f" UPDATE sync_conflicts SET {_EMPTIED} WHERE id = NEW.id; END",
+    f"UPDATE sync_conflicts SET {_EMPTIED} WHERE {_FILE} AND record_id IN"
+    " (SELECT id FROM attachments WHERE deleted = 1)",
+)
+
+
+def step(conn: Connection) -> None:
+    """Create the triggers and empty what attachments removed before left (module docstring)."""
+    for statement in STATEMENTS:
+        conn.execute(statement)
