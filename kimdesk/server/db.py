@@ -26,7 +26,6 @@ from sqlalchemy import (
     Text,
     create_engine,
     event,
-    false,
 )
 
 from kimdesk.server.checkpoints import autocheckpoint_pages
@@ -142,7 +141,7 @@ batches = Table(
     Column("created_at", String(40), nullable=False),
     #: The receipt carries an attachment's file (a result's data or a conflict's values): what
     #: removing the attachment scrubs (:mod:`kimdesk.server.removed_files`).
-    Column("files", Boolean, nullable=False, server_default=false()),
+    Column("files", Boolean, nullable=False),
     PrimaryKeyConstraint("device_id", "batch_id"),
 )
 

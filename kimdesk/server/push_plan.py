@@ -19,7 +19,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import from_json, to_json  # from_json: 2-3x json.loads on a record
 
 from kimdesk.domain.models import RECORD_BY_KIND
-from kimdesk.server import plausibility
+from kimdesk.server import plausibility, removed_files
 from kimdesk.server.common import Device, canonical_json
 from kimdesk.sync.merge import FieldConflict, merge_fields
 from kimdesk.sync.protocol import (
@@ -209,6 +209,7 @@ class _Decision:
         fast = row is None or change.base_rev >= row.rev
         base = self.bases.get(key, change.base)
         merged, conflicts = merge_fields(stored, changed, base, fast_forward=fast)
+        conflicts = removed_files.forget_file(change.kind, merged, conflicts)
         merged["id"] = change.id
         merged["created_at"] = (stored or {}).get("created_at") or change.created_at or stamp
         merged["updated_at"] = max(
@@ -231,12 +232,12 @@ class _Decision:
             # The merge produced an inconsistent record (e.g. one side closed the case, the
             # other changed its phase): every differing field of mine becomes a conflict.
             merged = dict(stored)
-            conflicts = [
+            conflicts = removed_files.forget_file(change.kind, merged, [
                 fc for fc in (
                     _conflict(f, base.get(f, stored.get(f)), stored.get(f), v)
                     for f, v in changed.items()
                 ) if fc is not None
-            ]
+            ])
             checked = validator.validate_python(merged | {"revision": 0, "pending": False})
         if conflicts and stored is not None:
             # my values of the conflicting fields go to the team outside any record: only if

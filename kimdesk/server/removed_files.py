@@ -1,24 +1,30 @@
 """A removed attachment's file, gone from everywhere the server kept it.
 
 An attachment's file travels inside its record (``content``, base64). When a device removes the
-attachment, it pushes a tombstone with the content emptied; in the same transaction the server
-empties the file wherever it still holds a copy:
+attachment, it pushes a tombstone with the content emptied. The server:
 
-- every superseded version in ``record_history`` (each keeps its other fields: they are the merge
-  bases of concurrent edits);
-- the ``conflicts`` on the file (two devices replaced it at once: the base, theirs and mine are
-  three files);
-- the stored push receipts (``batches``) that carry it: a result's data where the server merged
-  the change or answered with the stored version, and a conflict's values. Receipts are kept for
-  good (docs/privacy.md, "Server storage") and a team's grow without bound, so each says whether
-  it carries a file (``batches.files``) and only those are read;
-- the receipt of the removing batch itself (:func:`without_removed_files`), which may carry the
-  file from an earlier change of the same batch.
+- stores **no file in a tombstone**, whatever the merge says (:func:`forget_file`): a removal
+  racing a new file (the stored file would stay as the conflict's "theirs"), a tombstone that
+  does not name ``content`` (an older or tampered client), a stale device's new file merged into
+  the tombstone. Removal wins over the file; the conflicts on it are dropped;
+- empties the file, in the same transaction, wherever it still holds a copy (:func:`scrub`):
+  every superseded version in ``record_history`` (each keeps its other fields: they are the merge
+  bases of concurrent edits), the ``conflicts`` on the file (their values are files; the open
+  ones are closed with a change number of their own, :func:`open_file_conflicts`, so devices
+  learn it), and the stored push receipts (``batches``) that carry it: a result's data where the
+  server merged the change or answered with the stored version, and a conflict's values;
+- and the removing batch's own receipt (:func:`without_removed_files`).
 
-Before, only the history was scrubbed: the files stayed in ``conflicts`` and in the receipts for
-good (found by a review, 2026-12-06). The attachment's name, type, size and checksum stay (they
-are not the file). Purging a case removes its attachments with everything else
-(:mod:`kimdesk.server.purge`).
+A stored receipt answers a resend of its batch (a lost response, a vault restored from a backup),
+so a scrubbed result must still be one the device can apply: it becomes the tombstone it now is
+(``deleted``, no file; the attachment's size and checksum would not match an empty file). Each
+receipt says whether it carries a file (``batches.files``), so only those are read, and the mark
+is cleared once a receipt carries none: receipts are kept for good (docs/privacy.md, "Server
+storage") and a team's grow without bound.
+
+Before 2026-12-06 only the history was scrubbed (a review found the files in ``records``,
+``conflicts`` and receipts). The attachment's name, type, size and checksum stay: they are not
+the file. Purging a case removes its attachments with everything else (:mod:`.purge`).
 """
 
 from __future__ import annotations
@@ -31,10 +37,23 @@ from sqlalchemy import Connection
 
 from kimdesk.server import db
 from kimdesk.server.store import placeholder
+from kimdesk.sync.merge import FieldConflict
 from kimdesk.sync.protocol import ConflictInfo
 
 KIND = "attachments"
 FIELD = "content"
+#: Ids per ``IN (...)`` list (well under SQLite's parameter limit).
+_CHUNK = 500
+
+
+def forget_file(kind: str, record: dict[str, Any], conflicts: list[FieldConflict]
+                ) -> list[FieldConflict]:
+    """A merged record of a removed attachment keeps no file: ``content`` emptied in
+    ``record``, conflicts on it dropped (the conflicts left are returned)."""
+    if kind != KIND or not record.get("deleted"):
+        return conflicts
+    record[FIELD] = ""
+    return [c for c in conflicts if c.field != FIELD]
 
 
 def removed_ids(rows: Iterable[tuple[Any, ...]]) -> set[str]:
@@ -42,10 +61,26 @@ def removed_ids(rows: Iterable[tuple[Any, ...]]) -> set[str]:
     return {row[1] for row in rows if row[0] == KIND and row[5]}
 
 
-def carries_files(results: list[dict[str, Any]], conflicts: list[ConflictInfo]) -> bool:
-    """Whether a receipt's results or conflicts hold an attachment's file (``batches.files``)."""
-    return (any(r["kind"] == KIND and r["data"] and r["data"].get(FIELD) for r in results)
-            or any(c.kind == KIND and c.field == FIELD for c in conflicts))
+def carries_files(results: list[dict[str, Any]], conflicts: Iterable[Any]) -> bool:
+    """Whether a receipt's results or conflicts (``ConflictInfo`` or their JSON dicts) hold an
+    attachment's file (``batches.files``)."""
+    return (any(r.get("kind") == KIND and r.get("data") and r["data"].get(FIELD)
+                for r in results)
+            or any(_get(c, "kind") == KIND and _get(c, "field") == FIELD
+                   and any(_get(c, v) for v in ("base", "theirs", "mine")) for c in conflicts))
+
+
+def open_file_conflicts(conn: Connection, team: str, ids: set[str]) -> list[str]:
+    """The open conflicts on the files of the attachments ``ids``: the push that removes them
+    closes them (numbered like any resolution), so every device learns it."""
+    m = placeholder(conn)
+    found: list[str] = []
+    for chunk in _chunks(ids):
+        found.extend(str(r[0]) for r in conn.exec_driver_sql(
+            f"SELECT id FROM {db.conflicts.name} WHERE team = {m} AND kind = '{KIND}'"
+            f" AND field = '{FIELD}' AND status = 'open'"
+            f" AND record_id IN ({', '.join(m for _ in chunk)})", (team, *chunk)))
+    return sorted(found)
 
 
 def scrub(conn: Connection, team: str, ids: set[str]) -> int:
@@ -63,12 +98,24 @@ def without_removed_files(results: list[dict[str, Any]], conflicts: list[Conflic
     if not ids:
         return results, conflicts
     for r in results:
-        if r["kind"] == KIND and r["id"] in ids and r["data"] and r["data"].get(FIELD):
-            r["data"] = r["data"] | {FIELD: ""}
+        _forget_in_result(r, ids)
     return results, [
         c.model_copy(update=_emptied(c.base, c.theirs, c.mine))
         if c.kind == KIND and c.record_id in ids and c.field == FIELD else c
         for c in conflicts]
+
+
+def _forget_in_result(result: dict[str, Any], ids: set[str]) -> bool:
+    """A result that carries a removed attachment's file becomes that attachment's tombstone
+    (a result of a resent batch must stay one the device can apply); True if it changed."""
+    record = result.get("data")
+    if result.get("kind") != KIND or result.get("id") not in ids or not record:
+        return False
+    if not record.get(FIELD) and record.get("deleted"):
+        return False
+    result["data"] = record | {FIELD: "", "deleted": True}
+    result["deleted"] = True
+    return True
 
 
 def _emptied(*values: Any) -> dict[str, Any]:
@@ -80,10 +127,10 @@ def _emptied(*values: Any) -> dict[str, Any]:
 def _history(conn: Connection, ids: set[str]) -> int:
     m = placeholder(conn)
     scrubbed = 0
-    for rid in sorted(ids):
+    for chunk in _chunks(ids):
         for hid, data in conn.exec_driver_sql(
-                f"SELECT hid, data FROM {db.history.name} WHERE kind = '{KIND}' AND id = {m}",
-                (rid,)).all():
+                f"SELECT hid, data FROM {db.history.name} WHERE kind = '{KIND}'"
+                f" AND id IN ({', '.join(m for _ in chunk)})", tuple(chunk)).all():
             record = json.loads(data)
             if record.get(FIELD):
                 record[FIELD] = ""
@@ -100,40 +147,57 @@ def _conflicts(conn: Connection, ids: set[str]) -> int:
     emptied = ", ".join(f"{v} = CASE WHEN {v} = 'null' THEN {v} ELSE '\"\"' END"
                         for v in ("base", "theirs", "mine"))
     scrubbed = 0
-    for rid in sorted(ids):
+    for chunk in _chunks(ids):
         scrubbed += conn.exec_driver_sql(
             f"UPDATE {db.conflicts.name} SET {emptied} WHERE kind = '{KIND}'"
-            f" AND record_id = {m} AND field = '{FIELD}'", (rid,)).rowcount
+            f" AND field = '{FIELD}' AND record_id IN ({', '.join(m for _ in chunk)})",
+            tuple(chunk)).rowcount
     return scrubbed
 
 
 def _receipts(conn: Connection, team: str, ids: set[str]) -> int:
+    """The team's receipts marked as carrying files, read one at a time (one can be large)."""
     m = placeholder(conn)
-    rows = conn.exec_driver_sql(
-        f"SELECT b.device_id, b.batch_id, b.receipt FROM {db.batches.name} b"
+    marked = conn.exec_driver_sql(
+        f"SELECT b.device_id, b.batch_id FROM {db.batches.name} b"
         f" JOIN {db.devices.name} d ON d.id = b.device_id WHERE d.team = {m} AND b.files",
         (team,)).all()
     scrubbed = 0
-    for device_id, batch_id, receipt in rows:
-        if not any(i in receipt for i in ids):
-            continue
+    for device_id, batch_id in marked:
+        receipt = conn.exec_driver_sql(
+            f"SELECT receipt FROM {db.batches.name} WHERE device_id = {m} AND batch_id = {m}",
+            (device_id, batch_id)).scalar_one()
         data = json.loads(receipt)
+        results, conflicts = data.get("results", []), data.get("conflicts", [])
         changed = False
-        for r in data.get("results", []):
-            record = r.get("data")
-            if r.get("kind") == KIND and r.get("id") in ids and record and record.get(FIELD):
-                record[FIELD] = ""
-                changed = True
-        for c in data.get("conflicts", []):
+        for r in results:
+            changed = _forget_in_result(r, ids) or changed
+        for c in conflicts:
             if c.get("kind") == KIND and c.get("record_id") in ids and c.get("field") == FIELD:
                 c.update(_emptied(c.get("base"), c.get("theirs"), c.get("mine")))
                 changed = True
+        files = carries_files(results, conflicts)
         if changed:
             conn.exec_driver_sql(
-                f"UPDATE {db.batches.name} SET receipt = {m} WHERE device_id = {m}"
-                f" AND batch_id = {m}", (_dumps(data), device_id, batch_id))
+                f"UPDATE {db.batches.name} SET receipt = {m}, files = {m}"
+                f" WHERE device_id = {m} AND batch_id = {m}",
+                (_dumps(data), files, device_id, batch_id))
             scrubbed += 1
+        elif not files:  # nothing left to scrub in it: not read again
+            conn.exec_driver_sql(
+                f"UPDATE {db.batches.name} SET files = {m} WHERE device_id = {m}"
+                f" AND batch_id = {m}", (False, device_id, batch_id))
     return scrubbed
+
+
+def _get(conflict: Any, name: str) -> Any:
+    return conflict.get(name) if isinstance(conflict, dict) else getattr(conflict, name)
+
+
+def _chunks(ids: set[str]) -> Iterable[list[str]]:
+    ordered = sorted(ids)
+    for start in range(0, len(ordered), _CHUNK):
+        yield ordered[start:start + _CHUNK]
 
 
 def _dumps(value: Any) -> str:

@@ -9,8 +9,9 @@ left them in its own ``conflicts`` (kimdesk/server/removed_files.py, found on 20
 Triggers, so no code path that removes an attachment can miss it: a tombstone written locally, one
 pulled, one taken from a push receipt (``attachments_forget_file``), and a conflict on the file
 arriving after the attachment was removed (``conflicts_forget_removed_file``). An unknown base
-(``null``) stays unknown; every file becomes ``""``. The step also empties the conflicts of
-attachments removed before it.
+(``null``) stays unknown; every file becomes ``""``. A tombstone keeps no bytes either: a server
+before 2026-12-06 could store one with a file (a removal racing a new file) and devices pulled
+it. The step also empties what attachments removed before it left.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ _FILE = "kind = 'attachments' AND field = 'content'"
 STATEMENTS = (
     "CREATE TRIGGER attachments_forget_file AFTER UPDATE OF deleted ON attachments"
     " WHEN NEW.deleted = 1 BEGIN"
+    " UPDATE attachments SET content = x'' WHERE id = NEW.id AND length(content) > 0;"
     f" UPDATE sync_conflicts SET {_EMPTIED} WHERE {_FILE} AND record_id = NEW.id; END",
     "CREATE TRIGGER conflicts_forget_removed_file AFTER INSERT ON sync_conflicts"
     " WHEN NEW.kind = 'attachments' AND NEW.field = 'content' AND EXISTS (SELECT 1 FROM"
@@ -34,6 +36,7 @@ STATEMENTS = (
     f" UPDATE sync_conflicts SET {_EMPTIED} WHERE id = NEW.id; END",
     f"UPDATE sync_conflicts SET {_EMPTIED} WHERE {_FILE} AND record_id IN"
     " (SELECT id FROM attachments WHERE deleted = 1)",
+    "UPDATE attachments SET content = x'' WHERE deleted = 1 AND length(content) > 0",
 )
 
 

@@ -79,7 +79,7 @@ def test_a_removed_attachment_leaves_no_file_in_receipts_or_conflicts(db_url: st
     ``content``, so its stored receipt (the record as merged, and the conflict's three values)
     and the ``conflicts`` table hold all three files. Removing the attachment scrubbed only the
     history: the files stayed in ``batches`` and ``conflicts`` for good, and in the removing
-    batch's own receipt when an earlier change of it was merged."""
+    batch's own receipt when an earlier change of it was merged. The conflict stayed open."""
     app = create_app(db_url)
     service, engine = app.state.service, app.state.engine
     try:
@@ -105,11 +105,20 @@ def test_a_removed_attachment_leaves_no_file_in_receipts_or_conflicts(db_url: st
         everything = _all_text(engine)  # records, history, conflicts and stored receipts
         for data in (one, two, three):
             assert base64.b64encode(data).decode() not in everything
-        # the receipts still answer a resend: same batches, same results, the file left out
+        # the receipts still answer a resend: same batch, same result, now the tombstone it is
+        # (the file's size and checksum would not fit an empty file: the device could not
+        # apply the result, and every sync would fail on it)
         again = service.push(a, request, "clash")
         assert again.batch_id == clash.batch_id and [r.status for r in again.results] == [
             "conflict"]
-        assert again.results[0].data is not None and again.results[0].data["content"] == ""
+        assert again.results[0].deleted and again.results[0].data is not None
+        assert again.results[0].data["content"] == "" and again.results[0].data["deleted"]
+        # the conflict on the file is closed, with a change number devices pull
+        with engine.connect() as conn:
+            status, seq = conn.execute(text(
+                "SELECT status, seq FROM conflicts WHERE record_id = :i AND field = 'content'"),
+                {"i": rid}).one()
+        assert status == "resolved" and seq > clash.results[0].seq
     finally:
         engine.dispose()
 
@@ -235,5 +244,112 @@ def test_concurrent_pushes_store_every_version_once(db_url: str) -> None:
         assert {k: sorted(v) for k, v in versions.items()} == {
             k: list(range(1, max(v) + 1)) for k, v in versions.items()}
         assert all(max(v) > 12 for v in versions.values()), versions
+    finally:
+        engine.dispose()
+
+
+# -- a removed attachment keeps no file (found by a review of the change above) ----------------
+
+def _files_marks(engine: Any) -> dict[str, bool]:
+    with engine.connect() as conn:
+        return {str(b): bool(f) for b, f in conn.execute(text(
+            "SELECT batch_id, files FROM batches"))}
+
+
+def test_a_removal_racing_a_new_file_stores_a_tombstone_without_it(db_url: str) -> None:
+    """Device A removes an attachment (a tombstone from its base rev 1) while device B replaced
+    the file (rev 2). Before, ``content`` became a conflict (theirs: B's file, mine: ""), the
+    stored file stayed and ``deleted`` was taken from A: a tombstone in ``records`` that carried
+    B's file, served by every pull. Removal wins over the file."""
+    app = create_app(db_url)
+    service, engine = app.state.service, app.state.engine
+    try:
+        a = service.authenticate(service.enroll(service.create_enroll_code("Team Nord")).token)
+        b = service.authenticate(service.enroll(service.create_enroll_code("Team Nord")).token)
+        case, rid = str(uuid.uuid4()), str(uuid.uuid4())
+        one, two = os.urandom(60), os.urandom(60)
+        _push(service, a, 1, [_attachment(rid, case, 0, **_file(one))])
+        _push(service, b, 1, [Change(kind="attachments", id=rid, base_rev=1,
+                                     changed=_file(two))])
+        # what the app sends on removal (AttachmentRepository.delete): deleted and content
+        removed = _push(service, a, 2, [Change(kind="attachments", id=rid, base_rev=1,
+                                               changed={"deleted": True, "content": ""})])
+        assert removed.results[0].deleted
+        with engine.connect() as conn:
+            deleted = conn.execute(text(
+                "SELECT deleted FROM records WHERE id = :i"), {"i": rid}).scalar_one()
+        assert deleted
+        assert base64.b64encode(two).decode() not in _all_text(engine), \
+            "the removed attachment's file is still in records (a tombstone with content)"
+    finally:
+        engine.dispose()
+
+
+def test_a_tombstone_that_does_not_name_the_file_drops_it(db_url: str) -> None:
+    """A tombstone that does not name ``content`` (an older or a tampered client: only
+    ``deleted`` changed) was merged into the stored record, whose file stayed."""
+    app = create_app(db_url)
+    service, engine = app.state.service, app.state.engine
+    try:
+        a = service.authenticate(service.enroll(service.create_enroll_code("Team Nord")).token)
+        case, rid = str(uuid.uuid4()), str(uuid.uuid4())
+        one = os.urandom(60)
+        _push(service, a, 1, [_attachment(rid, case, 0, **_file(one))])
+        removed = _push(service, a, 2, [Change(kind="attachments", id=rid, base_rev=1,
+                                               changed={"deleted": True})])
+        assert removed.results[0].status == "applied" and removed.results[0].deleted
+        assert base64.b64encode(one).decode() not in _all_text(engine)
+    finally:
+        engine.dispose()
+
+
+def test_a_scrubbed_receipt_is_no_longer_marked_as_carrying_files(db_url: str) -> None:
+    """Once a receipt's files are emptied it carries none: ``batches.files`` is cleared, so later
+    removals in the team do not read it again under the team lock (before, the set of marked
+    receipts only grew)."""
+    app = create_app(db_url)
+    service, engine = app.state.service, app.state.engine
+    try:
+        a = service.authenticate(service.enroll(service.create_enroll_code("Team Nord")).token)
+        b = service.authenticate(service.enroll(service.create_enroll_code("Team Nord")).token)
+        case, rid = str(uuid.uuid4()), str(uuid.uuid4())
+        one = os.urandom(60)
+        _push(service, a, 1, [_attachment(rid, case, 0, **_file(one))])
+        _push(service, b, 1, [_attachment(rid, case, 1, file_name="b.pdf")])
+        merged = _push(service, a, 2, [Change(kind="attachments", id=rid, base_rev=1,
+                                              changed={"question": "q2"})])
+        assert merged.results[0].status == "merged"
+        assert merged.results[0].data is not None and merged.results[0].data["content"]
+        _push(service, b, 2, [_attachment(rid, case, 3, deleted=True, content="")])
+        assert base64.b64encode(one).decode() not in _all_text(engine)
+        assert _files_marks(engine)[merged.batch_id] is False, \
+            "a receipt scrubbed of every file is still marked as carrying files"
+    finally:
+        engine.dispose()
+
+
+def test_a_stale_new_file_does_not_land_in_the_removed_attachments_tombstone(db_url: str) -> None:
+    """A device that had not seen the removal replaces the file (base rev 1). The base's content
+    was scrubbed to "" in the history, so it equals theirs (the tombstone's ""): the merge took
+    mine, and the removed attachment's tombstone carried a new file, in ``records`` and sent to
+    every device by pull; nothing scrubbed it (that push removes nothing)."""
+    app = create_app(db_url)
+    service, engine = app.state.service, app.state.engine
+    try:
+        a = service.authenticate(service.enroll(service.create_enroll_code("Team Nord")).token)
+        b = service.authenticate(service.enroll(service.create_enroll_code("Team Nord")).token)
+        case, rid = str(uuid.uuid4()), str(uuid.uuid4())
+        one, two = os.urandom(60), os.urandom(60)
+        _push(service, a, 1, [_attachment(rid, case, 0, **_file(one))])
+        _push(service, a, 2, [Change(kind="attachments", id=rid, base_rev=1,
+                                     changed={"deleted": True, "content": ""})])
+        late = _push(service, b, 1, [Change(kind="attachments", id=rid, base_rev=1,
+                                            changed=_file(two))])
+        with engine.connect() as conn:
+            deleted, data = conn.execute(text(
+                "SELECT deleted, data FROM records WHERE id = :i"), {"i": rid}).one()
+        assert deleted, late.results
+        assert base64.b64encode(two).decode() not in data, \
+            "a removed attachment's tombstone holds a file"
     finally:
         engine.dispose()

@@ -1,14 +1,18 @@
 """Revision 0004 on a database written before it: stored receipts that name an attachment are
 marked as carrying files (``batches.files``), so that removing the attachment later scrubs
-them (:mod:`kimdesk.server.removed_files` reads only marked receipts); the others are not. The
-downgrade drops the mark. On both backends."""
+them (:mod:`kimdesk.server.removed_files` reads only marked receipts); the others are not. A
+receipt stored without the mark (a process of an earlier release) is refused. The downgrade drops
+the mark. On both backends."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+import pytest
 from alembic import command
 from sqlalchemy import inspect, text
+from sqlalchemy.exc import IntegrityError
 
 from kimdesk.server.db import make_engine
 from kimdesk.server.migrate import alembic_config
@@ -41,15 +45,61 @@ def test_earlier_receipts_naming_an_attachment_are_marked(db_url: str) -> None:
             _to(conn, "head")
             marks = sorted(conn.execute(text("SELECT batch_id, files FROM batches")).all())
             assert [(b, bool(f)) for b, f in marks] == [("b1", True), ("b2", False)]
-            # a receipt stored without the column (an instance of an earlier release): unmarked
-            conn.execute(text(
-                "INSERT INTO batches (device_id, batch_id, batch_seq, payload_hash, receipt,"
-                " created_at) VALUES ('d1', 'b3', 3, 'h3', '{}', 't3')"))
-            assert not conn.execute(text(
-                "SELECT files FROM batches WHERE batch_id = 'b3'")).scalar_one()
-            conn.commit()
+            # a process of an earlier release beside this one (a rolling restart) would store
+            # receipts unmarked: its pushes fail instead (the device sends the batch again)
+            with pytest.raises(IntegrityError):
+                conn.execute(text(
+                    "INSERT INTO batches (device_id, batch_id, batch_seq, payload_hash,"
+                    " receipt, created_at) VALUES ('d1', 'b3', 3, 'h3', '{}', 't3')"))
+            conn.rollback()
             _to(conn, "0003", down=True)
             assert "files" not in {c["name"] for c in inspect(conn).get_columns("batches")}
-            assert conn.execute(text("SELECT count(*) FROM batches")).scalar_one() == 3
+            assert conn.execute(text("SELECT count(*) FROM batches")).scalar_one() == 2
+    finally:
+        engine.dispose()
+
+
+def test_the_upgrade_empties_what_attachments_removed_before_it_left(db_url: str) -> None:
+    """An attachment removed on a server of an earlier release left its file in ``conflicts``
+    and in stored receipts, and a removal that raced a new file left a tombstone with a file
+    (found by a review): the scrub runs in the push that removes, so nothing would ever empty
+    these. The upgrade does, closes the open conflict on the file with a change number of the
+    team, and turns the receipt's result into the tombstone (a resend must stay applicable)."""
+    engine = make_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            _to(conn, "0003")
+            conn.execute(text(
+                "INSERT INTO teams (name, change_seq, ref_seq, created_at)"
+                " VALUES ('T', 5, 0, 't')"))
+            conn.execute(text(
+                "INSERT INTO devices (id, team, name, vault_id, token_hash, created_at,"
+                " last_batch_seq)"
+                " VALUES ('d1', 'T', 'n', '', 'h', 't', 1)"))
+            conn.execute(text(
+                "INSERT INTO records (kind, id, team, rev, seq, deleted, data, updated_at,"
+                " updated_by, batch_id, written_at) VALUES ('attachments', 'a1', 'T', 3, 5,"
+                " true, :data, 't', 'd1', 'b9', 't')"),
+                {"data": '{"id":"a1","deleted":true,"content":"QUJD"}'})
+            conn.execute(text(
+                "INSERT INTO conflicts (id, team, kind, record_id, field, base, theirs, mine,"
+                " device_id, batch_id, status, seq, created_at) VALUES ('c1', 'T',"
+                " 'attachments', 'a1', 'content', 'null', '\"QUJD\"', '\"QUJD\"', 'd1',"
+                " 'b1', 'open', 3, 't')"))
+            conn.execute(text(
+                "INSERT INTO batches (device_id, batch_id, batch_seq, payload_hash, receipt,"
+                " created_at) VALUES ('d1', 'b1', 1, 'h1', :one, 't1')"), {"one": _WITH_FILE})
+            conn.commit()
+            _to(conn, "head")
+            left = [str(r[0]) for r in conn.execute(text(
+                "SELECT receipt FROM batches UNION ALL SELECT base || theirs || mine"
+                " FROM conflicts UNION ALL SELECT data FROM records"))]
+            assert not any("QUJD" in t for t in left)
+            assert conn.execute(text("SELECT base, status, seq FROM conflicts")).one() == (
+                "null", "resolved", 6)
+            assert conn.execute(text("SELECT change_seq FROM teams")).scalar_one() == 6
+            result = json.loads(conn.execute(text("SELECT receipt FROM batches")).scalar_one()
+                                )["results"][0]
+            assert result["deleted"] and result["data"] == {"content": "", "deleted": True}
     finally:
         engine.dispose()

@@ -128,3 +128,52 @@ def test_pull_pages_stop_before_the_attachment_that_overflows_them(
     report = b.sync()
     assert report.pages >= 3
     assert [b.vault.attachments.content(i) for i in ids] == files
+
+
+def test_a_resent_batch_whose_receipt_lost_the_file_is_applied(server: Any,
+                                                               make_device: Any) -> None:
+    """A stored receipt whose file was emptied (the attachment was removed since) still answers
+    a resend of its batch (a lost response; a restored vault). Its merged result was the
+    attachment as it was then, not removed, with ``content`` "": size and sha256 named a file,
+    the device could not apply it, the batch stayed in the outbox and every sync failed on it
+    (found by a review). The result is now the tombstone the attachment is."""
+    from kimdesk.sync.engine import Transport
+    from kimdesk.sync.errors import SyncError
+    from kimdesk.sync.store import PushCursor
+
+    alice = make_device(server, "alice")
+    bob = make_device(server, "bob")
+    case_id, cid = _case_with_consultation(alice.vault)
+    aid = alice.vault.attachments.store(case_id=case_id, consultation_id=cid, question="doc",
+                                        file_name="bescheid.pdf", media_type="application/pdf",
+                                        content=b"%PDF-1.4 Bescheid").id
+    alice.sync()
+    bob.sync()
+    # bob renames the file; alice, not pulled yet, changes the question: merged on the server,
+    # so her receipt carries the record with its file
+    rec = bob.vault.attachments.get(aid)
+    bob.vault.attachments.update(rec.model_copy(update={"file_name": "b.pdf"}))
+    bob.sync()
+    rec = alice.vault.attachments.get(aid)
+    alice.vault.attachments.update(rec.model_copy(update={"question": "letter"}))
+    batch = alice.store.build_batch(PushCursor())
+    assert batch is not None
+    transport = Transport(server.url, alice.store.get("token"))
+    first = transport.push(batch.body, batch.gz)  # committed; the response is lost
+    transport.close()
+    assert [r.status for r in first.results] == ["merged"]
+    assert first.results[0].data is not None and first.results[0].data["content"]
+
+    bob.sync()
+    bob.vault.attachments.remove(aid)  # alice's stored receipt has its file emptied
+    bob.sync()
+
+    failures = 0
+    for _ in range(3):  # alice comes back: the batch is resent, answered from the receipt
+        try:
+            alice.sync()
+        except SyncError:
+            failures += 1
+    assert failures == 0 and alice.store.outbox() is None
+    tomb = alice.vault.attachments.get(aid, include_deleted=True)
+    assert tomb.deleted and tomb.content == ""

@@ -62,8 +62,20 @@ def test_removing_an_attachment_empties_the_files_of_its_conflicts(make_vault: A
     # unknown base stays unknown
     late = _conflict(vault, aid, None, _file(), _file())
     assert _values(vault, late) == ("null", '""', '""', None)
+    # a tombstone pulled with a file (a server before 2026-12-06 could store one): no bytes
+    marker = b"TOMBSTONE-FILE-" + uuid.uuid4().hex.encode()
+    third = vault.attachments.store(
+        case_id=vault.attachments.get(other).case_id, consultation_id=vault.attachments.get(
+            other).consultation_id, question="q", file_name="x.pdf",
+        media_type="application/pdf", content=os.urandom(500) + marker)
+    with vault.transaction():  # as the inbox writes a pulled record: the columns that differ
+        vault.conn.execute("UPDATE attachments SET deleted = 1, revision = revision + 1"
+                           " WHERE id = ?", (third.id,))
+    assert vault.conn.execute("SELECT length(content) FROM attachments WHERE id = ?",
+                              (third.id,)).fetchone()[0] == 0
     vault.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     pages = plaintext(Path(vault.path), vault._key)
+    assert marker not in pages
     assert all(f[100:200].encode() not in pages for f in files[:3])
     assert files[3][100:200].encode() in pages  # the scan finds what is still there
 
