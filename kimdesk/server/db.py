@@ -128,6 +128,8 @@ conflicts = Table(
     Column("created_at", String(40), nullable=False),
     Column("resolved_at", String(40), nullable=True),
     Index("conflicts_team_seq", "team", "seq"),
+    #: a removed attachment's conflicts (:mod:`kimdesk.server.removed_files`)
+    Index("conflicts_record", "record_id"),
 )
 
 batches = Table(

@@ -164,11 +164,7 @@ def apply_batch(conn: Connection, device: Device, request: PushRequest, first_se
     plan = decide(device, request, current, bases, repeated, first_seq, now_iso(), refused,
                   teams, resolvable)
     removed = removed_files.removed_ids(plan.records.values())
-    closing = {cid for cid, _ in plan.resolutions}
-    for conflict_id in removed_files.open_file_conflicts(conn, device.team, removed):
-        if conflict_id not in closing:  # numbered like the batch's own resolutions
-            plan.seq += 1
-            plan.resolutions.append((conflict_id, plan.seq))
+    removed_files.close_conflicts(conn, device.team, removed, plan)
     write_plan(conn, device, plan, stored)
     gone = purge.purge_written_deletions(conn, device.team, plan.records.values(), plan.stamp)
     plan.results, plan.conflicts = purge.without_purged(plan.results, plan.conflicts, gone)

@@ -9,9 +9,9 @@ attachment, it pushes a tombstone with the content emptied. The server:
   the tombstone. Removal wins over the file; the conflicts on it are dropped;
 - empties the file, in the same transaction, wherever it still holds a copy (:func:`scrub`):
   every superseded version in ``record_history`` (each keeps its other fields: they are the merge
-  bases of concurrent edits), the ``conflicts`` on the file (their values are files; the open
-  ones are closed with a change number of their own, :func:`open_file_conflicts`, so devices
-  learn it), and the stored push receipts (``batches``) that carry it: a result's data where the
+  bases of concurrent edits), the ``conflicts`` on the file (their values are files; every
+  conflict of a removed attachment is closed, :func:`close_conflicts`), and the stored push
+  receipts (``batches``) that carry it: a result's data where the
   server merged the change or answered with the stored version, and a conflict's values;
 - and the removing batch's own receipt (:func:`without_removed_files`).
 
@@ -31,14 +31,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
 
 from kimdesk.server import db
 from kimdesk.server.store import placeholder
 from kimdesk.sync.merge import FieldConflict
 from kimdesk.sync.protocol import ConflictInfo
+
+if TYPE_CHECKING:
+    from kimdesk.server.push_plan import PushPlan
 
 KIND = "attachments"
 FIELD = "content"
@@ -70,17 +73,35 @@ def carries_files(results: list[dict[str, Any]], conflicts: Iterable[Any]) -> bo
                    and any(_get(c, v) for v in ("base", "theirs", "mine")) for c in conflicts))
 
 
-def open_file_conflicts(conn: Connection, team: str, ids: set[str]) -> list[str]:
-    """The open conflicts on the files of the attachments ``ids``: the push that removes them
-    closes them (numbered like any resolution), so every device learns it."""
-    m = placeholder(conn)
-    found: list[str] = []
+def close_conflicts(conn: Connection, team: str, ids: set[str], plan: PushPlan) -> None:
+    """Close every conflict of the attachments ``ids`` the push removed: removal wins, and an
+    open conflict on a removed file (or its size or checksum) would keep the devices in
+    "conflict" for good. Stored ones are numbered like the batch's own resolutions; those the
+    batch opened itself are stored closed. Both go into the receipt's conflicts, closed: the
+    removing device counts the batch's change numbers as its own and does not pull them (found
+    by a review; :mod:`kimdesk.sync.ownnumbers`). Values of a file are emptied."""
+    if not ids:
+        return
+    for row in plan.conflict_rows:
+        if row["kind"] == KIND and row["record_id"] in ids:
+            row.update(status="resolved", resolved_at=plan.stamp)
+    plan.conflicts = [c.model_copy(update={"status": "resolved"})
+                      if c.kind == KIND and c.record_id in ids else c for c in plan.conflicts]
+    closing = {cid for cid, _ in plan.resolutions}
     for chunk in _chunks(ids):
-        found.extend(str(r[0]) for r in conn.exec_driver_sql(
-            f"SELECT id FROM {db.conflicts.name} WHERE team = {m} AND kind = '{KIND}'"
-            f" AND field = '{FIELD}' AND status = 'open'"
-            f" AND record_id IN ({', '.join(m for _ in chunk)})", (team, *chunk)))
-    return sorted(found)
+        for found in conn.execute(select(db.conflicts).where(
+                db.conflicts.c.team == team, db.conflicts.c.kind == KIND,
+                db.conflicts.c.status == "open", db.conflicts.c.record_id.in_(chunk))
+                .order_by(db.conflicts.c.id)).all():
+            if found.id in closing:  # resolved by this batch already: numbered there
+                continue
+            plan.seq += 1
+            plan.resolutions.append((found.id, plan.seq))
+            plan.conflicts.append(ConflictInfo(
+                id=found.id, kind=found.kind, record_id=found.record_id, field=found.field,
+                base=json.loads(found.base), theirs=json.loads(found.theirs),
+                mine=json.loads(found.mine), device_id=found.device_id, status="resolved",
+                created_at=found.created_at))
 
 
 def scrub(conn: Connection, team: str, ids: set[str]) -> int:
@@ -88,7 +109,7 @@ def scrub(conn: Connection, team: str, ids: set[str]) -> int:
     conflicts and the team's stored receipts that carry files. Returns the rows rewritten."""
     if not ids:
         return 0
-    return _history(conn, ids) + _conflicts(conn, ids) + _receipts(conn, team, ids)
+    return _history(conn, ids) + _conflicts(conn, team, ids) + _receipts(conn, team, ids)
 
 
 def without_removed_files(results: list[dict[str, Any]], conflicts: list[ConflictInfo],
@@ -141,7 +162,7 @@ def _history(conn: Connection, ids: set[str]) -> int:
     return scrubbed
 
 
-def _conflicts(conn: Connection, ids: set[str]) -> int:
+def _conflicts(conn: Connection, team: str, ids: set[str]) -> int:
     m = placeholder(conn)
     # canonical JSON of the values: "null" (an unknown base) stays, any file becomes ""
     emptied = ", ".join(f"{v} = CASE WHEN {v} = 'null' THEN {v} ELSE '\"\"' END"
@@ -149,9 +170,9 @@ def _conflicts(conn: Connection, ids: set[str]) -> int:
     scrubbed = 0
     for chunk in _chunks(ids):
         scrubbed += conn.exec_driver_sql(
-            f"UPDATE {db.conflicts.name} SET {emptied} WHERE kind = '{KIND}'"
+            f"UPDATE {db.conflicts.name} SET {emptied} WHERE team = {m} AND kind = '{KIND}'"
             f" AND field = '{FIELD}' AND record_id IN ({', '.join(m for _ in chunk)})",
-            tuple(chunk)).rowcount
+            (team, *chunk)).rowcount
     return scrubbed
 
 

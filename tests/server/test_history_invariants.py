@@ -353,3 +353,35 @@ def test_a_stale_new_file_does_not_land_in_the_removed_attachments_tombstone(db_
             "a removed attachment's tombstone holds a file"
     finally:
         engine.dispose()
+
+
+def test_a_conflict_opened_in_the_removing_batch_is_closed(db_url: str) -> None:
+    """Batch: a stale file replacement (a conflict on content), then the removal of the same
+    attachment. The conflict the batch itself opened was not in the database yet when the
+    removal closed the stored ones: it stayed open, values emptied, on a removed attachment
+    (found by a review)."""
+    app = create_app(db_url)
+    service, engine = app.state.service, app.state.engine
+    try:
+        a = service.authenticate(service.enroll(service.create_enroll_code("Team Nord")).token)
+        b = service.authenticate(service.enroll(service.create_enroll_code("Team Nord")).token)
+        case, rid = str(uuid.uuid4()), str(uuid.uuid4())
+        one, two, three = (os.urandom(60) for _ in range(3))
+        _push(service, a, 1, [_attachment(rid, case, 0, **_file(one))])
+        _push(service, b, 1, [Change(kind="attachments", id=rid, base_rev=1,
+                                     changed=_file(two))])
+        receipt = _push(service, a, 2, [
+            Change(kind="attachments", id=rid, base_rev=1, changed=_file(three)),
+            Change(kind="attachments", id=rid, base_rev=3,
+                   changed={"deleted": True, "content": ""})])
+        assert [r.status for r in receipt.results] == ["conflict", "applied"]
+        assert base64.b64encode(three).decode() not in _all_text(engine)
+        with engine.connect() as conn:
+            rows = conn.execute(text(
+                "SELECT status FROM conflicts WHERE record_id = :i AND field = 'content'"),
+                {"i": rid}).all()
+        assert rows and all(r[0] == "resolved" for r in rows), rows
+        # the receipt tells the removing device (it does not pull its own batch's numbers)
+        assert {c.status for c in receipt.conflicts} == {"resolved"}
+    finally:
+        engine.dispose()

@@ -103,3 +103,24 @@ def test_the_upgrade_empties_what_attachments_removed_before_it_left(db_url: str
             assert result["deleted"] and result["data"] == {"content": "", "deleted": True}
     finally:
         engine.dispose()
+
+
+def test_the_upgrade_marks_only_receipts_that_carry_a_file(db_url: str) -> None:
+    """A receipt that names an attachment without carrying its file (a result stored as sent,
+    ``data`` null) is not marked: the first removal in its team would read every such receipt
+    under the team's lock (found by a review)."""
+    as_sent = ('{"batch_id":"b1","batch_seq":1,"results":[{"kind":"attachments","id":"a1",'
+               '"status":"applied","rev":1,"seq":1,"deleted":false,"data":null,"same":true,'
+               '"reason":""}],"conflicts":[],"server_seq":1}')
+    engine = make_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            _to(conn, "0003")
+            conn.execute(text(
+                "INSERT INTO batches (device_id, batch_id, batch_seq, payload_hash, receipt,"
+                " created_at) VALUES ('d1', 'b1', 1, 'h1', :r, 't1')"), {"r": as_sent})
+            conn.commit()
+            _to(conn, "head")
+            assert not conn.execute(text("SELECT files FROM batches")).scalar_one()
+    finally:
+        engine.dispose()

@@ -17,7 +17,9 @@ from typing import Any
 import httpx
 from sqlalchemy import text
 
+from kimdesk.domain.attachment_bytes import encode
 from kimdesk.domain.models import Consultation, Person
+from kimdesk.sync.store import PushCursor
 from kimdesk.vault.purge import PurgeOrder, purge_cases
 
 
@@ -177,3 +179,82 @@ def test_a_resent_batch_whose_receipt_lost_the_file_is_applied(server: Any,
     assert failures == 0 and alice.store.outbox() is None
     tomb = alice.vault.attachments.get(aid, include_deleted=True)
     assert tomb.deleted and tomb.content == ""
+
+
+def _replace(device: Any, aid: str, data: bytes) -> None:
+    rec = device.vault.attachments.get(aid)
+    device.vault.attachments.update(rec.model_copy(update={
+        "content": encode(data), "size": len(data),
+        "sha256": hashlib.sha256(data).hexdigest()}))
+
+
+def _status(device: Any, aid: str) -> list[str]:
+    return [r[0] for r in device.vault.conn.execute(
+        "SELECT status FROM sync_conflicts WHERE record_id = ? AND field = 'content'", (aid,))]
+
+
+def test_the_removing_device_learns_that_its_removal_closed_the_conflict(
+        server: Any, make_device: Any) -> None:
+    """Alice and Bob replace the same file at once (a conflict on content, on both devices);
+    Alice then removes the attachment. Her push closes the conflict with a change number of her
+    batch, which her device counts as its own and does not pull (kimdesk/sync/ownnumbers.py):
+    the closing never reached her vault, and the conflict stayed open there for good (found by
+    a review). The receipt carries it now."""
+    alice, bob = make_device(server, "alice"), make_device(server, "bob")
+    case_id, cid = _case_with_consultation(alice.vault)
+    aid = alice.vault.attachments.store(case_id=case_id, consultation_id=cid, question="doc",
+                                        file_name="a.pdf", media_type="application/pdf",
+                                        content=os.urandom(200)).id
+    alice.sync()
+    bob.sync()
+    _replace(alice, aid, os.urandom(200))
+    _replace(bob, aid, os.urandom(200))
+    alice.sync()
+    bob.sync()  # bob's push: a conflict on content
+    alice.sync()  # alice pulls it
+    assert _status(alice, aid) == ["open"] and _status(bob, aid) == ["open"]
+
+    alice.vault.attachments.remove(aid)
+    report = alice.sync()
+    bob.sync()
+    assert _status(bob, aid) == ["resolved"]  # bob pulls the closing
+    assert _status(alice, aid) == ["resolved"], report
+
+
+def test_a_removed_attachment_leaves_no_file_in_the_merge_base(sqlite_server: Any,
+                                                               make_device: Any) -> None:
+    """The counselor removes a synced attachment while offline. The ``attachments_keep_base``
+    trigger (UPDATE OF pending, 0 -> 1) copies the old row, file included (kd_base64), into
+    ``sync_base``, where it stayed until the server acknowledged the removal (days, for an
+    offline device; found by a review). The push still sends the empty content, and the server
+    keeps no file."""
+    from pathlib import Path
+
+    from tests.vault.pages import plaintext
+
+    alice = make_device(sqlite_server, "alice")
+    case_id, cid = _case_with_consultation(alice.vault)
+    marker = b"REMOVED-FILE-" + os.urandom(8).hex().encode()
+    data = os.urandom(3000) + marker
+    aid = alice.vault.attachments.store(case_id=case_id, consultation_id=cid, question="doc",
+                                        file_name="a.pdf", media_type="application/pdf",
+                                        content=data).id
+    alice.sync()
+    alice.vault.attachments.remove(aid)  # offline: not pushed yet
+    assert alice.vault.attachments.get(aid, include_deleted=True).content == ""
+    (base,) = alice.vault.conn.execute(
+        "SELECT data FROM sync_base WHERE kind = 'attachments' AND id = ?", (aid,)).fetchone()
+    assert encode(data)[:200] not in (base or ""), "the removed file is in sync_base"
+    alice.vault.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    assert encode(data)[100:300].encode() not in plaintext(Path(alice.vault.path),
+                                                           alice.vault._key)
+    prepared = alice.store.prepare_batch(PushCursor())  # what the push will send
+    assert prepared is not None
+    [change] = prepared.batch.request.changes
+    assert change.changed.get("content") == "" and change.changed.get("deleted") is True
+    alice.sync()
+    with sqlite_server.service.engine.connect() as conn:
+        texts = [r[0] for r in conn.execute(text(
+            "SELECT data FROM records WHERE id = :i UNION ALL"
+            " SELECT data FROM record_history WHERE id = :i"), {"i": aid})]
+    assert texts and not any(encode(data)[:200] in t for t in texts)

@@ -71,15 +71,18 @@ def test_first_local_edit_keeps_the_old_row_as_base(make_vault) -> None:
         before = _row_json(store, kind, rid)
         record = repo.from_row(
             vault.conn.execute(f"{repo.select_sql} WHERE id = ?", (rid,)).fetchone())
-        repo.update(record.model_copy(update={"deleted": True}))
+        # (an attachment marked deleted drops its file: its first edit here is another field)
+        edit = {"question": "q2"} if kind == "attachments" else {"deleted": True}
+        repo.update(record.model_copy(update=edit))
         rev, data = _base(store, kind, rid)
         assert rev == 4
         assert data == before, kind
-        assert _row_json(store, kind, rid)["deleted"] is True
+        assert all(_row_json(store, kind, rid)[k] == v for k, v in edit.items())
         # A second edit keeps the first base (the server's version), not the first edit.
         again = repo.from_row(
             vault.conn.execute(f"{repo.select_sql} WHERE id = ?", (rid,)).fetchone())
-        repo.update(again.model_copy(update={"deleted": False}))
+        repo.update(again.model_copy(update={k: not v if v is True else "q3"
+                                             for k, v in edit.items()}))
         assert _base(store, kind, rid)[1] == before
 
 

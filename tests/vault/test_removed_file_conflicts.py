@@ -14,6 +14,7 @@ from typing import Any
 from kimdesk.demo.generator import fill
 from kimdesk.sync.protocol import ConflictInfo
 from kimdesk.vault import Vault
+from kimdesk.vault.migration_removed_files import REMOVED
 from kimdesk.vault.migrations import LATEST, schema_version
 from kimdesk.vault.sync import SyncTables
 from tests.conftest import PASSPHRASE
@@ -87,13 +88,20 @@ def test_a_vault_of_step_13_empties_what_earlier_removals_left(tmp_path: Path) -
         fill(vault, 2, seed=3)
         aid = _attachment(vault)
         # as a vault of step 13 was: no triggers, the attachment removed, its conflict kept
-        vault.conn.execute("DROP TRIGGER attachments_forget_file")
-        vault.conn.execute("DROP TRIGGER conflicts_forget_removed_file")
+        for trigger in ("attachments_forget_file", "conflicts_forget_removed_file",
+                        "sync_base_forget_removed_file_insert",
+                        "sync_base_forget_removed_file_update"):
+            vault.conn.execute(f"DROP TRIGGER {trigger}")
         vault.conn.execute("PRAGMA user_version = 13")
         vault.attachments.remove(aid)
         conflict = _conflict(vault, aid, file, file, file)
         assert _values(vault, conflict)[0] == f'"{file}"'
+        vault.conn.execute("INSERT INTO sync_base (kind, id, rev, data) VALUES"
+                           " ('attachments', ?, 1, json_object('content', ?))", (aid, file))
     with Vault.open(path, PASSPHRASE) as vault:
         assert schema_version(vault.conn) == LATEST == 14
         assert _values(vault, conflict) == ('""', '""', '""', None)
+        assert vault.conn.execute(
+            "SELECT json_extract(data, '$.content') FROM sync_base WHERE id = ?",
+            (aid,)).fetchone()[0] == REMOVED
         assert vault.integrity_check() == []

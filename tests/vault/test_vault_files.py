@@ -265,7 +265,8 @@ def test_passphrase_change(tmp_path: Path) -> None:
         triggers = {r[0] for r in v.conn.execute(
             "SELECT name FROM sqlite_master WHERE type = 'trigger'")}
         assert triggers == {f"{kind}_keep_base" for kind in TRIGGER_COLUMNS} | {
-            "attachments_forget_file", "conflicts_forget_removed_file"}
+            "attachments_forget_file", "conflicts_forget_removed_file",
+            "sync_base_forget_removed_file_insert", "sync_base_forget_removed_file_update"}
     assert not list(tmp_path.glob("*.rekey"))
 
 

@@ -36,8 +36,13 @@ def upgrade() -> None:
     with op.batch_alter_table('batches', schema=None) as batch_op:
         batch_op.add_column(sa.Column('files', sa.Boolean(), server_default=sa.false(),
                                       nullable=False))
-    # receipts are compact JSON written by the server (kimdesk/server/push.py, receipt_json)
-    op.execute("UPDATE batches SET files = true WHERE receipt LIKE '%\"kind\":\"attachments\"%'")
+    # Receipts are compact JSON written by the server (kimdesk/server/push.py, receipt_json): a
+    # file is a non-empty "content" of an attachment's data, or a conflict's values on "content"
+    # (only attachments have that field). A receipt that merely names an attachment is not
+    # marked: the first removal in its team would read it under the team lock.
+    op.execute("UPDATE batches SET files = true WHERE receipt LIKE '%\"kind\":\"attachments\"%'"
+               " AND (receipt LIKE '%\"content\":\"_%' OR receipt LIKE '%\"field\":\"content\"%')")
+    op.create_index('conflicts_record', 'conflicts', ['record_id'], unique=False)
     # No default from now on: a process of an earlier release still running beside this one (a
     # rolling restart) would store receipts unmarked, and apply removals by its old rules; its
     # pushes fail instead (the device sends the batch again), as with revision 0003.
@@ -73,11 +78,14 @@ def _empty_removed_files(conn: Any) -> None:
                                  {"d": _dumps(record | {"content": ""}), "h": hid})
             emptied = ", ".join(f"{v} = CASE WHEN {v} = 'null' THEN {v} ELSE '\"\"' END"
                                 for v in ("base", "theirs", "mine"))
-            conn.execute(sa.text(f"UPDATE conflicts SET {emptied} WHERE kind = 'attachments'"
-                                 " AND field = 'content' AND record_id = :i"), {"i": rid})
+            conn.execute(sa.text(f"UPDATE conflicts SET {emptied} WHERE team = :t"
+                                 " AND kind = 'attachments' AND field = 'content'"
+                                 " AND record_id = :i"), {"t": team, "i": rid})
+            # every open conflict of a removed attachment is closed: removal wins
             for (cid,) in conn.execute(sa.text(
-                    "SELECT id FROM conflicts WHERE kind = 'attachments' AND field = 'content'"
-                    " AND record_id = :i AND status = 'open' ORDER BY id"), {"i": rid}).all():
+                    "SELECT id FROM conflicts WHERE team = :t AND kind = 'attachments'"
+                    " AND record_id = :i AND status = 'open' ORDER BY id"),
+                    {"t": team, "i": rid}).all():
                 seq = int(conn.execute(sa.text(
                     "SELECT change_seq FROM teams WHERE name = :t"), {"t": team}).scalar() or 0)
                 conn.execute(sa.text("UPDATE teams SET change_seq = :s WHERE name = :t"),
@@ -85,9 +93,13 @@ def _empty_removed_files(conn: Any) -> None:
                 conn.execute(sa.text("UPDATE conflicts SET status = 'resolved', seq = :s,"
                                      " resolved_at = :at WHERE id = :c"),
                              {"s": seq + 1, "at": now, "c": cid})
-        for device_id, batch_id, receipt in conn.execute(sa.text(
-                "SELECT b.device_id, b.batch_id, b.receipt FROM batches b JOIN devices d"
-                " ON d.id = b.device_id WHERE d.team = :t AND b.files"), {"t": team}).all():
+        marked = conn.execute(sa.text(
+            "SELECT b.device_id, b.batch_id FROM batches b JOIN devices d ON d.id = b.device_id"
+            " WHERE d.team = :t AND b.files"), {"t": team}).all()
+        for device_id, batch_id in marked:  # one at a time: a receipt can be large
+            receipt = conn.execute(sa.text(
+                "SELECT receipt FROM batches WHERE device_id = :d AND batch_id = :b"),
+                {"d": device_id, "b": batch_id}).scalar_one()
             body = json.loads(receipt)
             changed = False
             for r in body.get("results", []):
@@ -109,5 +121,6 @@ def _empty_removed_files(conn: Any) -> None:
 
 
 def downgrade() -> None:
+    op.drop_index('conflicts_record', table_name='conflicts')
     with op.batch_alter_table('batches', schema=None) as batch_op:
         batch_op.drop_column('files')
