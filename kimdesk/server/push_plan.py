@@ -123,10 +123,24 @@ def decide(device: Device, request: PushRequest, current: dict[Key, StoredRecord
     for change in request.changes:
         decision.change(change)
     plan = decision.plan
+    if repeated:
+        _data_once(plan.results)
     for conflict_id in sorted(decision.resolved):
         plan.seq += 1
         plan.resolutions.append((conflict_id, plan.seq))
     return plan
+
+
+def _data_once(results: list[dict[str, Any]]) -> None:
+    """A record the batch changed more than once: only its last result carries the record's
+    data (the device applies the results in order, the last one wins). Before, each did: a
+    batch of 5,000 unchanged copies of one change to a 10 MB attachment, half a megabyte sent,
+    built a receipt of 50 GB (each answered with the stored record; found by a review). The
+    app never sends a record twice in one batch."""
+    last = {(r["kind"], r["id"]): i for i, r in enumerate(results)}
+    for i, r in enumerate(results):
+        if r["data"] is not None and last[(r["kind"], r["id"])] != i:
+            r["data"] = None
 
 
 def result(kind: str, rid: str, status: ChangeStatus, *, rev: int = 0, seq: int = 0,
