@@ -19,6 +19,11 @@ from kimdesk.sync.protocol import Change, PushRequest
 from tests.sync.helpers import service_push as _push
 
 
+def _device(service: Any) -> Any:
+    """A device enrolled in Team Nord."""
+    return service.authenticate(service.enroll(service.create_enroll_code("Team Nord")).token)
+
+
 def _file(data: bytes) -> dict[str, Any]:
     return {"content": base64.b64encode(data).decode(), "size": len(data),
             "sha256": hashlib.sha256(data).hexdigest()}
@@ -49,8 +54,7 @@ def test_removed_attachments_leave_no_file_in_any_version(db_url: str) -> None:
     app = create_app(db_url)
     service, engine = app.state.service, app.state.engine
     try:
-        device = service.authenticate(
-            service.enroll(service.create_enroll_code("Team Nord")).token)
+        device = _device(service)
         case = str(uuid.uuid4())
         one, two, three = (os.urandom(50) for _ in range(3))
         stored, fresh = str(uuid.uuid4()), str(uuid.uuid4())
@@ -83,9 +87,7 @@ def test_a_removed_attachment_leaves_no_file_in_receipts_or_conflicts(db_url: st
     app = create_app(db_url)
     service, engine = app.state.service, app.state.engine
     try:
-        code = service.create_enroll_code("Team Nord")
-        a = service.authenticate(service.enroll(code).token)
-        b = service.authenticate(service.enroll(service.create_enroll_code("Team Nord")).token)
+        a, b = _device(service), _device(service)
         case, rid = str(uuid.uuid4()), str(uuid.uuid4())
         one, two, three = (os.urandom(60) for _ in range(3))
         _push(service, a, 1, [_attachment(rid, case, 0, **_file(one))])
@@ -124,7 +126,7 @@ def test_a_removed_attachment_leaves_no_file_in_receipts_or_conflicts(db_url: st
 
 
 def _setup_case(service: Any, engine: Any) -> tuple[Any, str, str, str, str]:
-    device = service.authenticate(service.enroll(service.create_enroll_code("Team Nord")).token)
+    device = _device(service)
     person, case, note = (str(uuid.uuid4()) for _ in range(3))
     secret = "Abschiebungsandrohung-" + uuid.uuid4().hex
     _push(service, device, 1, [
@@ -175,8 +177,8 @@ def test_the_receipt_of_the_purging_batch_keeps_no_purged_data(db_url: str) -> N
     app = create_app(db_url)
     service, engine = app.state.service, app.state.engine
     try:
-        _device, person, _case, note, secret = _setup_case(service, engine)
-        other = service.authenticate(service.enroll(service.create_enroll_code("Team Nord")).token)
+        _first, person, _case, note, secret = _setup_case(service, engine)
+        other = _device(service)
         # another device's edit started from revision 2: merged with the stored text
         request = PushRequest(batch_id=uuid.uuid4().hex, batch_seq=1, changes=[
             Change(kind="notes", id=note, base_rev=2, changed={"author": "bob"}),
@@ -264,8 +266,8 @@ def test_a_removal_racing_a_new_file_stores_a_tombstone_without_it(db_url: str) 
     app = create_app(db_url)
     service, engine = app.state.service, app.state.engine
     try:
-        a = service.authenticate(service.enroll(service.create_enroll_code("Team Nord")).token)
-        b = service.authenticate(service.enroll(service.create_enroll_code("Team Nord")).token)
+        a = _device(service)
+        b = _device(service)
         case, rid = str(uuid.uuid4()), str(uuid.uuid4())
         one, two = os.urandom(60), os.urandom(60)
         _push(service, a, 1, [_attachment(rid, case, 0, **_file(one))])
@@ -291,7 +293,7 @@ def test_a_tombstone_that_does_not_name_the_file_drops_it(db_url: str) -> None:
     app = create_app(db_url)
     service, engine = app.state.service, app.state.engine
     try:
-        a = service.authenticate(service.enroll(service.create_enroll_code("Team Nord")).token)
+        a = _device(service)
         case, rid = str(uuid.uuid4()), str(uuid.uuid4())
         one = os.urandom(60)
         _push(service, a, 1, [_attachment(rid, case, 0, **_file(one))])
@@ -310,8 +312,8 @@ def test_a_scrubbed_receipt_is_no_longer_marked_as_carrying_files(db_url: str) -
     app = create_app(db_url)
     service, engine = app.state.service, app.state.engine
     try:
-        a = service.authenticate(service.enroll(service.create_enroll_code("Team Nord")).token)
-        b = service.authenticate(service.enroll(service.create_enroll_code("Team Nord")).token)
+        a = _device(service)
+        b = _device(service)
         case, rid = str(uuid.uuid4()), str(uuid.uuid4())
         one = os.urandom(60)
         _push(service, a, 1, [_attachment(rid, case, 0, **_file(one))])
@@ -336,8 +338,8 @@ def test_a_stale_new_file_does_not_land_in_the_removed_attachments_tombstone(db_
     app = create_app(db_url)
     service, engine = app.state.service, app.state.engine
     try:
-        a = service.authenticate(service.enroll(service.create_enroll_code("Team Nord")).token)
-        b = service.authenticate(service.enroll(service.create_enroll_code("Team Nord")).token)
+        a = _device(service)
+        b = _device(service)
         case, rid = str(uuid.uuid4()), str(uuid.uuid4())
         one, two = os.urandom(60), os.urandom(60)
         _push(service, a, 1, [_attachment(rid, case, 0, **_file(one))])
@@ -363,8 +365,8 @@ def test_a_conflict_opened_in_the_removing_batch_is_closed(db_url: str) -> None:
     app = create_app(db_url)
     service, engine = app.state.service, app.state.engine
     try:
-        a = service.authenticate(service.enroll(service.create_enroll_code("Team Nord")).token)
-        b = service.authenticate(service.enroll(service.create_enroll_code("Team Nord")).token)
+        a = _device(service)
+        b = _device(service)
         case, rid = str(uuid.uuid4()), str(uuid.uuid4())
         one, two, three = (os.urandom(60) for _ in range(3))
         _push(service, a, 1, [_attachment(rid, case, 0, **_file(one))])
@@ -395,8 +397,7 @@ def test_a_record_changed_many_times_in_one_batch_is_answered_with_its_data_once
     app = create_app(db_url)
     service, engine = app.state.service, app.state.engine
     try:
-        device = service.authenticate(
-            service.enroll(service.create_enroll_code("Team Nord")).token)
+        device = _device(service)
         case, rid = str(uuid.uuid4()), str(uuid.uuid4())
         data = os.urandom(30_000)
         _push(service, device, 1, [_attachment(rid, case, 0, **_file(data))])

@@ -7,29 +7,19 @@ backends (the statements are plain SQL that each runs its own way)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
-from alembic import command
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from kimdesk.server.db import make_engine
-from kimdesk.server.migrate import alembic_config
-
-
-def _to(conn: Any, revision: str, *, down: bool = False) -> None:
-    config = alembic_config()
-    config.attributes["connection"] = conn
-    (command.downgrade if down else command.upgrade)(config, revision)
-    conn.commit()
+from tests.sync.helpers import migrate_to
 
 
 def test_the_current_versions_leave_the_history_with_their_batch_and_time(db_url: str) -> None:
     engine = make_engine(db_url)
     try:
         with engine.connect() as conn:
-            _to(conn, "0002")
+            migrate_to(conn, "0002")
             conn.execute(text(
                 "INSERT INTO records (kind, id, team, rev, seq, deleted, data, updated_at,"
                 " updated_by) VALUES ('persons', 'p1', 'Team Nord', 2, 2, false, 'v2',"
@@ -41,7 +31,7 @@ def test_the_current_versions_leave_the_history_with_their_batch_and_time(db_url
                 " ('persons', 'p1', 'Team Nord', 2, 'v2', 'dev-b', 'b2', 't2'),"
                 " ('persons', 'p2', 'Team Nord', 1, 'v1', 'dev-a', 'b3', 't3')"))
             conn.commit()
-            _to(conn, "head")
+            migrate_to(conn, "head")
             records = sorted(conn.execute(text(
                 "SELECT id, rev, batch_id, written_at FROM records")).all())
             history = sorted(conn.execute(text(
@@ -58,7 +48,7 @@ def test_the_current_versions_leave_the_history_with_their_batch_and_time(db_url
                     " 'b3', 't3')"))
             conn.rollback()
 
-            _to(conn, "0002", down=True)
+            migrate_to(conn, "0002", down=True)
             history = sorted(conn.execute(text(
                 "SELECT id, rev, data, device_id, batch_id, at FROM record_history")).all())
             assert [tuple(h) for h in history] == [

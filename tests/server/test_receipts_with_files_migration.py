@@ -10,12 +10,11 @@ import json
 from typing import Any
 
 import pytest
-from alembic import command
 from sqlalchemy import inspect, text
 from sqlalchemy.exc import IntegrityError
 
 from kimdesk.server.db import make_engine
-from kimdesk.server.migrate import alembic_config
+from tests.sync.helpers import migrate_to
 
 _WITH_FILE = ('{"batch_id":"b1","batch_seq":1,"results":[{"kind":"attachments","id":"a1",'
               '"status":"merged","rev":2,"seq":2,"deleted":false,"data":{"content":"QUJD"},'
@@ -25,34 +24,32 @@ _WITHOUT = ('{"batch_id":"b2","batch_seq":2,"results":[{"kind":"persons","id":"p
             '"reason":""}],"conflicts":[],"server_seq":3}')
 
 
-def _to(conn: Any, revision: str, *, down: bool = False) -> None:
-    config = alembic_config()
-    config.attributes["connection"] = conn
-    (command.downgrade if down else command.upgrade)(config, revision)
-    conn.commit()
+
+
+def _store_receipt(conn: Any, n: int, receipt: str) -> None:
+    """Device d1's batch ``b<n>`` and its receipt, as a release before 0004 stored them."""
+    conn.execute(text(
+        "INSERT INTO batches (device_id, batch_id, batch_seq, payload_hash, receipt, created_at)"
+        " VALUES ('d1', :b, :n, :h, :r, 't')"), {"b": f"b{n}", "n": n, "h": f"h{n}", "r": receipt})
 
 
 def test_earlier_receipts_naming_an_attachment_are_marked(db_url: str) -> None:
     engine = make_engine(db_url)
     try:
         with engine.connect() as conn:
-            _to(conn, "0003")
-            conn.execute(text(
-                "INSERT INTO batches (device_id, batch_id, batch_seq, payload_hash, receipt,"
-                " created_at) VALUES ('d1', 'b1', 1, 'h1', :one, 't1'),"
-                " ('d1', 'b2', 2, 'h2', :two, 't2')"), {"one": _WITH_FILE, "two": _WITHOUT})
+            migrate_to(conn, "0003")
+            _store_receipt(conn, 1, _WITH_FILE)
+            _store_receipt(conn, 2, _WITHOUT)
             conn.commit()
-            _to(conn, "head")
+            migrate_to(conn, "head")
             marks = sorted(conn.execute(text("SELECT batch_id, files FROM batches")).all())
             assert [(b, bool(f)) for b, f in marks] == [("b1", True), ("b2", False)]
             # a process of an earlier release beside this one (a rolling restart) would store
             # receipts unmarked: its pushes fail instead (the device sends the batch again)
             with pytest.raises(IntegrityError):
-                conn.execute(text(
-                    "INSERT INTO batches (device_id, batch_id, batch_seq, payload_hash,"
-                    " receipt, created_at) VALUES ('d1', 'b3', 3, 'h3', '{}', 't3')"))
+                _store_receipt(conn, 3, "{}")
             conn.rollback()
-            _to(conn, "0003", down=True)
+            migrate_to(conn, "0003", down=True)
             assert "files" not in {c["name"] for c in inspect(conn).get_columns("batches")}
             assert conn.execute(text("SELECT count(*) FROM batches")).scalar_one() == 2
     finally:
@@ -68,7 +65,7 @@ def test_the_upgrade_empties_what_attachments_removed_before_it_left(db_url: str
     engine = make_engine(db_url)
     try:
         with engine.connect() as conn:
-            _to(conn, "0003")
+            migrate_to(conn, "0003")
             conn.execute(text(
                 "INSERT INTO teams (name, change_seq, ref_seq, created_at)"
                 " VALUES ('T', 5, 0, 't')"))
@@ -86,11 +83,9 @@ def test_the_upgrade_empties_what_attachments_removed_before_it_left(db_url: str
                 " device_id, batch_id, status, seq, created_at) VALUES ('c1', 'T',"
                 " 'attachments', 'a1', 'content', 'null', '\"QUJD\"', '\"QUJD\"', 'd1',"
                 " 'b1', 'open', 3, 't')"))
-            conn.execute(text(
-                "INSERT INTO batches (device_id, batch_id, batch_seq, payload_hash, receipt,"
-                " created_at) VALUES ('d1', 'b1', 1, 'h1', :one, 't1')"), {"one": _WITH_FILE})
+            _store_receipt(conn, 1, _WITH_FILE)
             conn.commit()
-            _to(conn, "head")
+            migrate_to(conn, "head")
             left = [str(r[0]) for r in conn.execute(text(
                 "SELECT receipt FROM batches UNION ALL SELECT base || theirs || mine"
                 " FROM conflicts UNION ALL SELECT data FROM records"))]
@@ -115,12 +110,10 @@ def test_the_upgrade_marks_only_receipts_that_carry_a_file(db_url: str) -> None:
     engine = make_engine(db_url)
     try:
         with engine.connect() as conn:
-            _to(conn, "0003")
-            conn.execute(text(
-                "INSERT INTO batches (device_id, batch_id, batch_seq, payload_hash, receipt,"
-                " created_at) VALUES ('d1', 'b1', 1, 'h1', :r, 't1')"), {"r": as_sent})
+            migrate_to(conn, "0003")
+            _store_receipt(conn, 1, as_sent)
             conn.commit()
-            _to(conn, "head")
+            migrate_to(conn, "head")
             assert not conn.execute(text("SELECT files FROM batches")).scalar_one()
     finally:
         engine.dispose()

@@ -12,15 +12,13 @@ import sys
 import textwrap
 import uuid
 from pathlib import Path
-from typing import Any
 
 import pytest
-from alembic import command
 from sqlalchemy import text
 
 from kimdesk.server.db import make_engine
-from kimdesk.server.migrate import alembic_config
 from kimdesk.server.service import SyncService
+from tests.sync.helpers import migrate_to
 from tests.sync.helpers import person_change as _person
 from tests.sync.helpers import service_push as _push
 
@@ -28,11 +26,6 @@ REPO = Path(__file__).resolve().parents[2]
 PARENT = "f307193"  # the last commit before revision 0003
 
 
-def _to(conn: Any, revision: str) -> None:
-    config = alembic_config()
-    config.attributes["connection"] = conn
-    command.upgrade(config, revision)
-    conn.commit()
 
 
 def _pg_only(db_url: str) -> None:
@@ -50,12 +43,12 @@ def test_a_pooled_session_that_served_the_old_release_still_updates_records(db_u
     engine = make_engine(db_url, pool_size=1, max_overflow=0)  # one server session, as a pooler
     try:
         with engine.connect() as conn:
-            _to(conn, "0002")
+            migrate_to(conn, "0002")
             # what the previous release's update_records left in this session
             conn.exec_driver_sql("CREATE TEMP TABLE IF NOT EXISTS records_in (LIKE records)"
                                  " ON COMMIT DELETE ROWS")
             conn.commit()
-            _to(conn, "head")
+            migrate_to(conn, "head")
         service = SyncService(engine)
         device = service.authenticate(
             service.enroll(service.create_enroll_code("Team Nord")).token)
@@ -127,7 +120,7 @@ def test_an_old_instance_beside_the_upgraded_one_fails_its_pushes_and_stores_not
     engine = make_engine(db_url)
     try:
         with engine.connect() as conn:
-            _to(conn, "head")  # the restarted instance migrated the database
+            migrate_to(conn, "head")  # the restarted instance migrated the database
         service = SyncService(engine)
         token = service.enroll(service.create_enroll_code("Team Nord")).token
         device = service.authenticate(token)

@@ -131,3 +131,15 @@ def person_change(rid: str, base_rev: int, phone: str) -> Any:
 
     return Change(kind="persons", id=rid, base_rev=base_rev,
                   changed={"given_name": "Ayse", "family_name": "Demir", "phone": phone})
+
+
+def migrate_to(conn: Any, revision: str, *, down: bool = False) -> None:
+    """The server database on ``conn`` upgraded (or ``down``-graded) to an Alembic revision."""
+    from alembic import command
+
+    from kimdesk.server.migrate import alembic_config
+
+    config = alembic_config()
+    config.attributes["connection"] = conn
+    (command.downgrade if down else command.upgrade)(config, revision)
+    conn.commit()

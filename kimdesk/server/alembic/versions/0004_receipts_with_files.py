@@ -12,7 +12,7 @@ from these receipts nor from the ``conflicts`` table, and a removal racing a new
 tombstone that kept the file (found by a review on 2026-12-06; the push now does all of it,
 kimdesk/server/removed_files.py). The scrub must not read every receipt of the team (they are
 kept for good, docs/privacy.md, "Server storage"), so each receipt says whether it carries a
-file; the upgrade marks every earlier receipt that names an attachment, and empties what
+file; the upgrade marks every earlier receipt that carries one, and empties what
 attachments removed before it left: their tombstones, old versions, conflicts (the open ones
 closed, numbered as changes of the team so devices learn it) and marked receipts. Written out
 here rather than imported, so that the step stays what it was when the code moves on.
