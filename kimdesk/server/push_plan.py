@@ -34,6 +34,14 @@ from kimdesk.sync.protocol import (
 #: A record's identity in a batch: (kind, id).
 Key = tuple[str, str]
 
+#: Changes of one record in one batch beyond this many are refused, before anything is parsed.
+#: The app never sends a record twice in a batch (its outbox takes each pending record once);
+#: the server merges a few in order. Without a bound, 5,000 copies of one change to a 10 MB
+#: attachment (half a megabyte sent) made the server parse, hold and answer the record 5,000
+#: times: 50 GB in memory and in the receipt, and as many versions in the history when the
+#: copies alternate a field (found by two reviews, 2026-12-06).
+MAX_CHANGES_PER_RECORD = 3
+
 #: A set (not a frozenset) because pydantic's ``exclude`` takes one; never changed.
 _LOCAL_FIELDS: Final[set[str]] = {"revision", "pending"}
 
@@ -123,24 +131,10 @@ def decide(device: Device, request: PushRequest, current: dict[Key, StoredRecord
     for change in request.changes:
         decision.change(change)
     plan = decision.plan
-    if repeated:
-        _data_once(plan.results)
     for conflict_id in sorted(decision.resolved):
         plan.seq += 1
         plan.resolutions.append((conflict_id, plan.seq))
     return plan
-
-
-def _data_once(results: list[dict[str, Any]]) -> None:
-    """A record the batch changed more than once: only its last result carries the record's
-    data (the device applies the results in order, the last one wins). Before, each did: a
-    batch of 5,000 unchanged copies of one change to a 10 MB attachment, half a megabyte sent,
-    built a receipt of 50 GB (each answered with the stored record; found by a review). The
-    app never sends a record twice in one batch."""
-    last = {(r["kind"], r["id"]): i for i, r in enumerate(results)}
-    for i, r in enumerate(results):
-        if r["data"] is not None and last[(r["kind"], r["id"])] != i:
-            r["data"] = None
 
 
 def result(kind: str, rid: str, status: ChangeStatus, *, rev: int = 0, seq: int = 0,
@@ -171,9 +165,16 @@ class _Decision:
         self.repeated = repeated
         self.plan = plan
         self.resolved: set[str] = set()
+        #: How many changes of each record the batch brought so far.
+        self.times: dict[Key, int] = {}
 
     def change(self, change: Change) -> None:
         key = (change.kind, change.id)
+        self.times[key] = times = self.times.get(key, 0) + 1
+        if times > MAX_CHANGES_PER_RECORD:
+            self._reject(change, f"record changed more than {MAX_CHANGES_PER_RECORD} times"
+                                 " in one batch")
+            return
         model = RECORD_BY_KIND.get(change.kind)
         if change.kind not in SYNC_KINDS or model is None:
             self._reject(change, "unknown record kind")

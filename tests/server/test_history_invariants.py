@@ -98,12 +98,12 @@ def test_a_removed_attachment_leaves_no_file_in_receipts_or_conflicts(db_url: st
         assert [r.status for r in clash.results] == ["conflict"]
         everything = _all_text(engine)
         assert all(base64.b64encode(d).decode() in everything for d in (one, two, three))
-        # one batch: a rename on a stale base (merged: its result would carry the stored file),
+        # one batch: a rename on a stale base (merged: its result carries the stored file),
         # then the removal
         removed = _push(service, b, 2, [_attachment(rid, case, 2, file_name="b.pdf"),
                                         _attachment(rid, case, 4, deleted=True, content="")])
         assert [r.status for r in removed.results] == ["merged", "applied"]
-        assert removed.results[0].data is None  # only the last result of a record carries it
+        assert removed.results[0].data is not None and removed.results[0].data["content"] == ""
         everything = _all_text(engine)  # records, history, conflicts and stored receipts
         for data in (one, two, three):
             assert base64.b64encode(data).decode() not in everything
@@ -389,11 +389,12 @@ def test_a_conflict_opened_in_the_removing_batch_is_closed(db_url: str) -> None:
         engine.dispose()
 
 
-def test_a_record_changed_many_times_in_one_batch_is_answered_with_its_data_once(
-        db_url: str) -> None:
-    """Each result of a record the batch changed again carried the whole record: 5,000 unchanged
-    copies of one change to an attachment of 10 MB (half a megabyte sent) built a receipt of
-    50 GB in the server's memory (found by a review). Only the last one carries it now."""
+def test_a_record_changed_many_times_in_one_batch_is_refused_beyond_three(db_url: str) -> None:
+    """Each change of a record the batch changed again was parsed and answered with the whole
+    record, and each version it superseded went into the history: 5,000 copies of one change to
+    an attachment of 10 MB (half a megabyte sent) meant 50 GB in the server's memory and receipt,
+    and as many versions in the history when the copies alternate a field (found by two
+    reviews). Beyond three changes of one record a batch is refused, before any parsing."""
     app = create_app(db_url)
     service, engine = app.state.service, app.state.engine
     try:
@@ -401,14 +402,16 @@ def test_a_record_changed_many_times_in_one_batch_is_answered_with_its_data_once
         case, rid = str(uuid.uuid4()), str(uuid.uuid4())
         data = os.urandom(30_000)
         _push(service, device, 1, [_attachment(rid, case, 0, **_file(data))])
-        receipt = _push(service, device, 2, [_attachment(rid, case, 1)] * 40)
-        assert [r.status for r in receipt.results] == ["applied"] * 40
-        assert [r.data is not None for r in receipt.results] == [False] * 39 + [True]
-        assert receipt.results[-1].data is not None
-        assert receipt.results[-1].data["content"] == base64.b64encode(data).decode()
+        receipt = _push(service, device, 2, [
+            _attachment(rid, case, 1 + n, question=f"q{n % 2}") for n in range(40)])
+        assert [r.status for r in receipt.results] == ["applied"] * 3 + ["rejected"] * 37
+        assert "more than 3 times" in receipt.results[3].reason
         with engine.connect() as conn:
             stored = conn.execute(text("SELECT receipt FROM batches WHERE batch_id = :b"),
                                   {"b": receipt.batch_id}).scalar_one()
-        assert len(stored) < 2 * 40_000  # one copy of the file (base64), not 40
+            versions = conn.execute(text("SELECT count(*) FROM record_history WHERE id = :i"),
+                                    {"i": rid}).scalar_one()
+        assert len(stored) < 4 * 40_000  # at most three copies of the file (base64), not 40
+        assert versions == 3  # the stored one and the two the batch superseded itself
     finally:
         engine.dispose()

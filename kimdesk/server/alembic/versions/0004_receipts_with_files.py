@@ -37,9 +37,11 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('files', sa.Boolean(), server_default=sa.false(),
                                       nullable=False))
     # Receipts are compact JSON written by the server (kimdesk/server/push.py, receipt_json): a
-    # file is a non-empty "content" of an attachment's data, or a conflict's values on "content"
-    # (only attachments have that field). A receipt that merely names an attachment is not
-    # marked: the first removal in its team would read it under the team lock.
+    # file is a "content" of an attachment's data, or a conflict's values on "content" (only
+    # attachments have that field). A receipt that merely names an attachment is not marked:
+    # the first removal in its team would read it under the team lock. LIKE cannot tell an
+    # empty content from a file (its "_" matches the closing quote), so a receipt with a
+    # tombstone is marked too; the first removal in its team reads it once and clears the mark.
     op.execute("UPDATE batches SET files = true WHERE receipt LIKE '%\"kind\":\"attachments\"%'"
                " AND (receipt LIKE '%\"content\":\"_%' OR receipt LIKE '%\"field\":\"content\"%')")
     op.create_index('conflicts_record', 'conflicts', ['record_id'], unique=False)
