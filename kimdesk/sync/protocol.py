@@ -79,9 +79,12 @@ class ErrorBody(_Message):
 
 # -- enrollment ---------------------------------------------------------------------------------
 class EnrollRequest(_Message):
-    code: str = Field(min_length=4, max_length=64)
-    device_name: str = Field(default="", max_length=200)
-    vault_id: str = Field(default="", max_length=64)
+    """No NUL character in any field: PostgreSQL refuses one in text (a 500 before, and a
+    stored NUL on SQLite; found by a review)."""
+
+    code: str = Field(min_length=4, max_length=64, pattern=_NO_NUL)
+    device_name: str = Field(default="", max_length=200, pattern=_NO_NUL)
+    vault_id: str = Field(default="", max_length=64, pattern=_NO_NUL)
 
 
 class EnrollResponse(_Message):

@@ -187,6 +187,20 @@ def test_bad_requests_get_4xx_with_reason(server, make_device):
         assert (r.status_code, r.json()["error"]) == (401, "unauthorized")
 
 
+def test_a_nul_in_an_enrolment_is_refused_and_the_code_still_works(server):
+    """Before (a review, 2026-12-06): a NUL character in the device's name or vault id
+    answered 500 on PostgreSQL (and dropped the connection) and was stored on SQLite."""
+    code = server.service.create_enroll_code("Team Nord")
+    h = {PROTOCOL_HEADER: "1"}
+    with httpx.Client(timeout=60) as client:
+        for extra in ({"device_name": "Laptop\u0000"}, {"vault_id": "v\u0000"}):
+            r = client.post(server.url + "/v1/enroll", json={"code": code} | extra, headers=h)
+            assert (r.status_code, r.json()["error"]) == (422, "malformed"), r.text
+        r = client.post(server.url + "/v1/enroll", json={"code": code, "device_name": "Laptop"},
+                        headers=h)
+        assert r.status_code == 200, r.text
+
+
 def test_semantically_bad_changes_are_rejected_per_change(server, make_device):
     h = _auth(server, make_device)
     changes = [
