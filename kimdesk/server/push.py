@@ -202,12 +202,13 @@ def load_bases(conn: Connection, request: PushRequest, current: dict[Key, Stored
     not), so devices leave ``base`` out (it was half of a batch of edits) and the server reads
     the few it needs. A base the history no longer holds counts as unknown (``None`` for every
     field the device changed): a field the other side changed too then becomes a conflict
-    instead of being overwritten. A base sent along (older clients) is used as it is."""
+    instead of being overwritten. A base sent along (older clients did) is not used: it became
+    the conflict's ``base`` unchecked, and went to every device of the team (a review: a NUL
+    character, an object for a text field, a 60 MB string); the history holds every version."""
     needed: dict[Key, int] = {}
     for change in request.changes:
         row = current.get((change.kind, change.id))
-        if (row is not None and 0 < change.base_rev < row.rev
-                and not change.changed.keys() <= change.base.keys()):
+        if row is not None and 0 < change.base_rev < row.rev:
             needed[(change.kind, change.id)] = change.base_rev
     if not needed:
         return {}
@@ -216,8 +217,7 @@ def load_bases(conn: Connection, request: PushRequest, current: dict[Key, Stored
     for change in request.changes:
         key = (change.kind, change.id)
         if key in needed:
-            base = found.get(key) or dict.fromkeys(change.changed)
-            out[key] = base | change.base
+            out[key] = found.get(key) or dict.fromkeys(change.changed)
     return out
 
 

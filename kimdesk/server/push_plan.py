@@ -222,7 +222,7 @@ class _Decision:
         if not NON_FIELDS.isdisjoint(changed):
             changed = {k: v for k, v in changed.items() if k not in NON_FIELDS}
         fast = row is None or change.base_rev >= row.rev
-        base = self.bases.get(key, change.base)
+        base = self.bases.get(key, {})  # never the device's own ``base``: push.load_bases
         merged, conflicts = merge_fields(stored, changed, base, fast_forward=fast)
         conflicts = removed_files.forget_file(change.kind, merged, conflicts)
         merged["id"] = change.id

@@ -99,7 +99,7 @@ class Change(_Message):
     """One record's local change. ``changed`` holds only the fields that differ from the base,
     the record at ``base_rev``, the server revision this edit started from (0 = new record; all
     fields then). The server reads the base from its history when it needs it; ``base`` (those
-    fields' values at ``base_rev``) is optional, sent by older clients and used when present."""
+    fields' values at ``base_rev``) is still accepted from older clients, and not used."""
 
     kind: str = Field(max_length=64, pattern=_NO_NUL)
     id: str = Field(min_length=1, max_length=64, pattern=_NO_NUL)

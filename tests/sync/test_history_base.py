@@ -1,8 +1,8 @@
 """Merge bases come from the server's history: devices send only the changed values.
 
 A change carries ``base_rev``; when the record moved on since then, the server reads the record as
-it stored it at ``base_rev`` from its history and merges field by field against it. A change that
-still brings ``base`` values (an older client) is merged against those.
+it stored it at ``base_rev`` from its history and merges field by field against it. ``base``
+values a change still brings (older clients sent them) are not used.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 
 from kimdesk.domain.models import Person
 from kimdesk.server import db
@@ -79,22 +79,26 @@ def test_a_base_the_history_lost_makes_conflicts_not_silent_overwrites(sqlite_se
     assert a.vault.people.get(p.id).phone == "0201 2"
 
 
-def test_a_base_sent_along_is_used(sqlite_server, make_device):
-    """An older client sends ``base``: the server merges against it, history or not."""
-    a, b = make_device(sqlite_server, "a"), make_device(sqlite_server, "b")
+def test_a_base_sent_along_is_not_trusted(server, make_device):
+    """``base`` values a device sends are not used: the base comes from the server's history
+    (or counts as unknown where the history lost it). Before (a review, 2026-12-06), a sent base
+    became the conflict's ``base`` as it was, unchecked: a NUL character, an object for a text
+    field, a 60 MB string, stored and pulled by every device of the team."""
+    a, b = make_device(server, "a"), make_device(server, "b")
     p = _person(a)
     a.sync()
     _edit(a, p.id, phone="0201 2")
     a.sync()
-    with sqlite_server.app.state.engine.begin() as conn:
-        conn.execute(delete(db.history))
-    service = sqlite_server.service
-    device = service.authenticate(b.store.get("token"))
+    device = server.service.authenticate(b.store.get("token"))
+    hostile = "x\u0000" + "y" * 100_000
     request = PushRequest(batch_id=uuid.uuid4().hex, batch_seq=1, changes=[Change(
-        kind="persons", id=p.id, base_rev=1, changed={"address": "Kettwiger Str. 5"},
-        base={"address": ""})])
-    receipt = service.push(device, request, hashlib.sha256(b"x").hexdigest())
+        kind="persons", id=p.id, base_rev=1, changed={"phone": "0201 3"},
+        base={"phone": hostile})])
+    receipt = server.service.push(device, request, hashlib.sha256(b"x").hexdigest())
     [result] = receipt.results
-    assert (result.status, receipt.conflicts) == ("merged", [])
-    assert (result.data or {})["phone"] == "0201 2"
-    assert (result.data or {})["address"] == "Kettwiger Str. 5"
+    [conflict] = receipt.conflicts
+    assert (result.status, conflict.field, conflict.base, conflict.theirs, conflict.mine) == (
+        "conflict", "phone", "0201 1", "0201 2", "0201 3")
+    with server.app.state.engine.begin() as conn:
+        stored = [row.base for row in conn.execute(select(db.conflicts.c.base))]
+    assert stored == ['"0201 1"']
