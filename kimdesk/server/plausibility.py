@@ -22,7 +22,9 @@ of the team:
   point into the same team; a team A case must not hang on a team B person. They are looked up
   as meant (:func:`canonical`): without the whitespace validation strips off, and a UUID in any
   spelling in its canonical form. Looked up as written, an id padded with a space was stored as
-  another team's id, and an uppercase one pointed at it (found by the same review).
+  another team's id, and an uppercase one pointed at it (found by the same review). A reference
+  in another spelling than the canonical lowercase UUID is then refused: the purge compares
+  stored references as text (:func:`reference_spelling_problem`).
 
 Each violation rejects that change with a reason in the receipt; the rest of the batch applies.
 """
@@ -63,6 +65,20 @@ def id_problem(record_id: str) -> str | None:
     if _UUID.fullmatch(record_id):
         return None
     return "id must be a UUID in its canonical lowercase form"
+
+
+def reference_spelling_problem(changed: dict[str, Any]) -> str | None:
+    """A reference (:data:`REFERENCES`) that spells a UUID otherwise than record ids are
+    stored (:func:`id_problem`): in upper case, in braces, as ``urn:uuid:``, once validation
+    has stripped its whitespace. The purge finds what hangs on a case or person by comparing
+    stored references as text; a note naming its case that way outlived the case's purge, and a
+    deletion naming its target that way purged nothing (a review, 2026-12-06). A reference that
+    is no UUID at all names no record and is left to validation."""
+    for field in REFERENCES:
+        value = changed.get(field)
+        if isinstance(value, str) and value and canonical(value) != value.strip():
+            return f"{field} must be a UUID in its canonical lowercase form"
+    return None
 
 
 def attachment_problem(kind: str, changed: dict[str, Any]) -> str | None:

@@ -182,7 +182,8 @@ class _Decision:
         problem = (self.refused.get(key) or plausibility.id_problem(change.id)
                    or plausibility.attachment_problem(change.kind, change.changed)
                    or (self.foreign_refs and plausibility.reference_problem(
-                       change.changed, self.device.team, self.ref_teams)))
+                       change.changed, self.device.team, self.ref_teams))
+                   or plausibility.reference_spelling_problem(change.changed))
         if problem:
             self._reject(change, problem)
             return

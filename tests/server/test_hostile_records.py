@@ -236,3 +236,37 @@ def test_an_id_with_a_trailing_newline_is_refused(server: Any, make_device: Any)
                                   "changed": PERSON}])
     assert [r["status"] for r in results] == ["rejected"], results
     assert "canonical lowercase" in results[0]["reason"]
+
+
+def test_a_reference_in_another_spelling_is_refused_so_a_purge_finds_everything(
+        server: Any, make_device: Any) -> None:
+    """Before (a review, 2026-12-06): notes and an attachment whose ``case_id`` named the case
+    in upper case, in braces or as ``urn:uuid:`` were stored as sent; the case's purge
+    compares ids as text and left them (and the file) on the server, pulled by every device of
+    the team. A deletion naming its target that way was applied and purged nothing."""
+    from kimdesk.domain.models import deletion_id
+
+    a = make_device(server, "alice")
+    person = _new("persons", PERSON)
+    case = _new("cases", CASE | {"person_id": person["id"]})
+    cid = case["id"]
+    spellings = [cid.upper(), "{" + cid + "}", "urn:uuid:" + cid]
+    notes = [_new("notes", {"case_id": s, "text": f"Vermerk {n}"})
+             for n, s in enumerate(spellings)]
+    file = {"case_id": cid.upper(), "consultation_id": str(uuid.uuid4()), "question": "scan",
+            "file_name": "a.txt", "media_type": "text/plain", "size": 5, "content": "aGFsbG8=",
+            "sha256": "d3751d33f9cd5049c4af2b462735457e4d3baf130bcbb87f389e349fbaeb20b9"}
+    results = pushed(server, a, [person, case, *notes, _new("attachments", file)])
+    assert [r["status"] for r in results] == ["applied"] * 2 + ["rejected"] * 4, results
+    assert all("canonical lowercase" in r["reason"] for r in results[2:]), results
+    for target in (cid.upper(), "urn:uuid:" + cid):
+        deletion = {"kind": "deletions", "id": deletion_id("cases", target), "base_rev": 0,
+                    "changed": {"target_kind": "cases", "target_id": target,
+                                "deleted_on": "2026-12-01", "legal_basis": "Art. 17 DSGVO",
+                                "ordered_by": "x", "reason": "counselor"}}
+        [result] = pushed(server, a, [deletion])
+        assert result["status"] == "rejected" and "canonical lowercase" in result["reason"]
+    with server.app.state.engine.begin() as conn:
+        stored = conn.exec_driver_sql("SELECT kind, data FROM records").all()
+    assert sorted(kind for kind, _ in stored) == ["cases", "persons"]
+    assert not any("Vermerk" in data or "aGFsbG8" in data for _, data in stored)
