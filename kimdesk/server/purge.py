@@ -217,8 +217,9 @@ def without_purged(results: list[dict[str, Any]], conflicts: list[Any], ids: set
 
 
 def flush_freed_pages(engine: Engine) -> None:
-    """After a purge on SQLite: move the WAL into the database and truncate it. The WAL keeps
-    old page images (the purged rows among them) until its frames are reused; the database file
+    """After a purge or an attachment's removal on SQLite: move the WAL into the database and
+    truncate it. The WAL keeps old page images (the purged rows or the removed file among them)
+    until its frames are reused; the database file
     itself has the freed space zeroed (``secure_delete``). It waits for a push's checkpoint
     still running, and for up to a few seconds for a reader holding an old snapshot
     (:mod:`kimdesk.server.checkpoints`); failing that it logs a warning, and the daily

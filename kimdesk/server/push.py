@@ -67,7 +67,11 @@ def push_json(engine: Engine, device: Device, request: PushRequest, payload_hash
             if attempt + 1 == RACE_ATTEMPTS:
                 raise
         else:
-            if any(c.kind == "deletions" for c in request.changes):
+            # a purge, or an attachment's removal, left old page images with the data in
+            # SQLite's log (the tables themselves are clean): empty it (a review found a
+            # removed file there 300 pushes later)
+            if any(c.kind == "deletions" or (c.kind == "attachments" and c.changed.get("deleted"))
+                   for c in request.changes):
                 purge.flush_freed_pages(engine)
             break
     if state:

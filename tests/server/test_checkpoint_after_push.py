@@ -189,3 +189,28 @@ def test_a_purge_checkpoint_waits_for_a_running_one(tmp_path: Path) -> None:
     assert results == [True]
     assert wal.stat().st_size == 0
     engine.dispose()
+
+
+def test_removing_an_attachment_empties_the_log_of_its_file(tmp_path: Path) -> None:
+    """A push that removes an attachment empties the log as a purge does. Before (a review,
+    2026-12-06), the log kept old page images with the file after the removal, and after 300
+    later pushes, until the server stopped: every table was clean, the ``-wal`` file was not."""
+    import base64
+    import os
+    import uuid
+
+    from kimdesk.server.app import create_app
+    from tests.server.test_history_invariants import _attachment, _device, _file
+    from tests.sync.helpers import service_push
+
+    app = create_app(f"sqlite:///{tmp_path / 'server.db'}")
+    service, engine = app.state.service, app.state.engine
+    device = _device(service)
+    data = os.urandom(30_000)
+    case, rid = str(uuid.uuid4()), str(uuid.uuid4())
+    service_push(service, device, 1, [_attachment(rid, case, 0, **_file(data))])
+    service_push(service, device, 2, [_attachment(rid, case, 1, question="new")])
+    service_push(service, device, 3, [_attachment(rid, case, 2, deleted=True, content="")])
+    raw = b"".join(p.read_bytes() for p in tmp_path.glob("server.db*"))
+    engine.dispose()
+    assert base64.b64encode(data)[20_000:20_080] not in raw
