@@ -24,8 +24,7 @@ of the team:
   spelling in its canonical form. Looked up as written, an id padded with a space was stored as
   another team's id, and an uppercase one pointed at it (found by the same review). A reference
   in another spelling than the canonical lowercase UUID is then refused: the purge compares
-  stored references as text (:func:`reference_spelling_problem`); for the same reason a stored
-  record cannot move to another case or person (:func:`move_problem`).
+  stored references as text (:func:`reference_spelling_problem`).
 
 Each violation rejects that change with a reason in the receipt; the rest of the batch applies.
 """
@@ -79,25 +78,6 @@ def reference_spelling_problem(changed: dict[str, Any]) -> str | None:
         value = changed.get(field)
         if isinstance(value, str) and value and canonical(value) != value.strip():
             return f"{field} must be a UUID in its canonical lowercase form"
-    return None
-
-
-#: The fields that say which case and person a record hangs on.
-PARENTS = ("case_id", "person_id")
-
-
-def move_problem(changed: dict[str, Any], stored: dict[str, Any] | None) -> str | None:
-    """A change that moves a stored record to another case or person. The app never moves one,
-    and the purge finds what hangs on a case or person by where it hangs now: a note moved off
-    a case kept its versions there, in the history, after that case's purge (a review,
-    2026-12-06). Unlinking an optional link stays allowed: the device that purges a case pushes
-    the structural gaps that named it without the link (docs/privacy.md)."""
-    if stored is None:
-        return None
-    for field in PARENTS:
-        old, new = stored.get(field), changed.get(field)
-        if old and isinstance(new, str) and new.strip() and canonical(new) != old:
-            return f"{field} cannot change: a record stays with its case and person"
     return None
 
 

@@ -220,10 +220,6 @@ class _Decision:
         stamp = self.plan.stamp
         stored = from_json(row.data) if row is not None else None
         changed = change.changed
-        problem = plausibility.move_problem(changed, stored)
-        if problem:
-            self._reject(change, problem)
-            return None
         if not NON_FIELDS.isdisjoint(changed):
             changed = {k: v for k, v in changed.items() if k not in NON_FIELDS}
         fast = row is None or change.base_rev >= row.rev

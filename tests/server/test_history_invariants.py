@@ -382,39 +382,3 @@ def test_a_record_changed_many_times_in_one_batch_is_refused_beyond_three(served
                                 {"i": rid}).scalar_one()
     assert len(stored) < 4 * 40_000  # at most three copies of the file (base64), not 40
     assert versions == 3  # the stored one and the two the batch superseded itself
-
-
-def test_a_record_cannot_move_off_its_case_so_a_purge_finds_every_version(
-        served: Any) -> None:
-    """Before (a review, 2026-12-06): a note moved from one case to another kept its versions
-    on the first case in the history after that case's purge, since the purge finds what hangs
-    on a case by where it hangs now. The app never moves a record to another case or person;
-    the server refuses it. Unlinking an optional link (a structural gap's case, which the
-    purging device does) stays allowed."""
-    service, engine = served
-    device, _person, case, note, secret = _setup_case(service, engine)
-    other_person, other_case, gap = (str(uuid.uuid4()) for _ in range(3))
-    receipt = _push(service, device, 3, [
-        Change(kind="persons", id=other_person, base_rev=0,
-               changed={"given_name": "Olena", "family_name": "Kovalenko"}),
-        Change(kind="cases", id=other_case, base_rev=0, changed={
-            "case_number": "K-2", "person_id": other_person, "owner": "anna",
-            "opened_on": "2020-01-01"}),
-        Change(kind="notes", id=note, base_rev=3, changed={"case_id": other_case,
-                                                           "text": "neu"}),
-        Change(kind="cases", id=case, base_rev=1, changed={"person_id": other_person}),
-        Change(kind="structural_gaps", id=gap, base_rev=0, changed={
-            "case_id": case, "category": "waiting_time"}),
-    ])
-    assert [r.status for r in receipt.results] == [
-        "applied", "applied", "rejected", "rejected", "applied"], receipt.results
-    assert all("cannot change" in r.reason for r in receipt.results[2:4])
-    receipt = _push(service, device, 4, [
-        Change(kind="structural_gaps", id=gap, base_rev=1, changed={"case_id": None})])
-    assert [r.status for r in receipt.results] == ["applied"]
-    deletion = str(uuid.uuid4())
-    _push(service, device, 5, [Change(kind="deletions", id=deletion, base_rev=0, changed={
-        "target_kind": "cases", "target_id": case, "deleted_on": "2026-01-01",
-        "legal_basis": "Art. 17 DSGVO", "ordered_by": "anna", "reason": "subject_request"})])
-    everything = _all_text(engine)
-    assert not any(f"{secret} {n}" in everything for n in (1, 2, 3))
