@@ -3,6 +3,7 @@ the full digest at once when either disagrees (a server restored from a backup).
 
 from __future__ import annotations
 
+import threading
 from datetime import date
 from typing import Any
 
@@ -80,3 +81,46 @@ def test_a_server_restored_from_a_backup_is_noticed_between_full_checks(
         data = conn.execute(text("SELECT data FROM records WHERE id = :id"),
                             {"id": person.id}).scalar_one()
     assert "Restored" in data
+
+
+@pytest.mark.parametrize("full", [False, True])
+def test_a_colleagues_push_during_the_check_is_no_divergence(
+        server: Any, make_device: Any, full: bool) -> None:
+    """A colleague pushes after this device's pull and before the team's state is read: the
+    state counts a record the device has not pulled yet. Before (a fault-injection review,
+    2026-12-06), the counts disagreed, the full digest disagreed too, and the device pulled the
+    whole team again (22 of 450 syncs of three busy devices). The check waits for the next run
+    instead, and the colleague's record comes with the next pull."""
+    clock = Clock()
+    a = make_device(server, "alice", clock=clock)
+    b = make_device(server, "bob", clock=clock)
+    for i in range(5):
+        _person(a.vault, f"Amal{'abcde'[i]}")
+    a.sync()
+    b.sync()
+    clock.now += 60 + (FULL_CHECK_SECONDS if full else 0)
+    transport = b.engine.transport
+    state, pull = transport.state, transport.pull
+    pulled = threading.Event()
+    armed = [True]
+
+    def pull_then_tell(*args: Any, **kw: Any) -> Any:
+        try:
+            return pull(*args, **kw)
+        finally:
+            pulled.set()
+
+    def colleague_first(*args: Any, **kw: Any) -> Any:
+        if armed[0]:  # asked beside the first page: read after it, and after a colleague's push
+            armed[0] = False
+            assert pulled.wait(30)
+            _person(a.vault, "Neu")
+            a.sync()
+        return state(*args, **kw)
+
+    transport.pull, transport.state = pull_then_tell, colleague_first
+    report = b.sync()
+    assert not armed[0] and not report.resynced
+    report = b.sync()
+    assert not report.resynced and report.pulled == 1
+    assert b.store.synced_count() == a.store.synced_count() == 6
