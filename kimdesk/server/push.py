@@ -54,7 +54,7 @@ def push_json(engine: Engine, device: Device, request: PushRequest, payload_hash
         (IntegrityError,) if dbapi is None else (IntegrityError, dbapi.IntegrityError))
     for attempt in range(RACE_ATTEMPTS):
         try:
-            receipt = _push(engine, device, request, payload_hash)
+            receipt, scrubbed = _push(engine, device, request, payload_hash)
         except integrity:
             # Two instances raced on the same batch: the other one committed; answer its
             # receipt. Or a push of another team created one of this batch's new records since
@@ -62,16 +62,16 @@ def push_json(engine: Engine, device: Device, request: PushRequest, payload_hash
             # is that team's and the change is refused, instead of a 500 (found by a review).
             stored = _stored_receipt(engine, device, request.batch_id, payload_hash)
             if stored is not None:
-                receipt = stored
+                receipt, scrubbed = stored, False
                 break
             if attempt + 1 == RACE_ATTEMPTS:
                 raise
         else:
             # a purge, or an attachment's removal, left old page images with the data in
             # SQLite's log (the tables themselves are clean): empty it (a review found a
-            # removed file there 300 pushes later)
-            if any(c.kind == "deletions" or (c.kind == "attachments" and c.changed.get("deleted"))
-                   for c in request.changes):
+            # removed file there 300 pushes later). Only when this push did either: a refused
+            # tombstone or deletion costs no checkpoint.
+            if scrubbed:
                 purge.flush_freed_pages(engine)
             break
     if state:
@@ -107,7 +107,10 @@ def _stored_receipt(engine: Engine, device: Device, batch_id: str, payload_hash:
     return str(row.receipt)
 
 
-def _push(engine: Engine, device: Device, request: PushRequest, payload_hash: str) -> str:
+def _push(engine: Engine, device: Device, request: PushRequest, payload_hash: str
+          ) -> tuple[str, bool]:
+    """The batch applied (or its stored receipt): the receipt, and whether the push purged a
+    record or removed an attachment's file."""
     with engine.begin() as conn:
         first_seq = lock_team(conn, device.team)  # lock first
         stored = conn.execute(
@@ -120,7 +123,7 @@ def _push(engine: Engine, device: Device, request: PushRequest, payload_hash: st
             if stored.payload_hash != payload_hash:
                 raise ServiceError(409, ErrorCode.BATCH_REUSED,
                                    "this batch id was used for a different payload")
-            return str(stored.receipt)
+            return str(stored.receipt), False
         last = int(conn.execute(
             select(db.devices.c.last_batch_seq).where(db.devices.c.id == device.id)
         ).scalar_one())
@@ -128,7 +131,7 @@ def _push(engine: Engine, device: Device, request: PushRequest, payload_hash: st
             raise ServiceError(409, ErrorCode.OUT_OF_ORDER,
                                f"expected batch {last + 1}, got {request.batch_seq}",
                                expected=last + 1)
-        receipt, files = apply_batch(conn, device, request, first_seq)
+        receipt, files, scrubbed = apply_batch(conn, device, request, first_seq)
         conn.execute(
             update(db.devices).where(db.devices.c.id == device.id).values(
                 last_batch_seq=request.batch_seq, last_seen=now_iso()
@@ -145,13 +148,14 @@ def _push(engine: Engine, device: Device, request: PushRequest, payload_hash: st
                 files=files,
             )
         )
-        return receipt
+        return receipt, scrubbed
 
 
 def apply_batch(conn: Connection, device: Device, request: PushRequest, first_seq: int
-                ) -> tuple[str, bool]:
-    """Apply the changes of a batch (the team row is locked); the receipt as JSON text, and
-    whether it carries an attachment's file (``batches.files``)."""
+                ) -> tuple[str, bool, bool]:
+    """Apply the changes of a batch (the team row is locked); the receipt as JSON text,
+    whether it carries an attachment's file (``batches.files``), and whether it purged a
+    record or removed an attachment's file (SQLite's log then holds old pages with them)."""
     wanted, repeated = touched_keys(request)
     refused = purge.refusals(conn, device.team,
                              [(c.kind, c.id, c.changed) for c in request.changes])
@@ -175,7 +179,8 @@ def apply_batch(conn: Connection, device: Device, request: PushRequest, first_se
     removed_files.scrub(conn, device.team, removed)
     plan.results, plan.conflicts = removed_files.without_removed_files(
         plan.results, plan.conflicts, removed)
-    return receipt_json(request, plan), removed_files.carries_files(plan.results, plan.conflicts)
+    return (receipt_json(request, plan), removed_files.carries_files(plan.results, plan.conflicts),
+            bool(gone or removed))
 
 
 def load_teams(conn: Connection, ids: dict[str, set[str]]) -> dict[tuple[str, str], str]:

@@ -191,7 +191,8 @@ def test_a_purge_checkpoint_waits_for_a_running_one(tmp_path: Path) -> None:
     engine.dispose()
 
 
-def test_removing_an_attachment_empties_the_log_of_its_file(tmp_path: Path) -> None:
+def test_removing_an_attachment_empties_the_log_of_its_file(tmp_path: Path,
+                                                           monkeypatch: Any) -> None:
     """A push that removes an attachment empties the log as a purge does. Before (a review,
     2026-12-06), the log kept old page images with the file after the removal, and after 300
     later pushes, until the server stopped: every table was clean, the ``-wal`` file was not."""
@@ -210,7 +211,66 @@ def test_removing_an_attachment_empties_the_log_of_its_file(tmp_path: Path) -> N
     case, rid = str(uuid.uuid4()), str(uuid.uuid4())
     service_push(service, device, 1, [_attachment(rid, case, 0, **_file(data))])
     service_push(service, device, 2, [_attachment(rid, case, 1, question="new")])
-    service_push(service, device, 3, [_attachment(rid, case, 2, deleted=True, content="")])
+    from kimdesk.server import purge
+
+    flushes: list[int] = []
+    flush = purge.flush_freed_pages
+
+    def counted(engine: Any) -> None:
+        flushes.append(1)
+        flush(engine)
+
+    monkeypatch.setattr(purge, "flush_freed_pages", counted)
+    # a refused tombstone (no record has such an id) removes nothing and costs no checkpoint
+    refused = service_push(service, device, 3, [_attachment("x", case, 0, deleted=True)])
+    assert [r.status for r in refused.results] == ["rejected"] and flushes == []
+    service_push(service, device, 4, [_attachment(rid, case, 2, deleted=True, content="")])
+    assert flushes == [1]
     raw = b"".join(p.read_bytes() for p in tmp_path.glob("server.db*"))
     engine.dispose()
     assert base64.b64encode(data)[20_000:20_080] not in raw
+
+
+def test_a_truncating_checkpoint_lets_writers_through_while_a_reader_lags(
+        tmp_path: Path) -> None:
+    """A ``TRUNCATE`` checkpoint (after a purge or an attachment's removal) that waits for a
+    reader holding an old snapshot blocks every writer while it waits. Before (a review,
+    2026-12-06), it waited out the pool's 30 s busy timeout, and another team's push with it;
+    now each attempt answers busy at once. Counted: a write with a 2 s busy timeout gets
+    through while the checkpoint keeps trying, and the log is emptied once the reader ends."""
+    import sqlite3
+
+    from kimdesk.server import checkpoints
+    from kimdesk.server.db import make_engine
+    from kimdesk.server.migrate import upgrade
+
+    path = tmp_path / "server.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    service = SyncService(engine)
+    service.create_enroll_code("Team Nord")
+    reader = sqlite3.connect(path)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM teams").fetchone()  # holds this snapshot
+    service.create_enroll_code("Team Süd")  # the log moves past the reader's snapshot
+    results: list[bool] = []
+    lock = checkpoints.checkpoint_lock(engine)
+    purge = threading.Thread(
+        target=lambda: results.append(checkpoints.checkpoint(engine, "TRUNCATE")))
+    purge.start()
+    for _ in range(int(PATIENCE * 1000)):
+        if lock.locked():
+            break
+        threading.Event().wait(0.001)
+    writer = sqlite3.connect(path, timeout=2.0)
+    try:
+        writer.execute("CREATE TABLE probe (x)")
+        writer.commit()
+    finally:
+        writer.close()
+        reader.rollback()
+        reader.close()
+    purge.join(PATIENCE)
+    assert results == [True]
+    assert Path(f"{path}-wal").stat().st_size == 0
+    engine.dispose()
