@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from datetime import date as Date
 from functools import lru_cache
@@ -67,17 +68,21 @@ def id_problem(record_id: str) -> str | None:
     return "id must be a UUID in its canonical lowercase form"
 
 
-def reference_spelling_problem(changed: dict[str, Any]) -> str | None:
-    """A reference (:data:`REFERENCES`) that spells a UUID otherwise than record ids are
-    stored (:func:`id_problem`): in upper case, in braces, as ``urn:uuid:``, once validation
-    has stripped its whitespace. The purge finds what hangs on a case or person by comparing
-    stored references as text; a note naming its case that way outlived the case's purge, and a
-    deletion naming its target that way purged nothing (a review, 2026-12-06). A reference that
-    is no UUID at all names no record and is left to validation."""
+def reference_spelling_problem(changed: Iterable[str], data: dict[str, Any]) -> str | None:
+    """A reference (:data:`REFERENCES`) among the ``changed`` fields whose value, as it will be
+    stored (``data``: the validated record), is not the id it names in its canonical spelling
+    (:func:`canonical`): a UUID in upper case, in braces, as ``urn:uuid:``, or with a control
+    character around it that validation keeps and :func:`canonical` strips. The purge finds
+    what hangs on a case or person by comparing stored references as text; a note naming its
+    case that way outlived the case's purge, and a deletion naming its target that way purged
+    nothing (two reviews, 2026-12-06). Checked on the stored value, not the one sent: validation
+    strips whitespace (a padded id is stored canonical), but not ``\x1c``-``\x1f``, which
+    Python's ``strip`` also removes. A reference that is no UUID at all names no record."""
     for field in REFERENCES:
-        value = changed.get(field)
-        if isinstance(value, str) and value and canonical(value) != value.strip():
-            return f"{field} must be a UUID in its canonical lowercase form"
+        if field in changed:
+            value = data.get(field)
+            if isinstance(value, str) and value and canonical(value) != value:
+                return f"{field} must be a UUID in its canonical lowercase form"
     return None
 
 

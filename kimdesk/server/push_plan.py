@@ -182,8 +182,7 @@ class _Decision:
         problem = (self.refused.get(key) or plausibility.id_problem(change.id)
                    or plausibility.attachment_problem(change.kind, change.changed)
                    or (self.foreign_refs and plausibility.reference_problem(
-                       change.changed, self.device.team, self.ref_teams))
-                   or plausibility.reference_spelling_problem(change.changed))
+                       change.changed, self.device.team, self.ref_teams)))
         if problem:
             self._reject(change, problem)
             return
@@ -197,7 +196,8 @@ class _Decision:
         # Serialised once (pydantic-core: json.dumps at a fifth of the cost), for the size check
         # and as the text that is stored.
         text = to_json(merge.data).decode()
-        problem = plausibility.record_problem(text, merge.data, self.plan.stamp, change.kind)
+        problem = (plausibility.record_problem(text, merge.data, self.plan.stamp, change.kind)
+                   or plausibility.reference_spelling_problem(change.changed, merge.data))
         if problem:
             self._reject(change, problem)
             return
