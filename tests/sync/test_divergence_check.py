@@ -120,7 +120,40 @@ def test_a_colleagues_push_during_the_check_is_no_divergence(
 
     transport.pull, transport.state = pull_then_tell, colleague_first
     report = b.sync()
-    assert not armed[0] and not report.resynced
-    report = b.sync()
-    assert not report.resynced and report.pulled == 1
+    # the colleague's record is pulled at once, and the state asked again agrees
+    assert not armed[0] and not report.resynced and report.pulled == 1
     assert b.store.synced_count() == a.store.synced_count() == 6
+    assert not b.sync().resynced
+
+
+@pytest.mark.parametrize("full", [False, True])
+def test_a_server_that_lost_a_record_is_caught_even_when_a_colleague_pushed(
+        server: Any, make_device: Any, full: bool) -> None:
+    """The other side (a review of the fix): the server lost one of bob's records, and a
+    colleague pushes between bob's pull and his state read. The state then says nothing about
+    divergence; bob pulls the colleague's record, asks again, and resyncs in the same run."""
+    clock = Clock()
+    a = make_device(server, "alice", clock=clock)
+    b = make_device(server, "bob", clock=clock)
+    a.sync()
+    lost = _person(b.vault, "Lost")
+    b.sync()  # alice never pulls it (her own check would push it back)
+    with server.app.state.engine.begin() as conn:  # deleted behind the server's back
+        conn.execute(text("DELETE FROM records WHERE id = :id"), {"id": lost.id})
+    clock.now += 60 + (FULL_CHECK_SECONDS if full else 0)
+    transport = b.engine.transport
+    state, armed = transport.state, [True]
+
+    def colleague_first(*args: Any, **kw: Any) -> Any:
+        if armed[0]:
+            armed[0] = False
+            _person(a.vault, "Neu")
+            a.sync()
+        return state(*args, **kw)
+
+    transport.state = colleague_first
+    report = b.sync()
+    assert not armed[0] and report.resynced
+    with server.app.state.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM records WHERE id = :id"),
+                            {"id": lost.id}).scalar_one() == 1
