@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 
 from kimdesk.collector import collector_paused
 from kimdesk.i18n import N_
+from kimdesk.sync.divergence import diverged
 from kimdesk.sync.enrollment import enroll
 from kimdesk.sync.errors import (
     DeviceRevoked,
@@ -468,45 +469,12 @@ class SyncEngine:
         return not 0 <= self._clock() - last < self.full_check_every
 
     def _check(self, report: SyncReport, asked: Future[TeamState] | None = None) -> None:
-        """Divergence check (CommCare's state hash): on mismatch, a full resync.
-
-        The full check hashes every record on both ends (0.1 s of CPU per 20k records on each,
-        on every device's every sync). It runs on the first sync after ``full_check_every``
-        seconds (a day by default); the syncs in between compare the record count and the
-        server's change number, which any loss on the server (a restored backup, records deleted
-        behind its back) moves, and run the full check at once when either disagrees."""
+        """Divergence check (:mod:`kimdesk.sync.divergence`); on mismatch, a full resync."""
         if self.store.pending_count() or self.store.outbox() is not None:
             return  # edits arrived during the run; the next run checks
-        now = self._clock()
-        # A state whose change number is above the cursor was read after a colleague pushed
-        # (between this run's last page and the state): its count and digest count records
-        # this device has not pulled, and say nothing about divergence. Before, such a race
-        # made the device pull the whole team again (a fault-injection review: 22 of 450 syncs
-        # of three busy devices). The device pulls what came and asks again, once; raced again,
-        # the next run checks (a full check that is due stays due). A server that lost changes
-        # answers a number below the cursor, or equal to it after the catch-up, and is caught.
-        for last in (False, True):
-            cursor = int(self.store.get("cursor", "0") or 0)
-            if not self._full_check_due():
-                server = (asked.result() if asked is not None and not asked.cancelled()
-                          else self.transport.state(digest=False))
-                asked = None
-                if server.count == self.store.synced_count() and server.seq == cursor:
-                    return
-            if self._full_check_due() or server.seq <= cursor:
-                # the quick check disagreed, or the daily full check is due
-                with ThreadPoolExecutor(1, thread_name_prefix="kimdesk-check") as asker:
-                    full = asker.submit(self.transport.state)  # the server hashes meanwhile
-                    count, digest = self.store.digest()
-                    server = full.result()
-                if (count, digest) == (server.count, server.digest):
-                    self.store.set_many({"full_check_at": repr(now)})
-                    return
-                if server.seq <= cursor:
-                    break  # diverged: a full resync
-            if last:
-                return
-            self._pull_all(report)
+        if not diverged(self.store, self.transport, full_due=self._full_check_due,
+                        now=self._clock(), catch_up=lambda: self._pull_all(report), asked=asked):
+            return
         self._enter(SyncState.PULLING, message="full resync")
         report.resynced = True
         seen: set[tuple[str, str]] = set()
