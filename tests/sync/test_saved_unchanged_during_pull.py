@@ -30,8 +30,8 @@ def _save_during_the_pull(device: Any, save: Any) -> None:
     device.engine.store.apply_page = hooked
 
 
-def test_a_record_saved_unchanged_during_a_pull_takes_the_colleagues_version(
-        server: Any, make_device: Any) -> None:
+def _colleague_moved_on(server: Any, make_device: Any) -> tuple[Any, Any, Person]:
+    """Alice and Bob hold a person; Alice changes the address and pushes."""
     a, b = make_device(server, "alice"), make_device(server, "bob")
     p = a.vault.people.add(Person(given_name="Ayse", family_name="Demir", address="Alt 1",
                                   phone="0201 1"))
@@ -39,6 +39,12 @@ def test_a_record_saved_unchanged_during_a_pull_takes_the_colleagues_version(
     b.sync()
     a.vault.people.update(a.vault.people.get(p.id).model_copy(update={"address": "Neu 99"}))
     a.sync()
+    return a, b, p
+
+
+def test_a_record_saved_unchanged_during_a_pull_takes_the_colleagues_version(
+        server: Any, make_device: Any) -> None:
+    a, b, p = _colleague_moved_on(server, make_device)
 
     def unchanged() -> None:
         b.vault.people.update(b.vault.people.get(p.id))
@@ -58,13 +64,7 @@ def test_a_record_saved_unchanged_during_a_pull_takes_the_colleagues_version(
 def test_a_real_edit_during_a_pull_still_merges_with_the_colleagues(
         server: Any, make_device: Any) -> None:
     """The other side of the same window: a real edit is kept and merged by the server."""
-    a, b = make_device(server, "alice"), make_device(server, "bob")
-    p = a.vault.people.add(Person(given_name="Ayse", family_name="Demir", address="Alt 1",
-                                  phone="0201 1"))
-    a.sync()
-    b.sync()
-    a.vault.people.update(a.vault.people.get(p.id).model_copy(update={"address": "Neu 99"}))
-    a.sync()
+    a, b, p = _colleague_moved_on(server, make_device)
 
     def edit() -> None:
         b.vault.people.update(b.vault.people.get(p.id).model_copy(update={"phone": "0201 2"}))
