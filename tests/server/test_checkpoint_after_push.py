@@ -232,7 +232,7 @@ def test_removing_an_attachment_empties_the_log_of_its_file(tmp_path: Path,
 
 
 def test_a_truncating_checkpoint_lets_writers_through_while_a_reader_lags(
-        tmp_path: Path) -> None:
+        tmp_path: Path, monkeypatch: Any) -> None:
     """A ``TRUNCATE`` checkpoint (after a purge or an attachment's removal) that waits for a
     reader holding an old snapshot blocks every writer while it waits. Before (a review,
     2026-12-06), it waited out the pool's 30 s busy timeout, and another team's push with it;
@@ -244,6 +244,8 @@ def test_a_truncating_checkpoint_lets_writers_through_while_a_reader_lags(
     from kimdesk.server.db import make_engine
     from kimdesk.server.migrate import upgrade
 
+    # the checkpoint's own patience (5 s) is no bound for a loaded machine: the test's is
+    monkeypatch.setattr(checkpoints, "TRUNCATE_PATIENCE", PATIENCE)
     path = tmp_path / "server.db"
     engine = make_engine(f"sqlite:///{path}")
     upgrade(engine)

@@ -83,6 +83,12 @@ def test_a_server_restored_from_a_backup_is_noticed_between_full_checks(
     assert "Restored" in data
 
 
+def _colleague_pushes(a: Any) -> None:
+    """Alice adds a person and pushes: the team's change number moves past bob's cursor."""
+    _person(a.vault, "Neu")
+    a.sync()
+
+
 @pytest.mark.parametrize("full", [False, True])
 def test_a_colleagues_push_during_the_check_is_no_divergence(
         server: Any, make_device: Any, full: bool) -> None:
@@ -114,8 +120,7 @@ def test_a_colleagues_push_during_the_check_is_no_divergence(
         if armed[0]:  # asked beside the first page: read after it, and after a colleague's push
             armed[0] = False
             assert pulled.wait(30)
-            _person(a.vault, "Neu")
-            a.sync()
+            _colleague_pushes(a)
         return state(*args, **kw)
 
     transport.pull, transport.state = pull_then_tell, colleague_first
@@ -147,8 +152,7 @@ def test_a_server_that_lost_a_record_is_caught_even_when_a_colleague_pushed(
     def colleague_first(*args: Any, **kw: Any) -> Any:
         if armed[0]:
             armed[0] = False
-            _person(a.vault, "Neu")
-            a.sync()
+            _colleague_pushes(a)
         return state(*args, **kw)
 
     transport.state = colleague_first
