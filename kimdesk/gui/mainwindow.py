@@ -304,10 +304,17 @@ class MainWindow(QMainWindow):
     # -- status --------------------------------------------------------------------------------
     def vault_wiped(self) -> None:
         """The server revoked this device and sync wiped the vault file: back to the start."""
+        from kimdesk.vault.errors import WIPED, VaultWiped
+        from kimdesk.vault.wipe import finish_interrupted_wipe
+
         self._do_lock(keep_drafts=False)
+        # every connection is closed now: what the sync lane could not remove is tried again
+        left = finish_interrupted_wipe(Path(self.vault_path))
         self.set_vault_path(self.vault_path)
-        self.show_message(_("This device was removed from the server; its vault was deleted, "
-                            "with every change that had not been synced yet."))
+        if left:
+            self.show_error(VaultWiped(str(self.vault_path), left))
+        else:
+            self.show_message(_(WIPED))
 
     def update_counts(self) -> None:
         if self._workspace is None or not self.unlocked:

@@ -66,6 +66,7 @@ from kimdesk.sync.store import OutboxBatch, PreparedBatch, SyncStore
 from kimdesk.sync.transport import Transport
 from kimdesk.sync.urls import check_server_url
 from kimdesk.sync.wipe import wipe_vault
+from kimdesk.vault.errors import WIPE_INCOMPLETE, WIPED
 from kimdesk.vault.repository import now_iso
 from kimdesk.vault.vault import Vault
 
@@ -227,14 +228,15 @@ class SyncEngine:
                         if future is not None:
                             future.cancel()
                 self._check(report, ahead.state if ahead.single_page else None)
-        except DeviceRevoked:
+        except DeviceRevoked as exc:
             self._enter(SyncState.REVOKED, message="revoked")
             self.wiped = True
             self.close()
-            wipe_vault(self.vault)
+            left = wipe_vault(self.vault)  # said, not hidden: the vault would stay as it was
             if self.on_wipe is not None:
                 self.on_wipe()
-            raise
+            raise DeviceRevoked(WIPE_INCOMPLETE if left else WIPED,
+                                paths=", ".join(left)) from exc
         except Offline as exc:
             self.last_error = exc
             self._enter(SyncState.OFFLINE, message=exc.translated())

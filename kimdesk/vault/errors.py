@@ -73,3 +73,22 @@ class StaleRecord(VaultError):
             kind=kind,
             record_id=record_id,
         )
+
+
+#: What a revoked device's counselor reads once its vault is gone (kimdesk.vault.wipe).
+WIPED = N_("This device was removed from the server; its vault was deleted, with every change "
+           "that had not been synced yet.")
+#: ... and when some of its files could not be removed; every start tries again.
+WIPE_INCOMPLETE = N_("This device was removed from the server, but its vault could not be "
+                     "deleted completely: {paths}. Close the programs that may hold these files "
+                     "(backup, cloud folder, antivirus) and start KIMdesk again; it tries again "
+                     "at every start.")
+
+
+class VaultWiped(VaultError):
+    """The vault was being wiped (a revoked device); the open finished the wipe instead.
+    ``left``: the files that still could not be removed."""
+
+    def __init__(self, path: str, left: list[str]) -> None:
+        super().__init__(WIPE_INCOMPLETE if left else WIPED, path=path, paths=", ".join(left))
+        self.left = left

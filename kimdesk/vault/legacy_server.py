@@ -27,7 +27,9 @@ def retire_local_server(folder: Path) -> str | None:
         return None
     server_id = ""
     with contextlib.suppress(sqlite3.Error):
-        conn = sqlite3.connect(path)
+        # read-only: a read-write connection, closing, would copy the plaintext log into the
+        # file and delete it, and its blocks would be freed unshredded (a review, 2026-12-06)
+        conn = sqlite3.connect(path.absolute().as_uri() + "?mode=ro", uri=True)
         try:
             row = conn.execute(
                 "SELECT value FROM server_meta WHERE key = 'server_id'").fetchone()

@@ -53,6 +53,7 @@ from kimdesk.vault.errors import (
     VaultInUse,
     VaultMissing,
     VaultTooNew,
+    VaultWiped,
     WrongPassphrase,
 )
 from kimdesk.vault.files import create_private_file, make_private, private_dir
@@ -64,6 +65,7 @@ from kimdesk.vault.repositories import CaseRepository, NoteRepository, PersonRep
 from kimdesk.vault.repository import Repository, now_iso
 from kimdesk.vault.search import RANKED_HITS_SQL, match_expression, variant_expression
 from kimdesk.vault.searchentries import rebuild_index, reindex_case
+from kimdesk.vault.wipe import finish_interrupted_wipe
 
 PAGE_SIZE = 4096
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -173,6 +175,8 @@ class Vault:
         municipality: str = "",
     ) -> Vault:
         target = Path(path).absolute()
+        if left := finish_interrupted_wipe(target):  # a revoked vault's leftovers first
+            raise VaultWiped(str(target), left)
         if target.exists():
             raise VaultExists(str(target))
         if not passphrase:
@@ -214,6 +218,8 @@ class Vault:
     def open(cls, path: str | os.PathLike[str], passphrase: str) -> Vault:
         """Unlock: one KDF run; errors leave the file's bytes as they were."""
         target = Path(path).absolute()
+        if (left := finish_interrupted_wipe(target)) is not None:  # a revoked device's vault
+            raise VaultWiped(str(target), left)
         check_vault_file(target)
         for suffix in ("", "-wal", "-shm"):  # a vault made before files were private
             make_private(target.with_name(target.name + suffix))
@@ -226,16 +232,15 @@ class Vault:
             conn, key = cls._unlock(target, passphrase, salt)
             try:
                 cls._check_and_migrate(target, conn)
+                vault = cls(target, conn, key, salt, lock)  # reads the metadata
             except BaseException:
                 conn.close()
                 raise
         except BaseException:
-            lock.release()
+            lock.release()  # a second try in this process must not find it "in use"
             raise
-        vault = cls(target, conn, key, salt, lock)
-        stale = target.with_name(target.name + REKEY_SUFFIX)
-        if stale.exists():  # a passphrase change that crashed before its rename
-            stale.unlink()
+        # a passphrase change that crashed before its rename
+        target.with_name(target.name + REKEY_SUFFIX).unlink(missing_ok=True)
         return vault
 
     @staticmethod
@@ -315,8 +320,8 @@ class Vault:
         the writer; a writer waits at most ``busy_timeout`` for the other's short transaction).
 
         It borrows this vault's process lock, and this vault's :meth:`close` closes it first:
-        the caller makes sure it is not in use then (the GUI's worker waits for its sync lane).
-        Like any vault, it is used by one thread at a time."""
+        the caller makes sure it is not in use then (the GUI's worker waits for its sync lane);
+        like any vault, it is used by one thread at a time."""
         sibling = Vault(self.path, connect(self.path, self._key, self._salt,
                                            page_bytes=self.page_bytes),
                         self._key, self._salt, None)

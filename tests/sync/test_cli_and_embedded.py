@@ -50,7 +50,8 @@ def test_cli_enroll_sync_revoke(tmp_path, make_vault):
         with Vault.open(path, PASSPHRASE) as v:
             SyncStore(v).set_many({"server": server.url})
         out = _kimdesk("sync", "--vault", str(path), env=env)
-    assert out.returncode != 0 and "revoked" in out.stderr
+    assert out.returncode != 0 and "removed from the server" in out.stderr
+    assert "not been synced" in out.stderr  # said plainly (a review: it said "revoked" only)
     assert not path.exists()
 
 

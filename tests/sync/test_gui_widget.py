@@ -164,7 +164,8 @@ def test_revoked_device_is_wiped(qtbot, sqlite_server, make_device, worker):
         controller.start()
     assert controller.state == "revoked" and worker.vault is None
     assert not path.exists()
-    assert widget.label.text() == "This device has been revoked by the administrator."
+    assert widget.label.text() == ("This device was removed from the server; its vault was"
+                                   " deleted, with every change that had not been synced yet.")
     assert not widget.sync_button.isEnabled()
     controller.sync_now()
     controller.stop()  # the window locks after the wipe: the state stays

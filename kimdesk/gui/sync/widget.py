@@ -16,6 +16,7 @@ from kimdesk.gui.sync.controller import SyncController
 from kimdesk.i18n import N_, gettext
 from kimdesk.sync.protocol import ConflictInfo
 from kimdesk.sync.schedule import RUNNING, SyncState
+from kimdesk.vault.errors import WIPED
 
 _ = gettext
 
@@ -28,7 +29,8 @@ STATE_LABELS: dict[str, str] = {
     SyncState.CONFLICT: N_("Conflicts to resolve"),
     SyncState.ERROR: N_("Sync failed"),
     SyncState.OFFLINE: N_("Offline"),
-    SyncState.REVOKED: N_("This device has been revoked by the administrator."),
+    # said plainly (a review: the status bar's "deleted" was gone after 5 s, this stayed)
+    SyncState.REVOKED: WIPED,
     # The GUI stops sync only when it locks the vault.
     SyncState.STOPPED: N_("The vault is locked."),
 }
