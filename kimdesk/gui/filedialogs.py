@@ -4,7 +4,8 @@ A file dialog that opens in the process's working folder (issue 18) shows whatev
 app was started from, often the program's own. Every save and open dialog starts in the user's
 Documents folder instead (or home, where there is none). The last folder used is deliberately not
 remembered: a folder name can name a client ("Auskunft Ahmadi"), and the settings file is not
-encrypted (docs/vault.md, "Files on disk").
+encrypted (docs/vault.md, "Files on disk"). Qt's own dialog (used where the desktop offers no
+native one) remembers them anyway, in ``QtProject.conf``: :func:`forget_dialog_history`.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from PySide6.QtCore import QStandardPaths
+from PySide6.QtCore import QSettings, QStandardPaths
 
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
 
@@ -29,3 +30,18 @@ def suggested(name: str) -> str:
     replaced), in :func:`start_dir`: the path a save dialog proposes."""
     clean = _UNSAFE.sub("-", name).strip(" .-") or "kimdesk"
     return str(start_dir() / clean)
+
+
+#: What Qt's own file dialog keeps of the folders it showed (``QtProject.conf``, plaintext).
+_DIALOG_HISTORY = ("FileDialog/history", "FileDialog/lastVisited")
+
+
+def forget_dialog_history() -> None:
+    """Remove the folders Qt's file dialog remembered: at start and at every lock. A review
+    (2026-12-06) found ``lastVisited=.../Auskunft Quistorpffel Zebulonia`` there after a
+    subject-access export, outside the vault and after the wipe of a revoked device. The
+    dialog's other state (view mode, column widths) names nothing and stays."""
+    store = QSettings(QSettings.Scope.UserScope, "QtProject")
+    for key in _DIALOG_HISTORY:
+        store.remove(key)
+    store.sync()

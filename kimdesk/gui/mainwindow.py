@@ -32,6 +32,7 @@ from kimdesk.gui import dialogs
 from kimdesk.gui.appointments import AppointmentsHook
 from kimdesk.gui.closing import WindowCloser
 from kimdesk.gui.fields import field_errors
+from kimdesk.gui.filedialogs import forget_dialog_history
 from kimdesk.gui.help import help_specs
 from kimdesk.gui.idle import IdleWatcher
 from kimdesk.gui.lang import LanguageHub
@@ -61,6 +62,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.setObjectName("mainWindow")
         self.settings = settings
+        forget_dialog_history()  # what a session that crashed left, before anything is shown
         self.hub = hub
         self.worker = worker or DbWorker(self)
         self.meta: Any = None
@@ -253,6 +255,7 @@ class MainWindow(QMainWindow):
         for widget in QApplication.topLevelWidgets():
             if isinstance(widget, QDialog | QMessageBox) and widget.isVisible():
                 widget.reject()
+        forget_dialog_history()
         if self._workspace is not None:
             self._workspace.case_view.person_form.mark_clean()
             self._workspace.case_view.case_form.mark_clean()
