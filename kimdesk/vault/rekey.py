@@ -75,5 +75,15 @@ def put_copy_in_place(path: Path, tmp: Path) -> None:
         raise VaultInUse(str(path))
     for leftover in old_log:
         leftover.unlink(missing_ok=True)
-    os.replace(tmp, path)
-    sync_dir(path.parent)
+    # The old file stays open across the rename: its blocks are freed, not erased, and the old
+    # passphrase (changed perhaps because it leaked) would open them from the raw disk (a
+    # review, 2026-12-06). Overwriting its salt afterwards is enough: the key is derived from
+    # passphrase and salt, so no passphrase opens the rest; the whole file would take seconds.
+    old = os.open(path, os.O_WRONLY)
+    try:
+        os.replace(tmp, path)
+        sync_dir(path.parent)
+        os.pwrite(old, secrets.token_bytes(kdf.SALT_BYTES), 0)
+        os.fsync(old)
+    finally:
+        os.close(old)

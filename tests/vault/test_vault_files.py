@@ -276,3 +276,22 @@ def test_copy_of_vault_needs_the_passphrase(tmp_path: Path) -> None:
     shutil.copy(path, copy)
     with pytest.raises(WrongPassphrase):
         Vault.open(copy, "")
+
+
+def test_the_old_passphrase_opens_nothing_the_change_left_on_disk(tmp_path: Path) -> None:
+    """The passphrase change renamed its copy over the vault and freed the old file's blocks as
+    they were: with the old passphrase (changed perhaps because it leaked) a second name for
+    those blocks still opened the whole vault (a review, 2026-12-06: 41 persons). Now the old
+    file's salt is overwritten after the rename, and no passphrase opens it."""
+    import os
+
+    path = _demo_file(tmp_path, cases=5)
+    witness = tmp_path / "old-blocks.kdb"
+    os.link(path, witness)  # what a raw read of the disk would find
+    with Vault.open(path, PASSPHRASE) as v:
+        v.change_passphrase("neu und lang genug")
+    assert witness.stat().st_size > 0
+    with pytest.raises(WrongPassphrase):
+        Vault.open(witness, PASSPHRASE)
+    with Vault.open(path, "neu und lang genug") as v:
+        assert v.cases.count() >= 5
