@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import sys
 from pathlib import Path
 
 from kimdesk.errors import ValidationError
@@ -79,6 +80,11 @@ def put_copy_in_place(path: Path, tmp: Path) -> None:
     # passphrase (changed perhaps because it leaked) would open them from the raw disk (a
     # review, 2026-12-06). Overwriting its salt afterwards is enough: the key is derived from
     # passphrase and salt, so no passphrase opens the rest; the whole file would take seconds.
+    # Windows does not rename over an open file: there the old blocks stay as they were.
+    if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
+        os.replace(tmp, path)
+        sync_dir(path.parent)
+        return
     old = os.open(path, os.O_WRONLY)
     try:
         os.replace(tmp, path)
