@@ -66,7 +66,7 @@ from kimdesk.sync.store import OutboxBatch, PreparedBatch, SyncStore
 from kimdesk.sync.transport import Transport
 from kimdesk.sync.urls import check_server_url
 from kimdesk.sync.wipe import wipe_vault
-from kimdesk.vault.errors import WIPE_INCOMPLETE, WIPED
+from kimdesk.vault.errors import WIPE_INCOMPLETE, WIPED, WIPED_LOST_DELETIONS
 from kimdesk.vault.repository import now_iso
 from kimdesk.vault.vault import Vault
 
@@ -231,12 +231,14 @@ class SyncEngine:
         except DeviceRevoked as exc:
             self._enter(SyncState.REVOKED, message="revoked")
             self.wiped = True
+            # erasures that never reached the server: the counselor must carry them out again
+            lost = self.store.pending_count("deletions")
             self.close()
             left = wipe_vault(self.vault)  # said, not hidden: the vault would stay as it was
             if self.on_wipe is not None:
                 self.on_wipe()
-            raise DeviceRevoked(WIPE_INCOMPLETE if left else WIPED,
-                                paths=", ".join(left)) from exc
+            raise DeviceRevoked(WIPE_INCOMPLETE if left else WIPED_LOST_DELETIONS if lost
+                                else WIPED, paths=", ".join(left), count=lost) from exc
         except Offline as exc:
             self.last_error = exc
             self._enter(SyncState.OFFLINE, message=exc.translated())

@@ -78,6 +78,13 @@ class StaleRecord(VaultError):
 #: What a revoked device's counselor reads once its vault is gone (kimdesk.vault.wipe).
 WIPED = N_("This device was removed from the server; its vault was deleted, with every change "
            "that had not been synced yet.")
+#: ... when deletions carried out on the device (Art. 17 requests, Löschfristen) had not reached
+#: the server: the server does not take them from a revoked device (a stolen laptop could then
+#: delete the team's cases), so the counselor must carry them out again elsewhere.
+WIPED_LOST_DELETIONS = N_("This device was removed from the server; its vault was deleted, with "
+                          "every change that had not been synced yet. Among them were deletions "
+                          "that had not reached the server (number: {count}): carry them out "
+                          "again on another device.")
 #: ... and when some of its files could not be removed; every start tries again.
 WIPE_INCOMPLETE = N_("This device was removed from the server, but its vault could not be "
                      "deleted completely: {paths}. Close the programs that may hold these files "

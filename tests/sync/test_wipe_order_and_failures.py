@@ -254,6 +254,33 @@ def test_cli_says_the_vault_was_deleted_and_unsynced_changes_are_lost(tmp_path: 
     assert "deleted" in said and "not been synced" in said, said
 
 
+def test_deletions_that_never_reached_the_server_are_named_in_the_wipe(tmp_path: Path) -> None:
+    """An erasure carried out on the device and not yet synced is lost with the wipe: the server
+    keeps the person. The counselor is told how many, to carry them out again elsewhere (a
+    review, 2026-12-06: the wipe said nothing, while the device's audit log said "purged")."""
+    from kimdesk.server.embedded import EmbeddedServer
+    from kimdesk.sync.engine import SyncEngine, enroll
+    from kimdesk.sync.errors import DeviceRevoked
+    from kimdesk.vault.purge import PurgeOrder, purge_person
+
+    path = tmp_path / "v.kdb"
+    with EmbeddedServer(tmp_path / "srv.db") as server:
+        with Vault.create(path, PASSPHRASE, counselor="c", team="T") as v:
+            answer = enroll(v, server.url, server.service.create_enroll_code("T"))
+            case = open_case_for_new_person(v, Person(given_name="Zebulonia", family_name=NAME),
+                                            {})
+            engine = SyncEngine(v)
+            engine.sync()
+            purge_person(v, case.person_id, PurgeOrder(legal_basis="Art. 17 DSGVO",
+                                                       ordered_by="c", reason="subject_request"))
+            server.service.revoke(answer.device_id)
+            with pytest.raises(DeviceRevoked) as revoked:
+                engine.sync()
+    said = revoked.value.translated()
+    assert "deletions that had not reached the server (number: 2)" in said, said
+    assert not path.exists()
+
+
 # -- Checks that held up ------------------------------------------------------------------------
 
 def test_held_wipe_overwrites_journal_and_rekey_copy_too(tmp_path: Path) -> None:

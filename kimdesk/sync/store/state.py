@@ -53,8 +53,8 @@ class StateStore:
         enrolling with another server later sends it everything. Nothing of the records is lost."""
         self.tables.forget_server()
 
-    def pending_count(self) -> int:
-        return self.tables.records.pending_count()
+    def pending_count(self, kind: str | None = None) -> int:
+        return self.tables.records.pending_count(kind)
 
     def synced_count(self) -> int:
         """How many records the server has acknowledged (the count of the divergence check)."""

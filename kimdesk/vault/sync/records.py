@@ -51,12 +51,13 @@ class SyncedRecords:
         self._vault = vault
         self._repos = repos
 
-    def pending_count(self) -> int:
-        """Records with a local change the server has not acknowledged."""
+    def pending_count(self, kind: str | None = None) -> int:
+        """Records (of ``kind``, or of every kind) with a local change the server has not
+        acknowledged."""
         conn = self._vault.conn
         return sum(
-            int(conn.execute(f"SELECT count(*) FROM {kind} WHERE pending = 1").fetchone()[0])
-            for kind in self._repos
+            int(conn.execute(f"SELECT count(*) FROM {name} WHERE pending = 1").fetchone()[0])
+            for name in self._repos if kind in (None, name)
         )
 
     def pending_rows(self, kind: str, after_seq: int, limit: int) -> list[PendingRow]:
