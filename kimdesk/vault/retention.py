@@ -5,7 +5,8 @@ vault and the municipality's policy from the reference data the server publishes
 ``retention_policy``, one item per municipality, ``*`` for all others; with none, the default of
 36 months after closure applies). ``apply`` purges each due case in its own transaction
 (:func:`kimdesk.vault.purge.purge_cases`), so a crash leaves every case whole or gone, and
-merges the search index once at the end. It runs after every unlock and by
+merges the search index once at the end (or whenever an earlier run was killed before its
+merge: :data:`kimdesk.vault.purge.SEARCH_MERGE_DUE`). It runs after every unlock and by
 ``kimdesk retention apply``; the deletion records it writes sync like any record.
 
 """
@@ -31,6 +32,7 @@ from kimdesk.vault.purge import (
     optimize_search,
     purge_cases,
     purge_deleted_targets,
+    search_merge_due,
 )
 
 if TYPE_CHECKING:
@@ -153,7 +155,7 @@ def apply_retention(vault: Vault, today: date, *, ordered_by: str) -> RetentionR
         order = PurgeOrder(legal_basis=verdict.legal_basis, ordered_by=ordered_by,
                            reason="retention", on=today)
         result.add(purge_cases(vault, [verdict.case_id], order))
-    if result.deleted_cases:
+    if result.deleted_cases or search_merge_due(vault):  # also a merge a killed run left due
         optimize_search(vault)
     return result
 

@@ -60,6 +60,7 @@ from kimdesk.vault.files import create_private_file, make_private, private_dir
 from kimdesk.vault.lock import ProcessLock
 from kimdesk.vault.memory import forget as forget_cached_data
 from kimdesk.vault.migrations import LATEST, migrate, schema_version
+from kimdesk.vault.purge import search_merge_problems
 from kimdesk.vault.rekey import REKEY_SUFFIX, put_copy_in_place, write_rekeyed_copy
 from kimdesk.vault.repositories import CaseRepository, NoteRepository, PersonRepository
 from kimdesk.vault.repository import Repository, now_iso
@@ -479,7 +480,7 @@ class Vault:
             if problems:
                 return problems
             result = [r[0] for r in self.conn.execute("PRAGMA integrity_check")]
-            index = self._search_index_problems()
+            index = self._search_index_problems() + search_merge_problems(self)
         except DatabaseError as exc:
             return [str(exc)]
         return [r for r in result if r != "ok"] + index
