@@ -46,6 +46,7 @@ from kimdesk.vault.connection import (
     page_sizes,
     translate_error,
 )
+from kimdesk.vault.creation import create_vault_file
 from kimdesk.vault.errors import (
     NotAVault,
     VaultCorrupted,
@@ -56,7 +57,7 @@ from kimdesk.vault.errors import (
     VaultWiped,
     WrongPassphrase,
 )
-from kimdesk.vault.files import create_private_file, make_private, private_dir
+from kimdesk.vault.files import make_private, private_dir
 from kimdesk.vault.lock import ProcessLock
 from kimdesk.vault.memory import forget as forget_cached_data
 from kimdesk.vault.migrations import LATEST, migrate, schema_version
@@ -187,32 +188,13 @@ class Vault:
             raise ValidationError(N_("The passphrase must not be empty."), field="passphrase")
         private_dir(target.parent)
         salt = secrets.token_bytes(kdf.SALT_BYTES)
-        key = kdf.CURRENT.derive(passphrase, salt)
-        # 0600 before SQLite writes a byte: its WAL and SHM take the database file's mode.
-        create_private_file(target)
-        try:
-            conn = connect(target, key, salt, create=True)
-        except BaseException:
-            target.unlink(missing_ok=True)
-            raise
-        try:
-            migrate(conn)
-            vault_id = secrets.token_hex(16)
-            meta = {
-                "vault_id": vault_id,
-                "counselor": counselor,
-                "team": team,
-                "municipality": municipality,
-                "device_tag": vault_id[:4].upper(),
-                "kdf_profile": str(kdf.CURRENT.profile_id),
-                "created_at": now_iso(),
-                "case_counter": "0",
-            }
-            conn.execute("BEGIN IMMEDIATE")
-            conn.executemany("INSERT INTO vault_meta (key, value) VALUES (?, ?)", meta.items())
-            conn.execute("COMMIT")
-        finally:
-            conn.close()
+        vault_id = secrets.token_hex(16)
+        meta = {"vault_id": vault_id, "counselor": counselor, "team": team,
+                "municipality": municipality, "device_tag": vault_id[:4].upper(),
+                "kdf_profile": str(kdf.CURRENT.profile_id), "created_at": now_iso(),
+                "case_counter": "0"}
+        # Built under a scratch name and renamed when whole: a kill leaves no vault or a whole one.
+        create_vault_file(target, kdf.CURRENT.derive(passphrase, salt), salt, meta, migrate)
         return cls.open(target, passphrase)
 
     @classmethod
@@ -386,6 +368,8 @@ class Vault:
 
     def _load_meta(self) -> VaultMeta:
         values = dict(self.conn.execute("SELECT key, value FROM vault_meta").fetchall())
+        if "vault_id" not in values or "device_tag" not in values:  # an older creation killed
+            raise NotAVault(str(self.path), reason="vault_meta has no vault_id: never finished")
         return VaultMeta(
             vault_id=values["vault_id"],
             counselor=values.get("counselor", ""),

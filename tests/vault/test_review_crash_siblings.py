@@ -12,6 +12,7 @@ from datetime import date
 from pathlib import Path
 
 from kimdesk.vault import Vault
+from kimdesk.vault.errors import VaultError
 from tests.conftest import PASSPHRASE
 
 #: Only the case closed in 2015 is due then (the demo cases open from 2023 on).
@@ -31,6 +32,23 @@ retention.optimize_search = killed_here  # the kill lands after the last purge c
 vault = Vault.open(sys.argv[1], sys.argv[2])
 retention.apply_retention(vault, date.fromisoformat(sys.argv[3]), ordered_by="crash")
 """
+
+CREATE_KILLED_AFTER_MIGRATIONS = """
+import sys
+import kimdesk.vault.vault as vault_mod
+from kimdesk.vault import Vault
+
+real = vault_mod.migrate
+def migrate_then_wait(conn, *a, **k):
+    done = real(conn, *a, **k)
+    print("inside", flush=True)
+    sys.stdin.readline()
+    return done
+
+vault_mod.migrate = migrate_then_wait  # the kill lands before the vault_meta rows are written
+Vault.create(sys.argv[1], sys.argv[2], counselor="crash")
+"""
+
 
 def _run_and_kill(script: str, *args: str) -> None:
     proc = subprocess.Popen([sys.executable, "-c", script, *args], stdin=subprocess.PIPE,
@@ -74,3 +92,21 @@ def test_retention_killed_before_the_index_merge_leaves_no_purged_name_behind(
         apply_retention(v, TODAY, ordered_by="crash")  # what the next unlock runs
         assert v.integrity_check() == []
         assert b"purgedname" not in _index_pages(v), "a purged name is still in the index pages"
+
+
+def test_vault_creation_killed_midway_leaves_no_unusable_file(tmp_path: Path) -> None:
+    """``kimdesk init`` (and the GUI's "create vault", and ``kimdesk --demo``) killed after the
+    schema steps and before the vault_meta rows: the file stays, ``init`` refuses it as
+    existing, and opening it fails with a KeyError instead of a clear message (and keeps the
+    process lock)."""
+    path = tmp_path / "v.kdb"
+    _run_and_kill(CREATE_KILLED_AFTER_MIGRATIONS, str(path), PASSPHRASE)
+    if not path.exists():
+        return  # nothing left behind: a retry starts afresh
+    try:
+        Vault.open(path, PASSPHRASE).close()
+    except VaultError:
+        pass  # a clear, translated error; then creating again must be possible
+    else:
+        return
+    Vault.create(path, PASSPHRASE, counselor="crash").close()
