@@ -29,8 +29,15 @@ from pathlib import Path
 PRIVATE_FILE = 0o600
 PRIVATE_DIR = 0o700
 
-#: SQLite's companions of a database file (and the vault's re-key copy).
-DATABASE_SUFFIXES = ("", "-wal", "-shm", "-journal", ".rekey")
+#: The re-key copy of a passphrase change (:mod:`kimdesk.vault.rekey`) is the vault's name plus
+#: this; SQLite writes it as an attached database with a rollback journal of its own, the same
+#: name plus ``-journal``.
+REKEY_SUFFIX = ".rekey"
+REKEY_JOURNAL_SUFFIX = REKEY_SUFFIX + "-journal"
+#: SQLite's companions of a database file, and the vault's re-key copy with its journal (a
+#: passphrase change killed while it wrote the copy leaves both: a review found the journal left
+#: behind by the unlock and by the revoked device's wipe).
+DATABASE_SUFFIXES = ("", "-wal", "-shm", "-journal", REKEY_SUFFIX, REKEY_JOURNAL_SUFFIX)
 
 _CHUNK = 1 << 20
 
@@ -83,6 +90,21 @@ def create_private_file(path: Path) -> None:
         os.close(fd)
 
 
+def remove_stale_rekey(target: Path) -> bool:
+    """Remove the re-key copy of the vault ``target`` and the copy's journal; True if either
+    existed. Run at unlock and before a passphrase change writes its copy: they are what a
+    change killed before its rename left, encrypted under a passphrase that was never adopted
+    (so unlinked, not overwritten). The copy goes first: a journal without its database is
+    never replayed into anything."""
+    found = False
+    for suffix in (REKEY_SUFFIX, REKEY_JOURNAL_SUFFIX):
+        leftover = target.with_name(target.name + suffix)
+        if leftover.exists():
+            leftover.unlink()
+            found = True
+    return found
+
+
 def overwrite(path: Path) -> bool:
     """Overwrite every byte of the file with random bytes and fsync; True if it existed.
 
@@ -111,7 +133,8 @@ def shred(path: Path) -> bool:
 
 
 def shred_database(path: Path) -> bool:
-    """Shred a database file with its WAL, SHM, journal and re-key copy. True if any existed."""
+    """Shred a database file with its WAL, SHM, journal and re-key copy (and the copy's journal).
+    True if any existed."""
     found = False
     for suffix in DATABASE_SUFFIXES:
         found = shred(path.with_name(path.name + suffix)) or found

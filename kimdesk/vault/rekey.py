@@ -20,11 +20,10 @@ from kimdesk.i18n import N_
 from kimdesk.vault import kdf
 from kimdesk.vault.connection import PAGE_BYTES, Connection
 from kimdesk.vault.errors import VaultInUse
-from kimdesk.vault.files import create_private_file, sync_dir
+from kimdesk.vault.files import REKEY_SUFFIX, create_private_file, remove_stale_rekey, sync_dir
 from kimdesk.vault.migrations import schema_version
 
-#: The copy's name: the vault's plus this (a stale one from a crash is removed at the next unlock).
-REKEY_SUFFIX = ".rekey"
+__all__ = ["REKEY_SUFFIX", "put_copy_in_place", "write_rekeyed_copy"]
 
 
 def write_rekeyed_copy(conn: Connection, path: Path, new_passphrase: str
@@ -41,8 +40,7 @@ def write_rekeyed_copy(conn: Connection, path: Path, new_passphrase: str
     if busy or frames > 0:
         raise VaultInUse(str(path))
     tmp = path.with_name(path.name + REKEY_SUFFIX)
-    if tmp.exists():
-        tmp.unlink()
+    remove_stale_rekey(path)  # and the journal of a killed change's copy, not to be replayed here
     create_private_file(tmp)  # the copy becomes the vault: 0600 from its first byte
     salt = secrets.token_bytes(kdf.SALT_BYTES)
     key = kdf.CURRENT.derive(new_passphrase, salt)
