@@ -57,12 +57,12 @@ from kimdesk.vault.errors import (
     VaultWiped,
     WrongPassphrase,
 )
-from kimdesk.vault.files import make_private, private_dir
+from kimdesk.vault.files import make_private, private_dir, remove_stale_rekey
 from kimdesk.vault.lock import ProcessLock
 from kimdesk.vault.memory import forget as forget_cached_data
 from kimdesk.vault.migrations import LATEST, migrate, schema_version
-from kimdesk.vault.purge import search_merge_problems
-from kimdesk.vault.rekey import REKEY_SUFFIX, put_copy_in_place, write_rekeyed_copy
+from kimdesk.vault.purge import merge_search_if_due, search_merge_problems
+from kimdesk.vault.rekey import put_copy_in_place, write_rekeyed_copy
 from kimdesk.vault.repositories import CaseRepository, NoteRepository, PersonRepository
 from kimdesk.vault.repository import Repository, now_iso
 from kimdesk.vault.search import RANKED_HITS_SQL, match_expression, variant_expression
@@ -222,8 +222,12 @@ class Vault:
         except BaseException:
             lock.release()  # a second try in this process must not find it "in use"
             raise
-        # a passphrase change that crashed before its rename
-        target.with_name(target.name + REKEY_SUFFIX).unlink(missing_ok=True)
+        try:
+            remove_stale_rekey(target)  # a passphrase change that crashed before its rename
+            merge_search_if_due(vault)  # a purge run that crashed before its index merge
+        except BaseException:
+            vault.close()
+            raise
         return vault
 
     @staticmethod

@@ -264,18 +264,17 @@ def test_deletions_that_never_reached_the_server_are_named_in_the_wipe(tmp_path:
     from kimdesk.vault.purge import PurgeOrder, purge_person
 
     path = tmp_path / "v.kdb"
-    with EmbeddedServer(tmp_path / "srv.db") as server:
-        with Vault.create(path, PASSPHRASE, counselor="c", team="T") as v:
-            answer = enroll(v, server.url, server.service.create_enroll_code("T"))
-            case = open_case_for_new_person(v, Person(given_name="Zebulonia", family_name=NAME),
-                                            {})
-            engine = SyncEngine(v)
+    with (EmbeddedServer(tmp_path / "srv.db") as server,
+          Vault.create(path, PASSPHRASE, counselor="c", team="T") as v):
+        answer = enroll(v, server.url, server.service.create_enroll_code("T"))
+        case = open_case_for_new_person(v, Person(given_name="Zebulonia", family_name=NAME), {})
+        engine = SyncEngine(v)
+        engine.sync()
+        purge_person(v, case.person_id, PurgeOrder(legal_basis="Art. 17 DSGVO",
+                                                   ordered_by="c", reason="subject_request"))
+        server.service.revoke(answer.device_id)
+        with pytest.raises(DeviceRevoked) as revoked:
             engine.sync()
-            purge_person(v, case.person_id, PurgeOrder(legal_basis="Art. 17 DSGVO",
-                                                       ordered_by="c", reason="subject_request"))
-            server.service.revoke(answer.device_id)
-            with pytest.raises(DeviceRevoked) as revoked:
-                engine.sync()
     said = revoked.value.translated()
     assert "deletions that had not reached the server (number: 2)" in said, said
     assert not path.exists()
