@@ -105,19 +105,26 @@ def _consent_person(conn: Connection, consent_id: str) -> str:
     return str(json.loads(row[0]).get("person_id", "")) if row is not None else ""
 
 
+#: A purged target as the history scan needs it: its cases, the person (None for a case) and the
+#: cases' owners (:func:`_versions_that_hung_there`).
+Hung = tuple[list[str], str | None, set[str]]
+
+
 def purge(conn: Connection, team: str, target_kind: str, target_id: str, deletion_id: str,
-          stamp: str) -> list[tuple[str, str]]:
-    """Delete the target with everything hanging on it; returns what went."""
+          stamp: str, *, defer_history: list[Hung] | None = None) -> list[tuple[str, str]]:
+    """Delete the target with everything hanging on it; returns what went. ``defer_history``:
+    the scan for versions that hung on the target then (:func:`delete_versions_that_hung_there`)
+    is left to the caller, who runs it once for several targets (a push with many deletions)."""
     keys = targets(conn, team, target_kind, target_id)
     cases = [i for k, i in keys if k == "cases"]
-    earlier = _versions_that_hung_there(
-        conn, team, cases, target_id if target_kind == "persons" else None,
-        _owners(conn, team, cases))
+    hung: Hung = (cases, target_id if target_kind == "persons" else None,
+                  _owners(conn, team, cases))
+    if defer_history is None:
+        delete_versions_that_hung_there(conn, team, [hung])
+    else:
+        defer_history.append(hung)
     m = placeholder(conn)
     pairs = [(k, i) for k, i in keys]
-    if earlier:
-        conn.exec_driver_sql(f"DELETE FROM {db.history.name} WHERE hid = {m}",
-                             [(hid,) for hid in earlier])
     for table in (db.records.name, db.history.name):  # never another team's rows
         conn.exec_driver_sql(
             f"DELETE FROM {table} WHERE kind = {m} AND id = {m} AND team = {m}",
@@ -138,32 +145,40 @@ def purge(conn: Connection, team: str, target_kind: str, target_id: str, deletio
     return keys
 
 
-def _versions_that_hung_there(conn: Connection, team: str, cases: list[str],
-                              person: str | None, owners: set[str]) -> list[int]:
-    """The history rows (``hid``) of records that hung on a purged case or person in that
-    version and hang elsewhere now: a note moved to another case, a case moved to another
-    person. :func:`targets` finds what hangs on a case by where it hangs now, so a note moved
-    off the case kept its versions from its time there (a review, 2026-12-06). The record itself
-    stays with its later versions: it is the other case's now.
+def delete_versions_that_hung_there(conn: Connection, team: str, purged: list[Hung]) -> None:
+    """Delete the history rows of records that hung on a purged case or person in that version
+    and hang elsewhere now: a note moved to another case, a case moved to another person.
+    :func:`targets` finds what hangs on a case by where it hangs now, so a note moved off the
+    case kept its versions from its time there (a review, 2026-12-06). The record itself stays
+    with its later versions: it is the other case's now."""
+    found = _versions_that_hung_there(conn, team, purged)
+    if found:
+        conn.exec_driver_sql(f"DELETE FROM {db.history.name} WHERE hid = {placeholder(conn)}",
+                             [(hid,) for hid in found])
 
-    Only a version whose own link (``case_id``, or ``person_id`` of a case or consent) named the
-    purged case or person counts, not one that merely mentions the id in a text; a consent
-    version naming the case counts only if it is the case owner's, as for current records.
+
+def _versions_that_hung_there(conn: Connection, team: str, purged: list[Hung]) -> list[int]:
+    """The ``hid`` of those versions. Only a version whose own link (``case_id``, or
+    ``person_id`` of a case or consent) named a purged case or person counts, not one that
+    merely mentions the id in a text; a consent version naming the case counts only if it is
+    the case owner's, as for current records.
+
     This reads the team's history of those kinds with a text filter on the ids (a scan: the
-    history has no index by link; a purge is rare, and :func:`_scrub_receipts` scans the
-    receipts the same way), then checks each hit's JSON."""
-    names = sorted({*cases, *([person] if person else [])})
+    history has no index by link; :func:`_scrub_receipts` scans the receipts the same way),
+    then checks each hit's JSON: once for all the targets of a push (a review measured 50
+    deletions in one push at 69 ms each on 100,000 versions, scanned one by one)."""
+    names = sorted({name for cases, person, _ in purged
+                    for name in (*cases, *([person] if person else []))})
     if not names:
         return []
-    wanted = set(cases)
-    kinds = [*CASE_KINDS, *(["cases"] if person else [])]
+    kinds = [*CASE_KINDS, *(["cases"] if any(p for _, p, _ in purged) else [])]
     m = placeholder(conn)
     # SQLite: ``+kind`` keeps it from reading the kinds' rows through the record index one by
     # one, which took twice as long as reading the table in order (45,000 versions: 0.23 s
     # against 0.11 s); PostgreSQL plans the scan itself (0.06 s)
     contains, kind_column = (("strpos", "kind") if conn.dialect.name == "postgresql"
                              else ("instr", "+kind"))
-    found: list[int] = []
+    found: set[int] = set()
     for start in range(0, len(names), 100):
         chunk = names[start:start + 100]
         rows = conn.exec_driver_sql(
@@ -173,13 +188,19 @@ def _versions_that_hung_there(conn: Connection, team: str, cases: list[str],
             (team, *kinds, *chunk))
         for hid, kind, text in rows:
             data = json.loads(text)
-            case, owner = data.get("case_id"), data.get("person_id")
-            if ((kind == "cases" and owner == person)
-                    or (kind == "consents" and ((person is not None and owner == person)
-                                                or (case in wanted and owner in owners)))
-                    or (kind not in ("cases", "consents") and case in wanted)):
-                found.append(int(hid))
-    return sorted(set(found))
+            if any(_hung_there(kind, data, target) for target in purged):
+                found.add(int(hid))
+    return sorted(found)
+
+
+def _hung_there(kind: str, data: dict[str, Any], target: Hung) -> bool:
+    cases, person, owners = target
+    case, owner = data.get("case_id"), data.get("person_id")
+    if kind == "cases":
+        return person is not None and owner == person
+    if kind == "consents":
+        return (person is not None and owner == person) or (case in cases and owner in owners)
+    return case in cases
 
 
 def purged_ids(conn: Connection, keys: Iterable[tuple[str, str]], team: str | None = None
@@ -243,13 +264,15 @@ def purge_written_deletions(conn: Connection, team: str, rows: Iterable[tuple[An
     target of every deletion record among them. Returns the ids of the records purged (the
     push's own receipt leaves them out too: :func:`without_purged`)."""
     gone: set[str] = set()
+    scan: list[Hung] = []
     for row in rows:
         kind, rid, data = row[0], row[1], row[6]
         if kind != "deletions" or row[5]:
             continue
         deletion = json.loads(data)
         gone.update(i for _, i in purge(conn, team, deletion["target_kind"],
-                                        deletion["target_id"], rid, stamp))
+                                        deletion["target_id"], rid, stamp, defer_history=scan))
+    delete_versions_that_hung_there(conn, team, scan)
     return gone
 
 
