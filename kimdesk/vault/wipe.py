@@ -56,6 +56,11 @@ def wipe_files(path: Path, close: Callable[[], None] | None = None) -> list[str]
     ``close``: the vault's own connection, still open, is closed after the overwrite and before
     the unlink: closing the last connection deletes the log, whose blocks could then no longer
     be overwritten."""
+    link = path if path.is_symlink() else None
+    # the files themselves: SQLite follows a link, and its log lies beside the file it points
+    # to (a review: wiped through a link, the real log was never overwritten, and the wipe
+    # said everything went)
+    path = Path(os.path.realpath(path))
     failed: list[str] = []
     _write_marker(path, failed)
     for suffix in SUFFIXES:
@@ -69,6 +74,8 @@ def wipe_files(path: Path, close: Callable[[], None] | None = None) -> list[str]
     for name in _files(path):  # what closing left or wrote, overwritten again, then removed
         _attempt(failed, name, _shred, name)
     _attempt(failed, path.parent, retire_local_server, path.parent)
+    if link is not None:  # a name for the vault, gone with it
+        _attempt(failed, link, Path.unlink, link)
     if not failed:
         _attempt(failed, marker(path), _shred, marker(path))
         _flush_folder(path.parent)
@@ -78,7 +85,7 @@ def wipe_files(path: Path, close: Callable[[], None] | None = None) -> list[str]
 def finish_interrupted_wipe(path: Path) -> list[str] | None:
     """If a wipe of the vault at ``path`` began and did not end, finish it: the files that
     could not be removed ([] when all went), or None when no wipe was under way."""
-    if not marker(path).exists():
+    if not marker(Path(os.path.realpath(path))).exists():
         return None
     return wipe_files(path)
 

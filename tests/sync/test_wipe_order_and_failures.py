@@ -305,3 +305,29 @@ def test_held_wipe_overwrites_journal_and_rekey_copy_too(tmp_path: Path) -> None
         assert len(after) == len(before[suffix])
         assert NAME.encode() not in after
         assert after != before[suffix]
+
+
+def test_a_vault_opened_through_a_link_is_wiped_where_it_lies(tmp_path: Path) -> None:
+    """SQLite follows a symbolic link: the log lies beside the file it points to. The wipe built
+    every name from the link, so the real log was never overwritten (its salt and pages
+    readable with the passphrase), the real file stayed, and the wipe said everything went (a
+    review, 2026-12-06)."""
+    from kimdesk.sync.wipe import wipe_vault
+
+    data = tmp_path / "data"
+    data.mkdir()
+    real, link = data / "real.kdb", tmp_path / "link.kdb"
+    Vault.create(real, PASSPHRASE, counselor="c").close()
+    link.symlink_to(real)
+    vault = Vault.open(link, PASSPHRASE)
+    for i in range(30):
+        vault.people.add(Person(given_name="Zebulonia", family_name=NAME, phone=str(i)))
+    salt = real.read_bytes()[:16]
+    wal = data / "real.kdb-wal"
+    assert wal.stat().st_size > 0
+    witness = tmp_path / "witness"
+    os.link(wal, witness)  # a second name for the log's blocks
+    assert wipe_vault(vault) == []
+    assert not list(data.glob("real.kdb*"))
+    assert not link.is_symlink()
+    assert salt not in witness.read_bytes(), "the real log kept the salt"
