@@ -123,3 +123,13 @@ def _remove(scratch: Path) -> None:
     for suffix in ("", *_COMPANIONS):
         with contextlib.suppress(OSError):
             scratch.with_name(scratch.name + suffix).unlink()
+
+
+def drop_second_name(target: Path) -> None:
+    """At unlock: a creation killed between giving the vault its name and removing the scratch
+    name leaves the vault with two names, and deleting the visible one by hand would keep the
+    data under the hidden one (a review, 2026-12-06). The hidden name goes if it is the vault."""
+    scratch = scratch_path(target)
+    with contextlib.suppress(OSError):
+        if scratch.exists() and os.path.samefile(scratch, target):
+            scratch.unlink()

@@ -46,7 +46,7 @@ from kimdesk.vault.connection import (
     page_sizes,
     translate_error,
 )
-from kimdesk.vault.creation import create_vault_file
+from kimdesk.vault.creation import create_vault_file, drop_second_name
 from kimdesk.vault.errors import (
     NotAVault,
     VaultCorrupted,
@@ -224,6 +224,7 @@ class Vault:
             raise
         try:
             remove_stale_rekey(target)  # a passphrase change that crashed before its rename
+            drop_second_name(target)  # a creation that crashed before dropping its scratch name
             merge_search_if_due(vault)  # a purge run that crashed before its index merge
         except BaseException:
             vault.close()

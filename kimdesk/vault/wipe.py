@@ -31,6 +31,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
+from kimdesk.vault.creation import scratch_path
 from kimdesk.vault.files import DATABASE_SUFFIXES, PRIVATE_FILE, overwrite
 from kimdesk.vault.legacy_server import retire_local_server
 
@@ -91,7 +92,10 @@ def finish_interrupted_wipe(path: Path) -> list[str] | None:
 
 
 def _files(path: Path) -> list[Path]:
-    return [path.with_name(path.name + suffix) for suffix in SUFFIXES]
+    """The vault's files, and those of its creation's scratch name (a second name of the vault
+    when a creation was killed at the end, :func:`kimdesk.vault.creation.drop_second_name`)."""
+    scratch = scratch_path(path)
+    return [base.with_name(base.name + suffix) for base in (path, scratch) for suffix in SUFFIXES]
 
 
 def _attempt(failed: list[str], name: Path, step: Callable[[Path], object], arg: Path) -> None:

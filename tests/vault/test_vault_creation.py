@@ -112,3 +112,21 @@ def test_a_vault_whose_creation_never_finished_is_no_vault(tmp_path: Path) -> No
 def _key() -> tuple[bytes, bytes]:
     salt = secrets.token_bytes(kdf.SALT_BYTES)
     return kdf.CURRENT.derive(PASSPHRASE, salt), salt
+
+
+def test_a_second_name_left_by_a_creation_goes_at_unlock_and_with_a_wipe(tmp_path: Path) -> None:
+    """Killed between linking the vault to its name and removing the scratch name, a creation
+    leaves the vault with a hidden second name: deleting the visible one by hand kept the data
+    (a review, 2026-12-06). An unlock drops the hidden name; so does a wipe."""
+    import os
+
+    from kimdesk.sync.wipe import wipe_vault
+
+    path = tmp_path / "v.kdb"
+    Vault.create(path, PASSPHRASE, counselor="anna").close()
+    os.link(path, scratch_path(path))  # where the kill left it
+    vault = Vault.open(path, PASSPHRASE)
+    assert not scratch_path(path).exists()
+    os.link(path, scratch_path(path))  # the same, made while the vault is open
+    assert wipe_vault(vault) == []
+    assert not list(tmp_path.iterdir())
