@@ -331,3 +331,32 @@ def test_a_vault_opened_through_a_link_is_wiped_where_it_lies(tmp_path: Path) ->
     assert not list(data.glob("real.kdb*"))
     assert not link.is_symlink()
     assert salt not in witness.read_bytes(), "the real log kept the salt"
+
+
+def test_a_vault_that_cannot_count_its_pending_deletions_is_wiped_all_the_same(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The count for the message is read before the wipe; a vault that fails to answer it (a
+    damaged page) must still be wiped, not kept because a message could not be written."""
+    from kimdesk.server.embedded import EmbeddedServer
+    from kimdesk.sync.engine import SyncEngine, enroll
+    from kimdesk.sync.errors import DeviceRevoked
+    from kimdesk.sync.store import SyncStore
+    from kimdesk.vault.errors import VaultCorrupted
+
+    real = SyncStore.pending_count
+
+    def broken(self: Any, kind: str | None = None) -> int:
+        if kind == "deletions":  # the count the wipe's message asks for
+            raise VaultCorrupted("v.kdb")
+        return real(self, kind)
+
+    path = tmp_path / "v.kdb"
+    with (EmbeddedServer(tmp_path / "srv.db") as server,
+          Vault.create(path, PASSPHRASE, counselor="c", team="T") as v):
+        answer = enroll(v, server.url, server.service.create_enroll_code("T"))
+        engine = SyncEngine(v)
+        server.service.revoke(answer.device_id)
+        monkeypatch.setattr(SyncStore, "pending_count", broken)
+        with pytest.raises(DeviceRevoked):
+            engine.sync()
+    assert not list(tmp_path.glob("v.kdb*"))
