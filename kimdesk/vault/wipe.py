@@ -32,16 +32,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 from kimdesk.vault.creation import scratch_path
-from kimdesk.vault.files import DATABASE_SUFFIXES, PRIVATE_FILE, overwrite
+from kimdesk.vault.files import DATABASE_SUFFIXES, PRIVATE_FILE, REKEY_SUFFIX, overwrite, shred
+from kimdesk.vault.kdf import SALT_BYTES
 from kimdesk.vault.legacy_server import retire_local_server
 
 WIPE_SUFFIX = ".wiping"
-#: The vault's companions, the passphrase change's journal among them (a killed change leaves it).
-SUFFIXES = tuple(dict.fromkeys((*DATABASE_SUFFIXES, ".rekey-journal")))
-#: Files that start with a page 1 of the vault (its salt in the first 16 bytes).
-_HEADED = ("", ".rekey")
-#: The salt's length at the start of page 1 (``kimdesk.vault.kdf.SALT_BYTES``).
-_SALT = 16
+#: Files that start with a page 1 of the vault (its salt in the first bytes).
+_HEADED = ("", REKEY_SUFFIX)
 _WAL_HEADER, _FRAME_HEADER = 32, 24
 
 
@@ -64,7 +61,7 @@ def wipe_files(path: Path, close: Callable[[], None] | None = None) -> list[str]
     path = Path(os.path.realpath(path))
     failed: list[str] = []
     _write_marker(path, failed)
-    for suffix in SUFFIXES:
+    for suffix in DATABASE_SUFFIXES:
         _erase_salts(path.with_name(path.name + suffix), suffix, failed)
     _flush_folder(path.parent)
     for name in _files(path):
@@ -73,12 +70,12 @@ def wipe_files(path: Path, close: Callable[[], None] | None = None) -> list[str]
         with contextlib.suppress(Exception):  # the pages are noise now; SQLite may say so
             close()
     for name in _files(path):  # what closing left or wrote, overwritten again, then removed
-        _attempt(failed, name, _shred, name)
+        _attempt(failed, name, shred, name)
     _attempt(failed, path.parent, retire_local_server, path.parent)
     if link is not None:  # a name for the vault, gone with it
         _attempt(failed, link, Path.unlink, link)
     if not failed:
-        _attempt(failed, marker(path), _shred, marker(path))
+        _attempt(failed, marker(path), shred, marker(path))
         _flush_folder(path.parent)
     return list(dict.fromkeys(failed))
 
@@ -95,7 +92,8 @@ def _files(path: Path) -> list[Path]:
     """The vault's files, and those of its creation's scratch name (a second name of the vault
     when a creation was killed at the end, :func:`kimdesk.vault.creation.drop_second_name`)."""
     scratch = scratch_path(path)
-    return [base.with_name(base.name + suffix) for base in (path, scratch) for suffix in SUFFIXES]
+    return [base.with_name(base.name + suffix) for base in (path, scratch)
+            for suffix in DATABASE_SUFFIXES]
 
 
 def _attempt(failed: list[str], name: Path, step: Callable[[Path], object], arg: Path) -> None:
@@ -103,11 +101,6 @@ def _attempt(failed: list[str], name: Path, step: Callable[[Path], object], arg:
         step(arg)
     except OSError:
         failed.append(str(name))
-
-
-def _shred(name: Path) -> None:
-    overwrite(name)
-    name.unlink(missing_ok=True)
 
 
 def _write_marker(path: Path, failed: list[str]) -> None:
@@ -143,7 +136,7 @@ def _erase_salts(name: Path, suffix: str, failed: list[str]) -> None:
         return
     try:
         for offset in spots:
-            os.pwrite(fd, os.urandom(_SALT), offset)
+            os.pwrite(fd, os.urandom(SALT_BYTES), offset)
         os.fsync(fd)
     except OSError:
         failed.append(str(name))
