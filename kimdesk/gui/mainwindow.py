@@ -316,7 +316,7 @@ class MainWindow(QMainWindow):
         self.set_vault_path(self.vault_path)
         if left:
             self.show_error(VaultWiped(str(self.vault_path), left))
-        else:
+        elif not self.sync.tell_wiped():  # lost deletions: a box that stays until read
             self.show_message(_(WIPED))
 
     def update_counts(self) -> None:

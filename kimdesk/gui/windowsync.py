@@ -14,11 +14,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialog, QWidget
+from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
 
 from kimdesk.gui.settings import AppSettings
 from kimdesk.gui.statusbar import StatusArea
 from kimdesk.gui.worker import DbWorker, where
+from kimdesk.i18n import gettext
 
 if TYPE_CHECKING:
     from kimdesk.gui.sync import SyncController, SyncStatusWidget
@@ -86,6 +87,24 @@ class WindowSync:
         if self.controller is not None:
             self.controller.restart()
         return self.controller
+
+    def tell_wiped(self) -> bool:
+        """After a wipe whose message says more than "deleted" (deletions that never reached the
+        server, to be carried out again elsewhere): that message in a box that stays until it
+        is read. The status bar's message went after 5 s and the label's tooltip needs a mouse.
+        Not modal-blocking: the window goes on to its start screen behind it."""
+        from kimdesk.vault.errors import WIPED_LOST_DELETIONS
+
+        wiped_by = self.controller.wiped_by if self.controller is not None else None
+        if wiped_by is None or wiped_by.message != WIPED_LOST_DELETIONS:
+            return False
+        box = QMessageBox(QMessageBox.Icon.Warning, gettext("KIMdesk"), wiped_by.translated(),
+                          QMessageBox.StandardButton.Ok, self.parent)
+        box.setObjectName("wipedMessage")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.setWindowModality(Qt.WindowModality.WindowModal)
+        box.open()
+        return True
 
     def open_connect(self) -> QDialog:
         """Tools → "Connect to server…" (:mod:`kimdesk.gui.sync.connect`). The address is

@@ -137,7 +137,7 @@ def test_nothing_that_needs_the_vault_works_while_locked(
     for command in (window.sync_now, window.open_statistics, window.new_case,
                     window.open_handout, window.export_subject, window.save_case):
         command()
-    window.sync_controller.load_conflicts(lambda _conflicts: None)  # a job queued too late
+    window.sync_controller.load_conflicts(lambda *_: None)  # a job queued too late
     wait_idle(qtbot, window)
     assert sync.label.toolTip() == "The vault is locked."  # was "'NoneType' object has no ..."
     shown += [f"{type(w).__name__} {w.objectName()}" for w in _windows(window)]

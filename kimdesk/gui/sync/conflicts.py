@@ -2,6 +2,10 @@
 
 A conflict is a field changed on two devices; the value that lost the merge is kept in the
 conflict history (:mod:`kimdesk.sync.merge`), so choosing here never loses either side.
+
+Records and fields are named as the case view names them (the client's name or the case number,
+the form's field labels), never by the model's names and ids; "Apply" resolves only the records
+the counselor looked at, the others stay open (a review: they were closed as "theirs", unseen).
 """
 
 from __future__ import annotations
@@ -26,10 +30,31 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kimdesk.i18n import gettext
+from kimdesk.gui.labels import kind_label
+from kimdesk.i18n import current_language, gettext, is_rtl
 from kimdesk.sync.protocol import ConflictInfo
 
 _ = gettext
+#: First-strong isolate and pop: each value laid out in its own direction ("0201 111" read
+#: "111 0201" in Arabic; a name in Arabic script stays right to left).
+FSI, PDI = "\u2068", "\u2069"
+
+
+def _field_labels() -> dict[tuple[str, str], str]:
+    """(kind, field) -> the msgid of the label the record's editor shows."""
+    from kimdesk.gui.records import CASE_FIELDS, KINDS, PERSON_FIELDS
+
+    labels = {("persons", f.name): f.label for f in PERSON_FIELDS}
+    labels.update({("cases", f.name): f.label for f in CASE_FIELDS})
+    for kind in KINDS:
+        labels.update({(kind.key, f.name): f.label for f in kind.fields})
+    return labels
+
+
+def field_label(kind: str, field: str) -> str:
+    """The field as its editor labels it, translated; the model's name where no editor has it."""
+    label = _field_labels().get((kind, field))
+    return _(label) if label else field
 
 
 def _text(value: Any) -> str:
@@ -40,16 +65,25 @@ def _text(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+def _shown(value: Any) -> str:
+    """A value as a choice shows it: isolated in a right-to-left interface."""
+    text = _text(value)
+    return f"{FSI}{text}{PDI}" if is_rtl(current_language()) else text
+
+
 class ConflictDialog(QDialog):
     """Resolve conflicts record by record: for each conflicting field, keep *mine* (the value
     that lost, kept in the conflict history), *theirs* (what the record holds now) or a *merged*
     value typed by the counselor."""
 
-    def __init__(self, conflicts: list[ConflictInfo], parent: QWidget | None = None) -> None:
+    def __init__(self, conflicts: list[ConflictInfo], parent: QWidget | None = None, *,
+                 titles: dict[str, str] | None = None) -> None:
+        """``titles``: record id -> what the counselor knows it by (a name, a case number)."""
         super().__init__(parent)
         self.setWindowTitle(_("Resolve sync conflicts"))
         self.conflicts = conflicts
         self._rows: dict[str, tuple[QButtonGroup, QLineEdit]] = {}
+        self._seen: set[str] = set()  # records shown: only their conflicts are resolved
         self.records = QListWidget(self)
         self.records.setObjectName("conflictRecords")
         self.detail = QWidget(self)
@@ -59,13 +93,15 @@ class ConflictDialog(QDialog):
             by_record.setdefault(c.record_id, []).append(c)
         self.by_record = by_record
         for rid, items in by_record.items():
-            item = QListWidgetItem(f"{_(items[0].kind)} {rid[:8]} ({len(items)})")
+            title = (titles or {}).get(rid) or kind_label(items[0].kind)
+            item = QListWidgetItem(f"{title} ({len(items)})")
             item.setData(Qt.ItemDataRole.UserRole, rid)
             self.records.addItem(item)
         self._pages: dict[str, QWidget] = {}
         splitter = QSplitter(self)
         splitter.addWidget(self.records)
         splitter.addWidget(self.detail)
+        self._build_rows()  # before the buttons: Tab goes from the list to the choices
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
         )
@@ -77,7 +113,6 @@ class ConflictDialog(QDialog):
                                   "value to keep; the other stays in the history."), self))
         layout.addWidget(splitter)
         layout.addWidget(buttons)
-        self._build_rows()
         self.records.currentRowChanged.connect(self._show_record)
         if conflicts:
             self.records.setCurrentRow(0)
@@ -91,9 +126,9 @@ class ConflictDialog(QDialog):
         for items in self.by_record.values():
             for c in items:
                 group = QButtonGroup(self.detail)
-                field = QLabel(_(c.field), self.detail)
-                mine = QRadioButton(_text(c.mine), self.detail)
-                theirs = QRadioButton(_text(c.theirs), self.detail)
+                field = QLabel(field_label(c.kind, c.field), self.detail)
+                mine = QRadioButton(_shown(c.mine), self.detail)
+                theirs = QRadioButton(_shown(c.theirs), self.detail)
                 merged_radio = QRadioButton(self.detail)
                 merged = QLineEdit(_text(c.theirs), self.detail)
                 merged.setObjectName(f"merged-{c.id}")
@@ -118,6 +153,8 @@ class ConflictDialog(QDialog):
     def _show_record(self, index: int) -> None:
         item = self.records.item(index)
         rid = item.data(Qt.ItemDataRole.UserRole) if item else None
+        if rid is not None:
+            self._seen.add(rid)
         for i in range(self.grid.count()):
             layout_item = self.grid.itemAt(i)
             w = layout_item.widget() if layout_item is not None else None
@@ -127,13 +164,17 @@ class ConflictDialog(QDialog):
     def choose(self, conflict_id: str, which: str, merged: str = "") -> None:
         """Programmatic choice (tests, keyboard-free use): mine | theirs | merged."""
         group, edit = self._rows[conflict_id]
+        self._seen.update(c.record_id for c in self.conflicts if c.id == conflict_id)
         group.button({"mine": 0, "theirs": 1, "merged": 2}[which]).setChecked(True)
         if which == "merged":
             edit.setText(merged)
 
     def choices(self) -> dict[str, Any]:
+        """The chosen values of the records looked at; the others stay open for later."""
         out: dict[str, Any] = {}
         for c in self.conflicts:
+            if c.record_id not in self._seen:
+                continue
             group, edit = self._rows[c.id]
             picked = group.checkedId()
             if picked == 0:

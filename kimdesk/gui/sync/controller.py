@@ -33,7 +33,7 @@ from typing import Any, Protocol
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from kimdesk.sync.engine import Progress, SyncEngine
-from kimdesk.sync.errors import DeviceRevoked
+from kimdesk.sync.errors import DeviceRevoked, Offline
 from kimdesk.sync.protocol import ConflictInfo
 from kimdesk.sync.schedule import (
     PROBE_INTERVAL,
@@ -63,12 +63,35 @@ def _vault(w: Any) -> Any:
     return vault
 
 
-def _user_message(exc: BaseException) -> str:
+def _user_message(exc: BaseException, server: str = "") -> str:
     """What the status widget's tooltip may say: KIMdesk's own translated message, else the
-    generic one (:func:`kimdesk.gui.jobs.failure_message`); never the exception's text."""
-    from kimdesk.gui.jobs import failure_message
+    generic one (:func:`kimdesk.gui.jobs.failure_message`); never the exception's text. An
+    unreachable server is named by its host: the transport's message quotes the network
+    library ("[Errno 111] Connection refused"), in English under every language."""
+    from kimdesk.gui.sync.connect import failure_text
+    from kimdesk.sync.identity import server_host
 
-    return failure_message(exc)
+    return failure_text(exc, server_host(server) if server else "")
+
+
+def _titles(vault: Any, conflicts: list[ConflictInfo]) -> dict[str, str]:
+    """Record id -> what the counselor knows it by: a person's name, a case's number (the
+    conflict view said "persons 3f2a9c1b"). A record gone meanwhile keeps no title."""
+    from kimdesk.vault.errors import VaultError
+
+    titles: dict[str, str] = {}
+    for c in conflicts:
+        if c.record_id in titles or c.kind not in ("persons", "cases"):
+            continue
+        try:
+            if c.kind == "persons":
+                p = vault.people.get(c.record_id)
+                titles[c.record_id] = ", ".join(n for n in (p.family_name, p.given_name) if n)
+            else:
+                titles[c.record_id] = vault.cases.get(c.record_id).case_number
+        except VaultError:
+            continue
+    return titles
 
 
 class Worker(Protocol):
@@ -101,6 +124,10 @@ class SyncController(QObject):
         self.conflicts = 0
         self._engine: SyncEngine | None = None
         self._server = ""
+        #: the revocation that wiped the vault (None until then): its message can say that
+        #: deletions must be carried out again (the window shows it, :mod:`windowsync`)
+        self.wiped_by: DeviceRevoked | None = None
+        self._offline_message = ""  # kept while the probes go unanswered
         self._generation = 0  # start()/stop() count: answers to an older start are dropped
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -165,13 +192,17 @@ class SyncController(QObject):
         if self._engine is not None:
             self._engine.cancel()
 
-    def load_conflicts(self, on_done: Callable[[list[ConflictInfo]], None]) -> None:
-        def job(w: Any) -> list[ConflictInfo]:
+    def load_conflicts(self, on_done: Callable[[list[ConflictInfo], dict[str, str]], None]
+                       ) -> None:
+        """``on_done(conflicts, titles)``; titles: record id -> name or case number."""
+        def job(w: Any) -> tuple[list[ConflictInfo], dict[str, str]]:
             from kimdesk.sync.store import SyncStore
 
-            return SyncStore(_vault(w)).conflicts()
+            vault = _vault(w)
+            conflicts = SyncStore(vault).conflicts()
+            return conflicts, _titles(vault, conflicts)
 
-        self.worker.submit(job, on_done, self._job_failed)
+        self.worker.submit(job, lambda result: on_done(*result), self._job_failed)
 
     def resolve(self, choices: dict[str, Any], on_done: Callable[[Any], None] | None = None
                 ) -> None:
@@ -220,7 +251,7 @@ class SyncController(QObject):
         self._apply(self.schedule.timer_due())
 
     def _probed(self, reachable: bool) -> None:
-        self._apply(self.schedule.probed(reachable))
+        self._apply(self.schedule.probed(reachable), self._offline_message)
 
     def _run(self, w: Any) -> tuple[str, int]:
         """On the sync lane, with its own connection. A revoked device: the engine wipes the
@@ -254,8 +285,10 @@ class SyncController(QObject):
         from kimdesk.gui.worker import where
 
         log.warning("sync run failed: %s", where(exc.__cause__ or exc))
-        message = _user_message(exc)
+        message = _user_message(exc, self._server)
+        self._offline_message = message if isinstance(exc, Offline) else ""
         if isinstance(exc, DeviceRevoked):
+            self.wiped_by = exc
             self._engine = None
             self._server = ""
             self.server_changed.emit("")

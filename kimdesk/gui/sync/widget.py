@@ -109,7 +109,7 @@ class SyncStatusWidget(QWidget):
         self._shown: tuple[str, int, int, str] = (controller.state, 0, 0, "")
         controller.state_changed.connect(self.show_state)
         controller.finished.connect(self._finished)
-        controller.server_changed.connect(self.show_server)
+        controller.server_changed.connect(self._server_known)
         self.dialog: ConflictDialog | None = None
         self.show_server(controller.server)
         self.show_state(controller.state, 0, 0, "")
@@ -134,7 +134,7 @@ class SyncStatusWidget(QWidget):
         self._busy = busy
         self.sync_button.setText(_("Cancel") if busy else _("Sync now"))
         self.sync_button.setEnabled(state not in _NO_SYNC)
-        if state == SyncState.STOPPED:  # locked: the conflicts live in the closed vault
+        if state in (SyncState.STOPPED, SyncState.REVOKED):  # the conflicts live in the vault
             self.conflict_button.hide()
         if state in (SyncState.DISABLED, SyncState.STOPPED):  # no server, or locked
             self.server_label.hide()
@@ -159,6 +159,13 @@ class SyncStatusWidget(QWidget):
         self.server_label.setToolTip(url)
         self.server_label.setVisible(bool(url))
 
+    @Slot(str)
+    def _server_known(self, url: str) -> None:
+        """Read at the start: the server, and the last sync and conflicts the vault remembers
+        (they said "never" until the first run ended, minutes on a long first sync)."""
+        self.show_server(url)
+        self._finished(self.controller.last_sync, self.controller.conflicts)
+
     def _clicked(self) -> None:
         """"Sync now", or "Cancel" while a run is under way (it stops at the next batch)."""
         if self._busy:
@@ -175,8 +182,8 @@ class SyncStatusWidget(QWidget):
     def open_conflicts(self) -> None:
         if self.controller.state == SyncState.STOPPED:
             return  # the vault is locked
-        def show(conflicts: list[ConflictInfo]) -> None:
-            self.dialog = ConflictDialog(conflicts, self)
+        def show(conflicts: list[ConflictInfo], titles: dict[str, str]) -> None:
+            self.dialog = ConflictDialog(conflicts, self, titles=titles)
             self.dialog.accepted.connect(
                 lambda: self.controller.resolve(self.dialog.choices() if self.dialog else {})
             )
