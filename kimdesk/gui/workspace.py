@@ -18,6 +18,7 @@ from kimdesk.domain import codes
 from kimdesk.gui.casemodel import FIRST_SCREEN, PAGE, CaseTableModel
 from kimdesk.gui.caseview import CaseView
 from kimdesk.gui.fitting import fit_header
+from kimdesk.gui.fonts import register_fonts
 from kimdesk.gui.forms_generated.ui_workspace import Ui_Workspace
 from kimdesk.gui.labels import code_label
 from kimdesk.gui.worker import DbWorker
@@ -38,6 +39,7 @@ class Workspace(QWidget):
 
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
+        register_fonts()  # client names in every script (Tigrinya drew as boxes without it)
         self.window_ = window
         self.worker = window.worker
         self.me = ""

@@ -11,6 +11,7 @@ for a blank handout).
 
 from __future__ import annotations
 
-from kimdesk.gui.handouts.dialog import HandoutDialog, open_handout_dialog, register_fonts
+from kimdesk.gui.fonts import register_fonts
+from kimdesk.gui.handouts.dialog import HandoutDialog, open_handout_dialog
 
 __all__ = ["HandoutDialog", "open_handout_dialog", "register_fonts"]

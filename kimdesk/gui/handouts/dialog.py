@@ -11,8 +11,9 @@ worker of its own, lends it the vault if there is one, and stops it when it clos
 Printing rasterises each PDF page at the printer's resolution with ``QPdfDocument.render``, which
 works for every printer driver, and goes through the native ``QPrintDialog``.
 
-The bundled Noto fonts are registered with ``QFontDatabase`` (:func:`register_fonts`) so the
-language names in the combo boxes (ትግርኛ, پښتو) draw with the same faces as the paper.
+The bundled Noto fonts are registered with ``QFontDatabase``
+(:func:`kimdesk.gui.fonts.register_fonts`) so the language names in the combo boxes (ትግርኛ, پښتو)
+draw with the same faces as the paper.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from PySide6.QtCore import (
     Signal,
     Slot,
 )
-from PySide6.QtGui import QCloseEvent, QFontDatabase, QImage, QPainter
+from PySide6.QtGui import QCloseEvent, QImage, QPainter
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
@@ -52,6 +53,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kimdesk.gui.fonts import register_fonts
 from kimdesk.gui.jobs import BackgroundJob, failure_message
 from kimdesk.gui.naming import named
 from kimdesk.gui.worker import DbWorker
@@ -83,32 +85,6 @@ DETAIL_FIELDS: dict[str, str] = {
     "office_hours": N_("Your office hours"),
 }
 DEBOUNCE_MS = 250
-_font_families: list[str] | None = None
-_fonts_lock = threading.Lock()
-
-
-def register_fonts() -> list[str]:
-    """Add the bundled Noto fonts to Qt once per process; returns their family names.
-
-    The desktop client may call this at start-up too, so every widget can draw Tigrinya or
-    Pashto with no system font installed."""
-    global _font_families
-    from kimdesk.handouts.fonts import font_files
-
-    with _fonts_lock:
-        if _font_families is None:
-            families: list[str] = []
-            for path in font_files():
-                font_id = QFontDatabase.addApplicationFont(str(path))
-                if font_id < 0:
-                    log.warning("Qt could not load the font %s", path)
-                    continue
-                families += [f for f in QFontDatabase.applicationFontFamilies(font_id)
-                             if f not in families]
-            _font_families = families
-        return list(_font_families)
-
-
 def _render(request: tuple[str, str, str | None, HandoutData, str]) -> tuple[bytes, int]:
     """Lay out and render one handout (Qt-free core code; on the files lane). Returns the PDF and
     the thread it was made on (the tests check that this is not the GUI thread)."""
