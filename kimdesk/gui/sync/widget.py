@@ -65,13 +65,17 @@ class _Dot(QWidget):
 
 
 def format_last_sync(iso: str) -> str:
+    """The last sync's local date as every other date of the app shows it (the locale's short
+    format, kept in one piece in a right-to-left interface), and its time."""
+    from kimdesk.gui.lang import format_date, ltr
+
     if not iso:
         return _("never")
     try:
         stamp = datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone()
     except ValueError:
         return iso
-    return stamp.strftime("%Y-%m-%d %H:%M")
+    return ltr(f"{format_date(stamp.date())} {stamp.strftime('%H:%M')}")
 
 
 class SyncStatusWidget(QWidget):
@@ -129,14 +133,20 @@ class SyncStatusWidget(QWidget):
         elif busy:
             self.progress.setRange(0, 0)
         self.progress.setVisible(busy)
+        # While a run is under way the server and the last sync step aside: at the default
+        # window width the state and its count were cut ("Änderungen werden gesendet… 1" of
+        # 1234/5678, a review); the state keeps its full width whatever the status bar holds.
+        self.last.setVisible(not busy)
         self.label.setText(text)
+        self.label.setMinimumWidth(0)  # the hint of this text, not of the longest one shown
+        self.label.setMinimumWidth(self.label.sizeHint().width())
         self.label.setToolTip(message)
         self._busy = busy
         self.sync_button.setText(_("Cancel") if busy else _("Sync now"))
         self.sync_button.setEnabled(state not in _NO_SYNC)
         if state in (SyncState.STOPPED, SyncState.REVOKED):  # the conflicts live in the vault
             self.conflict_button.hide()
-        if state in (SyncState.DISABLED, SyncState.STOPPED):  # no server, or locked
+        if state in (SyncState.DISABLED, SyncState.STOPPED) or busy:  # no server, locked, busy
             self.server_label.hide()
         elif self.server_label.text():
             self.server_label.show()
@@ -157,7 +167,7 @@ class SyncStatusWidget(QWidget):
         text = _("Server: {host}").format(host=server_host(url)) if url else ""
         self.server_label.setText(text)
         self.server_label.setToolTip(url)
-        self.server_label.setVisible(bool(url))
+        self.server_label.setVisible(bool(url) and not self._busy)
 
     @Slot(str)
     def _server_known(self, url: str) -> None:
