@@ -136,16 +136,23 @@ class Inbox:
                 # Our own change coming back / already here; or a local edit waiting to be
                 # pushed, which the server merges against the base it started from.
                 continue
+            # Validated also when its fields are exactly the model's, and under the id the
+            # page gives it: written unchecked, a server's wrong type or date made the record
+            # unreadable here (every read of it failed), and data naming another id wrote
+            # another record (a review of the device against a hostile server, 2026-12-06).
+            try:
+                record = rows.validated(rec.data, pending=False)
+                if record.id != rec.id:
+                    raise ValueError(f"the data names another id than {rec.id!r}")
+            except Exception as exc:
+                self._park(rec, str(exc))
+                continue
             row = rows.fast_row(rec.data)
             # Written exactly as received: the row is the base (NULL); after validation the
             # row may differ from the server's data, which is then kept as the base.
             base: dict[str, Any] | None = None
             if row is None:
-                try:
-                    row = rows.repo.to_row(rows.validated(rec.data, pending=False))
-                except Exception as exc:
-                    self._park(rec, str(exc))
-                    continue
+                row = rows.repo.to_row(record)
                 base = rec.data
             todo.append((rec, row, base))
         if not todo:
