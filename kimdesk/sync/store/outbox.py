@@ -20,6 +20,7 @@ from kimdesk.sync.protocol import (
     NON_FIELDS,
     Change,
     ChangeResult,
+    ChangeStatus,
     PushReceipt,
     PushRequest,
 )
@@ -80,6 +81,19 @@ class _Building:
     full: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     size: int = 0
     unchanged: int = 0
+
+
+def _accepted(result: ChangeResult) -> bool:
+    """Whether a result acknowledges its change: not rejected, and either stored as sent
+    (``same``) or with the server's version of that very record. A review (2026-12-06): a
+    result marked ``rejected`` and ``same`` had its edit marked clean and never sent again, and
+    ``data`` naming another id (or none) was written under that id, over another record's
+    pending edit (or as a record nobody made)."""
+    if result.status == ChangeStatus.REJECTED:
+        return False
+    if result.same:
+        return True
+    return result.data is not None and result.data.get("id") == result.id
 
 
 class OutboxStore(StateStore):
@@ -227,9 +241,10 @@ class OutboxStore(StateStore):
         by_key = {(c.kind, c.id): c for c in batch.request.changes}
         grouped: dict[str, list[ChangeResult]] = {}
         for result in receipt.results:
-            if (result.kind, result.id) in by_key and (result.data is not None or result.same):
+            if (result.kind, result.id) in by_key and _accepted(result):
                 grouped.setdefault(result.kind, []).append(result)
-            # else rejected: stays pending; the engine reports it
+            # else rejected (or not a result this device can take): stays pending, sent again
+            # in the next run; the engine reports it
         with self.vault.transaction(), self.tables.inbox.receiving():
             for kind, results in grouped.items():
                 self._acknowledge(kind, results, batch, by_key)
