@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
+from pydantic import BaseModel
 
 from kimdesk.i18n import N_
 from kimdesk.sync.compression import BadGzip, TooLarge, gunzip, gzip_bytes
@@ -53,6 +54,29 @@ MAX_ANSWER_BYTES = 2 * MAX_INFLATED_BYTES
 #: The most an answer may take as it arrives (a pull page is at most 16 MiB of JSON plus a record;
 #: found by a review: a look-alike server's endless answer to ``/v1/hello`` took 1.5 GB).
 MAX_RAW_ANSWER_BYTES = MAX_INFLATED_BYTES
+
+#: The most of a refusal's ``detail`` (and code) that goes into the message shown: the text is
+#: the server's, not ours (a review, 2026-12-06: 200 kB of it reached the message whole).
+MAX_DETAIL_CHARS = 200
+
+_Answer = TypeVar("_Answer", bound=BaseModel)
+
+
+def unreadable() -> SyncError:
+    """The error for a successful answer that is not the protocol's: a captive portal's page,
+    a proxy's redirect, JSON cut short. Before a review (2026-12-06) it ended the run as
+    "Sync failed: JSONDecodeError", a class name nobody can act on."""
+    return SyncError(N_("The sync server's answer could not be read (a login page or a proxy "
+                        "in between?); sync tries again later."))
+
+
+def parse(model: type[_Answer], response: httpx.Response) -> _Answer:
+    """The answer as ``model``, or :func:`unreadable` (the cause chained, for the log only:
+    pydantic's text can quote the answer)."""
+    try:
+        return model.model_validate_json(response.content)
+    except ValueError as exc:  # pydantic's ValidationError is a ValueError
+        raise unreadable() from exc
 
 
 def read_capped(chunks: Iterator[bytes], limit: int, request: httpx.Request) -> bytes:
@@ -148,7 +172,10 @@ class Transport:
             body = {}
         code = body.get("error", "") if isinstance(body, dict) else ""
         detail = body.get("detail", "") if isinstance(body, dict) else ""
-        if code == ErrorCode.DEVICE_REVOKED:
+        code, detail = str(code)[:MAX_DETAIL_CHARS], str(detail)[:MAX_DETAIL_CHARS]
+        # 401 and the code, as the server answers a revoked device: the code with another
+        # status (a proxy's or another service's 403, 404, 502) wiped the vault too (a review)
+        if response.status_code == 401 and code == ErrorCode.DEVICE_REVOKED:
             raise DeviceRevoked(N_("This device has been revoked by the administrator."))
         if code == ErrorCode.INVALID_CODE:
             raise InvalidCode()
@@ -164,15 +191,22 @@ class Transport:
                             detail=f"{response.status_code} {code} {detail}".strip())
 
     def hello(self) -> Hello:
-        return Hello.model_validate_json(self.request("GET", "/v1/hello").content)
+        return parse(Hello, self.request("GET", "/v1/hello"))
 
     def whoami(self) -> dict[str, str]:
-        return dict(self.request("GET", "/v1/whoami").json())
+        response = self.request("GET", "/v1/whoami")
+        try:
+            answer = response.json()
+        except ValueError as exc:
+            raise unreadable() from exc
+        if not isinstance(answer, dict):
+            raise unreadable()
+        return dict(answer)
 
     def enroll(self, code: str, device_name: str, vault_id: str) -> EnrollResponse:
         body = EnrollRequest(code=code, device_name=device_name, vault_id=vault_id)
         response = self.request("POST", "/v1/enroll", body=body.model_dump_json().encode())
-        return EnrollResponse.model_validate_json(response.content)
+        return parse(EnrollResponse, response)
 
     def push(self, body: bytes, gz: bytes = b"", *, state: bool = False) -> PushReceipt:
         """Send a batch; ``gz`` is the same body already compressed (as kept in the outbox);
@@ -180,25 +214,24 @@ class Transport:
         that does not know the parameter leaves it out)."""
         response = self.request("POST", "/v1/push", body=body, gz=gz,
                                 params={"state": "true"} if state else None)
-        return PushReceipt.model_validate_json(response.content)
+        return parse(PushReceipt, response)
 
     def pull(self, since: int, limit: int, *, own: bool = False) -> PullPage:
         params: dict[str, Any] = {"since": since, "limit": limit}
         if own:
             params["own"] = "true"
         response = self.request("GET", "/v1/changes", params=params)
-        return PullPage.model_validate_json(response.content)
+        return parse(PullPage, response)
 
     def state(self, digest: bool = True) -> TeamState:
         """The team's divergence state; without ``digest`` only count and change number (the
         server skips hashing every record)."""
         params = None if digest else {"digest": "false"}
-        return TeamState.model_validate_json(
-            self.request("GET", "/v1/state", params=params).content)
+        return parse(TeamState, self.request("GET", "/v1/state", params=params))
 
     def reference(self, since: int) -> ReferencePage:
         response = self.request("GET", "/v1/reference", params={"since": since})
-        return ReferencePage.model_validate_json(response.content)
+        return parse(ReferencePage, response)
 
 
 def probe_server(server: str, timeout: float = PROBE_TIMEOUT) -> bool:
