@@ -318,3 +318,49 @@ def test_a_servers_refusal_text_is_cut_short(sqlite_server: Any, make_vault: Any
     with pytest.raises(SyncError) as caught:
         engine.sync()
     assert len(caught.value.translated()) < 1000
+
+
+@pytest.mark.parametrize("expected", [-5, "abc", 2**70])
+def test_a_junk_out_of_order_answer_leaves_the_outbox_readable(sqlite_server: Any,
+                                                              make_vault: Any,
+                                                              expected: Any) -> None:
+    """Found: ``409 out_of_order`` with ``expected: -5`` renumbered the stored batch to -5;
+    the outbox could not be read back (``batch_seq`` must be 1 or more), so every later run
+    failed with "Sync failed: ValidationError", against the honest server too (2 of 2 edits
+    stuck for good). "abc" and 2**70 ended the run as "ValueError"/"OverflowError"."""
+    vault, _ = _device(sqlite_server, make_vault, pending=2)
+    tamper = Tamper(sqlite_server.url)
+    tamper.instead["/v1/push"] = lambda request, answer: httpx.Response(
+        409, json={"error": "out_of_order", "expected": expected})
+    engine = _engine(vault, tamper)
+    with pytest.raises(SyncError) as caught:
+        engine.sync()
+    assert "Error" not in caught.value.translated()
+    tamper.instead.clear()
+    engine.sync()
+    assert engine.store.pending_count() == 0
+
+
+def test_a_conflict_about_no_field_of_this_vault_is_not_stored(sqlite_server: Any,
+                                                               make_vault: Any) -> None:
+    """Found: conflicts were stored as they came. One about an unknown kind, a field the
+    record does not have, or its ``id`` stayed open for good (the run ends in ``conflict``
+    every time), and choosing a value failed (KeyError, ValidationError), which also stopped
+    the GUI's resolve job before the conflicts after it in the list."""
+    vault, ids = _device(sqlite_server, make_vault, pending=1)
+    SyncEngine(vault).sync()
+    tamper = Tamper(sqlite_server.url)
+
+    def junk(request: httpx.Request, answer: httpx.Response | None) -> httpx.Response:
+        page = _json(answer)
+        page["conflicts"] = [
+            {"id": "c1", "kind": "nope", "record_id": ids[0], "field": "given_name"},
+            {"id": "c2", "kind": "persons", "record_id": ids[0], "field": "no_such_field"},
+            {"id": "c3", "kind": "persons", "record_id": ids[0], "field": "id", "theirs": "x"},
+        ]
+        return httpx.Response(200, json=page)
+
+    tamper.hooks["/v1/changes"] = junk
+    engine = _engine(vault, tamper)
+    report = engine.sync()
+    assert report.conflicts == 0, [c.id for c in engine.store.conflicts()]
