@@ -25,6 +25,7 @@ from kimdesk.sync.errors import (
     SyncError,
 )
 from kimdesk.sync.protocol import (
+    MAX_CURSOR,
     MAX_INFLATED_BYTES,
     PROTOCOL_HEADER,
     PROTOCOL_VERSION,
@@ -183,7 +184,12 @@ class Transport:
             raise ServerRefused(N_("The server did not accept this device: {detail}"),
                                 detail=detail or code)
         if response.status_code == 409 and code == ErrorCode.OUT_OF_ORDER:
-            raise OutOfOrder(int(body.get("expected") or 1))
+            expected = body.get("expected") or 1
+            # a number a batch can have: renumbered to -5, the stored batch could not be read
+            # back, and every later run failed, against the honest server too (a review)
+            if type(expected) is not int or not 1 <= expected <= MAX_CURSOR:
+                raise unreadable()
+            raise OutOfOrder(expected)
         if response.status_code >= 500:
             raise SyncError(N_("The sync server failed ({status}); will retry."),
                             status=response.status_code)
