@@ -51,7 +51,7 @@ class InboxStore(StateStore):
                 if recs:
                     applied += inbox.apply(kind, recs)
             applied += inbox.retry_parked()
-            self.tables.conflicts.store(page.conflicts)
+            self.tables.conflicts.store(self.known_conflicts(page.conflicts))
             if "deletions" in by_kind:  # another device or the server deleted something
                 purge_deleted_targets(self.vault)
             self.put("cursor", page.next_cursor)

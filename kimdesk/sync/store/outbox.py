@@ -248,7 +248,7 @@ class OutboxStore(StateStore):
         with self.vault.transaction(), self.tables.inbox.receiving():
             for kind, results in grouped.items():
                 self._acknowledge(kind, results, batch, by_key)
-            self.tables.conflicts.store(receipt.conflicts)
+            self.tables.conflicts.store(self.known_conflicts(receipt.conflicts))
             self.tables.outbox.remove(batch.request.batch_id)
 
     def _acknowledge(self, kind: str, results: list[ChangeResult], batch: OutboxBatch,
