@@ -364,3 +364,29 @@ def test_a_conflict_about_no_field_of_this_vault_is_not_stored(sqlite_server: An
     engine = _engine(vault, tamper)
     report = engine.sync()
     assert report.conflicts == 0, [c.id for c in engine.store.conflicts()]
+
+
+# -- enrollment -------------------------------------------------------------------------------
+@pytest.mark.parametrize("token", ["abc\r\nX-Evil: 1", "t\u00f6k\u00e9n-0123456789abcdef",
+                                   "a\x00b"])
+def test_an_enrollment_answer_with_a_token_no_request_can_carry_is_refused(
+        sqlite_server: Any, make_vault: Any, monkeypatch: pytest.MonkeyPatch,
+        token: str) -> None:
+    """Found: the token was stored as it came. One no HTTP header can carry made every later
+    run fail ("connection broke", retried for good, or "Sync failed: UnicodeEncodeError"),
+    and the message quoted the token."""
+    import kimdesk.sync.enrollment as enrollment
+
+    tamper = Tamper(sqlite_server.url)
+
+    def answer(request: httpx.Request, real: httpx.Response | None) -> httpx.Response:
+        return httpx.Response(200, json=_json(real) | {"token": token})
+
+    tamper.hooks["/v1/enroll"] = answer
+    monkeypatch.setattr(enrollment, "Transport", lambda url: Transport(
+        url, client=httpx.Client(transport=httpx.MockTransport(tamper))))
+    vault = make_vault("a.kdb", counselor="a")
+    with pytest.raises(SyncError) as caught:
+        enroll(vault, sqlite_server.url, sqlite_server.service.create_enroll_code("Team Nord"))
+    assert token not in caught.value.translated()
+    assert not SyncStore(vault).enrolled
