@@ -87,11 +87,17 @@ class EnrollRequest(_Message):
     vault_id: str = Field(default="", max_length=64, pattern=_NO_NUL)
 
 
+#: A device token: visible ASCII, as ``secrets.token_urlsafe`` makes it. It goes into every
+#: request's header; one that a header cannot carry (a line break, a NUL, an umlaut) made every
+#: later run fail, and the message quoted it (a review of the device against a hostile server).
+_TOKEN = r"^[\x21-\x7e]+$"
+
+
 class EnrollResponse(_Message):
-    device_id: str
-    token: str
-    team: str
-    server_id: str
+    device_id: str = Field(max_length=64, pattern=_NO_NUL)
+    token: str = Field(min_length=16, max_length=512, pattern=_TOKEN)
+    team: str = Field(max_length=200, pattern=_NO_NUL)
+    server_id: str = Field(max_length=64, pattern=_NO_NUL)
 
 
 # -- push ---------------------------------------------------------------------------------------
