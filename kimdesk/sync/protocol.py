@@ -12,7 +12,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from kimdesk.domain.models import RECORD_BY_KIND
 
@@ -193,6 +193,17 @@ class RemoteRecord(_Message):
     seq: int
     deleted: bool
     data: dict[str, Any]
+    #: Not sent: set on the device once the record's model validated ``data`` and it names
+    #: this ``id`` (:mod:`kimdesk.sync.received`); the vault then writes it without pydantic.
+    _checked: bool = PrivateAttr(default=False)
+
+    @property
+    def checked(self) -> bool:
+        return self._checked
+
+    @checked.setter
+    def checked(self, value: bool) -> None:
+        self._checked = value
 
 
 class PullPage(_Message):

@@ -38,6 +38,7 @@ from kimdesk.sync.protocol import (
     ReferencePage,
     TeamState,
 )
+from kimdesk.sync.received import check_page
 from kimdesk.sync.urls import check_server_url
 
 #: Seconds a reachability probe may take. Short, because while offline the GUI runs the probe on
@@ -227,7 +228,8 @@ class Transport:
         if own:
             params["own"] = "true"
         response = self.request("GET", "/v1/changes", params=params)
-        return parse(PullPage, response)
+        # checked on the calling thread, the one that fetches while the vault writes
+        return check_page(parse(PullPage, response))
 
     def state(self, digest: bool = True) -> TeamState:
         """The team's divergence state; without ``digest`` only count and change number (the

@@ -65,6 +65,14 @@ class ParkedRecord:
     data: dict[str, Any]
 
 
+def _validated(rows: ReceivedRows, rec: Received) -> Record:
+    """The received record validated by its model; ValueError if its data names another id."""
+    record = rows.validated(rec.data, pending=False)
+    if record.id != rec.id:
+        raise ValueError(f"the data names another id than {rec.id!r}")
+    return record
+
+
 @dataclass(frozen=True)
 class _Touched:
     """A received record whose search entry needs refreshing; ``case_id`` for a note: the
@@ -136,22 +144,24 @@ class Inbox:
                 # Our own change coming back / already here; or a local edit waiting to be
                 # pushed, which the server merges against the base it started from.
                 continue
-            # Validated also when its fields are exactly the model's, and under the id the
-            # page gives it: written unchecked, a server's wrong type or date made the record
-            # unreadable here (every read of it failed), and data naming another id wrote
-            # another record (a review of the device against a hostile server, 2026-12-06).
-            try:
-                record = rows.validated(rec.data, pending=False)
-                if record.id != rec.id:
-                    raise ValueError(f"the data names another id than {rec.id!r}")
-            except Exception as exc:
-                self._park(rec, str(exc))
-                continue
-            row = rows.fast_row(rec.data)
+            # Every record is validated, and must name the id the page gives it: written
+            # unchecked, a server's wrong type or date made the record unreadable here (every
+            # read of it failed), and data naming another id wrote another record (a review of
+            # the device against a hostile server, 2026-12-06). Records of a pulled page were
+            # checked on the fetching thread (kimdesk.sync.received); others are checked here.
+            record: Record | None = None
+            if not getattr(rec, "checked", False) or (row := rows.fast_row(rec.data)) is None:
+                try:
+                    record = _validated(rows, rec)
+                except Exception as exc:
+                    self._park(rec, str(exc))
+                    continue
+                row = rows.fast_row(rec.data)
             # Written exactly as received: the row is the base (NULL); after validation the
             # row may differ from the server's data, which is then kept as the base.
             base: dict[str, Any] | None = None
             if row is None:
+                assert record is not None
                 row = rows.repo.to_row(record)
                 base = rec.data
             todo.append((rec, row, base))
