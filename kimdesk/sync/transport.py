@@ -175,6 +175,11 @@ class Transport:
         code = body.get("error", "") if isinstance(body, dict) else ""
         detail = body.get("detail", "") if isinstance(body, dict) else ""
         code, detail = str(code)[:MAX_DETAIL_CHARS], str(detail)[:MAX_DETAIL_CHARS]
+        if not code and response.status_code < 500:
+            # The server refuses with its ``{"error", "detail"}`` body, always. A refusal
+            # without one is a captive portal's or a proxy's page: tried again later (a review:
+            # a hotel network's 401 stopped autosync until "Sync now", saying no reason).
+            raise unreadable()
         # 401 and the code, as the server answers a revoked device: the code with another
         # status (a proxy's or another service's 403, 404, 502) wiped the vault too (a review)
         if response.status_code == 401 and code == ErrorCode.DEVICE_REVOKED:

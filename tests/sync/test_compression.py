@@ -167,14 +167,14 @@ def test_the_client_inflates_answers_only_up_to_a_limit(monkeypatch: pytest.Monk
 
 def test_empty_or_broken_gzip_answers() -> None:
     """An empty body labelled gzip is an empty body (as httpx read it); a refusal whose gzip
-    body is broken is still told by its status (401: the device is not accepted), not as a
-    broken connection."""
-    from kimdesk.sync.errors import ServerRefused
-
+    body is broken is not taken as a broken connection. Nor as the server's refusal: the
+    server's carries its ``{"error", "detail"}`` body, so a 401 without a readable one is a
+    portal's or a proxy's, and is tried again later (tests/sync/test_review_hostile_server.py)."""
     with _raw_server(200, b"") as url:
         assert Transport(url).request("GET", "/v1/hello").content == b""
-    with _raw_server(401, b"\x1f\x8bxx") as url, pytest.raises(ServerRefused):
+    with _raw_server(401, b"\x1f\x8bxx") as url, pytest.raises(SyncError) as caught:
         Transport(url).whoami()
+    assert caught.value.retry and "proxy" in caught.value.translated()
     with _raw_server(200, b"\x1f\x8bxx") as url, pytest.raises(SyncError):
         Transport(url).whoami()
 

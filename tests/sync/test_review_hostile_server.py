@@ -307,6 +307,26 @@ def test_an_answer_that_is_not_the_protocols_says_so(sqlite_server: Any, make_va
     assert "Error" not in text and "JSON" not in text, text
 
 
+@pytest.mark.parametrize("status", [401, 403, 404, 413])
+def test_a_portals_refusal_is_retried_later_not_taken_as_the_servers(
+        sqlite_server: Any, make_vault: Any, status: int) -> None:
+    """Found: a captive portal's (or a proxy's) 401 or 403 HTML page became "The server did not
+    accept this device: " (no reason) and a refusal not to retry: autosync stopped until the
+    counselor pressed "Sync now", after logging in to the hotel's network. The server answers
+    every refusal with its ``{"error", "detail"}`` body; an answer without one is not its."""
+    vault, _ = _device(sqlite_server, make_vault, pending=2)
+    tamper = Tamper(sqlite_server.url)
+    tamper.instead["/v1/whoami"] = lambda request, answer: httpx.Response(
+        status, content=b"<html>Hotel WiFi: please log in</html>",
+        headers={"content-type": "text/html"})
+    engine = _engine(vault, tamper)
+    with pytest.raises(SyncError) as caught:
+        engine.sync()
+    assert caught.value.retry, type(caught.value)
+    assert "proxy" in caught.value.translated()
+    assert engine.store.pending_count() == 2 and not engine.wiped
+
+
 def test_a_servers_refusal_text_is_cut_short(sqlite_server: Any, make_vault: Any) -> None:
     """Found: a refusal's ``detail`` went into the message whole (200 kB shown in the GUI,
     any text a server likes, e.g. asking for the passphrase)."""
