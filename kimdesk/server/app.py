@@ -3,7 +3,9 @@
 Request bodies are read by hand (not by FastAPI's body parsing) so that size limits apply before
 anything is buffered or inflated: a body over ``MAX_BODY_BYTES`` or a gzip bomb is answered 413,
 invalid gzip 400, JSON that does not fit the protocol 422, each with ``{"error", "detail"}``.
-A 5xx means a bug or a broken database, never bad input.
+A 5xx means a bug or a broken database, never bad input: 503 with ``unavailable`` when the database
+is down, full, locked or out of connections (:mod:`kimdesk.server.outage`), 500 for anything
+else.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import ClientDisconnect
 
 from kimdesk.collector import collector_paused
-from kimdesk.server import log_privacy
+from kimdesk.server import log_privacy, outage
 from kimdesk.server.db import make_engine
 from kimdesk.server.migrate import upgrade
 from kimdesk.server.service import Device, ServiceError, SyncService, now_iso
@@ -181,7 +183,9 @@ def create_app(db_url: str, *, migrate: bool = True) -> FastAPI:
 
 
 def _add_error_handlers(app: FastAPI) -> None:
-    """Every refusal as ``{"error", "detail"}`` with its status (see the module docstring)."""
+    """Every refusal as ``{"error", "detail"}`` with its status (see the module docstring); a
+    database outage as a 503 (:mod:`kimdesk.server.outage`)."""
+    outage.install(app)
 
     @app.exception_handler(ServiceError)
     async def _service_error(_request: Request, exc: ServiceError) -> JSONResponse:

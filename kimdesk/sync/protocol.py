@@ -57,7 +57,9 @@ class _Message(BaseModel):
 
 
 class ErrorCode(StrEnum):
-    """Machine-readable reasons in every 4xx answer (``{"error": code, "detail": text}``)."""
+    """Machine-readable reasons in every 4xx answer (``{"error": code, "detail": text}``), and
+    in the 503 of a database outage (``unavailable``: retry later; :mod:`kimdesk.server.outage`).
+    """
 
     UNSUPPORTED_PROTOCOL = "unsupported_protocol"
     MALFORMED = "malformed"
@@ -69,6 +71,7 @@ class ErrorCode(StrEnum):
     OUT_OF_ORDER = "out_of_order"
     BATCH_REUSED = "batch_reused"
     NOT_FOUND = "not_found"
+    UNAVAILABLE = "unavailable"
 
 
 class ErrorBody(_Message):

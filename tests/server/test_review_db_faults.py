@@ -206,3 +206,31 @@ def test_pg_team_row_locked_elsewhere_answers_503_and_leaves_other_teams_served(
         nord.sync()
         assert nord.store.pending_count() == 0
     assert_told_admin(server_log, "55P03")
+
+
+def test_only_faults_of_the_database_state_are_an_outage(tmp_path: Path) -> None:
+    """A bug's database error (a constraint, a missing table) stays a 500 with its traceback;
+    a lock, a full disk and a failed connection are outages."""
+    from sqlalchemy.exc import IntegrityError, OperationalError
+
+    from kimdesk.server.outage import diagnosis
+
+    conn = sqlite3.connect(tmp_path / "x.db")
+    conn.execute("CREATE TABLE t (k INTEGER PRIMARY KEY)")
+    conn.execute("INSERT INTO t VALUES (1)")
+    errors: list[sqlite3.Error] = []
+    for sql in ("INSERT INTO t VALUES (1)", "SELECT * FROM missing"):
+        try:
+            conn.execute(sql)
+        except sqlite3.Error as exc:
+            errors.append(exc)
+    conn.close()
+    unique, missing = errors
+    assert diagnosis(IntegrityError("INSERT", None, unique)) is None
+    assert diagnosis(OperationalError("SELECT", None, missing)) is None
+    busy = sqlite3.OperationalError("database is locked")
+    busy.sqlite_errorname = "SQLITE_BUSY"
+    assert "locked" in (diagnosis(OperationalError("BEGIN", None, busy)) or "")
+    full = sqlite3.OperationalError("database or disk is full")
+    full.sqlite_errorname = "SQLITE_FULL"
+    assert "full" in (diagnosis(full) or "")
