@@ -205,6 +205,17 @@ def reading(engine: Engine) -> Connection:
 PAGE_BYTES = 16384
 
 
+#: How long a request waits for a lock before the database is answered as unavailable (503,
+#: :mod:`kimdesk.server.outage`): below the device's 30 s read timeout, so that it gets the
+#: answer instead of giving up first, and finite, so that a lock held elsewhere (a forgotten
+#: administrator's transaction, a frozen server process mid-push) cannot keep a pooled
+#: connection per waiting request until the pool is empty and every team's requests fail (a
+#: review, 2026-12-06: 15 of a team's waiting pushes emptied it; before, SQLite waited 30 s and
+#: PostgreSQL for ever). Read when a connection opens.
+SQLITE_BUSY_MS = 20_000
+LOCK_TIMEOUT_MS = 20_000
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine whose transactions are safe for this server's write pattern.
 
@@ -218,8 +229,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     # a statement's parameters (records' JSON) stay out of error texts and so out of the log
     kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
-                               **kwargs)
+        engine = create_engine(url, connect_args={"check_same_thread": False,
+                                                  "timeout": SQLITE_BUSY_MS / 1000}, **kwargs)
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn: sqlite3.Connection, _record: object) -> None:
@@ -232,7 +243,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cur.execute("PRAGMA synchronous = FULL")
             # the log is copied after each push instead (kimdesk/server/checkpoints.py)
             cur.execute(f"PRAGMA wal_autocheckpoint = {autocheckpoint_pages(page_bytes)}")
-            cur.execute("PRAGMA busy_timeout = 30000")
+            cur.execute(f"PRAGMA busy_timeout = {int(SQLITE_BUSY_MS)}")
             cur.execute("PRAGMA foreign_keys = ON")
             # Freed space is zeroed: a purged record (and every older version of a record) leaves
             # no bytes behind in the file (kimdesk/server/purge.py).
@@ -246,4 +257,16 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)
-    return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+    if engine.dialect.name == "postgresql":
+
+        @event.listens_for(engine, "connect")
+        def _lock_timeout(dbapi_conn: Any, _record: object) -> None:
+            # per session, not as a startup option: PgBouncer refuses those (a role's own
+            # setting, ALTER ROLE ... SET lock_timeout, is the pooler's way: docs/deployment.md)
+            cur = dbapi_conn.cursor()
+            cur.execute(f"SET lock_timeout = {int(LOCK_TIMEOUT_MS)}")
+            cur.close()
+            dbapi_conn.commit()
+
+    return engine
