@@ -10,12 +10,15 @@ wrote another record. So every record is validated now, by its model, and must n
 Why here and not where the record is written: validation costs about 13 us a case of ~1 KB, a
 sixth of a 10k pull on the applying thread. The fetching thread parses the next page while the
 vault writes the one before (the writes run in SQLite's C code, without the interpreter lock),
-so there the check mostly fills time that was idle. A record that passes is marked
-(:attr:`kimdesk.sync.protocol.RemoteRecord.checked`); any other record, from a page that did not
-come this way too, is validated where it is written, and parked with the reason if it fails.
+so there the check mostly fills time that was idle. The ids of the records that pass are noted
+on the page (:attr:`kimdesk.sync.protocol.PullPage.checked`); any other record, from a page that
+did not come this way too, is validated where it is written, and parked with the reason if it
+fails.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from kimdesk.domain.models import RECORD_BY_KIND
 from kimdesk.sync.protocol import PullPage
@@ -25,15 +28,25 @@ _LOCAL = {"revision": 1, "pending": False}
 
 
 def check_page(page: PullPage) -> PullPage:
-    """Mark the page's records that their model validates and that name their own id; the
-    others stay unmarked (the vault validates them again and parks them with the reason)."""
+    """Note the page's records that their model validates and that name their own id; the
+    others are not noted (the vault validates them again and parks them with the reason). A
+    record sent twice counts as its last copy, the one the vault keeps."""
+    checked = page.checked
     for rec in page.records:
-        model = RECORD_BY_KIND.get(rec.kind)
-        if model is None or rec.data.get("id") != rec.id:
-            continue
-        try:
-            model.__pydantic_validator__.validate_python(rec.data | _LOCAL)
-        except ValueError:  # pydantic's ValidationError is one
-            continue
-        rec.checked = True
+        ids = checked.setdefault(rec.kind, set())
+        if _valid(rec.kind, rec.id, rec.data):
+            ids.add(rec.id)
+        else:
+            ids.discard(rec.id)
     return page
+
+
+def _valid(kind: str, rid: str, data: dict[str, Any]) -> bool:
+    model = RECORD_BY_KIND.get(kind)
+    if model is None or data.get("id") != rid:
+        return False
+    try:
+        model.__pydantic_validator__.validate_python(data | _LOCAL)
+    except ValueError:  # pydantic's ValidationError is one
+        return False
+    return True

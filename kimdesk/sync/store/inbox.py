@@ -49,7 +49,7 @@ class InboxStore(StateStore):
             for kind in self.repos:
                 recs = by_kind.get(kind)
                 if recs:
-                    applied += inbox.apply(kind, recs)
+                    applied += inbox.apply(kind, recs, page.checked.get(kind, ()))
             applied += inbox.retry_parked()
             self.tables.conflicts.store(self.known_conflicts(page.conflicts))
             if "deletions" in by_kind:  # another device or the server deleted something

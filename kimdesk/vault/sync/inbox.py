@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import compress
 from operator import itemgetter, ne
@@ -123,11 +123,12 @@ class Inbox:
         return record
 
     # -- pulled records ------------------------------------------------------------------------
-    def apply(self, kind: str, recs: Sequence[Received]) -> int:
+    def apply(self, kind: str, recs: Sequence[Received], checked: Collection[str] = ()) -> int:
         """Write received records of one kind, skipping those already here at that revision and
         those with a local edit waiting to be pushed (the server merges it against the base it
         started from). Records that fail (e.g. their parent is missing) are parked. Returns how
-        many were written."""
+        many were written. ``checked``: ids of records validated already (on the thread that
+        fetched them, :mod:`kimdesk.sync.received`); the others are validated here."""
         rows = self.rows(kind)
         # one entry per record (the last, the newest in a page; the server sends each once):
         # records not stored here yet are inserted plainly
@@ -150,7 +151,7 @@ class Inbox:
             # the device against a hostile server, 2026-12-06). Records of a pulled page were
             # checked on the fetching thread (kimdesk.sync.received); others are checked here.
             record: Record | None = None
-            if not getattr(rec, "checked", False) or (row := rows.fast_row(rec.data)) is None:
+            if rec.id not in checked or (row := rows.fast_row(rec.data)) is None:
                 try:
                     record = _validated(rows, rec)
                 except Exception as exc:
