@@ -61,3 +61,38 @@ def test_the_last_sync_is_a_locale_date(qtbot: Any) -> None:
     finally:
         set_language("en")
     assert "06.12.2026" in shown, shown
+
+
+def test_why_a_run_failed_is_reached_by_keyboard(make_window: Any, qtbot: Any,
+                                                  tmp_path: Path) -> None:
+    """A GUI review (2026-12-06): the reason ("the server cannot be reached ...") was only in
+    the state's tooltip: a mouse was needed, and the next state emptied it. "Details…" shows it
+    in a box that stays; it is a button, so Tab reaches it."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    path = tmp_path / "v.kdb"
+    with EmbeddedServer(tmp_path / "srv.db") as server:
+        with Vault.create(path, PASSPHRASE, counselor="a.becker", team="Team Nord") as v:
+            enroll(v, server.url, server.service.create_enroll_code("Team Nord"))
+        window = make_window(path, lang="de")
+        unlock(qtbot, window)
+        qtbot.waitUntil(lambda: window.sync_status is not None, timeout=10000)
+        widget = window.sync_status
+        qtbot.waitUntil(lambda: widget.controller.state == "idle", timeout=20000)
+        assert not widget.details_button.isVisible()
+        reason = "Der Server 10.0.0.9 ist nicht erreichbar."
+        widget.show_state("offline", 0, 0, reason)
+        button = widget.details_button
+        assert button.isVisible() and button.text() == "Details…"
+        assert button.focusPolicy() & Qt.FocusPolicy.TabFocus
+        button.setFocus()
+        qtbot.keyClick(button, Qt.Key.Key_Space)
+        qtbot.waitUntil(lambda: any(
+            isinstance(w, QMessageBox) and w.isVisible() and w.text() == reason
+            for w in QApplication.topLevelWidgets()), timeout=5000)
+        for w in QApplication.topLevelWidgets():
+            if isinstance(w, QMessageBox):
+                w.close()
+        widget.show_state("idle", 0, 0, "")
+        assert not widget.details_button.isVisible()

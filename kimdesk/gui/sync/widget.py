@@ -7,9 +7,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from PySide6.QtCore import Qt, Slot
+from PySide6.QtCore import QSize, Qt, Slot
 from PySide6.QtGui import QColor, QPainter, QPaintEvent
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QStyle,
+    QWidget,
+)
 
 from kimdesk.gui.sync.conflicts import ConflictDialog
 from kimdesk.gui.sync.controller import SyncController
@@ -46,8 +54,28 @@ STATE_COLORS: dict[str, str] = {
     SyncState.REVOKED: "#c62828",
     SyncState.STOPPED: "#9e9e9e",
 }
+#: States whose message says why, shown by "Details…".
+_EXPLAINED = frozenset({SyncState.ERROR, SyncState.OFFLINE, SyncState.REVOKED})
 #: States in which "Sync now" has nothing to start.
 _NO_SYNC = frozenset({SyncState.DISABLED, SyncState.REVOKED, SyncState.STOPPED})
+
+
+class _GivesWay(QLabel):
+    """A label that gives way first when the status bar is full: drawn cut with "…" where its
+    text does not fit (``text()`` and the tooltip keep the whole). At 1280 px the Russian status
+    bar cut the last sync's date instead (a review); the server's name matters least there."""
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(self.fontMetrics().horizontalAdvance("…") * 6,
+                     super().minimumSizeHint().height())
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        rect = self.contentsRect()
+        shown = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight,
+                                              rect.width())
+        align = QStyle.visualAlignment(self.layoutDirection(), self.alignment())
+        painter.drawText(rect, int(align), shown)
 
 
 class _Dot(QWidget):
@@ -67,7 +95,9 @@ class _Dot(QWidget):
 def format_last_sync(iso: str) -> str:
     """The last sync's local date as every other date of the app shows it (the locale's short
     format, kept in one piece in a right-to-left interface), and its time."""
-    from kimdesk.gui.lang import format_date, ltr
+    from PySide6.QtCore import QTime
+
+    from kimdesk.gui.lang import format_date, locale, ltr
 
     if not iso:
         return _("never")
@@ -75,7 +105,8 @@ def format_last_sync(iso: str) -> str:
         stamp = datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone()
     except ValueError:
         return iso
-    return ltr(f"{format_date(stamp.date())} {stamp.strftime('%H:%M')}")
+    clock = locale().toString(QTime(stamp.hour, stamp.minute), "HH:mm")  # the locale's digits
+    return ltr(f"{format_date(stamp.date())} {clock}")
 
 
 class SyncStatusWidget(QWidget):
@@ -88,7 +119,7 @@ class SyncStatusWidget(QWidget):
         self.dot = _Dot(self)
         self.label = QLabel(self)
         self.label.setObjectName("syncState")
-        self.server_label = QLabel(self)  # which server: the status never says "Synced" alone
+        self.server_label = _GivesWay(self)  # which server: the status never says "Synced" alone
         self.server_label.setObjectName("syncServer")
         self.server_label.hide()
         self.last = QLabel(self)
@@ -104,10 +135,16 @@ class SyncStatusWidget(QWidget):
         self.conflict_button.setObjectName("syncConflicts")
         self.conflict_button.clicked.connect(self.open_conflicts)
         self.conflict_button.hide()
+        # why a run failed, and what to do, in words a keyboard reaches: it was only in the
+        # state's tooltip, which needs a mouse and was gone with the next state (a review)
+        self.details_button = QPushButton(_("Details…"), self)
+        self.details_button.setObjectName("syncDetails")
+        self.details_button.clicked.connect(self.show_details)
+        self.details_button.hide()
         layout = QHBoxLayout(self)
         layout.setContentsMargins(4, 0, 4, 0)
         for w in (self.dot, self.label, self.server_label, self.progress, self.last,
-                  self.conflict_button, self.sync_button):
+                  self.details_button, self.conflict_button, self.sync_button):
             layout.addWidget(w)
         self._busy = False
         self._shown: tuple[str, int, int, str] = (controller.state, 0, 0, "")
@@ -141,6 +178,7 @@ class SyncStatusWidget(QWidget):
         self.label.setMinimumWidth(0)  # the hint of this text, not of the longest one shown
         self.label.setMinimumWidth(self.label.sizeHint().width())
         self.label.setToolTip(message)
+        self.details_button.setVisible(bool(message) and state in _EXPLAINED)
         self._busy = busy
         self.sync_button.setText(_("Cancel") if busy else _("Sync now"))
         self.sync_button.setEnabled(state not in _NO_SYNC)
@@ -155,6 +193,7 @@ class SyncStatusWidget(QWidget):
     def retranslate(self) -> None:
         """After a switch of the interface language: every text again, in the new language
         (the state stayed in the old one until the next sync, issue 18.5)."""
+        self.details_button.setText(_("Details…"))
         self.show_server(self.controller.server)
         self.show_state(*self._shown)
         self._finished(self.controller.last_sync, self.controller.conflicts)
@@ -188,6 +227,14 @@ class SyncStatusWidget(QWidget):
         self.last.setText(_("Last sync: {when}").format(when=format_last_sync(last_sync)))
         self.conflict_button.setText(_("Conflicts: {n}").format(n=conflicts))
         self.conflict_button.setVisible(conflicts > 0)
+
+    def show_details(self) -> None:
+        """The message of the state shown (why the last run failed), in a box that stays."""
+        box = QMessageBox(QMessageBox.Icon.Information, _("KIMdesk"), self._shown[3],
+                          QMessageBox.StandardButton.Ok, self)
+        box.setObjectName("syncDetailsBox")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
 
     def open_conflicts(self) -> None:
         if self.controller.state == SyncState.STOPPED:
