@@ -176,11 +176,20 @@ def test_apply_leaves_the_records_not_looked_at_open(qtbot: Any) -> None:
 
 
 def test_offline_reason_is_plain_words(qtbot: Any, worker: Any, make_vault: Any,
-                                       tmp_path: Path) -> None:
+                                       tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Offline, the tooltip quoted the network library: "... cannot be reached: [Errno 111]
     Connection refused", in English inside every translation; and the first probe (15 s later)
     emptied it."""
     from kimdesk.gui.sync import SyncController, SyncStatusWidget
+    from kimdesk.gui.sync import controller as module
+
+    probes: list[str] = []  # counted, not timed: a loaded machine probes less often
+
+    def probe(server: str, timeout: float = 3.0) -> bool:
+        probes.append(server)
+        return False
+
+    monkeypatch.setattr(module, "probe_server", probe)
 
     server = EmbeddedServer(tmp_path / "srv.db").start()
     vault = make_vault("o.kdb")
@@ -193,7 +202,7 @@ def test_offline_reason_is_plain_words(qtbot: Any, worker: Any, make_vault: Any,
     qtbot.addWidget(widget)
     controller.start()
     qtbot.waitUntil(lambda: controller.state == "offline", timeout=10000)
-    qtbot.wait(500)  # a few probes, each unanswered
+    qtbot.waitUntil(lambda: len(probes) >= 3, timeout=20000)  # a few probes, each unanswered
     tip = widget.label.toolTip()
     controller.stop()
     assert "Errno" not in tip and "refused" not in tip.lower(), tip
