@@ -200,9 +200,14 @@ def test_offline_reason_is_plain_words(qtbot: Any, worker: Any, make_vault: Any,
     controller = SyncController(worker, probe_ms=100)
     widget = SyncStatusWidget(controller)
     qtbot.addWidget(widget)
+    said: list[str] = []  # every message drawn with the offline state
+    controller.state_changed.connect(
+        lambda state, _d, _t, message: said.append(message) if state == "offline" else None)
     controller.start()
     qtbot.waitUntil(lambda: controller.state == "offline", timeout=10000)
     qtbot.waitUntil(lambda: len(probes) >= 3, timeout=20000)  # a few probes, each unanswered
+    # never blank in between: the probe timer's own moves emptied it until the probe answered
+    assert said and all(said), said
     tip = widget.label.toolTip()
     controller.stop()
     assert "Errno" not in tip and "refused" not in tip.lower(), tip

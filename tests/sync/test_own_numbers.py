@@ -205,7 +205,7 @@ def test_a_skipped_pull_still_retries_the_parked_records(server: Any, make_vault
     bob.sync()
     apply = vault_inbox.Inbox.apply
 
-    def older_client(self: Any, kind: str, recs: Any) -> int:
+    def older_client(self: Any, kind: str, recs: Any, checked: Any = ()) -> int:
         for rec in recs:
             self._park(rec, "a field this version does not know")
         return 0

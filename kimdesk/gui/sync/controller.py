@@ -229,6 +229,10 @@ class SyncController(QObject):
         if decision.ignored:
             return
         state = self.schedule.state
+        if not message and state is SyncState.OFFLINE:
+            # the reason stays while offline: the probe timer's own moves (offline -> offline)
+            # said nothing, and the tooltip went blank until the probe answered
+            message = self._offline_message
         self.state_changed.emit(str(state), 0, 0, message if state in _EXPLAINED else "")
         self._timer.stop()
         if decision.action is Action.NOTHING:
