@@ -23,7 +23,11 @@ from kimdesk.sync.engine import SyncEngine, enroll
 from kimdesk.sync.protocol import ConflictInfo
 from kimdesk.vault import Vault
 from tests.gui.conftest import PASSPHRASE, unlock
-from tests.sync.helpers import make_device, sqlite_server  # noqa: F401 (fixtures)
+from tests.sync.helpers import (  # noqa: F401 (fixtures)
+    enrolled_then_offline,
+    make_device,
+    sqlite_server,
+)
 
 pytestmark = pytest.mark.gui
 
@@ -191,11 +195,7 @@ def test_offline_reason_is_plain_words(qtbot: Any, worker: Any, make_vault: Any,
 
     monkeypatch.setattr(module, "probe_server", probe)
 
-    server = EmbeddedServer(tmp_path / "srv.db").start()
-    vault = make_vault("o.kdb")
-    enroll(vault, server.url, server.service.create_enroll_code("Team Nord"))
-    port = server.port
-    server.stop()
+    vault, port = enrolled_then_offline(make_vault, tmp_path)
     worker.vault = vault
     controller = SyncController(worker, probe_ms=100)
     widget = SyncStatusWidget(controller)

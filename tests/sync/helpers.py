@@ -96,6 +96,17 @@ def make_device(make_vault: Callable[..., Any]) -> Iterator[Callable[..., Device
         d.engine.close()
 
 
+def enrolled_then_offline(make_vault: Callable[..., Any], tmp_path: Path) -> tuple[Any, int]:
+    """A vault enrolled with a server that is gone since (its port closed): the vault and the
+    port it had."""
+    server = EmbeddedServer(tmp_path / "srv.db").start()
+    vault = make_vault("o.kdb")
+    enroll(vault, server.url, server.service.create_enroll_code("Team Nord"))
+    port = server.port
+    server.stop()
+    return vault, port
+
+
 def snapshot(device: Device) -> dict[tuple[str, str], dict[str, Any]]:
     """Every record of a vault without local metadata (revision, pending)."""
     return {(k, i): d for k, i, d in device.store.iter_records()}

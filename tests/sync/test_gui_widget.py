@@ -12,6 +12,7 @@ import pytest
 pytest.importorskip("pytestqt")
 
 from kimdesk.domain.models import Person
+from tests.sync.helpers import enrolled_then_offline
 
 pytestmark = pytest.mark.gui
 
@@ -84,13 +85,8 @@ def test_status_sync_now_and_conflict_resolution(qtbot, sqlite_server, make_devi
 def test_offline_then_reachable(qtbot, tmp_path, make_vault, worker):
     from kimdesk.gui.sync import SyncController, SyncStatusWidget
     from kimdesk.server.embedded import EmbeddedServer
-    from kimdesk.sync.engine import enroll
 
-    server = EmbeddedServer(tmp_path / "srv.db").start()
-    vault = make_vault("o.kdb")
-    enroll(vault, server.url, server.service.create_enroll_code("Team Nord"))
-    port = server.port
-    server.stop()
+    vault, port = enrolled_then_offline(make_vault, tmp_path)
     worker.vault = vault
     controller = SyncController(worker, probe_ms=100)
     widget = SyncStatusWidget(controller)
