@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 from PySide6.QtWidgets import QFileDialog, QWidget
 
 from kimdesk import i18n
@@ -238,12 +238,22 @@ class CreateScreen(QWidget):
         for edit in (self.ui.passphraseEdit, self.ui.repeatEdit):
             edit.textChanged.connect(self._update)
         self.ui.understoodCheck.toggled.connect(self._update)
+        # the sentence is a label of its own, so that it wraps (a check box's text does not:
+        # German cut it at "nicht wiederherg", a review); a click on it ticks the box
+        self.ui.understoodLabel.installEventFilter(self)
         self.ui.counselorEdit.textChanged.connect(self._update)
         self.ui.createButton.clicked.connect(self.create_vault)
         self.ui.backButton.clicked.connect(self.back_requested)
         self.ui.pathButton.clicked.connect(self.choose_path)
         self._working = False
         self._update()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.ui.understoodLabel and event.type() == QEvent.Type.MouseButtonRelease:
+            self.ui.understoodCheck.toggle()
+            self.ui.understoodCheck.setFocus()
+            return True
+        return super().eventFilter(watched, event)
 
     def set_defaults(self, path: Path, counselor: str = "") -> None:
         self.ui.pathEdit.setText(str(path))

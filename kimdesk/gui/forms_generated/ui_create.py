@@ -164,10 +164,26 @@ class Ui_CreateScreen(object):
 
         self.cardLayout.addWidget(self.errorLabel)
 
+        self.understoodRow = QHBoxLayout()
+        self.understoodRow.setObjectName(u"understoodRow")
         self.understoodCheck = QCheckBox(self.card)
         self.understoodCheck.setObjectName(u"understoodCheck")
+        sizePolicy = QSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        sizePolicy.setHorizontalStretch(0)
+        sizePolicy.setVerticalStretch(0)
+        sizePolicy.setHeightForWidth(self.understoodCheck.sizePolicy().hasHeightForWidth())
+        self.understoodCheck.setSizePolicy(sizePolicy)
 
-        self.cardLayout.addWidget(self.understoodCheck)
+        self.understoodRow.addWidget(self.understoodCheck, 0, Qt.AlignmentFlag.AlignTop)
+
+        self.understoodLabel = QLabel(self.card)
+        self.understoodLabel.setObjectName(u"understoodLabel")
+        self.understoodLabel.setWordWrap(True)
+
+        self.understoodRow.addWidget(self.understoodLabel)
+
+
+        self.cardLayout.addLayout(self.understoodRow)
 
         self.busyBar = QProgressBar(self.card)
         self.busyBar.setObjectName(u"busyBar")
@@ -212,6 +228,7 @@ class Ui_CreateScreen(object):
         self.municipalityLabel.setBuddy(self.municipalityEdit)
         self.passphraseLabel.setBuddy(self.passphraseEdit)
         self.repeatLabel.setBuddy(self.repeatEdit)
+        self.understoodLabel.setBuddy(self.understoodCheck)
 #endif // QT_CONFIG(shortcut)
         QWidget.setTabOrder(self.counselorEdit, self.teamEdit)
         QWidget.setTabOrder(self.teamEdit, self.municipalityEdit)
@@ -262,7 +279,10 @@ class Ui_CreateScreen(object):
 #if QT_CONFIG(accessibility)
         self.repeatEdit.setAccessibleName(_(u"Repeat passphrase"))
 #endif // QT_CONFIG(accessibility)
-        self.understoodCheck.setText(_(u"I understand that a forgotten passphrase cannot be recovered on this computer."))
+#if QT_CONFIG(accessibility)
+        self.understoodCheck.setAccessibleName(_(u"I understand that a forgotten passphrase cannot be recovered on this computer."))
+#endif // QT_CONFIG(accessibility)
+        self.understoodLabel.setText(_(u"I understand that a forgotten passphrase cannot be recovered on this computer."))
 #if QT_CONFIG(accessibility)
         self.busyBar.setAccessibleName(_(u"Creating the vault"))
 #endif // QT_CONFIG(accessibility)
