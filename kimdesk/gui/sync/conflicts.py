@@ -10,6 +10,7 @@ the counselor looked at, the others stay open (a review: they were closed as "th
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 
@@ -40,6 +41,7 @@ _ = gettext
 FSI, PDI = "\u2068", "\u2069"
 
 
+@functools.cache
 def _field_labels() -> dict[tuple[str, str], str]:
     """(kind, field) -> the msgid of the label the record's editor shows."""
     from kimdesk.gui.records import CASE_FIELDS, KINDS, PERSON_FIELDS

@@ -48,8 +48,8 @@ from kimdesk.sync.transport import probe_server
 
 log = logging.getLogger(__name__)
 
-#: States whose message (the error) is worth a tooltip.
-_EXPLAINED = frozenset({SyncState.ERROR, SyncState.OFFLINE, SyncState.REVOKED})
+#: States whose message (why: the error) is shown, in the tooltip and behind "Details…".
+EXPLAINED = frozenset({SyncState.ERROR, SyncState.OFFLINE, SyncState.REVOKED})
 
 
 def _vault(w: Any) -> Any:
@@ -85,8 +85,7 @@ def _titles(vault: Any, conflicts: list[ConflictInfo]) -> dict[str, str]:
             continue
         try:
             if c.kind == "persons":
-                p = vault.people.get(c.record_id)
-                titles[c.record_id] = ", ".join(n for n in (p.family_name, p.given_name) if n)
+                titles[c.record_id] = vault.people.get(c.record_id).display_name
             else:
                 titles[c.record_id] = vault.cases.get(c.record_id).case_number
         except VaultError:
@@ -233,7 +232,7 @@ class SyncController(QObject):
             # the reason stays while offline: the probe timer's own moves (offline -> offline)
             # said nothing, and the tooltip went blank until the probe answered
             message = self._offline_message
-        self.state_changed.emit(str(state), 0, 0, message if state in _EXPLAINED else "")
+        self.state_changed.emit(str(state), 0, 0, message if state in EXPLAINED else "")
         self._timer.stop()
         if decision.action is Action.NOTHING:
             return

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from kimdesk.gui.sync.conflicts import ConflictDialog
-from kimdesk.gui.sync.controller import SyncController
+from kimdesk.gui.sync.controller import EXPLAINED, SyncController
 from kimdesk.i18n import N_, gettext
 from kimdesk.sync.protocol import ConflictInfo
 from kimdesk.sync.schedule import RUNNING, SyncState
@@ -54,8 +54,6 @@ STATE_COLORS: dict[str, str] = {
     SyncState.REVOKED: "#c62828",
     SyncState.STOPPED: "#9e9e9e",
 }
-#: States whose message says why, shown by "Details…".
-_EXPLAINED = frozenset({SyncState.ERROR, SyncState.OFFLINE, SyncState.REVOKED})
 #: States in which "Sync now" has nothing to start.
 _NO_SYNC = frozenset({SyncState.DISABLED, SyncState.REVOKED, SyncState.STOPPED})
 
@@ -178,7 +176,7 @@ class SyncStatusWidget(QWidget):
         self.label.setMinimumWidth(0)  # the hint of this text, not of the longest one shown
         self.label.setMinimumWidth(self.label.sizeHint().width())
         self.label.setToolTip(message)
-        self.details_button.setVisible(bool(message) and state in _EXPLAINED)
+        self.details_button.setVisible(bool(message) and state in EXPLAINED)
         self._busy = busy
         self.sync_button.setText(_("Cancel") if busy else _("Sync now"))
         self.sync_button.setEnabled(state not in _NO_SYNC)
