@@ -65,9 +65,10 @@ _Answer = TypeVar("_Answer", bound=BaseModel)
 
 
 def unreadable() -> SyncError:
-    """The error for a successful answer that is not the protocol's: a captive portal's page,
-    a proxy's redirect, JSON cut short. Before a review (2026-12-06) it ended the run as
-    "Sync failed: JSONDecodeError", a class name nobody can act on."""
+    """The error for an answer that is not the server's: a captive portal's page, a proxy's
+    redirect or refusal without the protocol's error body, JSON cut short; tried again later.
+    Before a review (2026-12-06) it ended the run as "Sync failed: JSONDecodeError", a class
+    name nobody can act on."""
     return SyncError(N_("The sync server's answer could not be read (a login page or a proxy "
                         "in between?); sync tries again later."))
 
