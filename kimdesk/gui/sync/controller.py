@@ -126,7 +126,11 @@ class SyncController(QObject):
         #: the revocation that wiped the vault (None until then): its message can say that
         #: deletions must be carried out again (the window shows it, :mod:`windowsync`)
         self.wiped_by: DeviceRevoked | None = None
-        self._offline_message = ""  # kept while the probes go unanswered
+        # why the device is offline, kept while the probes go unanswered
+        self._offline_reason: BaseException | None = None
+        #: the failure message drawn last and its error: made again in the current language
+        #: after a switch (:meth:`explain`)
+        self._reason: tuple[str, BaseException] | None = None
         self._generation = 0  # start()/stop() count: answers to an older start are dropped
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -223,16 +227,36 @@ class SyncController(QObject):
         self.worker.submit(job, done, self._job_failed)
 
     # -- carrying out the schedule's decisions ---------------------------------------------------
-    def _apply(self, decision: Decision, message: str = "") -> None:
-        """Draw the new state and do what the schedule decided (an ignored event: nothing)."""
+    def explain(self, message: str) -> str:
+        """``message`` as drawn, in the current language: a failure's reason is made again from
+        its error. After a language switch it stayed in the old language until the next run
+        (a review, 2026-12-06)."""
+        if self._reason is None or message != self._reason[0]:
+            return message
+        text = _user_message(self._reason[1], self._server)
+        self._reason = (text, self._reason[1])
+        return text
+
+    def _said(self, reason: BaseException | None) -> str:
+        """The message of a failure, remembered with its error for :meth:`explain`."""
+        if reason is None:
+            return ""
+        message = _user_message(reason, self._server)
+        self._reason = (message, reason)
+        return message
+
+    def _apply(self, decision: Decision, reason: BaseException | None = None) -> None:
+        """Draw the new state and do what the schedule decided (an ignored event: nothing).
+        ``reason``: the failure that led here (its message goes with the state)."""
         if decision.ignored:
             return
         state = self.schedule.state
-        if not message and state is SyncState.OFFLINE:
+        if reason is None and state is SyncState.OFFLINE:
             # the reason stays while offline: the probe timer's own moves (offline -> offline)
             # said nothing, and the tooltip went blank until the probe answered
-            message = self._offline_message
-        self.state_changed.emit(str(state), 0, 0, message if state in EXPLAINED else "")
+            reason = self._offline_reason
+        message = self._said(reason) if state in EXPLAINED else ""
+        self.state_changed.emit(str(state), 0, 0, message)
         self._timer.stop()
         if decision.action is Action.NOTHING:
             return
@@ -254,7 +278,7 @@ class SyncController(QObject):
         self._apply(self.schedule.timer_due())
 
     def _probed(self, reachable: bool) -> None:
-        self._apply(self.schedule.probed(reachable), self._offline_message)
+        self._apply(self.schedule.probed(reachable), self._offline_reason)
 
     def _run(self, w: Any) -> tuple[str, int]:
         """On the sync lane, with its own connection. A revoked device: the engine wipes the
@@ -288,14 +312,13 @@ class SyncController(QObject):
         from kimdesk.gui.worker import where
 
         log.warning("sync run failed: %s", where(exc.__cause__ or exc))
-        message = _user_message(exc, self._server)
-        self._offline_message = message if isinstance(exc, Offline) else ""
+        self._offline_reason = exc if isinstance(exc, Offline) else None
         if isinstance(exc, DeviceRevoked):
             self.wiped_by = exc
             self._engine = None
             self._server = ""
             self.server_changed.emit("")
-            self._apply(self.schedule.run_failed(exc), message)
+            self._apply(self.schedule.run_failed(exc), exc)
             # The engine shredded the files through the sync lane's connection; the vault
             # lane's is closed next, then the window hears of it (even after a stop: the
             # vault file is gone either way).
@@ -303,7 +326,7 @@ class SyncController(QObject):
                                lambda _e: self.wiped.emit())
             return
         decision = self.schedule.run_failed(exc)
-        self._apply(decision, message)
+        self._apply(decision, exc)
         if not decision.ignored and self.schedule.state is not SyncState.DISABLED:
             self.finished.emit(self.last_sync, self.conflicts)
 
@@ -311,5 +334,4 @@ class SyncController(QObject):
         """A job that is not a run failed (reading the sync state, conflicts): the state stays,
         the reason goes into the tooltip (and the type into the log, never the message)."""
         log.warning("sync job failed: %s", type(exc).__name__)
-        message = _user_message(exc)
-        self.state_changed.emit(str(self.schedule.state), 0, 0, message)
+        self.state_changed.emit(str(self.schedule.state), 0, 0, self._said(exc))

@@ -193,7 +193,8 @@ class SyncStatusWidget(QWidget):
         (the state stayed in the old one until the next sync, issue 18.5)."""
         self.details_button.setText(_("Details…"))
         self.show_server(self.controller.server)
-        self.show_state(*self._shown)
+        state, done, total, message = self._shown
+        self.show_state(state, done, total, self.controller.explain(message))
         self._finished(self.controller.last_sync, self.controller.conflicts)
 
     @Slot(str)
