@@ -307,16 +307,14 @@ class MainWindow(QMainWindow):
     # -- status --------------------------------------------------------------------------------
     def vault_wiped(self) -> None:
         """The server revoked this device and sync wiped the vault file: back to the start."""
-        from kimdesk.vault.errors import WIPED, VaultWiped
+        from kimdesk.vault.errors import WIPED
         from kimdesk.vault.wipe import finish_interrupted_wipe
 
         self._do_lock(keep_drafts=False)
         # every connection is closed now: what the sync lane could not remove is tried again
         left = finish_interrupted_wipe(Path(self.vault_path))
         self.set_vault_path(self.vault_path)
-        if left:
-            self.show_error(VaultWiped(str(self.vault_path), left))
-        elif not self.sync.tell_wiped():  # lost deletions: a box that stays until read
+        if not self.sync.tell_wiped(left or []):  # files left, lost deletions: a box stays
             self.show_message(_(WIPED))
 
     def update_counts(self) -> None:

@@ -88,17 +88,24 @@ class WindowSync:
             self.controller.restart()
         return self.controller
 
-    def tell_wiped(self) -> bool:
-        """After a wipe whose message says more than "deleted" (deletions that never reached the
-        server, to be carried out again elsewhere): that message in a box that stays until it
-        is read. The status bar's message went after 5 s and the label's tooltip needs a mouse.
-        Not modal-blocking: the window goes on to its start screen behind it."""
-        from kimdesk.vault.errors import WIPED_LOST_DELETIONS
+    def tell_wiped(self, left: list[str]) -> bool:
+        """After a wipe, tried once more by the window with every connection closed (``left``:
+        the files still there): when its message says more than "deleted" (files left, or
+        deletions that never reached the server, to be carried out again elsewhere), that
+        message in a box that stays until it is read; the status bar's message went after 5 s
+        and the label's tooltip needs a mouse. Not modal-blocking: the window goes on to its
+        start screen behind it. Before (a review), a first wipe that left a file and a retry
+        that removed it dropped the lost deletions' count, and a retry that failed too showed
+        the files without it."""
+        from kimdesk.sync.errors import DeviceRevoked
+        from kimdesk.vault.errors import WIPED
 
-        wiped_by = self.controller.wiped_by if self.controller is not None else None
-        if wiped_by is None or wiped_by.message != WIPED_LOST_DELETIONS:
+        said = self.controller.wipe_finished(left) if self.controller is not None else None
+        if said is None:  # no revocation seen here: the files alone
+            said = DeviceRevoked.wiped(left, 0)
+        if said.message == WIPED:
             return False
-        box = QMessageBox(QMessageBox.Icon.Warning, gettext("KIMdesk"), wiped_by.translated(),
+        box = QMessageBox(QMessageBox.Icon.Warning, gettext("KIMdesk"), said.translated(),
                           QMessageBox.StandardButton.Ok, self.parent)
         box.setObjectName("wipedMessage")
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

@@ -66,7 +66,6 @@ from kimdesk.sync.store import OutboxBatch, PreparedBatch, SyncStore
 from kimdesk.sync.transport import Transport
 from kimdesk.sync.urls import check_server_url
 from kimdesk.sync.wipe import wipe_vault
-from kimdesk.vault.errors import WIPE_INCOMPLETE, WIPED, WIPED_LOST_DELETIONS
 from kimdesk.vault.repository import now_iso
 from kimdesk.vault.vault import Vault
 
@@ -241,8 +240,7 @@ class SyncEngine:
             left = wipe_vault(self.vault)  # said, not hidden: the vault would stay as it was
             if self.on_wipe is not None:
                 self.on_wipe()
-            raise DeviceRevoked(WIPE_INCOMPLETE if left else WIPED_LOST_DELETIONS if lost
-                                else WIPED, paths=", ".join(left), count=lost) from exc
+            raise DeviceRevoked.wiped(left, lost) from exc
         except Offline as exc:
             self.last_error = exc
             self._enter(SyncState.OFFLINE, message=exc.translated())

@@ -27,9 +27,22 @@ class NotEnrolled(SyncError):
 
 
 class DeviceRevoked(SyncError):
-    """The administrator revoked this device; the engine wipes the vault when it sees this."""
+    """The administrator revoked this device; the engine wipes the vault when it sees this.
+    After the wipe (:meth:`wiped`): ``left``, the files it could not remove, and ``lost``, the
+    deletions that never reached the server (to be carried out again elsewhere)."""
 
     retry = False
+    left: tuple[str, ...] = ()
+    lost = 0
+
+    @classmethod
+    def wiped(cls, left: list[str] | tuple[str, ...], lost: int) -> DeviceRevoked:
+        """How the wipe ended, said in one message (:func:`kimdesk.vault.errors.wipe_message`)."""
+        from kimdesk.vault.errors import wipe_message
+
+        exc = cls(wipe_message(left, lost), paths=", ".join(left), count=lost)
+        exc.left, exc.lost = tuple(left), lost
+        return exc
 
 
 class SyncCancelled(SyncError):

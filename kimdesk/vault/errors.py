@@ -90,6 +90,26 @@ WIPE_INCOMPLETE = N_("This device was removed from the server, but its vault cou
                      "deleted completely: {paths}. Close the programs that may hold these files "
                      "(backup, cloud folder, antivirus) and start KIMdesk again; it tries again "
                      "at every start.")
+#: ... both: files left and deletions lost (the count was dropped when some file stayed, in the
+#: CLI's error and in the window's box alike).
+WIPE_INCOMPLETE_LOST_DELETIONS = N_(
+    "This device was removed from the server, but its vault could not be deleted completely: "
+    "{paths}. Close the programs that may hold these files (backup, cloud folder, antivirus) and "
+    "start KIMdesk again; it tries again at every start. Among the changes that had not been "
+    "synced were deletions that had not reached the server (number: {count}): carry them out "
+    "again on another device.")
+#: The status bar's words for a wipe that left files (which ones: behind "Details…"); it said
+#: "its vault was deleted" while the box said it could not be.
+WIPE_INCOMPLETE_STATE = N_("This device was removed from the server, but its vault could not be "
+                           "deleted completely.")
+
+
+def wipe_message(left: list[str] | tuple[str, ...], lost: int) -> str:
+    """The msgid saying how a revocation wipe ended (parameters ``paths`` and ``count``): files
+    ``left`` behind, ``lost`` deletions that never reached the server."""
+    if left:
+        return WIPE_INCOMPLETE_LOST_DELETIONS if lost else WIPE_INCOMPLETE
+    return WIPED_LOST_DELETIONS if lost else WIPED
 
 
 class VaultWiped(VaultError):

@@ -330,6 +330,16 @@ class SyncController(QObject):
         if not decision.ignored and self.schedule.state is not SyncState.DISABLED:
             self.finished.emit(self.last_sync, self.conflicts)
 
+    def wipe_finished(self, left: list[str]) -> DeviceRevoked | None:
+        """The window tried the wipe again once every connection was closed: ``left``, the
+        files still there. The state says how the wipe ended (files left or none), keeping
+        the count of lost deletions. None when no revocation wiped the vault here."""
+        if self.wiped_by is None:
+            return None
+        self.wiped_by = DeviceRevoked.wiped(left, self.wiped_by.lost)
+        self.state_changed.emit(str(self.schedule.state), 0, 0, self._said(self.wiped_by))
+        return self.wiped_by
+
     def _job_failed(self, exc: Exception) -> None:
         """A job that is not a run failed (reading the sync state, conflicts): the state stays,
         the reason goes into the tooltip (and the type into the log, never the message)."""

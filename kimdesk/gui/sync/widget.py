@@ -24,7 +24,7 @@ from kimdesk.gui.sync.controller import EXPLAINED, SyncController
 from kimdesk.i18n import N_, gettext
 from kimdesk.sync.protocol import ConflictInfo
 from kimdesk.sync.schedule import RUNNING, SyncState
-from kimdesk.vault.errors import WIPED
+from kimdesk.vault.errors import WIPE_INCOMPLETE_STATE, WIPED
 
 _ = gettext
 
@@ -159,7 +159,11 @@ class SyncStatusWidget(QWidget):
         self._shown = (state, done, total, message)
         self.dot.color = QColor(STATE_COLORS.get(state, "#9e9e9e"))
         self.dot.update()
-        text = _(STATE_LABELS.get(state, state))
+        revoked = self.controller.wiped_by
+        if state == SyncState.REVOKED and revoked is not None and revoked.left:
+            text = _(WIPE_INCOMPLETE_STATE)  # not "its vault was deleted": the files stayed
+        else:
+            text = _(STATE_LABELS.get(state, state))
         busy = state in RUNNING
         if busy and total:
             text += f" {done}/{total}"
