@@ -168,8 +168,13 @@ class SyncEngine:
             self._transport = None
 
     def cancel(self) -> None:
-        """Stop at the next step boundary (between batches or pages); nothing half-applied."""
+        """Stop at the next step boundary (between batches or pages); nothing half-applied. A
+        request in flight ends at once (:meth:`Transport.cancel`): a batch whose receipt it cuts
+        off stays in the outbox and is resent, a page cut off is not applied."""
         self._cancel.set()
+        transport = self._transport
+        if transport is not None:
+            transport.cancel()
 
     def _check_cancel(self) -> None:
         if self._cancel.is_set():
@@ -200,6 +205,9 @@ class SyncEngine:
         try:
             self._enter(SyncState.CHECKING)
             transport = self.transport
+            transport.resume()
+            if self._cancel.is_set():  # cancelled before the transport was there
+                transport.cancel()
             # The probe (authentication) and the first page of reference data travel while the
             # first batch is prepared: each round trip saved is a few milliseconds of a small
             # sync. Nothing is sent or stored before the probe has answered.
@@ -273,8 +281,8 @@ class SyncEngine:
         receipt is in, before the receipt is applied. Batch sizes ramp up and taper off
         (:mod:`kimdesk.sync.pacing`). The outbox holds at most the batch in flight and the next
         one, stored while the first travels (both resent in order after a crash); a prepared
-        batch is promised to nobody until it is stored. A cancel stops once the batch in
-        flight is acknowledged (a stored next batch goes first in the next run).
+        batch is promised to nobody until it is stored. A cancel cuts off the batch in flight
+        too; a stored batch not acknowledged goes first in the next run.
         ``probe``: the authentication request still under way; the first batch is prepared
         meanwhile, but nothing is stored or sent before it has answered. ``on_last``: called
         when the last receipt is in, before it is applied (the pull starts meanwhile), with the

@@ -16,12 +16,14 @@ from pydantic import BaseModel
 
 from kimdesk.i18n import N_
 from kimdesk.sync.compression import BadGzip, TooLarge, gunzip, gzip_bytes
+from kimdesk.sync.deadline import Guard, install
 from kimdesk.sync.errors import (
     DeviceRevoked,
     InvalidCode,
     Offline,
     OutOfOrder,
     ServerRefused,
+    SyncCancelled,
     SyncError,
 )
 from kimdesk.sync.protocol import (
@@ -45,6 +47,15 @@ from kimdesk.sync.urls import check_server_url
 #: its database thread (see ``kimdesk/gui/sync/controller.py``); a server that needs longer than
 #: this to say hello is treated as still offline and asked again at the next probe.
 PROBE_TIMEOUT = 3.0
+
+#: Seconds one request may take in all, from connecting to the answer's last byte (httpx's
+#: timeout is per read: a server dripping a byte every 29 s held a run for good; a review,
+#: 2026-12-07). The largest exchanges are a pull page with a 10 MiB photo (16 MiB of JSON at
+#: most, about 13 MB on the wire: base64 of a photo gzips to about 3/4) and a batch carrying
+#: one (about 10.5 MB up). At 1 Mbit/s, a poor mobile line, that is about 105 s down and 85 s up:
+#: 300 s leaves three times that, and still passes at 350 kbit/s. A Cancel does not wait for
+#: it (:meth:`Transport.cancel`); past it the run ends with :func:`too_slow`, tried again later.
+REQUEST_DEADLINE = 300.0
 
 
 #: The most an answer may inflate to. A pull page stops at 16 MiB plus one record, a receipt is
@@ -73,6 +84,16 @@ def unreadable() -> SyncError:
                         "in between?); sync tries again later."))
 
 
+def too_slow() -> SyncError:
+    """The error for a request past :data:`REQUEST_DEADLINE`; tried again later."""
+    return SyncError(N_("The sync server is answering too slowly (a poor connection, or a "
+                        "proxy in between?); sync tries again later."))
+
+
+def cancelled() -> SyncCancelled:
+    return SyncCancelled(N_("Sync was cancelled."))
+
+
 def parse(model: type[_Answer], response: httpx.Response) -> _Answer:
     """The answer as ``model``, or :func:`unreadable` (the cause chained, for the log only:
     pydantic's text can quote the answer)."""
@@ -99,19 +120,32 @@ class Transport:
     """HTTP to the server: gzip bodies, the protocol header, errors mapped to sync errors."""
 
     def __init__(self, base_url: str, token: str = "", *, timeout: float = 30.0,
-                 client: httpx.Client | None = None) -> None:
+                 deadline: float = REQUEST_DEADLINE, client: httpx.Client | None = None
+                 ) -> None:
+        """``timeout``: per connect, read or write; ``deadline``: per request, in all
+        (:mod:`kimdesk.sync.deadline`; not for a ``client`` passed in, a test's mock)."""
         self.base_url = check_server_url(base_url)
         self.token = token
+        self.deadline = deadline
+        self._guard = Guard()
         # TCP_NODELAY: without it, small requests wait ~40 ms on Nagle + delayed ACK.
         self.client = client or httpx.Client(
             timeout=timeout,
-            transport=httpx.HTTPTransport(
+            transport=install(httpx.HTTPTransport(
                 socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]
-            ),
+            ), self._guard),
         )
 
     def close(self) -> None:
         self.client.close()
+
+    def cancel(self) -> None:
+        """End every request in flight at once (its socket is shut down, from any thread),
+        and fail every later one with :class:`SyncCancelled`, until :meth:`resume`."""
+        self._guard.cancel()
+
+    def resume(self) -> None:
+        self._guard.resume()
 
     def _headers(self) -> dict[str, str]:
         headers = {PROTOCOL_HEADER: str(PROTOCOL_VERSION), "Accept-Encoding": "gzip"}
@@ -127,9 +161,20 @@ class Transport:
             content = gz or gzip_bytes(body)
             headers["Content-Encoding"] = "gzip"
             headers["Content-Type"] = "application/json"
+        if self._guard.cancelled:
+            raise cancelled()
         try:
-            response = self._send(self.client.build_request(
-                method, self.base_url + path, content=content, headers=headers, params=params))
+            with self._guard.request(self.deadline):
+                try:
+                    response = self._send(self.client.build_request(
+                        method, self.base_url + path, content=content, headers=headers,
+                        params=params))
+                except httpx.HTTPError:
+                    if self._guard.cancelled:
+                        raise cancelled() from None
+                    if self._guard.expired():
+                        raise too_slow() from None
+                    raise
         except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
             raise Offline(N_("The sync server cannot be reached: {reason}"),
                           reason=str(exc) or type(exc).__name__) from None
@@ -257,7 +302,9 @@ def probe_server(server: str, timeout: float = PROBE_TIMEOUT) -> bool:
     if not server:
         return False
     try:
-        probe = Transport(server, timeout=timeout)
+        # the deadline too: the GUI probes on its database thread, which a server dripping its
+        # hello (a byte every 2.9 s) held as long as it liked
+        probe = Transport(server, timeout=timeout, deadline=timeout)
     except SyncError:
         return False
     try:

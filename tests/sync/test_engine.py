@@ -52,7 +52,9 @@ def test_states_offline_and_cancel(tmp_path, make_vault):
     engine = SyncEngine(vault, on_state=lambda p: states.append(p.state), batch_changes=2)
 
     # cancel after the first batch: the batch already in flight (sent before the first receipt
-    # was applied) is acknowledged, the rest stays pending, nothing half-applied
+    # was applied) is acknowledged if its receipt is in, or else cut off and kept in the outbox
+    # (since Cancel ends a request in flight: kimdesk/sync/deadline.py); the rest stays
+    # pending, nothing half-applied
     def cancel_after_first(p):
         states.append(p.state)
         if p.state is SyncState.PUSHING and p.done:
@@ -61,7 +63,8 @@ def test_states_offline_and_cancel(tmp_path, make_vault):
     engine.on_state = cancel_after_first
     with pytest.raises(SyncCancelled):
         engine.sync()
-    assert engine.store.pending_count() == 1 and engine.store.outbox() is None
+    pending, outbox = engine.store.pending_count(), engine.store.outbox()
+    assert (pending, outbox is None) in ((1, True), (3, False)), (pending, outbox)
     engine.on_state = lambda p: states.append(p.state)
     states.clear()
     engine.sync()
