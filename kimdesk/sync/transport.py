@@ -15,6 +15,8 @@ import httpx
 from pydantic import BaseModel
 
 from kimdesk.i18n import N_
+from kimdesk.sync import answers
+from kimdesk.sync.answers import Bound, within
 from kimdesk.sync.compression import BadGzip, TooLarge, gunzip, gzip_bytes
 from kimdesk.sync.deadline import Guard, install
 from kimdesk.sync.errors import (
@@ -58,9 +60,9 @@ PROBE_TIMEOUT = 3.0
 REQUEST_DEADLINE = 300.0
 
 
-#: The most an answer may inflate to. A pull page stops at 16 MiB plus one record, a receipt is
-#: at most its batch (64 MiB inflated): anything larger is a broken or hostile server, and
-#: inflating it all would take the desktop app's memory (a 1 MB gzip of zeros is 1 GiB).
+#: The most an answer may inflate to: a 1 MB gzip of zeros is 1 GiB. Lower for receipts and small
+#: answers, and every answer's JSON items are bounded before it is parsed
+#: (:mod:`kimdesk.sync.answers`: parsed, tiny values cost 30 times their bytes).
 MAX_ANSWER_BYTES = 2 * MAX_INFLATED_BYTES
 
 
@@ -154,7 +156,10 @@ class Transport:
         return headers
 
     def request(self, method: str, path: str, *, body: bytes | None = None,
-                params: dict[str, Any] | None = None, gz: bytes = b"") -> httpx.Response:
+                params: dict[str, Any] | None = None, gz: bytes = b"",
+                bound: Bound | None = None) -> httpx.Response:
+        """The answer, read and inflated; ``bound``: what a good one can be (bytes and JSON
+        items, :mod:`kimdesk.sync.answers`), :func:`unreadable` beyond it."""
         headers = self._headers()
         content = None
         if body is not None:
@@ -168,7 +173,7 @@ class Transport:
                 try:
                     response = self._send(self.client.build_request(
                         method, self.base_url + path, content=content, headers=headers,
-                        params=params))
+                        params=params), bound.inflated if bound else None)
                 except httpx.HTTPError:
                     if self._guard.cancelled:
                         raise cancelled() from None
@@ -183,24 +188,27 @@ class Transport:
                             reason=str(exc) or type(exc).__name__) from None
         if response.status_code >= 400:
             self._raise(response)
+        if bound is not None and not within(response.content, bound.items):
+            raise unreadable()
         return response
 
-    def _send(self, request: httpx.Request) -> httpx.Response:
+    def _send(self, request: httpx.Request, inflated: int | None = None) -> httpx.Response:
         """The answer with its body read and, if gzip, inflated by ISA-L
         (:mod:`kimdesk.sync.compression`: httpx would inflate with zlib, at a third of the
         speed, on the thread that fetches the next pull page while this one is applied)."""
         response = self.client.send(request, stream=True)
         if response.is_stream_consumed:  # read already (a test's mock transport): as httpx did
             return response
+        limit = MAX_ANSWER_BYTES if inflated is None else min(inflated, MAX_ANSWER_BYTES)
         try:
-            raw = read_capped(response.iter_raw(), MAX_RAW_ANSWER_BYTES, request)
+            raw = read_capped(response.iter_raw(), min(limit, MAX_RAW_ANSWER_BYTES), request)
         finally:
             response.close()
         encoding = response.headers.get("content-encoding", "").strip().lower()
         try:
             if encoding in ("gzip", "x-gzip"):
                 if raw:  # an empty body stays empty, as httpx read it
-                    raw = gunzip(raw, MAX_ANSWER_BYTES)
+                    raw = gunzip(raw, limit)
             elif encoding not in ("", "identity"):
                 raise BadGzip(f"unsupported encoding {encoding!r}")
         except (BadGzip, TooLarge) as exc:
@@ -214,8 +222,8 @@ class Transport:
 
     @staticmethod
     def _raise(response: httpx.Response) -> None:
-        try:
-            body = response.json()
+        try:  # the server's refusal is a few fields: anything much larger is not its own
+            body = response.json() if within(response.content, answers.SMALL_ITEMS) else {}
         except ValueError:
             body = {}
         code = body.get("error", "") if isinstance(body, dict) else ""
@@ -249,10 +257,10 @@ class Transport:
                             detail=f"{response.status_code} {code} {detail}".strip())
 
     def hello(self) -> Hello:
-        return parse(Hello, self.request("GET", "/v1/hello"))
+        return parse(Hello, self.request("GET", "/v1/hello", bound=answers.SMALL))
 
     def whoami(self) -> dict[str, str]:
-        response = self.request("GET", "/v1/whoami")
+        response = self.request("GET", "/v1/whoami", bound=answers.SMALL)
         try:
             answer = response.json()
         except ValueError as exc:
@@ -263,7 +271,8 @@ class Transport:
 
     def enroll(self, code: str, device_name: str, vault_id: str) -> EnrollResponse:
         body = EnrollRequest(code=code, device_name=device_name, vault_id=vault_id)
-        response = self.request("POST", "/v1/enroll", body=body.model_dump_json().encode())
+        response = self.request("POST", "/v1/enroll", body=body.model_dump_json().encode(),
+                                bound=answers.SMALL)
         return parse(EnrollResponse, response)
 
     def push(self, body: bytes, gz: bytes = b"", *, state: bool = False) -> PushReceipt:
@@ -271,14 +280,17 @@ class Transport:
         ``state``: ask for the team's state in the receipt (``PushReceipt.state``; a server
         that does not know the parameter leaves it out)."""
         response = self.request("POST", "/v1/push", body=body, gz=gz,
-                                params={"state": "true"} if state else None)
+                                params={"state": "true"} if state else None,
+                                bound=answers.RECEIPT)
         return parse(PushReceipt, response)
 
     def pull(self, since: int, limit: int, *, own: bool = False) -> PullPage:
         params: dict[str, Any] = {"since": since, "limit": limit}
         if own:
             params["own"] = "true"
-        response = self.request("GET", "/v1/changes", params=params)
+        # items bounded by the records asked for: ``limit``, whatever the server sends
+        response = self.request("GET", "/v1/changes", params=params,
+                                bound=answers.records(limit))
         # checked on the calling thread, the one that fetches while the vault writes
         return check_page(parse(PullPage, response))
 
@@ -286,10 +298,12 @@ class Transport:
         """The team's divergence state; without ``digest`` only count and change number (the
         server skips hashing every record)."""
         params = None if digest else {"digest": "false"}
-        return parse(TeamState, self.request("GET", "/v1/state", params=params))
+        return parse(TeamState, self.request("GET", "/v1/state", params=params,
+                                             bound=answers.SMALL))
 
     def reference(self, since: int) -> ReferencePage:
-        response = self.request("GET", "/v1/reference", params={"since": since})
+        response = self.request("GET", "/v1/reference", params={"since": since},
+                                bound=answers.REFERENCE)
         return parse(ReferencePage, response)
 
 
