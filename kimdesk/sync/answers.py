@@ -1,7 +1,7 @@
 """How much of an answer the device parses: bytes per kind of answer, and JSON items counted
 before the parse.
 
-Parsing JSON costs memory per value far more than per byte: a review (2026-12-07) measured
+Parsing JSON costs memory per value far more than per byte: a review (2026-12-06) measured
 10 MiB of tiny records at +306 MiB once parsed, so an answer inflated to the 128 MiB the
 transport allows would take about 4 GiB, and the desktop app with it. Measured here (pydantic's
 parse of a pull page, tracemalloc peak per item counted by :func:`items_at_most`): ``{}`` 36 B,

@@ -2,7 +2,7 @@
 
 httpx's timeout is per socket operation: a server (or a proxy in between) that sends a byte
 every 29 seconds, in the headers or in the body, never trips a 30-second read timeout and held a
-sync run, and the counselor's Cancel, for as long as it liked (a review, 2026-12-07). The
+sync run, and the counselor's Cancel, for as long as it liked (a review, 2026-12-06). The
 engine's Cancel only took effect between batches and pages, after the request in flight had
 ended; a helper thread blocked in ``recv`` also kept the run's thread pools from closing.
 

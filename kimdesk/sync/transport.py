@@ -52,7 +52,7 @@ PROBE_TIMEOUT = 3.0
 
 #: Seconds one request may take in all, from connecting to the answer's last byte (httpx's
 #: timeout is per read: a server dripping a byte every 29 s held a run for good; a review,
-#: 2026-12-07). The largest exchanges are a pull page with a 10 MiB photo (16 MiB of JSON at
+#: 2026-12-06). The largest exchanges are a pull page with a 10 MiB photo (16 MiB of JSON at
 #: most, about 13 MB on the wire: base64 of a photo gzips to about 3/4) and a batch carrying
 #: one (about 10.5 MB up). At 1 Mbit/s, a poor mobile line, that is about 105 s down and 85 s up:
 #: 300 s leaves three times that, and still passes at 350 kbit/s. A Cancel does not wait for

@@ -1,5 +1,5 @@
 """A review of the device against answers that cost far more memory parsed than they weigh
-(2026-12-07).
+(2026-12-06).
 
 10 MiB of tiny JSON values took +306 MiB once parsed; an answer may inflate to 128 MiB, about
 4 GiB parsed: the desktop app would die on a small laptop. Now an answer's JSON items are bounded

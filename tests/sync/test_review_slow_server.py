@@ -1,4 +1,4 @@
-"""A review of the device against a server that drips its answer (2026-12-07).
+"""A review of the device against a server that drips its answer (2026-12-06).
 
 httpx's timeout is per read, so a server (or a proxy) that sends a byte now and then, in the
 headers or in the body, held a request, the sync run and the counselor's Cancel for as long as it
@@ -33,7 +33,7 @@ WELL_BEFORE = 20.0
 #: The per-read timeout in these tests: never reached by a drip.
 PER_READ = 10.0
 
-_BODY = b'{"protocol": 1, "server_id": "drip", "server_time": "2026-12-07T00:00:00Z"}'
+_BODY = b'{"protocol": 1, "server_id": "drip", "server_time": "2026-12-06T00:00:00Z"}'
 
 
 class DripServer:
