@@ -80,16 +80,20 @@ class _Row(NamedTuple):
     data: str
 
 
-#: A page stops before the attachment that would take it past this many bytes (a page holds at
-#: least one record): ten 10 MiB photos are ten pages, not one response of 140 MB.
+#: A page stops before the record that would take it past this many characters of record JSON
+#: (a page holds at least one record): ten 10 MiB photos are ten pages, not one response of
+#: 140 MB. Every record counts, not only attachments (until 2026-12-06): 5,000 notes of up to
+#: 64 KiB made a page of up to 320 MiB, past what a device reads (64 MiB as it arrives, 128 MiB
+#: inflated, :mod:`kimdesk.sync.transport`), and that team's devices could never pull it.
 PULL_PAGE_BYTES = 16 * 1024 * 1024
 
 
 def _with_attachments(conn: Any, rows: Sequence[Any]) -> tuple[Sequence[Any], bool]:
     """The page's rows with the attachments' JSON read in, up to :data:`PULL_PAGE_BYTES`;
     True when the page was cut short for them."""
-    if not any(x.kind == "attachments" for x in rows):
-        return rows, False
+    attachments = any(x.kind == "attachments" for x in rows)
+    if not attachments and sum(len(x.data or "") for x in rows) <= PULL_PAGE_BYTES:
+        return rows, False  # the common page: counted in one pass, nothing read again
     r = db.records.c
     out: list[Any] = []
     total = 0
@@ -101,10 +105,11 @@ def _with_attachments(conn: Any, rows: Sequence[Any]) -> tuple[Sequence[Any], bo
                                                      r.seq == x.seq)).scalar()
             if text is None:
                 continue
-            if out and total + len(text) > PULL_PAGE_BYTES:
-                return out, True
             x = _Row(x.kind, x.id, x.rev, x.seq, x.deleted, text)
-        total += len(x.data or "")
+        size = len(x.data or "")
+        if out and total + size > PULL_PAGE_BYTES:
+            return out, True
+        total += size
         out.append(x)
     return out, False
 

@@ -258,3 +258,25 @@ def test_a_removed_attachment_leaves_no_file_in_the_merge_base(sqlite_server: An
             "SELECT data FROM records WHERE id = :i UNION ALL"
             " SELECT data FROM record_history WHERE id = :i"), {"i": aid})]
     assert texts and not any(encode(data)[:200] in t for t in texts)
+
+
+def test_pull_pages_stop_at_their_bytes_without_attachments_too(
+        sqlite_server: Any, make_device: Any, monkeypatch: Any) -> None:
+    """Only attachments counted towards a page's bytes: 5,000 long notes made one page of up to
+    320 MiB, more than a device reads (64 MiB as it arrives), and the team's devices could not
+    pull it ever again. Lowered here: 30 notes of ~8 kB under a 50 kB bound come in several
+    pages, none lost."""
+    from kimdesk.domain.models import Note
+    from kimdesk.server import pull
+
+    monkeypatch.setattr(pull, "PULL_PAGE_BYTES", 50_000)
+    a = make_device(sqlite_server, "alice")
+    b = make_device(sqlite_server, "bob")
+    case_id, _cid = _case_with_consultation(a.vault)
+    texts = [(f"{n} " + "Termin beim Jobcenter, Unterlagen nachreichen. " * 170).strip()
+             for n in range(30)]
+    ids = [a.vault.notes.add(Note(case_id=case_id, text=t)).id for t in texts]
+    a.sync()
+    report = b.sync()
+    assert report.pages >= 5, report
+    assert [b.vault.notes.get(i).text for i in ids] == texts
