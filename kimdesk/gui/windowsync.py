@@ -19,12 +19,16 @@ from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
 from kimdesk.gui.settings import AppSettings
 from kimdesk.gui.statusbar import StatusArea
 from kimdesk.gui.worker import DbWorker, where
-from kimdesk.i18n import gettext
+from kimdesk.i18n import N_, gettext
 
 if TYPE_CHECKING:
     from kimdesk.gui.sync import SyncController, SyncStatusWidget
 
 log = logging.getLogger(__name__)
+
+#: "Sync now" when sync could not be started at the unlock (the case work goes on without it).
+NO_SYNC = N_("Sync could not be started in this session. Lock and unlock the vault or restart "
+             "KIMdesk; if this stays, tell your administrator (the log file says why).")
 
 
 class WindowSync:
@@ -132,19 +136,19 @@ class WindowSync:
         dialog.open()
         return dialog
 
-    def sync_now(self) -> bool:
-        """Tools → "Sync now" (F9); False when there is no controller (nothing unlocked yet, or
-        it could not be built)."""
+    def sync_now(self) -> None:
+        """Tools → "Sync now" (F9). Without a controller (it could not be built: the log says
+        why) the status bar says so; it said "Sync failed" with no reason (a review)."""
         if self.controller is None:
-            return False
+            self.status.show_message(gettext(NO_SYNC))
+            return
         if self.worker.vault is None and not self.worker.busy:
-            return True  # locked: nothing to sync (the action is disabled anyway)
+            return  # locked: nothing to sync (the action is disabled anyway)
         try:
             self.controller.sync_now()
         except Exception as exc:
             log.error("sync failed to start: %s", where(exc))
             self.on_error(exc)
-        return True
 
     def retire_local_server(self, vault_folder: Path) -> None:
         """Shred the plaintext server file an earlier version kept beside the vault; its server

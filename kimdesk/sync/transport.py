@@ -240,8 +240,14 @@ class Transport:
             raise DeviceRevoked(N_("This device has been revoked by the administrator."))
         if code == ErrorCode.INVALID_CODE:
             raise InvalidCode()
+        # Refusals say what the counselor can do; the server's words (English, technical)
+        # come last, for the administrator. Before (a review, 2026-12-06) the message was
+        # "The sync server refused the request: 422 malformed ..." and nothing else.
         if response.status_code == 401:
-            raise ServerRefused(N_("The server did not accept this device: {detail}"),
+            raise ServerRefused(N_("The sync server does not accept this device any more. "
+                                   "Your changes stay on this device. Connect it to the server "
+                                   "again with a new one-time code from your administrator. "
+                                   "For the administrator: {detail}"),
                                 detail=detail or code)
         if response.status_code == 409 and code == ErrorCode.OUT_OF_ORDER:
             expected = body.get("expected") or 1
@@ -253,7 +259,14 @@ class Transport:
         if response.status_code >= 500:
             raise SyncError(N_("The sync server failed ({status}); will retry."),
                             status=response.status_code)
-        raise ServerRefused(N_("The sync server refused the request: {detail}"),
+        if code == ErrorCode.UNSUPPORTED_PROTOCOL:
+            raise ServerRefused(N_("The sync server works with another version of KIMdesk. "
+                                   "Your changes stay on this device. Ask your administrator "
+                                   "for the matching version. For the administrator: {detail}"),
+                                detail=f"{response.status_code} {code} {detail}".strip())
+        raise ServerRefused(N_("The sync server refused a request of this device. Your changes "
+                               "stay on this device. If syncing again does not help, tell your "
+                               "administrator. For the administrator: {detail}"),
                             detail=f"{response.status_code} {code} {detail}".strip())
 
     def hello(self) -> Hello:
