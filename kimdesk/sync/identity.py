@@ -28,6 +28,7 @@ import httpx
 
 from kimdesk.i18n import N_
 from kimdesk.sync.compression import BadGzip, TooLarge, gunzip
+from kimdesk.sync.deadline import Guard, install
 from kimdesk.sync.errors import Offline, ServerRefused, SyncError
 from kimdesk.sync.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION, EnrollResponse, Hello
 from kimdesk.sync.transport import read_capped
@@ -116,11 +117,15 @@ def identify(url: str, *, timeout: float = IDENTIFY_TIMEOUT,
     context that trusts their own certificate authority."""
     base = check_server_url(url.strip())  # https://, plain http only to this computer
     host = server_host(base)
-    with httpx.Client(timeout=timeout, verify=verify) as client:
+    # ``timeout`` for the whole exchange, not per read: a server dripping its hello (a byte
+    # every 9 s) held the dialog as long as it liked (:mod:`kimdesk.sync.deadline`)
+    guard = Guard()
+    with httpx.Client(timeout=timeout,
+                      transport=install(httpx.HTTPTransport(verify=verify), guard)) as client:
         try:
-            with client.stream("GET", base + "/v1/hello",
-                               headers={PROTOCOL_HEADER: str(PROTOCOL_VERSION),
-                                        "Accept-Encoding": "gzip"}) as response:
+            with guard.request(timeout), client.stream(
+                    "GET", base + "/v1/hello", headers={PROTOCOL_HEADER: str(PROTOCOL_VERSION),
+                                                       "Accept-Encoding": "gzip"}) as response:
                 fingerprint, subject, issuer = _certificate(response)
                 body = _hello_body(response)
 

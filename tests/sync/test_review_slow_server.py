@@ -135,6 +135,22 @@ def test_a_dripping_answer_ends_at_the_requests_deadline(drip_server: DripServer
     assert took < WELL_BEFORE, f"took {took:.1f} s"
 
 
+@pytest.mark.parametrize("drip_server", ["headers", "body"], indirect=True)
+def test_the_first_contact_with_a_dripping_server_ends_at_its_timeout(
+        drip_server: DripServer) -> None:
+    """The connect dialog's first question to a new server (its hello, read by its own client
+    in kimdesk/sync/identity.py) had the per-read timeout alone: a drip held the dialog."""
+    from kimdesk.sync.errors import Offline
+    from kimdesk.sync.identity import identify
+
+    started = time.monotonic()
+    with pytest.raises(Offline):
+        identify(drip_server.url, timeout=1.0)
+    took = time.monotonic() - started
+    assert drip_server.dripping.is_set()
+    assert took < WELL_BEFORE, f"took {took:.1f} s"
+
+
 @pytest.mark.parametrize("mode", ["headers", "body"])
 def test_cancel_ends_a_dripping_push_at_once_and_loses_nothing(make_vault: object,
                                                                 mode: str) -> None:
