@@ -58,24 +58,46 @@ def _visible_texts(window: Any) -> str:
     return "\n".join(texts)
 
 
+def revoked_with_a_lost_deletion(tmp_path: Path, server: EmbeddedServer) -> Path:
+    """A vault at ``tmp_path / "v.kdb"`` whose Art. 17 deletion (of a case and its person: two)
+    never reached ``server``, on a device the server has revoked since."""
+    from kimdesk.vault.purge import PurgeOrder, purge_cases
+
+    path = tmp_path / "v.kdb"
+    with Vault.create(path, PASSPHRASE, counselor="c", team="T") as v:
+        answer = enroll(v, server.url, server.service.create_enroll_code("T"))
+        person = v.people.add(Person(given_name="Zebulonia", family_name="Quistorpffel"))
+        case = v.cases.open_case(person.id, opened_on=date(2026, 3, 1))
+        engine = SyncEngine(v)
+        engine.sync()
+        engine.close()
+        purge_cases(v, [case.id], PurgeOrder("Art. 17 DSGVO", "c", "subject_request"))
+    server.service.revoke(answer.device_id)
+    return path
+
+
+def unanswered_probes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The controller's reachability probes, each unanswered: the list of servers probed,
+    counted, not timed (a loaded machine probes less often)."""
+    from kimdesk.gui.sync import controller as module
+
+    probes: list[str] = []
+
+    def probe(server: str, timeout: float = 3.0) -> bool:
+        probes.append(server)
+        return False
+
+    monkeypatch.setattr(module, "probe_server", probe)
+    return probes
+
+
 def test_deletions_lost_with_a_wipe_are_said_where_the_counselor_reads_them(
         make_window: Any, qtbot: Any, tmp_path: Path) -> None:
     """A revoked device whose Art. 17 deletion had not reached the server: the counselor must
     carry it out again elsewhere. Before, only the status label's tooltip said so (hover only,
     not by keyboard); the label and the 5-second status message said "deleted" alone."""
-    from kimdesk.vault.purge import PurgeOrder, purge_cases
-
-    path = tmp_path / "v.kdb"
     with EmbeddedServer(tmp_path / "srv.db") as server:
-        with Vault.create(path, PASSPHRASE, counselor="c", team="T") as v:
-            answer = enroll(v, server.url, server.service.create_enroll_code("T"))
-            person = v.people.add(Person(given_name="Zebulonia", family_name="Quistorpffel"))
-            case = v.cases.open_case(person.id, opened_on=date(2026, 3, 1))
-            engine = SyncEngine(v)
-            engine.sync()
-            engine.close()
-            purge_cases(v, [case.id], PurgeOrder("Art. 17 DSGVO", "c", "subject_request"))
-        server.service.revoke(answer.device_id)
+        path = revoked_with_a_lost_deletion(tmp_path, server)
         window = make_window(path)
         unlock(qtbot, window)
         qtbot.waitUntil(lambda: not path.exists(), timeout=20000)
@@ -185,16 +207,7 @@ def test_offline_reason_is_plain_words(qtbot: Any, worker: Any, make_vault: Any,
     Connection refused", in English inside every translation; and the first probe (15 s later)
     emptied it."""
     from kimdesk.gui.sync import SyncController, SyncStatusWidget
-    from kimdesk.gui.sync import controller as module
-
-    probes: list[str] = []  # counted, not timed: a loaded machine probes less often
-
-    def probe(server: str, timeout: float = 3.0) -> bool:
-        probes.append(server)
-        return False
-
-    monkeypatch.setattr(module, "probe_server", probe)
-
+    probes = unanswered_probes(monkeypatch)
     vault, port = enrolled_then_offline(make_vault, tmp_path)
     worker.vault = vault
     controller = SyncController(worker, probe_ms=100)

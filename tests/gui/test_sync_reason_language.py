@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from kimdesk.i18n import language
-from tests.gui.test_review_sync_gui import worker  # noqa: F401 (fixture)
+from tests.gui.test_review_sync_gui import unanswered_probes, worker  # noqa: F401
 from tests.sync.helpers import enrolled_then_offline
 
 pytestmark = pytest.mark.gui
@@ -23,15 +23,8 @@ def test_the_offline_reason_follows_a_language_switch(
         qtbot: Any, worker: Any, make_vault: Any, tmp_path: Path,  # noqa: F811
         monkeypatch: pytest.MonkeyPatch) -> None:
     from kimdesk.gui.sync import SyncController, SyncStatusWidget
-    from kimdesk.gui.sync import controller as module
 
-    probes: list[str] = []  # counted, not timed
-
-    def probe(server: str, timeout: float = 3.0) -> bool:
-        probes.append(server)
-        return False
-
-    monkeypatch.setattr(module, "probe_server", probe)
+    probes = unanswered_probes(monkeypatch)
     vault, _port = enrolled_then_offline(make_vault, tmp_path)
     worker.vault = vault
     with language("de"):

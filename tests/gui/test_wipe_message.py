@@ -14,6 +14,7 @@ from kimdesk.sync.engine import enroll
 from kimdesk.vault import Vault
 from tests.conftest import PASSPHRASE
 from tests.gui.conftest import unlock
+from tests.gui.test_review_sync_gui import revoked_with_a_lost_deletion
 
 
 def test_the_window_still_says_the_vault_was_deleted_after_the_message_timeout(
@@ -35,27 +36,6 @@ def test_the_window_still_says_the_vault_was_deleted_after_the_message_timeout(
     said = " ".join(texts).lower()
     assert not path.exists()
     assert "deleted" in said or "gelöscht" in said, texts
-
-
-def _revoked_with_a_lost_deletion(tmp_path: Path, server: EmbeddedServer) -> Path:
-    """A vault whose Art. 17 deletion (of a case and its person: two) never reached the server,
-    on a device now revoked."""
-    from datetime import date
-
-    from kimdesk.sync.engine import SyncEngine
-    from kimdesk.vault.purge import PurgeOrder, purge_cases
-
-    path = tmp_path / "v.kdb"
-    with Vault.create(path, PASSPHRASE, counselor="c", team="T") as v:
-        answer = enroll(v, server.url, server.service.create_enroll_code("T"))
-        person = v.people.add(Person(given_name="Zebulonia", family_name="Quistorpffel"))
-        case = v.cases.open_case(person.id, opened_on=date(2026, 3, 1))
-        engine = SyncEngine(v)
-        engine.sync()
-        engine.close()
-        purge_cases(v, [case.id], PurgeOrder("Art. 17 DSGVO", "c", "subject_request"))
-    server.service.revoke(answer.device_id)
-    return path
 
 
 def _hold_vault_file(monkeypatch: Any, path: Path, *, only_off_main: bool) -> None:
@@ -107,7 +87,7 @@ def test_lost_deletions_are_said_when_only_the_first_wipe_attempt_left_a_file(
     on Windows, or by a backup client); the window's second try did. Before, the count of lost
     deletions was dropped with the first message, and the window said "deleted" for 5 s."""
     with EmbeddedServer(tmp_path / "srv.db") as server:
-        path = _revoked_with_a_lost_deletion(tmp_path, server)
+        path = revoked_with_a_lost_deletion(tmp_path, server)
         _hold_vault_file(monkeypatch, path, only_off_main=True)
         window = make_window(path)
         unlock(qtbot, window)
@@ -125,7 +105,7 @@ def test_a_wipe_that_left_the_file_is_not_called_deleted_and_keeps_the_lost_coun
     """Both tries failed: the status label said "its vault was deleted" while the box said it
     could not be, and neither named the deletion that never reached the server."""
     with EmbeddedServer(tmp_path / "srv.db") as server:
-        path = _revoked_with_a_lost_deletion(tmp_path, server)
+        path = revoked_with_a_lost_deletion(tmp_path, server)
         _hold_vault_file(monkeypatch, path, only_off_main=False)
         window = make_window(path)
         unlock(qtbot, window)
