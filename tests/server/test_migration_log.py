@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Any
-
 import pytest
 from sqlalchemy import text
 
@@ -50,18 +48,23 @@ def test_a_start_waiting_for_another_migration_says_so(db_url: str,  # noqa: F81
     handler = Heard()
     logger = logging.getLogger("kimdesk.server.migrate")
     logger.addHandler(handler)
-    done: list[Any] = []
+    done: list[bool] = []
+
+    def start() -> None:
+        upgrade(engine)
+        done.append(True)
+
     try:
         with holder.connect() as other:  # another instance, migrating
             other.execute(text("SELECT pg_advisory_lock(:k)"), {"k": _PG_LOCK})
-            starting = threading.Thread(target=lambda: done.append(upgrade(engine)))
+            starting = threading.Thread(target=start)
             starting.start()
             assert said.wait(60), "no word while waiting for the lock"
             assert not done  # still waiting: the lock is held
             other.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _PG_LOCK})
             other.commit()
         starting.join(60)
-        assert done == [None]
+        assert done == [True]
     finally:
         logger.removeHandler(handler)
         engine.dispose()
