@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import threading
+
 import pytest
 from sqlalchemy import text
 
