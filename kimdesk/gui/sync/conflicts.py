@@ -110,10 +110,15 @@ class ConflictDialog(QDialog):
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText(_("Apply"))
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
+        intro = QLabel(_("The same field was changed on two devices. Choose which value to "
+                         "keep; the other stays in the history."), self)
+        intro.setObjectName("conflictIntro")
+        intro.setWordWrap(True)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel(_("The same field was changed on two devices. Choose which "
-                                  "value to keep; the other stays in the history."), self))
-        layout.addWidget(splitter)
+        layout.addWidget(intro)
+        # the lists take the room, not the sentence above them: a band of empty space above
+        # and below the sentence, and between the headers and the rows (a GUI review)
+        layout.addWidget(splitter, 1)
         layout.addWidget(buttons)
         self.records.currentRowChanged.connect(self._show_record)
         if conflicts:
@@ -151,6 +156,8 @@ class ConflictDialog(QDialog):
                 for w in (field, mine, theirs, cell):
                     w.setProperty("record", c.record_id)
                 row += 1
+        self.grid.setRowStretch(row, 1)  # the rows stay under their headers, at the top
+        self.grid.setColumnStretch(3, 1)  # the merged value's field takes the width
 
     def _show_record(self, index: int) -> None:
         item = self.records.item(index)
