@@ -57,8 +57,12 @@ RECEIPT_BYTES = MAX_INFLATED_BYTES
 
 #: Every byte but the three :func:`items_at_most` counts.
 _NOT_COUNTED = bytes(b for b in range(256) if b not in b",[{")
-#: A JSON string, escapes included (unrolled: no backtracking per character).
-_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+#: A JSON string, escapes included, or an unterminated one to the answer's end. Possessive and
+#: never failing once a ``"`` is found, so every byte is looked at once: the pattern ending in a
+#: required ``"`` was tried again from each ``"`` of an unterminated run of ``\\"``, each try to
+#: the end, and 64 KiB of that cost 19 s of CPU with the GIL held (16 MiB: days; a review,
+#: 2026-12-07). An unterminated string is not valid JSON: its parse fails there anyway.
+_STRING = re.compile(rb'"[^"\\]*+(?:\\.?[^"\\]*+)*+(?:"|\Z)', re.DOTALL)
 
 
 @dataclass(frozen=True)
