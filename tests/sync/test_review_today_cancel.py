@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from kimdesk.domain.models import Note, Person
-from kimdesk.sync import deadline
 from kimdesk.server.embedded import EmbeddedServer
+from kimdesk.sync import deadline
 from kimdesk.sync.errors import SyncCancelled
 from tests.sync.helpers import Device, snapshot
 
