@@ -138,9 +138,17 @@ class WindowSync:
 
     def sync_now(self) -> None:
         """Tools → "Sync now" (F9). Without a controller (it could not be built: the log says
-        why) the status bar says so; it said "Sync failed" with no reason (a review)."""
+        why) a box says so; it said "Sync failed" with no reason (a review)."""
         if self.controller is None:
-            self.status.show_message(gettext(NO_SYNC))
+            # a box, not the status bar: at 1280 px the bar held no more than "... tell your
+            # administrator (the log" in German, Russian and Ukrainian (the rest under the case
+            # count), and for 5 s only (a review, 2026-12-07)
+            box = QMessageBox(QMessageBox.Icon.Warning, gettext("KIMdesk"), gettext(NO_SYNC),
+                              QMessageBox.StandardButton.Ok, self.parent)
+            box.setObjectName("syncUnavailable")
+            box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            box.setWindowModality(Qt.WindowModality.WindowModal)
+            box.open()
             return
         if self.worker.vault is None and not self.worker.busy:
             return  # locked: nothing to sync (the action is disabled anyway)

@@ -29,5 +29,10 @@ def test_sync_now_without_sync_says_why_and_what_to_do(
     unlock(qtbot, window)
     assert window.sync.controller is None
     qtbot.keyClick(window, Qt.Key.Key_F9)
-    said = window.statusBar().currentMessage()
+    from PySide6.QtWidgets import QMessageBox
+
+    box = window.findChild(QMessageBox, "syncUnavailable")
+    assert box is not None and box.isVisible()
+    said = box.text()
+    box.close()
     assert "could not be started" in said and "administrator" in said, said
