@@ -142,7 +142,7 @@ class WindowSync:
         if self.controller is None:
             # a box, not the status bar: at 1280 px the bar held no more than "... tell your
             # administrator (the log" in German, Russian and Ukrainian (the rest under the case
-            # count), and for 5 s only (a review, 2026-12-07)
+            # count), and for 5 s only (a review, 2026-12-06)
             box = QMessageBox(QMessageBox.Icon.Warning, gettext("KIMdesk"), gettext(NO_SYNC),
                               QMessageBox.StandardButton.Ok, self.parent)
             box.setObjectName("syncUnavailable")

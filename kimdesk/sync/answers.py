@@ -61,7 +61,7 @@ _NOT_COUNTED = bytes(b for b in range(256) if b not in b",[{")
 #: never failing once a ``"`` is found, so every byte is looked at once: the pattern ending in a
 #: required ``"`` was tried again from each ``"`` of an unterminated run of ``\\"``, each try to
 #: the end, and 64 KiB of that cost 19 s of CPU with the GIL held (16 MiB: days; a review,
-#: 2026-12-07). An unterminated string is not valid JSON: its parse fails there anyway.
+#: 2026-12-06). An unterminated string is not valid JSON: its parse fails there anyway.
 _STRING = re.compile(rb'"[^"\\]*+(?:\\.?[^"\\]*+)*+(?:"|\Z)', re.DOTALL)
 
 

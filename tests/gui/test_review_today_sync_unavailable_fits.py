@@ -1,4 +1,4 @@
-"""A review of the sync GUI's new texts (2026-12-07): "Sync now" without sync said why in the
+"""A review of the sync GUI's new texts (2026-12-06): "Sync now" without sync said why in the
 status bar, which at the default 1280 px window cannot hold it in German, Russian or Ukrainian
 (1,211-1,318 px of text beside the case count): the end, "tell your administrator (the log file
 says why)", was cut under the count, and all of it went after 5 s. Said in a box now."""

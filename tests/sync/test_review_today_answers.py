@@ -1,4 +1,4 @@
-"""A review of the answers' item bound (2026-12-07): hostile input must cost linear CPU.
+"""A review of the answers' item bound (2026-12-06): hostile input must cost linear CPU.
 
 The regular expression that cuts JSON strings out before the exact count was tried from every
 ``"`` of an unterminated run of ``\\"``: each try scanned to the end of the answer, so a page of

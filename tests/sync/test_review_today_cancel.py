@@ -1,4 +1,4 @@
-"""A review of Cancel against a real server (2026-12-07): cut off pushes and pulls at many points
+"""A review of Cancel against a real server (2026-12-06): cut off pushes and pulls at many points
 (counted in events, not time), then sync to the end; every record is on the server and in both
 vaults exactly once, with the same revisions."""
 

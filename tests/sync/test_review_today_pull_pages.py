@@ -1,4 +1,4 @@
-"""A review of the pull page's byte bound for every kind (2026-12-07): pages cut at their bytes
+"""A review of the pull page's byte bound for every kind (2026-12-06): pages cut at their bytes
 skip and repeat nothing, notes and attachments mixed, for the team's pull and the device's own
 (full resync) pull, at several page sizes; SQLite and PostgreSQL."""
 
