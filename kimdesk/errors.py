@@ -26,11 +26,16 @@ class KimdeskError(Exception):
         return self.translated()
 
     def translated(self) -> str:
+        return self.translated_with(self.params)
+
+    def translated_with(self, params: dict[str, Any]) -> str:
+        """The message in the current language with ``params`` (a subclass may show its
+        parameters otherwise, see :class:`kimdesk.sync.errors.ServerRefused`)."""
         text = gettext(self.message)
         try:
-            return text.format(**self.params)
+            return text.format(**params)
         except (KeyError, IndexError, ValueError):
-            return self.message.format(**self.params)
+            return self.message.format(**params)
 
 
 class ValidationError(KimdeskError):

@@ -7,7 +7,7 @@ the message (an English msgid plus parameters) is for the person in front of the
 from __future__ import annotations
 
 from kimdesk.errors import KimdeskError
-from kimdesk.i18n import N_
+from kimdesk.i18n import N_, current_language, is_rtl
 
 
 class SyncError(KimdeskError):
@@ -55,6 +55,15 @@ class ServerRefused(SyncError):
     """A 4xx answer: retrying the same request will not help (the reason is in the message)."""
 
     retry = False
+
+    def translated(self) -> str:
+        """The message; in a right-to-left language the server's own words (``detail``:
+        English, "422 malformed batch") isolated as left-to-right text, or they read
+        "malformed batch 422" (a review)."""
+        detail = self.params.get("detail")
+        if not detail or not is_rtl(current_language()):
+            return super().translated()
+        return self.translated_with(self.params | {"detail": f"\u2066{detail}\u2069"})
 
 
 class InvalidCode(ServerRefused):

@@ -41,3 +41,15 @@ def test_a_refusal_is_said_in_the_counselors_language() -> None:
         said = str(_refused(422, "malformed", "field 'kind' invalid"))
     assert "Ihre Änderungen bleiben auf diesem Gerät." in said, said
     assert "Für die Administration:" in said, said
+
+
+def test_the_servers_words_keep_their_order_in_a_right_to_left_language() -> None:
+    """In Arabic and Persian the administrator's detail read "malformed batch 422": it is
+    isolated as left-to-right text (U+2066 ... U+2069) there, and only there."""
+    for lang in ("ar", "fa"):
+        with language(lang):
+            said = str(_refused(422, "malformed", "batch"))
+        assert "\u2066422 malformed batch\u2069" in said, (lang, said)
+    with language("de"):
+        said = str(_refused(422, "malformed", "batch"))
+    assert "\u2066" not in said and said.endswith("422 malformed batch"), said
