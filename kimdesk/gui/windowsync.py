@@ -109,13 +109,17 @@ class WindowSync:
             said = DeviceRevoked.wiped(left, 0)
         if said.message == WIPED:
             return False
-        box = QMessageBox(QMessageBox.Icon.Warning, gettext("KIMdesk"), said.translated(),
+        self._tell(said.translated(), "wipedMessage")
+        return True
+
+    def _tell(self, text: str, name: str) -> None:
+        """``text`` in a warning box that stays until it is read, without blocking the window."""
+        box = QMessageBox(QMessageBox.Icon.Warning, gettext("KIMdesk"), text,
                           QMessageBox.StandardButton.Ok, self.parent)
-        box.setObjectName("wipedMessage")
+        box.setObjectName(name)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.setWindowModality(Qt.WindowModality.WindowModal)
         box.open()
-        return True
 
     def open_connect(self) -> QDialog:
         """Tools → "Connect to server…" (:mod:`kimdesk.gui.sync.connect`). The address is
@@ -143,12 +147,7 @@ class WindowSync:
             # a box, not the status bar: at 1280 px the bar held no more than "... tell your
             # administrator (the log" in German, Russian and Ukrainian (the rest under the case
             # count), and for 5 s only (a review, 2026-12-06)
-            box = QMessageBox(QMessageBox.Icon.Warning, gettext("KIMdesk"), gettext(NO_SYNC),
-                              QMessageBox.StandardButton.Ok, self.parent)
-            box.setObjectName("syncUnavailable")
-            box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-            box.setWindowModality(Qt.WindowModality.WindowModal)
-            box.open()
+            self._tell(gettext(NO_SYNC), "syncUnavailable")
             return
         if self.worker.vault is None and not self.worker.busy:
             return  # locked: nothing to sync (the action is disabled anyway)
