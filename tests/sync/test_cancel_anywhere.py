@@ -49,8 +49,12 @@ def _name(i: int) -> str:
     return "Muster" + chr(97 + i // 26) + chr(97 + i % 26)
 
 
-def _until_done(device: Device, counts: Counter[str]) -> None:
+def _until_done(device: Device, counts: Counter[str],
+                before: Callable[[], None] = lambda: None) -> None:
+    """Sync ``device`` until a run gets through, counting the cancelled ones; ``before`` each
+    run."""
     for _ in range(MAX_RUNS):
+        before()
         try:
             device.sync()
             return
@@ -178,14 +182,11 @@ def test_cancels_inside_reads_and_writes_lose_and_double_nothing(
         a.vault.notes.add(Note(case_id=case.id, text=f"Notiz {i}, " + "Inhalt [x] " * 2000))
     def until_done(dev: Device) -> None:
         victim[0], target[0] = dev, every
-        for _ in range(MAX_RUNS):
+
+        def restart_count() -> None:
             counts["run io"] = 0
-            try:
-                dev.sync()
-                return
-            except SyncCancelled:
-                counts["cancelled runs"] += 1
-        pytest.fail("the device never got through")
+
+        _until_done(dev, counts, restart_count)
 
     for dev in (a, b):
         until_done(dev)
