@@ -42,6 +42,7 @@ from kimdesk.gui.labels import code_label, kind_label
 from kimdesk.gui.lang import format_date, ltr
 from kimdesk.gui.records import CASE_FIELDS, KINDS, PERSON_FIELDS, RecordDialog, RecordKind
 from kimdesk.gui.recordtab import RecordTab
+from kimdesk.gui.staleedit import StaleEdits, edits_of
 from kimdesk.gui.worker import DbWorker
 from kimdesk.i18n import current_language, gettext
 
@@ -61,6 +62,7 @@ class CaseView(QWidget):
         self.worker = worker
         self.bundle: CaseBundle | None = None
         self.requested_id: str | None = None  # the case last asked for (may still be loading)
+        self.stale = StaleEdits(self)  # saves refused as changed meanwhile (sync)
         self.ui = Ui_CaseView()
         self.ui.setupUi(self)
         # Drafts restored after unlock (kimdesk.gui.lockdraft) are announced here, above the tabs.
@@ -150,8 +152,8 @@ class CaseView(QWidget):
 
     def load(self, case_id: str) -> None:
         self.requested_id = case_id
-        self.worker.submit(lambda w: load_bundle(w, case_id), self.show_bundle, self._failed,
-                           key="case-view")
+        self.worker.submit(lambda w: load_bundle(w, case_id), self.show_bundle,
+                           self._load_failed, key="case-view")
 
     def reload(self) -> None:
         if self.bundle is not None:
@@ -162,7 +164,9 @@ class CaseView(QWidget):
         if not same:
             self.show_notice("")
         self.bundle = bundle
-        if not (same and self.dirty):
+        if same and self.dirty:  # read again under unsaved edits: the stored values under them
+            self.stale.show(bundle)
+        else:
             self.person_form.set_values(bundle.person.model_dump())
             self.case_form.set_values(bundle.case.model_dump())
         for key, tab in self.tab_widgets.items():
@@ -175,6 +179,7 @@ class CaseView(QWidget):
         self._show_header()
         self._show_history()
         self._update_dirty()
+        self.stale.settle()
         self.loaded.emit(bundle.case.id)
 
     def show_notice(self, text: str) -> None:
@@ -198,6 +203,10 @@ class CaseView(QWidget):
         if self.forms_tab is not None and hasattr(self.forms_tab, "clear"):
             self.forms_tab.clear()
         self._update_dirty()
+
+    def _load_failed(self, exc: Exception) -> None:
+        if not self.stale.load_failed(exc):
+            self._failed(exc)
 
     def _failed(self, exc: Exception) -> None:
         _fields, general = field_errors(exc)
@@ -328,6 +337,8 @@ class CaseView(QWidget):
             self.load(case_id)
 
     def _save_failed(self, exc: Exception) -> None:
+        if self.stale.refused(exc):
+            return
         self.person_form.dirty = True
         self._update_dirty()
         self._failed(exc)
@@ -429,7 +440,10 @@ class CaseView(QWidget):
             return record.id
 
         case_id = self.bundle.case.id if self.bundle is not None else ""
-        self.worker.submit(job, lambda _id: self._record_saved(kind, case_id), self._failed)
+        edits = edits_of(dialog.form)  # brought back if the save is refused
+        self.worker.submit(job, lambda _id: self._record_saved(kind, case_id),
+                           lambda exc: self.stale.record_failed(kind, existing, edits, case_id,
+                                                                exc))
 
     def _record_saved(self, kind: RecordKind, case_id: str) -> None:
         self.status_message.emit(_("{what} saved.").format(what=_(kind.singular)))

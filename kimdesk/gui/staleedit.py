@@ -1,0 +1,220 @@
+"""Saving over a change that sync wrote meanwhile: the counselor's entries are never lost, and a
+colleague's change to another field is never silently undone.
+
+Sync writes pulled records on a second connection while a case is open (:mod:`kimdesk.gui.worker`,
+the ``sync`` lane), and every such write raises the record's local ``revision``. A save that read
+the record before then is refused with :class:`~kimdesk.vault.errors.StaleRecord`. Before, the
+case view showed that error ("The persons record 3f2a... was changed meanwhile; reload it") and,
+after the reload the message asked for, saved every input as shown: the colleague's new e-mail
+address in the same person was overwritten with the old one still on screen, and the next push
+undid it on every device (a review, 2026-12-06). A record editor (a note, a consultation) closed
+on Save, and a refused save took the typed text with it.
+
+Now only the inputs the counselor changed count as her edit, as for a lock draft
+(:mod:`kimdesk.gui.lockdraft`): whenever the open case is read again while it has unsaved edits
+(after a refused save, after any reload), the inputs take the stored values and her edits are put
+back on top. Where no input changed on both sides, a refused save is carried out again at once;
+where one did, her entry stays in the field, a notice names the stored value, and nothing is
+saved until she says so. A refused record editor opens again with her entries on the record as
+now stored (or, deleted meanwhile, as a new entry); when its case is gone (an Art. 17 deletion or
+a Löschfrist on another device) nothing is brought back, and a message says so.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from kimdesk.gui.jobs import failure_message
+from kimdesk.gui.lockdraft import MSG_CHANGED, MSG_STORED, _shown
+from kimdesk.gui.worker import DbWorker
+from kimdesk.i18n import N_, gettext
+from kimdesk.vault.errors import RecordNotFound, StaleRecord
+
+if TYPE_CHECKING:
+    from kimdesk.domain.models import Record
+    from kimdesk.gui.casebundle import CaseBundle
+    from kimdesk.gui.caseview import CaseView
+    from kimdesk.gui.fields import FieldForm
+    from kimdesk.gui.records import RecordDialog, RecordKind
+
+_ = gettext
+
+NOT_SAVED = N_("Not saved: this case was changed meanwhile on another device, in these fields "
+               "as well: {fields}. Your entries are in the fields: save again to keep them, or "
+               "Revert to take the stored version.")
+NOT_SAVED_STATUS = N_("Not saved: the case was changed meanwhile on another device.")
+RECORD_CHANGED = N_("Not saved yet: this entry was changed meanwhile on another device. Your "
+                    "entries are back in the fields; save again to keep them.")
+RECORD_BOTH = N_("Changed on both sides: {fields}.")
+RECORD_GONE = N_("This entry was deleted meanwhile on another device. Your entries are in a new "
+                 "entry: save to keep them, or cancel.")
+CASE_GONE = N_("This case was deleted meanwhile (on another device, or at the end of its "
+               "retention period). Your unsaved entries could not be kept.")
+
+#: What a record editor had when its save was refused: every input as typed, the inputs she
+#: changed and what they held before.
+Edits = tuple[dict[str, Any], dict[str, Any], dict[str, Any]]
+
+
+def edits_of(form: FieldForm) -> Edits:
+    """A form's entries, to bring back if its save is refused."""
+    changed, base = form.changes()
+    return form.snapshot(), changed, base
+
+
+def rebase(form: FieldForm, stored: dict[str, Any],
+           edits: tuple[dict[str, Any], dict[str, Any]] | None = None) -> list[str]:
+    """Show ``stored`` with the edits (the form's own unless given) on top. Returns, for every
+    edited input whose stored value moved to something else than the entry, "label (stored now:
+    value)". An input whose entry is stored already is not an edit any more."""
+    changed, base = edits if edits is not None else form.changes()
+    form.set_values(stored)
+    moved: list[str] = []
+    keep: dict[str, Any] = {}
+    for name, value in changed.items():
+        if name not in form.inputs:
+            continue
+        now = form.base_value(name)
+        if now == value:
+            continue
+        keep[name] = value
+        if now != base.get(name):
+            moved.append(_(MSG_STORED).format(field=form.labels[name].text().replace("&", ""),
+                                              value=_shown(form, name, now)))
+    form.apply(keep)
+    return moved
+
+
+class StaleEdits:
+    """The case view's side: refused saves tried again on the stored record, record editors
+    reopened. One per :class:`~kimdesk.gui.caseview.CaseView`."""
+
+    def __init__(self, view: CaseView) -> None:
+        self.view = view
+        self._again = False  # a refused save waits for the case to be read again
+        self._retried = False  # the save under way is that second try (tried once only)
+        self._moved: list[str] = []
+
+    # -- the person and case inputs --------------------------------------------------------------
+    def refused(self, exc: Exception) -> bool:
+        """A save of the person and case failed; True when it is handled here (changed
+        meanwhile: the case is read again, :meth:`settle` goes on)."""
+        view = self.view
+        retried, self._retried = self._retried, False
+        if not isinstance(exc, StaleRecord) or view.bundle is None \
+                or view.requested_id != view.bundle.case.id:
+            return False
+        for form in (view.person_form, view.case_form):
+            form.dirty = bool(form.changes()[0])
+        self._again = not retried
+        view.load(view.bundle.case.id)
+        return True
+
+    def show(self, bundle: CaseBundle) -> None:
+        """The open case read again while it has unsaved edits: the stored values under them."""
+        view = self.view
+        self._moved = rebase(view.person_form, bundle.person.model_dump())
+        self._moved += rebase(view.case_form, bundle.case.model_dump())
+
+    def settle(self) -> None:
+        """After the case is on screen: save again what was refused, or say what moved."""
+        view = self.view
+        again, self._again = self._again, False
+        moved, self._moved = self._moved, []
+        if again and not moved:
+            if view.dirty:
+                self._retried = True
+                view.save()
+            else:  # the stored values are hers already
+                view.status_message.emit(_("Saved."))
+            return
+        if moved:
+            view.show_notice((_(NOT_SAVED) if again else _(MSG_CHANGED)).format(
+                fields="; ".join(moved)))
+        if again:
+            view.status_message.emit(_(NOT_SAVED_STATUS))
+
+    def load_failed(self, exc: Exception) -> bool:
+        """Reading the open case failed: when it is gone (deleted meanwhile), say so in words
+        and drop the screen's copy of it. True when handled."""
+        view = self.view
+        self._again = False
+        if not isinstance(exc, RecordNotFound) or view.bundle is None \
+                or exc.params.get("record_id") not in (view.bundle.case.id,
+                                                       view.bundle.person.id):
+            return False
+        view.person_form.mark_clean()
+        view.case_form.mark_clean()
+        view.clear()
+        view.status_message.emit(_(CASE_GONE))
+        _tell(view, _(CASE_GONE))
+        return True
+
+    # -- record editors --------------------------------------------------------------------------
+    def record_failed(self, kind: RecordKind, existing: Record | None, edits: Edits,
+                      case_id: str, exc: Exception) -> None:
+        """A record editor's save failed: open it again with the entries, on the record as
+        stored now (a new entry if it was deleted meanwhile); the case gone: a message."""
+        view = self.view
+        if view.bundle is None or view.bundle.case.id != case_id:
+            view._failed(exc)
+            return
+
+        def job(w: DbWorker) -> tuple[bool, Record | None]:
+            vault = w.require_vault()
+            alive = vault.conn.execute("SELECT 1 FROM cases WHERE id = ? AND deleted = 0",
+                                       (case_id,)).fetchone() is not None
+            if not alive or existing is None:
+                return alive, None
+            try:
+                return True, getattr(vault, kind.key).get(existing.id)
+            except RecordNotFound:  # deleted meanwhile
+                return True, None
+
+        def reopen(found: tuple[bool, Record | None]) -> None:
+            alive, fresh = found
+            if view.bundle is None or view.bundle.case.id != case_id:
+                return
+            if not alive:
+                view.person_form.mark_clean()
+                view.case_form.mark_clean()
+                view.clear()
+                view.status_message.emit(_(CASE_GONE))
+                _tell(view, _(CASE_GONE))
+                return
+            self._reopen(kind, existing, fresh, edits, exc)
+
+        view.worker.submit(job, reopen, view._failed)
+
+    def _reopen(self, kind: RecordKind, existing: Record | None, fresh: Record | None,
+                edits: Edits, exc: Exception) -> RecordDialog:
+        from kimdesk.gui.records import RecordDialog
+
+        view = self.view
+        snapshot, changed, base = edits
+        dialog = RecordDialog(kind, view._base(kind), view, existing=fresh)
+        if fresh is None:  # a new entry (or one deleted meanwhile): everything as typed
+            dialog.form.apply(snapshot)
+            message = _(RECORD_GONE) if existing is not None else failure_message(exc)
+        else:
+            moved = rebase(dialog.form, fresh.model_dump(), (changed, base))
+            dialog.form.dirty = True
+            message = _(RECORD_CHANGED) if isinstance(exc, StaleRecord) else failure_message(exc)
+            if moved:
+                message += " " + _(RECORD_BOTH).format(fields="; ".join(moved))
+        dialog.general.setText(message)
+        view._run_dialog(dialog)
+        return dialog
+
+
+def _tell(view: CaseView, text: str) -> None:
+    """A window-modal box over the case view (not ``QMessageBox.warning``: it blocks)."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QMessageBox
+
+    message = QMessageBox(QMessageBox.Icon.Information, _("KIMdesk"), text,
+                          QMessageBox.StandardButton.Ok, view)
+    message.setObjectName("caseGone")
+    message.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    message.setWindowModality(Qt.WindowModality.WindowModal)
+    message.open()
