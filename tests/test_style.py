@@ -36,3 +36,21 @@ def test_no_module_over_500_lines() -> None:
         and (n := len(path.read_text("utf-8").splitlines())) > 500
     }
     assert too_long == {}
+
+
+def test_only_the_vault_touches_its_connection() -> None:
+    """The vault is the one road to the data (the brief): no module outside kimdesk/vault/ uses
+    a vault's connection. Two GUI modules asked it directly whether a case still exists (a
+    review, 2026-12-06); they ask ``vault.cases.exists`` now. The server's SQLAlchemy
+    connections are its own database's, not a vault's."""
+    import re
+
+    uses = re.compile(r"\b(?:vault|v|w\.vault|self\._vault)\.conn\b")
+    found = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for path in (ROOT / "kimdesk").rglob("*.py")
+        if "vault" not in path.relative_to(ROOT / "kimdesk").parts[:1]
+        for number, line in enumerate(path.read_text("utf-8").splitlines(), 1)
+        if uses.search(line)
+    ]
+    assert found == []

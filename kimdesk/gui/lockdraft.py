@@ -210,9 +210,8 @@ class LockDrafts:
             if not resume or not resume.get("case_id"):
                 return None
             state.discard(RESUME)
-            exists = vault.conn.execute("SELECT 1 FROM cases WHERE id = ? AND deleted = 0",
-                                        (resume["case_id"],)).fetchone()
-            if exists is None:  # deleted meanwhile (sync, retention): its draft goes with it
+            if not vault.cases.exists(resume["case_id"]):
+                # deleted meanwhile (sync, retention): its draft goes with it
                 case_drafts(vault).discard(resume["case_id"])
                 return None
             return resume, case_drafts(vault).load(resume["case_id"])

@@ -162,8 +162,7 @@ class StaleEdits:
 
         def job(w: DbWorker) -> tuple[bool, Record | None]:
             vault = w.require_vault()
-            alive = vault.conn.execute("SELECT 1 FROM cases WHERE id = ? AND deleted = 0",
-                                       (case_id,)).fetchone() is not None
+            alive = vault.cases.exists(case_id)
             if not alive or existing is None:
                 return alive, None
             try:

@@ -129,6 +129,13 @@ class Repository(Generic[R]):
     def for_case(self, case_id: str) -> list[R]:
         return self.where("case_id = ?", (case_id,))
 
+    def exists(self, record_id: str) -> bool:
+        """Whether the record is here and not deleted. Not an audited read: it tells nothing
+        of the record but that it is there (the GUI asks before it brings a draft back)."""
+        return self._vault.conn.execute(
+            f"SELECT 1 FROM {self.table} WHERE id = ? AND deleted = 0", (record_id,)
+        ).fetchone() is not None
+
     def count(self) -> int:
         return int(
             self._vault.conn.execute(
