@@ -26,6 +26,7 @@ from kimdesk.server.embedded import EmbeddedServer
 from kimdesk.sync.engine import SyncEngine, enroll
 from kimdesk.vault import Vault
 from tests.gui.conftest import PASSPHRASE, unlock, wait_idle
+from tests.sync.helpers import sqlite_server  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.gui
 CTRL = Qt.KeyboardModifier.ControlModifier
@@ -54,14 +55,7 @@ class Colleague:
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[EmbeddedServer]:
-    srv = EmbeddedServer(tmp_path / "server.db").start()
-    yield srv
-    srv.stop()
-
-
-@pytest.fixture
-def team(server: EmbeddedServer, tmp_path: Path
+def team(sqlite_server: EmbeddedServer, tmp_path: Path  # noqa: F811
          ) -> Iterator[tuple[Path, Colleague, dict[str, str]]]:
     """Her vault (closed, enrolled, synced: one person, case and note) and the colleague."""
     path = tmp_path / "anna.kdb"
@@ -72,11 +66,12 @@ def team(server: EmbeddedServer, tmp_path: Path
                                     owner="anna", team="Team Nord",
                                     opened_on=date(2026, 2, 2)))
         note = vault.notes.add(Note(case_id=case.id, text=NOTE_TEXT, author="anna"))
-        enroll(vault, server.url, server.service.create_enroll_code("Team Nord"))
+        enroll(vault, sqlite_server.url,
+               sqlite_server.service.create_enroll_code("Team Nord"))
         engine = SyncEngine(vault)
         engine.sync()
         engine.close()
-    colleague = Colleague(server, tmp_path / "bert.kdb")
+    colleague = Colleague(sqlite_server, tmp_path / "bert.kdb")
     try:
         yield path, colleague, {"person": person.id, "case": case.id, "note": note.id}
     finally:
@@ -171,6 +166,19 @@ def stored(path: Path, kind: str, record_id: str) -> Any:
         return getattr(vault, kind).get(record_id)
 
 
+def _phone_typed_email_pulled(qtbot: Any, make_window: Any,
+                              team: tuple[Path, Colleague, dict[str, str]]) -> tuple[Any, Any]:
+    """Her window and case view: she typed a new phone number, unsaved, and the colleague's new
+    e-mail address of the same person was pulled meanwhile."""
+    path, colleague, ids = team
+    window = open_window(qtbot, make_window, path)
+    view = open_only_case(qtbot, window, ids["case"])
+    type_over(qtbot, view.person_form.inputs["phone"], "0521 222")
+    colleague.edit("people", ids["person"], email="mira.neu@example.org")
+    sync_by_key(qtbot, window)
+    return window, view
+
+
 def test_a_save_after_a_pulled_change_to_another_field_keeps_both(
         qtbot: Any, make_window: Any, team: tuple[Path, Colleague, dict[str, str]],
         boxes: Boxes) -> None:
@@ -178,12 +186,8 @@ def test_a_save_after_a_pulled_change_to_another_field_keeps_both(
     person is pulled. Her save (and a second one, if the first is refused as "changed
     meanwhile", after reloading as the message says) must store her phone and keep the
     colleague's e-mail."""
-    path, colleague, ids = team
-    window = open_window(qtbot, make_window, path)
-    view = open_only_case(qtbot, window, ids["case"])
-    type_over(qtbot, view.person_form.inputs["phone"], "0521 222")
-    colleague.edit("people", ids["person"], email="mira.neu@example.org")
-    sync_by_key(qtbot, window)
+    path, _colleague, ids = team
+    window, view = _phone_typed_email_pulled(qtbot, make_window, team)
     save_by_key(qtbot, window)
     if view.dirty:  # refused: "reload it and try again", as the message asks
         press(qtbot, window, Qt.Key.Key_F5)
@@ -202,12 +206,8 @@ def test_an_edit_in_the_open_case_after_a_pulled_change_keeps_both(
     """Like above, but the case view reloads on its own in between (she saved a note in
     another tab while her phone number was still unsaved): no message at all, and her save
     undid the colleague's e-mail."""
-    path, colleague, ids = team
-    window = open_window(qtbot, make_window, path)
-    view = open_only_case(qtbot, window, ids["case"])
-    type_over(qtbot, view.person_form.inputs["phone"], "0521 222")
-    colleague.edit("people", ids["person"], email="mira.neu@example.org")
-    sync_by_key(qtbot, window)
+    path, _colleague, ids = team
+    window, view = _phone_typed_email_pulled(qtbot, make_window, team)
     view.reload()  # what saving a note or a form does to the open case
     wait_idle(qtbot, window)
     assert view.person_form.inputs["phone"].text() == "0521 222"
