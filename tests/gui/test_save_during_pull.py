@@ -28,12 +28,12 @@ from tests.gui.test_edit_during_sync import (  # noqa: F401 (fixtures)
     open_only_case,
     open_window,
     press,
-    server,
     stored,
     team,
     type_over,
 )
 from tests.gui.test_sync_lane import _search
+from tests.sync.helpers import sqlite_server  # noqa: F401 (fixture of team)
 
 pytestmark = pytest.mark.gui
 PULLED = 1200
