@@ -143,12 +143,18 @@ class StaleEdits:
                 or exc.params.get("record_id") not in (view.bundle.case.id,
                                                        view.bundle.person.id):
             return False
+        self._case_gone()
+        return True
+
+    def _case_gone(self) -> None:
+        """The open case was deleted meanwhile: its screen copy goes, and a message says why
+        (nothing of it is brought back)."""
+        view = self.view
         view.person_form.mark_clean()
         view.case_form.mark_clean()
         view.clear()
         view.status_message.emit(_(CASE_GONE))
         _tell(view, _(CASE_GONE))
-        return True
 
     # -- record editors --------------------------------------------------------------------------
     def record_failed(self, kind: RecordKind, existing: Record | None, edits: Edits,
@@ -175,11 +181,7 @@ class StaleEdits:
             if view.bundle is None or view.bundle.case.id != case_id:
                 return
             if not alive:
-                view.person_form.mark_clean()
-                view.case_form.mark_clean()
-                view.clear()
-                view.status_message.emit(_(CASE_GONE))
-                _tell(view, _(CASE_GONE))
+                self._case_gone()
                 return
             self._reopen(kind, existing, fresh, edits, exc)
 
