@@ -182,3 +182,29 @@ def qtbot_tmp(widget):
     from pathlib import Path
 
     return Path(tempfile.mkdtemp())
+
+
+def _connections_to(port: int) -> int:
+    """This process's open TCP connections to ``port`` (the server side's are not counted)."""
+    import psutil
+
+    return sum(1 for c in psutil.Process().net_connections("tcp")
+               if c.raddr and c.raddr.port == port and c.status == psutil.CONN_ESTABLISHED)
+
+
+def test_lock_and_reenrol_close_the_connections_to_the_server(qtbot, sqlite_server, make_device,
+                                                               worker):
+    """A lock (stop) or a re-enrolment (restart) dropped the engine without closing it: its
+    kept-alive connection to the server stayed open, one more after every unlock."""
+    from kimdesk.gui.sync import SyncController
+
+    port = int(sqlite_server.url.rsplit(":", 1)[1].strip("/"))
+    worker.vault = make_device(sqlite_server, "alice").vault
+    controller = SyncController(worker)
+    for turn in range(3):
+        controller.start() if turn != 1 else controller.restart()
+        qtbot.waitUntil(lambda: controller.state == "idle", timeout=10000)
+        assert _connections_to(port) >= 1  # the run's kept-alive connection
+        controller.stop()  # the app locks
+        qtbot.waitUntil(lambda: not worker.syncing, timeout=10000)
+        assert _connections_to(port) == 0, turn

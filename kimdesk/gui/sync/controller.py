@@ -168,9 +168,7 @@ class SyncController(QObject):
         """Before lock: stop timers and cancel a running sync at its next step."""
         self._generation += 1
         self._apply(self.schedule.stop())
-        if self._engine is not None:
-            self._engine.cancel()
-        self._engine = None
+        self._drop_engine()
 
     def restart(self) -> None:
         """After (re-)enrolling: drop the engine (it holds the old token) and start as after an
@@ -178,10 +176,18 @@ class SyncController(QObject):
         self._generation += 1
         self._timer.stop()
         self.schedule.stop()
-        if self._engine is not None:
-            self._engine.cancel()
-        self._engine = None
+        self._drop_engine()
         self.start()
+
+    def _drop_engine(self) -> None:
+        """Cancel the engine's run and close its connections once that run has ended: a job on
+        the sync lane, which runs after the run in flight. Dropped unclosed (until 2026-12-06),
+        every lock or re-enrolment left its kept-alive connection to the server open until
+        the garbage collector or the server's idle timeout ended it."""
+        engine, self._engine = self._engine, None
+        if engine is not None:
+            engine.cancel()
+            self.worker.submit(lambda _w: engine.close(), lane="sync")
 
     @property
     def server(self) -> str:
@@ -286,6 +292,8 @@ class SyncController(QObject):
         vault = w.require_sync_vault()
         engine = self._engine
         if engine is None or engine.vault is not vault:
+            if engine is not None:
+                engine.close()  # the last unlock's: its vault connection is closed
             engine = self._engine = SyncEngine(vault, on_state=self._progress)
         report = engine.sync()
         return engine.last_sync, report.conflicts
@@ -315,7 +323,7 @@ class SyncController(QObject):
         self._offline_reason = exc if isinstance(exc, Offline) else None
         if isinstance(exc, DeviceRevoked):
             self.wiped_by = exc
-            self._engine = None
+            self._drop_engine()
             self._server = ""
             self.server_changed.emit("")
             self._apply(self.schedule.run_failed(exc), exc)
