@@ -20,6 +20,8 @@ opens.
   ``send`` on Linux, macOS and Windows; ``close`` from another thread does not (on Linux the
   blocked call goes on waiting). httpcore then sees the connection end (EOF or a reset) and
   drops it from its pool. Any later I/O of the guard fails at once until :meth:`Guard.resume`.
+  A connect still under way is not a socket ``shutdown`` wakes; it is waited for in slices that
+  look at the flag (:func:`_connect`), so a Cancel ends it too, within a tenth of a second.
 
 The guard is installed on httpx's connection pool through its ``network_backend``, which
 httpx's :class:`httpx.HTTPTransport` does not take as a parameter; :func:`install` sets it on
@@ -30,6 +32,9 @@ that builds a transport).
 from __future__ import annotations
 
 import contextlib
+import errno
+import os
+import select
 import socket
 import ssl
 import threading
@@ -39,6 +44,11 @@ from collections.abc import Iterable, Iterator
 
 import httpcore
 import httpx
+
+# httpcore's own stream and error mapping for the connect below: private names, like the pool's
+# backend in :func:`install`; an httpcore that moves them fails at import, in every test.
+from httpcore._backends.sync import SyncStream
+from httpcore._exceptions import map_exceptions
 
 #: httpcore's socket options (``(level, option, value)`` tuples, as httpx passes them).
 SocketOption = (tuple[int, int, int] | tuple[int, int, bytes | bytearray]
@@ -157,6 +167,58 @@ class GuardedStream(httpcore.NetworkStream):
         return self._stream.get_extra_info(info)
 
 
+#: How often a connect in progress looks whether it was cancelled.
+CONNECT_POLL = 0.1
+_IN_PROGRESS = {errno.EINPROGRESS, errno.EWOULDBLOCK, errno.EAGAIN, 10035}  # 10035: Windows'
+
+
+def _connect(guard: Guard, address: tuple[str, int], timeout: float | None,
+             local_address: str | None) -> socket.socket:
+    """``socket.create_connection``, but a Cancel ends it within :data:`CONNECT_POLL`.
+
+    A connect to a host that drops packets (a network that lets nothing through, a firewall)
+    waits for the whole connect timeout, 30 s, and neither ``shutdown`` nor ``close`` from
+    another thread wakes it. So the connect is started without blocking and waited for in
+    slices, looking at the guard in between: the attempt itself keeps running in the kernel,
+    unlike a retry with a short timeout, so a slow but working link still connects. Before
+    (2026-12-06), a Cancel, or the lock, which waits for the sync run to end, waited up to 30 s
+    when the network dropped packets. The name lookup before it cannot be interrupted (the
+    system's resolver has its own timeouts).
+    """
+    deadline = None if timeout is None else time.monotonic() + timeout
+    host, port = address
+    error: OSError | None = None
+    for family, kind, proto, _name, target in socket.getaddrinfo(host, port, 0,
+                                                                 socket.SOCK_STREAM):
+        sock = socket.socket(family, kind, proto)
+        try:
+            if local_address is not None:
+                sock.bind((local_address, 0))
+            sock.setblocking(False)
+            code = sock.connect_ex(target)
+            while code in _IN_PROGRESS:
+                guard.time_left(None, httpcore.ConnectError)  # cancelled: raised here
+                left = CONNECT_POLL if deadline is None else deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError("timed out")
+                _, ready, failed = select.select([], [sock], [sock], min(left, CONNECT_POLL))
+                if ready or failed:
+                    code = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+            if code:
+                raise OSError(code, os.strerror(code))
+            sock.setblocking(True)
+            return sock
+        except OSError as exc:
+            sock.close()
+            error = exc
+            if isinstance(exc, socket.timeout):
+                raise
+        except BaseException:
+            sock.close()
+            raise
+    raise error or OSError("getaddrinfo returned nothing")
+
+
 class GuardedBackend(httpcore.NetworkBackend):
     """httpcore's network backend with every stream guarded by ``guard``."""
 
@@ -169,8 +231,16 @@ class GuardedBackend(httpcore.NetworkBackend):
                     socket_options: Iterable[SocketOption] | None = None
                     ) -> httpcore.NetworkStream:
         left = self._guard.time_left(timeout, httpcore.ConnectTimeout)
-        return GuardedStream(self._backend.connect_tcp(host, port, left, local_address,
-                                                       socket_options), self._guard)
+        if type(self._backend) is not httpcore.SyncBackend:  # another backend: its own connect
+            return GuardedStream(self._backend.connect_tcp(host, port, left, local_address,
+                                                           socket_options), self._guard)
+        with map_exceptions({TimeoutError: httpcore.ConnectTimeout,
+                             OSError: httpcore.ConnectError}):
+            sock = _connect(self._guard, (host, port), left, local_address)
+            for option in socket_options or ():
+                sock.setsockopt(*option)
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return GuardedStream(SyncStream(sock), self._guard)
 
     def connect_unix_socket(self, path: str, timeout: float | None = None,
                             socket_options: Iterable[SocketOption] | None = None
