@@ -42,7 +42,7 @@ from kimdesk.gui.labels import code_label, kind_label
 from kimdesk.gui.lang import format_date, ltr
 from kimdesk.gui.records import CASE_FIELDS, KINDS, PERSON_FIELDS, RecordDialog, RecordKind
 from kimdesk.gui.recordtab import RecordTab
-from kimdesk.gui.staleedit import StaleEdits, edits_of
+from kimdesk.gui.staleedit import StaleEdits
 from kimdesk.gui.worker import DbWorker
 from kimdesk.i18n import current_language, gettext
 
@@ -326,7 +326,7 @@ class CaseView(QWidget):
         self.person_form.mark_clean()
         self.case_form.mark_clean()
         self._update_dirty()
-        self.worker.submit(job, self._saved, self._save_failed)
+        self.stale.save(job)  # refused or cut off by a lock, the entries are kept
         return True
 
     def _saved(self, case_id: str) -> None:
@@ -439,11 +439,7 @@ class CaseView(QWidget):
                 repo.update(record)
             return record.id
 
-        case_id = self.bundle.case.id if self.bundle is not None else ""
-        edits = edits_of(dialog.form)  # brought back if the save is refused
-        self.worker.submit(job, lambda _id: self._record_saved(kind, case_id),
-                           lambda exc: self.stale.record_failed(kind, existing, edits, case_id,
-                                                                exc))
+        self.stale.store(job, dialog)  # refused or cut off by a lock, the entries are kept
 
     def _record_saved(self, kind: RecordKind, case_id: str) -> None:
         self.status_message.emit(_("{what} saved.").format(what=_(kind.singular)))

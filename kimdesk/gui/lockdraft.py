@@ -17,11 +17,20 @@ are kept, each with the value it had before: if sync changed the case meanwhile,
 show the new stored values, and where the same input changed on both sides the counselor's entry
 stays in the field while the notice names the stored value ("keep the draft, show both",
 docs/gui.md). The case draft is deleted once it is back on screen.
+
+A save asked for just before the lock counts as unsaved until its answer is in
+(:class:`PendingSaves`): Ctrl+S marks the inputs clean at once, and a save still queued when the
+vault locked may yet be refused (the record changed meanwhile by sync), after the lock, with
+nobody left to show the entries to. The draft is written on the vault lane behind those saves, so
+it knows how each ended: the entries of a refused one go into the draft, those of one that went
+through do not (they would come back, and a new record would be saved twice).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -29,7 +38,7 @@ from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 
 from kimdesk.gui.tone import say
-from kimdesk.gui.worker import DbWorker, where
+from kimdesk.gui.worker import DbWorker, Job, OnDone, OnError, where
 from kimdesk.i18n import N_, gettext
 
 if TYPE_CHECKING:
@@ -73,24 +82,50 @@ def draft_icon() -> QIcon:
     return QIcon(pixmap)
 
 
-def _part(form: FieldForm) -> dict[str, Any] | None:
+def edits(form: FieldForm) -> dict[str, Any] | None:
     """The edited inputs of a form and what they held before, or None when nothing changed."""
-    if not form.dirty:
-        return None
     changed, base = form.changes()
     return {"changed": changed, "base": base} if changed else None
 
 
-def _open_dialog(view: CaseView) -> RecordDialog | None:
-    from kimdesk.gui.records import RecordDialog
+def fields_draft(view: CaseView, *, unsaved_only: bool = False) -> dict[str, Any]:
+    """The person and case inputs edited since the case was read: all of them (a save is
+    queued), or only those of a form not saved since (``unsaved_only``)."""
+    forms = (("person", view.person_form), ("case", view.case_form))
+    return {name: part for name, form in forms
+            if (form.dirty or not unsaved_only) and (part := edits(form)) is not None}
 
-    shown = [d for d in view.findChildren(RecordDialog) if d.isVisible()]
-    return shown[-1] if shown else None
+
+def record_draft(dialog: RecordDialog) -> dict[str, Any]:
+    """A record editor's entries as a draft (``records``: the editors to open again)."""
+    part = edits(dialog.form)
+    if part is None:
+        return {}
+    existing = dialog.existing.id if dialog.existing is not None else None
+    return {"records": [part | {"kind": dialog.kind.key, "existing": existing}]}
+
+
+def merged(*drafts: dict[str, Any] | None) -> dict[str, Any] | None:
+    """One draft of several, oldest first: a later entry of an input wins, the earliest "held
+    before" stays (what was stored before any of them); every record editor is kept."""
+    out: dict[str, Any] = {}
+    for draft in drafts:
+        for name, part in (draft or {}).items():
+            if name == "records":
+                out.setdefault("records", []).extend(part)
+            elif part:
+                old = out.get(name) or {"changed": {}, "base": {}}
+                out[name] = {"changed": old["changed"] | part["changed"],
+                             "base": part["base"] | old["base"]}
+    return out or None
 
 
 def capture(view: CaseView) -> tuple[dict[str, Any], dict[str, Any] | None] | None:
     """``(resume, draft)`` for the case on screen, or None when no case is open. ``resume`` says
-    which case, tab and form to show again; ``draft`` holds the unsaved edits (None: none)."""
+    which case, tab and form to show again; ``draft`` holds the unsaved edits (None: none): the
+    edited person and case inputs and every open record editor with entries."""
+    from kimdesk.gui.records import RecordDialog
+
     if view.bundle is None:
         return None
     case_id = view.bundle.case.id
@@ -99,19 +134,8 @@ def capture(view: CaseView) -> tuple[dict[str, Any], dict[str, Any] | None] | No
     form = getattr(view.forms_tab, "form", None)
     if form is not None:
         resume["form_id"] = form.form_id
-    draft: dict[str, Any] = {}
-    for name, fields in (("person", view.person_form), ("case", view.case_form)):
-        part = _part(fields)
-        if part is not None:
-            draft[name] = part
-    dialog = _open_dialog(view)
-    if dialog is not None and dialog.form.dirty:
-        part = _part(dialog.form)
-        if part is not None:
-            draft["record"] = part | {
-                "kind": dialog.kind.key,
-                "existing": dialog.existing.id if dialog.existing is not None else None}
-    return resume, draft or None
+    editors = [d for d in view.findChildren(RecordDialog) if d.isVisible() and d.form.dirty]
+    return resume, merged(fields_draft(view, unsaved_only=True), *map(record_draft, editors))
 
 
 def _shown(form: FieldForm, name: str, value: Any) -> str:
@@ -145,15 +169,67 @@ def put_back(form: FieldForm, part: dict[str, Any] | None) -> list[str]:
     value moved since the draft was taken, "label (stored now: value)"."""
     if not part:
         return []
-    changed: dict[str, Any] = dict(part.get("changed") or {})
     base: dict[str, Any] = dict(part.get("base") or {})
-    moved = []
-    for name in changed:
-        if name in form.inputs and form.base_value(name) != base.get(name):
+    moved: list[str] = []
+    keep: dict[str, Any] = {}
+    for name, value in dict(part.get("changed") or {}).items():
+        if name not in form.inputs:
+            continue
+        now = form.base_value(name)
+        if now == value:  # stored already (a save that went through): not an edit any more
+            continue
+        keep[name] = value
+        if now != base.get(name):
             moved.append(_(MSG_STORED).format(field=form.labels[name].text().replace("&", ""),
-                                              value=_shown(form, name, form.base_value(name))))
-    form.apply(changed)
+                                              value=_shown(form, name, now)))
+    form.apply(keep)
     return moved
+
+
+@dataclass(eq=False)
+class PendingSave:
+    """A save of the open case queued on the vault lane, its answer not in yet."""
+
+    case_id: str
+    draft: dict[str, Any]  # what it would bring back as a lock draft if refused
+    stored: bool = False  # set on the vault lane once the save went through
+    kept: bool = False  # handed to a lock draft: its answer is for nobody now
+
+
+class PendingSaves:
+    """The case view's saves whose answers are not in yet (one per case view). At the lock they
+    are handed over to the draft (:meth:`LockDrafts.keep`), which is written behind them on the
+    same lane; their answers then go nowhere: the case view is gone, the draft has the entries."""
+
+    def __init__(self, worker: DbWorker) -> None:
+        self.worker = worker
+        self._open: list[PendingSave] = []
+
+    def submit(self, job: Job, case_id: str, draft: dict[str, Any], on_done: OnDone,
+               on_error: OnError) -> None:
+        save = PendingSave(case_id, draft)
+        self._open.append(save)
+
+        def run(w: DbWorker) -> Any:
+            result = job(w)
+            save.stored = True  # read by the lock draft's job, on this lane, after this one
+            return result
+
+        def answer(callback: Callable[[Any], None], value: Any) -> None:
+            if save in self._open:
+                self._open.remove(save)
+            if not save.kept:
+                callback(value)
+
+        self.worker.submit(run, lambda r: answer(on_done, r), lambda e: answer(on_error, e))
+
+    def hand_over(self, case_id: str) -> list[PendingSave]:
+        """The case's saves not answered yet, for the lock draft (oldest first)."""
+        saves = [s for s in self._open if s.case_id == case_id]
+        for save in saves:
+            save.kept = True
+        self._open = [s for s in self._open if not s.kept]
+        return saves
 
 
 class LockDrafts:
@@ -164,39 +240,55 @@ class LockDrafts:
         self.worker: DbWorker = window.worker
         self._pending: tuple[dict[str, Any], dict[str, Any] | None] | None = None
         self._listening = False
+        self._reason = ""  # the lock screen's line: why it locked
         self.restored = 0  # how many drafts came back (tests, the notice)
 
     # -- at the lock ---------------------------------------------------------------------------
-    def keep(self, view: CaseView) -> bool:
-        """Queue the write of the open case's state (before the vault closes). True when there
-        were unsaved edits."""
+    def keep(self, view: CaseView) -> None:
+        """Queue the write of the open case's state (before the vault closes): its unsaved edits,
+        and the entries of its saves still queued if they turn out refused. Whether entries were
+        kept is said on the lock screen once the write has answered (:meth:`say_locked`)."""
         from kimdesk.vault.drafts import case_drafts, gui_state
 
         captured = capture(view)
+        saves = view.stale.pending.hand_over(captured[0]["case_id"]) if captured else []
 
-        def job(w: DbWorker) -> None:
+        def job(w: DbWorker) -> bool:
             vault = w.require_vault()
             with vault.transaction():
                 state = gui_state(vault)
                 if captured is None:
                     state.discard(RESUME)
-                    return
-                resume, draft = captured
+                    return False
+                resume, unsaved = captured
+                # the saves ran before this job, on this lane: their outcome is known
+                draft = merged(*(s.draft for s in saves if not s.stored), unsaved)
                 state.save(RESUME, resume)
                 if draft is not None:
                     case_drafts(vault).save(resume["case_id"], draft)
+                return draft is not None
 
-        self.worker.submit(job, None, self._not_kept)
-        return captured is not None and captured[1] is not None
+        self.worker.submit(job, lambda kept: self._say(_(MSG_KEPT) if kept else ""),
+                           self._not_kept)
 
-    def say_kept(self, kept: bool, text: str) -> None:
-        """The lock screen's line: ``text`` (why it locked), and that the edits were kept."""
-        parts = [text, _(MSG_KEPT) if kept else ""]
-        say(self.window.unlock_screen.error, " ".join(p for p in parts if p), error=False)
+    def say_locked(self, reason: str) -> None:
+        """The lock screen's line: ``reason``, why it locked (may be empty). Whether unsaved
+        entries were kept follows when the draft's write has answered: only then is it known."""
+        self._reason = reason
+        self._say("")
+
+    def _say(self, text: str, *, error: bool = False) -> None:
+        if not self.window.unlocked:  # an answer after the next unlock has no screen left
+            say(self.window.unlock_screen.error,
+                " ".join(p for p in (self._reason, text) if p), error=error)
 
     @staticmethod
     def _not_kept(exc: Exception) -> None:
         log.error("draft not kept at the lock: %s", where(exc))
+
+    @staticmethod
+    def _not_done(exc: Exception) -> None:
+        log.error("lock draft not handled after unlock: %s", where(exc))
 
     # -- after unlock --------------------------------------------------------------------------
     def resume(self) -> None:
@@ -216,11 +308,7 @@ class LockDrafts:
                 return None
             return resume, case_drafts(vault).load(resume["case_id"])
 
-        self.worker.submit(job, self._open, self._not_resumed)
-
-    @staticmethod
-    def _not_resumed(exc: Exception) -> None:
-        log.error("case not reopened after unlock: %s", where(exc))
+        self.worker.submit(job, self._open, self._not_done)
 
     def _open(self, found: tuple[dict[str, Any], dict[str, Any] | None] | None) -> None:
         if found is None or not self.window.unlocked:
@@ -249,7 +337,15 @@ class LockDrafts:
             return
         moved = put_back(view.person_form, draft.get("person"))
         moved += put_back(view.case_form, draft.get("case"))
-        moved += self._reopen_record(view, draft.get("record"))
+        reopened = False
+        # "record": the one editor of a draft written by an earlier version
+        for part in draft.get("records") or [draft.get("record")]:
+            found = self._reopen_record(view, part)
+            reopened |= found is not None
+            moved += found or []
+        if not (view.dirty or reopened):  # all of it is stored by now
+            self._forget(case_id)
+            return
         text = _(MSG_RESTORED)
         if moved:
             text += " " + _(MSG_CHANGED).format(fields="; ".join(moved))
@@ -259,9 +355,11 @@ class LockDrafts:
         self._forget(case_id)
 
     @staticmethod
-    def _reopen_record(view: CaseView, part: dict[str, Any] | None) -> list[str]:
+    def _reopen_record(view: CaseView, part: dict[str, Any] | None) -> list[str] | None:
+        """Open a record editor of the draft again; the inputs moved meanwhile, or None when
+        none was opened."""
         if not part or part.get("kind") not in view.tab_widgets:
-            return []
+            return None
         key = str(part["kind"])
         records = view.tab_widgets[key].records
         existing = part.get("existing")
@@ -269,7 +367,7 @@ class LockDrafts:
         # A new record, or one deleted meanwhile: the entries come back in a new record.
         dialog = view.add_record(key) if row < 0 else view.edit_record(key, row)
         if dialog is None or not hasattr(dialog, "form"):
-            return []
+            return None
         return put_back(dialog.form, part)
 
     def _forget(self, case_id: str) -> None:
@@ -280,4 +378,4 @@ class LockDrafts:
             case_drafts(w.require_vault()).discard(case_id)
 
         self.worker.submit(job, lambda _r: self.window.workspace.refresh_drafts(),
-                           self._not_kept)
+                           self._not_done)

@@ -234,22 +234,23 @@ class MainWindow(QMainWindow):
         that comes back after unlock, so locking never asks and never loses anything."""
         if not self.unlocked:
             return False
-        self.drafts.say_kept(self._do_lock(), "")
+        self._do_lock()
+        self.drafts.say_locked("")
         return True
 
     def auto_lock(self) -> None:
         """Idle timeout: unsaved edits become a draft; nothing may stay on screen."""
         if self.unlocked:
             n = self.settings.idle_minutes  # "Nach 1 Minuten" was wrong (issue 18)
-            self.drafts.say_kept(self._do_lock(), ngettext(
+            self._do_lock()
+            self.drafts.say_locked(ngettext(
                 "Locked after {minutes} minute without input.",
                 "Locked after {minutes} minutes without input.", n).format(minutes=n))
 
-    def _do_lock(self, *, keep_drafts: bool = True) -> bool:
-        """Lock; returns True when unsaved edits were kept as a draft."""
-        kept = False
+    def _do_lock(self, *, keep_drafts: bool = True) -> None:
+        """Lock; unsaved edits are kept as a draft unless ``keep_drafts`` is False."""
         if keep_drafts and self._workspace is not None and self.unlocked:
-            kept = self.drafts.keep(self._workspace.case_view)  # queued before the vault closes
+            self.drafts.keep(self._workspace.case_view)  # queued before the vault closes
         self.idle.stop()
         self.sync.stop()
         for widget in QApplication.topLevelWidgets():
@@ -265,7 +266,6 @@ class MainWindow(QMainWindow):
         self._set_unlocked(False)
         self.status.clear()
         self.show_unlock()
-        return kept
 
     def _set_unlocked(self, unlocked: bool) -> None:
         self.menus.set_unlocked(unlocked)

@@ -17,7 +17,9 @@ back on top. Where no input changed on both sides, a refused save is carried out
 where one did, her entry stays in the field, a notice names the stored value, and nothing is
 saved until she says so. A refused record editor opens again with her entries on the record as
 now stored (or, deleted meanwhile, as a new entry); when its case is gone (an Art. 17 deletion or
-a Löschfrist on another device) nothing is brought back, and a message says so.
+a Löschfrist on another device) nothing is brought back, and a message says so. A save whose
+answer comes after the vault locked is the lock draft's business: refused, its entries are in
+the draft (:class:`kimdesk.gui.lockdraft.PendingSaves`).
 """
 
 from __future__ import annotations
@@ -25,8 +27,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from kimdesk.gui.jobs import failure_message
-from kimdesk.gui.lockdraft import MSG_CHANGED, MSG_STORED, _shown
-from kimdesk.gui.worker import DbWorker
+from kimdesk.gui.lockdraft import MSG_CHANGED, PendingSaves, fields_draft, put_back, record_draft
+from kimdesk.gui.worker import DbWorker, Job
 from kimdesk.i18n import N_, gettext
 from kimdesk.vault.errors import RecordNotFound, StaleRecord
 
@@ -69,20 +71,7 @@ def rebase(form: FieldForm, stored: dict[str, Any],
     value)". An input whose entry is stored already is not an edit any more."""
     changed, base = edits if edits is not None else form.changes()
     form.set_values(stored)
-    moved: list[str] = []
-    keep: dict[str, Any] = {}
-    for name, value in changed.items():
-        if name not in form.inputs:
-            continue
-        now = form.base_value(name)
-        if now == value:
-            continue
-        keep[name] = value
-        if now != base.get(name):
-            moved.append(_(MSG_STORED).format(field=form.labels[name].text().replace("&", ""),
-                                              value=_shown(form, name, now)))
-    form.apply(keep)
-    return moved
+    return put_back(form, {"changed": changed, "base": base})
 
 
 class StaleEdits:
@@ -94,6 +83,27 @@ class StaleEdits:
         self._again = False  # a refused save waits for the case to be read again
         self._retried = False  # the save under way is that second try (tried once only)
         self._moved: list[str] = []
+        self.pending = PendingSaves(view.worker)  # saves not answered yet (a lock keeps them)
+
+    def save(self, job: Job) -> None:
+        """Queue the save of the person and case inputs (marked clean already): refused, they
+        are read again with the entries on top; the vault locked before the answer, the lock
+        draft has the entries."""
+        view = self.view
+        assert view.bundle is not None
+        self.pending.submit(job, view.bundle.case.id, fields_draft(view), view._saved,
+                            view._save_failed)
+
+    def store(self, job: Job, dialog: RecordDialog) -> None:
+        """Queue a record editor's save (the editor closed): refused, the editor opens again with
+        the entries (:meth:`record_failed`); the vault locked first, the lock draft has them."""
+        view = self.view
+        kind, existing = dialog.kind, dialog.existing
+        case_id = view.bundle.case.id if view.bundle is not None else ""
+        entries = edits_of(dialog.form)
+        self.pending.submit(job, case_id, record_draft(dialog),
+                            lambda _id: view._record_saved(kind, case_id),
+                            lambda exc: self.record_failed(kind, existing, entries, case_id, exc))
 
     # -- the person and case inputs --------------------------------------------------------------
     def refused(self, exc: Exception) -> bool:
