@@ -39,12 +39,9 @@ pytestmark = pytest.mark.gui
 PULLED = 1200
 
 
-def test_a_save_and_a_search_while_a_page_is_written(
-        qtbot: Any, make_window: Any, team: tuple[Path, Colleague, dict[str, str]],  # noqa: F811
-        boxes: Boxes, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
-    path, colleague, ids = team
-    window = open_window(qtbot, make_window, path)
-    view = open_only_case(qtbot, window, ids["case"])
+def colleague_adds_many(colleague: Colleague) -> None:
+    """The colleague pushes PULLED people with a case each: her next sync pulls them in pages
+    of more than 50 records."""
     people = [Person(given_name="Jana", family_name="Pullmann") for _ in range(PULLED)]
     with colleague.vault.transaction():
         colleague.vault.people.insert_many(people)
@@ -53,7 +50,13 @@ def test_a_save_and_a_search_while_a_page_is_written(
                  team="Team Nord", opened_on=date(2026, 1, 5)) for i, p in enumerate(people))
     colleague.engine.sync()
 
-    inside, save_started = threading.Event(), threading.Event()
+
+def hold_a_page(monkeypatch: pytest.MonkeyPatch, until: threading.Event
+                ) -> tuple[threading.Event, list[int]]:
+    """The first pulled page of more than 50 records, once all of them are written, waits inside
+    its transaction (the vault's write lock held) until ``until`` is set. Returns the event set
+    when it waits, and a list that holds one item once it has."""
+    inside = threading.Event()
     held: list[int] = []
     original = Inbox._reindex
 
@@ -61,10 +64,22 @@ def test_a_save_and_a_search_while_a_page_is_written(
         if not held and len(self._touched) > 50:
             held.append(1)
             inside.set()
-            assert save_started.wait(60)
+            assert until.wait(60)
         original(self)
 
     monkeypatch.setattr(Inbox, "_reindex", reindex)
+    return inside, held
+
+
+def test_a_save_and_a_search_while_a_page_is_written(
+        qtbot: Any, make_window: Any, team: tuple[Path, Colleague, dict[str, str]],  # noqa: F811
+        boxes: Boxes, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    path, colleague, ids = team
+    window = open_window(qtbot, make_window, path)
+    view = open_only_case(qtbot, window, ids["case"])
+    colleague_adds_many(colleague)
+    save_started = threading.Event()
+    inside, held = hold_a_page(monkeypatch, save_started)
     vault = window.worker.vault
     plain = vault.transaction
 
