@@ -6,7 +6,10 @@ was called away comes back to find the consultation gone. So at the lock :meth:`
 collects what the open case has unsaved — the person and case fields that were edited, an open
 record editor (consultation, note, goal, ...), which form of the Forms tab was open (its answers
 are already a form draft, :mod:`kimdesk.forms.drafts`) and the tab shown — and queues one write to
-the vault before the vault closes. The documents live in the vault's device-local ``vault_meta``
+the vault before the vault closes. That write waits for the sync lane's run to end (the lock
+cancels it; a pulled page's transaction may hold the write lock longer than a write waits for it),
+and the lock screen says the entries were kept only once it is done; if it fails, the screen says
+they could not be kept. The documents live in the vault's device-local ``vault_meta``
 table (:func:`kimdesk.vault.drafts.case_drafts`, :func:`~kimdesk.vault.drafts.gui_state`): encrypted
 like everything else, never synced, never a file of their own.
 
@@ -52,6 +55,8 @@ log = logging.getLogger(__name__)
 
 RESUME = "resume"
 MSG_KEPT = N_("Unsaved entries were kept as an encrypted draft; they come back after unlock.")
+MSG_LOST = N_("Unsaved entries could not be kept: writing the draft failed. Please enter them "
+              "again after unlock.")
 MSG_RESTORED = N_("Unsaved entries from before the lock are back. Save them (Ctrl+S) or undo them "
                   "with Revert.")
 MSG_CHANGED = N_("Changed elsewhere meanwhile (sync) as well: {fields}. Your entries are in the "
@@ -255,7 +260,9 @@ class LockDrafts:
 
         def job(w: DbWorker) -> bool:
             vault = w.require_vault()
-            with vault.transaction():
+            # after a pulled page's transaction, however long (the lock cancelled the run): the
+            # write would otherwise give up after the busy timeout and the entries be lost
+            with w.sync_stopped(), vault.transaction():
                 state = gui_state(vault)
                 if captured is None:
                     state.discard(RESUME)
@@ -268,8 +275,13 @@ class LockDrafts:
                     case_drafts(vault).save(resume["case_id"], draft)
                 return draft is not None
 
-        self.worker.submit(job, lambda kept: self._say(_(MSG_KEPT) if kept else ""),
-                           self._not_kept)
+        def failed(exc: Exception) -> None:
+            log.error("draft not kept at the lock: %s", where(exc))
+            if captured is not None and (captured[1] is not None
+                                         or any(not s.stored for s in saves)):
+                self._say(_(MSG_LOST), error=True)  # nothing may claim it was kept
+
+        self.worker.submit(job, lambda kept: self._say(_(MSG_KEPT) if kept else ""), failed)
 
     def say_locked(self, reason: str) -> None:
         """The lock screen's line: ``reason``, why it locked (may be empty). Whether unsaved
@@ -281,10 +293,6 @@ class LockDrafts:
         if not self.window.unlocked:  # an answer after the next unlock has no screen left
             say(self.window.unlock_screen.error,
                 " ".join(p for p in (self._reason, text) if p), error=error)
-
-    @staticmethod
-    def _not_kept(exc: Exception) -> None:
-        log.error("draft not kept at the lock: %s", where(exc))
 
     @staticmethod
     def _not_done(exc: Exception) -> None:

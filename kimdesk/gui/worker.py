@@ -21,7 +21,9 @@ The lanes, each one thread running its jobs in submission order:
   a query waited more than 120 s). WAL lets the vault lane read beside it, and a save waits at
   most for one of sync's short transactions. Before the vault closes (lock, quit),
   :meth:`DbWorker.close_vault` waits for the sync job under way (the controller cancels it first,
-  so it ends at its next step) and closes the sync lane's vault with it.
+  so it ends at its next step) and closes the sync lane's vault with it. A write at the lock (the
+  lock draft) waits for it the same way (:meth:`DbWorker.sync_stopped`): a pulled page's
+  transaction may hold the write lock longer than a write waits for it.
 
 Why not a thread pool: the vault allows one thread, and file work comes one piece at a time from a
 user's click, so one thread per lane keeps the order predictable and shutdown simple
@@ -47,7 +49,7 @@ import itertools
 import logging
 import threading
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -349,6 +351,19 @@ class DbWorker(QObject):
         if self._sync_vault is None:
             self._sync_vault = vault.open_sibling()
         return self._sync_vault
+
+    @contextlib.contextmanager
+    def sync_stopped(self) -> Iterator[None]:
+        """For a vault-lane job that must write while sync is being stopped (the lock's draft):
+        wait until the sync lane's job under way has ended, and start none meanwhile. A pulled
+        page holds the vault's write lock for its whole transaction, at times longer than a write
+        waits for it (``busy_timeout``, 5 s): the write would fail. Only once the run was
+        cancelled (it then ends at its next step); a run going on may take minutes."""
+        executor = getattr(self._here, "executor", None)
+        if executor is not None and executor.lane == "sync":
+            raise RuntimeError("a sync-lane job cannot wait for the sync lane")
+        with self._sync_guard:
+            yield
 
     def close_vault(self) -> None:
         """Close the vault (on the vault lane): first wait for the sync lane's job under way, if
