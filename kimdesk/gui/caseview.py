@@ -42,7 +42,7 @@ from kimdesk.gui.labels import code_label, kind_label
 from kimdesk.gui.lang import format_date, ltr
 from kimdesk.gui.records import CASE_FIELDS, KINDS, PERSON_FIELDS, RecordDialog, RecordKind
 from kimdesk.gui.recordtab import RecordTab
-from kimdesk.gui.staleedit import StaleEdits
+from kimdesk.gui.staleedit import StaleEdits, changed_only
 from kimdesk.gui.worker import DbWorker
 from kimdesk.i18n import current_language, gettext
 
@@ -151,8 +151,11 @@ class CaseView(QWidget):
         return self.bundle.case.id if self.bundle else None
 
     def load(self, case_id: str) -> None:
+        """Read the case; its answer is shown only while it is still the case asked for (a read
+        queued before the lock answered after :meth:`clear` and filled the locked window)."""
         self.requested_id = case_id
-        self.worker.submit(lambda w: load_bundle(w, case_id), self.show_bundle,
+        self.worker.submit(lambda w: load_bundle(w, case_id),
+                           lambda b: self.show_bundle(b) if self.requested_id == case_id else None,
                            self._load_failed, key="case-view")
 
     def reload(self) -> None:
@@ -316,13 +319,7 @@ class CaseView(QWidget):
             self.status_message.emit(_("Not saved: please correct the marked fields."))
             return False
 
-        def job(w: DbWorker) -> str:
-            vault = w.require_vault()
-            with vault.transaction():
-                vault.people.update(person)
-                vault.cases.update(case)
-            return case.id
-
+        job = changed_only(self.bundle, person, case)
         self.person_form.mark_clean()
         self.case_form.mark_clean()
         self._update_dirty()

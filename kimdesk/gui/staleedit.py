@@ -33,7 +33,7 @@ from kimdesk.i18n import N_, gettext
 from kimdesk.vault.errors import RecordNotFound, StaleRecord
 
 if TYPE_CHECKING:
-    from kimdesk.domain.models import Record
+    from kimdesk.domain.models import Case, Person, Record
     from kimdesk.gui.casebundle import CaseBundle
     from kimdesk.gui.caseview import CaseView
     from kimdesk.gui.fields import FieldForm
@@ -229,3 +229,20 @@ def _tell(view: CaseView, text: str) -> None:
     message.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     message.setWindowModality(Qt.WindowModality.WindowModal)
     message.open()
+
+
+def changed_only(bundle: CaseBundle, person: Person, case: Case) -> Job:
+    """The case view's save: writes the person and the case only where they differ from what was
+    read. Saving case fields wrote the unchanged person too (until 2026-12-06): a new revision
+    pushed to every device of the team, an audit entry for nothing, and a refusal when a
+    colleague's change to that person had been pulled meanwhile."""
+    def job(w: DbWorker) -> str:
+        vault = w.require_vault()
+        with vault.transaction():
+            if person != bundle.person:
+                vault.people.update(person)
+            if case != bundle.case:
+                vault.cases.update(case)
+        return case.id
+
+    return job

@@ -188,3 +188,24 @@ def test_an_unexpected_error_never_shows_its_text(qtbot: Any, demo_window: Any,
     assert fields == {}
     assert "AttributeError" in general and secret not in general
     assert all(secret not in r.getMessage() for r in caplog.records)
+
+
+def test_a_case_read_queued_before_the_lock_does_not_fill_the_locked_window(
+        qtbot: Any, demo_window: Any) -> None:
+    """A case opened right before Ctrl+L: its read was queued before the vault closed, and its
+    answer came after the lock had cleared the case view, so the hidden view held the client's
+    name and fields while the vault was locked (found by the lock-draft review, 2026-12-06)."""
+    window = demo_window
+    ws = window.workspace
+    case_id = ws.model.row_at(1).case_id
+    ws.open_case(case_id)  # queued; its answer cannot arrive before the key below is handled
+    qtbot.keyClick(window, Qt.Key.Key_L, CTRL)
+    qtbot.waitUntil(lambda: not window.unlocked)
+    wait_idle(qtbot, window)
+    view = ws.case_view
+    assert window.worker.vault is None
+    assert view.bundle is None
+    assert view.ui.nameLabel.text() == "" and view.ui.subtitleLabel.text() == ""
+    held = view.person_form.values(), view.case_form.values()
+    view.clear()  # what the lock leaves: the same
+    assert held == (view.person_form.values(), view.case_form.values())

@@ -332,3 +332,21 @@ def test_a_case_purged_meanwhile_is_said_in_words_and_not_brought_back(
     window.worker.stop()
     with Vault.open(path, PASSPHRASE) as vault:
         assert vault.people.count() == 0 and vault.cases.count() == 0
+
+
+def test_saving_case_fields_only_leaves_the_person_unwritten(
+        qtbot: Any, make_window: Any, team: tuple[Path, Colleague, dict[str, str]]) -> None:
+    """Saving a case field wrote the unchanged person too: a new revision, a push to every
+    device of the team and an audit entry for nothing (left open by the last review)."""
+    path, _colleague, ids = team
+    before = stored(path, "people", ids["person"])
+    assert not before.pending
+    window = open_window(qtbot, make_window, path)
+    view = open_only_case(qtbot, window, ids["case"])
+    type_over(qtbot, view.case_form.inputs["referral_source"], "Jobcenter Quarzweg")
+    save_by_key(qtbot, window)
+    window.close()
+    window.worker.stop()
+    assert stored(path, "cases", ids["case"]).referral_source == "Jobcenter Quarzweg"
+    after = stored(path, "people", ids["person"])
+    assert (after.revision, after.pending) == (before.revision, False)
