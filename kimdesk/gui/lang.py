@@ -24,6 +24,25 @@ LANGUAGE_NAMES: dict[str, str] = {
     "ru": "Русский",
 }
 
+#: "draft translation" in each draft language's own words (:func:`kimdesk.i18n.is_draft`): shown
+#: beside the language's name, which a reader of that language reads whatever the interface's
+#: current language is.
+DRAFT_MARKS: dict[str, str] = {
+    "ar": "ترجمة أولية",
+    "fa": "ترجمهٔ پیش‌نویس",
+    "tr": "taslak çeviri",
+    "uk": "чернетка перекладу",
+    "ru": "черновой перевод",
+}
+
+
+def language_label(lang: str) -> str:
+    """A language chooser's entry: the name in its own language, and for a draft translation
+    that it is one ("Türkçe (taslak çeviri)")."""
+    if i18n.is_draft(lang):
+        return f"{LANGUAGE_NAMES[lang]} ({DRAFT_MARKS[lang]})"
+    return LANGUAGE_NAMES[lang]
+
 
 #: The Qt locale behind a UI language where CLDR's default for the bare language does not fit:
 #: English means the British conventions (day before month, ``15/03/1988``), because the

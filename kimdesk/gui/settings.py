@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QDialog, QWidget
 
 from kimdesk import i18n
 from kimdesk.gui.forms_generated.ui_settings import Ui_SettingsDialog
-from kimdesk.gui.lang import LANGUAGE_NAMES
+from kimdesk.gui.lang import language_label
 from kimdesk.gui.worker import DbWorker
 from kimdesk.i18n import gettext
 from kimdesk.vault.files import create_private_file, make_private, private_dir
@@ -140,7 +140,7 @@ class SettingsDialog(QDialog):
         self.setObjectName("settingsDialog")
         combo = self.ui.languageCombo
         for code in i18n.UI_LANGUAGES:
-            combo.addItem(LANGUAGE_NAMES[code], code)
+            combo.addItem(language_label(code), code)
         combo.setCurrentIndex(combo.findData(settings.language))
         self.ui.idleSpin.setValue(settings.idle_minutes)
         self.ui.serverStatus.setText(server_status(sync_server))

@@ -22,7 +22,7 @@ from kimdesk import i18n
 from kimdesk.gui.fields import field_errors
 from kimdesk.gui.forms_generated.ui_create import Ui_CreateScreen
 from kimdesk.gui.forms_generated.ui_unlock import Ui_UnlockScreen
-from kimdesk.gui.lang import LANGUAGE_NAMES
+from kimdesk.gui.lang import language_label
 from kimdesk.gui.tone import say
 from kimdesk.gui.worker import DbWorker
 from kimdesk.i18n import gettext
@@ -77,7 +77,7 @@ class UnlockScreen(QWidget):
         self.ui.chooseButton.clicked.connect(self.choose_vault)
         combo = self.ui.languageCombo
         for code in i18n.UI_LANGUAGES:
-            combo.addItem(LANGUAGE_NAMES[code], code)
+            combo.addItem(language_label(code), code)
         combo.setCurrentIndex(combo.findData(i18n.current_language()))
         combo.activated.connect(
             lambda _i: self.language_requested.emit(combo.currentData()))

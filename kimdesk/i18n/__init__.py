@@ -31,6 +31,18 @@ DEFAULT_LANGUAGE = "de"
 #: UI languages with a complete catalog (tests enforce completeness).
 UI_LANGUAGES: tuple[str, ...] = ("de", "en", "ar", "fa", "tr", "uk", "ru")
 RTL_LANGUAGES: frozenset[str] = frozenset({"ar", "fa", "ps", "ur", "ckb", "prs", "he"})
+#: UI languages whose catalog a person writing that language has checked: English is the source,
+#: German the team's own. The other catalogs are machine-made drafts, complete but not yet read by
+#: a native speaker; the language choosers say so beside their names (:func:`is_draft`), so a
+#: counselor who relies on a wording knows to check it. A language moves here once its whole
+#: catalog has been read (docs/gui.md, "Languages").
+REVIEWED_LANGUAGES: tuple[str, ...] = ("en", "de")
+
+
+def is_draft(lang: str) -> bool:
+    """Whether the interface's translation into ``lang`` is a draft (see
+    :data:`REVIEWED_LANGUAGES`)."""
+    return lang in UI_LANGUAGES and lang not in REVIEWED_LANGUAGES
 
 _active: contextvars.ContextVar[str] = contextvars.ContextVar("kimdesk_language", default="")
 
