@@ -12,6 +12,14 @@ from typing import TYPE_CHECKING
 
 from kimdesk import config
 from kimdesk.cli.common import Subcommands, iso_date
+from kimdesk.cli.serverdb import (
+    bound_socket,
+    database_faults,
+    open_engine,
+    port_number,
+    read_json_file,
+    team_name,
+)
 from kimdesk.i18n import gettext as _
 from kimdesk.i18n import ngettext
 
@@ -27,11 +35,12 @@ def _db(args: argparse.Namespace) -> str:
 
 
 def _service(args: argparse.Namespace) -> SyncService:
-    from kimdesk.server.db import make_engine
+    """The database of ``--db``, connected once (a stopped or wrong one is said in one line,
+    :mod:`kimdesk.cli.serverdb`) and at the newest schema."""
     from kimdesk.server.migrate import upgrade
     from kimdesk.server.service import SyncService
 
-    engine = make_engine(_db(args))
+    engine = open_engine(_db(args))
     upgrade(engine)
     return SyncService(engine)
 
@@ -48,12 +57,13 @@ def register(sub: Subcommands) -> None:
     run = ssub.add_parser("run", help=_("start the sync server"))
     db_option(run)
     run.add_argument("--host", default="127.0.0.1", help=_("address to listen on"))
-    run.add_argument("--port", type=int, default=8765, help=_("port to listen on"))
+    run.add_argument("--port", type=port_number, default=8765, help=_("port to listen on"))
     run.set_defaults(func=cmd_run)
 
     code = ssub.add_parser("enroll-code", help=_("create a one-time enrollment code for a team"))
     db_option(code)
-    code.add_argument("--team", required=True, help=_("team the device will belong to"))
+    code.add_argument("--team", required=True, type=team_name,
+                      help=_("team the device will belong to"))
     code.set_defaults(func=cmd_enroll_code)
 
     revoke = ssub.add_parser("revoke", help=_("revoke a device (it wipes its vault)"))
@@ -87,6 +97,7 @@ def register(sub: Subcommands) -> None:
         p.set_defaults(func=func)
 
 
+@database_faults
 def cmd_run(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -100,13 +111,20 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(_("kimdesk: plain HTTP only on loopback; put a TLS reverse proxy in front and set "
                 "KIMDESK_BEHIND_TLS_PROXY=1"), file=sys.stderr)
         return 2
-    app = create_app(_db(args))
-    print(_("KIMdesk sync server on http://{host}:{port}").format(host=host, port=args.port),
-          flush=True)
-    from kimdesk.server.embedded import listen_socket, uvicorn_config
+    from kimdesk.server.embedded import uvicorn_config
     from kimdesk.server.retention import DailyRetention
 
-    sock = listen_socket(host, args.port)
+    # bound before the database is opened, listening only once uvicorn runs: a port in use is
+    # said at once, and a proxy's connection is refused (not held) while the schema migrates
+    sock = bound_socket(host, args.port)
+    try:
+        open_engine(_db(args)).dispose()  # a database that is down or wrong, said in one line
+        app = create_app(_db(args))
+    except BaseException:
+        sock.close()
+        raise
+    print(_("KIMdesk sync server on http://{host}:{port}").format(host=host, port=args.port),
+          flush=True)
     server = uvicorn.Server(uvicorn_config(app, proxy_headers=not loopback))
     daily = DailyRetention(app.state.engine).start()  # Löschfristen at start, then daily
     try:
@@ -117,6 +135,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 
+@database_faults
 def cmd_retention_plan(args: argparse.Namespace) -> int:
     from kimdesk.server.retention import server_plan
 
@@ -134,6 +153,7 @@ def cmd_retention_plan(args: argparse.Namespace) -> int:
     return 0
 
 
+@database_faults
 def cmd_retention_apply(args: argparse.Namespace) -> int:
     from kimdesk.server.retention import apply
 
@@ -143,6 +163,7 @@ def cmd_retention_apply(args: argparse.Namespace) -> int:
     return 0
 
 
+@database_faults
 def cmd_enroll_code(args: argparse.Namespace) -> int:
     code = _service(args).create_enroll_code(args.team)
     print(_("One-time enrollment code for team {team} (valid 7 days):").format(team=args.team))
@@ -150,6 +171,7 @@ def cmd_enroll_code(args: argparse.Namespace) -> int:
     return 0
 
 
+@database_faults
 def cmd_revoke(args: argparse.Namespace) -> int:
     if _service(args).revoke(args.device):
         print(_("Device {device} revoked.").format(device=args.device))
@@ -158,14 +180,16 @@ def cmd_revoke(args: argparse.Namespace) -> int:
     return 1
 
 
+@database_faults
 def cmd_devices(args: argparse.Namespace) -> int:
     for row in _service(args).list_devices():
         print(json.dumps(row, ensure_ascii=False))
     return 0
 
 
+@database_faults
 def cmd_publish(args: argparse.Namespace) -> int:
-    data = json.loads(args.file.read_text(encoding="utf-8"))
+    data = read_json_file(args.file)
     version = _service(args).publish_reference(args.kind, args.key, data, team=args.team)
     print(_("Published {kind} {key}, version {version}.").format(
         kind=args.kind, key=args.key, version=version))
