@@ -52,7 +52,12 @@ class InboxStore(StateStore):
                     applied += inbox.apply(kind, recs, page.checked.get(kind, ()))
             applied += inbox.retry_parked()
             self.tables.conflicts.store(self.known_conflicts(page.conflicts))
-            if "deletions" in by_kind:  # another device or the server deleted something
+            if "deletions" in by_kind or inbox.parked_count():
+                # another device or the server deleted something; or records of a purged case
+                # or person came back (a server restored from a backup, pulled again in full:
+                # the purged targets themselves are not written, their children wait for them
+                # in sync_parked): those go now, not for good there
+                # (tests/sync/test_restored_server.py)
                 purge_deleted_targets(self.vault)
             self.put("cursor", page.next_cursor)
         return applied

@@ -35,6 +35,8 @@ SEARCH_COLUMNS = {
     "cases": ("person_id", "deleted", "case_number"),
     "notes": ("case_id", "deleted", "text"),
 }
+#: The kinds a deletion record names (``Deletion.target_kind``): what a purge removes.
+PURGED_KINDS = frozenset({"cases", "persons"})
 #: Up to this many received records refresh their search entries one by one; more in bulk.
 FEW = 50
 #: Fields that are no edit of their own: the same set as the sync protocol's ``NON_FIELDS``
@@ -133,6 +135,9 @@ class Inbox:
         # one entry per record (the last, the newest in a page; the server sends each once):
         # records not stored here yet are inserted plainly
         recs = list({r.id: r for r in recs}.values())
+        gone = self._purged_here(kind, [r.id for r in recs])
+        if gone:
+            recs = [r for r in recs if r.id not in gone]
         ids = [r.id for r in recs]
         known = {i: rev for i, (rev, _) in self._bases.get(kind, ids, data=False).items()}
         pending = self._records.pending_ids(kind, ids)
@@ -257,6 +262,24 @@ class Inbox:
                 f"UPDATE {rows.repo.table} SET {sets}, revision = revision + 1 WHERE id = ?",
                 params,
             )
+
+    def _purged_here(self, kind: str, ids: list[str]) -> set[str]:
+        """The ids among ``ids`` that this vault purged (it holds their deletion record): never
+        written again. A server restored from a backup of before the purge sends them in the
+        full pull that follows (a review, 2026-12-06: the purged case, person and notes were
+        readable again until a later sync brought the deletion back), and purging them again
+        would keep their statistical remains twice. Their children then wait for a missing
+        parent and are dropped with the other parked records of purged targets
+        (:func:`kimdesk.vault.purge.purge_deleted_targets`)."""
+        if kind not in PURGED_KINDS or not ids:
+            return set()
+        found: set[str] = set()
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            found.update(row[0] for row in self._vault.conn.execute(
+                "SELECT target_id FROM deletions WHERE deleted = 0 AND target_kind = ?"
+                f" AND target_id IN ({', '.join('?' for _ in chunk)})", [kind, *chunk]))
+        return found
 
     # -- parked records ------------------------------------------------------------------------
     def _has_parked(self) -> bool:
