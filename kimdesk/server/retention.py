@@ -171,11 +171,21 @@ class DailyRetention:
     """Runs :func:`apply` at start and then once a day, in a thread of the server process.
 
     Several server processes on one database may all run it: deletion ids are derived from the
-    target and a purged case is simply gone for the next one, so a second run finds nothing."""
+    target and a purged case is simply gone for the next one, so a second run finds nothing.
 
-    def __init__(self, engine: Engine, interval_s: float = 86_400.0) -> None:
+    A run that fails is tried again after ``retry_s`` (5 minutes), not a day later, and the log
+    names the fault (a database outage by its code, :func:`kimdesk.server.outage.diagnosis`;
+    anything else by its type, never its text). Before (an administrator's review, 2026-12-06),
+    a database that was down for a moment at the run's hour postponed every due deletion by a
+    day, and the log said only ``Löschfrist run failed: OperationalError``."""
+
+    def __init__(self, engine: Engine, interval_s: float = 86_400.0,
+                 retry_s: float = 300.0) -> None:
         self.engine = engine
         self.interval_s = interval_s
+        self.retry_s = retry_s
+        self.runs = 0  # runs that ended, either way (the tests count them)
+        self.failures = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="kimdesk-retention",
                                         daemon=True)
@@ -190,10 +200,17 @@ class DailyRetention:
 
     def _loop(self) -> None:
         while not self._stop.is_set():
+            wait = self.interval_s
             try:
                 result = apply(self.engine, date.today())
                 if result.deleted_cases:
                     log.warning("Löschfrist: %d cases deleted", result.deleted_cases)
             except Exception as exc:
-                log.error("Löschfrist run failed: %s", type(exc).__name__)
-            self._stop.wait(self.interval_s)
+                from kimdesk.server.outage import diagnosis
+
+                self.failures += 1
+                wait = min(self.retry_s, self.interval_s)
+                log.error("Löschfrist run failed: %s; tried again in %d s",
+                          diagnosis(exc) or type(exc).__name__, wait)
+            self.runs += 1
+            self._stop.wait(wait)
