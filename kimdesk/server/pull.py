@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from itertools import groupby
+from operator import attrgetter
 from typing import Any, NamedTuple
 
 from sqlalchemy import Engine, case, literal, select
@@ -16,6 +18,7 @@ from sqlalchemy import Engine, case, literal, select
 from kimdesk.server import db
 from kimdesk.server.common import Device
 from kimdesk.server.store import placeholder
+from kimdesk.sync import answers
 from kimdesk.sync.protocol import (
     PULL_PAGE_DEFAULT,
     PULL_PAGE_MAX,
@@ -27,10 +30,11 @@ from kimdesk.sync.protocol import (
 
 def pull_json(engine: Engine, device: Device, since: int, limit: int = PULL_PAGE_DEFAULT, *,
               own: bool = False) -> str:
-    """A page of changes after cursor ``since`` as JSON text (``PullPage``'s shape)."""
+    """A page of changes after cursor ``since`` as JSON text (``PullPage``'s shape): records
+    within ``limit`` and :data:`PULL_PAGE_BYTES`, and the conflicts of the same range of change
+    numbers within their own budget (:func:`_conflicts`), which may end the page earlier."""
     limit = max(1, min(limit, PULL_PAGE_MAX))
     r = db.records.c
-    c = db.conflicts.c
     with db.reading(engine) as conn:
         # The team's counter first, then only what lies at or below it. A push numbers its
         # changes under the team row's lock and raises the counter in the same transaction, so
@@ -57,15 +61,19 @@ def pull_json(engine: Engine, device: Device, since: int, limit: int = PULL_PAGE
             more, upper = True, rows[-1].seq
         else:
             upper = page[-1].seq if more else max(head, since)
-        crow = conn.execute(
-            select(db.conflicts).where(c.team == device.team, c.seq > since, c.seq <= upper)
-            .order_by(c.seq)).all()
+        # the conflicts may end the page earlier (their budget): only ever lower, so everything
+        # up to the page's end is still committed (the counter above)
+        conflicts, end = _conflicts(conn, device.team, since, upper,
+                                    rows[0].seq if rows else upper + 1)
+    if end < upper:
+        more, upper = True, end
+        rows = [x for x in rows if x.seq <= end]
     parts = [
         f'{{"kind":{json.dumps(x.kind)},"id":{json.dumps(x.id)},"rev":{int(x.rev)},'
         f'"seq":{int(x.seq)},"deleted":{"true" if x.deleted else "false"},"data":{x.data}}}'
         for x in rows
     ]
-    conflicts_json = ",".join(conflict_info(x).model_dump_json() for x in crow)
+    conflicts_json = ",".join(conflicts)
     more_json = "true" if more else "false"
     return (f'{{"records":[{",".join(parts)}],"conflicts":[{conflicts_json}],'
             f'"next_cursor":{int(upper)},"more":{more_json}}}')
@@ -112,6 +120,72 @@ def _with_attachments(conn: Any, rows: Sequence[Any]) -> tuple[Sequence[Any], bo
         total += size
         out.append(x)
     return out, False
+
+
+#: The JSON items a page's conflicts may count, as the device counts them before it parses
+#: (:func:`kimdesk.sync.answers.items_at_most` of each change number's conflicts and a comma:
+#: at least their exact count). Beyond its records the device allows
+#: :data:`kimdesk.sync.answers.ITEMS_SLACK` items, whatever page size it asks for: half of that
+#: for the conflicts, the rest for the envelope and a margin. Unbounded until 2026-12-06: a
+#: page named every conflict of its range of change numbers, which need hold no record at all
+#: (the records changed since moved past their conflicts); a review counted ~4,300 conflicts on
+#: form answers (~95,000 on plain fields) to pass the device's budget, every pull of such a
+#: page was refused as unreadable, and the team's devices could never pull again.
+PULL_CONFLICT_ITEMS = answers.ITEMS_SLACK // 2
+#: The bytes (UTF-8) of a page's conflicts' JSON. With the records' :data:`PULL_PAGE_BYTES` and
+#: the one record that may pass them (an attachment of ~13.4 MiB), 37.4 MiB: well within the
+#: 64 MiB the device reads of an answer as it arrives (``tests/server/test_pull_conflicts.py``
+#: pins the sum).
+PULL_CONFLICT_BYTES = 8 * 1024 * 1024
+#: The most conflicts a page reads from the database (the query's LIMIT), as many as records:
+#: what the server holds for a page stays bounded too.
+PULL_CONFLICTS_MAX = PULL_PAGE_MAX
+
+
+def _conflicts(conn: Any, team: str, since: int, upper: int, first_record: int
+               ) -> tuple[list[str], int]:
+    """The JSON of the team's conflicts numbered in (``since``, ``upper``], as many as the
+    page's budget takes (:data:`PULL_CONFLICT_ITEMS`, :data:`PULL_CONFLICT_BYTES`,
+    :data:`PULL_CONFLICTS_MAX`), and the page's new end: ``upper``, or the change number before
+    the first conflict left out. The cut lies between change numbers, so the next page's cursor
+    starts at the first conflict not sent: none skipped, none sent twice.
+
+    A page always makes progress (its end lies past ``since``): a conflict over the budget with
+    nothing before it on the page (no conflict, no record below ``first_record``) goes alone,
+    and the page ends with it. That is the only page past the budget, and it stays within the
+    device's limits: every conflict has a change number of its own (the push numbers each, and
+    each resolution or closing, one after the other under the team's lock:
+    :mod:`kimdesk.server.push_plan`, :func:`kimdesk.server.removed_files.close_conflicts`), and
+    its three values are fields of records within the plausibility limits
+    (:mod:`kimdesk.server.plausibility`): at most 3 x 64 KiB (~200,000 items), or three files of
+    an attachment, ~40 MiB of base64 (a few items), against the device's 64 MiB and 1 Mi items.
+    Should several conflicts share a number all the same, they go together: the page still
+    ends past ``since``."""
+    c = db.conflicts.c
+    query = (select(db.conflicts).where(c.team == team, c.seq > since, c.seq <= upper)
+             .order_by(c.seq))
+    found = conn.execute(query.limit(PULL_CONFLICTS_MAX + 1)).all()
+    if len(found) > PULL_CONFLICTS_MAX:
+        # the last number read may have more conflicts past the LIMIT: the page ends before it
+        last = found[-1].seq
+        if found[0].seq < last or first_record < last:
+            found, upper = [x for x in found if x.seq < last], last - 1
+        else:  # all of one number, first on the page (see above: never): read whole, alone
+            found, upper = conn.execute(query.where(c.seq == last)).all(), last
+    out: list[str] = []
+    items = size = 0
+    for seq, group in groupby(found, key=attrgetter("seq")):
+        texts = [conflict_info(x).model_dump_json() for x in group]
+        raw = ",".join(texts).encode()
+        items += answers.items_at_most(raw) + 1  # and the comma before it
+        size += len(raw) + 1
+        over = items > PULL_CONFLICT_ITEMS or size > PULL_CONFLICT_BYTES
+        if over and (out or first_record < seq):
+            return out, seq - 1
+        out += texts
+        if over:  # alone on its page (nothing before it): the page ends with it
+            return out, seq
+    return out, upper
 
 
 def team_state(engine: Engine, device: Device, *, digest: bool = True) -> TeamState:

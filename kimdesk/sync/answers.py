@@ -42,8 +42,10 @@ from kimdesk.sync.protocol import MAX_CHANGES_PER_BATCH, MAX_INFLATED_BYTES, PUL
 ITEMS_PER_RECORD = 256
 #: Items on top: the envelope and a page's conflicts. These are not bounded by the records
 #: asked for: a page names the conflicts of its range of change numbers, which may hold many
-#: changes of this device's own that the page leaves out. A conflict is about 11 items plus its
-#: values: this allows ~90,000 conflicts on plain fields, some thousands on form answers.
+#: changes of this device's own that the page leaves out, or none at all (records changed
+#: since moved past their conflicts). A conflict is about 11 items plus its values; the server
+#: ends a page before its conflicts pass half of this (``PULL_CONFLICT_ITEMS`` in
+#: :mod:`kimdesk.server.pull`, derived from it).
 ITEMS_SLACK = 1024 * 1024
 #: hello, whoami, the team's state, an enrollment's answer, any refusal: a few fields each, a few
 #: hundred bytes. Not 64 KiB as for the first contact (``kimdesk/sync/identity.py``): a captive
