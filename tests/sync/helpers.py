@@ -154,3 +154,86 @@ def migrate_to(conn: Any, revision: str, *, down: bool = False) -> None:
     config.attributes["connection"] = conn
     (command.downgrade if down else command.upgrade)(config, revision)
     conn.commit()
+
+
+def pull_pages(server: EmbeddedServer, device: Device, limit: int, *, own: bool = False
+               ) -> list[tuple[int, dict[str, Any]]]:
+    """Every pull page from cursor 0 as the server builds it for ``device`` (its JSON parsed),
+    each with the cursor it was asked from."""
+    dev = server.service.authenticate(device.store.get("token"))
+    pages: list[tuple[int, dict[str, Any]]] = []
+    since = 0
+    while True:
+        page = json.loads(server.service.pull_json(dev, since, limit, own=own))
+        pages.append((since, page))
+        assert page["next_cursor"] > since or not page["more"], (since, page["next_cursor"])
+        since = page["next_cursor"]
+        if not page["more"]:
+            return pages
+
+
+def form_answers(i: int, side: str) -> dict[str, Any]:
+    """A consultation's answers to the first interview and the help plan as the shipped forms
+    record them (resources/forms/): some tens of questions, lists of codes, a repeat of four
+    goals; about 75 JSON items. ``side`` tells two devices' versions apart."""
+    goals = [{"field": f, "goal_text": f"Ziel {n} ({side}): Unterlagen, Termin, Rückmeldung",
+              "steps": f"Antrag stellen, Bescheid prüfen ({side})", "responsible": "person",
+              "review_date": f"2027-0{n + 1}-15", "status": "open"}
+             for n, f in enumerate(["arbeit", "wohnen", "gesundheit", "sprache"])]
+    return {
+        "consultation_date": "2026-11-23", "duration": 45 + i % 60,
+        "contact_source": "jobcenter", "place": "office", "interpreter": "yes",
+        "interpreter_language": "ar", "origin_country": "SY", "arrival_date": "2019-05-01",
+        "residence_status": "aufenthaltserlaubnis", "residence_until": "2027-04-30",
+        "household_size": 4, "children_count": 2, "housing": "shared",
+        "health_insurance": "gkv", "income": "sgb2", "school_degree": "secondary",
+        "vocational_training": "none", "recognition": "pending", "german_level": "b1",
+        "employment": "seeking", "debts": "no", "kim_eligible": "yes",
+        "handlungsfelder": ["arbeit", "wohnen", "gesundheit", "sprache"],
+        "rechtskreise": ["sgb2", "sgb12", "aufenthg"],
+        "languages_spoken": ["ar", "de", "en"], "urgent": "no",
+        "next_appointment": "2026-12-14", "plan_date": "2026-11-23",
+        "goals": goals, "summary": f"Erstgespräch {i} ({side}): Lage besprochen, Ziele vereinbart.",
+    }
+
+
+def conflicting_consultations(server: EmbeddedServer, a: Device, b: Device, count: int, *,
+                              moved: int = 1) -> list[str]:
+    """``count`` consultations of one case that ``a`` and ``b`` both changed from the same
+    version, pushed raw (:func:`pushed`): the server holds one conflict on the form answers for
+    each, and one on the summary for every third. Then ``a`` changes every ``moved``-th once
+    more, as a team works on: those records move past their conflicts, which stay at their
+    change numbers (with ``moved=1`` a range of numbers holds thousands of conflicts and no
+    record). The consultations' ids."""
+    from datetime import date
+
+    from kimdesk.domain.models import Person
+    from kimdesk.server.common import now_iso
+
+    person = a.vault.people.add(Person(given_name="Olena", family_name="Kovalenko"))
+    case = a.vault.cases.open_case(person.id, opened_on=date(2026, 1, 5))
+    a.sync()
+    stamp = now_iso()
+    ids = [str(uuid.uuid4()) for _ in range(count)]
+    chunks = [range(n, min(n + 5000, count)) for n in range(0, count, 5000)]
+    for part in chunks:
+        pushed(server, a, [{
+            "kind": "consultations", "id": ids[i], "base_rev": 0, "created_at": stamp,
+            "updated_at": stamp, "changed": {
+                "case_id": case.id, "date": "2026-11-23", "form_id": "erstgespraech",
+                "form_version": "2", "answers": form_answers(i, "base"), "summary": "base"}}
+            for i in part])
+    for dev, side in ((a, "A"), (b, "B")):
+        for part in chunks:
+            results = pushed(server, dev, [{
+                "kind": "consultations", "id": ids[i], "base_rev": 1, "updated_at": stamp,
+                "changed": {"answers": form_answers(i, side)}
+                | ({"summary": side} if i % 3 == 0 else {})} for i in part])
+            assert all(r["status"] == ("applied" if dev is a else "conflict")
+                       for r in results), results[:1]
+    for part in chunks:
+        results = pushed(server, a, [{
+            "kind": "consultations", "id": ids[i], "base_rev": 3, "updated_at": stamp,
+            "changed": {"title": f"Erstgespräch {i}"}} for i in part if i % moved == 0])
+        assert {r["status"] for r in results} <= {"applied"}, results[:1]
+    return ids

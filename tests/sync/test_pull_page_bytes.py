@@ -15,7 +15,7 @@ from sqlalchemy import text
 from kimdesk.domain.models import Consultation, Note, Person
 from kimdesk.server import pull
 from kimdesk.server.embedded import EmbeddedServer
-from tests.sync.helpers import Device, snapshot
+from tests.sync.helpers import Device, pull_pages, snapshot
 
 BOUND = 60_000
 
@@ -23,21 +23,15 @@ BOUND = 60_000
 def _walk(server: EmbeddedServer, device: Device, limit: int, own: bool
           ) -> tuple[list[tuple[str, str, int]], list[str], int]:
     """Every page from cursor 0: the records, the conflicts' ids, the pages."""
-    dev = server.service.authenticate(device.store.get("token"))
     records: list[tuple[str, str, int]] = []
     conflicts: list[str] = []
-    since, pages = 0, 0
-    while True:
-        page = json.loads(server.service.pull_json(dev, since, limit, own=own))
-        pages += 1
+    pages = pull_pages(server, device, limit, own=own)
+    for _since, page in pages:
         size = sum(len(json.dumps(r["data"])) for r in page["records"])
         assert len(page["records"]) == 1 or size <= BOUND * 1.1, size
-        assert page["next_cursor"] >= since
         records += [(r["kind"], r["id"], r["seq"]) for r in page["records"]]
         conflicts += [c["id"] for c in page["conflicts"]]
-        since = page["next_cursor"]
-        if not page["more"]:
-            return records, conflicts, pages
+    return records, conflicts, len(pages)
 
 
 def test_cut_pages_skip_and_repeat_nothing(server: EmbeddedServer,
