@@ -6,7 +6,7 @@ Re-exported by :mod:`kimdesk.sync.engine`, where the CLI, the GUI and the tests 
 from __future__ import annotations
 
 from kimdesk.i18n import N_
-from kimdesk.sync.errors import ServerRefused
+from kimdesk.sync.errors import ServerRefused, SyncError
 from kimdesk.sync.protocol import EnrollResponse
 from kimdesk.sync.store import SyncStore
 from kimdesk.sync.transport import Transport
@@ -21,6 +21,10 @@ def enroll(vault: Vault, server: str, code: str, *, device_name: str = "",
     server"); another answer stores nothing. A vault enrolled with another server leaves it
     first (:meth:`SyncStore.forget_server`): that server's cursor and acknowledgements mean
     nothing to the new one, and every record is sent to the new server."""
+    shape = "".join(ch for ch in code if ch.isalnum())
+    if len(shape) < 4 or len(code.strip()) > 64:  # the protocol's bounds (pydantic's English)
+        raise SyncError(N_("This is not a one-time code; it looks like K7QM-2XPA-9RTD, as "
+                           "the administrator gave it."))
     store = SyncStore(vault)
     transport = Transport(server)
     try:

@@ -181,6 +181,11 @@ class Transport:
                         raise too_slow() from None
                     raise
         except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+            if "WRONG_VERSION_NUMBER" in str(exc) or "record layer failure" in str(exc):
+                # TLS to a port that answers in plain HTTP (the server itself, not its proxy):
+                # OpenSSL's own words said nothing to a counselor or an administrator
+                raise Offline(N_("The sync server at {url} does not answer over HTTPS on this "
+                                 "port: is the port the TLS proxy's?"), url=self.base_url) from None
             raise Offline(N_("The sync server cannot be reached: {reason}"),
                           reason=str(exc) or type(exc).__name__) from None
         except httpx.HTTPError as exc:  # read timeout, reset mid-response: retry later

@@ -106,3 +106,30 @@ def test_autosync_syncs_when_server_becomes_reachable(tmp_path, make_vault):
         auto.stop()
         server.stop()
         engine.close()
+
+
+def test_addresses_and_codes_an_administrator_hands_out_are_read_as_meant(
+        tmp_path, make_vault) -> None:
+    """An administrator's review (2026-12-06): an address with the protocol's /v1 was refused
+    as "404 not_found", port 99999 as "Connection refused", a code typed short got pydantic's
+    English, and https:// to the plain server port OpenSSL's "WRONG_VERSION_NUMBER"."""
+    from kimdesk.sync.errors import Offline
+
+    assert check_server_url("https://kim.example.org/v1/") == "https://kim.example.org"
+    assert check_server_url("https://kim.example.org/kim/v1") == "https://kim.example.org/kim"
+    with pytest.raises(SyncError) as port:
+        check_server_url("http://127.0.0.1:99999")
+    assert "1 to 65535" in port.value.translated()
+    server = EmbeddedServer(tmp_path / "s.db").start()
+    try:
+        vault = make_vault()
+        with pytest.raises(SyncError) as short:
+            enroll(vault, server.url, "x")
+        assert "K7QM-2XPA-9RTD" in short.value.translated()
+        code = server.service.create_enroll_code("Team Nord")
+        with pytest.raises(Offline) as tls:
+            enroll(vault, server.url.replace("http://", "https://"), code)
+        assert "HTTPS" in tls.value.translated() and "SSL" not in tls.value.translated()
+        enroll(vault, server.url + "/v1", code)  # the code still works: nothing was spent
+    finally:
+        server.stop()
