@@ -261,3 +261,12 @@ def install(transport: httpx.HTTPTransport, guard: Guard) -> httpx.HTTPTransport
         raise RuntimeError("httpx/httpcore changed: no network backend to guard")
     pool._network_backend = GuardedBackend(backend, guard)  # type: ignore[union-attr]
     return transport
+
+
+def drop_connections(transport: httpx.HTTPTransport) -> None:
+    """Close every pooled connection of ``transport`` (the pool stays usable: the next request
+    connects anew). Through the pool :func:`install` guarded, checked the same way."""
+    pool = getattr(transport, "_pool", None)
+    if not isinstance(pool, httpcore.ConnectionPool):
+        raise RuntimeError("httpx/httpcore changed: no connection pool to empty")
+    pool.close()

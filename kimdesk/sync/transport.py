@@ -18,7 +18,7 @@ from kimdesk.i18n import N_
 from kimdesk.sync import answers
 from kimdesk.sync.answers import Bound, within
 from kimdesk.sync.compression import BadGzip, TooLarge, gunzip, gzip_bytes
-from kimdesk.sync.deadline import Guard, install
+from kimdesk.sync.deadline import Guard, drop_connections, install
 from kimdesk.sync.errors import (
     DeviceRevoked,
     InvalidCode,
@@ -131,12 +131,9 @@ class Transport:
         self.deadline = deadline
         self._guard = Guard()
         # TCP_NODELAY: without it, small requests wait ~40 ms on Nagle + delayed ACK.
-        self.client = client or httpx.Client(
-            timeout=timeout,
-            transport=install(httpx.HTTPTransport(
-                socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]
-            ), self._guard),
-        )
+        self._http = None if client is not None else install(httpx.HTTPTransport(
+            socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]), self._guard)
+        self.client = client or httpx.Client(timeout=timeout, transport=self._http)
 
     def close(self) -> None:
         self.client.close()
@@ -147,6 +144,14 @@ class Transport:
         self._guard.cancel()
 
     def resume(self) -> None:
+        """Take requests again after :meth:`cancel`, on new connections only: every pooled one
+        is dropped. A cancel shuts their sockets down, and the server's side of them may close
+        a moment later; one reused in that moment failed the next run's first request with a
+        broken pipe, as "the connection to the sync server broke" (the cancel review's test on
+        PostgreSQL, about one run in three under load, 2026-12-06). A new connection costs one
+        round trip, once per cancelled run."""
+        if self._guard.cancelled and self._http is not None:
+            drop_connections(self._http)
         self._guard.resume()
 
     def _headers(self) -> dict[str, str]:
