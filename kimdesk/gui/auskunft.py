@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import QMessageBox, QWidget
 
 from kimdesk.gui.jobs import BackgroundJob
 from kimdesk.gui.worker import DbWorker
@@ -23,10 +23,9 @@ def export_subject(parent: QWidget, worker: DbWorker, case_id: str,
                    folder: Path | None = None) -> BackgroundJob[Any] | None:
     """Ask for a folder (unless given), then write the Auskunft there; a message names the files."""
     if folder is None:
-        from kimdesk.gui.filedialogs import start_dir
+        from kimdesk.gui.filedialogs import choose_folder, start_dir
 
-        chosen = QFileDialog.getExistingDirectory(parent, _("Folder for the Auskunft"),
-                                                  str(start_dir()))
+        chosen = choose_folder(parent, _("Folder for the Auskunft"), str(start_dir()))
         if not chosen:
             return None
         folder = Path(chosen)

@@ -6,8 +6,9 @@ has run. Behind a sync run or an offline probe (both talk to the server on that 
 wait :data:`kimdesk.sync.transport.PROBE_TIMEOUT`, 3 s, for an unreachable server, a run up to its
 request timeout) the window stood still, painted nothing and gave no sign of why.
 
-Now the first close does everything that must happen at once (stop the idle timer and sync, keep
-the window's geometry, clear the case data from the screen, queue the draft saves) and then:
+Now the first close does everything that must happen at once (forget the folders Qt's file
+dialog remembered, stop the idle timer and sync, keep the window's geometry, clear the case data
+from the screen, queue the draft saves) and then:
 
 * nothing queued on the vault lane and no sync run: the vault is closed and the window closes at
   once, as before;
@@ -28,6 +29,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QApplication
 
+from kimdesk.gui.filedialogs import forget_dialog_history
 from kimdesk.i18n import N_, gettext
 
 if TYPE_CHECKING:
@@ -61,6 +63,7 @@ class WindowCloser:
             event.ignore()
             return
         reason = self.reason()  # before sync.stop(), which forgets the state
+        forget_dialog_history()  # as at a lock: the folders a file dialog showed name clients
         window.idle.stop()
         window.settings.store.setValue("ui/geometry", window.saveGeometry())
         if workspace is not None:

@@ -1,11 +1,17 @@
-"""Where file dialogs start, and file names a counselor reads.
+"""Every file dialog of the app: where it starts, what it leaves behind, file names it proposes.
 
 A file dialog that opens in the process's working folder (issue 18) shows whatever folder the
 app was started from, often the program's own. Every save and open dialog starts in the user's
 Documents folder instead (or home, where there is none). The last folder used is deliberately not
 remembered: a folder name can name a client ("Auskunft Ahmadi"), and the settings file is not
-encrypted (docs/vault.md, "Files on disk"). Qt's own dialog (used where the desktop offers no
-native one) remembers them anyway, in ``QtProject.conf``: :func:`forget_dialog_history`.
+encrypted (docs/vault.md, "Files on disk").
+
+Qt's own dialog remembers the folders anyway, in ``QtProject.conf``, when it closes. The app's
+dialogs go through :func:`save_file`, :func:`open_file` and :func:`choose_folder`, which remove
+that right after the dialog (:func:`forget_dialog_history`); the window removes it again at
+start, at every lock and at quit, for dialogs Qt opens by itself (the print dialog's "Print to
+file"). A review (2026-12-06) found the folder of a subject-access export in ``QtProject.conf``
+after quitting: it was removed only at start and lock.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ import re
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, QStandardPaths
+from PySide6.QtWidgets import QFileDialog, QWidget
 
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
 
@@ -45,3 +52,27 @@ def forget_dialog_history() -> None:
     for key in _DIALOG_HISTORY:
         store.remove(key)
     store.sync()
+
+
+def save_file(parent: QWidget | None, caption: str, proposed: str, filters: str = "") -> str:
+    """The path the counselor chose to save to ("" when cancelled)."""
+    try:
+        return QFileDialog.getSaveFileName(parent, caption, proposed, filters)[0]
+    finally:
+        forget_dialog_history()
+
+
+def open_file(parent: QWidget | None, caption: str, folder: str, filters: str = "") -> str:
+    """The file the counselor chose to open ("" when cancelled)."""
+    try:
+        return QFileDialog.getOpenFileName(parent, caption, folder, filters)[0]
+    finally:
+        forget_dialog_history()
+
+
+def choose_folder(parent: QWidget | None, caption: str, folder: str) -> str:
+    """The folder the counselor chose ("" when cancelled)."""
+    try:
+        return QFileDialog.getExistingDirectory(parent, caption, folder)
+    finally:
+        forget_dialog_history()

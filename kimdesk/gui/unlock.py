@@ -16,7 +16,7 @@ import math
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
-from PySide6.QtWidgets import QFileDialog, QWidget
+from PySide6.QtWidgets import QWidget
 
 from kimdesk import i18n
 from kimdesk.gui.fields import field_errors
@@ -201,11 +201,11 @@ class UnlockScreen(QWidget):
         self._refresh()
 
     def choose_vault(self) -> None:
-        from kimdesk.gui.filedialogs import start_dir
+        from kimdesk.gui.filedialogs import open_file, start_dir
 
         start = str(self.path.parent) if self.path else str(start_dir())
-        name, _filter = QFileDialog.getOpenFileName(
-            self, _("Open vault"), start, _("KIMdesk vaults (*.kdb);;All files (*)"))
+        name = open_file(self, _("Open vault"), start,
+                         _("KIMdesk vaults (*.kdb);;All files (*)"))
         if name:
             self.set_path(Path(name))
             self.path_changed.emit(name)
@@ -268,9 +268,10 @@ class CreateScreen(QWidget):
         self._update()
 
     def choose_path(self) -> None:
-        name, _filter = QFileDialog.getSaveFileName(
-            self, _("New vault"), self.ui.pathEdit.text(),
-            _("KIMdesk vaults (*.kdb)"))
+        from kimdesk.gui.filedialogs import save_file
+
+        name = save_file(self, _("New vault"), self.ui.pathEdit.text(),
+                         _("KIMdesk vaults (*.kdb)"))
         if name:
             self.ui.pathEdit.setText(name)
 

@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QLabel,
     QVBoxLayout,
     QWidget,
@@ -76,11 +75,10 @@ class IcsExportDialog(QDialog):
                          place=self.place.isChecked())
 
     def choose_file(self) -> None:
-        from kimdesk.gui.filedialogs import suggested
+        from kimdesk.gui.filedialogs import save_file, suggested
 
-        path, _filter = QFileDialog.getSaveFileName(
-            self, _("Export to calendar"), suggested(_("KIM appointments") + ".ics"),
-            _("iCalendar files (*.ics)"))
+        path = save_file(self, _("Export to calendar"), suggested(_("KIM appointments") + ".ics"),
+                         _("iCalendar files (*.ics)"))
         if path:
             self.export_to(Path(path))
 

@@ -27,7 +27,6 @@ from typing import Any
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QStandardPaths, Qt
 from PySide6.QtGui import QImage, QImageReader, QPixmap
 from PySide6.QtWidgets import (
-    QFileDialog,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -46,6 +45,7 @@ from kimdesk.forms.attachments import (
     parse_answer,
 )
 from kimdesk.forms.definition import Field
+from kimdesk.gui.filedialogs import open_file, save_file
 from kimdesk.gui.tone import say
 from kimdesk.i18n import N_
 from kimdesk.i18n import gettext as _
@@ -192,8 +192,7 @@ class FileEditor(QWidget):
 
     # -- actions -----------------------------------------------------------------------------------
     def choose_file(self) -> None:
-        path, _filter = QFileDialog.getOpenFileName(self, _("Choose file"), documents_dir(),
-                                                    dialog_filter(self.field))
+        path = open_file(self, _("Choose file"), documents_dir(), dialog_filter(self.field))
         if path:
             self.take(Path(path))
 
@@ -251,8 +250,8 @@ class FileEditor(QWidget):
         chosen = self.files.get(parsed[0]) if parsed else None
         if chosen is None:
             return
-        target, _filter = QFileDialog.getSaveFileName(
-            self, _("Save attachment"), str(Path(documents_dir()) / chosen.file_name))
+        target = save_file(self, _("Save attachment"),
+                           str(Path(documents_dir()) / chosen.file_name))
         if not target:
             return
         from kimdesk.vault.files import atomic_write

@@ -43,7 +43,6 @@ from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -310,12 +309,11 @@ class HandoutDialog(QDialog):
     @Slot()
     def save_document(self) -> None:
         template, lang, second = self.selection()
-        from kimdesk.gui.filedialogs import suggested
+        from kimdesk.gui.filedialogs import save_file, suggested
 
         title = self.template_box.currentText() or template
         name = suggested(f"{title} {lang}{'-' + second if second else ''}.pdf")
-        path, _filter = QFileDialog.getSaveFileName(self, _("Save handout"), name,
-                                                    _("PDF files (*.pdf)"))
+        path = save_file(self, _("Save handout"), name, _("PDF files (*.pdf)"))
         if path:
             self.save_to(Path(path))
 

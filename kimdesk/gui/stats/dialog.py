@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -41,7 +40,7 @@ from PySide6.QtWidgets import (
 )
 
 from kimdesk.gui.datefield import DateField
-from kimdesk.gui.filedialogs import suggested
+from kimdesk.gui.filedialogs import save_file, suggested
 from kimdesk.gui.jobs import BackgroundJob, failure_message, show_failure
 from kimdesk.gui.naming import named
 from kimdesk.gui.stats.tableview import draw_chart, fill_grid, legend_html, list_item
@@ -343,8 +342,7 @@ class StatisticsDialog(QDialog):
         filters = ";;".join([_(N_("Excel workbook (*.xlsx)")), _(N_("PDF report (*.pdf)")),
                              _(N_("CSV (*.csv)")), _(N_("JSON (*.json)"))])
         name = suggested(f"{_(N_('KIM statistics'))} {self.report.period.label}.xlsx")
-        path, _filter = QFileDialog.getSaveFileName(self, _(N_("Export statistics")), name,
-                                                    filters)
+        path = save_file(self, _(N_("Export statistics")), name, filters)
         if path:
             self.export_to(Path(path))
 
@@ -365,9 +363,8 @@ class StatisticsDialog(QDialog):
     def choose_gap_export(self) -> None:
         filters = ";;".join([_(N_("Excel workbook (*.xlsx)")), _(N_("CSV (*.csv)")),
                              _(N_("JSON (*.json)"))])
-        path, _filter = QFileDialog.getSaveFileName(
-            self, _(N_("Export structural gaps")), suggested(f"{_(N_('Structural gaps'))}.xlsx"),
-            filters)
+        path = save_file(self, _(N_("Export structural gaps")),
+                         suggested(f"{_(N_('Structural gaps'))}.xlsx"), filters)
         if path:
             self.export_gaps_to(Path(path))
 
