@@ -34,8 +34,10 @@ def application() -> QApplication:
         app.setOrganizationName("KIMdesk")
         app.setApplicationDisplayName("KIMdesk")
     from kimdesk.gui import collector, qtfix
+    from kimdesk.gui.filedialogs import use_own_dialogs
 
     qtfix.install()
+    use_own_dialogs()  # the desktop's file dialogs list the files chosen as "Recent"
     collector.install()  # the cyclic collector runs on this thread only (kimdesk/collector.py)
     return app
 

@@ -12,6 +12,12 @@ that right after the dialog (:func:`forget_dialog_history`); the window removes 
 start, at every lock and at quit, for dialogs Qt opens by itself (the print dialog's "Print to
 file"). A review (2026-12-06) found the folder of a subject-access export in ``QtProject.conf``
 after quitting: it was removed only at start and lock.
+
+The desktop's native dialogs are not used (:func:`use_own_dialogs`): GTK's (GNOME, Xfce, Qt's
+default there) adds every file chosen or saved to ``~/.local/share/recently-used.xbel``, which the
+desktop shows as "Recent" everywhere; the Windows dialog adds it to the Recent items. The same
+review found ``.../Auskunft Quxbrandt/termin-quxbrandt.pdf`` there after a handout was saved into
+a folder named after the client (Xvfb with GTK 3, ``tests/gui/test_native_dialogs.py``).
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, QStandardPaths
+from PySide6.QtCore import QCoreApplication, QSettings, QStandardPaths, Qt
 from PySide6.QtWidgets import QFileDialog, QWidget
 
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
@@ -39,15 +45,22 @@ def suggested(name: str) -> str:
     return str(start_dir() / clean)
 
 
+def use_own_dialogs() -> None:
+    """Qt's own file dialogs everywhere, the desktop's never (see the module's docstring); also
+    for the dialogs Qt opens by itself."""
+    QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_DontUseNativeDialogs)
+
+
 #: What Qt's own file dialog keeps of the folders it showed (``QtProject.conf``, plaintext).
 _DIALOG_HISTORY = ("FileDialog/history", "FileDialog/lastVisited")
 
 
 def forget_dialog_history() -> None:
-    """Remove the folders Qt's file dialog remembered: at start and at every lock. A review
-    (2026-12-06) found ``lastVisited=.../Auskunft Quistorpffel Zebulonia`` there after a
-    subject-access export, outside the vault and after the wipe of a revoked device. The
-    dialog's other state (view mode, column widths) names nothing and stays."""
+    """Remove the folders Qt's file dialog remembered: as each of the app's dialogs closes, at
+    start, at every lock and at quit. A review (2026-12-06) found
+    ``lastVisited=.../Auskunft Quistorpffel Zebulonia`` there after a subject-access export,
+    outside the vault and after the wipe of a revoked device. The dialog's other state (view
+    mode, column widths) names nothing and stays."""
     store = QSettings(QSettings.Scope.UserScope, "QtProject")
     for key in _DIALOG_HISTORY:
         store.remove(key)
