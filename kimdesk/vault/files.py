@@ -42,17 +42,32 @@ DATABASE_SUFFIXES = ("", "-wal", "-shm", "-journal", REKEY_SUFFIX, REKEY_JOURNAL
 _CHUNK = 1 << 20
 
 
+#: The core size limit that stops every core dump, also one piped to a crash reporter.
+NO_CORE = 1
+
+
 def harden_process() -> None:
     """Run once at the start of ``kimdesk``: new files private to the user, no core dumps.
 
     The umask covers files written by libraries we do not control (Qt's settings and file dialog
     state, SQLite's WAL and SHM, reportlab's output); a core dump would hold the decrypted pages
-    and the vault key, so the process asks the kernel for none."""
+    and the vault key, so the process asks the kernel for none.
+
+    The limit is 1 byte, not 0: a limit of 0 stops a core *file*, but where the kernel hands
+    cores to a crash reporter (``core_pattern`` starting with ``|``: Apport on Ubuntu desktops,
+    ABRT) it pipes the whole core all the same, and Apport writes it into its crash report in
+    ``/var/crash`` whatever the limit says (its own tests expect a ``CoreDump`` there). The
+    kernel treats a limit of exactly 1 as "no core, not even to a pipe", and a file of 1 byte is
+    below the smallest core, so neither is written (found by a review, 2026-12-06). Where the
+    hard limit is already 0 (an administrator's choice) the process keeps 0."""
     os.umask(0o077)
-    with contextlib.suppress(ImportError, ValueError, OSError):
+    with contextlib.suppress(ImportError):
         import resource
 
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        for limit in (NO_CORE, 0):
+            with contextlib.suppress(ValueError, OSError):
+                resource.setrlimit(resource.RLIMIT_CORE, (limit, limit))
+                return
 
 
 def private_dir(path: Path) -> Path:
