@@ -48,6 +48,8 @@ ENV_EXIT_AFTER_PAINT = "KIMDESK_EXIT_AFTER_PAINT"
 
 #: The demo vault, relative to the data folder (:meth:`Config.demo_vault_path`).
 DEMO_VAULT = Path("demo") / "kimdesk-demo.kdb"
+#: Its passphrase, public (the unlock screen shows it): a vault it opens never syncs.
+DEMO_PASSPHRASE = "demo"
 
 
 def data_dir() -> Path:

@@ -13,12 +13,12 @@ import sys
 from pathlib import Path
 
 from kimdesk.cli.common import Subcommands, add_vault_option, open_vault
+from kimdesk.config import DEMO_PASSPHRASE
 from kimdesk.errors import ValidationError
 from kimdesk.i18n import N_, gettext, ngettext
 
 _ = gettext
 
-DEMO_PASSPHRASE = "demo"
 DEMO_CASES = 500
 
 

@@ -14,7 +14,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-DEMO_PASSPHRASE = "demo"
+from kimdesk.config import DEMO_PASSPHRASE
+
 SIZE = (1400, 860)
 
 

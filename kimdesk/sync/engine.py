@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from kimdesk.collector import collector_paused
 from kimdesk.i18n import N_
 from kimdesk.sync.divergence import diverged
-from kimdesk.sync.enrollment import enroll
+from kimdesk.sync.enrollment import enroll, refuse_public_vault
 from kimdesk.sync.errors import (
     DeviceRevoked,
     NotEnrolled,
@@ -159,6 +159,7 @@ class SyncEngine:
             if not self.store.enrolled:
                 raise NotEnrolled(N_("This vault is not enrolled with a sync server. "
                                      "Run: kimdesk enroll --server URL --code CODE"))
+            refuse_public_vault(self.vault)  # enrolled by a version that did not refuse it
             self._transport = Transport(self.store.get("server"), self.store.get("token"))
         return self._transport
 

@@ -1,12 +1,18 @@
 """Enrolling a vault with a sync server: a one-time code exchanged for the device's token.
 
 Re-exported by :mod:`kimdesk.sync.engine`, where the CLI, the GUI and the tests import it from.
+
+A vault that the demo vault's public passphrase opens (``kimdesk --demo``, ``scripts/run``) is
+never enrolled, and never syncs if an older version enrolled it: the team's cases would land in a
+file anyone can read, and its 500 synthetic cases in every colleague's vault. A review
+(2026-12-06) connected the demo window to a server with a real code; it pulled a colleague's
+client and sent 6,502 synthetic records (``tests/sync/test_demo_vault_sync.py``).
 """
 
 from __future__ import annotations
 
 from kimdesk.i18n import N_
-from kimdesk.sync.errors import ServerRefused, SyncError
+from kimdesk.sync.errors import PublicVault, ServerRefused, SyncError
 from kimdesk.sync.protocol import EnrollResponse
 from kimdesk.sync.store import SyncStore
 from kimdesk.sync.transport import Transport
@@ -21,6 +27,7 @@ def enroll(vault: Vault, server: str, code: str, *, device_name: str = "",
     server"); another answer stores nothing. A vault enrolled with another server leaves it
     first (:meth:`SyncStore.forget_server`): that server's cursor and acknowledgements mean
     nothing to the new one, and every record is sent to the new server."""
+    refuse_public_vault(vault)
     shape = "".join(ch for ch in code if ch.isalnum())
     if len(shape) < 4 or len(code.strip()) > 64:  # the protocol's bounds (pydantic's English)
         raise SyncError(N_("This is not a one-time code; it looks like K7QM-2XPA-9RTD, as "
@@ -41,3 +48,10 @@ def enroll(vault: Vault, server: str, code: str, *, device_name: str = "",
                     "device_id": answer.device_id, "team": answer.team,
                     "server_id": answer.server_id})
     return answer
+
+
+def refuse_public_vault(vault: Vault) -> None:
+    """Raise :class:`PublicVault` for a vault that the demo passphrase opens."""
+    if vault.public:
+        raise PublicVault(N_("This is the demo vault: its passphrase is public, so it is never "
+                             "connected to a server. Open your own vault to connect."))

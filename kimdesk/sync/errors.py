@@ -26,6 +26,13 @@ class NotEnrolled(SyncError):
     retry = False
 
 
+class PublicVault(SyncError):
+    """The vault opens with the demo vault's public passphrase: it never syncs, or the team's
+    cases would land in a file anyone can read (:func:`kimdesk.sync.enrollment.enroll`)."""
+
+    retry = False
+
+
 class DeviceRevoked(SyncError):
     """The administrator revoked this device; the engine wipes the vault when it sees this.
     After the wipe (:meth:`wiped`): ``left``, the files it could not remove, and ``lost``, the

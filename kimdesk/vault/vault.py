@@ -14,12 +14,15 @@ either the old or the new passphrase working; the vault file is locked against a
 from __future__ import annotations
 
 import contextlib
+import functools
+import hmac
 import os
 import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from kimdesk.config import DEMO_PASSPHRASE
 from kimdesk.domain.models import (
     Agency,
     Case,
@@ -300,6 +303,13 @@ class Vault:
                        page_bytes=self.page_bytes)
         self._readers.append(conn)
         return conn
+
+    @functools.cached_property
+    def public(self) -> bool:
+        """Whether the demo vault's public passphrase opens it (one key derivation, when first
+        asked): anyone with the file reads it, so it never syncs (kimdesk/sync/enrollment.py)."""
+        return any(hmac.compare_digest(profile.derive(DEMO_PASSPHRASE, self._salt), self._key)
+                   for profile in kdf.PROFILES)
 
     def open_sibling(self) -> Vault:
         """A second :class:`Vault` on a connection of its own (the cached key: no KDF run), for

@@ -141,3 +141,28 @@ def test_connect_errors_are_clear(qtbot: Any, window: Any, server: EmbeddedServe
     assert _server_records(server) == 0
     qtbot.keyClick(_focus(), Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=3000)
+
+
+def test_the_demo_vault_is_not_connected(qtbot: Any, make_window: Any, server: EmbeddedServer,
+                                         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The demo window's Tools -> Connect with a real code: refused in words, nothing sent or
+    received (its passphrase is public; tests/sync/test_demo_vault_sync.py)."""
+    from kimdesk.cli.demo import DEMO_PASSPHRASE, ensure_demo_vault
+    from tests.gui.conftest import unlock
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    window = make_window(ensure_demo_vault())
+    unlock(qtbot, window, DEMO_PASSPHRASE)
+    dialog = _open_dialog(qtbot, window)
+    qtbot.keyClicks(_focus(), server.url)
+    qtbot.keyClick(_focus(), Qt.Key.Key_Tab)
+    qtbot.keyClicks(_focus(), server.service.create_enroll_code("Team Nord"))
+    qtbot.keyClick(_focus(), Qt.Key.Key_Return)  # "Check server"
+    qtbot.waitUntil(lambda: dialog.step is Step.IDENTIFIED, timeout=10000)
+    qtbot.keyClick(_focus(), Qt.Key.Key_Return)  # "Connect"
+    qtbot.waitUntil(lambda: bool(dialog.message.property("error")), timeout=10000)
+    assert dialog.message.text().startswith("This is the demo vault"), dialog.message.text()
+    assert window.sync_status.label.text() == "Not enrolled for sync"
+    assert _server_records(server) == 0
+    qtbot.keyClick(_focus(), Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=3000)
