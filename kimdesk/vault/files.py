@@ -162,9 +162,10 @@ def atomic_file(path: str | os.PathLike[str], new_mode: int = PRIVATE_FILE) -> I
 
     The caller (or a library such as openpyxl or reportlab that wants a file name) writes the
     temporary file; on a normal exit it is flushed to disk (fsync), given the mode of the file it
-    replaces (someone chose that) or ``new_mode`` (0600: the content may be personal data), renamed
-    over ``path`` in one step (``os.replace``) and the folder's entry is flushed too, so the rename
-    survives a power cut. On any error the temporary file is removed and ``path`` is untouched.
+    replaces (someone chose that; only a plain file of the user's own, :func:`_kept_mode`) or
+    ``new_mode`` (0600: the content may be personal data), renamed over ``path`` in one step
+    (``os.replace``) and the folder's entry is flushed too, so the rename survives a power cut.
+    On any error the temporary file is removed and ``path`` is untouched.
 
     The temporary file lies in the same folder because a rename is only atomic within one file
     system; its name starts with a dot and holds ``.part`` so a file manager hides it and a person
@@ -177,17 +178,27 @@ def atomic_file(path: str | os.PathLike[str], new_mode: int = PRIVATE_FILE) -> I
     try:
         yield temp
         _sync_file(temp)
-        try:
-            mode = stat.S_IMODE(target.stat().st_mode) if target.is_file() else new_mode
-        except FileNotFoundError:
-            mode = new_mode
-        os.chmod(temp, mode)
+        os.chmod(temp, _kept_mode(target, new_mode))
         os.replace(temp, target)
     except BaseException:
         with contextlib.suppress(OSError):
             temp.unlink()
         raise
     sync_dir(folder)
+
+
+def _kept_mode(target: Path, new_mode: int) -> int:
+    """The mode of the plain file of the user's own that ``target`` names, else ``new_mode``.
+    Read without following a link: an export's name is predictable, and a link planted under it
+    in a folder others can write to (or a file of theirs) made the export as readable as the
+    file the link pointed to (a review, 2026-12-06)."""
+    try:
+        found = target.lstat()
+    except FileNotFoundError:
+        return new_mode
+    if stat.S_ISREG(found.st_mode) and found.st_uid == os.getuid():
+        return stat.S_IMODE(found.st_mode)
+    return new_mode
 
 
 def atomic_write(path: str | os.PathLike[str], data: bytes | str, encoding: str = "utf-8",

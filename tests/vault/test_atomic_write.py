@@ -126,3 +126,26 @@ def test_a_crash_mid_write_leaves_the_old_file_whole(tmp_path: Path) -> None:
     # a crash cannot clean up: at most a hidden ".part" file stays beside it, never the real name
     assert [n for n in os.listdir(tmp_path) if n != "handout.pdf"] == [
         n for n in os.listdir(tmp_path) if n.startswith(".handout.pdf.") and n.endswith(".part")]
+
+
+def test_a_name_planted_by_someone_else_does_not_open_the_file(tmp_path: Path) -> None:
+    """An export's name is predictable (``auskunft-<case number>.json``): in a folder others can
+    write to, a link planted there to a world-readable file made the Auskunft 0644, since the
+    mode was read through the link (a review, 2026-12-06). Only a plain file of the user's own
+    passes its mode on; the link itself is replaced, what it pointed to is left alone."""
+    public = tmp_path / "public.txt"
+    public.write_bytes(b"public")
+    public.chmod(0o644)
+    planted = tmp_path / "auskunft-2026-F084-000059.json"
+    planted.symlink_to(public)
+    atomic_write(planted, "Zebulonia Quistorpffel")
+    assert not planted.is_symlink() and mode(planted) == 0o600
+    assert planted.read_text() == "Zebulonia Quistorpffel"
+    assert public.read_bytes() == b"public" and mode(public) == 0o644
+    if os.geteuid() == 0:  # a plain file someone else owns, made readable for all
+        theirs = tmp_path / "auskunft-2026-F084-000060.json"
+        theirs.write_bytes(b"")
+        theirs.chmod(0o666)
+        os.chown(theirs, 4321, 4321)
+        atomic_write(theirs, "Zebulonia Quistorpffel")
+        assert mode(theirs) == 0o600 and theirs.stat().st_uid == 0
