@@ -75,17 +75,23 @@ def _vault_records(qtbot: Any, window: Any) -> int:
     return found[0]
 
 
+def _check_server(qtbot: Any, dialog: Any, server: EmbeddedServer) -> None:
+    """Type the server's address, Tab, a fresh code for Team Nord, Return ("Check server"), and
+    wait until the dialog shows what the server showed."""
+    qtbot.keyClicks(_focus(), server.url)
+    qtbot.keyClick(_focus(), Qt.Key.Key_Tab)
+    qtbot.keyClicks(_focus(), server.service.create_enroll_code("Team Nord"))
+    qtbot.keyClick(_focus(), Qt.Key.Key_Return)  # "Check server"
+    qtbot.waitUntil(lambda: dialog.step is Step.IDENTIFIED, timeout=10000)
+
+
 def test_connect_by_keyboard_and_first_sync(qtbot: Any, window: Any,
                                             server: EmbeddedServer) -> None:
     status = window.sync_status
     qtbot.waitUntil(lambda: status.label.text() == "Not enrolled for sync", timeout=5000)
     assert not status.server_label.isVisible()
     dialog = _open_dialog(qtbot, window)
-    qtbot.keyClicks(_focus(), server.url)
-    qtbot.keyClick(_focus(), Qt.Key.Key_Tab)
-    qtbot.keyClicks(_focus(), server.service.create_enroll_code("Team Nord"))
-    qtbot.keyClick(_focus(), Qt.Key.Key_Return)  # "Check server"
-    qtbot.waitUntil(lambda: dialog.step is Step.IDENTIFIED, timeout=10000)
+    _check_server(qtbot, dialog, server)
     shown = dialog.identity_label.text()
     assert f"Server: 127.0.0.1:{server.port}" in shown
     assert "Unencrypted connection, allowed only to this computer." in shown
@@ -154,11 +160,7 @@ def test_the_demo_vault_is_not_connected(qtbot: Any, make_window: Any, server: E
     window = make_window(ensure_demo_vault())
     unlock(qtbot, window, DEMO_PASSPHRASE)
     dialog = _open_dialog(qtbot, window)
-    qtbot.keyClicks(_focus(), server.url)
-    qtbot.keyClick(_focus(), Qt.Key.Key_Tab)
-    qtbot.keyClicks(_focus(), server.service.create_enroll_code("Team Nord"))
-    qtbot.keyClick(_focus(), Qt.Key.Key_Return)  # "Check server"
-    qtbot.waitUntil(lambda: dialog.step is Step.IDENTIFIED, timeout=10000)
+    _check_server(qtbot, dialog, server)
     qtbot.keyClick(_focus(), Qt.Key.Key_Return)  # "Connect"
     qtbot.waitUntil(lambda: bool(dialog.message.property("error")), timeout=10000)
     assert dialog.message.text().startswith("This is the demo vault"), dialog.message.text()

@@ -166,6 +166,23 @@ def stored(path: Path, kind: str, record_id: str) -> Any:
         return getattr(vault, kind).get(record_id)
 
 
+def typing_into_the_note(qtbot: Any, make_window: Any,
+                         team: tuple[Path, Colleague, dict[str, str]]) -> tuple[Any, Any, Any]:
+    """Her window, case view and the note's editor, open with :data:`HER_ADDITION` typed at the
+    end of the note's text (not saved yet)."""
+    path, _colleague, ids = team
+    window = open_window(qtbot, make_window, path)
+    view = open_only_case(qtbot, window, ids["case"])
+    view.tabs.setCurrentWidget(view.tab_widgets["notes"])
+    dialog = view.edit_record("notes", 0)
+    qtbot.waitUntil(dialog.isVisible, timeout=5000)
+    editor = dialog.form.inputs["text"]
+    editor.setFocus()
+    qtbot.keyClick(editor, Qt.Key.Key_End, CTRL)
+    qtbot.keyClicks(editor, HER_ADDITION)
+    return window, view, dialog
+
+
 def _phone_typed_email_pulled(qtbot: Any, make_window: Any,
                               team: tuple[Path, Colleague, dict[str, str]]) -> tuple[Any, Any]:
     """Her window and case view: she typed a new phone number, unsaved, and the colleague's new
@@ -226,16 +243,7 @@ def test_a_note_edited_while_the_colleague_changed_it_is_not_lost(
     her text) or stored; before, the editor closed and her text was gone, with a message
     naming the table and the record's id."""
     path, colleague, ids = team
-    window = open_window(qtbot, make_window, path)
-    view = open_only_case(qtbot, window, ids["case"])
-    tab = view.tab_widgets["notes"]
-    view.tabs.setCurrentWidget(tab)
-    dialog = view.edit_record("notes", 0)
-    qtbot.waitUntil(dialog.isVisible, timeout=5000)
-    editor = dialog.form.inputs["text"]
-    editor.setFocus()
-    qtbot.keyClick(editor, Qt.Key.Key_End, CTRL)
-    qtbot.keyClicks(editor, HER_ADDITION)
+    window, view, dialog = typing_into_the_note(qtbot, make_window, team)
     colleague.edit("notes", ids["note"], text=NOTE_TEXT + " (Bert: erledigt)")
     sync_by_key(qtbot, window)
     dialog.buttons.button(dialog.buttons.StandardButton.Save).click()
@@ -280,15 +288,7 @@ def test_a_note_deleted_meanwhile_comes_back_as_a_new_entry_with_her_text(
         qtbot: Any, make_window: Any, team: tuple[Path, Colleague, dict[str, str]],
         boxes: Boxes) -> None:
     path, colleague, ids = team
-    window = open_window(qtbot, make_window, path)
-    view = open_only_case(qtbot, window, ids["case"])
-    view.tabs.setCurrentWidget(view.tab_widgets["notes"])
-    dialog = view.edit_record("notes", 0)
-    qtbot.waitUntil(dialog.isVisible, timeout=5000)
-    editor = dialog.form.inputs["text"]
-    editor.setFocus()
-    qtbot.keyClick(editor, Qt.Key.Key_End, CTRL)
-    qtbot.keyClicks(editor, HER_ADDITION)
+    window, view, dialog = typing_into_the_note(qtbot, make_window, team)
     colleague.vault.notes.delete(ids["note"])
     colleague.engine.sync()
     sync_by_key(qtbot, window)

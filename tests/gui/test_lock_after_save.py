@@ -40,6 +40,7 @@ from tests.gui.test_edit_during_sync import (  # noqa: F401 (fixtures)
     sync_by_key,
     team,
     type_over,
+    typing_into_the_note,
 )
 from tests.gui.test_lock_drafts import stored_meta
 from tests.gui.test_no_plaintext import scan
@@ -135,15 +136,7 @@ def test_a_note_save_refused_after_the_lock_reopens_its_editor(
     the save ran: after unlock the note's editor is open again with her text on the stored note,
     and the notice names the colleague's version."""
     path, colleague, ids = team
-    window = open_window(qtbot, make_window, path)
-    view = open_only_case(qtbot, window, ids["case"])
-    view.tabs.setCurrentWidget(view.tab_widgets["notes"])
-    dialog = view.edit_record("notes", 0)
-    qtbot.waitUntil(dialog.isVisible, timeout=5000)
-    editor = dialog.form.inputs["text"]
-    editor.setFocus()
-    qtbot.keyClick(editor, Qt.Key.Key_End, CTRL)
-    qtbot.keyClicks(editor, HER_ADDITION)
+    window, view, dialog = typing_into_the_note(qtbot, make_window, team)
     theirs = NOTE_TEXT + " (Bert: erledigt)"
     colleague.edit("notes", ids["note"], text=theirs)
     sync_by_key(qtbot, window)
