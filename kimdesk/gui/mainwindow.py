@@ -172,6 +172,7 @@ class MainWindow(QMainWindow):
         ws.me = meta.counselor
         ws.team = meta.team
         self.status.show_user(meta.counselor, meta.team, meta.municipality)
+        self.status.mark_public()
         self.stack.setCurrentWidget(ws)
         splitter_state = self.settings.store.value("ui/splitter")
         if splitter_state is None or not ws.ui.splitter.restoreState(splitter_state):
@@ -481,6 +482,7 @@ class MainWindow(QMainWindow):
     def retranslate(self, _lang: str | None = None) -> None:
         self.setWindowTitle(_("KIMdesk"))
         self.menus.retranslate()
+        self.status.retranslate()
         self.sync.retranslate()
         self.unlock_screen.retranslate()
         self.create_screen.retranslate()

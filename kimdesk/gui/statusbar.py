@@ -1,5 +1,13 @@
 """The main window's status bar: who is working, how many cases the list shows, a busy bar for
-database work that takes longer than half a second, and short messages."""
+database work that takes longer than half a second, short messages, and a mark on a vault that
+anyone can open.
+
+That mark: the demo vault's passphrase is public ("demo", printed on the unlock screen and in the
+README), so anyone who copies the file reads it. Until 2026-12-06 nothing said so once it was
+open: the demo looks exactly like the real app, and a counselor trying it could type a real
+client into it (a review of the traces a counselor's day leaves). Every vault that "demo" opens
+(the demo file, or any vault someone gave that passphrase) shows the mark for as long as it is
+open."""
 
 from __future__ import annotations
 
@@ -8,11 +16,13 @@ from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar, QWidget
 
 from kimdesk.gui.lang import format_int
 from kimdesk.gui.worker import DbWorker
-from kimdesk.i18n import ngettext
+from kimdesk.i18n import N_, gettext, ngettext
 
 #: Work shorter than this shows no busy bar (it would only flicker).
 BUSY_DELAY_MS = 500
 MESSAGE_MS = 5000
+PUBLIC_VAULT = N_("Demo vault: anyone can open this file with the passphrase \"demo\". "
+                  "Synthetic cases only; never enter a real client here.")
 
 
 class StatusArea:
@@ -26,6 +36,13 @@ class StatusArea:
         self.user_label = QLabel()
         self.user_label.setObjectName("userLabel")
         bar.addWidget(self.user_label)
+        self.public_label = QLabel()
+        self.public_label.setObjectName("publicVaultLabel")
+        self.public_label.setWordWrap(True)
+        self.public_label.setVisible(False)
+        bar.addWidget(self.public_label, 1)
+        self._public = False
+        self._opened = 0  # counts unlocks: an answer about an earlier one is not shown
         # Appointments and reviews due today (kimdesk.gui.appointments); a link opens the agenda.
         self.reminder_label = QLabel()
         self.reminder_label.setObjectName("reminderLabel")
@@ -69,6 +86,25 @@ class StatusArea:
         self.count_label.setText("")
         self.user_label.setText("")
         self.show_reminder("")
+        self._opened += 1
+        self._public = False
+        self.retranslate()
+
+    def mark_public(self) -> None:
+        """After an unlock: ask (on the vault lane: one key derivation) whether the open vault's
+        passphrase is the public one, and if so show the mark until the lock."""
+        opened = self._opened
+
+        def done(public: object) -> None:
+            if opened == self._opened:  # still the same unlock
+                self._public = bool(public)
+                self.retranslate()
+
+        self.worker.submit(lambda w: w.require_vault().public, done, lambda _exc: None)
+
+    def retranslate(self) -> None:
+        self.public_label.setText(gettext(PUBLIC_VAULT) if self._public else "")
+        self.public_label.setVisible(self._public)
 
     def show_reminder(self, html: str) -> None:
         """The reminder line (rich text with a link); empty hides it."""

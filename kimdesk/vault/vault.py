@@ -219,6 +219,7 @@ class Vault:
             try:
                 cls._check_and_migrate(target, conn)
                 vault = cls(target, conn, key, salt, lock)  # reads the metadata
+                vault.__dict__["public"] = passphrase == DEMO_PASSPHRASE  # no 2nd KDF: .public
             except BaseException:
                 conn.close()
                 raise
@@ -297,8 +298,7 @@ class Vault:
 
     def open_reader(self, cache_kib: int | None = None) -> Connection:
         """A further connection (e.g. for a search thread) with the cached key: no KDF run.
-        ``cache_kib``: a larger page cache for a statistics run's scans, not kept by the GUI's
-        long-lived connections."""
+        ``cache_kib``: a larger page cache for a statistics run's scans, not the GUI's readers."""
         conn = connect(self.path, self._key, self._salt, cache_kib=cache_kib or DEFAULT_CACHE_KIB,
                        page_bytes=self.page_bytes)
         self._readers.append(conn)
@@ -306,8 +306,8 @@ class Vault:
 
     @functools.cached_property
     def public(self) -> bool:
-        """Whether the demo vault's public passphrase opens it (one key derivation, when first
-        asked): anyone with the file reads it, so it never syncs (kimdesk/sync/enrollment.py)."""
+        """Whether the demo vault's public passphrase opens it (a key derivation, unless opened
+        by :meth:`open`): anyone can read it, so it never syncs and the GUI marks it."""
         return any(hmac.compare_digest(profile.derive(DEMO_PASSPHRASE, self._salt), self._key)
                    for profile in kdf.PROFILES)
 
