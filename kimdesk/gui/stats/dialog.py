@@ -418,14 +418,19 @@ class StatisticsDialog(QDialog):
         return self._start(job)
 
     def _audit(self, kind: str, detail: str, then: Callable[[], None]) -> None:
-        """Record the export in the vault's audit log (as the CLI does), then call ``then``."""
+        """Record the export in the audit log (as the CLI does), then call ``then``, unless the
+        window closed meanwhile: its signals were gone ("Signal source has been deleted")."""
+        generation = self._generation  # counts closings
+
         def record(vault: Vault) -> None:
             with vault.transaction():
                 vault.audit.record("export", kind, detail=detail)
 
-        def not_recorded(exc: Exception) -> None:
-            show_failure(self, exc)
-            then()
+        def answered(exc: Exception | None) -> None:
+            if generation == self._generation:
+                if exc is not None:
+                    show_failure(self, exc)
+                then()
 
         if self._own_worker_stopped and self.source is not None \
                 and not isinstance(self.source, DbWorker):
@@ -435,7 +440,7 @@ class StatisticsDialog(QDialog):
             then()
             return
         BackgroundJob(self, self.worker(), lambda w: record(w.require_vault())) \
-            .success(lambda _none: then()).failure(not_recorded).run_in_background()
+            .success(lambda _none: answered(None)).failure(answered).run_in_background()
 
     # -- the jobs and the worker they run on -----------------------------------------------------
     def worker(self) -> DbWorker:
