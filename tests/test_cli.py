@@ -178,3 +178,18 @@ def test_lang_option_translates_help() -> None:
     english = run("--lang", "en", "search", "--help", lang="de")
     assert german.stdout != english.stdout
     assert "JSON" in english.stdout and "print JSON" in english.stdout
+
+
+@pytest.mark.parametrize("argv", [
+    ("handout", "nosuch", "--lang", "ar", "-o", "x.pdf"),
+    ("handout", "nosuch", "--lang=ar", "-o", "x.pdf"),
+    ("--vault", "v.kdb", "handout", "nosuch", "--lang", "ar", "-o", "x.pdf"),
+])
+def test_a_documents_language_is_not_the_interfaces(argv: tuple[str, ...]) -> None:
+    """``handout --lang ar`` (and ``subject-export --lang``) name the document's language; the
+    command's own messages stay in the interface's (they switched to Arabic until 2026-12-06)."""
+    result = run(*argv, lang="de", passphrase=None)
+    assert result.returncode != 0
+    assert result.stderr.startswith("kimdesk: Unbekannte Merkblattvorlage nosuch."), result.stderr
+    german = run("--lang", "de", "handout", "nosuch", "--lang", "ar", "-o", "x.pdf", lang="en")
+    assert german.stderr.startswith("kimdesk: Unbekannte Merkblattvorlage"), german.stderr

@@ -69,14 +69,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _language_argument(argv: Sequence[str]) -> str | None:
-    """``--lang`` must take effect before the parser is built: its help texts are translated."""
-    for i, arg in enumerate(argv):
-        if arg == "--":
-            break
+    """``--lang`` must take effect before the parser is built: its help texts are translated.
+    Only the global one, before the command: after it, ``handout --lang ar`` and
+    ``subject-export --lang tr`` name the document's language. Read anywhere (until 2026-12-06),
+    they switched the command's own messages and errors to that language too."""
+    i = 0
+    while i < len(argv) and argv[i].startswith("-") and argv[i] != "--":
+        arg = argv[i]
         if arg == "--lang" and i + 1 < len(argv):
             return argv[i + 1]
         if arg.startswith("--lang="):
             return arg.split("=", 1)[1]
+        i += 2 if arg == "--vault" else 1  # the global options that take a value
     return None
 
 
