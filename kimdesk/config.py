@@ -29,6 +29,7 @@ code set variables after KIMdesk is imported, and reading nine variables costs m
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -64,6 +65,20 @@ def config_dir() -> Path:
     from platformdirs import user_config_dir
 
     return Path(user_config_dir(APP_NAME, appauthor=False))
+
+
+def temp_base() -> Path:
+    """Where KIMdesk keeps Python's temporary files (:mod:`kimdesk.vault.privatetemp`): on Linux
+    and other Unix systems ``$XDG_RUNTIME_DIR/KIMdesk`` (a tmpfs of the user's own, emptied at
+    logout), without it the data folder; elsewhere the platform's runtime folder in the user's
+    profile. Not platformdirs' Unix fallback ``/tmp/runtime-<uid>``: in a folder anyone can
+    write, another user could have made that name first."""
+    if os.name == "posix" and sys.platform != "darwin":
+        runtime = os.environ.get("XDG_RUNTIME_DIR")
+        return Path(runtime) / APP_NAME if runtime else data_dir() / "tmp"
+    from platformdirs import user_runtime_dir
+
+    return Path(user_runtime_dir(APP_NAME, appauthor=False))
 
 
 def _path(value: str | None) -> Path | None:

@@ -107,11 +107,13 @@ def run(argv: Sequence[str] | None = None) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """The console script ``kimdesk`` and ``python -m kimdesk.cli``: the exit code."""
-    from kimdesk.config import secure_folders
+    from kimdesk.config import secure_folders, temp_base
     from kimdesk.vault.files import harden_process
+    from kimdesk.vault.privatetemp import use_private_temp
 
     harden_process()
     secure_folders()
+    use_private_temp(temp_base())  # a killed export's sheet files never stay in /tmp
     try:
         return run(argv)
     except KimdeskError as exc:
