@@ -91,8 +91,8 @@ class StatusArea:
         self.retranslate()
 
     def mark_public(self) -> None:
-        """After an unlock: ask (on the vault lane: one key derivation) whether the open vault's
-        passphrase is the public one, and if so show the mark until the lock."""
+        """After an unlock: ask the vault (it knows from the unlock, without a key derivation)
+        whether its passphrase is the public one, and if so show the mark until the lock."""
         opened = self._opened
 
         def done(public: object) -> None:
