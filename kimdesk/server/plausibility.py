@@ -25,6 +25,12 @@ of the team:
   another team's id, and an uppercase one pointed at it (found by the same review). A reference
   in another spelling than the canonical lowercase UUID is then refused: the purge compares
   stored references as text (:func:`reference_spelling_problem`).
+- **parents**: a record's case (a case's or consent's person: :data:`PARENTS`) must be a record
+  the server holds, or one written earlier in the same batch (:func:`parent_problem`). Accepted, a
+  note for a case the server never had went to every device of the team and waited there in
+  ``sync_parked`` for good: a text nobody could read or delete (a review). The app
+  sends parents first (kind by kind, in batch order), and a refused change stays pending on the
+  device and is sent again with its parent at the next run.
 
 Each violation rejects that change with a reason in the receipt; the rest of the batch applies.
 """
@@ -33,12 +39,15 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from datetime import date as Date
 from functools import lru_cache
 from types import UnionType
 from typing import Any, Union, get_args, get_origin
+
+#: A record's identity: (kind, id).
+Key = tuple[str, str]
 
 MAX_RECORD_BYTES = 64 * 1024
 #: The file an attachment record may carry (the client's limit too: kimdesk/domain/models.py).
@@ -60,6 +69,22 @@ REFERENCES: dict[str, tuple[str, ...]] = {
     "case_id": ("cases",), "person_id": ("persons",),
     "consultation_id": ("consultations",), "target_id": ("cases", "persons"),
 }
+
+
+#: The parent each kind's record must have on the server before it (field, parent kind): the
+#: references the device's vault keeps as foreign keys, where a record whose parent is missing is
+#: parked (``sync_parked``) instead of stored. Other links are left out on purpose: a consent's
+#: or a structural gap's case is optional and no foreign key (the record is stored and shown,
+#: and a purge of the case unlinks it), an attachment's consultation is no foreign key either
+#: (the file is stored with its case, listed in the Auskunft and purged with the case), and a
+#: deletion's target may be a case that never reached the server: it is deleted there too, and
+#: its id is refused for good from then on (:mod:`.purge`).
+PARENTS: dict[str, tuple[str, str]] = {
+    "cases": ("person_id", "persons"), "consents": ("person_id", "persons"),
+    **{kind: ("case_id", "cases") for kind in (
+        "phase_transitions", "consultations", "goals", "referrals", "notes", "attachments")},
+}
+NOT_HELD = "{field} refers to a record the server does not hold; send that record first"
 
 
 def id_problem(record_id: str) -> str | None:
@@ -180,6 +205,20 @@ def reference_problem(changed: dict[str, Any], team: str, teams: dict[tuple[str,
             for kind in kinds:
                 if teams.get((kind, target), team) != team:
                     return f"{field} refers to a record of another team"
+    return None
+
+
+def parent_problem(kind: str, changed: dict[str, Any], held: Callable[[Key], bool]
+                   ) -> str | None:
+    """The parent reference (:data:`PARENTS`), if the change sets it, when it names no record
+    the server holds (``held``: stored for the team, or written earlier in this batch). Only a
+    field the change sets is looked at: a change to a note's text does not name its case again.
+    An empty value names nothing and is refused like an unknown id (the device's foreign key
+    refuses it too); a value that is no text is left to validation."""
+    field, parent = PARENTS.get(kind, ("", ""))
+    value = changed.get(field) if field else None
+    if isinstance(value, str) and not held((parent, canonical(value))):
+        return NOT_HELD.format(field=field)
     return None
 
 

@@ -122,9 +122,11 @@ def decide(device: Device, request: PushRequest, current: dict[Key, StoredRecord
     builds on the earlier one); ``bases`` the merge bases read from the history; ``refused``
     the changes refused with a reason before any merge (records purged under a Löschfrist,
     :mod:`kimdesk.server.purge`); ``ref_teams`` the team of each record the batch refers to
-    (:mod:`kimdesk.server.plausibility`); ``resolvable`` the conflict ids named in ``resolves``
-    that are open conflicts of the team (others are ignored: they cost no change number and no
-    write; a review held the write lock for 16 s with 150,000 made-up ids)."""
+    that the server holds (:mod:`kimdesk.server.plausibility`; a parent it does not hold, nor
+    this batch writes before its child, refuses the child); ``resolvable`` the conflict ids
+    named in ``resolves`` that are open conflicts of the team (others are ignored: they cost
+    no change number and no write; a review held the write lock for 16 s with 150,000 made-up
+    ids)."""
     decision = _Decision(device, request.batch_id, current, bases, repeated,
                          PushPlan(first_seq=first_seq, seq=first_seq - 1, stamp=stamp),
                          refused or {}, ref_teams or {}, resolvable or set())
@@ -182,7 +184,8 @@ class _Decision:
         problem = (self.refused.get(key) or plausibility.id_problem(change.id)
                    or plausibility.attachment_problem(change.kind, change.changed)
                    or (self.foreign_refs and plausibility.reference_problem(
-                       change.changed, self.device.team, self.ref_teams)))
+                       change.changed, self.device.team, self.ref_teams))
+                   or plausibility.parent_problem(change.kind, change.changed, self._held))
         if problem:
             self._reject(change, problem)
             return
@@ -209,6 +212,12 @@ class _Decision:
             self.resolved.update(self.resolvable.intersection(change.resolves))
             return
         self._write(change, key, row, merge, text)
+
+    def _held(self, key: Key) -> bool:
+        """Whether the server holds the record (stored for the team: another team's was refused
+        before) or this batch wrote it already. A parent later in the batch, or refused in it,
+        is not held: the app sends parents first, and keeps the refused child pending."""
+        return key in self.ref_teams or key in self.plan.records
 
     def _reject(self, change: Change, reason: str) -> None:
         self.plan.results.append(result(change.kind, change.id, ChangeStatus.REJECTED,

@@ -56,6 +56,7 @@ from kimdesk.sync.protocol import (
     FIRST_PAGE,
     FULL_CHECK_SECONDS,
     PULL_PAGE_DEFAULT,
+    ChangeStatus,
     PullPage,
     PushReceipt,
     ReferencePage,
@@ -70,22 +71,9 @@ from kimdesk.vault.repository import now_iso
 from kimdesk.vault.vault import Vault
 
 __all__ = [
-    "Backoff",
-    "DeviceRevoked",
-    "NotEnrolled",
-    "Offline",
-    "OutOfOrder",
-    "Progress",
-    "ServerRefused",
-    "SyncCancelled",
-    "SyncEngine",
-    "SyncError",
-    "SyncReport",
-    "SyncState",
-    "Transport",
-    "check_server_url",
-    "enroll",
-    "wipe_vault",
+    "Backoff", "DeviceRevoked", "NotEnrolled", "Offline", "OutOfOrder", "Progress",
+    "ServerRefused", "SyncCancelled", "SyncEngine", "SyncError", "SyncReport", "SyncState",
+    "Transport", "check_server_url", "enroll", "wipe_vault",
 ]
 
 
@@ -484,8 +472,12 @@ class SyncEngine:
         return not 0 <= self._clock() - last < self.full_check_every
 
     def _check(self, report: SyncReport, asked: Future[TeamState] | None = None) -> None:
-        """Divergence check (:mod:`kimdesk.sync.divergence`); on mismatch, a full resync."""
-        if self.store.pending_count() or self.store.outbox() is not None:
+        """Divergence check (:mod:`kimdesk.sync.divergence`); on mismatch, a full resync.
+        Changes the server refused in this run stay pending without stopping it: a note
+        refused because the server lost its case (a restored backup) goes again only after
+        the resync has pushed the case again (kimdesk/server/plausibility.py, parents)."""
+        refused = report.results.get(ChangeStatus.REJECTED, 0)
+        if self.store.pending_count() > refused or self.store.outbox() is not None:
             return  # edits arrived during the run; the next run checks
         if not diverged(self.store, self.transport, full_due=self._full_check_due,
                         now=self._clock(), catch_up=lambda: self._pull_all(report), asked=asked):

@@ -202,14 +202,15 @@ def test_removing_an_attachment_empties_the_log_of_its_file(tmp_path: Path,
 
     from kimdesk.server.app import create_app
     from tests.server.test_history_invariants import _attachment, _device, _file
-    from tests.sync.helpers import service_push
+    from tests.sync.helpers import case_changes, service_push
 
     app = create_app(f"sqlite:///{tmp_path / 'server.db'}")
     service, engine = app.state.service, app.state.engine
     device = _device(service)
     data = os.urandom(30_000)
     case, rid = str(uuid.uuid4()), str(uuid.uuid4())
-    service_push(service, device, 1, [_attachment(rid, case, 0, **_file(data))])
+    service_push(service, device, 1, [*case_changes(case),
+                                      _attachment(rid, case, 0, **_file(data))])
     service_push(service, device, 2, [_attachment(rid, case, 1, question="new")])
     from kimdesk.server import purge
 

@@ -136,6 +136,20 @@ def service_push(service: Any, device: Any, seq: int, changes: list[Any]) -> Any
     return service.push(device, request, hashlib.sha256(request.batch_id.encode()).hexdigest())
 
 
+def case_changes(case_id: str, person_id: str = "") -> list[Any]:
+    """A new person and a new case ``case_id`` on them, to go first in a batch with records of
+    the case: the server refuses a record whose case (a case whose person) it does not hold
+    (``kimdesk.server.plausibility.PARENTS``)."""
+    from kimdesk.sync.protocol import Change
+
+    person_id = person_id or str(uuid.uuid4())
+    return [Change(kind="persons", id=person_id, base_rev=0,
+                   changed={"given_name": "Ayse", "family_name": "Demir"}),
+            Change(kind="cases", id=case_id, base_rev=0, changed={
+                "case_number": f"K-{case_id[:8]}", "person_id": person_id, "owner": "anna",
+                "opened_on": "2025-01-01"})]
+
+
 def person_change(rid: str, base_rev: int, phone: str) -> Any:
     """A person's change from ``base_rev``, the phone number telling the versions apart."""
     from kimdesk.sync.protocol import Change
