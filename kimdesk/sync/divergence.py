@@ -14,6 +14,10 @@ team again (a fault-injection review: 22 of 450 syncs of three busy devices). Th
 pulls what came (``catch_up``) and asks again, once; raced again, the next run checks (a full
 check that is due stays due). A server that lost changes answers a number below the cursor, or
 equal to it after the catch-up, and is caught in the same run.
+
+A full check that agrees, like a full resync, proves the vault holds every record the server
+holds: a record parked for a parent found on neither side is then dropped and counted
+(:mod:`kimdesk.vault.sync.parked`).
 """
 
 from __future__ import annotations
@@ -48,6 +52,7 @@ def diverged(store: SyncStore, transport: Transport, *, full_due: Callable[[], b
                 server = full.result()
             if (count, digest) == (server.count, server.digest):
                 store.set_many({"full_check_at": repr(now)})
+                store.drop_orphans()  # a parent on neither side will not come
                 return False
             if server.seq <= cursor:
                 return True

@@ -85,6 +85,8 @@ class SyncReport:
     pages: int = 0
     conflicts: int = 0
     resynced: bool = False
+    #: received records dropped after a full resync: their parent is on neither side
+    dropped: int = 0
     seconds: float = 0.0
     state: SyncState = SyncState.IDLE
     results: dict[str, int] = field(default_factory=dict)
@@ -487,5 +489,6 @@ class SyncEngine:
         seen: set[tuple[str, str]] = set()
         self.store.set_many({"cursor": 0})
         self._pull_all(report, seen=seen)
+        report.dropped = self.store.drop_orphans()  # every record the server holds is here
         if self.store.forget_unseen(seen):
             self._push_all(report)

@@ -15,9 +15,10 @@ rows themselves, in one transaction per call (a crash leaves all of a case or no
   (:func:`merge_search_if_due`) see it. Found by a fault-injection review: 27 of 73 purged
   persons' names were still in the decrypted index pages after a kill, and the next run, finding
   nothing due, never merged;
-- their merge bases (``sync_base``), parked pulls, sync conflicts (which hold losing values),
-  form and case drafts (:func:`kimdesk.vault.drafts.forget_case`), and their changes in a batch
-  waiting in the outbox;
+- their merge bases (``sync_base``), parked pulls (also those parked under a parked case of
+  theirs: :func:`kimdesk.vault.sync.parked.drop_children`), sync conflicts (which hold losing
+  values), form and case drafts (:func:`kimdesk.vault.drafts.forget_case`), and their changes
+  in a batch waiting in the outbox;
 - structural gaps that named the case stay (they are the programme's, reported without persons)
   but lose the link to the case.
 
@@ -43,6 +44,7 @@ from typing import TYPE_CHECKING
 from kimdesk.domain.models import Deletion, deletion_id
 from kimdesk.vault.drafts import forget_case
 from kimdesk.vault.statsremains import keep_remains, unlink_persons
+from kimdesk.vault.sync.parked import drop_children
 
 if TYPE_CHECKING:
     from kimdesk.vault.vault import Vault
@@ -197,7 +199,7 @@ def purge_deleted_targets(vault: Vault) -> PurgeReport:
         # pulls parked for a parent that was deleted before it arrived
         gone = {r[0] for r in vault.conn.execute("SELECT target_id FROM deletions")}
         with vault.transaction():
-            report.add("sync_parked", _drop_parked_children(vault, gone))
+            report.add("sync_parked", drop_children(vault, gone))
     if report.cases or report.persons or search_merge_due(vault):
         optimize_search(vault)
     return report
@@ -262,18 +264,6 @@ def _detach_gaps(vault: Vault, cases: list[str]) -> None:
         f" WHERE case_id IN ({_marks(cases)})", [now_iso(), *cases])
 
 
-def _drop_parked_children(vault: Vault, parents: set[str]) -> int:
-    """Parked pulls whose case or person is one of ``parents`` (they would wait for ever)."""
-    dropped = 0
-    for kind, rid, data in vault.conn.execute(
-            "SELECT kind, id, data FROM sync_parked").fetchall():
-        record = json.loads(data)
-        if record.get("case_id") in parents or record.get("person_id") in parents:
-            vault.conn.execute("DELETE FROM sync_parked WHERE kind = ? AND id = ?", (kind, rid))
-            dropped += 1
-    return dropped
-
-
 def _detach_consents(vault: Vault, cases: list[str]) -> None:
     """Another person's consent that named a purged case (what is left after the case persons'
     own consents went) keeps its evidence and loses the link."""
@@ -296,7 +286,7 @@ def _forget_sync_traces(vault: Vault, gone: dict[str, list[str]], report: PurgeR
     for chunk in _chunks(sorted(ids)):
         report.add("sync_conflicts", conn.execute(
             f"DELETE FROM sync_conflicts WHERE record_id IN ({_marks(chunk)})", chunk).rowcount)
-    report.add("sync_parked", _drop_parked_children(
+    report.add("sync_parked", drop_children(
         vault, set(gone["cases"]) | set(gone["persons"])))
     for batch_id, payload in conn.execute(
             "SELECT batch_id, payload FROM sync_outbox").fetchall():

@@ -6,10 +6,11 @@ referrals with the receiving agencies, notes, the structural gaps recorded on th
 consents with the consent text's id and version, the files form questions asked for
 (attachments: name, media type, size, date and the file itself as base64 in ``content``, a copy
 of the data under Art. 15 (3) DSGVO; the PDF lists them without their bytes), the audit trail
-of who read or wrote which of these records and when, and the date each case is due for
-deletion under the municipality's Löschfrist. Nothing about another person is added: a
-household member appears only where a record of this person itself names them. The export
-itself is audited.
+of who read or wrote which of these records and when, the date each case is due for
+deletion under the municipality's Löschfrist, and the records of theirs that sync received but
+holds back (``sync_parked``: waiting for their case, or for an app update), as received.
+Nothing about another person is added: a household member appears only where a record of this
+person itself names them. The export itself is audited.
 
 ``kimdesk subject-export`` writes it as JSON (machine-readable; Art. 20 portability does not
 apply to public tasks, the file is offered anyway) and as a bilingual PDF
@@ -77,6 +78,7 @@ def collect(vault: Vault, person_id: str, *, today: date | None = None) -> dict[
     """The whole Auskunft as plain JSON-able data (records as stored, dates ISO)."""
     from kimdesk.vault.retention import case_facts, policies
     from kimdesk.vault.statsremains import remains_of
+    from kimdesk.vault.sync.parked import of_person
 
     today = today or date.today()
     person = vault.people.get(person_id)
@@ -122,6 +124,8 @@ def collect(vault: Vault, person_id: str, *, today: date | None = None) -> dict[
         "consents": consents,
         # purged cases of this person that the statistics still count, while the person lives
         "statistical_remains": remains_of(vault, person_id),
+        # received records of theirs that wait for a parent or an update (kimdesk.vault.sync.parked)
+        "parked": of_person(vault, person_id, {c["id"] for c in cases}),
         "audit": audit,
     }
 

@@ -16,6 +16,7 @@ from kimdesk.sync.errors import SyncError
 from kimdesk.sync.protocol import MAX_CURSOR, PullPage, ReferencePage, RemoteRecord
 from kimdesk.sync.store.state import StateStore
 from kimdesk.vault.purge import purge_deleted_targets
+from kimdesk.vault.sync.parked import drop_orphans
 
 
 def check_follows(since: int, next_cursor: int, more: bool) -> None:
@@ -73,6 +74,13 @@ class InboxStore(StateStore):
     def parked_count(self) -> int:
         """Received records waiting for their parent."""
         return self.tables.inbox.parked_count()
+
+    def drop_orphans(self) -> int:
+        """After a full pull, or a full check that found the vault holding what the server
+        holds: parked records whose parent is on neither go, counted
+        (:func:`kimdesk.vault.sync.parked.drop_orphans`). Returns how many."""
+        with self.vault.transaction():
+            return drop_orphans(self.vault)
 
     def apply_reference(self, page: ReferencePage) -> None:
         """Store a page of reference data and advance its cursor. Agencies are also records
