@@ -146,3 +146,28 @@ def test_an_orphan_an_older_server_took_is_dropped_on_every_device(
     assert report.resynced and bob.store.parked_count() == 0
     assert report.dropped == 1 and summary(bob.vault)[1] == 1
     assert MARKER.encode() not in _decrypted(bob.vault)
+
+
+def test_kimdesk_check_says_what_waits_and_what_was_dropped(make_vault: Any) -> None:
+    """Kinds, counts and reasons only: the parked note's words are not printed."""
+    from tests.conftest import PASSPHRASE
+    from tests.test_cli import run
+
+    vault = make_vault()
+    person = vault.people.add(Person(given_name="Olena", family_name="Kranich"))
+    case = vault.cases.open_case(person.id, opened_on=date(2026, 1, 5))
+    _receive(vault, _remote(Note(case_id=str(uuid.uuid4()), text=MARKER)),
+             _remote(Note(case_id=case.id, text=MARKER), kommt_spaeter=1))
+    assert SyncStore(vault).drop_orphans() == 1
+    _receive(vault, _remote(Note(case_id=str(uuid.uuid4()), text=MARKER + " neu")))
+    path = vault.path
+    vault.close()
+    res = run("check", "--vault", str(path), passphrase=PASSPHRASE)
+    assert res.returncode == 0, res.stderr
+    lines = res.stdout.splitlines()
+    assert "Held back from sync: 1 received records (notes) that no screen shows yet:" \
+           " parent missing" in lines, lines
+    assert any(line.startswith("Held back from sync: 1 received records (notes) that no"
+                               " screen shows yet: 1 validation error") for line in lines)
+    assert any(line.startswith("Dropped after a full sync: 1 received records") for line in lines)
+    assert MARKER not in res.stdout
