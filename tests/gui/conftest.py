@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 pytest.importorskip("pytestqt")
+import shiboken6
 
 from kimdesk.i18n import set_language
 
@@ -39,6 +40,8 @@ def make_window(qtbot: Any, tmp_path: Path) -> Iterator[Callable[..., Any]]:
 
     yield factory
     for window in windows:
+        if not shiboken6.isValid(window):  # closed by the test (Ctrl+Q) and deleted since
+            continue
         if window._workspace is not None:
             window._workspace.case_view.person_form.mark_clean()
             window._workspace.case_view.case_form.mark_clean()
