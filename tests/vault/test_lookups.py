@@ -69,3 +69,42 @@ def test_case_file_lookups(vault: Any) -> None:
     vault.cases.delete(case.id)
     with pytest.raises(RecordNotFound):
         case_id_of(vault, case.case_number)
+
+
+def test_a_refused_saves_entries_are_kept_per_save_and_go_by_key(vault: Any) -> None:
+    """What the desktop keeps of a save refused after the counselor left its case
+    (kimdesk.gui.keptedits): one document per save, read with the lock draft oldest first,
+    deleted by key only, none for a case that is gone, and purged with the case."""
+    from kimdesk.vault.drafts import (
+        case_drafts,
+        cases_with_drafts,
+        discard_kept,
+        forget_case,
+        keep_refused,
+        kept_for,
+    )
+    from kimdesk.vault.intake import open_case_for_new_person
+
+    case = open_case_for_new_person(vault, _person(), {})
+    other = open_case_for_new_person(vault, _person(given_name="Lutz"), {})
+    first = keep_refused(vault, case.id, {"person": {"changed": {"phone": "1"}}}, stale=True)
+    second = keep_refused(vault, case.id, {"records": [{"kind": "notes"}]}, stale=False)
+    assert first and second and first != second
+    keep_refused(vault, other.id, {"case": {"changed": {"referral_source": "x"}}}, stale=True)
+    case_drafts(vault).save(case.id, {"person": {"changed": {"phone": "2"}}})
+    assert keep_refused(vault, "no-such-case", {"person": {}}, stale=True) is None
+
+    kept = kept_for(vault, case.id)
+    assert [key for key, _doc in kept] == [first, second, f"case.draft.{case.id}"]
+    assert kept[0][1] == {"draft": {"person": {"changed": {"phone": "1"}}}, "stale": True}
+    assert cases_with_drafts(vault) == {case.id, other.id}
+    # only this case's keys, only the ones named: the lock draft stays
+    assert discard_kept(vault, case.id, [first, *(k for k, _d in kept_for(vault, other.id))])
+    assert [key for key, _doc in kept_for(vault, case.id)] == [second, f"case.draft.{case.id}"]
+    assert len(kept_for(vault, other.id)) == 1
+    assert not discard_kept(vault, case.id, [second, f"case.draft.{case.id}"])
+    assert kept_for(vault, case.id) == [] and cases_with_drafts(vault) == {other.id}
+
+    with vault.transaction():
+        assert forget_case(vault, other.id) == 1
+    assert kept_for(vault, other.id) == [] and cases_with_drafts(vault) == set()
