@@ -7,10 +7,12 @@ touches no Qt object: the view asks for a :class:`CaseBundle` and paints whateve
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from kimdesk.domain.models import AuditEvent, Case, Person, PhaseTransition, Record
 from kimdesk.gui.records import KINDS
 from kimdesk.gui.worker import DbWorker
+from kimdesk.vault.drafts import kept_for
 
 
 @dataclass
@@ -22,6 +24,10 @@ class CaseBundle:
     records: dict[str, list[Record]] = field(default_factory=dict)
     transitions: list[PhaseTransition] = field(default_factory=list)
     audit: list[AuditEvent] = field(default_factory=list)
+    #: Her entries kept in the vault for this case (a refused save's, a lock's draft), as
+    #: ``(key, document)``: read in the same job, so they come back with the case they belong to
+    #: (:class:`kimdesk.gui.keptedits.KeptEdits`).
+    kept: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
 
 def load_bundle(worker: DbWorker, case_id: str) -> CaseBundle:
@@ -42,4 +48,5 @@ def load_bundle(worker: DbWorker, case_id: str) -> CaseBundle:
            *(t.id for t in bundle.transitions)]
     marks = ",".join("?" * len(ids))
     bundle.audit = vault.audit.where(f"subject_id IN ({marks})", ids, order="seq DESC LIMIT 500")
+    bundle.kept = kept_for(vault, case.id)
     return bundle

@@ -333,13 +333,6 @@ class CaseView(QWidget):
         if self.requested_id == case_id:  # not when the user moved on to another case
             self.load(case_id)
 
-    def _save_failed(self, exc: Exception) -> None:
-        if self.stale.refused(exc):
-            return
-        self.person_form.dirty = True
-        self._update_dirty()
-        self._failed(exc)
-
     def confirm_discard(self) -> bool:
         """The unsaved-changes guard: True when it is fine to leave this case."""
         if not self.dirty:

@@ -15,7 +15,12 @@ from the screen, queue the draft saves) and then:
 * otherwise the close waits, without blocking: the window stays painted, its contents disabled,
   and the status bar says "Closing…" and why (the sync with the server, or saving). The vault is
   closed by a job queued behind the others, so every draft save still lands; its answer closes the
-  window for good. A second Ctrl+Q meanwhile changes nothing.
+  window for good. A second Ctrl+Q meanwhile changes nothing. A save still queued (Ctrl+S just
+  before Ctrl+Q) is among them: refused, its entries are kept in the vault on the vault lane
+  before the vault closes (:func:`kimdesk.gui.lockdraft.keep_refused_save`), and come back when
+  the case is opened after the next start. The wait is bounded by the queued jobs themselves: a
+  save waits at most ``busy_timeout`` (5 s) for the write lock, keeping its entries at most that
+  again or, failing that, until the sync run the close cancelled has ended at its next step.
 
 Nothing is cut short: a job that is running finishes (a sync run was asked to stop at its next
 step by ``sync.stop()``), so no write is lost for the sake of a faster exit.
@@ -71,6 +76,10 @@ class WindowCloser:
         window.sync.stop()
         if workspace is not None:
             workspace.clear()  # queues the open form's draft before the vault closes
+            # Saves still queued are waited for (the vault closes behind them); a refused one's
+            # entries are kept in the vault on the lane, and come back when the case is opened
+            # after the next start. Their answers have no case view left to go to.
+            workspace.case_view.stale.pending.hand_over()
         worker = window.worker
         if not worker.busy and not worker.syncing:
             worker.stop()

@@ -13,9 +13,11 @@ they could not be kept. The documents live in the vault's device-local ``vault_m
 table (:func:`kimdesk.vault.drafts.case_drafts`, :func:`~kimdesk.vault.drafts.gui_state`): encrypted
 like everything else, never synced, never a file of their own.
 
-After the next unlock :meth:`LockDrafts.resume` opens that case again, puts the edits back into
-the same inputs (they count as unsaved, so the usual guard protects them), reopens the record
-editor and the form, and says so in a notice above the case. Only the inputs the counselor changed
+After the next unlock :meth:`LockDrafts.resume` opens that case again; the edits come back with it,
+as every kept entry does whenever its case is read (:class:`kimdesk.gui.keptedits.KeptEdits`): into
+the same inputs (they count as unsaved, so the usual guard protects them), the record editor
+reopened, a notice above the case; the resume adds the tab and the form that were open. Only the
+inputs the counselor changed
 are kept, each with the value it had before: if sync changed the case meanwhile, the other inputs
 show the new stored values, and where the same input changed on both sides the counselor's entry
 stays in the field while the notice names the stored value ("keep the draft, show both",
@@ -24,9 +26,11 @@ docs/gui.md). The case draft is deleted once it is back on screen.
 A save asked for just before the lock counts as unsaved until its answer is in
 (:class:`PendingSaves`): Ctrl+S marks the inputs clean at once, and a save still queued when the
 vault locked may yet be refused (the record changed meanwhile by sync), after the lock, with
-nobody left to show the entries to. The draft is written on the vault lane behind those saves, so
-it knows how each ended: the entries of a refused one go into the draft, those of one that went
-through do not (they would come back, and a new record would be saved twice).
+nobody left to show the entries to. That holds for every queued save, of the case on screen or of
+one she left just before (Ctrl+W, another case): a refused one's entries are kept in the vault on
+the lane at once (:func:`keep_refused_save`), and the draft, written on the vault lane behind those
+saves, knows how each ended: the entries of a refused one go into its case's draft, those of one
+that went through do not (they would come back, and a new record would be saved twice).
 """
 
 from __future__ import annotations
@@ -41,7 +45,7 @@ from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 
 from kimdesk.gui.tone import say
-from kimdesk.gui.worker import DbWorker, Job, OnDone, OnError, where
+from kimdesk.gui.worker import DbWorker, Job, OnDone, where
 from kimdesk.i18n import N_, gettext
 
 if TYPE_CHECKING:
@@ -193,30 +197,66 @@ def put_back(form: FieldForm, part: dict[str, Any] | None) -> list[str]:
 
 @dataclass(eq=False)
 class PendingSave:
-    """A save of the open case queued on the vault lane, its answer not in yet."""
+    """A save queued on the vault lane, its answer not in yet."""
 
     case_id: str
-    draft: dict[str, Any]  # what it would bring back as a lock draft if refused
+    number: str  # the case's number, to name it when the case is no longer on screen
+    draft: dict[str, Any]  # her entries, kept in the vault if the save is refused
     stored: bool = False  # set on the vault lane once the save went through
-    kept: bool = False  # handed to a lock draft: its answer is for nobody now
+    key: str | None = None  # set on the vault lane: where the refused save's entries are kept
+    gone: bool = False  # set on the vault lane: refused, and its case deleted meanwhile
+    kept: bool = False  # handed to a lock draft or to the close: its answer is for nobody now
+
+
+def keep_refused_save(w: DbWorker, save: PendingSave, exc: Exception) -> None:
+    """On the vault lane, right after a save failed: keep its entries in the vault (encrypted, a
+    ``case.refused.`` document) before anything else runs, so they survive whatever the
+    counselor does before the answer is shown: open another case, lock, quit. The answer then
+    only says where they are (:mod:`kimdesk.gui.keptedits`). A write the busy timeout gave up
+    on (a pulled page holding the write lock) is tried once more after the sync lane's job."""
+    from kimdesk.vault.drafts import keep_refused
+    from kimdesk.vault.errors import StaleRecord, VaultLocked
+
+    if not save.draft or isinstance(exc, VaultLocked):
+        return
+
+    def write() -> str | None:
+        return keep_refused(w.require_vault(), save.case_id, save.draft,
+                            stale=isinstance(exc, StaleRecord))
+
+    try:
+        try:
+            save.key = write()
+        except Exception:
+            with w.sync_stopped():
+                save.key = write()
+    except Exception as error:
+        log.error("refused save not kept: %s", where(error))
+        return
+    save.gone = save.key is None
 
 
 class PendingSaves:
-    """The case view's saves whose answers are not in yet (one per case view). At the lock they
-    are handed over to the draft (:meth:`LockDrafts.keep`), which is written behind them on the
-    same lane; their answers then go nowhere: the case view is gone, the draft has the entries."""
+    """The case view's saves whose answers are not in yet (one per case view). A refused one's
+    entries are kept in the vault on the lane (:func:`keep_refused_save`). At the lock and at the
+    close they are handed over (:meth:`LockDrafts.keep`, :class:`kimdesk.gui.closing.WindowCloser`)
+    and their answers go nowhere: the case view is gone, the vault has the entries."""
 
     def __init__(self, worker: DbWorker) -> None:
         self.worker = worker
         self._open: list[PendingSave] = []
 
-    def submit(self, job: Job, case_id: str, draft: dict[str, Any], on_done: OnDone,
-               on_error: OnError) -> None:
-        save = PendingSave(case_id, draft)
+    def submit(self, job: Job, case_id: str, number: str, draft: dict[str, Any],
+               on_done: OnDone, on_error: Callable[[PendingSave, Exception], None]) -> None:
+        save = PendingSave(case_id, number, draft)
         self._open.append(save)
 
         def run(w: DbWorker) -> Any:
-            result = job(w)
+            try:
+                result = job(w)
+            except Exception as exc:
+                keep_refused_save(w, save, exc)
+                raise
             save.stored = True  # read by the lock draft's job, on this lane, after this one
             return result
 
@@ -226,14 +266,15 @@ class PendingSaves:
             if not save.kept:
                 callback(value)
 
-        self.worker.submit(run, lambda r: answer(on_done, r), lambda e: answer(on_error, e))
+        self.worker.submit(run, lambda r: answer(on_done, r),
+                           lambda e: answer(lambda exc: on_error(save, exc), e))
 
-    def hand_over(self, case_id: str) -> list[PendingSave]:
-        """The case's saves not answered yet, for the lock draft (oldest first)."""
-        saves = [s for s in self._open if s.case_id == case_id]
+    def hand_over(self) -> list[PendingSave]:
+        """Every save not answered yet, of any case (oldest first): for the lock draft, or the
+        close, which run behind them on the lane."""
+        saves, self._open = self._open, []
         for save in saves:
             save.kept = True
-        self._open = [s for s in self._open if not s.kept]
         return saves
 
 
@@ -243,20 +284,20 @@ class LockDrafts:
     def __init__(self, window: MainWindow) -> None:
         self.window = window
         self.worker: DbWorker = window.worker
-        self._pending: tuple[dict[str, Any], dict[str, Any] | None] | None = None
+        self._pending: dict[str, Any] | None = None  # where to resume, once the case is shown
         self._listening = False
         self._reason = ""  # the lock screen's line: why it locked
-        self.restored = 0  # how many drafts came back (tests, the notice)
 
     # -- at the lock ---------------------------------------------------------------------------
     def keep(self, view: CaseView) -> None:
         """Queue the write of the open case's state (before the vault closes): its unsaved edits,
-        and the entries of its saves still queued if they turn out refused. Whether entries were
-        kept is said on the lock screen once the write has answered (:meth:`say_locked`)."""
-        from kimdesk.vault.drafts import case_drafts, gui_state
+        and the entries of every save still queued, of any case (the one on screen or one she
+        left, Ctrl+W included), if it turns out refused. Whether entries were kept is said on
+        the lock screen once the write has answered (:meth:`say_locked`)."""
+        from kimdesk.vault.drafts import case_drafts, discard_kept, gui_state
 
         captured = capture(view)
-        saves = view.stale.pending.hand_over(captured[0]["case_id"]) if captured else []
+        saves = view.stale.pending.hand_over()
 
         def job(w: DbWorker) -> bool:
             vault = w.require_vault()
@@ -264,21 +305,31 @@ class LockDrafts:
             # write would otherwise give up after the busy timeout and the entries be lost
             with w.sync_stopped(), vault.transaction():
                 state = gui_state(vault)
+                # the saves ran before this job, on this lane: their outcome is known. A refused
+                # one's entries join its case's draft (kept on the lane already, or not if that
+                # write failed); a stored one's do not (a new note would come back twice)
+                parts: dict[str, list[dict[str, Any] | None]] = {}
+                for save in saves:
+                    if not (save.stored or save.gone):
+                        parts.setdefault(save.case_id, []).append(save.draft)
                 if captured is None:
                     state.discard(RESUME)
-                    return False
-                resume, unsaved = captured
-                # the saves ran before this job, on this lane: their outcome is known
-                draft = merged(*(s.draft for s in saves if not s.stored), unsaved)
-                state.save(RESUME, resume)
-                if draft is not None:
-                    case_drafts(vault).save(resume["case_id"], draft)
-                return draft is not None
+                else:
+                    state.save(RESUME, captured[0])
+                    parts.setdefault(captured[0]["case_id"], []).append(captured[1])
+                kept = False
+                for case_id, drafts in parts.items():
+                    draft = merged(case_drafts(vault).load(case_id), *drafts)
+                    if draft is not None:
+                        case_drafts(vault).save(case_id, draft)
+                        kept = True
+                    discard_kept(vault, case_id, [s.key for s in saves if s.key])
+                return kept
 
         def failed(exc: Exception) -> None:
             log.error("draft not kept at the lock: %s", where(exc))
-            if captured is not None and (captured[1] is not None
-                                         or any(not s.stored for s in saves)):
+            if (captured is not None and captured[1] is not None) \
+                    or any(not (s.stored or s.gone or s.key) for s in saves):
                 self._say(_(MSG_LOST), error=True)  # nothing may claim it was kept
 
         self.worker.submit(job, lambda kept: self._say(_(MSG_KEPT) if kept else ""), failed)
@@ -300,10 +351,12 @@ class LockDrafts:
 
     # -- after unlock --------------------------------------------------------------------------
     def resume(self) -> None:
-        """Open the case that was open at the lock, with its draft (queued after the list)."""
+        """Open the case that was open at the lock (queued after the list); its draft comes
+        back with it, as every kept entry does when its case is opened
+        (:class:`kimdesk.gui.keptedits.KeptEdits`)."""
         from kimdesk.vault.drafts import case_drafts, gui_state
 
-        def job(w: DbWorker) -> tuple[dict[str, Any], dict[str, Any] | None] | None:
+        def job(w: DbWorker) -> dict[str, Any] | None:
             vault = w.require_vault()
             state = gui_state(vault)
             resume = state.load(RESUME)
@@ -314,26 +367,26 @@ class LockDrafts:
                 # deleted meanwhile (sync, retention): its draft goes with it
                 case_drafts(vault).discard(resume["case_id"])
                 return None
-            return resume, case_drafts(vault).load(resume["case_id"])
+            return resume
 
         self.worker.submit(job, self._open, self._not_done)
 
-    def _open(self, found: tuple[dict[str, Any], dict[str, Any] | None] | None) -> None:
-        if found is None or not self.window.unlocked:
+    def _open(self, resume: dict[str, Any] | None) -> None:
+        if resume is None or not self.window.unlocked:
             return
-        self._pending = found
+        self._pending = resume
         workspace = self.window.workspace
         if not self._listening:
             workspace.case_view.loaded.connect(self._loaded)
             self._listening = True
-        workspace.select_case(found[0]["case_id"])
+        workspace.select_case(resume["case_id"])
 
     def _loaded(self, case_id: str) -> None:
+        """The case is on screen, its draft back already: the tab and the form it showed."""
         view = self.window.workspace.case_view
-        pending, self._pending = self._pending, None
-        if pending is None or pending[0]["case_id"] != case_id or not self.window.unlocked:
+        resume, self._pending = self._pending, None
+        if resume is None or resume["case_id"] != case_id or not self.window.unlocked:
             return
-        resume, draft = pending
         tab = int(resume.get("tab", 0))
         if 0 <= tab < view.tabs.count():
             view.tabs.setCurrentIndex(tab)
@@ -341,49 +394,3 @@ class LockDrafts:
         reopen = getattr(view.forms_tab, "reopen", None)
         if form_id and reopen is not None:
             reopen(form_id)
-        if draft is None:
-            return
-        moved = put_back(view.person_form, draft.get("person"))
-        moved += put_back(view.case_form, draft.get("case"))
-        reopened = False
-        # "record": the one editor of a draft written by an earlier version
-        for part in draft.get("records") or [draft.get("record")]:
-            found = self._reopen_record(view, part)
-            reopened |= found is not None
-            moved += found or []
-        if not (view.dirty or reopened):  # all of it is stored by now
-            self._forget(case_id)
-            return
-        text = _(MSG_RESTORED)
-        if moved:
-            text += " " + _(MSG_CHANGED).format(fields="; ".join(moved))
-        view.show_notice(text)
-        self.window.show_message(_(MSG_RESTORED))
-        self.restored += 1
-        self._forget(case_id)
-
-    @staticmethod
-    def _reopen_record(view: CaseView, part: dict[str, Any] | None) -> list[str] | None:
-        """Open a record editor of the draft again; the inputs moved meanwhile, or None when
-        none was opened."""
-        if not part or part.get("kind") not in view.tab_widgets:
-            return None
-        key = str(part["kind"])
-        records = view.tab_widgets[key].records
-        existing = part.get("existing")
-        row = next((i for i, r in enumerate(records) if existing and r.id == existing), -1)
-        # A new record, or one deleted meanwhile: the entries come back in a new record.
-        dialog = view.add_record(key) if row < 0 else view.edit_record(key, row)
-        if dialog is None or not hasattr(dialog, "form"):
-            return None
-        return put_back(dialog.form, part)
-
-    def _forget(self, case_id: str) -> None:
-        """The draft is on screen again (the unsaved guard protects it): the stored copy goes."""
-        from kimdesk.vault.drafts import case_drafts
-
-        def job(w: DbWorker) -> None:
-            case_drafts(w.require_vault()).discard(case_id)
-
-        self.worker.submit(job, lambda _r: self.window.workspace.refresh_drafts(),
-                           self._not_done)

@@ -17,9 +17,13 @@ back on top. Where no input changed on both sides, a refused save is carried out
 where one did, her entry stays in the field, a notice names the stored value, and nothing is
 saved until she says so. A refused record editor opens again with her entries on the record as
 now stored (or, deleted meanwhile, as a new entry); when its case is gone (an Art. 17 deletion or
-a Löschfrist on another device) nothing is brought back, and a message says so. A save whose
-answer comes after the vault locked is the lock draft's business: refused, its entries are in
-the draft (:class:`kimdesk.gui.lockdraft.PendingSaves`).
+a Löschfrist on another device) nothing is brought back, and a message says so.
+
+A save whose case is no longer on screen when its refusal comes in (she opened another case or
+closed it) is not handled here: its entries were kept in the vault on the vault lane, and come back
+when she opens the case (:mod:`kimdesk.gui.keptedits`); a save answered after the lock or the quit
+has gone to the lock draft or the close (:class:`kimdesk.gui.lockdraft.PendingSaves`). A refusal
+handled here deletes that kept copy once the entries are on screen.
 """
 
 from __future__ import annotations
@@ -27,7 +31,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from kimdesk.gui.jobs import failure_message
-from kimdesk.gui.lockdraft import MSG_CHANGED, PendingSaves, fields_draft, put_back, record_draft
+from kimdesk.gui.keptedits import KeptEdits, tell
+from kimdesk.gui.lockdraft import (
+    MSG_CHANGED,
+    PendingSave,
+    PendingSaves,
+    fields_draft,
+    put_back,
+    record_draft,
+)
 from kimdesk.gui.worker import DbWorker, Job
 from kimdesk.i18n import N_, gettext
 from kimdesk.vault.errors import RecordNotFound, StaleRecord
@@ -84,41 +96,51 @@ class StaleEdits:
         self._retried = False  # the save under way is that second try (tried once only)
         self._moved: list[str] = []
         self.pending = PendingSaves(view.worker)  # saves not answered yet (a lock keeps them)
+        self.kept = KeptEdits(view)  # entries kept in the vault, back when their case is read
 
     def save(self, job: Job) -> None:
         """Queue the save of the person and case inputs (marked clean already): refused, they
-        are read again with the entries on top; the vault locked before the answer, the lock
-        draft has the entries."""
+        are kept in the vault at once and, the case still on screen, read again with the
+        entries on top; the case left or the vault locked first, they come back with the case."""
         view = self.view
         assert view.bundle is not None
-        self.pending.submit(job, view.bundle.case.id, fields_draft(view), view._saved,
-                            view._save_failed)
+        case = view.bundle.case
+        self.pending.submit(job, case.id, case.case_number, fields_draft(view), view._saved,
+                            self.failed)
 
     def store(self, job: Job, dialog: RecordDialog) -> None:
         """Queue a record editor's save (the editor closed): refused, the editor opens again with
-        the entries (:meth:`record_failed`); the vault locked first, the lock draft has them."""
+        the entries (:meth:`record_failed`), now or when its case is opened again."""
         view = self.view
         kind, existing = dialog.kind, dialog.existing
-        case_id = view.bundle.case.id if view.bundle is not None else ""
+        case = view.bundle.case if view.bundle is not None else None
+        case_id = case.id if case is not None else ""
         entries = edits_of(dialog.form)
-        self.pending.submit(job, case_id, record_draft(dialog),
+        self.pending.submit(job, case_id, case.case_number if case is not None else "",
+                            record_draft(dialog),
                             lambda _id: view._record_saved(kind, case_id),
-                            lambda exc: self.record_failed(kind, existing, entries, case_id, exc))
+                            lambda save, exc: self.record_failed(kind, existing, entries, save,
+                                                                 exc))
 
     # -- the person and case inputs --------------------------------------------------------------
-    def refused(self, exc: Exception) -> bool:
-        """A save of the person and case failed; True when it is handled here (changed
-        meanwhile: the case is read again, :meth:`settle` goes on)."""
+    def failed(self, save: PendingSave, exc: Exception) -> None:
+        """A save of the person and case failed. Its case no longer on screen: the entries are
+        kept, say so. On screen: they are in the fields, counted as unsaved again; changed
+        meanwhile, the case is read again (:meth:`settle` goes on), else the error is shown."""
         view = self.view
         retried, self._retried = self._retried, False
-        if not isinstance(exc, StaleRecord) or view.bundle is None \
-                or view.requested_id != view.bundle.case.id:
-            return False
+        if not self.kept.on_screen(save.case_id):
+            self.kept.away(save, exc)
+            return
+        self.kept.take(save)
         for form in (view.person_form, view.case_form):
             form.dirty = bool(form.changes()[0])
-        self._again = not retried
-        view.load(view.bundle.case.id)
-        return True
+        view._update_dirty()
+        if isinstance(exc, StaleRecord):
+            self._again = not retried
+            view.load(save.case_id)
+        else:
+            view._failed(exc)
 
     def show(self, bundle: CaseBundle) -> None:
         """The open case read again while it has unsaved edits: the stored values under them."""
@@ -127,7 +149,13 @@ class StaleEdits:
         self._moved += rebase(view.case_form, bundle.case.model_dump())
 
     def settle(self) -> None:
-        """After the case is on screen: save again what was refused, or say what moved."""
+        """After the case is on screen: save again what was refused, or say what moved; then
+        entries kept in the vault for the case come back (after: a save tried again never
+        carries them unseen)."""
+        self._settle_refusal()
+        self.kept.restore()
+
+    def _settle_refusal(self) -> None:
         view = self.view
         again, self._again = self._again, False
         moved, self._moved = self._moved, []
@@ -164,16 +192,18 @@ class StaleEdits:
         view.case_form.mark_clean()
         view.clear()
         view.status_message.emit(_(CASE_GONE))
-        _tell(view, _(CASE_GONE))
+        tell(view, _(CASE_GONE))
 
     # -- record editors --------------------------------------------------------------------------
     def record_failed(self, kind: RecordKind, existing: Record | None, edits: Edits,
-                      case_id: str, exc: Exception) -> None:
+                      save: PendingSave, exc: Exception) -> None:
         """A record editor's save failed: open it again with the entries, on the record as
-        stored now (a new entry if it was deleted meanwhile); the case gone: a message."""
+        stored now (a new entry if it was deleted meanwhile); the case gone: a message. Its
+        case no longer on screen: the entries were kept, they come back with the case."""
         view = self.view
-        if view.bundle is None or view.bundle.case.id != case_id:
-            view._failed(exc)
+        case_id = save.case_id
+        if not self.kept.on_screen(case_id):
+            self.kept.away(save, exc)
             return
 
         def job(w: DbWorker) -> tuple[bool, Record | None]:
@@ -188,12 +218,14 @@ class StaleEdits:
 
         def reopen(found: tuple[bool, Record | None]) -> None:
             alive, fresh = found
-            if view.bundle is None or view.bundle.case.id != case_id:
+            if not self.kept.on_screen(case_id):  # left meanwhile: back with the case
+                self.kept.away(save, exc)
                 return
             if not alive:
                 self._case_gone()
                 return
-            self._reopen(kind, existing, fresh, edits, exc)
+            if self.kept.take(save):  # not back already (the case was read again first)
+                self._reopen(kind, existing, fresh, edits, exc)
 
         view.worker.submit(job, reopen, view._failed)
 
@@ -216,19 +248,6 @@ class StaleEdits:
         dialog.general.setText(message)
         view._run_dialog(dialog)
         return dialog
-
-
-def _tell(view: CaseView, text: str) -> None:
-    """A window-modal box over the case view (not ``QMessageBox.warning``: it blocks)."""
-    from PySide6.QtCore import Qt
-    from PySide6.QtWidgets import QMessageBox
-
-    message = QMessageBox(QMessageBox.Icon.Information, _("KIMdesk"), text,
-                          QMessageBox.StandardButton.Ok, view)
-    message.setObjectName("caseGone")
-    message.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-    message.setWindowModality(Qt.WindowModality.WindowModal)
-    message.open()
 
 
 def changed_only(bundle: CaseBundle, person: Person, case: Case) -> Job:

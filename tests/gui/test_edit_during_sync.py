@@ -282,6 +282,9 @@ def test_the_same_field_changed_on_both_sides_is_shown_and_hers_kept(
     assert not view.dirty
     window.worker.stop()
     assert stored(path, "people", ids["person"]).phone == "0521 222"
+    with Vault.open(path, PASSPHRASE) as vault:  # the refused save's kept copy went once shown
+        assert vault.conn.execute("SELECT key FROM vault_meta WHERE key LIKE 'case.%'"
+                                  ).fetchall() == []
 
 
 def test_a_note_deleted_meanwhile_comes_back_as_a_new_entry_with_her_text(
