@@ -58,9 +58,9 @@ class KeptEdits:
         # Documents whose entries are on screen (their deletion is queued): a read answered
         # meanwhile still carries them and must not bring them back twice.
         self.taken: set[str] = set()
-        # (case id, text): said of a case she left, shown above the case she is on (or opens
+        # (case id, text): said of cases she left, shown above the case she is on (or opens
         # next): the status bar alone cut it in German at the window's default size.
-        self._told: tuple[str, str] | None = None
+        self._told: list[tuple[str, str]] = []
 
     def on_screen(self, case_id: str) -> bool:
         """Whether the case is the one shown, and the one last asked for."""
@@ -90,7 +90,7 @@ class KeptEdits:
                 number=ltr(save.number))
             view.status_message.emit(text)
             view.drafts_changed.emit(save.case_id, True)
-            self._told = (save.case_id, text)
+            self._told.append((save.case_id, text))
             if view.bundle is not None and view.requested_id == view.bundle.case.id:
                 self._show_told()  # settled on another case; else once the next one is shown
         elif save.draft and not isinstance(exc, VaultLocked):  # locked: the lock screen says it
@@ -138,16 +138,17 @@ class KeptEdits:
         """What :meth:`away` said, above the case on screen, unless that is the case it was
         said of (its entries are back, with their own notice)."""
         view = self.view
-        if self._told is None or view.bundle is None:
+        if view.bundle is None:
             return
-        (case_id, text), self._told = self._told, None
-        if view.bundle.case.id != case_id:
+        told, self._told = self._told, []
+        for text in dict.fromkeys(text for case_id, text in told
+                                  if case_id != view.bundle.case.id):
             self._notice(text)
 
     def _notice(self, text: str) -> None:
         """Add to the notice above the case (what it says already stays: a refusal's notice)."""
         view = self.view
-        shown = view.notice.text() if view.notice.isVisible() else ""
+        shown = "" if view.notice.isHidden() else view.notice.text()
         view.show_notice(" ".join(part for part in (shown, text) if part))
 
     def _forget(self, case_id: str, keys: list[str]) -> None:
