@@ -125,11 +125,11 @@ class KeptEdits:
         if not reopened and before == (view.person_form.snapshot(), view.case_form.snapshot()):
             return  # all of it is stored by now
         texts = [_(MSG_RESTORED)] if lock else []
-        if lock:
-            view.status_message.emit(_(MSG_RESTORED))
         if refused:
             texts.append(_(MSG_BACK) if any(d.get("stale") for d in refused) else
                          _(MSG_BACK_FAILED))
+        # also replaces the status bar's "they come back when you open it", now out of date
+        view.status_message.emit(" ".join(texts))
         if moved:
             texts.append(_(MSG_CHANGED).format(fields="; ".join(moved)))
         self._notice(" ".join(texts))

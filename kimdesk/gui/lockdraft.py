@@ -329,7 +329,7 @@ class LockDrafts:
         def failed(exc: Exception) -> None:
             log.error("draft not kept at the lock: %s", where(exc))
             if (captured is not None and captured[1] is not None) \
-                    or any(not (s.stored or s.gone or s.key) for s in saves):
+                    or any(s.draft and not (s.stored or s.gone or s.key) for s in saves):
                 self._say(_(MSG_LOST), error=True)  # nothing may claim it was kept
 
         self.worker.submit(job, lambda kept: self._say(_(MSG_KEPT) if kept else ""), failed)
