@@ -13,7 +13,8 @@ from itertools import groupby
 from operator import attrgetter
 from typing import Any, NamedTuple
 
-from sqlalchemy import Engine, case, literal, select
+from sqlalchemy import Engine, LargeBinary, case, cast, func, literal, select
+from sqlalchemy.sql.elements import ColumnElement
 
 from kimdesk.server import db
 from kimdesk.server.common import Device
@@ -46,8 +47,10 @@ def pull_json(engine: Engine, device: Device, since: int, limit: int = PULL_PAGE
             select(db.teams.c.change_seq).where(db.teams.c.name == device.team)
         ).scalar() or 0)
         # an attachment's JSON (up to 14 MB) is read one by one below, within the page's bytes
-        data = case((r.kind == "attachments", literal(None)), else_=r.data).label("data")
-        query = (select(r.kind, r.id, r.rev, r.seq, r.deleted, data, r.updated_by)
+        attachment = r.kind == "attachments"
+        data = case((attachment, literal(None)), else_=r.data).label("data")
+        size = case((attachment, literal(0)), else_=octets(conn, r.data)).label("size")
+        query = (select(r.kind, r.id, r.rev, r.seq, r.deleted, data, r.updated_by, size)
                  .where(r.team == device.team, r.seq > since, r.seq <= head))
         if not own:
             # this device's own writes are skipped in the query, not page by page: after a
@@ -86,21 +89,38 @@ class _Row(NamedTuple):
     seq: int
     deleted: bool
     data: str
+    updated_by: str
+    size: int
 
 
-#: A page stops before the record that would take it past this many characters of record JSON
-#: (a page holds at least one record): ten 10 MiB photos are ten pages, not one response of
-#: 140 MB. Every record counts, not only attachments (until 2026-12-06): 5,000 notes of up to
-#: 64 KiB made a page of up to 320 MiB, past what a device reads (64 MiB as it arrives, 128 MiB
-#: inflated, :mod:`kimdesk.sync.transport`), and that team's devices could never pull it.
+#: A page stops before the record that would take it past this many bytes of record JSON in
+#: UTF-8, as it goes over the wire (a page holds at least one record): ten 10 MiB photos are
+#: ten pages, not one response of 140 MB. Every record counts, not only attachments (until
+#: 2026-12-06): 5,000 notes of up to 64 KiB made a page of up to 320 MiB, past what a device
+#: reads (64 MiB as it arrives, 128 MiB inflated, :mod:`kimdesk.sync.transport`), and that
+#: team's devices could never pull it. Characters were counted until a later review of the same
+#: day: a page of Arabic, Persian, Ukrainian or Russian notes was 1.7 times this, one of emoji
+#: 3.9 times (63 MiB; ``tests/server/test_pull_page_utf8.py``, docs/sync-protocol.md, "Pull").
 PULL_PAGE_BYTES = 16 * 1024 * 1024
+
+
+def octets(conn: Any, column: Any) -> ColumnElement[int]:
+    """The bytes of a text column in UTF-8, counted by the database: PostgreSQL's
+    ``octet_length`` (from a stored value's header, without reading a large one out of its
+    TOAST table), SQLite's ``length`` of the text as a blob (the database's encoding is
+    UTF-8). Counted in Python (``len(text.encode())``), a page of 5,000 German notes of ~1 KB
+    spent 14 ms on it, a sixth of building the page; in the query, nothing measurable
+    (docs/sync-protocol.md, "Attachments")."""
+    if conn.dialect.name == "postgresql":
+        return func.octet_length(column)
+    return func.length(cast(column, LargeBinary))
 
 
 def _with_attachments(conn: Any, rows: Sequence[Any]) -> tuple[Sequence[Any], bool]:
     """The page's rows with the attachments' JSON read in, up to :data:`PULL_PAGE_BYTES`;
     True when the page was cut short for them."""
     attachments = any(x.kind == "attachments" for x in rows)
-    if not attachments and sum(len(x.data or "") for x in rows) <= PULL_PAGE_BYTES:
+    if not attachments and sum(x.size for x in rows) <= PULL_PAGE_BYTES:
         return rows, False  # the common page: counted in one pass, nothing read again
     r = db.records.c
     out: list[Any] = []
@@ -109,12 +129,13 @@ def _with_attachments(conn: Any, rows: Sequence[Any]) -> tuple[Sequence[Any], bo
         if x.kind == "attachments":
             # the same snapshot as the page's query: a push since then raised seq, so the
             # row is skipped here and comes with the next page
-            text = conn.execute(select(r.data).where(r.kind == x.kind, r.id == x.id,
-                                                     r.seq == x.seq)).scalar()
-            if text is None:
+            found = conn.execute(select(r.data, octets(conn, r.data)).where(
+                r.kind == x.kind, r.id == x.id, r.seq == x.seq)).first()
+            if found is None:
                 continue
-            x = _Row(x.kind, x.id, x.rev, x.seq, x.deleted, text)
-        size = len(x.data or "")
+            x = _Row(x.kind, x.id, x.rev, x.seq, x.deleted, found[0], x.updated_by,
+                     int(found[1]))
+        size = int(x.size)
         if out and total + size > PULL_PAGE_BYTES:
             return out, True
         total += size
