@@ -161,6 +161,14 @@ PULL_CONFLICT_BYTES = 8 * 1024 * 1024
 #: The most conflicts a page reads from the database (the query's LIMIT), as many as records:
 #: what the server holds for a page stays bounded too.
 PULL_CONFLICTS_MAX = PULL_PAGE_MAX
+#: The bytes of a conflict's JSON besides its columns' values (the keys, quotes and commas), and
+#: the comma before it on the page: the JSON of one whose values are all empty (three of them
+#: ``null``), less those.
+CONFLICT_KEYS_BYTES = len(ConflictInfo(id="", kind="", record_id="", field="", status="")
+                          .model_dump_json()) - 3 * len("null") + 1
+#: The columns that make up a conflict's JSON (:func:`conflict_info`).
+_CONFLICT_VALUES = ("id", "kind", "record_id", "field", "base", "theirs", "mine", "device_id",
+                    "status", "created_at")
 
 
 def _conflicts(conn: Any, team: str, since: int, upper: int, first_record: int
@@ -170,6 +178,12 @@ def _conflicts(conn: Any, team: str, since: int, upper: int, first_record: int
     :data:`PULL_CONFLICTS_MAX`), and the page's new end: ``upper``, or the change number before
     the first conflict left out. The cut lies between change numbers, so the next page's cursor
     starts at the first conflict not sent: none skipped, none sent twice.
+
+    Only what the page can take is read: the sizes of the range's conflicts first (counted by
+    the database, :func:`_end_by_size`), then the conflicts themselves up to the budget. Read
+    whole before the budget applied (until 2026-12-06, a review), the conflicts on attachments'
+    files (three files each, up to ~40 MiB) were all in the server's memory at once, however
+    few of them the page then took: 100 of three 1 MiB files, 420 MiB for a page of one.
 
     A page always makes progress (its end lies past ``since``): a conflict over the budget with
     nothing before it on the page (no conflict, no record below ``first_record``) goes alone,
@@ -183,30 +197,69 @@ def _conflicts(conn: Any, team: str, since: int, upper: int, first_record: int
     Should several conflicts share a number all the same, they go together: the page still
     ends past ``since``."""
     c = db.conflicts.c
-    query = (select(db.conflicts).where(c.team == team, c.seq > since, c.seq <= upper)
-             .order_by(c.seq))
-    found = conn.execute(query.limit(PULL_CONFLICTS_MAX + 1)).all()
-    if len(found) > PULL_CONFLICTS_MAX:
-        # the last number read may have more conflicts past the LIMIT: the page ends before it
-        last = found[-1].seq
-        if found[0].seq < last or first_record < last:
-            found, upper = [x for x in found if x.seq < last], last - 1
-        else:  # all of one number, first on the page (see above: never): read whole, alone
-            found, upper = conn.execute(query.where(c.seq == last)).all(), last
+    in_range = (c.team == team, c.seq > since)
+    first, *rest = (octets(conn, c[name]) for name in _CONFLICT_VALUES)
+    size = sum(rest, first).label("size")
+    end = _end_by_size(conn.execute(select(c.seq, size).where(*in_range, c.seq <= upper)
+                                    .order_by(c.seq).limit(PULL_CONFLICTS_MAX + 1)),
+                       upper, first_record)
+    if end is None:  # the common page: no conflict in its range, one query
+        return [], upper
+    upper = end
+    # A conflict resolved since its size was read has a new number past the team's counter
+    # (so past ``upper``) and is left out here; none can come in: this reads no more than that.
+    found = conn.execute(select(db.conflicts).where(*in_range, c.seq <= upper)
+                         .order_by(c.seq)).all()
     out: list[str] = []
-    items = size = 0
+    items = total = 0
     for seq, group in groupby(found, key=attrgetter("seq")):
         texts = [conflict_info(x).model_dump_json() for x in group]
         raw = ",".join(texts).encode()
         items += answers.items_at_most(raw) + 1  # and the comma before it
-        size += len(raw) + 1
-        over = items > PULL_CONFLICT_ITEMS or size > PULL_CONFLICT_BYTES
+        total += len(raw) + 1
+        over = items > PULL_CONFLICT_ITEMS or total > PULL_CONFLICT_BYTES
         if over and (out or first_record < seq):
             return out, seq - 1
         out += texts
         if over:  # alone on its page (nothing before it): the page ends with it
             return out, seq
     return out, upper
+
+
+def _end_by_size(sizes: Any, upper: int, first_record: int) -> int | None:
+    """The end of a page's conflicts by their stored sizes (rows of ``seq`` and the bytes of the
+    columns sent, in ``seq`` order, :data:`PULL_CONFLICTS_MAX` + 1 at most): the number before
+    the first conflict that takes them past :data:`PULL_CONFLICT_BYTES` (each with
+    :data:`CONFLICT_KEYS_BYTES`) or past the count, or that conflict's when it goes alone
+    (nothing before it, :func:`_conflicts`); ``upper`` when all fit, None when there are none.
+    The three values are stored as the JSON they are sent as
+    (:func:`kimdesk.server.common.canonical_json`: its keys sorted, ``json.dumps`` writes them as
+    pydantic does but for the odd float, ``1e-05`` for ``1e-5``), so this ends the page where
+    the exact count in :func:`_conflicts` does; should it end it a little later, that count
+    cuts again (as where the items' budget binds first), a little earlier, the next page takes
+    the rest.
+
+    The rows are taken one by one and no further than the budget: SQLite steps its query as
+    they are, and measures a value only by reading it (PostgreSQL reads the sizes from the
+    values' headers, and sends these small rows at once)."""
+    total = count = 0
+    first = -1
+    try:
+        for seq, nbytes in sizes:
+            count += 1
+            if count > PULL_CONFLICTS_MAX:
+                # the last number read may have more conflicts past the LIMIT: the page ends
+                # before it, unless all are of one number, first on the page (see
+                # :func:`_conflicts`: never), which is read whole and alone
+                return seq - 1 if first < seq or first_record < seq else seq
+            if first < 0:
+                first = seq
+            total += int(nbytes) + CONFLICT_KEYS_BYTES
+            if total > PULL_CONFLICT_BYTES:
+                return seq - 1 if first < seq or first_record < seq else seq
+    finally:
+        sizes.close()
+    return upper if count else None
 
 
 def team_state(engine: Engine, device: Device, *, digest: bool = True) -> TeamState:
