@@ -18,6 +18,7 @@ from kimdesk.cli.common import Subcommands, UsageError, iso_date
 from kimdesk.errors import KimdeskError
 from kimdesk.i18n import N_, ngettext
 from kimdesk.i18n import gettext as _
+from kimdesk.server import LAST_SEEN_MINUTES
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -212,7 +213,12 @@ def register(sub: Subcommands) -> None:
     revoke.add_argument("device", metavar="DEVICE", help=_("device id"))
     revoke.set_defaults(func=cmd_revoke)
 
-    devices = ssub.add_parser("devices", help=_("list enrolled devices"))
+    # what last_seen says: an administrator looks there for lost or unused laptops
+    devices = ssub.add_parser("devices", help=_("list enrolled devices"), description=_(
+        "Lists every device ever enrolled, one JSON object per line. last_seen is when the "
+        "device last contacted the server (sending or receiving changes, or any other "
+        "request), to within {minutes} minutes; null means no contact has been recorded "
+        "yet.").format(minutes=LAST_SEEN_MINUTES))
     db_option(devices)
     devices.set_defaults(func=cmd_devices)
 

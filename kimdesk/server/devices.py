@@ -2,6 +2,11 @@
 
 Codes and tokens are stored hashed (SHA-256): a copy of the server database lets no one enroll
 a device or act as one.
+
+A device's ``last_seen`` (``kimdesk server devices``) is the time of its last request of any
+kind, to within :data:`LAST_SEEN_EVERY`: an administrator looks for lost or unused laptops
+there before revoking them. Until a review (2026-12-06) only a push wrote it, and a device that
+only pulled (a counselor reading) showed ``null`` or a time of weeks ago, as a dead one would.
 """
 
 from __future__ import annotations
@@ -14,13 +19,21 @@ from typing import Any
 from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from kimdesk.server import db
+from kimdesk.server import LAST_SEEN_MINUTES, db
 from kimdesk.server.common import Device, ServiceError, now_iso, sha256
+from kimdesk.server.db import SQLITE_BUSY_MS
 from kimdesk.server.store import ensure_team
 from kimdesk.sync.protocol import EnrollResponse, ErrorCode
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud over the phone
 CODE_TTL = timedelta(days=7)
+#: How old a device's stored ``last_seen`` may get before a request of the device writes it
+#: anew. Not on every request: whoami, pull pages, state and reference data only read, and a
+#: write each (several a sync run; 200 devices syncing every 5 minutes) would put every read on
+#: the write path (SQLite's one write lock; a new row version on PostgreSQL each). With 15
+#: minutes a device syncing every 5 minutes writes in one run of three, with the run's first
+#: request, and an administrator looking for laptops unused for days or weeks loses nothing.
+LAST_SEEN_EVERY = timedelta(minutes=LAST_SEEN_MINUTES)
 
 
 def server_id(engine: Engine) -> str:
@@ -111,7 +124,8 @@ def revoke(engine: Engine, device_id: str) -> bool:
 
 
 def list_devices(engine: Engine) -> list[dict[str, Any]]:
-    """Every device ever enrolled (id, team, name, created, revoked, last seen)."""
+    """Every device ever enrolled (id, team, name, created, revoked, last seen: its last
+    request, to within :data:`LAST_SEEN_EVERY`)."""
     with db.reading(engine) as conn:
         rows = conn.execute(
             select(db.devices.c.id, db.devices.c.team, db.devices.c.name,
@@ -132,7 +146,68 @@ def authenticate(engine: Engine, token: str | None) -> Device:
             raise ServiceError(401, ErrorCode.UNAUTHORIZED, "unknown device token")
         if row.revoked_at is not None:
             raise ServiceError(401, ErrorCode.DEVICE_REVOKED, "this device has been revoked")
+    if stale(row.last_seen):
+        mark_seen(engine, row.id, row.last_seen)
     return Device(id=row.id, team=row.team, last_batch_seq=int(row.last_batch_seq))
+
+
+def stale(last_seen: str | None, now: datetime | None = None) -> bool:
+    """Whether a stored ``last_seen`` is older than :data:`LAST_SEEN_EVERY` (or missing, or not
+    a time at all: written anew)."""
+    if not last_seen:
+        return True
+    try:
+        seen = datetime.fromisoformat(last_seen)
+    except ValueError:
+        return True
+    if seen.tzinfo is None:
+        seen = seen.replace(tzinfo=UTC)
+    return (now or datetime.now(UTC)) - seen >= LAST_SEEN_EVERY
+
+
+def mark_seen(engine: Engine, device_id: str, seen: str | None) -> bool:
+    """Write the device's ``last_seen`` if it still holds ``seen``, without ever waiting; True
+    when written.
+
+    The request it comes with only reads, and must not wait for a writer (on SQLite under WAL a
+    reader never does, ``tests/server/test_readers_never_wait.py``): so on SQLite the write
+    lock is tried once, without the busy timeout, and on PostgreSQL a row locked by the device's
+    own push (which writes the time itself) is skipped. Skipped, or failed for a database fault
+    (a full disk, a lock), the time is written by the device's next request instead: nothing is
+    logged, and the request is answered as if nothing had been tried. ``seen`` as a condition:
+    of two server processes (or threads) that read the same stale time, one writes it."""
+    d = db.devices.c
+    if engine.dialect.name == "postgresql":
+        free = (select(d.id).where(d.id == device_id, d.last_seen.is_not_distinct_from(seen))
+                .with_for_update(skip_locked=True).scalar_subquery())
+        statement = update(db.devices).where(d.id == free).values(last_seen=now_iso())
+    else:
+        statement = (update(db.devices)
+                     .where(d.id == device_id, d.last_seen.is_not_distinct_from(seen))
+                     .values(last_seen=now_iso()))
+    try:
+        with engine.connect() as conn:
+            sqlite = conn.dialect.name == "sqlite"
+            if sqlite:  # BEGIN IMMEDIATE fails at once instead of waiting for a writer
+                _busy_timeout(conn, 0)
+            try:
+                with conn.begin():
+                    return bool(conn.execute(statement).rowcount)
+            finally:
+                if sqlite:
+                    _busy_timeout(conn, SQLITE_BUSY_MS)
+    except Exception as exc:
+        from kimdesk.server.outage import diagnosis, outage_types
+
+        if isinstance(exc, outage_types()) and diagnosis(exc) is not None:
+            return False  # locked, full, gone: the next request tries again
+        raise
+
+
+def _busy_timeout(conn: Any, ms: int) -> None:
+    """SQLite's busy timeout of the connection, set on the driver's connection (autocommit:
+    through SQLAlchemy the statement would begin the transaction it is meant for)."""
+    conn.connection.driver_connection.execute(f"PRAGMA busy_timeout = {int(ms)}")
 
 
 def norm_code(code: str) -> str:
