@@ -105,8 +105,8 @@ def boxes(qtbot: Any) -> Iterator[Boxes]:
     watcher.stop()
 
 
-def open_window(qtbot: Any, make_window: Any, path: Path) -> Any:
-    window = make_window(path)
+def open_window(qtbot: Any, make_window: Any, path: Path, lang: str = "en") -> Any:
+    window = make_window(path, lang=lang)
     unlock(qtbot, window)
     controller = window.sync.controller
     qtbot.waitUntil(lambda: controller.last_sync != "" and controller.state == "idle",
@@ -173,6 +173,11 @@ def typing_into_the_note(qtbot: Any, make_window: Any,
     path, _colleague, ids = team
     window = open_window(qtbot, make_window, path)
     view = open_only_case(qtbot, window, ids["case"])
+    return window, view, add_to_the_note(qtbot, view)
+
+
+def add_to_the_note(qtbot: Any, view: Any) -> Any:
+    """The first note's editor, open with :data:`HER_ADDITION` typed at the end (not saved)."""
     view.tabs.setCurrentWidget(view.tab_widgets["notes"])
     dialog = view.edit_record("notes", 0)
     qtbot.waitUntil(dialog.isVisible, timeout=5000)
@@ -180,7 +185,7 @@ def typing_into_the_note(qtbot: Any, make_window: Any,
     editor.setFocus()
     qtbot.keyClick(editor, Qt.Key.Key_End, CTRL)
     qtbot.keyClicks(editor, HER_ADDITION)
-    return window, view, dialog
+    return dialog
 
 
 def _phone_typed_email_pulled(qtbot: Any, make_window: Any,

@@ -35,6 +35,7 @@ from tests.gui.test_edit_during_sync import (  # noqa: F401 (fixtures)
     NOTE_TEXT,
     Boxes,
     Colleague,
+    add_to_the_note,
     boxes,
     open_window,
     press,
@@ -172,13 +173,7 @@ def test_a_note_refused_after_she_opened_another_case_reopens_with_the_case(
     path, colleague, ids = two_cases
     window = open_window(qtbot, make_window, path)
     view = open_by_keys(qtbot, window, ids["case"])
-    view.tabs.setCurrentWidget(view.tab_widgets["notes"])
-    dialog = view.edit_record("notes", 0)
-    qtbot.waitUntil(dialog.isVisible, timeout=5000)
-    editor = dialog.form.inputs["text"]
-    editor.setFocus()
-    qtbot.keyClick(editor, Qt.Key.Key_End, CTRL)
-    qtbot.keyClicks(editor, HER_ADDITION)
+    dialog = add_to_the_note(qtbot, view)
     theirs = NOTE_TEXT + " (Bert: erledigt)"
     colleague.edit("notes", ids["note"], text=theirs)
     sync_by_key(qtbot, window)
@@ -288,14 +283,7 @@ def test_the_notice_on_return_is_translated_and_not_cut(
     from kimdesk.i18n import gettext
 
     path, colleague, ids = two_cases
-    window = make_window(path, lang=lang)
-    unlock(qtbot, window)
-    controller = window.sync.controller
-    qtbot.waitUntil(lambda: controller.last_sync != "" and controller.state == "idle",
-                    timeout=30000)
-    runs: list[int] = []
-    controller.finished.connect(lambda *_a: runs.append(1))
-    window.sync_runs = runs
+    window = open_window(qtbot, make_window, path, lang)
     view = type_and_get_stale(qtbot, window, colleague, ids)
     shown = status_messages(window)
     with vault_lane_held(window):
