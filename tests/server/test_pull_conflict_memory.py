@@ -25,10 +25,11 @@ from sqlalchemy import text
 from kimdesk.server import pull
 from kimdesk.server.embedded import EmbeddedServer
 from kimdesk.sync.protocol import Change
-from tests.sync.helpers import Device, pull_pages, service_push
+from tests.sync.helpers import Device, case_changes, pull_pages, service_push
 
 COUNT = 24
 FILE_BYTES = 256 * 1024
+CASE = "0b9f7f3e-6f55-4c8e-9d1e-3f1b2a4c5d6e"
 
 
 def _file(data: bytes) -> dict[str, Any]:
@@ -37,7 +38,7 @@ def _file(data: bytes) -> dict[str, Any]:
 
 
 def _attachment(rid: str, base_rev: int, **changed: Any) -> Change:
-    fields = {"case_id": "0b9f7f3e-6f55-4c8e-9d1e-3f1b2a4c5d6e", "consultation_id": "c1",
+    fields = {"case_id": CASE, "consultation_id": "c1",
               "question": "Bescheid", "file_name": "bescheid.jpg", "media_type": "image/jpeg"}
     return Change(kind="attachments", id=rid, base_rev=base_rev,
                   changed=(fields if base_rev == 0 else {}) | changed)
@@ -55,8 +56,9 @@ def _conflicts_on_files(server: EmbeddedServer, a: Device, b: Device) -> int:
     files = {side: [rnd.randbytes(FILE_BYTES) for _ in ids] for side in ("base", "A", "B")}
     for seq, (device, side, base_rev) in enumerate(
             [(da, "base", 0), (da, "A", 1)], start=1):
-        service_push(service, device, seq, [_attachment(rid, base_rev, **_file(files[side][i]))
-                                            for i, rid in enumerate(ids)])
+        # the case and its person first: the server refuses a record whose case it lacks
+        service_push(service, device, seq, (case_changes(CASE) if seq == 1 else []) + [
+            _attachment(rid, base_rev, **_file(files[side][i])) for i, rid in enumerate(ids)])
     receipt = service_push(service, db_, 1, [_attachment(rid, 1, **_file(files["B"][i]))
                                              for i, rid in enumerate(ids)])
     assert {r.status for r in receipt.results} == {"conflict"}

@@ -28,7 +28,7 @@ from kimdesk.server.common import now_iso
 from kimdesk.server.embedded import EmbeddedServer
 from kimdesk.sync.protocol import Change
 from kimdesk.sync.transport import MAX_RAW_ANSWER_BYTES, Transport
-from tests.sync.helpers import Device, pull_pages, service_push
+from tests.sync.helpers import Device, case_changes, pull_pages, service_push
 
 TRANSLATIONS = Path(__file__).resolve().parents[2] / "resources" / "translations"
 #: 4 bytes each in UTF-8 (a character each), then some of 6 and 18 bytes (2 and 5 characters)
@@ -53,7 +53,7 @@ def _push_notes(server: EmbeddedServer, device: Device, texts: list[str]) -> Non
     """The notes pushed straight to the service, in batches of at most ~4 MB."""
     me = server.service.authenticate(device.store.get("token"))
     case_id = str(uuid.uuid4())
-    batch: list[Change] = []
+    batch: list[Change] = case_changes(case_id)  # the server refuses a note whose case it lacks
     size, seq = 0, 0
     for i, text in enumerate(texts):
         batch.append(_note(case_id, text))
@@ -93,7 +93,8 @@ def test_pages_keep_their_bytes_in_utf8(server: EmbeddedServer,
     _push_notes(server, a, texts)
 
     pages = pull_pages(server, b, 5000)
-    got = [r["id"] for _since, page in pages for r in page["records"]]
+    got = [r["id"] for _since, page in pages for r in page["records"]
+           if r["kind"] == "notes"]
     assert len(got) == len(set(got)) == len(texts)
     for _since, page in pages[:-1]:
         assert len(page["records"]) == 1 or _record_bytes(page) <= bound, (
@@ -123,7 +124,7 @@ def test_a_page_of_emoji_notes_keeps_the_shipped_bound(
             page = transport.pull(since, 5000)
             raw = json.loads(page.model_dump_json())
             sizes.append((_record_bytes(raw), len(page.model_dump_json().encode())))
-            seen.update(r.id for r in page.records)
+            seen.update(r.id for r in page.records if r.kind == "notes")
             since = page.next_cursor
             if not page.more:
                 break
