@@ -66,8 +66,9 @@ REQUEST_DEADLINE = 300.0
 MAX_ANSWER_BYTES = 2 * MAX_INFLATED_BYTES
 
 
-#: The most an answer may take as it arrives (a pull page is at most 16 MiB of JSON plus a record;
-#: found by a review: a look-alike server's endless answer to ``/v1/hello`` took 1.5 GB).
+#: The most an answer may take as it arrives (a pull page is at most 16 MiB of records' JSON in
+#: UTF-8 plus a record, and 8 MiB of conflicts plus one; found by a review: a look-alike
+#: server's endless answer to ``/v1/hello`` took 1.5 GB).
 MAX_RAW_ANSWER_BYTES = MAX_INFLATED_BYTES
 
 #: The most of a refusal's ``detail`` (and code) that goes into the message shown: the text is
