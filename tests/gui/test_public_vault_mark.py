@@ -51,8 +51,11 @@ def test_a_real_vault_is_not_marked(qtbot: Any, make_window: Any, tmp_path: Path
         pass
     window = make_window(real)
     unlock(qtbot, window)
+    # the worker answers in order: once a job queued now has answered, so has "public?"
+    answered: list[object] = []
+    window.worker.submit(lambda w: None, answered.append)
+    qtbot.waitUntil(lambda: bool(answered), timeout=10000)
     wait_idle(qtbot, window)
-    qtbot.wait(50)  # the answer to the question "public?" was queued with the unlock's jobs
     assert not mark(window).isVisible() and mark(window).text() == ""
 
 
