@@ -65,13 +65,15 @@ class StateStore:
         return self.tables.records.pending_count(kind)
 
     def synced_count(self) -> int:
-        """How many records the server has acknowledged (the count of the divergence check)."""
-        return self.tables.bases.count()
+        """How many of the server's records this vault accounts for (the count of the
+        divergence check): acknowledged, or received and held back (parked, or dropped for a
+        parent on neither side)."""
+        return self.tables.synced_count()
 
     def digest(self) -> tuple[int, str]:
-        """(count, digest) of the record revisions acknowledged by the server, compared with
-        the server's to detect a diverged vault (e.g. restored from a backup)."""
-        lines = [f"{k}/{i}/{r}" for k, i, r in self.tables.bases.revisions()]
+        """(count, digest) of the record revisions this vault accounts for, compared with the
+        server's to detect a diverged vault (e.g. restored from a backup)."""
+        lines = [f"{k}/{i}/{r}" for k, i, r in self.tables.revisions()]
         return len(lines), state_digest(lines)
 
     def forget_unseen(self, seen: set[tuple[str, str]]) -> int:

@@ -22,6 +22,7 @@ from kimdesk.vault.sync.bases import SyncBases
 from kimdesk.vault.sync.conflicts import StoredConflict, SyncConflicts
 from kimdesk.vault.sync.inbox import Inbox, Received
 from kimdesk.vault.sync.outbox import Outbox, StoredBatch
+from kimdesk.vault.sync.parked import forget_unseen, held_back
 from kimdesk.vault.sync.records import PendingRow, SyncedRecords, synced_repositories
 from kimdesk.vault.sync.reference import ReferenceData
 from kimdesk.vault.sync.state import SyncStateTable
@@ -77,11 +78,40 @@ class SyncTables:
 
     def forget_unseen(self, seen: set[tuple[str, str]]) -> int:
         """After a full resync: records the server no longer has (a base here, but not in
-        ``seen``) lose their base and are pushed again. Returns how many."""
+        ``seen``) lose their base and are pushed again; records held back that it no longer
+        has are forgotten (:func:`kimdesk.vault.sync.parked.forget_unseen`). Returns how many
+        are pushed again."""
         lost = [key for key in self.bases.record_keys() if key not in seen]
         with self._vault.transaction():
             for kind, rid in lost:
                 self.bases.forget(kind, rid)
                 if kind in self.repos:
                     self.records.mark_pending(kind, rid)
+            forget_unseen(self._vault, seen)
         return len(lost)
+
+    def held_back(self) -> dict[tuple[str, str], int]:
+        """Records the server holds that this vault holds back, with their revision
+        (:func:`kimdesk.vault.sync.parked.held_back`)."""
+        return held_back(self._vault)
+
+    def synced_count(self) -> int:
+        """How many of the server's records this vault accounts for: those it acknowledged
+        (a merge base each) and those it holds back without one. Counted, not listed: the
+        quick divergence check runs after every sync."""
+        held = self.held_back()
+        if not held:
+            return self.bases.count()
+        with_base = 0
+        for kind in {k for k, _ in held}:
+            with_base += len(self.bases.get(kind, [i for k, i in held if k == kind],
+                                            data=False))
+        return self.bases.count() + len(held) - with_base
+
+    def revisions(self) -> list[tuple[str, str, int]]:
+        """(kind, id, revision) of every server record this vault accounts for: the
+        acknowledged revision, or the one held back where a newer one waits (parked)."""
+        held = self.held_back()
+        out = {(k, i): r for k, i, r in self.bases.revisions()}
+        out.update(held)
+        return [(k, i, r) for (k, i), r in out.items()]

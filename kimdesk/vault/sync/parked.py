@@ -110,6 +110,37 @@ def drop_orphans(vault: Vault) -> int:
     return dropped
 
 
+def held_back(vault: Vault) -> dict[tuple[str, str], int]:
+    """(kind, id) -> revision of each record the server holds that this vault holds back: the
+    parked ones at the revision received, and those dropped for a parent on neither side
+    (:data:`DROPPED_KEY`) at the revision they had. The divergence check counts them beside the
+    acknowledged records (:meth:`kimdesk.vault.sync.SyncTables.revisions`): without them a
+    device holding one back never agreed with the server and pulled the whole team again at
+    every run (tests/sync/test_held_back_count.py)."""
+    out: dict[tuple[str, str], int] = {}
+    for key, rev in json.loads(_state(vault, DROPPED_KEY) or "{}").items():
+        kind, _, rid = str(key).partition("/")
+        out[(kind, rid)] = int(rev)
+    out.update({(str(k), str(i)): int(r) for k, i, r in vault.conn.execute(
+        "SELECT kind, id, rev FROM sync_parked")})
+    return out
+
+
+def forget_unseen(vault: Vault, seen: set[tuple[str, str]]) -> int:
+    """After a full pull: the parked records and dropped notes the server did not send (it no
+    longer holds them) go; a parked one is personal data nobody would ever see. Returns how
+    many parked records went. The caller holds the transaction."""
+    gone = {key for key in _parked(vault) if key not in seen}
+    _delete(vault, gone)
+    noted = json.loads(_state(vault, DROPPED_KEY) or "{}")
+    kept = {key: rev for key, rev in noted.items()
+            if tuple(str(key).partition("/")[::2]) in seen}
+    if kept != noted:
+        vault.conn.execute("UPDATE sync_state SET value = ? WHERE key = ?",
+                           (json.dumps(kept, sort_keys=True), DROPPED_KEY))
+    return len(gone)
+
+
 def summary(vault: Vault) -> tuple[dict[tuple[str, str], int], int]:
     """How many records wait in ``sync_parked``, by (kind, reason); and how many were dropped
     for a parent that did not come. No personal data: kinds, counts and the reasons, which
