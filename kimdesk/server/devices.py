@@ -173,9 +173,10 @@ def mark_seen(engine: Engine, device_id: str, seen: str | None) -> bool:
     reader never does, ``tests/server/test_readers_never_wait.py``): so on SQLite the write
     lock is tried once, without the busy timeout, and on PostgreSQL a row locked by the device's
     own push (which writes the time itself) is skipped. Skipped, or failed for a database fault
-    (a full disk, a lock), the time is written by the device's next request instead: nothing is
-    logged, and the request is answered as if nothing had been tried. ``seen`` as a condition:
-    of two server processes (or threads) that read the same stale time, one writes it."""
+    (a full disk, a lock, a read-only standby: tests/server/test_read_only_database.py), the
+    time is written by the device's next request instead: nothing is logged, and the request
+    is answered as if nothing had been tried. ``seen`` as a condition: of two server processes
+    (or threads) that read the same stale time, one writes it."""
     d = db.devices.c
     if engine.dialect.name == "postgresql":
         free = (select(d.id).where(d.id == device_id, d.last_seen.is_not_distinct_from(seen))

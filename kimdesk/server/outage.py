@@ -11,7 +11,9 @@ names the fault by its code (SQLSTATE, SQLite's error name), never by the error'
 may quote a record (:mod:`kimdesk.server.log_privacy`).
 
 Only faults of the database's state count: a failed connection, a lock or statement timeout,
-a shutdown, a full or read-only disk, too many connections. Any other database error (a bug, a
+a shutdown, a full or read-only disk, a read-only database (a PostgreSQL standby: a server
+process pointed at one serves pulls, and answers pushes 503; ``last_seen`` is then not written,
+:func:`kimdesk.server.devices.mark_seen`), too many connections. Any other database error (a bug, a
 schema another release wrote) stays a 500 with its traceback.
 """
 
@@ -52,6 +54,8 @@ PG_FAULTS = {
     "57P01": "the database is shutting down or a backend was terminated",
     "57P02": "the database is shutting down or a backend was terminated",
     "57P03": "the database is starting up or cannot accept connections",
+    # a hot standby (or default_transaction_read_only): reads are served, writes are not
+    "25006": "the database is read-only (a standby replica?): point the server at the primary",
     "53": "the database is out of a resource (connections, memory, disk)",
     "08": "the connection to the database failed",
     "40": "a transaction was rolled back by the database (deadlock or serialisation)",
