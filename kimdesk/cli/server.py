@@ -258,9 +258,12 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(_("kimdesk: plain HTTP only on loopback; put a TLS reverse proxy in front and set "
                 "KIMDESK_BEHIND_TLS_PROXY=1"), file=sys.stderr)
         return 2
+    from kimdesk.server import log_setup
     from kimdesk.server.embedded import uvicorn_config
     from kimdesk.server.retention import DailyRetention
 
+    # stamped lines from the first one on (a schema migration logs while the app is made)
+    log_config = log_setup.configure()
     # bound before the database is opened, listening only once uvicorn runs: a port in use is
     # said at once, and a proxy's connection is refused (not held) while the schema migrates
     sock = bound_socket(host, args.port)
@@ -272,7 +275,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise
     print(_("KIMdesk sync server on http://{host}:{port}").format(host=host, port=args.port),
           flush=True)
-    server = uvicorn.Server(uvicorn_config(app, proxy_headers=not loopback))
+    server = uvicorn.Server(uvicorn_config(app, proxy_headers=not loopback,
+                                           log_config=log_config))
     daily = DailyRetention(app.state.engine).start()  # Löschfristen at start, then daily
     try:
         server.run(sockets=[sock])
