@@ -222,6 +222,20 @@ def register(sub: Subcommands) -> None:
     db_option(devices)
     devices.set_defaults(func=cmd_devices)
 
+    orphans = ssub.add_parser(
+        "orphans", help=_("list (or remove) records whose case or person the server does not "
+                          "hold"),
+        description=_("Lists the records whose case or person the server does not hold (a "
+                      "server before 2026-12-06 accepted them; no device shows them), one per "
+                      "line: team, kind, id and the missing link, never their content. With "
+                      "--remove they are deleted with their history."))
+    db_option(orphans)
+    orphans.add_argument("--team", default=None, type=team_name,
+                         help=_("only this team (default: every team)"))
+    orphans.add_argument("--remove", action="store_true",
+                         help=_("delete them (default: only list them)"))
+    orphans.set_defaults(func=cmd_orphans)
+
     publish = ssub.add_parser("publish", help=_("publish reference data to the devices"))
     db_option(publish)
     publish.add_argument("--kind", required=True,
@@ -335,6 +349,28 @@ def cmd_revoke(args: argparse.Namespace) -> int:
 def cmd_devices(args: argparse.Namespace) -> int:
     for row in _service(args).list_devices():
         print(json.dumps(row, ensure_ascii=False))
+    return 0
+
+
+@database_faults
+def cmd_orphans(args: argparse.Namespace) -> int:
+    from kimdesk.server import orphans
+
+    engine = _service(args).engine
+    if args.remove:
+        found = orphans.remove(engine, args.team)
+    else:
+        with engine.connect() as conn:
+            found = orphans.find(conn, args.team)
+    for o in found:
+        print(f"{o.team}\t{o.kind}\t{o.id}\t{o.field}")
+    message = (ngettext("{n} record removed whose case or person the server did not hold.",
+                        "{n} records removed whose case or person the server did not hold.",
+                        len(found)) if args.remove else
+               ngettext("{n} record whose case or person the server does not hold.",
+                        "{n} records whose case or person the server does not hold.",
+                        len(found)))
+    print(message.format(n=len(found)))
     return 0
 
 

@@ -141,7 +141,7 @@ def purge(conn: Connection, team: str, target_kind: str, target_id: str, deletio
         conn.exec_driver_sql(
             f"INSERT INTO {db.purged.name} (kind, id, team, deletion_id, purged_at)"
             f" VALUES ({m}, {m}, {m}, {m}, {m})", fresh)
-    _scrub_receipts(conn, team, set(ids))
+    scrub_receipts(conn, team, set(ids))
     return keys
 
 
@@ -164,7 +164,7 @@ def _versions_that_hung_there(conn: Connection, team: str, purged: list[Hung]) -
     the case owner's, as for current records.
 
     This reads the team's history of those kinds with a text filter on the ids (a scan: the
-    history has no index by link; :func:`_scrub_receipts` scans the receipts the same way),
+    history has no index by link; :func:`scrub_receipts` scans the receipts the same way),
     then checks each hit's JSON: once for all the targets of a push (a review measured 50
     deletions in one push at 69 ms each on 100,000 versions, scanned one by one)."""
     names = sorted({name for cases, person, _ in purged
@@ -279,7 +279,7 @@ def purge_written_deletions(conn: Connection, team: str, rows: Iterable[tuple[An
 def without_purged(results: list[dict[str, Any]], conflicts: list[Any], ids: set[str]
                    ) -> tuple[list[dict[str, Any]], list[Any]]:
     """A receipt's results and conflicts without the records purged by the same push, as
-    :func:`_scrub_receipts` leaves the stored receipts of earlier batches. Before, the receipt
+    :func:`scrub_receipts` leaves the stored receipts of earlier batches. Before, the receipt
     of the batch that carried the deletion kept them (a record of the purged case merged in the
     same batch, its data included) in ``batches``, with no deadline (found by a review). The
     device treats a change without a result as not acknowledged: its record is gone there too,
@@ -314,7 +314,7 @@ def _reasons(conn: Connection, deletion_ids: set[str]) -> dict[str, str]:
     return out
 
 
-def _scrub_receipts(conn: Connection, team: str, ids: set[str]) -> None:
+def scrub_receipts(conn: Connection, team: str, ids: set[str]) -> None:
     """Take the purged records out of the stored receipts of the team's devices."""
     if not ids:
         return

@@ -11,12 +11,15 @@ import json
 import os
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import insert, select, update
 
+from kimdesk.server import db
 from kimdesk.server.embedded import EmbeddedServer
 from kimdesk.sync.engine import SyncEngine, enroll
 from kimdesk.sync.store import SyncStore
@@ -251,3 +254,34 @@ def conflicting_consultations(server: EmbeddedServer, a: Device, b: Device, coun
             "changed": {"title": f"Erstgespräch {i}"}} for i in part if i % moved == 0])
         assert {r["status"] for r in results} <= {"applied"}, results[:1]
     return ids
+
+
+def stored_behind_the_checks(server: EmbeddedServer, record: Any, *, rev: int = 1,
+                             team: str = "Team Nord", **extra: Any) -> None:
+    """Store ``record`` for ``team`` as a server of before 2026-12-06 did without checking its
+    parent, or a newer one with a field this version does not know (``extra``): the team's next
+    change number (the team must exist: a device of it enrolled)."""
+    data = record.model_dump(mode="json", exclude={"revision", "pending"}) | extra
+    stamp = datetime.now(UTC).isoformat()
+    with server.service.engine.begin() as conn:
+        seq = int(conn.execute(select(db.teams.c.change_seq)
+                               .where(db.teams.c.name == team)).scalar_one()) + 1
+        values = dict(team=team, rev=rev, seq=seq, deleted=False, data=json.dumps(data),
+                      updated_at=data["updated_at"], updated_by="older-server",
+                      batch_id="", written_at=stamp)
+        exists = conn.execute(select(db.records.c.rev).where(
+            db.records.c.kind == record.KIND, db.records.c.id == record.id)).first()
+        if exists is None:
+            conn.execute(insert(db.records).values(kind=record.KIND, id=record.id, **values))
+        else:
+            conn.execute(update(db.records).where(
+                db.records.c.kind == record.KIND, db.records.c.id == record.id).values(**values))
+        conn.execute(update(db.teams).where(db.teams.c.name == team)
+                     .values(change_seq=seq))
+
+
+def removed_on_server(server: EmbeddedServer, record: Any) -> None:
+    """Delete ``record`` on the server behind its back (an administrator's cleanup)."""
+    with server.service.engine.begin() as conn:
+        conn.execute(db.records.delete().where(db.records.c.kind == record.KIND,
+                                               db.records.c.id == record.id))

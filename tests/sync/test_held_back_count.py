@@ -13,47 +13,13 @@ record the server no longer has is forgotten with the next full resync.
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Callable
-from datetime import UTC, date, datetime
-from typing import Any
+from datetime import date
 
-from sqlalchemy import insert, select, update
-
-from kimdesk.domain.models import Case, Note, Person, Record
-from kimdesk.server import db
+from kimdesk.domain.models import Case, Note, Person
 from kimdesk.server.embedded import EmbeddedServer
-from tests.sync.helpers import Device
-
-
-def _stored_behind_the_checks(server: EmbeddedServer, record: Record, *, rev: int = 1,
-                              **extra: Any) -> None:
-    """Store ``record`` for Team Nord as an older server did without checking its parent, or a
-    newer one with a field this version does not know (``extra``): the next change number."""
-    data = record.model_dump(mode="json", exclude={"revision", "pending"}) | extra
-    stamp = datetime.now(UTC).isoformat()
-    with server.service.engine.begin() as conn:
-        seq = int(conn.execute(select(db.teams.c.change_seq)
-                               .where(db.teams.c.name == "Team Nord")).scalar_one()) + 1
-        values = dict(team="Team Nord", rev=rev, seq=seq, deleted=False, data=json.dumps(data),
-                      updated_at=data["updated_at"], updated_by="older-server",
-                      batch_id="", written_at=stamp)
-        exists = conn.execute(select(db.records.c.rev).where(
-            db.records.c.kind == record.KIND, db.records.c.id == record.id)).first()
-        if exists is None:
-            conn.execute(insert(db.records).values(kind=record.KIND, id=record.id, **values))
-        else:
-            conn.execute(update(db.records).where(
-                db.records.c.kind == record.KIND, db.records.c.id == record.id).values(**values))
-        conn.execute(update(db.teams).where(db.teams.c.name == "Team Nord")
-                     .values(change_seq=seq))
-
-
-def _removed_on_server(server: EmbeddedServer, record: Record) -> None:
-    with server.service.engine.begin() as conn:
-        conn.execute(db.records.delete().where(db.records.c.kind == record.KIND,
-                                               db.records.c.id == record.id))
+from tests.sync.helpers import Device, removed_on_server, stored_behind_the_checks
 
 
 def _team(server: EmbeddedServer, make_device: Callable[..., Device]) -> tuple[Device, Case]:
@@ -75,7 +41,7 @@ def test_an_orphan_on_the_server_costs_no_full_resync_per_run(
         server: EmbeddedServer, make_device: Callable[..., Device]) -> None:
     bob, _case = _team(server, make_device)
     orphan = Note(case_id=str(uuid.uuid4()), text="Notiz ohne Fall")
-    _stored_behind_the_checks(server, orphan)
+    stored_behind_the_checks(server, orphan)
     # before: [True, True, True] (every run pulled the whole team again)
     assert _resyncs(bob, 3) == [False, False, False]
     assert bob.store.parked_count() == 1  # held back; the quick check proves nothing more
@@ -85,7 +51,7 @@ def test_an_orphan_on_the_server_costs_no_full_resync_per_run(
     assert bob.store.parked_count() == 0
 
     # the server's administrator removes it: one full resync forgets it, then quiet again
-    _removed_on_server(server, orphan)
+    removed_on_server(server, orphan)
     assert _resyncs(bob, 3) == [True, False, False]
 
 
@@ -93,12 +59,12 @@ def test_a_record_of_a_newer_version_costs_no_full_resync_per_run(
         server: EmbeddedServer, make_device: Callable[..., Device]) -> None:
     bob, case = _team(server, make_device)
     newer = Note(case_id=case.id, text="aus einer neueren Version")
-    _stored_behind_the_checks(server, newer, kommt_spaeter=1)
+    stored_behind_the_checks(server, newer, kommt_spaeter=1)
     assert _resyncs(bob, 3) == [False, False, False]
     assert bob.store.parked_count() == 1  # its case is here: it waits for the app update
 
     # changed on the server (a newer revision): pulled and parked again, nothing diverges
-    _stored_behind_the_checks(server, newer, rev=2, kommt_spaeter=2)
+    stored_behind_the_checks(server, newer, rev=2, kommt_spaeter=2)
     assert _resyncs(bob, 2) == [False, False]
     assert bob.store.parked_count() == 1
 
@@ -107,6 +73,6 @@ def test_a_record_of_a_newer_version_costs_no_full_resync_per_run(
     assert _resyncs(bob, 1) == [False]
 
     # gone from the server: one full resync, and the parked copy (a note's text) goes with it
-    _removed_on_server(server, newer)
+    removed_on_server(server, newer)
     assert _resyncs(bob, 2) == [True, False]
     assert bob.store.parked_count() == 0
