@@ -32,10 +32,12 @@ from kimdesk.sync.transport import Transport
 
 def diverged(store: SyncStore, transport: Transport, *, full_due: Callable[[], bool],
              now: float, catch_up: Callable[[], None],
-             asked: Future[TeamState] | None = None) -> bool:
+             asked: Future[TeamState] | None = None,
+             on_drop: Callable[[int], None] | None = None) -> bool:
     """Whether the device must resync in full. ``full_due``: whether the daily full check is
     due; ``now``: the clock, noted when a full check agrees; ``catch_up``: pulls what came since
-    the cursor; ``asked``: the team's state (count and number) already asked for in the run."""
+    the cursor; ``asked``: the team's state (count and number) already asked for in the run;
+    ``on_drop``: told how many parked records an agreeing full check dropped."""
     for last in (False, True):
         cursor = int(store.get("cursor", "0") or 0)
         if not full_due():
@@ -52,7 +54,9 @@ def diverged(store: SyncStore, transport: Transport, *, full_due: Callable[[], b
                 server = full.result()
             if (count, digest) == (server.count, server.digest):
                 store.set_many({"full_check_at": repr(now)})
-                store.drop_orphans()  # a parent on neither side will not come
+                gone = store.drop_orphans()  # a parent on neither side will not come
+                if on_drop is not None and gone:
+                    on_drop(gone)
                 return False
             if server.seq <= cursor:
                 return True

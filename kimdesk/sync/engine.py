@@ -470,8 +470,11 @@ class SyncEngine:
                 return
 
     def _full_check_due(self) -> bool:
+        """Once a day, and at once while a parked record waits for a parent on neither side:
+        an agreeing full check drops it in this run (:mod:`kimdesk.vault.sync.parked`)."""
         last = float(self.store.get("full_check_at", "0") or 0)
-        return not 0 <= self._clock() - last < self.full_check_every
+        return (not 0 <= self._clock() - last < self.full_check_every
+                or self.store.orphans_waiting())
 
     def _check(self, report: SyncReport, asked: Future[TeamState] | None = None) -> None:
         """Divergence check (:mod:`kimdesk.sync.divergence`); on mismatch, a full resync.
@@ -481,8 +484,11 @@ class SyncEngine:
         refused = report.results.get(ChangeStatus.REJECTED, 0)
         if self.store.pending_count() > refused or self.store.outbox() is not None:
             return  # edits arrived during the run; the next run checks
+        def dropped(count: int) -> None:
+            report.dropped += count
         if not diverged(self.store, self.transport, full_due=self._full_check_due,
-                        now=self._clock(), catch_up=lambda: self._pull_all(report), asked=asked):
+                        now=self._clock(), catch_up=lambda: self._pull_all(report), asked=asked,
+                        on_drop=dropped):
             return
         self._enter(SyncState.PULLING, message="full resync")
         report.resynced = True

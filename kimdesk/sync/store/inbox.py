@@ -16,7 +16,7 @@ from kimdesk.sync.errors import SyncError
 from kimdesk.sync.protocol import MAX_CURSOR, PullPage, ReferencePage, RemoteRecord
 from kimdesk.sync.store.state import StateStore
 from kimdesk.vault.purge import purge_deleted_targets
-from kimdesk.vault.sync.parked import drop_orphans
+from kimdesk.vault.sync.parked import drop_orphans, waiting_for_nothing
 
 
 def check_follows(since: int, next_cursor: int, more: bool) -> None:
@@ -74,6 +74,11 @@ class InboxStore(StateStore):
     def parked_count(self) -> int:
         """Received records waiting for their parent."""
         return self.tables.inbox.parked_count()
+
+    def orphans_waiting(self) -> bool:
+        """Whether a parked record waits for a parent that is neither here nor parked
+        (:func:`kimdesk.vault.sync.parked.waiting_for_nothing`)."""
+        return waiting_for_nothing(self.vault)
 
     def drop_orphans(self) -> int:
         """After a full pull, or a full check that found the vault holding what the server

@@ -83,17 +83,7 @@ def drop_orphans(vault: Vault) -> int:
     by kind, id and revision (:data:`DROPPED_KEY`). Returns how many went. The caller holds
     the transaction."""
     parked = _parked(vault)
-    if not parked:
-        return 0
-    missing: set[str] = set()
-    for (kind, _rid), data in parked.items():
-        field, table = PARENT_OF.get(kind, ("", ""))
-        parent = data.get(field) if field else None
-        if not isinstance(parent, str) or (table, parent) in parked:
-            continue
-        if vault.conn.execute(f"SELECT 1 FROM {table} WHERE id = ?", (parent,)).fetchone() \
-                is None:
-            missing.add(parent)
+    missing = _missing_parents(vault, parked)
     if not missing:
         return 0
     revs = {(str(kind), str(rid)): int(rev) for kind, rid, rev in vault.conn.execute(
@@ -108,6 +98,29 @@ def drop_orphans(vault: Vault) -> int:
         " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
         (DROPPED_KEY, json.dumps(noted, sort_keys=True)))
     return dropped
+
+
+def _missing_parents(vault: Vault, parked: dict[tuple[str, str], dict[str, Any]]) -> set[str]:
+    """The parents that parked records wait for and that are neither here nor parked."""
+    missing: set[str] = set()
+    for (kind, _rid), data in parked.items():
+        field, table = PARENT_OF.get(kind, ("", ""))
+        parent = data.get(field) if field else None
+        if not isinstance(parent, str) or (table, parent) in parked:
+            continue
+        if vault.conn.execute(f"SELECT 1 FROM {table} WHERE id = ?", (parent,)).fetchone() \
+                is None:
+            missing.add(parent)
+    return missing
+
+
+def waiting_for_nothing(vault: Vault) -> bool:
+    """Whether a parked record waits for a parent that is neither here nor parked: after a
+    pull, that parent is not on the server either, unless the vault missed records. The sync
+    engine then runs the full check at once (:mod:`kimdesk.sync.divergence`): agreeing, it
+    proves the parent will not come, and the record is dropped in the same run, not after a
+    day (nor, as before 2026-12-07, after a full resync of the whole team)."""
+    return bool(_missing_parents(vault, _parked(vault)))
 
 
 def held_back(vault: Vault) -> dict[tuple[str, str], int]:
