@@ -10,23 +10,15 @@ from the handout texts (``auskunft.*``, 16 languages, drafts marked as such); wh
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date
 from pathlib import Path
 from typing import Any
 
-from kimdesk.domain.codes import label
-from kimdesk.handouts.data import HandoutData, format_date, handout_language
-from kimdesk.handouts.templates import SOURCE_LANGUAGE, Block, Template, load_texts
-from kimdesk.i18n import language
-
-
-def _day(text: str | None) -> str:
-    if not text:
-        return ""
-    try:
-        return format_date(date.fromisoformat(text[:10]))
-    except ValueError:
-        return text
+from kimdesk.handouts.data import HandoutData, handout_language
+from kimdesk.handouts.sheet import Sheet
+from kimdesk.handouts.sheet import code as _code
+from kimdesk.handouts.sheet import day as _day
+from kimdesk.handouts.sheet import size as _size
+from kimdesk.handouts.templates import SOURCE_LANGUAGE, Template, load_texts
 
 
 def _name(person: dict[str, Any]) -> str:
@@ -39,45 +31,8 @@ def _join(values: list[str] | None) -> str:
     return ", ".join(v for v in values or [] if v)
 
 
-def _code(value: str | None) -> str:
-    """A code as the office's German label (recorded data is German in both columns)."""
-    if not value:
-        return ""
-    with language(SOURCE_LANGUAGE):
-        return label(value)
-
-
 def _codes(values: list[str] | None) -> str:
     return ", ".join(_code(v) for v in values or [] if v)
-
-
-class _Sheet:
-    """Collects blocks and their values while walking the Auskunft."""
-
-    def __init__(self) -> None:
-        self.blocks: list[Block] = []
-        self.values: dict[str, str] = {}
-
-    def block(self, kind: str, key: str) -> None:
-        field = "label" if kind == "field" else "text"
-        self.blocks.append(Block(type=kind, keys={field: key}))
-
-    def _value(self, value: str) -> str:
-        name = f"v{len(self.values)}"
-        self.values[name] = value
-        return name
-
-    def field(self, label: str, value: str) -> None:
-        self.blocks.append(Block(type="field", keys={"label": label}, value=self._value(value)))
-
-    def line(self, text: str) -> None:
-        """Recorded data, as recorded, in both columns (its own writing direction)."""
-        self.blocks.append(Block(type="data", keys={}, value=self._value(text)))
-
-    def section(self, heading: str, lines: list[str]) -> None:
-        self.block("heading", heading)
-        for text in lines or ["—"]:
-            self.line(text)
 
 
 def _minutes(value: Any) -> str:
@@ -112,13 +67,9 @@ def _case_lines(case: dict[str, Any]) -> dict[str, list[str]]:
             "auskunft.attachments": files}
 
 
-def _size(size: int) -> str:
-    return f"{size / 1048576:.1f} MB" if size >= 100_000 else f"{max(1, round(size / 1000))} kB"
-
-
 def build(auskunft: dict[str, Any]) -> tuple[Template, HandoutData]:
     """The sheet's template and its values."""
-    sheet = _Sheet()
+    sheet = Sheet()
     person = auskunft["person"]
     for kind, key in (("title", "auskunft.title"), ("paragraph", "auskunft.intro"),
                       ("paragraph", "auskunft.purpose"), ("heading", "auskunft.person")):
