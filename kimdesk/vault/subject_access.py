@@ -7,8 +7,10 @@ consents with the consent text's id and version, the files form questions asked 
 (attachments: name, media type, size, date and the file itself as base64 in ``content``, a copy
 of the data under Art. 15 (3) DSGVO; the PDF lists them without their bytes), the audit trail
 of who read or wrote which of these records and when, the date each case is due for
-deletion under the municipality's Löschfrist, and the records of theirs that sync received but
-holds back (``sync_parked``: waiting for their case, or for an app update), as received.
+deletion under the municipality's Löschfrist, the records of theirs that sync received but
+holds back (``sync_parked``: waiting for their case, or for an app update), as received, and
+what else the vault holds of theirs outside the live records (:mod:`.subject_traces`: deleted
+records, unsaved entries, sync conflicts, earlier versions, unsent changes).
 Nothing about another person is added: a household member appears only where a record of this
 person itself names them. The export itself is audited.
 
@@ -78,6 +80,7 @@ def collect(vault: Vault, person_id: str, *, today: date | None = None) -> dict[
     """The whole Auskunft as plain JSON-able data (records as stored, dates ISO)."""
     from kimdesk.vault.retention import case_facts, policies
     from kimdesk.vault.statsremains import remains_of
+    from kimdesk.vault.subject_traces import traces
     from kimdesk.vault.sync.parked import of_person
 
     today = today or date.today()
@@ -108,6 +111,10 @@ def collect(vault: Vault, person_id: str, *, today: date | None = None) -> dict[
         cases.append(entry)
     consents = [_plain(c) for c in vault.consents.where("person_id = ?", (person_id,))]
     touched.update(c["id"] for c in consents)
+    elsewhere = traces(vault, person_id)
+    deleted_cases = {r["id"] for r in elsewhere["deleted_records"] if r["kind"] == "cases"}
+    # who read or wrote her deleted records is hers too
+    touched.update(r["id"] for r in elsewhere["deleted_records"])
     audit = _audit(vault, touched)
     meta = vault.meta
     with vault.transaction():
@@ -125,7 +132,11 @@ def collect(vault: Vault, person_id: str, *, today: date | None = None) -> dict[
         # purged cases of this person that the statistics still count, while the person lives
         "statistical_remains": remains_of(vault, person_id),
         # received records of theirs that wait for a parent or an update (kimdesk.vault.sync.parked)
-        "parked": of_person(vault, person_id, {c["id"] for c in cases}),
+        "parked": of_person(vault, person_id, {c["id"] for c in cases} | deleted_cases),
+        # the rest of what the vault holds of hers outside the live records
+        # (kimdesk.vault.subject_traces): deleted records, unsaved entries, sync conflicts,
+        # earlier versions, unsent changes
+        **elsewhere,
         "audit": audit,
     }
 
