@@ -1,6 +1,8 @@
 """The Auskunft (Art. 15 DSGVO) as a readable PDF: the person's language beside German.
 
-The content is :func:`kimdesk.vault.subject_access.collect`'s data. The sheet is built as a handout
+The content is :func:`kimdesk.vault.subject_access.collect`'s data, every category of it (the
+attachments' bytes are named, not printed; what lies outside the live records is laid out by
+:mod:`kimdesk.handouts.auskunft_places`). The sheet is built as a handout
 template in code (title, explanations, one section per case) and drawn by the handout engine, so it
 gets the same bilingual columns, right-to-left line layout and fonts as every handout. Labels come
 from the handout texts (``auskunft.*``, 16 languages, drafts marked as such); what was recorded
@@ -13,6 +15,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from kimdesk.handouts.auskunft_places import add_places, add_remains
 from kimdesk.handouts.data import HandoutData, handout_language
 from kimdesk.handouts.sheet import Sheet
 from kimdesk.handouts.sheet import code as _code
@@ -62,9 +65,20 @@ def _case_lines(case: dict[str, Any]) -> dict[str, list[str]]:
     files = [" · ".join((a.get("file_name", ""), a.get("media_type", ""),
                          _size(int(a.get("size") or 0)), _day(a.get("created_at"))))
              for a in case.get("attachments", [])]
+    # the phase changes and structural gaps are in the JSON too (the sheet showed only the
+    # current phase until 2026-12-07); ">" as the bundled fonts have no arrow
+    transitions = [" · ".join(p for p in (_day(t.get("at")), " > ".join(
+        _code(v) for v in (t.get("from_phase"), t.get("to_phase")) if v), t.get("by", ""),
+        _code(t.get("closure_reason")), t.get("comment", "")) if p)
+        for t in case.get("phase_transitions", [])]
+    gaps = [" · ".join(p for p in (_day(g.get("observed_on")), _code(g.get("category")),
+                                   _codes(g.get("agencies")), _codes(g.get("rechtskreise")),
+                                   g.get("description", "")) if p)
+            for g in case.get("structural_gaps", [])]
     return {"auskunft.consultations": consultations, "auskunft.goals": goals,
             "auskunft.referrals": referrals, "auskunft.notes": notes,
-            "auskunft.attachments": files}
+            "auskunft.attachments": files, "auskunft.transitions": transitions,
+            "auskunft.gaps": gaps}
 
 
 def build(auskunft: dict[str, Any]) -> tuple[Template, HandoutData]:
@@ -106,6 +120,8 @@ def build(auskunft: dict[str, Any]) -> tuple[Template, HandoutData]:
                                f"{c.get('text_id', '')} {c.get('text_version', '')}".strip(),
                                _day(c.get("withdrawn_on"))) if p)
         for c in auskunft["consents"]])
+    add_remains(sheet, auskunft.get("statistical_remains") or {})
+    add_places(sheet, auskunft)
     access = Counter((e["at"][:10], e["actor"], e["action"]) for e in auskunft["audit"])
     sheet.section("auskunft.access", [f"{_day(day)} · {actor} · {action} ×{count}"
                                       for (day, actor, action), count in sorted(access.items())])

@@ -1,7 +1,8 @@
 """The Auskunft sheet's building blocks: blocks and their values collected while its data is
 walked, and recorded values as the sheet prints them (dates localized, codes by their German
-label, sizes in kB), apart from the walk itself (:mod:`kimdesk.handouts.auskunft`), so that
-further parts of the Auskunft can add to the same sheet from modules of their own.
+label, sizes in kB). Shared by :mod:`kimdesk.handouts.auskunft` (the live records) and
+:mod:`kimdesk.handouts.auskunft_places` (what lies elsewhere in the vault), which both add to
+one sheet.
 """
 
 from __future__ import annotations

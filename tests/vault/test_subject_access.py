@@ -68,3 +68,36 @@ def test_resolve_person(make_vault: Any) -> None:
     with pytest.raises(AmbiguousPerson):
         resolve_person(vault, "Okonkwo")
     assert resolve_person(vault, "Ike Okonkwo") == twins[1].id
+
+
+def test_the_pdf_lists_phase_changes_structural_gaps_and_statistical_remains(
+        make_vault: Any, tmp_path: Any) -> None:
+    """The JSON had them (per case ``phase_transitions`` and ``structural_gaps``, and
+    ``statistical_remains``); the PDF the client receives showed the current phase only, and
+    neither the gaps recorded on the case nor the remains of a purged case (review of
+    2026-12-07). Both languages of the sheet name them."""
+    from datetime import date
+
+    from kimdesk.domain.codes import GapCategory, Phase
+    from kimdesk.domain.models import StructuralGap
+    from kimdesk.handouts.auskunft import render_auskunft
+    from kimdesk.vault.purge import PurgeOrder, purge_cases
+    from tests.handouts.helpers import norm, pdftotext
+
+    vault = make_vault()
+    person = vault.people.add(Person(given_name="Ilse", family_name="Quastholm"))
+    gone = vault.cases.open_case(person.id, opened_on=date(2025, 1, 7), municipality="Minden")
+    case = vault.cases.open_case(person.id, opened_on=date(2026, 2, 3))
+    vault.cases.transition(case.id, Phase.ASSESSMENT, comment="Phasenwechsel Ostrandvermerk")
+    vault.gaps.add(StructuralGap(case_id=case.id, category=GapCategory.WAITING_TIME,
+                                 description="Wartezeit Kaltenmoorlücke"))
+    purge_cases(vault, [gone.id], PurgeOrder(legal_basis="Art. 17 DSGVO", ordered_by="anna"))
+    data = collect(vault, person.id)
+    assert data["statistical_remains"]["cases"]
+    for lang in ("de", "ar"):
+        pdf = tmp_path / f"auskunft-{lang}.pdf"
+        pdf.write_bytes(render_auskunft(data, lang))
+        text = norm(pdftotext(pdf))
+        assert "Ostrandvermerk" in text and "Kaltenmoorlücke" in text, lang
+        assert "Verlauf der Fallphasen" in text and "Festgestellte strukturelle Lücken" in text
+        assert "Statistische Restdaten" in text and "Minden" in text, lang

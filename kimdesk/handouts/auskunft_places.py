@@ -1,0 +1,150 @@
+"""The Auskunft sheet's sections for what the vault holds of the person outside the live records.
+
+The JSON lists them (:mod:`kimdesk.vault.subject_traces`, ``parked``, ``statistical_remains``);
+the client receives the PDF, so it lists them too (a review of 2026-12-07 found the PDF silent on
+all of them). Each section appears only when the vault holds something there, after a heading
+and a paragraph that say what these places are, so an Auskunft of a person with nothing held back
+stays as short as before. A record's kind is named by the label of its section above (Notizen,
+Fall, ...) in the reader's language; field names and values are printed as stored, as the form
+answers are. A file's bytes (``content``) are named by the attachment's name and size only, as
+above.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from kimdesk.handouts.sheet import Sheet, code, day
+
+#: A record kind's label: the heading of its section in the live listing.
+KIND_LABELS = {
+    "persons": "auskunft.person", "cases": "auskunft.case", "consents": "auskunft.consents",
+    "consultations": "auskunft.consultations", "goals": "auskunft.goals",
+    "referrals": "auskunft.referrals", "notes": "auskunft.notes",
+    "attachments": "auskunft.attachments", "phase_transitions": "auskunft.transitions",
+    "structural_gaps": "auskunft.gaps",
+}
+#: Where unsaved entries were kept (``unsaved_entries[].source``).
+SOURCE_LABELS = {"lock": "auskunft.unsaved_lock", "refused_save": "auskunft.unsaved_refused",
+                 "form_draft": "auskunft.unsaved_form"}
+#: Fields that are links or bookkeeping, not data about the person; the file's bytes, which
+#: the JSON carries and the sheet does not print.
+HIDDEN = frozenset({"id", "case_id", "person_id", "agency_id", "revision", "pending",
+                    "updated_at", "created_at", "deleted", "content"})
+
+
+def _value(value: Any) -> str:
+    """A stored value as the sheet prints it: a code by its German label where it has one (as
+    the live listing prints codes), lists joined, anything nested as compact JSON."""
+    if isinstance(value, list):
+        return ", ".join(_value(v) for v in value if v not in (None, ""))
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+    if isinstance(value, str):
+        return code(value)
+    return str(value)
+
+
+#: Values that hold nothing (the statistical remains keep empty lists as JSON text).
+EMPTY: tuple[Any, ...] = (None, "", [], {}, "[]", "{}")
+
+
+def fields_text(values: dict[str, Any]) -> str:
+    """``name: value; ...`` of the fields that hold data (empty ones and :data:`HIDDEN` left
+    out)."""
+    return "; ".join(f"{name}: {_value(value)}" for name, value in values.items()
+                     if name not in HIDDEN and value not in EMPTY)
+
+
+def _record(sheet: Sheet, kind: str, text: str) -> None:
+    label = KIND_LABELS.get(kind)
+    if label is None:  # a kind a later release brought: named as the server sent it
+        sheet.line(f"{kind}: {text}")
+    else:
+        sheet.field(label, text or "—")
+
+
+def _dated(stamp: str | None, text: str) -> str:
+    return " · ".join(p for p in (day(stamp), text) if p)
+
+
+def add_remains(sheet: Sheet, remains: dict[str, list[dict[str, Any]]]) -> None:
+    """Statistical remains of purged cases, while they are linked to the living person."""
+    rows = [*remains.get("cases", []), *remains.get("events", [])]
+    if rows:
+        sheet.section("auskunft.remains", [fields_text(row) for row in rows])
+
+
+def _unsaved(sheet: Sheet, entry: dict[str, Any]) -> None:
+    document = entry.get("entries") or {}
+    label = SOURCE_LABELS.get(str(entry.get("source")), "auskunft.unsaved_lock")
+    if entry.get("source") == "form_draft":
+        sheet.field(label, _dated(entry.get("saved_at"), str(document.get("form_id", ""))))
+        sheet.line(fields_text(document.get("answers") or {}) or "—")
+        return
+    sheet.field(label, day(entry.get("saved_at")) or "—")
+    parts = [("persons", document.get("person")), ("cases", document.get("case")),
+             *((str(r.get("kind")), r) for r in document.get("records") or [] if r)]
+    for kind, part in parts:
+        if not part:
+            continue
+        _record(sheet, kind, fields_text(part.get("changed") or {}))
+        before = fields_text({k: v for k, v in (part.get("base") or {}).items()
+                              if (part.get("changed") or {}).get(k) != v})
+        if before:
+            sheet.field("auskunft.before", before)
+
+
+def _conflict(sheet: Sheet, conflict: dict[str, Any]) -> None:
+    _record(sheet, str(conflict.get("kind")), str(conflict.get("field", "")))
+    status = "auskunft.conflict_open" if conflict.get("status") == "open" \
+        else "auskunft.conflict_decided"
+    sheet.field(status, day(conflict.get("created_at")) or "—")
+    for label, key in (("auskunft.theirs", "theirs"), ("auskunft.mine", "mine"),
+                       ("auskunft.before", "base")):
+        value = conflict.get(key)
+        if conflict.get("field") == "content":
+            value = "…" if value else ""  # a file: named by its attachment, not printed
+        sheet.field(label, _value(value) if value not in (None, "") else "—")
+
+
+def add_places(sheet: Sheet, auskunft: dict[str, Any]) -> None:
+    """The places outside the live records, each under its heading, or nothing at all."""
+    parked = auskunft.get("parked") or []
+    deleted = auskunft.get("deleted_records") or []
+    unsaved = auskunft.get("unsaved_entries") or []
+    conflicts = auskunft.get("sync_conflicts") or []
+    earlier = auskunft.get("earlier_versions") or []
+    unsent = auskunft.get("unsent_changes") or []
+    if not any((parked, deleted, unsaved, conflicts, earlier, unsent)):
+        return
+    sheet.block("heading", "auskunft.places_heading")
+    sheet.block("paragraph", "auskunft.places")
+    if unsaved:
+        sheet.block("heading", "auskunft.unsaved")
+        for entry in unsaved:
+            _unsaved(sheet, entry)
+    if deleted:
+        sheet.block("heading", "auskunft.deleted")
+        for record in deleted:
+            data = record.get("data") or {}
+            _record(sheet, record["kind"], _dated(data.get("created_at"), fields_text(data)))
+    if parked:
+        sheet.block("heading", "auskunft.parked")
+        for record in parked:
+            data = record.get("data") or {}
+            _record(sheet, record["kind"], _dated(data.get("created_at"), fields_text(data)))
+    if conflicts:
+        sheet.block("heading", "auskunft.conflicts")
+        for conflict in conflicts:
+            _conflict(sheet, conflict)
+    if earlier:
+        sheet.block("heading", "auskunft.earlier")
+        for version in earlier:
+            _record(sheet, version["kind"], fields_text(version.get("fields") or {}))
+    if unsent:
+        sheet.block("heading", "auskunft.unsent")
+        for change in unsent:
+            _record(sheet, change["kind"], _dated(change.get("batch_created_at"),
+                                                  fields_text(change.get("fields") or {})))
