@@ -15,7 +15,8 @@ rows themselves, in one transaction per call (a crash leaves all of a case or no
   (:func:`merge_search_if_due`) see it. Found by a fault-injection review: 27 of 73 purged
   persons' names were still in the decrypted index pages after a kill, and the next run, finding
   nothing due, never merged;
-- their merge bases (``sync_base``), parked pulls (also those parked under a parked case of
+- their merge bases (``sync_base``), the server's refusals of their changes
+  (:mod:`kimdesk.vault.sync.refusals`), parked pulls (also those parked under a parked case of
   theirs: :func:`kimdesk.vault.sync.parked.drop_children`), sync conflicts (which hold losing
   values), form and case drafts (:func:`kimdesk.vault.drafts.forget_case`), and their changes
   in a batch waiting in the outbox;
@@ -45,6 +46,7 @@ from kimdesk.domain.models import Deletion, deletion_id
 from kimdesk.vault.drafts import forget_case
 from kimdesk.vault.statsremains import keep_remains, unlink_persons
 from kimdesk.vault.sync.parked import drop_children
+from kimdesk.vault.sync.refusals import forget as forget_refusals
 
 if TYPE_CHECKING:
     from kimdesk.vault.vault import Vault
@@ -275,7 +277,7 @@ def _detach_consents(vault: Vault, cases: list[str]) -> None:
 
 
 def _forget_sync_traces(vault: Vault, gone: dict[str, list[str]], report: PurgeReport) -> None:
-    """Bases, parked pulls, conflicts and outbox changes of the purged records."""
+    """Bases, refusals, parked pulls, conflicts and outbox changes of the purged records."""
     conn = vault.conn
     pairs = [(kind, rid) for kind, ids in gone.items() for rid in ids]
     ids = {rid for _, rid in pairs}
@@ -288,6 +290,7 @@ def _forget_sync_traces(vault: Vault, gone: dict[str, list[str]], report: PurgeR
             f"DELETE FROM sync_conflicts WHERE record_id IN ({_marks(chunk)})", chunk).rowcount)
     report.add("sync_parked", drop_children(
         vault, set(gone["cases"]) | set(gone["persons"])))
+    report.add("sync_refused", forget_refusals(vault, pairs))
     for batch_id, payload in conn.execute(
             "SELECT batch_id, payload FROM sync_outbox").fetchall():
         if _mentions(payload, ids):

@@ -181,9 +181,16 @@ class Repository(Generic[R]):
         return stored
 
     def delete(self, record_id: str) -> R:
-        """Tombstone: the row stays (marked deleted and pending) so the deletion can sync."""
+        """Tombstone: the row stays (marked deleted and pending) so the deletion can sync. A
+        refusal the server gave the record's earlier version goes with it: the tombstone is a
+        new change (:mod:`kimdesk.vault.sync.refusals`)."""
+        from kimdesk.vault.sync.refusals import forget
+
         record = self.get(record_id)
-        return self.update(record.model_copy(update={"deleted": True}))
+        with self._vault.transaction():
+            stored = self.update(record.model_copy(update={"deleted": True}))
+            forget(self._vault, [(self.table, record_id)])
+        return stored
 
     def insert_many(self, records: Iterable[R]) -> int:
         """Bulk insert for generators and sync: the caller holds the transaction; no audit."""

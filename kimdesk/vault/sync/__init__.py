@@ -9,7 +9,8 @@ module per table or concern:
 - :mod:`.outbox` - ``sync_outbox``: batches stored before they are sent;
 - :mod:`.rows` and :mod:`.inbox` - received records written (grouped, only changed columns),
   parked when their parent is missing, their search entries refreshed;
-- :mod:`.conflicts` - ``sync_conflicts``; :mod:`.reference` - ``sync_reference``.
+- :mod:`.conflicts` - ``sync_conflicts``; :mod:`.reference` - ``sync_reference``;
+- :mod:`.refusals` - the changes the server refused, per record (kept in ``sync_state``).
 
 :class:`SyncTables` bundles them for one open vault.
 """
@@ -25,6 +26,7 @@ from kimdesk.vault.sync.outbox import Outbox, StoredBatch
 from kimdesk.vault.sync.parked import forget_unseen, held_back
 from kimdesk.vault.sync.records import PendingRow, SyncedRecords, synced_repositories
 from kimdesk.vault.sync.reference import ReferenceData
+from kimdesk.vault.sync.refusals import Refusal, SyncRefusals
 from kimdesk.vault.sync.state import SyncStateTable
 
 if TYPE_CHECKING:
@@ -36,10 +38,12 @@ __all__ = [
     "PendingRow",
     "Received",
     "ReferenceData",
+    "Refusal",
     "StoredBatch",
     "StoredConflict",
     "SyncBases",
     "SyncConflicts",
+    "SyncRefusals",
     "SyncStateTable",
     "SyncTables",
     "SyncedRecords",
@@ -66,6 +70,7 @@ class SyncTables:
         self.inbox = Inbox(vault, self.repos, self.records, self.bases)
         self.conflicts = SyncConflicts(vault)
         self.reference = ReferenceData(vault)
+        self.refusals = SyncRefusals(vault, self.repos)
 
     def forget_server(self) -> None:
         """Leave the server: token, cursors, bases, outbox, parked records, conflicts and

@@ -2,7 +2,9 @@
 
 Keys in use (written by :mod:`kimdesk.sync`): ``server``, ``token``, ``device_id``, ``team``,
 ``server_id`` (enrolment), ``cursor`` and ``ref_cursor`` (how far records and reference data
-were pulled), ``batch_seq`` (the last outbox batch's number) and ``last_sync``.
+were pulled), ``batch_seq`` (the last outbox batch's number) and ``last_sync``; under
+``refused:<kind>/<id>``, the latest refusal of a record the server did not accept
+(:mod:`.refusals`).
 """
 
 from __future__ import annotations
