@@ -33,7 +33,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from kimdesk.collector import collector_paused
 from kimdesk.i18n import N_
@@ -62,6 +62,7 @@ from kimdesk.sync.protocol import (
     ReferencePage,
     TeamState,
 )
+from kimdesk.sync.report import Progress, SyncReport
 from kimdesk.sync.schedule import Backoff, SyncState, check_transition
 from kimdesk.sync.store import OutboxBatch, PreparedBatch, SyncStore
 from kimdesk.sync.transport import Transport
@@ -78,21 +79,6 @@ __all__ = [
 
 
 @dataclass
-class SyncReport:
-    pushed: int = 0
-    pulled: int = 0
-    batches: int = 0
-    pages: int = 0
-    conflicts: int = 0
-    resynced: bool = False
-    #: received records dropped after a full resync: their parent is on neither side
-    dropped: int = 0
-    seconds: float = 0.0
-    state: SyncState = SyncState.IDLE
-    results: dict[str, int] = field(default_factory=dict)
-
-
-@dataclass
 class _Ahead:
     """A run's pull asked for ahead of time: its first page and the team's state (for the quick
     divergence check; it holds if that page was the only one, or if the receipts made the page
@@ -101,14 +87,6 @@ class _Ahead:
     page: Future[PullPage] | None = None
     state: Future[TeamState] | None = None
     single_page: bool | None = None
-
-
-@dataclass
-class Progress:
-    state: SyncState
-    done: int = 0
-    total: int = 0
-    message: str = ""
 
 
 class SyncEngine:
@@ -226,6 +204,8 @@ class SyncEngine:
                         if future is not None:
                             future.cancel()
                 self._check(report, ahead.state if ahead.single_page else None)
+            self.store.prune_refusals()  # a resync may have made a refused record clean
+            report.refused = self.store.refusals()
         except DeviceRevoked as exc:
             self._enter(SyncState.REVOKED, message="revoked")
             self.wiped = True
@@ -349,7 +329,7 @@ class SyncEngine:
 
     def _acknowledge(self, batch: OutboxBatch, receipt: PushReceipt, report: SyncReport,
                      total: int) -> None:
-        self.store.apply_receipt(batch, receipt)
+        report.accepted += self.store.apply_receipt(batch, receipt)
         report.batches += 1
         report.pushed += len(batch.request.changes)
         for result in receipt.results:

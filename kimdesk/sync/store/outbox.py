@@ -25,6 +25,7 @@ from kimdesk.sync.protocol import (
     PushRequest,
 )
 from kimdesk.sync.store.state import StateStore
+from kimdesk.vault.repository import now_iso
 from kimdesk.vault.sync import PendingRow
 from kimdesk.vault.sync.bases import BaseRow
 
@@ -236,20 +237,33 @@ class OutboxStore(StateStore):
         return OutboxBatch(request, body, batch.sent, batch.full, gz)
 
     # -- receipts ------------------------------------------------------------------------------
-    def apply_receipt(self, batch: OutboxBatch, receipt: PushReceipt) -> None:
-        """Acknowledge a batch: server versions in, pending cleared, conflicts stored."""
+    def apply_receipt(self, batch: OutboxBatch, receipt: PushReceipt) -> int:
+        """Acknowledge a batch: server versions in, pending cleared, conflicts stored. A change
+        the server refused stays pending (sent again in the next run) and its reason is kept
+        as the record's latest refusal; an accepted one's earlier refusal goes
+        (:mod:`kimdesk.vault.sync.refusals`). Returns how many changes the server accepted."""
         by_key = {(c.kind, c.id): c for c in batch.request.changes}
         grouped: dict[str, list[ChangeResult]] = {}
+        refused: list[tuple[str, str, int, str]] = []
         for result in receipt.results:
-            if (result.kind, result.id) in by_key and _accepted(result):
+            key = (result.kind, result.id)
+            if key not in by_key:
+                continue  # not a change of this batch
+            if _accepted(result):
                 grouped.setdefault(result.kind, []).append(result)
-            # else rejected (or not a result this device can take): stays pending, sent again
-            # in the next run; the engine reports it
+            elif result.status == ChangeStatus.REJECTED:
+                refused.append((*key, int(batch.sent.get(key) or 0), result.reason))
+            # else a result this device cannot take: stays pending, sent again in the next run
+        refusals = self.tables.refusals
         with self.vault.transaction(), self.tables.inbox.receiving():
             for kind, results in grouped.items():
                 self._acknowledge(kind, results, batch, by_key)
             self.tables.conflicts.store(self.known_conflicts(receipt.conflicts))
             self.tables.outbox.remove(batch.request.batch_id)
+            if refused or refusals.any():  # most vaults keep none: one probe a receipt
+                refusals.forget((r.kind, r.id) for rs in grouped.values() for r in rs)
+                refusals.note(refused, now_iso())
+        return sum(map(len, grouped.values()))
 
     def _acknowledge(self, kind: str, results: list[ChangeResult], batch: OutboxBatch,
                      by_key: dict[tuple[str, str], Change]) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 
 from kimdesk.sync.protocol import NON_FIELDS, ConflictInfo, state_digest
 from kimdesk.vault.repository import Repository
-from kimdesk.vault.sync import SyncTables
+from kimdesk.vault.sync import Refusal, SyncTables
 from kimdesk.vault.vault import Vault
 
 
@@ -53,6 +53,23 @@ class StateStore:
         GUI's resolve job before the conflicts after it."""
         return [c for c in conflicts if c.kind in self.repos and c.field not in NON_FIELDS
                 and c.field in self.repos[c.kind].model.model_fields]
+
+    def refusals(self) -> list[Refusal]:
+        """The changes the server refused whose records are still pending here, each with
+        the server's reason and the record's case number (:mod:`kimdesk.vault.sync.refusals`)."""
+        return self.tables.refusals.listed()
+
+    def masked_reason(self, refusal: Refusal) -> str:
+        """A refusal's reason without any text of its record (for lines that may be logged)."""
+        from kimdesk.vault.sync.refusals import masked_reason
+
+        return masked_reason(refusal.reason,
+                             self.tables.refusals.record_data(refusal.kind, refusal.record_id))
+
+    def prune_refusals(self) -> int:
+        """Drop the refusals of records no longer pending or gone (after a run)."""
+        with self.vault.transaction():
+            return self.tables.refusals.prune()
 
     # -- the whole vault -----------------------------------------------------------------------
     def forget_server(self) -> None:
