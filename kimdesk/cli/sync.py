@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from kimdesk.cli.common import Subcommands, add_vault_option, open_vault
 from kimdesk.i18n import gettext as _
+from kimdesk.i18n import ngettext
+
+if TYPE_CHECKING:  # the sync store loads the vault: only when a command opens one
+    from kimdesk.sync.store import SyncStore
+    from kimdesk.vault.sync import Refusal
 
 
 def register(sub: Subcommands) -> None:
@@ -52,11 +58,35 @@ def cmd_sync(args: argparse.Namespace) -> int:
                 if not exc.retry or attempt >= args.retries:
                     raise
                 time.sleep(backoff.next_delay())
+        # "sent" counts what the server accepted: a refused change is not on the server
         print(_("Synced: {pushed} sent, {pulled} received, {conflicts} open conflicts "
-                "({seconds:.1f} s).").format(pushed=report.pushed, pulled=report.pulled,
+                "({seconds:.1f} s).").format(pushed=report.accepted, pulled=report.pulled,
                                             conflicts=report.conflicts, seconds=report.seconds))
+        print_refused(engine.store, report.refused)
         return 0
     finally:
         engine.close()
         if not engine.wiped:
             vault.close()
+
+
+def print_refused(store: SyncStore, refused: list[Refusal]) -> None:
+    """After a run: how many changes the server refused, and per record its kind, its case
+    number (the record id for a record of no case) and the server's reason. These lines may
+    end up in IT's logs: no name or text of the record, and a reason that quotes one of the
+    record's values has it masked (:func:`kimdesk.vault.sync.refusals.masked_reason`)."""
+    if not refused:
+        return
+    print(ngettext("Refused by the server: {n} change. It stays on this device and is sent "
+                   "again with every sync.",
+                   "Refused by the server: {n} changes. They stay on this device and are sent "
+                   "again with every sync.", len(refused)).format(n=len(refused)))
+    for refusal in refused:
+        reason = store.masked_reason(refusal)
+        if refusal.case_number:
+            line = _("{kind}, case {case_number}: {reason}").format(
+                kind=refusal.kind, case_number=refusal.case_number, reason=reason)
+        else:
+            line = _("{kind}, record {record_id}: {reason}").format(
+                kind=refusal.kind, record_id=refusal.record_id, reason=reason)
+        print("  " + line)
