@@ -102,6 +102,9 @@ KIND_LABELS: dict[str, str] = {
     "consents": N_("consent"),
     "structural_gaps": N_("structural gap"),
     "notes": N_("note"),
+    "agencies": N_("agency"),
+    "deletions": N_("deletion"),
+    "attachments": N_("attachment"),
 }
 
 

@@ -45,6 +45,7 @@ from kimdesk.sync.schedule import (
     SyncState,
 )
 from kimdesk.sync.transport import probe_server
+from kimdesk.vault.sync import Refusal
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +111,9 @@ class SyncController(QObject):
     wiped = Signal()
     #: the address of the server the vault syncs with ("" when not enrolled), after start()
     server_changed = Signal(str)
+    #: how many records hold a change the server refused (read at start and after every
+    #: run: kept in the vault, so it stays across restarts until each is resolved)
+    refused_changed = Signal(int)
     #: the engine's progress, emitted on the database thread, received on the GUI thread
     _stepped = Signal(str, int, int, str)
 
@@ -121,6 +125,7 @@ class SyncController(QObject):
         self.schedule = SyncSchedule(interval=interval_ms / 1000, probe_interval=probe_ms / 1000)
         self.last_sync = ""
         self.conflicts = 0
+        self.refused = 0
         self._engine: SyncEngine | None = None
         self._server = ""
         #: the revocation that wiped the vault (None until then): its message can say that
@@ -151,14 +156,14 @@ class SyncController(QObject):
         self._generation += 1
         generation = self._generation
 
-        def job(w: Any) -> tuple[str, str, int]:
+        def job(w: Any) -> tuple[str, str, int, int]:
             from kimdesk.sync.store import SyncStore
 
             store = SyncStore(_vault(w))
             return (store.get("server") if store.enrolled else "", store.get("last_sync"),
-                    len(store.conflicts()))
+                    len(store.conflicts()), len(store.refusals()))
 
-        def started(result: tuple[str, str, int]) -> None:
+        def started(result: tuple[str, str, int, int]) -> None:
             if generation == self._generation:
                 self._started(result)
 
@@ -212,6 +217,24 @@ class SyncController(QObject):
             return conflicts, _titles(vault, conflicts)
 
         self.worker.submit(job, lambda result: on_done(*result), self._job_failed)
+
+    def load_refusals(self, on_done: Callable[[list[Refusal]], None]) -> None:
+        """``on_done(refusals)``: the changes the server refused, each with its case number and
+        the server's reason (:mod:`kimdesk.vault.sync.refusals`)."""
+        def job(w: Any) -> list[Refusal]:
+            from kimdesk.sync.store import SyncStore
+
+            return SyncStore(_vault(w)).refusals()
+
+        def done(refusals: list[Refusal]) -> None:
+            self._refused(len(refusals))
+            on_done(refusals)
+
+        self.worker.submit(job, done, self._job_failed)
+
+    def _refused(self, count: int) -> None:
+        self.refused = count
+        self.refused_changed.emit(count)
 
     def resolve(self, choices: dict[str, Any], on_done: Callable[[Any], None] | None = None
                 ) -> None:
@@ -275,10 +298,11 @@ class SyncController(QObject):
             self.worker.submit(lambda _w: probe_server(server), self._probed,
                                lambda _exc: self._probed(False))
 
-    def _started(self, result: tuple[str, str, int]) -> None:
-        self._server, self.last_sync, self.conflicts = result
+    def _started(self, result: tuple[str, str, int, int]) -> None:
+        self._server, self.last_sync, self.conflicts, refused = result
         self.server_changed.emit(self._server)
         self._apply(self.schedule.start(enrolled=bool(self._server), conflicts=self.conflicts))
+        self._refused(refused)  # after the state: a locked one showed none
 
     def _timer_due(self) -> None:
         self._apply(self.schedule.timer_due())
@@ -286,7 +310,7 @@ class SyncController(QObject):
     def _probed(self, reachable: bool) -> None:
         self._apply(self.schedule.probed(reachable), self._offline_reason)
 
-    def _run(self, w: Any) -> tuple[str, int]:
+    def _run(self, w: Any) -> tuple[str, int, int]:
         """On the sync lane, with its own connection. A revoked device: the engine wipes the
         files through that connection; :meth:`_failed` then closes the vault lane's."""
         vault = w.require_sync_vault()
@@ -296,7 +320,7 @@ class SyncController(QObject):
                 engine.close()  # the last unlock's: its vault connection is closed
             engine = self._engine = SyncEngine(vault, on_state=self._progress)
         report = engine.sync()
-        return engine.last_sync, report.conflicts
+        return engine.last_sync, report.conflicts, len(report.refused)
 
     def _progress(self, p: Progress) -> None:  # sync thread -> queued signal
         self._stepped.emit(str(p.state), int(p.done), int(p.total), str(p.message))
@@ -309,11 +333,12 @@ class SyncController(QObject):
             return
         self.state_changed.emit(state, done, total, message)
 
-    def _done(self, result: tuple[str, int]) -> None:
-        self.last_sync, self.conflicts = result
+    def _done(self, result: tuple[str, int, int]) -> None:
+        self.last_sync, self.conflicts, refused = result
         decision = self.schedule.finished(self.conflicts)
         self._apply(decision)
         if not decision.ignored:
+            self._refused(refused)
             self.finished.emit(self.last_sync, self.conflicts)
 
     def _failed(self, exc: Exception) -> None:

@@ -21,10 +21,12 @@ from PySide6.QtWidgets import (
 
 from kimdesk.gui.sync.conflicts import ConflictDialog
 from kimdesk.gui.sync.controller import EXPLAINED, SyncController
+from kimdesk.gui.sync.refused import RefusedDialog, refused_sentence
 from kimdesk.i18n import N_, gettext
 from kimdesk.sync.protocol import ConflictInfo
 from kimdesk.sync.schedule import RUNNING, SyncState
 from kimdesk.vault.errors import WIPE_INCOMPLETE_STATE, WIPED
+from kimdesk.vault.sync import Refusal
 
 _ = gettext
 
@@ -139,17 +141,32 @@ class SyncStatusWidget(QWidget):
         self.details_button.setObjectName("syncDetails")
         self.details_button.clicked.connect(self.show_details)
         self.details_button.hide()
+        # changes the server refused: they stay on the device and go again with every run;
+        # said until each is resolved, also after a restart (the vault keeps them)
+        self.refused_button = QPushButton(self)
+        self.refused_button.setObjectName("syncRefused")
+        self.refused_button.clicked.connect(self.open_refused)
+        self.refused_button.hide()
+        self._refused = 0
         layout = QHBoxLayout(self)
         layout.setContentsMargins(4, 0, 4, 0)
         for w in (self.dot, self.label, self.server_label, self.progress, self.last,
-                  self.details_button, self.conflict_button, self.sync_button):
+                  self.details_button, self.refused_button, self.conflict_button,
+                  self.sync_button):
             layout.addWidget(w)
+        # Tab goes left to right as they stand (the buttons were made in another order)
+        for first, second in ((self.details_button, self.refused_button),
+                              (self.refused_button, self.conflict_button),
+                              (self.conflict_button, self.sync_button)):
+            QWidget.setTabOrder(first, second)
         self._busy = False
         self._shown: tuple[str, int, int, str] = (controller.state, 0, 0, "")
         controller.state_changed.connect(self.show_state)
         controller.finished.connect(self._finished)
         controller.server_changed.connect(self._server_known)
+        controller.refused_changed.connect(self.show_refused)
         self.dialog: ConflictDialog | None = None
+        self.refused_dialog: RefusedDialog | None = None
         self.show_server(controller.server)
         self.show_state(controller.state, 0, 0, "")
         self._finished(controller.last_sync, controller.conflicts)
@@ -157,7 +174,9 @@ class SyncStatusWidget(QWidget):
     @Slot(str, int, int, str)
     def show_state(self, state: str, done: int, total: int, message: str) -> None:
         self._shown = (state, done, total, message)
-        self.dot.color = QColor(STATE_COLORS.get(state, "#9e9e9e"))
+        # synced, but with changes the server refused: not the green of "all is on the server"
+        shade = SyncState.CONFLICT if state == SyncState.IDLE and self._refused else state
+        self.dot.color = QColor(STATE_COLORS.get(shade, "#9e9e9e"))
         self.dot.update()
         revoked = self.controller.wiped_by
         if state == SyncState.REVOKED and revoked is not None and revoked.left:
@@ -184,8 +203,9 @@ class SyncStatusWidget(QWidget):
         self._busy = busy
         self.sync_button.setText(_("Cancel") if busy else _("Sync now"))
         self.sync_button.setEnabled(state not in _NO_SYNC)
-        if state in (SyncState.STOPPED, SyncState.REVOKED):  # the conflicts live in the vault
+        if state in (SyncState.STOPPED, SyncState.REVOKED):  # these live in the vault
             self.conflict_button.hide()
+            self.refused_button.hide()
         if state in (SyncState.DISABLED, SyncState.STOPPED) or busy:  # no server, locked, busy
             self.server_label.hide()
         elif self.server_label.text():
@@ -200,6 +220,7 @@ class SyncStatusWidget(QWidget):
         state, done, total, message = self._shown
         self.show_state(state, done, total, self.controller.explain(message))
         self._finished(self.controller.last_sync, self.controller.conflicts)
+        self.show_refused(self._refused)
 
     @Slot(str)
     def show_server(self, url: str) -> None:
@@ -230,6 +251,28 @@ class SyncStatusWidget(QWidget):
         self.last.setText(_("Last sync: {when}").format(when=format_last_sync(last_sync)))
         self.conflict_button.setText(_("Conflicts: {n}").format(n=conflicts))
         self.conflict_button.setVisible(conflicts > 0)
+
+    @Slot(int)
+    def show_refused(self, count: int) -> None:
+        """"2 changes were refused by the server and stay on this device – details"; hidden
+        when none is (or the vault is locked)."""
+        self._refused = count
+        self.show_state(*self._shown)  # the dot's colour
+        self.refused_button.setText(_("{what} – details").format(what=refused_sentence(count)))
+        self.refused_button.setVisible(
+            count > 0 and self.controller.state not in (SyncState.STOPPED, SyncState.REVOKED))
+
+    def open_refused(self) -> None:
+        """The refused records, as the vault keeps them now (read on the database worker)."""
+        if self.controller.state == SyncState.STOPPED:
+            return  # the vault is locked
+
+        def show(refusals: list[Refusal]) -> None:
+            self.refused_dialog = RefusedDialog(refusals, self)
+            self.refused_dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            self.refused_dialog.open()
+
+        self.controller.load_refusals(show)
 
     def show_details(self) -> None:
         """The message of the state shown (why the last run failed), in a box that stays."""
