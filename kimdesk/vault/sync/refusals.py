@@ -68,7 +68,8 @@ class Refusal:
     reason: str
     #: when the receipt was filed (ISO, UTC)
     at: str
-    #: the case the record belongs to (its own number for a case), "" for a record of no case
+    #: the case the record belongs to (its own number for a case, a person's first case), ""
+    #: for a record of no case
     case_number: str = ""
     #: whether the record was changed here since the refused version was sent
     changed_since: bool = False
@@ -186,13 +187,22 @@ class SyncRefusals:
         return repo.row_as_json(row) if row is not None else None
 
     def _case_number(self, kind: str, data: dict[str, Any]) -> str:
+        """The case the record belongs to: its own number for a case, its case's for what
+        hangs on one, and for a person (or a consent of no case) the first of the person's
+        cases, as the counselor finds her by it; "" for a record of no case (an agency)."""
         if kind == "cases":
             return str(data.get("case_number") or "")
         case_id = data.get("case_id")
-        if not isinstance(case_id, str) or not case_id:
+        if isinstance(case_id, str) and case_id:
+            row = self._vault.conn.execute("SELECT case_number FROM cases WHERE id = ?",
+                                           (case_id,)).fetchone()
+            return str(row[0]) if row else ""
+        person_id = data.get("id") if kind == "persons" else data.get("person_id")
+        if not isinstance(person_id, str) or not person_id:
             return ""
-        row = self._vault.conn.execute("SELECT case_number FROM cases WHERE id = ?",
-                                       (case_id,)).fetchone()
+        row = self._vault.conn.execute(
+            "SELECT case_number FROM cases WHERE person_id = ? ORDER BY opened_on, case_number"
+            " LIMIT 1", (person_id,)).fetchone()
         return str(row[0]) if row else ""
 
 
