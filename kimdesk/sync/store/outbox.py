@@ -260,7 +260,7 @@ class OutboxStore(StateStore):
                 self._acknowledge(kind, results, batch, by_key)
             self.tables.conflicts.store(self.known_conflicts(receipt.conflicts))
             self.tables.outbox.remove(batch.request.batch_id)
-            if refused or refusals.any():  # most vaults keep none: one probe a receipt
+            if refused or refusals.may_hold():  # most vaults keep none: nothing to do
                 refusals.forget((r.kind, r.id) for rs in grouped.values() for r in rs)
                 refusals.note(refused, now_iso())
         return sum(map(len, grouped.values()))

@@ -16,7 +16,7 @@ record is pending again for the next one), and taken by a wipe. A table of its o
 schema step (``kimdesk/vault/migrations.py``) and a place in ``SYNC_TABLES``, for a handful of
 rows in the usual case and none in most vaults. One row per record, not one JSON document: a
 receipt that acknowledges a record deletes one key by the primary key, and a vault without
-refusals pays one index probe per receipt (:meth:`SyncRefusals.any`) and nothing else.
+refusals pays one index probe per engine (:meth:`SyncRefusals.may_hold`) and nothing per receipt.
 
 **When an entry goes.** When the server accepts the record (the receipt that acknowledges it),
 when the record is purged (:mod:`kimdesk.vault.purge`) or deleted here (the tombstone is a new
@@ -113,6 +113,9 @@ class SyncRefusals:
     def __init__(self, vault: Vault, repos: dict[str, Repository[Any]]) -> None:
         self._vault = vault
         self._repos = repos
+        #: whether refusals may be kept: read once, then followed by this object's own writes
+        #: (:meth:`may_hold`)
+        self._maybe: bool | None = None
 
     def any(self) -> bool:
         """Whether any refusal is kept (one probe of the primary key)."""
@@ -120,8 +123,23 @@ class SyncRefusals:
             "SELECT 1 FROM sync_state WHERE key >= ? AND key < ? LIMIT 1", (PREFIX, _END)
         ).fetchone() is not None
 
+    def may_hold(self) -> bool:
+        """Whether a receipt must look for refusals to drop: asked of the vault once (the
+        first receipt of this engine), then known from this object's own notes and prunes. A
+        receipt reads nothing else (``tests/sync/test_delivery.py``). Only receipts add
+        refusals, and the sync store that files them is this object's; one another connection
+        removed (a purge) costs a ``DELETE`` that finds nothing, and one left behind by an
+        unseen write would go with the prune at the run's end."""
+        if self._maybe is None:
+            self._maybe = self.any()
+        return self._maybe
+
     def note(self, refused: Iterable[tuple[str, str, int, str]], at: str) -> None:
         """Keep ``(kind, id, revision sent, reason)`` as each record's latest refusal."""
+        refused = list(refused)
+        if not refused:
+            return
+        self._maybe = True
         self._vault.conn.executemany(
             "INSERT INTO sync_state (key, value) VALUES (?, ?)"
             " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
@@ -170,9 +188,12 @@ class SyncRefusals:
         """After a run: drop the refusals of records gone or no longer pending (a full resync
         made them clean, a purge on another path). How many went."""
         if not self.any():
+            self._maybe = False
             return 0
-        stale = [(r.kind, r.record_id) for r in self.stored()
+        stored = self.stored()
+        stale = [(r.kind, r.record_id) for r in stored
                  if not (row := self._row(r.kind, r.record_id)) or not row.get("pending")]
+        self._maybe = len(stale) < len(stored)
         return self.forget(stale)
 
     # -- reading the records -------------------------------------------------------------------
