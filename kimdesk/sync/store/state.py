@@ -67,7 +67,10 @@ class StateStore:
                              self.tables.refusals.record_data(refusal.kind, refusal.record_id))
 
     def prune_refusals(self) -> int:
-        """Drop the refusals of records no longer pending or gone (after a run)."""
+        """Drop the refusals of records no longer pending or gone (after a run); a vault that
+        keeps none opens no transaction for it."""
+        if not self.tables.refusals.may_hold():
+            return 0
         with self.vault.transaction():
             return self.tables.refusals.prune()
 

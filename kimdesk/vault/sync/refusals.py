@@ -126,10 +126,11 @@ class SyncRefusals:
     def may_hold(self) -> bool:
         """Whether a receipt must look for refusals to drop: asked of the vault once (the
         first receipt of this engine), then known from this object's own notes and prunes. A
-        receipt reads nothing else (``tests/sync/test_delivery.py``). Only receipts add
-        refusals, and the sync store that files them is this object's; one another connection
-        removed (a purge) costs a ``DELETE`` that finds nothing, and one left behind by an
-        unseen write would go with the prune at the run's end."""
+        receipt reads nothing else (``tests/sync/test_delivery.py``), and a run's end, in a
+        vault that keeps none, neither reads nor opens a transaction. Only receipts add
+        refusals, and an engine files its own (each engine has its sync store: the GUI makes a
+        new one for every unlock and enrolment, the CLI one per run); one that a purge or a
+        deletion removed on another connection costs a ``DELETE`` that finds nothing."""
         if self._maybe is None:
             self._maybe = self.any()
         return self._maybe
@@ -171,6 +172,8 @@ class SyncRefusals:
         whether it was changed since; by case number, then kind. No audit event: the case
         number is read as the sync tables read every record."""
         out: list[Refusal] = []
+        if not self.may_hold():
+            return out
         for entry in self.stored():
             row = self._row(entry.kind, entry.record_id)
             if row is None or not row.get("pending"):
