@@ -466,6 +466,7 @@ class SyncEngine:
             return  # edits arrived during the run; the next run checks
         def dropped(count: int) -> None:
             report.dropped += count
+
         if not diverged(self.store, self.transport, full_due=self._full_check_due,
                         now=self._clock(), catch_up=lambda: self._pull_all(report), asked=asked,
                         on_drop=dropped):
