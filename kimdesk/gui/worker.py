@@ -172,10 +172,14 @@ def _load_vault_modules(_worker: DbWorker) -> None:
 
 def _end_threads(threads: list[QThread]) -> None:
     """Safety net for a worker dropped without :meth:`DbWorker.stop` (a dialog's own worker):
-    Qt aborts the process when a running QThread is destroyed."""
+    Qt aborts the process when a running QThread is destroyed. At interpreter exit Qt may have
+    deleted a thread already: nothing is left to end there (before, a traceback each)."""
     for thread in threads:
-        thread.quit()
-        thread.wait(5000)
+        try:
+            thread.quit()
+            thread.wait(5000)
+        except RuntimeError:  # "Internal C++ object ... already deleted"
+            continue
 
 
 class DbWorker(QObject):

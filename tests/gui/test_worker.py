@@ -213,3 +213,19 @@ def test_the_gui_has_one_background_mechanism() -> None:
              for n, line in enumerate(path.read_text("utf-8").splitlines(), 1)
              if pattern.search(line)]
     assert found == []
+
+
+def test_the_exit_safety_net_passes_over_threads_qt_already_deleted(qtbot: Any) -> None:
+    """At interpreter exit the safety net for a worker never stopped runs after Qt may have
+    deleted its threads (a sync test before a GUI test in one run printed three tracebacks
+    "Internal C++ object (PySide6.QtCore.QThread) already deleted" after every test passed)."""
+    import shiboken6
+    from PySide6.QtCore import QThread
+
+    from kimdesk.gui.worker import _end_threads
+
+    gone, running = QThread(), QThread()
+    running.start()
+    shiboken6.delete(gone)
+    _end_threads([gone, running])  # before: RuntimeError at the first one
+    assert running.isFinished()
