@@ -29,6 +29,9 @@ from kimdesk.vault.repository import now_iso
 from kimdesk.vault.sync import PendingRow
 from kimdesk.vault.sync.bases import BaseRow
 
+#: The kinds other records hang on (a note on its case, a case on its person): their tombstone
+#: goes to the server even when it never had them (:meth:`OutboxStore._collect`).
+PARENT_KINDS = frozenset({"cases", "persons"})
 #: A change's JSON, exactly as ``PushRequest.model_dump_json`` writes it inside a batch.
 _change_json = Change.__pydantic_serializer__.to_json
 
@@ -162,8 +165,23 @@ class OutboxStore(StateStore):
         """Add the changes of pending ``rows`` of one kind to ``building``, up to
         ``max_bytes``."""
         bases = self.tables.bases.get(kind, [r.id for r in rows])
+        in_flight: set[tuple[str, str]] | None = None
         for row in rows:
             data = row.data
+            if (kind not in PARENT_KINDS and row.id not in bases and data.get("deleted")
+                    and not resolving.get(row.id)):
+                # Deleted before the server ever had it (no base, in no batch awaiting its
+                # receipt): nothing to tell the server. Sent, its tombstone carried every field
+                # (a note typed and deleted again reached every device of the team, text and
+                # all), and one the server had refused was refused again at every run. Not a
+                # case or person: records under one would wait on the server for it.
+                if in_flight is None:
+                    in_flight = self.tables.outbox.sent_keys()
+                if (kind, row.id) not in in_flight:
+                    cursor.seqs[kind] = row.seq
+                    self.tables.records.mark_clean(kind, [(row.id, row.revision)])
+                    building.unchanged += 1
+                    continue
             base_rev, base_data = bases.get(row.id, (0, None))
             # No base values travel: the server reads the base from its history
             # when the record moved on since base_rev (kimdesk/server/push.py, load_bases).

@@ -43,6 +43,14 @@ class Outbox:
         sent = {(k, i): int(rev) for k, i, rev in json.loads(row[1])}
         return StoredBatch(row[0], sent)
 
+    def sent_keys(self) -> set[tuple[str, str]]:
+        """(kind, id) of every record in a stored batch: sent, or about to be, its receipt not
+        in yet (the server may hold it already)."""
+        keys: set[tuple[str, str]] = set()
+        for (sent,) in self._vault.conn.execute("SELECT sent FROM sync_outbox"):
+            keys.update((str(k), str(i)) for k, i, _rev in json.loads(sent))
+        return keys
+
     def add(self, batch_id: str, batch_seq: int, payload: bytes,
             sent: dict[tuple[str, str], int]) -> None:
         self._vault.conn.execute(

@@ -161,8 +161,12 @@ class SyncedRecords:
         return data
 
     def iter_records(self) -> Iterator[tuple[str, str, dict[str, Any]]]:
-        """Every synced record as (kind, id, data without local metadata), tombstones too."""
+        """Every synced record as (kind, id, data without local metadata), tombstones too; not
+        a tombstone of a record the server never had (clean without a merge base: deleted
+        before it was sent, it stays on this device alone, ``kimdesk/sync/store/outbox.py``)."""
         for kind, repo in self._repos.items():
-            for row in self._vault.conn.execute(f"{repo.select_sql} ORDER BY id"):
+            for row in self._vault.conn.execute(
+                    f"{repo.select_sql} WHERE NOT (deleted = 1 AND pending = 0 AND id NOT IN"
+                    " (SELECT id FROM sync_base WHERE kind = ?)) ORDER BY id", (kind,)):
                 rec = repo.from_row(row)
                 yield kind, rec.id, rec.model_dump(mode="json", exclude={"revision", "pending"})
