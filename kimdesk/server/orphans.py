@@ -57,6 +57,7 @@ def find(conn: Connection, team: str | None = None) -> list[Orphan]:
             (kind, *([team] if team is not None else []), parent)).all()
         found += [Orphan(str(t), kind, str(i), field) for t, i in rows]
     # under an orphan case or person: found by where they hang, until nothing more comes
+    known = {(o.team, o.kind, o.id) for o in found}
     fresh = found
     while fresh:
         more: list[Orphan] = []
@@ -65,14 +66,14 @@ def find(conn: Connection, team: str | None = None) -> list[Orphan]:
                 ids = sorted({o.id for o in fresh if o.team == t and o.kind == parent})
                 for start in range(0, len(ids), 500):
                     chunk = ids[start:start + 500]
-                    rows = conn.exec_driver_sql(
-                        f"SELECT c.id FROM {db.records.name} c WHERE c.kind = {m}"
-                        f" AND c.team = {m} AND {_link(conn, field)}"
-                        f" IN ({', '.join(m for _ in chunk)}) ORDER BY c.id",
-                        (kind, t, *chunk)).all()
-                    known = {(o.team, o.kind, o.id) for o in found + more}
-                    more += [Orphan(t, kind, str(r[0]), field) for r in rows
-                             if (t, kind, str(r[0])) not in known]
+                    for (rid,) in conn.exec_driver_sql(
+                            f"SELECT c.id FROM {db.records.name} c WHERE c.kind = {m}"
+                            f" AND c.team = {m} AND {_link(conn, field)}"
+                            f" IN ({', '.join(m for _ in chunk)}) ORDER BY c.id",
+                            (kind, t, *chunk)):
+                        if (t, kind, str(rid)) not in known:
+                            known.add((t, kind, str(rid)))
+                            more.append(Orphan(t, kind, str(rid), field))
         found += more
         fresh = more
     return found
