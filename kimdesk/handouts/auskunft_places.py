@@ -125,16 +125,12 @@ def add_places(sheet: Sheet, auskunft: dict[str, Any]) -> None:
         sheet.block("heading", "auskunft.unsaved")
         for entry in unsaved:
             _unsaved(sheet, entry)
-    if deleted:
-        sheet.block("heading", "auskunft.deleted")
-        for record in deleted:
-            data = record.get("data") or {}
-            _record(sheet, record["kind"], _dated(data.get("created_at"), fields_text(data)))
-    if parked:
-        sheet.block("heading", "auskunft.parked")
-        for record in parked:
-            data = record.get("data") or {}
-            _record(sheet, record["kind"], _dated(data.get("created_at"), fields_text(data)))
+    for heading, records in (("auskunft.deleted", deleted), ("auskunft.parked", parked)):
+        if records:  # whole records, as stored or as received
+            sheet.block("heading", heading)
+            for record in records:
+                data = record.get("data") or {}
+                _record(sheet, record["kind"], _dated(data.get("created_at"), fields_text(data)))
     if conflicts:
         sheet.block("heading", "auskunft.conflicts")
         for conflict in conflicts:
