@@ -28,10 +28,11 @@ from kimdesk.sync.store.state import StateStore
 from kimdesk.vault.repository import now_iso
 from kimdesk.vault.sync import PendingRow
 from kimdesk.vault.sync.bases import BaseRow
+from kimdesk.vault.sync.parked import PARENT_OF
 
 #: The kinds other records hang on (a note on its case, a case on its person): their tombstone
 #: goes to the server even when it never had them (:meth:`OutboxStore._collect`).
-PARENT_KINDS = frozenset({"cases", "persons"})
+PARENT_KINDS = frozenset(table for _field, table in PARENT_OF.values())
 #: A change's JSON, exactly as ``PushRequest.model_dump_json`` writes it inside a batch.
 _change_json = Change.__pydantic_serializer__.to_json
 
