@@ -169,7 +169,7 @@ class CaseView(QWidget):
         self.bundle = bundle
         if same and self.dirty:  # read again under unsaved edits: the stored values under them
             self.stale.show(bundle)
-        else:
+        elif not (same and self.stale.show_saving(bundle)):
             self.person_form.set_values(bundle.person.model_dump())
             self.case_form.set_values(bundle.case.model_dump())
         for key, tab in self.tab_widgets.items():

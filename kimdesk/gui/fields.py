@@ -407,6 +407,14 @@ class FieldForm(QWidget):
         """What an input held after the last :meth:`set_values` (the stored value)."""
         return self._base.get(name)
 
+    def keep_base(self, base: dict[str, Any]) -> None:
+        """Count the named inputs, where they differ from the stored value, as edited from
+        ``base``: what they held before an edit that is being saved
+        (:mod:`kimdesk.gui.staleedit`)."""
+        now = self.snapshot()
+        self._base.update({name: value for name, value in base.items()
+                           if name in now and now[name] != self._base.get(name)})
+
     def apply(self, state: dict[str, Any]) -> None:
         """Put typed input back (a draft): the inputs named in ``state`` take its values and the
         form counts as edited."""

@@ -269,6 +269,11 @@ class PendingSaves:
         self.worker.submit(run, lambda r: answer(on_done, r),
                            lambda e: answer(lambda exc: on_error(save, exc), e))
 
+    def queued(self, case_id: str) -> bool:
+        """Whether a save of the case's person and case inputs has not been answered yet."""
+        return any(save.case_id == case_id and ("person" in save.draft or "case" in save.draft)
+                   for save in self._open)
+
     def hand_over(self) -> list[PendingSave]:
         """Every save not answered yet, of any case (oldest first): for the lock draft, or the
         close, which run behind them on the lane."""

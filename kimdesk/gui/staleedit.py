@@ -148,6 +148,27 @@ class StaleEdits:
         self._moved = rebase(view.person_form, bundle.person.model_dump())
         self._moved += rebase(view.case_form, bundle.case.model_dump())
 
+    def show_saving(self, bundle: CaseBundle) -> bool:
+        """The open case read again while a save of its inputs is still queued: the stored values
+        under the entries being saved, which stay on screen, not counted as unsaved (the save is
+        under way; refused, :meth:`failed` counts them again), and a notice names an input changed
+        on both sides (that save will be refused). True when a save was queued.
+
+        A read asked for before the save (F5 pressed just before Ctrl+S) answers before it, with
+        the values of before. Until 2026-12-07 they were written over her entries; the save, then
+        refused (a colleague's change pulled meanwhile), found nothing of hers on screen, its kept
+        copy was deleted as shown, the status bar said "Saved." and her entries were gone."""
+        view = self.view
+        if not self.pending.queued(bundle.case.id):
+            return False
+        for form, stored in ((view.person_form, bundle.person), (view.case_form, bundle.case)):
+            changed, base = form.changes()
+            self._moved += rebase(form, stored.model_dump(), (changed, base))
+            # still edits from what she read, so that a refusal names what moved since
+            form.keep_base(base)
+            form.mark_clean()
+        return True
+
     def settle(self) -> None:
         """After the case is on screen: save again what was refused, or say what moved; then
         entries kept in the vault for the case come back (after: a save tried again never

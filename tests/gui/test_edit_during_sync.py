@@ -358,3 +358,53 @@ def test_saving_case_fields_only_leaves_the_person_unwritten(
     assert stored(path, "cases", ids["case"]).referral_source == "Jobcenter Quarzweg"
     after = stored(path, "people", ids["person"])
     assert (after.revision, after.pending) == (before.revision, False)
+
+
+def f5_then_save(qtbot: Any, window: Any) -> None:
+    """F5 and at once Ctrl+S: the re-read is queued before the save and answers first, with the
+    values of before the save."""
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=3000)
+    qtbot.keyClick(window, Qt.Key.Key_F5)
+    qtbot.keyClick(window, Qt.Key.Key_S, CTRL)
+    wait_idle(qtbot, window)
+    qtbot.wait(1)  # the answers' callbacks run on the GUI thread
+    wait_idle(qtbot, window)
+
+
+def test_a_re_read_answering_before_a_refused_save_keeps_her_entries(
+        qtbot: Any, make_window: Any, team: tuple[Path, Colleague, dict[str, str]],
+        boxes: Boxes) -> None:
+    """The re-read used to write the stored values over her phone number; the save, refused
+    (the colleague's e-mail was pulled), then found nothing of hers on screen, said "Saved."
+    and her number was gone. Now it is stored, the colleague's e-mail kept."""
+    path, _colleague, ids = team
+    window, view = _phone_typed_email_pulled(qtbot, make_window, team)
+    f5_then_save(qtbot, window)
+    assert view.person_form.inputs["phone"].text() == "0521 222"
+    assert not view.dirty
+    window.worker.stop()
+    person = stored(path, "people", ids["person"])
+    assert person.phone == "0521 222"
+    assert person.email == "mira.neu@example.org"
+    assert boxes.texts == []
+
+
+def test_a_re_read_before_a_save_refused_on_the_same_field_keeps_hers_in_the_field(
+        qtbot: Any, make_window: Any, team: tuple[Path, Colleague, dict[str, str]],
+        boxes: Boxes) -> None:
+    """Both changed the phone number, and F5 answered before her save: her number stays in the
+    field as unsaved, a notice names the stored one, nothing is stored by itself."""
+    path, colleague, ids = team
+    window = open_window(qtbot, make_window, path)
+    view = open_only_case(qtbot, window, ids["case"])
+    type_over(qtbot, view.person_form.inputs["phone"], "0521 222")
+    colleague.edit("people", ids["person"], phone="0521 333")
+    sync_by_key(qtbot, window)
+    f5_then_save(qtbot, window)
+    qtbot.waitUntil(lambda: view.notice.isVisible(), timeout=5000)
+    assert view.person_form.inputs["phone"].text() == "0521 222"
+    assert view.dirty
+    assert "0521 333" in view.notice.text()
+    window.worker.stop()
+    assert stored(path, "people", ids["person"]).phone == "0521 333"
