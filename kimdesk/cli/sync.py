@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from kimdesk.cli.common import Subcommands, add_vault_option, open_vault
 from kimdesk.i18n import gettext as _
 from kimdesk.i18n import ngettext
+from kimdesk.i18n.kinds import kind_label
 
 if TYPE_CHECKING:  # the sync store loads the vault: only when a command opens one
     from kimdesk.sync.store import SyncStore
@@ -85,8 +86,8 @@ def print_refused(store: SyncStore, refused: list[Refusal]) -> None:
         reason = store.masked_reason(refusal)
         if refusal.case_number:
             line = _("{kind}, case {case_number}: {reason}").format(
-                kind=refusal.kind, case_number=refusal.case_number, reason=reason)
+                kind=kind_label(refusal.kind), case_number=refusal.case_number, reason=reason)
         else:
             line = _("{kind}, record {record_id}: {reason}").format(
-                kind=refusal.kind, record_id=refusal.record_id, reason=reason)
+                kind=kind_label(refusal.kind), record_id=refusal.record_id, reason=reason)
         print("  " + line)

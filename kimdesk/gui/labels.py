@@ -12,6 +12,9 @@ from enum import StrEnum
 
 from kimdesk.domain import codes
 from kimdesk.i18n import N_, gettext
+from kimdesk.i18n.kinds import KIND_LABELS, kind_label
+
+__all__ = ["KIND_LABELS", "code_label", "kind_label"]
 
 
 class ConsentForm(StrEnum):
@@ -91,21 +94,6 @@ _EXTRA: dict[type[StrEnum], dict[str, str]] = {
     },
 }
 
-#: Record kinds as the history shows them.
-KIND_LABELS: dict[str, str] = {
-    "persons": N_("person"),
-    "cases": N_("case"),
-    "phase_transitions": N_("phase change"),
-    "consultations": N_("consultation"),
-    "goals": N_("goal"),
-    "referrals": N_("referral"),
-    "consents": N_("consent"),
-    "structural_gaps": N_("structural gap"),
-    "notes": N_("note"),
-    "agencies": N_("agency"),
-    "deletions": N_("deletion"),
-    "attachments": N_("attachment"),
-}
 
 
 def code_label(enum: type[StrEnum], value: object) -> str:
@@ -119,6 +107,3 @@ def code_label(enum: type[StrEnum], value: object) -> str:
     return codes.label(code)
 
 
-def kind_label(kind: str) -> str:
-    text = KIND_LABELS.get(kind)
-    return gettext(text) if text else kind

@@ -151,8 +151,8 @@ def test_kimdesk_sync_counts_only_accepted_changes_and_names_the_refused_ones(
     assert lines[1] == ("Refused by the server: 2 changes. They stay on this device and are "
                         "sent again with every sync."), lines
     assert sorted(lines[2:]) == [
-        f"  consultations, case {number}: date … lies outside 1900-01-01 .. 2100-12-31",
-        f"  notes, case {number}: record too large ("
+        f"  consultation, case {number}: date … lies outside 1900-01-01 .. 2100-12-31",
+        f"  note, case {number}: record too large ("
         f"{lines[3].split('record too large (')[1]}"], lines
     assert "bytes; at most 65536)" in out.stdout
     assert MARKER not in out.stdout + out.stderr
@@ -173,5 +173,8 @@ def test_kimdesk_sync_counts_only_accepted_changes_and_names_the_refused_ones(
     assert out.returncode == 0, out.stderr
     assert out.stdout.startswith("Synced: 1 sent,"), out.stdout
     assert "Refused by the server: 1 change. It stays" in out.stdout
-    assert f"consultations, case {number}" in out.stdout and "notes" not in out.stdout
+    assert f"consultation, case {number}" in out.stdout and "note," not in out.stdout
+    # in German, a record is named in German (it was "consultations", as the protocol names it)
+    out = _kimdesk("sync", "--vault", str(path), env={**env, "KIMDESK_LANG": "de"})
+    assert f"  Beratungsgespräch, Fall {number}: " in out.stdout, out.stdout
     assert scan(files, {MARKER}) == []
