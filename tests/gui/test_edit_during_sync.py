@@ -188,17 +188,30 @@ def add_to_the_note(qtbot: Any, view: Any) -> Any:
     return dialog
 
 
-def _phone_typed_email_pulled(qtbot: Any, make_window: Any,
-                              team: tuple[Path, Colleague, dict[str, str]]) -> tuple[Any, Any]:
-    """Her window and case view: she typed a new phone number, unsaved, and the colleague's new
-    e-mail address of the same person was pulled meanwhile."""
+def _phone_typed_and_pulled(qtbot: Any, make_window: Any,
+                            team: tuple[Path, Colleague, dict[str, str]],
+                            **pulled: str) -> tuple[Any, Any]:
+    """Her window and case view: she typed a new phone number, unsaved, and the colleague's
+    change of the same person (``pulled``) was pulled meanwhile."""
     path, colleague, ids = team
     window = open_window(qtbot, make_window, path)
     view = open_only_case(qtbot, window, ids["case"])
     type_over(qtbot, view.person_form.inputs["phone"], "0521 222")
-    colleague.edit("people", ids["person"], email="mira.neu@example.org")
+    colleague.edit("people", ids["person"], **pulled)
     sync_by_key(qtbot, window)
     return window, view
+
+
+def _phone_typed_email_pulled(qtbot: Any, make_window: Any,
+                              team: tuple[Path, Colleague, dict[str, str]]) -> tuple[Any, Any]:
+    """... and the colleague's new e-mail address was pulled."""
+    return _phone_typed_and_pulled(qtbot, make_window, team, email="mira.neu@example.org")
+
+
+def _phone_typed_on_both_sides(qtbot: Any, make_window: Any,
+                               team: tuple[Path, Colleague, dict[str, str]]) -> tuple[Any, Any]:
+    """... and the colleague's new phone number was pulled."""
+    return _phone_typed_and_pulled(qtbot, make_window, team, phone="0521 333")
 
 
 def test_a_save_after_a_pulled_change_to_another_field_keeps_both(
@@ -271,12 +284,8 @@ def test_the_same_field_changed_on_both_sides_is_shown_and_hers_kept(
         boxes: Boxes) -> None:
     """Both changed the phone number: her first save stores nothing, her number stays in the
     field, a notice names the stored one; a second Ctrl+S stores hers, knowingly."""
-    path, colleague, ids = team
-    window = open_window(qtbot, make_window, path)
-    view = open_only_case(qtbot, window, ids["case"])
-    type_over(qtbot, view.person_form.inputs["phone"], "0521 222")
-    colleague.edit("people", ids["person"], phone="0521 333")
-    sync_by_key(qtbot, window)
+    path, _colleague, ids = team
+    window, view = _phone_typed_on_both_sides(qtbot, make_window, team)
     save_by_key(qtbot, window)
     qtbot.waitUntil(lambda: view.notice.isVisible(), timeout=5000)
     assert view.dirty
@@ -395,12 +404,8 @@ def test_a_re_read_before_a_save_refused_on_the_same_field_keeps_hers_in_the_fie
         boxes: Boxes) -> None:
     """Both changed the phone number, and F5 answered before her save: her number stays in the
     field as unsaved, a notice names the stored one, nothing is stored by itself."""
-    path, colleague, ids = team
-    window = open_window(qtbot, make_window, path)
-    view = open_only_case(qtbot, window, ids["case"])
-    type_over(qtbot, view.person_form.inputs["phone"], "0521 222")
-    colleague.edit("people", ids["person"], phone="0521 333")
-    sync_by_key(qtbot, window)
+    path, _colleague, ids = team
+    window, view = _phone_typed_on_both_sides(qtbot, make_window, team)
     f5_then_save(qtbot, window)
     qtbot.waitUntil(lambda: view.notice.isVisible(), timeout=5000)
     assert view.person_form.inputs["phone"].text() == "0521 222"
