@@ -106,7 +106,7 @@ def _consent_person(conn: Connection, consent_id: str) -> str:
 
 
 #: A purged target as the history scan needs it: its cases, the person (None for a case) and the
-#: cases' owners (:func:`_versions_that_hung_there`).
+#: cases' owners (:func:`versions_that_hung_there`).
 Hung = tuple[list[str], str | None, set[str]]
 
 
@@ -151,14 +151,15 @@ def delete_versions_that_hung_there(conn: Connection, team: str, purged: list[Hu
     :func:`targets` finds what hangs on a case by where it hangs now, so a note moved off the
     case kept its versions from its time there (a review, 2026-12-06). The record itself stays
     with its later versions: it is the other case's now."""
-    found = _versions_that_hung_there(conn, team, purged)
+    found = versions_that_hung_there(conn, team, purged)
     if found:
         conn.exec_driver_sql(f"DELETE FROM {db.history.name} WHERE hid = {placeholder(conn)}",
                              [(hid,) for hid in found])
 
 
-def _versions_that_hung_there(conn: Connection, team: str, purged: list[Hung]) -> list[int]:
-    """The ``hid`` of those versions. Only a version whose own link (``case_id``, or
+def versions_that_hung_there(conn: Connection, team: str, purged: list[Hung]) -> list[int]:
+    """The ``hid`` of those versions (the server's Auskunft lists them as the person's too:
+    :mod:`kimdesk.server.subject_access`). Only a version whose own link (``case_id``, or
     ``person_id`` of a case or consent) named a purged case or person counts, not one that
     merely mentions the id in a text; a consent version naming the case counts only if it is
     the case owner's, as for current records.
