@@ -1,5 +1,5 @@
-"""``kimdesk server run | enroll-code | revoke | devices | publish``: the administrator's
-commands (a contract: municipal IT scripts them)."""
+"""``kimdesk server run | enroll-code | revoke | devices | orphans | publish | retention |
+subject-export``: the administrator's commands (a contract: municipal IT scripts them)."""
 
 from __future__ import annotations
 
@@ -236,6 +236,26 @@ def register(sub: Subcommands) -> None:
                          help=_("delete them (default: only list them)"))
     orphans.set_defaults(func=cmd_orphans)
 
+    # the data-protection officer's Auskunft (Art. 15 DSGVO) of what the server holds
+    export = ssub.add_parser(
+        "subject-export",
+        help=_("everything the server holds about one person (Art. 15 GDPR), as JSON"),
+        description=_("Writes DIR/server-auskunft-<case number>.json (readable only by you) "
+                      "with what the server holds about one person: the person, their cases "
+                      "with every record on them, their consents, every earlier version, "
+                      "conflicts, the stored receipts that name these records and the team's "
+                      "devices. The server keeps no search index: give a person id, a case id "
+                      "or a case number, not a name. Nothing in the database is changed; the "
+                      "output names the file and counts, never content."))
+    db_option(export)
+    export.add_argument("person", metavar="PERSON",
+                        help=_("person id, case id or case number (not a name)"))
+    export.add_argument("-o", "--output", required=True, type=Path, metavar="DIR",
+                        help=_("folder for the JSON file"))
+    export.add_argument("--team", default=None, type=team_name,
+                        help=_("only this team (default: every team)"))
+    export.set_defaults(func=cmd_subject_export)
+
     publish = ssub.add_parser("publish", help=_("publish reference data to the devices"))
     db_option(publish)
     publish.add_argument("--kind", required=True,
@@ -380,4 +400,56 @@ def cmd_publish(args: argparse.Namespace) -> int:
     version = _service(args).publish_reference(args.kind, args.key, data, team=args.team)
     print(_("Published {kind} {key}, version {version}.").format(
         kind=args.kind, key=args.key, version=version))
+    return 0
+
+
+def _existing_database(url: str) -> str:
+    """``url``, when it names a database that is there: SQLite creates a missing file on
+    connect, and a read-only command must not leave an empty database where ``--db`` pointed
+    by mistake."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return url  # refused by open_engine, in its words
+    path = parsed.database or ""
+    if parsed.get_backend_name() == "sqlite" and path and path != ":memory:" \
+            and not path.startswith("file:") and not Path(path).is_file():
+        raise UsageError(N_("No server database at {path}. Check --db (or KIMDESK_SERVER_DB)."),
+                         path=path)
+    return url
+
+
+#: What the Auskunft's summary counts, in its order (the keys of subject_access.counts).
+_COUNTED = (("persons", N_("Person")), ("cases", N_("Cases")),
+            ("case_records", N_("Records on the cases")), ("consents", N_("Consents")),
+            ("earlier_versions", N_("Earlier versions")), ("conflicts", N_("Conflicts")),
+            ("receipts", N_("Stored receipts naming these records")),
+            ("recipients", N_("Devices of the team (recipients)")),
+            ("deletions", N_("Deletion records")))
+
+
+@database_faults
+def cmd_subject_export(args: argparse.Namespace) -> int:
+    """Read-only on the database (kimdesk/server/subject_lookup.py); the content goes into
+    the file only, never to the terminal or a log."""
+    from kimdesk.server import subject_access, subject_lookup
+
+    engine = open_engine(_existing_database(_db(args)))
+    try:
+        with subject_lookup.read_only(engine) as conn:
+            subject_lookup.check_schema(conn)
+            team, person = subject_lookup.resolve(conn, args.person, args.team)
+            auskunft = subject_access.collect(
+                conn, team, person, server_id=subject_lookup.stored_server_id(conn))
+    finally:
+        engine.dispose()
+    path = subject_access.write(auskunft, args.output)
+    print(_("Auskunft from the server written to {path}").format(path=path))
+    print(_("Team: {team}").format(team=team))
+    found = subject_access.counts(auskunft)
+    for key, label in _COUNTED:
+        print(f"  {_(label)}: {found[key]}")
     return 0
