@@ -406,7 +406,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
 def _existing_database(url: str) -> str:
     """``url``, when it names a database that is there: SQLite creates a missing file on
     connect, and a read-only command must not leave an empty database where ``--db`` pointed
-    by mistake."""
+    by mistake. An empty file is no database either (SQLite would try to write its header)."""
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError
 
@@ -416,7 +416,8 @@ def _existing_database(url: str) -> str:
         return url  # refused by open_engine, in its words
     path = parsed.database or ""
     if parsed.get_backend_name() == "sqlite" and path and path != ":memory:" \
-            and not path.startswith("file:") and not Path(path).is_file():
+            and not path.startswith("file:") \
+            and (not Path(path).is_file() or Path(path).stat().st_size == 0):
         raise UsageError(N_("No server database at {path}. Check --db (or KIMDESK_SERVER_DB)."),
                          path=path)
     return url
@@ -437,7 +438,12 @@ def cmd_subject_export(args: argparse.Namespace) -> int:
     the file only, never to the terminal or a log."""
     from kimdesk.server import subject_access, subject_lookup
 
-    engine = open_engine(_existing_database(_db(args)))
+    url = _existing_database(_db(args))
+    try:
+        engine = open_engine(subject_lookup.read_only_url(url))
+    except ServerDatabaseError as exc:  # named as given, not as the read-only URI
+        exc.params["url"] = shown_url(url)
+        raise
     try:
         with subject_lookup.read_only(engine) as conn:
             subject_lookup.check_schema(conn)

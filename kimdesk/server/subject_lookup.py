@@ -15,12 +15,18 @@ A person or case the server purged (Löschfrist or an Art. 17 request: docs/priv
 found, and the message says when and on which legal basis it was deleted: the deletion record
 holds no personal data, and "deleted on ..." is the answer the officer needs then.
 
-Reading is read-only by construction, not by care (:func:`read_only`): on SQLite the connection
-runs ``PRAGMA query_only`` and never takes the write lock; on PostgreSQL the transaction is
-``READ ONLY`` (and ``REPEATABLE READ``: every category is read from one snapshot, so a push
-arriving meanwhile cannot show a record in one place and not in another). A statement that would
-write fails instead. The schema is not migrated here either (the other server commands do):
-a database of an older schema is refused with the fix.
+Reading is read-only by construction, not by care: SQLite's file is opened read-only
+(:func:`read_only_url`, ``mode=ro``), with ``PRAGMA query_only`` and a deferred transaction that
+never takes the write lock (:func:`read_only`); on PostgreSQL the transaction is ``READ ONLY``
+and ``REPEATABLE READ`` (every category is read from one snapshot, so a push arriving meanwhile
+cannot show a record in one place and not in another; SQLite's transaction is one snapshot
+too). A statement that would write fails instead. Opened read-write, SQLite would also have
+copied its log into the file and deleted the log when this was the last connection to close
+(measured: the server's empty ``-wal`` was gone after an export); read-only it touches neither.
+On a database no process has open, SQLite creates the empty ``-wal`` and ``-shm`` files a reader
+needs beside it and leaves them (the server uses them at its next start). The schema is not
+migrated here either (the other server commands do): a database of an older schema is refused
+with the fix.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from sqlalchemy import Connection, Engine
 
@@ -79,6 +86,25 @@ class SchemaNotCurrent(KimdeskError):
                             "{head}. The Auskunft changes nothing in the database: upgrade it "
                             "first (kimdesk server run, or any other kimdesk server command, "
                             "does), then ask again."), current=current or "-", head=head or "-")
+
+
+def read_only_url(url: str) -> str:
+    """``url`` for opening it read-only: a SQLite file as a ``file:`` URI with ``mode=ro``;
+    other URLs as they are (:func:`read_only` makes PostgreSQL's transaction read-only)."""
+    from urllib.parse import quote
+
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return url  # no URL at all: refused where it is opened, in one line
+    path = parsed.database or ""
+    if parsed.get_backend_name() != "sqlite" or not path or path == ":memory:" \
+            or path.startswith("file:"):
+        return url
+    return f"sqlite:///file:{quote(str(Path(path).resolve()))}?mode=ro&uri=true"
 
 
 @contextmanager
