@@ -35,11 +35,13 @@ from tests.test_cli import run
 HERS = {"name": "Ylvarosa", "first_address": "Birkenweg-Quastel 1",
         "second_address": "Ahornplatz-Quastel 2", "address": "Zedernhof-Quastel 3",
         "note": "Notiz-Quastel-Wasserhahn", "consultation": "Beratung-Quastel-Mietvertrag",
-        "phone": "0521-4711-Quastel", "losing_phone": "0521-0815-Verliert"}
+        "phone": "0521-4711-Quastel", "losing_phone": "0521-0815-Verliert",
+        "moved_away": "Wegnotiz-Quastel-Irrtum", "moved_in": "Angekommen-Quastel-Notiz"}
 FILE = b"%PDF-1.4 Bescheid-Quastel-Jobcenter"
 #: The second person's, of the same team.
 OTHERS = {"name": "Fremdulf", "first_address": "Fremdgasse-Kennwort 9",
-          "address": "Fremdgasse-Kennwort 10", "note": "Fremdnotiz-Kennwort"}
+          "address": "Fremdgasse-Kennwort 10", "note": "Fremdnotiz-Kennwort",
+          "moved_away": "Fremd-Irrtum-Kennwort", "moved_in": "Fremd-Angekommen-Kennwort"}
 GONE = "Geloescht-Quastel-Person"
 
 
@@ -51,6 +53,8 @@ def _record(alice: Device, markers: dict[str, str]) -> tuple[str, str, str]:
                                      address=markers["first_address"]))
     case = vault.cases.open_case(person.id, opened_on=date(2026, 3, 2))
     vault.notes.add(Note(case_id=case.id, text=markers["note"]))
+    if "moved_away" in markers:
+        vault.notes.add(Note(case_id=case.id, text=markers["moved_away"]))
     if "consultation" in markers:
         consultation = vault.consultations.add(Consultation(
             case_id=case.id, date=date(2026, 3, 9), summary=markers["consultation"]))
@@ -58,6 +62,14 @@ def _record(alice: Device, markers: dict[str, str]) -> tuple[str, str, str]:
                                 question="doc", file_name="bescheid.pdf",
                                 media_type="application/pdf", content=FILE)
     return person.id, case.id, case.case_number
+
+
+def _move(device: Device, case_id: str, text: str, to: str, new_text: str) -> None:
+    """The note ``text`` of ``case_id`` put onto case ``to`` and rewritten (typed into the
+    wrong case): its first version stays in the server's history, on the first case."""
+    [note] = [n for n in device.vault.notes.where("case_id = ?", (case_id,)) if n.text == text]
+    device.vault.notes.update(note.model_copy(update={"case_id": to, "text": new_text}))
+    device.sync()
 
 
 def _edit(device: Device, person_id: str, **fields: str) -> None:
@@ -86,13 +98,17 @@ def test_the_server_auskunft_holds_everything_of_the_person_and_nothing_of_anoth
     bob = make_device(server, "bob")
     make_device(server, "carol", team="Team Süd")
     person, case_id, number = _record(alice, HERS)
-    other, _other_case, _ = _record(alice, OTHERS)
+    other, other_case, _ = _record(alice, OTHERS)
     gone, _gone_case, _ = _record(alice, {"name": GONE, "first_address": GONE, "note": GONE})
     alice.sync()
     bob.sync()
     _edit(alice, person, address=HERS["second_address"])
     _edit(alice, person, address=HERS["address"], phone=HERS["phone"])
     _edit(alice, other, address=OTHERS["address"])
+    # a note of hers moved to his case, and one of his to hers: each version is whose case
+    # it hung on then (the purge decides alike)
+    _move(alice, case_id, HERS["moved_away"], other_case, OTHERS["moved_in"])
+    _move(alice, other_case, OTHERS["moved_away"], case_id, HERS["moved_in"])
     _edit(bob, person, phone=HERS["losing_phone"])  # from the first version: a conflict
     purge_person(alice.vault, gone, PurgeOrder(legal_basis="Art. 17 DSGVO", ordered_by="alice",
                                                reason="subject_request", on=date(2026, 4, 1)))
@@ -136,7 +152,11 @@ def test_the_server_auskunft_holds_everything_of_the_person_and_nothing_of_anoth
     assert case["id"] == case_id and case["retention"]["months"] == 36
     [attachment] = case["attachments"]
     assert base64.b64decode(attachment["data"]["content"]) == FILE  # a copy (Art. 15 (3))
-    assert [n["data"]["text"] for n in case["notes"]] == [HERS["note"]]
+    assert sorted(n["data"]["text"] for n in case["notes"]) == sorted([HERS["note"],
+                                                                       HERS["moved_in"]])
+    [moved] = data["versions_moved_away"]
+    assert (moved["data"]["text"], moved["data"]["case_id"]) == (HERS["moved_away"], case_id)
+    assert data["versions_left_out"] == 1  # the first version of the note moved in: his
 
     # the case id and the person id find the same; German; unknown, purged, another team
     for ident in (case_id, person):
