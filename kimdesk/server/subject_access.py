@@ -26,7 +26,7 @@ also finds the person).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -154,7 +154,8 @@ class _Reader:
                     "created_at": created_at, "resolved_at": resolved_at})
         return sorted(found, key=lambda c: (c["created_at"], c["id"]))
 
-    def receipts(self, ids: set[str], belongs: Any) -> list[dict[str, Any]]:
+    def receipts(self, ids: set[str], belongs: Callable[[Any, dict[str, Any]], bool]
+                 ) -> list[dict[str, Any]]:
         """The stored push receipts of the team's devices that name one of ``ids``: what each
         holds of those records (its results and conflicts on them), nothing of other records.
         Found by a text search first, as :func:`kimdesk.server.purge.scrub_receipts` does."""
@@ -225,6 +226,7 @@ def collect(conn: Connection, team: str, person_id: str, *, server_id: str | Non
     listed = [*([person] if person else []), *cases, *parts, *consents]
     keys = {(r["kind"], r["id"]) for r in listed}
     hung = (case_ids, person_id, {person_id})
+    own_cases = set(case_ids)
 
     def belongs(kind: Any, data: dict[str, Any]) -> bool:
         """Whether this version of a record hung on her cases or on her then."""
@@ -232,7 +234,7 @@ def collect(conn: Connection, team: str, person_id: str, *, server_id: str | Non
         value = data.get(field) if field else None
         if not value:  # a person, or a gap on no case: it is hers by its own id
             return True
-        return str(value) in (person_id if field == "person_id" else set(case_ids))
+        return str(value) == person_id if field == "person_id" else str(value) in own_cases
 
     by_key = {(r["kind"], r["id"]): r for r in listed}
     left_out = 0
