@@ -34,6 +34,8 @@ from typing import Any
 from sqlalchemy import Connection
 
 from kimdesk.domain.retention import CaseFacts, RetentionPolicy, due_date, policy_for
+from kimdesk.errors import KimdeskError
+from kimdesk.i18n import N_
 from kimdesk.server import db, purge
 from kimdesk.server.plausibility import PARENTS
 from kimdesk.server.retention import policies
@@ -344,9 +346,14 @@ def file_name(auskunft: dict[str, Any]) -> str:
 
 def write(auskunft: dict[str, Any], folder: Path) -> Path:
     """The Auskunft as ``folder/`` :func:`file_name` (0600, written atomically; the folder is
-    created 0700 if it is new). Returns the path."""
+    created 0700 if it is new). Returns the path. A folder that cannot be made or written
+    (``-o`` naming a file, no permission) is one translated line, not a traceback."""
     from kimdesk.vault.files import atomic_write, private_dir
 
-    private_dir(folder)
-    return atomic_write(folder / file_name(auskunft),
-                        json.dumps(auskunft, ensure_ascii=False, indent=1) + "\n")
+    path = folder / file_name(auskunft)
+    try:
+        private_dir(folder)
+        return atomic_write(path, json.dumps(auskunft, ensure_ascii=False, indent=1) + "\n")
+    except OSError as exc:
+        raise KimdeskError(N_("Cannot write {path}: {reason}"), path=str(path),
+                           reason=exc.strerror or type(exc).__name__) from None

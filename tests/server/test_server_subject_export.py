@@ -185,6 +185,10 @@ def test_the_server_auskunft_holds_everything_of_the_person_and_nothing_of_anoth
         assert said in refused.stderr and refused.stderr.count("\n") == 1, (what, refused.stderr)
         assert refused.stdout == "" and "Traceback" not in refused.stderr
     assert not (tmp_path / "no").exists() and not (tmp_path / "none.db").exists()
+    not_a_folder = run("server", "subject-export", number, "-o", str(path), "--db",
+                       server.db_url)  # -o names the file written before
+    assert not_a_folder.returncode != 0 and "Cannot write" in not_a_folder.stderr
+    assert "Traceback" not in not_a_folder.stderr and not_a_folder.stderr.count("\n") == 1
     german_refusal = run("server", "subject-export", "2026-XX-000099", "-o", str(tmp_path / "no"),
                          "--db", server.db_url, lang="de")
     assert "Nichts auf dem Server passt zu" in german_refusal.stderr
