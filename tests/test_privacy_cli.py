@@ -216,3 +216,21 @@ def test_subject_export_refuses_a_name_that_fits_not_one_person(demo_vault_file,
     assert ("2 people match" in out.stderr) == (who == "ambiguous")
     assert name in out.stderr
     assert not folder.exists()
+
+
+def test_subject_export_keeps_its_files_in_the_folder_whatever_the_case_number(
+        demo_vault_file, tmp_path):
+    """A case number is what a device typed or sync brought; ``../`` in it led the Auskunft's
+    files out of the folder given with ``-o`` (there: a folder named ``auskunft-..``)."""
+    path = _copy(demo_vault_file, tmp_path)
+    with Vault.open(path, PASSPHRASE) as v:
+        case = v.cases.where(order="seq")[0]
+        v.cases.update(case.model_copy(update={"case_number": "../../Fall/../x"}))
+    folder = tmp_path / "a" / "b" / "out"
+    (folder / "auskunft-..").mkdir(parents=True)  # what the path needed to escape
+    out = _kimdesk("subject-export", case.id, "-o", str(folder), "--vault", str(path))
+    assert out.returncode == 0, out.stderr
+    written = {p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file()} - {
+        Path("demo.kdb"), Path("demo.kdb-wal"), Path("demo.kdb-shm")}
+    assert written == {Path("a/b/out/auskunft-_.._Fall_.._x.json"),
+                       Path("a/b/out/auskunft-_.._Fall_.._x.pdf")}, written

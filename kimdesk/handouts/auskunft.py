@@ -150,13 +150,14 @@ def render_auskunft(auskunft: dict[str, Any], lang: str | None = None) -> bytes:
 def write_auskunft(auskunft: dict[str, Any], folder: Path, lang: str | None = None
                    ) -> tuple[Path, Path]:
     """``folder/auskunft-<case number>.pdf`` and ``.json`` (0600, written atomically; the folder
-    is created 0700 if it is new). Returns both paths."""
+    is created 0700 if it is new; the case number as a safe file name). Returns both paths."""
     import json
 
-    from kimdesk.vault.files import atomic_write, private_dir
+    from kimdesk.vault.files import atomic_write, file_stem, private_dir
 
     numbers = [c["case_number"] for c in auskunft["cases"]]
-    stem = f"auskunft-{numbers[-1] if numbers else auskunft['person']['id'][:8]}"
+    named = numbers[-1] if numbers else auskunft["person"]["id"][:8]
+    stem = f"auskunft-{file_stem(named, 'person')}"
     private_dir(folder)
     pdf_path, json_path = folder / f"{stem}.pdf", folder / f"{stem}.json"
     pdf = render_auskunft(auskunft, lang)

@@ -339,9 +339,9 @@ def file_name(auskunft: dict[str, Any]) -> str:
     can lead the file out of the folder)."""
     numbers = [str(c["data"].get("case_number") or "") for c in auskunft["cases"]]
     stem = numbers[-1] if numbers and numbers[-1] else auskunft["auskunft"]["person_id"][:8]
-    safe = "".join(ch if ch.isascii() and (ch.isalnum() or ch in "._-") else "_"
-                   for ch in stem).strip(".")
-    return f"server-auskunft-{safe or 'person'}.json"
+    from kimdesk.vault.files import file_stem
+
+    return f"server-auskunft-{file_stem(stem, 'person')}.json"
 
 
 def write(auskunft: dict[str, Any], folder: Path) -> Path:

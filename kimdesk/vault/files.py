@@ -232,3 +232,13 @@ def sync_dir(folder: Path) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
+
+
+def file_stem(text: str, fallback: str) -> str:
+    """``text`` as part of a file name the program chooses: any character but ASCII letters,
+    digits, ``.``, ``_`` and ``-`` becomes ``_``, no leading or trailing dot. A case number is what
+    a device typed or sync brought: ``../`` or ``/`` in it led an Auskunft's files out of the
+    folder given with ``-o`` (or failed with a traceback where that path did not exist)."""
+    safe = "".join(ch if ch.isascii() and (ch.isalnum() or ch in "._-") else "_"
+                   for ch in text).strip(".")
+    return safe or fallback
