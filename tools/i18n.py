@@ -12,6 +12,7 @@ translations. Babel does the extraction and the .po reading/writing; only the ``
 
 from __future__ import annotations
 
+import copy
 import fcntl
 import io
 import json
@@ -99,7 +100,10 @@ def update() -> None:
         template = extract()
         for lang in LANGUAGES:
             catalog = load(lang)
-            catalog.update(template, no_fuzzy_matching=True)
+            # each language its own copy: Babel inserts the template's message objects, so the
+            # English text set below reached every language updated after English, where it
+            # passed for a translation (in Turkish even for ``check``)
+            catalog.update(copy.deepcopy(template), no_fuzzy_matching=True)
             for message in catalog:
                 strings = message.string if isinstance(message.string, tuple) else (message.string,)
                 if message.id and lang == "en" and not all(strings):

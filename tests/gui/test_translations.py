@@ -66,3 +66,28 @@ def test_checker_catches_bad_translations(tmp_path: Path, monkeypatch: pytest.Mo
     catalog.add(source, translation)
     tool.save("de", catalog)
     assert bool(tool.problems()) is bad
+
+
+def test_update_leaves_a_new_message_untranslated_in_every_language_but_english(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """English is the source: ``update`` copies a new msgid into the English catalog only. Babel
+    puts the template's own message objects into every catalog it updates, so the English copy
+    landed in every language updated after English (ar, fa, tr, uk, ru): ``check`` named it for
+    the non-Latin ones, and in Turkish it passed for a translation."""
+    from babel.messages.catalog import Catalog
+
+    tool = _tool()
+    monkeypatch.setattr(tool, "TRANSLATIONS", tmp_path)
+
+    def extract() -> Catalog:
+        template = Catalog(project="KIMdesk", charset="utf-8")
+        template.add("A brand-new message", None, [("kimdesk/x.py", 1)])
+        return template
+
+    monkeypatch.setattr(tool, "extract", extract)
+    tool.update()
+    strings = {lang: tool.load(lang).get("A brand-new message").string
+               for lang in tool.LANGUAGES}
+    assert strings == {lang: "A brand-new message" if lang == "en" else ""
+                       for lang in tool.LANGUAGES}
+    assert "tr: untranslated: 'A brand-new message'" in tool.problems()
