@@ -42,6 +42,7 @@ from kimdesk.gui.labels import code_label, kind_label
 from kimdesk.gui.lang import format_date, ltr
 from kimdesk.gui.records import CASE_FIELDS, KINDS, PERSON_FIELDS, RecordDialog, RecordKind
 from kimdesk.gui.recordtab import RecordTab
+from kimdesk.gui.sections import install_sections
 from kimdesk.gui.staleedit import StaleEdits, changed_only
 from kimdesk.gui.worker import DbWorker
 from kimdesk.i18n import current_language, gettext
@@ -106,6 +107,7 @@ class CaseView(QWidget):
         self.person_form.changed.connect(self._update_dirty)
         self.case_form.changed.connect(self._update_dirty)
         self._update_dirty()
+        self.sections = install_sections(self.tabs, after=self.ui.phaseButton)  # issue: tabs cut
         self.retranslate()
 
     # -- hooks ---------------------------------------------------------------------------------
@@ -480,6 +482,7 @@ class CaseView(QWidget):
             self.tabs.setTabText(self.tabs.indexOf(self.forms_tab), _("Forms"))
             if hasattr(self.forms_tab, "retranslate"):
                 self.forms_tab.retranslate()
+        self.sections.sync()
         if self.bundle is not None:
             self._show_header()
             self._show_history()
