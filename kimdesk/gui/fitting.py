@@ -13,7 +13,7 @@ import math
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QFontMetricsF
-from PySide6.QtWidgets import QHeaderView, QStyle, QTreeWidget
+from PySide6.QtWidgets import QComboBox, QHeaderView, QStyle, QTreeWidget
 
 
 def fit_header(header: QHeaderView) -> None:
@@ -86,3 +86,24 @@ def fit_columns_to_items(tree: QTreeWidget, columns: range | list[int]) -> None:
             font = own if isinstance(own, QFont) else tree.font()
             widest = max(widest, item_text_width(tree, font, text))
         tree.setColumnWidth(column, widest)
+
+
+POPUP_SLACK = 24  # the open list's scroll bar and margins beside its widest entry
+
+
+def fit_filter_combo(combo: QComboBox) -> None:
+    """A filter list as wide as its first entry ("Alle Rechtskreise"), not as its longest.
+
+    Qt's default sizes a combo box to its longest entry when first shown: the legal-domain filter
+    in Russian ("AufenthG (ведомство по делам иностранцев – Ausländerbehörde)") then needed
+    446 px and the field-of-action filter 305 px; the case list's side could not be narrower
+    than 757 px, and a window started in Russian was 1498 px wide instead of 1280 (Ukrainian
+    1410, Turkish 1352), its right edge with the case view off a 1280 px screen. Now the open
+    list shows every entry whole, and the chosen one, where the box cuts it, is its tooltip.
+    Called after every (re)fill, so the width follows the language."""
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    # counted in widths of "X", wider than most letters: the first entry always fits
+    combo.setMinimumContentsLength(len(combo.itemText(0)) if combo.count() else 0)
+    view = combo.view()
+    view.setMinimumWidth(view.sizeHintForColumn(0) + POPUP_SLACK)
+    combo.setToolTip(combo.currentText())

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QComboBox, QHeaderView, QWidget
 from kimdesk.domain import codes
 from kimdesk.gui.casemodel import FIRST_SCREEN, PAGE, CaseTableModel
 from kimdesk.gui.caseview import CaseView
-from kimdesk.gui.fitting import fit_header
+from kimdesk.gui.fitting import fit_filter_combo, fit_header
 from kimdesk.gui.fonts import register_fonts
 from kimdesk.gui.forms_generated.ui_workspace import Ui_Workspace
 from kimdesk.gui.labels import code_label
@@ -106,6 +106,7 @@ class Workspace(QWidget):
         self._fill_filters()
         for combo in self._filter_combos():
             combo.currentIndexChanged.connect(lambda _i: self.run_query())
+            combo.currentTextChanged.connect(combo.setToolTip)  # the whole text, if it is cut
         self.ui.reviewCheck.toggled.connect(lambda _c: self.run_query())
         self.ui.newCaseButton.clicked.connect(window.new_case)
         self._pending_select: str | None = None
@@ -137,6 +138,7 @@ class Workspace(QWidget):
             index = combo.findData(current) if current is not None else 0
             combo.setCurrentIndex(max(index, 0))
             combo.blockSignals(False)
+            fit_filter_combo(combo)
 
     def current_filter(self) -> CaseFilter:
         return CaseFilter(

@@ -14,7 +14,9 @@ it failed in German, Turkish, Ukrainian and Russian.
 from __future__ import annotations
 
 import contextlib
+import shutil
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -31,7 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from kimdesk.i18n import UI_LANGUAGES
-from tests.gui.conftest import wait_idle
+from tests.gui.conftest import unlock, wait_idle
 
 pytestmark = pytest.mark.gui
 ALT = Qt.KeyboardModifier.AltModifier
@@ -140,30 +142,42 @@ def open_case(qtbot: Any, window: Any) -> Any:
     return ws.case_view
 
 
-@pytest.mark.parametrize("lang", UI_LANGUAGES)
-def test_every_section_whole_at_the_default_size(qtbot: Any, demo_window: Any,
-                                                 lang: str) -> None:
-    window = demo_window
-    assert (window.width(), window.height()) == (1280, 800)
-    window.switch_language(lang)
-    view = open_case(qtbot, window)
-    QApplication.processEvents()
+def check_sections(qtbot: Any, window: Any, lang: str) -> None:
+    """At the default size: every name whole, in the window, in the right order and
+    direction, each one a click away from its section."""
+    view = window.workspace.case_view
+    assert (window.width(), window.height()) == (1280, 800), "the window is not its default size"
     assert view.tabs.count() == 9
     problems = settle(qtbot, view)
     assert not problems, f"{lang}:\n" + "\n".join(problems)
-
     shown = shown_sections(view)
     if lang in ("ar", "fa"):  # mirrored: the first section on the right
         assert shown[0].rect.left() > shown[1].rect.right()
         assert shown[0].rect.right() > window.width() // 2
     else:
         assert shown[0].rect.right() < shown[1].rect.left()
-
     for i in reversed(range(view.tabs.count())):  # a click on each name shows its section
         s = shown_sections(view)[i]
         qtbot.mouseClick(s.widget, Qt.MouseButton.LeftButton, pos=s.local.center())
         assert view.tabs.currentIndex() == i, s.text
-    assert window.width() == 1280  # nothing pushed the window wider
+
+
+@pytest.mark.parametrize("lang", UI_LANGUAGES)
+def test_every_section_whole_at_the_default_size(qtbot: Any, make_window: Any,
+                                                 demo_vault_file: Path, tmp_path: Path,
+                                                 lang: str) -> None:
+    """Started in ``lang`` (as the settings remember it), then switched to the next language."""
+    copy = tmp_path / "demo.kdb"
+    shutil.copy(demo_vault_file, copy)
+    window = make_window(copy, lang=lang)
+    unlock(qtbot, window)
+    open_case(qtbot, window)
+    QApplication.processEvents()
+    check_sections(qtbot, window, lang)
+    other = UI_LANGUAGES[(UI_LANGUAGES.index(lang) + 1) % len(UI_LANGUAGES)]
+    window.switch_language(other)
+    QApplication.processEvents()
+    check_sections(qtbot, window, other)
 
 
 @pytest.mark.parametrize("lang", ["de", "ar"])
