@@ -38,7 +38,7 @@ from kimdesk.gui.idle import IdleWatcher
 from kimdesk.gui.lang import LanguageHub
 from kimdesk.gui.menus import ActionSpec, WindowMenus
 from kimdesk.gui.settings import AppSettings, SettingsDialog
-from kimdesk.gui.statusbar import StatusArea
+from kimdesk.gui.statusbar import StatusArea, message_bar
 from kimdesk.gui.unlock import CreateScreen, UnlockScreen
 from kimdesk.gui.windowsync import WindowSync
 from kimdesk.gui.worker import DbWorker, where
@@ -93,7 +93,7 @@ class MainWindow(QMainWindow):
         self.menus = WindowMenus(self, self._action_specs(), self.show_case_tab)
         self.actions_: dict[str, QAction] = self.menus.actions
         self._menus = self.menus.menus
-        self.status = StatusArea(self.statusBar(), self.worker)
+        self.status = StatusArea(message_bar(self), self.worker)
         self.count_label = self.status.count_label
         self.user_label = self.status.user_label
         self.busy_bar = self.status.busy_bar

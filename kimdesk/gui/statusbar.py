@@ -7,12 +7,28 @@ README), so anyone who copies the file reads it. Until 2026-12-06 nothing said s
 open: the demo looks exactly like the real app, and a counselor trying it could type a real
 client into it (a review of the traces a counselor's day leaves). Every vault that "demo" opens
 (the demo file, or any vault someone gave that passphrase) shows the mark for as long as it is
-open."""
+open.
+
+Messages: Qt's status bar draws its temporary message as one line and cuts it where the
+permanent widgets begin; at 1280 px in German that left about 600 px for "Ihre Eingaben für Fall …
+wurden nicht gespeichert, …" (about 970 px). :class:`MessageBar` shows the message in a label
+that wraps instead (the bar grows by a line while it is shown), and a long message stays longer
+(:func:`message_ms`)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar, QWidget
+from PySide6.QtCore import QSize, Qt, QTimer
+from PySide6.QtGui import QPainter, QPaintEvent
+from PySide6.QtWidgets import (
+    QLabel,
+    QMainWindow,
+    QProgressBar,
+    QSizePolicy,
+    QStatusBar,
+    QStyle,
+    QStyleOption,
+    QWidget,
+)
 
 from kimdesk.gui.lang import format_int
 from kimdesk.gui.worker import DbWorker
@@ -21,8 +37,68 @@ from kimdesk.i18n import N_, gettext, ngettext
 #: Work shorter than this shows no busy bar (it would only flicker).
 BUSY_DELAY_MS = 500
 MESSAGE_MS = 5000
+MESSAGE_MAX_MS = 20000
+READ_CHARS_PER_S = 17  # a slow reader's pace: a 170-character sentence stays 10 s
 PUBLIC_VAULT = N_("Demo vault: anyone can open this file with the passphrase \"demo\". "
                   "Synthetic cases only; never enter a real client here.")
+
+
+def message_ms(text: str) -> int:
+    """How long a message stays: 5 s, or as long as reading it takes, at most 20 s."""
+    return min(MESSAGE_MAX_MS, max(MESSAGE_MS, len(text) * 1000 // READ_CHARS_PER_S))
+
+
+class MessageText(QLabel):
+    """The message, wrapped to the width the bar leaves it. Its preferred width is its longest
+    word's, so it takes the room left of the permanent widgets (its stretch) without squeezing
+    them (the sync status draws its server name with "…" when squeezed)."""
+
+    def sizeHint(self) -> QSize:
+        hint = super().minimumSizeHint()
+        return QSize(hint.width(), self.heightForWidth(max(self.width(), hint.width())))
+
+
+class MessageBar(QStatusBar):
+    """A status bar whose temporary message (``showMessage``; ``currentMessage`` and
+    ``messageChanged`` as in Qt) is drawn by a word-wrapping label, never cut. Like Qt's message
+    it hides the bar's ordinary widgets while it is shown and stands where they stood: the label
+    is the first permanent widget, shown only while there is a message."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.message = MessageText()
+        self.message.setObjectName("statusMessage")
+        self.message.setWordWrap(True)
+        self.message.setTextFormat(Qt.TextFormat.PlainText)
+        policy = QSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        policy.setHeightForWidth(True)
+        self.message.setSizePolicy(policy)
+        self.message.setVisible(False)
+        self.insertPermanentWidget(0, self.message, 1)
+        self.messageChanged.connect(self._show)
+
+    def _show(self, text: str) -> None:
+        self.message.setText(text)
+        self.message.setVisible(bool(text))
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        """Qt's painting, without its own single cut line of the message (the label has it)."""
+        if not self.currentMessage():
+            super().paintEvent(event)
+            return
+        painter = QPainter(self)
+        option = QStyleOption()
+        option.initFrom(self)
+        self.style().drawPrimitive(QStyle.PrimitiveElement.PE_PanelStatusBar, option, painter,
+                                   self)
+
+
+def message_bar(window: QMainWindow) -> MessageBar:
+    """Give ``window`` a :class:`MessageBar` (before anything is added to its status bar)."""
+    bar = MessageBar(window)
+    bar.setObjectName("statusBar")
+    window.setStatusBar(bar)
+    return bar
 
 
 class StatusArea:
@@ -35,6 +111,10 @@ class StatusArea:
         self.count_label.setObjectName("countLabel")
         self.user_label = QLabel()
         self.user_label.setObjectName("userLabel")
+        # Wraps where the bar is tight: one line of "a.becker · Team Nord · Gütersloh" beside
+        # the demo mark, the reminder and the Russian sync status made the bar 1286-1301 px
+        # wide, and the window with it (its default is 1280).
+        self.user_label.setWordWrap(True)
         bar.addWidget(self.user_label)
         self.public_label = QLabel()
         self.public_label.setObjectName("publicVaultLabel")
@@ -113,4 +193,4 @@ class StatusArea:
 
     def show_message(self, text: str) -> None:
         if text:
-            self.bar.showMessage(text, MESSAGE_MS)
+            self.bar.showMessage(text, message_ms(text))
