@@ -1,7 +1,8 @@
 """One case on screen: person and case data, the records around it, its history.
 
 Layout from ``ui/caseview.ui`` (compiled to :class:`Ui_CaseView`: header, tab widget, the person
-tab and the history tab); the record tabs (consultations as a timeline, goals, referrals,
+tab and the history tab; the tab widget's bar is replaced by the names of
+:mod:`kimdesk.gui.sections`); the record tabs (consultations as a timeline, goals, referrals,
 consents, structural gaps, notes) are :class:`kimdesk.gui.recordtab.RecordTab` s built from
 :data:`kimdesk.gui.records.KINDS`, and a "Forms" tab comes from the forms package (see
 docs/gui.md, "Hook points"). What is shown is loaded as one
@@ -107,7 +108,8 @@ class CaseView(QWidget):
         self.person_form.changed.connect(self._update_dirty)
         self.case_form.changed.connect(self._update_dirty)
         self._update_dirty()
-        self.sections = install_sections(self.tabs, after=self.ui.phaseButton)  # issue: tabs cut
+        # the sections' names above the pages, in rows (a tab row did not fit the pane)
+        self.sections = install_sections(self.tabs, after=self.ui.phaseButton)
         self.retranslate()
 
     # -- hooks ---------------------------------------------------------------------------------

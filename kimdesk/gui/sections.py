@@ -51,8 +51,8 @@ class SectionList(QListWidget):
 
     Keys: Left/Right move to the previous/next section in reading order (mirrored in Arabic and
     Persian, on into the next row), Up/Down to the row above/below, Home/End to the first/last;
-    Enter or Space gives the keyboard to the section shown; Ctrl+Tab / Ctrl+Shift+Tab and
-    Ctrl+PgDown / Ctrl+PgUp step through the sections from here as from inside a page. The
+    Enter or Space gives the keyboard to the section shown; Ctrl+Tab / Ctrl+Shift+Tab (which
+    Qt's tab widget answers inside a page too) and Ctrl+PgDown / Ctrl+PgUp step round them. The
     window's Alt+1 … Alt+9 go through ``tabs`` and the strip follows."""
 
     def __init__(self, tabs: QTabWidget, parent: QWidget | None = None) -> None:
