@@ -167,7 +167,9 @@ class SectionList(QListWidget):
         if step:
             self.setCurrentRow((self.currentRow() + step) % max(self.count(), 1))
             return
-        if key in (Qt.Key.Key_Left, Qt.Key.Key_Right) and not ctrl:
+        held = Qt.KeyboardModifier.AltModifier | Qt.KeyboardModifier.ShiftModifier | \
+            Qt.KeyboardModifier.MetaModifier
+        if key in (Qt.Key.Key_Left, Qt.Key.Key_Right) and not ctrl and not mods & held:
             # In reading order, on into the next row (Qt's list would stop at a row's end).
             ahead = (key == Qt.Key.Key_Right) != self.isRightToLeft()
             row = self.currentRow() + (1 if ahead else -1)
