@@ -64,13 +64,20 @@ def unlock(qtbot: Any, window: Any, passphrase: str = PASSPHRASE) -> None:
     qtbot.waitUntil(lambda: window.workspace.queries_done > 0, timeout=10000)
 
 
-@pytest.fixture
-def demo_window(make_window: Any, demo_vault_file: Path, tmp_path: Path, qtbot: Any) -> Any:
-    """A main window on a copy of the shared demo vault, unlocked."""
+def window_on_copy(qtbot: Any, make_window: Any, vault_file: Path, tmp_path: Path,
+                   passphrase: str = PASSPHRASE, **options: Any) -> Any:
+    """A main window on a copy of ``vault_file`` (a shared vault stays as it is), unlocked;
+    ``options`` go to ``make_window`` (``lang=``)."""
     import shutil
 
     copy = tmp_path / "demo.kdb"
-    shutil.copy(demo_vault_file, copy)
-    window = make_window(copy)
-    unlock(qtbot, window)
+    shutil.copy(vault_file, copy)
+    window = make_window(copy, **options)
+    unlock(qtbot, window, passphrase)
     return window
+
+
+@pytest.fixture
+def demo_window(make_window: Any, demo_vault_file: Path, tmp_path: Path, qtbot: Any) -> Any:
+    """A main window on a copy of the shared demo vault, unlocked."""
+    return window_on_copy(qtbot, make_window, demo_vault_file, tmp_path)

@@ -14,7 +14,6 @@ it failed in German, Turkish, Ukrainian and Russian.
 from __future__ import annotations
 
 import contextlib
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,7 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from kimdesk.i18n import UI_LANGUAGES
-from tests.gui.conftest import unlock, wait_idle
+from tests.gui.conftest import wait_idle, window_on_copy
 
 pytestmark = pytest.mark.gui
 ALT = Qt.KeyboardModifier.AltModifier
@@ -167,10 +166,7 @@ def test_every_section_whole_at_the_default_size(qtbot: Any, make_window: Any,
                                                  demo_vault_file: Path, tmp_path: Path,
                                                  lang: str) -> None:
     """Started in ``lang`` (as the settings remember it), then switched to the next language."""
-    copy = tmp_path / "demo.kdb"
-    shutil.copy(demo_vault_file, copy)
-    window = make_window(copy, lang=lang)
-    unlock(qtbot, window)
+    window = window_on_copy(qtbot, make_window, demo_vault_file, tmp_path, lang=lang)
     open_case(qtbot, window)
     QApplication.processEvents()
     check_sections(qtbot, window, lang)

@@ -16,7 +16,6 @@ to that width."""
 from __future__ import annotations
 
 import contextlib
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +27,7 @@ from kimdesk.config import DEMO_PASSPHRASE
 from kimdesk.gui.keptedits import MSG_KEPT_AWAY
 from kimdesk.gui.lang import ltr
 from kimdesk.i18n import UI_LANGUAGES, gettext
-from tests.gui.conftest import unlock
+from tests.gui.conftest import window_on_copy
 
 pytestmark = pytest.mark.gui
 
@@ -119,10 +118,8 @@ def public_vault_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_the_status_bar_keeps_the_default_width(qtbot: Any, make_window: Any,
                                                 public_vault_file: Path, tmp_path: Path,
                                                 lang: str) -> None:
-    copy = tmp_path / "demo.kdb"
-    shutil.copy(public_vault_file, copy)
-    window = make_window(copy, lang=lang)
-    unlock(qtbot, window, DEMO_PASSPHRASE)
+    window = window_on_copy(qtbot, make_window, public_vault_file, tmp_path, DEMO_PASSPHRASE,
+                            lang=lang)
     status = window.status
     qtbot.waitUntil(lambda: status.public_label.isVisible(), timeout=5000)
     qtbot.waitUntil(lambda: status.reminder_label.isVisible(), timeout=5000)
