@@ -171,9 +171,7 @@ class CaseView(QWidget):
         if not same:
             self.show_notice("")
         self.bundle = bundle
-        if same and self.dirty:  # read again under unsaved edits: the stored values under them
-            self.stale.show(bundle)
-        elif not (same and self.stale.show_saving(bundle)):
+        if not (same and self.stale.show(bundle)):  # read again: her entries stay on top
             self.person_form.set_values(bundle.person.model_dump())
             self.case_form.set_values(bundle.case.model_dump())
         for key, tab in self.tab_widgets.items():

@@ -142,31 +142,43 @@ class StaleEdits:
         else:
             view._failed(exc)
 
-    def show(self, bundle: CaseBundle) -> None:
-        """The open case read again while it has unsaved edits: the stored values under them."""
+    def show(self, bundle: CaseBundle) -> bool:
+        """The open case read again: the stored values under her entries, which stay on top (a
+        save of them queued: :meth:`show_saving`). False when she has none (nothing to keep)."""
         view = self.view
+        if self.show_saving(bundle):
+            return True
+        if not view.dirty:
+            return False
         self._moved = rebase(view.person_form, bundle.person.model_dump())
         self._moved += rebase(view.case_form, bundle.case.model_dump())
+        return True
 
     def show_saving(self, bundle: CaseBundle) -> bool:
         """The open case read again while a save of its inputs is still queued: the stored values
         under the entries being saved, which stay on screen, not counted as unsaved (the save is
         under way; refused, :meth:`failed` counts them again), and a notice names an input changed
-        on both sides (that save will be refused). True when a save was queued.
+        on both sides (that save will be refused). What she typed after Ctrl+S stays unsaved.
+        True when a save was queued.
 
         A read asked for before the save (F5 pressed just before Ctrl+S) answers before it, with
         the values of before. Until 2026-12-07 they were written over her entries; the save, then
         refused (a colleague's change pulled meanwhile), found nothing of hers on screen, its kept
-        copy was deleted as shown, the status bar said "Saved." and her entries were gone."""
+        copy was deleted as shown, the status bar said "Saved." and her entries were gone. And when
+        she had typed on after Ctrl+S, such a read took the other way (:meth:`show`), which counted
+        the stored values as what she had read: a colleague's change to the input she was saving
+        no longer counted as changed on both sides, and the save, refused and tried again, wrote
+        hers over it with "Saved." (a review, 2026-12-07)."""
         view = self.view
         if not self.pending.queued(bundle.case.id):
             return False
         for form, stored in ((view.person_form, bundle.person), (view.case_form, bundle.case)):
+            dirty = form.dirty  # typed after Ctrl+S: still unsaved
             changed, base = form.changes()
             self._moved += rebase(form, stored.model_dump(), (changed, base))
             # still edits from what she read, so that a refusal names what moved since
             form.keep_base(base)
-            form.mark_clean()
+            form.dirty = dirty
         return True
 
     def settle(self) -> None:

@@ -1,0 +1,90 @@
+"""Keys pressed faster than the vault lane answers: the case view's save/reload state machine under
+fault injection (a review, 2026-12-07).
+
+The promise (docs/gui.md, "Changed by sync meanwhile"): what the counselor typed is never lost,
+and a colleague's change to another field is never silently undone by her save. Each test here
+is an order of keys that broke it: Ctrl+S, F5, Revert, typing on after Ctrl+S, opening another
+case, the Forms tab's Save, each before the lane had answered what came before.
+
+Real vault files, the real window driven by keys, a real server on 127.0.0.1 and a colleague's
+device whose change her window pulls (F9). The order is made by holding the vault lane (a job
+that waits for the test runs first, so everything pressed meanwhile queues behind it), never by
+timing; the test then waits until the lane has answered everything.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+
+from kimdesk.vault import Vault
+from tests.gui.conftest import PASSPHRASE, wait_idle
+from tests.gui.test_edit_during_sync import (  # noqa: F401 (fixtures)
+    CTRL,
+    Boxes,
+    Colleague,
+    boxes,
+    open_only_case,
+    open_window,
+    press,
+    stored,
+    sync_by_key,
+    team,
+    type_over,
+)
+from tests.gui.test_lock_after_save import vault_lane_held
+from tests.gui.test_refused_elsewhere import status_messages
+from tests.sync.helpers import sqlite_server  # noqa: F401 (fixture of team)
+
+pytestmark = pytest.mark.gui
+
+PHONE = "0521 4471936"
+THEIR_PHONE = "0521 333"
+REFERRAL = "Beratungsstelle Kolibriweg"
+Team = tuple[Path, Colleague, dict[str, str]]
+
+
+def answered(qtbot: Any, window: Any) -> None:
+    """Until the lane has answered everything, the answers' own follow-ups included (a refused
+    save reads the case again, which may save again)."""
+    for _round in range(3):
+        wait_idle(qtbot, window)
+        qtbot.wait(1)  # the answers' callbacks run on the GUI thread
+    wait_idle(qtbot, window)
+
+
+def kept_in_vault(path: Path, text: str) -> bool:
+    """Whether ``text`` is among the entries kept in her (closed) vault for later."""
+    with Vault.open(path, PASSPHRASE) as vault:
+        rows = vault.conn.execute("SELECT value FROM vault_meta WHERE key LIKE 'case.%'")
+        return any(text in value for (value,) in rows.fetchall())
+
+
+def test_a_read_before_a_save_and_typing_on_never_writes_hers_over_their_change(
+        qtbot: Any, make_window: Any, team: Team, boxes: Boxes) -> None:
+    """Both changed the phone number (the colleague's was pulled). She presses F5, Ctrl+S, and
+    types on in another field, all before the lane answered. The read answered first, under her
+    unsaved typing, and counted the colleague's number as what she had read: the save, refused,
+    was tried again at once, wrote her number over the colleague's and said "Saved.". Now her
+    number stays in its field, unsaved, and the notice names the colleague's."""
+    path, colleague, ids = team
+    window = open_window(qtbot, make_window, path)
+    view = open_only_case(qtbot, window, ids["case"])
+    type_over(qtbot, view.person_form.inputs["phone"], PHONE)
+    colleague.edit("people", ids["person"], phone=THEIR_PHONE)
+    sync_by_key(qtbot, window)
+    shown = status_messages(window)
+    with vault_lane_held(window):
+        press(qtbot, window, Qt.Key.Key_F5)
+        press(qtbot, window, Qt.Key.Key_S, CTRL)
+        type_over(qtbot, view.case_form.inputs["referral_source"], REFERRAL)
+    answered(qtbot, window)
+    assert view.person_form.inputs["phone"].text() == PHONE
+    assert view.case_form.inputs["referral_source"].text() == REFERRAL
+    assert view.dirty and f"Phone (stored now: {THEIR_PHONE})" in view.notice.text()
+    assert "Saved." not in shown and boxes.texts == []
+    window.worker.stop()
+    assert stored(path, "people", ids["person"]).phone == THEIR_PHONE
