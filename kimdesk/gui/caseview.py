@@ -287,8 +287,7 @@ class CaseView(QWidget):
 
     def revert(self) -> None:
         if self.bundle is not None:
-            self.person_form.set_values(self.bundle.person.model_dump())
-            self.case_form.set_values(self.bundle.case.model_dump())
+            self.stale.revert(self.bundle)  # a save under way keeps its entries
             self.ui.formError.setText("")
         self.show_notice("")
         self._update_dirty()

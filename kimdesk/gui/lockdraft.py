@@ -274,6 +274,11 @@ class PendingSaves:
         return any(save.case_id == case_id and ("person" in save.draft or "case" in save.draft)
                    for save in self._open)
 
+    def entries(self, case_id: str) -> dict[str, Any]:
+        """The person and case entries of the case's saves not answered yet, merged (oldest
+        first): what Revert keeps on screen (:meth:`kimdesk.gui.staleedit.StaleEdits.revert`)."""
+        return merged(*(save.draft for save in self._open if save.case_id == case_id)) or {}
+
     def hand_over(self) -> list[PendingSave]:
         """Every save not answered yet, of any case (oldest first): for the lock draft, or the
         close, which run behind them on the lane."""

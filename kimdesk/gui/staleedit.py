@@ -181,6 +181,23 @@ class StaleEdits:
             form.dirty = dirty
         return True
 
+    def revert(self, bundle: CaseBundle) -> None:
+        """Revert: the stored values in every input, except the entries of a save of the case
+        still queued, which stay on top (under way, not unsaved): Revert takes back what she
+        typed since Ctrl+S, never what she saved. Before (a review, 2026-12-07), it took those
+        too; the save, then refused (changed meanwhile by sync), found nothing of hers on
+        screen, deleted its kept copy, said "Saved." and her entries were gone."""
+        view = self.view
+        entries = self.pending.entries(bundle.case.id)
+        for name, form, stored in (("person", view.person_form, bundle.person),
+                                   ("case", view.case_form, bundle.case)):
+            form.set_values(stored.model_dump())
+            part = entries.get(name)
+            if part:
+                put_back(form, part)
+                form.keep_base(part["base"])  # edits of what she read, as in show_saving
+                form.mark_clean()
+
     def settle(self) -> None:
         """After the case is on screen: save again what was refused, or say what moved; then
         entries kept in the vault for the case come back (after: a save tried again never

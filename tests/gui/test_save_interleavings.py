@@ -88,3 +88,33 @@ def test_a_read_before_a_save_and_typing_on_never_writes_hers_over_their_change(
     assert "Saved." not in shown and boxes.texts == []
     window.worker.stop()
     assert stored(path, "people", ids["person"]).phone == THEIR_PHONE
+
+
+def test_revert_after_ctrl_s_keeps_the_entries_being_saved(
+        qtbot: Any, make_window: Any, team: Team, boxes: Boxes) -> None:
+    """She saves a new phone number (Ctrl+S), types into another field and takes that back with
+    Revert, before the save has run; the save is refused (the colleague's e-mail address was
+    pulled). Revert took her phone number off the screen too: the refusal found nothing of hers,
+    deleted its kept copy, said "Saved." and the number was gone. Now Revert takes back only what
+    she typed after Ctrl+S; her number is stored, the colleague's e-mail kept."""
+    path, colleague, ids = team
+    window = open_window(qtbot, make_window, path)
+    view = open_only_case(qtbot, window, ids["case"])
+    type_over(qtbot, view.person_form.inputs["phone"], PHONE)
+    colleague.edit("people", ids["person"], email="mira.neu@example.org")
+    sync_by_key(qtbot, window)
+    with vault_lane_held(window):
+        press(qtbot, window, Qt.Key.Key_S, CTRL)
+        type_over(qtbot, view.case_form.inputs["referral_source"], REFERRAL)
+        assert view.ui.revertButton.isEnabled()
+        qtbot.mouseClick(view.ui.revertButton, Qt.MouseButton.LeftButton)
+        assert view.person_form.inputs["phone"].text() == PHONE  # being saved: not taken back
+        assert view.case_form.inputs["referral_source"].text() == ""
+        assert not view.dirty
+    answered(qtbot, window)
+    assert view.person_form.inputs["phone"].text() == PHONE and not view.dirty
+    assert boxes.texts == []
+    window.worker.stop()
+    person = stored(path, "people", ids["person"])
+    assert (person.phone, person.email) == (PHONE, "mira.neu@example.org")
+    assert stored(path, "cases", ids["case"]).referral_source == ""
