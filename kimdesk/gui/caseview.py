@@ -154,13 +154,19 @@ class CaseView(QWidget):
     def case_id(self) -> str | None:
         return self.bundle.case.id if self.bundle else None
 
+    @property
+    def settled(self) -> bool:
+        """A case is on screen and no other one is loading: only then can it be edited."""
+        return self.bundle is not None and self.requested_id == self.bundle.case.id
+
     def load(self, case_id: str) -> None:
         """Read the case; its answer is shown only while it is still the case asked for (a read
         queued before the lock answered after :meth:`clear` and filled the locked window)."""
         self.requested_id = case_id
+        self._update_dirty()
         self.worker.submit(lambda w: load_bundle(w, case_id),
                            lambda b: self.show_bundle(b) if self.requested_id == case_id else None,
-                           self._load_failed, key="case-view")
+                           lambda exc: self._load_failed(exc, case_id), key="case-view")
 
     def reload(self) -> None:
         if self.bundle is not None:
@@ -209,8 +215,12 @@ class CaseView(QWidget):
             self.forms_tab.clear()
         self._update_dirty()
 
-    def _load_failed(self, exc: Exception) -> None:
-        if not self.stale.load_failed(exc):
+    def _load_failed(self, exc: Exception, case_id: str) -> None:
+        handled = self.stale.load_failed(exc)
+        if self.requested_id == case_id:  # not coming: the case on screen can be edited again
+            self.requested_id = self.case_id
+            self._update_dirty()
+        if not handled:
             self._failed(exc)
 
     def _failed(self, exc: Exception) -> None:
@@ -276,7 +286,11 @@ class CaseView(QWidget):
         return self.person_form.dirty or self.case_form.dirty
 
     def _update_dirty(self) -> None:
-        loaded = self.bundle is not None
+        """Usable only while :attr:`settled`: what she typed into case A after Enter on case B
+        went into inputs that B's answer then overwrote (docs/gui.md, a review, 2026-12-07)."""
+        loaded = self.settled
+        self.person_box.setEnabled(loaded)
+        self.case_box.setEnabled(loaded)
         self.ui.saveButton.setEnabled(loaded and self.dirty)
         self.ui.revertButton.setEnabled(loaded and self.dirty)
         self.ui.phaseButton.setEnabled(loaded)
@@ -367,7 +381,7 @@ class CaseView(QWidget):
         return base
 
     def add_record(self, key: str) -> RecordDialog | None:
-        if self.bundle is None:
+        if not self.settled:  # another case is loading: the editor would belong to neither
             return None
         kind = next(k for k in KINDS if k.key == key)
         # No duration is assumed (issue 18.6): an empty duration is stored as "not recorded".
@@ -376,7 +390,7 @@ class CaseView(QWidget):
 
     def edit_record(self, key: str, row: int) -> Any:
         tab = self.tab_widgets[key]
-        if self.bundle is None or not 0 <= row < len(tab.records):
+        if not self.settled or not 0 <= row < len(tab.records):
             return None
         record = tab.records[row]
         if key == "consultations" and getattr(record, "form_id", None) and \

@@ -336,11 +336,11 @@ class Workspace(QWidget):
         must not open (and audit as read) every case passed on the way."""
         case_id = self.model.data(current, Qt.ItemDataRole.UserRole) if current.isValid() else None
         self._selected = case_id
-        if case_id and case_id != self.case_view.case_id:
+        if case_id and case_id != self.case_view.requested_id:
             self._select_timer.start()
 
     def _open_selected(self) -> None:
-        if self._selected and self._selected != self.case_view.case_id:
+        if self._selected and self._selected != self.case_view.requested_id:
             self.open_case(self._selected)
 
     def _activated(self, index: QModelIndex) -> None:
@@ -351,7 +351,10 @@ class Workspace(QWidget):
             self.case_view.tabs.setFocus()
 
     def open_case(self, case_id: str) -> bool:
-        if case_id == self.case_view.case_id:
+        """Show the case (asked for already: nothing to do). The case on screen asked for again
+        while another one loads is read again, and the other's answer dropped: it was ignored,
+        and the other case came up after all (a review, 2026-12-07)."""
+        if case_id == self.case_view.requested_id:
             return True
         if not self.case_view.confirm_discard():
             return False

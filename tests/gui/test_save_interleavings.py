@@ -36,7 +36,8 @@ from tests.gui.test_edit_during_sync import (  # noqa: F401 (fixtures)
     type_over,
 )
 from tests.gui.test_lock_after_save import vault_lane_held
-from tests.gui.test_refused_elsewhere import status_messages
+from tests.gui.test_no_plaintext import user_folders  # noqa: F401 (fixture of two_cases)
+from tests.gui.test_refused_elsewhere import open_by_keys, status_messages, two_cases  # noqa: F401
 from tests.sync.helpers import sqlite_server  # noqa: F401 (fixture of team)
 
 pytestmark = pytest.mark.gui
@@ -118,3 +119,40 @@ def test_revert_after_ctrl_s_keeps_the_entries_being_saved(
     person = stored(path, "people", ids["person"])
     assert (person.phone, person.email) == (PHONE, "mira.neu@example.org")
     assert stored(path, "cases", ids["case"]).referral_source == ""
+
+
+def test_typing_into_a_case_while_another_one_loads_is_not_lost(
+        qtbot: Any, make_window: Any, two_cases: Team, boxes: Boxes) -> None:
+    """Enter on case B in the list, then (B not read yet) she types a phone number into case A,
+    still on screen. B's answer wrote its values over the inputs: her number was in no input,
+    not stored, not kept, and nothing said so. Now A cannot be edited while B loads: whatever
+    she could type is still somewhere."""
+    path, _colleague, ids = two_cases
+    window = open_window(qtbot, make_window, path)
+    view = open_by_keys(qtbot, window, ids["case"])
+    with vault_lane_held(window):
+        open_by_keys(qtbot, window, ids["case_b"], wait=False)
+        type_over(qtbot, view.person_form.inputs["phone"], PHONE)
+        typed = PHONE in view.person_form.inputs["phone"].text()
+    qtbot.waitUntil(lambda: view.case_id == ids["case_b"], timeout=10000)
+    answered(qtbot, window)
+    assert view.person_form.isEnabled() and view.person_form.inputs["phone"].text() == ""
+    window.worker.stop()
+    assert not typed or stored(path, "people", ids["person"]).phone == PHONE \
+        or kept_in_vault(path, PHONE), "what she typed into case A is gone"
+
+
+def test_the_case_on_screen_asked_for_again_while_another_loads_is_the_one_shown(
+        qtbot: Any, make_window: Any, two_cases: Team, boxes: Boxes) -> None:
+    """Enter on case B, then Enter on case A (still on screen) before B was read: the second
+    Enter was ignored (A was "open already") and B came up."""
+    path, _colleague, ids = two_cases
+    window = open_window(qtbot, make_window, path)
+    view = open_by_keys(qtbot, window, ids["case"])
+    with vault_lane_held(window):
+        open_by_keys(qtbot, window, ids["case_b"], wait=False)
+        open_by_keys(qtbot, window, ids["case"], wait=False)
+    answered(qtbot, window)
+    assert view.case_id == ids["case"] and view.person_form.isEnabled()
+    assert boxes.texts == []
+
