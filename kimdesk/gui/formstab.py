@@ -99,6 +99,7 @@ class FormsTab(QWidget):
         self.drafted: set[str] = set()  # forms of this case with a saved draft (marked)
         self._reopen: str | None = None  # a form to open once the forms are known
         self._opening = ""  # the form last asked for (stepping through the list asks for many)
+        self._saving: FormWidget | None = None  # its save is queued: read-only until answered
         layout = QVBoxLayout(self)
         row = QHBoxLayout()
         self.label = QLabel()
@@ -254,6 +255,7 @@ class FormsTab(QWidget):
         self.registry = None
         self.drafted = set()
         self._reopen = None
+        self._saving = None
         self.combo.clear()
         self.status.setText("")
         self._update()
@@ -308,7 +310,15 @@ class FormsTab(QWidget):
         self._update()
 
     def save(self) -> None:
-        if self.widget is None or self.form is None or self.case_id is None:
+        """Store the answers as a consultation. Until the answer is in, the form is read-only
+        and cannot be saved again, and its draft is written first (the save discards it).
+
+        Before (a review, 2026-12-07), with the vault lane busy: a second click stored the
+        consultation twice (and a bound consent with it); an answer ticked after Save went with
+        the form, which the save's answer closed; and an autosave that fired after Save wrote the
+        saved answers back as a draft, which came back as "(draft)" to be saved once more."""
+        if self.widget is None or self.form is None or self.case_id is None \
+                or self._saving is self.widget:
             return
         from kimdesk.gui.forms.casebinding import show_first_issue
 
@@ -319,6 +329,10 @@ class FormsTab(QWidget):
         form, answers, key, case_id = self.form, self.widget.answers(), self.key, self.case_id
         ui, client = current_language(), self.widget.client_language() or self.client_language
         files = FormFiles(dict(self.widget.files.pending))  # the worker's own copy
+        widget = self._saving = self.widget
+        widget.flush_draft()  # queued before the save, which discards it
+        widget.setEnabled(False)
+        self._update()
 
         def job(w: DbWorker) -> Any:
             from kimdesk.forms.binding import Applied
@@ -332,22 +346,37 @@ class FormsTab(QWidget):
                                                  applied=applied, files=files)
             return stored, problems, applied
 
-        self.worker.submit(job, self._saved, self._failed)
+        self.worker.submit(job, lambda got: self._saved(got, widget, case_id, form.form_id),
+                           lambda exc: self._save_failed(exc, widget))
 
-    def _saved(self, result: Any) -> None:
+    def _saved(self, result: Any, widget: FormWidget, case_id: str, form_id: str) -> None:
         from kimdesk.gui.forms.casebinding import saved_message
 
         stored, problems, applied = result
         if problems or stored is None:
-            say(self.status, _("Not saved: please correct the marked fields."), error=True)
+            self._save_failed(None, widget)
             return
-        case_id = self.case_id or ""
-        form_id = self.form.form_id if self.form is not None else ""
-        self._drop_widget_without_draft()
+        if self._saving is widget:
+            self._saving = None
+        if self.widget is widget:  # still open: done with it
+            self._drop_widget_without_draft()
+            self.combo.setCurrentIndex(0)
         self._draft_changed(f"{case_id}:{form_id}:new", False)
-        self.combo.setCurrentIndex(0)
         say(self.status, saved_message(applied[0] if applied else None), error=False)
         self.saved.emit(case_id)
+
+    def _save_failed(self, exc: Exception | None, widget: FormWidget) -> None:
+        """Not saved: the form can be edited and saved again (``exc`` None: the answers were
+        refused as not valid)."""
+        if self._saving is widget:
+            self._saving = None
+        if self.widget is widget:
+            widget.setEnabled(True)
+        self._update()
+        if exc is None:
+            say(self.status, _("Not saved: please correct the marked fields."), error=True)
+        else:
+            self._failed(exc)
 
     def _drop_widget_without_draft(self) -> None:
         if self.widget is not None:
@@ -364,7 +393,7 @@ class FormsTab(QWidget):
         say(self.status, field_errors(exc)[1], error=True)
 
     def _update(self) -> None:
-        self.save_button.setEnabled(self.widget is not None)
+        self.save_button.setEnabled(self.widget is not None and self._saving is not self.widget)
         self.client_combo.setEnabled(self.widget is not None)
         if self.widget is None:
             self.client_combo.clear()

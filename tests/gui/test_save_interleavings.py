@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QCheckBox
 
 from kimdesk.vault import Vault
 from tests.gui.conftest import PASSPHRASE, wait_idle
@@ -156,3 +157,94 @@ def test_the_case_on_screen_asked_for_again_while_another_loads_is_the_one_shown
     assert view.case_id == ids["case"] and view.person_form.isEnabled()
     assert boxes.texts == []
 
+
+def fill_a_followup(qtbot: Any, window: Any, view: Any) -> Any:
+    """The Forms tab with the follow-up form ("verlauf") open, its first field of action ticked
+    by Space (its autosave pending)."""
+    tab = view.forms_tab
+    view.tabs.setCurrentWidget(tab)
+    qtbot.waitUntil(lambda: tab.registry is not None and tab.combo.count() > 1, timeout=10000)
+    tab.combo.setCurrentIndex(tab.combo.findData("verlauf"))
+    tab.open_form("verlauf")
+    qtbot.waitUntil(lambda: tab.widget is not None, timeout=10000)
+    wait_idle(qtbot, window)
+    tick(qtbot, tab, 0)
+    return tab
+
+
+def tick(qtbot: Any, tab: Any, index: int) -> bool:
+    """Space on the form's ``index``-th check box; whether it is ticked now."""
+    box = tab.widget.findChildren(QCheckBox)[index]
+    box.setFocus()
+    qtbot.keyClick(box, Qt.Key.Key_Space)
+    return bool(box.isChecked())
+
+
+def form_consultations(path: Path) -> list[Any]:
+    with Vault.open(path, PASSPHRASE) as vault:
+        return [c for c in vault.consultations.where() if c.form_id == "verlauf"]
+
+
+def form_drafts(path: Path, case_id: str) -> list[str]:
+    with Vault.open(path, PASSPHRASE) as vault:
+        rows = vault.conn.execute("SELECT key, value FROM vault_meta WHERE key LIKE ?",
+                                  (f"forms.draft.{case_id}:verlauf%",))
+        return [value for _key, value in rows.fetchall()]
+
+
+def test_a_form_saved_twice_before_the_answer_is_stored_once(
+        qtbot: Any, make_window: Any, team: Team, boxes: Boxes) -> None:
+    """"Save as consultation" clicked twice while the lane was busy (nothing seemed to happen):
+    two consultations were stored, counted twice in the Land's statistics."""
+    path, _colleague, ids = team
+    window = open_window(qtbot, make_window, path)
+    view = open_only_case(qtbot, window, ids["case"])
+    tab = fill_a_followup(qtbot, window, view)
+    with vault_lane_held(window):
+        qtbot.mouseClick(tab.save_button, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(tab.save_button, Qt.MouseButton.LeftButton)
+    answered(qtbot, window)
+    assert tab.widget is None and "saved" in tab.status.text().lower()
+    window.worker.stop()
+    assert len(form_consultations(path)) == 1
+
+
+def test_an_autosave_after_a_form_was_saved_leaves_no_draft(
+        qtbot: Any, make_window: Any, team: Team, boxes: Boxes) -> None:
+    """The form's autosave fired after Save, before the save ran: it wrote the answers back as
+    a draft after the save had discarded it, and the form came back as "(draft)" with the
+    answers of a consultation already stored, to be saved once more."""
+    path, _colleague, ids = team
+    window = open_window(qtbot, make_window, path)
+    view = open_only_case(qtbot, window, ids["case"])
+    tab = fill_a_followup(qtbot, window, view)
+    autosave = tab.widget._drafts._timer
+    assert autosave.isActive()
+    with vault_lane_held(window):
+        qtbot.mouseClick(tab.save_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: not autosave.isActive(), timeout=10000)  # fired, or stopped
+    answered(qtbot, window)
+    assert "verlauf" not in tab.drafted
+    window.worker.stop()
+    assert len(form_consultations(path)) == 1
+    assert form_drafts(path, ids["case"]) == []
+
+
+def test_an_answer_ticked_after_a_form_was_saved_is_not_lost(
+        qtbot: Any, make_window: Any, team: Team, boxes: Boxes) -> None:
+    """She saves the form and ticks another answer before the save ran: the save's answer closed
+    the form with the later tick, which was neither stored nor kept. Now the form is read-only
+    until the save has answered."""
+    path, _colleague, ids = team
+    window = open_window(qtbot, make_window, path)
+    view = open_only_case(qtbot, window, ids["case"])
+    tab = fill_a_followup(qtbot, window, view)
+    with vault_lane_held(window):
+        qtbot.mouseClick(tab.save_button, Qt.MouseButton.LeftButton)
+        later = tick(qtbot, tab, 1)
+    answered(qtbot, window)
+    window.worker.stop()
+    [stored_form] = form_consultations(path)
+    topics = stored_form.answers.get("topics") or []
+    drafts = form_drafts(path, ids["case"])
+    assert not later or len(topics) == 2 or drafts, "the answer ticked after Save is gone"
