@@ -93,6 +93,7 @@ class StaleEdits:
     def __init__(self, view: CaseView) -> None:
         self.view = view
         self._again = False  # a refused save waits for the case to be read again
+        self._hold = False  # ... and she typed on after Ctrl+S: not saved again by itself
         self._retried = False  # the save under way is that second try (tried once only)
         self._moved: list[str] = []
         self.pending = PendingSaves(view.worker)  # saves not answered yet (a lock keeps them)
@@ -105,8 +106,22 @@ class StaleEdits:
         view = self.view
         assert view.bundle is not None
         case = view.bundle.case
-        self.pending.submit(job, case.id, case.case_number, fields_draft(view), view._saved,
-                            self.failed)
+        draft = fields_draft(view)
+        self.pending.submit(job, case.id, case.case_number, draft,
+                            lambda case_id: self._stored(draft, case_id), self.failed)
+
+    def _stored(self, draft: dict[str, Any], case_id: str) -> None:
+        """A save went through: its entries count as what was read, so that an input she typed
+        on after Ctrl+S is her edit of her own entry. Before (a review, 2026-12-07), the reload
+        named her own saved entry as "changed elsewhere meanwhile (sync)", and a second Ctrl+S
+        before the first answered, refused for the first one's revision, said "Not saved: this
+        case was changed meanwhile on another device" about her own number."""
+        view = self.view
+        if self.kept.on_screen(case_id):
+            for name, form in (("person", view.person_form), ("case", view.case_form)):
+                if part := draft.get(name):
+                    form.keep_base(part["changed"])
+        view._saved(case_id)
 
     def store(self, job: Job, dialog: RecordDialog) -> None:
         """Queue a record editor's save (the editor closed): refused, the editor opens again with
@@ -133,11 +148,12 @@ class StaleEdits:
             self.kept.away(save, exc)
             return
         self.kept.take(save)
+        typed_on = typed_since(view, save.draft)
         for form in (view.person_form, view.case_form):
             form.dirty = bool(form.changes()[0])
         view._update_dirty()
         if isinstance(exc, StaleRecord):
-            self._again = not retried
+            self._again, self._hold = not retried, typed_on
             view.load(save.case_id)
         else:
             view._failed(exc)
@@ -208,8 +224,9 @@ class StaleEdits:
     def _settle_refusal(self) -> None:
         view = self.view
         again, self._again = self._again, False
+        hold, self._hold = self._hold, False
         moved, self._moved = self._moved, []
-        if again and not moved:
+        if again and not moved and not hold:
             if view.dirty:
                 self._retried = True
                 view.save()
@@ -219,6 +236,8 @@ class StaleEdits:
         if moved:
             view.show_notice((_(NOT_SAVED) if again else _(MSG_CHANGED)).format(
                 fields="; ".join(moved)))
+        elif again:  # she typed on after Ctrl+S: nothing of it is saved by itself
+            view.show_notice(_(NOT_SAVED_STATUS))
         if again:
             view.status_message.emit(_(NOT_SAVED_STATUS))
 
@@ -298,6 +317,22 @@ class StaleEdits:
         dialog.general.setText(message)
         view._run_dialog(dialog)
         return dialog
+
+
+def typed_since(view: CaseView, draft: dict[str, Any]) -> bool:
+    """Whether an input of the person or the case holds something else than the save's entry
+    (for an input it saved) or what was read (for any other): she typed on after Ctrl+S.
+
+    A refused save is carried out again at once only when nothing was typed since: it saved every
+    input as shown, so an entry she was still typing when the refusal came in (a half-typed
+    name, a date not finished) was stored and synced as if she had saved it, with "Saved." (a
+    review, 2026-12-07)."""
+    for name, form in (("person", view.person_form), ("case", view.case_form)):
+        entries = (draft.get(name) or {}).get("changed", {})
+        if any(value != entries.get(key, form.base_value(key))
+               for key, value in form.snapshot().items()):
+            return True
+    return False
 
 
 def changed_only(bundle: CaseBundle, person: Person, case: Case) -> Job:

@@ -248,3 +248,74 @@ def test_an_answer_ticked_after_a_form_was_saved_is_not_lost(
     topics = stored_form.answers.get("topics") or []
     drafts = form_drafts(path, ids["case"])
     assert not later or len(topics) == 2 or drafts, "the answer ticked after Save is gone"
+
+
+def test_a_refused_save_is_not_tried_again_with_what_she_typed_after_ctrl_s(
+        qtbot: Any, make_window: Any, team: Team, boxes: Boxes) -> None:
+    """Ctrl+S on her phone number, then she starts typing the referral source; the save is
+    refused (the colleague's e-mail address was pulled). It was tried again at once with every
+    input as shown: the half-typed referral source was stored (and synced) as saved, "Saved.".
+    Now nothing is saved by itself; the notice says so, and her next Ctrl+S stores both."""
+    path, colleague, ids = team
+    window = open_window(qtbot, make_window, path)
+    view = open_only_case(qtbot, window, ids["case"])
+    type_over(qtbot, view.person_form.inputs["phone"], PHONE)
+    colleague.edit("people", ids["person"], email="mira.neu@example.org")
+    sync_by_key(qtbot, window)
+    shown = status_messages(window)
+    with vault_lane_held(window):
+        press(qtbot, window, Qt.Key.Key_S, CTRL)
+        type_over(qtbot, view.case_form.inputs["referral_source"], "Beratungsst")
+    answered(qtbot, window)
+    assert view.dirty and "Not saved" in view.notice.text() and "Saved." not in shown
+    assert view.person_form.inputs["phone"].text() == PHONE
+    assert view.bundle.case.referral_source == ""  # as read again after the refusal
+    type_over(qtbot, view.case_form.inputs["referral_source"], REFERRAL)
+    press(qtbot, window, Qt.Key.Key_S, CTRL)
+    answered(qtbot, window)
+    assert not view.dirty and boxes.texts == []
+    window.worker.stop()
+    person = stored(path, "people", ids["person"])
+    assert (person.phone, person.email) == (PHONE, "mira.neu@example.org")
+    assert stored(path, "cases", ids["case"]).referral_source == REFERRAL
+
+
+def test_her_own_saved_entry_is_never_called_a_change_from_another_device(
+        qtbot: Any, make_window: Any, team: Team, boxes: Boxes) -> None:
+    """Ctrl+S on a phone number, then she corrects it and presses Ctrl+S again, both before the
+    first save ran: the second, refused for the first one's revision, said "Not saved: this case
+    was changed meanwhile on another device ... Phone (stored now: <her first number>)". Now the
+    second is stored too, and nothing speaks of another device."""
+    path, _colleague, ids = team
+    window = open_window(qtbot, make_window, path)
+    view = open_only_case(qtbot, window, ids["case"])
+    shown = status_messages(window)
+    type_over(qtbot, view.person_form.inputs["phone"], "0521 10")
+    with vault_lane_held(window):
+        press(qtbot, window, Qt.Key.Key_S, CTRL)
+        type_over(qtbot, view.person_form.inputs["phone"], PHONE)
+        press(qtbot, window, Qt.Key.Key_S, CTRL)
+    answered(qtbot, window)
+    said = " ".join([*shown, view.notice.text()])
+    assert "another device" not in said and "elsewhere" not in said
+    assert not view.dirty and boxes.texts == []
+    window.worker.stop()
+    assert stored(path, "people", ids["person"]).phone == PHONE
+
+
+def test_typing_on_in_the_input_just_saved_is_not_called_changed_elsewhere(
+        qtbot: Any, make_window: Any, team: Team, boxes: Boxes) -> None:
+    """Ctrl+S on a phone number, then she types on in the same input before the save ran: the
+    read after the save named her own stored number as "Changed elsewhere meanwhile (sync)"."""
+    path, _colleague, ids = team
+    window = open_window(qtbot, make_window, path)
+    view = open_only_case(qtbot, window, ids["case"])
+    type_over(qtbot, view.person_form.inputs["phone"], "0521 10")
+    with vault_lane_held(window):
+        press(qtbot, window, Qt.Key.Key_S, CTRL)
+        type_over(qtbot, view.person_form.inputs["phone"], PHONE)
+    answered(qtbot, window)
+    assert view.person_form.inputs["phone"].text() == PHONE and view.dirty
+    assert "elsewhere" not in view.notice.text() and not view.notice.isVisible()
+    window.worker.stop()
+    assert stored(path, "people", ids["person"]).phone == "0521 10"
