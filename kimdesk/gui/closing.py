@@ -96,6 +96,14 @@ class WindowCloser:
         worker.submit(lambda w: w.close_vault(), lambda _r: self._drained(),
                       lambda _exc: self._drained())
 
+    @property
+    def closing(self) -> bool:
+        """The close is under way: the vault is closing or closed, though nobody locked it. A
+        save's answer still wants the list read again (a form saved just before Ctrl+Q), which
+        then met the closed vault: "The vault is locked." in a box over "Closing…" (a review,
+        2026-12-07)."""
+        return self.waiting or self.done
+
     def reason(self) -> str:
         """Why the close has to wait (a msgid): a sync run (on its own lane; closing the vault
         waits for it) or an offline probe (on the vault lane); anything else queued is saving."""

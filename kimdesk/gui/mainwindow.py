@@ -331,8 +331,8 @@ class MainWindow(QMainWindow):
         """A translated message box; never the exception's own text (:func:`field_errors`)."""
         from kimdesk.vault.errors import VaultLocked
 
-        if isinstance(exc, VaultLocked) and not self.unlocked:
-            return  # an answer that arrived after locking: the lock screen says it all
+        if isinstance(exc, VaultLocked) and (not self.unlocked or self.closer.closing):
+            return  # an answer after locking (or the quit): the lock screen says it all
         _fields, general = field_errors(exc)
         self.show_message(general)
         QMessageBox.warning(self, _("KIMdesk"), general)

@@ -319,3 +319,23 @@ def test_typing_on_in_the_input_just_saved_is_not_called_changed_elsewhere(
     assert "elsewhere" not in view.notice.text() and not view.notice.isVisible()
     window.worker.stop()
     assert stored(path, "people", ids["person"]).phone == "0521 10"
+
+
+def test_quitting_while_a_form_is_saved_stores_it_without_a_box(
+        qtbot: Any, make_window: Any, team: Team, boxes: Boxes) -> None:
+    """"Save as consultation", then Ctrl+Q before the save ran: the window waited and the form
+    was stored, but the save's answer asked for the case list again, behind the closed vault,
+    and "The vault is locked." opened in a box over "Closing…"."""
+    path, _colleague, ids = team
+    window = open_window(qtbot, make_window, path)
+    view = open_only_case(qtbot, window, ids["case"])
+    tab = fill_a_followup(qtbot, window, view)
+    with vault_lane_held(window):
+        qtbot.mouseClick(tab.save_button, Qt.MouseButton.LeftButton)
+        press(qtbot, window, Qt.Key.Key_Q, CTRL)
+        assert window.isVisible() and window.closer.waiting
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=20000)
+    qtbot.waitUntil(lambda: not window.worker._lanes["vault"].thread.isRunning(), timeout=20000)
+    qtbot.wait(1)
+    assert boxes.texts == []
+    assert len(form_consultations(path)) == 1
