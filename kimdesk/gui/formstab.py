@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
+    QApplication,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -331,6 +332,8 @@ class FormsTab(QWidget):
         files = FormFiles(dict(self.widget.files.pending))  # the worker's own copy
         widget = self._saving = self.widget
         widget.flush_draft()  # queued before the save, which discards it
+        if widget.isAncestorOf(QApplication.focusWidget()):
+            self.combo.setFocus()  # a disabled form would leave the keyboard nowhere
         widget.setEnabled(False)
         self._update()
 
