@@ -286,11 +286,12 @@ class CaseView(QWidget):
         return self.person_form.dirty or self.case_form.dirty
 
     def _update_dirty(self) -> None:
-        """Usable only while :attr:`settled`: what she typed into case A after Enter on case B
-        went into inputs that B's answer then overwrote (docs/gui.md, a review, 2026-12-07)."""
+        """Usable only while :attr:`settled` (typing into A after Enter on B was lost: gui.md)."""
         loaded = self.settled
-        self.person_box.setEnabled(loaded)
-        self.case_box.setEnabled(loaded)
+        for box in (self.person_box, self.case_box):
+            if not loaded and box.isAncestorOf(self.window().focusWidget()):
+                self.tabs.setFocus()  # disabled around it, the keyboard would be nowhere
+            box.setEnabled(loaded)
         self.ui.saveButton.setEnabled(loaded and self.dirty)
         self.ui.revertButton.setEnabled(loaded and self.dirty)
         self.ui.phaseButton.setEnabled(loaded)

@@ -66,7 +66,7 @@ def kept_in_vault(path: Path, text: str) -> bool:
 
 
 def test_a_read_before_a_save_and_typing_on_never_writes_hers_over_their_change(
-        qtbot: Any, make_window: Any, team: Team, boxes: Boxes) -> None:
+        qtbot: Any, make_window: Any, team: Team, boxes: Boxes) -> None:  # noqa: F811
     """Both changed the phone number (the colleague's was pulled). She presses F5, Ctrl+S, and
     types on in another field, all before the lane answered. The read answered first, under her
     unsaved typing, and counted the colleague's number as what she had read: the save, refused,
@@ -93,7 +93,7 @@ def test_a_read_before_a_save_and_typing_on_never_writes_hers_over_their_change(
 
 
 def test_revert_after_ctrl_s_keeps_the_entries_being_saved(
-        qtbot: Any, make_window: Any, team: Team, boxes: Boxes) -> None:
+        qtbot: Any, make_window: Any, team: Team, boxes: Boxes) -> None:  # noqa: F811
     """She saves a new phone number (Ctrl+S), types into another field and takes that back with
     Revert, before the save has run; the save is refused (the colleague's e-mail address was
     pulled). Revert took her phone number off the screen too: the refusal found nothing of hers,
@@ -123,7 +123,7 @@ def test_revert_after_ctrl_s_keeps_the_entries_being_saved(
 
 
 def test_typing_into_a_case_while_another_one_loads_is_not_lost(
-        qtbot: Any, make_window: Any, two_cases: Team, boxes: Boxes) -> None:
+        qtbot: Any, make_window: Any, two_cases: Team, boxes: Boxes) -> None:  # noqa: F811
     """Enter on case B in the list, then (B not read yet) she types a phone number into case A,
     still on screen. B's answer wrote its values over the inputs: her number was in no input,
     not stored, not kept, and nothing said so. Now A cannot be edited while B loads: whatever
@@ -144,7 +144,7 @@ def test_typing_into_a_case_while_another_one_loads_is_not_lost(
 
 
 def test_the_case_on_screen_asked_for_again_while_another_loads_is_the_one_shown(
-        qtbot: Any, make_window: Any, two_cases: Team, boxes: Boxes) -> None:
+        qtbot: Any, make_window: Any, two_cases: Team, boxes: Boxes) -> None:  # noqa: F811
     """Enter on case B, then Enter on case A (still on screen) before B was read: the second
     Enter was ignored (A was "open already") and B came up."""
     path, _colleague, ids = two_cases
@@ -193,7 +193,7 @@ def form_drafts(path: Path, case_id: str) -> list[str]:
 
 
 def test_a_form_saved_twice_before_the_answer_is_stored_once(
-        qtbot: Any, make_window: Any, team: Team, boxes: Boxes) -> None:
+        qtbot: Any, make_window: Any, team: Team, boxes: Boxes) -> None:  # noqa: F811
     """"Save as consultation" clicked twice while the lane was busy (nothing seemed to happen):
     two consultations were stored, counted twice in the Land's statistics."""
     path, _colleague, ids = team
@@ -210,7 +210,7 @@ def test_a_form_saved_twice_before_the_answer_is_stored_once(
 
 
 def test_an_autosave_after_a_form_was_saved_leaves_no_draft(
-        qtbot: Any, make_window: Any, team: Team, boxes: Boxes) -> None:
+        qtbot: Any, make_window: Any, team: Team, boxes: Boxes) -> None:  # noqa: F811
     """The form's autosave fired after Save, before the save ran: it wrote the answers back as
     a draft after the save had discarded it, and the form came back as "(draft)" with the
     answers of a consultation already stored, to be saved once more."""
@@ -231,7 +231,7 @@ def test_an_autosave_after_a_form_was_saved_leaves_no_draft(
 
 
 def test_an_answer_ticked_after_a_form_was_saved_is_not_lost(
-        qtbot: Any, make_window: Any, team: Team, boxes: Boxes) -> None:
+        qtbot: Any, make_window: Any, team: Team, boxes: Boxes) -> None:  # noqa: F811
     """She saves the form and ticks another answer before the save ran: the save's answer closed
     the form with the later tick, which was neither stored nor kept. Now the form is read-only
     until the save has answered."""
@@ -251,7 +251,7 @@ def test_an_answer_ticked_after_a_form_was_saved_is_not_lost(
 
 
 def test_a_refused_save_is_not_tried_again_with_what_she_typed_after_ctrl_s(
-        qtbot: Any, make_window: Any, team: Team, boxes: Boxes) -> None:
+        qtbot: Any, make_window: Any, team: Team, boxes: Boxes) -> None:  # noqa: F811
     """Ctrl+S on her phone number, then she starts typing the referral source; the save is
     refused (the colleague's e-mail address was pulled). It was tried again at once with every
     input as shown: the half-typed referral source was stored (and synced) as saved, "Saved.".
@@ -281,7 +281,7 @@ def test_a_refused_save_is_not_tried_again_with_what_she_typed_after_ctrl_s(
 
 
 def test_her_own_saved_entry_is_never_called_a_change_from_another_device(
-        qtbot: Any, make_window: Any, team: Team, boxes: Boxes) -> None:
+        qtbot: Any, make_window: Any, team: Team, boxes: Boxes) -> None:  # noqa: F811
     """Ctrl+S on a phone number, then she corrects it and presses Ctrl+S again, both before the
     first save ran: the second, refused for the first one's revision, said "Not saved: this case
     was changed meanwhile on another device ... Phone (stored now: <her first number>)". Now the
@@ -304,7 +304,7 @@ def test_her_own_saved_entry_is_never_called_a_change_from_another_device(
 
 
 def test_typing_on_in_the_input_just_saved_is_not_called_changed_elsewhere(
-        qtbot: Any, make_window: Any, team: Team, boxes: Boxes) -> None:
+        qtbot: Any, make_window: Any, team: Team, boxes: Boxes) -> None:  # noqa: F811
     """Ctrl+S on a phone number, then she types on in the same input before the save ran: the
     read after the save named her own stored number as "Changed elsewhere meanwhile (sync)"."""
     path, _colleague, ids = team
@@ -322,7 +322,7 @@ def test_typing_on_in_the_input_just_saved_is_not_called_changed_elsewhere(
 
 
 def test_quitting_while_a_form_is_saved_stores_it_without_a_box(
-        qtbot: Any, make_window: Any, team: Team, boxes: Boxes) -> None:
+        qtbot: Any, make_window: Any, team: Team, boxes: Boxes) -> None:  # noqa: F811
     """"Save as consultation", then Ctrl+Q before the save ran: the window waited and the form
     was stored, but the save's answer asked for the case list again, behind the closed vault,
     and "The vault is locked." opened in a box over "Closing…"."""
