@@ -117,6 +117,7 @@ class StaleEdits:
         before the first answered, refused for the first one's revision, said "Not saved: this
         case was changed meanwhile on another device" about her own number."""
         view = self.view
+        self._retried = False
         if self.kept.on_screen(case_id):
             for name, form in (("person", view.person_form), ("case", view.case_form)):
                 if part := draft.get(name):
@@ -152,8 +153,8 @@ class StaleEdits:
         for form in (view.person_form, view.case_form):
             form.dirty = bool(form.changes()[0])
         view._update_dirty()
-        if isinstance(exc, StaleRecord):
-            self._again, self._hold = not retried, typed_on
+        if isinstance(exc, StaleRecord):  # tried again once only, and said so if refused again
+            self._again, self._hold = True, typed_on or retried
             view.load(save.case_id)
         else:
             view._failed(exc)
@@ -227,16 +228,15 @@ class StaleEdits:
         hold, self._hold = self._hold, False
         moved, self._moved = self._moved, []
         if again and not moved and not hold:
-            if view.dirty:
-                self._retried = True
-                view.save()
+            if view.dirty:  # queued: that second try (False: not valid, nothing queued)
+                self._retried = view.save()
             else:  # the stored values are hers already
                 view.status_message.emit(_("Saved."))
             return
         if moved:
             view.show_notice((_(NOT_SAVED) if again else _(MSG_CHANGED)).format(
                 fields="; ".join(moved)))
-        elif again:  # she typed on after Ctrl+S: nothing of it is saved by itself
+        elif again:  # typed on after Ctrl+S, or refused again: nothing saved by itself
             view.show_notice(_(NOT_SAVED_STATUS))
         if again:
             view.status_message.emit(_(NOT_SAVED_STATUS))

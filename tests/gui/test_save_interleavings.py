@@ -339,3 +339,47 @@ def test_quitting_while_a_form_is_saved_stores_it_without_a_box(
     qtbot.wait(1)
     assert boxes.texts == []
     assert len(form_consultations(path)) == 1
+
+
+def test_a_save_refused_again_when_tried_again_says_not_saved(
+        qtbot: Any, make_window: Any, team: Team, boxes: Boxes,  # noqa: F811
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Her save is refused (the colleague's e-mail address was pulled), read again and tried
+    again at once; a second change of the colleague's lands between that read and the second
+    try (a pulled page), which is refused too. Nothing was said at all: no "Saved.", no "Not
+    saved", only her entry still in its field. Now the notice says it was not saved."""
+    from kimdesk.gui import caseview
+    from kimdesk.sync.engine import SyncEngine
+
+    path, colleague, ids = team
+    window = open_window(qtbot, make_window, path)
+    view = open_only_case(qtbot, window, ids["case"])
+    type_over(qtbot, view.person_form.inputs["phone"], PHONE)
+    colleague.edit("people", ids["person"], email="mira.neu@example.org")
+    sync_by_key(qtbot, window)
+    colleague.edit("people", ids["person"], email="mira.zwei@example.org")  # not pulled yet
+    reads: list[int] = []
+    plain = caseview.load_bundle
+
+    def read_then_pull(w: Any, case_id: str) -> Any:
+        """The read after the refusal, and right after it (on the lane) the colleague's second
+        change pulled: the retry that follows is built on what was read before it."""
+        bundle = plain(w, case_id)
+        reads.append(1)
+        if len(reads) == 1:
+            engine = SyncEngine(w.require_vault())
+            engine.sync()
+            engine.close()
+        return bundle
+
+    monkeypatch.setattr(caseview, "load_bundle", read_then_pull)
+    shown = status_messages(window)
+    press(qtbot, window, Qt.Key.Key_S, CTRL)
+    answered(qtbot, window)
+    assert len(reads) >= 2  # the retry was refused and the case read again
+    assert view.dirty and view.person_form.inputs["phone"].text() == PHONE
+    assert "Not saved" in view.notice.text(), (view.notice.text(), shown)
+    assert "Saved." not in shown and boxes.texts == []
+    window.worker.stop()
+    person = stored(path, "people", ids["person"])
+    assert (person.phone, person.email) == ("0521 111", "mira.zwei@example.org")
