@@ -332,7 +332,8 @@ class FormsTab(QWidget):
         files = FormFiles(dict(self.widget.files.pending))  # the worker's own copy
         widget = self._saving = self.widget
         widget.flush_draft()  # queued before the save, which discards it
-        if widget.isAncestorOf(QApplication.focusWidget()):
+        focused = QApplication.focusWidget()
+        if focused is not None and widget.isAncestorOf(focused):
             self.combo.setFocus()  # a disabled form would leave the keyboard nowhere
         widget.setEnabled(False)
         self._update()
