@@ -97,6 +97,7 @@ class StaleEdits:
         self._retried = False  # the save under way is that second try (tried once only)
         self._moved: list[str] = []
         self.pending = PendingSaves(view.worker)  # saves not answered yet (a lock keeps them)
+        self._gone: set[str] = set()  # cases said to be deleted meanwhile (:meth:`_case_gone`)
         self.kept = KeptEdits(view)  # entries kept in the vault, back when their case is read
 
     def save(self, job: Job) -> None:
@@ -146,7 +147,7 @@ class StaleEdits:
         view = self.view
         retried, self._retried = self._retried, False
         if not self.kept.on_screen(save.case_id):
-            self.kept.away(save, exc)
+            self._away(save, exc)
             return
         self.kept.take(save)
         typed_on = typed_since(view, save.draft)
@@ -257,11 +258,20 @@ class StaleEdits:
         """The open case was deleted meanwhile: its screen copy goes, and a message says why
         (nothing of it is brought back)."""
         view = self.view
+        if view.bundle is not None:
+            self._gone.add(view.bundle.case.id)
         view.person_form.mark_clean()
         view.case_form.mark_clean()
         view.clear()
         view.status_message.emit(_(CASE_GONE))
         tell(view, _(CASE_GONE))
+
+    def _away(self, save: PendingSave, exc: Exception) -> None:
+        """A failed save whose case is no longer on screen (:meth:`KeptEdits.away`), unless its
+        case went because it was deleted meanwhile and a box said so already: F5 and Ctrl+S on a
+        case purged by sync opened two boxes saying the same."""
+        if not (save.gone and save.case_id in self._gone):
+            self.kept.away(save, exc)
 
     # -- record editors --------------------------------------------------------------------------
     def record_failed(self, kind: RecordKind, existing: Record | None, edits: Edits,
@@ -272,7 +282,7 @@ class StaleEdits:
         view = self.view
         case_id = save.case_id
         if not self.kept.on_screen(case_id):
-            self.kept.away(save, exc)
+            self._away(save, exc)
             return
 
         def job(w: DbWorker) -> tuple[bool, Record | None]:
@@ -288,7 +298,7 @@ class StaleEdits:
         def reopen(found: tuple[bool, Record | None]) -> None:
             alive, fresh = found
             if not self.kept.on_screen(case_id):  # left meanwhile: back with the case
-                self.kept.away(save, exc)
+                self._away(save, exc)
                 return
             if not alive:
                 self._case_gone()

@@ -383,3 +383,31 @@ def test_a_save_refused_again_when_tried_again_says_not_saved(
     window.worker.stop()
     person = stored(path, "people", ids["person"])
     assert (person.phone, person.email) == ("0521 111", "mira.zwei@example.org")
+
+
+def test_f5_and_ctrl_s_on_a_case_purged_meanwhile_say_so_once(
+        qtbot: Any, make_window: Any, team: Team, boxes: Boxes) -> None:  # noqa: F811
+    """The colleague purged the case (Art. 17), pulled; she presses F5 and Ctrl+S on it before
+    the lane answered. The read found the case gone and said so in a box; then the refused save
+    said the same again in a second box."""
+    from kimdesk.vault.purge import PurgeOrder, purge_cases
+
+    path, colleague, ids = team
+    window = open_window(qtbot, make_window, path)
+    view = open_only_case(qtbot, window, ids["case"])
+    type_over(qtbot, view.person_form.inputs["phone"], PHONE)
+    purge_cases(colleague.vault, [ids["case"]],
+                PurgeOrder(legal_basis="Art. 17 DSGVO", ordered_by="bert",
+                           reason="subject_request"))
+    colleague.engine.sync()
+    sync_by_key(qtbot, window)
+    with vault_lane_held(window):
+        press(qtbot, window, Qt.Key.Key_F5)
+        press(qtbot, window, Qt.Key.Key_S, CTRL)
+    answered(qtbot, window)
+    qtbot.waitUntil(lambda: bool(boxes.texts), timeout=5000)
+    answered(qtbot, window)
+    assert len(boxes.texts) == 1 and "deleted meanwhile" in boxes.texts[0], boxes.texts
+    assert view.bundle is None
+    window.worker.stop()
+    assert not kept_in_vault(path, PHONE)
