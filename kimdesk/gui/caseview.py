@@ -335,7 +335,7 @@ class CaseView(QWidget):
             self.status_message.emit(_("Not saved: please correct the marked fields."))
             return False
 
-        job = changed_only(self.bundle, person, case)
+        job = changed_only(self.bundle, person, case, self.stale.written)
         self.person_form.mark_clean()
         self.case_form.mark_clean()
         self._update_dirty()

@@ -28,7 +28,7 @@ handled here deletes that kept copy once the entries are on screen.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from kimdesk.gui.jobs import failure_message
 from kimdesk.gui.keptedits import KeptEdits, tell
@@ -52,6 +52,7 @@ if TYPE_CHECKING:
     from kimdesk.gui.records import RecordDialog, RecordKind
 
 _ = gettext
+R = TypeVar("R", bound="Record")
 
 NOT_SAVED = N_("Not saved: this case was changed meanwhile on another device, in these fields "
                "as well: {fields}. Your entries are in the fields: save again to keep them, or "
@@ -98,6 +99,7 @@ class StaleEdits:
         self._moved: list[str] = []
         self.pending = PendingSaves(view.worker)  # saves not answered yet (a lock keeps them)
         self._gone: set[str] = set()  # cases said to be deleted meanwhile (:meth:`_case_gone`)
+        self.written: Written = {}  # revisions its saves wrote (:func:`changed_only`)
         self.kept = KeptEdits(view)  # entries kept in the vault, back when their case is read
 
     def save(self, job: Job) -> None:
@@ -345,18 +347,40 @@ def typed_since(view: CaseView, draft: dict[str, Any]) -> bool:
     return False
 
 
-def changed_only(bundle: CaseBundle, person: Person, case: Case) -> Job:
+#: Revisions this case view wrote itself: record id -> (the revision its save had read, the one
+#: it wrote). Read and written on the vault lane only, by one save after another.
+Written = dict[str, tuple[int, int]]
+
+
+def changed_only(bundle: CaseBundle, person: Person, case: Case, written: Written) -> Job:
     """The case view's save: writes the person and the case only where they differ from what was
     read. Saving case fields wrote the unchanged person too (until 2026-12-06): a new revision
     pushed to every device of the team, an audit entry for nothing, and a refusal when a
-    colleague's change to that person had been pulled meanwhile."""
+    colleague's change to that person had been pulled meanwhile.
+
+    A record this view itself wrote since it was read is written on top of that (``written``):
+    a second Ctrl+S before the first one's answer (both built on the same read) was refused for
+    the first one's revision, and its entries, then kept, came back as "not saved because this
+    case was changed meanwhile on another device" (a review, 2026-12-07). Anyone else's write in
+    between still refuses it: the revision followed is only the one this view wrote."""
     def job(w: DbWorker) -> str:
         vault = w.require_vault()
+        done: Written = {}
         with vault.transaction():
             if person != bundle.person:
-                vault.people.update(person)
+                done[person.id] = (bundle.person.revision,
+                                   vault.people.update(follow(person, written)).revision)
             if case != bundle.case:
-                vault.cases.update(case)
+                done[case.id] = (bundle.case.revision,
+                                 vault.cases.update(follow(case, written)).revision)
+        written.update(done)  # once committed
         return case.id
 
     return job
+
+
+def follow(record: R, written: Written) -> R:
+    """``record`` as to be written: read before this view's own last write of it, on top of
+    that write's revision (:func:`changed_only`)."""
+    base, wrote = written.get(record.id, (-1, -1))
+    return record.model_copy(update={"revision": wrote}) if record.revision == base else record

@@ -411,3 +411,30 @@ def test_f5_and_ctrl_s_on_a_case_purged_meanwhile_say_so_once(
     assert view.bundle is None
     window.worker.stop()
     assert not kept_in_vault(path, PHONE)
+
+
+def test_two_saves_queued_before_she_left_the_case_are_both_stored(
+        qtbot: Any, make_window: Any, two_cases: Team, boxes: Boxes) -> None:  # noqa: F811
+    """Ctrl+S, a correction, Ctrl+S again, and Enter on case B, all before the first save ran.
+    The second save, built on the same read as the first, was refused for the first one's
+    revision: its entries were kept and the status bar said they were "not saved because it was
+    changed meanwhile on another device". Nothing else had changed it: both are stored now."""
+    path, _colleague, ids = two_cases
+    window = open_window(qtbot, make_window, path)
+    view = open_by_keys(qtbot, window, ids["case"])
+    shown = status_messages(window)
+    type_over(qtbot, view.person_form.inputs["phone"], "0521 10")
+    with vault_lane_held(window):
+        press(qtbot, window, Qt.Key.Key_S, CTRL)
+        type_over(qtbot, view.person_form.inputs["phone"], PHONE)
+        type_over(qtbot, view.case_form.inputs["referral_source"], REFERRAL)
+        press(qtbot, window, Qt.Key.Key_S, CTRL)
+        open_by_keys(qtbot, window, ids["case_b"], wait=False)
+    qtbot.waitUntil(lambda: view.case_id == ids["case_b"], timeout=10000)
+    answered(qtbot, window)
+    assert not any("meanwhile" in m for m in shown), shown
+    assert boxes.texts == [] and not view.notice.isVisible()
+    window.worker.stop()
+    assert stored(path, "people", ids["person"]).phone == PHONE
+    assert stored(path, "cases", ids["case"]).referral_source == REFERRAL
+    assert not kept_in_vault(path, PHONE)
