@@ -387,10 +387,10 @@ class MainWindow(QMainWindow):
         return answer
 
     def _case_created(self, case_id: str) -> None:
+        """Open the new case, the unsaved guard first (docs/gui.md, "Changed by sync")."""
         self.show_message(_("Case created."))
         ws = self.workspace
         ws.reset_filters()
-        ws.case_view.person_form.mark_clean()
         ws._pending_select = case_id
         ws._total_stale = True
         ws.open_case(case_id)

@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QCheckBox
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication, QCheckBox, QDialogButtonBox, QMessageBox
 
 from kimdesk.vault import Vault
 from tests.gui.conftest import PASSPHRASE, wait_idle
@@ -438,3 +438,58 @@ def test_two_saves_queued_before_she_left_the_case_are_both_stored(
     assert stored(path, "people", ids["person"]).phone == PHONE
     assert stored(path, "cases", ids["case"]).referral_source == REFERRAL
     assert not kept_in_vault(path, PHONE)
+
+
+class SaveWhenAsked:
+    """Answers the unsaved-changes box with Save (its ``exec`` runs an event loop of its own),
+    counting the questions."""
+
+    def __init__(self) -> None:
+        self.asked = 0
+        self.timer = QTimer()
+        self.timer.timeout.connect(self._answer)
+        self.timer.start(20)
+
+    def _answer(self) -> None:
+        for widget in QApplication.topLevelWidgets():
+            if isinstance(widget, QMessageBox) and widget.isVisible() \
+                    and widget.objectName() == "unsavedBox":
+                self.asked += 1
+                button = widget.button(QMessageBox.StandardButton.Save)
+                assert button is not None
+                button.click()
+
+
+def test_a_new_case_never_drops_entries_refused_while_its_dialog_was_open(
+        qtbot: Any, make_window: Any, team: Team) -> None:  # noqa: F811
+    """Both changed the phone number (the colleague's pulled). Ctrl+N; the unsaved-changes box:
+    Save; the new-case dialog opens, and meanwhile her save is refused: her number is back in
+    its field, unsaved, the notice names the colleague's. She creates the new case: the window
+    marked the person inputs clean and opened it, without asking; her number was gone. Now the
+    unsaved guard asks again (here: Save, which stores hers knowingly)."""
+    path, colleague, ids = team
+    window = open_window(qtbot, make_window, path)
+    window.duplicate_answer = True  # the new person's name is no one's yet anyway
+    view = open_only_case(qtbot, window, ids["case"])
+    type_over(qtbot, view.person_form.inputs["phone"], PHONE)
+    colleague.edit("people", ids["person"], phone=THEIR_PHONE)
+    sync_by_key(qtbot, window)
+    answers = SaveWhenAsked()
+    try:
+        press(qtbot, window, Qt.Key.Key_N, CTRL)
+        qtbot.waitUntil(lambda: getattr(QApplication.activeModalWidget(), "objectName",
+                                        str)() == "newCaseDialog", timeout=5000)
+        dialog: Any = QApplication.activeModalWidget()
+        answered(qtbot, window)  # the save, refused, and the case read again
+        assert view.dirty and f"(stored now: {THEIR_PHONE})" in view.notice.text()
+        qtbot.keyClicks(dialog.person_form.inputs["given_name"], "Nele")
+        qtbot.keyClicks(dialog.person_form.inputs["family_name"], "Ostwind")
+        buttons = dialog.findChild(QDialogButtonBox)
+        buttons.button(QDialogButtonBox.StandardButton.Save).click()
+        qtbot.waitUntil(lambda: view.case_id not in (None, ids["case"]), timeout=10000)
+        answered(qtbot, window)
+    finally:
+        answers.timer.stop()
+    window.worker.stop()
+    assert stored(path, "people", ids["person"]).phone == PHONE, "her number is gone"
+    assert answers.asked == 2
