@@ -169,8 +169,8 @@ class CaseView(QWidget):
                            lambda exc: self._load_failed(exc, case_id), key="case-view")
 
     def reload(self) -> None:
-        if self.bundle is not None:
-            self.load(self.bundle.case.id)
+        if self.requested_id is not None:  # F5 while another case loads: that one, not this
+            self.load(self.requested_id)
 
     def show_bundle(self, bundle: CaseBundle) -> None:
         same = self.bundle is not None and self.bundle.case.id == bundle.case.id

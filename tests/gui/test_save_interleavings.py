@@ -493,3 +493,17 @@ def test_a_new_case_never_drops_entries_refused_while_its_dialog_was_open(
     window.worker.stop()
     assert stored(path, "people", ids["person"]).phone == PHONE, "her number is gone"
     assert answers.asked == 2
+
+
+def test_f5_while_another_case_loads_does_not_take_her_back(
+        qtbot: Any, make_window: Any, two_cases: Team, boxes: Boxes) -> None:  # noqa: F811
+    """Enter on case B, then F5 before B was read: F5 read the case still on screen again and
+    B's answer was dropped; she stayed on A."""
+    path, _colleague, ids = two_cases
+    window = open_window(qtbot, make_window, path)
+    view = open_by_keys(qtbot, window, ids["case"])
+    with vault_lane_held(window):
+        open_by_keys(qtbot, window, ids["case_b"], wait=False)
+        press(qtbot, window, Qt.Key.Key_F5)
+    answered(qtbot, window)
+    assert view.case_id == ids["case_b"] and view.person_form.isEnabled()
