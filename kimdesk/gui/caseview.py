@@ -26,21 +26,18 @@ from PySide6.QtWidgets import (
     QLabel,
     QMenu,
     QMessageBox,
-    QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
-from kimdesk.domain import codes
 from kimdesk.domain.codes import ClosureReason, Phase
 from kimdesk.domain.models import Case, Person
-from kimdesk.domain.phases import next_phases
 from kimdesk.gui.casebundle import CaseBundle, load_bundle
+from kimdesk.gui.caseheader import show_header, show_history
 from kimdesk.gui.fields import FieldForm, field_errors
 from kimdesk.gui.fitting import fit_columns_to_contents
 from kimdesk.gui.forms_generated.ui_caseview import Ui_CaseView
-from kimdesk.gui.labels import code_label, kind_label
-from kimdesk.gui.lang import format_date, ltr
+from kimdesk.gui.labels import code_label
 from kimdesk.gui.records import CASE_FIELDS, KINDS, PERSON_FIELDS, RecordDialog, RecordKind
 from kimdesk.gui.recordtab import RecordTab
 from kimdesk.gui.sections import install_sections
@@ -229,56 +226,14 @@ class CaseView(QWidget):
         QMessageBox.warning(self, _("KIMdesk"), general)
 
     def _show_header(self) -> None:
-        if self.bundle is None:
-            return
-        case, person = self.bundle.case, self.bundle.person
-        self.ui.nameLabel.setText(person.display_name)
-        latin = f"{person.family_name_latin}, {person.given_name_latin}".strip(", ")
-        parts = [ltr(case.case_number)]
-        if latin != person.display_name:
-            parts.append(latin)
-        parts.append(_("opened {date}").format(date=format_date(case.opened_on)))
-        parts.append(case.owner)
-        self.ui.subtitleLabel.setText(" · ".join(parts))
-        phase = code_label(Phase, case.phase)
-        if case.closure_reason:
-            phase += f" ({code_label(ClosureReason, case.closure_reason)})"
-        self.ui.phaseLabel.setText(phase)
-        self.phase_menu.clear()
-        for target in next_phases(case.phase):
-            action = QAction(self._phase_action_text(case.phase, target), self.phase_menu)
-            action.setObjectName(f"phase_{target.value}")
-            action.triggered.connect(lambda _=False, t=target: self.change_phase(t))
-            self.phase_menu.addAction(action)
-
-    @staticmethod
-    def _phase_action_text(current: Phase, target: Phase) -> str:
-        if target is Phase.ABSCHLUSS:
-            return _("Close the case…")
-        if current is Phase.ABSCHLUSS:
-            return _("Reopen in phase: {phase}").format(phase=code_label(Phase, target))
-        return _("Move to phase: {phase}").format(phase=code_label(Phase, target))
+        if self.bundle is not None:
+            show_header(self.ui, self.phase_menu, self.bundle, self.change_phase)
 
     def phase_actions(self) -> list[QAction]:
         return list(self.phase_menu.actions())
 
     def _show_history(self) -> None:
-        tree = self.ui.historyTree
-        tree.clear()
-        if self.bundle is None:
-            return
-        for event in self.bundle.audit:
-            action = code_label(codes.AuditAction, event.action)
-            what = f"{action}: {kind_label(event.subject_kind)}"
-            if event.subject_kind == "phase_transitions":
-                match = next((t for t in self.bundle.transitions if t.id == event.subject_id),
-                             None)
-                if match is not None:
-                    what = _("Phase: {phase}").format(phase=code_label(Phase, match.to_phase))
-            when = event.at.astimezone().strftime("%H:%M")
-            item = QTreeWidgetItem([f"{format_date(event.at.astimezone().date())} {when}",
-                                    event.actor, what])
-            tree.addTopLevelItem(item)
+        show_history(self.ui.historyTree, self.bundle)
 
     # -- editing the person and the case -------------------------------------------------------
     @property
