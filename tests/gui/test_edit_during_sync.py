@@ -188,15 +188,15 @@ def add_to_the_note(qtbot: Any, view: Any) -> Any:
     return dialog
 
 
-def _phone_typed_and_pulled(qtbot: Any, make_window: Any,
-                            team: tuple[Path, Colleague, dict[str, str]],
-                            **pulled: str) -> tuple[Any, Any]:
-    """Her window and case view: she typed a new phone number, unsaved, and the colleague's
-    change of the same person (``pulled``) was pulled meanwhile."""
+def phone_typed_and_pulled(qtbot: Any, make_window: Any,
+                           team: tuple[Path, Colleague, dict[str, str]], typed: str = "0521 222",
+                           **pulled: str) -> tuple[Any, Any]:
+    """Her window and case view: she typed a new phone number (``typed``), unsaved, and the
+    colleague's change of the same person (``pulled``) was pulled meanwhile."""
     path, colleague, ids = team
     window = open_window(qtbot, make_window, path)
     view = open_only_case(qtbot, window, ids["case"])
-    type_over(qtbot, view.person_form.inputs["phone"], "0521 222")
+    type_over(qtbot, view.person_form.inputs["phone"], typed)
     colleague.edit("people", ids["person"], **pulled)
     sync_by_key(qtbot, window)
     return window, view
@@ -205,13 +205,13 @@ def _phone_typed_and_pulled(qtbot: Any, make_window: Any,
 def _phone_typed_email_pulled(qtbot: Any, make_window: Any,
                               team: tuple[Path, Colleague, dict[str, str]]) -> tuple[Any, Any]:
     """... and the colleague's new e-mail address was pulled."""
-    return _phone_typed_and_pulled(qtbot, make_window, team, email="mira.neu@example.org")
+    return phone_typed_and_pulled(qtbot, make_window, team, email="mira.neu@example.org")
 
 
 def _phone_typed_on_both_sides(qtbot: Any, make_window: Any,
                                team: tuple[Path, Colleague, dict[str, str]]) -> tuple[Any, Any]:
     """... and the colleague's new phone number was pulled."""
-    return _phone_typed_and_pulled(qtbot, make_window, team, phone="0521 333")
+    return phone_typed_and_pulled(qtbot, make_window, team, phone="0521 333")
 
 
 def test_a_save_after_a_pulled_change_to_another_field_keeps_both(

@@ -30,6 +30,7 @@ from tests.gui.test_edit_during_sync import (  # noqa: F401 (fixtures)
     boxes,
     open_only_case,
     open_window,
+    phone_typed_and_pulled,
     press,
     stored,
     sync_by_key,
@@ -72,12 +73,8 @@ def test_a_read_before_a_save_and_typing_on_never_writes_hers_over_their_change(
     unsaved typing, and counted the colleague's number as what she had read: the save, refused,
     was tried again at once, wrote her number over the colleague's and said "Saved.". Now her
     number stays in its field, unsaved, and the notice names the colleague's."""
-    path, colleague, ids = team
-    window = open_window(qtbot, make_window, path)
-    view = open_only_case(qtbot, window, ids["case"])
-    type_over(qtbot, view.person_form.inputs["phone"], PHONE)
-    colleague.edit("people", ids["person"], phone=THEIR_PHONE)
-    sync_by_key(qtbot, window)
+    path, _colleague, ids = team
+    window, view = phone_typed_and_pulled(qtbot, make_window, team, PHONE, phone=THEIR_PHONE)
     shown = status_messages(window)
     with vault_lane_held(window):
         press(qtbot, window, Qt.Key.Key_F5)
@@ -99,12 +96,9 @@ def test_revert_after_ctrl_s_keeps_the_entries_being_saved(
     pulled). Revert took her phone number off the screen too: the refusal found nothing of hers,
     deleted its kept copy, said "Saved." and the number was gone. Now Revert takes back only what
     she typed after Ctrl+S; her number is stored, the colleague's e-mail kept."""
-    path, colleague, ids = team
-    window = open_window(qtbot, make_window, path)
-    view = open_only_case(qtbot, window, ids["case"])
-    type_over(qtbot, view.person_form.inputs["phone"], PHONE)
-    colleague.edit("people", ids["person"], email="mira.neu@example.org")
-    sync_by_key(qtbot, window)
+    path, _colleague, ids = team
+    window, view = phone_typed_and_pulled(qtbot, make_window, team, PHONE,
+                                          email="mira.neu@example.org")
     with vault_lane_held(window):
         press(qtbot, window, Qt.Key.Key_S, CTRL)
         type_over(qtbot, view.case_form.inputs["referral_source"], REFERRAL)
@@ -256,12 +250,9 @@ def test_a_refused_save_is_not_tried_again_with_what_she_typed_after_ctrl_s(
     refused (the colleague's e-mail address was pulled). It was tried again at once with every
     input as shown: the half-typed referral source was stored (and synced) as saved, "Saved.".
     Now nothing is saved by itself; the notice says so, and her next Ctrl+S stores both."""
-    path, colleague, ids = team
-    window = open_window(qtbot, make_window, path)
-    view = open_only_case(qtbot, window, ids["case"])
-    type_over(qtbot, view.person_form.inputs["phone"], PHONE)
-    colleague.edit("people", ids["person"], email="mira.neu@example.org")
-    sync_by_key(qtbot, window)
+    path, _colleague, ids = team
+    window, view = phone_typed_and_pulled(qtbot, make_window, team, PHONE,
+                                          email="mira.neu@example.org")
     shown = status_messages(window)
     with vault_lane_held(window):
         press(qtbot, window, Qt.Key.Key_S, CTRL)
@@ -352,11 +343,8 @@ def test_a_save_refused_again_when_tried_again_says_not_saved(
     from kimdesk.sync.engine import SyncEngine
 
     path, colleague, ids = team
-    window = open_window(qtbot, make_window, path)
-    view = open_only_case(qtbot, window, ids["case"])
-    type_over(qtbot, view.person_form.inputs["phone"], PHONE)
-    colleague.edit("people", ids["person"], email="mira.neu@example.org")
-    sync_by_key(qtbot, window)
+    window, view = phone_typed_and_pulled(qtbot, make_window, team, PHONE,
+                                          email="mira.neu@example.org")
     colleague.edit("people", ids["person"], email="mira.zwei@example.org")  # not pulled yet
     reads: list[int] = []
     plain = caseview.load_bundle
