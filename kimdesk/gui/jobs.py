@@ -52,6 +52,21 @@ T = TypeVar("T")
 
 _FILE_FAILED = N_("The file {path} could not be read or written.")
 _SOMETHING_FAILED = N_("Something went wrong ({error}); the log has the details.")
+_VAULT_BUSY = N_("The vault was busy (sync was writing to it), so this could not be done. "
+                 "Please try again in a moment.")
+
+
+def _vault_busy(exc: BaseException) -> bool:
+    """SQLite's "database is locked": a write waited out the vault's busy timeout (5 s) behind
+    another connection's write, sync applying a large pulled page. Told as "Something went wrong
+    (OperationalError)" until 2026-12-07, which says nothing a counselor can act on; waiting and
+    trying again is what helps. Matched by SQLite's own words: sqlcipher3 has no code for it."""
+    import sqlite3
+
+    import sqlcipher3.dbapi2 as sqlcipher
+
+    return isinstance(exc, sqlcipher.OperationalError | sqlite3.OperationalError) and \
+        str(exc).startswith(("database is locked", "database table is locked"))
 
 
 def failure_message(exc: BaseException) -> str:
@@ -63,6 +78,8 @@ def failure_message(exc: BaseException) -> str:
         return exc.translated()
     if isinstance(exc, OSError) and exc.filename:
         return _(_FILE_FAILED).format(path=exc.filename)
+    if _vault_busy(exc):
+        return _(_VAULT_BUSY)
     return _(_SOMETHING_FAILED).format(error=type(exc).__name__)
 
 
