@@ -130,6 +130,9 @@ class CaseView(QWidget):
         drafts = getattr(self.forms_tab, "drafts_changed", None)
         if drafts is not None:
             drafts.connect(self.drafts_changed)
+        message = getattr(self.forms_tab, "message", None)
+        if message is not None:
+            message.connect(self.status_message)
         self.tabs.insertTab(1, self.forms_tab, _("Forms"))
         self.tab_widgets["consultations"].form_name = self._form_name
 
@@ -181,7 +184,8 @@ class CaseView(QWidget):
             tab.show_records(bundle.records.get(key, []))
         if self.forms_tab is not None and hasattr(self.forms_tab, "set_case"):
             if hasattr(self.forms_tab, "client_language"):
-                self.forms_tab.set_case(bundle.case.id, bundle.person.preferred_language)
+                self.forms_tab.set_case(bundle.case.id, bundle.person.preferred_language,
+                                        number=bundle.case.case_number)
             else:
                 self.forms_tab.set_case(bundle.case.id)
         self._show_header()

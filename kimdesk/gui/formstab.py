@@ -86,6 +86,9 @@ class FormsTab(QWidget):
 
     saved = Signal(str)  # case id
     drafts_changed = Signal(str, bool)  # case id, whether any form of it has a draft now
+    #: a line for the window's status bar: a save answered after she had gone to another case
+    #: (this tab's own line then belongs to the case on screen)
+    message = Signal(str)
 
     def __init__(self, worker: DbWorker, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -93,6 +96,7 @@ class FormsTab(QWidget):
         self.worker = worker
         self.registry: FormRegistry | None = None
         self.case_id: str | None = None
+        self.case_number = ""  # named in a save's answer that comes after she left the case
         self.client_language: str | None = None
         self.widget: FormWidget | None = None
         self.form: Form | None = None
@@ -135,7 +139,10 @@ class FormsTab(QWidget):
         self._update()
 
     # -- case ----------------------------------------------------------------------------------
-    def set_case(self, case_id: str, client_language: str | None = None) -> None:
+    def set_case(self, case_id: str, client_language: str | None = None, *,
+                 number: str = "") -> None:
+        if number or case_id != self.case_id:
+            self.case_number = number
         if case_id == self.case_id:
             return
         self._drop_widget()
@@ -328,6 +335,7 @@ class FormsTab(QWidget):
             say(self.status, show_first_issue(self.widget, issues), error=True)
             return
         form, answers, key, case_id = self.form, self.widget.answers(), self.key, self.case_id
+        number = self.case_number
         ui, client = current_language(), self.widget.client_language() or self.client_language
         files = FormFiles(dict(self.widget.files.pending))  # the worker's own copy
         widget = self._saving = self.widget
@@ -350,15 +358,17 @@ class FormsTab(QWidget):
                                                  applied=applied, files=files)
             return stored, problems, applied
 
-        self.worker.submit(job, lambda got: self._saved(got, widget, case_id, form.form_id),
-                           lambda exc: self._save_failed(exc, widget))
+        self.worker.submit(job, lambda got: self._saved(got, widget, case_id, form.form_id,
+                                                        number),
+                           lambda exc: self._save_failed(exc, widget, case_id, number))
 
-    def _saved(self, result: Any, widget: FormWidget, case_id: str, form_id: str) -> None:
+    def _saved(self, result: Any, widget: FormWidget, case_id: str, form_id: str,
+               number: str = "") -> None:
         from kimdesk.gui.forms.casebinding import saved_message
 
         stored, problems, applied = result
         if problems or stored is None:
-            self._save_failed(None, widget)
+            self._save_failed(None, widget, case_id, number)
             return
         if self._saving is widget:
             self._saving = None
@@ -366,17 +376,31 @@ class FormsTab(QWidget):
             self._drop_widget_without_draft()
             self.combo.setCurrentIndex(0)
         self._draft_changed(f"{case_id}:{form_id}:new", False)
-        say(self.status, saved_message(applied[0] if applied else None), error=False)
+        text = saved_message(applied[0] if applied else None)
+        if case_id == self.case_id:
+            say(self.status, text, error=False)
+        else:  # she went on to another case: its Forms tab must not say so
+            self.message.emit(_("Case {number}: {message}").format(number=number, message=text))
         self.saved.emit(case_id)
 
-    def _save_failed(self, exc: Exception | None, widget: FormWidget) -> None:
+    def _save_failed(self, exc: Exception | None, widget: FormWidget, case_id: str = "",
+                     number: str = "") -> None:
         """Not saved: the form can be edited and saved again (``exc`` None: the answers were
-        refused as not valid)."""
+        refused as not valid). After she went on to another case the form is closed; its
+        answers are in its draft (written before the save), so it opens again with them."""
         if self._saving is widget:
             self._saving = None
         if self.widget is widget:
             widget.setEnabled(True)
         self._update()
+        if case_id and case_id != self.case_id:
+            from kimdesk.gui.fields import field_errors
+
+            why = field_errors(exc)[1] if exc is not None else _(
+                "Not saved: please correct the marked fields.")
+            self.message.emit(_("Case {number}: the form was not saved ({why}). Its answers "
+                                "are kept as a draft of the case.").format(number=number, why=why))
+            return
         if exc is None:
             say(self.status, _("Not saved: please correct the marked fields."), error=True)
         else:
