@@ -129,22 +129,30 @@ def merged(*drafts: dict[str, Any] | None) -> dict[str, Any] | None:
     return out or None
 
 
-def capture(view: CaseView) -> tuple[dict[str, Any], dict[str, Any] | None] | None:
-    """``(resume, draft)`` for the case on screen, or None when no case is open. ``resume`` says
-    which case, tab and form to show again; ``draft`` holds the unsaved edits (None: none): the
-    edited person and case inputs and every open record editor with entries."""
+def capture(view: CaseView) -> tuple[dict[str, Any], str, dict[str, Any] | None] | None:
+    """``(resume, case_id, draft)`` for the case on screen, or None when no case is open.
+    ``resume`` says which case, tab and form to show again; ``draft`` holds the unsaved edits of
+    the case ``case_id`` on screen (None: none): the edited person and case inputs and every open
+    record editor with entries.
+
+    While another case loads (she pressed Enter on it), that case is the one to show again: the
+    lock came before it, and resuming the case she had left took her back (a review, 2026-12-07).
+    The edits on screen stay the case on screen's."""
     from kimdesk.gui.records import RecordDialog
 
     if view.bundle is None:
         return None
     case_id = view.bundle.case.id
-    resume: dict[str, Any] = {"case_id": case_id, "tab": view.tabs.currentIndex(),
+    shown = view.requested_id or case_id
+    resume: dict[str, Any] = {"case_id": shown,
+                              "tab": view.tabs.currentIndex() if shown == case_id else 0,
                               "saved_at": datetime.now(UTC).isoformat(timespec="seconds")}
     form = getattr(view.forms_tab, "form", None)
-    if form is not None:
+    if form is not None and shown == case_id:
         resume["form_id"] = form.form_id
     editors = [d for d in view.findChildren(RecordDialog) if d.isVisible() and d.form.dirty]
-    return resume, merged(fields_draft(view, unsaved_only=True), *map(record_draft, editors))
+    return resume, case_id, merged(fields_draft(view, unsaved_only=True),
+                                   *map(record_draft, editors))
 
 
 def _shown(form: FieldForm, name: str, value: Any) -> str:
@@ -326,7 +334,7 @@ class LockDrafts:
                     state.discard(RESUME)
                 else:
                     state.save(RESUME, captured[0])
-                    parts.setdefault(captured[0]["case_id"], []).append(captured[1])
+                    parts.setdefault(captured[1], []).append(captured[2])
                 kept = False
                 for case_id, drafts in parts.items():
                     draft = merged(case_drafts(vault).load(case_id), *drafts)
@@ -338,7 +346,7 @@ class LockDrafts:
 
         def failed(exc: Exception) -> None:
             log.error("draft not kept at the lock: %s", where(exc))
-            if (captured is not None and captured[1] is not None) \
+            if (captured is not None and captured[2] is not None) \
                     or any(s.draft and not (s.stored or s.gone or s.key) for s in saves):
                 self._say(_(MSG_LOST), error=True)  # nothing may claim it was kept
 
