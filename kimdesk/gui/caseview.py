@@ -41,7 +41,7 @@ from kimdesk.gui.labels import code_label
 from kimdesk.gui.records import CASE_FIELDS, KINDS, PERSON_FIELDS, RecordDialog, RecordKind
 from kimdesk.gui.recordtab import RecordTab
 from kimdesk.gui.sections import install_sections
-from kimdesk.gui.staleedit import StaleEdits, changed_only
+from kimdesk.gui.staleedit import StaleEdits, changed_only, record_job
 from kimdesk.gui.worker import DbWorker
 from kimdesk.i18n import current_language, gettext
 
@@ -394,16 +394,8 @@ class CaseView(QWidget):
         record = dialog.record
         if record is None:
             return
-        kind, existing = dialog.kind, dialog.existing
-
-        def job(w: DbWorker) -> str:
-            repo = getattr(w.require_vault(), kind.key)
-            if existing is None:
-                repo.add(record)
-            else:
-                repo.update(record)
-            return record.id
-
+        job = record_job(dialog.kind, dialog.existing, record, set(dialog.form.changes()[0]),
+                         self.stale.written)
         self.stale.store(job, dialog)  # refused or cut off by a lock, the entries are kept
 
     def _record_saved(self, kind: RecordKind, case_id: str) -> None:

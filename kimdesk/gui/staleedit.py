@@ -384,3 +384,35 @@ def follow(record: R, written: Written) -> R:
     that write's revision (:func:`changed_only`)."""
     base, wrote = written.get(record.id, (-1, -1))
     return record.model_copy(update={"revision": wrote}) if record.revision == base else record
+
+
+def record_job(kind: RecordKind, existing: Record | None, record: Record, changed: set[str],
+               written: Written) -> Job:
+    """A record editor's save: ``record`` added, or written over ``existing`` as read.
+
+    An editor opened again from the list before this view's own save of the same record had
+    answered (the list still showed what was read before) is written on top of that save, with
+    only the inputs it changed (``changed``): the second save of a note, both built on the same
+    read, was refused for the first one's revision and came back as "changed meanwhile on
+    another device" (a review, 2026-12-07), and written whole it would undo the first save's
+    other entries. Anyone else's write in between still refuses it (:func:`changed_only`)."""
+    def job(w: DbWorker) -> str:
+        repo = getattr(w.require_vault(), kind.key)
+        if existing is None:
+            repo.add(record)
+            return record.id
+        base, wrote = written.get(record.id, (-1, -1))
+        target = record
+        if record.revision == base:
+            try:
+                now = repo.get(record.id)
+            except RecordNotFound:  # deleted meanwhile: refused below, as before
+                now = None
+            if now is not None and now.revision == wrote:  # her own save, nothing else since
+                mine = record.model_dump()
+                target = type(record).model_validate(
+                    now.model_dump() | {name: mine[name] for name in changed if name in mine})
+        written[record.id] = (record.revision, repo.update(target).revision)
+        return record.id
+
+    return job
