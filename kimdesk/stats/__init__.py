@@ -95,7 +95,9 @@ def build_report(db: StatsQueries, period: Period, min_cell: int = DEFAULT_MIN_C
     if method == "cell-key":
         protection = _cell_key_protection(db, period, tables, secret)
     elif method == "suppression":
-        protection = protect(tables, min_cell)
+        before = period.previous()  # the link rule: protected against the period before too
+        previous = compute(db, before, cases_db) if before is not None else None
+        protection = protect(tables, min_cell, previous)
     else:
         raise ValueError(f"unknown method {method!r}")
     return Report(period=period, tables=tables, protection=protection,

@@ -32,6 +32,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from kimdesk.stats import linkage
 from kimdesk.stats.intervals import Model, Move
 from kimdesk.stats.tables import Cell, Key, Table
 
@@ -115,14 +116,19 @@ def collect_values(tables: Iterable[Table]) -> dict[Key, Cell]:
     return values
 
 
-def protect(tables: Sequence[Table], min_cell: int = DEFAULT_MIN_CELL) -> Protection:
+def protect(tables: Sequence[Table], min_cell: int = DEFAULT_MIN_CELL,
+            previous: Sequence[Table] | None = None) -> Protection:
     """Find the suppression pattern for an export made of ``tables``.
 
     Nested thresholds: the pattern for ``min_cell`` = k is built on the one for k - 1, which is
     built on the one for k - 2, ... from 2 up, each level adding its primary cells and extending
     the pattern until every suppressed number has an interval of at least the level's width. So
     every cell suppressed at 3 is suppressed at 10 too, and two exports of one period at two
-    thresholds together tell no more than the one at the lower threshold."""
+    thresholds together tell no more than the one at the lower threshold.
+
+    ``previous``, the tables of the reporting period of the same kind just before (the link
+    rule, :mod:`kimdesk.stats.linkage`): the pattern also protects against a reader who
+    subtracts that period's export from this one."""
     if min_cell < 1:
         raise ValueError("min_cell must be at least 1")
     values = collect_values(tables)
@@ -131,10 +137,13 @@ def protect(tables: Sequence[Table], min_cell: int = DEFAULT_MIN_CELL) -> Protec
     suppressed: set[Key] = set()
     withheld: set[str] = set()
     proven: dict[Key, int] = {}
+    moved = linkage.churn(tables, previous) if previous is not None else {}
     for level in range(2, min_cell + 1):
         suppressed |= {k for k, cell in values.items() if 0 < cell.contributors < level}
+        suppressed |= {k for k, d in moved.items() if 0 < d < level}
         _extend(tables, counts, suppressed, withheld, level, min_cell, proven)
     result.primary = {k for k, cell in values.items() if 0 < cell.contributors < min_cell}
+    result.primary |= {k for k, d in moved.items() if 0 < d < min_cell}
     result.secondary = suppressed - result.primary
     result.withheld = withheld
     return result

@@ -58,6 +58,19 @@ class Period:
         q = (today.month - 1) // 3  # the current quarter, 0-based; the previous one is q
         return cls.quarter(today.year - 1, 4) if q == 0 else cls.quarter(today.year, q)
 
+    def previous(self) -> Period | None:
+        """The reporting period of the same kind just before this one (None for another span):
+        the one a reader of both exports can subtract from this one (docs/statistics.md, the
+        link rule)."""
+        kind, day = self.kind, self.start - timedelta(days=1)
+        if kind == "year":
+            return Period.year(day.year)
+        if kind == "quarter":
+            return Period.quarter(day.year, (day.month - 1) // 3 + 1)
+        if kind == "month":
+            return Period.month(day.year, day.month)
+        return None
+
     @property
     def kind(self) -> str | None:
         """``"year"``, ``"quarter"`` or ``"month"`` for a reporting period, None for any other
