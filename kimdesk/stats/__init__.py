@@ -87,7 +87,7 @@ def build_report(db: StatsQueries, period: Period, min_cell: int = DEFAULT_MIN_C
     then marked for internal use only), else :class:`NotAReportingPeriod`. ``method``
     "cell-key" perturbs instead of suppressing, with record keys from ``secret``
     (:mod:`kimdesk.stats.cellkey`; ``min_cell`` does not apply)."""
-    from kimdesk.stats.indicators import compute
+    from kimdesk.stats.indicators import compute, stock_tables
 
     if period.kind is None and not internal:
         raise NotAReportingPeriod(period.label)
@@ -96,7 +96,7 @@ def build_report(db: StatsQueries, period: Period, min_cell: int = DEFAULT_MIN_C
         protection = _cell_key_protection(db, period, tables, secret)
     elif method == "suppression":
         before = period.previous()  # the link rule: protected against the period before too
-        previous = compute(db, before, cases_db) if before is not None else None
+        previous = stock_tables(db, before) if before is not None else None
         protection = protect(tables, min_cell, previous)
     else:
         raise ValueError(f"unknown method {method!r}")
