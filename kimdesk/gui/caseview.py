@@ -260,9 +260,13 @@ class CaseView(QWidget):
             tab.delete_button.setEnabled(loaded)
 
     def revert(self) -> None:
+        """Back to the stored values. Said in the status bar: the "Not saved: please correct the
+        marked fields." of a refused Ctrl+S stood there after Revert, with nothing marked any
+        more (in the README's screenshots too)."""
         if self.bundle is not None:
             self.stale.revert(self.bundle)  # a save under way keeps its entries
             self.ui.formError.setText("")
+            self.status_message.emit(_("Unsaved changes discarded."))
         self.show_notice("")
         self._update_dirty()
 

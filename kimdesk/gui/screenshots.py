@@ -99,6 +99,7 @@ def render(out: Path, langs: list[str], cases: int = 300, seed: int = 7) -> list
             view.save()
             shot(window, f"case-validation-{lang}.png")
             view.revert()
+            window.statusBar().clearMessage()  # the next screens show no leftover line
 
             view.tabs.setCurrentWidget(view.tab_widgets["goals"])
             shot(window, f"goals-{lang}.png")

@@ -135,8 +135,11 @@ def test_unsaved_changes_guard(qtbot: Any, demo_window: Any) -> None:
     view.person_form.inputs["email"].setText("no-at-sign")
     assert view.save() is False
     assert view.person_form.errors["email"].text() == "This is not an e-mail address."
+    assert demo_window.statusBar().currentMessage().startswith("Not saved")
     view.revert()
     assert not view.dirty
+    # nothing is marked any more: the status bar no longer says to correct marked fields
+    assert demo_window.statusBar().currentMessage() == "Unsaved changes discarded."
 
 
 def test_record_dialog_validation(qtbot: Any, demo_window: Any) -> None:
