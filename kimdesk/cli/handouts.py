@@ -8,7 +8,6 @@ picks the interface language (a handout may be in Tigrinya, the interface cannot
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from kimdesk.cli.common import Subcommands, add_vault_option, open_vault
 from kimdesk.i18n import gettext
@@ -27,17 +26,19 @@ def register(sub: Subcommands) -> None:
                    help=_("second language printed beside it (usually de)"))
     p.add_argument("--case", default=None, metavar="CASE",
                    help=_("fill in from this case (id or case number); blank otherwise"))
-    p.add_argument("-o", "--output", type=Path, required=True, help=_("PDF file to write"))
+    # a str, not a Path: Path drops the trailing "/" of "-o handouts/" (a folder was meant)
+    p.add_argument("-o", "--output", required=True, help=_("PDF file to write"))
     add_vault_option(p)
     p.set_defaults(func=cmd_handout)
 
 
 def cmd_handout(args: argparse.Namespace) -> int:
     from kimdesk.handouts.data import HandoutData, load_case_data, resolve_case_id
-    from kimdesk.handouts.render import prepare, render_pdf, validate, write_pdf
+    from kimdesk.handouts.render import check_output, prepare, render_pdf, validate, write_pdf
 
-    # Check the template and texts before asking for a passphrase or opening the vault.
+    # Check the template, texts and output before asking for a passphrase or opening the vault.
     validate(args.template, args.handout_lang, args.second_lang)
+    check_output(args.output)
     data = HandoutData()
     if args.case:
         vault = open_vault(args)

@@ -78,9 +78,14 @@ def cmd_apply(args: argparse.Namespace) -> int:
 
 
 def cmd_subject_export(args: argparse.Namespace) -> int:
-    from kimdesk.handouts.auskunft import write_auskunft
+    from kimdesk.handouts.auskunft import check_folder, write_auskunft
+    from kimdesk.handouts.templates import load_texts
     from kimdesk.vault.subject_access import collect, resolve_person
 
+    # a wrong language or output is told before the vault is opened (and the person read)
+    if args.export_lang:
+        load_texts(args.export_lang)
+    check_folder(args.output)
     with open_vault(args) as vault:
         data = collect(vault, resolve_person(vault, args.person))
     for path in write_auskunft(data, args.output, args.export_lang):

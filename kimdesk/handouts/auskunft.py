@@ -147,20 +147,44 @@ def render_auskunft(auskunft: dict[str, Any], lang: str | None = None) -> bytes:
     return render_pdf(prepare_template(template, load_texts(lang), second, data))
 
 
+def check_folder(folder: Path) -> None:
+    """Raise :class:`HandoutError` if ``folder`` exists and is not a folder (``-o
+    auskunft.pdf``: the export writes two files, so it takes a folder)."""
+    from kimdesk.handouts.templates import HandoutError
+    from kimdesk.i18n import N_
+
+    if folder.exists() and not folder.is_dir():
+        raise HandoutError(N_("{path} is not a folder: the Auskunft writes a PDF and a JSON "
+                              "file into a folder."), path=str(folder))
+
+
 def write_auskunft(auskunft: dict[str, Any], folder: Path, lang: str | None = None
                    ) -> tuple[Path, Path]:
     """``folder/auskunft-<case number>.pdf`` and ``.json`` (0600, written atomically; the folder
-    is created 0700 if it is new; the case number as a safe file name). Returns both paths."""
+    is created 0700 if it is new; the case number as a safe file name). Returns both paths.
+    The PDF is made before the folder is touched (an unknown language leaves nothing); a folder
+    that cannot be made or written is a one-line :class:`HandoutError`, not a traceback."""
     import json
 
-    from kimdesk.vault.files import atomic_write, file_stem, private_dir
+    from kimdesk.handouts.templates import HandoutError
+    from kimdesk.i18n import N_
+    from kimdesk.vault.files import atomic_write, file_stem, private_dir, shred
 
     numbers = [c["case_number"] for c in auskunft["cases"]]
     named = numbers[-1] if numbers else auskunft["person"]["id"][:8]
     stem = f"auskunft-{file_stem(named, 'person')}"
-    private_dir(folder)
-    pdf_path, json_path = folder / f"{stem}.pdf", folder / f"{stem}.json"
     pdf = render_auskunft(auskunft, lang)
-    atomic_write(json_path, json.dumps(auskunft, ensure_ascii=False, indent=1) + "\n")
-    atomic_write(pdf_path, pdf)
+    check_folder(folder)
+    pdf_path, json_path = folder / f"{stem}.pdf", folder / f"{stem}.json"
+    try:
+        private_dir(folder)
+        atomic_write(json_path, json.dumps(auskunft, ensure_ascii=False, indent=1) + "\n")
+        try:
+            atomic_write(pdf_path, pdf)
+        except OSError:  # not half an Auskunft: the JSON alone goes too
+            shred(json_path)
+            raise
+    except OSError as exc:
+        raise HandoutError(N_("Cannot write {path}: {reason}"), path=str(exc.filename or folder),
+                           reason=exc.strerror or type(exc).__name__) from exc
     return pdf_path, json_path

@@ -17,6 +17,7 @@ expects a good one.
 from __future__ import annotations
 
 import io
+import os
 import threading
 from dataclasses import dataclass
 from datetime import date
@@ -325,20 +326,50 @@ def _footer(canvas: Any, cols: list[Column], number: int, total: int) -> None:
             y -= cell.height
 
 
-def write_pdf(pdf: bytes, out: Path) -> None:
-    """Write atomically (:func:`kimdesk.vault.files.atomic_write`). A filled handout carries
-    personal data: readable by its owner only, unless it replaces a file whose permissions
-    someone chose."""
-    out = Path(out)
-    folder = out.parent if str(out.parent) else Path(".")
+def check_output(out: Path | str) -> Path:
+    """Raise :class:`HandoutError` unless a handout can go to ``out``: a file name (not a
+    folder) in a folder that exists, and not a file other than a PDF. Only a PDF (or an empty
+    file) is replaced: ``-o`` naming the vault replaced the whole vault with a one-page PDF (a
+    review of 2026-12-07). The CLI checks before it opens the vault, :func:`write_pdf` again."""
+    text = str(out)
+    if not text or text.endswith(("/", os.sep)):  # "-o handouts/": a folder was meant
+        raise HandoutError(N_("{path} is a folder: give the name of the PDF file to write."),
+                           path=text or ".")
+    path = Path(out)
+    folder = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise HandoutError(N_("{path} is a folder: give the name of the PDF file to write."),
+                           path=text)
     if not folder.is_dir():
-        raise HandoutError(N_("Cannot write {path}: {reason}"), path=str(out),
-                           reason="the folder does not exist")
+        raise HandoutError(N_("Cannot write {path}: the folder {folder} does not exist."),
+                           path=text, folder=str(folder))
+    _refuse_non_pdf(path)
+    return path
+
+
+def write_pdf(pdf: bytes, out: Path | str) -> None:
+    """Write atomically (:func:`kimdesk.vault.files.atomic_write`) after :func:`check_output`.
+    A filled handout carries personal data: readable by its owner only, unless it replaces a
+    file whose permissions someone chose."""
+    path = check_output(out)
     try:
-        atomic_write(out, pdf)
+        atomic_write(path, pdf)
     except OSError as exc:
         raise HandoutError(N_("Cannot write {path}: {reason}"), path=str(out),
                            reason=exc.strerror or str(exc)) from exc
+
+
+def _refuse_non_pdf(out: Path) -> None:
+    """Raise if ``out`` holds something other than a PDF (readers accept junk before the
+    ``%PDF-`` header, up to 1 KiB); a missing or unreadable file is left to the write."""
+    try:
+        with open(out, "rb") as fh:
+            head = fh.read(1024)
+    except OSError:
+        return
+    if head and b"%PDF-" not in head:
+        raise HandoutError(N_("{path} exists and is not a PDF: a handout does not replace it. "
+                              "Choose another file name."), path=str(out))
 
 
 def render_handout(

@@ -179,3 +179,30 @@ def test_layout_choice(qtbot: Any) -> None:
     with qtbot.waitSignal(dialog.rendered, timeout=15000):
         dialog.choose(second=None)
     assert not dialog.layout_box.isEnabled()  # one language: nothing to arrange
+
+
+@pytest.mark.parametrize(("ui", "client", "second"), [("de", "ar", "de"), ("en", "de", "en"),
+                                                      ("de", "uk", "de")])
+def test_a_case_sets_the_second_language_too(qtbot: Any, demo_vault: Any, ui: str, client: str,
+                                             second: str) -> None:
+    """Case -> Handout… reads the case after the dialog has opened: the client's language was
+    set from it, the second language stayed the one chosen for the interface language. In a
+    German interface an Arabic client's sheet came out Arabic beside English (review,
+    2026-12-07); a German client's in an English one, German alone (German beside German)."""
+    from kimdesk.i18n import language
+
+    if client == "de":  # the demo's clients prefer their first language: make one German
+        person = demo_vault.people.get(demo_vault.cases.where(order="seq")[0].person_id)
+        demo_vault.people.update(person.model_copy(update={
+            "languages": [*person.languages, "de"], "preferred_language": "de"}))
+    case = next(c for c in demo_vault.cases.where()
+                if demo_vault.people.get(c.person_id).preferred_language == client)
+    with language(ui):
+        dialog = open_dialog(qtbot, demo_vault, case.id)
+        qtbot.waitUntil(lambda: dialog.data.values.get("case_number") == case.case_number,
+                        timeout=15000)
+        assert dialog.selection() == ("appointment", client, second)
+        with qtbot.waitSignal(dialog.rendered, timeout=15000):
+            dialog.choose(second="tr")  # chosen by the counselor: a later case read keeps it
+        dialog.set_data(dialog.data)
+        assert dialog.selection() == ("appointment", client, "tr")

@@ -153,19 +153,28 @@ def test_failed_render_keeps_the_previous_file(resources_copy, tmp_path: Path) -
     assert sorted(os.listdir(tmp_path)) == ["handout.pdf", "templates", "texts"]
 
 
-def test_failed_write_leaves_no_temporary_file(tmp_path: Path) -> None:
+def test_failed_write_leaves_no_temporary_file(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
     target = tmp_path / "taken"
-    target.mkdir()  # a folder where the PDF should go: the final rename fails
-    with pytest.raises(HandoutError, match="Cannot write"):
+    target.mkdir()  # a folder where the PDF should go: told before anything is written
+    with pytest.raises(HandoutError, match="is a folder"):
         write_pdf(b"%PDF-1.4 test", target)
     assert os.listdir(tmp_path) == ["taken"] and os.listdir(target) == []
-    with pytest.raises(HandoutError, match="folder does not exist"):
+    with pytest.raises(HandoutError, match=r"folder .*missing does not exist"):
         write_pdf(b"%PDF-1.4 test", tmp_path / "missing" / "x.pdf")
+
+    def refuse(*_args: object) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr("kimdesk.vault.files.os.replace", refuse)  # the final rename fails
+    with pytest.raises(HandoutError, match="Cannot write"):
+        write_pdf(b"%PDF-1.4 test", tmp_path / "x.pdf")
+    assert os.listdir(tmp_path) == ["taken"]
 
 
 def test_write_replaces_atomically(tmp_path: Path) -> None:
     out = tmp_path / "x.pdf"
-    out.write_bytes(b"old")
+    out.write_bytes(b"%PDF-old")  # only a PDF is replaced (test_output.py)
     write_pdf(b"%PDF-new", out)
     assert out.read_bytes() == b"%PDF-new" and os.listdir(tmp_path) == ["x.pdf"]
 
@@ -215,7 +224,7 @@ def test_new_files_are_private_and_replaced_files_keep_their_mode(tmp_path: Path
     write_pdf(b"%PDF-x", fresh)
     assert stat.S_IMODE(fresh.stat().st_mode) == 0o600
     shared = tmp_path / "shared.pdf"
-    shared.write_bytes(b"old")
+    shared.write_bytes(b"%PDF-old")
     shared.chmod(0o640)
     write_pdf(b"%PDF-y", shared)
     assert stat.S_IMODE(shared.stat().st_mode) == 0o640

@@ -84,6 +84,13 @@ DETAIL_FIELDS: dict[str, str] = {
     "office_hours": N_("Your office hours"),
 }
 DEBOUNCE_MS = 250
+
+
+def _second_for(lang: str) -> str:
+    """The language printed beside the client's: German for the offices, English beside German."""
+    return "de" if lang != "de" else "en"
+
+
 def _render(request: tuple[str, str, str | None, HandoutData, str]) -> tuple[bytes, int]:
     """Lay out and render one handout (Qt-free core code; on the files lane). Returns the PDF and
     the thread it was made on (the tests check that this is not the GUI thread)."""
@@ -210,7 +217,7 @@ class HandoutDialog(QDialog):
             self.second_box.addItem(name, lang)
         first = preferred if preferred in LANGUAGES else current_language()
         self.lang_box.setCurrentIndex(max(0, self.lang_box.findData(first)))
-        self.second_box.setCurrentIndex(self.second_box.findData("de" if first != "de" else "en"))
+        self.second_box.setCurrentIndex(self.second_box.findData(_second_for(first)))
         self.lang_box.blockSignals(False)
         self.second_box.blockSignals(False)
 
@@ -240,7 +247,14 @@ class HandoutDialog(QDialog):
             if not edit.text() and data.values.get(name):
                 edit.setText(data.values[name])
         if data.preferred_language in LANGUAGES:
+            # the second language follows unless the counselor chose one: with the case read
+            # after the dialog opened (the main window's path), an Arabic client's sheet in a
+            # German interface came out Arabic beside English, not German (a review, 2026-12-07)
+            before, second = self.lang_box.currentData(), self.second_box.currentData()
             self.lang_box.setCurrentIndex(self.lang_box.findData(data.preferred_language))
+            if second in (_second_for(before), data.preferred_language):
+                self.second_box.setCurrentIndex(
+                    self.second_box.findData(_second_for(data.preferred_language)))
         self._schedule()
 
     def show_error(self, exc: BaseException) -> None:
