@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from kimdesk.handouts.auskunft_places import add_places, add_remains
-from kimdesk.handouts.data import HandoutData, handout_language
+from kimdesk.handouts.data import HandoutData, handout_language, printable_name
 from kimdesk.handouts.sheet import Sheet
 from kimdesk.handouts.sheet import code as _code
 from kimdesk.handouts.sheet import day as _day
@@ -25,9 +25,11 @@ from kimdesk.handouts.templates import SOURCE_LANGUAGE, Template, load_texts
 
 
 def _name(person: dict[str, Any]) -> str:
-    written = f"{person.get('given_name', '')} {person.get('family_name', '')}".strip()
-    latin = f"{person.get('given_name_latin', '')} {person.get('family_name_latin', '')}".strip()
-    return written if not latin or latin == written else f"{written} ({latin})"
+    """As on a handout (:func:`~kimdesk.handouts.data.printable_name`); the JSON beside the
+    sheet keeps the name as written, also in a script the fonts lack."""
+    return printable_name(
+        f"{person.get('given_name', '')} {person.get('family_name', '')}".strip(),
+        f"{person.get('given_name_latin', '')} {person.get('family_name_latin', '')}".strip())
 
 
 def _join(values: list[str] | None) -> str:

@@ -52,9 +52,23 @@ def format_date(day: date | None) -> str:
 
 
 def client_name(person: Person) -> str:
-    written = f"{person.given_name} {person.family_name}".strip()
-    latin = f"{person.given_name_latin} {person.family_name_latin}".strip()
-    return written if not latin or latin == written else f"{written} ({latin})"
+    return printable_name(f"{person.given_name} {person.family_name}".strip(),
+                          f"{person.given_name_latin} {person.family_name_latin}".strip())
+
+
+def printable_name(written: str, latin: str) -> str:
+    """The name as written with its Latin form in brackets where they differ. Where the written
+    form has letters no bundled font draws (Georgian, Armenian, Hebrew, Chinese: the fonts cover
+    Latin, Cyrillic, Greek, Arabic and Ethiopic), the Latin form alone: the sheet printed a row
+    of empty boxes before it, of use to no one (a review of 2026-12-07). A vault never holds
+    such a name without its Latin form (:class:`~kimdesk.domain.models.Person`)."""
+    if not latin or latin == written:
+        return written
+    from kimdesk.handouts.fonts import uncovered
+
+    if uncovered(written) or uncovered(written, bold=True):
+        return latin
+    return f"{written} ({latin})"
 
 
 #: Codes a person record may carry, mapped to the handout language that serves them.

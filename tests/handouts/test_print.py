@@ -238,3 +238,38 @@ def test_the_arabic_scale_comes_from_the_font_files() -> None:
         scaled = arabic.scale * body_height(arabic, ARABIC_BODY_LETTERS, True)
         assert 1.1 < arabic.scale < 1.4, arabic.scale
         assert abs(scaled / x_height - 1.0) <= 0.1, (bold, scaled, x_height)
+
+
+@pytest.mark.parametrize(("given", "family", "latin"), [
+    ("ნინო", "ბერიძე", "Nino Beridze"),  # Georgian
+    ("Անի", "Հակոբյան", "Ani Hakobyan"),  # Armenian
+])
+def test_a_name_in_a_script_without_a_font_prints_in_latin_letters(
+        make_vault: object, tmp_path: Path, given: str, family: str, latin: str) -> None:
+    """The bundled fonts have no Georgian or Armenian: the written name printed as a row of
+    empty boxes (.notdef) before its Latin form, on the handout and on the Auskunft."""
+    from kimdesk.domain.models import Person
+    from kimdesk.handouts.auskunft import render_auskunft
+    from kimdesk.handouts.data import load_case_data
+    from kimdesk.handouts.fonts import uncovered
+    from kimdesk.vault.subject_access import collect
+
+    vault = make_vault()  # type: ignore[operator]
+    first, last = latin.split()
+    person = vault.people.add(Person(given_name=given, family_name=family, given_name_latin=first,
+                                     family_name_latin=last, languages=["ru"],
+                                     preferred_language="ru"))
+    case = vault.cases.open_case(person.id)
+    handout = tmp_path / "handout.pdf"
+    render_handout("appointment", "ru", "de", load_case_data(vault, case.id), handout)
+    auskunft = tmp_path / "auskunft.pdf"
+    auskunft.write_bytes(render_auskunft(collect(vault, person.id)))
+    for pdf in (handout, auskunft):
+        text = pdftotext(pdf)
+        assert latin in text, pdf.name
+        assert given not in text and uncovered("".join(text.split())) == [], pdf.name
+    # a name the fonts draw keeps both forms
+    arabic = vault.people.add(Person(given_name="نور", family_name="مصطفى",
+                                     given_name_latin="Nour", family_name_latin="Mustafa"))
+    data = load_case_data(vault, vault.cases.open_case(arabic.id).id)
+    assert data.values["client_name"] == "نور مصطفى (Nour Mustafa)"
