@@ -7,7 +7,6 @@ the answer stays as it was."""
 from __future__ import annotations
 
 import hashlib
-import os
 import secrets
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,7 @@ from typing import Any
 import pytest
 
 from tests.gui.conftest import wait_idle
+from tests.rawscan import files_holding
 
 pytestmark = pytest.mark.gui
 
@@ -151,16 +151,7 @@ def test_choose_save_reopen_and_save_as(qtbot: Any, demo_window: Any, tmp_path: 
     # file, not a cache of Qt's (the vault, its WAL and the settings are under tmp_path too)
     import tempfile
 
-    leaks = []
-    for folder, _dirs, names in os.walk(tempfile.gettempdir()):  # others' files come and go
-        for name in names:
-            path = Path(folder) / name
-            try:
-                if not path.is_symlink() and path != photo and content in path.read_bytes():
-                    leaks.append(path)
-            except OSError:
-                continue
-    assert leaks == []
+    assert files_holding(Path(tempfile.gettempdir()), [content], skip=[photo]) == []
 
     # reopened: listed with its size and thumbnail, and "Save as…" writes a copy
     view.reload()

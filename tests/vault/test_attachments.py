@@ -17,6 +17,7 @@ from kimdesk.errors import ValidationError
 from kimdesk.vault import Vault
 from kimdesk.vault.attachments_store import MAX_BYTES
 from kimdesk.vault.purge import PurgeOrder, purge_cases
+from tests.rawscan import files_holding
 from tests.vault.pages import plaintext
 
 #: Made at run time, so no source file or shell history holds it (the temp dir scan would find it)
@@ -62,16 +63,7 @@ def test_round_trip_keeps_the_bytes_and_their_sha256(make_vault: Any, tmp_path: 
 
 
 def _plain_anywhere(root: Path, needle: bytes) -> list[Path]:
-    found = []
-    for folder, _dirs, names in os.walk(root):  # other processes' files come and go
-        for name in names:
-            p = Path(folder) / name
-            try:
-                if not p.is_symlink() and needle in p.read_bytes():
-                    found.append(p)
-            except OSError:  # another user's file, or gone meanwhile
-                continue
-    return found
+    return files_holding(root, [needle])
 
 
 def test_no_plaintext_in_vault_wal_or_temp_dir(make_vault: Any, tmp_path: Path) -> None:
