@@ -117,7 +117,8 @@ def add_places(sheet: Sheet, auskunft: dict[str, Any]) -> None:
     conflicts = auskunft.get("sync_conflicts") or []
     earlier = auskunft.get("earlier_versions") or []
     unsent = auskunft.get("unsent_changes") or []
-    if not any((parked, deleted, unsaved, conflicts, earlier, unsent)):
+    refused = auskunft.get("refused_changes") or []
+    if not any((parked, deleted, unsaved, conflicts, earlier, unsent, refused)):
         return
     sheet.block("heading", "auskunft.places_heading")
     sheet.block("paragraph", "auskunft.places")
@@ -144,3 +145,8 @@ def add_places(sheet: Sheet, auskunft: dict[str, Any]) -> None:
         for change in unsent:
             _record(sheet, change["kind"], _dated(change.get("batch_created_at"),
                                                   fields_text(change.get("fields") or {})))
+    if refused:  # the record is listed above; here what the server said about it
+        sheet.block("heading", "auskunft.refused")
+        for refusal in refused:
+            _record(sheet, refusal["kind"], _dated(refusal.get("at"),
+                                                   str(refusal.get("reason") or "")))

@@ -19,6 +19,10 @@ her lie?") found six further places, and this module reads each for one person:
 - **unsent changes** (``sync_outbox``): a batch stored before it is sent, until its receipt.
   Only the values that differ from the record as listed (it was edited again after the batch
   was built): the rest is the listed value a second time;
+- **changes the server refused** (``sync_state``, ``refused:<kind>/<id>``,
+  :mod:`kimdesk.vault.sync.refusals`): the server's reason, which may quote a value of hers (a
+  refused day), and when it was told; the record itself is listed above (not found in the
+  Auskunft until 2026-12-07);
 - parked records (``sync_parked``) are read by :func:`kimdesk.vault.sync.parked.of_person`.
 
 Left out on purpose, as copies or as no data about her: the search index (terms derived from the
@@ -88,7 +92,7 @@ def records_of(vault: Vault, person_id: str) -> Records:
 
 
 def traces(vault: Vault, person_id: str) -> dict[str, list[dict[str, Any]]]:
-    """The five places as the Auskunft's JSON lists them (see the module docstring)."""
+    """The six places as the Auskunft's JSON lists them (see the module docstring)."""
     records = records_of(vault, person_id)
     cases = [rid for kind, rid in records if kind == "cases"]
     # a deleted case hides what hangs on it from the live listing, deleted or not
@@ -101,6 +105,7 @@ def traces(vault: Vault, person_id: str) -> dict[str, list[dict[str, Any]]]:
         "sync_conflicts": conflicts(vault, records),
         "earlier_versions": earlier_versions(vault, records),
         "unsent_changes": unsent_changes(vault, records),
+        "refused_changes": refused_changes(vault, records),
     }
 
 
@@ -193,3 +198,13 @@ def unsent_changes(vault: Vault, records: Records) -> list[dict[str, Any]]:
                 out.append({"kind": change["kind"], "id": change["id"],
                             "batch_created_at": created, "fields": fields})
     return out
+
+
+def refused_changes(vault: Vault, records: Records) -> list[dict[str, Any]]:
+    """The server's refusals of her records' changes, as kept: the reason (the server's text,
+    unmasked: it is her own data that it may quote), the local revision refused and when."""
+    from kimdesk.vault.sync.refusals import SyncRefusals
+
+    return [{"kind": r.kind, "id": r.record_id, "revision": r.revision, "reason": r.reason,
+             "at": r.at}
+            for r in SyncRefusals(vault, {}).stored() if (r.kind, r.record_id) in records]

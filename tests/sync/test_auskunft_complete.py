@@ -3,13 +3,14 @@
 A person's data lies in the vault outside their live records too: a record sync received and
 holds back (``sync_parked``), a note deleted in the app (a tombstone keeps its words), entries
 kept unsaved (at a lock, after a refused save, a form draft: ``vault_meta``), a conflict's losing
-value (``sync_conflicts``), the server's last version of a record edited since (``sync_base``)
-and a batch not yet acknowledged (``sync_outbox``). Two real devices and a real server on
-127.0.0.1 put one distinct marker of a person in each place, and the same for a second person;
-the real ``kimdesk subject-export`` (German, and Arabic beside German) must name every marker of
-the first, in the JSON and in the PDF's text, and none of the second; and apart from the two
-files it writes, it leaves nothing behind that holds a marker (a raw byte scan of the test's
-folders: the vaults, home, the XDG folders, the temporary folders).
+value (``sync_conflicts``), the server's last version of a record edited since (``sync_base``),
+a batch not yet acknowledged (``sync_outbox``) and the server's refusal of a change, whose
+reason may quote her value (``sync_state``; listed since 2026-12-07). Two real devices and a
+real server on 127.0.0.1 put one distinct marker of a person in each place, and the same for a
+second person; the real ``kimdesk subject-export`` (German, and Arabic beside German) must name
+every marker of the first, in the JSON and in the PDF's text, and none of the second; and apart
+from the two files it writes, it leaves nothing behind that holds a marker (a raw byte scan of
+the test's folders: the vaults, home, the XDG folders, the temporary folders).
 """
 
 from __future__ import annotations
@@ -30,12 +31,14 @@ from kimdesk.server import push_plan
 from kimdesk.server.embedded import EmbeddedServer
 from kimdesk.sync.store.outbox import PushCursor
 from kimdesk.vault.drafts import case_drafts, form_drafts, keep_refused
+from kimdesk.vault.sync.refusals import SyncRefusals
 from tests.conftest import PASSPHRASE
 from tests.gui.test_no_plaintext import scan
 from tests.handouts.helpers import norm, pdftotext
 from tests.sync.helpers import Device, pushed
 
-PLACES = ("parked", "deleted", "lock", "refused", "form", "conflict", "earlier", "unsent")
+PLACES = ("parked", "deleted", "lock", "refused", "form", "conflict", "earlier", "unsent",
+          "refusal")
 #: Each place's marker for the person asked about; the other person's are these with "Fremd".
 HERS = {place: f"Quastholm{place.capitalize()}Marke" for place in PLACES}
 OTHERS = {place: f"Fremd{place.capitalize()}Kennwort" for place in PLACES}
@@ -94,6 +97,10 @@ def _keep_locally(alice: Device, case_id: str, notes: list[str], markers: dict[s
     assert keep_refused(vault, case_id, {"records": [{
         "kind": "notes", "existing": notes[1], "changed": {"text": markers["refused"]},
         "base": {"text": "zweite Notiz"}}]}, stale=True)
+    with vault.transaction():  # the server's refusal of the second note, quoting her value
+        SyncRefusals(vault, {}).note([("notes", notes[1], vault.notes.get(notes[1]).revision,
+                                       f"text {markers['refusal']} refused")],
+                                     "2026-03-05T08:00:00+00:00")
     form_drafts(vault).save(f"{case_id}:verlauf:new", {
         "form_id": "verlauf", "form_version": "1", "answers": {"notes": markers["form"]},
         "client_language": "ar", "saved_at": "2026-03-04T09:00:00+00:00"})
@@ -172,7 +179,8 @@ def test_the_auskunft_names_every_place_of_the_person_and_nothing_of_another(
     where = {"parked": data["parked"], "deleted": data["deleted_records"],
              "lock": data["unsaved_entries"], "refused": data["unsaved_entries"],
              "form": data["unsaved_entries"], "conflict": data["sync_conflicts"],
-             "earlier": data["earlier_versions"], "unsent": data["unsent_changes"]}
+             "earlier": data["earlier_versions"], "unsent": data["unsent_changes"],
+             "refusal": data["refused_changes"]}
     for place, part in where.items():
         assert HERS[place] in json.dumps(part, ensure_ascii=False), place
     assert {e["source"] for e in data["unsaved_entries"]} == {"lock", "refused_save",
@@ -189,6 +197,7 @@ def test_the_auskunft_names_every_place_of_the_person_and_nothing_of_another(
         assert [m for m in OTHERS.values() if m in page] == [], lang
         assert "Fremdling" not in page
     assert "Nicht gespeicherte Eingaben" in texts["de"]
+    assert "Vom Server abgelehnte Änderungen" in texts["de"]
 
     # the export wrote its two files per run and no other file (a temporary one would be left
     # in home/tmp or home/run), and no file of the test's holds a marker in plain bytes
