@@ -87,7 +87,7 @@ def build_report(db: StatsQueries, period: Period, min_cell: int = DEFAULT_MIN_C
     then marked for internal use only), else :class:`NotAReportingPeriod`. ``method``
     "cell-key" perturbs instead of suppressing, with record keys from ``secret``
     (:mod:`kimdesk.stats.cellkey`; ``min_cell`` does not apply)."""
-    from kimdesk.stats.indicators import compute, stock_tables
+    from kimdesk.stats.indicators import compute
 
     if period.kind is None and not internal:
         raise NotAReportingPeriod(period.label)
@@ -95,13 +95,31 @@ def build_report(db: StatsQueries, period: Period, min_cell: int = DEFAULT_MIN_C
     if method == "cell-key":
         protection = _cell_key_protection(db, period, tables, secret)
     elif method == "suppression":
-        before = period.previous()  # the link rule: protected against the period before too
-        previous = stock_tables(db, before) if before is not None else None
-        protection = protect(tables, min_cell, previous)
+        protection = protect(tables, min_cell, *_period_before(db, period, min_cell))
     else:
         raise ValueError(f"unknown method {method!r}")
     return Report(period=period, tables=tables, protection=protection,
                   created_on=date.today(), internal=internal)
+
+
+def _period_before(db: StatsQueries, period: Period, min_cell: int
+                   ) -> tuple[list[Table] | None, tuple[list[Table], Protection] | None]:
+    """The link rules (docs/statistics.md): the stock tables of the period of the same kind
+    just before, and its case tables with their base pattern, which :func:`protect` of
+    ``period`` protects against. The base pattern is that period's own protection against the
+    stocks of the period before it, without the flow link (that would reach back to the first
+    month); two more case counts, no consultations."""
+    from kimdesk.stats.indicators import case_tables
+
+    before = period.previous()
+    if before is None:
+        return None, None
+    tables = case_tables(db, before)
+    stocks = [t for t in tables if t.id.startswith("active_by_")]
+    earlier = before.previous()
+    earlier_stocks = ([t for t in case_tables(db, earlier) if t.id.startswith("active_by_")]
+                      if earlier is not None else None)
+    return stocks, (tables, protect(tables, min_cell, earlier_stocks))
 
 
 def _cell_key_protection(db: StatsQueries, period: Period, tables: list[Table],

@@ -32,7 +32,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from kimdesk.stats import linkage
+from kimdesk.stats import flowlink, linkage
 from kimdesk.stats.intervals import Model, Move
 from kimdesk.stats.tables import Cell, Key, Table
 
@@ -55,6 +55,12 @@ class Protection:
     #: count published as ``perturbed[key]``)
     method: str = "suppression"
     perturbed: dict[Key, int] | None = None
+    #: the pattern before the flow link, per level (threshold 2 .. ``min_cell``): what the
+    #: export of the next period takes as this one's (:mod:`kimdesk.stats.flowlink`)
+    levels: dict[int, set[Key]] = field(default_factory=dict)
+    #: suppressed secondary numbers that this export and the one of the period before give
+    #: anyway (the flow link; never written to an export)
+    determined: set[Key] = field(default_factory=set)
 
     @property
     def suppressed(self) -> set[Key]:
@@ -117,7 +123,8 @@ def collect_values(tables: Iterable[Table]) -> dict[Key, Cell]:
 
 
 def protect(tables: Sequence[Table], min_cell: int = DEFAULT_MIN_CELL,
-            previous: Sequence[Table] | None = None) -> Protection:
+            previous: Sequence[Table] | None = None,
+            before: tuple[Sequence[Table], Protection] | None = None) -> Protection:
     """Find the suppression pattern for an export made of ``tables``.
 
     Nested thresholds: the pattern for ``min_cell`` = k is built on the one for k - 1, which is
@@ -128,7 +135,12 @@ def protect(tables: Sequence[Table], min_cell: int = DEFAULT_MIN_CELL,
 
     ``previous``, the tables of the reporting period of the same kind just before (the link
     rule, :mod:`kimdesk.stats.linkage`): the pattern also protects against a reader who
-    subtracts that period's export from this one."""
+    subtracts that period's export from this one.
+
+    ``before``, the case tables of that period and their :func:`protect` without ``before``
+    (its base pattern per level, :attr:`Protection.levels`): the flow link
+    (:mod:`kimdesk.stats.flowlink`), run after the levels and nested like them, so that the
+    two exports together narrow no suppressed number of either below the threshold."""
     if min_cell < 1:
         raise ValueError("min_cell must be at least 1")
     values = collect_values(tables)
@@ -142,11 +154,44 @@ def protect(tables: Sequence[Table], min_cell: int = DEFAULT_MIN_CELL,
         suppressed |= {k for k, cell in values.items() if 0 < cell.contributors < level}
         suppressed |= {k for k, d in moved.items() if 0 < d < level}
         _extend(tables, counts, suppressed, withheld, level, min_cell, proven)
+        result.levels[level] = set(suppressed)
     result.primary = {k for k, cell in values.items() if 0 < cell.contributors < min_cell}
     result.primary |= {k for k, d in moved.items() if 0 < d < min_cell}
+    if before is not None and "cases" not in withheld:
+        suppressed = _link(tables, counts, withheld, result.levels, before, min_cell,
+                           result.primary, result.determined)
     result.secondary = suppressed - result.primary
     result.withheld = withheld
     return result
+
+
+def _link(tables: Sequence[Table], counts: dict[Key, int], withheld: set[str],
+          levels: dict[int, set[Key]], before: tuple[Sequence[Table], Protection],
+          min_cell: int, primary: set[Key], determined: set[Key]) -> set[Key]:
+    """The flow link, level by level: the numbers added at level k are added on top of the
+    base pattern of every higher level too (so thresholds stay nested); ``Protection.determined``
+    gets the secondary numbers that the two exports give anyway. Withholds the case
+    table of this period where a primary number (or one of the period before) cannot be
+    protected."""
+    prev_tables, prev = before
+    prev_live = [t for t in prev_tables if t.id not in prev.withheld]
+    live = [t for t in tables if t.id not in withheld]
+    prev_values = {k: c.value for k, c in collect_values(prev_tables).items()}
+    added: set[Key] = set()
+    shown: set[Key] = set()
+    proven: dict[tuple[str, Key], int] = {}
+    after = flowlink.Side("after", live, counts, set())
+    for level in range(2, min_cell + 1):
+        after.hidden = levels[level] | added
+        after.model.forget()
+        link = flowlink.Link(after, flowlink.Side("before", prev_live, prev_values,
+                                                  set(prev.levels.get(level, set()))))
+        if not flowlink.extend(link, level, min_cell, proven, primary, shown):
+            withheld.add("cases")
+            break
+        added |= after.hidden - levels[level]
+    determined.update(shown)
+    return levels[min_cell] | added
 
 
 def _extend(tables: Sequence[Table], counts: dict[Key, int], suppressed: set[Key],

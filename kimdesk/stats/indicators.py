@@ -67,19 +67,21 @@ def compute(db: StatsQueries, period: Period, cases_db: StatsQueries | None = No
     return _tables(cases.cells, events)
 
 
-#: No consultations, referrals or gaps: :func:`stock_tables` builds the case tables alone.
+#: No consultations, referrals or gaps: :func:`case_tables` builds the case tables alone.
 _NO_EVENTS: dict[str, Cells] = {name: {} for name in (
     "consultations_by_place", "consultations_by_interpreter", "referrals_by_agency_type",
     "gaps_by_category")}
 
 
-def stock_tables(db: StatsQueries, period: Period) -> list[Table]:
-    """Only the stock tables (``active_by_*``) of ``period``: what the link rule compares with
-    the period before (:mod:`kimdesk.stats.linkage`). The consultations, referrals and gaps are
-    not read, so the period before costs the case count alone, not a second whole report."""
+def case_tables(db: StatsQueries, period: Period) -> list[Table]:
+    """Only the case tables (cases, closed by ..., active by ...) of ``period``: what the link
+    rules compare with the period before (:mod:`kimdesk.stats.linkage`, :mod:`.flowlink`). The
+    consultations, referrals and gaps are not read (nothing links them to the case tables), so
+    a period before costs the case count alone, not a second whole report."""
     with collector_paused():
         cells = case_cells(db, period).cells
-    return [t for t in _tables(cells, _NO_EVENTS) if t.id.startswith("active_by_")]
+    return [t for t in _tables(cells, _NO_EVENTS) if t.unit == "cases"]
+
 
 
 #: Events per (municipality, person, column), counted or summed.

@@ -160,6 +160,12 @@ class Model:
             if y != x and self._partner(group, x, y, hidden, cheap):
                 yield from self._group_moves(group, x, y, a, s, need, hidden, cheap, {}, None)
 
+    def pair_moves(self, group: str, x: str, y: str, a: int, s: int, need: int,
+                   hidden: set[Key], cheap: bool) -> Iterator[Move]:
+        """Rows ``x`` and ``y`` of a shared group moving against each other, alone and with the
+        groups bound to it (for the flow link between periods, :mod:`kimdesk.stats.flowlink`)."""
+        return self._group_moves(group, x, y, a, s, need, hidden, cheap, {}, None)
+
     def _group_moves(self, group: str, x: str, y: str, a: int, s: int, need: int,
                      hidden: set[Key], cheap: bool, start: Move, done: Table | None
                      ) -> Iterator[Move]:

@@ -179,4 +179,62 @@ def recovered(tables: Sequence[Table], protection: Protection,
     return {k: b for k, b in bounds(tables, protection, seen).items() if b[1] - b[0] < 1 - 1e-6}
 
 
-__all__ = ["TOTAL", "bounds", "recovered"]
+__all__ = ["TOTAL", "bounds", "joint_bounds", "recovered"]
+
+
+def joint_bounds(before: tuple[Sequence[Table], Protection],
+                 after: tuple[Sequence[Table], Protection], only: set[str] | None = None
+                 ) -> dict[tuple[str, Key], tuple[float, float]]:
+    """LP bounds of the suppressed quantities of two exports of consecutive periods, P-1
+    (``before``) and P (``after``), held together: each export's relations and inequalities, and
+    per municipality (and for the Kreis) the link ``active(P) - opened(P) = active(P-1) -
+    closed(P-1)`` (the cases active in both periods), docs/statistics.md "Link rule". Keys are
+    ("before" | "after", quantity); ``only``: bound just the quantities of these groups or
+    tables (``"@opened"``, ``"cases"``, ...), all when None."""
+    idx: dict[str, dict[Key, int]] = {}
+    order: list[tuple[str, Key]] = []
+    published: dict[str, dict[Key, int]] = {}
+    eq_rows: list[LinearRow] = []
+    ub_rows: list[LinearRow] = []
+    rows: dict[str, set[str]] = {}
+    for side, (tables, protection) in (("before", before), ("after", after)):
+        live = [t for t in tables if t.id not in protection.withheld]
+        shown, hidden = _what_is_shown(live, protection, None)
+        idx[side] = {k: len(order) + i for i, k in enumerate(sorted(hidden))}
+        order.extend((side, k) for k in sorted(hidden))
+        published[side] = shown
+        eq_rows += _equations(live, idx[side], shown)
+        ub_rows += _inequalities(live, idx[side], shown)
+        rows[side] = set(live[0].all_rows) if live else set()
+    withheld = "cases" in before[1].withheld or "cases" in after[1].withheld
+    for r in sorted(rows["before"] | rows["after"]) if not withheld else ():
+        coef: dict[int, float] = {}
+        rhs = 0.0
+        for side, group, sign in (("after", "@active", 1.0), ("after", "@opened", -1.0),
+                                  ("before", "@active", -1.0), ("before", "@closed", 1.0)):
+            k = (group, r)
+            if k in idx[side]:
+                coef[idx[side][k]] = coef.get(idx[side][k], 0.0) + sign
+            else:  # published, or a row the period does not have: 0
+                rhs -= sign * published[side].get(k, 0)
+        if coef:
+            eq_rows.append((coef, rhs))
+    n = len(order)
+    if not n:
+        return {}
+    flat = {i: key for i, key in enumerate(order)}
+    wanted = [i for i, (_s, k) in flat.items()
+              if only is None or k[0] in only]
+    a_eq, b_eq = _matrix(eq_rows, n)
+    a_ub, b_ub = _matrix(ub_rows, n)
+    out: dict[tuple[str, Key], tuple[float, float]] = {}
+    for i in wanted:
+        objective = np.zeros(n)
+        objective[i] = 1.0
+        lo = linprog(objective, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=(1.0, None),
+                     method="highs")
+        hi = linprog(-objective, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=(1.0, None),
+                     method="highs")
+        assert lo.status == 0, (flat[i], lo.message)
+        out[flat[i]] = (lo.fun, float("inf") if hi.status == 3 else -hi.fun)
+    return out

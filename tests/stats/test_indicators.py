@@ -72,7 +72,10 @@ def test_published_numbers_equal_direct_sql_counts(stats_vault: object, period: 
     for column, counts in direct.items():
         for row in cases.all_rows:
             want = sum(counts.values()) if row == TOTAL else counts.get(row, 0)
-            shown = p.shown(cases, row, column)
+            # a case table withheld by the flow link (docs/statistics.md) publishes nothing:
+            # its counts are checked all the same
+            shown = (cases.cell(row, column).value if "cases" in p.withheld
+                     else p.shown(cases, row, column))
             if shown != ".":
                 assert shown == want, (column, row)
                 checked += 1
