@@ -27,8 +27,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from kimdesk.errors import KimdeskError
-from kimdesk.i18n import N_
+from kimdesk.errors import FileError, KimdeskError, os_reason
+from kimdesk.i18n import N_, gettext
 from kimdesk.vault.appointments import APPOINTMENT, AgendaEntry
 from kimdesk.vault.files import atomic_write
 
@@ -120,9 +120,10 @@ def write_ics(path: Path, data: bytes) -> None:
     path = Path(path)
     if not path.parent.is_dir():
         raise IcsWriteError(N_("Cannot write {path}: {reason}"), path=str(path),
-                            reason="the folder does not exist")
+                            reason=gettext(N_("it or its folder does not exist")))
     try:
         atomic_write(path, data)
-    except OSError as exc:
+    except OSError as exc:  # FileError says why in the user's language
+        reason = exc.reason() if isinstance(exc, FileError) else gettext(os_reason(exc))
         raise IcsWriteError(N_("Cannot write {path}: {reason}"), path=str(path),
-                            reason=exc.strerror or exc.__class__.__name__) from exc
+                            reason=reason) from exc

@@ -11,9 +11,15 @@ from __future__ import annotations
 
 import argparse
 from datetime import date
-from pathlib import Path
 
-from kimdesk.cli.common import Subcommands, add_vault_option, iso_date, open_vault, print_json
+from kimdesk.cli.common import (
+    Subcommands,
+    add_vault_option,
+    iso_date,
+    open_vault,
+    output_path,
+    print_json,
+)
 from kimdesk.i18n import gettext
 
 _ = gettext
@@ -31,7 +37,7 @@ def register(sub: Subcommands) -> None:
     listing.set_defaults(func=cmd_list)
     export = inner.add_parser("export", help=_("write the appointments from today on as an "
                                                "iCalendar file (.ics)"))
-    export.add_argument("--ics", type=Path, required=True, metavar="FILE",
+    export.add_argument("--ics", type=output_path, required=True, metavar="FILE",
                         help=_("iCalendar file to write"))
     export.add_argument("--case-number", action="store_true",
                         help=_("put the case number into each entry"))

@@ -10,6 +10,7 @@ import argparse
 import getpass
 import json
 import sys
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
@@ -51,6 +52,42 @@ def iso_date(text: str) -> date:
     except ValueError:
         raise argparse.ArgumentTypeError(
             _("not a date (YYYY-MM-DD): {text}").format(text=text)) from None
+
+
+def output_path(text: str) -> Path:
+    """An argparse type for ``-o``/``--ics``: a path, not empty. An empty one is what a script
+    passes when its variable is unset (``-o "$OUT"``): ``subject-export`` then wrote the
+    Auskunft into the working folder and ``stats`` failed with a traceback (2026-12-07)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError(_("an output path must not be empty"))
+    return Path(text)
+
+
+def output_text(text: str) -> str:
+    """:func:`output_path` as typed: a trailing "/" says a folder was meant, which a ``Path``
+    drops (``handout -o handouts/`` wrote a file named ``handouts``)."""
+    return str(output_path(text)) and text
+
+
+def whole_number(low: int, high: int) -> Callable[[str], int]:
+    """An argparse type: a whole number from ``low`` to ``high``, else a translated usage
+    error. argparse's own ``int`` said "invalid int value" in English, and took numbers of any
+    size: ``search --limit 99999999999999999999`` overflowed SQLite and was reported as a
+    damaged vault, ``stats --min-cell`` of that size computed for hours (2026-12-07)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or not low <= value <= high:
+            raise argparse.ArgumentTypeError(
+                _("not a whole number from {low} to {high}: {text}").format(
+                    low=low, high=high, text=text))
+        return value
+
+    parse.__name__ = "whole number"  # what argparse names in its own messages
+    return parse
 
 
 def vault_path(args: argparse.Namespace) -> Path:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import signal
 import sys
 from collections.abc import Callable, Sequence
 
@@ -28,10 +29,13 @@ from kimdesk.cli import (
     vault,
 )
 from kimdesk.cli.common import Subcommands, UsageError, add_vault_option, vault_path
-from kimdesk.errors import KimdeskError, ValidationError
+from kimdesk.errors import FileError, KimdeskError, ValidationError
 from kimdesk.i18n import N_, UI_LANGUAGES, gettext, set_language
 
 _ = gettext
+
+_STOPPED = N_("Stopped.")
+_NOT_UTF8 = N_("An argument is not UTF-8 text; nothing was done with it.")
 
 #: Who adds which subcommands, in the order of ``kimdesk --help`` (part of the contract: the
 #: usage error lists the commands in this order).
@@ -102,7 +106,35 @@ def run(argv: Sequence[str] | None = None) -> int:
                 raise UsageError(N_("--demo opens the demo vault; leave out --vault."))
             demo.ensure_demo_vault()
         return gui.start_gui(args)
+    stop_on_signals()
     return func(args) or 0
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP arrived (a script's ``timeout``, ``kill``, systemd, a closed terminal):
+    unwound like Ctrl-C, so a half-written export's temporary file is removed and an open vault
+    transaction rolls back. Python's default for SIGTERM ends the process on the spot: a killed
+    ``stats``, ``gaps --with-descriptions`` or ``subject-export`` left its ``.part`` file with
+    the data beside the output, and ``subject-export`` its finished JSON (2026-12-07)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _terminate(signum: int, _frame: object) -> None:
+    raise Terminated(signum)
+
+
+def stop_on_signals() -> None:
+    """Turn SIGTERM and SIGHUP into :class:`Terminated` for a command (not for the desktop app:
+    Python runs a handler only between bytecodes, and an idle Qt event loop runs none, so the app
+    would no longer end on a logout's SIGTERM). A signal someone set to be ignored (``nohup``)
+    stays ignored."""
+    for name in ("SIGTERM", "SIGHUP"):
+        signum = getattr(signal, name, None)
+        if signum is not None and signal.getsignal(signum) is signal.SIG_DFL:
+            signal.signal(signum, _terminate)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -119,12 +151,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KimdeskError as exc:
         print(f"kimdesk: {exc.translated()}", file=sys.stderr)
         return exc.exit_code
+    except Terminated as exc:
+        print(f"\nkimdesk: {_(_STOPPED)}", file=sys.stderr)
+        return 128 + exc.signum
     except KeyboardInterrupt:
-        print(file=sys.stderr)
+        print(f"\nkimdesk: {_(_STOPPED)}", file=sys.stderr)
         return 130
     except BrokenPipeError:  # output piped into head & co.: stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except UnicodeError:  # an argument of bytes that are not UTF-8 (a file name on Linux)
+        print(f"kimdesk: {_(_NOT_UTF8)}",
+              file=sys.stderr)
+        return 2
+    except OSError as exc:  # a file or folder the user named: one line, in their language
+        print(f"kimdesk: {FileError.unexpected(exc).translated()}", file=sys.stderr)
+        return 1
     except Exception as exc:  # pydantic's ValidationError and the like: one line, no traceback
         return _unexpected(exc, argv)
 
@@ -139,14 +181,15 @@ def _unexpected(exc: Exception, argv: Sequence[str] | None) -> int:
         where = ".".join(str(p) for p in err.get("loc", ()))
         print(f"kimdesk: {where}: {err.get('msg')}", file=sys.stderr)
         return ValidationError.exit_code
-    from kimdesk.vault.connection import DatabaseError
-    from kimdesk.vault.errors import VaultCorrupted
+    from kimdesk.vault.connection import SQLITE_FULL, DatabaseError, error_code
+    from kimdesk.vault.errors import VaultCorrupted, VaultFull
 
-    if isinstance(exc, DatabaseError):  # a damaged page met while reading
-
+    if isinstance(exc, DatabaseError):  # a damaged page met while reading, or a full disk
         path = ""
         with contextlib.suppress(Exception):
             path = str(vault_path(build_parser().parse_known_args(argv)[0]))
-        print(f"kimdesk: {VaultCorrupted(path).translated()}", file=sys.stderr)
-        return VaultCorrupted.exit_code
+        error = VaultFull(path) if error_code(exc) == SQLITE_FULL or "disk is full" in str(exc) \
+            else VaultCorrupted(path)
+        print(f"kimdesk: {error.translated()}", file=sys.stderr)
+        return error.exit_code
     raise exc

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from kimdesk.cli.common import Subcommands
+from kimdesk.cli.common import Subcommands, output_path
 from kimdesk.errors import KimdeskError
 from kimdesk.i18n import N_, gettext
 
@@ -28,7 +28,7 @@ def register(sub: Subcommands) -> None:
 
     q = fsub.add_parser("import", help=_("convert an XLSForm into a KIMdesk form definition"))
     q.add_argument("xlsform", type=Path, help=_("XLSForm file (.xlsx, .xls, .csv, .md)"))
-    q.add_argument("-o", "--output", type=Path, required=True,
+    q.add_argument("-o", "--output", type=output_path, required=True,
                    help=_("definition file to write (.yaml or .json)"))
     q.add_argument("--default-language", default=None,
                    help=_("language code of labels without a language (default: recognised"
@@ -37,7 +37,8 @@ def register(sub: Subcommands) -> None:
 
     q = fsub.add_parser("export", help=_("write a KIMdesk form definition as an XLSForm"))
     q.add_argument("definition", type=Path, help=_("definition file (.yaml or .json)"))
-    q.add_argument("-o", "--output", type=Path, required=True, help=_("XLSForm file to write"))
+    q.add_argument("-o", "--output", type=output_path, required=True,
+                   help=_("XLSForm file to write"))
     q.set_defaults(func=cmd_export)
 
     q = fsub.add_parser("check", help=_("validate form definitions; non-zero exit on errors"))
@@ -93,7 +94,9 @@ def cmd_import(args: argparse.Namespace) -> int:
         text = json.dumps(result.definition.to_data(), ensure_ascii=False, indent=1) + "\n"
     else:
         text = dump_yaml(result.definition)
-    args.output.write_text(text, encoding="utf-8")
+    from kimdesk.vault.files import atomic_write
+
+    atomic_write(args.output, text)  # no half definition on a full disk or Ctrl-C
     print(_("Wrote {path}.").format(path=args.output))
     return 0
 

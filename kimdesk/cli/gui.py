@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 
-from kimdesk.cli.common import Subcommands
+from kimdesk.cli.common import Subcommands, whole_number
 from kimdesk.i18n import gettext
 
 _ = gettext
@@ -19,7 +19,8 @@ def register(sub: Subcommands) -> None:
                        help=_("render the main screens offscreen from a demo vault"))
     p.add_argument("directory", help=_("folder for the PNG files"))
     p.add_argument("--langs", default="de,ar,uk", help=_("languages, comma-separated"))
-    p.add_argument("--cases", type=int, default=300, help=_("number of demo cases"))
+    p.add_argument("--cases", type=whole_number(1, 100_000), default=300,
+                   help=_("number of demo cases"))
     p.set_defaults(func=_screenshots)
 
 

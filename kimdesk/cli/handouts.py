@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 
-from kimdesk.cli.common import Subcommands, add_vault_option, open_vault
+from kimdesk.cli.common import Subcommands, add_vault_option, open_vault, output_text
 from kimdesk.i18n import gettext
 
 _ = gettext
@@ -27,7 +27,8 @@ def register(sub: Subcommands) -> None:
     p.add_argument("--case", default=None, metavar="CASE",
                    help=_("fill in from this case (id or case number); blank otherwise"))
     # a str, not a Path: Path drops the trailing "/" of "-o handouts/" (a folder was meant)
-    p.add_argument("-o", "--output", required=True, help=_("PDF file to write"))
+    p.add_argument("-o", "--output", type=output_text, required=True,
+                   help=_("PDF file to write"))
     add_vault_option(p)
     p.set_defaults(func=cmd_handout)
 

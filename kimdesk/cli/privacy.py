@@ -8,9 +8,15 @@ from __future__ import annotations
 
 import argparse
 from datetime import date
-from pathlib import Path
 
-from kimdesk.cli.common import Subcommands, add_vault_option, iso_date, open_vault, print_json
+from kimdesk.cli.common import (
+    Subcommands,
+    add_vault_option,
+    iso_date,
+    open_vault,
+    output_path,
+    print_json,
+)
 from kimdesk.i18n import gettext, ngettext
 
 _ = gettext
@@ -36,7 +42,7 @@ def register(sub: Subcommands) -> None:
     add_vault_option(export)
     export.add_argument("person", metavar="PERSON",
                         help=_("person id, case number or a name that fits one person"))
-    export.add_argument("-o", "--output", required=True, type=Path, metavar="DIR",
+    export.add_argument("-o", "--output", required=True, type=output_path, metavar="DIR",
                         help=_("folder for the PDF and the JSON file"))
     export.add_argument("--lang", dest="export_lang", default=None, metavar="L",
                         help=_("language beside German (default: the person's)"))

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kimdesk import config
-from kimdesk.cli.common import Subcommands, UsageError, iso_date
+from kimdesk.cli.common import Subcommands, UsageError, iso_date, output_path
 from kimdesk.errors import KimdeskError
 from kimdesk.i18n import N_, ngettext
 from kimdesk.i18n import gettext as _
@@ -250,7 +250,7 @@ def register(sub: Subcommands) -> None:
     db_option(export)
     export.add_argument("person", metavar="PERSON",
                         help=_("person id, case id or case number (not a name)"))
-    export.add_argument("-o", "--output", required=True, type=Path, metavar="DIR",
+    export.add_argument("-o", "--output", required=True, type=output_path, metavar="DIR",
                         help=_("folder for the JSON file"))
     export.add_argument("--team", default=None, type=team_name,
                         help=_("only this team (default: every team)"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from kimdesk.cli.common import Subcommands, add_vault_option, open_vault
+from kimdesk.cli.common import Subcommands, add_vault_option, open_vault, whole_number
 from kimdesk.i18n import gettext as _
 from kimdesk.i18n import ngettext
 from kimdesk.i18n.kinds import kind_label
@@ -25,7 +25,7 @@ def register(sub: Subcommands) -> None:
 
     sync = sub.add_parser("sync", help=_("synchronise with the server now"))
     add_vault_option(sync)
-    sync.add_argument("--retries", type=int, default=3,
+    sync.add_argument("--retries", type=whole_number(0, 100), default=3,
                       help=_("retries with backoff when the server is unreachable"))
     sync.set_defaults(func=cmd_sync)
 

@@ -17,6 +17,7 @@ from kimdesk.cli.common import (
     print_json,
     read_passphrase,
     vault_path,
+    whole_number,
 )
 from kimdesk.domain.codes import label
 from kimdesk.errors import KimdeskError
@@ -44,7 +45,8 @@ def register_reading(sub: Subcommands) -> None:
     add_vault_option(p)
     p.add_argument("query", help=_("words to find (prefixes); empty lists every case"))
     p.add_argument("--json", action="store_true", help=_("print JSON"))
-    p.add_argument("--limit", type=int, default=None, help=_("at most this many cases"))
+    p.add_argument("--limit", type=whole_number(0, 1_000_000_000), default=None,
+                   help=_("at most this many cases"))
     p.set_defaults(func=cmd_search)
 
     p = sub.add_parser("show", help=_("show one case with everything recorded for it"))

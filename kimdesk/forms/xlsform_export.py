@@ -78,7 +78,10 @@ def export_xlsform(definition: FormDefinition, path: Path) -> None:
                      heads.get(s.default_language, language_header(s.default_language)),
                      json.dumps(extra, ensure_ascii=False, separators=(",", ":")),
                      *s.xlsform.values()])
-    wb.save(path)
+    from kimdesk.vault.files import atomic_file
+
+    with atomic_file(path) as temp:  # a full disk or Ctrl-C leaves no half workbook
+        wb.save(temp)
     write_files(definition.files, path.parent)
 
 

@@ -165,12 +165,16 @@ def write_auskunft(auskunft: dict[str, Any], folder: Path, lang: str | None = No
     """``folder/auskunft-<case number>.pdf`` and ``.json`` (0600, written atomically; the folder
     is created 0700 if it is new; the case number as a safe file name). Returns both paths.
     The PDF is made before the folder is touched (an unknown language leaves nothing); a folder
-    that cannot be made or written is a one-line :class:`HandoutError`, not a traceback."""
+    that cannot be made or written is a one-line error, not a traceback.
+
+    Both files are written in full to their temporary files before either is renamed, and no
+    signal is taken between the two renames (:func:`~kimdesk.vault.files.signals_held`): until
+    2026-12-07 the JSON was finished first, and a full disk, a Ctrl-C or a SIGTERM while the PDF
+    was written left the JSON with everything about the person behind, the command having
+    failed. A folder this call created is removed again when nothing could be written into it."""
     import json
 
-    from kimdesk.handouts.templates import HandoutError
-    from kimdesk.i18n import N_
-    from kimdesk.vault.files import atomic_write, file_stem, private_dir, shred
+    from kimdesk.vault.files import atomic_file, file_stem, new_private_dir, signals_held
 
     numbers = [c["case_number"] for c in auskunft["cases"]]
     named = numbers[-1] if numbers else auskunft["person"]["id"][:8]
@@ -178,15 +182,11 @@ def write_auskunft(auskunft: dict[str, Any], folder: Path, lang: str | None = No
     pdf = render_auskunft(auskunft, lang)
     check_folder(folder)
     pdf_path, json_path = folder / f"{stem}.pdf", folder / f"{stem}.json"
-    try:
-        private_dir(folder)
-        atomic_write(json_path, json.dumps(auskunft, ensure_ascii=False, indent=1) + "\n")
-        try:
-            atomic_write(pdf_path, pdf)
-        except OSError:  # not half an Auskunft: the JSON alone goes too
-            shred(json_path)
-            raise
-    except OSError as exc:
-        raise HandoutError(N_("Cannot write {path}: {reason}"), path=str(exc.filename or folder),
-                           reason=exc.strerror or type(exc).__name__) from exc
+    text = json.dumps(auskunft, ensure_ascii=False, indent=1) + "\n"
+    with new_private_dir(folder), signals_held() as hold, \
+            atomic_file(json_path) as json_temp, atomic_file(pdf_path) as pdf_temp:
+        json_temp.write_text(text, encoding="utf-8")
+        pdf_temp.write_bytes(pdf)
+        hold()
     return pdf_path, json_path
+

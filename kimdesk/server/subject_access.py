@@ -348,12 +348,14 @@ def write(auskunft: dict[str, Any], folder: Path) -> Path:
     """The Auskunft as ``folder/`` :func:`file_name` (0600, written atomically; the folder is
     created 0700 if it is new). Returns the path. A folder that cannot be made or written
     (``-o`` naming a file, no permission) is one translated line, not a traceback."""
-    from kimdesk.vault.files import atomic_write, private_dir
+    from kimdesk.vault.files import atomic_write, new_private_dir
 
     path = folder / file_name(auskunft)
     try:
-        private_dir(folder)
-        return atomic_write(path, json.dumps(auskunft, ensure_ascii=False, indent=1) + "\n")
+        with new_private_dir(folder):
+            return atomic_write(path, json.dumps(auskunft, ensure_ascii=False, indent=1) + "\n")
+    except KimdeskError:
+        raise
     except OSError as exc:
         raise KimdeskError(N_("Cannot write {path}: {reason}"), path=str(path),
                            reason=exc.strerror or type(exc).__name__) from None

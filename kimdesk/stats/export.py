@@ -23,7 +23,7 @@ from kimdesk.stats.cellkey import MAX_DEVIATION, SMALLEST_PUBLISHED, VARIANCE
 from kimdesk.stats.disclosure import SUPPRESSED
 from kimdesk.stats.labels import column_label, row_label
 from kimdesk.stats.tables import Table
-from kimdesk.vault.files import atomic_file
+from kimdesk.vault.files import atomic_file, output_folder
 
 FORMATS = ("csv", "json", "xlsx", "pdf")
 FORMAT_VERSION = 1
@@ -155,7 +155,7 @@ def write(report: Report, path: str | os.PathLike[str], fmt: str | None = None,
 
         writers["xlsx"] = write_xlsx
     writer = writers[fmt]
-    target.parent.mkdir(parents=True, exist_ok=True)
+    output_folder(target)
     with atomic_file(target) as temp:
         writer(report, temp, progress)
     return target

@@ -120,7 +120,7 @@ def write_gap_document(doc: dict[str, Any], path: Any, fmt: str | None = None) -
     import io
     from pathlib import Path
 
-    from kimdesk.vault.files import atomic_file
+    from kimdesk.vault.files import atomic_file, output_folder
 
     target = Path(path)
     fmt = (fmt or target.suffix.lstrip(".")).lower()
@@ -156,7 +156,7 @@ def write_gap_document(doc: dict[str, Any], path: Any, fmt: str | None = None) -
                 ws2.append(flat(e))
             wb.save(tmp)
 
-    target.parent.mkdir(parents=True, exist_ok=True)
+    output_folder(target)
     with atomic_file(target) as temp:
         produce(temp)
     return target

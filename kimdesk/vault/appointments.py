@@ -73,9 +73,11 @@ def agenda(vault: Vault, first: date, last: date) -> list[AgendaEntry]:
 
 
 def week_of(day: date) -> tuple[date, date]:
-    """Monday and Sunday of the (ISO) week ``day`` lies in."""
+    """Monday and Sunday of the (ISO) week ``day`` lies in; in the calendar's last week (it
+    ends on a Friday, 9999-12-31) Sunday is that Friday: ``appointments list --date 9999-12-31
+    --week`` failed with an OverflowError (2026-12-07). The first day, 0001-01-01, is a Monday."""
     monday = day - timedelta(days=day.weekday())
-    return monday, monday + timedelta(days=6)
+    return monday, min(date.max - monday, timedelta(days=6)) + monday
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,13 @@ from typing import Any
 import sqlcipher3
 from sqlcipher3 import Connection, DatabaseError
 
-from kimdesk.vault.errors import NotAVault, VaultCorrupted, VaultError, WrongPassphrase
+from kimdesk.vault.errors import (
+    NotAVault,
+    VaultCorrupted,
+    VaultError,
+    VaultFull,
+    WrongPassphrase,
+)
 from kimdesk.vault.kdf import raw_key_pragma
 
 #: Page cache per connection in KiB. 64 MiB for long-lived connections (the GUI with 200,000 cases
@@ -47,7 +53,12 @@ _WAL_MAGIC = (0x377F0682, 0x377F0683)
 #: of 16 KiB let the log grow to 16 MiB and moved the copy into later, other commits).
 AUTOCHECKPOINT_BYTES = 1000 * 4096
 
+SQLITE_IOERR = 10
 SQLITE_CORRUPT = 11
+SQLITE_FULL = 13
+#: Free bytes below which an I/O error of the vault is taken for a full disk: SQLite reports
+#: a disk too full for the shared-memory file of the log as SQLITE_IOERR when it opens.
+NEARLY_FULL_BYTES = 1 << 20
 SQLITE_NOTADB = 26
 
 
@@ -150,9 +161,21 @@ def error_code(exc: BaseException) -> int | None:
     return int(code) & 0xFF if isinstance(code, int) else None
 
 
+def _nearly_full(path: Path) -> bool:
+    import shutil
+
+    try:
+        return shutil.disk_usage(path.absolute().parent).free < NEARLY_FULL_BYTES
+    except OSError:
+        return False
+
+
 def translate_error(exc: BaseException, path: Path) -> VaultError:
     code = error_code(exc)
     text = str(exc).lower()
+    if code == SQLITE_FULL or "disk is full" in text or (
+            code == SQLITE_IOERR and _nearly_full(path)):
+        return VaultFull(str(path))
     if code == SQLITE_NOTADB or "not a database" in text:
         return WrongPassphrase(str(path))
     if code == SQLITE_CORRUPT or "malformed" in text or "hmac" in text:

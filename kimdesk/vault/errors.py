@@ -28,6 +28,18 @@ class VaultCorrupted(VaultError):
         )
 
 
+class VaultFull(VaultError):
+    """SQLite found no space for the vault, its log or its re-key copy (SQLITE_FULL). Until
+    2026-12-07 a full disk was reported as "not a KIMdesk vault" or "damaged", which sends an
+    administrator to the backups; the vault was intact (a transaction that cannot be written
+    is rolled back)."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(N_("The disk holding vault {path} is full. The change that needed the "
+                            "space was not saved; the vault is intact. Free some space and try "
+                            "again."), path=path)
+
+
 class VaultMissing(VaultError):
     def __init__(self, path: str) -> None:
         super().__init__(N_("No vault at {path}. Create one with 'kimdesk init'."), path=path)

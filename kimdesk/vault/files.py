@@ -21,10 +21,15 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import stat
 import tempfile
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
+
+from kimdesk.errors import FileError
+from kimdesk.i18n import N_
 
 PRIVATE_FILE = 0o600
 PRIVATE_DIR = 0o700
@@ -85,6 +90,43 @@ def private_dir(path: Path) -> Path:
             folder.mkdir(mode=PRIVATE_DIR)
         os.chmod(folder, PRIVATE_DIR)  # mkdir's mode is filtered by the umask
     return path
+
+
+@contextlib.contextmanager
+def new_private_dir(folder: Path) -> Iterator[Path]:
+    """``folder``, created as by :func:`private_dir` if it is not there; if the block fails, the
+    folders created here are removed again (those still empty): a failed export leaves no empty
+    folder named after nothing. A folder that cannot be made (``-o`` naming a file, or a path
+    under one) is a :class:`FileError`."""
+    missing = [p for p in (folder, *folder.parents) if not os.path.lexists(p)]
+    try:
+        private_dir(folder)
+    except OSError as exc:
+        raise FileError.of(exc, folder) from None
+    try:
+        yield folder
+    except BaseException:
+        for made in missing:
+            with contextlib.suppress(OSError):
+                made.rmdir()
+        raise
+
+
+def output_folder(target: Path) -> Path:
+    """The folder of the output file ``target``, created (0700) with its missing parents if it
+    is not there, as ``stats`` and ``gaps`` always did; a path under a file (``-o
+    /etc/passwd/x.csv``) or a folder that cannot be made is a :class:`FileError` (it was a
+    traceback until 2026-12-07)."""
+    folder = target.parent
+    try:
+        private_dir(folder)
+    except FileExistsError:
+        raise FileError(target, N_("a part of the path is a file, not a folder")) from None
+    except OSError as exc:
+        raise FileError.of(exc, target) from None
+    if not folder.is_dir():
+        raise FileError(target, N_("a part of the path is a file, not a folder"))
+    return folder
 
 
 def make_private(path: Path) -> None:
@@ -172,7 +214,11 @@ def atomic_file(path: str | os.PathLike[str], new_mode: int = PRIVATE_FILE) -> I
     recognises it. The folder must exist (whether to create it is the caller's decision)."""
     target = Path(path)
     folder = target.parent
-    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=folder)
+    plain_target(target)
+    try:
+        fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=folder)
+    except OSError as exc:
+        raise FileError.of(exc, target) from None
     os.close(fd)  # mkstemp created it 0600: private while it is being written
     temp = Path(name)
     try:
@@ -180,11 +226,60 @@ def atomic_file(path: str | os.PathLike[str], new_mode: int = PRIVATE_FILE) -> I
         _sync_file(temp)
         os.chmod(temp, _kept_mode(target, new_mode))
         os.replace(temp, target)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             temp.unlink()
+        if isinstance(exc, OSError) and not isinstance(exc, FileError) \
+                and exc.filename in (None, str(temp), str(target)):
+            raise FileError.of(exc, target) from None  # the disk full, the folder gone
         raise
     sync_dir(folder)
+
+
+#: The signals a command turns into an orderly stop (:mod:`kimdesk.cli.entry`).
+_STOP_SIGNALS = {getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP")
+                 if hasattr(signal, name)}
+
+
+@contextlib.contextmanager
+def signals_held() -> Iterator[Callable[[], None]]:
+    """Yield ``hold``: once called, Ctrl-C, SIGTERM and SIGHUP wait until the block has ended,
+    then arrive as usual. For files that belong together (the Auskunft's PDF and JSON): both are
+    written to temporary files first, then ``hold()``, then both are renamed, so a signal never
+    falls between the two renames and leaves one without the other. Where signals cannot be
+    held (Windows, a thread other than the main one) ``hold`` does nothing."""
+    held = False
+
+    def hold() -> None:
+        nonlocal held
+        if hasattr(signal, "pthread_sigmask") \
+                and threading.current_thread() is threading.main_thread():
+            signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+            held = True
+
+    try:
+        yield hold
+    finally:
+        if held:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
+
+
+def plain_target(target: Path) -> None:
+    """Refuse to write ``target`` when it is, or links to, anything but a plain file: a folder,
+    a device, a pipe or a socket. Run as root (as municipal IT's scripts are), ``-o /dev/null``
+    replaced the system's ``/dev/null`` with a file of statistics (2026-12-07); a folder failed
+    only after the whole export was written, with a traceback. A link to a plain file (or to
+    nothing) is replaced, never followed (:func:`_kept_mode`)."""
+    try:
+        found = target.stat()
+    except FileNotFoundError:
+        return
+    except OSError as exc:  # a part of the path is a file, no permission to look
+        raise FileError.of(exc, target) from None
+    if stat.S_ISDIR(found.st_mode):
+        raise FileError(target, N_("it is a folder"))
+    if not stat.S_ISREG(found.st_mode):
+        raise FileError(target, N_("it is not a plain file (a device, pipe or socket)"))
 
 
 def _kept_mode(target: Path, new_mode: int) -> int:

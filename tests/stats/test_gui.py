@@ -191,7 +191,9 @@ def test_a_failed_export_is_shown_translated(qtbot: Any, dialog: Any, tmp_path: 
     blocker.write_text("not a folder")
     dialog.export_to(blocker / "out.json")
     qtbot.waitUntil(lambda: bool(shown), timeout=10_000)
-    assert shown == [("Export failed", f"The file {blocker} could not be read or written.")]
+    # the file and the reason, both translated (kimdesk.vault.files.output_folder, 2026-12-07)
+    assert shown == [("Export failed", f"Cannot write {blocker / 'out.json'}: a part of the path "
+                                       "is a file, not a folder")]
 
 
 def test_custom_period_is_for_internal_use_only(qtbot: Any, dialog: Any, tmp_path: Path,

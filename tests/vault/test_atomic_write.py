@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from kimdesk.errors import FileError
 from kimdesk.vault import files
 from kimdesk.vault.files import atomic_file, atomic_write
 
@@ -79,8 +80,9 @@ def test_a_failed_rename_leaves_no_temporary_file(tmp_path: Path) -> None:
     with pytest.raises(OSError):
         atomic_write(target, b"x")
     assert os.listdir(tmp_path) == ["taken"] and os.listdir(target) == []
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(FileError, match="does not exist") as missing:
         atomic_write(tmp_path / "missing" / "x", b"x")  # the caller creates folders
+    assert isinstance(missing.value, OSError)  # callers that catch an OSError still do
     assert os.listdir(tmp_path) == ["taken"]
 
 
