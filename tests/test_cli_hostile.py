@@ -258,3 +258,13 @@ def test_an_argument_that_is_not_utf8_is_one_line(vault: Path) -> None:
     """``show`` with bytes from a Latin-1 terminal: a UnicodeEncodeError traceback."""
     message = _one_line(_kimdesk("show", "--vault", str(vault), os.fsdecode(b"M\xfcller")), 2)
     assert "UTF-8" in message
+
+
+def test_a_workbook_that_does_not_fit_is_one_line(tmp_path: Path) -> None:
+    """openpyxl's archive, closed by the garbage collector after the failed write, added
+    Python's "Exception ignored in ZipFile.__del__" traceback under the one-line message."""
+    form = Path(__file__).parents[1] / "resources" / "forms" / "abschluss.yaml"
+    with full_disk(tmp_path / "full") as disk:
+        _fill(disk, free=4096)
+        message = _one_line(_kimdesk("forms", "export", str(form), "-o", str(disk / "x.xlsx")))
+        assert "disk is full" in message and _names(disk) == ["filler"]

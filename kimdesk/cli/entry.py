@@ -144,6 +144,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from kimdesk.vault.privatetemp import use_private_temp
 
     harden_process()
+    sys.unraisablehook = _quiet_failed_close
     secure_folders()
     use_private_temp(temp_base())  # a killed export's sheet files never stay in /tmp
     try:
@@ -169,6 +170,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except Exception as exc:  # pydantic's ValidationError and the like: one line, no traceback
         return _unexpected(exc, argv)
+
+
+def _quiet_failed_close(unraisable: sys.UnraisableHookArgs) -> None:
+    """An ``OSError`` in a finalizer is a file closed by the garbage collector after its write
+    failed (openpyxl's zip archive on a full disk): the command has already said so in one
+    line, and Python's "Exception ignored in ..." traceback followed it (2026-12-07). Anything
+    else goes to Python's own hook."""
+    if not isinstance(unraisable.exc_value, OSError):
+        sys.__unraisablehook__(unraisable)
 
 
 def _unexpected(exc: Exception, argv: Sequence[str] | None) -> int:
