@@ -268,3 +268,15 @@ def test_a_workbook_that_does_not_fit_is_one_line(tmp_path: Path) -> None:
         _fill(disk, free=4096)
         message = _one_line(_kimdesk("forms", "export", str(form), "-o", str(disk / "x.xlsx")))
         assert "disk is full" in message and _names(disk) == ["filler"]
+
+
+def test_a_home_that_is_a_file_is_one_line(vault: Path, tmp_path: Path) -> None:
+    """``HOME`` (and so the data folder) under a file: a NotADirectoryError traceback."""
+    plain = tmp_path / "plain"
+    plain.write_text("x")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("XDG_")}
+    result = subprocess.run(
+        [sys.executable, "-m", "kimdesk.cli", "search", "--vault", str(vault), "x"],
+        capture_output=True, text=True, timeout=120,
+        env={**env, "HOME": str(plain), "KIMDESK_LANG": "en", "KIMDESK_PASSPHRASE": PASSPHRASE})
+    assert "not a folder" in _one_line(result)

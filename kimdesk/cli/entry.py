@@ -145,9 +145,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     harden_process()
     sys.unraisablehook = _quiet_failed_close
-    secure_folders()
-    use_private_temp(temp_base())  # a killed export's sheet files never stay in /tmp
-    try:
+    try:  # a HOME or XDG folder that is a file: one line too (a traceback until 2026-12-07)
+        secure_folders()
+        use_private_temp(temp_base())  # a killed export's sheet files never stay in /tmp
         return run(argv)
     except KimdeskError as exc:
         print(f"kimdesk: {exc.translated()}", file=sys.stderr)
