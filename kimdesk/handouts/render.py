@@ -52,7 +52,7 @@ from kimdesk.handouts.templates import (
     load_texts,
 )
 from kimdesk.i18n import N_, gettext, is_rtl
-from kimdesk.vault.files import atomic_write
+from kimdesk.vault.files import atomic_write, plain_target
 
 LAYOUTS = ("side", "stacked")
 
@@ -344,6 +344,11 @@ def check_output(out: Path | str) -> Path:
     if not folder.is_dir():
         raise HandoutError(N_("Cannot write {path}: the folder {folder} does not exist."),
                            path=text, folder=str(folder))
+    try:  # a device or pipe: never opened (reading a pipe's head waited for ever)
+        plain_target(path)
+    except FileError as exc:
+        raise HandoutError(N_("Cannot write {path}: {reason}"), path=text,
+                           reason=exc.reason()) from None
     _refuse_non_pdf(path)
     return path
 
