@@ -57,8 +57,40 @@ class Side:
                  hidden: set[Key]) -> None:
         self.name = name
         self.minus = MINUS[name]
+        self.tables = tables
         self.model = Model(tables, values)
         self.hidden = hidden
+
+    def shifted(self, offset: Move) -> Side:
+        """The same export seen from its true values plus ``offset`` (a point the attacker
+        cannot exclude): moves searched there start where the ones before ended."""
+        values = dict(self.model.v)
+        for k, d in offset.items():
+            values[k] += d
+        return Side(self.name, self.tables, values, self.hidden)
+
+    def repaired(self, move: Move, q: Key, s: int) -> Iterator[Move]:
+        """``move`` together with two rows of this side's active cases moving against each
+        other (with paths in every stock table), so that ``active - minus`` stays as it was in
+        one row the move changes by one and changes in another row instead: a closed case
+        more in P-1 that P cannot take off its own row (P's active cases there are held by
+        its stock tables) is carried over to a row where it can."""
+        target = continuing(move, self.minus)
+        for x, d in target.items():
+            if abs(d) != 1:
+                continue
+            for z in self.model.group_rows.get("active", []):
+                for a in (1, -1) if z != x else ():
+                    for extra in self.model.pair_moves("active", x, z, a, s, 1, self.hidden,
+                                                       False):
+                        if continuing(extra, self.minus).get(x) != -d:
+                            continue
+                        merged = dict(move)
+                        for k, v in extra.items():
+                            merged[k] = merged.get(k, 0) + v
+                        merged = {k: v for k, v in merged.items() if v}
+                        if merged.get(q) == 1:
+                            yield merged
 
     def matching(self, target: dict[str, int], s: int, need: int, cheap: bool
                  ) -> Iterator[Move]:
@@ -108,6 +140,62 @@ class Link:
                 break
         return best
 
+    def _joint(self, side: Side, q: Key, s: int, enough: int) -> tuple[int, Move, Move]:
+        """The widest joint move of ``q`` through suppressed numbers: its steps, the move of
+        ``side`` and the matching move of the other side (empty when none is needed)."""
+        best: tuple[int, Move, Move] = (0, {}, {})
+        if s < 0 and side.model.v[q] - 1 <= 0:
+            return best
+        other = self.other(side)
+        plain = list(side.model.moves(q, s, 1, side.hidden, cheap=False))
+        for repair in (False, True):
+            for base in plain:
+                for move in side.repaired(base, q, s) if repair else (base,):
+                    steps = side.model.capacity(move, s)
+                    if steps <= best[0]:
+                        continue
+                    target = continuing(move, side.minus)
+                    if not target:
+                        best = (steps, move, {})
+                    for match in other.matching(target, s, 1, cheap=False) if target else ():
+                        got = min(steps, other.model.capacity(match, s))
+                        if got > best[0]:
+                            best = (got, move, match)
+                        if got >= steps:
+                            break
+                    if best[0] >= enough:
+                        return best
+        return best
+
+    def stacked(self, side: Side, q: Key, s: int, enough: int) -> int:
+        """Steps of ``q`` from joint moves taken one after the other, each searched from where
+        the ones before ended (up to ``enough``): where every single move is cut short by a
+        small cell (three cells of 2 along the only paths), three moves through different
+        cells together carry 3. Each move is checked exactly at its starting point, so the
+        end point is possible for the attacker, and so is every whole-number point between
+        (the feasible set is convex, the moves are whole numbers)."""
+        return self._stack(side, q, s, enough)[0]
+
+    def _stack(self, side: Side, q: Key, s: int, enough: int) -> tuple[int, Link]:
+        """:meth:`stacked`, and the two exports seen from where its moves ended."""
+        link, total = self, 0
+        offsets: dict[str, Move] = {"after": {}, "before": {}}
+        here = side
+        while total < enough:
+            steps, move, match = link._joint(here, q, s, enough - total)
+            if steps <= 0:
+                break
+            steps = min(steps, enough - total)
+            other = link.other(here).name
+            for name, m in ((here.name, move), (other, match)):
+                for k, d in m.items():
+                    offsets[name][k] = offsets[name].get(k, 0) + s * steps * d
+            total += steps
+            link = Link(self.after.shifted(offsets["after"]),
+                        self.before.shifted(offsets["before"]))
+            here = link.after if side is self.after else link.before
+        return total, link
+
     def cheapest(self, side: Side, q: Key, width: int, up: int, down: int) -> int:
         """Suppress the numbers of P of the cheapest joint move that gives ``q`` the missing
         steps; the width then proven (0 when there is none)."""
@@ -124,7 +212,39 @@ class Link:
                 after.hidden.update(k for k in best[1] if after.model.v.get(k, 0) > 0)
                 after.model.forget()
                 return need + (down if s > 0 else up)
+        for s, need in ((1, width - down), (-1, width - up)):
+            if (s > 0 or side.model.v[q] - 1 >= need) and self._stack_cheapest(side, q, s, need):
+                return need + (down if s > 0 else up)
         return 0
+
+    def _stack_cheapest(self, side: Side, q: Key, s: int, need: int) -> bool:
+        """No single joint move carries ``need`` steps: suppress the numbers of P of the
+        cheapest joint move that carries one more step from where the stacked moves end,
+        until the stack carries ``need``; undone (False) when it never does."""
+        after, added = self.after, set()
+        for _round in range(need):
+            got, link = self._stack(side, q, s, need)
+            if got >= need:
+                return True
+            here = link.after if side is self.after else link.before
+            best: tuple[int, Move] | None = None
+            for extra in link._candidates(here, q, s, 1):
+                cost = sum(after.model.v[k] for k in extra if k not in after.hidden)
+                if best is None or cost < best[0]:
+                    best = (cost, extra)
+            if best is None:
+                break
+            new = {k for k in best[1] if after.model.v.get(k, 0) > 0} - after.hidden
+            if not new:
+                break
+            after.hidden.update(new)
+            added |= new
+            after.model.forget()
+        if self._stack(side, q, s, need)[0] >= need:
+            return True
+        after.hidden.difference_update(added)
+        after.model.forget()
+        return False
 
     def _candidates(self, side: Side, q: Key, s: int, need: int) -> Iterator[Move]:
         """Joint moves of ``q`` carrying ``need`` steps, as the numbers of P they make move
@@ -167,6 +287,10 @@ def extend(link: Link, width: int, target: int, proven: dict[tuple[str, Key], in
                     continue
                 up = link.widest(side, q, 1, target)
                 down = link.widest(side, q, -1, target - up) if up < target else 0
+                if up + down < width:  # one move each way is not enough: stack moves
+                    up = max(up, link.stacked(side, q, 1, target))
+                    down = max(down, link.stacked(side, q, -1, target - up)) \
+                        if up < target else 0
                 got = up + down
                 if got < width:
                     before = len(link.after.hidden)
