@@ -172,7 +172,9 @@ def test_the_latest_demo_quarter_and_month_publish_their_case_table(stats_vault:
     db = StatsQueries.of(stats_vault)  # type: ignore[arg-type]
     quarter = Period.last_full_quarter(date.today())
     for period in (quarter, Period.month(quarter.start.year, quarter.start.month)):
-        before, after = (build_report(db, p, 3) for p in (period.previous(), period))
+        previous = period.previous()
+        assert previous is not None
+        before, after = (build_report(db, p, 3) for p in (previous, period))
         assert after.protection.withheld == set(), period.label
         found = joint_bounds((before.tables, before.protection), (after.tables, after.protection))
         assert ("after", ("@opened", TOTAL)) in found or ("after", ("@active", TOTAL)) in found
