@@ -14,7 +14,8 @@ The export of P therefore proves every interval with *joint moves*: a move of P 
 only together with a move of P-1, through the numbers P-1 suppressed, that changes ``active -
 closed`` of the same rows by the same amounts (and the reverse for P-1's numbers: a move of P-1
 needs a matching move of P). Where no such pair is wide enough, more numbers of P are suppressed
-(the cheapest matching move of P, by value); P-1 is published already and never changes. A
+(the cheapest matching move of P, by value); P-1 is published already and never changes. Where
+one move is cut short, moves are stacked (:meth:`Link.stacked`), each from where the last ended. A
 secondary number of P that the two exports give whatever P does stays suppressed (see
 :func:`extend`); a primary one, or one of P-1, that cannot be protected withholds P's case table
 (its opened cases): then nothing links the two exports but the stocks, which the stock rule
