@@ -33,12 +33,11 @@ from tests.sync.helpers import sqlite_server  # noqa: F401 (fixture of team)
 pytestmark = pytest.mark.gui
 
 
-def test_a_form_saved_as_she_left_the_case_is_announced_for_its_own_case(
-        qtbot: Any, make_window: Any, two_cases: Team, boxes: Boxes) -> None:  # noqa: F811
-    """Enter on case B, then (B not read yet, A's follow-up form still on screen) Save: B came
-    first, then the save's answer, and B's Forms tab said "Consultation saved." Now the status
-    bar names case A, B's tab says nothing."""
-    path, _colleague, ids = two_cases
+def saved_while_b_loads(qtbot: Any, make_window: Any, cases: Team) -> tuple[Any, list[str]]:
+    """Case A's follow-up form filled; Enter on case B, then (B not read yet) Save on A's form.
+    Once all is answered, B is on screen and its Forms tab says nothing. Returns the window and
+    every status bar message since the form was filled."""
+    path, _colleague, ids = cases
     window = open_window(qtbot, make_window, path)
     view = open_by_keys(qtbot, window, ids["case"])
     tab = fill_a_followup(qtbot, window, view)
@@ -49,6 +48,16 @@ def test_a_form_saved_as_she_left_the_case_is_announced_for_its_own_case(
     answered(qtbot, window)
     assert view.case_id == ids["case_b"]
     assert tab.status.text() == "", tab.status.text()
+    return window, shown
+
+
+def test_a_form_saved_as_she_left_the_case_is_announced_for_its_own_case(
+        qtbot: Any, make_window: Any, two_cases: Team, boxes: Boxes) -> None:  # noqa: F811
+    """Enter on case B, then (B not read yet, A's follow-up form still on screen) Save: B came
+    first, then the save's answer, and B's Forms tab said "Consultation saved." Now the status
+    bar names case A, B's tab says nothing."""
+    path, _colleague, ids = two_cases
+    window, shown = saved_while_b_loads(qtbot, make_window, two_cases)
     assert f"Case {NUMBER_A}: Consultation saved." in shown, shown
     window.worker.stop()
     [stored] = form_consultations(path)
@@ -63,21 +72,12 @@ def test_a_form_not_saved_as_she_left_the_case_says_so_for_its_own_case(
     B's tab said why case A's form was not saved, as if it were B's. Now the status bar says case
     A's form was not saved and why, and that its answers are kept as a draft; the draft is there."""
     path, _colleague, ids = two_cases
-    window = open_window(qtbot, make_window, path)
-    view = open_by_keys(qtbot, window, ids["case"])
-    tab = fill_a_followup(qtbot, window, view)
-    shown = status_messages(window)
 
     def busy(*_args: Any, **_kwargs: Any) -> Any:
         raise sqlcipher.OperationalError("database is locked")
 
     monkeypatch.setattr(drafts, "save_consultation", busy)
-    with vault_lane_held(window):
-        open_by_keys(qtbot, window, ids["case_b"], wait=False)
-        qtbot.mouseClick(tab.save_button, Qt.MouseButton.LeftButton)
-    answered(qtbot, window)
-    assert view.case_id == ids["case_b"]
-    assert tab.status.text() == "", tab.status.text()
+    window, shown = saved_while_b_loads(qtbot, make_window, two_cases)
     assert boxes.texts == []
     [line] = [m for m in shown if m.startswith(f"Case {NUMBER_A}: the form was not saved")]
     assert "The vault was busy" in line and "kept as a draft" in line, line
