@@ -66,7 +66,8 @@ def output_path(text: str) -> Path:
 def output_text(text: str) -> str:
     """:func:`output_path` as typed: a trailing "/" says a folder was meant, which a ``Path``
     drops (``handout -o handouts/`` wrote a file named ``handouts``)."""
-    return str(output_path(text)) and text
+    output_path(text)
+    return text
 
 
 def whole_number(low: int, high: int) -> Callable[[str], int]:
