@@ -78,8 +78,6 @@ def _check(args: argparse.Namespace, formats: tuple[str, ...]) -> Period:
 
     if args.date_to < args.date_from:
         raise UsageError(N_("The period ends before it starts."))
-    if args.min_cell < 1:
-        raise UsageError(N_("--min-cell must be at least 1."))
     fmt = args.format or str(args.output).rsplit(".", 1)[-1].lower()
     if fmt not in formats:
         raise UsageError(N_("Unknown output format; use --format {formats}."),
