@@ -30,7 +30,7 @@ that P-1's own pass added, whose proofs in P-1 may change ``active - closed`` (s
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from kimdesk.stats.intervals import Model, Move
 from kimdesk.stats.tables import Key, Table
@@ -204,13 +204,9 @@ class Link:
         for s, need in ((1, width - down), (-1, width - up)):
             if s < 0 and side.model.v[q] - 1 < need:
                 continue
-            best: tuple[int, Move] | None = None
-            for extra in self._candidates(side, q, s, need):
-                cost = sum(after.model.v[k] for k in extra if k not in after.hidden)
-                if best is None or cost < best[0]:
-                    best = (cost, extra)
+            best = self._cheapest_of(self._candidates(side, q, s, need))
             if best is not None:
-                after.hidden.update(k for k in best[1] if after.model.v.get(k, 0) > 0)
+                after.hidden.update(k for k in best if after.model.v.get(k, 0) > 0)
                 after.model.forget()
                 return need + (down if s > 0 else up)
         for s, need in ((1, width - down), (-1, width - up)):
@@ -228,14 +224,10 @@ class Link:
             if got >= need:
                 return True
             here = link.after if side is self.after else link.before
-            best: tuple[int, Move] | None = None
-            for extra in link._candidates(here, q, s, 1):
-                cost = sum(after.model.v[k] for k in extra if k not in after.hidden)
-                if best is None or cost < best[0]:
-                    best = (cost, extra)
+            best = self._cheapest_of(link._candidates(here, q, s, 1))
             if best is None:
                 break
-            new = {k for k in best[1] if after.model.v.get(k, 0) > 0} - after.hidden
+            new = {k for k in best if after.model.v.get(k, 0) > 0} - after.hidden
             if not new:
                 break
             after.hidden.update(new)
@@ -246,6 +238,14 @@ class Link:
         after.hidden.difference_update(added)
         after.model.forget()
         return False
+
+    def _cheapest_of(self, candidates: Iterable[Move]) -> Move | None:
+        """The candidate whose numbers of P not yet suppressed sum to the least (the first of
+        equals), None when there is none."""
+        after = self.after
+        return min(candidates, default=None,
+                   key=lambda extra: sum(after.model.v[k] for k in extra
+                                         if k not in after.hidden))
 
     def _candidates(self, side: Side, q: Key, s: int, need: int) -> Iterator[Move]:
         """Joint moves of ``q`` carrying ``need`` steps, as the numbers of P they make move
