@@ -104,22 +104,21 @@ def build_report(db: StatsQueries, period: Period, min_cell: int = DEFAULT_MIN_C
 
 def _period_before(db: StatsQueries, period: Period, min_cell: int
                    ) -> tuple[list[Table] | None, tuple[list[Table], Protection] | None]:
-    """The link rules (docs/statistics.md): the stock tables of the period of the same kind
-    just before, and its case tables with their base pattern, which :func:`protect` of
-    ``period`` protects against. The base pattern is that period's own protection against the
-    stocks of the period before it, without the flow link (that would reach back to the first
-    month); two more case counts, no consultations."""
+    """The link rules (docs/statistics.md): the case tables of the period of the same kind
+    just before (the stock rule reads their stock tables alone, :func:`~.linkage.churn`), and
+    they with their base pattern, which :func:`protect` of ``period`` protects against. The
+    base pattern is that period's own protection against the stocks of the period before it,
+    without the flow link (that would reach back to the first month); two more case counts,
+    no consultations."""
     from kimdesk.stats.indicators import case_tables
 
     before = period.previous()
     if before is None:
         return None, None
     tables = case_tables(db, before)
-    stocks = [t for t in tables if t.id.startswith("active_by_")]
     earlier = before.previous()
-    earlier_stocks = ([t for t in case_tables(db, earlier) if t.id.startswith("active_by_")]
-                      if earlier is not None else None)
-    return stocks, (tables, protect(tables, min_cell, earlier_stocks))
+    earlier_tables = case_tables(db, earlier) if earlier is not None else None
+    return tables, (tables, protect(tables, min_cell, earlier_tables))
 
 
 def _cell_key_protection(db: StatsQueries, period: Period, tables: list[Table],
