@@ -83,7 +83,6 @@ def case_tables(db: StatsQueries, period: Period) -> list[Table]:
     return [t for t in _tables(cells, _NO_EVENTS) if t.unit == "cases"]
 
 
-
 #: Events per (municipality, person, column), counted or summed.
 Items = Counter[tuple[str, Any, str]]
 
