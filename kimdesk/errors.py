@@ -95,6 +95,12 @@ class FileError(KimdeskError, OSError):
         """Why, in the current language."""
         return gettext(self.params["reason"])
 
+    @staticmethod
+    def reason_of(exc: OSError) -> str:
+        """Why ``exc`` happened, in the current language: a :class:`FileError`'s own reason,
+        else by its errno (:func:`os_reason`)."""
+        return exc.reason() if isinstance(exc, FileError) else gettext(os_reason(exc))
+
     @classmethod
     def of(cls, exc: OSError, path: object = None) -> FileError:
         """The error for ``exc`` met writing ``path``."""

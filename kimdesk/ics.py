@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from kimdesk.errors import FileError, KimdeskError, os_reason
+from kimdesk.errors import FileError, KimdeskError
 from kimdesk.i18n import N_, gettext
 from kimdesk.vault.appointments import APPOINTMENT, AgendaEntry
 from kimdesk.vault.files import atomic_write
@@ -124,6 +124,6 @@ def write_ics(path: Path, data: bytes) -> None:
     try:
         atomic_write(path, data)
     except OSError as exc:  # FileError says why in the user's language
-        reason = exc.reason() if isinstance(exc, FileError) else gettext(os_reason(exc))
+        reason = FileError.reason_of(exc)
         raise IcsWriteError(N_("Cannot write {path}: {reason}"), path=str(path),
                             reason=reason) from exc

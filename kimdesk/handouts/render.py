@@ -24,7 +24,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from kimdesk.errors import FileError, os_reason
+from kimdesk.errors import FileError
 from kimdesk.handouts.blocks import block_rows
 from kimdesk.handouts.cells import (
     BOX,
@@ -51,7 +51,7 @@ from kimdesk.handouts.templates import (
     load_template,
     load_texts,
 )
-from kimdesk.i18n import N_, gettext, is_rtl
+from kimdesk.i18n import N_, is_rtl
 from kimdesk.vault.files import atomic_write, plain_target
 
 LAYOUTS = ("side", "stacked")
@@ -361,7 +361,7 @@ def write_pdf(pdf: bytes, out: Path | str) -> None:
     try:
         atomic_write(path, pdf)
     except OSError as exc:  # FileError says why in the user's language
-        reason = exc.reason() if isinstance(exc, FileError) else gettext(os_reason(exc))
+        reason = FileError.reason_of(exc)
         raise HandoutError(N_("Cannot write {path}: {reason}"), path=str(out),
                            reason=reason) from exc
 
