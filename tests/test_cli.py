@@ -193,3 +193,17 @@ def test_a_documents_language_is_not_the_interfaces(argv: tuple[str, ...]) -> No
     assert result.stderr.startswith("kimdesk: Unbekannte Merkblattvorlage nosuch."), result.stderr
     german = run("--lang", "de", "handout", "nosuch", "--lang", "ar", "-o", "x.pdf", lang="en")
     assert german.stderr.startswith("kimdesk: Unbekannte Merkblattvorlage"), german.stderr
+
+
+def test_a_case_that_is_not_there_is_said_in_words(demo_file: Path, tmp_path: Path) -> None:
+    """``show`` and ``handout --case`` with a case number the vault does not hold said "No cases
+    record with id 2026-X-1." (the table's name), exit 1; a wrong call is exit 2."""
+    for lang, words in (("en", "No case with the number or id 2026-X-1 in this vault."),
+                        ("de", "Kein Fall mit der Nummer oder ID 2026-X-1 in diesem Tresor.")):
+        for args in (("show", "2026-X-1"),
+                     ("handout", "contact", "--lang", "ar", "--case", "2026-X-1",
+                      "-o", str(tmp_path / "x.pdf"))):
+            res = run(*args, "--vault", str(demo_file), lang=lang)
+            assert res.returncode == 2, res.stderr
+            assert res.stderr.strip() == f"kimdesk: {words}", res.stderr
+    assert not (tmp_path / "x.pdf").exists()

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from kimdesk.domain.models import Consent
-from kimdesk.vault.errors import RecordNotFound
+from kimdesk.vault.errors import CaseNotFound
 
 if TYPE_CHECKING:
     from kimdesk.vault.vault import Vault
@@ -14,12 +14,12 @@ if TYPE_CHECKING:
 
 def case_id_of(vault: Vault, ident: str) -> str:
     """The id of the case whose id or case number is ``ident`` (what ``kimdesk show`` and
-    ``kimdesk handout`` accept); :class:`RecordNotFound` if none, or only a deleted one."""
+    ``kimdesk handout`` accept); :class:`CaseNotFound` if none, or only a deleted one."""
     row = vault.conn.execute(
         "SELECT id FROM cases WHERE (id = ? OR case_number = ?) AND deleted = 0", (ident, ident)
     ).fetchone()
     if row is None:
-        raise RecordNotFound("cases", ident)
+        raise CaseNotFound(ident)
     return str(row[0])
 
 

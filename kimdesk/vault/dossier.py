@@ -13,19 +13,15 @@ from typing import Any
 from pydantic import BaseModel
 
 from kimdesk.domain.models import Case
-from kimdesk.vault.errors import RecordNotFound
 from kimdesk.vault.vault import Vault
 
 
 def find_case(vault: Vault, ident: str) -> Case:
     """The live case with this id or case number (both are accepted wherever a user names a
-    case); :class:`RecordNotFound` otherwise."""
-    row = vault.conn.execute(
-        "SELECT id FROM cases WHERE (id = ? OR case_number = ?) AND deleted = 0", (ident, ident)
-    ).fetchone()
-    if row is None:
-        raise RecordNotFound("cases", ident)
-    return vault.cases.get(row[0])
+    case); :class:`~kimdesk.vault.errors.CaseNotFound` otherwise."""
+    from kimdesk.vault.casefile import case_id_of
+
+    return vault.cases.get(case_id_of(vault, ident))
 
 
 def case_dossier(vault: Vault, case: Case) -> dict[str, Any]:

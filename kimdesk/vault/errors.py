@@ -76,6 +76,18 @@ class RecordNotFound(VaultError):
         )
 
 
+class CaseNotFound(RecordNotFound):
+    """A case a user named (id or case number: ``kimdesk show``, ``handout --case``) that the
+    vault does not hold, or holds deleted. A wrong call, so exit 2; said in words: until
+    2026-12-07 "No cases record with id 2026-X-1." (the table's name), exit 1."""
+
+    exit_code = 2
+
+    def __init__(self, ident: str) -> None:
+        VaultError.__init__(self, N_("No case with the number or id {ident} in this vault."),
+                            ident=ident)
+
+
 class StaleRecord(VaultError):
     """Optimistic concurrency: the record changed since it was read (another window, a sync)."""
 
