@@ -136,6 +136,10 @@ def test_alt_letter_opens_its_menu(qtbot: Any, demo_window: Any, lang: str, tab:
     # only moved the focus, so every press must open the menu
     for _press in range(3):
         window.workspace.search.setFocus()
+        # the press must start from the search field: under load the focus can arrive later,
+        # and "the focus left the search field" below was then true before the press (a CI
+        # run failed so, 2026-12-07)
+        qtbot.waitUntil(window.workspace.search.hasFocus, timeout=5000)
         qtbot.keyClick(window.workspace.search, key, ALT)
         qtbot.waitUntil(lambda: isinstance(QApplication.activePopupWidget(), QMenu)
                         or not window.workspace.search.hasFocus(), timeout=3000)
