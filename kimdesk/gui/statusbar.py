@@ -1,13 +1,17 @@
 """The main window's status bar: who is working, how many cases the list shows, a busy bar for
-database work that takes longer than half a second, short messages, and a mark on a vault that
-anyone can open.
+database work that takes longer than half a second, short messages; and a mark on a vault that
+anyone can open, in a strip across the top of the window.
 
 That mark: the demo vault's passphrase is public ("demo", printed on the unlock screen and in the
 README), so anyone who copies the file reads it. Until 2026-12-06 nothing said so once it was
 open: the demo looks exactly like the real app, and a counselor trying it could type a real
 client into it (a review of the traces a counselor's day leaves). Every vault that "demo" opens
 (the demo file, or any vault someone gave that passphrase) shows the mark for as long as it is
-open.
+open. Until 2026-12-07 the mark stood in the status bar: beside the user line, the reminder and
+the sync status it wrapped into 3 lines in Ukrainian and 4 in Russian at 1280 px, and Qt's
+status bar hides its ordinary widgets while a message is shown, so the warning went away for the
+seconds of every "Consultation saved.". Across the window's top it takes one line in most
+languages and stays (:func:`public_strip`).
 
 Messages: Qt's status bar draws its temporary message as one line and cuts it where the
 permanent widgets begin; at 1280 px in German that left about 600 px for "Ihre Eingaben für Fall …
@@ -27,6 +31,7 @@ from PySide6.QtWidgets import (
     QStatusBar,
     QStyle,
     QStyleOption,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -101,8 +106,28 @@ def message_bar(window: QMainWindow) -> MessageBar:
     return bar
 
 
+def public_strip(window: QMainWindow) -> QLabel:
+    """A label above ``window``'s screens (its central widget, put into a holder with the label),
+    hidden until it is given a text: the demo mark's place."""
+    screens = window.takeCentralWidget()
+    assert screens is not None  # the window's screens are set before the status bar
+    label = QLabel()
+    label.setObjectName("publicVaultLabel")
+    label.setWordWrap(True)
+    label.setVisible(False)
+    holder = QWidget()
+    layout = QVBoxLayout(holder)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.setSpacing(0)
+    layout.addWidget(label)
+    layout.addWidget(screens, 1)
+    window.setCentralWidget(holder)
+    return label
+
+
 class StatusArea:
-    """Fills ``bar`` with the user and count labels and the busy bar."""
+    """Fills ``bar`` with the user and count labels and the busy bar; the demo mark goes above
+    the screens of the window that holds the bar."""
 
     def __init__(self, bar: QStatusBar, worker: DbWorker) -> None:
         self.bar = bar
@@ -111,23 +136,20 @@ class StatusArea:
         self.count_label.setObjectName("countLabel")
         self.user_label = QLabel()
         self.user_label.setObjectName("userLabel")
-        # Wraps where the bar is tight: one line of "a.becker · Team Nord · Gütersloh" beside
-        # the demo mark, the reminder and the Russian sync status made the bar 1286-1301 px
-        # wide, and the window with it (its default is 1280).
-        self.user_label.setWordWrap(True)
+        # One line: it wrapped while the demo mark stood beside it (one line of "a.becker ·
+        # Team Nord · Gütersloh" beside the mark, the reminder and the Russian sync status made
+        # the bar 1286-1301 px wide, and the window with it; its default is 1280).
         bar.addWidget(self.user_label)
-        self.public_label = QLabel()
-        self.public_label.setObjectName("publicVaultLabel")
-        self.public_label.setWordWrap(True)
-        self.public_label.setVisible(False)
-        bar.addWidget(self.public_label, 1)
+        window = bar.parentWidget()
+        assert isinstance(window, QMainWindow)
+        self.public_label = public_strip(window)
         self._public = False
         self._opened = 0  # counts unlocks: an answer about an earlier one is not shown
         # Appointments and reviews due today (kimdesk.gui.appointments); a link opens the agenda.
         self.reminder_label = QLabel()
         self.reminder_label.setObjectName("reminderLabel")
         self.reminder_label.setVisible(False)
-        bar.addWidget(self.reminder_label)
+        bar.addWidget(self.reminder_label, 1)  # the room the mark took before
         self.busy_bar = QProgressBar()
         self.busy_bar.setObjectName("busyBar")
         self.busy_bar.setRange(0, 0)

@@ -2,7 +2,7 @@
 
 A review of the traces a counselor's day leaves (2026-12-06) found that nothing said so once the
 demo vault was open: it looks exactly like the real app, anyone who copies the file reads it, and
-a counselor trying it could type a real client into it. The mark is in the status bar, in the
+a counselor trying it could type a real client into it. The mark stands above the screens, in the
 interface's language, and gone at the lock and on a real vault."""
 
 from __future__ import annotations

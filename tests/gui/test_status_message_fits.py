@@ -132,3 +132,34 @@ def test_the_status_bar_keeps_the_default_width(qtbot: Any, make_window: Any,
                   window.count_label):
         where = QRect(label.mapTo(window, label.rect().topLeft()), label.size())
         assert window.rect().contains(where), (label.objectName(), where)
+
+
+@pytest.mark.parametrize("lang", UI_LANGUAGES)
+def test_the_demo_mark_leaves_the_status_bar_one_line_and_stays_during_a_message(
+        qtbot: Any, make_window: Any, public_vault_file: Path, tmp_path: Path,
+        lang: str) -> None:
+    """The mark stood in the status bar until 2026-12-07: beside the user line, the reminder and
+    the sync status it wrapped into 3 lines in Ukrainian and 4 in Russian at 1280 px (every
+    README screenshot showed the fat bar, the user line wrapped too), and Qt's status bar hides
+    its ordinary widgets while a message is shown, so the warning went away for the 5-20 s of
+    every "Consultation saved."."""
+    window = window_on_copy(qtbot, make_window, public_vault_file, tmp_path, DEMO_PASSPHRASE,
+                            lang=lang)
+    status = window.status
+    qtbot.waitUntil(lambda: status.public_label.isVisible(), timeout=5000)
+    qtbot.waitUntil(lambda: status.reminder_label.isVisible(), timeout=5000)
+    QApplication.processEvents()
+    bar = window.statusBar()
+    window.grab().save(str(tmp_path / f"mark-{lang}.png"))
+    line = bar.fontMetrics().lineSpacing()
+    # the bar as tall as its tallest one-line widget (the sync status with its button)
+    tallest = max(w.sizeHint().height() for w in (window.sync_status, window.count_label))
+    assert bar.height() <= tallest + 12, (lang, bar.height(), tallest)
+    for label in (status.user_label, status.reminder_label):
+        assert label.height() < 2 * line, (lang, label.objectName(), label.height())
+    mark = status.public_label
+    assert mark.height() <= 2 * mark.fontMetrics().lineSpacing() + 16, (lang, mark.height())
+    window.show_message(gettext("Unsaved changes discarded."))
+    QApplication.processEvents()
+    assert bar.currentMessage()
+    assert mark.isVisible() and mark.text()
