@@ -156,6 +156,12 @@ def _shown(item: dict[str, Any]) -> dict[str, Any]:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    """Integrity and audit chain; then what sync holds back on this device: records received
+    that no screen shows, and changes the server refused (they stay here and go again with every
+    sync; until 2026-12-07 only ``kimdesk sync`` and the GUI named them, so an administrator
+    checking a counselor's device learnt nothing of work that is not on the server)."""
+    from kimdesk.cli.sync import refused_lines
+    from kimdesk.sync.store import SyncStore
     from kimdesk.vault.sync.parked import summary
 
     vault = open_vault(args)
@@ -163,6 +169,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         problems = vault.integrity_check()
         broken = vault.audit.verify()
         parked, dropped = summary(vault)
+        store = SyncStore(vault)
+        refused = refused_lines(store, store.refusals())
     finally:
         vault.close()
     if broken is not None:
@@ -177,5 +185,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     if dropped:
         print(_("Dropped after a full sync: {count} received records whose case or person "
                 "is neither here nor on the server.").format(count=dropped))
+    for line in refused:
+        print(line)
     print(_("Vault is healthy."))
     return 0

@@ -156,6 +156,12 @@ def test_kimdesk_sync_counts_only_accepted_changes_and_names_the_refused_ones(
         f"{lines[3].split('record too large (')[1]}"], lines
     assert "bytes; at most 65536)" in out.stdout
     assert MARKER not in out.stdout + out.stderr
+    # `kimdesk check` names them too, offline (an administrator checking the device)
+    checked = _kimdesk("check", "--vault", str(path), env=env)
+    assert checked.returncode == 0, checked.stderr
+    assert sorted(lines[1:]) == sorted(checked.stdout.splitlines()[:-1]), checked.stdout
+    assert checked.stdout.splitlines()[-1] == "Vault is healthy."
+    assert MARKER not in checked.stdout + checked.stderr
 
     with Vault.open(path, PASSPHRASE) as vault:
         store = SyncStore(vault)
