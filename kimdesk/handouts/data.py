@@ -88,7 +88,10 @@ def handout_language(preferred: str | None, languages: list[str] | tuple[str, ..
 
 
 def load_case_data(vault: Vault, case_id: str) -> HandoutData:
-    """Everything the templates print about one case (run this on the vault's thread)."""
+    """Everything the templates print about one case (run this on the vault's thread), with the
+    counselor's own contact details kept in the vault (:mod:`kimdesk.vault.contact`): the
+    dialog's "Your name", "Your phone number" and "Your office hours" are the details of the
+    person handing the sheet over, whoever owns the case."""
     from kimdesk.vault.casefile import consents_of
 
     case = vault.cases.get(case_id)
@@ -121,10 +124,15 @@ def load_case_data(vault: Vault, case_id: str) -> HandoutData:
                 bring=getattr(agency, "what_to_bring", "") or "",
             )
         )
+    from kimdesk.vault.contact import kept_contact
+
+    contact = kept_contact(vault)  # the printing counselor's own details, kept from the dialog
     values = {
+        **contact,
         "client_name": client_name(person),
         "case_number": case.case_number,
-        "counselor": case.owner,
+        # her name as she typed it once; else the owner's login, as before
+        "counselor": contact.get("counselor") or case.owner,
         "team": case.team,
         "municipality": case.municipality or person.municipality,
         "recipients": ", ".join(recipients),

@@ -77,6 +77,7 @@ TEMPLATE_NAMES: dict[str, str] = {
 }
 #: Values the vault does not hold, typed in the dialog (value name -> field label).
 DETAIL_FIELDS: dict[str, str] = {
+    "counselor": N_("Your name"),
     "appointment_date": N_("Appointment date"),
     "appointment_time": N_("Appointment time"),
     "appointment_place": N_("Appointment place"),
@@ -114,6 +115,8 @@ class HandoutDialog(QDialog):
         self.setWindowTitle(_("Handout"))
         self.resize(980, 760)
         self.data = data or HandoutData()
+        #: whether the worker holds a vault that keeps her own details (:meth:`keep_details`)
+        self.keeps_contact = False
         self.pdf: bytes | None = None
         self.render_threads: set[int] = set()
         self.worker = worker if worker is not None else DbWorker()
@@ -151,8 +154,9 @@ class HandoutDialog(QDialog):
                              (_("Layout"), self.layout_box)):
             box.setAccessibleName(caption)
             form.addRow(caption, box)
-        # Details the vault does not know (the appointment, the counselor's phone): typed here,
-        # printed where the template has a field for them, else a line to fill in by hand.
+        # Details typed here (the appointment, the counselor's name, phone and office hours),
+        # printed where the template has a field for them, else a line to fill in by hand; her
+        # own details are kept in the vault for the next sheet (:meth:`keep_details`).
         self.detail_edits: dict[str, QLineEdit] = {}
         for name, caption in DETAIL_FIELDS.items():
             edit = named(QLineEdit(), f"handoutDetail_{name}")
@@ -347,6 +351,7 @@ class HandoutDialog(QDialog):
         breakable = re.sub(r"([/\\_-])", "\\1\u200b", str(path))
         self.status_label.setText(_("Saved: {path}").format(path=breakable))
         self.status_label.setToolTip(str(path))
+        self.keep_details()
 
     @Slot()
     def print_document(self) -> None:
@@ -375,6 +380,23 @@ class HandoutDialog(QDialog):
                 painter.drawImage(QRect(area.x(), area.y(), size.width(), size.height()), image)
         finally:
             painter.end()
+        self.keep_details()
+
+    def keep_details(self) -> None:
+        """After a sheet was saved or printed: the name, phone number and office hours she typed
+        as her own are kept in the vault and offered on the next sheet
+        (:mod:`kimdesk.vault.contact`); only what differs from what the sheet was filled with,
+        and only with a vault (a blank sheet's dialog has none)."""
+        from kimdesk.vault.contact import KEYS, keep_contact
+
+        typed = {name: value for name, value in self.details().items()
+                 if name in KEYS and value != self.data.values.get(name, "")}
+        if not (self.keeps_contact and typed):
+            return
+        self.data = replace(self.data, values={**self.data.values, **typed})
+        self.worker.submit(lambda w: keep_contact(w.require_vault(), typed),
+                           on_error=lambda exc: log.warning(
+                               "handout details not kept: %s", type(exc).__name__))
 
     def _stop(self) -> None:
         """The dialog is closing: drop the preview on its way and end a worker of its own (a
@@ -414,6 +436,7 @@ def open_handout_dialog(parent: QWidget | None = None,
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     if lent is not None:
         dialog.worker.vault = lent
+    dialog.keeps_contact = worker is not None or lent is not None
     if case_id and (worker is not None or lent is not None):
         dialog.status_label.setText(_("Reading the case…"))
         BackgroundJob(dialog, dialog.worker,
