@@ -41,6 +41,9 @@ class HandoutData:
     goals: tuple[GoalRow, ...] = ()
     referrals: tuple[ReferralRow, ...] = ()
     preferred_language: str | None = None
+    #: whether the case is this vault's counselor's own (or there is none): the dialog keeps the
+    #: name typed as hers only then (kimdesk/vault/contact.py)
+    own_case: bool = True
 
     def value(self, name: str | None) -> str:
         return self.values.get(name, "") if name else ""
@@ -89,9 +92,8 @@ def handout_language(preferred: str | None, languages: list[str] | tuple[str, ..
 
 def load_case_data(vault: Vault, case_id: str) -> HandoutData:
     """Everything the templates print about one case (run this on the vault's thread), with the
-    counselor's own contact details kept in the vault (:mod:`kimdesk.vault.contact`): the
-    dialog's "Your name", "Your phone number" and "Your office hours" are the details of the
-    person handing the sheet over, whoever owns the case."""
+    counselor's own contact details kept in the vault (:mod:`kimdesk.vault.contact`) where the
+    case is hers (its owner is this vault's counselor)."""
     from kimdesk.vault.casefile import consents_of
 
     case = vault.cases.get(case_id)
@@ -126,12 +128,14 @@ def load_case_data(vault: Vault, case_id: str) -> HandoutData:
         )
     from kimdesk.vault.contact import kept_contact
 
-    contact = kept_contact(vault)  # the printing counselor's own details, kept from the dialog
+    # her own details, kept from the dialog, on her own cases; a colleague's case prints the
+    # colleague's login and lines for the phone and the hours, as before
+    mine = case.owner in ("", vault.meta.counselor)
+    contact = kept_contact(vault) if mine else {}
     values = {
         **contact,
         "client_name": client_name(person),
         "case_number": case.case_number,
-        # her name as she typed it once; else the owner's login, as before
         "counselor": contact.get("counselor") or case.owner,
         "team": case.team,
         "municipality": case.municipality or person.municipality,
@@ -143,7 +147,7 @@ def load_case_data(vault: Vault, case_id: str) -> HandoutData:
         "appointment_place": case.next_appointment_place,
     }
     language = handout_language(person.preferred_language, person.languages)
-    return HandoutData(values, goals, tuple(referrals), language)
+    return HandoutData(values, goals, tuple(referrals), language, own_case=mine)
 
 
 def resolve_case_id(vault: Vault, ident: str) -> str:

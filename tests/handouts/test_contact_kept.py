@@ -45,7 +45,9 @@ def test_her_details_typed_once_are_printed_on_the_next_sheet(
         qtbot: Any, demo_vault: Any, tmp_path: Path) -> None:
     from kimdesk.gui.handouts import open_handout_dialog
 
-    first, second = (c.id for c in demo_vault.cases.where(order="seq")[:2])
+    mine = [c for c in demo_vault.cases.where(order="seq")
+            if c.owner == demo_vault.meta.counselor]
+    first, second = mine[0].id, mine[1].id
     dialog = open_handout_dialog(None, demo_vault, first)  # deletes itself on close
     qtbot.waitUntil(lambda: bool(dialog.data.values.get("case_number")), timeout=15000)
     login = dialog.data.values["counselor"]
@@ -72,14 +74,35 @@ def test_her_details_typed_once_are_printed_on_the_next_sheet(
     assert NAME in printed and PHONE in printed and HOURS in printed and login not in printed
     again.close()
 
-    # kept in the vault only: no other file holds them (the saved sheet is the one wanted)
+    # a colleague's case: the colleague's login, lines for phone and hours; what she types as
+    # the name there is not kept as hers
+    theirs = next(c for c in demo_vault.cases.where(order="seq")
+                  if c.owner != demo_vault.meta.counselor)
+    other = open_handout_dialog(None, demo_vault, theirs.id)
+    qtbot.waitUntil(lambda: bool(other.data.values.get("case_number")), timeout=15000)
+    assert other.detail_edits["counselor"].text() == theirs.owner
+    assert other.detail_edits["counselor_phone"].text() == ""
+    with qtbot.waitSignal(other.rendered, timeout=15000):
+        other.choose("contact", "de", None)
+    assert PHONE not in _text(other.pdf or b"") and theirs.owner in _text(other.pdf or b"")
+    _type_into(qtbot, other, "counselor", "Vertretung Becker")
+    qtbot.waitUntil(lambda: "Vertretung" in _text(other.pdf or b""), timeout=15000)
+    other.save_to(tmp_path / "card-2.pdf")
+    done: list[object] = []
+    other.worker.submit(lambda w: None, done.append)  # after any write the save queued
+    qtbot.waitUntil(lambda: bool(done), timeout=15000)
+    assert kept_contact(demo_vault)["counselor"] == NAME
+    other.close()
+
+    # kept in the vault only: no other file holds them (the saved sheets are the ones wanted)
     demo_vault.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     assert files_holding(tmp_path, [PHONE.encode(), NAME.encode()],
-                         skip=[tmp_path / "card-1.pdf"]) == []
+                         skip=[tmp_path / "card-1.pdf", tmp_path / "card-2.pdf"]) == []
 
 
 def test_the_command_line_prints_the_kept_details(demo_vault: Any, tmp_path: Path) -> None:
-    case = demo_vault.cases.where(order="seq")[0]
+    case = next(c for c in demo_vault.cases.where(order="seq")
+                if c.owner == demo_vault.meta.counselor)
     keep_contact(demo_vault, {"counselor": NAME, "counselor_phone": PHONE,
                               "office_hours": HOURS, "client_name": "not kept"})
     assert kept_contact(demo_vault) == {"counselor": NAME, "counselor_phone": PHONE,
@@ -104,5 +127,5 @@ def test_kept_details_are_one_line_and_an_empty_value_keeps_the_old(demo_vault: 
     assert kept["counselor_phone"] == PHONE
     assert kept["office_hours"].startswith("Mo 9-12") and len(kept["office_hours"]) <= MAX_CHARS
     assert "\n" not in kept["office_hours"] and "\x00" not in kept["office_hours"]
-    data = load_case_data(demo_vault, demo_vault.cases.where(order="seq")[0].id)
-    assert data.values["counselor_phone"] == PHONE
+    own = next(c for c in demo_vault.cases.where() if c.owner == demo_vault.meta.counselor)
+    assert load_case_data(demo_vault, own.id).values["counselor_phone"] == PHONE

@@ -384,13 +384,15 @@ class HandoutDialog(QDialog):
 
     def keep_details(self) -> None:
         """After a sheet was saved or printed: the name, phone number and office hours she typed
-        as her own are kept in the vault and offered on the next sheet
+        as her own are kept in the vault and offered on the next sheet of her cases
         (:mod:`kimdesk.vault.contact`); only what differs from what the sheet was filled with,
-        and only with a vault (a blank sheet's dialog has none)."""
+        and only with a vault (a blank sheet's dialog has none). On a colleague's case the name
+        field holds the colleague's: not kept."""
         from kimdesk.vault.contact import KEYS, keep_contact
 
         typed = {name: value for name, value in self.details().items()
-                 if name in KEYS and value != self.data.values.get(name, "")}
+                 if name in KEYS and value != self.data.values.get(name, "")
+                 and (self.data.own_case or name != "counselor")}
         if not (self.keeps_contact and typed):
             return
         self.data = replace(self.data, values={**self.data.values, **typed})
