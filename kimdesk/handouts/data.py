@@ -61,10 +61,12 @@ def client_name(person: Person) -> str:
 
 def printable_name(written: str, latin: str) -> str:
     """The name as written with its Latin form in brackets where they differ. Where the written
-    form has letters no bundled font draws (Georgian, Armenian, Hebrew, Chinese: the fonts cover
-    Latin, Cyrillic, Greek, Arabic and Ethiopic), the Latin form alone: the sheet printed a row
-    of empty boxes before it, of use to no one (a review of 2026-12-07). A vault never holds
-    such a name without its Latin form (:class:`~kimdesk.domain.models.Person`)."""
+    form has letters no bundled font draws (Chinese, Japanese, Korean: the fonts cover Latin,
+    Cyrillic, Greek, Arabic, Ethiopic, Georgian, Armenian and Hebrew), the Latin form alone: the
+    sheet would print a row of empty boxes, or placeholders, before it, of use to no one (a
+    review of 2026-12-07; Georgian and Armenian names printed so until their fonts were
+    bundled). A vault never holds such a name without its Latin form
+    (:class:`~kimdesk.domain.models.Person`)."""
     if not latin or latin == written:
         return written
     from kimdesk.handouts.fonts import uncovered

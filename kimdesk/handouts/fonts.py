@@ -2,7 +2,11 @@
 
 Handouts must print the same on every counselor's laptop, with no system font installed (Debian
 ships only DejaVu; Windows has no Ethiopic font). So the TTFs live in ``resources/fonts/`` (SIL
-OFL, see ``OFL.txt``) and are used both here (PDF) and by the GUI (``QFontDatabase``).
+OFL, see ``OFL.txt``) and are used both here (PDF) and by the GUI (``QFontDatabase``). Besides
+the scripts of the 16 handout languages, Georgian, Armenian and Hebrew are bundled (small faces,
+27-55 KB), because counselors type clients' names, places and goals in them; Chinese, Japanese
+and Korean are not (10-20 MB a font): a typed value prints "[…]" there
+(:func:`without_uncovered`), a name its Latin form.
 
 One paragraph mixes scripts: Arabic text with a German office name, Tigrinya with Latin digits
 (Noto Sans Ethiopic has no digits). :func:`font_key_for` picks the font per character: the script's
@@ -24,9 +28,17 @@ FAMILIES: dict[str, str] = {
     "latin": "NotoSans",  # Latin, Cyrillic, Greek, digits, general punctuation
     "arabic": "NotoNaskhArabic",  # Arabic, Persian, Pashto (Naskh: the print style of letters)
     "ethiopic": "NotoSansEthiopic",  # Ge'ez script for Tigrinya
+    # Names, places and goals typed by the counselor: Georgia and Armenia are frequent countries
+    # of origin among KIM clients; Hebrew for Israeli clients and Hebrew place names.
+    "georgian": "NotoSansGeorgian",  # Mkhedruli, Mtavruli, Asomtavruli, Nuskhuri
+    "armenian": "NotoSansArmenian",
+    "hebrew": "NotoSansHebrew",  # right to left, laid out like Arabic (layout.py)
 }
 WEIGHTS = ("Regular", "Bold")
-FALLBACK_ORDER = ("latin", "arabic", "ethiopic")
+FALLBACK_ORDER = ("latin", "arabic", "ethiopic", "georgian", "armenian", "hebrew")
+#: What a typed value prints where it has letters no bundled font draws (Chinese, Japanese,
+#: Korean: a CJK font would add 10-20 MB): the sign of an omission, not a row of empty boxes.
+PLACEHOLDER = "[\u2026]"
 
 
 def fonts_dir() -> Path:
@@ -56,6 +68,13 @@ def script_role(ch: str) -> str | None:
         return None if cp == 0xFEFF else "arabic"
     if 0x1200 <= cp <= 0x139F or 0x2D80 <= cp <= 0x2DDF or 0xAB00 <= cp <= 0xAB2F:
         return "ethiopic"
+    if 0x10A0 <= cp <= 0x10FF or 0x1C90 <= cp <= 0x1CBF or 0x2D00 <= cp <= 0x2D2F:
+        return "georgian"
+    if 0x0530 <= cp <= 0x058F or 0xFB13 <= cp <= 0xFB17:
+        return "armenian"
+    if 0x0590 <= cp <= 0x05FF or 0xFB1D <= cp <= 0xFB4F:
+        # letters, niqqud and punctuation (maqaf, geresh) alike: the Hebrew font has them all
+        return "hebrew"
     if ch.isalpha():
         return "latin"
     return None
@@ -179,6 +198,35 @@ def font_key_for(ch: str, previous: str | None, fonts: FontSet) -> str | None:
     if ch in "\u200c\u200d\u200e\u200f":  # joiners and marks: no glyph needed
         return previous or "latin"
     return None
+
+
+def without_uncovered(text: str, bold: bool = False) -> str:
+    """``text`` with every run of characters no bundled font draws replaced by
+    :data:`PLACEHOLDER` (characters of one run may be separated by spaces: "北京 上海" is one
+    placeholder, "北京, 上海" two). Typed values pass through this before layout, so a Chinese
+    place prints "[…]" instead of .notdef boxes; names never get here with such letters
+    (:func:`~kimdesk.handouts.data.printable_name` prints their Latin form)."""
+    fonts = font_set(bold)
+    out: list[str] = []
+    spaces = ""  # spaces after a placeholder: dropped if another run of the gap follows
+    in_gap = False
+    prev: str | None = None
+    for ch in text:
+        role = font_key_for(ch, prev, fonts)
+        if role is None:
+            if not in_gap:
+                out.append(PLACEHOLDER)
+                in_gap = True
+            spaces = ""
+            continue
+        prev = role
+        if in_gap and ch.isspace():
+            spaces += ch
+            continue
+        in_gap = False
+        out.append(spaces + ch)
+        spaces = ""
+    return "".join(out) + spaces
 
 
 def uncovered(text: str, bold: bool = False) -> list[str]:

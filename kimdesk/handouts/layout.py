@@ -27,7 +27,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from kimdesk.handouts.fonts import FontSet, font_key_for, font_set
+from kimdesk.handouts.fonts import FontSet, font_key_for, font_set, without_uncovered
 from kimdesk.vault.memory import holds_personal_data
 
 _RTL_CHARS = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefe\u200f\u202b\u202e\u2067]")
@@ -365,6 +365,7 @@ def _layout_uncached(text: str, width: float, style: Style, lang: str, rtl: bool
     if not text:
         return [Line((), 0.0, size, rtl, ())]
     fonts = font_set(style.bold)
+    text = without_uncovered(text, style.bold)  # "[…]", not .notdef boxes (Chinese, ...)
     levels = resolve_levels(text, rtl)
     max_em = width * 1000.0 / size
     lines: list[list[Segment]] = []

@@ -95,7 +95,9 @@ class HandoutFont(TTFont):
         if self._blank is False:
             self._blank = None
             face: Any = self.face
-            for cp in (0x200B, 0xFEFF):
+            # The Hebrew font has no zero width space, but like every Noto font a NULL glyph
+            # (U+0000) with no outline and no advance.
+            for cp in (0x200B, 0xFEFF, 0x0000):
                 gid = face.charToGlyph.get(cp)
                 if gid is None or self.hb_font.get_glyph_h_advance(gid):
                     continue

@@ -36,9 +36,14 @@ def all_texts() -> list[tuple[str, str, str]]:
 
 def test_fonts_are_bundled_with_their_licence() -> None:
     files = font_files()
-    assert len(files) == 6 and all(f.is_file() and f.stat().st_size > 100_000 for f in files)
+    # the Georgian, Armenian and Hebrew faces are small (27-55 KB): a handful of letters each
+    assert len(files) == 12 and all(f.is_file() and f.stat().st_size > 20_000 for f in files)
     licence = (fonts_dir() / "OFL.txt").read_text(encoding="utf-8")
     assert "SIL OPEN FONT LICENSE Version 1.1" in licence
+    families = licence.splitlines()[0]  # the first line names every bundled family
+    for name in ("Noto Sans", "Noto Naskh Arabic", "Noto Sans Ethiopic", "Noto Sans Georgian",
+                 "Noto Sans Armenian", "Noto Sans Hebrew"):
+        assert name in families, name
 
 
 @pytest.mark.parametrize("bold", [False, True], ids=["regular", "bold"])
@@ -70,6 +75,17 @@ def test_every_translation_shapes_without_notdef() -> None:
 
 def test_uncovered_reports_what_no_font_has() -> None:
     assert uncovered("Hallo 你好") == ["你", "好"]
+    for bold in (False, True):
+        assert uncovered("ნინო ბერიძე, Անի Հակոբյան, נועה כהן, מֹשֶׁה", bold=bold) == []
+
+
+def test_uncovered_letters_become_one_placeholder_per_run() -> None:
+    from kimdesk.handouts.fonts import without_uncovered
+
+    assert without_uncovered("Zeugnis aus 北京 übersetzen") == "Zeugnis aus […] übersetzen"
+    assert without_uncovered("北京 上海 und 東京, 서울") == "[…] und […], […]"
+    assert without_uncovered("ნინო (Nino) 王") == "ნინო (Nino) […]"
+    assert without_uncovered("東京  ") == "[…]  "
 
 
 def test_languages_have_native_names_and_status() -> None:

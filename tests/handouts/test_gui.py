@@ -130,7 +130,8 @@ def test_bundled_fonts_register_with_qt(qtbot: Any) -> None:
 
     from kimdesk.gui.handouts import register_fonts
 
-    expected = {"Noto Sans", "Noto Naskh Arabic", "Noto Sans Ethiopic"}
+    expected = {"Noto Sans", "Noto Naskh Arabic", "Noto Sans Ethiopic", "Noto Sans Georgian",
+                "Noto Sans Armenian", "Noto Sans Hebrew"}
     # the returned names come from the bundled files (a system may have Noto installed too)
     assert set(register_fonts()) == expected
     assert set(register_fonts()) == expected  # idempotent
