@@ -8,6 +8,7 @@ picks the interface language (a handout may be in Tigrinya, the interface cannot
 from __future__ import annotations
 
 import argparse
+import sys
 
 from kimdesk.cli.common import Subcommands, add_vault_option, open_vault, output_text
 from kimdesk.i18n import gettext
@@ -35,6 +36,7 @@ def register(sub: Subcommands) -> None:
 
 def cmd_handout(args: argparse.Namespace) -> int:
     from kimdesk.handouts.data import HandoutData, load_case_data, resolve_case_id
+    from kimdesk.handouts.fonts import UNPRINTABLE_NOTE
     from kimdesk.handouts.render import check_output, prepare, render_pdf, validate, write_pdf
 
     # Check the template, texts and output before asking for a passphrase or opening the vault.
@@ -47,7 +49,10 @@ def cmd_handout(args: argparse.Namespace) -> int:
             data = load_case_data(vault, resolve_case_id(vault, args.case))
         finally:
             vault.close()
-    pdf = render_pdf(prepare(args.template, args.handout_lang, args.second_lang, data))
-    write_pdf(pdf, args.output)
+    prepared = prepare(args.template, args.handout_lang, args.second_lang, data)
+    write_pdf(render_pdf(prepared), args.output)
     print(args.output)
+    if prepared.unprintable:
+        print(_(UNPRINTABLE_NOTE), file=sys.stderr)
     return 0
+

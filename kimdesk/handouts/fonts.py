@@ -21,7 +21,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from kimdesk.i18n import resources_dir
+from kimdesk.i18n import N_, resources_dir
 
 #: Font families by role; each has a regular and a bold file in resources/fonts/.
 FAMILIES: dict[str, str] = {
@@ -39,6 +39,9 @@ FALLBACK_ORDER = ("latin", "arabic", "ethiopic", "georgian", "armenian", "hebrew
 #: What a typed value prints where it has letters no bundled font draws (Chinese, Japanese,
 #: Korean: a CJK font would add 10-20 MB): the sign of an omission, not a row of empty boxes.
 PLACEHOLDER = "[\u2026]"
+#: Said (translated) by the CLI and the dialog when a handout prints :data:`PLACEHOLDER`.
+UNPRINTABLE_NOTE = N_("Some text is in a script the handout fonts lack (Chinese, Japanese, "
+                      "Korean): it prints as […]. Type its Latin form to print it.")
 
 
 def fonts_dir() -> Path:

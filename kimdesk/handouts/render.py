@@ -40,7 +40,7 @@ from kimdesk.handouts.cells import (
     Row,
 )
 from kimdesk.handouts.data import HandoutData
-from kimdesk.handouts.fonts import font_set
+from kimdesk.handouts.fonts import PLACEHOLDER, font_set
 from kimdesk.handouts.layout import Line, layout_paragraph
 from kimdesk.handouts.templates import (
     SOURCE_LANGUAGE,
@@ -78,6 +78,14 @@ class Prepared:
     rows: list[Row]
     data: HandoutData
     client: Texts | None = None
+
+    @property
+    def unprintable(self) -> bool:
+        """Whether a typed value prints :data:`~kimdesk.handouts.fonts.PLACEHOLDER` for letters
+        no bundled font has (Chinese, Japanese, Korean): the CLI and the dialog say so, since
+        the counselor may want to type the Latin form instead."""
+        return any(op[0] == "text" and PLACEHOLDER in op[1].logical_text
+                   for row in self.rows for cell in row.cells for op in cell.ops)
 
 
 def validate(

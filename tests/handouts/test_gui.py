@@ -56,6 +56,23 @@ def test_changing_choices_re_renders(qtbot: Any) -> None:
     assert not dialog.draft_label.text()
 
 
+def test_the_dialog_says_when_a_placeholder_prints(qtbot: Any) -> None:
+    """A goal with Chinese letters (no bundled font) prints "[…]": the dialog says so beside the
+    preview, for the templates that print it."""
+    chinese = HandoutData({"client_name": "Xiaoming Wang", "case_number": "2026-X-2"},
+                          goals=(GoalRow("Zeugnis aus 北京 übersetzen lassen"),))
+    dialog = open_dialog(qtbot, chinese)
+    assert dialog.script_label.text() == ""  # the appointment prints no goal
+    with qtbot.waitSignal(dialog.rendered, timeout=15000):
+        dialog.choose("goals", "de", None)
+    assert "[…]" in dialog.script_label.text()
+    page = pypdf.PdfReader(io.BytesIO(dialog.pdf)).pages[0]
+    assert "Zeugnis aus […] übersetzen" in page.extract_text()
+    with qtbot.waitSignal(dialog.rendered, timeout=15000):
+        dialog.choose("contact", "de", None)
+    assert dialog.script_label.text() == ""
+
+
 def test_save_as_pdf(qtbot: Any, tmp_path: Path) -> None:
     dialog = open_dialog(qtbot)
     out = tmp_path / "handout.pdf"

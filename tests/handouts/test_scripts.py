@@ -143,3 +143,36 @@ def test_a_script_without_a_font_prints_a_placeholder(make_vault: object, tmp_pa
                 face = font_set(bold).font(seg.role).face
                 assert all(face.charToGlyph.get(ord(g.key), 0) != 0 for g in seg.glyphs), seg.text
 
+
+
+def test_the_cli_says_when_a_placeholder_prints(make_vault: object, tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str],
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """One translated line on stderr, after the file is written (exit 0): the counselor may
+    type the Latin form instead. A handout that prints no such value says nothing."""
+    from kimdesk.cli import main
+    from kimdesk.domain.models import Person
+    from kimdesk.vault.appointments import set_next_appointment
+    from tests.conftest import PASSPHRASE
+
+    vault = make_vault()  # type: ignore[operator]
+    person = vault.people.add(Person(given_name="小明", family_name="王",
+                                     given_name_latin="Xiaoming", family_name_latin="Wang"))
+    case = vault.cases.open_case(person.id)
+    set_next_appointment(vault, case.id, date(2026, 12, 14), "10:30", "東京 渋谷区")
+    path = vault.path
+    vault.close()
+    monkeypatch.setenv("KIMDESK_PASSPHRASE", PASSPHRASE)
+    for template, note in (("appointment", True), ("consent", False)):
+        out = tmp_path / f"{template}.pdf"
+        assert main(["--lang", "de", "handout", template, "--lang", "tr", "--second-lang", "de",
+                     "--case", case.case_number, "--vault", str(path), "-o", str(out)]) == 0
+        captured = capsys.readouterr()
+        assert captured.out.strip() == str(out) and out.stat().st_size > 1000
+        if note:
+            assert captured.err == ("Ein Text ist in einer Schrift, die den Schriftarten des "
+                                    "Merkblatts fehlt (Chinesisch, Japanisch, Koreanisch): Er "
+                                    "wird als […] gedruckt. Geben Sie ihn in lateinischen "
+                                    "Buchstaben ein, um ihn zu drucken.\n")
+        else:
+            assert captured.err == ""

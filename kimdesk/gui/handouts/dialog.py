@@ -57,6 +57,7 @@ from kimdesk.gui.jobs import BackgroundJob, failure_message
 from kimdesk.gui.naming import named
 from kimdesk.gui.worker import DbWorker
 from kimdesk.handouts.data import HandoutData
+from kimdesk.handouts.fonts import UNPRINTABLE_NOTE
 from kimdesk.handouts.templates import LANGUAGES, load_texts
 from kimdesk.i18n import N_, current_language, gettext
 
@@ -92,13 +93,15 @@ def _second_for(lang: str) -> str:
     return "de" if lang != "de" else "en"
 
 
-def _render(request: tuple[str, str, str | None, HandoutData, str]) -> tuple[bytes, int]:
-    """Lay out and render one handout (Qt-free core code; on the files lane). Returns the PDF and
-    the thread it was made on (the tests check that this is not the GUI thread)."""
+def _render(request: tuple[str, str, str | None, HandoutData, str]) -> tuple[bytes, int, bool]:
+    """Lay out and render one handout (Qt-free core code; on the files lane). Returns the PDF,
+    the thread it was made on (the tests check that this is not the GUI thread) and whether a
+    typed value prints "[…]" (letters no bundled font has)."""
     from kimdesk.handouts.render import prepare, render_pdf
 
     template, lang, second, data, layout = request
-    return render_pdf(prepare(template, lang, second, data, layout=layout)), threading.get_ident()
+    prepared = prepare(template, lang, second, data, layout=layout)
+    return render_pdf(prepared), threading.get_ident(), prepared.unprintable
 
 
 class HandoutDialog(QDialog):
@@ -121,7 +124,7 @@ class HandoutDialog(QDialog):
         self.render_threads: set[int] = set()
         self.worker = worker if worker is not None else DbWorker()
         self._own_worker = worker is None
-        self._preview: BackgroundJob[tuple[bytes, int]] | None = None
+        self._preview: BackgroundJob[tuple[bytes, int, bool]] | None = None
         self._buffer: QBuffer | None = None
         self._document = QPdfDocument(self)
         self._timer = QTimer(self, singleShot=True, interval=DEBOUNCE_MS)
@@ -142,7 +145,8 @@ class HandoutDialog(QDialog):
         self.layout_box.addItem(_("One after the other"), "stacked")
         self.draft_label = named(QLabel(), "handoutDraftNote")
         self.status_label = named(QLabel(), "handoutStatus")
-        for label in (self.draft_label, self.status_label):
+        self.script_label = named(QLabel(), "handoutScriptNote")
+        for label in (self.draft_label, self.script_label, self.status_label):
             label.setWordWrap(True)
         form = QFormLayout()
         form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)  # long German labels
@@ -176,6 +180,7 @@ class HandoutDialog(QDialog):
         side = QVBoxLayout()
         side.addLayout(form)
         side.addWidget(self.draft_label)
+        side.addWidget(self.script_label)
         side.addWidget(self.status_label)
         side.addStretch(1)
         side.addWidget(self.print_button)
@@ -288,7 +293,7 @@ class HandoutDialog(QDialog):
         job.failure(lambda exc: self._on_failed(job, exc))
         self._preview = job.run_in_background()
 
-    def _on_failed(self, job: BackgroundJob[tuple[bytes, int]], error: Exception) -> None:
+    def _on_failed(self, job: BackgroundJob[tuple[bytes, int, bool]], error: Exception) -> None:
         if job is not self._preview:
             return  # superseded by a newer choice
         self.pdf = None
@@ -296,11 +301,13 @@ class HandoutDialog(QDialog):
         self.save_button.setEnabled(False)
         self.show_error(error)
 
-    def _on_rendered(self, job: BackgroundJob[tuple[bytes, int]], pdf: bytes, thread: int) -> None:
+    def _on_rendered(self, job: BackgroundJob[tuple[bytes, int, bool]], pdf: bytes, thread: int,
+                     unprintable: bool) -> None:
         self.render_threads.add(thread)
         if job is not self._preview:
             return  # superseded by a newer choice
         self.pdf = pdf
+        self.script_label.setText(_(UNPRINTABLE_NOTE) if unprintable else "")
         self._document.close()
         buffer = QBuffer(self)
         buffer.setData(QByteArray(pdf))
