@@ -35,7 +35,8 @@ from kimdesk.vault.files import atomic_write  # noqa: E402
 
 TRANSLATIONS = ROOT / "resources" / "translations"
 LANGUAGES = ("de", "en", "ar", "fa", "tr", "uk", "ru")
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None, "tr": None}
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None, "N_plural": (1, 2),
+            "tr": None}
 #: Languages in a non-Latin script: a msgstr equal to the English msgid there is a copy, not a
 #: translation (in de/tr an identical word such as "Team" or "Server" can be right).
 NON_LATIN = ("ar", "fa", "uk", "ru")

@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 
 from kimdesk.cli import (
     appointments,
+    argparse_words,
     demo,
     forms,
     gui,
@@ -55,6 +56,7 @@ REGISTRARS: tuple[Callable[[Subcommands], None], ...] = (
 
 
 def build_parser() -> argparse.ArgumentParser:
+    argparse_words.install()  # argparse's own words ("usage:", "invalid choice") translated
     parser = argparse.ArgumentParser(
         prog="kimdesk",
         description=_("KIMdesk: offline case management for KIM NRW."),

@@ -135,5 +135,11 @@ def N_(message: str) -> str:
     return message
 
 
+def N_plural(singular: str, plural: str) -> tuple[str, str]:
+    """Mark a plural message for extraction (``tools/i18n.py`` reads it as it reads
+    :func:`ngettext`); it is translated later with :func:`ngettext`, where the number is known."""
+    return singular, plural
+
+
 def is_rtl(lang: str) -> bool:
     return lang.split("_")[0].split("-")[0] in RTL_LANGUAGES
