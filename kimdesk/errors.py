@@ -7,6 +7,7 @@ raised.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from kimdesk.i18n import N_, gettext
@@ -113,3 +114,60 @@ class FileError(KimdeskError, OSError):
         if exc.filename:
             return cls(exc.filename, os_reason(exc), N_("Cannot use {path}: {reason}"))
         return cls("", os_reason(exc), N_("A file could not be read or written: {reason}"))
+
+
+#: pydantic's error types in the user's words (its ``msg`` is English whatever the interface
+#: language: ``server publish --kind retention_policy`` said "Input should be greater than or
+#: equal to 1" under German). ``{limit}`` comes from the error's context, ``{allowed}`` from its
+#: ``expected`` (the values only, pydantic's "or" dropped). A type not listed keeps pydantic's
+#: English ``msg``: a new pydantic may add types; the message then is English, never missing.
+_PYDANTIC_REASONS: dict[str, str] = {
+    "missing": N_("is missing"),
+    "extra_forbidden": N_("is not a known key"),
+    "greater_than_equal": N_("must be at least {limit}"),
+    "greater_than": N_("must be more than {limit}"),
+    "less_than_equal": N_("must be at most {limit}"),
+    "less_than": N_("must be less than {limit}"),
+    "int_parsing": N_("must be a whole number"),
+    "int_type": N_("must be a whole number"),
+    "int_from_float": N_("must be a whole number"),
+    "float_parsing": N_("must be a number"),
+    "float_type": N_("must be a number"),
+    "string_type": N_("must be text"),
+    "string_too_long": N_("must be at most {limit} characters long"),
+    "string_too_short": N_("must be at least {limit} characters long"),
+    "enum": N_("must be one of: {allowed}"),
+    "literal_error": N_("must be one of: {allowed}"),
+    "bool_parsing": N_("must be true or false"),
+    "bool_type": N_("must be true or false"),
+    "date_parsing": N_("must be a date (YYYY-MM-DD)"),
+    "date_from_datetime_parsing": N_("must be a date (YYYY-MM-DD)"),
+    "date_type": N_("must be a date (YYYY-MM-DD)"),
+    "model_type": N_("must be a JSON object"),
+    "dict_type": N_("must be a JSON object"),
+    "model_attributes_type": N_("must be a JSON object"),
+    "list_type": N_("must be a list"),
+}
+_LIMIT_KEYS = ("ge", "gt", "le", "lt", "max_length", "min_length")
+
+
+def validation_reason(error: Mapping[str, Any]) -> str:
+    """One error of a pydantic ``ValidationError.errors()`` as a short reason in the current
+    language ("muss mindestens 1 sein"), to follow the field it concerns."""
+    import re
+
+    msgid = _PYDANTIC_REASONS.get(str(error.get("type", "")))
+    if msgid is None:
+        return str(error.get("msg", ""))
+    ctx = error.get("ctx") or {}
+    limit = next((ctx[key] for key in _LIMIT_KEYS if key in ctx), "")
+    allowed = ", ".join(re.findall(r"'([^']*)'", str(ctx.get("expected", ""))))
+    return gettext(msgid).format(limit=limit, allowed=allowed)
+
+
+def validation_text(error: Mapping[str, Any]) -> str:
+    """``field: reason`` for one pydantic error (nested fields joined by dots), or the reason
+    alone for the whole input."""
+    where = ".".join(str(part) for part in error.get("loc", ()))
+    reason = validation_reason(error)
+    return f"{where}: {reason}" if where else reason

@@ -30,7 +30,7 @@ from kimdesk.cli import (
     vault,
 )
 from kimdesk.cli.common import Subcommands, UsageError, add_vault_option, vault_path
-from kimdesk.errors import FileError, KimdeskError, ValidationError
+from kimdesk.errors import FileError, KimdeskError, ValidationError, validation_text
 from kimdesk.i18n import N_, UI_LANGUAGES, gettext, set_language
 
 _ = gettext
@@ -189,9 +189,7 @@ def _unexpected(exc: Exception, argv: Sequence[str] | None) -> int:
     from pydantic import ValidationError as PydanticError
 
     if isinstance(exc, PydanticError):
-        err = exc.errors()[0]
-        where = ".".join(str(p) for p in err.get("loc", ()))
-        print(f"kimdesk: {where}: {err.get('msg')}", file=sys.stderr)
+        print(f"kimdesk: {validation_text(exc.errors()[0])}", file=sys.stderr)
         return ValidationError.exit_code
     from kimdesk.vault.connection import SQLITE_FULL, DatabaseError, error_code
     from kimdesk.vault.errors import VaultCorrupted, VaultFull

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from kimdesk import config
 from kimdesk.cli.common import Subcommands, UsageError, iso_date, output_path
-from kimdesk.errors import KimdeskError
+from kimdesk.errors import KimdeskError, validation_text
 from kimdesk.i18n import N_, ngettext
 from kimdesk.i18n import gettext as _
 from kimdesk.server import LAST_SEEN_MINUTES
@@ -396,8 +396,14 @@ def cmd_orphans(args: argparse.Namespace) -> int:
 
 @database_faults
 def cmd_publish(args: argparse.Namespace) -> int:
+    from pydantic import ValidationError as PydanticError
+
     data = read_json_file(args.file)
-    version = _service(args).publish_reference(args.kind, args.key, data, team=args.team)
+    try:
+        version = _service(args).publish_reference(args.kind, args.key, data, team=args.team)
+    except PydanticError as exc:  # an agency or retention policy that fails its model
+        raise UsageError(N_("{file}: not published: {problem}"), file=str(args.file),
+                         problem=validation_text(exc.errors()[0])) from None
     print(_("Published {kind} {key}, version {version}.").format(
         kind=args.kind, key=args.key, version=version))
     return 0

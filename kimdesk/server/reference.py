@@ -35,7 +35,10 @@ def publish_reference(engine: Engine, kind: str, key: str, data: Any, *, team: s
     if kind == "retention_policy" and not deleted:  # key: a municipality, or * for the rest
         from kimdesk.domain.retention import RetentionPolicy
 
-        RetentionPolicy.model_validate(data | {"municipality": key})
+        # a list or a number is refused by pydantic as "not an object"; ``data | {...}`` on it
+        # raised a TypeError, a traceback on the command line (2026-12-07)
+        RetentionPolicy.model_validate(
+            data | {"municipality": key} if isinstance(data, dict) else data)
     t = db.reference.c
     with engine.begin() as conn:
         # The global reference counter lives on a pseudo-team row, locked like a push.

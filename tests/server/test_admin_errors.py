@@ -100,3 +100,43 @@ def test_publish_names_a_missing_or_broken_file(tmp_path: Path, content: bytes |
     res = run("server", "publish", "--kind", "codelist", "--key", "k", str(item),
               "--db", f"sqlite:///{tmp_path / 's.db'}")
     _one_clear_line(res, word, "item.json")
+
+
+@pytest.mark.parametrize(("data", "german", "arabic"), [
+    ('{"months": 0}', "months: muss mindestens 1 sein", "months: يجب أن يكون 1 على الأقل"),
+    ('{"months": 12, "monate": 1}', "monate: ist kein bekannter Schlüssel",
+     "monate: ليس مفتاحًا معروفًا"),
+    ('{"start": "x"}', "start: muss eines davon sein: closure, last_contact",
+     "start: يجب أن يكون واحدًا مما يلي: closure, last_contact"),
+    ("[36]", "nicht veröffentlicht: muss ein JSON-Objekt sein", "يجب أن يكون كائن JSON"),
+])
+def test_a_wrong_retention_policy_is_said_in_the_users_language(
+        tmp_path: Path, data: str, german: str, arabic: str) -> None:
+    """pydantic's English ("Input should be greater than or equal to 1") under a German
+    interface until 2026-12-07, and a list was a TypeError's traceback; nothing is published."""
+    db = f"sqlite:///{tmp_path / 's.db'}"
+    codes = tmp_path / "codes.json"
+    codes.write_text("[]")
+    assert run("server", "publish", "--kind", "codelist", "--key", "k", str(codes),
+               "--db", db).returncode == 0  # the schema is made: its log lines are not ours
+    policy = tmp_path / "policy.json"
+    policy.write_text(data)
+    args = ("server", "publish", "--kind", "retention_policy", "--key", "*", str(policy),
+            "--db", db)
+    for lang, words in (("de", german), ("ar", arabic)):
+        res = run(*args, lang=lang)
+        assert res.returncode == 2
+        line = _one_clear_line(res, words).strip()
+        assert line.startswith(f"kimdesk: {policy}: ") and "\n" not in line, line
+        assert "Input should" not in line and "Extra inputs" not in line
+    policy.write_text('{"months": 24}')
+    res = run(*args)
+    assert res.returncode == 0 and "version 1." in res.stdout, res  # none before it
+
+
+def test_a_pydantic_error_of_a_new_kind_keeps_its_own_text() -> None:
+    """A type a newer pydantic brings has no translation: its English text, never nothing."""
+    from kimdesk.errors import validation_text
+
+    assert validation_text({"type": "new_kind", "loc": ("a", 0), "msg": "Input is odd"}) == \
+        "a.0: Input is odd"
