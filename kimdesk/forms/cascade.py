@@ -84,13 +84,13 @@ def check_dynamic(form: Form, f: Field, name: str, add: Add) -> None:
     """``forms check`` of the two columns: syntax, the fields and choice columns they read."""
     row = f.row
     if row.repeat_count and f.kind != "repeat":
-        add(name, "repeat_count on a field that is not a repeat is not supported")
+        add(name, _("repeat_count on a field that is not a repeat is not supported"))
     if row.repeat_count:
         _check_refs(form, name, "repeat_count", row.repeat_count, add, parse)
     if not row.choice_filter:
         return
     if f.kind not in {"select_one", "select_multiple"}:
-        add(name, "choice_filter on a field that is not a select is not supported")
+        add(name, _("choice_filter on a field that is not a select is not supported"))
         return
     node = _check_refs(form, name, "choice_filter", row.choice_filter, add, parse_filter)
     if node is None:
@@ -144,7 +144,8 @@ def _check_refs(form: Form, name: str, column: str, text: str, add: Add,
         return None
     for ref in sorted(references(node)):
         if ref not in form.by_name:
-            add(name, f"{column}: reference to a field that does not exist: ${{{ref}}}")
+            add(name, _("{column}: reference to a field that does not exist: {ref}").format(
+                column=column, ref=f"${{{ref}}}"))
     return node
 
 

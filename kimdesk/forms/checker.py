@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import ValidationError as PydanticError
 
+from kimdesk.errors import os_reason, validation_reason
 from kimdesk.forms.binding import check_bindings
 from kimdesk.forms.cascade import check_dynamic
 from kimdesk.forms.codelists import CODELISTS
@@ -56,9 +57,18 @@ class Problem:
     severity: str = "error"  # error | warning
 
     def __str__(self) -> str:
+        """``file: field: error: reason``, the severity in the current language (the field is
+        the form's own name or column, which the form author typed)."""
         where = self.field or "-"
-        return f"{self.file}: {where}: {self.severity}: {self.reason}"
+        severity = _(_SEVERITIES.get(self.severity, self.severity))
+        return f"{self.file}: {where}: {severity}: {self.reason}"
 
+
+_SEVERITIES = {"error": N_("error"), "warning": N_("warning")}
+
+
+_NOT_LISTED = N_("'{lang}' is not among the languages")
+_NO_FIELD = N_("{column}: reference to a field that does not exist: {ref}")
 
 #: Kinds that need a label; groups and repeats may have none, as in ODK (issue 16).
 LABELLED = INPUT_TYPES | DISPLAY_TYPES
@@ -82,10 +92,11 @@ def check_file(path: Path, *, agencies: Any = None) -> tuple[Form | None, list[P
     try:
         data = load_data(path)
     except OSError as exc:
-        return None, [Problem(name, "", f"cannot read the file: {exc.strerror or exc}")]
+        return None, [Problem(name, "", _("cannot read the file: {reason}").format(
+            reason=_(os_reason(exc))))]
     except Exception as exc:  # YAML/JSON syntax errors of every flavour
         reason = " ".join(str(exc).split())
-        return None, [Problem(name, "", f"not valid YAML/JSON: {reason}")]
+        return None, [Problem(name, "", _("not valid YAML/JSON: {reason}").format(reason=reason))]
     return check_data(data, name, source=path, agencies=agencies)
 
 
@@ -93,7 +104,8 @@ def check_data(
     data: Any, file: str = "<data>", *, source: Path | None = None, agencies: Any = None
 ) -> tuple[Form | None, list[Problem]]:
     if not isinstance(data, Mapping):
-        return None, [Problem(file, "", "the file must hold a mapping with settings and survey")]
+        return None, [Problem(file, "", _("the file must hold a mapping with settings and"
+                                          " survey"))]
     try:
         definition = FormDefinition.model_validate(data)
     except PydanticError as exc:
@@ -108,12 +120,17 @@ def _pydantic_problem(file: str, data: Mapping[str, Any], err: Mapping[str, Any]
         rows = data.get("survey") or []
         row = rows[loc[1]] if loc[1] < len(rows) else {}
         name = row.get("name") if isinstance(row, Mapping) else None
-        where = f"{name or f'row {loc[1] + 2}'}" + (
+        where = f"{name or _row(loc[1])}" + (
             f".{'.'.join(str(p) for p in loc[2:])}" if loc[2:] else "")
-    msg = err.get("msg", "invalid")
+    msg = validation_reason(err)
     if err.get("type") == "extra_forbidden":
-        msg = f"unsupported column/key '{loc[-1]}'"
+        msg = _("unsupported column/key '{key}'").format(key=loc[-1])
     return Problem(file, where, msg)
+
+
+def _row(index: int) -> str:
+    """Where a survey row without a name is: its spreadsheet row (the header is row 1)."""
+    return _("row {n}").format(n=index + 2)
 
 
 def check_definition(
@@ -135,18 +152,19 @@ def check_definition(
     check_files(definition, add)
     for list_name, entry in definition.choices.items():
         if hasattr(entry, "codelist") and entry.codelist not in CODELISTS:
-            add(f"choices.{list_name}", f"unknown code list '{entry.codelist}'")
+            add(f"choices.{list_name}", _("unknown code list '{name}'").format(
+                name=entry.codelist))
     # Types and names before compiling, so each is reported by name.
     for i, row in enumerate(definition.survey):
-        label = row.name or f"row {i + 2}"
+        label = row.name or _row(i)
         base = row.base_type
         if base not in SUPPORTED_TYPES:
-            add(label, f"unknown or unsupported type '{row.type}'")
+            add(label, _("unknown or unsupported type '{type}'").format(type=row.type))
         if row.type not in {"end group", "end repeat"}:
             if not row.name:
-                add(label, "the field has no name")
+                add(label, _("the field has no name"))
             elif not is_valid_name(row.name):
-                add(label, f"'{row.name}' is not a valid name")
+                add(label, _("'{name}' is not a valid name").format(name=row.name))
     try:
         form = compile_form(definition, source, agencies=agencies)
     except FormError as exc:
@@ -168,13 +186,13 @@ def _check_settings(definition: FormDefinition, add: Any) -> None:
 
     s = definition.settings
     if not s.form_id or not is_valid_name(s.form_id):
-        add("settings.form_id", f"'{s.form_id}' is not a valid form id")
+        add("settings.form_id", _("'{id}' is not a valid form id").format(id=s.form_id))
     if not s.version.strip():
-        add("settings.version", "the version is empty")
+        add("settings.version", _("the version is empty"))
     if not s.languages:
-        add("settings.languages", "no languages listed", "warning")
+        add("settings.languages", _("no languages listed"), "warning")
     elif s.default_language not in s.languages:
-        add("settings.default_language", f"'{s.default_language}' is not among the languages")
+        add("settings.default_language", _(_NOT_LISTED).format(lang=s.default_language))
     known = language_codes()
     for lang in s.languages:
         if lang not in known:
@@ -182,11 +200,11 @@ def _check_settings(definition: FormDefinition, add: Any) -> None:
                                         " under this name").format(lang=lang), "warning")
     for lang in s.languages:
         if not s.title.get(lang, "").strip():
-            add("settings.title", f"title missing in language {lang}",
+            add("settings.title", _("title missing in language {lang}").format(lang=lang),
                 "warning" if any(s.title.values()) else "error")
     for lang in s.legal_reviewed:
         if lang not in s.languages:
-            add("settings.legal_reviewed", f"'{lang}' is not among the languages")
+            add("settings.legal_reviewed", _(_NOT_LISTED).format(lang=lang))
 
 
 def _check_texts(where: str, what: str, texts: Mapping[str, str], langs: list[str],
@@ -208,7 +226,8 @@ def _check_texts(where: str, what: str, texts: Mapping[str, str], langs: list[st
                 what=what, lang=lang, fallback=fallback), "warning")
     for lang in texts:
         if lang not in langs:
-            add(where, f"{what} in language {lang}, which the form does not list", "warning")
+            add(where, _("{what} in language {lang}, which the form does not list").format(
+                what=what, lang=lang), "warning")
 
 
 class _TypesSeenFrom(Mapping[str, str]):
@@ -265,12 +284,12 @@ def repeat_chains(form: Form) -> dict[int, tuple[int, ...]]:
 
 def _check_field(form: Form, f: Field, langs: list[str], add: Any,
                  types: Mapping[str, str]) -> None:
-    name = f.name or f"row {f.index + 2}"
+    name = f.name or _row(f.index)
     _check_field_texts(f, name, langs, add, form.default_language)
     for column, texts in (("label", f.row.label), ("hint", f.row.hint)):
         for ref in sorted({r for t in texts.values() for r in REF_IN_TEXT.findall(t)}):
             if ref not in form.by_name:
-                add(name, f"{column}: reference to a field that does not exist: ${{{ref}}}")
+                add(name, _(_NO_FIELD).format(column=column, ref=f"${{{ref}}}"))
     _check_field_columns(form, f, name, add)
     if f.row.default:
         _check_default(form, f, name, add)
@@ -301,7 +320,7 @@ def _check_field_columns(form: Form, f: Field, name: str, add: Any) -> None:
     kind = f.kind
     if kind in {"select_one", "select_multiple"}:
         if not row.list_name:
-            add(name, f"'{row.type}' names no choice list")
+            add(name, _("'{type}' names no choice list").format(type=row.type))
         elif row.list_name.lower().endswith((".xml", ".geojson")):
             add(name, _("choices from the file '{file}': only CSV files are supported, not XML"
                         " or GeoJSON").format(file=row.list_name))
@@ -309,21 +328,21 @@ def _check_field_columns(form: Form, f: Field, name: str, add: Any) -> None:
             add(name, _("the included file '{file}' is missing: put it beside the form's"
                         " spreadsheet and import again").format(file=row.list_name))
         elif row.list_name not in form.choices:
-            add(name, f"dangling choice list '{row.list_name}'")
+            add(name, _("dangling choice list '{name}'").format(name=row.list_name))
     if kind in COMPUTED_TYPES and not row.calculation:
-        add(name, "a calculate field needs a calculation")
+        add(name, _("a calculate field needs a calculation"))
     if row.calculation and kind not in COMPUTED_TYPES:
-        add(name, "a calculation on a field that is not 'calculate' is not supported")
+        add(name, _("a calculation on a field that is not 'calculate' is not supported"))
     if row.constraint and kind not in INPUT_TYPES:
-        add(name, "a constraint on a field without input is never checked", "warning")
+        add(name, _("a constraint on a field without input is never checked"), "warning")
     if (row.required is True or isinstance(row.required, str)) and kind not in INPUT_TYPES:
         if kind in ATTACHMENT_TYPES:
             add(name, _("'required' on an attachment KIMdesk does not ask for is ignored"),
                 "warning")
         else:
-            add(name, "'required' on a field without input is not supported")
+            add(name, _("'required' on a field without input is not supported"))
     if kind in HIDDEN_TYPES | {"calculate"} and row.label:
-        add(name, "a hidden field's label is never shown", "warning")
+        add(name, _("a hidden field's label is never shown"), "warning")
 
 
 def _check_field_expressions(form: Form, f: Field, name: str, add: Any,
@@ -348,25 +367,27 @@ def _check_expression(form: Form, f: Field, name: str, column: str, text: str,
         return
     for ref in sorted(references(node)):
         if ref not in form.by_name:
-            add(name, f"{column}: reference to a field that does not exist: ${{{ref}}}")
+            add(name, _(_NO_FIELD).format(column=column, ref=f"${{{ref}}}"))
     for list_name in sorted(lookups(node)):
         if list_name not in form.choices:
-            add(name, f"{column}: instance('{list_name}'): there is no choice list '{list_name}'")
+            add(name, _("{column}: instance('{list}'): there is no choice list '{list}'").format(
+                column=column, list=list_name))
     if "position" in calls(node) and f.repeat is None:
-        add(name, f"{column}: position(..) outside a repeat")
+        add(name, _("{column}: position(..) outside a repeat").format(column=column))
     if column != "constraint" and uses_current(node):
-        add(name, f"{column}: '.' (the current answer) only makes sense in a constraint")
+        add(name, _("{column}: '.' (the current answer) only makes sense in a constraint").format(
+            column=column))
     issues: list[str] = []
     infer(node, types, issues)
     for issue in dict.fromkeys(issues):
-        add(name, f"{column}: ill-typed expression: {issue}")
+        add(name, _("{column}: ill-typed expression: {issue}").format(column=column, issue=issue))
 
 
 def _check_default(form: Form, f: Field, name: str, add: Any) -> None:
     from kimdesk.forms.engine import default_value, is_dynamic_default, type_problem
 
     if f.kind not in INPUT_TYPES:
-        add(name, "a default on a field without input is never used", "warning")
+        add(name, _("a default on a field without input is never used"), "warning")
         return
     if is_dynamic_default(f.row.default):
         try:
@@ -375,22 +396,23 @@ def _check_default(form: Form, f: Field, name: str, add: Any) -> None:
             add(name, f"default: {exc.translated()}")
             return
         if references(node):
-            add(name, "default: only expressions without ${field} references are supported")
+            add(name, _("default: only expressions without ${field} references are supported"))
         return
     value = default_value(form, f)
     if value is not None and type_problem(form, f, value):
-        add(name, f"default '{f.row.default}' is not a valid answer of this field")
+        add(name, _("default '{value}' is not a valid answer of this field").format(
+            value=f.row.default))
 
 
 def _check_choices(form: Form, langs: list[str], add: Any) -> None:
     used = {f.list_name for f in form.walk() if f.list_name}
     for list_name, entry in form.definition.choices.items():
         if list_name not in used:
-            add(f"choices.{list_name}", "choice list is not used", "warning")
+            add(f"choices.{list_name}", _("choice list is not used"), "warning")
         if hasattr(entry, "codelist"):
             continue
         if not entry:
-            add(f"choices.{list_name}", "choice list is empty")
+            add(f"choices.{list_name}", _("choice list is empty"))
         seen: set[str] = set()
         for choice in entry:
             where = f"choices.{list_name}.{choice.name}"
@@ -400,10 +422,11 @@ def _check_choices(form: Form, langs: list[str], add: Any) -> None:
                     add(where, _("choice name used twice (allow_choice_duplicates): both are"
                                  " offered, the answer stores the name"), "warning")
                 else:
-                    add(where, "choice name used twice")
+                    add(where, _("choice name used twice"))
             seen.add(choice.name)
             if not choice.name or " " in choice.name:
-                add(where, "a choice name must be one word (select_multiple stores them joined)")
+                add(where, _("a choice name must be one word (select_multiple stores them"
+                             " joined)"))
             if not any(str(t).strip() for t in choice.label.values()):
                 add(where, _("choice without a label: its name is shown"), "warning")
                 continue
@@ -452,7 +475,8 @@ def _report_cycles(graph: Mapping[str, set[str]], add: Any) -> None:
                 key = frozenset(cycle)
                 if key not in reported:
                     reported.add(key)
-                    add(nxt, "cyclic expression: " + " -> ".join(f"${{{c}}}" for c in cycle))
+                    add(nxt, _("cyclic expression: {cycle}").format(
+                        cycle=" -> ".join(f"${{{c}}}" for c in cycle)))
             elif state.get(nxt) is None:
                 state[nxt] = 1
                 path.append(nxt)

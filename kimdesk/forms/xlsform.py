@@ -244,7 +244,7 @@ class _Converter:
             try:
                 extra = json.loads(str(data["kimdesk"]))
             except ValueError:
-                self.add("settings.kimdesk", "not valid JSON")
+                self.add("settings.kimdesk", _("not valid JSON"))
         for key in data:
             if key == "add_none_option" and not data[key]:
                 continue  # pyxform's default (no "none" choice added): nothing to honour
@@ -268,7 +268,7 @@ class _Converter:
             title = {default: str(data.get("title") or data.get("id_string") or "")}
         version = str(data.get("version") or "")
         if not version:
-            self.add("settings.version", "no version; set one in the settings sheet (using 1)",
+            self.add("settings.version", _("no version; set one in the settings sheet (using 1)"),
                      "warning")
             version = "1"
         return {

@@ -80,8 +80,8 @@ def _include(el: Mapping[str, Any], folder: Path | None, add: Add, choices: dict
         return []
     for list_name, items in (data.get("choices") or {}).items():
         if list_name in choices and choices[list_name] != items:
-            add(name, f"include {found.name}: the choice list '{list_name}' differs from the"
-                      " form's own")
+            add(name, _("include {file}: the choice list '{list}' differs from the form's"
+                        " own").format(file=found.name, list=list_name))
         choices.setdefault(list_name, items)
     add(name, _("the section '{name}' is included from {file}: its rows are now part of this"
                 " form").format(name=name, file=found.name), "warning")

@@ -25,6 +25,7 @@ from kimdesk.forms.expressions.syntax import (
     Ref,
     Str,
 )
+from kimdesk.i18n import gettext as _
 
 #: Value type of each field type, as expressions see it.
 FIELD_VALUE_TYPES = {
@@ -77,7 +78,7 @@ def _infer_ref(node: Ref, field_types: Mapping[str, str], _problems: list[str]) 
 def _infer_neg(node: Neg, field_types: Mapping[str, str], problems: list[str]) -> str:
     t = infer(node.operand, field_types, problems)
     if t in _NOT_NUMERIC:
-        problems.append(f"unary minus applied to a {t}")
+        problems.append(_("unary minus applied to a {type}").format(type=t))
     return "number"
 
 
@@ -89,11 +90,11 @@ def _infer_binop(node: BinOp, field_types: Mapping[str, str], problems: list[str
     if node.op in {"<", "<=", ">", ">="}:
         for t, side in ((lt, node.left), (rt, node.right)):
             if t == "select" or (t == "string" and not isinstance(side, Str)):
-                problems.append(f"'{node.op}' compares a {t} by size")
+                problems.append(_("'{op}' compares a {type} by size").format(op=node.op, type=t))
         return "boolean"
     for t in (lt, rt):
         if t in _NOT_NUMERIC:
-            problems.append(f"arithmetic '{node.op}' on a {t}")
+            problems.append(_("arithmetic '{op}' on a {type}").format(op=node.op, type=t))
     if node.op in {"+", "-"} and "date" in (lt, rt) and lt != rt:
         return "date"
     return "number"
@@ -102,9 +103,11 @@ def _infer_binop(node: BinOp, field_types: Mapping[str, str], problems: list[str
 def _check_select_call(node: Call, types: list[str], problems: list[str]) -> None:
     first = node.args[0]
     if not isinstance(first, Current) and types[0] not in {"select", "any", "string"}:
-        problems.append(f"{node.name}() needs a choice field, not a {types[0]}")
+        problems.append(_("{function}() needs a choice field, not a {type}").format(
+            function=node.name, type=types[0]))
     if isinstance(first, Ref) and types[0] == "string":
-        problems.append(f"{node.name}() needs a choice field, not a text field")
+        problems.append(_("{function}() needs a choice field, not a text field").format(
+            function=node.name))
 
 
 def _check_regex_call(node: Call, problems: list[str]) -> None:
@@ -121,7 +124,8 @@ def _infer_call(node: Call, field_types: Mapping[str, str], problems: list[str])
     if node.name in _SELECT_FUNCTIONS and node.args:
         _check_select_call(node, types, problems)
     if node.name == "count" and types and types[0] not in {"nodeset", "any"}:
-        problems.append(f"{node.name}() needs a repeat or a field inside a repeat")
+        problems.append(_("{function}() needs a repeat or a field inside a repeat").format(
+            function=node.name))
     if node.name == "regex":
         _check_regex_call(node, problems)
     if node.name in {"if", "coalesce"}:
