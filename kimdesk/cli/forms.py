@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from kimdesk.cli.common import Subcommands, output_path
-from kimdesk.errors import KimdeskError
+from kimdesk.errors import FileError, KimdeskError
 from kimdesk.i18n import N_, gettext
 
 _ = gettext
@@ -180,8 +180,14 @@ def cmd_install(args: argparse.Namespace) -> int:
             print(f"{path}: {exc.translated()}", file=sys.stderr)
             failed += 1
             continue
-        except Exception as exc:  # unreadable or not YAML/JSON
-            print(f"{path}: {' '.join(str(exc).split())}", file=sys.stderr)
+        except OSError as exc:  # the checker's words, in the user's language
+            print(f"{path}: " + _("cannot read the file: {reason}").format(
+                reason=FileError.reason_of(exc)), file=sys.stderr)
+            failed += 1
+            continue
+        except Exception as exc:  # not YAML/JSON: the parser's detail after our words
+            print(f"{path}: " + _("not valid YAML/JSON: {reason}").format(
+                reason=" ".join(str(exc).split())), file=sys.stderr)
             failed += 1
             continue
         print(_("Installed {form_id} version {version}: {path}").format(

@@ -87,3 +87,22 @@ def test_an_unreadable_or_broken_file_is_said_in_german(tmp_path: Path) -> None:
                         " survey enthalten")
     assert lines[2] == ("missing.yaml: -: Fehler: die Datei lässt sich nicht lesen: die Datei"
                         " oder ihr Ordner existiert nicht"), lines
+
+
+def test_forms_install_says_an_unreadable_file_in_german(tmp_path: Path) -> None:
+    """It printed Python's own text ("[Errno 2] No such file or directory: ...") or the YAML
+    parser's alone."""
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("settings: [unclosed", "utf-8")
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("KIMDESK_")}
+    out = subprocess.run(
+        [sys.executable, "-m", "kimdesk.cli", "forms", "install", str(bad),
+         str(tmp_path / "missing.yaml")], capture_output=True, text=True, timeout=300,
+        env={**environ, "KIMDESK_LANG": "de", "HOME": str(tmp_path),
+             "XDG_DATA_HOME": str(tmp_path / "data"), "XDG_CONFIG_HOME": str(tmp_path / "cfg")},
+        stdin=subprocess.DEVNULL)
+    lines = [line.replace(str(tmp_path) + "/", "") for line in out.stderr.splitlines()]
+    assert out.returncode == 1 and "Traceback" not in out.stderr, out
+    assert lines[0].startswith("bad.yaml: kein gültiges YAML/JSON: "), lines
+    assert lines[1] == ("missing.yaml: die Datei lässt sich nicht lesen: die Datei oder ihr"
+                        " Ordner existiert nicht"), lines
