@@ -7,8 +7,6 @@ from typing import TYPE_CHECKING
 
 from kimdesk.cli.common import Subcommands, add_vault_option, open_vault, whole_number
 from kimdesk.i18n import gettext as _
-from kimdesk.i18n import ngettext
-from kimdesk.i18n.kinds import kind_label
 
 if TYPE_CHECKING:  # the sync store loads the vault: only when a command opens one
     from kimdesk.sync.store import SyncStore
@@ -74,27 +72,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
 def print_refused(store: SyncStore, refused: list[Refusal]) -> None:
     """After a run: how many changes the server refused, and per record its kind, its case
     number (the record id for a record of no case) and the server's reason."""
+    from kimdesk.sync.refused_lines import refused_lines
+
     for line in refused_lines(store, refused):
         print(line)
-
-
-def refused_lines(store: SyncStore, refused: list[Refusal]) -> list[str]:
-    """The lines of :func:`print_refused` (``kimdesk check`` prints them too). They may end up
-    in IT's logs: no name or text of the record, and a reason that quotes one of the record's
-    values has it masked (:func:`kimdesk.vault.sync.refusals.masked_reason`)."""
-    if not refused:
-        return []
-    lines = [ngettext("Refused by the server: {n} change. It stays on this device and is sent "
-                      "again with every sync.",
-                      "Refused by the server: {n} changes. They stay on this device and are "
-                      "sent again with every sync.", len(refused)).format(n=len(refused))]
-    for refusal in refused:
-        reason = store.masked_reason(refusal)
-        if refusal.case_number:
-            line = _("{kind}, case {case_number}: {reason}").format(
-                kind=kind_label(refusal.kind), case_number=refusal.case_number, reason=reason)
-        else:
-            line = _("{kind}, record {record_id}: {reason}").format(
-                kind=kind_label(refusal.kind), record_id=refusal.record_id, reason=reason)
-        lines.append("  " + line)
-    return lines

@@ -160,7 +160,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     that no screen shows, and changes the server refused (they stay here and go again with every
     sync; until 2026-12-07 only ``kimdesk sync`` and the GUI named them, so an administrator
     checking a counselor's device learnt nothing of work that is not on the server)."""
-    from kimdesk.cli.sync import refused_lines
+    from kimdesk.sync.refused_lines import refused_lines
     from kimdesk.sync.store import SyncStore
     from kimdesk.vault.sync.parked import summary
 
