@@ -38,6 +38,7 @@ from kimdesk.sync.protocol import (
     PROTOCOL_VERSION,
     PULL_PAGE_DEFAULT,
     PULL_PAGE_MAX,
+    SERVER_PROTOCOLS,
     EnrollRequest,
     EnrollResponse,
     ErrorBody,
@@ -208,7 +209,7 @@ async def protocol(
 ) -> None:
     """Dependency: a client that names another protocol version is refused (400). Async: it
     does no I/O, and a plain function would be run on a worker thread (a hop each way)."""
-    if version is not None and version.strip() != str(PROTOCOL_VERSION):
+    if version is not None and version.strip() not in {str(v) for v in SERVER_PROTOCOLS}:
         raise ServiceError(400, ErrorCode.UNSUPPORTED_PROTOCOL,
                            f"this server speaks protocol {PROTOCOL_VERSION}")
 

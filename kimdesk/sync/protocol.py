@@ -4,7 +4,11 @@ One set of pydantic models validates both ends, so a field renamed on one side f
 the other instead of silently dropping data. Everything here is plain data: no I/O, no Qt.
 
 Versioning: ``PROTOCOL_VERSION`` is sent in the ``KIMdesk-Protocol`` header of every request; the
-server answers 400 ``unsupported_protocol`` for a version it does not speak.
+server answers 400 ``unsupported_protocol`` for a version it does not speak (it speaks every
+version in ``SERVER_PROTOCOLS``: one today; a later release speaks the old and the new side by
+side while devices update, docs/planned.md). Requests refuse fields they do not know, answers
+ignore them (:class:`_Message`, :class:`_Answer`): a later server may add fields to its answers
+without breaking the devices of the release before.
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 from kimdesk.domain.models import RECORD_BY_KIND
 
 PROTOCOL_VERSION = 1
+#: The versions a server of this release answers.
+SERVER_PROTOCOLS: frozenset[int] = frozenset({PROTOCOL_VERSION})
 PROTOCOL_HEADER = "KIMdesk-Protocol"
 
 #: Record kinds that travel. The audit log stays on the device: it records who read what on this
@@ -53,7 +59,20 @@ _NO_NUL = r"^[^\x00]*$"
 
 
 class _Message(BaseModel):
+    """A request: a field the other side does not know is refused (``422 malformed``), so a
+    device never believes a field of a later release was acted on by an older server."""
+
     model_config = ConfigDict(extra="forbid")
+
+
+class _Answer(BaseModel):
+    """An answer: fields it does not know are ignored. A later server adds fields to its
+    answers (docs/planned.md: the cases a pull page ends, the protocol versions a hello lists);
+    until 2026-12-07 answers refused them like requests, and every device of the release before
+    would have refused every answer of such a server. Ignoring is safe only for additions that
+    an older device may overlook; a change in meaning needs a new protocol version."""
+
+    model_config = ConfigDict(extra="ignore")
 
 
 class ErrorCode(StrEnum):
@@ -74,7 +93,7 @@ class ErrorCode(StrEnum):
     UNAVAILABLE = "unavailable"
 
 
-class ErrorBody(_Message):
+class ErrorBody(_Answer):
     error: ErrorCode
     detail: str = ""
     expected: int | None = None
@@ -96,7 +115,7 @@ class EnrollRequest(_Message):
 _TOKEN = r"^[\x21-\x7e]+$"
 
 
-class EnrollResponse(_Message):
+class EnrollResponse(_Answer):
     device_id: str = Field(max_length=64, pattern=_NO_NUL)
     token: str = Field(min_length=16, max_length=512, pattern=_TOKEN)
     team: str = Field(max_length=200, pattern=_NO_NUL)
@@ -137,7 +156,7 @@ class ChangeStatus(StrEnum):
     REJECTED = "rejected"  # not accepted (e.g. another team's record); see ``reason``
 
 
-class ConflictInfo(_Message):
+class ConflictInfo(_Answer):
     """The same field changed on two sides. ``theirs`` stays in the record until a counselor
     resolves the conflict; ``mine`` (the losing value) is kept here and in the record history."""
 
@@ -153,7 +172,7 @@ class ConflictInfo(_Message):
     created_at: str = ""
 
 
-class ChangeResult(_Message):
+class ChangeResult(_Answer):
     kind: str
     id: str
     status: ChangeStatus
@@ -166,7 +185,7 @@ class ChangeResult(_Message):
     reason: str = ""
 
 
-class TeamState(_Message):
+class TeamState(_Answer):
     """Divergence check: ``digest`` is sha256 over the sorted lines ``kind/id/rev`` (empty when
     the device asked for count and change number only: ``GET /v1/state?digest=false``)."""
 
@@ -175,7 +194,7 @@ class TeamState(_Message):
     seq: int
 
 
-class PushReceipt(_Message):
+class PushReceipt(_Answer):
     batch_id: str
     batch_seq: int
     results: list[ChangeResult]
@@ -189,7 +208,7 @@ class PushReceipt(_Message):
 
 
 # -- pull ---------------------------------------------------------------------------------------
-class RemoteRecord(_Message):
+class RemoteRecord(_Answer):
     kind: str
     id: str
     rev: int
@@ -198,7 +217,7 @@ class RemoteRecord(_Message):
     data: dict[str, Any]
 
 
-class PullPage(_Message):
+class PullPage(_Answer):
     records: list[RemoteRecord]
     conflicts: list[ConflictInfo] = Field(default_factory=list)
     next_cursor: int
@@ -218,7 +237,7 @@ class PullPage(_Message):
 FULL_CHECK_SECONDS = 24 * 3600.0
 
 
-class ReferenceItem(_Message):
+class ReferenceItem(_Answer):
     """Reference data that flows down only: form definitions, code lists, the agency directory,
     handout templates."""
 
@@ -231,13 +250,13 @@ class ReferenceItem(_Message):
     deleted: bool = False
 
 
-class ReferencePage(_Message):
+class ReferencePage(_Answer):
     items: list[ReferenceItem]
     next_cursor: int
     more: bool
 
 
-class Hello(_Message):
+class Hello(_Answer):
     protocol: int
     server_id: str
     server_time: str

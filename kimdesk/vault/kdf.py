@@ -19,6 +19,7 @@ import hashlib
 from dataclasses import dataclass
 
 SALT_BYTES = 16
+PBKDF2 = "PBKDF2-HMAC-SHA512"
 KEY_BYTES = 32
 
 
@@ -27,6 +28,13 @@ class KdfProfile:
     profile_id: int
     algorithm: str
     iterations: int
+
+    def __post_init__(self) -> None:
+        """Only what :meth:`derive` implements: a profile named "Argon2id" derived PBKDF2's key
+        all the same until 2026-12-07 (docs/planned.md, "Argon2id unlock"); a second algorithm
+        comes with its own derivation."""
+        if self.algorithm != PBKDF2:
+            raise ValueError(f"KDF algorithm {self.algorithm!r} is not implemented")
 
     def derive(self, passphrase: str, salt: bytes) -> bytes:
         if len(salt) != SALT_BYTES:
@@ -37,7 +45,7 @@ class KdfProfile:
 
 
 #: Newest first. Profile 1 is SQLCipher 4's own default.
-PROFILES: tuple[KdfProfile, ...] = (KdfProfile(1, "PBKDF2-HMAC-SHA512", 256_000),)
+PROFILES: tuple[KdfProfile, ...] = (KdfProfile(1, PBKDF2, 256_000),)
 CURRENT = PROFILES[0]
 
 
