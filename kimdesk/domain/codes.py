@@ -219,3 +219,95 @@ def label(code: str) -> str:
 
     text = LABELS.get(str(code))
     return gettext(text) if text else str(code)
+
+
+class ConsentForm(StrEnum):
+    """How a consent was given (the model keeps it as a plain string)."""
+
+    WRITTEN = "written"
+    ELECTRONIC = "electronic"
+
+
+#: Labels of the code lists that :data:`LABELS` does not cover, keyed by code list (codes such as
+#: ``other`` or ``health`` occur in several lists): the app shows them and the Auskunft prints them.
+LIST_LABELS: dict[type[StrEnum], dict[str, str]] = {
+    ConsentForm: {"written": N_("written"), "electronic": N_("electronic")},
+    ConsultationPlace: {
+        "office": N_("Office"),
+        "shelter": N_("Outreach: accommodation"),
+        "home": N_("Outreach: home visit"),
+        "public": N_("Outreach: public place"),
+        "partner": N_("At a partner agency"),
+        "remote": N_("Phone or video"),
+    },
+    GoalStatus: {
+        "open": N_("open"),
+        "in_progress": N_("in progress"),
+        "reached": N_("reached"),
+        "partly_reached": N_("partly reached"),
+        "not_reached": N_("not reached"),
+        "dropped": N_("dropped"),
+    },
+    ReferralStatus: {
+        "planned": N_("planned"),
+        "sent": N_("sent"),
+        "accepted": N_("accepted"),
+        "completed": N_("completed"),
+        "declined": N_("declined"),
+    },
+    AgencyType: {
+        "jobcenter": N_("Jobcenter"),
+        "employment_agency": N_("Employment agency"),
+        "youth_office": N_("Youth office"),
+        "social_office": N_("Social welfare office"),
+        "foreigners_office": N_("Foreigners' office"),
+        "naturalisation_office": N_("Naturalisation office"),
+        "integration_course": N_("Integration course provider"),
+        "recognition_counselling": N_("Recognition counselling"),
+        "migration_counselling": N_("Migration counselling (MBE/JMD)"),
+        "health": N_("Health services"),
+        "school_kita": N_("School or Kita"),
+        "housing": N_("Housing office"),
+        "debt_counselling": N_("Debt counselling"),
+        "other": N_("other"),
+    },
+    ConsentPurpose: {
+        "case_management": N_("Case management"),
+        "share_with_agency": N_("Share data with a named agency"),
+        "case_conference": N_("Case conference"),
+        "special_categories": N_("Special categories (Art. 9 GDPR)"),
+        "contact": N_("Contact by phone or messenger"),
+        "statistics": N_("Anonymised statistics"),
+    },
+    GapCategory: {
+        "waiting_time": N_("Waiting time"),
+        "unclear_responsibility": N_("Unclear responsibility"),
+        "missing_service": N_("Missing service"),
+        "language_barrier": N_("Language barrier"),
+        "digital_access": N_("Digital access"),
+        "information_flow": N_("Information flow"),
+        "legal_obstacle": N_("Legal obstacle"),
+        "other": N_("other"),
+    },
+    AuditAction: {
+        "create": N_("created"),
+        "read": N_("opened"),
+        "update": N_("changed"),
+        "delete": N_("deleted"),
+        "search": N_("searched"),
+        "export": N_("exported"),
+        "phase": N_("phase changed"),
+    },
+}
+
+
+def list_label(enum: type[StrEnum], value: object) -> str:
+    """The translated label of ``value`` in the code list ``enum`` (:data:`LIST_LABELS`, else
+    :data:`LABELS`), or the code itself where neither has one."""
+    from kimdesk.i18n import gettext
+
+    if value is None or value == "":
+        return ""
+    code = str(getattr(value, "value", value))
+    text = LIST_LABELS.get(enum, {}).get(code)
+    return gettext(text) if text else label(code)
