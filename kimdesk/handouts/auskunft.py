@@ -6,7 +6,9 @@ attachments' bytes are named, not printed; what lies outside the live records is
 template in code (title, explanations, one section per case) and drawn by the handout engine, so it
 gets the same bilingual columns, right-to-left line layout and fonts as every handout. Labels come
 from the handout texts (``auskunft.*``, 16 languages, drafts marked as such); what was recorded
-(summaries, notes, agency names) is printed as recorded, in both columns.
+(summaries, notes, agency names) is printed as recorded, in both columns; field names and coded
+values (phases, places, countries, yes/no) in each column's language
+(:mod:`kimdesk.handouts.auskunft_terms`).
 """
 
 from __future__ import annotations
@@ -16,9 +18,16 @@ from pathlib import Path
 from typing import Any
 
 from kimdesk.handouts.auskunft_places import add_places, add_remains
+from kimdesk.handouts.auskunft_terms import (
+    Phrase,
+    Term,
+    field_key,
+    field_term,
+    join,
+    value_phrase,
+)
 from kimdesk.handouts.data import HandoutData, handout_language, printable_name
 from kimdesk.handouts.sheet import Sheet
-from kimdesk.handouts.sheet import code as _code
 from kimdesk.handouts.sheet import day as _day
 from kimdesk.handouts.sheet import size as _size
 from kimdesk.handouts.templates import SOURCE_LANGUAGE, Template, load_texts
@@ -36,46 +45,69 @@ def _join(values: list[str] | None) -> str:
     return ", ".join(v for v in values or [] if v)
 
 
-def _codes(values: list[str] | None) -> str:
-    return ", ".join(_code(v) for v in values or [] if v)
-
-
 def _minutes(value: Any) -> str:
     """"45 min", or nothing where the duration was not recorded (None)."""
     return f"{value} min" if value is not None else ""
 
 
-def _case_lines(case: dict[str, Any]) -> dict[str, list[str]]:
+def _v(kind: str, record: dict[str, Any], name: str) -> Phrase:
+    """A stored value as the sheet prints it (codes, countries, languages, yes/no worded by
+    each column; dates as the sheet's dates)."""
+    return value_phrase(kind, name, record.get(name))
+
+
+def _labelled(kind: str, record: dict[str, Any], name: str) -> Phrase:
+    """``label: value`` where the field holds something (a value that needs its name to be
+    understood: a withdrawal date, the interpreter)."""
+    value = _v(kind, record, name)
+    return (field_term(name), ": ", *value) if value else ()
+
+
+def _answers(consultation: dict[str, Any]) -> Phrase:
+    """The form's answers, ``question: answer; ...``, named by the form's own labels
+    (:func:`kimdesk.handouts.auskunft_forms.answers_phrase`)."""
+    from kimdesk.handouts.auskunft_forms import answers_phrase
+
+    return answers_phrase(consultation.get("form_id"), consultation.get("form_version"),
+                          consultation.get("answers") or {})
+
+
+def _case_lines(case: dict[str, Any]) -> dict[str, list[Phrase]]:
     consultations = [
         # as recorded: the title when there is one, the duration only when it was recorded
-        " · ".join(p for p in (_day(c["date"]), c.get("title", ""), _code(c.get("place")),
-                               _minutes(c.get("duration_minutes")), c.get("summary", ""))
-                   if p)
-        + (" · " + "; ".join(f"{k}: {v}" for k, v in sorted(c["answers"].items()))
-           if c.get("answers") else "")
+        join([_day(c["date"]), c.get("title", ""), _v("consultations", c, "place"),
+              c.get("place_detail", ""), _minutes(c.get("duration_minutes")),
+              _labelled("consultations", c, "interpreter_language")
+              or (_labelled("consultations", c, "interpreter_used")
+                  if c.get("interpreter_used") else ()),
+              c.get("summary", ""), _answers(c)])
         for c in case["consultations"]
     ]
-    goals = [" · ".join(p for p in (g.get("goal", ""), g.get("steps", ""),
-                                    g.get("responsible", ""), _code(g.get("status"))) if p)
+    goals = [join([g.get("goal", ""), g.get("steps", ""), g.get("responsible", ""),
+                   _v("goals", g, "handlungsfeld"), _labelled("goals", g, "review_on"),
+                   _v("goals", g, "status")])
              for g in case["goals"]]
-    referrals = [" · ".join(p for p in (_day(r.get("referred_on")), r.get("agency_name", ""),
-                                        _code(r.get("agency_type")), _code(r.get("status")),
-                                        r.get("note", "")) if p)
+    referrals = [join([_day(r.get("referred_on")), r.get("agency_name", ""),
+                       _v("referrals", r, "agency_type"), _v("referrals", r, "status"),
+                       r.get("note", "")])
                  for r in case["referrals"]]
-    notes = [f"{_day(n.get('created_at'))}: {n.get('text', '')}" for n in case["notes"]]
+    notes: list[Phrase] = [(f"{_day(n.get('created_at'))}: {n.get('text', '')}",)
+                           for n in case["notes"]]
     # the files are in the JSON (base64); the sheet names them
-    files = [" · ".join((a.get("file_name", ""), a.get("media_type", ""),
-                         _size(int(a.get("size") or 0)), _day(a.get("created_at"))))
-             for a in case.get("attachments", [])]
+    files: list[Phrase] = [(" · ".join((a.get("file_name", ""), a.get("media_type", ""),
+                                        _size(int(a.get("size") or 0)),
+                                        _day(a.get("created_at")))),)
+                           for a in case.get("attachments", [])]
     # the phase changes and structural gaps are in the JSON too (the sheet showed only the
     # current phase until 2026-12-07); ">" as the bundled fonts have no arrow
-    transitions = [" · ".join(p for p in (_day(t.get("at")), " > ".join(
-        _code(v) for v in (t.get("from_phase"), t.get("to_phase")) if v), t.get("by", ""),
-        _code(t.get("closure_reason")), t.get("comment", "")) if p)
-        for t in case.get("phase_transitions", [])]
-    gaps = [" · ".join(p for p in (_day(g.get("observed_on")), _code(g.get("category")),
-                                   _codes(g.get("agencies")), _codes(g.get("rechtskreise")),
-                                   g.get("description", "")) if p)
+    transitions = [join([_day(t.get("at")), join([_v("phase_transitions", t, "from_phase"),
+                                                  _v("phase_transitions", t, "to_phase")], " > "),
+                         t.get("by", ""), _v("phase_transitions", t, "closure_reason"),
+                         t.get("comment", "")])
+                   for t in case.get("phase_transitions", [])]
+    gaps = [join([_day(g.get("observed_on")), _v("structural_gaps", g, "category"),
+                  _v("structural_gaps", g, "agencies"), _v("structural_gaps", g, "rechtskreise"),
+                  g.get("description", "")])
             for g in case.get("structural_gaps", [])]
     return {"auskunft.consultations": consultations, "auskunft.goals": goals,
             "auskunft.referrals": referrals, "auskunft.notes": notes,
@@ -83,54 +115,75 @@ def _case_lines(case: dict[str, Any]) -> dict[str, list[str]]:
             "auskunft.gaps": gaps}
 
 
-def build(auskunft: dict[str, Any]) -> tuple[Template, HandoutData]:
-    """The sheet's template and its values."""
-    sheet = Sheet()
-    person = auskunft["person"]
-    for kind, key in (("title", "auskunft.title"), ("paragraph", "auskunft.intro"),
-                      ("paragraph", "auskunft.purpose"), ("heading", "auskunft.person")):
-        sheet.block(kind, key)
+def _person(sheet: Sheet, person: dict[str, Any]) -> None:
     sheet.field("common.name", _name(person))
     sheet.field("auskunft.birth", _day(person.get("birth_date"))
                 or str(person.get("birth_year") or ""))
-    sheet.field("auskunft.nationality", _join(person.get("nationalities")))
-    sheet.field("auskunft.languages", _join(person.get("languages")))
-    sheet.field("auskunft.residence", _code(person.get("residence_status")))
+    for name in ("gender", "nationalities", "languages", "preferred_language",
+                 "residence_status"):
+        value = _v("persons", person, name)
+        if value or name in ("nationalities", "languages", "residence_status"):
+            sheet.field(field_key(name) or name, value)
     sheet.field("auskunft.contact", " · ".join(p for p in (person.get("phone"),
                                                             person.get("email")) if p))
     sheet.field("auskunft.address", person.get("address", ""))
+    if person.get("municipality"):
+        sheet.field("contact.municipality", person["municipality"])
+
+
+def _case(sheet: Sheet, case: dict[str, Any]) -> None:
+    sheet.block("heading", "auskunft.case")
+    sheet.field("common.case_number", case["case_number"])
+    sheet.field("auskunft.opened", _day(case.get("opened_on")))
+    sheet.field("auskunft.closed", _day(case.get("closed_on")) or "—")
+    sheet.field("auskunft.phase", _v("cases", case, "phase"))
+    # what else the case record holds, where it holds something (until 2026-12-07 the sheet
+    # left out the closure reason, the Rechtskreise and Handlungsfelder, who keeps the case)
+    for name in ("closure_reason", "rechtskreise", "handlungsfelder", "review_on",
+                 "referral_source", "owner", "team", "municipality"):
+        value = _v("cases", case, name)
+        if value:
+            sheet.field(field_key(name) or name, value)
+    if case.get("next_appointment_on"):  # issue 18: the next appointment is stored data too
+        sheet.field("auskunft.appointment", ", ".join(p for p in (
+            f"{_day(case['next_appointment_on'])} {case.get('next_appointment_time', '')}"
+            .strip(), case.get("next_appointment_place", "")) if p))
+    retention = case["retention"]
+    if retention.get("legal_hold"):
+        sheet.block("paragraph", "auskunft.hold")
+    # an open case has no date yet: the period starts when it closes
+    sheet.field("auskunft.deletion", _day(retention.get("due_on")) or "—")
+    for heading, lines in _case_lines(case).items():
+        sheet.section(heading, lines)
+
+
+def build(auskunft: dict[str, Any]) -> tuple[Template, HandoutData]:
+    """The sheet's template and its values."""
+    sheet = Sheet()
+    for kind, key in (("title", "auskunft.title"), ("paragraph", "auskunft.intro"),
+                      ("paragraph", "auskunft.purpose"), ("heading", "auskunft.person")):
+        sheet.block(kind, key)
+    _person(sheet, auskunft["person"])
     for case in auskunft["cases"]:
-        sheet.block("heading", "auskunft.case")
-        sheet.field("common.case_number", case["case_number"])
-        sheet.field("auskunft.opened", _day(case.get("opened_on")))
-        sheet.field("auskunft.closed", _day(case.get("closed_on")) or "—")
-        sheet.field("auskunft.phase", _code(case.get("phase")))
-        if case.get("next_appointment_on"):  # issue 18: the next appointment is stored data too
-            sheet.field("auskunft.appointment", ", ".join(p for p in (
-                f"{_day(case['next_appointment_on'])} {case.get('next_appointment_time', '')}"
-                .strip(), case.get("next_appointment_place", "")) if p))
-        retention = case["retention"]
-        if retention.get("legal_hold"):
-            sheet.block("paragraph", "auskunft.hold")
-        # an open case has no date yet: the period starts when it closes
-        sheet.field("auskunft.deletion", _day(retention.get("due_on")) or "—")
-        for heading, lines in _case_lines(case).items():
-            sheet.section(heading, lines)
+        _case(sheet, case)
     sheet.section("auskunft.consents", [
-        " · ".join(p for p in (_day(c.get("given_on")), _codes(c.get("purposes")),
-                               _join(c.get("recipients")),
-                               f"{c.get('text_id', '')} {c.get('text_version', '')}".strip(),
-                               _day(c.get("withdrawn_on"))) if p)
+        join([_day(c.get("given_on")), _v("consents", c, "purposes"), _join(c.get("recipients")),
+              _labelled("consents", c, "data_categories"),
+              _labelled("consents", c, "special_categories")
+              if c.get("special_categories") else (),
+              f"{c.get('text_id', '')} {c.get('text_version', '')}".strip(),
+              _labelled("consents", c, "withdrawn_on")])
         for c in auskunft["consents"]])
     add_remains(sheet, auskunft.get("statistical_remains") or {})
     add_places(sheet, auskunft)
     access = Counter((e["at"][:10], e["actor"], e["action"]) for e in auskunft["audit"])
-    sheet.section("auskunft.access", [f"{_day(day)} · {actor} · {action} ×{count}"
-                                      for (day, actor, action), count in sorted(access.items())])
+    sheet.section("auskunft.access", [
+        join([_day(day), actor, (Term("code", action, "AuditAction"), f" ×{count}")])
+        for (day, actor, action), count in sorted(access.items())])
     sheet.block("paragraph", "auskunft.rights")
     template = Template(id="auskunft", title="auskunft.title", blocks=tuple(sheet.blocks),
                         path=Path())
-    return template, HandoutData(values=sheet.values)
+    return template, HandoutData(values=sheet.values, phrases=sheet.phrases)
 
 
 def auskunft_language(auskunft: dict[str, Any]) -> str:

@@ -5,17 +5,18 @@ the client receives the PDF, so it lists them too (a review of 2026-12-07 found 
 all of them). Each section appears only when the vault holds something there, after a heading
 and a paragraph that say what these places are, so an Auskunft of a person with nothing held back
 stays as short as before. A record's kind is named by the label of its section above (Notizen,
-Fall, ...) in the reader's language; field names and values are printed as stored, as the form
-answers are. A file's bytes (``content``) are named by the attachment's name and size only, as
-above.
+Fall, ...) in the reader's language, its field names by their labels and its coded values by
+theirs, in each column's language (:mod:`kimdesk.handouts.auskunft_terms`; until 2026-12-07
+printed as stored: ``interpreter_used: True``). A file's bytes (``content``) are named by the
+attachment's name and size only, as above.
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from kimdesk.handouts.sheet import Sheet, code, day
+from kimdesk.handouts.auskunft_terms import Phrase, field_term, fields_phrase, join, value_phrase
+from kimdesk.handouts.sheet import Sheet, day
 
 #: A record kind's label: the heading of its section in the live listing.
 KIND_LABELS = {
@@ -28,60 +29,59 @@ KIND_LABELS = {
 #: Where unsaved entries were kept (``unsaved_entries[].source``).
 SOURCE_LABELS = {"lock": "auskunft.unsaved_lock", "refused_save": "auskunft.unsaved_refused",
                  "form_draft": "auskunft.unsaved_form"}
-#: Fields that are links or bookkeeping, not data about the person; the file's bytes, which
-#: the JSON carries and the sheet does not print.
-HIDDEN = frozenset({"id", "case_id", "person_id", "agency_id", "revision", "pending",
-                    "updated_at", "created_at", "deleted", "content"})
+#: Fields that are links or bookkeeping, not data about the person (an attachment's
+#: consultation and checksum too); the file's bytes, which the JSON carries and the sheet does
+#: not print.
+HIDDEN = frozenset({"id", "case_id", "person_id", "agency_id", "consultation_id", "revision",
+                    "pending", "updated_at", "created_at", "deleted", "content", "sha256"})
 
 
-def _value(value: Any) -> str:
-    """A stored value as the sheet prints it: a code by its German label where it has one (as
-    the live listing prints codes), lists joined, anything nested as compact JSON."""
-    if isinstance(value, list):
-        return ", ".join(_value(v) for v in value if v not in (None, ""))
-    if isinstance(value, dict):
-        return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
-    if isinstance(value, str):
-        return code(value)
-    return str(value)
+def _listed(value: Any) -> Any:
+    """The statistical remains keep lists as JSON text (``'["sgb2"]'``): as a list."""
+    if isinstance(value, str) and value[:1] == "[" and value[-1:] == "]":
+        import json
+
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
 
 
-#: Values that hold nothing (the statistical remains keep empty lists as JSON text).
-EMPTY: tuple[Any, ...] = (None, "", [], {}, "[]", "{}")
+def fields_text(kind: str, values: dict[str, Any]) -> Phrase:
+    """``label: value; ...`` of the fields that hold data (empty ones and :data:`HIDDEN` left
+    out), field names and codes worded by each column."""
+    return fields_phrase(kind, {k: _listed(v) for k, v in values.items()}, HIDDEN)
 
 
-def fields_text(values: dict[str, Any]) -> str:
-    """``name: value; ...`` of the fields that hold data (empty ones and :data:`HIDDEN` left
-    out)."""
-    return "; ".join(f"{name}: {_value(value)}" for name, value in values.items()
-                     if name not in HIDDEN and value not in EMPTY)
-
-
-def _record(sheet: Sheet, kind: str, text: str) -> None:
+def _record(sheet: Sheet, kind: str, text: Phrase) -> None:
     label = KIND_LABELS.get(kind)
     if label is None:  # a kind a later release brought: named as the server sent it
-        sheet.line(f"{kind}: {text}")
+        sheet.line((f"{kind}: ", *text))
     else:
         sheet.field(label, text or "—")
 
 
-def _dated(stamp: str | None, text: str) -> str:
-    return " · ".join(p for p in (day(stamp), text) if p)
+def _dated(stamp: str | None, text: Phrase | str) -> Phrase:
+    return join([day(stamp), text])
 
 
 def add_remains(sheet: Sheet, remains: dict[str, list[dict[str, Any]]]) -> None:
     """Statistical remains of purged cases, while they are linked to the living person."""
     rows = [*remains.get("cases", []), *remains.get("events", [])]
     if rows:
-        sheet.section("auskunft.remains", [fields_text(row) for row in rows])
+        sheet.section("auskunft.remains", [fields_text("remains", row) for row in rows])
 
 
 def _unsaved(sheet: Sheet, entry: dict[str, Any]) -> None:
     document = entry.get("entries") or {}
     label = SOURCE_LABELS.get(str(entry.get("source")), "auskunft.unsaved_lock")
     if entry.get("source") == "form_draft":
+        from kimdesk.handouts.auskunft_forms import answers_phrase
+
         sheet.field(label, _dated(entry.get("saved_at"), str(document.get("form_id", ""))))
-        sheet.line(fields_text(document.get("answers") or {}) or "—")
+        sheet.line(answers_phrase(document.get("form_id"), document.get("form_version"),
+                                  document.get("answers") or {}) or "—")
         return
     sheet.field(label, day(entry.get("saved_at")) or "—")
     parts = [("persons", document.get("person")), ("cases", document.get("case")),
@@ -89,24 +89,25 @@ def _unsaved(sheet: Sheet, entry: dict[str, Any]) -> None:
     for kind, part in parts:
         if not part:
             continue
-        _record(sheet, kind, fields_text(part.get("changed") or {}))
-        before = fields_text({k: v for k, v in (part.get("base") or {}).items()
-                              if (part.get("changed") or {}).get(k) != v})
+        _record(sheet, kind, fields_text(kind, part.get("changed") or {}))
+        before = fields_text(kind, {k: v for k, v in (part.get("base") or {}).items()
+                                    if (part.get("changed") or {}).get(k) != v})
         if before:
             sheet.field("auskunft.before", before)
 
 
 def _conflict(sheet: Sheet, conflict: dict[str, Any]) -> None:
-    _record(sheet, str(conflict.get("kind")), str(conflict.get("field", "")))
+    kind, name = str(conflict.get("kind")), str(conflict.get("field", ""))
+    _record(sheet, kind, (field_term(name),))
     status = "auskunft.conflict_open" if conflict.get("status") == "open" \
         else "auskunft.conflict_decided"
     sheet.field(status, day(conflict.get("created_at")) or "—")
     for label, key in (("auskunft.theirs", "theirs"), ("auskunft.mine", "mine"),
                        ("auskunft.before", "base")):
         value = conflict.get(key)
-        if conflict.get("field") == "content":
+        if name == "content":
             value = "…" if value else ""  # a file: named by its attachment, not printed
-        sheet.field(label, _value(value) if value not in (None, "") else "—")
+        sheet.field(label, value_phrase(kind, name, value) or "—")
 
 
 def add_places(sheet: Sheet, auskunft: dict[str, Any]) -> None:
@@ -131,7 +132,8 @@ def add_places(sheet: Sheet, auskunft: dict[str, Any]) -> None:
             sheet.block("heading", heading)
             for record in records:
                 data = record.get("data") or {}
-                _record(sheet, record["kind"], _dated(data.get("created_at"), fields_text(data)))
+                _record(sheet, record["kind"],
+                        _dated(data.get("created_at"), fields_text(record["kind"], data)))
     if conflicts:
         sheet.block("heading", "auskunft.conflicts")
         for conflict in conflicts:
@@ -139,12 +141,14 @@ def add_places(sheet: Sheet, auskunft: dict[str, Any]) -> None:
     if earlier:
         sheet.block("heading", "auskunft.earlier")
         for version in earlier:
-            _record(sheet, version["kind"], fields_text(version.get("fields") or {}))
+            _record(sheet, version["kind"],
+                    fields_text(version["kind"], version.get("fields") or {}))
     if unsent:
         sheet.block("heading", "auskunft.unsent")
         for change in unsent:
-            _record(sheet, change["kind"], _dated(change.get("batch_created_at"),
-                                                  fields_text(change.get("fields") or {})))
+            _record(sheet, change["kind"], _dated(
+                change.get("batch_created_at"), fields_text(change["kind"],
+                                                            change.get("fields") or {})))
     if refused:  # the record is listed above; here what the server said about it
         sheet.block("heading", "auskunft.refused")
         for refusal in refused:

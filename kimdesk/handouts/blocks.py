@@ -104,9 +104,9 @@ def _items(block: Block, _data: HandoutData, row: _RowMaker) -> Iterator[Row]:
 
 def _field(block: Block, data: HandoutData, row: _RowMaker) -> Iterator[Row]:
     """A label and the case's value, or a line to write it on."""
-    value = data.value(block.value)
 
     def fill_field(c: Cell, col: Column) -> None:
+        value = data.text(block.value, col.texts)
         c.space(2.0)
         c.text(col.t(block.keys["label"]), LABEL, col.lang)
         if value:
@@ -119,11 +119,12 @@ def _field(block: Block, data: HandoutData, row: _RowMaker) -> Iterator[Row]:
 
 
 def _data_line(block: Block, data: HandoutData, row: _RowMaker) -> Iterator[Row]:
-    """A line of recorded data (no label), the same in every column and laid out in the
-    direction of its own first letter: German notes stay left-to-right in an Arabic column.
-    Built in code only (the Auskunft); templates have no such block."""
-    value = data.value(block.value)
-    yield row(lambda c, col: c.text(value, VALUE, col.lang, data=True), 3.0)
+    """A line of recorded data (no label), laid out in the direction of its own first letter:
+    German notes stay left-to-right in an Arabic column. What was recorded is the same in every
+    column; field names and codes in it are worded by each (:mod:`.auskunft_terms`). Built in
+    code only (the Auskunft); templates have no such block."""
+    yield row(lambda c, col: c.text(data.text(block.value, col.texts), VALUE, col.lang,
+                                    data=True), 3.0)
 
 
 def _signature(block: Block, _data: HandoutData, row: _RowMaker) -> Iterator[Row]:

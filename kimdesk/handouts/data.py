@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from kimdesk.domain.models import Person
+    from kimdesk.handouts.auskunft_terms import Phrase
+    from kimdesk.handouts.templates import Texts
     from kimdesk.vault.vault import Vault
 
 
@@ -44,9 +46,19 @@ class HandoutData:
     #: whether the case is this vault's counselor's own (or there is none): the dialog keeps the
     #: name typed as hers only then (kimdesk/vault/contact.py)
     own_case: bool = True
+    #: values worded by each column (the Auskunft's field names and codes)
+    phrases: dict[str, Phrase] = field(default_factory=dict)
 
     def value(self, name: str | None) -> str:
         return self.values.get(name, "") if name else ""
+
+    def text(self, name: str | None, texts: Texts) -> str:
+        """The value in the language of ``texts`` (a plain value is the same in every one)."""
+        if name and name in self.phrases:
+            from kimdesk.handouts.auskunft_terms import say
+
+            return say(self.phrases[name], texts)
+        return self.value(name)
 
 
 def format_date(day: date | None) -> str:
