@@ -12,6 +12,7 @@ import json
 import re
 import subprocess
 from datetime import date
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -248,9 +249,10 @@ def test_every_code_the_sheet_words_has_a_label() -> None:
     from kimdesk.handouts.auskunft_terms import CODE_KEYS, CODE_LISTS, STATUS_LISTS, code_msgid
     from kimdesk.i18n import UI_LANGUAGES, translations
 
-    enums = {e.__name__: e for e in (AgencyType, ConsentPurpose, ConsultationPlace,
-                                     GapCategory, GoalStatus, Handlungsfeld, Phase,
-                                     Rechtskreis, ReferralStatus, ResidenceStatus)}
+    listed: tuple[type[StrEnum], ...] = (
+        AgencyType, ConsentPurpose, ConsultationPlace, GapCategory, GoalStatus, Handlungsfeld,
+        Phase, Rechtskreis, ReferralStatus, ResidenceStatus)
+    enums = {e.__name__: e for e in listed}
     from kimdesk.domain import codes
 
     enums |= {e.__name__: e for e in (codes.Gender, codes.ClosureReason, codes.ConsentForm,
