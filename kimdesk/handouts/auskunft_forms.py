@@ -9,6 +9,7 @@ column's language where the form has it and in the form's default language (Germ
 has not. A form or a question the registry does not know (a form removed since, an answer of a
 later release) is printed by its stored name, as before 2026-12-07; nothing is dropped.
 Dates are the sheet's dates, yes/no the column's words; a repeat's rows are printed as stored.
+A form id (a form draft's, a deleted consultation's) is printed as the form's title.
 """
 
 from __future__ import annotations
@@ -90,3 +91,9 @@ def choice_label(term: Term, lang: str) -> str:
         # a select_multiple answer may come space-separated (XLSForm's own storage)
         return " ".join(form.choice_label(field, part, lang) for part in term.value.split())
     return term.value
+
+
+def form_title(term: Term, lang: str) -> str:
+    """A form's title (its newest version here) in ``lang``, or its id where it is unknown."""
+    form = _form(term.value, "")
+    return form.title(lang) if form is not None else term.value

@@ -79,7 +79,8 @@ def _unsaved(sheet: Sheet, entry: dict[str, Any]) -> None:
     if entry.get("source") == "form_draft":
         from kimdesk.handouts.auskunft_forms import answers_phrase
 
-        sheet.field(label, _dated(entry.get("saved_at"), str(document.get("form_id", ""))))
+        sheet.field(label, _dated(entry.get("saved_at"),
+                                  value_phrase("", "form_id", document.get("form_id"))))
         sheet.line(answers_phrase(document.get("form_id"), document.get("form_version"),
                                   document.get("answers") or {}) or "—")
         return

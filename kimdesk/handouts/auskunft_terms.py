@@ -14,9 +14,10 @@ sequence of plain text (what was recorded, dates, numbers: the same in both colu
 - **codes of the KIM code lists**: the consent purposes by the consent handout's checklist (the
   words the client signed, 16 languages); every other code by the label the app shows
   (:data:`kimdesk.domain.codes.LABELS`, :data:`~kimdesk.domain.codes.LIST_LABELS`, the
-  statistics' bands and regions) from the gettext catalogs of the seven interface languages; the
-  other nine handout languages have no catalog, so their column prints the German label, as the
-  whole sheet did before. A code no list knows is printed as stored;
+  statistics' bands and regions) from the gettext catalogs of the seven interface languages.
+  The other nine handout languages have no catalog: their handout texts carry the same labels
+  as ``code.<list>.<code>`` (drafts), and where one is missing the column prints the German
+  label. A code no list knows is printed as stored;
 - **countries and languages** (ISO codes): CLDR's names (Babel) in every handout language;
 - **yes and no**: ``auskunft.yes`` / ``auskunft.no``; **dates** as the sheet prints dates
   (day.month.year; a month of the statistical remains as month.year).
@@ -42,9 +43,9 @@ if TYPE_CHECKING:
 class Term:
     """A word each column says in its own language: ``kind`` is ``field`` (a field name),
     ``code`` (``scope`` names the code list), ``country``, ``language``, ``yes_no`` (``value``
-    ``"1"`` or ``""``), ``key`` (a handout text key), ``answer`` or ``choice`` (a form's
-    question or stored answer; ``scope`` names the form, its version and the question:
-    :mod:`kimdesk.handouts.auskunft_forms`)."""
+    ``"1"`` or ``""``), ``key`` (a handout text key), ``form`` (a form id), ``answer`` or
+    ``choice`` (a form's question or stored answer; ``scope`` names the form, its version and
+    the question: :mod:`kimdesk.handouts.auskunft_forms`)."""
 
     kind: str
     value: str
@@ -171,6 +172,8 @@ def value_phrase(kind: str, name: str, value: Any) -> Phrase:
         return (Term("country", text),)
     if name in LANGUAGES:
         return (Term("language", text),)
+    if name == "form_id":  # by the form's title
+        return (Term("form", text),)
     if scope:
         return (Term("code", text, scope),)
     if isinstance(value, str):  # a field the sheet does not know: a code by its German label
@@ -226,10 +229,11 @@ def word(term: Term, texts: Texts) -> str:
     if term.kind == "yes_no":
         return texts.texts.get("auskunft.yes" if term.value else "auskunft.no",
                                "+" if term.value else "-")
-    if term.kind in ("answer", "choice"):  # a form's question or answer: the form's words
-        from kimdesk.handouts.auskunft_forms import choice_label, question_label
+    if term.kind in ("answer", "choice", "form"):  # a form's title, question or answer
+        from kimdesk.handouts.auskunft_forms import choice_label, form_title, question_label
 
-        return (question_label if term.kind == "answer" else choice_label)(term, texts.lang)
+        say_it = {"answer": question_label, "choice": choice_label, "form": form_title}
+        return say_it[term.kind](term, texts.lang)
     if term.kind == "country":
         return _country(term.value.upper(), texts.lang)
     if term.kind == "language":
@@ -237,6 +241,9 @@ def word(term: Term, texts: Texts) -> str:
     key = CODE_KEYS.get((term.scope, term.value))
     if key and key in texts.texts:
         return texts.texts[key]
+    own = texts.texts.get(f"code.{term.scope}.{term.value}")  # the nine without a catalog
+    if own and code_msgid(term.scope, term.value) is not None:
+        return own
     return _catalog(term.scope, term.value, texts.lang)
 
 

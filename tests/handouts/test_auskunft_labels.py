@@ -48,7 +48,7 @@ TEXTS = resources_dir() / "handouts" / "texts"
 RAW = ("interpreter_used", "interpreter_language", "residence_status", "par24", "shelter",
        "in_progress", "foreigners_office", "share_with_agency", "case_conference", "sgb2",
        "aufenthg", "waiting_time", "work_training", "text:", "region:", "western_asia",
-       "hilfeplanung", "household_size")
+       "hilfeplanung", "household_size", "erstgespraech")
 
 
 def _person_with_everything(vault: Any) -> str:
@@ -145,7 +145,8 @@ def test_the_pdf_names_fields_and_codes_in_german_arabic_and_ukrainian(
                  "Umfasst besondere Kategorien von Daten: Ja",
                  "Weitergabe der nötigen Daten an die unten genannten Stellen",
                  "Rechtskreise", "SGB II (Jobcenter)", "Arbeit und Ausbildung",
-                 "Sprache / Integrationskurs", "Zielvereinbarung"):
+                 "Sprache / Integrationskurs", "Zielvereinbarung",
+                 "Formular: Erstgespräch / Clearing"):
         assert word in de, word
     # the reader's column: the same labels in Arabic and in Ukrainian
     for lang, text in (("ar", ar), ("uk", uk)):
@@ -245,7 +246,8 @@ def test_every_field_a_record_can_hold_has_a_label_in_every_language(make_vault:
 
 def test_every_code_the_sheet_words_has_a_label() -> None:
     """Every code of the lists the sheet prints has a label in the app's catalogs (the seven
-    interface languages; the other nine print the German one)."""
+    interface languages) and in the handout texts of the nine other languages
+    (``code.<list>.<code>``)."""
     from kimdesk.handouts.auskunft_terms import CODE_KEYS, CODE_LISTS, STATUS_LISTS, code_msgid
     from kimdesk.i18n import UI_LANGUAGES, translations
 
@@ -269,3 +271,35 @@ def test_every_code_the_sheet_words_has_a_label() -> None:
         untranslated = [(scope, m.value) for scope in sorted(lists) for m in enums[scope]
                         if (msgid := code_msgid(scope, m.value)) and not catalog.get(msgid)]
         assert untranslated == [], lang
+    from kimdesk.handouts.templates import LANGUAGES
+    from kimdesk.stats.labels import LABELS as BANDS
+    from kimdesk.stats.regions import LABELS as REGIONS
+
+    wanted = [(scope, m.value) for scope in sorted(lists) for m in enums[scope]
+              if (scope, m.value) not in CODE_KEYS]
+    wanted += [("band", b) for b in ("under_3m", "3_6m", "6_12m", "12m_plus") if b in BANDS]
+    wanted += [("region", r) for r in REGIONS]
+    for lang in LANGUAGES:
+        if lang in UI_LANGUAGES:
+            continue
+        texts = _texts(lang)
+        assert [f"code.{s}.{c}" for s, c in wanted if not texts.get(f"code.{s}.{c}")] == [], lang
+
+
+def test_a_language_without_a_catalog_prints_its_own_code_labels(make_vault: Any,
+                                                                tmp_path: Path) -> None:
+    """Pashto, Somali and the other languages without an interface catalog word the codes
+    from their handout texts (they printed the German label before)."""
+    from kimdesk.handouts.auskunft import render_auskunft
+    from kimdesk.vault.subject_access import collect
+
+    vault = make_vault()
+    data = collect(vault, _person_with_everything(vault))
+    for lang, words in (("so", ("Ilaalin ku meel gaar ah (§ 24 AufenthG)", "Socda",
+                                "Booqasho: hoyga", "Galbeedka Aasiya")),
+                        ("fr", ("Protection temporaire (§ 24 AufenthG)", "en cours",
+                                "Visite : hébergement", "Asie occidentale"))):
+        pdf = tmp_path / f"{lang}.pdf"
+        pdf.write_bytes(render_auskunft(data, lang))
+        text = norm(pdftotext(pdf))
+        assert [w for w in words if w not in text] == [], lang
