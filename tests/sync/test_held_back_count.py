@@ -76,3 +76,41 @@ def test_a_record_of_a_newer_version_costs_no_full_resync_per_run(
     removed_on_server(server, newer)
     assert _resyncs(bob, 2) == [True, False]
     assert bob.store.parked_count() == 0
+
+
+class _Share:
+    """A record of a kind a later release adds (docs/planned.md: the shares a consent gates),
+    as that release's server would hold it for the team."""
+
+    KIND = "shares"
+
+    def __init__(self, case: Case) -> None:
+        self.id = str(uuid.uuid4())
+        self.case_id, self.person_id = case.id, case.person_id
+
+    def model_dump(self, **_kw: object) -> dict[str, object]:
+        return {"id": self.id, "case_id": self.case_id, "person_id": self.person_id,
+                "recipient": "Jobcenter Gütersloh", "created_at": "2026-12-07T08:00:00+00:00",
+                "updated_at": "2026-12-07T08:00:00+00:00"}
+
+
+def test_a_record_of_a_kind_this_version_does_not_know_costs_no_full_resync_per_run(
+        server: EmbeddedServer, make_device: Callable[..., Device]) -> None:
+    """Dropped on arrival before, it was on the server and nowhere here: every run found the
+    vault diverged (before: [True, True, True]). Now it waits in ``sync_parked`` for the update
+    that knows its kind, counted, and goes with its case or with the server's copy."""
+    bob, case = _team(server, make_device)
+    share = _Share(case)
+    stored_behind_the_checks(server, share)
+    assert _resyncs(bob, 3) == [False, False, False]
+    assert bob.store.parked_count() == 1
+    bob.store.set_many({"full_check_at": "0"})
+    assert _resyncs(bob, 1) == [False]  # the daily full check (every digest) agrees too
+
+    stored_behind_the_checks(server, share, rev=2)  # changed by the later release
+    assert _resyncs(bob, 2) == [False, False]
+    assert bob.store.parked_count() == 1
+
+    removed_on_server(server, share)
+    assert _resyncs(bob, 2) == [True, False]
+    assert bob.store.parked_count() == 0

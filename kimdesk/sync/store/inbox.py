@@ -51,6 +51,10 @@ class InboxStore(StateStore):
                 recs = by_kind.get(kind)
                 if recs:
                     applied += inbox.apply(kind, recs, page.checked.get(kind, ()))
+            unknown = [r for kind, recs in by_kind.items() if kind not in self.repos
+                       for r in recs]
+            if unknown:
+                inbox.park_unknown(unknown)
             applied += inbox.retry_parked()
             self.tables.conflicts.store(self.known_conflicts(page.conflicts))
             if "deletions" in by_kind or inbox.parked_count():
