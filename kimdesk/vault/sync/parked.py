@@ -3,8 +3,8 @@
 A pulled record whose parent is not here (a note before its case: the vault keeps ``case_id``
 and ``person_id`` as foreign keys) or that this app version cannot read (a newer client's
 field, or a kind it does not know) waits in ``sync_parked`` (:mod:`.inbox`), as the server
-sent it, and is tried again after every pulled page. It holds personal data (a note's text) that no screen shows, so it is treated
-like any other record of its person:
+sent it, and is tried again after every pulled page. It holds personal data (a note's text)
+that no screen shows, so it is treated like any other record of its person:
 
 - the **Auskunft** (Art. 15 DSGVO) lists those of the person and their cases
   (:func:`of_person`; :mod:`kimdesk.vault.subject_access`);
