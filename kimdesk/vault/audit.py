@@ -2,7 +2,10 @@
 
 Each event's hash covers its content and the previous event's hash, so deleting or altering an
 event breaks the chain from there on (:meth:`AuditLog.verify`). The events live inside the
-encrypted vault and sync to the server like other records.
+encrypted vault and stay on this device: they are not a sync kind (``SYNC_KINDS`` in
+:mod:`kimdesk.sync.protocol`). The chain's newest end is anchored nowhere, so whoever holds the
+passphrase can delete the newest events without breaking it; the server's audit trail planned
+in docs/planned.md anchors it.
 """
 
 from __future__ import annotations
