@@ -57,12 +57,14 @@ class InboxStore(StateStore):
                 inbox.park_unknown(unknown)
             applied += inbox.retry_parked()
             self.tables.conflicts.store(self.known_conflicts(page.conflicts))
-            if "deletions" in by_kind or inbox.parked_count():
+            if "deletions" in by_kind or unknown or inbox.parked_known():
                 # another device or the server deleted something; or records of a purged case
                 # or person came back (a server restored from a backup, pulled again in full:
                 # the purged targets themselves are not written, their children wait for them
                 # in sync_parked): those go now, not for good there
-                # (tests/sync/test_restored_server.py)
+                # (tests/sync/test_restored_server.py). Records of an unknown kind parked by an
+                # earlier page went with their case's purge; only those of this page are new
+                # (tests/sync/test_parked_unknown_kinds.py)
                 purge_deleted_targets(self.vault)
             self.put("cursor", page.next_cursor)
         return applied
