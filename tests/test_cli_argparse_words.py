@@ -159,3 +159,25 @@ def test_english_is_argparse_own() -> None:
     assert out.stderr.splitlines()[-1] == "kimdesk demo: error: argument --seed: invalid int " \
                                           "value: 'x'"
     assert out.stderr.startswith("usage: kimdesk demo ")
+
+
+@pytest.mark.parametrize("broken", [
+    "ungültiger %(type)s-Wert (100 %): %(value)r",  # a percent sign meant as text
+    "ungültiger %(type)s-Wert: %(value)r %",  # a stray one at the end
+    "ungültiger %(type)s-Wert: %(value)R",  # a conversion Python does not have
+])
+def test_a_stray_percent_sign_in_a_translation_stays_english(
+        broken: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The placeholders match, but argparse's own ``%`` formatting would still raise on the
+    rest (ValueError: a traceback instead of the usage error, a review of 2026-12-07): the
+    English message instead, exit 2."""
+    english = "invalid %(type)s value: %(value)r"
+    monkeypatch.setattr(argparse_words.i18n, "gettext",
+                        lambda m: broken if m == english else m)
+    argparse_words.install()
+    parser = argparse.ArgumentParser(prog="kimdesk demo")
+    parser.add_argument("--seed", type=int)
+    with pytest.raises(SystemExit) as stop:
+        parser.parse_args(["--seed", "x"])
+    assert stop.value.code == 2
+    assert argparse_words._checked(english, broken) == english

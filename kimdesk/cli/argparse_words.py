@@ -84,10 +84,14 @@ _PLACEHOLDER = re.compile(r"%(?:\([^)]*\))?[a-z%]")
 
 
 def _checked(english: str, translated: str) -> str:
-    """``translated`` when it has ``english``'s placeholders, else ``english``."""
+    """``translated`` when it has ``english``'s placeholders and no other ``%`` (a percent sign
+    meant as text, ``%`` at the end: argparse's formatting raised on it, a traceback instead
+    of the usage error; a review of 2026-12-07), else ``english``."""
     if translated == english:
         return english
     if sorted(_PLACEHOLDER.findall(translated)) != sorted(_PLACEHOLDER.findall(english)):
+        return english
+    if "%" in _PLACEHOLDER.sub("", translated):
         return english
     return translated
 
