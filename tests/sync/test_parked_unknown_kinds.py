@@ -25,6 +25,7 @@ from kimdesk.domain.models import Person
 from kimdesk.sync.protocol import PullPage, RemoteRecord
 from kimdesk.sync.store import SyncStore
 from kimdesk.vault.purge import PurgeOrder, purge_cases
+from kimdesk.vault.sync.parked import summary
 
 UNKNOWN = 50
 
@@ -111,3 +112,19 @@ def test_an_unknown_kind_record_of_a_purged_case_goes(make_vault: Callable[..., 
     purge_cases(vault, [cases[1].id], order)
     store.apply_page(PullPage(records=[_share(2, cases[1].id)], next_cursor=2, more=False))
     assert store.parked_count() == 0
+
+
+@pytest.mark.parametrize("kind", ["\x1b]0;owned\x07\x1b[2Jshares", "s" * 100_000, "Shares!"])
+def test_a_kind_that_is_no_kind_name_is_not_kept(make_vault: Callable[..., Any],
+                                                 kind: str) -> None:
+    """A later release's kinds are table names (``consent_shares``). A server's kind with
+    terminal escapes or of any length was kept and printed as it came by ``kimdesk check``
+    ("Held back from sync: 1 received records (<kind>)", and again in the reason), on the
+    administrator's terminal: dropped on arrival, as every unknown kind was before."""
+    vault = make_vault()
+    store = SyncStore(vault)
+    rec = _share(1)
+    odd = RemoteRecord(kind=kind, id=rec.id, rev=1, seq=1, deleted=False, data=rec.data)
+    store.apply_page(PullPage(records=[odd, _share(2)], next_cursor=2, more=False))
+    waiting, _ = summary(vault)
+    assert list(waiting) == [("shares", "kind shares is unknown to this version of KIMdesk")]
