@@ -25,7 +25,7 @@ from kimdesk.domain.models import Person
 from kimdesk.sync.protocol import PullPage, RemoteRecord
 from kimdesk.sync.store import SyncStore
 from kimdesk.vault.purge import PurgeOrder, purge_cases
-from kimdesk.vault.sync.parked import summary
+from kimdesk.vault.sync.parked import of_person, summary
 
 UNKNOWN = 50
 
@@ -128,3 +128,24 @@ def test_a_kind_that_is_no_kind_name_is_not_kept(make_vault: Callable[..., Any],
     store.apply_page(PullPage(records=[odd, _share(2)], next_cursor=2, more=False))
     waiting, _ = summary(vault)
     assert list(waiting) == [("shares", "kind shares is unknown to this version of KIMdesk")]
+
+
+def test_a_link_that_is_no_id_stops_no_sync(make_vault: Callable[..., Any]) -> None:
+    """A later release's record may link several cases (``case_id`` a list) or carry an
+    object there. Parked as it came, its link was looked up in a set of ids: TypeError
+    (unhashable) in the purge run of every page, so the page was rolled back and pulled again
+    at every run, for ever; and the Auskunft of every person failed the same way. Such a link
+    names nobody here: the record waits, the pulls go on, the Auskunft lists it for nobody."""
+    vault = make_vault()
+    store = SyncStore(vault)
+    person = vault.people.add(Person(given_name="Amal", family_name="Haddad"))
+    rid = str(uuid.uuid4())
+    odd = RemoteRecord(kind="shares", id=rid, rev=1, seq=1, deleted=False,
+                       data={"id": rid, "case_id": [person.id], "person_id": {"id": person.id}})
+    store.apply_page(PullPage(records=[odd], next_cursor=1, more=True))
+    store.apply_page(PullPage(records=[_person(2)], next_cursor=2, more=False))
+    assert store.parked_count() == 1 and store.cursor == 2
+    assert of_person(vault, person.id, set()) == []
+    purge_cases(vault, [vault.cases.open_case(person.id).id],
+                PurgeOrder(legal_basis="Art. 17 DSGVO", ordered_by="tester"))
+    assert store.parked_count() == 1
