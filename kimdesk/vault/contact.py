@@ -21,9 +21,10 @@ line to fill in by hand leaves the details as they were)."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
+
+from kimdesk.vault.sync.refusals import one_line
 
 if TYPE_CHECKING:
     from kimdesk.vault.vault import Vault
@@ -35,12 +36,12 @@ KEYS: dict[str, str] = {
     "office_hours": "contact:hours",
 }
 MAX_CHARS = 200
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def clean(text: str) -> str:
-    """One line of at most :data:`MAX_CHARS` characters, without control characters."""
-    return _CONTROL.sub(" ", text).strip()[:MAX_CHARS].strip()
+    """One line of at most :data:`MAX_CHARS` characters, without control characters (as a
+    refusal's reason is kept: :func:`kimdesk.vault.sync.refusals.one_line`)."""
+    return one_line(text, MAX_CHARS)
 
 
 def kept_contact(vault: Vault) -> dict[str, str]:

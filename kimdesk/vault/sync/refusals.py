@@ -79,6 +79,12 @@ def _key(kind: str, record_id: str) -> str:
     return f"{PREFIX}{kind}/{record_id}"
 
 
+def one_line(text: str, limit: int) -> str:
+    """``text`` as one line of at most ``limit`` characters: control characters and line and
+    paragraph separators made spaces, the ends stripped."""
+    return _CONTROL.sub(" ", text).strip()[:limit].strip()
+
+
 def clean_reason(reason: str) -> str:
     """The reason as stored: control characters become one space, cut to :data:`MAX_REASON`."""
     return _CONTROL.sub(" ", reason).strip()[:MAX_REASON]
