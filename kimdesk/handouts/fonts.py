@@ -40,8 +40,9 @@ FALLBACK_ORDER = ("latin", "arabic", "ethiopic", "georgian", "armenian", "hebrew
 #: Korean: a CJK font would add 10-20 MB): the sign of an omission, not a row of empty boxes.
 PLACEHOLDER = "[\u2026]"
 #: Said (translated) by the CLI and the dialog when a handout prints :data:`PLACEHOLDER`.
-UNPRINTABLE_NOTE = N_("Some text is in a script the handout fonts lack (Chinese, Japanese, "
-                      "Korean): it prints as […]. Type its Latin form to print it.")
+UNPRINTABLE_NOTE = N_("Some text has characters the handout fonts lack (for example Chinese, "
+                      "Japanese or Korean letters, or emoji): it prints as […]. Type it in "
+                      "Latin letters to print it.")
 
 
 def fonts_dir() -> Path:
