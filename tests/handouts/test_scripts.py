@@ -170,9 +170,10 @@ def test_the_cli_says_when_a_placeholder_prints(make_vault: object, tmp_path: Pa
         captured = capsys.readouterr()
         assert captured.out.strip() == str(out) and out.stat().st_size > 1000
         if note:
-            assert captured.err == ("Ein Text ist in einer Schrift, die den Schriftarten des "
-                                    "Merkblatts fehlt (Chinesisch, Japanisch, Koreanisch): Er "
-                                    "wird als […] gedruckt. Geben Sie ihn in lateinischen "
+            assert captured.err == ("Ein Text enthält Zeichen, die den Schriftarten des "
+                                    "Merkblatts fehlen (zum Beispiel chinesische, japanische "
+                                    "oder koreanische Schriftzeichen oder Emojis): Sie werden "
+                                    "als […] gedruckt. Geben Sie den Text in lateinischen "
                                     "Buchstaben ein, um ihn zu drucken.\n")
         else:
             assert captured.err == ""
