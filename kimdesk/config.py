@@ -10,6 +10,7 @@
 | ``KIMDESK_NEW_PASSPHRASE`` | a prompt | the new passphrase for ``kimdesk passwd`` |
 | ``KIMDESK_SERVER_DB`` | ``sqlite:///kimdesk-server.db`` | the sync server's database URL |
 | ``KIMDESK_BEHIND_TLS_PROXY`` | unset | any value: the server may listen off loopback |
+| ``KIMDESK_RECEIPT_DAYS`` | 30 | days the sync server keeps a stored push receipt's content |
 | ``KIMDESK_EXIT_AFTER_PAINT`` | unset | any value: quit after the first paint (benchmark) |
 
 The demo vault (``kimdesk --demo``) is always ``demo/kimdesk-demo.kdb`` in the data folder: its own
@@ -21,9 +22,9 @@ so :func:`secure_folders` may take other users' permissions off them (docs/vault
 module reads ``os.environ`` for these variables or calls ``platformdirs``.
 
 :class:`Config` is a frozen dataclass, not a pydantic-settings model: pydantic-settings is not
-among KIMdesk's dependencies, and nine optional strings need no parsing library. It is read from
+among KIMdesk's dependencies, and ten optional strings need no parsing library. It is read from
 the environment when asked (:func:`load`), not cached at import: tests, the benchmark and embedding
-code set variables after KIMdesk is imported, and reading nine variables costs microseconds.
+code set variables after KIMdesk is imported, and reading ten variables costs microseconds.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ ENV_PASSPHRASE = "KIMDESK_PASSPHRASE"
 ENV_NEW_PASSPHRASE = "KIMDESK_NEW_PASSPHRASE"
 ENV_SERVER_DB = "KIMDESK_SERVER_DB"
 ENV_BEHIND_TLS_PROXY = "KIMDESK_BEHIND_TLS_PROXY"
+ENV_RECEIPT_DAYS = "KIMDESK_RECEIPT_DAYS"
 ENV_EXIT_AFTER_PAINT = "KIMDESK_EXIT_AFTER_PAINT"
 
 #: The demo vault, relative to the data folder (:meth:`Config.demo_vault_path`).
@@ -100,6 +102,8 @@ class Config:
     server_db: str | None = None
     behind_tls_proxy: bool = False
     exit_after_paint: bool = False
+    #: as set (checked by :func:`kimdesk.server.receipts.receipt_days`); empty: the default
+    receipt_days: str = ""
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Config:
@@ -116,6 +120,7 @@ class Config:
             server_db=env.get(ENV_SERVER_DB) or None,
             behind_tls_proxy=bool(env.get(ENV_BEHIND_TLS_PROXY)),
             exit_after_paint=bool(env.get(ENV_EXIT_AFTER_PAINT)),
+            receipt_days=env.get(ENV_RECEIPT_DAYS, "").strip(),
         )
 
     def vault_path(self) -> Path:
@@ -142,7 +147,7 @@ def load() -> Config:
 
 def environment_language() -> str:
     """``KIMDESK_LANG`` alone, for :func:`kimdesk.i18n.default_language`: gettext asks for it on
-    every call without an active language, so it reads the one variable, not all nine."""
+    every call without an active language, so it reads the one variable, not all ten."""
     return os.environ.get(ENV_LANG, "").strip()
 
 

@@ -39,13 +39,14 @@ def test_every_variable_is_read() -> None:
         "KIMDESK_VAULT": "/v/x.kdb", "KIMDESK_SETTINGS": "/s.ini", "KIMDESK_FORMS_DIR": "/f",
         "KIMDESK_LANG": " ar ", "KIMDESK_PASSPHRASE": "", "KIMDESK_NEW_PASSPHRASE": "n",
         "KIMDESK_SERVER_DB": "sqlite:///s.db", "KIMDESK_BEHIND_TLS_PROXY": "1",
-        "KIMDESK_EXIT_AFTER_PAINT": "yes",
+        "KIMDESK_EXIT_AFTER_PAINT": "yes", "KIMDESK_RECEIPT_DAYS": " 45 ",
     })
     assert read.vault_path() == Path("/v/x.kdb") and read.settings_path() == Path("/s.ini")
     assert read.forms_path() == Path("/f") and read.language == "ar"
     assert read.passphrase == "" and read.new_passphrase == "n"  # an empty passphrase is one
     assert read.server_db == "sqlite:///s.db"
     assert read.behind_tls_proxy and read.exit_after_paint
+    assert read.receipt_days == "45"
 
 
 def test_passphrases_stay_out_of_repr() -> None:

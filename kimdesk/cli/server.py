@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kimdesk import config
-from kimdesk.cli.common import Subcommands, UsageError, iso_date, output_path
+from kimdesk.cli.common import Subcommands, UsageError, iso_date, output_path, whole_number
 from kimdesk.errors import KimdeskError, validation_text
 from kimdesk.i18n import N_, ngettext
 from kimdesk.i18n import gettext as _
@@ -276,6 +276,10 @@ def register(sub: Subcommands) -> None:
         p.add_argument("--today", type=iso_date, default=None, metavar="DATE",
                        help=_("the day to plan for (default: today)"))
         p.set_defaults(func=func)
+        if name == "apply":  # how long stored push receipts keep their content
+            p.add_argument("--receipt-days", type=whole_number(1, 36_500), default=None,
+                           metavar="N", help=_("empty stored push receipts older than N days "
+                                               "(default: $KIMDESK_RECEIPT_DAYS or 30)"))
 
 
 @database_faults
@@ -294,8 +298,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         return 2
     from kimdesk.server import log_setup
     from kimdesk.server.embedded import uvicorn_config
+    from kimdesk.server.receipts import receipt_days
     from kimdesk.server.retention import DailyRetention
 
+    days = receipt_days(config.load().receipt_days)  # a bad value refused before anything
     # stamped lines from the first one on (a schema migration logs while the app is made)
     log_config = log_setup.configure()
     # bound before the database is opened, listening only once uvicorn runs: a port in use is
@@ -311,7 +317,8 @@ def cmd_run(args: argparse.Namespace) -> int:
           flush=True)
     server = uvicorn.Server(uvicorn_config(app, proxy_headers=not loopback,
                                            log_config=log_config))
-    daily = DailyRetention(app.state.engine).start()  # Löschfristen at start, then daily
+    # Löschfristen and old receipts at start, then daily
+    daily = DailyRetention(app.state.engine, receipt_days=days).start()
     try:
         server.run(sockets=[sock])
     finally:
@@ -340,11 +347,16 @@ def cmd_retention_plan(args: argparse.Namespace) -> int:
 
 @database_faults
 def cmd_retention_apply(args: argparse.Namespace) -> int:
+    from kimdesk.server.receipts import receipt_days
     from kimdesk.server.retention import apply
 
-    result = apply(_service(args).engine, args.today or date.today())
+    days = args.receipt_days or receipt_days(config.load().receipt_days)
+    result = apply(_service(args).engine, args.today or date.today(), days)
     print(_("Deleted: {cases} cases, {persons} persons; kept under a legal hold: {held}.").format(
         cases=result.deleted_cases, persons=result.deleted_persons, held=result.held))
+    print(ngettext("Stored push receipts older than {days} day emptied: {n}.",
+                   "Stored push receipts older than {days} days emptied: {n}.",
+                   days).format(days=days, n=result.receipts_emptied))
     return 0
 
 

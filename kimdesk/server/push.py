@@ -23,7 +23,7 @@ from pydantic_core import from_json, to_json
 from sqlalchemy import Connection, Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from kimdesk.server import db, plausibility, purge, removed_files
+from kimdesk.server import db, plausibility, purge, receipts, removed_files
 from kimdesk.server.common import Device, ServiceError, now_iso
 from kimdesk.server.pull import team_state
 from kimdesk.server.push_plan import Key, PushPlan, StoredRecord, decide, touched_keys
@@ -95,15 +95,25 @@ def _stored_receipt(engine: Engine, device: Device, batch_id: str, payload_hash:
                     ) -> str | None:
     with db.reading(engine) as conn:
         row = conn.execute(
-            select(db.batches.c.payload_hash, db.batches.c.receipt).where(
+            select(db.batches.c.payload_hash, db.batches.c.receipt,
+                   db.batches.c.created_at).where(
                 db.batches.c.device_id == device.id, db.batches.c.batch_id == batch_id
             )
         ).first()
     if row is None:
         return None
+    return _answered(row, payload_hash)
+
+
+def _answered(row: Any, payload_hash: str) -> str:
+    """The stored receipt of a batch sent again; ``409 batch_reused`` for another payload under
+    its id, ``409 batch_expired`` when the receipt was emptied (:mod:`kimdesk.server.receipts`):
+    the batch was applied long ago and is never applied again."""
     if row.payload_hash != payload_hash:
         raise ServiceError(409, ErrorCode.BATCH_REUSED,
                            "this batch id was used for a different payload")
+    if row.receipt == receipts.EMPTIED:
+        raise receipts.expired(str(row.created_at))
     return str(row.receipt)
 
 
@@ -114,16 +124,14 @@ def _push(engine: Engine, device: Device, request: PushRequest, payload_hash: st
     with engine.begin() as conn:
         first_seq = lock_team(conn, device.team)  # lock first
         stored = conn.execute(
-            select(db.batches.c.payload_hash, db.batches.c.receipt).where(
+            select(db.batches.c.payload_hash, db.batches.c.receipt,
+                   db.batches.c.created_at).where(
                 db.batches.c.device_id == device.id,
                 db.batches.c.batch_id == request.batch_id,
             )
         ).first()
         if stored is not None:
-            if stored.payload_hash != payload_hash:
-                raise ServiceError(409, ErrorCode.BATCH_REUSED,
-                                   "this batch id was used for a different payload")
-            return str(stored.receipt), False
+            return _answered(stored, payload_hash), False
         last = int(conn.execute(
             select(db.devices.c.last_batch_seq).where(db.devices.c.id == device.id)
         ).scalar_one())

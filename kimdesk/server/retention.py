@@ -3,7 +3,9 @@
 The rule is :mod:`kimdesk.domain.retention`; the policy per municipality is the reference data
 the server publishes to its devices (kind ``retention_policy``, key = municipality or ``*``;
 ``kimdesk server publish``), so server and devices decide alike. The server runs it at start and
-once a day (:class:`DailyRetention`) and on ``kimdesk server retention plan|apply``.
+once a day (:class:`DailyRetention`) and on ``kimdesk server retention plan|apply``. The same
+run empties the stored push receipts older than the days the server keeps them
+(:mod:`kimdesk.server.receipts`).
 
 Applying writes, per due case, a deletion record into the team's records (numbered like a push,
 so every device pulls it and purges its own copy) and purges the case on the server
@@ -25,7 +27,7 @@ from sqlalchemy import Connection, Engine
 
 from kimdesk.domain.models import Deletion, deletion_id
 from kimdesk.domain.retention import Action, CaseFacts, RetentionPolicy, Verdict, plan
-from kimdesk.server import db, purge
+from kimdesk.server import db, purge, receipts
 from kimdesk.server.common import now_iso
 from kimdesk.server.store import (
     RECORD_COLUMNS,
@@ -45,6 +47,8 @@ class ServerResult:
     deleted_cases: int = 0
     deleted_persons: int = 0
     held: int = 0
+    #: stored push receipts emptied (:func:`kimdesk.server.receipts.empty_old`)
+    receipts_emptied: int = 0
 
 
 def policies(conn: Connection, team: str) -> dict[str, RetentionPolicy]:
@@ -106,8 +110,10 @@ def server_plan(engine: Engine, today: date) -> dict[str, list[Verdict]]:
                 for team, cases in facts.items()}
 
 
-def apply(engine: Engine, today: date) -> ServerResult:
-    """Delete every due case without a legal hold (one transaction per case)."""
+def apply(engine: Engine, today: date, receipt_days: int = receipts.RECEIPT_DAYS
+          ) -> ServerResult:
+    """Delete every due case without a legal hold (one transaction per case), then empty the
+    stored push receipts older than ``receipt_days``."""
     result = ServerResult()
     for team, verdicts in server_plan(engine, today).items():
         for verdict in verdicts:
@@ -125,7 +131,8 @@ def apply(engine: Engine, today: date) -> ServerResult:
     # every day, not only after deletions: a purge whose log could not be emptied then (a
     # reader held an old snapshot) leaves no old pages behind for longer than a day
     purge.flush_freed_pages(engine)
-    if result.deleted_cases:
+    result.receipts_emptied = receipts.empty_old(engine, today, receipt_days)
+    if result.deleted_cases or result.receipts_emptied:
         _vacuum(engine)
     return result
 
@@ -180,8 +187,9 @@ class DailyRetention:
     day, and the log said only ``Löschfrist run failed: OperationalError``."""
 
     def __init__(self, engine: Engine, interval_s: float = 86_400.0,
-                 retry_s: float = 300.0) -> None:
+                 retry_s: float = 300.0, receipt_days: int = receipts.RECEIPT_DAYS) -> None:
         self.engine = engine
+        self.receipt_days = receipt_days
         self.interval_s = interval_s
         self.retry_s = retry_s
         self.runs = 0  # runs that ended, either way (the tests count them)
@@ -202,9 +210,12 @@ class DailyRetention:
         while not self._stop.is_set():
             wait = self.interval_s
             try:
-                result = apply(self.engine, date.today())
+                result = apply(self.engine, date.today(), self.receipt_days)
                 if result.deleted_cases:
                     log.warning("Löschfrist: %d cases deleted", result.deleted_cases)
+                if result.receipts_emptied:
+                    log.warning("stored push receipts emptied (older than %d days): %d",
+                                self.receipt_days, result.receipts_emptied)
             except Exception as exc:
                 from kimdesk.server.outage import diagnosis
 

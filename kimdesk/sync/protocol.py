@@ -89,6 +89,10 @@ class ErrorCode(StrEnum):
     INVALID_CODE = "invalid_code"
     OUT_OF_ORDER = "out_of_order"
     BATCH_REUSED = "batch_reused"
+    #: 409: a batch sent again whose stored receipt the server has emptied (older than it keeps
+    #: receipts, :mod:`kimdesk.server.receipts`): applied long ago, never applied again; the
+    #: device drops it and pulls in full.
+    BATCH_EXPIRED = "batch_expired"
     NOT_FOUND = "not_found"
     UNAVAILABLE = "unavailable"
 
