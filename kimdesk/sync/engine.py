@@ -18,7 +18,8 @@ stored or sent before the probe answered):
    :mod:`kimdesk.sync.ownnumbers`);
 3. fetch reference data;
 4. divergence check: count and digest of ``kind/id/rev`` against the server's; on mismatch a
-   full resync (pull from cursor 0, re-push what the server lacks), checked once more.
+   full resync (pull from cursor 0, re-push what the server lacks), checked once more; also
+   when a resent batch was answered ``batch_expired`` (:mod:`kimdesk.sync.store.expired`).
 
 When to run is not decided here: :mod:`kimdesk.sync.schedule` decides, and
 :class:`kimdesk.sync.autosync.AutoSync` (CLI, tests) or the GUI's controller carry it out. HTTP is
@@ -40,6 +41,7 @@ from kimdesk.i18n import N_
 from kimdesk.sync.divergence import diverged
 from kimdesk.sync.enrollment import enroll, refuse_public_vault
 from kimdesk.sync.errors import (
+    BatchExpired,
     DeviceRevoked,
     NotEnrolled,
     Offline,
@@ -341,18 +343,27 @@ class SyncEngine:
         """The receipt of the batch in flight, followed by ``numbers``, which may then spare
         the run its pull (:mod:`kimdesk.sync.ownnumbers`)."""
         batch, receipt = self._answer(batch, in_flight)
-        if numbers is not None:
+        if numbers is not None and receipt.server_seq < 0:
+            numbers.lose()
+        elif numbers is not None:
             numbers.add(receipt)
         return batch, receipt
 
     def _answer(self, batch: OutboxBatch, in_flight: Future[PushReceipt]
                 ) -> tuple[OutboxBatch, PushReceipt]:
         """The receipt of the batch in flight; a batch number the server does not expect (a
-        vault restored from a backup) is renumbered and sent again."""
+        vault restored from a backup) is renumbered and sent again. A batch the server applied
+        long ago and keeps no receipt of is dropped, a full resync owed; its answer is an empty
+        receipt numbered -1 (nothing acknowledged, no change numbers proven)."""
         try:
             return batch, in_flight.result()
         except OutOfOrder as exc:
             expected = exc.expected
+        except BatchExpired:
+            self.store.drop_expired(batch)
+            return batch, PushReceipt(batch_id=batch.request.batch_id,
+                                      batch_seq=batch.request.batch_seq, results=[],
+                                      server_seq=-1)
         for _attempt in range(2):
             batch = self.store.renumber_outbox(batch, expected)
             try:
@@ -467,9 +478,11 @@ class SyncEngine:
         def dropped(count: int) -> None:
             report.dropped += count
 
-        if not diverged(self.store, self.transport, full_due=self._full_check_due,
-                        now=self._clock(), catch_up=lambda: self._pull_all(report), asked=asked,
-                        on_drop=dropped):
+        owed = self.store.resync_due  # a batch answered batch_expired was dropped
+        if not owed and not diverged(self.store, self.transport,
+                                     full_due=self._full_check_due, now=self._clock(),
+                                     catch_up=lambda: self._pull_all(report), asked=asked,
+                                     on_drop=dropped):
             return
         self._enter(SyncState.PULLING, message="full resync")
         report.resynced = True
@@ -477,5 +490,8 @@ class SyncEngine:
         self.store.set_many({"cursor": 0})
         self._pull_all(report, seen=seen)
         report.dropped = self.store.drop_orphans()  # every record the server holds is here
-        if self.store.forget_unseen(seen):
+        unseen = self.store.forget_unseen(seen)
+        if owed:
+            self.store.set_many({"resync_due": ""})
+        if unseen:
             self._push_all(report)

@@ -88,3 +88,14 @@ class OutOfOrder(SyncError):
     def __init__(self, expected: int) -> None:
         super().__init__(N_("The server expected batch {expected}."), expected=expected)
         self.expected = expected
+
+
+class BatchExpired(SyncError):
+    """A batch sent again that the server applied long ago and whose receipt it no longer keeps
+    (``409 batch_expired``, :mod:`kimdesk.server.receipts`): the engine drops it from the
+    outbox and pulls the team again in full (:meth:`kimdesk.sync.store.SyncStore.drop_expired`).
+    Never shown as the end of a run: the run goes on."""
+
+    def __init__(self) -> None:
+        super().__init__(N_("The sync server no longer keeps the answer to a batch it took long "
+                            "ago; this device pulls everything again."))

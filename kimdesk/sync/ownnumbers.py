@@ -44,6 +44,10 @@ class OwnNumbers:
         self.head = receipt.server_seq
         self._receipts += 1
 
+    def lose(self) -> None:
+        """A batch answered without a receipt (``batch_expired``): nothing is proven."""
+        self._broken = True
+
     @property
     def proven(self) -> bool:
         """At least one receipt, and every number after the cursor up to :attr:`head` went to

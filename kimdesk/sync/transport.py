@@ -20,6 +20,7 @@ from kimdesk.sync.answers import Bound, within
 from kimdesk.sync.compression import BadGzip, TooLarge, gunzip, gzip_bytes
 from kimdesk.sync.deadline import Guard, drop_connections, install
 from kimdesk.sync.errors import (
+    BatchExpired,
     DeviceRevoked,
     InvalidCode,
     Offline,
@@ -267,6 +268,8 @@ class Transport:
             if type(expected) is not int or not 1 <= expected <= MAX_CURSOR:
                 raise unreadable()
             raise OutOfOrder(expected)
+        if response.status_code == 409 and code == ErrorCode.BATCH_EXPIRED:
+            raise BatchExpired()
         if response.status_code >= 500:
             raise SyncError(N_("The sync server failed ({status}); will retry."),
                             status=response.status_code)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import shutil
 
+import pytest
 from sqlalchemy import text
 
 from kimdesk.domain.models import Person
@@ -79,5 +80,143 @@ def test_restored_vault_does_not_apply_an_applied_batch_again(server, make_devic
         assert (rev, history) == (2, 1), "batch 1 was applied a second time"
         assert data["phone"] == "0201 2", "bob's later edit was silently overwritten"
         assert restored.people.get(person.id).phone == "0201 2"
+    finally:
+        restored.close()
+
+
+def _emptied(srv) -> int:
+    """Every stored receipt made older than the server keeps them, and the daily run's
+    retention applied: how many it emptied."""
+    from datetime import UTC, date, datetime, timedelta
+
+    from kimdesk.server.retention import apply
+
+    old = (datetime.now(UTC) - timedelta(days=31)).isoformat().replace("+00:00", "Z")
+    with srv.app.state.engine.begin() as conn:
+        conn.execute(text("UPDATE batches SET created_at = :t"), {"t": old})
+    return apply(srv.app.state.engine, date.today()).receipts_emptied
+
+
+def _backup(path, backup):
+    shutil.copy(path, backup)
+    for suffix in ("-wal", "-shm"):
+        if path.with_name(path.name + suffix).exists():
+            shutil.copy(path.with_name(path.name + suffix), backup.with_name(backup.name + suffix))
+
+
+def _restored_with_an_applied_batch(server, make_device, tmp_path):
+    """alice's batch 1 (persons Ana and Ben, new) is applied, its answer lost; she edits Ana's
+    email, and the nightly backup copies the vault (batch 1 in the outbox, the email pending).
+    Her laptop syncs on for weeks (batch 1 answered from its receipt, the email in batch 2, six
+    more batches); bob corrects both phone numbers; the server empties the receipts. The
+    restored vault (closed), and the ids of Ana and Ben."""
+    bob = make_device(server, "bob")
+    path = tmp_path / "alice-own.kdb"
+    vault = Vault.create(path, PASSPHRASE, counselor="alice", team="Team Nord")
+    enroll(vault, server.url, server.service.create_enroll_code("Team Nord"), device_name="alice")
+    ana = vault.people.add(Person(given_name="Ana", family_name="Lopes", phone="0201 1"))
+    ben = vault.people.add(Person(given_name="Ben", family_name="Okoye", phone="0201 3"))
+    store = SyncStore(vault)
+    batch = store.build_batch(PushCursor())
+    assert batch is not None
+    transport = Transport(server.url, store.get("token"))
+    transport.push(batch.body, batch.gz)  # the server committed batch 1; the response is lost
+    transport.close()
+    vault.people.update(vault.people.get(ana.id).model_copy(update={"email": "ana@example.org"}))
+    vault.close()
+    backup = tmp_path / "alice-backup.kdb"
+    _backup(path, backup)
+
+    vault = Vault.open(path, PASSPHRASE)
+    alice = SyncEngine(vault)
+    alice.sync()
+    assert alice.store.outbox() is None and alice.store.pending_count() == 0
+    for n in range(6):
+        vault.people.add(Person(given_name="Kim", family_name="Other" + "abcdefgh"[n]))
+        alice.sync()
+    alice.close()
+    vault.close()
+    bob.sync()
+    for pid, phone in ((ana.id, "0201 2"), (ben.id, "0201 4")):
+        bob.vault.people.update(bob.vault.people.get(pid).model_copy(update={"phone": phone}))
+    bob.sync()
+    assert _emptied(server) == 9  # alice's 8 batches, bob's one
+    return backup, ana.id, ben.id
+
+
+def test_an_expired_batch_is_dropped_and_nothing_is_applied_twice_or_lost(
+        server, make_device, tmp_path):
+    backup, ana, ben = _restored_with_an_applied_batch(server, make_device, tmp_path)
+    before = {pid: _server_person(server, pid) for pid in (ana, ben)}
+    assert before[ana][0] == 3 and before[ana][1]["email"] == "ana@example.org"
+    assert before[ben][0] == 2
+
+    restored = Vault.open(backup, PASSPHRASE)
+    try:
+        # after the restore, before its first sync, alice edits Ana's address and adds a client
+        restored.people.update(restored.people.get(ana).model_copy(
+            update={"address": "Hauptstr. 1"}))
+        new = restored.people.add(Person(given_name="Eda", family_name="Yilmaz"))
+        engine = SyncEngine(restored)
+        report = engine.sync()
+        engine.close()
+        assert report.resynced
+        # Ben: batch 1's creation not applied again, bob's phone kept, the vault holds it too
+        assert _server_person(server, ben) == before[ben]
+        assert restored.people.get(ben).phone == "0201 4"
+        # Ana: one new revision, her address only; bob's phone and the email kept
+        rev, data, history = _server_person(server, ana)
+        assert (rev, history) == (4, 3), "batch 1 was applied a second time"
+        assert (data["phone"], data["email"], data["address"]) == (
+            "0201 2", "ana@example.org", "Hauptstr. 1")
+        local = restored.people.get(ana)
+        assert (local.phone, local.email, local.address) == (
+            "0201 2", "ana@example.org", "Hauptstr. 1")
+        assert _server_person(server, new.id)[0] == 1  # the new client reached the server
+        store = SyncStore(restored)
+        assert store.outbox() is None and store.pending_count() == 0
+        assert not store.resync_due and store.conflicts() == []
+        with server.app.state.engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM conflicts")).scalar() == 0
+    finally:
+        restored.close()
+
+
+def test_an_older_app_keeps_the_expired_batch_and_applies_nothing(
+        server, make_device, tmp_path, monkeypatch):
+    """An app of before this error (``batch_expired`` unknown to it) meets a 409 it does not
+    know: a refusal with the server's words, the run ends, the batch stays in its outbox and
+    its changes on the device, and nothing is applied on the server, run after run, until the
+    app is updated."""
+    from kimdesk.sync.errors import BatchExpired, ServerRefused
+    from kimdesk.sync.transport import Transport as Current
+
+    backup, ana, ben = _restored_with_an_applied_batch(server, make_device, tmp_path)
+    before = {pid: _server_person(server, pid) for pid in (ana, ben)}
+    answer = Current._raise
+
+    def older(response):  # what the earlier _raise did with a 409 it did not know
+        try:
+            answer(response)
+        except BatchExpired:
+            body = response.json()
+            raise ServerRefused(
+                "The sync server refused a request of this device. Your changes stay on this "
+                "device. If syncing again does not help, tell your administrator. For the "
+                "administrator: {detail}",
+                detail=f"{response.status_code} {body['error']} {body['detail']}") from None
+
+    monkeypatch.setattr(Current, "_raise", staticmethod(older))
+    restored = Vault.open(backup, PASSPHRASE)
+    try:
+        engine = SyncEngine(restored)
+        for _run in range(2):
+            with pytest.raises(ServerRefused) as refused:
+                engine.sync()
+            assert "409 batch_expired" in refused.value.translated()
+            assert not refused.value.retry
+            assert engine.store.outbox() is not None and engine.store.pending_count() == 2
+        engine.close()
+        assert {pid: _server_person(server, pid) for pid in (ana, ben)} == before
     finally:
         restored.close()
