@@ -286,6 +286,9 @@ class SyncEngine:
         with ThreadPoolExecutor(1, thread_name_prefix="kimdesk-push") as sender:
             self._resend_stored(stored, sender, report, total, numbers)
             self._check_cancel()
+            if self.store.resync_due:  # a stored batch was answered batch_expired
+                self._resync(report, self.store.resync_force())
+                self.store.resync_done()
             if prepared is None:  # after resent batches, the first new one is built now
                 prepared = (batches.restart() if stored else batches).prepare()
             if prepared is None:
@@ -352,9 +355,8 @@ class SyncEngine:
     def _answer(self, batch: OutboxBatch, in_flight: Future[PushReceipt]
                 ) -> tuple[OutboxBatch, PushReceipt]:
         """The receipt of the batch in flight; a batch number the server does not expect (a
-        vault restored from a backup) is renumbered and sent again. A batch the server applied
-        long ago and keeps no receipt of is dropped, a full resync owed; its answer is an empty
-        receipt numbered -1 (nothing acknowledged, no change numbers proven)."""
+        vault restored from a backup) is renumbered and sent again; one answered ``batch_expired``
+        is dropped, a resync owed (an empty receipt numbered -1: nothing acknowledged, proven)."""
         try:
             return batch, in_flight.result()
         except OutOfOrder as exc:
@@ -415,8 +417,8 @@ class SyncEngine:
         return True
 
     def _pull_all(self, report: SyncReport, *, seen: set[tuple[str, str]] | None = None,
-                  fetcher: ThreadPoolExecutor | None = None, ahead: _Ahead | None = None
-                  ) -> None:
+                  fetcher: ThreadPoolExecutor | None = None, ahead: _Ahead | None = None,
+                  force: set[tuple[str, str]] | None = None) -> None:
         """Pages in cursor order; the next page is fetched while this one is applied (each page
         is applied with its cursor advance in one transaction, so a stop resumes there). Pages
         grow from ``FIRST_PAGE``, each twice the last up to ``page_size``, so each is ready about
@@ -442,7 +444,7 @@ class SyncEngine:
                 if page.more:
                     size = min(self.page_size, 2 * size)
                     coming = fetcher.submit(transport.pull, page.next_cursor, size, own=own)
-                report.pulled += self.store.apply_page(page, seen=seen)
+                report.pulled += self.store.apply_page(page, seen=seen, force=force)
                 report.pages += 1
                 self._enter(SyncState.PULLING, report.pulled)
                 if not page.more:
@@ -478,20 +480,21 @@ class SyncEngine:
         def dropped(count: int) -> None:
             report.dropped += count
 
-        owed = self.store.resync_due  # a batch answered batch_expired was dropped
-        if not owed and not diverged(self.store, self.transport,
-                                     full_due=self._full_check_due, now=self._clock(),
-                                     catch_up=lambda: self._pull_all(report), asked=asked,
-                                     on_drop=dropped):
+        if not diverged(self.store, self.transport, full_due=self._full_check_due,
+                        now=self._clock(), catch_up=lambda: self._pull_all(report), asked=asked,
+                        on_drop=dropped):
             return
+        if self._resync(report):
+            self._push_all(report)
+
+    def _resync(self, report: SyncReport, force: set[tuple[str, str]] | None = None) -> int:
+        """Pull the team in full (cursor 0, own writes too; ``force``: written over whatever
+        revision is known here, :mod:`kimdesk.sync.store.expired`); how many records the
+        server lacks (pending again)."""
         self._enter(SyncState.PULLING, message="full resync")
         report.resynced = True
         seen: set[tuple[str, str]] = set()
         self.store.set_many({"cursor": 0})
-        self._pull_all(report, seen=seen)
+        self._pull_all(report, seen=seen, force=force)
         report.dropped = self.store.drop_orphans()  # every record the server holds is here
-        unseen = self.store.forget_unseen(seen)
-        if owed:
-            self.store.set_many({"resync_due": ""})
-        if unseen:
-            self._push_all(report)
+        return self.store.forget_unseen(seen)

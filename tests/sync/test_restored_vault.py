@@ -220,3 +220,45 @@ def test_an_older_app_keeps_the_expired_batch_and_applies_nothing(
         assert {pid: _server_person(server, pid) for pid in (ana, ben)} == before
     finally:
         restored.close()
+
+
+def test_an_edit_before_the_owed_resync_is_merged_not_forced(server, make_device, tmp_path):
+    """The run that dropped the expired batch ends before its full pull (the network went): the
+    resync stays owed. Ben, whom the batch created and who was not edited since, gets a new phone
+    number on the device meanwhile; bob had changed it on the server. The next run merges the
+    edit against the batch's version (revision 1): a conflict, bob's number kept until the
+    counselor decides, not overwritten; then the owed pull runs."""
+    from kimdesk.sync.errors import Offline
+
+    backup, _ana, ben = _restored_with_an_applied_batch(server, make_device, tmp_path)
+    restored = Vault.open(backup, PASSPHRASE)
+    try:
+        store = SyncStore(restored)
+        transport = Transport(server.url, store.get("token"))
+        pull = transport.pull
+        calls: list[int] = []
+
+        def offline_once(*args, **kwargs):
+            calls.append(1)
+            if len(calls) == 1:
+                raise Offline("The sync server cannot be reached: {reason}", reason="test")
+            return pull(*args, **kwargs)
+
+        transport.pull = offline_once  # type: ignore[method-assign]
+        engine = SyncEngine(restored, transport=transport)
+        with pytest.raises(Offline):
+            engine.sync()
+        assert engine.store.outbox() is None and engine.store.resync_due
+        restored.people.update(restored.people.get(ben).model_copy(update={"phone": "0201 9"}))
+        report = engine.sync()
+        engine.close()
+        assert report.resynced and not engine.store.resync_due
+        _rev, data, _history = _server_person(server, ben)
+        assert data["phone"] == "0201 4", "bob's number was overwritten"
+        with server.app.state.engine.connect() as conn:
+            mine = conn.execute(text("SELECT mine FROM conflicts WHERE record_id = :i"),
+                                {"i": ben}).scalars().all()
+        assert mine == ['"0201 9"']
+        assert [c.record_id for c in engine.store.conflicts()] == [ben]
+    finally:
+        restored.close()

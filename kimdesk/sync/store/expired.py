@@ -11,22 +11,28 @@ revision 0, and its old values would overwrite every later edit on the server
 one vault transaction:
 
 - a record **not edited since** the batch was built holds nothing the server lacks: it is
-  marked clean and its merge base set to revision 0, so the full pull that follows writes the
-  server's version over it whatever its revision (and if the server does not hold it, the
-  resync finds it unseen and sends it again whole, :meth:`StateStore.forget_unseen`);
+  marked clean, and named for the full pull that follows, which writes the server's version
+  over it whatever revision this vault knows (the batch's own result included; or, had the
+  server refused the change then, its version from before). Its merge base stays the version the
+  batch started from (a record the batch created gets revision 1 with its row: the server's
+  first revision of a record is its creation), so an edit made before that pull is merged on
+  the server against a version its history holds. If the server does not hold it, the pull
+  does not bring it, and the resync sends it again whole (:meth:`StateStore.forget_unseen`);
 - a record **edited since** keeps its edits and stays pending. Its merge base stays the
   version the batch started from, so the server merges it three ways against that version
-  from its history: a field the server already holds (from this batch, or from a later batch
+  from its history: a value the server already holds (from this batch, or from a later batch
   of the device before a backup was restored) changes nothing, a field a colleague changed
   since becomes a conflict, never a silent overwrite. A record the batch *created* had no base:
-  its base becomes revision 1 with the values as sent, the version the batch wrote (the
-  server's first revision of a record is its creation), so only the later edits travel;
-- the batch leaves the outbox and ``resync_due`` is set: the engine pulls the team in full at
-  the end of this run (or of the next one, when edits arrived during this one), and clears it.
+  its base becomes revision 1 with the values as sent, the version the batch wrote, so only
+  the later edits travel;
+- the batch leaves the outbox, and ``resync_due`` names the records to be written over: the
+  engine pulls the team in full once the stored batches are answered (or in the next run, if
+  this one ends before), and clears it.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from kimdesk.sync.protocol import Change
@@ -55,7 +61,8 @@ class ExpiredStore(StateStore):
             if change.kind in self.repos:
                 by_kind.setdefault(change.kind, []).append(change)
         tables = self.tables
-        clean = kept = 0
+        forced = self.resync_force()
+        kept = 0
         with self.vault.transaction():
             for kind, changes in by_kind.items():
                 revisions = tables.records.revisions(kind, [c.id for c in changes])
@@ -65,19 +72,31 @@ class ExpiredStore(StateStore):
                     local = revisions.get(change.id)
                     if local is None:
                         continue  # gone here since (purged): nothing to do
-                    if local == sent and tables.records.mark_clean(kind, [(change.id, local)]):
-                        bases.append((kind, change.id, 0, None))
-                        clean += 1
-                        continue
-                    kept += 1
+                    clean = local == sent and tables.records.mark_clean(kind, [(change.id,
+                                                                                local)])
+                    if clean:
+                        forced.add((kind, change.id))
+                    else:
+                        kept += 1
                     if change.base_rev == 0:
-                        bases.append((kind, change.id, 1, _as_created(change)))
+                        bases.append((kind, change.id, 1, None if clean else
+                                      _as_created(change)))
                 tables.bases.put(bases)
             tables.outbox.remove(batch.request.batch_id)
-            self.put(RESYNC_DUE, 1)
-        return clean, kept
+            self.put(RESYNC_DUE, json.dumps(sorted(forced) or [["", ""]]))
+        return len(forced), kept
 
     @property
     def resync_due(self) -> bool:
         """Whether a full resync is owed (:meth:`drop_expired`)."""
-        return self.get(RESYNC_DUE) == "1"
+        return bool(self.get(RESYNC_DUE))
+
+    def resync_force(self) -> set[tuple[str, str]]:
+        """The records the owed full resync writes over, whatever revision is known here."""
+        text = self.get(RESYNC_DUE)
+        return {(str(k), str(i)) for k, i in json.loads(text) if k} if text else set()
+
+    def resync_done(self) -> None:
+        """The owed full resync has pulled every page (the records it did not see are pending
+        again)."""
+        self.set_many({RESYNC_DUE: ""})

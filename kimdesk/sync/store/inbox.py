@@ -33,11 +33,14 @@ def check_follows(since: int, next_cursor: int, more: bool) -> None:
 class InboxStore(StateStore):
     """Pulled pages and reference data."""
 
-    def apply_page(self, page: PullPage, *, seen: set[tuple[str, str]] | None = None) -> int:
+    def apply_page(self, page: PullPage, *, seen: set[tuple[str, str]] | None = None,
+                   force: set[tuple[str, str]] | None = None) -> int:
         """Apply one page of server changes and advance the cursor, atomically.
 
         Records are written kind by kind, parents first (persons before cases before notes),
-        with one ``executemany`` per kind; a record whose parent is missing is parked."""
+        with one ``executemany`` per kind; a record whose parent is missing is parked.
+        ``force``: records written even at a revision known here, unless pending
+        (:mod:`kimdesk.sync.store.expired`)."""
         check_follows(self.cursor, page.next_cursor, page.more)
         by_kind: dict[str, list[RemoteRecord]] = {}
         for rec in page.records:
@@ -49,7 +52,10 @@ class InboxStore(StateStore):
         with self.vault.transaction(), inbox.receiving():
             for kind in self.repos:
                 recs = by_kind.get(kind)
-                if recs:
+                forced = {i for k, i in force if k == kind} if force else None
+                if recs and forced:
+                    applied += inbox.apply(kind, recs, page.checked.get(kind, ()), forced)
+                elif recs:
                     applied += inbox.apply(kind, recs, page.checked.get(kind, ()))
             unknown = [r for kind, recs in by_kind.items() if kind not in self.repos
                        for r in recs]

@@ -129,12 +129,15 @@ class Inbox:
         return record
 
     # -- pulled records ------------------------------------------------------------------------
-    def apply(self, kind: str, recs: Sequence[Received], checked: Collection[str] = ()) -> int:
+    def apply(self, kind: str, recs: Sequence[Received], checked: Collection[str] = (),
+              force: Collection[str] = ()) -> int:
         """Write received records of one kind, skipping those already here at that revision and
         those with a local edit waiting to be pushed (the server merges it against the base it
         started from). Records that fail (e.g. their parent is missing) are parked. Returns how
         many were written. ``checked``: ids of records validated already (on the thread that
-        fetched them, :mod:`kimdesk.sync.received`); the others are validated here."""
+        fetched them, :mod:`kimdesk.sync.received`); the others are validated here. ``force``:
+        ids written even at a revision known here, unless pending (the records of a batch the
+        server answered ``batch_expired``: :mod:`kimdesk.sync.store.expired`)."""
         rows = self.rows(kind)
         # one entry per record (the last, the newest in a page; the server sends each once):
         # records not stored here yet are inserted plainly
@@ -150,7 +153,7 @@ class Inbox:
                 r.id for r in recs if r.id in pending and known.get(r.id, -1) < r.rev])
         todo: list[tuple[Received, list[Any], dict[str, Any] | None]] = []
         for rec in recs:
-            if known.get(rec.id, -1) >= rec.rev or rec.id in pending:
+            if (known.get(rec.id, -1) >= rec.rev and rec.id not in force) or rec.id in pending:
                 # Our own change coming back / already here; or a local edit waiting to be
                 # pushed, which the server merges against the base it started from.
                 continue
