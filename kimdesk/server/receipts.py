@@ -31,7 +31,6 @@ from sqlalchemy import Engine
 from kimdesk.errors import KimdeskError
 from kimdesk.i18n import N_
 from kimdesk.server import db
-from kimdesk.server.checkpoints import checkpoint
 from kimdesk.server.common import ServiceError
 from kimdesk.server.store import placeholder
 from kimdesk.sync.protocol import ErrorCode
@@ -69,16 +68,15 @@ def cutoff(today: date, days: int, now: datetime | None = None) -> str:
 
 def empty_old(engine: Engine, today: date, days: int = RECEIPT_DAYS) -> int:
     """Empty every receipt stored more than ``days`` before ``today``; how many were. One
-    statement in one transaction; on SQLite the log is then emptied of the old page images
-    (``secure_delete`` has zeroed the freed space in the file itself), as after a purge."""
+    statement in one transaction. On SQLite ``secure_delete`` zeroes the freed space in the
+    file; the old page images in its log go with the checkpoint the retention run makes after
+    it (:func:`kimdesk.server.purge.flush_freed_pages`), on PostgreSQL with its ``VACUUM``."""
     with engine.begin() as conn:
         m = placeholder(conn)
         emptied = conn.exec_driver_sql(
             f"UPDATE {db.batches.name} SET receipt = {m}, files = {m}"
             f" WHERE created_at < {m} AND receipt <> {m}",
             (EMPTIED, False, cutoff(today, days), EMPTIED)).rowcount
-    if emptied:
-        checkpoint(engine, "TRUNCATE")
     return int(emptied or 0)
 
 

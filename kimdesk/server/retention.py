@@ -128,10 +128,11 @@ def apply(engine: Engine, today: date, receipt_days: int = receipts.RECEIPT_DAYS
                     _delete(conn, team, kind, target, verdict, today)
                 result.deleted_cases += 1
                 result.deleted_persons += int(verdict.person_goes)
-    # every day, not only after deletions: a purge whose log could not be emptied then (a
-    # reader held an old snapshot) leaves no old pages behind for longer than a day
-    purge.flush_freed_pages(engine)
     result.receipts_emptied = receipts.empty_old(engine, today, receipt_days)
+    # every day, not only after deletions: a purge whose log could not be emptied then (a
+    # reader held an old snapshot) leaves no old pages behind for longer than a day; the
+    # receipts just emptied neither
+    purge.flush_freed_pages(engine)
     if result.deleted_cases or result.receipts_emptied:
         _vacuum(engine)
     return result
