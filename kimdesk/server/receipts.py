@@ -19,7 +19,7 @@ the server's Auskunft) finds nothing in an emptied one.
 
 Why 30 days: a device resends a batch at its next sync, minutes or days later; a laptop away
 for four weeks still gets its receipt. One older than that is answered with the error, which
-today's app handles without losing anything (docs/sync-protocol.md, "Errors").
+today's app handles without losing anything (docs/sync-protocol.md, "Expired receipts").
 """
 
 from __future__ import annotations

@@ -62,7 +62,7 @@ class ExpiredStore(StateStore):
                 by_kind.setdefault(change.kind, []).append(change)
         tables = self.tables
         forced = self.resync_force()
-        kept = 0
+        made_clean = kept = 0
         with self.vault.transaction():
             for kind, changes in by_kind.items():
                 revisions = tables.records.revisions(kind, [c.id for c in changes])
@@ -76,6 +76,7 @@ class ExpiredStore(StateStore):
                                                                                 local)])
                     if clean:
                         forced.add((kind, change.id))
+                        made_clean += 1
                     else:
                         kept += 1
                     if change.base_rev == 0:
@@ -84,7 +85,7 @@ class ExpiredStore(StateStore):
                 tables.bases.put(bases)
             tables.outbox.remove(batch.request.batch_id)
             self.put(RESYNC_DUE, json.dumps(sorted(forced) or [["", ""]]))
-        return len(forced), kept
+        return made_clean, kept
 
     @property
     def resync_due(self) -> bool:
