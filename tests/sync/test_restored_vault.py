@@ -262,3 +262,33 @@ def test_an_edit_before_the_owed_resync_is_merged_not_forced(server, make_device
         assert [c.record_id for c in engine.store.conflicts()] == [ben]
     finally:
         restored.close()
+
+
+def test_a_change_the_server_refused_then_does_not_stay_on_the_device_unseen(
+        server, make_device):
+    """The expired batch held a change the server refused (a birth date before 1900, which the
+    app's forms do not offer); its reason was in the emptied receipt. The device cannot tell,
+    marks the record clean, and the full pull writes the server's version over it although the
+    revision is the one it knows. Left as it was (the pull skipped a revision it knew), the
+    refused date stayed on this device alone, clean, every check agreeing (same revision), and
+    reading the person failed on its birth year."""
+    from datetime import date
+
+    alice = make_device(server, "alice")
+    person = alice.vault.people.add(Person(given_name="Ana", family_name="Lopes"))
+    alice.sync()
+    alice.vault.people.update(alice.vault.people.get(person.id).model_copy(
+        update={"birth_date": date(1850, 3, 17)}))
+    batch = alice.store.build_batch(PushCursor())
+    assert batch is not None
+    transport = Transport(server.url, alice.store.get("token"))
+    receipt = transport.push(batch.body, batch.gz)  # refused; the answer is lost
+    transport.close()
+    assert receipt.results[0].status == "rejected"
+    assert _emptied(server) == 2
+    report = alice.sync()
+    assert report.resynced
+    assert alice.vault.people.get(person.id).birth_date is None
+    assert alice.store.pending_count() == 0 and alice.store.outbox() is None
+    rev, data, _history = _server_person(server, person.id)
+    assert rev == 1 and data["birth_date"] is None
