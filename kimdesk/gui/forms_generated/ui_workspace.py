@@ -82,6 +82,7 @@ class Ui_Workspace(object):
 
         self.caseTable = QTableView(self.listPane)
         self.caseTable.setObjectName(u"caseTable")
+        self.caseTable.setTabKeyNavigation(False)
         self.caseTable.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.caseTable.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.caseTable.setSortingEnabled(True)

@@ -42,7 +42,7 @@ from PySide6.QtWidgets import (
 from kimdesk.gui.datefield import DateField
 from kimdesk.gui.filedialogs import save_file, suggested
 from kimdesk.gui.jobs import BackgroundJob, failure_message, show_failure
-from kimdesk.gui.naming import named
+from kimdesk.gui.naming import named, tab_leaves
 from kimdesk.gui.stats.tableview import draw_chart, fill_grid, legend_html, list_item
 from kimdesk.gui.worker import DbWorker
 from kimdesk.i18n import N_, current_language, gettext
@@ -138,7 +138,7 @@ class StatisticsDialog(QDialog):
         self.chart_view = named(QChartView(self.chart), "chart")
         self.chart_view.setRenderHint(QPainter.RenderHint.Antialiasing)
         self.chart_view.setMinimumHeight(220)
-        self.grid = named(QTableWidget(), "grid")
+        self.grid = tab_leaves(named(QTableWidget(), "grid"))
         self.grid.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(self.chart_view)

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from kimdesk.gui.labels import kind_label
 from kimdesk.gui.lang import format_int, ltr
+from kimdesk.gui.naming import tab_leaves
 from kimdesk.i18n import N_, gettext, ngettext
 from kimdesk.vault.sync import Refusal
 
@@ -75,6 +76,7 @@ class RefusedDialog(QDialog):
             self.intro.setText(_("The server refuses none of your changes any more."))
         self.table = QTableWidget(len(refusals), len(COLUMNS), self)
         self.table.setObjectName("syncRefusedTable")
+        tab_leaves(self.table)  # arrows between cells, Tab on to "Close"
         self.table.setHorizontalHeaderLabels([_(c) for c in COLUMNS])
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
