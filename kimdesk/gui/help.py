@@ -233,6 +233,7 @@ def show_shortcuts(window: Any) -> QMessageBox:
     box = QMessageBox(QMessageBox.Icon.Information, _("Keyboard shortcuts"),
                       window.menus.shortcut_list(), QMessageBox.StandardButton.Close, window)
     box.setObjectName("shortcutsBox")
+    box.setTextFormat(Qt.TextFormat.RichText)  # a table (Menus.shortcut_list)
     box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # not one more hidden box per F1
     box.open()
     return box

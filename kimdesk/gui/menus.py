@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from html import escape
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -92,9 +93,16 @@ class WindowMenus:
                 action.setEnabled(unlocked)
 
     def shortcut_list(self) -> str:
-        """"Shortcut<TAB>command" lines for the keyboard shortcuts box (F1)."""
-        return "\n".join(
-            f"{action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)}\t"
-            f"{action.text().replace('&', '').rstrip('…')}"
+        """The keyboard shortcuts box (Ctrl+/) as a table of two columns, shortcut and command.
+        Lines of "shortcut<TAB>command" left the commands out of line wherever a shortcut was
+        wider than a tab ("Strg+Umschalt+N", "Umschalt+F9"), and in Persian, whose shortcuts Qt
+        writes with Persian key names, each line took the direction of its first letter: "F5"
+        lines stood at the left, the others at the right. In a right-to-left interface the table
+        is mirrored (commands at the right) and a shortcut reads as the menus show it."""
+        native = QKeySequence.SequenceFormat.NativeText
+        rows = "".join(
+            f"<tr><td>{escape(action.shortcut().toString(native))}</td>"
+            f"<td>{escape(action.text().replace('&', '').rstrip('…'))}</td></tr>"
             for action in self.actions.values() if not action.shortcut().isEmpty()
         )
+        return f'<table cellspacing="0" cellpadding="2">{rows}</table>'
