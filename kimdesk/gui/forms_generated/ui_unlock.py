@@ -47,6 +47,7 @@ class Ui_UnlockScreen(object):
         self.cardLayout.setObjectName(u"cardLayout")
         self.titleLabel = QLabel(self.card)
         self.titleLabel.setObjectName(u"titleLabel")
+        self.titleLabel.setWordWrap(True)
 
         self.cardLayout.addWidget(self.titleLabel)
 
