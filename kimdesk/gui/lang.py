@@ -85,8 +85,18 @@ class LanguageHub(QObject):
         self.changed.emit(lang)
 
 
-#: Left-to-right isolate and pop directional isolate (Unicode bidi, UAX #9).
-LRI, PDI = "\u2066", "\u2069"
+#: Left-to-right isolate, pop directional isolate, first-strong isolate (Unicode bidi, UAX #9).
+LRI, PDI, FSI = "\u2066", "\u2069", "\u2068"
+
+
+def own_direction(text: str) -> str:
+    """Typed text (a note, a summary, an agency's name) in the direction of its own first letter
+    inside a right-to-left interface: a German note "Rückruf abwarten." in an Arabic list showed
+    as ".Rückruf abwarten" (its final stop took the list's direction). An Arabic note stays
+    right to left. Nothing is added in a left-to-right interface."""
+    if text and i18n.is_rtl(i18n.current_language()):
+        return f"{FSI}{text}{PDI}"
+    return text
 
 
 def ltr(text: str) -> str:

@@ -24,7 +24,7 @@ from kimdesk.domain.models import (
 )
 from kimdesk.gui.fields import Field, FieldForm, field_errors
 from kimdesk.gui.labels import ConsentForm, code_label
-from kimdesk.gui.lang import format_date
+from kimdesk.gui.lang import format_date, own_direction
 from kimdesk.i18n import N_, gettext
 
 PERSON_FIELDS = [
@@ -98,9 +98,9 @@ def consultation_duration(minutes: int | None) -> str:
 def consultation_row(c: Consultation, form_name: Callable[[str], str] = form_id_as_name
                      ) -> list[str]:
     interpreter = gettext("interpreter") if c.interpreter_used else ""
-    return [format_date(c.date), consultation_title(c, form_name),
+    return [format_date(c.date), own_direction(consultation_title(c, form_name)),
             code_label(codes.ConsultationPlace, c.place), consultation_duration(c.duration_minutes),
-            " · ".join(p for p in (interpreter, c.summary) if p)]
+            " · ".join(p for p in (interpreter, own_direction(c.summary)) if p)]
 
 
 KINDS: list[RecordKind] = [

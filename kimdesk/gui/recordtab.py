@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from kimdesk.domain.models import Consultation, Record
 from kimdesk.gui.fitting import fit_stretched_last
+from kimdesk.gui.lang import own_direction
 from kimdesk.gui.records import RecordKind, consultation_row, form_id_as_name
 from kimdesk.i18n import gettext
 
@@ -140,7 +141,8 @@ class RecordTab(QWidget):
                 item.setToolTip(len(self.kind.columns) - 1, getattr(record, "summary", ""))
                 item.setData(0, Qt.ItemDataRole.UserRole, str(getattr(record, "place", "")))
             else:
-                item = QTreeWidgetItem(self.kind.row(record))
+                # typed text reads in its own direction (a German note in Arabic)
+                item = QTreeWidgetItem([own_direction(cell) for cell in self.kind.row(record)])
             self.tree.addTopLevelItem(item)
 
     def retranslate(self) -> None:
