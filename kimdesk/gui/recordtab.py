@@ -11,12 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import ClassVar, cast
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QModelIndex, QPersistentModelIndex, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
+    QLabel,
     QPushButton,
     QStyledItemDelegate,
     QStyleOptionViewItem,
@@ -30,9 +31,11 @@ from kimdesk.domain.models import Consultation, Record
 from kimdesk.gui.fitting import fit_stretched_last
 from kimdesk.gui.lang import own_direction
 from kimdesk.gui.records import RecordKind, consultation_row, form_id_as_name
-from kimdesk.i18n import gettext
+from kimdesk.i18n import N_, gettext
 
 _ = gettext
+#: What an empty list of records says ("Add…" is the button below it).
+EMPTY = N_("Nothing recorded yet. “Add…” below records the first one.")
 
 
 class TimelineDelegate(QStyledItemDelegate):
@@ -75,6 +78,30 @@ class TimelineDelegate(QStyledItemDelegate):
         painter.restore()
 
 
+class RecordList(QTreeWidget):
+    """The records of one kind; empty, it says so in words (an empty white box read as a list
+    that had not loaded, in every language of a keyboard walk, 2026-12-07). The sentence is a
+    label on the list's viewport, so a screen reader finds it too."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.placeholder = QLabel(self.viewport())
+        self.placeholder.setObjectName("emptyListLabel")
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.placeholder.setWordWrap(True)
+        self.placeholder.setVisible(False)
+
+    def viewportEvent(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Resize:
+            self.placeholder.setGeometry(self.viewport().rect().adjusted(12, 12, -12, -12))
+        return super().viewportEvent(event)
+
+    def show_placeholder(self, text: str) -> None:
+        """``text`` while the list is empty."""
+        self.placeholder.setText(text)
+        self.placeholder.setVisible(self.topLevelItemCount() == 0)
+
+
 class RecordTab(QWidget):
     """A list of one kind of record with Add / Edit buttons."""
 
@@ -91,7 +118,7 @@ class RecordTab(QWidget):
         self.form_name: Callable[[str], str] = form_id_as_name
         self.setObjectName(f"tab_{kind.key}")
         layout = QVBoxLayout(self)
-        self.tree = QTreeWidget()
+        self.tree = RecordList()
         self.tree.setObjectName(f"list_{kind.key}")
         self.tree.setRootIsDecorated(False)
         self.tree.setAlternatingRowColors(True)
@@ -144,11 +171,13 @@ class RecordTab(QWidget):
                 # typed text reads in its own direction (a German note in Arabic)
                 item = QTreeWidgetItem([own_direction(cell) for cell in self.kind.row(record)])
             self.tree.addTopLevelItem(item)
+        self.tree.show_placeholder(_(EMPTY))
 
     def retranslate(self) -> None:
         self.tree.setHeaderLabels([_(c) for c in self.kind.columns])
         fit_stretched_last(self.tree.header())  # the last header uncut (issue 18.10)
         self.tree.setAccessibleName(_(self.kind.title))
+        self.tree.show_placeholder(_(EMPTY))
         self.add_button.setText(_("&Add…"))
         self.edit_button.setText(_("&Edit…"))
         self.delete_button.setText(_("&Delete…"))
