@@ -89,6 +89,14 @@ class LanguageHub(QObject):
 LRI, PDI, FSI = "\u2066", "\u2069", "\u2068"
 
 
+def ltr_within(text: str, part: str) -> str:
+    """``text`` with ``part`` (a file type such as "(.ics)") kept as one left-to-right unit in a
+    right-to-left interface: "تصدير إلى التقويم (.ics)…" showed "…(ics.)", the stop after the
+    letters (its neutral characters took the sentence's direction). A translation without
+    ``part`` stays as it is."""
+    return text.replace(part, ltr(part)) if part else text
+
+
 def own_direction(text: str) -> str:
     """Typed text (a note, a summary, an agency's name) in the direction of its own first letter
     inside a right-to-left interface: a German note "Rückruf abwarten." in an Arabic list showed

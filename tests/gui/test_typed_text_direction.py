@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QTextLayout, QTextOption
-from PySide6.QtWidgets import QTreeWidget
+from PySide6.QtWidgets import QTreeWidget, QWidget
 
 from kimdesk.domain.models import Consultation, Note
 from tests.gui.conftest import wait_idle, window_on_copy
@@ -27,7 +27,7 @@ ARABIC = "اتصل بالمدرسة."
 SUMMARY = "Termin bei der Ausländerbehörde vereinbart."
 
 
-def drawn_x(tree: QTreeWidget, text: str) -> dict[int, float]:
+def drawn_x(tree: QWidget, text: str) -> dict[int, float]:
     """Where each character of ``text`` (by its index) is drawn, laid out as the list lays out
     its items: its font, its direction."""
     layout = QTextLayout(text, tree.font())

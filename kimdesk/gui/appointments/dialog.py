@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 
 from kimdesk.gui.fitting import fit_columns_to_items
 from kimdesk.gui.jobs import failure_message
-from kimdesk.gui.lang import format_date, locale, ltr
+from kimdesk.gui.lang import format_date, locale, ltr, ltr_within
 from kimdesk.gui.naming import named
 from kimdesk.gui.worker import DbWorker
 from kimdesk.i18n import N_, gettext
@@ -185,7 +185,7 @@ class AgendaDialog(QDialog):
         self.today_button.setText(_("T&oday"))
         self.next_button.setText(_("Ne&xt"))
         self.next_button.setToolTip(QKeySequence("Alt+Right").toString(native))
-        self.export_button.setText(_("&Export to calendar (.ics)…"))
+        self.export_button.setText(ltr_within(_("&Export to calendar (.ics)…"), "(.ics)"))
         self.close_button.setText(_("Close"))
         self.empty_label.setText(_("No appointments and no reviews due."))
         self.table.setHeaderLabels([_(c) for c in COLUMNS])

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from kimdesk.gui.jobs import failure_message
+from kimdesk.gui.lang import ltr_within
 from kimdesk.gui.naming import named
 from kimdesk.gui.worker import DbWorker
 from kimdesk.i18n import gettext
@@ -46,10 +47,10 @@ class IcsExportDialog(QDialog):
         self.setObjectName("icsExportDialog")
         self.worker = worker
         self.setWindowTitle(_("Export to calendar"))
-        intro = QLabel(_("Every appointment from today on goes into an iCalendar file (.ics) "
-                         "for your own calendar. Each entry says \"KIM appointment\" and its "
-                         "time; tick what else it may say. Whatever you tick leaves the "
-                         "encrypted vault with the file."))
+        intro = QLabel(ltr_within(_(
+            "Every appointment from today on goes into an iCalendar file (.ics) for your own "
+            "calendar. Each entry says \"KIM appointment\" and its time; tick what else it may "
+            "say. Whatever you tick leaves the encrypted vault with the file."), "(.ics)"))
         intro.setWordWrap(True)
         self.case_number = named(QCheckBox(_("&Case number")), "icsCaseNumber")
         self.name = named(QCheckBox(_("Client's &name")), "icsName")
