@@ -11,13 +11,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import ClassVar, cast
 
-from PySide6.QtCore import QEvent, QModelIndex, QPersistentModelIndex, QSize, Qt, Signal
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QPushButton,
     QStyledItemDelegate,
     QStyleOptionViewItem,
@@ -28,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from kimdesk.domain.models import Consultation, Record
+from kimdesk.gui.emptynote import EmptyNote
 from kimdesk.gui.fitting import fit_stretched_last
 from kimdesk.gui.lang import own_direction
 from kimdesk.gui.records import RecordKind, consultation_row, form_id_as_name
@@ -79,27 +79,15 @@ class TimelineDelegate(QStyledItemDelegate):
 
 
 class RecordList(QTreeWidget):
-    """The records of one kind; empty, it says so in words (an empty white box read as a list
-    that had not loaded, in every language of a keyboard walk, 2026-12-07). The sentence is a
-    label on the list's viewport, so a screen reader finds it too."""
+    """The records of one kind; empty, it says so in words (:class:`EmptyNote`)."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.placeholder = QLabel(self.viewport())
-        self.placeholder.setObjectName("emptyListLabel")
-        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.placeholder.setWordWrap(True)
-        self.placeholder.setVisible(False)
-
-    def viewportEvent(self, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.Resize:
-            self.placeholder.setGeometry(self.viewport().rect().adjusted(12, 12, -12, -12))
-        return super().viewportEvent(event)
+        self.placeholder = EmptyNote(self)
 
     def show_placeholder(self, text: str) -> None:
         """``text`` while the list is empty."""
-        self.placeholder.setText(text)
-        self.placeholder.setVisible(self.topLevelItemCount() == 0)
+        self.placeholder.say(text, self.topLevelItemCount() == 0)
 
 
 class RecordTab(QWidget):

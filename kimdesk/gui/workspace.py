@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QComboBox, QHeaderView, QWidget
 from kimdesk.domain import codes
 from kimdesk.gui.casemodel import FIRST_SCREEN, PAGE, CaseTableModel
 from kimdesk.gui.caseview import CaseView
+from kimdesk.gui.emptynote import EmptyNote
 from kimdesk.gui.fitting import fit_filter_combo, fit_header
 from kimdesk.gui.fonts import register_fonts
 from kimdesk.gui.forms_generated.ui_workspace import Ui_Workspace
@@ -32,6 +33,9 @@ _ = gettext
 SEARCH_DEBOUNCE_MS = 150
 SELECT_DELAY_MS = 250
 SEARCH_AUDIT_DELAY_MS = 1000
+#: What the empty case list says (kimdesk.gui.emptynote): nothing matches; the vault is empty.
+NO_MATCH = N_("No case matches the search and the filters.")
+NO_CASES = N_("No cases yet. New case (Ctrl+N) creates the first one.")
 
 
 class Workspace(QWidget):
@@ -93,6 +97,7 @@ class Workspace(QWidget):
         fit_header(header)  # no header text cut, in any language (issue 18.10)
         self.table.selectionModel().currentRowChanged.connect(self._current_changed)
         self.table.activated.connect(self._activated)
+        self.empty_note = EmptyNote(self.table)
         self.case_view = CaseView(self.worker)
         self.case_view.setObjectName("caseView")
         self.ui.detailStack.addWidget(self.case_view)
@@ -213,6 +218,7 @@ class Workspace(QWidget):
             self.last_query_ms = query_ms
             self.last_total_ms = (time.perf_counter() - started) * 1000
             self.first_pages_done += 1
+            self._say_if_empty()
             self._reselect()
             self._queries_answered = asked
             if asked == self._queries_asked and self._after_query:
@@ -259,6 +265,7 @@ class Workspace(QWidget):
             self.total = total
             self._total_stale = False
         self.queries_done += 1
+        self._say_if_empty()
         self.window_.update_counts()
         if flt.text.strip():
             self._audit_search(len(flt.text.strip()))
@@ -404,9 +411,16 @@ class Workspace(QWidget):
         self.total = 0
         self._total_stale = True
 
+    def _say_if_empty(self) -> None:
+        """An empty list says why: nothing matches, or (unfiltered) the vault has no case."""
+        filtered = not self.current_filter().unfiltered
+        self.empty_note.say(_(NO_MATCH if filtered or self.total else NO_CASES),
+                            self.model.rowCount() == 0)
+
     def retranslate(self) -> None:
         self.ui.retranslateUi(self)
         self._fill_filters()
         self.model.retranslate()
         fit_header(self.table.horizontalHeader())
         self.case_view.retranslate()
+        self._say_if_empty()

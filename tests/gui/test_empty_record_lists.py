@@ -1,6 +1,7 @@
-"""An empty list of records in the case view says so, in the interface's language (a keyboard walk
-in four languages, 2026-12-07: the goals and structural gaps of a case without any showed a
-white box and nothing else, which read as a list that had not loaded)."""
+"""An empty list says so, in the interface's language (a keyboard walk in four languages,
+2026-12-07): the goals and structural gaps of a case without any, and the case list after a
+search without matches, showed a white box and nothing else, which read as a list that had not
+loaded. An empty vault's case list says how to create the first case."""
 
 from __future__ import annotations
 
@@ -15,6 +16,14 @@ from tests.gui.conftest import wait_idle, window_on_copy
 
 pytestmark = pytest.mark.gui
 EMPTY = "Nothing recorded yet. “Add…” below records the first one."
+NO_MATCH = "No case matches the search and the filters."
+NO_CASES = "No cases yet. New case (Ctrl+N) creates the first one."
+
+
+def said(view: Any) -> list[str]:
+    """The texts of the visible labels on a list's viewport."""
+    return [label.text() for label in view.viewport().findChildren(QLabel)
+            if label.isVisible() and label.text()]
 
 
 @pytest.mark.parametrize("lang", ["de", "ar", "uk"])
@@ -57,3 +66,44 @@ def test_an_empty_list_says_so(qtbot: Any, make_window: Any, demo_vault_file: Pa
         if empty_seen and full_seen:
             break
     assert empty_seen and full_seen
+
+
+@pytest.mark.parametrize("lang", ["de", "ar", "uk"])
+def test_a_search_without_matches_says_so(qtbot: Any, make_window: Any, demo_vault_file: Path,
+                                          tmp_path: Path, lang: str) -> None:
+    from PySide6.QtCore import Qt
+
+    from kimdesk.i18n import gettext, language
+
+    window = window_on_copy(qtbot, make_window, demo_vault_file, tmp_path, lang=lang)
+    ws = window.workspace
+    with language(lang):
+        sentence = gettext(NO_MATCH)
+    assert sentence != NO_MATCH
+    assert said(ws.table) == []
+    qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(ws.search, "zzqxy")
+    qtbot.waitUntil(lambda: ws.model.rowCount() == 0 and said(ws.table) == [sentence],
+                    timeout=10000)
+    window.grab().save(str(tmp_path / f"no-match-{lang}.png"))
+    qtbot.keyClick(ws.search, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(ws.search, Qt.Key.Key_Backspace)
+    qtbot.waitUntil(lambda: ws.model.rowCount() > 0, timeout=10000)
+    wait_idle(qtbot, window)
+    assert said(ws.table) == []
+
+
+def test_an_empty_vault_says_how_to_begin(qtbot: Any, make_window: Any, tmp_path: Path) -> None:
+    from kimdesk.i18n import gettext, language
+    from kimdesk.vault import Vault
+    from tests.gui.conftest import PASSPHRASE, unlock
+
+    path = tmp_path / "empty.kdb"
+    with Vault.create(path, PASSPHRASE, counselor="a.becker", team="Team Nord"):
+        pass
+    window = make_window(path, lang="de")
+    unlock(qtbot, window)
+    with language("de"):
+        sentence = gettext(NO_CASES)
+    assert sentence != NO_CASES
+    qtbot.waitUntil(lambda: said(window.workspace.table) == [sentence], timeout=10000)
