@@ -49,8 +49,8 @@ def command_starts(label: QLabel, commands: list[str]) -> dict[str, float]:
         pos = cursor.selectionStart() - block.position()
         line = line_layout.lineForTextPosition(pos)
         rect = layout.blockBoundingRect(block)
-        x, _trailing = line.cursorToX(pos)  # the logical start: the right edge in RTL
-        starts[command] = round(rect.x() + line_layout.position().x() + x)
+        answer: Any = line.cursorToX(pos)  # (x, pos): the logical start, the right edge in RTL
+        starts[command] = round(rect.x() + line_layout.position().x() + float(answer[0]))
     return starts
 
 

@@ -49,7 +49,8 @@ def drawn_x(tree: QWidget, text: str) -> dict[int, float]:
 
 def item_text(tree: QTreeWidget, column: int, contains: str) -> str:
     for row in range(tree.topLevelItemCount()):
-        text = tree.topLevelItem(row).text(column)
+        item = tree.topLevelItem(row)
+        text = item.text(column) if item is not None else ""
         if contains in text:
             return text
     raise AssertionError(f"no row with {contains!r}")
