@@ -15,7 +15,7 @@ from kimdesk.domain import codes
 from kimdesk.domain.codes import ClosureReason, Phase
 from kimdesk.domain.phases import next_phases
 from kimdesk.gui.labels import code_label, kind_label
-from kimdesk.gui.lang import format_date, ltr
+from kimdesk.gui.lang import format_clock, format_date, ltr
 from kimdesk.i18n import gettext
 
 if TYPE_CHECKING:
@@ -68,6 +68,6 @@ def show_history(tree: QTreeWidget, bundle: CaseBundle | None) -> None:
             match = next((t for t in bundle.transitions if t.id == event.subject_id), None)
             if match is not None:
                 what = _("Phase: {phase}").format(phase=code_label(Phase, match.to_phase))
-        when = event.at.astimezone().strftime("%H:%M")
-        tree.addTopLevelItem(QTreeWidgetItem(
-            [f"{format_date(event.at.astimezone().date())} {when}", event.actor, what]))
+        local = event.at.astimezone()
+        when = f"{format_date(local.date())} {format_clock(local.hour, local.minute)}"
+        tree.addTopLevelItem(QTreeWidgetItem([when, event.actor, what]))

@@ -8,7 +8,7 @@ window listens to :data:`LanguageHub.changed` and re-applies its texts.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QDate, QLibraryInfo, QLocale, QObject, Qt, QTranslator, Signal
+from PySide6.QtCore import QDate, QLibraryInfo, QLocale, QObject, Qt, QTime, QTranslator, Signal
 from PySide6.QtWidgets import QApplication
 
 from kimdesk import i18n
@@ -147,4 +147,11 @@ def format_date(value: object) -> str:
 
 
 def format_int(value: int) -> str:
+    """A count in the locale's digits (Arabic-Indic in Arabic, Persian in Persian), as dates are
+    shown: "30 دقيقة" beside "٢٠٢٦/١٢/٧" mixed two kinds of digits in one list."""
     return locale().toString(int(value))
+
+
+def format_clock(hour: int, minute: int) -> str:
+    """A time of day as "HH:mm" in the locale's digits."""
+    return locale().toString(QTime(hour, minute), "HH:mm")

@@ -24,7 +24,7 @@ from kimdesk.domain.models import (
 )
 from kimdesk.gui.fields import Field, FieldForm, field_errors
 from kimdesk.gui.labels import ConsentForm, code_label
-from kimdesk.gui.lang import format_date, own_direction
+from kimdesk.gui.lang import format_date, format_int, own_direction
 from kimdesk.i18n import N_, gettext
 
 PERSON_FIELDS = [
@@ -92,7 +92,8 @@ def consultation_title(c: Consultation, form_name: Callable[[str], str] = form_i
 
 def consultation_duration(minutes: int | None) -> str:
     """"45 min", or a dash where the duration was not recorded (None; no assumed hour)."""
-    return "—" if minutes is None else gettext("{minutes} min").format(minutes=minutes)
+    return "—" if minutes is None else gettext("{minutes} min").format(
+        minutes=format_int(minutes))
 
 
 def consultation_row(c: Consultation, form_name: Callable[[str], str] = form_id_as_name

@@ -23,7 +23,7 @@ from kimdesk.domain.retention import (
 )
 from kimdesk.gui.datefield import Years
 from kimdesk.gui.jobs import BackgroundJob
-from kimdesk.gui.lang import format_date, ltr
+from kimdesk.gui.lang import format_date, format_int, ltr
 from kimdesk.gui.worker import DbWorker
 from kimdesk.i18n import N_, gettext, ngettext
 
@@ -41,10 +41,11 @@ def policy_text(policies: dict[str, RetentionPolicy]) -> str:
     """One line per policy in force; the default when the server published none."""
     default = policies.get(ANY_MUNICIPALITY) or RetentionPolicy()
     lines = [_("Deletion period: {rule}.").format(
-        rule=_(_STARTS[default.start]).format(months=default.months))]
+        rule=_(_STARTS[default.start]).format(months=format_int(default.months)))]
     for key, policy in sorted(policies.items()):
         if key != ANY_MUNICIPALITY:
-            lines.append(f"{key}: {_(_STARTS[policy.start]).format(months=policy.months)}")
+            rule = _(_STARTS[policy.start]).format(months=format_int(policy.months))
+            lines.append(f"{key}: {rule}")
     return "\n".join(lines)
 
 
@@ -107,10 +108,11 @@ class RetentionPage:
         due = sum(v.action is Action.DELETE for v in self.verdicts)
         held = len(self.verdicts) - due
         text = ngettext("{n} case is due for deletion.", "{n} cases are due for deletion.",
-                        due).format(n=due)
+                        due).format(n=format_int(due))
         if held:
             text += " " + ngettext("{n} case is kept under a legal hold.",
-                                   "{n} cases are kept under a legal hold.", held).format(n=held)
+                                   "{n} cases are kept under a legal hold.", held).format(
+                n=format_int(held))
         self.ui.retentionSummary.setText(f"{self.note} {text}".strip())
         self.ui.retentionApply.setEnabled(due > 0)
 

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
 
+from kimdesk.gui.lang import format_int
 from kimdesk.gui.menus import ActionSpec
 from kimdesk.gui.worker import where
 from kimdesk.i18n import N_, gettext, ngettext
@@ -41,10 +42,10 @@ def reminder_text(due: DueToday) -> str:
     parts = []
     if due.appointments:
         parts.append(ngettext("{n} appointment today", "{n} appointments today",
-                              due.appointments).format(n=due.appointments))
+                              due.appointments).format(n=format_int(due.appointments)))
     if due.reviews:
         parts.append(ngettext("{n} review due", "{n} reviews due",
-                              due.reviews).format(n=due.reviews))
+                              due.reviews).format(n=format_int(due.reviews)))
     return " · ".join(parts)
 
 
