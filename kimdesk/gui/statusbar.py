@@ -184,7 +184,10 @@ class StatusArea:
             shown=format_int(shown), total=format_int(total)))
 
     def clear(self) -> None:
-        """Locked: nothing about the vault stays visible."""
+        """Locked: nothing about the vault stays visible, the last message neither ("Case
+        2026-…: Consultation saved." stood on the lock screen until it timed out: a walk through
+        the GUI, 2026-12-07)."""
+        self.bar.clearMessage()
         self.count_label.setText("")
         self.user_label.setText("")
         self.show_reminder("")

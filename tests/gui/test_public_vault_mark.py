@@ -78,3 +78,18 @@ def test_the_mark_speaks_the_interface_language(qtbot: Any, make_window: Any, tm
     assert mark(window).text() == expected
     assert "demo" in expected  # the passphrase itself is never translated
     window.grab().save(str(tmp_path / f"public-{lang}.png"))
+
+
+def test_the_lock_clears_the_last_message(qtbot: Any, make_window: Any, tmp_path: Path) -> None:
+    """A message about a case ("Case 2026-…: Consultation saved.") stayed on the lock screen
+    until it timed out (5-20 s): the lock shows nothing about the vault."""
+    real = tmp_path / "real.kdb"
+    with Vault.create(real, PASSPHRASE, counselor="anna", team="Team Nord"):
+        pass
+    window = make_window(real)
+    unlock(qtbot, window)
+    window.show_message("Case 2026-QB-000123: Consultation saved.")
+    assert window.statusBar().currentMessage()
+    qtbot.keyClick(window, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)  # lock
+    qtbot.waitUntil(lambda: not window.unlocked, timeout=5000)
+    assert window.statusBar().currentMessage() == ""
