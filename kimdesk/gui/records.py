@@ -115,9 +115,12 @@ KINDS: list[RecordKind] = [
             Field("place", N_("Place"), "choice", codes.ConsultationPlace, optional=False),
             Field("place_detail", N_("Place details")),
             Field("interpreter_used", N_("Interpreter present"), "bool"),
-            Field("interpreter_language", N_("Interpreter language"),
-                  hint=N_("ISO language code")),
-            Field("language", N_("Language of the consultation"), hint=N_("ISO language code")),
+            # chosen by name like the person's languages, stored as ISO codes: typed as codes
+            # until 2026-12-07 ("fa" in every interface language; a walk through the GUI)
+            Field("interpreter_language", N_("Interpreter language"), "language",
+                  hint=N_("Type part of a name and choose it from the list")),
+            Field("language", N_("Language of the consultation"), "language",
+                  hint=N_("Type part of a name and choose it from the list")),
             Field("summary", N_("Summary"), "multiline"),
         ],
         [N_("Date"), N_("Title"), N_("Place"), N_("Duration"), N_("Summary")],

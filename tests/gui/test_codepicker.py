@@ -197,3 +197,27 @@ def test_accents_are_folded_on_both_sides(qtbot: Any, person_form: Any) -> None:
     qtbot.keyClicks(languages, "volapu")
     qtbot.waitUntil(languages.popup().isVisible, timeout=3000)
     assert "Volapük" in _offered(languages)
+
+
+def test_a_consultations_languages_are_chosen_by_name(qtbot: Any, tmp_path: Path) -> None:
+    """The consultation's interpreter language and language were lines for an ISO code: "fa"
+    in every interface language (a walk through the GUI, 2026-12-07). They are chosen by name
+    now, like the person's languages, and stored as codes."""
+    from kimdesk.gui.records import KINDS
+
+    consultation = next(k for k in KINDS if k.key == "consultations")
+    set_language("de")
+    try:
+        form = FieldForm(consultation.fields)
+        qtbot.addWidget(form)
+        form.show()
+        form.activateWindow()
+        qtbot.waitUntil(form.isActiveWindow)
+        form.set_values({"language": "fa"})
+        assert form.inputs["language"].text() == "Persisch"
+        _choose(qtbot, form.inputs["interpreter_language"], "Arab")
+        assert form.values()["interpreter_language"] == "ar"
+        assert form.values()["language"] == "fa"
+        form.window().grab().save(str(tmp_path / "consultation-de.png"))
+    finally:
+        set_language("en")
