@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import TYPE_CHECKING
 
 from kimdesk.cli.common import (
@@ -89,6 +90,7 @@ def _check(args: argparse.Namespace, formats: tuple[str, ...]) -> Period:
 def cmd_stats(args: argparse.Namespace) -> int:
     from kimdesk.stats import report_for_vault
     from kimdesk.stats.export import FORMATS, write
+    from kimdesk.stats.published import record_export, reexport_warning
 
     if args.method == "cell-key" and args.min_cell is not None:
         raise UsageError(N_("--min-cell applies to suppression only; the cell-key method "
@@ -105,10 +107,10 @@ def cmd_stats(args: argparse.Namespace) -> int:
         report = report_for_vault(vault, period, args.min_cell, internal=args.internal,
                                   method=args.method)
         path = write(report, args.output, args.format)
-        with vault.transaction():
-            vault.audit.record("export", "statistics",
-                               detail=f"{args.format} {period.start}..{period.end}")
+        record_export(vault, report, args.format)
     print(_("Statistics written to {path}.").format(path=path))
+    if report.reexport is not None:
+        print(reexport_warning(report), file=sys.stderr)
     return 0
 
 

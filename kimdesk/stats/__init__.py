@@ -20,6 +20,7 @@ from kimdesk.stats.period import Period
 from kimdesk.stats.tables import TOTAL, Cell, Table
 
 if TYPE_CHECKING:
+    from kimdesk.stats.published import Reexport
     from kimdesk.vault.statsqueries import StatsQueries
     from kimdesk.vault.vault import Vault
 
@@ -46,6 +47,9 @@ class Report:
     created_on: date
     #: not a reporting period: every output says "for internal use only, not for publication"
     internal: bool = False
+    #: the period was exported before with other numbers (docs/statistics.md, "Published
+    #: exports"): the command line and the window warn
+    reexport: Reexport | None = None
 
     @property
     def min_cell(self) -> int:
@@ -88,33 +92,45 @@ def build_report(db: StatsQueries, period: Period, min_cell: int = DEFAULT_MIN_C
     "cell-key" perturbs instead of suppressing, with record keys from ``secret``
     (:mod:`kimdesk.stats.cellkey`; ``min_cell`` does not apply)."""
     from kimdesk.stats.indicators import compute
+    from kimdesk.stats.published import compare, earlier_pattern
 
     if period.kind is None and not internal:
         raise NotAReportingPeriod(period.label)
     tables = compute(db, period, cases_db)
+    # earlier exports of this period (a reporting period only: nothing else is published)
+    earlier = db.exports_of(period.start, period.end) if period.kind and not internal else []
     if method == "cell-key":
         protection = _cell_key_protection(db, period, tables, secret)
     elif method == "suppression":
-        protection = protect(tables, min_cell, *_period_before(db, period, min_cell))
+        keep, changed = earlier_pattern(earlier, tables)
+        protection = protect(tables, min_cell, *_period_before(db, period, min_cell),
+                             keep=keep, changed=changed)
     else:
         raise ValueError(f"unknown method {method!r}")
-    return Report(period=period, tables=tables, protection=protection,
-                  created_on=date.today(), internal=internal)
+    report = Report(period=period, tables=tables, protection=protection,
+                    created_on=date.today(), internal=internal)
+    report.reexport = compare(earlier, report)
+    return report
 
 
 def _period_before(db: StatsQueries, period: Period, min_cell: int
                    ) -> tuple[list[Table] | None, tuple[list[Table], Protection] | None]:
     """The link rules (docs/statistics.md): the case tables of the period of the same kind
     just before (the stock rule reads their stock tables alone, :func:`~.linkage.churn`), and
-    they with their base pattern, which :func:`protect` of ``period`` protects against. The
-    base pattern is that period's own protection against the stocks of the period before it,
-    without the flow link (that would reach back to the first month); two more case counts,
-    no consultations."""
+    they with their pattern, which :func:`protect` of ``period`` protects against: what its
+    recorded exports published (:func:`~.published.before`; no count at all), or, where it
+    was not exported from this vault, its *base pattern*: that period's own protection against
+    the stocks of the period before it, without the flow link (that would reach back to the
+    first month); two more case counts, no consultations."""
     from kimdesk.stats.indicators import case_tables
+    from kimdesk.stats.published import before as recorded
 
     before = period.previous()
     if before is None:
         return None, None
+    published = recorded(db, before)
+    if published is not None:
+        return published[0], published
     tables = case_tables(db, before)
     earlier = before.previous()
     earlier_tables = case_tables(db, earlier) if earlier is not None else None

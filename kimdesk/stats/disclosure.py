@@ -124,7 +124,8 @@ def collect_values(tables: Iterable[Table]) -> dict[Key, Cell]:
 
 def protect(tables: Sequence[Table], min_cell: int = DEFAULT_MIN_CELL,
             previous: Sequence[Table] | None = None,
-            before: tuple[Sequence[Table], Protection] | None = None) -> Protection:
+            before: tuple[Sequence[Table], Protection] | None = None, *,
+            keep: Iterable[Key] = (), changed: dict[Key, int] | None = None) -> Protection:
     """Find the suppression pattern for an export made of ``tables``.
 
     Nested thresholds: the pattern for ``min_cell`` = k is built on the one for k - 1, which is
@@ -140,7 +141,13 @@ def protect(tables: Sequence[Table], min_cell: int = DEFAULT_MIN_CELL,
     ``before``, the case tables of that period and their :func:`protect` without ``before``
     (its base pattern per level, :attr:`Protection.levels`): the flow link
     (:mod:`kimdesk.stats.flowlink`), run after the levels and nested like them, so that the
-    two exports together narrow no suppressed number of either below the threshold."""
+    two exports together narrow no suppressed number of either below the threshold.
+
+    ``keep`` and ``changed``, from earlier exports of this same period
+    (:func:`kimdesk.stats.published.earlier_pattern`): numbers they suppressed stay suppressed,
+    and a number that moved by 1 to ``min_cell - 1`` since one of them published it is
+    suppressed as a primary cell, so that two versions of the period, subtracted, show no
+    small change."""
     if min_cell < 1:
         raise ValueError("min_cell must be at least 1")
     values = collect_values(tables)
@@ -150,13 +157,16 @@ def protect(tables: Sequence[Table], min_cell: int = DEFAULT_MIN_CELL,
     withheld: set[str] = set()
     proven: dict[Key, int] = {}
     moved = linkage.churn(tables, previous) if previous is not None else {}
+    suppressed |= {k for k in keep if counts.get(k, 0) > 0}
     for level in range(2, min_cell + 1):
         suppressed |= {k for k, cell in values.items() if 0 < cell.contributors < level}
-        suppressed |= {k for k, d in moved.items() if 0 < d < level}
+        suppressed |= {k for d_of in (moved, changed or {}) for k, d in d_of.items()
+                       if 0 < d < level and counts.get(k, 0) > 0}
         _extend(tables, counts, suppressed, withheld, level, min_cell, proven)
         result.levels[level] = set(suppressed)
     result.primary = {k for k, cell in values.items() if 0 < cell.contributors < min_cell}
-    result.primary |= {k for k, d in moved.items() if 0 < d < min_cell}
+    result.primary |= {k for d_of in (moved, changed or {}) for k, d in d_of.items()
+                       if 0 < d < min_cell and counts.get(k, 0) > 0}
     if before is not None and "cases" not in withheld:
         suppressed = _link(tables, counts, withheld, result.levels, before, min_cell,
                            result.primary, result.determined)
@@ -185,8 +195,8 @@ def _link(tables: Sequence[Table], counts: dict[Key, int], withheld: set[str],
         after.hidden = levels[level] | added
         after.model.forget()
         link = flowlink.Link(after, flowlink.Side("before", prev_live, prev_values,
-                                                  set(prev.levels.get(level, set()))))
-        if not flowlink.extend(link, level, min_cell, proven, primary, shown):
+                                                  set(prev.levels.get(level, prev.suppressed))))
+        if not flowlink.extend(link, level, min_cell, proven, primary, shown, prev.min_cell):
             withheld.add("cases")
             break
         added |= after.hidden - levels[level]

@@ -271,7 +271,7 @@ class Link:
 
 
 def extend(link: Link, width: int, target: int, proven: dict[tuple[str, Key], int],
-           primary: set[Key], shown: set[Key]) -> bool:
+           primary: set[Key], shown: set[Key], before_width: int | None = None) -> bool:
     """Suppress more numbers of P until every suppressed number of both exports has a joint
     interval at least ``width`` wide (searched up to ``target``). A number of P that is not
     ``primary`` and gets no joint interval at all (P-1's published numbers and a published 0
@@ -279,10 +279,15 @@ def extend(link: Link, width: int, target: int, proven: dict[tuple[str, Key], in
     rests on ``min_cell`` people or more, and publishing it would tell the next period's export
     a wrong pattern (it takes P's base pattern as suppressed). False when a primary number or
     one of P-1 cannot get its interval. ``proven`` keeps widths across levels: a joint move
-    stays possible when P suppresses more and P-1's base pattern grows with the level."""
+    stays possible when P suppresses more and P-1's base pattern grows with the level.
+    ``before_width``: the threshold P-1 was published at, where lower than ``width`` (its
+    numbers keep the width its own export promised; :mod:`kimdesk.stats.published`)."""
+    full = width
     for _round in range(_MAX_ROUNDS):
         done = True
         for side in (link.after, link.before):
+            width = full if side is link.after or before_width is None \
+                else min(full, before_width)
             for q in sorted(side.hidden):
                 if q not in side.model.tables_of or proven.get((side.name, q), 0) >= width:
                     continue

@@ -22,7 +22,7 @@ from kimdesk.collector import collector_paused
 from kimdesk.domain.codes import AgencyType, GapCategory, Handlungsfeld, Rechtskreis
 from kimdesk.i18n import N_
 from kimdesk.stats import regions
-from kimdesk.stats.casecount import Places, case_cells
+from kimdesk.stats.casecount import CASE_TABLES, Places, case_cells
 from kimdesk.stats.categories import (
     AGE_BANDS,
     DURATION_BANDS,
@@ -81,6 +81,13 @@ def case_tables(db: StatsQueries, period: Period) -> list[Table]:
     with collector_paused():
         cells = case_cells(db, period).cells
     return [t for t in _tables(cells, _NO_EVENTS) if t.unit == "cases"]
+
+
+def case_tables_of(cells: dict[str, Cells], ids: Iterable[str]) -> list[Table]:
+    """The case tables ``ids`` built from given cells (a recorded export's counts,
+    :mod:`kimdesk.stats.published`); a table without cells is all zeros."""
+    full, wanted = {t: cells.get(t, {}) for t in CASE_TABLES}, set(ids)
+    return [t for t in _tables(full, _NO_EVENTS) if t.id in wanted]
 
 
 #: Events per (municipality, person, column), counted or summed.

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from kimdesk.vault import migration_removed_files, migration_unlock
+from kimdesk.vault import migration_removed_files, migration_stats_exports, migration_unlock
 from kimdesk.vault.connection import Connection
 from kimdesk.vault.migration_v11 import V11_COLUMNS, v11
 from kimdesk.vault.migration_v12 import V12_COLUMNS, v12
@@ -389,10 +389,12 @@ TRIGGER_COLUMNS: dict[str, tuple[str, ...]] = {**_V3_COLUMNS, **_V6_COLUMNS, **_
 
 #: MIGRATIONS[n] upgrades schema n to n+1: 11 kimdesk/vault/migration_v11.py (consultation
 #: title), 12 migration_v12.py (attachments), 13 migration_unlock.py (indexes for the unlock),
-#: 14 migration_removed_files.py (a removed attachment's file leaves the sync conflicts).
+#: 14 migration_removed_files.py (a removed attachment's file leaves the sync conflicts), 15
+#: migration_stats_exports.py (what each statistics export published).
 MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9,
                                                   _v10, v11, v12, migration_unlock.step,
-                                                  migration_removed_files.step]
+                                                  migration_removed_files.step,
+                                                  migration_stats_exports.step]
 LATEST = len(MIGRATIONS)
 
 

@@ -27,9 +27,11 @@ from kimdesk.stats.categories import (
     REASON_CODES,
     STATUS_CODES,
 )
+from kimdesk.vault import statsexports
 
 if TYPE_CHECKING:
     from kimdesk.vault.connection import Connection
+    from kimdesk.vault.statsexports import ExportRow
     from kimdesk.vault.vault import Vault
 
 #: How a category code is written into the SQL (as itself, or as its letter).
@@ -366,6 +368,12 @@ class StatsQueries:
         """:data:`GAP_ENTRY_SQL`'s rows, in the order the export lists them."""
         cursor: Iterable[tuple[Any, ...]] = self._conn.execute(GAP_ENTRY_SQL, _span(start, end))
         return cursor
+
+    # -- what was published ----------------------------------------------------------------------
+    def exports_of(self, start: date, end: date) -> list[ExportRow]:
+        """The recorded exports of exactly this period, oldest first
+        (:mod:`kimdesk.vault.statsexports`)."""
+        return statsexports.of_period(self._conn, start, end)
 
     # -- reference -----------------------------------------------------------------------------
     def baseline(self, start: date, end: date) -> dict[str, list[tuple[Any, ...]]]:

@@ -99,7 +99,7 @@ def test_a_vault_of_step_13_empties_what_earlier_removals_left(tmp_path: Path) -
         vault.conn.execute("INSERT INTO sync_base (kind, id, rev, data) VALUES"
                            " ('attachments', ?, 1, json_object('content', ?))", (aid, file))
     with Vault.open(path, PASSPHRASE) as vault:
-        assert schema_version(vault.conn) == LATEST == 14
+        assert schema_version(vault.conn) == LATEST >= 14  # (a later step may follow)
         assert _values(vault, conflict) == ('""', '""', '""', None)
         assert vault.conn.execute(
             "SELECT json_extract(data, '$.content') FROM sync_base WHERE id = ?",

@@ -43,11 +43,12 @@ from kimdesk.gui.datefield import DateField
 from kimdesk.gui.filedialogs import save_file, suggested
 from kimdesk.gui.jobs import BackgroundJob, failure_message, show_failure
 from kimdesk.gui.naming import named, tab_leaves
-from kimdesk.gui.stats.tableview import draw_chart, fill_grid, legend_html, list_item
+from kimdesk.gui.stats import tableview
 from kimdesk.gui.worker import DbWorker
 from kimdesk.i18n import N_, current_language, gettext
 from kimdesk.stats import DEFAULT_MIN_CELL, Period, Report, report_for_vault
 from kimdesk.stats.cellkey import METHODS
+from kimdesk.stats.published import record_export
 from kimdesk.stats.tables import Table
 
 if TYPE_CHECKING:
@@ -190,7 +191,7 @@ class StatisticsDialog(QDialog):
         self.date_from.retranslate()
         self.date_to.retranslate()
         self.show_values.setText(_(N_("Show suppressed values (preview only)")))
-        self.legend.setText(legend_html())
+        self.legend.setText(tableview.legend_html())
         self.export_button.setText(_(N_("&Export…")))
         self.gaps_button.setText(_(N_("Structural &gaps for the Lenkungsgruppe…")))
         self.with_descriptions.setText(_(N_("with descriptions (names removed)")))
@@ -300,10 +301,7 @@ class StatisticsDialog(QDialog):
             self.status.setText(_(N_("{period}: every count is perturbed by the cell-key method "
                                      "(at most ±2; no 1 or 2 is published).")).format(
                 period=f"{report.period.start.isoformat()} – {report.period.end.isoformat()}"))
-        if report.internal:  # a custom span: the period rule of docs/statistics.md
-            self.status.setText(self.status.text() + " " + _(N_(
-                "A custom period is not a reporting period: its export is marked for internal "
-                "use only, not for publication.")))
+        self.status.setText(" ".join([self.status.text(), *tableview.report_notes(self.report)]))
         self._fill_list()
         self.report_ready.emit(report)
 
@@ -314,7 +312,7 @@ class StatisticsDialog(QDialog):
         self.tables.clear()
         for t in self.report.tables:
             n = self.report.protection.suppressed_cells(t)
-            self.tables.addItem(list_item(_(t.title), n))
+            self.tables.addItem(tableview.list_item(_(t.title), n))
         self.tables.blockSignals(False)
         self.tables.setCurrentRow(min(row, len(self.report.tables) - 1))
         self._show_table(self.tables.currentRow())
@@ -332,8 +330,8 @@ class StatisticsDialog(QDialog):
         table = self.current_table()
         if table is None or self.report is None:
             return
-        fill_grid(self.grid, self.report, table, self.preview_values)
-        draw_chart(self.chart, self.report, table)
+        tableview.fill_grid(self.grid, self.report, table, self.preview_values)
+        tableview.draw_chart(self.chart, self.report, table)
 
     # -- exports ---------------------------------------------------------------------------------
     def choose_export(self) -> None:
@@ -356,9 +354,10 @@ class StatisticsDialog(QDialog):
         report = self.report
         if path.suffix.lower() not in EXPORT_SUFFIXES:
             path = path.with_suffix(".xlsx")
-        detail = f"{path.suffix.lstrip('.')} {report.period.start}..{report.period.end}"
+        fmt = path.suffix.lstrip(".").lower()
         return self._write_file(lambda w: write(report, path, progress=w.progress), path,
-                                _(N_("Writing the statistics…")), ("statistics", detail))
+                                _(N_("Writing the statistics…")),
+                                lambda vault: record_export(vault, report, fmt))
 
     def choose_gap_export(self) -> None:
         filters = ";;".join([_(N_("Excel workbook (*.xlsx)")), _(N_("CSV (*.csv)")),
@@ -382,6 +381,10 @@ class StatisticsDialog(QDialog):
             path = path.with_suffix(".xlsx")
         detail = f"{path.suffix.lstrip('.')} {period.start}..{period.end}"
 
+        def audit(vault: Vault) -> None:
+            with vault.transaction():
+                vault.audit.record("export", "structural_gaps", detail=detail)
+
         def read(w: DbWorker) -> dict[str, Any]:
             return gap_document(StatsQueries.of(w.require_vault()), period,
                                 with_descriptions=descriptions, min_cell=k)
@@ -396,18 +399,19 @@ class StatisticsDialog(QDialog):
                 w.progress(0, 1)
                 write_gap_document(doc, path)
 
-            self._write_file(produce, path, _(N_("Writing the structural gaps…")),
-                             ("structural_gaps", detail))
+            self._write_file(produce, path, _(N_("Writing the structural gaps…")), audit)
 
         self._start(BackgroundJob(self, self.worker(), read).success(write).failure(self._failed))
 
     def _write_file(self, produce: Callable[[DbWorker], object], path: Path, label: str,
-                    audit: tuple[str, str]) -> BackgroundJob[Any]:
+                    record: Callable[[Vault], None]) -> BackgroundJob[Any]:
         """Run ``produce`` on the files lane with a progress dialog; once the file is written,
-        record the export in the vault's audit log (as the CLI does), then ``export_done``."""
+        ``record`` it in the vault (audit log, what was published: as the CLI does), then
+        ``export_done``."""
         def written(_result: object) -> None:
-            self.status.setText(_(N_("Written to {path}.")).format(path=str(path)))
-            self._audit(*audit, then=lambda: self.export_done.emit(str(path)))
+            self.status.setText(" ".join([_(N_("Written to {path}.")).format(path=str(path)),
+                                          *tableview.report_notes(self.report)]))
+            self._audit(record, then=lambda: self.export_done.emit(str(path)))
 
         def failed(exc: Exception) -> None:
             QMessageBox.warning(self, _(N_("Export failed")), failure_message(exc))
@@ -417,14 +421,10 @@ class StatisticsDialog(QDialog):
         job.cancelled(lambda: self.status.setText(_(N_("Export cancelled."))))
         return self._start(job)
 
-    def _audit(self, kind: str, detail: str, then: Callable[[], None]) -> None:
-        """Record the export in the audit log (as the CLI does), then call ``then``, unless the
+    def _audit(self, record: Callable[[Vault], None], then: Callable[[], None]) -> None:
+        """Record the export in the vault (as the CLI does), then call ``then``, unless the
         window closed meanwhile: its signals were gone ("Signal source has been deleted")."""
         generation = self._generation  # counts closings
-
-        def record(vault: Vault) -> None:
-            with vault.transaction():
-                vault.audit.record("export", kind, detail=detail)
 
         def answered(exc: Exception | None) -> None:
             if generation == self._generation:

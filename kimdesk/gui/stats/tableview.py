@@ -119,3 +119,17 @@ def draw_chart(chart: QChart, report: Report, table: Table) -> None:
     chart.addAxis(axis_x, Qt.AlignmentFlag.AlignBottom)
     series.attachAxis(axis_y)
     series.attachAxis(axis_x)
+
+
+def report_notes(report: Report | None) -> list[str]:
+    """What the window's status line adds about a report: a custom span (the period rule of
+    docs/statistics.md), a period exported before with other numbers ("Published exports")."""
+    from kimdesk.stats.published import reexport_warning
+
+    out = []
+    if report is not None and report.internal:
+        out.append(_(N_("A custom period is not a reporting period: its export is marked for "
+                        "internal use only, not for publication.")))
+    if report is not None and report.reexport is not None:
+        out.append(reexport_warning(report))
+    return out

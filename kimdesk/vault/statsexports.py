@@ -1,0 +1,52 @@
+"""The vault's record of published statistics exports (table ``stats_exports``, schema step 15;
+docs/statistics.md, "Published exports"). The SQL only: what a record holds and how it is used is
+:mod:`kimdesk.stats.published`'s.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from kimdesk.vault.connection import Connection
+    from kimdesk.vault.vault import Vault
+
+
+@dataclass(frozen=True)
+class ExportRow:
+    """One recorded export: its period, method, threshold, when and in which format, the digest
+    of its published numbers and the record (JSON text)."""
+
+    period_from: str
+    period_to: str
+    method: str
+    min_cell: int
+    exported_at: str
+    format: str
+    digest: str
+    record: str
+
+
+def add(vault: Vault, period_from: date, period_to: date, method: str, min_cell: int,
+        fmt: str, digest: str, record: str) -> ExportRow:
+    """Record an export (inside the caller's transaction); returns the row as stored."""
+    conn = vault.conn
+    row = ExportRow(period_from.isoformat(), period_to.isoformat(), method, min_cell,
+                    datetime.now(UTC).isoformat(timespec="seconds"), fmt, digest, record)
+    conn.execute(
+        "INSERT INTO stats_exports (period_from, period_to, method, min_cell, exported_at,"
+        " format, digest, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (row.period_from, row.period_to, row.method, row.min_cell, row.exported_at, row.format,
+         row.digest, row.record))
+    return row
+
+
+def of_period(conn: Connection, period_from: date, period_to: date) -> list[ExportRow]:
+    """Every recorded export of exactly this period, oldest first."""
+    rows = conn.execute(
+        "SELECT period_from, period_to, method, min_cell, exported_at, format, digest, record"
+        " FROM stats_exports WHERE period_from = ? AND period_to = ? ORDER BY seq",
+        (period_from.isoformat(), period_to.isoformat())).fetchall()
+    return [ExportRow(*r) for r in rows]
