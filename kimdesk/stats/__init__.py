@@ -102,7 +102,7 @@ def build_report(db: StatsQueries, period: Period, min_cell: int = DEFAULT_MIN_C
     if method == "cell-key":
         protection = _cell_key_protection(db, period, tables, secret)
     elif method == "suppression":
-        keep, changed = earlier_pattern(earlier, tables)
+        keep, changed = earlier_pattern(earlier, tables, min_cell)
         protection = protect(tables, min_cell, *_period_before(db, period, min_cell),
                              keep=keep, changed=changed)
     else:

@@ -120,32 +120,42 @@ class Reexport:
 
 
 def compare(rows: Sequence[ExportRow], report: Report) -> Reexport | None:
-    """The latest earlier export of the same period (any method or threshold) whose published
-    numbers differ from this report's; None when there is none (a first export, or the same
-    numbers again)."""
-    mine = {k: v for k, v in numbers(report).items() if v != 0}
-    mine_digest = digest(_listed(mine))
+    """The latest earlier export of the same period that published a number which today's
+    data no longer give: the data changed since. Against a suppression export today's true
+    counts are compared with the numbers it published (a "." is left out: another threshold,
+    or the pattern, is not an edit; what this report suppresses because of the change counts
+    too); a cell-key export is compared with this report's perturbed numbers when this one is
+    a cell-key export too (the same records give the same numbers). None when there is none."""
+    counts = {(t.id, r, c): t.cell(r, c).value for t in report.tables
+              for r in t.all_rows for c in t.all_columns}
+    perturbed = report.protection.method == "cell-key"
+    mine = numbers(report) if perturbed else {}
     for row in reversed(rows):
-        if row.digest == mine_digest:
+        if row.method != "suppression" and not perturbed:
             continue
+        now = counts if row.method == "suppression" else mine
         theirs = _positions(json.loads(row.record)["published"])
-        differing = sum(1 for k in mine.keys() | theirs.keys()
-                        if mine.get(k, 0) != theirs.get(k, 0))
-        return Reexport(row.exported_at, differing, len(rows))
+        differing = sum(1 for k in now.keys() | theirs.keys()
+                        if theirs.get(k, 0) != SUPPRESSED and now.get(k, 0) != SUPPRESSED
+                        and now.get(k, 0) != theirs.get(k, 0))
+        if differing:
+            return Reexport(row.exported_at, differing, len(rows))
     return None
 
 
-def earlier_pattern(rows: Sequence[ExportRow], tables: Sequence[Table]
+def earlier_pattern(rows: Sequence[ExportRow], tables: Sequence[Table], min_cell: int
                     ) -> tuple[set[Key], dict[Key, int]]:
-    """What earlier suppression exports of this same period mean for a new one
+    """What earlier suppression exports of this same period mean for a new one at ``min_cell``
     (:func:`~kimdesk.stats.disclosure.protect`'s ``keep`` and ``changed``): the numbers any of
-    them suppressed, and for each number one of them published, how far today's count is from
-    it (only where today's count is not 0: a zero is published)."""
+    them at this threshold or a lower one suppressed (a higher threshold's pattern contains
+    this one's: the threshold rule), and for each number one of them published, how far
+    today's count is from it (only where today's count is not 0: a zero is published)."""
     keep: set[Key] = set()
     changed: dict[Key, int] = {}
     for row in rows:
         if row.method != "suppression":
             continue
+        lower = row.min_cell <= min_cell
         record = json.loads(row.record)
         shown, withheld = _positions(record["published"]), set(record["withheld"])
         for t in tables:
@@ -157,7 +167,8 @@ def earlier_pattern(rows: Sequence[ExportRow], tables: Sequence[Table]
                     if now == 0:
                         continue
                     if then == SUPPRESSED:
-                        keep.add(k)
+                        if lower:
+                            keep.add(k)
                     elif now != then:
                         changed[k] = min(changed.get(k, abs(now - then)), abs(now - then))
     return keep, changed

@@ -235,3 +235,35 @@ def test_custom_period_is_for_internal_use_only(qtbot: Any, dialog: Any, tmp_pat
     qtbot.mouseClick(d.calculate, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: d.report is not before, timeout=10_000)
     assert not d.report.internal and "internal" not in d.status.text()
+
+
+def test_an_export_is_recorded_and_a_changed_period_warns(qtbot: Any, demo_vault: Any,
+                                                         tmp_path: Path) -> None:
+    """The window's export goes through the same recording as the command line (the audit
+    entry and what was published, docs/statistics.md "Published exports"); the same month
+    computed again after a late entry says in the status line, before and after exporting,
+    that it was exported before with other numbers."""
+    from kimdesk.gui.stats import open_statistics
+    from kimdesk.i18n import set_language
+    from tests.stats.test_link import _person
+
+    set_language("en")
+    month = Period.month(date.today().year - 1, 3)
+    d = open_statistics(None, demo_vault, period=month)
+    qtbot.addWidget(d)
+    qtbot.waitUntil(lambda: d.report is not None, timeout=10_000)
+    assert "exported before" not in d.status.text()
+    with qtbot.waitSignal(d.export_done, timeout=20_000):
+        d.export_to(tmp_path / "march.json")
+    rows = demo_vault.conn.execute("SELECT period_from, method, min_cell, format FROM"
+                                   " stats_exports").fetchall()
+    assert rows == [(month.start.isoformat(), "suppression", 3, "json")]
+    _person(demo_vault, 900, "par24", "UA", "female", month.start, "Verl")  # a late entry
+    before = d.report
+    d.compute()
+    qtbot.waitUntil(lambda: d.report is not before, timeout=10_000)
+    assert d.report.reexport is not None and "exported before" in d.status.text()
+    with qtbot.waitSignal(d.export_done, timeout=20_000):
+        d.export_to(tmp_path / "march-again.json")
+    assert "exported before" in d.status.text()
+    assert demo_vault.conn.execute("SELECT count(*) FROM stats_exports").fetchone()[0] == 2

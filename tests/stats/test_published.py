@@ -158,7 +158,7 @@ def test_a_second_export_after_an_edit_warns_and_shows_no_small_change(
     assert "bereits" in german.stderr and "Traceback" not in german.stderr
     first, later = (json.loads((tmp_path / f"{n}.json").read_text("utf-8"))
                     for n in ("first", "second"))
-    small = []
+    small: list[tuple[Any, ...]] = []
     for t1, t2 in zip(first["tables"], later["tables"], strict=True):
         old = {r["municipality"]: r["values"] for r in t1["rows"]}
         for row in t2["rows"]:
