@@ -262,7 +262,8 @@ def test_an_export_is_recorded_and_a_changed_period_warns(qtbot: Any, demo_vault
     before = d.report
     d.compute()
     qtbot.waitUntil(lambda: d.report is not before, timeout=10_000)
-    assert d.report.reexport is not None and "exported before" in d.status.text()
+    assert d.report is not None and d.report.reexport is not None
+    assert "exported before" in d.status.text()
     with qtbot.waitSignal(d.export_done, timeout=20_000):
         d.export_to(tmp_path / "march-again.json")
     assert "exported before" in d.status.text()
