@@ -169,7 +169,7 @@ def apply_batch(conn: Connection, device: Device, request: PushRequest, first_se
                              [(c.kind, c.id, c.changed) for c in request.changes])
     current = load_records(conn, wanted)
     stored = dict(current)  # as before the batch (decide updates current for repeated changes)
-    bases = load_bases(conn, request, current)
+    bases, creations = load_bases(conn, request, current, device.id)
     teams = load_teams(conn, plausibility.referenced_ids(request.changes))
     named = {cid for c in request.changes for cid in c.resolves}
     resolvable = open_conflicts(conn, device.team, sorted(named)) if named else set()
@@ -178,7 +178,7 @@ def apply_batch(conn: Connection, device: Device, request: PushRequest, first_se
     # for another team, is refused like any such reference)
     teams.update({key: row.team for key, row in current.items()})
     plan = decide(device, request, current, bases, repeated, first_seq, now_iso(), refused,
-                  teams, resolvable)
+                  teams, resolvable, creations)
     removed = removed_files.removed_ids(plan.records.values())
     removed_files.close_conflicts(conn, device.team, removed, plan)
     write_plan(conn, device, plan, stored)
@@ -210,10 +210,11 @@ def load_records(conn: Connection, wanted: dict[str, list[str]]) -> dict[Key, St
     return current
 
 
-def load_bases(conn: Connection, request: PushRequest, current: dict[Key, StoredRecord]
-               ) -> dict[Key, dict[str, Any]]:
+def load_bases(conn: Connection, request: PushRequest, current: dict[Key, StoredRecord],
+               device_id: str) -> tuple[dict[Key, dict[str, Any]], set[Key]]:
     """The merge base of each change that needs one and did not bring it: the record as this
-    server stored it at the change's ``base_rev``, from the history.
+    server stored it at the change's ``base_rev``, from the history; and the records whose
+    base is their creation by this device (below).
 
     Only a change whose record moved on since ``base_rev`` needs a base (a fast-forward does
     not), so devices leave ``base`` out (it was half of a batch of edits) and the server reads
@@ -221,31 +222,63 @@ def load_bases(conn: Connection, request: PushRequest, current: dict[Key, Stored
     field the device changed): a field the other side changed too then becomes a conflict
     instead of being overwritten. A base sent along (older clients did) is not used: it became
     the conflict's ``base`` unchecked, and went to every device of the team (a review: a NUL
-    character, an object for a text field, a 60 MB string); the history holds every version."""
+    character, an object for a text field, a 60 MB string); the history holds every version.
+
+    ``base_rev`` 0 for a record the server holds: the device never learnt a revision of it (a
+    vault restored from a backup taken before the record's first push, which reached the
+    server from the lost disk). Merged with no base, every field it sent won, over a
+    colleague's later edit, silently. Its base is the record's first revision when this device
+    wrote it (the creation the device's version comes from; the change then carries only what
+    differs from it, :meth:`kimdesk.server.push_plan._Decision._merge`), else unknown."""
     needed: dict[Key, int] = {}
+    unseen = False  # a change with base_rev 0 for a record the server holds
     for change in request.changes:
         row = current.get((change.kind, change.id))
-        if row is not None and 0 < change.base_rev < row.rev:
+        if row is None or change.base_rev >= row.rev:
+            continue  # new, or a fast-forward: no base (nearly every change)
+        if change.base_rev > 0:
             needed[(change.kind, change.id)] = change.base_rev
-    if not needed:
-        return {}
+        else:
+            unseen = True
+            if row.rev > 1:  # the first revision is in the history
+                needed[(change.kind, change.id)] = 1
+    if not needed and not unseen:
+        return {}, set()
     found = _history_at(conn, needed)
     out: dict[Key, dict[str, Any]] = {}
+    creations: set[Key] = set()
     for change in request.changes:
         key = (change.kind, change.id)
-        if key in needed:
-            out[key] = found.get(key) or dict.fromkeys(change.changed)
-    return out
+        row = current.get(key)
+        if row is None or change.base_rev >= row.rev:
+            continue
+        if change.base_rev > 0:
+            hit = found.get(key)
+            out[key] = hit[0] if hit is not None else dict.fromkeys(change.changed)
+            continue
+        data, writer = (found.get(key) or (None, "")) if row.rev > 1 else (
+            from_json(row.data), row.updated_by)
+        if data is not None and writer == device_id:
+            out[key] = data | {f: None for f in change.changed if f not in data}
+            creations.add(key)
+        else:
+            out[key] = dict.fromkeys(change.changed)
+    return out, creations
 
 
-def _history_at(conn: Connection, needed: dict[Key, int]) -> dict[Key, dict[str, Any]]:
-    """The records' data at the given revisions, as far as the history still holds them."""
-    found: dict[Key, dict[str, Any]] = {}
+def _history_at(conn: Connection, needed: dict[Key, int]
+                ) -> dict[Key, tuple[dict[str, Any], str]]:
+    """The records' data at the given revisions, as far as the history still holds them, each
+    with the device that wrote it."""
+    found: dict[Key, tuple[dict[str, Any], str]] = {}
+    if not needed:
+        return found
     kinds = sorted({k for k, _ in needed})
-    for kind, rid, rev, data in select_by_ids(conn, db.history.name, "kind, id, rev, data",
-                                              kinds, sorted({i for _, i in needed})):
+    for kind, rid, rev, data, writer in select_by_ids(
+            conn, db.history.name, "kind, id, rev, data, device_id", kinds,
+            sorted({i for _, i in needed})):
         if needed.get((kind, rid)) == rev:
-            found[(kind, rid)] = from_json(data)
+            found[(kind, rid)] = (from_json(data), str(writer))
     return found
 
 

@@ -116,7 +116,7 @@ def decide(device: Device, request: PushRequest, current: dict[Key, StoredRecord
            bases: dict[Key, dict[str, Any]], repeated: set[Key], first_seq: int,
            stamp: str, refused: dict[Key, str] | None = None,
            ref_teams: dict[Key, str] | None = None,
-           resolvable: set[str] | None = None) -> PushPlan:
+           resolvable: set[str] | None = None, creations: set[Key] | None = None) -> PushPlan:
     """Decide every change of the batch. ``current`` holds the stored records the batch touches
     (it is updated for records the batch changes more than once, ``repeated``: a later change
     builds on the earlier one); ``bases`` the merge bases read from the history; ``refused``
@@ -126,10 +126,12 @@ def decide(device: Device, request: PushRequest, current: dict[Key, StoredRecord
     this batch writes before its child, refuses the child); ``resolvable`` the conflict ids
     named in ``resolves`` that are open conflicts of the team (others are ignored: they cost
     no change number and no write; a review held the write lock for 16 s with 150,000 made-up
-    ids)."""
+    ids); ``creations`` the records changed with ``base_rev`` 0 whose base in ``bases`` is
+    their first revision, written by this device (:func:`kimdesk.server.push.load_bases`)."""
     decision = _Decision(device, request.batch_id, current, bases, repeated,
                          PushPlan(first_seq=first_seq, seq=first_seq - 1, stamp=stamp),
-                         refused or {}, ref_teams or {}, resolvable or set())
+                         refused or {}, ref_teams or {}, resolvable or set(),
+                         creations or set())
     for change in request.changes:
         decision.change(change)
     plan = decision.plan
@@ -153,8 +155,9 @@ class _Decision:
     def __init__(self, device: Device, batch_id: str, current: dict[Key, StoredRecord],
                  bases: dict[Key, dict[str, Any]], repeated: set[Key], plan: PushPlan,
                  refused: dict[Key, str], ref_teams: dict[Key, str],
-                 resolvable: set[str]) -> None:
+                 resolvable: set[str], creations: set[Key]) -> None:
         self.refused = refused
+        self.creations = creations
         self.resolvable = resolvable
         self.ref_teams = ref_teams
         #: Whether any record the batch refers to is another team's: if none is, no change can
@@ -233,6 +236,12 @@ class _Decision:
             changed = {k: v for k, v in changed.items() if k not in NON_FIELDS}
         fast = row is None or change.base_rev >= row.rev
         base = self.bases.get(key, {})  # never the device's own ``base``: push.load_bases
+        if key in self.creations:
+            # base_rev 0 for a record this device created on the server (a vault restored
+            # from a backup taken before its first push): it sent every field; what it
+            # changed is what differs from that creation. A field it left as created keeps
+            # the server's value, a colleague's edit included (before: the backup's won).
+            changed = {k: v for k, v in changed.items() if base.get(k) != v}
         merged, conflicts = merge_fields(stored, changed, base, fast_forward=fast)
         conflicts = removed_files.forget_file(change.kind, merged, conflicts)
         merged["id"] = change.id
