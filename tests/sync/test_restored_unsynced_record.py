@@ -49,10 +49,10 @@ def _backup(path, backup):
 
 
 def _restored_before_first_push(server, make_device, tmp_path):
-    """alice adds Ana, Ben and Cem; the nightly backup copies the vault (all three pending,
-    never pushed). Her laptop syncs them the next morning (revision 1 of each) and syncs on;
-    bob changes Ana's phone and Ben's email and deletes Cem. The restored vault (closed), and
-    the ids."""
+    """alice adds Ana, Ben, Cem and Dan; the nightly backup copies the vault (all four
+    pending, never pushed). Her laptop syncs them the next morning (revision 1 of each) and
+    syncs on; bob changes Ana's phone and Ben's email and deletes Cem (Dan stays at revision
+    1). The restored vault (closed), and the ids."""
     bob = make_device(server, "bob")
     path = tmp_path / "alice-own.kdb"
     vault = Vault.create(path, PASSPHRASE, counselor="alice", team="Team Nord")
@@ -60,6 +60,7 @@ def _restored_before_first_push(server, make_device, tmp_path):
     ana = vault.people.add(Person(given_name="Ana", family_name="Lopes", phone="0201 1"))
     ben = vault.people.add(Person(given_name="Ben", family_name="Okoye", phone="0201 3"))
     cem = vault.people.add(Person(given_name="Cem", family_name="Aydin"))
+    dan = vault.people.add(Person(given_name="Dan", family_name="Weiss"))
     vault.close()
     backup = tmp_path / "alice-backup.kdb"
     _backup(path, backup)
@@ -79,18 +80,20 @@ def _restored_before_first_push(server, make_device, tmp_path):
     bob.vault.people.delete(cem.id)
     bob.sync()
     assert _server_person(server, ana.id)[0] == 2
-    return backup, ana.id, ben.id, cem.id
+    return backup, ana.id, ben.id, cem.id, dan.id
 
 
 def test_a_colleague_s_edit_is_kept_where_the_restored_vault_changed_another_field(
         server, make_device, tmp_path):
-    """After the restore alice changes Ana's address. Bob's phone number, Ben's email and
-    Cem's deletion stay; the address is taken; no conflict."""
-    backup, ana, ben, cem = _restored_before_first_push(server, make_device, tmp_path)
+    """After the restore alice changes Ana's and Dan's address. Bob's phone number, Ben's
+    email and Cem's deletion stay; both addresses are taken (Dan's merged against his
+    revision 1, the current one); no conflict."""
+    backup, ana, ben, cem, dan = _restored_before_first_push(server, make_device, tmp_path)
     restored = Vault.open(backup, PASSPHRASE)
     try:
-        restored.people.update(restored.people.get(ana).model_copy(
-            update={"address": "Hauptstr. 1"}))
+        for pid in (ana, dan):
+            restored.people.update(restored.people.get(pid).model_copy(
+                update={"address": "Hauptstr. 1"}))
         engine = SyncEngine(restored)
         report = engine.sync()
         engine.close()
@@ -101,10 +104,13 @@ def test_a_colleague_s_edit_is_kept_where_the_restored_vault_changed_another_fie
         assert _server_person(server, ben)[2]["email"] == "ben@example.org", \
             "bob's email was silently overwritten"
         assert _server_person(server, cem)[1], "the person bob deleted came back"
+        rev, _deleted, data = _server_person(server, dan)
+        assert (rev, data["address"]) == (2, "Hauptstr. 1")
         assert _server_conflicts(server) == []
         local = restored.people.get(ana)
         assert (local.phone, local.address) == ("0201 2", "Hauptstr. 1")
         assert restored.people.get(ben).email == "ben@example.org"
+        assert restored.people.get(cem, include_deleted=True).deleted
         store = SyncStore(restored)
         assert store.pending_count() == 0 and store.conflicts() == []
     finally:
@@ -116,7 +122,7 @@ def test_the_same_field_changed_on_both_sides_is_a_conflict_not_a_silent_win(
     """After the restore alice changes Ana's phone number too: a conflict (base: the number of
     revision 1, theirs: bob's, mine: hers); the server keeps bob's until the counselor
     decides, and her device shows the conflict."""
-    backup, ana, _ben, _cem = _restored_before_first_push(server, make_device, tmp_path)
+    backup, ana, _ben, _cem, _dan = _restored_before_first_push(server, make_device, tmp_path)
     restored = Vault.open(backup, PASSPHRASE)
     try:
         restored.people.update(restored.people.get(ana).model_copy(update={"phone": "0201 9"}))
