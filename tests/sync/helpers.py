@@ -9,6 +9,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -285,3 +286,12 @@ def removed_on_server(server: EmbeddedServer, record: Any) -> None:
     with server.service.engine.begin() as conn:
         conn.execute(db.records.delete().where(db.records.c.kind == record.KIND,
                                                db.records.c.id == record.id))
+
+
+def backup_copy(path: Path, backup: Path) -> None:
+    """A backup program's copy of a vault: the file, and its log and shared memory where they
+    lie beside it (a vault copied while open)."""
+    shutil.copy(path, backup)
+    for suffix in ("-wal", "-shm"):
+        if path.with_name(path.name + suffix).exists():
+            shutil.copy(path.with_name(path.name + suffix), backup.with_name(backup.name + suffix))

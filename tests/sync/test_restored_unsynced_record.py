@@ -14,7 +14,6 @@ HTTP, on both backends."""
 from __future__ import annotations
 
 import json
-import shutil
 
 from sqlalchemy import text
 
@@ -23,7 +22,7 @@ from kimdesk.sync.engine import SyncEngine, enroll
 from kimdesk.sync.store import PushCursor, SyncStore
 from kimdesk.vault import Vault
 from tests.conftest import PASSPHRASE
-from tests.sync.helpers import pushed
+from tests.sync.helpers import backup_copy, pushed
 
 
 def _server_person(srv, pid):
@@ -41,12 +40,6 @@ def _server_conflicts(srv):
     return [(r[0], r[1], json.loads(r[2]), json.loads(r[3]), json.loads(r[4])) for r in rows]
 
 
-def _backup(path, backup):
-    shutil.copy(path, backup)
-    for suffix in ("-wal", "-shm"):
-        if path.with_name(path.name + suffix).exists():
-            shutil.copy(path.with_name(path.name + suffix), backup.with_name(backup.name + suffix))
-
 
 def _restored_before_first_push(server, make_device, tmp_path):
     """alice adds Ana, Ben, Cem and Dan; the nightly backup copies the vault (all four
@@ -63,7 +56,7 @@ def _restored_before_first_push(server, make_device, tmp_path):
     dan = vault.people.add(Person(given_name="Dan", family_name="Weiss"))
     vault.close()
     backup = tmp_path / "alice-backup.kdb"
-    _backup(path, backup)
+    backup_copy(path, backup)
 
     vault = Vault.open(path, PASSPHRASE)
     alice = SyncEngine(vault)

@@ -20,6 +20,7 @@ from kimdesk.sync.engine import SyncEngine, Transport, enroll
 from kimdesk.sync.store import PushCursor, SyncStore
 from kimdesk.vault import Vault
 from tests.conftest import PASSPHRASE
+from tests.sync.helpers import backup_copy
 
 
 def _server_person(srv, pid):
@@ -97,12 +98,6 @@ def _emptied(srv) -> int:
     return apply(srv.app.state.engine, date.today()).receipts_emptied
 
 
-def _backup(path, backup):
-    shutil.copy(path, backup)
-    for suffix in ("-wal", "-shm"):
-        if path.with_name(path.name + suffix).exists():
-            shutil.copy(path.with_name(path.name + suffix), backup.with_name(backup.name + suffix))
-
 
 def _restored_with_an_applied_batch(server, make_device, tmp_path):
     """alice's batch 1 (persons Ana and Ben, new) is applied, its answer lost; she edits Ana's
@@ -125,7 +120,7 @@ def _restored_with_an_applied_batch(server, make_device, tmp_path):
     vault.people.update(vault.people.get(ana.id).model_copy(update={"email": "ana@example.org"}))
     vault.close()
     backup = tmp_path / "alice-backup.kdb"
-    _backup(path, backup)
+    backup_copy(path, backup)
 
     vault = Vault.open(path, PASSPHRASE)
     alice = SyncEngine(vault)
