@@ -81,3 +81,13 @@ def window_on_copy(qtbot: Any, make_window: Any, vault_file: Path, tmp_path: Pat
 def demo_window(make_window: Any, demo_vault_file: Path, tmp_path: Path, qtbot: Any) -> Any:
     """A main window on a copy of the shared demo vault, unlocked."""
     return window_on_copy(qtbot, make_window, demo_vault_file, tmp_path)
+
+
+def open_case(qtbot: Any, window: Any, case_id: str) -> Any:
+    """Open a case in the workspace and wait until its view shows it and the worker is idle;
+    returns the case view."""
+    view = window.workspace.case_view
+    window.workspace.open_case(case_id)
+    qtbot.waitUntil(lambda: view.bundle is not None and view.case_id == case_id, timeout=10000)
+    wait_idle(qtbot, window)
+    return view

@@ -12,7 +12,7 @@ import pytest
 from PySide6.QtCore import QRect
 from PySide6.QtWidgets import QLabel
 
-from tests.gui.conftest import wait_idle, window_on_copy
+from tests.gui.conftest import open_case, wait_idle, window_on_copy
 
 pytestmark = pytest.mark.gui
 EMPTY = "Nothing recorded yet. “Add…” below records the first one."
@@ -41,10 +41,7 @@ def test_an_empty_list_says_so(qtbot: Any, make_window: Any, demo_vault_file: Pa
     for row in range(8):  # the first cases, until both kinds of list were seen
         case = ws.model.row_at(row)
         assert case is not None
-        ws.open_case(case.case_id)
-        qtbot.waitUntil(lambda c=case: view.bundle is not None and view.case_id == c.case_id,
-                        timeout=10000)
-        wait_idle(qtbot, window)
+        open_case(qtbot, window, case.case_id)
         for key, tab in view.tab_widgets.items():
             view.tabs.setCurrentWidget(tab)
             said = [label for label in tab.tree.findChildren(QLabel)

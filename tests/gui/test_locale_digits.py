@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.gui.conftest import wait_idle, window_on_copy
+from tests.gui.conftest import open_case, window_on_copy
 
 pytestmark = pytest.mark.gui
 ASCII_DIGIT = re.compile(r"[0-9]")
@@ -35,10 +35,7 @@ def test_counts_and_times_in_the_interface_digits(qtbot: Any, make_window: Any,
     for row in range(10):  # a case with a consultation whose duration is recorded
         case = ws.model.row_at(row)
         assert case is not None
-        ws.open_case(case.case_id)
-        qtbot.waitUntil(lambda c=case: view.bundle is not None and view.case_id == c.case_id,
-                        timeout=10000)
-        wait_idle(qtbot, window)
+        open_case(qtbot, window, case.case_id)
         durations = [d for d in column(view.tab_widgets["consultations"].tree, 3) if d != "—"]
         if durations:
             seen["durations"] = durations

@@ -19,7 +19,7 @@ from PySide6.QtGui import QTextLayout, QTextOption
 from PySide6.QtWidgets import QTreeWidget, QWidget
 
 from kimdesk.domain.models import Consultation, Note
-from tests.gui.conftest import wait_idle, window_on_copy
+from tests.gui.conftest import open_case, window_on_copy
 
 pytestmark = pytest.mark.gui
 GERMAN = "Rückruf der Kita-Leitung abwarten."
@@ -78,10 +78,7 @@ def test_typed_text_reads_in_its_own_direction(qtbot: Any, make_window: Any,
     done: list[object] = []
     window.worker.submit(add, done.append)
     qtbot.waitUntil(lambda: bool(done), timeout=10000)
-    ws.open_case(case_id)
-    view = ws.case_view
-    qtbot.waitUntil(lambda: view.bundle is not None and view.case_id == case_id, timeout=10000)
-    wait_idle(qtbot, window)
+    view = open_case(qtbot, window, case_id)
     notes = view.tab_widgets["notes"].tree
     assert notes.layoutDirection() == Qt.LayoutDirection.RightToLeft
     view.tabs.setCurrentWidget(view.tab_widgets["notes"])
