@@ -60,8 +60,13 @@ def receipt_days(text: str | None) -> int:
 
 def cutoff(today: date, days: int, now: datetime | None = None) -> str:
     """The stored time before which a receipt is emptied on ``today``: ``days`` before the
-    current time of day on that day, in the stored form (ISO 8601, ``Z``)."""
-    clock = now or datetime.now(UTC)
+    current time of day on that day, in the stored form (ISO 8601, ``Z``).
+
+    ``today`` is a local date (``date.today()``, ``--today``), so the time of day is the local
+    one too: combined with the UTC time of day, a server east of UTC (Europe/Berlin after
+    midnight, before 01:00 UTC) emptied receipts up to a day early (29 days), one west of UTC
+    a day late (tests/server/test_receipt_cutoff.py)."""
+    clock = (now or datetime.now(UTC)).astimezone()  # the server's local time of day
     moment = datetime.combine(today, clock.timetz()) - timedelta(days=days)
     return moment.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
