@@ -19,8 +19,9 @@ A stored receipt answers a resend of its batch (a lost response, a vault restore
 so a scrubbed result must still be one the device can apply: it becomes the tombstone it now is
 (``deleted``, no file; the attachment's size and checksum would not match an empty file). Each
 receipt says whether it carries a file (``batches.files``), so only those are read, and the mark
-is cleared once a receipt carries none: receipts are kept for good (docs/privacy.md, "Server
-storage") and a team's grow without bound.
+is cleared once a receipt carries none (or was emptied, :mod:`.receipts`, also while a removal
+reads the marked ones: another server process's retention run takes no team lock): receipts
+keep their content for 30 days (docs/privacy.md, "Server storage"), and a team's rows grow.
 
 Before 2026-12-06 only the history was scrubbed (a review found the files in ``records``,
 ``conflicts`` and receipts). The attachment's name, type, size and checksum stay: they are not
@@ -188,6 +189,11 @@ def _receipts(conn: Connection, team: str, ids: set[str]) -> int:
         receipt = conn.exec_driver_sql(
             f"SELECT receipt FROM {db.batches.name} WHERE device_id = {m} AND batch_id = {m}",
             (device_id, batch_id)).scalar_one()
+        if not receipt:  # emptied since the marks were read (kimdesk.server.receipts)
+            conn.exec_driver_sql(
+                f"UPDATE {db.batches.name} SET files = {m} WHERE device_id = {m}"
+                f" AND batch_id = {m}", (False, device_id, batch_id))
+            continue
         data = json.loads(receipt)
         results, conflicts = data.get("results", []), data.get("conflicts", [])
         changed = False

@@ -1,0 +1,47 @@
+"""A removed attachment's scrubbing reads the receipts marked as carrying files in two
+statements: the marked rows, then each receipt. On PostgreSQL (READ COMMITTED) the retention run
+of another server process can empty one of them in between (:mod:`kimdesk.server.receipts`; it
+takes no team lock), so the scrubbing finds a marked receipt that is empty. Before, it parsed the
+empty text as JSON and the removing push failed (a 500, again at each retry until the mark was
+gone). The state between the two statements is built here directly, on both backends."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+
+from kimdesk.server.app import create_app
+from kimdesk.sync.protocol import Change
+from tests.server.test_history_invariants import _attachment, _device, _stored_attachment
+from tests.sync.helpers import service_push as _push
+
+
+@pytest.fixture
+def served(db_url: str) -> Iterator[tuple[Any, Any]]:
+    app = create_app(db_url)
+    yield app.state.service, app.state.engine
+    app.state.engine.dispose()
+
+
+def test_a_removal_skips_a_receipt_emptied_while_it_ran(served: Any) -> None:
+    service, engine = served
+    a, b = _device(service), _device(service)
+    case, rid = _stored_attachment(service, a, os.urandom(60))
+    _push(service, b, 1, [_attachment(rid, case, 1, file_name="b.pdf")])
+    merged = _push(service, a, 2, [Change(kind="attachments", id=rid, base_rev=1,
+                                          changed={"question": "q2"})])
+    assert merged.results[0].status == "merged"  # its receipt carries the file
+    with engine.begin() as conn:  # emptied by the retention run, the mark read before
+        conn.execute(text("UPDATE batches SET receipt = '' WHERE batch_id = :b"),
+                     {"b": merged.batch_id})
+    removed = _push(service, b, 2, [_attachment(rid, case, 3, deleted=True, content="")])
+    assert removed.results[0].status == "applied" and removed.results[0].deleted
+    with engine.connect() as conn:
+        receipt, files = conn.execute(text(
+            "SELECT receipt, files FROM batches WHERE batch_id = :b"),
+            {"b": merged.batch_id}).one()
+    assert (receipt, bool(files)) == ("", False)
