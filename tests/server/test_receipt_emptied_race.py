@@ -45,3 +45,47 @@ def test_a_removal_skips_a_receipt_emptied_while_it_ran(served: Any) -> None:
             "SELECT receipt, files FROM batches WHERE batch_id = :b"),
             {"b": merged.batch_id}).one()
     assert (receipt, bool(files)) == ("", False)
+
+
+class _Rows(list[Any]):
+    def all(self) -> list[Any]:
+        return list(self)
+
+
+class _EmptiedAfterRead:
+    """A connection on which the retention run of another process empties every receipt right
+    after the purge has read them (what PostgreSQL's READ COMMITTED lets its UPDATE see)."""
+
+    def __init__(self, conn: Any) -> None:
+        self._conn = conn
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._conn, name)
+
+    def exec_driver_sql(self, sql: str, params: Any = ()) -> Any:
+        result = self._conn.exec_driver_sql(sql, params)
+        if sql.lstrip().startswith("SELECT b.device_id, b.batch_id, b.receipt"):
+            rows = result.all()
+            self._conn.execute(text("UPDATE batches SET receipt = '', files = false"))
+            return _Rows(rows)
+        return result
+
+
+def test_a_purge_does_not_fill_a_receipt_emptied_while_it_ran(served: Any) -> None:
+    """A purge's scrubbing reads the team's receipts, then writes back those naming a purged
+    record. Emptied in between, the receipt was written back whole (without the purged
+    record): a month-old receipt full again, with a colleague's data, until the next run."""
+    from kimdesk.server.purge import scrub_receipts
+
+    service, engine = served
+    a, b = _device(service), _device(service)
+    case, rid = _stored_attachment(service, a, os.urandom(60))
+    _push(service, b, 1, [_attachment(rid, case, 1, file_name="b.pdf")])
+    merged = _push(service, a, 2, [Change(kind="attachments", id=rid, base_rev=1,
+                                          changed={"question": "q2"})])
+    assert merged.results[0].status == "merged"
+    with engine.begin() as conn:
+        scrub_receipts(_EmptiedAfterRead(conn), "Team Nord", {case})  # type: ignore[arg-type]
+    with engine.connect() as conn:
+        receipts = [str(r[0]) for r in conn.execute(text("SELECT receipt FROM batches"))]
+    assert receipts == [""] * len(receipts), "an emptied receipt was filled again"
