@@ -205,10 +205,10 @@ def _receipts(conn: Connection, team: str, ids: set[str]) -> int:
                 changed = True
         files = carries_files(results, conflicts)
         if changed:
-            conn.exec_driver_sql(
+            conn.exec_driver_sql(  # not over one emptied since it was read (as above)
                 f"UPDATE {db.batches.name} SET receipt = {m}, files = {m}"
-                f" WHERE device_id = {m} AND batch_id = {m}",
-                (_dumps(data), files, device_id, batch_id))
+                f" WHERE device_id = {m} AND batch_id = {m} AND receipt <> {m}",
+                (_dumps(data), files, device_id, batch_id, ""))
             scrubbed += 1
         elif not files:  # nothing left to scrub in it: not read again
             conn.exec_driver_sql(

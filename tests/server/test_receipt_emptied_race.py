@@ -89,3 +89,43 @@ def test_a_purge_does_not_fill_a_receipt_emptied_while_it_ran(served: Any) -> No
     with engine.connect() as conn:
         receipts = [str(r[0]) for r in conn.execute(text("SELECT receipt FROM batches"))]
     assert receipts == [""] * len(receipts), "an emptied receipt was filled again"
+
+
+class _EmptiedAfterReceiptRead(_EmptiedAfterRead):
+    """The same, right after the removal's scrubbing read a marked receipt."""
+
+    done = False
+
+    def exec_driver_sql(self, sql: str, params: Any = ()) -> Any:
+        result = self._conn.exec_driver_sql(sql, params)
+        if sql.lstrip().startswith("SELECT receipt FROM") and not self.done:
+            self.done = True  # once: the run empties them all, the scrubbing reads on
+            value = result.scalar_one()
+            self._conn.execute(text("UPDATE batches SET receipt = '', files = false"))
+            return _Scalar(value)
+        return result
+
+
+class _Scalar:
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def scalar_one(self) -> Any:
+        return self.value
+
+
+def test_a_removal_does_not_fill_a_receipt_emptied_after_it_read_it(served: Any) -> None:
+    from kimdesk.server.removed_files import scrub
+
+    service, engine = served
+    a, b = _device(service), _device(service)
+    case, rid = _stored_attachment(service, a, os.urandom(60))
+    _push(service, b, 1, [_attachment(rid, case, 1, file_name="b.pdf")])
+    merged = _push(service, a, 2, [Change(kind="attachments", id=rid, base_rev=1,
+                                          changed={"question": "q2"})])
+    assert merged.results[0].status == "merged"  # its receipt carries the file
+    with engine.begin() as conn:
+        scrub(_EmptiedAfterReceiptRead(conn), "Team Nord", {rid})  # type: ignore[arg-type]
+    with engine.connect() as conn:
+        receipts = [str(r[0]) for r in conn.execute(text("SELECT receipt FROM batches"))]
+    assert receipts == [""] * len(receipts), "an emptied receipt was filled again"
