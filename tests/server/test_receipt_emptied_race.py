@@ -27,13 +27,21 @@ def served(db_url: str) -> Iterator[tuple[Any, Any]]:
     app.state.engine.dispose()
 
 
-def test_a_removal_skips_a_receipt_emptied_while_it_ran(served: Any) -> None:
-    service, engine = served
+def _receipt_with_a_file(service: Any) -> tuple[Any, Any, str, str, Any]:
+    """Device a's attachment, which b pushed a file for and a then changed: a's receipt of that
+    merge carries the file (marked in ``batches.files``). Returns a, b, the case's and the
+    attachment's ids and that receipt."""
     a, b = _device(service), _device(service)
     case, rid = _stored_attachment(service, a, os.urandom(60))
     _push(service, b, 1, [_attachment(rid, case, 1, file_name="b.pdf")])
     merged = _push(service, a, 2, [Change(kind="attachments", id=rid, base_rev=1,
                                           changed={"question": "q2"})])
+    return a, b, case, rid, merged
+
+
+def test_a_removal_skips_a_receipt_emptied_while_it_ran(served: Any) -> None:
+    service, engine = served
+    _a, b, case, rid, merged = _receipt_with_a_file(service)
     assert merged.results[0].status == "merged"  # its receipt carries the file
     with engine.begin() as conn:  # emptied by the retention run, the mark read before
         conn.execute(text("UPDATE batches SET receipt = '' WHERE batch_id = :b"),
@@ -78,11 +86,7 @@ def test_a_purge_does_not_fill_a_receipt_emptied_while_it_ran(served: Any) -> No
     from kimdesk.server.purge import scrub_receipts
 
     service, engine = served
-    a, b = _device(service), _device(service)
-    case, rid = _stored_attachment(service, a, os.urandom(60))
-    _push(service, b, 1, [_attachment(rid, case, 1, file_name="b.pdf")])
-    merged = _push(service, a, 2, [Change(kind="attachments", id=rid, base_rev=1,
-                                          changed={"question": "q2"})])
+    *_, case, _rid, merged = _receipt_with_a_file(service)
     assert merged.results[0].status == "merged"
     with engine.begin() as conn:
         scrub_receipts(_EmptiedAfterRead(conn), "Team Nord", {case})  # type: ignore[arg-type]
@@ -118,11 +122,7 @@ def test_a_removal_does_not_fill_a_receipt_emptied_after_it_read_it(served: Any)
     from kimdesk.server.removed_files import scrub
 
     service, engine = served
-    a, b = _device(service), _device(service)
-    case, rid = _stored_attachment(service, a, os.urandom(60))
-    _push(service, b, 1, [_attachment(rid, case, 1, file_name="b.pdf")])
-    merged = _push(service, a, 2, [Change(kind="attachments", id=rid, base_rev=1,
-                                          changed={"question": "q2"})])
+    *_, rid, merged = _receipt_with_a_file(service)
     assert merged.results[0].status == "merged"  # its receipt carries the file
     with engine.begin() as conn:
         scrub(_EmptiedAfterReceiptRead(conn), "Team Nord", {rid})  # type: ignore[arg-type]
