@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import unicodedata
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -46,3 +47,15 @@ def pdffonts(pdf: Path) -> list[tuple[str, bool]]:
         # name type (one or two words) encoding emb sub uni object-id generation
         fonts.append((fields[0], fields[-5] == "yes"))
     return fonts
+
+
+def client_with_case(vault: Any, given: str, family: str, latin: str) -> Any:
+    """A Russian-speaking client whose name is written ``given family`` with the Latin form
+    ``latin`` ("First Last"), and a case of theirs (returned)."""
+    from kimdesk.domain.models import Person
+
+    first, last = latin.split()
+    person = vault.people.add(Person(given_name=given, family_name=family, given_name_latin=first,
+                                     family_name_latin=last, languages=["ru"],
+                                     preferred_language="ru"))
+    return vault.cases.open_case(person.id)

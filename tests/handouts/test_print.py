@@ -16,7 +16,7 @@ from kimdesk.handouts.templates import (
     load_texts,
     template_names,
 )
-from tests.handouts.helpers import pdffonts, pdftotext
+from tests.handouts.helpers import client_with_case, pdffonts, pdftotext
 from tests.handouts.test_extract import letters
 
 
@@ -258,15 +258,11 @@ def test_a_name_in_a_script_without_a_font_prints_in_latin_letters(
     from kimdesk.vault.subject_access import collect
 
     vault = make_vault()  # type: ignore[operator]
-    first, last = latin.split()
-    person = vault.people.add(Person(given_name=given, family_name=family, given_name_latin=first,
-                                     family_name_latin=last, languages=["ru"],
-                                     preferred_language="ru"))
-    case = vault.cases.open_case(person.id)
+    case = client_with_case(vault, given, family, latin)
     handout = tmp_path / "handout.pdf"
     render_handout("appointment", "ru", "de", load_case_data(vault, case.id), handout)
     auskunft = tmp_path / "auskunft.pdf"
-    auskunft.write_bytes(render_auskunft(collect(vault, person.id)))
+    auskunft.write_bytes(render_auskunft(collect(vault, case.person_id)))
     for pdf in (handout, auskunft):
         text = pdftotext(pdf)
         assert latin in text, pdf.name

@@ -14,7 +14,7 @@ import pypdf
 import pytest
 
 from kimdesk.handouts.render import render_handout
-from tests.handouts.helpers import norm, pdffonts, pdftotext
+from tests.handouts.helpers import client_with_case, norm, pdffonts, pdftotext
 
 #: (given name, family name, Latin form, appointment place, goal, font family, letters' range)
 CASES = [
@@ -46,18 +46,14 @@ def fonts_of_letters(pdf: Path, first: int, last: int) -> set[str]:
 def test_names_and_typed_values_print_in_their_script(
         make_vault: object, tmp_path: Path, given: str, family: str, latin: str, place: str,
         goal: str, font: str, letters: tuple[int, int]) -> None:
-    from kimdesk.domain.models import Goal, Person
+    from kimdesk.domain.models import Goal
     from kimdesk.handouts.auskunft import render_auskunft
     from kimdesk.handouts.data import load_case_data
     from kimdesk.vault.appointments import set_next_appointment
     from kimdesk.vault.subject_access import collect
 
     vault = make_vault()  # type: ignore[operator]
-    first, last = latin.split()
-    person = vault.people.add(Person(given_name=given, family_name=family, given_name_latin=first,
-                                     family_name_latin=last, languages=["ru"],
-                                     preferred_language="ru"))
-    case = vault.cases.open_case(person.id)
+    case = client_with_case(vault, given, family, latin)
     set_next_appointment(vault, case.id, date(2026, 12, 14), "10:30", place)
     vault.goals.add(Goal(case_id=case.id, goal=goal, steps=place))
     data = load_case_data(vault, case.id)
@@ -70,7 +66,7 @@ def test_names_and_typed_values_print_in_their_script(
         out = pdfs[f"{template}-{lang}-{second}"] = tmp_path / f"{template}-{lang}-{second}.pdf"
         render_handout(template, lang, second, data, out)
     auskunft = pdfs["auskunft"] = tmp_path / "auskunft.pdf"
-    auskunft.write_bytes(render_auskunft(collect(vault, person.id)))
+    auskunft.write_bytes(render_auskunft(collect(vault, case.person_id)))
 
     rtl = font == "NotoSansHebrew"
     for key, pdf in pdfs.items():
