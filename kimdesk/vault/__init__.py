@@ -21,7 +21,8 @@ from kimdesk.vault.errors import (
 )
 
 if TYPE_CHECKING:
-    from kimdesk.vault.vault import CaseSummary, Vault, VaultMeta
+    from kimdesk.vault.summary import CaseSummary
+    from kimdesk.vault.vault import Vault, VaultMeta
 
 _LAZY = frozenset({"CaseSummary", "Vault", "VaultMeta"})
 

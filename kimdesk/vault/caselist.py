@@ -24,7 +24,7 @@ from sqlcipher3 import OperationalError
 
 from kimdesk.domain.codes import Phase
 from kimdesk.vault.search import RANKED_HITS_SQL, match_expression, variant_expression
-from kimdesk.vault.vault import SUMMARY_SQL, CaseSummary
+from kimdesk.vault.summary import SUMMARY_SQL, CaseSummary
 
 if TYPE_CHECKING:
     from kimdesk.vault.vault import Vault

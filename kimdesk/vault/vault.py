@@ -61,15 +61,16 @@ from kimdesk.vault.errors import (
     WrongPassphrase,
 )
 from kimdesk.vault.files import make_private, private_dir, remove_stale_rekey
+from kimdesk.vault.health import integrity_problems
 from kimdesk.vault.lock import ProcessLock
 from kimdesk.vault.memory import forget as forget_cached_data
 from kimdesk.vault.migrations import LATEST, migrate, schema_version
-from kimdesk.vault.purge import merge_search_if_due, search_merge_problems
+from kimdesk.vault.purge import merge_search_if_due
 from kimdesk.vault.rekey import put_copy_in_place, write_rekeyed_copy
 from kimdesk.vault.repositories import CaseRepository, NoteRepository, PersonRepository
 from kimdesk.vault.repository import Repository, now_iso
-from kimdesk.vault.search import RANKED_HITS_SQL, match_expression, variant_expression
 from kimdesk.vault.searchentries import rebuild_index, reindex_case
+from kimdesk.vault.summary import CaseSummary, count_matches, search_cases
 from kimdesk.vault.wipe import finish_interrupted_wipe
 
 PAGE_SIZE = 4096
@@ -85,39 +86,6 @@ class VaultMeta:
     device_tag: str
     kdf_profile: int
     created_at: str
-
-
-@dataclass(frozen=True)
-class CaseSummary:
-    """One line of the case list: what search and the list view show, no more."""
-
-    case_id: str
-    case_number: str
-    family_name: str
-    given_name: str
-    family_name_latin: str
-    given_name_latin: str
-    phase: str
-    owner: str
-    team: str
-    opened_on: str
-    review_on: str | None
-    updated_at: str
-
-    @property
-    def display_name(self) -> str:
-        return f"{self.family_name}, {self.given_name}".strip(", ")
-
-    @property
-    def name_latin(self) -> str:
-        return f"{self.family_name_latin}, {self.given_name_latin}".strip(", ")
-
-
-SUMMARY_SQL = (
-    "SELECT c.id, c.case_number, p.family_name, p.given_name, p.family_name_latin,"
-    " p.given_name_latin, c.phase, c.owner, c.team, c.opened_on, c.review_on, c.updated_at"
-    " FROM cases c JOIN persons p ON p.id = c.person_id"
-)
 
 
 def check_vault_file(path: Path) -> None:
@@ -417,38 +385,13 @@ class Vault:
         offset: int = 0,
         conn: Connection | None = None,
     ) -> list[CaseSummary]:
-        """Cases whose folded names, number or notes start with every word of ``query``; an
-        empty query lists every case. Newest cases first. ``conn`` lets a reader thread search."""
-        db = conn or self.conn
-        expression = match_expression(query)
-        page = f" LIMIT {int(limit)} OFFSET {int(offset)}" if limit is not None else ""
-        if expression is None:
-            sql = f"{SUMMARY_SQL} WHERE c.deleted = 0 ORDER BY c.seq DESC{page}"
-            rows = db.execute(sql).fetchall()
-        else:
-            variants = variant_expression(query)
-            if variants is None:
-                sql = (
-                    f"{SUMMARY_SQL} JOIN (SELECT rowid AS hit FROM case_search WHERE case_search"
-                    f" MATCH ? ORDER BY rowid DESC{page}) s ON s.hit = c.seq ORDER BY c.seq DESC"
-                )
-                rows = db.execute(sql, (expression,)).fetchall()
-            else:  # exact hits first, then those by name variant alone
-                sql = (f"{SUMMARY_SQL} JOIN ({RANKED_HITS_SQL}{page}) s ON s.hit = c.seq"
-                       " ORDER BY s.rank, c.seq DESC")
-                rows = db.execute(sql, (expression, variants)).fetchall()
-        return [CaseSummary(*row) for row in rows]
+        """Cases matching ``query``, newest first (:func:`~kimdesk.vault.summary.search_cases`).
+        ``conn`` lets a reader thread search."""
+        return search_cases(conn or self.conn, query, limit=limit, offset=offset)
 
     def count_matches(self, query: str, conn: Connection | None = None) -> int:
-        db = conn or self.conn
-        expression = match_expression(query)
-        if expression is None:
-            return int(db.execute("SELECT count(*) FROM cases WHERE deleted = 0").fetchone()[0])
-        variants = variant_expression(query)
-        return sum(
-            int(db.execute("SELECT count(*) FROM case_search WHERE case_search MATCH ?",
-                           (e,)).fetchone()[0])
-            for e in (expression, variants) if e is not None)
+        """How many index entries match ``query`` (:func:`~kimdesk.vault.summary.count_matches`)."""
+        return count_matches(conn or self.conn, query)
 
     # -- passphrase ----------------------------------------------------------------------------
     def change_passphrase(self, new_passphrase: str) -> None:
@@ -470,31 +413,6 @@ class Vault:
 
     # -- health --------------------------------------------------------------------------------
     def integrity_check(self) -> list[str]:
-        """Problems found by SQLCipher's page HMACs and SQLite's integrity check ([] = healthy).
-
-        Reads the whole file: seconds for a large vault, so it runs on request (``kimdesk check``,
-        the GUI after unlock), not on every unlock."""
-        try:
-            problems = [r[0] for r in self.conn.execute("PRAGMA cipher_integrity_check")]
-            if problems:
-                return problems
-            result = [r[0] for r in self.conn.execute("PRAGMA integrity_check")]
-            index = self._search_index_problems() + search_merge_problems(self)
-        except DatabaseError as exc:
-            return [str(exc)]
-        return [r for r in result if r != "ok"] + index
-
-    def _search_index_problems(self) -> list[str]:
-        """The search index against the rows: every live case has an entry, and no entry is
-        left for a case that is gone (the index is contentless: its rowids are compared)."""
-        missing, stale = self.conn.execute(
-            "SELECT (SELECT count(*) FROM cases c WHERE c.deleted = 0 AND NOT EXISTS"
-            "  (SELECT 1 FROM case_search s WHERE s.rowid = c.seq)),"
-            " (SELECT count(*) FROM case_search s WHERE NOT EXISTS"
-            "  (SELECT 1 FROM cases c WHERE c.seq = s.rowid AND c.deleted = 0))").fetchone()
-        problems = []
-        if missing:
-            problems.append(f"search index: {missing} cases have no entry")
-        if stale:
-            problems.append(f"search index: {stale} entries for cases that are gone")
-        return problems
+        """Problems found in the file and its search index, [] when healthy
+        (:func:`~kimdesk.vault.health.integrity_problems`)."""
+        return integrity_problems(self)
