@@ -42,7 +42,9 @@ KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None, "N_plura
 NON_LATIN = ("ar", "fa", "uk", "ru")
 #: An English word: three or more letters, not all capitals (CSV, JSON, SGB stay allowed).
 ENGLISH_WORD = re.compile(r"\b(?!KIMdesk\b)[A-Za-z]*[a-z][A-Za-z]*\b")
-PLACEHOLDER = re.compile(r"\{[^{}]*\}|%\(?\w*\)?[sd]")
+PLACEHOLDER = re.compile(r"\{[^{}]*\}|%\(?\w*\)?[sdrif]")
+#: What a translation may hold besides its placeholders: an escaped ``%%``, ``{{`` or ``}}``.
+ESCAPED = re.compile(r"%%|\{\{|\}\}")
 
 
 @contextmanager
@@ -173,7 +175,22 @@ def problems() -> list[str]:
                     or sorted(PLACEHOLDER.findall(s)) != sorted(PLACEHOLDER.findall(ids[0]))
                 ):
                     found.append(f"{lang}: placeholders differ: {ids[0]!r} -> {s!r}")
+                elif stray := stray_marks(ids[-1], s):
+                    found.append(f"{lang}: stray {stray!r} breaks formatting: {ids[0]!r} -> {s!r}")
     return found
+
+
+def stray_marks(source: str, translation: str) -> str:
+    """A ``%`` or brace in ``translation`` that is neither a placeholder nor escaped, where the
+    source is formatted that way: ``"50 % of %(n)s"`` raises in ``%`` formatting and a lone
+    ``{`` in ``str.format``. The runtime falls back to English then; the check says it first."""
+    rest = PLACEHOLDER.sub("", ESCAPED.sub("", translation))
+    marks = PLACEHOLDER.findall(source)
+    if any(m.startswith("%") for m in marks) and "%" in rest:
+        return "%"
+    if any(m.startswith("{") for m in marks) and ("{" in rest or "}" in rest):
+        return "{" if "{" in rest else "}"
+    return ""
 
 
 def main(argv: list[str]) -> int:

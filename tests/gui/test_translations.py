@@ -53,6 +53,12 @@ def test_gui_strings_are_in_the_catalog() -> None:
     ("{n} cases", "{count} Fälle", True),
     ("{n} cases", "", True),
     ("{shown} of {total}", "{total} / {shown}", False),
+    ("%(prog)s: error", "%(prog)s: Fehler", False),
+    ("%(n)s percent", "%(n)s %", True),  # a lone % raises in %-formatting
+    ("%(n)s percent", "%(n)s %%", False),
+    ("{n} cases", "{n} Fälle {", True),  # a lone brace raises in str.format
+    ("{n} cases, ${{x}}", "{n} Fälle, ${{x}}", False),
+    ("50 % done", "50 % fertig", False),  # not formatted: a % is just a character
 ])
 def test_checker_catches_bad_translations(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                           source: str, translation: str, bad: bool) -> None:
