@@ -16,12 +16,11 @@ and why, and on request their true values; an export never contains either.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCharts import QChart, QChartView
-from PySide6.QtCore import QDate, QMargins, Qt, Signal
+from PySide6.QtCore import QMargins, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QPainter
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -39,13 +38,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kimdesk.gui.datefield import DateField
 from kimdesk.gui.filedialogs import save_file, suggested
 from kimdesk.gui.jobs import BackgroundJob, failure_message, show_failure
 from kimdesk.gui.naming import named, tab_leaves
 from kimdesk.gui.stats import tableview
+from kimdesk.gui.stats.periodpicker import PeriodControls
 from kimdesk.gui.worker import DbWorker
-from kimdesk.i18n import N_, current_language, gettext
+from kimdesk.i18n import N_, gettext
 from kimdesk.stats import DEFAULT_MIN_CELL, Period, Report, report_for_vault
 from kimdesk.stats.cellkey import METHODS
 from kimdesk.stats.published import record_export
@@ -56,9 +55,6 @@ if TYPE_CHECKING:
 
 _ = gettext
 
-KINDS = ("month", "quarter", "year", "custom")
-KIND_LABELS = {"month": N_("Month"), "quarter": N_("Quarter"), "year": N_("Year"),
-               "custom": N_("Custom period")}
 EXPORT_SUFFIXES = (".csv", ".json", ".xlsx", ".pdf")
 GAP_SUFFIXES = (".csv", ".json", ".xlsx")
 
@@ -83,7 +79,7 @@ class StatisticsDialog(QDialog):
         self.resize(1100, 720)
         self._build()
         self.retranslate()
-        self._kind_changed()
+        self.periods.kind_changed()
         hub = getattr(parent, "hub", None)  # the main window's LanguageHub: follow its switches
         if hub is not None and hasattr(hub, "changed"):
             # a bound slot: Qt ends the connection with the window (a lambda outlived the
@@ -93,20 +89,9 @@ class StatisticsDialog(QDialog):
     # -- layout --------------------------------------------------------------------------------
     def _build(self) -> None:
         top = QHBoxLayout()
-        self.kind = named(QComboBox(), "period_kind")
-        for kind in KINDS:
-            self.kind.addItem("", kind)
-        self.kind.setCurrentIndex(KINDS.index("quarter"))
-        self.kind.currentIndexChanged.connect(self._kind_changed)
-        self.year = named(QSpinBox(), "period_year")
-        self.year.setRange(2000, 2100)
-        default = Period.last_full_quarter()
-        self.year.setValue(default.start.year)
-        self.part = named(QComboBox(), "period_part")
-        self.date_from = named(DateField(optional=False), "date_from")
-        self.date_to = named(DateField(optional=False), "date_to")
-        self.date_from.setDate(QDate(default.start.year, default.start.month, 1))
-        self.date_to.setDate(QDate(default.end.year, default.end.month, default.end.day))
+        self.periods = PeriodControls()
+        self.kind, self.year, self.part = self.periods.kind, self.periods.year, self.periods.part
+        self.date_from, self.date_to = self.periods.date_from, self.periods.date_to
         self.min_cell = named(QSpinBox(), "min_cell")
         self.min_cell.setRange(1, 50)
         self.min_cell.setValue(DEFAULT_MIN_CELL)
@@ -118,8 +103,8 @@ class StatisticsDialog(QDialog):
         self.min_cell_label = QLabel()
         self.calculate = named(QPushButton(), "calculate")
         self.calculate.clicked.connect(self.compute)
-        for w in (self.kind, self.year, self.part, self.date_from, self.date_to, self.method,
-                  self.min_cell_label, self.min_cell, self.calculate):
+        for w in (*self.periods.widgets(), self.method, self.min_cell_label, self.min_cell,
+                  self.calculate):
             top.addWidget(w)
         self.min_cell_label.setBuddy(self.min_cell)
         top.addStretch(1)
@@ -176,85 +161,31 @@ class StatisticsDialog(QDialog):
 
     def retranslate(self, *_lang: object) -> None:
         self.setWindowTitle(_(N_("Statistics for the Land's reporting")))
-        for i, kind in enumerate(KINDS):
-            self.kind.setItemText(i, _(KIND_LABELS[kind]))
         self.min_cell_label.setText(_(N_("Minimum &cell size:")))
-        for widget, name in ((self.kind, N_("Kind of period")), (self.year, N_("Year")),
-                             (self.part, N_("Month or quarter")), (self.date_from, N_("From")),
-                             (self.date_to, N_("To")), (self.tables, N_("Tables")),
+        for widget, name in ((self.tables, N_("Tables")),
                              (self.grid, N_("Values of the table")),
                              (self.method, N_("Disclosure control"))):
             widget.setAccessibleName(_(name))  # screen readers (issue 18.9)
         self.method.setItemText(0, _(N_("Suppression")))
         self.method.setItemText(1, _(N_("Cell-key perturbation")))
         self.calculate.setText(_(N_("&Calculate")))
-        self.date_from.retranslate()
-        self.date_to.retranslate()
         self.show_values.setText(_(N_("Show suppressed values (preview only)")))
         self.legend.setText(tableview.legend_html())
         self.export_button.setText(_(N_("&Export…")))
         self.gaps_button.setText(_(N_("Structural &gaps for the Lenkungsgruppe…")))
         self.with_descriptions.setText(_(N_("with descriptions (names removed)")))
         self.close_button.setText(_(N_("Close")))
-        self._fill_parts()
+        self.periods.retranslate()
         if self.report is not None:
             self._fill_list()
 
-    def _fill_parts(self) -> None:
-        kind = self.kind.currentData()
-        keep = self.part.currentIndex()
-        self.part.clear()
-        if kind == "month":
-            from babel.dates import get_month_names
-
-            names = get_month_names("wide", locale=current_language())
-            for m in range(1, 13):
-                self.part.addItem(names[m], m)
-            self.part.setCurrentIndex(keep if 0 <= keep < 12 else
-                                      Period.last_full_quarter().end.month - 1)
-        elif kind == "quarter":
-            for q in range(1, 5):
-                self.part.addItem(f"Q{q}", q)
-            default = (Period.last_full_quarter().start.month - 1) // 3
-            self.part.setCurrentIndex(keep if 0 <= keep < 4 else default)
-
-    def _kind_changed(self) -> None:
-        kind = self.kind.currentData()
-        self._fill_parts()
-        self.part.setVisible(kind in ("month", "quarter"))
-        self.year.setVisible(kind != "custom")
-        self.date_from.setVisible(kind == "custom")
-        self.date_to.setVisible(kind == "custom")
-
     # -- the period and the report --------------------------------------------------------------
     def period(self) -> Period:
-        kind = self.kind.currentData()
-        if kind == "month":
-            return Period.month(self.year.value(), int(self.part.currentData()))
-        if kind == "quarter":
-            return Period.quarter(self.year.value(), int(self.part.currentData()))
-        if kind == "year":
-            return Period.year(self.year.value())
-        f, t = self.date_from.date(), self.date_to.date()
-        return Period(date(f.year(), f.month(), f.day()), date(t.year(), t.month(), t.day()))
+        return self.periods.period()
 
     def set_period(self, period: Period) -> None:
         """Select a period in the controls (custom unless it is a month, quarter or year)."""
-        label = period.label
-        if ".." in label:
-            self.kind.setCurrentIndex(KINDS.index("custom"))
-            self.date_from.setDate(QDate(period.start.year, period.start.month, period.start.day))
-            self.date_to.setDate(QDate(period.end.year, period.end.month, period.end.day))
-            return
-        self.year.setValue(period.start.year)
-        if "-Q" in label:
-            self.kind.setCurrentIndex(KINDS.index("quarter"))
-            self.part.setCurrentIndex((period.start.month - 1) // 3)
-        elif "-" in label:
-            self.kind.setCurrentIndex(KINDS.index("month"))
-            self.part.setCurrentIndex(period.start.month - 1)
-        else:
-            self.kind.setCurrentIndex(KINDS.index("year"))
+        self.periods.set_period(period)
 
     def compute(self) -> None:
         if self.kind.currentData() == "custom":
