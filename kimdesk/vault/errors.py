@@ -64,6 +64,16 @@ class VaultTooNew(VaultError):
         )
 
 
+class KdfOutOfMemory(VaultError):
+    """The key derivation could not get its memory (Argon2id, profile 2: 64 MiB while it runs).
+    Until 2026-12-07 no derivation needed memory of its own; argon2-cffi raises a bare
+    ``HashingError('Memory allocation error')``, which reached the user as a traceback."""
+
+    def __init__(self, mib: int) -> None:
+        super().__init__(N_("Not enough free memory to unlock the vault (the key derivation needs "
+                            "{mib} MiB). Close other programs and try again."), mib=mib)
+
+
 class VaultLocked(VaultError):
     def __init__(self) -> None:
         super().__init__(N_("The vault is locked."))

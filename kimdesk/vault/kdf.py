@@ -1,16 +1,22 @@
 """Key derivation for vaults: the passphrase is stretched once per unlock, never per connection.
 
-The derived key equals what SQLCipher 4 itself derives from a passphrase (PBKDF2-HMAC-SHA512,
-256,000 iterations, the file's 16-byte salt, 32-byte key), so a vault still opens with the stock
-``sqlcipher`` shell and ``PRAGMA key = 'passphrase'`` (then ``PRAGMA cipher_page_size = 16384``,
-:data:`kimdesk.vault.connection.PAGE_BYTES`) for recovery. KIMdesk runs the derivation in
-Python (OpenSSL under ``hashlib``) and hands SQLCipher the raw key: every further connection, like
-a search thread's, then opens in well under a millisecond instead of repeating the KDF.
+KIMdesk runs the derivation in Python and hands SQLCipher the raw key (:func:`raw_key_pragma`):
+every further connection, like a search thread's, then opens in well under a millisecond
+instead of repeating the KDF, and SQLCipher's own KDF is never used.
 
-Profiles are numbered. The vault records the profile it was keyed with (in its encrypted metadata);
-unlocking tries the current profile first and then older ones, and a passphrase change always
-re-keys with the current profile, so the work factor can be raised later without locking anyone
-out.
+Profiles are numbered (docs/vault.md, "KDF"; docs/planned.md, "Argon2id unlock"):
+
+- **1**: PBKDF2-HMAC-SHA512, 256,000 iterations, the file's 16-byte salt, 32-byte key: exactly
+  SQLCipher 4's own derivation, so such a vault still opens with the stock ``sqlcipher`` shell and
+  ``PRAGMA key = 'passphrase'`` (then ``PRAGMA cipher_page_size = 16384``) for recovery.
+- **2**: Argon2id (RFC 9106's second recommendation: 64 MiB, 3 passes, 4 lanes; version 0x13),
+  the same salt and key length. A guess costs 64 MiB of memory, which graphics cards lack per
+  core; SQLCipher has no Argon2, so the shell route above does not open such a vault.
+
+The vault records its profile in its encrypted metadata, which is only readable after the key:
+unlocking tries every profile in :data:`PROFILES`, newest first, and creation and a passphrase
+change key with :data:`CURRENT`. This release reads profile 2 but still creates profile 1, so
+that going back one release after the next one (which makes profile 2 current) stays possible.
 """
 
 from __future__ import annotations
@@ -18,35 +24,76 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
+from kimdesk.vault.errors import KdfOutOfMemory
+
 SALT_BYTES = 16
-PBKDF2 = "PBKDF2-HMAC-SHA512"
 KEY_BYTES = 32
+PBKDF2 = "PBKDF2-HMAC-SHA512"
+ARGON2ID = "Argon2id"
+#: Argon2's version 1.3 (0x13), pinned: a library that changed its default must not change keys.
+ARGON2_V13 = 0x13
 
 
 @dataclass(frozen=True)
 class KdfProfile:
+    """One way of turning a passphrase and the file's salt into the vault key.
+
+    ``iterations``: PBKDF2's iteration count, or Argon2id's passes (time cost). ``memory_kib``
+    and ``lanes``: Argon2id's memory and parallelism; PBKDF2 has neither (0 and 1)."""
+
     profile_id: int
     algorithm: str
     iterations: int
+    memory_kib: int = 0
+    lanes: int = 1
 
     def __post_init__(self) -> None:
-        """Only what :meth:`derive` implements: a profile named "Argon2id" derived PBKDF2's key
-        all the same until 2026-12-07 (docs/planned.md, "Argon2id unlock"); a second algorithm
-        comes with its own derivation."""
-        if self.algorithm != PBKDF2:
+        """Only what :meth:`derive` implements, with every parameter it needs: a profile named
+        "Argon2id" derived PBKDF2's key all the same until 2026-12-07 (debt 7), and an Argon2id
+        profile without its memory would derive a key far weaker than its name says."""
+        if self.algorithm not in (PBKDF2, ARGON2ID):
             raise ValueError(f"KDF algorithm {self.algorithm!r} is not implemented")
+        if self.iterations < 1 or self.lanes < 1:
+            raise ValueError(f"KDF profile {self.profile_id}: iterations and lanes must be >= 1")
+        if self.algorithm == PBKDF2 and (self.memory_kib or self.lanes != 1):
+            raise ValueError(f"KDF profile {self.profile_id}: PBKDF2 has no memory or lanes")
+        if self.algorithm == ARGON2ID and self.memory_kib < 8 * self.lanes:
+            # Argon2's own minimum; 0 is a profile whose memory was forgotten.
+            raise ValueError(f"KDF profile {self.profile_id}: Argon2id needs memory_kib "
+                             f">= 8 per lane, not {self.memory_kib}")
 
     def derive(self, passphrase: str, salt: bytes) -> bytes:
+        """The 32-byte key. Argon2id holds ``memory_kib`` only while it runs; when that memory
+        cannot be had, a translated :class:`KdfOutOfMemory` says so instead of a traceback."""
         if len(salt) != SALT_BYTES:
             raise ValueError("salt must be 16 bytes")
-        return hashlib.pbkdf2_hmac(
-            "sha512", passphrase.encode("utf-8"), salt, self.iterations, KEY_BYTES
-        )
+        secret = passphrase.encode("utf-8")
+        if self.algorithm == PBKDF2:
+            return hashlib.pbkdf2_hmac("sha512", secret, salt, self.iterations, KEY_BYTES)
+        # Imported here: the unlock screen comes up before anyone unlocks (start-up budget).
+        from argon2.exceptions import HashingError
+        from argon2.low_level import Type, hash_secret_raw
+
+        try:
+            return hash_secret_raw(secret, salt, time_cost=self.iterations,
+                                   memory_cost=self.memory_kib, parallelism=self.lanes,
+                                   hash_len=KEY_BYTES, type=Type.ID, version=ARGON2_V13)
+        except HashingError:
+            # "Memory allocation error" or "Threading failure" (seen under `ulimit -v`): the
+            # parameters are fixed and valid, so a failure is the machine's memory.
+            raise KdfOutOfMemory(self.memory_kib // 1024) from None
 
 
-#: Newest first. Profile 1 is SQLCipher 4's own default.
-PROFILES: tuple[KdfProfile, ...] = (KdfProfile(1, PBKDF2, 256_000),)
-CURRENT = PROFILES[0]
+PBKDF2_SQLCIPHER = KdfProfile(1, PBKDF2, 256_000)
+ARGON2ID_64M = KdfProfile(2, ARGON2ID, 3, memory_kib=64 * 1024, lanes=4)
+
+#: Newest first: the order an unlock tries them in (a vault of an older profile pays the newer
+#: derivations first; a wrong passphrase pays them all).
+PROFILES: tuple[KdfProfile, ...] = (ARGON2ID_64M, PBKDF2_SQLCIPHER)
+#: What creation and a passphrase change key with. Release N reads profile 2 and still creates
+#: profile 1 (a vault of profile 2 would be "a wrong passphrase" to the release before);
+#: release N+1 changes this line alone, to ``PROFILES[0]``.
+CURRENT = PBKDF2_SQLCIPHER
 
 
 def raw_key_pragma(key: bytes, salt: bytes) -> str:
