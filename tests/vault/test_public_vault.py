@@ -1,7 +1,10 @@
 """``Vault.public``: whether the demo vault's public passphrase opens a vault. After ``open`` it is
 known from the passphrase itself (the GUI marks such a vault right after the unlock, and a second
 key derivation would hold up the vault's queue); a vault reached without the passphrase (a sibling
-connection) derives it, with the same answer."""
+connection) derives it, with the same answer.
+
+An unlock tries the KDF profiles newest first (``kdf.PROFILES``): this vault, of profile 1, is
+derived under profile 2 and then 1, both of the passphrase typed."""
 
 from __future__ import annotations
 
@@ -28,13 +31,14 @@ def test_public_is_known_after_the_unlock(tmp_path: Path, monkeypatch: pytest.Mo
         return real_derive(self, text, salt)
 
     monkeypatch.setattr(kdf.KdfProfile, "derive", counting)
+    unlock = [passphrase] * len(kdf.PROFILES)  # the unlock's own derivations
     with Vault.open(path, passphrase) as vault:
-        assert derived == [passphrase]  # the unlock's own derivation, no second one
+        assert derived == unlock
         assert vault.public is public
-        assert derived == [passphrase]
+        assert derived == unlock  # no further one
         sibling = vault.open_sibling()
         try:
             assert sibling.public is public  # derived: the same answer
-            assert derived == [passphrase, DEMO_PASSPHRASE]
+            assert derived == [*unlock, *[DEMO_PASSPHRASE] * len(kdf.PROFILES)]
         finally:
             sibling.close()
