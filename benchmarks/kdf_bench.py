@@ -12,7 +12,8 @@ the machine's drift hits them alike, medians printed with the ratio to the basel
 - *profile-2 vault*: Argon2id, found at the first try.
 
 Then the derivations alone, and the peak memory of one derivation: ``ru_maxrss`` of a process
-forked for it, after it less before it (tracemalloc does not see Argon2's C allocation). Target (docs/vault.md): an unlock <= 0.3 s.
+forked for it, after it less before it (tracemalloc does not see Argon2's C allocation).
+Target (docs/vault.md): an unlock <= 0.3 s.
 """
 
 from __future__ import annotations
@@ -27,10 +28,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from kimdesk.vault import Vault, kdf
+
+ROOT = Path(__file__).resolve().parent.parent
 
 PASSPHRASE = "benchmark passphrase"
 TARGET_S = 0.3
