@@ -22,6 +22,7 @@ that going back one release after the next one (which makes profile 2 current) s
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from kimdesk.vault.errors import KdfOutOfMemory
@@ -94,6 +95,27 @@ PROFILES: tuple[KdfProfile, ...] = (ARGON2ID_64M, PBKDF2_SQLCIPHER)
 #: profile 1 (a vault of profile 2 would be "a wrong passphrase" to the release before);
 #: release N+1 changes this line alone, to ``PROFILES[0]``.
 CURRENT = PBKDF2_SQLCIPHER
+
+
+def candidate_keys(passphrase: str, salt: bytes) -> Iterator[bytes]:
+    """The keys an unlock tries, one per profile of :data:`PROFILES` in order, each derived only
+    when the one before has failed.
+
+    A profile whose memory cannot be had is passed over, so a profile-1 vault still opens on a
+    machine short of Argon2id's 64 MiB; only when no other key opened the vault is that
+    :class:`KdfOutOfMemory` raised, where a plain "wrong passphrase" would be a guess. For
+    ``Vault._unlock`` (``for key in kdf.candidate_keys(passphrase, salt):``); its loop over
+    ``PROFILES`` stops at the first such error instead (docs/vault.md, "Memory")."""
+    short: KdfOutOfMemory | None = None
+    for profile in PROFILES:
+        try:
+            key = profile.derive(passphrase, salt)
+        except KdfOutOfMemory as exc:
+            short = short or exc
+            continue
+        yield key
+    if short is not None:
+        raise short
 
 
 def raw_key_pragma(key: bytes, salt: bytes) -> str:

@@ -166,30 +166,52 @@ def test_the_demo_vault_opens_and_is_public(tmp_path: Path, profile_id: int,
             sibling.close()
 
 
-def test_no_memory_for_argon2id_is_a_clear_error_not_a_traceback(tmp_path: Path) -> None:
-    """A real allocation failure: a child process whose address space is capped 32 MiB above
-    what it already uses, so Argon2id's 64 MiB cannot be had (argon2-cffi raises a bare
-    ``HashingError('Memory allocation error')``). The vault's bytes stay as they were."""
-    path = tmp_path / "v.kdb"
-    Vault.create(path, PASSPHRASE, counselor="anna").close()
-    before = hashlib.sha256(path.read_bytes()).hexdigest()
-    script = (
-        "import resource, sys\n"
-        "from kimdesk.vault import Vault\n"
-        "from kimdesk.i18n import set_language\n"
-        "set_language('de')\n"
-        "size = int(open('/proc/self/statm').read().split()[0]) * resource.getpagesize()\n"
-        "resource.setrlimit(resource.RLIMIT_AS, (size + 32 * 2**20, resource.RLIM_INFINITY))\n"
-        "try:\n"
-        "    Vault.open(sys.argv[1], sys.argv[2])\n"
-        "except Exception as exc:\n"
-        "    print(type(exc).__name__, exc, sep='\\n')\n"
-    )
+#: Opens a vault in a child process whose address space is capped 32 MiB above what it already
+#: uses, so Argon2id's 64 MiB cannot be had (argon2-cffi then raises a bare
+#: ``HashingError('Memory allocation error')``); prints the error's class and German text, or
+#: "opened" and the vault's KDF profile.
+SHORT_OF_MEMORY = """
+import resource, sys
+from kimdesk.vault import Vault
+from kimdesk.i18n import set_language
+set_language('de')
+size = int(open('/proc/self/statm').read().split()[0]) * resource.getpagesize()
+resource.setrlimit(resource.RLIMIT_AS, (size + 32 * 2**20, resource.RLIM_INFINITY))
+try:
+    with Vault.open(sys.argv[1], sys.argv[2]) as v:
+        print('opened', v.meta.kdf_profile, sep='\\n')
+except Exception as exc:
+    print(type(exc).__name__, exc, sep='\\n')
+"""
+
+
+def open_short_of_memory(path: Path, passphrase: str = PASSPHRASE) -> tuple[str, str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    out = subprocess.run([sys.executable, "-c", script, str(path), PASSPHRASE], env=env,
-                         capture_output=True, text=True, timeout=120)
+    out = subprocess.run([sys.executable, "-c", SHORT_OF_MEMORY, str(path), passphrase],
+                         env=env, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
-    name, message = out.stdout.strip().split("\n")
+    first, second = out.stdout.strip().split("\n")
+    return first, second
+
+
+def test_no_memory_for_argon2id_is_a_clear_error_not_a_traceback(tmp_path: Path) -> None:
+    """A real allocation failure on a profile-2 vault: a translated one-line error, the vault's
+    bytes as they were."""
+    path = create_with(ARGON2, tmp_path / "v.kdb")
+    before = hashlib.sha256(path.read_bytes()).hexdigest()
+    name, message = open_short_of_memory(path)
     assert name == KdfOutOfMemory.__name__
     assert "64 MiB" in message and "Speicher" in message  # translated (German)
     assert hashlib.sha256(path.read_bytes()).hexdigest() == before
+
+
+@pytest.mark.xfail(strict=True, reason="needs Vault._unlock to loop over kdf.candidate_keys "
+                   "(/work/tmp/rev-K/vault_unlock.patch; vault.py was being split)")
+def test_a_profile_1_vault_opens_without_the_memory_for_argon2id(tmp_path: Path) -> None:
+    """The release before opened this vault on such a machine (PBKDF2 needs no memory of its
+    own); trying Argon2id first must not lock its counselor out."""
+    path = tmp_path / "v.kdb"
+    Vault.create(path, PASSPHRASE, counselor="anna").close()
+    assert open_short_of_memory(path) == ("opened", "1")
+    name, _ = open_short_of_memory(path, "falsch")
+    assert name == KdfOutOfMemory.__name__  # not "wrong": profile 2 was never tried

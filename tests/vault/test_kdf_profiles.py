@@ -70,3 +70,32 @@ def test_profile_2_agrees_with_the_reference_tool_on_another_input() -> None:
         ["argon2", salt, "-id", "-t", "3", "-m", "16", "-p", "4", "-l", "32", "-r"],
         input=other.encode("utf-8"), capture_output=True, check=True).stdout.decode().strip()
     assert PROFILES[0].derive(other, salt.encode()).hex() == answer
+
+
+def test_candidate_keys_pass_over_a_profile_without_memory(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """For the unlock loop: keys newest first, each derived when asked for; a profile whose
+    memory cannot be had is skipped, and its error raised only after every other key was
+    tried (the caller found none that opens the vault)."""
+    from kimdesk.vault import kdf
+    from kimdesk.vault.errors import KdfOutOfMemory
+
+    salt = bytes(range(16))
+    keys = kdf.candidate_keys(PASSPHRASE, salt)
+    assert next(keys) == PROFILES[0].derive(PASSPHRASE, salt)
+    assert next(keys) == PROFILES[1].derive(PASSPHRASE, salt)
+    with pytest.raises(StopIteration):
+        next(keys)
+
+    real = kdf.KdfProfile.derive
+
+    def short_of_memory(self: KdfProfile, passphrase: str, salt: bytes) -> bytes:
+        if self.algorithm == ARGON2ID:
+            raise KdfOutOfMemory(self.memory_kib // 1024)
+        return real(self, passphrase, salt)
+
+    monkeypatch.setattr(kdf.KdfProfile, "derive", short_of_memory)
+    keys = kdf.candidate_keys(PASSPHRASE, salt)
+    assert next(keys) == hashlib.pbkdf2_hmac("sha512", PASSPHRASE.encode(), salt, 256_000, 32)
+    with pytest.raises(KdfOutOfMemory):
+        next(keys)
