@@ -49,7 +49,7 @@ def test_profiles_are_newest_first_and_profile_2_is_rfc_9106s_second_choice() ->
     assert CURRENT in PROFILES
 
 
-# Computed once with Debian's reference tool (package argon2, 0~20190702+dfsg-4), 2026-12-07:
+# Computed once with Debian's reference tool (Debian 12 package argon2 0~20171227-0.3+deb12u1), 2026-12-07:
 #   printf '%s' 'Lange sichere Passphrase für Köln' \
 #     | argon2 'KIMdesk-salt-16b' -id -t 3 -m 16 -p 4 -l 32 -r
 # (-m 16: 2^16 KiB = 64 MiB; the script's text is UTF-8)
