@@ -49,16 +49,18 @@ def test_profiles_are_newest_first_and_profile_2_is_rfc_9106s_second_choice() ->
     assert CURRENT in PROFILES
 
 
-# Computed once with Debian's reference tool (Debian 12 package argon2 0~20171227-0.3+deb12u1), 2026-12-07:
-#   printf '%s' 'Lange sichere Passphrase für Köln' \
-#     | argon2 'KIMdesk-salt-16b' -id -t 3 -m 16 -p 4 -l 32 -r
-# (-m 16: 2^16 KiB = 64 MiB; the script's text is UTF-8)
 REFERENCE_KEY = "b8a1751cb4666e62dbc9baea677f9fa0b632eeb27cf9ac664d0eb1b17edf05ae"
 
 
 def test_profile_2_derives_the_reference_implementations_key() -> None:
     """A known answer from the Argon2 reference implementation (not argon2-cffi's own copy of
-    it): type id, version 0x13, 64 MiB, 3 passes, 4 lanes, 32 bytes from the 16-byte salt."""
+    it): type id, version 0x13, 64 MiB, 3 passes, 4 lanes, 32 bytes from the 16-byte salt.
+    Computed once, 2026-12-07, with Debian 12's reference tool (package argon2
+    0~20171227-0.3+deb12u1), the script's text in UTF-8 (``-m 16``: 2^16 KiB = 64 MiB)::
+
+        printf '%s' 'Lange sichere Passphrase für Köln' \\
+          | argon2 'KIMdesk-salt-16b' -id -t 3 -m 16 -p 4 -l 32 -r
+    """
     assert PROFILES[0].derive(PASSPHRASE, SALT).hex() == REFERENCE_KEY
 
 
