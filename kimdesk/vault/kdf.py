@@ -14,9 +14,10 @@ Profiles are numbered (docs/vault.md, "KDF"; docs/planned.md, "Argon2id unlock")
   core; SQLCipher has no Argon2, so the shell route above does not open such a vault.
 
 The vault records its profile in its encrypted metadata, which is only readable after the key:
-unlocking tries every profile in :data:`PROFILES`, newest first, and creation and a passphrase
-change key with :data:`CURRENT`. This release reads profile 2 but still creates profile 1, so
-that going back one release after the next one (which makes profile 2 current) stays possible.
+unlocking tries :data:`CURRENT` first and then every other profile in :data:`PROFILES`, newest
+first (:func:`unlock_order`), and creation and a passphrase change key with :data:`CURRENT`.
+This release reads profile 2 but still creates profile 1, so that going back one release after
+the next one (which makes profile 2 current) stays possible.
 """
 
 from __future__ import annotations
@@ -97,17 +98,27 @@ PROFILES: tuple[KdfProfile, ...] = (ARGON2ID_64M, PBKDF2_SQLCIPHER)
 CURRENT = PBKDF2_SQLCIPHER
 
 
+def unlock_order() -> tuple[KdfProfile, ...]:
+    """The profiles an unlock tries: :data:`CURRENT` first, then the others newest first.
+
+    Every vault of this release is keyed with ``CURRENT``, so it opens with one derivation.
+    Trying the newest first instead made every unlock of a profile-1 vault run Argon2id in vain
+    first (measured 2026-12-07, ``benchmarks/kdf_bench.py``: 1.75x the unlock time on a quiet
+    machine, 1.95x and over the 0.3 s goal on a busy one). In the next release ``CURRENT`` is
+    profile 2: a profile-1 vault then pays both derivations once and is re-keyed."""
+    return (CURRENT, *(p for p in PROFILES if p is not CURRENT))
+
+
 def candidate_keys(passphrase: str, salt: bytes) -> Iterator[bytes]:
-    """The keys an unlock tries, one per profile of :data:`PROFILES` in order, each derived only
+    """The keys an unlock tries, one per profile in :func:`unlock_order`, each derived only
     when the one before has failed.
 
     A profile whose memory cannot be had is passed over, so a profile-1 vault still opens on a
     machine short of Argon2id's 64 MiB; only when no other key opened the vault is that
     :class:`KdfOutOfMemory` raised, where a plain "wrong passphrase" would be a guess. For
-    ``Vault._unlock`` (``for key in kdf.candidate_keys(passphrase, salt):``); its loop over
-    ``PROFILES`` stops at the first such error instead (docs/vault.md, "Memory")."""
+    ``Vault._unlock`` (docs/vault.md, "Memory")."""
     short: KdfOutOfMemory | None = None
-    for profile in PROFILES:
+    for profile in unlock_order():
         try:
             key = profile.derive(passphrase, salt)
         except KdfOutOfMemory as exc:

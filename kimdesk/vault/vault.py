@@ -51,6 +51,7 @@ from kimdesk.vault.connection import (
 )
 from kimdesk.vault.creation import create_vault_file, drop_second_name
 from kimdesk.vault.errors import (
+    KdfOutOfMemory,
     NotAVault,
     VaultCorrupted,
     VaultExists,
@@ -207,8 +208,7 @@ class Vault:
     def _unlock(path: Path, passphrase: str, salt: bytes) -> tuple[Connection, bytes]:
         """One KDF run per profile; each key tried with the page sizes the vault may have
         (``connection.page_sizes``: a failed size costs one page read, not a KDF run)."""
-        for profile in kdf.PROFILES:
-            key = profile.derive(passphrase, salt)
+        for key in kdf.candidate_keys(passphrase, salt):  # a profile short of memory: skipped
             for page_bytes in page_sizes(path):
                 try:
                     return connect(path, key, salt, page_bytes=page_bytes), key
@@ -275,9 +275,12 @@ class Vault:
     @functools.cached_property
     def public(self) -> bool:
         """Whether the demo vault's public passphrase opens it (a key derivation, unless opened
-        by :meth:`open`): anyone can read it, so it never syncs and the GUI marks it."""
-        return any(hmac.compare_digest(profile.derive(DEMO_PASSPHRASE, self._salt), self._key)
-                   for profile in kdf.PROFILES)
+        by :meth:`open`): anyone can read it, so it never syncs and the GUI marks it. A profile
+        this machine cannot derive (:class:`KdfOutOfMemory`) did not open it either."""
+        with contextlib.suppress(KdfOutOfMemory):
+            return any(hmac.compare_digest(key, self._key)
+                       for key in kdf.candidate_keys(DEMO_PASSPHRASE, self._salt))
+        return False
 
     def open_sibling(self) -> Vault:
         """A second :class:`Vault` on a connection of its own (the cached key: no KDF run), for

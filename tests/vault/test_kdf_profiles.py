@@ -76,16 +76,17 @@ def test_profile_2_agrees_with_the_reference_tool_on_another_input() -> None:
 
 def test_candidate_keys_pass_over_a_profile_without_memory(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    """For the unlock loop: keys newest first, each derived when asked for; a profile whose
-    memory cannot be had is skipped, and its error raised only after every other key was
-    tried (the caller found none that opens the vault)."""
+    """For the unlock loop: CURRENT's key first, then the others newest first, each derived
+    when asked for; a profile whose memory cannot be had is skipped, and its error raised only
+    after every other key was tried (the caller found none that opens the vault)."""
     from kimdesk.vault import kdf
     from kimdesk.vault.errors import KdfOutOfMemory
 
     salt = bytes(range(16))
     keys = kdf.candidate_keys(PASSPHRASE, salt)
+    current = kdf.CURRENT.derive(PASSPHRASE, salt)
+    assert next(keys) == current == PROFILES[1].derive(PASSPHRASE, salt)
     assert next(keys) == PROFILES[0].derive(PASSPHRASE, salt)
-    assert next(keys) == PROFILES[1].derive(PASSPHRASE, salt)
     with pytest.raises(StopIteration):
         next(keys)
 
