@@ -28,7 +28,9 @@ _ = gettext
 KNOWN = {"sqlcipher3": "Zlib", "pyxform": "BSD-2-Clause", "python-bidi": "LGPL-3.0-or-later"}
 #: Components inside a wheel, not packages of their own: (name, inside, licence).
 BUNDLED = (("Qt", "PySide6", "LGPL-3.0-only"), ("SQLCipher", "sqlcipher3", "BSD-3-Clause"),
-           ("OpenSSL", "sqlcipher3", "Apache-2.0"))
+           ("OpenSSL", "sqlcipher3", "Apache-2.0"),
+           # the phc-winner-argon2 C code compiled into the bindings (its LICENSE, checked)
+           ("Argon2 reference code", "argon2-cffi-bindings", "CC0-1.0 OR Apache-2.0"))
 _CLASSIFIERS = {"MIT License": "MIT", "BSD License": "BSD", "Apache Software License": "Apache-2.0",
                 "GNU Library or Lesser General Public License (LGPL)": "LGPL",
                 "Mozilla Public License 2.0 (MPL 2.0)": "MPL-2.0",

@@ -222,7 +222,8 @@ def test_about_lists_the_components_and_their_licences(qtbot: Any, demo_window: 
                 "reportlab": "BSD", "fastapi": "MIT", "SQLAlchemy": "MIT", "babel": "BSD-3-Clause",
                 ("Noto Sans, Noto Naskh Arabic, Noto Sans Ethiopic, Noto Sans Georgian, "
                  "Noto Sans Armenian, Noto Sans Hebrew"): "OFL-1.1",
-                "pydantic": "MIT", "sqlcipher3": "Zlib", "psycopg": "LGPL-3.0"}
+                "pydantic": "MIT", "sqlcipher3": "Zlib", "psycopg": "LGPL-3.0",
+                "argon2-cffi": "MIT", "Argon2 reference code": "CC0-1.0 OR Apache-2.0"}
     names = [line.casefold() for line in lines]
     for name, licence in expected.items():
         assert name.casefold() in names, name
