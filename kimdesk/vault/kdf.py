@@ -89,8 +89,8 @@ class KdfProfile:
 PBKDF2_SQLCIPHER = KdfProfile(1, PBKDF2, 256_000)
 ARGON2ID_64M = KdfProfile(2, ARGON2ID, 3, memory_kib=64 * 1024, lanes=4)
 
-#: Newest first: the order an unlock tries them in (a vault of an older profile pays the newer
-#: derivations first; a wrong passphrase pays them all).
+#: Newest first. An unlock tries :data:`CURRENT` first and then these in this order
+#: (:func:`unlock_order`); a wrong passphrase pays them all.
 PROFILES: tuple[KdfProfile, ...] = (ARGON2ID_64M, PBKDF2_SQLCIPHER)
 #: What creation and a passphrase change key with. Release N reads profile 2 and still creates
 #: profile 1 (a vault of profile 2 would be "a wrong passphrase" to the release before);
