@@ -89,8 +89,8 @@ def _check(args: argparse.Namespace, formats: tuple[str, ...]) -> Period:
 
 def cmd_stats(args: argparse.Namespace) -> int:
     from kimdesk.stats import report_for_vault
-    from kimdesk.stats.export import FORMATS, write
-    from kimdesk.stats.published import record_export, reexport_warning
+    from kimdesk.stats.export import FORMATS
+    from kimdesk.stats.published import publish, reexport_warning
 
     if args.method == "cell-key" and args.min_cell is not None:
         raise UsageError(N_("--min-cell applies to suppression only; the cell-key method "
@@ -106,8 +106,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
     with open_vault(args) as vault:
         report = report_for_vault(vault, period, args.min_cell, internal=args.internal,
                                   method=args.method)
-        path = write(report, args.output, args.format)
-        record_export(vault, report, args.format)
+        path = publish(vault, report, args.output, args.format)
     print(_("Statistics written to {path}.").format(path=path))
     if report.reexport is not None:
         print(reexport_warning(report), file=sys.stderr)

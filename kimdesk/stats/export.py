@@ -137,9 +137,13 @@ def document(report: Report) -> dict[str, Any]:
 
 
 def write(report: Report, path: str | os.PathLike[str], fmt: str | None = None,
-          progress: Progress | None = None) -> Path:
+          progress: Progress | None = None,
+          before_rename: Callable[[], None] | None = None) -> Path:
     """Write the report; the format follows ``fmt`` or the file suffix. The file appears
-    atomically (temporary file, then rename), so a cancelled export leaves nothing half-written."""
+    atomically (temporary file, then rename), so a cancelled export leaves nothing half-written.
+    ``before_rename`` runs when the complete file is on disk under its temporary name (see
+    :func:`~kimdesk.vault.files.atomic_file`): an export for publication is recorded there
+    (:func:`kimdesk.stats.published.publish`)."""
     target = Path(path)
     fmt = (fmt or target.suffix.lstrip(".")).lower()
     if fmt not in FORMATS:
@@ -156,7 +160,7 @@ def write(report: Report, path: str | os.PathLike[str], fmt: str | None = None,
         writers["xlsx"] = write_xlsx
     writer = writers[fmt]
     output_folder(target)
-    with atomic_file(target) as temp:
+    with atomic_file(target, before_rename=before_rename) as temp:
         writer(report, temp, progress)
     return target
 

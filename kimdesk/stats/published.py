@@ -23,8 +23,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kimdesk.stats.disclosure import SUPPRESSED, Protection, collect_values
@@ -33,6 +35,7 @@ from kimdesk.stats.tables import Cell, Key, Table
 
 if TYPE_CHECKING:
     from kimdesk.stats import Report
+    from kimdesk.stats.export import Progress
     from kimdesk.vault.statsexports import ExportRow
     from kimdesk.vault.statsqueries import StatsQueries
     from kimdesk.vault.vault import Vault
@@ -87,21 +90,58 @@ def publishable(report: Report) -> bool:
     return report.period.kind is not None and not report.internal
 
 
-def record_export(vault: Vault, report: Report, fmt: str) -> None:
-    """An export of ``report`` was written: record it in the audit log (action ``export``,
-    subject ``statistics``, format and period, no figures) and, for a reporting period, what it
-    published (:mod:`kimdesk.vault.statsexports`), in one transaction. The one function the
-    command line and the statistics window both call."""
+def record_export(vault: Vault, report: Report, fmt: str) -> int | None:
+    """An export of ``report`` is being published: record it in the audit log (action
+    ``export``, subject ``statistics``, format and period, no figures) and, for a reporting
+    period, what it published (:mod:`kimdesk.vault.statsexports`), in one transaction; returns
+    the record's ``seq`` (None: an internal export, audited only). :func:`publish` calls it
+    before the file appears; the statistics window still calls it after writing the file."""
     from kimdesk.vault import statsexports
 
     period = report.period
     with vault.transaction():
         vault.audit.record("export", "statistics", detail=f"{fmt} {period.start}..{period.end}")
-        if publishable(report):
-            record = record_of(report)
-            statsexports.add(vault, period.start, period.end, report.protection.method,
-                             report.min_cell, fmt, digest(record["published"]),
-                             json.dumps(record, ensure_ascii=False, separators=(",", ":")))
+        if not publishable(report):
+            return None
+        record = record_of(report)
+        statsexports.add(vault, period.start, period.end, report.protection.method,
+                         report.min_cell, fmt, digest(record["published"]),
+                         json.dumps(record, ensure_ascii=False, separators=(",", ":")))
+        return statsexports.last_seq(vault)
+
+
+def publish(vault: Vault, report: Report, path: str | os.PathLike[str], fmt: str,
+            progress: Progress | None = None) -> Path:
+    """Write ``report`` to ``path`` so that a published file always has its record
+    (docs/statistics.md, "Published exports"): the file is written under a temporary name and
+    flushed to disk, then the export is recorded (:func:`record_export`, committed), then the
+    file is renamed into place. A failure before the commit (the writer, a full disk, the
+    record) leaves neither the file nor a record; a rename that fails after it takes the record
+    back (and audits that). Only a crash between the commit and the rename can leave a record
+    without a file: that is the harmless side, the next period is then protected against an
+    export the Land never got (as if it had), never left exposed to one it got unrecorded."""
+    from kimdesk.stats.export import write
+
+    seq: list[int | None] = []
+    try:
+        return write(report, path, fmt, progress,
+                     before_rename=lambda: seq.append(record_export(vault, report, fmt)))
+    except BaseException:
+        if seq and seq[0] is not None:
+            _withdraw(vault, report, fmt, seq[0])
+        raise
+
+
+def _withdraw(vault: Vault, report: Report, fmt: str, seq: int) -> None:
+    """Take back the record of an export whose file did not appear; the audit log (append
+    only) says so."""
+    from kimdesk.vault import statsexports
+
+    period = report.period
+    with vault.transaction():
+        statsexports.remove(vault, seq)
+        vault.audit.record("export", "statistics",
+                           detail=f"{fmt} {period.start}..{period.end} not written, withdrawn")
 
 
 def _positions(listed: dict[str, list[list[Any]]]) -> dict[Position, Any]:

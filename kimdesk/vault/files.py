@@ -199,7 +199,8 @@ def shred_database(path: Path) -> bool:
 
 
 @contextlib.contextmanager
-def atomic_file(path: str | os.PathLike[str], new_mode: int = PRIVATE_FILE) -> Iterator[Path]:
+def atomic_file(path: str | os.PathLike[str], new_mode: int = PRIVATE_FILE,
+                before_rename: Callable[[], None] | None = None) -> Iterator[Path]:
     """Yield a temporary path next to ``path``; when the block ends, it becomes ``path``.
 
     The caller (or a library such as openpyxl or reportlab that wants a file name) writes the
@@ -211,7 +212,11 @@ def atomic_file(path: str | os.PathLike[str], new_mode: int = PRIVATE_FILE) -> I
 
     The temporary file lies in the same folder because a rename is only atomic within one file
     system; its name starts with a dot and holds ``.part`` so a file manager hides it and a person
-    recognises it. The folder must exist (whether to create it is the caller's decision)."""
+    recognises it. The folder must exist (whether to create it is the caller's decision).
+
+    ``before_rename`` runs once the temporary file is complete and on disk, just before the
+    rename: what must be true before the file appears (a published statistics export's record,
+    :func:`kimdesk.stats.published.publish`); if it raises, the file does not appear."""
     target = Path(path)
     folder = target.parent
     plain_target(target)
@@ -225,6 +230,8 @@ def atomic_file(path: str | os.PathLike[str], new_mode: int = PRIVATE_FILE) -> I
         yield temp
         _sync_file(temp)
         os.chmod(temp, _kept_mode(target, new_mode))
+        if before_rename is not None:
+            before_rename()
         os.replace(temp, target)
     except BaseException as exc:
         with contextlib.suppress(OSError):

@@ -43,6 +43,18 @@ def add(vault: Vault, period_from: date, period_to: date, method: str, min_cell:
     return row
 
 
+def last_seq(vault: Vault) -> int:
+    """The ``seq`` of the newest record (inside the transaction that added it: its own)."""
+    row = vault.conn.execute("SELECT max(seq) FROM stats_exports").fetchone()
+    return int(row[0])
+
+
+def remove(vault: Vault, seq: int) -> None:
+    """Take back the record ``seq`` (inside the caller's transaction): its file was never
+    written (:func:`kimdesk.stats.published.publish`)."""
+    vault.conn.execute("DELETE FROM stats_exports WHERE seq = ?", (seq,))
+
+
 def of_period(conn: Connection, period_from: date, period_to: date) -> list[ExportRow]:
     """Every recorded export of exactly this period, oldest first."""
     rows = conn.execute(
