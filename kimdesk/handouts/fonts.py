@@ -204,6 +204,25 @@ def font_key_for(ch: str, previous: str | None, fonts: FontSet) -> str | None:
     return None
 
 
+def script_runs(text: str, bold: bool = False) -> list[tuple[str, str]]:
+    """``text`` cut into runs of one font role each, ``(role, run)``, chosen per character by
+    :func:`font_key_for` (characters no bundled font draws first become :data:`PLACEHOLDER`).
+    For text laid out by reportlab's own paragraphs (the statistics PDF), which need a font
+    per run rather than per glyph: the same choice as the handouts, so a Georgian municipality
+    prints in Noto Sans Georgian there too."""
+    fonts = font_set(bold)
+    runs: list[tuple[str, str]] = []
+    prev: str | None = None
+    for ch in without_uncovered(text, bold):
+        role = font_key_for(ch, prev, fonts) or prev or "latin"
+        if runs and runs[-1][0] == role:
+            runs[-1] = (role, runs[-1][1] + ch)
+        else:
+            runs.append((role, ch))
+        prev = role
+    return runs
+
+
 def without_uncovered(text: str, bold: bool = False) -> str:
     """``text`` with every run of characters no bundled font draws replaced by
     :data:`PLACEHOLDER` (characters of one run may be separated by spaces: "北京 上海" is one

@@ -264,29 +264,37 @@ def _split_long(word: list[Segment], max_em: float, lang: str) -> list[list[Segm
     return pieces
 
 
-def reorder(segments: Sequence[Segment], base_level: int) -> list[Segment]:
-    """Rule L2 of UAX #9 on a line's segments (trailing spaces already dropped, rule L1)."""
-    levels = [s.level for s in segments]
+def visual_order(levels: Sequence[int], base_level: int) -> list[int]:
+    """Rule L2 of UAX #9: the indexes of items with these levels in visual (left-to-right)
+    order (reverse every run at level >= k, from the highest level down to the lowest odd
+    one). Items are whatever the caller reorders: a line's segments here, the statistics PDF's
+    words (:mod:`kimdesk.stats.pdf`)."""
     if not levels:
         return []
-    items = list(segments)
+    order = list(range(len(levels)))
+    levels = list(levels)
     highest = max(levels)
     lowest_odd = min(lv for lv in [*levels, base_level] if lv & 1) if any(
         lv & 1 for lv in [*levels, base_level]
     ) else highest + 1
     for level in range(highest, lowest_odd - 1, -1):
         i = 0
-        while i < len(items):
+        while i < len(order):
             if levels[i] >= level:
                 j = i
-                while j < len(items) and levels[j] >= level:
+                while j < len(order) and levels[j] >= level:
                     j += 1
-                items[i:j] = items[i:j][::-1]
+                order[i:j] = order[i:j][::-1]
                 levels[i:j] = levels[i:j][::-1]
                 i = j
             else:
                 i += 1
-    return items
+    return order
+
+
+def reorder(segments: Sequence[Segment], base_level: int) -> list[Segment]:
+    """Rule L2 of UAX #9 on a line's segments (trailing spaces already dropped, rule L1)."""
+    return [segments[i] for i in visual_order([s.level for s in segments], base_level)]
 
 
 _RLM = "\u200f"

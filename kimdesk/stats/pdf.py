@@ -3,10 +3,12 @@ totals and the table itself (A4 landscape, reportlab).
 
 Only published numbers reach the page (everything comes from :func:`export.document`); a bar of a
 suppressed total is left out and its label says ".". Fonts are the Noto files in
-``resources/fonts``. With an Arabic or Persian interface the report is written in German (see
-:func:`write_pdf`); Arabic-script text that still occurs (a municipality name) gets the Naskh font
-and HarfBuzz shaping, with characters Naskh lacks set in Noto Sans. Chart axis labels are plain
-strings reportlab cannot shape, so Arabic-script labels show their codes there.
+``resources/fonts``, chosen per character as on the handouts (:func:`_markup`): a municipality
+typed in Arabic, Hebrew, Georgian, Armenian or Ge'ez prints in its script. With an Arabic or
+Persian interface the report is written in German (see :func:`write_pdf`); right-to-left text
+that still occurs (a municipality name) gets HarfBuzz shaping and its words in visual order.
+Chart axis labels are plain strings reportlab cannot shape, so Arabic-script labels show their
+codes there.
 """
 
 from __future__ import annotations
@@ -16,72 +18,114 @@ import re
 from pathlib import Path
 from typing import Any
 
-from kimdesk.i18n import N_, current_language, gettext, is_rtl, resources_dir
+from kimdesk.i18n import N_, current_language, gettext, is_rtl
 from kimdesk.stats import Report
 from kimdesk.stats.export import Progress, document
 from kimdesk.stats.pdfchart import chart
 from kimdesk.stats.pdfwrap import fit
 
 _ = gettext
-_ARABIC = re.compile(r"[\u0600-\u06FF\u0750-\u077F\uFB50-\uFDFF\uFE70-\uFEFF]")
+#: letters of a script Noto Sans lacks (Arabic, Hebrew, Armenian, Georgian, Ethiopic, CJK, ...):
+#: a header with one is set by :func:`_markup`, not by :func:`pdfwrap.fit`
+_NOT_LATIN = re.compile(r"[\u0530-\u08FF\u10A0-\u10FF\u1200-\u139F\u1C90-\u1CBF"
+                        r"\u2D00-\u2DDF\u2E80-\uFFFF]")
 
 
 @functools.lru_cache(maxsize=1)
 def _fonts() -> dict[str, str]:
-    """Register the fonts once; fall back to Helvetica when the files are missing."""
+    """Register the fonts once; fall back to Helvetica when the files are missing. Besides
+    "regular", "bold" and "arabic" (the styles' base fonts), one name per font role and weight
+    of :data:`kimdesk.handouts.fonts.FAMILIES` ("georgian", "hebrew-bold", ...): the same
+    files as the handouts, registered as reportlab's own shapable TTFonts (its paragraphs shape
+    and order right-to-left runs with HarfBuzz when a style sets ``shaping``)."""
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFont
 
-    folder = resources_dir() / "fonts"
+    from kimdesk.handouts.fonts import FAMILIES, font_path
+
     names = {"regular": "Helvetica", "bold": "Helvetica-Bold", "arabic": "Helvetica"}
-    for role, name, file in (("regular", "KDSans", "NotoSans-Regular.ttf"),
-                             ("bold", "KDSans-Bold", "NotoSans-Bold.ttf"),
-                             ("arabic", "KDNaskh", "NotoNaskhArabic-Regular.ttf")):
-        if (folder / file).is_file():
-            pdfmetrics.registerFont(TTFont(name, str(folder / file)))
-            names[role] = name
+    for role in FAMILIES:
+        for bold in (False, True):
+            file = font_path(role, bold)
+            key = role + ("-bold" if bold else "")
+            names[key] = "Helvetica-Bold" if bold else "Helvetica"
+            if file.is_file():
+                name = f"KDS-{file.stem}"
+                if name not in pdfmetrics.getRegisteredFontNames():
+                    font = TTFont(name, str(file))
+                    # reportlab registers one font object per face name: a second font of the
+                    # same file gets the first one's object. The handouts' HandoutFont of the
+                    # same file (not shapable, with keys of its own) and this one must not meet:
+                    # the handouts then failed after a statistics PDF in the same process
+                    # (AttributeError: original_cmap), and the statistics' Arabic went
+                    # unshaped after a handout. So this face has a name of its own.
+                    font.face.name = font.face.name + FACE_SUFFIX
+                    pdfmetrics.registerFont(font)
+                names[key] = name
+    names["regular"], names["bold"], names["arabic"] = (
+        names["latin"], names["latin-bold"], names["arabic"])
     return names
 
 
-@functools.lru_cache(maxsize=1)
-def _naskh_chars() -> frozenset[int]:
-    """Code points the Arabic font has; everything else (Latin letters, ASCII parentheses and
-    quotes, which Noto Naskh lacks) is set in Noto Sans."""
-    from reportlab.pdfbase import pdfmetrics
-
-    name = _fonts()["arabic"]
-    if name == "Helvetica":
-        return frozenset()
-    face = pdfmetrics.getFont(name).face
-    return frozenset(face.charToGlyph)
+#: added to the PostScript name of the statistics PDF's fonts (see :func:`_fonts`)
+FACE_SUFFIX = b"-Stats"
+#: runs whose script reportlab must shape and set right to left (style with ``shaping``)
+_RTL_ROLES = frozenset({"arabic", "hebrew"})
 
 
-def _markup(text: str) -> tuple[str, bool]:
-    """(Paragraph markup, whether it needs the Arabic font and shaping)."""
+def _markup(text: str, bold: bool = False) -> tuple[str, bool]:
+    """(Paragraph markup, whether it needs a right-to-left style with shaping). Every run that
+    is not Latin is set in its script's font, chosen per character as on the handouts
+    (:func:`kimdesk.handouts.fonts.script_runs`: Georgian, Armenian, Hebrew, Ethiopic, Arabic;
+    "[…]" for letters no bundled font has); in a right-to-left style the Latin runs are tagged
+    too (its base font is Naskh, which lacks Latin letters and ASCII parentheses)."""
     from xml.sax.saxutils import escape
 
-    if not _ARABIC.search(text):
-        return escape(text), False
-    naskh = _naskh_chars()
-    latin = _fonts()["regular"]
-    out: list[str] = []
-    run, run_latin = "", False
-    for ch in text:
-        is_latin = ord(ch) not in naskh and not ch.isspace()
-        if run and is_latin != run_latin:
-            out.append(f'<font name="{latin}">{escape(run)}</font>' if run_latin else escape(run))
-            run = ""
-        run, run_latin = run + ch, is_latin if run == "" else run_latin
-    if run:
-        out.append(f'<font name="{latin}">{escape(run)}</font>' if run_latin else escape(run))
-    return "".join(out), True
+    from kimdesk.handouts.fonts import script_runs
+
+    runs = script_runs(text, bold)
+    if all(role == "latin" for role, _run in runs):
+        return escape("".join(run for _role, run in runs)), False
+    rtl = any(role in _RTL_ROLES for role, _run in runs)
+    if rtl:
+        runs = _visual_words(runs)
+    f = _fonts()
+    suffix = "-bold" if bold else ""
+    return "".join(escape(run) if role == "latin" and not rtl else
+                   f'<font name="{f[role + suffix]}">{escape(run)}</font>'
+                   for role, run in runs), rtl
+
+
+def _visual_words(runs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The runs of a text with right-to-left letters cut into words and put in visual order
+    (UAX #9 levels and rule L2, the handouts' :func:`~kimdesk.handouts.layout.resolve_levels`
+    and :func:`~kimdesk.handouts.layout.visual_order`), each word's letters left in logical
+    order: reportlab's HarfBuzz shaping sets the letters of a right-to-left word right to left
+    but keeps the *words* in the order given ("תל אביב" printed "Tel" left of "Aviv"). For one
+    line, which a municipality's cell is (a name wider than its 38 mm column wraps with its
+    lines in reversed order: not seen in practice, noted in docs/statistics.md)."""
+    from kimdesk.handouts.layout import first_strong_rtl, resolve_levels, visual_order
+
+    text = "".join(run for _role, run in runs)
+    roles = [role for role, run in runs for _ch in run]
+    rtl_base = first_strong_rtl(text)
+    levels = resolve_levels(text, rtl_base)
+    words: list[tuple[int, str, str]] = []  # (level, role, text); a space is a word of its own
+    for i, ch in enumerate(text):
+        last = words[-1] if words else None
+        if last is not None and " " not in (ch, last[2][-1]) and last[:2] == (levels[i], roles[i]):
+            words[-1] = (last[0], last[1], last[2] + ch)
+        else:
+            words.append((levels[i], roles[i], ch))
+    order = visual_order([level for level, _role, _word in words], int(rtl_base))
+    return [(words[i][1], words[i][2]) for i in order]
 
 
 def _para(text: Any, style: Any, arabic_style: Any) -> Any:
     from reportlab.platypus import Paragraph
 
-    markup, arabic = _markup("" if text is None else str(text))
-    return Paragraph(markup, arabic_style if arabic else style)
+    markup, rtl = _markup("" if text is None else str(text), style.fontName == _fonts()["bold"])
+    return Paragraph(markup, arabic_style if rtl else style)
 
 
 def _styles() -> dict[str, Any]:
@@ -126,7 +170,7 @@ def _headers(texts: list[str], widths: list[float], st: dict[str, Any]) -> list[
                      current_language())
     style = ParagraphStyle(f"kdhead{size}", parent=st["cell"], fontSize=size,
                            leading=size * 1.2, splitLongWords=0)
-    return [_para(text, st["cell"], st["arabic_cell"]) if _ARABIC.search(text) else
+    return [_para(text, st["cell"], st["arabic_cell"]) if _NOT_LATIN.search(text) else
             Paragraph("<br/>".join(escape(line) for line in lines), style)
             for text, lines in zip(texts, rows, strict=True)]
 

@@ -90,12 +90,18 @@ def publishable(report: Report) -> bool:
     return report.period.kind is not None and not report.internal
 
 
-def record_export(vault: Vault, report: Report, fmt: str) -> int | None:
+def record_export(vault: Vault, report: Report, fmt: str) -> None:
     """An export of ``report`` is being published: record it in the audit log (action
     ``export``, subject ``statistics``, format and period, no figures) and, for a reporting
-    period, what it published (:mod:`kimdesk.vault.statsexports`), in one transaction; returns
-    the record's ``seq`` (None: an internal export, audited only). :func:`publish` calls it
-    before the file appears; the statistics window still calls it after writing the file."""
+    period, what it published (:mod:`kimdesk.vault.statsexports`), in one transaction.
+    :func:`publish` does this before the file appears; the statistics window still calls it
+    after writing the file (docs/statistics.md, "File and record together")."""
+    _record(vault, report, fmt)
+
+
+def _record(vault: Vault, report: Report, fmt: str) -> int | None:
+    """:func:`record_export`; returns the record's ``seq`` (None: an internal export, audited
+    only)."""
     from kimdesk.vault import statsexports
 
     period = report.period
@@ -114,8 +120,8 @@ def publish(vault: Vault, report: Report, path: str | os.PathLike[str], fmt: str
             progress: Progress | None = None) -> Path:
     """Write ``report`` to ``path`` so that a published file always has its record
     (docs/statistics.md, "Published exports"): the file is written under a temporary name and
-    flushed to disk, then the export is recorded (:func:`record_export`, committed), then the
-    file is renamed into place. A failure before the commit (the writer, a full disk, the
+    flushed to disk, then the export is recorded (audit entry and record, committed), then
+    the file is renamed into place. A failure before the commit (the writer, a full disk, the
     record) leaves neither the file nor a record; a rename that fails after it takes the record
     back (and audits that). Only a crash between the commit and the rename can leave a record
     without a file: that is the harmless side, the next period is then protected against an
@@ -125,7 +131,7 @@ def publish(vault: Vault, report: Report, path: str | os.PathLike[str], fmt: str
     seq: list[int | None] = []
     try:
         return write(report, path, fmt, progress,
-                     before_rename=lambda: seq.append(record_export(vault, report, fmt)))
+                     before_rename=lambda: seq.append(_record(vault, report, fmt)))
     except BaseException:
         if seq and seq[0] is not None:
             _withdraw(vault, report, fmt, seq[0])
