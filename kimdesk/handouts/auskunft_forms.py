@@ -5,8 +5,9 @@ them holds their labels, in the form's languages (the shipped forms: de, en, ar,
 and its choice lists (code lists such as countries included) label the choices. So a question is
 printed by the label of the exact form version the answers were recorded with
 (:class:`~kimdesk.forms.registry.FormRegistry`: shipped forms and those received by sync), in the
-column's language where the form has it and in the form's default language (German) where it
-has not. A form or a question the registry does not know (a form removed since, an answer of a
+column's language where the form has it, else in the language its reader most likely reads
+(:data:`FORM_FALLBACK`: Persian for Pashto, Turkish for Kurmanji, English for the others), else
+in the form's default language (German). A form or a question the registry does not know (a form removed since, an answer of a
 later release) is printed by its stored name, as before 2026-12-07; nothing is dropped.
 Dates are the sheet's dates, yes/no the column's words; a repeat's rows are printed as stored.
 A form id (a form draft's, a deleted consultation's) is printed as the form's title.
@@ -24,6 +25,16 @@ if TYPE_CHECKING:
 
 _SEP = "\x1f"  # between form id, version and question name in a term's scope
 
+#: The language a column prints a form's words in where the form lacks the column's own
+#: (docs/privacy.md, "Form answers in a language the form lacks"): for the nine handout
+#: languages without a form translation. Dari/Persian is Afghanistan's other official
+#: language, read by nearly every Pashto reader, in the same script; Kurmanji is written in a
+#: Latin alphabet built on Turkish spelling and most Kurmanji readers in NRW came from
+#: Turkey; for Tigrinya, Somali, Romanian, Bulgarian, Polish, French and Albanian readers
+#: English is the foreign language most learned (Eritrea's secondary schools teach in it).
+#: Then English, then the form's default language. The German column prints German anyway.
+FORM_FALLBACK: dict[str, tuple[str, ...]] = {"ps": ("fa", "en"), "ku": ("tr", "en")}
+
 
 @functools.lru_cache(maxsize=1)
 def _registry() -> Any:
@@ -38,6 +49,16 @@ def _form(form_id: str, version: str) -> Form | None:
         return form
     except Exception:  # no such form or version here, or a folder that cannot be read
         return None
+
+
+def form_language(form: Form, lang: str) -> str:
+    """The language ``form``'s words are printed in for a column in ``lang``
+    (:data:`FORM_FALLBACK`)."""
+    have = form.definition.settings.languages or [form.default_language]
+    for candidate in (lang, *FORM_FALLBACK.get(lang, ("en",))):
+        if candidate in have:
+            return candidate
+    return form.default_language
 
 
 def _question(scope: str) -> tuple[Form | None, Field | None]:
@@ -71,11 +92,11 @@ def answers_phrase(form_id: str | None, version: str | None,
 
 
 def question_label(term: Term, lang: str) -> str:
-    """A question's label in ``lang`` (the form's default language where it lacks ``lang``)."""
+    """A question's label in ``lang`` (see :func:`form_language` where the form lacks it)."""
     form, field = _question(term.scope)
     if form is None or field is None:
         return term.value
-    return form.label(field, lang) or term.value
+    return form.label(field, form_language(form, lang)) or term.value
 
 
 def choice_label(term: Term, lang: str) -> str:
@@ -89,11 +110,12 @@ def choice_label(term: Term, lang: str) -> str:
         return day(term.value)
     if field.list_name:
         # a select_multiple answer may come space-separated (XLSForm's own storage)
-        return " ".join(form.choice_label(field, part, lang) for part in term.value.split())
+        said = form_language(form, lang)
+        return " ".join(form.choice_label(field, part, said) for part in term.value.split())
     return term.value
 
 
 def form_title(term: Term, lang: str) -> str:
     """A form's title (its newest version here) in ``lang``, or its id where it is unknown."""
     form = _form(term.value, "")
-    return form.title(lang) if form is not None else term.value
+    return form.title(form_language(form, lang)) if form is not None else term.value

@@ -303,3 +303,53 @@ def test_a_language_without_a_catalog_prints_its_own_code_labels(make_vault: Any
         pdf.write_bytes(render_auskunft(data, lang))
         text = norm(pdftotext(pdf))
         assert [w for w in words if w not in text] == [], lang
+
+
+def test_form_answers_in_a_language_the_form_lacks(make_vault: Any, tmp_path: Path) -> None:
+    """The shipped forms have de, en, ar, fa, tr, uk, ru. A Tigrinya or Somali column prints the
+    form's question, answer and title in English, Pashto in Persian, Kurmanji in Turkish; the
+    German column German (docs/privacy.md, "Form answers in a language the form lacks").
+    Before (2026-12-07) all nine printed the German labels in both columns."""
+    from kimdesk.handouts.auskunft import render_auskunft
+    from kimdesk.vault.subject_access import collect
+
+    vault = make_vault()
+    data = collect(vault, _person_with_everything(vault))
+    german = ("Wurde gedolmetscht?", "Personen im Haushalt", "Erstgespräch / Clearing")
+    for lang, words in (
+            ("ti", ("Was an interpreter present?", "People in the household",
+                    "Initial interview / clearing")),
+            ("so", ("Was an interpreter present?", "People in the household")),
+            # (a Persian label may wrap: its words)
+            ("ps", (*norm("آیا مترجم حضور داشت؟").split(), norm("تعداد افراد خانوار"))),
+            ("ku", ("Tercüman var mıydı?", "Hanedeki kişi sayısı")),
+            ("ro", ("Was an interpreter present?",))):
+        pdf = tmp_path / f"{lang}.pdf"
+        pdf.write_bytes(render_auskunft(data, lang))
+        text = norm(pdftotext(pdf))
+        assert [w for w in words if w not in text] == [], (lang, text[:600])
+        assert [w for w in german if w not in text] == [], lang  # the counselor's column
+
+
+def test_the_form_language_of_a_form_with_only_german_and_english() -> None:
+    """A form of the deployment's own with de and en only: every column but German prints
+    English, also Persian and Turkish (which the shipped forms have); one with German alone
+    prints German."""
+    from types import SimpleNamespace
+
+    from kimdesk.handouts.auskunft_forms import form_language
+
+    def form(*langs: str) -> Any:
+        return SimpleNamespace(definition=SimpleNamespace(
+            settings=SimpleNamespace(languages=list(langs))), default_language="de")
+
+    both = form("de", "en")
+    assert {lang: form_language(both, lang) for lang in ("de", "en", "ti", "ps", "ku", "fa",
+                                                          "tr", "ar")} == {
+        "de": "de", "en": "en", "ti": "en", "ps": "en", "ku": "en", "fa": "en", "tr": "en",
+        "ar": "en"}
+    shipped = form("de", "en", "ar", "fa", "tr", "uk", "ru")
+    assert [form_language(shipped, lang) for lang in ("ps", "ku", "ti", "so", "bg", "ar")] == [
+        "fa", "tr", "en", "en", "en", "ar"]
+    assert form_language(form("de"), "ti") == "de"
+    assert form_language(form(), "ti") == "de"  # no languages listed: the default
