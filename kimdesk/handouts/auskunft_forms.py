@@ -7,8 +7,9 @@ printed by the label of the exact form version the answers were recorded with
 (:class:`~kimdesk.forms.registry.FormRegistry`: shipped forms and those received by sync), in the
 column's language where the form has it, else in the language its reader most likely reads
 (:data:`FORM_FALLBACK`: Persian for Pashto, Turkish for Kurmanji, English for the others), else
-in the form's default language (German). A form or a question the registry does not know (a form removed since, an answer of a
-later release) is printed by its stored name, as before 2026-12-07; nothing is dropped.
+in the form's default language (German). A form or a question the registry does not know (a
+form removed since, an answer of a later release) is printed by its stored name, as before
+2026-12-07; nothing is dropped.
 Dates are the sheet's dates, yes/no the column's words; a repeat's rows are printed as stored.
 A form id (a form draft's, a deleted consultation's) is printed as the form's title.
 """
