@@ -41,8 +41,11 @@ def _name(person: dict[str, Any]) -> str:
         f"{person.get('given_name_latin', '')} {person.get('family_name_latin', '')}".strip())
 
 
-def _join(values: list[str] | None) -> str:
-    return ", ".join(v for v in values or [] if v)
+def _join(values: list[str] | None) -> Phrase:
+    """Recorded values (a consent's recipients) as a list: each its own piece, isolated when
+    said (:func:`~kimdesk.handouts.auskunft_terms.say`), so the ``, `` between them follows
+    the column and not an Arabic recipient's direction."""
+    return join([v for v in values or [] if v], ", ")
 
 
 def _minutes(value: Any) -> str:

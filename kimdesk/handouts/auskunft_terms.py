@@ -214,9 +214,22 @@ def codes_phrase(scope: str, values: list[str] | None) -> Phrase:
     return join([(Term("code", v, scope),) for v in values or [] if v], ", ")
 
 
+#: The pieces of a phrase that join its terms and values: laid out in the column's direction.
+SEPARATORS = frozenset({": ", "; ", ", ", " · "})
+
+
 def say(phrase: Phrase, texts: Texts) -> str:
-    """The phrase in ``texts``' language."""
-    return "".join(p if isinstance(p, str) else word(p, texts) for p in phrase)
+    """The phrase in ``texts``' language, every term and value a bidi isolate between the
+    :data:`SEPARATORS` (:func:`~kimdesk.handouts.layout.isolate`): a German value in an Arabic
+    column, or an Arabic one in the German column, no longer decides where the ``: `` or ``, ``
+    after it goes. Before (2026-12-07) a separator between two values took their direction:
+    where the line broke after it, it stood at the wrong end of that value on the line (docs/
+    handouts.md, "Mixed lines"). The phrase is laid out in the column's direction
+    (:meth:`~kimdesk.handouts.data.HandoutData.worded`)."""
+    from kimdesk.handouts.layout import isolate
+
+    return "".join(p if isinstance(p, str) and p in SEPARATORS else
+                   isolate(p if isinstance(p, str) else word(p, texts)) for p in phrase)
 
 
 def word(term: Term, texts: Texts) -> str:

@@ -110,7 +110,7 @@ def _field(block: Block, data: HandoutData, row: _RowMaker) -> Iterator[Row]:
         c.space(2.0)
         c.text(col.t(block.keys["label"]), LABEL, col.lang)
         if value:
-            c.text(value, VALUE, col.lang, data=True)
+            c.text(value, VALUE, col.lang, data=not data.worded(block.value))
             c.space(2.0)
         else:
             c.rule(15.0)
@@ -119,12 +119,14 @@ def _field(block: Block, data: HandoutData, row: _RowMaker) -> Iterator[Row]:
 
 
 def _data_line(block: Block, data: HandoutData, row: _RowMaker) -> Iterator[Row]:
-    """A line of recorded data (no label), laid out in the direction of its own first letter:
-    German notes stay left-to-right in an Arabic column. What was recorded is the same in every
-    column; field names and codes in it are worded by each (:mod:`.auskunft_terms`). Built in
-    code only (the Auskunft); templates have no such block."""
+    """A line of recorded data (no label). What was recorded is the same in every column;
+    field names and codes in it are worded by each (:mod:`.auskunft_terms`), and such a line
+    runs in the column's direction with every value isolated: a German note stays
+    left-to-right in an Arabic column, and the separators between values read right to left
+    there. A plain value takes the direction of its own first letter. Built in code only (the
+    Auskunft); templates have no such block."""
     yield row(lambda c, col: c.text(data.text(block.value, col.texts), VALUE, col.lang,
-                                    data=True), 3.0)
+                                    data=not data.worded(block.value)), 3.0)
 
 
 def _signature(block: Block, _data: HandoutData, row: _RowMaker) -> Iterator[Row]:

@@ -52,6 +52,11 @@ class HandoutData:
     def value(self, name: str | None) -> str:
         return self.values.get(name, "") if name else ""
 
+    def worded(self, name: str | None) -> bool:
+        """Whether ``name`` is a phrase each column words: laid out in the column's direction,
+        its terms and values isolated (:func:`~kimdesk.handouts.auskunft_terms.say`)."""
+        return bool(name) and name in self.phrases
+
     def text(self, name: str | None, texts: Texts) -> str:
         """The value in the language of ``texts`` (a plain value is the same in every one)."""
         if name and name in self.phrases:

@@ -199,7 +199,8 @@ def font_key_for(ch: str, previous: str | None, fonts: FontSet) -> str | None:
     for candidate in FALLBACK_ORDER:
         if fonts.covers(candidate, ch):
             return candidate
-    if ch in "\u200c\u200d\u200e\u200f":  # joiners and marks: no glyph needed
+    if ch in "\u200c\u200d\u200e\u200f\u2066\u2067\u2068\u2069":  # joiners, marks, isolates:
+        # no glyph needed (an isolate's marks are taken out before layout: layout.py)
         return previous or "latin"
     return None
 

@@ -89,8 +89,55 @@ def has_rtl(text: str) -> bool:
     return _RTL_CHARS.search(text) is not None
 
 
+#: First strong isolate and pop directional isolate (UAX #9 6.3): a run between them is laid out
+#: on its own and counts as one neutral character for the text around it.
+FSI, PDI = "\u2068", "\u2069"
+_ISOLATE = re.compile(f"{FSI}([^\u2066-\u2069]*){PDI}")
+_ISOLATE_MARKS = re.compile("[\u2066-\u2069]")
+_NEUTRAL = "\ufffc"  # OBJECT REPLACEMENT CHARACTER: bidi class ON, stands for an isolate
+
+
+def isolate(text: str) -> str:
+    """``text`` as a first-strong isolate (marks it already had taken out): its direction comes
+    from its own first letter, and it does not decide the direction of the separators around
+    it. The Auskunft isolates every worded term and recorded value between its ``: ``, ``; ``
+    and ``, `` (:func:`~kimdesk.handouts.auskunft_terms.say`)."""
+    return f"{FSI}{_ISOLATE_MARKS.sub('', text)}{PDI}"
+
+
 def resolve_levels(text: str, rtl_base: bool) -> list[int]:
-    """Embedding levels per character (UAX #9 rules P2-I2) using python-bidi."""
+    """Embedding levels per character (UAX #9 rules P2-I2) using python-bidi, with isolates.
+
+    python-bidi's rules (``bidi.algorithm``) predate isolates (Unicode 6.3), so they are done
+    here (rules X5a-X5c, X6a, BD13 for non-nested FSI ... PDI): the text around is resolved
+    with each isolate as one neutral character, so a separator between two isolates takes the
+    paragraph's direction wherever the line breaks; each isolate's content is resolved as a
+    paragraph of its own direction at the least level above the paragraph's of that parity;
+    the FSI and PDI take the level of the neutral that stood for them."""
+    if FSI not in text:
+        return _levels(text, rtl_base)
+    base = 1 if rtl_base else 0
+    found = list(_ISOLATE.finditer(text))
+    outer = _ISOLATE.sub(_NEUTRAL, text)
+    outer_levels = _levels(outer, rtl_base)
+    levels: list[int] = []
+    pos = oi = 0
+    for m in found:
+        n = m.start() - pos
+        levels += outer_levels[oi:oi + n]
+        here = outer_levels[oi + n]
+        oi += n + 1
+        content = m.group(1)
+        inner_rtl = first_strong_rtl(content)
+        level = base + 1 if inner_rtl != bool(base) else base + 2
+        shift = level - int(inner_rtl)
+        levels += [here, *(lv + shift for lv in _levels(content, inner_rtl)), here]
+        pos = m.end()
+    return levels + outer_levels[oi:]
+
+
+def _levels(text: str, rtl_base: bool) -> list[int]:
+    """:func:`resolve_levels` of a text without isolates."""
     if not rtl_base and not has_rtl(text):
         return [0] * len(text)
     import unicodedata
@@ -329,9 +376,12 @@ def _close_rtl_runs(visual: list[Segment]) -> list[Segment]:
 
 
 def first_strong_rtl(text: str) -> bool:
-    """UAX #9 rules P2-P3: the direction of the first strong character (LTR when there is none)."""
+    """UAX #9 rules P2-P3: the direction of the first strong character (LTR when there is none),
+    skipping what stands between an isolate's FSI and its PDI."""
     import unicodedata
 
+    if FSI in text:
+        text = _ISOLATE.sub(_NEUTRAL, text)
     for ch in text:
         kind = unicodedata.bidirectional(ch)
         if kind in ("R", "AL"):
@@ -375,6 +425,11 @@ def _layout_uncached(text: str, width: float, style: Style, lang: str, rtl: bool
     fonts = font_set(style.bold)
     text = without_uncovered(text, style.bold)  # "[…]", not .notdef boxes (Chinese, ...)
     levels = resolve_levels(text, rtl)
+    if _ISOLATE_MARKS.search(text):  # the isolates' marks have done their work: no glyph
+        kept = [i for i, ch in enumerate(text) if not _ISOLATE_MARKS.match(ch)]
+        text, levels = "".join(text[i] for i in kept), [levels[i] for i in kept]
+        if not text:
+            return [Line((), 0.0, size, rtl, ())]
     max_em = width * 1000.0 / size
     lines: list[list[Segment]] = []
     current: list[Segment] = []
