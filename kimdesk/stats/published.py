@@ -3,7 +3,7 @@
 
 The Land holds the exports themselves, not what KIMdesk would compute for them today. So when a
 report of a reporting period is written (``kimdesk stats -o``, the statistics window's *Export*:
-both call :func:`record_export`), the vault keeps a record of it (table ``stats_exports``,
+both call :func:`publish`), the vault keeps a record of it (table ``stats_exports``,
 :mod:`kimdesk.vault.statsexports`): the period, method and threshold, every published number as
 the file shows it (``"."`` where suppressed), and the case tables' counts as they were (the
 suppressed ones too: the starting point of the flow link's moves, never exported). Then
@@ -94,8 +94,8 @@ def record_export(vault: Vault, report: Report, fmt: str) -> None:
     """An export of ``report`` is being published: record it in the audit log (action
     ``export``, subject ``statistics``, format and period, no figures) and, for a reporting
     period, what it published (:mod:`kimdesk.vault.statsexports`), in one transaction.
-    :func:`publish` does this before the file appears; the statistics window still calls it
-    after writing the file (docs/statistics.md, "File and record together")."""
+    :func:`publish` does this before the file appears (docs/statistics.md, "File and record
+    together"); alone, it records a file written elsewhere (tests)."""
     _record(vault, report, fmt)
 
 

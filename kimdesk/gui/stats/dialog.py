@@ -47,7 +47,7 @@ from kimdesk.gui.worker import DbWorker
 from kimdesk.i18n import N_, gettext
 from kimdesk.stats import DEFAULT_MIN_CELL, Period, Report, report_for_vault
 from kimdesk.stats.cellkey import METHODS
-from kimdesk.stats.published import record_export
+from kimdesk.stats.published import publish
 from kimdesk.stats.tables import Table
 
 if TYPE_CHECKING:
@@ -277,18 +277,21 @@ class StatisticsDialog(QDialog):
 
     def export_to(self, path: Path) -> BackgroundJob[Any]:
         """Write the current report to ``path`` (format from the suffix) with a progress
-        dialog; returns the running job (``export_done`` tells when the file is written)."""
-        from kimdesk.stats.export import write
+        dialog; returns the running job (``export_done`` tells when the file is written).
 
+        Through :func:`kimdesk.stats.published.publish` on the vault lane, as the CLI does: the
+        file appears only once its record is committed, so a record the vault refuses leaves no
+        published file behind (docs/statistics.md, "File and record together"). Writing a PDF
+        holds the vault lane about a second; the progress dialog is up meanwhile."""
         if self.report is None:
             raise RuntimeError("no report computed yet")
         report = self.report
         if path.suffix.lower() not in EXPORT_SUFFIXES:
             path = path.with_suffix(".xlsx")
         fmt = path.suffix.lstrip(".").lower()
-        return self._write_file(lambda w: write(report, path, progress=w.progress), path,
-                                _(N_("Writing the statistics…")),
-                                lambda vault: record_export(vault, report, fmt))
+        return self._write_file(
+            lambda w: publish(w.require_vault(), report, path, fmt, progress=w.progress), path,
+            _(N_("Writing the statistics…")), None)
 
     def choose_gap_export(self) -> None:
         filters = ";;".join([_(N_("Excel workbook (*.xlsx)")), _(N_("CSV (*.csv)")),
@@ -335,19 +338,23 @@ class StatisticsDialog(QDialog):
         self._start(BackgroundJob(self, self.worker(), read).success(write).failure(self._failed))
 
     def _write_file(self, produce: Callable[[DbWorker], object], path: Path, label: str,
-                    record: Callable[[Vault], None]) -> BackgroundJob[Any]:
-        """Run ``produce`` on the files lane with a progress dialog; once the file is written,
-        ``record`` it in the vault (audit log, what was published: as the CLI does), then
+                    record: Callable[[Vault], None] | None) -> BackgroundJob[Any]:
+        """Run ``produce`` with a progress dialog: on the files lane when it writes a file alone
+        and ``record`` audits it in the vault afterwards; on the vault lane when it records the
+        file itself (``record`` None: :func:`~kimdesk.stats.published.publish`). Then
         ``export_done``."""
         def written(_result: object) -> None:
             self.status.setText(" ".join([_(N_("Written to {path}.")).format(path=str(path)),
                                           *tableview.report_notes(self.report)]))
-            self._audit(record, then=lambda: self.export_done.emit(str(path)))
+            if record is None:
+                self.export_done.emit(str(path))
+            else:
+                self._audit(record, then=lambda: self.export_done.emit(str(path)))
 
         def failed(exc: Exception) -> None:
             QMessageBox.warning(self, _(N_("Export failed")), failure_message(exc))
 
-        job = BackgroundJob(self, self.worker(), produce, uses_vault=False)
+        job = BackgroundJob(self, self.worker(), produce, uses_vault=record is None)
         job.with_progress_dialog(label, name="export_progress").success(written).failure(failed)
         job.cancelled(lambda: self.status.setText(_(N_("Export cancelled."))))
         return self._start(job)
