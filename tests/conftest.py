@@ -40,6 +40,18 @@ def _collections_stay_on_the_main_thread() -> Iterator[None]:
     assert not off_thread_collections[before:], off_thread_collections[before:]
 
 
+@pytest.fixture(autouse=True)
+def _language_stays_in_its_test() -> Iterator[None]:
+    """A test that sets the interface language (``set_language``, a CLI run with ``--lang``)
+    leaves it set for the tests after it: an English assertion then failed only in some orders
+    (the attachment size refusal after the handout tests, 2026-12-07)."""
+    from kimdesk import i18n
+
+    before = i18n._active.get()  # "" when none was chosen: the machine's default then
+    yield
+    i18n._active.set(before)
+
+
 @pytest.fixture
 def make_vault(tmp_path: Path) -> Iterator[Callable[..., object]]:
     """Create vaults (closed for you at the end): ``make_vault(name="v.kdb", **meta)``."""
