@@ -20,6 +20,7 @@ from kimdesk.cli import (
     appointments,
     argparse_words,
     demo,
+    doctor,
     forms,
     gui,
     handouts,
@@ -52,6 +53,7 @@ REGISTRARS: tuple[Callable[[Subcommands], None], ...] = (
     stats.register,  # stats, gaps
     privacy.register,  # retention, subject-export
     gui.register,  # screenshots
+    doctor.register,  # doctor
 )
 
 
