@@ -447,14 +447,16 @@ _COUNTED = (("persons", N_("Person")), ("cases", N_("Cases")),
             ("earlier_versions", N_("Earlier versions")), ("conflicts", N_("Conflicts")),
             ("receipts", N_("Stored receipts naming these records")),
             ("recipients", N_("Devices of the team (recipients)")),
-            ("deletions", N_("Deletion records")))
+            ("deletions", N_("Deletion records")),
+            ("deleted_records", N_("Record ids noted as deleted")),
+            ("remains_of_deleted", N_("Versions and records still naming deleted ones")))
 
 
 @database_faults
 def cmd_subject_export(args: argparse.Namespace) -> int:
     """Read-only on the database (kimdesk/server/subject_lookup.py); the content goes into
     the file only, never to the terminal or a log."""
-    from kimdesk.server import subject_access, subject_lookup
+    from kimdesk.server import subject_access, subject_deleted, subject_lookup
 
     url = _existing_database(_db(args))
     try:
@@ -465,14 +467,19 @@ def cmd_subject_export(args: argparse.Namespace) -> int:
     try:
         with subject_lookup.read_only(engine) as conn:
             subject_lookup.check_schema(conn)
-            team, person = subject_lookup.resolve(conn, args.person, args.team)
+            subject = subject_lookup.resolve(conn, args.person, args.team)
+            team = subject.team
             auskunft = subject_access.collect(
-                conn, team, person, server_id=subject_lookup.stored_server_id(conn))
+                conn, team, subject.person_id, purged_case=subject.purged_case, asked=args.person,
+                server_id=subject_lookup.stored_server_id(conn))
     finally:
         engine.dispose()
     path = subject_access.write(auskunft, args.output)
     print(_("Auskunft from the server written to {path}").format(path=path))
     print(_("Team: {team}").format(team=team))
+    statement = subject_deleted.said(auskunft)
+    if statement:
+        print(statement)
     found = subject_access.counts(auskunft)
     for key, label in _COUNTED:
         print(f"  {_(label)}: {found[key]}")

@@ -179,8 +179,14 @@ purged = Table(
     Column("team", String(200), nullable=False),
     Column("deletion_id", String(64), nullable=False),
     Column("purged_at", String(40), nullable=False),
+    # a purged case's number as a keyed hash, and its person (revision 0005): what an Auskunft
+    # about them is asked by (kimdesk/server/purge.py, case_key)
+    Column("case_key", String(64), nullable=True),
+    Column("person_id", String(64), nullable=True),
     PrimaryKeyConstraint("kind", "id"),
     Index("purged_team", "team"),
+    Index("purged_case_key", "case_key"),
+    Index("purged_person", "person_id"),
 )
 
 DEFAULT_DB_URL = "sqlite:///kimdesk-server.db"

@@ -24,6 +24,8 @@ the WAL until it is recycled (docs/privacy.md says what to run).
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 from collections.abc import Iterable
 from typing import Any
@@ -125,6 +127,7 @@ def purge(conn: Connection, team: str, target_kind: str, target_id: str, deletio
         defer_history.append(hung)
     m = placeholder(conn)
     pairs = [(k, i) for k, i in keys]
+    named = _case_names(conn, team, cases)
     for table in (db.records.name, db.history.name):  # never another team's rows
         conn.exec_driver_sql(
             f"DELETE FROM {table} WHERE kind = {m} AND id = {m} AND team = {m}",
@@ -136,13 +139,46 @@ def purge(conn: Connection, team: str, target_kind: str, target_id: str, deletio
             f"DELETE FROM {db.conflicts.name} WHERE team = {m}"
             f" AND record_id IN ({', '.join(m for _ in chunk)})", (team, *chunk))
     known = purged_ids(conn, pairs)
-    fresh = [(k, i, team, deletion_id, stamp) for k, i in pairs if (k, i) not in known]
+    fresh = [(k, i, team, deletion_id, stamp,
+              *(named.get(i, (None, None)) if k == "cases" else (None, None)))
+             for k, i in pairs if (k, i) not in known]
     if fresh:
         conn.exec_driver_sql(
-            f"INSERT INTO {db.purged.name} (kind, id, team, deletion_id, purged_at)"
-            f" VALUES ({m}, {m}, {m}, {m}, {m})", fresh)
+            f"INSERT INTO {db.purged.name} (kind, id, team, deletion_id, purged_at,"
+            f" case_key, person_id) VALUES ({m}, {m}, {m}, {m}, {m}, {m}, {m})", fresh)
     scrub_receipts(conn, team, set(ids))
     return keys
+
+
+def case_key(conn: Connection, team: str, number: str) -> str | None:
+    """The keyed hash a ``purged`` row keeps of a case number (revision 0005): HMAC-SHA256 of
+    team and number under the server's ``case_number_key``. The number itself stays off the
+    server after the purge (tests/sync/test_purge_sync.py scans for it), yet the officer who
+    has it finds the deletion. None before revision 0005 made the key."""
+    row = conn.exec_driver_sql(
+        f"SELECT value FROM {db.server_meta.name} WHERE key = 'case_number_key'").first()
+    if row is None:
+        return None
+    return hmac.new(bytes.fromhex(str(row[0])), f"{team}\0{number.strip()}".encode(),
+                    hashlib.sha256).hexdigest()
+
+
+def _case_names(conn: Connection, team: str, cases: list[str]
+                ) -> dict[str, tuple[str | None, str | None]]:
+    """Case id -> (:func:`case_key` of its number, person id), read before the purge: a
+    ``purged`` row keeps them so that an Auskunft asked by case number or person finds the
+    deleted case (the person id: a pseudonym the person's deletion record keeps anyway)."""
+    found: dict[str, tuple[str | None, str | None]] = {}
+    m = placeholder(conn)
+    for start in range(0, len(cases), 500):
+        chunk = cases[start:start + 500]
+        for rid, number, person in conn.exec_driver_sql(
+                f"SELECT id, {json_field(conn, 'case_number')}, {json_field(conn, 'person_id')}"
+                f" FROM {db.records.name} WHERE team = {m} AND kind = 'cases'"
+                f" AND id IN ({', '.join(m for _ in chunk)})", (team, *chunk)):
+            key = case_key(conn, team, str(number)) if number else None
+            found[str(rid)] = (key, str(person) if person else None)
+    return found
 
 
 def delete_versions_that_hung_there(conn: Connection, team: str, purged: list[Hung]) -> None:

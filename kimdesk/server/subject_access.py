@@ -36,7 +36,7 @@ from sqlalchemy import Connection
 from kimdesk.domain.retention import CaseFacts, RetentionPolicy, due_date, policy_for
 from kimdesk.errors import KimdeskError
 from kimdesk.i18n import N_
-from kimdesk.server import db, purge
+from kimdesk.server import db, purge, subject_deleted
 from kimdesk.server.plausibility import PARENTS
 from kimdesk.server.retention import policies
 from kimdesk.server.store import placeholder
@@ -214,11 +214,16 @@ class _Reader:
         return found
 
 
-def collect(conn: Connection, team: str, person_id: str, *, server_id: str | None = None
-            ) -> dict[str, Any]:
-    """The server's Auskunft about ``person_id`` of ``team`` as plain JSON-able data."""
+def collect(conn: Connection, team: str, person_id: str, *, server_id: str | None = None,
+            purged_case: str | None = None, asked: str = "") -> dict[str, Any]:
+    """The server's Auskunft about ``person_id`` of ``team`` as plain JSON-able data; for a
+    deleted person also what remains of them (:mod:`.subject_deleted`). ``purged_case``: the
+    case asked about where it was purged before its person was noted (``person_id`` empty);
+    ``asked``: what the officer gave (a purged case's number is known only from it)."""
     read = _Reader(conn, team)
-    person = read.person(person_id)
+    person = read.person(person_id) if person_id else None
+    purged = subject_deleted.gone(conn, team, person_id, purged_case, asked)
+    gone_cases = [r["id"] for r in purged if r["kind"] == "cases"]
     cases = sorted(read.records(["cases"], "person_id", [person_id]),
                    key=lambda c: (str(c["data"].get("opened_on", "")),
                                   str(c["data"].get("case_number", "")), c["id"]))
@@ -228,7 +233,7 @@ def collect(conn: Connection, team: str, person_id: str, *, server_id: str | Non
     listed = [*([person] if person else []), *cases, *parts, *consents]
     keys = {(r["kind"], r["id"]) for r in listed}
     hung = (case_ids, person_id, {person_id})
-    own_cases = set(case_ids)
+    own_cases = set(case_ids) | set(gone_cases)
 
     def belongs(kind: Any, data: dict[str, Any]) -> bool:
         """Whether this version of a record hung on her cases or on her then."""
@@ -250,7 +255,11 @@ def collect(conn: Connection, team: str, person_id: str, *, server_id: str | Non
     known = {v["hid"] for r in listed for v in r["earlier_versions"]}
     moved = [v for v in read.versions(purge.versions_that_hung_there(conn, team, [hung]))
              if v["hid"] not in known and belongs(v["kind"], v["data"])]
-    ids = {i for _, i in keys}
+    ids = {i for _, i in keys} | {r["id"] for r in purged}
+    gone_keys = {(r["kind"], r["id"]) for r in purged}
+    linked = read.records(CASE_PARTS, "case_id", gone_cases)  # a gap not yet unlinked
+    receipts = read.receipts(ids, belongs)
+    deletions = read.deletions(ids | ({person_id} if person_id else set()))
     rules = policies(conn, team)
     for case in cases:
         case.update({part: [r for r in parts if r["kind"] == part
@@ -263,8 +272,13 @@ def collect(conn: Connection, team: str, person_id: str, *, server_id: str | Non
             "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "server_id": server_id,
             "team": team,
-            "person_id": person_id,
+            "person_id": person_id or None,
+            **({"case_id": purged_case} if purged_case else {}),
         },
+        # deleted or not, when, on what basis, and a plain statement of what remains
+        "status": subject_deleted.status(person, purged, deletions, {
+            "deletions": sum("deletion_record" in d for d in deletions),
+            "receipts": len(receipts), "linked": len(linked)}),
         "person": person,
         "cases": cases,
         "consents": consents,
@@ -273,9 +287,14 @@ def collect(conn: Connection, team: str, person_id: str, *, server_id: str | Non
         # versions of her records from when they hung on another person's case: theirs
         "versions_left_out": left_out,
         "conflicts": read.conflicts(sorted(ids)),
-        "receipts": read.receipts(ids, belongs),
+        "receipts": receipts,
         "recipients": read.devices(),
-        "deletions": read.deletions(ids | {person_id}),
+        "deletions": deletions,
+        # of deleted records: ids noted as purged, versions and records still naming them
+        "deleted_records": purged,
+        "versions_of_deleted_records": sorted(
+            read.history(gone_keys), key=lambda v: (v["kind"], v["id"], v["rev"])),
+        "records_naming_deleted_cases": linked,
     }
 
 
@@ -328,6 +347,9 @@ def counts(auskunft: dict[str, Any]) -> dict[str, int]:
         "receipts": len(auskunft["receipts"]),
         "recipients": len(auskunft["recipients"]),
         "deletions": len(auskunft["deletions"]),
+        "deleted_records": len(auskunft["deleted_records"]),
+        "remains_of_deleted": len(auskunft["versions_of_deleted_records"])
+        + len(auskunft["records_naming_deleted_cases"]),
     }
 
 
@@ -337,8 +359,11 @@ def file_name(auskunft: dict[str, Any]) -> str:
     the person id's first 8 characters as there. A case number is what a device sent: any
     character but letters, digits, ``.``, ``_`` and ``-`` becomes ``_`` (no ``/`` or ``..``
     can lead the file out of the folder)."""
-    numbers = [str(c["data"].get("case_number") or "") for c in auskunft["cases"]]
-    stem = numbers[-1] if numbers and numbers[-1] else auskunft["auskunft"]["person_id"][:8]
+    numbers = [str(c["data"].get("case_number") or "") for c in auskunft["cases"]] or [
+        str(c["case_number"] or "") for c in auskunft["status"]["deleted_cases"]]
+    about = auskunft["auskunft"]
+    stem = numbers[-1] if numbers and numbers[-1] else (
+        about["person_id"] or about.get("case_id") or "")[:8]
     from kimdesk.vault.files import file_stem
 
     return f"server-auskunft-{file_stem(stem, 'person')}.json"

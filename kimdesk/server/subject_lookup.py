@@ -11,9 +11,14 @@ A case number is unique within a team (the device's tag is part of it) but two t
 could write the same one; then, or when what was given fits two persons, the lookup refuses
 and asks for ``--team`` or the person id, instead of answering about the wrong person.
 
-A person or case the server purged (Löschfrist or an Art. 17 request: docs/privacy.md) is not
-found, and the message says when and on which legal basis it was deleted: the deletion record
-holds no personal data, and "deleted on ..." is the answer the officer needs then.
+A person or case the server purged (Löschfrist or an Art. 17 request: docs/privacy.md) is found
+too, by its id or (for a case purged since revision 0005) its case number, in the ``purged``
+notes (which keep a keyed hash of the number, :func:`kimdesk.server.purge.case_key`): the
+officer asked about a deleted client must still get what the server keeps about them (the
+deletion records, the ids noted, a stale device's refused push in a receipt), and the
+Auskunft says plainly that they were deleted (:mod:`kimdesk.server.subject_deleted`). Until
+2026-12-07 a purged person was refused with one line, and a purged case's number matched
+nothing at all.
 
 Reading is read-only by construction, not by care: SQLite's file is opened read-only
 (:func:`read_only_url`, ``mode=ro``), with ``PRAGMA query_only`` and a deferred transaction that
@@ -31,9 +36,9 @@ with the fix.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine
@@ -41,7 +46,7 @@ from sqlalchemy import Connection, Engine
 from kimdesk.errors import KimdeskError
 from kimdesk.i18n import N_
 from kimdesk.server import db
-from kimdesk.server.purge import json_field
+from kimdesk.server.purge import case_key, json_field
 from kimdesk.server.store import placeholder
 
 
@@ -69,13 +74,14 @@ class AmbiguousSubject(KimdeskError):
                          teams=", ".join(teams))
 
 
-class SubjectPurged(KimdeskError):
-    """The person or case was purged: only its deletion record is left, no data about them."""
+@dataclass(frozen=True)
+class Subject:
+    """Whom an Auskunft is about: the team, the person's id (``""`` where only a case purged
+    before revision 0005 is known, which kept no person), and that case's id then."""
 
-    def __init__(self, ident: str, day: str, basis: str) -> None:
-        super().__init__(N_("The server holds nothing about \"{ident}\" any more: it was deleted "
-                            "on {day} ({basis}). Only the deletion record is kept, without "
-                            "personal data."), ident=ident, day=day, basis=basis)
+    team: str
+    person_id: str
+    purged_case: str | None = None
 
 
 class SchemaNotCurrent(KimdeskError):
@@ -140,9 +146,10 @@ def check_schema(conn: Connection) -> None:
         raise SchemaNotCurrent(current, head)
 
 
-def resolve(conn: Connection, ident: str, team: str | None = None) -> tuple[str, str]:
-    """(team, person id) of the person ``ident`` names: their id, or a case's id or number.
-    Tombstones count: a deleted record keeps every field on the server until it is purged."""
+def resolve(conn: Connection, ident: str, team: str | None = None) -> Subject:
+    """Whom ``ident`` names: a person's id, or a case's id or number. Tombstones count: a
+    deleted record keeps every field on the server until it is purged; after the purge, the
+    ``purged`` notes are searched (:func:`_purged`)."""
     ident = ident.strip()
     m = placeholder(conn)
     of_team, team_args = (f" AND team = {m}", (team,)) if team is not None else ("", ())
@@ -157,29 +164,40 @@ def resolve(conn: Connection, ident: str, team: str | None = None) -> tuple[str,
             f"{of_team}", (ident, ident, *team_args)):
         found.add((str(t), str(person or "")))
     if len(found) == 1:
-        return found.pop()
+        t, person = found.pop()
+        return Subject(t, person)
     if found:
         raise AmbiguousSubject(ident, len(found), sorted({t for t, _ in found}))
-    _purged(conn, ident, team)
+    subjects = _purged(conn, ident, team)
+    if len(subjects) == 1:
+        return subjects[0]
+    if subjects:
+        raise AmbiguousSubject(ident, len(subjects), sorted({s.team for s in subjects}))
     raise SubjectNotFound(ident, team)
 
 
-def _purged(conn: Connection, ident: str, team: str | None) -> None:
-    """Raise :class:`SubjectPurged` when ``ident`` is a person or case the server purged."""
+def _purged(conn: Connection, ident: str, team: str | None) -> list[Subject]:
+    """The purged persons or cases ``ident`` names (by id; a case also by its number), one
+    subject per person: a person's own note and her case's note name the same person."""
     m = placeholder(conn)
     of_team, team_args = (f" AND team = {m}", (team,)) if team is not None else ("", ())
-    row = conn.exec_driver_sql(
-        f"SELECT deletion_id, purged_at FROM {db.purged.name} WHERE id = {m}"
-        f" AND kind IN ('persons', 'cases'){of_team} ORDER BY purged_at",
-        (ident, *team_args)).first()
-    if row is None:
-        return
-    deletion = conn.exec_driver_sql(
-        f"SELECT data FROM {db.records.name} WHERE kind = 'deletions' AND id = {m}",
-        (row[0],)).first()
-    data = json.loads(deletion[0]) if deletion is not None else {}
-    raise SubjectPurged(ident, str(data.get("deleted_on") or str(row[1])[:10]),
-                        str(data.get("legal_basis") or "-"))
+    teams = [team] if team is not None else [str(t) for (t,) in conn.exec_driver_sql(
+        f"SELECT DISTINCT team FROM {db.purged.name} WHERE case_key IS NOT NULL")]
+    keys = [k for t in teams if (k := case_key(conn, t, ident)) is not None] or [""]
+    found: dict[tuple[str, str], Subject] = {}
+    for kind, rid, t, person in conn.exec_driver_sql(
+            f"SELECT kind, id, team, person_id FROM {db.purged.name}"
+            f" WHERE ((kind = 'persons' AND id = {m}) OR (kind = 'cases' AND (id = {m}"
+            f" OR case_key IN ({', '.join(m for _ in keys)})))){of_team}"
+            " ORDER BY purged_at, kind, id", (ident, ident, *keys, *team_args)):
+        if kind == "persons":
+            subject = Subject(str(t), str(rid))
+        elif person:
+            subject = Subject(str(t), str(person))
+        else:  # purged before revision 0005: the case's person is not known any more
+            subject = Subject(str(t), "", str(rid))
+        found.setdefault((subject.team, subject.person_id or f"case:{rid}"), subject)
+    return list(found.values())
 
 
 def stored_server_id(conn: Connection) -> str | None:

@@ -8,8 +8,8 @@ field is changed on both devices (a conflict); a second person of the same team 
 their own. The real command, in its own process, must write every marker of the first person
 (the earlier addresses and the losing value too, the file as a copy) into a 0600 file, none of
 the second, none to the terminal, find the person by case number, case id and person id, refuse
-an unknown or purged one and another team in one line, speak German, and change nothing in the
-database.
+an unknown one and another team in one line, say that a purged one was deleted, speak German,
+and change nothing in the database.
 """
 
 from __future__ import annotations
@@ -173,7 +173,6 @@ def test_the_server_auskunft_holds_everything_of_the_person_and_nothing_of_anoth
     assert "Frühere Fassungen: " in german.stdout
     refusals = {
         "unknown": (["2026-XX-000099"], "Nothing on the server matches \"2026-XX-000099\""),
-        "purged": ([gone], "deleted on 2026-04-01 (Art. 17 DSGVO)"),
         "other team": ([number, "--team", "Team Süd"], "Nothing of team Team Süd"),
         "no database": (["x", "--db", f"sqlite:///{tmp_path / 'none.db'}"],
                         "No server database at"),
@@ -189,6 +188,11 @@ def test_the_server_auskunft_holds_everything_of_the_person_and_nothing_of_anoth
                        server.db_url)  # -o names the file written before
     assert not_a_folder.returncode != 0 and "Cannot write" in not_a_folder.stderr
     assert "Traceback" not in not_a_folder.stderr and not_a_folder.stderr.count("\n") == 1
+    # the purged person is found, and the file says so (tests/server/
+    # test_server_subject_export_deleted.py; refused with one line until 2026-12-07)
+    purged = run("server", "subject-export", gone, "-o", str(tmp_path / "gone"), "--db",
+                 server.db_url)
+    assert purged.returncode == 0 and "deleted on 2026-04-01 (Art. 17 DSGVO)" in purged.stdout
     german_refusal = run("server", "subject-export", "2026-XX-000099", "-o", str(tmp_path / "no"),
                          "--db", server.db_url, lang="de")
     assert "Nichts auf dem Server passt zu" in german_refusal.stderr
