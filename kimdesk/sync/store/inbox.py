@@ -16,6 +16,7 @@ from kimdesk.sync.errors import SyncError
 from kimdesk.sync.protocol import MAX_CURSOR, PullPage, ReferencePage, RemoteRecord
 from kimdesk.sync.store.state import StateStore
 from kimdesk.vault.purge import purge_deleted_targets
+from kimdesk.vault.sync.parkcap import ParkedFull
 from kimdesk.vault.sync.parked import drop_orphans, waiting_for_nothing
 
 
@@ -38,7 +39,9 @@ class InboxStore(StateStore):
         """Apply one page of server changes and advance the cursor, atomically.
 
         Records are written kind by kind, parents first (persons before cases before notes),
-        with one ``executemany`` per kind; a record whose parent is missing is parked.
+        with one ``executemany`` per kind; a record whose parent is missing is parked. A page
+        that would park more than the vault's caps allow is refused whole, the cursor kept
+        (:mod:`kimdesk.vault.sync.parkcap`).
         ``force``: records written even at a revision known here, unless pending
         (:mod:`kimdesk.sync.store.expired`)."""
         check_follows(self.cursor, page.next_cursor, page.more)
@@ -47,6 +50,13 @@ class InboxStore(StateStore):
             if seen is not None:
                 seen.add((rec.kind, rec.id))
             by_kind.setdefault(rec.kind, []).append(rec)
+        try:
+            return self._apply_page(page, by_kind, force)
+        except ParkedFull as exc:  # rolled back: the cursor stays, the page comes again
+            raise SyncError(exc.message, **exc.params) from None
+
+    def _apply_page(self, page: PullPage, by_kind: dict[str, list[RemoteRecord]],
+                    force: set[tuple[str, str]] | None) -> int:
         applied = 0
         inbox = self.tables.inbox
         with self.vault.transaction(), inbox.receiving():

@@ -22,6 +22,7 @@ from kimdesk.domain.models import Note, Record
 from kimdesk.vault.repository import Repository
 from kimdesk.vault.searchentries import SearchEntries
 from kimdesk.vault.sync.bases import SyncBases, dumps
+from kimdesk.vault.sync.parkcap import ParkingTally
 from kimdesk.vault.sync.records import SyncedRecords
 from kimdesk.vault.sync.rows import ReceivedRows
 
@@ -100,6 +101,7 @@ class Inbox:
         self._bases = bases
         self._rows: dict[str, ReceivedRows] = {}
         self._touched: list[_Touched] = []
+        self._tally: ParkingTally | None = None
 
     def rows(self, kind: str) -> ReceivedRows:
         """Row building for received records of ``kind`` (made once per table)."""
@@ -113,6 +115,7 @@ class Inbox:
         """A block of received writes; at its end (not after an error) the search entries of
         the persons, cases and notes written in it are refreshed."""
         self._touched = []
+        self._tally = None  # read again: a page rolled back left the last one's counts wrong
         yield
         self._reindex()
 
@@ -308,11 +311,17 @@ class Inbox:
         return self._vault.conn.execute(sql + " LIMIT 1", kinds).fetchone() is not None
 
     def _park(self, rec: Received, reason: str) -> None:
+        """Hold ``rec`` back in ``sync_parked``; :class:`ParkedFull` past the caps
+        (:mod:`kimdesk.vault.sync.parkcap`), which rolls the page back."""
+        if self._tally is None:
+            self._tally = ParkingTally(self._vault.conn, self._repos)
+        data = dumps(rec.data)
+        self._tally.admit(rec.kind, rec.id, data)
         self._vault.conn.execute(
             "INSERT INTO sync_parked (kind, id, rev, data, reason) VALUES (?, ?, ?, ?, ?)"
             " ON CONFLICT(kind, id) DO UPDATE SET rev = excluded.rev, data = excluded.data,"
             " reason = excluded.reason",
-            (rec.kind, rec.id, rec.rev, dumps(rec.data), reason[:300]),
+            (rec.kind, rec.id, rec.rev, data, reason[:300]),
         )
 
     def retry_parked(self) -> int:
