@@ -4,16 +4,16 @@ Each event's hash covers its content and the previous event's hash, so deleting 
 event breaks the chain from there on (:meth:`AuditLog.verify`). The events live inside the
 encrypted vault and stay on this device: they are not a sync kind (``SYNC_KINDS`` in
 :mod:`kimdesk.sync.protocol`). The chain's newest end is anchored nowhere, so whoever holds the
-passphrase can delete the newest events without breaking it; the server's audit trail planned
-in docs/planned.md anchors it.
+passphrase can delete the newest events without breaking it; the server's audit trail
+(:mod:`kimdesk.server.audit_trail`, same chain function) anchors it once devices upload
+(docs/planned.md, section 3).
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 from typing import TYPE_CHECKING
 
+from kimdesk.domain.auditchain import GENESIS, event_hash
 from kimdesk.domain.codes import AuditAction
 from kimdesk.domain.models import AuditEvent, new_id
 from kimdesk.vault.repository import Repository, now_iso
@@ -21,12 +21,7 @@ from kimdesk.vault.repository import Repository, now_iso
 if TYPE_CHECKING:
     from kimdesk.vault.vault import Vault
 
-GENESIS = "0" * 64
-
-
-def event_hash(prev_hash: str, event: dict[str, str]) -> str:
-    body = json.dumps(event, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256((prev_hash + body).encode("utf-8")).hexdigest()
+__all__ = ["GENESIS", "AuditLog", "event_hash"]
 
 
 class AuditLog(Repository[AuditEvent]):
