@@ -1,5 +1,6 @@
 """``kimdesk server run | enroll-code | revoke | devices | orphans | publish | retention |
-subject-export``: the administrator's commands (a contract: municipal IT scripts them)."""
+subject-export | audit``: the administrator's commands (a contract: municipal IT scripts
+them; ``audit`` in :mod:`kimdesk.cli.server_audit`)."""
 
 from __future__ import annotations
 
@@ -256,6 +257,10 @@ def register(sub: Subcommands) -> None:
                         help=_("only this team (default: every team)"))
     export.set_defaults(func=cmd_subject_export)
 
+    from kimdesk.cli import server_audit
+
+    server_audit.register(ssub, db_option)  # audit, audit verify
+
     publish = ssub.add_parser("publish", help=_("publish reference data to the devices"))
     db_option(publish)
     publish.add_argument("--kind", required=True,
@@ -347,11 +352,13 @@ def cmd_retention_plan(args: argparse.Namespace) -> int:
 
 @database_faults
 def cmd_retention_apply(args: argparse.Namespace) -> int:
+    from kimdesk.server.audit_trail import Actor, admin
     from kimdesk.server.receipts import receipt_days
     from kimdesk.server.retention import apply
 
     days = args.receipt_days or receipt_days(config.load().receipt_days)
-    result = apply(_service(args).engine, args.today or date.today(), days)
+    result = apply(_service(args).engine, args.today or date.today(), days,
+                   actor=(Actor.ADMIN, admin()))
     print(_("Deleted: {cases} cases, {persons} persons; kept under a legal hold: {held}.").format(
         cases=result.deleted_cases, persons=result.deleted_persons, held=result.held))
     print(ngettext("Stored push receipts older than {days} day emptied: {n}.",
@@ -459,6 +466,11 @@ def cmd_subject_export(args: argparse.Namespace) -> int:
     from kimdesk.server import subject_access, subject_deleted, subject_lookup
 
     url = _existing_database(_db(args))
+    writer = open_engine(url)  # the audit row first, in a transaction of its own
+    try:
+        subject_lookup.logged(writer, args.person, args.team)
+    finally:
+        writer.dispose()
     try:
         engine = open_engine(subject_lookup.read_only_url(url))
     except ServerDatabaseError as exc:  # named as given, not as the read-only URI

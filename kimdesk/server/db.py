@@ -189,6 +189,26 @@ purged = Table(
     Index("purged_person", "person_id"),
 )
 
+#: The server's audit trail (kimdesk/server/audit_trail.py): who did what with whose data, as
+#: ids and counts, never a value of a record. Append-only (revision 0005: triggers on both
+#: databases, and on PostgreSQL the GRANTs of docs/deployment.md), hash-chained like the
+#: device's log (kimdesk/domain/auditchain.py); ``seq`` is numbered 1, 2, 3 ... without gaps.
+audit_trail = Table(
+    "audit_trail",
+    metadata,
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("at", String(40), nullable=False),
+    Column("actor_kind", String(16), nullable=False),
+    Column("actor_id", String(200), nullable=False),
+    Column("action", String(40), nullable=False),
+    Column("team", String(200), nullable=False),
+    Column("subjects", Text, nullable=False),
+    Column("detail", Text, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    Index("audit_trail_team", "team"),
+)
+
 DEFAULT_DB_URL = "sqlite:///kimdesk-server.db"
 #: Execution option of a connection that only reads (see :func:`reading`).
 READ_ONLY = "kimdesk_read_only"

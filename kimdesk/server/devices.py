@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from kimdesk.server import LAST_SEEN_MINUTES, db
+from kimdesk.server import LAST_SEEN_MINUTES, audit_trail, db
 from kimdesk.server.common import Device, ServiceError, now_iso, sha256
 from kimdesk.server.db import SQLITE_BUSY_MS
 from kimdesk.server.store import ensure_team
@@ -53,8 +53,10 @@ def server_id(engine: Engine) -> str:
         return value
 
 
-def create_enroll_code(engine: Engine, team: str, ttl: timedelta = CODE_TTL) -> str:
-    """A one-time code for ``team``, shown to the administrator once (stored hashed)."""
+def create_enroll_code(engine: Engine, team: str, ttl: timedelta = CODE_TTL, *,
+                       actor: str | None = None) -> str:
+    """A one-time code for ``team``, shown to the administrator once (stored hashed); the
+    audit trail names ``actor`` (default: the operating-system account)."""
     team = team.strip()
     if not team:
         raise ValueError("team must not be empty")
@@ -71,6 +73,9 @@ def create_enroll_code(engine: Engine, team: str, ttl: timedelta = CODE_TTL) -> 
                 expires_at=(stamp + ttl).isoformat(),
             )
         )
+        audit_trail.append(conn, audit_trail.Actor.ADMIN, actor or audit_trail.admin(),
+                           audit_trail.Action.ENROLL_CODE, team,
+                           detail={"expires_at": (stamp + ttl).isoformat()})
     return code
 
 
@@ -107,20 +112,29 @@ def enroll(engine: Engine, code: str, device_name: str = "", vault_id: str = ""
                 last_batch_seq=0,
             )
         )
+        audit_trail.append(conn, audit_trail.Actor.DEVICE, device_id, audit_trail.Action.ENROLL,
+                           row.team)
     return EnrollResponse(
         device_id=device_id, token=token, team=row.team, server_id=server_id(engine)
     )
 
 
-def revoke(engine: Engine, device_id: str) -> bool:
-    """Refuse the device's token from now on; False if it was unknown or already revoked."""
+def revoke(engine: Engine, device_id: str, *, actor: str | None = None) -> bool:
+    """Refuse the device's token from now on; False if it was unknown or already revoked (no
+    audit row then: nothing was done)."""
     with engine.begin() as conn:
+        team = conn.execute(select(db.devices.c.team).where(
+            db.devices.c.id == device_id, db.devices.c.revoked_at.is_(None))).scalar()
         result = conn.execute(
             update(db.devices)
             .where(db.devices.c.id == device_id, db.devices.c.revoked_at.is_(None))
             .values(revoked_at=now_iso())
         )
-        return bool(result.rowcount)
+        if not result.rowcount:
+            return False
+        audit_trail.append(conn, audit_trail.Actor.ADMIN, actor or audit_trail.admin(),
+                           audit_trail.Action.REVOKE, str(team or ""), {"devices": [device_id]})
+        return True
 
 
 def list_devices(engine: Engine) -> list[dict[str, Any]]:

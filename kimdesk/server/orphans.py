@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine
 
-from kimdesk.server import db, purge
+from kimdesk.server import audit_trail, db, purge
 from kimdesk.server.plausibility import PARENTS
 from kimdesk.server.store import placeholder
 
@@ -98,5 +98,12 @@ def remove(engine: Engine, team: str | None = None) -> list[Orphan]:
                 f"DELETE FROM {db.conflicts.name} WHERE team = {m} AND record_id = {m}",
                 [(t, i) for i in sorted(ids)])
             purge.scrub_receipts(conn, t, ids)
+            by_kind: dict[str, list[str]] = {}
+            for o in gone:
+                if o.team == t:
+                    by_kind.setdefault(o.kind, []).append(o.id)
+            audit_trail.append(conn, audit_trail.Actor.ADMIN, audit_trail.admin(),
+                               audit_trail.Action.ORPHANS_REMOVED, t, by_kind,
+                               {"records": sum(len(v) for v in by_kind.values())})
     purge.flush_freed_pages(engine)
     return gone

@@ -14,11 +14,23 @@ from itertools import groupby
 from operator import attrgetter
 from typing import Any, NamedTuple
 
-from sqlalchemy import Engine, LargeBinary, Select, bindparam, case, cast, func, literal, select
+from sqlalchemy import (
+    JSON,
+    Engine,
+    LargeBinary,
+    Select,
+    bindparam,
+    case,
+    cast,
+    func,
+    literal,
+    select,
+)
 from sqlalchemy.sql.elements import ColumnElement
 
-from kimdesk.server import db
+from kimdesk.server import audit_trail, db
 from kimdesk.server.common import Device
+from kimdesk.server.plausibility import PARENTS
 from kimdesk.server.store import placeholder
 from kimdesk.sync import answers
 from kimdesk.sync.protocol import (
@@ -52,7 +64,8 @@ def pull_json(engine: Engine, device: Device, since: int, limit: int = PULL_PAGE
         data = case((attachment, literal(None)), else_=r.data).label("data")
         size = case((attachment, literal(0)), else_=octets(conn.dialect.name, r.data)
                     ).label("size")
-        query = (select(r.kind, r.id, r.rev, r.seq, r.deleted, data, r.updated_by, size)
+        query = (select(r.kind, r.id, r.rev, r.seq, r.deleted, data, r.updated_by, size,
+                        *_owners(conn.dialect.name))
                  .where(r.team == device.team, r.seq > since, r.seq <= head))
         if not own:
             # this device's own writes are skipped in the query, not page by page: after a
@@ -73,6 +86,8 @@ def pull_json(engine: Engine, device: Device, since: int, limit: int = PULL_PAGE
     if end < upper:
         more, upper = True, end
         rows = [x for x in rows if x.seq <= end]
+    if rows or conflicts:
+        _audit(engine, device, rows, len(conflicts), since, upper)
     parts = [
         f'{{"kind":{json.dumps(x.kind)},"id":{json.dumps(x.id)},"rev":{int(x.rev)},'
         f'"seq":{int(x.seq)},"deleted":{"true" if x.deleted else "false"},"data":{x.data}}}'
@@ -84,6 +99,41 @@ def pull_json(engine: Engine, device: Device, since: int, limit: int = PULL_PAGE
             f'"next_cursor":{int(upper)},"more":{more_json}}}')
 
 
+def _owners(dialect: str) -> tuple[ColumnElement[Any], ColumnElement[Any]]:
+    """The case and the person a page's record belongs to (its own id for a case or person,
+    else its ``case_id`` / ``person_id``), read by the database with the page: what the page's
+    audit row names (:func:`_audit`)."""
+    r = db.records.c
+
+    def field(name: str) -> ColumnElement[Any]:
+        if dialect == "postgresql":
+            return func.json_extract_path_text(cast(r.data, JSON), name)
+        return func.json_extract(r.data, f"$.{name}")
+
+    on_case = sorted(k for k, (f, _) in PARENTS.items() if f == "case_id")
+    on_person = sorted(k for k, (f, _) in PARENTS.items() if f == "person_id")
+    return (case((r.kind == "cases", r.id), (r.kind.in_(on_case), field("case_id")),
+                 else_=literal(None)).label("case_ref"),
+            case((r.kind == "persons", r.id), (r.kind.in_(on_person), field("person_id")),
+                 else_=literal(None)).label("person_ref"))
+
+
+def _audit(engine: Engine, device: Device, rows: Sequence[Any], conflicts: int, since: int,
+           upper: int) -> None:
+    """The page's audit row: the device, the cases and persons its records belong to, how
+    many records and conflicts it carries and its range of change numbers. In a transaction
+    of its own, after the page's read (which never writes: :func:`kimdesk.server.db.reading`)
+    and before the page is answered: if it fails, the page is not sent
+    (:mod:`kimdesk.server.audit_trail`)."""
+    cases = {str(x.case_ref) for x in rows if x.case_ref}
+    persons = {str(x.person_ref) for x in rows if x.person_ref}
+    with engine.begin() as conn:
+        audit_trail.append(conn, audit_trail.Actor.DEVICE, device.id, audit_trail.Action.PULL,
+                           device.team, {"cases": cases, "persons": persons},
+                           {"records": len(rows), "conflicts": conflicts,
+                            "after": int(since), "to": int(upper)})
+
+
 class _Row(NamedTuple):
     kind: str
     id: str
@@ -93,6 +143,8 @@ class _Row(NamedTuple):
     data: str
     updated_by: str
     size: int
+    case_ref: str | None
+    person_ref: str | None
 
 
 #: A page stops before the record that would take it past this many bytes of record JSON in
@@ -136,7 +188,7 @@ def _with_attachments(conn: Any, rows: Sequence[Any]) -> tuple[Sequence[Any], bo
             if found is None:
                 continue
             x = _Row(x.kind, x.id, x.rev, x.seq, x.deleted, found[0], x.updated_by,
-                     int(found[1]))
+                     int(found[1]), x.case_ref, x.person_ref)
         size = int(x.size)
         if out and total + size > PULL_PAGE_BYTES:
             return out, True

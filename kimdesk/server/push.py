@@ -23,7 +23,7 @@ from pydantic_core import from_json, to_json
 from sqlalchemy import Connection, Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from kimdesk.server import db, plausibility, purge, receipts, removed_files
+from kimdesk.server import audit_trail, db, plausibility, purge, receipts, removed_files
 from kimdesk.server.common import Device, ServiceError, now_iso
 from kimdesk.server.pull import team_state
 from kimdesk.server.push_plan import Key, PushPlan, StoredRecord, decide, touched_keys
@@ -139,7 +139,7 @@ def _push(engine: Engine, device: Device, request: PushRequest, payload_hash: st
             raise ServiceError(409, ErrorCode.OUT_OF_ORDER,
                                f"expected batch {last + 1}, got {request.batch_seq}",
                                expected=last + 1)
-        receipt, files, scrubbed = apply_batch(conn, device, request, first_seq)
+        receipt, files, scrubbed, counts = apply_batch(conn, device, request, first_seq)
         conn.execute(
             update(db.devices).where(db.devices.c.id == device.id).values(
                 last_batch_seq=request.batch_seq, last_seen=now_iso()
@@ -156,14 +156,23 @@ def _push(engine: Engine, device: Device, request: PushRequest, payload_hash: st
                 files=files,
             )
         )
+        # last: the trail's lock (PostgreSQL) is held only until the commit that follows
+        ids: dict[str, list[str]] = {}
+        for change in request.changes:
+            ids.setdefault(change.kind, []).append(change.id)
+        audit_trail.append(conn, audit_trail.Actor.DEVICE, device.id, audit_trail.Action.PUSH,
+                           device.team, ids, {"batch_id": request.batch_id,
+                                              "batch_seq": request.batch_seq, **counts})
         return receipt, scrubbed
 
 
 def apply_batch(conn: Connection, device: Device, request: PushRequest, first_seq: int
-                ) -> tuple[str, bool, bool]:
+                ) -> tuple[str, bool, bool, dict[str, int]]:
     """Apply the changes of a batch (the team row is locked); the receipt as JSON text,
-    whether it carries an attachment's file (``batches.files``), and whether it purged a
-    record or removed an attachment's file (SQLite's log then holds old pages with them)."""
+    whether it carries an attachment's file (``batches.files``), whether it purged a
+    record or removed an attachment's file (SQLite's log then holds old pages with them), and
+    the counts of the audit trail's row (results by status, conflicts, records purged, files
+    removed)."""
     wanted, repeated = touched_keys(request)
     refused = purge.refusals(conn, device.team,
                              [(c.kind, c.id, c.changed) for c in request.changes])
@@ -187,8 +196,12 @@ def apply_batch(conn: Connection, device: Device, request: PushRequest, first_se
     removed_files.scrub(conn, device.team, removed)
     plan.results, plan.conflicts = removed_files.without_removed_files(
         plan.results, plan.conflicts, removed)
+    counts: dict[str, int] = {"changes": len(request.changes), "conflicts": len(plan.conflicts),
+                              "purged": len(gone), "files_removed": len(removed)}
+    for r in plan.results:
+        counts[r["status"]] = counts.get(r["status"], 0) + 1
     return (receipt_json(request, plan), removed_files.carries_files(plan.results, plan.conflicts),
-            bool(gone or removed))
+            bool(gone or removed), counts)
 
 
 def load_teams(conn: Connection, ids: dict[str, set[str]]) -> dict[tuple[str, str], str]:

@@ -30,7 +30,7 @@ from sqlalchemy import Engine
 
 from kimdesk.errors import KimdeskError
 from kimdesk.i18n import N_
-from kimdesk.server import db
+from kimdesk.server import audit_trail, db
 from kimdesk.server.common import ServiceError
 from kimdesk.server.store import placeholder
 from kimdesk.sync.protocol import ErrorCode
@@ -71,7 +71,9 @@ def cutoff(today: date, days: int, now: datetime | None = None) -> str:
     return moment.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
-def empty_old(engine: Engine, today: date, days: int = RECEIPT_DAYS) -> int:
+def empty_old(engine: Engine, today: date, days: int = RECEIPT_DAYS, *,
+              actor: tuple[audit_trail.Actor, str] = (audit_trail.Actor.SYSTEM, "retention")
+              ) -> int:
     """Empty every receipt stored more than ``days`` before ``today``; how many were. One
     statement in one transaction. On SQLite ``secure_delete`` zeroes the freed space in the
     file; the old page images in its log go with the checkpoint the retention run makes after
@@ -82,6 +84,9 @@ def empty_old(engine: Engine, today: date, days: int = RECEIPT_DAYS) -> int:
             f"UPDATE {db.batches.name} SET receipt = {m}, files = {m}"
             f" WHERE created_at < {m} AND receipt <> {m}",
             (EMPTIED, False, cutoff(today, days), EMPTIED)).rowcount
+        if emptied:
+            audit_trail.append(conn, *actor, audit_trail.Action.RECEIPTS_EMPTIED, "",
+                               detail={"older_than_days": days, "receipts": int(emptied)})
     return int(emptied or 0)
 
 

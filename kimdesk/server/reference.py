@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Engine, insert, select, update
 
 from kimdesk.domain.models import RECORD_BY_KIND
-from kimdesk.server import db
+from kimdesk.server import audit_trail, db
 from kimdesk.server.common import Device, canonical_json, now_iso
 from kimdesk.server.store import ensure_team, reserve_numbers
 from kimdesk.sync.protocol import (
@@ -55,6 +55,11 @@ def publish_reference(engine: Engine, kind: str, key: str, data: Any, *, team: s
                                                     t.team == team).values(**values))
         else:
             conn.execute(insert(db.reference).values(kind=kind, key=key, team=team, **values))
+        # reference data is no record of a person: its key and version, not its content
+        audit_trail.append(conn, audit_trail.Actor.ADMIN, audit_trail.admin(),
+                           audit_trail.Action.PUBLISH, team,
+                           detail={"kind": kind, "key": key, "version": version,
+                                   "withdrawn": deleted})
     return version
 
 

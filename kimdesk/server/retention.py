@@ -27,7 +27,7 @@ from sqlalchemy import Connection, Engine
 
 from kimdesk.domain.models import Deletion, deletion_id
 from kimdesk.domain.retention import Action, CaseFacts, RetentionPolicy, Verdict, plan
-from kimdesk.server import db, purge, receipts
+from kimdesk.server import audit_trail, db, purge, receipts
 from kimdesk.server.common import now_iso
 from kimdesk.server.store import (
     RECORD_COLUMNS,
@@ -110,10 +110,16 @@ def server_plan(engine: Engine, today: date) -> dict[str, list[Verdict]]:
                 for team, cases in facts.items()}
 
 
-def apply(engine: Engine, today: date, receipt_days: int = receipts.RECEIPT_DAYS
-          ) -> ServerResult:
-    """Delete every due case without a legal hold (one transaction per case), then empty the
-    stored push receipts older than ``receipt_days``."""
+#: Who the audit trail names for the daily run (``kimdesk server retention apply`` names the
+#: administrator's account instead).
+DAILY_RUN = (audit_trail.Actor.SYSTEM, "retention")
+
+
+def apply(engine: Engine, today: date, receipt_days: int = receipts.RECEIPT_DAYS, *,
+          actor: tuple[audit_trail.Actor, str] = DAILY_RUN) -> ServerResult:
+    """Delete every due case without a legal hold (one transaction per case, with its audit
+    row: the ids that went), then empty the stored push receipts older than
+    ``receipt_days``."""
     result = ServerResult()
     for team, verdicts in server_plan(engine, today).items():
         for verdict in verdicts:
@@ -124,11 +130,16 @@ def apply(engine: Engine, today: date, receipt_days: int = receipts.RECEIPT_DAYS
                 targets = [("cases", verdict.case_id)]
                 if verdict.person_goes:
                     targets.append(("persons", verdict.person_id))
+                gone: dict[str, list[str]] = {}
                 for kind, target in targets:
-                    _delete(conn, team, kind, target, verdict, today)
+                    for k, i in _delete(conn, team, kind, target, verdict, today):
+                        gone.setdefault(k, []).append(i)
+                audit_trail.append(conn, *actor, audit_trail.Action.PURGE, team, gone,
+                                   {"reason": "retention",
+                                    "records": sum(len(v) for v in gone.values())})
                 result.deleted_cases += 1
                 result.deleted_persons += int(verdict.person_goes)
-    result.receipts_emptied = receipts.empty_old(engine, today, receipt_days)
+    result.receipts_emptied = receipts.empty_old(engine, today, receipt_days, actor=actor)
     # every day, not only after deletions: a purge whose log could not be emptied then (a
     # reader held an old snapshot) leaves no old pages behind for longer than a day; the
     # receipts just emptied neither
@@ -139,8 +150,9 @@ def apply(engine: Engine, today: date, receipt_days: int = receipts.RECEIPT_DAYS
 
 
 def _delete(conn: Connection, team: str, kind: str, target: str, verdict: Verdict,
-            today: date) -> None:
-    """Write the deletion record (as a team record, numbered like a push) and purge."""
+            today: date) -> list[tuple[str, str]]:
+    """Write the deletion record (as a team record, numbered like a push) and purge; the kinds
+    and ids that went."""
     rid = deletion_id(kind, target)
     m = placeholder(conn)
     ensure_team(conn, team)
@@ -158,7 +170,7 @@ def _delete(conn: Connection, team: str, kind: str, target: str, verdict: Verdic
         insert_rows(conn, db.records, RECORD_COLUMNS,  # no history: nothing superseded
                     [("deletions", rid, team, 1, seq, False, text, data["updated_at"], "", "",
                       stamp)])
-    purge.purge(conn, team, kind, target, rid, stamp)
+    return purge.purge(conn, team, kind, target, rid, stamp)
 
 
 def _vacuum(engine: Engine) -> None:
@@ -207,6 +219,15 @@ class DailyRetention:
         self._stop.set()
         self._thread.join(10)
 
+    def _log_head(self) -> None:
+        """The audit trail's head in the log (IT's journal, another system): rows cut off at
+        the trail's newest end are found by ``kimdesk server audit verify --head HASH``, which
+        the chain alone cannot show (:mod:`kimdesk.server.audit_trail`). A number and a hash:
+        no content."""
+        with db.reading(self.engine) as conn:
+            rows, digest = audit_trail.head(conn)
+        log.warning("audit trail head: %d rows, hash %s", rows, digest)
+
     def _loop(self) -> None:
         while not self._stop.is_set():
             wait = self.interval_s
@@ -217,6 +238,7 @@ class DailyRetention:
                 if result.receipts_emptied:
                     log.warning("stored push receipts emptied (older than %d days): %d",
                                 self.receipt_days, result.receipts_emptied)
+                self._log_head()
             except Exception as exc:
                 from kimdesk.server.outage import diagnosis
 

@@ -200,6 +200,23 @@ def _purged(conn: Connection, ident: str, team: str | None) -> list[Subject]:
     return list(found.values())
 
 
+def logged(engine: Engine, ident: str, team: str | None = None) -> tuple[str, str]:
+    """(team, person id) of the person ``ident`` names, with the export's audit row written
+    and committed in a transaction of its own, before anything of the person is read (the
+    read itself stays read-only: :func:`read_only`). The row names the ids resolved, never
+    ``ident`` (a case number is a value of a record). A person not found (unknown, purged)
+    writes no row: nothing was disclosed, and the refusal says so."""
+    from kimdesk.server import audit_trail
+
+    with engine.begin() as conn:
+        check_schema(conn)
+        found_team, person = resolve(conn, ident, team)
+        audit_trail.append(conn, audit_trail.Actor.ADMIN, audit_trail.admin(),
+                           audit_trail.Action.SUBJECT_EXPORT, found_team,
+                           {"persons": [person] if person else []})
+    return found_team, person
+
+
 def stored_server_id(conn: Connection) -> str | None:
     """The server's id as its devices know it (``/v1/hello``), read only: None on a server
     that never answered a device (:func:`kimdesk.server.devices.server_id` would create it)."""

@@ -9,7 +9,7 @@ their own. The real command, in its own process, must write every marker of the 
 (the earlier addresses and the losing value too, the file as a copy) into a 0600 file, none of
 the second, none to the terminal, find the person by case number, case id and person id, refuse
 an unknown one and another team in one line, say that a purged one was deleted, speak German,
-and change nothing in the database.
+and change nothing in the database but its one audit row (kimdesk/server/audit_trail.py).
 """
 
 from __future__ import annotations
@@ -79,17 +79,18 @@ def _edit(device: Device, person_id: str, **fields: str) -> None:
 
 
 def _stored(server: EmbeddedServer) -> Any:
-    """What a write would change: the SQLite file and its log (bytes and times; the ``-shm``
-    index is shared memory that readers mark too), or every row of every table with its
-    PostgreSQL row version (``xmin``: an UPDATE to the same values changes it)."""
-    if server.db_url.startswith("sqlite"):
-        path = Path(server.db_url.removeprefix("sqlite:///"))
-        return {p.name: (p.read_bytes(), p.stat().st_mtime_ns)
-                for p in (path, path.with_name(path.name + "-wal")) if p.exists()}
+    """What a write would change, but for the audit trail: every row of every other table
+    (SQLite: with its ``rowid``; PostgreSQL: with its row version ``xmin``, which an UPDATE to
+    the same values changes too), and the trail's rows apart. Until the audit trail (revision
+    0005) the SQLite file's bytes were compared: each export now writes its one row."""
+    pg = server.db_url.startswith("postgresql")
     with server.service.engine.connect() as conn:
-        return {table: sorted(map(str, conn.execute(text(
-                    f"SELECT xmin::text, t.* FROM {table} t")).all()))
-                for table in (*db.metadata.tables, "alembic_version")}
+        tables = {table: sorted(map(str, conn.execute(text(
+                      f"SELECT {'xmin::text' if pg else 'rowid'}, t.* FROM {table} t")).all()))
+                  for table in (*db.metadata.tables, "alembic_version")
+                  if table != db.audit_trail.name}
+        trail = [tuple(r) for r in conn.execute(text("SELECT * FROM audit_trail ORDER BY seq"))]
+    return tables, trail
 
 
 def test_the_server_auskunft_holds_everything_of_the_person_and_nothing_of_another(
@@ -197,4 +198,9 @@ def test_the_server_auskunft_holds_everything_of_the_person_and_nothing_of_anoth
                          "--db", server.db_url, lang="de")
     assert "Nichts auf dem Server passt zu" in german_refusal.stderr
 
-    assert _stored(server) == before  # read only: not a byte, not a row version changed
+    tables, trail = _stored(server)
+    assert tables == before[0]  # read only: not a row, not a row version changed
+    # but the trail: one row per export that read (four, and the one whose file could not be
+    # written), before it read; none for a refused one
+    assert trail[:len(before[1])] == before[1]
+    assert [r[4] for r in trail[len(before[1]):]] == ["subject_export"] * 5

@@ -1,0 +1,117 @@
+"""``kimdesk server audit [--team T] [--case N] [--from DATE] [--to DATE]`` and ``kimdesk server
+audit verify [--head HASH]``: the server's audit trail for the data-protection officer
+(:mod:`kimdesk.server.audit_trail`).
+
+A module of its own: :mod:`kimdesk.cli.server` is near the 500 lines a module may have. The
+listing shows ids and counts (the trail holds nothing else); a row's subjects are counted by
+kind, and ``--case`` lists the rows that name the case or a record on it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from kimdesk.cli.common import iso_date
+from kimdesk.i18n import N_, ngettext
+from kimdesk.i18n import gettext as _
+
+#: The listing's columns, in order.
+HEADINGS = (N_("Row"), N_("Time (UTC)"), N_("Actor"), N_("Action"), N_("Team"),
+            N_("Subjects"), N_("Detail"))
+#: Why ``verify`` failed, by :class:`kimdesk.server.audit_trail.Break` reason.
+BROKEN = {
+    "altered": N_("The audit trail is broken at row {seq}: the row was changed after it was "
+                  "written."),
+    "missing": N_("The audit trail is broken at row {seq}: rows before it were deleted."),
+    "head_missing": N_("The audit trail no longer contains the head {head} logged earlier: rows "
+                       "at its newest end were deleted (it ends at row {last})."),
+}
+
+
+def register(ssub: Any, db_option: Callable[[argparse.ArgumentParser], None]) -> None:
+    audit = ssub.add_parser(
+        "audit", help=_("show or verify the server's audit trail"),
+        description=_("Lists the server's audit trail (who did what with whose data, as ids "
+                      "and counts), oldest first; 'verify' checks its hash chain."))
+    db_option(audit)
+    audit.add_argument("what", nargs="?", choices=["verify"], metavar="verify",
+                       help=_("check the chain instead of listing it"))
+    audit.add_argument("--team", default=None, help=_("only this team"))
+    audit.add_argument("--case", default=None, metavar="N",
+                       help=_("only rows naming this case (number or id) or a record on it"))
+    audit.add_argument("--from", dest="since", type=iso_date, default=None, metavar="DATE",
+                       help=_("from this day (UTC)"))
+    audit.add_argument("--to", dest="until", type=iso_date, default=None, metavar="DATE",
+                       help=_("up to and including this day (UTC)"))
+    audit.add_argument("--head", default=None, metavar="HASH",
+                       help=_("with verify: a head hash from the server's log that must still "
+                              "be in the chain"))
+    audit.set_defaults(func=cmd_audit)
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    from kimdesk.cli.server import database_faults
+
+    return int(database_faults(_verify if args.what == "verify" else _list)(args))
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from kimdesk.cli.server import _service
+    from kimdesk.server import audit_trail, db
+
+    with db.reading(_service(args).engine) as conn:
+        result = audit_trail.verify(conn, head=args.head)
+    if result.broken is not None:
+        print("kimdesk: " + _(BROKEN[result.broken.reason]).format(
+            seq=result.broken.seq, head=args.head, last=result.rows), file=sys.stderr)
+        return 1
+    print(ngettext("Audit trail intact: {n} row, head {hash}.",
+                   "Audit trail intact: {n} rows, head {hash}.", result.rows).format(
+        n=result.rows, hash=result.head))
+    return 0
+
+
+def _list(args: argparse.Namespace) -> int:
+    from kimdesk.cli.server import _service
+    from kimdesk.server import audit_trail, db
+
+    with db.reading(_service(args).engine) as conn:
+        ids = _case_ids(conn, args.case, args.team) if args.case else None
+        rows = audit_trail.read(
+            conn, team=args.team, ids=ids,
+            since=args.since.isoformat() if args.since else None,
+            until=(args.until + timedelta(days=1)).isoformat() if args.until else None)
+    print("\t".join(_(h) for h in HEADINGS))
+    for r in rows:
+        named = ", ".join(f"{kind} {len(found)}" for kind, found in r.subjects.items())
+        print(f"{r.seq}\t{r.at}\t{r.actor_kind}:{r.actor_id}\t{r.action}\t{r.team}\t"
+              f"{named or '-'}\t{json.dumps(r.detail, ensure_ascii=False, sort_keys=True)}")
+    print(ngettext("{n} row.", "{n} rows.", len(rows)).format(n=len(rows)))
+    return 0
+
+
+def _case_ids(conn: Any, case: str, team: str | None) -> set[str]:
+    """The case's id and the ids of every record on it the server holds or held (current and
+    earlier versions), found by the case's id or number; a case the server no longer holds (a
+    purged one) by its id as given."""
+    from kimdesk.server import db
+    from kimdesk.server.purge import json_field
+    from kimdesk.server.store import placeholder
+
+    m = placeholder(conn)
+    of_team, team_args = (f" AND team = {m}", (team,)) if team is not None else ("", ())
+    found = {str(i) for (i,) in conn.exec_driver_sql(
+        f"SELECT id FROM {db.records.name} WHERE kind = 'cases' AND (id = {m} OR"
+        f" {json_field(conn, 'case_number')} = {m}){of_team}", (case, case, *team_args))}
+    cases = found or {case.strip()}
+    ids = set(cases)
+    for table in (db.records.name, db.history.name):
+        for cid in sorted(cases):
+            ids.update(str(i) for (i,) in conn.exec_driver_sql(
+                f"SELECT id FROM {table} WHERE {json_field(conn, 'case_id')} = {m}", (cid,)))
+    return ids
