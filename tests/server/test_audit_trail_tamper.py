@@ -1,0 +1,206 @@
+"""The audit trail cannot be rewritten unnoticed, and an action whose row cannot be written
+does not happen (kimdesk/server/audit_trail.py), on SQLite and PostgreSQL.
+
+- UPDATE and DELETE of a row are refused by triggers; on PostgreSQL a role with only INSERT and
+  SELECT (docs/deployment.md, "The audit trail") cannot DELETE, UPDATE or TRUNCATE either.
+- Past the triggers (an owner who drops them), ``kimdesk server audit verify`` finds a row
+  altered through raw SQL and a row deleted from the middle, in one translated line, exit 1.
+  A row deleted from the newest end leaves a valid chain: only the head hash the daily run
+  logged finds it (``verify --head``); that run's log line is tested here too.
+- A push and a pull page whose audit row fails are not applied / not delivered.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import DBAPIError
+
+from kimdesk.domain.models import Person
+from kimdesk.server import audit_trail, db
+from kimdesk.server.db import make_engine
+from kimdesk.server.embedded import EmbeddedServer
+from kimdesk.server.migrate import upgrade
+from kimdesk.server.retention import DailyRetention
+from kimdesk.server.service import SyncService
+from kimdesk.sync.errors import SyncError
+from tests.sync.helpers import Device
+from tests.test_cli import run
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    eng = make_engine(db_url)
+    upgrade(eng)
+    service = SyncService(eng)
+    for team in ("Team Nord", "Team Süd", "Team Nord", "Team West", "Team Nord"):
+        service.create_enroll_code(team)  # five rows
+    yield eng
+    eng.dispose()
+
+
+def _raw(engine: Engine, sql: str) -> None:
+    with engine.begin() as conn:
+        conn.exec_driver_sql(sql)
+
+
+def _without_triggers(engine: Engine) -> None:
+    """What an owner of the database can do: the append-only triggers gone."""
+    if engine.dialect.name == "postgresql":
+        _raw(engine, "ALTER TABLE audit_trail DISABLE TRIGGER USER")
+    else:
+        _raw(engine, "DROP TRIGGER audit_trail_no_update")
+        _raw(engine, "DROP TRIGGER audit_trail_no_delete")
+
+
+def _verify(engine: Engine, *args: str, lang: str = "en") -> tuple[int, str, str]:
+    res = run("server", "audit", "verify", *args, "--db", str(engine.url.render_as_string(
+        hide_password=False)), lang=lang)
+    assert "Traceback" not in res.stderr
+    return res.returncode, res.stdout, res.stderr
+
+
+def test_rows_cannot_be_changed_or_deleted(engine: Engine) -> None:
+    for sql in ("UPDATE audit_trail SET detail = '{}' WHERE seq = 2",
+                "DELETE FROM audit_trail WHERE seq = 5"):
+        with pytest.raises(DBAPIError, match="append-only"):
+            _raw(engine, sql)
+    if engine.dialect.name == "postgresql":
+        with pytest.raises(DBAPIError, match="append-only"):
+            _raw(engine, "TRUNCATE audit_trail")
+    with engine.connect() as conn:
+        assert audit_trail.verify(conn).rows == 5
+
+
+def test_an_altered_row_a_deleted_row_and_a_cut_off_end_are_found(engine: Engine) -> None:
+    code, out, _ = _verify(engine)
+    assert code == 0 and "Audit trail intact: 5 rows" in out
+    with engine.connect() as conn:
+        row3 = conn.execute(text("SELECT * FROM audit_trail WHERE seq = 3")).one()
+        head = audit_trail.head(conn)[1]
+    _without_triggers(engine)
+
+    _raw(engine, "UPDATE audit_trail SET team = 'Team Ost' WHERE seq = 3")
+    code, out, err = _verify(engine)
+    assert code == 1 and out == ""
+    assert err == ("kimdesk: The audit trail is broken at row 3: the row was changed after "
+                   "it was written.\n")
+    code, _, err = _verify(engine, lang="de")
+    assert code == 1 and "Zeile 3" in err and err.count("\n") == 1
+    _raw(engine, "UPDATE audit_trail SET team = 'Team Nord' WHERE seq = 3")
+    assert _verify(engine)[0] == 0
+
+    _raw(engine, "DELETE FROM audit_trail WHERE seq = 3")
+    code, _, err = _verify(engine)
+    assert code == 1 and "broken at row 3: rows before it were deleted" in err
+    with engine.begin() as conn:
+        conn.execute(db.audit_trail.insert().values(**row3._mapping))
+    assert _verify(engine)[0] == 0
+
+    # the newest row gone: still a valid chain of 4; the head logged before finds it
+    _raw(engine, "DELETE FROM audit_trail WHERE seq = 5")
+    code, out, _ = _verify(engine)
+    assert code == 0 and "Audit trail intact: 4 rows" in out
+    code, _, err = _verify(engine, "--head", head)
+    assert code == 1 and f"no longer contains the head {head}" in err
+    assert "it ends at row 4" in err and err.count("\n") == 1
+
+
+@pytest.mark.postgres
+def test_a_role_with_insert_and_select_only_cannot_delete(engine: Engine) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("roles and GRANTs are PostgreSQL's")
+    role = f"kimdesk_trail_{uuid.uuid4().hex[:8]}"
+    _raw(engine, f"CREATE ROLE {role} NOLOGIN")
+    try:
+        # as in docs/deployment.md, "The audit trail"
+        _raw(engine, f"GRANT USAGE ON SCHEMA public TO {role};"
+                     f" GRANT SELECT, INSERT ON audit_trail TO {role}")
+        for sql in ("DELETE FROM audit_trail WHERE seq = 1",
+                    "UPDATE audit_trail SET detail = '{}'", "TRUNCATE audit_trail"):
+            with engine.connect() as conn, pytest.raises(DBAPIError, match="permission denied"):
+                conn.exec_driver_sql(f"SET ROLE {role}")
+                conn.exec_driver_sql(sql)
+        with engine.connect() as conn:  # and it can append
+            conn.exec_driver_sql(f"SET ROLE {role}")
+            audit_trail.append(conn, audit_trail.Actor.ADMIN, "it", audit_trail.Action.PUBLISH,
+                               "")
+            conn.commit()
+            conn.exec_driver_sql("RESET ROLE")
+            conn.commit()  # the pooled connection back as the owner
+            assert audit_trail.verify(conn).rows == 6
+    finally:
+        engine.dispose()  # no pooled session left in the role
+        _raw(engine, f"DROP OWNED BY {role}; DROP ROLE {role}")
+
+
+def _refuse_appends(server: EmbeddedServer, refuse: bool) -> None:
+    """A trigger that makes every write of an audit row fail (a full table space, say)."""
+    engine = server.service.engine
+    if engine.dialect.name == "postgresql":
+        _raw(engine, "CREATE OR REPLACE FUNCTION t_refuse() RETURNS trigger LANGUAGE plpgsql"
+                     " AS $$ BEGIN RAISE EXCEPTION 'no room'; END $$")
+        _raw(engine, "CREATE TRIGGER t_refuse BEFORE INSERT ON audit_trail FOR EACH ROW"
+                     " EXECUTE FUNCTION t_refuse()" if refuse else
+             "DROP TRIGGER t_refuse ON audit_trail")
+    else:
+        _raw(engine, "CREATE TRIGGER t_refuse BEFORE INSERT ON audit_trail BEGIN"
+                     " SELECT RAISE(ABORT, 'no room'); END" if refuse else
+             "DROP TRIGGER t_refuse")
+
+
+def _count(server: EmbeddedServer, table: str) -> int:
+    with server.service.engine.connect() as conn:
+        return int(conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())
+
+
+def test_a_failed_audit_write_fails_the_push_and_the_pull(
+        server: EmbeddedServer, make_device: Callable[..., Device]) -> None:
+    alice = make_device(server, "alice")
+    bob = make_device(server, "bob")
+    alice.vault.people.add(Person(given_name="Anna", family_name="Audit"))
+    rows = _count(server, "audit_trail")
+    _refuse_appends(server, True)
+    with pytest.raises(SyncError):
+        alice.sync()
+    assert (_count(server, "records"), _count(server, "batches")) == (0, 0)
+    _refuse_appends(server, False)
+    alice.sync()
+    assert _count(server, "records") == 1
+    _refuse_appends(server, True)
+    with pytest.raises(SyncError):
+        bob.sync()  # the page was read, its row could not be written: not sent
+    assert bob.vault.conn.execute("SELECT count(*) FROM persons").fetchone()[0] == 0
+    _refuse_appends(server, False)
+    bob.sync()
+    assert [r[0] for r in bob.vault.conn.execute("SELECT family_name FROM persons")] == [
+        "Audit"]
+    with server.service.engine.connect() as conn:
+        result = audit_trail.verify(conn)
+    assert result.broken is None and result.rows == rows + 2  # alice's push, bob's page
+
+
+def test_the_daily_run_logs_the_head_and_nothing_else(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'server.db'}")
+    upgrade(engine)
+    SyncService(engine).create_enroll_code("Team Nord")
+    with engine.connect() as conn:
+        head = audit_trail.head(conn)
+    caplog.set_level(logging.INFO, logger="kimdesk.server.retention")
+    daily = DailyRetention(engine).start()
+    try:
+        deadline = time.monotonic() + 30  # a bound for a hung thread, not a measurement
+        while daily.runs < 1 and time.monotonic() < deadline:
+            time.sleep(0.01)
+    finally:
+        daily.stop()
+        engine.dispose()
+    assert [r.getMessage() for r in caplog.records if r.name == "kimdesk.server.retention"] == [
+        f"audit trail head: {head[0]} rows, hash {head[1]}"]
