@@ -26,6 +26,7 @@ from kimdesk.cli import (
     handouts,
     privacy,
     server,
+    server_audit,
     stats,
     sync,
     vault,
@@ -46,7 +47,7 @@ REGISTRARS: tuple[Callable[[Subcommands], None], ...] = (
     demo.register,  # demo
     vault.register_reading,  # search, show, check
     forms.register,  # forms ...
-    server.register,  # server ...
+    lambda sub: server.register(sub, (server_audit.register,)),  # server ..., server audit
     sync.register,  # enroll, sync
     handouts.register,  # handout
     appointments.register,  # appointments list, appointments export

@@ -188,7 +188,10 @@ def _service(args: argparse.Namespace) -> SyncService:
     return SyncService(engine)
 
 
-def register(sub: Subcommands) -> None:
+def register(sub: Subcommands, extra: tuple[Callable[..., None], ...] = ()) -> None:
+    """``extra``: registrars of further server commands in modules of their own (areas import
+    no other area: kimdesk/cli/entry.py hands them in), each called with the server's
+    subcommands, ``--db``, the database opener and the fault wrapper."""
     server = sub.add_parser("server", help=_("run and administer the sync server"))
     ssub = server.add_subparsers(dest="server_command", metavar="COMMAND", required=True)
 
@@ -257,10 +260,6 @@ def register(sub: Subcommands) -> None:
                         help=_("only this team (default: every team)"))
     export.set_defaults(func=cmd_subject_export)
 
-    from kimdesk.cli import server_audit
-
-    server_audit.register(ssub, db_option)  # audit, audit verify
-
     publish = ssub.add_parser("publish", help=_("publish reference data to the devices"))
     db_option(publish)
     publish.add_argument("--kind", required=True,
@@ -285,6 +284,8 @@ def register(sub: Subcommands) -> None:
             p.add_argument("--receipt-days", type=whole_number(1, 36_500), default=None,
                            metavar="N", help=_("empty stored push receipts older than N days "
                                                "(default: $KIMDESK_RECEIPT_DAYS or 30)"))
+    for more in extra:  # audit, audit verify (kimdesk/cli/server_audit.py)
+        more(ssub, db_option, _service, database_faults)
 
 
 @database_faults

@@ -33,7 +33,13 @@ BROKEN = {
 }
 
 
-def register(ssub: Any, db_option: Callable[[argparse.ArgumentParser], None]) -> None:
+def register(ssub: Any, db_option: Callable[[argparse.ArgumentParser], None],
+             service: Callable[[argparse.Namespace], Any],
+             faults: Callable[[Callable[[argparse.Namespace], int]],
+                              Callable[[argparse.Namespace], int]]) -> None:
+    """Called by :func:`kimdesk.cli.server.register` with its subcommands, its ``--db`` option,
+    its database opener (connected once, at the newest schema) and its fault wrapper (a
+    database outage in one line): an area imports no other area."""
     audit = ssub.add_parser(
         "audit", help=_("show or verify the server's audit trail"),
         description=_("Lists the server's audit trail (who did what with whose data, as ids "
@@ -51,20 +57,18 @@ def register(ssub: Any, db_option: Callable[[argparse.ArgumentParser], None]) ->
     audit.add_argument("--head", default=None, metavar="HASH",
                        help=_("with verify: a head hash from the server's log that must still "
                               "be in the chain"))
-    audit.set_defaults(func=cmd_audit)
+    audit.set_defaults(func=faults(lambda args: cmd_audit(args, service)))
 
 
-def cmd_audit(args: argparse.Namespace) -> int:
-    from kimdesk.cli.server import database_faults
+def cmd_audit(args: argparse.Namespace, service: Callable[[argparse.Namespace], Any]) -> int:
+    engine = service(args).engine
+    return _verify(args, engine) if args.what == "verify" else _list(args, engine)
 
-    return int(database_faults(_verify if args.what == "verify" else _list)(args))
 
-
-def _verify(args: argparse.Namespace) -> int:
-    from kimdesk.cli.server import _service
+def _verify(args: argparse.Namespace, engine: Any) -> int:
     from kimdesk.server import audit_trail, db
 
-    with db.reading(_service(args).engine) as conn:
+    with db.reading(engine) as conn:
         result = audit_trail.verify(conn, head=args.head)
     if result.broken is not None:
         print("kimdesk: " + _(BROKEN[result.broken.reason]).format(
@@ -76,11 +80,10 @@ def _verify(args: argparse.Namespace) -> int:
     return 0
 
 
-def _list(args: argparse.Namespace) -> int:
-    from kimdesk.cli.server import _service
+def _list(args: argparse.Namespace, engine: Any) -> int:
     from kimdesk.server import audit_trail, db
 
-    with db.reading(_service(args).engine) as conn:
+    with db.reading(engine) as conn:
         ids = _case_ids(conn, args.case, args.team) if args.case else None
         rows = audit_trail.read(
             conn, team=args.team, ids=ids,
