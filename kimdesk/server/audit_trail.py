@@ -20,7 +20,7 @@ Rules (docs/planned.md, section 3; docs/privacy.md, "The server's audit trail"):
   (:func:`kimdesk.domain.auditchain.event_hash`). Rows are numbered 1, 2, 3 ... under one lock
   (PostgreSQL: a transaction-level advisory lock, taken as the last step of the action so that
   teams' pushes wait for each other only for the commit; SQLite: its one write lock).
-- **append-only**: triggers refuse UPDATE, DELETE (and TRUNCATE), revision 0005.
+- **append-only**: triggers refuse UPDATE, DELETE (and TRUNCATE), revision 0006.
 
 :func:`verify` finds an altered row, a deleted row and a gap; a chain cut off at its newest end
 is still a valid chain, so the daily Löschfrist run logs the head's hash

@@ -190,7 +190,7 @@ purged = Table(
 )
 
 #: The server's audit trail (kimdesk/server/audit_trail.py): who did what with whose data, as
-#: ids and counts, never a value of a record. Append-only (revision 0005: triggers on both
+#: ids and counts, never a value of a record. Append-only (revision 0006: triggers on both
 #: databases, and on PostgreSQL the GRANTs of docs/deployment.md), hash-chained like the
 #: device's log (kimdesk/domain/auditchain.py); ``seq`` is numbered 1, 2, 3 ... without gaps.
 audit_trail = Table(

@@ -82,7 +82,7 @@ def _stored(server: EmbeddedServer) -> Any:
     """What a write would change, but for the audit trail: every row of every other table
     (SQLite: with its ``rowid``; PostgreSQL: with its row version ``xmin``, which an UPDATE to
     the same values changes too), and the trail's rows apart. Until the audit trail (revision
-    0005) the SQLite file's bytes were compared: each export now writes its one row."""
+    0006) the SQLite file's bytes were compared: each export now writes its one row."""
     pg = server.db_url.startswith("postgresql")
     with server.service.engine.connect() as conn:
         tables = {table: sorted(map(str, conn.execute(text(
