@@ -200,21 +200,24 @@ def _purged(conn: Connection, ident: str, team: str | None) -> list[Subject]:
     return list(found.values())
 
 
-def logged(engine: Engine, ident: str, team: str | None = None) -> tuple[str, str]:
-    """(team, person id) of the person ``ident`` names, with the export's audit row written
-    and committed in a transaction of its own, before anything of the person is read (the
-    read itself stays read-only: :func:`read_only`). The row names the ids resolved, never
-    ``ident`` (a case number is a value of a record). A person not found (unknown, purged)
-    writes no row: nothing was disclosed, and the refusal says so."""
+def logged(engine: Engine, ident: str, team: str | None = None) -> Subject:
+    """Whom ``ident`` names (:func:`resolve`), with the export's audit row written and
+    committed in a transaction of its own, before anything of the person is read (the read
+    itself stays read-only: :func:`read_only`). The row names the ids resolved, never
+    ``ident`` (a case number is a value of a record): the person's, or for a case purged before
+    revision 0005 the case's. A deleted or purged person is found and logged too (what remains
+    of them is disclosed); one not found writes no row: nothing was disclosed."""
     from kimdesk.server import audit_trail
 
     with engine.begin() as conn:
         check_schema(conn)
-        found_team, person = resolve(conn, ident, team)
+        subject = resolve(conn, ident, team)
+        ids: dict[str, list[str]] = {"persons": [subject.person_id] if subject.person_id else []}
+        if subject.purged_case:
+            ids["cases"] = [subject.purged_case]
         audit_trail.append(conn, audit_trail.Actor.ADMIN, audit_trail.admin(),
-                           audit_trail.Action.SUBJECT_EXPORT, found_team,
-                           {"persons": [person] if person else []})
-    return found_team, person
+                           audit_trail.Action.SUBJECT_EXPORT, subject.team, ids)
+    return subject
 
 
 def stored_server_id(conn: Connection) -> str | None:

@@ -200,7 +200,7 @@ def test_the_server_auskunft_holds_everything_of_the_person_and_nothing_of_anoth
 
     tables, trail = _stored(server)
     assert tables == before[0]  # read only: not a row, not a row version changed
-    # but the trail: one row per export that read (four, and the one whose file could not be
-    # written), before it read; none for a refused one
+    # but the trail: one row per export that read (four, the one whose file could not be
+    # written, and the purged person's), before it read; none for a refused one
     assert trail[:len(before[1])] == before[1]
-    assert [r[4] for r in trail[len(before[1]):]] == ["subject_export"] * 5
+    assert [r[4] for r in trail[len(before[1]):]] == ["subject_export"] * 6

@@ -51,6 +51,13 @@ def _export(server: EmbeddedServer, ident: str, out: Path, lang: str = "en"
     return res.stdout, json.loads(path.read_text("utf-8")), path
 
 
+def _exports_logged(server: EmbeddedServer) -> list[str]:
+    """The subjects of every Auskunft row in the server's audit trail."""
+    with server.service.engine.connect() as conn:
+        return [str(r[0]) for r in conn.execute(text(
+            "SELECT subjects FROM audit_trail WHERE action = 'subject_export' ORDER BY seq"))]
+
+
 def test_a_deleted_client_is_found_and_the_export_says_what_remains(
         server: EmbeddedServer, make_device: Callable[..., Device], tmp_path: Path) -> None:
     alice = make_device(server, "alice")
@@ -108,6 +115,9 @@ def test_a_deleted_client_is_found_and_the_export_says_what_remains(
         assert [(r["kind"], r["id"]) for r in again["deleted_records"]] == [
             (r["kind"], r["id"]) for r in data["deleted_records"]]
         assert again["status"]["statement"] == data["status"]["statement"]
+    # each export of what remains of her is in the server's audit trail, by her id alone
+    exported = _exports_logged(server)
+    assert len(exported) == 3 and all(gone in row and gone_number not in row for row in exported)
     # raw bytes: nothing of her data in what was written, nothing of another person
     needles = [m.encode() for m in (*GONE.values(), *HALF.values(), "Markiert")]
     assert [p for ident in answers for p in files_holding(tmp_path / ident, needles)] == []
@@ -146,6 +156,8 @@ def test_a_case_purged_before_its_number_was_noted(
     assert path.name == f"server-auskunft-{gone_case[:8]}.json"
     assert data["status"]["state"] == "purged" and data["auskunft"]["case_id"] == gone_case
     assert "The case was deleted on 2026-04-01" in stdout
+    [logged] = _exports_logged(server)  # by the case's id: no person is known any more
+    assert gone_case in logged and gone_number not in logged
     refused = run("server", "subject-export", gone_number, "-o", str(tmp_path / "no"),
                   "--db", server.db_url)
     assert refused.returncode != 0 and "Nothing on the server matches" in refused.stderr
