@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kimdesk import config
+from kimdesk.cli import serverstats
 from kimdesk.cli.common import Subcommands, UsageError, iso_date, output_path, whole_number
 from kimdesk.errors import KimdeskError, validation_text
 from kimdesk.i18n import N_, ngettext
@@ -260,6 +261,7 @@ def register(sub: Subcommands, extra: tuple[Callable[..., None], ...] = ()) -> N
                         help=_("only this team (default: every team)"))
     export.set_defaults(func=cmd_subject_export)
 
+    serverstats.register(ssub, db_option)
     publish = ssub.add_parser("publish", help=_("publish reference data to the devices"))
     db_option(publish)
     publish.add_argument("--kind", required=True,

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from kimdesk.i18n import N_
 from kimdesk.stats.disclosure import DEFAULT_MIN_CELL, Protection, protect
@@ -50,6 +50,11 @@ class Report:
     #: the period was exported before with other numbers (docs/statistics.md, "Published
     #: exports"): the command line and the window warn
     reexport: Reexport | None = None
+    #: where the counted records are (the JSON export's ``source``): ``kind`` "vault" (one
+    #: vault's records) or "server" (the sync server's, of the ``teams`` named), ``server_id``
+    #: (the server's id, None for a vault). Set by :func:`report_for_vault` and
+    #: :func:`kimdesk.server.stats.report_for_server`.
+    source: dict[str, Any] | None = None
 
     @property
     def min_cell(self) -> int:
@@ -78,8 +83,11 @@ def report_for_vault(vault: Vault, period: Period, min_cell: int = DEFAULT_MIN_C
     secret = vault_secret(vault) if method == "cell-key" else None
     with (StatsQueries.reader(vault, READER_CACHE_KIB) as db,
           StatsQueries.reader(vault, READER_CACHE_KIB) as cases_db):
-        return build_report(db, period, min_cell, cases_db=cases_db, internal=internal,
-                            method=method, secret=secret)
+        report = build_report(db, period, min_cell, cases_db=cases_db, internal=internal,
+                              method=method, secret=secret)
+    report.source = {"kind": "vault", "server_id": None,
+                     "teams": [vault.meta.team] if vault.meta.team else []}
+    return report
 
 
 def build_report(db: StatsQueries, period: Period, min_cell: int = DEFAULT_MIN_CELL, *,

@@ -38,6 +38,10 @@ def statement(report: Report) -> list[str]:
     """What was suppressed and why, as translated sentences."""
     p = report.protection
     lines = [internal_notice(report)] if report.internal else []
+    if report.source and report.source.get("kind") == "server":
+        lines.append(_(N_("Counted on the sync server over the cases of the teams {teams}. "
+                          "Teams share no person records: a person with cases in two teams "
+                          "counts in each.")).format(teams=", ".join(report.source["teams"])))
     if p.method == "cell-key":
         return [*lines,
                 _(N_("Every count is perturbed by the cell-key method (as in the 2022 census): it "
@@ -104,6 +108,7 @@ def document(report: Report) -> dict[str, Any]:
         "created_on": report.created_on.isoformat(),
         "language": current_language(),
         "internal_use_only": report.internal,
+        "source": report.source or {"kind": "vault", "server_id": None, "teams": []},
         "disclosure": {
             "method": p.method,
             "min_cell": report.min_cell,

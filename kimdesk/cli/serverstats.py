@@ -1,0 +1,133 @@
+"""``kimdesk server stats --from DATE --to DATE -o FILE [--team T]... [--municipality M]...
+[--format csv|json|xlsx|pdf] [--min-cell N] [--method suppression|cell-key] [--internal]
+[--db URL]``: the Kreis statistics from the sync server (a contract municipal IT scripts; the
+options are those of the device's ``kimdesk stats``, :mod:`kimdesk.cli.stats`).
+
+In a module of its own: :mod:`kimdesk.cli.server` registers it with one line.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from kimdesk.cli.common import Subcommands, UsageError, iso_date, output_path, whole_number
+from kimdesk.cli.stats import MOST_MIN_CELL
+from kimdesk.i18n import N_, gettext
+
+if TYPE_CHECKING:
+    from kimdesk.errors import FileError
+
+_ = gettext
+
+
+def register(ssub: Subcommands,
+             db_option: Callable[[argparse.ArgumentParser], None]) -> None:
+    from kimdesk.cli.server import team_name
+
+    p = ssub.add_parser(
+        "stats", help=_("anonymised statistics of every team's cases on the server"),
+        description=_("Writes the anonymised KIM statistics of the cases the server holds (of "
+                      "every team, or of the teams and municipalities named), protected over the "
+                      "whole table as the device's \"kimdesk stats\" protects them. Reads the "
+                      "records only; names, identifiers and free text never reach the file."))
+    db_option(p)
+    p.add_argument("--from", dest="date_from", type=iso_date, required=True, metavar="DATE",
+                   help=_("first day of the period (YYYY-MM-DD)"))
+    p.add_argument("--to", dest="date_to", type=iso_date, required=True, metavar="DATE",
+                   help=_("last day of the period (YYYY-MM-DD)"))
+    p.add_argument("--format", choices=("csv", "json", "xlsx", "pdf"), default=None,
+                   help=_("output format (default: from the file name)"))
+    p.add_argument("-o", "--output", required=True, type=output_path, metavar="PATH",
+                   help=_("output file"))
+    p.add_argument("--team", dest="teams", action="append", default=[], type=team_name,
+                   metavar="TEAM", help=_("only this team (repeatable; default: every team)"))
+    p.add_argument("--municipality", dest="municipalities", action="append", default=[],
+                   metavar="NAME",
+                   help=_("only this municipality (repeatable; default: every one)"))
+    p.add_argument("--min-cell", type=whole_number(1, MOST_MIN_CELL), default=None,
+                   metavar="N",
+                   help=_("smallest number of people a published count may rest on (default 3)"))
+    p.add_argument("--method", choices=("suppression", "cell-key"), default="suppression",
+                   help=_("how small counts are protected: suppressed as \".\" (default) or "
+                          "perturbed by the cell-key method"))
+    p.add_argument("--internal", action="store_true",
+                   help=_("allow a period that is not a month, quarter or year; the export is "
+                          "marked for internal use only, not for publication"))
+    p.set_defaults(func=cmd_server_stats)
+
+
+def cmd_server_stats(args: argparse.Namespace) -> int:
+    from kimdesk.cli.server import _db, _existing_database, _service, database_faults
+    from kimdesk.cli.stats import _check
+    from kimdesk.stats.export import FORMATS
+
+    if args.method == "cell-key" and args.min_cell is not None:
+        raise UsageError(N_("--min-cell applies to suppression only; the cell-key method "
+                            "publishes no 1 or 2 by itself."))
+    if args.min_cell is None:
+        args.min_cell = 3
+    period = _check(args, FORMATS)
+    if period.kind is None and not args.internal:
+        raise UsageError(N_("Only a month, a quarter or a year can be exported for publication. "
+                            "For another span add --internal: the export is then marked for "
+                            "internal use only, because exports of overlapping spans, "
+                            "subtracted, single out people."))
+    _writable(args.output)
+    _existing_database(_db(args))
+
+    @database_faults
+    def run(args: argparse.Namespace) -> int:
+        from kimdesk.server.stats import Selection, report_for_server
+        from kimdesk.stats.export import write
+
+        service = _service(args)
+        try:
+            report = report_for_server(
+                service.engine, period, args.min_cell,
+                Selection(teams=args.teams, municipalities=args.municipalities),
+                server_id=service.server_id(), internal=args.internal, method=args.method)
+        finally:
+            service.engine.dispose()
+        try:
+            path = write(report, args.output, args.format)
+        except OSError as exc:  # the disk filled up meanwhile, or the like
+            raise _usage(exc, args.output) from None
+        print(_("Statistics written to {path}.").format(path=path))
+        return 0
+
+    return run(args)
+
+
+def _writable(target: Path) -> None:
+    """An output that cannot be written is refused before the records are read (a minute at
+    200,000 cases), in one line with exit code 2: its folder is made as the device's ``stats``
+    makes it (:func:`~kimdesk.vault.files.output_folder`), then a temporary file is tried
+    there (and removed)."""
+    import tempfile
+
+    from kimdesk.errors import FileError
+    from kimdesk.vault.files import output_folder
+
+    try:
+        if target.is_dir():
+            raise FileError(target, N_("it is a folder"))
+        folder = output_folder(target)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        raise _usage(exc, target) from None
+
+
+def _usage(exc: OSError, target: Path) -> FileError:
+    """``exc`` as one translated line with the usage mistake's exit code 2."""
+    from kimdesk.errors import FileError
+
+    class Unwritable(FileError):
+        exit_code = 2
+
+    if isinstance(exc, FileError):
+        return Unwritable(exc.params["path"], exc.params["reason"], exc.message)
+    return Unwritable.of(exc, target)

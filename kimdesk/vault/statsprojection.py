@@ -1,0 +1,169 @@
+"""The statistics' projection: records held elsewhere (the sync server's ``records``, as JSON)
+written into a vault database in memory, so that :class:`~kimdesk.vault.statsqueries.StatsQueries`
+and :func:`kimdesk.stats.build_report` count them with the very SQL that counts a vault
+(docs/planned.md, section 5, "One set of SQL": the attack tests of the disclosure control run
+against one implementation, not two).
+
+Why here: no module outside ``kimdesk/vault/`` touches a vault connection; the server reads its
+``records`` (:mod:`kimdesk.server.stats`) and hands the rows over.
+
+The database is an SQLCipher connection to ``:memory:`` without a key, built by the vault's own
+migrations (:func:`~kimdesk.vault.migrations.migrate`), never on disk (temporary tables in memory
+too), gone when closed. Only the kinds the statistics read are projected, and of them only what
+they count: names, contact data, case numbers, answers and every free text are blanked before a
+row is written, so the memory never holds them either (and a 200,000-case projection holds a
+fraction of the records' size). Deleted records are not projected at all: every statement
+reads ``deleted = 0`` rows only, and a missing row joins as a deleted one does. Foreign keys are
+not enforced (a consultation whose deleted case was left out must not be refused).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any, cast
+
+import sqlcipher3
+
+from kimdesk.domain.models import RECORD_TYPES
+from kimdesk.vault.migrations import migrate
+from kimdesk.vault.repository import Repository
+from kimdesk.vault.statsqueries import StatsQueries
+from kimdesk.vault.sync.rows import ReceivedRows
+
+#: The kinds the statistics count, parents first.
+KINDS = ("persons", "cases", "consultations", "referrals", "structural_gaps")
+
+#: What every projected row of a kind gets instead of its own value: what no statistic reads
+#: and could name a person. ``case_number`` is UNIQUE: it gets the case's id (see :func:`_blank`).
+BLANKED: dict[str, dict[str, Any]] = {
+    "persons": {"given_name": "", "family_name": "", "given_name_latin": "",
+                "family_name_latin": "", "phone": "", "email": "", "address": "",
+                "municipality": "", "preferred_language": None, "languages": []},
+    "cases": {"owner": "", "referral_source": "", "legal_hold": "",
+              "next_appointment_time": "", "next_appointment_place": "",
+              "next_appointment_on": None, "review_on": None},
+    "consultations": {"title": "", "place_detail": "", "answers": {}, "summary": "",
+                      "counselor": "", "form_id": None, "form_version": None,
+                      "interpreter_language": None, "language": ""},
+    "referrals": {"agency_id": None, "agency_name": "", "note": ""},
+    "structural_gaps": {"description": ""},
+}
+
+
+#: The kinds whose ``seq`` the statistics read as an identity: a person's (consultations,
+#: referrals and gaps count people by it, and the cell-key method keys them by it) and an
+#: unlinked gap's (it stands for itself). A vault's ``seq`` never changes; a projection's gets
+#: :func:`stable_seq` of the record's id, so that the same person has the same record key in
+#: every export of a server whatever order the records are read in or who joined since.
+SEQ_OF_ID = ("persons", "structural_gaps")
+
+
+def stable_seq(record_id: str) -> int:
+    """A positive 56-bit number of ``record_id`` (SHA-256): at 200,000 persons the chance of
+    two equal ones is about 3 in 10 million."""
+    import hashlib
+
+    return int.from_bytes(hashlib.sha256(record_id.encode()).digest()[:7], "big") or 1
+
+
+class UnknownKind(ValueError):
+    """A kind the statistics do not read was to be projected."""
+
+
+def _base64(value: bytes | None) -> str | None:  # the attachments' trigger needs the function
+    import base64
+
+    return None if value is None else base64.b64encode(value).decode("ascii")
+
+
+def _blank(kind: str, data: dict[str, Any]) -> dict[str, Any]:
+    out = data | BLANKED[kind]
+    if kind == "cases":
+        out["case_number"] = data.get("id", "")
+    return out
+
+
+class StatsProjection:
+    """A vault database in memory that holds the projected records; :meth:`queries` counts
+    them. Use as a context manager (closing frees the memory)::
+
+        with StatsProjection() as projection:
+            projection.add("persons", rows)      # dicts as the records' JSON holds them
+            ...
+            report = build_report(projection.queries(), period)
+    """
+
+    def __init__(self) -> None:
+        self._conn = sqlcipher3.connect(":memory:", isolation_level=None,
+                                        check_same_thread=False)
+        self._conn.execute("PRAGMA temp_store = MEMORY")
+        self._conn.create_function("kd_base64", 1, _base64, deterministic=True)
+        migrate(cast(Any, self._conn))
+        models = {cls.KIND: cls for cls in RECORD_TYPES}
+        # a repository for its column plan only: nothing here reads or writes through it
+        self._rows = {kind: ReceivedRows(Repository(cast(Any, None), models[kind],
+                                                    audited=False))
+                      for kind in KINDS}
+        self.counts: dict[str, int] = dict.fromkeys(KINDS, 0)
+
+    def add(self, kind: str, records: Iterable[dict[str, Any]]) -> int:
+        """Write records of ``kind`` (their JSON as parsed); deleted ones are skipped. A record
+        whose fields are not exactly this version's model is validated by the model (another
+        app version's record), as the device's sync inbox does. Returns how many were written."""
+        if kind not in self._rows:
+            raise UnknownKind(kind)
+        rows = self._rows[kind]
+        with_seq = kind in SEQ_OF_ID
+        sql = (rows.insert_sql.replace(" (", " (seq, ", 1).replace("VALUES (", "VALUES (?, ")
+               if with_seq else rows.insert_sql)
+
+        def projected() -> Iterable[list[Any]]:
+            for data in records:
+                if data.get("deleted"):
+                    continue
+                data = _blank(kind, data)
+                row = rows.fast_row(data)
+                if row is None:
+                    row = rows.repo.to_row(rows.validated(data, pending=False))
+                yield [stable_seq(str(data["id"])), *row] if with_seq else row
+
+        before = self._conn.total_changes
+        self._conn.execute("BEGIN")
+        try:
+            self._conn.executemany(sql, projected())
+            self._conn.execute("COMMIT")
+        except BaseException:
+            self._conn.execute("ROLLBACK")
+            raise
+        written = self._conn.total_changes - before
+        self.counts[kind] += written
+        return written
+
+    def municipalities(self) -> set[str]:
+        """The municipalities named by a projected case or structural gap."""
+        return {str(m) for (m,) in self._conn.execute(
+            "SELECT municipality FROM cases UNION SELECT municipality FROM structural_gaps")}
+
+    def keep_municipalities(self, names: Sequence[str]) -> None:
+        """Leave out the cases and structural gaps of every other municipality (their
+        consultations and referrals then join no case and are not counted, as in a vault)."""
+        marks = json.dumps(list(names))
+        self._conn.execute("BEGIN")
+        for table in ("cases", "structural_gaps"):
+            self._conn.execute(f"DELETE FROM {table} WHERE municipality NOT IN"
+                               f" (SELECT value FROM json_each(?))", (marks,))
+        self._conn.execute("COMMIT")
+
+    def queries(self) -> StatsQueries:
+        """The statistics' queries on the projection (closing them leaves it open)."""
+        return StatsQueries(cast(Any, self._conn))
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def __enter__(self) -> StatsProjection:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
