@@ -214,6 +214,7 @@ def test_bad_input_is_one_translated_line_and_exit_code_2(
     given = {key: value.replace("@", f"{tmp_path}/")
              for key, value in zip(args[::2], args[1::2], strict=True)}
     argv = [x for key, value in (base | given).items() for x in (key, value)]
+    said = {}
     for lang in ("en", "de"):
         res = run("server", "stats", "--db", sqlite_server.db_url, *argv, passphrase=None,
                   lang=lang, **_home(tmp_path))
@@ -221,7 +222,8 @@ def test_bad_input_is_one_translated_line_and_exit_code_2(
         assert "Traceback" not in res.stderr
         lines = [line for line in res.stderr.splitlines() if line.strip()]
         assert len(lines) == 1, res.stderr
-        if lang == "en":
-            for word in words:
-                assert word in res.stderr, res.stderr
+        said[lang] = res.stderr
+        for word in words:
+            assert word in said["en"], said["en"]
+    assert said["de"] != said["en"]  # translated
     assert not (tmp_path / "k.json").exists()
