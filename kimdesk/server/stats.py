@@ -27,6 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from kimdesk.errors import KimdeskError
 from kimdesk.i18n import N_
 from kimdesk.server import db
+from kimdesk.server.subject_lookup import read_only
 from kimdesk.stats import Report, build_report
 from kimdesk.stats.cellkey import SECRET_META
 from kimdesk.stats.period import Period
@@ -103,7 +104,9 @@ def project(engine: Engine, selection: Selection) -> StatsProjection:
     """The selected teams' records in a vault database in memory (the caller closes it);
     refuses an unknown team or municipality (:class:`UnknownTeam`,
     :class:`UnknownMunicipality`)."""
-    with db.reading(engine) as conn, conn.begin():
+    # one snapshot (PostgreSQL: REPEATABLE READ), so that a push between two kinds' reads
+    # cannot leave a case without its person; never SQLite's write lock
+    with read_only(engine) as conn:
         known = server_teams(conn)
         for team in selection.teams:
             if team not in known:
