@@ -99,6 +99,10 @@ def test_the_server_counts_what_one_vault_of_the_union_counts(
     assert sum(cell.value for cell in year.table("cases").cells.values()) > CASES
     assert year.source == {"kind": "server", "server_id": "s",
                            "teams": ["Team Nord", "Team Süd"], "municipalities": []}
+    assert any("counts in each" in line for line in document(year)["disclosure"]["statement"])
+    device = document(report_for_vault(union, PERIODS[0], 3))
+    assert device["source"] == {"kind": "vault", "server_id": None, "teams": []}
+    assert device["format_version"] == 1
 
 
 def test_one_team_and_one_municipality_count_as_a_vault_of_just_those(
