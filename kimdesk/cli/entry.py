@@ -15,6 +15,7 @@ import os
 import signal
 import sys
 from collections.abc import Callable, Sequence
+from functools import partial
 
 from kimdesk.cli import (
     appointments,
@@ -27,6 +28,7 @@ from kimdesk.cli import (
     privacy,
     server,
     server_audit,
+    serverstats,
     stats,
     sync,
     vault,
@@ -47,7 +49,8 @@ REGISTRARS: tuple[Callable[[Subcommands], None], ...] = (
     demo.register,  # demo
     vault.register_reading,  # search, show, check
     forms.register,  # forms ...
-    lambda sub: server.register(sub, (server_audit.register,)),  # server ..., server audit
+    partial(server.register,  # server ..., server stats, server audit
+            extra=(serverstats.register, server_audit.register)),
     sync.register,  # enroll, sync
     handouts.register,  # handout
     appointments.register,  # appointments list, appointments export

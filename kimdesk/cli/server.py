@@ -9,13 +9,12 @@ import functools
 import json
 import socket
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kimdesk import config
-from kimdesk.cli import serverstats
 from kimdesk.cli.common import Subcommands, UsageError, iso_date, output_path, whole_number
 from kimdesk.errors import KimdeskError, validation_text
 from kimdesk.i18n import N_, ngettext
@@ -189,10 +188,10 @@ def _service(args: argparse.Namespace) -> SyncService:
     return SyncService(engine)
 
 
-def register(sub: Subcommands, extra: tuple[Callable[..., None], ...] = ()) -> None:
+def register(sub: Subcommands, extra: Sequence[Callable[..., None]] = ()) -> None:
     """``extra``: registrars of further server commands in modules of their own (areas import
     no other area: kimdesk/cli/entry.py hands them in), each called with the server's
-    subcommands, ``--db``, the database opener and the fault wrapper."""
+    subcommands, ``--db`` and this module (its database opener and fault wrapper)."""
     server = sub.add_parser("server", help=_("run and administer the sync server"))
     ssub = server.add_subparsers(dest="server_command", metavar="COMMAND", required=True)
 
@@ -261,7 +260,6 @@ def register(sub: Subcommands, extra: tuple[Callable[..., None], ...] = ()) -> N
                         help=_("only this team (default: every team)"))
     export.set_defaults(func=cmd_subject_export)
 
-    serverstats.register(ssub, db_option)
     publish = ssub.add_parser("publish", help=_("publish reference data to the devices"))
     db_option(publish)
     publish.add_argument("--kind", required=True,
@@ -286,8 +284,8 @@ def register(sub: Subcommands, extra: tuple[Callable[..., None], ...] = ()) -> N
             p.add_argument("--receipt-days", type=whole_number(1, 36_500), default=None,
                            metavar="N", help=_("empty stored push receipts older than N days "
                                                "(default: $KIMDESK_RECEIPT_DAYS or 30)"))
-    for more in extra:  # audit, audit verify (kimdesk/cli/server_audit.py)
-        more(ssub, db_option, _service, database_faults)
+    for add in extra:  # server stats, server audit (given by the top: areas import no area)
+        add(ssub, db_option, sys.modules[__name__])
 
 
 @database_faults

@@ -14,6 +14,7 @@ import json
 import sys
 from collections.abc import Callable
 from datetime import timedelta
+from types import ModuleType
 from typing import Any
 
 from kimdesk.cli.common import iso_date
@@ -34,12 +35,14 @@ BROKEN = {
 
 
 def register(ssub: Any, db_option: Callable[[argparse.ArgumentParser], None],
-             service: Callable[[argparse.Namespace], Any],
-             faults: Callable[[Callable[[argparse.Namespace], int]],
-                              Callable[[argparse.Namespace], int]]) -> None:
-    """Called by :func:`kimdesk.cli.server.register` with its subcommands, its ``--db`` option,
-    its database opener (connected once, at the newest schema) and its fault wrapper (a
-    database outage in one line): an area imports no other area."""
+             server: ModuleType) -> None:
+    """Called by :func:`kimdesk.cli.server.register` with its subcommands, its ``--db`` option
+    and :mod:`kimdesk.cli.server` itself, whose database opener (``_service``: connected once,
+    at the newest schema) and fault wrapper (``database_faults``: a database outage in one
+    line) it uses; an area imports no other area."""
+    service: Callable[[argparse.Namespace], Any] = server._service
+    faults: Callable[[Callable[[argparse.Namespace], int]],
+                     Callable[[argparse.Namespace], int]] = server.database_faults
     audit = ssub.add_parser(
         "audit", help=_("show or verify the server's audit trail"),
         description=_("Lists the server's audit trail (who did what with whose data, as ids "

@@ -3,18 +3,30 @@
 [--db URL]``: the Kreis statistics from the sync server (a contract municipal IT scripts; the
 options are those of the device's ``kimdesk stats``, :mod:`kimdesk.cli.stats`).
 
-In a module of its own: :mod:`kimdesk.cli.server` registers it with one line.
+In a module of its own (:mod:`kimdesk.cli.server` is near the 500-line limit): the top
+(:mod:`kimdesk.cli.entry`) hands :func:`register` to ``server``'s, which calls it with its
+subcommands, its ``--db`` option and itself (the module: its database helpers), since a command
+area imports no other area (tests/test_config.py).
 """
 
 from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING
 
-from kimdesk.cli.common import Subcommands, UsageError, iso_date, output_path, whole_number
-from kimdesk.cli.stats import MOST_MIN_CELL
+from kimdesk.cli.common import (
+    MOST_MIN_CELL,
+    Subcommands,
+    UsageError,
+    output_path,
+    period_and_format,
+    period_options,
+    whole_number,
+)
 from kimdesk.i18n import N_, gettext
 
 if TYPE_CHECKING:
@@ -23,10 +35,9 @@ if TYPE_CHECKING:
 _ = gettext
 
 
-def register(ssub: Subcommands,
-             db_option: Callable[[argparse.ArgumentParser], None]) -> None:
-    from kimdesk.cli.server import team_name
-
+def register(ssub: Subcommands, db_option: Callable[[argparse.ArgumentParser], None],
+             server: ModuleType) -> None:
+    """``server stats`` among ``ssub``; ``server`` is :mod:`kimdesk.cli.server`."""
     p = ssub.add_parser(
         "stats", help=_("anonymised statistics of every team's cases on the server"),
         description=_("Writes the anonymised KIM statistics of the cases the server holds (of "
@@ -34,15 +45,12 @@ def register(ssub: Subcommands,
                       "whole table as the device's \"kimdesk stats\" protects them. Reads the "
                       "records only; names, identifiers and free text never reach the file."))
     db_option(p)
-    p.add_argument("--from", dest="date_from", type=iso_date, required=True, metavar="DATE",
-                   help=_("first day of the period (YYYY-MM-DD)"))
-    p.add_argument("--to", dest="date_to", type=iso_date, required=True, metavar="DATE",
-                   help=_("last day of the period (YYYY-MM-DD)"))
+    period_options(p)
     p.add_argument("--format", choices=("csv", "json", "xlsx", "pdf"), default=None,
                    help=_("output format (default: from the file name)"))
     p.add_argument("-o", "--output", required=True, type=output_path, metavar="PATH",
                    help=_("output file"))
-    p.add_argument("--team", dest="teams", action="append", default=[], type=team_name,
+    p.add_argument("--team", dest="teams", action="append", default=[], type=server.team_name,
                    metavar="TEAM", help=_("only this team (repeatable; default: every team)"))
     p.add_argument("--municipality", dest="municipalities", action="append", default=[],
                    metavar="NAME",
@@ -56,12 +64,10 @@ def register(ssub: Subcommands,
     p.add_argument("--internal", action="store_true",
                    help=_("allow a period that is not a month, quarter or year; the export is "
                           "marked for internal use only, not for publication"))
-    p.set_defaults(func=cmd_server_stats)
+    p.set_defaults(func=partial(cmd_server_stats, server=server))
 
 
-def cmd_server_stats(args: argparse.Namespace) -> int:
-    from kimdesk.cli.server import _db, _existing_database, _service, database_faults
-    from kimdesk.cli.stats import _check
+def cmd_server_stats(args: argparse.Namespace, server: ModuleType) -> int:
     from kimdesk.stats.export import FORMATS
 
     if args.method == "cell-key" and args.min_cell is not None:
@@ -69,21 +75,21 @@ def cmd_server_stats(args: argparse.Namespace) -> int:
                             "publishes no 1 or 2 by itself."))
     if args.min_cell is None:
         args.min_cell = 3
-    period = _check(args, FORMATS)
+    period = period_and_format(args, FORMATS)
     if period.kind is None and not args.internal:
         raise UsageError(N_("Only a month, a quarter or a year can be exported for publication. "
                             "For another span add --internal: the export is then marked for "
                             "internal use only, because exports of overlapping spans, "
                             "subtracted, single out people."))
     _writable(args.output)
-    _existing_database(_db(args))
+    server._existing_database(server._db(args))
 
-    @database_faults
+    @server.database_faults
     def run(args: argparse.Namespace) -> int:
         from kimdesk.server.stats import Selection, report_for_server
         from kimdesk.stats.export import write
 
-        service = _service(args)
+        service = server._service(args)
         try:
             report = report_for_server(
                 service.engine, period, args.min_cell,

@@ -9,41 +9,27 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import TYPE_CHECKING
 
 from kimdesk.cli.common import (
+    MOST_MIN_CELL,
     Subcommands,
     UsageError,
     add_vault_option,
-    iso_date,
     open_vault,
     output_path,
+    period_and_format,
+    period_options,
     whole_number,
 )
 from kimdesk.i18n import N_, gettext
 
-if TYPE_CHECKING:
-    from kimdesk.stats.period import Period
-
 _ = gettext
-
-#: ``--min-cell`` at most: 1,000 takes 5 s on 20,000 cases; the protection runs once per level
-#: up to it, and a number of 20 digits ran for hours (2026-12-07). Far above any office's rule.
-MOST_MIN_CELL = 1000
-
-
-
-def _period_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--from", dest="date_from", type=iso_date, required=True, metavar="DATE",
-                   help=_("first day of the period (YYYY-MM-DD)"))
-    p.add_argument("--to", dest="date_to", type=iso_date, required=True, metavar="DATE",
-                   help=_("last day of the period (YYYY-MM-DD)"))
 
 
 def register(sub: Subcommands) -> None:
     p = sub.add_parser("stats", help=_("anonymised statistics for the Land's reporting"))
     add_vault_option(p)
-    _period_args(p)
+    period_options(p)
     p.add_argument("--format", choices=("csv", "json", "xlsx", "pdf"), default=None,
                    help=_("output format (default: from the file name)"))
     p.add_argument("-o", "--output", required=True, type=output_path, metavar="PATH",
@@ -61,7 +47,7 @@ def register(sub: Subcommands) -> None:
 
     p = sub.add_parser("gaps", help=_("structural gaps for the Lenkungsgruppe, without persons"))
     add_vault_option(p)
-    _period_args(p)
+    period_options(p)
     p.add_argument("--format", choices=("csv", "json", "xlsx"), default=None,
                    help=_("output format (default: from the file name)"))
     p.add_argument("-o", "--output", required=True, type=output_path, metavar="PATH",
@@ -74,19 +60,6 @@ def register(sub: Subcommands) -> None:
     p.set_defaults(func=cmd_gaps)
 
 
-def _check(args: argparse.Namespace, formats: tuple[str, ...]) -> Period:
-    from kimdesk.stats.period import Period
-
-    if args.date_to < args.date_from:
-        raise UsageError(N_("The period ends before it starts."))
-    fmt = args.format or str(args.output).rsplit(".", 1)[-1].lower()
-    if fmt not in formats:
-        raise UsageError(N_("Unknown output format; use --format {formats}."),
-                         formats="|".join(formats))
-    args.format = fmt
-    return Period(args.date_from, args.date_to)
-
-
 def cmd_stats(args: argparse.Namespace) -> int:
     from kimdesk.stats import report_for_vault
     from kimdesk.stats.export import FORMATS
@@ -97,7 +70,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
                             "publishes no 1 or 2 by itself."))
     if args.min_cell is None:
         args.min_cell = 3
-    period = _check(args, FORMATS)
+    period = period_and_format(args, FORMATS)
     if period.kind is None and not args.internal:
         raise UsageError(N_("Only a month, a quarter or a year can be exported for publication. "
                             "For another span add --internal: the export is then marked for "
@@ -117,7 +90,7 @@ def cmd_gaps(args: argparse.Namespace) -> int:
     from kimdesk.stats.gaps import write_gaps
     from kimdesk.vault.statsqueries import StatsQueries
 
-    period = _check(args, ("csv", "json", "xlsx"))
+    period = period_and_format(args, ("csv", "json", "xlsx"))
     with open_vault(args) as vault:
         path = write_gaps(StatsQueries.of(vault), period, args.output, args.format,
                           with_descriptions=args.with_descriptions, min_cell=args.min_cell)
