@@ -209,6 +209,46 @@ audit_trail = Table(
     Index("audit_trail_team", "team"),
 )
 
+#: The statistical remains of cases purged on the server (kimdesk/server/remains.py): what the
+#: device's ``stats_cases`` and ``stats_events`` hold (kimdesk/vault/statsremains.py), per team;
+#: no name, no id, months only, the person as a number (revision 0005).
+stats_remains_cases = Table(
+    "stats_remains_cases",
+    metadata,
+    Column("rid", Integer, primary_key=True, autoincrement=True),
+    Column("team", String(200), nullable=False),
+    Column("municipality", Text, nullable=False),
+    Column("person", BigInteger, nullable=False),
+    Column("opened", String(7), nullable=False),
+    Column("closed", String(7), nullable=True),
+    Column("closure_reason", String(64), nullable=True),
+    Column("duration", String(16), nullable=True),
+    Column("birth_month", String(7), nullable=True),
+    Column("birth_year", Integer, nullable=True),
+    Column("gender", String(32), nullable=True),
+    Column("region", String(64), nullable=False),
+    Column("residence_status", String(64), nullable=True),
+    Column("rechtskreise", Text, nullable=False),
+    Column("handlungsfelder", Text, nullable=False),
+    Index("stats_remains_cases_person", "team", "person"),
+)
+
+stats_remains_events = Table(
+    "stats_remains_events",
+    metadata,
+    Column("rid", Integer, primary_key=True, autoincrement=True),
+    Column("team", String(200), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("month", String(7), nullable=False),
+    Column("municipality", Text, nullable=False),
+    Column("person", BigInteger, nullable=False),
+    Column("code", String(64), nullable=False),
+    Column("n", Integer, nullable=False),
+    Column("outreach", Integer, nullable=False),
+    Column("interpreter", Integer, nullable=False),
+    Index("stats_remains_events_person", "team", "person"),
+)
+
 DEFAULT_DB_URL = "sqlite:///kimdesk-server.db"
 #: Execution option of a connection that only reads (see :func:`reading`).
 READ_ONLY = "kimdesk_read_only"

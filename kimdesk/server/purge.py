@@ -32,7 +32,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine
 
-from kimdesk.server import db
+from kimdesk.server import db, remains
 from kimdesk.server.checkpoints import checkpoint
 from kimdesk.server.plausibility import canonical
 from kimdesk.server.store import placeholder
@@ -125,6 +125,8 @@ def purge(conn: Connection, team: str, target_kind: str, target_id: str, deletio
         delete_versions_that_hung_there(conn, team, [hung])
     else:
         defer_history.append(hung)
+    # the statistical remains first, from the records about to go (kimdesk/server/remains.py)
+    remains.keep(conn, team, keys, target_id if target_kind == "persons" else None)
     m = placeholder(conn)
     pairs = [(k, i) for k, i in keys]
     named = _case_names(conn, team, cases)

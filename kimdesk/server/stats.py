@@ -26,7 +26,7 @@ from sqlalchemy.exc import IntegrityError
 
 from kimdesk.errors import KimdeskError
 from kimdesk.i18n import N_
-from kimdesk.server import db
+from kimdesk.server import db, remains
 from kimdesk.server.subject_lookup import read_only
 from kimdesk.stats import Report, build_report
 from kimdesk.stats.cellkey import SECRET_META
@@ -116,6 +116,7 @@ def project(engine: Engine, selection: Selection) -> StatsProjection:
         try:
             for kind in KINDS:
                 projection.add(kind, _records(conn, kind, teams))
+            projection.add_remains(*remains.rows(conn, teams))
         except BaseException:
             projection.close()
             raise

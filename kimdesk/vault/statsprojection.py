@@ -67,6 +67,15 @@ def stable_seq(record_id: str) -> int:
     return int.from_bytes(hashlib.sha256(record_id.encode()).digest()[:7], "big") or 1
 
 
+#: The columns of the statistical remains' tables (the vault's ``stats_cases`` and
+#: ``stats_events`` without their ``seq``; the server's ``stats_remains_*`` have them too).
+REMAINS_CASE_COLUMNS = ("municipality", "person", "opened", "closed", "closure_reason",
+                        "duration", "birth_month", "birth_year", "gender", "region",
+                        "residence_status", "rechtskreise", "handlungsfelder")
+REMAINS_EVENT_COLUMNS = ("kind", "month", "municipality", "person", "code", "n", "outreach",
+                         "interpreter")
+
+
 class UnknownKind(ValueError):
     """A kind the statistics do not read was to be projected."""
 
@@ -140,17 +149,49 @@ class StatsProjection:
         self.counts[kind] += written
         return written
 
+    # -- statistical remains (kimdesk/vault/statsremains.py) -----------------------------------
+    def remains(self, case_ids: list[str]) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+        """The remains the purge of ``case_ids`` leaves, computed by the vault's own
+        :func:`~kimdesk.vault.statsremains.write_remains` over the projected records: the
+        ``stats_cases`` rows and the ``stats_events`` rows (columns :data:`REMAINS_CASE_COLUMNS`,
+        :data:`REMAINS_EVENT_COLUMNS`), taken out of the projection again. The person is the
+        projection's ``seq`` of them (:func:`stable_seq` of their id)."""
+        from kimdesk.vault.statsremains import write_remains
+
+        self._conn.execute("BEGIN")
+        try:
+            write_remains(cast(Any, self._conn), case_ids)
+            out = tuple(self._conn.execute(f"SELECT {', '.join(columns)} FROM {table}").fetchall()
+                        for table, columns in (("stats_cases", REMAINS_CASE_COLUMNS),
+                                               ("stats_events", REMAINS_EVENT_COLUMNS)))
+        finally:
+            self._conn.execute("ROLLBACK")
+        return out[0], out[1]
+
+    def add_remains(self, cases: Iterable[Sequence[Any]], events: Iterable[Sequence[Any]]) -> None:
+        """Remains kept elsewhere (the server's) into the projection, in the columns of
+        :data:`REMAINS_CASE_COLUMNS` and :data:`REMAINS_EVENT_COLUMNS`, for the statistics to
+        count beside the live records."""
+        self._conn.execute("BEGIN")
+        for table, columns, rows in (("stats_cases", REMAINS_CASE_COLUMNS, cases),
+                                     ("stats_events", REMAINS_EVENT_COLUMNS, events)):
+            self._conn.executemany(
+                f"INSERT INTO {table} ({', '.join(columns)})"
+                f" VALUES ({', '.join('?' for _ in columns)})", rows)
+        self._conn.execute("COMMIT")
+
     def municipalities(self) -> set[str]:
         """The municipalities named by a projected case or structural gap."""
         return {str(m) for (m,) in self._conn.execute(
-            "SELECT municipality FROM cases UNION SELECT municipality FROM structural_gaps")}
+            "SELECT municipality FROM cases UNION SELECT municipality FROM structural_gaps"
+            " UNION SELECT municipality FROM stats_cases")}
 
     def keep_municipalities(self, names: Sequence[str]) -> None:
         """Leave out the cases and structural gaps of every other municipality (their
         consultations and referrals then join no case and are not counted, as in a vault)."""
         marks = json.dumps(list(names))
         self._conn.execute("BEGIN")
-        for table in ("cases", "structural_gaps"):
+        for table in ("cases", "structural_gaps", "stats_cases", "stats_events"):
             self._conn.execute(f"DELETE FROM {table} WHERE municipality NOT IN"
                                f" (SELECT value FROM json_each(?))", (marks,))
         self._conn.execute("COMMIT")

@@ -36,6 +36,7 @@ from kimdesk.stats.categories import OUTREACH
 from kimdesk.stats.regions import region_of
 
 if TYPE_CHECKING:
+    from kimdesk.vault.connection import Connection
     from kimdesk.vault.vault import Vault
 
 
@@ -92,7 +93,15 @@ def keep_remains(vault: Vault, case_ids: list[str], person_ids: list[str]) -> in
     """Write the remains of ``case_ids`` (before they are deleted, inside the purge's
     transaction) and cut the link to each person of ``person_ids`` (purged with them). Returns
     the number of cases that left remains (tombstoned ones leave none: they were not counted)."""
-    conn = vault.conn
+    written = write_remains(vault.conn, case_ids)
+    unlink_persons(vault, person_ids)
+    return written
+
+
+def write_remains(conn: Connection, case_ids: list[str]) -> int:
+    """The remains of ``case_ids`` into ``stats_cases`` and ``stats_events`` of ``conn``, a
+    vault's database (also the server's projection, :mod:`kimdesk.vault.statsprojection`:
+    the server's purge leaves the same remains). Returns the number of cases that left some."""
     marks = _marks(case_ids)
     rows = conn.execute(_CASES_SQL.format(marks=marks), case_ids).fetchall()
     conn.executemany(
@@ -102,7 +111,6 @@ def keep_remains(vault: Vault, case_ids: list[str], person_ids: list[str]) -> in
         [(*row[:9], region_of(row[9]), *row[10:]) for row in rows])
     conn.execute(_CONSULTATIONS_SQL.format(marks=marks), case_ids)
     conn.execute(_REFERRALS_SQL.format(marks=marks), case_ids)
-    unlink_persons(vault, person_ids)
     return len(rows)
 
 

@@ -231,3 +231,37 @@ def test_bad_input_is_one_translated_line_and_exit_code_2(
             assert word in said["en"], said["en"]
     assert said["de"] != said["en"]  # translated
     assert not (tmp_path / "k.json").exists()
+
+
+def test_a_purge_on_the_server_leaves_past_figures_as_they_were(
+        server: EmbeddedServer, kreis: list[Device]) -> None:
+    """The server's purge writes the device's statistical remains in its transaction: the
+    figures of every period stay what they were (docs/planned.md section 5, "Must never
+    happen"). Cases without a structural gap (a purged case's gap then counts for itself, on the
+    device too: docs/statistics.md)."""
+    from kimdesk.server import db
+    from kimdesk.vault.purge import PurgeOrder, purge_cases, purge_person
+
+    engine = server.service.engine
+    periods = (*PERIODS, Period.year(2025))
+    before = [report_for_server(engine, p, 3, Selection(), server_id="s") for p in periods]
+    anna = kreis[0].vault
+    gapped = {g.case_id for g in anna.gaps.where() if g.case_id}
+    free = [c for c in anna.cases.where() if c.id not in gapped and not c.deleted]
+    by_person: dict[str, list[Any]] = {}
+    for case in anna.cases.where():
+        by_person.setdefault(case.person_id, []).append(case)
+    person = next(p for p, cases in by_person.items()
+                  if all(c.id not in gapped and not c.deleted for c in cases))
+    order = PurgeOrder(legal_basis="Art. 17 DSGVO", ordered_by="anna")
+    purge_cases(anna, [c.id for c in free if c.person_id != person][:4], order)
+    purge_person(anna, person, order)
+    kreis[0].sync()
+    with engine.connect() as conn:
+        kept = conn.execute(db.stats_remains_cases.select()).all()
+        assert conn.execute(db.purged.select().where(db.purged.c.kind == "cases")).all()
+    assert len(kept) >= 5
+    assert any(row.person < 0 for row in kept)  # the purged person's: unlinked
+    after = [report_for_server(engine, p, 3, Selection(), server_id="s") for p in periods]
+    for old, new in zip(before, after, strict=True):
+        assert_same(new, old)
