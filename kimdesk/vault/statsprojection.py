@@ -20,6 +20,7 @@ not enforced (a consultation whose deleted case was left out must not be refused
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterable, Sequence
 from typing import Any, cast
 
@@ -93,6 +94,28 @@ def _blank(kind: str, data: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _memory_database() -> sqlcipher3.Connection:
+    conn = sqlcipher3.connect(":memory:", isolation_level=None, check_same_thread=False)
+    conn.execute("PRAGMA temp_store = MEMORY")
+    conn.create_function("kd_base64", 1, _base64, deterministic=True)
+    return conn
+
+
+_TEMPLATE: list[sqlcipher3.Connection] = []
+_TEMPLATE_LOCK = threading.Lock()
+
+
+def _template() -> sqlcipher3.Connection:
+    """An empty vault database in memory at the newest schema, built once per process by the
+    migrations; each projection starts as a copy of it (the server's purge makes one per
+    purged case or person: a retention run of 1,000 cases spent 40 s migrating)."""
+    if not _TEMPLATE:
+        conn = _memory_database()
+        migrate(cast(Any, conn))
+        _TEMPLATE.append(conn)
+    return _TEMPLATE[0]
+
+
 class StatsProjection:
     """A vault database in memory that holds the projected records; :meth:`queries` counts
     them. Use as a context manager (closing frees the memory)::
@@ -104,11 +127,9 @@ class StatsProjection:
     """
 
     def __init__(self) -> None:
-        self._conn = sqlcipher3.connect(":memory:", isolation_level=None,
-                                        check_same_thread=False)
-        self._conn.execute("PRAGMA temp_store = MEMORY")
-        self._conn.create_function("kd_base64", 1, _base64, deterministic=True)
-        migrate(cast(Any, self._conn))
+        self._conn = _memory_database()
+        with _TEMPLATE_LOCK:  # the schema copied from a template: migrating costs ~40 ms
+            _template().backup(self._conn)
         models = {cls.KIND: cls for cls in RECORD_TYPES}
         # a repository for its column plan only: nothing here reads or writes through it
         self._rows = {kind: ReceivedRows(Repository(cast(Any, None), models[kind],
