@@ -99,3 +99,20 @@ def rows(conn: Connection, teams: Sequence[str]
         query = select(*(table.c[c] for c in columns)).where(table.c.team.in_(list(teams)))
         out.append([tuple(r) for r in conn.execute(query)])
     return out[0], out[1]
+
+
+def of_person(conn: Connection, team: str, person_id: str) -> dict[str, list[dict[str, Any]]]:
+    """The remains still linked to a living person of ``team`` (their purged cases while the
+    person stays): part of the server's Auskunft (Art. 15 DSGVO), since the link makes them
+    theirs, as the device's Auskunft lists its own
+    (:func:`kimdesk.vault.statsremains.remains_of`)."""
+    from kimdesk.vault.statsprojection import stable_seq
+
+    out: dict[str, list[dict[str, Any]]] = {}
+    for key, table in (("cases", db.stats_remains_cases), ("events", db.stats_remains_events)):
+        shown = [c for c in table.c if c.name not in ("rid", "team", "person")]
+        query = (select(*shown).where(table.c.team == team,
+                                      table.c.person == stable_seq(person_id))
+                 .order_by(table.c.rid))
+        out[key] = [dict(row._mapping) for row in conn.execute(query)]
+    return out

@@ -36,7 +36,7 @@ from sqlalchemy import Connection
 from kimdesk.domain.retention import CaseFacts, RetentionPolicy, due_date, policy_for
 from kimdesk.errors import KimdeskError
 from kimdesk.i18n import N_
-from kimdesk.server import db, purge, subject_deleted
+from kimdesk.server import db, purge, remains, subject_deleted
 from kimdesk.server.plausibility import PARENTS
 from kimdesk.server.retention import policies
 from kimdesk.server.store import placeholder
@@ -295,6 +295,8 @@ def collect(conn: Connection, team: str, person_id: str, *, server_id: str | Non
         "versions_of_deleted_records": sorted(
             read.history(gone_keys), key=lambda v: (v["kind"], v["id"], v["rev"])),
         "records_naming_deleted_cases": linked,
+        # what purged cases of hers left for the statistics, while it is linked to her
+        "statistical_remains": remains.of_person(conn, team, person_id),
     }
 
 

@@ -239,27 +239,38 @@ def test_a_purge_on_the_server_leaves_past_figures_as_they_were(
     figures of every period stay what they were (docs/planned.md section 5, "Must never
     happen"). Cases without a structural gap (a purged case's gap then counts for itself, on the
     device too: docs/statistics.md)."""
-    from kimdesk.server import db
+    from kimdesk.server import db, subject_access
     from kimdesk.vault.purge import PurgeOrder, purge_cases, purge_person
 
     engine = server.service.engine
-    periods = (*PERIODS, Period.year(2025))
-    before = [report_for_server(engine, p, 3, Selection(), server_id="s") for p in periods]
     anna = kreis[0].vault
     gapped = {g.case_id for g in anna.gaps.where() if g.case_id}
-    free = [c for c in anna.cases.where() if c.id not in gapped and not c.deleted]
     by_person: dict[str, list[Any]] = {}
     for case in anna.cases.where():
         by_person.setdefault(case.person_id, []).append(case)
-    person = next(p for p, cases in by_person.items()
-                  if all(c.id not in gapped and not c.deleted for c in cases))
+    free = [p for p, cases in by_person.items()
+            if all(c.id not in gapped and not c.deleted for c in cases)]
+    person, stays = free[0], free[1]  # purged whole; keeps a new case, loses the old ones
+    anna.cases.open_case(stays)
+    kreis[0].sync()
+    periods = (*PERIODS, Period.year(2025))
+    before = [report_for_server(engine, p, 3, Selection(), server_id="s") for p in periods]
     order = PurgeOrder(legal_basis="Art. 17 DSGVO", ordered_by="anna")
-    purge_cases(anna, [c.id for c in free if c.person_id != person][:4], order)
+    gone = [*by_person[stays], *(c for p in free[2:5] for c in by_person[p])]
+    purge_cases(anna, [c.id for c in gone], order)
     purge_person(anna, person, order)
     kreis[0].sync()
     with engine.connect() as conn:
         kept = conn.execute(db.stats_remains_cases.select()).all()
         assert conn.execute(db.purged.select().where(db.purged.c.kind == "cases")).all()
+        # a living person's remains are theirs: in the server's Auskunft (Art. 15)
+        theirs = subject_access.collect(conn, "Team Nord", stays)["statistical_remains"]
+        assert sorted(r["opened"] for r in theirs["cases"]) == sorted(
+            c.opened_on.isoformat()[:7] for c in by_person[stays])
+        assert set(theirs["cases"][0]) == {
+            "municipality", "opened", "closed", "closure_reason", "duration", "birth_month",
+            "birth_year", "gender", "region", "residence_status", "rechtskreise",
+            "handlungsfelder"}
     assert len(kept) >= 5
     assert any(row.person < 0 for row in kept)  # the purged person's: unlinked
     after = [report_for_server(engine, p, 3, Selection(), server_id="s") for p in periods]
