@@ -18,9 +18,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
-from pydantic_core import from_json
 from sqlalchemy import Connection, Engine, insert, select
 from sqlalchemy.exc import IntegrityError
 
@@ -91,13 +89,13 @@ def server_teams(conn: Connection) -> list[str]:
     return sorted(str(n) for (n,) in conn.execute(select(db.teams.c.name)))
 
 
-def _records(conn: Connection, kind: str, teams: Sequence[str]) -> Iterator[dict[str, Any]]:
-    """The current, not deleted records of ``kind`` of ``teams``, streamed, as parsed JSON."""
+def _records(conn: Connection, kind: str, teams: Sequence[str]) -> Iterator[str]:
+    """The current, not deleted records of ``kind`` of ``teams``, streamed, as JSON text."""
     r = db.records.c
     query = select(r.data).where(r.kind == kind, r.deleted.is_(False), r.team.in_(list(teams)))
     result = conn.execution_options(stream_results=True, yield_per=FETCH_ROWS).execute(query)
     for (data,) in result:
-        yield from_json(data)
+        yield str(data)
 
 
 def project(engine: Engine, selection: Selection) -> StatsProjection:
@@ -115,7 +113,7 @@ def project(engine: Engine, selection: Selection) -> StatsProjection:
         projection = StatsProjection()
         try:
             for kind in KINDS:
-                projection.add(kind, _records(conn, kind, teams))
+                projection.add_texts(kind, _records(conn, kind, teams))
             projection.add_remains(*remains.rows(conn, teams))
         except BaseException:
             projection.close()
