@@ -211,7 +211,7 @@ audit_trail = Table(
 
 #: The statistical remains of cases purged on the server (kimdesk/server/remains.py): what the
 #: device's ``stats_cases`` and ``stats_events`` hold (kimdesk/vault/statsremains.py), per team;
-#: no name, no id, months only, the person as a number (revision 0005).
+#: no name, no id, months only, the person as a number (revision 0007).
 stats_remains_cases = Table(
     "stats_remains_cases",
     metadata,

@@ -1,8 +1,8 @@
 """stats_remains_cases, stats_remains_events: the statistical remains of cases purged on the
 server
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-07
 
 The server's purge leaves what the device's purge leaves (kimdesk/server/remains.py,
@@ -16,8 +16,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0005'
-down_revision = '0004'
+revision = '0007'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 
