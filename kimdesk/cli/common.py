@@ -159,3 +159,22 @@ def period_and_format(args: argparse.Namespace, formats: tuple[str, ...]) -> Per
                          formats="|".join(formats))
     args.format = fmt
     return Period(args.date_from, args.date_to)
+
+
+def statistics_period(args: argparse.Namespace, formats: tuple[str, ...]) -> Period:
+    """:func:`period_and_format` for a statistics export (``kimdesk stats``, ``kimdesk server
+    stats``): ``--min-cell`` only with suppression (3 where not given), and a span that is no
+    month, quarter or year only with ``--internal``. One rule for both commands, so the device
+    and the server refuse alike."""
+    if args.method == "cell-key" and args.min_cell is not None:
+        raise UsageError(N_("--min-cell applies to suppression only; the cell-key method "
+                            "publishes no 1 or 2 by itself."))
+    if args.min_cell is None:
+        args.min_cell = 3
+    period = period_and_format(args, formats)
+    if period.kind is None and not args.internal:
+        raise UsageError(N_("Only a month, a quarter or a year can be exported for publication. "
+                            "For another span add --internal: the export is then marked for "
+                            "internal use only, because exports of overlapping spans, "
+                            "subtracted, single out people."))
+    return period

@@ -21,10 +21,9 @@ from typing import TYPE_CHECKING
 from kimdesk.cli.common import (
     MOST_MIN_CELL,
     Subcommands,
-    UsageError,
     output_path,
-    period_and_format,
     period_options,
+    statistics_period,
     whole_number,
 )
 from kimdesk.i18n import N_, gettext
@@ -70,17 +69,7 @@ def register(ssub: Subcommands, db_option: Callable[[argparse.ArgumentParser], N
 def cmd_server_stats(args: argparse.Namespace, server: ModuleType) -> int:
     from kimdesk.stats.export import FORMATS
 
-    if args.method == "cell-key" and args.min_cell is not None:
-        raise UsageError(N_("--min-cell applies to suppression only; the cell-key method "
-                            "publishes no 1 or 2 by itself."))
-    if args.min_cell is None:
-        args.min_cell = 3
-    period = period_and_format(args, FORMATS)
-    if period.kind is None and not args.internal:
-        raise UsageError(N_("Only a month, a quarter or a year can be exported for publication. "
-                            "For another span add --internal: the export is then marked for "
-                            "internal use only, because exports of overlapping spans, "
-                            "subtracted, single out people."))
+    period = statistics_period(args, FORMATS)
     _writable(args.output)
     server._existing_database(server._db(args))
 

@@ -13,15 +13,15 @@ import sys
 from kimdesk.cli.common import (
     MOST_MIN_CELL,
     Subcommands,
-    UsageError,
     add_vault_option,
     open_vault,
     output_path,
     period_and_format,
     period_options,
+    statistics_period,
     whole_number,
 )
-from kimdesk.i18n import N_, gettext
+from kimdesk.i18n import gettext
 
 _ = gettext
 
@@ -65,17 +65,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
     from kimdesk.stats.export import FORMATS
     from kimdesk.stats.published import publish, reexport_warning
 
-    if args.method == "cell-key" and args.min_cell is not None:
-        raise UsageError(N_("--min-cell applies to suppression only; the cell-key method "
-                            "publishes no 1 or 2 by itself."))
-    if args.min_cell is None:
-        args.min_cell = 3
-    period = period_and_format(args, FORMATS)
-    if period.kind is None and not args.internal:
-        raise UsageError(N_("Only a month, a quarter or a year can be exported for publication. "
-                            "For another span add --internal: the export is then marked for "
-                            "internal use only, because exports of overlapping spans, "
-                            "subtracted, single out people."))
+    period = statistics_period(args, FORMATS)
     with open_vault(args) as vault:
         report = report_for_vault(vault, period, args.min_cell, internal=args.internal,
                                   method=args.method)
