@@ -57,10 +57,23 @@ def register(ssub: Any, db_option: Callable[[argparse.ArgumentParser], None],
                        help=_("from this day (UTC)"))
     audit.add_argument("--to", dest="until", type=iso_date, default=None, metavar="DATE",
                        help=_("up to and including this day (UTC)"))
-    audit.add_argument("--head", default=None, metavar="HASH",
+    audit.add_argument("--head", default=None, type=head_hash, metavar="HASH",
                        help=_("with verify: a head hash from the server's log that must still "
                               "be in the chain"))
     audit.set_defaults(func=faults(lambda args: cmd_audit(args, service)))
+
+
+def head_hash(text: str) -> str:
+    """An argparse type for ``--head``: a SHA-256 hash as the log writes it (64 hexadecimal
+    digits; capitals and blanks around it forgiven), else a translated usage error. A head
+    mistyped or copied short was checked as given and reported as rows deleted at the trail's
+    newest end (exit code 1): a typo read as tampering (review of 2026-12-07)."""
+    value = text.strip().lower()
+    if len(value) != 64 or any(c not in "0123456789abcdef" for c in value):
+        raise argparse.ArgumentTypeError(
+            _("not a head hash (64 hexadecimal digits, as the server's log writes it): "
+              "{text}").format(text=text))
+    return value
 
 
 def cmd_audit(args: argparse.Namespace, service: Callable[[argparse.Namespace], Any]) -> int:

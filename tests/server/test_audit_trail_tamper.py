@@ -216,3 +216,20 @@ def test_the_daily_run_logs_the_head_and_nothing_else(
         engine.dispose()
     assert [r.getMessage() for r in caplog.records if r.name == "kimdesk.server.retention"] == [
         f"audit trail head: {head[0]} rows, hash {head[1]}"]
+
+
+def test_a_mistyped_head_is_a_usage_error_not_a_cut_trail(engine: Engine) -> None:
+    """A head copied short from the log (or with a stray character) is the caller's mistake:
+    one translated line, exit code 2. Before (review of 2026-12-07) it said "rows at its newest
+    end were deleted" with exit code 1, which reads as tampering. A head in capitals, or with
+    the blanks a copy from the log brings, is the same hash."""
+    with engine.connect() as conn:
+        head = audit_trail.head(conn)[1]
+    for typo in (head[:40], head[:-1] + "g", "abc", ""):
+        code, out, err = _verify(engine, "--head", typo)
+        assert (code, out) == (2, ""), typo
+        assert "64 hexadecimal digits" in err and "deleted" not in err, err
+    code, _, err = _verify(engine, "--head", "abc", lang="de")
+    assert code == 2 and "64 Hexadezimalziffern" in err
+    code, out, _ = _verify(engine, "--head", f" {head.upper()} ")
+    assert code == 0 and "Audit trail intact: 5 rows" in out
