@@ -163,3 +163,34 @@ def test_a_scripted_day_leaves_a_verified_trail_without_content(
             conn.execute("VACUUM")
         assert files_holding(shrunk.parent, [w.encode() for w in words]) == []
         shutil.rmtree(shrunk.parent)
+
+
+def test_who_received_a_purged_case_is_found_by_its_number(
+        server: EmbeddedServer, make_device: Callable[..., Device]) -> None:
+    """``audit --case NUMBER`` after the case was purged: the server keeps only a keyed hash of
+    the number (``purged.case_key``), and the listing finds the case and the records purged
+    with it by that. Before (review of 2026-12-07) it listed 0 rows, while the same case asked
+    by its id listed the pushes and the pulls that delivered it."""
+    from kimdesk.vault.purge import PurgeOrder, purge_cases
+
+    alice, bob = make_device(server, "alice"), make_device(server, "bob")
+    fill(alice.vault, 6, seed=11)
+    case = alice.vault.cases.where()[0]
+    note = alice.vault.notes.add(Note(case_id=case.id, text="Audit-Notiz-Purge"))
+    alice.sync()
+    bob.sync()
+    bob_id = bob.store.get("device_id")
+    purge_cases(alice.vault, [case.id], PurgeOrder(legal_basis="Art. 17 DSGVO",
+                                                   ordered_by="anna"))
+    alice.sync()
+    for args in ((), ("--team", "Team Nord")):
+        listed = audit(server, "--case", case.case_number, *args)
+        assert listed.returncode == 0, listed.stderr
+        lines = listed.stdout.splitlines()
+        assert any(f"device:{bob_id}\tpull" in line for line in lines), listed.stdout
+        assert any("\tpush\t" in line for line in lines), listed.stdout
+        assert case.case_number not in listed.stdout
+    # another team's number is not this case
+    assert audit(server, "--case", case.case_number, "--team", "Team Süd").stdout.endswith(
+        "0 rows.\n")
+    assert note.id
