@@ -298,19 +298,20 @@ def refusals(conn: Connection, team: str, changes: Iterable[tuple[str, str, dict
 
 
 def purge_written_deletions(conn: Connection, team: str, rows: Iterable[tuple[Any, ...]],
-                            stamp: str) -> set[str]:
+                            stamp: str) -> set[tuple[str, str]]:
     """After a push wrote its records (rows in ``store.RECORD_COLUMNS`` order): purge the
-    target of every deletion record among them. Returns the ids of the records purged (the
-    push's own receipt leaves them out too: :func:`without_purged`)."""
-    gone: set[str] = set()
+    target of every deletion record among them. Returns the records purged, kind and id (the
+    push's own receipt leaves them out too: :func:`without_purged`; the push's audit row names
+    them)."""
+    gone: set[tuple[str, str]] = set()
     scan: list[Hung] = []
     for row in rows:
         kind, rid, data = row[0], row[1], row[6]
         if kind != "deletions" or row[5]:
             continue
         deletion = json.loads(data)
-        gone.update(i for _, i in purge(conn, team, deletion["target_kind"],
-                                        deletion["target_id"], rid, stamp, defer_history=scan))
+        gone.update(purge(conn, team, deletion["target_kind"], deletion["target_id"], rid,
+                          stamp, defer_history=scan))
     delete_versions_that_hung_there(conn, team, scan)
     return gone
 

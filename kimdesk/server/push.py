@@ -139,7 +139,7 @@ def _push(engine: Engine, device: Device, request: PushRequest, payload_hash: st
             raise ServiceError(409, ErrorCode.OUT_OF_ORDER,
                                f"expected batch {last + 1}, got {request.batch_seq}",
                                expected=last + 1)
-        receipt, files, scrubbed, counts = apply_batch(conn, device, request, first_seq)
+        receipt, files, scrubbed, counts, gone = apply_batch(conn, device, request, first_seq)
         conn.execute(
             update(db.devices).where(db.devices.c.id == device.id).values(
                 last_batch_seq=request.batch_seq, last_seen=now_iso()
@@ -160,6 +160,8 @@ def _push(engine: Engine, device: Device, request: PushRequest, payload_hash: st
         ids: dict[str, list[str]] = {}
         for change in request.changes:
             ids.setdefault(change.kind, []).append(change.id)
+        for kind, rid in gone:  # what its deletions purged, as the Löschfrist run's row names
+            ids.setdefault(kind, []).append(rid)
         audit_trail.append(conn, audit_trail.Actor.DEVICE, device.id, audit_trail.Action.PUSH,
                            device.team, ids, {"batch_id": request.batch_id,
                                               "batch_seq": request.batch_seq, **counts})
@@ -167,12 +169,14 @@ def _push(engine: Engine, device: Device, request: PushRequest, payload_hash: st
 
 
 def apply_batch(conn: Connection, device: Device, request: PushRequest, first_seq: int
-                ) -> tuple[str, bool, bool, dict[str, int]]:
+                ) -> tuple[str, bool, bool, dict[str, int], set[tuple[str, str]]]:
     """Apply the changes of a batch (the team row is locked); the receipt as JSON text,
     whether it carries an attachment's file (``batches.files``), whether it purged a
     record or removed an attachment's file (SQLite's log then holds old pages with them), and
     the counts of the audit trail's row (results by status, conflicts, records purged, files
-    removed)."""
+    removed) and the records purged (kind, id), which the row names (before the review of
+    2026-12-07 it named the deletion record only, so ``audit --case`` missed who deleted a
+    case)."""
     wanted, repeated = touched_keys(request)
     refused = purge.refusals(conn, device.team,
                              [(c.kind, c.id, c.changed) for c in request.changes])
@@ -192,7 +196,8 @@ def apply_batch(conn: Connection, device: Device, request: PushRequest, first_se
     removed_files.close_conflicts(conn, device.team, removed, plan)
     write_plan(conn, device, plan, stored)
     gone = purge.purge_written_deletions(conn, device.team, plan.records.values(), plan.stamp)
-    plan.results, plan.conflicts = purge.without_purged(plan.results, plan.conflicts, gone)
+    plan.results, plan.conflicts = purge.without_purged(plan.results, plan.conflicts,
+                                                        {i for _, i in gone})
     removed_files.scrub(conn, device.team, removed)
     plan.results, plan.conflicts = removed_files.without_removed_files(
         plan.results, plan.conflicts, removed)
@@ -201,7 +206,7 @@ def apply_batch(conn: Connection, device: Device, request: PushRequest, first_se
     for r in plan.results:
         counts[r["status"]] = counts.get(r["status"], 0) + 1
     return (receipt_json(request, plan), removed_files.carries_files(plan.results, plan.conflicts),
-            bool(gone or removed), counts)
+            bool(gone or removed), counts, gone)
 
 
 def load_teams(conn: Connection, ids: dict[str, set[str]]) -> dict[tuple[str, str], str]:

@@ -194,3 +194,28 @@ def test_who_received_a_purged_case_is_found_by_its_number(
     assert audit(server, "--case", case.case_number, "--team", "Team Süd").stdout.endswith(
         "0 rows.\n")
     assert note.id
+
+
+def test_the_push_that_purged_a_case_names_what_it_purged(
+        server: EmbeddedServer, make_device: Callable[..., Device]) -> None:
+    """A device's deletion purges the case on the server; that push's row names the records it
+    purged (as the Löschfrist run's row does), so ``--case`` shows who deleted the case and
+    when. Before (review of 2026-12-07) the row named the deletion record only and counted
+    ``purged``: the case's listing ended with the pulls, the deletion was not in it."""
+    from kimdesk.vault.purge import PurgeOrder, purge_cases
+
+    alice = make_device(server, "alice")
+    fill(alice.vault, 4, seed=12)
+    alice.sync()
+    case = alice.vault.cases.where()[0]
+    purge_cases(alice.vault, [case.id], PurgeOrder(legal_basis="Art. 17 DSGVO",
+                                                   ordered_by="anna"))
+    alice.sync()
+    rows = [r for r in trail(server) if r["action"] == "push"
+            and json.loads(r["detail"])["purged"] > 0]
+    assert len(rows) == 1
+    named = json.loads(rows[0]["subjects"])
+    assert case.id in named["cases"] and len(named["deletions"]) >= 1
+    for ident in (case.id, case.case_number):
+        listed = audit(server, "--case", ident).stdout
+        assert any(line.split("\t")[0] == str(rows[0]["seq"]) for line in listed.splitlines())
