@@ -61,7 +61,11 @@ class Period:
     def previous(self) -> Period | None:
         """The reporting period of the same kind just before this one (None for another span):
         the one a reader of both exports can subtract from this one (docs/statistics.md, the
-        link rule)."""
+        link rule). None before the calendar's first day, 0001-01-01: no period lies before
+        it (subtracting a day from it raised OverflowError, a traceback; review of
+        2026-12-07)."""
+        if self.start == date.min:
+            return None
         kind, day = self.kind, self.start - timedelta(days=1)
         if kind == "year":
             return Period.year(day.year)

@@ -276,3 +276,23 @@ def test_a_purge_on_the_server_leaves_past_figures_as_they_were(
     after = [report_for_server(engine, p, 3, Selection(), server_id="s") for p in periods]
     for old, new in zip(before, after, strict=True):
         assert_same(new, old)
+
+
+@pytest.mark.parametrize("span", [("0001-01-01", "0001-12-31"),
+                                  ("0001-01-01", "9999-12-31", "--internal"),
+                                  ("0002-01-01", "0002-12-31")])
+def test_a_period_at_the_calendars_first_day_is_written_not_a_traceback(
+        sqlite_server: EmbeddedServer, make_device: Any, tmp_path: Path,
+        span: tuple[str, ...]) -> None:
+    """The period before the year 1 does not exist: the link rule then has none to protect
+    against. Before (review of 2026-12-07) ``Period.previous`` subtracted a day from 0001-01-01
+    and the command (and the device's ``kimdesk stats``) ended in an OverflowError traceback."""
+    device = make_device(sqlite_server, "anna", team="Team Nord")
+    fill(device.vault, 3, seed=1)
+    device.sync()
+    assert Period.year(1).previous() is None and Period.year(2).previous() == Period.year(1)
+    out = tmp_path / "k.json"
+    res = run("server", "stats", "--db", sqlite_server.db_url, "--from", span[0], "--to",
+              span[1], *span[2:], "-o", str(out), passphrase=None, **_home(tmp_path))
+    assert res.returncode == 0 and "Traceback" not in res.stderr, res.stderr
+    assert json.loads(out.read_text("utf-8"))["format_version"] == 1
