@@ -60,7 +60,15 @@ def register(ssub: Any, db_option: Callable[[argparse.ArgumentParser], None],
     audit.add_argument("--head", default=None, type=head_hash, metavar="HASH",
                        help=_("with verify: a head hash from the server's log that must still "
                               "be in the chain"))
-    audit.set_defaults(func=faults(lambda args: cmd_audit(args, service)))
+    run = faults(lambda args: cmd_audit(args, service))
+
+    def checked(args: argparse.Namespace) -> int:
+        # a typo in --db made an empty database and verified its empty trail (review of
+        # 2026-12-07): refused first, as the read-only commands refuse it
+        server._existing_database(server._db(args))
+        return run(args)
+
+    audit.set_defaults(func=checked)
 
 
 def head_hash(text: str) -> str:

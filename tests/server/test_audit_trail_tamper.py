@@ -233,3 +233,17 @@ def test_a_mistyped_head_is_a_usage_error_not_a_cut_trail(engine: Engine) -> Non
     assert code == 2 and "64 Hexadezimalziffern" in err
     code, out, _ = _verify(engine, "--head", f" {head.upper()} ")
     assert code == 0 and "Audit trail intact: 5 rows" in out
+
+
+def test_a_missing_database_is_refused_not_verified_as_an_empty_trail(tmp_path: Path) -> None:
+    """``--db`` naming no SQLite file (a typo): one translated line, exit code 2, no file made.
+    Before (review of 2026-12-07) the command created and migrated an empty database there and
+    said "Audit trail intact: 0 rows" with exit code 0."""
+    missing = tmp_path / "typo.db"
+    for args in (("verify",), ()):
+        for lang in ("en", "de"):
+            res = run("server", "audit", *args, "--db", f"sqlite:///{missing}", lang=lang)
+            assert res.returncode == 2 and res.stdout == "", res.stdout
+            assert res.stderr.count("\n") == 1 and str(missing) in res.stderr
+            assert "Traceback" not in res.stderr
+    assert not missing.exists()
