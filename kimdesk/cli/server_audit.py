@@ -29,8 +29,11 @@ BROKEN = {
     "altered": N_("The audit trail is broken at row {seq}: the row was changed after it was "
                   "written."),
     "missing": N_("The audit trail is broken at row {seq}: rows before it were deleted."),
+    # not "rows at its newest end were deleted" alone: rows rewritten with their hashes
+    # computed again (the hash has no key) also lose the head (review of 2026-12-07)
     "head_missing": N_("The audit trail no longer contains the head {head} logged earlier: rows "
-                       "at its newest end were deleted (it ends at row {last})."),
+                       "at its newest end were deleted, or rows were rewritten and their hashes "
+                       "computed again (it ends at row {last})."),
 }
 
 

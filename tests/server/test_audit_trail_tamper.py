@@ -247,3 +247,32 @@ def test_a_missing_database_is_refused_not_verified_as_an_empty_trail(tmp_path: 
             assert res.stderr.count("\n") == 1 and str(missing) in res.stderr
             assert "Traceback" not in res.stderr
     assert not missing.exists()
+
+
+def test_a_trail_rewritten_with_new_hashes_is_found_by_the_logged_head(engine: Engine) -> None:
+    """The chain's hash has no key: whoever can write the table past its triggers can change a
+    row and compute every later hash again, and ``verify`` alone calls that chain intact (a
+    limit, docs/privacy.md). The head logged earlier finds it, and the line says the trail may
+    have been rewritten; before (review of 2026-12-07) it said only that rows at the newest end
+    were deleted, which with as many rows as before misleads."""
+    from kimdesk.domain.auditchain import GENESIS, event_hash
+
+    with engine.connect() as conn:
+        head = audit_trail.head(conn)[1]
+    _without_triggers(engine)
+    _raw(engine, "UPDATE audit_trail SET team = 'Team Ost' WHERE seq = 2")
+    prev = GENESIS
+    with engine.begin() as conn:
+        for row in conn.execute(text("SELECT * FROM audit_trail ORDER BY seq")).all():
+            content = {c: str(getattr(row, c)) for c in audit_trail.CHAINED}
+            digest = event_hash(prev, content)
+            conn.execute(text("UPDATE audit_trail SET prev_hash = :p, hash = :h WHERE seq = :s"),
+                         {"p": prev, "h": digest, "s": row.seq})
+            prev = digest
+    code, out, _ = _verify(engine)
+    assert code == 0 and "Audit trail intact: 5 rows" in out  # the limit
+    code, _, err = _verify(engine, "--head", head)
+    assert code == 1 and "rewritten" in err and "it ends at row 5" in err
+    assert err.count("\n") == 1
+    code, _, err = _verify(engine, "--head", head, lang="de")
+    assert code == 1 and err.count("\n") == 1 and "neu berechnet" in err
