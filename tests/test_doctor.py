@@ -196,3 +196,18 @@ def test_other_systems_are_not_checked(tmp_path: Path) -> None:
     for platform in ("win32", "darwin"):
         found = diagnose(Places(root, vault, settings), platform)
         assert [f.status for f in found] == [NOT_CHECKED] * 5 and exit_code(found) == 0
+
+
+def test_a_root_that_is_no_folder_is_a_usage_error(tmp_path: Path) -> None:
+    """``--root`` mistyped (no such folder, or a file): one translated line, exit code 2. Before
+    (review of 2026-12-07) every item under it was "unknown" or "ok" and the exit code 0 told
+    IT's script that nothing was open."""
+    _root, vault, settings = closed_system(tmp_path)
+    (tmp_path / "a-file").write_text("")
+    for root in (tmp_path / "no-such-image", tmp_path / "a-file"):
+        for lang in ("en", "de"):
+            out = doctor(root, vault, settings, lang=lang)
+            assert out.returncode == 2 and out.stdout == "", out.stdout
+            assert out.stderr.count("\n") <= 3 and str(root) in out.stderr
+            assert "Traceback" not in out.stderr
+            assert ("not a folder" if lang == "en" else "kein Ordner") in out.stderr

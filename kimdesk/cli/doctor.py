@@ -26,10 +26,20 @@ def register(sub: Subcommands) -> None:
                       "1 when anything is (for IT's scripts)."))
     add_vault_option(doctor)
     doctor.add_argument("--json", action="store_true", help=_("machine-readable output"))
-    doctor.add_argument("--root", type=Path, default=Path("/"), metavar="DIR",
+    doctor.add_argument("--root", type=folder, default=Path("/"), metavar="DIR",
                         help=_("read the system's files under DIR instead of / (a mounted "
                                "image)"))
     doctor.set_defaults(func=cmd_doctor)
+
+
+def folder(text: str) -> Path:
+    """An argparse type for ``--root``: a folder that exists. A mistyped one left every item
+    "unknown" or "ok" and exit code 0, which IT's script reads as nothing open (review of
+    2026-12-07)."""
+    path = Path(text)
+    if not path.is_dir():
+        raise argparse.ArgumentTypeError(_("not a folder: {path}").format(path=text))
+    return path
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
