@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from kimdesk.cli.common import (
     MOST_MIN_CELL,
     Subcommands,
+    UsageError,
     output_path,
     period_options,
     statistics_period,
@@ -50,10 +51,12 @@ def register(ssub: Subcommands, db_option: Callable[[argparse.ArgumentParser], N
     p.add_argument("-o", "--output", required=True, type=output_path, metavar="PATH",
                    help=_("output file"))
     p.add_argument("--team", dest="teams", action="append", default=[], type=server.team_name,
-                   metavar="TEAM", help=_("only this team (repeatable; default: every team)"))
+                   metavar="TEAM", help=_("only this team (repeatable; default: every team); "
+                                           "for internal use only, with --internal"))
     p.add_argument("--municipality", dest="municipalities", action="append", default=[],
                    metavar="NAME",
-                   help=_("only this municipality (repeatable; default: every one)"))
+                   help=_("only this municipality (repeatable; default: every one); "
+                          "for internal use only, with --internal"))
     p.add_argument("--min-cell", type=whole_number(1, MOST_MIN_CELL), default=None,
                    metavar="N",
                    help=_("smallest number of people a published count may rest on (default 3)"))
@@ -70,6 +73,10 @@ def cmd_server_stats(args: argparse.Namespace, server: ModuleType) -> int:
     from kimdesk.stats.export import FORMATS
 
     period = statistics_period(args, FORMATS)
+    if (args.teams or args.municipalities) and not args.internal:
+        raise UsageError(N_("A selection of teams or municipalities is for internal use only "
+                            "(add --internal): subtracted from the whole Kreis's export it "
+                            "singles out people. The Land receives the whole Kreis."))
     _writable(args.output)
     server._existing_database(server._db(args))
 

@@ -133,7 +133,13 @@ def report_for_server(engine: Engine, period: Period, min_cell: int, selection: 
                       server_id: str, internal: bool = False,
                       method: str = "suppression") -> Report:
     """:func:`build_report` over the selected records of the server, with ``source`` saying
-    so (the JSON export's ``source``: kind "server", the server's id, the teams counted)."""
+    so (the JSON export's ``source``: kind "server", the server's id, the teams counted).
+
+    A selection of teams or municipalities is always marked for internal use: subtracted
+    from the whole Kreis's export of the same period it gives back the rest's cells of 1 or 2
+    people (measured: 72 cells of the test's demo Kreis, docs/statistics.md, "Differencing
+    two selections"). Only the whole Kreis is publishable."""
+    internal = internal or bool(selection.teams or selection.municipalities)
     secret = cell_key_secret(engine) if method == "cell-key" else None
     with project(engine, selection) as projection:
         report = build_report(projection.queries(), period, min_cell, internal=internal,

@@ -111,6 +111,10 @@ def test_one_team_and_one_municipality_count_as_a_vault_of_just_those(
     period = PERIODS[0]
     nord = report_for_server(engine, period, 3, Selection(teams=["Team Nord"]), server_id="s")
     assert nord.source is not None and nord.source["teams"] == ["Team Nord"]
+    # a selection is marked for internal use: the Kreis minus it singles out people
+    # (docs/statistics.md, "Differencing two selections"); the whole Kreis is not
+    assert nord.internal and not report_for_server(engine, period, 3, Selection(),
+                                                    server_id="s").internal
     assert_same(nord, report_for_vault(union_vault(make_vault, kreis[:2]), period, 3))
 
 
@@ -200,8 +204,10 @@ def test_the_command_writes_every_format_without_a_name_id_or_free_text(
 
 @pytest.mark.parametrize(("args", "words"), [
     (["--from", "2026-12-31", "--to", "2026-01-01"], ["ends before it starts"]),
-    (["--team", "Team Ost"], ["Team Ost", "Team Nord"]),
-    (["--municipality", "Atlantis"], ["Atlantis"]),
+    (["--team", "Team Ost", "--internal", ""], ["Team Ost", "Team Nord"]),
+    (["--municipality", "Atlantis", "--internal", ""], ["Atlantis"]),
+    (["--team", "Team Nord"], ["internal use only", "--internal"]),  # differencing: below
+    (["--municipality", "Anytown"], ["internal use only", "--internal"]),
     (["-o", "/proc/kimdesk/x.json"], ["/proc/kimdesk/x.json"]),
     (["-o", "@folder.json"], ["Cannot write", "folder.json"]),
     (["-o", "@a-file/k.json"], ["Cannot write", "k.json"]),
@@ -217,7 +223,7 @@ def test_bad_input_is_one_translated_line_and_exit_code_2(
     (tmp_path / "a-file").write_text("")  # root may write anywhere: a path under a file
     given = {key: value.replace("@", f"{tmp_path}/")
              for key, value in zip(args[::2], args[1::2], strict=True)}
-    argv = [x for key, value in (base | given).items() for x in (key, value)]
+    argv = [x for key, value in (base | given).items() for x in (key, value) if x]
     said = {}
     for lang in ("en", "de"):
         res = run("server", "stats", "--db", sqlite_server.db_url, *argv, passphrase=None,
