@@ -17,7 +17,7 @@ from datetime import timedelta
 from types import ModuleType
 from typing import Any
 
-from kimdesk.cli.common import iso_date
+from kimdesk.cli.common import UsageError, iso_date
 from kimdesk.i18n import N_, ngettext
 from kimdesk.i18n import gettext as _
 
@@ -68,6 +68,10 @@ def register(ssub: Any, db_option: Callable[[argparse.ArgumentParser], None],
     def checked(args: argparse.Namespace) -> int:
         # a typo in --db made an empty database and verified its empty trail (review of
         # 2026-12-07): refused first, as the read-only commands refuse it
+        if args.since and args.until and args.until < args.since:  # listed 0 rows, exit 0
+            raise UsageError(N_("The period ends before it starts."))
+        if args.case is not None and not args.case.strip():  # listed every row
+            raise UsageError(N_("--case needs a case number or id."))
         server._existing_database(server._db(args))
         return run(args)
 

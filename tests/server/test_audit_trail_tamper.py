@@ -276,3 +276,18 @@ def test_a_trail_rewritten_with_new_hashes_is_found_by_the_logged_head(engine: E
     assert err.count("\n") == 1
     code, _, err = _verify(engine, "--head", head, lang="de")
     assert code == 1 and err.count("\n") == 1 and "neu berechnet" in err
+
+
+def test_a_period_backwards_or_an_empty_case_is_refused_not_listed(tmp_path: Path) -> None:
+    """``--from`` after ``--to`` listed 0 rows and an empty ``--case`` every row, both with
+    exit code 0 (review of 2026-12-07): a script took either for an answer. Now one translated
+    line and exit code 2, checked before the database is opened."""
+    for args, said in ((("--from", "2026-12-31", "--to", "2026-01-01"), "ends before it starts"),
+                       (("--case", " "), "--case")):
+        for lang in ("en", "de"):
+            res = run("server", "audit", *args, "--db", f"sqlite:///{tmp_path / 'x.db'}",
+                      lang=lang)
+            assert res.returncode == 2 and res.stdout == "", res.stdout
+            assert res.stderr.count("\n") == 1 and "Traceback" not in res.stderr
+            if lang == "en":
+                assert said in res.stderr, res.stderr
