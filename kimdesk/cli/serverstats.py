@@ -16,7 +16,7 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from kimdesk.cli.common import (
     MOST_MIN_CELL,
@@ -31,6 +31,7 @@ from kimdesk.i18n import N_, gettext
 
 if TYPE_CHECKING:
     from kimdesk.errors import FileError
+    from kimdesk.stats import Report
 
 _ = gettext
 
@@ -91,6 +92,7 @@ def cmd_server_stats(args: argparse.Namespace, server: ModuleType) -> int:
                 service.engine, period, args.min_cell,
                 Selection(teams=args.teams, municipalities=args.municipalities),
                 server_id=service.server_id(), internal=args.internal, method=args.method)
+            _log(service.engine, report, args)
         finally:
             service.engine.dispose()
         try:
@@ -101,6 +103,22 @@ def cmd_server_stats(args: argparse.Namespace, server: ModuleType) -> int:
         return 0
 
     return run(args)
+
+
+def _log(engine: Any, report: Report, args: argparse.Namespace) -> None:
+    """The export in the server's audit trail, one row per team counted (so ``server audit
+    --team T`` shows who counted T's cases), before the file is written: period, method,
+    threshold, format and whether it is internal; no figure, no municipality's name."""
+    from kimdesk.server import audit_trail
+
+    source = report.source or {}
+    detail = {"period": f"{report.period.start}..{report.period.end}", "format": args.format,
+              "method": args.method, "min_cell": args.min_cell, "internal": report.internal,
+              "municipalities": len(source.get("municipalities") or [])}
+    with engine.begin() as conn:
+        for team in source.get("teams") or []:
+            audit_trail.append(conn, audit_trail.Actor.ADMIN, audit_trail.admin(),
+                               audit_trail.Action.STATS_EXPORT, str(team), detail=detail)
 
 
 def _writable(target: Path) -> None:

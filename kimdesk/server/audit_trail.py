@@ -66,6 +66,7 @@ class Action(StrEnum):
     RECEIPTS_EMPTIED = "receipts_emptied"
     ORPHANS_REMOVED = "orphans_removed"
     SUBJECT_EXPORT = "subject_export"
+    STATS_EXPORT = "stats_export"  # kimdesk server stats: one row per team counted
 
 
 #: The fields the hash covers, in the stored row.

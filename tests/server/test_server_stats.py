@@ -197,6 +197,13 @@ def test_the_command_writes_every_format_without_a_name_id_or_free_text(
     assert files_holding(Path(env["HOME"]), long_ones) == []
     for path in out.iterdir():
         assert find_leaks(file_text(path), secrets) == [], path
+    # each export in the server's audit trail, a row per team counted, no figure or name
+    with server.service.engine.connect() as conn:
+        rows = conn.exec_driver_sql("SELECT team, subjects, detail FROM audit_trail WHERE"
+                                    " action = 'stats_export' ORDER BY seq").all()
+    assert [r[0] for r in rows] == ["Team Nord", "Team Süd"] * 4
+    assert all('"period":"2026-01-01..2026-12-31"' in r[2] for r in rows), rows[0]
+    assert [s for r in rows for s in secrets if len(s) >= 6 and s in f"{r[1]}{r[2]}"] == []
     assert sorted(p.name for p in out.iterdir()) == [f"kreis.{f}" for f in
                                                       ("csv", "json", "pdf", "xlsx")]
     assert all(os.stat(p).st_mode & 0o077 == 0 for p in out.iterdir())
