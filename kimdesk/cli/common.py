@@ -178,3 +178,22 @@ def statistics_period(args: argparse.Namespace, formats: tuple[str, ...]) -> Per
                             "internal use only, because exports of overlapping spans, "
                             "subtracted, single out people."))
     return period
+
+
+def statistics_options(p: argparse.ArgumentParser) -> None:
+    """``--format``, ``-o``, ``--min-cell``, ``--method`` and ``--internal`` of a statistics
+    export, alike for ``kimdesk stats`` and ``kimdesk server stats`` (read by
+    :func:`statistics_period`)."""
+    p.add_argument("--format", choices=("csv", "json", "xlsx", "pdf"), default=None,
+                   help=_("output format (default: from the file name)"))
+    p.add_argument("-o", "--output", required=True, type=output_path, metavar="PATH",
+                   help=_("output file"))
+    p.add_argument("--min-cell", type=whole_number(1, MOST_MIN_CELL), default=None,
+                   metavar="N",
+                   help=_("smallest number of people a published count may rest on (default 3)"))
+    p.add_argument("--method", choices=("suppression", "cell-key"), default="suppression",
+                   help=_("how small counts are protected: suppressed as \".\" (default) or "
+                          "perturbed by the cell-key method"))
+    p.add_argument("--internal", action="store_true",
+                   help=_("allow a period that is not a month, quarter or year; the export is "
+                          "marked for internal use only, not for publication"))

@@ -19,13 +19,11 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from kimdesk.cli.common import (
-    MOST_MIN_CELL,
     Subcommands,
     UsageError,
-    output_path,
     period_options,
+    statistics_options,
     statistics_period,
-    whole_number,
 )
 from kimdesk.i18n import N_, gettext
 
@@ -47,10 +45,7 @@ def register(ssub: Subcommands, db_option: Callable[[argparse.ArgumentParser], N
                       "records only; names, identifiers and free text never reach the file."))
     db_option(p)
     period_options(p)
-    p.add_argument("--format", choices=("csv", "json", "xlsx", "pdf"), default=None,
-                   help=_("output format (default: from the file name)"))
-    p.add_argument("-o", "--output", required=True, type=output_path, metavar="PATH",
-                   help=_("output file"))
+    statistics_options(p)
     p.add_argument("--team", dest="teams", action="append", default=[], type=server.team_name,
                    metavar="TEAM", help=_("only this team (repeatable; default: every team); "
                                            "for internal use only, with --internal"))
@@ -58,15 +53,6 @@ def register(ssub: Subcommands, db_option: Callable[[argparse.ArgumentParser], N
                    metavar="NAME",
                    help=_("only this municipality (repeatable; default: every one); "
                           "for internal use only, with --internal"))
-    p.add_argument("--min-cell", type=whole_number(1, MOST_MIN_CELL), default=None,
-                   metavar="N",
-                   help=_("smallest number of people a published count may rest on (default 3)"))
-    p.add_argument("--method", choices=("suppression", "cell-key"), default="suppression",
-                   help=_("how small counts are protected: suppressed as \".\" (default) or "
-                          "perturbed by the cell-key method"))
-    p.add_argument("--internal", action="store_true",
-                   help=_("allow a period that is not a month, quarter or year; the export is "
-                          "marked for internal use only, not for publication"))
     p.set_defaults(func=partial(cmd_server_stats, server=server))
 
 

@@ -18,6 +18,7 @@ from kimdesk.cli.common import (
     output_path,
     period_and_format,
     period_options,
+    statistics_options,
     statistics_period,
     whole_number,
 )
@@ -30,19 +31,7 @@ def register(sub: Subcommands) -> None:
     p = sub.add_parser("stats", help=_("anonymised statistics for the Land's reporting"))
     add_vault_option(p)
     period_options(p)
-    p.add_argument("--format", choices=("csv", "json", "xlsx", "pdf"), default=None,
-                   help=_("output format (default: from the file name)"))
-    p.add_argument("-o", "--output", required=True, type=output_path, metavar="PATH",
-                   help=_("output file"))
-    p.add_argument("--min-cell", type=whole_number(1, MOST_MIN_CELL), default=None,
-                   metavar="N",
-                   help=_("smallest number of people a published count may rest on (default 3)"))
-    p.add_argument("--method", choices=("suppression", "cell-key"), default="suppression",
-                   help=_("how small counts are protected: suppressed as \".\" (default) or "
-                          "perturbed by the cell-key method"))
-    p.add_argument("--internal", action="store_true",
-                   help=_("allow a period that is not a month, quarter or year; the export is "
-                          "marked for internal use only, not for publication"))
+    statistics_options(p)
     p.set_defaults(func=cmd_stats)
 
     p = sub.add_parser("gaps", help=_("structural gaps for the Lenkungsgruppe, without persons"))
