@@ -92,12 +92,17 @@ def remove(engine: Engine, team: str | None = None) -> list[Orphan]:
             conn.exec_driver_sql(
                 f"DELETE FROM {table} WHERE kind = {m} AND id = {m} AND team = {m}",
                 [(o.kind, o.id, o.team) for o in gone])
-        for t in sorted({o.team for o in gone}):
+        teams = sorted({o.team for o in gone})
+        for t in teams:
             ids = {o.id for o in gone if o.team == t}
             conn.exec_driver_sql(
                 f"DELETE FROM {db.conflicts.name} WHERE team = {m} AND record_id = {m}",
                 [(t, i) for i in sorted(ids)])
             purge.scrub_receipts(conn, t, ids)
+        # the rows last, after every delete: the trail's lock is held to the commit, and taken
+        # before another team's deletes it made a push of that team (holding its rows, waiting
+        # for the lock) and this transaction wait for each other (review of 2026-12-07)
+        for t in teams:
             by_kind: dict[str, list[str]] = {}
             for o in gone:
                 if o.team == t:

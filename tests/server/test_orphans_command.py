@@ -89,3 +89,37 @@ def test_orphans_are_listed_without_content_and_removed_with_their_history(
         ids = {r[0] for r in conn.execute(select(db.records.c.id))}
     assert {person.id, case.id, kept.id} <= ids
     assert not {lost.id, lost_case.id, under.id, other.id} & ids
+
+
+def test_the_audit_rows_come_after_every_delete(
+        server: EmbeddedServer, make_device: Callable[..., Device]) -> None:
+    """``orphans --remove`` over two teams writes its audit rows as the transaction's last
+    statements. The trail's lock is held to the commit: taken for the first team's row before
+    the second team's deletes, a push of that team (holding its rows, then waiting for the
+    lock) and the removal waited for each other on PostgreSQL (review of 2026-12-07, read in
+    the code). Counted: no statement touches another table after the first audit row."""
+    from sqlalchemy import event
+
+    from kimdesk.server import orphans
+
+    make_device(server, "alice")
+    make_device(server, "sued", team="Team Süd")
+    stored_behind_the_checks(server, Note(case_id=str(uuid.uuid4()), text=LOST))
+    stored_behind_the_checks(server, Note(case_id=str(uuid.uuid4()), text=OTHER),
+                             team="Team Süd")
+    engine = server.service.engine
+    seen: list[str] = []
+
+    def note(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        seen.append(" ".join(statement.split()).upper())
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        gone = orphans.remove(engine)
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    assert len({o.team for o in gone}) == 2
+    first = next(i for i, s in enumerate(seen) if s.startswith("INSERT INTO AUDIT_TRAIL"))
+    after = [s[:40] for s in seen[first:] if s.startswith(("DELETE", "UPDATE"))]
+    assert after == []
+    assert sum(s.startswith("INSERT INTO AUDIT_TRAIL") for s in seen) == 2
