@@ -10,6 +10,7 @@ the test, the pages counted."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -32,11 +33,16 @@ PAGES = 8
 MARKER = "Geheim-Parkplatz-Quastel"
 
 
-def _flood(tamper: Tamper, *, extra: dict[str, Any] | None = None,
-           size: int = 0) -> list[int]:
-    """Every pull answered with the real records plus ``PER_PAGE`` records of an unknown kind,
-    and always one more page (until ``PAGES``). Returns the cursors asked for."""
+def _flood(tamper: Tamper, *, extra: dict[str, Any] | None = None, size: int = 0,
+           record: Callable[[str], dict[str, Any]] | None = None) -> list[int]:
+    """Every pull answered with the real records plus ``PER_PAGE`` records of an unknown kind
+    (or of ``record(id)``: kind and data), and always one more page (until ``PAGES``). Returns
+    the cursors asked for."""
     asked: list[int] = []
+
+    def unknown(rid: str) -> dict[str, Any]:
+        return {"kind": "shares",
+                "data": {"id": rid, "recipient": MARKER, "blob": "x" * size, **(extra or {})}}
 
     def hook(request: httpx.Request, answer: httpx.Response | None) -> httpx.Response:
         page = _json(answer)
@@ -44,9 +50,8 @@ def _flood(tamper: Tamper, *, extra: dict[str, Any] | None = None,
         asked.append(since)
         for _ in range(PER_PAGE):
             rid = str(uuid.uuid4())
-            page["records"].append({
-                "kind": "shares", "id": rid, "rev": 1, "seq": since + 1, "deleted": False,
-                "data": {"id": rid, "recipient": MARKER, "blob": "x" * size, **(extra or {})}})
+            page["records"].append({"id": rid, "rev": 1, "seq": since + 1, "deleted": False,
+                                    **(record or unknown)(rid)})
         page["next_cursor"] = max(int(page["next_cursor"]), since + 1)
         page["more"] = len(asked) < PAGES
         return httpx.Response(200, json=page)
@@ -120,25 +125,10 @@ def test_the_byte_cap_of_all_parked_records_counts_records_waiting_for_a_parent(
     monkeypatch.setattr(parkcap, "MAX_RECORDS", PER_PAGE + 3)
     vault, _ = _device(sqlite_server, make_vault, "a")
     tamper = Tamper(sqlite_server.url)
-    asked: list[int] = []
-
-    def orphans(request: httpx.Request, answer: httpx.Response | None) -> httpx.Response:
-        page = _json(answer)
-        since = int(request.url.params.get("since", "0"))
-        asked.append(since)
-        for _ in range(PER_PAGE):
-            rid = str(uuid.uuid4())
-            page["records"].append({
-                "kind": "notes", "id": rid, "rev": 1, "seq": since + 1, "deleted": False,
-                "data": {"id": rid, "case_id": str(uuid.uuid4()), "text": MARKER,
-                         "author": "", "deleted": False,
-                         "created_at": "2026-12-07T10:00:00Z",
-                         "updated_at": "2026-12-07T10:00:00Z"}})
-        page["next_cursor"] = max(int(page["next_cursor"]), since + 1)
-        page["more"] = len(asked) < PAGES
-        return httpx.Response(200, json=page)
-
-    tamper.hooks["/v1/changes"] = orphans
+    asked = _flood(tamper, record=lambda rid: {"kind": "notes", "data": {
+        "id": rid, "case_id": str(uuid.uuid4()), "text": MARKER, "author": "",
+        "deleted": False, "created_at": "2026-12-07T10:00:00Z",
+        "updated_at": "2026-12-07T10:00:00Z"}})
     with pytest.raises(SyncError, match="hold back"):
         _engine(vault, tamper).sync()
     assert asked[:2] == [0, 1] and _parked(vault) == PER_PAGE and _cursor(vault) == 1
