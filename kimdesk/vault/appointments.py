@@ -19,6 +19,7 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from kimdesk.domain.codes import Phase
+from kimdesk.vault.summary import joined_name
 
 if TYPE_CHECKING:
     from kimdesk.vault.vault import Vault
@@ -42,7 +43,7 @@ class AgendaEntry:
 
     @property
     def display_name(self) -> str:
-        return f"{self.family_name}, {self.given_name}".strip(", ")
+        return joined_name(self.family_name, self.given_name)
 
 
 _SELECT = (

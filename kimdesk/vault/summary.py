@@ -14,6 +14,11 @@ from kimdesk.vault.connection import Connection
 from kimdesk.vault.search import RANKED_HITS_SQL, match_expression, variant_expression
 
 
+def joined_name(family: str, given: str) -> str:
+    """"Family, Given" as every list shows a person (either part may be empty)."""
+    return f"{family}, {given}".strip(", ")
+
+
 @dataclass(frozen=True)
 class CaseSummary:
     """One line of the case list: what search and the list view show, no more."""
@@ -33,11 +38,11 @@ class CaseSummary:
 
     @property
     def display_name(self) -> str:
-        return f"{self.family_name}, {self.given_name}".strip(", ")
+        return joined_name(self.family_name, self.given_name)
 
     @property
     def name_latin(self) -> str:
-        return f"{self.family_name_latin}, {self.given_name_latin}".strip(", ")
+        return joined_name(self.family_name_latin, self.given_name_latin)
 
 
 SUMMARY_SQL = (
