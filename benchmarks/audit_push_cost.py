@@ -80,11 +80,7 @@ def replay(bodies: list[tuple[str, bytes]], url: str) -> dict[str, tuple[float, 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--db", default=None, help="server database URL (emptied; default: "
-                                                   "a SQLite file per run)")
-    parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--records", type=int, default=10_000)
-    parser.add_argument("--incremental", type=int, default=1_000)
+    push_replay.replay_arguments(parser)
     args = parser.parse_args()
     print(f"{(args.db or 'sqlite').split(':')[0]}; median of {args.repeat} runs each, "
           "alternating", flush=True)

@@ -111,14 +111,19 @@ def replay(bodies: list[tuple[str, bytes]], db_url: str,
     return {step: (w, c, d) for step, (w, c, d) in spent.items()}
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+def replay_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of a replay benchmark (also ``benchmarks/audit_push_cost.py``)."""
     parser.add_argument("--db", default=None, help="server database URL (emptied; default: "
                                                    "a SQLite file per run)")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--records", type=int, default=10_000)
     parser.add_argument("--incremental", type=int, default=1_000)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    replay_arguments(parser)
     args = parser.parse_args()
     print(f"server code: {Path(kimdesk.__file__).parent}; {(args.db or 'sqlite').split(':')[0]};"
           f" median of {args.repeat}", flush=True)
