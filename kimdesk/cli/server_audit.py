@@ -34,6 +34,9 @@ BROKEN = {
     "head_missing": N_("The audit trail no longer contains the head {head} logged earlier: rows "
                        "at its newest end were deleted, or rows were rewritten and their hashes "
                        "computed again (it ends at row {last})."),
+    # a team's chain cut or rewritten before the daily seal (revision 0008: a chain per team)
+    "sealed": N_("The audit trail is broken: the daily seal at row {seq} names a row of a "
+                 "team's chain that was deleted or rewritten since."),
 }
 
 

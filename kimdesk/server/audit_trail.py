@@ -16,16 +16,23 @@ Rules (docs/planned.md, section 3; docs/privacy.md, "The server's audit trail"):
   :func:`kimdesk.server.db.reading`), so its row is written in a transaction of its own after
   the read and before the page is answered; if the row cannot be written the page is not sent.
   An empty page delivers nothing and writes no row.
-- **one chain** over the whole server, hashed by the device's function
-  (:func:`kimdesk.domain.auditchain.event_hash`). Rows are numbered 1, 2, 3 ... under one lock
-  (PostgreSQL: a transaction-level advisory lock, taken as the last step of the action so that
-  teams' pushes wait for each other only for the commit; SQLite: its one write lock).
+- **a chain per team** (revision 0008), hashed by the device's function
+  (:func:`kimdesk.domain.auditchain.event_hash`): a team's rows are numbered 1, 2, 3 ... in
+  ``n`` under a lock of that team only (PostgreSQL: a transaction-level advisory lock on the
+  team's name, taken as the last step of the action; SQLite: its one write lock). Before, one
+  chain and one lock for the whole server made every process's pushes and pull pages of every
+  team wait for each other's commits, a quarter of the saturated throughput
+  (docs/deployment.md, "The audit trail"). The server's own rows (team "", such as emptied
+  receipts) are a chain too. Rows written before revision 0008 (``n`` NULL) stay the one chain
+  they were, numbered by ``seq``.
+- **sealed daily**: the daily run appends a ``seal`` row to the server's chain that names every
+  chain's newest row (:func:`seal`) and logs the server chain's head
+  (:mod:`kimdesk.server.retention`). A chain cut off at its newest end is still a valid chain:
+  the seals find what was cut before them, the logged head (``verify(head=...)``) what was cut
+  or rewritten in the server's chain itself.
 - **append-only**: triggers refuse UPDATE, DELETE (and TRUNCATE), revision 0006.
 
-:func:`verify` finds an altered row, a deleted row and a gap; a chain cut off at its newest end
-is still a valid chain, so the daily Löschfrist run logs the head's hash
-(:mod:`kimdesk.server.retention`) and ``verify(head=...)`` checks that the logged hash is
-still in the chain.
+:func:`verify` finds an altered row, a deleted row and a gap in every chain.
 """
 
 from __future__ import annotations
@@ -37,14 +44,17 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, func, insert, select
 
 from kimdesk.domain.auditchain import GENESIS, event_hash
 from kimdesk.server import db
 from kimdesk.server.common import now_iso
 
-#: PostgreSQL advisory lock that numbers the trail's rows one after the other ("KIMA").
+#: PostgreSQL advisory lock class ("KIMA"); the second key is the hash of the team's name, so
+#: each chain has its own lock (another team's name with the same hash only shares it).
 _PG_LOCK = 0x4B494D41
+#: The team of the server's own chain (its rows concern no one team), which the seals go to.
+SERVER_CHAIN = ""
 
 
 class Actor(StrEnum):
@@ -67,6 +77,7 @@ class Action(StrEnum):
     ORPHANS_REMOVED = "orphans_removed"
     SUBJECT_EXPORT = "subject_export"
     STATS_EXPORT = "stats_export"  # kimdesk server stats: one row per team counted
+    SEAL = "seal"  # the daily run: every chain's newest row, named in the server's chain
 
 
 #: The fields the hash covers, in the stored row.
@@ -94,20 +105,45 @@ def subjects(by_kind: Mapping[str, Iterable[str]]) -> dict[str, list[str]]:
 def append(conn: Connection, actor_kind: Actor, actor_id: str, action: Action, team: str,
            subject_ids: Mapping[str, Iterable[str]] | None = None,
            detail: Mapping[str, Any] | None = None) -> str:
-    """Append a row in the caller's transaction (call it as the action's last statement);
-    its hash. A failure raises and so fails the action."""
-    if conn.dialect.name == "postgresql":
-        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_LOCK})")
-    last = conn.execute(select(db.audit_trail.c.seq, db.audit_trail.c.hash)
-                        .order_by(db.audit_trail.c.seq.desc()).limit(1)).first()
-    seq, prev = (int(last[0]) + 1, str(last[1])) if last else (1, GENESIS)
-    content = {"seq": str(seq), "at": now_iso(), "actor_kind": Actor(actor_kind).value,
+    """Append a row to ``team``'s chain in the caller's transaction (call it as the action's
+    last statement); its hash. A failure raises and so fails the action."""
+    t = db.audit_trail.c
+    postgres = conn.dialect.name == "postgresql"
+    if postgres:
+        conn.exec_driver_sql("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (_PG_LOCK, team))
+    last = conn.execute(select(t.n, t.hash).where(t.team == team, t.n.is_not(None))
+                        .order_by(t.n.desc()).limit(1)).first()
+    n, prev = (int(last[0]) + 1, str(last[1])) if last else (1, GENESIS)
+    content = {"seq": str(n), "at": now_iso(), "actor_kind": Actor(actor_kind).value,
                "actor_id": actor_id, "action": Action(action).value, "team": team,
                "subjects": _text(subjects(subject_ids or {})), "detail": _text(detail or {})}
     digest = event_hash(prev, content)
-    conn.execute(insert(db.audit_trail).values(content | {"seq": seq, "prev_hash": prev,
+    # ``seq`` only orders the rows: from a sequence on PostgreSQL (teams append side by side),
+    # the next number under SQLite's one write lock
+    seq = (func.nextval("audit_trail_seq") if postgres
+           else select(func.coalesce(func.max(t.seq), 0) + 1).scalar_subquery())
+    conn.execute(insert(db.audit_trail).values(content | {"seq": seq, "n": n, "prev_hash": prev,
                                                           "hash": digest}))
     return digest
+
+
+def seal(conn: Connection, actor: tuple[Actor, str] = (Actor.SYSTEM, "daily")) -> str:
+    """Append to the server's chain a row naming every chain's newest row (team, ``n``, hash;
+    the chain from before revision 0008 as ``before``: its ``seq`` and hash); its hash, the
+    head to log. A row cut from a chain's newest end, or a chain rewritten, before a seal no
+    longer matches what the seal names (:func:`verify`)."""
+    t = db.audit_trail.c
+    newest = (select(t.team, func.max(t.n).label("n")).where(t.n.is_not(None))
+              .group_by(t.team).subquery())
+    heads = conn.execute(select(t.team, t.n, t.hash).join(
+        newest, (t.team == newest.c.team) & (t.n == newest.c.n))
+        .where(t.team != SERVER_CHAIN).order_by(t.team)).all()
+    detail: dict[str, Any] = {"chains": [[str(r.team), int(r.n), str(r.hash)] for r in heads]}
+    before = conn.execute(select(t.seq, t.hash).where(t.n.is_(None))
+                          .order_by(t.seq.desc()).limit(1)).first()
+    if before is not None:
+        detail["before"] = [int(before[0]), str(before[1])]
+    return append(conn, actor[0], actor[1], Action.SEAL, SERVER_CHAIN, None, detail)
 
 
 @dataclass(frozen=True)
@@ -125,16 +161,27 @@ class Row:
 
 def _rows(conn: Connection) -> Iterator[Any]:
     t = db.audit_trail.c
-    result = conn.execution_options(yield_per=1000).execute(
-        select(t.prev_hash, t.hash, *(t[c] for c in CHAINED)).order_by(t.seq))
+    # on the statement: Connection.execution_options would change the caller's connection
+    result = conn.execute(select(t.n, t.prev_hash, t.hash, *(t[c] for c in CHAINED))
+                          .order_by(t.seq).execution_options(yield_per=1000))
     yield from result
+
+
+def _content(row: Any) -> dict[str, str]:
+    """The chained fields of a stored row: its number in its chain as ``seq`` (``n``; for a
+    row from before revision 0008 its ``seq``)."""
+    content = {c: str(getattr(row, c)) for c in CHAINED}
+    if row.n is not None:
+        content["seq"] = str(row.n)
+    return content
 
 
 @dataclass(frozen=True)
 class Break:
     """Where the chain breaks: the row's ``seq`` and why (``altered``: its content or hash
-    changed; ``missing``: rows before it are gone; ``head_missing``: the head hash logged
-    earlier is not in the chain, so rows at its newest end are gone)."""
+    changed; ``missing``: rows before it in its chain are gone; ``head_missing``: the head hash
+    logged earlier is not in the trail, so rows at its newest end are gone; ``sealed``: the
+    seal row ``seq`` names a chain's row that is gone or was rewritten)."""
 
     seq: int
     reason: str
@@ -147,29 +194,79 @@ class Verified:
     broken: Break | None
 
 
+def _seals(conn: Connection) -> dict[tuple[str | None, int], tuple[str, int]]:
+    """What the seals name: (team, n) or (None, seq) for the chain from before revision 0008
+    -> (hash, the seal's seq). Read before the pass over every row, which checks each named
+    row as it comes by."""
+    t = db.audit_trail.c
+    named: dict[tuple[str | None, int], tuple[str, int]] = {}
+    for seq, detail in conn.execute(select(t.seq, t.detail).where(
+            t.team == SERVER_CHAIN, t.action == Action.SEAL.value).order_by(t.seq)):
+        try:
+            claims = json.loads(detail)
+            for team, n, digest in claims.get("chains", []):
+                named.setdefault((str(team), int(n)), (str(digest), int(seq)))
+            if "before" in claims:
+                named.setdefault((None, int(claims["before"][0])),
+                                 (str(claims["before"][1]), int(seq)))
+        except (ValueError, TypeError, KeyError, AttributeError):  # a seal row altered
+            named.setdefault((SERVER_CHAIN, -1), ("", int(seq)))
+    return named
+
+
 def verify(conn: Connection, head: str | None = None) -> Verified:
-    """Check every row's hash and link; ``head``: a head hash logged earlier that must still be
-    in the chain."""
-    prev, expected, count, seen = GENESIS, 1, 0, head is None
+    """Check every row's hash and its link in its chain, and that every row a seal names is
+    still there unchanged; ``head``: a head hash logged earlier that must still be in the
+    trail."""
+    named = _seals(conn)
+    # per chain (its team; None for the chain from before revision 0008): (prev hash, next n)
+    chains: dict[str | None, tuple[str, int]] = {}
+    count, seen = 0, head is None
     for row in _rows(conn):
-        content = {c: str(getattr(row, c)) for c in CHAINED}
-        seq = int(row.seq)
-        if seq != expected:
-            return Verified(count, prev, Break(expected, "missing"))
-        if row.prev_hash != prev or event_hash(prev, content) != row.hash:
+        content = _content(row)
+        seq, chain = int(row.seq), (None if row.n is None else str(row.team))
+        number = seq if row.n is None else int(row.n)
+        prev, expected = chains.get(chain, (GENESIS, 1))
+        intact = event_hash(str(row.prev_hash), content) == row.hash
+        if not intact:
             return Verified(count, prev, Break(seq, "altered"))
-        prev, expected, count = str(row.hash), seq + 1, count + 1
-        seen = seen or prev == head
+        if row.prev_hash != prev or (chain is not None and number != expected):
+            # the row is as written, but its predecessor in the chain is not the one before
+            return Verified(count, prev, Break(seq, "missing"))
+        claim = named.pop((chain, number), None)
+        if claim is not None and claim[0] != row.hash:
+            return Verified(count, prev, Break(claim[1], "sealed"))
+        chains[chain] = (str(row.hash), number + 1)
+        count += 1
+        seen = seen or row.hash == head
+    if named:  # a sealed row that no longer exists
+        return Verified(count, _head_of(chains), Break(min(s for _, s in named.values()),
+                                                       "sealed"))
     if not seen:
-        return Verified(count, prev, Break(expected, "head_missing"))
-    return Verified(count, prev, None)
+        return Verified(count, _head_of(chains), Break(count + 1, "head_missing"))
+    return Verified(count, _head_of(chains), None)
+
+
+def _head_of(chains: Mapping[str | None, tuple[str, int]]) -> str:
+    """The head to log: the server chain's newest row, else the chain from before 0008's."""
+    for chain in (SERVER_CHAIN, None):
+        if chain in chains:
+            return chains[chain][0]
+    return GENESIS
 
 
 def head(conn: Connection) -> tuple[int, str]:
-    """The number of rows and the newest row's hash (:data:`GENESIS` for an empty trail)."""
-    last = conn.execute(select(db.audit_trail.c.seq, db.audit_trail.c.hash)
-                        .order_by(db.audit_trail.c.seq.desc()).limit(1)).first()
-    return (int(last[0]), str(last[1])) if last else (0, GENESIS)
+    """The number of rows and the head to log: the hash of the server chain's newest row (the
+    last seal names every chain's newest row then), else of the chain from before revision
+    0008, else :data:`GENESIS` for an empty trail."""
+    t = db.audit_trail.c
+    rows = int(conn.execute(select(func.count()).select_from(db.audit_trail)).scalar_one())
+    last = conn.execute(select(t.hash).where(t.team == SERVER_CHAIN, t.n.is_not(None))
+                        .order_by(t.n.desc()).limit(1)).first()
+    if last is None:
+        last = conn.execute(select(t.hash).where(t.n.is_(None)).order_by(t.seq.desc())
+                            .limit(1)).first()
+    return rows, (str(last[0]) if last else GENESIS)
 
 
 def read(conn: Connection, *, team: str | None = None, ids: set[str] | None = None,

@@ -192,11 +192,13 @@ purged = Table(
 #: The server's audit trail (kimdesk/server/audit_trail.py): who did what with whose data, as
 #: ids and counts, never a value of a record. Append-only (revision 0006: triggers on both
 #: databases, and on PostgreSQL the GRANTs of docs/deployment.md), hash-chained like the
-#: device's log (kimdesk/domain/auditchain.py); ``seq`` is numbered 1, 2, 3 ... without gaps.
+#: device's log (kimdesk/domain/auditchain.py). ``seq`` orders the rows; ``n`` numbers a row in
+#: its team's chain 1, 2, 3 ... without gaps (revision 0008; NULL: a row of the one chain before).
 audit_trail = Table(
     "audit_trail",
     metadata,
     Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("n", BigInteger, nullable=True),
     Column("at", String(40), nullable=False),
     Column("actor_kind", String(16), nullable=False),
     Column("actor_id", String(200), nullable=False),
@@ -206,7 +208,7 @@ audit_trail = Table(
     Column("detail", Text, nullable=False),
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
-    Index("audit_trail_team", "team"),
+    Index("audit_trail_chain", "team", "n", unique=True),
 )
 
 #: The statistical remains of cases purged on the server (kimdesk/server/remains.py): what the

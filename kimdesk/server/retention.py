@@ -220,10 +220,12 @@ class DailyRetention:
         self._thread.join(10)
 
     def _log_head(self) -> None:
-        """The audit trail's head in the log (IT's journal, another system): rows cut off at
-        the trail's newest end are found by ``kimdesk server audit verify --head HASH``, which
-        the chain alone cannot show (:mod:`kimdesk.server.audit_trail`). A number and a hash:
-        no content."""
+        """Seal the audit trail and log its head (IT's journal, another system): the seal row
+        names every team chain's newest row, and the logged hash of the seal finds rows cut off
+        or rewritten since (``kimdesk server audit verify --head HASH``), which the chains alone
+        cannot show (:mod:`kimdesk.server.audit_trail`). A number and a hash: no content."""
+        with self.engine.begin() as conn:
+            audit_trail.seal(conn)
         with db.reading(self.engine) as conn:
             rows, digest = audit_trail.head(conn)
         log.warning("audit trail head: %d rows, hash %s", rows, digest)

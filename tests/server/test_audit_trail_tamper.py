@@ -60,6 +60,14 @@ def _without_triggers(engine: Engine) -> None:
         _raw(engine, "DROP TRIGGER audit_trail_no_delete")
 
 
+def _seal(engine: Engine) -> str:
+    """What the daily run does: a seal row naming every chain's newest row; the head it logs."""
+    with engine.begin() as conn:
+        audit_trail.seal(conn)
+    with engine.connect() as conn:
+        return audit_trail.head(conn)[1]
+
+
 def _verify(engine: Engine, *args: str, lang: str = "en") -> tuple[int, str, str]:
     res = run("server", "audit", "verify", *args, "--db", str(engine.url.render_as_string(
         hide_password=False)), lang=lang)
@@ -84,7 +92,7 @@ def test_an_altered_row_a_deleted_row_and_a_cut_off_end_are_found(engine: Engine
     assert code == 0 and "Audit trail intact: 5 rows" in out
     with engine.connect() as conn:
         row3 = conn.execute(text("SELECT * FROM audit_trail WHERE seq = 3")).one()
-        head = audit_trail.head(conn)[1]
+    head = _seal(engine)  # row 6, as the daily run writes it
     _without_triggers(engine)
 
     _raw(engine, "UPDATE audit_trail SET team = 'Team Ost' WHERE seq = 3")
@@ -97,15 +105,22 @@ def test_an_altered_row_a_deleted_row_and_a_cut_off_end_are_found(engine: Engine
     _raw(engine, "UPDATE audit_trail SET team = 'Team Nord' WHERE seq = 3")
     assert _verify(engine)[0] == 0
 
+    # row 3 is Team Nord's second (a chain per team: 1, 3 and 5): its third, row 5, finds it
     _raw(engine, "DELETE FROM audit_trail WHERE seq = 3")
     code, _, err = _verify(engine)
-    assert code == 1 and "broken at row 3: rows before it were deleted" in err
+    assert code == 1 and "broken at row 5: rows before it were deleted" in err
     with engine.begin() as conn:
         conn.execute(db.audit_trail.insert().values(**row3._mapping))
     assert _verify(engine)[0] == 0
 
-    # the newest row gone: still a valid chain of 4; the head logged before finds it
+    # a team chain's newest row gone: its chain is still valid, the seal before finds it
     _raw(engine, "DELETE FROM audit_trail WHERE seq = 5")
+    code, _, err = _verify(engine)
+    assert code == 1 and err == ("kimdesk: The audit trail is broken: the daily seal at row 6 "
+                                 "names a row of a team's chain that was deleted or rewritten "
+                                 "since.\n")
+    # the seal gone too: a valid trail of 4 rows; only the head logged before finds it
+    _raw(engine, "DELETE FROM audit_trail WHERE seq = 6")
     code, out, _ = _verify(engine)
     assert code == 0 and "Audit trail intact: 4 rows" in out
     code, _, err = _verify(engine, "--head", head)
@@ -122,7 +137,8 @@ def test_a_role_with_insert_and_select_only_cannot_delete(engine: Engine) -> Non
     try:
         # as in docs/deployment.md, "The audit trail"
         _raw(engine, f"GRANT USAGE ON SCHEMA public TO {role};"
-                     f" GRANT SELECT, INSERT ON audit_trail TO {role}")
+                     f" GRANT SELECT, INSERT ON audit_trail TO {role};"
+                     f" GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {role}")
         for sql in ("DELETE FROM audit_trail WHERE seq = 1",
                     "UPDATE audit_trail SET detail = '{}'", "TRUNCATE audit_trail"):
             with engine.connect() as conn, pytest.raises(DBAPIError, match="permission denied"):
@@ -203,17 +219,22 @@ def test_the_daily_run_logs_the_head_and_nothing_else(
     engine = make_engine(f"sqlite:///{tmp_path / 'server.db'}")
     upgrade(engine)
     SyncService(engine).create_enroll_code("Team Nord")
-    with engine.connect() as conn:
-        head = audit_trail.head(conn)
     caplog.set_level(logging.INFO, logger="kimdesk.server.retention")
     daily = DailyRetention(engine).start()
     try:
         deadline = time.monotonic() + 30  # a bound for a hung thread, not a measurement
         while daily.runs < 1 and time.monotonic() < deadline:
             time.sleep(0.01)
+        with engine.connect() as conn:
+            head = audit_trail.head(conn)
+            sealed = audit_trail.read(conn, team="")
     finally:
         daily.stop()
         engine.dispose()
+    # the run sealed the trail (its row names Team Nord's one row) and logged that seal
+    assert [r.action for r in sealed] == ["seal"] and head[0] == 2
+    assert sealed[0].hash == head[1] and [c[:2] for c in sealed[0].detail["chains"]] == [
+        ["Team Nord", 1]]
     assert [r.getMessage() for r in caplog.records if r.name == "kimdesk.server.retention"] == [
         f"audit trail head: {head[0]} rows, hash {head[1]}"]
 
@@ -223,8 +244,7 @@ def test_a_mistyped_head_is_a_usage_error_not_a_cut_trail(engine: Engine) -> Non
     one translated line, exit code 2. Before (review of 2026-12-07) it said "rows at its newest
     end were deleted" with exit code 1, which reads as tampering. A head in capitals, or with
     the blanks a copy from the log brings, is the same hash."""
-    with engine.connect() as conn:
-        head = audit_trail.head(conn)[1]
+    head = _seal(engine)
     for typo in (head[:40], head[:-1] + "g", "abc", ""):
         code, out, err = _verify(engine, "--head", typo)
         assert (code, out) == (2, ""), typo
@@ -232,7 +252,7 @@ def test_a_mistyped_head_is_a_usage_error_not_a_cut_trail(engine: Engine) -> Non
     code, _, err = _verify(engine, "--head", "abc", lang="de")
     assert code == 2 and "64 Hexadezimalziffern" in err
     code, out, _ = _verify(engine, "--head", f" {head.upper()} ")
-    assert code == 0 and "Audit trail intact: 5 rows" in out
+    assert code == 0 and "Audit trail intact: 6 rows" in out
 
 
 def test_a_missing_database_is_refused_not_verified_as_an_empty_trail(tmp_path: Path) -> None:
@@ -257,22 +277,23 @@ def test_a_trail_rewritten_with_new_hashes_is_found_by_the_logged_head(engine: E
     were deleted, which with as many rows as before misleads."""
     from kimdesk.domain.auditchain import GENESIS, event_hash
 
-    with engine.connect() as conn:
-        head = audit_trail.head(conn)[1]
+    head = _seal(engine)  # row 6
     _without_triggers(engine)
-    _raw(engine, "UPDATE audit_trail SET team = 'Team Ost' WHERE seq = 2")
-    prev = GENESIS
+    _raw(engine, "UPDATE audit_trail SET actor_id = 'someone' WHERE seq = 3")
+    _raw(engine, "DELETE FROM audit_trail WHERE seq = 6")  # the seal, written again below
+    chains: dict[str, str] = {}
     with engine.begin() as conn:
         for row in conn.execute(text("SELECT * FROM audit_trail ORDER BY seq")).all():
-            content = {c: str(getattr(row, c)) for c in audit_trail.CHAINED}
-            digest = event_hash(prev, content)
+            prev = chains.get(row.team, GENESIS)
+            digest = event_hash(prev, audit_trail._content(row))
             conn.execute(text("UPDATE audit_trail SET prev_hash = :p, hash = :h WHERE seq = :s"),
                          {"p": prev, "h": digest, "s": row.seq})
-            prev = digest
+            chains[row.team] = digest
+        audit_trail.seal(conn)
     code, out, _ = _verify(engine)
-    assert code == 0 and "Audit trail intact: 5 rows" in out  # the limit
+    assert code == 0 and "Audit trail intact: 6 rows" in out  # the limit
     code, _, err = _verify(engine, "--head", head)
-    assert code == 1 and "rewritten" in err and "it ends at row 5" in err
+    assert code == 1 and "rewritten" in err and "it ends at row 6" in err
     assert err.count("\n") == 1
     code, _, err = _verify(engine, "--head", head, lang="de")
     assert code == 1 and err.count("\n") == 1 and "neu berechnet" in err
