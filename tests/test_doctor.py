@@ -211,3 +211,15 @@ def test_a_root_that_is_no_folder_is_a_usage_error(tmp_path: Path) -> None:
             assert out.stderr.count("\n") <= 3 and str(root) in out.stderr
             assert "Traceback" not in out.stderr
             assert ("not a folder" if lang == "en" else "kein Ordner") in out.stderr
+
+
+def test_a_vault_that_is_not_there_is_a_usage_error(tmp_path: Path) -> None:
+    """``--vault`` naming no file (a typo): one translated line, exit code 2. Before (review of
+    2026-12-07) its permissions were reported "ok", exit code 0, for a file never looked at."""
+    root, _vault, settings = closed_system(tmp_path)
+    missing = tmp_path / "typo.kdb"
+    for lang in ("en", "de"):
+        out = doctor(root, missing, settings, lang=lang)
+        assert out.returncode == 2 and out.stdout == "", out.stdout
+        assert out.stderr.count("\n") == 1 and str(missing) in out.stderr
+        assert ("No vault at" if lang == "en" else "Kein Tresor") in out.stderr, out.stderr

@@ -11,8 +11,14 @@ import argparse
 from pathlib import Path
 
 from kimdesk import config
-from kimdesk.cli.common import Subcommands, add_vault_option, print_json, vault_path
-from kimdesk.i18n import gettext
+from kimdesk.cli.common import (
+    Subcommands,
+    UsageError,
+    add_vault_option,
+    print_json,
+    vault_path,
+)
+from kimdesk.i18n import N_, gettext
 
 _ = gettext
 
@@ -45,6 +51,13 @@ def folder(text: str) -> Path:
 def cmd_doctor(args: argparse.Namespace) -> int:
     from kimdesk.doctor import Places, diagnose, exit_code
 
+    if getattr(args, "vault", None) and not Path(args.vault).exists():
+        # a mistyped --vault had its permissions reported "ok" (nothing there to be open):
+        # exit code 0 for a file that was never looked at (review of 2026-12-07). Without
+        # --vault a missing vault is a laptop the app has not been used on yet: it creates it
+        # private, so that stays fine.
+        raise UsageError(N_("No vault at {path}. Create one with 'kimdesk init'."),
+                         path=str(args.vault))
     places = Places(root=args.root, vault=vault_path(args), settings=config.settings_path())
     findings = diagnose(places)
     if args.json:
