@@ -117,12 +117,21 @@ def _verify(args: argparse.Namespace, engine: Any) -> int:
 def _list(args: argparse.Namespace, engine: Any) -> int:
     from kimdesk.server import audit_trail, db
 
+    since = args.since.isoformat() if args.since else None
+    until = (args.until + timedelta(days=1)).isoformat() if args.until else None
     with db.reading(engine) as conn:
-        ids = _case_ids(conn, args.case, args.team) if args.case else None
-        rows = audit_trail.read(
-            conn, team=args.team, ids=ids,
-            since=args.since.isoformat() if args.since else None,
-            until=(args.until + timedelta(days=1)).isoformat() if args.until else None)
+        cases, ids = _case_ids(conn, args.case, args.team) if args.case else (set(), None)
+        rows = audit_trail.read(conn, team=args.team, ids=ids, since=since, until=until)
+    # Reading the trail is logged too, before anything is shown: "who looked up who received
+    # case X" is itself an access to that case (before 2026-12-07 no row said so). The row
+    # names the cases resolved, never what was typed (a case number is a value of a record);
+    # if it cannot be written, nothing is listed.
+    with engine.begin() as conn:
+        audit_trail.append(conn, audit_trail.Actor.ADMIN, audit_trail.admin(),
+                           audit_trail.Action.AUDIT_READ, args.team or audit_trail.SERVER_CHAIN,
+                           {"cases": cases},
+                           {"rows": len(rows), "team": args.team, "case": bool(args.case),
+                            "from": since, "to": until})
     print("\t".join(_(h) for h in HEADINGS))
     for r in rows:
         named = ", ".join(f"{kind} {len(found)}" for kind, found in r.subjects.items())
@@ -132,10 +141,11 @@ def _list(args: argparse.Namespace, engine: Any) -> int:
     return 0
 
 
-def _case_ids(conn: Any, case: str, team: str | None) -> set[str]:
-    """The case's id and the ids of every record on it the server holds or held (current and
-    earlier versions), found by the case's id or number; a case the server no longer holds (a
-    purged one) by its id as given."""
+def _case_ids(conn: Any, case: str, team: str | None) -> tuple[set[str], set[str]]:
+    """The ids of the cases found (held or purged) by the case's id or number, and those with
+    the ids of every record on them the server holds or held (current and earlier versions);
+    a case the server no longer holds by its id as given (among the second only: it may be a
+    number, which the audit row must not name)."""
     from kimdesk.server import db
     from kimdesk.server.purge import json_field
     from kimdesk.server.store import placeholder
@@ -145,7 +155,8 @@ def _case_ids(conn: Any, case: str, team: str | None) -> set[str]:
     found = {str(i) for (i,) in conn.exec_driver_sql(
         f"SELECT id FROM {db.records.name} WHERE kind = 'cases' AND (id = {m} OR"
         f" {json_field(conn, 'case_number')} = {m}){of_team}", (case, case, *team_args))}
-    cases = found or _purged_cases(conn, case, team) or {case.strip()}
+    resolved = found or _purged_cases(conn, case, team)
+    cases = resolved or {case.strip()}
     ids = set(cases)
     for cid in sorted(cases - found):  # purged: the records its own deletion purged with it
         ids.update(str(i) for (i,) in conn.exec_driver_sql(
@@ -157,7 +168,7 @@ def _case_ids(conn: Any, case: str, team: str | None) -> set[str]:
         for cid in sorted(cases):
             ids.update(str(i) for (i,) in conn.exec_driver_sql(
                 f"SELECT id FROM {table} WHERE {json_field(conn, 'case_id')} = {m}", (cid,)))
-    return ids
+    return resolved, ids
 
 
 def _purged_cases(conn: Any, case: str, team: str | None) -> set[str]:

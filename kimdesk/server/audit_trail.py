@@ -3,7 +3,8 @@
 Accountability (Art. 5 (2) DSGVO) and logging (Art. 32 DSGVO, § 78a SGB X) for what the
 device's own log cannot see: a device's pushes and the case ids each pull page delivered
 ("who received case X"), and the administrators' commands (enrolling, revoking, publishing,
-a Löschfrist run, ``orphans --remove``, emptying receipts, ``subject-export``).
+a Löschfrist run, ``orphans --remove``, emptying receipts, ``subject-export``, and listing
+the trail itself with ``kimdesk server audit``).
 
 Rules (docs/planned.md, section 3; docs/privacy.md, "The server's audit trail"):
 
@@ -78,6 +79,7 @@ class Action(StrEnum):
     SUBJECT_EXPORT = "subject_export"
     STATS_EXPORT = "stats_export"  # kimdesk server stats: one row per team counted
     SEAL = "seal"  # the daily run: every chain's newest row, named in the server's chain
+    AUDIT_READ = "audit_read"  # kimdesk server audit: the trail itself listed
 
 
 #: The fields the hash covers, in the stored row.

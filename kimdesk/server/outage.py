@@ -56,6 +56,10 @@ PG_FAULTS = {
     "57P03": "the database is starting up or cannot accept connections",
     # a hot standby (or default_transaction_read_only): reads are served, writes are not
     "25006": "the database is read-only (a standby replica?): point the server at the primary",
+    # a role without the GRANTs of docs/deployment.md ("The audit trail"): a set-up fault the
+    # administrator fixes, not bad input; before 2026-12-07 a command ended in a traceback
+    "42501": "this database role lacks a privilege it needs (see the GRANTs in "
+             "docs/deployment.md, \"The audit trail\")",
     "53": "the database is out of a resource (connections, memory, disk)",
     "08": "the connection to the database failed",
     "40": "a transaction was rolled back by the database (deadlock or serialisation)",

@@ -312,3 +312,43 @@ def test_a_period_backwards_or_an_empty_case_is_refused_not_listed(tmp_path: Pat
             assert res.stderr.count("\n") == 1 and "Traceback" not in res.stderr
             if lang == "en":
                 assert said in res.stderr, res.stderr
+
+
+def _list(engine: Engine, *args: str) -> tuple[int, str, str]:
+    res = run("server", "audit", *args, "--db", str(engine.url.render_as_string(
+        hide_password=False)))
+    assert "Traceback" not in res.stderr
+    return res.returncode, res.stdout, res.stderr
+
+
+def test_reading_the_trail_is_logged_and_names_no_case_number(engine: Engine) -> None:
+    """``kimdesk server audit`` writes a row of its own (before 2026-12-07 reading the trail
+    left no trace): who listed, which filter, how many rows; a case by its id when the server
+    knows it, never the number as typed. It is written before the listing is shown, and the
+    listing does not show it."""
+    code, out, _ = _list(engine, "--team", "Team Nord")
+    assert code == 0 and out.splitlines()[-1] == "3 rows."
+    code, out, _ = _list(engine, "--case", "2026-NO-SUCH-17")
+    assert code == 0 and out.splitlines()[-1] == "0 rows."
+    with engine.connect() as conn:
+        reads = [r for r in audit_trail.read(conn) if r.action == "audit_read"]
+        assert audit_trail.verify(conn).broken is None
+        raw = " ".join(str(v) for row in conn.execute(text("SELECT * FROM audit_trail"))
+                       for v in row)
+    assert [(r.team, r.subjects, r.detail["rows"], r.detail["case"]) for r in reads] == [
+        ("Team Nord", {}, 3, False), ("", {}, 0, True)]
+    assert "NO-SUCH" not in raw
+    if engine.dialect.name != "postgresql":
+        return
+    # a role that may read but not append (no INSERT): nothing listed, one line, no traceback
+    role = f"kimdesk_reader_{uuid.uuid4().hex[:8]}"
+    _raw(engine, f"CREATE ROLE {role} LOGIN; GRANT USAGE ON SCHEMA public TO {role};"
+                 f" GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}")
+    try:
+        res = run("server", "audit", "--team", "Team Nord", "--db", str(
+            engine.url.set(username=role).render_as_string(hide_password=False)))
+        assert res.returncode == 1 and res.stdout == "", res.stdout
+        assert res.stderr.count("\n") == 1 and "privilege" in res.stderr, res.stderr
+    finally:
+        engine.dispose()
+        _raw(engine, f"DROP OWNED BY {role}; DROP ROLE {role}")
