@@ -20,6 +20,7 @@ from kimdesk.cli.common import (
     whole_number,
 )
 from kimdesk.domain.codes import label
+from kimdesk.domain.names import joined
 from kimdesk.errors import KimdeskError
 from kimdesk.i18n import N_, gettext
 from kimdesk.vault.errors import VaultExists
@@ -126,7 +127,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     phase, owner, opened = _("Phase"), _("Owner"), _("Opened")
     legal, fields = _("Legal domains"), _("Fields of action")
     lines = [
-        f"{case['case_number']}  {person['family_name']}, {person['given_name']}"
+        f"{case['case_number']}  {joined(person['family_name'], person['given_name'])}"
         f"  ({person['family_name_latin']}, {person['given_name_latin']})",
         f"{phase}: {label(case['phase'])}   {owner}: {case['owner']}   {opened}: "
         f"{case['opened_on']}",

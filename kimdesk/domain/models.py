@@ -35,10 +35,10 @@ from kimdesk.domain.codes import (
     ResidenceStatus,
 )
 from kimdesk.domain.iso import check_country, check_language
+from kimdesk.domain.names import LATIN, joined
 
 _CLOCK = re.compile(r"(\d{1,2})(?::?(\d{2}))?")
 _CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-_LATIN = re.compile(r"^[\sA-Za-z\u00C0-\u024F\u1E00-\u1EFF'’.\-]*$")
 
 
 def new_id() -> str:
@@ -153,7 +153,7 @@ class Person(Record):
                 raise ValueError("birth year and birth date disagree")
         for name in ("given_name", "family_name"):
             latin = f"{name}_latin"
-            if not getattr(self, latin) and _LATIN.match(getattr(self, name)):
+            if not getattr(self, latin) and LATIN.match(getattr(self, name)):
                 object.__setattr__(self, latin, getattr(self, name))
         if not self.family_name_latin:
             raise ValueError("a family name in non-Latin script needs a Latin transliteration")
@@ -161,7 +161,7 @@ class Person(Record):
 
     @property
     def display_name(self) -> str:
-        return f"{self.family_name}, {self.given_name}".strip(", ")
+        return joined(self.family_name, self.given_name)
 
 
 class Case(Record):

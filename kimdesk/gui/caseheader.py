@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QMenu, QTreeWidget, QTreeWidgetItem
 
 from kimdesk.domain import codes
 from kimdesk.domain.codes import ClosureReason, Phase
+from kimdesk.domain.names import joined
 from kimdesk.domain.phases import next_phases
 from kimdesk.gui.labels import code_label, kind_label
 from kimdesk.gui.lang import format_clock, format_date, ltr
@@ -29,7 +30,7 @@ def show_header(ui: Any, menu: QMenu, bundle: CaseBundle,
     """Name, the line under it, the phase, and the phase menu's next phases."""
     case, person = bundle.case, bundle.person
     ui.nameLabel.setText(person.display_name)
-    latin = f"{person.family_name_latin}, {person.given_name_latin}".strip(", ")
+    latin = joined(person.family_name_latin, person.given_name_latin)
     parts = [ltr(case.case_number)]
     if latin != person.display_name:
         parts.append(latin)

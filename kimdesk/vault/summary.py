@@ -10,13 +10,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kimdesk.domain.names import joined
 from kimdesk.vault.connection import Connection
 from kimdesk.vault.search import RANKED_HITS_SQL, match_expression, variant_expression
 
 
 def joined_name(family: str, given: str) -> str:
-    """"Family, Given" as every list shows a person (either part may be empty)."""
-    return f"{family}, {given}".strip(", ")
+    """"Family, Given" as every list shows a person (either part may be empty), with the
+    comma of the name's script (:func:`kimdesk.domain.names.joined`)."""
+    return joined(family, given)
 
 
 @dataclass(frozen=True)

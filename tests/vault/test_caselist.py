@@ -128,3 +128,16 @@ def test_a_newer_search_stops_the_whole_list(demo_vault: Any) -> None:
     assert len(calls) >= 2
     whole = case_list.matching_seqs_unless(flt, lambda: False)
     assert whole is not None and len(whole) == len(_cases(demo_vault))
+
+
+def test_a_name_in_arabic_script_is_listed_with_the_arabic_comma(demo_vault: Any) -> None:
+    """The case list's "Family, Given" (kimdesk/domain/names.py): a demo client in Arabic
+    script with "،", a Latin one with ", " (before 2026-12-07 both with ", ")."""
+    case_list = CaseList(demo_vault)
+    rows = list(case_list.page(list(case_list.matching_seqs(CaseFilter()))).values())
+    arabic = [r for r in rows if any("\u0600" <= ch <= "\u06ff" for ch in r.family_name)]
+    latin = [r for r in rows if r.family_name.isascii() and r.given_name.isascii()
+             and r.family_name and r.given_name]
+    assert arabic and latin
+    assert all("\u060c " in r.display_name and ", " not in r.display_name for r in arabic)
+    assert all(r.display_name == f"{r.family_name}, {r.given_name}" for r in latin)
