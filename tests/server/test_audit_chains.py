@@ -15,7 +15,7 @@ from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import Engine, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from kimdesk.domain.auditchain import GENESIS, event_hash
 from kimdesk.server import audit_trail
@@ -111,3 +111,32 @@ def test_rows_from_before_the_team_chains_verify_and_are_sealed(engine: Engine) 
         conn.exec_driver_sql("DELETE FROM audit_trail WHERE seq = 3")
         conn.commit()
         assert A.verify(conn).broken == A.Break(6, "sealed")
+
+
+def _old_release_append(conn: object, team: str) -> None:
+    """``append`` as the release before revision 0008 (d3a4e32) wrote it, beside a newer
+    process in a rolling restart: the next ``seq`` of the whole trail, linked to its newest row,
+    ``n`` not set."""
+    last = conn.execute(text(  # type: ignore[attr-defined]
+        "SELECT seq, hash FROM audit_trail ORDER BY seq DESC LIMIT 1")).first()
+    seq, prev = (int(last[0]) + 1, str(last[1])) if last else (1, GENESIS)
+    _legacy_row(conn, seq, prev, team)
+
+
+def test_a_process_of_the_release_before_cannot_break_the_trail(engine: Engine) -> None:
+    # before revision 0009 its row was stored, and verify reported "rows before it were
+    # deleted" for ever (append-only: no repair), and on PostgreSQL the newer process's next
+    # row met its seq and failed
+    with engine.connect() as conn:
+        migrate_to(conn, "head")
+        _append(conn, "Team Nord")
+        _append(conn, "Team Süd")
+        conn.commit()
+        with pytest.raises(DBAPIError, match="without its chain number"):
+            _old_release_append(conn, "Team Nord")  # its push fails: the device sends it again
+        conn.rollback()
+        _append(conn, "Team Nord")
+        conn.commit()
+        rows = conn.execute(text("SELECT team, n FROM audit_trail ORDER BY seq")).all()
+        assert [tuple(r) for r in rows] == [("Team Nord", 1), ("Team Süd", 1), ("Team Nord", 2)]
+        assert A.verify(conn).broken is None
