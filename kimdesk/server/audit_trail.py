@@ -223,7 +223,7 @@ def verify(conn: Connection, head: str | None = None) -> Verified:
     named = _seals(conn)
     # per chain (its team; None for the chain from before revision 0008): (prev hash, next n)
     chains: dict[str | None, tuple[str, int]] = {}
-    count, seen = 0, head is None
+    count, seen, before = 0, head is None, GENESIS
     for row in _rows(conn):
         content = _content(row)
         seq, chain = int(row.seq), (None if row.n is None else str(row.team))
@@ -232,14 +232,17 @@ def verify(conn: Connection, head: str | None = None) -> Verified:
         intact = event_hash(str(row.prev_hash), content) == row.hash
         if not intact:
             return Verified(count, prev, Break(seq, "altered"))
-        if row.prev_hash != prev or (chain is not None and number != expected):
+        # a row of an earlier release after team chains (the database taken back to it,
+        # docs/deployment.md, "Upgrades") links, as that release did, to the row before it
+        linked = row.prev_hash == prev or (chain is None and row.prev_hash == before)
+        if not linked or (chain is not None and number != expected):
             # the row is as written, but its predecessor in the chain is not the one before
             return Verified(count, prev, Break(seq, "missing"))
         claim = named.pop((chain, number), None)
         if claim is not None and claim[0] != row.hash:
             return Verified(count, prev, Break(claim[1], "sealed"))
         chains[chain] = (str(row.hash), number + 1)
-        count += 1
+        count, before = count + 1, str(row.hash)
         seen = seen or row.hash == head
     if named:  # a sealed row that no longer exists
         return Verified(count, _head_of(chains), Break(min(s for _, s in named.values()),

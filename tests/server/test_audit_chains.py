@@ -140,3 +140,40 @@ def test_a_process_of_the_release_before_cannot_break_the_trail(engine: Engine) 
         rows = conn.execute(text("SELECT team, n FROM audit_trail ORDER BY seq")).all()
         assert [tuple(r) for r in rows] == [("Team Nord", 1), ("Team Süd", 1), ("Team Nord", 2)]
         assert A.verify(conn).broken is None
+
+
+def test_going_back_to_the_release_before_and_up_again_keeps_the_trail_verifiable(
+        engine: Engine) -> None:
+    # before: the downgrade dropped ``n``, and once up again every team chain's row was
+    # "changed after it was written" (Break altered at the first of them), for ever; the rows
+    # the earlier release wrote meanwhile, linked to the newest row of the trail, "missing"
+    with engine.connect() as conn:
+        migrate_to(conn, "0007")
+        _old_release_append(conn, "Team Nord")
+        conn.commit()
+        migrate_to(conn, "head")
+        _append(conn, "Team Nord")
+        _append(conn, "Team Süd")
+        sealed = A.seal(conn)
+        conn.commit()
+        migrate_to(conn, "0007", down=True)  # docs/deployment.md, "Going back ..."
+        for team in ("Team Süd", "Team Nord"):  # the earlier release at work
+            _old_release_append(conn, team)
+        conn.commit()
+        migrate_to(conn, "head")
+        _append(conn, "Team Nord")
+        resealed = A.seal(conn)
+        conn.commit()
+        rows = conn.execute(text("SELECT seq, n, team FROM audit_trail ORDER BY seq")).all()
+        assert [(r.n, r.team) for r in rows] == [
+            (None, "Team Nord"), (1, "Team Nord"), (1, "Team Süd"), (1, ""),
+            (None, "Team Süd"), (None, "Team Nord"), (2, "Team Nord"), (2, "")]
+        assert A.verify(conn, head=sealed) == A.Verified(8, resealed, None)
+        # an earlier release's row deleted between them is still found
+        if engine.dialect.name == "postgresql":
+            conn.exec_driver_sql("ALTER TABLE audit_trail DISABLE TRIGGER USER")
+        else:
+            conn.exec_driver_sql("DROP TRIGGER audit_trail_no_delete")
+        conn.exec_driver_sql(f"DELETE FROM audit_trail WHERE seq = {rows[4].seq}")
+        conn.commit()
+        assert A.verify(conn).broken == A.Break(rows[5].seq, "missing")

@@ -31,7 +31,9 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.add_column('audit_trail', sa.Column('n', sa.BigInteger(), nullable=True))
+    columns = {c['name'] for c in sa.inspect(op.get_bind()).get_columns('audit_trail')}
+    if 'n' not in columns:  # else kept by a downgrade: see there
+        op.add_column('audit_trail', sa.Column('n', sa.BigInteger(), nullable=True))
     op.create_index('audit_trail_chain', 'audit_trail', ['team', 'n'], unique=True)
     op.drop_index('audit_trail_team', table_name='audit_trail')
     if op.get_bind().dialect.name == 'postgresql':
@@ -41,9 +43,12 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    # rows written in team chains do not verify as one chain again: for development only
+    # The column ``n`` stays (nullable: the earlier release writes its rows without it, which
+    # verify reads as rows of the chain from before): a row's ``n`` is part of what its hash
+    # covers, so dropping it made every team chain's row "changed after it was written" for
+    # ever, once upgraded again (review of 2026-12-07; docs/deployment.md, "Going back to an
+    # earlier release"). The upgrade keeps it as it finds it.
     if op.get_bind().dialect.name == 'postgresql':
         op.execute("DROP SEQUENCE audit_trail_seq")
     op.create_index('audit_trail_team', 'audit_trail', ['team'], unique=False)
     op.drop_index('audit_trail_chain', table_name='audit_trail')
-    op.drop_column('audit_trail', 'n')
