@@ -12,6 +12,7 @@ area imports no other area (tests/test_config.py).
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -69,8 +70,9 @@ def cmd_server_stats(args: argparse.Namespace, server: ModuleType) -> int:
 
     @server.database_faults
     def run(args: argparse.Namespace) -> int:
+        from kimdesk.server.published import publish
         from kimdesk.server.stats import Selection, report_for_server
-        from kimdesk.stats.export import write
+        from kimdesk.stats.published import reexport_warning
 
         service = server._service(args)
         try:
@@ -78,33 +80,42 @@ def cmd_server_stats(args: argparse.Namespace, server: ModuleType) -> int:
                 service.engine, period, args.min_cell,
                 Selection(teams=args.teams, municipalities=args.municipalities),
                 server_id=service.server_id(), internal=args.internal, method=args.method)
-            _log(service.engine, report, args)
+            try:
+                path = publish(service.engine, report, args.output, args.format,
+                               _audit_rows(report, args))
+            except OSError as exc:  # the disk filled up meanwhile, or the like
+                raise _usage(exc, args.output) from None
         finally:
             service.engine.dispose()
-        try:
-            path = write(report, args.output, args.format)
-        except OSError as exc:  # the disk filled up meanwhile, or the like
-            raise _usage(exc, args.output) from None
         print(_("Statistics written to {path}.").format(path=path))
+        if report.reexport is not None:  # as the device's kimdesk stats says it
+            print(reexport_warning(report), file=sys.stderr)
         return 0
 
     return run(args)
 
 
-def _log(engine: Any, report: Report, args: argparse.Namespace) -> None:
-    """The export in the server's audit trail, one row per team counted (so ``server audit
-    --team T`` shows who counted T's cases), before the file is written: period, method,
-    threshold, format and whether it is internal; no figure, no municipality's name."""
+def _audit_rows(report: Report, args: argparse.Namespace) -> Callable[[Any, bool], None]:
+    """The export's rows in the server's audit trail, one per team counted (so ``server audit
+    --team T`` shows who counted T's cases), written with the export's record once the file is
+    complete under its temporary name (:func:`kimdesk.server.published.publish`): period,
+    method, threshold, format and whether it is internal; no figure, no municipality's name.
+    ``withdrawn``: the file did not appear after all (a second row says so)."""
     from kimdesk.server import audit_trail
 
     source = report.source or {}
-    detail = {"period": f"{report.period.start}..{report.period.end}", "format": args.format,
-              "method": args.method, "min_cell": args.min_cell, "internal": report.internal,
-              "municipalities": len(source.get("municipalities") or [])}
-    with engine.begin() as conn:
+    detail: dict[str, Any] = {
+        "period": f"{report.period.start}..{report.period.end}", "format": args.format,
+        "method": args.method, "min_cell": args.min_cell, "internal": report.internal,
+        "municipalities": len(source.get("municipalities") or [])}
+
+    def rows(conn: Any, withdrawn: bool) -> None:
         for team in source.get("teams") or []:
             audit_trail.append(conn, audit_trail.Actor.ADMIN, audit_trail.admin(),
-                               audit_trail.Action.STATS_EXPORT, str(team), detail=detail)
+                               audit_trail.Action.STATS_EXPORT, str(team),
+                               detail=detail | ({"withdrawn": True} if withdrawn else {}))
+
+    return rows
 
 
 def _writable(target: Path) -> None:

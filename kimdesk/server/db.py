@@ -211,6 +211,24 @@ audit_trail = Table(
     Index("audit_trail_chain", "team", "n", unique=True),
 )
 
+#: What each published ``kimdesk server stats`` export published (kimdesk/server/published.py,
+#: revision 0010): the vault's ``stats_exports`` columns, so that the statistics read them as a
+#: vault's (the next period and a re-export are protected against what was published).
+stats_exports = Table(
+    "stats_exports",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("period_from", String(10), nullable=False),
+    Column("period_to", String(10), nullable=False),
+    Column("method", String(16), nullable=False),
+    Column("min_cell", Integer, nullable=False),
+    Column("exported_at", String(40), nullable=False),
+    Column("format", String(8), nullable=False),
+    Column("digest", String(64), nullable=False),
+    Column("record", Text, nullable=False),
+    Index("stats_exports_period", "period_from", "period_to"),
+)
+
 #: The statistical remains of cases purged on the server (kimdesk/server/remains.py): what the
 #: device's ``stats_cases`` and ``stats_events`` hold (kimdesk/vault/statsremains.py), per team;
 #: no name, no id, months only, the person as a number (revision 0007).

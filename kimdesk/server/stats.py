@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 
 from kimdesk.errors import KimdeskError
 from kimdesk.i18n import N_
-from kimdesk.server import db, remains
+from kimdesk.server import db, published, remains
 from kimdesk.server.subject_lookup import read_only
 from kimdesk.stats import Report, build_report
 from kimdesk.stats.cellkey import SECRET_META
@@ -115,6 +115,9 @@ def project(engine: Engine, selection: Selection) -> StatsProjection:
             for kind in KINDS:
                 projection.add_texts(kind, _records(conn, kind, teams))
             projection.add_remains(*remains.rows(conn, teams))
+            if not selection.teams and not selection.municipalities:
+                # what the server published of the whole Kreis (a selection's tables are others)
+                projection.add_exports(published.recorded(conn))
         except BaseException:
             projection.close()
             raise

@@ -225,6 +225,17 @@ class StatsProjection:
                 f" VALUES ({', '.join('?' for _ in columns)})", rows)
         self._conn.execute("COMMIT")
 
+    def add_exports(self, rows: Iterable[Sequence[Any]]) -> None:
+        """Exports published elsewhere (the server's, :mod:`kimdesk.server.published`) into the
+        projection's ``stats_exports``, in the vault's columns without ``seq`` and oldest first:
+        the statistics then protect a re-export and the next period against them as a vault's
+        (:mod:`kimdesk.stats.published`)."""
+        self._conn.execute("BEGIN")
+        self._conn.executemany(
+            "INSERT INTO stats_exports (period_from, period_to, method, min_cell, exported_at,"
+            " format, digest, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        self._conn.execute("COMMIT")
+
     def add_texts(self, kind: str, texts: Iterable[str]) -> int:
         """:meth:`add` for records as JSON text (the server's ``records.data``), read by
         SQLite's JSON functions in batches: no Python object per record and field (for 1.3
