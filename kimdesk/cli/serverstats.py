@@ -70,19 +70,23 @@ def cmd_server_stats(args: argparse.Namespace, server: ModuleType) -> int:
 
     @server.database_faults
     def run(args: argparse.Namespace) -> int:
-        from kimdesk.server.published import publish
+        from kimdesk.server.published import publish_current
         from kimdesk.server.stats import Selection, report_for_server
         from kimdesk.stats.published import reexport_warning
 
         service = server._service(args)
-        try:
+
+        def build() -> tuple[Report, Any]:
+            selection = Selection(teams=args.teams, municipalities=args.municipalities)
             report = report_for_server(
-                service.engine, period, args.min_cell,
-                Selection(teams=args.teams, municipalities=args.municipalities),
+                service.engine, period, args.min_cell, selection,
                 server_id=service.server_id(), internal=args.internal, method=args.method)
-            try:
-                path = publish(service.engine, report, args.output, args.format,
-                               _audit_rows(report, args))
+            return report, selection.exports
+
+        try:
+            try:  # computed again if another export was recorded meanwhile
+                report, path = publish_current(service.engine, build, args.output, args.format,
+                                               partial(_audit_rows, args=args))
             except OSError as exc:  # the disk filled up meanwhile, or the like
                 raise _usage(exc, args.output) from None
         finally:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import Connection, Engine, insert, select
 from sqlalchemy.exc import IntegrityError
@@ -65,6 +66,9 @@ class Selection:
     municipalities: Sequence[str] = ()
     #: the teams counted, filled in by :func:`report_for_server`
     counted: list[str] = field(default_factory=list)
+    #: the server's recorded exports the report was computed against (the whole Kreis only;
+    #: None for a selection), filled in likewise (:func:`kimdesk.server.published.publish`)
+    exports: list[tuple[Any, ...]] | None = None
 
 
 def cell_key_secret(engine: Engine) -> bytes:
@@ -117,7 +121,8 @@ def project(engine: Engine, selection: Selection) -> StatsProjection:
             projection.add_remains(*remains.rows(conn, teams))
             if not selection.teams and not selection.municipalities:
                 # what the server published of the whole Kreis (a selection's tables are others)
-                projection.add_exports(published.recorded(conn))
+                selection.exports = published.recorded(conn)
+                projection.add_exports(selection.exports)
         except BaseException:
             projection.close()
             raise
