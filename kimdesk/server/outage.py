@@ -71,6 +71,14 @@ def _driver_error(exc: BaseException) -> BaseException:
     return exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
 
 
+def error_code(exc: BaseException) -> str:
+    """The driver's code of a database error, never its text (which may quote a value):
+    PostgreSQL's SQLSTATE, SQLite's error name, else the exception's class name."""
+    error = _driver_error(exc)
+    code = getattr(error, "sqlstate", None) or getattr(error, "sqlite_errorname", None)
+    return str(code or type(error).__name__)
+
+
 def diagnosis(exc: BaseException) -> str | None:
     """What is wrong with the database, in words for the log (no error text), or ``None`` when
     the exception is not an outage."""

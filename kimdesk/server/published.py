@@ -42,6 +42,7 @@ from kimdesk.server import db
 from kimdesk.server.common import now_iso
 from kimdesk.stats import Report
 from kimdesk.stats.published import digest, publishable, record_of
+from kimdesk.vault.statsexports import COLUMNS
 
 #: Writes the export's audit rows in the caller's transaction; ``withdrawn``: the file did not
 #: appear after all.
@@ -81,9 +82,7 @@ def recorded(conn: Connection) -> list[tuple[Any, ...]]:
     """Every recorded export, oldest first, as the vault's ``stats_exports`` columns (without
     ``seq``)."""
     t = db.stats_exports.c
-    return [tuple(r) for r in conn.execute(
-        select(t.period_from, t.period_to, t.method, t.min_cell, t.exported_at, t.format,
-               t.digest, t.record).order_by(t.seq))]
+    return [tuple(r) for r in conn.execute(select(*(t[c] for c in COLUMNS)).order_by(t.seq))]
 
 
 def publish(engine: Engine, report: Report, path: str | os.PathLike[str], fmt: str,
@@ -163,10 +162,6 @@ def _serialise(conn: Connection) -> None:
 def _refused(exc: DBAPIError) -> BaseException:
     """An outage as it is (the command's database fault handler names it); any other refusal
     of the record as :class:`RecordRefused` with the error's code (SQLSTATE, SQLite's name)."""
-    from kimdesk.server.outage import diagnosis
+    from kimdesk.server.outage import diagnosis, error_code
 
-    if diagnosis(exc) is not None:
-        return exc
-    error = exc.orig if exc.orig is not None else exc
-    code = getattr(error, "sqlstate", None) or getattr(error, "sqlite_errorname", None)
-    return RecordRefused(str(code or type(error).__name__))
+    return exc if diagnosis(exc) is not None else RecordRefused(error_code(exc))

@@ -230,10 +230,10 @@ class StatsProjection:
         projection's ``stats_exports``, in the vault's columns without ``seq`` and oldest first:
         the statistics then protect a re-export and the next period against them as a vault's
         (:mod:`kimdesk.stats.published`)."""
+        from kimdesk.vault.statsexports import insert_rows
+
         self._conn.execute("BEGIN")
-        self._conn.executemany(
-            "INSERT INTO stats_exports (period_from, period_to, method, min_cell, exported_at,"
-            " format, digest, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        insert_rows(cast(Any, self._conn), rows)
         self._conn.execute("COMMIT")
 
     def add_texts(self, kind: str, texts: Iterable[str]) -> int:
