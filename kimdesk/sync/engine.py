@@ -41,7 +41,6 @@ from kimdesk.i18n import N_
 from kimdesk.sync.divergence import diverged
 from kimdesk.sync.enrollment import enroll, refuse_public_vault
 from kimdesk.sync.errors import (
-    BatchExpired,
     DeviceRevoked,
     NotEnrolled,
     Offline,
@@ -51,22 +50,19 @@ from kimdesk.sync.errors import (
     SyncError,
 )
 from kimdesk.sync.ownnumbers import OwnNumbers
-from kimdesk.sync.pacing import Batches
 from kimdesk.sync.protocol import (
-    BATCH_MAX_CHANGES,
-    FIRST_BATCH_CHANGES,
     FIRST_PAGE,
     FULL_CHECK_SECONDS,
     PULL_PAGE_DEFAULT,
     ChangeStatus,
     PullPage,
-    PushReceipt,
     ReferencePage,
     TeamState,
 )
+from kimdesk.sync.pushing import PushSteps
 from kimdesk.sync.report import Progress, SyncReport
 from kimdesk.sync.schedule import Backoff, SyncState, check_transition
-from kimdesk.sync.store import OutboxBatch, PreparedBatch, SyncStore
+from kimdesk.sync.store import SyncStore
 from kimdesk.sync.transport import Transport
 from kimdesk.sync.urls import check_server_url
 from kimdesk.sync.wipe import wipe_vault
@@ -91,7 +87,7 @@ class _Ahead:
     single_page: bool | None = None
 
 
-class SyncEngine:
+class SyncEngine(PushSteps):
     """Runs sync for one open vault. Use it from the thread that owns the vault."""
 
     def __init__(
@@ -245,134 +241,6 @@ class SyncEngine:
         report.state = SyncState.CONFLICT if report.conflicts else SyncState.IDLE
         self._enter(report.state)
         return report
-
-    def _push_all(self, report: SyncReport, probe: Future[dict[str, str]] | None = None,
-                  on_last: Callable[[TeamState | None], None] | None = None,
-                  numbers: OwnNumbers | None = None) -> None:
-        """Send batches in order (the server takes them one after the other) and keep the server
-        busy: the next batch is prepared while one is in flight, and sent as soon as that one's
-        receipt is in, before the receipt is applied. Batch sizes ramp up and taper off
-        (:mod:`kimdesk.sync.pacing`). The outbox holds at most the batch in flight and the next
-        one, stored while the first travels (both resent in order after a crash); a prepared
-        batch is promised to nobody until it is stored. A cancel cuts off the batch in flight
-        too; a stored batch not acknowledged goes first in the next run.
-        ``probe``: the authentication request still under way; the first batch is prepared
-        meanwhile, but nothing is stored or sent before it has answered. ``on_last``: called
-        when the last receipt is in, before it is applied (the pull starts meanwhile), with the
-        team's state that receipt brought (asked for on the batch sent as the last one, when the
-        quick check is due), and at once, with None, if there is nothing to push (the pull
-        travels beside the probe); not if cancelled.
-        ``numbers`` follows the receipts (:mod:`kimdesk.sync.ownnumbers`)."""
-        total = self.store.pending_count()
-        ceiling = self.batch_changes or BATCH_MAX_CHANGES
-        batches = Batches(self.store, total, first=min(ceiling, FIRST_BATCH_CHANGES),
-                          ceiling=ceiling, max_bytes=self.batch_bytes or 0)
-        transport = self.transport
-        # the quick divergence check after the run needs the team's state: the last batch asks
-        # for it in its receipt (one request fewer; on a mobile line, a round trip)
-        quick = on_last is not None and not self._full_check_due()
-
-        def send(batch: OutboxBatch) -> Future[PushReceipt]:
-            return sender.submit(transport.push, batch.body, batch.gz,
-                                 state=quick and batches.last)
-
-        stored = self.store.outbox()
-        prepared = batches.prepare() if stored is None else None
-        if stored is None and prepared is None and on_last and not self._cancel.is_set():
-            on_last(None)  # a read: nothing is stored or sent for the push before the probe
-        if probe is not None:
-            probe.result()  # raises when the server refused this device or cannot be reached
-        self._enter(SyncState.PUSHING, 0, total)
-        with ThreadPoolExecutor(1, thread_name_prefix="kimdesk-push") as sender:
-            self._resend_stored(stored, sender, report, total, numbers)
-            self._check_cancel()
-            if self.store.resync_due:  # a stored batch was answered batch_expired
-                self._resync(report, self.store.resync_force())
-                self.store.resync_done()
-            if prepared is None:  # after resent batches, the first new one is built now
-                prepared = (batches.restart() if stored else batches).prepare()
-            if prepared is None:
-                return
-            batch = self.store.persist_batch(prepared)
-            in_flight = send(batch)
-            prepared = batches.prepare()
-            # the next batch is stored while this one travels: its commit waits for the disk
-            # while the server works, not between a receipt and the next request
-            following = self.store.persist_batch(prepared) if prepared is not None else None
-            while True:
-                sent_as = batch.request.batch_id
-                batch, receipt = self._receipt(batch, in_flight, numbers)
-                if following is not None and batch.request.batch_id != sent_as:
-                    # renumbered (a restored vault): the outbox dropped the next batch
-                    following = self.store.persist_batch(PreparedBatch(following))
-                if following is not None and not self._cancel.is_set():
-                    in_flight = send(following)
-                else:
-                    following = None  # a stored batch not sent goes first in the next run
-                    if on_last is not None and not self._cancel.is_set():
-                        on_last(receipt.state)
-                self._acknowledge(batch, receipt, report, total)
-                if following is None:
-                    self._check_cancel()
-                    return
-                batch, following = following, None
-                if not self._cancel.is_set():
-                    prepared = batches.prepare()
-                    if prepared is not None:
-                        following = self.store.persist_batch(prepared)
-
-    def _resend_stored(self, stored: OutboxBatch | None, sender: ThreadPoolExecutor,
-                       report: SyncReport, total: int, numbers: OwnNumbers | None) -> None:
-        """Batches left in the outbox by an interrupted run go first, one by one, in order (the
-        server answers those it has from their stored receipts)."""
-        while stored is not None:
-            self._check_cancel()
-            stored, receipt = self._receipt(
-                stored, sender.submit(self.transport.push, stored.body, stored.gz), numbers)
-            self._acknowledge(stored, receipt, report, total)
-            stored = self.store.outbox()
-
-    def _acknowledge(self, batch: OutboxBatch, receipt: PushReceipt, report: SyncReport,
-                     total: int) -> None:
-        report.accepted += self.store.apply_receipt(batch, receipt)
-        report.batches += 1
-        report.pushed += len(batch.request.changes)
-        for result in receipt.results:
-            report.results[result.status] = report.results.get(result.status, 0) + 1
-        self._enter(SyncState.PUSHING, report.pushed, max(total, report.pushed))
-
-    def _receipt(self, batch: OutboxBatch, in_flight: Future[PushReceipt],
-                 numbers: OwnNumbers | None = None) -> tuple[OutboxBatch, PushReceipt]:
-        """The receipt of the batch in flight, followed by ``numbers``, which may then spare
-        the run its pull (:mod:`kimdesk.sync.ownnumbers`)."""
-        batch, receipt = self._answer(batch, in_flight)
-        if numbers is not None and receipt.server_seq < 0:
-            numbers.lose()
-        elif numbers is not None:
-            numbers.add(receipt)
-        return batch, receipt
-
-    def _answer(self, batch: OutboxBatch, in_flight: Future[PushReceipt]
-                ) -> tuple[OutboxBatch, PushReceipt]:
-        """The receipt of the batch in flight; a batch number the server does not expect (a
-        vault restored from a backup) is renumbered and sent again; one answered ``batch_expired``
-        is dropped, a resync owed (an empty receipt numbered -1: nothing acknowledged, proven)."""
-        try:
-            return batch, in_flight.result()
-        except OutOfOrder as exc:
-            expected = exc.expected
-        except BatchExpired:
-            self.store.drop_expired(batch)
-            return batch, PushReceipt(batch_id=batch.request.batch_id,
-                                      batch_seq=batch.request.batch_seq, results=[],
-                                      server_seq=-1)
-        for _attempt in range(2):
-            batch = self.store.renumber_outbox(batch, expected)
-            try:
-                return batch, self.transport.push(batch.body, batch.gz)
-            except OutOfOrder as exc:
-                expected = exc.expected
-        raise SyncError(N_("The server keeps refusing the batch order."))
 
     def _ask_ahead(self, fetcher: ThreadPoolExecutor, ahead: _Ahead, *, own: bool = False,
                    numbers: OwnNumbers | None = None, known: TeamState | None = None) -> None:

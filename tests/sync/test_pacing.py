@@ -93,9 +93,9 @@ def _recording(vault: Any, server: Any) -> Recording:
 
 
 def test_a_push_run_is_paced(sqlite_server, make_vault, monkeypatch):
-    import kimdesk.sync.engine as engine_module
+    import kimdesk.sync.pushing as push_module
 
-    monkeypatch.setattr(engine_module, "FIRST_BATCH_CHANGES", 2)
+    monkeypatch.setattr(push_module, "FIRST_BATCH_CHANGES", 2)
     monkeypatch.setattr(pacing, "TAIL_CHANGES", 2)
     vault = make_vault()
     transport = _recording(vault, sqlite_server)
@@ -305,9 +305,9 @@ def test_rows_saved_without_a_change_do_not_end_the_push_early(sqlite_server, ma
     """A batch's window of pending rows that were all saved without a real change adds nothing;
     the batch reads on instead of ending the run with changed records still pending (small
     paced batches made such a window likelier)."""
-    import kimdesk.sync.engine as engine_module
+    import kimdesk.sync.pushing as push_module
 
-    monkeypatch.setattr(engine_module, "FIRST_BATCH_CHANGES", 2)
+    monkeypatch.setattr(push_module, "FIRST_BATCH_CHANGES", 2)
     vault = make_vault()
     transport = _recording(vault, sqlite_server)
     people = [vault.people.add(Person(given_name="Ada", family_name="Demir" + letter))
