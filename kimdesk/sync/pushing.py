@@ -54,12 +54,15 @@ class PushSteps:
                   on_last: Callable[[TeamState | None], None] | None = None,
                   numbers: OwnNumbers | None = None) -> None:
         """Send batches in order (the server takes them one after the other) and keep the server
-        busy: the next batch is prepared while one is in flight, and sent as soon as that one's
-        receipt is in, before the receipt is applied. Batch sizes ramp up and taper off
-        (:mod:`kimdesk.sync.pacing`). The outbox holds at most the batch in flight and the next
-        one, stored while the first travels (both resent in order after a crash); a prepared
-        batch is promised to nobody until it is stored. A cancel cuts off the batch in flight
-        too; a stored batch not acknowledged goes first in the next run.
+        busy: the next batch is prepared while one is in flight. Once a receipt has proven the
+        batch numbering (the run's first batch, which a restored vault may have to renumber), each
+        next batch is sent as soon as it is stored, before the receipt of the one before: the
+        server reads and parses it while it applies that one, and starts on it the moment that
+        one is committed, without waiting for a round trip (:func:`_sent_ahead`). Batch sizes
+        ramp up and taper off (:mod:`kimdesk.sync.pacing`). The outbox holds at most the two
+        batches in flight (both resent in order after a crash); a prepared batch is promised to
+        nobody until it is stored. A cancel cuts off the batches in flight too; a stored batch
+        not acknowledged goes first in the next run.
         ``probe``: the authentication request still under way; the first batch is prepared
         meanwhile, but nothing is stored or sent before it has answered. ``on_last``: called
         when the last receipt is in, before it is applied (the pull starts meanwhile), with the
@@ -87,7 +90,7 @@ class PushSteps:
         if probe is not None:
             probe.result()  # raises when the server refused this device or cannot be reached
         self._enter(SyncState.PUSHING, 0, total)
-        with ThreadPoolExecutor(1, thread_name_prefix="kimdesk-push") as sender:
+        with ThreadPoolExecutor(2, thread_name_prefix="kimdesk-push") as sender:
             self._resend_stored(stored, sender, report, total, numbers)
             self._check_cancel()
             if self.store.resync_due:  # a stored batch was answered batch_expired
@@ -97,33 +100,50 @@ class PushSteps:
                 prepared = (batches.restart() if stored else batches).prepare()
             if prepared is None:
                 return
-            batch = self.store.persist_batch(prepared)
-            in_flight = send(batch)
-            prepared = batches.prepare()
+            self._pipeline(batches, send, prepared, report, total, numbers, on_last)
+
+    def _pipeline(self, batches: Batches, send: Callable[[OutboxBatch], Future[PushReceipt]],
+                  prepared: PreparedBatch, report: SyncReport, total: int,
+                  numbers: OwnNumbers | None,
+                  on_last: Callable[[TeamState | None], None] | None) -> None:
+        """The new batches of :meth:`_push_all`, from the first one ``prepared``."""
+        batch = self.store.persist_batch(prepared)
+        in_flight = send(batch)
+        following = None
+        if (prepared_next := batches.prepare()) is not None:
             # the next batch is stored while this one travels: its commit waits for the disk
             # while the server works, not between a receipt and the next request
-            following = self.store.persist_batch(prepared) if prepared is not None else None
-            while True:
-                sent_as = batch.request.batch_id
-                batch, receipt = self._receipt(batch, in_flight, numbers)
-                if following is not None and batch.request.batch_id != sent_as:
-                    # renumbered (a restored vault): the outbox dropped the next batch
-                    following = self.store.persist_batch(PreparedBatch(following))
-                if following is not None and not self._cancel.is_set():
-                    in_flight = send(following)
-                else:
-                    following = None  # a stored batch not sent goes first in the next run
-                    if on_last is not None and not self._cancel.is_set():
-                        on_last(receipt.state)
-                self._acknowledge(batch, receipt, report, total)
-                if following is None:
-                    self._check_cancel()
-                    return
-                batch, following = following, None
-                if not self._cancel.is_set():
-                    prepared = batches.prepare()
-                    if prepared is not None:
-                        following = self.store.persist_batch(prepared)
+            following = self.store.persist_batch(prepared_next)
+        ahead: Future[PushReceipt] | None = None  # the request of ``following``, if sent
+        was_ahead = False  # whether ``batch`` went before the receipt of the one before it
+        while True:
+            sent_as = batch.request.batch_id
+            batch, receipt = self._receipt(batch, in_flight, numbers, ahead=was_ahead)
+            renumbered = batch.request.batch_id != sent_as
+            if following is not None and renumbered:
+                # renumbered (a restored vault): the outbox dropped the next batch; sent
+                # ahead under its old number, the server refused it (never applied)
+                if ahead is not None:
+                    _settled(ahead)
+                    ahead = None
+                following = self.store.persist_batch(PreparedBatch(following))
+            if following is not None and not self._cancel.is_set():
+                in_flight = ahead if ahead is not None else send(following)
+                was_ahead = ahead is not None
+            else:
+                following = None  # a stored batch not answered goes first in the next run
+                if on_last is not None and not self._cancel.is_set():
+                    on_last(receipt.state)
+            ahead = None
+            self._acknowledge(batch, receipt, report, total)
+            if following is None:
+                self._check_cancel()
+                return
+            batch, following = following, None
+            if not self._cancel.is_set() and (prepared_next := batches.prepare()) is not None:
+                following = self.store.persist_batch(prepared_next)
+                if not renumbered:  # the numbering is proven: two batches in flight
+                    ahead = send(following)
 
     def _resend_stored(self, stored: OutboxBatch | None, sender: ThreadPoolExecutor,
                        report: SyncReport, total: int, numbers: OwnNumbers | None) -> None:
@@ -146,25 +166,34 @@ class PushSteps:
         self._enter(SyncState.PUSHING, report.pushed, max(total, report.pushed))
 
     def _receipt(self, batch: OutboxBatch, in_flight: Future[PushReceipt],
-                 numbers: OwnNumbers | None = None) -> tuple[OutboxBatch, PushReceipt]:
+                 numbers: OwnNumbers | None = None, *, ahead: bool = False
+                 ) -> tuple[OutboxBatch, PushReceipt]:
         """The receipt of the batch in flight, followed by ``numbers``, which may then spare
-        the run its pull (:mod:`kimdesk.sync.ownnumbers`)."""
-        batch, receipt = self._answer(batch, in_flight)
+        the run its pull (:mod:`kimdesk.sync.ownnumbers`). ``ahead``: the batch was sent before
+        the receipt of the one before it (:func:`_sent_ahead`)."""
+        batch, receipt = self._answer(batch, in_flight, ahead=ahead)
         if numbers is not None and receipt.server_seq < 0:
             numbers.lose()
         elif numbers is not None:
             numbers.add(receipt)
         return batch, receipt
 
-    def _answer(self, batch: OutboxBatch, in_flight: Future[PushReceipt]
-                ) -> tuple[OutboxBatch, PushReceipt]:
+    def _answer(self, batch: OutboxBatch, in_flight: Future[PushReceipt], *,
+                ahead: bool = False) -> tuple[OutboxBatch, PushReceipt]:
         """The receipt of the batch in flight; a batch number the server does not expect (a
         vault restored from a backup) is renumbered and sent again; one answered ``batch_expired``
-        is dropped, a resync owed (an empty receipt numbered -1: nothing acknowledged, proven)."""
+        is dropped, a resync owed (an empty receipt numbered -1: nothing acknowledged, proven).
+        A batch sent ahead that reached the server before the one before it goes again as it
+        is (:func:`_sent_ahead`)."""
         try:
             return batch, in_flight.result()
         except OutOfOrder as exc:
             expected = exc.expected
+            if ahead and _sent_ahead(batch, expected):
+                try:
+                    return batch, self.transport.push(batch.body, batch.gz)
+                except OutOfOrder as again:
+                    expected = again.expected
         except BatchExpired:
             self.store.drop_expired(batch)
             return batch, PushReceipt(batch_id=batch.request.batch_id,
@@ -177,3 +206,23 @@ class PushSteps:
             except OutOfOrder as exc:
                 expected = exc.expected
         raise SyncError(N_("The server keeps refusing the batch order."))
+
+
+def _sent_ahead(batch: OutboxBatch, expected: int) -> bool:
+    """Whether a batch sent before the receipt of the one before it was refused only because it
+    overtook that one: the server expected that one's number. The two travel on separate
+    connections (and may reach separate server processes behind a proxy); the server takes a
+    device's batches strictly in order under its team's lock and refuses one out of order
+    before writing anything (``409 out_of_order``), so the batch is simply sent again once the
+    one before it is acknowledged. Any other expected number is the renumbering of a restored
+    vault, as for a batch sent after its predecessor's receipt."""
+    return expected == batch.request.batch_seq - 1
+
+
+def _settled(request: Future[PushReceipt]) -> None:
+    """Wait for a request whose answer no longer matters (a batch sent ahead under a number
+    the server refused): its outcome, an error included, is dropped."""
+    try:
+        request.result()
+    except Exception:  # refused or cut off: nothing of it was applied
+        return
