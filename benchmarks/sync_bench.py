@@ -1,7 +1,7 @@
 """Sync throughput on loopback, against PouchDB in the same run, and the long stateful property run.
 
     .venv/bin/python benchmarks/sync_bench.py [--records 10000] [--incremental 1000] [--repeat 5]
-        [--server process|thread] [--db URL] [--pouchdb | --no-pouchdb]
+        [--server process|thread] [--db URL] [--pouchdb | --no-pouchdb] [--latency-ms MS]
         [--stateful-examples 200 [--stateful-steps 50]]
 
 Goals (issue 14), as ratios against PouchDB replicating the same documents in the same run
@@ -41,7 +41,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -49,6 +49,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from latency import delaying_proxy
 from servers import free_port, wait_until_serving
 
 from kimdesk.domain.models import Case, Person
@@ -231,11 +232,15 @@ def one_run(args: argparse.Namespace, seed: int) -> dict[str, Figure]:
 
             reset_pg(args.db)
         serve = server_process if args.server == "process" else server_thread
-        with serve(db_url) as server:
+        with serve(db_url) as server, ExitStack() as stack:
+            url = server.url
+            if args.latency_ms:
+                url = stack.enter_context(
+                    delaying_proxy(int(url.rsplit(":", 1)[1]), args.latency_ms))
             a = Vault.create(folder / "a.kdb", "bench", counselor="a", team="Team Nord")
             b = Vault.create(folder / "b.kdb", "bench", counselor="b", team="Team Nord")
             for v in (a, b):
-                enroll(v, server.url, server.enroll_code("Team Nord"))
+                enroll(v, url, server.enroll_code("Team Nord"))
             ea, eb = SyncEngine(a), SyncEngine(b)
             cases = build(a, args.records, rng)
             ea.sync()
@@ -277,8 +282,10 @@ def pouchdb_baseline(records: int, incremental: int) -> dict[str, float] | None:
 
 # -- report -------------------------------------------------------------------------------------
 def throughput(args: argparse.Namespace) -> None:
+    delay = f"{args.latency_ms:g} ms each way; " if args.latency_ms else ""
     print(f"server: {args.server}, {(args.db or 'sqlite').split(':')[0]}; {args.records} cases of "
-          f"~1 KB; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; median of "
+          f"~1 KB; {delay}load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; "
+          f"median of "
           f"{args.repeat}", flush=True)
     # ours and PouchDB alternate, so a change in the machine's speed during the run hits both
     runs: list[dict[str, Figure]] = []
@@ -357,10 +364,15 @@ def main() -> None:
     parser.add_argument("--db", default=None, help="server database URL (default: SQLite)")
     parser.add_argument("--pouchdb", action=argparse.BooleanOptionalAction, default=True,
                         help="measure the PouchDB baseline in the same run (needs Node.js)")
+    parser.add_argument("--latency-ms", type=float, default=0.0,
+                        help="a network with this one-way delay between the devices and the "
+                             "server (a delaying proxy on loopback; no PouchDB verdict then)")
     parser.add_argument("--stateful-examples", type=int, default=0,
                         help="also run the stateful property this long (e.g. 200)")
     parser.add_argument("--stateful-steps", type=int, default=50)
     args = parser.parse_args()
+    if args.latency_ms:
+        args.pouchdb = False  # its replication runs on loopback: no like-for-like baseline
     if args.records:
         throughput(args)
     if args.stateful_examples:
