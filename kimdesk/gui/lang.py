@@ -2,8 +2,9 @@
 
 Three things change together: the gettext language (:mod:`kimdesk.i18n`, one catalog for core and
 GUI), Qt's own translator for its dialogs (``qtbase_<lang>.qm`` shipped with PySide6, the way
-Picard loads them) and the layout direction (Arabic and Persian mirror the whole window). Every
-window listens to :data:`LanguageHub.changed` and re-applies its texts.
+Picard loads them, and ours for the few strings it lacks, :data:`OWN_QT_CATALOG`) and the layout
+direction (Arabic and Persian mirror the whole window). Every window listens to
+:data:`LanguageHub.changed` and re-applies its texts.
 """
 
 from __future__ import annotations
@@ -12,6 +13,14 @@ from PySide6.QtCore import QDate, QLibraryInfo, QLocale, QObject, Qt, QTime, QTr
 from PySide6.QtWidgets import QApplication
 
 from kimdesk import i18n
+
+#: Our own Qt catalogs (``resources/translations/qt/kimdesk_qt_<lang>.ts``, compiled to ``.qm`` by
+#: ``tools/build_qt_translations.py``), installed after ``qtbase`` so they are asked first. Qt 6
+#: renamed two labels of its file dialog to "&Look in:" and "Files of &type:" (with a mnemonic),
+#: and PySide6 6.11's ``qtbase`` catalogs translate them only for German: the Arabic, Persian,
+#: Turkish, Ukrainian and Russian dialogs showed them in English (a review, 2026-12-07). The
+#: translations are Qt's own for the old labels ("Look in:"), with a mnemonic added.
+OWN_QT_CATALOG = "kimdesk_qt"
 
 #: Names of the UI languages in their own language (never translated).
 LANGUAGE_NAMES: dict[str, str] = {
@@ -72,9 +81,10 @@ class LanguageHub(QObject):
                 app.removeTranslator(old)
             self._qt_translators.clear()
             folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
-            for name in ("qtbase",):
+            own = str(i18n.resources_dir() / "translations" / "qt")
+            for name, where in (("qtbase", folder), (OWN_QT_CATALOG, own)):
                 translator = QTranslator(app)
-                if translator.load(f"{name}_{lang}", folder):
+                if translator.load(f"{name}_{lang}", where):
                     app.installTranslator(translator)
                     self._qt_translators.append(translator)
             app.setLayoutDirection(

@@ -1,0 +1,102 @@
+"""Qt's own file dialog (the app never uses the desktop's, :mod:`kimdesk.gui.filedialogs`) speaks
+the interface language. Qt 6 renamed two of its labels to "&Look in:" and "Files of &type:", and
+PySide6's ``qtbase`` catalogs translate the new names only for German: in Arabic, Persian,
+Turkish, Ukrainian and Russian the open and save dialogs showed "Look in:" and "Files of type:"
+in English beside translated buttons (a review, 2026-12-07). Our own small Qt catalog
+(``resources/translations/qt``) supplies them; each dialog is opened for real, offscreen, and its
+widgets are read, and a screenshot of each lands in ``build/screenshots/``."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QFileDialog, QLabel
+
+from kimdesk.gui import filedialogs
+from kimdesk.gui.lang import LanguageHub
+from tests.gui.test_dialog_history import qt_settings_here  # noqa: F401  (a fixture)
+from tests.gui.test_keyboard_day import When
+
+pytestmark = pytest.mark.gui
+
+ROOT = Path(__file__).resolve().parents[2]
+SHOTS = ROOT / "build" / "screenshots"
+
+#: The "Look in" label in each language (Qt's own words; ours where Qt's catalog lacks them).
+LOOK_IN = {
+    "de": "&Suchen in:", "en": "&Look in:", "ar": "ا&عثر في:", "fa": "&جستجو در:",
+    "tr": "Ara&ma konumu:", "uk": "&Перегляд в:", "ru": "&Перейти к:",
+}
+ENGLISH = {"&Look in:", "File &name:", "Files of &type:", "&Open", "&Save", "Cancel"}
+
+
+@pytest.fixture
+def hub(qapp: Any) -> Iterator[LanguageHub]:
+    hub = LanguageHub()
+    filedialogs.use_own_dialogs()
+    yield hub
+    hub.apply("en")
+    for translator in hub._qt_translators:
+        QApplication.removeTranslator(translator)
+
+
+def _texts_of_the_dialog(qtbot: Any, open_it: Any, name: str) -> dict[str, str]:
+    """Open a dialog through the app's own function; read its labels and buttons, then cancel."""
+    seen: dict[str, str] = {}
+
+    def read() -> None:
+        dialog: Any = QApplication.activeModalWidget()
+        for label in dialog.findChildren(QLabel):
+            seen[label.objectName()] = label.text()
+        box = dialog.findChild(QDialogButtonBox, "buttonBox")
+        for button in box.buttons():
+            seen[str(box.standardButton(button).name)] = button.text()
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        dialog.grab().save(str(SHOTS / f"{name}.png"))
+        dialog.reject()
+
+    shown = When(lambda: isinstance(QApplication.activeModalWidget(), QFileDialog), read)
+    open_it()
+    qtbot.waitUntil(lambda: shown.done, timeout=10000)
+    return seen
+
+
+@pytest.mark.parametrize("lang", list(LOOK_IN))
+def test_the_open_and_save_dialogs_speak_the_interface_language(
+        lang: str, hub: LanguageHub, qtbot: Any, tmp_path: Path,
+        qt_settings_here: Path) -> None:  # noqa: F811
+    hub.apply(lang)
+    opened = _texts_of_the_dialog(
+        qtbot, lambda: filedialogs.open_file(None, "KIMdesk", str(tmp_path), "PDF (*.pdf)"),
+        f"file-open-{lang}")
+    saved = _texts_of_the_dialog(
+        qtbot, lambda: filedialogs.save_file(None, "KIMdesk", str(tmp_path / "a.pdf"),
+                                             "PDF (*.pdf)"),
+        f"file-save-{lang}")
+    for seen in (opened, saved):
+        assert seen["lookInLabel"] == LOOK_IN[lang]
+        assert {"lookInLabel", "fileNameLabel", "fileTypeLabel", "Cancel"} <= seen.keys()
+        if lang != "en":
+            assert not ENGLISH & set(seen.values()), seen
+    assert opened["Open"] != saved["Save"]
+    if lang != "en":
+        assert not ENGLISH & {opened["Open"], saved["Save"]}
+
+
+def test_our_qt_catalogs_are_compiled_from_their_sources() -> None:
+    """The checked-in ``.qm`` files are what ``pyside6-lrelease`` makes of the ``.ts`` beside
+    them (``python tools/build_qt_translations.py`` writes them again)."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    try:
+        import build_qt_translations as build
+    finally:
+        sys.path.remove(str(ROOT / "tools"))
+    files = build.ts_files()
+    assert {f.stem for f in files} == {f"kimdesk_qt_{lang}" for lang in ("ar", "fa", "tr", "uk",
+                                                                           "ru")}
+    for ts_file in files:
+        assert ts_file.with_suffix(".qm").read_bytes() == build.compiled(ts_file), ts_file
