@@ -61,3 +61,46 @@ def cut_texts(root: QWidget) -> list[str]:
                 problems.append(f"header {text!r} ({where}): "
                                 f"{header.sectionSize(section)} < {needed}")
     return problems
+
+
+def clipped_widgets(root: QWidget) -> list[str]:
+    """Every visible widget under ``root`` that is cut: one that reaches outside its parent, a
+    label shorter or narrower than its text needs (a word-wrapped one: its height for its
+    width), any other widget smaller than its minimum size hint. The parts of a composite widget
+    (a spin box's frameless line edit, a date field's calendar button inside its edit, a table's
+    header) are placed by that widget inside itself, smaller than they would ask for alone: they
+    are not counted, their parent is."""
+    from PySide6.QtWidgets import (
+        QAbstractScrollArea,
+        QAbstractSpinBox,
+        QComboBox,
+        QLabel,
+        QLineEdit,
+    )
+
+    composite = (QAbstractSpinBox, QComboBox, QLineEdit, QAbstractScrollArea)
+
+    problems: list[str] = []
+    for widget in root.findChildren(QWidget):
+        parent = widget.parentWidget()
+        if not widget.isVisibleTo(root) or widget.isWindow() or parent is None \
+                or isinstance(parent, composite):
+            continue
+        name = f"{type(widget).__name__} {widget.objectName()!r}"
+        if not parent.rect().contains(widget.geometry()):
+            problems.append(f"{name}: {widget.geometry()} outside {parent.objectName()!r} "
+                            f"{parent.rect()}")
+        if isinstance(widget, QLabel):
+            if widget.wordWrap():
+                needed = widget.heightForWidth(widget.width())
+                if widget.height() < needed:
+                    problems.append(f"{name}: height {widget.height()} < {needed} "
+                                    f"at width {widget.width()}")
+                continue
+            hint = widget.sizeHint()
+        else:
+            hint = widget.minimumSizeHint()
+        if widget.width() < hint.width() or widget.height() < hint.height():
+            problems.append(f"{name}: {widget.width()}x{widget.height()} < "
+                            f"{hint.width()}x{hint.height()}")
+    return problems

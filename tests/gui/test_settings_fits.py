@@ -1,0 +1,53 @@
+"""The Settings dialog's Server page, in every language, at its default size and at the
+smallest size it allows: nothing on it is cut (a 1 px clip was reported once for Arabic). The
+window is real (style sheet, bundled fonts after unlock, the language applied at start) and the
+page names a long sync address, the longest text it shows; screenshots in
+``build/screenshots/settings-server-<lang>-<size>.png``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtWidgets import QApplication
+
+from kimdesk.gui.settings import SettingsDialog
+from kimdesk.vault import Vault
+from tests.conftest import PASSPHRASE
+from tests.gui.conftest import unlock, wait_idle
+from tests.gui.fit import clipped_widgets, cut_texts
+
+pytestmark = pytest.mark.gui
+
+SHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
+URL = "https://kim-sync.kreis-guetersloh.de:8443/kimdesk"
+
+
+@pytest.mark.parametrize("lang", ["de", "en", "ar", "fa", "tr", "uk", "ru"])
+def test_the_server_page_is_cut_nowhere(lang: str, make_window: Any, qtbot: Any,
+                                        tmp_path: Path) -> None:
+    Vault.create(tmp_path / "v.kdb", PASSPHRASE, counselor="anna").close()
+    window = make_window(tmp_path / "v.kdb", lang=lang)
+    unlock(qtbot, window)
+    for server in (URL, "", None):  # enrolled, not enrolled, locked
+        dialog = SettingsDialog(window.settings, window.worker, window, unlocked=True,
+                                sync_server=server)
+        dialog.open()
+        qtbot.waitUntil(lambda d=dialog: QApplication.activeModalWidget() is d, timeout=5000)
+        wait_idle(qtbot, window)  # the Retention page's plan is in
+        default = dialog.size()
+        tabs = dialog.ui.tabs
+        for page in (dialog.ui.serverTab, dialog.ui.generalTab, dialog.ui.retentionTab):
+            tabs.setCurrentWidget(page)
+            for size, name in ((default, "default"), (dialog.minimumSize(), "smallest")):
+                dialog.resize(size)
+                QApplication.processEvents()
+                assert dialog.size() == size
+                if server and page is dialog.ui.serverTab:
+                    SHOTS.mkdir(parents=True, exist_ok=True)
+                    dialog.grab().save(str(SHOTS / f"settings-server-{lang}-{name}.png"))
+                where = (page.objectName(), name, server)
+                assert clipped_widgets(dialog) == [], where
+                assert cut_texts(dialog) == [], where
+        dialog.reject()
