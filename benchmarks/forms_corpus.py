@@ -72,10 +72,10 @@ def classify(path: Path) -> Outcome:
     start = time.perf_counter()
     try:
         result = import_xlsform(path)
-        errors = [p.reason for p in result.errors]
+        errors = [str(p.reason) for p in result.errors]
         if result.definition is not None and not errors:
             _, problems = check_definition(result.definition, str(path))
-            errors = [p.reason for p in problems if p.severity == "error"]
+            errors = [str(p.reason) for p in problems if p.severity == "error"]
     except Exception:  # the point is to count these
         return Outcome(path, "traceback", [traceback.format_exc()],
                        time.perf_counter() - start)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from kimdesk.i18n import N_, gettext
+from kimdesk.i18n import N_, Message, gettext
 
 
 class KimdeskError(Exception):
@@ -28,6 +28,11 @@ class KimdeskError(Exception):
 
     def translated(self) -> str:
         return self.translated_with(self.params)
+
+    def later(self) -> Message:
+        """The message kept untranslated, to be shown later (:class:`kimdesk.i18n.Message`);
+        for the errors that show their parameters as they are (not :class:`FileError`)."""
+        return Message(self.message, **self.params)
 
     def translated_with(self, params: dict[str, Any]) -> str:
         """The message in the current language with ``params`` (a subclass may show its
@@ -154,15 +159,20 @@ _LIMIT_KEYS = ("ge", "gt", "le", "lt", "max_length", "min_length")
 def validation_reason(error: Mapping[str, Any]) -> str:
     """One error of a pydantic ``ValidationError.errors()`` as a short reason in the current
     language ("muss mindestens 1 sein"), to follow the field it concerns."""
+    return str(validation_message(error))
+
+
+def validation_message(error: Mapping[str, Any]) -> Message:
+    """:func:`validation_reason` kept untranslated, translated when shown."""
     import re
 
     msgid = _PYDANTIC_REASONS.get(str(error.get("type", "")))
     if msgid is None:
-        return str(error.get("msg", ""))
+        return Message("{msg}", msg=str(error.get("msg", "")))
     ctx = error.get("ctx") or {}
     limit = next((ctx[key] for key in _LIMIT_KEYS if key in ctx), "")
     allowed = ", ".join(re.findall(r"'([^']*)'", str(ctx.get("expected", ""))))
-    return gettext(msgid).format(limit=limit, allowed=allowed)
+    return Message(msgid, limit=limit, allowed=allowed)
 
 
 def validation_text(error: Mapping[str, Any]) -> str:

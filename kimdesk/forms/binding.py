@@ -26,7 +26,7 @@ from kimdesk.domain import codes
 from kimdesk.errors import ValidationError
 from kimdesk.forms.definition import Field, Form
 from kimdesk.i18n import N_, current_language
-from kimdesk.i18n import gettext as _
+from kimdesk.i18n import later as _
 
 if TYPE_CHECKING:
     from kimdesk.domain.models import Case, Consent, Person

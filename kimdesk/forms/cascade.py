@@ -29,7 +29,7 @@ from kimdesk.forms.expressions import (
     to_bool,
     to_number,
 )
-from kimdesk.i18n import gettext as _
+from kimdesk.i18n import later as _
 
 if TYPE_CHECKING:
     from datetime import date

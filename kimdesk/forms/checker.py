@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import ValidationError as PydanticError
 
-from kimdesk.errors import os_reason, validation_reason
+from kimdesk.errors import os_reason, validation_message
 from kimdesk.forms.binding import check_bindings
 from kimdesk.forms.cascade import check_dynamic
 from kimdesk.forms.codelists import CODELISTS
@@ -45,15 +45,18 @@ from kimdesk.forms.expressions import (
 )
 from kimdesk.forms.expressions.syntax import REF_IN_TEXT, lookups
 from kimdesk.forms.notes import form_notes
-from kimdesk.i18n import N_
-from kimdesk.i18n import gettext as _
+from kimdesk.i18n import N_, Message, Text, gettext
+from kimdesk.i18n import later as _
 
 
 @dataclass(frozen=True)
 class Problem:
+    """One finding of the checks. ``reason`` is kept untranslated with its arguments
+    (:class:`kimdesk.i18n.Message`) and reads in the language current when it is shown."""
+
     file: str
     field: str
-    reason: str
+    reason: Text
     severity: str = "error"  # error | warning
 
     def __str__(self) -> str:
@@ -78,7 +81,7 @@ LABELLED = INPUT_TYPES | DISPLAY_TYPES
 MAX_ROWS = 50_000
 
 
-def too_many_rows(rows: int) -> str | None:
+def too_many_rows(rows: int) -> Message | None:
     """The translated refusal for a form of ``rows`` survey rows, or None when it is fine."""
     if rows <= MAX_ROWS:
         return None
@@ -122,7 +125,7 @@ def _pydantic_problem(file: str, data: Mapping[str, Any], err: Mapping[str, Any]
         name = row.get("name") if isinstance(row, Mapping) else None
         where = f"{name or _row(loc[1])}" + (
             f".{'.'.join(str(p) for p in loc[2:])}" if loc[2:] else "")
-    msg = validation_reason(err)
+    msg: Text = validation_message(err)
     if err.get("type") == "extra_forbidden":
         msg = _("unsupported column/key '{key}'").format(key=loc[-1])
     return Problem(file, where, msg)
@@ -130,7 +133,7 @@ def _pydantic_problem(file: str, data: Mapping[str, Any], err: Mapping[str, Any]
 
 def _row(index: int) -> str:
     """Where a survey row without a name is: its spreadsheet row (the header is row 1)."""
-    return _("row {n}").format(n=index + 2)
+    return gettext("row {n}").format(n=index + 2)
 
 
 def check_definition(
@@ -139,7 +142,7 @@ def check_definition(
 ) -> tuple[Form | None, list[Problem]]:
     problems: list[Problem] = []
 
-    def add(fieldname: str, reason: str, severity: str = "error") -> None:
+    def add(fieldname: str, reason: Text, severity: str = "error") -> None:
         problems.append(Problem(file, fieldname, reason, severity))
 
     too_big = too_many_rows(len(definition.survey))
@@ -215,19 +218,19 @@ def _check_texts(where: str, what: str, texts: Mapping[str, str], langs: list[st
     if not texts and not required:
         return
     present = [lang for lang in langs if str(texts.get(lang, "")).strip()]
+    word = _(what)  # "label", "hint": translated with the reason
     if required and not present and not any(str(t).strip() for t in texts.values()):
-        add(where, _("{what} missing in every language").format(what=what))
+        add(where, _("{what} missing in every language").format(what=word))
         return
-    what = _(what)
     fallback = default if default in present else (present or list(texts) or [""])[0]
     for lang in langs:
         if lang not in present:
             add(where, _("{what} missing in language {lang}; the {fallback} text is shown").format(
-                what=what, lang=lang, fallback=fallback), "warning")
+                what=word, lang=lang, fallback=fallback), "warning")
     for lang in texts:
         if lang not in langs:
             add(where, _("{what} in language {lang}, which the form does not list").format(
-                what=what, lang=lang), "warning")
+                what=word, lang=lang), "warning")
 
 
 class _TypesSeenFrom(Mapping[str, str]):
@@ -363,7 +366,7 @@ def _check_expression(form: Form, f: Field, name: str, column: str, text: str,
     try:
         node = parse(text)
     except ExpressionError as exc:
-        add(name, f"{column}: {exc.translated()}")
+        add(name, Message("{column}: {reason}", column=column, reason=exc.later()))
         return
     for ref in sorted(references(node)):
         if ref not in form.by_name:
@@ -377,7 +380,7 @@ def _check_expression(form: Form, f: Field, name: str, column: str, text: str,
     if column != "constraint" and uses_current(node):
         add(name, _("{column}: '.' (the current answer) only makes sense in a constraint").format(
             column=column))
-    issues: list[str] = []
+    issues: list[Text] = []
     infer(node, types, issues)
     for issue in dict.fromkeys(issues):
         add(name, _("{column}: ill-typed expression: {issue}").format(column=column, issue=issue))
@@ -393,7 +396,7 @@ def _check_default(form: Form, f: Field, name: str, add: Any) -> None:
         try:
             node = parse(f.row.default)
         except ExpressionError as exc:
-            add(name, f"default: {exc.translated()}")
+            add(name, Message("default: {reason}", reason=exc.later()))
             return
         if references(node):
             add(name, _("default: only expressions without ${field} references are supported"))

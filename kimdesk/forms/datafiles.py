@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from kimdesk.i18n import gettext as _
+from kimdesk.i18n import later as _
 
 Rows = list[dict[str, str]]
 Add = Callable[..., None]

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from kimdesk.forms.definition import ATTACHMENT_TYPES, UNFILLED_METADATA, Form
-from kimdesk.i18n import gettext as _
+from kimdesk.i18n import later as _
 
 Add = Callable[..., None]
 

@@ -19,7 +19,7 @@ from typing import Any
 from kimdesk.errors import KimdeskError
 from kimdesk.forms.checker import Problem, check_data, check_file
 from kimdesk.forms.definition import Form, dump_yaml
-from kimdesk.i18n import N_, resources_dir
+from kimdesk.i18n import N_, Message, gettext, resources_dir
 from kimdesk.vault.files import atomic_write
 
 SUFFIXES = (".yaml", ".yml", ".json")
@@ -29,10 +29,34 @@ class FormUnavailable(KimdeskError):
     exit_code = 2
 
 
+#: How many of a definition's errors its reason names (the others are counted).
+SHOWN_ERRORS = 3
+
+
 @dataclass(frozen=True)
 class Unavailable:
+    """A definition that cannot be used, and why. The why is kept untranslated (the checks'
+    errors, or a message) and :attr:`reason` says it in the language current when it is read:
+    made into text when the forms were loaded, it stayed in that language after the counselor
+    switched (a review, 2026-12-07)."""
+
     path: Path
-    reason: str
+    errors: tuple[Problem, ...] = ()
+    message: Message | None = None
+
+    @property
+    def reason(self) -> str:
+        if self.message is not None:
+            return str(self.message)
+        text = "; ".join(f"{p.field or '-'}: {p.reason}" for p in self.errors[:SHOWN_ERRORS])
+        more = len(self.errors) - SHOWN_ERRORS
+        if more > 0:
+            return gettext("{reasons} (+{count} more)").format(reasons=text, count=more)
+        return text
+
+
+def _errors(problems: list[Problem]) -> tuple[Problem, ...]:
+    return tuple(p for p in problems if p.severity == "error")
 
 
 def shipped_dir() -> Path:
@@ -85,19 +109,15 @@ class FormRegistry:
         if problems:
             self.problems[path] = problems
         if form is None:
-            errors = [p for p in problems if p.severity == "error"]
-            reason = "; ".join(f"{p.field or '-'}: {p.reason}" for p in errors[:3])
-            if len(errors) > 3:
-                reason += f" (+{len(errors) - 3} more)"
-            self.unavailable.append(Unavailable(path, reason))
+            self.unavailable.append(Unavailable(path, _errors(problems)))
             return None
         key = (form.form_id, form.version)
         existing = self._forms.get(key)
         if existing is not None:
             if existing.definition != form.definition:
-                self.unavailable.append(Unavailable(
-                    path, f"form {key[0]} version {key[1]} already exists with different content"
-                    f" ({existing.source})"))
+                self.unavailable.append(Unavailable(path, message=Message(
+                    N_("form {form_id} version {version} already exists with different content"
+                       " ({source})"), form_id=key[0], version=key[1], source=existing.source)))
             return existing
         self._forms[key] = form
         return form
@@ -139,8 +159,7 @@ class FormRegistry:
         for data in definitions:
             form, problems = check_data(data, "<vault>", agencies=self.agencies)
             if form is None:
-                errors = "; ".join(str(p) for p in problems if p.severity == "error")
-                self.unavailable.append(Unavailable(Path("<vault>"), errors))
+                self.unavailable.append(Unavailable(Path("<vault>"), _errors(problems)))
                 continue
             key = (form.form_id, form.version)
             if key not in self._forms:

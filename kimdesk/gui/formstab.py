@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from kimdesk.forms.attachments import ChosenFile, FormFiles, file_answers
 from kimdesk.gui.tone import say
+from kimdesk.gui.unusableforms import show_unusable, unusable_label
 from kimdesk.gui.worker import DbWorker
 from kimdesk.i18n import current_language, gettext
 
@@ -132,6 +133,8 @@ class FormsTab(QWidget):
         self.status.setObjectName("formError")
         self.status.setWordWrap(True)
         layout.addWidget(self.status)
+        self.unusable = unusable_label()  # forms left out of the list, and why
+        layout.addWidget(self.unusable)
         self.area = QScrollArea()
         self.area.setWidgetResizable(True)
         layout.addWidget(self.area, 1)
@@ -231,6 +234,7 @@ class FormsTab(QWidget):
                 self.combo.addItem(form.title(lang), form.form_id)
         if chosen:
             self.combo.setCurrentIndex(max(self.combo.findData(chosen), 0))
+        show_unusable(self.unusable, self.registry)
         self._mark_drafts()
         self._update()
 
@@ -266,6 +270,7 @@ class FormsTab(QWidget):
         self._saving = None
         self.combo.clear()
         self.status.setText("")
+        show_unusable(self.unusable, None)
         self._update()
 
     def _drop_widget(self) -> None:

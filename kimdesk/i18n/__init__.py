@@ -130,6 +130,76 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 _ = gettext
 
 
+class Message:
+    """A message kept as its msgid and arguments and translated each time it is shown: ``str()``
+    and f-strings give it in the language current then. For text that outlives the moment it
+    was made, such as the reasons :class:`kimdesk.forms.registry.FormRegistry` keeps for a form
+    it cannot use: translated when made, they stayed in the language of the moment the forms
+    were loaded after the counselor switched (a review, 2026-12-07). Arguments may be messages
+    themselves (an error's: ``KimdeskError.later()``); they are translated with it.
+
+    It reads like the text it shows where checks compare text (``==``, ``in``,
+    ``startswith``); two messages are equal when msgid and arguments are."""
+
+    __slots__ = ("formatted", "msgid", "params")
+
+    def __init__(self, msgid: str, **params: object) -> None:
+        self.msgid = msgid
+        self.params = params
+        #: whether ``str.format`` applies: a message from :func:`later` that was never given
+        #: arguments is shown as it is, as ``gettext`` would ("${field}" stays)
+        self.formatted = bool(params)
+
+    def format(self, **params: object) -> Message:
+        """The message with these arguments (as ``str.format`` after ``gettext``)."""
+        message = Message(self.msgid, **{**self.params, **params})
+        message.formatted = True
+        return message
+
+    def __str__(self) -> str:
+        text = gettext(self.msgid)
+        if not self.formatted:
+            return text
+        params = {key: str(value) if isinstance(value, Message) else value
+                  for key, value in self.params.items()}
+        for template in (text, self.msgid):  # a translation that breaks a placeholder: English
+            try:
+                return template.format(**params)
+            except (KeyError, IndexError, ValueError):
+                continue
+        return text
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
+
+    def __repr__(self) -> str:
+        return f"Message({self.msgid!r}, **{self.params!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Message):
+            return (self.msgid, self.params) == (other.msgid, other.params)
+        return str(self) == other if isinstance(other, str) else NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.msgid)
+
+    def __contains__(self, part: str) -> bool:
+        return part in str(self)
+
+    def startswith(self, prefix: str) -> bool:
+        return str(self).startswith(prefix)
+
+
+#: Text for a user: made now (``str``) or translated when shown (:class:`Message`).
+Text = str | Message
+
+
+def later(message: str) -> Message:
+    """``gettext`` deferred: the message translated when it is shown, not now (``_`` in the
+    modules whose texts are kept, such as the form checks; extracted like ``_``)."""
+    return Message(message)
+
+
 def N_(message: str) -> str:
     """Mark a string for extraction; it is translated later, where it is shown."""
     return message

@@ -22,6 +22,7 @@ from kimdesk.forms.expressions import (
     parse,
     references,
 )
+from kimdesk.i18n import Text
 
 TODAY = date(2026, 3, 1)
 
@@ -122,7 +123,7 @@ def test_catastrophic_regex_is_stopped(pattern: str) -> None:
 
 def test_static_types() -> None:
     types = {"name": "string", "age": "number", "langs": "select", "kids": "nodeset"}
-    problems: list[str] = []
+    problems: list[Text] = []
     infer(parse("${name} + 1"), types, problems)
     assert problems and "arithmetic" in problems[0]
     problems = []

@@ -25,7 +25,8 @@ from kimdesk.forms.expressions.syntax import (
     Ref,
     Str,
 )
-from kimdesk.i18n import gettext as _
+from kimdesk.i18n import Text
+from kimdesk.i18n import later as _
 
 #: Value type of each field type, as expressions see it.
 FIELD_VALUE_TYPES = {
@@ -68,21 +69,21 @@ _NOT_NUMERIC = {"string", "select", "boolean"}
 _SELECT_FUNCTIONS = {"selected", "count-selected", "selected-at"}
 
 #: (node, field types, problems) -> type; the node is of the kind the table maps it from.
-Inferrer = Callable[[Any, Mapping[str, str], list[str]], str]
+Inferrer = Callable[[Any, Mapping[str, str], list[Text]], str]
 
 
-def _infer_ref(node: Ref, field_types: Mapping[str, str], _problems: list[str]) -> str:
+def _infer_ref(node: Ref, field_types: Mapping[str, str], _problems: list[Text]) -> str:
     return field_types.get(node.name, "any")
 
 
-def _infer_neg(node: Neg, field_types: Mapping[str, str], problems: list[str]) -> str:
+def _infer_neg(node: Neg, field_types: Mapping[str, str], problems: list[Text]) -> str:
     t = infer(node.operand, field_types, problems)
     if t in _NOT_NUMERIC:
         problems.append(_("unary minus applied to a {type}").format(type=t))
     return "number"
 
 
-def _infer_binop(node: BinOp, field_types: Mapping[str, str], problems: list[str]) -> str:
+def _infer_binop(node: BinOp, field_types: Mapping[str, str], problems: list[Text]) -> str:
     lt = infer(node.left, field_types, problems)
     rt = infer(node.right, field_types, problems)
     if node.op in {"and", "or", "=", "!="}:
@@ -100,7 +101,7 @@ def _infer_binop(node: BinOp, field_types: Mapping[str, str], problems: list[str
     return "number"
 
 
-def _check_select_call(node: Call, types: list[str], problems: list[str]) -> None:
+def _check_select_call(node: Call, types: list[str], problems: list[Text]) -> None:
     first = node.args[0]
     if not isinstance(first, Current) and types[0] not in {"select", "any", "string"}:
         problems.append(_("{function}() needs a choice field, not a {type}").format(
@@ -110,16 +111,16 @@ def _check_select_call(node: Call, types: list[str], problems: list[str]) -> Non
             function=node.name))
 
 
-def _check_regex_call(node: Call, problems: list[str]) -> None:
+def _check_regex_call(node: Call, problems: list[Text]) -> None:
     """A literal pattern is compiled now, so an unsafe one is reported before anyone types."""
     if len(node.args) == 2 and isinstance(node.args[1], Str):
         try:
             safe_regex(node.args[1].value)
         except ExpressionError as exc:
-            problems.append(exc.translated())
+            problems.append(exc.later())
 
 
-def _infer_call(node: Call, field_types: Mapping[str, str], problems: list[str]) -> str:
+def _infer_call(node: Call, field_types: Mapping[str, str], problems: list[Text]) -> str:
     types = [infer(a, field_types, problems) for a in node.args]
     if node.name in _SELECT_FUNCTIONS and node.args:
         _check_select_call(node, types, problems)
@@ -148,7 +149,7 @@ _INFERRERS: dict[type, Inferrer] = {
 }
 
 
-def infer(node: Node, field_types: Mapping[str, str], problems: list[str]) -> str:
+def infer(node: Node, field_types: Mapping[str, str], problems: list[Text]) -> str:
     """The type an expression yields; appends ill-typed combinations to ``problems``."""
     inferrer = _INFERRERS.get(type(node))
     return "any" if inferrer is None else inferrer(node, field_types, problems)
