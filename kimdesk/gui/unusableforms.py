@@ -16,7 +16,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 
 from kimdesk.gui.lang import ltr
-from kimdesk.i18n import ngettext
+from kimdesk.i18n import current_language, is_rtl, ngettext
+
+RLM = "\u200f"
 
 if TYPE_CHECKING:
     from kimdesk.forms.registry import FormRegistry
@@ -39,7 +41,10 @@ def unusable_text(registry: FormRegistry | None) -> str:
         return ""
     head = ngettext("{count} form cannot be used:", "{count} forms cannot be used:",
                     len(items)).format(count=len(items))
-    return "\n".join([head, *(f"{ltr(item.path.name)}: {item.reason}" for item in items)])
+    # a line starts with the file's (Latin) name: in Arabic and Persian a right-to-left mark
+    # keeps the line right to left (file, field, reason from the right), as the heading is
+    start = RLM if is_rtl(current_language()) else ""
+    return "\n".join([head, *(f"{start}{ltr(item.path.name)}: {item.reason}" for item in items)])
 
 
 def show_unusable(label: QLabel, registry: FormRegistry | None) -> None:

@@ -17,6 +17,8 @@ from tests.gui.conftest import open_case, wait_idle
 
 pytestmark = pytest.mark.gui
 
+SHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
+
 #: "the version is empty" as each language says it (the catalogs' words)
 EMPTY_VERSION = {"de": "die Version ist leer", "en": "the version is empty",
                  "ar": "الإصدار فارغ"}
@@ -63,6 +65,9 @@ def test_the_forms_tab_names_the_unusable_form_in_the_new_language(
     wait_idle(qtbot, window)
     assert "الإصدار فارغ" in note.text(), note.text()
     assert "Version ist leer" not in note.text()
+    view.tabs.setCurrentWidget(tab)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    window.grab().save(str(SHOTS / "unusable-forms-ar.png"))
     window.switch_language("en")
     assert note.text().endswith("settings.version: the version is empty")
     window.lock()
