@@ -9,6 +9,8 @@ direction (Arabic and Persian mirror the whole window). Every window listens to
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from PySide6.QtCore import QDate, QLibraryInfo, QLocale, QObject, Qt, QTime, QTranslator, Signal
 from PySide6.QtWidgets import QApplication
 
@@ -64,11 +66,14 @@ class LanguageHub(QObject):
     """The application's current language; emits ``changed`` after switching."""
 
     changed = Signal(str)
+    #: Qt's translators the app installed. One list for every hub: Qt's translators belong to
+    #: the application, so a switch replaces whatever an earlier hub installed (a window closed
+    #: before, in tests another window) instead of leaving its catalogs to answer first.
+    _qt_translators: ClassVar[list[QTranslator]] = []
 
     def __init__(self) -> None:
         super().__init__()
         self.lang = i18n.current_language()
-        self._qt_translators: list[QTranslator] = []
 
     def apply(self, lang: str) -> None:
         if lang not in i18n.UI_LANGUAGES:
@@ -79,6 +84,7 @@ class LanguageHub(QObject):
         if isinstance(app, QApplication):
             for old in self._qt_translators:
                 app.removeTranslator(old)
+                old.deleteLater()  # a child of the application: never freed otherwise
             self._qt_translators.clear()
             folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
             own = str(i18n.resources_dir() / "translations" / "qt")
