@@ -28,6 +28,7 @@ from kimdesk.cli import (
     privacy,
     server,
     server_audit,
+    server_staff,
     serverstats,
     stats,
     sync,
@@ -49,8 +50,8 @@ REGISTRARS: tuple[Callable[[Subcommands], None], ...] = (
     demo.register,  # demo
     vault.register_reading,  # search, show, check
     forms.register,  # forms ...
-    partial(server.register,  # server ..., server stats, server audit
-            extra=(serverstats.register, server_audit.register)),
+    partial(server.register,  # server ..., server stats, server audit, server staff
+            extra=(serverstats.register, server_audit.register, server_staff.register)),
     sync.register,  # enroll, sync
     handouts.register,  # handout
     appointments.register,  # appointments list, appointments export

@@ -1,6 +1,7 @@
 """``kimdesk server run | enroll-code | revoke | devices | orphans | publish | retention |
-subject-export | audit``: the administrator's commands (a contract: municipal IT scripts
-them; ``audit`` in :mod:`kimdesk.cli.server_audit`)."""
+subject-export | audit | staff``: the administrator's commands (a contract: municipal IT scripts
+them; ``audit`` in :mod:`kimdesk.cli.server_audit`, ``staff`` and what ``enroll-code`` does in
+:mod:`kimdesk.cli.server_staff`)."""
 
 from __future__ import annotations
 
@@ -209,8 +210,7 @@ def register(sub: Subcommands, extra: Sequence[Callable[..., None]] = ()) -> Non
     code = ssub.add_parser("enroll-code", help=_("create a one-time enrollment code for a team"))
     db_option(code)
     code.add_argument("--team", required=True, type=team_name,
-                      help=_("team the device will belong to"))
-    code.set_defaults(func=cmd_enroll_code)
+                      help=_("team the device will belong to"))  # --staff: server_staff
 
     revoke = ssub.add_parser("revoke", help=_("revoke a device (it wipes its vault)"))
     db_option(revoke)
@@ -365,14 +365,6 @@ def cmd_retention_apply(args: argparse.Namespace) -> int:
     print(ngettext("Stored push receipts older than {days} day emptied: {n}.",
                    "Stored push receipts older than {days} days emptied: {n}.",
                    days).format(days=days, n=result.receipts_emptied))
-    return 0
-
-
-@database_faults
-def cmd_enroll_code(args: argparse.Namespace) -> int:
-    code = _service(args).create_enroll_code(args.team)
-    print(_("One-time enrollment code for team {team} (valid 7 days):").format(team=args.team))
-    print(code)
     return 0
 
 

@@ -60,7 +60,8 @@ SERVER_CHAIN = ""
 
 class Actor(StrEnum):
     DEVICE = "device"
-    STAFF = "staff"  # planned: a person behind a device (docs/planned.md)
+    STAFF = "staff"  # planned: a person acting in the console (a device's staff member is
+    # named in its rows' ``detail`` as ``staff``: kimdesk.server.common.Device.audit_detail)
     ADMIN = "admin"  # a ``kimdesk server`` command
     CONSOLE = "console"  # planned: the browser console
     SYSTEM = "system"  # the server itself: the daily Löschfrist run
@@ -80,6 +81,8 @@ class Action(StrEnum):
     STATS_EXPORT = "stats_export"  # kimdesk server stats: one row per team counted
     SEAL = "seal"  # the daily run: every chain's newest row, named in the server's chain
     AUDIT_READ = "audit_read"  # kimdesk server audit: the trail itself listed
+    STAFF_ADD = "staff_add"  # kimdesk server staff add: the id, never the name
+    STAFF_DEACTIVATE = "staff_deactivate"  # ... staff deactivate (their devices revoked too)
 
 
 #: The fields the hash covers, in the stored row.

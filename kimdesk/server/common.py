@@ -34,6 +34,14 @@ class Device:
     id: str
     team: str
     last_batch_seq: int
+    #: the staff member it was enrolled for (revision 0011), None for a device without one
+    staff_id: str | None = None
+
+    def audit_detail(self) -> dict[str, str]:
+        """What its rows in the audit trail add to their ``detail``: the staff id, where the
+        device has one (an id only, never the name; older rows simply lack the key, so their
+        hashes are as they were)."""
+        return {"staff": self.staff_id} if self.staff_id else {}
 
 
 def now_iso() -> str:

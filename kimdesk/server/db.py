@@ -55,6 +55,24 @@ devices = Table(
     Column("revoked_at", String(40), nullable=True),
     Column("last_batch_seq", BigInteger, nullable=False, default=0),
     Column("last_seen", String(40), nullable=True),
+    # the staff member the device was enrolled for (revision 0011; NULL: enrolled before, or
+    # with a code made without --staff)
+    Column("staff_id", String(36), nullable=True),
+    Index("devices_staff", "staff_id"),
+)
+
+#: The people behind devices (revision 0011, kimdesk/server/staff.py): a random id, the team,
+#: the name shown to administrators (personal data of an employee: only ``kimdesk server staff
+#: list`` and ``devices`` show it; never a record, the log or the audit trail).
+staff = Table(
+    "staff",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("team", String(200), nullable=False),
+    Column("display_name", String(200), nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("created_at", String(40), nullable=False),
+    Index("staff_team", "team"),
 )
 
 enroll_codes = Table(
@@ -66,6 +84,7 @@ enroll_codes = Table(
     Column("expires_at", String(40), nullable=False),
     Column("used_at", String(40), nullable=True),
     Column("device_id", String(64), nullable=True),
+    Column("staff_id", String(36), nullable=True),  # a code for one staff member (0011)
 )
 
 records = Table(

@@ -16,7 +16,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Connection, Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from kimdesk.server import LAST_SEEN_MINUTES, audit_trail, db
@@ -54,9 +54,13 @@ def server_id(engine: Engine) -> str:
 
 
 def create_enroll_code(engine: Engine, team: str, ttl: timedelta = CODE_TTL, *,
-                       actor: str | None = None) -> str:
+                       actor: str | None = None, staff_id: str | None = None) -> str:
     """A one-time code for ``team``, shown to the administrator once (stored hashed); the
-    audit trail names ``actor`` (default: the operating-system account)."""
+    audit trail names ``actor`` (default: the operating-system account). With ``staff_id``
+    the code is that staff member's: an unknown, inactive or other team's staff member is
+    refused (:class:`kimdesk.server.staff.StaffRefused`), and the device it enrolls is theirs."""
+    from kimdesk.server import staff
+
     team = team.strip()
     if not team:
         raise ValueError("team must not be empty")
@@ -64,6 +68,7 @@ def create_enroll_code(engine: Engine, team: str, ttl: timedelta = CODE_TTL, *,
     code = "-".join(raw[i : i + 4] for i in range(0, 12, 4))
     stamp = datetime.now(UTC)
     with engine.begin() as conn:
+        member = staff.usable(conn, staff_id, team) if staff_id is not None else None
         ensure_team(conn, team)
         conn.execute(
             insert(db.enroll_codes).values(
@@ -71,10 +76,12 @@ def create_enroll_code(engine: Engine, team: str, ttl: timedelta = CODE_TTL, *,
                 team=team,
                 created_at=now_iso(),
                 expires_at=(stamp + ttl).isoformat(),
+                staff_id=member,
             )
         )
         audit_trail.append(conn, audit_trail.Actor.ADMIN, actor or audit_trail.admin(),
                            audit_trail.Action.ENROLL_CODE, team,
+                           {"staff": [member]} if member else None,
                            detail={"expires_at": (stamp + ttl).isoformat()})
     return code
 
@@ -82,6 +89,8 @@ def create_enroll_code(engine: Engine, team: str, ttl: timedelta = CODE_TTL, *,
 def enroll(engine: Engine, code: str, device_name: str = "", vault_id: str = ""
            ) -> EnrollResponse:
     """Spend a code: a new device of the code's team and its token (returned once)."""
+    from kimdesk.server import staff
+
     code_hash = sha256(norm_code(code))
     token = secrets.token_urlsafe(32)
     device_id = uuid.uuid4().hex
@@ -93,6 +102,10 @@ def enroll(engine: Engine, code: str, device_name: str = "", vault_id: str = ""
             raise ServiceError(401, ErrorCode.INVALID_CODE, "unknown or already used code")
         if datetime.fromisoformat(row.expires_at) < datetime.now(UTC):
             raise ServiceError(401, ErrorCode.INVALID_CODE, "the code has expired")
+        if row.staff_id is not None and not staff.still_active(conn, row.staff_id):
+            # deactivated after the code was made: the code is spent by nobody
+            raise ServiceError(401, ErrorCode.INVALID_CODE,
+                               "the staff member of this code is no longer active")
         used = conn.execute(
             update(db.enroll_codes)
             .where(db.enroll_codes.c.code_hash == code_hash,
@@ -110,10 +123,12 @@ def enroll(engine: Engine, code: str, device_name: str = "", vault_id: str = ""
                 token_hash=sha256(token),
                 created_at=now_iso(),
                 last_batch_seq=0,
+                staff_id=row.staff_id,
             )
         )
         audit_trail.append(conn, audit_trail.Actor.DEVICE, device_id, audit_trail.Action.ENROLL,
-                           row.team)
+                           row.team, None, Device(device_id, row.team, 0,
+                                                  row.staff_id).audit_detail())
     return EnrollResponse(
         device_id=device_id, token=token, team=row.team, server_id=server_id(engine)
     )
@@ -123,27 +138,37 @@ def revoke(engine: Engine, device_id: str, *, actor: str | None = None) -> bool:
     """Refuse the device's token from now on; False if it was unknown or already revoked (no
     audit row then: nothing was done)."""
     with engine.begin() as conn:
-        team = conn.execute(select(db.devices.c.team).where(
-            db.devices.c.id == device_id, db.devices.c.revoked_at.is_(None))).scalar()
-        result = conn.execute(
-            update(db.devices)
-            .where(db.devices.c.id == device_id, db.devices.c.revoked_at.is_(None))
-            .values(revoked_at=now_iso())
-        )
-        if not result.rowcount:
-            return False
-        audit_trail.append(conn, audit_trail.Actor.ADMIN, actor or audit_trail.admin(),
-                           audit_trail.Action.REVOKE, str(team or ""), {"devices": [device_id]})
-        return True
+        return revoke_in(conn, device_id, actor=actor)
+
+
+def revoke_in(conn: Connection, device_id: str, *, actor: str | None = None) -> bool:
+    """:func:`revoke` in the caller's transaction (deactivating a staff member revokes their
+    devices with it: :func:`kimdesk.server.staff.deactivate`)."""
+    team = conn.execute(select(db.devices.c.team).where(
+        db.devices.c.id == device_id, db.devices.c.revoked_at.is_(None))).scalar()
+    result = conn.execute(
+        update(db.devices)
+        .where(db.devices.c.id == device_id, db.devices.c.revoked_at.is_(None))
+        .values(revoked_at=now_iso())
+    )
+    if not result.rowcount:
+        return False
+    audit_trail.append(conn, audit_trail.Actor.ADMIN, actor or audit_trail.admin(),
+                       audit_trail.Action.REVOKE, str(team or ""), {"devices": [device_id]})
+    return True
 
 
 def list_devices(engine: Engine) -> list[dict[str, Any]]:
     """Every device ever enrolled (id, team, name, created, revoked, last seen: its last
-    request, to within :data:`LAST_SEEN_EVERY`)."""
+    request, to within :data:`LAST_SEEN_EVERY`; the staff member it was enrolled for, id and
+    name, both null for a device without one)."""
+    d, s = db.devices.c, db.staff.c
     with db.reading(engine) as conn:
         rows = conn.execute(
-            select(db.devices.c.id, db.devices.c.team, db.devices.c.name,
-                   db.devices.c.created_at, db.devices.c.revoked_at, db.devices.c.last_seen)
+            select(d.id, d.team, d.name, d.created_at, d.revoked_at, d.last_seen,
+                   d.staff_id, s.display_name.label("staff_name"))
+            .select_from(db.devices.outerjoin(db.staff, s.id == d.staff_id))
+            .order_by(d.created_at, d.id)
         ).all()
     return [dict(r._mapping) for r in rows]
 
@@ -162,7 +187,8 @@ def authenticate(engine: Engine, token: str | None) -> Device:
             raise ServiceError(401, ErrorCode.DEVICE_REVOKED, "this device has been revoked")
     if stale(row.last_seen):
         mark_seen(engine, row.id, row.last_seen)
-    return Device(id=row.id, team=row.team, last_batch_seq=int(row.last_batch_seq))
+    return Device(id=row.id, team=row.team, last_batch_seq=int(row.last_batch_seq),
+                  staff_id=row.staff_id)
 
 
 def stale(last_seen: str | None, now: datetime | None = None) -> bool:

@@ -131,7 +131,8 @@ def _audit(engine: Engine, device: Device, rows: Sequence[Any], conflicts: int, 
         audit_trail.append(conn, audit_trail.Actor.DEVICE, device.id, audit_trail.Action.PULL,
                            device.team, {"cases": cases, "persons": persons},
                            {"records": len(rows), "conflicts": conflicts,
-                            "after": int(since), "to": int(upper)})
+                            "after": int(since), "to": int(upper),
+                            **device.audit_detail()})
 
 
 class _Row(NamedTuple):

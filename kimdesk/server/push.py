@@ -164,7 +164,8 @@ def _push(engine: Engine, device: Device, request: PushRequest, payload_hash: st
             ids.setdefault(kind, []).append(rid)
         audit_trail.append(conn, audit_trail.Actor.DEVICE, device.id, audit_trail.Action.PUSH,
                            device.team, ids, {"batch_id": request.batch_id,
-                                              "batch_seq": request.batch_seq, **counts})
+                                              "batch_seq": request.batch_seq, **counts,
+                                              **device.audit_detail()})
         return receipt, scrubbed
 
 
