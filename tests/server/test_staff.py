@@ -254,14 +254,14 @@ def test_names_of_staff_stay_out_of_log_and_audit_trail(db_url: str, make_vault:
             vault = make_vault("z.kdb", counselor="c-z")
             enroll(vault, url, code, device_name="Laptop Z")
             vault.people.add(Person(given_name="Klient", family_name="Test"))
-            engine = SyncEngine(vault)
+            syncing = SyncEngine(vault)
             try:
-                engine.sync()
+                syncing.sync()
                 run("staff", "deactivate", member)
                 with pytest.raises(DeviceRevoked):
-                    engine.sync()
+                    syncing.sync()
             finally:
-                engine.close()
+                syncing.close()
         finally:
             proc.terminate()
             proc.wait(20)
