@@ -280,7 +280,7 @@ def test_names_of_staff_stay_out_of_log_and_audit_trail(db_url: str, make_vault:
                     scanned.append(repr(tuple(row)).encode())
                     scanned.append(" ".join(str(v) for v in row).encode())
             trail = conn.execute(text("SELECT count(*) FROM audit_trail WHERE detail LIKE"
-                                      " :m OR subjects LIKE :m"), {"m": f"%{member}%"}).scalar()
+                                      " :m OR subjects LIKE :m"), {"m": f"%{member}%"}).scalar_one()
             assert trail >= 5  # add, code, enroll, push/pull, deactivate name the id
     finally:
         engine.dispose()
