@@ -1,0 +1,50 @@
+"""Revision 0011 (staff) goes down to 0010 and up again on SQLite and PostgreSQL, with a staff
+member, their code, their device and audit rows naming them in the database: down, the table
+and both columns go and every device stays; up again, the devices are there without a staff
+member, and the audit trail (whose rows name the staff id in ``detail``) still verifies."""
+
+from __future__ import annotations
+
+from sqlalchemy import inspect, text
+
+from kimdesk.server import audit_trail, devices, staff
+from kimdesk.server.db import make_engine
+from kimdesk.server.service import SyncService
+from tests.sync.helpers import migrate_to
+
+
+def _columns(conn: object, table: str) -> set[str]:
+    return {c["name"] for c in inspect(conn).get_columns(table)}
+
+
+def test_revision_0011_goes_down_and_up_again(db_url: str) -> None:
+    engine = make_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            migrate_to(conn, "head")
+        for round_ in range(2):
+            member = staff.add(engine, "Team Nord", f"Anna {round_}")
+            service = SyncService(engine)
+            token = service.enroll(devices.create_enroll_code(engine, "Team Nord",
+                                                              staff_id=member)).token
+            assert service.authenticate(token).staff_id == member
+            devices.create_enroll_code(engine, "Team Nord", staff_id=member)  # unused
+            with engine.connect() as conn:
+                migrate_to(conn, "0010", down=True)
+                assert "staff" not in inspect(conn).get_table_names()
+                assert "staff_id" not in _columns(conn, "devices")
+                assert "staff_id" not in _columns(conn, "enroll_codes")
+                kept = conn.execute(text("SELECT count(*) FROM devices")).scalar_one()
+                assert kept == round_ + 1
+                conn.commit()
+                migrate_to(conn, "head")
+                assert conn.execute(text("SELECT count(*) FROM staff")).scalar_one() == 0
+                assert conn.execute(text("SELECT count(*) FROM devices WHERE staff_id IS"
+                                         " NOT NULL")).scalar_one() == 0
+                assert [i["name"] for i in inspect(conn).get_indexes("staff")] == ["staff_team"]
+                assert audit_trail.verify(conn).broken is None
+                conn.commit()
+            # the device enrolled before the downgrade syncs on, now without a staff member
+            assert service.authenticate(token).staff_id is None
+    finally:
+        engine.dispose()
