@@ -5,7 +5,12 @@ member, and the audit trail (whose rows name the staff id in ``detail``) still v
 
 from __future__ import annotations
 
-from sqlalchemy import inspect, text
+import uuid
+from typing import Any
+
+import pytest
+from sqlalchemy import event, inspect, text
+from sqlalchemy.exc import DBAPIError
 
 from kimdesk.server import audit_trail, devices, staff
 from kimdesk.server.db import make_engine
@@ -48,3 +53,52 @@ def test_revision_0011_goes_down_and_up_again(db_url: str) -> None:
             assert service.authenticate(token).staff_id is None
     finally:
         engine.dispose()
+
+
+#: docs/deployment.md, "The audit trail": what the servers' role is granted, run again after an
+#: upgrade that adds tables ("Upgrades", revision 0011).
+GRANTS = ("GRANT USAGE ON SCHEMA public TO {role};"
+          " GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role};"
+          " GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {role};"
+          " REVOKE UPDATE, DELETE, TRUNCATE ON audit_trail FROM {role}")
+
+
+@pytest.mark.postgres
+def test_the_servers_role_needs_the_grants_again_for_staff_codes(db_url: str) -> None:
+    """What the upgrade note says: before the GRANTs are run again, an enrollment with a staff
+    member's code fails for the servers' role and one without --staff works; after, both."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("roles and GRANTs are PostgreSQL's")
+    owner = make_engine(db_url)
+    role = f"kimdesk_staff_{uuid.uuid4().hex[:8]}"
+    app = make_engine(db_url)
+
+    @event.listens_for(app, "connect")
+    def _as_role(dbapi_conn: Any, _record: object) -> None:
+        with dbapi_conn.cursor() as cur:
+            cur.execute(f"SET ROLE {role}")
+        dbapi_conn.commit()
+
+    with owner.begin() as conn:
+        conn.exec_driver_sql(f"CREATE ROLE {role} NOLOGIN")
+    try:
+        with owner.connect() as conn:
+            migrate_to(conn, "0010")
+        with owner.begin() as conn:
+            conn.exec_driver_sql(GRANTS.format(role=role))
+        with owner.connect() as conn:
+            migrate_to(conn, "head")  # the administrator's role migrates
+        member = staff.add(owner, "Team Nord", "Anna Beispiel")
+        with pytest.raises(DBAPIError, match="permission denied"):
+            devices.enroll(app, devices.create_enroll_code(owner, "Team Nord", staff_id=member))
+        devices.enroll(app, devices.create_enroll_code(owner, "Team Nord"))  # unaffected
+        with owner.begin() as conn:
+            conn.exec_driver_sql(GRANTS.format(role=role))
+        answer = devices.enroll(app, devices.create_enroll_code(owner, "Team Nord",
+                                                                staff_id=member))
+        assert SyncService(app).authenticate(answer.token).staff_id == member
+    finally:
+        app.dispose()
+        with owner.begin() as conn:
+            conn.exec_driver_sql(f"DROP OWNED BY {role}; DROP ROLE {role}")
+        owner.dispose()
