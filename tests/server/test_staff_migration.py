@@ -102,3 +102,54 @@ def test_the_servers_role_needs_the_grants_again_for_staff_codes(db_url: str) ->
         with owner.begin() as conn:
             conn.exec_driver_sql(f"DROP OWNED BY {role}; DROP ROLE {role}")
         owner.dispose()
+
+
+@pytest.mark.postgres
+def test_an_enrollment_beside_a_deactivation_waits_for_it_and_enrolls_nobody(
+        db_url: str) -> None:
+    """PostgreSQL under READ COMMITTED: an enrollment with a staff member's code while their
+    deactivation is not yet committed read them as active (the deactivation's change was not
+    visible), and the device enrolled after the deactivation had revoked their devices: a
+    device of an inactive staff member, never wiped. The enrollment reads the staff row under
+    its lock, so it waits for the deactivation and finds them inactive. The lock the
+    deactivation takes first (its UPDATE of the row) is held here by hand; the waiting is
+    seen in pg_stat_activity (counted, not timed)."""
+    import threading
+
+    from kimdesk.server.common import ServiceError
+
+    if not db_url.startswith("postgresql"):
+        pytest.skip("SQLite has one writer at a time")
+    engine = make_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            migrate_to(conn, "head")
+        member = staff.add(engine, "Team Nord", "Anna Beispiel")
+        code = devices.create_enroll_code(engine, "Team Nord", staff_id=member)
+        outcome: list[object] = []
+
+        def enrolling() -> None:
+            try:
+                outcome.append(devices.enroll(engine, code))
+            except ServiceError as exc:
+                outcome.append(exc.code.value)
+
+        with engine.connect() as holder:
+            holder.execute(text("UPDATE staff SET active = false WHERE id = :m"), {"m": member})
+            thread = threading.Thread(target=enrolling)
+            thread.start()
+            with engine.connect() as probe:
+                for _ in range(6000):  # until the enrollment waits for the row's lock
+                    if probe.execute(text(
+                            "SELECT count(*) FROM pg_stat_activity WHERE datname ="
+                            " current_database() AND wait_event_type = 'Lock'")).scalar_one():
+                        break
+                    probe.rollback()
+                    thread.join(0.01)
+                    assert thread.is_alive(), outcome  # it went on without waiting
+            holder.commit()
+        thread.join(60)
+        assert outcome == ["invalid_code"]
+        assert SyncService(engine).list_devices() == []
+    finally:
+        engine.dispose()
