@@ -294,3 +294,31 @@ def proc_wait(proc: subprocess.Popen[bytes]) -> None:
     """Wait a tenth of a second for the server process (it is starting)."""
     with contextlib.suppress(subprocess.TimeoutExpired):
         proc.wait(0.1)
+
+
+def test_a_device_enrolled_before_gets_its_staff_member_by_enrolling_again(
+        db_url: str, make_vault: Any) -> None:
+    """What docs/deployment.md, "Staff", tells administrators: a device enrolled without a
+    staff member enrolls again with a staff member's code (same server: it keeps its state),
+    then its old id is revoked; nothing is wiped and nothing sent twice."""
+    plain = ok("server", "enroll-code", "--team", "Team Nord", "--db", db_url)
+    vault = make_vault("v.kdb", counselor="c-v")
+    vault.people.add(Person(given_name="Klient", family_name="Test"))
+    with EmbeddedServer(db_url) as server:
+        enroll(vault, server.url, plain.strip().splitlines()[-1], device_name="Laptop V")
+        SyncEngine(vault).sync()
+        old = devices(db_url)[0]["id"]
+        member = add_staff(db_url, "Team Nord", "Anna Beispiel")
+        enroll(vault, server.url, code_for(db_url, "Team Nord", member), device_name="Laptop V")
+        ok("server", "revoke", old, "--db", db_url)
+        vault.people.add(Person(given_name="Klientin", family_name="Test"))
+        engine = SyncEngine(vault)
+        try:
+            report = engine.sync()
+        finally:
+            engine.close()
+        assert not engine.wiped and vault.path.exists()
+        assert report.pushed == 1, report  # the new person only: the state was kept
+    now = {d["id"]: (d["staff_id"], d["revoked_at"] is None) for d in devices(db_url)}
+    assert now[old] == (None, False) and list(now.values()).count((member, True)) == 1
+    assert len(now) == 2

@@ -11,7 +11,8 @@ The server knew devices and teams, not people. A table ``staff`` (a random UUID 
 enrolled before, and codes made without ``--staff``, stay without. No row is rewritten.
 
 A process of an earlier release beside it keeps working: it enrolls with a staff-bound code
-without noting the staff member (the device then has none; revoke it and enroll it again) and
+without noting the staff member (the device then has none: enroll it again with a
+staff code, then revoke its old id) and
 writes its pushes' and pulls' audit rows without the staff id (docs/deployment.md, "Upgrades").
 The downgrade drops the table and both columns: which device was whose is then lost (the audit
 rows keep the staff ids they named).
