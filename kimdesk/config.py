@@ -141,14 +141,21 @@ class Config:
 
 
 def load() -> Config:
-    """The configuration as the environment says now."""
-    return Config.from_environ()
+    """The configuration as the environment says now; a language the machine policy sets wins
+    over ``KIMDESK_LANG`` (:func:`policy`)."""
+    from dataclasses import replace
+
+    configured = Config.from_environ()
+    fixed = policy().language
+    return replace(configured, language=fixed) if fixed else configured
 
 
 def environment_language() -> str:
-    """``KIMDESK_LANG`` alone, for :func:`kimdesk.i18n.default_language`: gettext asks for it on
-    every call without an active language, so it reads the one variable, not all ten."""
-    return os.environ.get(ENV_LANG, "").strip()
+    """The machine policy's language, else ``KIMDESK_LANG``, for
+    :func:`kimdesk.i18n.default_language`: gettext asks for it on every call without an active
+    language, so it reads the one variable and the policy file (no file: one failed open),
+    not all ten."""
+    return policy().language or os.environ.get(ENV_LANG, "").strip()
 
 
 def default_vault_path() -> Path:
@@ -181,3 +188,174 @@ def secure_folders() -> None:
 
     for folder in (data_dir(), config_dir()):
         make_private(folder)
+
+
+# -- the machine policy ---------------------------------------------------------------------------
+#: Municipal IT's settings for a managed laptop (docs/deployment.md, "Machine policy"): an INI
+#: file owned by root. A module constant, not a variable of the environment: a counselor can set
+#: any variable and would so step out of the policy (tests monkeypatch this constant). Windows'
+#: ``HKLM\Software\Policies\KIMdesk`` with an ADMX template is not built yet: there no policy is
+#: read (docs/planned.md, section 7).
+POLICY_FILE = Path("/etc/kimdesk/policy.ini")
+#: The account that must own the file and its folder (root): anyone else could change it.
+POLICY_OWNER = 0
+#: The most a policy file may be: a few keys; a larger file is not one IT wrote for KIMdesk.
+POLICY_MOST_BYTES = 64 * 1024
+#: ``[app] idle_lock_minutes`` as the settings dialog offers it.
+IDLE_LOCK_RANGE = (1, 60)
+#: The app's own idle time, the longest while a broken policy file cannot say its own.
+DEFAULT_IDLE_MINUTES = 5
+#: The interface languages (``kimdesk.i18n.UI_LANGUAGES``; not imported: it imports this module).
+POLICY_LANGUAGES = ("de", "en", "ar", "fa", "tr", "uk", "ru")
+#: Every key a policy may set, by section; any other is a mistake that must not pass unseen.
+POLICY_KEYS = {"sync": ("server", "fingerprint"),
+               "app": ("demo", "idle_lock_minutes", "language")}
+
+def N_(message: str) -> str:
+    """Marks a msgid for ``tools/i18n.py`` (this module cannot import :mod:`kimdesk.i18n`, which
+    imports it); translated where it is shown."""
+    return message
+
+
+#: Why a policy file cannot be used (msgids).
+POLICY_BROKEN = N_("The machine policy {path} cannot be used ({reason}): sync and the demo "
+                   "are refused until the administrator corrects it.")
+REASON_UNREADABLE = N_("it cannot be read")
+REASON_NOT_INI = N_("it is not an INI file of sections and keys")
+REASON_WRITABLE = N_("other accounts can change it: mode {mode}")
+REASON_OWNER = N_("it does not belong to root")
+REASON_UNKNOWN_KEY = N_("unknown setting [{section}] {key}")
+REASON_BAD_VALUE = N_("[{section}] {key} cannot be \"{value}\"")
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The machine policy in force. ``present``: a file is there; ``problem``/``params``: why it
+    cannot be used (a msgid of ``REASON_*``), "" when it can. A broken file sets nothing and
+    refuses what it might have guarded (:attr:`broken`): sync and the demo; the idle time is then
+    at most :data:`DEFAULT_IDLE_MINUTES`."""
+
+    path: Path
+    present: bool = False
+    server: str = ""
+    fingerprint: str = ""
+    demo: bool | None = None
+    idle_lock_minutes: int | None = None
+    language: str = ""
+    problem: str = ""
+    params: dict[str, str] = field(default_factory=dict)
+    #: the keys the file set, "[section] key" (``kimdesk doctor``)
+    keys: tuple[str, ...] = ()
+
+    @property
+    def broken(self) -> bool:
+        return bool(self.problem)
+
+    @property
+    def demo_allowed(self) -> bool:
+        return not self.broken and self.demo is not False
+
+    def longest_idle(self) -> int | None:
+        """The longest idle time in minutes the policy allows, None when it sets none."""
+        return DEFAULT_IDLE_MINUTES if self.broken else self.idle_lock_minutes
+
+
+def _normal_fingerprint(text: str) -> str:
+    """``AB:CD:...`` as :mod:`kimdesk.sync.identity` shows it, from any case and with or
+    without colons or spaces; "" when it is not 64 hexadecimal digits."""
+    digits = "".join(ch for ch in text if ch not in ": ").upper()
+    if len(digits) != 64 or any(ch not in "0123456789ABCDEF" for ch in digits):
+        return ""
+    return ":".join(digits[i:i + 2] for i in range(0, 64, 2))
+
+
+def _policy_values(path: Path, text: str) -> Policy:
+    """The values of a readable file's text, or a broken :class:`Policy` naming the first
+    mistake."""
+    import configparser
+
+    parser = configparser.ConfigParser(interpolation=None, default_section="\0none")
+    try:
+        parser.read_string(text, source=str(path))
+    except configparser.Error:
+        return Policy(path, True, problem=REASON_NOT_INI)
+    values: dict[str, object] = {}
+    keys = []
+    for section in parser.sections():
+        for key, raw in parser.items(section):
+            where = {"section": section, "key": key, "value": raw}
+            if key not in POLICY_KEYS.get(section, ()):
+                return Policy(path, True, problem=REASON_UNKNOWN_KEY, params=where)
+            value = _policy_value(key, raw.strip())
+            if value is None:
+                return Policy(path, True, problem=REASON_BAD_VALUE, params=where)
+            values[key] = value
+            keys.append(f"[{section}] {key}")
+    return Policy(path, True, keys=tuple(keys), **values)  # type: ignore[arg-type]
+
+
+def _policy_value(key: str, raw: str) -> object | None:
+    """One key's value as :class:`Policy` holds it, None when the key does not take it."""
+    if key == "server":
+        return raw.rstrip("/") if raw.startswith(("https://", "http://")) else None
+    if key == "fingerprint":
+        return _normal_fingerprint(raw) or None
+    if key == "demo":
+        return {"true": True, "yes": True, "on": True, "1": True,
+                "false": False, "no": False, "off": False, "0": False}.get(raw.lower())
+    if key == "idle_lock_minutes":
+        low, high = IDLE_LOCK_RANGE
+        return int(raw) if raw.isdigit() and low <= int(raw) <= high else None
+    return raw if raw in POLICY_LANGUAGES else None  # language
+
+
+def read_policy(path: Path | None = None) -> Policy:
+    """The machine policy of ``path`` (default :data:`POLICY_FILE`). No file: no policy. A file
+    that is there but cannot be trusted or understood (unreadable, not INI, not root's, writable
+    by others, or its folder so, an unknown key or value) is broken: it fails closed, never
+    open (docs/deployment.md). Read through one descriptor, so the file checked is the file
+    read."""
+    path = POLICY_FILE if path is None else path
+    if os.name != "posix":
+        return Policy(path)  # the registry's policy is not built yet
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOCTTY", 0))
+    except FileNotFoundError:
+        return Policy(path)
+    except OSError:
+        return Policy(path, True, problem=REASON_UNREADABLE)
+    try:
+        info = os.fstat(fd)
+        folder = os.stat(Path(os.path.realpath(path)).parent)
+        if not stat_is_file(info.st_mode):
+            return Policy(path, True, problem=REASON_UNREADABLE)
+        for owned in (info, folder):
+            if owned.st_uid != POLICY_OWNER:
+                return Policy(path, True, problem=REASON_OWNER)
+            if owned.st_mode & 0o022:
+                return Policy(path, True, problem=REASON_WRITABLE,
+                              params={"mode": f"{owned.st_mode & 0o7777:04o}"})
+        data = os.read(fd, POLICY_MOST_BYTES + 1)
+    except OSError:
+        return Policy(path, True, problem=REASON_UNREADABLE)
+    finally:
+        os.close(fd)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return Policy(path, True, problem=REASON_NOT_INI)
+    if len(data) > POLICY_MOST_BYTES:
+        return Policy(path, True, problem=REASON_NOT_INI)
+    return _policy_values(path, text)
+
+
+def stat_is_file(mode: int) -> bool:
+    import stat
+
+    return stat.S_ISREG(mode)
+
+
+def policy() -> Policy:
+    """The machine policy as the file says now (read when asked, like :func:`load`: a few
+    system calls)."""
+    return read_policy()

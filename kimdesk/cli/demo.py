@@ -36,7 +36,9 @@ def register(sub: Subcommands) -> None:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from kimdesk.demo.generator import fill
+    from kimdesk.policy import require_demo_allowed
 
+    require_demo_allowed()  # synthetic cases in a vault that may sync: as --demo
     if args.cases < 0:
         raise ValidationError(N_("The number of cases must not be negative."), field="cases")
     vault = open_vault(args)

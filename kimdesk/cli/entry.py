@@ -99,20 +99,25 @@ def _language_argument(argv: Sequence[str]) -> str | None:
 
 def run(argv: Sequence[str] | None = None) -> int:
     """Parse and run one command; errors propagate (:func:`main` turns them into exit codes)."""
+    from kimdesk.policy import language  # a language the machine policy sets wins
+
     early = _language_argument(list(sys.argv[1:] if argv is None else argv))
     if early in UI_LANGUAGES:
-        set_language(early)
+        set_language(language(early))
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.lang:
         if args.lang not in UI_LANGUAGES:
             raise UsageError(N_("Unknown language {lang}."), lang=args.lang)
-        set_language(args.lang)
+        set_language(language(args.lang))
     func: Callable[[argparse.Namespace], int | None] | None = getattr(args, "func", None)
     if func is None:
         if args.demo:
             if args.vault:
                 raise UsageError(N_("--demo opens the demo vault; leave out --vault."))
+            from kimdesk.policy import require_demo_allowed
+
+            require_demo_allowed()  # the machine policy (docs/deployment.md): exit code 2
             demo.ensure_demo_vault()
         return gui.start_gui(args)
     stop_on_signals()

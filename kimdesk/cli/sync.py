@@ -29,10 +29,22 @@ def register(sub: Subcommands) -> None:
 
 
 def cmd_enroll(args: argparse.Namespace) -> int:
+    """With a certificate pinned by the machine policy the server is asked for its hello first
+    (:func:`kimdesk.sync.identity.identify` checks the pin), so the one-time code never goes
+    to a server presenting another certificate; an address the policy does not allow is
+    refused before anything is asked (exit code 2, docs/deployment.md)."""
+    from kimdesk import config
     from kimdesk.sync.engine import enroll
+    from kimdesk.sync.identity import enroll_with, identify
+    from kimdesk.sync.pinning import check_server
 
+    check_server(args.server)
+    identity = identify(args.server) if config.policy().fingerprint else None
     with open_vault(args) as vault:
-        answer = enroll(vault, args.server, args.code, device_name=args.name)
+        if identity is not None:
+            answer = enroll_with(vault, identity, args.code, args.name)
+        else:
+            answer = enroll(vault, args.server, args.code, device_name=args.name)
     print(_("Enrolled in team {team} as device {device}.").format(
         team=answer.team, device=answer.device_id))
     return 0

@@ -24,9 +24,10 @@ from kimdesk.i18n import N_, gettext
 OK, OPEN, UNKNOWN, NOT_CHECKED = "ok", "open", "unknown", "not_checked"
 
 PRINTING, SWAP, DISK, CORES, PERMISSIONS = "printing", "swap", "disk", "core_dumps", "permissions"
+POLICY = "policy"
 LABELS = {
     PRINTING: N_("Printing"), SWAP: N_("Swap"), DISK: N_("Disk"),
-    CORES: N_("Core dumps"), PERMISSIONS: N_("Permissions"),
+    CORES: N_("Core dumps"), PERMISSIONS: N_("Permissions"), POLICY: N_("Machine policy"),
 }
 STATUS_WORDS = {OK: N_("ok"), OPEN: N_("OPEN"), UNKNOWN: N_("unknown"),
                 NOT_CHECKED: N_("not checked")}
@@ -206,9 +207,32 @@ def check_permissions(places: Places) -> list[Finding]:
     return found
 
 
+def check_policy(places: Places) -> list[Finding]:
+    """The machine policy in force (docs/deployment.md): its file and the keys it sets, or
+    why it cannot be used (others can write it, not root's, malformed): that is open, since
+    the app then refuses sync and the demo."""
+    from kimdesk import config
+
+    path = system.under(places.root, str(config.POLICY_FILE))
+    policy = config.read_policy(path)
+    params = {"path": str(config.POLICY_FILE)}
+    if policy.broken:
+        reason = gettext(policy.problem).format(**policy.params)
+        return [Finding(POLICY, OPEN, config.POLICY_BROKEN, params | {"reason": reason})]
+    if not policy.present:
+        return [Finding(POLICY, OK, N_(
+            "no machine policy ({path}): the counselor's own settings apply."), params)]
+    shown = {"server": policy.server, "fingerprint": policy.fingerprint,
+             "demo": {True: "true", False: "false"}.get(policy.demo, ""),  # type: ignore[arg-type]
+             "idle_lock_minutes": str(policy.idle_lock_minutes or ""),
+             "language": policy.language}
+    keys = "; ".join(f"{key} = {shown[key.split()[-1]]}" for key in policy.keys) or "-"
+    return [Finding(POLICY, OK, N_("{path} is in force: {keys}"), params | {"keys": keys})]
+
+
 CHECKS: dict[str, Callable[[Places], list[Finding]]] = {
     PRINTING: check_printing, SWAP: check_swap, DISK: check_disk, CORES: check_cores,
-    PERMISSIONS: check_permissions,
+    PERMISSIONS: check_permissions, POLICY: check_policy,
 }
 
 

@@ -76,6 +76,9 @@ class LanguageHub(QObject):
         self.lang = i18n.current_language()
 
     def apply(self, lang: str) -> None:
+        from kimdesk.policy import language
+
+        lang = language(lang)  # a language the machine policy sets wins over any choice
         if lang not in i18n.UI_LANGUAGES:
             lang = i18n.DEFAULT_LANGUAGE
         self.lang = lang

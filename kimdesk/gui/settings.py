@@ -13,7 +13,7 @@ import contextlib
 from pathlib import Path
 
 from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QDialog, QWidget
+from PySide6.QtWidgets import QDialog, QLabel, QWidget
 
 from kimdesk import i18n
 from kimdesk.gui.forms_generated.ui_settings import Ui_SettingsDialog
@@ -51,7 +51,9 @@ class AppSettings:
 
     @property
     def language(self) -> str:
-        value = str(self._get("ui/language", i18n.current_language()))
+        from kimdesk.policy import language  # the machine policy's wins
+
+        value = language(str(self._get("ui/language", i18n.current_language())))
         return value if value in i18n.UI_LANGUAGES else i18n.DEFAULT_LANGUAGE
 
     @language.setter
@@ -60,10 +62,14 @@ class AppSettings:
 
     @property
     def idle_minutes(self) -> int:
+        """The counselor's choice, at most the machine policy's ``idle_lock_minutes``."""
+        from kimdesk.policy import idle_minutes
+
         try:
-            return max(1, int(self._get("security/idle_minutes", DEFAULT_IDLE_MINUTES)))  # type: ignore[call-overload]
+            chosen = max(1, int(self._get("security/idle_minutes", DEFAULT_IDLE_MINUTES)))  # type: ignore[call-overload]
         except (TypeError, ValueError):
-            return DEFAULT_IDLE_MINUTES
+            chosen = DEFAULT_IDLE_MINUTES
+        return idle_minutes(chosen)
 
     @idle_minutes.setter
     def idle_minutes(self, value: int) -> None:
@@ -144,6 +150,7 @@ class SettingsDialog(QDialog):
         combo.setCurrentIndex(combo.findData(settings.language))
         self.ui.idleSpin.setValue(settings.idle_minutes)
         self.ui.serverStatus.setText(server_status(sync_server))
+        self.policy_note = self._show_policy()
         buttons = self.ui.buttons
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
@@ -154,8 +161,38 @@ class SettingsDialog(QDialog):
         tabs = self.ui.tabs
         tabs.setTabEnabled(tabs.indexOf(self.ui.retentionTab), unlocked)
 
+    def _show_policy(self) -> QLabel:
+        """Fields the machine policy sets are read-only, with a note that says so
+        (docs/deployment.md, "Machine policy"); a broken policy file is named here too."""
+        from kimdesk import config
+        from kimdesk.policy import SET_BY_ADMINISTRATOR, broken_line
+
+        policy = config.policy()
+        lines = [broken_line(policy)] if policy.broken else []
+        if policy.language:
+            self.ui.languageCombo.setEnabled(False)
+            lines.append(_("Language: {note}").format(note=_(SET_BY_ADMINISTRATOR)))
+        most = policy.longest_idle()
+        if most is not None:
+            self.ui.idleSpin.setMaximum(most)
+            lines.append(_("Lock after at most {minutes} idle minutes: {note}").format(
+                minutes=most, note=_(SET_BY_ADMINISTRATOR)))
+        note = QLabel("\n".join(lines))
+        note.setObjectName("policyNote")
+        note.setWordWrap(True)
+        note.setVisible(bool(lines))
+        self.ui.generalForm.addRow(note)
+        if policy.server:
+            server = QLabel(_("Sync only with {server}: {note}").format(
+                server=policy.server, note=_(SET_BY_ADMINISTRATOR)))
+            server.setObjectName("policyServer")
+            server.setWordWrap(True)
+            self.ui.serverLayout.insertWidget(1, server)
+        return note
+
     def accept(self) -> None:
         self.settings.idle_minutes = self.ui.idleSpin.value()
-        self.settings.language = self.ui.languageCombo.currentData()
+        if self.ui.languageCombo.isEnabled():  # not when the machine policy sets it
+            self.settings.language = self.ui.languageCombo.currentData()
         self.settings.store.sync()
         super().accept()

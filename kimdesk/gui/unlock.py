@@ -101,6 +101,22 @@ class UnlockScreen(QWidget):
         self.demo_hint = is_demo_vault(path)
         self.retranslate()
         self._refresh()
+        refusal = self.demo_refusal()
+        if refusal:
+            say(self.error, refusal, error=True)
+
+    def demo_refusal(self) -> str:
+        """The machine policy's line when it switches the demo off and the demo vault is shown
+        ("" otherwise): the unlock button stays disabled (docs/deployment.md)."""
+        if not self.demo_hint:
+            return ""
+        from kimdesk.policy import PolicyRefused, require_demo_allowed
+
+        try:
+            require_demo_allowed()
+        except PolicyRefused as exc:
+            return exc.translated()
+        return ""
 
     def set_failures(self, failures: int) -> None:
         """Failures so far for the vault now shown (each vault kind keeps its own count, so
@@ -122,10 +138,14 @@ class UnlockScreen(QWidget):
         self.busy.setVisible(False)
         self._refresh()
         self.passphrase.setFocus()
+        refusal = self.demo_refusal()
+        if refusal:
+            say(self.error, refusal, error=True)
 
     def _refresh(self) -> None:
         waiting = self._remaining > 0
-        ready = not waiting and not self._working and self.path is not None
+        ready = not waiting and not self._working and self.path is not None \
+            and not (self.demo_hint and self.demo_refusal())
         self.button.setEnabled(ready)
         self.passphrase.setEnabled(not self._working)
 
@@ -151,7 +171,16 @@ class UnlockScreen(QWidget):
             from kimdesk.vault import Vault
 
             w.close_vault()
-            w.vault = Vault.open(path, passphrase)
+            vault = Vault.open(path, passphrase)
+            if vault.public:  # any vault the demo passphrase opens is a demo vault
+                from kimdesk.policy import require_demo_allowed
+
+                try:
+                    require_demo_allowed()
+                except Exception:
+                    vault.close()
+                    raise
+            w.vault = vault
             w.vault.set_cache_size(GUI_CACHE_KIB)
             return w.vault.meta
 
@@ -216,8 +245,8 @@ class UnlockScreen(QWidget):
         # screen (setCurrentIndex does not emit ``activated``: no switch is requested again)
         combo = self.ui.languageCombo
         combo.setCurrentIndex(combo.findData(i18n.current_language()))
-        self.passphrase.setPlaceholderText(
-            _("Demo vault: the passphrase is \"demo\"") if self.demo_hint else "")
+        self.passphrase.setPlaceholderText(_("Demo vault: the passphrase is \"demo\"") if
+                                           self.demo_hint and not self.demo_refusal() else "")
         if self._remaining > 0:
             self._show_wrong()
 

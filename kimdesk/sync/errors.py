@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from kimdesk.errors import KimdeskError
 from kimdesk.i18n import N_, current_language, is_rtl
+from kimdesk.policy import PolicyRefused
 
 
 class SyncError(KimdeskError):
@@ -99,3 +100,12 @@ class BatchExpired(SyncError):
     def __init__(self) -> None:
         super().__init__(N_("The sync server no longer keeps the answer to a batch it took long "
                             "ago; this device pulls everything again."))
+
+
+class PolicyForbids(SyncError, PolicyRefused):
+    """The machine policy (``/etc/kimdesk/policy.ini``, :mod:`kimdesk.policy`) allows no
+    connection to this server or certificate, or cannot be used: nothing was sent, and trying
+    again will not help until the administrator changes it."""
+
+    retry = False
+    exit_code = 2

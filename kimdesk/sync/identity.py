@@ -19,7 +19,6 @@ No Qt here; the errors are :class:`SyncError` with translated messages, never a 
 
 from __future__ import annotations
 
-import hashlib
 import ssl
 from dataclasses import dataclass
 from typing import Any
@@ -30,6 +29,7 @@ from kimdesk.i18n import N_
 from kimdesk.sync.compression import BadGzip, TooLarge, gunzip
 from kimdesk.sync.deadline import Guard, install
 from kimdesk.sync.errors import Offline, ServerRefused, SyncError
+from kimdesk.sync.pinning import check_certificate, check_server, connection_ssl, fingerprint_of
 from kimdesk.sync.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION, EnrollResponse, Hello
 from kimdesk.sync.transport import read_capped
 from kimdesk.sync.urls import check_server_url
@@ -76,13 +76,10 @@ def _names(cert: dict[str, Any], part: str) -> str:
 
 def _certificate(response: httpx.Response) -> tuple[str, str, str]:
     """(fingerprint, subject, issuer) of the TLS connection the response came on."""
-    stream = response.extensions.get("network_stream")
-    ssl_object = stream.get_extra_info("ssl_object") if stream is not None else None
-    if ssl_object is None or not hasattr(ssl_object, "getpeercert"):  # plain http
-        return "", "", ""  # (httpcore hands out the socket's inner _ssl object: duck-typed)
-    der = ssl_object.getpeercert(True) or b""  # positional: _ssl takes no keywords
-    digest = hashlib.sha256(der).hexdigest().upper() if der else ""
-    fingerprint = ":".join(digest[i:i + 2] for i in range(0, len(digest), 2))
+    ssl_object = connection_ssl(response)
+    fingerprint = fingerprint_of(ssl_object)
+    if not fingerprint:  # plain http
+        return "", "", ""
     cert = ssl_object.getpeercert() or {}
     return fingerprint, _names(cert, "subject"), _names(cert, "issuer")
 
@@ -116,6 +113,7 @@ def identify(url: str, *, timeout: float = IDENTIFY_TIMEOUT,
     """Ask ``url`` for its hello and keep what its connection showed. ``verify``: tests pass a
     context that trusts their own certificate authority."""
     base = check_server_url(url.strip())  # https://, plain http only to this computer
+    check_server(base)  # the machine policy's server, before any connection
     host = server_host(base)
     # ``timeout`` for the whole exchange, not per read: a server dripping its hello (a byte
     # every 9 s) held the dialog as long as it liked (:mod:`kimdesk.sync.deadline`)
@@ -137,6 +135,7 @@ def identify(url: str, *, timeout: float = IDENTIFY_TIMEOUT,
             raise Offline(_UNREACHABLE, host=host) from None
         except httpx.HTTPError:
             raise Offline(_UNREACHABLE, host=host) from None
+    check_certificate(host, fingerprint)  # the policy's pinned certificate, if any
     if response.status_code == 400 and b"unsupported_protocol" in body:
         raise SyncError(N_("The server {host} speaks another version of the sync protocol; "
                            "KIMdesk or the server needs an update."), host=host)

@@ -29,6 +29,7 @@ from kimdesk.sync.errors import (
     SyncCancelled,
     SyncError,
 )
+from kimdesk.sync.pinning import check_response, check_server
 from kimdesk.sync.protocol import (
     MAX_CURSOR,
     MAX_INFLATED_BYTES,
@@ -129,13 +130,15 @@ class Transport:
         """``timeout``: per connect, read or write; ``deadline``: per request, in all
         (:mod:`kimdesk.sync.deadline`; not for a ``client`` passed in, a test's mock)."""
         self.base_url = check_server_url(base_url)
+        check_server(self.base_url)  # the machine policy's server (kimdesk.sync.pinning)
         self.token = token
         self.deadline = deadline
         self._guard = Guard()
         # TCP_NODELAY: without it, small requests wait ~40 ms on Nagle + delayed ACK.
         self._http = None if client is not None else install(httpx.HTTPTransport(
             socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]), self._guard)
-        self.client = client or httpx.Client(timeout=timeout, transport=self._http)
+        self.client = client or httpx.Client(timeout=timeout, transport=self._http,
+                                             event_hooks={"response": [check_response]})
 
     def close(self) -> None:
         self.client.close()
@@ -152,6 +155,7 @@ class Transport:
         broken pipe, as "the connection to the sync server broke" (the cancel review's test on
         PostgreSQL, about one run in three under load, 2026-12-06). A new connection costs one
         round trip, once per cancelled run."""
+        check_server(self.base_url)  # a policy installed since the last run applies now
         if self._guard.cancelled and self._http is not None:
             drop_connections(self._http)
         self._guard.resume()

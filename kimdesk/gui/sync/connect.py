@@ -107,8 +107,15 @@ class ConnectDialog(QDialog):
         self.team = ""
         self.step = Step.EDIT
         self.controller: SyncController | None = None
-        self.address = QLineEdit(address)
+        from kimdesk import config
+
+        #: the machine policy's server (docs/deployment.md): the only address, not editable
+        self.fixed_server = config.policy().server
+        self.address = QLineEdit(self.fixed_server or address)
         self.address.setObjectName("connectAddress")
+        self.address_note = QLabel()
+        self.address_note.setObjectName("connectAddressNote")
+        self.address_note.setVisible(bool(self.fixed_server))
         self.address.setPlaceholderText("https://kim.example-kreis.de")
         self.code = QLineEdit()
         self.code.setObjectName("connectCode")
@@ -138,6 +145,7 @@ class ConnectDialog(QDialog):
         self.close_button.clicked.connect(self.reject)
         form = QFormLayout()
         form.addRow(self.address_label, self.address)
+        form.addRow("", self.address_note)
         form.addRow(self.code_label, self.code)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
@@ -162,6 +170,9 @@ class ConnectDialog(QDialog):
         self.address.setAccessibleName(_("Server address"))
         self.code.setAccessibleName(_("One-time code"))
         self.close_button.setText(_("Close"))
+        from kimdesk.policy import SET_BY_ADMINISTRATOR
+
+        self.address_note.setText(_(SET_BY_ADMINISTRATOR))
         self._show_step(self.step)
 
     def _show_step(self, step: Step) -> None:
@@ -172,7 +183,7 @@ class ConnectDialog(QDialog):
         self.primary.setText(primary)
         self.primary.setEnabled(step not in (Step.ASKING, Step.ENROLLING))
         editable = step in (Step.EDIT, Step.IDENTIFIED)
-        self.address.setReadOnly(not editable)
+        self.address.setReadOnly(not editable or bool(self.fixed_server))
         self.code.setReadOnly(not editable)
         self.close_button.setVisible(step is not Step.DONE)
         self.progress.setVisible(step is Step.SYNCING)
