@@ -13,6 +13,11 @@
 | ``KIMDESK_RECEIPT_DAYS`` | 30 | days the sync server keeps a stored push receipt's content |
 | ``KIMDESK_EXIT_AFTER_PAINT`` | unset | any value: quit after the first paint (benchmark) |
 
+The machine policy (:data:`POLICY_FILE`, ``/etc/kimdesk/policy.ini``; docs/deployment.md,
+"Machine policy") is read here too, and only here: municipal IT's settings for a managed laptop,
+which win over the variables above and the user's settings (:mod:`kimdesk.policy` says what
+each allows). A broken policy file fails closed.
+
 The demo vault (``kimdesk --demo``) is always ``demo/kimdesk-demo.kdb`` in the data folder: its own
 file in its own folder, never the real vault's path, whatever ``KIMDESK_VAULT`` says.
 
