@@ -87,7 +87,7 @@ def test_nothing_open_exits_0_and_writes_nothing(tmp_path: Path) -> None:
     before = sorted((p, p.stat().st_mtime_ns) for p in tmp_path.rglob("*"))
     out = doctor(root, vault, settings)
     assert out.returncode == 0, out.stdout + out.stderr
-    assert len(out.stdout.splitlines()) == 5 and "OPEN" not in out.stdout
+    assert len(out.stdout.splitlines()) == 6 and "OPEN" not in out.stdout  # 6: the policy
     assert sorted((p, p.stat().st_mtime_ns) for p in tmp_path.rglob("*")) == before
 
 
@@ -185,7 +185,7 @@ def test_unreadable_or_missing_files_are_unknown_not_fine(tmp_path: Path) -> Non
     (root / f"proc/{os.getpid()}/limits").unlink()
     code, found = findings(root, vault, settings)
     assert code == 0
-    assert [f["status"] for f in found] == ["ok", "unknown", "unknown", "unknown", "ok"]
+    assert [f["status"] for f in found] == ["ok", "unknown", "unknown", "unknown", "ok", "ok"]
     put(root, "/etc/cups/cupsd.conf", "PreserveJobFiles sometimes\n")
     assert status(findings(root, vault, settings)[1], "printing") == ["unknown"]
 
@@ -195,7 +195,7 @@ def test_other_systems_are_not_checked(tmp_path: Path) -> None:
     put(root, "/etc/cups/cupsd.conf", DEFAULT_CUPS)
     for platform in ("win32", "darwin"):
         found = diagnose(Places(root, vault, settings), platform)
-        assert [f.status for f in found] == [NOT_CHECKED] * 5 and exit_code(found) == 0
+        assert [f.status for f in found] == [NOT_CHECKED] * 6 and exit_code(found) == 0
 
 
 def test_a_root_that_is_no_folder_is_a_usage_error(tmp_path: Path) -> None:
