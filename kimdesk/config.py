@@ -334,6 +334,12 @@ def read_policy(path: Path | None = None) -> Policy:
         folder = os.stat(Path(os.path.realpath(path)).parent)
         if not stat_is_file(info.st_mode):
             return Policy(path, True, problem=REASON_UNREADABLE)
+        key = (str(path), POLICY_OWNER, info.st_dev, info.st_ino, info.st_mtime_ns,
+               info.st_ctime_ns, info.st_size, info.st_mode, info.st_uid, folder.st_ino,
+               folder.st_mode, folder.st_uid)
+        known = _POLICY_READ.get(key)
+        if known is not None:  # the same file unchanged (gettext asks for the language often)
+            return known
         for owned in (info, folder):
             if owned.st_uid != POLICY_OWNER:
                 return Policy(path, True, problem=REASON_OWNER)
@@ -351,7 +357,15 @@ def read_policy(path: Path | None = None) -> Policy:
         return Policy(path, True, problem=REASON_NOT_INI)
     if len(data) > POLICY_MOST_BYTES:
         return Policy(path, True, problem=REASON_NOT_INI)
-    return _policy_values(path, text)
+    read = _policy_values(path, text)
+    _POLICY_READ.clear()
+    _POLICY_READ[key] = read
+    return read
+
+
+#: The last file parsed, by its identity, times, size, mode and owner and its folder's: a
+#: changed byte changes its mtime and ctime, a chmod or chown its ctime.
+_POLICY_READ: dict[tuple[object, ...], Policy] = {}
 
 
 def stat_is_file(mode: int) -> bool:

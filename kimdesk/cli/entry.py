@@ -36,7 +36,7 @@ from kimdesk.cli import (
 )
 from kimdesk.cli.common import Subcommands, UsageError, add_vault_option, vault_path
 from kimdesk.errors import FileError, KimdeskError, ValidationError, validation_text
-from kimdesk.i18n import N_, UI_LANGUAGES, gettext, set_language
+from kimdesk.i18n import N_, UI_LANGUAGES, current_language, gettext, set_language
 
 _ = gettext
 
@@ -110,6 +110,8 @@ def run(argv: Sequence[str] | None = None) -> int:
         if args.lang not in UI_LANGUAGES:
             raise UsageError(N_("Unknown language {lang}."), lang=args.lang)
         set_language(language(args.lang))
+    else:  # fixed for the command: gettext asked the policy file at every message otherwise
+        set_language(current_language())
     func: Callable[[argparse.Namespace], int | None] | None = getattr(args, "func", None)
     if func is None:
         if args.demo:
