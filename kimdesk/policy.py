@@ -70,13 +70,16 @@ def require_demo_allowed(policy: config.Policy | None = None) -> None:
 
 
 def same_server(url: str, server: str) -> bool:
-    """Whether two addresses name the same server (scheme, host and port; case and a trailing
-    slash do not matter, a path does)."""
+    """Whether two addresses name the same server (scheme, host and port; case, a trailing
+    slash and the protocol's ``/v1`` do not matter, another path does)."""
     import httpx
 
+    from kimdesk.errors import KimdeskError
+    from kimdesk.sync.urls import check_server_url  # the one rule for an address
+
     try:
-        a, b = httpx.URL(url.strip().rstrip("/")), httpx.URL(server.strip().rstrip("/"))
-    except httpx.InvalidURL:
+        a, b = httpx.URL(check_server_url(url)), httpx.URL(check_server_url(server))
+    except (httpx.InvalidURL, KimdeskError):
         return False
     return (a.scheme, a.host, a.port, a.path.rstrip("/")) == \
         (b.scheme, b.host, b.port, b.path.rstrip("/"))

@@ -185,3 +185,14 @@ def test_doctor_lists_the_policy_and_reports_one_others_can_write(tmp_path: Path
     found = [f for f in json.loads(res.stdout) if f["item"] == "policy"]
     assert found[0]["status"] == "open" and "mode 0666" in found[0]["text"]
     assert res.returncode == 1
+
+
+def test_the_same_server_written_otherwise() -> None:
+    from kimdesk.policy import same_server
+
+    assert same_server("https://Kim.example.de/v1/", "https://kim.example.de")
+    assert same_server("https://kim.example.de:443", "https://kim.example.de")
+    assert not same_server("https://kim.example.de:8443", "https://kim.example.de")
+    assert not same_server("https://kim.example.de.evil.example", "https://kim.example.de")
+    assert not same_server("https://kim.example.de/other", "https://kim.example.de")
+    assert not same_server("http://kim.example.de", "https://kim.example.de")
