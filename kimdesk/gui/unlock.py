@@ -26,6 +26,7 @@ from kimdesk.gui.lang import language_label
 from kimdesk.gui.tone import say
 from kimdesk.gui.worker import DbWorker
 from kimdesk.i18n import gettext
+from kimdesk.policy import SET_BY_ADMINISTRATOR
 from kimdesk.vault.passphrase import passphrase_score, strength_label, weakness
 
 _ = gettext
@@ -245,6 +246,11 @@ class UnlockScreen(QWidget):
         # screen (setCurrentIndex does not emit ``activated``: no switch is requested again)
         combo = self.ui.languageCombo
         combo.setCurrentIndex(combo.findData(i18n.current_language()))
+        from kimdesk.config import policy
+
+        fixed = bool(policy().language)  # the machine policy sets it: no choice here
+        combo.setEnabled(not fixed)
+        combo.setToolTip(_(SET_BY_ADMINISTRATOR) if fixed else "")
         self.passphrase.setPlaceholderText(_("Demo vault: the passphrase is \"demo\"") if
                                            self.demo_hint and not self.demo_refusal() else "")
         if self._remaining > 0:

@@ -85,6 +85,7 @@ def test_settings_show_policy_fields_read_only(qtbot: Any, make_window: Any, pol
 
     Vault.create(tmp_path / "w.kdb", PASSPHRASE, counselor="anna").close()
     window = make_window(tmp_path / "w.kdb")  # its own settings file: 5 minutes chosen
+    assert not window.unlock_screen.ui.languageCombo.isEnabled()  # no choice on the unlock
     unlock(qtbot, window)
     assert window.idle.timeout_ms == 3 * 60_000  # the app locks after the policy's 3
     dialog = window.open_settings()
