@@ -26,13 +26,30 @@ class PolicyRefused(KimdeskError):
 
     def translated_with(self, params: dict[str, object]) -> str:
         """A broken file's reason (a msgid with its own parameters) is translated with the
-        message, in the language of the moment it is shown."""
+        message, in the language of the moment it is shown; paths and addresses stay
+        left-to-right in an Arabic or Persian line."""
         reason = params.get("reason")
         if isinstance(reason, str) and reason:
             words = params.get("reason_params")
             params = params | {"reason": gettext(reason).format(
-                **(words if isinstance(words, dict) else {}))}
-        return super().translated_with(params)
+                **isolated(words if isinstance(words, dict) else {}))}
+        return super().translated_with(isolated(params))
+
+
+#: Parameters that are paths, addresses or fingerprints: left-to-right text in any line.
+_LTR_PARAMS = ("path", "server", "url", "host", "fingerprint", "mode", "section", "key", "value")
+
+
+def isolated(params: dict[str, object]) -> dict[str, object]:
+    """``params`` with each path, address or fingerprint isolated as left-to-right text when
+    the interface is right-to-left: "(/etc/kimdesk/policy.ini)" read
+    "etc/kimdesk//(policy.ini)" in an Arabic line (seen on the unlock screen, 2026-12-07)."""
+    from kimdesk.i18n import current_language, is_rtl
+
+    if not is_rtl(current_language()):
+        return params
+    return {k: f"\u2066{v}\u2069" if k in _LTR_PARAMS and isinstance(v, str) and v else v
+            for k, v in params.items()}
 
 
 _DEMO_OFF = N_("The demo is switched off on this computer by the administrator ({path}).")
@@ -49,8 +66,7 @@ def broken_line(policy: config.Policy) -> str:
     """The one translated line for a policy file that cannot be used ("" when it can)."""
     if not policy.broken:
         return ""
-    reason = gettext(policy.problem).format(**policy.params)
-    return gettext(config.POLICY_BROKEN).format(path=policy.path, reason=reason)
+    return broken_error(policy).translated()
 
 
 def broken_error(policy: config.Policy, error: type[PolicyRefused] = PolicyRefused

@@ -118,6 +118,8 @@ def test_the_line_is_translated(use_policy: Any) -> None:
     with i18n.language("de"):
         text = refused.value.translated()
     assert "Geräterichtlinie" in text and "foo" in text, text
+    with i18n.language("ar"):  # the path stays left-to-right in an Arabic line
+        assert f"\u2066{config.POLICY_FILE}\u2069" in refused.value.translated()
 
 
 def test_demo_refused_on_the_command_line(tmp_path: Path) -> None:

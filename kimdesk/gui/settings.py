@@ -165,7 +165,7 @@ class SettingsDialog(QDialog):
         """Fields the machine policy sets are read-only, with a note that says so
         (docs/deployment.md, "Machine policy"); a broken policy file is named here too."""
         from kimdesk import config
-        from kimdesk.policy import SET_BY_ADMINISTRATOR, broken_line
+        from kimdesk.policy import SET_BY_ADMINISTRATOR, broken_line, isolated
 
         policy = config.policy()
         lines = [broken_line(policy)] if policy.broken else []
@@ -184,7 +184,7 @@ class SettingsDialog(QDialog):
         self.ui.generalForm.addRow(note)
         if policy.server:
             server = QLabel(_("Sync only with {server}: {note}").format(
-                server=policy.server, note=_(SET_BY_ADMINISTRATOR)))
+                **isolated({"server": policy.server}), note=_(SET_BY_ADMINISTRATOR)))
             server.setObjectName("policyServer")
             server.setWordWrap(True)
             self.ui.serverLayout.insertWidget(1, server)
