@@ -17,6 +17,7 @@ from kimdesk import config
 from kimdesk.sync.errors import PolicyForbids
 from kimdesk.sync.identity import identify
 from kimdesk.sync.pinning import check_response
+from tests.sync.helpers import make_device, sqlite_server  # noqa: F401  (fixtures)
 from tests.sync.test_identity import tls_server  # noqa: F401  (fixture)
 
 
@@ -59,3 +60,28 @@ def test_another_address_is_refused_before_any_connection(
         identify(url, verify=ssl.create_default_context(cafile=str(cert_file)))
     assert "https://kim.kreis.example" in refused.value.translated()
     assert refused.value.exit_code == 2 and not refused.value.retry
+
+
+def test_a_policy_naming_another_server_stops_sync_and_loses_nothing(
+        sqlite_server: Any, make_device: Any, tmp_path: Path,  # noqa: F811
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from datetime import date
+
+    from kimdesk.domain.models import Person
+
+    device = make_device(sqlite_server, "anna")
+    device.sync()
+    person = device.vault.people.add(Person(given_name="Ayse", family_name="Demir"))
+    device.vault.cases.open_case(person.id, opened_on=date(2025, 3, 1))
+    pending = device.store.pending_count()
+    assert pending > 0
+    path = pin(monkeypatch, tmp_path / "a", "[sync]\nserver = https://kim.kreis.example\n")
+    with pytest.raises(PolicyForbids) as refused:
+        device.sync()  # the engine's transport exists already: checked at every run
+    assert str(path) in refused.value.translated() and not refused.value.retry
+    assert device.store.pending_count() == pending  # waits in the outbox
+    pin(monkeypatch, tmp_path / "b", "[app]\ndemo = false\n[sync]\nserver = \n")  # broken
+    with pytest.raises(PolicyForbids):
+        device.sync()
+    pin(monkeypatch, tmp_path / "c", f"[sync]\nserver = {sqlite_server.url}\n")
+    assert device.sync().accepted == pending and device.store.pending_count() == 0
