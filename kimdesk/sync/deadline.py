@@ -50,6 +50,8 @@ import httpx
 from httpcore._backends.sync import SyncStream
 from httpcore._exceptions import map_exceptions
 
+from kimdesk.sync.pinning import check_handshake
+
 #: httpcore's socket options (``(level, option, value)`` tuples, as httpx passes them).
 SocketOption = (tuple[int, int, int] | tuple[int, int, bytes | bytearray]
                 | tuple[int, int, None, int])
@@ -161,6 +163,11 @@ class GuardedStream(httpcore.NetworkStream):
         left = self._guard.time_left(timeout, httpcore.ConnectTimeout)
         tls = self._stream.start_tls(ssl_context, server_hostname, left)
         self._guard.discard(self._sock)  # the TLS stream holds the descriptor from here on
+        try:  # the machine policy's pinned certificate, before the request's first byte
+            check_handshake(server_hostname or "", tls.get_extra_info("ssl_object"))
+        except BaseException:
+            tls.close()
+            raise
         return GuardedStream(tls, self._guard)
 
     def get_extra_info(self, info: str) -> typing.Any:

@@ -2,11 +2,11 @@
 
 ``[sync] server`` in the policy (docs/deployment.md, "Machine policy") refuses enrolling with, and
 syncing to, any other address; ``[sync] fingerprint`` refuses a server whose TLS certificate has
-another SHA-256 fingerprint: at the first contact (the hello shown before enrolling,
-:func:`kimdesk.sync.identity.identify`, before the one-time code is sent) and on every answer
-of a sync run after it (:func:`check_response`, an httpx response hook). The second check sees
-the certificate only with the answer: the run's first request (the probe, with the device's
-token) has left by then, and the run stops there (docs/deployment.md says so). A broken policy
+another SHA-256 fingerprint: right after each TLS handshake, before a byte of a request is
+written (:func:`check_handshake`, the hello and every connection of a sync run or an enrolment),
+and again on every answer (:func:`check_response`, an httpx response hook, for a policy installed
+while a connection stays open). A pin refuses plain http (loopback only, but an SSH tunnel can
+lead anywhere) before any connection: it has no certificate to check. A broken policy
 file refuses both.
 
 The policy is read at each check (a few system calls), so a policy IT installs while the app
@@ -27,7 +27,11 @@ from kimdesk.sync.errors import PolicyForbids
 
 def check_server(url: str) -> None:
     """Raise :class:`PolicyForbids` when the machine policy allows no sync with ``url``."""
-    refusal = server_refusal(url, config.policy(), PolicyForbids)
+    policy = config.policy()
+    refusal = server_refusal(url, policy, PolicyForbids)
+    if refusal is None and policy.fingerprint and url.lower().startswith("http://"):
+        refusal = certificate_refusal(httpx.URL(url).netloc.decode("ascii"), "", policy,
+                                      PolicyForbids)
     if refusal is not None:
         raise refusal
 
@@ -53,6 +57,16 @@ def connection_ssl(response: httpx.Response) -> Any:
     """The TLS object of the connection ``response`` came on, None for plain http."""
     stream = response.extensions.get("network_stream")
     return stream.get_extra_info("ssl_object") if stream is not None else None
+
+
+def check_handshake(host: str, ssl_object: Any) -> None:
+    """The pinned certificate right after a TLS handshake, before a byte of the request is
+    written (:class:`kimdesk.sync.deadline.GuardedStream`, every connection of a transport and
+    of the hello). Before, only the answer was checked: a server with another certificate had
+    the run's first request, the device's token in it, and at enrolment the one-time code
+    (measured by tests/sync/test_policy_pin_first.py)."""
+    if config.policy().fingerprint:
+        check_certificate(host, fingerprint_of(ssl_object))
 
 
 def check_response(response: httpx.Response) -> None:
