@@ -71,6 +71,7 @@ def cmd_enroll_code(args: argparse.Namespace, service: Callable[[argparse.Namesp
                     ) -> int:
     from kimdesk.server import devices, staff
 
+    staff.team_name(args.team)  # refused before the database is opened
     member = staff.staff_id(args.staff) if args.staff is not None else None
     code = devices.create_enroll_code(service(args).engine, args.team, staff_id=member)
     if member is None:
@@ -86,7 +87,8 @@ def cmd_enroll_code(args: argparse.Namespace, service: Callable[[argparse.Namesp
 def cmd_add(args: argparse.Namespace, service: Callable[[argparse.Namespace], Any]) -> int:
     from kimdesk.server import staff
 
-    name = staff.display_name(args.name)  # refused before the database is opened
+    staff.team_name(args.team)  # refused before the database is opened
+    name = staff.display_name(args.name)
     print(staff.add(service(args).engine, args.team, name))
     return 0
 

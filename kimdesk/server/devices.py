@@ -61,9 +61,7 @@ def create_enroll_code(engine: Engine, team: str, ttl: timedelta = CODE_TTL, *,
     refused (:class:`kimdesk.server.staff.StaffRefused`), and the device it enrolls is theirs."""
     from kimdesk.server import staff
 
-    team = team.strip()
-    if not team:
-        raise ValueError("team must not be empty")
+    team = staff.team_name(team)  # one line, not the database's traceback
     raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(12))
     code = "-".join(raw[i : i + 4] for i in range(0, 12, 4))
     stamp = datetime.now(UTC)

@@ -65,12 +65,24 @@ def display_name(text: str) -> str:
     return name
 
 
+def team_name(text: str) -> str:
+    """A team's name as given, without blanks around it; refused when empty, longer than the
+    column (``teams.name``, :data:`NAME_CHARS`) or holding a control character. PostgreSQL
+    answered a longer one with a traceback of its SQL (``staff add`` and ``enroll-code``);
+    SQLite stored it whole (a review, 2026-12-07)."""
+    team = text.strip()
+    if not team:
+        raise StaffRefused(N_("A team's name must not be empty."))
+    if len(team) > NAME_CHARS or any(ord(ch) < 32 or 127 <= ord(ch) < 160 for ch in team):
+        raise StaffRefused(N_("A team's name has at most {n} characters and no line breaks "
+                              "or other control characters."), n=NAME_CHARS)
+    return team
+
+
 def add(engine: Engine, team: str, name: str, *, actor: str | None = None) -> str:
     """A new active staff member of ``team`` (created if new, as ``enroll-code`` does); the
     new id. The audit row names the id only."""
-    team, name = team.strip(), display_name(name)
-    if not team:
-        raise StaffRefused(N_("A team's name must not be empty."))
+    team, name = team_name(team), display_name(name)
     new = str(uuid.uuid4())
     with engine.begin() as conn:
         ensure_team(conn, team)

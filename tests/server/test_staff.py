@@ -152,6 +152,11 @@ def test_refused_staff_input_is_one_translated_line(db_url: str) -> None:
         (["staff", "add", "--team", "Team Nord", "--name", " "], None),
         (["staff", "add", "--team", "Team Nord", "--name", "a\nb"], None),
         (["staff", "add", "--team", "Team Nord", "--name", "x" * 201], "200"),
+        # a team longer than its column: a traceback of the SQL on PostgreSQL, stored whole on
+        # SQLite, before (a review, 2026-12-07)
+        (["staff", "add", "--team", "t" * 201, "--name", "Anna"], "200"),
+        (["enroll-code", "--team", "t" * 201], "200"),
+        (["enroll-code", "--team", "Team\nNord"], "200"),
     ]
     before = audit_rows(db_url)
     for args, named in cases:
