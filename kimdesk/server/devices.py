@@ -70,7 +70,7 @@ def create_enroll_code(engine: Engine, team: str, ttl: timedelta = CODE_TTL, *,
         ensure_team(conn, team)
         conn.execute(
             insert(db.enroll_codes).values(
-                code_hash=sha256(norm_code(code)),
+                code_hash=code_hash(code, staff=member is not None),
                 team=team,
                 created_at=now_iso(),
                 expires_at=(stamp + ttl).isoformat(),
@@ -89,24 +89,28 @@ def enroll(engine: Engine, code: str, device_name: str = "", vault_id: str = ""
     """Spend a code: a new device of the code's team and its token (returned once)."""
     from kimdesk.server import staff
 
-    code_hash = sha256(norm_code(code))
+    hashes = (code_hash(code, staff=False), code_hash(code, staff=True))
     token = secrets.token_urlsafe(32)
     device_id = uuid.uuid4().hex
     with engine.begin() as conn:
         row = conn.execute(
-            select(db.enroll_codes).where(db.enroll_codes.c.code_hash == code_hash)
+            select(db.enroll_codes).where(db.enroll_codes.c.code_hash.in_(hashes))
         ).first()
         if row is None or row.used_at is not None:
             raise ServiceError(401, ErrorCode.INVALID_CODE, "unknown or already used code")
         if datetime.fromisoformat(row.expires_at) < datetime.now(UTC):
             raise ServiceError(401, ErrorCode.INVALID_CODE, "the code has expired")
+        if row.code_hash == hashes[1] and row.staff_id is None:
+            # a staff member's code whose staff member a downgrade to 0010 dropped
+            raise ServiceError(401, ErrorCode.INVALID_CODE,
+                               "the staff member of this code is no longer known")
         if row.staff_id is not None and not staff.still_active(conn, row.staff_id):
             # deactivated after the code was made: the code is spent by nobody
             raise ServiceError(401, ErrorCode.INVALID_CODE,
                                "the staff member of this code is no longer active")
         used = conn.execute(
             update(db.enroll_codes)
-            .where(db.enroll_codes.c.code_hash == code_hash,
+            .where(db.enroll_codes.c.code_hash == row.code_hash,
                    db.enroll_codes.c.used_at.is_(None))
             .values(used_at=now_iso(), device_id=device_id)
         )
@@ -247,6 +251,20 @@ def _busy_timeout(conn: Any, ms: int) -> None:
     """SQLite's busy timeout of the connection, set on the driver's connection (autocommit:
     through SQLAlchemy the statement would begin the transaction it is meant for)."""
     conn.connection.driver_connection.execute(f"PRAGMA busy_timeout = {int(ms)}")
+
+
+#: Put before a staff member's code when it is hashed for storage: a process of the release
+#: before revision 0011 (a rolling upgrade; a downgrade to 0010) looks a code up by the hash of
+#: the code alone, so it finds no staff code and says "unknown code", instead of spending it for
+#: a device without its staff member, which deactivating them would then miss (a review,
+#: 2026-12-07). Codes without a staff member are hashed as before.
+STAFF_CODE_PREFIX = "staff:"
+
+
+def code_hash(code: str, *, staff: bool) -> str:
+    """How a code is stored: the hash of its normal form, a staff member's with
+    :data:`STAFF_CODE_PREFIX` before it."""
+    return sha256((STAFF_CODE_PREFIX if staff else "") + norm_code(code))
 
 
 def norm_code(code: str) -> str:

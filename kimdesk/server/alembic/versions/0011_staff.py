@@ -10,10 +10,10 @@ The server knew devices and teams, not people. A table ``staff`` (a random UUID 
 --team T --staff ID``) gives its device that staff member. Both columns are nullable: devices
 enrolled before, and codes made without ``--staff``, stay without. No row is rewritten.
 
-A process of an earlier release beside it keeps working: it enrolls with a staff-bound code
-without noting the staff member (the device then has none: enroll it again with a
-staff code, then revoke its old id) and
-writes its pushes' and pulls' audit rows without the staff id (docs/deployment.md, "Upgrades").
+A process of an earlier release beside it keeps working: it finds no staff member's code (they
+are stored under a hash of their own, kimdesk.server.devices.code_hash), so it never enrolls a
+device without its staff member, and it writes its pushes' and pulls' audit rows without the
+staff id (docs/deployment.md, "Upgrades").
 The downgrade drops the table and both columns: which device was whose is then lost (the audit
 rows keep the staff ids they named).
 """
