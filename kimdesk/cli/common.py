@@ -123,7 +123,25 @@ def open_vault(args: argparse.Namespace) -> Vault:
     check_vault_file(path.absolute())
     from kimdesk.vault import Vault
 
-    return Vault.open(path, read_passphrase())
+    vault = Vault.open(path, read_passphrase())
+    if vault.public:  # any vault the demo passphrase opens is a demo vault, as in the app
+        try:
+            refuse_demo_passphrase(config.DEMO_PASSPHRASE)
+        except BaseException:
+            vault.close()
+            raise
+    return vault
+
+
+def refuse_demo_passphrase(passphrase: str) -> None:
+    """:class:`kimdesk.policy.PolicyRefused` (exit code 2) for the demo's public passphrase
+    when the machine policy switches the demo off: the app refused such a vault at unlock, but
+    ``kimdesk init`` made one, ``passwd`` gave a real vault that passphrase and every command
+    opened it (a review, 2026-12-07)."""
+    if passphrase == config.DEMO_PASSPHRASE:
+        from kimdesk.policy import require_demo_allowed
+
+        require_demo_allowed()
 
 
 def print_json(data: Any) -> None:

@@ -16,6 +16,7 @@ from kimdesk.cli.common import (
     open_vault,
     print_json,
     read_passphrase,
+    refuse_demo_passphrase,
     vault_path,
     whole_number,
 )
@@ -66,6 +67,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     if path.exists():
         raise VaultExists(str(path.absolute()))
     passphrase = read_passphrase(prompt=_("New passphrase: "), confirm=True)
+    refuse_demo_passphrase(passphrase)  # the machine policy's demo = false
     counselor = args.counselor or getpass.getuser()
     from kimdesk.vault import Vault
 
@@ -81,6 +83,7 @@ def cmd_passwd(args: argparse.Namespace) -> int:
     vault = open_vault(args)
     try:
         new = read_passphrase(new=True, prompt=_("New passphrase: "), confirm=True)
+        refuse_demo_passphrase(new)  # the machine policy's demo = false
         vault.change_passphrase(new)
     finally:
         vault.close()
