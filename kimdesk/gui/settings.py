@@ -15,7 +15,7 @@ from pathlib import Path
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QDialog, QLabel, QWidget
 
-from kimdesk import i18n
+from kimdesk import config, i18n
 from kimdesk.gui.forms_generated.ui_settings import Ui_SettingsDialog
 from kimdesk.gui.lang import language_label
 from kimdesk.gui.worker import DbWorker
@@ -66,10 +66,11 @@ class AppSettings:
         from kimdesk.policy import idle_minutes
 
         try:
-            chosen = max(1, int(self._get("security/idle_minutes", DEFAULT_IDLE_MINUTES)))  # type: ignore[call-overload]
+            chosen = int(self._get("security/idle_minutes", DEFAULT_IDLE_MINUTES))  # type: ignore[call-overload]
         except (TypeError, ValueError):
             chosen = DEFAULT_IDLE_MINUTES
-        return idle_minutes(chosen)
+        low, high = config.IDLE_LOCK_RANGE  # the dialog's range: an edited file is held to it too
+        return idle_minutes(min(high, max(low, chosen)))
 
     @idle_minutes.setter
     def idle_minutes(self, value: int) -> None:
@@ -164,7 +165,6 @@ class SettingsDialog(QDialog):
     def _show_policy(self) -> QLabel:
         """Fields the machine policy sets are read-only, with a note that says so
         (docs/deployment.md, "Machine policy"); a broken policy file is named here too."""
-        from kimdesk import config
         from kimdesk.policy import SET_BY_ADMINISTRATOR, broken_line, isolated
 
         policy = config.policy()
