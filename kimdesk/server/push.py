@@ -132,9 +132,15 @@ def _push(engine: Engine, device: Device, request: PushRequest, payload_hash: st
         ).first()
         if stored is not None:
             return _answered(stored, payload_hash), False
-        last = int(conn.execute(
-            select(db.devices.c.last_batch_seq).where(db.devices.c.id == device.id)
-        ).scalar_one())
+        own = conn.execute(
+            select(db.devices.c.last_batch_seq, db.devices.c.revoked_at)
+            .where(db.devices.c.id == device.id)
+        ).one()
+        if own.revoked_at is not None:
+            # revoked after its token was checked (a revoke, a staff member deactivated, while
+            # this batch was on its way or waited for the team's lock): nothing of it is applied
+            raise ServiceError(401, ErrorCode.DEVICE_REVOKED, "this device has been revoked")
+        last = int(own.last_batch_seq)
         if request.batch_seq != last + 1:
             raise ServiceError(409, ErrorCode.OUT_OF_ORDER,
                                f"expected batch {last + 1}, got {request.batch_seq}",
