@@ -31,6 +31,10 @@ from kimdesk.server.store import ensure_team
 
 #: The longest display name (the column's width).
 NAME_CHARS = 200
+#: Bidirectional embeddings, overrides and isolates: in a name they reorder what follows on the
+#: line of ``staff list`` or ``devices`` (U+202E showed another id than the one stored; a review,
+#: 2026-12-07). The joiners Persian names need (U+200C, U+200D) stay allowed.
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 class StaffRefused(KimdeskError):
@@ -59,7 +63,7 @@ def display_name(text: str) -> str:
     if len(name) > NAME_CHARS:
         raise StaffRefused(N_("A staff member's name has at most {n} characters."),
                            n=NAME_CHARS)
-    if any(ord(ch) < 32 or 127 <= ord(ch) < 160 for ch in name):
+    if any(ord(ch) < 32 or 127 <= ord(ch) < 160 or ch in BIDI_CONTROLS for ch in name):
         raise StaffRefused(N_("A staff member's name must not contain line breaks or other "
                               "control characters."))
     return name

@@ -327,3 +327,14 @@ def test_a_device_enrolled_before_gets_its_staff_member_by_enrolling_again(
     now = {d["id"]: (d["staff_id"], d["revoked_at"] is None) for d in devices(db_url)}
     assert now[old] == (None, False) and list(now.values()).count((member, True)) == 1
     assert len(now) == 2
+
+
+def test_a_name_with_bidi_controls_is_refused_and_persian_joiners_are_kept() -> None:
+    """An override (U+202E) or isolate in a display name reorders the rest of its listing line;
+    refused like a line break. The zero-width non-joiner of Persian names stays allowed."""
+    from kimdesk.server import staff as staff_module
+
+    for control in ("\u202e", "\u202d", "\u2066", "\u2069"):
+        with pytest.raises(staff_module.StaffRefused):
+            staff_module.display_name(f"Ada{control} Demir")
+    assert staff_module.display_name("مهر\u200cناز") == "مهر\u200cناز"
