@@ -78,8 +78,11 @@ class PushSteps:
         # the quick divergence check after the run needs the team's state: the last batch asks
         # for it in its receipt (one request fewer; on a mobile line, a round trip)
         quick = on_last is not None and not self._full_check_due()
+        asks: set[str] = set()  # the batches that asked for the team's state (by id)
 
         def send(batch: OutboxBatch) -> Future[PushReceipt]:
+            if quick and batches.last:
+                asks.add(batch.request.batch_id)
             return sender.submit(transport.push, batch.body, batch.gz,
                                  state=quick and batches.last)
 
@@ -100,13 +103,15 @@ class PushSteps:
                 prepared = (batches.restart() if stored else batches).prepare()
             if prepared is None:
                 return
-            self._pipeline(batches, send, prepared, report, total, numbers, on_last)
+            self._pipeline(batches, send, prepared, report, total, numbers, on_last, asks)
 
     def _pipeline(self, batches: Batches, send: Callable[[OutboxBatch], Future[PushReceipt]],
                   prepared: PreparedBatch, report: SyncReport, total: int,
                   numbers: OwnNumbers | None,
-                  on_last: Callable[[TeamState | None], None] | None) -> None:
-        """The new batches of :meth:`_push_all`, from the first one ``prepared``."""
+                  on_last: Callable[[TeamState | None], None] | None,
+                  asks: set[str]) -> None:
+        """The new batches of :meth:`_push_all`, from the first one ``prepared``; ``asks``:
+        the ids of those sent asking for the team's state (asked again if sent again)."""
         batch = self.store.persist_batch(prepared)
         in_flight = send(batch)
         following = None
@@ -118,7 +123,8 @@ class PushSteps:
         was_ahead = False  # whether ``batch`` went before the receipt of the one before it
         while True:
             sent_as = batch.request.batch_id
-            batch, receipt = self._receipt(batch, in_flight, numbers, ahead=was_ahead)
+            batch, receipt = self._receipt(batch, in_flight, numbers, ahead=was_ahead,
+                                           state=sent_as in asks)
             renumbered = batch.request.batch_id != sent_as
             if following is not None and renumbered:
                 # renumbered (a restored vault): the outbox dropped the next batch; sent
@@ -168,12 +174,13 @@ class PushSteps:
         self._enter(SyncState.PUSHING, report.pushed, max(total, report.pushed))
 
     def _receipt(self, batch: OutboxBatch, in_flight: Future[PushReceipt],
-                 numbers: OwnNumbers | None = None, *, ahead: bool = False
-                 ) -> tuple[OutboxBatch, PushReceipt]:
+                 numbers: OwnNumbers | None = None, *, ahead: bool = False,
+                 state: bool = False) -> tuple[OutboxBatch, PushReceipt]:
         """The receipt of the batch in flight, followed by ``numbers``, which may then spare
         the run its pull (:mod:`kimdesk.sync.ownnumbers`). ``ahead``: the batch was sent before
-        the receipt of the one before it (:func:`_sent_ahead`)."""
-        batch, receipt = self._answer(batch, in_flight, ahead=ahead)
+        the receipt of the one before it (:func:`_sent_ahead`); ``state``: it asked for the
+        team's state, and asks again if sent again."""
+        batch, receipt = self._answer(batch, in_flight, ahead=ahead, state=state)
         if numbers is not None and receipt.server_seq < 0:
             numbers.lose()
         elif numbers is not None:
@@ -181,7 +188,8 @@ class PushSteps:
         return batch, receipt
 
     def _answer(self, batch: OutboxBatch, in_flight: Future[PushReceipt], *,
-                ahead: bool = False) -> tuple[OutboxBatch, PushReceipt]:
+                ahead: bool = False, state: bool = False
+                ) -> tuple[OutboxBatch, PushReceipt]:
         """The receipt of the batch in flight; a batch number the server does not expect (a
         vault restored from a backup) is renumbered and sent again; one answered ``batch_expired``
         is dropped, a resync owed (an empty receipt numbered -1: nothing acknowledged, proven).
@@ -193,7 +201,7 @@ class PushSteps:
             expected = exc.expected
             if ahead and _sent_ahead(batch, expected):
                 try:
-                    return batch, self.transport.push(batch.body, batch.gz)
+                    return batch, self.transport.push(batch.body, batch.gz, state=state)
                 except OutOfOrder as again:
                     expected = again.expected
         except BatchExpired:
@@ -204,7 +212,7 @@ class PushSteps:
         for _attempt in range(2):
             batch = self.store.renumber_outbox(batch, expected)
             try:
-                return batch, self.transport.push(batch.body, batch.gz)
+                return batch, self.transport.push(batch.body, batch.gz, state=state)
             except OutOfOrder as exc:
                 expected = exc.expected
         raise SyncError(N_("The server keeps refusing the batch order."))

@@ -214,3 +214,30 @@ def test_one_overtaking_batch_does_not_make_every_later_batch_overtake(server, m
                                                       transport.first_seq + 5))
     assert _server_people(server) == 24
     engine.close()
+
+
+def test_the_last_batch_sent_again_still_brings_the_teams_state(server, make_vault,
+                                                                 monkeypatch):
+    """The run's last batch asks for the team's state in its receipt (the quick divergence
+    check). It overtakes batch 4 and is refused; sent again, it asks again, so the run needs
+    no request of its own for the state. Before, the second sending dropped the ask, and the
+    run asked ``GET /v1/state`` after the push."""
+    import time
+
+    _vault, transport, engine = _device(server, make_vault, monkeypatch)
+    engine.store.set_many({"full_check_at": repr(time.time())})  # the quick check is due
+    transport.hold_before[4] = transport.answered[5]
+    asked: list[bool] = []
+    real_state = transport.state
+
+    def state(digest: bool = True) -> Any:
+        asked.append(digest)
+        return real_state(digest)
+
+    transport.state = state  # type: ignore[method-assign]
+    report = engine.sync()
+    assert report.pushed == 24 and engine.store.pending_count() == 0
+    assert ("out of order", 5) in transport.events, transport.events
+    assert asked == []
+    assert _server_people(server) == 24
+    engine.close()
