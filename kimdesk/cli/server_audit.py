@@ -1,10 +1,13 @@
-"""``kimdesk server audit [--team T] [--case N] [--from DATE] [--to DATE]`` and ``kimdesk server
-audit verify [--head HASH]``: the server's audit trail for the data-protection officer
-(:mod:`kimdesk.server.audit_trail`).
+"""``kimdesk server audit [--team T] [--case N] [--staff ID] [--from DATE] [--to DATE]`` and
+``kimdesk server audit verify [--head HASH]``: the server's audit trail for the data-protection
+officer (:mod:`kimdesk.server.audit_trail`).
 
 A module of its own: :mod:`kimdesk.cli.server` is near the 500 lines a module may have. The
 listing shows ids and counts (the trail holds nothing else); a row's subjects are counted by
-kind, and ``--case`` lists the rows that name the case or a record on it.
+kind, ``--case`` lists the rows that name the case or a record on it, and ``--staff`` the rows
+of a staff member (their devices' enroll, push and pull rows; the administrators' rows adding
+them, making a code for them and deactivating them): "what did the devices of staff member X
+do, and when were they added or deactivated?" (docs/deployment.md, "Staff").
 """
 
 from __future__ import annotations
@@ -59,6 +62,9 @@ def register(ssub: Any, db_option: Callable[[argparse.ArgumentParser], None],
     audit.add_argument("--team", default=None, help=_("only this team"))
     audit.add_argument("--case", default=None, metavar="N",
                        help=_("only rows naming this case (number or id) or a record on it"))
+    audit.add_argument("--staff", default=None, metavar="ID",
+                       help=_("only rows of this staff member (an id from \"kimdesk server "
+                              "staff list\"): their devices' and the administrators' about them"))
     audit.add_argument("--from", dest="since", type=iso_date, default=None, metavar="DATE",
                        help=_("from this day (UTC)"))
     audit.add_argument("--to", dest="until", type=iso_date, default=None, metavar="DATE",
@@ -75,6 +81,8 @@ def register(ssub: Any, db_option: Callable[[argparse.ArgumentParser], None],
             raise UsageError(N_("The period ends before it starts."))
         if args.case is not None and not args.case.strip():  # listed every row
             raise UsageError(N_("--case needs a case number or id."))
+        if args.staff is not None and not args.staff.strip():  # would list every row
+            raise UsageError(N_("--staff needs a staff id."))
         server._existing_database(server._db(args))
         return run(args)
 
@@ -115,23 +123,28 @@ def _verify(args: argparse.Namespace, engine: Any) -> int:
 
 
 def _list(args: argparse.Namespace, engine: Any) -> int:
-    from kimdesk.server import audit_trail, db
+    from kimdesk.server import audit_trail, db, staff
 
     since = args.since.isoformat() if args.since else None
     until = (args.until + timedelta(days=1)).isoformat() if args.until else None
     with db.reading(engine) as conn:
+        # a staff id unknown here (or of another team than --team) is refused before anything
+        # is read or logged: it listed no row, which reads as "their devices did nothing"
+        member = staff.known(conn, args.staff, args.team) if args.staff is not None else None
         cases, ids = _case_ids(conn, args.case, args.team) if args.case else (set(), None)
-        rows = audit_trail.read(conn, team=args.team, ids=ids, since=since, until=until)
+        rows = audit_trail.read(conn, team=args.team, ids=ids, since=since, until=until,
+                                staff=member)
     # Reading the trail is logged too, before anything is shown: "who looked up who received
     # case X" is itself an access to that case (before 2026-12-07 no row said so). The row
     # names the cases resolved, never what was typed (a case number is a value of a record);
-    # if it cannot be written, nothing is listed.
+    # if it cannot be written, nothing is listed. The staff filter is recorded by its id (an
+    # employee's pseudonym, not client data; never their name).
     with engine.begin() as conn:
         audit_trail.append(conn, audit_trail.Actor.ADMIN, audit_trail.admin(),
                            audit_trail.Action.AUDIT_READ, args.team or audit_trail.SERVER_CHAIN,
                            {"cases": cases},
                            {"rows": len(rows), "team": args.team, "case": bool(args.case),
-                            "from": since, "to": until})
+                            "staff": member, "from": since, "to": until})
     print("\t".join(_(h) for h in HEADINGS))
     for r in rows:
         named = ", ".join(f"{kind} {len(found)}" for kind, found in r.subjects.items())

@@ -278,9 +278,11 @@ def head(conn: Connection) -> tuple[int, str]:
 
 
 def read(conn: Connection, *, team: str | None = None, ids: set[str] | None = None,
-         since: str | None = None, until: str | None = None) -> list[Row]:
+         since: str | None = None, until: str | None = None,
+         staff: str | None = None) -> list[Row]:
     """The rows (oldest first) of ``team``, naming one of ``ids`` among their subjects, at or
-    after ``since`` and before ``until`` (ISO time stamps, compared as text)."""
+    after ``since`` and before ``until`` (ISO time stamps, compared as text), of the staff
+    member ``staff`` (an id as stored, :func:`of_staff`)."""
     t = db.audit_trail.c
     query = select(db.audit_trail).order_by(t.seq)
     if team is not None:
@@ -289,11 +291,32 @@ def read(conn: Connection, *, team: str | None = None, ids: set[str] | None = No
         query = query.where(t.at >= since)
     if until:
         query = query.where(t.at < until)
+    if staff is not None:
+        # narrowed in SQL on both databases (the JSON is text: no JSON operator needed), then
+        # matched exactly below; autoescape: the id is checked to be a UUID by the caller, but
+        # a _ or % in it must not widen the match
+        query = query.where(t.detail.contains(staff, autoescape=True)
+                            | t.subjects.contains(staff, autoescape=True))
     out: list[Row] = []
     for r in conn.execute(query):
         named = json.loads(r.subjects)
         if ids is not None and not any(i in ids for found in named.values() for i in found):
             continue
+        detail = json.loads(r.detail)
+        if staff is not None and not of_staff(named, detail, staff):
+            continue
         out.append(Row(int(r.seq), r.at, r.actor_kind, r.actor_id, r.action, r.team, named,
-                       json.loads(r.detail), r.hash))
+                       detail, r.hash))
     return out
+
+
+def of_staff(named: Mapping[str, Any], detail: Any, staff: str) -> bool:
+    """Whether a row is the staff member's (``kimdesk server audit --staff``): their devices'
+    enroll, push and pull rows name them as ``detail.staff``
+    (:meth:`kimdesk.server.common.Device.audit_detail`); the administrators' rows about them
+    (``staff_add``, ``enroll_code --staff``, ``staff_deactivate``) among the subjects, as
+    ``staff``. Another row that merely holds the id somewhere (a seal's hash cannot; a future
+    field might) is not theirs."""
+    if isinstance(detail, Mapping) and detail.get("staff") == staff:
+        return True
+    return staff in named.get("staff", [])

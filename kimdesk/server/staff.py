@@ -152,6 +152,19 @@ def _known(conn: Connection, member: str) -> str:
     return str(team)
 
 
+def known(conn: Connection, member: str, team: str | None = None) -> str:
+    """The staff member's id as stored, when it is a staff member of this server (active or
+    not: the trail of a member who left is still read) and, with ``team``, of that team; else
+    :class:`StaffRefused` in one line. ``kimdesk server audit --staff``: a mistyped id listed
+    no row, which reads as "their devices did nothing"."""
+    member = staff_id(member)
+    their_team = _known(conn, member)
+    if team is not None and their_team != team:
+        raise StaffRefused(N_("Staff member {id} belongs to team {their_team}, not to {team}."),
+                           id=member, their_team=their_team, team=team)
+    return member
+
+
 def usable(conn: Connection, member: str, team: str) -> str:
     """The staff member's id as stored, when a code may be made for them for ``team``: known,
     active and of that team; else :class:`StaffRefused` in one line."""
