@@ -12,12 +12,12 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, Engine, text
 
 from kimdesk.server import devices, staff
 from kimdesk.server.common import ServiceError, sha256
-from kimdesk.server.db import make_engine
 from kimdesk.server.service import SyncService
+from tests.server.conftest import StaffCode
 from tests.sync.helpers import migrate_to
 
 
@@ -43,47 +43,35 @@ def _devices(conn: Connection) -> int:
     return int(conn.execute(text("SELECT count(*) FROM devices")).scalar_one())
 
 
-def test_a_staff_code_is_unknown_to_the_earlier_release(db_url: str) -> None:
-    engine = make_engine(db_url)
-    try:
-        with engine.connect() as conn:
-            migrate_to(conn, "head")
-        member = staff.add(engine, "Team Nord", "Anna Beispiel")
-        code = devices.create_enroll_code(engine, "Team Nord", staff_id=member)
-        with engine.begin() as conn:
-            assert _earlier_release_enroll(conn, code) is None  # before: a device of nobody
-            assert _devices(conn) == 0
-        service = SyncService(engine)
-        token = service.enroll(code.lower()).token  # the next try, on this release
-        assert service.authenticate(token).staff_id == member
-        plain = devices.create_enroll_code(engine, "Team Nord")  # as before, in both releases
-        with engine.begin() as conn:
-            assert _earlier_release_enroll(conn, plain) is not None
-        _team, revoked = staff.deactivate(engine, member)
-        assert len(revoked) == 1  # every device of hers
-    finally:
-        engine.dispose()
+def test_a_staff_code_is_unknown_to_the_earlier_release(head_engine: Engine,
+                                                        staff_code: StaffCode) -> None:
+    engine, member, code = head_engine, staff_code.member, staff_code.code
+    with engine.begin() as conn:
+        assert _earlier_release_enroll(conn, code) is None  # before: a device of nobody
+        assert _devices(conn) == 0
+    service = SyncService(engine)
+    token = service.enroll(code.lower()).token  # the next try, on this release
+    assert service.authenticate(token).staff_id == member
+    plain = devices.create_enroll_code(engine, "Team Nord")  # as before, in both releases
+    with engine.begin() as conn:
+        assert _earlier_release_enroll(conn, plain) is not None
+    _team, revoked = staff.deactivate(engine, member)
+    assert len(revoked) == 1  # every device of hers
 
 
-def test_a_staff_code_outstanding_at_a_downgrade_enrolls_nobody(db_url: str) -> None:
+def test_a_staff_code_outstanding_at_a_downgrade_enrolls_nobody(head_engine: Engine,
+                                                                staff_code: StaffCode) -> None:
     """Down to 0010 the code's staff member is dropped: it is spent by nobody then, in either
     release, rather than enrolling a device without its staff member."""
-    engine = make_engine(db_url)
-    try:
-        with engine.connect() as conn:
-            migrate_to(conn, "head")
-        member = staff.add(engine, "Team Nord", "Anna Beispiel")
-        code = devices.create_enroll_code(engine, "Team Nord", staff_id=member)
-        with engine.connect() as conn:
-            migrate_to(conn, "0010", down=True)
-            assert _earlier_release_enroll(conn, code) is None
-            conn.commit()
-            migrate_to(conn, "head")
-            conn.commit()
-        with pytest.raises(ServiceError) as refused:
-            SyncService(engine).enroll(code)
-        assert refused.value.status == 401
-        with engine.connect() as conn:
-            assert _devices(conn) == 0
-    finally:
-        engine.dispose()
+    engine, code = head_engine, staff_code.code
+    with engine.connect() as conn:
+        migrate_to(conn, "0010", down=True)
+        assert _earlier_release_enroll(conn, code) is None
+        conn.commit()
+        migrate_to(conn, "head")
+        conn.commit()
+    with pytest.raises(ServiceError) as refused:
+        SyncService(engine).enroll(code)
+    assert refused.value.status == 401
+    with engine.connect() as conn:
+        assert _devices(conn) == 0
