@@ -137,14 +137,19 @@ def _list(args: argparse.Namespace, engine: Any) -> int:
     # Reading the trail is logged too, before anything is shown: "who looked up who received
     # case X" is itself an access to that case (before 2026-12-07 no row said so). The row
     # names the cases resolved, never what was typed (a case number is a value of a record);
-    # if it cannot be written, nothing is listed. The staff filter is recorded by its id (an
-    # employee's pseudonym, not client data; never their name).
+    # if it cannot be written, nothing is listed. The staff member looked up is named among
+    # the row's subjects, as the administrators' rows about them are (an employee's pseudonym,
+    # not client data; never their name): ``detail.staff`` means the staff member *acting*
+    # (a device's rows), so a listing must not put there the one it was about.
+    subjects: dict[str, Any] = {"cases": cases}
+    if member is not None:
+        subjects["staff"] = [member]
     with engine.begin() as conn:
         audit_trail.append(conn, audit_trail.Actor.ADMIN, audit_trail.admin(),
                            audit_trail.Action.AUDIT_READ, args.team or audit_trail.SERVER_CHAIN,
-                           {"cases": cases},
+                           subjects,
                            {"rows": len(rows), "team": args.team, "case": bool(args.case),
-                            "staff": member, "from": since, "to": until})
+                            "staff": member is not None, "from": since, "to": until})
     print("\t".join(_(h) for h in HEADINGS))
     for r in rows:
         named = ", ".join(f"{kind} {len(found)}" for kind, found in r.subjects.items())

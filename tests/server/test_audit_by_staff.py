@@ -111,11 +111,15 @@ def test_staff_lists_their_devices_rows_and_the_rows_about_them_only(
     assert seqs == now and seqs == [int(r.seq) for r in rows if theirs(r, ben)]
     assert anna not in out
 
-    # reading the trail is logged, with the filter's id (and null without one)
+    # reading the trail is logged: whether a staff filter was used, and whom it named among
+    # the row's subjects (detail.staff is the staff member acting: a device's rows)
     plain, out = listed(db_url, "--team", "Team Nord")
     outputs.append(out)
-    reads = [json.loads(r.detail) for r in audit_rows(db_url) if r.action == "audit_read"]
-    assert [d["staff"] for d in reads] == [anna, anna, anna, anna, ben, None]
+    read_rows = [r for r in audit_rows(db_url) if r.action == "audit_read"]
+    reads = [json.loads(r.detail) for r in read_rows]
+    assert [d["staff"] for d in reads] == [True, True, True, True, True, False]
+    assert [json.loads(r.subjects).get("staff") for r in read_rows] == [
+        [anna], [anna], [anna], [anna], [ben], None]
     assert [d["team"] for d in reads] == [None, "Team Nord", None, None, None, "Team Nord"]
     assert set(expected(anna, "Team Nord")) <= set(plain)
 
