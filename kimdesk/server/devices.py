@@ -146,8 +146,9 @@ def revoke(engine: Engine, device_id: str, *, actor: str | None = None) -> bool:
 def revoke_in(conn: Connection, device_id: str, *, actor: str | None = None) -> bool:
     """:func:`revoke` in the caller's transaction (deactivating a staff member revokes their
     devices with it: :func:`kimdesk.server.staff.deactivate`)."""
-    team = conn.execute(select(db.devices.c.team).where(
-        db.devices.c.id == device_id, db.devices.c.revoked_at.is_(None))).scalar()
+    found = conn.execute(select(db.devices.c.team, db.devices.c.staff_id).where(
+        db.devices.c.id == device_id, db.devices.c.revoked_at.is_(None))).first()
+    team, member = (found[0], found[1]) if found is not None else (None, None)
     result = conn.execute(
         update(db.devices)
         .where(db.devices.c.id == device_id, db.devices.c.revoked_at.is_(None))
@@ -155,8 +156,12 @@ def revoke_in(conn: Connection, device_id: str, *, actor: str | None = None) -> 
     )
     if not result.rowcount:
         return False
+    # the staff member the device was enrolled for is named too: revoking their laptop is an
+    # act about them, which ``kimdesk server audit --staff`` lists (before, only a whole
+    # deactivation's row named them; a device revoked on its own was missing from their rows)
+    subjects = {"devices": [device_id], **({"staff": [str(member)]} if member else {})}
     audit_trail.append(conn, audit_trail.Actor.ADMIN, actor or audit_trail.admin(),
-                       audit_trail.Action.REVOKE, str(team or ""), {"devices": [device_id]})
+                       audit_trail.Action.REVOKE, str(team or ""), subjects)
     return True
 
 

@@ -30,7 +30,8 @@ NAMES = {"anna": "Anna Staffprobe-Auditlist", "ben": "Ben Staffprobe-Auditlist"}
 def two_working_colleagues(db_url: str, make_vault: Any) -> dict[str, str]:
     """Anna and Ben of Team Nord with a device each, and a device without a staff member; each
     pushes a person and pulls the others' (two rounds); then Anna is deactivated (her device
-    revoked). Their ids by name (and ``"team"``: a staff member of Team Süd)."""
+    revoked) and Ben's device is revoked on its own. Their ids by name (and ``"team"``: a
+    staff member of Team Süd)."""
     ids = {who: add_staff(db_url, "Team Nord", name) for who, name in NAMES.items()}
     ids["süd"] = add_staff(db_url, "Team Süd", "Cem Staffprobe-Auditlist")
     plain = ok("server", "enroll-code", "--team", "Team Nord", "--db", db_url)
@@ -51,6 +52,15 @@ def two_working_colleagues(db_url: str, make_vault: Any) -> dict[str, str]:
             for engine in engines:
                 engine.close()
     ok("server", "staff", "deactivate", ids["anna"], "--db", db_url)
+    # Ben's laptop revoked on its own (lost, say): an act about him too
+    database = make_engine(db_url)
+    try:
+        with database.connect() as conn:
+            laptop = conn.execute(text("SELECT id FROM devices WHERE staff_id = :s"),
+                                  {"s": ids["ben"]}).scalar_one()
+    finally:
+        database.dispose()
+    ok("server", "revoke", str(laptop), "--db", db_url)
     return ids
 
 
@@ -76,8 +86,11 @@ def test_staff_lists_their_devices_rows_and_the_rows_about_them_only(
     rows = audit_rows(db_url)
     actions = {r.action for r in rows if theirs(r, anna)}
     # the setup did what the test needs: Anna's whole story, and rows of Ben and of no one
-    assert actions == {"staff_add", "enroll_code", "enroll", "push", "pull", "staff_deactivate"}
-    assert any(theirs(r, ben) for r in rows)
+    assert actions == {"staff_add", "enroll_code", "enroll", "push", "pull", "revoke",
+                       "staff_deactivate"}
+    # a device revoked on its own is listed with its staff member's rows (before, only a
+    # deactivation's revokes were)
+    assert "revoke" in {r.action for r in rows if theirs(r, ben)}
     assert any(r.action == "push" and "staff" not in json.loads(r.detail) for r in rows)
     outputs: list[str] = []
 
