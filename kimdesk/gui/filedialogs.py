@@ -18,15 +18,24 @@ default there) adds every file chosen or saved to ``~/.local/share/recently-used
 desktop shows as "Recent" everywhere; the Windows dialog adds it to the Recent items. The same
 review found ``.../Auskunft Quxbrandt/termin-quxbrandt.pdf`` there after a handout was saved into
 a folder named after the client (Xvfb with GTK 3, ``tests/gui/test_native_dialogs.py``).
+
+Qt's own dialog sizes its file list's columns for English ("10/29/81 02:02PM" for the date):
+"Değiştirilme Tarihi" lost its last letter in Turkish (a review, 2026-12-07), "Änderungsdatum"
+and "Дата изменения" were as tight. :func:`fit_file_list` widens each column to its header, in
+whatever language, as the dialog shows (:func:`_file_list_fitted`).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QSettings, QStandardPaths, Qt
-from PySide6.QtWidgets import QFileDialog, QWidget
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QSettings, QStandardPaths, Qt
+from PySide6.QtWidgets import QFileDialog, QHeaderView, QWidget
+
+from kimdesk.gui.fitting import fit_header
 
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
 
@@ -67,10 +76,58 @@ def forget_dialog_history() -> None:
     store.sync()
 
 
+def fit_file_list(dialog: QFileDialog) -> None:
+    """Every column of the dialog's file list at least as wide as its header
+    (:func:`kimdesk.gui.fitting.fit_header`), and the list as wide as before: what the headers
+    need more, the widest column (the file name's, 26 "w" wide) gives, down to its own header's
+    width. Wider in all, the date column would reach past the list's right edge and be cut there
+    instead. Widths the dialog restored from an earlier one (``QtProject.conf``) are kept where
+    they fit."""
+    for header in dialog.findChildren(QHeaderView):
+        if header.orientation() != Qt.Orientation.Horizontal:
+            continue
+        before = header.length()
+        fit_header(header)
+        excess = header.length() - before
+        shown = [s for s in range(header.count()) if not header.isSectionHidden(s)]
+        if excess <= 0 or not shown:
+            continue
+        widest = max(shown, key=header.sectionSize)
+        spare = header.sectionSize(widest) - header.sectionSizeHint(widest)
+        if spare > 0:
+            header.resizeSection(widest, header.sectionSize(widest) - min(excess, spare))
+
+
+class _FileListFitter(QObject):
+    """Fits the file list of a file dialog as it is shown: Qt's static functions build the
+    dialog and run it in one call, and this is the moment between."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Show and isinstance(watched, QFileDialog):
+            fit_file_list(watched)
+        return False
+
+
+@contextmanager
+def _file_list_fitted() -> Iterator[None]:
+    """:func:`fit_file_list` for the dialog opened inside. The filter watches the application's
+    events only while the (modal) dialog is open, not for the app's lifetime."""
+    app = QCoreApplication.instance()
+    fitter = _FileListFitter()
+    if app is not None:
+        app.installEventFilter(fitter)
+    try:
+        yield
+    finally:
+        if app is not None:
+            app.removeEventFilter(fitter)
+
+
 def save_file(parent: QWidget | None, caption: str, proposed: str, filters: str = "") -> str:
     """The path the counselor chose to save to ("" when cancelled)."""
     try:
-        return QFileDialog.getSaveFileName(parent, caption, proposed, filters)[0]
+        with _file_list_fitted():
+            return QFileDialog.getSaveFileName(parent, caption, proposed, filters)[0]
     finally:
         forget_dialog_history()
 
@@ -78,7 +135,8 @@ def save_file(parent: QWidget | None, caption: str, proposed: str, filters: str 
 def open_file(parent: QWidget | None, caption: str, folder: str, filters: str = "") -> str:
     """The file the counselor chose to open ("" when cancelled)."""
     try:
-        return QFileDialog.getOpenFileName(parent, caption, folder, filters)[0]
+        with _file_list_fitted():
+            return QFileDialog.getOpenFileName(parent, caption, folder, filters)[0]
     finally:
         forget_dialog_history()
 
@@ -86,6 +144,7 @@ def open_file(parent: QWidget | None, caption: str, folder: str, filters: str = 
 def choose_folder(parent: QWidget | None, caption: str, folder: str) -> str:
     """The folder the counselor chose ("" when cancelled)."""
     try:
-        return QFileDialog.getExistingDirectory(parent, caption, folder)
+        with _file_list_fitted():
+            return QFileDialog.getExistingDirectory(parent, caption, folder)
     finally:
         forget_dialog_history()

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QApplication, QDialogButtonBox, QFileDialog, QLabe
 
 from kimdesk.gui import filedialogs
 from kimdesk.gui.lang import LanguageHub
+from tests.gui.fit import cut_texts
 from tests.gui.test_dialog_history import qt_settings_here  # noqa: F401  (a fixture)
 from tests.gui.test_keyboard_day import When
 
@@ -98,3 +99,55 @@ def test_our_qt_catalogs_are_compiled_from_their_sources() -> None:
                                                                            "ru")}
     for ts_file in files:
         assert ts_file.with_suffix(".qm").read_bytes() == build.compiled(ts_file), ts_file
+
+
+def _file_list_seen(qtbot: Any, open_it: Any, name: str) -> list[str]:
+    """Open a dialog through the app's own function, in its detail view; what is cut in its
+    file list's header (:func:`tests.gui.fit.cut_texts`, and a section that reaches past the
+    list's visible width), then cancel. A screenshot lands in ``build/screenshots/``."""
+    from PySide6.QtWidgets import QTreeView
+
+    problems: list[str] = []
+
+    def read() -> None:
+        dialog: Any = QApplication.activeModalWidget()
+        dialog.setViewMode(QFileDialog.ViewMode.Detail)
+        QApplication.processEvents()
+        view = dialog.findChild(QTreeView, "treeView")
+        header = view.header()
+        problems.extend(cut_texts(view))
+        for section in range(header.count()):
+            end = header.sectionViewportPosition(section) + header.sectionSize(section)
+            if not header.sectionViewportPosition(section) >= 0 or \
+                    end > view.viewport().width():
+                problems.append(f"section {section} at {header.sectionViewportPosition(section)}"
+                                f"..{end}, outside 0..{view.viewport().width()}")
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        dialog.grab().save(str(SHOTS / f"{name}.png"))
+        dialog.reject()
+
+    shown = When(lambda: isinstance(QApplication.activeModalWidget(), QFileDialog), read)
+    open_it()
+    qtbot.waitUntil(lambda: shown.done, timeout=10000)
+    return problems
+
+
+@pytest.mark.parametrize("lang", list(LOOK_IN))
+def test_the_file_list_shows_its_column_headers_whole(
+        lang: str, hub: LanguageHub, qtbot: Any, tmp_path: Path,
+        qt_settings_here: Path) -> None:  # noqa: F811
+    """Qt sizes the file list's columns for English ("10/29/81 02:02PM" for the date):
+    "Değiştirilme Tarihi" lost its last letter in Turkish (a review, 2026-12-07), and
+    "Дата изменения" fits no better. Every header is whole and inside the list, in the open,
+    save and folder dialogs of every language; with the bundled fonts, as after an unlock
+    (without them, DejaVu Sans here, it was cut as well)."""
+    from kimdesk.gui.fonts import register_fonts
+
+    register_fonts()
+    hub.apply(lang)
+    folder = str(tmp_path)
+    for name, open_it in (
+            ("open", lambda: filedialogs.open_file(None, "KIMdesk", folder, "PDF (*.pdf)")),
+            ("save", lambda: filedialogs.save_file(None, "KIMdesk", folder + "/a.pdf", "")),
+            ("folder", lambda: filedialogs.choose_folder(None, "KIMdesk", folder))):
+        assert _file_list_seen(qtbot, open_it, f"file-list-{name}-{lang}") == [], (name, lang)
