@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 from pathlib import Path
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QDialog, QLabel, QWidget
 
 from kimdesk import config, i18n
@@ -120,14 +120,13 @@ class AppSettings:
 
 def server_status(url: str | None) -> str:
     """The Server page's first line. There is no address to type here: an address alone would
-    not move sync anywhere (issue 18.4); enrolling does (docs/gui.md, "Sync server")."""
+    not move sync anywhere (issue 18.4); enrolling does (docs/gui.md, "Sync server"). The address
+    itself is not in the sentence but below it (:meth:`SettingsDialog._show_address`)."""
     if url is None:
         return _("Unlock the vault to see the server it syncs with.")
     if not url:
         return _("This vault is not enrolled for sync.")
-    from kimdesk.sync.identity import server_host
-
-    return _("This vault syncs with {host} ({url}).").format(host=server_host(url), url=url)
+    return _("This vault syncs with the server at this address:")
 
 
 class SettingsDialog(QDialog):
@@ -151,6 +150,7 @@ class SettingsDialog(QDialog):
         combo.setCurrentIndex(combo.findData(settings.language))
         self.ui.idleSpin.setValue(settings.idle_minutes)
         self.ui.serverStatus.setText(server_status(sync_server))
+        self._show_address(sync_server or "")
         self.policy_note = self._show_policy()
         buttons = self.ui.buttons
         buttons.accepted.connect(self.accept)
@@ -161,6 +161,27 @@ class SettingsDialog(QDialog):
         # The plan and "Delete due cases" read the vault: not on the lock screen.
         tabs = self.ui.tabs
         tabs.setTabEnabled(tabs.indexOf(self.ui.retentionTab), unlocked)
+
+    def _show_address(self, url: str) -> None:
+        """The address the vault syncs with, on a line of its own: a read-only field, left to
+        right in every language, with the whole address as its tooltip.
+
+        Why not in the sentence above: a word-wrapped label breaks a line after a hyphen or a
+        slash, so the address came apart mid-word ("https://kim-sync.kreis-" / "guetersloh.de
+        :8443/kimdesk"), and in Arabic and Persian the bidirectional algorithm put its parts out
+        of order besides (a review, 2026-12-07). A field never wraps; its text is exactly the
+        address, so a counselor can select and copy it whole for a colleague or the IT service
+        (an address elided in the middle would copy as "https://kim-…/kimdesk"); too long for
+        the window it scrolls, and the tooltip shows it all. A URL reads left to right, also in
+        a right-to-left interface, as in a browser's address bar. The sentence above is its
+        buddy, which screen readers say for it."""
+        field = self.ui.serverAddress
+        field.setLayoutDirection(Qt.LayoutDirection.LeftToRight)
+        field.setText(url)
+        field.setToolTip(url)
+        field.setCursorPosition(0)  # the scheme and host first when it does not fit
+        field.setVisible(bool(url))
+        self.ui.serverStatus.setBuddy(field)
 
     def _show_policy(self) -> QLabel:
         """Fields the machine policy sets are read-only, with a note that says so
@@ -187,7 +208,8 @@ class SettingsDialog(QDialog):
                 **isolated({"server": policy.server}), note=_(SET_BY_ADMINISTRATOR)))
             server.setObjectName("policyServer")
             server.setWordWrap(True)
-            self.ui.serverLayout.insertWidget(1, server)
+            layout = self.ui.serverLayout
+            layout.insertWidget(layout.indexOf(self.ui.serverAddress) + 1, server)
         return note
 
     def accept(self) -> None:

@@ -104,3 +104,48 @@ def clipped_widgets(root: QWidget) -> list[str]:
             problems.append(f"{name}: {widget.width()}x{widget.height()} < "
                             f"{hint.width()}x{hint.height()}")
     return problems
+
+
+def label_lines(label: QWidget) -> list[str]:
+    """The lines a plain-text label draws its text in, broken where Qt breaks them: a word-wrapped
+    label lays its text out at its contents' width in its font (``QTextOption.WordWrap``, what
+    ``QPainter.drawText`` does for ``Qt.TextWordWrap``), which breaks at every break opportunity
+    of Unicode's line breaking rules, after a hyphen or a slash too."""
+    from PySide6.QtGui import QTextLayout, QTextOption
+    from PySide6.QtWidgets import QLabel
+
+    assert isinstance(label, QLabel)
+    paragraphs = label.text().split("\n")
+    if not label.wordWrap():
+        return paragraphs
+    width = label.contentsRect().width() - 2 * label.margin()
+    lines: list[str] = []
+    for paragraph in paragraphs:
+        layout = QTextLayout(paragraph, label.font())
+        option = QTextOption()
+        option.setWrapMode(QTextOption.WrapMode.WordWrap)
+        layout.setTextOption(option)
+        layout.beginLayout()
+        while (line := layout.createLine()).isValid():
+            line.setLineWidth(width)
+        layout.endLayout()
+        for index in range(layout.lineCount()):
+            line = layout.lineAt(index)
+            lines.append(paragraph[line.textStart():line.textStart() + line.textLength()])
+    return lines
+
+
+def broken_across_lines(root: QWidget, words: list[str]) -> list[str]:
+    """Each visible label under ``root`` that breaks one of ``words`` (an address, a host)
+    across two lines, with the lines it draws."""
+    from PySide6.QtWidgets import QLabel
+
+    problems: list[str] = []
+    for label in root.findChildren(QLabel):
+        if not label.isVisibleTo(root) or not label.text():
+            continue
+        lines = label_lines(label)
+        for word in words:
+            if word in label.text() and not any(word in line for line in lines):
+                problems.append(f"{label.objectName()!r} breaks {word!r}: {lines}")
+    return problems

@@ -18,9 +18,9 @@ from PySide6.QtGui import (QBrush, QColor, QConicalGradient, QCursor,
     QPalette, QPixmap, QRadialGradient, QTransform)
 from PySide6.QtWidgets import (QAbstractButton, QApplication, QComboBox, QDialog,
     QDialogButtonBox, QFormLayout, QHeaderView, QLabel,
-    QPushButton, QSizePolicy, QSpacerItem, QSpinBox,
-    QTabWidget, QTreeWidget, QTreeWidgetItem, QVBoxLayout,
-    QWidget)
+    QLineEdit, QPushButton, QSizePolicy, QSpacerItem,
+    QSpinBox, QTabWidget, QTreeWidget, QTreeWidgetItem,
+    QVBoxLayout, QWidget)
 
 from kimdesk.gui.datefield import DateField
 
@@ -75,6 +75,12 @@ class Ui_SettingsDialog(object):
         self.serverStatus.setWordWrap(True)
 
         self.serverLayout.addWidget(self.serverStatus)
+
+        self.serverAddress = QLineEdit(self.serverTab)
+        self.serverAddress.setObjectName(u"serverAddress")
+        self.serverAddress.setReadOnly(True)
+
+        self.serverLayout.addWidget(self.serverAddress)
 
         self.serverHint = QLabel(self.serverTab)
         self.serverHint.setObjectName(u"serverHint")
