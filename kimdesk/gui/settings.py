@@ -173,14 +173,15 @@ class SettingsDialog(QDialog):
         address, so a counselor can select and copy it whole for a colleague or the IT service
         (an address elided in the middle would copy as "https://kim-…/kimdesk"); too long for
         the window it scrolls, and the tooltip shows it all. A URL reads left to right, also in
-        a right-to-left interface, as in a browser's address bar. The sentence above is its
-        buddy, which screen readers say for it."""
+        a right-to-left interface, as in a browser's address bar. Screen readers call it
+        "Server address", and the sentence above is its buddy."""
         field = self.ui.serverAddress
         field.setLayoutDirection(Qt.LayoutDirection.LeftToRight)
         field.setText(url)
         field.setToolTip(url)
         field.setCursorPosition(0)  # the scheme and host first when it does not fit
         field.setVisible(bool(url))
+        field.setAccessibleName(_("Server address"))
         self.ui.serverStatus.setBuddy(field)
 
     def _show_policy(self) -> QLabel:
