@@ -34,9 +34,10 @@ MUNICIPALITIES = ("Avenwedde", "Borgholz", "Clarholz")
 
 def _narrow(before: tuple[Any, Any], after: tuple[Any, Any], k: int = 3) -> list[Any]:
     """The suppressed numbers of either export that the two together narrow below ``k``
-    (checking that the truth lies inside every interval)."""
+    (checking that the truth lies inside every interval; ``enough=k``: LPs only where the
+    possible tables found so far do not already show a quantity ``k`` wide)."""
     out = []
-    for (side, key), (lo, hi) in joint_bounds(before, after).items():
+    for (side, key), (lo, hi) in joint_bounds(before, after, enough=k).items():
         truth = (before if side == "before" else after)[1].values[key].value
         assert lo - 1e-6 <= truth <= hi + 1e-6, (side, key, lo, hi, truth)
         if hi - lo < k - 1e-6:
