@@ -43,12 +43,13 @@ LinearRow = tuple[dict[int, float], float]
 
 
 def bounds(tables: Sequence[Table], protection: Protection,
-           seen: dict[Key, int | str] | None = None, *, dots: float = 1.0
-           ) -> dict[Key, tuple[float, float]]:
+           seen: dict[Key, int | str] | None = None, *, dots: float = 1.0,
+           enough: float | None = None) -> dict[Key, tuple[float, float]]:
     """LP bounds of every suppressed quantity. ``seen`` (from :func:`published_in`) makes the
     attacker use the numbers of an export file instead of the protection pattern. ``dots`` is
     the lower bound the attacker puts on every ".": 1, because the export publishes its zeros
-    (a "." is never a 0; docs/statistics.md), or 0 for the weaker attacker of before."""
+    (a "." is never a 0; docs/statistics.md), or 0 for the weaker attacker of before.
+    ``enough``: exact bounds only where narrower than this, as in :func:`joint_bounds`."""
     live = [t for t in tables if t.id not in protection.withheld]
     published, hidden = _what_is_shown(live, protection, seen)
     order = sorted(hidden)
@@ -57,6 +58,13 @@ def bounds(tables: Sequence[Table], protection: Protection,
     idx = {k: i for i, k in enumerate(order)}
     eq_rows = _equations(live, idx, published)
     ub_rows = _inequalities(live, idx, published)
+    if enough is not None:
+        a_eq, b_eq = _matrix(eq_rows, len(order))
+        a_ub, b_ub = _matrix(ub_rows, len(order))
+        truth = np.array([float(protection.values[k].value) for k in order])
+        _check_possible(truth, a_eq, b_eq, a_ub, b_ub, order, dots)
+        return _narrow_enough(list(range(len(order))), dict(enumerate(order)), truth, enough,
+                              a_eq, b_eq, a_ub, b_ub, dots)
     return _solve(order, idx, eq_rows, ub_rows, dots)
 
 
@@ -242,7 +250,7 @@ def joint_bounds(before: tuple[Sequence[Table], Protection],
     if enough is not None:
         truth = np.array([float((before if s == "before" else after)[1].values[k].value)
                           for s, k in order])
-        _check_possible(truth, a_eq, b_eq, a_ub, b_ub, order)
+        _check_possible(truth, a_eq, b_eq, a_ub, b_ub, order, 1.0)
         return _narrow_enough(wanted, flat, truth, enough, a_eq, b_eq, a_ub, b_ub)
     out: dict[tuple[str, Key], tuple[float, float]] = {}
     for i in wanted:
@@ -258,10 +266,10 @@ def joint_bounds(before: tuple[Sequence[Table], Protection],
 
 
 def _check_possible(x: np.ndarray, a_eq: Any, b_eq: Any, a_ub: Any, b_ub: Any,
-                    order: Sequence[object]) -> None:
-    """``x`` (the true values) satisfies every relation and is at least 1: it lies inside the
-    exact interval of every quantity (what the callers checked bound by bound before)."""
-    assert (x >= 1 - 1e-6).all(), [order[int(i)] for i in np.flatnonzero(x < 1 - 1e-6)]
+                    order: Sequence[object], dots: float) -> None:
+    """``x`` (the true values) satisfies every relation and is at least ``dots``: it lies inside
+    the exact interval of every quantity (what the callers checked bound by bound before)."""
+    assert (x >= dots - 1e-6).all(), [order[int(i)] for i in np.flatnonzero(x < dots - 1e-6)]
     if a_eq is not None:
         off = np.abs(a_eq @ x - b_eq) > 1e-6
         assert not off.any(), f"{int(off.sum())} relations do not hold for the true values"
@@ -275,21 +283,22 @@ def _check_possible(x: np.ndarray, a_eq: Any, b_eq: Any, a_ub: Any, b_ub: Any,
 SEEDS = 8
 
 
-def _narrow_enough(wanted: list[int], flat: dict[int, tuple[str, Key]], truth: np.ndarray,
-                   enough: float, a_eq: Any, b_eq: Any, a_ub: Any, b_ub: Any
-                   ) -> dict[tuple[str, Key], tuple[float, float]]:
-    """:func:`joint_bounds` with ``enough``: the spread of the possible tables found so far
-    (the true one, every LP's solution) where it is at least ``enough``, exact bounds where
-    not. The spread lies inside the exact interval: it can only understate a width."""
+def _narrow_enough(wanted: list[int], flat: dict[int, Any], truth: np.ndarray, enough: float,
+                   a_eq: Any, b_eq: Any, a_ub: Any, b_ub: Any, dots: float = 1.0
+                   ) -> dict[Any, tuple[float, float]]:
+    """:func:`joint_bounds` and :func:`bounds` with ``enough``: the spread of the possible
+    tables found so far (the true one, every LP's solution) where it is at least ``enough``,
+    exact bounds where not. The spread lies inside the exact interval: it can only understate
+    a width."""
     low, high = truth.copy(), truth.copy()
     rng = np.random.default_rng(0)
     for seed in range(SEEDS):
         res = linprog(rng.random(len(truth)) * (-1.0 if seed % 2 else 1.0), A_ub=a_ub,
-                      b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=(1.0, None), method="highs")
+                      b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=(dots, None), method="highs")
         if res.status == 0:
             np.minimum(low, res.x, out=low)
             np.maximum(high, res.x, out=high)
-    out: dict[tuple[str, Key], tuple[float, float]] = {}
+    out: dict[Any, tuple[float, float]] = {}
     for i in wanted:
         exact: list[float | None] = [None, None]
         for end, sign in ((0, 1.0), (1, -1.0)):
@@ -298,7 +307,7 @@ def _narrow_enough(wanted: list[int], flat: dict[int, tuple[str, Key]], truth: n
             objective = np.zeros(len(truth))
             objective[i] = sign
             res = linprog(objective, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq,
-                          bounds=(1.0, None), method="highs")
+                          bounds=(dots, None), method="highs")
             if end == 0:
                 assert res.status == 0, (flat[i], res.message)
             if res.status == 3:  # unbounded above
