@@ -21,7 +21,6 @@ from sqlalchemy.exc import IntegrityError
 
 from kimdesk.server import LAST_SEEN_MINUTES, audit_trail, db
 from kimdesk.server.common import Device, ServiceError, now_iso, sha256
-from kimdesk.server.db import SQLITE_BUSY_MS
 from kimdesk.server.store import ensure_team
 from kimdesk.sync.protocol import EnrollResponse, ErrorCode
 
@@ -237,13 +236,16 @@ def mark_seen(engine: Engine, device_id: str, seen: str | None) -> bool:
         with engine.connect() as conn:
             sqlite = conn.dialect.name == "sqlite"
             if sqlite:  # BEGIN IMMEDIATE fails at once instead of waiting for a writer
-                _busy_timeout(conn, 0)
+                # the connection's own wait is put back afterwards, as it was (set at connect
+                # from ``db.SQLITE_BUSY_MS``; a constant imported here kept 20 s where a test
+                # had set 100 ms, and its locked push waited 20 s)
+                waits = _busy_timeout(conn, 0)
             try:
                 with conn.begin():
                     return bool(conn.execute(statement).rowcount)
             finally:
                 if sqlite:
-                    _busy_timeout(conn, SQLITE_BUSY_MS)
+                    _busy_timeout(conn, waits)
     except Exception as exc:
         from kimdesk.server.outage import diagnosis, outage_types
 
@@ -252,10 +254,14 @@ def mark_seen(engine: Engine, device_id: str, seen: str | None) -> bool:
         raise
 
 
-def _busy_timeout(conn: Any, ms: int) -> None:
+def _busy_timeout(conn: Any, ms: int) -> int:
     """SQLite's busy timeout of the connection, set on the driver's connection (autocommit:
-    through SQLAlchemy the statement would begin the transaction it is meant for)."""
-    conn.connection.driver_connection.execute(f"PRAGMA busy_timeout = {int(ms)}")
+    through SQLAlchemy the statement would begin the transaction it is meant for); the one it
+    had before."""
+    driver = conn.connection.driver_connection
+    before = int(driver.execute("PRAGMA busy_timeout").fetchone()[0])
+    driver.execute(f"PRAGMA busy_timeout = {int(ms)}")
+    return before
 
 
 #: Put before a staff member's code when it is hashed for storage: a process of the release
