@@ -208,7 +208,7 @@ def joint_bounds(before: tuple[Sequence[Table], Protection],
     ``enough`` apart gets that spread, an interval inside its exact one, without LPs of its
     own; the others get exact bounds (each solution found is a possible table too). Why: a
     pair of demo months has some 650 hidden quantities, and 1,300 LPs per pair took most of
-    the minute of the twelve-month tests (14,378 LPs, 78 of 87 s); about half the quantities
+    the twelve-month tests (14,378 LPs, 78 of 87 s under cProfile); about half the quantities
     are shown wide by the vertices found for others (some 550 LPs per pair). The answer to
     "narrower than ``enough``?" is the same as with every LP solved."""
     idx: dict[str, dict[Key, int]] = {}
