@@ -43,24 +43,34 @@ def hub(qapp: Any) -> Iterator[LanguageHub]:
     hub.apply("en")  # Qt's English catalog and ours (none) instead of the language tested
 
 
+def _in_the_dialog(qtbot: Any, open_it: Any, name: str, read: Any) -> None:
+    """Open a file dialog through the app's own function, call ``read`` with it once it shows,
+    save its screenshot as ``build/screenshots/<name>.png``, then cancel it."""
+
+    def inspect() -> None:
+        dialog: Any = QApplication.activeModalWidget()
+        read(dialog)
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        dialog.grab().save(str(SHOTS / f"{name}.png"))
+        dialog.reject()
+
+    shown = When(lambda: isinstance(QApplication.activeModalWidget(), QFileDialog), inspect)
+    open_it()
+    qtbot.waitUntil(lambda: shown.done, timeout=10000)
+
+
 def _texts_of_the_dialog(qtbot: Any, open_it: Any, name: str) -> dict[str, str]:
     """Open a dialog through the app's own function; read its labels and buttons, then cancel."""
     seen: dict[str, str] = {}
 
-    def read() -> None:
-        dialog: Any = QApplication.activeModalWidget()
+    def read(dialog: Any) -> None:
         for label in dialog.findChildren(QLabel):
             seen[label.objectName()] = label.text()
         box = dialog.findChild(QDialogButtonBox, "buttonBox")
         for button in box.buttons():
             seen[str(box.standardButton(button).name)] = button.text()
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        dialog.grab().save(str(SHOTS / f"{name}.png"))
-        dialog.reject()
 
-    shown = When(lambda: isinstance(QApplication.activeModalWidget(), QFileDialog), read)
-    open_it()
-    qtbot.waitUntil(lambda: shown.done, timeout=10000)
+    _in_the_dialog(qtbot, open_it, name, read)
     return seen
 
 
@@ -109,8 +119,7 @@ def _file_list_seen(qtbot: Any, open_it: Any, name: str) -> list[str]:
 
     problems: list[str] = []
 
-    def read() -> None:
-        dialog: Any = QApplication.activeModalWidget()
+    def read(dialog: Any) -> None:
         dialog.setViewMode(QFileDialog.ViewMode.Detail)
         QApplication.processEvents()
         view = dialog.findChild(QTreeView, "treeView")
@@ -122,13 +131,8 @@ def _file_list_seen(qtbot: Any, open_it: Any, name: str) -> list[str]:
                     end > view.viewport().width():
                 problems.append(f"section {section} at {header.sectionViewportPosition(section)}"
                                 f"..{end}, outside 0..{view.viewport().width()}")
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        dialog.grab().save(str(SHOTS / f"{name}.png"))
-        dialog.reject()
 
-    shown = When(lambda: isinstance(QApplication.activeModalWidget(), QFileDialog), read)
-    open_it()
-    qtbot.waitUntil(lambda: shown.done, timeout=10000)
+    _in_the_dialog(qtbot, open_it, name, read)
     return problems
 
 
