@@ -165,7 +165,7 @@ def _case_ids(conn: Any, case: str, team: str | None) -> tuple[set[str], set[str
     a case the server no longer holds by its id as given (among the second only: it may be a
     number, which the audit row must not name)."""
     from kimdesk.server import db
-    from kimdesk.server.purge import json_field
+    from kimdesk.server.purge import json_field, record_field
     from kimdesk.server.store import placeholder
 
     m = placeholder(conn)
@@ -182,10 +182,11 @@ def _case_ids(conn: Any, case: str, team: str | None) -> tuple[set[str], set[str
             f" ON c.deletion_id = p.deletion_id WHERE c.kind = 'cases' AND c.id = {m}"
             f" AND (SELECT COUNT(*) FROM {db.purged.name} o WHERE o.kind = 'cases'"
             f" AND o.deletion_id = c.deletion_id) = 1", (cid,)))
-    for table in (db.records.name, db.history.name):
+    for table, field in ((db.records_by(conn, "case_id"), record_field(conn, "case_id")),
+                         (db.history.name, json_field(conn, "case_id"))):
         for cid in sorted(cases):
             ids.update(str(i) for (i,) in conn.exec_driver_sql(
-                f"SELECT id FROM {table} WHERE {json_field(conn, 'case_id')} = {m}", (cid,)))
+                f"SELECT id FROM {table} WHERE {field} = {m}", (cid,)))
     return resolved, ids
 
 

@@ -37,7 +37,10 @@ class Orphan:
 
 
 def _link(conn: Connection, field: str) -> str:
-    """SQL for the parent id a child row ``c`` names (the JSON field ``field``)."""
+    """SQL for the parent id a child row ``c`` names (the JSON field ``field``; the column the
+    database keeps of it where there is one, revision 0012)."""
+    if field in db.LINK_COLUMNS:
+        return f"c.{field}"
     if conn.dialect.name == "postgresql":
         return f"(c.data::json ->> '{field}')"
     return f"json_extract(c.data, '$.{field}')"
@@ -67,7 +70,8 @@ def find(conn: Connection, team: str | None = None) -> list[Orphan]:
                 for start in range(0, len(ids), 500):
                     chunk = ids[start:start + 500]
                     for (rid,) in conn.exec_driver_sql(
-                            f"SELECT c.id FROM {db.records.name} c WHERE c.kind = {m}"
+                            f"SELECT c.id FROM {db.records_by(conn, field, 'c')}"
+                            f" WHERE c.kind = {m}"
                             f" AND c.team = {m} AND {_link(conn, field)}"
                             f" IN ({', '.join(m for _ in chunk)}) ORDER BY c.id",
                             (kind, t, *chunk)):

@@ -15,7 +15,6 @@ from operator import attrgetter
 from typing import Any, NamedTuple
 
 from sqlalchemy import (
-    JSON,
     Engine,
     LargeBinary,
     Select,
@@ -65,7 +64,7 @@ def pull_json(engine: Engine, device: Device, since: int, limit: int = PULL_PAGE
         size = case((attachment, literal(0)), else_=octets(conn.dialect.name, r.data)
                     ).label("size")
         query = (select(r.kind, r.id, r.rev, r.seq, r.deleted, data, r.updated_by, size,
-                        *_owners(conn.dialect.name))
+                        *_owners())
                  .where(r.team == device.team, r.seq > since, r.seq <= head))
         if not own:
             # this device's own writes are skipped in the query, not page by page: after a
@@ -99,22 +98,18 @@ def pull_json(engine: Engine, device: Device, since: int, limit: int = PULL_PAGE
             f'"next_cursor":{int(upper)},"more":{more_json}}}')
 
 
-def _owners(dialect: str) -> tuple[ColumnElement[Any], ColumnElement[Any]]:
+def _owners() -> tuple[ColumnElement[Any], ColumnElement[Any]]:
     """The case and the person a page's record belongs to (its own id for a case or person,
     else its ``case_id`` / ``person_id``), read by the database with the page: what the page's
-    audit row names (:func:`_audit`)."""
+    audit row names (:func:`_audit`). The links are the columns the database keeps of the
+    JSON fields (revision 0012): extracting them from every record's JSON was 24 of the 27 ms
+    a page of 4,000 records took on PostgreSQL."""
     r = db.records.c
-
-    def field(name: str) -> ColumnElement[Any]:
-        if dialect == "postgresql":
-            return func.json_extract_path_text(cast(r.data, JSON), name)
-        return func.json_extract(r.data, f"$.{name}")
-
     on_case = sorted(k for k, (f, _) in PARENTS.items() if f == "case_id")
     on_person = sorted(k for k, (f, _) in PARENTS.items() if f == "person_id")
-    return (case((r.kind == "cases", r.id), (r.kind.in_(on_case), field("case_id")),
+    return (case((r.kind == "cases", r.id), (r.kind.in_(on_case), r.case_id),
                  else_=literal(None)).label("case_ref"),
-            case((r.kind == "persons", r.id), (r.kind.in_(on_person), field("person_id")),
+            case((r.kind == "persons", r.id), (r.kind.in_(on_person), r.person_id),
                  else_=literal(None)).label("person_ref"))
 
 

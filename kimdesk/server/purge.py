@@ -43,6 +43,15 @@ CASE_KINDS = ("phase_transitions", "consultations", "goals", "referrals", "notes
 REFUSED = "purged: this record was deleted ({basis}); it cannot be sent again"
 
 
+def record_field(conn: Connection, name: str) -> str:
+    """SQL for a top-level text field of a row of ``records``: the column the database keeps
+    of it for a link (``case_id``, ``person_id``; revision 0012: indexed and, on PostgreSQL,
+    stored, so that finding a case's or a person's records reads no JSON), else
+    :func:`json_field`. ``record_history`` has no such columns: its rows take
+    :func:`json_field`."""
+    return name if name in db.LINK_COLUMNS else json_field(conn, name)
+
+
 def json_field(conn: Connection, name: str) -> str:
     """SQL for a top-level text field of a record's JSON ``data``."""
     if conn.dialect.name == "postgresql":
@@ -60,9 +69,9 @@ def _ids_where(conn: Connection, team: str, kinds: Iterable[str], field: str,
     for start in range(0, len(values), 500):
         chunk = values[start:start + 500]
         rows = conn.exec_driver_sql(
-            f"SELECT kind, id FROM {db.records.name} WHERE team = {m}"
+            f"SELECT kind, id FROM {db.records_by(conn, field)} WHERE team = {m}"
             f" AND kind IN ({', '.join(m for _ in kinds)})"
-            f" AND {json_field(conn, field)} IN ({', '.join(m for _ in chunk)})",
+            f" AND {record_field(conn, field)} IN ({', '.join(m for _ in chunk)})",
             (team, *kinds, *chunk))
         found += [(str(r[0]), str(r[1])) for r in rows]
     return found
@@ -175,7 +184,7 @@ def _case_names(conn: Connection, team: str, cases: list[str]
     for start in range(0, len(cases), 500):
         chunk = cases[start:start + 500]
         for rid, number, person in conn.exec_driver_sql(
-                f"SELECT id, {json_field(conn, 'case_number')}, {json_field(conn, 'person_id')}"
+                f"SELECT id, {json_field(conn, 'case_number')}, {record_field(conn, 'person_id')}"
                 f" FROM {db.records.name} WHERE team = {m} AND kind = 'cases'"
                 f" AND id IN ({', '.join(m for _ in chunk)})", (team, *chunk)):
             key = case_key(conn, team, str(number)) if number else None

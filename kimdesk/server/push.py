@@ -29,8 +29,8 @@ from kimdesk.server.pull import team_state
 from kimdesk.server.push_plan import Key, PushPlan, StoredRecord, decide, touched_keys
 from kimdesk.server.store import (
     HISTORY_COLUMNS,
-    RECORD_COLUMNS,
     insert_rows,
+    linked_rows,
     lock_team,
     open_conflicts,
     select_by_ids,
@@ -313,12 +313,13 @@ def write_plan(conn: Connection, device: Device, plan: PushPlan,
     history), versions the batch superseded itself into the history, the new conflicts, the
     resolved ones, and the team's change counter set to the last number used."""
     if plan.records:
-        fresh = [v for k, v in plan.records.items() if k in plan.new_keys]
+        columns, rows = linked_rows(conn, plan.records, plan.links)
+        fresh = [rows[k] for k in plan.records if k in plan.new_keys]
         if fresh:
-            insert_rows(conn, db.records, RECORD_COLUMNS, fresh)
-        stale = [v for k, v in plan.records.items() if k not in plan.new_keys]
+            insert_rows(conn, db.records, columns, fresh)
+        stale = [rows[k] for k in plan.records if k not in plan.new_keys]
         if stale:
-            update_records(conn, stale, stored)
+            update_records(conn, stale, stored, columns)
         if plan.history:
             insert_rows(conn, db.history, HISTORY_COLUMNS, plan.history)
     if plan.conflict_rows:

@@ -85,6 +85,9 @@ class PushPlan:
     conflict_rows: list[dict[str, Any]] = field(default_factory=list)
     #: Conflict ids the batch resolves and the change number each gets.
     resolutions: list[tuple[str, int]] = field(default_factory=list)
+    #: The case and the person each written record names (``case_id``, ``person_id`` of its
+    #: data), for the link columns of ``records`` (:data:`kimdesk.server.db.LINK_COLUMNS`).
+    links: dict[Key, tuple[Any, Any]] = field(default_factory=dict)
 
 
 @dataclass
@@ -319,6 +322,7 @@ class _Decision:
             plan.history.append((*earlier[:4], earlier[6], *earlier[8:], plan.stamp))
         plan.records[key] = (change.kind, change.id, team, rev, plan.seq, deleted, text,
                              data["updated_at"], device_id, self.batch_id, plan.stamp)
+        plan.links[key] = (data.get("case_id"), data.get("person_id"))
         self._conflicts(change, merge.conflicts)  # numbered after the record
         status = (ChangeStatus.CONFLICT if merge.conflicts
                   else ChangeStatus.APPLIED if merge.fast else ChangeStatus.MERGED)

@@ -80,9 +80,9 @@ def case_facts(conn: Connection) -> dict[str, list[CaseFacts]]:
     last: dict[str, date] = {}
     for kind, field in (("consultations", "date"), ("phase_transitions", "at")):
         rows = conn.exec_driver_sql(
-            f"SELECT {purge.json_field(conn, 'case_id')}, max({purge.json_field(conn, field)})"
+            f"SELECT {purge.record_field(conn, 'case_id')}, max({purge.json_field(conn, field)})"
             f" FROM {db.records.name} WHERE kind = {m} AND deleted = {m}"
-            f" GROUP BY {purge.json_field(conn, 'case_id')}", (kind, False))
+            f" GROUP BY {purge.record_field(conn, 'case_id')}", (kind, False))
         for case_id, day in rows:
             parsed = _day(day)
             if parsed is not None and (case_id not in last or parsed > last[case_id]):

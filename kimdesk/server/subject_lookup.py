@@ -46,7 +46,7 @@ from sqlalchemy import Connection, Engine
 from kimdesk.errors import KimdeskError
 from kimdesk.i18n import N_
 from kimdesk.server import db
-from kimdesk.server.purge import case_key, json_field
+from kimdesk.server.purge import case_key, json_field, record_field
 from kimdesk.server.store import placeholder
 
 
@@ -159,7 +159,7 @@ def resolve(conn: Connection, ident: str, team: str | None = None) -> Subject:
             (ident, *team_args)):
         found.add((str(t), ident))
     for t, person in conn.exec_driver_sql(
-            f"SELECT team, {json_field(conn, 'person_id')} FROM {db.records.name}"
+            f"SELECT team, {record_field(conn, 'person_id')} FROM {db.records.name}"
             f" WHERE kind = 'cases' AND (id = {m} OR {json_field(conn, 'case_number')} = {m})"
             f"{of_team}", (ident, ident, *team_args)):
         found.add((str(t), str(person or "")))

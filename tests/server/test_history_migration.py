@@ -20,16 +20,17 @@ def test_the_current_versions_leave_the_history_with_their_batch_and_time(db_url
     try:
         with engine.connect() as conn:
             migrate_to(conn, "0002")
+            # data is JSON, as a record's always is: the upgrade to 0012 reads links from it
             conn.execute(text(
                 "INSERT INTO records (kind, id, team, rev, seq, deleted, data, updated_at,"
-                " updated_by) VALUES ('persons', 'p1', 'Team Nord', 2, 2, false, 'v2',"
+                " updated_by) VALUES ('persons', 'p1', 'Team Nord', 2, 2, false, '[2]',"
                 " '2026-01-02', 'dev-b'), ('persons', 'p2', 'Team Nord', 1, 3, false,"
-                " 'v1', '2026-01-03', 'dev-a')"))
+                " '[1]', '2026-01-03', 'dev-a')"))
             conn.execute(text(
                 "INSERT INTO record_history (kind, id, team, rev, data, device_id, batch_id, at)"
-                " VALUES ('persons', 'p1', 'Team Nord', 1, 'v1', 'dev-a', 'b1', 't1'),"
-                " ('persons', 'p1', 'Team Nord', 2, 'v2', 'dev-b', 'b2', 't2'),"
-                " ('persons', 'p2', 'Team Nord', 1, 'v1', 'dev-a', 'b3', 't3')"))
+                " VALUES ('persons', 'p1', 'Team Nord', 1, '[1]', 'dev-a', 'b1', 't1'),"
+                " ('persons', 'p1', 'Team Nord', 2, '[2]', 'dev-b', 'b2', 't2'),"
+                " ('persons', 'p2', 'Team Nord', 1, '[1]', 'dev-a', 'b3', 't3')"))
             conn.commit()
             migrate_to(conn, "head")
             records = sorted(conn.execute(text(
@@ -39,12 +40,12 @@ def test_the_current_versions_leave_the_history_with_their_batch_and_time(db_url
                 " FROM record_history")).all())
             assert [tuple(r) for r in records] == [("p1", 2, "b2", "t2"), ("p2", 1, "b3", "t3")]
             # each earlier version ends when the next one was stored
-            assert [tuple(h) for h in history] == [("p1", 1, "v1", "dev-a", "b1", "t1", "t2")]
+            assert [tuple(h) for h in history] == [("p1", 1, "[1]", "dev-a", "b1", "t1", "t2")]
             # a release before 0003 would still write every version here: it is refused
             with pytest.raises(IntegrityError):
                 conn.execute(text(
                     "INSERT INTO record_history (kind, id, team, rev, data, device_id,"
-                    " batch_id, at) VALUES ('persons', 'p2', 'Team Nord', 1, 'v1', 'dev-a',"
+                    " batch_id, at) VALUES ('persons', 'p2', 'Team Nord', 1, '[1]', 'dev-a',"
                     " 'b3', 't3')"))
             conn.rollback()
 
@@ -52,7 +53,7 @@ def test_the_current_versions_leave_the_history_with_their_batch_and_time(db_url
             history = sorted(conn.execute(text(
                 "SELECT id, rev, data, device_id, batch_id, at FROM record_history")).all())
             assert [tuple(h) for h in history] == [
-                ("p1", 1, "v1", "dev-a", "b1", "t1"), ("p1", 2, "v2", "dev-b", "b2", "t2"),
-                ("p2", 1, "v1", "dev-a", "b3", "t3")]
+                ("p1", 1, "[1]", "dev-a", "b1", "t1"), ("p1", 2, "[2]", "dev-b", "b2", "t2"),
+                ("p2", 1, "[1]", "dev-a", "b3", "t3")]
     finally:
         engine.dispose()
