@@ -13,7 +13,7 @@ import contextlib
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtWidgets import QDialog, QLabel, QWidget
+from PySide6.QtWidgets import QDialog, QLabel, QLineEdit, QWidget
 
 from kimdesk import config, i18n
 from kimdesk.gui.forms_generated.ui_settings import Ui_SettingsDialog
@@ -129,6 +129,23 @@ def server_status(url: str | None) -> str:
     return _("This vault syncs with the server at this address:")
 
 
+def address_line(field: QLineEdit, url: str, name: str) -> None:
+    """Show a server address in a read-only field: left to right in every language, with the
+    whole address as its tooltip, hidden when there is none.
+
+    A field never wraps; its text is exactly the address, so a counselor can select and copy it
+    whole for a colleague or the IT service (an address elided in the middle would copy as
+    "https://kim-…/kimdesk"); too long for the window it scrolls, and the tooltip shows it all.
+    A URL reads left to right, also in a right-to-left interface, as in a browser's address bar.
+    ``name`` is what screen readers call the field (a buddy label alone is not enough there)."""
+    field.setLayoutDirection(Qt.LayoutDirection.LeftToRight)
+    field.setText(url)
+    field.setToolTip(url)
+    field.setCursorPosition(0)  # the scheme and host first when it does not fit
+    field.setVisible(bool(url))
+    field.setAccessibleName(name)
+
+
 class SettingsDialog(QDialog):
     """Language, idle timeout, the sync server (shown), and the retention plan with its
     "delete". ``sync_server``: the address the open vault syncs with, "" when it is not
@@ -163,31 +180,20 @@ class SettingsDialog(QDialog):
         tabs.setTabEnabled(tabs.indexOf(self.ui.retentionTab), unlocked)
 
     def _show_address(self, url: str) -> None:
-        """The address the vault syncs with, on a line of its own: a read-only field, left to
-        right in every language, with the whole address as its tooltip.
+        """The address the vault syncs with, on a line of its own (:func:`address_line`).
 
         Why not in the sentence above: a word-wrapped label breaks a line after a hyphen or a
         slash, so the address came apart mid-word ("https://kim-sync.kreis-" / "guetersloh.de
         :8443/kimdesk"), and in Arabic and Persian the bidirectional algorithm put its parts out
-        of order besides (a review, 2026-12-07). A field never wraps; its text is exactly the
-        address, so a counselor can select and copy it whole for a colleague or the IT service
-        (an address elided in the middle would copy as "https://kim-…/kimdesk"); too long for
-        the window it scrolls, and the tooltip shows it all. A URL reads left to right, also in
-        a right-to-left interface, as in a browser's address bar. Screen readers call it
-        "Server address", and the sentence above is its buddy."""
-        field = self.ui.serverAddress
-        field.setLayoutDirection(Qt.LayoutDirection.LeftToRight)
-        field.setText(url)
-        field.setToolTip(url)
-        field.setCursorPosition(0)  # the scheme and host first when it does not fit
-        field.setVisible(bool(url))
-        field.setAccessibleName(_("Server address"))
-        self.ui.serverStatus.setBuddy(field)
+        of order besides (a review, 2026-12-07). Screen readers call it "Server address", and
+        the sentence above is its buddy."""
+        address_line(self.ui.serverAddress, url, _("Server address"))
+        self.ui.serverStatus.setBuddy(self.ui.serverAddress)
 
     def _show_policy(self) -> QLabel:
         """Fields the machine policy sets are read-only, with a note that says so
         (docs/deployment.md, "Machine policy"); a broken policy file is named here too."""
-        from kimdesk.policy import SET_BY_ADMINISTRATOR, broken_line, isolated
+        from kimdesk.policy import SET_BY_ADMINISTRATOR, broken_line
 
         policy = config.policy()
         lines = [broken_line(policy)] if policy.broken else []
@@ -205,13 +211,32 @@ class SettingsDialog(QDialog):
         note.setVisible(bool(lines))
         self.ui.generalForm.addRow(note)
         if policy.server:
-            server = QLabel(_("Sync only with {server}: {note}").format(
-                **isolated({"server": policy.server}), note=_(SET_BY_ADMINISTRATOR)))
-            server.setObjectName("policyServer")
-            server.setWordWrap(True)
-            layout = self.ui.serverLayout
-            layout.insertWidget(layout.indexOf(self.ui.serverAddress) + 1, server)
+            self._show_policy_server(policy.server)
         return note
+
+    def _show_policy_server(self, url: str) -> None:
+        """The one server the machine policy allows: a sentence without the address, and the
+        address below it on a line of its own, as the enrolled one above (:func:`address_line`).
+
+        It was "Sync only with {server}: Set by your administrator.", one word-wrapped label:
+        a long address broke after a hyphen or a slash in every language (2026-12-07). The
+        sentence ends in a colon that points at the field, like "This vault syncs with the
+        server at this address:" above; "Set by your administrator." as a second part would
+        stand between the two. On a managed machine both fields usually show the same address:
+        one says where this vault syncs, the other where any vault here may."""
+        sentence = QLabel(_("Your administrator allows sync only with the server at this "
+                            "address:"))
+        sentence.setObjectName("policyServer")
+        sentence.setWordWrap(True)
+        field = QLineEdit()
+        field.setObjectName("policyServerAddress")
+        field.setReadOnly(True)
+        address_line(field, url, _("Server address allowed by your administrator"))
+        sentence.setBuddy(field)
+        layout = self.ui.serverLayout
+        at = layout.indexOf(self.ui.serverAddress) + 1
+        layout.insertWidget(at, sentence)
+        layout.insertWidget(at + 1, field)
 
     def accept(self) -> None:
         self.settings.idle_minutes = self.ui.idleSpin.value()
