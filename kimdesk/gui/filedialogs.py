@@ -22,7 +22,8 @@ a folder named after the client (Xvfb with GTK 3, ``tests/gui/test_native_dialog
 Qt's own dialog sizes its file list's columns for English ("10/29/81 02:02PM" for the date):
 "Değiştirilme Tarihi" lost its last letter in Turkish (a review, 2026-12-07), "Änderungsdatum"
 and "Дата изменения" were as tight. :func:`fit_file_list` widens each column to its header, in
-whatever language, as the dialog shows (:func:`_file_list_fitted`).
+whatever language, as the dialog shows (:func:`_file_list_fitted`). The one file dialog Qt opens
+by itself, the print dialog's "Print to file" "...", is fitted too (:func:`run_print_dialog`).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QSettings, QStandardPaths, Qt
-from PySide6.QtWidgets import QFileDialog, QHeaderView, QWidget
+from PySide6.QtWidgets import QDialog, QFileDialog, QHeaderView, QWidget
 
 from kimdesk.gui.fitting import fit_header
 
@@ -146,5 +147,23 @@ def choose_folder(parent: QWidget | None, caption: str, folder: str) -> str:
     try:
         with _file_list_fitted():
             return QFileDialog.getExistingDirectory(parent, caption, folder)
+    finally:
+        forget_dialog_history()
+
+
+def run_print_dialog(dialog: QDialog) -> bool:
+    """Run Qt's print dialog; whether it was accepted. Its "..." beside the output file opens
+    Qt's own file dialog by itself (``QFileDialog::getSaveFileName`` in Qt's
+    ``qprintdialog_unix.cpp``), out of reach of :func:`save_file`: its columns were English-sized
+    ("Değiştirilme Tarihi" cut, 2026-12-07). The same filter as for the app's dialogs fits it, for
+    as long as the print dialog is open, and the folders it showed are forgotten as the print
+    dialog closes, not only at the next lock or quit.
+
+    Not a filter installed on the application for its lifetime: it would run Python for every
+    event of the whole app, at every key press and repaint, to catch a dialog that one modal
+    dialog opens."""
+    try:
+        with _file_list_fitted():
+            return dialog.exec() == QDialog.DialogCode.Accepted
     finally:
         forget_dialog_history()

@@ -155,3 +155,62 @@ def test_the_file_list_shows_its_column_headers_whole(
             ("save", lambda: filedialogs.save_file(None, "KIMdesk", folder + "/a.pdf", "")),
             ("folder", lambda: filedialogs.choose_folder(None, "KIMdesk", folder))):
         assert _file_list_seen(qtbot, open_it, f"file-list-{name}-{lang}") == [], (name, lang)
+
+
+@pytest.mark.parametrize("lang", list(LOOK_IN))
+def test_the_print_to_file_dialog_shows_its_column_headers_whole(
+        lang: str, hub: LanguageHub, qtbot: Any, tmp_path: Path,
+        qt_settings_here: Path) -> None:  # noqa: F811
+    """The handout's "Print…" opens Qt's print dialog, whose "..." beside the output file opens
+    Qt's own file dialog by itself (``QFileDialog::getSaveFileName`` in Qt's
+    ``qprintdialog_unix.cpp``), not through :func:`filedialogs.save_file`: its columns were
+    English-sized, "Değiştirilme Tarihi" cut as in the app's own dialogs before
+    :func:`filedialogs.fit_file_list`. Clicked for real, through the handout dialog's own print
+    path: every header whole and inside the list, and the folder it showed is not left in
+    ``QtProject.conf`` once the print dialog is closed."""
+    from PySide6.QtPrintSupport import QPrintDialog
+    from PySide6.QtWidgets import QComboBox, QToolButton, QTreeView
+
+    from kimdesk.gui.fonts import register_fonts
+    from tests.handouts.test_gui import open_dialog
+
+    register_fonts()
+    hub.apply(lang)
+    handout = open_dialog(qtbot)
+    problems: list[str] = []
+    seen: list[QFileDialog] = []
+
+    def read(files: Any) -> None:
+        seen.append(files)
+        files.setViewMode(QFileDialog.ViewMode.Detail)
+        QApplication.processEvents()
+        view = files.findChild(QTreeView, "treeView")
+        header = view.header()
+        problems.extend(cut_texts(view))
+        for section in range(header.count()):
+            start = header.sectionViewportPosition(section)
+            if not start >= 0 or start + header.sectionSize(section) > view.viewport().width():
+                problems.append(f"section {section} at {start}, outside the list")
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        files.grab().save(str(SHOTS / f"file-list-print-{lang}.png"))
+        files.reject()
+
+    def to_file(printing: Any) -> None:
+        printers = printing.findChild(QComboBox, "printers")
+        printers.setCurrentIndex(printers.count() - 1)  # Qt lists "Print to File (PDF)" last
+        printing.grab().save(str(SHOTS / f"print-dialog-{lang}.png"))
+        browse = printing.findChild(QToolButton, "fileBrowser")
+        assert browse.isEnabled()
+        When(lambda: isinstance(QApplication.activeModalWidget(), QFileDialog), lambda: read(
+            QApplication.activeModalWidget()))
+        browse.click()  # runs the file dialog's own loop until read() closes it
+        printing.reject()
+
+    printed = When(lambda: isinstance(QApplication.activeModalWidget(), QPrintDialog),
+                   lambda: to_file(QApplication.activeModalWidget()))
+    handout.print_button.click()
+    qtbot.waitUntil(lambda: printed.done, timeout=10000)
+    assert len(seen) == 1, "no file dialog"
+    assert problems == [], lang
+    store = qt_settings_here.read_text("utf-8") if qt_settings_here.exists() else ""
+    assert "lastVisited" not in store and "history" not in store, store

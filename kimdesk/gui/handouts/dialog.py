@@ -362,10 +362,12 @@ class HandoutDialog(QDialog):
 
     @Slot()
     def print_document(self) -> None:
+        from kimdesk.gui.filedialogs import run_print_dialog
+
         printer = QPrinter(QPrinter.PrinterMode.HighResolution)
         printer.setDocName(self.windowTitle())
         dialog = QPrintDialog(printer, self)
-        if dialog.exec() == QDialog.DialogCode.Accepted:
+        if run_print_dialog(dialog):  # its "Print to file" file dialog fitted and forgotten
             self.print_to(printer)
 
     def print_to(self, printer: QPrinter) -> None:
