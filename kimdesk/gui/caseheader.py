@@ -16,7 +16,7 @@ from kimdesk.domain.codes import ClosureReason, Phase
 from kimdesk.domain.names import joined
 from kimdesk.domain.phases import next_phases
 from kimdesk.gui.labels import code_label, kind_label
-from kimdesk.gui.lang import format_clock, format_date, ltr
+from kimdesk.gui.lang import format_date, format_moment, ltr
 from kimdesk.i18n import gettext
 
 if TYPE_CHECKING:
@@ -69,6 +69,5 @@ def show_history(tree: QTreeWidget, bundle: CaseBundle | None) -> None:
             match = next((t for t in bundle.transitions if t.id == event.subject_id), None)
             if match is not None:
                 what = _("Phase: {phase}").format(phase=code_label(Phase, match.to_phase))
-        local = event.at.astimezone()
-        when = f"{format_date(local.date())} {format_clock(local.hour, local.minute)}"
+        when = format_moment(event.at.astimezone())
         tree.addTopLevelItem(QTreeWidgetItem([when, event.actor, what]))

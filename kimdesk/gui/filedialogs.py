@@ -22,7 +22,9 @@ a folder named after the client (Xvfb with GTK 3, ``tests/gui/test_native_dialog
 Qt's own dialog sizes its file list's columns for English ("10/29/81 02:02PM" for the date):
 "Değiştirilme Tarihi" lost its last letter in Turkish (a review, 2026-12-07), "Änderungsdatum"
 and "Дата изменения" were as tight. :func:`fit_file_list` widens each column to its header, in
-whatever language, as the dialog shows (:func:`_file_list_fitted`). The one file dialog Qt opens
+whatever language, as the dialog shows (:func:`_file_list_fitted`), and writes its "Date Modified"
+as the app writes dates (:class:`_AppDates`): Qt writes it in the system's locale, so Arabic read
+"22:03 2026 12 7". The one file dialog Qt opens
 by itself, the print dialog's "Print to file" "...", is fitted too (:func:`run_print_dialog`).
 """
 
@@ -31,10 +33,29 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, QSettings, QStandardPaths, Qt
-from PySide6.QtWidgets import QDialog, QFileDialog, QHeaderView, QWidget
+from PySide6.QtCore import (
+    QCoreApplication,
+    QEvent,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QSettings,
+    QStandardPaths,
+    Qt,
+)
+from PySide6.QtWidgets import (
+    QDialog,
+    QFileDialog,
+    QFileSystemModel,
+    QHeaderView,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTreeView,
+    QWidget,
+)
 
 from kimdesk.gui.fitting import fit_header
 
@@ -99,12 +120,51 @@ def fit_file_list(dialog: QFileDialog) -> None:
             header.resizeSection(widest, header.sectionSize(widest) - min(excess, spare))
 
 
+#: The file list's column of the time a file was last changed (``QFileSystemModel``'s fourth).
+_MODIFIED = 3
+
+
+class _AppDates(QStyledItemDelegate):
+    """The file list's "Date Modified" as the app writes a date and time everywhere else
+    (:func:`kimdesk.gui.lang.format_moment`: the interface's short date with a four-digit year
+    and its digits, then "HH:mm").
+
+    Qt's file list writes it with ``QLocale::system()``, the desktop's locale, not the
+    interface's (``QLocale.setDefault``): an Arabic interface read "22:03 2026 12 7" (the "C"
+    locale's "7 12 2026 22:03" with Latin digits and no separators, its parts laid out right to
+    left; a review, 2026-12-07), and on a German desktop every language would read "07.12.26
+    22:03" with its two-digit year. Only the text drawn changes: the model, its sorting by the
+    real time, and every other column stay Qt's."""
+
+    def initStyleOption(self, option: QStyleOptionViewItem,
+                        index: QModelIndex | QPersistentModelIndex) -> None:
+        from kimdesk.gui.lang import format_moment
+
+        super().initStyleOption(option, index)
+        model = index.model()
+        if isinstance(model, QFileSystemModel):
+            if isinstance(index, QPersistentModelIndex):
+                index = model.index(index.row(), index.column(), index.parent())
+            stamp = model.lastModified(index).toPython()
+            if isinstance(stamp, datetime):  # not for an invalid time
+                option.text = format_moment(stamp)
+
+
+def date_files_as_the_app(dialog: QFileDialog) -> None:
+    """:class:`_AppDates` for the "Date Modified" column of the dialog's file list."""
+    for view in dialog.findChildren(QTreeView):
+        if not isinstance(view.itemDelegateForColumn(_MODIFIED), _AppDates):
+            view.setItemDelegateForColumn(_MODIFIED, _AppDates(view))
+
+
 class _FileListFitter(QObject):
-    """Fits the file list of a file dialog as it is shown: Qt's static functions build the
-    dialog and run it in one call, and this is the moment between."""
+    """Fits the file list of a file dialog as it is shown, and dates its files as the app
+    does: Qt's static functions build the dialog and run it in one call, and this is the
+    moment between."""
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Show and isinstance(watched, QFileDialog):
+            date_files_as_the_app(watched)
             fit_file_list(watched)
         return False
 

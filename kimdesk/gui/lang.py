@@ -9,6 +9,7 @@ direction (Arabic and Persian mirror the whole window). Every window listens to
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import ClassVar
 
 from PySide6.QtCore import QDate, QLibraryInfo, QLocale, QObject, Qt, QTime, QTranslator, Signal
@@ -174,3 +175,11 @@ def format_int(value: int) -> str:
 def format_clock(hour: int, minute: int) -> str:
     """A time of day as "HH:mm" in the locale's digits."""
     return locale().toString(QTime(hour, minute), "HH:mm")
+
+
+def format_moment(value: datetime) -> str:
+    """A local date and time as the app shows one (the case history, a file dialog's "Date
+    Modified"): :func:`format_date`, a space, :func:`format_clock`. Not isolated: in Arabic the
+    locale's own marks keep the date in one piece, and with the time it reads, right to left,
+    day, month, year, time, as an Arabic reader reads it; so in Persian."""
+    return f"{format_date(value.date())} {format_clock(value.hour, value.minute)}"

@@ -149,3 +149,27 @@ def broken_across_lines(root: QWidget, words: list[str]) -> list[str]:
             if word in label.text() and not any(word in line for line in lines):
                 problems.append(f"{label.objectName()!r} breaks {word!r}: {lines}")
     return problems
+
+
+def right_to_left(widget: QWidget, text: str, parts: list[str]) -> list[str]:
+    """``parts`` of ``text`` from the rightmost to the leftmost as Qt draws ``text`` on one line
+    in ``widget``'s font and layout direction: the order a reader of a right-to-left script
+    reads them in (a left-to-right reader reads the list backwards). Each part is found at its
+    first place in ``text``; its place on the line is the middle of its characters' edges."""
+    from PySide6.QtGui import QTextLayout, QTextLine, QTextOption
+
+    layout = QTextLayout(text, widget.font())
+    option = QTextOption()
+    option.setTextDirection(widget.layoutDirection())
+    layout.setTextOption(option)
+    layout.beginLayout()
+    line = layout.createLine()
+    line.setLineWidth(100_000)
+    layout.endLayout()
+    middle: dict[str, float] = {}
+    for part in parts:
+        start = text.index(part)
+        edges = [line.cursorToX(k, edge)[0] for k in range(start, start + len(part))  # type: ignore[index]
+                 for edge in (QTextLine.Edge.Leading, QTextLine.Edge.Trailing)]
+        middle[part] = (min(edges) + max(edges)) / 2
+    return sorted(parts, key=lambda p: -middle[p])

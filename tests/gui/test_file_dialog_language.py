@@ -8,6 +8,7 @@ widgets are read, and a screenshot of each lands in ``build/screenshots/``."""
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -214,3 +215,59 @@ def test_the_print_to_file_dialog_shows_its_column_headers_whole(
     assert problems == [], lang
     store = qt_settings_here.read_text("utf-8") if qt_settings_here.exists() else ""
     assert "lastVisited" not in store and "history" not in store, store
+
+
+@pytest.mark.parametrize("lang", list(LOOK_IN))
+def test_the_file_list_dates_read_as_the_apps_dates(
+        lang: str, hub: LanguageHub, qtbot: Any, tmp_path: Path,
+        qt_settings_here: Path) -> None:  # noqa: F811
+    """The file list's "Date Modified" read "22:03 2026 12 7" in Arabic (a review, 2026-12-07):
+    Qt writes it in the system's locale (``QLocale::system()``, "C" here: "7 12 2026 22:03";
+    on a German desktop "07.12.26 22:03" in any interface language), not the interface's. Each
+    cell reads as the app writes every other date and time (the case history's): the
+    interface's own short date with a four-digit year and its digits, then "HH:mm"; in Arabic
+    and Persian drawn as their readers read it, right to left: day, month, year, then the time;
+    and whole in its column."""
+    import os
+    from datetime import datetime
+
+    from PySide6.QtWidgets import QStyle, QStyleOptionViewItem, QTreeView
+
+    from kimdesk.gui.fonts import register_fonts
+    from kimdesk.gui.lang import format_clock, format_date
+    from tests.gui.fit import right_to_left
+
+    register_fonts()
+    hub.apply(lang)
+    made = tmp_path / "Termin.pdf"
+    made.write_bytes(b"%PDF-1.4\n")
+    stamp = datetime(2026, 12, 7, 22, 3).timestamp()  # local time, as the column shows it
+    os.utime(made, (stamp, stamp))
+    day, clock = format_date(datetime(2026, 12, 7).date()), format_clock(22, 3)
+    seen: dict[str, Any] = {}
+
+    def read(dialog: Any) -> None:
+        dialog.setViewMode(QFileDialog.ViewMode.Detail)
+        view = dialog.findChild(QTreeView, "treeView")
+        model = view.model()
+        qtbot.waitUntil(lambda: model.rowCount(view.rootIndex()) > 0, timeout=5000)
+        index = model.index(0, 3, view.rootIndex())
+        option = QStyleOptionViewItem()
+        view.itemDelegateForIndex(index).initStyleOption(option, index)
+        room = view.style().subElementRect(QStyle.SubElement.SE_ItemViewItemText, option, view)
+        parts = [p for p in re.split(r"[^\d:]+", option.text) if p]  # any script's digits
+        seen.update(name=model.index(0, 0, view.rootIndex()).data(), text=option.text,
+                    needed=view.fontMetrics().horizontalAdvance(option.text),
+                    room=view.header().sectionSize(3) - (option.rect.width() - room.width()),
+                    parts=parts, drawn=right_to_left(view, option.text, parts))
+
+    _in_the_dialog(qtbot, lambda: filedialogs.open_file(None, "KIMdesk", str(tmp_path), ""),
+                   f"file-list-dates-{lang}", read)
+    assert seen["name"] == "Termin.pdf"
+    assert seen["text"] == f"{day} {clock}", seen["text"]
+    assert seen["needed"] <= seen["room"], seen
+    if lang in ("ar", "fa"):
+        assert not re.search("[0-9]", seen["text"])
+        parts = seen["parts"]
+        assert seen["drawn"] == (
+            parts if lang == "ar" else [parts[2], parts[1], parts[0], parts[3]])  # fa: y/M/d
