@@ -237,6 +237,7 @@ class SettingsDialog(QDialog):
         at = layout.indexOf(self.ui.serverAddress) + 1
         layout.insertWidget(at, sentence)
         layout.insertWidget(at + 1, field)
+        QWidget.setTabOrder(self.ui.serverAddress, field)  # not after OK and Cancel
 
     def accept(self) -> None:
         self.settings.idle_minutes = self.ui.idleSpin.value()

@@ -149,6 +149,7 @@ def test_the_policy_server_is_never_broken_and_can_be_copied(
         assert field.accessibleName() and field.accessibleName() != \
             dialog.ui.serverAddress.accessibleName()
         assert sentence.buddy() is field
+        assert dialog.ui.serverAddress.nextInFocusChain() is field  # Tab: the next address
         width = field.fontMetrics().horizontalAdvance(POLICY_URL)
         assert width < field.contentsRect().width(), name
     assert field is not None
