@@ -13,10 +13,11 @@
 | ``KIMDESK_RECEIPT_DAYS`` | 30 | days the sync server keeps a stored push receipt's content |
 | ``KIMDESK_EXIT_AFTER_PAINT`` | unset | any value: quit after the first paint (benchmark) |
 
-The machine policy (:data:`POLICY_FILE`, ``/etc/kimdesk/policy.ini``; docs/deployment.md,
-"Machine policy") is read here too, and only here: municipal IT's settings for a managed laptop,
-which win over the variables above and the user's settings (:mod:`kimdesk.policy` says what
-each allows). A broken policy file fails closed.
+The machine policy (:data:`POLICY_FILE`, ``/etc/kimdesk/policy.ini``; on Windows
+``HKLM\\Software\\Policies\\KIMdesk``, read by :mod:`kimdesk.policy_registry` for
+:func:`policy`; docs/deployment.md, "Machine policy") is read here too, and only here: municipal
+IT's settings for a managed laptop, which win over the variables above and the user's settings
+(:mod:`kimdesk.policy` says what each allows). A broken policy fails closed.
 
 The demo vault (``kimdesk --demo``) is always ``demo/kimdesk-demo.kdb`` in the data folder: its own
 file in its own folder, never the real vault's path, whatever ``KIMDESK_VAULT`` says.
@@ -38,7 +39,11 @@ import os
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePath
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from kimdesk.policy_registry import Registry
 
 APP_NAME = "KIMdesk"
 
@@ -198,10 +203,13 @@ def secure_folders() -> None:
 # -- the machine policy ---------------------------------------------------------------------------
 #: Municipal IT's settings for a managed laptop (docs/deployment.md, "Machine policy"): an INI
 #: file owned by root. A module constant, not a variable of the environment: a counselor can set
-#: any variable and would so step out of the policy (tests monkeypatch this constant). Windows'
-#: ``HKLM\Software\Policies\KIMdesk`` with an ADMX template is not built yet: there no policy is
-#: read (docs/planned.md, section 7).
+#: any variable and would so step out of the policy (tests monkeypatch this constant). Windows
+#: has ``HKLM\Software\Policies\KIMdesk`` instead (:data:`POLICY_REGISTRY`).
 POLICY_FILE = Path("/etc/kimdesk/policy.ini")
+#: Where Windows' machine policy is read (:mod:`kimdesk.policy_registry`): None is the standard
+#: library's ``winreg`` on Windows and the file elsewhere; tests put a fake registry (an object
+#: with winreg's functions) here to read the Windows policy on Linux.
+POLICY_REGISTRY: Registry | None = None
 #: The account that must own the file and its folder (root): anyone else could change it.
 POLICY_OWNER = 0
 #: The most a policy file may be: a few keys; a larger file is not one IT wrote for KIMdesk.
@@ -235,12 +243,14 @@ REASON_BAD_VALUE = N_("[{section}] {key} cannot be \"{value}\"")
 
 @dataclass(frozen=True)
 class Policy:
-    """The machine policy in force. ``present``: a file is there; ``problem``/``params``: why it
-    cannot be used (a msgid of ``REASON_*``), "" when it can. A broken file sets nothing and
+    """The machine policy in force. ``path``: the file, or on Windows the registry key (a
+    :class:`~pathlib.PureWindowsPath`; messages name it). ``present``: a file or key is there;
+    ``problem``/``params``: why it cannot be used (a msgid of ``REASON_*`` or of
+    :mod:`kimdesk.policy_registry`), "" when it can. A broken policy sets nothing and
     refuses what it might have guarded (:attr:`broken`): sync and the demo; the idle time is then
     at most :data:`DEFAULT_IDLE_MINUTES`."""
 
-    path: Path
+    path: PurePath
     present: bool = False
     server: str = ""
     fingerprint: str = ""
@@ -249,7 +259,7 @@ class Policy:
     language: str = ""
     problem: str = ""
     params: dict[str, str] = field(default_factory=dict)
-    #: the keys the file set, "[section] key" (``kimdesk doctor``)
+    #: the keys the file set, "[section] key" (``kimdesk doctor``); the registry's value names
     keys: tuple[str, ...] = ()
 
     @property
@@ -291,7 +301,7 @@ def _policy_values(path: Path, text: str) -> Policy:
             where = {"section": section, "key": key, "value": raw}
             if key not in POLICY_KEYS.get(section, ()):
                 return Policy(path, True, problem=REASON_UNKNOWN_KEY, params=where)
-            value = _policy_value(key, raw.strip())
+            value = policy_value(key, raw.strip())
             if value is None:
                 return Policy(path, True, problem=REASON_BAD_VALUE, params=where)
             values[key] = value
@@ -299,8 +309,9 @@ def _policy_values(path: Path, text: str) -> Policy:
     return Policy(path, True, keys=tuple(keys), **values)  # type: ignore[arg-type]
 
 
-def _policy_value(key: str, raw: str) -> object | None:
-    """One key's value as :class:`Policy` holds it, None when the key does not take it."""
+def policy_value(key: str, raw: str) -> object | None:
+    """One key's value as :class:`Policy` holds it, None when the key does not take it (the
+    registry's values follow the same rules: :mod:`kimdesk.policy_registry`)."""
     if key == "server":
         return raw.rstrip("/") if raw.startswith(("https://", "http://")) else None
     if key == "fingerprint":
@@ -322,7 +333,7 @@ def read_policy(path: Path | None = None) -> Policy:
     read."""
     path = POLICY_FILE if path is None else path
     if os.name != "posix":
-        return Policy(path)  # the registry's policy is not built yet
+        return Policy(path)  # Windows: the registry (policy())
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOCTTY", 0))
     except FileNotFoundError:
@@ -375,6 +386,10 @@ def stat_is_file(mode: int) -> bool:
 
 
 def policy() -> Policy:
-    """The machine policy as the file says now (read when asked, like :func:`load`: a few
-    system calls)."""
+    """The machine policy as the file (on Windows the registry) says now: read when asked, like
+    :func:`load` (a few system calls)."""
+    if POLICY_REGISTRY is not None or sys.platform == "win32":
+        from kimdesk.policy_registry import read_registry_policy
+
+        return read_registry_policy(POLICY_REGISTRY)
     return read_policy()

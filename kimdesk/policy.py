@@ -1,6 +1,7 @@
-"""What the machine policy (``/etc/kimdesk/policy.ini``, read by :mod:`kimdesk.config` alone)
-allows, in the words a counselor reads: the demo, the sync server and its certificate, the
-longest idle time, the interface language. docs/deployment.md ("Machine policy") is the
+"""What the machine policy (``/etc/kimdesk/policy.ini``, on Windows the registry key
+``HKLM\\Software\\Policies\\KIMdesk``; read by :mod:`kimdesk.config` alone) allows, in the
+words a counselor reads: the demo, the sync server and its certificate, the longest idle time,
+the interface language. docs/deployment.md ("Machine policy") is the
 contract for municipal IT.
 
 A policy value wins over the per-user settings, over ``KIMDESK_*`` variables and over the
@@ -36,8 +37,10 @@ class PolicyRefused(KimdeskError):
         return super().translated_with(isolated(params))
 
 
-#: Parameters that are paths, addresses or fingerprints: left-to-right text in any line.
-_LTR_PARAMS = ("path", "server", "url", "host", "fingerprint", "mode", "section", "key", "value")
+#: Parameters that are paths, addresses or fingerprints, or registry names and types:
+#: left-to-right text in any line.
+_LTR_PARAMS = ("path", "server", "url", "host", "fingerprint", "mode", "section", "key", "value",
+               "name", "type", "expected")
 
 
 def isolated(params: dict[str, object]) -> dict[str, object]:
