@@ -5,6 +5,7 @@ header section narrower than its text, with the same metrics Qt lays them out wi
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QTextLayout, QTextLine, QTextOption
 from PySide6.QtWidgets import (
     QAbstractButton,
     QCheckBox,
@@ -151,13 +152,9 @@ def broken_across_lines(root: QWidget, words: list[str]) -> list[str]:
     return problems
 
 
-def right_to_left(widget: QWidget, text: str, parts: list[str]) -> list[str]:
-    """``parts`` of ``text`` from the rightmost to the leftmost as Qt draws ``text`` on one line
-    in ``widget``'s font and layout direction: the order a reader of a right-to-left script
-    reads them in (a left-to-right reader reads the list backwards). Each part is found at its
-    first place in ``text``; its place on the line is the middle of its characters' edges."""
-    from PySide6.QtGui import QTextLayout, QTextLine, QTextOption
-
+def one_line(widget: QWidget, text: str) -> tuple[QTextLayout, QTextLine]:
+    """``text`` laid out on one line as ``widget`` draws it (its font, its direction): the
+    ``QTextLayout`` (keep it while the line is used) and its ``QTextLine``."""
     layout = QTextLayout(text, widget.font())
     option = QTextOption()
     option.setTextDirection(widget.layoutDirection())
@@ -166,6 +163,15 @@ def right_to_left(widget: QWidget, text: str, parts: list[str]) -> list[str]:
     line = layout.createLine()
     line.setLineWidth(100_000)
     layout.endLayout()
+    return layout, line
+
+
+def right_to_left(widget: QWidget, text: str, parts: list[str]) -> list[str]:
+    """``parts`` of ``text`` from the rightmost to the leftmost as Qt draws ``text`` on one line
+    in ``widget``'s font and layout direction: the order a reader of a right-to-left script
+    reads them in (a left-to-right reader reads the list backwards). Each part is found at its
+    first place in ``text``; its place on the line is the middle of its characters' edges."""
+    _layout, line = one_line(widget, text)
     middle: dict[str, float] = {}
     for part in parts:
         start = text.index(part)

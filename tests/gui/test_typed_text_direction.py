@@ -15,11 +15,12 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QTextLayout, QTextOption
+from PySide6.QtGui import QTextLayout
 from PySide6.QtWidgets import QTreeWidget, QWidget
 
 from kimdesk.domain.models import Consultation, Note
 from tests.gui.conftest import open_case, window_on_copy
+from tests.gui.fit import one_line
 
 pytestmark = pytest.mark.gui
 GERMAN = "Rückruf der Kita-Leitung abwarten."
@@ -30,14 +31,7 @@ SUMMARY = "Termin bei der Ausländerbehörde vereinbart."
 def drawn_x(tree: QWidget, text: str) -> dict[int, float]:
     """Where each character of ``text`` (by its index) is drawn, laid out as the list lays out
     its items: its font, its direction."""
-    layout = QTextLayout(text, tree.font())
-    option = QTextOption()
-    option.setTextDirection(tree.layoutDirection())
-    layout.setTextOption(option)
-    layout.beginLayout()
-    line = layout.createLine()
-    line.setLineWidth(4000)
-    layout.endLayout()
+    layout, _line = one_line(tree, text)
     flags = (QTextLayout.GlyphRunRetrievalFlag.RetrieveStringIndexes
              | QTextLayout.GlyphRunRetrievalFlag.RetrieveGlyphPositions)
     positions: dict[int, float] = {}

@@ -10,34 +10,13 @@ counted rows, not time.
 
 from __future__ import annotations
 
-import json
 import uuid
-from typing import Any
-
-from sqlalchemy import Connection
 
 from kimdesk.server import db
 from kimdesk.server.db import make_engine
 from kimdesk.server.migrate import upgrade
 from kimdesk.server.store import RECORD_COLUMNS, insert_rows, select_by_ids
-
-
-def _nodes(plan: dict[str, Any]) -> list[dict[str, Any]]:
-    out = [plan]
-    for child in plan.get("Plans", []):
-        out.extend(_nodes(child))
-    return out
-
-
-def _rows_read(conn: Connection, sql: str, params: Any) -> int:
-    """Rows the plan's scans of ``records`` produced or removed by a filter."""
-    prefix = "EXPLAIN (ANALYZE, FORMAT JSON) "
-    (plan,) = conn.exec_driver_sql(prefix + sql, params).scalar_one()
-    plan = plan if isinstance(plan, dict) else json.loads(plan)[0]
-    return sum(int(n.get("Actual Rows", 0)) * int(n.get("Actual Loops", 1))
-               + int(n.get("Rows Removed by Filter", 0))
-               + int(n.get("Rows Removed by Index Recheck", 0))
-               for n in _nodes(plan["Plan"]) if n.get("Relation Name") == db.records.name)
+from tests.server.plans import rows_read, statements
 
 
 def test_records_are_looked_up_by_index_before_any_analyse(db_url: str) -> None:
@@ -51,20 +30,12 @@ def test_records_are_looked_up_by_index_before_any_analyse(db_url: str) -> None:
                 for n, rid in enumerate(ids)])
         wanted = ids[:20]
         with engine.connect() as conn:
-            seen: list[tuple[str, Any]] = []
-            original = conn.exec_driver_sql
-
-            def recording(sql: str, params: Any = None, *a: Any, **k: Any) -> Any:
-                seen.append((sql, params))
-                return original(sql, params, *a, **k)
-
-            conn.exec_driver_sql = recording  # type: ignore[method-assign,assignment]
-            found = select_by_ids(conn, db.records.name, "kind, id", ("cases",), wanted)
-            conn.exec_driver_sql = original  # type: ignore[method-assign]
+            with statements(conn) as seen:
+                found = select_by_ids(conn, db.records.name, "kind, id", ("cases",), wanted)
             assert sorted(r[1] for r in found) == sorted(wanted)
             if conn.dialect.name != "postgresql":
                 return  # SQLite always plans these through the index
-            read = sum(_rows_read(conn, sql, params) for sql, params in seen)
+            read = sum(rows_read(conn, sql, params) for sql, params in seen)
             # 20 wanted; before, the plan read every one of the 3000 cases and filtered them
             assert read <= 2 * len(wanted), read
     finally:

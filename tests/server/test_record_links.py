@@ -21,7 +21,7 @@ from kimdesk.server import db, purge
 from kimdesk.server.db import make_engine
 from kimdesk.server.push_plan import StoredRecord
 from kimdesk.server.store import RECORD_COLUMNS, insert_rows, update_records
-from tests.server.test_lookup_plans import _rows_read
+from tests.server.plans import rows_read, statements
 from tests.sync.helpers import migrate_to
 
 TEAM = "Team Nord"
@@ -147,24 +147,17 @@ def test_a_lookup_by_link_reads_the_index_not_every_records_json(head_engine: En
             conn.exec_driver_sql("ANALYZE records")
     wanted = [c["id"] for c in records["cases"][:5]]
     with head_engine.connect() as conn:
-        seen: list[tuple[str, Any]] = []
-        original = conn.exec_driver_sql
-
-        def recording(sql: str, params: Any = None, *a: Any, **k: Any) -> Any:
-            seen.append((sql, params))
-            return original(sql, params, *a, **k)
-
-        conn.exec_driver_sql = recording  # type: ignore[method-assign,assignment]
-        found = purge._ids_where(conn, TEAM, ["notes", "consents"], "case_id", wanted)
-        conn.exec_driver_sql = original  # type: ignore[method-assign]
+        with statements(conn) as seen:
+            found = purge._ids_where(conn, TEAM, ["notes", "consents"], "case_id", wanted)
         assert len(found) == 6  # 5 notes, 1 consent
         ((sql, params),) = [s for s in seen if "case_id" in s[0]]
         if conn.dialect.name == "postgresql":
             # before: every note and consent of the team read and its JSON parsed (1,200 rows)
-            read = _rows_read(conn, sql, params)
+            read = rows_read(conn, sql, params)
             assert read <= 12, read
         else:
-            plan = " ".join(str(r[-1]) for r in original("EXPLAIN QUERY PLAN " + sql, params))
+            plan = " ".join(str(r[-1]) for r in conn.exec_driver_sql(
+                "EXPLAIN QUERY PLAN " + sql, params))
             assert "USING INDEX records_case_id" in plan, plan
 
 
