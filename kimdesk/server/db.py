@@ -94,7 +94,6 @@ enroll_codes = Table(
 LINK_COLUMNS = ("case_id", "person_id")
 
 
-
 def records_by(conn: Connection, field: str, alias: str = "") -> str:
     """``records`` as the table of a query that picks records by ``field``: on SQLite, through
     the link's index where ``field`` is a link column. Without table statistics (the server
