@@ -271,3 +271,26 @@ def test_an_instance_of_the_release_before_writes_records_with_their_links(
                 ("notes", note)]
     finally:
         engine.dispose()
+
+
+def test_a_hand_edit_of_data_alone_moves_the_links_too(head_engine: Engine) -> None:
+    """An administrator's statement that corrects a record's JSON in place (a note filed
+    under the wrong case), change number left as it was: the links follow the JSON, so the
+    purge of the case it names now and its Auskunft find it. Before, the trigger's condition
+    (``links_seq`` not the row's ``seq``) was false for such a write: the note kept its old
+    case in ``case_id``, and the purge of its new case left it behind (revision 0013)."""
+    records = _team(2)
+    with head_engine.begin() as conn:
+        _insert(conn, records)
+    note, other = records["notes"][0], records["cases"][1]["id"]
+    with head_engine.begin() as conn:
+        conn.execute(text("UPDATE records SET data = :d WHERE kind = 'notes' AND id = :i"),
+                     {"d": json.dumps(note | {"case_id": other}), "i": note["id"]})
+        if conn.dialect.name == "postgresql":  # SQLite refuses to write a generated column
+            # one by hand on a link column itself: the JSON stays what counts
+            conn.execute(text("UPDATE records SET person_id = :p WHERE kind = 'cases'"
+                              " AND id = :i"), {"p": records["persons"][0]["id"], "i": other})
+    with head_engine.connect() as conn:
+        assert _mismatches(conn) == []
+        assert sorted(purge._ids_where(conn, TEAM, ["notes"], "case_id", [other])) == sorted(
+            [("notes", note["id"]), ("notes", records["notes"][1]["id"])])

@@ -29,7 +29,8 @@ The indexes hold only the records that have the link.
   write, which cost a push of 10k records 0.19-0.31 s more of the database's CPU time (about
   13 us a record; written by the server, the index entries alone). Every write of a record's
   data gives it a new ``seq`` (a push, the Löschfrist's deletion records), so a stale
-  ``links_seq`` always shows.
+  ``links_seq`` always shows. (Not so for an ``UPDATE`` by hand that leaves ``seq``: revision
+  0013 gives ``UPDATE`` a trigger of its own.)
 
 The downgrade drops trigger, indexes and columns; nothing else changed.
 """
