@@ -148,12 +148,16 @@ def linked_rows(conn: Connection, records: Mapping[tuple[str, str], tuple[Any, .
     """The columns a push writes of ``records`` (rows in ``RECORD_COLUMNS`` order, by kind and
     id) and the rows to write: on PostgreSQL with their ``links`` (case and person) and their
     change number as ``links_seq`` (:data:`LINKED_COLUMNS`); on SQLite as they are (there the
-    link columns are generated)."""
+    link columns are generated). A record without its ``links`` goes without ``links_seq``
+    too, so that the trigger fills them from its JSON: before, it was written as linked to
+    nothing, under its own change number, which the trigger took for links written, and the
+    purge and the Auskunft of its case would not have found it (a review)."""
     if conn.dialect.name != "postgresql":
         return RECORD_COLUMNS, dict(records)
     at = RECORD_COLUMNS.index("seq")
     return (*RECORD_COLUMNS, *LINKED_COLUMNS), {
-        key: (*row, *links.get(key, (None, None)), row[at]) for key, row in records.items()}
+        key: (*row, *links[key], row[at]) if key in links else (*row, None, None, None)
+        for key, row in records.items()}
 
 
 def update_records(conn: Connection, rows: list[tuple[Any, ...]],

@@ -294,3 +294,21 @@ def test_a_hand_edit_of_data_alone_moves_the_links_too(head_engine: Engine) -> N
         assert _mismatches(conn) == []
         assert sorted(purge._ids_where(conn, TEAM, ["notes"], "case_id", [other])) == sorted(
             [("notes", note["id"]), ("notes", records["notes"][1]["id"])])
+
+
+def test_a_record_written_without_its_links_gets_them_from_its_json(head_engine: Engine) -> None:
+    """:func:`kimdesk.server.store.linked_rows` given a record but not its links (a writer
+    that forgets ``PushPlan.links``): the record is not stored as linked to nothing, the
+    trigger fills its links from the JSON (PostgreSQL; SQLite generates them anyway)."""
+    from kimdesk.server.store import linked_rows
+
+    records = _team(1)
+    note = records["notes"][0]
+    with head_engine.begin() as conn:
+        _insert(conn, {k: v for k, v in records.items() if k != "notes"})
+        columns, rows = linked_rows(conn, {("notes", note["id"]): _row("notes", note, 50)}, {})
+        insert_rows(conn, db.records, columns, list(rows.values()))
+    with head_engine.connect() as conn:
+        assert _mismatches(conn) == []
+        assert purge._ids_where(conn, TEAM, ["notes"], "case_id", [note["case_id"]]) == [
+            ("notes", note["id"])]
