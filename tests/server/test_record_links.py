@@ -278,7 +278,7 @@ def test_a_hand_edit_of_data_alone_moves_the_links_too(head_engine: Engine) -> N
     under the wrong case), change number left as it was: the links follow the JSON, so the
     purge of the case it names now and its Auskunft find it. Before, the trigger's condition
     (``links_seq`` not the row's ``seq``) was false for such a write: the note kept its old
-    case in ``case_id``, and the purge of its new case left it behind (revision 0013)."""
+    case in ``case_id``, and the purge of its new case left it behind (a review, 2026-12-08)."""
     records = _team(2)
     with head_engine.begin() as conn:
         _insert(conn, records)

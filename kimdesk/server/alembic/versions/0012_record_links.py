@@ -22,17 +22,18 @@ The indexes hold only the records that have the link.
   copying it), computed by SQLite from ``data``; the indexes hold the values, so a lookup by
   link reads no JSON. Measured: no visible cost to a push.
 - PostgreSQL: plain columns the server writes with each record, plus ``links_seq``, the change
-  number they were written with. A trigger fills all three from the JSON for any write whose
-  ``links_seq`` is not the row's ``seq``: a process of an earlier release, a statement by hand.
-  Its ``WHEN`` condition is checked by PostgreSQL itself, so a write of this release calls no
-  function. Why not generated columns there too: PostgreSQL parses the JSON for them at every
-  write, which cost a push of 10k records 0.19-0.31 s more of the database's CPU time (about
-  13 us a record; written by the server, the index entries alone). Every write of a record's
-  data gives it a new ``seq`` (a push, the Löschfrist's deletion records), so a stale
-  ``links_seq`` always shows. (Not so for an ``UPDATE`` by hand that leaves ``seq``: revision
-  0013 gives ``UPDATE`` a trigger of its own.)
+  number they were written with. Triggers fill all three from the JSON for a write that did not
+  write them: an ``INSERT`` whose ``links_seq`` is not the row's ``seq``, an ``UPDATE`` whose
+  ``links_seq`` is not the row's new ``seq`` or that left ``links_seq`` as it was (a process of
+  an earlier release; a statement by hand, also one that corrects ``data`` and leaves ``seq``:
+  a note moved to the right case by hand kept its old ``case_id`` under a first version of
+  this revision, found by a review, so the purge and the Auskunft of the case it names missed
+  it). Their ``WHEN`` conditions are checked by PostgreSQL itself, so a write of this release
+  calls no function. Why not generated columns there too: PostgreSQL parses the JSON for them
+  at every write, which cost a push of 10k records 0.19-0.31 s more of the database's CPU time
+  (about 13 us a record; written by the server, the index entries alone).
 
-The downgrade drops trigger, indexes and columns; nothing else changed.
+The downgrade drops triggers, indexes and columns; nothing else changed.
 """
 from __future__ import annotations
 
@@ -62,8 +63,13 @@ def upgrade() -> None:
         op.execute("UPDATE records SET case_id = data::json ->> 'case_id',"
                    " person_id = data::json ->> 'person_id', links_seq = seq")
         op.execute(_FILL)
-        op.execute("CREATE TRIGGER records_links BEFORE INSERT OR UPDATE ON records FOR EACH ROW"
+        # two triggers: a WHEN on INSERT may not name OLD
+        op.execute("CREATE TRIGGER records_links BEFORE INSERT ON records FOR EACH ROW"
                    " WHEN (NEW.links_seq IS DISTINCT FROM NEW.seq)"
+                   " EXECUTE FUNCTION records_fill_links()")
+        op.execute("CREATE TRIGGER records_links_update BEFORE UPDATE ON records FOR EACH ROW"
+                   " WHEN (NEW.links_seq IS DISTINCT FROM NEW.seq"
+                   " OR NEW.links_seq IS NOT DISTINCT FROM OLD.links_seq)"
                    " EXECUTE FUNCTION records_fill_links()")
     else:
         for field in LINKS:
@@ -80,6 +86,7 @@ def downgrade() -> None:
     for field in LINKS:
         op.drop_index(f'records_{field}', table_name='records')
     if op.get_bind().dialect.name == 'postgresql':
+        op.execute("DROP TRIGGER records_links_update ON records")
         op.execute("DROP TRIGGER records_links ON records")
         op.execute("DROP FUNCTION records_fill_links()")
         op.execute("ALTER TABLE records DROP COLUMN case_id, DROP COLUMN person_id,"
