@@ -39,6 +39,7 @@ from kimdesk.gui.codepicker import CodePicker
 from kimdesk.gui.datefield import DateField, Years
 from kimdesk.gui.jobs import failure_message
 from kimdesk.gui.labels import code_label
+from kimdesk.gui.lang import format_int
 from kimdesk.gui.worker import where
 from kimdesk.i18n import N_, gettext
 
@@ -218,7 +219,9 @@ class FieldForm(QWidget):
             widget = picker
         elif spec.kind == "optint":
             digits = QLineEdit()
-            digits.setValidator(QRegularExpressionValidator(QRegularExpression(r"\d{0,4}")))
+            # any script's digits: an Arabic or Persian keyboard types "٤٥" (int() reads it)
+            digits.setValidator(QRegularExpressionValidator(QRegularExpression(
+                r"\d{0,4}", QRegularExpression.PatternOption.UseUnicodePropertiesOption)))
             digits.textChanged.connect(self._touched)
             widget = digits
         elif spec.kind == "int":
@@ -332,6 +335,8 @@ class FieldForm(QWidget):
         elif isinstance(widget, QLineEdit):
             if spec.kind in ("codes", "list"):
                 widget.setText(("; " if spec.kind == "list" else ", ").join(value or ()))
+            elif spec.kind == "optint" and value is not None:  # the list's digits ("٤٥")
+                widget.setText(format_int(int(value)))
             else:
                 widget.setText("" if value is None else str(value))
 
