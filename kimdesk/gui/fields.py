@@ -234,7 +234,11 @@ class FieldForm(QWidget):
             check.toggled.connect(self._touched)
             widget = check
         elif spec.kind == "choice":
-            combo = QComboBox()
+            combo = QComboBox()  # as narrow as the form: a long entry cut the person form (uk)
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(14)  # as the forms'; the list, the tooltip: whole
+            combo.currentTextChanged.connect(combo.setToolTip)
             if spec.optional:
                 combo.addItem("", None)
             for member in spec.choices or ():
