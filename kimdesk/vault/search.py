@@ -81,12 +81,28 @@ def tokens(query: str) -> list[str]:
     return _WORD.findall(fold(query))
 
 
+def _western(word: str) -> str:
+    """``word`` with every decimal digit in ASCII: "٠٠٠٢٩٦" (Arabic-Indic) or "۰۰۰۲۹۶" (Persian)
+    -> "000296"."""
+    return "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() else ch for ch in word)
+
+
+def _prefix(word: str) -> str:
+    """One word's FTS5 prefix query. An Arabic or Persian keyboard types a case number's digits
+    in its own script, and case numbers are stored in ASCII (a walk through a counselor's day in
+    Arabic, 2026-12-08: "٠٠٠٢٩٦" found nothing). A word with native digits also matches its ASCII
+    spelling; it still matches as typed too, as a note written with native digits is indexed so.
+    Only the query changes: no index is rebuilt, and an ASCII query is what it was."""
+    western = _western(word) if not word.isascii() else word
+    return f'"{word}"*' if western == word else f'("{word}"* OR "{western}"*)'
+
+
 def match_expression(query: str) -> str | None:
     """An FTS5 MATCH expression: every token a prefix, all required; None for an empty query."""
     words = tokens(query)
     if not words:
         return None
-    return " AND ".join(f'"{w}"*' for w in words)
+    return " AND ".join(_prefix(w) for w in words)
 
 
 def variant_expression(query: str) -> str | None:
@@ -97,7 +113,7 @@ def variant_expression(query: str) -> str | None:
     keys = [variant_key(w) if len(w) >= MIN_QUERY else None for w in words]
     if not any(keys):
         return None
-    either = " AND ".join(f'("{w}"* OR "{k}"*)' if k else f'"{w}"*'
+    either = " AND ".join(f'({_prefix(w)} OR "{k}"*)' if k else _prefix(w)
                           for w, k in zip(words, keys, strict=True))
     return f"({either}) NOT ({match_expression(query)})"
 

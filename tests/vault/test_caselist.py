@@ -141,3 +141,18 @@ def test_a_name_in_arabic_script_is_listed_with_the_arabic_comma(demo_vault: Any
     assert arabic and latin
     assert all("\u060c " in r.display_name and ", " not in r.display_name for r in arabic)
     assert all(r.display_name == f"{r.family_name}, {r.given_name}" for r in latin)
+
+
+@pytest.mark.parametrize("digits", ["٠١٢٣٤٥٦٧٨٩", "۰۱۲۳۴۵۶۷۸۹"])
+def test_a_case_number_typed_in_native_digits_finds_the_case(demo_vault: Any,
+                                                               digits: str) -> None:
+    """An Arabic or Persian keyboard types "٠٠٠٢٩٦" for a case number's "000296" (a walk
+    through a counselor's day in Arabic, 2026-12-08): it found nothing, the number's digits
+    being stored as typed, in ASCII. Native digits now also match their Western ones; a word
+    with ASCII digits searches as before."""
+    case_list = CaseList(demo_vault)
+    case = _cases(demo_vault)[0]
+    native = str.maketrans("0123456789", digits)
+    for typed in (case.case_number[-6:], case.case_number):
+        seqs = case_list.matching_seqs(CaseFilter(text=typed.translate(native)))
+        assert case.id in {r.case_id for r in case_list.page(list(seqs)).values()}, typed
