@@ -28,6 +28,7 @@ from kimdesk.cli import (
     privacy,
     server,
     server_audit,
+    server_console,
     server_staff,
     serverstats,
     stats,
@@ -50,8 +51,9 @@ REGISTRARS: tuple[Callable[[Subcommands], None], ...] = (
     demo.register,  # demo
     vault.register_reading,  # search, show, check
     forms.register,  # forms ...
-    partial(server.register,  # server ..., server stats, server audit, server staff
-            extra=(serverstats.register, server_audit.register, server_staff.register)),
+    partial(server.register,  # server ..., stats, audit, staff, console
+            extra=(serverstats.register, server_audit.register, server_staff.register,
+                   server_console.register)),
     sync.register,  # enroll, sync
     handouts.register,  # handout
     appointments.register,  # appointments list, appointments export

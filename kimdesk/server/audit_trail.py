@@ -63,7 +63,7 @@ class Actor(StrEnum):
     STAFF = "staff"  # planned: a person acting in the console (a device's staff member is
     # named in its rows' ``detail`` as ``staff``: kimdesk.server.common.Device.audit_detail)
     ADMIN = "admin"  # a ``kimdesk server`` command
-    CONSOLE = "console"  # planned: the browser console
+    CONSOLE = "console"  # the browser console: ``actor_id`` is the console account's name
     SYSTEM = "system"  # the server itself: the daily Löschfrist run
 
 
@@ -83,6 +83,12 @@ class Action(StrEnum):
     AUDIT_READ = "audit_read"  # kimdesk server audit: the trail itself listed
     STAFF_ADD = "staff_add"  # kimdesk server staff add: the id, never the name
     STAFF_DEACTIVATE = "staff_deactivate"  # ... staff deactivate (their devices revoked too)
+    # the browser console (kimdesk/server/console/), in the server's chain: the account's name
+    # and the browser's address, never a password, TOTP code or session id
+    CONSOLE_ACCOUNT_ADD = "console_account_add"  # kimdesk server console-user add
+    CONSOLE_LOGIN = "console_login"
+    CONSOLE_LOGIN_FAILED = "console_login_failed"  # detail: why (password, totp, throttled ...)
+    CONSOLE_LOGOUT = "console_logout"
 
 
 #: The fields the hash covers, in the stored row.

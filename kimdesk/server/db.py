@@ -318,6 +318,30 @@ stats_remains_events = Table(
     Index("stats_remains_events_person", "team", "person"),
 )
 
+#: The browser console's accounts and signed-in sessions (revision 0013,
+#: kimdesk/server/console/): a session is stored as the hash of its id, never the id.
+console_accounts = Table(
+    "console_accounts",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("roles", String(200), nullable=False),
+    Column("password_hash", Text, nullable=False),
+    Column("totp_secret", String(64), nullable=False),
+    Column("totp_last_step", BigInteger, nullable=True),
+    Column("created_at", String(40), nullable=False),
+    Column("disabled_at", String(40), nullable=True),
+)
+
+console_sessions = Table(
+    "console_sessions",
+    metadata,
+    Column("id_hash", String(64), primary_key=True),
+    Column("account", String(64), nullable=False),
+    Column("created_at", String(40), nullable=False),
+    Column("last_seen_at", String(40), nullable=False),
+    Index("console_sessions_account", "account"),
+)
+
 DEFAULT_DB_URL = "sqlite:///kimdesk-server.db"
 #: Execution option of a connection that only reads (see :func:`reading`).
 READ_ONLY = "kimdesk_read_only"

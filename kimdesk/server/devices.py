@@ -53,9 +53,11 @@ def server_id(engine: Engine) -> str:
 
 
 def create_enroll_code(engine: Engine, team: str, ttl: timedelta = CODE_TTL, *,
-                       actor: str | None = None, staff_id: str | None = None) -> str:
+                       actor: str | None = None, staff_id: str | None = None,
+                       actor_kind: audit_trail.Actor = audit_trail.Actor.ADMIN) -> str:
     """A one-time code for ``team``, shown to the administrator once (stored hashed); the
-    audit trail names ``actor`` (default: the operating-system account). With ``staff_id``
+    audit trail names ``actor`` (default: the operating-system account) as ``actor_kind`` (the
+    browser console: its account). With ``staff_id``
     the code is that staff member's: an unknown, inactive or other team's staff member is
     refused (:class:`kimdesk.server.staff.StaffRefused`), and the device it enrolls is theirs."""
     from kimdesk.server import staff
@@ -76,7 +78,7 @@ def create_enroll_code(engine: Engine, team: str, ttl: timedelta = CODE_TTL, *,
                 staff_id=member,
             )
         )
-        audit_trail.append(conn, audit_trail.Actor.ADMIN, actor or audit_trail.admin(),
+        audit_trail.append(conn, actor_kind, actor or audit_trail.admin(),
                            audit_trail.Action.ENROLL_CODE, team,
                            {"staff": [member]} if member else None,
                            detail={"expires_at": (stamp + ttl).isoformat()})
@@ -135,14 +137,17 @@ def enroll(engine: Engine, code: str, device_name: str = "", vault_id: str = ""
     )
 
 
-def revoke(engine: Engine, device_id: str, *, actor: str | None = None) -> bool:
+def revoke(engine: Engine, device_id: str, *, actor: str | None = None,
+           actor_kind: audit_trail.Actor = audit_trail.Actor.ADMIN) -> bool:
     """Refuse the device's token from now on; False if it was unknown or already revoked (no
-    audit row then: nothing was done)."""
+    audit row then: nothing was done). The row names ``actor`` as ``actor_kind`` (the browser
+    console: its account)."""
     with engine.begin() as conn:
-        return revoke_in(conn, device_id, actor=actor)
+        return revoke_in(conn, device_id, actor=actor, actor_kind=actor_kind)
 
 
-def revoke_in(conn: Connection, device_id: str, *, actor: str | None = None) -> bool:
+def revoke_in(conn: Connection, device_id: str, *, actor: str | None = None,
+              actor_kind: audit_trail.Actor = audit_trail.Actor.ADMIN) -> bool:
     """:func:`revoke` in the caller's transaction (deactivating a staff member revokes their
     devices with it: :func:`kimdesk.server.staff.deactivate`)."""
     found = conn.execute(select(db.devices.c.team, db.devices.c.staff_id).where(
@@ -159,7 +164,7 @@ def revoke_in(conn: Connection, device_id: str, *, actor: str | None = None) -> 
     # act about them, which ``kimdesk server audit --staff`` lists (before, only a whole
     # deactivation's row named them; a device revoked on its own was missing from their rows)
     subjects = {"devices": [device_id], **({"staff": [str(member)]} if member else {})}
-    audit_trail.append(conn, audit_trail.Actor.ADMIN, actor or audit_trail.admin(),
+    audit_trail.append(conn, actor_kind, actor or audit_trail.admin(),
                        audit_trail.Action.REVOKE, str(team or ""), subjects)
     return True
 
