@@ -18,6 +18,7 @@ address, never what was typed as a password or code, nor a session id.
 
 from __future__ import annotations
 
+import math
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -153,7 +154,8 @@ def _add_sign_in(app: FastAPI, console: Console) -> None:
         outcome = "throttled" if wait is not None else accounts.sign_in(
             console.engine, name, password, totp, now)
         if not isinstance(outcome, Account):
-            console.throttle.failed(keys, now)
+            if wait is None:  # a try refused unchecked does not lengthen the wait
+                console.throttle.failed(keys, now)
             with console.engine.begin() as conn:
                 known = accounts.exists(conn, name)
                 audit_trail.append(conn, audit_trail.Actor.CONSOLE, name if known else "",
@@ -162,7 +164,7 @@ def _add_sign_in(app: FastAPI, console: Console) -> None:
                                    detail={"reason": str(outcome), "address": address})
             if wait is not None:
                 return login_page(request, pages.t(
-                    "throttled", seconds=int(wait.total_seconds()) + 1), 429)
+                    "throttled", seconds=math.ceil(wait.total_seconds())), 429)
             return login_page(request, pages.t("refused"), 401)
         console.throttle.succeeded("name:" + outcome.name)
         with console.engine.begin() as conn:

@@ -6,12 +6,14 @@ being checked until a wait has passed: :data:`FIRST_WAIT` after the last failure
 each further failure, at most :data:`LONGEST_WAIT`. A refusal does not sleep (a sleeping request
 would hold a worker, and a flood of them every worker): it answers 429 at once, and the page
 says how long to wait. A successful sign-in clears its name's count (not its address's: one
-administrator's success must not reopen guessing from a shared proxy address for others).
+administrator's success must not reopen guessing from a shared proxy address for others). A try
+refused unchecked while waiting is audited but not counted: it would keep its owner waiting
+for as long as someone else keeps trying.
 
 Why both keys: per name stops guessing one account's password from many addresses, per
 address stops trying many names from one. The cost: someone who knows a name can keep that
-account waiting (at most :data:`LONGEST_WAIT` after their last try); the account's owner can
-still sign in from the command line's side, where an administrator can create another account.
+account waiting (at most :data:`LONGEST_WAIT` after their last failed try); an administrator
+on the server can create another account meanwhile (``kimdesk server console-user add``).
 
 Kept in the console process's memory, not the database: one console process serves a
 municipality (docs/deployment.md); a restart forgets the counts (so does a lockout's end).
