@@ -267,3 +267,14 @@ def test_the_session_id_is_in_no_url_and_its_cookie_has_the_flags(
             assert session not in link
     trail = json.dumps([list(r) for r in console.rows("SELECT * FROM audit_trail")])
     assert session not in trail and sessions.id_hash(session) not in trail
+
+
+def test_the_pages_are_in_german_or_english_as_the_browser_asks(console: ConsoleServer) -> None:
+    german, english = Browser(console, "de-DE,de;q=0.9,en;q=0.5"), Browser(console, "fr, en")
+    assert "Anmelden" in words(german.get("/login").text)
+    assert "Anmeldung abgelehnt" in words(german.sign_in("it", password="falsch-falsch-1").text)
+    german.sign_in("it")
+    page = words(german.get("/devices").text)
+    assert "Geräte" in page and "Registrierungscode" in page and 'lang="de"' in german.seen[-1].text
+    english.sign_in("it")
+    assert "Devices" in words(english.get("/devices").text)
