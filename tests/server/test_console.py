@@ -278,3 +278,36 @@ def test_the_pages_are_in_german_or_english_as_the_browser_asks(console: Console
     assert "Geräte" in page and "Registrierungscode" in page and 'lang="de"' in german.seen[-1].text
     english.sign_in("it")
     assert "Devices" in words(english.get("/devices").text)
+
+
+def test_a_locked_database_is_a_503_page_not_a_500(tmp_path: Any, monkeypatch: Any) -> None:
+    """SQLite's write lock held by another process's transaction (a forgotten administrator's
+    shell): the console says the database is unavailable, as the sync server does."""
+    from kimdesk.server import db
+    from tests.server.console_helpers import Clock
+
+    monkeypatch.setattr(db, "SQLITE_BUSY_MS", 100)  # read at connect: no 20 s wait here
+    url = f"sqlite:///{tmp_path / 'server.db'}"
+    engine = db.make_engine(url)
+    from kimdesk.server.migrate import upgrade
+
+    upgrade(engine)
+    for server in with_accounts(engine, Clock()):
+        browser = Browser(server)
+        browser.sign_in("it")
+        again = browser.session
+        browser.sign_in("it")  # signing in again ends the browser's session before
+        assert [r.id_hash for r in server.rows("SELECT id_hash FROM console_sessions")] == [
+            sessions.id_hash(browser.session)] and browser.session != again
+        holder = db.make_engine(url)
+        with holder.connect() as conn:
+            held = conn.begin()  # make_engine's BEGIN IMMEDIATE: the write lock
+            try:
+                locked = browser.get("/devices")
+            finally:
+                held.rollback()
+        holder.dispose()
+        assert locked.status_code == 503 and "unavailable" in words(locked.text)
+        assert locked.headers["content-security-policy"] == "default-src 'self'"
+        assert browser.get("/devices").status_code == 200
+    engine.dispose()

@@ -18,6 +18,7 @@ address, never what was typed as a password or code, nor a session id.
 
 from __future__ import annotations
 
+import logging
 import math
 import secrets
 from collections.abc import Callable
@@ -43,6 +44,8 @@ SESSION_COOKIE = "__Host-kimdesk-console"
 #: The sign-in form's own secret (its CSRF token is derived from it), before a session exists.
 LOGIN_COOKIE = "__Host-kimdesk-console-login"
 Clock = Callable[[], datetime]
+
+log = logging.getLogger(__name__)
 
 
 def utc_now() -> datetime:
@@ -94,6 +97,8 @@ def create_console(engine: Any, *, now: Clock = utc_now) -> FastAPI:
             response.headers.setdefault(key, value)
         return response
 
+    _add_outage_handler(app)
+
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
         return pages.render(request, "notice.html", exc.status_code, account=None,
@@ -103,6 +108,25 @@ def create_console(engine: Any, *, now: Clock = utc_now) -> FastAPI:
     _add_sign_in(app, console)
     _add_it_pages(app, console)
     return app
+
+
+def _add_outage_handler(app: FastAPI) -> None:
+    """A database that is down, full or locked (:mod:`kimdesk.server.outage`): a page saying
+    so, 503, and one log line, as the sync server answers a device; anything else is a bug
+    (500, with its traceback but without its text: :mod:`kimdesk.server.log_privacy`)."""
+    from kimdesk.server.outage import diagnosis, outage_types
+
+    async def outage(request: Request, exc: Exception) -> Response:
+        what = diagnosis(exc)
+        if what is None:
+            raise exc
+        log.warning("database unavailable: %s; console %s %s answered 503", what,
+                    request.method, request.url.path)
+        return pages.render(request, "notice.html", 503, account=None,
+                            message=pages.t("unavailable"), error=True, back=False)
+
+    for kind in outage_types():
+        app.add_exception_handler(kind, outage)
 
 
 def _visit(request: Request, console: Console) -> Visit | None:
@@ -168,6 +192,9 @@ def _add_sign_in(app: FastAPI, console: Console) -> None:
             return login_page(request, pages.t("refused"), 401)
         console.throttle.succeeded("name:" + outcome.name)
         with console.engine.begin() as conn:
+            earlier = request.cookies.get(SESSION_COOKIE)
+            if earlier:  # a browser signing in again leaves no session of its own behind
+                sessions.end(conn, earlier)
             session_id = sessions.create(conn, outcome.name, now)
             audit_trail.append(conn, audit_trail.Actor.CONSOLE, outcome.name,
                                audit_trail.Action.CONSOLE_LOGIN, audit_trail.SERVER_CHAIN,
@@ -259,6 +286,7 @@ def _add_it_pages(app: FastAPI, console: Console) -> None:
         visit = _it_visit(request, console, post=True, csrf_token=csrf_token)
         if isinstance(visit, Response):
             return visit
+        team = team.strip()
         try:
             code = devices.create_enroll_code(console.engine, team, actor=visit.account.name,
                                               actor_kind=audit_trail.Actor.CONSOLE)

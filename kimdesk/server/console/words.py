@@ -37,7 +37,6 @@ WORDS: dict[str, str] = {
     "enroll_create": N_("Create a one-time enrollment code"),
     "enroll_done": N_("One-time enrollment code for team {team} (valid 7 days). It is shown "
                       "only now:"),
-    "bad_team": N_("A team's name must not be empty."),
     "not_built": N_("The pages of your role ({roles}) are not built yet. Until then, ask "
                     "municipal IT or use the \"kimdesk server\" commands on the server."),
     "forbidden": N_("Your role may not open this page."),
@@ -46,4 +45,6 @@ WORDS: dict[str, str] = {
     "throttled": N_("Too many failed sign-ins. Try again in {seconds} seconds."),
     "not_found": N_("No such page."),
     "back": N_("Back to the devices"),
+    "unavailable": N_("The server's database is unavailable at the moment. Nothing was "
+                      "changed; try again in a minute."),
 }
