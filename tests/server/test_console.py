@@ -311,3 +311,18 @@ def test_a_locked_database_is_a_503_page_not_a_500(tmp_path: Any, monkeypatch: A
         assert locked.headers["content-security-policy"] == "default-src 'self'"
         assert browser.get("/devices").status_code == 200
     engine.dispose()
+
+
+def test_a_large_or_unmeasured_form_is_refused_before_it_is_read(console: ConsoleServer) -> None:
+    it = Browser(console)
+    it.sign_in("it")
+    token = it.token()
+    big = it.post("/enroll-code", {"team": "T" * 20_000, "csrf_token": token})
+    assert big.status_code == 413
+    cookie = "; ".join(f"{k}={v}" for k, v in it.cookies.items())
+    chunked = it.http.post("/enroll-code", content=iter([b"team=T&csrf_token=" + token.encode()]),
+                           headers={"Cookie": cookie,
+                                    "Content-Type": "application/x-www-form-urlencoded"})
+    assert chunked.status_code == 413
+    assert console.rows("SELECT * FROM audit_trail WHERE action = 'enroll_code'") == []
+    assert it.post("/enroll-code", {"team": "T", "csrf_token": token}).status_code == 200

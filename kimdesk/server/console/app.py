@@ -92,7 +92,12 @@ def create_console(engine: Any, *, now: Clock = utc_now) -> FastAPI:
         # the page's language for everything the request translates (the route runs in a copy
         # of this context: on a worker thread too)
         with i18n.language(pages.language(request)):
-            response: Response = await call_next(request)
+            if request.method == "POST" and not _small_form(request):
+                response: Response = pages.render(request, "notice.html", 413, account=None,
+                                                  message=pages.t("bad_form"), error=True,
+                                                  back=False)
+            else:
+                response = await call_next(request)
         for key, value in pages.HEADERS.items():
             response.headers.setdefault(key, value)
         return response
@@ -108,6 +113,19 @@ def create_console(engine: Any, *, now: Clock = utc_now) -> FastAPI:
     _add_sign_in(app, console)
     _add_it_pages(app, console)
     return app
+
+
+#: The largest form body read: the console's forms are a few hundred bytes. A POST without a
+#: length (chunked), or with a larger one, is refused before it is read (a browser sends a
+#: form's length; the proxy caps bodies too, but the console's port may be reached directly).
+MAX_FORM_BYTES = 16 * 1024
+
+
+def _small_form(request: Request) -> bool:
+    try:
+        return 0 <= int(request.headers.get("content-length", "")) <= MAX_FORM_BYTES
+    except ValueError:
+        return False
 
 
 def _add_outage_handler(app: FastAPI) -> None:
