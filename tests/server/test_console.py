@@ -326,3 +326,21 @@ def test_a_large_or_unmeasured_form_is_refused_before_it_is_read(console: Consol
     assert chunked.status_code == 413
     assert console.rows("SELECT * FROM audit_trail WHERE action = 'enroll_code'") == []
     assert it.post("/enroll-code", {"team": "T", "csrf_token": token}).status_code == 200
+
+
+def test_what_others_typed_is_shown_as_text_never_as_markup(console: ConsoleServer) -> None:
+    """A device's name (typed on the laptop), a team and a device id typed into a form: in the
+    page as escaped text; the page holds no script at all."""
+    hostile = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+    service = SyncService(console.engine)
+    service.enroll(devices.create_enroll_code(console.engine, "<b>Team</b>"),
+                   device_name=hostile)
+    it = Browser(console)
+    it.sign_in("it")
+    token = it.token()
+    pages = [it.get("/devices").text,
+             it.post("/devices/revoke", {"device": hostile, "csrf_token": token}).text,
+             it.post("/enroll-code", {"team": hostile[:100], "csrf_token": token}).text]
+    for page in pages:
+        assert "<script" not in page and "<img" not in page and "<b>" not in page
+        assert "&lt;script&gt;" in page
