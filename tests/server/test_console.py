@@ -344,3 +344,18 @@ def test_what_others_typed_is_shown_as_text_never_as_markup(console: ConsoleServ
     for page in pages:
         assert "<script" not in page and "<img" not in page and "<b>" not in page
         assert "&lt;script&gt;" in page
+
+
+def test_a_disabled_account_is_refused_and_its_session_ends(console: ConsoleServer) -> None:
+    """Until the console can disable an account (not built), docs/deployment.md says how by
+    hand: ``disabled_at`` set ends the account's sessions at their next request."""
+    it = Browser(console)
+    it.sign_in("it")
+    assert it.get("/devices").status_code == 200
+    with console.engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE console_accounts SET disabled_at = 'x' WHERE name = 'it'")
+    assert it.get("/devices").headers["location"] == "/login"
+    assert console.rows("SELECT * FROM console_sessions") == []
+    assert Browser(console).sign_in("it").status_code == 401
+    reasons = [json.loads(r.detail)["reason"] for r in audit(console, "console_login_failed")]
+    assert reasons == ["disabled"]

@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime
 
 import pyotp
@@ -97,3 +98,34 @@ def test_revision_0013_goes_down_and_up_again(head_engine: Engine) -> None:
             "console_sessions_account"]
         assert audit_trail.verify(conn).broken is None
         conn.commit()
+
+
+def test_kimdesk_server_console_serves_the_sign_in_on_its_port(tmp_path: object) -> None:
+    """The command itself, in its own process: it migrates, says where it listens, and
+    answers the sign-in page with its headers; stopped by the test (its pid)."""
+    import socket
+
+    import httpx
+
+    with socket.socket() as probe:  # a free port (the default 8780 may be taken here)
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "kimdesk.cli", "server", "console", "--port", str(port), "--db",
+         f"sqlite:///{tmp_path}/s.db"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True, env={**os.environ, "KIMDESK_LANG": "en"})
+    try:
+        assert process.stdout is not None
+        assert process.stdout.readline().strip() == f"KIMdesk console on http://127.0.0.1:{port}"
+        page = None
+        for _ in range(1200):  # printed just before uvicorn listens: up to a minute's tries
+            try:
+                page = httpx.get(f"http://127.0.0.1:{port}/login", timeout=5)
+                break
+            except httpx.ConnectError:
+                time.sleep(0.05)
+        assert page is not None and page.status_code == 200
+        assert page.headers["x-frame-options"] == "DENY" and "csrf_token" in page.text
+    finally:
+        process.terminate()
+        process.wait(20)
