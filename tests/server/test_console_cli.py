@@ -129,3 +129,47 @@ def test_kimdesk_server_console_serves_the_sign_in_on_its_port(tmp_path: object)
     finally:
         process.terminate()
         process.wait(20)
+
+
+def _on_a_terminal(db: str, answers: tuple[str, ...]) -> tuple[int, str]:
+    """``console-user add ines`` on a pseudo-terminal of its own (its controlling terminal, which
+    getpass reads): each answer typed after the prompt before it; the exit code and everything
+    the terminal showed."""
+    import pty
+
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: the command, nothing else (never the rest of pytest)
+        try:
+            os.execve(sys.executable, [sys.executable, "-m", "kimdesk.cli", "server",
+                                       "console-user", "add", "ines", "--role", "it", "--db",
+                                       db], {**os.environ, "KIMDESK_LANG": "en"})
+        finally:
+            os._exit(127)
+    shown = b""
+    pending = list(answers)
+    while True:
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:  # EIO: the child has closed the terminal
+            break
+        if not chunk:
+            break
+        shown += chunk
+        prompt = (b"Password: ", b"The password again: ")[len(answers) - len(pending)] \
+            if pending else None
+        if prompt is not None and shown.endswith(prompt):  # its own prompt, nothing else
+            os.write(fd, pending.pop(0).encode() + b"\n")
+    _, status = os.waitpid(pid, 0)
+    os.close(fd)
+    return os.waitstatus_to_exitcode(status), shown.decode("utf-8", "replace")
+
+
+def test_on_a_terminal_the_password_is_asked_twice_without_echo(tmp_path: object) -> None:
+    db = f"sqlite:///{tmp_path}/s.db"
+    code, shown = _on_a_terminal(db, (PASSWORD, PASSWORD + "x"))
+    assert code == 2 and "The two passwords differ. Nothing was changed." in shown
+    code, shown = _on_a_terminal(db, (PASSWORD, PASSWORD))
+    assert code == 0, shown
+    assert "Password: " in shown and "The password again: " in shown
+    assert PASSWORD not in shown  # not echoed
+    assert "otpauth://totp/KIMdesk%20console:ines?secret=" in shown
