@@ -182,7 +182,7 @@ def _case_ids(conn: Any, case: str, team: str | None) -> tuple[set[str], set[str
             f" ON c.deletion_id = p.deletion_id WHERE c.kind = 'cases' AND c.id = {m}"
             f" AND (SELECT COUNT(*) FROM {db.purged.name} o WHERE o.kind = 'cases'"
             f" AND o.deletion_id = c.deletion_id) = 1", (cid,)))
-    for table, field in ((db.records_by(conn, "case_id"), record_field(conn, "case_id")),
+    for table, field in ((db.records.name, record_field(conn, "case_id")),
                          (db.history.name, json_field(conn, "case_id"))):
         for cid in sorted(cases):
             ids.update(str(i) for (i,) in conn.exec_driver_sql(

@@ -70,7 +70,7 @@ def find(conn: Connection, team: str | None = None) -> list[Orphan]:
                 for start in range(0, len(ids), 500):
                     chunk = ids[start:start + 500]
                     for (rid,) in conn.exec_driver_sql(
-                            f"SELECT c.id FROM {db.records_by(conn, field, 'c')}"
+                            f"SELECT c.id FROM {db.records.name} c"
                             f" WHERE c.kind = {m}"
                             f" AND c.team = {m} AND {_link(conn, field)}"
                             f" IN ({', '.join(m for _ in chunk)}) ORDER BY c.id",

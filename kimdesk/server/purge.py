@@ -69,7 +69,7 @@ def _ids_where(conn: Connection, team: str, kinds: Iterable[str], field: str,
     for start in range(0, len(values), 500):
         chunk = values[start:start + 500]
         rows = conn.exec_driver_sql(
-            f"SELECT kind, id FROM {db.records_by(conn, field)} WHERE team = {m}"
+            f"SELECT kind, id FROM {db.records.name} WHERE team = {m}"
             f" AND kind IN ({', '.join(m for _ in kinds)})"
             f" AND {record_field(conn, field)} IN ({', '.join(m for _ in chunk)})",
             (team, *kinds, *chunk))

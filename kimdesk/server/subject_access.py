@@ -83,7 +83,7 @@ class _Reader:
         for start in range(0, len(values), _CHUNK):
             chunk = list(values[start:start + _CHUNK])
             found += [self.entry(row) for row in self.conn.exec_driver_sql(
-                f"SELECT {_COLUMNS} FROM {db.records_by(self.conn, field)} WHERE team = {m}"
+                f"SELECT {_COLUMNS} FROM {db.records.name} WHERE team = {m}"
                 f" AND kind IN ({', '.join(m for _ in kinds)})"
                 f" AND {purge.record_field(self.conn, field)} IN ({', '.join(m for _ in chunk)})"
                 " ORDER BY kind, id", (self.team, *kinds, *chunk))]

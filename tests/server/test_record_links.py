@@ -130,8 +130,10 @@ def test_revision_0012_goes_down_and_up_again_with_every_record(head_engine: Eng
         conn.commit()
         migrate_to(conn, "head")
         assert _mismatches(conn) == []
-        assert {i["name"] for i in inspect(conn).get_indexes("records")} >= {
-            "records_case_id", "records_person_id"}
+        indexes = {i["name"] for i in inspect(conn).get_indexes("records")}
+        links = {"records_case_id", "records_person_id"}
+        # indexed on PostgreSQL only (on SQLite an index parsed every written record's JSON)
+        assert (indexes & links) == (links if conn.dialect.name == "postgresql" else set())
         found = purge._ids_where(conn, TEAM, ["notes"], "case_id", [records["cases"][1]["id"]])
         assert sorted(found) == sorted([("notes", late["id"]),
                                         ("notes", records["notes"][1]["id"])])
@@ -139,7 +141,8 @@ def test_revision_0012_goes_down_and_up_again_with_every_record(head_engine: Eng
 
 def test_a_lookup_by_link_reads_the_index_not_every_records_json(head_engine: Engine) -> None:
     """The purge's and the Auskunft's lookup of a case's records (:func:`purge._ids_where`,
-    ``subject_access``'s ``records``) through ``records_case_id``."""
+    ``subject_access``'s ``records``) through ``records_case_id`` on PostgreSQL; on SQLite
+    (no index there) it finds the same records."""
     records = _team(600)
     with head_engine.begin() as conn:
         _insert(conn, records)
@@ -155,10 +158,6 @@ def test_a_lookup_by_link_reads_the_index_not_every_records_json(head_engine: En
             # before: every note and consent of the team read and its JSON parsed (1,200 rows)
             read = rows_read(conn, sql, params)
             assert read <= 12, read
-        else:
-            plan = " ".join(str(r[-1]) for r in conn.exec_driver_sql(
-                "EXPLAIN QUERY PLAN " + sql, params))
-            assert "USING INDEX records_case_id" in plan, plan
 
 
 def test_a_push_writes_the_links_itself(db_url: str) -> None:
