@@ -288,6 +288,20 @@ def register(sub: Subcommands, extra: Sequence[Callable[..., None]] = ()) -> Non
         add(ssub, db_option, sys.modules[__name__])
 
 
+#: The host names of this machine only: plain HTTP is served there without a TLS proxy.
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def plain_http_refused(host: str) -> bool:
+    """Whether plain HTTP on ``host`` is refused (the line said): off loopback only behind a TLS
+    proxy (docs/sync-protocol.md), as the variable confirms. The sync server's and console's."""
+    if host in LOOPBACK or config.load().behind_tls_proxy:
+        return False
+    print(_("kimdesk: plain HTTP only on loopback; put a TLS reverse proxy in front and set "
+            "KIMDESK_BEHIND_TLS_PROXY=1"), file=sys.stderr)
+    return True
+
+
 @database_faults
 def cmd_run(args: argparse.Namespace) -> int:
     import uvicorn
@@ -295,12 +309,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from kimdesk.server.app import create_app
 
     host = args.host
-    loopback = host in ("127.0.0.1", "localhost", "::1")
-    if not loopback and not config.load().behind_tls_proxy:
-        # Plain HTTP leaves loopback only behind a TLS-terminating reverse proxy
-        # (docs/sync-protocol.md); the administrator confirms that with the variable.
-        print(_("kimdesk: plain HTTP only on loopback; put a TLS reverse proxy in front and set "
-                "KIMDESK_BEHIND_TLS_PROXY=1"), file=sys.stderr)
+    if plain_http_refused(host):
         return 2
     from kimdesk.server import log_setup
     from kimdesk.server.embedded import uvicorn_config
@@ -321,7 +330,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise
     print(_("KIMdesk sync server on http://{host}:{port}").format(host=host, port=args.port),
           flush=True)
-    server = uvicorn.Server(uvicorn_config(app, proxy_headers=not loopback,
+    server = uvicorn.Server(uvicorn_config(app, proxy_headers=host not in LOOPBACK,
                                            log_config=log_config))
     # Löschfristen and old receipts at start, then daily
     daily = DailyRetention(app.state.engine, receipt_days=days).start()

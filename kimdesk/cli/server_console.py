@@ -95,17 +95,12 @@ def cmd_add(args: argparse.Namespace, server: ModuleType) -> int:
 def cmd_console(args: argparse.Namespace, server: ModuleType) -> int:
     import uvicorn
 
-    from kimdesk import config
     from kimdesk.server import log_setup
     from kimdesk.server.console.app import create_console
     from kimdesk.server.embedded import uvicorn_config
 
     host = args.host
-    loopback = host in ("127.0.0.1", "localhost", "::1")
-    if not loopback and not config.load().behind_tls_proxy:
-        # the same rule as ``server run``: plain HTTP leaves loopback only behind a TLS proxy
-        print(_("kimdesk: plain HTTP only on loopback; put a TLS reverse proxy in front and set "
-                "KIMDESK_BEHIND_TLS_PROXY=1"), file=sys.stderr)
+    if server.plain_http_refused(host):  # the same rule as ``server run``
         return 2
     log_config = log_setup.configure()
     sock = server.bound_socket(host, args.port)
@@ -116,6 +111,6 @@ def cmd_console(args: argparse.Namespace, server: ModuleType) -> int:
         raise
     print(_("KIMdesk console on http://{host}:{port}").format(host=host, port=args.port),
           flush=True)
-    uvicorn.Server(uvicorn_config(app, proxy_headers=not loopback,
+    uvicorn.Server(uvicorn_config(app, proxy_headers=host not in server.LOOPBACK,
                                   log_config=log_config)).run(sockets=[sock])
     return 0
