@@ -57,6 +57,21 @@ def test_the_server_page_is_cut_nowhere(lang: str, make_window: Any, qtbot: Any,
         dialog.reject()
 
 
+def _server_tab(make_window: Any, qtbot: Any, tmp_path: Path, lang: str, server: str
+                ) -> SettingsDialog:
+    """Settings of an unlocked new vault enrolled with ``server``, open on its Server page."""
+    Vault.create(tmp_path / "v.kdb", PASSPHRASE, counselor="anna").close()
+    window = make_window(tmp_path / "v.kdb", lang=lang)
+    unlock(qtbot, window)
+    dialog = SettingsDialog(window.settings, window.worker, window, unlocked=True,
+                            sync_server=server)
+    dialog.open()
+    qtbot.waitUntil(lambda: QApplication.activeModalWidget() is dialog, timeout=5000)
+    wait_idle(qtbot, window)
+    dialog.ui.tabs.setCurrentWidget(dialog.ui.serverTab)
+    return dialog
+
+
 @pytest.mark.parametrize("lang", ["de", "en", "ar", "fa", "tr", "uk", "ru"])
 def test_the_server_address_is_never_broken_and_can_be_copied(
         lang: str, make_window: Any, qtbot: Any, tmp_path: Path) -> None:
@@ -71,15 +86,7 @@ def test_the_server_address_is_never_broken_and_can_be_copied(
 
     from kimdesk.sync.identity import server_host
 
-    Vault.create(tmp_path / "v.kdb", PASSPHRASE, counselor="anna").close()
-    window = make_window(tmp_path / "v.kdb", lang=lang)
-    unlock(qtbot, window)
-    dialog = SettingsDialog(window.settings, window.worker, window, unlocked=True,
-                            sync_server=URL)
-    dialog.open()
-    qtbot.waitUntil(lambda: QApplication.activeModalWidget() is dialog, timeout=5000)
-    wait_idle(qtbot, window)
-    dialog.ui.tabs.setCurrentWidget(dialog.ui.serverTab)
+    dialog = _server_tab(make_window, qtbot, tmp_path, lang, URL)
     default = dialog.size()
     for size, name in ((default, "default"), (dialog.minimumSize(), "smallest")):
         dialog.resize(size)
@@ -121,15 +128,7 @@ def test_the_policy_server_is_never_broken_and_can_be_copied(
     policy.write_text(f"[sync]\nserver = {POLICY_URL}\n", "utf-8")
     policy.chmod(0o644)
     monkeypatch.setattr(config, "POLICY_FILE", policy)
-    Vault.create(tmp_path / "v.kdb", PASSPHRASE, counselor="anna").close()
-    window = make_window(tmp_path / "v.kdb", lang=lang)
-    unlock(qtbot, window)
-    dialog = SettingsDialog(window.settings, window.worker, window, unlocked=True,
-                            sync_server=POLICY_URL)
-    dialog.open()
-    qtbot.waitUntil(lambda: QApplication.activeModalWidget() is dialog, timeout=5000)
-    wait_idle(qtbot, window)
-    dialog.ui.tabs.setCurrentWidget(dialog.ui.serverTab)
+    dialog = _server_tab(make_window, qtbot, tmp_path, lang, POLICY_URL)
     sentence = dialog.findChild(QLabel, "policyServer")
     field = dialog.findChild(QLineEdit, "policyServerAddress")
     assert sentence is not None and sentence.isVisibleTo(dialog)
